@@ -1,0 +1,79 @@
+/**
+ * Typed errors. Every error zonalflow raises on purpose is a `ZonalflowError`
+ * with a stable `code`, a message that names the problem (and the feature or
+ * file), and optional structured `context`. Anything else is a bug.
+ */
+export class ZonalflowError extends Error {
+  readonly code: string;
+  readonly context: Record<string, unknown>;
+  constructor(code: string, message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.context = options.context ?? {};
+  }
+}
+
+/** The job spec or a CLI option is invalid. */
+export class SpecError extends ZonalflowError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super('SPEC_INVALID', message, options);
+  }
+}
+
+/** The GeoPackage cannot be read, or lacks what the job needs (layer, column, geometry). */
+export class GeoPackageError extends ZonalflowError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super('GEOPACKAGE_INVALID', message, options);
+  }
+}
+
+/** A geometry blob or a geometry itself is invalid (names the feature when known). */
+export class GeometryError extends ZonalflowError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super('GEOMETRY_INVALID', message, options);
+  }
+}
+
+/** A coordinate reference system cannot be resolved or transformed. */
+export class CrsError extends ZonalflowError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super('CRS_UNRESOLVED', message, options);
+  }
+}
+
+/** A raster cannot be read: not a TIFF, truncated, unsupported layout or compression. */
+export class RasterError extends ZonalflowError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super('RASTER_INVALID', message, options);
+  }
+}
+
+/** A byte source failed (missing object, forbidden, network). */
+export class SourceError extends ZonalflowError {
+  readonly status: number | undefined;
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown>; status?: number } = {}) {
+    super('SOURCE_FAILED', message, options);
+    this.status = options.status;
+  }
+}
+
+/** A raster URI is not allowed (scheme, bucket, host or address). */
+export class UriNotAllowedError extends ZonalflowError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super('URI_NOT_ALLOWED', message, options);
+  }
+}
+
+/** A configured limit was exceeded. */
+export class LimitError extends ZonalflowError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super('LIMIT_EXCEEDED', message, options);
+  }
+}
+
+/** A message for one line of output, without the stack. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,35 @@
+/**
+ * Geometry model: GeoJSON-shaped, always 2D (Z/M are dropped on read).
+ * Rings are closed (first position == last position) as GeoJSON requires.
+ */
+export type Position = [number, number];
+
+export interface Point { type: 'Point'; coordinates: Position }
+export interface MultiPoint { type: 'MultiPoint'; coordinates: Position[] }
+export interface LineString { type: 'LineString'; coordinates: Position[] }
+export interface MultiLineString { type: 'MultiLineString'; coordinates: Position[][] }
+export interface Polygon { type: 'Polygon'; coordinates: Position[][] }
+export interface MultiPolygon { type: 'MultiPolygon'; coordinates: Position[][][] }
+export interface GeometryCollection { type: 'GeometryCollection'; geometries: Geometry[] }
+
+export type Geometry =
+  | Point
+  | MultiPoint
+  | LineString
+  | MultiLineString
+  | Polygon
+  | MultiPolygon
+  | GeometryCollection;
+
+/** Axis-aligned bounding box. An empty geometry has no box (`null`). */
+export interface BBox { xmin: number; ymin: number; xmax: number; ymax: number }
+
+/** One feature as read from a feature source. `geometry` is null when empty or absent. */
+export interface Feature {
+  /** GeoPackage feature id (the table's integer primary key). */
+  fid: number;
+  /** The user's id (value of the id column as a string), or the fid as a string. */
+  id: string;
+  geometry: Geometry | null;
+  properties: Record<string, unknown>;
+}
