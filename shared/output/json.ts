@@ -1,0 +1,28 @@
+/** JSON rendering: one object per feature (`features/<id>.json`) or an array of them. */
+import type { ResultRow, StatColumn } from './table';
+import { rowObject } from './table';
+
+/** The JSON document of one feature: id, fid, the statistics by column name, error. */
+export function featureDocument(columns: readonly StatColumn[], row: ResultRow): Record<string, unknown> {
+  return rowObject(columns, row);
+}
+
+/** The whole table as a JSON array (one object per feature). */
+export function toJson(columns: readonly StatColumn[], rows: Iterable<ResultRow>): string {
+  const parts: string[] = [];
+  for (const r of rows) parts.push(JSON.stringify(featureDocument(columns, r)));
+  return `[\n${parts.join(',\n')}\n]\n`;
+}
+
+/**
+ * A file name for a feature's JSON that is safe on S3 and file systems and
+ * unique per feature: the id percent-encoded (so `a/b` cannot escape the
+ * prefix), with the fid appended when ids are not unique or are too long.
+ */
+export function featureFileName(row: { id: string; fid: number }, opts: { withFid?: boolean } = {}): string {
+  let name = encodeURIComponent(row.id).replace(/\*/g, '%2A').replace(/^\.+/, (m) => '%2E'.repeat(m.length));
+  if (name.length === 0) name = '_';
+  if (name.length > 200) name = `${name.slice(0, 200)}~${row.fid}`;
+  else if (opts.withFid) name = `${name}~${row.fid}`;
+  return `${name}.json`;
+}

@@ -1,0 +1,84 @@
+/**
+ * Parquet rendering of the result table (hyparquet-writer, pure JS): `id`
+ * STRING, `fid` INT64, one nullable DOUBLE per numeric statistic, histograms
+ * as JSON, `error` STRING, and with `geometry` a WKB column plus GeoParquet 1.1
+ * `geo` metadata so GDAL, DuckDB and GeoPandas read it as a geo table.
+ */
+import { geojsonToWkb, parquetWriteBuffer } from 'hyparquet-writer';
+import type { ColumnSource } from 'hyparquet-writer';
+import type { Geometry } from '../geometry/types';
+import type { ResultRow, StatColumn } from './table';
+import { isHistogram } from './table';
+
+/** Options of the Parquet writer. */
+export interface ParquetOptions {
+  /**
+   * Write the rows' geometries as a GeoParquet `geometry` column: `lonlat` when
+   * they are WGS84 longitude/latitude (the default CRS of GeoParquet, readable
+   * everywhere), `unknown` when the input CRS could not be expressed so.
+   */
+  geometry?: { crs: 'lonlat' | 'unknown' } | undefined;
+  /** Extra key-value metadata (job id, spec hash...). */
+  metadata?: Record<string, string>;
+}
+
+/** Renders the table as one Parquet file. */
+export function toParquet(columns: readonly StatColumn[], rows: readonly ResultRow[], opts: ParquetOptions = {}): Uint8Array {
+  const data: ColumnSource[] = [
+    { name: 'id', data: rows.map((r) => r.id), type: 'STRING', nullable: false },
+    { name: 'fid', data: rows.map((r) => BigInt(r.fid)), type: 'INT64', nullable: false },
+  ];
+  columns.forEach((c, i) => {
+    if (c.kind === 'histogram') {
+      data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return v !== undefined && isHistogram(v) ? v : null; }), type: 'JSON' });
+    } else {
+      data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return typeof v === 'number' ? v : null; }), type: 'DOUBLE' });
+    }
+  });
+  data.push({ name: 'error', data: rows.map((r) => r.error), type: 'STRING' });
+  const kv = Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value }));
+  if (opts.geometry) {
+    const types = new Set<string>();
+    let bbox: [number, number, number, number] | null = null;
+    const wkb = rows.map((r) => {
+      const g = r.geometry ?? null;
+      if (g === null) return null;
+      types.add(g.type);
+      bbox = extendBBox(bbox, g);
+      return geojsonToWkb(g);
+    });
+    data.push({ name: 'geometry', data: wkb, type: 'BYTE_ARRAY' });
+    kv.push({ key: 'geo', value: JSON.stringify(geoMetadata([...types].sort(), bbox, opts.geometry.crs)) });
+  }
+  return new Uint8Array(parquetWriteBuffer({ columnData: data, kvMetadata: kv, createdBy: 'zonalflow' }));
+}
+
+/** GeoParquet 1.1 file metadata for one WKB geometry column. */
+function geoMetadata(types: string[], bbox: [number, number, number, number] | null, crs: 'lonlat' | 'unknown'): Record<string, unknown> {
+  const column: Record<string, unknown> = { encoding: 'WKB', geometry_types: types };
+  if (bbox) column.bbox = bbox;
+  // GeoParquet: an omitted crs means OGC:CRS84 (lon/lat); null means unknown.
+  if (crs === 'unknown') column.crs = null;
+  return { version: '1.1.0', primary_column: 'geometry', columns: { geometry: column } };
+}
+
+function extendBBox(b: [number, number, number, number] | null, g: Geometry): [number, number, number, number] | null {
+  let out = b;
+  const visit = (p: readonly number[]): void => {
+    const x = p[0] ?? NaN;
+    const y = p[1] ?? NaN;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+    out = out === null ? [x, y, x, y] : [Math.min(out[0], x), Math.min(out[1], y), Math.max(out[2], x), Math.max(out[3], y)];
+  };
+  const walk = (geom: Geometry): void => {
+    switch (geom.type) {
+      case 'Point': visit(geom.coordinates); break;
+      case 'MultiPoint': case 'LineString': geom.coordinates.forEach(visit); break;
+      case 'MultiLineString': case 'Polygon': geom.coordinates.forEach((l) => l.forEach(visit)); break;
+      case 'MultiPolygon': geom.coordinates.forEach((p) => p.forEach((l) => l.forEach(visit))); break;
+      case 'GeometryCollection': geom.geometries.forEach(walk); break;
+    }
+  };
+  walk(g);
+  return out;
+}
