@@ -1,0 +1,394 @@
+/**
+ * A (Cloud-Optimized) GeoTIFF opened over a byte source: the full-resolution
+ * image (never an overview), its per-dataset mask, tiles or strips, any dtype,
+ * pixel- or band-interleaved. Reads are windowed: `prefetch` fetches the
+ * compressed tiles of many windows in merged range requests (each tile once),
+ * `readWindow` decodes what it needs (decoded tiles kept in an LRU bounded in
+ * bytes) and returns values with scale/offset applied and a validity mask
+ * (nodata on the raw value, NaN, mask = 0, sparse tiles, outside the raster).
+ */
+import { RasterError } from '../errors';
+import type { ByteSource } from '../io/source';
+import { fetchRanges, rangeKey } from '../io/range-plan';
+import type { ByteRange } from '../io/range-plan';
+import { TiffFile, Tag } from '../tiff/ifd';
+import type { Ifd } from '../tiff/ifd';
+import { checkCompression, compressionName, decompress, dtypeBytes, dtypeOf, toSamples } from '../tiff/decode';
+import type { DType, Samples } from '../tiff/decode';
+import { readGeoKeys, readGrid, readNodata, readScaleOffset } from '../tiff/geo';
+import type { GeoKeys } from '../tiff/geo';
+import type { RasterGrid, Window } from './grid';
+
+/** What is known about a raster once its header is read. */
+export interface RasterInfo {
+  uri: string;
+  grid: RasterGrid;
+  bandCount: number;
+  dtype: DType;
+  nodata: number | null;
+  scale: number[];
+  offset: number[];
+  geoKeys: GeoKeys;
+  tileWidth: number;
+  tileHeight: number;
+  /** False for strip-organised TIFFs (strips are read as full-width tiles). */
+  tiled: boolean;
+  /** 1 = pixel-interleaved, 2 = band-separate. */
+  planar: 1 | 2;
+  compression: string;
+  hasMask: boolean;
+  /** Number of reduced-resolution images present (never read). */
+  overviews: number;
+}
+
+/** One band over a window: values (scale/offset applied) and validity (1 = data). */
+export interface BandWindow { window: Window; values: Float64Array; valid: Uint8Array }
+
+/** Options of `openRaster`. */
+export interface OpenRasterOptions {
+  /** Bytes of the first read (header + IFDs). */
+  headerBytes?: number;
+  /** Bound of the decoded-tile cache in bytes (default 256 MiB). */
+  cacheBytes?: number;
+  /** Bound of the compressed-tile cache filled by prefetch (default 512 MiB). */
+  rawCacheBytes?: number;
+  /** Concurrent range requests (default 8). */
+  concurrency?: number;
+}
+
+interface Image {
+  ifd: Ifd;
+  width: number;
+  height: number;
+  tileWidth: number;
+  tileHeight: number;
+  across: number;
+  down: number;
+  offsets: number[];
+  counts: number[];
+  compression: number;
+  predictor: number;
+  dtype: DType;
+  spp: number;
+  planar: 1 | 2;
+  littleEndian: boolean;
+}
+
+/** Opens a raster: one header read (more only if the IFDs or tile arrays lie beyond it). */
+export async function openRaster(source: ByteSource, opts: OpenRasterOptions = {}): Promise<Raster> {
+  const tiff = await TiffFile.open(source.uri, (o, l) => source.fetch(o, l), opts.headerBytes ?? 16384);
+  const ifds = await tiff.ifds();
+  const kinds = await Promise.all(ifds.map((i) => i.number(Tag.NewSubfileType, 0)));
+  const mainIndex = kinds.findIndex((k) => (k & 5) === 0);
+  if (mainIndex < 0) throw new RasterError(`${source.uri}: no full-resolution image among ${ifds.length} IFDs`);
+  const mainIfd = ifds[mainIndex] as Ifd;
+  const main = await readImage(mainIfd, source.uri, false, tiff.littleEndian);
+  let mask: Image | null = null;
+  for (let i = 0; i < ifds.length; i++) {
+    const k = kinds[i] ?? 0;
+    const ifd = ifds[i] as Ifd;
+    if ((k & 4) !== 0 && (k & 1) === 0) {
+      const w = await ifd.number(Tag.ImageWidth, 0);
+      const h = await ifd.number(Tag.ImageLength, 0);
+      if (w === main.width && h === main.height) {
+        mask = await readImage(ifd, source.uri, true, tiff.littleEndian);
+        break;
+      }
+    }
+  }
+  const geoKeys = await readGeoKeys(mainIfd);
+  const grid = await readGrid(mainIfd, main.width, main.height, geoKeys, source.uri);
+  const { scale, offset } = await readScaleOffset(mainIfd, main.spp);
+  const info: RasterInfo = {
+    uri: source.uri,
+    grid,
+    bandCount: main.spp,
+    dtype: main.dtype,
+    nodata: await readNodata(mainIfd),
+    scale,
+    offset,
+    geoKeys,
+    tileWidth: main.tileWidth,
+    tileHeight: main.tileHeight,
+    tiled: mainIfd.has(Tag.TileWidth),
+    planar: main.planar,
+    compression: compressionName(main.compression),
+    hasMask: mask !== null,
+    overviews: kinds.filter((k) => (k & 1) === 1 && (k & 4) === 0).length,
+  };
+  return new Raster(source, info, main, mask, opts);
+}
+
+async function readImage(ifd: Ifd, uri: string, isMask: boolean, littleEndian: boolean): Promise<Image> {
+  const width = await ifd.number(Tag.ImageWidth, 0);
+  const height = await ifd.number(Tag.ImageLength, 0);
+  if (width <= 0 || height <= 0) throw new RasterError(`${uri}: image without size`);
+  const spp = await ifd.number(Tag.SamplesPerPixel, 1);
+  const bits = (await ifd.numbers(Tag.BitsPerSample)) ?? [1];
+  if (bits.some((b) => b !== bits[0])) throw new RasterError(`${uri}: bands with different bit depths are not supported`);
+  const sampleFormat = (await ifd.numbers(Tag.SampleFormat))?.[0] ?? 1;
+  const dtype = dtypeOf(sampleFormat, bits[0] ?? 8, uri);
+  if (dtype === 'bit1' && !isMask) throw new RasterError(`${uri}: 1-bit images are only supported as masks`);
+  const compression = await ifd.number(Tag.Compression, 1);
+  checkCompression(compression, uri);
+  const planar = (await ifd.number(Tag.PlanarConfiguration, 1)) === 2 ? 2 : 1;
+  const tiled = ifd.has(Tag.TileWidth);
+  const tileWidth = tiled ? await ifd.number(Tag.TileWidth, 0) : width;
+  const tileHeight = tiled ? await ifd.number(Tag.TileLength, 0) : Math.min(height, await ifd.number(Tag.RowsPerStrip, height));
+  if (tileWidth <= 0 || tileHeight <= 0) throw new RasterError(`${uri}: invalid tile size ${tileWidth}x${tileHeight}`);
+  const offsets = (await ifd.numbers(tiled ? Tag.TileOffsets : Tag.StripOffsets)) ?? [];
+  const counts = (await ifd.numbers(tiled ? Tag.TileByteCounts : Tag.StripByteCounts)) ?? [];
+  const across = Math.ceil(width / tileWidth);
+  const down = Math.ceil(height / tileHeight);
+  const expected = across * down * (planar === 2 ? spp : 1);
+  if (offsets.length < expected || counts.length < expected) throw new RasterError(`${uri}: ${offsets.length} tile offsets for ${expected} tiles`);
+  return { ifd, width, height, tileWidth, tileHeight, across, down, offsets, counts, compression, predictor: await ifd.number(Tag.Predictor, 1), dtype, spp, planar, littleEndian };
+}
+
+/** A tile of one image: index into the offsets arrays. */
+interface TileKey { mask: boolean; index: number }
+
+/** An opened raster. */
+export class Raster {
+  private readonly decoded = new Map<string, Samples | null>();
+  private decodedBytes = 0;
+  private readonly raw = new Map<string, Uint8Array>();
+  private rawBytes = 0;
+  private readonly cacheBytes: number;
+  private readonly rawCacheBytes: number;
+  /** Tiles fetched so far (each counted once per fetch). */
+  tilesFetched = 0;
+
+  constructor(
+    private readonly source: ByteSource,
+    readonly info: RasterInfo,
+    private readonly image: Image,
+    private readonly mask: Image | null,
+    private readonly opts: OpenRasterOptions,
+  ) {
+    this.cacheBytes = opts.cacheBytes ?? 256 * 1024 * 1024;
+    this.rawCacheBytes = opts.rawCacheBytes ?? 512 * 1024 * 1024;
+  }
+
+  /** The (tile row, tile col) pairs a window touches (clipped to the raster). */
+  tilesForWindow(w: Window): { tileRow: number; tileCol: number }[] {
+    const im = this.image;
+    const r0 = Math.max(0, w.row0);
+    const c0 = Math.max(0, w.col0);
+    const r1 = Math.min(im.height, w.row0 + w.rows);
+    const c1 = Math.min(im.width, w.col0 + w.cols);
+    const out: { tileRow: number; tileCol: number }[] = [];
+    if (r1 <= r0 || c1 <= c0) return out;
+    for (let tr = Math.floor(r0 / im.tileHeight); tr <= Math.floor((r1 - 1) / im.tileHeight); tr++) {
+      for (let tc = Math.floor(c0 / im.tileWidth); tc <= Math.floor((c1 - 1) / im.tileWidth); tc++) out.push({ tileRow: tr, tileCol: tc });
+    }
+    return out;
+  }
+
+  /** Byte ranges of the compressed tiles (data for `bands`, and mask) a set of windows needs; for benchmarks and tests. */
+  tileRanges(windows: readonly Window[], bands: readonly number[]): ByteRange[] {
+    return this.keysFor(windows, bands)
+      .map((k) => this.range(k))
+      .filter((r): r is ByteRange => r !== null);
+  }
+
+  private keysFor(windows: readonly Window[], bands: readonly number[]): TileKey[] {
+    const seen = new Set<string>();
+    const keys: TileKey[] = [];
+    const add = (k: TileKey): void => {
+      const id = keyId(k);
+      if (!seen.has(id)) {
+        seen.add(id);
+        keys.push(k);
+      }
+    };
+    for (const w of windows) {
+      for (const t of this.tilesForWindow(w)) {
+        const cell = t.tileRow * this.image.across + t.tileCol;
+        if (this.image.planar === 2) for (const b of bands) add({ mask: false, index: (b - 1) * this.image.across * this.image.down + cell });
+        else add({ mask: false, index: cell });
+        if (this.mask) {
+          // the mask is tiled like the image in GDAL's COGs; map by pixel otherwise
+          const m = this.mask;
+          const tr = Math.floor((t.tileRow * this.image.tileHeight) / m.tileHeight);
+          const trEnd = Math.floor((Math.min(this.image.height, (t.tileRow + 1) * this.image.tileHeight) - 1) / m.tileHeight);
+          const tc = Math.floor((t.tileCol * this.image.tileWidth) / m.tileWidth);
+          const tcEnd = Math.floor((Math.min(this.image.width, (t.tileCol + 1) * this.image.tileWidth) - 1) / m.tileWidth);
+          for (let r = tr; r <= trEnd; r++) for (let c = tc; c <= tcEnd; c++) add({ mask: true, index: r * m.across + c });
+        }
+      }
+    }
+    return keys;
+  }
+
+  private range(k: TileKey): ByteRange | null {
+    const im = k.mask ? this.mask : this.image;
+    if (!im) return null;
+    const length = im.counts[k.index] ?? 0;
+    const offset = im.offsets[k.index] ?? 0;
+    return length > 0 && offset > 0 ? { offset, length } : null;
+  }
+
+  /** Fetches (merged, bounded concurrency) every compressed tile the windows need that is not cached yet. */
+  async prefetch(windows: readonly Window[], opts: { bands?: readonly number[]; signal?: AbortSignal | undefined } = {}): Promise<void> {
+    const bands = opts.bands ?? Array.from({ length: this.info.bandCount }, (_, i) => i + 1);
+    const missing = this.keysFor(windows, bands).filter((k) => !this.decoded.has(keyId(k)) && !this.raw.has(keyId(k)));
+    await this.fetchTiles(missing, opts.signal);
+  }
+
+  private async fetchTiles(keys: readonly TileKey[], signal?: AbortSignal): Promise<void> {
+    const ranges: { key: TileKey; range: ByteRange }[] = [];
+    for (const k of keys) {
+      const r = this.range(k);
+      if (r) ranges.push({ key: k, range: r });
+    }
+    if (ranges.length === 0) return;
+    const bytes = await fetchRanges(this.source, ranges.map((r) => r.range), { concurrency: this.opts.concurrency ?? 8, signal });
+    for (const { key, range } of ranges) {
+      const b = bytes.get(rangeKey(range));
+      if (!b || b.length < range.length) throw new RasterError(`${this.info.uri} is truncated: tile ${key.index} needs ${range.length} bytes at offset ${range.offset}`);
+      this.tilesFetched++;
+      this.putRaw(keyId(key), b);
+    }
+  }
+
+  private putRaw(id: string, b: Uint8Array): void {
+    this.raw.set(id, b);
+    this.rawBytes += b.length;
+    for (const [k, v] of this.raw) {
+      if (this.rawBytes <= this.rawCacheBytes) break;
+      this.raw.delete(k);
+      this.rawBytes -= v.length;
+    }
+  }
+
+  /** Decoded samples of a tile (null for a sparse tile), fetching it if needed. */
+  private async tile(k: TileKey, signal?: AbortSignal): Promise<Samples | null> {
+    const id = keyId(k);
+    const hit = this.decoded.get(id);
+    if (hit !== undefined) {
+      this.decoded.delete(id); // LRU: move to the end
+      this.decoded.set(id, hit);
+      return hit;
+    }
+    if (this.range(k) === null) {
+      this.decoded.set(id, null);
+      return null;
+    }
+    let raw = this.raw.get(id);
+    if (!raw) {
+      await this.fetchTiles([k], signal);
+      raw = this.raw.get(id);
+    }
+    if (!raw) throw new RasterError(`${this.info.uri}: tile ${k.index} could not be read`);
+    this.raw.delete(id);
+    this.rawBytes -= raw.length;
+    const im = (k.mask ? this.mask : this.image) as Image;
+    const spp = im.planar === 2 ? 1 : im.spp;
+    const rowsInTile = im.ifd.has(Tag.TileWidth) ? im.tileHeight : Math.min(im.tileHeight, im.height - Math.floor(k.index % (im.across * im.down) / im.across) * im.tileHeight);
+    const expected = Math.ceil(im.tileWidth * rowsInTile * spp * dtypeBytes(im.dtype));
+    const bytes = decompress(im.compression, raw, expected, this.info.uri);
+    const samples = toSamples(bytes, im.dtype, im.tileWidth, rowsInTile, spp, im.predictor, im.littleEndian, this.info.uri);
+    this.decoded.set(id, samples);
+    this.decodedBytes += samples.byteLength;
+    for (const [key, v] of this.decoded) {
+      if (this.decodedBytes <= this.cacheBytes) break;
+      this.decoded.delete(key);
+      this.decodedBytes -= v?.byteLength ?? 0;
+    }
+    return samples;
+  }
+
+  /**
+   * Values of `bands` (1-based) over a window (which may extend beyond the raster: those cells are invalid).
+   * `nodata`: undefined = the file's, null = none, a number = override (compared on the raw value).
+   */
+  async readWindow(w: Window, bands: readonly number[], opts: { nodata?: number | null | undefined; signal?: AbortSignal | undefined } = {}): Promise<BandWindow[]> {
+    const im = this.image;
+    const n = w.rows * w.cols;
+    const nodata = opts.nodata === undefined ? this.info.nodata : opts.nodata;
+    const nodataRaw = nodata === null ? null : im.dtype === 'float32' ? Math.fround(nodata) : nodata;
+    const out = bands.map((b) => {
+      if (b < 1 || b > im.spp) throw new RasterError(`${this.info.uri} has no band ${b}`);
+      return { window: w, values: new Float64Array(n), valid: new Uint8Array(n) };
+    });
+    const maskValid = this.mask ? await this.maskWindow(w, opts.signal) : null;
+    for (const t of this.tilesForWindow(w)) {
+      const tr0 = t.tileRow * im.tileHeight;
+      const tc0 = t.tileCol * im.tileWidth;
+      const r0 = Math.max(w.row0, tr0);
+      const r1 = Math.min(w.row0 + w.rows, tr0 + im.tileHeight, im.height);
+      const c0 = Math.max(w.col0, tc0);
+      const c1 = Math.min(w.col0 + w.cols, tc0 + im.tileWidth, im.width);
+      const cell = t.tileRow * im.across + t.tileCol;
+      for (let bi = 0; bi < bands.length; bi++) {
+        const b = bands[bi] as number;
+        const o = out[bi] as BandWindow;
+        const planarIndex = im.planar === 2 ? (b - 1) * im.across * im.down + cell : cell;
+        const samples = await this.tile({ mask: false, index: planarIndex }, opts.signal);
+        const spp = im.planar === 2 ? 1 : im.spp;
+        const sample = im.planar === 2 ? 0 : b - 1;
+        const scale = this.info.scale[b - 1] ?? 1;
+        const offset = this.info.offset[b - 1] ?? 0;
+        for (let r = r0; r < r1; r++) {
+          const outRow = (r - w.row0) * w.cols;
+          const tileRow = (r - tr0) * im.tileWidth;
+          for (let c = c0; c < c1; c++) {
+            const oi = outRow + (c - w.col0);
+            if (maskValid && maskValid[oi] === 0) continue;
+            if (samples === null) {
+              // sparse tile: nodata when defined, else 0 (GDAL)
+              if (nodataRaw === null) {
+                o.values[oi] = offset;
+                o.valid[oi] = 1;
+              }
+              continue;
+            }
+            const si = (tileRow + (c - tc0)) * spp + sample;
+            const raw = samples instanceof BigInt64Array || samples instanceof BigUint64Array ? Number(samples[si]) : (samples[si] as number);
+            if (raw !== raw || raw === nodataRaw) continue; // NaN or nodata
+            o.values[oi] = raw * scale + offset;
+            o.valid[oi] = 1;
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The mask over a window: 1 where the mask is non-zero (cells outside the raster 0). */
+  private async maskWindow(w: Window, signal?: AbortSignal): Promise<Uint8Array> {
+    const m = this.mask as Image;
+    const out = new Uint8Array(w.rows * w.cols);
+    const r0 = Math.max(0, w.row0);
+    const r1 = Math.min(m.height, w.row0 + w.rows);
+    const c0 = Math.max(0, w.col0);
+    const c1 = Math.min(m.width, w.col0 + w.cols);
+    for (let tr = Math.floor(r0 / m.tileHeight); r1 > r0 && tr <= Math.floor((r1 - 1) / m.tileHeight); tr++) {
+      for (let tc = Math.floor(c0 / m.tileWidth); c1 > c0 && tc <= Math.floor((c1 - 1) / m.tileWidth); tc++) {
+        const samples = await this.tile({ mask: true, index: tr * m.across + tc }, signal);
+        const rr0 = Math.max(r0, tr * m.tileHeight);
+        const rr1 = Math.min(r1, (tr + 1) * m.tileHeight);
+        const cc0 = Math.max(c0, tc * m.tileWidth);
+        const cc1 = Math.min(c1, (tc + 1) * m.tileWidth);
+        const rowBytes = Math.ceil(m.tileWidth / 8);
+        for (let r = rr0; r < rr1; r++) {
+          for (let c = cc0; c < cc1; c++) {
+            let v: number;
+            if (samples === null) v = 0;
+            else if (m.dtype === 'bit1') {
+              const tc2 = c - tc * m.tileWidth;
+              v = ((samples[(r - tr * m.tileHeight) * rowBytes + (tc2 >> 3)] as number) >> (7 - (tc2 & 7))) & 1;
+            } else v = samples[((r - tr * m.tileHeight) * m.tileWidth + (c - tc * m.tileWidth)) * m.spp] as number;
+            out[(r - w.row0) * w.cols + (c - w.col0)] = v !== 0 ? 1 : 0;
+          }
+        }
+      }
+    }
+    return out;
+  }
+}
+
+function keyId(k: TileKey): string {
+  return `${k.mask ? 'm' : 'd'}${k.index}`;
+}

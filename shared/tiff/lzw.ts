@@ -1,0 +1,61 @@
+/** TIFF LZW decoding (MSB-first codes, 9..12 bits, "early change" as libtiff writes it). */
+import { RasterError } from '../errors';
+
+/** Decodes a TIFF LZW strip or tile; `expected` bytes preallocated (the tile size). */
+export function lzwDecode(input: Uint8Array, expected: number): Uint8Array {
+  let out = new Uint8Array(Math.max(expected, 1024));
+  let outLen = 0;
+  // dictionary as prefix links: entry = (prefix code, last byte, length)
+  const prefix = new Int32Array(4096);
+  const suffix = new Uint8Array(4096);
+  const length = new Int32Array(4096);
+  const first = new Uint8Array(4096);
+  for (let i = 0; i < 256; i++) { prefix[i] = -1; suffix[i] = i; length[i] = 1; first[i] = i; }
+  let next = 258;
+  let width = 9;
+  let bitPos = 0;
+  const totalBits = input.length * 8;
+  let old = -1;
+  const ensure = (n: number): void => {
+    if (outLen + n <= out.length) return;
+    const bigger = new Uint8Array(Math.max(out.length * 2, outLen + n));
+    bigger.set(out.subarray(0, outLen));
+    out = bigger;
+  };
+  const emit = (code: number): void => {
+    const len = length[code] ?? 0;
+    ensure(len);
+    let c = code;
+    for (let i = len - 1; i >= 0; i--) { out[outLen + i] = suffix[c] ?? 0; c = prefix[c] ?? -1; }
+    outLen += len;
+  };
+  while (bitPos + width <= totalBits) {
+    // read `width` bits MSB-first
+    let code = 0;
+    for (let k = 0; k < width; k++) {
+      const bit = ((input[(bitPos + k) >> 3] ?? 0) >> (7 - ((bitPos + k) & 7))) & 1;
+      code = (code << 1) | bit;
+    }
+    bitPos += width;
+    if (code === 257) break; // EOI
+    if (code === 256) { next = 258; width = 9; old = -1; continue; }
+    if (old === -1) {
+      if (code > 255) throw new RasterError(`corrupt LZW data: first code ${code}`);
+      emit(code);
+      old = code;
+      continue;
+    }
+    if (code < next) {
+      emit(code);
+      if (next < 4096) { prefix[next] = old; suffix[next] = first[code] ?? 0; length[next] = (length[old] ?? 0) + 1; first[next] = first[old] ?? 0; next++; }
+    } else if (code === next) {
+      if (next < 4096) { prefix[next] = old; suffix[next] = first[old] ?? 0; length[next] = (length[old] ?? 0) + 1; first[next] = first[old] ?? 0; next++; }
+      emit(code);
+    } else {
+      throw new RasterError(`corrupt LZW data: code ${code} beyond table ${next}`);
+    }
+    old = code;
+    if (next + 1 >= 1 << width && width < 12) width++; // early change
+  }
+  return out.subarray(0, outLen);
+}
