@@ -63,3 +63,13 @@ describe('Parquet', () => {
     expect(objs[1]?.geometry).toBeNull();
   });
 });
+
+describe('readResultParquet', () => {
+  it('reads back what toParquet wrote (columns, rows, geometry)', async () => {
+    const { readResultParquet } = await import('../../../shared/output/read-parquet');
+    const back = await readResultParquet(toParquet(columns, rows, { geometry: { crs: 'lonlat' } }));
+    expect(back.columns).toEqual(columns);
+    expect(back.geometry).toBe(true);
+    expect(back.rows).toEqual(rows);
+  });
+});
