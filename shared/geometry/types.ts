@@ -32,4 +32,6 @@ export interface Feature {
   id: string;
   geometry: Geometry | null;
   properties: Record<string, unknown>;
+  /** Set when the stored geometry could not be read (the reason); `geometry` is then null. */
+  problem?: string;
 }

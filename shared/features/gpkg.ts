@@ -1,0 +1,226 @@
+/**
+ * GeoPackage reading with node-sqlite3-wasm (pure WASM: runs on Lambda arm64;
+ * reads the file through its own VFS page by page, never whole). Features
+ * stream by keyset pagination (`WHERE fid > ? ORDER BY fid LIMIT n`), so
+ * memory stays flat for millions of rows.
+ */
+import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import nodeSqlite from 'node-sqlite3-wasm';
+import type { Database as Db } from 'node-sqlite3-wasm';
+import { GeoPackageError, ZonalflowError } from '../errors';
+import type { BBox, Feature, Geometry } from '../geometry/types';
+import { parseGpkgGeometry } from '../geometry/wkb';
+import { crsFromSrs } from '../crs/srs';
+import type { SrsRow } from '../crs/srs';
+import type { Crs } from '../crs/crs';
+
+const { Database } = nodeSqlite;
+
+/** A feature layer as listed by `gpkg_contents`. */
+export interface LayerInfo { name: string; geometryColumn: string; geometryType: string; srsId: number }
+
+/** Options of `features()`. */
+export interface FeatureOptions {
+  /** Attribute holding the user's id (default: the fid). */
+  idColumn?: string | undefined;
+  /** Attributes to return in `properties` (default: all). */
+  columns?: readonly string[] | undefined;
+  /** Rows per query page (default 1000). */
+  batchSize?: number | undefined;
+}
+
+const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** Opens a GeoPackage file (read-only). GeoPackageError naming the file when it is not one. */
+export function openGeoPackage(path: string): GeoPackage {
+  if (!existsSync(path)) throw new GeoPackageError(`${path} does not exist`);
+  const size = statSync(path).size;
+  if (size < 100) throw new GeoPackageError(`${path} is not a GeoPackage (${size} bytes)`);
+  const fd = openSync(path, 'r');
+  const head = Buffer.alloc(16);
+  try {
+    readSync(fd, head, 0, 16, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (head.toString('latin1') !== 'SQLite format 3\0') throw new GeoPackageError(`${path} is not a GeoPackage (not an SQLite database)`);
+  let db: Db;
+  try {
+    db = new Database(path, { readOnly: true });
+    db.get('SELECT count(*) AS n FROM sqlite_master');
+  } catch (err) {
+    throw new GeoPackageError(`${path} is not a readable GeoPackage: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return new GeoPackage(path, db);
+}
+
+/** An open GeoPackage. */
+export class GeoPackage {
+  constructor(readonly path: string, private readonly db: Db) {}
+
+  private query<T>(sql: string, values?: unknown[]): T[] {
+    try {
+      return this.db.all(sql, values as never) as T[];
+    } catch (err) {
+      throw new GeoPackageError(`${this.path} is corrupt or truncated: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  /** The feature layers. */
+  layers(): LayerInfo[] {
+    const tables = this.query<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('gpkg_contents', 'gpkg_geometry_columns', 'gpkg_spatial_ref_sys')").map((r) => r.name);
+    for (const t of ['gpkg_contents', 'gpkg_geometry_columns', 'gpkg_spatial_ref_sys']) {
+      if (!tables.includes(t)) throw new GeoPackageError(`${this.path} is an SQLite file but not a GeoPackage (no ${t} table)`);
+    }
+    return this.query<{ name: string; col: string; type: string; srs: number }>(
+      "SELECT c.table_name AS name, g.column_name AS col, g.geometry_type_name AS type, g.srs_id AS srs FROM gpkg_contents c JOIN gpkg_geometry_columns g ON g.table_name = c.table_name WHERE c.data_type = 'features' ORDER BY c.table_name",
+    ).map((r) => ({ name: r.name, geometryColumn: r.col, geometryType: r.type, srsId: Number(r.srs) }));
+  }
+
+  /** A layer by name; the only one when `name` is omitted. */
+  layer(name?: string): FeatureLayer {
+    const layers = this.layers();
+    if (layers.length === 0) {
+      const attrs = this.query<{ n: string }>("SELECT table_name AS n FROM gpkg_contents WHERE data_type = 'attributes'");
+      throw new GeoPackageError(`${this.path} has no feature layer with a geometry column${attrs.length > 0 ? ` (attribute tables only: ${attrs.map((a) => a.n).join(', ')})` : ''}`);
+    }
+    let info: LayerInfo | undefined;
+    if (name === undefined) {
+      if (layers.length > 1) throw new GeoPackageError(`${this.path} has ${layers.length} layers (${layers.map((l) => l.name).join(', ')}); choose one (--layer / input.layer)`);
+      info = layers[0];
+    } else {
+      info = layers.find((l) => l.name === name);
+      if (!info) throw new GeoPackageError(`${this.path} has no layer "${name}" (layers: ${layers.map((l) => l.name).join(', ')})`);
+    }
+    const l = info as LayerInfo;
+    const cols = this.query<{ name: string; type: string; pk: number }>(`PRAGMA table_info(${quote(l.name)})`);
+    if (cols.length === 0) throw new GeoPackageError(`${this.path}: layer "${l.name}" is listed but its table does not exist`);
+    const pk = cols.filter((c) => c.pk > 0);
+    const fidColumn = pk.length === 1 && /INT/i.test(pk[0]?.type ?? '') ? (pk[0]?.name ?? 'fid') : null;
+    if (!fidColumn) throw new GeoPackageError(`${this.path}: layer "${l.name}" has no INTEGER PRIMARY KEY (fid) column`);
+    if (!cols.some((c) => c.name === l.geometryColumn)) throw new GeoPackageError(`${this.path}: layer "${l.name}" has no geometry column "${l.geometryColumn}"`);
+    const srs = this.query<SrsRow>(`SELECT * FROM gpkg_spatial_ref_sys WHERE srs_id = ?`, [l.srsId])[0];
+    let crs: Crs;
+    try {
+      if (!srs) throw new GeoPackageError(`the srs_id ${l.srsId} of layer "${l.name}" is missing from gpkg_spatial_ref_sys`);
+      crs = crsFromSrs(srs);
+    } catch (err) {
+      if (err instanceof ZonalflowError) throw new GeoPackageError(`${this.path}: layer "${l.name}": ${err.message}`, { cause: err });
+      throw err;
+    }
+    const attributes = cols.map((c) => c.name).filter((c) => c !== fidColumn && c !== l.geometryColumn);
+    return new FeatureLayer(this, this.path, l, fidColumn, attributes, crs);
+  }
+
+  /** Runs a query (for the layer). */
+  rows<T>(sql: string, values?: unknown[]): T[] {
+    return this.query<T>(sql, values);
+  }
+
+  /** Closes the database. */
+  close(): void {
+    try {
+      this.db.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** One feature layer. */
+export class FeatureLayer {
+  readonly name: string;
+  constructor(
+    private readonly gpkg: GeoPackage,
+    private readonly path: string,
+    private readonly info: LayerInfo,
+    readonly fidColumn: string,
+    /** Attribute columns (not fid, not geometry). */
+    readonly columns: readonly string[],
+    readonly crs: Crs,
+  ) {
+    this.name = info.name;
+  }
+
+  /** Number of features. */
+  count(): number {
+    return Number(this.gpkg.rows<{ n: number }>(`SELECT count(*) AS n FROM ${quote(this.name)}`)[0]?.n ?? 0);
+  }
+
+  /** The layer's extent from gpkg_contents (null when not recorded). */
+  bbox(): BBox | null {
+    const r = this.gpkg.rows<{ a: number | null; b: number | null; c: number | null; d: number | null }>('SELECT min_x AS a, min_y AS b, max_x AS c, max_y AS d FROM gpkg_contents WHERE table_name = ?', [this.name])[0];
+    if (!r || r.a === null || r.b === null || r.c === null || r.d === null) return null;
+    return { xmin: r.a, ymin: r.b, xmax: r.c, ymax: r.d };
+  }
+
+  private select(opts: FeatureOptions): { sql: string; props: string[]; id: string | null } {
+    if (opts.idColumn !== undefined && opts.idColumn !== this.fidColumn && !this.columns.includes(opts.idColumn)) {
+      throw new GeoPackageError(`${this.path}: layer "${this.name}" has no column "${opts.idColumn}" for the ids (columns: ${[this.fidColumn, ...this.columns].join(', ')})`);
+    }
+    const props = (opts.columns ?? this.columns).filter((c) => {
+      if (!this.columns.includes(c)) throw new GeoPackageError(`${this.path}: layer "${this.name}" has no column "${c}" (columns: ${this.columns.join(', ')})`);
+      return true;
+    });
+    const id = opts.idColumn === undefined || opts.idColumn === this.fidColumn ? null : opts.idColumn;
+    const cols = [`${quote(this.fidColumn)} AS "__fid"`, `${quote(this.info.geometryColumn)} AS "__geom"`, ...(id ? [`${quote(id)} AS "__id"`] : []), ...props.map(quote)];
+    return { sql: `SELECT ${cols.join(', ')} FROM ${quote(this.name)}`, props, id };
+  }
+
+  private toFeature(r: Record<string, unknown>, props: string[], id: string | null): Feature {
+    const fid = Number(r.__fid);
+    const blob = r.__geom;
+    let geometry: Geometry | null = null;
+    let problem: string | undefined;
+    if (blob instanceof Uint8Array) {
+      try {
+        geometry = parseGpkgGeometry(blob);
+      } catch (err) {
+        problem = err instanceof Error ? err.message : String(err);
+      }
+    }
+    const rawId = id ? r.__id : null;
+    const properties: Record<string, unknown> = {};
+    for (const p of props) properties[p] = r[p] ?? null;
+    const f: Feature = { fid, id: idText(rawId, fid), geometry, properties };
+    if (problem !== undefined) f.problem = `unreadable geometry: ${problem}`;
+    return f;
+  }
+
+  /** Streams the features in fid order, one page of `batchSize` rows at a time. */
+  *features(opts: FeatureOptions = {}): Generator<Feature> {
+    const { sql, props, id } = this.select(opts);
+    const size = opts.batchSize ?? 1000;
+    let after = -Infinity;
+    for (;;) {
+      const page = this.gpkg.rows<Record<string, unknown>>(`${sql} WHERE ${quote(this.fidColumn)} > ? ORDER BY ${quote(this.fidColumn)} LIMIT ${size}`, [Number.isFinite(after) ? after : -9007199254740991]);
+      for (const r of page) yield this.toFeature(r, props, id);
+      if (page.length < size) return;
+      after = Number(page[page.length - 1]?.__fid);
+    }
+  }
+
+  /** The features with the given fids, in the order given (missing fids are skipped). */
+  featuresByFid(fids: readonly number[], opts: FeatureOptions = {}): Feature[] {
+    const { sql, props, id } = this.select({ ...opts, columns: opts.columns ?? [] });
+    const byFid = new Map<number, Feature>();
+    for (let i = 0; i < fids.length; i += 500) {
+      const chunk = fids.slice(i, i + 500);
+      const rows = this.gpkg.rows<Record<string, unknown>>(`${sql} WHERE ${quote(this.fidColumn)} IN (${chunk.map(() => '?').join(',')})`, chunk);
+      for (const r of rows) {
+        const f = this.toFeature(r, props, id);
+        byFid.set(f.fid, f);
+      }
+    }
+    return fids.map((f) => byFid.get(f)).filter((f): f is Feature => f !== undefined);
+  }
+}
+
+/** The id as text: strings as they are, numbers without a trailing .0, blobs in hex; NULL -> the fid. */
+function idText(v: unknown, fid: number): string {
+  if (v === null || v === undefined) return String(fid);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  return JSON.stringify(v);
+}
