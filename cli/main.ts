@@ -1,5 +1,39 @@
-/** Entry of the `zonalflow` command. Returns the process exit code. */
-export function main(argv: string[]): Promise<number> {
-  process.stderr.write(`zonalflow: no command yet (${argv.join(' ')})\n`);
-  return Promise.resolve(2);
+/**
+ * The `zonalflow` command. Each subcommand is a thin adapter over a pipeline
+ * function in `shared/`; this file only wires them and turns errors into one
+ * clear line (the stack only with `--debug`).
+ */
+import { Command, CommanderError } from 'commander';
+import { ZonalflowError } from '../shared/errors';
+import { registerStats } from './commands/stats';
+import type { CommandContext } from './context';
+
+/** Runs the CLI with `argv` (without node and script). Returns the exit code. */
+export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {}): Promise<number> {
+  const stderr = io.stderr ?? process.stderr;
+  const program = new Command('zonalflow')
+    .description('Exact zonal statistics over Cloud-Optimized GeoTIFFs, on one machine or as an AWS fan-out')
+    .option('--debug', 'print stack traces of errors')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => stderr.write(s), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
+  const ctx: CommandContext = { exitCode: 0, stdout: io.stdout ?? process.stdout, stderr };
+  registerStats(program, ctx);
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    stderr.write(`zonalflow: ${errorLine(err)}\n`);
+    if (debug && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
+    if (!debug && !(err instanceof ZonalflowError)) stderr.write('zonalflow: this looks like a bug; run again with --debug for the stack trace\n');
+    return 1;
+  }
+}
+
+/** `error [CODE]: message` for typed errors, `error: message` otherwise. */
+export function errorLine(err: unknown): string {
+  if (err instanceof ZonalflowError) return `error [${err.code}]: ${err.message}`;
+  if (err instanceof Error) return `error: ${err.message}`;
+  return `error: ${String(err)}`;
 }

@@ -1,0 +1,138 @@
+/**
+ * `zonalflow stats`: statistics of a GeoPackage over rasters, in this process.
+ * Options build a job spec (or `--spec` gives one; options override it), the
+ * pipeline function `runStatsJob` computes, the output writer follows `--out`.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, extname } from 'node:path';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { parseJobSpec } from '../../shared/spec';
+import type { JobSpecInput } from '../../shared/spec';
+import { SpecError } from '../../shared/errors';
+import { runStatsJob } from '../../shared/pipeline/stats-job';
+import { allowedFromUris } from '../../shared/io/uri';
+import { toCsv } from '../../shared/output/csv';
+import { toJson } from '../../shared/output/json';
+import { toParquet } from '../../shared/output/parquet';
+import type { CommandContext } from '../context';
+import { progressBar } from '../progress';
+
+interface StatsOptions {
+  input: string;
+  raster?: string[];
+  spec?: string;
+  layer?: string;
+  idColumn?: string;
+  stats?: string[];
+  coverage?: 'exact' | 'center' | 'all_touched';
+  bands?: string;
+  nodata?: string;
+  histogramBins?: string;
+  histogramRange?: string;
+  out: string;
+  quiet?: boolean;
+}
+
+const list = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+/** Registers `stats` on the program. */
+export function registerStats(program: Command, ctx: CommandContext): void {
+  program
+    .command('stats')
+    .description('compute zonal statistics in this process (no pipeline) and write CSV, Parquet or JSON')
+    .requiredOption('--input <gpkg>', 'GeoPackage with the features')
+    .option('--raster <uri>', 'raster (local path, https:// or s3://); repeat for several', list)
+    .option('--spec <job.json>', 'job spec (rasters, stats, coverage...); other options override it')
+    .option('--layer <name>', 'layer of the GeoPackage (needed when it has several)')
+    .option('--id-column <column>', 'attribute holding the feature id (default: the fid)')
+    .option('--stats <names>', 'statistics, comma-separated (count,sum,mean,min,max,stdev,variance,median,qNN,majority,minority,variety,nodata_count,histogram)', list)
+    .addOption(new Option('--coverage <mode>', 'which cells count and how much').choices(['exact', 'center', 'all_touched']))
+    .option('--bands <list>', 'bands to read (1-based, comma-separated), for every --raster')
+    .option('--nodata <value>', 'nodata value overriding the rasters\' own ("none" for no nodata)')
+    .option('--histogram-bins <n>', 'number of histogram bins')
+    .option('--histogram-range <min,max>', 'histogram range (default: each feature\'s min..max)')
+    .requiredOption('--out <file>', 'output file: .csv, .parquet or .json')
+    .option('--quiet', 'no progress bar')
+    .action(async (o: StatsOptions) => {
+      const spec = parseJobSpec(buildSpec(o), o.spec ? `job spec ${o.spec}` : 'options');
+      const format = outputFormat(o.out);
+      const bar = progressBar('stats', process.stderr, { quiet: o.quiet === true });
+      const result = await runStatsJob({
+        input: o.input,
+        spec,
+        allowed: allowedFromUris(spec.rasters.map((r) => r.uri)),
+        onProgress: (p) => bar.update(p.done, p.total, p.failed),
+      });
+      bar.finish();
+      const bytes =
+        format === 'csv' ? toCsv(result.columns, result.rows)
+          : format === 'json' ? toJson(result.columns, result.rows)
+            : toParquet(result.columns, result.rows, { metadata: { zonalflow_spec: JSON.stringify(spec) } });
+      if (dirname(o.out) !== '.') mkdirSync(dirname(o.out), { recursive: true });
+      writeFileSync(o.out, bytes);
+      const s = result.summary;
+      ctx.stderr.write(
+        `zonalflow: ${s.features} features (${s.done} computed, ${s.failed} failed) in ${s.seconds.toFixed(2)} s, ` +
+          `${(s.bytesRead / 1e6).toFixed(1)} MB read in ${s.requests} requests -> ${o.out}\n`,
+      );
+      for (const f of s.failures.slice(0, 10)) ctx.stderr.write(`zonalflow: warning: ${f.reason}\n`);
+      if (s.failures.length > 10) ctx.stderr.write(`zonalflow: warning: ... and ${s.failures.length - 10} more (see the "error" column)\n`);
+      if (s.duplicateIds > 0) ctx.stderr.write(`zonalflow: warning: ${s.duplicateIds} feature ids are duplicated; use the fid column to tell them apart\n`);
+    });
+}
+
+function outputFormat(path: string): 'csv' | 'parquet' | 'json' {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  if (ext === '.json') return 'json';
+  throw new SpecError(`--out ${path}: unknown output format "${ext}"; use .csv, .parquet or .json`);
+}
+
+/** The spec from `--spec` (if any) with the command-line options applied on top. */
+function buildSpec(o: StatsOptions): JobSpecInput {
+  let base: Record<string, unknown> = {};
+  if (o.spec) {
+    let text: string;
+    try {
+      text = readFileSync(o.spec, 'utf8');
+    } catch (err) {
+      throw new SpecError(`cannot read the job spec ${o.spec}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    try {
+      base = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new SpecError(`job spec ${o.spec} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const spec: Record<string, unknown> = { ...base };
+  const input = { ...((base.input as Record<string, unknown> | undefined) ?? {}) };
+  if (o.layer !== undefined) input.layer = o.layer;
+  if (o.idColumn !== undefined) input.idColumn = o.idColumn;
+  spec.input = input;
+  const bands = o.bands === undefined ? undefined : o.bands.split(',').map((b) => parseNumber(b, '--bands'));
+  const nodata = o.nodata === undefined ? undefined : o.nodata === 'none' ? null : parseNumber(o.nodata, '--nodata');
+  if (o.raster && o.raster.length > 0) {
+    spec.rasters = o.raster.map((uri) => ({ uri, ...(bands ? { bands } : {}), ...(nodata !== undefined ? { nodata } : {}) }));
+  } else if (!o.spec) {
+    throw new SpecError('give --raster <uri> (repeatable) or --spec <job.json>');
+  } else if (bands || nodata !== undefined) {
+    throw new SpecError('--bands and --nodata apply to --raster; with --spec set them per raster in the spec');
+  }
+  if (o.stats) spec.stats = o.stats;
+  if (o.coverage) spec.coverage = o.coverage;
+  if (o.histogramBins !== undefined || o.histogramRange !== undefined) {
+    const h = { ...((base.histogram as Record<string, unknown> | undefined) ?? {}) };
+    if (o.histogramBins !== undefined) h.bins = parseNumber(o.histogramBins, '--histogram-bins');
+    if (o.histogramRange !== undefined) h.range = o.histogramRange.split(',').map((v) => parseNumber(v, '--histogram-range'));
+    spec.histogram = h;
+  }
+  return spec as JobSpecInput;
+}
+
+function parseNumber(text: string, option: string): number {
+  const n = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(n)) throw new SpecError(`${option}: "${text}" is not a number`);
+  return n;
+}

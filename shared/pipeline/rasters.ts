@@ -1,0 +1,64 @@
+/**
+ * Opening the spec's rasters: URI validated against the allow-list, header
+ * read, CRS resolved from the GeoKeys, bands checked, column names fixed.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { openSource } from '../io/uri';
+import type { AllowedSources } from '../io/uri';
+import type { ByteSource } from '../io/source';
+import { openRaster } from '../raster/cog';
+import type { Raster } from '../raster/cog';
+import { crsFromGeoKeys } from '../crs/geokeys';
+import type { Crs } from '../crs/crs';
+import { RasterError, SpecError } from '../errors';
+import type { RasterSpec } from '../spec';
+import { rasterStem } from '../spec';
+
+/** A raster ready for the engine. */
+export interface ZonalRaster {
+  /** Column prefix (spec `name`, else the file stem). */
+  name: string;
+  uri: string;
+  raster: Raster;
+  crs: Crs;
+  /** 1-based bands to read. */
+  bands: number[];
+  /** Spec override of the nodata value (undefined: the file's). */
+  nodata: number | null | undefined;
+}
+
+/** How to open rasters: the allow-list, an S3 client, and an optional wrapper (recording, metrics). */
+export interface OpenRastersOptions {
+  allowed: AllowedSources;
+  s3Client?: S3Client | undefined;
+  wrapSource?: (source: ByteSource) => ByteSource;
+  cacheBytes?: number;
+}
+
+/** Opens every raster of the spec (in parallel); a raster that cannot be opened fails the job with its URI named. */
+export async function openZonalRasters(specs: readonly RasterSpec[], opts: OpenRastersOptions): Promise<ZonalRaster[]> {
+  const names = specs.map((s) => s.name ?? rasterStem(s.uri));
+  const seen = new Set<string>();
+  names.forEach((n, i) => {
+    if (seen.has(n)) throw new SpecError(`two rasters are named "${n}" (rasters[${i}]): give each a distinct "name"`);
+    seen.add(n);
+  });
+  return Promise.all(
+    specs.map(async (spec, i) => {
+      const opened = openSource(spec.uri, { allowed: opts.allowed, s3Client: opts.s3Client });
+      const source = opts.wrapSource ? opts.wrapSource(opened) : opened;
+      const raster = await openRaster(source, opts.cacheBytes === undefined ? {} : { cacheBytes: opts.cacheBytes });
+      const info = raster.info;
+      const bands = spec.bands ?? Array.from({ length: info.bandCount }, (_, k) => k + 1);
+      const bad = bands.find((b) => b > info.bandCount);
+      if (bad !== undefined) throw new RasterError(`${spec.uri} has ${info.bandCount} band(s); band ${bad} was asked for (rasters[${i}].bands)`);
+      let crs: Crs;
+      try {
+        crs = crsFromGeoKeys(info.geoKeys);
+      } catch (err) {
+        throw new RasterError(`cannot resolve the CRS of ${spec.uri}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+      return { name: names[i] ?? rasterStem(spec.uri), uri: spec.uri, raster, crs, bands, nodata: spec.nodata };
+    }),
+  );
+}
