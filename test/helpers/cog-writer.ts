@@ -21,7 +21,7 @@ export interface CogSpec {
   /** Pixel value at full resolution (band 1-based). */
   value: (row: number, col: number, band: number) => number;
   tileSize?: number;
-  compression?: 'deflate' | 'lzw' | 'packbits' | 'none';
+  compression?: 'deflate' | 'lzw' | 'packbits' | 'zstd' | 'none';
   /** 1 none, 2 horizontal (integers), 3 floating point (floats). */
   predictor?: 1 | 2 | 3;
   planar?: boolean;
@@ -40,6 +40,8 @@ export interface CogSpec {
   strips?: boolean;
   bigEndian?: boolean;
   deflateLevel?: number;
+  /** Writes this Compression tag value instead (data stays uncompressed): unsupported-codec tests. */
+  compressionCode?: number;
   /** Extra ASCII GDAL metadata XML (overrides the generated one). */
   gdalMetadata?: string;
 }
@@ -106,6 +108,21 @@ export function lzwEncode(input: Uint8Array): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/** A valid ZSTD frame made of raw (stored) blocks: exercises the ZSTD decoding path without a ZSTD encoder. */
+export function zstdRawFrame(input: Uint8Array): Uint8Array {
+  const blocks: number[] = [];
+  const max = 128 * 1024;
+  for (let o = 0; o < input.length || o === 0; o += max) {
+    const chunk = input.subarray(o, Math.min(input.length, o + max));
+    const last = o + max >= input.length ? 1 : 0;
+    const h = last | (0 << 1) | (chunk.length << 3);
+    blocks.push(h & 0xff, (h >> 8) & 0xff, (h >> 16) & 0xff, ...chunk);
+    if (input.length === 0) break;
+  }
+  const n = input.length;
+  return Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff, ...blocks]);
+}
+
 function packbitsEncode(input: Uint8Array): Uint8Array {
   const out: number[] = [];
   let i = 0;
@@ -146,7 +163,7 @@ export function writeCog(path: string, spec: CogSpec): number {
   const ts = spec.tileSize ?? 256;
   const le = !spec.bigEndian;
   const compression = spec.compression ?? 'deflate';
-  const compCode = { none: 1, lzw: 5, deflate: 8, packbits: 32773 }[compression];
+  const compCode = { none: 1, lzw: 5, deflate: 8, packbits: 32773, zstd: 50000 }[compression];
   const predictor = spec.predictor ?? 1;
   const planar = spec.planar === true && bands > 1;
   const [sf, bits] = SF[spec.dtype];
@@ -179,7 +196,7 @@ export function writeCog(path: string, spec: CogSpec): number {
     if (subfile) t.push({ tag: 254, type: 4, values: [subfile] });
     t.push({ tag: 256, type: 4, values: [im.width] }, { tag: 257, type: 4, values: [im.height] });
     t.push({ tag: 258, type: 3, values: new Array<number>(spp).fill(im.mask ? 8 : bits) });
-    t.push({ tag: 259, type: 3, values: [im.mask ? 8 : compCode] });
+    t.push({ tag: 259, type: 3, values: [im.mask ? 8 : spec.compressionCode ?? compCode] });
     t.push({ tag: 262, type: 3, values: [im.mask ? 4 : spp === 3 ? 2 : 1] });
     if (spec.strips) t.push({ tag: 273, type: 4, values: im.offsets });
     t.push({ tag: 277, type: 3, values: [spp] });
@@ -256,7 +273,7 @@ export function writeCog(path: string, spec: CogSpec): number {
             if (!im.mask && predictor === 2) bytes = applyHorizontal(bytes, im.tileW, rows, chunkSpp, bps, le);
             if (!im.mask && predictor === 3) bytes = applyFloat(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), im.tileW, rows, chunkSpp, bps);
             const code = im.mask ? 8 : compCode;
-            const data = code === 8 ? deflateSync(bytes, { level: spec.deflateLevel ?? 6 }) : code === 5 ? lzwEncode(bytes) : code === 32773 ? packbitsEncode(bytes) : bytes;
+            const data = code === 8 ? deflateSync(bytes, { level: spec.deflateLevel ?? 6 }) : code === 5 ? lzwEncode(bytes) : code === 32773 ? packbitsEncode(bytes) : code === 50000 ? zstdRawFrame(bytes) : bytes;
             writeAt(data, pos);
             im.offsets[index] = pos;
             im.counts[index] = data.length;

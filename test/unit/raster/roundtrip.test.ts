@@ -30,7 +30,7 @@ describe('writer -> reader round trip', () => {
   const dtypes: WriterDType[] = ['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'];
   for (const dtype of dtypes) {
     const float = dtype.startsWith('float');
-    for (const compression of ['deflate', 'lzw', 'packbits', 'none'] as const) {
+    for (const compression of ['deflate', 'lzw', 'packbits', 'zstd', 'none'] as const) {
       for (const predictor of float ? ([1, 3] as const) : ([1, 2] as const)) {
         for (const planar of [false, true]) {
           for (const bigEndian of [false, true]) {
@@ -57,6 +57,13 @@ describe('writer -> reader round trip', () => {
 });
 
 describe('layouts', () => {
+  it('JPEG and WebP are refused with a clear message naming the file and the fix', async () => {
+    for (const [code, name] of [[7, 'JPEG'], [50001, 'WebP']] as const) {
+      const path = join(dir, `codec${code}.tif`);
+      writeCog(path, { width: 8, height: 8, dtype: 'uint8', compression: 'none', compressionCode: code, value: () => 1 });
+      await expect(openRaster(new FileSource(path))).rejects.toThrow(new RegExp(`unsupported compression ${name} \\(${code}\\) in .*codec${code}.tif; re-encode with DEFLATE`));
+    }
+  });
   it('the full-resolution image is read, never an overview; mask IFD, sparse tiles, nodata', async () => {
     const path = join(dir, 'layout.tif');
     writeCog(path, { width: 100, height: 80, dtype: 'int16', tileSize: 32, nodata: -1, overviews: 2, mask: (r, c) => !(r < 5 && c < 5), sparse: (t) => t === 3, value: (r, c) => (r === 50 && c === 50 ? -1 : r + c) });
