@@ -38,12 +38,12 @@ export interface ZonalOptions {
 }
 
 /** Time spent per phase (ms), summed over calls, for benchmarks and summaries. */
-export interface ZonalTimings { prefetch: number; coverage: number; read: number; stats: number }
+export interface ZonalTimings { prefetch: number; coverage: number; read: number; stats: number; reproject: number; cells: number }
 
 /** The engine's state for one job: rasters, options, transformers per raster, timings. */
 export class ZonalEngine {
   readonly columns: StatColumn[];
-  readonly timings: ZonalTimings = { prefetch: 0, coverage: 0, read: 0, stats: 0 };
+  readonly timings: ZonalTimings = { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0 };
   private readonly transformers = new Map<ZonalRaster, ((x: number, y: number) => [number, number]) | null>();
 
   constructor(
@@ -84,6 +84,7 @@ export class ZonalEngine {
     const transform = this.transformers.get(raster) ?? null;
     const maxCells = this.options.maxCellsInMemory;
     // 1. reproject and find each feature's window.
+    const tr = performance.now();
     const local: (Geometry | null)[] = [];
     const windows: (Window | null)[] = [];
     for (let i = 0; i < features.length; i++) {
@@ -106,6 +107,7 @@ export class ZonalEngine {
         windows.push(null);
       }
     }
+    this.timings.reproject += performance.now() - tr;
     // 2. prefetch the tiles of every window that fits in memory (huge windows are read chunk by chunk).
     const t0 = performance.now();
     const small = windows.filter((w): w is Window => w !== null && w.rows * w.cols <= maxCells);
@@ -131,6 +133,7 @@ export class ZonalEngine {
             t = performance.now();
             const bands = await raster.raster.readWindow(cov.window, raster.bands, { nodata: raster.nodata, signal });
             this.timings.read += performance.now() - t;
+            this.timings.cells += cov.weights.length;
             t = performance.now();
             bands.forEach((bw, k) => accs[k]?.addWindow(bw.values, bw.valid, cov.weights));
             this.timings.stats += performance.now() - t;
