@@ -21,7 +21,7 @@ const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cells = result.summary.timings.cells;
 const countCol = result.columns.findIndex((c) => c.name === 'b04_count');
-const covered = result.rows.reduce((a, r) => a + (typeof r.values[countCol] === 'number' ? (r.values[countCol] as number) : 0), 0);
+const covered = result.rows.reduce((a, r) => a + (typeof r.values[countCol] === 'number' ? (r.values[countCol]) : 0), 0);
 report('stats-100k', {
   features: result.rows.length,
   failed: result.summary.failed,
