@@ -1,0 +1,81 @@
+/**
+ * What the pipeline stages need from the job store (DynamoDB on AWS, the
+ * DynamoDB stand-in locally). The stages depend on this port; the store in
+ * `shared/jobs/` implements it.
+ */
+import type { JobStatus } from './events';
+
+/** A feature that could not be computed. */
+export interface FeatureFailure { fid: number; id: string; reason: string }
+
+/** A new job. */
+export interface NewJob {
+  jobId: string;
+  input: { bucket: string; key: string; etag?: string | undefined };
+  outputBucket: string;
+  features: number;
+  batches: number;
+  planMs: number;
+  /** Features Plan could not even batch (no geometry...), recorded at once. */
+  planFailures: FeatureFailure[];
+}
+
+/** A batch as registered by Plan. */
+export interface NewBatch { batchId: string; key: string; features: number }
+
+/** The outcome of a batch run. */
+export interface BatchResult {
+  featuresDone: number;
+  featuresFailed: number;
+  failures: FeatureFailure[];
+  parts: string[];
+  bytesRead: number;
+  requests: number;
+  ms: number;
+}
+
+/** Per-job totals computed from the batch records (the source of truth). */
+export interface Tally {
+  batches: number;
+  batchesDone: number;
+  batchesFailed: number;
+  batchesPending: number;
+  featuresDone: number;
+  featuresFailed: number;
+  failures: FeatureFailure[];
+  batchErrors: { batchId: string; error: string }[];
+  parts: string[];
+  bytesRead: number;
+  requests: number;
+}
+
+/** Where a batch (re)starts. */
+export interface BatchStart {
+  done: boolean;
+  attempts: number;
+  cursor: number;
+  parts: string[];
+  featuresDone: number;
+  featuresFailed: number;
+  failures: FeatureFailure[];
+}
+
+/** The job store, as the stages use it. */
+export interface JobTracker {
+  /** Claims an upload (bucket/key/etag) for a job; returns the job that already claimed it, or null. */
+  claimUpload(bucket: string, key: string, etag: string, jobId: string): Promise<string | null>;
+  createJob(job: NewJob): Promise<void>;
+  putBatches(jobId: string, batches: readonly NewBatch[]): Promise<void>;
+  /**
+   * Marks a batch running (attempts + 1); `done` when it already completed (a retried batch is skipped).
+   * A batch that checkpointed returns where to resume and what it had counted.
+   */
+  startBatch(jobId: string, batchId: string): Promise<BatchStart>;
+  /** Saves progress of a batch that stops early (Lambda deadline): the next attempt resumes at `cursor`. */
+  checkpointBatch(jobId: string, batchId: string, cursor: number, parts: string[], partial: Omit<BatchResult, 'parts'>): Promise<void>;
+  /** Completes a batch once: false when it was already DONE (nothing counted twice). */
+  completeBatch(jobId: string, batchId: string, result: BatchResult): Promise<boolean>;
+  failBatch(jobId: string, batchId: string, error: string): Promise<void>;
+  setJobStatus(jobId: string, status: JobStatus, extra?: Record<string, unknown>): Promise<void>;
+  tally(jobId: string): Promise<Tally>;
+}
