@@ -1,0 +1,11 @@
+/** Collect handler: merges the parts, writes the summary, sets the final status. Returns a small result (state payload limit). */
+import { CollectInputSchema } from '../shared/pipeline/events';
+import { collectJob } from '../shared/pipeline/collect';
+import { handlerDeps } from '../shared/pipeline/deps';
+
+/** Lambda entry point. */
+export async function handler(event: unknown): Promise<{ jobId: string; status: string; features: unknown; batches: unknown; outputs: Record<string, string> }> {
+  const deps = handlerDeps();
+  const s = await collectJob(CollectInputSchema.parse(event), { s3: deps.s3, tracker: deps.store, outputBucket: deps.config.outputBucket, workPrefix: deps.config.workPrefix });
+  return { jobId: s.jobId, status: s.status, features: s.features, batches: s.batches, outputs: s.outputs };
+}

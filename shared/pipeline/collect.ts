@@ -1,0 +1,93 @@
+/**
+ * Collect: the last stage. Tallies the batch records (the source of truth:
+ * the job's counters are only a progress hint), merges the batches' Parquet
+ * parts into `results.parquet` (and `results.csv` when asked), writes
+ * `summary.json`, and sets the job DONE, PARTIAL (some features or batches
+ * failed) or FAILED (nothing computed).
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { readResultParquet } from '../output/read-parquet';
+import { toParquet } from '../output/parquet';
+import { toCsv } from '../output/csv';
+import type { ResultRow, StatColumn } from '../output/table';
+import { parseJobSpec } from '../spec';
+import type { CollectInput, JobStatus } from './events';
+import { getBytes, getJson, mapLimit, putBytes, putJson } from './objects';
+import { workKeys } from './plan';
+import type { JobTracker } from './tracker';
+
+/** What Collect needs. */
+export interface CollectDeps {
+  s3: S3Client;
+  tracker: JobTracker;
+  outputBucket: string;
+  workPrefix: string;
+}
+
+/** The job's `summary.json`. */
+export interface JobSummary {
+  jobId: string;
+  status: JobStatus;
+  features: { total: number; done: number; failed: number; missing: number };
+  batches: { total: number; done: number; failed: number; pending: number };
+  failures: { fid: number; id: string; reason: string }[];
+  batchErrors: { batchId: string; error: string }[];
+  bytesRead: number;
+  requests: number;
+  outputs: Record<string, string>;
+  collectedAt: string;
+}
+
+/** Runs Collect. */
+export async function collectJob(input: CollectInput, deps: CollectDeps): Promise<JobSummary> {
+  const { jobId } = input;
+  const keys = workKeys(deps.workPrefix, jobId);
+  await deps.tracker.setJobStatus(jobId, 'COLLECTING');
+  const spec = parseJobSpec(await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }), `spec of job ${jobId}`);
+  const tally = await deps.tracker.tally(jobId);
+  const manifest = (await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.manifest })) as { features: number }[] | null;
+  const planned = (manifest ?? []).reduce((a, b) => a + b.features, 0);
+  // merge the parts
+  const parts = [...new Set(tally.parts)].sort();
+  const tables = await mapLimit(parts, 8, async (key) => {
+    const bytes = await getBytes(deps.s3, { bucket: deps.outputBucket, key });
+    if (bytes === null) throw new Error(`part s3://${deps.outputBucket}/${key} of job ${jobId} is missing`);
+    return readResultParquet(bytes);
+  });
+  let columns: StatColumn[] = tables[0]?.columns ?? [];
+  const geometry = tables.some((t) => t.geometry);
+  const byFid = new Map<number, ResultRow>();
+  for (const t of tables) {
+    if (columns.length === 0) columns = t.columns;
+    for (const r of t.rows) byFid.set(r.fid, r); // a part rewritten by a retry replaces, never duplicates
+  }
+  const rows = [...byFid.values()].sort((a, b) => a.fid - b.fid);
+  const outputs: Record<string, string> = {};
+  const out = (name: string): { bucket: string; key: string } => ({ bucket: deps.outputBucket, key: `${jobId}/${name}` });
+  await putBytes(deps.s3, out('results.parquet'), toParquet(columns, rows, { ...(geometry ? { geometry: { crs: 'lonlat' } } : {}), metadata: { zonalflow_job: jobId, zonalflow_spec: JSON.stringify(spec) } }), 'application/vnd.apache.parquet');
+  outputs.parquet = `s3://${deps.outputBucket}/${jobId}/results.parquet`;
+  if (spec.output.formats.includes('csv')) {
+    await putBytes(deps.s3, out('results.csv'), toCsv(columns, rows), 'text/csv');
+    outputs.csv = `s3://${deps.outputBucket}/${jobId}/results.csv`;
+  }
+  if (spec.output.formats.includes('json')) outputs.features = `s3://${deps.outputBucket}/${jobId}/features/`;
+  const failed = rows.filter((r) => r.error !== null).length;
+  const missing = Math.max(0, planned - rows.length);
+  const status: JobStatus = rows.length - failed === 0 && planned > 0 ? 'FAILED' : failed > 0 || missing > 0 || tally.batchesFailed > 0 || tally.batchesPending > 0 ? 'PARTIAL' : 'DONE';
+  const summary: JobSummary = {
+    jobId,
+    status,
+    features: { total: planned, done: rows.length - failed, failed, missing },
+    batches: { total: tally.batches, done: tally.batchesDone, failed: tally.batchesFailed, pending: tally.batchesPending },
+    failures: rows.filter((r) => r.error !== null).map((r) => ({ fid: r.fid, id: r.id, reason: r.error ?? '' })),
+    batchErrors: tally.batchErrors,
+    bytesRead: tally.bytesRead,
+    requests: tally.requests,
+    outputs,
+    collectedAt: new Date().toISOString(),
+  };
+  outputs.summary = `s3://${deps.outputBucket}/${jobId}/summary.json`;
+  await putJson(deps.s3, out('summary.json'), summary);
+  await deps.tracker.setJobStatus(jobId, status, { features: summary.features, batches: summary.batches, bytesRead: summary.bytesRead, requests: summary.requests });
+  return summary;
+}

@@ -1,0 +1,78 @@
+/**
+ * The deployed configuration of the handlers, read once from the environment
+ * the stack sets (and that `zonalflow local` sets the same way). zod names
+ * every missing or malformed variable.
+ */
+import { z } from 'zod';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SpecError } from '../errors';
+import { parseJobSpec } from '../spec';
+import type { JobSpec } from '../spec';
+import type { AllowedSources } from '../io/uri';
+
+const csv = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+
+const EnvSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  OUTPUT_BUCKET: z.string().min(1),
+  WORK_PREFIX: z.string().default('_work/'),
+  DEFAULT_SPEC: z.string().optional(),
+  RASTER_BUCKETS: csv,
+  RASTER_HOSTS: csv,
+  /** Local runs only: lets the worker read local paths and the loopback S3 stand-in. */
+  ZONALFLOW_ALLOW_LOCAL_FILES: z.enum(['0', '1']).default('0'),
+});
+
+/** What every handler needs. */
+export interface PipelineConfig {
+  tableName: string;
+  outputBucket: string;
+  workPrefix: string;
+  defaultSpec: JobSpec | null;
+  allowed: AllowedSources;
+}
+
+/** Reads and validates the configuration from an environment (process.env in the handlers). */
+export function configFromEnv(env: Record<string, string | undefined>): PipelineConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
+    throw new SpecError(`the handler's environment is incomplete:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  let defaultSpec: JobSpec | null = null;
+  if (e.DEFAULT_SPEC !== undefined && e.DEFAULT_SPEC.trim() !== '') {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(e.DEFAULT_SPEC);
+    } catch (err) {
+      throw new SpecError(`DEFAULT_SPEC is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    defaultSpec = parseJobSpec(raw, 'default spec (DEFAULT_SPEC)');
+  }
+  const workPrefix = e.WORK_PREFIX.endsWith('/') ? e.WORK_PREFIX : `${e.WORK_PREFIX}/`;
+  return {
+    tableName: e.TABLE_NAME,
+    outputBucket: e.OUTPUT_BUCKET,
+    workPrefix,
+    defaultSpec,
+    allowed: {
+      schemes: e.ZONALFLOW_ALLOW_LOCAL_FILES === '1' ? ['s3', 'https', 'file'] : ['s3', 'https'],
+      s3Buckets: e.RASTER_BUCKETS,
+      httpsHosts: e.RASTER_HOSTS,
+    },
+  };
+}
+
+/** AWS clients for the handlers: endpoints come from AWS_ENDPOINT_URL_S3 / _DYNAMODB (local stand-ins) via the SDK itself. */
+export function awsClients(): { s3: S3Client; dynamo: DynamoDBClient } {
+  const local = process.env.AWS_ENDPOINT_URL_S3 !== undefined;
+  return {
+    s3: new S3Client({ forcePathStyle: local, maxAttempts: 6 }),
+    dynamo: new DynamoDBClient({ maxAttempts: 8 }),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The state machine's Catch: marks the job FAILED with the cause (the error
+ * name and message Step Functions caught), creating the job record when Plan
+ * failed before it could, and writes a `summary.json` that says why.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { FailInput } from './events';
+import { PlanInputSchema } from './events';
+import { putJson } from './objects';
+import { jobIdFor } from './plan';
+import type { JobTracker } from './tracker';
+
+/** What the failure handler needs. */
+export interface FailDeps { s3: S3Client; tracker: JobTracker; outputBucket: string }
+
+/** The readable cause of a Step Functions error ({Error, Cause}; Cause is often a JSON string from Lambda). */
+export function describeStateError(error: FailInput['error']): { code: string; message: string } {
+  const code = error.Error ?? 'Error';
+  let message = error.Cause ?? '';
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: string; errorType?: string };
+    if (parsed.errorMessage) message = parsed.errorMessage;
+  } catch {
+    // a plain-text cause
+  }
+  return { code, message: message || code };
+}
+
+/** Marks the job FAILED. Returns the job id and the cause. */
+export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{ jobId: string; error: { code: string; message: string } }> {
+  const error = describeStateError(input.error);
+  const plan = PlanInputSchema.safeParse(input.input);
+  const jobId = input.jobId ?? (plan.success ? plan.data.jobId ?? jobIdFor(plan.data.bucket, plan.data.key, plan.data.etag) : `unknown-${Date.now()}`);
+  try {
+    await deps.tracker.setJobStatus(jobId, 'FAILED', { error });
+  } catch {
+    // no job record yet (Plan failed early): create it failed
+    await deps.tracker.createJob({
+      jobId,
+      input: plan.success ? { bucket: plan.data.bucket, key: plan.data.key, etag: plan.data.etag } : { bucket: '?', key: '?' },
+      outputBucket: deps.outputBucket,
+      features: 0,
+      batches: 0,
+      planMs: 0,
+      planFailures: [],
+    });
+    await deps.tracker.setJobStatus(jobId, 'FAILED', { error });
+  }
+  await putJson(deps.s3, { bucket: deps.outputBucket, key: `${jobId}/summary.json` }, { jobId, status: 'FAILED', error, failedAt: new Date().toISOString() });
+  return { jobId, error };
+}

@@ -1,0 +1,154 @@
+/**
+ * Plan: the first stage. Loads and validates the spec (the `X.json` beside
+ * `X.gpkg`, an explicit location, or the stack's default), fetches the
+ * GeoPackage, groups its features into spatially compact batches, writes the
+ * batch files, the resolved spec and the manifest the Distributed Map reads,
+ * and registers the job and its batches. The same upload (object + ETag)
+ * never starts a second job.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { openGeoPackage } from '../features/gpkg';
+import { geometryBBox } from '../geometry/bbox';
+import { geometryProblem } from '../geometry/validate';
+import { crsFromEpsg } from '../crs/epsg';
+import { makeTransformer } from '../crs/transform';
+import { planBatches } from '../batching/plan';
+import type { PlanFeature } from '../batching/plan';
+import { parseJobSpec } from '../spec';
+import type { JobSpec } from '../spec';
+import { LimitError, SpecError } from '../errors';
+import type { Feature } from '../geometry/types';
+import type { BatchItem, PlanInput, PlanOutput } from './events';
+import { downloadToFile, getJson, headObject, mapLimit, putJson } from './objects';
+import type { FeatureFailure, JobTracker } from './tracker';
+import type { BatchFile } from './batch-file';
+
+/** What Plan needs. */
+export interface PlanDeps {
+  s3: S3Client;
+  tracker: JobTracker;
+  outputBucket: string;
+  workPrefix: string;
+  defaultSpec: JobSpec | null;
+  limits?: { maxInputBytes?: number; maxFeatures?: number };
+  now?: () => number;
+}
+
+/** Work-prefix keys of a job. */
+export function workKeys(workPrefix: string, jobId: string): { root: string; spec: string; manifest: string; batch: (id: string) => string; parts: string; part: (batchId: string, cursor: number) => string; map: string } {
+  const root = `${workPrefix}${jobId}/`;
+  return {
+    root,
+    spec: `${root}spec.json`,
+    manifest: `${root}manifest.json`,
+    batch: (id) => `${root}batches/${id}.json`,
+    parts: `${root}parts/`,
+    part: (batchId, cursor) => `${root}parts/${batchId}.${String(cursor).padStart(6, '0')}.json`,
+    map: `${root}map/`,
+  };
+}
+
+/** A job id derived from the upload: same object and ETag, same job. */
+export function jobIdFor(bucket: string, key: string, etag: string | undefined): string {
+  const stem = (key.split('/').pop() ?? 'job').replace(/\.gpkg$/i, '').replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40) || 'job';
+  const hash = createHash('sha256').update(`${bucket}/${key}#${etag ?? ''}`).digest('hex').slice(0, 12);
+  return `${stem}-${hash}`;
+}
+
+/** Runs Plan. */
+export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOutput> {
+  const t0 = (deps.now ?? Date.now)();
+  const gpkgLoc = { bucket: input.bucket, key: input.key };
+  const head = await headObject(deps.s3, gpkgLoc);
+  if (head === null) throw new SpecError(`the GeoPackage s3://${input.bucket}/${input.key} does not exist`);
+  const etag = input.etag ?? head.etag ?? '';
+  const jobId = input.jobId ?? jobIdFor(input.bucket, input.key, etag);
+  const keys = workKeys(deps.workPrefix, jobId);
+  const out = (batches: number, features: number, duplicate: boolean): PlanOutput => ({ jobId, duplicate, manifest: { bucket: deps.outputBucket, key: keys.manifest }, batches, features, outputBucket: deps.outputBucket });
+  if (input.jobId === undefined) {
+    const existing = await deps.tracker.claimUpload(input.bucket, input.key, etag, jobId);
+    if (existing !== null) return out(0, 0, true);
+  }
+  const maxBytes = deps.limits?.maxInputBytes ?? 5 * 1024 ** 3;
+  if (head.size > maxBytes) throw new LimitError(`s3://${input.bucket}/${input.key} is ${(head.size / 1e9).toFixed(2)} GB; the limit is ${(maxBytes / 1e9).toFixed(2)} GB`);
+  const spec = await loadSpec(input, deps);
+  const dir = mkdtempSync(join(tmpdir(), 'zonalflow-plan-'));
+  try {
+    const path = join(dir, 'input.gpkg');
+    await downloadToFile(deps.s3, gpkgLoc, path);
+    if (statSync(path).size > maxBytes) throw new LimitError(`the GeoPackage is larger than the limit of ${maxBytes} bytes`);
+    const gpkg = openGeoPackage(path);
+    try {
+      const layer = gpkg.layer(spec.input.layer);
+      const total = layer.count();
+      const maxFeatures = deps.limits?.maxFeatures ?? 10_000_000;
+      if (total > maxFeatures) throw new LimitError(`the layer "${layer.name}" has ${total} features; the limit per job is ${maxFeatures}`);
+      const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
+      const idOptions = spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn };
+      // pass 1: one point per feature, for batching
+      const planFeatures: PlanFeature[] = [];
+      for (const f of layer.features({ ...idOptions, columns: [] })) {
+        planFeatures.push(planPoint(f, toLonLat));
+      }
+      const plan = planBatches(planFeatures, { grid: spec.batching.grid, maxFeatures: spec.batching.maxFeatures });
+      // pass 2: the features of each batch, written as batch files
+      const items: BatchItem[] = plan.batches.map((b) => ({ jobId, batchId: b.batchId, key: keys.batch(b.batchId), features: b.fids.length }));
+      await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }, spec);
+      await mapLimit(plan.batches, 16, async (b) => {
+        const features = layer.featuresByFid(b.fids, idOptions);
+        const file: BatchFile = {
+          jobId,
+          batchId: b.batchId,
+          crs: layer.crs,
+          features: features.map((f) => {
+            const problem = f.geometry === null ? null : geometryProblem(f.geometry);
+            return problem === null ? { fid: f.fid, id: f.id, geometry: f.geometry } : { fid: f.fid, id: f.id, geometry: null, problem };
+          }),
+        };
+        await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.batch(b.batchId) }, file);
+      });
+      await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.manifest }, items);
+      const planFailures: FeatureFailure[] = [];
+      await deps.tracker.createJob({ jobId, input: { bucket: input.bucket, key: input.key, etag }, outputBucket: deps.outputBucket, features: total, batches: items.length, planMs: (deps.now ?? Date.now)() - t0, planFailures });
+      await deps.tracker.putBatches(jobId, items.map((i) => ({ batchId: i.batchId, key: i.key, features: i.features })));
+      await deps.tracker.setJobStatus(jobId, 'RUNNING');
+      return out(items.length, total, false);
+    } finally {
+      gpkg.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The batching point of a feature: its bbox centre in lon/lat (features without geometry go to 0,0: the worker records them). */
+function planPoint(f: Feature, toLonLat: ((x: number, y: number) => [number, number]) | null): PlanFeature {
+  const b = f.geometry ? geometryBBox(f.geometry) : null;
+  if (!b) return { fid: f.fid, lon: 0, lat: 0 };
+  const cx = (b.xmin + b.xmax) / 2;
+  const cy = (b.ymin + b.ymax) / 2;
+  try {
+    const [lon, lat] = toLonLat ? toLonLat(cx, cy) : [cx, cy];
+    return Number.isFinite(lon) && Number.isFinite(lat) ? { fid: f.fid, lon, lat } : { fid: f.fid, lon: 0, lat: 0 };
+  } catch {
+    return { fid: f.fid, lon: 0, lat: 0 };
+  }
+}
+
+/** The spec: explicit location, else `X.json` beside `X.gpkg`, else the stack's default. */
+async function loadSpec(input: PlanInput, deps: PlanDeps): Promise<JobSpec> {
+  const beside = { bucket: input.bucket, key: input.key.replace(/\.gpkg$/i, '.json') };
+  const loc = input.spec ?? (beside.key !== input.key ? beside : null);
+  if (loc) {
+    const raw = await getJson(deps.s3, loc);
+    if (raw !== null) return parseJobSpec(raw, `job spec s3://${loc.bucket}/${loc.key}`);
+    if (input.spec) throw new SpecError(`the job spec s3://${loc.bucket}/${loc.key} does not exist`);
+  }
+  if (deps.defaultSpec) return deps.defaultSpec;
+  throw new SpecError(`no job spec: put ${beside.key} beside the GeoPackage, or deploy the stack with a default spec`);
+}
+

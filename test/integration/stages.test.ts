@@ -1,0 +1,139 @@
+/**
+ * The real handlers (Plan, Worker, Collect, Fail) against the S3 and DynamoDB
+ * stand-ins started here on 127.0.0.1: results equal `zonalflow stats`, a
+ * poisoned feature gives PARTIAL, a retried batch counts once, a batch that
+ * runs out of time checkpoints and resumes.
+ */
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { startStandIns } from '../../shared/local/stand-ins';
+import type { StandIns } from '../../shared/local/stand-ins';
+import { resetHandlerDeps, handlerDeps } from '../../shared/pipeline/deps';
+import { handler as plan } from '../../lambdas/plan';
+import { handler as worker } from '../../lambdas/worker';
+import { handler as collect } from '../../lambdas/collect';
+import { handler as fail } from '../../lambdas/fail';
+import { getBytes, getJson } from '../../shared/pipeline/objects';
+import { readResultParquet } from '../../shared/output/read-parquet';
+import { runStatsJob } from '../../shared/pipeline/stats-job';
+import { parseJobSpec } from '../../shared/spec';
+import { LOCAL_ONLY } from '../../shared/io/uri';
+import type { BatchItem } from '../../shared/pipeline/events';
+import { runBatch, BatchIncompleteError } from '../../shared/pipeline/worker';
+import { writeGeoPackage } from '../helpers/gpkg-writer';
+
+const EX = join(import.meta.dirname, '../../examples');
+let env: StandIns;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  env = await startStandIns({ buckets: ['zf-in', 'zf-out', 'zf-rasters'], table: 'zonalflow' });
+  Object.assign(process.env, env.env, { TABLE_NAME: 'zonalflow', OUTPUT_BUCKET: 'zf-out', WORK_PREFIX: '_work/', RASTER_BUCKETS: 'zf-rasters', RASTER_HOSTS: '' });
+  resetHandlerDeps();
+  await env.s3.send(new PutObjectCommand({ Bucket: 'zf-rasters', Key: 'elev.cog.tif', Body: readFileSync(join(EX, 'elev.cog.tif')) }));
+});
+afterAll(async () => {
+  process.env = saved;
+  resetHandlerDeps();
+  await env.stop();
+});
+
+const spec = { input: { idColumn: 'ID_2' }, rasters: [{ name: 'elev', uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count', 'mean', 'min', 'max', 'median'], batching: { grid: 'h3', maxFeatures: 4 }, output: { formats: ['parquet', 'json'] } };
+
+async function runAll(key: string, etag?: string): Promise<{ jobId: string; status: string; items: BatchItem[] }> {
+  const out = await plan({ bucket: 'zf-in', key, ...(etag ? { etag } : {}) });
+  if (out.duplicate) return { jobId: out.jobId, status: 'DUPLICATE', items: [] };
+  const items = (await getJson(env.s3, out.manifest)) as BatchItem[];
+  for (const item of items) await worker(item);
+  const c = await collect({ jobId: out.jobId });
+  return { jobId: out.jobId, status: c.status, items };
+}
+
+describe('pipeline stages against the stand-ins', () => {
+  it('the example job: results equal zonalflow stats; per-feature JSON and summary written', async () => {
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'lux.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'lux.json', Body: JSON.stringify(spec) }));
+    const { jobId, status, items } = await runAll('lux.gpkg', 'etag-1');
+    expect(status).toBe('DONE');
+    expect(items.length).toBeGreaterThanOrEqual(3); // 12 features, at most 4 per batch
+    const results = await readResultParquet((await getBytes(env.s3, { bucket: 'zf-out', key: `${jobId}/results.parquet` })) ?? new Uint8Array());
+    const local = await runStatsJob({ input: join(EX, 'lux_cantons_2169.gpkg'), spec: parseJobSpec({ ...spec, rasters: [{ name: 'elev', uri: join(EX, 'elev.cog.tif') }] }), allowed: LOCAL_ONLY });
+    expect(results.columns).toEqual(local.columns);
+    expect(results.rows).toEqual(local.rows);
+    const summary = (await getJson(env.s3, { bucket: 'zf-out', key: `${jobId}/summary.json` })) as { status: string; features: { total: number; done: number } };
+    expect(summary.status).toBe('DONE');
+    expect(summary.features).toMatchObject({ total: 12, done: 12 });
+    const one = (await getJson(env.s3, { bucket: 'zf-out', key: `${jobId}/features/1.json` })) as Record<string, unknown>;
+    expect(one.elev_mean).toBe(local.rows[0]?.values[1]);
+    const job = await handlerDeps().store.getJob(jobId);
+    expect(job?.status).toBe('DONE');
+    // the same upload again (EventBridge re-delivery) does not start a second job
+    expect((await runAll('lux.gpkg', 'etag-1')).status).toBe('DUPLICATE');
+  });
+
+  it('a poisoned feature yields PARTIAL with its reason; a retried batch counts once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zf-stages-'));
+    const path = join(dir, 'poison.gpkg');
+    const sq = (x: number, y: number): [number, number][] => [[x, y], [x + 0.05, y], [x + 0.05, y + 0.05], [x, y + 0.05], [x, y]];
+    writeGeoPackage(path, [{
+      name: 'fields', srsId: 4326, columns: { name: 'TEXT' },
+      features: [
+        { geometry: { type: 'Polygon', coordinates: [sq(6.0, 49.6)] }, properties: { name: 'a' } },
+        { geometry: { type: 'Polygon', coordinates: [[[6.1, 49.7], [6.2, 49.7], [6.1, 49.7]]] }, properties: { name: 'too-short' } },
+        { geometry: null, properties: { name: 'no-geometry' } },
+        { geometry: { type: 'Polygon', coordinates: [sq(20, 10)] }, properties: { name: 'outside' } },
+      ],
+    }]);
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'poison.gpkg', Body: readFileSync(path) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'poison.json', Body: JSON.stringify({ ...spec, input: { idColumn: 'name' } }) }));
+    const out = await plan({ bucket: 'zf-in', key: 'poison.gpkg', etag: 'p1' });
+    const items = (await getJson(env.s3, out.manifest)) as BatchItem[];
+    for (const item of items) {
+      const first = await worker(item);
+      expect(first.status).toBe('DONE');
+      expect((await worker(item)).status).toBe('SKIPPED'); // retried: not counted again
+    }
+    const c = await collect({ jobId: out.jobId });
+    expect(c.status).toBe('PARTIAL');
+    const summary = (await getJson(env.s3, { bucket: 'zf-out', key: `${out.jobId}/summary.json` })) as { failures: { id: string; reason: string }[]; features: { done: number; failed: number } };
+    expect(summary.features).toMatchObject({ done: 2, failed: 2 });
+    expect(summary.failures.map((f) => f.id).sort()).toEqual(['no-geometry', 'too-short']);
+    expect(summary.failures.find((f) => f.id === 'too-short')?.reason).toMatch(/GEOMETRY_INVALID: feature "too-short" \(fid 2\): .*needs at least 4/);
+    const tally = await handlerDeps().store.tally(out.jobId);
+    expect(tally.featuresDone + tally.featuresFailed).toBe(4);
+    const job = await handlerDeps().store.getJob(out.jobId);
+    expect(job?.counts.featuresDone).toBe(2);
+  });
+
+  it('a batch that runs out of time checkpoints, and the retry resumes where it stopped', async () => {
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'slow.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'slow.json', Body: JSON.stringify({ ...spec, batching: { grid: 'h3', maxFeatures: 100 } }) }));
+    const out = await plan({ bucket: 'zf-in', key: 'slow.gpkg', etag: 's1' });
+    const [item] = (await getJson(env.s3, out.manifest)) as BatchItem[];
+    if (!item) throw new Error('one batch expected');
+    const deps = handlerDeps();
+    let budget = 3; // chunks allowed before the "deadline"
+    const base = { s3: deps.s3, tracker: deps.store, outputBucket: 'zf-out', workPrefix: '_work/', allowed: deps.config.allowed, chunkSize: 5, safetyMs: 10 };
+    await expect(runBatch(item, { ...base, remainingMs: () => (budget-- > 1 ? 1e9 : 0) })).rejects.toBeInstanceOf(BatchIncompleteError);
+    const mid = await deps.store.getBatch(out.jobId, item.batchId);
+    expect(mid?.cursor).toBe(10);
+    expect(mid?.status).toBe('PENDING');
+    const done = await runBatch(item, base);
+    expect(done).toMatchObject({ status: 'DONE', featuresDone: 12 });
+    const c = await collect({ jobId: out.jobId });
+    expect(c.status).toBe('DONE');
+    const results = await readResultParquet((await getBytes(env.s3, { bucket: 'zf-out', key: `${out.jobId}/results.parquet` })) ?? new Uint8Array());
+    expect(results.rows.map((r) => r.fid)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it('a failure caught by the state machine marks the job FAILED with its cause, even before Plan created it', async () => {
+    const r = await fail({ input: { bucket: 'zf-in', key: 'missing.gpkg', etag: 'm1' }, error: { Error: 'SpecError', Cause: JSON.stringify({ errorMessage: 'no job spec: put missing.json beside the GeoPackage' }) } });
+    expect(r.error.message).toMatch(/no job spec/);
+    const job = await handlerDeps().store.getJob(r.jobId);
+    expect(job?.status).toBe('FAILED');
+    expect(job?.error).toEqual({ code: 'SpecError', message: 'no job spec: put missing.json beside the GeoPackage' });
+  });
+});
