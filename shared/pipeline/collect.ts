@@ -13,7 +13,7 @@ import type { ResultRow, StatColumn } from '../output/table';
 import { parseJobSpec } from '../spec';
 import type { CollectInput, JobStatus } from './events';
 import { getBytes, getJson, mapLimit, putBytes, putJson } from './objects';
-import { workKeys } from './plan';
+import { workKeys } from './keys';
 import type { JobTracker } from './tracker';
 
 /** What Collect needs. */

@@ -7,7 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { FailInput } from './events';
 import { PlanInputSchema } from './events';
 import { putJson } from './objects';
-import { jobIdFor } from './plan';
+import { jobIdFor } from './keys';
 import type { JobTracker } from './tracker';
 
 /** What the failure handler needs. */

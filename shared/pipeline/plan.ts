@@ -6,7 +6,6 @@
  * and registers the job and its batches. The same upload (object + ETag)
  * never starts a second job.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,7 @@ import type { BatchItem, PlanInput, PlanOutput } from './events';
 import { downloadToFile, getJson, headObject, mapLimit, putJson } from './objects';
 import type { FeatureFailure, JobTracker } from './tracker';
 import type { BatchFile } from './batch-file';
+import { jobIdFor, workKeys } from './keys';
 
 /** What Plan needs. */
 export interface PlanDeps {
@@ -36,27 +36,6 @@ export interface PlanDeps {
   defaultSpec: JobSpec | null;
   limits?: { maxInputBytes?: number; maxFeatures?: number };
   now?: () => number;
-}
-
-/** Work-prefix keys of a job. */
-export function workKeys(workPrefix: string, jobId: string): { root: string; spec: string; manifest: string; batch: (id: string) => string; parts: string; part: (batchId: string, cursor: number) => string; map: string } {
-  const root = `${workPrefix}${jobId}/`;
-  return {
-    root,
-    spec: `${root}spec.json`,
-    manifest: `${root}manifest.json`,
-    batch: (id) => `${root}batches/${id}.json`,
-    parts: `${root}parts/`,
-    part: (batchId, cursor) => `${root}parts/${batchId}.${String(cursor).padStart(6, '0')}.json`,
-    map: `${root}map/`,
-  };
-}
-
-/** A job id derived from the upload: same object and ETag, same job. */
-export function jobIdFor(bucket: string, key: string, etag: string | undefined): string {
-  const stem = (key.split('/').pop() ?? 'job').replace(/\.gpkg$/i, '').replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40) || 'job';
-  const hash = createHash('sha256').update(`${bucket}/${key}#${etag ?? ''}`).digest('hex').slice(0, 12);
-  return `${stem}-${hash}`;
 }
 
 /** Runs Plan. */

@@ -24,7 +24,7 @@ import { BatchFileSchema } from './batch-file';
 import { getJson, mapLimit, putBytes, putJson } from './objects';
 import { openZonalRasters } from './rasters';
 import type { JobTracker } from './tracker';
-import { workKeys } from './plan';
+import { workKeys } from './keys';
 import { ZonalEngine } from './zonal';
 
 /** Thrown when a batch stops before the deadline with work left: retryable by the state machine. */

@@ -1,0 +1,39 @@
+/** Buckets and the job table: private, TLS-only, encrypted, logged; the work prefix expires. */
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+/** Storage options. */
+export interface StorageProps { workPrefix: string; workExpirationDays: number; removalPolicy: RemovalPolicy }
+
+/** The input and output buckets, their access-log bucket, the DynamoDB table. */
+export class Storage extends Construct {
+  readonly logs: s3.Bucket;
+  readonly input: s3.Bucket;
+  readonly output: s3.Bucket;
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id);
+    const secure = { blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL, enforceSSL: true, encryption: s3.BucketEncryption.S3_MANAGED, removalPolicy: props.removalPolicy, objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED };
+    this.logs = new s3.Bucket(this, 'AccessLogs', { ...secure, objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED, lifecycleRules: [{ expiration: Duration.days(90) }] });
+    this.input = new s3.Bucket(this, 'Input', { ...secure, eventBridgeEnabled: true, serverAccessLogsBucket: this.logs, serverAccessLogsPrefix: 'input/' });
+    this.output = new s3.Bucket(this, 'Output', {
+      ...secure,
+      serverAccessLogsBucket: this.logs,
+      serverAccessLogsPrefix: 'output/',
+      lifecycleRules: [{ id: 'expire-work-prefix', prefix: props.workPrefix, expiration: Duration.days(props.workExpirationDays), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    });
+    this.table = new dynamodb.Table(this, 'Jobs', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'ttl',
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: props.removalPolicy,
+    });
+  }
+}
