@@ -1,0 +1,120 @@
+/**
+ * Each handler with the AWS SDK mocked (aws-sdk-client-mock): the calls it
+ * makes and what it returns, without any server.
+ */
+import { Readable } from 'node:stream';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { resetHandlerDeps } from '../../../shared/pipeline/deps';
+import { handler as plan } from '../../../lambdas/plan';
+import { handler as worker } from '../../../lambdas/worker';
+import { handler as collect } from '../../../lambdas/collect';
+import { handler as fail } from '../../../lambdas/fail';
+import { toParquet } from '../../../shared/output/parquet';
+
+const EX = join(import.meta.dirname, '../../../examples');
+const saved = { ...process.env };
+const s3 = mockClient(S3Client);
+const ddb = mockClient(DynamoDBDocumentClient);
+mockClient(DynamoDBClient);
+const body = (data: Uint8Array | string): never => Object.assign(Readable.from([Buffer.from(data)]), { transformToByteArray: () => Promise.resolve(typeof data === 'string' ? new TextEncoder().encode(data) : data) }) as never;
+const spec = { input: { idColumn: 'ID_2' }, rasters: [{ name: 'elev', uri: 's3://rasters-bkt/elev.cog.tif' }], stats: ['mean'], batching: { grid: 'h3', maxFeatures: 6 }, output: { formats: ['parquet'] } };
+
+beforeEach(() => {
+  s3.reset();
+  ddb.reset();
+  Object.assign(process.env, { TABLE_NAME: 'jobs', OUTPUT_BUCKET: 'out-bkt', WORK_PREFIX: '_work/', RASTER_BUCKETS: 'rasters-bkt', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+  resetHandlerDeps();
+});
+afterEach(() => {
+  process.env = { ...saved };
+  resetHandlerDeps();
+});
+
+describe('plan handler', () => {
+  it('plans the example: batch files, spec and manifest written; job and batches registered', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 1000, ETag: '"abc"' });
+    s3.on(GetObjectCommand, { Bucket: 'in-bkt', Key: 'lux.json' }).resolves({ Body: body(JSON.stringify(spec)) });
+    s3.on(GetObjectCommand, { Bucket: 'in-bkt', Key: 'lux.gpkg' }).resolves({ Body: body(readFileSync(join(EX, 'lux_cantons_2169.gpkg'))) });
+    s3.on(PutObjectCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    const out = await plan({ bucket: 'in-bkt', key: 'lux.gpkg' });
+    expect(out).toMatchObject({ duplicate: false, features: 12, outputBucket: 'out-bkt', manifest: { bucket: 'out-bkt' } });
+    expect(out.batches).toBeGreaterThanOrEqual(2);
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key ?? '');
+    expect(puts.filter((k) => k.includes('/batches/'))).toHaveLength(out.batches);
+    expect(puts.every((k) => k.startsWith(`_work/${out.jobId}/`))).toBe(true);
+    const manifest = JSON.parse(String(s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.endsWith('manifest.json'))?.args[0].input.Body)) as { features: number }[];
+    expect(manifest.reduce((a, b) => a + b.features, 0)).toBe(12);
+    expect(ddb.commandCalls(PutCommand).map((c) => (c.args[0].input.Item as { sk: string }).sk)).toEqual(['ETAG#abc', 'JOB']);
+  });
+  it('a re-delivered upload (same object and ETag) is a duplicate: nothing downloaded', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 1000, ETag: '"abc"' });
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    ddb.on(GetCommand).resolves({ Item: { jobId: 'lux-first' } });
+    const out = await plan({ bucket: 'in-bkt', key: 'lux.gpkg', etag: 'abc' });
+    expect(out.duplicate).toBe(true);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+  it('no spec beside the upload and no default: a clear error naming the expected file', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 1000, ETag: '"e"' });
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
+    ddb.on(PutCommand).resolves({});
+    await expect(plan({ bucket: 'in-bkt', key: 'x/fields.gpkg' })).rejects.toThrow(/no job spec: put x\/fields.json beside the GeoPackage/);
+  });
+});
+
+describe('worker handler', () => {
+  it('an already completed batch is skipped (a retry never counts twice)', async () => {
+    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'done', $metadata: {} }));
+    ddb.on(GetCommand).resolves({ Item: { status: 'DONE', attempts: 1, batchId: 'b000001' } });
+    const out = await worker({ jobId: 'j', batchId: 'b000001', key: '_work/j/batches/b000001.json', features: 3 });
+    expect(out.status).toBe('SKIPPED');
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+  it('a raster outside the allowed buckets fails the batch with the reason recorded', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { attempts: 1 } });
+    s3.on(GetObjectCommand, { Key: '_work/j/spec.json' }).resolves({ Body: body(JSON.stringify({ ...spec, rasters: [{ uri: 's3://someone-elses/dem.tif' }] })) });
+    s3.on(GetObjectCommand, { Key: '_work/j/batches/b1.json' }).resolves({ Body: body(JSON.stringify({ jobId: 'j', batchId: 'b1', crs: { name: 'EPSG:4326', def: '+proj=longlat +datum=WGS84 +no_defs', epsg: 4326 }, features: [] })) });
+    await expect(worker({ jobId: 'j', batchId: 'b1', key: '_work/j/batches/b1.json', features: 0 })).rejects.toThrow(/bucket "someone-elses" is not among the raster buckets/);
+    const failed = ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.ExpressionAttributeValues?.[':failed'] === 'FAILED');
+    expect(String(failed?.args[0].input.ExpressionAttributeValues?.[':err'])).toMatch(/^URI_NOT_ALLOWED/);
+  });
+});
+
+describe('collect handler', () => {
+  it('merges parts, writes results and summary, sets PARTIAL when a feature failed', async () => {
+    const part = toParquet([{ name: 'elev_mean', kind: 'number' }], [{ id: 'a', fid: 2, values: [1.5], error: null }, { id: 'b', fid: 1, values: [null], error: 'GEOMETRY_EMPTY: x' }]);
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [{ batchId: 'b1', status: 'DONE', featuresDone: 1, featuresFailed: 1, parts: ['_work/j/parts/b1.000000.parquet'] }] });
+    s3.on(GetObjectCommand, { Key: '_work/j/spec.json' }).resolves({ Body: body(JSON.stringify(spec)) });
+    s3.on(GetObjectCommand, { Key: '_work/j/manifest.json' }).resolves({ Body: body(JSON.stringify([{ features: 2 }])) });
+    s3.on(GetObjectCommand, { Key: '_work/j/parts/b1.000000.parquet' }).resolves({ Body: body(part) });
+    s3.on(PutObjectCommand).resolves({});
+    const out = await collect({ jobId: 'j' });
+    expect(out.status).toBe('PARTIAL');
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual(['j/results.parquet', 'j/summary.json']);
+    const summary = JSON.parse(String(s3.commandCalls(PutObjectCommand)[1]?.args[0].input.Body)) as { features: unknown; failures: unknown[] };
+    expect(summary.features).toEqual({ total: 2, done: 1, failed: 1, missing: 0 });
+    expect(summary.failures).toEqual([{ fid: 1, id: 'b', reason: 'GEOMETRY_EMPTY: x' }]);
+  });
+});
+
+describe('fail handler', () => {
+  it('marks the job FAILED with the Lambda error message', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    s3.on(PutObjectCommand).resolves({});
+    const out = await fail({ jobId: 'j', error: { Error: 'RasterError', Cause: '{"errorType":"RasterError","errorMessage":"s3://b/x.tif is not a TIFF"}' } });
+    expect(out.error).toEqual({ code: 'RasterError', message: 's3://b/x.tif is not a TIFF' });
+    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.ExpressionAttributeValues?.[':s']).toBe('FAILED');
+  });
+});
