@@ -52,7 +52,7 @@ describe('plan handler', () => {
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key ?? '');
     expect(puts.filter((k) => k.includes('/batches/'))).toHaveLength(out.batches);
     expect(puts.every((k) => k.startsWith(`_work/${out.jobId}/`))).toBe(true);
-    const manifest = JSON.parse(String(s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.endsWith('manifest.json'))?.args[0].input.Body)) as { features: number }[];
+    const manifest = JSON.parse(s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.endsWith('manifest.json'))?.args[0].input.Body as string) as { features: number }[];
     expect(manifest.reduce((a, b) => a + b.features, 0)).toBe(12);
     expect(ddb.commandCalls(PutCommand).map((c) => (c.args[0].input.Item as { sk: string }).sk)).toEqual(['ETAG#abc', 'JOB']);
   });
@@ -102,7 +102,7 @@ describe('collect handler', () => {
     const out = await collect({ jobId: 'j' });
     expect(out.status).toBe('PARTIAL');
     expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual(['j/results.parquet', 'j/summary.json']);
-    const summary = JSON.parse(String(s3.commandCalls(PutObjectCommand)[1]?.args[0].input.Body)) as { features: unknown; failures: unknown[] };
+    const summary = JSON.parse(s3.commandCalls(PutObjectCommand)[1]?.args[0].input.Body as string) as { features: unknown; failures: unknown[] };
     expect(summary.features).toEqual({ total: 2, done: 1, failed: 1, missing: 0 });
     expect(summary.failures).toEqual([{ fid: 1, id: 'b', reason: 'GEOMETRY_EMPTY: x' }]);
   });
