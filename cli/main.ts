@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ZonalflowError } from '../shared/errors';
 import { registerStats } from './commands/stats';
+import { registerLocal } from './commands/local';
 import type { CommandContext } from './context';
 
 /** Runs the CLI with `argv` (without node and script). Returns the exit code. */
@@ -18,6 +19,7 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     .configureOutput({ writeErr: (s) => stderr.write(s), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
   const ctx: CommandContext = { exitCode: 0, stdout: io.stdout ?? process.stdout, stderr };
   registerStats(program, ctx);
+  registerLocal(program, ctx);
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -25,8 +25,9 @@ export interface PipelineMachineProps {
 /** The errors every Lambda invocation retries (throttling, service and SDK errors). */
 export const RETRYABLE_LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.ClientExecutionTimeoutException'];
 
-function invoke(scope: Construct, id: string, fn: IFunction, payload: sfn.TaskInput, extra: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke {
-  const task = new tasks.LambdaInvoke(scope, id, { lambdaFunction: fn, payload, payloadResponseOnly: true, retryOnServiceExceptions: false, ...extra });
+/** A Lambda call whose output is the function's result; without `payload` the function gets the state's input as is. */
+function invoke(scope: Construct, id: string, fn: IFunction, payload?: sfn.TaskInput, extra: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, id, { lambdaFunction: fn, ...(payload ? { payload } : {}), payloadResponseOnly: true, retryOnServiceExceptions: false, ...extra });
   task.addRetry({ errors: RETRYABLE_LAMBDA_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(60), jitterStrategy: sfn.JitterType.FULL });
   return task;
 }
@@ -38,11 +39,11 @@ export class PipelineMachine extends Construct {
   constructor(scope: Construct, id: string, props: PipelineMachineProps) {
     super(scope, id);
     const { storage, functions } = props;
-    const markFailed = invoke(this, 'MarkFailed', functions.fail, sfn.TaskInput.fromObject({ 'jobId.$': '$.jobId', 'input.$': '$$.Execution.Input', 'error.$': '$.error' }), { resultPath: sfn.JsonPath.DISCARD });
+    const markFailed = invoke(this, 'MarkFailed', functions.fail, sfn.TaskInput.fromObject({ 'state.$': '$', 'execution.$': '$$.Execution.Input' }), { resultPath: sfn.JsonPath.DISCARD });
     const failed = new sfn.Fail(this, 'JobFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
     markFailed.next(failed);
-    const plan = invoke(this, 'Plan', functions.plan, sfn.TaskInput.fromJsonPathAt('$'));
-    const worker = invoke(this, 'Worker', functions.worker, sfn.TaskInput.fromJsonPathAt('$'));
+    const plan = invoke(this, 'Plan', functions.plan);
+    const worker = invoke(this, 'Worker', functions.worker);
     // a batch that stops before the Lambda deadline (or whose Lambda timed out) resumes from its checkpoint
     worker.addRetry({ errors: ['BatchIncompleteError', 'Sandbox.Timedout', 'States.Timeout'], interval: Duration.seconds(1), backoffRate: 1.5, maxAttempts: 3, jitterStrategy: sfn.JitterType.FULL });
     const map = new sfn.DistributedMap(this, 'Batches', {

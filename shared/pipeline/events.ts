@@ -67,11 +67,14 @@ export const CollectInputSchema = z.object({
 });
 export type CollectInput = z.infer<typeof CollectInputSchema>;
 
-/** Input of the failure handler (the state machine's Catch): the job and the caught error. */
+/**
+ * Input of the failure handler (the state machine's Catch): `state` is the
+ * state that failed with the caught error at `$.error` (it holds `jobId`
+ * once Plan has run), `execution` the execution's input (bucket, key, etag).
+ */
 export const FailInputSchema = z.object({
-  jobId: z.string().optional(),
-  input: z.unknown().optional(),
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).passthrough(),
+  state: z.object({ jobId: z.string().optional(), error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).passthrough() }).passthrough(),
+  execution: z.unknown().optional(),
 });
 export type FailInput = z.infer<typeof FailInputSchema>;
 

@@ -14,7 +14,7 @@ import type { JobTracker } from './tracker';
 export interface FailDeps { s3: S3Client; tracker: JobTracker; outputBucket: string }
 
 /** The readable cause of a Step Functions error ({Error, Cause}; Cause is often a JSON string from Lambda). */
-export function describeStateError(error: FailInput['error']): { code: string; message: string } {
+export function describeStateError(error: FailInput['state']['error']): { code: string; message: string } {
   const code = error.Error ?? 'Error';
   let message = error.Cause ?? '';
   try {
@@ -28,9 +28,9 @@ export function describeStateError(error: FailInput['error']): { code: string; m
 
 /** Marks the job FAILED. Returns the job id and the cause. */
 export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{ jobId: string; error: { code: string; message: string } }> {
-  const error = describeStateError(input.error);
-  const plan = PlanInputSchema.safeParse(input.input);
-  const jobId = input.jobId ?? (plan.success ? plan.data.jobId ?? jobIdFor(plan.data.bucket, plan.data.key, plan.data.etag) : `unknown-${Date.now()}`);
+  const error = describeStateError(input.state.error);
+  const plan = PlanInputSchema.safeParse(input.execution);
+  const jobId = input.state.jobId ?? (plan.success ? plan.data.jobId ?? jobIdFor(plan.data.bucket, plan.data.key, plan.data.etag) : `unknown-${Date.now()}`);
   try {
     await deps.tracker.setJobStatus(jobId, 'FAILED', { error });
   } catch {
@@ -46,6 +46,8 @@ export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{
     });
     await deps.tracker.setJobStatus(jobId, 'FAILED', { error });
   }
-  await putJson(deps.s3, { bucket: deps.outputBucket, key: `${jobId}/summary.json` }, { jobId, status: 'FAILED', error, failedAt: new Date().toISOString() });
+  // the batches' own errors say more than a Map's "tolerated failures exceeded"
+  const batchErrors = await deps.tracker.tally(jobId).then((t) => t.batchErrors, () => []);
+  await putJson(deps.s3, { bucket: deps.outputBucket, key: `${jobId}/summary.json` }, { jobId, status: 'FAILED', error, batchErrors, failedAt: new Date().toISOString() });
   return { jobId, error };
 }

@@ -54,6 +54,12 @@ describe('state machine', () => {
     }
     expect((tasks.Worker?.Retry as Record<string, unknown>[])[1]).toMatchObject({ ErrorEquals: ['BatchIncompleteError', 'Sandbox.Timedout', 'States.Timeout'] });
   });
+  it('Plan and Worker receive the state input as is (no Parameters), MarkFailed the failed state and the execution input', () => {
+    const map = asl.States.Batches as { ItemProcessor: { States: Record<string, Record<string, unknown>> } };
+    expect(asl.States.Plan?.Parameters).toBeUndefined();
+    expect(map.ItemProcessor.States.Worker?.Parameters).toBeUndefined();
+    expect(asl.States.MarkFailed?.Parameters).toEqual({ 'state.$': '$', 'execution.$': '$$.Execution.Input' });
+  });
   it('is valid ASL (asl-validator)', () => {
     const r = aslValidator(asl, { checkPaths: true, checkArn: true });
     expect(r.errors).toEqual([]);

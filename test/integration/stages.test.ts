@@ -130,7 +130,7 @@ describe('pipeline stages against the stand-ins', () => {
   });
 
   it('a failure caught by the state machine marks the job FAILED with its cause, even before Plan created it', async () => {
-    const r = await fail({ input: { bucket: 'zf-in', key: 'missing.gpkg', etag: 'm1' }, error: { Error: 'SpecError', Cause: JSON.stringify({ errorMessage: 'no job spec: put missing.json beside the GeoPackage' }) } });
+    const r = await fail({ execution: { bucket: 'zf-in', key: 'missing.gpkg', etag: 'm1' }, state: { bucket: 'zf-in', key: 'missing.gpkg', error: { Error: 'SpecError', Cause: JSON.stringify({ errorMessage: 'no job spec: put missing.json beside the GeoPackage' }) } } });
     expect(r.error.message).toMatch(/no job spec/);
     const job = await handlerDeps().store.getJob(r.jobId);
     expect(job?.status).toBe('FAILED');

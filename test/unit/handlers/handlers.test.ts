@@ -112,7 +112,7 @@ describe('fail handler', () => {
   it('marks the job FAILED with the Lambda error message', async () => {
     ddb.on(UpdateCommand).resolves({});
     s3.on(PutObjectCommand).resolves({});
-    const out = await fail({ jobId: 'j', error: { Error: 'RasterError', Cause: '{"errorType":"RasterError","errorMessage":"s3://b/x.tif is not a TIFF"}' } });
+    const out = await fail({ state: { jobId: 'j', error: { Error: 'RasterError', Cause: '{"errorType":"RasterError","errorMessage":"s3://b/x.tif is not a TIFF"}' } } });
     expect(out.error).toEqual({ code: 'RasterError', message: 's3://b/x.tif is not a TIFF' });
     const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(update?.ExpressionAttributeValues?.[':s']).toBe('FAILED');

@@ -1,0 +1,73 @@
+/**
+ * End to end, all local: the example job through the synthesized state
+ * machine (aws-local-stepfunctions + the Distributed Map adapter), handlers
+ * in-process, S3/DynamoDB stand-ins. Results equal `zonalflow stats`;
+ * poisoned features, a worker that dies once and Lambda throttling are
+ * absorbed as deployed.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runLocal } from '../../shared/local/runner';
+import { readResultParquet } from '../../shared/output/read-parquet';
+import { runStatsJob } from '../../shared/pipeline/stats-job';
+import { parseJobSpec } from '../../shared/spec';
+import { LOCAL_ONLY } from '../../shared/io/uri';
+import { writeGeoPackage } from '../helpers/gpkg-writer';
+
+const EX = join(import.meta.dirname, '../../examples');
+const spec = { input: { idColumn: 'ID_2' }, rasters: [{ name: 'elev', uri: join(EX, 'elev.cog.tif') }], stats: ['count', 'mean', 'min', 'max', 'stdev', 'median'], batching: { grid: 'h3', maxFeatures: 4 }, output: { formats: ['parquet', 'json'] } };
+const out = (): string => mkdtempSync(join(tmpdir(), 'zf-e2e-'));
+
+describe('zonalflow local', () => {
+  it('the example job end to end equals zonalflow stats (direct start)', async () => {
+    const dir = out();
+    const r = await runLocal({ input: join(EX, 'lux_cantons_2169.gpkg'), spec, out: dir });
+    expect(r.status).toBe('DONE');
+    const results = await readResultParquet(readFileSync(join(dir, 'results.parquet')));
+    const local = await runStatsJob({ input: join(EX, 'lux_cantons_2169.gpkg'), spec: parseJobSpec(spec), allowed: LOCAL_ONLY });
+    expect(results.columns).toEqual(local.columns);
+    expect(results.rows).toEqual(local.rows);
+    expect(JSON.parse(readFileSync(join(dir, 'features/1.json'), 'utf8'))).toMatchObject({ id: '1', fid: 1, elev_mean: local.rows[0]?.values[1] });
+  });
+
+  it('the trigger path: the upload matches the template\'s EventBridge rule, which starts the execution', async () => {
+    const r = await runLocal({ input: join(EX, 'lux_cantons_2169.gpkg'), spec, out: out(), trigger: 'event' });
+    expect(r.status).toBe('DONE');
+  });
+
+  it('poisoned features give PARTIAL with reasons; a worker dying once is retried and counted once; throttling is absorbed by the Retry', async () => {
+    const dir = out();
+    const gpkg = join(dir, 'fields.gpkg');
+    const sq = (x: number, y: number): [number, number][] => [[x, y], [x + 0.05, y], [x + 0.05, y + 0.05], [x, y + 0.05], [x, y]];
+    writeGeoPackage(gpkg, [{
+      name: 'fields', srsId: 4326, columns: { name: 'TEXT' },
+      features: [
+        ...Array.from({ length: 10 }, (_, i) => ({ geometry: { type: 'Polygon' as const, coordinates: [sq(5.8 + i * 0.06, 49.5)] }, properties: { name: `f${i}` } })),
+        { geometry: { type: 'Polygon', coordinates: [[[6, 49.6], [6.1, 49.6], [6.05, 49.7]]] }, properties: { name: 'unclosed' } },
+        { geometry: null, properties: { name: 'empty' } },
+      ],
+    }]);
+    const lines: string[] = [];
+    const r = await runLocal({ input: gpkg, spec: { ...spec, input: { idColumn: 'name' } }, out: join(dir, 'out'), faults: { throttleFirst: 2, workerDiesOnce: true }, log: (l) => lines.push(l) });
+    expect(r.status).toBe('PARTIAL');
+    expect(lines.some((l) => l.includes('throttled (injected)'))).toBe(true);
+    expect(lines.some((l) => l.includes('worker died after finishing (injected)'))).toBe(true);
+    const summary = JSON.parse(readFileSync(join(dir, 'out/summary.json'), 'utf8')) as { status: string; features: { total: number; done: number; failed: number }; failures: { id: string; reason: string }[] };
+    expect(summary.features).toEqual({ total: 12, done: 10, failed: 2, missing: 0 });
+    expect(summary.failures.map((f) => f.id).sort()).toEqual(['empty', 'unclosed']);
+    const results = await readResultParquet(readFileSync(join(dir, 'out/results.parquet')));
+    expect(results.rows.map((row) => row.fid)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it('a raster that does not exist fails the job with the cause recorded', async () => {
+    const dir = out();
+    const r = await runLocal({ input: join(EX, 'lux_cantons_2169.gpkg'), spec: { ...spec, rasters: [{ name: 'elev', uri: 's3://zonalflow-rasters/missing.tif' }], batching: { grid: 'h3', maxFeatures: 100 } }, out: dir });
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.code).toBe('States.ExceedToleratedFailureThreshold');
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { status: string; batchErrors: { batchId: string; error: string }[] };
+    expect(summary.status).toBe('FAILED');
+    expect(summary.batchErrors).toEqual([{ batchId: 'b000001', error: 'SOURCE_FAILED: s3://zonalflow-rasters/missing.tif does not exist' }]);
+  });
+});
