@@ -8,63 +8,57 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ZonalflowError } from '../errors';
-import type { JobStatus } from '../pipeline/events';
-import type { BatchResult, BatchStart, FeatureFailure, JobTracker, NewBatch, NewJob, Tally } from '../pipeline/tracker';
+import type { BatchStatus, JobStatus } from '../pipeline/events';
+import type { BatchResult, BatchStart, JobTracker, NewBatch, NewJob, Tally } from '../pipeline/tracker';
+import { JobStoreError } from './error';
+import {
+  DEFAULT_BATCH_TTL_DAYS,
+  JOBS_INDEX_PK,
+  MAX_ERROR_CHARS,
+  allowedPredecessors,
+  batchKey,
+  boundFailures,
+  checkAmount,
+  checkBatchId,
+  checkCount,
+  checkJobId,
+  checkText,
+  jobKey,
+  normalizeEtag,
+  uploadKey,
+} from './records';
+import type { BatchRecord, JobRecord } from './records';
 
-/** The store failed or was asked for something it does not hold. */
-export class JobStoreError extends ZonalflowError {
-  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
-    super('JOB_STORE', message, options);
-  }
+export { JobStoreError } from './error';
+export { MAX_FAILURES_PER_RECORD } from './records';
+export type { BatchRecord, JobCounts, JobRecord } from './records';
+
+/** Options of a JobStore. */
+export interface JobStoreOptions {
+  /** Lifetime of batch records (DynamoDB TTL), days; default 30. */
+  batchTtlDays?: number;
+  /** Clock (tests). */
+  now?: () => Date;
+  /** Sleep used between retries of unprocessed batch writes (tests). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Rounds of BatchWriteItem per chunk of 25 before giving up; default 10. */
+  maxBatchWriteAttempts?: number;
+  /** Name of the GSI (`gsi1pk`, `gsi1sk`) to list jobs newest first; without it `listJobs` scans. */
+  jobsIndex?: string;
 }
 
-const TERMINAL: JobStatus[] = ['DONE', 'PARTIAL', 'FAILED', 'CANCELLED'];
-/** Failures kept on a batch record (the parts in S3 hold them all). */
-export const MAX_FAILURES_PER_RECORD = 100;
+/** Options of `listJobs`. */
+export interface ListJobsOptions { limit?: number; status?: JobStatus }
 
-/** The job record as stored. */
-export interface JobRecord {
-  jobId: string;
-  status: JobStatus;
-  input: { bucket: string; key: string; etag?: string };
-  outputBucket: string;
-  createdAt: string;
-  updatedAt: string;
-  counts: { features: number; batches: number; batchesDone: number; batchesFailed: number; featuresDone: number; featuresFailed: number };
-  bytesRead: number;
-  requests: number;
-  timings: { planMs?: number };
-  error?: { code: string; message: string };
-  executionArn?: string;
-  [k: string]: unknown;
-}
-
-/** A batch record as stored. */
-export interface BatchRecord {
-  jobId: string;
-  batchId: string;
-  status: 'PENDING' | 'RUNNING' | 'DONE' | 'FAILED';
-  key: string;
-  features: number;
-  attempts: number;
-  cursor?: number;
-  parts?: string[];
-  featuresDone?: number;
-  featuresFailed?: number;
-  failures?: FeatureFailure[];
-  error?: string;
-  bytesRead?: number;
-  requests?: number;
-  startedAt?: string;
-  finishedAt?: string;
-}
-
-const jobKey = (jobId: string): { pk: string; sk: string } => ({ pk: `JOB#${jobId}`, sk: 'JOB' });
-const batchKey = (jobId: string, batchId: string): { pk: string; sk: string } => ({ pk: `JOB#${jobId}`, sk: `BATCH#${batchId}` });
+/** Attributes `setJobStatus` never overwrites through `extra`. */
+const PROTECTED = new Set(['pk', 'sk', 'jobId', 'status', 'createdAt', 'updatedAt', 'gsi1pk', 'gsi1sk', 'counts', 'input']);
 
 function isConditional(err: unknown): boolean {
-  return err instanceof ConditionalCheckFailedException || (err as { name?: string }).name === 'ConditionalCheckFailedException';
+  return err instanceof ConditionalCheckFailedException || (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** The DynamoDB implementation of the pipeline's job tracker (and what the CLI reads). */
@@ -72,34 +66,77 @@ export class JobStore implements JobTracker {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly table: string,
-    private readonly opts: { batchTtlDays?: number; now?: () => Date; sleep?: (ms: number) => Promise<void> } = {},
-  ) {}
-
-  private now(): string {
-    return (this.opts.now?.() ?? new Date()).toISOString();
+    private readonly opts: JobStoreOptions = {},
+  ) {
+    checkText('table name', table, 255);
+    if (opts.batchTtlDays !== undefined) checkAmount('batchTtlDays', opts.batchTtlDays);
   }
 
-  async claimUpload(bucket: string, key: string, etag: string, jobId: string): Promise<string | null> {
-    const k = { pk: `UPLOAD#${bucket}/${key}`, sk: `ETAG#${etag}` };
+  private clock(): Date {
+    return this.opts.now?.() ?? new Date();
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+
+  /** Runs one SDK call; conditional-check failures pass through (callers decide), anything else becomes a JobStoreError naming the operation. */
+  private async call<T>(what: string, context: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
     try {
-      await this.doc.send(new PutCommand({ TableName: this.table, Item: { ...k, jobId, claimedAt: this.now() }, ConditionExpression: 'attribute_not_exists(pk)' }));
-      return null;
+      return await run();
     } catch (err) {
-      if (!isConditional(err)) throw err;
-      const got = await this.doc.send(new GetCommand({ TableName: this.table, Key: k, ConsistentRead: true }));
-      return String((got.Item as { jobId?: string } | undefined)?.jobId ?? '');
+      if (isConditional(err) || err instanceof JobStoreError) throw err;
+      const e = err as { name?: string; message?: string } | null;
+      throw new JobStoreError(`DynamoDB ${what} on table ${this.table} failed: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, { cause: err, context: { table: this.table, ...context } });
     }
   }
 
+  /**
+   * Claims an upload (object + ETag) for a job: null when the claim is new,
+   * else the job that claimed it first (which may be `jobId` itself when job
+   * ids are derived from the upload: the caller tells a re-delivery from a
+   * retried Plan, e.g. by the job record's status).
+   */
+  async claimUpload(bucket: string, key: string, etag: string, jobId: string): Promise<string | null> {
+    checkText('bucket', bucket, 255);
+    checkText('object key', key, 1024);
+    checkText('ETag', etag, 256);
+    checkJobId(jobId);
+    const k = uploadKey(bucket, key, etag);
+    const ctx = { bucket, key, etag, jobId };
+    try {
+      await this.call('PutItem (claim upload)', ctx, () =>
+        this.doc.send(new PutCommand({ TableName: this.table, Item: { ...k, jobId, claimedAt: this.now() }, ConditionExpression: 'attribute_not_exists(pk)' })),
+      );
+      return null;
+    } catch (err) {
+      if (!isConditional(err)) throw err;
+    }
+    const got = await this.call('GetItem (upload claim)', ctx, () => this.doc.send(new GetCommand({ TableName: this.table, Key: k, ConsistentRead: true })));
+    const owner = (got.Item as { jobId?: unknown } | undefined)?.jobId;
+    if (typeof owner !== 'string') throw new JobStoreError(`upload s3://${bucket}/${key} (ETag ${normalizeEtag(etag)}) is claimed but its record has no job id`, { context: ctx });
+    return owner;
+  }
+
+  /** Creates (or, for a retried Plan, re-creates) the job record in PLANNING. */
   async createJob(job: NewJob): Promise<void> {
+    checkJobId(job.jobId);
+    checkText('input bucket', job.input.bucket, 255);
+    checkText('input key', job.input.key, 1024);
+    if (job.input.etag !== undefined) checkText('input ETag', job.input.etag, 256);
+    checkText('output bucket', job.outputBucket, 255);
+    checkCount('feature count', job.features);
+    checkCount('batch count', job.batches);
+    checkAmount('planMs', job.planMs);
     const now = this.now();
-    const item: Record<string, unknown> = {
+    const input: JobRecord['input'] = { bucket: job.input.bucket, key: job.input.key, ...(job.input.etag === undefined ? {} : { etag: normalizeEtag(job.input.etag) }) };
+    const item: JobRecord & { pk: string; sk: string; gsi1pk: string; gsi1sk: string } = {
       ...jobKey(job.jobId),
-      gsi1pk: 'JOBS',
+      gsi1pk: JOBS_INDEX_PK,
       gsi1sk: `${now}#${job.jobId}`,
       jobId: job.jobId,
       status: 'PLANNING',
-      input: job.input,
+      input,
       outputBucket: job.outputBucket,
       createdAt: now,
       updatedAt: now,
@@ -107,167 +144,330 @@ export class JobStore implements JobTracker {
       bytesRead: 0,
       requests: 0,
       timings: { planMs: job.planMs },
-      planFailures: job.planFailures.slice(0, MAX_FAILURES_PER_RECORD),
+      planFailures: boundFailures(job.planFailures),
     };
-    await this.doc.send(new PutCommand({ TableName: this.table, Item: item }));
+    await this.call('PutItem (job)', { jobId: job.jobId }, () => this.doc.send(new PutCommand({ TableName: this.table, Item: item })));
   }
 
+  /** Registers the batches of a job as PENDING: BatchWriteItem by 25, unprocessed items retried with backoff and jitter. */
   async putBatches(jobId: string, batches: readonly NewBatch[]): Promise<void> {
-    const ttl = Math.floor((this.opts.now?.() ?? new Date()).getTime() / 1000) + (this.opts.batchTtlDays ?? 30) * 86400;
+    checkJobId(jobId);
+    const seen = new Set<string>();
+    for (const b of batches) {
+      checkBatchId(jobId, b.batchId);
+      checkText(`key of batch ${b.batchId}`, b.key, 1024);
+      checkCount(`feature count of batch ${b.batchId}`, b.features);
+      // BatchWriteItem rejects a chunk with two puts of one key
+      if (seen.has(b.batchId)) throw new JobStoreError(`batch ${b.batchId} of job ${jobId} is listed twice`, { context: { jobId, batchId: b.batchId } });
+      seen.add(b.batchId);
+    }
+    const ttl = Math.floor(this.clock().getTime() / 1000) + Math.round((this.opts.batchTtlDays ?? DEFAULT_BATCH_TTL_DAYS) * 86400);
+    const maxAttempts = this.opts.maxBatchWriteAttempts ?? 10;
+    const sleep = this.opts.sleep ?? defaultSleep;
     for (let i = 0; i < batches.length; i += 25) {
-      let requests: Record<string, unknown>[] = batches.slice(i, i + 25).map((b) => ({
-        PutRequest: { Item: { ...batchKey(jobId, b.batchId), jobId, batchId: b.batchId, key: b.key, features: b.features, status: 'PENDING', attempts: 0, ttl } },
-      }));
+      let requests: Record<string, unknown>[] = batches.slice(i, i + 25).map((b) => {
+        const item: BatchRecord & { pk: string; sk: string } = { ...batchKey(jobId, b.batchId), jobId, batchId: b.batchId, key: b.key, features: b.features, status: 'PENDING', attempts: 0, ttl };
+        return { PutRequest: { Item: item } };
+      });
       for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt >= 10) throw new JobStoreError(`could not write ${requests.length} batch records of job ${jobId} after ${attempt} attempts (throttled)`);
-        if (attempt > 0) await (this.opts.sleep ?? defaultSleep)(Math.random() * Math.min(5000, 50 * 2 ** attempt));
-        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
-        requests = (out.UnprocessedItems?.[this.table] ?? []);
+        if (attempt >= maxAttempts) {
+          throw new JobStoreError(`could not write ${requests.length} batch records of job ${jobId} after ${attempt} BatchWriteItem attempts (unprocessed: throttled)`, { context: { jobId, unprocessed: requests.length } });
+        }
+        // full jitter: 0 .. min(5 s, 50 ms * 2^attempt)
+        if (attempt > 0) await sleep(Math.random() * Math.min(5000, 50 * 2 ** attempt));
+        const chunk = requests;
+        const out = await this.call('BatchWriteItem (batches)', { jobId }, () => this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: chunk } })));
+        requests = out.UnprocessedItems?.[this.table] ?? [];
       }
     }
   }
 
+  /**
+   * Marks a batch RUNNING and counts the attempt; `done: true` (nothing
+   * changed) when it is already DONE. A batch that checkpointed returns where to resume.
+   */
   async startBatch(jobId: string, batchId: string): Promise<BatchStart> {
+    checkBatchId(jobId, batchId);
     try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: batchKey(jobId, batchId),
-          UpdateExpression: 'SET #s = :running, startedAt = :now ADD attempts :one',
-          ConditionExpression: 'attribute_exists(pk) AND #s <> :done',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':running': 'RUNNING', ':done': 'DONE', ':now': this.now(), ':one': 1 },
-          ReturnValues: 'ALL_NEW',
-        }),
+      const out = await this.call('UpdateItem (start batch)', { jobId, batchId }, () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: batchKey(jobId, batchId),
+            UpdateExpression: 'SET #s = :running, startedAt = :now ADD attempts :one',
+            ConditionExpression: 'attribute_exists(pk) AND #s <> :done',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':running': 'RUNNING', ':done': 'DONE', ':now': this.now(), ':one': 1 },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
       );
-      const b = out.Attributes as BatchRecord;
-      return { done: false, attempts: b.attempts, cursor: b.cursor ?? 0, parts: b.parts ?? [], featuresDone: b.featuresDone ?? 0, featuresFailed: b.featuresFailed ?? 0, failures: b.failures ?? [] };
+      return toStart(out.Attributes as BatchRecord, false);
     } catch (err) {
       if (!isConditional(err)) throw err;
-      const b = await this.getBatch(jobId, batchId);
-      if (!b) throw new JobStoreError(`batch ${batchId} of job ${jobId} does not exist`);
-      return { done: true, attempts: b.attempts, cursor: b.cursor ?? 0, parts: b.parts ?? [], featuresDone: b.featuresDone ?? 0, featuresFailed: b.featuresFailed ?? 0, failures: b.failures ?? [] };
+    }
+    const b = await this.getBatch(jobId, batchId);
+    if (!b) throw new JobStoreError(`batch ${batchId} of job ${jobId} does not exist`, { context: { jobId, batchId } });
+    return toStart(b, true);
+  }
+
+  /** Saves the progress of a batch that stops early (Lambda deadline): status back to PENDING, the next attempt resumes at `cursor`. */
+  async checkpointBatch(jobId: string, batchId: string, cursor: number, parts: string[], partial: Omit<BatchResult, 'parts'>): Promise<void> {
+    checkBatchId(jobId, batchId);
+    checkCount('cursor', cursor);
+    checkResult(partial);
+    try {
+      await this.call('UpdateItem (checkpoint batch)', { jobId, batchId }, () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: batchKey(jobId, batchId),
+            UpdateExpression: 'SET #s = :pending, #c = :cursor, parts = :parts, featuresDone = :fd, featuresFailed = :ff, failures = :fl, bytesRead = :b, requests = :r',
+            ConditionExpression: 'attribute_exists(pk) AND #s <> :done',
+            ExpressionAttributeNames: { '#s': 'status', '#c': 'cursor' },
+            ExpressionAttributeValues: { ':pending': 'PENDING', ':done': 'DONE', ':cursor': cursor, ':parts': [...parts], ':fd': partial.featuresDone, ':ff': partial.featuresFailed, ':fl': boundFailures(partial.failures), ':b': partial.bytesRead, ':r': partial.requests },
+          }),
+        ),
+      );
+    } catch (err) {
+      if (!isConditional(err)) throw err;
+      // already DONE (a concurrent attempt finished it): nothing to save
     }
   }
 
-  async checkpointBatch(jobId: string, batchId: string, cursor: number, parts: string[], partial: Omit<BatchResult, 'parts'>): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: batchKey(jobId, batchId),
-        UpdateExpression: 'SET #s = :pending, #c = :cursor, parts = :parts, featuresDone = :fd, featuresFailed = :ff, failures = :fl, bytesRead = :b, requests = :r',
-        ConditionExpression: '#s <> :done',
-        ExpressionAttributeNames: { '#s': 'status', '#c': 'cursor' },
-        ExpressionAttributeValues: { ':pending': 'PENDING', ':done': 'DONE', ':cursor': cursor, ':parts': parts, ':fd': partial.featuresDone, ':ff': partial.featuresFailed, ':fl': partial.failures.slice(0, MAX_FAILURES_PER_RECORD), ':b': partial.bytesRead, ':r': partial.requests },
-      }),
-    );
-  }
-
+  /**
+   * Completes a batch once: a conditional UpdateItem (`status <> DONE`);
+   * false when it was already DONE (a retried batch never counts twice). Only
+   * when it succeeded, the job's counters are bumped in a second update.
+   */
   async completeBatch(jobId: string, batchId: string, r: BatchResult): Promise<boolean> {
+    checkBatchId(jobId, batchId);
+    checkResult(r);
+    let before: BatchRecord | undefined;
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: batchKey(jobId, batchId),
-          UpdateExpression: 'SET #s = :done, finishedAt = :now, featuresDone = :fd, featuresFailed = :ff, failures = :fl, parts = :parts, bytesRead = :b, requests = :r, ms = :ms REMOVE #e',
-          ConditionExpression: 'attribute_exists(pk) AND #s <> :done',
-          ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
-          ExpressionAttributeValues: { ':done': 'DONE', ':now': this.now(), ':fd': r.featuresDone, ':ff': r.featuresFailed, ':fl': r.failures.slice(0, MAX_FAILURES_PER_RECORD), ':parts': r.parts, ':b': r.bytesRead, ':r': r.requests, ':ms': r.ms },
-        }),
+      const out = await this.call('UpdateItem (complete batch)', { jobId, batchId }, () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: batchKey(jobId, batchId),
+            UpdateExpression: 'SET #s = :done, finishedAt = :now, featuresDone = :fd, featuresFailed = :ff, failures = :fl, parts = :parts, bytesRead = :b, requests = :r, ms = :ms REMOVE #e',
+            ConditionExpression: 'attribute_exists(pk) AND #s <> :done',
+            ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
+            ExpressionAttributeValues: { ':done': 'DONE', ':now': this.now(), ':fd': r.featuresDone, ':ff': r.featuresFailed, ':fl': boundFailures(r.failures), ':parts': [...r.parts], ':b': r.bytesRead, ':r': r.requests, ':ms': r.ms },
+            ReturnValues: 'ALL_OLD',
+          }),
+        ),
       );
+      before = out.Attributes as BatchRecord | undefined;
     } catch (err) {
       if (isConditional(err)) return false;
       throw err;
     }
-    // progress hint on the job (tally() is the truth)
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: jobKey(jobId),
-        // ADD works on top-level attributes only: nested counters are SET with arithmetic
-        UpdateExpression: 'SET counts.batchesDone = counts.batchesDone + :one, counts.featuresDone = counts.featuresDone + :fd, counts.featuresFailed = counts.featuresFailed + :ff, updatedAt = :now ADD bytesRead :b, requests :r',
-        ExpressionAttributeValues: { ':one': 1, ':fd': r.featuresDone, ':ff': r.featuresFailed, ':b': r.bytesRead, ':r': r.requests, ':now': this.now() },
-      }),
-    );
+    // Progress hint on the job (tally() is the truth). ADD works on top-level
+    // attributes only: nested counters are SET with arithmetic.
+    const wasFailed = before?.status === 'FAILED';
+    await this.call('UpdateItem (job counters)', { jobId, batchId }, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(jobId),
+          UpdateExpression:
+            'SET counts.batchesDone = counts.batchesDone + :one, counts.featuresDone = counts.featuresDone + :fd, counts.featuresFailed = counts.featuresFailed + :ff, ' +
+            `${wasFailed ? 'counts.batchesFailed = counts.batchesFailed - :one, ' : ''}updatedAt = :now ADD bytesRead :b, requests :r`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1, ':fd': r.featuresDone, ':ff': r.featuresFailed, ':b': r.bytesRead, ':r': r.requests, ':now': this.now() },
+        }),
+      ),
+    ).catch((err: unknown) => {
+      if (isConditional(err)) throw new JobStoreError(`batch ${batchId} completed but job ${jobId} has no job record`, { cause: err, context: { jobId, batchId } });
+      throw err;
+    });
     return true;
   }
 
+  /** Marks a batch FAILED with its error (never a DONE one); false when it was already DONE. */
   async failBatch(jobId: string, batchId: string, error: string): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: batchKey(jobId, batchId),
-          UpdateExpression: 'SET #s = :failed, #e = :err, finishedAt = :now',
-          ConditionExpression: 'attribute_exists(pk) AND #s <> :done',
-          ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
-          ExpressionAttributeValues: { ':failed': 'FAILED', ':done': 'DONE', ':err': error.slice(0, 2000), ':now': this.now() },
-        }),
-      );
-    } catch (err) {
-      if (!isConditional(err)) throw err;
-    }
+    await this.failBatchOnce(jobId, batchId, error);
   }
 
-  /** Sets the job's status. Terminal statuses are final unless `force` (an explicit retry). */
+  /** As failBatch, telling whether the batch was marked (false: it was already DONE). */
+  async failBatchOnce(jobId: string, batchId: string, error: string): Promise<boolean> {
+    checkBatchId(jobId, batchId);
+    const message = String(error).slice(0, MAX_ERROR_CHARS) || 'unknown error';
+    let before: BatchRecord | undefined;
+    try {
+      const out = await this.call('UpdateItem (fail batch)', { jobId, batchId }, () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: batchKey(jobId, batchId),
+            UpdateExpression: 'SET #s = :failed, #e = :err, finishedAt = :now',
+            ConditionExpression: 'attribute_exists(pk) AND #s <> :done',
+            ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
+            ExpressionAttributeValues: { ':failed': 'FAILED', ':done': 'DONE', ':err': message, ':now': this.now() },
+            ReturnValues: 'ALL_OLD',
+          }),
+        ),
+      );
+      before = out.Attributes as BatchRecord | undefined;
+    } catch (err) {
+      if (isConditional(err)) return false;
+      throw err;
+    }
+    if (before?.status !== 'FAILED') {
+      await this.call('UpdateItem (job counters)', { jobId, batchId }, () =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: jobKey(jobId),
+            UpdateExpression: 'SET counts.batchesFailed = counts.batchesFailed + :one, updatedAt = :now',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':one': 1, ':now': this.now() },
+          }),
+        ),
+      ).catch((err: unknown) => {
+        if (!isConditional(err)) throw err; // a batch without a job record: nothing to count on
+      });
+    }
+    return true;
+  }
+
+  /**
+   * Sets the job's status (and top-level `extra` attributes). Statuses only go
+   * forward (PLANNING < RUNNING < COLLECTING < DONE/PARTIAL/FAILED/CANCELLED);
+   * setting the current status again is allowed (a retried stage). Terminal
+   * statuses are final unless `force` (an explicit retry: use `retryJob`).
+   */
   async setJobStatus(jobId: string, status: JobStatus, extra: Record<string, unknown> = {}, force = false): Promise<void> {
+    checkJobId(jobId);
+    if (!allowedPredecessors(status).length) throw new JobStoreError(`unknown job status ${String(status)}`, { context: { jobId } });
     const names: Record<string, string> = { '#s': 'status' };
     const values: Record<string, unknown> = { ':s': status, ':now': this.now() };
     const sets = ['#s = :s', 'updatedAt = :now'];
     Object.entries(extra).forEach(([k, v], i) => {
+      if (PROTECTED.has(k)) throw new JobStoreError(`setJobStatus cannot overwrite attribute ${k} of job ${jobId}`, { context: { jobId, attribute: k } });
+      if (v === undefined) return;
       names[`#x${i}`] = k;
       values[`:x${i}`] = v;
       sets.push(`#x${i} = :x${i}`);
     });
     let condition = 'attribute_exists(pk)';
     if (!force) {
-      TERMINAL.forEach((t, i) => (values[`:t${i}`] = t));
-      condition += ` AND NOT (#s IN (${TERMINAL.map((_, i) => `:t${i}`).join(', ')}))`;
+      const from = allowedPredecessors(status);
+      from.forEach((s, i) => (values[`:p${i}`] = s));
+      condition += ` AND #s IN (${from.map((_, i) => `:p${i}`).join(', ')})`;
     }
     try {
-      await this.doc.send(new UpdateCommand({ TableName: this.table, Key: jobKey(jobId), UpdateExpression: `SET ${sets.join(', ')}`, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values }));
+      await this.call('UpdateItem (job status)', { jobId, status }, () =>
+        this.doc.send(new UpdateCommand({ TableName: this.table, Key: jobKey(jobId), UpdateExpression: `SET ${sets.join(', ')}`, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: values })),
+      );
     } catch (err) {
       if (!isConditional(err)) throw err;
       const job = await this.getJob(jobId);
-      if (!job) throw new JobStoreError(`job ${jobId} does not exist`);
-      if (job.status === status) return; // idempotent
-      throw new JobStoreError(`job ${jobId} is ${job.status}; it cannot become ${status}`);
+      if (!job) throw new JobStoreError(`job ${jobId} does not exist`, { context: { jobId } });
+      throw new JobStoreError(`job ${jobId} is ${job.status}; it cannot become ${status}`, { context: { jobId, from: job.status, to: status } });
     }
   }
 
+  /**
+   * An explicit retry (`zonalflow retry`): every batch that is not DONE goes
+   * back to PENDING, the job to RUNNING whatever its status. Returns the
+   * batches that will run again (DONE ones are skipped by startBatch).
+   */
+  async retryJob(jobId: string): Promise<string[]> {
+    checkJobId(jobId);
+    const job = await this.getJob(jobId);
+    if (!job) throw new JobStoreError(`job ${jobId} does not exist`, { context: { jobId } });
+    const again = await this.resetBatches(jobId);
+    await this.call('UpdateItem (retry job)', { jobId }, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(jobId),
+          UpdateExpression: 'SET #s = :running, updatedAt = :now, counts.batchesFailed = :zero REMOVE #e',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
+          ExpressionAttributeValues: { ':running': 'RUNNING', ':now': this.now(), ':zero': 0 },
+        }),
+      ),
+    );
+    return again;
+  }
+
+  /** Puts every batch of a job that is not DONE back to PENDING (error removed); returns their ids. */
+  async resetBatches(jobId: string): Promise<string[]> {
+    checkJobId(jobId);
+    const again = (await this.listBatches(jobId)).filter((b) => b.status !== 'DONE');
+    const reset: string[] = [];
+    for (const b of again) {
+      try {
+        await this.call('UpdateItem (reset batch)', { jobId, batchId: b.batchId }, () =>
+          this.doc.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: batchKey(jobId, b.batchId),
+              UpdateExpression: 'SET #s = :p REMOVE #e',
+              ConditionExpression: 'attribute_exists(pk) AND #s <> :done',
+              ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
+              ExpressionAttributeValues: { ':p': 'PENDING', ':done': 'DONE' },
+            }),
+          ),
+        );
+        reset.push(b.batchId);
+      } catch (err) {
+        if (!isConditional(err)) throw err; // completed meanwhile
+      }
+    }
+    return reset;
+  }
+
+  /** The job record, or null. */
   async getJob(jobId: string): Promise<JobRecord | null> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: jobKey(jobId), ConsistentRead: true }));
+    checkJobId(jobId);
+    const out = await this.call('GetItem (job)', { jobId }, () => this.doc.send(new GetCommand({ TableName: this.table, Key: jobKey(jobId), ConsistentRead: true })));
     return (out.Item as JobRecord | undefined) ?? null;
   }
 
+  /** A batch record, or null. */
   async getBatch(jobId: string, batchId: string): Promise<BatchRecord | null> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: batchKey(jobId, batchId), ConsistentRead: true }));
+    checkBatchId(jobId, batchId);
+    const out = await this.call('GetItem (batch)', { jobId, batchId }, () => this.doc.send(new GetCommand({ TableName: this.table, Key: batchKey(jobId, batchId), ConsistentRead: true })));
     return (out.Item as BatchRecord | undefined) ?? null;
   }
 
-  /** The batches of a job (paginated Query), optionally of one status. */
-  async listBatches(jobId: string, status?: BatchRecord['status']): Promise<BatchRecord[]> {
+  /** The batches of a job in batch-id order (paginated Query), optionally of one status. */
+  async listBatches(jobId: string, opts: { status?: BatchStatus } = {}): Promise<BatchRecord[]> {
+    checkJobId(jobId);
     const out: BatchRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)',
-          ExpressionAttributeValues: { ':pk': `JOB#${jobId}`, ':b': 'BATCH#' },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
+      const from = start;
+      const page = await this.call('Query (batches)', { jobId }, () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)',
+            ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':b': 'BATCH#' },
+            ExclusiveStartKey: from,
+            ConsistentRead: true,
+          }),
+        ),
       );
       for (const item of page.Items ?? []) {
         const b = item as BatchRecord;
-        if (!status || b.status === status) out.push(b);
+        if (opts.status === undefined || b.status === opts.status) out.push(b);
       }
       start = page.LastEvaluatedKey;
     } while (start);
     return out;
   }
 
+  /** The FAILED batches of a job. */
+  async failedBatches(jobId: string): Promise<BatchRecord[]> {
+    return this.listBatches(jobId, { status: 'FAILED' });
+  }
+
+  /** Totals over the batch records (a consistent, paginated Query): the source of truth Collect uses. */
   async tally(jobId: string): Promise<Tally> {
     const batches = await this.listBatches(jobId);
     const t: Tally = { batches: batches.length, batchesDone: 0, batchesFailed: 0, batchesPending: 0, featuresDone: 0, featuresFailed: 0, failures: [], batchErrors: [], parts: [], bytesRead: 0, requests: 0 };
@@ -288,28 +488,73 @@ export class JobStore implements JobTracker {
     return t;
   }
 
-  /** Jobs, newest first (a Scan of job records: fine for the CLI's `list`). */
-  async listJobs(limit = 50): Promise<JobRecord[]> {
+  /** Same as `tally` (the name the design uses). */
+  async tallyBatches(jobId: string): Promise<Tally> {
+    return this.tally(jobId);
+  }
+
+  /**
+   * Jobs, newest first, at most `limit` (default 50). With `jobsIndex` a
+   * Query on that GSI (reads only what it returns); without, a paginated Scan
+   * filtered on sk = JOB (reads the whole table: fine at small scale).
+   */
+  async listJobs(opts: ListJobsOptions | number = {}): Promise<JobRecord[]> {
+    const { limit = 50, status } = typeof opts === 'number' ? { limit: opts } : opts;
+    checkCount('limit', limit);
     const jobs: JobRecord[] = [];
     let start: Record<string, unknown> | undefined;
+    const index = this.opts.jobsIndex;
+    if (index !== undefined) {
+      do {
+        const from = start;
+        const page = await this.call('Query (jobs index)', { index }, () =>
+          this.doc.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: index,
+              KeyConditionExpression: 'gsi1pk = :jobs',
+              ExpressionAttributeValues: { ':jobs': JOBS_INDEX_PK, ...(status === undefined ? {} : { ':st': status }) },
+              ...(status === undefined ? {} : { FilterExpression: '#s = :st', ExpressionAttributeNames: { '#s': 'status' } }),
+              ScanIndexForward: false,
+              ExclusiveStartKey: from,
+            }),
+          ),
+        );
+        jobs.push(...((page.Items ?? []) as JobRecord[]));
+        start = page.LastEvaluatedKey;
+      } while (start && jobs.length < limit);
+      return jobs.slice(0, limit);
+    }
     do {
-      const page = await this.doc.send(new ScanCommand({ TableName: this.table, FilterExpression: 'sk = :job', ExpressionAttributeValues: { ':job': 'JOB' }, ExclusiveStartKey: start }));
+      const from = start;
+      const page = await this.call('Scan (jobs)', {}, () =>
+        this.doc.send(
+          new ScanCommand({
+            TableName: this.table,
+            FilterExpression: status === undefined ? 'sk = :job' : 'sk = :job AND #s = :st',
+            ExpressionAttributeValues: { ':job': 'JOB', ...(status === undefined ? {} : { ':st': status }) },
+            ...(status === undefined ? {} : { ExpressionAttributeNames: { '#s': 'status' } }),
+            ExclusiveStartKey: from,
+          }),
+        ),
+      );
       jobs.push(...((page.Items ?? []) as JobRecord[]));
       start = page.LastEvaluatedKey;
     } while (start);
-    return jobs.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1)).slice(0, limit);
-  }
-
-  /** Resets failed (and pending) batches for `zonalflow retry`: they run again, DONE ones are skipped. */
-  async resetBatches(jobId: string): Promise<string[]> {
-    const again = (await this.listBatches(jobId)).filter((b) => b.status !== 'DONE');
-    for (const b of again) {
-      await this.doc.send(new UpdateCommand({ TableName: this.table, Key: batchKey(jobId, b.batchId), UpdateExpression: 'SET #s = :p REMOVE #e', ExpressionAttributeNames: { '#s': 'status', '#e': 'error' }, ExpressionAttributeValues: { ':p': 'PENDING' } }));
-    }
-    return again.map((b) => b.batchId);
+    return jobs.sort((a, b) => (a.createdAt === b.createdAt ? (a.jobId < b.jobId ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1)).slice(0, limit);
   }
 }
 
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+function toStart(b: BatchRecord, done: boolean): BatchStart {
+  return { done, attempts: b.attempts, cursor: b.cursor ?? 0, parts: b.parts ?? [], featuresDone: b.featuresDone ?? 0, featuresFailed: b.featuresFailed ?? 0, failures: b.failures ?? [] };
+}
+
+function checkResult(r: Omit<BatchResult, 'parts'> & { parts?: string[] }): void {
+  checkCount('featuresDone', r.featuresDone);
+  checkCount('featuresFailed', r.featuresFailed);
+  checkCount('bytesRead', r.bytesRead);
+  checkCount('requests', r.requests);
+  checkAmount('ms', r.ms);
+  if (!Array.isArray(r.failures)) throw new JobStoreError('invalid failures: expected an array');
+  if (r.parts !== undefined && !r.parts.every((p) => typeof p === 'string' && p.length > 0)) throw new JobStoreError('invalid parts: expected object keys');
 }

@@ -1,10 +1,17 @@
 /**
  * The local stand-ins of S3 and DynamoDB: s3rver and dynalite, in this
- * process, on 127.0.0.1 at free ports, with a temporary directory that is
- * removed on stop. `zonalflow local` and the integration tests use them; the
- * handlers reach them through AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_DYNAMODB.
- * (s3rver's ListObjectsV2 pagination needs node --openssl-legacy-provider:
- * its continuation tokens are DES-encrypted.)
+ * process, on 127.0.0.1 at free ports (listen on port 0, then read the bound
+ * port), s3rver on a temporary directory that is removed on stop, dynalite in
+ * memory. `zonalflow local` and the integration tests use them; handlers reach
+ * them through AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_DYNAMODB (`env`).
+ *
+ * Quirks (measured, covered by test/integration/jobs/s3-stand-in.test.ts):
+ * - s3rver's ListObjectsV2 continuation tokens use DES, absent from Node 17+'s
+ *   OpenSSL 3 without --openssl-legacy-provider; s3rver.pagination.ts replaces
+ *   them in-process, so no NODE_OPTIONS are needed.
+ * - s3rver reads `bytes=-N` as `bytes=0-N` and `bytes=0-0` as the whole
+ *   object; s3rver.ranges.ts fixes both in-process.
+ * - dynalite has no transactions (TransactWriteItems): the job store uses none.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,12 +20,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import type { AttributeDefinition, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, DYNAMO_MAX_ATTEMPTS } from '../jobs/client';
+import { JOBS_INDEX_NAME } from '../jobs/records';
+import { installListV2Pagination } from './s3rver.pagination';
+import type { KoaAppLike } from './s3rver.pagination';
+import { installRangeFixes } from './s3rver.ranges';
 
 const require = createRequire(import.meta.url);
 
-interface S3rverInstance { run(): Promise<AddressInfo>; close(): Promise<void> }
+interface S3rverInstance extends KoaAppLike { run(): Promise<AddressInfo>; close(): Promise<void> }
 type S3rverCtor = new (opts: Record<string, unknown>) => S3rverInstance;
 type Dynalite = (opts: Record<string, unknown>) => Server;
 
@@ -27,70 +40,146 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RV
 /** The region the stand-ins pretend to be. */
 export const LOCAL_REGION = 'us-east-1';
 
+/** Options of `startStandIns`. */
+export interface StandInsOptions {
+  /** s3rver's storage directory; kept on stop. Default: a new temporary directory, removed on stop. */
+  dir?: string;
+  /** Buckets to create. */
+  buckets?: string[];
+  /** A zonalflow table to create (pk, sk, TTL on `ttl`). */
+  table?: string;
+  /** More zonalflow tables to create. */
+  tables?: string[];
+  /** Also create the `byCreated` GSI (gsi1pk, gsi1sk) on the tables. */
+  jobsIndex?: boolean;
+}
+
 /** Running stand-ins. */
 export interface StandIns {
   s3Endpoint: string;
   dynamoEndpoint: string;
   region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** s3rver's storage directory. */
+  dir: string;
+  /** A shared S3 client (path style), destroyed on stop. */
   s3: S3Client;
+  /** A shared DynamoDB client, destroyed on stop. */
   dynamo: DynamoDBClient;
+  /** A document client over `dynamo`, as the JobStore expects. */
   doc: DynamoDBDocumentClient;
+  /** A new S3 client for these stand-ins (the caller destroys it). */
+  s3Client(): S3Client;
+  /** A new DynamoDB client for these stand-ins (the caller destroys it). */
+  ddbClient(): DynamoDBClient;
   /** Environment for handlers running against these stand-ins. */
   env: Record<string, string>;
+  /** Stops both servers and removes the temporary directory. */
   stop(): Promise<void>;
 }
 
-/** Starts s3rver and dynalite; creates the buckets and (optionally) the zonalflow table. */
-export async function startStandIns(opts: { buckets?: string[]; table?: string } = {}): Promise<StandIns> {
-  const dir = mkdtempSync(join(tmpdir(), 'zonalflow-s3-'));
-  const S3rver = require('s3rver') as S3rverCtor;
-  const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, resetOnClose: true });
-  const s3Address = await s3rver.run();
-  const dynalite = (require('dynalite') as Dynalite)({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    dynalite.once('error', reject);
-    dynalite.listen(0, '127.0.0.1', () => resolve());
-  });
-  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
-  const dynamoEndpoint = `http://127.0.0.1:${(dynalite.address() as AddressInfo).port}`;
-  const s3 = new S3Client({ endpoint: s3Endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
-  const dynamo = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  for (const b of opts.buckets ?? []) await s3.send(new CreateBucketCommand({ Bucket: b }));
-  if (opts.table) await createJobTable(dynamo, opts.table);
-  return {
-    s3Endpoint,
-    dynamoEndpoint,
-    region: LOCAL_REGION,
-    s3,
-    dynamo,
-    doc: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
-    env: {
-      AWS_ENDPOINT_URL_S3: s3Endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    },
-    async stop() {
+/** Starts s3rver and dynalite on 127.0.0.1 (free ports), creates the buckets and tables. */
+export async function startStandIns(opts: StandInsOptions = {}): Promise<StandIns> {
+  const ownDir = opts.dir === undefined;
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'zonalflow-s3-'));
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    const errors: unknown[] = [];
+    for (const c of cleanups.reverse()) await c().catch((err: unknown) => errors.push(err));
+    cleanups.length = 0;
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    if (errors.length) throw new AggregateError(errors, 'stopping the local stand-ins failed');
+  };
+  try {
+    const S3rver = require('s3rver') as S3rverCtor;
+    const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, resetOnClose: ownDir });
+    installListV2Pagination(s3rver);
+    installRangeFixes(s3rver);
+    const s3Address = await s3rver.run();
+    cleanups.push(() => s3rver.close());
+
+    const dynalite = (require('dynalite') as Dynalite)({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await new Promise<void>((resolve, reject) => {
+      dynalite.once('error', reject);
+      dynalite.listen(0, '127.0.0.1', () => {
+        dynalite.off('error', reject);
+        resolve();
+      });
+    });
+    cleanups.push(() => new Promise<void>((resolve, reject) => dynalite.close((err) => (err ? reject(err) : resolve()))));
+
+    const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
+    const dynamoEndpoint = `http://127.0.0.1:${(dynalite.address() as AddressInfo).port}`;
+    const credentials = { ...LOCAL_CREDENTIALS };
+    const s3Client = (): S3Client => new S3Client({ endpoint: s3Endpoint, region: LOCAL_REGION, credentials, forcePathStyle: true });
+    const ddbClient = (): DynamoDBClient => new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials, maxAttempts: DYNAMO_MAX_ATTEMPTS });
+    const s3 = s3Client();
+    const dynamo = ddbClient();
+    cleanups.push(() => {
       s3.destroy();
       dynamo.destroy();
-      await s3rver.close();
-      await new Promise<void>((r) => dynalite.close(() => r()));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+      return Promise.resolve();
+    });
+    for (const b of opts.buckets ?? []) await s3.send(new CreateBucketCommand({ Bucket: b }));
+    const tables = [...(opts.table === undefined ? [] : [opts.table]), ...(opts.tables ?? [])];
+    for (const t of tables) await createTable(dynamo, t, { jobsIndex: opts.jobsIndex ?? false });
+    return {
+      s3Endpoint,
+      dynamoEndpoint,
+      region: LOCAL_REGION,
+      credentials,
+      dir,
+      s3,
+      dynamo,
+      doc: createDocumentClient(dynamo),
+      s3Client,
+      ddbClient,
+      env: {
+        AWS_ENDPOINT_URL_S3: s3Endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+        AWS_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
 }
 
-/** Creates the zonalflow table (pk, sk; TTL on `ttl`) as the stack defines it. */
-export async function createJobTable(dynamo: DynamoDBClient, table: string): Promise<void> {
-  await dynamo.send(
+/**
+ * Creates the zonalflow table as the stack defines it: keys pk (S), sk (S),
+ * on-demand, TTL on `ttl`; with `jobsIndex`, also the GSI `byCreated`
+ * (gsi1pk S, gsi1sk S, all attributes) used by `JobStore` option `jobsIndex`.
+ */
+export async function createTable(client: DynamoDBClient, name: string, opts: { jobsIndex?: boolean } = {}): Promise<void> {
+  const attributes: AttributeDefinition[] = [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }];
+  const indexes: GlobalSecondaryIndex[] = [];
+  if (opts.jobsIndex) {
+    attributes.push({ AttributeName: 'gsi1pk', AttributeType: 'S' }, { AttributeName: 'gsi1sk', AttributeType: 'S' });
+    indexes.push({
+      IndexName: JOBS_INDEX_NAME,
+      KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }],
+      Projection: { ProjectionType: 'ALL' },
+    });
+  }
+  await client.send(
     new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+      TableName: name,
+      AttributeDefinitions: attributes,
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
       BillingMode: 'PAY_PER_REQUEST',
+      ...(indexes.length ? { GlobalSecondaryIndexes: indexes } : {}),
     }),
   );
-  await waitUntilTableExists({ client: dynamo, maxWaitTime: 30 }, { TableName: table });
-  await dynamo.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } })).catch(() => undefined);
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: name });
+  await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } })).catch((err: unknown) => {
+    // dynalite does not implement UpdateTimeToLive (records then simply never expire locally)
+    if ((err as { name?: string }).name !== 'UnknownOperationException') throw err;
+  });
 }
+
+/** Same as `createTable` (earlier name). */
+export const createJobTable = createTable;

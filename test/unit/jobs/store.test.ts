@@ -1,41 +1,186 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { JobStore } from '../../../shared/jobs/store';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { JobStore, JobStoreError } from '../../../shared/jobs/store';
+import type { BatchResult } from '../../../shared/pipeline/tracker';
 
-const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }));
+const m = mockClient(doc);
 const ccf = (): ConditionalCheckFailedException => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+const result = (over: Partial<BatchResult> = {}): BatchResult => ({ featuresDone: 4, featuresFailed: 1, failures: [{ fid: 7, id: 'f7', reason: 'bad ring' }], parts: ['parts/b000001.parquet'], bytesRead: 1000, requests: 3, ms: 12, ...over });
+const noSleep = { sleep: (): Promise<void> => Promise.resolve() };
 
-describe('JobStore (aws-sdk-client-mock)', () => {
-  it('completeBatch is a conditional write: an already DONE batch is not counted again', async () => {
-    const m = mockClient(doc);
+beforeEach(() => m.reset());
+
+describe('JobStore conditional writes (aws-sdk-client-mock)', () => {
+  it('completeBatch on an already DONE batch returns false and does not touch the job counters', async () => {
     m.on(UpdateCommand).rejectsOnce(ccf());
     const store = new JobStore(doc, 't');
-    expect(await store.completeBatch('j', 'b', { featuresDone: 1, featuresFailed: 0, failures: [], parts: [], bytesRead: 0, requests: 0, ms: 0 })).toBe(false);
+    expect(await store.completeBatch('j', 'b000001', result())).toBe(false);
     const calls = m.commandCalls(UpdateCommand);
-    expect(calls).toHaveLength(1); // no counter bump
-    expect(calls[0]?.args[0].input.ConditionExpression).toMatch(/#s <> :done/);
-    m.restore();
+    expect(calls).toHaveLength(1);
+    const input = calls[0]?.args[0].input;
+    expect(input?.Key).toEqual({ pk: 'JOB#j', sk: 'BATCH#b000001' });
+    expect(input?.ConditionExpression).toBe('attribute_exists(pk) AND #s <> :done');
+    expect(input?.ExpressionAttributeValues?.[':done']).toBe('DONE');
+  });
+
+  it('a first completion bumps the job counters once, by the batch result', async () => {
+    m.on(UpdateCommand).resolves({ Attributes: { status: 'RUNNING' } });
+    expect(await new JobStore(doc, 't').completeBatch('j', 'b000001', result())).toBe(true);
+    const calls = m.commandCalls(UpdateCommand);
+    expect(calls).toHaveLength(2);
+    const job = calls[1]?.args[0].input;
+    expect(job?.Key).toEqual({ pk: 'JOB#j', sk: 'JOB' });
+    expect(job?.UpdateExpression).toContain('counts.batchesDone = counts.batchesDone + :one');
+    expect(job?.UpdateExpression).not.toContain('batchesFailed');
+    expect(job?.ExpressionAttributeValues).toMatchObject({ ':one': 1, ':fd': 4, ':ff': 1, ':b': 1000, ':r': 3 });
+  });
+
+  it('completing a batch that had FAILED moves it from batchesFailed to batchesDone', async () => {
+    m.on(UpdateCommand).resolves({ Attributes: { status: 'FAILED' } });
+    await new JobStore(doc, 't').completeBatch('j', 'b000001', result());
+    expect(m.commandCalls(UpdateCommand)[1]?.args[0].input.UpdateExpression).toContain('counts.batchesFailed = counts.batchesFailed - :one');
+  });
+
+  it('failBatch counts a batch as failed once, and never fails a DONE batch', async () => {
+    const store = new JobStore(doc, 't');
+    m.on(UpdateCommand).resolves({ Attributes: { status: 'RUNNING' } });
+    expect(await store.failBatchOnce('j', 'b1', 'boom')).toBe(true);
+    expect(m.commandCalls(UpdateCommand)).toHaveLength(2);
+    m.reset();
+    m.on(UpdateCommand).resolves({ Attributes: { status: 'FAILED' } });
+    expect(await store.failBatchOnce('j', 'b1', 'boom again')).toBe(true);
+    expect(m.commandCalls(UpdateCommand)).toHaveLength(1); // already counted
+    m.reset();
+    m.on(UpdateCommand).rejects(ccf());
+    expect(await store.failBatchOnce('j', 'b1', 'late')).toBe(false);
+    await expect(store.failBatch('j', 'b1', 'late')).resolves.toBeUndefined();
+  });
+
+  it('startBatch on a DONE batch reports done without changing it', async () => {
+    m.on(UpdateCommand).rejects(ccf());
+    m.on(GetCommand).resolves({ Item: { jobId: 'j', batchId: 'b1', status: 'DONE', attempts: 2, featuresDone: 9, featuresFailed: 0, parts: ['p'] } });
+    expect(await new JobStore(doc, 't').startBatch('j', 'b1')).toEqual({ done: true, attempts: 2, cursor: 0, parts: ['p'], featuresDone: 9, featuresFailed: 0, failures: [] });
+  });
+
+  it('startBatch on a missing batch is a typed error naming it', async () => {
+    m.on(UpdateCommand).rejects(ccf());
+    m.on(GetCommand).resolves({});
+    await expect(new JobStore(doc, 't').startBatch('j', 'b9')).rejects.toMatchObject({ name: 'JobStoreError', code: 'JOB_STORE', message: 'batch b9 of job j does not exist' });
+  });
+});
+
+describe('upload dedupe', () => {
+  it('the first claim wins: conditional put attribute_not_exists(pk)', async () => {
+    m.on(PutCommand).resolves({});
+    expect(await new JobStore(doc, 't').claimUpload('in', 'a.gpkg', '"e1"', 'first')).toBeNull();
+    const put = m.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(put?.Item).toMatchObject({ pk: 'UPLOAD#in/a.gpkg', sk: 'ETAG#e1', jobId: 'first' });
   });
   it('a duplicate upload returns the job that claimed it', async () => {
-    const m = mockClient(doc);
     m.on(PutCommand).rejects(ccf());
     m.on(GetCommand).resolves({ Item: { jobId: 'first' } });
-    expect(await new JobStore(doc, 't').claimUpload('b', 'k', 'e', 'second')).toBe('first');
-    m.restore();
+    expect(await new JobStore(doc, 't').claimUpload('in', 'a.gpkg', 'e1', 'second')).toBe('first');
+    expect(m.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
   });
-  it('unprocessed batch writes (throttling) are retried until written', async () => {
-    const m = mockClient(doc);
+  it('a second claim with the same job id still reports the claim (deterministic job ids: re-delivery)', async () => {
+    m.on(PutCommand).rejects(ccf());
+    m.on(GetCommand).resolves({ Item: { jobId: 'first' } });
+    expect(await new JobStore(doc, 't').claimUpload('in', 'a.gpkg', 'e1', 'first')).toBe('first');
+  });
+});
+
+describe('batch registration', () => {
+  const batches = (n: number): { batchId: string; key: string; features: number }[] => Array.from({ length: n }, (_, i) => ({ batchId: `b${String(i + 1).padStart(6, '0')}`, key: `work/b${i}.json`, features: 2 }));
+
+  it('writes chunks of 25 and retries unprocessed items with growing, bounded backoff', async () => {
+    const sleeps: number[] = [];
     m.on(BatchWriteCommand)
-      .resolvesOnce({ UnprocessedItems: { t: [{ PutRequest: { Item: { pk: 'x' } } }] } })
-      .resolvesOnce({ UnprocessedItems: {} })
-      .resolves({});
-    const store = new JobStore(doc, 't', { sleep: () => Promise.resolve() });
-    await store.putBatches('j', Array.from({ length: 30 }, (_, i) => ({ batchId: `b${i}`, key: 'k', features: 1 })));
-    const calls = m.commandCalls(BatchWriteCommand);
-    expect(calls).toHaveLength(3); // 25 + retry of 1 + the remaining 5
-    expect(calls[1]?.args[0].input.RequestItems?.t).toHaveLength(1);
-    m.restore();
+      .resolvesOnce({ UnprocessedItems: { t: [{ PutRequest: { Item: { pk: 'x' } } }, { PutRequest: { Item: { pk: 'y' } } }] } })
+      .resolvesOnce({ UnprocessedItems: { t: [{ PutRequest: { Item: { pk: 'y' } } }] } })
+      .resolves({ UnprocessedItems: {} });
+    const store = new JobStore(doc, 't', { sleep: (ms) => (sleeps.push(ms), Promise.resolve()) });
+    await store.putBatches('j', batches(60));
+    const sizes = m.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.t?.length);
+    expect(sizes).toEqual([25, 2, 1, 25, 10]);
+    expect(sleeps).toHaveLength(2);
+    expect(sleeps[0]).toBeLessThanOrEqual(100); // 50 ms * 2^1, full jitter
+    expect(sleeps[1]).toBeLessThanOrEqual(200);
+    const first = m.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.t?.[0]?.PutRequest?.Item;
+    expect(first).toMatchObject({ pk: 'JOB#j', sk: 'BATCH#b000001', status: 'PENDING', attempts: 0, features: 2 });
+  });
+
+  it('gives up with a typed error when items stay unprocessed', async () => {
+    m.on(BatchWriteCommand).resolves({ UnprocessedItems: { t: [{ PutRequest: { Item: { pk: 'x' } } }] } });
+    const store = new JobStore(doc, 't', { ...noSleep, maxBatchWriteAttempts: 4 });
+    await expect(store.putBatches('j', batches(3))).rejects.toThrow(/could not write 1 batch records of job j after 4 BatchWriteItem attempts/);
+    expect(m.commandCalls(BatchWriteCommand)).toHaveLength(4);
+  });
+
+  it('batch records expire after the configured TTL', async () => {
+    m.on(BatchWriteCommand).resolves({});
+    const now = new Date('2026-01-01T00:00:00Z');
+    await new JobStore(doc, 't', { now: () => now, batchTtlDays: 7 }).putBatches('j', batches(1));
+    const item = m.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.t?.[0]?.PutRequest?.Item;
+    expect(item?.ttl).toBe(now.getTime() / 1000 + 7 * 86400);
+  });
+
+  it('rejects invalid and duplicate batches before writing anything', async () => {
+    const store = new JobStore(doc, 't');
+    await expect(store.putBatches('j', [{ batchId: 'b#1', key: 'k', features: 1 }])).rejects.toThrow(/invalid batch id "b#1" of job j/);
+    await expect(store.putBatches('j', [{ batchId: 'b1', key: 'k', features: -1 }])).rejects.toThrow(/feature count of batch b1/);
+    await expect(store.putBatches('j', [...batches(2), ...batches(1)])).rejects.toThrow(/batch b000001 of job j is listed twice/);
+    expect(m.commandCalls(BatchWriteCommand)).toHaveLength(0);
+  });
+});
+
+describe('job status', () => {
+  it('the write is conditional on an allowed previous status', async () => {
+    m.on(UpdateCommand).resolves({});
+    await new JobStore(doc, 't').setJobStatus('j', 'COLLECTING', { note: 'x' });
+    const input = m.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toBe('attribute_exists(pk) AND #s IN (:p0, :p1, :p2)');
+    expect([input?.ExpressionAttributeValues?.[':p0'], input?.ExpressionAttributeValues?.[':p1'], input?.ExpressionAttributeValues?.[':p2']]).toEqual(['PLANNING', 'RUNNING', 'COLLECTING']);
+    expect(input?.UpdateExpression).toBe('SET #s = :s, updatedAt = :now, #x0 = :x0');
+  });
+  it('a refused transition is a typed error naming both statuses', async () => {
+    m.on(UpdateCommand).rejects(ccf());
+    m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'DONE' } });
+    await expect(new JobStore(doc, 't').setJobStatus('j', 'RUNNING')).rejects.toMatchObject({ name: 'JobStoreError', message: 'job j is DONE; it cannot become RUNNING', context: { jobId: 'j', from: 'DONE', to: 'RUNNING' } });
+  });
+  it('protected attributes cannot be overwritten through extra', async () => {
+    await expect(new JobStore(doc, 't').setJobStatus('j', 'FAILED', { counts: {} })).rejects.toThrow(/cannot overwrite attribute counts of job j/);
+    expect(m.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});
+
+describe('reads and errors', () => {
+  it('listBatches follows LastEvaluatedKey and filters by status; tally sums the records', async () => {
+    m.on(QueryCommand)
+      .resolvesOnce({ Items: [{ batchId: 'b1', status: 'DONE', featuresDone: 3, featuresFailed: 1, failures: [{ fid: 1, id: 'a', reason: 'r' }], parts: ['p1'], bytesRead: 5, requests: 1, attempts: 1 }], LastEvaluatedKey: { pk: 'JOB#j', sk: 'BATCH#b1' } })
+      .resolvesOnce({ Items: [{ batchId: 'b2', status: 'FAILED', error: 'boom', attempts: 3 }, { batchId: 'b3', status: 'PENDING', attempts: 0 }] });
+    const store = new JobStore(doc, 't');
+    const t = await store.tally('j');
+    expect(t).toEqual({ batches: 3, batchesDone: 1, batchesFailed: 1, batchesPending: 1, featuresDone: 3, featuresFailed: 1, failures: [{ fid: 1, id: 'a', reason: 'r' }], batchErrors: [{ batchId: 'b2', error: 'boom' }], parts: ['p1'], bytesRead: 5, requests: 1 });
+    const calls = m.commandCalls(QueryCommand);
+    expect(calls[1]?.args[0].input.ExclusiveStartKey).toEqual({ pk: 'JOB#j', sk: 'BATCH#b1' });
+    expect(calls[0]?.args[0].input.ConsistentRead).toBe(true);
+  });
+  it('SDK failures become JobStoreErrors naming the operation and the table', async () => {
+    const throttled = Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ProvisionedThroughputExceededException' });
+    m.on(GetCommand).rejects(throttled);
+    const err = await new JobStore(doc, 'zf-table').getJob('j').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JobStoreError);
+    expect((err as JobStoreError).code).toBe('JOB_STORE');
+    expect((err as JobStoreError).message).toBe('DynamoDB GetItem (job) on table zf-table failed: ProvisionedThroughputExceededException: Rate of requests exceeds the allowed throughput');
+    expect((err as JobStoreError).cause).toBe(throttled);
+  });
+  it('invalid results are refused before any write', async () => {
+    await expect(new JobStore(doc, 't').completeBatch('j', 'b1', result({ featuresDone: 1.5 }))).rejects.toThrow(/invalid featuresDone/);
+    await expect(new JobStore(doc, 't').createJob({ jobId: 'j', input: { bucket: '', key: 'k' }, outputBucket: 'o', features: 1, batches: 1, planMs: 1, planFailures: [] })).rejects.toThrow(/invalid input bucket/);
+    expect(m.calls()).toHaveLength(0);
   });
 });
