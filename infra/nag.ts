@@ -34,6 +34,7 @@ export function acknowledgeStack(stack: ZonalflowStack, rasterBuckets: readonly 
   for (const fn of [functions.plan, functions.worker, functions.collect, functions.fail]) {
     for (const a of s3Actions) acknowledge(fn, `AwsSolutions-IAM5[Action::${a}]`, objectReason);
     acknowledge(fn, 'AwsSolutions-IAM5[Resource::*]', xray);
+    acknowledge(fn, `AwsSolutions-IAM5[Resource::${arnOf(storage.table)}/index/*]`, 'grantReadWriteData on the job table includes its own indexes (byCreated), nothing else.');
   }
   acknowledge(functions.plan, `AwsSolutions-IAM5[Resource::${input}/*]`, 'Plan reads any uploaded GeoPackage and its spec in the input bucket.');
   acknowledge(functions.plan, `AwsSolutions-IAM5[Resource::${output}/_work/*]`, 'Plan writes batch files, the spec and the manifest under the output bucket\'s work prefix only.');

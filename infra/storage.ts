@@ -35,5 +35,7 @@ export class Storage extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy,
     });
+    // newest-first job listing for `zonalflow list` (job records only carry gsi1pk/gsi1sk)
+    this.table.addGlobalSecondaryIndex({ indexName: 'byCreated', partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING }, sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING }, projectionType: dynamodb.ProjectionType.ALL });
   }
 }

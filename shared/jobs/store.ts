@@ -422,6 +422,11 @@ export class JobStore implements JobTracker {
   }
 
   /** The job record, or null. */
+  /** The job's status, or null when there is no job record. */
+  async jobStatus(jobId: string): Promise<JobStatus | null> {
+    return (await this.getJob(jobId))?.status ?? null;
+  }
+
   async getJob(jobId: string): Promise<JobRecord | null> {
     checkJobId(jobId);
     const out = await this.call('GetItem (job)', { jobId }, () => this.doc.send(new GetCommand({ TableName: this.table, Key: jobKey(jobId), ConsistentRead: true })));

@@ -83,7 +83,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const log = opts.log ?? (() => undefined);
   const specRaw = typeof opts.spec === 'string' ? (JSON.parse(readFileSync(opts.spec, 'utf8')) as Record<string, unknown>) : opts.spec;
   parseJobSpec(specRaw, typeof opts.spec === 'string' ? `job spec ${opts.spec}` : 'job spec');
-  const env = await startStandIns({ buckets: [LOCAL.input, LOCAL.output, LOCAL.rasters], table: LOCAL.table });
+  const env = await startStandIns({ buckets: [LOCAL.input, LOCAL.output, LOCAL.rasters], table: LOCAL.table, jobsIndex: true });
   const saved = { ...process.env };
   try {
     // local raster files go to the S3 stand-in, as they would be in S3 for a deployed stack

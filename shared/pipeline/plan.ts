@@ -50,7 +50,19 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
   const out = (batches: number, features: number, duplicate: boolean): PlanOutput => ({ jobId, duplicate, manifest: { bucket: deps.outputBucket, key: keys.manifest }, batches, features, outputBucket: deps.outputBucket });
   if (input.jobId === undefined) {
     const existing = await deps.tracker.claimUpload(input.bucket, input.key, etag, jobId);
-    if (existing !== null) return out(0, 0, true);
+    // claimed before: a re-delivered upload (duplicate), unless that job never got past planning
+    // (this Plan is Step Functions retrying a Plan that failed after its claim): then plan again
+    if (existing !== null) {
+      const status = await deps.tracker.jobStatus(existing);
+      if (status !== null && status !== 'PLANNING') return out(0, 0, true);
+    }
+  } else {
+    // `zonalflow retry`: the job exists and keeps its batches; DONE batches are skipped by the workers
+    const status = await deps.tracker.jobStatus(jobId);
+    if (status !== null && status !== 'PLANNING') {
+      const manifest = (await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.manifest })) as { features: number }[] | null;
+      if (manifest !== null) return out(manifest.length, manifest.reduce((a, b) => a + b.features, 0), false);
+    }
   }
   const maxBytes = deps.limits?.maxInputBytes ?? 5 * 1024 ** 3;
   if (head.size > maxBytes) throw new LimitError(`s3://${input.bucket}/${input.key} is ${(head.size / 1e9).toFixed(2)} GB; the limit is ${(maxBytes / 1e9).toFixed(2)} GB`);

@@ -65,6 +65,8 @@ export interface JobTracker {
   /** Claims an upload (bucket/key/etag) for a job; returns the job that already claimed it, or null. */
   claimUpload(bucket: string, key: string, etag: string, jobId: string): Promise<string | null>;
   createJob(job: NewJob): Promise<void>;
+  /** The job's status, or null when there is no job record. */
+  jobStatus(jobId: string): Promise<JobStatus | null>;
   putBatches(jobId: string, batches: readonly NewBatch[]): Promise<void>;
   /**
    * Marks a batch running (attempts + 1); `done` when it already completed (a retried batch is skipped).

@@ -74,6 +74,15 @@ describe('pipeline stages against the stand-ins', () => {
     expect((await runAll('lux.gpkg', 'etag-1')).status).toBe('DUPLICATE');
   });
 
+  it('a Plan retried by Step Functions after it claimed the upload plans again (not a duplicate)', async () => {
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'retry.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+    await expect(plan({ bucket: 'zf-in', key: 'retry.gpkg', etag: 'r1' })).rejects.toThrow(/no job spec/); // fails after the claim
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'retry.json', Body: JSON.stringify(spec) }));
+    const again = await plan({ bucket: 'zf-in', key: 'retry.gpkg', etag: 'r1' });
+    expect(again.duplicate).toBe(false);
+    expect(again.features).toBe(12);
+  });
+
   it('a poisoned feature yields PARTIAL with its reason; a retried batch counts once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zf-stages-'));
     const path = join(dir, 'poison.gpkg');

@@ -59,7 +59,7 @@ describe('plan handler', () => {
   it('a re-delivered upload (same object and ETag) is a duplicate: nothing downloaded', async () => {
     s3.on(HeadObjectCommand).resolves({ ContentLength: 1000, ETag: '"abc"' });
     ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
-    ddb.on(GetCommand).resolves({ Item: { jobId: 'lux-first' } });
+    ddb.on(GetCommand).callsFake((input: { Key: { sk: string } }) => (input.Key.sk === 'JOB' ? { Item: { jobId: 'lux-first', status: 'RUNNING' } } : { Item: { jobId: 'lux-first' } }));
     const out = await plan({ bucket: 'in-bkt', key: 'lux.gpkg', etag: 'abc' });
     expect(out.duplicate).toBe(true);
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
