@@ -7,10 +7,12 @@ import { Command, CommanderError } from 'commander';
 import { ZonalflowError } from '../shared/errors';
 import { registerStats } from './commands/stats';
 import { registerLocal } from './commands/local';
+import { registerRemote } from './commands/remote';
+import type { Connector } from './commands/remote';
 import type { CommandContext } from './context';
 
 /** Runs the CLI with `argv` (without node and script). Returns the exit code. */
-export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream } = {}): Promise<number> {
+export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream; connector?: Connector } = {}): Promise<number> {
   const stderr = io.stderr ?? process.stderr;
   const program = new Command('zonalflow')
     .description('Exact zonal statistics over Cloud-Optimized GeoTIFFs, on one machine or as an AWS fan-out')
@@ -20,6 +22,7 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
   const ctx: CommandContext = { exitCode: 0, stdout: io.stdout ?? process.stdout, stderr };
   registerStats(program, ctx);
   registerLocal(program, ctx);
+  registerRemote(program, ctx, io.connector);
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,85 @@
+/**
+ * Commands against a deployed stack: run, status, list, results, retry,
+ * cancel. The stack is found by its CloudFormation outputs (--stack, default
+ * "Zonalflow"); each command is a thin wrapper over shared/remote.
+ */
+import type { Command } from 'commander';
+import { connect } from '../../shared/remote/stack';
+import type { RemoteDeps } from '../../shared/remote/stack';
+import { cancelJob, downloadResults, jobView, retryJob, runJob, waitForJob } from '../../shared/remote/jobs';
+import type { JobView } from '../../shared/remote/jobs';
+import type { CommandContext } from '../context';
+import { formatSeconds } from '../progress';
+
+/** How the commands reach the stack (tests inject their own). */
+export type Connector = (stackName: string) => Promise<RemoteDeps>;
+
+/** One progress line of a job: a bar with batches and features done/failed and an ETA. */
+export function renderView(v: JobView): string {
+  const width = 24;
+  const frac = v.features.total > 0 ? (v.features.done + v.features.failed) / v.features.total : v.status === 'DONE' ? 1 : 0;
+  const filled = Math.round(Math.min(1, frac) * width);
+  const eta = v.etaSeconds !== null ? ` ~${formatSeconds(v.etaSeconds)} left` : '';
+  return `${v.jobId} ${v.status.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] batches ${v.batches.done}/${v.batches.total}${v.batches.failed ? ` (${v.batches.failed} failed)` : ''}, features ${v.features.done}/${v.features.total}${v.features.failed ? ` (${v.features.failed} failed)` : ''}${eta}${v.error ? ` - ${v.error.code}: ${v.error.message}` : ''}`;
+}
+
+/** Registers the remote commands. */
+export function registerRemote(program: Command, ctx: CommandContext, connector: Connector = connect): void {
+  const stackOpt = (c: Command): Command => c.option('--stack <name>', 'the deployed stack (CloudFormation name)', 'Zonalflow');
+  stackOpt(program.command('run'))
+    .description('start a job on the deployed stack: a local .gpkg is uploaded (the upload rule starts it), s3:// starts it directly')
+    .requiredOption('--input <gpkg>', 'local .gpkg or s3://bucket/key.gpkg')
+    .option('--spec <job.json>', 'job spec (default: the stack\'s default spec)')
+    .option('--key <key>', 'object key for an uploaded file (default uploads/<name>.gpkg)')
+    .option('--wait', 'follow the job until it ends')
+    .action(async (o: { input: string; spec?: string; key?: string; wait?: boolean; stack: string }) => {
+      const deps = await connector(o.stack);
+      const r = await runJob(deps, o);
+      ctx.stdout.write(`${r.jobId}\n`);
+      ctx.stderr.write(`zonalflow: job ${r.jobId} ${r.startedBy === 'rule' ? `uploaded to s3://${r.bucket}/${r.key}; the upload rule starts it` : 'started'}\n`);
+      if (o.wait) {
+        const v = await waitForJob(deps, r.jobId, { onView: (view) => view && ctx.stderr.write(`${renderView(view)}\n`) });
+        ctx.exitCode = v.status === 'DONE' ? 0 : v.status === 'PARTIAL' ? 3 : 1;
+      }
+    });
+  stackOpt(program.command('status'))
+    .description('progress of a job: batches and features done/failed, ETA')
+    .argument('<job>', 'job id')
+    .option('--watch', 'refresh until the job ends')
+    .action(async (job: string, o: { stack: string; watch?: boolean }) => {
+      const deps = await connector(o.stack);
+      const v = o.watch ? await waitForJob(deps, job, { onView: (view) => view && ctx.stderr.write(`${renderView(view)}\n`) }) : await jobView(deps, job);
+      ctx.stdout.write(`${renderView(v)}\n`);
+    });
+  stackOpt(program.command('list'))
+    .description('jobs, newest first')
+    .option('--limit <n>', 'how many', '20')
+    .action(async (o: { stack: string; limit: string }) => {
+      const deps = await connector(o.stack);
+      for (const j of await deps.store.listJobs({ limit: Number(o.limit) })) {
+        ctx.stdout.write(`${j.jobId}\t${j.status}\t${j.createdAt}\t${j.counts.featuresDone + j.counts.featuresFailed}/${j.counts.features} features\ts3://${j.input.bucket}/${j.input.key}\n`);
+      }
+    });
+  stackOpt(program.command('results'))
+    .description('download a job\'s results.parquet, summary.json and features/ into a directory')
+    .argument('<job>', 'job id')
+    .requiredOption('--out <dir>', 'destination directory')
+    .action(async (job: string, o: { stack: string; out: string }) => {
+      const files = await downloadResults(await connector(o.stack), job, o.out);
+      ctx.stderr.write(`zonalflow: ${files.length} files -> ${o.out}\n`);
+    });
+  stackOpt(program.command('retry'))
+    .description('re-run only the failed batches of a PARTIAL, FAILED or CANCELLED job')
+    .argument('<job>', 'job id')
+    .action(async (job: string, o: { stack: string }) => {
+      const r = await retryJob(await connector(o.stack), job);
+      ctx.stderr.write(`zonalflow: job ${job}: ${r.batches.length} batches to re-run\n`);
+    });
+  stackOpt(program.command('cancel'))
+    .description('stop a job\'s execution and mark it CANCELLED')
+    .argument('<job>', 'job id')
+    .action(async (job: string, o: { stack: string }) => {
+      const r = await cancelJob(await connector(o.stack), job);
+      ctx.stderr.write(`zonalflow: job ${job} cancelled (${r.stopped.length} execution${r.stopped.length === 1 ? '' : 's'} stopped)\n`);
+    });
+}

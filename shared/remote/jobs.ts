@@ -1,0 +1,174 @@
+/**
+ * Driving a deployed stack: start a job, follow it, list jobs, fetch results,
+ * retry what failed, cancel. The CLI commands are thin wrappers over these.
+ */
+import { readFileSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import type { ExecutionListItem } from '@aws-sdk/client-sfn';
+import { ZonalflowError, SpecError } from '../errors';
+import { parseJobSpec } from '../spec';
+import { parseUri } from '../io/uri';
+import { getBytes, headObject, listKeys } from '../pipeline/objects';
+import { jobIdFor } from '../pipeline/keys';
+import type { JobRecord } from '../jobs/records';
+import type { RemoteDeps } from './stack';
+
+/** How a job was started. */
+export interface RunResult { jobId: string; bucket: string; key: string; startedBy: 'rule' | 'cli'; executionArn?: string }
+
+/**
+ * Starts a job. A local GeoPackage is uploaded to the input bucket with its
+ * spec beside it and the stack's EventBridge rule starts the execution (the
+ * same path as a drop in the bucket); an s3:// GeoPackage starts an execution
+ * directly, named after the job (starting twice is a no-op).
+ */
+export async function runJob(deps: RemoteDeps, opts: { input: string; spec?: string; key?: string }): Promise<RunResult> {
+  let specBody: string | undefined;
+  if (opts.spec) {
+    try {
+      specBody = readFileSync(opts.spec, 'utf8');
+    } catch {
+      throw new SpecError(`cannot read the job spec ${opts.spec}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(specBody);
+    } catch (err) {
+      throw new SpecError(`job spec ${opts.spec} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    parseJobSpec(parsed, `job spec ${opts.spec}`);
+  }
+  const parsed = parseUri(opts.input);
+  if (parsed.scheme === 'file') {
+    const size = statSync(parsed.path).size;
+    const key = opts.key ?? `uploads/${basename(parsed.path)}`;
+    if (!key.toLowerCase().endsWith('.gpkg')) throw new SpecError(`the object key ${key} must end in .gpkg for the upload rule to start the job`);
+    // the spec first: Plan reads it when the rule fires on the GeoPackage
+    if (specBody !== undefined) await deps.s3.send(new PutObjectCommand({ Bucket: deps.refs.inputBucket, Key: key.replace(/\.gpkg$/i, '.json'), Body: specBody, ContentType: 'application/json' }));
+    await deps.s3.send(new PutObjectCommand({ Bucket: deps.refs.inputBucket, Key: key, Body: readFileSync(parsed.path), ContentLength: size }));
+    const head = await headObject(deps.s3, { bucket: deps.refs.inputBucket, key });
+    return { jobId: jobIdFor(deps.refs.inputBucket, key, head?.etag ?? ''), bucket: deps.refs.inputBucket, key, startedBy: 'rule' };
+  }
+  if (parsed.scheme !== 's3') throw new SpecError(`--input ${opts.input}: give a local .gpkg or s3://bucket/key.gpkg`);
+  const head = await headObject(deps.s3, { bucket: parsed.bucket, key: parsed.key });
+  if (!head) throw new SpecError(`${opts.input} does not exist (or the CLI's credentials cannot read it)`);
+  const jobId = jobIdFor(parsed.bucket, parsed.key, head.etag);
+  let spec: { bucket: string; key: string } | undefined;
+  if (specBody !== undefined) {
+    spec = { bucket: deps.refs.inputBucket, key: `specs/${jobId}.json` };
+    await deps.s3.send(new PutObjectCommand({ Bucket: spec.bucket, Key: spec.key, Body: specBody, ContentType: 'application/json' }));
+  }
+  const input = { bucket: parsed.bucket, key: parsed.key, ...(head.etag ? { etag: head.etag } : {}), ...(spec ? { spec } : {}) };
+  try {
+    const out = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.refs.stateMachineArn, name: jobId, input: JSON.stringify(input) }));
+    return { jobId, bucket: parsed.bucket, key: parsed.key, startedBy: 'cli', ...(out.executionArn ? { executionArn: out.executionArn } : {}) };
+  } catch (err) {
+    if ((err as { name?: string }).name === 'ExecutionAlreadyExists') return { jobId, bucket: parsed.bucket, key: parsed.key, startedBy: 'cli' };
+    throw err;
+  }
+}
+
+/** A job's progress as `zonalflow status` shows it. */
+export interface JobView {
+  jobId: string;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+  batches: { total: number; done: number; failed: number };
+  features: { total: number; done: number; failed: number };
+  /** Seconds left at the current rate, when it can be estimated. */
+  etaSeconds: number | null;
+  error?: { code: string; message: string } | undefined;
+}
+
+/** The job's progress from its records (batch records are the truth; counters would lag). */
+export async function jobView(deps: RemoteDeps, jobId: string, now: Date = new Date()): Promise<JobView> {
+  const job = await deps.store.getJob(jobId);
+  if (!job) throw new ZonalflowError('JOB_NOT_FOUND', `no job ${jobId} in the stack ${deps.refs.stackName} (zonalflow list shows the jobs)`);
+  const tally = await deps.store.tally(jobId);
+  const total = job.counts.features;
+  const done = tally.featuresDone + tally.featuresFailed;
+  const elapsed = (now.getTime() - Date.parse(job.createdAt)) / 1000;
+  const terminal = ['DONE', 'PARTIAL', 'FAILED', 'CANCELLED'].includes(job.status);
+  const eta = !terminal && done > 0 && total > done ? ((total - done) * elapsed) / done : null;
+  return {
+    jobId,
+    status: job.status,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    batches: { total: job.counts.batches, done: tally.batchesDone, failed: tally.batchesFailed },
+    features: { total, done: tally.featuresDone, failed: tally.featuresFailed },
+    etaSeconds: eta,
+    error: (job as JobRecord & { error?: { code: string; message: string } }).error,
+  };
+}
+
+/** Waits until the job ends (polling every `intervalMs`); `onView` sees each poll. */
+export async function waitForJob(deps: RemoteDeps, jobId: string, opts: { intervalMs?: number; timeoutMs?: number; onView?: (v: JobView | null) => void } = {}): Promise<JobView> {
+  const t0 = Date.now();
+  for (;;) {
+    const view = await jobView(deps, jobId).catch((err: unknown) => {
+      if (err instanceof ZonalflowError && err.code === 'JOB_NOT_FOUND') return null; // not planned yet
+      throw err;
+    });
+    opts.onView?.(view);
+    if (view && ['DONE', 'PARTIAL', 'FAILED', 'CANCELLED'].includes(view.status)) return view;
+    if (Date.now() - t0 > (opts.timeoutMs ?? 24 * 3600 * 1000)) throw new ZonalflowError('WAIT_TIMEOUT', `job ${jobId} did not finish within ${Math.round((opts.timeoutMs ?? 0) / 1000)} s`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 5000));
+  }
+}
+
+/** Downloads the job's outputs (results, summary, per-feature JSON) into `dir`. */
+export async function downloadResults(deps: RemoteDeps, jobId: string, dir: string): Promise<string[]> {
+  const keys = await listKeys(deps.s3, deps.refs.outputBucket, `${jobId}/`);
+  if (keys.length === 0) throw new ZonalflowError('NO_RESULTS', `job ${jobId} has no outputs in s3://${deps.refs.outputBucket}/${jobId}/ yet`);
+  const files: string[] = [];
+  for (const k of keys) {
+    const bytes = await getBytes(deps.s3, { bucket: deps.refs.outputBucket, key: k });
+    if (!bytes) continue;
+    const dest = join(dir, k.slice(jobId.length + 1));
+    mkdirSync(dirname(dest), { recursive: true });
+    writeFileSync(dest, bytes);
+    files.push(dest);
+  }
+  return files;
+}
+
+/** Re-runs only what failed: failed/pending batches are reset, then a new execution re-enters the job (DONE batches are skipped). */
+export async function retryJob(deps: RemoteDeps, jobId: string): Promise<{ batches: string[]; executionArn?: string }> {
+  const job = await deps.store.getJob(jobId);
+  if (!job) throw new ZonalflowError('JOB_NOT_FOUND', `no job ${jobId}`);
+  if (!['PARTIAL', 'FAILED', 'CANCELLED'].includes(job.status)) throw new ZonalflowError('JOB_NOT_RETRYABLE', `job ${jobId} is ${job.status}; only PARTIAL, FAILED or CANCELLED jobs are retried`);
+  const batches = await deps.store.resetBatches(jobId);
+  await deps.store.setJobStatus(jobId, 'RUNNING', {}, true);
+  const input = { bucket: job.input.bucket, key: job.input.key, ...(job.input.etag ? { etag: job.input.etag } : {}), jobId };
+  const out = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.refs.stateMachineArn, name: `${jobId}-retry-${Date.now()}`.slice(0, 80), input: JSON.stringify(input) }));
+  return { batches, ...(out.executionArn ? { executionArn: out.executionArn } : {}) };
+}
+
+/** Stops the job's running execution(s) and marks it CANCELLED. */
+export async function cancelJob(deps: RemoteDeps, jobId: string): Promise<{ stopped: string[] }> {
+  const job = await deps.store.getJob(jobId);
+  if (!job) throw new ZonalflowError('JOB_NOT_FOUND', `no job ${jobId}`);
+  const running: ExecutionListItem[] = [];
+  let token: string | undefined;
+  do {
+    const page = await deps.sfn.send(new ListExecutionsCommand({ stateMachineArn: deps.refs.stateMachineArn, statusFilter: 'RUNNING', nextToken: token }));
+    running.push(...(page.executions ?? []));
+    token = page.nextToken;
+  } while (token);
+  const stopped: string[] = [];
+  for (const e of running) {
+    if (!e.executionArn) continue;
+    const d = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
+    const input = JSON.parse(d.input ?? '{}') as { jobId?: string; bucket?: string; key?: string; etag?: string };
+    const belongs = e.name === jobId || input.jobId === jobId || (input.bucket !== undefined && input.key !== undefined && jobIdFor(input.bucket, input.key, input.etag ?? '') === jobId);
+    if (!belongs) continue;
+    await deps.sfn.send(new StopExecutionCommand({ executionArn: e.executionArn, error: 'Cancelled', cause: `zonalflow cancel ${jobId}` }));
+    stopped.push(e.executionArn);
+  }
+  await deps.store.setJobStatus(jobId, 'CANCELLED', { cancelledAt: new Date().toISOString() });
+  return { stopped };
+}

@@ -1,0 +1,132 @@
+/**
+ * The CLI against a "deployed" stack: S3 and DynamoDB are the stand-ins,
+ * Step Functions and CloudFormation are mocked (aws-sdk-client-mock); the
+ * upload rule's execution is played by the real handlers.
+ */
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { startStandIns } from '../../shared/local/stand-ins';
+import type { StandIns } from '../../shared/local/stand-ins';
+import { JobStore } from '../../shared/jobs/store';
+import { resolveStack } from '../../shared/remote/stack';
+import type { RemoteDeps } from '../../shared/remote/stack';
+import { main } from '../../cli/main';
+import { resetHandlerDeps } from '../../shared/pipeline/deps';
+import { handler as plan } from '../../lambdas/plan';
+import { handler as worker } from '../../lambdas/worker';
+import { handler as collect } from '../../lambdas/collect';
+import { getJson } from '../../shared/pipeline/objects';
+import type { BatchItem } from '../../shared/pipeline/events';
+
+const EX = join(import.meta.dirname, '../../examples');
+const refs = { stackName: 'Zonalflow', inputBucket: 'zf-input', outputBucket: 'zf-output', table: 'zf-jobs', stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:zf' };
+let env: StandIns;
+let deps: RemoteDeps;
+const sfn = mockClient(SFNClient);
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  env = await startStandIns({ buckets: [refs.inputBucket, refs.outputBucket], table: refs.table, jobsIndex: true });
+  deps = { refs, s3: env.s3, sfn: new SFNClient({ region: 'us-east-1' }), store: new JobStore(env.doc, refs.table, { jobsIndex: 'byCreated' }) };
+  Object.assign(process.env, env.env, { TABLE_NAME: refs.table, OUTPUT_BUCKET: refs.outputBucket, WORK_PREFIX: '_work/', RASTER_BUCKETS: refs.inputBucket, ZONALFLOW_ALLOW_LOCAL_FILES: '1' });
+  resetHandlerDeps();
+});
+afterAll(async () => {
+  process.env = saved;
+  resetHandlerDeps();
+  sfn.restore();
+  await env.stop();
+});
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const sink = (f: (s: string) => void): Writable => new Writable({ write(chunk: Buffer, _e, cb) { f(chunk.toString()); cb(); } });
+  const code = await main(argv, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), connector: () => Promise.resolve(deps) });
+  return { code, out, err };
+}
+
+/** What the upload rule + state machine do on AWS, played by the handlers. */
+async function pipeline(key: string, etag?: string): Promise<string> {
+  const p = await plan({ bucket: refs.inputBucket, key, ...(etag ? { etag } : {}) });
+  for (const item of (await getJson(env.s3, p.manifest)) as BatchItem[]) await worker(item).catch(() => undefined);
+  await collect({ jobId: p.jobId });
+  return p.jobId;
+}
+
+describe('CLI against a deployed stack', () => {
+  it('run (local file: uploaded for the rule), status, list, results', async () => {
+    sfn.reset();
+    const spec = join(mkdtempSync(join(tmpdir(), 'zf-remote-')), 'job.json');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(spec, JSON.stringify({ input: { idColumn: 'ID_2' }, rasters: [{ name: 'elev', uri: join(EX, 'elev.cog.tif') }], stats: ['mean'], batching: { grid: 'h3', maxFeatures: 5 } }));
+    const run = await cli('run', '--input', join(EX, 'lux_cantons_2169.gpkg'), '--spec', spec);
+    expect(run.code).toBe(0);
+    const jobId = run.out.trim();
+    expect(run.err).toMatch(/uploaded to s3:\/\/zf-input\/uploads\/lux_cantons_2169.gpkg; the upload rule starts it/);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(await pipeline('uploads/lux_cantons_2169.gpkg')).toBe(jobId);
+    const status = await cli('status', jobId);
+    expect(status.out).toMatch(new RegExp(`^${jobId} DONE +\\[#{24}\\] batches 3/3, features 12/12`));
+    const list = await cli('list');
+    expect(list.out).toContain(`${jobId}\tDONE`);
+    const dir = mkdtempSync(join(tmpdir(), 'zf-results-'));
+    const res = await cli('results', jobId, '--out', dir);
+    expect(res.code).toBe(0);
+    expect(existsSync(join(dir, 'results.parquet'))).toBe(true);
+    expect((JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { status: string }).status).toBe('DONE');
+  });
+
+  it('run with an s3:// input starts an execution named after the job', async () => {
+    sfn.reset();
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec:1' });
+    const r = await cli('run', '--input', 's3://zf-input/uploads/lux_cantons_2169.gpkg');
+    expect(r.code).toBe(0);
+    const call = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(call?.name).toBe(r.out.trim());
+    expect(JSON.parse(call?.input ?? '{}')).toMatchObject({ bucket: 'zf-input', key: 'uploads/lux_cantons_2169.gpkg' });
+    expect(call?.stateMachineArn).toBe(refs.stateMachineArn);
+  });
+
+  it('retry resets only what failed and re-enters the job; cancel stops its execution', async () => {
+    sfn.reset();
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec:retry' });
+    // a job whose raster is missing: its batches fail -> PARTIAL/FAILED
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    await env.s3.send(new PutObjectCommand({ Bucket: refs.inputBucket, Key: 'bad.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: refs.inputBucket, Key: 'bad.json', Body: JSON.stringify({ input: { idColumn: 'ID_2' }, rasters: [{ uri: 's3://zf-input/missing.tif' }], batching: { grid: 'h3', maxFeatures: 5 } }) }));
+    const jobId = await pipeline('bad.gpkg', 'bad-etag');
+    expect((await deps.store.getJob(jobId))?.status).toMatch(/PARTIAL|FAILED/);
+    const r = await cli('retry', jobId);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/3 batches to re-run/);
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toMatchObject({ bucket: refs.inputBucket, key: 'bad.gpkg', jobId });
+    expect((await deps.store.getJob(jobId))?.status).toBe('RUNNING');
+    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: 'arn:exec:retry', name: 'x', stateMachineArn: refs.stateMachineArn, status: 'RUNNING', startDate: new Date() }, { executionArn: 'arn:exec:other', name: 'y', stateMachineArn: refs.stateMachineArn, status: 'RUNNING', startDate: new Date() }] });
+    sfn.on(DescribeExecutionCommand, { executionArn: 'arn:exec:retry' }).resolves({ input: JSON.stringify({ jobId }) });
+    sfn.on(DescribeExecutionCommand, { executionArn: 'arn:exec:other' }).resolves({ input: JSON.stringify({ bucket: 'b', key: 'k.gpkg', etag: 'e' }) });
+    sfn.on(StopExecutionCommand).resolves({});
+    const c = await cli('cancel', jobId);
+    expect(c.code).toBe(0);
+    expect(sfn.commandCalls(StopExecutionCommand).map((x) => x.args[0].input.executionArn)).toEqual(['arn:exec:retry']);
+    expect((await deps.store.getJob(jobId))?.status).toBe('CANCELLED');
+  });
+
+  it('errors are one clear line: unknown job, unknown stack', async () => {
+    const r = await cli('status', 'nope-123');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('zonalflow: error [JOB_NOT_FOUND]: no job nope-123 in the stack Zonalflow (zonalflow list shows the jobs)\n');
+    const cfn = mockClient(CloudFormationClient);
+    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id Nope does not exist'), { name: 'ValidationError' }));
+    await expect(resolveStack(new CloudFormationClient({ region: 'us-east-1' }), 'Nope')).rejects.toThrow(/cannot read the stack Nope: Stack with id Nope does not exist/);
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Zonalflow', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: Object.entries({ InputBucketName: 'i', OutputBucketName: 'o', TableName: 't', StateMachineArn: 'arn' }).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }] });
+    expect(await resolveStack(new CloudFormationClient({ region: 'us-east-1' }), 'Zonalflow')).toEqual({ stackName: 'Zonalflow', inputBucket: 'i', outputBucket: 'o', table: 't', stateMachineArn: 'arn' });
+    cfn.restore();
+  });
+});
