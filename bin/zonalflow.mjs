@@ -13,7 +13,7 @@ if (needsLegacy && !process.execArgv.includes('--openssl-legacy-provider') && !p
 // the AWS SDK warns that its 2027 releases will need Node 22: not actionable for a user of this command
 process.removeAllListeners('warning');
 process.on('warning', (w) => {
-  if (w.name !== 'NodeVersionSupportWarning') process.stderr.write(`${w.name}: ${w.message}\n`);
+  if (w.name !== 'NodeVersionSupportWarning' && !w.message.startsWith('NodeVersionSupportWarning')) process.stderr.write(`${w.name}: ${w.message}\n`);
 });
 register();
 const { main } = await import('../cli/main.ts');

@@ -8,6 +8,7 @@ import { ZonalflowError } from '../shared/errors';
 import { registerStats } from './commands/stats';
 import { registerLocal } from './commands/local';
 import { registerRemote } from './commands/remote';
+import { registerInvoke } from './commands/invoke';
 import type { Connector } from './commands/remote';
 import type { CommandContext } from './context';
 
@@ -23,6 +24,7 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
   registerStats(program, ctx);
   registerLocal(program, ctx);
   registerRemote(program, ctx, io.connector);
+  registerInvoke(program, ctx);
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv, { from: 'user' });

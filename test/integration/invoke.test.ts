@@ -1,0 +1,39 @@
+/** The sample events: valid for their handlers, and `zonalflow invoke` runs each one locally. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { invokeLocal, readEvent } from '../../shared/local/invoke';
+import { CollectInputSchema, FailInputSchema, PlanInputSchema, WorkerInputSchema } from '../../shared/pipeline/events';
+import { matchesPattern, transformInput } from '../../shared/local/eventbridge';
+import { synthTemplate } from '../../shared/local/runner';
+
+const EV = join(import.meta.dirname, '../../events');
+const ev = (name: string): unknown => readEvent(join(EV, `${name}.json`));
+
+describe('sample events', () => {
+  it('each event is valid input of its handler', () => {
+    expect(PlanInputSchema.parse(ev('plan'))).toMatchObject({ bucket: 'zonalflow-input', key: 'lux_cantons_2169.gpkg' });
+    expect(WorkerInputSchema.parse(ev('worker')).batchId).toBe('b000001');
+    expect(CollectInputSchema.parse(ev('collect')).jobId).toBe('lux_cantons_2169-4d40ff8c601c');
+    expect(FailInputSchema.parse(ev('fail')).state.error.Error).toBe('RasterError');
+  });
+  it('the S3 event matches the template\'s rule, whose input transformer gives plan.json', async () => {
+    const template = await synthTemplate({});
+    const rule = Object.values(template.Resources).find((r) => r.Type === 'AWS::Events::Rule');
+    const pattern = JSON.parse(JSON.stringify(rule?.Properties?.EventPattern).replace(/\{"Ref":"[^"]+"\}/g, '"zonalflow-input"')) as Record<string, unknown>;
+    const event = ev('s3-object-created');
+    expect(matchesPattern(pattern, event)).toBe(true);
+    expect(matchesPattern(pattern, { ...(event as object), detail: { bucket: { name: 'zonalflow-input' }, object: { key: 'a.txt' } } })).toBe(false);
+    const target = (rule?.Properties?.Targets as { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[])[0];
+    expect(JSON.parse(transformInput(target?.InputTransformer ?? { InputTemplate: '{}' }, event))).toEqual(ev('plan'));
+  });
+});
+
+describe('zonalflow invoke (local)', () => {
+  it('plan, worker, collect and fail on the sample events', async () => {
+    expect(await invokeLocal('plan', ev('plan'))).toMatchObject({ jobId: 'lux_cantons_2169-4d40ff8c601c', batches: 3, features: 12, duplicate: false });
+    expect(await invokeLocal('worker', ev('worker'))).toMatchObject({ status: 'DONE', featuresDone: 4, featuresFailed: 0 });
+    expect(await invokeLocal('collect', ev('collect'))).toMatchObject({ status: 'DONE', features: { total: 12, done: 12, failed: 0, missing: 0 } });
+    expect(await invokeLocal('fail', ev('fail'))).toEqual({ jobId: 'lux_cantons_2169-4d40ff8c601c', error: { code: 'RasterError', message: 's3://zonalflow-rasters/elev.cog.tif is truncated' } });
+  });
+});
