@@ -23,10 +23,10 @@ type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
 
 async function load(name: HandlerName): Promise<Handler> {
   const mods: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
-    plan: () => import('../../lambdas/plan') as Promise<{ handler: Handler }>,
+    plan: () => import('../../lambdas/plan'),
     worker: () => import('../../lambdas/worker') as Promise<{ handler: Handler }>,
-    collect: () => import('../../lambdas/collect') as Promise<{ handler: Handler }>,
-    fail: () => import('../../lambdas/fail') as Promise<{ handler: Handler }>,
+    collect: () => import('../../lambdas/collect'),
+    fail: () => import('../../lambdas/fail'),
   };
   return (await mods[name]()).handler;
 }

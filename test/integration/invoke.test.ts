@@ -1,5 +1,4 @@
 /** The sample events: valid for their handlers, and `zonalflow invoke` runs each one locally. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { invokeLocal, readEvent } from '../../shared/local/invoke';
