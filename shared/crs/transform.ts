@@ -74,3 +74,8 @@ export function makeTransformer(from: Crs, to: Crs): ((x: number, y: number) => 
     return [out[0] ?? NaN, out[1] ?? NaN];
   };
 }
+
+/** True for a longitude/latitude CRS. */
+export function isGeographic(crs: Crs): boolean {
+  return (projOf(crs) as unknown as { projName?: string }).projName === 'longlat';
+}

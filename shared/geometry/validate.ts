@@ -1,9 +1,12 @@
 /**
- * Cheap geometry checks (O(vertices)) that decide whether a feature can be
- * computed at all: non-finite coordinates, rings with fewer than 4 positions,
- * unclosed rings, lines with fewer than 2 positions. Returns the reason, or
- * null. Self-intersections are not rejected: coverage of a self-intersecting
- * ring follows the even-odd/area sum of its pieces, as exactextract's does.
+ * Geometry checks that decide whether a feature can be computed at all:
+ * non-finite coordinates, rings with fewer than 4 positions, unclosed rings,
+ * self-intersecting rings (a bowtie has no meaningful area: the user is told
+ * where it crosses and how to repair it, rather than given a silently wrong
+ * number), lines with fewer than 2 positions. Returns the reason, or null.
+ * Self-intersection is found with a sweep over x-sorted segments
+ * (O(n log n + k)); rings crossing each other (a hole crossing its shell) are
+ * not checked.
  */
 import type { Geometry, Position } from './types';
 
@@ -12,6 +15,71 @@ function ringProblem(r: Position[], what: string): string | null {
   const a = r[0] as Position;
   const b = r[r.length - 1] as Position;
   if (a[0] !== b[0] || a[1] !== b[1]) return `${what} is not closed (first (${a[0]}, ${a[1]}) != last (${b[0]}, ${b[1]}))`;
+  return null;
+}
+
+/** The first crossing or touching of two non-adjacent edges of a closed ring, or null. */
+export function ringSelfIntersection(ring: readonly Position[]): Position | null {
+  const pts: Position[] = [];
+  for (const p of ring) {
+    const last = pts[pts.length - 1];
+    if (!last || last[0] !== p[0] || last[1] !== p[1]) pts.push(p);
+  }
+  const n = pts.length - 1; // segments i: pts[i] -> pts[i+1]; pts[n] == pts[0]
+  if (n < 3) return null;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => Math.min((pts[a] as Position)[0], (pts[a + 1] as Position)[0]) - Math.min((pts[b] as Position)[0], (pts[b + 1] as Position)[0]));
+  for (let oi = 0; oi < n; oi++) {
+    const i = order[oi] as number;
+    const a = pts[i] as Position;
+    const b = pts[i + 1] as Position;
+    const maxX = Math.max(a[0], b[0]);
+    for (let oj = oi + 1; oj < n; oj++) {
+      const j = order[oj] as number;
+      const c = pts[j] as Position;
+      const d = pts[j + 1] as Position;
+      if (Math.min(c[0], d[0]) > maxX) break;
+      if (Math.abs(i - j) === 1 || Math.abs(i - j) === n - 1) {
+        // adjacent edges share one vertex; they are invalid only if they overlap (fold back)
+        if (collinearOverlap(a, b, c, d)) return i < j ? (pts[j] as Position) : (pts[i] as Position);
+        continue;
+      }
+      const hit = segmentsIntersect(a, b, c, d);
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
+function cross(o: Position, a: Position, b: Position): number {
+  return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+}
+
+function onSegment(p: Position, a: Position, b: Position): boolean {
+  return Math.min(a[0], b[0]) <= p[0] && p[0] <= Math.max(a[0], b[0]) && Math.min(a[1], b[1]) <= p[1] && p[1] <= Math.max(a[1], b[1]);
+}
+
+function collinearOverlap(a: Position, b: Position, c: Position, d: Position): boolean {
+  if (cross(a, b, c) !== 0 || cross(a, b, d) !== 0) return false;
+  // the shared vertex is one endpoint of each; overlap when the other endpoints lie on the same side
+  const shared = a[0] === c[0] && a[1] === c[1] ? [a, b, d] : a[0] === d[0] && a[1] === d[1] ? [a, b, c] : b[0] === c[0] && b[1] === c[1] ? [b, a, d] : [b, a, c];
+  const [s, p, q] = shared as [Position, Position, Position];
+  return (p[0] - s[0]) * (q[0] - s[0]) + (p[1] - s[1]) * (q[1] - s[1]) > 0;
+}
+
+/** Where segments ab and cd meet (a point on both), or null. */
+function segmentsIntersect(a: Position, b: Position, c: Position, d: Position): Position | null {
+  const d1 = cross(c, d, a);
+  const d2 = cross(c, d, b);
+  const d3 = cross(a, b, c);
+  const d4 = cross(a, b, d);
+  if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) {
+    const t = d1 / (d1 - d2);
+    return [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
+  }
+  if (d1 === 0 && onSegment(a, c, d)) return a;
+  if (d2 === 0 && onSegment(b, c, d)) return b;
+  if (d3 === 0 && onSegment(c, a, b)) return c;
+  if (d4 === 0 && onSegment(d, a, b)) return d;
   return null;
 }
 
@@ -53,8 +121,11 @@ function polygonProblem(rings: Position[][], what: string): string | null {
     const r = rings[i] ?? [];
     const c = coordsProblem(r);
     if (c) return c;
-    const p = ringProblem(r, i === 0 ? `the exterior ring of ${what}` : `hole ${i} of ${what}`);
+    const name = i === 0 ? `the exterior ring of ${what}` : `hole ${i} of ${what}`;
+    const p = ringProblem(r, name);
     if (p) return p;
+    const x = ringSelfIntersection(r);
+    if (x) return `${name} intersects itself at (${x[0]}, ${x[1]}); repair it (e.g. ST_MakeValid, shapely make_valid, ogr2ogr -makevalid)`;
   }
   return null;
 }

@@ -12,6 +12,8 @@ export interface BatchFile {
   jobId: string;
   batchId: string;
   crs: Crs;
+  /** False when some ids of the job repeat: per-feature JSON files are then named `<id>~<fid>.json`. */
+  idsUnique?: boolean;
   /** `problem`: why the feature cannot be computed (found by Plan; its geometry is then null). */
   features: { fid: number; id: string; geometry: Geometry | null; problem?: string }[];
 }
@@ -34,5 +36,6 @@ export const BatchFileSchema = z.object({
   jobId: z.string(),
   batchId: z.string(),
   crs: z.object({ name: z.string(), def: z.string(), epsg: z.number().int().optional() }),
+  idsUnique: z.boolean().optional(),
   features: z.array(z.object({ fid: z.number().int(), id: z.string(), geometry: GeometrySchema.nullable(), problem: z.string().optional() })),
 });

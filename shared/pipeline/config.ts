@@ -25,6 +25,9 @@ const EnvSchema = z.object({
   RASTER_HOSTS: csv,
   /** Local runs only: lets the worker read local paths and the loopback S3 stand-in. */
   ZONALFLOW_ALLOW_LOCAL_FILES: z.enum(['0', '1']).default('0'),
+  /** Limits (bytes of a GeoPackage, features per job). */
+  MAX_INPUT_BYTES: z.coerce.number().int().positive().default(5 * 1024 ** 3),
+  MAX_FEATURES_PER_JOB: z.coerce.number().int().positive().default(10_000_000),
 });
 
 /** What every handler needs. */
@@ -34,6 +37,7 @@ export interface PipelineConfig {
   workPrefix: string;
   defaultSpec: JobSpec | null;
   allowed: AllowedSources;
+  limits: { maxInputBytes: number; maxFeatures: number };
 }
 
 /** Reads and validates the configuration from an environment (process.env in the handlers). */
@@ -60,6 +64,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Pipeline
     outputBucket: e.OUTPUT_BUCKET,
     workPrefix,
     defaultSpec,
+    limits: { maxInputBytes: e.MAX_INPUT_BYTES, maxFeatures: e.MAX_FEATURES_PER_JOB },
     allowed: {
       schemes: e.ZONALFLOW_ALLOW_LOCAL_FILES === '1' ? ['s3', 'https', 'file'] : ['s3', 'https'],
       s3Buckets: e.RASTER_BUCKETS,
@@ -72,7 +77,8 @@ export function configFromEnv(env: Record<string, string | undefined>): Pipeline
 export function awsClients(): { s3: S3Client; dynamo: DynamoDBClient } {
   const local = process.env.AWS_ENDPOINT_URL_S3 !== undefined;
   return {
-    s3: new S3Client({ forcePathStyle: local, maxAttempts: 6 }),
+    // stalled reads are cut after 30 s; the SDK retries 3 times and each byte source retries on top (bounded)
+    s3: new S3Client({ forcePathStyle: local, maxAttempts: 3, requestHandler: { requestTimeout: 30_000, connectionTimeout: 5_000 } }),
     dynamo: new DynamoDBClient({ maxAttempts: 8 }),
   };
 }

@@ -82,9 +82,16 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
       const idOptions = spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn };
       // pass 1: one point per feature, for batching
       const planFeatures: PlanFeature[] = [];
+      const ids = new Set<string>();
+      let idsUnique = true;
       for (const f of layer.features({ ...idOptions, columns: [] })) {
         planFeatures.push(planPoint(f, toLonLat));
+        if (idsUnique) {
+          if (ids.has(f.id)) idsUnique = false;
+          ids.add(f.id);
+        }
       }
+      ids.clear();
       const plan = planBatches(planFeatures, { grid: spec.batching.grid, maxFeatures: spec.batching.maxFeatures });
       // pass 2: the features of each batch, written as batch files
       const items: BatchItem[] = plan.batches.map((b) => ({ jobId, batchId: b.batchId, key: keys.batch(b.batchId), features: b.fids.length }));
@@ -95,8 +102,9 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
           jobId,
           batchId: b.batchId,
           crs: layer.crs,
+          idsUnique,
           features: features.map((f) => {
-            const problem = f.geometry === null ? null : geometryProblem(f.geometry);
+            const problem = f.problem ?? (f.geometry === null ? null : geometryProblem(f.geometry));
             return problem === null ? { fid: f.fid, id: f.id, geometry: f.geometry } : { fid: f.fid, id: f.id, geometry: null, problem };
           }),
         };

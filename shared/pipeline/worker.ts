@@ -95,7 +95,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       const geometryRows = toLonLat ? rows.map((r) => ({ ...r, geometry: r.geometry ? transformGeometry(r.geometry, toLonLat) : null })) : rows;
       await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, geometryRows, spec.output.geometry ? { geometry: { crs: 'lonlat' } } : {}), 'application/vnd.apache.parquet');
       if (spec.output.formats.includes('json')) {
-        await mapLimit(rows, 16, (r) => putJson(deps.s3, { bucket: deps.outputBucket, key: `${item.jobId}/features/${featureFileName(r)}` }, featureDocument(engine.columns, r)));
+        await mapLimit(rows, 16, (r) => putJson(deps.s3, { bucket: deps.outputBucket, key: `${item.jobId}/features/${featureFileName(r, { withFid: batch.idsUnique === false })}` }, featureDocument(engine.columns, r)));
       }
       parts.push(key);
       rows = [];

@@ -16,7 +16,8 @@ import { StatsAccumulator } from '../stats/accumulator';
 import type { StatName, StatValue } from '../stats/accumulator';
 import { transformGeometry } from '../geometry/transform';
 import { geometryProblem } from '../geometry/validate';
-import { makeTransformer } from '../crs/transform';
+import { isGeographic, makeTransformer } from '../crs/transform';
+import { crossesAntimeridian, unwrapLongitudes, withShiftedCopy } from '../geometry/antimeridian';
 import type { Crs } from '../crs/crs';
 import { ZonalflowError } from '../errors';
 import type { ResultRow, StatColumn, CellValue } from '../output/table';
@@ -45,6 +46,7 @@ export class ZonalEngine {
   readonly columns: StatColumn[];
   readonly timings: ZonalTimings = { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0 };
   private readonly transformers = new Map<ZonalRaster, ((x: number, y: number) => [number, number]) | null>();
+  private readonly featuresGeographic: boolean;
 
   constructor(
     readonly rasters: readonly ZonalRaster[],
@@ -52,6 +54,7 @@ export class ZonalEngine {
     readonly options: ZonalOptions,
   ) {
     this.columns = statColumns(rasters, options.stats);
+    this.featuresGeographic = isGeographic(featureCrs);
     for (const r of rasters) this.transformers.set(r, makeTransformer(featureCrs, r.crs));
   }
 
@@ -96,7 +99,13 @@ export class ZonalEngine {
         continue;
       }
       try {
-        const g = transform ? transformGeometry(f.geometry, transform) : f.geometry;
+        let source = f.geometry;
+        if (this.featuresGeographic && crossesAntimeridian(source)) {
+          source = unwrapLongitudes(source);
+          // on a lon/lat raster the part beyond +180 is read from the other side
+          if (isGeographic(raster.crs)) source = withShiftedCopy(source, -360);
+        }
+        const g = transform ? transformGeometry(source, transform) : source;
         const problem = coordinatesProblem(g);
         if (problem !== null) throw new ZonalflowError('CRS_TRANSFORM_FAILED', `cannot reproject into the CRS of ${raster.name}: ${problem}`);
         local.push(g);
