@@ -138,6 +138,29 @@ describe('pipeline stages against the stand-ins', () => {
     expect(results.rows.map((r) => r.fid)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
+  it('a job re-run after a partial failure redoes only what failed', async () => {
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'rerun.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'rerun.json', Body: JSON.stringify(spec) }));
+    const out = await plan({ bucket: 'zf-in', key: 'rerun.gpkg', etag: 'rr1' });
+    const items = (await getJson(env.s3, out.manifest)) as BatchItem[];
+    const store = handlerDeps().store;
+    const [first, ...rest] = items;
+    if (!first) throw new Error('batches expected');
+    await worker(first);
+    for (const it of rest) await store.failBatch(out.jobId, it.batchId, 'Lambda.ServiceException: the worker crashed');
+    expect((await collect({ jobId: out.jobId })).status).toBe('PARTIAL');
+    // zonalflow retry: failed batches reset, Plan re-entered with the job id, the Map runs every item again
+    expect((await store.resetBatches(out.jobId)).sort()).toEqual(rest.map((i) => i.batchId).sort());
+    await store.setJobStatus(out.jobId, 'RUNNING', {}, true);
+    const again = await plan({ bucket: 'zf-in', key: 'rerun.gpkg', etag: 'rr1', jobId: out.jobId });
+    expect(again).toMatchObject({ jobId: out.jobId, duplicate: false, batches: items.length });
+    const statuses = [];
+    for (const it of (await getJson(env.s3, again.manifest)) as BatchItem[]) statuses.push((await worker(it)).status);
+    expect(statuses).toEqual(['SKIPPED', ...rest.map(() => 'DONE')]);
+    const c = await collect({ jobId: out.jobId });
+    expect(c).toMatchObject({ status: 'DONE', features: { total: 12, done: 12, failed: 0, missing: 0 } });
+  });
+
   it('a failure caught by the state machine marks the job FAILED with its cause, even before Plan created it', async () => {
     const r = await fail({ execution: { bucket: 'zf-in', key: 'missing.gpkg', etag: 'm1' }, state: { bucket: 'zf-in', key: 'missing.gpkg', error: { Error: 'SpecError', Cause: JSON.stringify({ errorMessage: 'no job spec: put missing.json beside the GeoPackage' }) } } });
     expect(r.error.message).toMatch(/no job spec/);
