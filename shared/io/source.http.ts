@@ -24,10 +24,7 @@ export class HttpSource implements ByteSource {
   readonly uri: string;
   constructor(private readonly url: string, private readonly opts: HttpSourceOptions = {}) {
     const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    u.search = u.search ? '?…' : ''; // never log signatures
-    this.uri = u.toString();
+    this.uri = `${u.protocol}//${u.host}${u.pathname}${u.search ? '?…' : ''}`; // never credentials or signatures in messages
   }
 
   async size(signal?: AbortSignal): Promise<number | undefined> {
@@ -47,13 +44,27 @@ export class HttpSource implements ByteSource {
         }).catch((err: unknown) => {
           throw new SourceError(`cannot reach ${this.uri}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`, { cause: err });
         });
+        const body = async (): Promise<Uint8Array> => {
+          try {
+            return new Uint8Array(await res.arrayBuffer());
+          } catch (err) {
+            // connection reset mid-body: retryable (no status)
+            throw new SourceError(`${this.uri}: connection lost while reading bytes ${offset}-${offset + length - 1}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          }
+        };
         if (res.status === 206) {
-          const total = /\/(\d+)\s*$/.exec(res.headers.get('content-range') ?? '')?.[1];
-          if (total) this.knownSize = Number(total);
-          return new Uint8Array(await res.arrayBuffer());
+          const cr = /^bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/.exec(res.headers.get('content-range') ?? '');
+          if (cr?.[3] && cr[3] !== '*') this.knownSize = Number(cr[3]);
+          if (cr && Number(cr[1]) !== offset) {
+            await res.body?.cancel();
+            throw new SourceError(`${this.uri} answered bytes ${cr[1]}-${cr[2]} for a request of bytes ${offset}-${offset + length - 1}`, { status: 206 });
+          }
+          const bytes = await body();
+          return bytes.length > length ? bytes.subarray(0, length) : bytes;
         }
         if (res.status === 200) {
-          const all = new Uint8Array(await res.arrayBuffer());
+          // the server ignores Range: keep the whole object and slice (once)
+          const all = await body();
           this.whole = all;
           this.knownSize = all.length;
           return all.subarray(offset, offset + length);
