@@ -44,12 +44,8 @@ export function acknowledgeStack(stack: ZonalflowStack, rasterBuckets: readonly 
   acknowledge(functions.collect, `AwsSolutions-IAM5[Resource::${output}/*]`, 'Collect reads the parts and writes results.parquet and summary.json in the output bucket.');
   acknowledge(functions.fail, `AwsSolutions-IAM5[Resource::${output}/*]`, 'The failure handler writes the failed job\'s summary.json in the output bucket.');
   const sm = machine.stateMachine;
-  for (const a of s3Actions) acknowledge(sm, `AwsSolutions-IAM5[Action::${a}]`, 'The Distributed Map reads the manifest and writes its results under the output bucket\'s work prefix.');
   acknowledge(sm, 'AwsSolutions-IAM5[Resource::*]', xray);
-  acknowledge(sm, `AwsSolutions-IAM5[Resource::${output}/_work/*]`, 'The Distributed Map reads the manifest and writes its results under the work prefix only.');
-  acknowledge(sm, `AwsSolutions-IAM5[Resource::${output}/*]`, 'CDK\'s ItemReader/ResultWriter grants on the output bucket (objects only) for the manifest and the Map Run results.');
-  const outputName = `<${Stack.of(sm).getLogicalId(storage.output.node.defaultChild as CfnElement)}>`;
-  acknowledge(sm, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${outputName}/*]`, 'The ItemReader\'s s3:GetObject on the output bucket\'s objects (CDK renders it by bucket name): the manifest.');
+  acknowledge(sm, `AwsSolutions-IAM5[Resource::${output}/_work/*]`, 'The Distributed Map reads the manifest (s3:GetObject) and writes its Map Run results under the output bucket\'s work prefix only.');
   for (const fn of [functions.plan, functions.worker, functions.collect, functions.fail]) {
     acknowledge(sm, `AwsSolutions-IAM5[Resource::${arnOf(fn)}:*]`, 'Invoking the pipeline\'s own functions (any version or alias of each named function).');
   }

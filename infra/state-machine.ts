@@ -5,6 +5,7 @@
  * Lambda call retries throttling and service errors with backoff and jitter.
  */
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -25,6 +26,35 @@ export interface PipelineMachineProps {
 /** The errors every Lambda invocation retries (throttling, service and SDK errors). */
 export const RETRYABLE_LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.ClientExecutionTimeoutException'];
 
+/** The errors a Lambda that ran out of time raises (retried twice: the worker resumes from its checkpoint). */
+export const LAMBDA_TIMEOUT_ERRORS = ['Sandbox.Timedout', 'States.Timeout'];
+
+/** The manifest reader, allowed s3:GetObject on the work prefix only (CDK's own reader is granted every object of the bucket). */
+class WorkPrefixJsonReader extends sfn.S3JsonItemReader {
+  private readonly objects: string;
+  constructor(props: sfn.S3FileItemReaderProps, objects: string) {
+    super(props);
+    this.objects = objects;
+  }
+  /** s3:GetObject on the work prefix. */
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.objects] })];
+  }
+}
+
+/** The Map Run result writer, allowed to write the work prefix only (CDK's own writer is granted every object of the bucket). */
+class WorkPrefixResultWriter extends sfn.ResultWriterV2 {
+  private readonly objects: string;
+  constructor(props: sfn.ResultWriterV2Props, objects: string) {
+    super(props);
+    this.objects = objects;
+  }
+  /** The actions Step Functions needs to write Map Run results (multipart), on the work prefix. */
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'], resources: [this.objects] })];
+  }
+}
+
 /** A Lambda call whose output is the function's result; without `payload` the function gets the state's input as is. */
 function invoke(scope: Construct, id: string, fn: IFunction, payload?: sfn.TaskInput, extra: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke {
   const task = new tasks.LambdaInvoke(scope, id, { lambdaFunction: fn, ...(payload ? { payload } : {}), payloadResponseOnly: true, retryOnServiceExceptions: false, ...extra });
@@ -44,15 +74,18 @@ export class PipelineMachine extends Construct {
     markFailed.next(failed);
     const plan = invoke(this, 'Plan', functions.plan);
     const worker = invoke(this, 'Worker', functions.worker);
-    // a batch that stops before the Lambda deadline (or whose Lambda timed out) resumes from its checkpoint
-    worker.addRetry({ errors: ['BatchIncompleteError', 'Sandbox.Timedout', 'States.Timeout'], interval: Duration.seconds(1), backoffRate: 1.5, maxAttempts: 3, jitterStrategy: sfn.JitterType.FULL });
+    // a batch that stops before the Lambda deadline resumes from its checkpoint; a Lambda that timed out is retried twice
+    worker.addRetry({ errors: ['BatchIncompleteError'], interval: Duration.seconds(1), backoffRate: 1.5, maxAttempts: 3, jitterStrategy: sfn.JitterType.FULL });
+    worker.addRetry({ errors: LAMBDA_TIMEOUT_ERRORS, interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 2, jitterStrategy: sfn.JitterType.FULL });
+    const workObjects = storage.output.arnForObjects(`${props.workPrefix}*`);
     const map = new sfn.DistributedMap(this, 'Batches', {
-      itemReader: new sfn.S3JsonItemReader({ bucket: storage.output, key: sfn.JsonPath.stringAt('$.manifest.key') }),
+      itemReader: new WorkPrefixJsonReader({ bucket: storage.output, key: sfn.JsonPath.stringAt('$.manifest.key') }, workObjects),
       itemSelector: { 'jobId.$': '$$.Map.Item.Value.jobId', 'batchId.$': '$$.Map.Item.Value.batchId', 'key.$': '$$.Map.Item.Value.key', 'features.$': '$$.Map.Item.Value.features' },
       mapExecutionType: sfn.StateMachineType.EXPRESS,
       maxConcurrency: props.maxConcurrency,
       toleratedFailurePercentage: props.toleratedFailurePercentage,
-      resultWriterV2: new sfn.ResultWriterV2({ bucket: storage.output, prefix: `${props.workPrefix}map-results` }),
+      // AWS adds <MapRunId>/ under the prefix; Collect finds the results through $.mapResult.ResultWriterDetails
+      resultWriterV2: new WorkPrefixResultWriter({ bucket: storage.output, prefix: `${props.workPrefix}map-results` }, workObjects),
       resultPath: '$.mapResult',
       label: 'Batches',
     });
@@ -69,8 +102,5 @@ export class PipelineMachine extends Construct {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
     });
-    // the Map reads the manifest and writes its results in the output bucket (work prefix)
-    storage.output.grantRead(this.stateMachine, `${props.workPrefix}*`);
-    storage.output.grantPut(this.stateMachine, `${props.workPrefix}*`);
   }
 }
