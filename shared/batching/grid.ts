@@ -1,39 +1,46 @@
 /**
- * Grid cells that batches are cut along: H3 hexagons (h3-js), S2 cells, or
- * MGRS 100 km squares (proj4's mgrs). A resolution is chosen so that an
- * average occupied cell holds about half a batch.
+ * The grids batches are cut along, and the choice of a grid's resolution from
+ * a target cell area: H3 resolution (0..15), S2 level (0..25) or MGRS precision
+ * (0 = 100 km squares .. 3 = 100 m squares).
  */
-import { getHexagonAreaAvg, latLngToCell } from 'h3-js';
-import proj4 from 'proj4';
-import { s2CellId, s2Token } from './s2';
+import { SpecError } from '../errors';
+import { H3_MAX_RESOLUTION, h3AverageAreaKm2 } from './grid.h3';
+import { MGRS_MAX_PRECISION, mgrsSideKm } from './grid.mgrs';
+import { S2_MAX_LEVEL, s2AverageAreaKm2 } from './grid.s2';
 
 /** Grid kinds. */
 export type GridKind = 'h3' | 's2' | 'mgrs';
 
-const EARTH_KM2 = 510_065_622;
-
-/** The resolution (H3) or level (S2) whose average cell area is closest to `areaKm2` from below. */
-export function resolutionFor(grid: GridKind, areaKm2: number): number {
-  if (grid === 'mgrs') return 0;
-  if (grid === 'h3') {
-    for (let r = 0; r <= 12; r++) if (getHexagonAreaAvg(r, 'km2') <= areaKm2) return r;
-    return 12;
-  }
-  for (let l = 0; l <= 24; l++) if (EARTH_KM2 / (6 * 4 ** l) <= areaKm2) return l;
-  return 24;
+/** Largest resolution accepted for a grid kind. */
+export function maxResolution(grid: GridKind): number {
+  return grid === 'h3' ? H3_MAX_RESOLUTION : grid === 's2' ? S2_MAX_LEVEL : MGRS_MAX_PRECISION;
 }
 
-/** The cell key of a lon/lat. */
-export function cellKey(grid: GridKind, lon: number, lat: number, resolution: number): string {
-  const la = Math.max(-90, Math.min(90, lat));
-  const lo = ((((lon + 180) % 360) + 360) % 360) - 180;
-  switch (grid) {
-    case 'h3': return latLngToCell(la, lo, resolution);
-    case 's2': return s2Token(s2CellId(la, lo, resolution));
-    case 'mgrs': {
-      if (la > 84 || la < -80) return la > 0 ? 'UPS-N' : 'UPS-S';
-      const m = /^(\d{1,2}[C-X][A-Z]{2})/.exec((proj4 as unknown as { mgrs: { forward(p: [number, number], acc: number): string } }).mgrs.forward([lo, la], 0));
-      return m?.[1] ?? 'MGRS?';
+/** Average cell area of a grid kind at a resolution, km². */
+export function cellAreaKm2(grid: GridKind, resolution: number): number {
+  if (grid === 'h3') return h3AverageAreaKm2(resolution);
+  if (grid === 's2') return s2AverageAreaKm2(resolution);
+  return mgrsSideKm(resolution) ** 2;
+}
+
+/** The resolution of `grid` whose average cell area is closest to `areaKm2` (on a log scale). */
+export function resolutionForArea(grid: GridKind, areaKm2: number): number {
+  let best = 0;
+  let bestGap = Infinity;
+  for (let r = 0; r <= maxResolution(grid); r++) {
+    const gap = Math.abs(Math.log(cellAreaKm2(grid, r) / areaKm2));
+    if (gap < bestGap) {
+      best = r;
+      bestGap = gap;
     }
   }
+  return best;
+}
+
+/** Checks a resolution given by the user (integer within the grid's range). */
+export function checkResolution(grid: GridKind, resolution: number): number {
+  if (!Number.isInteger(resolution) || resolution < 0 || resolution > maxResolution(grid)) {
+    throw new SpecError(`batching resolution ${resolution} is invalid for grid '${grid}': expected an integer in 0..${maxResolution(grid)}`, { context: { grid, resolution } });
+  }
+  return resolution;
 }

@@ -1,120 +1,284 @@
 /**
- * Planning batches: features are keyed by their grid cell (H3 by default)
- * at a resolution chosen from the data's extent and count, cells are ordered
- * along a Hilbert curve of their centroids, and consecutive cells are packed
- * into batches of at most `maxFeatures`; a cell larger than a batch is split
- * along the curve. Neighbouring features share COG tiles, so a batch reads
- * few tiles. Everything is kept in typed arrays (1,000,000 features: a few
- * tens of MB), and the same input always gives the same batches.
+ * Planning batches: every feature gets a position on the S2 Hilbert curve
+ * (level 25, a float64), features are sorted by it, the grid resolution is
+ * chosen from the data's density (see README.md), features are keyed by their
+ * grid cell (H3, S2 or MGRS), cells are ordered by the curve position of their
+ * centre, and consecutive cells are packed into batches of at most
+ * `maxFeatures`; a cell larger than a batch is split in curve order.
+ * Neighbouring features share COG tiles, so a batch reads few tiles.
+ * Everything per feature lives in typed arrays; the same input (same order or
+ * not) always gives the same batches.
  */
+import { SpecError } from '../errors';
 import type { GridKind } from './grid';
-import { cellKey, resolutionFor } from './grid';
-import { hilbertIndex } from './hilbert';
+import { checkResolution, resolutionForArea } from './grid';
+import { h3Cell, h3Centre } from './grid.h3';
+import { mgrsCode, mgrsLabel } from './grid.mgrs';
+import { S2_MAX_LEVEL, s2AverageAreaKm2, s2IdFromPosition, s2Position, s2Token } from './grid.s2';
 
 export type { GridKind } from './grid';
 
-/** A feature as the planner sees it: fid and a representative lon/lat. */
+/** A feature as the planner sees it: its fid and a representative lon/lat (EPSG:4326), e.g. the centre of its bbox. */
 export interface PlanFeature { fid: number; lon: number; lat: number }
 
-/** The plan. */
+/** One batch: a zero-padded id, the grid cell of its first feature, and its fids in curve order. */
+export interface PlanBatch { batchId: string; cell: string; fids: number[] }
+
+/** The plan: batches in curve order, and figures about it. */
 export interface BatchPlan {
-  batches: { batchId: string; cell: string; fids: number[] }[];
-  stats: { features: number; cells: number; batches: number; maxBatch: number; minBatch: number; resolution: number; grid: GridKind };
+  batches: PlanBatch[];
+  stats: {
+    features: number;
+    /** Occupied grid cells (plus one for features without a finite location). */
+    cells: number;
+    batches: number;
+    maxBatch: number;
+    minBatch: number;
+    /** The grid resolution used (H3 resolution, S2 level, MGRS precision). */
+    resolution: number;
+    grid: GridKind;
+    /** Features whose lon/lat is not finite: planned last, in cell `none`. */
+    unlocated: number;
+  };
 }
 
-/** Options. */
+/** Planner options: the grid, the batch size limit, and optionally a fixed resolution. */
 export interface PlanOptions { grid: GridKind; maxFeatures: number; resolution?: number }
 
-/** Batch id of the i-th batch (0-based): zero-padded so ids sort. */
+/** Cell label of features without a finite location. */
+export const UNLOCATED_CELL = 'none';
+
+/** Batch id of the i-th batch (0-based): `b000001`, zero-padded so that ids sort. */
 export function batchId(i: number): string {
   return `b${String(i + 1).padStart(6, '0')}`;
 }
 
-/** Groups features into spatially compact batches. */
+
+/** Groups features into spatially compact batches of at most `maxFeatures` (see the file comment). */
 export function planBatches(features: Iterable<PlanFeature>, opts: PlanOptions): BatchPlan {
-  // 1. columns
-  let n = 0;
+  if (!Number.isInteger(opts.maxFeatures) || opts.maxFeatures < 1) {
+    throw new SpecError(`batching maxFeatures ${opts.maxFeatures} is invalid: expected an integer >= 1`, { context: { maxFeatures: opts.maxFeatures } });
+  }
+  if (opts.resolution !== undefined) checkResolution(opts.grid, opts.resolution);
+  const cols = readColumns(features);
+  const { n, fid, lon, lat, pos } = cols;
+  const order = sortedOrder(pos, fid, n);
+  let located = n;
+  while (located > 0 && !Number.isFinite(pos[order[located - 1] as number])) located--;
+  const resolution = opts.resolution ?? chooseResolution(opts.grid, pos, order, located, opts.maxFeatures);
+
+  const cells = opts.grid === 's2' ? s2Cells(pos, order, located, resolution) : keyedCells(opts.grid, lon, lat, pos, order, located, resolution);
+  // features without a location: one more cell, last
+  if (located < n) {
+    cells.starts.push(located);
+    cells.labels.push(UNLOCATED_CELL);
+  }
+  cells.starts.push(n);
+  const batches = pack(cells.order, cells.starts, cells.labels, fid, opts.maxFeatures);
+  let maxBatch = 0;
+  let minBatch = batches.length > 0 ? Infinity : 0;
+  for (const b of batches) {
+    if (b.fids.length > maxBatch) maxBatch = b.fids.length;
+    if (b.fids.length < minBatch) minBatch = b.fids.length;
+  }
+  return { batches, stats: { features: n, cells: cells.labels.length, batches: batches.length, maxBatch, minBatch, resolution, grid: opts.grid, unlocated: n - located } };
+}
+
+interface Columns { n: number; fid: Float64Array; lon: Float64Array; lat: Float64Array; pos: Float64Array }
+
+/** Reads the features into typed columns; pos = S2 level-25 curve position (Infinity when not located). */
+function readColumns(features: Iterable<PlanFeature>): Columns {
   let cap = 1024;
+  let n = 0;
   let fid = new Float64Array(cap);
   let lon = new Float64Array(cap);
   let lat = new Float64Array(cap);
+  let pos = new Float64Array(cap);
+  const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+    const b = new Float64Array(cap);
+    b.set(a);
+    return b;
+  };
   for (const f of features) {
     if (n === cap) {
       cap *= 2;
-      const g = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-        const b = new Float64Array(cap);
-        b.set(a);
-        return b;
-      };
-      fid = g(fid);
-      lon = g(lon);
-      lat = g(lat);
+      fid = grow(fid);
+      lon = grow(lon);
+      lat = grow(lat);
+      pos = grow(pos);
     }
     fid[n] = f.fid;
-    lon[n] = Number.isFinite(f.lon) ? f.lon : 0;
-    lat[n] = Number.isFinite(f.lat) ? Math.max(-90, Math.min(90, f.lat)) : 0;
+    if (Number.isFinite(f.lon) && Number.isFinite(f.lat)) {
+      const x = f.lon >= -180 && f.lon < 180 ? f.lon : ((((f.lon + 180) % 360) + 360) % 360) - 180;
+      const y = Math.max(-90, Math.min(90, f.lat));
+      lon[n] = x;
+      lat[n] = y;
+      pos[n] = s2Position(y, x, S2_MAX_LEVEL);
+    } else {
+      lon[n] = NaN;
+      lat[n] = NaN;
+      pos[n] = Infinity;
+    }
     n++;
   }
-  if (n === 0) return { batches: [], stats: { features: 0, cells: 0, batches: 0, maxBatch: 0, minBatch: 0, resolution: 0, grid: opts.grid } };
-  // 2. extent -> resolution (an average cell holds ~ half a batch if features were spread evenly)
-  let x0 = Infinity;
-  let x1 = -Infinity;
-  let y0 = Infinity;
-  let y1 = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const x = lon[i] as number;
-    const y = lat[i] as number;
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-    if (y < y0) y0 = y;
-    if (y > y1) y1 = y;
-  }
-  const midLat = ((y0 + y1) / 2) * (Math.PI / 180);
-  const areaKm2 = Math.max(1e-6, (x1 - x0) * 111.32 * Math.cos(midLat) * (y1 - y0) * 110.57);
-  const resolution = opts.resolution ?? resolutionFor(opts.grid, (areaKm2 * opts.maxFeatures) / 2 / n);
-  // 3. cell of each feature, and the feature's own curve position
-  const cellOf = new Int32Array(n);
-  const cellIds = new Map<string, number>();
-  const names: string[] = [];
-  const curve = new Float64Array(n);
-  const sx = x1 > x0 ? 65535 / (x1 - x0) : 0;
-  const sy = y1 > y0 ? 65535 / (y1 - y0) : 0;
-  for (let i = 0; i < n; i++) {
-    const key = cellKey(opts.grid, lon[i] as number, lat[i] as number, resolution);
-    let id = cellIds.get(key);
-    if (id === undefined) {
-      id = names.length;
-      cellIds.set(key, id);
-      names.push(key);
+  return { n, fid, lon, lat, pos };
+}
+
+/** Indices 0..n-1 sorted by (curve position, fid, input index). */
+function sortedOrder(pos: Float64Array, fid: Float64Array, n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => {
+    const pa = pos[a] as number;
+    const pb = pos[b] as number;
+    if (pa !== pb) return pa < pb ? -1 : 1;
+    return (fid[a] as number) - (fid[b] as number) || a - b;
+  });
+  return order;
+}
+
+/**
+ * The resolution from the data's density: the coarsest S2 level at which the cell of a
+ * typical feature (feature-weighted mean occupancy, sum(c^2)/n over occupied cells) holds at
+ * most maxFeatures/2 features; H3 and MGRS take the resolution whose average cell area is
+ * closest to that level's.
+ */
+function chooseResolution(grid: GridKind, pos: Float64Array, order: Uint32Array, located: number, maxFeatures: number): number {
+  let level = S2_MAX_LEVEL;
+  if (located > 0) {
+    const target = maxFeatures / 2;
+    for (let l = 0; l <= S2_MAX_LEVEL; l++) {
+      if (weightedOccupancy(pos, order, located, l) <= target) {
+        level = l;
+        break;
+      }
     }
-    cellOf[i] = id;
-    curve[i] = hilbertIndex(Math.round(((lon[i] as number) - x0) * sx), Math.round(((lat[i] as number) - y0) * sy));
   }
-  // 4. order cells by the curve position of their centroid, features by (cell rank, own position, fid)
-  const cells = names.length;
-  const sumX = new Float64Array(cells);
-  const sumY = new Float64Array(cells);
-  const count = new Int32Array(cells);
-  for (let i = 0; i < n; i++) {
-    const c = cellOf[i] as number;
-    sumX[c] = (sumX[c] as number) + (lon[i] as number);
-    sumY[c] = (sumY[c] as number) + (lat[i] as number);
-    count[c] = (count[c] as number) + 1;
+  return grid === 's2' ? level : resolutionForArea(grid, s2AverageAreaKm2(level));
+}
+
+/** Feature-weighted mean number of features per occupied S2 cell at `level` (features sorted by curve). */
+export function weightedOccupancy(pos: Float64Array, order: Uint32Array, located: number, level: number): number {
+  const div = 4 ** (S2_MAX_LEVEL - level);
+  let sumSq = 0;
+  let run = 0;
+  let prev = -1;
+  for (let k = 0; k < located; k++) {
+    const key = Math.floor((pos[order[k] as number] as number) / div);
+    if (key !== prev) {
+      sumSq += run * run;
+      run = 0;
+      prev = key;
+    }
+    run++;
   }
-  const cellCurve = new Float64Array(cells);
+  sumSq += run * run;
+  return located > 0 ? sumSq / located : 0;
+}
+
+interface Cells { order: Uint32Array; starts: number[]; labels: string[] }
+
+/** S2 cells: the sorted order is already grouped by cell and in curve order. */
+function s2Cells(pos: Float64Array, order: Uint32Array, located: number, level: number): Cells {
+  const div = 4 ** (S2_MAX_LEVEL - level);
+  const starts: number[] = [];
+  const labels: string[] = [];
+  let prev = -1;
+  for (let k = 0; k < located; k++) {
+    const key = Math.floor((pos[order[k] as number] as number) / div);
+    if (key !== prev) {
+      starts.push(k);
+      labels.push(s2Token(s2IdFromPosition(key, level)));
+      prev = key;
+    }
+  }
+  return { order, starts, labels };
+}
+
+/** H3 or MGRS cells: key every located feature, order cells by the curve position of their centre, regroup (stable). */
+function keyedCells(grid: 'h3' | 'mgrs', lon: Float64Array, lat: Float64Array, pos: Float64Array, order: Uint32Array, located: number, resolution: number): Cells {
+  const cellOf = new Int32Array(located);
+  const labels: string[] = [];
+  const sums: number[] = []; // mgrs: sum of unit vectors per cell (x, y, z)
+  if (grid === 'h3') {
+    const ids = new Map<string, number>();
+    for (let k = 0; k < located; k++) {
+      const i = order[k] as number;
+      const key = h3Cell(lat[i] as number, lon[i] as number, resolution);
+      let c = ids.get(key);
+      if (c === undefined) {
+        c = labels.length;
+        ids.set(key, c);
+        labels.push(key);
+      }
+      cellOf[k] = c;
+    }
+  } else {
+    const ids = new Map<number, number>();
+    const D = Math.PI / 180;
+    for (let k = 0; k < located; k++) {
+      const i = order[k] as number;
+      const x = lon[i] as number;
+      const y = lat[i] as number;
+      const key = mgrsCode(x, y, resolution);
+      let c = ids.get(key);
+      if (c === undefined) {
+        c = labels.length;
+        ids.set(key, c);
+        labels.push(mgrsLabel(key, resolution));
+        sums.push(0, 0, 0);
+      }
+      cellOf[k] = c;
+      sums[3 * c] = (sums[3 * c] as number) + Math.cos(y * D) * Math.cos(x * D);
+      sums[3 * c + 1] = (sums[3 * c + 1] as number) + Math.cos(y * D) * Math.sin(x * D);
+      sums[3 * c + 2] = (sums[3 * c + 2] as number) + Math.sin(y * D);
+    }
+  }
+  const cells = labels.length;
+  const centre = new Float64Array(cells);
   for (let c = 0; c < cells; c++) {
-    const cx = (sumX[c] as number) / (count[c] as number);
-    const cy = (sumY[c] as number) / (count[c] as number);
-    cellCurve[c] = hilbertIndex(Math.round((cx - x0) * sx), Math.round((cy - y0) * sy));
+    let cl: number;
+    let cx: number;
+    if (grid === 'h3') {
+      [cl, cx] = h3Centre(labels[c] as string);
+    } else {
+      const x = sums[3 * c] as number;
+      const y = sums[3 * c + 1] as number;
+      const z = sums[3 * c + 2] as number;
+      cl = (Math.atan2(z, Math.hypot(x, y)) * 180) / Math.PI;
+      cx = (Math.atan2(y, x) * 180) / Math.PI;
+    }
+    centre[c] = s2Position(cl, cx, S2_MAX_LEVEL);
   }
-  const cellOrder = Uint32Array.from({ length: cells }, (_, c) => c).sort((a, b) => (cellCurve[a] as number) - (cellCurve[b] as number) || ((names[a] ?? '') < (names[b] ?? '') ? -1 : 1));
+  // cells are numbered by first appearance along the curve: ties in centre keep that order
+  const cellOrder = new Uint32Array(cells);
+  for (let c = 0; c < cells; c++) cellOrder[c] = c;
+  cellOrder.sort((a, b) => (centre[a] as number) - (centre[b] as number) || a - b);
   const rank = new Int32Array(cells);
-  cellOrder.forEach((c, r) => (rank[c] = r));
-  const order = Uint32Array.from({ length: n }, (_, i) => i).sort(
-    (a, b) => (rank[cellOf[a] as number] as number) - (rank[cellOf[b] as number] as number) || (curve[a] as number) - (curve[b] as number) || (fid[a] as number) - (fid[b] as number),
-  );
-  // 5. pack whole cells while they fit; split cells larger than a batch
-  const batches: BatchPlan['batches'] = [];
+  for (let r = 0; r < cells; r++) rank[cellOrder[r] as number] = r;
+  // stable counting sort of the curve-sorted features by cell rank
+  const starts = new Array<number>(cells + 1).fill(0);
+  for (let k = 0; k < located; k++) {
+    const r = rank[cellOf[k] as number] as number;
+    starts[r + 1] = (starts[r + 1] as number) + 1;
+  }
+  for (let r = 0; r < cells; r++) starts[r + 1] = (starts[r + 1] as number) + (starts[r] as number);
+  const next = starts.slice(0, cells);
+  const out = new Uint32Array(order.length);
+  for (let k = 0; k < located; k++) {
+    const r = rank[cellOf[k] as number] as number;
+    out[next[r] as number] = order[k] as number;
+    next[r] = (next[r] as number) + 1;
+  }
+  for (let k = located; k < order.length; k++) out[k] = order[k] as number;
+  starts.pop();
+  const sortedLabels = Array.from(cellOrder, (c) => labels[c] as string);
+  return { order: out, starts, labels: sortedLabels };
+}
+
+/** Packs whole consecutive cells into batches of at most maxFeatures; a cell larger than that is split in order. */
+function pack(order: Uint32Array, starts: number[], labels: string[], fid: Float64Array, maxFeatures: number): PlanBatch[] {
+  const batches: PlanBatch[] = [];
   let current: number[] = [];
   let currentCell = '';
   const close = (): void => {
@@ -122,47 +286,16 @@ export function planBatches(features: Iterable<PlanFeature>, opts: PlanOptions):
     batches.push({ batchId: batchId(batches.length), cell: currentCell, fids: current });
     current = [];
   };
-  let i = 0;
-  while (i < n) {
-    const c = cellOf[order[i] as number] as number;
-    let j = i;
-    while (j < n && cellOf[order[j] as number] === c) j++;
-    const size = j - i;
-    if (current.length > 0 && current.length + size > opts.maxFeatures) close();
-    if (current.length === 0) currentCell = names[c] ?? '';
-    for (let k = i; k < j; k++) {
+  for (let c = 0; c < labels.length; c++) {
+    const i0 = starts[c] as number;
+    const i1 = starts[c + 1] as number;
+    if (current.length > 0 && current.length + (i1 - i0) > maxFeatures) close();
+    for (let k = i0; k < i1; k++) {
+      if (current.length === 0) currentCell = labels[c] as string;
       current.push(fid[order[k] as number] as number);
-      if (current.length === opts.maxFeatures) close();
+      if (current.length === maxFeatures) close();
     }
-    if (current.length === 0) currentCell = names[c] ?? '';
-    i = j;
   }
   close();
-  let maxBatch = 0;
-  let minBatch = Infinity;
-  for (const b of batches) {
-    maxBatch = Math.max(maxBatch, b.fids.length);
-    minBatch = Math.min(minBatch, b.fids.length);
-  }
-  return { batches, stats: { features: n, cells, batches: batches.length, maxBatch, minBatch, resolution, grid: opts.grid } };
-}
-
-/** Mean area (deg², lon scaled by cos(lat)) of the batches' bounding boxes: lower is more compact. */
-export function meanBatchBBoxArea(plan: BatchPlan, where: (fid: number) => { lon: number; lat: number }): number {
-  let total = 0;
-  for (const b of plan.batches) {
-    let a = Infinity;
-    let z = -Infinity;
-    let c = Infinity;
-    let d = -Infinity;
-    for (const f of b.fids) {
-      const p = where(f);
-      a = Math.min(a, p.lon);
-      z = Math.max(z, p.lon);
-      c = Math.min(c, p.lat);
-      d = Math.max(d, p.lat);
-    }
-    total += (z - a) * Math.cos((((c + d) / 2) * Math.PI) / 180) * (d - c);
-  }
-  return plan.batches.length > 0 ? total / plan.batches.length : 0;
+  return batches;
 }
