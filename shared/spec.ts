@@ -25,6 +25,29 @@ export const HistogramSpecSchema = z.strictObject({
   range: z.tuple([z.number(), z.number()]).refine(([a, b]) => a < b, 'range must be [min, max] with min < max').optional(),
 });
 
+/** A STAC search: the items (scenes) whose assets are the rasters of a time-series job. */
+export const StacSpecSchema = z.strictObject({
+  /** The STAC API root (POST {api}/search). */
+  api: z.string().url(),
+  collections: z.array(z.string().min(1)).min(1),
+  /** `start/end` (ISO 8601 dates or datetimes). */
+  datetime: z.string().regex(/^[^/]+\/[^/]+$/, 'datetime is start/end, e.g. 2024-04-01/2024-09-30'),
+  /** STAC query extension, e.g. { "eo:cloud_cover": { "lt": 80 } }. */
+  query: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  /** Band name -> asset key of the items, e.g. { "red": "red", "nir": "nir", "scl": "scl" }. */
+  assets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().min(1)).refine((a) => Object.keys(a).length > 0, 'at least one asset'),
+  /** Items per page asked from the API. */
+  limit: z.number().int().min(1).max(10_000).default(100),
+});
+
+/** Masking of a time series. */
+export const MaskSpecSchema = z.strictObject({
+  /** Cells that are nodata in any band used are masked. */
+  nodata: z.boolean().default(true),
+  /** A class band (Sentinel-2 SCL style): cells of the excluded classes are masked, grown by `dilate` cells. */
+  classes: z.strictObject({ band: z.string().min(1), exclude: z.array(z.number().int()).min(1), dilate: z.number().int().min(0).max(100).default(0) }).optional(),
+});
+
 /**
  * The job spec: the same for `zonalflow stats`, `zonalflow local` and the deployed pipeline.
  * @example
@@ -44,7 +67,20 @@ export const JobSpecSchema = z.strictObject({
       idColumn: z.string().min(1).optional(),
     })
     .default({}),
-  rasters: z.array(RasterSpecSchema).min(1, 'at least one raster is needed'),
+  rasters: z.array(RasterSpecSchema).default([]),
+  /** Time series: scenes from a STAC API instead of `rasters`. */
+  stac: StacSpecSchema.optional(),
+  mask: MaskSpecSchema.optional(),
+  /** Band math: output name -> expression over the STAC asset names, e.g. { "ndvi": "(nir - red) / (nir + red)" }. */
+  bands: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().min(1)).default({}),
+  /** What the statistics are computed on: band-math names and/or asset names (default: every band-math output, else every asset). */
+  outputs: z.array(z.string().min(1)).optional(),
+  /** `scene` (one row per acquisition) or an ISO-8601 duration (P1D, P10D, P1M) compositing scenes per interval. */
+  interval: z.string().regex(/^(scene|P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?)$/, 'interval is "scene" or an ISO-8601 duration such as P1D, P10D, P1M').default('scene'),
+  /** Compositing of the scenes of an interval before the statistics. */
+  composite: z.enum(['mean', 'median']).default('mean'),
+  /** The last, shorter interval (Sentinel Hub's lastIntervalBehavior). */
+  lastInterval: z.enum(['SKIP', 'SHORTEN', 'EXTEND']).default('SKIP'),
   stats: z.array(z.string().min(1)).min(1).default(['count', 'mean', 'min', 'max']),
   histogram: HistogramSpecSchema.optional(),
   coverage: CoverageModeSchema.default('exact'),
@@ -69,13 +105,27 @@ export const JobSpecSchema = z.strictObject({
 });
 
 export type JobSpec = z.infer<typeof JobSpecSchema>;
+export type StacSpec = z.infer<typeof StacSpecSchema>;
 export type JobSpecInput = z.input<typeof JobSpecSchema>;
 export type RasterSpec = z.infer<typeof RasterSpecSchema>;
 export type CoverageModeName = z.infer<typeof CoverageModeSchema>;
 
 /** Validates a job spec; every problem is listed with its path in one readable message. */
 export function parseJobSpec(input: unknown, source = 'job spec'): JobSpec {
-  const result = JobSpecSchema.safeParse(input);
+  const result = JobSpecSchema.superRefine((spec, ctx) => {
+    if (spec.stac === undefined && spec.rasters.length === 0) ctx.addIssue({ code: 'custom', path: ['rasters'], message: 'at least one raster is needed (or a "stac" search)' });
+    if (spec.stac !== undefined && spec.rasters.length > 0) ctx.addIssue({ code: 'custom', path: ['rasters'], message: 'give either "rasters" or "stac", not both' });
+    if (spec.stac === undefined) {
+      for (const k of ['mask', 'outputs'] as const) if (spec[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `"${k}" applies to a "stac" time series` });
+      if (Object.keys(spec.bands).length > 0) ctx.addIssue({ code: 'custom', path: ['bands'], message: '"bands" (band math) applies to a "stac" time series' });
+      return;
+    }
+    const assets = Object.keys(spec.stac.assets);
+    const known = [...assets, ...Object.keys(spec.bands)];
+    for (const o of spec.outputs ?? []) if (!known.includes(o)) ctx.addIssue({ code: 'custom', path: ['outputs'], message: `unknown output "${o}" (known: ${known.join(', ')})` });
+    const cls = spec.mask?.classes?.band;
+    if (cls !== undefined && !assets.includes(cls)) ctx.addIssue({ code: 'custom', path: ['mask', 'classes', 'band'], message: `the class band "${cls}" is not among the assets (${assets.join(', ')})` });
+  }).safeParse(input);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';

@@ -15,6 +15,9 @@ import { allowedFromUris } from '../../shared/io/uri';
 import { toCsv } from '../../shared/output/csv';
 import { toJson } from '../../shared/output/json';
 import { toParquet } from '../../shared/output/parquet';
+import type { ResultRow } from '../../shared/output/table';
+import { shDocument } from '../../shared/timeseries/sentinelhub';
+import type { SlotStats } from '../../shared/timeseries/engine';
 import type { CommandContext } from '../context';
 import { progressBar } from '../progress';
 
@@ -62,24 +65,33 @@ export function registerStats(program: Command, ctx: CommandContext): void {
         input: o.input,
         spec,
         allowed: allowedFromUris(spec.rasters.map((r) => r.uri)),
+        trustStacAssets: true, // the user chose the STAC API: its assets' hosts may be read (never private addresses)
         onProgress: (p) => bar.update(p.done, p.total, p.failed),
       });
+      const ts = result.timeseries;
       bar.finish();
       const bytes =
         format === 'csv' ? toCsv(result.columns, result.rows)
-          : format === 'json' ? toJson(result.columns, result.rows)
+          : format === 'json' ? (ts ? `${JSON.stringify(timeseriesDocs(result.rows, ts), null, 1)}\n` : toJson(result.columns, result.rows))
             : toParquet(result.columns, result.rows, { metadata: { zonalflow_spec: JSON.stringify(spec) } });
       if (dirname(o.out) !== '.') mkdirSync(dirname(o.out), { recursive: true });
       writeFileSync(o.out, bytes);
       const s = result.summary;
       ctx.stderr.write(
-        `zonalflow: ${s.features} features (${s.done} computed, ${s.failed} failed) in ${s.seconds.toFixed(2)} s, ` +
+        `zonalflow: ${s.features} features (${s.done} computed, ${s.failed} failed)${result.scenes !== undefined ? ` over ${result.scenes} scenes` : ''} in ${s.seconds.toFixed(2)} s, ` +
           `${(s.bytesRead / 1e6).toFixed(1)} MB read in ${s.requests} requests -> ${o.out}\n`,
       );
       for (const f of s.failures.slice(0, 10)) ctx.stderr.write(`zonalflow: warning: ${f.reason}\n`);
       if (s.failures.length > 10) ctx.stderr.write(`zonalflow: warning: ... and ${s.failures.length - 10} more (see the "error" column)\n`);
       if (s.duplicateIds > 0) ctx.stderr.write(`zonalflow: warning: ${s.duplicateIds} feature ids are duplicated; use the fid column to tell them apart\n`);
     });
+}
+
+/** One Sentinel Hub-style document per feature (in input order). */
+function timeseriesDocs(rows: readonly ResultRow[], ts: Map<number, SlotStats[]>): Record<string, unknown>[] {
+  const seen = new Map<number, ResultRow>();
+  for (const r of rows) if (!seen.has(r.fid)) seen.set(r.fid, r);
+  return [...seen.values()].map((r) => shDocument(r.id, r.fid, ts.get(r.fid) ?? [], r.error));
 }
 
 function outputFormat(path: string): 'csv' | 'parquet' | 'json' {
@@ -128,7 +140,7 @@ function buildSpec(o: StatsOptions): JobSpecInput {
     if (o.histogramRange !== undefined) h.range = o.histogramRange.split(',').map((v) => parseNumber(v, '--histogram-range'));
     spec.histogram = h;
   }
-  return spec as JobSpecInput;
+  return spec;
 }
 
 function parseNumber(text: string, option: string): number {

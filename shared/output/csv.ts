@@ -10,6 +10,7 @@ export function csvField(text: string): string {
 function cell(v: CellValue | undefined): string {
   if (v === null || v === undefined) return '';
   if (isHistogram(v)) return csvField(JSON.stringify(v));
+  if (typeof v === 'string') return csvField(v);
   return Number.isFinite(v) ? String(v) : String(v); // shortest round-trip text; NaN/Infinity spelled out
 }
 

@@ -29,7 +29,9 @@ export function toParquet(columns: readonly StatColumn[], rows: readonly ResultR
     { name: 'fid', data: rows.map((r) => BigInt(r.fid)), type: 'INT64', nullable: false },
   ];
   columns.forEach((c, i) => {
-    if (c.kind === 'histogram') {
+    if (c.kind === 'text') {
+      data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return typeof v === 'string' ? v : null; }), type: 'STRING' });
+    } else if (c.kind === 'histogram') {
       data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return v !== undefined && isHistogram(v) ? v : null; }), type: 'JSON' });
     } else {
       data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return typeof v === 'number' ? v : null; }), type: 'DOUBLE' });

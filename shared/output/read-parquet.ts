@@ -15,7 +15,7 @@ export async function readResultParquet(bytes: Uint8Array): Promise<{ columns: S
       geometry = true;
       continue;
     }
-    columns.push({ name: s.name, kind: s.converted_type === 'JSON' ? 'histogram' : 'number' });
+    columns.push({ name: s.name, kind: s.converted_type === 'JSON' ? 'histogram' : s.converted_type === 'UTF8' || s.logical_type?.type === 'STRING' ? 'text' : 'number' });
   }
   const objs = await parquetReadObjects({ file });
   const rows = objs.map((o): ResultRow => {
@@ -25,7 +25,8 @@ export async function readResultParquet(bytes: Uint8Array): Promise<{ columns: S
       values: columns.map((c): CellValue => {
         const v = o[c.name] as unknown;
         if (v === null || v === undefined) return null;
-        return c.kind === 'histogram' ? (v as HistogramValue) : Number(v);
+        if (c.kind === 'histogram') return v as HistogramValue;
+        return c.kind === 'text' ? (typeof v === 'string' ? v : JSON.stringify(v)) : Number(v);
       }),
       error: o.error === null || o.error === undefined ? null : String(o.error),
     };

@@ -6,14 +6,14 @@
  */
 import type { Geometry } from '../geometry/types';
 
-/** A statistic's value: a number, null (undefined: no valid cell), or a histogram. */
-export type CellValue = number | null | HistogramValue;
+/** A cell: a number, null (undefined: no valid cell), a histogram, or text (time-series dates). */
+export type CellValue = number | string | null | HistogramValue;
 
 /** A histogram: `bins` are the nbins+1 edges, `counts` the (weighted) counts per bin. */
 export interface HistogramValue { bins: number[]; counts: number[] }
 
-/** A column of statistics: `histogram` columns hold a HistogramValue per row. */
-export interface StatColumn { name: string; kind: 'number' | 'histogram' }
+/** A column: `number` statistics, `histogram`s, or `text` (the dates of time-series rows). */
+export interface StatColumn { name: string; kind: 'number' | 'histogram' | 'text' }
 
 /** One feature's row. `values[i]` belongs to `columns[i]`. */
 export interface ResultRow {

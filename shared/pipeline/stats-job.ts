@@ -14,6 +14,16 @@ import type { Feature } from '../geometry/types';
 import { openZonalRasters } from './rasters';
 import { ZonalEngine } from './zonal';
 import type { ZonalTimings } from './zonal';
+import type { FeatureLayer } from '../features/gpkg';
+import { crsFromEpsg } from '../crs/epsg';
+import { makeTransformer } from '../crs/transform';
+import { geometryBBox } from '../geometry/bbox';
+import { transformGeometry } from '../geometry/transform';
+import { searchStac } from '../timeseries/stac';
+import { TimeseriesEngine } from '../timeseries/engine';
+import type { SlotStats } from '../timeseries/engine';
+import { allowedFromUris } from '../io/uri';
+import { SpecError } from '../errors';
 
 /** Progress of a running job. */
 export interface Progress { done: number; failed: number; total: number }
@@ -23,6 +33,10 @@ export interface StatsJobResult {
   columns: StatColumn[];
   rows: ResultRow[];
   summary: StatsSummary;
+  /** Time series: each feature's statistics by interval (Sentinel Hub-style JSON is built from it). */
+  timeseries?: Map<number, SlotStats[]>;
+  /** Time series: the scenes the STAC search returned. */
+  scenes?: number;
 }
 
 /** The figures of a finished job (also the local part of `summary.json`). */
@@ -50,6 +64,8 @@ export interface StatsJobOptions {
   chunkSize?: number;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /** Time series: also allow the hosts and buckets of the assets the STAC API returns (the user chose the API). */
+  trustStacAssets?: boolean;
 }
 
 /** Runs a whole job in this process. */
@@ -59,6 +75,7 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
   const gpkg = openGeoPackage(opts.input);
   try {
     const layer = gpkg.layer(opts.spec.input.layer);
+    if (opts.spec.stac) return await runTimeseries(opts, layer, t0);
     const counters: CountingSource[] = [];
     const rasters = await openZonalRasters(opts.spec.rasters, {
       allowed: opts.allowed,
@@ -129,4 +146,80 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
   } finally {
     gpkg.close();
   }
+}
+
+/** A time-series job: one STAC search over the features' extent, then per chunk the engine. */
+async function runTimeseries(opts: StatsJobOptions, layer: FeatureLayer, t0: number): Promise<StatsJobResult> {
+  const stac = opts.spec.stac;
+  if (!stac) throw new SpecError('no "stac" in the spec');
+  const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
+  const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
+  let area: { xmin: number; ymin: number; xmax: number; ymax: number } | null = null;
+  for (const f of layer.features({ ...idOptions, columns: [] })) {
+    if (!f.geometry) continue;
+    const b = geometryBBox(toLonLat ? transformGeometry(f.geometry, toLonLat) : f.geometry);
+    if (!b) continue;
+    area = area === null ? b : { xmin: Math.min(area.xmin, b.xmin), ymin: Math.min(area.ymin, b.ymin), xmax: Math.max(area.xmax, b.xmax), ymax: Math.max(area.ymax, b.ymax) };
+  }
+  const rows: ResultRow[] = [];
+  const timeseries = new Map<number, SlotStats[]>();
+  if (area === null) return { columns: [], rows, summary: emptySummary(t0), timeseries, scenes: 0 };
+  const { scenes } = await searchStac(stac, area, opts.signal ? { signal: opts.signal } : {});
+  let allowed = opts.allowed;
+  if (opts.trustStacAssets) {
+    const extra = allowedFromUris(scenes.flatMap((sc) => Object.values(sc.hrefs)));
+    allowed = { ...allowed, schemes: [...new Set([...allowed.schemes, ...extra.schemes])], s3Buckets: [...new Set([...allowed.s3Buckets, ...extra.s3Buckets])], httpsHosts: [...new Set([...allowed.httpsHosts, ...extra.httpsHosts])] };
+  }
+  const counters: CountingSource[] = [];
+  const engine = new TimeseriesEngine(opts.spec, scenes, layer.crs, {
+    allowed,
+    s3Client: opts.s3Client,
+    wrapSource: (src) => {
+      const c = new CountingSource(src);
+      counters.push(c);
+      return c;
+    },
+  });
+  const total = layer.count();
+  let chunk: Feature[] = [];
+  let done = 0;
+  const failures: { fid: number; id: string; reason: string }[] = [];
+  const flush = async (): Promise<void> => {
+    if (chunk.length === 0) return;
+    const out = await engine.computeChunk(chunk);
+    for (const r of out.rows) {
+      rows.push(r);
+      if (r.error !== null) failures.push({ fid: r.fid, id: r.id, reason: r.error });
+    }
+    for (const [fid, slots] of out.byFeature) timeseries.set(fid, slots);
+    done += chunk.length;
+    chunk = [];
+    opts.onProgress?.({ done, failed: failures.length, total });
+  };
+  for (const f of layer.features({ ...idOptions, columns: [] })) {
+    chunk.push(f);
+    if (chunk.length >= (opts.chunkSize ?? 200)) await flush();
+  }
+  await flush();
+  return {
+    columns: engine.columns,
+    rows,
+    timeseries,
+    scenes: scenes.length,
+    summary: {
+      features: done,
+      done: done - failures.length,
+      failed: failures.length,
+      failures,
+      duplicateIds: 0,
+      seconds: (performance.now() - t0) / 1000,
+      timings: { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0, features: 0 },
+      bytesRead: counters.reduce((a, c) => a + c.bytes, 0),
+      requests: counters.reduce((a, c) => a + c.requests, 0),
+    },
+  };
+}
+
+function emptySummary(t0: number): StatsSummary {
+  return { features: 0, done: 0, failed: 0, failures: [], duplicateIds: 0, seconds: (performance.now() - t0) / 1000, timings: { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0, features: 0 }, bytesRead: 0, requests: 0 };
 }

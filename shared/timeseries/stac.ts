@@ -1,0 +1,84 @@
+/**
+ * STAC API item search (POST /search, item-search spec): the job's area
+ * (`intersects`: the bounding polygon of its features, in lon/lat), the
+ * collections, the time range and the query extension; pages are followed
+ * through the `next` links (POST with the link's body merged, or GET).
+ */
+import { z } from 'zod';
+import { SourceError, SpecError } from '../errors';
+import type { StacSpec } from '../spec';
+import type { BBox } from '../geometry/types';
+
+const ItemSchema = z.object({
+  id: z.string(),
+  bbox: z.array(z.number()).min(4).optional(),
+  properties: z.object({ datetime: z.string().nullable().optional(), start_datetime: z.string().optional() }).passthrough(),
+  assets: z.record(z.string(), z.object({ href: z.string() }).passthrough()),
+}).passthrough();
+
+const PageSchema = z.object({
+  features: z.array(ItemSchema),
+  links: z.array(z.object({ rel: z.string(), href: z.string(), method: z.string().optional(), body: z.record(z.string(), z.unknown()).optional(), merge: z.boolean().optional() }).passthrough()).optional(),
+});
+
+/** A scene: id, acquisition time (ms), footprint bbox (lon/lat), the hrefs of the job's assets by band name. */
+export interface Scene { id: string; datetime: number; bbox: BBox | null; hrefs: Record<string, string> }
+
+/** Runs the search; returns the scenes sorted by time (items missing an asked asset are skipped, with their ids reported). */
+export async function searchStac(stac: StacSpec, area: BBox, opts: { fetch?: typeof fetch; maxPages?: number; signal?: AbortSignal } = {}): Promise<{ scenes: Scene[]; skipped: string[]; pages: number }> {
+  const doFetch = opts.fetch ?? fetch;
+  const url = `${stac.api.replace(/\/$/, '')}/search`;
+  const body: Record<string, unknown> = {
+    collections: stac.collections,
+    datetime: stac.datetime,
+    limit: stac.limit,
+    intersects: { type: 'Polygon', coordinates: [[[area.xmin, area.ymin], [area.xmax, area.ymin], [area.xmax, area.ymax], [area.xmin, area.ymax], [area.xmin, area.ymin]]] },
+    ...(stac.query ? { query: stac.query } : {}),
+  };
+  let request: { url: string; method: string; body?: Record<string, unknown> } | null = { url, method: 'POST', body };
+  const scenes: Scene[] = [];
+  const skipped: string[] = [];
+  let pages = 0;
+  while (request) {
+    if (++pages > (opts.maxPages ?? 1000)) throw new SourceError(`STAC search at ${url} returned more than ${opts.maxPages ?? 1000} pages; narrow the datetime or the area`);
+    const res: Response = await doFetch(request.url, {
+      method: request.method,
+      headers: { 'content-type': 'application/json', accept: 'application/geo+json, application/json' },
+      ...(request.method === 'POST' ? { body: JSON.stringify(request.body ?? {}) } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    }).catch((err: unknown) => {
+      throw new SourceError(`cannot reach the STAC API ${url}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    });
+    if (!res.ok) throw new SourceError(`the STAC API ${url} answered HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`, { status: res.status });
+    const page = PageSchema.safeParse(await res.json());
+    if (!page.success) throw new SourceError(`the STAC API ${url} did not return an item collection: ${page.error.issues[0]?.message ?? ''}`);
+    for (const item of page.data.features) {
+      const when = item.properties.datetime ?? item.properties.start_datetime;
+      const t = when ? Date.parse(when) : NaN;
+      const hrefs: Record<string, string> = {};
+      let complete = true;
+      for (const [band, key] of Object.entries(stac.assets)) {
+        const a = item.assets[key];
+        if (!a) complete = false;
+        else hrefs[band] = a.href;
+      }
+      if (!complete || Number.isNaN(t)) {
+        skipped.push(item.id);
+        continue;
+      }
+      const b = item.bbox;
+      scenes.push({ id: item.id, datetime: t, bbox: b ? { xmin: b[0] ?? 0, ymin: b[1] ?? 0, xmax: b[b.length === 6 ? 3 : 2] ?? 0, ymax: b[b.length === 6 ? 4 : 3] ?? 0 } : null, hrefs });
+    }
+    const next = page.data.links?.find((l) => l.rel === 'next');
+    request = next ? { url: next.href, method: (next.method ?? 'GET').toUpperCase(), ...(next.body ? { body: next.merge ? { ...body, ...next.body } : next.body } : {}) } : null;
+  }
+  if (scenes.length === 0 && skipped.length > 0) throw new SpecError(`the STAC items found lack the assets ${Object.values(stac.assets).join(', ')} (e.g. item ${skipped[0] ?? ''})`);
+  scenes.sort((a, b) => a.datetime - b.datetime || (a.id < b.id ? -1 : 1));
+  return { scenes, skipped, pages };
+}
+
+/** True when a scene's footprint touches a box (scenes without a bbox always do). */
+export function sceneTouches(scene: Scene, box: BBox): boolean {
+  const b = scene.bbox;
+  return !b || (b.xmin <= box.xmax && b.xmax >= box.xmin && b.ymin <= box.ymax && b.ymax >= box.ymin);
+}
