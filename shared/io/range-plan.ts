@@ -43,10 +43,17 @@ export async function fetchRanges(source: ByteSource, ranges: readonly ByteRange
   const merged = mergeRanges(ranges, opts.merge ?? DEFAULT_MERGE);
   const out = new Map<string, Uint8Array>();
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < merged.length) {
+    while (next < merged.length && !failed) {
       const m = merged[next++] as MergedRange;
-      const bytes = await source.fetch(m.offset, m.length, opts.signal);
+      let bytes: Uint8Array;
+      try {
+        bytes = await source.fetch(m.offset, m.length, opts.signal);
+      } catch (err) {
+        failed = true; // the other workers take no new request
+        throw err;
+      }
       for (const p of m.parts) out.set(rangeKey(p), bytes.subarray(p.offset - m.offset, p.offset - m.offset + p.length));
     }
   };

@@ -57,25 +57,56 @@ export function parseUri(uri: string): ParsedUri {
   throw new UriNotAllowedError(`${uri}: scheme "${scheme}" is not supported (use s3://, https:// or a local path)`);
 }
 
-/** True for loopback, private (RFC 1918, ULA), link-local, unspecified and CGNAT addresses. */
+/** True for loopback, private (RFC 1918, ULA), link-local, unspecified, CGNAT, benchmark, multicast and reserved addresses. */
 export function isInternalAddress(host: string): { internal: boolean; loopback: boolean } {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase().replace(/%.*$/, '').replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return { internal: true, loopback: true };
   const v = isIP(h);
-  if (v === 4) {
-    const [a = 0, b = 0] = h.split('.').map(Number);
-    const loopback = a === 127;
-    const internal = loopback || a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
-    return { internal, loopback };
-  }
+  if (v === 4) return ipv4Internal(h.split('.').map(Number));
   if (v === 6) {
-    if (h === '::1') return { internal: true, loopback: true };
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
-    if (mapped?.[1]) return isInternalAddress(mapped[1]);
-    const internal = h === '::' || h.startsWith('fe8') || h.startsWith('fe9') || h.startsWith('fea') || h.startsWith('feb') || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fd00:ec2');
+    const g = ipv6Groups(h);
+    if (!g) return { internal: true, loopback: false }; // unparsable literal: refuse
+    const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = g;
+    const embedded = [g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff];
+    const zero5 = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0;
+    if (zero5 && g5 === 0 && g6 === 0 && g7 === 1) return { internal: true, loopback: true }; // ::1
+    if (zero5 && g5 === 0 && g6 === 0 && g7 === 0) return { internal: true, loopback: false }; // ::
+    if (zero5 && (g5 === 0xffff || g5 === 0)) return ipv4Internal(embedded); // IPv4-mapped ::ffff:a.b.c.d, IPv4-compatible ::a.b.c.d
+    if (g0 === 0x64 && g1 === 0xff9b) return ipv4Internal(embedded); // NAT64 64:ff9b::a.b.c.d
+    if (g0 === 0x2002) return ipv4Internal([g1 >> 8, g1 & 0xff, g2 >> 8, g2 & 0xff]); // 6to4 2002:aabb:ccdd::
+    const internal = (g0 & 0xfe00) === 0xfc00 /* ULA fc00::/7 (incl. fd00:ec2::254) */
+      || (g0 & 0xffc0) === 0xfe80 /* link-local */ || (g0 & 0xffc0) === 0xfec0 /* site-local */
+      || (g0 & 0xff00) === 0xff00 /* multicast */ || (g0 === 0x2001 && g1 === 0xdb8) /* documentation */;
     return { internal, loopback: false };
   }
   return { internal: false, loopback: false };
+}
+
+function ipv4Internal(octets: readonly number[]): { internal: boolean; loopback: boolean } {
+  const [a = 0, b = 0] = octets;
+  const loopback = a === 127;
+  const internal = loopback || a === 0 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)
+    || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127) || (a === 192 && b === 0) || (a === 198 && (b === 18 || b === 19)) || a >= 224;
+  return { internal, loopback };
+}
+
+/** The 8 16-bit groups of an IPv6 literal (with `::` and a trailing dotted IPv4 expanded), or null. */
+function ipv6Groups(h: string): number[] | null {
+  let text = h;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const parse = (s: string): number[] => (s === '' ? [] : s.split(':').map((x) => parseInt(x, 16)));
+  const head = parse(halves[0] ?? '');
+  const tail = halves.length === 2 ? parse(halves[1] ?? '') : [];
+  const fill = 8 - head.length - tail.length;
+  if (halves.length === 1 ? head.length !== 8 : fill < 0) return null;
+  const groups = [...head, ...new Array<number>(halves.length === 2 ? fill : 0).fill(0), ...tail];
+  return groups.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffff) ? groups : null;
 }
 
 /** Throws UriNotAllowedError unless the URI is allowed. */
@@ -90,6 +121,7 @@ export function checkUri(uri: string, allowed: AllowedSources): ParsedUri {
   if (p.scheme === 'https' || p.scheme === 'http') {
     const host = p.url.hostname;
     const { internal, loopback } = isInternalAddress(host);
+    if (p.scheme === 'http' && !(loopback && allowed.allowLoopback === true)) throw new UriNotAllowedError(`${redact(uri)}: plain http:// is refused (use https://); it is only accepted for loopback test servers with allowLoopback`);
     if (internal && !(loopback && allowed.allowLoopback === true)) throw new UriNotAllowedError(`${redact(uri)}: host ${host} is a private, loopback or link-local address`);
     if (!allowed.httpsHosts.includes('*') && !allowed.httpsHosts.includes(host.toLowerCase()) && !(loopback && allowed.allowLoopback === true)) {
       throw new UriNotAllowedError(`${redact(uri)}: host ${host} is not among the allowed https hosts (${allowed.httpsHosts.join(', ') || 'none'})`);

@@ -127,7 +127,7 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
 /** The batching point of a feature: its bbox centre in lon/lat (features without geometry go to 0,0: the worker records them). */
 function planPoint(f: Feature, toLonLat: ((x: number, y: number) => [number, number]) | null): PlanFeature {
   const b = f.geometry ? geometryBBox(f.geometry) : null;
-  if (!b) return { fid: f.fid, lon: 0, lat: 0 };
+  if (!b) return { fid: f.fid, lon: NaN, lat: NaN }; // no location: the planner puts these last
   const cx = (b.xmin + b.xmax) / 2;
   const cy = (b.ymin + b.ymax) / 2;
   try {

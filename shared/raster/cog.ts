@@ -44,6 +44,14 @@ export interface RasterInfo {
 /** One band over a window: values (scale/offset applied) and validity (1 = data). */
 export interface BandWindow { window: Window; values: Float64Array; valid: Uint8Array }
 
+/** A tile (or strip) of the full-resolution image touched by a window. */
+export interface TileRef {
+  tileRow: number;
+  tileCol: number;
+  /** The cells of the raster this tile covers (clipped to the raster). */
+  window: Window;
+}
+
 /** Options of `openRaster`. */
 export interface OpenRasterOptions {
   /** Bytes of the first read (header + IFDs). */
@@ -82,6 +90,7 @@ export async function openRaster(source: ByteSource, opts: OpenRasterOptions = {
   const mainIndex = kinds.findIndex((k) => (k & 5) === 0);
   if (mainIndex < 0) throw new RasterError(`${source.uri}: no full-resolution image among ${ifds.length} IFDs`);
   const mainIfd = ifds[mainIndex] as Ifd;
+  await mainIfd.load(mainIfd.tags()); // every value of IFD 0 outside the first read, in one request (none for a COG)
   const main = await readImage(mainIfd, source.uri, false, tiff.littleEndian);
   let mask: Image | null = null;
   for (let i = 0; i < ifds.length; i++) {
@@ -136,6 +145,7 @@ async function readImage(ifd: Ifd, uri: string, isMask: boolean, littleEndian: b
   const tileWidth = tiled ? await ifd.number(Tag.TileWidth, 0) : width;
   const tileHeight = tiled ? await ifd.number(Tag.TileLength, 0) : Math.min(height, await ifd.number(Tag.RowsPerStrip, height));
   if (tileWidth <= 0 || tileHeight <= 0) throw new RasterError(`${uri}: invalid tile size ${tileWidth}x${tileHeight}`);
+  await ifd.load(tiled ? [Tag.TileOffsets, Tag.TileByteCounts] : [Tag.StripOffsets, Tag.StripByteCounts]); // one request when outside the first read
   const offsets = (await ifd.numbers(tiled ? Tag.TileOffsets : Tag.StripOffsets)) ?? [];
   const counts = (await ifd.numbers(tiled ? Tag.TileByteCounts : Tag.StripByteCounts)) ?? [];
   const across = Math.ceil(width / tileWidth);
@@ -153,6 +163,7 @@ export class Raster {
   private readonly decoded = new Map<string, Samples | null>();
   private decodedBytes = 0;
   private readonly raw = new Map<string, Uint8Array>();
+  private readonly inflight = new Map<string, Promise<void>>();
   private rawBytes = 0;
   private readonly cacheBytes: number;
   private readonly rawCacheBytes: number;
@@ -170,17 +181,21 @@ export class Raster {
     this.rawCacheBytes = opts.rawCacheBytes ?? 512 * 1024 * 1024;
   }
 
-  /** The (tile row, tile col) pairs a window touches (clipped to the raster). */
-  tilesForWindow(w: Window): { tileRow: number; tileCol: number }[] {
+  /** The tiles a window touches (the window is clipped to the raster; none when it lies outside). */
+  tilesForWindow(w: Window): TileRef[] {
     const im = this.image;
     const r0 = Math.max(0, w.row0);
     const c0 = Math.max(0, w.col0);
     const r1 = Math.min(im.height, w.row0 + w.rows);
     const c1 = Math.min(im.width, w.col0 + w.cols);
-    const out: { tileRow: number; tileCol: number }[] = [];
+    const out: TileRef[] = [];
     if (r1 <= r0 || c1 <= c0) return out;
     for (let tr = Math.floor(r0 / im.tileHeight); tr <= Math.floor((r1 - 1) / im.tileHeight); tr++) {
-      for (let tc = Math.floor(c0 / im.tileWidth); tc <= Math.floor((c1 - 1) / im.tileWidth); tc++) out.push({ tileRow: tr, tileCol: tc });
+      for (let tc = Math.floor(c0 / im.tileWidth); tc <= Math.floor((c1 - 1) / im.tileWidth); tc++) {
+        const row0 = tr * im.tileHeight;
+        const col0 = tc * im.tileWidth;
+        out.push({ tileRow: tr, tileCol: tc, window: { row0, col0, rows: Math.min(im.tileHeight, im.height - row0), cols: Math.min(im.tileWidth, im.width - col0) } });
+      }
     }
     return out;
   }
@@ -236,20 +251,35 @@ export class Raster {
     await this.fetchTiles(missing, opts.signal);
   }
 
+  /** Fetches tiles in merged requests; a tile already being fetched (by a concurrent call) is awaited, not fetched twice. */
   private async fetchTiles(keys: readonly TileKey[], signal?: AbortSignal): Promise<void> {
+    const waits: Promise<void>[] = [];
     const ranges: { key: TileKey; range: ByteRange }[] = [];
     for (const k of keys) {
-      const r = this.range(k);
-      if (r) ranges.push({ key: k, range: r });
+      const pending = this.inflight.get(keyId(k));
+      if (pending) waits.push(pending);
+      else {
+        const r = this.range(k);
+        if (r) ranges.push({ key: k, range: r });
+      }
     }
-    if (ranges.length === 0) return;
-    const bytes = await fetchRanges(this.source, ranges.map((r) => r.range), { concurrency: this.opts.concurrency ?? 8, signal });
-    for (const { key, range } of ranges) {
-      const b = bytes.get(rangeKey(range));
-      if (!b || b.length < range.length) throw new RasterError(`${this.info.uri} is truncated: tile ${key.index} needs ${range.length} bytes at offset ${range.offset}`);
-      this.tilesFetched++;
-      this.putRaw(keyId(key), b);
+    if (ranges.length > 0) {
+      const run = (async (): Promise<void> => {
+        const bytes = await fetchRanges(this.source, ranges.map((r) => r.range), { concurrency: this.opts.concurrency ?? 8, signal });
+        for (const { key, range } of ranges) {
+          const b = bytes.get(rangeKey(range));
+          if (!b || b.length < range.length) throw new RasterError(`${this.info.uri} is truncated: tile ${key.index} needs ${range.length} bytes at offset ${range.offset}`);
+          this.tilesFetched++;
+          this.putRaw(keyId(key), b);
+        }
+      })();
+      const settled = run.finally(() => {
+        for (const { key } of ranges) this.inflight.delete(keyId(key));
+      });
+      for (const { key } of ranges) this.inflight.set(keyId(key), settled);
+      waits.push(settled);
     }
+    await Promise.all(waits);
   }
 
   private putRaw(id: string, b: Uint8Array): void {
@@ -305,13 +335,18 @@ export class Raster {
    */
   async readWindow(w: Window, bands: readonly number[], opts: { nodata?: number | null | undefined; signal?: AbortSignal | undefined } = {}): Promise<BandWindow[]> {
     const im = this.image;
+    if (!(Number.isInteger(w.row0) && Number.isInteger(w.col0) && Number.isInteger(w.rows) && Number.isInteger(w.cols)) || w.rows < 0 || w.cols < 0) {
+      throw new RasterError(`${this.info.uri}: invalid window ${JSON.stringify(w)} (integer offsets and non-negative sizes expected)`);
+    }
     const n = w.rows * w.cols;
     const nodata = opts.nodata === undefined ? this.info.nodata : opts.nodata;
     const nodataRaw = nodata === null ? null : im.dtype === 'float32' ? Math.fround(nodata) : nodata;
+    const sparseRaw = this.info.nodata === null ? 0 : im.dtype === 'float32' ? Math.fround(this.info.nodata) : this.info.nodata;
     const out = bands.map((b) => {
       if (b < 1 || b > im.spp) throw new RasterError(`${this.info.uri} has no band ${b}`);
       return { window: w, values: new Float64Array(n), valid: new Uint8Array(n) };
     });
+    await this.prefetch([w], { bands, signal: opts.signal }); // whatever is not cached: one merged fetch
     const maskValid = this.mask ? await this.maskWindow(w, opts.signal) : null;
     for (const t of this.tilesForWindow(w)) {
       const tr0 = t.tileRow * im.tileHeight;
@@ -337,11 +372,10 @@ export class Raster {
             const oi = outRow + (c - w.col0);
             if (maskValid && maskValid[oi] === 0) continue;
             if (samples === null) {
-              // sparse tile: nodata when defined, else 0 (GDAL)
-              if (nodataRaw === null) {
-                o.values[oi] = offset;
-                o.valid[oi] = 1;
-              }
+              // sparse tile: GDAL reads it as the file's nodata when defined, else 0; that raw value is then tested like any other
+              if (sparseRaw !== sparseRaw || sparseRaw === nodataRaw) continue;
+              o.values[oi] = sparseRaw * scale + offset;
+              o.valid[oi] = 1;
               continue;
             }
             const si = (tileRow + (c - tc0)) * spp + sample;

@@ -42,7 +42,11 @@ export const Tag = {
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 16: 8, 17: 8, 18: 8 };
 
 /** One IFD entry; the value is loaded on demand. */
-interface Entry { tag: number; type: number; count: number; valueOffset: number; inline: Uint8Array | null }
+interface Entry { tag: number; type: number; count: number; valueOffset: number; inline: Uint8Array | null; loaded?: Uint8Array }
+
+function entrySize(e: Entry): number {
+  return (TYPE_SIZE[e.type] ?? 1) * e.count;
+}
 
 /** Byte-order aware reading of a buffer. */
 class View {
@@ -66,6 +70,29 @@ export class Ifd {
   /** True when the tag is present. */
   has(tag: number): boolean {
     return this.entries.has(tag);
+  }
+
+  /** The tags present, ascending. */
+  tags(): number[] {
+    return [...this.entries.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * Loads the values of `tags` that lie outside the bytes already read, in ONE
+   * ranged request spanning them (TileOffsets and TileByteCounts are written
+   * side by side), so that later `numbers()` calls cost nothing.
+   */
+  async load(tags: readonly number[]): Promise<void> {
+    const missing: Entry[] = [];
+    for (const t of tags) {
+      const e = this.entries.get(t);
+      if (e && !e.inline && !e.loaded && !this.file.inHead(e.valueOffset, entrySize(e))) missing.push(e);
+    }
+    if (missing.length === 0) return;
+    const start = Math.min(...missing.map((e) => e.valueOffset));
+    const end = Math.max(...missing.map((e) => e.valueOffset + entrySize(e)));
+    const span = await this.file.bytes(start, end - start);
+    for (const e of missing) e.loaded = span.subarray(e.valueOffset - start, e.valueOffset - start + entrySize(e));
   }
 
   /** Numeric values of a tag (loads them if needed); undefined when absent. */
@@ -139,19 +166,31 @@ export class TiffFile {
     throw new RasterError(`${uri} is not a TIFF (magic ${magic})`);
   }
 
-  /** Bytes at [offset, offset+length): from the header buffer when inside it, else fetched. */
-  async bytes(offset: number, length: number): Promise<Uint8Array> {
-    if (offset + length <= this.head.length) return this.head.subarray(offset, offset + length);
-    const b = await this.fetchBytes(offset, length);
-    if (b.length < length) throw new RasterError(`${this.uri} is truncated: needed ${length} bytes at offset ${offset}, got ${b.length}`);
-    return b;
+  /** True when [offset, offset+length) lies inside the bytes of the first read. */
+  inHead(offset: number, length: number): boolean {
+    return offset + length <= this.head.length;
   }
 
-  /** Value bytes of an entry. */
+  /** Bytes at [offset, offset+length): from the header buffer when inside it, else only the missing part is fetched. */
+  async bytes(offset: number, length: number): Promise<Uint8Array> {
+    if (offset + length <= this.head.length) return this.head.subarray(offset, offset + length);
+    const from = Math.max(offset, this.head.length);
+    const b = await this.fetchBytes(from, offset + length - from);
+    if (b.length < offset + length - from) throw new RasterError(`${this.uri} is truncated: needed ${length} bytes at offset ${offset}, got ${b.length + from - offset}`);
+    if (from === offset) return b;
+    const out = new Uint8Array(length);
+    out.set(this.head.subarray(offset), 0);
+    out.set(b, from - offset);
+    return out;
+  }
+
+  /** Value bytes of an entry (fetched once, then kept). */
   async entryBytes(e: Entry): Promise<Uint8Array> {
     if (e.inline) return e.inline;
-    const size = (TYPE_SIZE[e.type] ?? 1) * e.count;
-    return this.bytes(e.valueOffset, size);
+    if (e.loaded) return e.loaded;
+    const b = await this.bytes(e.valueOffset, entrySize(e));
+    if (!this.inHead(e.valueOffset, entrySize(e))) e.loaded = b;
+    return b;
   }
 
   /** Every IFD of the chain (bounded: 1000 IFDs, no loops). */

@@ -1,10 +1,11 @@
 /**
  * A small tiled GeoTIFF writer for tests and benchmarks: any dtype, N bands
- * pixel-interleaved or planar, DEFLATE (node:zlib) / LZW / PackBits / none,
- * predictors 2 and 3, nodata, scale/offset, EPSG geokeys, overviews (2x
- * decimation), a per-dataset mask IFD, sparse tiles, strips instead of tiles,
- * big-endian files. Tiles are streamed to the file (only offsets are kept), so
- * a 10980 x 10980 benchmark raster never sits in memory.
+ * pixel-interleaved or planar, DEFLATE (node:zlib) / LZW / PackBits / ZSTD
+ * (stored blocks) / none, predictors 2 and 3, nodata, scale/offset, EPSG
+ * geokeys, overviews (2x decimation), a per-dataset mask IFD, sparse tiles,
+ * strips instead of tiles, big-endian files, BigTIFF, ModelTransformation and
+ * PixelIsPoint georeferencing. Tiles are streamed to the file (only offsets
+ * are kept), so a 10980 x 10980 benchmark raster never sits in memory.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
@@ -39,6 +40,12 @@ export interface CogSpec {
   /** Write strips of `tileSize` rows instead of tiles. */
   strips?: boolean;
   bigEndian?: boolean;
+  /** Write a BigTIFF (magic 43, 8-byte offsets, LONG8 tile arrays). */
+  bigTiff?: boolean;
+  /** Georeference with ModelTransformation (16 doubles, row-major 4x4) instead of ModelPixelScale + ModelTiepoint. */
+  modelTransformation?: number[];
+  /** Declare RasterPixelIsPoint (GeoKey 1025 = 2): the transform then refers to cell centres. */
+  pixelIsPoint?: boolean;
   deflateLevel?: number;
   /** Writes this Compression tag value instead (data stays uncompressed): unsupported-codec tests. */
   compressionCode?: number;
@@ -183,7 +190,9 @@ export function writeCog(path: string, spec: CogSpec): number {
   if (spec.mask) images.push(mk(1, true));
   for (let o = 1; o <= (spec.overviews ?? 0); o++) images.push(mk(2 ** o, false));
   // --- layout: header, IFDs with their arrays, then tile data
-  const geoKeys = spec.epsg === undefined ? [] : spec.epsg === 4326 || spec.epsg === 4269 || spec.epsg === 4258 ? [[1024, 0, 1, 2], [1025, 0, 1, 1], [2048, 0, 1, spec.epsg]] : [[1024, 0, 1, 1], [1025, 0, 1, 1], [3072, 0, 1, spec.epsg]];
+  const geoKeys = spec.epsg === undefined ? [] : spec.epsg === 4326 || spec.epsg === 4269 || spec.epsg === 4258 ? [[1024, 0, 1, 2], [1025, 0, 1, spec.pixelIsPoint ? 2 : 1], [2048, 0, 1, spec.epsg]] : [[1024, 0, 1, 1], [1025, 0, 1, spec.pixelIsPoint ? 2 : 1], [3072, 0, 1, spec.epsg]];
+  const big = spec.bigTiff === true;
+  const arrayType = big ? 16 : 4; // tile/strip offsets and byte counts
   const [ox, oy, rx, ry] = spec.transform ?? [0, spec.height, 1, 1];
   const metadata = spec.gdalMetadata ?? (spec.scale !== undefined || spec.offset !== undefined
     ? `<GDALMetadata>${Array.from({ length: bands }, (_, b) => `<Item name="SCALE" sample="${b}" role="scale">${spec.scale ?? 1}</Item><Item name="OFFSET" sample="${b}" role="offset">${spec.offset ?? 0}</Item>`).join('')}</GDALMetadata>`
@@ -198,36 +207,42 @@ export function writeCog(path: string, spec: CogSpec): number {
     t.push({ tag: 258, type: 3, values: new Array<number>(spp).fill(im.mask ? 8 : bits) });
     t.push({ tag: 259, type: 3, values: [im.mask ? 8 : spec.compressionCode ?? compCode] });
     t.push({ tag: 262, type: 3, values: [im.mask ? 4 : spp === 3 ? 2 : 1] });
-    if (spec.strips) t.push({ tag: 273, type: 4, values: im.offsets });
+    if (spec.strips) t.push({ tag: 273, type: arrayType, values: im.offsets });
     t.push({ tag: 277, type: 3, values: [spp] });
-    if (spec.strips) t.push({ tag: 278, type: 4, values: [im.tileH] }, { tag: 279, type: 4, values: im.counts });
+    if (spec.strips) t.push({ tag: 278, type: 4, values: [im.tileH] }, { tag: 279, type: arrayType, values: im.counts });
     t.push({ tag: 284, type: 3, values: [planar && !im.mask ? 2 : 1] });
     if (!im.mask && predictor !== 1) t.push({ tag: 317, type: 3, values: [predictor] });
-    if (!spec.strips) t.push({ tag: 322, type: 3, values: [im.tileW] }, { tag: 323, type: 3, values: [im.tileH] }, { tag: 324, type: 4, values: im.offsets }, { tag: 325, type: 4, values: im.counts });
+    if (!spec.strips) t.push({ tag: 322, type: 3, values: [im.tileW] }, { tag: 323, type: 3, values: [im.tileH] }, { tag: 324, type: arrayType, values: im.offsets }, { tag: 325, type: arrayType, values: im.counts });
     t.push({ tag: 339, type: 3, values: new Array<number>(spp).fill(im.mask ? 1 : sf) });
     if (first) {
-      t.push({ tag: 33550, type: 12, values: [rx, ry, 0] });
-      t.push({ tag: 33922, type: 12, values: [0, 0, 0, ox, oy, 0] });
+      if (spec.modelTransformation) t.push({ tag: 34264, type: 12, values: spec.modelTransformation });
+      else {
+        t.push({ tag: 33550, type: 12, values: [rx, ry, 0] });
+        t.push({ tag: 33922, type: 12, values: [0, 0, 0, ox, oy, 0] });
+      }
       if (geoKeys.length > 0) t.push({ tag: 34735, type: 3, values: [1, 1, 0, geoKeys.length, ...geoKeys.flat()] });
       if (metadata) t.push({ tag: 42112, type: 2, values: `${metadata}\0` });
       if (spec.nodata !== undefined) t.push({ tag: 42113, type: 2, values: `${Number.isNaN(spec.nodata) ? 'nan' : String(spec.nodata)}\0` });
     }
     return t.sort((a, b) => a.tag - b.tag);
   };
-  const typeSize: Record<number, number> = { 2: 1, 3: 2, 4: 4, 12: 8 };
+  const typeSize: Record<number, number> = { 2: 1, 3: 2, 4: 4, 12: 8, 16: 8 };
+  const headLen = big ? 16 : 8;
+  const entryLen = big ? 20 : 12;
+  const inlineMax = big ? 8 : 4;
   const valueBytes = (t: Tag): number => (typeof t.values === 'string' ? t.values.length : t.values.length * (typeSize[t.type] ?? 1));
   // sizes
-  let cursor = 8;
+  let cursor = headLen;
   const ifdOffsets: number[] = [];
   const layouts: { tags: Tag[]; extra: Map<Tag, number> }[] = [];
   images.forEach((im, i) => {
     const tags = tagsOf(im, i === 0);
     ifdOffsets.push(cursor);
-    cursor += 2 + tags.length * 12 + 4;
+    cursor += (big ? 8 : 2) + tags.length * entryLen + (big ? 8 : 4);
     const extra = new Map<Tag, number>();
     for (const t of tags) {
       const n = valueBytes(t);
-      if (n > 4) {
+      if (n > inlineMax) {
         extra.set(t, cursor);
         cursor += n + (n % 2);
       }
@@ -288,8 +303,13 @@ export function writeCog(path: string, spec: CogSpec): number {
     const u32 = (o: number, v: number): void => head.setUint32(o, v, le);
     head.setUint8(0, le ? 0x49 : 0x4d);
     head.setUint8(1, le ? 0x49 : 0x4d);
-    u16(2, 42);
-    u32(4, ifdOffsets[0] ?? 8);
+    const u64 = (o: number, v: number): void => head.setBigUint64(o, BigInt(v), le);
+    u16(2, big ? 43 : 42);
+    if (big) {
+      u16(4, 8);
+      u16(6, 0);
+      u64(8, ifdOffsets[0] ?? headLen);
+    } else u32(4, ifdOffsets[0] ?? headLen);
     const put = (t: Tag, o: number): void => {
       if (typeof t.values === 'string') {
         for (let i = 0; i < t.values.length; i++) head.setUint8(o + i, t.values.charCodeAt(i));
@@ -299,24 +319,33 @@ export function writeCog(path: string, spec: CogSpec): number {
         if (t.type === 3) u16(o + i * 2, v);
         else if (t.type === 4) u32(o + i * 4, v);
         else if (t.type === 12) head.setFloat64(o + i * 8, v, le);
+        else if (t.type === 16) u64(o + i * 8, v);
       });
     };
     layouts.forEach(({ tags, extra }, i) => {
       const at = ifdOffsets[i] ?? 0;
-      u16(at, tags.length);
+      const countLen = big ? 8 : 2;
+      if (big) u64(at, tags.length);
+      else u16(at, tags.length);
       tags.forEach((t, k) => {
-        const e = at + 2 + k * 12;
+        const e = at + countLen + k * entryLen;
         u16(e, t.tag);
         u16(e + 2, t.type);
-        u32(e + 4, typeof t.values === 'string' ? t.values.length : t.values.length);
+        const count = typeof t.values === 'string' ? t.values.length : t.values.length;
+        if (big) u64(e + 4, count);
+        else u32(e + 4, count);
+        const valueAt = e + (big ? 12 : 8);
         const ext = extra.get(t);
-        if (ext === undefined) put(t, e + 8);
+        if (ext === undefined) put(t, valueAt);
         else {
-          u32(e + 8, ext);
+          if (big) u64(valueAt, ext);
+          else u32(valueAt, ext);
           put(t, ext);
         }
       });
-      u32(at + 2 + tags.length * 12, ifdOffsets[i + 1] ?? 0);
+      const nextAt = at + countLen + tags.length * entryLen;
+      if (big) u64(nextAt, ifdOffsets[i + 1] ?? 0);
+      else u32(nextAt, ifdOffsets[i + 1] ?? 0);
     });
     writeAt(new Uint8Array(head.buffer), 0);
   } finally {
