@@ -87,7 +87,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const saved = { ...process.env };
   try {
     // local raster files go to the S3 stand-in, as they would be in S3 for a deployed stack
-    const rasters = (specRaw.rasters as { uri: string; name?: string }[]).map((r) => ({ ...r }));
+    const rasters = ((specRaw.rasters ?? []) as { uri: string; name?: string }[]).map((r) => ({ ...r }));
     for (const r of rasters) {
       const p = parseUri(r.uri);
       if (p.scheme !== 'file') continue;
@@ -151,7 +151,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
             log(`${name}: Lambda throttled (injected)`);
             throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });
           }
-          Object.assign(process.env, env.env, fn.env);
+          // local runs are trusted: a STAC API or file server on this machine may be read, and a time series' asset hosts
+          Object.assign(process.env, env.env, fn.env, { ZONALFLOW_ALLOW_LOOPBACK: '1' }, (spec as { stac?: unknown }).stac ? { RASTER_HOSTS: [fn.env.RASTER_HOSTS, '*'].filter(Boolean).join(',') } : {});
           resetHandlerDeps();
           const started = Date.now();
           try {

@@ -56,12 +56,15 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
   });
   let columns: StatColumn[] = tables[0]?.columns ?? [];
   const geometry = tables.some((t) => t.geometry);
-  const byFid = new Map<number, ResultRow>();
+  // one row per feature (per feature and date for time series): a part rewritten by a retry replaces, never duplicates
+  const textCols = (columns.length > 0 ? columns : (tables[0]?.columns ?? [])).map((c, i) => (c.kind === 'text' ? i : -1)).filter((i) => i >= 0);
+  const rowKey = (r: ResultRow): string => `${r.fid}|${textCols.map((i) => { const v = r.values[i]; return typeof v === 'string' ? v : ''; }).join('|')}`;
+  const byKey = new Map<string, ResultRow>();
   for (const t of tables) {
     if (columns.length === 0) columns = t.columns;
-    for (const r of t.rows) byFid.set(r.fid, r); // a part rewritten by a retry replaces, never duplicates
+    for (const r of t.rows) byKey.set(rowKey(r), r);
   }
-  const rows = [...byFid.values()].sort((a, b) => a.fid - b.fid);
+  const rows = [...byKey.values()].sort((a, b) => a.fid - b.fid || (rowKey(a) < rowKey(b) ? -1 : 1));
   const outputs: Record<string, string> = {};
   const out = (name: string): { bucket: string; key: string } => ({ bucket: deps.outputBucket, key: `${jobId}/${name}` });
   await putBytes(deps.s3, out('results.parquet'), toParquet(columns, rows, { ...(geometry ? { geometry: { crs: 'lonlat' } } : {}), metadata: { zonalflow_job: jobId, zonalflow_spec: JSON.stringify(spec) } }), 'application/vnd.apache.parquet');
@@ -71,13 +74,15 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
     outputs.csv = `s3://${deps.outputBucket}/${jobId}/results.csv`;
   }
   if (spec.output.formats.includes('json')) outputs.features = `s3://${deps.outputBucket}/${jobId}/features/`;
-  const failed = rows.filter((r) => r.error !== null).length;
-  const missing = Math.max(0, planned - rows.length);
-  const status: JobStatus = rows.length - failed === 0 && planned > 0 ? 'FAILED' : failed > 0 || missing > 0 || tally.batchesFailed > 0 || tally.batchesPending > 0 ? 'PARTIAL' : 'DONE';
+  const fids = new Set(rows.map((r) => r.fid));
+  const failedFids = new Set(rows.filter((r) => r.error !== null).map((r) => r.fid));
+  const failed = failedFids.size;
+  const missing = Math.max(0, planned - fids.size);
+  const status: JobStatus = fids.size - failed === 0 && planned > 0 ? 'FAILED' : failed > 0 || missing > 0 || tally.batchesFailed > 0 || tally.batchesPending > 0 ? 'PARTIAL' : 'DONE';
   const summary: JobSummary = {
     jobId,
     status,
-    features: { total: planned, done: rows.length - failed, failed, missing },
+    features: { total: planned, done: fids.size - failed, failed, missing },
     batches: { total: tally.batches, done: tally.batchesDone, failed: tally.batchesFailed, pending: tally.batchesPending },
     failures: rows.filter((r) => r.error !== null).map((r) => ({ fid: r.fid, id: r.id, reason: r.error ?? '' })),
     batchErrors: tally.batchErrors,

@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   RASTER_HOSTS: csv,
   /** Local runs only: lets the worker read local paths and the loopback S3 stand-in. */
   ZONALFLOW_ALLOW_LOCAL_FILES: z.enum(['0', '1']).default('0'),
+  /** Local runs only: lets the worker read http(s) on 127.0.0.1 (a local STAC API or file server). */
+  ZONALFLOW_ALLOW_LOOPBACK: z.enum(['0', '1']).default('0'),
   /** Limits (bytes of a GeoPackage, features per job). */
   MAX_INPUT_BYTES: z.coerce.number().int().positive().default(5 * 1024 ** 3),
   MAX_FEATURES_PER_JOB: z.coerce.number().int().positive().default(10_000_000),
@@ -66,9 +68,10 @@ export function configFromEnv(env: Record<string, string | undefined>): Pipeline
     defaultSpec,
     limits: { maxInputBytes: e.MAX_INPUT_BYTES, maxFeatures: e.MAX_FEATURES_PER_JOB },
     allowed: {
-      schemes: e.ZONALFLOW_ALLOW_LOCAL_FILES === '1' ? ['s3', 'https', 'file'] : ['s3', 'https'],
+      schemes: [...(['s3', 'https'] as const), ...(e.ZONALFLOW_ALLOW_LOCAL_FILES === '1' ? (['file'] as const) : []), ...(e.ZONALFLOW_ALLOW_LOOPBACK === '1' ? (['http'] as const) : [])],
       s3Buckets: e.RASTER_BUCKETS,
       httpsHosts: e.RASTER_HOSTS,
+      allowLoopback: e.ZONALFLOW_ALLOW_LOOPBACK === '1',
     },
   };
 }

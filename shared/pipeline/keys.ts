@@ -5,11 +5,12 @@
 import { createHash } from 'node:crypto';
 
 /** Work-prefix keys of a job. */
-export function workKeys(workPrefix: string, jobId: string): { root: string; spec: string; manifest: string; batch: (id: string) => string; parts: string; part: (batchId: string, cursor: number) => string; map: string } {
+export function workKeys(workPrefix: string, jobId: string): { root: string; spec: string; scenes: string; manifest: string; batch: (id: string) => string; parts: string; part: (batchId: string, cursor: number) => string; map: string } {
   const root = `${workPrefix}${jobId}/`;
   return {
     root,
     spec: `${root}spec.json`,
+    scenes: `${root}scenes.json`,
     manifest: `${root}manifest.json`,
     batch: (id) => `${root}batches/${id}.json`,
     parts: `${root}parts/`,

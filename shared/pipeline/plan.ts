@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openGeoPackage } from '../features/gpkg';
 import { geometryBBox } from '../geometry/bbox';
+import { transformGeometry } from '../geometry/transform';
+import { searchStac } from '../timeseries/stac';
+import type { BBox } from '../geometry/types';
 import { geometryProblem } from '../geometry/validate';
 import { crsFromEpsg } from '../crs/epsg';
 import { makeTransformer } from '../crs/transform';
@@ -82,10 +85,15 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
       const idOptions = spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn };
       // pass 1: one point per feature, for batching
       const planFeatures: PlanFeature[] = [];
+      let area: BBox | null = null;
       const ids = new Set<string>();
       let idsUnique = true;
       for (const f of layer.features({ ...idOptions, columns: [] })) {
         planFeatures.push(planPoint(f, toLonLat));
+        if (spec.stac && f.geometry) {
+          const b = geometryBBox(toLonLat ? transformGeometry(f.geometry, toLonLat) : f.geometry);
+          if (b) area = area === null ? b : { xmin: Math.min(area.xmin, b.xmin), ymin: Math.min(area.ymin, b.ymin), xmax: Math.max(area.xmax, b.xmax), ymax: Math.max(area.ymax, b.ymax) };
+        }
         if (idsUnique) {
           if (ids.has(f.id)) idsUnique = false;
           ids.add(f.id);
@@ -96,6 +104,11 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
       // pass 2: the features of each batch, written as batch files
       const items: BatchItem[] = plan.batches.map((b) => ({ jobId, batchId: b.batchId, key: keys.batch(b.batchId), features: b.fids.length }));
       await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }, spec);
+      if (spec.stac) {
+        // the STAC search happens once, here; workers filter the scenes by their features' footprints
+        const { scenes } = area ? await searchStac(spec.stac, area) : { scenes: [] };
+        await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes }, scenes);
+      }
       await mapLimit(plan.batches, 16, async (b) => {
         const features = layer.featuresByFid(b.fids, idOptions);
         const file: BatchFile = {

@@ -26,6 +26,11 @@ import { openZonalRasters } from './rasters';
 import type { JobTracker } from './tracker';
 import { workKeys } from './keys';
 import { ZonalEngine } from './zonal';
+import { TimeseriesEngine } from '../timeseries/engine';
+import type { Scene } from '../timeseries/stac';
+import { shDocument } from '../timeseries/sentinelhub';
+import type { StatColumn } from '../output/table';
+import type { EngineFeature as BatchFeature } from './zonal';
 
 /** Thrown when a batch stops before the deadline with work left: retryable by the state machine. */
 export class BatchIncompleteError extends ZonalflowError {
@@ -71,13 +76,36 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
         return c;
       },
     });
-    const engine = new ZonalEngine(rasters, batch.crs, {
-      stats: parseStatNames(spec.stats),
-      coverage: spec.coverage,
-      histogram: spec.histogram,
-      maxCellsInMemory: spec.limits.maxCellsInMemory,
-      keepGeometry: spec.output.geometry,
-    });
+    let engine: { columns: StatColumn[]; compute(chunk: BatchFeature[]): Promise<{ rows: ResultRow[]; docs: { id: string; fid: number; doc: Record<string, unknown> }[] }> };
+    if (spec.stac) {
+      // time series: the scenes Plan found; each feature reads the scenes that touch it
+      const scenes = ((await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes })) ?? []) as Scene[];
+      const ts = new TimeseriesEngine(spec, scenes, batch.crs, { allowed: deps.allowed, s3Client: deps.s3, wrapSource: (src) => { const c = new CountingSource(src); counters.push(c); return c; } });
+      engine = {
+        columns: ts.columns,
+        async compute(chunk) {
+          const out = await ts.computeChunk(chunk);
+          const firstRow = new Map<number, ResultRow>();
+          for (const r of out.rows) if (!firstRow.has(r.fid)) firstRow.set(r.fid, r);
+          return { rows: out.rows, docs: [...firstRow.values()].map((r) => ({ id: r.id, fid: r.fid, doc: shDocument(r.id, r.fid, out.byFeature.get(r.fid) ?? [], r.error) })) };
+        },
+      };
+    } else {
+      const zonal = new ZonalEngine(rasters, batch.crs, {
+        stats: parseStatNames(spec.stats),
+        coverage: spec.coverage,
+        histogram: spec.histogram,
+        maxCellsInMemory: spec.limits.maxCellsInMemory,
+        keepGeometry: spec.output.geometry,
+      });
+      engine = {
+        columns: zonal.columns,
+        async compute(chunk) {
+          const rows = await zonal.computeChunk(chunk);
+          return { rows, docs: rows.map((r) => ({ id: r.id, fid: r.fid, doc: featureDocument(zonal.columns, r) })) };
+        },
+      };
+    }
     const toLonLat = spec.output.geometry ? makeTransformer(batch.crs, crsFromEpsg(4326)) : null;
     const remaining = deps.remainingMs ?? (() => Infinity);
     const safety = deps.safetyMs ?? 30_000;
@@ -85,20 +113,24 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
     const parts = [...started.parts];
     let cursor = started.cursor;
     let rows: ResultRow[] = [];
+    let docs: { id: string; fid: number; doc: Record<string, unknown> }[] = [];
     let done = started.featuresDone;
     let failed = started.featuresFailed;
     const failures = [...started.failures];
+    let partFrom = cursor;
     const flushPart = async (): Promise<void> => {
       if (rows.length === 0) return;
-      const partStart = cursor - rows.length;
+      const partStart = partFrom;
       const key = keys.part(item.batchId, partStart).replace(/\.json$/, '.parquet');
       const geometryRows = toLonLat ? rows.map((r) => ({ ...r, geometry: r.geometry ? transformGeometry(r.geometry, toLonLat) : null })) : rows;
       await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, geometryRows, spec.output.geometry ? { geometry: { crs: 'lonlat' } } : {}), 'application/vnd.apache.parquet');
       if (spec.output.formats.includes('json')) {
-        await mapLimit(rows, 16, (r) => putJson(deps.s3, { bucket: deps.outputBucket, key: `${item.jobId}/features/${featureFileName(r, { withFid: batch.idsUnique === false })}` }, featureDocument(engine.columns, r)));
+        await mapLimit(docs, 16, (d) => putJson(deps.s3, { bucket: deps.outputBucket, key: `${item.jobId}/features/${featureFileName(d, { withFid: batch.idsUnique === false })}` }, d.doc));
       }
       parts.push(key);
       rows = [];
+      docs = [];
+      partFrom = cursor;
     };
     while (cursor < batch.features.length) {
       if (remaining() < safety) {
@@ -108,15 +140,16 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
         throw new BatchIncompleteError(`batch ${item.batchId} of job ${item.jobId} stopped at feature ${cursor} of ${batch.features.length} before the Lambda deadline; the retry resumes there`);
       }
       const chunk = batch.features.slice(cursor, cursor + chunkSize);
-      const out = await engine.computeChunk(chunk);
-      for (const r of out) {
-        if (r.error === null) done++;
-        else {
-          failed++;
-          failures.push({ fid: r.fid, id: r.id, reason: r.error });
-        }
+      const out = await engine.compute(chunk);
+      const failedHere = new Map<number, ResultRow>();
+      for (const r of out.rows) {
+        if (r.error !== null) failedHere.set(r.fid, r);
         rows.push(r);
       }
+      for (const r of failedHere.values()) failures.push({ fid: r.fid, id: r.id, reason: r.error ?? '' });
+      failed += failedHere.size;
+      done += chunk.length - failedHere.size;
+      docs.push(...out.docs);
       cursor += chunk.length;
     }
     await flushPart();

@@ -204,6 +204,21 @@ describe('time series from a STAC API', () => {
     expect(m.ndvi_mean as number).toBeCloseTo(cells.reduce((a, b) => a + b, 0) / cells.length, 12);
   });
 
+  it('zonalflow local: the same time series through the pipeline (Plan searches once, workers read the scenes, long-format results)', async () => {
+    const { runLocal } = await import('../../shared/local/runner');
+    const out = join(dir, 'local');
+    const local = await runLocal({ input: gpkg(), spec: { ...baseSpec(), batching: { grid: 'h3', maxFeatures: 1 }, output: { formats: ['parquet', 'json'] } }, out });
+    expect(local.status).toBe('DONE');
+    const { readResultParquet } = await import('../../shared/output/read-parquet');
+    const results = await readResultParquet(readFileSync(join(out, 'results.parquet')));
+    const direct = await runStatsJob({ input: gpkg(), spec: parseJobSpec(baseSpec()), allowed: { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true }, trustStacAssets: true });
+    expect(results.columns).toEqual(direct.columns);
+    expect(results.rows).toEqual(direct.rows);
+    const doc = JSON.parse(readFileSync(join(out, 'features/north.json'), 'utf8')) as { data: unknown[]; status: string };
+    expect(doc.status).toBe('OK');
+    expect(doc.data).toHaveLength(3);
+  });
+
   it('the spec is validated: unknown outputs, class bands, intervals', () => {
     expect(() => parseJobSpec({ ...baseSpec(), outputs: ['evi'] })).toThrow(/outputs: unknown output "evi" \(known: red, nir, scl, ndvi\)/);
     expect(() => parseJobSpec({ ...baseSpec(), mask: { classes: { band: 'qa', exclude: [1] } } })).toThrow(/class band "qa" is not among the assets/);
