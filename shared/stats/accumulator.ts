@@ -1,37 +1,49 @@
 /**
  * Statistics of one feature and one band, accumulated from (value, weight)
- * pairs. Two semantics (see README.md in this folder):
- * - `exact`: exactextract's, weights are coverage fractions;
- * - `unweighted`: rasterstats', every selected cell weighs 1.
- * Only what the requested statistics need is tracked: count/sum/mean/min/max/
- * stdev/variance use running sums (no allocation per cell); the others keep a
- * map of distinct values to their total weight.
+ * pairs. Two semantics (formulas and worked examples in README.md here):
+ * - `exact`: exactextract's; weights are coverage fractions;
+ * - `unweighted`: rasterstats'; every cell with weight > 0 counts once.
+ * Only what the requested statistics need is tracked: count/sum/mean/min/max
+ * use running sums, variance/stdev add a weighted Welford update (exactextract's
+ * WestVariance); median/quantiles/majority/minority/variety/histogram also keep
+ * the values (and, in exact mode, the weights) in growable typed arrays, grouped
+ * into distinct values only when the result is asked for.
  */
+import { SpecError } from '../errors';
+import type { Distinct } from './distinct';
+import { groupDistinct } from './distinct';
+import type { Histogram, HistogramOptions } from './histogram';
+import { checkHistogramOptions, histogram } from './histogram';
 import type { StatName } from './names';
 import { quantileOf } from './names';
-import { countQuantile, weightedQuantile } from './quantile';
+import { cumulative, numpyMedian, numpyPercentile, weightedQuantile } from './quantile';
 
 export type { StatName } from './names';
-
-/** A histogram: `bins` are the nbins+1 edges, `counts` (weighted in exact mode) per bin. */
-export interface Histogram { bins: number[]; counts: number[] }
+export type { Histogram } from './histogram';
 
 /** A statistic's value: null when undefined (no valid cell). */
 export type StatValue = number | null | Histogram;
 
 /** What to compute and how. */
 export interface StatsOptions {
+  /** The statistics, as validated by parseStatNames. */
   stats: readonly StatName[];
+  /** exact = exactextract semantics with coverage weights; unweighted = rasterstats semantics (center / all_touched, weights are 1). */
   semantics: 'exact' | 'unweighted';
-  histogram?: { bins: number; range?: [number, number] | undefined } | undefined;
+  /** Histogram bins (default 10) and range (default min..max of the feature's values). */
+  histogram?: HistogramOptions | undefined;
 }
 
-const NEEDS_MAP = new Set(['median', 'majority', 'minority', 'variety', 'histogram']);
+const NEEDS_VALUES = new Set<string>(['median', 'majority', 'minority', 'variety', 'histogram']);
+const NEEDS_SPREAD = new Set<string>(['stdev', 'variance']);
+const INITIAL_CAPACITY = 256;
 
-/** Accumulates one feature x band. */
+/** Accumulates (value, weight) pairs of one feature and one band, then computes the statistics. */
 export class StatsAccumulator {
-  private readonly needMap: boolean;
-  private readonly values = new Map<number, number>();
+  private readonly exact: boolean;
+  private readonly spread: boolean;
+  private readonly keep: boolean;
+  private readonly hist: HistogramOptions;
   private sumW = 0;
   private sumWX = 0;
   private mean = 0;
@@ -39,33 +51,70 @@ export class StatsAccumulator {
   private min = Infinity;
   private max = -Infinity;
   private nodataW = 0;
+  /** kept values (and weights in exact mode); `n` of them are used */
+  private vals: Float64Array = new Float64Array(0);
+  private wts: Float64Array = new Float64Array(0);
+  private n = 0;
 
+  /** Validates the options (unknown statistic or bad histogram options: SpecError). */
   constructor(private readonly opts: StatsOptions) {
-    this.needMap = opts.stats.some((s) => NEEDS_MAP.has(s) || quantileOf(s) !== null);
+    if (opts.semantics !== 'exact' && opts.semantics !== 'unweighted') throw new SpecError(`unknown statistics semantics ${JSON.stringify(opts.semantics)}; valid: exact, unweighted`);
+    let keep = false;
+    let spread = false;
+    for (const s of opts.stats) {
+      const q = quantileOf(s);
+      if (q !== null || NEEDS_VALUES.has(s)) keep = true;
+      else if (NEEDS_SPREAD.has(s)) spread = true;
+      else if (!['count', 'sum', 'mean', 'min', 'max', 'nodata_count'].includes(s)) throw new SpecError(`unknown statistic ${JSON.stringify(s)}`);
+    }
+    this.exact = opts.semantics === 'exact';
+    this.spread = spread;
+    this.keep = keep;
+    this.hist = opts.histogram ?? { bins: 10 };
+    checkHistogramOptions(this.hist);
   }
 
-  /** One valid value with its weight (coverage fraction; 1 in unweighted mode). Weights <= 0 are ignored. */
+  /** One valid value with its weight (coverage fraction; unweighted mode counts any weight > 0 as 1). Weights <= 0 are ignored; a NaN value counts as nodata. */
   add(value: number, weight: number): void {
     if (!(weight > 0)) return;
-    this.sumW += weight;
-    this.sumWX += weight * value;
-    // weighted Welford, as exactextract's WestVariance
-    const d = value - this.mean;
-    this.mean += (weight / this.sumW) * d;
-    this.m2 += weight * d * (value - this.mean);
+    const w = this.exact ? weight : 1;
+    if (value !== value) {
+      this.nodataW += w;
+      return;
+    }
+    this.sumW += w;
+    this.sumWX += w * value;
+    if (this.spread) {
+      const d = value - this.mean;
+      this.mean += (w / this.sumW) * d;
+      this.m2 += w * d * (value - this.mean);
+    }
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    if (this.needMap) this.values.set(value, (this.values.get(value) ?? 0) + weight);
+    if (this.keep) {
+      this.reserve(1);
+      this.vals[this.n] = value;
+      if (this.exact) this.wts[this.n] = w;
+      this.n++;
+    }
   }
 
-  /** A nodata cell with its weight. */
+  /** A nodata cell with its weight (coverage fraction; 1 in unweighted mode when > 0). */
   addNodata(weight: number): void {
-    if (weight > 0) this.nodataW += weight;
+    if (weight > 0) this.nodataW += this.exact ? weight : 1;
   }
 
-  /** Bulk path: cells of a window, `valid[i] = 0` for nodata. Same result as add/addNodata per cell. */
+  /** Bulk path: the cells of a window, `valid[i] = 0` for nodata, `weights[i]` the coverage (<= 0: not in the feature). Same result as add/addNodata per cell. */
   addWindow(values: Float64Array, valid: Uint8Array, weights: Float64Array): void {
-    const n = weights.length;
+    const len = weights.length;
+    if (values.length < len || valid.length < len) throw new SpecError(`addWindow: ${values.length} values and ${valid.length} validity flags for ${len} weights`);
+    if (this.keep) this.reserve(len);
+    const exact = this.exact;
+    const spread = this.spread;
+    const keep = this.keep;
+    const vals = this.vals;
+    const wts = this.wts;
+    let n = this.n;
     let sumW = this.sumW;
     let sumWX = this.sumWX;
     let mean = this.mean;
@@ -73,24 +122,31 @@ export class StatsAccumulator {
     let min = this.min;
     let max = this.max;
     let nodataW = this.nodataW;
-    const map = this.needMap ? this.values : null;
-    for (let i = 0; i < n; i++) {
-      const w = weights[i] as number;
-      if (!(w > 0)) continue;
-      if (valid[i] === 0) {
+    for (let i = 0; i < len; i++) {
+      const c = weights[i] as number;
+      if (!(c > 0)) continue;
+      const w = exact ? c : 1;
+      const x = values[i] as number;
+      if (valid[i] === 0 || x !== x) {
         nodataW += w;
         continue;
       }
-      const x = values[i] as number;
       sumW += w;
       sumWX += w * x;
-      const d = x - mean;
-      mean += (w / sumW) * d;
-      m2 += w * d * (x - mean);
+      if (spread) {
+        const d = x - mean;
+        mean += (w / sumW) * d;
+        m2 += w * d * (x - mean);
+      }
       if (x < min) min = x;
       if (x > max) max = x;
-      if (map !== null) map.set(x, (map.get(x) ?? 0) + w);
+      if (keep) {
+        vals[n] = x;
+        if (exact) wts[n] = w;
+        n++;
+      }
     }
+    this.n = n;
     this.sumW = sumW;
     this.sumWX = sumWX;
     this.mean = mean;
@@ -100,20 +156,22 @@ export class StatsAccumulator {
     this.nodataW = nodataW;
   }
 
-  /** The statistics by name. */
+  /** The statistics by name (in the order asked). May be called again after more cells are added. */
   result(): Record<string, StatValue> {
     const out: Record<string, StatValue> = {};
     const empty = this.sumW === 0;
-    const exact = this.opts.semantics === 'exact';
-    let sorted: { xs: Float64Array; ws: Float64Array } | null = null;
-    const distinct = (): { xs: Float64Array; ws: Float64Array } => {
-      if (sorted) return sorted;
-      const xs = Float64Array.from(this.values.keys()).sort();
-      const ws = new Float64Array(xs.length);
-      xs.forEach((x, i) => (ws[i] = this.values.get(x) ?? 0));
-      sorted = { xs, ws };
-      return sorted;
+    let d: Distinct | null = null;
+    let cum: Float64Array | null = null;
+    const distinct = (): Distinct => (d ??= groupDistinct(this.vals, this.exact ? this.wts : null, this.n, this.min, this.max));
+    // unweighted: 'median' is numpy.median, qNN numpy.percentile (q50 may differ from the median in the last bit)
+    const quantile = (q: number, isMedian: boolean): number | null => {
+      if (empty) return null;
+      const g = distinct();
+      if (this.exact) return weightedQuantile(g.xs, g.ws, q);
+      cum ??= cumulative(g.ws);
+      return isMedian ? numpyMedian(g.xs, cum) : numpyPercentile(g.xs, cum, q);
     };
+    const variance = empty ? null : Math.max(0, this.m2 / this.sumW);
     for (const s of this.opts.stats) {
       switch (s) {
         case 'count': out[s] = this.sumW; break;
@@ -121,69 +179,51 @@ export class StatsAccumulator {
         case 'mean': out[s] = empty ? null : this.sumWX / this.sumW; break;
         case 'min': out[s] = empty ? null : this.min; break;
         case 'max': out[s] = empty ? null : this.max; break;
-        case 'variance': out[s] = empty ? null : Math.max(0, this.m2 / this.sumW); break;
-        case 'stdev': out[s] = empty ? null : Math.sqrt(Math.max(0, this.m2 / this.sumW)); break;
+        case 'variance': out[s] = variance; break;
+        case 'stdev': out[s] = variance === null ? null : Math.sqrt(variance); break;
         case 'nodata_count': out[s] = this.nodataW; break;
-        case 'variety': out[s] = this.values.size; break;
-        case 'majority': out[s] = empty ? null : pick(distinct(), 'max', exact ? 'largest' : 'smallest'); break;
-        case 'minority': out[s] = empty ? null : pick(distinct(), 'min', 'smallest'); break;
-        case 'median': out[s] = this.quantile(0.5, distinct, exact); break;
-        case 'histogram': out[s] = this.histogram(distinct); break;
+        case 'variety': out[s] = distinct().xs.length; break;
+        case 'majority': out[s] = empty ? null : mostOrLeast(distinct(), 'most', this.exact ? 'largest' : 'smallest'); break;
+        case 'minority': out[s] = empty ? null : mostOrLeast(distinct(), 'least', 'smallest'); break;
+        case 'median': out[s] = quantile(0.5, true); break;
+        case 'histogram': out[s] = histogram(distinct(), this.hist); break;
         default: {
           const q = quantileOf(s);
-          out[s] = q === null ? null : this.quantile(q, distinct, exact);
+          out[s] = q === null ? null : quantile(q, false);
         }
       }
     }
     return out;
   }
 
-  private quantile(q: number, distinct: () => { xs: Float64Array; ws: Float64Array }, exact: boolean): number | null {
-    if (this.sumW === 0) return null;
-    const { xs, ws } = distinct();
-    return exact ? weightedQuantile(xs, ws, q) : countQuantile(xs, ws, q);
-  }
-
-  /** numpy.histogram rules: equal-width bins over range (default min..max), last bin closed, values outside not counted. */
-  private histogram(distinct: () => { xs: Float64Array; ws: Float64Array }): Histogram {
-    const nb = this.opts.histogram?.bins ?? 10;
-    let lo: number;
-    let hi: number;
-    const range = this.opts.histogram?.range;
-    if (range) [lo, hi] = range;
-    else if (this.sumW === 0) [lo, hi] = [0, 1];
-    else [lo, hi] = [this.min, this.max];
-    if (lo === hi) [lo, hi] = [lo - 0.5, hi + 0.5]; // numpy widens a degenerate range the same way
-    const bins = Array.from({ length: nb + 1 }, (_, i) => lo + ((hi - lo) * i) / nb);
-    bins[nb] = hi;
-    const counts = new Array<number>(nb).fill(0);
-    const { xs, ws } = distinct();
-    for (let i = 0; i < xs.length; i++) {
-      const x = xs[i] as number;
-      if (x < lo || x > hi) continue;
-      let k = Math.floor(((x - lo) / (hi - lo)) * nb);
-      if (k >= nb) k = nb - 1;
-      // guard float rounding against the computed edges
-      while (k > 0 && x < (bins[k] as number)) k--;
-      while (k < nb - 1 && x >= (bins[k + 1] as number)) k++;
-      counts[k] = (counts[k] ?? 0) + (ws[i] as number);
+  /** Room for `more` kept cells. */
+  private reserve(more: number): void {
+    const need = this.n + more;
+    if (need <= this.vals.length) return;
+    const cap = Math.max(need, INITIAL_CAPACITY, this.vals.length * 2);
+    const v = new Float64Array(cap);
+    v.set(this.vals.subarray(0, this.n));
+    this.vals = v;
+    if (this.exact) {
+      const w = new Float64Array(cap);
+      w.set(this.wts.subarray(0, this.n));
+      this.wts = w;
     }
-    return { bins, counts };
   }
 }
 
-/** The value with the largest ('max') or smallest ('min') total weight; ties resolved to the smallest or largest value. */
-function pick(d: { xs: Float64Array; ws: Float64Array }, which: 'max' | 'min', tie: 'smallest' | 'largest'): number | null {
+/**
+ * The value with the largest ('most') or smallest ('least') total weight, ties
+ * resolved to the largest or the smallest value (`d.xs` ascending).
+ */
+function mostOrLeast(d: Distinct, which: 'most' | 'least', tie: 'smallest' | 'largest'): number | null {
   let best: number | null = null;
-  let bestW = which === 'max' ? -Infinity : Infinity;
+  let bestW = which === 'most' ? -Infinity : Infinity;
   for (let i = 0; i < d.xs.length; i++) {
     const w = d.ws[i] as number;
-    const x = d.xs[i] as number;
-    const better = which === 'max' ? w > bestW : w < bestW;
-    const tied = w === bestW;
-    // xs ascending: on a tie, 'largest' takes the later value, 'smallest' keeps the earlier one
-    if (better || (tied && tie === 'largest')) {
-      best = x;
+    const better = which === 'most' ? w > bestW : w < bestW;
+    if (better || (w === bestW && tie === 'largest')) {
+      best = d.xs[i] as number;
       bestW = w;
     }
   }
