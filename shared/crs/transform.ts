@@ -37,7 +37,10 @@ export function crsEquivalent(a: Crs, b: Crs): boolean {
   const pb = projOf(b) as unknown as Record<string, unknown>;
   const names = (p: Record<string, unknown>): string => String((p.names as string[] | undefined)?.[0] ?? p.projName);
   if (names(pa) !== names(pb)) return false;
+  const geographic = pa.projName === 'longlat';
   for (const k of NUMERIC) {
+    // proj4 ignores to_meter for longitude/latitude (a WKT's degree unit sets it to metres per degree)
+    if (geographic && k === 'to_meter') continue;
     // longc (centre longitude) is long0 when a definition does not set it
     const x = (pa[k] ?? (k === 'longc' ? pa.long0 : undefined)) as number | undefined;
     const y = (pb[k] ?? (k === 'longc' ? pb.long0 : undefined)) as number | undefined;
@@ -46,12 +49,37 @@ export function crsEquivalent(a: Crs, b: Crs): boolean {
     if (Math.abs(dx - dy) > 1e-9 * Math.max(1, Math.abs(dx))) return false;
   }
   if (Boolean(pa.utmSouth) !== Boolean(pb.utmSouth) || (pa.zone ?? null) !== (pb.zone ?? null)) return false;
-  const da = pa.datum as { datum_type?: number; datum_params?: number[] } | undefined;
-  const db = pb.datum as { datum_type?: number; datum_params?: number[] } | undefined;
-  const params = (d: typeof da): number[] => (d?.datum_params ?? []).concat([0, 0, 0, 0, 0, 0, 0]).slice(0, 7);
-  const pa7 = params(da);
-  const pb7 = params(db);
-  return pa7.every((v, i) => Math.abs(v - (pb7[i] ?? 0)) < 1e-9);
+  return sameDatumShift(pa.datum as DatumInfo | undefined, pb.datum as DatumInfo | undefined);
+}
+
+interface DatumInfo { datum_type?: number; datum_params?: number[]; grids?: ({ name: string; isNull?: boolean } | null)[] | null }
+
+/** proj4 datum type of a definition, with a grid list of only `@null` read as WGS84 (no shift). */
+function datumType(d: DatumInfo | undefined): number {
+  const t = d?.datum_type ?? 5;
+  if (t === 3 && (d?.grids ?? []).every((g) => g === null || g.isNull === true)) return 4;
+  return t;
+}
+
+/**
+ * Datum shifts are compared only when both definitions state one (GDAL's
+ * IsSame "TOWGS84=ONLY_IF_IN_BOTH"): GDAL writes WKT1 without TOWGS84 for
+ * EPSG codes (EPSG:2169 in a GeoPackage), which must still equal the code.
+ * proj4 datum types: 1/2 = 3/7-parameter Helmert, 4 = WGS84 (a zero shift),
+ * 3 = grid shift (compared by grid names), 5 = none stated.
+ */
+function sameDatumShift(da: DatumInfo | undefined, db: DatumInfo | undefined): boolean {
+  const ta = datumType(da);
+  const tb = datumType(db);
+  if (ta === 5 || tb === 5) return true;
+  if (ta === 3 || tb === 3) {
+    const names = (d: DatumInfo | undefined): string => (d?.grids ?? []).map((g) => g?.name ?? '').join(',');
+    return ta === tb && names(da) === names(db);
+  }
+  const params = (t: number, d: DatumInfo | undefined): number[] => (t === 4 ? [] : (d?.datum_params ?? [])).concat([0, 0, 0, 0, 0, 0, 0]).slice(0, 7);
+  const pa7 = params(ta, da);
+  const pb7 = params(tb, db);
+  return pa7.every((v, i) => Math.abs(v - (pb7[i] ?? 0)) < 1e-12 + 1e-9 * Math.abs(v));
 }
 
 function defaultOf(k: (typeof NUMERIC)[number]): number {

@@ -2,14 +2,18 @@
  * GeoPackage reading with node-sqlite3-wasm (pure WASM: runs on Lambda arm64;
  * reads the file through its own VFS page by page, never whole). Features
  * stream by keyset pagination (`WHERE fid > ? ORDER BY fid LIMIT n`), so
- * memory stays flat for millions of rows.
+ * memory stays flat for millions of rows. Path-based (Lambda downloads the
+ * object to /tmp first); `openGeoPackageBytes` copies bytes to a temporary file.
  */
-import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { existsSync, openSync, readSync, closeSync, statSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import nodeSqlite from 'node-sqlite3-wasm';
-import type { Database as Db } from 'node-sqlite3-wasm';
+import type { Database as Db, Statement } from 'node-sqlite3-wasm';
 import { GeoPackageError, ZonalflowError } from '../errors';
 import type { BBox, Feature, Geometry } from '../geometry/types';
 import { parseGpkgGeometry } from '../geometry/wkb';
+import { geometryBBox } from '../geometry/bbox';
 import { crsFromSrs } from '../crs/srs';
 import type { SrsRow } from '../crs/srs';
 import type { Crs } from '../crs/crs';
@@ -17,7 +21,14 @@ import type { Crs } from '../crs/crs';
 const { Database } = nodeSqlite;
 
 /** A feature layer as listed by `gpkg_contents`. */
-export interface LayerInfo { name: string; geometryColumn: string; geometryType: string; srsId: number }
+export interface LayerInfo {
+  name: string;
+  geometryColumn: string;
+  geometryType: string;
+  srsId: number;
+  /** Feature count from GDAL's gpkg_ogr_contents when the file has it (cheap), else undefined. */
+  featureCount?: number;
+}
 
 /** Options of `features()`. */
 export interface FeatureOptions {
@@ -37,26 +48,71 @@ export function openGeoPackage(path: string): GeoPackage {
   const size = statSync(path).size;
   if (size < 100) throw new GeoPackageError(`${path} is not a GeoPackage (${size} bytes)`);
   const fd = openSync(path, 'r');
-  const head = Buffer.alloc(16);
+  const head = Buffer.alloc(100);
   try {
-    readSync(fd, head, 0, 16, 0);
+    readSync(fd, head, 0, 100, 0);
   } finally {
     closeSync(fd);
   }
-  if (head.toString('latin1') !== 'SQLite format 3\0') throw new GeoPackageError(`${path} is not a GeoPackage (not an SQLite database)`);
+  if (head.toString('latin1', 0, 16) !== 'SQLite format 3\0') throw new GeoPackageError(`${path} is not a GeoPackage (not an SQLite database)`);
+  // SQLite header: page size at 16 (1 = 65536), page count at 28, valid when the change counter (24) equals 92
+  const pageSize = head.readUInt16BE(16) === 1 ? 65536 : head.readUInt16BE(16);
+  const pages = head.readUInt32BE(28);
+  if (pages > 0 && head.readUInt32BE(24) === head.readUInt32BE(92) && size < pageSize * pages) {
+    throw new GeoPackageError(`${path} is truncated (${size} bytes; its header says ${pages} pages of ${pageSize} bytes = ${pageSize * pages})`);
+  }
   let db: Db;
   try {
-    db = new Database(path, { readOnly: true });
+    db = new Database(path, { readOnly: true, fileMustExist: true });
+  } catch (err) {
+    throw new GeoPackageError(`${path} is not a readable GeoPackage: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  try {
     db.get('SELECT count(*) AS n FROM sqlite_master');
   } catch (err) {
+    db.close();
     throw new GeoPackageError(`${path} is not a readable GeoPackage: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   return new GeoPackage(path, db);
 }
 
+/**
+ * Opens a GeoPackage held in memory: the bytes are written to a temporary file
+ * (SQLite reads files, not buffers), removed again by `close()`.
+ */
+export function openGeoPackageBytes(bytes: Uint8Array, name = 'input.gpkg'): GeoPackage {
+  const dir = mkdtempSync(join(tmpdir(), 'zf-gpkg-'));
+  const path = join(dir, name.replace(/[^A-Za-z0-9._-]/g, '_') || 'input.gpkg');
+  try {
+    writeFileSync(path, bytes);
+    const g = openGeoPackage(path);
+    g.onClose(() => rmSync(dir, { recursive: true, force: true }));
+    return g;
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
 /** An open GeoPackage. */
 export class GeoPackage {
+  private readonly closers: (() => void)[] = [];
+  private closed = false;
   constructor(readonly path: string, private readonly db: Db) {}
+
+  /** Registers cleanup to run after `close()`. */
+  onClose(fn: () => void): void {
+    this.closers.push(fn);
+  }
+
+  /** A prepared statement (GeoPackageError naming the file when it cannot be prepared). */
+  prepare(sql: string): Statement {
+    try {
+      return this.db.prepare(sql);
+    } catch (err) {
+      throw new GeoPackageError(`${this.path} is corrupt or truncated: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
 
   private query<T>(sql: string, values?: unknown[]): T[] {
     try {
@@ -72,9 +128,21 @@ export class GeoPackage {
     for (const t of ['gpkg_contents', 'gpkg_geometry_columns', 'gpkg_spatial_ref_sys']) {
       if (!tables.includes(t)) throw new GeoPackageError(`${this.path} is an SQLite file but not a GeoPackage (no ${t} table)`);
     }
+    const counts = new Map<string, number>();
+    const ogr = this.query<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'gpkg_ogr_contents'")[0]?.n ?? 0;
+    if (Number(ogr) > 0) {
+      for (const r of this.query<{ t: string; c: number | null }>('SELECT table_name AS t, feature_count AS c FROM gpkg_ogr_contents')) {
+        if (r.c !== null && r.c !== undefined) counts.set(r.t, Number(r.c));
+      }
+    }
     return this.query<{ name: string; col: string; type: string; srs: number }>(
       "SELECT c.table_name AS name, g.column_name AS col, g.geometry_type_name AS type, g.srs_id AS srs FROM gpkg_contents c JOIN gpkg_geometry_columns g ON g.table_name = c.table_name WHERE c.data_type = 'features' ORDER BY c.table_name",
-    ).map((r) => ({ name: r.name, geometryColumn: r.col, geometryType: r.type, srsId: Number(r.srs) }));
+    ).map((r) => {
+      const info: LayerInfo = { name: r.name, geometryColumn: r.col, geometryType: r.type, srsId: Number(r.srs) };
+      const n = counts.get(r.name);
+      if (n !== undefined) info.featureCount = n;
+      return info;
+    });
   }
 
   /** A layer by name; the only one when `name` is omitted. */
@@ -119,11 +187,14 @@ export class GeoPackage {
 
   /** Closes the database. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     try {
       this.db.close();
     } catch {
       // already closed
     }
+    for (const fn of this.closers.splice(0)) fn();
   }
 }
 
@@ -147,11 +218,18 @@ export class FeatureLayer {
     return Number(this.gpkg.rows<{ n: number }>(`SELECT count(*) AS n FROM ${quote(this.name)}`)[0]?.n ?? 0);
   }
 
-  /** The layer's extent from gpkg_contents (null when not recorded). */
+  /** The layer's extent: from gpkg_contents, else computed from every geometry (one scan; null when the layer has none). */
   bbox(): BBox | null {
     const r = this.gpkg.rows<{ a: number | null; b: number | null; c: number | null; d: number | null }>('SELECT min_x AS a, min_y AS b, max_x AS c, max_y AS d FROM gpkg_contents WHERE table_name = ?', [this.name])[0];
-    if (!r || r.a === null || r.b === null || r.c === null || r.d === null) return null;
-    return { xmin: r.a, ymin: r.b, xmax: r.c, ymax: r.d };
+    if (r && r.a !== null && r.b !== null && r.c !== null && r.d !== null) return { xmin: r.a, ymin: r.b, xmax: r.c, ymax: r.d };
+    // (the R-tree index cannot help: node-sqlite3-wasm is built without the rtree module)
+    let box: BBox | null = null;
+    for (const f of this.features({ columns: [] })) {
+      const b = f.geometry ? geometryBBox(f.geometry) : null;
+      if (!b) continue;
+      box = box === null ? b : { xmin: Math.min(box.xmin, b.xmin), ymin: Math.min(box.ymin, b.ymin), xmax: Math.max(box.xmax, b.xmax), ymax: Math.max(box.ymax, b.ymax) };
+    }
+    return box;
   }
 
   private select(opts: FeatureOptions): { sql: string; props: string[]; id: string | null } {
@@ -187,16 +265,31 @@ export class FeatureLayer {
     return f;
   }
 
-  /** Streams the features in fid order, one page of `batchSize` rows at a time. */
+  /** Streams the features in fid order, one page of `batchSize` rows at a time (keyset pagination: `WHERE fid > ? ORDER BY fid LIMIT n`). */
   *features(opts: FeatureOptions = {}): Generator<Feature> {
     const { sql, props, id } = this.select(opts);
-    const size = opts.batchSize ?? 1000;
-    let after = -Infinity;
-    for (;;) {
-      const page = this.gpkg.rows<Record<string, unknown>>(`${sql} WHERE ${quote(this.fidColumn)} > ? ORDER BY ${quote(this.fidColumn)} LIMIT ${size}`, [Number.isFinite(after) ? after : -9007199254740991]);
-      for (const r of page) yield this.toFeature(r, props, id);
-      if (page.length < size) return;
-      after = Number(page[page.length - 1]?.__fid);
+    const size = Math.max(1, Math.floor(opts.batchSize ?? 1000));
+    const stmt = this.gpkg.prepare(`${sql} WHERE ${quote(this.fidColumn)} > ? ORDER BY ${quote(this.fidColumn)} LIMIT ${size}`);
+    try {
+      let after: number | bigint = Number.MIN_SAFE_INTEGER;
+      for (;;) {
+        let page: Record<string, unknown>[];
+        try {
+          page = stmt.all([after]);
+        } catch (err) {
+          throw new GeoPackageError(`${this.path}: layer "${this.name}" is corrupt or truncated after fid ${String(after)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        }
+        for (const r of page) yield this.toFeature(r, props, id);
+        if (page.length < size) return;
+        const last = page[page.length - 1]?.__fid;
+        after = typeof last === 'bigint' ? last : Number(last);
+      }
+    } finally {
+      try {
+        stmt.finalize();
+      } catch {
+        // the database was closed first
+      }
     }
   }
 

@@ -5,8 +5,8 @@
  * where it crosses and how to repair it, rather than given a silently wrong
  * number), lines with fewer than 2 positions. Returns the reason, or null.
  * Self-intersection is found with a sweep over x-sorted segments
- * (O(n log n + k)); rings crossing each other (a hole crossing its shell) are
- * not checked.
+ * (O(n log n + pairs overlapping in x), capped by SELF_INTERSECTION_BUDGET);
+ * rings crossing each other (a hole crossing its shell) are not checked.
  */
 import type { Geometry, Position } from './types';
 
@@ -18,8 +18,16 @@ function ringProblem(r: Position[], what: string): string | null {
   return null;
 }
 
-/** The first crossing or touching of two non-adjacent edges of a closed ring, or null. */
-export function ringSelfIntersection(ring: readonly Position[]): Position | null {
+/**
+ * Segment pairs the self-intersection sweep may test per ring before it gives
+ * up (a comb-shaped ring whose edges all overlap in x is quadratic): past the
+ * budget the ring is accepted unchecked rather than stalling a worker.
+ */
+export const SELF_INTERSECTION_BUDGET = 20_000_000;
+
+/** The first crossing or touching of two non-adjacent edges of a closed ring, or null (also when the pair budget runs out). */
+export function ringSelfIntersection(ring: readonly Position[], budget = SELF_INTERSECTION_BUDGET): Position | null {
+  let left = budget;
   const pts: Position[] = [];
   for (const p of ring) {
     const last = pts[pts.length - 1];
@@ -38,6 +46,7 @@ export function ringSelfIntersection(ring: readonly Position[]): Position | null
       const c = pts[j] as Position;
       const d = pts[j + 1] as Position;
       if (Math.min(c[0], d[0]) > maxX) break;
+      if (--left < 0) return null;
       if (Math.abs(i - j) === 1 || Math.abs(i - j) === n - 1) {
         // adjacent edges share one vertex; they are invalid only if they overlap (fold back)
         if (collinearOverlap(a, b, c, d)) return i < j ? (pts[j] as Position) : (pts[i] as Position);

@@ -61,9 +61,11 @@ export function parseWkb(bytes: Uint8Array): Geometry | null {
       o += 4;
       return v;
     };
-    const count = (what: string): number => {
+    // each point takes dims*8 bytes, each ring at least 4 (its count), each part at least 5 (order + type)
+    const count = (what: 'point' | 'ring' | 'part'): number => {
       const n = u32();
-      if (n > (bytes.length - o) / 1 + 1) throw new GeometryError(`WKB ${what} count ${n} exceeds the data`);
+      const min = what === 'point' ? dims * 8 : what === 'ring' ? 4 : 5;
+      if (n * min > bytes.length - o) throw new GeometryError(`truncated WKB: ${n} ${what}s need at least ${n * min} bytes, ${bytes.length - o} left`);
       return n;
     };
     const pos = (): Position => {

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { parseGpkgGeometry, parseWkb } from '../../../shared/geometry/wkb';
+import { GeometryError } from '../../../shared/errors';
+import type { Geometry, Position } from '../../../shared/geometry/types';
+
+/**
+ * An independent WKB writer for the tests: either byte order, ISO (Z +1000,
+ * M +2000, ZM +3000) or EWKB (Z 0x80000000, M 0x40000000, SRID 0x20000000)
+ * type codes, extra ordinates filled with 7 (Z) and 9 (M).
+ */
+interface WkbStyle { le: boolean; z: boolean; m: boolean; ewkb: boolean; srid?: number }
+const CODE: Record<Geometry['type'], number> = { Point: 1, LineString: 2, Polygon: 3, MultiPoint: 4, MultiLineString: 5, MultiPolygon: 6, GeometryCollection: 7 };
+
+function wkb(g: Geometry, s: WkbStyle, top = true): number[] {
+  const out: number[] = [];
+  const u32 = (v: number): void => {
+    const b = new DataView(new ArrayBuffer(4));
+    b.setUint32(0, v, s.le);
+    out.push(...new Uint8Array(b.buffer));
+  };
+  const f64 = (v: number): void => {
+    const b = new DataView(new ArrayBuffer(8));
+    b.setFloat64(0, v, s.le);
+    out.push(...new Uint8Array(b.buffer));
+  };
+  const pos = (p: Position): void => {
+    f64(p[0]);
+    f64(p[1]);
+    if (s.z) f64(7);
+    if (s.m) f64(9);
+  };
+  out.push(s.le ? 1 : 0);
+  let code = CODE[g.type];
+  if (s.ewkb) {
+    code = (code | (s.z ? 0x80000000 : 0) | (s.m ? 0x40000000 : 0) | (top && s.srid !== undefined ? 0x20000000 : 0)) >>> 0;
+  } else {
+    code += s.z && s.m ? 3000 : s.z ? 1000 : s.m ? 2000 : 0;
+  }
+  u32(code);
+  if (s.ewkb && top && s.srid !== undefined) u32(s.srid);
+  const line = (l: Position[]): void => {
+    u32(l.length);
+    l.forEach(pos);
+  };
+  switch (g.type) {
+    case 'Point': pos(g.coordinates); break;
+    case 'LineString': line(g.coordinates); break;
+    case 'Polygon': u32(g.coordinates.length); g.coordinates.forEach(line); break;
+    case 'MultiPoint': u32(g.coordinates.length); for (const p of g.coordinates) out.push(...wkb({ type: 'Point', coordinates: p }, s, false)); break;
+    case 'MultiLineString': u32(g.coordinates.length); for (const l of g.coordinates) out.push(...wkb({ type: 'LineString', coordinates: l }, s, false)); break;
+    case 'MultiPolygon': u32(g.coordinates.length); for (const p of g.coordinates) out.push(...wkb({ type: 'Polygon', coordinates: p }, s, false)); break;
+    case 'GeometryCollection': u32(g.geometries.length); for (const x of g.geometries) out.push(...wkb(x, s, false)); break;
+  }
+  return out;
+}
+
+/** GP header: version 0, flags (byte order of the header, envelope kind, empty), srs id, envelope of `envelopeKind` doubles. */
+function gp(body: number[], opts: { envelopeKind?: number; empty?: boolean; le?: boolean; srsId?: number } = {}): Uint8Array {
+  const kind = opts.envelopeKind ?? 0;
+  const le = opts.le ?? true;
+  const doubles = [0, 4, 6, 6, 8][kind] ?? 0;
+  const head = new DataView(new ArrayBuffer(8 + doubles * 8));
+  head.setUint8(0, 0x47);
+  head.setUint8(1, 0x50);
+  head.setUint8(2, 0);
+  head.setUint8(3, (le ? 1 : 0) | (kind << 1) | (opts.empty ? 1 << 4 : 0));
+  head.setInt32(4, opts.srsId ?? 4326, le);
+  for (let i = 0; i < doubles; i++) head.setFloat64(8 + i * 8, 1000 + i, le);
+  return Uint8Array.from([...new Uint8Array(head.buffer), ...body]);
+}
+
+const sq = (x: number, y: number, s = 1): Position[] => [[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]];
+const CASES: Geometry[] = [
+  { type: 'Point', coordinates: [1.5, -2.25] },
+  { type: 'LineString', coordinates: [[0, 0], [1, 1], [2, 0.5]] },
+  { type: 'Polygon', coordinates: [sq(0, 0, 4), sq(1, 1)] },
+  { type: 'MultiPoint', coordinates: [[1, 2], [3, 4]] },
+  { type: 'MultiLineString', coordinates: [[[0, 0], [1, 1]], [[2, 2], [3, 3], [4, 1]]] },
+  { type: 'MultiPolygon', coordinates: [[sq(0, 0, 3), sq(1, 1)], [sq(5, 5)]] },
+  { type: 'GeometryCollection', geometries: [{ type: 'Point', coordinates: [1, 2] }, { type: 'Polygon', coordinates: [sq(0, 0)] }, { type: 'MultiPoint', coordinates: [[8, 9]] }] },
+];
+const STYLES: [string, WkbStyle][] = [
+  ['XY little endian', { le: true, z: false, m: false, ewkb: false }],
+  ['XY big endian', { le: false, z: false, m: false, ewkb: false }],
+  ['ISO Z', { le: true, z: true, m: false, ewkb: false }],
+  ['ISO M big endian', { le: false, z: false, m: true, ewkb: false }],
+  ['ISO ZM', { le: true, z: true, m: true, ewkb: false }],
+  ['EWKB Z', { le: true, z: true, m: false, ewkb: true }],
+  ['EWKB M', { le: false, z: false, m: true, ewkb: true }],
+  ['EWKB ZM with SRID', { le: true, z: true, m: true, ewkb: true, srid: 4326 }],
+];
+
+describe('parseGpkgGeometry: every type x every WKB flavour, Z and M dropped', () => {
+  for (const [name, style] of STYLES) {
+    for (const g of CASES) {
+      it(`${g.type}, ${name}`, () => {
+        expect(parseGpkgGeometry(gp(wkb(g, style)))).toEqual(g);
+        expect(parseWkb(Uint8Array.from(wkb(g, style)))).toEqual(g);
+      });
+    }
+  }
+  it('envelope indicators 0..4 (0, 4, 6, 6, 8 doubles) with a big-endian header', () => {
+    const g: Geometry = { type: 'Polygon', coordinates: [sq(2, 3, 2)] };
+    for (let kind = 0; kind <= 4; kind++) {
+      expect(parseGpkgGeometry(gp(wkb(g, STYLES[1]?.[1] as WkbStyle), { envelopeKind: kind, le: false }))).toEqual(g);
+    }
+  });
+  it('a mixed-endian collection (each part states its own byte order)', () => {
+    const a = wkb({ type: 'Point', coordinates: [1, 2] }, { le: true, z: false, m: false, ewkb: false });
+    const b = wkb({ type: 'Point', coordinates: [3, 4] }, { le: false, z: true, m: false, ewkb: false });
+    const head = [0, 0, 0, 0, 4, 0, 0, 0, 2]; // big endian MultiPoint with 2 parts
+    expect(parseWkb(Uint8Array.from([...head, ...a, ...b]))).toEqual({ type: 'MultiPoint', coordinates: [[1, 2], [3, 4]] });
+  });
+  it('a blob inside a larger buffer (byteOffset != 0) reads the same', () => {
+    const blob = gp(wkb(CASES[2] as Geometry, STYLES[0]?.[1] as WkbStyle));
+    const big = new Uint8Array(blob.length + 13);
+    big.set(blob, 5);
+    expect(parseGpkgGeometry(big.subarray(5, 5 + blob.length))).toEqual(CASES[2]);
+  });
+});
+
+describe('empty geometries read as null', () => {
+  const xy: WkbStyle = { le: true, z: false, m: false, ewkb: false };
+  it('the GP empty flag', () => {
+    expect(parseGpkgGeometry(gp(wkb({ type: 'GeometryCollection', geometries: [] }, xy), { empty: true }))).toBeNull();
+    // the flag wins even when a point follows (GDAL writes POINT(NaN NaN) with the flag)
+    expect(parseGpkgGeometry(gp(wkb({ type: 'Point', coordinates: [NaN, NaN] }, xy), { empty: true }))).toBeNull();
+  });
+  it('zero points, zero rings, zero parts, POINT(NaN NaN), collections of empties', () => {
+    expect(parseGpkgGeometry(gp(wkb({ type: 'Point', coordinates: [NaN, NaN] }, xy)))).toBeNull();
+    expect(parseGpkgGeometry(gp(wkb({ type: 'LineString', coordinates: [] }, xy)))).toBeNull();
+    expect(parseGpkgGeometry(gp(wkb({ type: 'Polygon', coordinates: [] }, xy)))).toBeNull();
+    expect(parseGpkgGeometry(gp(wkb({ type: 'MultiPolygon', coordinates: [] }, xy)))).toBeNull();
+    expect(parseGpkgGeometry(gp(wkb({ type: 'MultiPoint', coordinates: [[NaN, NaN]] }, xy)))).toBeNull();
+    expect(parseGpkgGeometry(gp(wkb({ type: 'GeometryCollection', geometries: [{ type: 'LineString', coordinates: [] }] }, xy)))).toBeNull();
+    // an empty part among real ones is skipped
+    expect(parseGpkgGeometry(gp(wkb({ type: 'MultiPoint', coordinates: [[NaN, NaN], [1, 2]] }, xy)))).toEqual({ type: 'MultiPoint', coordinates: [[1, 2]] });
+  });
+});
+
+describe('garbled blobs are GeometryErrors with a reason', () => {
+  const xy: WkbStyle = { le: true, z: false, m: false, ewkb: false };
+  const poly = gp(wkb({ type: 'Polygon', coordinates: [sq(0, 0, 4), sq(1, 1)] }, xy));
+  it('every truncation of a polygon blob throws (never a wrong geometry)', () => {
+    for (let n = 0; n < poly.length; n++) {
+      expect(() => parseGpkgGeometry(poly.subarray(0, n)), `length ${n}`).toThrow(GeometryError);
+    }
+  });
+  it('no magic, bad byte order, bad envelope, extended type, unknown type, huge counts, wrong part type', () => {
+    expect(() => parseGpkgGeometry(Uint8Array.of(1, 2, 3))).toThrow(/not a GeoPackage geometry/);
+    const badOrder = Uint8Array.from(poly);
+    badOrder[8] = 7;
+    expect(() => parseGpkgGeometry(badOrder)).toThrow(/byte order 7/);
+    const badEnv = Uint8Array.from(poly);
+    badEnv[3] = 1 | (5 << 1);
+    expect(() => parseGpkgGeometry(badEnv)).toThrow(/envelope indicator 5/);
+    const ext = Uint8Array.from(poly);
+    ext[3] = 1 | (1 << 5);
+    expect(() => parseGpkgGeometry(ext)).toThrow(/extended/);
+    const circ = Uint8Array.from(poly);
+    circ[9] = 8; // CircularString
+    expect(() => parseGpkgGeometry(circ)).toThrow(/unsupported WKB geometry type 8/);
+    const huge = Uint8Array.from(poly);
+    new DataView(huge.buffer).setUint32(13, 0x7fffffff, true); // ring count
+    expect(() => parseGpkgGeometry(huge)).toThrow(GeometryError);
+    const lineInMultiPoly = Uint8Array.from([1, 6, 0, 0, 0, 1, 0, 0, 0, ...wkb({ type: 'LineString', coordinates: [[0, 0], [1, 1]] }, xy)]);
+    expect(() => parseWkb(lineInMultiPoly)).toThrow(/a LineString inside a WKB type 6/);
+  });
+  it('deeply nested collections are refused, not a stack overflow', () => {
+    let body = wkb({ type: 'Point', coordinates: [1, 2] }, xy);
+    for (let i = 0; i < 40; i++) body = [1, 7, 0, 0, 0, 1, 0, 0, 0, ...body];
+    expect(() => parseWkb(Uint8Array.from(body))).toThrow(/nested too deeply/);
+  });
+});
