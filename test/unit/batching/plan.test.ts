@@ -77,7 +77,7 @@ describe('planBatches', () => {
     const where = (fid: number): PlanFeature | undefined => fs[fid - 1];
     for (const grid of GRIDS) {
       const plan = planBatches(fs, { grid, maxFeatures: 200 });
-      const centres = batchBBoxes(plan, where).map((b) => (b ? [(b.xmin + b.xmax) / 2, (b.ymin + b.ymax) / 2] : [0, 0]));
+      const centres = batchBBoxes(plan, where).map((b): [number, number] => (b ? [(b.xmin + b.xmax) / 2, (b.ymin + b.ymax) / 2] : [0, 0]));
       const medianGap = (cs: [number, number][]): number => {
         const gaps = cs.slice(1).map((c, i) => Math.hypot(c[0] - (cs[i] as [number, number])[0], c[1] - (cs[i] as [number, number])[1]));
         return Float64Array.from(gaps).sort()[gaps.length >> 1] as number;
