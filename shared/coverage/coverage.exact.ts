@@ -3,14 +3,34 @@
  * fraction of its area inside the polygon (holes subtract, parts add, clamped
  * to [0, 1]), as exactextract computes them.
  *
- * Method (Green's theorem per column): in grid units (u = column, v = row,
- * cells are unit squares), the area of a ring inside cell (r, c) is
- * ±Σ_edges ∫ h_r(v(u)) du over the edge's part in column c, with
- * h_r(v) = clamp(r + 1 − v, 0, 1) (the length of [v, ∞) inside the row). For
- * rows wholly below an edge h_r = 1: that constant is accumulated once per
- * column into a carry and spread down by a prefix sum. Cost is O(cells the
- * boundary crosses + window cells), independent of the vertex count per cell,
- * and edges lying on cell edges give exact 0 and 1 (grid lines are integers).
+ * Method (Green's theorem per column, a different route to exactextract's
+ * numbers): in grid units (u = column, v = row, cells are unit squares), the
+ * area of a ring inside cell (r, c) is ±Σ_edges ∫ h_r(v(u)) du over the edge's
+ * part in column c, with h_r(v) = clamp(r + 1 − v, 0, 1) (the length of
+ * [v, ∞) inside the row). exactextract walks each ring through the cells and
+ * adds the left-hand area of every traversal, then flood-fills the rest; here
+ * each edge piece inside a cell adds its exact trapezoid share to that cell
+ * (the boundary cells), and for every row wholly below the piece h_r = 1, so
+ * the piece's signed width is put once into a per-column carry that a prefix
+ * sum spreads down (this replaces the flood fill: interior cells get the sum
+ * of the widths above them, i.e. exactly 1 inside and 0 outside).
+ *
+ * Cost: O(cells the boundary crosses + window cells), whatever the number of
+ * vertices per cell or parts. Ring orientation does not matter, bit for bit:
+ * a ring with negative shoelace area is walked backwards, so both orientations
+ * give the same edges in the same order (exterior +, holes −). Edges lying
+ * on cell edges give exact 0 and 1 (grid lines are integers in grid units).
+ *
+ * Window independence: a carry width is the difference of its two ends, each
+ * rounded (as an offset within its column) to a multiple of 2^-44, so every
+ * partial sum of the carry is exact and the order of the prefix sum does not
+ * matter: a cell gets bit-for-bit the same weight whichever window (or chunk of
+ * `subdivideWindow`) it is computed in. Consecutive pieces share their rounded
+ * end, so the widths above an interior cell telescope to exactly 0 or 1; a
+ * boundary cell moves by at most ~3e-14 per chain of pieces above it. (In
+ * columns c >= 1 the raw widths are already exact, since every u in [c, c+1]
+ * shares one exponent; the rounding makes the guarantee unconditional,
+ * column 0 and all.)
  */
 import type { Position } from '../geometry/types';
 import type { RasterGrid, Window } from '../raster/grid';
@@ -18,12 +38,19 @@ import type { RasterGrid, Window } from '../raster/grid';
 /** A polygon's rings in grid units: [u, v] pairs flattened, first ring exterior. */
 export type GridRing = Float64Array;
 
-/** Converts world rings to grid units of `grid` (u = (x − originX)/resX, v = (originY − y)/resY). */
+/**
+ * Converts world rings to grid units of `grid` (u = (x − originX)/resX, v = (originY − y)/resY);
+ * a ring whose last position differs from its first is closed here.
+ */
 export function toGridRings(rings: readonly Position[][], grid: RasterGrid): GridRing[] {
   return rings.map((ring) => {
-    const out = new Float64Array(ring.length * 2);
-    for (let i = 0; i < ring.length; i++) {
-      const p = ring[i] as Position;
+    const first = ring[0];
+    const last = ring[ring.length - 1];
+    const open = first !== undefined && last !== undefined && (first[0] !== last[0] || first[1] !== last[1]);
+    const n = ring.length + (open ? 1 : 0);
+    const out = new Float64Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      const p = ring[i % ring.length] as Position;
       out[2 * i] = (p[0] - grid.originX) / grid.resX;
       out[2 * i + 1] = (grid.originY - p[1]) / grid.resY;
     }
@@ -42,6 +69,18 @@ export function ringArea(r: GridRing): number {
   return a / 2;
 }
 
+/**
+ * Carry widths are multiples of 1/FIXED so that their sums are exact (see the header): exact while a
+ * partial sum stays below 2^(53-44) = 512 in magnitude, i.e. always but for hundreds of boundary
+ * passes stacked in one cell (and then only the bit-for-bit chunk identity is lost, not accuracy).
+ */
+const FIXED = 2 ** 44;
+
+/** An offset within a column (0..1) rounded to a multiple of 1/FIXED (exact scaling by a power of two). */
+function fixed(x: number): number {
+  return Math.round(x * FIXED) / FIXED;
+}
+
 /** ∫ from r to v of h_r(t) dt, h_r(t) = clamp(r + 1 − t, 0, 1). */
 function hInt(v: number, r: number): number {
   const d = v - r;
@@ -57,22 +96,26 @@ function hAt(v: number, r: number): number {
 
 /**
  * Adds the signed area of one polygon (its rings in grid units) to `acc`
- * (rows*cols of the window, row-major). `carry` is (rows+1)*cols scratch.
+ * (rows*cols of the window, row-major) and its full-width pieces to `carry`.
  */
-export function accumulatePolygon(rings: readonly GridRing[], w: Window, acc: Float64Array, carry: Float64Array): void {
+export function accumulatePolygon(rings: readonly GridRing[], w: Window, acc: Float64Array, carry: Carry): void {
   const cEnd = w.col0 + w.cols;
   const rEnd = w.row0 + w.rows;
   rings.forEach((ring, ri) => {
     const area = ringArea(ring);
     if (area === 0) return;
-    // exterior counts positive, holes negative, whatever the orientation
-    const s = (ri === 0 ? 1 : -1) * (area > 0 ? 1 : -1);
+    // orientation is normalized (a ring with negative area is walked backwards, so both orientations
+    // give the same edges in the same order, bit for bit): exterior counts positive, holes negative
+    const s = ri === 0 ? 1 : -1;
     const n = ring.length / 2;
-    for (let i = 0; i + 1 < n; i++) {
+    const back = area < 0;
+    for (let e = 0; e + 1 < n; e++) {
+      const i = back ? n - 1 - e : e;
+      const j = back ? i - 1 : i + 1;
       const u0 = ring[2 * i] as number;
       const v0 = ring[2 * i + 1] as number;
-      const u1 = ring[2 * i + 2] as number;
-      const v1 = ring[2 * i + 3] as number;
+      const u1 = ring[2 * j] as number;
+      const v1 = ring[2 * j + 1] as number;
       const du = u1 - u0;
       if (du === 0) continue;
       const umin = Math.max(Math.min(u0, u1), w.col0);
@@ -105,35 +148,55 @@ export function accumulatePolygon(rings: readonly GridRing[], w: Window, acc: Fl
         }
         // every row below the segment (inside the window) gets the full dU
         const full = Math.max(rBot + 1, w.row0);
-        if (full < rEnd) carry[(full - w.row0) * w.cols + col] = (carry[(full - w.row0) * w.cols + col] as number) + dU;
+        if (full < rEnd) carry.add(full - w.row0, col, (fixed(ub - c) - fixed(ua - c)) * s);
       }
     }
   });
 }
 
-/** Exact coverage of polygons (each a list of world rings) over a window. */
-export function exactCoverage(polygons: readonly Position[][][], grid: RasterGrid, w: Window): Float64Array {
-  const n = w.rows * w.cols;
-  const total = new Float64Array(n);
-  const acc = new Float64Array(n);
-  const carry = new Float64Array((w.rows + 1) * w.cols);
-  for (const poly of polygons) {
-    acc.fill(0);
-    carry.fill(0);
-    accumulatePolygon(toGridRings(poly, grid), w, acc, carry);
-    for (let c = 0; c < w.cols; c++) {
-      let run = 0;
-      for (let r = 0; r < w.rows; r++) {
-        run += carry[r * w.cols + c] as number;
-        const k = r * w.cols + c;
-        total[k] = (total[k] as number) + (acc[k] as number) + run;
-      }
+/**
+ * The carry: signed widths to add to a column from a window row down, kept as a list per row
+ * (memory O(boundary pieces), not O(window cells)).
+ */
+export class Carry {
+  private readonly head: Int32Array;
+  private readonly next: number[] = [];
+  private readonly cols: number[] = [];
+  private readonly vals: number[] = [];
+  constructor(rows: number) {
+    this.head = new Int32Array(rows).fill(-1);
+  }
+  /** Adds `value` to column `col` (window-relative) from row `row` (window-relative) down. */
+  add(row: number, col: number, value: number): void {
+    this.next.push(this.head[row] as number);
+    this.cols.push(col);
+    this.vals.push(value);
+    this.head[row] = this.vals.length - 1;
+  }
+  /** Adds row `row`'s entries into `run` (per column); the sums are exact, so their order does not matter. */
+  apply(row: number, run: Float64Array): void {
+    for (let e = this.head[row] as number; e >= 0; e = this.next[e] as number) {
+      const c = this.cols[e] as number;
+      run[c] = (run[c] as number) + (this.vals[e] as number);
     }
   }
-  for (let k = 0; k < n; k++) {
-    const v = total[k] as number;
-    // float noise around 0 and 1 (sums of ±1 contributions) is not coverage
-    total[k] = v < 1e-13 ? 0 : v > 1 - 1e-13 ? 1 : v;
+}
+
+/** Exact coverage of polygons (each a list of world rings) over a window. */
+export function exactCoverage(polygons: readonly Position[][][], grid: RasterGrid, w: Window): Float64Array {
+  const acc = new Float64Array(w.rows * w.cols);
+  const carry = new Carry(w.rows);
+  // parts add linearly (clamped once at the end, as exactextract), so one pass accumulates them all
+  for (const poly of polygons) accumulatePolygon(toGridRings(poly, grid), w, acc, carry);
+  // prefix sum of the carry down each column, row by row
+  const run = new Float64Array(w.cols);
+  for (let r = 0, k = 0; r < w.rows; r++) {
+    carry.apply(r, run);
+    for (let c = 0; c < w.cols; c++, k++) {
+      const v = (acc[k] as number) + (run[c] as number);
+      // float noise around 0 and 1 (sums of ±1 contributions) is not coverage
+      acc[k] = v < 1e-13 ? 0 : v > 1 - 1e-13 ? 1 : v;
+    }
   }
-  return total;
+  return acc;
 }

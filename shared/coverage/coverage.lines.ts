@@ -1,17 +1,25 @@
 /**
- * Lines: every cell whose interior a line passes through (exact traversal by
- * the line's crossings of grid lines, endpoint cells included). In `exact`
- * mode a cell weighs the length of line inside it, in cell widths (length /
- * sqrt(resX * resY)) — a length-weighted mean along the line; in `center` and
- * `all_touched` modes each crossed cell weighs 1.
+ * Lines (LineString, MultiLineString): the cells a line passes through, found
+ * by an exact traversal of each segment along its crossings of grid lines
+ * (every cell whose interior the segment crosses; a piece running exactly
+ * along a grid line goes to the cell right of / below it, as points do).
+ *
+ * `exact` mode follows exactextract for linear geometries
+ * (raster_cell_intersection.cpp `collect_lengths`, Cell::traversal_length):
+ * a cell's weight is the length of line inside it, in the units of the
+ * raster's CRS, summed over every pass (not normalized, so count = total
+ * length and mean = length-weighted mean). In `center` and `all_touched`
+ * modes every crossed cell weighs 1, and so do the cells holding the line's
+ * vertices (a line ending exactly on a cell edge still selects the cell that
+ * contains its end point by the point rule).
  */
 import type { Position } from '../geometry/types';
 import type { RasterGrid, Window } from '../raster/grid';
+import { pointCell } from './coverage.points';
 
-/** Line coverage over a window. */
+/** Line coverage over a window: lengths inside cells (`weighted`), else 0/1. */
 export function linesCoverage(lines: readonly Position[][], grid: RasterGrid, w: Window, weighted: boolean): Float64Array {
   const out = new Float64Array(w.rows * w.cols);
-  const scale = Math.sqrt(grid.resX * grid.resY);
   const add = (r: number, c: number, len: number): void => {
     const rr = r - w.row0;
     const cc = c - w.col0;
@@ -19,7 +27,20 @@ export function linesCoverage(lines: readonly Position[][], grid: RasterGrid, w:
     const k = rr * w.cols + cc;
     out[k] = weighted ? (out[k] as number) + len : 1;
   };
+  const ts: number[] = [];
+  const cross = (p0: number, p1: number): void => {
+    if (p0 === p1) return;
+    const lo = Math.ceil(Math.min(p0, p1));
+    const hi = Math.floor(Math.max(p0, p1));
+    for (let k = lo; k <= hi; k++) ts.push((k - p0) / (p1 - p0));
+  };
   for (const line of lines) {
+    if (!weighted) {
+      for (const p of line) {
+        const cell = pointCell(p, grid);
+        if (cell) add(cell.row, cell.col, 0);
+      }
+    }
     for (let i = 0; i + 1 < line.length; i++) {
       const a = line[i] as Position;
       const b = line[i + 1] as Position;
@@ -27,26 +48,21 @@ export function linesCoverage(lines: readonly Position[][], grid: RasterGrid, w:
       const v0 = (grid.originY - a[1]) / grid.resY;
       const u1 = (b[0] - grid.originX) / grid.resX;
       const v1 = (grid.originY - b[1]) / grid.resY;
-      const worldLen = Math.hypot(b[0] - a[0], b[1] - a[1]) / scale;
-      // parameters where the segment crosses grid lines
-      const ts = [0, 1];
-      const cross = (p0: number, p1: number): void => {
-        if (p0 === p1) return;
-        const lo = Math.ceil(Math.min(p0, p1));
-        const hi = Math.floor(Math.max(p0, p1));
-        for (let k = lo; k <= hi; k++) ts.push((k - p0) / (p1 - p0));
-      };
+      const length = Math.hypot(b[0] - a[0], b[1] - a[1]);
+      if (length === 0) continue;
+      // parameters where the segment crosses grid lines; each interval between two lies in one cell
+      ts.length = 0;
+      ts.push(0, 1);
       cross(u0, u1);
       cross(v0, v1);
       ts.sort((x, y) => x - y);
       for (let j = 0; j + 1 < ts.length; j++) {
         const t0 = ts[j] as number;
         const t1 = ts[j + 1] as number;
-        if (t1 - t0 <= 1e-15 && !(t0 === 0 && t1 === 0)) continue;
+        if (t1 <= t0) continue;
         const tm = (t0 + t1) / 2;
-        add(Math.floor(v0 + (v1 - v0) * tm), Math.floor(u0 + (u1 - u0) * tm), (t1 - t0) * worldLen);
+        add(Math.floor(v0 + (v1 - v0) * tm), Math.floor(u0 + (u1 - u0) * tm), (t1 - t0) * length);
       }
-      if (worldLen === 0) add(Math.floor(v0), Math.floor(u0), 0);
     }
   }
   return out;

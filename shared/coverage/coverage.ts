@@ -3,22 +3,24 @@
  * kinds and coverage modes, plus the window arithmetic (a geometry's window,
  * subdivision of huge windows so memory stays bounded).
  */
-import type { Geometry, Position } from '../geometry/types';
+import type { Geometry } from '../geometry/types';
 import { geometryBBox } from '../geometry/bbox';
+import { GeometryError } from '../errors';
 import type { RasterGrid, Window } from '../raster/grid';
 import { exactCoverage } from './coverage.exact';
 import { centerCoverage } from './coverage.center';
 import { pointsCoverage } from './coverage.points';
 import { linesCoverage } from './coverage.lines';
+import { allTouchedCoverage, TOUCHED } from './coverage.all-touched';
+
+/** The exact coverage above which a cell counts as touched (re-exported from coverage.all-touched). */
+export { TOUCHED };
 
 /** Per-cell weights over a window of the raster grid, row-major, rows*cols. */
 export interface CoverageWindow { window: Window; weights: Float64Array }
 
 /** `exact` (exactextract fractions), `center` (cell centres inside, GDAL rule), `all_touched` (exact > 1e-10). */
 export type CoverageMode = 'exact' | 'center' | 'all_touched';
-
-/** The threshold above which a cell counts as touched (the reference's definition of all_touched). */
-export const TOUCHED = 1e-10;
 
 /** The window of cells a geometry's bbox touches, clipped to the raster; null when outside. */
 export function geometryWindow(g: Geometry, grid: RasterGrid): Window | null {
@@ -45,8 +47,13 @@ export function geometryWindow(g: Geometry, grid: RasterGrid): Window | null {
   return { row0, col0, rows: row1 - row0, cols: col1 - col0 };
 }
 
-/** Splits a window into row bands of at most `maxCells` cells (at least one row each; very wide rows are split in columns). */
-export function subdivideWindow(w: Window, maxCells: number): Window[] {
+/**
+ * Splits a window into row bands of at most `maxCells` cells (at least one row each; very wide rows
+ * are split in columns). `maxCells` below 1 counts as 1. Coverage computed per chunk is bit-for-bit
+ * the coverage of the whole window (see coverage.exact.ts).
+ */
+export function subdivideWindow(w: Window, maxCellsIn: number): Window[] {
+  const maxCells = Number.isFinite(maxCellsIn) ? Math.max(1, Math.floor(maxCellsIn)) : Infinity;
   if (w.rows * w.cols <= maxCells) return [w];
   const out: Window[] = [];
   if (w.cols > maxCells) {
@@ -60,19 +67,59 @@ export function subdivideWindow(w: Window, maxCells: number): Window[] {
   return out;
 }
 
-interface Parts { polygons: Position[][][]; lines: Position[][]; points: Position[] }
-
-function collect(g: Geometry, into: Parts): Parts {
+/**
+ * Coverage of one geometry kind (not a collection) over `w`: polygons by mode,
+ * lines by traversal (length-weighted in `exact`), points by their cell.
+ */
+function kindCoverage(g: Exclude<Geometry, { type: 'GeometryCollection' }>, grid: RasterGrid, mode: CoverageMode, w: Window): Float64Array {
   switch (g.type) {
-    case 'Point': into.points.push(g.coordinates); break;
-    case 'MultiPoint': into.points.push(...g.coordinates); break;
-    case 'LineString': into.lines.push(g.coordinates); break;
-    case 'MultiLineString': into.lines.push(...g.coordinates); break;
-    case 'Polygon': into.polygons.push(g.coordinates); break;
-    case 'MultiPolygon': into.polygons.push(...g.coordinates); break;
-    case 'GeometryCollection': g.geometries.forEach((x) => collect(x, into)); break;
+    case 'Polygon':
+    case 'MultiPolygon': {
+      const polygons = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+      if (mode === 'center') return centerCoverage(polygons, grid, w);
+      if (mode === 'all_touched') return allTouchedCoverage(polygons, grid, w);
+      return exactCoverage(polygons, grid, w);
+    }
+    case 'LineString':
+      return linesCoverage([g.coordinates], grid, w, mode === 'exact');
+    case 'MultiLineString':
+      return linesCoverage(g.coordinates, grid, w, mode === 'exact');
+    case 'Point':
+      return pointsCoverage([g.coordinates], grid, w);
+    case 'MultiPoint':
+      return pointsCoverage(g.coordinates, grid, w);
   }
-  return into;
+}
+
+/** Weights of a geometry over `w`; a collection takes, per cell, the largest weight of its members. */
+function weightsOf(g: Geometry, grid: RasterGrid, mode: CoverageMode, w: Window): Float64Array {
+  if (g.type !== 'GeometryCollection') return kindCoverage(g, grid, mode, w);
+  const out = new Float64Array(w.rows * w.cols);
+  for (const member of g.geometries) {
+    const layer = weightsOf(member, grid, mode, w);
+    for (let i = 0; i < out.length; i++) if ((layer[i] as number) > (out[i] as number)) out[i] = layer[i] as number;
+  }
+  return out;
+}
+
+/** Throws GeometryError when a coordinate is NaN or infinite (it would silently drop edges otherwise). */
+function assertFinite(g: Geometry): void {
+  const check = (p: readonly number[], where: string): void => {
+    if (!Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
+      throw new GeometryError(`${where} has a non-finite coordinate (${String(p[0])}, ${String(p[1])}): no coverage can be computed`, { context: { geometryType: g.type } });
+    }
+  };
+  const rings = (rs: readonly (readonly (readonly number[])[])[], where: string): void =>
+    rs.forEach((ring, i) => ring.forEach((p, j) => check(p, `${where} ring/line ${i} position ${j}`)));
+  switch (g.type) {
+    case 'Point': check(g.coordinates, 'Point'); break;
+    case 'MultiPoint': g.coordinates.forEach((p, j) => check(p, `MultiPoint position ${j}`)); break;
+    case 'LineString': rings([g.coordinates], 'LineString'); break;
+    case 'MultiLineString': rings(g.coordinates, 'MultiLineString'); break;
+    case 'Polygon': rings(g.coordinates, 'Polygon'); break;
+    case 'MultiPolygon': g.coordinates.forEach((part, k) => rings(part, `MultiPolygon part ${k}`)); break;
+    case 'GeometryCollection': g.geometries.forEach(assertFinite); break;
+  }
 }
 
 /**
@@ -80,29 +127,10 @@ function collect(g: Geometry, into: Parts): Parts {
  * null when nothing is covered. Collections take the largest weight of their members per cell.
  */
 export function coverage(g: Geometry, grid: RasterGrid, mode: CoverageMode, window?: Window): CoverageWindow | null {
+  assertFinite(g);
   const w = window ?? geometryWindow(g, grid);
   if (!w || w.rows <= 0 || w.cols <= 0) return null;
-  const parts = collect(g, { polygons: [], lines: [], points: [] });
-  const layers: Float64Array[] = [];
-  if (parts.polygons.length > 0) {
-    if (mode === 'center') layers.push(centerCoverage(parts.polygons, grid, w));
-    else {
-      const exact = exactCoverage(parts.polygons, grid, w);
-      if (mode === 'all_touched') for (let i = 0; i < exact.length; i++) exact[i] = (exact[i] as number) > TOUCHED ? 1 : 0;
-      layers.push(exact);
-    }
-  }
-  if (parts.lines.length > 0) layers.push(linesCoverage(parts.lines, grid, w, mode === 'exact'));
-  if (parts.points.length > 0) layers.push(pointsCoverage(parts.points, grid, w));
-  const first = layers[0];
-  if (!first) return null;
-  for (const l of layers.slice(1)) for (let i = 0; i < first.length; i++) first[i] = Math.max(first[i] as number, l[i] as number);
-  let any = false;
-  for (let i = 0; i < first.length; i++) {
-    if ((first[i] as number) > 0) {
-      any = true;
-      break;
-    }
-  }
-  return any ? { window: w, weights: first } : null;
+  const weights = weightsOf(g, grid, mode, w);
+  for (let i = 0; i < weights.length; i++) if ((weights[i] as number) > 0) return { window: w, weights };
+  return null;
 }

@@ -19,12 +19,13 @@ function clip(ring: Position[], inside: (p: Position) => boolean, cut: (a: Posit
   return out;
 }
 
-function area(r: Position[]): number {
+/** Shoelace area, with coordinates taken relative to (ox, oy) so that large (UTM-sized) coordinates keep their precision. */
+function area(r: Position[], ox = 0, oy = 0): number {
   let a = 0;
   for (let i = 0; i < r.length; i++) {
     const p = r[i] as Position;
     const q = r[(i + 1) % r.length] as Position;
-    a += p[0] * q[1] - q[0] * p[1];
+    a += (p[0] - ox) * (q[1] - oy) - (q[0] - ox) * (p[1] - oy);
   }
   return a / 2;
 }
@@ -48,7 +49,7 @@ export function slowExactCoverage(polygons: Position[][][], grid: RasterGrid, w:
           ring = clip(ring, (p) => p[0] <= x1, (a, b) => lerp(a, b, (x1 - a[0]) / (b[0] - a[0])));
           ring = clip(ring, (p) => p[1] >= y0, (a, b) => lerp(a, b, (y0 - a[1]) / (b[1] - a[1])));
           ring = clip(ring, (p) => p[1] <= y1, (a, b) => lerp(a, b, (y1 - a[1]) / (b[1] - a[1])));
-          const a = Math.abs(area(ring));
+          const a = Math.abs(area(ring, x0, y0));
           part += k === 0 ? a : -a;
         });
         sum += part;
@@ -70,4 +71,40 @@ export function pointInPolygon(p: Position, rings: Position[][]): boolean {
     }
   }
   return inside;
+}
+
+/** Length of segment a-b inside the rectangle [x0,x1] x [y0,y1] (Liang–Barsky clipping). */
+export function clippedLength(a: Position, b: Position, x0: number, y0: number, x1: number, y1: number): number {
+  const dx = b[0] - a[0];
+  const dy = b[1] - a[1];
+  let t0 = 0;
+  let t1 = 1;
+  const edges: [number, number][] = [[-dx, a[0] - x0], [dx, x1 - a[0]], [-dy, a[1] - y0], [dy, y1 - a[1]]];
+  for (const [p, q] of edges) {
+    if (p === 0) {
+      if (q < 0) return 0;
+    } else {
+      const t = q / p;
+      if (p < 0) t0 = Math.max(t0, t);
+      else t1 = Math.min(t1, t);
+    }
+  }
+  return t1 > t0 ? (t1 - t0) * Math.hypot(dx, dy) : 0;
+}
+
+/** Length of each line inside each cell of the window (row-major), cell by cell. */
+export function slowLineLengths(lines: Position[][], grid: RasterGrid, w: Window): Float64Array {
+  const out = new Float64Array(w.rows * w.cols);
+  for (let r = 0; r < w.rows; r++) {
+    for (let c = 0; c < w.cols; c++) {
+      const x0 = grid.originX + (w.col0 + c) * grid.resX;
+      const y1 = grid.originY - (w.row0 + r) * grid.resY;
+      for (const line of lines) {
+        for (let i = 0; i + 1 < line.length; i++) {
+          out[r * w.cols + c] = (out[r * w.cols + c] as number) + clippedLength(line[i] as Position, line[i + 1] as Position, x0, y1 - grid.resY, x0 + grid.resX, y1);
+        }
+      }
+    }
+  }
+  return out;
 }

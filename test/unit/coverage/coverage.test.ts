@@ -41,6 +41,12 @@ describe('exact coverage: exactextract hand cases', () => {
   });
 });
 
+function shoelace(r: Position[]): number {
+  let a = 0;
+  for (let i = 0; i + 1 < r.length; i++) a += (r[i] as Position)[0] * (r[i + 1] as Position)[1] - (r[i + 1] as Position)[0] * (r[i] as Position)[1];
+  return a / 2;
+}
+
 function seeded(seed: number): () => number {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
@@ -117,11 +123,15 @@ describe('subdivision keeps memory bounded and weights unchanged', () => {
         for (let k = 0; k < c.cols; k++) {
           const v = part.weights[r * c.cols + k] ?? 0;
           sumChunks += v;
-          expect(v).toBeCloseTo(whole[(c.row0 - w.row0 + r) * w.cols + (c.col0 - w.col0 + k)] ?? 0, 12);
+          // bit-for-bit, not just close: the fixed-point carry makes the prefix sum order-free
+          expect(v).toBe(whole[(c.row0 - w.row0 + r) * w.cols + (c.col0 - w.col0 + k)] ?? 0);
         }
       }
     }
     expect(sumChunks).toBeCloseTo(whole.reduce((a, b) => a + b, 0), 8);
+    // and the sum is the ring's area (in cells: resX = resY = 1)
+    if (g.type !== 'Polygon') throw new Error('polygon expected');
+    expect(sumChunks).toBeCloseTo(Math.abs(shoelace(g.coordinates[0] ?? [])), 6);
   });
 });
 
