@@ -47,8 +47,8 @@ export interface StatsSummary {
   failures: { fid: number; id: string; reason: string }[];
   duplicateIds: number;
   seconds: number;
-  /** Engine timings (ms) plus `features`: ms spent reading the GeoPackage. */
-  timings: ZonalTimings & { features: number };
+  /** Engine timings (ms) plus `features`: ms spent reading the GeoPackage, `decode`: decompressing tiles (inside prefetch/read). */
+  timings: ZonalTimings & { features: number; decode?: number };
   bytesRead: number;
   requests: number;
 }
@@ -138,7 +138,7 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
         failures: rows.filter((r) => r.error !== null).map((r) => ({ fid: r.fid, id: r.id, reason: r.error ?? '' })),
         duplicateIds,
         seconds: (performance.now() - t0) / 1000,
-        timings: { ...engine.timings, features: featureMs },
+        timings: { ...engine.timings, features: featureMs, decode: rasters.reduce((a, r) => a + r.raster.decodeMs, 0) },
         bytesRead: counters.reduce((a, c) => a + c.bytes, 0),
         requests: counters.reduce((a, c) => a + c.requests, 0),
       },
