@@ -68,7 +68,7 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
     }
   }
   const maxBytes = deps.limits?.maxInputBytes ?? 5 * 1024 ** 3;
-  if (head.size > maxBytes) throw new LimitError(`s3://${input.bucket}/${input.key} is ${(head.size / 1e9).toFixed(2)} GB; the limit is ${(maxBytes / 1e9).toFixed(2)} GB`);
+  if (head.size > maxBytes) throw new LimitError(`s3://${input.bucket}/${input.key} is ${head.size} bytes; the limit is ${maxBytes} bytes (MAX_INPUT_BYTES)`);
   const spec = await loadSpec(input, deps);
   const dir = mkdtempSync(join(tmpdir(), 'zonalflow-plan-'));
   try {
@@ -80,7 +80,7 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
       const layer = gpkg.layer(spec.input.layer);
       const total = layer.count();
       const maxFeatures = deps.limits?.maxFeatures ?? 10_000_000;
-      if (total > maxFeatures) throw new LimitError(`the layer "${layer.name}" has ${total} features; the limit per job is ${maxFeatures}`);
+      if (total > maxFeatures) throw new LimitError(`the layer "${layer.name}" has ${total} features; the limit per job is ${maxFeatures} (MAX_FEATURES_PER_JOB)`);
       const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
       const idOptions = spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn };
       // pass 1: one point per feature, for batching

@@ -23,6 +23,7 @@ import { parseJobSpec } from '../../shared/spec';
 import { LOCAL_ONLY } from '../../shared/io/uri';
 import type { BatchItem } from '../../shared/pipeline/events';
 import { runBatch, BatchIncompleteError } from '../../shared/pipeline/worker';
+import { planJob } from '../../shared/pipeline/plan';
 import { writeGeoPackage } from '../helpers/gpkg-writer';
 
 const EX = join(import.meta.dirname, '../../examples');
@@ -159,6 +160,15 @@ describe('pipeline stages against the stand-ins', () => {
     expect(statuses).toEqual(['SKIPPED', ...rest.map(() => 'DONE')]);
     const c = await collect({ jobId: out.jobId });
     expect(c).toMatchObject({ status: 'DONE', features: { total: 12, done: 12, failed: 0, missing: 0 } });
+  });
+
+  it('limits: a GeoPackage larger than allowed, or with too many features, is refused with both figures', async () => {
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'big.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'big.json', Body: JSON.stringify(spec) }));
+    const deps = handlerDeps();
+    const base = { s3: deps.s3, tracker: deps.store, outputBucket: 'zf-out', workPrefix: '_work/', defaultSpec: null };
+    await expect(planJob({ bucket: 'zf-in', key: 'big.gpkg', etag: 'l1' }, { ...base, limits: { maxInputBytes: 1000 } })).rejects.toThrow(/s3:\/\/zf-in\/big.gpkg is \d+ bytes; the limit is 1000 bytes \(MAX_INPUT_BYTES\)/);
+    await expect(planJob({ bucket: 'zf-in', key: 'big.gpkg', etag: 'l2' }, { ...base, limits: { maxFeatures: 5 } })).rejects.toThrow(/the layer "lux_cantons" has 12 features; the limit per job is 5/);
   });
 
   it('a failure caught by the state machine marks the job FAILED with its cause, even before Plan created it', async () => {
