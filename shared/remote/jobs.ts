@@ -5,7 +5,7 @@
 import { readFileSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, DescribeMapRunCommand, ListExecutionsCommand, ListMapRunsCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import { ZonalflowError, SpecError } from '../errors';
 import { parseJobSpec } from '../spec';
@@ -80,6 +80,8 @@ export interface JobView {
   features: { total: number; done: number; failed: number };
   /** Seconds left at the current rate, when it can be estimated. */
   etaSeconds: number | null;
+  /** The Distributed Map run's item counts, when the execution is known (started by `zonalflow run`). */
+  mapRun?: { pending: number; running: number; succeeded: number; failed: number } | undefined;
   error?: { code: string; message: string } | undefined;
 }
 
@@ -102,7 +104,23 @@ export async function jobView(deps: RemoteDeps, jobId: string, now: Date = new D
     features: { total, done: tally.featuresDone, failed: tally.featuresFailed },
     etaSeconds: eta,
     error: (job as JobRecord & { error?: { code: string; message: string } }).error,
+    mapRun: await mapRunCounts(deps, jobId),
   };
+}
+
+/** Item counts of the job's Map Run: the execution `zonalflow run` named after the job, if it exists. */
+async function mapRunCounts(deps: RemoteDeps, jobId: string): Promise<JobView['mapRun']> {
+  const executionArn = `${deps.refs.stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}`;
+  try {
+    const runs = await deps.sfn.send(new ListMapRunsCommand({ executionArn }));
+    const arn = runs.mapRuns?.[0]?.mapRunArn;
+    if (!arn) return undefined;
+    const run = await deps.sfn.send(new DescribeMapRunCommand({ mapRunArn: arn }));
+    const c = run.itemCounts;
+    return c ? { pending: c.pending ?? 0, running: c.running ?? 0, succeeded: c.succeeded ?? 0, failed: (c.failed ?? 0) + (c.timedOut ?? 0) + (c.aborted ?? 0) } : undefined;
+  } catch {
+    return undefined; // started by the upload rule (another execution name), or no Map Run yet
+  }
 }
 
 /** Waits until the job ends (polling every `intervalMs`); `onView` sees each poll. */
