@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SpecError } from './errors';
+import { parseExpression } from './timeseries/expression';
 
 /** Coverage modes: exact fractions (exactextract), cell centers or all touched cells (rasterstats). */
 export const CoverageModeSchema = z.enum(['exact', 'center', 'all_touched']);
@@ -123,6 +124,13 @@ export function parseJobSpec(input: unknown, source = 'job spec'): JobSpec {
     const assets = Object.keys(spec.stac.assets);
     const known = [...assets, ...Object.keys(spec.bands)];
     for (const o of spec.outputs ?? []) if (!known.includes(o)) ctx.addIssue({ code: 'custom', path: ['outputs'], message: `unknown output "${o}" (known: ${known.join(', ')})` });
+    for (const [name, expr] of Object.entries(spec.bands)) {
+      try {
+        parseExpression(expr, assets, `band "${name}"`);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['bands', name], message: err instanceof Error ? err.message : String(err) });
+      }
+    }
     const cls = spec.mask?.classes?.band;
     if (cls !== undefined && !assets.includes(cls)) ctx.addIssue({ code: 'custom', path: ['mask', 'classes', 'band'], message: `the class band "${cls}" is not among the assets (${assets.join(', ')})` });
   }).safeParse(input);
