@@ -84,8 +84,8 @@ export class PipelineMachine extends Construct {
       mapExecutionType: sfn.StateMachineType.EXPRESS,
       maxConcurrency: props.maxConcurrency,
       toleratedFailurePercentage: props.toleratedFailurePercentage,
-      // AWS adds <MapRunId>/ under the prefix; Collect finds the results through $.mapResult.ResultWriterDetails
-      resultWriterV2: new WorkPrefixResultWriter({ bucket: storage.output, prefix: `${props.workPrefix}map-results` }, workObjects),
+      // one prefix per job (Plan's output: _work/<jobId>/map/); AWS adds <MapRunId>/ under it
+      resultWriterV2: new WorkPrefixResultWriter({ bucket: storage.output, prefix: sfn.JsonPath.stringAt('$.mapPrefix') }, workObjects),
       resultPath: '$.mapResult',
       label: 'Batches',
     });

@@ -42,6 +42,8 @@ export const PlanOutputSchema = z.strictObject({
   batches: z.number().int().nonnegative(),
   features: z.number().int().nonnegative(),
   outputBucket: z.string().min(1),
+  /** Where the Distributed Map writes its results (under the job's work prefix). */
+  mapPrefix: z.string().min(1),
 });
 export type PlanOutput = z.infer<typeof PlanOutputSchema>;
 

@@ -50,7 +50,7 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
   const etag = input.etag ?? head.etag ?? '';
   const jobId = input.jobId ?? jobIdFor(input.bucket, input.key, etag);
   const keys = workKeys(deps.workPrefix, jobId);
-  const out = (batches: number, features: number, duplicate: boolean): PlanOutput => ({ jobId, duplicate, manifest: { bucket: deps.outputBucket, key: keys.manifest }, batches, features, outputBucket: deps.outputBucket });
+  const out = (batches: number, features: number, duplicate: boolean): PlanOutput => ({ jobId, duplicate, manifest: { bucket: deps.outputBucket, key: keys.manifest }, batches, features, outputBucket: deps.outputBucket, mapPrefix: keys.map });
   if (input.jobId === undefined) {
     const existing = await deps.tracker.claimUpload(input.bucket, input.key, etag, jobId);
     // claimed before: a re-delivered upload (duplicate), unless that job never got past planning

@@ -209,7 +209,7 @@ describe('definition rendering', () => {
     // payloadResponseOnly: the Task's Resource is the function's ARN itself
     expect(def.States.Plan?.Resource).toBe(`arn:aws:lambda:eu-west-1:111122223333:function:${planId}`);
     expect(def.States.Batches?.ItemReader?.Parameters.Bucket).toBe('my-output');
-    expect(def.States.Batches?.ResultWriter?.Parameters).toEqual({ Bucket: 'my-output', Prefix: '_work/map-results' });
+    expect(def.States.Batches?.ResultWriter?.Parameters).toEqual({ Bucket: 'my-output', 'Prefix.$': '$.mapPrefix' });
   });
 });
 
