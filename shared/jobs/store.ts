@@ -475,8 +475,12 @@ export class JobStore implements JobTracker {
   /** Totals over the batch records (a consistent, paginated Query): the source of truth Collect uses. */
   async tally(jobId: string): Promise<Tally> {
     const batches = await this.listBatches(jobId);
-    const t: Tally = { batches: batches.length, batchesDone: 0, batchesFailed: 0, batchesPending: 0, featuresDone: 0, featuresFailed: 0, failures: [], batchErrors: [], parts: [], bytesRead: 0, requests: 0 };
+    const t: Tally = { batches: batches.length, batchesDone: 0, batchesFailed: 0, batchesPending: 0, featuresDone: 0, featuresFailed: 0, failures: [], batchErrors: [], parts: [], bytesRead: 0, requests: 0, timings: { workerMs: 0, firstStart: null, lastFinish: null } };
+    const timings = t.timings as { workerMs: number; firstStart: string | null; lastFinish: string | null };
     for (const b of batches) {
+      timings.workerMs += b.ms ?? 0;
+      if (b.startedAt && (timings.firstStart === null || b.startedAt < timings.firstStart)) timings.firstStart = b.startedAt;
+      if (b.finishedAt && (timings.lastFinish === null || b.finishedAt > timings.lastFinish)) timings.lastFinish = b.finishedAt;
       if (b.status === 'DONE') {
         t.batchesDone++;
         t.featuresDone += b.featuresDone ?? 0;

@@ -34,6 +34,8 @@ export interface JobSummary {
   batchErrors: { batchId: string; error: string }[];
   bytesRead: number;
   requests: number;
+  /** Worker seconds (sum over batches), the batches' wall span, and Collect's own seconds. */
+  timings: { workerSeconds: number; batchesWallSeconds: number | null; collectSeconds: number };
   outputs: Record<string, string>;
   collectedAt: string;
 }
@@ -41,6 +43,7 @@ export interface JobSummary {
 /** Runs Collect. */
 export async function collectJob(input: CollectInput, deps: CollectDeps): Promise<JobSummary> {
   const { jobId } = input;
+  const t0 = Date.now();
   const keys = workKeys(deps.workPrefix, jobId);
   await deps.tracker.setJobStatus(jobId, 'COLLECTING');
   const spec = parseJobSpec(await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }), `spec of job ${jobId}`);
@@ -88,6 +91,11 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
     batchErrors: tally.batchErrors,
     bytesRead: tally.bytesRead,
     requests: tally.requests,
+    timings: {
+      workerSeconds: (tally.timings?.workerMs ?? 0) / 1000,
+      batchesWallSeconds: tally.timings?.firstStart && tally.timings.lastFinish ? (Date.parse(tally.timings.lastFinish) - Date.parse(tally.timings.firstStart)) / 1000 : null,
+      collectSeconds: (Date.now() - t0) / 1000,
+    },
     outputs,
     collectedAt: new Date().toISOString(),
   };

@@ -47,6 +47,8 @@ export interface Tally {
   parts: string[];
   bytesRead: number;
   requests: number;
+  /** Milliseconds the workers spent on the batches (sum), and the span from the first batch start to the last finish. */
+  timings?: { workerMs: number; firstStart: string | null; lastFinish: string | null };
 }
 
 /** Where a batch (re)starts. */

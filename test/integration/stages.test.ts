@@ -64,8 +64,11 @@ describe('pipeline stages against the stand-ins', () => {
     const local = await runStatsJob({ input: join(EX, 'lux_cantons_2169.gpkg'), spec: parseJobSpec({ ...spec, rasters: [{ name: 'elev', uri: join(EX, 'elev.cog.tif') }] }), allowed: LOCAL_ONLY });
     expect(results.columns).toEqual(local.columns);
     expect(results.rows).toEqual(local.rows);
-    const summary = (await getJson(env.s3, { bucket: 'zf-out', key: `${jobId}/summary.json` })) as { status: string; features: { total: number; done: number } };
+    const summary = (await getJson(env.s3, { bucket: 'zf-out', key: `${jobId}/summary.json` })) as { status: string; features: { total: number; done: number }; timings: { workerSeconds: number; batchesWallSeconds: number | null; collectSeconds: number }; bytesRead: number };
     expect(summary.status).toBe('DONE');
+    expect(summary.timings.workerSeconds).toBeGreaterThan(0);
+    expect(summary.timings.batchesWallSeconds).not.toBeNull();
+    expect(summary.bytesRead).toBeGreaterThan(0);
     expect(summary.features).toMatchObject({ total: 12, done: 12 });
     const one = (await getJson(env.s3, { bucket: 'zf-out', key: `${jobId}/features/1.json` })) as Record<string, unknown>;
     expect(one.elev_mean).toBe(local.rows[0]?.values[1]);

@@ -164,7 +164,7 @@ describe('reads and errors', () => {
       .resolvesOnce({ Items: [{ batchId: 'b2', status: 'FAILED', error: 'boom', attempts: 3 }, { batchId: 'b3', status: 'PENDING', attempts: 0 }] });
     const store = new JobStore(doc, 't');
     const t = await store.tally('j');
-    expect(t).toEqual({ batches: 3, batchesDone: 1, batchesFailed: 1, batchesPending: 1, featuresDone: 3, featuresFailed: 1, failures: [{ fid: 1, id: 'a', reason: 'r' }], batchErrors: [{ batchId: 'b2', error: 'boom' }], parts: ['p1'], bytesRead: 5, requests: 1 });
+    expect(t).toEqual({ batches: 3, batchesDone: 1, batchesFailed: 1, batchesPending: 1, featuresDone: 3, featuresFailed: 1, failures: [{ fid: 1, id: 'a', reason: 'r' }], batchErrors: [{ batchId: 'b2', error: 'boom' }], parts: ['p1'], bytesRead: 5, requests: 1, timings: { workerMs: 0, firstStart: null, lastFinish: null } });
     const calls = m.commandCalls(QueryCommand);
     expect(calls[1]?.args[0].input.ExclusiveStartKey).toEqual({ pk: 'JOB#j', sk: 'BATCH#b1' });
     expect(calls[0]?.args[0].input.ConsistentRead).toBe(true);
