@@ -7,6 +7,7 @@
 import { geojsonToWkb, parquetWriteBuffer } from 'hyparquet-writer';
 import type { ColumnSource } from 'hyparquet-writer';
 import type { Geometry } from '../geometry/types';
+import { geometryBBox } from '../geometry/bbox';
 import type { ResultRow, StatColumn } from './table';
 import { isHistogram } from './table';
 
@@ -65,22 +66,7 @@ function geoMetadata(types: string[], bbox: [number, number, number, number] | n
 }
 
 function extendBBox(b: [number, number, number, number] | null, g: Geometry): [number, number, number, number] | null {
-  let out = b;
-  const visit = (p: readonly number[]): void => {
-    const x = p[0] ?? NaN;
-    const y = p[1] ?? NaN;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) return;
-    out = out === null ? [x, y, x, y] : [Math.min(out[0], x), Math.min(out[1], y), Math.max(out[2], x), Math.max(out[3], y)];
-  };
-  const walk = (geom: Geometry): void => {
-    switch (geom.type) {
-      case 'Point': visit(geom.coordinates); break;
-      case 'MultiPoint': case 'LineString': geom.coordinates.forEach(visit); break;
-      case 'MultiLineString': case 'Polygon': geom.coordinates.forEach((l) => l.forEach(visit)); break;
-      case 'MultiPolygon': geom.coordinates.forEach((p) => p.forEach((l) => l.forEach(visit))); break;
-      case 'GeometryCollection': geom.geometries.forEach(walk); break;
-    }
-  };
-  walk(g);
-  return out;
+  const box = geometryBBox(g);
+  if (box === null) return b;
+  return b === null ? [box.xmin, box.ymin, box.xmax, box.ymax] : [Math.min(b[0], box.xmin), Math.min(b[1], box.ymin), Math.max(b[2], box.xmax), Math.max(b[3], box.ymax)];
 }

@@ -15,6 +15,7 @@ import type { CoverageMode } from '../coverage/coverage';
 import { StatsAccumulator } from '../stats/accumulator';
 import type { StatName, StatValue } from '../stats/accumulator';
 import { transformGeometry } from '../geometry/transform';
+import { forEachPosition } from '../geometry/bbox';
 import { geometryProblem } from '../geometry/validate';
 import { isGeographic, makeTransformer } from '../crs/transform';
 import { crossesAntimeridian, unwrapLongitudes, withShiftedCopy } from '../geometry/antimeridian';
@@ -169,7 +170,8 @@ export class ZonalEngine {
   }
 }
 
-function toCell(v: StatValue | undefined): CellValue {
+/** A statistic as a table cell (NaN -> null, histograms copied). */
+export function toCell(v: StatValue | undefined): CellValue {
   if (v === undefined || v === null) return null;
   if (typeof v === 'number') return Number.isNaN(v) ? null : v;
   return { bins: [...v.bins], counts: [...v.counts] };
@@ -187,8 +189,8 @@ export function featureError(f: Pick<EngineFeature, 'id' | 'fid'>, err: unknown)
   return `${code}: feature ${JSON.stringify(f.id)} (fid ${f.fid}): ${message}`;
 }
 
-/** A feature that cannot be computed at all: empty geometry or invalid coordinates. */
-function featureProblem(f: EngineFeature): string | null {
+/** A feature that cannot be computed at all (`CODE: feature ... : reason`): empty geometry or invalid coordinates. */
+export function featureProblem(f: EngineFeature): string | null {
   if (f.problem !== undefined) return `GEOMETRY_INVALID: feature ${JSON.stringify(f.id)} (fid ${f.fid}): ${f.problem}`;
   if (f.geometry === null) return `GEOMETRY_EMPTY: feature ${JSON.stringify(f.id)} (fid ${f.fid}): empty or missing geometry`;
   const p = geometryProblem(f.geometry);
@@ -198,18 +200,8 @@ function featureProblem(f: EngineFeature): string | null {
 /** After reprojection: a non-finite coordinate means the feature lies outside the target projection's domain. */
 function coordinatesProblem(g: Geometry): string | null {
   let bad: string | null = null;
-  const visit = (p: readonly number[]): void => {
+  forEachPosition(g, (p) => {
     if (bad === null && (!Number.isFinite(p[0]) || !Number.isFinite(p[1]))) bad = `coordinate (${String(p[0])}, ${String(p[1])}) is outside the projection's domain`;
-  };
-  const walk = (geom: Geometry): void => {
-    switch (geom.type) {
-      case 'Point': visit(geom.coordinates); break;
-      case 'MultiPoint': case 'LineString': geom.coordinates.forEach(visit); break;
-      case 'MultiLineString': case 'Polygon': geom.coordinates.forEach((l) => l.forEach(visit)); break;
-      case 'MultiPolygon': geom.coordinates.forEach((p) => p.forEach((l) => l.forEach(visit))); break;
-      case 'GeometryCollection': geom.geometries.forEach(walk); break;
-    }
-  };
-  walk(g);
+  });
   return bad;
 }

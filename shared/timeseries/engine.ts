@@ -10,7 +10,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { JobSpec } from '../spec';
 import type { Crs } from '../crs/crs';
 import { crsFromGeoKeys } from '../crs/geokeys';
-import { crsEquivalent, makeTransformer, isGeographic } from '../crs/transform';
+import { crsEquivalent, makeTransformer } from '../crs/transform';
+import { crsFromEpsg } from '../crs/epsg';
 import { openSource } from '../io/uri';
 import type { AllowedSources } from '../io/uri';
 import type { ByteSource } from '../io/source';
@@ -20,7 +21,6 @@ import type { RasterGrid, Window } from '../raster/grid';
 import { coverage, geometryWindow } from '../coverage/coverage';
 import { transformGeometry } from '../geometry/transform';
 import { geometryBBox } from '../geometry/bbox';
-import { geometryProblem } from '../geometry/validate';
 import type { BBox, Geometry } from '../geometry/types';
 import { StatsAccumulator } from '../stats/accumulator';
 import type { StatName, StatValue } from '../stats/accumulator';
@@ -28,7 +28,7 @@ import { parseStatNames } from '../stats/names';
 import { RasterError, ZonalflowError } from '../errors';
 import type { CellValue, ResultRow, StatColumn } from '../output/table';
 import type { EngineFeature } from '../pipeline/zonal';
-import { featureError } from '../pipeline/zonal';
+import { featureError, featureProblem, toCell } from '../pipeline/zonal';
 import { bandsOf, evaluateWindow, parseExpression } from './expression';
 import type { Expr } from './expression';
 import { classMask, dilateExcluded, resampleNearest } from './mask';
@@ -57,7 +57,7 @@ export class TimeseriesEngine {
   private readonly needed: string[];
   private readonly slots: Slot[];
   private readonly rasters = new Map<string, Promise<{ raster: Raster; crs: Crs }>>();
-  private readonly featureGeographic: boolean;
+  private readonly toLonLat: ((x: number, y: number) => [number, number]) | null;
 
   constructor(private readonly spec: JobSpec, scenes: readonly Scene[], private readonly featureCrs: Crs, private readonly opts: TimeseriesOptions) {
     const stac = spec.stac;
@@ -85,7 +85,7 @@ export class TimeseriesEngine {
         label: { from: isoTime(iv.from), to: isoTime(iv.to) },
       }));
     }
-    this.featureGeographic = isGeographic(featureCrs);
+    this.toLonLat = makeTransformer(featureCrs, crsFromEpsg(4326));
   }
 
   private open(uri: string): Promise<{ raster: Raster; crs: Crs }> {
@@ -107,9 +107,9 @@ export class TimeseriesEngine {
     const byFeature = new Map<number, SlotStats[]>();
     const lonlat = features.map((f) => (f.geometry ? this.lonLatBox(f.geometry) : null));
     for (const [fi, f] of features.entries()) {
-      const problem = f.problem ?? (f.geometry === null ? 'empty or missing geometry' : geometryProblem(f.geometry));
+      const problem = featureProblem(f);
       if (problem !== null || f.geometry === null) {
-        rows.push({ id: f.id, fid: f.fid, values: new Array<CellValue>(this.columns.length).fill(null), error: `${f.geometry === null ? 'GEOMETRY_EMPTY' : 'GEOMETRY_INVALID'}: feature ${JSON.stringify(f.id)} (fid ${f.fid}): ${problem ?? 'empty or missing geometry'}` });
+        rows.push({ id: f.id, fid: f.fid, values: new Array<CellValue>(this.columns.length).fill(null), error: problem });
         continue;
       }
       const slotsOut: SlotStats[] = [];
@@ -137,7 +137,7 @@ export class TimeseriesEngine {
           this.outputs.forEach((o, k) => {
             const r = (accs[k] as StatsAccumulator).result();
             outputs[o.name] = r;
-            for (const s of this.stats) values.push(cell(r[s]));
+            for (const s of this.stats) values.push(toCell(r[s]));
           });
           slotsOut.push({ from: slot.label.from, to: slot.label.to, outputs });
           rows.push({ id: f.id, fid: f.fid, values, error: null });
@@ -152,7 +152,7 @@ export class TimeseriesEngine {
   }
 
   private lonLatBox(g: Geometry): BBox | null {
-    const t = this.featureGeographic ? null : makeTransformer(this.featureCrs, { name: 'EPSG:4326', def: '+proj=longlat +datum=WGS84 +no_defs', epsg: 4326 });
+    const t = this.toLonLat;
     return geometryBBox(t ? transformGeometry(g, t) : g);
   }
 
@@ -181,9 +181,6 @@ export class TimeseriesEngine {
     }
     const planes = this.outputs.map((o) => {
       const out = evaluateWindow(o.expr, bands, n);
-      if (this.spec.mask?.nodata === false) {
-        // keep computed cells even where an input is nodata? nodata inputs have no value: nothing to keep
-      }
       if (keep) for (let i = 0; i < n; i++) if (keep[i] === 0) out.valid[i] = 0;
       return out;
     });
@@ -191,11 +188,6 @@ export class TimeseriesEngine {
   }
 }
 
-function cell(v: StatValue | undefined): CellValue {
-  if (v === undefined || v === null) return null;
-  if (typeof v === 'number') return Number.isNaN(v) ? null : v;
-  return { bins: [...v.bins], counts: [...v.counts] };
-}
 
 /** Reads a raster's band 1 over the cells of `w` on `grid` (nearest neighbour when the raster is coarser); with `halo`, also the plane over the window grown by `halo` cells. */
 async function readOnGrid(raster: Raster, grid: RasterGrid, w: Window, halo: number): Promise<Plane & { expanded?: { plane: Plane; frame: Window } }> {

@@ -8,6 +8,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import nodeSqlite from 'node-sqlite3-wasm';
 import type { Geometry, Position } from '../../shared/geometry/types';
+import { geometryBBox } from '../../shared/geometry/bbox';
 
 const { Database } = nodeSqlite;
 
@@ -89,21 +90,8 @@ export function gpkgBlob(g: Geometry | null, srsId: number, withZ = false): Uint
 }
 
 function envelope(g: Geometry): [number, number, number, number] | null {
-  let b: [number, number, number, number] | null = null;
-  const visit = (p: Position): void => {
-    b = b === null ? [p[0], p[0], p[1], p[1]] : [Math.min(b[0], p[0]), Math.max(b[1], p[0]), Math.min(b[2], p[1]), Math.max(b[3], p[1])];
-  };
-  const walk = (x: Geometry): void => {
-    switch (x.type) {
-      case 'Point': visit(x.coordinates); break;
-      case 'MultiPoint': case 'LineString': x.coordinates.forEach(visit); break;
-      case 'MultiLineString': case 'Polygon': x.coordinates.forEach((l) => l.forEach(visit)); break;
-      case 'MultiPolygon': x.coordinates.forEach((p) => p.forEach((l) => l.forEach(visit))); break;
-      case 'GeometryCollection': x.geometries.forEach(walk); break;
-    }
-  };
-  walk(g);
-  return b; // minx, maxx, miny, maxy: the GeoPackage envelope order
+  const b = geometryBBox(g);
+  return b === null ? null : [b.xmin, b.xmax, b.ymin, b.ymax]; // the GeoPackage envelope order
 }
 
 const TYPE: Record<Geometry['type'], number> = { Point: 1, LineString: 2, Polygon: 3, MultiPoint: 4, MultiLineString: 5, MultiPolygon: 6, GeometryCollection: 7 };
