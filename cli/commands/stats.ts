@@ -3,13 +3,14 @@
  * Options build a job spec (or `--spec` gives one; options override it), the
  * pipeline function `runStatsJob` computes, the output writer follows `--out`.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { parseJobSpec } from '../../shared/spec';
 import type { JobSpecInput } from '../../shared/spec';
 import { SpecError } from '../../shared/errors';
+import { readSpecFile } from '../../shared/spec-file';
 import { runStatsJob } from '../../shared/pipeline/stats-job';
 import { allowedFromUris } from '../../shared/io/uri';
 import { toCsv } from '../../shared/output/csv';
@@ -105,19 +106,7 @@ function outputFormat(path: string): 'csv' | 'parquet' | 'json' {
 /** The spec from `--spec` (if any) with the command-line options applied on top. */
 function buildSpec(o: StatsOptions): JobSpecInput {
   let base: Record<string, unknown> = {};
-  if (o.spec) {
-    let text: string;
-    try {
-      text = readFileSync(o.spec, 'utf8');
-    } catch (err) {
-      throw new SpecError(`cannot read the job spec ${o.spec}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-    try {
-      base = JSON.parse(text) as Record<string, unknown>;
-    } catch (err) {
-      throw new SpecError(`job spec ${o.spec} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
+  if (o.spec) base = readSpecFile(o.spec).value as Record<string, unknown>;
   const spec: Record<string, unknown> = { ...base };
   const input = { ...((base.input as Record<string, unknown> | undefined) ?? {}) };
   if (o.layer !== undefined) input.layer = o.layer;

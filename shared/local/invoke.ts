@@ -12,24 +12,13 @@ import { ZonalflowError } from '../errors';
 import { resetHandlerDeps } from '../pipeline/deps';
 import { startStandIns } from './stand-ins';
 import { LOCAL } from './runner';
+import { HANDLERS, loadHandler } from './handlers';
+import type { HandlerName } from './handlers';
+
+export { HANDLERS };
+export type { HandlerName };
 import { getJson } from '../pipeline/objects';
 import type { StackRefs } from '../remote/stack';
-
-/** The handlers `invoke` knows. */
-export const HANDLERS = ['plan', 'worker', 'collect', 'fail'] as const;
-export type HandlerName = (typeof HANDLERS)[number];
-
-type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
-
-async function load(name: HandlerName): Promise<Handler> {
-  const mods: Record<HandlerName, () => Promise<{ handler: Handler }>> = {
-    plan: () => import('../../lambdas/plan'),
-    worker: () => import('../../lambdas/worker') as Promise<{ handler: Handler }>,
-    collect: () => import('../../lambdas/collect'),
-    fail: () => import('../../lambdas/fail'),
-  };
-  return (await mods[name]()).handler;
-}
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -46,15 +35,15 @@ export async function invokeLocal(name: HandlerName, event: unknown, log: (l: st
     resetHandlerDeps();
     if (name !== 'plan') {
       const planEvent = JSON.parse(readFileSync(join(ROOT, 'events/plan.json'), 'utf8')) as unknown;
-      const planned = (await (await load('plan'))(planEvent)) as { manifest: { bucket: string; key: string } };
+      const planned = (await (await loadHandler('plan'))(planEvent)) as { manifest: { bucket: string; key: string } };
       log(`plan (to create the job): ${JSON.stringify(planned)}`);
       if (name === 'collect') {
         // Collect merges what the workers wrote: run them first
         const items = (await getJson(env.s3, planned.manifest)) as unknown[];
-        for (const item of items) log(`worker: ${JSON.stringify(await (await load('worker'))(item, { getRemainingTimeInMillis: () => 300_000 }))}`);
+        for (const item of items) log(`worker: ${JSON.stringify(await (await loadHandler('worker'))(item, { getRemainingTimeInMillis: () => 300_000 }))}`);
       }
     }
-    return await (await load(name))(event, { getRemainingTimeInMillis: () => 300_000 });
+    return await (await loadHandler(name))(event, { getRemainingTimeInMillis: () => 300_000 });
   } finally {
     process.env = saved;
     resetHandlerDeps();
@@ -68,7 +57,7 @@ export async function invokeRemote(name: HandlerName, event: unknown, refs: Stac
   try {
     Object.assign(process.env, { TABLE_NAME: refs.table, OUTPUT_BUCKET: refs.outputBucket, WORK_PREFIX: '_work/' }, extraEnv);
     resetHandlerDeps();
-    return await (await load(name))(event, { getRemainingTimeInMillis: () => 300_000 });
+    return await (await loadHandler(name))(event, { getRemainingTimeInMillis: () => 300_000 });
   } finally {
     process.env = saved;
     resetHandlerDeps();

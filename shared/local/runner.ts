@@ -7,18 +7,21 @@
  * execution is started directly, or by the template's EventBridge rule
  * reacting to the upload (trigger path). Outputs are copied to a directory.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { installPolyfills } from './polyfills';
 import { startStandIns } from './stand-ins';
 import type { StandIns } from './stand-ins';
 import { adaptDistributedMaps } from './distributed-map';
 import { matchesPattern, objectCreatedEvent, transformInput } from './eventbridge';
-import { getBytes, getJson, headObject, listKeys, putJson } from '../pipeline/objects';
+import { downloadPrefix, getJson, headObject, listKeys, putJson } from '../pipeline/objects';
+import { HANDLERS, loadHandler } from './handlers';
+import type { Handler } from './handlers';
+import { readSpecFile } from '../spec-file';
 import { resetHandlerDeps } from '../pipeline/deps';
 import { parseJobSpec } from '../spec';
-import { SpecError, ZonalflowError } from '../errors';
+import { ZonalflowError } from '../errors';
 import { parseUri } from '../io/uri';
 
 /** Local names of the stack's resources. */
@@ -60,7 +63,6 @@ export interface LocalRunResult {
 }
 
 type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }> };
-type Handler = (event: unknown, context?: { getRemainingTimeInMillis?: () => number }) => Promise<unknown>;
 
 /** Synthesizes the app (no bundling: the handlers run from source) and returns the template. */
 export async function synthTemplate(context: Record<string, unknown>): Promise<Template> {
@@ -81,7 +83,7 @@ function logicalId(t: Template, type: string, prefix: string): string {
 export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   installPolyfills();
   const log = opts.log ?? (() => undefined);
-  const specRaw = typeof opts.spec === 'string' ? (JSON.parse(readFileSync(opts.spec, 'utf8')) as Record<string, unknown>) : opts.spec;
+  const specRaw = typeof opts.spec === 'string' ? (readSpecFile(opts.spec).value as Record<string, unknown>) : opts.spec;
   parseJobSpec(specRaw, typeof opts.spec === 'string' ? `job spec ${opts.spec}` : 'job spec');
   const env = await startStandIns({ buckets: [LOCAL.input, LOCAL.output, LOCAL.rasters], table: LOCAL.table, jobsIndex: true });
   const saved = { ...process.env };
@@ -108,19 +110,14 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     const handlers: Record<string, { handler: Handler; env: Record<string, string>; timeoutMs: number; name: string }> = {};
     const { resolveCfn, renderDefinition, placeholderRefs } = await import('../../infra/definition');
     const allRefs = { ...placeholderRefs(template), ...refs };
-    const modules: Record<string, () => Promise<{ handler: Handler }>> = {
-      FunctionsPlan: () => import('../../lambdas/plan'),
-      FunctionsWorker: () => import('../../lambdas/worker'),
-      FunctionsCollect: () => import('../../lambdas/collect'),
-      FunctionsFail: () => import('../../lambdas/fail'),
-    };
-    for (const [prefix, load] of Object.entries(modules)) {
+    for (const name of HANDLERS) {
+      const prefix = `Functions${name[0]?.toUpperCase() ?? ''}${name.slice(1)}`;
       const id = logicalId(template, 'AWS::Lambda::Function', prefix);
       const props = template.Resources[id]?.Properties ?? {};
       const vars = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, Parameters<typeof resolveCfn>[0]>;
       const fnEnv = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, resolveCfn(v, allRefs)]));
       delete fnEnv.NODE_OPTIONS;
-      handlers[allRefs[`${id}.Arn`] ?? id] = { handler: (await load()).handler, env: fnEnv, timeoutMs: Number(props.Timeout ?? 900) * 1000, name: prefix.replace('Functions', '') };
+      handlers[allRefs[`${id}.Arn`] ?? id] = { handler: await loadHandler(name), env: fnEnv, timeoutMs: Number(props.Timeout ?? 900) * 1000, name: prefix.replace('Functions', '') };
     }
     const asl = renderDefinition(template, allRefs) as { StartAt: string; States: Record<string, Record<string, unknown>> };
     const io = {
@@ -216,18 +213,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       failure = { code: e.cause?.name ?? 'ExecutionFailed', message: e.cause?.message ?? e.message ?? String(err) };
     }
     const jobId = findJobId(output) ?? (await newestJob(env));
-    const files: string[] = [];
-    if (jobId) {
-      mkdirSync(opts.out, { recursive: true });
-      for (const k of await listKeys(env.s3, LOCAL.output, `${jobId}/`)) {
-        const bytes = await getBytes(env.s3, { bucket: LOCAL.output, key: k });
-        if (!bytes) continue;
-        const dest = join(opts.out, k.slice(jobId.length + 1));
-        mkdirSync(dirname(dest), { recursive: true });
-        writeFileSync(dest, bytes);
-        files.push(dest);
-      }
-    }
+    const files = jobId ? await downloadPrefix(env.s3, LOCAL.output, `${jobId}/`, opts.out) : [];
     const summary = jobId ? ((await getJson(env.s3, { bucket: LOCAL.output, key: `${jobId}/summary.json` })) as { status?: string } | null) : null;
     return { status: summary?.status ?? (failure ? 'FAILED' : 'UNKNOWN'), jobId, output, files, retries, ...(failure ? { error: failure } : {}) };
   } finally {
@@ -246,19 +232,4 @@ async function newestJob(env: StandIns): Promise<string | null> {
   const keys = await listKeys(env.s3, LOCAL.output, '');
   const summary = keys.find((k) => k.endsWith('/summary.json') && !k.startsWith('_work/'));
   return summary ? summary.split('/')[0] ?? null : null;
-}
-
-/** Validates a local spec path early with a clear message. */
-export function readLocalSpec(path: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new SpecError(`cannot read the job spec ${path}`);
-  }
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (err) {
-    throw new SpecError(`job spec ${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
 }

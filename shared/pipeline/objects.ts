@@ -2,7 +2,8 @@
  * The few S3 object operations the pipeline needs, over an injected S3Client
  * (so the same code talks to AWS, to the local S3 stand-in, or to a mock).
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -98,6 +99,20 @@ export async function listKeys(s3: S3Client, bucket: string, prefix: string): Pr
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (token);
   return keys;
+}
+
+/** Copies every object under `prefix` into `dir` (keys relative to the prefix). Returns the files written. */
+export async function downloadPrefix(s3: S3Client, bucket: string, prefix: string, dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const k of await listKeys(s3, bucket, prefix)) {
+    const bytes = await getBytes(s3, { bucket, key: k });
+    if (!bytes) continue;
+    const dest = join(dir, k.slice(prefix.length));
+    mkdirSync(dirname(dest), { recursive: true });
+    writeFileSync(dest, bytes);
+    files.push(dest);
+  }
+  return files;
 }
 
 /** Runs `fn` over items with at most `concurrency` in flight; results in input order. */

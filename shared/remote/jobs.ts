@@ -2,15 +2,16 @@
  * Driving a deployed stack: start a job, follow it, list jobs, fetch results,
  * retry what failed, cancel. The CLI commands are thin wrappers over these.
  */
-import { readFileSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, DescribeMapRunCommand, ListExecutionsCommand, ListMapRunsCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import { ZonalflowError, SpecError } from '../errors';
 import { parseJobSpec } from '../spec';
 import { parseUri } from '../io/uri';
-import { getBytes, headObject, listKeys } from '../pipeline/objects';
+import { downloadPrefix, headObject } from '../pipeline/objects';
+import { readSpecFile } from '../spec-file';
 import { jobIdFor } from '../pipeline/keys';
 import type { JobRecord } from '../jobs/records';
 import type { RemoteDeps } from './stack';
@@ -27,18 +28,9 @@ export interface RunResult { jobId: string; bucket: string; key: string; started
 export async function runJob(deps: RemoteDeps, opts: { input: string; spec?: string; key?: string }): Promise<RunResult> {
   let specBody: string | undefined;
   if (opts.spec) {
-    try {
-      specBody = readFileSync(opts.spec, 'utf8');
-    } catch {
-      throw new SpecError(`cannot read the job spec ${opts.spec}`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(specBody);
-    } catch (err) {
-      throw new SpecError(`job spec ${opts.spec} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    parseJobSpec(parsed, `job spec ${opts.spec}`);
+    const file = readSpecFile(opts.spec);
+    parseJobSpec(file.value, `job spec ${opts.spec}`);
+    specBody = file.text;
   }
   const parsed = parseUri(opts.input);
   if (parsed.scheme === 'file') {
@@ -140,17 +132,8 @@ export async function waitForJob(deps: RemoteDeps, jobId: string, opts: { interv
 
 /** Downloads the job's outputs (results, summary, per-feature JSON) into `dir`. */
 export async function downloadResults(deps: RemoteDeps, jobId: string, dir: string): Promise<string[]> {
-  const keys = await listKeys(deps.s3, deps.refs.outputBucket, `${jobId}/`);
-  if (keys.length === 0) throw new ZonalflowError('NO_RESULTS', `job ${jobId} has no outputs in s3://${deps.refs.outputBucket}/${jobId}/ yet`);
-  const files: string[] = [];
-  for (const k of keys) {
-    const bytes = await getBytes(deps.s3, { bucket: deps.refs.outputBucket, key: k });
-    if (!bytes) continue;
-    const dest = join(dir, k.slice(jobId.length + 1));
-    mkdirSync(dirname(dest), { recursive: true });
-    writeFileSync(dest, bytes);
-    files.push(dest);
-  }
+  const files = await downloadPrefix(deps.s3, deps.refs.outputBucket, `${jobId}/`, dir);
+  if (files.length === 0) throw new ZonalflowError('NO_RESULTS', `job ${jobId} has no outputs in s3://${deps.refs.outputBucket}/${jobId}/ yet`);
   return files;
 }
 
