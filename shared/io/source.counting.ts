@@ -16,6 +16,9 @@ export class CountingSource implements ByteSource {
   size(signal?: AbortSignal): Promise<number | undefined> {
     return this.inner.size(signal);
   }
+  async close(): Promise<void> {
+    await this.inner.close?.();
+  }
   async fetch(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     const out = await this.inner.fetch(offset, length, signal);
     this.requests++;

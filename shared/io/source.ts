@@ -10,4 +10,6 @@ export interface ByteSource {
   size(signal?: AbortSignal): Promise<number | undefined>;
   /** Exactly `length` bytes at `offset`, or fewer only at the end of the object. */
   fetch(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /** Releases what the source holds open (a file handle); optional. */
+  close?(): Promise<void>;
 }

@@ -73,10 +73,11 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
   const t0 = performance.now();
   const stats = parseStatNames(opts.spec.stats);
   const gpkg = openGeoPackage(opts.input);
+  // every source the job opens, counted, and closed at the end (file handles)
+  const counters: CountingSource[] = [];
   try {
     const layer = gpkg.layer(opts.spec.input.layer);
-    if (opts.spec.stac) return await runTimeseries(opts, layer, t0);
-    const counters: CountingSource[] = [];
+    if (opts.spec.stac) return await runTimeseries(opts, layer, t0, counters);
     const rasters = await openZonalRasters(opts.spec.rasters, {
       allowed: opts.allowed,
       s3Client: opts.s3Client,
@@ -145,11 +146,12 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
     };
   } finally {
     gpkg.close();
+    await Promise.all(counters.map((c) => c.close()));
   }
 }
 
 /** A time-series job: one STAC search over the features' extent, then per chunk the engine. */
-async function runTimeseries(opts: StatsJobOptions, layer: FeatureLayer, t0: number): Promise<StatsJobResult> {
+async function runTimeseries(opts: StatsJobOptions, layer: FeatureLayer, t0: number, counters: CountingSource[]): Promise<StatsJobResult> {
   const stac = opts.spec.stac;
   if (!stac) throw new SpecError('no "stac" in the spec');
   const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
@@ -170,7 +172,6 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureLayer, t0: num
     const extra = allowedFromUris(scenes.flatMap((sc) => Object.values(sc.hrefs)));
     allowed = { ...allowed, schemes: [...new Set([...allowed.schemes, ...extra.schemes])], s3Buckets: [...new Set([...allowed.s3Buckets, ...extra.s3Buckets])], httpsHosts: [...new Set([...allowed.httpsHosts, ...extra.httpsHosts])] };
   }
-  const counters: CountingSource[] = [];
   const engine = new TimeseriesEngine(opts.spec, scenes, layer.crs, {
     allowed,
     s3Client: opts.s3Client,

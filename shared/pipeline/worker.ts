@@ -61,12 +61,13 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
   const keys = workKeys(deps.workPrefix, item.jobId);
   const started = await deps.tracker.startBatch(item.jobId, item.batchId);
   if (started.done) return { jobId: item.jobId, batchId: item.batchId, status: 'SKIPPED', featuresDone: 0, featuresFailed: 0, part: null };
+  // every source the batch opens, counted, and closed at the end (file handles)
+  const counters: CountingSource[] = [];
   try {
     const spec = parseJobSpec(await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }), `spec of job ${item.jobId}`);
     const rawBatch = await getJson(deps.s3, { bucket: deps.outputBucket, key: item.key });
     if (rawBatch === null) throw new ZonalflowError('BATCH_MISSING', `batch file s3://${deps.outputBucket}/${item.key} does not exist`);
     const batch = BatchFileSchema.parse(rawBatch);
-    const counters: CountingSource[] = [];
     const rasters = await openZonalRasters(spec.rasters, {
       allowed: deps.allowed,
       s3Client: deps.s3,
@@ -161,6 +162,8 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       await deps.tracker.failBatch(item.jobId, item.batchId, err instanceof ZonalflowError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err));
     }
     throw err;
+  } finally {
+    await Promise.all(counters.map((c) => c.close()));
   }
 }
 
