@@ -19,8 +19,11 @@ export default tseslint.config(
     },
   },
   {
-    // The pure core: no AWS SDK, no filesystem, no environment.
-    files: ['shared/geometry/**', 'shared/grid/**', 'shared/coverage/**', 'shared/stats/**', 'shared/mask/**', 'shared/tiff/**'],
+    // The pure core: no AWS SDK, no filesystem, no environment (the folders of DESIGN.md's layout).
+    files: [
+      'shared/geometry/**', 'shared/batching/**', 'shared/coverage/**', 'shared/stats/**', 'shared/tiff/**', 'shared/crs/**',
+      'shared/timeseries/mask.ts', 'shared/timeseries/expression.ts', 'shared/timeseries/intervals.ts',
+    ],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', 'node:fs', 'node:fs/*', 'fs', 'fs/*'] }],
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'The pure core never reads the environment.' }],

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { open } from 'node:fs/promises';
 import { ensureFields, ensureRaster } from './synthetic';
 import { peakRssMb, report } from './report';
-import { runStatsJob } from '../shared/pipeline/stats-job';
+import { runStatsJob } from '../shared/engine/stats-job';
 import { parseJobSpec } from '../shared/spec';
 import { openGeoPackage } from '../shared/features/gpkg';
 import { openRaster } from '../shared/raster/cog';

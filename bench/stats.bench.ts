@@ -6,7 +6,7 @@
  */
 import { ensureFields, ensureRaster } from './synthetic';
 import { peakRssMb, report } from './report';
-import { runStatsJob } from '../shared/pipeline/stats-job';
+import { runStatsJob } from '../shared/engine/stats-job';
 import { parseJobSpec } from '../shared/spec';
 import { LOCAL_ONLY } from '../shared/io/uri';
 

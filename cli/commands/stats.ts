@@ -11,14 +11,14 @@ import { parseJobSpec } from '../../shared/spec';
 import type { JobSpecInput } from '../../shared/spec';
 import { SpecError } from '../../shared/errors';
 import { readSpecFile } from '../../shared/spec-file';
-import { runStatsJob } from '../../shared/pipeline/stats-job';
+import { runStatsJob } from '../../shared/engine/stats-job';
 import { allowedFromUris } from '../../shared/io/uri';
 import { toCsv } from '../../shared/output/csv';
 import { toJson } from '../../shared/output/json';
 import { toParquet } from '../../shared/output/parquet';
 import type { ResultRow } from '../../shared/output/table';
 import { shDocument } from '../../shared/timeseries/sentinelhub';
-import type { SlotStats } from '../../shared/timeseries/engine';
+import type { SlotStats } from '../../shared/engine/timeseries';
 import type { CommandContext } from '../context';
 import { progressBar } from '../progress';
 

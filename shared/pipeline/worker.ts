@@ -22,15 +22,15 @@ import { transformGeometry } from '../geometry/transform';
 import type { WorkerInput, WorkerOutput } from './events';
 import { BatchFileSchema } from './batch-file';
 import { getJson, mapLimit, putBytes, putJson } from './objects';
-import { openZonalRasters } from './rasters';
+import { openZonalRasters } from '../engine/rasters';
 import type { JobTracker } from './tracker';
 import { workKeys } from './keys';
-import { ZonalEngine } from './zonal';
-import { TimeseriesEngine } from '../timeseries/engine';
+import { ZonalEngine } from '../engine/zonal';
+import { TimeseriesEngine } from '../engine/timeseries';
 import type { Scene } from '../timeseries/stac';
 import { shDocument } from '../timeseries/sentinelhub';
 import type { StatColumn } from '../output/table';
-import type { EngineFeature as BatchFeature } from './zonal';
+import type { EngineFeature as BatchFeature } from '../engine/zonal';
 
 /** Thrown when a batch stops before the deadline with work left: retryable by the state machine. */
 export class BatchIncompleteError extends ZonalflowError {

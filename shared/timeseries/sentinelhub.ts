@@ -9,7 +9,7 @@
  */
 import type { StatValue, Histogram } from '../stats/accumulator';
 import { quantileOf } from '../stats/names';
-import type { SlotStats } from './engine';
+import type { SlotStats } from '../engine/timeseries';
 
 /** One band's statistics in Sentinel Hub's names. */
 export function shBand(stats: Record<string, StatValue>): Record<string, unknown> {

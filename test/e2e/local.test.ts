@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runLocal } from '../../shared/local/runner';
 import { readResultParquet } from '../../shared/output/read-parquet';
-import { runStatsJob } from '../../shared/pipeline/stats-job';
+import { runStatsJob } from '../../shared/engine/stats-job';
 import { parseJobSpec } from '../../shared/spec';
 import { LOCAL_ONLY } from '../../shared/io/uri';
 import { writeGeoPackage } from '../helpers/gpkg-writer';

@@ -21,7 +21,7 @@ import { buildApp } from '../../infra/app';
 import { startStandIns } from '../../shared/local/stand-ins';
 import { getBytes, getJson } from '../../shared/pipeline/objects';
 import { readResultParquet } from '../../shared/output/read-parquet';
-import { runStatsJob } from '../../shared/pipeline/stats-job';
+import { runStatsJob } from '../../shared/engine/stats-job';
 import { parseJobSpec } from '../../shared/spec';
 import { LOCAL_ONLY } from '../../shared/io/uri';
 import type { BatchItem, PlanOutput } from '../../shared/pipeline/events';

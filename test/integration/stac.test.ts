@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import proj4 from 'proj4';
 import { writeCog } from '../helpers/cog-writer';
 import { writeGeoPackage } from '../helpers/gpkg-writer';
-import { runStatsJob } from '../../shared/pipeline/stats-job';
+import { runStatsJob } from '../../shared/engine/stats-job';
 import { parseJobSpec } from '../../shared/spec';
 import { rowObject } from '../../shared/output/table';
 import { shDocument } from '../../shared/timeseries/sentinelhub';

@@ -18,7 +18,7 @@ import { handler as collect } from '../../lambdas/collect';
 import { handler as fail } from '../../lambdas/fail';
 import { getBytes, getJson } from '../../shared/pipeline/objects';
 import { readResultParquet } from '../../shared/output/read-parquet';
-import { runStatsJob } from '../../shared/pipeline/stats-job';
+import { runStatsJob } from '../../shared/engine/stats-job';
 import { parseJobSpec } from '../../shared/spec';
 import { LOCAL_ONLY } from '../../shared/io/uri';
 import type { BatchItem } from '../../shared/pipeline/events';

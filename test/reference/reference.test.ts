@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runStatsJob } from '../../shared/pipeline/stats-job';
-import type { StatsJobResult } from '../../shared/pipeline/stats-job';
+import { runStatsJob } from '../../shared/engine/stats-job';
+import type { StatsJobResult } from '../../shared/engine/stats-job';
 import { parseJobSpec } from '../../shared/spec';
 import { rowObject } from '../../shared/output/table';
 import { LOCAL_ONLY } from '../../shared/io/uri';

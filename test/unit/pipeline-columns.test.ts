@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { statColumns } from '../../shared/pipeline/columns';
+import { statColumns } from '../../shared/engine/columns';
 
 describe('statColumns', () => {
   it('names one band <name>_<stat> and several bands <name>_b<k>_<stat>', () => {

@@ -27,15 +27,15 @@ import type { StatName, StatValue } from '../stats/accumulator';
 import { parseStatNames } from '../stats/names';
 import { RasterError, ZonalflowError } from '../errors';
 import type { CellValue, ResultRow, StatColumn } from '../output/table';
-import type { EngineFeature } from '../pipeline/zonal';
-import { featureError, featureProblem, toCell } from '../pipeline/zonal';
-import { bandsOf, evaluateWindow, parseExpression } from './expression';
-import type { Expr } from './expression';
-import { classMask, dilateExcluded, resampleNearest } from './mask';
-import type { GridFrame } from './mask';
-import { intervals as makeIntervals, isoTime, parseDuration, parseTimeRange } from './intervals';
-import type { Scene } from './stac';
-import { sceneTouches } from './stac';
+import type { EngineFeature } from './zonal';
+import { featureError, featureProblem, toCell } from './zonal';
+import { bandsOf, evaluateWindow, parseExpression } from '../timeseries/expression';
+import type { Expr } from '../timeseries/expression';
+import { classMask, dilateExcluded, resampleNearest } from '../timeseries/mask';
+import type { GridFrame } from '../timeseries/mask';
+import { intervals as makeIntervals, isoTime, parseDuration, parseTimeRange } from '../timeseries/intervals';
+import type { Scene } from '../timeseries/stac';
+import { sceneTouches } from '../timeseries/stac';
 
 /** An interval of the output: a scene (from = to = its time) or a duration window. */
 interface Slot { from: number; to: number; scenes: Scene[]; label: { from: string; to: string } }

@@ -20,8 +20,8 @@ import { makeTransformer } from '../crs/transform';
 import { geometryBBox } from '../geometry/bbox';
 import { transformGeometry } from '../geometry/transform';
 import { searchStac } from '../timeseries/stac';
-import { TimeseriesEngine } from '../timeseries/engine';
-import type { SlotStats } from '../timeseries/engine';
+import { TimeseriesEngine } from './timeseries';
+import type { SlotStats } from './timeseries';
 import { allowedFromUris } from '../io/uri';
 import { SpecError } from '../errors';
 
