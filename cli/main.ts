@@ -4,7 +4,9 @@
  * clear line (the stack only with `--debug`).
  */
 import { Command, CommanderError } from 'commander';
-import { ZonalflowError } from '../shared/errors';
+import { SpecError, ZonalflowError } from '../shared/errors';
+import { USAGE_EXIT_CODE } from '../shared/jobs/outcome';
+import pkg from '../package.json' with { type: 'json' };
 import { registerStats } from './commands/stats';
 import { registerLocal } from './commands/local';
 import { registerRemote } from './commands/remote';
@@ -17,7 +19,17 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
   const stderr = io.stderr ?? process.stderr;
   const program = new Command('zonalflow')
     .description('Exact zonal statistics over Cloud-Optimized GeoTIFFs, on one machine or as an AWS fan-out')
+    .version(pkg.version, '-V, --version', 'print the version')
     .option('--debug', 'print stack traces of errors')
+    .addHelpText('after', `
+Exit codes (stats, local, run --wait): 0 every feature computed, 3 some features failed,
+1 the job failed, 2 usage error (bad option or invalid spec).
+
+Examples:
+  $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.csv
+  $ zonalflow local --input fields.gpkg --spec job.json --out results/
+  $ zonalflow run --input fields.gpkg --spec job.json --wait
+  $ zonalflow <command> --help      # each command's options and defaults`)
     .exitOverride()
     .configureOutput({ writeErr: (s) => stderr.write(s), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
   const ctx: CommandContext = { exitCode: 0, stdout: io.stdout ?? process.stdout, stderr };
@@ -30,8 +42,9 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
     stderr.write(`zonalflow: ${errorLine(err)}\n`);
+    if (err instanceof SpecError) return USAGE_EXIT_CODE;
     if (debug && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
     if (!debug && !(err instanceof ZonalflowError)) stderr.write('zonalflow: this looks like a bug; run again with --debug for the stack trace\n');
     return 1;

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { runLocal } from '../../shared/local/runner';
 import type { CommandContext } from '../context';
+import { exitCodeOf } from '../../shared/jobs/outcome';
 
 interface LocalOptions { input: string; spec: string; out: string; trigger: 'direct' | 'event'; quiet?: boolean }
 
@@ -24,6 +25,6 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
       const s = r.output as { features?: { total: number; done: number; failed: number } } | null;
       ctx.stderr.write(`zonalflow local: job ${r.jobId ?? '?'} ${r.status}${s?.features ? ` (${s.features.done}/${s.features.total} features, ${s.features.failed} failed)` : ''}; ${r.files.length} files in ${o.out}\n`);
       if (r.error) ctx.stderr.write(`zonalflow local: error [${r.error.code}]: ${r.error.message}\n`);
-      ctx.exitCode = r.status === 'DONE' ? 0 : r.status === 'PARTIAL' ? 3 : 1;
+      ctx.exitCode = exitCodeOf(r.status);
     });
 }

@@ -9,6 +9,7 @@ import type { RemoteDeps } from '../../shared/remote/stack';
 import { cancelJob, downloadResults, jobView, retryJob, runJob, waitForJob } from '../../shared/remote/jobs';
 import type { JobView } from '../../shared/remote/jobs';
 import type { CommandContext } from '../context';
+import { exitCodeOf } from '../../shared/jobs/outcome';
 import { formatSeconds } from '../progress';
 
 /** How the commands reach the stack (tests inject their own). */
@@ -39,7 +40,7 @@ export function registerRemote(program: Command, ctx: CommandContext, connector:
       ctx.stderr.write(`zonalflow: job ${r.jobId} ${r.startedBy === 'rule' ? `uploaded to s3://${r.bucket}/${r.key}; the upload rule starts it` : 'started'}\n`);
       if (o.wait) {
         const v = await waitForJob(deps, r.jobId, { onView: (view) => view && ctx.stderr.write(`${renderView(view)}\n`) });
-        ctx.exitCode = v.status === 'DONE' ? 0 : v.status === 'PARTIAL' ? 3 : 1;
+        ctx.exitCode = exitCodeOf(v.status);
       }
     });
   stackOpt(program.command('status'))

@@ -21,6 +21,7 @@ import { shDocument } from '../../shared/timeseries/sentinelhub';
 import type { SlotStats } from '../../shared/engine/timeseries';
 import type { CommandContext } from '../context';
 import { progressBar } from '../progress';
+import { exitCodeOf, jobOutcome } from '../../shared/jobs/outcome';
 
 interface StatsOptions {
   input: string;
@@ -50,14 +51,22 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .option('--spec <job.json>', 'job spec (rasters, stats, coverage...); other options override it')
     .option('--layer <name>', 'layer of the GeoPackage (needed when it has several)')
     .option('--id-column <column>', 'attribute holding the feature id (default: the fid)')
-    .option('--stats <names>', 'statistics, comma-separated (count,sum,mean,min,max,stdev,variance,median,qNN,majority,minority,variety,nodata_count,histogram)', list)
-    .addOption(new Option('--coverage <mode>', 'which cells count and how much').choices(['exact', 'center', 'all_touched']))
+    .option('--stats <names>', 'statistics, comma-separated (count,sum,mean,min,max,stdev,variance,median,qNN,majority,minority,variety,nodata_count,histogram) (default: the spec\'s, else count,mean,min,max)', list)
+    .addOption(new Option('--coverage <mode>', 'which cells count and how much (default: the spec\'s, else exact)').choices(['exact', 'center', 'all_touched']))
     .option('--bands <list>', 'bands to read (1-based, comma-separated), for every --raster')
     .option('--nodata <value>', 'nodata value overriding the rasters\' own ("none" for no nodata)')
-    .option('--histogram-bins <n>', 'number of histogram bins')
+    .option('--histogram-bins <n>', 'number of histogram bins (default: 10)')
     .option('--histogram-range <min,max>', 'histogram range (default: each feature\'s min..max)')
     .requiredOption('--out <file>', 'output file: .csv, .parquet or .json')
     .option('--quiet', 'no progress bar')
+    .addHelpText('after', `
+Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (no feature computed), 2 usage error.
+
+Examples:
+  $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.csv
+  $ zonalflow stats --input fields.gpkg --raster s3://bucket/dem.tif --id-column field_id \\
+      --stats count,mean,stdev,median,q10,q90,majority --coverage exact --out stats.parquet
+  $ zonalflow stats --input fields.gpkg --spec ndvi-series.json --out series.json   # STAC time series`)
     .action(async (o: StatsOptions) => {
       const spec = parseJobSpec(buildSpec(o), o.spec ? `job spec ${o.spec}` : 'options');
       const format = outputFormat(o.out);
@@ -85,6 +94,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
       for (const f of s.failures.slice(0, 10)) ctx.stderr.write(`zonalflow: warning: ${f.reason}\n`);
       if (s.failures.length > 10) ctx.stderr.write(`zonalflow: warning: ... and ${s.failures.length - 10} more (see the "error" column)\n`);
       if (s.duplicateIds > 0) ctx.stderr.write(`zonalflow: warning: ${s.duplicateIds} feature ids are duplicated; use the fid column to tell them apart\n`);
+      ctx.exitCode = exitCodeOf(jobOutcome(s.features, s.failed));
     });
 }
 

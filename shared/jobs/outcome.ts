@@ -1,0 +1,32 @@
+/**
+ * How a job ended, and the exit code that says so. One rule for `zonalflow stats`,
+ * `zonalflow local`, `zonalflow run --wait` and Collect's job status:
+ *
+ * | outcome | status  | exit code |
+ * |---|---|---|
+ * | every feature computed (or no feature at all) | DONE | 0 |
+ * | some features failed, some computed | PARTIAL | 3 |
+ * | the job failed: nothing computed, or the job itself stopped (FAILED, CANCELLED) | FAILED | 1 |
+ *
+ * Exit code 2 (usage error: bad options, invalid spec) is decided by the CLI before a job starts.
+ */
+import type { JobStatus } from '../pipeline/events';
+
+/** The exit code of a usage error (bad option, invalid spec), as commander and the CLI report it. */
+export const USAGE_EXIT_CODE = 2;
+
+/**
+ * The status of a job from its feature counts.
+ * @param total features in the input (rows expected)
+ * @param failed features with an error
+ * @param incomplete true when some features or batches were never computed (missing rows, pending batches)
+ */
+export function jobOutcome(total: number, failed: number, incomplete = false): Extract<JobStatus, 'DONE' | 'PARTIAL' | 'FAILED'> {
+  if (total > 0 && failed >= total) return 'FAILED';
+  return failed > 0 || incomplete ? 'PARTIAL' : 'DONE';
+}
+
+/** The exit code for a job's final status: 0 DONE, 3 PARTIAL, 1 anything else (FAILED, CANCELLED, still running). */
+export function exitCodeOf(status: string): number {
+  return status === 'DONE' ? 0 : status === 'PARTIAL' ? 3 : 1;
+}

@@ -1,0 +1,77 @@
+/**
+ * Exit codes of `zonalflow stats`, through the CLI's own `main`: 0 every feature computed,
+ * 3 some failed, 1 none computed, 2 usage error (README's table; shared/jobs/outcome.ts).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../../cli/main';
+import { exitCodeOf, jobOutcome } from '../../../shared/jobs/outcome';
+import { writeGeoPackage } from '../../helpers/gpkg-writer';
+import type { WriteFeature } from '../../helpers/gpkg-writer';
+import { writeCog } from '../../helpers/cog-writer';
+import type { Position } from '../../../shared/geometry/types';
+
+const dir = mkdtempSync(join(tmpdir(), 'zf-exit-'));
+const raster = join(dir, 'r.tif');
+writeCog(raster, { width: 20, height: 20, dtype: 'int32', tileSize: 16, epsg: 4326, transform: [0, 20, 1, 1], value: (r, c) => r * 20 + c });
+const square = (x: number, y: number): Position[] => [[x, y], [x + 2, y], [x + 2, y + 2], [x, y + 2], [x, y]];
+const bowtie: Position[] = [[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]];
+const good: WriteFeature = { geometry: { type: 'Polygon', coordinates: [square(3, 3)] } };
+const bad: WriteFeature = { geometry: { type: 'Polygon', coordinates: [bowtie] } };
+
+function gpkg(name: string, features: WriteFeature[]): string {
+  const path = join(dir, `${name}.gpkg`);
+  writeGeoPackage(path, [{ name: 'fields', srsId: 4326, features }]);
+  return path;
+}
+
+async function run(args: string[]): Promise<{ code: number; err: string }> {
+  const stderr = new PassThrough();
+  let err = '';
+  stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const code = await main(args, { stderr, stdout: new PassThrough() });
+  return { code, err };
+}
+
+const stats = (input: string, ...more: string[]): string[] => ['stats', '--input', input, '--raster', raster, '--out', join(dir, `${Math.random()}.csv`), '--quiet', ...more];
+
+describe('exit codes', () => {
+  it('0 when every feature is computed', async () => {
+    expect((await run(stats(gpkg('ok', [good, good])))).code).toBe(0);
+  });
+  it('3 when some features failed and some were computed', async () => {
+    expect((await run(stats(gpkg('some', [good, bad])))).code).toBe(3);
+  });
+  it('1 when every feature failed (the job computed nothing)', async () => {
+    const r = await run(stats(gpkg('none', [bad, bad])));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/0 computed, 2 failed/);
+  });
+  it('2 for an unknown option, a bad choice, an invalid spec', async () => {
+    const input = gpkg('usage', [good]);
+    expect((await run(stats(input, '--no-such-option'))).code).toBe(2);
+    expect((await run(stats(input, '--coverage', 'sideways'))).code).toBe(2);
+    expect((await run(stats(input, '--stats', 'mean,average'))).code).toBe(2);
+    const spec = join(dir, 'bad.json');
+    writeFileSync(spec, JSON.stringify({ rasters: [{ uri: raster }], coverage: 'sideways' }));
+    expect((await run(['stats', '--input', input, '--spec', spec, '--out', join(dir, 'x.csv')])).code).toBe(2);
+  });
+  it('--version prints the package version', async () => {
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (b: Buffer) => (out += b.toString()));
+    expect(await main(['--version'], { stdout, stderr: new PassThrough() })).toBe(0);
+    expect(out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+  it('one rule for statuses: empty input is DONE, all failed is FAILED', () => {
+    expect(jobOutcome(0, 0)).toBe('DONE');
+    expect(jobOutcome(4, 0)).toBe('DONE');
+    expect(jobOutcome(4, 1)).toBe('PARTIAL');
+    expect(jobOutcome(4, 0, true)).toBe('PARTIAL');
+    expect(jobOutcome(4, 4)).toBe('FAILED');
+    expect([exitCodeOf('DONE'), exitCodeOf('PARTIAL'), exitCodeOf('FAILED'), exitCodeOf('CANCELLED')]).toEqual([0, 3, 1, 1]);
+  });
+});
