@@ -13,6 +13,7 @@ import type { Database as Db, Statement } from 'node-sqlite3-wasm';
 import { GeoPackageError, ZonalflowError } from '../errors';
 import type { BBox, Feature, Geometry } from '../geometry/types';
 import { parseGpkgGeometry } from '../geometry/wkb';
+import { privateView } from './gpkg-snapshot';
 import { geometryBBox } from '../geometry/bbox';
 import { crsFromSrs } from '../crs/srs';
 import type { SrsRow } from '../crs/srs';
@@ -42,8 +43,19 @@ export interface FeatureOptions {
 
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
-/** Opens a GeoPackage file (read-only). GeoPackageError naming the file when it is not one. */
-export function openGeoPackage(path: string): GeoPackage {
+/** Options of `openGeoPackage`. */
+export interface OpenOptions {
+  /** The file belongs to this process (a download in a temporary folder): a WAL-mode file may be patched in place. */
+  owned?: boolean;
+}
+
+/**
+ * Opens a GeoPackage file read-only, never in place (see gpkg-snapshot.ts): no lock
+ * file, journal or `-shm` is ever created beside it, stale `.lock` directories and
+ * concurrent readers do not matter, and WAL-mode files are read with the committed
+ * content of their `-wal` file. GeoPackageError naming the file when it is not one.
+ */
+export function openGeoPackage(path: string, opts: OpenOptions = {}): GeoPackage {
   if (!existsSync(path)) throw new GeoPackageError(`${path} does not exist`);
   const size = statSync(path).size;
   if (size < 100) throw new GeoPackageError(`${path} is not a GeoPackage (${size} bytes)`);
@@ -61,19 +73,24 @@ export function openGeoPackage(path: string): GeoPackage {
   if (pages > 0 && head.readUInt32BE(24) === head.readUInt32BE(92) && size < pageSize * pages) {
     throw new GeoPackageError(`${path} is truncated (${size} bytes; its header says ${pages} pages of ${pageSize} bytes = ${pageSize * pages})`);
   }
+  const view = privateView(path, head, opts);
   let db: Db;
   try {
-    db = new Database(path, { readOnly: true, fileMustExist: true });
+    db = new Database(view.path, { readOnly: true, fileMustExist: true });
   } catch (err) {
+    view.dispose();
     throw new GeoPackageError(`${path} is not a readable GeoPackage: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   try {
     db.get('SELECT count(*) AS n FROM sqlite_master');
   } catch (err) {
     db.close();
+    view.dispose();
     throw new GeoPackageError(`${path} is not a readable GeoPackage: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  return new GeoPackage(path, db);
+  const g = new GeoPackage(path, db);
+  g.onClose(() => view.dispose());
+  return g;
 }
 
 /**
@@ -85,7 +102,7 @@ export function openGeoPackageBytes(bytes: Uint8Array, name = 'input.gpkg'): Geo
   const path = join(dir, name.replace(/[^A-Za-z0-9._-]/g, '_') || 'input.gpkg');
   try {
     writeFileSync(path, bytes);
-    const g = openGeoPackage(path);
+    const g = openGeoPackage(path, { owned: true });
     g.onClose(() => rmSync(dir, { recursive: true, force: true }));
     return g;
   } catch (err) {

@@ -75,7 +75,7 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
     const path = join(dir, 'input.gpkg');
     await downloadToFile(deps.s3, gpkgLoc, path);
     if (statSync(path).size > maxBytes) throw new LimitError(`the GeoPackage is larger than the limit of ${maxBytes} bytes`);
-    const gpkg = openGeoPackage(path);
+    const gpkg = openGeoPackage(path, { owned: true });
     try {
       const layer = gpkg.layer(spec.input.layer);
       const total = layer.count();
