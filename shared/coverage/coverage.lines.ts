@@ -9,23 +9,32 @@
  * a cell's weight is the length of line inside it, in the units of the
  * raster's CRS, summed over every pass (not normalized, so count = total
  * length and mean = length-weighted mean). In `center` and `all_touched`
- * modes every crossed cell weighs 1, and so do the cells holding the line's
- * vertices (a line ending exactly on a cell edge still selects the cell that
- * contains its end point by the point rule).
+ * modes the cells weigh 1 and are the ones GDAL's rasterizer burns
+ * (coverage.lines-gdal.ts; rasterio `geometry_mask`, rasterstats): a
+ * Bresenham walk in `center` (fewer cells than the line crosses), every
+ * touched cell in `all_touched`.
  */
 import type { Position } from '../geometry/types';
 import type { RasterGrid, Window } from '../raster/grid';
-import { pointCell } from './coverage.points';
+import { gdalLineCells } from './coverage.lines-gdal';
 
-/** Line coverage over a window: lengths inside cells (`weighted`), else 0/1. */
-export function linesCoverage(lines: readonly Position[][], grid: RasterGrid, w: Window, weighted: boolean): Float64Array {
+/** Line coverage over a window: lengths inside cells in `exact` mode, else 0/1 as GDAL burns them. */
+export function linesCoverage(lines: readonly Position[][], grid: RasterGrid, w: Window, mode: 'exact' | 'center' | 'all_touched'): Float64Array {
   const out = new Float64Array(w.rows * w.cols);
+  if (mode !== 'exact') {
+    gdalLineCells(lines, grid, mode === 'all_touched', (r, c) => {
+      const rr = r - w.row0;
+      const cc = c - w.col0;
+      if (rr >= 0 && rr < w.rows && cc >= 0 && cc < w.cols) out[rr * w.cols + cc] = 1;
+    });
+    return out;
+  }
   const add = (r: number, c: number, len: number): void => {
     const rr = r - w.row0;
     const cc = c - w.col0;
     if (rr < 0 || rr >= w.rows || cc < 0 || cc >= w.cols || r >= grid.height || c >= grid.width) return;
     const k = rr * w.cols + cc;
-    out[k] = weighted ? (out[k] as number) + len : 1;
+    out[k] = (out[k] as number) + len;
   };
   const ts: number[] = [];
   const cross = (p0: number, p1: number): void => {
@@ -35,12 +44,6 @@ export function linesCoverage(lines: readonly Position[][], grid: RasterGrid, w:
     for (let k = lo; k <= hi; k++) ts.push((k - p0) / (p1 - p0));
   };
   for (const line of lines) {
-    if (!weighted) {
-      for (const p of line) {
-        const cell = pointCell(p, grid);
-        if (cell) add(cell.row, cell.col, 0);
-      }
-    }
     for (let i = 0; i + 1 < line.length; i++) {
       const a = line[i] as Position;
       const b = line[i + 1] as Position;

@@ -33,8 +33,10 @@ export function geometryWindow(g: Geometry, grid: RasterGrid): Window | null {
   // a point (or a vertical/horizontal line) on a grid line still needs its cell
   const col0 = Math.max(0, c0);
   const row0 = Math.max(0, r0);
-  const col1 = Math.min(grid.width, Math.max(c1, c0 + 1));
-  const row1 = Math.min(grid.height, Math.max(r1, r0 + 1));
+  // GDAL's line burning (center / all_touched) takes the cell beyond an end lying exactly on a cell edge
+  const linear = hasLines(g);
+  const col1 = Math.min(grid.width, Math.max(linear ? Math.floor((b.xmax - grid.originX) / grid.resX) + 1 : c1, c0 + 1));
+  const row1 = Math.min(grid.height, Math.max(linear ? Math.floor((grid.originY - b.ymin) / grid.resY) + 1 : r1, r0 + 1));
   if (col1 <= col0 || row1 <= row0) {
     // a point exactly on the right/bottom outer edge belongs to the last cell
     if (g.type === 'Point' || g.type === 'MultiPoint') {
@@ -45,6 +47,12 @@ export function geometryWindow(g: Geometry, grid: RasterGrid): Window | null {
     return null;
   }
   return { row0, col0, rows: row1 - row0, cols: col1 - col0 };
+}
+
+/** True for a line or a collection holding one. */
+function hasLines(g: Geometry): boolean {
+  if (g.type === 'GeometryCollection') return g.geometries.some(hasLines);
+  return g.type === 'LineString' || g.type === 'MultiLineString';
 }
 
 /**
@@ -81,9 +89,9 @@ function kindCoverage(g: Exclude<Geometry, { type: 'GeometryCollection' }>, grid
       return exactCoverage(polygons, grid, w);
     }
     case 'LineString':
-      return linesCoverage([g.coordinates], grid, w, mode === 'exact');
+      return linesCoverage([g.coordinates], grid, w, mode);
     case 'MultiLineString':
-      return linesCoverage(g.coordinates, grid, w, mode === 'exact');
+      return linesCoverage(g.coordinates, grid, w, mode);
     case 'Point':
       return pointsCoverage([g.coordinates], grid, w);
     case 'MultiPoint':
