@@ -1,4 +1,7 @@
-/** Bench output: a readable table on stdout and JSON in bench/results/<name>.json. */
+/**
+ * Bench output: a readable table on stdout and JSON in bench/.cache/results/<name>.json (ignored
+ * by git); with `npm run bench -- NAME --save` also in the tracked bench/results/<name>.json.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
@@ -8,10 +11,14 @@ export function report(name: string, figures: Record<string, unknown>): void {
   const width = Math.max(...Object.keys(figures).map((k) => k.length));
   process.stdout.write(`\n== ${name}\n`);
   for (const [k, v] of Object.entries(figures)) process.stdout.write(`${k.padEnd(width)}  ${typeof v === 'number' ? fmt(v) : JSON.stringify(v)}\n`);
-  const dir = join(import.meta.dirname, 'results');
-  mkdirSync(dir, { recursive: true });
   const machine = { node: process.version, cpu: cpus()[0]?.model ?? '?', cores: cpus().length, memGB: Math.round(totalmem() / 1e9) };
-  writeFileSync(join(dir, `${name}.json`), JSON.stringify({ name, date: new Date().toISOString(), machine, figures }, null, 2) + '\n');
+  const text = JSON.stringify({ name, date: new Date().toISOString(), machine, figures }, null, 2) + '\n';
+  const dirs = [join(import.meta.dirname, '.cache', 'results')];
+  if (process.env.ZONALFLOW_BENCH_SAVE === '1' || process.argv.includes('--save')) dirs.push(join(import.meta.dirname, 'results'));
+  for (const dir of dirs) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}.json`), text);
+  }
 }
 
 function fmt(v: number): string {

@@ -1,16 +1,58 @@
 #!/usr/bin/env node
-// `npm run bench`: runs every bench/*.bench.ts (or those named on the command line) in its own process.
-import { readdirSync } from 'node:fs';
+// `npm run bench [-- NAME ...] [-- --list] [-- --save]`: runs the benchmarks bench/<NAME>.bench.ts,
+// each in its own process; with no name, every one. Names are exact (`npm run bench -- --list`).
+// Results go to bench/.cache/results/<name>.json (ignored by git); `--save` also writes the
+// tracked bench/results/<name>.json.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const only = process.argv.slice(2);
-const files = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.bench.ts')).filter((f) => only.length === 0 || only.some((o) => f.startsWith(o))).sort();
+const args = process.argv.slice(2);
+const flags = args.filter((a) => a.startsWith('--'));
+const names = args.filter((a) => !a.startsWith('--'));
+const all = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.bench.ts')).map((f) => f.slice(0, -'.bench.ts'.length)).sort();
+
+/** The first sentence of a bench file's doc comment. */
+function summary(name) {
+  const text = readFileSync(join(root, 'bench', `${name}.bench.ts`), 'utf8');
+  const m = /\/\*\*([\s\S]*?)\*\//.exec(text);
+  const doc = (m?.[1] ?? '').split('\n').map((l) => l.replace(/^\s*\*\s?/, '')).join(' ').replace(/\s+/g, ' ').trim();
+  return (doc.split(/(?<=\.)\s/)[0] ?? '').slice(0, 110);
+}
+
+/** Seconds the last run of a bench took on this machine (from its cached result), or null. */
+function lastSeconds(name) {
+  const f = join(root, 'bench', '.cache', 'runs', `${name}.json`);
+  if (!existsSync(f)) return null;
+  try { return JSON.parse(readFileSync(f, 'utf8')).seconds; } catch { return null; }
+}
+
+if (flags.includes('--list')) {
+  for (const n of all) {
+    const s = lastSeconds(n);
+    process.stdout.write(`${n.padEnd(18)} ${s === null ? 'not run here yet' : `last run ${s.toFixed(0)} s`.padEnd(16)}  ${summary(n)}\n`);
+  }
+  process.exit(0);
+}
+const unknown = names.filter((n) => !all.includes(n));
+if (unknown.length > 0) {
+  process.stderr.write(`bench: unknown benchmark ${unknown.join(', ')}; known: ${all.join(', ')} (npm run bench -- --list)\n`);
+  process.exit(2);
+}
 let failed = 0;
-for (const f of files) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', f)], { stdio: 'inherit', cwd: root });
+for (const n of names.length > 0 ? names : all) {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', `${n}.bench.ts`), ...flags], {
+    stdio: 'inherit', cwd: root, env: { ...process.env, ZONALFLOW_BENCH_SAVE: flags.includes('--save') ? '1' : (process.env.ZONALFLOW_BENCH_SAVE ?? '') },
+  });
   if (r.status !== 0) failed++;
+  else {
+    // the bench's duration on this machine, for --list
+    const dir = join(root, 'bench', '.cache', 'runs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${n}.json`), `${JSON.stringify({ seconds: (Date.now() - t0) / 1000, at: new Date().toISOString() })}\n`);
+  }
 }
 process.exitCode = failed > 0 ? 1 : 0;

@@ -1,12 +1,39 @@
 #!/usr/bin/env node
-// The `zonalflow` command: TypeScript sources run through tsx's loader.
-import { register } from 'tsx/esm/api';
+// The `zonalflow` command. Runs the compiled CLI in dist/ (built by `npm run build`, which
+// `npm ci` runs through `prepare`); when dist/ is missing or older than a TypeScript source
+// (a developer editing the code), the sources run through tsx's loader instead.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { newestSourceMtime } from './sources.mjs';
 
 // the AWS SDK warns that its 2027 releases will need Node 22: not actionable for a user of this command
 process.removeAllListeners('warning');
 process.on('warning', (w) => {
   if (w.name !== 'NodeVersionSupportWarning' && !w.message.startsWith('NodeVersionSupportWarning')) process.stderr.write(`${w.name}: ${w.message}\n`);
 });
-register();
-const { main } = await import('../cli/main.ts');
+
+// `zonalflow --help | head`: a closed pipe ends the output quietly
+for (const stream of [process.stdout, process.stderr]) stream.on('error', (e) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const stampFile = join(root, 'dist', 'build.json');
+
+function distIsCurrent() {
+  if (!existsSync(stampFile)) return false;
+  try {
+    return JSON.parse(readFileSync(stampFile, 'utf8')).sourcesMtimeMs >= newestSourceMtime(root);
+  } catch {
+    return false;
+  }
+}
+
+let main;
+if (distIsCurrent()) {
+  ({ main } = await import(pathToFileURL(join(root, 'dist', 'zonalflow.mjs')).href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../cli/main.ts'));
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -7,10 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { SpecError, ZonalflowError } from '../shared/errors';
 import { USAGE_EXIT_CODE } from '../shared/jobs/outcome';
 import pkg from '../package.json' with { type: 'json' };
-import { registerStats } from './commands/stats';
-import { registerLocal } from './commands/local';
-import { registerRemote } from './commands/remote';
-import { registerInvoke } from './commands/invoke';
+import { COMMAND_MODULES, invokedCommand } from './commands/index';
 import type { Connector } from './commands/remote';
 import type { CommandContext } from './context';
 
@@ -33,10 +30,12 @@ Examples:
     .exitOverride()
     .configureOutput({ writeErr: (s) => stderr.write(s), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
   const ctx: CommandContext = { exitCode: 0, stdout: io.stdout ?? process.stdout, stderr };
-  registerStats(program, ctx);
-  registerLocal(program, ctx);
-  registerRemote(program, ctx, io.connector);
-  registerInvoke(program, ctx);
+  // only the invoked command's module is loaded; the others are listed by their summaries
+  const invoked = invokedCommand(argv);
+  for (const m of COMMAND_MODULES) {
+    if (invoked !== undefined && invoked in m.commands) (await m.load())(program, ctx, io.connector);
+    else for (const [name, summary] of Object.entries(m.commands)) program.command(name).description(summary).allowUnknownOption().helpOption(false);
+  }
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// `npm run build` (also run by `npm ci`/`npm install` through `prepare`): compiles the CLI to
+// JavaScript in dist/ with esbuild, so that `zonalflow` starts without compiling TypeScript.
+// Packages stay external (loaded from node_modules when a command needs them); dynamic imports
+// become separate chunks, so a command loads only its own code. bin/zonalflow.mjs falls back to
+// the TypeScript sources (tsx) when dist/ is missing or older than a source file.
+import { rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { newestSourceMtime } from './sources.mjs';
+
+let build;
+try {
+  ({ build } = await import('esbuild'));
+} catch {
+  // a production install without devDependencies: the command runs from the TypeScript sources
+  process.stderr.write('zonalflow build: esbuild is not installed; the CLI will run from its TypeScript sources\n');
+  process.exit(0);
+}
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist');
+const stamp = newestSourceMtime(root);
+rmSync(out, { recursive: true, force: true });
+await build({
+  entryPoints: { zonalflow: join(root, 'cli/main.ts') },
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  logLevel: 'warning',
+});
+// the newest source file this build saw: bin/zonalflow.mjs compares it with the sources now
+writeFileSync(join(out, 'build.json'), `${JSON.stringify({ sourcesMtimeMs: stamp })}\n`);
