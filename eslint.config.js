@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', 'out/**', 'bench/results/**', 'bench/.cache/**', 'coverage/**', 'bin/**'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', 'out/**', 'bench/results/**', 'bench/.cache/**', 'coverage/**', 'bin/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
