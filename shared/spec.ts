@@ -43,7 +43,7 @@ export const StacSpecSchema = z.strictObject({
 
 /** Masking of a time series. */
 export const MaskSpecSchema = z.strictObject({
-  /** Cells that are nodata in any band used are masked. */
+  /** true (default): a band's nodata value (and NaN, the per-dataset mask) makes a cell invalid. false: the nodata value is read as an ordinary number (cells outside the raster, NaN and the mask stay invalid). */
   nodata: z.boolean().default(true),
   /** A class band (Sentinel-2 SCL style): cells of the excluded classes are masked, grown by `dilate` cells. */
   classes: z.strictObject({ band: z.string().min(1), exclude: z.array(z.number().int()).min(1), dilate: z.number().int().min(0).max(100).default(0) }).optional(),
@@ -82,6 +82,8 @@ export const JobSpecSchema = z.strictObject({
   composite: z.enum(['mean', 'median']).default('mean'),
   /** The last, shorter interval (Sentinel Hub's lastIntervalBehavior). */
   lastInterval: z.enum(['SKIP', 'SHORTEN', 'EXTEND']).default('SKIP'),
+  /** `linear`: cells without valid data in an interval are filled by linear interpolation in time between the neighbouring composites (openEO's array_interpolate_linear; leading and trailing gaps stay empty); rows say so in an `interpolated` column. */
+  interpolate: z.enum(['none', 'linear']).default('none'),
   stats: z.array(z.string().min(1)).min(1).default(['count', 'mean', 'min', 'max']),
   histogram: HistogramSpecSchema.optional(),
   coverage: CoverageModeSchema.default('exact'),

@@ -199,7 +199,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureLayer, t0: num
   };
   for (const f of layer.features({ ...idOptions, columns: [] })) {
     chunk.push(f);
-    if (chunk.length >= (opts.chunkSize ?? 200)) await flush();
+    if (chunk.length >= (opts.chunkSize ?? 5000)) await flush(); // each chunk reads every scene's tiles once
   }
   await flush();
   return {

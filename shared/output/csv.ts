@@ -11,6 +11,7 @@ function cell(v: CellValue | undefined): string {
   if (v === null || v === undefined) return '';
   if (isHistogram(v)) return csvField(JSON.stringify(v));
   if (typeof v === 'string') return csvField(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
   return Number.isFinite(v) ? String(v) : String(v); // shortest round-trip text; NaN/Infinity spelled out
 }
 

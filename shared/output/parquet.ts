@@ -30,7 +30,12 @@ export function toParquet(columns: readonly StatColumn[], rows: readonly ResultR
     { name: 'fid', data: rows.map((r) => BigInt(r.fid)), type: 'INT64', nullable: false },
   ];
   columns.forEach((c, i) => {
-    if (c.kind === 'text') {
+    if (c.kind === 'timestamp') {
+      // UTC instants (Parquet TIMESTAMP_MILLIS, adjusted to UTC), not strings
+      data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return typeof v === 'string' ? new Date(v) : null; }), type: 'TIMESTAMP' });
+    } else if (c.kind === 'boolean') {
+      data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return typeof v === 'boolean' ? v : null; }), type: 'BOOLEAN' });
+    } else if (c.kind === 'text') {
       data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return typeof v === 'string' ? v : null; }), type: 'STRING' });
     } else if (c.kind === 'histogram') {
       data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return v !== undefined && isHistogram(v) ? v : null; }), type: 'JSON' });

@@ -15,7 +15,11 @@ export async function readResultParquet(bytes: Uint8Array): Promise<{ columns: S
       geometry = true;
       continue;
     }
-    columns.push({ name: s.name, kind: s.converted_type === 'JSON' ? 'histogram' : s.converted_type === 'UTF8' || s.logical_type?.type === 'STRING' ? 'text' : 'number' });
+    const kind = s.converted_type === 'JSON' ? 'histogram'
+      : s.converted_type === 'UTF8' || s.logical_type?.type === 'STRING' ? 'text'
+        : s.converted_type === 'TIMESTAMP_MILLIS' || s.converted_type === 'TIMESTAMP_MICROS' || s.logical_type?.type === 'TIMESTAMP' ? 'timestamp'
+          : s.type === 'BOOLEAN' ? 'boolean' : 'number';
+    columns.push({ name: s.name, kind });
   }
   const objs = await parquetReadObjects({ file });
   const rows = objs.map((o): ResultRow => {
@@ -26,6 +30,8 @@ export async function readResultParquet(bytes: Uint8Array): Promise<{ columns: S
         const v = o[c.name] as unknown;
         if (v === null || v === undefined) return null;
         if (c.kind === 'histogram') return v as HistogramValue;
+        if (c.kind === 'boolean') return v === true;
+        if (c.kind === 'timestamp') return new Date(v instanceof Date ? v.getTime() : Number(v)).toISOString().replace('.000Z', 'Z');
         return c.kind === 'text' ? (typeof v === 'string' ? v : JSON.stringify(v)) : Number(v);
       }),
       error: o.error === null || o.error === undefined ? null : String(o.error),

@@ -6,14 +6,14 @@
  */
 import type { Geometry } from '../geometry/types';
 
-/** A cell: a number, null (undefined: no valid cell), a histogram, or text (time-series dates). */
-export type CellValue = number | string | null | HistogramValue;
+/** A cell: a number, null (undefined: no valid cell), a histogram, text, an instant (ISO 8601 UTC text, `timestamp` columns) or a flag (`boolean` columns). */
+export type CellValue = number | string | boolean | null | HistogramValue;
 
 /** A histogram: `bins` are the nbins+1 edges, `counts` the (weighted) counts per bin. */
 export interface HistogramValue { bins: number[]; counts: number[] }
 
-/** A column: `number` statistics, `histogram`s, or `text` (the dates of time-series rows). */
-export interface StatColumn { name: string; kind: 'number' | 'histogram' | 'text' }
+/** A column: `number` statistics, `histogram`s, `text`, `timestamp` (time-series dates: UTC instants, ISO text in rows, Parquet TIMESTAMP) or `boolean` (flags such as `interpolated`). */
+export interface StatColumn { name: string; kind: 'number' | 'histogram' | 'text' | 'timestamp' | 'boolean' }
 
 /** One feature's row. `values[i]` belongs to `columns[i]`. */
 export interface ResultRow {

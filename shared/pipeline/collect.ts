@@ -60,7 +60,7 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
   let columns: StatColumn[] = tables[0]?.columns ?? [];
   const geometry = tables.some((t) => t.geometry);
   // one row per feature (per feature and date for time series): a part rewritten by a retry replaces, never duplicates
-  const textCols = (columns.length > 0 ? columns : (tables[0]?.columns ?? [])).map((c, i) => (c.kind === 'text' ? i : -1)).filter((i) => i >= 0);
+  const textCols = (columns.length > 0 ? columns : (tables[0]?.columns ?? [])).map((c, i) => (c.kind === 'text' || c.kind === 'timestamp' ? i : -1)).filter((i) => i >= 0);
   const rowKey = (r: ResultRow): string => `${r.fid}|${textCols.map((i) => { const v = r.values[i]; return typeof v === 'string' ? v : ''; }).join('|')}`;
   const byKey = new Map<string, ResultRow>();
   for (const t of tables) {

@@ -110,7 +110,8 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
     const toLonLat = spec.output.geometry ? makeTransformer(batch.crs, crsFromEpsg(4326)) : null;
     const remaining = deps.remainingMs ?? (() => Infinity);
     const safety = deps.safetyMs ?? 30_000;
-    const chunkSize = deps.chunkSize ?? 100;
+    // a time series reads each scene's tiles once per chunk for all its features: the whole batch is one chunk
+    const chunkSize = spec.stac ? Math.max(deps.chunkSize ?? 100, batch.features.length) : deps.chunkSize ?? 100;
     const parts = [...started.parts];
     let cursor = started.cursor;
     let rows: ResultRow[] = [];

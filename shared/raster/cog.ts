@@ -248,6 +248,14 @@ export class Raster {
     return length > 0 && offset > 0 ? { offset, length } : null;
   }
 
+  /** Forgets every cached tile, decoded and compressed (the header stays): a caller done with a region frees its memory. */
+  dropCaches(): void {
+    this.decoded.clear();
+    this.decodedBytes = 0;
+    this.raw.clear();
+    this.rawBytes = 0;
+  }
+
   /** Fetches (merged, bounded concurrency) every compressed tile the windows need that is not cached yet. */
   async prefetch(windows: readonly Window[], opts: { bands?: readonly number[]; signal?: AbortSignal | undefined } = {}): Promise<void> {
     const bands = opts.bands ?? Array.from({ length: this.info.bandCount }, (_, i) => i + 1);

@@ -1,48 +1,51 @@
 /**
- * Cloud and class masks: a class band (Sentinel-2 SCL style) excludes cells
- * whose class is listed, optionally dilated by N cells (a square structuring
- * element, as GFMap's SCL dilation), and a coarser mask is resampled onto the
- * output grid by nearest neighbour (SCL at 20 m onto 10 m bands).
+ * Cloud and class masks of one item on its finest grid. A class band
+ * (Sentinel-2 SCL style) marks the cells of the excluded classes; only those
+ * grow, by `dilate` cells in a square neighbourhood (GFMap's SCL dilation).
+ * Cells whose class is nodata, or that lie outside the raster, are masked but
+ * never grown: a swath edge or the raster's border does not eat clear cells.
+ * A coarser band (SCL at 20 m) is brought onto the finest grid by nearest
+ * neighbour at the finest cells' centres.
  */
 
-/** 1 where the class is kept, 0 where it is excluded or the class cell is nodata. */
-export function classMask(classes: Float64Array, valid: Uint8Array, exclude: ReadonlySet<number>): Uint8Array {
+/** 1 where the class cell is valid and its class is excluded, else 0 (a nodata class cell is NOT excluded: it is masked apart, never grown). */
+export function excludedCells(classes: Float64Array, valid: Uint8Array, exclude: ReadonlySet<number>): Uint8Array {
   const out = new Uint8Array(classes.length);
-  for (let i = 0; i < classes.length; i++) out[i] = valid[i] === 1 && !exclude.has(classes[i] as number) ? 1 : 0;
+  for (let i = 0; i < classes.length; i++) out[i] = valid[i] === 1 && exclude.has(classes[i] as number) ? 1 : 0;
   return out;
 }
 
-/** Grows the excluded (0) cells by `radius` cells in every direction (square, separable: rows then columns). */
-export function dilateExcluded(mask: Uint8Array, rows: number, cols: number, radius: number): Uint8Array {
-  if (radius <= 0) return mask;
+/**
+ * Grows the set cells (1) of a rows x cols mask by `radius` cells in every direction
+ * (square structuring element of side 2*radius+1; separable: rows, then columns). Returns a new mask.
+ */
+export function dilate(mask: Uint8Array, rows: number, cols: number, radius: number): Uint8Array {
+  if (radius <= 0) return mask.slice();
   const tmp = new Uint8Array(mask.length);
-  // along rows: a cell stays 1 only if no 0 lies within radius on its row
   for (let r = 0; r < rows; r++) {
-    let lastZero = -Infinity;
     const base = r * cols;
-    const nextZero = new Int32Array(cols);
-    let nz = Number.MAX_SAFE_INTEGER;
-    for (let c = cols - 1; c >= 0; c--) {
-      if (mask[base + c] === 0) nz = c;
-      nextZero[c] = Math.min(nz, 2 ** 31 - 1);
-    }
+    let last = -Infinity;
     for (let c = 0; c < cols; c++) {
-      if (mask[base + c] === 0) lastZero = c;
-      tmp[base + c] = c - lastZero > radius && (nextZero[c] as number) - c > radius ? 1 : 0;
+      if (mask[base + c] === 1) last = c;
+      if (c - last <= radius) tmp[base + c] = 1;
+    }
+    last = Infinity;
+    for (let c = cols - 1; c >= 0; c--) {
+      if (mask[base + c] === 1) last = c;
+      if (last - c <= radius) tmp[base + c] = 1;
     }
   }
   const out = new Uint8Array(mask.length);
   for (let c = 0; c < cols; c++) {
-    let lastZero = -Infinity;
-    const nextZero = new Int32Array(rows);
-    let nz = 2 ** 31 - 1;
-    for (let r = rows - 1; r >= 0; r--) {
-      if (tmp[r * cols + c] === 0) nz = r;
-      nextZero[r] = nz;
-    }
+    let last = -Infinity;
     for (let r = 0; r < rows; r++) {
-      if (tmp[r * cols + c] === 0) lastZero = r;
-      out[r * cols + c] = r - lastZero > radius && (nextZero[r] as number) - r > radius ? 1 : 0;
+      if (tmp[r * cols + c] === 1) last = r;
+      if (r - last <= radius) out[r * cols + c] = 1;
+    }
+    last = Infinity;
+    for (let r = rows - 1; r >= 0; r--) {
+      if (tmp[r * cols + c] === 1) last = r;
+      if (last - r <= radius) out[r * cols + c] = 1;
     }
   }
   return out;

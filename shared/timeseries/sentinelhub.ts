@@ -1,11 +1,14 @@
 /**
- * Per-feature JSON in the shape of Sentinel Hub's (Batch) Statistical API
- * results, so its users switch without rewriting their readers:
- * { data: [ { interval: {from, to}, outputs: { <output>: { bands: { B0: {
+ * Per-feature JSON in the layout of Sentinel Hub's Batch Statistical API
+ * results, so its users (and sentinelhub-py's `statistical_to_dataframe` /
+ * `get_failed_statistical_requests`) read it unchanged:
+ * { id: <fid>, identifier: "<id>", response: { status, data: [ { interval: {from, to},
+ *   outputs: { <output>: { bands: { B0: {
  *   stats: { min, max, mean, stDev, sampleCount, noDataCount, percentiles? },
- *   histogram?: { bins: [ {lowEdge, highEdge, count} ] } } } } } } ], status }.
- * sampleCount counts every cell of the feature (valid or not), noDataCount
- * the masked ones, with the job's coverage weights.
+ *   histogram?: { bins: [ {lowEdge, highEdge, count} ] } } } } } } ] } }.
+ * sampleCount = count + nodata_count (the feature's covered cells on its
+ * output grid, weighted in `exact` mode), noDataCount = nodata_count; with
+ * count 0, min/max/mean/stDev are the string "NaN" as Sentinel Hub writes them.
  */
 import type { StatValue, Histogram } from '../stats/accumulator';
 import { quantileOf } from '../stats/names';
@@ -13,7 +16,7 @@ import type { SlotStats } from '../engine/timeseries';
 
 /** One band's statistics in Sentinel Hub's names. */
 export function shBand(stats: Record<string, StatValue>): Record<string, unknown> {
-  const num = (k: string): number | null => (typeof stats[k] === 'number' ? (stats[k]) : null);
+  const num = (k: string): number | null => { const v = stats[k]; return typeof v === 'number' && !Number.isNaN(v) ? v : null; };
   const count = num('count') ?? 0;
   const nodata = num('nodata_count') ?? 0;
   const out: Record<string, unknown> = {
@@ -42,16 +45,25 @@ function percentiles(stats: Record<string, StatValue>): Record<string, unknown> 
   return Object.keys(p).length > 0 ? { percentiles: p } : {};
 }
 
-/** The whole document of one feature. */
-export function shDocument(id: string, fid: number, slots: readonly SlotStats[], error: string | null = null): Record<string, unknown> {
+/** One data entry: a computed interval, or a failed one carrying an `error` object (as the Statistical API reports them). */
+export function shInterval(s: SlotStats): Record<string, unknown> {
+  const interval = { from: s.from, to: s.to };
+  if (s.error !== undefined) return { interval, error: { type: 'EXECUTION_ERROR', message: s.error } };
   return {
-    id,
-    fid,
-    data: slots.map((s) => ({
-      interval: { from: s.from, to: s.to },
-      outputs: Object.fromEntries(Object.entries(s.outputs).map(([name, stats]) => [name, { bands: { B0: shBand(stats) } }])),
-    })),
-    status: error === null ? 'OK' : 'FAILED',
-    ...(error === null ? {} : { error: { message: error } }),
+    interval,
+    outputs: Object.fromEntries(Object.entries(s.outputs).map(([name, stats]) => [name, { bands: { B0: shBand(stats) } }])),
+    ...(s.interpolated !== undefined ? { interpolated: s.interpolated } : {}),
   };
+}
+
+/**
+ * The document of one feature in Sentinel Hub Batch Statistical's result layout:
+ * `{ "id": <fid, integer>, "identifier": "<id column value>", "response": { "data": [...], "status": "OK" | "FAILED" } }`,
+ * `data` in time order. A feature that could not be computed at all has status FAILED, no data and `response.error`.
+ */
+export function shDocument(id: string, fid: number, slots: readonly SlotStats[], error: string | null = null): Record<string, unknown> {
+  const response: Record<string, unknown> = error === null
+    ? { data: slots.map(shInterval), status: 'OK' }
+    : { data: [], status: 'FAILED', error: { type: 'EXECUTION_ERROR', message: error } };
+  return { id: fid, identifier: id, response };
 }

@@ -7,11 +7,12 @@
 import { z } from 'zod';
 import { SourceError, SpecError } from '../errors';
 import type { StacSpec } from '../spec';
-import type { BBox } from '../geometry/types';
+import type { BBox, Geometry, Position } from '../geometry/types';
 
 const ItemSchema = z.object({
   id: z.string(),
   bbox: z.array(z.number()).min(4).optional(),
+  geometry: z.object({ type: z.string(), coordinates: z.unknown() }).passthrough().nullable().optional(),
   properties: z.object({ datetime: z.string().nullable().optional(), start_datetime: z.string().optional() }).passthrough(),
   assets: z.record(z.string(), z.object({ href: z.string() }).passthrough()),
 }).passthrough();
@@ -21,8 +22,8 @@ const PageSchema = z.object({
   links: z.array(z.object({ rel: z.string(), href: z.string(), method: z.string().optional(), body: z.record(z.string(), z.unknown()).optional(), merge: z.boolean().optional() }).passthrough()).optional(),
 });
 
-/** A scene: id, acquisition time (ms), footprint bbox (lon/lat), the hrefs of the job's assets by band name. */
-export interface Scene { id: string; datetime: number; bbox: BBox | null; hrefs: Record<string, string> }
+/** A scene (STAC item): id, acquisition time (ms), footprint bbox and geometry (lon/lat; Polygon/MultiPolygon or null), the hrefs of the job's assets by band name. */
+export interface Scene { id: string; datetime: number; bbox: BBox | null; geometry?: Geometry | null; hrefs: Record<string, string> }
 
 /** Runs the search; returns the scenes sorted by time (items missing an asked asset are skipped, with their ids reported). */
 export async function searchStac(stac: StacSpec, area: BBox, opts: { fetch?: typeof fetch; maxPages?: number; signal?: AbortSignal } = {}): Promise<{ scenes: Scene[]; skipped: string[]; pages: number }> {
@@ -67,13 +68,13 @@ export async function searchStac(stac: StacSpec, area: BBox, opts: { fetch?: typ
         continue;
       }
       const b = item.bbox;
-      scenes.push({ id: item.id, datetime: t, bbox: b ? { xmin: b[0] ?? 0, ymin: b[1] ?? 0, xmax: b[b.length === 6 ? 3 : 2] ?? 0, ymax: b[b.length === 6 ? 4 : 3] ?? 0 } : null, hrefs });
+      scenes.push({ id: item.id, datetime: t, bbox: b ? { xmin: b[0] ?? 0, ymin: b[1] ?? 0, xmax: b[b.length === 6 ? 3 : 2] ?? 0, ymax: b[b.length === 6 ? 4 : 3] ?? 0 } : null, geometry: footprintGeometry(item.geometry), hrefs });
     }
     const next = page.data.links?.find((l) => l.rel === 'next');
     request = next ? { url: next.href, method: (next.method ?? 'GET').toUpperCase(), ...(next.body ? { body: next.merge ? { ...body, ...next.body } : next.body } : {}) } : null;
   }
   if (scenes.length === 0 && skipped.length > 0) throw new SpecError(`the STAC items found lack the assets ${Object.values(stac.assets).join(', ')} (e.g. item ${skipped[0] ?? ''})`);
-  scenes.sort((a, b) => a.datetime - b.datetime || (a.id < b.id ? -1 : 1));
+  scenes.sort((a, b) => a.datetime - b.datetime || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { scenes, skipped, pages };
 }
 
@@ -81,4 +82,16 @@ export async function searchStac(stac: StacSpec, area: BBox, opts: { fetch?: typ
 export function sceneTouches(scene: Scene, box: BBox): boolean {
   const b = scene.bbox;
   return !b || (b.xmin <= box.xmax && b.xmax >= box.xmin && b.ymin <= box.ymax && b.ymax >= box.ymin);
+}
+
+/** An item's footprint when it is a well-formed Polygon or MultiPolygon of finite lon/lat positions; else null (the bbox is used). */
+function footprintGeometry(g: { type: string; coordinates?: unknown } | null | undefined): Geometry | null {
+  if (!g) return null;
+  const pos = (p: unknown): p is Position => Array.isArray(p) && p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]);
+  const ring = (r: unknown): r is Position[] => Array.isArray(r) && r.length >= 4 && r.every(pos);
+  const poly = (p: unknown): p is Position[][] => Array.isArray(p) && p.length >= 1 && p.every(ring);
+  const strip = (r: Position[]): Position[] => r.map((p) => [p[0], p[1]]);
+  if (g.type === 'Polygon' && poly(g.coordinates)) return { type: 'Polygon', coordinates: g.coordinates.map(strip) };
+  if (g.type === 'MultiPolygon' && Array.isArray(g.coordinates) && g.coordinates.length > 0 && g.coordinates.every(poly)) return { type: 'MultiPolygon', coordinates: g.coordinates.map((p) => p.map(strip)) };
+  return null;
 }

@@ -165,7 +165,10 @@ describe('time series from a STAC API', () => {
     expect(cloudy).toMatchObject({ ndvi_count: 0, ndvi_mean: null, error: null });
     expect((cloudy.ndvi_nodata_count as number) > 0).toBe(true);
     // Sentinel Hub-style per-feature document
-    const doc = shDocument('north', 1, r.timeseries?.get(1) ?? []) as { data: { interval: { from: string }; outputs: { ndvi: { bands: { B0: { stats: Record<string, number> ; histogram: { bins: { lowEdge: number; highEdge: number; count: number }[] } } } } } }[]; status: string };
+    const full = shDocument('north', 1, r.timeseries?.get(1) ?? []) as { id: number; identifier: string; response: { data: { interval: { from: string }; outputs: { ndvi: { bands: { B0: { stats: Record<string, number> ; histogram: { bins: { lowEdge: number; highEdge: number; count: number }[] } } } } } }[]; status: string } };
+    expect(full.id).toBe(1);
+    expect(full.identifier).toBe('north');
+    const doc = full.response;
     expect(doc.status).toBe('OK');
     expect(doc.data).toHaveLength(3);
     const s0 = doc.data[0]?.outputs.ndvi.bands.B0;
@@ -214,9 +217,10 @@ describe('time series from a STAC API', () => {
     const direct = await runStatsJob({ input: gpkg(), spec: parseJobSpec(baseSpec()), allowed: { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true }, trustStacAssets: true });
     expect(results.columns).toEqual(direct.columns);
     expect(results.rows).toEqual(direct.rows);
-    const doc = JSON.parse(readFileSync(join(out, 'features/north.json'), 'utf8')) as { data: unknown[]; status: string };
-    expect(doc.status).toBe('OK');
-    expect(doc.data).toHaveLength(3);
+    const doc = JSON.parse(readFileSync(join(out, 'features/north.json'), 'utf8')) as { identifier: string; response: { data: unknown[]; status: string } };
+    expect(doc.identifier).toBe('north');
+    expect(doc.response.status).toBe('OK');
+    expect(doc.response.data).toHaveLength(3);
   });
 
   it('the spec is validated: unknown outputs, class bands, intervals', () => {

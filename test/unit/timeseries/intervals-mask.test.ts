@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { intervals, isoTime, parseDuration, parseTimeRange } from '../../../shared/timeseries/intervals';
-import { classMask, dilateExcluded, resampleNearest } from '../../../shared/timeseries/mask';
+import { dilate, excludedCells, resampleNearest } from '../../../shared/timeseries/mask';
 
 const range = (t: string): [number, number] => { const r = parseTimeRange(t); return [r.from, r.to]; };
 const iso = (xs: { from: number; to: number }[]): string[] => xs.map((i) => `${isoTime(i.from)}/${isoTime(i.to)}`);
@@ -29,11 +29,22 @@ describe('masks', () => {
     // 5x5 classes, one cloud (9) in the middle
     const classes = new Float64Array(25).fill(4);
     classes[12] = 9;
-    const m = classMask(classes, new Uint8Array(25).fill(1), new Set([9]));
-    expect([...m].filter((v) => v === 0)).toHaveLength(1);
-    const d = dilateExcluded(m, 5, 5, 1);
-    const zeros = [...d].map((v, i) => (v === 0 ? i : -1)).filter((i) => i >= 0);
-    expect(zeros).toEqual([6, 7, 8, 11, 12, 13, 16, 17, 18]);
+    const m = excludedCells(classes, new Uint8Array(25).fill(1), new Set([9]));
+    expect([...m].filter((v) => v === 1)).toHaveLength(1);
+    const d = dilate(m, 5, 5, 1);
+    const ones = [...d].map((v, i) => (v === 1 ? i : -1)).filter((i) => i >= 0);
+    expect(ones).toEqual([6, 7, 8, 11, 12, 13, 16, 17, 18]);
+  });
+  it('only excluded classes grow: nodata class cells and a cloud next to them', () => {
+    // 1 x 7 row: nodata, nodata, clear, clear, clear, cloud, clear -> radius 1 grows the cloud only
+    const classes = Float64Array.of(0, 0, 4, 4, 4, 9, 4);
+    const valid = Uint8Array.of(0, 0, 1, 1, 1, 1, 1);
+    const d = dilate(excludedCells(classes, valid, new Set([9, 0])), 1, 7, 1);
+    expect([...d]).toEqual([0, 0, 0, 0, 1, 1, 1]);
+    // radius 2 in a 5 x 5 square around a corner cloud
+    const sq = new Uint8Array(25);
+    sq[0] = 1;
+    expect([...dilate(sq, 5, 5, 2)].map((v, i) => (v ? i : -1)).filter((i) => i >= 0)).toEqual([0, 1, 2, 5, 6, 7, 10, 11, 12]);
   });
   it('nearest-neighbour resampling of a 20 m mask onto a 10 m grid', () => {
     const src = Uint8Array.of(1, 0, 1, 1); // 2x2 at 20 m
