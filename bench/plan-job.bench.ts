@@ -26,6 +26,7 @@ try {
     outputBucket: 'zf-out',
     workPrefix: '_work/',
     defaultSpec: parseJobSpec({ input: { idColumn: 'field_id' }, rasters: [{ uri: 's3://rasters/band.tif' }], batching: { grid: 'h3', maxFeatures: 500 } }),
+    allowed: { schemes: ['s3'], s3Buckets: ['rasters'], httpsHosts: [] },
   });
   report('plan-job-1m', {
     features: out.features,

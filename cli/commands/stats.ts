@@ -37,6 +37,7 @@ interface StatsOptions {
   histogramRange?: string;
   out: string;
   quiet?: boolean;
+  allowHost?: string[];
 }
 
 const list = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -67,6 +68,7 @@ Examples:
   $ zonalflow stats --input fields.gpkg --raster s3://bucket/dem.tif --id-column field_id \\
       --stats count,mean,stdev,median,q10,q90,majority --coverage exact --out stats.parquet
   $ zonalflow stats --input fields.gpkg --spec ndvi-series.json --out series.json   # STAC time series`)
+    .option('--allow-host <host>', 'let this host be a private or loopback address (your own local server; plain http accepted); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .action(async (o: StatsOptions) => {
       const spec = parseJobSpec(buildSpec(o), o.spec ? `job spec ${o.spec}` : 'options');
       const format = outputFormat(o.out);
@@ -74,7 +76,8 @@ Examples:
       const result = await runStatsJob({
         input: o.input,
         spec,
-        allowed: allowedFromUris(spec.rasters.map((r) => r.uri)),
+        // exactly what the user named (rasters, the STAC API); private and loopback addresses only for --allow-host
+        allowed: allowedFromUris([...spec.rasters.map((r) => r.uri), ...(spec.stac ? [spec.stac.api] : [])], o.allowHost ?? []),
         trustStacAssets: true, // the user chose the STAC API: its assets' hosts may be read (never private addresses)
         onProgress: (p) => bar.update(p.done, p.total, p.failed),
       });

@@ -3,7 +3,7 @@
  * read, CRS resolved from the GeoKeys, bands checked, column names fixed.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { openSource } from '../io/uri';
+import { openSource, redact } from '../io/uri';
 import type { AllowedSources } from '../io/uri';
 import type { ByteSource } from '../io/source';
 import { openRaster } from '../raster/cog';
@@ -51,12 +51,12 @@ export async function openZonalRasters(specs: readonly RasterSpec[], opts: OpenR
       const info = raster.info;
       const bands = spec.bands ?? Array.from({ length: info.bandCount }, (_, k) => k + 1);
       const bad = bands.find((b) => b > info.bandCount);
-      if (bad !== undefined) throw new RasterError(`${spec.uri} has ${info.bandCount} band(s); band ${bad} was asked for (rasters[${i}].bands)`);
+      if (bad !== undefined) throw new RasterError(`${redact(spec.uri)} has ${info.bandCount} band(s); band ${bad} was asked for (rasters[${i}].bands)`);
       let crs: Crs;
       try {
         crs = crsFromGeoKeys(info.geoKeys);
       } catch (err) {
-        throw new RasterError(`cannot resolve the CRS of ${spec.uri}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new RasterError(`cannot resolve the CRS of ${redact(spec.uri)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
       return { name: names[i] ?? rasterStem(spec.uri), uri: spec.uri, raster, crs, bands, nodata: spec.nodata };
     }),

@@ -22,7 +22,7 @@ import { transformGeometry } from '../geometry/transform';
 import { searchStac } from '../timeseries/stac';
 import { TimeseriesEngine } from './timeseries';
 import type { SlotStats } from './timeseries';
-import { allowedFromUris } from '../io/uri';
+import { allowedFromUris, parseUri } from '../io/uri';
 import { SpecError } from '../errors';
 
 /** Progress of a running job. */
@@ -166,10 +166,12 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureLayer, t0: num
   const rows: ResultRow[] = [];
   const timeseries = new Map<number, SlotStats[]>();
   if (area === null) return { columns: [], rows, summary: emptySummary(t0), timeseries, scenes: 0 };
-  const { scenes } = await searchStac(stac, area, opts.signal ? { signal: opts.signal } : {});
+  // the API URL and every `next` link pass the job's allow-list
+  const { scenes } = await searchStac(stac, area, { allowed: opts.allowed, ...(opts.signal ? { signal: opts.signal } : {}) });
   let allowed = opts.allowed;
   if (opts.trustStacAssets) {
-    const extra = allowedFromUris(scenes.flatMap((sc) => Object.values(sc.hrefs)));
+    // the assets' https hosts and S3 buckets, never local files named by a remote API (addresses are still checked after DNS)
+    const extra = allowedFromUris(scenes.flatMap((sc) => Object.values(sc.hrefs)).filter(notLocalPath));
     allowed = { ...allowed, schemes: [...new Set([...allowed.schemes, ...extra.schemes])], s3Buckets: [...new Set([...allowed.s3Buckets, ...extra.s3Buckets])], httpsHosts: [...new Set([...allowed.httpsHosts, ...extra.httpsHosts])] };
   }
   const engine = new TimeseriesEngine(opts.spec, scenes, layer.crs, {
@@ -219,6 +221,15 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureLayer, t0: num
       requests: counters.reduce((a, c) => a + c.requests, 0),
     },
   };
+}
+
+/** False for local paths and file: URLs (and for hrefs that are not URIs at all: they fail when opened). */
+function notLocalPath(href: string): boolean {
+  try {
+    return parseUri(href).scheme !== 'file';
+  } catch {
+    return false;
+  }
 }
 
 function emptySummary(t0: number): StatsSummary {

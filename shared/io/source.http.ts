@@ -1,20 +1,29 @@
 /**
- * A byte source over https with Range requests. A 206 is the normal answer;
- * a 200 (server ignoring Range) is sliced, once, and remembered; 429/5xx and
- * network resets are retried with backoff and jitter; 403/404 fail at once
- * with the status. Suffix ranges (`bytes=-N`) are never used.
+ * A byte source over https with Range requests, sent through `safeRequest`
+ * (allow-list, addresses checked after DNS, every redirect hop checked). A
+ * 206 is the normal answer; a 200 (server ignoring Range) is sliced, once,
+ * and remembered (up to `maxObjectBytes`); 429/5xx and network resets are
+ * retried with backoff and jitter; 403/404 fail at once with the status.
+ * Suffix ranges (`bytes=-N`) are never used.
  */
 import { SourceError } from '../errors';
 import type { ByteSource } from './source';
 import { DEFAULT_RETRY, retryableStatus, withRetry } from './retry';
 import type { RetryPolicy } from './retry';
+import { safeRequest } from './http-request';
+import { redact } from './uri';
+import type { AllowedSources } from './uri';
 
 /** Options of the https source. */
 export interface HttpSourceOptions {
+  /** The allow-list every request and redirect hop passes. */
+  allowed: AllowedSources;
   retry?: RetryPolicy;
   /** Per-request timeout in ms (default 30 s). */
   timeoutMs?: number;
   headers?: Record<string, string>;
+  /** Largest answer accepted (a server ignoring Range sends the whole object; default 512 MiB). */
+  maxObjectBytes?: number;
 }
 
 /** Reads an http(s) URL. */
@@ -22,9 +31,8 @@ export class HttpSource implements ByteSource {
   private whole: Uint8Array | null = null;
   private knownSize: number | undefined;
   readonly uri: string;
-  constructor(private readonly url: string, private readonly opts: HttpSourceOptions = {}) {
-    const u = new URL(url);
-    this.uri = `${u.protocol}//${u.host}${u.pathname}${u.search ? '?…' : ''}`; // never credentials or signatures in messages
+  constructor(private readonly url: string, private readonly opts: HttpSourceOptions) {
+    this.uri = redact(url); // never credentials or signatures in messages
   }
 
   async size(signal?: AbortSignal): Promise<number | undefined> {
@@ -37,43 +45,29 @@ export class HttpSource implements ByteSource {
     if (this.whole) return this.whole.subarray(offset, offset + length);
     return withRetry(
       async () => {
-        const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 30_000);
-        const res = await fetch(this.url, {
+        const res = await safeRequest(this.url, {
+          allowed: this.opts.allowed,
           headers: { ...this.opts.headers, Range: `bytes=${offset}-${offset + length - 1}` },
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-        }).catch((err: unknown) => {
-          throw new SourceError(`cannot reach ${this.uri}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`, { cause: err });
+          signal,
+          timeoutMs: this.opts.timeoutMs ?? 30_000,
+          maxBytes: this.opts.maxObjectBytes ?? 512 * 1024 * 1024,
+          what: 'raster',
         });
-        const body = async (): Promise<Uint8Array> => {
-          try {
-            return new Uint8Array(await res.arrayBuffer());
-          } catch (err) {
-            // connection reset mid-body: retryable (no status)
-            throw new SourceError(`${this.uri}: connection lost while reading bytes ${offset}-${offset + length - 1}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-          }
-        };
         if (res.status === 206) {
-          const cr = /^bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/.exec(res.headers.get('content-range') ?? '');
+          const cr = /^bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/.exec(String(res.headers['content-range'] ?? ''));
           if (cr?.[3] && cr[3] !== '*') this.knownSize = Number(cr[3]);
           if (cr && Number(cr[1]) !== offset) {
-            await res.body?.cancel();
             throw new SourceError(`${this.uri} answered bytes ${cr[1]}-${cr[2]} for a request of bytes ${offset}-${offset + length - 1}`, { status: 206 });
           }
-          const bytes = await body();
-          return bytes.length > length ? bytes.subarray(0, length) : bytes;
+          return res.body.length > length ? res.body.subarray(0, length) : res.body;
         }
         if (res.status === 200) {
           // the server ignores Range: keep the whole object and slice (once)
-          const all = await body();
-          this.whole = all;
-          this.knownSize = all.length;
-          return all.subarray(offset, offset + length);
+          this.whole = res.body;
+          this.knownSize = res.body.length;
+          return res.body.subarray(offset, offset + length);
         }
-        if (res.status === 416) {
-          await res.body?.cancel();
-          return new Uint8Array(0);
-        }
-        await res.body?.cancel();
+        if (res.status === 416) return new Uint8Array(0);
         throw new SourceError(`${this.uri} answered HTTP ${res.status}${res.status === 403 ? ' (forbidden)' : res.status === 404 ? ' (not found)' : ''}`, { status: res.status });
       },
       (err) => err instanceof SourceError && (err.status === undefined || retryableStatus(err.status)),

@@ -1,9 +1,13 @@
 /**
- * Raster URIs: parsed, checked against an allow-list, then opened. Nothing is
- * fetched blindly: only the schemes, S3 buckets and https hosts allowed for
- * the job, never link-local, private or loopback addresses (no SSRF into the
- * Lambda environment, e.g. 169.254.169.254), unless loopback is explicitly
- * allowed (local runs against the S3 stand-in).
+ * Raster and STAC URIs: parsed, checked against an allow-list, then opened.
+ * Nothing is fetched blindly: only the schemes, S3 buckets and https hosts
+ * allowed for the job, never link-local, private or loopback addresses (no
+ * SSRF into the Lambda environment, e.g. 169.254.169.254) — neither written
+ * literally nor reached through DNS (`checkedLookup`: every address a name
+ * resolves to is checked, and the connection goes to a checked address) nor
+ * through a redirect (every hop is checked again, see `http-request.ts`) —
+ * unless explicitly allowed: `allowLoopback` (local runs against the S3
+ * stand-in) or `internalHosts` (a user's own server, `--allow-host`).
  */
 import { isIP } from 'node:net';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -18,8 +22,14 @@ export interface AllowedSources {
   schemes: readonly ('file' | 's3' | 'https' | 'http')[];
   s3Buckets: readonly string[];
   httpsHosts: readonly string[];
-  /** Allows 127.0.0.1/::1/localhost hosts (local stand-ins and tests only). */
+  /** Allows 127.0.0.1/::1/localhost hosts, literal or resolved (local stand-ins and tests only). */
   allowLoopback?: boolean;
+  /**
+   * Hosts (names or address literals, lower case) that may be, or resolve to, private, loopback or
+   * link-local addresses and may be read over plain http: the explicit opt-in for a user's own server
+   * (`zonalflow stats --allow-host HOST`). Empty by default: strict.
+   */
+  internalHosts?: readonly string[];
 }
 
 /** Local files only. */
@@ -42,7 +52,7 @@ export function parseUri(uri: string): ParsedUri {
     const slash = rest.indexOf('/');
     const bucket = slash < 0 ? rest : rest.slice(0, slash);
     const key = slash < 0 ? '' : rest.slice(slash + 1);
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || key === '') throw new UriNotAllowedError(`${uri}: not a valid s3://bucket/key URI`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || key === '') throw new UriNotAllowedError(`${redact(uri)}: not a valid s3://bucket/key URI`);
     return { scheme: 's3', bucket, key };
   }
   if (scheme === 'https' || scheme === 'http') {
@@ -50,11 +60,11 @@ export function parseUri(uri: string): ParsedUri {
     try {
       url = new URL(uri);
     } catch {
-      throw new UriNotAllowedError(`${uri}: not a valid URL`);
+      throw new UriNotAllowedError(`${redact(uri)}: not a valid URL`);
     }
     return { scheme, url };
   }
-  throw new UriNotAllowedError(`${uri}: scheme "${scheme}" is not supported (use s3://, https:// or a local path)`);
+  throw new UriNotAllowedError(`${redact(uri)}: scheme "${scheme}" is not supported (use s3://, https:// or a local path)`);
 }
 
 /** True for loopback, private (RFC 1918, ULA), link-local, unspecified, CGNAT, benchmark, multicast and reserved addresses. */
@@ -109,21 +119,32 @@ function ipv6Groups(h: string): number[] | null {
   return groups.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffff) ? groups : null;
 }
 
-/** Throws UriNotAllowedError unless the URI is allowed. */
+/** True when `allowed` accepts an internal (private, loopback, link-local...) address for `host`. */
+export function internalAllowed(allowed: AllowedSources, host: string, loopback: boolean): boolean {
+  const h = normalHost(host);
+  return (loopback && allowed.allowLoopback === true) || (allowed.internalHosts ?? []).some((x) => normalHost(x) === h);
+}
+
+function normalHost(host: string): string {
+  return host.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+}
+
+/** Throws UriNotAllowedError unless the URI is allowed (the address check after DNS is `checkedLookup`'s). */
 export function checkUri(uri: string, allowed: AllowedSources): ParsedUri {
   const p = parseUri(uri);
   if (!allowed.schemes.includes(p.scheme)) {
     throw new UriNotAllowedError(`${redact(uri)}: ${p.scheme === 'file' ? 'local paths are' : `${p.scheme}:// is`} not allowed here (allowed: ${allowed.schemes.join(', ') || 'none'})`);
   }
   if (p.scheme === 's3' && !allowed.s3Buckets.includes('*') && !allowed.s3Buckets.includes(p.bucket)) {
-    throw new UriNotAllowedError(`${uri}: bucket "${p.bucket}" is not among the raster buckets allowed for this stack (${allowed.s3Buckets.join(', ') || 'none'})`);
+    throw new UriNotAllowedError(`${redact(uri)}: bucket "${p.bucket}" is not among the raster buckets allowed for this stack (${allowed.s3Buckets.join(', ') || 'none'})`);
   }
   if (p.scheme === 'https' || p.scheme === 'http') {
     const host = p.url.hostname;
     const { internal, loopback } = isInternalAddress(host);
-    if (p.scheme === 'http' && !(loopback && allowed.allowLoopback === true)) throw new UriNotAllowedError(`${redact(uri)}: plain http:// is refused (use https://); it is only accepted for loopback test servers with allowLoopback`);
-    if (internal && !(loopback && allowed.allowLoopback === true)) throw new UriNotAllowedError(`${redact(uri)}: host ${host} is a private, loopback or link-local address`);
-    if (!allowed.httpsHosts.includes('*') && !allowed.httpsHosts.includes(host.toLowerCase()) && !(loopback && allowed.allowLoopback === true)) {
+    const optedIn = internalAllowed(allowed, host, loopback);
+    if (p.scheme === 'http' && !optedIn) throw new UriNotAllowedError(`${redact(uri)}: plain http:// is refused (use https://); it is only accepted for loopback test servers with allowLoopback or a host given with --allow-host`);
+    if (internal && !optedIn) throw new UriNotAllowedError(`${redact(uri)}: host ${host} is a private, loopback or link-local address`);
+    if (!allowed.httpsHosts.includes('*') && !allowed.httpsHosts.includes(normalHost(host)) && !optedIn) {
       throw new UriNotAllowedError(`${redact(uri)}: host ${host} is not among the allowed https hosts (${allowed.httpsHosts.join(', ') || 'none'})`);
     }
     if (p.url.username || p.url.password) throw new UriNotAllowedError(`${redact(uri)}: credentials in URLs are not accepted`);
@@ -131,9 +152,12 @@ export function checkUri(uri: string, allowed: AllowedSources): ParsedUri {
   return p;
 }
 
-/** The URI without query string or credentials, for messages. */
+/**
+ * The URI for messages: no user-info (passwords, keys), no query string (signatures, tokens), no fragment.
+ * Every error path that prints a URI prints `redact(uri)`.
+ */
 export function redact(uri: string): string {
-  return uri.replace(/\/\/[^/@]*@/, '//').replace(/\?.*$/, '?…');
+  return uri.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#]*@/, '$1').replace(/[?#].*$/s, (m) => (m.startsWith('?') ? '?…' : ''));
 }
 
 /** Checks the URI and opens the matching byte source. */
@@ -141,25 +165,34 @@ export function openSource(uri: string, opts: { allowed: AllowedSources; s3Clien
   const p = checkUri(uri, opts.allowed);
   switch (p.scheme) {
     case 'file': return new FileSource(uri, p.path);
-    case 'https': case 'http': return new HttpSource(p.url.toString());
+    case 'https': case 'http': return new HttpSource(p.url.toString(), { allowed: opts.allowed });
     case 's3': {
-      if (!opts.s3Client) throw new UriNotAllowedError(`${uri}: no S3 client configured for s3:// rasters`);
+      if (!opts.s3Client) throw new UriNotAllowedError(`${redact(uri)}: no S3 client configured for s3:// rasters`);
       return new S3Source(opts.s3Client, p.bucket, p.key);
     }
   }
 }
 
-/** An allow-list made of exactly the given URIs' schemes, buckets and hosts (the CLI: the user named them). */
-export function allowedFromUris(uris: readonly string[]): AllowedSources {
+/**
+ * An allow-list made of exactly the given URIs' schemes, buckets and hosts (the CLI: the user named them),
+ * plus `allowHosts`: hosts the user explicitly allows to be private or loopback addresses and to be read
+ * over plain http (`--allow-host`). Internal addresses stay refused for every other host, after DNS too.
+ */
+export function allowedFromUris(uris: readonly string[], allowHosts: readonly string[] = []): AllowedSources {
   const schemes = new Set<'file' | 's3' | 'https' | 'http'>();
   const buckets = new Set<string>();
   const hosts = new Set<string>();
   for (const u of uris) {
     const p = parseUri(u);
-    if (p.scheme === 'http') continue; // plain http stays refused
+    if (p.scheme === 'http') continue; // plain http stays refused (unless its host is allowed below)
     schemes.add(p.scheme);
     if (p.scheme === 's3') buckets.add(p.bucket);
-    if (p.scheme === 'https') hosts.add(p.url.hostname.toLowerCase());
+    if (p.scheme === 'https') hosts.add(normalHost(p.url.hostname));
   }
-  return { schemes: [...schemes], s3Buckets: [...buckets], httpsHosts: [...hosts] };
+  const internalHosts = [...new Set(allowHosts.map(normalHost).filter((h) => h !== ''))];
+  if (internalHosts.length === 0) return { schemes: [...schemes], s3Buckets: [...buckets], httpsHosts: [...hosts] };
+  for (const h of internalHosts) hosts.add(h);
+  schemes.add('https');
+  schemes.add('http');
+  return { schemes: [...schemes], s3Buckets: [...buckets], httpsHosts: [...hosts], internalHosts };
 }

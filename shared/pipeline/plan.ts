@@ -22,6 +22,7 @@ import { planBatches } from '../batching/plan';
 import type { PlanFeature } from '../batching/plan';
 import { parseJobSpec } from '../spec';
 import type { JobSpec } from '../spec';
+import type { AllowedSources } from '../io/uri';
 import { LimitError, SpecError } from '../errors';
 import type { Feature } from '../geometry/types';
 import type { BatchItem, PlanInput, PlanOutput } from './events';
@@ -37,6 +38,8 @@ export interface PlanDeps {
   outputBucket: string;
   workPrefix: string;
   defaultSpec: JobSpec | null;
+  /** The stack's allow-list: raster URIs and the STAC API (and its `next` links) must pass it. */
+  allowed: AllowedSources;
   limits?: { maxInputBytes?: number; maxFeatures?: number };
   now?: () => number;
 }
@@ -106,7 +109,7 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
       await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }, spec);
       if (spec.stac) {
         // the STAC search happens once, here; workers filter the scenes by their features' footprints
-        const { scenes } = area ? await searchStac(spec.stac, area) : { scenes: [] };
+        const { scenes } = area ? await searchStac(spec.stac, area, { allowed: deps.allowed }) : { scenes: [] };
         await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes }, scenes);
       }
       await mapLimit(plan.batches, 16, async (b) => {

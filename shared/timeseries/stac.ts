@@ -3,9 +3,16 @@
  * (`intersects`: the bounding polygon of its features, in lon/lat), the
  * collections, the time range and the query extension; pages are followed
  * through the `next` links (POST with the link's body merged, or GET).
+ * The API URL, every `next` link and every redirect pass the same allow-list
+ * as raster URLs (`safeRequest`: https only, allowed hosts, no private or
+ * loopback address after DNS; never a local file); an error answer is
+ * reported by its status only, its body is never copied into a message.
  */
 import { z } from 'zod';
-import { SourceError, SpecError } from '../errors';
+import { SourceError, SpecError, UriNotAllowedError } from '../errors';
+import { safeRequest } from '../io/http-request';
+import { parseUri, redact } from '../io/uri';
+import type { AllowedSources } from '../io/uri';
 import type { StacSpec } from '../spec';
 import type { BBox, Geometry, Position } from '../geometry/types';
 
@@ -25,10 +32,41 @@ const PageSchema = z.object({
 /** A scene (STAC item): id, acquisition time (ms), footprint bbox and geometry (lon/lat; Polygon/MultiPolygon or null), the hrefs of the job's assets by band name. */
 export interface Scene { id: string; datetime: number; bbox: BBox | null; geometry?: Geometry | null; hrefs: Record<string, string> }
 
+/** Options of the search: the allow-list (required), page bounds, cancellation. */
+export interface StacSearchOptions {
+  allowed: AllowedSources;
+  /** Pages followed at most (default 1000). */
+  maxPages?: number;
+  /** Bytes of one page at most (default 32 MiB). */
+  maxPageBytes?: number;
+  signal?: AbortSignal;
+}
+
+/** Throws unless `url` is an http(s) URL (never a local path or file: URL, whatever the allow-list holds). */
+function requireHttp(url: string, what: string): void {
+  let scheme: string;
+  try {
+    scheme = parseUri(url).scheme;
+  } catch (err) {
+    throw new UriNotAllowedError(`the STAC ${what}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (scheme !== 'https' && scheme !== 'http') throw new UriNotAllowedError(`the STAC ${what} ${redact(url)} is not an https:// URL (local files are never read as a STAC API)`);
+}
+
+/** A link's href, resolved against the page that gave it (absolute hrefs stay as they are). */
+function resolveLink(href: string, base: string): string {
+  try {
+    return new URL(href, base).toString();
+  } catch {
+    return href;
+  }
+}
+
 /** Runs the search; returns the scenes sorted by time (items missing an asked asset are skipped, with their ids reported). */
-export async function searchStac(stac: StacSpec, area: BBox, opts: { fetch?: typeof fetch; maxPages?: number; signal?: AbortSignal } = {}): Promise<{ scenes: Scene[]; skipped: string[]; pages: number }> {
-  const doFetch = opts.fetch ?? fetch;
+export async function searchStac(stac: StacSpec, area: BBox, opts: StacSearchOptions): Promise<{ scenes: Scene[]; skipped: string[]; pages: number }> {
+  requireHttp(stac.api, 'API');
   const url = `${stac.api.replace(/\/$/, '')}/search`;
+  const shown = redact(url);
   const body: Record<string, unknown> = {
     collections: stac.collections,
     datetime: stac.datetime,
@@ -36,23 +74,31 @@ export async function searchStac(stac: StacSpec, area: BBox, opts: { fetch?: typ
     intersects: { type: 'Polygon', coordinates: [[[area.xmin, area.ymin], [area.xmax, area.ymin], [area.xmax, area.ymax], [area.xmin, area.ymax], [area.xmin, area.ymin]]] },
     ...(stac.query ? { query: stac.query } : {}),
   };
-  let request: { url: string; method: string; body?: Record<string, unknown> } | null = { url, method: 'POST', body };
+  let request: { url: string; method: 'GET' | 'POST'; body?: Record<string, unknown> } | null = { url, method: 'POST', body };
   const scenes: Scene[] = [];
   const skipped: string[] = [];
   let pages = 0;
   while (request) {
-    if (++pages > (opts.maxPages ?? 1000)) throw new SourceError(`STAC search at ${url} returned more than ${opts.maxPages ?? 1000} pages; narrow the datetime or the area`);
-    const res: Response = await doFetch(request.url, {
+    if (++pages > (opts.maxPages ?? 1000)) throw new SourceError(`STAC search at ${shown} returned more than ${opts.maxPages ?? 1000} pages; narrow the datetime or the area`);
+    const res = await safeRequest(request.url, {
+      allowed: opts.allowed,
       method: request.method,
       headers: { 'content-type': 'application/json', accept: 'application/geo+json, application/json' },
       ...(request.method === 'POST' ? { body: JSON.stringify(request.body ?? {}) } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    }).catch((err: unknown) => {
-      throw new SourceError(`cannot reach the STAC API ${url}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      signal: opts.signal,
+      maxBytes: opts.maxPageBytes ?? 32 * 1024 * 1024,
+      what: pages === 1 ? 'STAC API' : 'STAC `next` link',
     });
-    if (!res.ok) throw new SourceError(`the STAC API ${url} answered HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`, { status: res.status });
-    const page = PageSchema.safeParse(await res.json());
-    if (!page.success) throw new SourceError(`the STAC API ${url} did not return an item collection: ${page.error.issues[0]?.message ?? ''}`);
+    // the body of an error answer is never shown: it may hold tokens or internal details
+    if (res.status < 200 || res.status > 299) throw new SourceError(`the STAC API ${redact(request.url)} answered HTTP ${res.status}`, { status: res.status });
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(res.body).toString('utf8'));
+    } catch {
+      throw new SourceError(`the STAC API ${redact(request.url)} did not return JSON`);
+    }
+    const page = PageSchema.safeParse(json);
+    if (!page.success) throw new SourceError(`the STAC API ${redact(request.url)} did not return an item collection: ${page.error.issues[0]?.message ?? ''}`);
     for (const item of page.data.features) {
       const when = item.properties.datetime ?? item.properties.start_datetime;
       const t = when ? Date.parse(when) : NaN;
@@ -71,7 +117,9 @@ export async function searchStac(stac: StacSpec, area: BBox, opts: { fetch?: typ
       scenes.push({ id: item.id, datetime: t, bbox: b ? { xmin: b[0] ?? 0, ymin: b[1] ?? 0, xmax: b[b.length === 6 ? 3 : 2] ?? 0, ymax: b[b.length === 6 ? 4 : 3] ?? 0 } : null, geometry: footprintGeometry(item.geometry), hrefs });
     }
     const next = page.data.links?.find((l) => l.rel === 'next');
-    request = next ? { url: next.href, method: (next.method ?? 'GET').toUpperCase(), ...(next.body ? { body: next.merge ? { ...body, ...next.body } : next.body } : {}) } : null;
+    const nextUrl: string | null = next ? resolveLink(next.href, request.url) : null;
+    if (nextUrl !== null) requireHttp(nextUrl, '`next` link');
+    request = next && nextUrl !== null ? { url: nextUrl, method: (next.method ?? 'GET').toUpperCase() === 'POST' ? 'POST' : 'GET', ...(next.body ? { body: next.merge ? { ...body, ...next.body } : next.body } : {}) } : null;
   }
   if (scenes.length === 0 && skipped.length > 0) throw new SpecError(`the STAC items found lack the assets ${Object.values(stac.assets).join(', ')} (e.g. item ${skipped[0] ?? ''})`);
   scenes.sort((a, b) => a.datetime - b.datetime || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

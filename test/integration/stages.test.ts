@@ -169,7 +169,7 @@ describe('pipeline stages against the stand-ins', () => {
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'big.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'big.json', Body: JSON.stringify(spec) }));
     const deps = handlerDeps();
-    const base = { s3: deps.s3, tracker: deps.store, outputBucket: 'zf-out', workPrefix: '_work/', defaultSpec: null };
+    const base = { s3: deps.s3, tracker: deps.store, outputBucket: 'zf-out', workPrefix: '_work/', defaultSpec: null, allowed: deps.config.allowed };
     await expect(planJob({ bucket: 'zf-in', key: 'big.gpkg', etag: 'l1' }, { ...base, limits: { maxInputBytes: 1000 } })).rejects.toThrow(/s3:\/\/zf-in\/big.gpkg is \d+ bytes; the limit is 1000 bytes \(MAX_INPUT_BYTES\)/);
     await expect(planJob({ bucket: 'zf-in', key: 'big.gpkg', etag: 'l2' }, { ...base, limits: { maxFeatures: 5 } })).rejects.toThrow(/the layer "lux_cantons" has 12 features; the limit per job is 5/);
   });

@@ -46,7 +46,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const fast = { retry: { attempts: 4, baseMs: 1, capMs: 4 } };
+const loopback = { schemes: ['http' as const], s3Buckets: [], httpsHosts: [], allowLoopback: true };
+const fast = { allowed: loopback, retry: { attempts: 4, baseMs: 1, capMs: 4 } };
 
 describe('https source, more failure modes', () => {
   it('a connection reset in the middle of the body is retried and the bytes are whole', async () => {

@@ -36,7 +36,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const fast = { retry: { attempts: 5, baseMs: 1, capMs: 5 } };
+const loopback = { schemes: ['http' as const], s3Buckets: [], httpsHosts: [], allowLoopback: true };
+const fast = { allowed: loopback, retry: { attempts: 5, baseMs: 1, capMs: 5 } };
 
 describe('https source (against a local server)', () => {
   it('reads ranges with 206 and learns the size', async () => {
