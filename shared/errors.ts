@@ -72,6 +72,20 @@ export class LimitError extends ZonalflowError {
   }
 }
 
+/** The input features cannot be read: missing, a directory, an unknown or broken format (names the file). */
+export class InputError extends ZonalflowError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super('INPUT_INVALID', message, options);
+  }
+}
+
+/** An output path cannot be written (a directory, no such folder, the input itself, disk full). */
+export class OutputError extends ZonalflowError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super('OUTPUT_INVALID', message, options);
+  }
+}
+
 /** A message for one line of output, without the stack. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -3,8 +3,8 @@
  * Options build a job spec (or `--spec` gives one; options override it), the
  * pipeline function `runStatsJob` computes, the output writer follows `--out`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { parseJobSpec } from '../../shared/spec';
@@ -21,6 +21,7 @@ import { shDocument } from '../../shared/timeseries/sentinelhub';
 import type { SlotStats } from '../../shared/engine/timeseries';
 import type { CommandContext } from '../context';
 import { progressBar } from '../progress';
+import { checkInputFile, checkOutputFile, writeOutputFile } from '../out-path';
 import { exitCodeOf, jobOutcome } from '../../shared/jobs/outcome';
 
 interface StatsOptions {
@@ -41,6 +42,18 @@ interface StatsOptions {
 }
 
 const list = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+/** Repeatable option, never split: paths and URLs may hold commas. */
+const repeat = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+/**
+ * A `--raster` value: `URI`, or `NAME=URI` where NAME is a column-name prefix
+ * (letters, digits, `_`). A value that is an existing local file is always a path.
+ */
+export function rasterArg(value: string): { uri: string; name?: string } {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(value);
+  if (m && !existsSync(value)) return { name: m[1] as string, uri: m[2] as string };
+  return { uri: value };
+}
 
 /** Registers `stats` on the program. */
 export function registerStats(program: Command, ctx: CommandContext): void {
@@ -48,7 +61,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .command('stats')
     .description('compute zonal statistics in this process (no pipeline) and write CSV, Parquet or JSON')
     .requiredOption('--input <gpkg>', 'GeoPackage with the features')
-    .option('--raster <uri>', 'raster (local path, https:// or s3://); repeat for several', list)
+    .option('--raster <uri>', 'raster (local path, https:// or s3://), or NAME=URI to name its columns; repeat for several (never split at commas)', repeat)
     .option('--spec <job.json>', 'job spec (rasters, stats, coverage...); other options override it')
     .option('--layer <name>', 'layer of the GeoPackage (needed when it has several)')
     .option('--id-column <column>', 'attribute holding the feature id (default: the fid)')
@@ -72,6 +85,8 @@ Examples:
     .action(async (o: StatsOptions) => {
       const spec = parseJobSpec(buildSpec(o), o.spec ? `job spec ${o.spec}` : 'options');
       const format = outputFormat(o.out);
+      checkInputFile(o.input);
+      checkOutputFile(o.out, [o.input, ...spec.rasters.map((r) => r.uri)]);
       const bar = progressBar('stats', process.stderr, { quiet: o.quiet === true });
       const result = await runStatsJob({
         input: o.input,
@@ -87,8 +102,7 @@ Examples:
         format === 'csv' ? toCsv(result.columns, result.rows)
           : format === 'json' ? (ts ? `${JSON.stringify(timeseriesDocs(result.rows, ts), null, 1)}\n` : toJson(result.columns, result.rows))
             : toParquet(result.columns, result.rows, { metadata: { zonalflow_spec: JSON.stringify(spec) } });
-      if (dirname(o.out) !== '.') mkdirSync(dirname(o.out), { recursive: true });
-      writeFileSync(o.out, bytes);
+      writeOutputFile(o.out, bytes);
       const s = result.summary;
       ctx.stderr.write(
         `zonalflow: ${s.features} features (${s.done} computed, ${s.failed} failed)${result.scenes !== undefined ? ` over ${result.scenes} scenes` : ''} in ${s.seconds.toFixed(2)} s, ` +
@@ -128,7 +142,7 @@ function buildSpec(o: StatsOptions): JobSpecInput {
   const bands = o.bands === undefined ? undefined : o.bands.split(',').map((b) => parseNumber(b, '--bands'));
   const nodata = o.nodata === undefined ? undefined : o.nodata === 'none' ? null : parseNumber(o.nodata, '--nodata');
   if (o.raster && o.raster.length > 0) {
-    spec.rasters = o.raster.map((uri) => ({ uri, ...(bands ? { bands } : {}), ...(nodata !== undefined ? { nodata } : {}) }));
+    spec.rasters = o.raster.map((v) => ({ ...rasterArg(v), ...(bands ? { bands } : {}), ...(nodata !== undefined ? { nodata } : {}) }));
   } else if (!o.spec) {
     throw new SpecError('give --raster <uri> (repeatable) or --spec <job.json>');
   } else if (bands || nodata !== undefined) {

@@ -90,13 +90,15 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   try {
     // local raster files go to the S3 stand-in, as they would be in S3 for a deployed stack
     const rasters = ((specRaw.rasters ?? []) as { uri: string; name?: string }[]).map((r) => ({ ...r }));
-    for (const r of rasters) {
+    // each file under its own prefix (r<index>/): a/elev.tif and b/elev.tif never share a key
+    for (const [index, r] of rasters.entries()) {
       const p = parseUri(r.uri);
       if (p.scheme !== 'file') continue;
       const path = isAbsolute(p.path) ? p.path : resolve(p.path); // relative to the current directory, as `zonalflow stats` reads it
-      const key = basename(path);
+      const file = basename(path);
+      const key = `r${index}/${file}`;
       await env.s3.send(new PutObjectCommand({ Bucket: LOCAL.rasters, Key: key, Body: readFileSync(path) }));
-      r.name ??= key.replace(/\.(tiff?|TIFF?)$/, '').replace(/\.cog$/i, '').replace(/[^A-Za-z0-9_]/g, '_');
+      r.name ??= file.replace(/\.(tiff?|TIFF?)$/, '').replace(/\.cog$/i, '').replace(/[^A-Za-z0-9_]/g, '_');
       r.uri = `s3://${LOCAL.rasters}/${key}`;
     }
     const spec = { ...specRaw, rasters };

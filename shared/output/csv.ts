@@ -1,4 +1,10 @@
-/** CSV rendering of the result table (RFC 4180 quoting; histograms as JSON text). */
+/**
+ * CSV rendering of the result table (RFC 4180 quoting; histograms as JSON text).
+ * Text cells that a spreadsheet would run as a formula (first character `=`, `+`,
+ * `-`, `@`, TAB or CR: "CSV injection", OWASP) are written with a leading `'`,
+ * unless the whole text is a plain number (`-5` stays `-5`). The raw value: drop
+ * that one leading `'`; JSON and Parquet outputs keep every value exactly.
+ */
 import type { ResultRow, StatColumn, CellValue } from './table';
 import { isHistogram } from './table';
 
@@ -7,22 +13,35 @@ export function csvField(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The text as a spreadsheet shows it without running it: `'` before formula-like text (OWASP CSV injection). */
+export function neutralizeFormula(text: string): string {
+  return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+}
+
+/** A text cell: neutralised, then quoted as RFC 4180 needs. */
+export function csvText(text: string): string {
+  return csvField(neutralizeFormula(text));
+}
+
 function cell(v: CellValue | undefined): string {
   if (v === null || v === undefined) return '';
   if (isHistogram(v)) return csvField(JSON.stringify(v));
-  if (typeof v === 'string') return csvField(v);
+  if (typeof v === 'string') return csvText(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   return Number.isFinite(v) ? String(v) : String(v); // shortest round-trip text; NaN/Infinity spelled out
 }
 
 /** The header line (no newline). */
 export function csvHeader(columns: readonly StatColumn[]): string {
-  return ['id', 'fid', ...columns.map((c) => c.name), 'error'].map(csvField).join(',');
+  return ['id', 'fid', ...columns.map((c) => c.name), 'error'].map(csvText).join(',');
 }
 
 /** One row as a CSV line (no newline). */
 export function csvLine(row: ResultRow): string {
-  return [csvField(row.id), String(row.fid), ...row.values.map(cell), row.error === null ? '' : csvField(row.error)].join(',');
+  return [csvText(row.id), String(row.fid), ...row.values.map(cell), row.error === null ? '' : csvText(row.error)].join(',');
 }
 
 /** The whole table as CSV text with a trailing newline. */

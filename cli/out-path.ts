@@ -1,0 +1,117 @@
+/**
+ * Output paths checked before any work: `--out` must be creatable (its folder exists
+ * or can be made, is a folder and writable), must not be a directory (files) or a
+ * file (`local` directories), and must never name an input. Writes that fail anyway
+ * (a full disk) become one typed line. Errors: OutputError naming the path and the reason.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { InputError, OutputError } from '../shared/errors';
+
+const reason = (err: unknown): string => {
+  const code = (err as { code?: string }).code;
+  const text: Record<string, string> = { ENOENT: 'no such file or folder', ENOTDIR: 'a parent is a file, not a folder', EACCES: 'permission denied', EPERM: 'not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on the device', EISDIR: 'it is a directory', EEXIST: 'it exists' };
+  return (code && text[code]) ?? (err instanceof Error ? err.message : String(err));
+};
+
+/** The canonical form of a path (symbolic links resolved when it exists). */
+function canonical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/** Creates the folder `dir` (and parents) or explains why it cannot be. */
+function ensureFolder(dir: string, what: string): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new OutputError(`${what}: ${dir} is a file, not a folder`);
+    return;
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new OutputError(`${what}: cannot create the folder ${dir}: ${reason(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Checks that the output file `out` can be written and is none of `inputs`; creates its
+ * folder. Leaves no file behind (the probe is removed).
+ */
+export function checkOutputFile(out: string, inputs: readonly string[]): void {
+  const what = `--out ${out}`;
+  const target = canonical(out);
+  for (const i of inputs) if (canonical(i) === target) throw new OutputError(`${what} is the input ${i}; choose another output path`);
+  if (existsSync(out)) {
+    const st = statSync(out);
+    if (st.isDirectory()) throw new OutputError(`${what} is a directory; give a file name (e.g. ${join(out, 'results.csv')})`);
+    if (st.isFile()) {
+      try {
+        closeSync(openSync(out, 'r+'));
+      } catch (err) {
+        throw new OutputError(`${what} cannot be written: ${reason(err)}`, { cause: err });
+      }
+    }
+    return; // devices and pipes: written as they are
+  }
+  ensureFolder(dirname(resolve(out)), what);
+  const probe = `${resolve(out)}.zonalflow-${process.pid}.tmp`;
+  try {
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch (err) {
+    throw new OutputError(`${what} cannot be created: ${reason(err)}`, { cause: err });
+  }
+}
+
+/** Writes an output file; a failure (full disk, vanished folder) is one OutputError line. */
+export function writeOutputFile(out: string, bytes: string | Uint8Array): void {
+  try {
+    writeFileSync(out, bytes);
+  } catch (err) {
+    throw new OutputError(`--out ${out}: writing failed: ${reason(err)}`, { cause: err });
+  }
+}
+
+/** What a `local` job writes into its output folder (removed by --overwrite). */
+const JOB_FILE = /^(results\.[A-Za-z]+|summary\.json|features|report\.html)$/;
+
+/**
+ * Checks an output folder (`zonalflow local --out DIR`): not a file, not an input, creatable
+ * and writable; an existing non-empty folder is refused unless `overwrite`, which empties it.
+ */
+export function checkOutputDir(out: string, inputs: readonly string[], opts: { overwrite?: boolean } = {}): void {
+  const what = `--out ${out}`;
+  const target = canonical(out);
+  for (const i of inputs) {
+    const c = canonical(i);
+    if (c === target || c.startsWith(`${target}/`)) throw new OutputError(`${what} ${c === target ? 'is' : 'holds'} the input ${i}; choose another output folder`);
+  }
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory()) throw new OutputError(`${what} is a file; give a folder (it is created if missing)`);
+    const entries = readdirSync(out);
+    if (entries.length > 0) {
+      if (!opts.overwrite) throw new OutputError(`${what} is not empty (${entries.length} entries); choose an empty folder or add --overwrite to replace a previous job's files`);
+      const foreign = entries.find((e) => !JOB_FILE.test(e));
+      if (foreign !== undefined) throw new OutputError(`${what} holds ${foreign}, which is not a file of a previous job; --overwrite removes only a job's files (results.*, summary.json, features/): choose another folder`);
+      for (const e of entries) rmSync(join(out, e), { recursive: true, force: true });
+    }
+  } else {
+    ensureFolder(resolve(out), what);
+  }
+  const probe = join(out, `.zonalflow-${process.pid}.tmp`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch (err) {
+    throw new OutputError(`${what} cannot be written: ${reason(err)}`, { cause: err });
+  }
+}
+
+/** Checks that the input `path` exists and is a file (InputError naming it otherwise). */
+export function checkInputFile(path: string): void {
+  if (!existsSync(path)) throw new InputError(`--input ${path} does not exist`);
+  if (statSync(path).isDirectory()) throw new InputError(`--input ${path} is a directory; give the features file (.gpkg, .parquet, .fgb, .geojson, .geojsonl, .shp, .zip)`);
+}
