@@ -51,7 +51,7 @@ const repeat = (v: string, prev: string[] | undefined): string[] => [...(prev ??
  */
 export function rasterArg(value: string): { uri: string; name?: string } {
   const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(value);
-  if (m && !existsSync(value)) return { name: m[1] as string, uri: m[2] as string };
+  if (m?.[1] !== undefined && m[2] !== undefined && !existsSync(value)) return { name: m[1], uri: m[2] };
   return { uri: value };
 }
 
