@@ -38,6 +38,10 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     load: async () => (await import('./remote')).registerRemote,
   },
   {
+    commands: { report: 'draw a job\'s results as one self-contained HTML page: map, histogram, summary, time curves' },
+    load: async () => (await import('./report')).registerReport,
+  },
+  {
     commands: { invoke: 'run one handler on an event file: locally against seeded stand-ins (default), or against a deployed stack (--stack)' },
     load: async () => (await import('./invoke')).registerInvoke,
   },

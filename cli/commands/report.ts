@@ -1,0 +1,38 @@
+/**
+ * `zonalflow report DIR|FILE.parquet|JOB --out report.html`: one self-contained HTML page with a map of
+ * the features coloured by a statistic (failed features marked), its histogram, the summary figures
+ * and, for time series, each feature's curve over time. A JOB id is downloaded from the stack first.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { CommandContext } from '../context';
+import type { Connector } from './remote';
+
+interface ReportOptions { out: string; stat?: string; input?: string; layer?: string; stack: string }
+
+/** Registers `report` on the program. */
+export function registerReport(program: Command, ctx: CommandContext, connector?: Connector): void {
+  program
+    .command('report')
+    .description('draw a job\'s results as one self-contained HTML page: map, histogram, summary, time curves')
+    .argument('<results>', 'a results folder (zonalflow local --out), a results .parquet, or a job id of the deployed stack')
+    .requiredOption('--out <report.html>', 'the HTML file to write')
+    .option('--stat <column>', 'the statistic to colour by (default: the first *_mean column)')
+    .option('--input <features.gpkg>', 'the input features, for the map when the results carry no geometry')
+    .option('--layer <name>', 'layer of --input')
+    .option('--stack <name>', 'the deployed stack, for a job id', 'Zonalflow')
+    .action(async (results: string, o: ReportOptions) => {
+      const { writeReport } = await import('../../shared/report/build');
+      let dir = results;
+      if (!existsSync(results)) {
+        const { connect } = await import('../../shared/remote/stack');
+        const { downloadResults } = await import('../../shared/remote/jobs');
+        dir = mkdtempSync(join(tmpdir(), 'zonalflow-report-'));
+        await downloadResults(await (connector ?? connect)(o.stack), results, dir);
+      }
+      const m = await writeReport({ results: dir, out: o.out, stat: o.stat, input: o.input, layer: o.layer, title: `zonalflow report: ${results}` });
+      ctx.stderr.write(`zonalflow: report of ${m.summary.features} features (${m.failures.length} failed${m.series.length ? `, ${m.series.length} time curves` : ''}) coloured by ${m.stat} -> ${o.out}\n`);
+    });
+}
