@@ -62,7 +62,10 @@ export function buildReport(columns: readonly StatColumn[], rows: readonly Resul
   };
 
   // one map feature per fid: the latest date's value for time series
-  const time = (r: ResultRow): number => (timeCol >= 0 ? Date.parse(String(r.values[timeCol] ?? '')) : 0);
+  const time = (r: ResultRow): number => {
+    const v = timeCol >= 0 ? r.values[timeCol] : null;
+    return typeof v === 'string' ? Date.parse(v) : typeof v === 'number' ? v : 0;
+  };
   const byFid = new Map<number, ResultRow>();
   for (const r of rows) {
     const prev = byFid.get(r.fid);
