@@ -20,7 +20,8 @@ import { geometryProblem } from '../geometry/validate';
 import { isGeographic, makeTransformer } from '../crs/transform';
 import { crossesAntimeridian, unwrapLongitudes, withShiftedCopy } from '../geometry/antimeridian';
 import type { Crs } from '../crs/crs';
-import { ZonalflowError } from '../errors';
+import { SourceError, ZonalflowError } from '../errors';
+import { retryableStatus } from '../io/retry';
 import type { ResultRow, StatColumn, CellValue } from '../output/table';
 import type { ZonalRaster } from './rasters';
 import { statColumns, bandPrefix } from './columns';
@@ -121,7 +122,13 @@ export class ZonalEngine {
     // 2. prefetch the tiles of every window that fits in memory (huge windows are read chunk by chunk).
     const t0 = performance.now();
     const small = windows.filter((w): w is Window => w !== null && w.rows * w.cols <= maxCells);
-    if (small.length > 0) await raster.raster.prefetch(small, { bands: raster.bands, signal });
+    try {
+      if (small.length > 0) await raster.raster.prefetch(small, { bands: raster.bands, signal });
+    } catch (err) {
+      // a tile that cannot be read fails only the features that need it: each feature's own read
+      // below fetches its tiles again and gets the error; anything else (network, throttling) sinks the chunk
+      if (!isDataLevel(err)) throw err;
+    }
     this.timings.prefetch += performance.now() - t0;
     // 3. per feature: coverage, values, statistics.
     for (let i = 0; i < features.length; i++) {
@@ -177,9 +184,20 @@ export function toCell(v: StatValue | undefined): CellValue {
   return { bins: [...v.bins], counts: [...v.counts] };
 }
 
-/** Errors that belong to one feature (its geometry, its reprojection, its size); anything else sinks the chunk. */
+/**
+ * Errors that belong to the features that met them: their geometry, reprojection or size, or the data
+ * they need (a tile that cannot be decoded, a truncated file, an object that is missing or forbidden).
+ * Anything else — network failures and throttling after the source's own retries, aborts — sinks the
+ * chunk, so that the batch is retried as a whole.
+ */
 function isFeatureLevel(err: unknown): boolean {
-  return err instanceof ZonalflowError && ['GEOMETRY_INVALID', 'CRS_UNRESOLVED', 'CRS_TRANSFORM_FAILED', 'LIMIT_EXCEEDED'].includes(err.code);
+  return (err instanceof ZonalflowError && ['GEOMETRY_INVALID', 'CRS_UNRESOLVED', 'CRS_TRANSFORM_FAILED', 'LIMIT_EXCEEDED'].includes(err.code)) || isDataLevel(err);
+}
+
+/** A raster's data cannot be read where a feature needs it (not transient): the feature fails with the reason. */
+function isDataLevel(err: unknown): boolean {
+  if (err instanceof SourceError) return err.status !== undefined && !retryableStatus(err.status);
+  return err instanceof ZonalflowError && ['TILE_INVALID', 'RASTER_INVALID'].includes(err.code);
 }
 
 /** `CODE: message` naming the feature. */
