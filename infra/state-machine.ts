@@ -23,8 +23,13 @@ export interface PipelineMachineProps {
   toleratedFailurePercentage: number;
 }
 
-/** The errors every Lambda invocation retries (throttling, service and SDK errors). */
-export const RETRYABLE_LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.ClientExecutionTimeoutException'];
+/**
+ * The errors every Lambda invocation retries (throttling, service and SDK errors, and
+ * Lambda.Unknown: a runtime that died, e.g. killed or out of memory — "Unhandled errors in
+ * Lambda are reported as Lambda.Unknown", https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html;
+ * every stage is idempotent, so a crashed invocation is run again).
+ */
+export const RETRYABLE_LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.ClientExecutionTimeoutException', 'Lambda.Unknown'];
 
 /** The errors a Lambda that ran out of time raises (retried twice: the worker resumes from its checkpoint). */
 export const LAMBDA_TIMEOUT_ERRORS = ['Sandbox.Timedout', 'States.Timeout'];
