@@ -98,6 +98,8 @@ export class Functions extends Construct {
     storage.table.grantReadWriteData(this.worker);
     if (props.rasterBuckets.length > 0) {
       this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: props.rasterBuckets.map((b) => `arn:aws:s3:::${b}/*`) }));
+      // without s3:ListBucket, S3 answers 403 for a key that does not exist: a missing raster would read as "forbidden"
+      this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: props.rasterBuckets.map((b) => `arn:aws:s3:::${b}`) }));
     }
     // Collect: read parts and spec, write results and summary
     storage.output.grantRead(this.collect);

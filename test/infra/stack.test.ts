@@ -93,7 +93,11 @@ describe('functions', () => {
     const policies = resourcesOfType(json, 'AWS::IAM::Policy').filter(([id]) => id.startsWith('FunctionsWorker'));
     const statements = policies.flatMap(([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
     const raster = statements.filter((s) => JSON.stringify(s.Resource).includes('sentinel-cogs'));
-    expect(raster).toEqual([{ Action: 's3:GetObject', Effect: 'Allow', Resource: expect.arrayContaining(['arn:aws:s3:::sentinel-cogs/*', 'arn:aws:s3:::my-dems/*']) as unknown }]);
+    expect(raster).toEqual([
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: expect.arrayContaining(['arn:aws:s3:::sentinel-cogs/*', 'arn:aws:s3:::my-dems/*']) as unknown },
+      // a missing key reads as 404, not 403
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: expect.arrayContaining(['arn:aws:s3:::sentinel-cogs', 'arn:aws:s3:::my-dems']) as unknown },
+    ]);
     expect((raster[0]?.Resource as string[]).length).toBe(2);
     const s3Star = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')) && JSON.stringify(s.Resource) === '"*"');
     expect(s3Star).toEqual([]);
