@@ -1,31 +1,50 @@
 /**
  * `zonalflow local`: the whole pipeline on this machine, through the same
- * state machine definition as deployed (see shared/local/runner.ts).
+ * state machine definition as deployed, as strict as AWS (IAM, timeouts,
+ * payload limits; faults by name) — see shared/local/runner.ts.
  */
 import type { Command } from 'commander';
-import { Option } from 'commander';
-import { runLocal } from '../../shared/local/runner';
+import { InvalidArgumentError, Option } from 'commander';
+import { FAULT_NAMES, runLocal } from '../../shared/local/runner';
+import type { FaultName } from '../../shared/local/runner';
+import { parseFaults } from '../../shared/local/faults';
 import type { CommandContext } from '../context';
 import { checkInputFile, checkOutputDir } from '../out-path';
 import { exitCodeOf } from '../../shared/jobs/outcome';
 
-interface LocalOptions { input: string; spec: string; out: string; trigger: 'direct' | 'event'; quiet?: boolean; overwrite?: boolean }
+interface LocalOptions { input: string; spec: string; out: string; trigger: 'direct' | 'event'; quiet?: boolean; overwrite?: boolean; faults?: FaultName[]; timeScale?: number }
+
+function faultList(value: string): FaultName[] {
+  try {
+    return parseFaults(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function timeScale(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`the time scale must be a positive number (e.g. 0.01), got ${JSON.stringify(value)}`);
+  return n;
+}
 
 /** Registers `local` on the program. */
 export function registerLocal(program: Command, ctx: CommandContext): void {
   program
     .command('local')
-    .description('run the deployed pipeline on this machine: the synthesized state machine, the handlers in-process, S3/DynamoDB stand-ins')
+    .description('run the deployed pipeline on this machine, as strict as AWS: the synthesized state machine, the handlers in-process with their roles\' IAM policies enforced, S3/DynamoDB stand-ins')
     .requiredOption('--input <gpkg>', 'GeoPackage with the features')
     .requiredOption('--spec <job.json>', 'job spec (local raster paths are served from the S3 stand-in)')
     .requiredOption('--out <dir>', 'directory for results.parquet, summary.json, features/')
     .addOption(new Option('--trigger <how>', 'direct: start the execution; event: drop the file in the input bucket and let the stack\'s EventBridge rule start it').choices(['direct', 'event']).default('direct'))
+    .option('--faults <names>', `inject AWS's at-least-once behaviour and throttling, comma-separated: ${FAULT_NAMES.join(', ')}`, faultList)
+    .option('--time-scale <factor>', 'multiply every duration (Lambda timeouts, retry waits, the EXPRESS 5 minutes) by this factor, e.g. 0.01', timeScale)
     .option('--quiet', 'no progress lines')
     .option('--overwrite', 'replace the files of a previous job in --out (an existing non-empty --out is refused otherwise)')
     .action(async (o: LocalOptions) => {
       checkInputFile(o.input);
       checkOutputDir(o.out, [o.input, o.spec], { overwrite: o.overwrite === true });
-      const r = await runLocal({ input: o.input, spec: o.spec, out: o.out, trigger: o.trigger, log: o.quiet ? undefined : (l) => ctx.stderr.write(`zonalflow local: ${l}\n`) });
+      const r = await runLocal({ input: o.input, spec: o.spec, out: o.out, trigger: o.trigger, ...(o.faults ? { faults: o.faults } : {}), ...(o.timeScale ? { timeScale: o.timeScale } : {}), log: o.quiet ? undefined : (l) => ctx.stderr.write(`zonalflow local: ${l}\n`) });
       const s = r.output as { features?: { total: number; done: number; failed: number } } | null;
       ctx.stderr.write(`zonalflow local: job ${r.jobId ?? '?'} ${r.status}${s?.features ? ` (${s.features.done}/${s.features.total} features, ${s.features.failed} failed)` : ''}; ${r.files.length} files in ${o.out}\n`);
       if (r.error) ctx.stderr.write(`zonalflow local: error [${r.error.code}]: ${r.error.message}\n`);

@@ -1,19 +1,38 @@
 /**
- * `zonalflow local`: the deployed pipeline on one machine. The CDK app is
- * synthesized, the state machine definition taken from the template and run
- * by an ASL interpreter (aws-local-stepfunctions, with the Distributed Map
- * adapter), the Lambda handlers run in-process with the environment the
- * template gives them, against S3 and DynamoDB stand-ins started here. The
- * execution is started directly, or by the template's EventBridge rule
- * reacting to the upload (trigger path). Outputs are copied to a directory.
+ * `zonalflow local`: the deployed pipeline on one machine, as strict as AWS.
+ * The CDK app is synthesized; the state machine definition taken from the
+ * template runs on an ASL interpreter (aws-local-stepfunctions) with the
+ * Distributed Map run as a Map Run (distributed-map.ts); the Lambda handlers
+ * run in-process with the environment the template gives them, against S3
+ * and DynamoDB stand-ins behind IAM gates (gate.ts). The execution is started
+ * directly, or by the template's EventBridge rule reacting to the upload.
+ * Outputs are copied to a directory.
+ *
+ * What is enforced, as on AWS:
+ * - IAM: each invocation signs with its own session of the role the template
+ *   gives its function; every S3/DynamoDB call, the state machine's Lambda
+ *   invocations, its ItemReader/ResultWriter and StartExecution are checked
+ *   against the template's policies (AccessDenied names role, action, resource);
+ * - Lambda timeouts (the function's Timeout: `Sandbox.Timedout`, "Task timed
+ *   out after N.NN seconds"; the timed-out invocation's later calls are cut),
+ *   EXPRESS children's 5 minutes for all attempts and backoff, payloads over
+ *   256 KiB (States.DataLimitExceeded), the tolerated-failure threshold as
+ *   items finish, /tmp (EphemeralStorage) and a warning over MemorySize;
+ * - faults by name (faults.ts): at-least-once delivery and throttling.
+ * `timeScale` multiplies every duration (timeouts, retry waits, the 5 minutes).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { installPolyfills } from './polyfills';
 import { startStandIns } from './stand-ins';
 import type { StandIns } from './stand-ins';
-import { adaptDistributedMaps } from './distributed-map';
+import { adaptDistributedMaps, checkPayload } from './distributed-map';
+import { runExecution } from './execution';
+import type { Definition, ExecutionOutcome } from './execution';
 import { matchesPattern, objectCreatedEvent, transformInput } from './eventbridge';
 import { downloadPrefix, getJson, headObject, listKeys, putJson } from '../pipeline/objects';
 import { HANDLERS, loadHandler } from './handlers';
@@ -23,17 +42,24 @@ import { resetHandlerDeps } from '../pipeline/deps';
 import { parseJobSpec } from '../spec';
 import { ZonalflowError } from '../errors';
 import { parseUri } from '../io/uri';
+import { templateIam, roleRefs } from './iam-template';
+import { LocalAuthority } from './authority';
+import { startGate } from './gate';
+import type { Gate } from './gate';
+import { FAULT_NAMES, HttpFaults, parseFaults } from './faults';
+import type { FaultName } from './faults';
+import { installScopedEnv, withEnv } from './scoped-env';
+
+const require = createRequire(import.meta.url);
 
 /** Local names of the stack's resources. */
 export const LOCAL = { input: 'zonalflow-input', output: 'zonalflow-output', rasters: 'zonalflow-rasters', table: 'zonalflow-jobs' };
 
-/** Faults to inject (tests of the retry paths). */
-export interface LocalFaults {
-  /** Each function answers Lambda.TooManyRequestsException this many times before running. */
-  throttleFirst?: number;
-  /** The worker of the first batch dies once after completing its work (Lambda.ServiceException). */
-  workerDiesOnce?: boolean;
-}
+export { FAULT_NAMES };
+export type { FaultName };
+
+/** A CloudFormation template (the parts read here). */
+export type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }> };
 
 /** Options of a local run. */
 export interface LocalRunOptions {
@@ -45,11 +71,22 @@ export interface LocalRunOptions {
   out: string;
   /** `direct`: StartExecution with {bucket, key, etag}; `event`: the upload goes through the template's EventBridge rule. */
   trigger?: 'direct' | 'event';
-  faults?: LocalFaults;
-  /** Progress lines (state entered/failed, retries). */
+  /** Faults to inject, by name (see FAULT_NAMES). */
+  faults?: readonly FaultName[];
+  /** Each function answers Lambda.TooManyRequestsException this many times before running (Lambda throttling). */
+  throttleFirst?: number;
+  /** Multiplies every duration: Lambda timeouts, retry waits, the EXPRESS 5 minutes (default 1). */
+  timeScale?: number;
+  /** Progress lines (state entered/failed, retries, injected faults). */
   log?: (line: string) => void;
-  /** Milliseconds between retries locally (the definition's backoff would make tests wait minutes). */
-  retryIntervalMs?: number;
+  /** Extra CDK context for the synthesized app. */
+  context?: Record<string, unknown>;
+  /** Edits the synthesized template before the run (tests: a policy without a grant). */
+  editTemplate?: (template: Template) => Template;
+  /** After the execution ends, retry the job as `zonalflow retry` does (batches reset, a new execution with the jobId). */
+  retry?: boolean;
+  /** Child executions of a Distributed Map running at once locally (default 16; the template's MaxConcurrency if lower). */
+  mapConcurrency?: number;
 }
 
 /** What a local run returns. */
@@ -59,18 +96,30 @@ export interface LocalRunResult {
   output: unknown;
   files: string[];
   error?: { code: string; message: string };
+  /** Lambda retries caused by injected faults or throttling. */
   retries: number;
+  /** Every AccessDenied answered, in order (AWS's message). */
+  denials: string[];
+  /** Warnings (a function's memory over its MemorySize). */
+  warnings: string[];
+  /** The peak memory attributed to each function, MB. */
+  memoryMb: Record<string, number>;
 }
 
-type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }> };
+const synthesized = new Map<string, Template>();
 
-/** Synthesizes the app (no bundling: the handlers run from source) and returns the template. */
+/** Synthesizes the app (no bundling: the handlers run from source) and returns the template (a copy; synthesized once per context in a process). */
 export async function synthTemplate(context: Record<string, unknown>): Promise<Template> {
-  const { buildApp } = await import('../../infra/app');
-  const flags = (JSON.parse(readFileSync(join(import.meta.dirname, '../../cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-  const { app, stack } = buildApp({ ...flags, 'aws:cdk:bundling-stacks': [], ...context }, { nag: false });
-  const assembly = app.synth();
-  return assembly.getStackByName(stack.stackName).template as Template;
+  const cacheKey = JSON.stringify(context);
+  let template = synthesized.get(cacheKey);
+  if (!template) {
+    const { buildApp } = await import('../../infra/app');
+    const flags = (JSON.parse(readFileSync(join(import.meta.dirname, '../../cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+    const { app, stack } = buildApp({ ...flags, 'aws:cdk:bundling-stacks': [], ...context }, { nag: false });
+    template = app.synth().getStackByName(stack.stackName).template as Template;
+    synthesized.set(cacheKey, template);
+  }
+  return structuredClone(template);
 }
 
 function logicalId(t: Template, type: string, prefix: string): string {
@@ -79,14 +128,53 @@ function logicalId(t: Template, type: string, prefix: string): string {
   return hit[0];
 }
 
+/** A Lambda function of the template, as run locally. */
+interface LocalFunction { name: string; arn: string; roleArn: string; handler: Handler; env: Record<string, string>; timeoutSec: number; memoryMb: number; tmpMb: number }
+
+/** Bytes under a directory. */
+function dirBytes(dir: string): number {
+  let total = 0;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = join(dir, e);
+    try {
+      const s = statSync(p);
+      total += s.isDirectory() ? dirBytes(p) : s.size;
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return total;
+}
+
+function lambdaError(name: string, errorType: string, errorMessage: string): Error {
+  return Object.assign(new Error(JSON.stringify({ errorType, errorMessage })), { name });
+}
+
 /** Runs the job through the synthesized state machine on this machine. */
 export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   installPolyfills();
   const log = opts.log ?? (() => undefined);
+  const faults = new Set(parseFaults([...(opts.faults ?? [])]));
+  const scale = opts.timeScale ?? 1;
+  if (!(scale > 0)) throw new ZonalflowError('USAGE', `the time scale must be a positive number, got ${scale}`);
   const specRaw = typeof opts.spec === 'string' ? (readSpecFile(opts.spec).value as Record<string, unknown>) : opts.spec;
   parseJobSpec(specRaw, typeof opts.spec === 'string' ? `job spec ${opts.spec}` : 'job spec');
   const env = await startStandIns({ buckets: [LOCAL.input, LOCAL.output, LOCAL.rasters], table: LOCAL.table, jobsIndex: true });
-  const saved = { ...process.env };
+  const gates: Gate[] = [];
+  const originalEnv = process.env;
+  const savedVars = { ...process.env };
+  const runTmp = mkdtempSync(join(tmpdir(), 'zonalflow-local-tmp-'));
+  let restoreEnv: () => void = () => undefined;
+  const inFlight = new Set<Promise<unknown>>();
+  const samplers: NodeJS.Timeout[] = [];
+  const s3Account = (require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void; revokeAccessKey(id: string): void } }).DUMMY_ACCOUNT;
+  const sessionKeys: string[] = [];
   try {
     // local raster files go to the S3 stand-in, as they would be in S3 for a deployed stack
     const rasters = ((specRaw.rasters ?? []) as { uri: string; name?: string }[]).map((r) => ({ ...r }));
@@ -102,16 +190,47 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       r.uri = `s3://${LOCAL.rasters}/${key}`;
     }
     const spec = { ...specRaw, rasters };
-    const template = await synthTemplate({ rasterBuckets: LOCAL.rasters });
+    let template = await synthTemplate({ rasterBuckets: LOCAL.rasters, ...opts.context });
+    if (opts.editTemplate) template = opts.editTemplate(template);
     const ids = {
       input: logicalId(template, 'AWS::S3::Bucket', 'StorageInput'),
       output: logicalId(template, 'AWS::S3::Bucket', 'StorageOutput'),
       table: logicalId(template, 'AWS::DynamoDB::Table', 'StorageJobs'),
+      machine: logicalId(template, 'AWS::StepFunctions::StateMachine', 'Pipeline'),
     };
-    const refs: Record<string, string> = { [ids.input]: LOCAL.input, [ids.output]: LOCAL.output, [ids.table]: LOCAL.table, [`${ids.output}.Arn`]: `arn:aws:s3:::${LOCAL.output}` };
-    const handlers: Record<string, { handler: Handler; env: Record<string, string>; timeoutMs: number; name: string }> = {};
     const { resolveCfn, renderDefinition, placeholderRefs } = await import('../../infra/definition');
-    const allRefs = { ...placeholderRefs(template), ...refs };
+    const stateMachineArn = `arn:aws:states:us-east-1:000000000000:stateMachine:${ids.machine}`;
+    const refs: Record<string, string> = {
+      [ids.input]: LOCAL.input,
+      [`${ids.input}.Arn`]: `arn:aws:s3:::${LOCAL.input}`,
+      [ids.output]: LOCAL.output,
+      [`${ids.output}.Arn`]: `arn:aws:s3:::${LOCAL.output}`,
+      [ids.table]: LOCAL.table,
+      [`${ids.table}.Arn`]: `arn:aws:dynamodb:${env.region}:000000000000:table/${LOCAL.table}`,
+      [ids.machine]: stateMachineArn,
+      [`${ids.machine}.Arn`]: stateMachineArn,
+    };
+    const allRefs = { ...placeholderRefs(template), ...roleRefs(template), ...refs };
+    // IAM: the template's roles and policies; each caller a session
+    const authority = new LocalAuthority(templateIam(template, allRefs));
+    authority.onNewKey = (id, secret) => {
+      s3Account.createKeyPair(id, secret);
+      sessionKeys.push(id);
+    };
+    const httpFaults = new HttpFaults(faults, log);
+    gates.push(await startGate({ service: 's3', target: env.s3Endpoint, authority, region: env.region, faults: httpFaults }));
+    gates.push(await startGate({ service: 'dynamodb', target: env.dynamoEndpoint, authority, region: env.region, faults: httpFaults }));
+    const [s3Gate, ddbGate] = gates as [Gate, Gate];
+    const smRole = authority.iam.stateMachineRole;
+    if (!smRole) throw new ZonalflowError('LOCAL_TEMPLATE', 'the state machine of the template has no role');
+    const smSession = authority.newSession(smRole, 'StateMachine');
+    const smS3 = new S3Client({ endpoint: s3Gate.endpoint, region: env.region, credentials: { accessKeyId: smSession.accessKeyId, secretAccessKey: smSession.secretAccessKey }, forcePathStyle: true, maxAttempts: 3 });
+    const stateMachineDenied = (action: string, resource: string): { message: string } | null => {
+      const d = authority.check(smSession, { action, resource });
+      return d.allowed ? null : { message: d.denial.message };
+    };
+    // the functions
+    const functions: Record<string, LocalFunction> = {};
     for (const name of HANDLERS) {
       const prefix = `Functions${name[0]?.toUpperCase() ?? ''}${name.slice(1)}`;
       const id = logicalId(template, 'AWS::Lambda::Function', prefix);
@@ -119,63 +238,190 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const vars = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, Parameters<typeof resolveCfn>[0]>;
       const fnEnv = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, resolveCfn(v, allRefs)]));
       delete fnEnv.NODE_OPTIONS;
-      handlers[allRefs[`${id}.Arn`] ?? id] = { handler: await loadHandler(name), env: fnEnv, timeoutMs: Number(props.Timeout ?? 900) * 1000, name: prefix.replace('Functions', '') };
+      const roleArn = authority.iam.functionRoles[id];
+      if (!roleArn) throw new ZonalflowError('LOCAL_TEMPLATE', `the function ${id} has no role in the template`);
+      const arn = allRefs[`${id}.Arn`] ?? id;
+      functions[arn] = {
+        name: prefix.replace('Functions', ''),
+        arn,
+        roleArn,
+        handler: await loadHandler(name),
+        env: fnEnv,
+        timeoutSec: Number(props.Timeout ?? 3),
+        memoryMb: Number(props.MemorySize ?? 128),
+        tmpMb: Number((props.EphemeralStorage as { Size?: number } | undefined)?.Size ?? 512),
+      };
     }
-    const asl = renderDefinition(template, allRefs) as { StartAt: string; States: Record<string, Record<string, unknown>> };
-    const io = {
-      readJson: async (bucket: string, key: string) => getJson(env.s3, { bucket, key }),
-      writeJson: async (bucket: string, key: string, value: unknown) => putJson(env.s3, { bucket, key }, value),
+    // the environment every handler sees: the gates as endpoints; its own credentials per invocation
+    restoreEnv = installScopedEnv();
+    Object.assign(originalEnv, env.env, { AWS_ENDPOINT_URL_S3: s3Gate.endpoint, AWS_ENDPOINT_URL_DYNAMODB: ddbGate.endpoint, TMPDIR: runTmp });
+    // memory and /tmp, sampled while functions run
+    // memory attributed to functions: the JS heap and buffers above what the process holds when no function runs
+    const heapNow = (): number => {
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
     };
-    let run = 0;
-    const adapted = adaptDistributedMaps(asl, io, () => `run-${++run}`);
-    // the Task states that call our functions, anywhere in the definition
-    const local: Record<string, (input: unknown) => Promise<unknown>> = {};
-    const retryOverrides: Record<string, number> = {};
-    const throttled = new Map<string, number>();
-    let workerDied = false;
-    let retries = 0;
-    const visit = (states: Record<string, Record<string, unknown>>): void => {
-      for (const [name, s] of Object.entries(states)) {
-        if (s.Retry) retryOverrides[name] = opts.retryIntervalMs ?? 20;
-        const proc = s.ItemProcessor as { States: Record<string, Record<string, unknown>> } | undefined;
-        if (proc) visit(proc.States);
-        if (s.Type !== 'Task' || typeof s.Resource !== 'string') continue;
-        const fn = handlers[s.Resource];
-        if (!fn) continue;
-        local[name] = async (input: unknown) => {
-          const count = throttled.get(fn.name) ?? 0;
-          if (count < (opts.faults?.throttleFirst ?? 0)) {
-            throttled.set(fn.name, count + 1);
-            retries++;
-            log(`${name}: Lambda throttled (injected)`);
-            throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });
-          }
-          // local runs are trusted: a STAC API or file server on this machine may be read, and a time series' asset hosts
-          Object.assign(process.env, env.env, fn.env, { ZONALFLOW_ALLOW_LOOPBACK: '1' }, (spec as { stac?: unknown }).stac ? { RASTER_HOSTS: [fn.env.RASTER_HOSTS, '*'].filter(Boolean).join(',') } : {});
-          resetHandlerDeps();
-          const started = Date.now();
-          try {
-            const out = await fn.handler(input, { getRemainingTimeInMillis: () => fn.timeoutMs - (Date.now() - started) });
-            if (fn.name === 'Worker' && opts.faults?.workerDiesOnce && !workerDied) {
-              workerDied = true;
-              retries++;
-              log(`${name}: worker died after finishing (injected)`);
-              throw Object.assign(new Error('the Lambda runtime exited unexpectedly (injected)'), { name: 'Lambda.ServiceException' });
-            }
-            return out;
-          } catch (err) {
-            const e = err as Error;
-            // as Lambda reports it to Step Functions: the error's type is its name
-            if (!(e.name.startsWith('Lambda.') || e.name.startsWith('States.'))) {
-              throw Object.assign(new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message })), { name: e instanceof ZonalflowError ? e.name : e.name || 'Error' });
-            }
-            throw err;
-          }
-        };
+    let baseline = heapNow();
+    const running = new Map<string, Set<{ tmpLimit: number; fail: (e: Error) => void }>>();
+    const peakMb: Record<string, number> = {};
+    const warnings: string[] = [];
+    const sample = (): void => {
+      const heap = heapNow();
+      let active = 0;
+      for (const set of running.values()) active += set.size;
+      if (active === 0) baseline = Math.min(baseline, heap);
+      for (const [fname, set] of running) {
+        if (set.size === 0) continue;
+        const mb = Math.max(0, heap - baseline) / Math.max(1, active) / 2 ** 20;
+        peakMb[fname] = Math.max(peakMb[fname] ?? 0, Math.round(mb));
+      }
+      if (active === 0) return;
+      const used = dirBytes(runTmp);
+      for (const set of running.values()) {
+        for (const inv of set) {
+          if (used > inv.tmpLimit) inv.fail(lambdaError('Error', 'Error', `ENOSPC: no space left on device, write (/tmp holds ${Math.round(used / 2 ** 20)} MB; the function's EphemeralStorage is ${Math.round(inv.tmpLimit / 2 ** 20)} MB)`));
+        }
       }
     };
-    visit(adapted.definition.States);
-    for (const m of adapted.maps) Object.assign(local, m.handlers);
+    samplers.push(setInterval(sample, 50));
+    samplers.at(-1)?.unref();
+
+    let retries = 0;
+    const throttled = new Map<string, number>();
+    const workerFaults = { crash: faults.has('worker-crash'), timeout: faults.has('lambda-timeout') };
+    let collectSucceeded = false;
+
+    /** One Lambda invocation, as Lambda runs it for Step Functions. */
+    const invoke = async (fn: LocalFunction, stateName: string, input: unknown): Promise<unknown> => {
+      const denied = stateMachineDenied('lambda:InvokeFunction', fn.arn);
+      if (denied) throw lambdaError('Lambda.AWSLambdaException', 'AccessDeniedException', `${denied.message} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException)`);
+      checkPayload(stateName, input);
+      const count = throttled.get(fn.name) ?? 0;
+      if (count < (opts.throttleFirst ?? 0)) {
+        throttled.set(fn.name, count + 1);
+        retries++;
+        log(`${stateName}: Lambda throttled (injected)`);
+        throw lambdaError('Lambda.TooManyRequestsException', 'TooManyRequestsException', 'Rate Exceeded.');
+      }
+      const session = authority.newSession(fn.roleArn, fn.name);
+      const requestId = randomUUID();
+      let fail!: (e: Error) => void;
+      const failed = new Promise<never>((_, reject) => (fail = reject));
+      failed.catch(() => undefined);
+      // faults that hit one Worker invocation
+      if (fn.name === 'Worker' && workerFaults.crash) {
+        workerFaults.crash = false;
+        session.onResponse = (service, action, status) => {
+          if (service === 's3' && action === 's3:PutObject' && status === 200 && !session.ended) {
+            retries++;
+            log(`${stateName}: the worker died after its first S3 write (injected worker-crash)`);
+            fail(lambdaError('Lambda.Unknown', 'Runtime.ExitError', `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`));
+          }
+        };
+      } else if (fn.name === 'Worker' && workerFaults.timeout) {
+        workerFaults.timeout = false;
+        session.onRequest = () => {
+          if (session.requests <= 2) return 'pass';
+          log(`${stateName}: the worker stalls until its timeout (injected lambda-timeout)`);
+          retries++;
+          return 'stall';
+        };
+      }
+      const inv = { tmpLimit: fn.tmpMb * 2 ** 20, fail: (e: Error) => fail(e) };
+      const set = running.get(fn.name) ?? new Set();
+      running.set(fn.name, set);
+      set.add(inv);
+      const timeoutMs = fn.timeoutSec * 1000 * scale;
+      const started = Date.now();
+      const timer = setTimeout(() => fail(lambdaError('Sandbox.Timedout', 'Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${fn.timeoutSec.toFixed(2)} seconds`)), timeoutMs);
+      const layer: Record<string, string> = {
+        ...fn.env,
+        AWS_ACCESS_KEY_ID: session.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: session.secretAccessKey,
+        AWS_LAMBDA_FUNCTION_NAME: fn.name,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+        // local runs are trusted: a STAC API or file server on this machine may be read, and a time series' asset hosts
+        ZONALFLOW_ALLOW_LOOPBACK: '1',
+        ...((spec as { stac?: unknown }).stac ? { RASTER_HOSTS: [fn.env.RASTER_HOSTS, '*'].filter(Boolean).join(',') } : {}),
+      };
+      const context = { awsRequestId: requestId, getRemainingTimeInMillis: () => (timeoutMs - (Date.now() - started)) / scale };
+      const work = withEnv(layer, () => {
+        resetHandlerDeps();
+        return fn.handler(input, context);
+      });
+      inFlight.add(work);
+      void work.catch(() => undefined).finally(() => inFlight.delete(work));
+      try {
+        const out = await Promise.race([work, failed]);
+        checkPayload(stateName, out);
+        return out;
+      } catch (err) {
+        const e = err as Error & { isCatchable?: boolean };
+        if (e.isCatchable === false) throw err;
+        // as Lambda reports it to Step Functions: the error's type is its name
+        if (!(e.name.startsWith('Lambda.') || e.name.startsWith('States.') || e.name === 'Sandbox.Timedout' || (e.name === 'Error' && e.message.startsWith('{')))) {
+          throw lambdaError(e instanceof ZonalflowError ? e.name : e.name || 'Error', e.name, e.message);
+        }
+        throw err;
+      } finally {
+        clearTimeout(timer);
+        set.delete(inv);
+        // the sandbox is frozen once the invocation ends: later calls of this session are cut
+        session.end();
+      }
+    };
+
+    const asl = renderDefinition(template, allRefs) as Definition;
+    const taskHandlers = (states: Record<string, Record<string, unknown>>): Record<string, (input: unknown) => Promise<unknown>> => {
+      const out: Record<string, (input: unknown) => Promise<unknown>> = {};
+      for (const [name, s] of Object.entries(states)) {
+        if (s.Type !== 'Task' || typeof s.Resource !== 'string') continue;
+        const fn = functions[s.Resource];
+        if (!fn) continue;
+        out[name] = async (input: unknown) => {
+          const result = await invoke(fn, name, input);
+          if (fn.name === 'Collect' && faults.has('collect-retry') && !collectSucceeded) {
+            collectSucceeded = true;
+            retries++;
+            log(`${name}: succeeded, but its answer is lost; Step Functions runs it again (injected collect-retry)`);
+            return invoke(fn, name, input);
+          }
+          return result;
+        };
+      }
+      return out;
+    };
+    let mapRuns = 0;
+    const adapted = adaptDistributedMaps(asl, {
+      stateMachineArn,
+      newId: () => `${randomUUID()}`.replace(/^(.{8})/, (m) => `${m.slice(0, 6)}${String(++mapRuns).padStart(2, '0')}`),
+      duplicateChild: faults.has('duplicate-child'),
+      concurrencyCap: opts.mapConcurrency ?? 16,
+      log,
+      readJson: async (bucket, key) => {
+        try {
+          return await getJson(smS3, { bucket, key });
+        } catch (err) {
+          throw Object.assign(new Error(err instanceof Error ? err.message : String(err)), { name: 'States.ItemReaderFailed' });
+        }
+      },
+      writeJson: async (bucket, key, value) => {
+        const text = JSON.stringify(value);
+        try {
+          await smS3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: 'application/json' }));
+        } catch (err) {
+          throw Object.assign(new Error(`cannot write s3://${bucket}/${key}: ${err instanceof Error ? err.message : String(err)}`), { name: 'States.ResultWriterFailed' });
+        }
+        return Buffer.byteLength(text);
+      },
+      authorize: (action, resource) => {
+        const denied = stateMachineDenied(action, resource);
+        if (denied) throw Object.assign(new Error(denied.message), { name: 'States.Runtime' });
+      },
+      runChild: (processor, input, child) =>
+        runExecution(processor, input, { handlers: taskHandlers(processor.States), executionArn: child.executionArn, name: child.name, timeScale: scale, log, logPrefix: `[item ${child.index}] ` }),
+    });
+    const topHandlers = { ...taskHandlers(adapted.definition.States), ...adapted.handlers };
     // upload and start
     const key = basename(opts.input);
     await env.s3.send(new PutObjectCommand({ Bucket: LOCAL.input, Key: key, Body: readFileSync(opts.input) }));
@@ -187,41 +433,61 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const event = objectCreatedEvent(LOCAL.input, key, head?.etag ?? '', head?.size ?? 0);
       const rule = rules.find((r) => matchesPattern(JSON.parse(JSON.stringify(r.Properties?.EventPattern).replace(/\{"Ref":"[^"]+"\}/g, `"${LOCAL.input}"`)) as Record<string, unknown>, event));
       if (!rule) throw new ZonalflowError('LOCAL_TRIGGER', `no rule of the template matches the upload of ${key}`);
-      const target = (rule.Properties?.Targets as { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[])[0];
+      const target = (rule.Properties?.Targets as { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string }; RoleArn?: unknown }[])[0];
       if (!target) throw new ZonalflowError('LOCAL_TRIGGER', 'the upload rule has no target');
+      // the rule's role must be allowed to start the state machine
+      for (const roleArn of authority.iam.eventsRoles) {
+        const d = authority.check(authority.newSession(roleArn, 'EventBridge'), { action: 'states:StartExecution', resource: stateMachineArn });
+        if (!d.allowed) throw new ZonalflowError('LOCAL_ACCESS_DENIED', `the upload rule cannot start the state machine: ${d.denial.message}`);
+      }
       input = JSON.parse(transformInput(target.InputTransformer, event)) as unknown;
       log(`rule matched the upload of ${key}; execution input ${JSON.stringify(input)}`);
     }
-    const { StateMachine } = await import('aws-local-stepfunctions');
-    const machine = new StateMachine(adapted.definition as never, { validationOptions: { checkPaths: false, checkArn: false } });
-    const execution = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: local as never, retryIntervalOverrides: retryOverrides },
-      context: { Execution: { Id: 'arn:aws:states:local:000000000000:execution:zonalflow:local', Input: input, Name: 'local', StartTime: new Date().toISOString() } } as never,
-    });
-    void (async () => {
-      for await (const e of execution.eventLogs) {
-        const ev = e as { type: string; state?: { name: string }; error?: string; cause?: unknown };
-        if (ev.type === 'StateEntered' && ev.state && !ev.state.name.includes('.')) log(`-> ${ev.state.name}`);
-        if (ev.type === 'StateRetried') log(`retry ${ev.state?.name ?? ''}`);
-        if (ev.type === 'StateFailed') log(`failed ${ev.state?.name ?? ''}: ${JSON.stringify(e).slice(0, 600)}`);
-      }
-    })().catch(() => undefined);
-    let output: unknown = null;
-    let failure: { code: string; message: string } | undefined;
-    try {
-      output = await execution.result;
-    } catch (err) {
-      const e = err as { message?: string; cause?: { name?: string; message?: string } };
-      failure = { code: e.cause?.name ?? 'ExecutionFailed', message: e.cause?.message ?? e.message ?? String(err) };
+    const start = (execInput: unknown, name: string): Promise<ExecutionOutcome> =>
+      runExecution(adapted.definition, execInput, { handlers: topHandlers, executionArn: `arn:aws:states:us-east-1:000000000000:execution:${ids.machine}:${name}`, name, timeScale: scale, log });
+    let outcome: ExecutionOutcome;
+    if (faults.has('duplicate-event')) {
+      log('the upload event is delivered twice: two executions start (injected duplicate-event)');
+      const both = await Promise.all([start(input, 'local'), start(input, 'local-duplicate')]);
+      outcome = both.find((o) => o.status === 'SUCCEEDED' && (o.output as { duplicate?: boolean } | null)?.duplicate !== true) ?? both.find((o) => o.status !== 'SUCCEEDED') ?? both[0];
+    } else outcome = await start(input, 'local');
+    let output: unknown = outcome.status === 'SUCCEEDED' ? outcome.output : null;
+    let failure: { code: string; message: string } | undefined = outcome.status === 'SUCCEEDED' ? undefined : { code: outcome.error, message: outcome.cause };
+    let jobId = findJobId(output) ?? (await newestJob(env));
+    if (opts.retry && jobId) {
+      // what `zonalflow retry` does: reset the batches, mark the job RUNNING, start an execution with the jobId
+      const { JobStore } = await import('../jobs/store');
+      const { JOBS_INDEX_NAME } = await import('../jobs/records');
+      const store = new JobStore(env.doc, LOCAL.table, { jobsIndex: JOBS_INDEX_NAME });
+      await store.resetBatches(jobId);
+      await store.setJobStatus(jobId, 'RUNNING', {}, true);
+      log(`retry of job ${jobId}`);
+      const retried = await start({ ...(input as Record<string, unknown>), jobId }, 'local-retry');
+      output = retried.status === 'SUCCEEDED' ? retried.output : null;
+      failure = retried.status === 'SUCCEEDED' ? undefined : { code: retried.error, message: retried.cause };
+      jobId = findJobId(output) ?? jobId;
     }
-    const jobId = findJobId(output) ?? (await newestJob(env));
+    // invocations still running (a timed-out or abandoned child) end before the stand-ins stop
+    await Promise.allSettled([...inFlight]);
+    for (const [fname, mb] of Object.entries(peakMb)) {
+      const fn = Object.values(functions).find((f) => f.name === fname);
+      if (fn && mb > fn.memoryMb) warnings.push(`${fname} peaked at about ${mb} MB, over its MemorySize of ${fn.memoryMb} MB (on Lambda: Runtime.OutOfMemory)`);
+    }
+    for (const w of warnings) log(`warning: ${w}`);
     const files = jobId ? await downloadPrefix(env.s3, LOCAL.output, `${jobId}/`, opts.out) : [];
     const summary = jobId ? ((await getJson(env.s3, { bucket: LOCAL.output, key: `${jobId}/summary.json` })) as { status?: string } | null) : null;
-    return { status: summary?.status ?? (failure ? 'FAILED' : 'UNKNOWN'), jobId, output, files, retries, ...(failure ? { error: failure } : {}) };
+    smS3.destroy();
+    return { status: summary?.status ?? (failure ? 'FAILED' : 'UNKNOWN'), jobId, output, files, retries, denials: authority.denials.map((d) => d.message), warnings, memoryMb: peakMb, ...(failure ? { error: failure } : {}) };
   } finally {
-    process.env = saved;
+    for (const t of samplers) clearInterval(t);
+    restoreEnv();
+    for (const k of Object.keys(process.env)) if (!(k in savedVars)) Reflect.deleteProperty(process.env, k);
+    Object.assign(process.env, savedVars);
     resetHandlerDeps();
+    for (const g of gates) await g.close();
+    for (const id of sessionKeys) s3Account.revokeAccessKey(id);
     await env.stop();
+    rmSync(runTmp, { recursive: true, force: true });
   }
 }
 
@@ -233,5 +499,7 @@ function findJobId(output: unknown): string | null {
 async function newestJob(env: StandIns): Promise<string | null> {
   const keys = await listKeys(env.s3, LOCAL.output, '');
   const summary = keys.find((k) => k.endsWith('/summary.json') && !k.startsWith('_work/'));
-  return summary ? summary.split('/')[0] ?? null : null;
+  if (summary) return summary.split('/')[0] ?? null;
+  const manifest = keys.find((k) => k.startsWith('_work/') && k.endsWith('/manifest.json'));
+  return manifest ? (manifest.split('/')[1] ?? null) : null;
 }

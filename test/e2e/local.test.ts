@@ -50,10 +50,10 @@ describe('zonalflow local', () => {
       ],
     }]);
     const lines: string[] = [];
-    const r = await runLocal({ input: gpkg, spec: { ...spec, input: { idColumn: 'name' } }, out: join(dir, 'out'), faults: { throttleFirst: 2, workerDiesOnce: true }, log: (l) => lines.push(l) });
+    const r = await runLocal({ input: gpkg, spec: { ...spec, input: { idColumn: 'name' } }, out: join(dir, 'out'), throttleFirst: 2, faults: ['worker-crash'], timeScale: 0.01, log: (l) => lines.push(l) });
     expect(r.status).toBe('PARTIAL');
     expect(lines.some((l) => l.includes('throttled (injected)'))).toBe(true);
-    expect(lines.some((l) => l.includes('worker died after finishing (injected)'))).toBe(true);
+    expect(lines.some((l) => l.includes('(injected worker-crash)'))).toBe(true);
     const summary = JSON.parse(readFileSync(join(dir, 'out/summary.json'), 'utf8')) as { status: string; features: { total: number; done: number; failed: number }; failures: { id: string; reason: string }[] };
     expect(summary.features).toEqual({ total: 12, done: 10, failed: 2, missing: 0 });
     expect(summary.failures.map((f) => f.id).sort()).toEqual(['empty', 'unclosed']);

@@ -1,0 +1,102 @@
+/**
+ * One state machine execution on the ASL interpreter (aws-local-stepfunctions),
+ * with AWS's limits:
+ * - the definition's durations (Retry IntervalSeconds/MaxDelaySeconds, Task
+ *   TimeoutSeconds, Wait Seconds, the execution's TimeoutSeconds) are
+ *   multiplied by the time scale, so a test can run AWS's timings 100x faster
+ *   with the same proportions; retry waits are real waits (an EXPRESS child's
+ *   5 minutes cover all its attempts and their backoff, as on AWS);
+ * - the execution's timeout fails it with `States.Timeout`.
+ * The result names the error and cause as Step Functions reports them.
+ */
+import { installPolyfills } from './polyfills';
+
+type State = Record<string, unknown>;
+/** An ASL definition. */
+export type Definition = { StartAt: string; States: Record<string, State>; TimeoutSeconds?: number; Comment?: string };
+
+/** How an execution ended. */
+export type ExecutionOutcome =
+  | { status: 'SUCCEEDED'; output: unknown }
+  | { status: 'FAILED' | 'TIMED_OUT' | 'ABORTED'; error: string; cause: string };
+
+/** An error Step Functions cannot catch or retry (States.DataLimitExceeded, States.Runtime). */
+export function terminalError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, isCatchable: false, isRetryable: false });
+}
+
+function scaleState(s: State, f: number): State {
+  const out: State = { ...s };
+  if (Array.isArray(s.Retry)) {
+    out.Retry = (s.Retry as State[]).map((r) => ({
+      ...r,
+      IntervalSeconds: Number(r.IntervalSeconds ?? 1) * f,
+      ...(r.MaxDelaySeconds === undefined ? {} : { MaxDelaySeconds: Number(r.MaxDelaySeconds) * f }),
+    }));
+  }
+  for (const k of ['TimeoutSeconds', 'HeartbeatSeconds', 'Seconds'] as const) if (typeof s[k] === 'number') out[k] = (s[k]) * f;
+  const proc = (s.ItemProcessor ?? s.Iterator) as Definition | undefined;
+  if (proc) out[s.ItemProcessor ? 'ItemProcessor' : 'Iterator'] = { ...proc, States: scaleStates(proc.States, f) };
+  if (Array.isArray(s.Branches)) out.Branches = (s.Branches as Definition[]).map((b) => ({ ...b, States: scaleStates(b.States, f) }));
+  return out;
+}
+
+function scaleStates(states: Record<string, State>, f: number): Record<string, State> {
+  return Object.fromEntries(Object.entries(states).map(([n, s]) => [n, scaleState(s, f)]));
+}
+
+/** The definition with every duration multiplied by `f`. */
+export function scaleDefinition(def: Definition, f: number): Definition {
+  if (f === 1) return def;
+  return { ...def, States: scaleStates(def.States, f), ...(def.TimeoutSeconds === undefined ? {} : { TimeoutSeconds: def.TimeoutSeconds * f }) };
+}
+
+/** Options of `runExecution`. */
+export interface ExecutionOptions {
+  /** The Task states run by local functions. */
+  handlers: Record<string, (input: unknown) => Promise<unknown>>;
+  /** Execution ARN and name (the `$$.Execution` context). */
+  executionArn: string;
+  name: string;
+  /** Time scale (1 = AWS's durations). */
+  timeScale?: number;
+  /** State entered/retried/failed lines. */
+  log?: (line: string) => void;
+  /** Prefix of log lines (a child's item index). */
+  logPrefix?: string;
+}
+
+/** Runs `definition` (durations in AWS seconds; TimeoutSeconds = the execution's limit) on `input`. */
+export async function runExecution(definition: Definition, input: unknown, opts: ExecutionOptions): Promise<ExecutionOutcome> {
+  installPolyfills();
+  const { StateMachine } = await import('aws-local-stepfunctions');
+  const scaled = scaleDefinition(definition, opts.timeScale ?? 1);
+  const machine = new StateMachine(scaled as never, { validationOptions: { noValidate: true } });
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: opts.handlers as never },
+    context: { Execution: { Id: opts.executionArn, Input: input, Name: opts.name, StartTime: new Date().toISOString() } } as never,
+  });
+  const log = opts.log;
+  if (log) {
+    const prefix = opts.logPrefix ?? '';
+    void (async () => {
+      for await (const e of execution.eventLogs) {
+        const ev = e as { type: string; state?: { name: string }; error?: string; cause?: unknown };
+        if (ev.type === 'StateEntered' && ev.state && !prefix) log(`-> ${ev.state.name}`);
+        if (ev.type === 'StateRetried') log(`${prefix}retry ${ev.state?.name ?? ''}`);
+        if (ev.type === 'StateFailed') log(`${prefix}failed ${ev.state?.name ?? ''}: ${String(ev.error ?? '')} ${JSON.stringify(ev.cause ?? '').slice(0, 400)}`);
+      }
+    })().catch(() => undefined);
+  }
+  try {
+    return { status: 'SUCCEEDED', output: await execution.result };
+  } catch (err) {
+    const e = err as Error & { cause?: Error };
+    if (e.name === 'ExecutionTimeoutError') return { status: 'TIMED_OUT', error: 'States.Timeout', cause: `the execution ran longer than its ${definition.TimeoutSeconds ?? '?'} seconds` };
+    if (e.name === 'ExecutionAbortedError') return { status: 'ABORTED', error: 'States.Aborted', cause: 'the execution was stopped' };
+    const c = e.cause;
+    // a Fail state carries Error/Cause; anything else fails with its own name
+    const failState = c as { name?: string; message?: string; error?: string; cause?: string } | undefined;
+    return { status: 'FAILED', error: failState?.error ?? failState?.name ?? e.name, cause: failState?.cause ?? failState?.message ?? e.message };
+  }
+}
