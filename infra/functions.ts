@@ -69,16 +69,15 @@ export class Functions extends Construct {
           target: 'node22', // runs on the nodejs22.x and nodejs24.x runtimes
           // the AWS SDK v3 is part of the Node.js runtime
           externalModules: ['@aws-sdk/*'],
-          ...(withSqlite
-            ? {
-                commandHooks: {
-                  beforeBundling: () => [],
-                  beforeInstall: () => [],
-                  // node-sqlite3-wasm loads its .wasm from the bundle's directory
-                  afterBundling: (inputDir: string, outputDir: string) => [`cp "${inputDir}/node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm" "${outputDir}/"`],
-                },
-              }
-            : {}),
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            // node-sqlite3-wasm and lerc (LERC-compressed rasters) load their .wasm from the bundle's directory
+            afterBundling: (inputDir: string, outputDir: string) => [
+              ...(withSqlite ? [`cp "${inputDir}/node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm" "${outputDir}/"`] : []),
+              `cp "${inputDir}/node_modules/lerc/lerc-wasm.wasm" "${outputDir}/"`,
+            ],
+          },
         },
       });
       return fn;

@@ -44,8 +44,24 @@ export class CrsError extends ZonalflowError {
 
 /** A raster cannot be read: not a TIFF, truncated, unsupported layout or compression. */
 export class RasterError extends ZonalflowError {
-  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
-    super('RASTER_INVALID', message, options);
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}, code = 'RASTER_INVALID') {
+    super(code, message, options);
+  }
+}
+
+/** Where a tile lies: its index in the tile arrays, tile row/column, overview level (0 = full resolution), band of a band-separate file. */
+export interface TileAddress { index: number; row: number; col: number; level: number; band?: number; mask?: boolean }
+
+/**
+ * One tile (or strip) of a raster cannot be read: corrupt or over-long compressed data, an absurd
+ * byte count, a truncated file. The message names the tile and the file; the rest of the raster
+ * stays readable, so only the features that need this tile fail.
+ */
+export class TileError extends RasterError {
+  readonly tile: TileAddress;
+  constructor(message: string, tile: TileAddress, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super(message, { ...options, context: { ...options.context, tile } }, 'TILE_INVALID');
+    this.tile = tile;
   }
 }
 

@@ -7,14 +7,16 @@
  * bytes) and returns values with scale/offset applied and a validity mask
  * (nodata on the raw value, NaN, mask = 0, sparse tiles, outside the raster).
  */
-import { RasterError } from '../errors';
+import { RasterError, TileError } from '../errors';
+import type { TileAddress } from '../errors';
 import type { ByteSource } from '../io/source';
 import { fetchRanges, rangeKey } from '../io/range-plan';
 import type { ByteRange } from '../io/range-plan';
 import { TiffFile, Tag } from '../tiff/ifd';
 import type { Ifd } from '../tiff/ifd';
-import { checkCompression, compressionName, decompress, dtypeBytes, dtypeOf, toSamples } from '../tiff/decode';
-import type { DType, Samples } from '../tiff/decode';
+import { ChunkError, checkCompression, compressionName, decodeChunk, decodesToNative } from '../tiff/codecs';
+import { checkPredictor, chunkBytes, dtypeOf, rowBytes, toSamples } from '../tiff/samples';
+import type { ChunkLayout, DType, SampleType, Samples } from '../tiff/samples';
 import { readGeoKeys, readGrid, readNodata, readScaleOffset } from '../tiff/geo';
 import type { GeoKeys } from '../tiff/geo';
 import type { RasterGrid, Window } from './grid';
@@ -37,6 +39,10 @@ export interface RasterInfo {
   planar: 1 | 2;
   compression: string;
   hasMask: boolean;
+  /** 1-based band whose zeros mask the other bands (an RGBA / gray+alpha alpha band, as GDAL's mask band), or null. */
+  alphaBand: number | null;
+  /** True when the file's rows run south to north (read through a flip). */
+  southUp: boolean;
   /** Number of reduced-resolution images present (never read). */
   overviews: number;
 }
@@ -76,10 +82,24 @@ interface Image {
   counts: number[];
   compression: number;
   predictor: number;
+  type: SampleType;
   dtype: DType;
   spp: number;
   planar: 1 | 2;
   littleEndian: boolean;
+  tiled: boolean;
+  photometric: number;
+  extraSamples: number[];
+  jpegTables: Uint8Array | null;
+  lercWrap: number;
+}
+
+/** Largest decoded tile or strip accepted (a header declaring more is refused at open). */
+export const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+
+/** Compressed bytes a chunk of `decoded` bytes may plausibly take (LZW's worst case is 1.5x; JPEG/LERC/WebP of noise about 1x). */
+function maxCompressedBytes(decoded: number): number {
+  return 2 * decoded + 1024 * 1024;
 }
 
 /** Opens a raster: one header read (more only if the IFDs or tile arrays lie beyond it). */
@@ -106,14 +126,15 @@ export async function openRaster(source: ByteSource, opts: OpenRasterOptions = {
     }
   }
   const geoKeys = await readGeoKeys(mainIfd);
-  const grid = await readGrid(mainIfd, main.width, main.height, geoKeys, source.uri);
+  const { grid, flipX, flipY } = await readGrid(mainIfd, main.width, main.height, geoKeys, source.uri);
   const { scale, offset } = await readScaleOffset(mainIfd, main.spp);
+  const nodata = await readNodata(mainIfd);
   const info: RasterInfo = {
     uri: source.uri,
     grid,
     bandCount: main.spp,
     dtype: main.dtype,
-    nodata: await readNodata(mainIfd),
+    nodata,
     scale,
     offset,
     geoKeys,
@@ -123,9 +144,23 @@ export async function openRaster(source: ByteSource, opts: OpenRasterOptions = {
     planar: main.planar,
     compression: compressionName(main.compression),
     hasMask: mask !== null,
+    alphaBand: mask === null && nodata === null ? alphaBandOf(main) : null,
+    southUp: flipY,
     overviews: kinds.filter((k) => (k & 1) === 1 && (k & 4) === 0).length,
   };
-  return new Raster(source, info, main, mask, opts);
+  return new Raster(source, info, main, mask, opts, { flipX, flipY });
+}
+
+/**
+ * The alpha band GDAL uses as the mask of the other bands (GMF_ALPHA | GMF_PER_DATASET): the last
+ * band of a 2- or 4-band Byte or UInt16 image when its ExtraSamples value is associated (1) or
+ * unassociated (2) alpha. GDAL's precedence puts an internal mask and a nodata value first.
+ */
+function alphaBandOf(im: Image): number | null {
+  if (im.spp !== 2 && im.spp !== 4) return null;
+  if (im.dtype !== 'uint8' && im.dtype !== 'uint16') return null;
+  const last = im.extraSamples[im.extraSamples.length - 1];
+  return im.extraSamples.length >= 1 && (last === 1 || last === 2) ? im.spp : null;
 }
 
 async function readImage(ifd: Ifd, uri: string, isMask: boolean, littleEndian: boolean): Promise<Image> {
@@ -133,18 +168,30 @@ async function readImage(ifd: Ifd, uri: string, isMask: boolean, littleEndian: b
   const height = await ifd.number(Tag.ImageLength, 0);
   if (width <= 0 || height <= 0) throw new RasterError(`${uri}: image without size`);
   const spp = await ifd.number(Tag.SamplesPerPixel, 1);
+  if (spp < 1 || spp > 65535) throw new RasterError(`${uri}: invalid SamplesPerPixel ${spp}`);
   const bits = (await ifd.numbers(Tag.BitsPerSample)) ?? [1];
   if (bits.some((b) => b !== bits[0])) throw new RasterError(`${uri}: bands with different bit depths are not supported`);
-  const sampleFormat = (await ifd.numbers(Tag.SampleFormat))?.[0] ?? 1;
-  const dtype = dtypeOf(sampleFormat, bits[0] ?? 8, uri);
-  if (dtype === 'bit1' && !isMask) throw new RasterError(`${uri}: 1-bit images are only supported as masks`);
+  const sf = (await ifd.numbers(Tag.SampleFormat))?.[0] ?? 1;
+  const type: SampleType = { format: sf === 2 ? 2 : sf === 3 ? 3 : 1, bits: bits[0] ?? 8 };
+  if (sf !== 1 && sf !== 2 && sf !== 3 && sf !== 4) throw new RasterError(`unsupported sample type (SampleFormat ${sf}, ${type.bits} bits) in ${uri}`);
+  const dtype = dtypeOf(type, uri);
   const compression = await ifd.number(Tag.Compression, 1);
   checkCompression(compression, uri);
+  const photometric = await ifd.number(Tag.Photometric, isMask ? 4 : 1);
+  if (photometric === 6 && compression !== 7) throw new RasterError(`${uri}: YCbCr pixels are supported only JPEG-compressed (Photometric 6 with ${compressionName(compression)}); re-encode with gdal_translate -co PHOTOMETRIC=RGB`);
+  if (compression === 7 && type.bits !== 8) throw new RasterError(`${uri}: ${type.bits}-bit JPEG is not supported (only 8-bit JPEG)`);
+  const predictor = await ifd.number(Tag.Predictor, 1);
+  checkPredictor(predictor, type, uri);
   const planar = (await ifd.number(Tag.PlanarConfiguration, 1)) === 2 ? 2 : 1;
   const tiled = ifd.has(Tag.TileWidth);
   const tileWidth = tiled ? await ifd.number(Tag.TileWidth, 0) : width;
   const tileHeight = tiled ? await ifd.number(Tag.TileLength, 0) : Math.min(height, await ifd.number(Tag.RowsPerStrip, height));
   if (tileWidth <= 0 || tileHeight <= 0) throw new RasterError(`${uri}: invalid tile size ${tileWidth}x${tileHeight}`);
+  const chunkSpp = planar === 2 ? 1 : spp;
+  const bytesPerChunk = chunkBytes({ width: tileWidth, rows: tileHeight, spp: chunkSpp, type, predictor, littleEndian });
+  if (bytesPerChunk > MAX_CHUNK_BYTES) {
+    throw new RasterError(`${uri}: ${tiled ? 'tiles' : 'strips'} of ${tileWidth}x${tileHeight} pixels (${Math.round(bytesPerChunk / 1048576)} MiB decoded each) exceed the ${MAX_CHUNK_BYTES / 1048576} MiB bound; re-tile with gdal_translate -co TILED=YES`);
+  }
   await ifd.load(tiled ? [Tag.TileOffsets, Tag.TileByteCounts] : [Tag.StripOffsets, Tag.StripByteCounts]); // one request when outside the first read
   const offsets = (await ifd.numbers(tiled ? Tag.TileOffsets : Tag.StripOffsets)) ?? [];
   const counts = (await ifd.numbers(tiled ? Tag.TileByteCounts : Tag.StripByteCounts)) ?? [];
@@ -152,11 +199,18 @@ async function readImage(ifd: Ifd, uri: string, isMask: boolean, littleEndian: b
   const down = Math.ceil(height / tileHeight);
   const expected = across * down * (planar === 2 ? spp : 1);
   if (offsets.length < expected || counts.length < expected) throw new RasterError(`${uri}: ${offsets.length} tile offsets for ${expected} tiles`);
-  return { ifd, width, height, tileWidth, tileHeight, across, down, offsets, counts, compression, predictor: await ifd.number(Tag.Predictor, 1), dtype, spp, planar, littleEndian };
+  const extraSamples = (await ifd.numbers(Tag.ExtraSamples)) ?? [];
+  const jpegTables = compression === 7 && ifd.has(Tag.JpegTables) ? ((await ifd.bytes(Tag.JpegTables)) ?? null) : null;
+  const lercWrap = compression === 34887 ? ((await ifd.numbers(Tag.LercParameters))?.[1] ?? 0) : 0;
+  if (lercWrap !== 0 && lercWrap !== 1 && lercWrap !== 2) throw new RasterError(`${uri}: unsupported LERC additional compression ${lercWrap}`);
+  return { ifd, width, height, tileWidth, tileHeight, across, down, offsets, counts, compression, predictor, type, dtype, spp, planar, littleEndian, tiled, photometric, extraSamples, jpegTables, lercWrap };
 }
 
 /** A tile of one image: index into the offsets arrays. */
 interface TileKey { mask: boolean; index: number }
+
+/** Where a tile's compressed bytes are, or why they cannot be read. */
+type TileSpan = ByteRange | null | TileError;
 
 /** An opened raster. */
 export class Raster {
@@ -164,9 +218,15 @@ export class Raster {
   private decodedBytes = 0;
   private readonly raw = new Map<string, Uint8Array>();
   private readonly inflight = new Map<string, Promise<void>>();
+  /** Tiles being decoded (a concurrent reader awaits the same decode). */
+  private readonly decoding = new Map<string, Promise<Samples | null>>();
+  /** Tiles that cannot be read (truncated file): the error, thrown whenever the tile is needed. */
+  private readonly broken = new Map<string, TileError>();
   private rawBytes = 0;
   private readonly cacheBytes: number;
   private readonly rawCacheBytes: number;
+  private readonly flipX: boolean;
+  private readonly flipY: boolean;
   /** Tiles fetched so far (each counted once per fetch). */
   tilesFetched = 0;
   /** Milliseconds spent decompressing and un-predicting tiles (benchmarks split reading from decoding with it). */
@@ -180,13 +240,31 @@ export class Raster {
     private readonly image: Image,
     private readonly mask: Image | null,
     private readonly opts: OpenRasterOptions,
+    flips: { flipX: boolean; flipY: boolean } = { flipX: false, flipY: false },
   ) {
     this.cacheBytes = opts.cacheBytes ?? 256 * 1024 * 1024;
     this.rawCacheBytes = opts.rawCacheBytes ?? 512 * 1024 * 1024;
+    this.flipX = flips.flipX;
+    this.flipY = flips.flipY;
   }
 
-  /** The tiles a window touches (the window is clipped to the raster; none when it lies outside). */
+  /** A window of the (north-up) grid as rows and columns of the file (the same unless the file is south-up or east-left). */
+  private toFile(w: Window): Window {
+    const im = this.image;
+    return {
+      row0: this.flipY ? im.height - w.row0 - w.rows : w.row0,
+      col0: this.flipX ? im.width - w.col0 - w.cols : w.col0,
+      rows: w.rows,
+      cols: w.cols,
+    };
+  }
+
+  /** The tiles a window of the grid touches (the window is clipped to the raster; none when it lies outside); tile windows are in the file's rows and columns. */
   tilesForWindow(w: Window): TileRef[] {
+    return this.fileTiles(this.toFile(w));
+  }
+
+  private fileTiles(w: Window): TileRef[] {
     const im = this.image;
     const r0 = Math.max(0, w.row0);
     const c0 = Math.max(0, w.col0);
@@ -206,9 +284,15 @@ export class Raster {
 
   /** Byte ranges of the compressed tiles (data for `bands`, and mask) a set of windows needs; for benchmarks and tests. */
   tileRanges(windows: readonly Window[], bands: readonly number[]): ByteRange[] {
-    return this.keysFor(windows, bands)
-      .map((k) => this.range(k))
-      .filter((r): r is ByteRange => r !== null);
+    return this.keysFor(windows.map((w) => this.toFile(w)), bands)
+      .map((k) => this.span(k))
+      .filter((r): r is ByteRange => r !== null && !(r instanceof TileError));
+  }
+
+  /** Bands whose tiles a read of `bands` needs: the alpha band too when it masks them. */
+  private withAlpha(bands: readonly number[]): number[] {
+    const a = this.info.alphaBand;
+    return a !== null && bands.some((b) => b !== a) && !bands.includes(a) ? [...bands, a] : [...bands];
   }
 
   private keysFor(windows: readonly Window[], bands: readonly number[]): TileKey[] {
@@ -222,7 +306,7 @@ export class Raster {
       }
     };
     for (const w of windows) {
-      for (const t of this.tilesForWindow(w)) {
+      for (const t of this.fileTiles(w)) {
         const cell = t.tileRow * this.image.across + t.tileCol;
         if (this.image.planar === 2) for (const b of bands) add({ mask: false, index: (b - 1) * this.image.across * this.image.down + cell });
         else add({ mask: false, index: cell });
@@ -240,12 +324,47 @@ export class Raster {
     return keys;
   }
 
-  private range(k: TileKey): ByteRange | null {
+  /** Where a tile of image `im` lies: index, tile row/column, band of a band-separate file. */
+  private address(k: TileKey): TileAddress {
+    const im = (k.mask ? this.mask : this.image) as Image;
+    const perBand = im.across * im.down;
+    const cell = k.index % perBand;
+    const a: TileAddress = { index: k.index, row: Math.floor(cell / im.across), col: cell % im.across, level: 0 };
+    if (im.planar === 2) a.band = Math.floor(k.index / perBand) + 1;
+    if (k.mask) a.mask = true;
+    return a;
+  }
+
+  private tileError(k: TileKey, reason: string, cause?: unknown): TileError {
+    const a = this.address(k);
+    const what = `${k.mask ? 'mask tile' : this.image.tiled ? 'tile' : 'strip'} ${a.index} (row ${a.row}, column ${a.col}${a.band === undefined ? '' : `, band ${a.band}`}, level ${a.level})`;
+    return new TileError(`${what} of ${this.info.uri} cannot be read: ${reason}`, a, cause === undefined ? {} : { cause });
+  }
+
+  /** Decoded size of a tile: full tile, or a strip of RowsPerStrip rows; and the rows that must be there. */
+  private chunkShape(k: TileKey): { layout: ChunkLayout; needRows: number } {
+    const im = (k.mask ? this.mask : this.image) as Image;
+    const row = Math.floor((k.index % (im.across * im.down)) / im.across);
+    const needRows = im.tiled ? im.tileHeight : Math.min(im.tileHeight, im.height - row * im.tileHeight);
+    const layout: ChunkLayout = { width: im.tileWidth, rows: im.tileHeight, spp: im.planar === 2 ? 1 : im.spp, type: im.type, predictor: im.predictor, littleEndian: im.littleEndian };
+    return { layout, needRows };
+  }
+
+  /**
+   * The byte range of a tile (null for a sparse tile). Uncompressed tiles are read no further than
+   * they hold (libtiff does the same with an oversized byte count); a compressed tile whose byte
+   * count is implausible for its decoded size is a TileError, never a huge read.
+   */
+  private span(k: TileKey): TileSpan {
     const im = k.mask ? this.mask : this.image;
     if (!im) return null;
     const length = im.counts[k.index] ?? 0;
     const offset = im.offsets[k.index] ?? 0;
-    return length > 0 && offset > 0 ? { offset, length } : null;
+    if (!(length > 0 && offset > 0)) return null;
+    const full = chunkBytes(this.chunkShape(k).layout);
+    if (im.compression === 1) return { offset, length: Math.min(length, full) };
+    if (length > maxCompressedBytes(full)) return this.tileError(k, `its byte count ${length} is implausible for a tile of ${full} bytes`);
+    return { offset, length };
   }
 
   /** Forgets every cached tile, decoded and compressed (the header stays): a caller done with a region frees its memory. */
@@ -258,12 +377,16 @@ export class Raster {
 
   /** Fetches (merged, bounded concurrency) every compressed tile the windows need that is not cached yet. */
   async prefetch(windows: readonly Window[], opts: { bands?: readonly number[]; signal?: AbortSignal | undefined } = {}): Promise<void> {
-    const bands = opts.bands ?? Array.from({ length: this.info.bandCount }, (_, i) => i + 1);
-    const missing = this.keysFor(windows, bands).filter((k) => !this.decoded.has(keyId(k)) && !this.raw.has(keyId(k)));
-    await this.fetchTiles(missing, opts.signal);
+    const bands = this.withAlpha(opts.bands ?? Array.from({ length: this.info.bandCount }, (_, i) => i + 1));
+    await this.prefetchFile(windows.map((w) => this.toFile(w)), bands, opts.signal);
   }
 
-  /** Fetches tiles in merged requests; a tile already being fetched (by a concurrent call) is awaited, not fetched twice. */
+  private async prefetchFile(windows: readonly Window[], bands: readonly number[], signal?: AbortSignal): Promise<void> {
+    const missing = this.keysFor(windows, bands).filter((k) => !this.decoded.has(keyId(k)) && !this.raw.has(keyId(k)) && !this.broken.has(keyId(k)));
+    await this.fetchTiles(missing, signal);
+  }
+
+  /** Fetches tiles in merged requests; a tile already being fetched (by a concurrent call) is awaited, not fetched twice. A short read fails only its tile. */
   private async fetchTiles(keys: readonly TileKey[], signal?: AbortSignal): Promise<void> {
     const waits: Promise<void>[] = [];
     const ranges: { key: TileKey; range: ByteRange }[] = [];
@@ -271,8 +394,9 @@ export class Raster {
       const pending = this.inflight.get(keyId(k));
       if (pending) waits.push(pending);
       else {
-        const r = this.range(k);
-        if (r) ranges.push({ key: k, range: r });
+        const r = this.span(k);
+        if (r instanceof TileError) this.broken.set(keyId(k), r);
+        else if (r) ranges.push({ key: k, range: r });
       }
     }
     if (ranges.length > 0) {
@@ -280,7 +404,10 @@ export class Raster {
         const bytes = await fetchRanges(this.source, ranges.map((r) => r.range), { concurrency: this.opts.concurrency ?? 8, signal });
         for (const { key, range } of ranges) {
           const b = bytes.get(rangeKey(range));
-          if (!b || b.length < range.length) throw new RasterError(`${this.info.uri} is truncated: tile ${key.index} needs ${range.length} bytes at offset ${range.offset}`);
+          if (!b || b.length < range.length) {
+            this.broken.set(keyId(key), this.tileError(key, `the file is truncated (${range.length} bytes at offset ${range.offset}, ${b?.length ?? 0} present)`));
+            continue;
+          }
           this.tilesFetched++;
           this.putRaw(keyId(key), b);
         }
@@ -304,7 +431,7 @@ export class Raster {
     }
   }
 
-  /** Decoded samples of a tile (null for a sparse tile), fetching it if needed. */
+  /** Decoded samples of a tile (null for a sparse tile), fetching it if needed; TileError when it cannot be read. */
   private async tile(k: TileKey, signal?: AbortSignal): Promise<Samples | null> {
     const id = keyId(k);
     const hit = this.decoded.get(id);
@@ -313,25 +440,50 @@ export class Raster {
       this.decoded.set(id, hit);
       return hit;
     }
-    if (this.range(k) === null) {
+    const pending = this.decoding.get(id);
+    if (pending) return pending;
+    const run = this.decodeTile(k, signal).finally(() => this.decoding.delete(id));
+    this.decoding.set(id, run);
+    return run;
+  }
+
+  /** Fetches (if needed) and decodes one tile into the cache. */
+  private async decodeTile(k: TileKey, signal?: AbortSignal): Promise<Samples | null> {
+    const id = keyId(k);
+    const span = this.span(k);
+    if (span instanceof TileError) throw span;
+    if (span === null) {
       this.decoded.set(id, null);
       return null;
     }
     let raw = this.raw.get(id);
-    if (!raw) {
+    if (!raw && !this.broken.has(id)) {
       await this.fetchTiles([k], signal);
       raw = this.raw.get(id);
     }
-    if (!raw) throw new RasterError(`${this.info.uri}: tile ${k.index} could not be read`);
+    const broken = this.broken.get(id);
+    if (broken) throw broken;
+    if (!raw) throw this.tileError(k, 'its bytes could not be fetched');
     this.raw.delete(id);
     this.rawBytes -= raw.length;
     const im = (k.mask ? this.mask : this.image) as Image;
-    const spp = im.planar === 2 ? 1 : im.spp;
-    const rowsInTile = im.ifd.has(Tag.TileWidth) ? im.tileHeight : Math.min(im.tileHeight, im.height - Math.floor(k.index % (im.across * im.down) / im.across) * im.tileHeight);
-    const expected = Math.ceil(im.tileWidth * rowsInTile * spp * dtypeBytes(im.dtype));
+    const { layout, needRows } = this.chunkShape(k);
     const td = performance.now();
-    const bytes = decompress(im.compression, raw, expected, this.info.uri);
-    const samples = toSamples(bytes, im.dtype, im.tileWidth, rowsInTile, spp, im.predictor, im.littleEndian, this.info.uri);
+    let samples: Samples;
+    try {
+      const bytes = await decodeChunk(raw, {
+        compression: im.compression, width: layout.width, rows: layout.rows, needRows, spp: layout.spp, rowBytes: rowBytes(layout),
+        dtype: im.dtype, photometric: im.photometric, jpegTables: im.jpegTables, lercWrap: im.lercWrap,
+      });
+      // a short last strip is padded to whole rows of the strip (its missing rows lie outside the image)
+      const full = chunkBytes(layout);
+      const padded = bytes.length === full ? bytes : padTo(bytes, full);
+      const native = decodesToNative(im.compression);
+      samples = toSamples(padded, native ? { ...layout, predictor: 1, littleEndian: true } : layout);
+    } catch (err) {
+      if (err instanceof ChunkError) throw this.tileError(k, err.message, err);
+      throw err;
+    }
     this.decodeMs += performance.now() - td;
     this.tilesDecoded++;
     this.decoded.set(id, samples);
@@ -345,25 +497,44 @@ export class Raster {
   }
 
   /**
-   * Values of `bands` (1-based) over a window (which may extend beyond the raster: those cells are invalid).
+   * Values of `bands` (1-based) over a window of the grid (which may extend beyond the raster: those cells are invalid).
    * `nodata`: undefined = the file's, null = none, a number = override (compared on the raw value).
+   * Validity follows GDAL's mask: the internal mask, the nodata value, NaN, or the alpha band (info.alphaBand).
+   * A tile that cannot be read throws TileError naming it.
    */
   async readWindow(w: Window, bands: readonly number[], opts: { nodata?: number | null | undefined; signal?: AbortSignal | undefined } = {}): Promise<BandWindow[]> {
     const im = this.image;
     if (!(Number.isInteger(w.row0) && Number.isInteger(w.col0) && Number.isInteger(w.rows) && Number.isInteger(w.cols)) || w.rows < 0 || w.cols < 0) {
       throw new RasterError(`${this.info.uri}: invalid window ${JSON.stringify(w)} (integer offsets and non-negative sizes expected)`);
     }
-    const n = w.rows * w.cols;
+    for (const b of bands) if (!(b >= 1 && b <= im.spp)) throw new RasterError(`${this.info.uri} has no band ${b}`);
+    const fw = this.toFile(w);
     const nodata = opts.nodata === undefined ? this.info.nodata : opts.nodata;
-    const nodataRaw = nodata === null ? null : im.dtype === 'float32' ? Math.fround(nodata) : nodata;
-    const sparseRaw = this.info.nodata === null ? 0 : im.dtype === 'float32' ? Math.fround(this.info.nodata) : this.info.nodata;
-    const out = bands.map((b) => {
-      if (b < 1 || b > im.spp) throw new RasterError(`${this.info.uri} has no band ${b}`);
-      return { window: w, values: new Float64Array(n), valid: new Uint8Array(n) };
-    });
-    await this.prefetch([w], { bands, signal: opts.signal }); // whatever is not cached: one merged fetch
-    const maskValid = this.mask ? await this.maskWindow(w, opts.signal) : null;
-    for (const t of this.tilesForWindow(w)) {
+    await this.prefetchFile([fw], this.withAlpha(bands), opts.signal); // whatever is not cached: one merged fetch
+    const maskValid = this.mask ? await this.maskWindow(fw, opts.signal) : null;
+    const alpha = this.info.alphaBand;
+    let alphaValid: Uint8Array | null = null;
+    if (alpha !== null && bands.some((b) => b !== alpha)) {
+      const [a] = await this.readFile(fw, [alpha], null, maskValid, opts.signal);
+      if (a) alphaValid = a.valid.map((v, i) => (v === 1 && a.values[i] !== 0 ? 1 : 0));
+    }
+    const out = await this.readFile(fw, bands, nodata, maskValid, opts.signal, alphaValid);
+    for (const o of out) {
+      o.window = w;
+      if (this.flipX || this.flipY) flip(o, this.flipX, this.flipY);
+    }
+    return out;
+  }
+
+  /** Values of `bands` over a window of the file's rows and columns. */
+  private async readFile(w: Window, bands: readonly number[], nodata: number | null, maskValid: Uint8Array | null, signal: AbortSignal | undefined, alphaValid: Uint8Array | null = null): Promise<BandWindow[]> {
+    const im = this.image;
+    const n = w.rows * w.cols;
+    const isF32 = im.dtype === 'float32';
+    const nodataRaw = nodata === null ? null : isF32 ? Math.fround(nodata) : nodata;
+    const sparseRaw = this.info.nodata === null ? 0 : isF32 ? Math.fround(this.info.nodata) : this.info.nodata;
+    const out = bands.map(() => ({ window: w, values: new Float64Array(n), valid: new Uint8Array(n) }));
+    for (const t of this.fileTiles(w)) {
       const tr0 = t.tileRow * im.tileHeight;
       const tc0 = t.tileCol * im.tileWidth;
       const r0 = Math.max(w.row0, tr0);
@@ -375,17 +546,19 @@ export class Raster {
         const b = bands[bi] as number;
         const o = out[bi] as BandWindow;
         const planarIndex = im.planar === 2 ? (b - 1) * im.across * im.down + cell : cell;
-        const samples = await this.tile({ mask: false, index: planarIndex }, opts.signal);
+        const samples = await this.tile({ mask: false, index: planarIndex }, signal);
         const spp = im.planar === 2 ? 1 : im.spp;
         const sample = im.planar === 2 ? 0 : b - 1;
         const scale = this.info.scale[b - 1] ?? 1;
         const offset = this.info.offset[b - 1] ?? 0;
+        const alphaMask = b === this.info.alphaBand ? null : alphaValid;
         for (let r = r0; r < r1; r++) {
           const outRow = (r - w.row0) * w.cols;
           const tileRow = (r - tr0) * im.tileWidth;
           for (let c = c0; c < c1; c++) {
             const oi = outRow + (c - w.col0);
             if (maskValid && maskValid[oi] === 0) continue;
+            if (alphaMask && alphaMask[oi] === 0) continue;
             if (samples === null) {
               // sparse tile: GDAL reads it as the file's nodata when defined, else 0; that raw value is then tested like any other
               if (sparseRaw !== sparseRaw || sparseRaw === nodataRaw) continue;
@@ -405,7 +578,7 @@ export class Raster {
     return out;
   }
 
-  /** The mask over a window: 1 where the mask is non-zero (cells outside the raster 0). */
+  /** The mask over a window of the file: 1 where the mask is non-zero (cells outside the raster 0). */
   private async maskWindow(w: Window, signal?: AbortSignal): Promise<Uint8Array> {
     const m = this.mask as Image;
     const out = new Uint8Array(w.rows * w.cols);
@@ -420,15 +593,9 @@ export class Raster {
         const rr1 = Math.min(r1, (tr + 1) * m.tileHeight);
         const cc0 = Math.max(c0, tc * m.tileWidth);
         const cc1 = Math.min(c1, (tc + 1) * m.tileWidth);
-        const rowBytes = Math.ceil(m.tileWidth / 8);
         for (let r = rr0; r < rr1; r++) {
           for (let c = cc0; c < cc1; c++) {
-            let v: number;
-            if (samples === null) v = 0;
-            else if (m.dtype === 'bit1') {
-              const tc2 = c - tc * m.tileWidth;
-              v = ((samples[(r - tr * m.tileHeight) * rowBytes + (tc2 >> 3)] as number) >> (7 - (tc2 & 7))) & 1;
-            } else v = samples[((r - tr * m.tileHeight) * m.tileWidth + (c - tc * m.tileWidth)) * m.spp] as number;
+            const v = samples === null ? 0 : Number(samples[((r - tr * m.tileHeight) * m.tileWidth + (c - tc * m.tileWidth)) * (m.planar === 2 ? 1 : m.spp)]);
             out[(r - w.row0) * w.cols + (c - w.col0)] = v !== 0 ? 1 : 0;
           }
         }
@@ -436,6 +603,29 @@ export class Raster {
     }
     return out;
   }
+}
+
+/** Reverses the rows and/or columns of a band window in place (file order -> grid order). */
+function flip(o: BandWindow, flipX: boolean, flipY: boolean): void {
+  const { rows, cols } = o.window;
+  const values = new Float64Array(o.values.length);
+  const valid = new Uint8Array(o.valid.length);
+  for (let r = 0; r < rows; r++) {
+    const sr = flipY ? rows - 1 - r : r;
+    for (let c = 0; c < cols; c++) {
+      const sc = flipX ? cols - 1 - c : c;
+      values[r * cols + c] = o.values[sr * cols + sc] as number;
+      valid[r * cols + c] = o.valid[sr * cols + sc] as number;
+    }
+  }
+  o.values = values;
+  o.valid = valid;
+}
+
+function padTo(b: Uint8Array, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  out.set(b.subarray(0, n));
+  return out;
 }
 
 function keyId(k: TileKey): string {

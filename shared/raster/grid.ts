@@ -1,7 +1,8 @@
 /**
  * A north-up raster grid: cell (row, col) covers
  * x in [originX + col*resX, originX + (col+1)*resX], y in [originY - (row+1)*resY, originY - row*resY].
- * Rotated/sheared geotransforms are rejected when the raster is opened.
+ * Rotated/sheared geotransforms are rejected when the raster is opened; south-up files (and files
+ * with a negative x pixel size) are presented through this north-up grid, the reader flipping rows.
  */
 export interface RasterGrid {
   width: number;

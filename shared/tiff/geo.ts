@@ -25,37 +25,53 @@ export async function readGeoKeys(ifd: Ifd): Promise<GeoKeys> {
   return keys;
 }
 
-/** The north-up grid of an image, from ModelTransformation or ModelTiepoint + ModelPixelScale; PixelIsPoint shifted half a cell as GDAL does. */
-export async function readGrid(ifd: Ifd, width: number, height: number, keys: GeoKeys, uri: string): Promise<RasterGrid> {
+/** A grid as the reader presents it (north-up, west-left) and how the file's rows and columns map onto it. */
+export interface FileGrid {
+  grid: RasterGrid;
+  /** True when the file's row 0 is the southernmost row (positive y pixel size: "south-up"). */
+  flipY: boolean;
+  /** True when the file's column 0 is the easternmost column (negative x pixel size). */
+  flipX: boolean;
+}
+
+/**
+ * The grid of an image from ModelTransformation or ModelTiepoint + ModelPixelScale, as GDAL reads
+ * it: PixelIsPoint shifted half a cell; a south-up file (positive y pixel size, which GDAL writes
+ * as a ModelTransformation) or a negative x pixel size is read through a flip, so that the grid
+ * is north-up; a negative ModelPixelScale y is taken as positive (GDAL's default, with its
+ * warning). Rotated or sheared transforms throw one RasterError naming the file.
+ */
+export async function readGrid(ifd: Ifd, width: number, height: number, keys: GeoKeys, uri: string): Promise<FileGrid> {
   const pointShift = keys[1025] === 2;
   const mt = await ifd.numbers(Tag.ModelTransformation);
-  let originX: number;
-  let originY: number;
-  let resX: number;
-  let resY: number;
+  let gt: [number, number, number, number]; // origin x, pixel width, origin y, pixel height (GDAL geotransform 0, 1, 3, 5)
   if (mt && mt.length >= 16) {
     const [a = 0, b = 0, , d = 0, e = 0, f = 0, , h = 0] = mt;
-    if (b !== 0 || e !== 0) throw new RasterError(`${uri} has a rotated or sheared geotransform; warp it north-up first (gdalwarp)`);
-    if (a <= 0 || f >= 0) throw new RasterError(`${uri}: only north-up rasters are supported (pixel size ${a} x ${f})`);
-    originX = d;
-    originY = h;
-    resX = a;
-    resY = -f;
+    if (b !== 0 || e !== 0) throw new RasterError(`${uri} has a rotated or sheared geotransform (ModelTransformation terms ${b}, ${e}); warp it north-up first (gdalwarp)`);
+    gt = [d, a, h, f];
   } else {
     const scale = await ifd.numbers(Tag.ModelPixelScale);
     const tie = await ifd.numbers(Tag.ModelTiepoint);
     if (!scale || !tie || scale.length < 2 || tie.length < 6) throw new RasterError(`${uri} is not georeferenced (no ModelPixelScale/ModelTiepoint or ModelTransformation)`);
-    resX = scale[0] ?? 0;
-    resY = scale[1] ?? 0;
-    if (!(resX > 0) || !(resY > 0)) throw new RasterError(`${uri}: invalid pixel size ${resX} x ${resY}`);
-    originX = (tie[3] ?? 0) - (tie[0] ?? 0) * resX;
-    originY = (tie[4] ?? 0) + (tie[1] ?? 0) * resY;
+    const sx = scale[0] ?? 0;
+    const sy = Math.abs(scale[1] ?? 0);
+    gt = [(tie[3] ?? 0) - (tie[0] ?? 0) * sx, sx, (tie[4] ?? 0) + (tie[1] ?? 0) * sy, -sy];
   }
+  const [, px, , py] = gt;
+  let x0 = gt[0];
+  let y0 = gt[2];
+  if (!Number.isFinite(px) || !Number.isFinite(py) || px === 0 || py === 0) throw new RasterError(`${uri}: invalid pixel size ${px} x ${py}`);
   if (pointShift) {
-    originX -= resX / 2;
-    originY += resY / 2;
+    x0 -= px / 2;
+    y0 -= py / 2;
   }
-  return { width, height, originX, originY, resX, resY };
+  const flipX = px < 0;
+  const flipY = py > 0;
+  const resX = Math.abs(px);
+  const resY = Math.abs(py);
+  const originX = flipX ? x0 + width * px : x0;
+  const originY = flipY ? y0 + height * py : y0;
+  return { grid: { width, height, originX, originY, resX, resY }, flipX, flipY };
 }
 
 /** GDAL_NODATA as a number (NaN allowed), or null. */

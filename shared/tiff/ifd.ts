@@ -29,6 +29,7 @@ export const Tag = {
   TileByteCounts: 325,
   ExtraSamples: 338,
   SampleFormat: 339,
+  JpegTables: 347,
   ModelPixelScale: 33550,
   ModelTiepoint: 33922,
   ModelTransformation: 34264,
@@ -37,6 +38,7 @@ export const Tag = {
   GeoAsciiParams: 34737,
   GdalMetadata: 42112,
   GdalNodata: 42113,
+  LercParameters: 50674,
 } as const;
 
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 16: 8, 17: 8, 18: 8 };
@@ -106,6 +108,13 @@ export class Ifd {
   /** The first numeric value of a tag, or `fallback`. */
   async number(tag: number, fallback: number): Promise<number> {
     return (await this.numbers(tag))?.[0] ?? fallback;
+  }
+
+  /** The raw value bytes of a tag (e.g. JPEGTables); undefined when absent. */
+  async bytes(tag: number): Promise<Uint8Array | undefined> {
+    const e = this.entries.get(tag);
+    if (!e) return undefined;
+    return this.file.entryBytes(e);
   }
 
   /** ASCII value of a tag (trailing NULs removed). */

@@ -1,9 +1,13 @@
 /** TIFF LZW decoding (MSB-first codes, 9..12 bits, "early change" as libtiff writes it). */
 import { RasterError } from '../errors';
 
-/** Decodes a TIFF LZW strip or tile; `expected` bytes preallocated (the tile size). */
-export function lzwDecode(input: Uint8Array, expected: number): Uint8Array {
-  let out = new Uint8Array(Math.max(expected, 1024));
+/**
+ * Decodes a TIFF LZW strip or tile of at most `max` bytes (preallocated: the chunk size). Output
+ * that would pass `max` stops the decoding with `overLong(max)` (a decompression bomb never
+ * costs more than the chunk); corrupt codes throw RasterError.
+ */
+export function lzwDecode(input: Uint8Array, max: number, overLong: (max: number) => Error = (m) => new RasterError(`LZW data decodes past ${m} bytes`)): Uint8Array {
+  let out = new Uint8Array(Math.min(max, Math.max(1024, input.length * 4)));
   let outLen = 0;
   // dictionary as prefix links: entry = (prefix code, last byte, length)
   const prefix = new Int32Array(4096);
@@ -18,7 +22,8 @@ export function lzwDecode(input: Uint8Array, expected: number): Uint8Array {
   let old = -1;
   const ensure = (n: number): void => {
     if (outLen + n <= out.length) return;
-    const bigger = new Uint8Array(Math.max(out.length * 2, outLen + n));
+    if (outLen + n > max) throw overLong(max);
+    const bigger = new Uint8Array(Math.min(max, Math.max(out.length * 2, outLen + n)));
     bigger.set(out.subarray(0, outLen));
     out = bigger;
   };

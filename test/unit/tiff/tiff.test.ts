@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TiffFile, Tag } from '../../../shared/tiff/ifd';
 import { lzwDecode } from '../../../shared/tiff/lzw';
-import { checkCompression, packbitsDecode, toSamples } from '../../../shared/tiff/decode';
+import { checkCompression, packbitsDecode } from '../../../shared/tiff/codecs';
+import { toSamples } from '../../../shared/tiff/samples';
 import { readGeoKeys, readScaleOffset } from '../../../shared/tiff/geo';
 import { openRaster } from '../../../shared/raster/cog';
 import { MemorySource } from '../../../shared/io/source.memory';
@@ -124,6 +125,29 @@ describe('TIFF structure', () => {
     expect((err as Error).message).toMatch(/mem:\/\/rot.tif has a rotated or sheared geotransform/);
   });
 
+  it('south-up (positive y pixel size, as GDAL writes it in a ModelTransformation) is read through a flip onto a north-up grid', async () => {
+    const su = tinyGeoTiff(false, true, [{ tag: 34264, type: 12, values: [10, 0, 0, 500, 0, 20, 0, 900, 0, 0, 0, 0, 0, 0, 0, 1] }]);
+    const r = await openRaster(new MemorySource('mem://su.tif', su));
+    // file row 0 covers y 900..920 (south), row 1 covers 920..940: the grid's top edge is 940
+    expect(r.info.grid).toEqual({ width: 3, height: 2, originX: 500, originY: 940, resX: 10, resY: 20 });
+    expect(r.info.southUp).toBe(true);
+    const [bw] = await r.readWindow({ row0: 0, col0: 0, rows: 2, cols: 3 }, [1], { nodata: null });
+    expect([...(bw?.values ?? [])]).toEqual([-32768, 32767, 7, 1, -2, 300]);
+    const [one] = await r.readWindow({ row0: 1, col0: 2, rows: 1, cols: 1 }, [1]);
+    expect([...(one?.values ?? [])]).toEqual([300]);
+    // a negative x pixel size flips the columns the same way
+    const ew = tinyGeoTiff(false, true, [{ tag: 34264, type: 12, values: [-10, 0, 0, 500, 0, -20, 0, 900, 0, 0, 0, 0, 0, 0, 0, 1] }]);
+    const re = await openRaster(new MemorySource('mem://ew.tif', ew));
+    expect(re.info.grid).toEqual({ width: 3, height: 2, originX: 470, originY: 900, resX: 10, resY: 20 });
+    const [bwe] = await re.readWindow({ row0: 0, col0: 0, rows: 2, cols: 3 }, [1], { nodata: null });
+    expect([...(bwe?.values ?? [])]).toEqual([300, -2, 1, 7, 32767, -32768]);
+  });
+
+  it('a negative ModelPixelScale y is taken as north-up, as GDAL does by default', async () => {
+    const bytes = tinyGeoTiff(false, true, [{ tag: 33550, type: 12, values: [10, -20, 0] }, { tag: 33922, type: 12, values: [0, 0, 0, 1000, 5000, 0] }]);
+    expect((await openRaster(new MemorySource('mem://ns.tif', bytes))).info.grid).toEqual({ width: 3, height: 2, originX: 1000, originY: 5000, resX: 10, resY: 20 });
+  });
+
   it('GeoKeys with double and ASCII parameters decode to numbers, arrays and strings', async () => {
     const bytes = tinyGeoTiff(true, true, [
       { tag: 34735, type: 3, values: [1, 1, 0, 4, 1024, 0, 1, 1, 1026, 34737, 6, 0, 2057, 34736, 1, 1, 3073, 34737, 5, 6] },
@@ -208,7 +232,7 @@ describe('decoders', () => {
     // row of 3 pixels x 2 samples: first pixel (65535, 10), deltas (+1, -3) then (+2, +5)
     const be = (v: number): number[] => [(v >> 8) & 0xff, v & 0xff];
     const raw = Uint8Array.from([...be(65535), ...be(10), ...be(1), ...be(65533), ...be(2), ...be(5)]);
-    const s = toSamples(raw, 'uint16', 3, 1, 2, 2, false, 'mem://p');
+    const s = toSamples(raw, { width: 3, rows: 1, spp: 2, type: { format: 1, bits: 16 }, predictor: 2, littleEndian: false });
     expect([...s]).toEqual([65535, 10, 0, 7, 2, 12]);
   });
   it('predictor 3 (floating point): bytes split into planes MSB first, byte-differenced', () => {
@@ -218,12 +242,11 @@ describe('decoders', () => {
     const planes = new Uint8Array(12);
     for (let k = 0; k < 3; k++) for (let b = 0; b < 4; b++) planes[b * 3 + k] = be[k * 4 + b] ?? 0;
     const diff = planes.map((v, i) => (i === 0 ? v : (v - (planes[i - 1] ?? 0)) & 0xff));
-    expect([...toSamples(diff, 'float32', 3, 1, 1, 3, true, 'mem://f')]).toEqual([...floats]);
+    expect([...toSamples(diff, { width: 3, rows: 1, spp: 1, type: { format: 3, bits: 32 }, predictor: 3, littleEndian: true })]).toEqual([...floats]);
   });
-  it('JPEG, WebP and LERC are refused with the fix in the message', () => {
-    expect(() => checkCompression(7, 's3://b/k.tif')).toThrow('unsupported compression JPEG (7) in s3://b/k.tif; re-encode with DEFLATE, ZSTD or LZW');
-    expect(() => checkCompression(50001, 'x.tif')).toThrow(/WebP \(50001\)/);
-    expect(() => checkCompression(34887, 'x.tif')).toThrow(/LERC \(34887\)/);
-    for (const ok of [1, 5, 8, 32946, 32773, 50000]) expect(() => checkCompression(ok, 'x.tif')).not.toThrow();
+  it('compressions without a decoder (LZMA, JPEG-XL) are refused with the fix in the message', () => {
+    expect(() => checkCompression(34925, 's3://b/k.tif')).toThrow('unsupported compression LZMA (34925) in s3://b/k.tif; re-encode with DEFLATE, ZSTD or LZW');
+    expect(() => checkCompression(50002, 'x.tif')).toThrow(/JPEG-XL \(50002\)/);
+    for (const ok of [1, 5, 7, 8, 32946, 32773, 34887, 50000]) expect(() => checkCompression(ok, 'x.tif')).not.toThrow();
   });
 });

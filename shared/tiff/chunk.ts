@@ -1,0 +1,25 @@
+/** What one tile or strip decodes to, and the error of a chunk that cannot be decoded. */
+import type { DType } from './samples';
+
+/** Corrupt, short or over-long data of one chunk (the raster reader names the tile in a TileError). */
+export class ChunkError extends Error {}
+
+/** What a chunk holds once decoded. */
+export interface ChunkTarget {
+  compression: number;
+  /** Pixels per row and rows of the full chunk (a tile, or a strip of RowsPerStrip rows). */
+  width: number;
+  rows: number;
+  /** Rows that must be present (fewer than `rows` only in the last strip). */
+  needRows: number;
+  spp: number;
+  /** Bytes of one decoded row. */
+  rowBytes: number;
+  dtype: DType;
+  /** TIFF Photometric (JPEG: 6 = YCbCr, converted to RGB). */
+  photometric: number;
+  /** JPEGTables tag (abbreviated JPEG streams). */
+  jpegTables: Uint8Array | null;
+  /** LercParameters[1]: 0 none, 1 Deflate, 2 ZSTD around the LERC blob. */
+  lercWrap: number;
+}
