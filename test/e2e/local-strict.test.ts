@@ -1,0 +1,137 @@
+/**
+ * `zonalflow local` is as strict as AWS, end to end (the synthesized
+ * template, the handlers in-process, S3/DynamoDB stand-ins behind IAM gates):
+ * - IAM: the template without Plan's grant on the output bucket's `_work/`
+ *   makes `zonalflow retry`'s path fail with AccessDenied naming the role, the
+ *   action and the resource, in AWS's wording;
+ * - every fault of `--faults` still ends DONE with the same results as a clean run;
+ * - /tmp (EphemeralStorage) and MemorySize are enforced / warned.
+ * Durations run at a time scale (AWS's proportions, shorter waits).
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runLocal } from '../../shared/local/runner';
+import type { FaultName, LocalRunResult, Template } from '../../shared/local/runner';
+import { actionMatches } from '../../shared/local/iam';
+import { readResultParquet } from '../../shared/output/read-parquet';
+import { main } from '../../cli/main';
+
+const EX = join(import.meta.dirname, '../../examples');
+const INPUT = join(EX, 'lux_cantons_2169.gpkg');
+const spec = { input: { idColumn: 'ID_2' }, rasters: [{ name: 'elev', uri: join(EX, 'elev.cog.tif') }], stats: ['count', 'mean', 'max'], batching: { grid: 'h3', maxFeatures: 4 }, output: { formats: ['parquet', 'json'] } };
+const out = (): string => mkdtempSync(join(tmpdir(), 'zf-strict-'));
+
+type Rows = Awaited<ReturnType<typeof readResultParquet>>['rows'];
+const rowsOf = async (dir: string): Promise<Rows> => (await readResultParquet(readFileSync(join(dir, 'results.parquet')))).rows;
+
+/** The template with every statement of Plan's policies that lets it read the output bucket's `_work/` removed. */
+function withoutPlanWorkRead(t: Template): Template {
+  for (const [id, r] of Object.entries(t.Resources)) {
+    if (r.Type !== 'AWS::IAM::Policy' || !id.startsWith('FunctionsPlan')) continue;
+    const doc = r.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] };
+    doc.Statement = doc.Statement.filter((s) => {
+      const readsObjects = [s.Action].flat().some((a) => actionMatches(a, 's3:GetObject'));
+      const res = JSON.stringify(s.Resource);
+      return !(readsObjects && res.includes('StorageOutput') && (res.includes('/_work/') || res.includes('"/*"')));
+    });
+  }
+  return t;
+}
+
+describe('zonalflow local: IAM as AWS enforces it', () => {
+  it('the retry path without Plan\'s grant on _work/ fails with AccessDenied naming role, action and resource', async () => {
+    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.05, retry: true, editTemplate: withoutPlanWorkRead });
+    expect(r.status).toBe('FAILED');
+    const denial = /^User: arn:aws:sts::000000000000:assumed-role\/FunctionsPlanServiceRole\w+\/Plan is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::zonalflow-output\/_work\/[^ ]+ because no identity-based policy allows the s3:GetObject action$/;
+    expect(r.denials.some((d) => denial.test(d))).toBe(true);
+    // the handler saw S3's AccessDenied (403), and the execution failed with it
+    expect(r.error?.message).toContain('AccessDenied');
+    expect(r.error?.message).toContain('is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::zonalflow-output/_work/');
+  });
+
+  it('a state machine role without lambda:InvokeFunction on the Worker fails the Map items as Step Functions does', async () => {
+    const noWorkerInvoke = (t: Template): Template => {
+      for (const [id, r] of Object.entries(t.Resources)) {
+        if (r.Type !== 'AWS::IAM::Policy' || !id.startsWith('PipelineStateMachineRole')) continue;
+        const doc = r.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] };
+        for (const s of doc.Statement) {
+          if ([s.Action].flat().includes('lambda:InvokeFunction') && Array.isArray(s.Resource)) s.Resource = s.Resource.filter((x) => !JSON.stringify(x).includes('FunctionsWorker'));
+        }
+      }
+      return t;
+    };
+    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.002, editTemplate: noWorkerInvoke });
+    expect(r.status).toBe('FAILED');
+    expect(r.denials.some((d) => /assumed-role\/PipelineStateMachineRole\w+\/StateMachine is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:000000000000:function:FunctionsWorker\w+ because/.test(d))).toBe(true);
+  });
+});
+
+describe('zonalflow local --faults: the job still ends right', () => {
+  let clean: Rows = [];
+  beforeAll(async () => {
+    const dir = out();
+    const r = await runLocal({ input: INPUT, spec, out: dir, timeScale: 0.05 });
+    expect(r.status).toBe('DONE');
+    clean = await rowsOf(dir);
+    expect(clean).toHaveLength(12);
+  });
+
+  const cases: [FaultName, number, RegExp][] = [
+    ['duplicate-event', 0.05, /delivered twice/],
+    ['duplicate-child', 0.05, /runs twice \(injected duplicate-child\)/],
+    ['s3-slowdown', 0.1, /answered SlowDown \(injected/],
+    ['dynamodb-throttle', 0.1, /answered (ProvisionedThroughputExceededException|ThrottlingException) \(injected/],
+    ['worker-crash', 0.05, /injected worker-crash/],
+  ];
+  for (const [fault, scale, evidence] of cases) {
+    it(`${fault}: DONE, the same results as a clean run`, async () => {
+      const dir = out();
+      const lines: string[] = [];
+      const r: LocalRunResult = await runLocal({ input: INPUT, spec, out: dir, faults: [fault], timeScale: scale, log: (l) => lines.push(l) });
+      expect(lines.some((l) => evidence.test(l))).toBe(true);
+      expect(r.error).toBeUndefined();
+      expect(r.status).toBe('DONE');
+      expect(await rowsOf(dir)).toEqual(clean);
+      const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { status: string; features: { done: number; failed: number } };
+      expect(summary.status).toBe('DONE');
+      expect(summary.features).toMatchObject({ done: 12, failed: 0 });
+    });
+  }
+});
+
+describe('zonalflow local: Lambda limits', () => {
+  it('/tmp: a Plan whose download exceeds its EphemeralStorage fails with ENOSPC', async () => {
+    const tinyTmp = (t: Template): Template => {
+      for (const [id, r] of Object.entries(t.Resources)) if (r.Type === 'AWS::Lambda::Function' && id.startsWith('FunctionsPlan') && r.Properties) r.Properties.EphemeralStorage = { Size: 0.01 };
+      return t;
+    };
+    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.05, editTemplate: tinyTmp });
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.message ?? '').toMatch(/ENOSPC: no space left on device/);
+  });
+
+  it('memory: a stage whose peak exceeds its MemorySize is warned about', async () => {
+    const tinyMemory = (t: Template): Template => {
+      for (const [id, r] of Object.entries(t.Resources)) if (r.Type === 'AWS::Lambda::Function' && id.startsWith('FunctionsWorker') && r.Properties) r.Properties.MemorySize = 1;
+      return t;
+    };
+    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.05, editTemplate: tinyMemory });
+    expect(r.status).toBe('DONE');
+    expect(r.warnings.some((w) => /^Worker peaked at about \d+ MB, over its MemorySize of 1 MB/.test(w))).toBe(true);
+    expect(r.warnings.some((w) => w.startsWith('Plan'))).toBe(false);
+  });
+});
+
+describe('zonalflow local: the CLI', () => {
+  it('an unknown fault name is a usage error listing the valid ones', async () => {
+    let err = '';
+    const stderr = new PassThrough();
+    stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await main(['local', '--input', INPUT, '--spec', 'x.json', '--out', out(), '--faults', 'worker-crash,bogus'], { stderr, stdout: new PassThrough() });
+    expect(code).toBe(2);
+    expect(err).toContain('unknown fault "bogus" for --faults; valid: duplicate-event, duplicate-child, collect-retry, s3-slowdown, dynamodb-throttle, worker-crash, lambda-timeout');
+  });
+});
