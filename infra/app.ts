@@ -1,9 +1,11 @@
 /**
  * The CDK app. Context (cdk.json or -c) sets the stack's props:
- * stackName, rasterBuckets / rasterHttpsHosts (comma lists or JSON arrays),
- * workerMemoryMb, workerTimeoutSec, planMemoryMb, collectMemoryMb,
- * maxConcurrency, toleratedFailurePercentage, workExpirationDays, defaultSpec
- * (JSON text or a path to a JSON file), removalPolicy (retain|destroy).
+ * stackName, rasterBuckets / rasterHttpsHosts / inputBuckets (comma lists or
+ * JSON arrays), workerMemoryMb, workerTimeoutSec, workerReservedConcurrency,
+ * planMemoryMb, collectMemoryMb, maxConcurrency, toleratedFailurePercentage,
+ * workExpirationDays, maxInputMb, mapExecutionType (STANDARD|EXPRESS),
+ * defaultSpec (JSON text or a path to a JSON file), removalPolicy
+ * (retain|destroy). Every number is checked at synth (integer, range).
  * cdk-nag AwsSolutions checks run on synth.
  */
 import { readFileSync, existsSync } from 'node:fs';
@@ -30,11 +32,13 @@ export function buildApp(context: Record<string, unknown> = {}, opts: { nag?: bo
     const items = Array.isArray(v) ? v.map(String) : (ctx(k) ?? '').split(',');
     return items.map((s) => s.trim()).filter(Boolean);
   };
-  const num = (k: string): number | undefined => {
+  /** An integer context value in [min, max] (a clear error naming the value and the range otherwise). */
+  const int = (k: string, min: number, max: number): number | undefined => {
     const text = ctx(k);
     if (text === undefined || text === '') return undefined;
     const n = Number(text);
-    if (!Number.isFinite(n) || n < 0) throw configError(`context ${k} must be a non-negative number, got ${JSON.stringify(text)}`);
+    if (!Number.isInteger(n)) throw configError(`context ${k} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+    if (n < min || n > max) throw configError(`context ${k} must be an integer from ${min} to ${max}, got ${n}`);
     return n;
   };
   const specText = ctx('defaultSpec');
@@ -47,18 +51,31 @@ export function buildApp(context: Record<string, unknown> = {}, opts: { nag?: bo
       throw configError(`context defaultSpec (${fromFile ? `file ${specText}` : 'inline JSON'}) is not valid JSON: ${(e as Error).message}`, e);
     }
   }
+  const childType = ctx('mapExecutionType')?.toUpperCase();
+  if (childType !== undefined && childType !== 'STANDARD' && childType !== 'EXPRESS') throw configError(`context mapExecutionType must be STANDARD or EXPRESS, got ${JSON.stringify(childType)}`);
+  const mapExecutionType = childType;
+  for (const b of [...list('rasterBuckets'), ...list('inputBuckets')]) {
+    // S3 bucket naming rules: 3-63 characters of a-z 0-9 . -
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b)) throw configError(`context bucket name ${JSON.stringify(b)} is not a valid S3 bucket name`);
+  }
   const removal = ctx('removalPolicy')?.toLowerCase();
   if (removal !== undefined && removal !== 'destroy' && removal !== 'retain') throw configError(`context removalPolicy must be retain or destroy, got ${JSON.stringify(removal)}`);
   const stack = new ZonalflowStack(app, ctx('stackName') ?? 'Zonalflow', {
     rasterBuckets: list('rasterBuckets'),
     rasterHttpsHosts: list('rasterHttpsHosts'),
-    workerMemoryMb: num('workerMemoryMb'),
-    workerTimeoutSec: num('workerTimeoutSec'),
-    planMemoryMb: num('planMemoryMb'),
-    collectMemoryMb: num('collectMemoryMb'),
-    maxConcurrency: num('maxConcurrency'),
-    toleratedFailurePercentage: num('toleratedFailurePercentage'),
-    workExpirationDays: num('workExpirationDays'),
+    inputBuckets: list('inputBuckets'),
+    // Lambda: memory 128-10240 MB, timeout 1-900 s; Distributed Map: MaxConcurrency up to 10,000, ToleratedFailurePercentage 0-100
+    workerMemoryMb: int('workerMemoryMb', 128, 10240),
+    workerTimeoutSec: int('workerTimeoutSec', 1, 900),
+    workerReservedConcurrency: int('workerReservedConcurrency', 0, 10000),
+    planMemoryMb: int('planMemoryMb', 128, 10240),
+    collectMemoryMb: int('collectMemoryMb', 128, 10240),
+    maxConcurrency: int('maxConcurrency', 1, 10000),
+    toleratedFailurePercentage: int('toleratedFailurePercentage', 0, 100),
+    workExpirationDays: int('workExpirationDays', 1, 3650),
+    // Plan's /tmp holds the downloaded GeoPackage: Lambda's ephemeral storage is at most 10,240 MB
+    maxInputMb: int('maxInputMb', 1, 9216),
+    ...(mapExecutionType === undefined ? {} : { mapExecutionType }),
     defaultSpec,
     ...(removal === undefined ? {} : { removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN }),
   });

@@ -3,8 +3,12 @@
  * (never Docker), CommonJS with the SQLite WASM file copied beside the Plan
  * bundle. Least-privilege grants per function.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import type { JobSpec } from '../shared/spec';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -18,9 +22,15 @@ const ROOT = join(import.meta.dirname, '..');
 export interface FunctionsProps {
   storage: Storage;
   workPrefix: string;
-  defaultSpec: string;
+  /** Uploaded as an S3 asset (a Lambda environment holds at most 4 KB); Plan reads it from there. */
+  defaultSpec: JobSpec | null;
   rasterBuckets: string[];
   rasterHttpsHosts: string[];
+  inputBuckets: string[];
+  /** Largest GeoPackage Plan accepts (MiB): Plan's ephemeral storage holds it plus 1 GiB of headroom. */
+  maxInputMb: number;
+  /** 0: none reserved. */
+  workerReservedConcurrency: number;
   planMemoryMb: number;
   workerMemoryMb: number;
   workerTimeoutSec: number;
@@ -33,20 +43,33 @@ export class Functions extends Construct {
   readonly worker: NodejsFunction;
   readonly collect: NodejsFunction;
   readonly fail: NodejsFunction;
+  /** The default spec as an S3 asset, when the stack has one. */
+  readonly defaultSpec: Asset | null;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
     const { storage } = props;
-    const environment = {
+    // the default spec goes to S3 as an asset: a Lambda's environment variables hold at most 4 KB in total
+    // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html)
+    this.defaultSpec = null;
+    if (props.defaultSpec !== null) {
+      const dir = mkdtempSync(join(tmpdir(), 'zonalflow-spec-'));
+      writeFileSync(join(dir, 'default-spec.json'), JSON.stringify(props.defaultSpec));
+      this.defaultSpec = new Asset(this, 'DefaultSpec', { path: join(dir, 'default-spec.json') });
+    }
+    const environment: Record<string, string> = {
       TABLE_NAME: storage.table.tableName,
       OUTPUT_BUCKET: storage.output.bucketName,
       WORK_PREFIX: props.workPrefix,
-      DEFAULT_SPEC: props.defaultSpec,
       RASTER_BUCKETS: props.rasterBuckets.join(','),
       RASTER_HOSTS: props.rasterHttpsHosts.join(','),
+      INPUT_BUCKETS: props.inputBuckets.join(','),
+      MAX_INPUT_BYTES: String(props.maxInputMb * 1024 * 1024),
       NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'zonalflow',
+      ...(this.defaultSpec ? { DEFAULT_SPEC_URI: this.defaultSpec.s3ObjectUrl } : {}),
     };
-    const make = (name: string, memoryMb: number, timeout: Duration, withSqlite = false): NodejsFunction => {
+    const make = (name: string, memoryMb: number, timeout: Duration, withSqlite = false, extra: Partial<lambda.FunctionOptions> = {}): NodejsFunction => {
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH });
       const fn = new NodejsFunction(this, name, {
         entry: join(ROOT, 'lambdas', `${name.toLowerCase()}.ts`),
@@ -59,6 +82,7 @@ export class Functions extends Construct {
         logGroup,
         tracing: lambda.Tracing.ACTIVE,
         projectRoot: ROOT,
+        ...extra,
         depsLockFilePath: join(ROOT, 'package-lock.json'),
         bundling: {
           forceDockerBundling: false,
@@ -67,8 +91,10 @@ export class Functions extends Construct {
           sourceMap: true,
           sourcesContent: false,
           target: 'node22', // runs on the nodejs22.x and nodejs24.x runtimes
-          // the AWS SDK v3 is part of the Node.js runtime
-          externalModules: ['@aws-sdk/*'],
+          // the AWS SDK v3 is bundled: the handlers run with the SDK version the tests ran (package-lock.json),
+          // not whichever version the Lambda runtime happens to ship
+          externalModules: [],
+          bundleAwsSDK: true,
           commandHooks: {
             beforeBundling: () => [],
             beforeInstall: () => [],
@@ -82,14 +108,25 @@ export class Functions extends Construct {
       });
       return fn;
     };
-    this.plan = make('Plan', props.planMemoryMb, Duration.minutes(15), true);
-    this.worker = make('Worker', props.workerMemoryMb, Duration.seconds(props.workerTimeoutSec));
-    this.collect = make('Collect', props.collectMemoryMb, Duration.minutes(15));
+    // Plan downloads the GeoPackage to /tmp: ephemeral storage holds the largest accepted input plus 1 GiB
+    // (Lambda: 512-10,240 MB, https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html)
+    this.plan = make('Plan', props.planMemoryMb, Duration.minutes(15), true, { ephemeralStorageSize: Size.mebibytes(Math.min(10240, props.maxInputMb + 1024)) });
+    this.worker = make('Worker', props.workerMemoryMb, Duration.seconds(props.workerTimeoutSec), false, props.workerReservedConcurrency > 0 ? { reservedConcurrentExecutions: props.workerReservedConcurrency } : {});
+    // Collect spills sorted runs of rows to /tmp when a job's rows exceed its in-memory run
+    this.collect = make('Collect', props.collectMemoryMb, Duration.minutes(15), false, { ephemeralStorageSize: Size.mebibytes(10240) });
     this.fail = make('Fail', 256, Duration.seconds(60));
     const work = `${props.workPrefix}*`;
-    // Plan: read the uploads (GeoPackage and spec), write the work prefix, the job records
+    // Plan: read the uploads (GeoPackage and spec), read and write the work prefix (a retried job's manifest), the job records
     storage.input.grantRead(this.plan);
+    // (retry: the job's manifest) GetObject on the work prefix, ListBucket only for keys under it (a missing key reads as 404, not 403)
+    this.plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [storage.output.arnForObjects(work)] }));
+    this.plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [storage.output.bucketArn], conditions: { StringLike: { 's3:prefix': [work] } } }));
     storage.output.grantPut(this.plan, work);
+    if (props.inputBuckets.length > 0) {
+      // `zonalflow run --input s3://<bucket>/x.gpkg`: only the buckets the deployment names
+      this.plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: props.inputBuckets.map((b) => `arn:aws:s3:::${b}/*`) }));
+    }
+    this.defaultSpec?.grantRead(this.plan);
     storage.table.grantReadWriteData(this.plan);
     // Worker: read the work prefix, write parts and per-feature JSON, read the configured rasters only
     storage.output.grantRead(this.worker, work);

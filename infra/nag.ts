@@ -22,7 +22,7 @@ function arnOf(scope: IConstruct): string {
 }
 
 /** Acknowledges the findings the stack's design accepts, with their reasons. */
-export function acknowledgeStack(stack: ZonalflowStack, rasterBuckets: readonly string[]): void {
+export function acknowledgeStack(stack: ZonalflowStack, rasterBuckets: readonly string[], inputBuckets: readonly string[] = []): void {
   const { storage, functions, machine } = stack;
   acknowledge(storage.logs, 'AwsSolutions-S1', 'This is the access-log bucket of the input and output buckets; logging it into itself would loop.');
   acknowledge(stack, `AwsSolutions-IAM4[${BASIC_EXECUTION}]`, 'AWSLambdaBasicExecutionRole (the pipeline functions and CDK\'s bucket-notification handler) only allows writing the function\'s own CloudWatch logs.');
@@ -37,7 +37,9 @@ export function acknowledgeStack(stack: ZonalflowStack, rasterBuckets: readonly 
     acknowledge(fn, `AwsSolutions-IAM5[Resource::${arnOf(storage.table)}/index/*]`, 'grantReadWriteData on the job table includes its own indexes (byCreated), nothing else.');
   }
   acknowledge(functions.plan, `AwsSolutions-IAM5[Resource::${input}/*]`, 'Plan reads any uploaded GeoPackage and its spec in the input bucket.');
-  acknowledge(functions.plan, `AwsSolutions-IAM5[Resource::${output}/_work/*]`, 'Plan writes batch files, the spec and the manifest under the output bucket\'s work prefix only.');
+  acknowledge(functions.plan, `AwsSolutions-IAM5[Resource::${output}/_work/*]`, 'Plan writes batch files, the spec and the manifest under the output bucket\'s work prefix, and reads a retried job\'s manifest there; nothing else of the output bucket.');
+  if (functions.defaultSpec) acknowledge(functions.plan, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]', 'Plan reads the stack\'s default spec, a CDK file asset (Asset.grantRead scopes the bootstrap asset bucket\'s objects; the asset key is a content hash known only at synth).');
+  for (const b of inputBuckets) acknowledge(functions.plan, `AwsSolutions-IAM5[Resource::arn:aws:s3:::${b}/*]`, `Plan reads GeoPackages and specs from the configured input bucket ${b} (GetObject only; zonalflow run --input s3://${b}/...).`);
   acknowledge(functions.worker, `AwsSolutions-IAM5[Resource::${output}/_work/*]`, 'The worker reads its batch file and the job spec from the work prefix.');
   acknowledge(functions.worker, `AwsSolutions-IAM5[Resource::${output}/*]`, 'The worker writes its job\'s parts and per-feature JSON in the output bucket.');
   for (const b of rasterBuckets) acknowledge(functions.worker, `AwsSolutions-IAM5[Resource::arn:aws:s3:::${b}/*]`, `The worker reads rasters from the configured raster bucket ${b} (GetObject only).`);

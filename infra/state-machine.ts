@@ -1,10 +1,13 @@
 /**
  * The state machine: Plan -> (duplicate upload? stop) -> Distributed Map over
- * the manifest in S3 (EXPRESS children running the Worker) -> Collect; any
- * failure is caught and sent to MarkFailed, then the execution fails. Every
- * Lambda call retries throttling and service errors with backoff and jitter.
+ * the manifest in S3 (STANDARD children running the Worker: a batch that
+ * checkpoints and resumes may take longer than an EXPRESS child's 5 minutes)
+ * -> Collect; any failure is caught and sent to MarkFailed, then the
+ * execution fails. Every Lambda call retries throttling, service and
+ * transient errors with backoff and jitter.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { ZonalflowError } from '../shared/errors';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -21,18 +24,58 @@ export interface PipelineMachineProps {
   workPrefix: string;
   maxConcurrency: number;
   toleratedFailurePercentage: number;
+  /** Child executions of the Map (STANDARD: no 5-minute limit). */
+  mapExecutionType: 'STANDARD' | 'EXPRESS';
+  /** The Worker's timeout (seconds), for the EXPRESS budget check. */
+  workerTimeoutSec: number;
 }
 
 /**
- * The errors every Lambda invocation retries (throttling, service and SDK errors, and
- * Lambda.Unknown: a runtime that died, e.g. killed or out of memory — "Unhandled errors in
- * Lambda are reported as Lambda.Unknown", https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html;
- * every stage is idempotent, so a crashed invocation is run again).
+ * The errors every Lambda invocation retries: Lambda's own throttling, service
+ * and SDK errors, `Lambda.Unknown` (the function crashed or ran out of memory)
+ * ("Unhandled errors in Lambda are reported as Lambda.Unknown"; every stage is
+ * idempotent, so a crashed invocation is run again)
+ * and `TransientError`, what the handlers raise for S3 5xx/SlowDown and
+ * DynamoDB throttling (shared/pipeline/transient.ts). Step Functions'
+ * recommended Lambda retry list:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
  */
-export const RETRYABLE_LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.ClientExecutionTimeoutException', 'Lambda.Unknown'];
+export const RETRYABLE_LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.ClientExecutionTimeoutException', 'Lambda.Unknown', 'TransientError'];
 
 /** The errors a Lambda that ran out of time raises (retried twice: the worker resumes from its checkpoint). */
 export const LAMBDA_TIMEOUT_ERRORS = ['Sandbox.Timedout', 'States.Timeout'];
+
+/** One retrier of the Worker task. */
+export interface Retrier { errors: string[]; intervalSec: number; backoffRate: number; maxAttempts: number; maxDelaySec?: number }
+
+/** The Worker's retriers (each counts its own attempts). */
+export const WORKER_RETRIERS: Retrier[] = [
+  { errors: RETRYABLE_LAMBDA_ERRORS, intervalSec: 2, backoffRate: 2, maxAttempts: 6, maxDelaySec: 60 },
+  // a batch that stops before the Lambda deadline resumes from its checkpoint
+  { errors: ['BatchIncompleteError'], intervalSec: 1, backoffRate: 1.5, maxAttempts: 3 },
+  // a Lambda that timed out is retried twice (it resumes from its last checkpoint)
+  { errors: LAMBDA_TIMEOUT_ERRORS, intervalSec: 1, backoffRate: 2, maxAttempts: 2 },
+];
+
+/** An EXPRESS execution runs at most 5 minutes, all attempts and backoff waits included (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). */
+export const EXPRESS_LIMIT_SEC = 300;
+
+/**
+ * The worst case of one batch under these retriers: every attempt (the first
+ * plus each retrier's MaxAttempts, counted separately as Step Functions does)
+ * runs to the Lambda timeout, and every retry waits its full backoff
+ * (interval x rate^k, capped by MaxDelaySeconds; full jitter only shortens it).
+ */
+export function batchBudget(workerTimeoutSec: number, retriers: readonly Retrier[] = WORKER_RETRIERS): { attempts: number; runSec: number; backoffSec: number; totalSec: number } {
+  let attempts = 1;
+  let backoffSec = 0;
+  for (const r of retriers) {
+    attempts += r.maxAttempts;
+    for (let k = 0; k < r.maxAttempts; k++) backoffSec += Math.min(r.intervalSec * r.backoffRate ** k, r.maxDelaySec ?? Infinity);
+  }
+  const runSec = attempts * workerTimeoutSec;
+  return { attempts, runSec, backoffSec, totalSec: runSec + backoffSec };
+}
 
 /** The manifest reader, allowed s3:GetObject on the work prefix only (CDK's own reader is granted every object of the bucket). */
 class WorkPrefixJsonReader extends sfn.S3JsonItemReader {
@@ -77,16 +120,25 @@ export class PipelineMachine extends Construct {
     const markFailed = invoke(this, 'MarkFailed', functions.fail, sfn.TaskInput.fromObject({ 'state.$': '$', 'execution.$': '$$.Execution.Input' }), { resultPath: sfn.JsonPath.DISCARD });
     const failed = new sfn.Fail(this, 'JobFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
     markFailed.next(failed);
-    const plan = invoke(this, 'Plan', functions.plan);
+    // Plan gets the execution's id: a retried Plan of this execution may re-plan, a second execution of the same upload may not
+    const plan = invoke(this, 'Plan', functions.plan, sfn.TaskInput.fromObject({ 'input.$': '$', 'executionId.$': '$$.Execution.Id' }));
     const worker = invoke(this, 'Worker', functions.worker);
-    // a batch that stops before the Lambda deadline resumes from its checkpoint; a Lambda that timed out is retried twice
-    worker.addRetry({ errors: ['BatchIncompleteError'], interval: Duration.seconds(1), backoffRate: 1.5, maxAttempts: 3, jitterStrategy: sfn.JitterType.FULL });
-    worker.addRetry({ errors: LAMBDA_TIMEOUT_ERRORS, interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 2, jitterStrategy: sfn.JitterType.FULL });
+    // the first retrier (RETRYABLE_LAMBDA_ERRORS) is invoke()'s own
+    for (const r of WORKER_RETRIERS.slice(1)) worker.addRetry({ errors: r.errors, interval: Duration.seconds(r.intervalSec), backoffRate: r.backoffRate, maxAttempts: r.maxAttempts, jitterStrategy: sfn.JitterType.FULL });
+    if (props.mapExecutionType === 'EXPRESS') {
+      const b = batchBudget(props.workerTimeoutSec);
+      if (b.totalSec > EXPRESS_LIMIT_SEC) {
+        throw new ZonalflowError(
+          'INFRA_CONFIG',
+          `mapExecutionType EXPRESS cannot hold a batch: ${b.attempts} attempts x ${props.workerTimeoutSec} s (workerTimeoutSec) + ${b.backoffSec.toFixed(1)} s of retry backoff = ${b.totalSec.toFixed(1)} s > ${EXPRESS_LIMIT_SEC} s, an EXPRESS execution's limit; use STANDARD children (the default) or a shorter workerTimeoutSec`,
+        );
+      }
+    }
     const workObjects = storage.output.arnForObjects(`${props.workPrefix}*`);
     const map = new sfn.DistributedMap(this, 'Batches', {
       itemReader: new WorkPrefixJsonReader({ bucket: storage.output, key: sfn.JsonPath.stringAt('$.manifest.key') }, workObjects),
       itemSelector: { 'jobId.$': '$$.Map.Item.Value.jobId', 'batchId.$': '$$.Map.Item.Value.batchId', 'key.$': '$$.Map.Item.Value.key', 'features.$': '$$.Map.Item.Value.features' },
-      mapExecutionType: sfn.StateMachineType.EXPRESS,
+      mapExecutionType: props.mapExecutionType === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
       maxConcurrency: props.maxConcurrency,
       toleratedFailurePercentage: props.toleratedFailurePercentage,
       // one prefix per job (Plan's output: _work/<jobId>/map/); AWS adds <MapRunId>/ under it
@@ -97,10 +149,12 @@ export class PipelineMachine extends Construct {
     map.itemProcessor(worker);
     const collect = invoke(this, 'Collect', functions.collect, sfn.TaskInput.fromObject({ 'jobId.$': '$.jobId', 'mapResult.$': '$.mapResult' }));
     const done = new sfn.Succeed(this, 'JobDone');
-    const duplicate = new sfn.Succeed(this, 'DuplicateUpload', { comment: 'the same object and ETag already started a job' });
+    const duplicate = new sfn.Succeed(this, 'DuplicateUpload', { comment: 'the same object and ETag already started a job (duplicateReason: "duplicate upload"), or another execution is planning it ("already running")' });
     for (const s of [plan, map, collect]) s.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.error' });
     const definition = plan.next(new sfn.Choice(this, 'IsDuplicate').when(sfn.Condition.booleanEquals('$.duplicate', true), duplicate).otherwise(map.next(collect).next(done)));
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
+    // vended logs of Step Functions go to a group under /aws/vendedlogs/ (its resource policy size limit;
+    // https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html)
+    const logGroup = new logs.LogGroup(this, 'Logs', { logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-pipeline`, retention: logs.RetentionDays.ONE_MONTH });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,

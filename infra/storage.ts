@@ -35,7 +35,11 @@ export class Storage extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy,
     });
-    // newest-first job listing for `zonalflow list` (job records only carry gsi1pk/gsi1sk)
-    this.table.addGlobalSecondaryIndex({ indexName: 'byCreated', partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING }, sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING }, projectionType: dynamodb.ProjectionType.ALL });
+    // newest-first job listing for `zonalflow list` (job records only carry gsi1pk/gsi1sk). Keys only: the
+    // index's one partition (gsi1pk = JOBS) is written when a job record is created, never by the counter
+    // updates of 1,000 concurrent workers ("if a table write does not affect a projected attribute, no write
+    // occurs to the index": https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes);
+    // `zonalflow list` reads the records themselves with BatchGetItem.
+    this.table.addGlobalSecondaryIndex({ indexName: 'byCreated', partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING }, sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING }, projectionType: dynamodb.ProjectionType.KEYS_ONLY });
   }
 }

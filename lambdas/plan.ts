@@ -1,11 +1,24 @@
 /** Plan handler: validates the event and runs `planJob`. */
-import { PlanInputSchema } from '../shared/pipeline/events';
+import { parsePlanEvent } from '../shared/pipeline/events';
 import type { PlanOutput } from '../shared/pipeline/events';
 import { planJob } from '../shared/pipeline/plan';
 import { handlerDeps } from '../shared/pipeline/deps';
+import { classifyTransient } from '../shared/pipeline/transient';
+import { eventKeys, stageLogger } from '../shared/pipeline/log';
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<PlanOutput> {
-  const deps = handlerDeps();
-  return planJob(PlanInputSchema.parse(event), { s3: deps.s3, tracker: deps.store, outputBucket: deps.config.outputBucket, workPrefix: deps.config.workPrefix, defaultSpec: deps.config.defaultSpec, allowed: deps.config.allowed, limits: deps.config.limits });
+  const log = stageLogger('plan', eventKeys(event));
+  try {
+    const out = await classifyTransient('Plan', async () => {
+      const deps = handlerDeps();
+      return planJob(parsePlanEvent(event), { s3: deps.s3, tracker: deps.store, outputBucket: deps.config.outputBucket, workPrefix: deps.config.workPrefix, defaultSpec: await deps.defaultSpec(), allowed: deps.config.allowed, limits: deps.config.limits, log: (m) => log.info(m) });
+    });
+    log.appendKeys({ jobId: out.jobId });
+    log.info(out.duplicate ? `not planned: ${out.duplicateReason ?? 'duplicate upload'}` : 'planned', { batches: out.batches, features: out.features });
+    return out;
+  } catch (err) {
+    log.error('plan failed', { error: err as Error });
+    throw err;
+  }
 }

@@ -3,17 +3,29 @@ import { WorkerInputSchema } from '../shared/pipeline/events';
 import type { WorkerOutput } from '../shared/pipeline/events';
 import { runBatch } from '../shared/pipeline/worker';
 import { handlerDeps } from '../shared/pipeline/deps';
+import { classifyTransient } from '../shared/pipeline/transient';
+import { eventKeys, stageLogger } from '../shared/pipeline/log';
 
 /** Lambda entry point. */
 export async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<WorkerOutput> {
-  const deps = handlerDeps();
+  const log = stageLogger('worker', eventKeys(event));
   const remaining = context?.getRemainingTimeInMillis;
-  return runBatch(WorkerInputSchema.parse(event), {
-    s3: deps.s3,
-    tracker: deps.store,
-    outputBucket: deps.config.outputBucket,
-    workPrefix: deps.config.workPrefix,
-    allowed: deps.config.allowed,
-    ...(remaining ? { remainingMs: () => remaining() } : {}),
-  });
+  try {
+    const out = await classifyTransient('Worker', () => {
+      const deps = handlerDeps();
+      return runBatch(WorkerInputSchema.parse(event), {
+        s3: deps.s3,
+        tracker: deps.store,
+        outputBucket: deps.config.outputBucket,
+        workPrefix: deps.config.workPrefix,
+        allowed: deps.config.allowed,
+        ...(remaining ? { remainingMs: () => remaining() } : {}),
+      });
+    });
+    log.info('batch finished', { status: out.status, featuresDone: out.featuresDone, featuresFailed: out.featuresFailed });
+    return out;
+  } catch (err) {
+    log.error('batch stopped', { error: err as Error });
+    throw err;
+  }
 }

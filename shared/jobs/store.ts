@@ -7,7 +7,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchStatus, JobStatus } from '../pipeline/events';
 import type { BatchResult, BatchStart, JobTracker, NewBatch, NewJob, Tally } from '../pipeline/tracker';
 import { JobStoreError } from './error';
@@ -97,7 +97,7 @@ export class JobStore implements JobTracker {
    * ids are derived from the upload: the caller tells a re-delivery from a
    * retried Plan, e.g. by the job record's status).
    */
-  async claimUpload(bucket: string, key: string, etag: string, jobId: string): Promise<string | null> {
+  async claimUpload(bucket: string, key: string, etag: string, jobId: string, owner?: string): Promise<string | null> {
     checkText('bucket', bucket, 255);
     checkText('object key', key, 1024);
     checkText('ETag', etag, 256);
@@ -106,19 +106,26 @@ export class JobStore implements JobTracker {
     const ctx = { bucket, key, etag, jobId };
     try {
       await this.call('PutItem (claim upload)', ctx, () =>
-        this.doc.send(new PutCommand({ TableName: this.table, Item: { ...k, jobId, claimedAt: this.now() }, ConditionExpression: 'attribute_not_exists(pk)' })),
+        this.doc.send(new PutCommand({ TableName: this.table, Item: { ...k, jobId, claimedAt: this.now(), ...(owner === undefined ? {} : { owner }) }, ConditionExpression: 'attribute_not_exists(pk)' })),
       );
       return null;
     } catch (err) {
       if (!isConditional(err)) throw err;
     }
     const got = await this.call('GetItem (upload claim)', ctx, () => this.doc.send(new GetCommand({ TableName: this.table, Key: k, ConsistentRead: true })));
-    const owner = (got.Item as { jobId?: unknown } | undefined)?.jobId;
-    if (typeof owner !== 'string') throw new JobStoreError(`upload s3://${bucket}/${key} (ETag ${normalizeEtag(etag)}) is claimed but its record has no job id`, { context: ctx });
-    return owner;
+    const claimedBy = (got.Item as { jobId?: unknown } | undefined)?.jobId;
+    if (typeof claimedBy !== 'string') throw new JobStoreError(`upload s3://${bucket}/${key} (ETag ${normalizeEtag(etag)}) is claimed but its record has no job id`, { context: ctx });
+    return claimedBy;
   }
 
-  /** Creates (or, for a retried Plan, re-creates) the job record in PLANNING. */
+  /** The execution that holds an upload's claim (null: no claim, or claimed without an owner). */
+  async uploadClaimOwner(bucket: string, key: string, etag: string): Promise<string | null> {
+    const got = await this.call('GetItem (upload claim)', { bucket, key, etag }, () => this.doc.send(new GetCommand({ TableName: this.table, Key: uploadKey(bucket, key, etag), ConsistentRead: true })));
+    const owner = (got.Item as { owner?: unknown } | undefined)?.owner;
+    return typeof owner === 'string' ? owner : null;
+  }
+
+  /** Creates the job record in PLANNING (a retried Plan may re-create one still PLANNING; any other existing record is left as it is: JobStoreError). */
   async createJob(job: NewJob): Promise<void> {
     checkJobId(job.jobId);
     checkText('input bucket', job.input.bucket, 255);
@@ -146,7 +153,16 @@ export class JobStore implements JobTracker {
       timings: { planMs: job.planMs },
       planFailures: boundFailures(job.planFailures),
     };
-    await this.call('PutItem (job)', { jobId: job.jobId }, () => this.doc.send(new PutCommand({ TableName: this.table, Item: item })));
+    try {
+      // a retried Plan may re-create a record still PLANNING; a job past planning (or finished) is never overwritten
+      await this.call('PutItem (job)', { jobId: job.jobId }, () =>
+        this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk) OR #s = :planning', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':planning': 'PLANNING' } })),
+      );
+    } catch (err) {
+      if (!isConditional(err)) throw err;
+      const existing = await this.getJob(job.jobId);
+      throw new JobStoreError(`job ${job.jobId} already exists and is ${existing?.status ?? 'unknown'}; its record is not re-created`, { cause: err, context: { jobId: job.jobId, status: existing?.status } });
+    }
   }
 
   /** Registers the batches of a job as PENDING: BatchWriteItem by 25, unprocessed items retried with backoff and jitter. */
@@ -502,6 +518,24 @@ export class JobStore implements JobTracker {
     return this.tally(jobId);
   }
 
+  /** Job records by key, in the order given (missing ones left out): BatchGetItem by 100, unprocessed keys retried with backoff. */
+  private async getMany(keys: { pk: string; sk: string }[]): Promise<JobRecord[]> {
+    const found = new Map<string, JobRecord>();
+    const sleep = this.opts.sleep ?? defaultSleep;
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Record<string, unknown>[] = keys.slice(i, i + 100);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= (this.opts.maxBatchWriteAttempts ?? 10)) throw new JobStoreError(`could not read ${pending.length} job records after ${attempt} BatchGetItem attempts (unprocessed: throttled)`);
+        if (attempt > 0) await sleep(Math.random() * Math.min(5000, 50 * 2 ** attempt));
+        const ask = pending;
+        const out = await this.call('BatchGetItem (jobs)', {}, () => this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: ask, ConsistentRead: true } } })));
+        for (const item of out.Responses?.[this.table] ?? []) found.set(String(item.pk), item as JobRecord);
+        pending = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return keys.map((k) => found.get(k.pk)).filter((r): r is JobRecord => r !== undefined);
+  }
+
   /**
    * Jobs, newest first, at most `limit` (default 50). With `jobsIndex` a
    * Query on that GSI (reads only what it returns); without, a paginated Scan
@@ -514,6 +548,7 @@ export class JobStore implements JobTracker {
     let start: Record<string, unknown> | undefined;
     const index = this.opts.jobsIndex;
     if (index !== undefined) {
+      // the index holds keys only (no write to it on counter updates): the records are read by BatchGetItem
       do {
         const from = start;
         const page = await this.call('Query (jobs index)', { index }, () =>
@@ -522,14 +557,16 @@ export class JobStore implements JobTracker {
               TableName: this.table,
               IndexName: index,
               KeyConditionExpression: 'gsi1pk = :jobs',
-              ExpressionAttributeValues: { ':jobs': JOBS_INDEX_PK, ...(status === undefined ? {} : { ':st': status }) },
-              ...(status === undefined ? {} : { FilterExpression: '#s = :st', ExpressionAttributeNames: { '#s': 'status' } }),
+              ExpressionAttributeValues: { ':jobs': JOBS_INDEX_PK },
               ScanIndexForward: false,
+              Limit: Math.min(100, Math.max(limit - jobs.length, 1) * (status === undefined ? 1 : 4)),
               ExclusiveStartKey: from,
             }),
           ),
         );
-        jobs.push(...((page.Items ?? []) as JobRecord[]));
+        const keys = (page.Items ?? []).map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
+        const records = await this.getMany(keys);
+        for (const r of records) if (status === undefined || r.status === status) jobs.push(r);
         start = page.LastEvaluatedKey;
       } while (start && jobs.length < limit);
       return jobs.slice(0, limit);

@@ -342,6 +342,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
         // local runs are trusted: a STAC API or file server on this machine may be read, and a time series' asset hosts
         ZONALFLOW_ALLOW_LOOPBACK: '1',
+        // the handlers' JSON logs (Powertools) stay quiet locally unless asked for
+        POWERTOOLS_LOG_LEVEL: savedVars.ZONALFLOW_HANDLER_LOG_LEVEL ?? 'SILENT',
         ...((spec as { stac?: unknown }).stac ? { RASTER_HOSTS: [fn.env.RASTER_HOSTS, '*'].filter(Boolean).join(',') } : {}),
       };
       const context = { awsRequestId: requestId, getRemainingTimeInMillis: () => (timeoutMs - (Date.now() - started)) / scale };

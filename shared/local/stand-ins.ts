@@ -162,7 +162,7 @@ export async function createTable(client: DynamoDBClient, name: string, opts: { 
     indexes.push({
       IndexName: JOBS_INDEX_NAME,
       KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: 'KEYS_ONLY' },
     });
   }
   await client.send(

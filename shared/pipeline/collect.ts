@@ -15,6 +15,8 @@ import type { CollectInput, JobStatus } from './events';
 import { getBytes, getJson, mapLimit, putBytes, putJson } from './objects';
 import { workKeys } from './keys';
 import type { JobTracker } from './tracker';
+import { isTerminal } from '../jobs/records';
+import { ZonalflowError } from '../errors';
 
 /** What Collect needs. */
 export interface CollectDeps {
@@ -45,6 +47,13 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
   const { jobId } = input;
   const t0 = Date.now();
   const keys = workKeys(deps.workPrefix, jobId);
+  // Collect retried after it succeeded (or a second execution of a finished job): the job's summary, untouched
+  const before = await deps.tracker.jobStatus(jobId);
+  if (before !== null && isTerminal(before)) {
+    const existing = await getJson(deps.s3, { bucket: deps.outputBucket, key: `${jobId}/summary.json` });
+    if (existing !== null && (existing as { status?: unknown }).status === before) return existing as JobSummary;
+    throw new ZonalflowError('JOB_FINISHED', `job ${jobId} is already ${before}; Collect leaves it as it is`);
+  }
   await deps.tracker.setJobStatus(jobId, 'COLLECTING');
   const spec = parseJobSpec(await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }), `spec of job ${jobId}`);
   const tally = await deps.tracker.tally(jobId);

@@ -20,7 +20,11 @@ const EnvSchema = z.object({
   TABLE_NAME: z.string().min(1),
   OUTPUT_BUCKET: z.string().min(1),
   WORK_PREFIX: z.string().default('_work/'),
+  /** The default spec inline (local runs, tests); the stack puts it in S3 instead (DEFAULT_SPEC_URI): an environment holds 4 KB. */
   DEFAULT_SPEC: z.string().optional(),
+  /** s3://bucket/key of the stack's default spec (an S3 asset). */
+  DEFAULT_SPEC_URI: z.string().regex(/^s3:\/\/[^/]+\/.+/, 'expected s3://bucket/key').optional(),
+  INPUT_BUCKETS: csv,
   RASTER_BUCKETS: csv,
   RASTER_HOSTS: csv,
   /** Local runs only: lets the worker read local paths and the loopback S3 stand-in. */
@@ -38,6 +42,10 @@ export interface PipelineConfig {
   outputBucket: string;
   workPrefix: string;
   defaultSpec: JobSpec | null;
+  /** Where the default spec lives when it is not inline. */
+  defaultSpecLocation: { bucket: string; key: string } | null;
+  /** Buckets besides the stack's input bucket that GeoPackages may come from. */
+  inputBuckets: string[];
   allowed: AllowedSources;
   limits: { maxInputBytes: number; maxFeatures: number };
 }
@@ -66,6 +74,8 @@ export function configFromEnv(env: Record<string, string | undefined>): Pipeline
     outputBucket: e.OUTPUT_BUCKET,
     workPrefix,
     defaultSpec,
+    defaultSpecLocation: e.DEFAULT_SPEC_URI === undefined ? null : (() => { const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(e.DEFAULT_SPEC_URI) as RegExpExecArray; return { bucket: m[1] ?? '', key: m[2] ?? '' }; })(),
+    inputBuckets: e.INPUT_BUCKETS,
     limits: { maxInputBytes: e.MAX_INPUT_BYTES, maxFeatures: e.MAX_FEATURES_PER_JOB },
     allowed: {
       schemes: [...(['s3', 'https'] as const), ...(e.ZONALFLOW_ALLOW_LOCAL_FILES === '1' ? (['file'] as const) : []), ...(e.ZONALFLOW_ALLOW_LOOPBACK === '1' ? (['http'] as const) : [])],
@@ -80,8 +90,9 @@ export function configFromEnv(env: Record<string, string | undefined>): Pipeline
 export function awsClients(): { s3: S3Client; dynamo: DynamoDBClient } {
   const local = process.env.AWS_ENDPOINT_URL_S3 !== undefined;
   return {
-    // stalled reads are cut after 30 s; the SDK retries 3 times and each byte source retries on top (bounded)
-    s3: new S3Client({ forcePathStyle: local, maxAttempts: 3, requestHandler: { requestTimeout: 30_000, connectionTimeout: 5_000 } }),
-    dynamo: new DynamoDBClient({ maxAttempts: 8 }),
+    // stalled reads are cut after 30 s; adaptive retries (client-side rate limiting when S3 answers 503 SlowDown:
+    // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html); each byte source retries on top (bounded)
+    s3: new S3Client({ forcePathStyle: local, maxAttempts: 6, retryMode: 'adaptive', requestHandler: { requestTimeout: 30_000, connectionTimeout: 5_000 } }),
+    dynamo: new DynamoDBClient({ maxAttempts: 8, retryMode: 'adaptive' }),
   };
 }

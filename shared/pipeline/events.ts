@@ -20,8 +20,22 @@ export const PlanInputSchema = z.object({
   etag: z.string().optional(),
   jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
   spec: S3LocationSchema.optional(),
+  /** The execution running this Plan (the state machine passes `$$.Execution.Id`): a retried Plan of the same execution may re-plan; another execution may not while this one holds the upload's claim. */
+  executionId: z.string().optional(),
 });
 export type PlanInput = z.infer<typeof PlanInputSchema>;
+
+/**
+ * Plan's event: the state machine sends `{ input: <execution input>, executionId }`;
+ * `zonalflow invoke` and tests may send the execution input itself.
+ */
+export function parsePlanEvent(event: unknown): PlanInput {
+  const e = event as { input?: unknown; executionId?: unknown } | null;
+  if (e !== null && typeof e === 'object' && typeof e.input === 'object' && e.input !== null && 'executionId' in e) {
+    return PlanInputSchema.parse({ ...(e.input as Record<string, unknown>), ...(typeof e.executionId === 'string' ? { executionId: e.executionId } : {}) });
+  }
+  return PlanInputSchema.parse(event);
+}
 
 /** One item of the manifest: one batch of features. */
 export const BatchItemSchema = z.strictObject({
@@ -38,6 +52,8 @@ export const PlanOutputSchema = z.strictObject({
   jobId: z.string().min(1),
   /** True when this upload (same object and ETag) already started a job: the state machine stops. */
   duplicate: z.boolean(),
+  /** Why: `duplicate upload` (the job exists, planned or finished) or `already running` (another execution is planning it now). */
+  duplicateReason: z.enum(['duplicate upload', 'already running']).optional(),
   manifest: S3LocationSchema,
   batches: z.number().int().nonnegative(),
   features: z.number().int().nonnegative(),

@@ -4,11 +4,12 @@
  * failed before it could, and writes a `summary.json` that says why.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { FailInput } from './events';
+import type { FailInput, JobStatus } from './events';
 import { PlanInputSchema } from './events';
 import { putJson } from './objects';
 import { jobIdFor } from './keys';
 import type { JobTracker } from './tracker';
+import { isTerminal } from '../jobs/records';
 
 /** What the failure handler needs. */
 export interface FailDeps { s3: S3Client; tracker: JobTracker; outputBucket: string }
@@ -26,25 +27,39 @@ export function describeStateError(error: FailInput['state']['error']): { code: 
   return { code, message: message || code };
 }
 
-/** Marks the job FAILED. Returns the job id and the cause. */
-export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{ jobId: string; error: { code: string; message: string } }> {
+/**
+ * Marks the job FAILED. Returns the job id and the cause. A job that already
+ * ended (DONE, PARTIAL, FAILED, CANCELLED: a duplicated upload event, a
+ * retried Collect) is never rewritten: neither its record nor its
+ * `summary.json`; `unchanged` says so.
+ */
+export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{ jobId: string; error: { code: string; message: string }; unchanged?: JobStatus }> {
   const error = describeStateError(input.state.error);
   const plan = PlanInputSchema.safeParse(input.execution);
   const jobId = input.state.jobId ?? (plan.success ? plan.data.jobId ?? jobIdFor(plan.data.bucket, plan.data.key, plan.data.etag) : `unknown-${Date.now()}`);
+  const before = await deps.tracker.jobStatus(jobId);
+  if (before !== null && isTerminal(before)) return { jobId, error, unchanged: before };
+  if (before === null) {
+    // no job record yet (Plan failed early): create it (conditionally: a record that appeared meanwhile is kept)
+    await deps.tracker
+      .createJob({
+        jobId,
+        input: plan.success ? { bucket: plan.data.bucket, key: plan.data.key, etag: plan.data.etag } : { bucket: '?', key: '?' },
+        outputBucket: deps.outputBucket,
+        features: 0,
+        batches: 0,
+        planMs: 0,
+        planFailures: [],
+      })
+      .catch(() => undefined);
+  }
   try {
     await deps.tracker.setJobStatus(jobId, 'FAILED', { error });
-  } catch {
-    // no job record yet (Plan failed early): create it failed
-    await deps.tracker.createJob({
-      jobId,
-      input: plan.success ? { bucket: plan.data.bucket, key: plan.data.key, etag: plan.data.etag } : { bucket: '?', key: '?' },
-      outputBucket: deps.outputBucket,
-      features: 0,
-      batches: 0,
-      planMs: 0,
-      planFailures: [],
-    });
-    await deps.tracker.setJobStatus(jobId, 'FAILED', { error });
+  } catch (err) {
+    // it ended meanwhile (setJobStatus never leaves a terminal status): leave it as it is
+    const now = await deps.tracker.jobStatus(jobId);
+    if (now !== null && isTerminal(now)) return { jobId, error, unchanged: now };
+    throw err;
   }
   // the batches' own errors say more than a Map's "tolerated failures exceeded"
   const batchErrors = await deps.tracker.tally(jobId).then((t) => t.batchErrors, () => []);

@@ -42,6 +42,8 @@ export interface PlanDeps {
   allowed: AllowedSources;
   limits?: { maxInputBytes?: number; maxFeatures?: number };
   now?: () => number;
+  /** A structured log line (the handler's logger). */
+  log?: (message: string) => void;
 }
 
 /** Runs Plan. */
@@ -53,14 +55,23 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
   const etag = input.etag ?? head.etag ?? '';
   const jobId = input.jobId ?? jobIdFor(input.bucket, input.key, etag);
   const keys = workKeys(deps.workPrefix, jobId);
-  const out = (batches: number, features: number, duplicate: boolean): PlanOutput => ({ jobId, duplicate, manifest: { bucket: deps.outputBucket, key: keys.manifest }, batches, features, outputBucket: deps.outputBucket, mapPrefix: keys.map });
+  const out = (batches: number, features: number, duplicate: boolean, duplicateReason?: PlanOutput['duplicateReason']): PlanOutput => ({ jobId, duplicate, ...(duplicateReason ? { duplicateReason } : {}), manifest: { bucket: deps.outputBucket, key: keys.manifest }, batches, features, outputBucket: deps.outputBucket, mapPrefix: keys.map });
   if (input.jobId === undefined) {
-    const existing = await deps.tracker.claimUpload(input.bucket, input.key, etag, jobId);
-    // claimed before: a re-delivered upload (duplicate), unless that job never got past planning
-    // (this Plan is Step Functions retrying a Plan that failed after its claim): then plan again
+    const existing = await deps.tracker.claimUpload(input.bucket, input.key, etag, jobId, input.executionId);
     if (existing !== null) {
+      // claimed before: a re-delivered upload event. The job planned (or finished): a duplicate upload.
       const status = await deps.tracker.jobStatus(existing);
-      if (status !== null && status !== 'PLANNING') return out(0, 0, true);
+      if (status !== null && status !== 'PLANNING') {
+        deps.log?.(`duplicate upload: s3://${input.bucket}/${input.key} (ETag ${etag}) already started job ${existing} (${status})`);
+        return out(0, 0, true, 'duplicate upload');
+      }
+      // still planning: Step Functions retrying this execution's own Plan plans again; another execution
+      // (a second event for the same upload) does not re-plan while the first holds the claim
+      const owner = await deps.tracker.uploadClaimOwner(input.bucket, input.key, etag);
+      if (owner !== null && input.executionId !== undefined && owner !== input.executionId) {
+        deps.log?.(`already running: job ${existing} is being planned by ${owner}`);
+        return out(0, 0, true, 'already running');
+      }
     }
   } else {
     // `zonalflow retry`: the job exists and keeps its batches; DONE batches are skipped by the workers

@@ -65,7 +65,9 @@ export interface BatchStart {
 /** The job store, as the stages use it. */
 export interface JobTracker {
   /** Claims an upload (bucket/key/etag) for a job; returns the job that already claimed it, or null. */
-  claimUpload(bucket: string, key: string, etag: string, jobId: string): Promise<string | null>;
+  claimUpload(bucket: string, key: string, etag: string, jobId: string, owner?: string): Promise<string | null>;
+  /** Who holds an upload's claim (the execution id given to claimUpload), or null. */
+  uploadClaimOwner(bucket: string, key: string, etag: string): Promise<string | null>;
   createJob(job: NewJob): Promise<void>;
   /** The job's status, or null when there is no job record. */
   jobStatus(jobId: string): Promise<JobStatus | null>;

@@ -25,6 +25,7 @@ import { getJson, mapLimit, putBytes, putJson } from './objects';
 import { openZonalRasters } from '../engine/rasters';
 import type { JobTracker } from './tracker';
 import { workKeys } from './keys';
+import { JobCancelledError, isTransient } from './transient';
 import { ZonalEngine } from '../engine/zonal';
 import { TimeseriesEngine } from '../engine/timeseries';
 import type { Scene } from '../timeseries/stac';
@@ -59,6 +60,8 @@ export interface WorkerDeps {
 export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<WorkerOutput> {
   const t0 = Date.now();
   const keys = workKeys(deps.workPrefix, item.jobId);
+  // a cancelled job's batches refuse to start (and, below, to complete)
+  await refuseIfCancelled(deps.tracker, item, 'start');
   const started = await deps.tracker.startBatch(item.jobId, item.batchId);
   if (started.done) return { jobId: item.jobId, batchId: item.batchId, status: 'SKIPPED', featuresDone: 0, featuresFailed: 0, part: null };
   // every source the batch opens, counted, and closed at the end (file handles)
@@ -156,16 +159,24 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
     }
     await flushPart();
     const result = { featuresDone: done, featuresFailed: failed, failures, parts, bytesRead: sum(counters, 'bytes'), requests: sum(counters, 'requests'), ms: Date.now() - t0 };
+    await refuseIfCancelled(deps.tracker, item, 'complete');
     await deps.tracker.completeBatch(item.jobId, item.batchId, result);
     return { jobId: item.jobId, batchId: item.batchId, status: 'DONE', featuresDone: done, featuresFailed: failed, part: parts.length > 0 ? { bucket: deps.outputBucket, key: parts[parts.length - 1] ?? '' } : null };
   } catch (err) {
-    if (!(err instanceof BatchIncompleteError)) {
-      await deps.tracker.failBatch(item.jobId, item.batchId, err instanceof ZonalflowError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err));
+    if (!(err instanceof BatchIncompleteError) && !(err instanceof JobCancelledError)) {
+      // recorded (the batch's error says why); a transient failure is retried by the state machine (startBatch takes a FAILED batch again)
+      await deps.tracker.failBatch(item.jobId, item.batchId, err instanceof ZonalflowError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err)).catch((e: unknown) => {
+        if (!isTransient(e)) throw e;
+      });
     }
     throw err;
   } finally {
     await Promise.all(counters.map((c) => c.close()));
   }
+}
+
+async function refuseIfCancelled(tracker: JobTracker, item: WorkerInput, what: 'start' | 'complete'): Promise<void> {
+  if ((await tracker.jobStatus(item.jobId)) === 'CANCELLED') throw new JobCancelledError(`job ${item.jobId} is CANCELLED: batch ${item.batchId} does not ${what}`);
 }
 
 function sum(cs: readonly CountingSource[], k: 'bytes' | 'requests'): number {

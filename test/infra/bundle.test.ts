@@ -1,8 +1,9 @@
 /**
  * Real local bundling (esbuild from node_modules, never Docker) of the four
- * handlers, as `cdk synth`/`cdk deploy` do it: every bundle loads in a fresh
- * Node process with only the AWS SDK v3 provided from outside (as the Lambda
- * runtime provides it), exports `handler`, and the Plan bundle carries the
+ * handlers, as `cdk synth`/`cdk deploy` do it: every bundle carries its own
+ * AWS SDK v3 (the version package-lock.json pins, the one the tests ran; not
+ * whichever the Lambda runtime ships) and loads in a fresh Node process with
+ * nothing reachable from outside, exports `handler`, and the Plan bundle carries the
  * SQLite WASM file that node-sqlite3-wasm reads from `__dirname` at load.
  * A control proves the load check fails when the WASM file is missing.
  * Finally the bundled Plan, Worker and Collect run a real job (each call in
@@ -29,19 +30,17 @@ import { resourcesOfType } from '../../infra/definition';
 
 const ROOT = join(import.meta.dirname, '../..');
 const flags = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-/** What the Lambda Node.js runtime provides besides Node's own modules. */
-const RUNTIME_SDK = ['@aws-sdk/client-dynamodb', '@aws-sdk/client-s3', '@aws-sdk/lib-dynamodb'];
 const WASM = 'node-sqlite3-wasm.wasm';
 
 let outdir = '';
 const assets: Record<string, string> = {};
 
-/** Loads a bundle in a fresh Node process (SDK from node_modules, like the runtime's); returns exit status and output. */
+/** Loads a bundle in a fresh Node process with no node_modules reachable (the bundle carries its SDK); returns exit status and output. */
 function load(dir: string): { status: number | null; stdout: string; stderr: string } {
   const script = `const m = require(${JSON.stringify(join(dir, 'index.js'))}); if (typeof m.handler !== 'function') { console.log('no handler'); process.exit(3); } setTimeout(() => console.log('loaded'), 50);`;
   const r = spawnSync(process.execPath, ['-e', script], {
     cwd: tmpdir(),
-    env: { PATH: process.env.PATH ?? '', NODE_PATH: join(ROOT, 'node_modules'), NODE_NO_WARNINGS: '1', AWS_REGION: 'us-east-1', TABLE_NAME: 't', OUTPUT_BUCKET: 'o', WORK_PREFIX: '_work/' },
+    env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', AWS_REGION: 'us-east-1', TABLE_NAME: 't', OUTPUT_BUCKET: 'o', WORK_PREFIX: '_work/' },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -53,7 +52,7 @@ async function invoke(dir: string, event: unknown, env: Record<string, string>):
   const script = `require(${JSON.stringify(join(dir, 'index.js'))}).handler(JSON.parse(process.argv[1]), { getRemainingTimeInMillis: () => 300000 }).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(event)], {
     cwd: tmpdir(),
-    env: { PATH: process.env.PATH ?? '', NODE_PATH: join(ROOT, 'node_modules'), NODE_NO_WARNINGS: '1', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', POWERTOOLS_LOG_LEVEL: 'SILENT', ...env },
     encoding: 'utf8',
     timeout: 120_000,
     maxBuffer: 16 * 1024 * 1024,
@@ -87,13 +86,21 @@ describe('bundles built by the local esbuild', () => {
       console.log(`bundle ${name}: index.js ${(statSync(join(dir, 'index.js')).size / 1024).toFixed(0)} KiB${existsSync(join(dir, WASM)) ? ` + ${WASM} ${(statSync(join(dir, WASM)).size / 1024).toFixed(0)} KiB` : ''}`);
     }
   });
-  it('needs nothing at run time but Node built-ins and the runtime\'s AWS SDK v3 clients', () => {
+  it('needs nothing at run time but Node built-ins: the AWS SDK is bundled, the very version the tests ran (node_modules)', () => {
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    // the version string each SDK client compiles in (its user agent), as installed in node_modules: what the tests ran
+    const installed = (pkg: string): string => /var version = "([^"]+)"/.exec(readFileSync(join(ROOT, 'node_modules', pkg, 'dist-cjs/index.js'), 'utf8'))?.[1] ?? '?';
     for (const [name, dir] of Object.entries(assets)) {
       const js = readFileSync(join(dir, 'index.js'), 'utf8');
       const required = new Set([...js.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1] ?? ''));
-      const outside = [...required].filter((r) => !builtins.has(r) && !RUNTIME_SDK.includes(r));
+      // the SDK requires the CRT signer inside a try (only S3 Multi-Region Access Points need it)
+      const outside = [...required].filter((r) => !builtins.has(r) && r !== '@aws-sdk/signature-v4-crt');
       expect(outside, name).toEqual([]);
+      for (const pkg of ['@aws-sdk/client-s3', '@aws-sdk/client-dynamodb']) {
+        const version = installed(pkg);
+        expect(version, pkg).toMatch(/^3\.\d+\.\d+$/);
+        expect(new RegExp(`="${version.replace(/\./g, '\\.')}",\\w+=\\{version:`).test(js), `${name} carries ${pkg} ${version}`).toBe(true);
+      }
     }
   });
   it('every bundle loads and exports handler', () => {

@@ -15,7 +15,7 @@ import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../../infra/app';
 import { placeholderRefs, renderDefinition, resolveCfn, resourcesOfType } from '../../infra/definition';
-import { LAMBDA_TIMEOUT_ERRORS, RETRYABLE_LAMBDA_ERRORS } from '../../infra/state-machine';
+import { EXPRESS_LIMIT_SEC, LAMBDA_TIMEOUT_ERRORS, RETRYABLE_LAMBDA_ERRORS, batchBudget } from '../../infra/state-machine';
 
 const require = createRequire(import.meta.url);
 const aslValidator = require('asl-validator') as (d: unknown, o?: unknown) => { isValid: boolean; errors: unknown[] };
@@ -36,7 +36,7 @@ describe('state machine', () => {
     expect(asl.StartAt).toBe('Plan');
     const map = asl.States.Batches as Record<string, unknown> & { ItemProcessor: { ProcessorConfig: Record<string, string>; StartAt: string; States: Record<string, Record<string, unknown>> } };
     expect(map.Type).toBe('Map');
-    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
     expect(map.ItemReader).toMatchObject({ Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Key.$': '$.manifest.key' } });
     expect(map.ResultWriter).toMatchObject({ Resource: 'arn:aws:states:::s3:putObject' });
     expect(map.MaxConcurrency).toBe(50);
@@ -62,9 +62,9 @@ describe('state machine', () => {
     expect(LAMBDA_TIMEOUT_ERRORS).toEqual(['Sandbox.Timedout', 'States.Timeout']);
     for (const name of ['Plan', 'Collect', 'MarkFailed']) expect(tasks[name]?.Retry).toHaveLength(1);
   });
-  it('Plan and Worker receive the state input as is (no Parameters), MarkFailed the failed state and the execution input', () => {
+  it('Plan receives the state input and the execution id, Worker the item as is, MarkFailed the failed state and the execution input', () => {
     const map = asl.States.Batches as { ItemProcessor: { States: Record<string, Record<string, unknown>> } };
-    expect(asl.States.Plan?.Parameters).toBeUndefined();
+    expect(asl.States.Plan?.Parameters).toEqual({ 'input.$': '$', 'executionId.$': '$$.Execution.Id' });
     expect(map.ItemProcessor.States.Worker?.Parameters).toBeUndefined();
     expect(asl.States.MarkFailed?.Parameters).toEqual({ 'state.$': '$', 'execution.$': '$$.Execution.Input' });
   });
@@ -126,7 +126,7 @@ describe('functions', () => {
     expect(def.States.Batches).toMatchObject({ MaxConcurrency: 7, ToleratedFailurePercentage: 25 });
   });
   it('a malformed number in the context is refused by name', () => {
-    expect(() => buildApp({ ...flags, 'aws:cdk:bundling-stacks': [], workerMemoryMb: 'lots' })).toThrow(/context workerMemoryMb must be a non-negative number, got "lots"/);
+    expect(() => buildApp({ ...flags, 'aws:cdk:bundling-stacks': [], workerMemoryMb: 'lots' })).toThrow(/context workerMemoryMb must be an integer from 128 to 10240, got "lots"/);
   });
   it('with no raster buckets configured, the worker gets no raster read at all', () => {
     const { json: j } = synth({ rasterBuckets: '' });
@@ -224,5 +224,101 @@ describe('configuration', () => {
   });
   it('an invalid default spec fails the synth with the spec\'s own message', () => {
     expect(() => buildApp({ ...flags, 'aws:cdk:bundling-stacks': [], defaultSpec: '{"rasters": []}' })).toThrow(/default spec of the stack:\n {2}- rasters: at least one raster is needed/);
+  });
+});
+
+/** IAM statements of the policies whose logical id starts with `prefix`. */
+function statementsOf(j: typeof json, prefix: string): { Action: string | string[]; Resource: unknown; Effect: string }[] {
+  return resourcesOfType(j, 'AWS::IAM::Policy')
+    .filter(([id]) => id.startsWith(prefix))
+    .flatMap(([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown; Effect: string }[] }).Statement);
+}
+const outputId = resourcesOfType(json, 'AWS::S3::Bucket').find(([id]) => id.startsWith('StorageOutput'))?.[0] ?? '';
+const workObjects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [outputId, 'Arn'] }, '/_work/*']] };
+
+describe('issue 14: what AWS enforces, fixed in the template', () => {
+  it('zonalflow retry: Plan reads a retried job\'s manifest, so it may s3:GetObject the output bucket\'s _work/ prefix, and nothing else of that bucket', () => {
+    const st = statementsOf(json, 'FunctionsPlan') as { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
+    // every (read action, resource) pair on the output bucket
+    const reads = st.flatMap((s) => [s.Action].flat().filter((a) => a.startsWith('s3:Get') || a.startsWith('s3:List')).flatMap((a) => [s.Resource].flat().filter((r) => JSON.stringify(r).includes(outputId)).map((r) => ({ a, r, c: s.Condition }))));
+    expect(reads).toEqual([
+      { a: 's3:GetObject', r: workObjects, c: undefined },
+      { a: 's3:ListBucket', r: { 'Fn::GetAtt': [outputId, 'Arn'] }, c: { StringLike: { 's3:prefix': ['_work/*'] } } },
+    ]);
+  });
+  it('run --input s3://<other bucket>: Plan reads exactly the configured input buckets (GetObject only), none without the context value', () => {
+    const { json: j } = synth({ inputBuckets: 'field-uploads,partner-drop' });
+    const foreign = statementsOf(j, 'FunctionsPlan').filter((s) => JSON.stringify(s.Resource).includes('arn:aws:s3:::'));
+    expect(foreign).toEqual([{ Action: 's3:GetObject', Effect: 'Allow', Resource: ['arn:aws:s3:::field-uploads/*', 'arn:aws:s3:::partner-drop/*'] }]);
+    expect(statementsOf(json, 'FunctionsPlan').some((s) => JSON.stringify(s.Resource).includes('arn:aws:s3:::'))).toBe(false);
+    const plan = resourcesOfType(j, 'AWS::Lambda::Function').find(([id]) => id.startsWith('FunctionsPlan'))?.[1] as { Environment: { Variables: Record<string, unknown> } };
+    expect(plan.Environment.Variables.INPUT_BUCKETS).toBe('field-uploads,partner-drop');
+    expect(() => synth({ inputBuckets: 'Not_A_Bucket' })).toThrow(/context bucket name "Not_A_Bucket" is not a valid S3 bucket name/);
+  });
+  it('the Map\'s children are STANDARD (a checkpointed batch may outlive 5 minutes); EXPRESS is refused at synth unless every attempt and backoff fits in 300 s', () => {
+    // worst case of the Worker's retriers: 1 + 6 + 3 + 2 attempts; backoff 2+4+8+16+32+60 (capped) + 1+1.5+2.25 + 1+2
+    expect(batchBudget(300)).toEqual({ attempts: 12, runSec: 3600, backoffSec: 129.75, totalSec: 3729.75 });
+    expect(EXPRESS_LIMIT_SEC).toBe(300);
+    expect(() => synth({ mapExecutionType: 'EXPRESS' })).toThrow('mapExecutionType EXPRESS cannot hold a batch: 12 attempts x 300 s (workerTimeoutSec) + 129.8 s of retry backoff = 3729.8 s > 300 s');
+    // 12 x 14 + 129.75 = 297.75 <= 300
+    const { json: j } = synth({ mapExecutionType: 'EXPRESS', workerTimeoutSec: 14 });
+    const def = renderDefinition(j) as { States: { Batches: { ItemProcessor: { ProcessorConfig: Record<string, string> } } } };
+    expect(def.States.Batches.ItemProcessor.ProcessorConfig.ExecutionType).toBe('EXPRESS');
+    expect(() => synth({ mapExecutionType: 'EXPRESS', workerTimeoutSec: 15 })).toThrow(/12 attempts x 15 s .* = 309.8 s > 300 s/);
+  });
+  it('transient worker errors (TransientError: S3 5xx, DynamoDB throttling), Lambda.Unknown and timeouts are retried', () => {
+    const map = asl.States.Batches as { ItemProcessor: { States: Record<string, { Retry: { ErrorEquals: string[] }[] }> } };
+    const errors = map.ItemProcessor.States.Worker?.Retry.flatMap((r) => r.ErrorEquals) ?? [];
+    for (const e of ['TransientError', 'Lambda.Unknown', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'States.Timeout', 'Sandbox.Timedout', 'BatchIncompleteError']) expect(errors).toContain(e);
+    for (const name of ['Plan', 'Collect', 'MarkFailed']) {
+      const r = (asl.States[name] as { Retry: { ErrorEquals: string[] }[] }).Retry.flatMap((x) => x.ErrorEquals);
+      expect(r).toContain('TransientError');
+      expect(r).toContain('Lambda.Unknown');
+    }
+  });
+  it('Plan\'s /tmp holds the largest accepted GeoPackage (ephemeral storage = limit + 1 GiB), and the limit it enforces is the same number', () => {
+    const fns = Object.fromEntries(resourcesOfType(json, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('Functions')).map(([id, p]) => [id.replace(/^Functions([A-Za-z]+?)[0-9A-F]{8}$/, '$1'), p])) as Record<string, { EphemeralStorage?: { Size: number }; Environment: { Variables: Record<string, string> } }>;
+    const limit = Number(fns.Plan?.Environment.Variables.MAX_INPUT_BYTES);
+    expect(limit).toBe(5 * 1024 ** 3);
+    expect(fns.Plan?.EphemeralStorage?.Size).toBe(5120 + 1024);
+    expect((fns.Plan?.EphemeralStorage?.Size ?? 0) * 1024 * 1024).toBeGreaterThan(limit);
+    const { json: j } = synth({ maxInputMb: 8000 });
+    template.hasResourceProperties('AWS::Lambda::Function', { EphemeralStorage: { Size: 6144 } });
+    Template.fromJSON(j).hasResourceProperties('AWS::Lambda::Function', { EphemeralStorage: { Size: 9024 }, Environment: { Variables: Match.objectLike({ MAX_INPUT_BYTES: String(8000 * 1024 * 1024) }) } });
+    expect(() => synth({ maxInputMb: 9999 })).toThrow(/context maxInputMb must be an integer from 1 to 9216, got 9999/);
+  });
+  it('the byCreated index projects keys only: the counter updates of every worker never write to its single partition', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byCreated', Projection: { ProjectionType: 'KEYS_ONLY' } })] });
+  });
+  it('the state machine logs to a group under /aws/vendedlogs/states/', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/') });
+  });
+  it('the Worker has reserved concurrency (default: the Map\'s MaxConcurrency; a context value; 0 for none)', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 2048, Timeout: 300, ReservedConcurrentExecutions: 50 });
+    Template.fromJSON(synth({ workerReservedConcurrency: 120 }).json).hasResourceProperties('AWS::Lambda::Function', { Timeout: 300, ReservedConcurrentExecutions: 120 });
+    const none = resourcesOfType(synth({ workerReservedConcurrency: 0 }).json, 'AWS::Lambda::Function').filter(([, p]) => p.ReservedConcurrentExecutions !== undefined);
+    expect(none).toEqual([]);
+  });
+  it('context values are validated at synth: integers in range, with the name and the range in the message', () => {
+    const build = (c: Record<string, unknown>): unknown => buildApp({ ...flags, 'aws:cdk:bundling-stacks': [], ...c });
+    expect(() => build({ workerTimeoutSec: 901 })).toThrow('context workerTimeoutSec must be an integer from 1 to 900, got 901');
+    expect(() => build({ maxConcurrency: 2.5 })).toThrow('context maxConcurrency must be an integer from 1 to 10000, got "2.5"');
+    expect(() => build({ toleratedFailurePercentage: 101 })).toThrow('context toleratedFailurePercentage must be an integer from 0 to 100, got 101');
+    expect(() => build({ workerMemoryMb: 64 })).toThrow('context workerMemoryMb must be an integer from 128 to 10240, got 64');
+    expect(() => build({ mapExecutionType: 'fast' })).toThrow('context mapExecutionType must be STANDARD or EXPRESS, got "FAST"');
+  });
+  it('the default spec is not in the 4 KB environment: it is an S3 asset Plan may read (a large spec synthesizes)', () => {
+    const big = { rasters: Array.from({ length: 60 }, (_, i) => ({ name: `band_${i}`, uri: `s3://sentinel-cogs/sentinel-s2-l2a-cogs/31/U/FQ/2024/6/S2B_31UFQ_20240601_0_L2A/B${String(i).padStart(2, '0')}.tif` })) };
+    expect(JSON.stringify(big).length).toBeGreaterThan(4096);
+    const { json: j } = synth({ defaultSpec: JSON.stringify(big) });
+    const fns = resourcesOfType(j, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('Functions'));
+    for (const [, p] of fns) {
+      const vars = (p.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(vars.DEFAULT_SPEC).toBeUndefined();
+      expect(JSON.stringify(vars).length).toBeLessThan(4096);
+      expect(JSON.stringify(vars.DEFAULT_SPEC_URI)).toMatch(/s3:\/\//);
+    }
+    const reads = statementsOf(j, 'FunctionsPlan').filter((s) => JSON.stringify(s.Resource).includes('cdk-hnb659fds-assets'));
+    expect(reads.length).toBe(1);
   });
 });
