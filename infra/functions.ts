@@ -133,9 +133,12 @@ export class Functions extends Construct {
     storage.output.grantPut(this.worker);
     storage.table.grantReadWriteData(this.worker);
     if (props.rasterBuckets.length > 0) {
-      this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: props.rasterBuckets.map((b) => `arn:aws:s3:::${b}/*`) }));
+      // the worker reads the rasters; Plan reads each raster's header before the fan-out (a bad raster fails the job there)
       // without s3:ListBucket, S3 answers 403 for a key that does not exist: a missing raster would read as "forbidden"
-      this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: props.rasterBuckets.map((b) => `arn:aws:s3:::${b}`) }));
+      for (const fn of [this.worker, this.plan]) {
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: props.rasterBuckets.map((b) => `arn:aws:s3:::${b}/*`) }));
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: props.rasterBuckets.map((b) => `arn:aws:s3:::${b}`) }));
+      }
     }
     // Collect: read parts and spec, write results and summary
     storage.output.grantRead(this.collect);

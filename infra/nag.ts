@@ -43,6 +43,7 @@ export function acknowledgeStack(stack: ZonalflowStack, rasterBuckets: readonly 
   acknowledge(functions.worker, `AwsSolutions-IAM5[Resource::${output}/_work/*]`, 'The worker reads its batch file and the job spec from the work prefix.');
   acknowledge(functions.worker, `AwsSolutions-IAM5[Resource::${output}/*]`, 'The worker writes its job\'s parts and per-feature JSON in the output bucket.');
   for (const b of rasterBuckets) acknowledge(functions.worker, `AwsSolutions-IAM5[Resource::arn:aws:s3:::${b}/*]`, `The worker reads rasters from the configured raster bucket ${b} (GetObject only).`);
+  for (const b of rasterBuckets) acknowledge(functions.plan, `AwsSolutions-IAM5[Resource::arn:aws:s3:::${b}/*]`, `Plan reads the headers of the spec's rasters in the configured raster bucket ${b} (GetObject, and ListBucket so a missing key reads as not found), so a bad raster fails the job before the fan-out.`);
   acknowledge(functions.collect, `AwsSolutions-IAM5[Resource::${output}/*]`, 'Collect reads the parts and writes results.parquet and summary.json in the output bucket.');
   acknowledge(functions.fail, `AwsSolutions-IAM5[Resource::${output}/*]`, 'The failure handler writes the failed job\'s summary.json in the output bucket.');
   const sm = machine.stateMachine;

@@ -23,7 +23,10 @@ import type { PlanFeature } from '../batching/plan';
 import { parseJobSpec } from '../spec';
 import type { JobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
-import { LimitError, SpecError } from '../errors';
+import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
+import { openZonalRasters } from '../engine/rasters';
+import { CountingSource } from '../io/source.counting';
+import { retryableStatus } from '../io/retry';
 import type { Feature } from '../geometry/types';
 import type { BatchItem, PlanInput, PlanOutput } from './events';
 import { downloadToFile, getJson, headObject, mapLimit, putJson } from './objects';
@@ -84,6 +87,8 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
   const maxBytes = deps.limits?.maxInputBytes ?? 5 * 1024 ** 3;
   if (head.size > maxBytes) throw new LimitError(`s3://${input.bucket}/${input.key} is ${head.size} bytes; the limit is ${maxBytes} bytes (MAX_INPUT_BYTES)`);
   const spec = await loadSpec(input, deps);
+  // every raster's header (allow-list first), before anything is written: a raster that cannot be read fails the job here, once
+  if (!spec.stac) await checkRasters(spec, deps);
   const dir = mkdtempSync(join(tmpdir(), 'zonalflow-plan-'));
   try {
     const path = join(dir, 'input.gpkg');
@@ -148,6 +153,32 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Opens the header of every raster of the spec: URI against the allow-list, the object readable, a
+ * TIFF zonalflow can decode, its CRS known, the bands asked for present. Throws one error naming the
+ * raster (`rasters[i]`) and the problem.
+ */
+async function checkRasters(spec: JobSpec, deps: PlanDeps): Promise<void> {
+  const opened: CountingSource[] = [];
+  try {
+    await openZonalRasters(spec.rasters, {
+      allowed: deps.allowed,
+      s3Client: deps.s3,
+      wrapSource: (s) => {
+        const c = new CountingSource(s);
+        opened.push(c);
+        return c;
+      },
+    });
+  } catch (err) {
+    if (err instanceof ZonalflowError && err.code !== 'SOURCE_FAILED') throw err;
+    if (err instanceof SourceError && err.status !== undefined && !retryableStatus(err.status)) throw new RasterError(`a raster of the spec cannot be read: ${err.message}`, { cause: err });
+    throw err; // transient (network, throttling): Plan is retried
+  } finally {
+    await Promise.all(opened.map((c) => c.close()));
   }
 }
 
