@@ -14,7 +14,7 @@ import { fetchRanges, rangeKey } from '../io/range-plan';
 import type { ByteRange } from '../io/range-plan';
 import { TiffFile, Tag } from '../tiff/ifd';
 import type { Ifd } from '../tiff/ifd';
-import { ChunkError, checkCompression, compressionName, decodeChunk, decodesToNative } from '../tiff/codecs';
+import { ChunkError, checkCompression, compressionName, decodeChunk, effectivePredictor } from '../tiff/codecs';
 import { checkPredictor, chunkBytes, dtypeOf, rowBytes, toSamples } from '../tiff/samples';
 import type { ChunkLayout, DType, SampleType, Samples } from '../tiff/samples';
 import { readGeoKeys, readGrid, readNodata, readScaleOffset } from '../tiff/geo';
@@ -180,7 +180,7 @@ async function readImage(ifd: Ifd, uri: string, isMask: boolean, littleEndian: b
   const photometric = await ifd.number(Tag.Photometric, isMask ? 4 : 1);
   if (photometric === 6 && compression !== 7) throw new RasterError(`${uri}: YCbCr pixels are supported only JPEG-compressed (Photometric 6 with ${compressionName(compression)}); re-encode with gdal_translate -co PHOTOMETRIC=RGB`);
   if (compression === 7 && type.bits !== 8) throw new RasterError(`${uri}: ${type.bits}-bit JPEG is not supported (only 8-bit JPEG)`);
-  const predictor = await ifd.number(Tag.Predictor, 1);
+  const predictor = effectivePredictor(compression, await ifd.number(Tag.Predictor, 1));
   checkPredictor(predictor, type, uri);
   const planar = (await ifd.number(Tag.PlanarConfiguration, 1)) === 2 ? 2 : 1;
   const tiled = ifd.has(Tag.TileWidth);
@@ -478,8 +478,8 @@ export class Raster {
       // a short last strip is padded to whole rows of the strip (its missing rows lie outside the image)
       const full = chunkBytes(layout);
       const padded = bytes.length === full ? bytes : padTo(bytes, full);
-      const native = decodesToNative(im.compression);
-      samples = toSamples(padded, native ? { ...layout, predictor: 1, littleEndian: true } : layout);
+      // every codec's output is in the file's byte order (libtiff swaps LERC output of big-endian files too)
+      samples = toSamples(padded, layout);
     } catch (err) {
       if (err instanceof ChunkError) throw this.tileError(k, err.message, err);
       throw err;

@@ -37,9 +37,12 @@ export function checkCompression(code: number, uri: string): void {
   }
 }
 
-/** True when the codec returns samples in the machine's byte order rather than the file's. */
-export function decodesToNative(compression: number): boolean {
-  return compression === 7 || compression === 34887 || compression === 50001;
+/**
+ * The predictor libtiff applies with a compression: only the codecs that call its predictor
+ * (LZW, Deflate, ZSTD, LZMA) use the Predictor tag; with any other it is ignored.
+ */
+export function effectivePredictor(compression: number, predictor: number): number {
+  return [5, 8, 32946, 50000, 34925].includes(compression) ? predictor : 1;
 }
 
 /**

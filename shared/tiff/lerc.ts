@@ -12,7 +12,11 @@ const PIXEL_TYPE: Record<string, string> = { uint8: 'U8', int8: 'S8', uint16: 'U
 
 let loading: Promise<void> | null = null;
 
-/** Decodes one LERC blob into the chunk's samples (machine byte order), pixel-interleaved. */
+/**
+ * Decodes one LERC blob into the chunk's samples, pixel-interleaved. The bytes are returned as the
+ * file's byte order: libtiff byte-swaps the words of big-endian files before LERC encoding and
+ * after decoding, so the caller treats them like any other decoded chunk.
+ */
 export async function decodeLerc(blob: Uint8Array, t: ChunkTarget, max: number): Promise<Uint8Array> {
   loading ??= Lerc.load();
   await loading;
