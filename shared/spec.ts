@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SpecError } from './errors';
 import { parseExpression } from './timeseries/expression';
+import { WEIGHTED_STATS } from './stats/names';
 
 /** Coverage modes: exact fractions (exactextract), cell centers or all touched cells (rasterstats). */
 export const CoverageModeSchema = z.enum(['exact', 'center', 'all_touched']);
@@ -19,6 +20,21 @@ export const RasterSpecSchema = z.strictObject({
   /** Overrides the file's nodata value (null: the file has none and none is wanted). */
   nodata: z.number().nullable().optional(),
 });
+
+/**
+ * The weights raster of exactextract's weighted statistics (`weighted_mean`, `weighted_frac`...).
+ * @example { "uri": "s3://bucket/population.tif", "band": 1 }
+ */
+export const WeightsSpecSchema = z.strictObject({
+  uri: z.string().min(1),
+  /** 1-based band (default 1). */
+  band: z.number().int().positive().default(1),
+  /** Overrides the file's nodata value (null: none). */
+  nodata: z.number().nullable().optional(),
+});
+
+/** exactextract's `coverage_weight`: what a cell's coverage counts as. */
+export const CoverageWeightSchema = z.enum(['fraction', 'none', 'area_cartesian', 'area_spherical_m2', 'area_spherical_km2']);
 
 /** Histogram options. */
 export const HistogramSpecSchema = z.strictObject({
@@ -87,6 +103,16 @@ export const JobSpecSchema = z.strictObject({
   stats: z.array(z.string().min(1)).min(1).default(['count', 'mean', 'min', 'max']),
   histogram: HistogramSpecSchema.optional(),
   coverage: CoverageModeSchema.default('exact'),
+  /** Weights raster for the weighted statistics (same or a compatible grid as each raster). */
+  weights: WeightsSpecSchema.optional(),
+  /** exactextract's coverage_weight (coverage "exact" only). */
+  coverageWeight: CoverageWeightSchema.default('fraction'),
+  /** exactextract's min_coverage_frac: cells covered less are left out (coverage "exact" only). */
+  minCoverageFrac: z.number().min(0).max(1).default(0),
+  /** exactextract's default_value: the value given to nodata cells inside the raster. */
+  defaultValue: z.number().optional(),
+  /** exactextract's default_weight: the weight where the weights raster is nodata. */
+  defaultWeight: z.number().optional(),
   batching: z
     .strictObject({
       grid: z.enum(['h3', 's2', 'mgrs']).default('h3'),
@@ -116,6 +142,14 @@ export type CoverageModeName = z.infer<typeof CoverageModeSchema>;
 /** Validates a job spec; every problem is listed with its path in one readable message. */
 export function parseJobSpec(input: unknown, source = 'job spec'): JobSpec {
   const result = JobSpecSchema.superRefine((spec, ctx) => {
+    const weighted = spec.stats.filter((st) => WEIGHTED_STATS.has(st));
+    if (weighted.length > 0 && spec.weights === undefined) ctx.addIssue({ code: 'custom', path: ['weights'], message: `${weighted.join(', ')} need a weights raster ("weights": {"uri": ...})` });
+    if (spec.coverage !== 'exact') {
+      if (weighted.length > 0) ctx.addIssue({ code: 'custom', path: ['stats'], message: `${weighted.join(', ')} need coverage "exact"; in "${spec.coverage}" mode frac and unique are rasterstats' categorical counts and there is no weighted form` });
+      if (spec.coverageWeight !== 'fraction') ctx.addIssue({ code: 'custom', path: ['coverageWeight'], message: `"${spec.coverageWeight}" needs coverage "exact"` });
+      if (spec.minCoverageFrac > 0) ctx.addIssue({ code: 'custom', path: ['minCoverageFrac'], message: 'needs coverage "exact"' });
+    }
+    if (spec.stac !== undefined && (spec.weights !== undefined || weighted.length > 0)) ctx.addIssue({ code: 'custom', path: ['weights'], message: 'weights apply to "rasters", not to a "stac" time series' });
     if (spec.stac === undefined && spec.rasters.length === 0) ctx.addIssue({ code: 'custom', path: ['rasters'], message: 'at least one raster is needed (or a "stac" search)' });
     if (spec.stac !== undefined && spec.rasters.length > 0) ctx.addIssue({ code: 'custom', path: ['rasters'], message: 'give either "rasters" or "stac", not both' });
     if (spec.stac === undefined) {
@@ -144,6 +178,11 @@ export function parseJobSpec(input: unknown, source = 'job spec'): JobSpec {
     throw new SpecError(`invalid ${source}:\n${lines.join('\n')}`, { context: { issues: result.error.issues } });
   }
   return result.data;
+}
+
+/** Every raster URI the spec reads (rasters, then the weights raster): what a local allow-list admits. */
+export function specRasterUris(spec: JobSpec): string[] {
+  return [...spec.rasters.map((r) => r.uri), ...(spec.weights ? [spec.weights.uri] : [])];
 }
 
 /** The default column prefix of a raster: its file stem without `.cog`/`.tif` suffixes. */

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { parseJobSpec } from '../../shared/spec';
+import { parseJobSpec, specRasterUris } from '../../shared/spec';
 import type { JobSpecInput } from '../../shared/spec';
 import { SpecError } from '../../shared/errors';
 import { readSpecFile } from '../../shared/spec-file';
@@ -36,6 +36,7 @@ interface StatsOptions {
   nodata?: string;
   histogramBins?: string;
   histogramRange?: string;
+  weights?: string;
   out: string;
   quiet?: boolean;
   allowHost?: string[];
@@ -71,6 +72,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .option('--nodata <value>', 'nodata value overriding the rasters\' own ("none" for no nodata)')
     .option('--histogram-bins <n>', 'number of histogram bins (default: 10)')
     .option('--histogram-range <min,max>', 'histogram range (default: each feature\'s min..max)')
+    .option('--weights <uri>', 'weights raster (band 1) for weighted_mean, weighted_sum, weighted_stdev, weighted_variance, weighted_frac')
     .requiredOption('--out <file>', 'output file: .csv, .parquet or .json')
     .option('--quiet', 'no progress bar')
     .addHelpText('after', `
@@ -92,7 +94,7 @@ Examples:
         input: o.input,
         spec,
         // exactly what the user named (rasters, the STAC API); private and loopback addresses only for --allow-host
-        allowed: allowedFromUris([...spec.rasters.map((r) => r.uri), ...(spec.stac ? [spec.stac.api] : [])], o.allowHost ?? []),
+        allowed: allowedFromUris([...specRasterUris(spec), ...(spec.stac ? [spec.stac.api] : [])], o.allowHost ?? []),
         trustStacAssets: true, // the user chose the STAC API: its assets' hosts may be read (never private addresses)
         onProgress: (p) => bar.update(p.done, p.total, p.failed),
       });
@@ -150,6 +152,7 @@ function buildSpec(o: StatsOptions): JobSpecInput {
   }
   if (o.stats) spec.stats = o.stats;
   if (o.coverage) spec.coverage = o.coverage;
+  if (o.weights !== undefined) spec.weights = { ...((base.weights) ?? {}), uri: o.weights };
   if (o.histogramBins !== undefined || o.histogramRange !== undefined) {
     const h = { ...((base.histogram as Record<string, unknown> | undefined) ?? {}) };
     if (o.histogramBins !== undefined) h.bins = parseNumber(o.histogramBins, '--histogram-bins');

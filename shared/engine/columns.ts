@@ -3,6 +3,7 @@
  * `<name>_b<k>_<stat>` when several bands of that raster are read.
  */
 import type { StatColumn } from '../output/table';
+import { statKind } from '../stats/names';
 
 /** A raster as the column layout sees it. */
 export interface ColumnRaster { name: string; bands: readonly number[] }
@@ -18,7 +19,7 @@ export function statColumns(rasters: readonly ColumnRaster[], stats: readonly st
   for (const r of rasters) {
     for (const b of r.bands) {
       const prefix = bandPrefix(r, b);
-      for (const s of stats) cols.push({ name: `${prefix}_${s}`, kind: s === 'histogram' ? 'histogram' : 'number' });
+      for (const s of stats) cols.push({ name: `${prefix}_${s}`, kind: statKind(s) });
     }
   }
   return cols;

@@ -13,6 +13,7 @@ import type { ResultRow, StatColumn } from '../output/table';
 import type { Feature } from '../geometry/types';
 import { openZonalRasters } from './rasters';
 import { ZonalEngine } from './zonal';
+import { openWeightsRaster, zonalOptions } from './options';
 import type { ZonalTimings } from './zonal';
 import type { FeatureLayer } from '../features/gpkg';
 import { crsFromEpsg } from '../crs/epsg';
@@ -71,7 +72,7 @@ export interface StatsJobOptions {
 /** Runs a whole job in this process. */
 export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult> {
   const t0 = performance.now();
-  const stats = parseStatNames(opts.spec.stats);
+  parseStatNames(opts.spec.stats); // unknown names fail before any file is opened
   const gpkg = openGeoPackage(opts.input);
   // every source the job opens, counted, and closed at the end (file handles)
   const counters: CountingSource[] = [];
@@ -87,13 +88,16 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
         return c;
       },
     });
-    const engine = new ZonalEngine(rasters, layer.crs, {
-      stats,
-      coverage: opts.spec.coverage,
-      histogram: opts.spec.histogram,
-      maxCellsInMemory: opts.spec.limits.maxCellsInMemory,
-      keepGeometry: false,
+    const weights = await openWeightsRaster(opts.spec, {
+      allowed: opts.allowed,
+      s3Client: opts.s3Client,
+      wrapSource: (s) => {
+        const c = new CountingSource(s);
+        counters.push(c);
+        return c;
+      },
     });
+    const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, false));
     const total = layer.count();
     const rows: ResultRow[] = [];
     const chunkSize = opts.chunkSize ?? 1000;

@@ -7,6 +7,10 @@
  * every tile the chunk needs in merged range requests (each tile once), then
  * per feature: coverage weights over its window (subdivided when larger than
  * `maxCellsInMemory`), the band values of that window, one accumulator per band.
+ * exactextract's options sit between coverage and statistics (cells.ts:
+ * coverage weight, minimum coverage, default value and weight, per-cell
+ * lists); a weights raster on a compatible grid makes the finer of the two
+ * grids the one coverage is computed on (grid-mapping.ts).
  */
 import type { Geometry } from '../geometry/types';
 import type { Window } from '../raster/grid';
@@ -17,14 +21,19 @@ import type { StatName, StatValue } from '../stats/accumulator';
 import { transformGeometry } from '../geometry/transform';
 import { forEachPosition } from '../geometry/bbox';
 import { geometryProblem } from '../geometry/validate';
-import { isGeographic, makeTransformer } from '../crs/transform';
+import { crsEquivalent, isGeographic, makeTransformer } from '../crs/transform';
 import { crossesAntimeridian, unwrapLongitudes, withShiftedCopy } from '../geometry/antimeridian';
 import type { Crs } from '../crs/crs';
-import { SourceError, ZonalflowError } from '../errors';
 import { retryableStatus } from '../io/retry';
 import type { ResultRow, StatColumn, CellValue } from '../output/table';
 import type { ZonalRaster } from './rasters';
 import { statColumns, bandPrefix } from './columns';
+import { CellLists, cellWeights, fillDefault } from './cells';
+import type { CellListName, CoverageWeight } from './cells';
+import { planGrids, sourceWindow, spread } from './grid-mapping';
+import type { GridPlan } from './grid-mapping';
+import { CELL_LIST_STATS, WEIGHTED_STATS } from '../stats/names';
+import { RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
 
 /** A feature as the engine sees it; `problem` is a reason found earlier (e.g. by Plan) why it cannot be computed. */
 export interface EngineFeature { fid: number; id: string; geometry: Geometry | null; problem?: string | undefined }
@@ -38,6 +47,16 @@ export interface ZonalOptions {
   maxCellsInMemory: number;
   /** Keep each feature's geometry (input CRS) on its row, for outputs that ask for it. */
   keepGeometry?: boolean;
+  /** exactextract's `coverage_weight` (default `fraction`; others need coverage `exact`). */
+  coverageWeight?: CoverageWeight | undefined;
+  /** exactextract's `min_coverage_frac`: cells covered less are left out (default 0). */
+  minCoverageFrac?: number | undefined;
+  /** exactextract's `default_value`: the value of nodata cells inside the raster. */
+  defaultValue?: number | undefined;
+  /** exactextract's `default_weight`: the weight of cells where the weights raster is nodata (or absent). */
+  defaultWeight?: number | undefined;
+  /** The weights raster (its first listed band), for the `weighted_*` statistics and the `weights` list. */
+  weights?: ZonalRaster | undefined;
 }
 
 /** Time spent per phase (ms), summed over calls, for benchmarks and summaries. */
@@ -58,6 +77,33 @@ export class ZonalEngine {
     this.columns = statColumns(rasters, options.stats);
     this.featuresGeographic = isGeographic(featureCrs);
     for (const r of rasters) this.transformers.set(r, makeTransformer(featureCrs, r.crs));
+    checkZonalOptions(options);
+    this.cellLists = new Set(options.stats.filter((s) => CELL_LIST_STATS.has(s)));
+    const wr = options.weights;
+    for (const r of rasters) {
+      if (wr !== undefined && !crsEquivalent(wr.crs, r.crs)) throw new RasterError(`the weights raster ${wr.uri} is not in the CRS of ${r.uri}: give it on the same grid (gdalwarp)`);
+      if (options.coverageWeight?.startsWith('area_spherical') && !isGeographic(r.crs)) {
+        throw new SpecError(`coverageWeight "${options.coverageWeight}" applies to lon/lat rasters; ${r.uri} is projected (use "area_cartesian" for areas in its units)`);
+      }
+      this.plans.set(r, planGrids(r.raster.info.grid, wr ? wr.raster.info.grid : null, { values: r.uri, weights: wr?.uri ?? '' }));
+    }
+  }
+
+  private readonly cellLists: ReadonlySet<string>;
+  private readonly plans = new Map<ZonalRaster, GridPlan>();
+
+  /** The weights raster's values over a processing-grid window: NaN where it is nodata or absent (unless defaultWeight). */
+  private async readWeights(plan: GridPlan, w: Window, signal?: AbortSignal): Promise<Float64Array> {
+    const wr = this.options.weights;
+    if (!wr || !plan.weights) throw new SpecError('no weights raster');
+    const src = sourceWindow(w, plan.weights);
+    const [bw] = await wr.raster.readWindow(src, [wr.bands[0] ?? 1], { nodata: wr.nodata, signal });
+    if (!bw) throw new RasterError(`${wr.uri}: no band read`);
+    const { values, valid } = spread(bw, w, plan.weights);
+    const dw = this.options.defaultWeight ?? NaN;
+    const out = new Float64Array(values.length);
+    for (let i = 0; i < out.length; i++) out[i] = valid[i] === 1 && values[i] === values[i] ? (values[i] as number) : dw;
+    return out;
   }
 
   /** Statistics of a chunk of features: one row per feature, in input order. Per-feature problems land in `error`. */
@@ -85,7 +131,9 @@ export class ZonalEngine {
   }
 
   private async computeRaster(raster: ZonalRaster, features: readonly EngineFeature[], rows: ResultRow[], column0: number, signal?: AbortSignal): Promise<void> {
-    const grid = raster.raster.info.grid;
+    const plan = this.plans.get(raster) ?? planGrids(raster.raster.info.grid, null, { values: raster.uri, weights: '' });
+    const grid = plan.grid; // the processing grid: the raster's own, or the finer common grid with a weights raster
+    const valueGrid = raster.raster.info.grid;
     const transform = this.transformers.get(raster) ?? null;
     const maxCells = this.options.maxCellsInMemory;
     // 1. reproject and find each feature's window.
@@ -123,7 +171,12 @@ export class ZonalEngine {
     const t0 = performance.now();
     const small = windows.filter((w): w is Window => w !== null && w.rows * w.cols <= maxCells);
     try {
-      if (small.length > 0) await raster.raster.prefetch(small, { bands: raster.bands, signal });
+      if (small.length > 0) await raster.raster.prefetch(small.map((w) => sourceWindow(w, plan.values)), { bands: raster.bands, signal });
+      const wr = this.options.weights;
+      if (small.length > 0 && wr && plan.weights) {
+        const pw = plan.weights;
+        await wr.raster.prefetch(small.map((w) => sourceWindow(w, pw)), { bands: [wr.bands[0] ?? 1], signal });
+      }
     } catch (err) {
       // a tile that cannot be read fails only the features that need it: each feature's own read
       // below fetches its tiles again and gets the error; anything else (network, throttling) sinks the chunk
@@ -137,6 +190,8 @@ export class ZonalEngine {
       if (!row || !f) continue;
       if (row.error !== null) continue;
       const accs = raster.bands.map(() => new StatsAccumulator({ stats: this.options.stats, semantics: this.options.coverage === 'exact' ? 'exact' : 'unweighted', histogram: this.options.histogram }));
+      const lists = this.cellLists.size > 0 ? raster.bands.map(() => new CellLists(this.cellLists)) : null;
+      const weighted = this.options.weights !== undefined && this.options.stats.some((st) => WEIGHTED_STATS.has(st));
       const g = local[i] ?? null;
       const w = windows[i] ?? null;
       if (g !== null && w !== null) {
@@ -148,11 +203,19 @@ export class ZonalEngine {
             this.timings.coverage += performance.now() - t;
             if (cov === null) continue;
             t = performance.now();
-            const bands = await raster.raster.readWindow(cov.window, raster.bands, { nodata: raster.nodata, signal });
+            const read = await raster.raster.readWindow(sourceWindow(cov.window, plan.values), raster.bands, { nodata: raster.nodata, signal });
+            const bands = read.map((bw) => spread(bw, cov.window, plan.values));
+            const cw = weighted || (lists !== null && this.cellLists.has('weights')) ? await this.readWeights(plan, cov.window, signal) : undefined;
             this.timings.read += performance.now() - t;
             this.timings.cells += cov.weights.length;
             t = performance.now();
-            bands.forEach((bw, k) => accs[k]?.addWindow(bw.values, bw.valid, cov.weights));
+            const c = cellWeights(cov.weights, cov.window, grid, { coverageWeight: this.options.coverageWeight ?? 'fraction', minCoverageFrac: this.options.minCoverageFrac ?? 0 });
+            const dv = this.options.defaultValue;
+            bands.forEach((bw, k) => {
+              if (dv !== undefined) fillDefault(bw.values, bw.valid, dv);
+              accs[k]?.addWindow(bw.values, bw.valid, c, cw);
+              lists?.[k]?.add(cov.window, grid, c, bw.values, bw.valid, cw, valueGrid);
+            });
             this.timings.stats += performance.now() - t;
           }
         } catch (err) {
@@ -163,9 +226,9 @@ export class ZonalEngine {
       }
       const t = performance.now();
       let c = column0;
-      accs.forEach((acc) => {
+      accs.forEach((acc, k) => {
         const result = acc.result();
-        for (const s of this.options.stats) row.values[c++] = toCell(result[s]);
+        for (const s of this.options.stats) row.values[c++] = CELL_LIST_STATS.has(s) ? (lists?.[k]?.lists[s as CellListName] ?? []) : toCell(result[s]);
       });
       this.timings.stats += performance.now() - t;
     }
@@ -177,11 +240,26 @@ export class ZonalEngine {
   }
 }
 
-/** A statistic as a table cell (NaN -> null, histograms copied). */
+/** A statistic as a table cell (NaN -> null, histograms copied; a frac with an undefined fraction (nodata weight) is null). */
 export function toCell(v: StatValue | undefined): CellValue {
   if (v === undefined || v === null) return null;
   if (typeof v === 'number') return Number.isNaN(v) ? null : v;
+  if (Array.isArray(v)) return [...v];
+  if ('fracs' in v) return v.fracs.some((x) => Number.isNaN(x)) ? null : { values: [...v.values], fracs: [...v.fracs] };
   return { bins: [...v.bins], counts: [...v.counts] };
+}
+
+/** Options that contradict each other or the statistics: one SpecError naming the problem. */
+export function checkZonalOptions(o: ZonalOptions): void {
+  const weightedAsked = o.stats.filter((s) => WEIGHTED_STATS.has(s));
+  if (weightedAsked.length > 0 && o.weights === undefined) throw new SpecError(`${weightedAsked.map((s) => `"${s}"`).join(', ')} need a weights raster (spec "weights": {"uri": ...}, or --weights)`);
+  if (o.coverage !== 'exact') {
+    if (weightedAsked.length > 0) throw new SpecError(`${weightedAsked.map((s) => `"${s}"`).join(', ')} need coverage "exact" (exactextract's weighted statistics); in "${o.coverage}" mode frac and unique are rasterstats' categorical counts and there is no weighted form`);
+    if ((o.coverageWeight ?? 'fraction') !== 'fraction') throw new SpecError(`coverageWeight "${o.coverageWeight}" needs coverage "exact" (in "${o.coverage}" mode every selected cell counts 1)`);
+    if ((o.minCoverageFrac ?? 0) > 0) throw new SpecError(`minCoverageFrac needs coverage "exact" (in "${o.coverage}" mode cells are selected whole)`);
+  }
+  const m = o.minCoverageFrac ?? 0;
+  if (!(m >= 0 && m <= 1)) throw new SpecError(`minCoverageFrac must be in [0, 1], got ${m}`);
 }
 
 /**

@@ -189,7 +189,17 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       r.name ??= file.replace(/\.(tiff?|TIFF?)$/, '').replace(/\.cog$/i, '').replace(/[^A-Za-z0-9_]/g, '_');
       r.uri = `s3://${LOCAL.rasters}/${key}`;
     }
-    const spec = { ...specRaw, rasters };
+    // the weights raster likewise
+    let weights = specRaw.weights as { uri: string } | undefined;
+    const wu = weights === undefined ? null : parseUri(weights.uri);
+    if (weights !== undefined && wu !== null && wu.scheme === 'file') {
+      const wp = wu.path;
+      const path = isAbsolute(wp) ? wp : resolve(wp);
+      const key = `weights/${basename(path)}`;
+      await env.s3.send(new PutObjectCommand({ Bucket: LOCAL.rasters, Key: key, Body: readFileSync(path) }));
+      weights = { ...weights, uri: `s3://${LOCAL.rasters}/${key}` };
+    }
+    const spec = { ...specRaw, rasters, ...(weights !== undefined ? { weights } : {}) };
     let template = await synthTemplate({ rasterBuckets: LOCAL.rasters, ...opts.context });
     if (opts.editTemplate) template = opts.editTemplate(template);
     const ids = {

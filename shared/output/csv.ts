@@ -1,12 +1,13 @@
 /**
- * CSV rendering of the result table (RFC 4180 quoting; histograms as JSON text).
+ * CSV rendering of the result table (RFC 4180 quoting; histograms and lists as JSON text;
+ * `frac` columns expanded into one column per value).
  * Text cells that a spreadsheet would run as a formula (first character `=`, `+`,
  * `-`, `@`, TAB or CR: "CSV injection", OWASP) are written with a leading `'`,
  * unless the whole text is a plain number (`-5` stays `-5`). The raw value: drop
  * that one leading `'`; JSON and Parquet outputs keep every value exactly.
  */
 import type { ResultRow, StatColumn, CellValue } from './table';
-import { isHistogram } from './table';
+import { expandFracColumns } from './table';
 
 /** Quotes a field when it holds a comma, quote, CR or LF. */
 export function csvField(text: string): string {
@@ -28,7 +29,7 @@ export function csvText(text: string): string {
 
 function cell(v: CellValue | undefined): string {
   if (v === null || v === undefined) return '';
-  if (isHistogram(v)) return csvField(JSON.stringify(v));
+  if (typeof v === 'object') return csvField(JSON.stringify(v)); // histogram, list (a JSON array; NaN as null)
   if (typeof v === 'string') return csvText(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   return Number.isFinite(v) ? String(v) : String(v); // shortest round-trip text; NaN/Infinity spelled out
@@ -45,7 +46,8 @@ export function csvLine(row: ResultRow): string {
 }
 
 /** The whole table as CSV text with a trailing newline. */
-export function toCsv(columns: readonly StatColumn[], rows: Iterable<ResultRow>): string {
+export function toCsv(columnsIn: readonly StatColumn[], rowsIn: Iterable<ResultRow>): string {
+  const { columns, rows } = expandFracColumns(columnsIn, [...rowsIn]);
   const lines = [csvHeader(columns)];
   for (const r of rows) lines.push(csvLine(r));
   return lines.join('\n') + '\n';

@@ -1,6 +1,6 @@
 /** JSON rendering: one object per feature (`features/<id>.json`) or an array of them. */
 import type { ResultRow, StatColumn } from './table';
-import { rowObject } from './table';
+import { expandFracColumns, rowObject } from './table';
 
 /** The JSON document of one feature: id, fid, the statistics by column name, error. */
 export function featureDocument(columns: readonly StatColumn[], row: ResultRow): Record<string, unknown> {
@@ -8,7 +8,8 @@ export function featureDocument(columns: readonly StatColumn[], row: ResultRow):
 }
 
 /** The whole table as a JSON array (one object per feature). */
-export function toJson(columns: readonly StatColumn[], rows: Iterable<ResultRow>): string {
+export function toJson(columnsIn: readonly StatColumn[], rowsIn: Iterable<ResultRow>): string {
+  const { columns, rows } = expandFracColumns(columnsIn, [...rowsIn]);
   const parts: string[] = [];
   for (const r of rows) parts.push(JSON.stringify(featureDocument(columns, r)));
   return `[\n${parts.join(',\n')}\n]\n`;

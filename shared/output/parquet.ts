@@ -1,15 +1,18 @@
 /**
  * Parquet rendering of the result table (hyparquet-writer, pure JS): `id`
  * STRING, `fid` INT64, one nullable DOUBLE per numeric statistic, histograms
- * as JSON, `error` STRING, and with `geometry` a WKB column plus GeoParquet 1.1
- * `geo` metadata so GDAL, DuckDB and GeoPandas read it as a geo table.
+ * as JSON, lists (`unique`, per-cell values) as LIST<DOUBLE> columns, `frac`
+ * expanded into one DOUBLE column per distinct value, `error` STRING, and with
+ * `geometry` a WKB column plus GeoParquet 1.1 `geo` metadata so GDAL, DuckDB
+ * and GeoPandas read it as a geo table. The column kinds are also stored in the
+ * `zonalflow_columns` key-value metadata (read back by read-parquet.ts).
  */
-import { geojsonToWkb, parquetWriteBuffer } from 'hyparquet-writer';
+import { geojsonToWkb, parquetWriteBuffer, schemaFromColumnData } from 'hyparquet-writer';
 import type { ColumnSource } from 'hyparquet-writer';
 import type { Geometry } from '../geometry/types';
 import { geometryBBox } from '../geometry/bbox';
 import type { ResultRow, StatColumn } from './table';
-import { isHistogram } from './table';
+import { expandFracColumns, isFrac, isHistogram, isList } from './table';
 
 /** Options of the Parquet writer. */
 export interface ParquetOptions {
@@ -21,10 +24,17 @@ export interface ParquetOptions {
   geometry?: { crs: 'lonlat' | 'unknown' } | undefined;
   /** Extra key-value metadata (job id, spec hash...). */
   metadata?: Record<string, string>;
+  /**
+   * Keep `frac` columns as one JSON column each (batch parts, merged by Collect, whose final
+   * file expands them); default false: one DOUBLE column per distinct value.
+   */
+  keepFrac?: boolean;
 }
 
 /** Renders the table as one Parquet file. */
-export function toParquet(columns: readonly StatColumn[], rows: readonly ResultRow[], opts: ParquetOptions = {}): Uint8Array {
+export function toParquet(columnsIn: readonly StatColumn[], rowsIn: readonly ResultRow[], opts: ParquetOptions = {}): Uint8Array {
+  const { columns, rows } = opts.keepFrac ? { columns: [...columnsIn], rows: rowsIn } : expandFracColumns(columnsIn, rowsIn);
+  const lists = new Set<string>();
   const data: ColumnSource[] = [
     { name: 'id', data: rows.map((r) => r.id), type: 'STRING', nullable: false },
     { name: 'fid', data: rows.map((r) => BigInt(r.fid)), type: 'INT64', nullable: false },
@@ -38,13 +48,19 @@ export function toParquet(columns: readonly StatColumn[], rows: readonly ResultR
     } else if (c.kind === 'text') {
       data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return typeof v === 'string' ? v : null; }), type: 'STRING' });
     } else if (c.kind === 'histogram') {
-      data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return v !== undefined && isHistogram(v) ? v : null; }), type: 'JSON' });
+      data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return v !== undefined && v !== null && isHistogram(v) ? v : null; }), type: 'JSON' });
+    } else if (c.kind === 'frac') {
+      data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return v !== undefined && v !== null && isFrac(v) ? v : null; }), type: 'JSON' });
+    } else if (c.kind === 'list') {
+      lists.add(c.name);
+      data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return v !== undefined && v !== null && isList(v) ? v : null; }) });
     } else {
       data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return typeof v === 'number' ? v : null; }), type: 'DOUBLE' });
     }
   });
   data.push({ name: 'error', data: rows.map((r) => r.error), type: 'STRING' });
   const kv = Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value }));
+  kv.push({ key: 'zonalflow_columns', value: JSON.stringify(columns.map((c) => ({ name: c.name, kind: c.kind }))) });
   if (opts.geometry) {
     const types = new Set<string>();
     let bbox: [number, number, number, number] | null = null;
@@ -58,7 +74,15 @@ export function toParquet(columns: readonly StatColumn[], rows: readonly ResultR
     data.push({ name: 'geometry', data: wkb, type: 'BYTE_ARRAY' });
     kv.push({ key: 'geo', value: JSON.stringify(geoMetadata([...types].sort(), bbox, opts.geometry.crs)) });
   }
-  return new Uint8Array(parquetWriteBuffer({ columnData: data, kvMetadata: kv, createdBy: 'zonalflow' }));
+  if (lists.size === 0) return new Uint8Array(parquetWriteBuffer({ columnData: data, kvMetadata: kv, createdBy: 'zonalflow' }));
+  // list columns need an explicit schema: a 3-level LIST of DOUBLE (the Parquet LIST convention)
+  const schema: ReturnType<typeof schemaFromColumnData> = [{ name: 'root', num_children: data.length }];
+  for (const col of data) {
+    if (lists.has(col.name)) {
+      schema.push({ name: col.name, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 }, { name: 'list', repetition_type: 'REPEATED', num_children: 1 }, { name: 'element', type: 'DOUBLE', repetition_type: 'REQUIRED' });
+    } else schema.push(...schemaFromColumnData({ columnData: [col] }).slice(1));
+  }
+  return new Uint8Array(parquetWriteBuffer({ columnData: data.map(({ type: _type, nullable: _nullable, ...c }) => c), schema, kvMetadata: kv, createdBy: 'zonalflow' }));
 }
 
 /** GeoParquet 1.1 file metadata for one WKB geometry column. */

@@ -6,14 +6,26 @@
  */
 import type { Geometry } from '../geometry/types';
 
-/** A cell: a number, null (undefined: no valid cell), a histogram, text, an instant (ISO 8601 UTC text, `timestamp` columns) or a flag (`boolean` columns). */
-export type CellValue = number | string | boolean | null | HistogramValue;
+/**
+ * A cell: a number, null (undefined: no valid cell), a histogram, text, an instant (ISO 8601 UTC
+ * text, `timestamp` columns), a flag (`boolean` columns), a list of numbers (`unique`, per-cell
+ * lists) or the fractions of distinct values (`frac`).
+ */
+export type CellValue = number | string | boolean | null | HistogramValue | number[] | FracCell;
 
 /** A histogram: `bins` are the nbins+1 edges, `counts` the (weighted) counts per bin. */
 export interface HistogramValue { bins: number[]; counts: number[] }
 
-/** A column: `number` statistics, `histogram`s, `text`, `timestamp` (time-series dates: UTC instants, ISO text in rows, Parquet TIMESTAMP) or `boolean` (flags such as `interpolated`). */
-export interface StatColumn { name: string; kind: 'number' | 'histogram' | 'text' | 'timestamp' | 'boolean' }
+/** `frac` / `weighted_frac` of one feature: distinct values ascending and their fractions (expanded to `<column>_<v>` columns by the writers). */
+export interface FracCell { values: number[]; fracs: number[] }
+
+/**
+ * A column: `number` statistics, `histogram`s, `text`, `timestamp` (time-series dates: UTC instants,
+ * ISO text in rows, Parquet TIMESTAMP), `boolean` (flags such as `interpolated`), `list`s (JSON arrays
+ * in CSV, list columns in Parquet) or `frac` (one number column per distinct value once the table is
+ * complete: see expandFracColumns).
+ */
+export interface StatColumn { name: string; kind: 'number' | 'histogram' | 'text' | 'timestamp' | 'boolean' | 'list' | 'frac' }
 
 /** One feature's row. `values[i]` belongs to `columns[i]`. */
 export interface ResultRow {
@@ -28,11 +40,66 @@ export interface ResultRow {
 
 /** True for a histogram value. */
 export function isHistogram(v: CellValue): v is HistogramValue {
-  return v !== null && typeof v === 'object';
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && 'bins' in v;
+}
+
+/** True for a list value. */
+export function isList(v: CellValue): v is number[] {
+  return Array.isArray(v);
+}
+
+/** True for a frac value. */
+export function isFrac(v: CellValue): v is FracCell {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && 'fracs' in v;
+}
+
+/**
+ * The table with every `frac` column replaced by one number column per distinct value met in any
+ * row, ascending: `<column>_<v>` (`elev_frac_3`; v as JavaScript prints it: integers without a
+ * decimal point). A row without that value, or with no valid cell, gets null (an empty field:
+ * exactextract reports no fraction for a value the feature does not hold). Other columns unchanged.
+ */
+export function expandFracColumns(columns: readonly StatColumn[], rows: readonly ResultRow[]): { columns: StatColumn[]; rows: ResultRow[] } {
+  if (!columns.some((c) => c.kind === 'frac')) return { columns: [...columns], rows: [...rows] };
+  const plan: { from: number; value: number | null }[] = [];
+  const out: StatColumn[] = [];
+  columns.forEach((c, i) => {
+    if (c.kind !== 'frac') {
+      plan.push({ from: i, value: null });
+      out.push(c);
+      return;
+    }
+    const seen = new Set<number>();
+    for (const r of rows) {
+      const v = r.values[i];
+      if (v !== undefined && isFrac(v)) for (const x of v.values) seen.add(x);
+    }
+    for (const x of [...seen].sort((a, b) => a - b)) {
+      plan.push({ from: i, value: x });
+      out.push({ name: `${c.name}_${String(x)}`, kind: 'number' });
+    }
+  });
+  const expanded = rows.map((r) => ({
+    ...r,
+    values: plan.map(({ from, value }): CellValue => {
+      const v = r.values[from] ?? null;
+      if (value === null) return v;
+      if (v === null || !isFrac(v)) return null;
+      const k = v.values.indexOf(value);
+      return k < 0 ? null : (v.fracs[k] ?? null);
+    }),
+  }));
+  return { columns: out, rows: expanded };
 }
 
 /** The row as a plain object keyed by column name (JSON output, tests). */
 export function rowObject(columns: readonly StatColumn[], row: ResultRow): Record<string, unknown> {
+  if (columns.some((c) => c.kind === 'frac')) {
+    // a single row: its own values only (whole tables are expanded by the writers)
+    const e = expandFracColumns(columns, [row]);
+    columns = e.columns;
+    row = e.rows[0] ?? row;
+  }
   const out: Record<string, unknown> = { id: row.id, fid: row.fid };
   columns.forEach((c, i) => {
     out[c.name] = row.values[i] ?? null;

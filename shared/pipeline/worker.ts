@@ -10,7 +10,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ZonalflowError } from '../errors';
 import { parseJobSpec } from '../spec';
-import { parseStatNames } from '../stats/names';
 import type { AllowedSources } from '../io/uri';
 import { CountingSource } from '../io/source.counting';
 import { toParquet } from '../output/parquet';
@@ -27,6 +26,7 @@ import type { JobTracker } from './tracker';
 import { workKeys } from './keys';
 import { JobCancelledError, isTransient } from './transient';
 import { ZonalEngine } from '../engine/zonal';
+import { openWeightsRaster, zonalOptions } from '../engine/options';
 import { TimeseriesEngine } from '../engine/timeseries';
 import type { Scene } from '../timeseries/stac';
 import { shDocument } from '../timeseries/sentinelhub';
@@ -95,13 +95,16 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
         },
       };
     } else {
-      const zonal = new ZonalEngine(rasters, batch.crs, {
-        stats: parseStatNames(spec.stats),
-        coverage: spec.coverage,
-        histogram: spec.histogram,
-        maxCellsInMemory: spec.limits.maxCellsInMemory,
-        keepGeometry: spec.output.geometry,
+      const weights = await openWeightsRaster(spec, {
+        allowed: deps.allowed,
+        s3Client: deps.s3,
+        wrapSource: (s) => {
+          const c = new CountingSource(s);
+          counters.push(c);
+          return c;
+        },
       });
+      const zonal = new ZonalEngine(rasters, batch.crs, zonalOptions(spec, weights, spec.output.geometry));
       engine = {
         columns: zonal.columns,
         async compute(chunk) {
@@ -128,7 +131,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       const partStart = partFrom;
       const key = keys.part(item.batchId, partStart).replace(/\.json$/, '.parquet');
       const geometryRows = toLonLat ? rows.map((r) => ({ ...r, geometry: r.geometry ? transformGeometry(r.geometry, toLonLat) : null })) : rows;
-      await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, geometryRows, spec.output.geometry ? { geometry: { crs: 'lonlat' } } : {}), 'application/vnd.apache.parquet');
+      await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, geometryRows, { keepFrac: true, ...(spec.output.geometry ? { geometry: { crs: 'lonlat' as const } } : {}) }), 'application/vnd.apache.parquet');
       if (spec.output.formats.includes('json')) {
         await mapLimit(docs, 16, (d) => putJson(deps.s3, { bucket: deps.outputBucket, key: `${item.jobId}/features/${featureFileName(d, { withFid: batch.idsUnique === false })}` }, d.doc));
       }

@@ -8,6 +8,11 @@
  * WestVariance); median/quantiles/majority/minority/variety/histogram also keep
  * the values (and, in exact mode, the weights) in growable typed arrays, grouped
  * into distinct values only when the result is asked for.
+ *
+ * exactextract's weighted statistics (`weighted_*`, `weighted_frac`) take a
+ * second weight per cell, `w` (the weights raster; NaN where it is nodata and
+ * no default weight is given, which makes every weighted statistic undefined,
+ * as in exactextract), and use c·w in place of c.
  */
 import { SpecError } from '../errors';
 import type { Distinct } from './distinct';
@@ -15,14 +20,17 @@ import { groupDistinct } from './distinct';
 import type { Histogram, HistogramOptions } from './histogram';
 import { checkHistogramOptions, histogram } from './histogram';
 import type { StatName } from './names';
-import { quantileOf } from './names';
+import { CELL_LIST_STATS, quantileOf, WEIGHTED_STATS } from './names';
 import { cumulative, numpyMedian, numpyPercentile, weightedQuantile } from './quantile';
 
 export type { StatName } from './names';
 export type { Histogram } from './histogram';
 
-/** A statistic's value: null when undefined (no valid cell). */
-export type StatValue = number | null | Histogram;
+/** `frac` / `weighted_frac`: the distinct values (ascending) and the fraction of each. */
+export interface FracValue { values: number[]; fracs: number[] }
+
+/** A statistic's value: null when undefined (no valid cell); `unique` is a sorted list. */
+export type StatValue = number | null | Histogram | number[] | FracValue;
 
 /** What to compute and how. */
 export interface StatsOptions {
@@ -34,8 +42,9 @@ export interface StatsOptions {
   histogram?: HistogramOptions | undefined;
 }
 
-const NEEDS_VALUES = new Set<string>(['median', 'majority', 'minority', 'variety', 'histogram']);
-const NEEDS_SPREAD = new Set<string>(['stdev', 'variance']);
+const NEEDS_VALUES = new Set<string>(['median', 'majority', 'minority', 'variety', 'histogram', 'unique', 'frac', 'weighted_frac']);
+const NEEDS_SPREAD = new Set<string>(['stdev', 'variance', 'coefficient_of_variation']);
+const RUNNING = new Set<string>(['count', 'sum', 'mean', 'min', 'max', 'nodata_count', 'range', 'weighted_mean', 'weighted_sum']);
 const INITIAL_CAPACITY = 256;
 
 /** Accumulates (value, weight) pairs of one feature and one band, then computes the statistics. */
@@ -43,7 +52,17 @@ export class StatsAccumulator {
   private readonly exact: boolean;
   private readonly spread: boolean;
   private readonly keep: boolean;
+  /** weighted statistics asked: track Σcw, Σxcw (and the West variance of c·w, and c·w per kept value) */
+  private readonly weighted: boolean;
+  private readonly wSpread: boolean;
+  private readonly keepCW: boolean;
   private readonly hist: HistogramOptions;
+  private sumCW = 0;
+  private sumXCW = 0;
+  private wSum = 0;
+  private wMean = 0;
+  private wM2 = 0;
+  private cws: Float64Array = new Float64Array(0);
   private sumW = 0;
   private sumWX = 0;
   private mean = 0;
@@ -61,21 +80,31 @@ export class StatsAccumulator {
     if (opts.semantics !== 'exact' && opts.semantics !== 'unweighted') throw new SpecError(`unknown statistics semantics ${JSON.stringify(opts.semantics)}; valid: exact, unweighted`);
     let keep = false;
     let spread = false;
+    let weighted = false;
+    let wSpread = false;
     for (const s of opts.stats) {
       const q = quantileOf(s);
+      if (WEIGHTED_STATS.has(s)) {
+        if (opts.semantics !== 'exact') throw new SpecError(`"${s}" needs coverage "exact" (exactextract's weighted statistics); center and all_touched have no weighted form`);
+        weighted = true;
+        if (s === 'weighted_stdev' || s === 'weighted_variance') wSpread = true;
+      }
       if (q !== null || NEEDS_VALUES.has(s)) keep = true;
       else if (NEEDS_SPREAD.has(s)) spread = true;
-      else if (!['count', 'sum', 'mean', 'min', 'max', 'nodata_count'].includes(s)) throw new SpecError(`unknown statistic ${JSON.stringify(s)}`);
+      else if (!RUNNING.has(s) && !WEIGHTED_STATS.has(s) && !CELL_LIST_STATS.has(s)) throw new SpecError(`unknown statistic ${JSON.stringify(s)}`);
     }
     this.exact = opts.semantics === 'exact';
     this.spread = spread;
     this.keep = keep;
+    this.weighted = weighted;
+    this.wSpread = wSpread;
+    this.keepCW = opts.stats.includes('weighted_frac');
     this.hist = opts.histogram ?? { bins: 10 };
     checkHistogramOptions(this.hist);
   }
 
   /** One valid value with its weight (coverage fraction; unweighted mode counts any weight > 0 as 1). Weights <= 0 are ignored; a NaN value counts as nodata. */
-  add(value: number, weight: number): void {
+  add(value: number, weight: number, cellWeight = NaN): void {
     if (!(weight > 0)) return;
     const w = this.exact ? weight : 1;
     if (value !== value) {
@@ -84,6 +113,8 @@ export class StatsAccumulator {
     }
     this.sumW += w;
     this.sumWX += w * value;
+    const cw = w * cellWeight;
+    if (this.weighted) this.addWeighted(value, cw);
     if (this.spread) {
       const d = value - this.mean;
       this.mean += (w / this.sumW) * d;
@@ -95,7 +126,20 @@ export class StatsAccumulator {
       this.reserve(1);
       this.vals[this.n] = value;
       if (this.exact) this.wts[this.n] = w;
+      if (this.keepCW) this.cws[this.n] = cw;
       this.n++;
+    }
+  }
+
+  /** The weighted sums and West variance of one valid value with weight c·w (exactextract skips c·w = 0 in the variance only). */
+  private addWeighted(x: number, cw: number): void {
+    this.sumCW += cw;
+    this.sumXCW += x * cw;
+    if (this.wSpread && cw !== 0) {
+      const old = this.wMean;
+      this.wSum += cw;
+      this.wMean += (cw / this.wSum) * (x - old);
+      this.wM2 += cw * (x - old) * (x - this.wMean);
     }
   }
 
@@ -104,10 +148,18 @@ export class StatsAccumulator {
     if (weight > 0) this.nodataW += this.exact ? weight : 1;
   }
 
-  /** Bulk path: the cells of a window, `valid[i] = 0` for nodata, `weights[i]` the coverage (<= 0: not in the feature). Same result as add/addNodata per cell. */
-  addWindow(values: Float64Array, valid: Uint8Array, weights: Float64Array): void {
+  /**
+   * Bulk path: the cells of a window, `valid[i] = 0` for nodata, `weights[i]` the coverage (<= 0: not in the feature),
+   * `cellWeights[i]` the weights raster's value (NaN: nodata; needed when weighted statistics are asked).
+   * Same result as add/addNodata per cell.
+   */
+  addWindow(values: Float64Array, valid: Uint8Array, weights: Float64Array, cellWeights?: Float64Array): void {
     const len = weights.length;
     if (values.length < len || valid.length < len) throw new SpecError(`addWindow: ${values.length} values and ${valid.length} validity flags for ${len} weights`);
+    if (this.weighted || cellWeights !== undefined) {
+      this.addWindowWeighted(values, valid, weights, cellWeights);
+      return;
+    }
     if (this.keep) this.reserve(len);
     const exact = this.exact;
     const spread = this.spread;
@@ -156,6 +208,17 @@ export class StatsAccumulator {
     this.nodataW = nodataW;
   }
 
+  /** addWindow with a weights raster: the per-cell path (weighted statistics are exactextract's, not a hot path). */
+  private addWindowWeighted(values: Float64Array, valid: Uint8Array, weights: Float64Array, cellWeights: Float64Array | undefined): void {
+    if (this.weighted && (cellWeights === undefined || cellWeights.length < weights.length)) throw new SpecError('weighted statistics need the weights raster\'s value of every cell');
+    for (let i = 0; i < weights.length; i++) {
+      const c = weights[i] as number;
+      if (!(c > 0)) continue;
+      if (valid[i] === 0) this.addNodata(c);
+      else this.add(values[i] as number, c, cellWeights === undefined ? NaN : (cellWeights[i]));
+    }
+  }
+
   /** The statistics by name (in the order asked). May be called again after more cells are added. */
   result(): Record<string, StatValue> {
     const out: Record<string, StatValue> = {};
@@ -172,6 +235,12 @@ export class StatsAccumulator {
       return isMedian ? numpyMedian(g.xs, cum) : numpyPercentile(g.xs, cum, q);
     };
     const variance = empty ? null : Math.max(0, this.m2 / this.sumW);
+    const wVariance = this.wM2 / this.wSum; // NaN when Σcw = 0 or a weight is undefined, as exactextract
+    const fracOf = (ws: Float64Array, total: number): FracValue | null => {
+      if (empty) return null;
+      const g = distinct();
+      return { values: [...g.xs], fracs: [...ws].map((w) => w / total) };
+    };
     for (const s of this.opts.stats) {
       switch (s) {
         case 'count': out[s] = this.sumW; break;
@@ -187,6 +256,17 @@ export class StatsAccumulator {
         case 'minority': out[s] = empty ? null : mostOrLeast(distinct(), 'least', 'smallest'); break;
         case 'median': out[s] = quantile(0.5, true); break;
         case 'histogram': out[s] = histogram(distinct(), this.hist); break;
+        case 'range': out[s] = empty ? null : this.max - this.min; break;
+        // exactextract: population stdev / the running (West) mean; negative when the mean is
+        case 'coefficient_of_variation': out[s] = variance === null ? null : Math.sqrt(variance) / this.mean; break;
+        case 'unique': out[s] = [...distinct().xs]; break;
+        case 'frac': out[s] = fracOf(distinct().ws, this.sumW); break;
+        case 'weighted_frac': out[s] = empty ? null : fracOf(groupDistinct(this.vals, this.cws, this.n, this.min, this.max).ws, this.sumCW); break;
+        case 'weighted_sum': out[s] = this.sumXCW; break;
+        case 'weighted_mean': out[s] = this.sumCW !== 0 ? this.sumXCW / this.sumCW : null; break;
+        case 'weighted_variance': out[s] = wVariance; break;
+        case 'weighted_stdev': out[s] = Math.sqrt(wVariance); break;
+        case 'values': case 'coverage': case 'weights': case 'cell_id': case 'center_x': case 'center_y': break; // per-cell lists: the engine's
         default: {
           const q = quantileOf(s);
           out[s] = q === null ? null : quantile(q, false);
@@ -208,6 +288,11 @@ export class StatsAccumulator {
       const w = new Float64Array(cap);
       w.set(this.wts.subarray(0, this.n));
       this.wts = w;
+    }
+    if (this.keepCW) {
+      const w = new Float64Array(cap);
+      w.set(this.cws.subarray(0, this.n));
+      this.cws = w;
     }
   }
 }

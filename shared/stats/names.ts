@@ -4,10 +4,35 @@ import { SpecError } from '../errors';
 /** A statistic: the fixed names, or `qNN` (a quantile, NN in 0..100, decimals allowed: q2.5). */
 export type StatName =
   | 'count' | 'sum' | 'mean' | 'min' | 'max' | 'stdev' | 'variance' | 'median'
-  | 'majority' | 'minority' | 'variety' | 'nodata_count' | 'histogram' | `q${number}`;
+  | 'majority' | 'minority' | 'variety' | 'nodata_count' | 'histogram'
+  | 'range' | 'coefficient_of_variation' | 'unique' | 'frac' | 'weighted_frac'
+  | 'weighted_mean' | 'weighted_sum' | 'weighted_stdev' | 'weighted_variance'
+  | 'values' | 'coverage' | 'weights' | 'cell_id' | 'center_x' | 'center_y'
+  | `q${number}`;
 
 /** The fixed statistic names, in documentation order. */
-export const FIXED_STATS = ['count', 'sum', 'mean', 'min', 'max', 'stdev', 'variance', 'median', 'majority', 'minority', 'variety', 'nodata_count', 'histogram'] as const;
+export const FIXED_STATS = [
+  'count', 'sum', 'mean', 'min', 'max', 'stdev', 'variance', 'median', 'majority', 'minority', 'variety', 'nodata_count', 'histogram',
+  'range', 'coefficient_of_variation', 'unique', 'frac', 'weighted_frac', 'weighted_mean', 'weighted_sum', 'weighted_stdev', 'weighted_variance',
+  'values', 'coverage', 'weights', 'cell_id', 'center_x', 'center_y',
+] as const;
+
+/** Statistics that need a weights raster (exactextract's `weighted_*`, and the per-cell `weights` list). */
+export const WEIGHTED_STATS: ReadonlySet<string> = new Set(['weighted_frac', 'weighted_mean', 'weighted_sum', 'weighted_stdev', 'weighted_variance', 'weights']);
+
+/** Per-cell lists (one entry per cell of the feature, row-major): computed by the engine, not the accumulator. */
+export const CELL_LIST_STATS: ReadonlySet<string> = new Set(['values', 'coverage', 'weights', 'cell_id', 'center_x', 'center_y']);
+
+/** Statistics with one column per distinct value (`<name>_frac_<v>`). */
+export const FRAC_STATS: ReadonlySet<string> = new Set(['frac', 'weighted_frac']);
+
+/** The column kind of a statistic's value. */
+export function statKind(name: string): 'number' | 'histogram' | 'list' | 'frac' {
+  if (name === 'histogram') return 'histogram';
+  if (name === 'unique' || CELL_LIST_STATS.has(name)) return 'list';
+  if (FRAC_STATS.has(name)) return 'frac';
+  return 'number';
+}
 
 const QUANTILE = /^q(\d{1,3}(?:\.\d+)?)$/;
 

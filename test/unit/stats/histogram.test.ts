@@ -8,7 +8,7 @@ import { seeded } from './helpers';
 function hist(values: number[], weights: number[], semantics: 'exact' | 'unweighted', bins: number, range?: [number, number]): Histogram {
   const acc = new StatsAccumulator({ stats: ['histogram'], semantics, histogram: { bins, range } });
   values.forEach((v, i) => acc.add(v, weights[i] ?? 1));
-  const h = acc.result().histogram;
+  const h = acc.result().histogram as Histogram | undefined;
   if (h === null || typeof h !== 'object') throw new Error('no histogram');
   return h;
 }

@@ -1,0 +1,100 @@
+/**
+ * The per-cell stage between coverage and statistics, as exactextract's
+ * RasterStats::process does it (src/raster_stats.h, raster_area.h):
+ *
+ * - `cellWeights`: the weight c of each cell from its coverage fraction f:
+ *   cells with f < `minCoverageFrac` (compared in float32, as exactextract
+ *   stores fractions) are dropped (c = 0); then `fraction`: c = f; `none`:
+ *   c = 1; `area_cartesian`: c = f · |resX · resY| (CRS units²);
+ *   `area_spherical_m2` / `_km2`: c = f · A(row), A the area of a cell of the
+ *   row on a sphere of radius R = 6,378,137 m:
+ *   A = R² · π/180 · |sin(φ_min) − sin(φ_max)| · Δλ (degrees; · 1e-6 for km²),
+ *   the product rounded to float32 as exactextract's float rasters do.
+ * - `fillDefault`: `defaultValue` replaces nodata (and NaN) cells of a window
+ *   read from inside the raster (the engine's windows always are).
+ * - `CellLists`: the per-cell lists `values`, `coverage` (c), `weights`,
+ *   `cell_id` (row × width + col on the full raster), `center_x`, `center_y`
+ *   of the valid cells with c > 0, row-major, appended window by window.
+ */
+import type { RasterGrid, Window } from '../raster/grid';
+
+/** exactextract's `coverage_weight`. */
+export type CoverageWeight = 'fraction' | 'none' | 'area_cartesian' | 'area_spherical_m2' | 'area_spherical_km2';
+
+/** exactextract's sphere (WGS 84 semi-major axis), metres. */
+export const EARTH_RADIUS_M = 6378137;
+
+/** How coverage fractions become cell weights. */
+export interface CellWeightOptions { coverageWeight: CoverageWeight; minCoverageFrac: number }
+
+/** Area of one cell of grid row `row` on the sphere (grid in degrees), in m² (or km²). */
+export function sphericalCellArea(grid: RasterGrid, row: number, unit: 'm2' | 'km2'): number {
+  const y = grid.originY - (row + 0.5) * grid.resY;
+  const ymin = y - 0.5 * grid.resY;
+  const ymax = y + 0.5 * grid.resY;
+  const k = Math.PI / 180;
+  return EARTH_RADIUS_M * EARTH_RADIUS_M * k * Math.abs(Math.sin(ymin * k) - Math.sin(ymax * k)) * grid.resX * (unit === 'km2' ? 1e-6 : 1);
+}
+
+/** The cell weights c of a coverage window (returns `fractions` itself when nothing changes). */
+export function cellWeights(fractions: Float64Array, w: Window, grid: RasterGrid, opts: CellWeightOptions): Float64Array {
+  const min = opts.minCoverageFrac > 0 ? Math.fround(opts.minCoverageFrac) : 0;
+  if (opts.coverageWeight === 'fraction' && min === 0) return fractions;
+  const out = new Float64Array(fractions.length);
+  for (let r = 0, k = 0; r < w.rows; r++) {
+    let factor = 1;
+    if (opts.coverageWeight === 'area_cartesian') factor = Math.fround(Math.abs(grid.resX * grid.resY));
+    else if (opts.coverageWeight === 'area_spherical_m2') factor = Math.fround(sphericalCellArea(grid, w.row0 + r, 'm2'));
+    else if (opts.coverageWeight === 'area_spherical_km2') factor = Math.fround(sphericalCellArea(grid, w.row0 + r, 'km2'));
+    for (let c = 0; c < w.cols; c++, k++) {
+      const f = fractions[k] as number;
+      if (!(f > 0) || Math.fround(f) < min) continue;
+      if (opts.coverageWeight === 'none') out[k] = 1;
+      else if (opts.coverageWeight === 'fraction') out[k] = f;
+      else out[k] = Math.fround(Math.fround(f) * factor);
+    }
+  }
+  return out;
+}
+
+/** Replaces nodata and NaN cells by `value` (they become valid). */
+export function fillDefault(values: Float64Array, valid: Uint8Array, value: number): void {
+  for (let i = 0; i < values.length; i++) {
+    if (valid[i] === 0 || values[i] !== values[i]) {
+      values[i] = value;
+      valid[i] = 1;
+    }
+  }
+}
+
+/** Which per-cell lists to keep. */
+export type CellListName = 'values' | 'coverage' | 'weights' | 'cell_id' | 'center_x' | 'center_y';
+
+/** Per-cell lists of one feature and band. */
+export class CellLists {
+  readonly lists: Record<CellListName, number[]> = { values: [], coverage: [], weights: [], cell_id: [], center_x: [], center_y: [] };
+  constructor(private readonly wanted: ReadonlySet<string>) {}
+
+  /** Appends the valid cells with c > 0 of a window (row-major). `cellWeights[i]`: the weights raster's value (NaN: none). */
+  add(w: Window, grid: RasterGrid, c: Float64Array, values: Float64Array, valid: Uint8Array, cellWeights?: Float64Array, valueGrid: RasterGrid = grid): void {
+    const L = this.lists;
+    for (let r = 0, k = 0; r < w.rows; r++) {
+      const row = w.row0 + r;
+      for (let col0 = 0; col0 < w.cols; col0++, k++) {
+        const cw = c[k] as number;
+        const x = values[k] as number;
+        if (!(cw > 0) || valid[k] === 0 || x !== x) continue;
+        const col = w.col0 + col0;
+        if (this.wanted.has('values')) L.values.push(x);
+        if (this.wanted.has('coverage')) L.coverage.push(cw);
+        if (this.wanted.has('weights')) L.weights.push(cellWeights ? (cellWeights[k] as number) : NaN);
+        const x0 = grid.originX + (col + 0.5) * grid.resX;
+        const y0 = grid.originY - (row + 0.5) * grid.resY;
+        // the cell of the value raster holding this cell's centre (the same cell unless a finer weights grid is used)
+        if (this.wanted.has('cell_id')) L.cell_id.push(valueGrid === grid ? row * grid.width + col : Math.floor((valueGrid.originY - y0) / valueGrid.resY) * valueGrid.width + Math.floor((x0 - valueGrid.originX) / valueGrid.resX));
+        if (this.wanted.has('center_x')) L.center_x.push(x0);
+        if (this.wanted.has('center_y')) L.center_y.push(y0);
+      }
+    }
+  }
+}
