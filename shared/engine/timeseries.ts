@@ -36,7 +36,7 @@ import type { BBox, Geometry } from '../geometry/types';
 import { StatsAccumulator } from '../stats/accumulator';
 import type { StatName, StatValue } from '../stats/accumulator';
 import { parseStatNames } from '../stats/names';
-import { RasterError, ZonalflowError } from '../errors';
+import { RasterError, SourceError, ZonalflowError } from '../errors';
 import type { CellValue, ResultRow, StatColumn } from '../output/table';
 import type { EngineFeature } from './zonal';
 import { featureError, featureProblem, toCell } from './zonal';
@@ -202,7 +202,7 @@ export class TimeseriesEngine {
       try {
         s.out = await this.outputGrid(s);
       } catch (err) {
-        if (!(err instanceof ZonalflowError) || err.code === 'SOURCE_FAILED') throw err;
+        if (stopsBatch(err)) throw err;
         s.problem = featureError(s.f, err);
       }
     }
@@ -372,7 +372,7 @@ export class TimeseriesEngine {
       try {
         info = await this.info(item);
       } catch (err) {
-        if (!(err instanceof ZonalflowError) || err.code === 'SOURCE_FAILED') throw err;
+        if (stopsBatch(err)) throw err;
         for (const s of relevant) this.fail(s, err);
         continue;
       }
@@ -382,7 +382,7 @@ export class TimeseriesEngine {
           const sm = this.sampling(s, info);
           if (sm) work.push({ s, sm });
         } catch (err) {
-          if (!(err instanceof ZonalflowError)) throw err;
+          if (stopsBatch(err)) throw err;
           this.fail(s, err);
         }
       }
@@ -394,7 +394,7 @@ export class TimeseriesEngine {
         try {
           await r.prefetch(windows, { bands: [1] });
         } catch (err) {
-          if (!(err instanceof ZonalflowError) || err.code === 'SOURCE_FAILED') throw err;
+          if (stopsBatch(err)) throw err;
           // a bad tile: the features that read it fail below, one by one
         }
       }));
@@ -407,7 +407,7 @@ export class TimeseriesEngine {
             for (let i = 0; i < p.valid.length; i++) if (m.valid[i] === 0 && p.valid[i] === 1) { m.values[i] = p.values[i] as number; m.valid[i] = 1; }
           });
         } catch (err) {
-          if (!(err instanceof ZonalflowError) || err.code === 'SOURCE_FAILED') throw err;
+          if (stopsBatch(err)) throw err;
           this.fail(s, err);
         }
       }
@@ -472,6 +472,17 @@ export class TimeseriesEngine {
   }
 }
 
+/**
+ * Errors that stop the batch (so the pipeline retries it): bugs, and transient source failures
+ * (network, 5xx, 429). Anything else (a corrupt tile, an asset answering 403/404, a refused URL)
+ * fails the features and the interval that needed it, never the batch.
+ */
+function stopsBatch(err: unknown): boolean {
+  if (!(err instanceof ZonalflowError)) return true;
+  if (err instanceof SourceError) return err.status === undefined || err.status >= 500 || err.status === 429;
+  return false;
+}
+
 function emptyPlane(n: number): Plane {
   return { values: new Float64Array(n), valid: new Uint8Array(n) };
 }
@@ -502,12 +513,25 @@ function sameGrid(a: RasterGrid, b: RasterGrid): boolean {
   return a.resX === b.resX && a.resY === b.resY && a.originX === b.originX && a.originY === b.originY;
 }
 
+/** The assets' stored numbers (DN): a scale/offset in the GeoTIFF's metadata is undone (integers rounded back exactly), as a STAC `raster:bands` scale is never applied. */
+function storedNumbers(raster: Raster, values: Float64Array): void {
+  const scale = raster.info.scale[0] ?? 1;
+  const offset = raster.info.offset[0] ?? 0;
+  if (scale === 1 && offset === 0) return;
+  const integer = !raster.info.dtype.startsWith('float');
+  for (let i = 0; i < values.length; i++) {
+    const v = ((values[i] as number) - offset) / scale;
+    values[i] = integer ? Math.round(v) : v;
+  }
+}
+
 /** Band 1 of a raster over window `w` of the item's finest grid (nearest neighbour at the finest cells' centres when the raster is coarser); cells outside the raster are invalid. */
 async function readOnGrid(raster: Raster, fine: RasterGrid, w: Window, opts: { nodata?: null }): Promise<Plane> {
   const src = raster.info.grid;
   const sw = bandWindow(src, fine, w);
   const [bw] = await raster.readWindow(sw, [1], opts);
   if (!bw) throw new RasterError(`${raster.info.uri}: no band 1`);
+  storedNumbers(raster, bw.values);
   if (sameGrid(src, fine)) return { values: bw.values, valid: bw.valid };
   const from: GridFrame = { originX: src.originX + sw.col0 * src.resX, originY: src.originY - sw.row0 * src.resY, resX: src.resX, resY: src.resY, rows: sw.rows, cols: sw.cols };
   const to: GridFrame = { originX: fine.originX + w.col0 * fine.resX, originY: fine.originY - w.row0 * fine.resY, resX: fine.resX, resY: fine.resY, rows: w.rows, cols: w.cols };

@@ -170,6 +170,8 @@ function statsOf(cells: Cell[], value: (c: Cell) => number | null): Expect {
 // ---------------------------------------------------------------- fixture: COGs, STAC API, GeoPackage
 let server: Server;
 let api = '';
+/** A COG the server answers 404 for (a missing asset). */
+let broken: string | null = null;
 const allowed: AllowedSources = { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true };
 
 function footprint(t: Tile): Position[] {
@@ -218,6 +220,10 @@ beforeAll(async () => {
       return;
     }
     if (url.pathname.startsWith('/cogs/')) {
+      if (url.pathname.slice(6) === broken) {
+        res.writeHead(404).end('no such key');
+        return;
+      }
       const bytes = readFileSync(join(dir, url.pathname.slice(6)));
       const m = /bytes=(\d+)-(\d+)/.exec(req.headers.range ?? '');
       const a = Number(m?.[1] ?? 0);
@@ -410,6 +416,30 @@ describe('time series on a Sentinel-2-shaped fixture (two UTM tiles of one datat
     expect(got.red_count).toBe(e.count);
     close(got.red_mean, e.mean, 'mean');
     expect(got.red_min).toBe(0);
+  });
+
+  it('a missing asset fails the intervals that need it, for the features that need it; later intervals are computed', async () => {
+    broken = 'A2_B04.tif';
+    let r: StatsJobResult;
+    try {
+      r = await run('fields.gpkg');
+    } finally {
+      broken = null;
+    }
+    for (const f of FIELDS) {
+      const rows = rowsOf(r, f.id);
+      expect(rows).toHaveLength(DATES.length);
+      const needsA = f.grid === 'A';
+      expect(rows[2]?.error === null, `${f.id} date 2`).toBe(!needsA);
+      if (needsA) expect(String(rows[2]?.error)).toMatch(/A2_B04\.tif answered HTTP 404/);
+      for (const d of [0, 1, 3]) expect(rows[d]?.error, `${f.id} date ${d}`).toBeNull();
+      const cells = cellsOf(f, 'center');
+      expect(rows[3]?.ndvi_count).toBe(statsOf(cells, (c) => mosaicAt(3, Z31, c.x, c.y)).count);
+    }
+    const fid = r.rows.find((x) => x.id === 'west')?.fid ?? -1;
+    const doc = shDocument('west', fid, r.timeseries?.get(fid) ?? []) as { response: { status: string; data: { error?: { message: string } }[] } };
+    expect(doc.response.status).toBe('OK');
+    expect(doc.response.data.map((x) => x.error !== undefined)).toEqual([false, false, true, false]);
   });
 
   it("sentinelhub-py's statistical_to_dataframe and get_failed_statistical_requests read the JSON", async () => {
