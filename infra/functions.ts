@@ -15,8 +15,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import type { Storage } from './storage';
+import { projectRoot } from '../shared/project-root';
 
-const ROOT = join(import.meta.dirname, '..');
+// the project root, from the sources or from the CLI's bundle in dist/
+const ROOT = projectRoot(import.meta.dirname);
 
 /** Function options (stack props). */
 export interface FunctionsProps {

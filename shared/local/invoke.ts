@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ZonalflowError } from '../errors';
+import { projectRoot } from '../project-root';
 import { resetHandlerDeps } from '../pipeline/deps';
 import { startStandIns } from './stand-ins';
 import { LOCAL } from './runner';
@@ -20,7 +21,7 @@ export type { HandlerName };
 import { getJson } from '../pipeline/objects';
 import type { StackRefs } from '../remote/stack';
 
-const ROOT = join(import.meta.dirname, '../..');
+const ROOT = projectRoot(import.meta.dirname);
 
 /** Runs `name` on `event` against local stand-ins seeded with the example. */
 export async function invokeLocal(name: HandlerName, event: unknown, log: (l: string) => void = () => undefined): Promise<unknown> {

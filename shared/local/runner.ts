@@ -49,6 +49,7 @@ import type { Gate } from './gate';
 import { FAULT_NAMES, HttpFaults, parseFaults } from './faults';
 import type { FaultName } from './faults';
 import { installScopedEnv, withEnv } from './scoped-env';
+import { projectRoot } from '../project-root';
 
 const require = createRequire(import.meta.url);
 
@@ -114,7 +115,7 @@ export async function synthTemplate(context: Record<string, unknown>): Promise<T
   let template = synthesized.get(cacheKey);
   if (!template) {
     const { buildApp } = await import('../../infra/app');
-    const flags = (JSON.parse(readFileSync(join(import.meta.dirname, '../../cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+    const flags = (JSON.parse(readFileSync(join(projectRoot(import.meta.dirname), 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
     const { app, stack } = buildApp({ ...flags, 'aws:cdk:bundling-stacks': [], ...context }, { nag: false });
     template = app.synth().getStackByName(stack.stackName).template as Template;
     synthesized.set(cacheKey, template);
