@@ -81,10 +81,10 @@ export async function runExecution(definition: Definition, input: unknown, opts:
     const prefix = opts.logPrefix ?? '';
     void (async () => {
       for await (const e of execution.eventLogs) {
-        const ev = e as { type: string; state?: { name: string }; error?: string; cause?: unknown };
+        const ev = e as { type: string; state?: { name: string }; Error?: string; Cause?: unknown };
         if (ev.type === 'StateEntered' && ev.state && !prefix) log(`-> ${ev.state.name}`);
         if (ev.type === 'StateRetried') log(`${prefix}retry ${ev.state?.name ?? ''}`);
-        if (ev.type === 'StateFailed') log(`${prefix}failed ${ev.state?.name ?? ''}: ${String(ev.error ?? '')} ${JSON.stringify(ev.cause ?? '').slice(0, 400)}`);
+        if (ev.type === 'StateFailed') log(`${prefix}failed ${ev.state?.name ?? ''}: ${String(ev.Error ?? '')} ${(typeof ev.Cause === 'string' ? ev.Cause : JSON.stringify(ev.Cause ?? '')).slice(0, 400)}`);
       }
     })().catch(() => undefined);
   }
