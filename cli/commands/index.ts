@@ -38,6 +38,10 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     load: async () => (await import('./remote')).registerRemote,
   },
   {
+    commands: { estimate: 'what a job will cost on AWS before it starts: features, batches, requests, PUTs, Lambda GB-s, USD' },
+    load: async () => (await import('./estimate')).registerEstimate,
+  },
+  {
     commands: { report: 'draw a job\'s results as one self-contained HTML page: map, histogram, summary, time curves' },
     load: async () => (await import('./report')).registerReport,
   },

@@ -9,6 +9,7 @@ import type { RemoteDeps } from '../../shared/remote/stack';
 import { cancelJob, downloadResults, jobView, retryJob, runJob, waitForJob } from '../../shared/remote/jobs';
 import type { JobView } from '../../shared/remote/jobs';
 import type { CommandContext } from '../context';
+import { SpecError } from '../../shared/errors';
 import { exitCodeOf } from '../../shared/jobs/outcome';
 import { formatSeconds } from '../progress';
 
@@ -33,7 +34,14 @@ export function registerRemote(program: Command, ctx: CommandContext, connector:
     .option('--spec <job.json>', 'job spec (default: the stack\'s default spec)')
     .option('--key <key>', 'object key for an uploaded file (default uploads/<name>.gpkg)')
     .option('--wait', 'follow the job until it ends')
-    .action(async (o: { input: string; spec?: string; key?: string; wait?: boolean; stack: string }) => {
+    .option('--dry-run', 'start nothing: read the input and spec, check every raster and print the estimate (as zonalflow estimate)')
+    .action(async (o: { input: string; spec?: string; key?: string; wait?: boolean; dryRun?: boolean; stack: string }) => {
+      if (o.dryRun) {
+        if (!o.spec) throw new SpecError('--dry-run needs --spec (the stack\'s default spec is not read without a stack)');
+        const { runEstimate } = await import('./estimate');
+        await runEstimate({ input: o.input, spec: o.spec }, ctx);
+        return;
+      }
       const deps = await connector(o.stack);
       const r = await runJob(deps, o);
       ctx.stdout.write(`${r.jobId}\n`);

@@ -183,7 +183,7 @@ async function checkRasters(spec: JobSpec, deps: PlanDeps): Promise<void> {
 }
 
 /** The batching point of a feature: its bbox centre in lon/lat (features without geometry go to 0,0: the worker records them). */
-function planPoint(f: Feature, toLonLat: ((x: number, y: number) => [number, number]) | null): PlanFeature {
+export function planPoint(f: Feature, toLonLat: ((x: number, y: number) => [number, number]) | null): PlanFeature {
   const b = f.geometry ? geometryBBox(f.geometry) : null;
   if (!b) return { fid: f.fid, lon: NaN, lat: NaN }; // no location: the planner puts these last
   const cx = (b.xmin + b.xmax) / 2;

@@ -1,0 +1,67 @@
+/**
+ * `zonalflow estimate --input F --spec job.json` (also `zonalflow run --dry-run`): features,
+ * batches, expected requests and PUTs, Lambda GB-seconds and a USD cost with the dated price table
+ * it used, before anything starts (shared/estimate/).
+ */
+import type { Command } from 'commander';
+import type { CommandContext } from '../context';
+import type { EstimateResult } from '../../shared/estimate/estimate';
+
+interface EstimateCliOptions { input: string; spec: string; workerMemory?: string; json?: boolean; allowHost?: string[] }
+
+/** Registers `estimate` on the program. */
+export function registerEstimate(program: Command, ctx: CommandContext): void {
+  program
+    .command('estimate')
+    .description('what a job will cost on AWS before it starts: features, batches, requests, PUTs, Lambda GB-s, USD')
+    .requiredOption('--input <features>', 'the input features')
+    .requiredOption('--spec <job.json>', 'the job spec')
+    .option('--worker-memory <MB>', 'the stack\'s workerMemoryMb (default 2048)')
+    .option('--json', 'print the estimate as JSON')
+    .action(async (o: EstimateCliOptions) => {
+      await runEstimate(o, ctx);
+    });
+}
+
+/** Computes and prints the estimate (shared by `estimate` and `run --dry-run`). */
+export async function runEstimate(o: EstimateCliOptions, ctx: CommandContext): Promise<EstimateResult> {
+  const { estimateJob } = await import('../../shared/estimate/estimate');
+  const { readSpecFile } = await import('../../shared/spec-file');
+  const { parseJobSpec } = await import('../../shared/spec');
+  const { allowedFromUris } = await import('../../shared/io/uri');
+  const { SpecError } = await import('../../shared/errors');
+  const spec = parseJobSpec(readSpecFile(o.spec).value, `job spec ${o.spec}`);
+  const workerMemoryMb = o.workerMemory === undefined ? undefined : Number(o.workerMemory);
+  if (workerMemoryMb !== undefined && !(Number.isInteger(workerMemoryMb) && workerMemoryMb >= 128 && workerMemoryMb <= 10240)) throw new SpecError(`--worker-memory ${o.workerMemory}: an integer number of MB from 128 to 10240`);
+  const r = await estimateJob({ input: o.input, spec, allowed: allowedFromUris(spec.rasters.map((x) => x.uri)), stack: workerMemoryMb === undefined ? {} : { workerMemoryMb } });
+  ctx.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : renderEstimate(r, o.input));
+  return r;
+}
+
+const n = (v: number): string => Math.round(v).toLocaleString('en-US');
+const usd = (v: number): string => `$${v < 0.01 ? v.toFixed(4) : v.toFixed(2)}`;
+
+/** The estimate as a table for people. */
+export function renderEstimate(r: EstimateResult, input: string): string {
+  const e = r.estimate;
+  const lines: [string, string][] = [
+    ['features', n(e.features)],
+    ['batches (worker invocations)', n(e.batches)],
+    ['raster range requests', `${n(e.requests.rasterGets)} (${(e.rasterBytes / 1e6).toFixed(1)} MB of tiles)`],
+    ['raster cells visited', n(r.shape.cells)],
+    ['S3 PUTs', n(e.requests.s3Puts)],
+    ['S3 GETs (work objects)', n(e.requests.s3Gets)],
+    ['DynamoDB writes / reads', `${n(e.requests.dynamodbWrites)} / ${n(e.requests.dynamodbReads)}`],
+    ['Lambda GB-s', `plan ${e.lambdaGbSeconds.plan.toFixed(1)}, worker ${e.lambdaGbSeconds.worker.toFixed(1)}, collect ${e.lambdaGbSeconds.collect.toFixed(1)}`],
+    ...Object.entries(e.costUsd).filter(([k]) => k !== 'total').map(([k, v]): [string, string] => [`cost: ${k}`, usd(v)]),
+    ['cost: total', usd(e.costUsd.total)],
+  ];
+  const w = Math.max(...lines.map(([k]) => k.length));
+  return [
+    `zonalflow estimate of ${input} (nothing was started)`,
+    ...lines.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`),
+    `  prices: ${e.prices.region}, ${e.prices.date} (shared/estimate/prices.${e.prices.date}.json); free tiers not deducted`,
+    ...r.notes.map((x) => `  note: ${x}`),
+    '',
+  ].join('\n');
+}

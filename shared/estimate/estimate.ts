@@ -1,0 +1,123 @@
+/**
+ * `zonalflow estimate` / `run --dry-run`: what a job will cost before it starts. Reads the input
+ * and the spec, opens every raster's header (the allow-list first: a forbidden or unreadable raster
+ * fails here, as it would fail Plan), batches the features exactly as Plan does, and counts for every
+ * batch the range requests and bytes its worker will read (the tiles its features' windows touch,
+ * merged as the worker merges them) and the cells it will visit. Then prices it (./model.ts).
+ */
+import { readFileSync } from 'node:fs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { openGeoPackage } from '../features/gpkg';
+import type { JobSpec } from '../spec';
+import type { AllowedSources } from '../io/uri';
+import { CountingSource } from '../io/source.counting';
+import { mergeRanges } from '../io/range-plan';
+import { openZonalRasters } from '../engine/rasters';
+import { crsFromEpsg } from '../crs/epsg';
+import { makeTransformer } from '../crs/transform';
+import { transformGeometry } from '../geometry/transform';
+import { geometryWindow } from '../coverage/coverage';
+import { planBatches } from '../batching/plan';
+import type { PlanFeature } from '../batching/plan';
+import { planPoint } from '../pipeline/plan';
+import type { Feature } from '../geometry/types';
+import type { Window } from '../raster/grid';
+import { estimateCost } from './model';
+import type { Estimate, JobShape, PriceTable, StackShape } from './model';
+
+/** The price table shipped with this version (dated). */
+export const PRICE_TABLE_FILE = 'prices.2026-11-30.json';
+
+/** Loads the shipped price table. */
+export function loadPrices(): PriceTable {
+  return JSON.parse(readFileSync(new URL(`./${PRICE_TABLE_FILE}`, import.meta.url), 'utf8')) as PriceTable;
+}
+
+/** The defaults of the deployed stack (infra/stack.ts). */
+export const DEFAULT_STACK: StackShape = { workerMemoryMb: 2048, planMemoryMb: 3008, collectMemoryMb: 3008 };
+
+/** What to estimate. */
+export interface EstimateOptions {
+  input: string;
+  spec: JobSpec;
+  allowed: AllowedSources;
+  s3Client?: S3Client | undefined;
+  stack?: Partial<StackShape>;
+  prices?: PriceTable;
+}
+
+/** The job's shape and its estimate. */
+export interface EstimateResult { shape: JobShape; estimate: Estimate; notes: string[] }
+
+/** Estimates a job (see the module comment). Errors: those of opening the input and the rasters, unchanged. */
+export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult> {
+  const { spec } = opts;
+  const notes: string[] = [];
+  const gpkg = openGeoPackage(opts.input);
+  const counters: CountingSource[] = [];
+  try {
+    const layer = gpkg.layer(spec.input.layer);
+    const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
+    const features = new Map<number, Feature>();
+    const points: PlanFeature[] = [];
+    for (const f of layer.features({ columns: [] })) {
+      features.set(f.fid, f);
+      points.push(planPoint(f, toLonLat));
+    }
+    const plan = planBatches(points, { grid: spec.batching.grid, maxFeatures: spec.batching.maxFeatures });
+    let rasterRequests = 0;
+    let rasterBytes = 0;
+    let cells = 0;
+    if (spec.stac) notes.push('time series: the scenes are found by Plan\'s STAC search; their requests are not counted here (features and batches are)');
+    const rasters = spec.stac ? [] : await openZonalRasters(spec.rasters, {
+      allowed: opts.allowed,
+      s3Client: opts.s3Client,
+      wrapSource: (s) => {
+        const c = new CountingSource(s);
+        counters.push(c);
+        return c;
+      },
+    });
+    // each worker opens every raster: the header requests counted while opening them here
+    const headerRequests = counters.reduce((a, c) => a + c.requests, 0);
+    rasterRequests += headerRequests * plan.batches.length;
+    const maxCells = spec.limits.maxCellsInMemory;
+    for (const r of rasters) {
+      const toRaster = makeTransformer(layer.crs, r.crs);
+      const grid = r.raster.info.grid;
+      for (const b of plan.batches) {
+        const windows: Window[] = [];
+        for (const fid of b.fids) {
+          const g = features.get(fid)?.geometry;
+          if (!g) continue;
+          let w: Window | null = null;
+          try {
+            w = geometryWindow(toRaster ? transformGeometry(g, toRaster) : g, grid);
+          } catch {
+            w = null; // the worker records this feature's reprojection error
+          }
+          if (w === null) continue;
+          cells += w.rows * w.cols * r.bands.length;
+          windows.push(w);
+        }
+        const small = windows.filter((w) => w.rows * w.cols <= maxCells);
+        const merged = mergeRanges(r.raster.tileRanges(small, r.bands));
+        rasterRequests += merged.length;
+        rasterBytes += merged.reduce((a, m) => a + m.length, 0);
+        // windows over the memory bound are read chunk by chunk, each chunk's tiles in its own requests
+        for (const w of windows.filter((x) => x.rows * x.cols > maxCells)) {
+          const ranges = mergeRanges(r.raster.tileRanges([w], r.bands));
+          rasterRequests += ranges.length;
+          rasterBytes += ranges.reduce((a, m) => a + m.length, 0);
+        }
+      }
+    }
+    const shape: JobShape = { features: features.size, batches: plan.batches.length, rasterRequests, rasterBytes, cells, formats: spec.output.formats, timeseries: spec.stac !== undefined };
+    const estimate = estimateCost(shape, { ...DEFAULT_STACK, ...opts.stack }, opts.prices ?? loadPrices());
+    return { shape, estimate, notes };
+  } finally {
+    gpkg.close();
+    await Promise.all(counters.map((c) => c.close()));
+  }
+}
+
