@@ -1,0 +1,86 @@
+/**
+ * Opens any supported vector input as a FeatureSource. The format is decided by the
+ * file's first bytes (SQLite -> GeoPackage, PAR1 -> GeoParquet, fgb -> FlatGeobuf,
+ * PK zip -> zipped Shapefile, ESRI's 9994 -> Shapefile), then by its suffix for text
+ * (`.geojson`/`.json` -> GeoJSON, `.geojsonl`/`.geojsons`/`.geojsonseq`/`.ndjson` ->
+ * GeoJSONSeq, or a first line that is a whole Feature). Anything else: InputError
+ * naming the formats read.
+ */
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { InputError } from '../errors';
+import type { FeatureSource } from './source';
+import { openGpkgSource } from './source.gpkg';
+import { ParquetSource } from './source.parquet';
+import { FgbSource } from './source.fgb';
+import { GeoJsonSeqSource, GeoJsonSource } from './source.geojson';
+import { ShapefileSource } from './source.shp';
+
+/** The formats read, for messages and --help. */
+export const FORMATS_READ = 'GeoPackage (.gpkg), GeoParquet (.parquet), FlatGeobuf (.fgb), GeoJSON (.geojson), GeoJSONSeq (.geojsonl, .geojsons), Shapefile (.shp with .dbf/.prj, or a .zip)';
+
+/** Input suffixes the pipeline's upload rule reacts to (lower case). */
+export const INPUT_SUFFIXES = ['.gpkg', '.parquet', '.fgb', '.geojson', '.geojsonl', '.geojsons', '.shp.zip', '.zip'] as const;
+
+/** Options of `openFeatureSource`. */
+export interface OpenSourceOptions {
+  /** Layer (GeoPackage table, shapefile inside a zip). */
+  layer?: string | undefined;
+  /** The file is this process's own download (GeoPackage: a WAL-mode file may be patched in place). */
+  owned?: boolean;
+}
+
+function sniff(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(512);
+    const n = readSync(fd, b, 0, 512, 0);
+    return b.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The format of a file (null when not one zonalflow reads). */
+export function detectFormat(path: string): 'gpkg' | 'parquet' | 'fgb' | 'geojson' | 'geojsonseq' | 'shp' | null {
+  const head = sniff(path);
+  if (head.toString('latin1', 0, 16) === 'SQLite format 3\0') return 'gpkg';
+  if (head.toString('latin1', 0, 4) === 'PAR1') return 'parquet';
+  if (head[0] === 0x66 && head[1] === 0x67 && head[2] === 0x62 && head[3] === 3) return 'fgb';
+  if (head[0] === 0x50 && head[1] === 0x4b) return 'shp';
+  if (head.length >= 4 && head.readUInt32BE(0) === 9994) return 'shp';
+  const lower = path.toLowerCase();
+  if (/\.(geojsonl|geojsons|geojsonseq|ndjson|jsonl)$/.test(lower)) return 'geojsonseq';
+  const text = head.toString('utf8').replace(/^\uFEFF/, '').replace(/^\x1e/, '').trimStart();
+  if (text.startsWith('{')) {
+    if (/\.(geojson|json)$/.test(lower)) return 'geojson';
+    const firstLine = text.split('\n')[0] ?? '';
+    if (/"type"\s*:\s*"Feature"/.test(firstLine) && !/"FeatureCollection"/.test(firstLine)) return 'geojsonseq';
+    return 'geojson';
+  }
+  // not recognised by content: the suffix decides, so the format's reader names the problem
+  const bySuffix: [RegExp, 'gpkg' | 'parquet' | 'fgb' | 'shp'][] = [[/\.gpkg$/, 'gpkg'], [/\.(geo)?parquet$/, 'parquet'], [/\.fgb$/, 'fgb'], [/\.(shp|zip)$/, 'shp']];
+  return bySuffix.find(([re]) => re.test(lower))?.[1] ?? null;
+}
+
+/** Opens `path` in its format. InputError (or the format's typed error) naming the file. */
+export function openFeatureSource(path: string, opts: OpenSourceOptions = {}): FeatureSource {
+  if (!existsSync(path)) throw new InputError(`${path} does not exist`);
+  if (statSync(path).isDirectory()) throw new InputError(`${path} is a directory; give the features file (${FORMATS_READ})`);
+  const format = detectFormat(path);
+  switch (format) {
+    case 'gpkg':
+      return openGpkgSource(path, opts.layer, opts.owned ? { owned: true } : {});
+    case 'parquet':
+      return new ParquetSource(path);
+    case 'fgb':
+      return new FgbSource(path);
+    case 'geojson':
+      return new GeoJsonSource(path);
+    case 'geojsonseq':
+      return new GeoJsonSeqSource(path);
+    case 'shp':
+      return new ShapefileSource(path, opts.layer);
+    default:
+      throw new InputError(`${path} is not in a format zonalflow reads; formats read: ${FORMATS_READ} (convert others with ogr2ogr -f GPKG)`);
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * GeoJSON (RFC 7946 and the 2008 `crs` member) and GeoJSONSeq (one feature per line,
+ * RFC 8142 record separators allowed) as FeatureSources, stream-parsed: a 5 GB
+ * FeatureCollection is never held whole (@streamparser/json emits one feature at a time).
+ * CRS: a top-level `crs` name (`urn:ogc:def:crs:EPSG::2169`, as ogr2ogr writes for
+ * non-WGS84 layers), else OGC:CRS84 (lon/lat). fid: the feature's integer `id` member,
+ * else its 0-based position. Properties: `properties` (columns: the first feature's).
+ */
+import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { basename } from 'node:path';
+import { JSONParser } from '@streamparser/json';
+import type { Crs } from '../crs/crs';
+import { crsFromEpsg } from '../crs/epsg';
+import { InputError } from '../errors';
+import type { Feature, Geometry } from '../geometry/types';
+import { geometryFromGeoJson } from '../geometry/geojson';
+import type { FeatureSource, SourceFeatureOptions } from './source';
+import { makeFeature } from './source.memory';
+import { crsFromName } from './crs-of';
+
+interface RawFeature { type?: unknown; id?: unknown; geometry?: unknown; properties?: unknown }
+
+const stem = (path: string): string => basename(path).replace(/\.(geojsonl|geojsons|geojsonseq|geojson|json|ndjson|jsonl)$/i, '');
+
+/** Reads the head of a file: enough to find a top-level `crs` written before `features` and the first feature's properties. */
+function head(path: string, bytes = 1 << 20): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const n = readSync(fd, buf, 0, bytes, 0);
+    return buf.toString('utf8', 0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function toFeature(raw: RawFeature, index: number, opts: SourceFeatureOptions, path: string, columns: Set<string> | null): Feature {
+  const props = raw.properties !== null && typeof raw.properties === 'object' ? (raw.properties as Record<string, unknown>) : {};
+  if (columns) {
+    for (const c of [...(opts.idColumn === undefined ? [] : [opts.idColumn]), ...(opts.columns ?? [])]) {
+      if (!(c in props) && !columns.has(c)) throw new InputError(`${path}: feature ${index} has no property "${c}" (properties: ${Object.keys(props).join(', ') || 'none'})`);
+    }
+  }
+  const fid = typeof raw.id === 'number' && Number.isSafeInteger(raw.id) ? raw.id : index;
+  let geometry: Geometry | null = null;
+  let problem: string | undefined;
+  try {
+    geometry = geometryFromGeoJson(raw.geometry);
+  } catch (err) {
+    problem = `unreadable geometry: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return makeFeature(fid, geometry, props, opts, problem);
+}
+
+/** A GeoJSON FeatureCollection file. */
+export class GeoJsonSource implements FeatureSource {
+  readonly format = 'GeoJSON' as const;
+  readonly layer: string;
+  readonly crs: Crs;
+  readonly columns: readonly string[];
+  constructor(readonly path: string) {
+    this.layer = stem(path);
+    const text = head(path);
+    const crsName = /"crs"\s*:\s*\{\s*"type"\s*:\s*"name"\s*,\s*"properties"\s*:\s*\{\s*"name"\s*:\s*"([^"]+)"/.exec(text)?.[1];
+    const beforeFeatures = text.indexOf('"features"');
+    const crsAt = text.indexOf('"crs"');
+    this.crs = crsName !== undefined && (beforeFeatures < 0 || crsAt < beforeFeatures) ? crsFromName(crsName, path) : crsFromEpsg(4326);
+    const props = /"properties"\s*:\s*(\{[^{}]*\})/.exec(text.slice(Math.max(0, beforeFeatures)))?.[1];
+    let cols: string[] = [];
+    try {
+      cols = props ? Object.keys(JSON.parse(props) as Record<string, unknown>) : [];
+    } catch {
+      cols = [];
+    }
+    this.columns = cols;
+  }
+  count(): Promise<number | null> {
+    return Promise.resolve(null);
+  }
+  async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
+    const parser = new JSONParser({ paths: ['$.features.*'], keepStack: false });
+    const queue: RawFeature[] = [];
+    let failure: unknown = null;
+    parser.onValue = ({ value }) => {
+      queue.push(value as RawFeature);
+    };
+    parser.onError = (err) => {
+      failure = err;
+    };
+    const stream = createReadStream(this.path);
+    let index = 0;
+    const columns = new Set(this.columns);
+    try {
+      for await (const chunk of stream) {
+        try {
+          parser.write(chunk as Buffer);
+        } catch (err) {
+          failure = err;
+        }
+        if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON near feature ${index}: ${failure instanceof Error ? failure.message : String(failure)}`, { cause: failure });
+        while (queue.length > 0) {
+          const raw = queue.shift() as RawFeature;
+          yield toFeature(raw, index, opts, this.path, index === 0 ? columns : null);
+          index++;
+        }
+      }
+      if (!parser.isEnded) parser.end();
+    } finally {
+      stream.destroy();
+    }
+    if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON: ${failure instanceof Error ? failure.message : String(failure)}`, { cause: failure });
+    while (queue.length > 0) {
+      yield toFeature(queue.shift() as RawFeature, index, opts, this.path, index === 0 ? columns : null);
+      index++;
+    }
+  }
+  close(): void {}
+}
+
+/** A GeoJSONSeq file (newline-delimited features, optional RS 0x1E before each; always lon/lat, RFC 8142/7946). */
+export class GeoJsonSeqSource implements FeatureSource {
+  readonly format = 'GeoJSONSeq' as const;
+  readonly layer: string;
+  readonly crs: Crs = crsFromEpsg(4326);
+  readonly columns: readonly string[];
+  constructor(readonly path: string) {
+    this.layer = stem(path);
+    const first = head(path, 1 << 16).split('\n').map((l) => l.replace(/^\x1e/, '').trim()).find((l) => l !== '');
+    let cols: string[] = [];
+    try {
+      const f = first ? (JSON.parse(first) as RawFeature) : null;
+      cols = f && f.properties && typeof f.properties === 'object' ? Object.keys(f.properties) : [];
+    } catch {
+      cols = [];
+    }
+    this.columns = cols;
+  }
+  count(): Promise<number | null> {
+    return Promise.resolve(null);
+  }
+  async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
+    const stream = createReadStream(this.path, { encoding: 'utf8' });
+    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    const columns = new Set(this.columns);
+    let index = 0;
+    let lineNo = 0;
+    try {
+      for await (const rawLine of lines) {
+        lineNo++;
+        // RS-separated records may share a line: split at RS
+        for (const part of rawLine.split('\x1e')) {
+          const text = part.trim();
+          if (text === '') continue;
+          let raw: RawFeature;
+          try {
+            raw = JSON.parse(text) as RawFeature;
+          } catch (err) {
+            throw new InputError(`${this.path}: line ${lineNo} is not a JSON feature: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          }
+          if (raw.type === 'FeatureCollection') throw new InputError(`${this.path}: line ${lineNo} is a FeatureCollection; name the file .geojson`);
+          yield toFeature(raw, index, opts, this.path, index === 0 ? columns : null);
+          index++;
+        }
+      }
+    } finally {
+      lines.close();
+      stream.destroy();
+    }
+  }
+  close(): void {}
+}

@@ -1,0 +1,45 @@
+/** The in-memory twin of a FeatureSource: features held in an array (tests, small generated inputs). */
+import type { Crs } from '../crs/crs';
+import { InputError } from '../errors';
+import type { Feature, Geometry } from '../geometry/types';
+import type { FeatureSource, SourceFeatureOptions } from './source';
+import { idText } from './source';
+
+/** One feature of a memory source: geometry and attributes; the fid defaults to its position. */
+export interface MemoryFeature { fid?: number; geometry: Geometry | null; properties?: Record<string, unknown> }
+
+/** Checks the requested id column and attributes against `columns` (InputError naming what is missing). */
+export function checkColumns(path: string, layer: string, columns: readonly string[], opts: SourceFeatureOptions): void {
+  for (const c of [...(opts.idColumn === undefined ? [] : [opts.idColumn]), ...(opts.columns ?? [])]) {
+    if (!columns.includes(c)) throw new InputError(`${path}: layer "${layer}" has no column "${c}" (columns: ${columns.join(', ') || 'none'})`);
+  }
+}
+
+/** Builds a Feature from a record: id from `idColumn` (else the fid), the requested attributes. */
+export function makeFeature(fid: number, geometry: Geometry | null, props: Record<string, unknown>, opts: SourceFeatureOptions, problem?: string): Feature {
+  const properties: Record<string, unknown> = {};
+  for (const c of opts.columns ?? []) properties[c] = props[c] ?? null;
+  const f: Feature = { fid, id: idText(opts.idColumn === undefined ? null : props[opts.idColumn], fid), geometry, properties };
+  if (problem !== undefined) f.problem = problem;
+  return f;
+}
+
+/** A FeatureSource over an array. */
+export class MemorySource implements FeatureSource {
+  readonly format = 'memory' as const;
+  readonly columns: readonly string[];
+  constructor(readonly crs: Crs, private readonly items: readonly MemoryFeature[], readonly layer = 'memory', readonly path = '<memory>') {
+    this.columns = [...new Set(items.flatMap((f) => Object.keys(f.properties ?? {})))];
+  }
+  count(): Promise<number | null> {
+    return Promise.resolve(this.items.length);
+  }
+  async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
+    checkColumns(this.path, this.layer, this.columns, opts);
+    for (const [i, f] of this.items.entries()) {
+      await Promise.resolve();
+      yield makeFeature(f.fid ?? i, f.geometry, f.properties ?? {}, opts);
+    }
+  }
+  close(): void {}
+}

@@ -1,0 +1,54 @@
+/**
+ * One interface over every vector format zonalflow reads (GeoPackage, GeoParquet,
+ * FlatGeobuf, GeoJSON / GeoJSONSeq, Shapefile, and an in-memory twin for tests):
+ * a layer with a CRS, attribute columns and features streamed in file order.
+ * Large inputs are never read whole (pages, row groups, streams); `count()` is
+ * what the file says cheaply (null when only a full scan would tell).
+ */
+import type { Crs } from '../crs/crs';
+import type { Feature } from '../geometry/types';
+
+/** The formats read, by name (messages, docs). */
+export type FeatureFormat = 'GeoPackage' | 'GeoParquet' | 'FlatGeobuf' | 'GeoJSON' | 'GeoJSONSeq' | 'Shapefile' | 'memory';
+
+/** Options of `features()`. */
+export interface SourceFeatureOptions {
+  /** Attribute holding the user's id (default: the fid). */
+  idColumn?: string | undefined;
+  /** Attributes returned in `properties` (default: none). */
+  columns?: readonly string[] | undefined;
+}
+
+/** An open layer of features. */
+export interface FeatureSource {
+  /** The input's path (messages). */
+  readonly path: string;
+  readonly format: FeatureFormat;
+  /** The layer's name (file stem for single-layer formats). */
+  readonly layer: string;
+  /** The coordinates' CRS. */
+  readonly crs: Crs;
+  /** Attribute columns known before reading (GeoJSON: those of the first feature). */
+  readonly columns: readonly string[];
+  /** Feature count when the file states it (header, metadata), else null. */
+  count(): Promise<number | null>;
+  /**
+   * The features in file order. `fid`: the stored feature id (GeoPackage fid, a `fid`
+   * column, GeoJSON's integer `id`), else the 0-based position in the file (as GDAL numbers
+   * FlatGeobuf, Shapefile and GeoJSON features). Unknown `idColumn`/`columns`: InputError.
+   */
+  features(opts?: SourceFeatureOptions): AsyncGenerator<Feature>;
+  /** Random access by fid, when the format has it (GeoPackage). */
+  featuresByFid?(fids: readonly number[], opts?: SourceFeatureOptions): Feature[];
+  close(): void;
+}
+
+/** The id as text: strings as they are, numbers without a trailing .0, blobs in hex; absent -> the fid. */
+export function idText(v: unknown, fid: number): string {
+  if (v === null || v === undefined) return String(fid);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  if (v instanceof Date) return v.toISOString();
+  return JSON.stringify(v);
+}
