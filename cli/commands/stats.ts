@@ -61,7 +61,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
   program
     .command('stats')
     .description('compute zonal statistics in this process (no pipeline) and write CSV, Parquet or JSON')
-    .requiredOption('--input <gpkg>', 'GeoPackage with the features')
+    .requiredOption('--input <file>', 'features: GeoPackage, GeoParquet, FlatGeobuf, GeoJSON/GeoJSONSeq or Shapefile (.shp or .zip)')
     .option('--raster <uri>', 'raster (local path, https:// or s3://), or NAME=URI to name its columns; repeat for several (never split at commas)', repeat)
     .option('--spec <job.json>', 'job spec (rasters, stats, coverage...); other options override it')
     .option('--layer <name>', 'layer of the GeoPackage (needed when it has several)')

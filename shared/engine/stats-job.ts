@@ -4,7 +4,7 @@
  * the Lambda worker runs.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { openGeoPackage } from '../features/gpkg';
+import { openFeatureSource } from '../features/open';
 import type { JobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
 import { CountingSource } from '../io/source.counting';
@@ -15,7 +15,7 @@ import { openZonalRasters } from './rasters';
 import { ZonalEngine } from './zonal';
 import { openWeightsRaster, zonalOptions } from './options';
 import type { ZonalTimings } from './zonal';
-import type { FeatureLayer } from '../features/gpkg';
+import type { FeatureSource } from '../features/source';
 import { crsFromEpsg } from '../crs/epsg';
 import { makeTransformer } from '../crs/transform';
 import { geometryBBox } from '../geometry/bbox';
@@ -73,11 +73,10 @@ export interface StatsJobOptions {
 export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult> {
   const t0 = performance.now();
   parseStatNames(opts.spec.stats); // unknown names fail before any file is opened
-  const gpkg = openGeoPackage(opts.input);
+  const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
   // every source the job opens, counted, and closed at the end (file handles)
   const counters: CountingSource[] = [];
   try {
-    const layer = gpkg.layer(opts.spec.input.layer);
     if (opts.spec.stac) return await runTimeseries(opts, layer, t0, counters);
     const rasters = await openZonalRasters(opts.spec.rasters, {
       allowed: opts.allowed,
@@ -98,7 +97,7 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
       },
     });
     const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, false));
-    const total = layer.count();
+    const total = (await layer.count()) ?? 0;
     const rows: ResultRow[] = [];
     const chunkSize = opts.chunkSize ?? 1000;
     let chunk: Feature[] = [];
@@ -116,7 +115,7 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
     const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
     let featureMs = 0;
     let tf = performance.now();
-    for (const f of layer.features({ ...idOptions, columns: [] })) {
+    for await (const f of layer.features({ ...idOptions, columns: [] })) {
       chunk.push(f);
       if (chunk.length >= chunkSize) {
         featureMs += performance.now() - tf;
@@ -149,19 +148,19 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
       },
     };
   } finally {
-    gpkg.close();
+    layer.close();
     await Promise.all(counters.map((c) => c.close()));
   }
 }
 
 /** A time-series job: one STAC search over the features' extent, then per chunk the engine. */
-async function runTimeseries(opts: StatsJobOptions, layer: FeatureLayer, t0: number, counters: CountingSource[]): Promise<StatsJobResult> {
+async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: number, counters: CountingSource[]): Promise<StatsJobResult> {
   const stac = opts.spec.stac;
   if (!stac) throw new SpecError('no "stac" in the spec');
   const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
   const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
   let area: { xmin: number; ymin: number; xmax: number; ymax: number } | null = null;
-  for (const f of layer.features({ ...idOptions, columns: [] })) {
+  for await (const f of layer.features({ ...idOptions, columns: [] })) {
     if (!f.geometry) continue;
     const b = geometryBBox(toLonLat ? transformGeometry(f.geometry, toLonLat) : f.geometry);
     if (!b) continue;
@@ -187,7 +186,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureLayer, t0: num
       return c;
     },
   });
-  const total = layer.count();
+  const total = (await layer.count()) ?? 0;
   let chunk: Feature[] = [];
   let done = 0;
   const failures: { fid: number; id: string; reason: string }[] = [];
@@ -203,7 +202,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureLayer, t0: num
     chunk = [];
     opts.onProgress?.({ done, failed: failures.length, total });
   };
-  for (const f of layer.features({ ...idOptions, columns: [] })) {
+  for await (const f of layer.features({ ...idOptions, columns: [] })) {
     chunk.push(f);
     if (chunk.length >= (opts.chunkSize ?? 5000)) await flush(); // each chunk reads every scene's tiles once
   }

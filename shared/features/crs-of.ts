@@ -11,14 +11,51 @@ import { CrsError, ZonalflowError } from '../errors';
 import type { Crs } from '../crs/crs';
 import { crsFromEpsg, lookupEpsg } from '../crs/epsg';
 import { crsFromSrs, wktEpsgCode } from '../crs/srs';
-import { projOf } from '../crs/transform';
+import { crsEquivalent, projOf } from '../crs/transform';
+
+let known: Crs[] | null = null;
+
+/** Every EPSG CRS this build knows (scanned once). */
+function knownCrss(): Crs[] {
+  if (known) return known;
+  known = [];
+  for (let code = 2000; code <= 32800; code++) if (lookupEpsg(code)) known.push(crsFromEpsg(code));
+  return known;
+}
+
+/**
+ * The EPSG CRS a WKT without a code and without a datum shift describes (an ESRI `.prj`
+ * such as "LUREF_Luxembourg_TM"), as GDAL identifies it: the known codes whose projection,
+ * parameters and ellipsoid equal the WKT's; used only when every match applies the same
+ * datum shift (else null: the WKT stays as it is).
+ */
+export function identifyEpsg(crs: Crs): Crs | null {
+  let p: { datum?: { datum_type?: number } };
+  try {
+    p = projOf(crs);
+  } catch {
+    return null;
+  }
+  if ((p.datum?.datum_type ?? 5) !== 5) return null; // the WKT states its own shift
+  const hits = knownCrss().filter((k) => {
+    try {
+      return crsEquivalent(crs, k);
+    } catch {
+      return false;
+    }
+  });
+  const first = hits[0];
+  if (!first) return null;
+  return hits.every((h) => crsEquivalent(h, first)) ? first : null;
+}
 
 /** From WKT (and optionally an authority code). */
 export function crsFromWkt(wkt: string | null, code: { org: string; code: number } | null, where: string): Crs {
   const org = (code?.org ?? '').toUpperCase();
   const srsId = code && org === 'EPSG' ? code.code : (wkt ? wktEpsgCode(wkt) : undefined) ?? 99999;
   try {
-    return crsFromSrs({ srs_id: srsId, srs_name: null, organization: org || (wkt && wktEpsgCode(wkt) ? 'EPSG' : 'NONE'), organization_coordsys_id: code?.code ?? wktEpsgCode(wkt ?? '') ?? srsId, definition: wkt ?? 'undefined' });
+    const crs = crsFromSrs({ srs_id: srsId, srs_name: null, organization: org || (wkt && wktEpsgCode(wkt) ? 'EPSG' : 'NONE'), organization_coordsys_id: code?.code ?? wktEpsgCode(wkt ?? '') ?? srsId, definition: wkt ?? 'undefined' });
+    return crs.epsg === undefined ? (identifyEpsg(crs) ?? crs) : crs;
   } catch (err) {
     if (err instanceof ZonalflowError) throw new CrsError(`${where}: ${err.message}`, { cause: err });
     throw err;

@@ -50,7 +50,7 @@ export function detectFormat(path: string): 'gpkg' | 'parquet' | 'fgb' | 'geojso
   if (head.length >= 4 && head.readUInt32BE(0) === 9994) return 'shp';
   const lower = path.toLowerCase();
   if (/\.(geojsonl|geojsons|geojsonseq|ndjson|jsonl)$/.test(lower)) return 'geojsonseq';
-  const text = head.toString('utf8').replace(/^\uFEFF/, '').replace(/^\x1e/, '').trimStart();
+  const text = head.toString('utf8').replace(/^\uFEFF/, '').split(String.fromCharCode(0x1e)).join('').trimStart();
   if (text.startsWith('{')) {
     if (/\.(geojson|json)$/.test(lower)) return 'geojson';
     const firstLine = text.split('\n')[0] ?? '';

@@ -29,9 +29,10 @@ function readHeader(path: string): HeaderMeta {
     if (!MAGIC.every((b, i) => pre[i] === b)) throw new InputError(`${path} is not a FlatGeobuf file (bad magic bytes)`);
     const size = pre.readUInt32LE(8);
     if (size > 100 * 1024 * 1024) throw new InputError(`${path}: FlatGeobuf header of ${size} bytes is implausible`);
-    const buf = Buffer.alloc(size);
-    readSync(fd, buf, 0, size, 12);
-    return fromByteBuffer(new flatbuffers.ByteBuffer(new Uint8Array(buf)));
+    const buf = Buffer.alloc(size + 4);
+    readSync(fd, buf, 0, size + 4, 8);
+    const bb = new flatbuffers.ByteBuffer(new Uint8Array(buf)); // size-prefixed root
+    return fromByteBuffer(bb);
   } finally {
     closeSync(fd);
   }
@@ -73,7 +74,7 @@ export class FgbSource implements FeatureSource {
         } catch (err) {
           problem = `unreadable geometry: ${err instanceof Error ? err.message : String(err)}`;
         }
-        yield makeFeature(index, geometry, (f.properties ?? {}) as Record<string, unknown>, opts, problem);
+        yield makeFeature(index, geometry, (f.properties ?? {}), opts, problem);
         index++;
       }
     } catch (err) {

@@ -19,6 +19,9 @@ import type { FeatureSource, SourceFeatureOptions } from './source';
 import { makeFeature } from './source.memory';
 import { crsFromName } from './crs-of';
 
+/** RFC 8142 record separator. */
+const RS = String.fromCharCode(0x1e);
+
 interface RawFeature { type?: unknown; id?: unknown; geometry?: unknown; properties?: unknown }
 
 const stem = (path: string): string => basename(path).replace(/\.(geojsonl|geojsons|geojsonseq|geojson|json|ndjson|jsonl)$/i, '');
@@ -81,11 +84,11 @@ export class GeoJsonSource implements FeatureSource {
   async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
     const parser = new JSONParser({ paths: ['$.features.*'], keepStack: false });
     const queue: RawFeature[] = [];
-    let failure: unknown = null;
+    let failure: Error | null = null;
     parser.onValue = ({ value }) => {
       queue.push(value as RawFeature);
     };
-    parser.onError = (err) => {
+    parser.onError = (err: Error) => {
       failure = err;
     };
     const stream = createReadStream(this.path);
@@ -96,9 +99,9 @@ export class GeoJsonSource implements FeatureSource {
         try {
           parser.write(chunk as Buffer);
         } catch (err) {
-          failure = err;
+          failure = err instanceof Error ? err : new Error(String(err));
         }
-        if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON near feature ${index}: ${failure instanceof Error ? failure.message : String(failure)}`, { cause: failure });
+        if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON near feature ${index}: ${(failure).message}`, { cause: failure });
         while (queue.length > 0) {
           const raw = queue.shift() as RawFeature;
           yield toFeature(raw, index, opts, this.path, index === 0 ? columns : null);
@@ -109,7 +112,7 @@ export class GeoJsonSource implements FeatureSource {
     } finally {
       stream.destroy();
     }
-    if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON: ${failure instanceof Error ? failure.message : String(failure)}`, { cause: failure });
+    if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON: ${(failure as Error).message}`, { cause: failure });
     while (queue.length > 0) {
       yield toFeature(queue.shift() as RawFeature, index, opts, this.path, index === 0 ? columns : null);
       index++;
@@ -126,7 +129,7 @@ export class GeoJsonSeqSource implements FeatureSource {
   readonly columns: readonly string[];
   constructor(readonly path: string) {
     this.layer = stem(path);
-    const first = head(path, 1 << 16).split('\n').map((l) => l.replace(/^\x1e/, '').trim()).find((l) => l !== '');
+    const first = head(path, 1 << 16).split('\n').map((l) => l.split(RS).join('').trim()).find((l) => l !== '');
     let cols: string[] = [];
     try {
       const f = first ? (JSON.parse(first) as RawFeature) : null;
@@ -149,7 +152,7 @@ export class GeoJsonSeqSource implements FeatureSource {
       for await (const rawLine of lines) {
         lineNo++;
         // RS-separated records may share a line: split at RS
-        for (const part of rawLine.split('\x1e')) {
+        for (const part of rawLine.split(RS)) {
           const text = part.trim();
           if (text === '') continue;
           let raw: RawFeature;

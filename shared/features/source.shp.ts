@@ -106,7 +106,7 @@ export class ShapefileSource implements FeatureSource {
     for (;;) {
       let r: { done: boolean; value: { geometry: unknown; properties: unknown } | undefined };
       try {
-        r = (await src.read()) as typeof r;
+        r = await src.read();
       } catch (err) {
         throw new InputError(`${this.path}: record ${index} cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
