@@ -18,6 +18,7 @@ import type { FaultName, LocalRunResult, Template } from '../../shared/local/run
 import { actionMatches } from '../../shared/local/iam';
 import { readResultParquet } from '../../shared/output/read-parquet';
 import { main } from '../../cli/main';
+import { writeGeoPackage } from '../helpers/gpkg-writer';
 
 const EX = join(import.meta.dirname, '../../examples');
 const INPUT = join(EX, 'lux_cantons_2169.gpkg');
@@ -41,9 +42,31 @@ function withoutPlanWorkRead(t: Template): Template {
   return t;
 }
 
+/** A GeoPackage of 10 squares and one feature without geometry: a PARTIAL job, which `zonalflow retry` takes. */
+function partialInput(): string {
+  const gpkg = join(out(), 'fields.gpkg');
+  const sq = (x: number, y: number): [number, number][] => [[x, y], [x + 0.05, y], [x + 0.05, y + 0.05], [x, y + 0.05], [x, y]];
+  writeGeoPackage(gpkg, [{
+    name: 'fields', srsId: 4326, columns: { name: 'TEXT' },
+    features: [
+      ...Array.from({ length: 10 }, (_, i) => ({ geometry: { type: 'Polygon' as const, coordinates: [sq(5.8 + i * 0.06, 49.5)] }, properties: { name: `f${i}` } })),
+      { geometry: null, properties: { name: 'empty' } },
+    ],
+  }]);
+  return gpkg;
+}
+const partialSpec = { ...spec, input: { idColumn: 'name' } };
+
 describe('zonalflow local: IAM as AWS enforces it', () => {
+  it('the retry path with the template\'s own grants: no AccessDenied, the job ends as before (PARTIAL)', async () => {
+    const r = await runLocal({ input: partialInput(), spec: partialSpec, out: out(), timeScale: 0.05, retry: true });
+    expect(r.denials).toEqual([]);
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe('PARTIAL');
+  });
+
   it('the retry path without Plan\'s grant on _work/ fails with AccessDenied naming role, action and resource', async () => {
-    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.05, retry: true, editTemplate: withoutPlanWorkRead });
+    const r = await runLocal({ input: partialInput(), spec: partialSpec, out: out(), timeScale: 0.05, retry: true, editTemplate: withoutPlanWorkRead });
     expect(r.status).toBe('FAILED');
     const denial = /^User: arn:aws:sts::000000000000:assumed-role\/FunctionsPlanServiceRole\w+\/Plan is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::zonalflow-output\/_work\/[^ ]+ because no identity-based policy allows the s3:GetObject action$/;
     expect(r.denials.some((d) => denial.test(d))).toBe(true);
@@ -85,6 +108,9 @@ describe('zonalflow local --faults: the job still ends right', () => {
     ['s3-slowdown', 0.1, /answered SlowDown \(injected/],
     ['dynamodb-throttle', 0.1, /answered (ProvisionedThroughputExceededException|ThrottlingException) \(injected/],
     ['worker-crash', 0.05, /injected worker-crash/],
+    ['collect-retry', 0.05, /runs it again \(injected collect-retry\)/],
+    // the Worker's 300 s timeout lasts 6 s; the timed-out attempt is reported as Lambda reports it and retried
+    ['lambda-timeout', 0.02, /failed Worker: Sandbox\.Timedout .*Task timed out after \d+\.\d\d seconds/],
   ];
   for (const [fault, scale, evidence] of cases) {
     it(`${fault}: DONE, the same results as a clean run`, async () => {
