@@ -31,6 +31,7 @@ import { toParquet } from '../../shared/output/parquet';
 import { shDocument } from '../../shared/timeseries/sentinelhub';
 import type { Position } from '../../shared/geometry/types';
 import type { AllowedSources } from '../../shared/io/uri';
+import { runCli } from '../cases/run-cli';
 
 const Z31 = '+proj=utm +zone=31 +datum=WGS84 +units=m +no_defs';
 const Z32 = '+proj=utm +zone=32 +datum=WGS84 +units=m +no_defs';
@@ -440,6 +441,31 @@ describe('time series on a Sentinel-2-shaped fixture (two UTM tiles of one datat
     const doc = shDocument('west', fid, r.timeseries?.get(fid) ?? []) as { response: { status: string; data: { error?: { message: string } }[] } };
     expect(doc.response.status).toBe('OK');
     expect(doc.response.data.map((x) => x.error !== undefined)).toEqual([false, false, true, false]);
+  });
+
+  it('zonalflow stats with a STAC spec writes the same series as JSON (Sentinel Hub layout), CSV and Parquet', async () => {
+    const specPath = join(dir, 'series.json');
+    writeFileSync(specPath, JSON.stringify(spec()));
+    const outs: Record<string, string> = {};
+    for (const ext of ['json', 'csv', 'parquet']) {
+      outs[ext] = join(dir, `cli-out`, `series.${ext}`);
+      const res = await runCli(['stats', '--input', join(dir, 'fields.gpkg'), '--spec', specPath, '--out', outs[ext] as string, '--allow-host', '127.0.0.1', '--quiet']);
+      expect(res.code, res.err).toBe(0);
+    }
+    const docs = JSON.parse(readFileSync(outs.json as string, 'utf8')) as { id: number; identifier: string; response: { status: string; data: { interval: { from: string }; outputs: { ndvi: { bands: { B0: { stats: Record<string, unknown> } } } } }[] } }[];
+    expect(docs.map((d) => d.identifier)).toEqual(FIELDS.map((f) => f.id));
+    const cells = cellsOf(FIELDS[1] as Field, 'center');
+    const overlap = docs[1];
+    expect(overlap?.response.data).toHaveLength(DATES.length);
+    const e3 = statsOf(cells, (c) => mosaicAt(3, Z31, c.x, c.y));
+    expect(overlap?.response.data[3]?.outputs.ndvi.bands.B0.stats.mean as number).toBeCloseTo(e3.mean ?? NaN, 10);
+    expect(overlap?.response.data[3]?.outputs.ndvi.bands.B0.stats.sampleCount).toBe(cells.length);
+    const csv = readFileSync(outs.csv as string, 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('id,fid,datetime,ndvi_count,ndvi_nodata_count,ndvi_mean,ndvi_min,ndvi_max,ndvi_median,error');
+    expect(csv).toHaveLength(1 + FIELDS.length * DATES.length);
+    const pq = readFileSync(outs.parquet as string);
+    const ab = pq.buffer.slice(pq.byteOffset, pq.byteOffset + pq.byteLength) as ArrayBuffer;
+    expect(parquetMetadata(ab).schema.find((x) => x.name === 'datetime')?.converted_type).toBe('TIMESTAMP_MILLIS');
   });
 
   it("sentinelhub-py's statistical_to_dataframe and get_failed_statistical_requests read the JSON", async () => {
