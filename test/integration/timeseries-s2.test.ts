@@ -449,7 +449,7 @@ describe('time series on a Sentinel-2-shaped fixture (two UTM tiles of one datat
     const outs: Record<string, string> = {};
     for (const ext of ['json', 'csv', 'parquet']) {
       outs[ext] = join(dir, `cli-out`, `series.${ext}`);
-      const res = await runCli(['stats', '--input', join(dir, 'fields.gpkg'), '--spec', specPath, '--out', outs[ext] as string, '--allow-host', '127.0.0.1', '--quiet']);
+      const res = await runCli(['stats', '--input', join(dir, 'fields.gpkg'), '--spec', specPath, '--out', outs[ext], '--allow-host', '127.0.0.1', '--quiet']);
       expect(res.code, res.err).toBe(0);
     }
     const docs = JSON.parse(readFileSync(outs.json as string, 'utf8')) as { id: number; identifier: string; response: { status: string; data: { interval: { from: string }; outputs: { ndvi: { bands: { B0: { stats: Record<string, unknown> } } } } }[] } }[];
@@ -464,7 +464,7 @@ describe('time series on a Sentinel-2-shaped fixture (two UTM tiles of one datat
     expect(csv[0]).toBe('id,fid,datetime,ndvi_count,ndvi_nodata_count,ndvi_mean,ndvi_min,ndvi_max,ndvi_median,error');
     expect(csv).toHaveLength(1 + FIELDS.length * DATES.length);
     const pq = readFileSync(outs.parquet as string);
-    const ab = pq.buffer.slice(pq.byteOffset, pq.byteOffset + pq.byteLength) as ArrayBuffer;
+    const ab = pq.buffer.slice(pq.byteOffset, pq.byteOffset + pq.byteLength);
     expect(parquetMetadata(ab).schema.find((x) => x.name === 'datetime')?.converted_type).toBe('TIMESTAMP_MILLIS');
   });
 
