@@ -61,13 +61,14 @@ describe('zonalflow local', () => {
     expect(results.rows.map((row) => row.fid)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
-  it('a raster that does not exist fails the job with the cause recorded', async () => {
+  it('a raster that does not exist fails the job at Plan (it opens every raster before the fan-out) with the cause recorded, read as "does not exist" (not S3\'s 403)', async () => {
     const dir = out();
     const r = await runLocal({ input: join(EX, 'lux_cantons_2169.gpkg'), spec: { ...spec, rasters: [{ name: 'elev', uri: 's3://zonalflow-rasters/missing.tif' }], batching: { grid: 'h3', maxFeatures: 100 } }, out: dir });
     expect(r.status).toBe('FAILED');
-    expect(r.error?.code).toBe('States.ExceedToleratedFailureThreshold');
-    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { status: string; batchErrors: { batchId: string; error: string }[] };
+    expect(r.error?.code).toBe('RasterError');
+    expect(r.denials).toEqual([]);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { status: string; error: { code: string; message: string } };
     expect(summary.status).toBe('FAILED');
-    expect(summary.batchErrors).toEqual([{ batchId: 'b000001', error: 'SOURCE_FAILED: s3://zonalflow-rasters/missing.tif does not exist' }]);
+    expect(summary.error).toEqual({ code: 'RasterError', message: 'a raster of the spec cannot be read: s3://zonalflow-rasters/missing.tif does not exist' });
   });
 });
