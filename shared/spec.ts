@@ -19,6 +19,8 @@ export const RasterSpecSchema = z.strictObject({
   bands: z.array(z.number().int().positive()).min(1).optional(),
   /** Overrides the file's nodata value (null: the file has none and none is wanted). */
   nodata: z.number().nullable().optional(),
+  /** s3:// in a requester-pays bucket: the reader pays (default: AWS_REQUEST_PAYER=requester, as in GDAL). */
+  requesterPays: z.boolean().optional(),
 });
 
 /**

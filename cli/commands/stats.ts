@@ -13,6 +13,7 @@ import { SpecError } from '../../shared/errors';
 import { readSpecFile } from '../../shared/spec-file';
 import { runStatsJob } from '../../shared/engine/stats-job';
 import { allowedFromUris } from '../../shared/io/uri';
+import { defaultS3Client } from '../../shared/io/s3-client';
 import { toCsv } from '../../shared/output/csv';
 import { toJson } from '../../shared/output/json';
 import { toParquet } from '../../shared/output/parquet';
@@ -90,14 +91,18 @@ Examples:
       checkInputFile(o.input);
       checkOutputFile(o.out, [o.input, ...spec.rasters.map((r) => r.uri)]);
       const bar = progressBar('stats', process.stderr, { quiet: o.quiet === true });
+      // an S3 client (SDK imported) only when an s3:// raster, or a STAC search whose assets may be s3://, is asked for
+      const s3Client = spec.stac !== undefined || spec.rasters.some((r) => /^s3:\/\//i.test(r.uri)) ? await defaultS3Client(process.env) : undefined;
       const result = await runStatsJob({
         input: o.input,
         spec,
+        ...(s3Client ? { s3Client } : {}),
+        requesterPays: process.env.AWS_REQUEST_PAYER === 'requester',
         // exactly what the user named (rasters, the STAC API); private and loopback addresses only for --allow-host
         allowed: allowedFromUris([...specRasterUris(spec), ...(spec.stac ? [spec.stac.api] : [])], o.allowHost ?? []),
         trustStacAssets: true, // the user chose the STAC API: its assets' hosts may be read (never private addresses)
         onProgress: (p) => bar.update(p.done, p.total, p.failed),
-      });
+      }).finally(() => s3Client?.destroy());
       const ts = result.timeseries;
       bar.finish();
       const bytes =

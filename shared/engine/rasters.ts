@@ -31,6 +31,8 @@ export interface ZonalRaster {
 export interface OpenRastersOptions {
   allowed: AllowedSources;
   s3Client?: S3Client | undefined;
+  /** Default of the rasters' `requesterPays` (AWS_REQUEST_PAYER=requester, as GDAL reads it). */
+  requesterPays?: boolean | undefined;
   wrapSource?: (source: ByteSource) => ByteSource;
   cacheBytes?: number;
 }
@@ -45,7 +47,7 @@ export async function openZonalRasters(specs: readonly RasterSpec[], opts: OpenR
   });
   return Promise.all(
     specs.map(async (spec, i) => {
-      const opened = openSource(spec.uri, { allowed: opts.allowed, s3Client: opts.s3Client });
+      const opened = openSource(spec.uri, { allowed: opts.allowed, s3Client: opts.s3Client, requesterPays: spec.requesterPays ?? opts.requesterPays });
       const source = opts.wrapSource ? opts.wrapSource(opened) : opened;
       const raster = await openRaster(source, opts.cacheBytes === undefined ? {} : { cacheBytes: opts.cacheBytes });
       const info = raster.info;

@@ -61,6 +61,8 @@ export interface StatsJobOptions {
   spec: JobSpec;
   allowed: AllowedSources;
   s3Client?: S3Client;
+  /** Default of the rasters' `requesterPays` (AWS_REQUEST_PAYER=requester). */
+  requesterPays?: boolean;
   /** Features per engine chunk (tiles are prefetched per chunk). */
   chunkSize?: number;
   onProgress?: (p: Progress) => void;
@@ -81,6 +83,7 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
     const rasters = await openZonalRasters(opts.spec.rasters, {
       allowed: opts.allowed,
       s3Client: opts.s3Client,
+      requesterPays: opts.requesterPays,
       wrapSource: (s) => {
         const c = new CountingSource(s);
         counters.push(c);

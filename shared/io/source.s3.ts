@@ -1,31 +1,105 @@
-/** A byte source over an S3 object: ranged GetObject, retried like the https source. */
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+/**
+ * A byte source over an S3 object: ranged GetObject, retried like the https source.
+ *
+ * - Buckets in any region: SDK v3 follows no region redirects by itself (its `followRegionRedirects`
+ *   re-sends every request and swaps the client's region under concurrent requests), so a
+ *   `301 PermanentRedirect` (or a 400 carrying `x-amz-bucket-region`) is answered here: the bucket's
+ *   region is remembered and its requests go through a client for that region (one per region and
+ *   base client), each object's first request paying the redirect at most once.
+ * - Requester-pays buckets: `requestPayer: 'requester'` (GDAL's AWS_REQUEST_PAYER=requester).
+ * - A missing key reads as not found: NoSuchKey/404, or a 403 (what S3 answers for a missing key
+ *   when the caller lacks s3:ListBucket) reported as "not found or not readable".
+ * The SDK is imported when the first request is sent, never by runs that read no s3:// URI.
+ */
 import type { S3Client } from '@aws-sdk/client-s3';
+import type * as Sdk3 from '@aws-sdk/client-s3';
 import { SourceError } from '../errors';
 import type { ByteSource } from './source';
 import { DEFAULT_RETRY, retryableStatus, withRetry } from './retry';
 import type { RetryPolicy } from './retry';
 
+/** Options of an S3 source. */
+export interface S3SourceOptions {
+  retry?: RetryPolicy;
+  /** `requester`: the reader pays for requests and transfer (requester-pays buckets). */
+  requestPayer?: 'requester' | undefined;
+}
+
+type Sdk = typeof Sdk3;
+
+/** Regions learned from redirects, by bucket (a bucket's region is the same for every client). */
+const bucketRegions = new Map<string, string>();
+/** Clients for other regions, made from a base client's credentials and settings. */
+const regional = new WeakMap<S3Client, Map<string, S3Client>>();
+
+function clientIn(sdk: Sdk, base: S3Client, region: string | undefined): S3Client {
+  if (region === undefined) return base;
+  let byRegion = regional.get(base);
+  if (!byRegion) regional.set(base, (byRegion = new Map<string, S3Client>()));
+  let c = byRegion.get(region);
+  if (!c) {
+    const cfg = base.config;
+    c = new sdk.S3Client({ region, credentials: cfg.credentials, maxAttempts: cfg.maxAttempts, forcePathStyle: cfg.forcePathStyle, requestHandler: cfg.requestHandler, ...(cfg.endpoint && cfg.isCustomEndpoint ? { endpoint: cfg.endpoint } : {}) });
+    byRegion.set(region, c);
+  }
+  return c;
+}
+
+/** The bucket's region when S3 answered with a region redirect (301 PermanentRedirect, or a 400 naming the region). */
+export function redirectRegion(err: unknown): string | undefined {
+  const e = err as { $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string | undefined> }; Region?: string; name?: string };
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== 301 && status !== 400 && e.name !== 'PermanentRedirect') return undefined;
+  return e.$response?.headers?.['x-amz-bucket-region'] ?? e.Region;
+}
+
 /** Reads `s3://bucket/key` with an injected client. */
 export class S3Source implements ByteSource {
   readonly uri: string;
   private knownSize: number | undefined;
-  constructor(private readonly client: S3Client, private readonly bucket: string, private readonly key: string, private readonly retry: RetryPolicy = DEFAULT_RETRY) {
+  private readonly retry: RetryPolicy;
+  constructor(private readonly client: S3Client, private readonly bucket: string, private readonly key: string, opts: S3SourceOptions | RetryPolicy = {}) {
     this.uri = `s3://${bucket}/${key}`;
+    const o: S3SourceOptions = 'attempts' in opts ? { retry: opts } : opts;
+    this.retry = o.retry ?? DEFAULT_RETRY;
+    this.requestPayer = o.requestPayer;
+  }
+
+  private readonly requestPayer: 'requester' | undefined;
+
+  /** Sends one command, following a region redirect once. */
+  private async send<T>(run: (client: S3Client, sdk: Sdk) => Promise<T>): Promise<T> {
+    const sdk = await import('@aws-sdk/client-s3');
+    const known = bucketRegions.get(this.bucket);
+    try {
+      return await run(clientIn(sdk, this.client, known), sdk);
+    } catch (err) {
+      const region = redirectRegion(err);
+      if (region === undefined || region === known) throw err;
+      bucketRegions.set(this.bucket, region);
+      return await run(clientIn(sdk, this.client, region), sdk);
+    }
   }
 
   private fail(err: unknown): SourceError {
     if (err instanceof SourceError) return err;
     const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    const status = e.$metadata?.httpStatusCode ?? (e.name === 'NoSuchKey' ? 404 : undefined);
-    const what = status === 404 ? 'does not exist' : status === 403 ? 'is forbidden (check the bucket policy and the stack\'s raster buckets)' : `failed: ${e.name ?? 'error'}`;
+    const missing = e.name === 'NoSuchKey' || e.name === 'NotFound' || e.name === 'NoSuchBucket';
+    const status = e.$metadata?.httpStatusCode ?? (missing ? 404 : undefined);
+    const what = status === 404 || missing
+      ? `does not exist (${e.name === 'NoSuchBucket' ? 'no such bucket' : 'no such key'})`
+      : status === 403
+        ? `is not found or not readable (HTTP 403 ${e.name ?? ''}: S3 answers 403 for a missing key when s3:ListBucket is not granted; check the key, the bucket policy and the stack's raster buckets${this.requestPayer ? '' : ', and requesterPays for a requester-pays bucket'})`
+        : status === 301
+          ? 'is in a region S3 did not name (301 PermanentRedirect without x-amz-bucket-region)'
+          : `failed: ${e.name ?? 'error'}${status === undefined ? '' : ` (HTTP ${status})`}`;
     return new SourceError(`${this.uri} ${what}`, { cause: err, ...(status === undefined ? {} : { status }) });
   }
 
   async size(signal?: AbortSignal): Promise<number | undefined> {
     if (this.knownSize !== undefined) return this.knownSize;
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key }), { abortSignal: signal });
+      const out = await this.send((c, sdk) => c.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.key, ...(this.requestPayer ? { RequestPayer: this.requestPayer } : {}) }), { abortSignal: signal }));
       this.knownSize = out.ContentLength;
       return this.knownSize;
     } catch (err) {
@@ -38,7 +112,7 @@ export class S3Source implements ByteSource {
     return withRetry(
       async () => {
         try {
-          const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: `bytes=${offset}-${offset + length - 1}` }), { abortSignal: signal });
+          const out = await this.send((c, sdk) => c.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: `bytes=${offset}-${offset + length - 1}`, ...(this.requestPayer ? { RequestPayer: this.requestPayer } : {}) }), { abortSignal: signal }));
           const total = /\/(\d+)\s*$/.exec(out.ContentRange ?? '')?.[1];
           if (total) this.knownSize = Number(total);
           const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);

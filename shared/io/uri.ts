@@ -161,14 +161,14 @@ export function redact(uri: string): string {
 }
 
 /** Checks the URI and opens the matching byte source. */
-export function openSource(uri: string, opts: { allowed: AllowedSources; s3Client?: S3Client | undefined }): ByteSource {
+export function openSource(uri: string, opts: { allowed: AllowedSources; s3Client?: S3Client | undefined; requesterPays?: boolean | undefined }): ByteSource {
   const p = checkUri(uri, opts.allowed);
   switch (p.scheme) {
     case 'file': return new FileSource(uri, p.path);
     case 'https': case 'http': return new HttpSource(p.url.toString(), { allowed: opts.allowed });
     case 's3': {
       if (!opts.s3Client) throw new UriNotAllowedError(`${redact(uri)}: no S3 client configured for s3:// rasters`);
-      return new S3Source(opts.s3Client, p.bucket, p.key);
+      return new S3Source(opts.s3Client, p.bucket, p.key, { requestPayer: opts.requesterPays === true ? 'requester' : undefined });
     }
   }
 }

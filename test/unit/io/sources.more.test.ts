@@ -105,7 +105,7 @@ describe('S3 source, missing object', () => {
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
     const err = await new S3Source(new S3Client({ region: 'eu-west-1' }), 'bkt', 'a/b.tif').fetch(0, 3).catch((e: unknown) => e);
     expect((err as SourceError).status).toBe(404);
-    expect((err as Error).message).toBe('s3://bkt/a/b.tif does not exist');
+    expect((err as Error).message).toBe('s3://bkt/a/b.tif does not exist (no such key)');
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(1);
     s3.restore();
   });
