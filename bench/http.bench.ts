@@ -14,7 +14,7 @@ import { openGeoPackage } from '../shared/features/gpkg';
 import { openRaster } from '../shared/raster/cog';
 import { FileSource } from '../shared/io/source.file';
 import { crsFromGeoKeys } from '../shared/crs/geokeys';
-import { makeTransformer } from '../shared/crs/transform';
+import { ensureProj, makeTransformer } from '../shared/crs/transform';
 import { transformGeometry } from '../shared/geometry/transform';
 import { geometryWindow } from '../shared/coverage/coverage';
 import type { Window } from '../shared/raster/grid';
@@ -52,6 +52,7 @@ const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/s2.tif`;
 // the minimal bytes: every tile any feature's window touches, once
 const raster = await openRaster(new FileSource(rasterPath));
 const layer = openGeoPackage(fields).layer();
+await ensureProj();
 const t = makeTransformer(layer.crs, crsFromGeoKeys(raster.info.geoKeys));
 const windows: Window[] = [];
 for (const f of layer.features({ columns: [] })) {

@@ -71,7 +71,16 @@ export class Functions extends Construct {
       POWERTOOLS_SERVICE_NAME: 'zonalflow',
       ...(this.defaultSpec ? { DEFAULT_SPEC_URI: this.defaultSpec.s3ObjectUrl } : {}),
     };
-    const make = (name: string, memoryMb: number, timeout: Duration, withSqlite = false, extra: Partial<lambda.FunctionOptions> = {}): NodejsFunction => {
+    const make = (name: string, memoryMb: number, timeout: Duration, withSqlite = false, extra: Partial<lambda.FunctionOptions> = {}, withProj = false): NodejsFunction => {
+      const copies = [
+        // PROJ (gdal3.js) loads its .wasm and .data (proj.db) from the bundle's directory, and the NTv2 grids from proj-grids/
+        ...(withProj
+          ? [
+              (i: string, o: string) => `cp "${i}/node_modules/gdal3.js/dist/package/gdal3WebAssembly.wasm" "${i}/node_modules/gdal3.js/dist/package/gdal3WebAssembly.data" "${o}/"`,
+              (i: string, o: string) => `mkdir -p "${o}/proj-grids" && cp "${i}/shared/crs/grids/"*.gsb "${o}/proj-grids/"`,
+            ]
+          : []),
+      ];
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: logs.RetentionDays.ONE_MONTH });
       const fn = new NodejsFunction(this, name, {
         entry: join(ROOT, 'lambdas', `${name.toLowerCase()}.ts`),
@@ -100,10 +109,11 @@ export class Functions extends Construct {
           commandHooks: {
             beforeBundling: () => [],
             beforeInstall: () => [],
-            // node-sqlite3-wasm and lerc (LERC-compressed rasters) load their .wasm from the bundle's directory
+            // node-sqlite3-wasm and lerc (LERC-compressed rasters) load their .wasm from the bundle's directory; PROJ (see copies)
             afterBundling: (inputDir: string, outputDir: string) => [
               ...(withSqlite ? [`cp "${inputDir}/node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm" "${outputDir}/"`] : []),
               `cp "${inputDir}/node_modules/lerc/lerc-wasm.wasm" "${outputDir}/"`,
+              ...copies.map((c) => c(inputDir, outputDir)),
             ],
           },
         },
@@ -112,8 +122,9 @@ export class Functions extends Construct {
     };
     // Plan downloads the GeoPackage to /tmp: ephemeral storage holds the largest accepted input plus 1 GiB
     // (Lambda: 512-10,240 MB, https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html)
-    this.plan = make('Plan', props.planMemoryMb, Duration.minutes(15), true, { ephemeralStorageSize: Size.mebibytes(Math.min(10240, props.maxInputMb + 1024)) });
-    this.worker = make('Worker', props.workerMemoryMb, Duration.seconds(props.workerTimeoutSec), false, props.workerReservedConcurrency > 0 ? { reservedConcurrentExecutions: props.workerReservedConcurrency } : {});
+    // Plan and Worker carry PROJ (Plan reprojects to longitude/latitude for batching, Worker to the rasters' CRSs)
+    this.plan = make('Plan', props.planMemoryMb, Duration.minutes(15), true, { ephemeralStorageSize: Size.mebibytes(Math.min(10240, props.maxInputMb + 1024)) }, true);
+    this.worker = make('Worker', props.workerMemoryMb, Duration.seconds(props.workerTimeoutSec), false, props.workerReservedConcurrency > 0 ? { reservedConcurrentExecutions: props.workerReservedConcurrency } : {}, true);
     // Collect spills sorted runs of rows to /tmp when a job's rows exceed its in-memory run
     this.collect = make('Collect', props.collectMemoryMb, Duration.minutes(15), false, { ephemeralStorageSize: Size.mebibytes(10240) });
     this.fail = make('Fail', 256, Duration.seconds(60));

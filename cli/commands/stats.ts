@@ -115,6 +115,8 @@ Examples:
         `zonalflow: ${s.features} features (${s.done} computed, ${s.failed} failed)${result.scenes !== undefined ? ` over ${result.scenes} scenes` : ''} in ${s.seconds.toFixed(2)} s, ` +
           `${(s.bytesRead / 1e6).toFixed(1)} MB read in ${s.requests} requests -> ${o.out}\n`,
       );
+      if (o.quiet !== true) for (const n of s.crs ?? []) ctx.stderr.write(`zonalflow: CRS: features ${n.features} -> raster ${n.raster} ${n.crs}: ${n.transformation}\n`);
+      for (const w of s.warnings ?? []) ctx.stderr.write(`zonalflow: warning: ${w}\n`);
       for (const f of s.failures.slice(0, 10)) ctx.stderr.write(`zonalflow: warning: ${f.reason}\n`);
       if (s.failures.length > 10) ctx.stderr.write(`zonalflow: warning: ... and ${s.failures.length - 10} more (see the "error" column)\n`);
       if (s.duplicateIds > 0) ctx.stderr.write(`zonalflow: warning: ${s.duplicateIds} feature ids are duplicated; use the fid column to tell them apart\n`);

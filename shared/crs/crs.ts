@@ -1,7 +1,25 @@
-/** A coordinate reference system as zonalflow carries it: a name, a proj4 definition (proj string or WKT1), and the EPSG code when known. */
+/**
+ * A coordinate reference system as zonalflow carries it: a name, the
+ * definition PROJ reads (EPSG:n, ESRI:n, WKT1, WKT2, ESRI WKT, PROJJSON or a
+ * PROJ string; see proj.ts), and the EPSG code when known. A CRS is a plain
+ * value: nothing is parsed until PROJ transforms with it.
+ */
 export interface Crs {
   name: string;
-  /** A proj4js-readable definition. */
+  /** The definition handed to PROJ (GDAL's OSRSetFromUserInput); '' for an undefined CRS. */
   def: string;
   epsg?: number;
+  /** Further definitions of the same CRS, tried in order when PROJ cannot read `def` (a GeoPackage's WKT1 behind a broken WKT2). */
+  alternatives?: string[];
+  /**
+   * The data declares no CRS (GeoPackage srs_id 0 / -1, a LOCAL_CS/engineering
+   * "Undefined SRS"): its coordinates are taken as being in the raster's CRS, as
+   * GDAL and exactextract do, with a warning.
+   */
+  undefinedCrs?: true;
+}
+
+/** The CRS of data that declares none (see {@link Crs.undefinedCrs}). */
+export function undefinedCrs(name: string): Crs {
+  return { name, def: '', undefinedCrs: true };
 }

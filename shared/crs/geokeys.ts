@@ -1,6 +1,7 @@
 /**
  * The CRS of a GeoTIFF from its GeoKeys: an EPSG code when the file names one
- * (ProjectedCSTypeGeoKey 3072 / GeographicTypeGeoKey 2048, not 32767), else a
+ * (ProjectedCSTypeGeoKey 3072 / GeographicTypeGeoKey 2048, not 32767; any code
+ * PROJ knows, or an ESRI code such as 102100), else a
  * proj4 definition built from the user-defined keys: Transverse Mercator (CT 1),
  * Mercator (7, 1SP or 2SP), Lambert conformal conic 2SP (8) and 1SP (9),
  * Lambert azimuthal equal area (10), Albers (11), azimuthal equidistant (12),
@@ -12,7 +13,7 @@
  */
 import { CrsError } from '../errors';
 import type { Crs } from './crs';
-import { crsFromEpsg, lookupEpsg } from './epsg';
+import { crsFromEpsg } from './epsg';
 
 /** Decoded GeoKey directory: key id -> value (number, ascii, or doubles). */
 export type GeoKeys = Record<number, number | string | number[]>;
@@ -45,9 +46,10 @@ function earth(keys: GeoKeys, citation: string): string {
   }
   const gcs = num(keys, 2048);
   if (real(gcs)) {
-    const hit = lookupEpsg(gcs);
-    if (!hit) throw new CrsError(`${citation}: geographic CRS EPSG:${gcs} is not known to zonalflow; reproject the raster (gdalwarp -t_srs EPSG:...)`);
-    return hit[1].replace('+proj=longlat', '').replace('+no_defs', '').trim();
+    // EPSG geographic CRS 4xxx is built on datum 6xxx
+    const d = gcs >= 4000 && gcs < 5000 ? DATUMS[gcs + 2000] : undefined;
+    if (!d) throw new CrsError(`${citation}: a user-defined projection on geographic CRS EPSG:${gcs} is not supported; reproject the raster (gdalwarp -t_srs EPSG:...)`);
+    return d;
   }
   const ell = num(keys, 2056);
   if (real(ell)) {

@@ -1,109 +1,129 @@
 /**
- * Transformers between CRSs (proj4js), x = easting/longitude, y = northing/
- * latitude always (GeoPackage and GeoTIFF store lon/lat order in practice,
- * whatever the WKT's AXIS says). Equivalent CRSs give no transformer at all,
- * so coordinates pass through untouched.
+ * Transformers between CRSs, by PROJ (see proj.ts): x = easting/longitude,
+ * y = northing/latitude always (GeoPackage and GeoTIFF store lon/lat order in
+ * practice, whatever the WKT's AXIS says; GDAL's traditional GIS order).
+ * Equivalent CRSs, and a CRS that is undefined (taken as the other one), give
+ * no transformer at all, so coordinates pass through untouched. PROJ must be
+ * loaded first ({@link ensureProj}) unless both definitions are the same text.
  */
-import proj4 from 'proj4';
 import { CrsError } from '../errors';
 import type { Crs } from './crs';
+import { loadProj, projSrs, projTransform, type BatchTransform, type ProjSrs } from './proj';
 
-type Proj = ReturnType<typeof proj4.Proj>;
-const cache = new Map<string, Proj>();
+/** Loads PROJ (once per process): await it before building transformers. */
+export function ensureProj(): Promise<void> {
+  return loadProj();
+}
 
-/** proj4's parsed projection of a CRS (cached). */
-export function projOf(crs: Crs): Proj {
-  let p = cache.get(crs.def);
-  if (!p) {
+const resolved = new Map<string, string>();
+
+/** The definition PROJ accepted for a CRS (an unknown EPSG code is tried as an ESRI code) and PROJ's reading of it. CrsError naming the CRS otherwise. */
+export function resolveSrs(crs: Crs): { def: string; srs: ProjSrs } {
+  if (crs.undefinedCrs) throw new CrsError(`the CRS ${crs.name} is undefined`);
+  const known = resolved.get(crs.def);
+  if (known !== undefined) return { def: known, srs: projSrs(known) };
+  const candidates = [crs.def, ...(crs.alternatives ?? [])];
+  if (crs.epsg !== undefined && crs.def === `EPSG:${crs.epsg}`) candidates.push(`ESRI:${crs.epsg}`);
+  let first: unknown = null;
+  for (const def of candidates) {
     try {
-      p = proj4.Proj(crs.def);
+      const srs = projSrs(def);
+      resolved.set(crs.def, def);
+      return { def, srs };
     } catch (err) {
-      throw new CrsError(`cannot use the CRS ${crs.name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      first ??= err;
     }
-    if (!p || !(p as { projName?: string }).projName) throw new CrsError(`cannot use the CRS ${crs.name}: proj4 does not understand its definition`);
-    (p as { axis?: string }).axis = 'enu';
-    cache.set(crs.def, p);
   }
-  return p;
+  if (crs.epsg !== undefined && crs.def === `EPSG:${crs.epsg}`) throw new CrsError(`EPSG:${crs.epsg} is not known to PROJ (neither an EPSG nor an ESRI code)`, { cause: first });
+  throw new CrsError(`cannot use the CRS ${crs.name}: ${first instanceof Error ? first.message : String(first)}`, { cause: first });
 }
 
-const NUMERIC = ['lat0', 'lat1', 'lat2', 'lat_ts', 'long0', 'longc', 'alpha', 'rectified_grid_angle', 'k0', 'x0', 'y0', 'a', 'b', 'to_meter', 'from_greenwich', 'h'] as const;
-
-/** True when two CRSs define the same coordinates (projection, parameters within 1e-9, ellipsoid, datum shift, units), whatever their names or codes. */
-export function crsEquivalent(a: Crs, b: Crs): boolean {
-  if (a.def === b.def) return true;
-  if (a.epsg !== undefined && a.epsg === b.epsg) return true;
-  const pa = projOf(a) as unknown as Record<string, unknown>;
-  const pb = projOf(b) as unknown as Record<string, unknown>;
-  const names = (p: Record<string, unknown>): string => String((p.names as string[] | undefined)?.[0] ?? p.projName);
-  if (names(pa) !== names(pb)) return false;
-  const geographic = pa.projName === 'longlat';
-  for (const k of NUMERIC) {
-    // proj4 ignores to_meter for longitude/latitude (a WKT's degree unit sets it to metres per degree)
-    if (geographic && k === 'to_meter') continue;
-    // longc (centre longitude) is long0 when a definition does not set it
-    const x = (pa[k] ?? (k === 'longc' ? pa.long0 : undefined)) as number | undefined;
-    const y = (pb[k] ?? (k === 'longc' ? pb.long0 : undefined)) as number | undefined;
-    const dx = x ?? defaultOf(k);
-    const dy = y ?? defaultOf(k);
-    if (Math.abs(dx - dy) > 1e-9 * Math.max(1, Math.abs(dx))) return false;
-  }
-  if (Boolean(pa.utmSouth) !== Boolean(pb.utmSouth) || (pa.zone ?? null) !== (pb.zone ?? null)) return false;
-  return sameDatumShift(pa.datum as DatumInfo | undefined, pb.datum as DatumInfo | undefined);
+/** Checks that PROJ can read a CRS (PROJ loaded); CrsError naming it otherwise. An undefined CRS passes. */
+export function checkCrs(crs: Crs): void {
+  if (!crs.undefinedCrs) resolveSrs(crs);
 }
 
-interface DatumInfo { datum_type?: number; datum_params?: number[]; grids?: ({ name: string; isNull?: boolean } | null)[] | null }
-
-/** proj4 datum type of a definition, with a grid list of only `@null` read as WGS84 (no shift). */
-function datumType(d: DatumInfo | undefined): number {
-  const t = d?.datum_type ?? 5;
-  if (t === 3 && (d?.grids ?? []).every((g) => g === null || g.isNull === true)) return 4;
-  return t;
+/** PROJ's name of a CRS (its WKT's name), or the CRS's own name. */
+export function crsDisplayName(crs: Crs): string {
+  if (crs.undefinedCrs) return crs.name;
+  try {
+    const m = /^\w+\["((?:[^"]|"")*)"/.exec(resolveSrs(crs).srs.wkt);
+    const name = m?.[1];
+    return name && crs.epsg !== undefined ? `EPSG:${crs.epsg} (${name})` : (name ?? crs.name);
+  } catch {
+    return crs.name;
+  }
 }
 
 /**
- * Datum shifts are compared only when both definitions state one (GDAL's
- * IsSame "TOWGS84=ONLY_IF_IN_BOTH"): GDAL writes WKT1 without TOWGS84 for
- * EPSG codes (EPSG:2169 in a GeoPackage), which must still equal the code.
- * proj4 datum types: 1/2 = 3/7-parameter Helmert, 4 = WGS84 (a zero shift),
- * 3 = grid shift (compared by grid names), 5 = none stated.
+ * A WKT1 reduced to what defines coordinates: names, AUTHORITY and AXIS nodes
+ * dropped, numbers rounded to 10 significant digits; TOWGS84 set apart.
  */
-function sameDatumShift(da: DatumInfo | undefined, db: DatumInfo | undefined): boolean {
-  const ta = datumType(da);
-  const tb = datumType(db);
-  if (ta === 5 || tb === 5) return true;
-  if (ta === 3 || tb === 3) {
-    const names = (d: DatumInfo | undefined): string => (d?.grids ?? []).map((g) => g?.name ?? '').join(',');
-    return ta === tb && names(da) === names(db);
-  }
-  const params = (t: number, d: DatumInfo | undefined): number[] => (t === 4 ? [] : (d?.datum_params ?? [])).concat([0, 0, 0, 0, 0, 0, 0]).slice(0, 7);
-  const pa7 = params(ta, da);
-  const pb7 = params(tb, db);
-  return pa7.every((v, i) => Math.abs(v - (pb7[i] ?? 0)) < 1e-12 + 1e-9 * Math.abs(v));
+function normalised(wkt: string): { body: string; towgs84: string | null } {
+  let towgs84: string | null = null;
+  let s = wkt.replace(/,?TOWGS84\[([^\]]*)\]/g, (_m, p: string) => {
+    towgs84 = p.split(',').map((v) => Number(Number(v).toPrecision(10))).join(',');
+    return '';
+  });
+  s = s
+    .replace(/,?AUTHORITY\["[^"]*","[^"]*"\]/g, '')
+    .replace(/,?AXIS\["[^"]*",\w+\]/g, '')
+    .replace(/,?EXTENSION\["[^"]*","[^"]*"\]/g, '')
+    .replace(/(GEOGCS|PROJCS|DATUM|SPHEROID|PRIMEM|GEOCCS|VERT_CS|COMPD_CS)\["(?:[^"]|"")*",?/g, '$1[')
+    .replace(/UNIT\["(?:[^"]|"")*",/g, 'UNIT[')
+    .replace(/-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/g, (n) => String(Number(Number(n).toPrecision(10))));
+  return { body: s, towgs84 };
 }
 
-function defaultOf(k: (typeof NUMERIC)[number]): number {
-  return k === 'k0' || k === 'to_meter' ? 1 : 0;
+/**
+ * True when two CRSs define the same coordinates (projection, parameters to
+ * 10 significant digits, ellipsoid, prime meridian, units), whatever their
+ * names or codes. A datum shift (TOWGS84) counts only when both state one
+ * (GDAL's IsSame "TOWGS84=ONLY_IF_IN_BOTH"). An undefined CRS equals any.
+ */
+export function crsEquivalent(a: Crs, b: Crs): boolean {
+  if (a.undefinedCrs || b.undefinedCrs) return true;
+  if (a.def === b.def) return true;
+  if (a.epsg !== undefined && a.epsg === b.epsg) return true;
+  const wa = resolveSrs(a).srs.wkt;
+  const wb = resolveSrs(b).srs.wkt;
+  if (!wa || !wb) return false;
+  if (wa === wb) return true;
+  const na = normalised(wa);
+  const nb = normalised(wb);
+  if (na.body !== nb.body) return false;
+  return na.towgs84 === null || nb.towgs84 === null || na.towgs84 === nb.towgs84;
 }
 
-/** A transformer from one CRS to another; null when they are equivalent. CrsError when proj4 cannot build it. */
-export function makeTransformer(from: Crs, to: Crs): ((x: number, y: number) => [number, number]) | null {
+/** A transformer of many points at once (in place; points PROJ cannot transform become NaN); null when the CRSs are equivalent. CrsError when PROJ has no operation. */
+export function makeBatchTransformer(from: Crs, to: Crs): BatchTransform | null {
   if (crsEquivalent(from, to)) return null;
-  const p1 = projOf(from);
-  const p2 = projOf(to);
-  let conv: { forward(p: number[]): number[] };
+  const a = resolveSrs(from);
+  const b = resolveSrs(to);
   try {
-    conv = (proj4 as unknown as (a: Proj, b: Proj) => { forward(p: number[]): number[] })(p1, p2);
+    return projTransform(a.def, b.def);
   } catch (err) {
     throw new CrsError(`cannot transform from ${from.name} to ${to.name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+}
+
+/** A transformer from one CRS to another; null when they are equivalent. CrsError when PROJ cannot build it. */
+export function makeTransformer(from: Crs, to: Crs): ((x: number, y: number) => [number, number]) | null {
+  const batch = makeBatchTransformer(from, to);
+  if (!batch) return null;
+  const xs = new Float64Array(1);
+  const ys = new Float64Array(1);
   return (x, y) => {
-    const out = conv.forward([x, y]);
-    return [out[0] ?? NaN, out[1] ?? NaN];
+    xs[0] = x;
+    ys[0] = y;
+    batch(xs, ys);
+    return [xs[0], ys[0]];
   };
 }
 
-/** True for a longitude/latitude CRS. */
+/** True for a longitude/latitude CRS (false for an undefined one). */
 export function isGeographic(crs: Crs): boolean {
-  return (projOf(crs) as unknown as { projName?: string }).projName === 'longlat';
+  if (crs.undefinedCrs) return false;
+  if (crs.def === 'EPSG:4326') return true;
+  return resolveSrs(crs).srs.wkt.startsWith('GEOGCS');
 }

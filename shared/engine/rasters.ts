@@ -9,6 +9,7 @@ import type { ByteSource } from '../io/source';
 import { openRaster } from '../raster/cog';
 import type { Raster } from '../raster/cog';
 import { crsFromGeoKeys } from '../crs/geokeys';
+import { checkCrs, ensureProj } from '../crs/transform';
 import type { Crs } from '../crs/crs';
 import { RasterError, SpecError } from '../errors';
 import type { RasterSpec } from '../spec';
@@ -57,6 +58,8 @@ export async function openZonalRasters(specs: readonly RasterSpec[], opts: OpenR
       let crs: Crs;
       try {
         crs = crsFromGeoKeys(info.geoKeys);
+        await ensureProj();
+        checkCrs(crs);
       } catch (err) {
         throw new RasterError(`cannot resolve the CRS of ${redact(spec.uri)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }

@@ -14,17 +14,18 @@ import type { Feature } from '../geometry/types';
 import { openZonalRasters } from './rasters';
 import { ZonalEngine } from './zonal';
 import { openWeightsRaster, zonalOptions } from './options';
-import type { ZonalTimings } from './zonal';
+import type { CrsNote, ZonalTimings } from './zonal';
 import type { FeatureSource } from '../features/source';
 import { crsFromEpsg } from '../crs/epsg';
-import { makeTransformer } from '../crs/transform';
+import { checkCrs, ensureProj, makeTransformer } from '../crs/transform';
+import { outsideWarning } from './crs-check';
 import { geometryBBox } from '../geometry/bbox';
 import { transformGeometry } from '../geometry/transform';
 import { searchStac } from '../timeseries/stac';
 import { TimeseriesEngine } from './timeseries';
 import type { SlotStats } from './timeseries';
 import { allowedFromUris, parseUri } from '../io/uri';
-import { SpecError } from '../errors';
+import { CrsError, SpecError } from '../errors';
 
 /** Progress of a running job. */
 export interface Progress { done: number; failed: number; total: number }
@@ -52,6 +53,10 @@ export interface StatsSummary {
   timings: ZonalTimings & { features: number; decode?: number };
   bytesRead: number;
   requests: number;
+  /** Job-level warnings: an undefined CRS, most features outside every raster (a CRS that may be wrong). */
+  warnings?: string[];
+  /** Per raster: the features' CRS, the raster's, and the coordinate operation PROJ applies between them. */
+  crs?: CrsNote[];
 }
 
 /** Options of an in-process job. */
@@ -79,6 +84,12 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
   // every source the job opens, counted, and closed at the end (file handles)
   const counters: CountingSource[] = [];
   try {
+    await ensureProj();
+    try {
+      checkCrs(layer.crs);
+    } catch (err) {
+      throw new CrsError(`${opts.input}: layer "${layer.layer}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
     if (opts.spec.stac) return await runTimeseries(opts, layer, t0, counters);
     const rasters = await openZonalRasters(opts.spec.rasters, {
       allowed: opts.allowed,
@@ -148,6 +159,8 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
         timings: { ...engine.timings, features: featureMs, decode: rasters.reduce((a, r) => a + r.raster.decodeMs, 0) },
         bytesRead: counters.reduce((a, c) => a + c.bytes, 0),
         requests: counters.reduce((a, c) => a + c.requests, 0),
+        warnings: [...engine.warnings, ...[outsideWarning(engine.outsideFids.size, engine.featuresComputed, engine.crsNotes[0]?.features ?? layer.crs.name)].filter((w): w is string => w !== null)],
+        crs: engine.crsNotes,
       },
     };
   } finally {
@@ -161,6 +174,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   const stac = opts.spec.stac;
   if (!stac) throw new SpecError('no "stac" in the spec');
   const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
+  await ensureProj();
   const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
   let area: { xmin: number; ymin: number; xmax: number; ymax: number } | null = null;
   for await (const f of layer.features({ ...idOptions, columns: [] })) {

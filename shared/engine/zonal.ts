@@ -21,9 +21,11 @@ import type { StatName, StatValue } from '../stats/accumulator';
 import { transformGeometry } from '../geometry/transform';
 import { forEachPosition } from '../geometry/bbox';
 import { geometryProblem } from '../geometry/validate';
-import { crsEquivalent, isGeographic, makeTransformer } from '../crs/transform';
-import { crossesAntimeridian, unwrapLongitudes, withShiftedCopy } from '../geometry/antimeridian';
+import { crsDisplayName, crsEquivalent, isGeographic, makeTransformer } from '../crs/transform';
+import { describeTransformation } from '../crs/operation';
+import { crossesAntimeridian, splitAntimeridian, withShiftedCopy } from '../geometry/antimeridian';
 import type { Crs } from '../crs/crs';
+import { crsFromEpsg } from '../crs/epsg';
 import { retryableStatus } from '../io/retry';
 import type { ResultRow, StatColumn, CellValue } from '../output/table';
 import type { ZonalRaster } from './rasters';
@@ -62,12 +64,31 @@ export interface ZonalOptions {
 /** Time spent per phase (ms), summed over calls, for benchmarks and summaries. */
 export interface ZonalTimings { prefetch: number; coverage: number; read: number; stats: number; reproject: number; cells: number }
 
+/** What the engine did with CRSs for one raster (for the job summary). */
+export interface CrsNote {
+  raster: string;
+  /** The features' CRS (PROJ's name). */
+  features: string;
+  /** The raster's CRS (PROJ's name). */
+  crs: string;
+  /** The coordinate operation PROJ applies ("none" for equivalent CRSs, "taken as the raster's CRS" for an undefined one). */
+  transformation: string;
+}
+
 /** The engine's state for one job: rasters, options, transformers per raster, timings. */
 export class ZonalEngine {
   readonly columns: StatColumn[];
   readonly timings: ZonalTimings = { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0 };
   private readonly transformers = new Map<ZonalRaster, ((x: number, y: number) => [number, number]) | null>();
   private readonly featuresGeographic: boolean;
+  /** Per raster: the CRSs and the operation between them. */
+  readonly crsNotes: CrsNote[] = [];
+  /** Job-level warnings (an undefined CRS). */
+  readonly warnings: string[] = [];
+  /** fids of computed features that touch no raster at all (a CRS that may be wrong). */
+  readonly outsideFids = new Set<number>();
+  /** Features computed without error so far (the denominator of `outsideFids`). */
+  featuresComputed = 0;
 
   constructor(
     readonly rasters: readonly ZonalRaster[],
@@ -76,7 +97,19 @@ export class ZonalEngine {
   ) {
     this.columns = statColumns(rasters, options.stats);
     this.featuresGeographic = isGeographic(featureCrs);
-    for (const r of rasters) this.transformers.set(r, makeTransformer(featureCrs, r.crs));
+    for (const r of rasters) {
+      const t = makeTransformer(featureCrs, r.crs);
+      this.transformers.set(r, t);
+      this.crsNotes.push({
+        raster: r.name,
+        features: crsDisplayName(featureCrs),
+        crs: crsDisplayName(r.crs),
+        transformation: featureCrs.undefinedCrs ? 'none: the features have no CRS, their coordinates are taken as the raster\'s' : t === null ? 'none (same CRS)' : transformationAt(featureCrs, r),
+      });
+    }
+    if (featureCrs.undefinedCrs) {
+      this.warnings.push(`the layer has no CRS (${featureCrs.name}): its coordinates are taken as being in the CRS of ${rasters.map((r) => `${r.name} (${crsDisplayName(r.crs)})`).join(', ')}`);
+    }
     checkZonalOptions(options);
     this.cellLists = new Set(options.stats.filter((s) => CELL_LIST_STATS.has(s)));
     const wr = options.weights;
@@ -122,15 +155,21 @@ export class ZonalEngine {
       if (p !== null && row) row.error = p;
     });
     let column = 0;
+    const touched = new Array<boolean>(features.length).fill(false);
     for (const raster of this.rasters) {
       const width = raster.bands.length * this.options.stats.length;
-      await this.computeRaster(raster, features, rows, column, signal);
+      await this.computeRaster(raster, features, rows, column, touched, signal);
       column += width;
     }
+    rows.forEach((row, i) => {
+      if (row.error !== null) return;
+      this.featuresComputed++;
+      if (!touched[i]) this.outsideFids.add(row.fid);
+    });
     return rows;
   }
 
-  private async computeRaster(raster: ZonalRaster, features: readonly EngineFeature[], rows: ResultRow[], column0: number, signal?: AbortSignal): Promise<void> {
+  private async computeRaster(raster: ZonalRaster, features: readonly EngineFeature[], rows: ResultRow[], column0: number, touched: boolean[], signal?: AbortSignal): Promise<void> {
     const plan = this.plans.get(raster) ?? planGrids(raster.raster.info.grid, null, { values: raster.uri, weights: '' });
     const grid = plan.grid; // the processing grid: the raster's own, or the finer common grid with a weights raster
     const valueGrid = raster.raster.info.grid;
@@ -151,15 +190,18 @@ export class ZonalEngine {
       try {
         let source = f.geometry;
         if (this.featuresGeographic && crossesAntimeridian(source)) {
-          source = unwrapLongitudes(source);
-          // on a lon/lat raster the part beyond +180 is read from the other side
-          if (isGeographic(raster.crs)) source = withShiftedCopy(source, -360);
+          // split at ±180 so that each part projects on its own side (never a strip around the world);
+          // on a lon/lat raster laid out over 0..360 the western part is read shifted by +360
+          source = splitAntimeridian(source);
+          if (isGeographic(raster.crs)) source = withShiftedCopy(source, 360);
         }
         const g = transform ? transformGeometry(source, transform) : source;
-        const problem = coordinatesProblem(g);
-        if (problem !== null) throw new ZonalflowError('CRS_TRANSFORM_FAILED', `cannot reproject into the CRS of ${raster.name}: ${problem}`);
+        const problem = coordinatesProblem(g, source);
+        if (problem !== null) throw new ZonalflowError('CRS_TRANSFORM_FAILED', `cannot reproject into the CRS of ${raster.name} (${this.crsNotes.find((n) => n.raster === raster.name)?.crs ?? ''}): ${problem}; is the layer's CRS (${this.crsNotes[0]?.features ?? ''}) right?`);
         local.push(g);
-        windows.push(geometryWindow(g, grid));
+        const w = geometryWindow(g, grid);
+        if (w !== null) touched[i] = true;
+        windows.push(w);
       } catch (err) {
         row.error = featureError(f, err);
         local.push(null);
@@ -240,6 +282,20 @@ export class ZonalEngine {
   }
 }
 
+/** The operation PROJ applies from the features' CRS to a raster's, named at the raster's centre (never fails the job). */
+function transformationAt(featureCrs: Crs, r: ZonalRaster): string {
+  try {
+    const g = r.raster.info.grid;
+    const cx = g.originX + (g.resX * g.width) / 2;
+    const cy = g.originY - (g.resY * g.height) / 2;
+    const toLonLat = makeTransformer(r.crs, crsFromEpsg(4326));
+    const at = toLonLat ? toLonLat(cx, cy) : [cx, cy] as [number, number];
+    return describeTransformation(featureCrs, r.crs, Number.isFinite(at[0]) && Number.isFinite(at[1]) ? at : undefined);
+  } catch (err) {
+    return `PROJ's choice (not identified: ${err instanceof Error ? err.message : String(err)})`;
+  }
+}
+
 /** A statistic as a table cell (NaN -> null, histograms copied; a frac with an undefined fraction (nodata weight) is null). */
 export function toCell(v: StatValue | undefined): CellValue {
   if (v === undefined || v === null) return null;
@@ -294,10 +350,13 @@ export function featureProblem(f: EngineFeature): string | null {
 }
 
 /** After reprojection: a non-finite coordinate means the feature lies outside the target projection's domain. */
-function coordinatesProblem(g: Geometry): string | null {
-  let bad: string | null = null;
-  forEachPosition(g, (p) => {
-    if (bad === null && (!Number.isFinite(p[0]) || !Number.isFinite(p[1]))) bad = `coordinate (${String(p[0])}, ${String(p[1])}) is outside the projection's domain`;
-  });
-  return bad;
+function coordinatesProblem(g: Geometry, source: Geometry): string | null {
+  const out: [number, number][] = [];
+  forEachPosition(g, (p) => out.push([p[0], p[1]]));
+  const bad = out.findIndex((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]));
+  if (bad < 0) return null;
+  const src: [number, number][] = [];
+  forEachPosition(source, (p) => src.push([p[0], p[1]]));
+  const p = src[bad];
+  return p ? `PROJ cannot transform the coordinate (${p[0]}, ${p[1]}): it is outside the domain of the layer's CRS or of the projection` : 'a coordinate is outside the projection\'s domain';
 }

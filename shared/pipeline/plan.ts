@@ -17,7 +17,7 @@ import { searchStac } from '../timeseries/stac';
 import type { BBox } from '../geometry/types';
 import { geometryProblem } from '../geometry/validate';
 import { crsFromEpsg } from '../crs/epsg';
-import { makeTransformer } from '../crs/transform';
+import { ensureProj, makeTransformer } from '../crs/transform';
 import { planBatches } from '../batching/plan';
 import type { PlanFeature } from '../batching/plan';
 import { parseJobSpec } from '../spec';
@@ -100,6 +100,7 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
       const total = layer.count();
       const maxFeatures = deps.limits?.maxFeatures ?? 10_000_000;
       if (total > maxFeatures) throw new LimitError(`the layer "${layer.name}" has ${total} features; the limit per job is ${maxFeatures} (MAX_FEATURES_PER_JOB)`);
+      await ensureProj();
       const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
       const idOptions = spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn };
       // pass 1: one point per feature, for batching

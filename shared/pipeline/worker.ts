@@ -16,7 +16,7 @@ import { toParquet } from '../output/parquet';
 import { featureDocument, featureFileName } from '../output/json';
 import type { ResultRow } from '../output/table';
 import { crsFromEpsg } from '../crs/epsg';
-import { makeTransformer } from '../crs/transform';
+import { ensureProj, makeTransformer } from '../crs/transform';
 import { transformGeometry } from '../geometry/transform';
 import type { WorkerInput, WorkerOutput } from './events';
 import { BatchFileSchema } from './batch-file';
@@ -80,6 +80,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
         return c;
       },
     });
+    await ensureProj();
     let engine: { columns: StatColumn[]; compute(chunk: BatchFeature[]): Promise<{ rows: ResultRow[]; docs: { id: string; fid: number; doc: Record<string, unknown> }[] }> };
     if (spec.stac) {
       // time series: the scenes Plan found; each feature reads the scenes that touch it

@@ -111,6 +111,17 @@ describe('bundles built by the local esbuild', () => {
       expect(r.status, name).toBe(0);
     }
   }, 120_000);
+  it('the Plan and Worker bundles carry PROJ (gdal3.js WASM and proj.db data file) and the NTv2 grids beside index.js; the bundles read them from there', () => {
+    for (const name of ['Plan', 'Worker']) {
+      const dir = assets[name] ?? '';
+      for (const f of ['gdal3WebAssembly.wasm', 'gdal3WebAssembly.data']) {
+        expect(statSync(join(dir, f)).size, `${name} ${f}`).toBe(statSync(join(ROOT, 'node_modules/gdal3.js/dist/package', f)).size);
+      }
+      for (const g of ['BETA2007.gsb', 'ntf_r93.gsb', 'nzgd2kgrid0005.gsb']) expect(existsSync(join(dir, 'proj-grids', g)), `${name} ${g}`).toBe(true);
+      console.log(`bundle ${name}: + PROJ ${((statSync(join(dir, 'gdal3WebAssembly.wasm')).size + statSync(join(dir, 'gdal3WebAssembly.data')).size) / 1048576).toFixed(1)} MiB (loaded on first use)`);
+    }
+    // the bundles read these files (not node_modules' copies) whenever they are beside index.js: the bundled job below uses them
+  });
   it('the Plan bundle carries the SQLite WASM beside index.js (node-sqlite3-wasm reads it from __dirname)', () => {
     const plan = assets.Plan ?? '';
     const original = readFileSync(join(ROOT, 'node_modules/node-sqlite3-wasm/dist', WASM));

@@ -134,10 +134,11 @@ describe('bad input: file-level problems are one clear error', () => {
     await expect(stats(good, { input: { idColumn: 'field_id' } })).rejects.toThrow(/has no column "field_id" for the ids \(columns: fid, name\)/);
     const unknown = join(dir, 'crs.gpkg');
     writeGeoPackage(unknown, [{ name: 'fields', srsId: 990001, features: [] }]);
-    await expect(stats(unknown)).rejects.toThrow(/cannot resolve the CRS "srs 990001" \(srs_id 990001, EPSG:990001\)/);
-    const undef = join(dir, 'undef.gpkg');
-    writeGeoPackage(undef, [{ name: 'fields', srsId: -1, features: [] }]);
-    await expect(stats(undef)).rejects.toThrow(/the layer's CRS is undefined \(srs_id -1/);
+    await expect(stats(unknown)).rejects.toThrow(/crs.gpkg: layer "fields": EPSG:990001 is not known to PROJ/);
+    const undef = gpkg('undef', [{ geometry: { type: 'Polygon', coordinates: [sq(1, 1, 1)] }, properties: { name: 'a' } }], { srsId: -1 });
+    // undefined: taken as the raster's CRS, with a warning (GDAL and exactextract do the same)
+    const s = await stats(undef);
+    expect(s.summary.warnings?.join('\n')).toMatch(/the layer has no CRS \("Undefined cartesian SRS" \(srs_id -1, undefined Cartesian\)\)/);
   });
   it('rasters: missing, not a TIFF, stripped (still works), unsupported compression', async () => {
     const good = gpkg('good3', [{ geometry: { type: 'Polygon', coordinates: [sq(0, 0, 2)] }, properties: { name: 'a' } }]);

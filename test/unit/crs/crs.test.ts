@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadProj } from '../../../shared/crs/proj';
 import { openGeoPackage } from '../../../shared/features/gpkg';
 import { crsFromEpsg } from '../../../shared/crs/epsg';
 import { crsFromGeoKeys } from '../../../shared/crs/geokeys';
@@ -8,6 +9,8 @@ import { crsEquivalent, makeTransformer } from '../../../shared/crs/transform';
 import { openRaster } from '../../../shared/raster/cog';
 import { FileSource } from '../../../shared/io/source.file';
 import { CrsError } from '../../../shared/errors';
+
+beforeAll(() => loadProj(), 60_000);
 
 const REF = join(import.meta.dirname, '../../fixtures/reference');
 
@@ -55,7 +58,7 @@ describe('CRS', () => {
     }
   });
   it('unknown codes and missing keys are clear errors', () => {
-    expect(() => crsFromEpsg(999999)).toThrow(/EPSG:999999 is not known/);
+    expect(() => makeTransformer(crsFromEpsg(999999), crsFromEpsg(4326))).toThrow(/EPSG:999999 is not known/);
     expect(() => crsFromGeoKeys({})).toThrow(CrsError);
     expect(() => crsFromGeoKeys({ 1024: 1, 3072: 32767, 3075: 99 })).toThrow(/transformation code 99/);
   });

@@ -1,0 +1,292 @@
+/**
+ * PROJ itself, through GDAL's OSR/OCT C API as compiled to WebAssembly by the
+ * `gdal3.js` package (GDAL 3.8, PROJ 9.3 with its proj.db: every EPSG and ESRI
+ * code PROJ knows). CRS definitions are read as GDAL's `OSRSetFromUserInput`
+ * reads them (EPSG:n, ESRI:n, WKT1, WKT2, ESRI WKT, PROJJSON, PROJ strings);
+ * transformations are `OCTNewCoordinateTransformation`'s: PROJ chooses the
+ * operation by area of use and accuracy, per point, exactly as `ogr2ogr`/pyproj
+ * do. Axis order is always x = easting/longitude (GDAL's traditional GIS order).
+ *
+ * The WebAssembly module (~28 MB, plus an 11 MB data file holding proj.db) is
+ * loaded lazily by {@link loadProj}, once per process; every other function
+ * here is synchronous and needs it loaded (a CrsError says so otherwise). The
+ * NTv2 grids that Debian's proj-data installs (BETA2007, ntf_r93,
+ * nzgd2kgrid0005; `grids/` beside this file, or `proj-grids/` beside a Lambda
+ * bundle) are made visible to PROJ, so it picks the same grid-based operations.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { CrsError } from '../errors';
+
+/** The part of the emscripten module of gdal3.js used here. */
+interface GdalModule {
+  _malloc(n: number): number;
+  _free(p: number): void;
+  HEAPF64: Float64Array;
+  HEAPU32: Uint32Array;
+  lengthBytesUTF8(s: string): number;
+  stringToUTF8(s: string, p: number, n: number): void;
+  UTF8ToString(p: number): string;
+  addFunction(fn: (...a: number[]) => void, sig: string): number;
+  FS: {
+    mkdir(p: string): void;
+    mount(type: unknown, opts: { root: string }, mountpoint: string): void;
+    readdir(p: string): string[];
+    readFile(p: string): Uint8Array;
+    writeFile(p: string, data: Uint8Array): void;
+    unmount(p: string): void;
+  };
+  NODEFS: unknown;
+  _CPLSetErrorHandler(fp: number): number;
+  _CPLSetConfigOption(k: number, v: number): void;
+  _OSRNewSpatialReference(wkt: number): number;
+  _OSRSetFromUserInput(h: number, def: number): number;
+  _OSRSetAxisMappingStrategy(h: number, strategy: number): void;
+  _OSRExportToWkt(h: number, out: number): number;
+  _OCTNewCoordinateTransformation(a: number, b: number): number;
+  _OCTTransform(ct: number, n: number, x: number, y: number, z: number): number;
+  _GDALOpenEx(path: number, flags: number, drivers: number, options: number, siblings: number): number;
+  _GDALVectorInfoOptionsNew(argv: number, binary: number): number;
+  _GDALVectorInfoOptionsFree(opts: number): void;
+  _GDALVectorInfo(ds: number, opts: number): number;
+}
+
+/** PROJ's data directory inside the WebAssembly file system (proj.db and grids). */
+const PROJ_DATA = '/usr/share/proj';
+
+let mod: GdalModule | null = null;
+let loading: Promise<void> | null = null;
+let lastError = '';
+
+/** The directory holding this module (the bundle's directory in a Lambda CommonJS bundle). */
+function hereDir(): string {
+  if (typeof __dirname === 'string') return __dirname;
+  return import.meta.dirname;
+}
+
+/** Grid directories to try: the source tree's `grids/`, a bundle's `proj-grids/`. */
+function gridDirs(): string[] {
+  const here = hereDir();
+  return [join(here, 'grids'), join(here, 'proj-grids')];
+}
+
+/**
+ * The directory of gdal3WebAssembly.wasm/.data: this module's own when the
+ * files are beside it (a Lambda bundle carries them beside index.js), else the
+ * package's (a source tree). gdal3.js reads the data file relative to the
+ * working directory, so the path is given relative to it.
+ */
+function wasmDir(): string {
+  let dir = hereDir();
+  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+  try {
+    req.resolve(join(dir, 'gdal3WebAssembly.wasm'));
+  } catch {
+    dir = join(dirname(req.resolve('gdal3.js/package.json')), 'dist', 'package');
+  }
+  const rel = relative(process.cwd(), dir);
+  return rel === '' ? './' : `${rel}/`;
+}
+
+/** Loads PROJ (once per process; concurrent callers share the load). CrsError when the module cannot be loaded. */
+export function loadProj(): Promise<void> {
+  if (mod) return Promise.resolve();
+  loading ??= (async () => {
+    try {
+      const imported = (await import('gdal3.js/node.js')) as unknown as { default?: unknown };
+      const init = (imported.default ?? imported) as (opts: Record<string, unknown>) => Promise<{ Module: GdalModule }>;
+      const gdal = await init({ path: wasmDir(), logHandler: () => undefined, errorHandler: () => undefined });
+      const m = gdal.Module;
+      const handler = m.addFunction((_cls: number, _no: number, msg: number) => {
+        lastError = m.UTF8ToString(msg);
+      }, 'viip');
+      m._CPLSetErrorHandler(handler);
+      withStrings(m, ['PROJ_NETWORK', 'OFF'], ([k, v]) => m._CPLSetConfigOption(k as number, v as number));
+      installGrids(m);
+      mod = m;
+    } catch (err) {
+      loading = null;
+      throw new CrsError(`cannot load PROJ (gdal3.js WebAssembly): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  })();
+  return loading;
+}
+
+/** Copies the shipped grid files into PROJ's data directory of the WebAssembly file system. */
+function installGrids(m: GdalModule): void {
+  for (const dir of gridDirs()) {
+    const mp = `/zf-grids-${Math.random().toString(36).slice(2)}`;
+    try {
+      m.FS.mkdir(mp);
+      m.FS.mount(m.NODEFS, { root: dir }, mp);
+      for (const f of m.FS.readdir(mp)) {
+        if (!/\.(gsb|tif|gtx)$/i.test(f)) continue;
+        m.FS.writeFile(`${PROJ_DATA}/${f}`, m.FS.readFile(`${mp}/${f}`));
+      }
+      m.FS.unmount(mp);
+    } catch {
+      // no such directory here: the other candidate holds the grids
+    }
+  }
+}
+
+/** True once {@link loadProj} has completed. */
+export function projLoaded(): boolean {
+  return mod !== null;
+}
+
+function engine(): GdalModule {
+  if (!mod) throw new CrsError('PROJ is not loaded yet (call loadProj() before resolving or transforming CRSs)');
+  return mod;
+}
+
+function withStrings<T>(m: GdalModule, strings: string[], fn: (ptrs: number[]) => T): T {
+  const ptrs = strings.map((s) => {
+    const n = m.lengthBytesUTF8(s) + 1;
+    const p = m._malloc(n);
+    m.stringToUTF8(s, p, n);
+    return p;
+  });
+  try {
+    return fn(ptrs);
+  } finally {
+    for (const p of ptrs) m._free(p);
+  }
+}
+
+/** A CRS as PROJ read it: its handle and its WKT1 (GDAL's export; '' when not expressible). */
+export interface ProjSrs {
+  handle: number;
+  wkt: string;
+}
+
+const srsCache = new Map<string, ProjSrs | string>();
+
+/**
+ * Reads a CRS definition as `OSRSetFromUserInput` does (cached per text).
+ * CrsError with PROJ's message when it cannot.
+ */
+export function projSrs(def: string): ProjSrs {
+  const hit = srsCache.get(def);
+  if (typeof hit === 'string') throw new CrsError(hit);
+  if (hit) return hit;
+  const m = engine();
+  lastError = '';
+  const h = m._OSRNewSpatialReference(0);
+  const err = withStrings(m, [def], ([p]) => m._OSRSetFromUserInput(h, p as number));
+  if (err !== 0) {
+    const msg = lastError.replace(/^PROJ: /, '') || `OGR error ${err}`;
+    srsCache.set(def, msg);
+    throw new CrsError(msg);
+  }
+  m._OSRSetAxisMappingStrategy(h, 0);
+  const out = m._malloc(4);
+  let wkt = '';
+  try {
+    m.HEAPU32[out >> 2] = 0;
+    if (m._OSRExportToWkt(h, out) === 0) {
+      const p = m.HEAPU32[out >> 2] ?? 0;
+      if (p) wkt = m.UTF8ToString(p);
+    }
+  } finally {
+    m._free(out);
+  }
+  const srs = { handle: h, wkt };
+  srsCache.set(def, srs);
+  return srs;
+}
+
+/** A transformation of many points at once: xs/ys are transformed in place; returns false for points PROJ could not transform (set to NaN). */
+export type BatchTransform = (xs: Float64Array, ys: Float64Array) => void;
+
+const ctCache = new Map<string, BatchTransform>();
+
+/** The coordinate transformation from one definition to another (PROJ's choice); CrsError with PROJ's message when none exists. */
+export function projTransform(fromDef: string, toDef: string): BatchTransform {
+  const m = engine();
+  const key = `${fromDef}\u0000${toDef}`;
+  const cached = ctCache.get(key);
+  if (cached) return cached;
+  const a = projSrs(fromDef);
+  const b = projSrs(toDef);
+  lastError = '';
+  const handle = m._OCTNewCoordinateTransformation(a.handle, b.handle);
+  if (!handle) throw new CrsError(lastError.replace(/^PROJ: /, '') || 'PROJ found no coordinate operation');
+  let cap = 0;
+  let buf = 0;
+  const run: BatchTransform = (xs, ys) => {
+    const n = xs.length;
+    if (n === 0) return;
+    if (n > cap) {
+      if (buf) m._free(buf);
+      cap = Math.max(n, 64);
+      buf = m._malloc(cap * 24);
+    }
+    let heap = m.HEAPF64;
+    const bx = buf >> 3;
+    const by = bx + cap;
+    const bz = by + cap;
+    for (let i = 0; i < n; i++) {
+      heap[bx + i] = xs[i] ?? NaN;
+      heap[by + i] = ys[i] ?? NaN;
+      heap[bz + i] = 0;
+    }
+    m._OCTTransform(handle, n, buf, buf + cap * 8, buf + cap * 16);
+    heap = m.HEAPF64;
+    for (let i = 0; i < n; i++) {
+      const x = heap[bx + i] ?? NaN;
+      const y = heap[by + i] ?? NaN;
+      const bad = !Number.isFinite(x) || !Number.isFinite(y) || Math.abs(x) > 1e300;
+      xs[i] = bad ? NaN : x;
+      ys[i] = bad ? NaN : y;
+    }
+  };
+  ctCache.set(key, run);
+  return run;
+}
+
+/** The files in PROJ's data directory (grids PROJ can use, proj.db). */
+export function projDataFiles(): string[] {
+  return engine().FS.readdir(PROJ_DATA).filter((f) => f !== '.' && f !== '..');
+}
+
+let projDb = 0;
+
+/**
+ * Rows of an SQL query on PROJ's own database (proj.db, read through GDAL's
+ * SQLite driver as `ogrinfo -json -features -sql` does). Columns come back
+ * as their SQLite values. CrsError when the query fails.
+ */
+export function projDbRows(sql: string): Record<string, string | number | null>[] {
+  const m = engine();
+  if (!projDb) {
+    projDb = withStrings(m, [`${PROJ_DATA}/proj.db`], ([p]) => m._GDALOpenEx(p as number, 0x04 /* GDAL_OF_VECTOR */, 0, 0, 0));
+    if (!projDb) throw new CrsError(`cannot open proj.db: ${lastError}`);
+  }
+  const args = ['-json', '-features', '-sql', sql];
+  const text = withStrings(m, args, (ptrs) => {
+    const argv = m._malloc(4 * (ptrs.length + 1));
+    try {
+      ptrs.forEach((p, i) => {
+        m.HEAPU32[(argv >> 2) + i] = p;
+      });
+      m.HEAPU32[(argv >> 2) + ptrs.length] = 0;
+      const opts = m._GDALVectorInfoOptionsNew(argv, 0);
+      if (!opts) throw new CrsError(`proj.db query refused: ${lastError}`);
+      try {
+        lastError = '';
+        const out = m._GDALVectorInfo(projDb, opts);
+        if (!out) throw new CrsError(`proj.db query failed: ${lastError}`);
+        const s = m.UTF8ToString(out);
+        m._free(out);
+        return s;
+      } finally {
+        m._GDALVectorInfoOptionsFree(opts);
+      }
+    } finally {
+      m._free(argv);
+    }
+  });
+  const doc = JSON.parse(text) as { layers?: { features?: { properties?: Record<string, string | number | null> }[] }[] };
+  return (doc.layers?.[0]?.features ?? []).map((f) => f.properties ?? {});
+}
