@@ -206,7 +206,10 @@ export function adaptDistributedMaps(definition: Definition, rt: MapRuntime): { 
 }
 
 /** Throws States.DataLimitExceeded when a state's payload is over 256 KiB (a terminal error: no Catch or Retry). */
-export function checkPayload(what: string, value: unknown): void {
+export function checkPayload(what: string, value: unknown, kind: 'input' | 'result' = 'result'): void {
   const size = payloadBytes(value);
-  if (size > PAYLOAD_LIMIT_BYTES) throw terminalError('States.DataLimitExceeded', `The state/task '${what}' returned a result with a size exceeding the maximum number of bytes service limit (${size} > 262144 bytes).`);
+  if (size <= PAYLOAD_LIMIT_BYTES) return;
+  throw terminalError('States.DataLimitExceeded', kind === 'result'
+    ? `The state/task '${what}' returned a result with a size exceeding the maximum number of bytes service limit (${size} > 262144 bytes).`
+    : `The input of the state/task '${what}' has a size exceeding the maximum number of bytes service limit (${size} > 262144 bytes).`);
 }

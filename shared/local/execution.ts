@@ -6,7 +6,9 @@
  *   multiplied by the time scale, so a test can run AWS's timings 100x faster
  *   with the same proportions; retry waits are real waits (an EXPRESS child's
  *   5 minutes cover all its attempts and their backoff, as on AWS);
- * - the execution's timeout fails it with `States.Timeout`.
+ * - the execution's timeout fails it with `States.Timeout`;
+ * - an execution input or a state output over 256 KiB fails it with
+ *   `States.DataLimitExceeded` (the interpreter is stopped at that state).
  * The result names the error and cause as Step Functions reports them.
  */
 import { installPolyfills } from './polyfills';
@@ -14,6 +16,9 @@ import { installPolyfills } from './polyfills';
 type State = Record<string, unknown>;
 /** An ASL definition. */
 export type Definition = { StartAt: string; States: Record<string, State>; TimeoutSeconds?: number; Comment?: string };
+
+/** Step Functions' payload limit for execution input and state input/output (256 KiB). */
+const STATE_PAYLOAD_LIMIT = 256 * 1024;
 
 /** How an execution ended. */
 export type ExecutionOutcome =
@@ -69,6 +74,8 @@ export interface ExecutionOptions {
 /** Runs `definition` (durations in AWS seconds; TimeoutSeconds = the execution's limit) on `input`. */
 export async function runExecution(definition: Definition, input: unknown, opts: ExecutionOptions): Promise<ExecutionOutcome> {
   installPolyfills();
+  const inputBytes = Buffer.byteLength(JSON.stringify(input ?? null), 'utf8');
+  if (inputBytes > STATE_PAYLOAD_LIMIT) return { status: 'FAILED', error: 'States.DataLimitExceeded', cause: `the execution input is ${inputBytes} bytes, over the 262144-byte payload limit` };
   const { StateMachine } = await import('aws-local-stepfunctions');
   const scaled = scaleDefinition(definition, opts.timeScale ?? 1);
   const machine = new StateMachine(scaled as never, { validationOptions: { noValidate: true } });
@@ -77,20 +84,29 @@ export async function runExecution(definition: Definition, input: unknown, opts:
     context: { Execution: { Id: opts.executionArn, Input: input, Name: opts.name, StartTime: new Date().toISOString() } } as never,
   });
   const log = opts.log;
-  if (log) {
-    const prefix = opts.logPrefix ?? '';
-    void (async () => {
-      for await (const e of execution.eventLogs) {
-        const ev = e as { type: string; state?: { name: string }; Error?: string; Cause?: unknown };
-        if (ev.type === 'StateEntered' && ev.state && !prefix) log(`-> ${ev.state.name}`);
-        if (ev.type === 'StateRetried') log(`${prefix}retry ${ev.state?.name ?? ''}`);
-        if (ev.type === 'StateFailed') log(`${prefix}failed ${ev.state?.name ?? ''}: ${String(ev.Error ?? '')} ${(typeof ev.Cause === 'string' ? ev.Cause : JSON.stringify(ev.Cause ?? '')).slice(0, 400)}`);
+  const prefix = opts.logPrefix ?? '';
+  // a state whose output is over 256 KiB fails the execution (States.DataLimitExceeded, not catchable)
+  let overLimit: string | null = null;
+  void (async () => {
+    for await (const e of execution.eventLogs) {
+      const ev = e as { type: string; state?: { name: string; output?: unknown }; Error?: string; Cause?: unknown };
+      if (ev.type === 'StateExited' && ev.state && overLimit === null) {
+        const size = Buffer.byteLength(JSON.stringify(ev.state.output ?? null), 'utf8');
+        if (size > STATE_PAYLOAD_LIMIT) {
+          overLimit = `The state '${ev.state.name}' returned an output of ${size} bytes, over the 262144-byte payload limit.`;
+          execution.abort();
+        }
       }
-    })().catch(() => undefined);
-  }
+      if (!log) continue;
+      if (ev.type === 'StateEntered' && ev.state && !prefix) log(`-> ${ev.state.name}`);
+      if (ev.type === 'StateRetried') log(`${prefix}retry ${ev.state?.name ?? ''}`);
+      if (ev.type === 'StateFailed') log(`${prefix}failed ${ev.state?.name ?? ''}: ${String(ev.Error ?? '')} ${(typeof ev.Cause === 'string' ? ev.Cause : JSON.stringify(ev.Cause ?? '')).slice(0, 400)}`);
+    }
+  })().catch(() => undefined);
   try {
     return { status: 'SUCCEEDED', output: await execution.result };
   } catch (err) {
+    if (overLimit !== null) return { status: 'FAILED', error: 'States.DataLimitExceeded', cause: overLimit };
     const e = err as Error & { cause?: Error };
     if (e.name === 'ExecutionTimeoutError') return { status: 'TIMED_OUT', error: 'States.Timeout', cause: `the execution ran longer than its ${definition.TimeoutSeconds ?? '?'} seconds` };
     if (e.name === 'ExecutionAbortedError') return { status: 'ABORTED', error: 'States.Aborted', cause: 'the execution was stopped' };

@@ -306,7 +306,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     const invoke = async (fn: LocalFunction, stateName: string, input: unknown): Promise<unknown> => {
       const denied = stateMachineDenied('lambda:InvokeFunction', fn.arn);
       if (denied) throw lambdaError('Lambda.AWSLambdaException', 'AccessDeniedException', `${denied.message} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException)`);
-      checkPayload(stateName, input);
+      checkPayload(stateName, input, 'input');
       const count = throttled.get(fn.name) ?? 0;
       if (count < (opts.throttleFirst ?? 0)) {
         throttled.set(fn.name, count + 1);

@@ -51,6 +51,18 @@ describe('execution limits', () => {
     expect(out).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
     expect(() => checkPayload('Small', { s: 'x'.repeat(PAYLOAD_LIMIT_BYTES - 100) })).not.toThrow();
   });
+
+  it('a state whose output grows over 256 KiB (a Pass adding to its input) fails the execution with States.DataLimitExceeded before the next task runs; so does an input over 256 KiB', async () => {
+    const half = 'y'.repeat(150 * 1024);
+    const def: Definition = { StartAt: 'A', States: { A: { Type: 'Pass', Result: half, ResultPath: '$.a', Next: 'B' }, B: { Type: 'Pass', Result: half, ResultPath: '$.b', Next: 'C' }, C: { Type: 'Task', Resource: 'x', End: true } } };
+    let ranC = false;
+    // as the runner's Lambda tasks do: the input is checked before the function runs
+    const out = await runExecution(def, {}, { ...exec, handlers: { C: (input) => { checkPayload('C', input, 'input'); ranC = true; return Promise.resolve({}); } } });
+    expect(out).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+    expect((out as { cause: string }).cause).toMatch(/'B'|'C'/);
+    expect(ranC).toBe(false);
+    expect(await runExecution(def, { big: 'z'.repeat(PAYLOAD_LIMIT_BYTES) }, { ...exec, handlers: {} })).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+  });
 });
 
 function runtime(over: Partial<MapRuntime> & { outcomes: (i: number) => Promise<{ ok: boolean; ms: number }> }): { rt: MapRuntime; writes: Map<string, unknown>; started: number[] } {
