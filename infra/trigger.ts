@@ -1,4 +1,4 @@
-/** The EventBridge rule: an object created in the input bucket with suffix .gpkg starts the state machine with its bucket, key and ETag. */
+/** The EventBridge rule: an object created in the input bucket with an input suffix (.gpkg .parquet .fgb .geojson .geojsonl .geojsons .shp.zip .zip) starts the state machine with its bucket, key and ETag. */
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -6,6 +6,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { INPUT_SUFFIXES } from '../shared/features/suffix';
 
 /** Upload trigger. */
 export class UploadTrigger extends Construct {
@@ -19,7 +20,7 @@ export class UploadTrigger extends Construct {
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
-        detail: { bucket: { name: [props.input.bucketName] }, object: { key: [{ suffix: '.gpkg' }] } },
+        detail: { bucket: { name: [props.input.bucketName] }, object: { key: INPUT_SUFFIXES.filter((x) => x !== '.shp.zip').map((suffix) => ({ suffix })) } },
       },
     });
     this.rule.addTarget(

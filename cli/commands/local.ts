@@ -33,7 +33,7 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
   program
     .command('local')
     .description('run the deployed pipeline on this machine, as strict as AWS: the synthesized state machine, the handlers in-process with their roles\' IAM policies enforced, S3/DynamoDB stand-ins')
-    .requiredOption('--input <gpkg>', 'GeoPackage with the features')
+    .requiredOption('--input <file>', 'features: GeoPackage, GeoParquet, FlatGeobuf, GeoJSON/GeoJSONSeq or a zipped Shapefile')
     .requiredOption('--spec <job.json>', 'job spec (local raster paths are served from the S3 stand-in)')
     .requiredOption('--out <dir>', 'directory for results.parquet, summary.json, features/')
     .addOption(new Option('--trigger <how>', 'direct: start the execution; event: drop the file in the input bucket and let the stack\'s EventBridge rule start it').choices(['direct', 'event']).default('direct'))

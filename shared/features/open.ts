@@ -18,9 +18,6 @@ import { ShapefileSource } from './source.shp';
 /** The formats read, for messages and --help. */
 export const FORMATS_READ = 'GeoPackage (.gpkg), GeoParquet (.parquet), FlatGeobuf (.fgb), GeoJSON (.geojson), GeoJSONSeq (.geojsonl, .geojsons), Shapefile (.shp with .dbf/.prj, or a .zip)';
 
-/** Input suffixes the pipeline's upload rule reacts to (lower case). */
-export const INPUT_SUFFIXES = ['.gpkg', '.parquet', '.fgb', '.geojson', '.geojsonl', '.geojsons', '.shp.zip', '.zip'] as const;
-
 /** Options of `openFeatureSource`. */
 export interface OpenSourceOptions {
   /** Layer (GeoPackage table, shapefile inside a zip). */

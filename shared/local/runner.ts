@@ -34,6 +34,7 @@ import { adaptDistributedMaps, checkPayload } from './distributed-map';
 import { runExecution } from './execution';
 import type { Definition, ExecutionOutcome } from './execution';
 import { matchesPattern, objectCreatedEvent, transformInput } from './eventbridge';
+import { specKeyBeside } from '../features/suffix';
 import { downloadPrefix, getJson, headObject, listKeys, putJson } from '../pipeline/objects';
 import { HANDLERS, loadHandler } from './handlers';
 import type { Handler } from './handlers';
@@ -438,7 +439,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     // upload and start
     const key = basename(opts.input);
     await env.s3.send(new PutObjectCommand({ Bucket: LOCAL.input, Key: key, Body: readFileSync(opts.input) }));
-    await putJson(env.s3, { bucket: LOCAL.input, key: key.replace(/\.gpkg$/i, '.json') }, spec);
+    await putJson(env.s3, { bucket: LOCAL.input, key: specKeyBeside(key) ?? `${key}.json` }, spec);
     const head = await headObject(env.s3, { bucket: LOCAL.input, key });
     let input: unknown = { bucket: LOCAL.input, key, etag: head?.etag ?? '' };
     if (opts.trigger === 'event') {

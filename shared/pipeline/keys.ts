@@ -21,7 +21,7 @@ export function workKeys(workPrefix: string, jobId: string): { root: string; spe
 
 /** A job id derived from the upload: same object and ETag, same job. */
 export function jobIdFor(bucket: string, key: string, etag: string | undefined): string {
-  const stem = (key.split('/').pop() ?? 'job').replace(/\.gpkg$/i, '').replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40) || 'job';
+  const stem = (key.split('/').pop() ?? 'job').replace(/\.(shp\.zip|geojsonseq|geojsonl|geojsons|geojson|parquet|gpkg|fgb|zip)$/i, '').replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40) || 'job';
   const hash = createHash('sha256').update(`${bucket}/${key}#${etag ?? ''}`).digest('hex').slice(0, 12);
   return `${stem}-${hash}`;
 }

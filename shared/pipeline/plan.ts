@@ -1,7 +1,7 @@
 /**
  * Plan: the first stage. Loads and validates the spec (the `X.json` beside
- * `X.gpkg`, an explicit location, or the stack's default), fetches the
- * GeoPackage, groups its features into spatially compact batches, writes the
+ * `X.gpkg` or other input, an explicit location, or the stack's default), fetches the
+ * input (any format openFeatureSource reads), groups its features into spatially compact batches, writes the
  * batch files, the resolved spec and the manifest the Distributed Map reads,
  * and registers the job and its batches. The same upload (object + ETag)
  * never starts a second job.
@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { openGeoPackage } from '../features/gpkg';
+import { openFeatureSource } from '../features/open';
+import { specKeyBeside } from '../features/suffix';
 import { geometryBBox } from '../geometry/bbox';
 import { transformGeometry } from '../geometry/transform';
 import { searchStac } from '../timeseries/stac';
@@ -54,7 +55,7 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
   const t0 = (deps.now ?? Date.now)();
   const gpkgLoc = { bucket: input.bucket, key: input.key };
   const head = await headObject(deps.s3, gpkgLoc);
-  if (head === null) throw new SpecError(`the GeoPackage s3://${input.bucket}/${input.key} does not exist`);
+  if (head === null) throw new SpecError(`the input s3://${input.bucket}/${input.key} does not exist`);
   const etag = input.etag ?? head.etag ?? '';
   const jobId = input.jobId ?? jobIdFor(input.bucket, input.key, etag);
   const keys = workKeys(deps.workPrefix, jobId);
@@ -91,15 +92,16 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
   if (!spec.stac) await checkRasters(spec, deps);
   const dir = mkdtempSync(join(tmpdir(), 'zonalflow-plan-'));
   try {
-    const path = join(dir, 'input.gpkg');
+    const file = (input.key.split('/').pop() ?? 'input').replace(/[^A-Za-z0-9._-]/g, '_');
+    const path = join(dir, file === '' || file.startsWith('.') ? `input${file}` : file);
     await downloadToFile(deps.s3, gpkgLoc, path);
-    if (statSync(path).size > maxBytes) throw new LimitError(`the GeoPackage is larger than the limit of ${maxBytes} bytes`);
-    const gpkg = openGeoPackage(path, { owned: true });
+    if (statSync(path).size > maxBytes) throw new LimitError(`the input is larger than the limit of ${maxBytes} bytes`);
+    const layer = openFeatureSource(path, { layer: spec.input.layer, owned: true });
     try {
-      const layer = gpkg.layer(spec.input.layer);
-      const total = layer.count();
+      const stated = await layer.count();
       const maxFeatures = deps.limits?.maxFeatures ?? 10_000_000;
-      if (total > maxFeatures) throw new LimitError(`the layer "${layer.name}" has ${total} features; the limit per job is ${maxFeatures} (MAX_FEATURES_PER_JOB)`);
+      const tooMany = (n: number): LimitError => new LimitError(`the layer "${layer.layer}" has ${n} features; the limit per job is ${maxFeatures} (MAX_FEATURES_PER_JOB)`);
+      if (stated !== null && stated > maxFeatures) throw tooMany(stated);
       await ensureProj();
       const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
       const idOptions = spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn };
@@ -108,8 +110,15 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
       let area: BBox | null = null;
       const ids = new Set<string>();
       let idsUnique = true;
-      for (const f of layer.features({ ...idOptions, columns: [] })) {
+      // formats without random access (all but GeoPackage) keep pass 1's features for pass 2
+      const kept = layer.featuresByFid ? null : new Map<number, Feature>();
+      for await (const f of layer.features({ ...idOptions, columns: [] })) {
         planFeatures.push(planPoint(f, toLonLat));
+        if (planFeatures.length > maxFeatures) throw tooMany(planFeatures.length);
+        if (kept) {
+          if (kept.has(f.fid)) throw new LimitError(`the layer "${layer.layer}" has two features with fid ${f.fid}; fids must be unique`);
+          kept.set(f.fid, f);
+        }
         if (spec.stac && f.geometry) {
           const b = geometryBBox(toLonLat ? transformGeometry(f.geometry, toLonLat) : f.geometry);
           if (b) area = area === null ? b : { xmin: Math.min(area.xmin, b.xmin), ymin: Math.min(area.ymin, b.ymin), xmax: Math.max(area.xmax, b.xmax), ymax: Math.max(area.ymax, b.ymax) };
@@ -120,6 +129,7 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
         }
       }
       ids.clear();
+      const total = planFeatures.length;
       const plan = planBatches(planFeatures, { grid: spec.batching.grid, maxFeatures: spec.batching.maxFeatures });
       // pass 2: the features of each batch, written as batch files
       const items: BatchItem[] = plan.batches.map((b) => ({ jobId, batchId: b.batchId, key: keys.batch(b.batchId), features: b.fids.length }));
@@ -130,7 +140,7 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
         await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes }, scenes);
       }
       await mapLimit(plan.batches, 16, async (b) => {
-        const features = layer.featuresByFid(b.fids, idOptions);
+        const features = layer.featuresByFid ? layer.featuresByFid(b.fids, idOptions) : b.fids.map((fid) => kept?.get(fid)).filter((f): f is Feature => f !== undefined);
         const file: BatchFile = {
           jobId,
           batchId: b.batchId,
@@ -150,7 +160,7 @@ export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOut
       await deps.tracker.setJobStatus(jobId, 'RUNNING');
       return out(items.length, total, false);
     } finally {
-      gpkg.close();
+      layer.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -197,16 +207,17 @@ export function planPoint(f: Feature, toLonLat: ((x: number, y: number) => [numb
   }
 }
 
-/** The spec: explicit location, else `X.json` beside `X.gpkg`, else the stack's default. */
+/** The spec: explicit location, else `X.json` beside the input (`X.gpkg`, `X.parquet`...), else the stack's default. */
 async function loadSpec(input: PlanInput, deps: PlanDeps): Promise<JobSpec> {
-  const beside = { bucket: input.bucket, key: input.key.replace(/\.gpkg$/i, '.json') };
-  const loc = input.spec ?? (beside.key !== input.key ? beside : null);
+  const besideKey = specKeyBeside(input.key);
+  const beside = { bucket: input.bucket, key: besideKey ?? `${input.key}.json` };
+  const loc = input.spec ?? (besideKey !== null ? beside : null);
   if (loc) {
     const raw = await getJson(deps.s3, loc);
     if (raw !== null) return parseJobSpec(raw, `job spec s3://${loc.bucket}/${loc.key}`);
     if (input.spec) throw new SpecError(`the job spec s3://${loc.bucket}/${loc.key} does not exist`);
   }
   if (deps.defaultSpec) return deps.defaultSpec;
-  throw new SpecError(`no job spec: put ${beside.key} beside the GeoPackage, or deploy the stack with a default spec`);
+  throw new SpecError(`no job spec: put ${beside.key} beside the input, or deploy the stack with a default spec`);
 }
 

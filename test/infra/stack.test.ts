@@ -161,11 +161,11 @@ describe('storage and trigger', () => {
       GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byCreated', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }] })],
     });
   });
-  it('rule: Object Created in the input bucket with suffix .gpkg starts the state machine with bucket, key, etag', () => {
+  it('rule: Object Created in the input bucket with an input suffix (.gpkg .parquet .fgb .geojson .geojsonl .geojsons .zip) starts the state machine with bucket, key, etag', () => {
     const [[, rule]] = resourcesOfType(json, 'AWS::Events::Rule') as [[string, { EventPattern: { source: string[]; 'detail-type': string[]; detail: { object: { key: unknown[] }; bucket: { name: unknown[] } } }; Targets: { InputTransformer: { InputPathsMap: Record<string, string> }; DeadLetterConfig: unknown; RetryPolicy: unknown }[] }]];
     expect(rule.EventPattern.source).toEqual(['aws.s3']);
     expect(rule.EventPattern['detail-type']).toEqual(['Object Created']);
-    expect(rule.EventPattern.detail.object.key).toEqual([{ suffix: '.gpkg' }]);
+    expect(rule.EventPattern.detail.object.key).toEqual(['.geojsonseq', '.geojsonl', '.geojsons', '.geojson', '.parquet', '.gpkg', '.fgb', '.zip'].map((suffix) => ({ suffix })));
     expect(JSON.stringify(rule.EventPattern.detail.bucket.name)).toContain('StorageInput');
     const target = rule.Targets[0];
     expect(Object.values(target?.InputTransformer.InputPathsMap ?? {}).sort()).toEqual(['$.detail.bucket.name', '$.detail.object.etag', '$.detail.object.key']);

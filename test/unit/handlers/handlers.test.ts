@@ -68,7 +68,7 @@ describe('plan handler', () => {
     s3.on(HeadObjectCommand).resolves({ ContentLength: 1000, ETag: '"e"' });
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
     ddb.on(PutCommand).resolves({});
-    await expect(plan({ bucket: 'in-bkt', key: 'x/fields.gpkg' })).rejects.toThrow(/no job spec: put x\/fields.json beside the GeoPackage/);
+    await expect(plan({ bucket: 'in-bkt', key: 'x/fields.gpkg' })).rejects.toThrow(/no job spec: put x\/fields.json beside the input/);
   });
 });
 
