@@ -102,6 +102,9 @@ export class Functions extends Construct {
           sourceMap: true,
           sourcesContent: false,
           target: 'node22', // runs on the nodejs22.x and nodejs24.x runtimes
+          // lerc and @jsquash/webp (LERC/WebP rasters) locate their .wasm from import.meta.url, which a CommonJS bundle lacks
+          banner: '"use strict";var __import_meta_url=require("url").pathToFileURL(__filename).href;',
+          define: { 'import.meta.url': '__import_meta_url' },
           // the AWS SDK v3 is bundled: the handlers run with the SDK version the tests ran (package-lock.json),
           // not whichever version the Lambda runtime happens to ship
           externalModules: [],
@@ -109,10 +112,11 @@ export class Functions extends Construct {
           commandHooks: {
             beforeBundling: () => [],
             beforeInstall: () => [],
-            // node-sqlite3-wasm and lerc (LERC-compressed rasters) load their .wasm from the bundle's directory; PROJ (see copies)
+            // node-sqlite3-wasm, lerc and the WebP decoder (LERC/WebP-compressed rasters) load their .wasm from the bundle's directory; PROJ (see copies)
             afterBundling: (inputDir: string, outputDir: string) => [
               ...(withSqlite ? [`cp "${inputDir}/node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm" "${outputDir}/"`] : []),
               `cp "${inputDir}/node_modules/lerc/lerc-wasm.wasm" "${outputDir}/"`,
+              `cp "${inputDir}/node_modules/@jsquash/webp/codec/dec/webp_dec.wasm" "${outputDir}/"`,
               ...copies.map((c) => c(inputDir, outputDir)),
             ],
           },

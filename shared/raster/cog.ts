@@ -20,6 +20,7 @@ import type { ChunkLayout, DType, SampleType, Samples } from '../tiff/samples';
 import { readGeoKeys, readGrid, readNodata, readScaleOffset } from '../tiff/geo';
 import type { GeoKeys } from '../tiff/geo';
 import type { RasterGrid, Window } from './grid';
+import { loadWebpDecoder, wasmBesideBundle } from './codec-wasm';
 
 /** What is known about a raster once its header is read. */
 export interface RasterInfo {
@@ -473,7 +474,7 @@ export class Raster {
     try {
       const bytes = await decodeChunk(raw, {
         compression: im.compression, width: layout.width, rows: layout.rows, needRows, spp: layout.spp, rowBytes: rowBytes(layout),
-        dtype: im.dtype, photometric: im.photometric, jpegTables: im.jpegTables, lercWrap: im.lercWrap,
+        dtype: im.dtype, photometric: im.photometric, jpegTables: im.jpegTables, lercWrap: im.lercWrap, webp: loadWebpDecoder, locateWasm: wasmBesideBundle,
       });
       // a short last strip is padded to whole rows of the strip (its missing rows lie outside the image)
       const full = chunkBytes(layout);

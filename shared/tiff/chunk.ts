@@ -22,4 +22,11 @@ export interface ChunkTarget {
   jpegTables: Uint8Array | null;
   /** LercParameters[1]: 0 none, 1 Deflate, 2 ZSTD around the LERC blob. */
   lercWrap: number;
+  /** Loads the WebP decoder (WASM, read from disk by the caller: this folder does no I/O). */
+  webp?: () => Promise<WebpDecode>;
+  /** Where a codec's .wasm file is when it is not beside the package (a Lambda bundle), else undefined. */
+  locateWasm?: (name: string) => string | undefined;
 }
+
+/** Decodes one WebP image to RGBA pixels. */
+export type WebpDecode = (data: ArrayBuffer) => Promise<{ width: number; height: number; data: Uint8Array }>;

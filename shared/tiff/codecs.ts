@@ -14,6 +14,7 @@ import { RasterError } from '../errors';
 import { lzwDecode } from './lzw';
 import { decodeJpeg } from './jpeg';
 import { decodeLerc } from './lerc';
+import { decodeWebp } from './webp';
 import { ChunkError } from './chunk';
 import type { ChunkTarget } from './chunk';
 
@@ -23,7 +24,7 @@ export type { ChunkTarget } from './chunk';
 const NAMES: Record<number, string> = { 1: 'none', 5: 'LZW', 6: 'old-style JPEG', 7: 'JPEG', 8: 'Deflate', 32946: 'Deflate', 32773: 'PackBits', 34887: 'LERC', 34925: 'LZMA', 50000: 'ZSTD', 50001: 'WebP', 50002: 'JPEG-XL', 52546: 'JPEG-XL' };
 
 /** Compression codes this reader decodes. */
-export const SUPPORTED_COMPRESSIONS = [1, 5, 7, 8, 32946, 32773, 34887, 50000];
+export const SUPPORTED_COMPRESSIONS = [1, 5, 7, 8, 32946, 32773, 34887, 50000, 50001];
 
 /** The compression's name for messages. */
 export function compressionName(code: number): string {
@@ -75,6 +76,7 @@ async function decodeBounded(data: Uint8Array, t: ChunkTarget, max: number): Pro
       const blob = t.lercWrap === 1 ? inflateBounded(data, lercBlobBound(max)) : t.lercWrap === 2 ? zstdBounded(data, lercBlobBound(max)) : data;
       return decodeLerc(blob, t, max);
     }
+    case 50001: return decodeWebp(data, t, max);
     default: throw new ChunkError(`unsupported compression ${compressionName(t.compression)}`);
   }
 }

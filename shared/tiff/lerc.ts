@@ -18,7 +18,8 @@ let loading: Promise<void> | null = null;
  * after decoding, so the caller treats them like any other decoded chunk.
  */
 export async function decodeLerc(blob: Uint8Array, t: ChunkTarget, max: number): Promise<Uint8Array> {
-  loading ??= Lerc.load();
+  const locate = t.locateWasm;
+  loading ??= Lerc.load({ locateFile: (name, dir) => locate?.(name) ?? `${dir}${name}` });
   await loading;
   const info = Lerc.getBlobInfo(blob);
   const depth = Math.max(1, info.depthCount);
