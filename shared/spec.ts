@@ -156,7 +156,14 @@ export function parseJobSpec(input: unknown, source = 'job spec'): JobSpec {
     if (spec.stac !== undefined && spec.rasters.length > 0) ctx.addIssue({ code: 'custom', path: ['rasters'], message: 'give either "rasters" or "stac", not both' });
     if (spec.stac === undefined) {
       for (const k of ['mask', 'outputs'] as const) if (spec[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `"${k}" applies to a "stac" time series` });
-      if (Object.keys(spec.bands).length > 0) ctx.addIssue({ code: 'custom', path: ['bands'], message: '"bands" (band math) applies to a "stac" time series' });
+      // band math over the rasters: syntax here, names and grids when the rasters are opened
+      for (const [name, expr] of Object.entries(spec.bands)) {
+        try {
+          parseExpression(expr, undefined, `band "${name}"`);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: ['bands', name], message: err instanceof Error ? err.message : String(err) });
+        }
+      }
       return;
     }
     const assets = Object.keys(spec.stac.assets);

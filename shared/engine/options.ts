@@ -26,5 +26,6 @@ export function zonalOptions(spec: JobSpec, weights: ZonalRaster | undefined, ke
     defaultValue: spec.defaultValue,
     defaultWeight: spec.defaultWeight,
     weights,
+    bandMath: spec.stac === undefined ? spec.bands : undefined,
   };
 }

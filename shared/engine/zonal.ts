@@ -30,6 +30,8 @@ import { retryableStatus } from '../io/retry';
 import type { ResultRow, StatColumn, CellValue } from '../output/table';
 import type { ZonalRaster } from './rasters';
 import { statColumns, bandPrefix } from './columns';
+import { bandMathRasters } from './band-math';
+import type { EngineRaster } from './band-math';
 import { CellLists, cellWeights, fillDefault } from './cells';
 import type { CellListName, CoverageWeight } from './cells';
 import { planGrids, sourceWindow, spread } from './grid-mapping';
@@ -59,6 +61,8 @@ export interface ZonalOptions {
   defaultWeight?: number | undefined;
   /** The weights raster (its first listed band), for the `weighted_*` statistics and the `weights` list. */
   weights?: ZonalRaster | undefined;
+  /** Band math: output name -> expression over the rasters' names (band-math.ts); computed after the rasters. */
+  bandMath?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Time spent per phase (ms), summed over calls, for benchmarks and summaries. */
@@ -79,7 +83,9 @@ export interface CrsNote {
 export class ZonalEngine {
   readonly columns: StatColumn[];
   readonly timings: ZonalTimings = { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0 };
-  private readonly transformers = new Map<ZonalRaster, ((x: number, y: number) => [number, number]) | null>();
+  private readonly transformers = new Map<EngineRaster, ((x: number, y: number) => [number, number]) | null>();
+  /** The rasters, then the band-math outputs. */
+  private readonly all: readonly EngineRaster[];
   private readonly featuresGeographic: boolean;
   /** Per raster: the CRSs and the operation between them. */
   readonly crsNotes: CrsNote[] = [];
@@ -95,7 +101,8 @@ export class ZonalEngine {
     readonly featureCrs: Crs,
     readonly options: ZonalOptions,
   ) {
-    this.columns = statColumns(rasters, options.stats);
+    this.all = [...rasters, ...bandMathRasters(rasters, options.bandMath ?? {})];
+    this.columns = statColumns(this.all, options.stats);
     this.featuresGeographic = isGeographic(featureCrs);
     for (const r of rasters) {
       const t = makeTransformer(featureCrs, r.crs);
@@ -110,10 +117,12 @@ export class ZonalEngine {
     if (featureCrs.undefinedCrs) {
       this.warnings.push(`the layer has no CRS (${featureCrs.name}): its coordinates are taken as being in the CRS of ${rasters.map((r) => `${r.name} (${crsDisplayName(r.crs)})`).join(', ')}`);
     }
+    // band-math outputs read their rasters' grid and CRS
+    for (const r of this.all) if (!this.transformers.has(r)) this.transformers.set(r, makeTransformer(featureCrs, r.crs));
     checkZonalOptions(options);
     this.cellLists = new Set(options.stats.filter((s) => CELL_LIST_STATS.has(s)));
     const wr = options.weights;
-    for (const r of rasters) {
+    for (const r of this.all) {
       if (wr !== undefined && !crsEquivalent(wr.crs, r.crs)) throw new RasterError(`the weights raster ${wr.uri} is not in the CRS of ${r.uri}: give it on the same grid (gdalwarp)`);
       if (options.coverageWeight?.startsWith('area_spherical') && !isGeographic(r.crs)) {
         throw new SpecError(`coverageWeight "${options.coverageWeight}" applies to lon/lat rasters; ${r.uri} is projected (use "area_cartesian" for areas in its units)`);
@@ -123,7 +132,7 @@ export class ZonalEngine {
   }
 
   private readonly cellLists: ReadonlySet<string>;
-  private readonly plans = new Map<ZonalRaster, GridPlan>();
+  private readonly plans = new Map<EngineRaster, GridPlan>();
 
   /** The weights raster's values over a processing-grid window: NaN where it is nodata or absent (unless defaultWeight). */
   private async readWeights(plan: GridPlan, w: Window, signal?: AbortSignal): Promise<Float64Array> {
@@ -156,7 +165,7 @@ export class ZonalEngine {
     });
     let column = 0;
     const touched = new Array<boolean>(features.length).fill(false);
-    for (const raster of this.rasters) {
+    for (const raster of this.all) {
       const width = raster.bands.length * this.options.stats.length;
       await this.computeRaster(raster, features, rows, column, touched, signal);
       column += width;
@@ -169,7 +178,7 @@ export class ZonalEngine {
     return rows;
   }
 
-  private async computeRaster(raster: ZonalRaster, features: readonly EngineFeature[], rows: ResultRow[], column0: number, touched: boolean[], signal?: AbortSignal): Promise<void> {
+  private async computeRaster(raster: EngineRaster, features: readonly EngineFeature[], rows: ResultRow[], column0: number, touched: boolean[], signal?: AbortSignal): Promise<void> {
     const plan = this.plans.get(raster) ?? planGrids(raster.raster.info.grid, null, { values: raster.uri, weights: '' });
     const grid = plan.grid; // the processing grid: the raster's own, or the finer common grid with a weights raster
     const valueGrid = raster.raster.info.grid;
