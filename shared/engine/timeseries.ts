@@ -387,6 +387,8 @@ export class TimeseriesEngine {
         }
       }
       if (work.length === 0) continue;
+      // row-major over the item's grid, so the decoded-tile cache walks the scene once
+      work.sort((a, b) => Math.floor(a.sm.window.row0 / 256) - Math.floor(b.sm.window.row0 / 256) || a.sm.window.col0 - b.sm.window.col0);
       // every tile of this item that any feature needs, once, in merged requests
       const halo = this.classes?.dilate ?? 0;
       await Promise.all([...info.bands.entries()].map(async ([b, r]) => {
