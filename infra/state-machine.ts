@@ -12,7 +12,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { Storage } from './storage';
 import type { Functions } from './functions';
@@ -103,9 +103,15 @@ class WorkPrefixResultWriter extends sfn.ResultWriterV2 {
   }
 }
 
-/** A Lambda call whose output is the function's result; without `payload` the function gets the state's input as is. */
-function invoke(scope: Construct, id: string, fn: IFunction, payload?: sfn.TaskInput, extra: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke {
-  const task = new tasks.LambdaInvoke(scope, id, { lambdaFunction: fn, ...(payload ? { payload } : {}), payloadResponseOnly: true, retryOnServiceExceptions: false, ...extra });
+/**
+ * A Lambda call whose output is the function's result; without `payload` the function gets the state's input as is.
+ * Its TimeoutSeconds is the function's timeout plus a minute: the Lambda's own timeout (Sandbox.Timedout) fires
+ * first, the Task's is the backstop ASL leaves to the author (no default on AWS:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/sfn-stuck-execution.html).
+ */
+function invoke(scope: Construct, id: string, fn: lambda.Function, payload?: sfn.TaskInput, extra: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke {
+  const seconds = (fn.timeout?.toSeconds() ?? 900) + 60;
+  const task = new tasks.LambdaInvoke(scope, id, { lambdaFunction: fn, ...(payload ? { payload } : {}), payloadResponseOnly: true, retryOnServiceExceptions: false, taskTimeout: sfn.Timeout.duration(Duration.seconds(seconds)), ...extra });
   task.addRetry({ errors: RETRYABLE_LAMBDA_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(60), jitterStrategy: sfn.JitterType.FULL });
   return task;
 }

@@ -197,7 +197,10 @@ export function adaptDistributedMaps(definition: Definition, rt: MapRuntime): { 
   for (const [name, state] of Object.entries(definition.States)) {
     const processor = state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined;
     if (state.Type !== 'Map' || processor?.ProcessorConfig?.Mode !== 'DISTRIBUTED') continue;
-    const task: State = { Type: 'Task', Resource: 'arn:aws:states:::map:distributed' };
+    // a Map has no timeout on AWS ("By default, the Amazon States Language doesn't specify timeouts",
+    // https://docs.aws.amazon.com/step-functions/latest/dg/sfn-stuck-execution.html); the interpreter gives a
+    // Task without TimeoutSeconds 60 s, which would cut every Map Run longer than a minute: the longest a timer can wait instead (2^31 ms)
+    const task: State = { Type: 'Task', Resource: 'arn:aws:states:::map:distributed', TimeoutSeconds: 2_147_483 };
     for (const k of ['InputPath', 'ResultPath', 'ResultSelector', 'OutputPath', 'Retry', 'Catch', 'Next', 'End', 'Comment']) if (k in state) task[k] = state[k];
     states[name] = task;
     handlers[name] = (input: unknown) => runMapRun(name, state, input, rt);

@@ -290,6 +290,12 @@ describe('issue 14: what AWS enforces, fixed in the template', () => {
   it('the byCreated index projects keys only: the counter updates of every worker never write to its single partition', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byCreated', Projection: { ProjectionType: 'KEYS_ONLY' } })] });
   });
+  it('every Lambda Task carries TimeoutSeconds = the function\'s timeout + 60 s (ASL has no default on AWS; interpreters default to 60 s)', () => {
+    const map = asl.States.Batches as { ItemProcessor: { States: Record<string, { TimeoutSeconds?: number }> } };
+    expect(map.ItemProcessor.States.Worker?.TimeoutSeconds).toBe(300 + 60);
+    for (const name of ['Plan', 'Collect']) expect((asl.States[name] as { TimeoutSeconds?: number }).TimeoutSeconds).toBe(900 + 60);
+    expect((asl.States.MarkFailed as { TimeoutSeconds?: number }).TimeoutSeconds).toBe(60 + 60);
+  });
   it('the state machine logs to a group under /aws/vendedlogs/states/', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/') });
   });

@@ -1,0 +1,63 @@
+/**
+ * `zonalflow local` against `zonalflow stats` on the same input: 200,000 field polygons
+ * (BENCH_LOCAL_FEATURES) over the synthetic Sentinel-2-shaped band, `"formats": ["parquet",
+ * "json"]`, both run as the CLI (`--quiet`) in their own process: wall seconds, peak RSS, the
+ * ratio local/stats (target: <= 3), what --quiet printed, and every fid exactly once in
+ * results.parquet. Run: `npm run bench -- local`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CACHE, ensureFields, ensureRaster } from './synthetic';
+import { report } from './report';
+import { readResultParquet } from '../shared/output/read-parquet';
+
+const n = Number(process.env.BENCH_LOCAL_FEATURES ?? 200_000);
+const raster = ensureRaster();
+const fields = ensureFields(n);
+const root = join(import.meta.dirname, '..');
+const work = mkdtempSync(join(CACHE, 'local-bench-'));
+const spec = { input: { idColumn: 'field_id' }, rasters: [{ name: 'b04', uri: raster }], stats: ['mean', 'min', 'max', 'count', 'stdev'], coverage: 'exact', batching: { grid: 'h3', maxFeatures: 2000 }, output: { formats: ['parquet', 'json'] } };
+const specPath = join(work, 'job.json');
+writeFileSync(specPath, JSON.stringify(spec));
+
+/** Runs the CLI under /usr/bin/time: wall seconds, peak RSS (MB), exit status, stdout+stderr. */
+function cli(args: string[]): { wall: number; rssMb: number; status: number | null; out: string } {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, join(root, 'bin/zonalflow.mjs'), ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } });
+  const wall = (performance.now() - t0) / 1000;
+  const lines = r.stderr.trimEnd().split('\n');
+  const rssKb = Number(lines.pop());
+  return { wall, rssMb: rssKb / 1024, status: r.status, out: [r.stdout, lines.join('\n')].filter(Boolean).join('\n') };
+}
+
+try {
+  const statsOut = join(work, 'stats.parquet');
+  const stats = cli(['stats', '--input', fields, '--spec', specPath, '--out', statsOut, '--quiet']);
+  if (stats.status !== 0) throw new Error(`zonalflow stats failed (${stats.status}): ${stats.out}`);
+  const outDir = join(work, 'local');
+  mkdirSync(outDir);
+  const local = cli(['local', '--input', fields, '--spec', specPath, '--out', outDir, '--quiet', '--overwrite']);
+  const results = await readResultParquet(readFileSync(join(outDir, 'results.parquet')));
+  const fids = new Set(results.rows.map((r) => r.fid));
+  const printed = local.out.trim().split('\n').filter(Boolean);
+  const features = readdirSync(join(outDir, 'features')).length;
+  report('local', {
+    features: n,
+    local_status: local.status,
+    local_wall_s: local.wall,
+    local_peak_rss_mb: local.rssMb,
+    stats_wall_s: stats.wall,
+    stats_peak_rss_mb: stats.rssMb,
+    ratio_local_over_stats: local.wall / stats.wall,
+    rows: results.rows.length,
+    distinct_fids: fids.size,
+    every_fid_once: results.rows.length === n && fids.size === n,
+    feature_json_files: features,
+    quiet_lines_printed: printed.length,
+    quiet_output: printed.join(' | ').slice(0, 300),
+  });
+  if (local.status !== 0) process.exitCode = 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
