@@ -103,9 +103,25 @@ export function describeTransformation(from: Crs, to: Crs, at?: [number, number]
 
 const described = new Map<string, string>();
 
+/** The EPSG geodetic CRS a CRS is built on, from proj.db when the CRS has an EPSG code (its WKT1 may not say: methods WKT1 cannot express). */
+function baseCode(crs: Crs, fromWkt: string | null): string | null {
+  const own = crs.epsg ?? (/AUTHORITY\["EPSG","(\d+)"\]\]$/.exec(resolveSrs(crs).srs.wkt)?.[1] ?? undefined);
+  if (own === undefined) return fromWkt;
+  const code = String(own);
+  const rows = projDbRows(
+    `SELECT geodetic_crs_code AS code FROM projected_crs WHERE auth_name = 'EPSG' AND code = '${code}' AND geodetic_crs_auth_name = 'EPSG' ` +
+      `UNION ALL SELECT code AS code FROM geodetic_crs WHERE auth_name = 'EPSG' AND code = '${code}' ` +
+      `UNION ALL SELECT g.code AS code FROM compound_crs c JOIN projected_crs p ON p.auth_name = c.horiz_crs_auth_name AND p.code = c.horiz_crs_code JOIN geodetic_crs g ON g.auth_name = p.geodetic_crs_auth_name AND g.code = p.geodetic_crs_code WHERE c.auth_name = 'EPSG' AND c.code = '${code}'`,
+  );
+  const hit = rows[0]?.code;
+  return hit === undefined || hit === null ? fromWkt : String(hit);
+}
+
 function describe(from: Crs, to: Crs, at?: [number, number]): string {
-  const a = geodetic(resolveSrs(from).srs.wkt);
-  const b = geodetic(resolveSrs(to).srs.wkt);
+  const wa = geodetic(resolveSrs(from).srs.wkt);
+  const wb = geodetic(resolveSrs(to).srs.wkt);
+  const a = { ...wa, code: baseCode(from, wa.code) };
+  const b = { ...wb, code: baseCode(to, wb.code) };
   if (a.code !== null && a.code === b.code) return 'no datum shift (same datum)';
   if (a.towgs84 !== null || b.towgs84 !== null) {
     const own = [a.towgs84 === null ? null : `${from.name}: TOWGS84[${a.towgs84}]`, b.towgs84 === null ? null : `${to.name}: TOWGS84[${b.towgs84}]`].filter((x) => x !== null);
