@@ -5,7 +5,6 @@
  * batch the range requests and bytes its worker will read (the tiles its features' windows touch,
  * merged as the worker merges them) and the cells it will visit. Then prices it (./model.ts).
  */
-import { readFileSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openGeoPackage } from '../features/gpkg';
 import type { JobSpec } from '../spec';
@@ -24,13 +23,11 @@ import type { Feature } from '../geometry/types';
 import type { Window } from '../raster/grid';
 import { estimateCost } from './model';
 import type { Estimate, JobShape, PriceTable, StackShape } from './model';
+import PRICES from './prices.2026-11-30.json' with { type: 'json' };
 
-/** The price table shipped with this version (dated). */
-export const PRICE_TABLE_FILE = 'prices.2026-11-30.json';
-
-/** Loads the shipped price table. */
+/** The price table shipped with this version (dated; compiled into the CLI). */
 export function loadPrices(): PriceTable {
-  return JSON.parse(readFileSync(new URL(`./${PRICE_TABLE_FILE}`, import.meta.url), 'utf8')) as PriceTable;
+  return PRICES as PriceTable;
 }
 
 /** The defaults of the deployed stack (infra/stack.ts). */
