@@ -27,7 +27,7 @@ import PRICES from './prices.2026-11-30.json' with { type: 'json' };
 
 /** The price table shipped with this version (dated; compiled into the CLI). */
 export function loadPrices(): PriceTable {
-  return PRICES as PriceTable;
+  return PRICES;
 }
 
 /** The defaults of the deployed stack (infra/stack.ts). */
