@@ -18,6 +18,7 @@ import { handler as collect } from '../../lambdas/collect';
 import { handler as fail } from '../../lambdas/fail';
 import { getBytes, getJson } from '../../shared/pipeline/objects';
 import { readResultParquet } from '../../shared/output/read-parquet';
+import { expandFracColumns } from '../../shared/output/table';
 import { runStatsJob } from '../../shared/engine/stats-job';
 import { parseJobSpec } from '../../shared/spec';
 import { LOCAL_ONLY } from '../../shared/io/uri';
@@ -76,6 +77,25 @@ describe('pipeline stages against the stand-ins', () => {
     expect(job?.status).toBe('DONE');
     // the same upload again (EventBridge re-delivery) does not start a second job
     expect((await runAll('lux.gpkg', 'etag-1')).status).toBe('DUPLICATE');
+  });
+
+  it('exactextract operations through Plan, Worker and Collect: frac expanded per value, lists, weights, band math; equal to zonalflow stats', async () => {
+    const eeSpec = { ...spec, stats: ['count', 'frac', 'unique', 'values', 'cell_id', 'weighted_mean'], weights: { uri: 's3://zf-rasters/elev.cog.tif' }, bands: { half: 'elev / 2' }, output: { formats: ['parquet', 'csv'] } };
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'lux-ee.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'lux-ee.json', Body: JSON.stringify(eeSpec) }));
+    const { jobId, status, items } = await runAll('lux-ee.gpkg', 'etag-ee');
+    expect(status).toBe('DONE');
+    expect(items.length).toBeGreaterThanOrEqual(3);
+    const results = await readResultParquet((await getBytes(env.s3, { bucket: 'zf-out', key: `${jobId}/results.parquet` })) ?? new Uint8Array());
+    const local = await runStatsJob({ input: join(EX, 'lux_cantons_2169.gpkg'), spec: parseJobSpec({ ...eeSpec, rasters: [{ name: 'elev', uri: join(EX, 'elev.cog.tif') }], weights: { uri: join(EX, 'elev.cog.tif') } }), allowed: LOCAL_ONLY });
+    const expanded = expandFracColumns(local.columns, local.rows);
+    expect(results.columns).toEqual(expanded.columns);
+    expect(results.rows).toEqual(expanded.rows);
+    expect(results.columns.filter((c) => c.name.startsWith('elev_frac_')).length).toBeGreaterThan(100);
+    expect(results.columns.find((c) => c.name === 'elev_values')?.kind).toBe('list');
+    expect(results.columns.some((c) => c.name === 'half_weighted_mean')).toBe(true);
+    const csv = new TextDecoder().decode((await getBytes(env.s3, { bucket: 'zf-out', key: `${jobId}/results.csv` })) ?? new Uint8Array());
+    expect(csv.split('\n')[0]).toContain('elev_frac_');
   });
 
   it('a Plan retried by Step Functions after it claimed the upload plans again (not a duplicate)', async () => {
