@@ -86,7 +86,7 @@ describe('zonalflow local: IAM as AWS enforces it', () => {
       }
       return t;
     };
-    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.002, editTemplate: noWorkerInvoke });
+    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.05, editTemplate: noWorkerInvoke });
     expect(r.status).toBe('FAILED');
     expect(r.denials.some((d) => /assumed-role\/PipelineStateMachineRole\w+\/StateMachine is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:000000000000:function:FunctionsWorker\w+ because/.test(d))).toBe(true);
   });
