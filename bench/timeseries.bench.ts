@@ -21,7 +21,7 @@ import { openGeoPackage } from '../shared/features/gpkg';
 import { CountingSource } from '../shared/io/source.counting';
 import { FileSource } from '../shared/io/source.file';
 import { openRaster } from '../shared/raster/cog';
-import { makeTransformer } from '../shared/crs/transform';
+import { ensureProj, makeTransformer } from '../shared/crs/transform';
 import { crsFromEpsg } from '../shared/crs/epsg';
 import { transformGeometry } from '../shared/geometry/transform';
 import { geometryWindow } from '../shared/coverage/coverage';
@@ -110,6 +110,7 @@ function ensureFields(n: number): string {
   return path;
 }
 
+await ensureProj();
 const scenes = ensureScenes();
 const fieldsPath = ensureFields(N);
 const layer = openGeoPackage(fieldsPath).layer();

@@ -36,7 +36,7 @@ import type { BBox, Geometry } from '../geometry/types';
 import { StatsAccumulator } from '../stats/accumulator';
 import type { StatName, StatValue } from '../stats/accumulator';
 import { parseStatNames } from '../stats/names';
-import { RasterError, SourceError, ZonalflowError } from '../errors';
+import { LimitError, RasterError, SourceError, ZonalflowError } from '../errors';
 import type { CellValue, ResultRow, StatColumn } from '../output/table';
 import type { EngineFeature } from './zonal';
 import { featureError, featureProblem, toCell } from './zonal';
@@ -312,6 +312,8 @@ export class TimeseriesEngine {
       const r1 = Math.max(r0 + 1, Math.ceil((F.originY - b.ymin) / F.resY));
       const grid: RasterGrid = { originX: F.originX + c0 * F.resX, originY: F.originY - r0 * F.resY, resX: F.resX, resY: F.resY, width: c1 - c0, height: r1 - r0 };
       const n = grid.width * grid.height;
+      // one plane per output and interval is held per feature: bounded like single-raster jobs
+      if (n > this.spec.limits.maxCellsInMemory) throw new LimitError(`the feature spans ${grid.width} x ${grid.height} cells of ${F.resX} m on item ${item.id}'s grid, more than limits.maxCellsInMemory (${this.spec.limits.maxCellsInMemory}) for a time series`);
       const cov = coverage(local, grid, this.spec.coverage, { row0: 0, col0: 0, rows: grid.height, cols: grid.width });
       return { grid, crs: info.crs, weights: cov ? cov.weights : new Float64Array(n), n };
     }
