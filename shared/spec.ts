@@ -3,6 +3,9 @@ import { SpecError } from './errors';
 import { parseExpression } from './timeseries/expression';
 import { WEIGHTED_STATS } from './stats/names';
 
+/** Defaults of the resource limits (`limits` in the spec). */
+export const LIMIT_DEFAULTS = { maxCellsPerFeature: 2 ** 28, maxHistogramCounts: 10_000_000, maxTimeseriesRows: 1_000_000 } as const;
+
 /** Coverage modes: exact fractions (exactextract), cell centers or all touched cells (rasterstats). */
 export const CoverageModeSchema = z.enum(['exact', 'center', 'all_touched']);
 
@@ -131,8 +134,14 @@ export const JobSpecSchema = z.strictObject({
     .strictObject({
       /** Cells of one feature held in memory at once; larger features are processed in chunks. */
       maxCellsInMemory: z.number().int().min(1024).default(4_000_000),
+      /** Cells one feature may cover on one raster (its window, clipped to the raster); more is an error for that feature. 2^28 = a 16384 x 16384 window. */
+      maxCellsPerFeature: z.number().int().min(1024).default(LIMIT_DEFAULTS.maxCellsPerFeature),
+      /** `zonalflow stats` holds every row until it writes: features x histogram bins x histogram columns at most. */
+      maxHistogramCounts: z.number().int().min(1).default(LIMIT_DEFAULTS.maxHistogramCounts),
+      /** `zonalflow stats` holds every row until it writes: features x intervals (or acquisitions) of a time series at most. */
+      maxTimeseriesRows: z.number().int().min(1).default(LIMIT_DEFAULTS.maxTimeseriesRows),
     })
-    .default({ maxCellsInMemory: 4_000_000 }),
+    .default({ maxCellsInMemory: 4_000_000, ...LIMIT_DEFAULTS }),
 });
 
 export type JobSpec = z.infer<typeof JobSpecSchema>;

@@ -20,6 +20,7 @@ export function zonalOptions(spec: JobSpec, weights: ZonalRaster | undefined, ke
     coverage: spec.coverage,
     histogram: spec.histogram,
     maxCellsInMemory: spec.limits.maxCellsInMemory,
+    maxCellsPerFeature: spec.limits.maxCellsPerFeature,
     keepGeometry,
     coverageWeight: spec.coverageWeight,
     minCoverageFrac: spec.minCoverageFrac,

@@ -25,7 +25,8 @@ import { searchStac } from '../timeseries/stac';
 import { TimeseriesEngine } from './timeseries';
 import type { SlotStats } from './timeseries';
 import { allowedFromUris, parseUri } from '../io/uri';
-import { CrsError, SpecError } from '../errors';
+import { CrsError, LimitError, SpecError } from '../errors';
+import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
 
 /** Progress of a running job. */
 export interface Progress { done: number; failed: number; total: number }
@@ -112,6 +113,7 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
     });
     const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, false));
     const total = (await layer.count()) ?? 0;
+    checkHistogramMemory(opts.spec, engine.columns, total);
     const rows: ResultRow[] = [];
     const chunkSize = opts.chunkSize ?? 1000;
     let chunk: Feature[] = [];
@@ -185,9 +187,12 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   }
   const rows: ResultRow[] = [];
   const timeseries = new Map<number, SlotStats[]>();
+  const features = (await layer.count()) ?? 0;
+  if (opts.spec.interval !== 'scene') checkTimeseriesRows(opts.spec, features, intervalCount(opts.spec, stac.datetime), 'intervals');
   if (area === null) return { columns: [], rows, summary: emptySummary(t0), timeseries, scenes: 0 };
   // the API URL and every `next` link pass the job's allow-list
   const { scenes } = await searchStac(stac, area, { allowed: opts.allowed, ...(opts.signal ? { signal: opts.signal } : {}) });
+  if (opts.spec.interval === 'scene') checkTimeseriesRows(opts.spec, features, new Set(scenes.map((sc) => sc.datetime)).size, 'acquisitions');
   let allowed = opts.allowed;
   if (opts.trustStacAssets) {
     // the assets' https hosts and S3 buckets, never local files named by a remote API (addresses are still checked after DNS)
@@ -241,6 +246,34 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
       requests: counters.reduce((a, c) => a + c.requests, 0),
     },
   };
+}
+
+/**
+ * `zonalflow stats` holds every row until it writes the output: features x histogram bins x histogram
+ * columns must stay under limits.maxHistogramCounts, refused up front with both figures otherwise.
+ */
+function checkHistogramMemory(spec: JobSpec, columns: readonly StatColumn[], features: number): void {
+  const histograms = columns.filter((c) => c.kind === 'histogram').length;
+  if (histograms === 0) return;
+  const bins = spec.histogram?.bins ?? 10;
+  const counts = features * bins * histograms;
+  if (counts > spec.limits.maxHistogramCounts) {
+    throw new LimitError(`${features} features x ${bins} histogram bins x ${histograms} histogram column(s) = ${counts} counts held in memory, over limits.maxHistogramCounts (${spec.limits.maxHistogramCounts}); lower histogram.bins or split the input`);
+  }
+}
+
+/** Intervals of a time series (the same rule as the engine's). */
+function intervalCount(spec: JobSpec, datetime: string): number {
+  const range = parseTimeRange(datetime);
+  return makeIntervals(range.from, range.to, parseDuration(spec.interval), spec.lastInterval).length;
+}
+
+/** `zonalflow stats` holds one row per feature and interval: features x intervals must stay under limits.maxTimeseriesRows. */
+function checkTimeseriesRows(spec: JobSpec, features: number, slots: number, what: string): void {
+  const rows = features * slots;
+  if (rows > spec.limits.maxTimeseriesRows) {
+    throw new LimitError(`${features} features x ${slots} ${what}${what === 'intervals' ? ` ("interval": "${spec.interval}")` : ''} = ${rows} rows held in memory, over limits.maxTimeseriesRows (${spec.limits.maxTimeseriesRows}); use a longer interval, a shorter datetime range, or split the input`);
+  }
 }
 
 /** False for local paths and file: URLs (and for hrefs that are not URIs at all: they fail when opened). */

@@ -37,7 +37,8 @@ import type { CellListName, CoverageWeight } from './cells';
 import { planGrids, sourceWindow, spread } from './grid-mapping';
 import type { GridPlan } from './grid-mapping';
 import { CELL_LIST_STATS, WEIGHTED_STATS } from '../stats/names';
-import { RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
+import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
+import { LIMIT_DEFAULTS } from '../spec';
 
 /** A feature as the engine sees it; `problem` is a reason found earlier (e.g. by Plan) why it cannot be computed. */
 export interface EngineFeature { fid: number; id: string; geometry: Geometry | null; problem?: string | undefined }
@@ -49,6 +50,8 @@ export interface ZonalOptions {
   histogram?: { bins: number; range?: [number, number] | undefined } | undefined;
   /** Cells of one feature held in memory at once; larger windows are processed in chunks. */
   maxCellsInMemory: number;
+  /** Cells one feature's window may hold on one raster (clipped to it); a larger feature fails with LIMIT_EXCEEDED (default 2^28). */
+  maxCellsPerFeature?: number;
   /** Keep each feature's geometry (input CRS) on its row, for outputs that ask for it. */
   keepGeometry?: boolean;
   /** exactextract's `coverage_weight` (default `fraction`; others need coverage `exact`). */
@@ -95,6 +98,7 @@ export class ZonalEngine {
   readonly outsideFids = new Set<number>();
   /** Features computed without error so far (the denominator of `outsideFids`). */
   featuresComputed = 0;
+  private readonly maxCellsPerFeature: number;
 
   constructor(
     readonly rasters: readonly ZonalRaster[],
@@ -104,6 +108,7 @@ export class ZonalEngine {
     this.all = [...rasters, ...bandMathRasters(rasters, options.bandMath ?? {})];
     this.columns = statColumns(this.all, options.stats);
     this.featuresGeographic = isGeographic(featureCrs);
+    this.maxCellsPerFeature = options.maxCellsPerFeature ?? LIMIT_DEFAULTS.maxCellsPerFeature;
     for (const r of rasters) {
       const t = makeTransformer(featureCrs, r.crs);
       this.transformers.set(r, t);
@@ -207,8 +212,12 @@ export class ZonalEngine {
         const g = transform ? transformGeometry(source, transform) : source;
         const problem = coordinatesProblem(g, source);
         if (problem !== null) throw new ZonalflowError('CRS_TRANSFORM_FAILED', `cannot reproject into the CRS of ${raster.name} (${this.crsNotes.find((n) => n.raster === raster.name)?.crs ?? ''}): ${problem}; is the layer's CRS (${this.crsNotes[0]?.features ?? ''}) right?`);
-        local.push(g);
         const w = geometryWindow(g, grid);
+        // work follows the cells a feature needs, never what a header declares: one limit per feature
+        if (w !== null && w.rows * w.cols > this.maxCellsPerFeature) {
+          throw new LimitError(`its window on ${raster.name} is ${w.cols} x ${w.rows} = ${w.rows * w.cols} cells, over the limit of ${this.maxCellsPerFeature} cells per feature (limits.maxCellsPerFeature)`);
+        }
+        local.push(g);
         if (w !== null) touched[i] = true;
         windows.push(w);
       } catch (err) {

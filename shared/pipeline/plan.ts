@@ -26,6 +26,7 @@ import type { JobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
 import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
 import { openZonalRasters } from '../engine/rasters';
+import { MAX_SPEC_BYTES } from '../spec-file';
 import { CountingSource } from '../io/source.counting';
 import { retryableStatus } from '../io/retry';
 import type { Feature } from '../geometry/types';
@@ -213,7 +214,9 @@ async function loadSpec(input: PlanInput, deps: PlanDeps): Promise<JobSpec> {
   const beside = { bucket: input.bucket, key: besideKey ?? `${input.key}.json` };
   const loc = input.spec ?? (besideKey !== null ? beside : null);
   if (loc) {
-    const raw = await getJson(deps.s3, loc);
+    const head = await headObject(deps.s3, loc);
+    if (head !== null && head.size > MAX_SPEC_BYTES) throw new SpecError(`the job spec s3://${loc.bucket}/${loc.key} is ${head.size} bytes; the limit for a spec is ${MAX_SPEC_BYTES} bytes`);
+    const raw = head === null ? null : await getJson(deps.s3, loc);
     if (raw !== null) return parseJobSpec(raw, `job spec s3://${loc.bucket}/${loc.key}`);
     if (input.spec) throw new SpecError(`the job spec s3://${loc.bucket}/${loc.key} does not exist`);
   }
