@@ -150,9 +150,10 @@ describe('bad input: file-level problems are one clear error', () => {
     writeCog(strips, { width: 100, height: 100, dtype: 'uint8', strips: true, tileSize: 7, epsg: 4326, transform: [0, 10, 0.1, 0.1], value: () => 5 });
     const s = await stats(good, { rasters: [{ name: 'w', uri: strips }] });
     expect(byId(s, 'a')).toMatchObject({ w_mean: 5 });
-    const jpeg = join(dir, 'jpeg.tif');
-    writeCog(jpeg, { width: 10, height: 10, dtype: 'uint8', compression: 'none', compressionCode: 7, epsg: 4326, value: () => 1 });
-    await expect(stats(good, { rasters: [{ uri: jpeg }] })).rejects.toThrow(/unsupported compression JPEG \(7\)/);
+    // JPEG is decoded now: LZMA (34925) stays unsupported, refused when the raster is opened
+    const lzma = join(dir, 'lzma.tif');
+    writeCog(lzma, { width: 10, height: 10, dtype: 'uint8', compression: 'none', compressionCode: 34925, epsg: 4326, value: () => 1 });
+    await expect(stats(good, { rasters: [{ uri: lzma }] })).rejects.toThrow(/unsupported compression LZMA \(34925\)/);
   });
   it('an invalid spec lists every problem with its path', () => {
     let err: unknown;
