@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TiffFile, Tag } from '../../../shared/tiff/ifd';
 import { lzwDecode } from '../../../shared/tiff/lzw';
-import { checkCompression, packbitsDecode } from '../../../shared/tiff/codecs';
+import { checkCompression, inflateBounded, packbitsDecode, zstdBounded } from '../../../shared/tiff/codecs';
+import { deflateSync } from 'node:zlib';
 import { toSamples } from '../../../shared/tiff/samples';
 import { readGeoKeys, readScaleOffset } from '../../../shared/tiff/geo';
 import { openRaster } from '../../../shared/raster/cog';
@@ -248,5 +249,24 @@ describe('decoders', () => {
     expect(() => checkCompression(34925, 's3://b/k.tif')).toThrow('unsupported compression LZMA (34925) in s3://b/k.tif; re-encode with DEFLATE, ZSTD or LZW');
     expect(() => checkCompression(50002, 'x.tif')).toThrow(/JPEG-XL \(50002\)/);
     for (const ok of [1, 5, 7, 8, 32946, 32773, 34887, 50000]) expect(() => checkCompression(ok, 'x.tif')).not.toThrow();
+  });
+});
+
+describe('bounded decoders', () => {
+  it('a ZSTD frame declaring more content than the tile holds is refused from its header, before any allocation', () => {
+    // magic, frame header descriptor: 8-byte content size, window descriptor, content size 4 GiB
+    const frame = Uint8Array.of(0x28, 0xb5, 0x2f, 0xfd, 0xc0, 0x00, 0, 0, 0, 0, 1, 0, 0, 0, 0x01, 0x00, 0x00);
+    expect(() => zstdBounded(frame, 512)).toThrow(/decodes past the chunk's 512 bytes/);
+  });
+  it('Deflate stops at the bound (over-long = error) and reads a stream without its end as far as it goes (as libtiff)', () => {
+    const z = deflateSync(new Uint8Array(100_000));
+    expect(() => inflateBounded(z, 512)).toThrow(/decodes past the chunk's 512 bytes/);
+    expect(inflateBounded(z, 100_000).length).toBe(100_000);
+    expect(inflateBounded(z.subarray(0, z.length - 6), 100_000).length).toBeGreaterThan(90_000);
+  });
+  it('PackBits output past the bound is an error; LZW too', () => {
+    expect(() => packbitsDecode(Uint8Array.of(0x81, 7, 0x81, 7), 200)).toThrow(/decodes past/);
+    expect([...packbitsDecode(Uint8Array.of(0x81, 7), 200)].length).toBe(128);
+    expect(() => lzwDecode(lzwEncode(new Uint8Array(5000)), 4999)).toThrow();
   });
 });
