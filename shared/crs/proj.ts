@@ -16,6 +16,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
+import { projectRoot } from '../project-root';
 import { CrsError } from '../errors';
 
 /** The part of the emscripten module of gdal3.js used here. */
@@ -67,7 +68,14 @@ function hereDir(): string {
 /** Grid directories to try: the source tree's `grids/`, a bundle's `proj-grids/`. */
 function gridDirs(): string[] {
   const here = hereDir();
-  return [join(here, 'grids'), join(here, 'proj-grids')];
+  const dirs = [join(here, 'grids'), join(here, 'proj-grids')];
+  // the compiled CLI (dist/chunks/) runs from the project: its grids stay in shared/crs/grids
+  try {
+    dirs.push(join(projectRoot(here), 'shared', 'crs', 'grids'));
+  } catch {
+    // a Lambda bundle has no package.json above it: its grids are beside it
+  }
+  return [...new Set(dirs)];
 }
 
 /**
@@ -78,7 +86,8 @@ function gridDirs(): string[] {
  */
 function wasmDir(): string {
   let dir = hereDir();
-  const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+  // an ESM bundle's `require` is esbuild's shim, without `resolve`
+  const req = typeof require === 'function' && typeof require.resolve === 'function' ? require : createRequire(import.meta.url);
   try {
     req.resolve(join(dir, 'gdal3WebAssembly.wasm'));
   } catch {
