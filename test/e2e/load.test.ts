@@ -47,5 +47,5 @@ describe('load', () => {
     const summary = JSON.parse(readFileSync(join(dir, 'out/summary.json'), 'utf8')) as { features: { total: number; done: number }; batches: { total: number; done: number } };
     expect(summary.features).toMatchObject({ total: N, done: N });
     expect(summary.batches.done).toBe(summary.batches.total);
-  });
+  }, 600_000); // 100,000 features on a shared 2-core machine: ~165 s measured (synth 30 s, Plan 27 s, 200 batches 77 s)
 });
