@@ -165,6 +165,7 @@ export function parseJobSpec(input: unknown, source = 'job spec'): JobSpec {
     if (spec.stac !== undefined && spec.rasters.length > 0) ctx.addIssue({ code: 'custom', path: ['rasters'], message: 'give either "rasters" or "stac", not both' });
     if (spec.stac === undefined) {
       for (const k of ['mask', 'outputs'] as const) if (spec[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `"${k}" applies to a "stac" time series` });
+      if (spec.interpolate !== 'none') ctx.addIssue({ code: 'custom', path: ['interpolate'], message: '"interpolate" applies to a "stac" time series' });
       // band math over the rasters: syntax here, names and grids when the rasters are opened
       for (const [name, expr] of Object.entries(spec.bands)) {
         try {

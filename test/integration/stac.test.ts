@@ -227,6 +227,8 @@ describe('time series from a STAC API', () => {
     expect(() => parseJobSpec({ ...baseSpec(), outputs: ['evi'] })).toThrow(/outputs: unknown output "evi" \(known: red, nir, scl, ndvi\)/);
     expect(() => parseJobSpec({ ...baseSpec(), mask: { classes: { band: 'qa', exclude: [1] } } })).toThrow(/class band "qa" is not among the assets/);
     expect(() => parseJobSpec({ ...baseSpec(), interval: 'weekly' })).toThrow(/interval is "scene" or an ISO-8601 duration/);
+    expect(() => parseJobSpec({ ...baseSpec(), interpolate: 'cubic' })).toThrow(/interpolate/);
+    expect(() => parseJobSpec({ rasters: [{ uri: 'dem.tif' }], interpolate: 'linear' })).toThrow(/"interpolate" applies to a "stac" time series/);
     expect(() => parseJobSpec({ ...baseSpec(), bands: { ndvi: 'nir +* red' } })).toThrow(/bands.ndvi: band "ndvi" "nir \+\* red": unexpected "\*"/);
     expect(() => parseJobSpec({ ...baseSpec(), bands: { ndvi: '(nir - swir) / 2' } })).toThrow(/bands.ndvi: .*unknown band "swir" \(known: red, nir, scl\)/);
   });
