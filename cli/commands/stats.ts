@@ -38,6 +38,10 @@ interface StatsOptions {
   histogramBins?: string;
   histogramRange?: string;
   weights?: string;
+  coverageWeight?: string;
+  minCoverageFrac?: string;
+  defaultValue?: string;
+  defaultWeight?: string;
   out: string;
   quiet?: boolean;
   allowHost?: string[];
@@ -74,6 +78,10 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .option('--histogram-bins <n>', 'number of histogram bins (default: 10)')
     .option('--histogram-range <min,max>', 'histogram range (default: each feature\'s min..max)')
     .option('--weights <uri>', 'weights raster (band 1) for weighted_mean, weighted_sum, weighted_stdev, weighted_variance, weighted_frac')
+    .addOption(new Option('--coverage-weight <how>', 'exactextract\'s coverage_weight (spec "coverageWeight")').choices(['fraction', 'none', 'area_cartesian', 'area_spherical_m2', 'area_spherical_km2']))
+    .option('--min-coverage-frac <f>', 'leave out cells covered less than this fraction (spec "minCoverageFrac")')
+    .option('--default-value <v>', 'value of nodata cells inside the raster (spec "defaultValue")')
+    .option('--default-weight <w>', 'weight where the weights raster is nodata (spec "defaultWeight")')
     .requiredOption('--out <file>', 'output file: .csv, .parquet or .json')
     .option('--quiet', 'no progress bar')
     .addHelpText('after', `
@@ -160,6 +168,10 @@ function buildSpec(o: StatsOptions): JobSpecInput {
   if (o.stats) spec.stats = o.stats;
   if (o.coverage) spec.coverage = o.coverage;
   if (o.weights !== undefined) spec.weights = { ...((base.weights) ?? {}), uri: o.weights };
+  if (o.coverageWeight !== undefined) spec.coverageWeight = o.coverageWeight;
+  if (o.minCoverageFrac !== undefined) spec.minCoverageFrac = parseNumber(o.minCoverageFrac, '--min-coverage-frac');
+  if (o.defaultValue !== undefined) spec.defaultValue = parseNumber(o.defaultValue, '--default-value');
+  if (o.defaultWeight !== undefined) spec.defaultWeight = parseNumber(o.defaultWeight, '--default-weight');
   if (o.histogramBins !== undefined || o.histogramRange !== undefined) {
     const h = { ...((base.histogram as Record<string, unknown> | undefined) ?? {}) };
     if (o.histogramBins !== undefined) h.bins = parseNumber(o.histogramBins, '--histogram-bins');
