@@ -14,3 +14,36 @@ export function outsideWarning(outside: number, computed: number, featuresCrs: s
   const pct = ((100 * outside) / computed).toFixed(outside === computed ? 0 : 1);
   return `${outside} of ${computed} features (${pct} %) do not intersect any raster: the layer's CRS (${featuresCrs}) may be wrong`;
 }
+
+/** The key of a part's CRS note: beside the part (`.parquet` -> `.crs.json`). */
+export function crsNoteKey(partKey: string): string {
+  return `${partKey.replace(/\.parquet$/, '')}.crs.json`;
+}
+
+/** What one pipeline part (a Worker's flush) reports about CRSs, stored beside the part as `<part>.crs.json`. */
+export interface CrsPartNote {
+  /** Features of the part computed without error. */
+  features: number;
+  /** Of those, features touching no raster. */
+  outside: number;
+  crs: { raster: string; features: string; crs: string; transformation: string }[];
+  warnings: string[];
+}
+
+/** The job-level CRS notes and warnings from its parts (missing parts ignored): deduplicated notes, the undefined-CRS warnings, and the outside-share warning over all parts. */
+export function mergeCrsParts(parts: readonly (CrsPartNote | null)[]): { crs: CrsPartNote['crs']; warnings: string[] } {
+  const crs = new Map<string, CrsPartNote['crs'][number]>();
+  const warnings = new Set<string>();
+  let features = 0;
+  let outside = 0;
+  for (const p of parts) {
+    if (!p) continue;
+    features += p.features;
+    outside += p.outside;
+    for (const n of p.crs) crs.set(`${n.raster}\u0000${n.transformation}`, n);
+    for (const w of p.warnings) warnings.add(w);
+  }
+  const first = [...crs.values()][0];
+  const share = outsideWarning(outside, features, first?.features ?? 'as declared');
+  return { crs: [...crs.values()], warnings: [...warnings, ...(share ? [share] : [])] };
+}

@@ -35,7 +35,7 @@ const GeometrySchema: z.ZodType<Geometry> = z.lazy(() =>
 export const BatchFileSchema = z.object({
   jobId: z.string(),
   batchId: z.string(),
-  crs: z.object({ name: z.string(), def: z.string(), epsg: z.number().int().optional() }),
+  crs: z.object({ name: z.string(), def: z.string(), epsg: z.number().int().optional(), alternatives: z.array(z.string()).optional(), undefinedCrs: z.literal(true).optional() }),
   idsUnique: z.boolean().optional(),
   features: z.array(z.object({ fid: z.number().int(), id: z.string(), geometry: GeometrySchema.nullable(), problem: z.string().optional() })),
 });

@@ -6,6 +6,7 @@
  * failed) or FAILED (nothing computed).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { crsNoteKey, mergeCrsParts, type CrsPartNote } from '../engine/crs-check';
 import { readResultParquet } from '../output/read-parquet';
 import { toParquet } from '../output/parquet';
 import { toCsv } from '../output/csv';
@@ -40,6 +41,10 @@ export interface JobSummary {
   timings: { workerSeconds: number; batchesWallSeconds: number | null; collectSeconds: number };
   outputs: Record<string, string>;
   collectedAt: string;
+  /** Job-level warnings: a layer without a CRS, half or more of the features outside every raster (a CRS that may be wrong). */
+  warnings: string[];
+  /** Per raster: the features' CRS, the raster's, and the coordinate operation PROJ applied (from the Workers). */
+  crs: CrsPartNote['crs'];
 }
 
 /** Runs Collect. */
@@ -66,6 +71,7 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
     if (bytes === null) throw new Error(`part s3://${deps.outputBucket}/${key} of job ${jobId} is missing`);
     return readResultParquet(bytes);
   });
+  const crsNotes = mergeCrsParts(await mapLimit(parts, 8, async (key) => (await getJson(deps.s3, { bucket: deps.outputBucket, key: crsNoteKey(key) })) as CrsPartNote | null));
   let columns: StatColumn[] = tables[0]?.columns ?? [];
   const geometry = tables.some((t) => t.geometry);
   // one row per feature (per feature and date for time series): a part rewritten by a retry replaces, never duplicates
@@ -107,6 +113,8 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
     },
     outputs,
     collectedAt: new Date().toISOString(),
+    warnings: crsNotes.warnings,
+    crs: crsNotes.crs,
   };
   outputs.summary = `s3://${deps.outputBucket}/${jobId}/summary.json`;
   await putJson(deps.s3, out('summary.json'), summary);

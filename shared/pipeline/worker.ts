@@ -26,6 +26,7 @@ import type { JobTracker } from './tracker';
 import { workKeys } from './keys';
 import { JobCancelledError, isTransient } from './transient';
 import { ZonalEngine } from '../engine/zonal';
+import { crsNoteKey, type CrsPartNote } from '../engine/crs-check';
 import { openWeightsRaster, zonalOptions } from '../engine/options';
 import { TimeseriesEngine } from '../engine/timeseries';
 import type { Scene } from '../timeseries/stac';
@@ -81,6 +82,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       },
     });
     await ensureProj();
+    let zonalEngine: ZonalEngine | null = null;
     let engine: { columns: StatColumn[]; compute(chunk: BatchFeature[]): Promise<{ rows: ResultRow[]; docs: { id: string; fid: number; doc: Record<string, unknown> }[] }> };
     if (spec.stac) {
       // time series: the scenes Plan found; each feature reads the scenes that touch it
@@ -106,6 +108,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
         },
       });
       const zonal = new ZonalEngine(rasters, batch.crs, zonalOptions(spec, weights, spec.output.geometry));
+      zonalEngine = zonal;
       engine = {
         columns: zonal.columns,
         async compute(chunk) {
@@ -135,6 +138,13 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, geometryRows, { keepFrac: true, ...(spec.output.geometry ? { geometry: { crs: 'lonlat' as const } } : {}) }), 'application/vnd.apache.parquet');
       if (spec.output.formats.includes('json')) {
         await mapLimit(docs, 16, (d) => putJson(deps.s3, { bucket: deps.outputBucket, key: `${item.jobId}/features/${featureFileName(d, { withFid: batch.idsUnique === false })}` }, d.doc));
+      }
+      if (zonalEngine) {
+        // the part's CRS notes and how many of its features touch no raster (Collect warns for the job)
+        const ok = rows.filter((r) => r.error === null);
+        const z = zonalEngine;
+        const note: CrsPartNote = { features: ok.length, outside: ok.filter((r) => z.outsideFids.has(r.fid)).length, crs: z.crsNotes, warnings: z.warnings };
+        await putJson(deps.s3, { bucket: deps.outputBucket, key: crsNoteKey(key) }, note);
       }
       parts.push(key);
       rows = [];

@@ -71,6 +71,11 @@ describe('pipeline stages against the stand-ins', () => {
     expect(summary.timings.batchesWallSeconds).not.toBeNull();
     expect(summary.bytesRead).toBeGreaterThan(0);
     expect(summary.features).toMatchObject({ total: 12, done: 12 });
+    // the CRS notes of the Workers: the same as zonalflow stats names (PROJ's LUREF to WGS 84 (4)), no warning
+    const crsSummary = summary as unknown as { crs: unknown[]; warnings: string[] };
+    expect(crsSummary.crs).toEqual(local.summary.crs);
+    expect(JSON.stringify(crsSummary.crs)).toContain('LUREF to WGS 84 (4)');
+    expect(crsSummary.warnings).toEqual([]);
     const one = (await getJson(env.s3, { bucket: 'zf-out', key: `${jobId}/features/1.json` })) as Record<string, unknown>;
     expect(one.elev_mean).toBe(local.rows[0]?.values[1]);
     const job = await handlerDeps().store.getJob(jobId);
@@ -98,6 +103,27 @@ describe('pipeline stages against the stand-ins', () => {
     expect(csv.split('\n')[0]).toContain('elev_frac_');
   });
 
+  it('summary.json warns: a layer without a CRS (taken as the raster\'s), half or more of the features outside every raster', async () => {
+    const CASES = join(import.meta.dirname, '../fixtures/cases');
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-rasters', Key: 'utm33.tif', Body: readFileSync(join(CASES, 'undefined-srs/utm33.tif')) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'undef.gpkg', Body: readFileSync(join(CASES, 'undefined-srs/srs99999_undefined.gpkg')) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'undef.json', Body: JSON.stringify({ input: { idColumn: 'id' }, rasters: [{ name: 'r', uri: 's3://zf-rasters/utm33.tif' }], stats: ['count', 'sum'] }) }));
+    const undef = await runAll('undef.gpkg', 'etag-undef');
+    expect(undef.status).toBe('DONE');
+    const s1 = (await getJson(env.s3, { bucket: 'zf-out', key: `${undef.jobId}/summary.json` })) as { warnings: string[] };
+    expect(s1.warnings.join('\n')).toMatch(/the layer has no CRS .*srs_id 99999, a local CRS.*taken as being in the CRS of r \(EPSG:32633/);
+    const results = await readResultParquet((await getBytes(env.s3, { bucket: 'zf-out', key: `${undef.jobId}/results.parquet` })) ?? new Uint8Array());
+    expect(results.rows[0]?.values).toEqual([9, 607.5]);
+    // lon/lat squares far from the Luxembourg raster: all outside
+    const far = join(mkdtempSync(join(tmpdir(), 'zf-far-')), 'far.gpkg');
+    const sq = (x: number, y: number) => ({ type: 'Polygon' as const, coordinates: [[[x, y], [x + 0.1, y], [x + 0.1, y + 0.1], [x, y + 0.1], [x, y]]] as [number, number][][] });
+    writeGeoPackage(far, [{ name: 'far', srsId: 4326, columns: { id: 'TEXT' }, features: [{ geometry: sq(49.6, 6.1), properties: { id: 'swapped' } }, { geometry: sq(20, 20), properties: { id: 'elsewhere' } }] }]);
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'far.gpkg', Body: readFileSync(far) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'far.json', Body: JSON.stringify({ input: { idColumn: 'id' }, rasters: [{ name: 'elev', uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'] }) }));
+    const farJob = await runAll('far.gpkg', 'etag-far');
+    const s2 = (await getJson(env.s3, { bucket: 'zf-out', key: `${farJob.jobId}/summary.json` })) as { warnings: string[] };
+    expect(s2.warnings).toEqual(['2 of 2 features (100 %) do not intersect any raster: the layer\'s CRS (EPSG:4326 (WGS 84)) may be wrong']);
+  });
   it('a Plan retried by Step Functions after it claimed the upload plans again (not a duplicate)', async () => {
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'retry.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
     await expect(plan({ bucket: 'zf-in', key: 'retry.gpkg', etag: 'r1' })).rejects.toThrow(/no job spec/); // fails after the claim
