@@ -126,10 +126,15 @@ export const JobSpecSchema = z.strictObject({
     .default({ grid: 'h3', maxFeatures: 500 }),
   output: z
     .strictObject({
-      formats: z.array(z.enum(['parquet', 'json', 'csv'])).min(1).default(['parquet', 'json']),
+      /**
+       * `parquet` always; `json` only when asked (per-feature documents: on AWS one JSON Lines object per batch
+       * part, `features/<batchId>.<cursor>.jsonl`, expanded to Sentinel Hub's `features/<id>.json` on download);
+       * `csv` beside results.parquet.
+       */
+      formats: z.array(z.enum(['parquet', 'json', 'csv'])).min(1).default(['parquet']),
       geometry: z.boolean().default(false),
     })
-    .default({ formats: ['parquet', 'json'], geometry: false }),
+    .default({ formats: ['parquet'], geometry: false }),
   limits: z
     .strictObject({
       /** Cells of one feature held in memory at once; larger features are processed in chunks. */

@@ -12,7 +12,7 @@ import type { CommandContext } from '../context';
 import { checkInputFile, checkOutputDir } from '../out-path';
 import { exitCodeOf } from '../../shared/jobs/outcome';
 
-interface LocalOptions { input: string; spec: string; out: string; trigger: 'direct' | 'event'; quiet?: boolean; overwrite?: boolean; faults?: FaultName[]; timeScale?: number }
+interface LocalOptions { input: string; spec: string; out: string; trigger: 'direct' | 'event'; features: 'per-feature' | 'jsonl' | 'none' | false; quiet?: boolean; overwrite?: boolean; faults?: FaultName[]; timeScale?: number }
 
 function faultList(value: string): FaultName[] {
   try {
@@ -39,12 +39,14 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--trigger <how>', 'direct: start the execution; event: drop the file in the input bucket and let the stack\'s EventBridge rule start it').choices(['direct', 'event']).default('direct'))
     .option('--faults <names>', `inject AWS's at-least-once behaviour and throttling, comma-separated: ${FAULT_NAMES.join(', ')}`, faultList)
     .option('--time-scale <factor>', 'multiply every duration (Lambda timeouts, retry waits, the EXPRESS 5 minutes) by this factor, e.g. 0.01', timeScale)
+    .addOption(new Option('--features <layout>', 'per-feature JSON (when the spec asks for json): per-feature (features/<id>.json, Sentinel Hub\'s layout), jsonl (one file per batch part, as stored in S3), none').choices(['per-feature', 'jsonl', 'none']).default('per-feature'))
+    .option('--no-features', 'skip the per-feature JSON (same as --features none)')
     .option('--quiet', 'no progress lines')
     .option('--overwrite', 'replace the files of a previous job in --out (an existing non-empty --out is refused otherwise)')
     .action(async (o: LocalOptions) => {
       checkInputFile(o.input);
       checkOutputDir(o.out, [o.input, o.spec], { overwrite: o.overwrite === true });
-      const r = await runLocal({ input: o.input, spec: o.spec, out: o.out, trigger: o.trigger, ...(o.faults ? { faults: o.faults } : {}), ...(o.timeScale ? { timeScale: o.timeScale } : {}), log: o.quiet ? undefined : (l) => ctx.stderr.write(`zonalflow local: ${l}\n`) });
+      const r = await runLocal({ input: o.input, spec: o.spec, out: o.out, trigger: o.trigger, features: o.features === false ? 'none' : o.features, ...(o.faults ? { faults: o.faults } : {}), ...(o.timeScale ? { timeScale: o.timeScale } : {}), log: o.quiet ? undefined : (l) => ctx.stderr.write(`zonalflow local: ${l}\n`) });
       const s = r.output as { features?: { total: number; done: number; failed: number } } | null;
       ctx.stderr.write(`zonalflow local: job ${r.jobId ?? '?'} ${r.status}${s?.features ? ` (${s.features.done}/${s.features.total} features, ${s.features.failed} failed)` : ''}; ${r.files.length} files in ${o.out}\n`);
       if (r.error) ctx.stderr.write(`zonalflow local: error [${r.error.code}]: ${r.error.message}\n`);

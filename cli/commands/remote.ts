@@ -4,6 +4,7 @@
  * "Zonalflow"); each command is a thin wrapper over shared/remote.
  */
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { connect } from '../../shared/remote/stack';
 import type { RemoteDeps } from '../../shared/remote/stack';
 import { cancelJob, downloadResults, jobView, retryJob, runJob, waitForJob } from '../../shared/remote/jobs';
@@ -73,8 +74,10 @@ export function registerRemote(program: Command, ctx: CommandContext, connector:
     .description('download a job\'s results.parquet, summary.json and features/ into a directory')
     .argument('<job>', 'job id')
     .requiredOption('--out <dir>', 'destination directory')
-    .action(async (job: string, o: { stack: string; out: string }) => {
-      const files = await downloadResults(await connector(o.stack), job, o.out);
+    .addOption(new Option('--features <layout>', 'per-feature JSON: per-feature (features/<id>.json, Sentinel Hub\'s layout), jsonl (one file per batch part, as stored), none').choices(['per-feature', 'jsonl', 'none']).default('per-feature'))
+    .option('--no-features', 'skip the per-feature JSON (same as --features none)')
+    .action(async (job: string, o: { stack: string; out: string; features: 'per-feature' | 'jsonl' | 'none' | false }) => {
+      const files = await downloadResults(await connector(o.stack), job, o.out, { features: o.features === false ? 'none' : o.features });
       ctx.stderr.write(`zonalflow: ${files.length} files -> ${o.out}\n`);
     });
   stackOpt(program.command('retry'))

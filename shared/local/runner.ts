@@ -35,7 +35,9 @@ import { runExecution } from './execution';
 import type { Definition, ExecutionOutcome } from './execution';
 import { matchesPattern, objectCreatedEvent, transformInput } from './eventbridge';
 import { specKeyBeside } from '../features/suffix';
-import { downloadPrefix, getJson, headObject, listKeys, putJson } from '../pipeline/objects';
+import { getJson, headObject, listKeys, putJson } from '../pipeline/objects';
+import { downloadJobOutputs } from '../pipeline/outputs';
+import type { FeaturesLayout } from '../pipeline/outputs';
 import { HANDLERS, loadHandler } from './handlers';
 import type { Handler } from './handlers';
 import { readSpecFile } from '../spec-file';
@@ -73,6 +75,8 @@ export interface LocalRunOptions {
   out: string;
   /** `direct`: StartExecution with {bucket, key, etag}; `event`: the upload goes through the template's EventBridge rule. */
   trigger?: 'direct' | 'event';
+  /** How per-feature JSON lands in `out` (default per-feature: Sentinel Hub's features/<id>.json; jsonl: as stored; none). */
+  features?: FeaturesLayout;
   /** Faults to inject, by name (see FAULT_NAMES). */
   faults?: readonly FaultName[];
   /** Each function answers Lambda.TooManyRequestsException this many times before running (Lambda throttling). */
@@ -488,7 +492,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       if (fn && mb > fn.memoryMb) warnings.push(`${fname} peaked at about ${mb} MB, over its MemorySize of ${fn.memoryMb} MB (on Lambda: Runtime.OutOfMemory)`);
     }
     for (const w of warnings) log(`warning: ${w}`);
-    const files = jobId ? await downloadPrefix(env.s3, LOCAL.output, `${jobId}/`, opts.out) : [];
+    const files = jobId ? await downloadJobOutputs(env.s3, LOCAL.output, `${jobId}/`, opts.out, { features: opts.features ?? 'per-feature' }) : [];
     const summary = jobId ? ((await getJson(env.s3, { bucket: LOCAL.output, key: `${jobId}/summary.json` })) as { status?: string } | null) : null;
     smS3.destroy();
     return { status: summary?.status ?? (failure ? 'FAILED' : 'UNKNOWN'), jobId, output, files, retries, denials: authority.denials.map((d) => d.message), warnings, memoryMb: peakMb, ...(failure ? { error: failure } : {}) };

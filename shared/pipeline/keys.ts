@@ -26,3 +26,8 @@ export function jobIdFor(bucket: string, key: string, etag: string | undefined):
   return `${stem}-${hash}`;
 }
 
+
+/** The JSON Lines object of one part of a batch's per-feature documents (one document per line). */
+export function featuresPartKey(jobId: string, batchId: string, cursor: number): string {
+  return `${jobId}/features/${batchId}.${String(cursor).padStart(6, '0')}.jsonl`;
+}

@@ -13,14 +13,15 @@ import { parseJobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
 import { CountingSource } from '../io/source.counting';
 import { toParquet } from '../output/parquet';
-import { featureDocument, featureFileName } from '../output/json';
+import { featureDocument } from '../output/json';
+import { featuresPartKey } from './keys';
 import type { ResultRow } from '../output/table';
 import { crsFromEpsg } from '../crs/epsg';
 import { ensureProj, makeTransformer } from '../crs/transform';
 import { transformGeometry } from '../geometry/transform';
 import type { WorkerInput, WorkerOutput } from './events';
 import { BatchFileSchema } from './batch-file';
-import { getJson, mapLimit, putBytes, putJson } from './objects';
+import { getJson, putBytes } from './objects';
 import { openZonalRasters } from '../engine/rasters';
 import type { JobTracker } from './tracker';
 import { workKeys } from './keys';
@@ -137,7 +138,10 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       const geometryRows = toLonLat ? rows.map((r) => ({ ...r, geometry: r.geometry ? transformGeometry(r.geometry, toLonLat) : null })) : rows;
       await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, geometryRows, { keepFrac: true, ...(spec.output.geometry ? { geometry: { crs: 'lonlat' as const } } : {}) }), 'application/vnd.apache.parquet');
       if (spec.output.formats.includes('json')) {
-        await mapLimit(docs, 16, (d) => putJson(deps.s3, { bucket: deps.outputBucket, key: `${item.jobId}/features/${featureFileName(d, { withFid: batch.idsUnique === false })}` }, d.doc));
+        // one JSON Lines object per part (never one PUT per feature: 1M PUTs under one prefix are throttled by S3
+        // and are most of a job's cost); `zonalflow results` / `local` expand it to features/<id>.json
+        const lines = docs.map((d) => JSON.stringify(d.doc)).join('\n') + '\n';
+        await putBytes(deps.s3, { bucket: deps.outputBucket, key: featuresPartKey(item.jobId, item.batchId, partStart) }, lines, 'application/x-ndjson');
       }
       if (zonalEngine) {
         // the part's CRS notes and how many of its features touch no raster (Collect warns for the job)

@@ -10,7 +10,9 @@ import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import { ZonalflowError, SpecError } from '../errors';
 import { parseJobSpec } from '../spec';
 import { parseUri } from '../io/uri';
-import { downloadPrefix, headObject } from '../pipeline/objects';
+import { headObject } from '../pipeline/objects';
+import { downloadJobOutputs } from '../pipeline/outputs';
+import type { FeaturesLayout } from '../pipeline/outputs';
 import { readSpecFile } from '../spec-file';
 import { jobIdFor } from '../pipeline/keys';
 import type { JobRecord } from '../jobs/records';
@@ -130,9 +132,9 @@ export async function waitForJob(deps: RemoteDeps, jobId: string, opts: { interv
   }
 }
 
-/** Downloads the job's outputs (results, summary, per-feature JSON) into `dir`. */
-export async function downloadResults(deps: RemoteDeps, jobId: string, dir: string): Promise<string[]> {
-  const files = await downloadPrefix(deps.s3, deps.refs.outputBucket, `${jobId}/`, dir);
+/** Downloads the job's outputs (results, summary, per-feature JSON laid out as `features` says) into `dir`, 32 objects at once. */
+export async function downloadResults(deps: RemoteDeps, jobId: string, dir: string, opts: { features?: FeaturesLayout } = {}): Promise<string[]> {
+  const files = await downloadJobOutputs(deps.s3, deps.refs.outputBucket, `${jobId}/`, dir, opts);
   if (files.length === 0) throw new ZonalflowError('NO_RESULTS', `job ${jobId} has no outputs in s3://${deps.refs.outputBucket}/${jobId}/ yet`);
   return files;
 }

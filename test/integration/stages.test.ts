@@ -16,7 +16,7 @@ import { handler as plan } from '../../lambdas/plan';
 import { handler as worker } from '../../lambdas/worker';
 import { handler as collect } from '../../lambdas/collect';
 import { handler as fail } from '../../lambdas/fail';
-import { getBytes, getJson } from '../../shared/pipeline/objects';
+import { getBytes, getJson, listKeys } from '../../shared/pipeline/objects';
 import { readResultParquet } from '../../shared/output/read-parquet';
 import { expandFracColumns } from '../../shared/output/table';
 import { runStatsJob } from '../../shared/engine/stats-job';
@@ -76,8 +76,13 @@ describe('pipeline stages against the stand-ins', () => {
     expect(crsSummary.crs).toEqual(local.summary.crs);
     expect(JSON.stringify(crsSummary.crs)).toContain('LUREF to WGS 84 (4)');
     expect(crsSummary.warnings).toEqual([]);
-    const one = (await getJson(env.s3, { bucket: 'zf-out', key: `${jobId}/features/1.json` })) as Record<string, unknown>;
-    expect(one.elev_mean).toBe(local.rows[0]?.values[1]);
+    // per-feature JSON: one JSON Lines object per batch part, never one object per feature
+    const featureKeys = await listKeys(env.s3, 'zf-out', `${jobId}/features/`);
+    expect(featureKeys.length).toBe(items.length);
+    expect(featureKeys.every((k) => /\/features\/b\d+\.\d{6}\.jsonl$/.test(k))).toBe(true);
+    const docs = (await Promise.all(featureKeys.map(async (key) => new TextDecoder().decode((await getBytes(env.s3, { bucket: 'zf-out', key })) ?? new Uint8Array()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)))).flat();
+    expect(docs.length).toBe(12);
+    expect(docs.find((d) => d.fid === 1)?.elev_mean).toBe(local.rows[0]?.values[1]);
     const job = await handlerDeps().store.getJob(jobId);
     expect(job?.status).toBe('DONE');
     // the same upload again (EventBridge re-delivery) does not start a second job

@@ -82,6 +82,7 @@ describe('worker handler', () => {
   });
   it('a raster outside the allowed buckets fails the batch with the reason recorded', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { attempts: 1 } });
+    ddb.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'RUNNING' } }); // the job's status: not cancelled
     s3.on(GetObjectCommand, { Key: '_work/j/spec.json' }).resolves({ Body: body(JSON.stringify({ ...spec, rasters: [{ uri: 's3://someone-elses/dem.tif' }] })) });
     s3.on(GetObjectCommand, { Key: '_work/j/batches/b1.json' }).resolves({ Body: body(JSON.stringify({ jobId: 'j', batchId: 'b1', crs: { name: 'EPSG:4326', def: '+proj=longlat +datum=WGS84 +no_defs', epsg: 4326 }, features: [] })) });
     await expect(worker({ jobId: 'j', batchId: 'b1', key: '_work/j/batches/b1.json', features: 0 })).rejects.toThrow(/bucket "someone-elses" is not among the raster buckets/);
@@ -94,6 +95,7 @@ describe('collect handler', () => {
   it('merges parts, writes results and summary, sets PARTIAL when a feature failed', async () => {
     const part = toParquet([{ name: 'elev_mean', kind: 'number' }], [{ id: 'a', fid: 2, values: [1.5], error: null }, { id: 'b', fid: 1, values: [null], error: 'GEOMETRY_EMPTY: x' }]);
     ddb.on(UpdateCommand).resolves({});
+    ddb.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'RUNNING' } }); // not finished yet
     ddb.on(QueryCommand).resolves({ Items: [{ batchId: 'b1', status: 'DONE', featuresDone: 1, featuresFailed: 1, parts: ['_work/j/parts/b1.000000.parquet'] }] });
     s3.on(GetObjectCommand, { Key: '_work/j/spec.json' }).resolves({ Body: body(JSON.stringify(spec)) });
     s3.on(GetObjectCommand, { Key: '_work/j/manifest.json' }).resolves({ Body: body(JSON.stringify([{ features: 2 }])) });
@@ -111,6 +113,7 @@ describe('collect handler', () => {
 describe('fail handler', () => {
   it('marks the job FAILED with the Lambda error message', async () => {
     ddb.on(UpdateCommand).resolves({});
+    ddb.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'RUNNING' } }); // not finished: MarkFailed may fail it
     s3.on(PutObjectCommand).resolves({});
     const out = await fail({ state: { jobId: 'j', error: { Error: 'RasterError', Cause: '{"errorType":"RasterError","errorMessage":"s3://b/x.tif is not a TIFF"}' } } });
     expect(out.error).toEqual({ code: 'RasterError', message: 's3://b/x.tif is not a TIFF' });

@@ -1,0 +1,85 @@
+/**
+ * Downloading a job's outputs (`zonalflow results`, `zonalflow local`):
+ * every object under `<jobId>/`, fetched with bounded concurrency (1M small
+ * objects one after the other would take hours), and the per-feature JSON
+ * stored as one JSON Lines object per batch part (`features/*.jsonl`) laid
+ * out as asked:
+ * - `per-feature` (default): Sentinel Hub Batch Statistical's layout,
+ *   `features/<id>.json` (the id percent-encoded; `<id>~<fid>.json` for every
+ *   feature when ids repeat), one document per file;
+ * - `jsonl`: the JSON Lines objects as stored;
+ * - `none`: no per-feature JSON at all (`--no-features`).
+ */
+import { createReadStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { featureFileName } from '../output/json';
+import { getBytes, listKeys, mapLimit } from './objects';
+
+/** How the per-feature JSON lands locally. */
+export type FeaturesLayout = 'per-feature' | 'jsonl' | 'none';
+
+/** Options of {@link downloadJobOutputs}. */
+export interface DownloadOptions {
+  features?: FeaturesLayout;
+  /** Objects fetched at once (default 32). */
+  concurrency?: number;
+}
+
+const JSONL = /^features\/[^/]+\.jsonl$/;
+
+/** Downloads `s3://bucket/<prefix>` into `dir`; returns the files written. */
+export async function downloadJobOutputs(s3: S3Client, bucket: string, prefix: string, dir: string, opts: DownloadOptions = {}): Promise<string[]> {
+  const layout = opts.features ?? 'per-feature';
+  const keys = (await listKeys(s3, bucket, prefix)).filter((k) => layout !== 'none' || !JSONL.test(k.slice(prefix.length)) && !k.slice(prefix.length).startsWith('features/'));
+  const files: string[] = [];
+  const parts: string[] = [];
+  await mapLimit(keys, opts.concurrency ?? 32, async (k) => {
+    const bytes = await getBytes(s3, { bucket, key: k });
+    if (!bytes) return;
+    const rel = k.slice(prefix.length);
+    const dest = join(dir, rel);
+    await mkdir(dirname(dest), { recursive: true });
+    await writeFile(dest, bytes);
+    if (JSONL.test(rel) && layout === 'per-feature') parts.push(dest);
+    else files.push(dest);
+  });
+  if (parts.length > 0) files.push(...(await expandFeatureParts(parts.sort(), join(dir, 'features'))));
+  return files.sort();
+}
+
+/**
+ * Writes one `<name>.json` per line of the JSON Lines files into `dir` and
+ * removes the JSON Lines files. Names as {@link featureFileName}; when an id
+ * occurs twice anywhere, every file carries its fid (`<id>~<fid>.json`).
+ */
+export async function expandFeatureParts(parts: readonly string[], dir: string): Promise<string[]> {
+  const counts = new Map<string, number>();
+  for (const p of parts) for await (const doc of lines(p)) counts.set(doc.id, (counts.get(doc.id) ?? 0) + 1);
+  const withFid = [...counts.values()].some((c) => c > 1);
+  counts.clear();
+  mkdirSync(dir, { recursive: true });
+  const out: string[] = [];
+  for (const p of parts) {
+    for await (const doc of lines(p)) {
+      const file = join(dir, featureFileName({ id: doc.id, fid: doc.fid }, { withFid }));
+      writeFileSync(file, doc.text);
+      out.push(file);
+    }
+    rmSync(p);
+  }
+  return out;
+}
+
+async function* lines(path: string): AsyncGenerator<{ id: string; fid: number; text: string }> {
+  const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (line.trim() === '') continue;
+    // zonal documents: {id, fid, ...}; Sentinel Hub's (time series): {id: <fid>, identifier: <id>, response}
+    const doc = JSON.parse(line) as { id?: unknown; fid?: unknown; identifier?: unknown };
+    const sh = typeof doc.identifier === 'string';
+    yield { id: String(sh ? doc.identifier : (doc.id ?? doc.fid ?? '')), fid: Number(sh ? doc.id : (doc.fid ?? 0)), text: line };
+  }
+}
