@@ -21,7 +21,7 @@ import { ensureProj, makeTransformer } from '../crs/transform';
 import { transformGeometry } from '../geometry/transform';
 import type { WorkerInput, WorkerOutput } from './events';
 import { BatchFileSchema } from './batch-file';
-import { getJson, putBytes } from './objects';
+import { getJson, putBytes, putJson } from './objects';
 import { openZonalRasters } from '../engine/rasters';
 import type { JobTracker } from './tracker';
 import { workKeys } from './keys';
