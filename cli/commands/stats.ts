@@ -127,6 +127,8 @@ Examples:
       for (const w of s.warnings ?? []) ctx.stderr.write(`zonalflow: warning: ${w}\n`);
       for (const f of s.failures.slice(0, 10)) ctx.stderr.write(`zonalflow: warning: ${f.reason}\n`);
       if (s.failures.length > 10) ctx.stderr.write(`zonalflow: warning: ... and ${s.failures.length - 10} more (see the "error" column)\n`);
+      const nullFids = result.rows.filter((r) => r.fidText === null).length;
+      if (nullFids > 0) ctx.stderr.write(`zonalflow: warning: ${nullFids} features have a NULL fid (written empty; their rows are kept, in input order)\n`);
       if (s.duplicateIds > 0) ctx.stderr.write(`zonalflow: warning: ${s.duplicateIds} feature ids are duplicated; use the fid column to tell them apart\n`);
       ctx.exitCode = exitCodeOf(jobOutcome(s.features, s.failed));
     });

@@ -41,7 +41,7 @@ import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from 
 import { LIMIT_DEFAULTS } from '../spec';
 
 /** A feature as the engine sees it; `problem` is a reason found earlier (e.g. by Plan) why it cannot be computed. */
-export interface EngineFeature { fid: number; id: string; geometry: Geometry | null; problem?: string | undefined }
+export interface EngineFeature { fid: number; fidText?: string | null | undefined; id: string; geometry: Geometry | null; problem?: string | undefined }
 
 /** What to compute. */
 export interface ZonalOptions {
@@ -158,6 +158,7 @@ export class ZonalEngine {
     const rows: ResultRow[] = features.map((f) => ({
       id: f.id,
       fid: f.fid,
+      ...(f.fidText !== undefined ? { fidText: f.fidText } : {}),
       values: new Array<CellValue>(this.columns.length).fill(null),
       error: null,
       ...(this.options.keepGeometry ? { geometry: f.geometry } : {}),

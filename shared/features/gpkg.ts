@@ -258,12 +258,33 @@ export class FeatureLayer {
       return true;
     });
     const id = opts.idColumn === undefined || opts.idColumn === this.fidColumn ? null : opts.idColumn;
-    const cols = [`${quote(this.fidColumn)} AS "__fid"`, `${quote(this.info.geometryColumn)} AS "__geom"`, ...(id ? [`${quote(id)} AS "__id"`] : []), ...props.map(quote)];
+    const cols = ['rowid AS "__rowid"', `${quote(this.fidColumn)} AS "__fid"`, `${quote(this.info.geometryColumn)} AS "__geom"`, ...(id ? [`${quote(id)} AS "__id"`] : []), ...props.map(quote)];
     return { sql: `SELECT ${cols.join(', ')} FROM ${quote(this.name)}`, props, id };
   }
 
+  /** Keys of rows whose rowid is beyond 2^53 (non-integer keys, never a real rowid) -> the rowid. */
+  private readonly bigRowids = new Map<number, bigint>();
+  private readonly bigKeys = new Map<bigint, number>();
+
+  /**
+   * The feature key of a row: its rowid (= the fid of an INTEGER PRIMARY KEY table) when a
+   * safe integer, else a non-integer key mapped back to the exact rowid.
+   */
+  private keyOf(rowid: unknown): number {
+    if (typeof rowid === 'number') return rowid;
+    const big = BigInt(rowid as bigint);
+    const known = this.bigKeys.get(big);
+    if (known !== undefined) return known;
+    const key = -(this.bigRowids.size + 1) - 0.5;
+    this.bigRowids.set(key, big);
+    this.bigKeys.set(big, key);
+    return key;
+  }
+
   private toFeature(r: Record<string, unknown>, props: string[], id: string | null): Feature {
-    const fid = Number(r.__fid);
+    const fid = this.keyOf(r.__rowid);
+    const stored = r.__fid;
+    const fidText = stored === fid ? undefined : stored === null || stored === undefined ? null : stored instanceof Uint8Array ? Buffer.from(stored).toString('hex') : typeof stored === 'string' ? stored : typeof stored === 'number' || typeof stored === 'bigint' ? stored.toString() : JSON.stringify(stored);
     const blob = r.__geom;
     let geometry: Geometry | null = null;
     let problem: string | undefined;
@@ -277,35 +298,43 @@ export class FeatureLayer {
     const rawId = id ? r.__id : null;
     const properties: Record<string, unknown> = {};
     for (const p of props) properties[p] = r[p] ?? null;
-    const f: Feature = { fid, id: idText(rawId, fid), geometry, properties };
+    const f: Feature = { fid, id: id ? idText(rawId, fid) : fidText === undefined ? String(fid) : (fidText ?? ''), geometry, properties };
+    if (fidText !== undefined) f.fidText = fidText;
     if (problem !== undefined) f.problem = `unreadable geometry: ${problem}`;
     return f;
   }
 
-  /** Streams the features in fid order, one page of `batchSize` rows at a time (keyset pagination: `WHERE fid > ? ORDER BY fid LIMIT n`). */
+  /**
+   * Streams every feature in rowid order (= fid order for INTEGER PRIMARY KEY tables), one
+   * page of `batchSize` rows at a time (keyset pagination on the rowid: `WHERE rowid > ?`),
+   * so NULL, text, real and int64-extreme fids are all read, each exactly once.
+   */
   *features(opts: FeatureOptions = {}): Generator<Feature> {
     const { sql, props, id } = this.select(opts);
     const size = Math.max(1, Math.floor(opts.batchSize ?? 1000));
-    const stmt = this.gpkg.prepare(`${sql} WHERE ${quote(this.fidColumn)} > ? ORDER BY ${quote(this.fidColumn)} LIMIT ${size}`);
+    const first = this.gpkg.prepare(`${sql} ORDER BY rowid LIMIT ${size}`);
+    const stmt = this.gpkg.prepare(`${sql} WHERE rowid > ? ORDER BY rowid LIMIT ${size}`);
     try {
-      let after: number | bigint = Number.MIN_SAFE_INTEGER;
+      let after: number | bigint | null = null;
       for (;;) {
         let page: Record<string, unknown>[];
         try {
-          page = stmt.all([after]);
+          page = after === null ? first.all() : stmt.all([after]);
         } catch (err) {
           throw new GeoPackageError(`${this.path}: layer "${this.name}" is corrupt or truncated after fid ${String(after)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         }
         for (const r of page) yield this.toFeature(r, props, id);
         if (page.length < size) return;
-        const last = page[page.length - 1]?.__fid;
+        const last = page[page.length - 1]?.__rowid;
         after = typeof last === 'bigint' ? last : Number(last);
       }
     } finally {
-      try {
-        stmt.finalize();
-      } catch {
-        // the database was closed first
+      for (const s of [first, stmt]) {
+        try {
+          s.finalize();
+        } catch {
+          // the database was closed first
+        }
       }
     }
   }
@@ -315,8 +344,8 @@ export class FeatureLayer {
     const { sql, props, id } = this.select({ ...opts, columns: opts.columns ?? [] });
     const byFid = new Map<number, Feature>();
     for (let i = 0; i < fids.length; i += 500) {
-      const chunk = fids.slice(i, i + 500);
-      const rows = this.gpkg.rows<Record<string, unknown>>(`${sql} WHERE ${quote(this.fidColumn)} IN (${chunk.map(() => '?').join(',')})`, chunk);
+      const chunk = fids.slice(i, i + 500).map((k) => this.bigRowids.get(k) ?? k);
+      const rows = this.gpkg.rows<Record<string, unknown>>(`${sql} WHERE rowid IN (${chunk.map(() => '?').join(',')})`, chunk);
       for (const r of rows) {
         const f = this.toFeature(r, props, id);
         byFid.set(f.fid, f);

@@ -26,8 +26,16 @@ export interface BBox { xmin: number; ymin: number; xmax: number; ymax: number }
 
 /** One feature as read from a feature source. `geometry` is null when empty or absent. */
 export interface Feature {
-  /** GeoPackage feature id (the table's integer primary key). */
+  /**
+   * The feature's key: its GeoPackage fid (the table's rowid) or position. Unique per
+   * input; a non-integer only for a stored rowid beyond 2^53 (see `fidText`).
+   */
   fid: number;
+  /**
+   * The fid exactly as stored, when `fid` cannot say it: NULL (null), text, real, or an
+   * integer beyond 2^53 (its decimal digits). Absent when the stored fid equals `fid`.
+   */
+  fidText?: string | null;
   /** The user's id (value of the id column as a string), or the fid as a string. */
   id: string;
   geometry: Geometry | null;

@@ -7,7 +7,7 @@
  * that one leading `'`; JSON and Parquet outputs keep every value exactly.
  */
 import type { ResultRow, StatColumn, CellValue } from './table';
-import { expandFracColumns } from './table';
+import { expandFracColumns, fidCell } from './table';
 
 /** Quotes a field when it holds a comma, quote, CR or LF. */
 export function csvField(text: string): string {
@@ -42,7 +42,7 @@ export function csvHeader(columns: readonly StatColumn[]): string {
 
 /** One row as a CSV line (no newline). */
 export function csvLine(row: ResultRow): string {
-  return [csvText(row.id), String(row.fid), ...row.values.map(cell), row.error === null ? '' : csvText(row.error)].join(',');
+  return [csvText(row.id), csvText(fidCell(row)), ...row.values.map(cell), row.error === null ? '' : csvText(row.error)].join(',');
 }
 
 /** The whole table as CSV text with a trailing newline. */

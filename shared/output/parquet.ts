@@ -37,7 +37,7 @@ export function toParquet(columnsIn: readonly StatColumn[], rowsIn: readonly Res
   const lists = new Set<string>();
   const data: ColumnSource[] = [
     { name: 'id', data: rows.map((r) => r.id), type: 'STRING', nullable: false },
-    { name: 'fid', data: rows.map((r) => BigInt(r.fid)), type: 'INT64', nullable: false },
+    fidColumn(rows),
   ];
   columns.forEach((c, i) => {
     if (c.kind === 'timestamp') {
@@ -83,6 +83,22 @@ export function toParquet(columnsIn: readonly StatColumn[], rowsIn: readonly Res
     } else schema.push(...schemaFromColumnData({ columnData: [col] }).slice(1));
   }
   return new Uint8Array(parquetWriteBuffer({ columnData: data.map(({ type: _type, nullable: _nullable, ...c }) => c), schema, kvMetadata: kv, createdBy: 'zonalflow' }));
+}
+
+const INT64 = /^-?\d+$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * The `fid` column: INT64 when every stored fid is an integer within int64 (NULL fids as
+ * nulls), else STRING holding each fid as stored (text or real fids).
+ */
+function fidColumn(rows: readonly ResultRow[]): ColumnSource {
+  const texts = rows.map((r) => (r.fidText === undefined ? String(r.fid) : r.fidText));
+  const integral = texts.every((t) => t === null || (INT64.test(t) && BigInt(t) >= INT64_MIN && BigInt(t) <= INT64_MAX));
+  const nullable = texts.some((t) => t === null);
+  if (integral) return { name: 'fid', data: texts.map((t) => (t === null ? null : BigInt(t))), type: 'INT64', nullable };
+  return { name: 'fid', data: texts, type: 'STRING', nullable };
 }
 
 /** GeoParquet 1.1 file metadata for one WKB geometry column. */

@@ -29,7 +29,7 @@ export async function readResultParquet(bytes: Uint8Array): Promise<{ columns: S
   const rows = objs.map((o): ResultRow => {
     const row: ResultRow = {
       id: String(o.id),
-      fid: Number(o.fid),
+      fid: typeof o.fid === 'bigint' && Number.isSafeInteger(Number(o.fid)) ? Number(o.fid) : typeof o.fid === 'number' ? o.fid : NaN,
       values: columns.map((c): CellValue => {
         const v = o[c.name] as unknown;
         if (v === null || v === undefined) return null;
@@ -42,6 +42,9 @@ export async function readResultParquet(bytes: Uint8Array): Promise<{ columns: S
       }),
       error: o.error === null || o.error === undefined ? null : String(o.error),
     };
+    const fidRaw = o.fid as unknown;
+    if (fidRaw === null || fidRaw === undefined) row.fidText = null;
+    else if (Number.isNaN(row.fid)) row.fidText = typeof fidRaw === 'string' ? fidRaw : typeof fidRaw === 'bigint' || typeof fidRaw === 'number' ? fidRaw.toString() : JSON.stringify(fidRaw);
     if (geometry) row.geometry = (o.geometry ?? null) as Geometry | null;
     return row;
   });

@@ -31,6 +31,8 @@ export interface StatColumn { name: string; kind: 'number' | 'histogram' | 'text
 export interface ResultRow {
   id: string;
   fid: number;
+  /** The fid as stored when `fid` cannot say it (NULL, text, real, beyond 2^53); see Feature.fidText. */
+  fidText?: string | null;
   values: CellValue[];
   /** Why this feature has no statistics (`CODE: message`), else null. */
   error: string | null;
@@ -100,10 +102,23 @@ export function rowObject(columns: readonly StatColumn[], row: ResultRow): Recor
     columns = e.columns;
     row = e.rows[0] ?? row;
   }
-  const out: Record<string, unknown> = { id: row.id, fid: row.fid };
+  const out: Record<string, unknown> = { id: row.id, fid: fidValue(row) };
   columns.forEach((c, i) => {
     out[c.name] = row.values[i] ?? null;
   });
   out.error = row.error;
   return out;
+}
+
+/** The fid as outputs write it: the stored value (a number when it is a safe integer, else its text; null for NULL). */
+export function fidValue(row: Pick<ResultRow, 'fid' | 'fidText'>): number | string | null {
+  if (row.fidText === undefined) return row.fid;
+  if (row.fidText === null) return null;
+  const n = Number(row.fidText);
+  return /^-?\d+$/.test(row.fidText) && Number.isSafeInteger(n) ? n : row.fidText;
+}
+
+/** The fid's text in CSV ('' for NULL). */
+export function fidCell(row: Pick<ResultRow, 'fid' | 'fidText'>): string {
+  return row.fidText === undefined ? String(row.fid) : (row.fidText ?? '');
 }
