@@ -35,12 +35,10 @@ export function lzwDecode(input: Uint8Array, max: number, overLong: (max: number
     outLen += len;
   };
   while (bitPos + width <= totalBits) {
-    // read `width` bits MSB-first
-    let code = 0;
-    for (let k = 0; k < width; k++) {
-      const bit = ((input[(bitPos + k) >> 3] ?? 0) >> (7 - ((bitPos + k) & 7))) & 1;
-      code = (code << 1) | bit;
-    }
+    // read `width` (9..12) bits MSB-first: they lie within the 3 bytes from bitPos's byte
+    const at = bitPos >> 3;
+    const window24 = ((input[at] ?? 0) << 16) | ((input[at + 1] ?? 0) << 8) | (input[at + 2] ?? 0);
+    const code = (window24 >> (24 - (bitPos & 7) - width)) & ((1 << width) - 1);
     bitPos += width;
     if (code === 257) break; // EOI
     if (code === 256) { next = 258; width = 9; old = -1; continue; }
