@@ -4,7 +4,7 @@
  * clear line (the stack only with `--debug`).
  */
 import { Command, CommanderError } from 'commander';
-import { SpecError, ZonalflowError } from '../shared/errors';
+import { InputError, OutputError, SpecError, ZonalflowError } from '../shared/errors';
 import { USAGE_EXIT_CODE } from '../shared/jobs/outcome';
 import pkg from '../package.json' with { type: 'json' };
 import { COMMAND_MODULES, invokedCommand } from './commands/index';
@@ -20,7 +20,7 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     .option('--debug', 'print stack traces of errors')
     .addHelpText('after', `
 Exit codes (stats, local, run --wait): 0 every feature computed, 3 some features failed,
-1 the job failed, 2 usage error (bad option or invalid spec).
+1 the job failed, 2 usage error (bad option, invalid spec, unusable input or output path).
 
 Examples:
   $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.csv
@@ -43,7 +43,8 @@ Examples:
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
     stderr.write(`zonalflow: ${errorLine(err)}\n`);
-    if (err instanceof SpecError) return USAGE_EXIT_CODE;
+    // a spec, an input or an output path that cannot be used: nothing was computed
+    if (err instanceof SpecError || err instanceof InputError || err instanceof OutputError) return USAGE_EXIT_CODE;
     if (debug && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
     if (!debug && !(err instanceof ZonalflowError)) stderr.write('zonalflow: this looks like a bug; run again with --debug for the stack trace\n');
     return 1;

@@ -27,7 +27,9 @@ export function readSpecFile(path: string, maxBytes = MAX_SPEC_BYTES): { text: s
     }
   } catch (err) {
     if (err instanceof SpecError) throw err;
-    throw new SpecError(`cannot read the job spec ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? String(err));
+    throw new SpecError(`cannot read the job spec ${path}: ${why}`);
   }
   try {
     return { text, value: JSON.parse(text) as unknown };

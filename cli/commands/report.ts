@@ -33,6 +33,7 @@ export function registerReport(program: Command, ctx: CommandContext, connector?
         await downloadResults(await (connector ?? connect)(o.stack), results, dir);
       }
       const m = await writeReport({ results: dir, out: o.out, stat: o.stat, input: o.input, layer: o.layer, title: `zonalflow report: ${results}` });
+      if (m.map.length === 0 && m.summary.features !== 0) ctx.stderr.write('zonalflow: warning: the results carry no geometry, so the report has no map; give --input (the input features)\n');
       ctx.stderr.write(`zonalflow: report of ${m.summary.features} features (${m.failures.length} failed${m.series.length ? `, ${m.series.length} time curves` : ''}) coloured by ${m.stat} -> ${o.out}\n`);
     });
 }

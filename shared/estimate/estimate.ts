@@ -6,14 +6,14 @@
  * merged as the worker merges them) and the cells it will visit. Then prices it (./model.ts).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { openGeoPackage } from '../features/gpkg';
+import { openFeatureSource } from '../features/open';
 import type { JobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
 import { CountingSource } from '../io/source.counting';
 import { mergeRanges } from '../io/range-plan';
 import { openZonalRasters } from '../engine/rasters';
 import { crsFromEpsg } from '../crs/epsg';
-import { makeTransformer } from '../crs/transform';
+import { ensureProj, makeTransformer } from '../crs/transform';
 import { transformGeometry } from '../geometry/transform';
 import { geometryWindow } from '../coverage/coverage';
 import { planBatches } from '../batching/plan';
@@ -50,14 +50,14 @@ export interface EstimateResult { shape: JobShape; estimate: Estimate; notes: st
 export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult> {
   const { spec } = opts;
   const notes: string[] = [];
-  const gpkg = openGeoPackage(opts.input);
+  const layer = openFeatureSource(opts.input, { layer: spec.input.layer });
   const counters: CountingSource[] = [];
   try {
-    const layer = gpkg.layer(spec.input.layer);
+    await ensureProj();
     const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
     const features = new Map<number, Feature>();
     const points: PlanFeature[] = [];
-    for (const f of layer.features({ columns: [] })) {
+    for await (const f of layer.features({ columns: [] })) {
       features.set(f.fid, f);
       points.push(planPoint(f, toLonLat));
     }
@@ -113,7 +113,7 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
     const estimate = estimateCost(shape, { ...DEFAULT_STACK, ...opts.stack }, opts.prices ?? loadPrices());
     return { shape, estimate, notes };
   } finally {
-    gpkg.close();
+    layer.close();
     await Promise.all(counters.map((c) => c.close()));
   }
 }

@@ -19,6 +19,15 @@ import type { Position } from '../../shared/geometry/types';
 const dir = mkdtempSync(join(tmpdir(), 'zf-estimate-'));
 
 describe('estimate vs a local run', () => {
+  it('reprojects the features into the raster CRS (the example: EPSG:2169 cantons over a WGS 84 COG)', async () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const spec = parseJobSpec({ rasters: [{ name: 'elev', uri: join(root, 'examples', 'elev.cog.tif') }], stats: ['mean'] });
+    const { estimate, shape } = await estimateJob({ input: join(root, 'examples', 'lux_cantons_2169.gpkg'), spec, allowed: LOCAL_ONLY });
+    expect(estimate.features).toBe(12);
+    expect(shape.cells).toBeGreaterThan(0); // the cantons land on the raster
+    expect(estimate.requests.rasterGets).toBeGreaterThanOrEqual(estimate.batches * 2); // a header and at least one tile range per batch
+  }, 120_000);
+
   it('predicts the batches, features, raster requests and output objects the run makes', async () => {
     const raster = join(dir, 'r.tif');
     // 1024 x 1024 cells of 0.01 degree, 128-cell tiles: fields spread over many tiles

@@ -59,6 +59,14 @@ describe('exit codes', () => {
     writeFileSync(spec, JSON.stringify({ rasters: [{ uri: raster }], coverage: 'sideways' }));
     expect((await run(['stats', '--input', input, '--spec', spec, '--out', join(dir, 'x.csv')])).code).toBe(2);
   });
+  it('2 for an input or output path that cannot be used, and a missing spec file', async () => {
+    const input = gpkg('paths', [good]);
+    expect((await run(['stats', '--input', join(dir, 'nope.gpkg'), '--raster', raster, '--out', join(dir, 'y.csv')])).code).toBe(2);
+    expect((await run(['stats', '--input', input, '--raster', raster, '--out', input])).code).toBe(2);
+    const r = await run(['stats', '--input', input, '--spec', join(dir, 'nope.json'), '--out', join(dir, 'z.csv')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/cannot read the job spec .*nope\.json: no such file/);
+  });
   it('--version prints the package version', async () => {
     const stdout = new PassThrough();
     let out = '';
