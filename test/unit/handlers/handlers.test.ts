@@ -42,6 +42,13 @@ describe('plan handler', () => {
     s3.on(HeadObjectCommand).resolves({ ContentLength: 1000, ETag: '"abc"' });
     s3.on(GetObjectCommand, { Bucket: 'in-bkt', Key: 'lux.json' }).resolves({ Body: body(JSON.stringify(spec)) });
     s3.on(GetObjectCommand, { Bucket: 'in-bkt', Key: 'lux.gpkg' }).resolves({ Body: body(readFileSync(join(EX, 'lux_cantons_2169.gpkg'))) });
+    // Plan opens the raster's header before the fan-out: ranged reads of the COG
+    const cog = new Uint8Array(readFileSync(join(EX, 'elev.cog.tif')));
+    s3.on(GetObjectCommand, { Bucket: 'rasters-bkt', Key: 'elev.cog.tif' }).callsFake((input: { Range?: string }) => {
+      const [a = 0, b = cog.length - 1] = (/bytes=(\d+)-(\d+)/.exec(input.Range ?? '') ?? []).slice(1).map(Number);
+      const end = Math.min(b, cog.length - 1);
+      return { Body: body(cog.slice(a, end + 1)), ContentRange: `bytes ${a}-${end}/${cog.length}` };
+    });
     s3.on(PutObjectCommand).resolves({});
     ddb.on(PutCommand).resolves({});
     ddb.on(BatchWriteCommand).resolves({});
