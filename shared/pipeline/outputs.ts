@@ -10,7 +10,7 @@
  * - `jsonl`: the JSON Lines objects as stored;
  * - `none`: no per-feature JSON at all (`--no-features`).
  */
-import { createReadStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -46,7 +46,8 @@ export async function downloadJobOutputs(s3: S3Client, bucket: string, prefix: s
     if (JSONL.test(rel) && layout === 'per-feature') parts.push(dest);
     else files.push(dest);
   });
-  if (parts.length > 0) files.push(...(await expandFeatureParts(parts.sort(), join(dir, 'features'))));
+  // (no spread: a million file names exceed the call stack's argument limit)
+  if (parts.length > 0) for (const f of await expandFeatureParts(parts.sort(), join(dir, 'features'))) files.push(f);
   return files.sort();
 }
 
@@ -63,11 +64,11 @@ export async function expandFeatureParts(parts: readonly string[], dir: string):
   mkdirSync(dir, { recursive: true });
   const out: string[] = [];
   for (const p of parts) {
-    for await (const doc of lines(p)) {
-      const file = join(dir, featureFileName({ id: doc.id, fid: doc.fid }, { withFid }));
-      writeFileSync(file, doc.text);
-      out.push(file);
-    }
+    const docs: { file: string; text: string }[] = [];
+    for await (const doc of lines(p)) docs.push({ file: join(dir, featureFileName({ id: doc.id, fid: doc.fid }, { withFid })), text: doc.text });
+    // one part at a time (bounded memory), its files written 64 at once
+    await mapLimit(docs, 64, (d) => writeFile(d.file, d.text));
+    for (const d of docs) out.push(d.file);
     rmSync(p);
   }
   return out;
