@@ -25,8 +25,7 @@ export async function resolveStack(cfn: CloudFormationClient, stackName: string)
     const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
     outputs = out.Stacks?.[0]?.Outputs;
   } catch (err) {
-    const e = err as { name?: string; message?: string };
-    throw new ZonalflowError('STACK_NOT_FOUND', `cannot read the stack ${stackName}: ${e.message ?? e.name ?? String(err)} (deploy it with npx cdk deploy, or pass --stack)`, { cause: err });
+    throw describeStackError(err, stackName);
   }
   const get = (k: string): string => {
     const v = outputs?.find((o) => o.OutputKey === k)?.OutputValue;
@@ -34,6 +33,31 @@ export async function resolveStack(cfn: CloudFormationClient, stackName: string)
     return v;
   };
   return { stackName, inputBucket: get('InputBucketName'), outputBucket: get('OutputBucketName'), table: get('TableName'), stateMachineArn: get('StateMachineArn') };
+}
+
+/**
+ * What went wrong reaching the stack, told apart: no region configured
+ * (NO_REGION), no credentials (NO_CREDENTIALS), the network (NETWORK: DNS,
+ * refused, timed out), or the stack itself missing (STACK_NOT_FOUND).
+ */
+export function describeStackError(err: unknown, stackName: string): ZonalflowError {
+  const e = err as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } } | null;
+  const name = e?.name ?? '';
+  const message = e?.message ?? String(err);
+  const code = e?.code ?? (e as { cause?: { code?: string } } | null)?.cause?.code ?? '';
+  if (/region is missing/i.test(message) || name === 'RegionMissingError') {
+    return new ZonalflowError('NO_REGION', `no AWS region: set AWS_REGION (or a region in ~/.aws/config / AWS_PROFILE) to reach the stack ${stackName}`, { cause: err });
+  }
+  if (name === 'CredentialsProviderError' || /could not load credentials|credential.*not.*(found|loaded)/i.test(message)) {
+    return new ZonalflowError('NO_CREDENTIALS', `no AWS credentials: configure them (aws configure, AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) to reach the stack ${stackName}`, { cause: err });
+  }
+  if (['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENETUNREACH', 'EHOSTUNREACH'].includes(code) || name === 'TimeoutError' || /getaddrinfo|socket hang up|connect ECONN/i.test(message)) {
+    return new ZonalflowError('NETWORK', `cannot reach AWS CloudFormation (${code || name}: ${message}): check the network, a proxy or AWS_ENDPOINT_URL`, { cause: err });
+  }
+  if (name === 'ValidationError' && /does not exist/i.test(message)) {
+    return new ZonalflowError('STACK_NOT_FOUND', `no stack ${stackName} in this account and region (deploy it with npx cdk deploy, or pass --stack)`, { cause: err });
+  }
+  return new ZonalflowError('STACK_UNREADABLE', `cannot read the stack ${stackName}: ${name ? `${name}: ` : ''}${message}`, { cause: err });
 }
 
 /** Clients for the stack named `stackName` (default region and credentials chain). */
