@@ -2,7 +2,7 @@
  * Driving a deployed stack: start a job, follow it, list jobs, fetch results,
  * retry what failed, cancel. The CLI commands are thin wrappers over these.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, DescribeMapRunCommand, ListExecutionsCommand, ListMapRunsCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
@@ -11,6 +11,7 @@ import { ZonalflowError, SpecError } from '../errors';
 import { parseJobSpec } from '../spec';
 import { parseUri } from '../io/uri';
 import { headObject } from '../pipeline/objects';
+import { uploadFile } from './upload';
 import { downloadJobOutputs } from '../pipeline/outputs';
 import type { FeaturesLayout } from '../pipeline/outputs';
 import { readSpecFile } from '../spec-file';
@@ -41,7 +42,8 @@ export async function runJob(deps: RemoteDeps, opts: { input: string; spec?: str
     if (!key.toLowerCase().endsWith('.gpkg')) throw new SpecError(`the object key ${key} must end in .gpkg for the upload rule to start the job`);
     // the spec first: Plan reads it when the rule fires on the GeoPackage
     if (specBody !== undefined) await deps.s3.send(new PutObjectCommand({ Bucket: deps.refs.inputBucket, Key: key.replace(/\.gpkg$/i, '.json'), Body: specBody, ContentType: 'application/json' }));
-    await deps.s3.send(new PutObjectCommand({ Bucket: deps.refs.inputBucket, Key: key, Body: readFileSync(parsed.path), ContentLength: size }));
+    // above 100 MB in parts (lib-storage): a single PUT resends everything on a retry and stops at 5 GB
+    await uploadFile(deps.s3, deps.refs.inputBucket, key, parsed.path, size);
     const head = await headObject(deps.s3, { bucket: deps.refs.inputBucket, key });
     return { jobId: jobIdFor(deps.refs.inputBucket, key, head?.etag ?? ''), bucket: deps.refs.inputBucket, key, startedBy: 'rule' };
   }

@@ -1,0 +1,33 @@
+/**
+ * Uploading a local file to S3 for `zonalflow run`: one PutObject up to
+ * `multipartAboveBytes` (100 MB), above it a multipart upload
+ * (@aws-sdk/lib-storage's Upload: 16 MiB parts, 4 at once, streamed from the
+ * file, aborted on failure). A single PUT is limited to 5 GB and retries the
+ * whole body; S3 recommends multipart above 100 MB
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html).
+ */
+import { createReadStream, readFileSync } from 'node:fs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+
+/** Above this size a file goes up in parts. */
+export const MULTIPART_ABOVE_BYTES = 100 * 1024 * 1024;
+
+/** Uploads `path` (of `size` bytes) to s3://bucket/key; returns how (`put` or `multipart`). */
+export async function uploadFile(s3: S3Client, bucket: string, key: string, path: string, size: number, opts: { multipartAboveBytes?: number; partSizeBytes?: number; contentType?: string } = {}): Promise<'put' | 'multipart'> {
+  const limit = opts.multipartAboveBytes ?? MULTIPART_ABOVE_BYTES;
+  if (size <= limit) {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(path), ContentLength: size, ...(opts.contentType ? { ContentType: opts.contentType } : {}) }));
+    return 'put';
+  }
+  const upload = new Upload({
+    client: s3,
+    params: { Bucket: bucket, Key: key, Body: createReadStream(path), ...(opts.contentType ? { ContentType: opts.contentType } : {}) },
+    partSize: opts.partSizeBytes ?? 16 * 1024 * 1024,
+    queueSize: 4,
+    leavePartsOnError: false,
+  });
+  await upload.done();
+  return 'multipart';
+}
