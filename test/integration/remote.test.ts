@@ -53,8 +53,9 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 /** What the upload rule + state machine do on AWS, played by the handlers. */
-async function pipeline(key: string, etag?: string): Promise<string> {
+async function pipeline(key: string, etag?: string, afterPlan?: () => Promise<void>): Promise<string> {
   const p = await plan({ bucket: refs.inputBucket, key, ...(etag ? { etag } : {}) });
+  await afterPlan?.();
   for (const item of (await getJson(env.s3, p.manifest)) as BatchItem[]) await worker(item).catch(() => undefined);
   await collect({ jobId: p.jobId });
   return p.jobId;
@@ -100,11 +101,14 @@ describe('CLI against a deployed stack', () => {
   it('retry resets only what failed and re-enters the job; cancel stops its execution', async () => {
     sfn.reset();
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec:retry' });
-    // a job whose raster is missing: its batches fail -> PARTIAL/FAILED
-    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    // a job whose raster disappears after Plan opened its header: its batches fail -> PARTIAL/FAILED
+    const { DeleteObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
     await env.s3.send(new PutObjectCommand({ Bucket: refs.inputBucket, Key: 'bad.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: refs.inputBucket, Key: 'missing.tif', Body: readFileSync(join(EX, 'elev.cog.tif')) }));
     await env.s3.send(new PutObjectCommand({ Bucket: refs.inputBucket, Key: 'bad.json', Body: JSON.stringify({ input: { idColumn: 'ID_2' }, rasters: [{ uri: 's3://zf-input/missing.tif' }], batching: { grid: 'h3', maxFeatures: 5 } }) }));
-    const jobId = await pipeline('bad.gpkg', 'bad-etag');
+    const jobId = await pipeline('bad.gpkg', 'bad-etag', async () => {
+      await env.s3.send(new DeleteObjectCommand({ Bucket: refs.inputBucket, Key: 'missing.tif' }));
+    });
     expect((await deps.store.getJob(jobId))?.status).toMatch(/PARTIAL|FAILED/);
     const r = await cli('retry', jobId);
     expect(r.code).toBe(0);
