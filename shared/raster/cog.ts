@@ -190,9 +190,6 @@ async function readImage(ifd: Ifd, uri: string, isMask: boolean, littleEndian: b
   if (tileWidth <= 0 || tileHeight <= 0) throw new RasterError(`${uri}: invalid tile size ${tileWidth}x${tileHeight}`);
   const chunkSpp = planar === 2 ? 1 : spp;
   const bytesPerChunk = chunkBytes({ width: tileWidth, rows: tileHeight, spp: chunkSpp, type, predictor, littleEndian });
-  if (bytesPerChunk > MAX_CHUNK_BYTES) {
-    throw new RasterError(`${uri}: ${tiled ? 'tiles' : 'strips'} of ${tileWidth}x${tileHeight} pixels (${Math.round(bytesPerChunk / 1048576)} MiB decoded each) exceed the ${MAX_CHUNK_BYTES / 1048576} MiB bound; re-tile with gdal_translate -co TILED=YES`);
-  }
   await ifd.load(tiled ? [Tag.TileOffsets, Tag.TileByteCounts] : [Tag.StripOffsets, Tag.StripByteCounts]); // one request when outside the first read
   const offsets = (await ifd.numbers(tiled ? Tag.TileOffsets : Tag.StripOffsets)) ?? [];
   const counts = (await ifd.numbers(tiled ? Tag.TileByteCounts : Tag.StripByteCounts)) ?? [];
@@ -200,6 +197,11 @@ async function readImage(ifd: Ifd, uri: string, isMask: boolean, littleEndian: b
   const down = Math.ceil(height / tileHeight);
   const expected = across * down * (planar === 2 ? spp : 1);
   if (offsets.length < expected || counts.length < expected) throw new RasterError(`${uri}: ${offsets.length} tile offsets for ${expected} tiles`);
+  // a chunk too large to decode is refused at open, unless every chunk is sparse (no bytes: read as
+  // absent without decoding, so a header declaring a huge raster costs only the cells features touch)
+  if (bytesPerChunk > MAX_CHUNK_BYTES && counts.some((c, i) => i < expected && c > 0)) {
+    throw new RasterError(`${uri}: ${tiled ? 'tiles' : 'strips'} of ${tileWidth}x${tileHeight} pixels (${Math.round(bytesPerChunk / 1048576)} MiB decoded each) exceed the ${MAX_CHUNK_BYTES / 1048576} MiB bound; re-tile with gdal_translate -co TILED=YES`);
+  }
   const extraSamples = (await ifd.numbers(Tag.ExtraSamples)) ?? [];
   const jpegTables = compression === 7 && ifd.has(Tag.JpegTables) ? ((await ifd.bytes(Tag.JpegTables)) ?? null) : null;
   const lercWrap = compression === 34887 ? ((await ifd.numbers(Tag.LercParameters))?.[1] ?? 0) : 0;

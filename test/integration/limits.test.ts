@@ -54,6 +54,22 @@ describe('declared size: work follows the cells a feature needs (case declared-s
   });
 });
 
+describe('a header declaring one huge sparse tile (case declared-size, huge_1e9.tif copied from ../shared/cases)', () => {
+  const CASE = join(import.meta.dirname, '../fixtures/cases/declared-size');
+  it('999,999,744^2 cells in one sparse tile: small features are computed (sparse reads as 0, as GDAL), a covering one fails on the limit', async () => {
+    const spec = parseJobSpec({ rasters: [{ uri: join(CASE, 'huge_1e9.tif') }], stats: ['count', 'mean'] });
+    const r = await runStatsJob({ input: join(CASE, 'tiles.gpkg'), spec, allowed: LOCAL_ONLY });
+    expect(r.summary).toMatchObject({ features: 16, done: 16, failed: 0 });
+    for (const row of r.rows) expect(row.values).toEqual([4, 0]); // 2 x 2 cells each, no nodata: GDAL reads sparse as 0
+    const cover = join(dir, 'cover_1e9.gpkg');
+    writeGeoPackage(cover, [{ name: 't', srsId: 3857, columns: { name: 'TEXT' }, features: [
+      { geometry: { type: 'Polygon', coordinates: [square(0, 64 - 999_999_744, 999_999_744, 64)] }, properties: { name: 'cover' } },
+    ] }]);
+    const c = await runStatsJob({ input: cover, spec: parseJobSpec({ ...spec, input: { idColumn: 'name' } }), allowed: LOCAL_ONLY });
+    expect(c.rows[0]?.error).toMatch(/^LIMIT_EXCEEDED: feature "cover" \(fid 1\): its window on huge_1e9 is 999999744 x 999999744 = .* cells, over the limit of 268435456 cells per feature \(limits.maxCellsPerFeature\)$/);
+  });
+});
+
 describe('memory bounded whatever the spec says (case spec-memory)', () => {
   it('histogram bins x features over limits.maxHistogramCounts is refused up front with both figures', async () => {
     const spec = parseJobSpec({ input: { idColumn: 'name' }, rasters: [{ uri: join(FIX, 'base.tif') }], stats: ['count', 'histogram'], histogram: { bins: 10_000 }, limits: { maxHistogramCounts: 100_000 } });
