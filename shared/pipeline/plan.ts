@@ -52,8 +52,11 @@ export interface PlanDeps {
 }
 
 /** Runs Plan. */
-export async function planJob(input: PlanInput, deps: PlanDeps): Promise<PlanOutput> {
+export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOutput> {
   const t0 = (deps.now ?? Date.now)();
+  // S3 event notifications carry the key URL-encoded (a space as '+', others as %XX); the object's real key
+  // is the decoded one when the key as given does not exist
+  const input = await decodedKey(given, deps.s3);
   const gpkgLoc = { bucket: input.bucket, key: input.key };
   const head = await headObject(deps.s3, gpkgLoc);
   if (head === null) throw new SpecError(`the input s3://${input.bucket}/${input.key} does not exist`);
@@ -192,6 +195,19 @@ async function checkRasters(spec: JobSpec, deps: PlanDeps): Promise<void> {
   } finally {
     await Promise.all(opened.map((c) => c.close()));
   }
+}
+
+/** The input with its key URL-decoded, when the key as given does not exist and the decoded one does. */
+async function decodedKey(input: PlanInput, s3: S3Client): Promise<PlanInput> {
+  if (!/[%+]/.test(input.key)) return input;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(input.key.replace(/\+/g, ' '));
+  } catch {
+    return input; // not URL-encoded after all
+  }
+  if (decoded === input.key || (await headObject(s3, { bucket: input.bucket, key: input.key })) !== null) return input;
+  return (await headObject(s3, { bucket: input.bucket, key: decoded })) !== null ? { ...input, key: decoded } : input;
 }
 
 /** The batching point of a feature: its bbox centre in lon/lat (features without geometry go to 0,0: the worker records them). */

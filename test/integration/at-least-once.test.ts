@@ -102,6 +102,15 @@ describe('at-least-once: finished jobs stay finished', () => {
   });
 });
 
+describe('keys as EventBridge delivers them', () => {
+  it('a URL-encoded key (space as +, %XX) is decoded to the object\'s real key', async () => {
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'my fields é.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'my fields é.json', Body: JSON.stringify(spec) }));
+    const out = await planIn(`my+fields+${encodeURIComponent('é')}.gpkg`, 'k1', 'exec-encoded');
+    expect(out).toMatchObject({ duplicate: false, features: 12 });
+  });
+});
+
 describe('cancel stops workers', () => {
   it('a batch of a cancelled job refuses to start, and one cancelled while it ran refuses to complete', async () => {
     await upload('cancel.gpkg');
