@@ -37,7 +37,7 @@ const assets: Record<string, string> = {};
 
 /** Loads a bundle in a fresh Node process with no node_modules reachable (the bundle carries its SDK); returns exit status and output. */
 function load(dir: string): { status: number | null; stdout: string; stderr: string } {
-  const script = `const m = require(${JSON.stringify(join(dir, 'index.js'))}); if (typeof m.handler !== 'function') { console.log('no handler'); process.exit(3); } setTimeout(() => console.log('loaded'), 50);`;
+  const script = `const m = require(${JSON.stringify(join(dir, 'index.js'))}); if (typeof m.handler !== 'function') { console.log('no handler'); process.exit(3); } setTimeout(() => console.log('loaded'), 500);`;
   const r = spawnSync(process.execPath, ['-e', script], {
     cwd: tmpdir(),
     env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', AWS_REGION: 'us-east-1', TABLE_NAME: 't', OUTPUT_BUCKET: 'o', WORK_PREFIX: '_work/' },

@@ -107,6 +107,8 @@ describe('collect handler', () => {
     s3.on(GetObjectCommand, { Key: '_work/j/spec.json' }).resolves({ Body: body(JSON.stringify(spec)) });
     s3.on(GetObjectCommand, { Key: '_work/j/manifest.json' }).resolves({ Body: body(JSON.stringify([{ features: 2 }])) });
     s3.on(GetObjectCommand, { Key: '_work/j/parts/b1.000000.parquet' }).resolves({ Body: body(part) });
+    // the part's CRS note (<part>.crs.json) was not written: S3 answers NoSuchKey, Collect goes on without it
+    s3.on(GetObjectCommand, { Key: '_work/j/parts/b1.000000.crs.json' }).rejects(Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
     s3.on(PutObjectCommand).resolves({});
     const out = await collect({ jobId: 'j' });
     expect(out.status).toBe('PARTIAL');
