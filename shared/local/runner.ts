@@ -383,6 +383,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         throw err;
       } finally {
         clearTimeout(timer);
+        // one sample as the invocation ends, so a run shorter than the sampling period is measured too
+        sample();
         set.delete(inv);
         // the sandbox is frozen once the invocation ends: later calls of this session are cut
         session.end();

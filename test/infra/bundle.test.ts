@@ -42,6 +42,8 @@ function load(dir: string): { status: number | null; stdout: string; stderr: str
     cwd: tmpdir(),
     env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', AWS_REGION: 'us-east-1', TABLE_NAME: 't', OUTPUT_BUCKET: 'o', WORK_PREFIX: '_work/' },
     encoding: 'utf8',
+    // an error in a minified bundle prints its source line (megabytes of tables): keep the message after it
+    maxBuffer: 256 << 20,
     timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.slice(-2000) };
