@@ -13,9 +13,9 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { builtinModules } from 'node:module';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { buildApp } from '../../infra/app';
@@ -38,15 +38,23 @@ const assets: Record<string, string> = {};
 /** Loads a bundle in a fresh Node process with no node_modules reachable (the bundle carries its SDK); returns exit status and output. */
 function load(dir: string): { status: number | null; stdout: string; stderr: string } {
   const script = `const m = require(${JSON.stringify(join(dir, 'index.js'))}); if (typeof m.handler !== 'function') { console.log('no handler'); process.exit(3); } setTimeout(() => console.log('loaded'), 500);`;
-  const r = spawnSync(process.execPath, ['-e', script], {
-    cwd: tmpdir(),
-    env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', AWS_REGION: 'us-east-1', TABLE_NAME: 't', OUTPUT_BUCKET: 'o', WORK_PREFIX: '_work/' },
-    encoding: 'utf8',
-    // an error in a minified bundle prints its source line (megabytes of tables): keep the message after it
-    maxBuffer: 256 << 20,
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr.slice(-2000) };
+  // stderr goes to a file: an error in a minified bundle prints its source line (megabytes), and a pipe
+  // that fills loses the message after it when the WebAssembly loader exits the process
+  const errFile = join(mkdtempSync(join(tmpdir(), 'zonalflow-load-')), 'stderr.txt');
+  const fd = openSync(errFile, 'w');
+  try {
+    const r = spawnSync(process.execPath, ['-e', script], {
+      cwd: tmpdir(),
+      env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', AWS_REGION: 'us-east-1', TABLE_NAME: 't', OUTPUT_BUCKET: 'o', WORK_PREFIX: '_work/' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', fd],
+      timeout: 60_000,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: readFileSync(errFile, 'utf8').slice(-2000) };
+  } finally {
+    closeSync(fd);
+    rmSync(dirname(errFile), { recursive: true, force: true });
+  }
 }
 
 /** Calls a bundle's handler in its own Node process (asynchronously: the stand-ins serve from this process). */
