@@ -18,7 +18,8 @@ import { parseJobSpec } from '../shared/spec';
 import { TimeseriesEngine } from '../shared/engine/timeseries';
 import type { Scene } from '../shared/timeseries/stac';
 import { openGeoPackage } from '../shared/features/gpkg';
-import { CountingSource } from '../shared/io/source.counting';
+import type { CountingSource } from '../shared/io/source.counting';
+import { countInto } from '../shared/io/source.counting';
 import { FileSource } from '../shared/io/source.file';
 import { openRaster } from '../shared/raster/cog';
 import { ensureProj, makeTransformer } from '../shared/crs/transform';
@@ -128,7 +129,7 @@ const spec = parseJobSpec({
 const counters: CountingSource[] = [];
 const engine = new TimeseriesEngine(spec, scenes, layer.crs, {
   allowed: { schemes: ['file'], s3Buckets: [], httpsHosts: [] },
-  wrapSource: (s) => { const c = new CountingSource(s); counters.push(c); return c; },
+  wrapSource: countInto(counters),
 });
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();

@@ -7,7 +7,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { openFeatureSource } from '../features/open';
 import type { JobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
-import { CountingSource } from '../io/source.counting';
+import type { CountingSource } from '../io/source.counting';
+import { countInto } from '../io/source.counting';
 import { parseStatNames } from '../stats/names';
 import type { ResultRow, StatColumn } from '../output/table';
 import type { Feature } from '../geometry/types';
@@ -96,20 +97,12 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
       allowed: opts.allowed,
       s3Client: opts.s3Client,
       requesterPays: opts.requesterPays,
-      wrapSource: (s) => {
-        const c = new CountingSource(s);
-        counters.push(c);
-        return c;
-      },
+      wrapSource: countInto(counters),
     });
     const weights = await openWeightsRaster(opts.spec, {
       allowed: opts.allowed,
       s3Client: opts.s3Client,
-      wrapSource: (s) => {
-        const c = new CountingSource(s);
-        counters.push(c);
-        return c;
-      },
+      wrapSource: countInto(counters),
     });
     const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, false));
     const total = (await layer.count()) ?? 0;
@@ -202,11 +195,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   const engine = new TimeseriesEngine(opts.spec, scenes, layer.crs, {
     allowed,
     s3Client: opts.s3Client,
-    wrapSource: (src) => {
-      const c = new CountingSource(src);
-      counters.push(c);
-      return c;
-    },
+    wrapSource: countInto(counters),
   });
   const total = (await layer.count()) ?? 0;
   let chunk: Feature[] = [];

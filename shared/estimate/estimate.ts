@@ -9,7 +9,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { openFeatureSource } from '../features/open';
 import type { JobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
-import { CountingSource } from '../io/source.counting';
+import type { CountingSource } from '../io/source.counting';
+import { countInto } from '../io/source.counting';
 import { mergeRanges } from '../io/range-plan';
 import { openZonalRasters } from '../engine/rasters';
 import { crsFromEpsg } from '../crs/epsg';
@@ -69,11 +70,7 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
     const rasters = spec.stac ? [] : await openZonalRasters(spec.rasters, {
       allowed: opts.allowed,
       s3Client: opts.s3Client,
-      wrapSource: (s) => {
-        const c = new CountingSource(s);
-        counters.push(c);
-        return c;
-      },
+      wrapSource: countInto(counters),
     });
     // each worker opens every raster: the header requests counted while opening them here
     const headerRequests = counters.reduce((a, c) => a + c.requests, 0);

@@ -27,3 +27,12 @@ export class CountingSource implements ByteSource {
     return out;
   }
 }
+
+/** A `wrapSource` function: each source it wraps is counted and added to `into` (the caller sums and closes them). */
+export function countInto(into: CountingSource[]): (source: ByteSource) => CountingSource {
+  return (source) => {
+    const c = new CountingSource(source);
+    into.push(c);
+    return c;
+  };
+}

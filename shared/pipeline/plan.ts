@@ -27,7 +27,8 @@ import type { AllowedSources } from '../io/uri';
 import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
 import { openZonalRasters } from '../engine/rasters';
 import { MAX_SPEC_BYTES } from '../spec-file';
-import { CountingSource } from '../io/source.counting';
+import type { CountingSource } from '../io/source.counting';
+import { countInto } from '../io/source.counting';
 import { retryableStatus } from '../io/retry';
 import type { Feature } from '../geometry/types';
 import type { BatchItem, PlanInput, PlanOutput } from './events';
@@ -182,11 +183,7 @@ async function checkRasters(spec: JobSpec, deps: PlanDeps): Promise<void> {
     await openZonalRasters(spec.rasters, {
       allowed: deps.allowed,
       s3Client: deps.s3,
-      wrapSource: (s) => {
-        const c = new CountingSource(s);
-        opened.push(c);
-        return c;
-      },
+      wrapSource: countInto(opened),
     });
   } catch (err) {
     if (err instanceof ZonalflowError && err.code !== 'SOURCE_FAILED') throw err;

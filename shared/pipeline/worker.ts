@@ -11,7 +11,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { ZonalflowError } from '../errors';
 import { parseJobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
-import { CountingSource } from '../io/source.counting';
+import type { CountingSource } from '../io/source.counting';
+import { countInto } from '../io/source.counting';
 import { toParquet } from '../output/parquet';
 import { featureDocument } from '../output/json';
 import { featuresPartKey } from './keys';
@@ -76,11 +77,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
     const rasters = await openZonalRasters(spec.rasters, {
       allowed: deps.allowed,
       s3Client: deps.s3,
-      wrapSource: (s) => {
-        const c = new CountingSource(s);
-        counters.push(c);
-        return c;
-      },
+      wrapSource: countInto(counters),
     });
     await ensureProj();
     let zonalEngine: ZonalEngine | null = null;
@@ -88,7 +85,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
     if (spec.stac) {
       // time series: the scenes Plan found; each feature reads the scenes that touch it
       const scenes = ((await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes })) ?? []) as Scene[];
-      const ts = new TimeseriesEngine(spec, scenes, batch.crs, { allowed: deps.allowed, s3Client: deps.s3, wrapSource: (src) => { const c = new CountingSource(src); counters.push(c); return c; } });
+      const ts = new TimeseriesEngine(spec, scenes, batch.crs, { allowed: deps.allowed, s3Client: deps.s3, wrapSource: countInto(counters) });
       engine = {
         columns: ts.columns,
         async compute(chunk) {
@@ -102,11 +99,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       const weights = await openWeightsRaster(spec, {
         allowed: deps.allowed,
         s3Client: deps.s3,
-        wrapSource: (s) => {
-          const c = new CountingSource(s);
-          counters.push(c);
-          return c;
-        },
+        wrapSource: countInto(counters),
       });
       const zonal = new ZonalEngine(rasters, batch.crs, zonalOptions(spec, weights, spec.output.geometry));
       zonalEngine = zonal;
