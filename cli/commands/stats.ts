@@ -7,19 +7,12 @@ import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { parseJobSpec, specRasterUris } from '../../shared/spec';
 import type { JobSpecInput } from '../../shared/spec';
 import { SpecError } from '../../shared/errors';
-import { readSpecFile } from '../../shared/spec-file';
-import { runStatsJob } from '../../shared/engine/stats-job';
-import { allowedFromUris } from '../../shared/io/uri';
-import { defaultS3Client } from '../../shared/io/s3-client';
-import { toCsv } from '../../shared/output/csv';
-import { toJson } from '../../shared/output/json';
-import { toParquet } from '../../shared/output/parquet';
+import type { readSpecFile } from '../../shared/spec-file';
 import type { ResultRow } from '../../shared/output/table';
-import { shDocument } from '../../shared/timeseries/sentinelhub';
 import type { SlotStats } from '../../shared/engine/timeseries';
+import type { shDocument } from '../../shared/timeseries/sentinelhub';
 import type { CommandContext } from '../context';
 import { progressBar } from '../progress';
 import { checkInputFile, checkOutputFile, writeOutputFile } from '../out-path';
@@ -94,7 +87,12 @@ Examples:
   $ zonalflow stats --input fields.gpkg --spec ndvi-series.json --out series.json   # STAC time series`)
     .option('--allow-host <host>', 'let this host be a private or loopback address (your own local server; plain http accepted); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .action(async (o: StatsOptions) => {
-      const spec = parseJobSpec(buildSpec(o), o.spec ? `job spec ${o.spec}` : 'options');
+      // the engine, the format readers and writers load when the command runs, never for --help (start-up)
+      const [{ parseJobSpec, specRasterUris }, { readSpecFile }, { runStatsJob }, { allowedFromUris }, { defaultS3Client }, { toCsv }, { toJson }, { toParquet }, { shDocument }] = await Promise.all([
+        import('../../shared/spec'), import('../../shared/spec-file'), import('../../shared/engine/stats-job'), import('../../shared/io/uri'), import('../../shared/io/s3-client'),
+        import('../../shared/output/csv'), import('../../shared/output/json'), import('../../shared/output/parquet'), import('../../shared/timeseries/sentinelhub'),
+      ]);
+      const spec = parseJobSpec(buildSpec(o, readSpecFile), o.spec ? `job spec ${o.spec}` : 'options');
       const format = outputFormat(o.out);
       checkInputFile(o.input);
       checkOutputFile(o.out, [o.input, ...spec.rasters.map((r) => r.uri)]);
@@ -115,7 +113,7 @@ Examples:
       bar.finish();
       const bytes =
         format === 'csv' ? toCsv(result.columns, result.rows)
-          : format === 'json' ? (ts ? `${JSON.stringify(timeseriesDocs(result.rows, ts), null, 1)}\n` : toJson(result.columns, result.rows))
+          : format === 'json' ? (ts ? `${JSON.stringify(timeseriesDocs(result.rows, ts, shDocument), null, 1)}\n` : toJson(result.columns, result.rows))
             : toParquet(result.columns, result.rows, { metadata: { zonalflow_spec: JSON.stringify(spec) } });
       writeOutputFile(o.out, bytes);
       const s = result.summary;
@@ -135,10 +133,10 @@ Examples:
 }
 
 /** One Sentinel Hub-style document per feature (in input order). */
-function timeseriesDocs(rows: readonly ResultRow[], ts: Map<number, SlotStats[]>): Record<string, unknown>[] {
+function timeseriesDocs(rows: readonly ResultRow[], ts: Map<number, SlotStats[]>, doc: typeof shDocument): Record<string, unknown>[] {
   const seen = new Map<number, ResultRow>();
   for (const r of rows) if (!seen.has(r.fid)) seen.set(r.fid, r);
-  return [...seen.values()].map((r) => shDocument(r.id, r.fid, ts.get(r.fid) ?? [], r.error));
+  return [...seen.values()].map((r) => doc(r.id, r.fid, ts.get(r.fid) ?? [], r.error));
 }
 
 function outputFormat(path: string): 'csv' | 'parquet' | 'json' {
@@ -150,9 +148,9 @@ function outputFormat(path: string): 'csv' | 'parquet' | 'json' {
 }
 
 /** The spec from `--spec` (if any) with the command-line options applied on top. */
-function buildSpec(o: StatsOptions): JobSpecInput {
+function buildSpec(o: StatsOptions, readSpec: typeof readSpecFile): JobSpecInput {
   let base: Record<string, unknown> = {};
-  if (o.spec) base = readSpecFile(o.spec).value as Record<string, unknown>;
+  if (o.spec) base = readSpec(o.spec).value as Record<string, unknown>;
   const spec: Record<string, unknown> = { ...base };
   const input = { ...((base.input as Record<string, unknown> | undefined) ?? {}) };
   if (o.layer !== undefined) input.layer = o.layer;
