@@ -1,17 +1,17 @@
 /** JSON rendering: one object per feature (`features/<id>.json`) or an array of them. */
-import type { ResultRow, StatColumn } from './table';
+import type { ResultRow, StatColumn, TableOptions } from './table';
 import { expandFracColumns, rowObject } from './table';
 
-/** The JSON document of one feature: id, fid, the statistics by column name, error. */
-export function featureDocument(columns: readonly StatColumn[], row: ResultRow): Record<string, unknown> {
-  return rowObject(columns, row);
+/** The JSON document of one feature: id (a number for integer ids, null for a NULL id), fid, the attributes and statistics by column name, error. */
+export function featureDocument(columns: readonly StatColumn[], row: ResultRow, opts: TableOptions = {}): Record<string, unknown> {
+  return rowObject(columns, row, opts);
 }
 
 /** The whole table as a JSON array (one object per feature). */
-export function toJson(columnsIn: readonly StatColumn[], rowsIn: Iterable<ResultRow>): string {
+export function toJson(columnsIn: readonly StatColumn[], rowsIn: Iterable<ResultRow>, opts: TableOptions = {}): string {
   const { columns, rows } = expandFracColumns(columnsIn, [...rowsIn]);
   const parts: string[] = [];
-  for (const r of rows) parts.push(JSON.stringify(featureDocument(columns, r)));
+  for (const r of rows) parts.push(JSON.stringify(featureDocument(columns, r, opts)));
   return `[\n${parts.join(',\n')}\n]\n`;
 }
 

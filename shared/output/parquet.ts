@@ -1,6 +1,9 @@
 /**
  * Parquet rendering of the result table (hyparquet-writer, pure JS): `id`
- * STRING, `fid` INT64, one nullable DOUBLE per numeric statistic, histograms
+ * STRING (INT64 for an integer id column; nullable when some id is NULL),
+ * `fid` INT64 (STRING when some stored fid is text or real), the included
+ * attributes (`integer` as INT64, text, DOUBLE, BOOLEAN, TIMESTAMP), one
+ * nullable DOUBLE per numeric statistic, histograms
  * as JSON, lists (`unique`, per-cell values) as LIST<DOUBLE> columns, `frac`
  * expanded into one DOUBLE column per distinct value, `error` STRING, and with
  * `geometry` a WKB column plus GeoParquet 1.1 `geo` metadata so GDAL, DuckDB
@@ -11,11 +14,11 @@ import { geojsonToWkb, parquetWriteBuffer, schemaFromColumnData } from 'hyparque
 import type { ColumnSource } from 'hyparquet-writer';
 import type { Geometry } from '../geometry/types';
 import { geometryBBox } from '../geometry/bbox';
-import type { ResultRow, StatColumn } from './table';
+import type { ResultRow, StatColumn, TableOptions } from './table';
 import { expandFracColumns, isFrac, isHistogram, isList } from './table';
 
 /** Options of the Parquet writer. */
-export interface ParquetOptions {
+export interface ParquetOptions extends TableOptions {
   /**
    * Write the rows' geometries as a GeoParquet `geometry` column: `lonlat` when
    * they are WGS84 longitude/latitude (the default CRS of GeoParquet, readable
@@ -29,6 +32,11 @@ export interface ParquetOptions {
    * file expands them); default false: one DOUBLE column per distinct value.
    */
   keepFrac?: boolean;
+  /**
+   * Batch parts: also write each row's feature key (`fid`, the input's rowid or position; unique per job)
+   * as a `zf_key` DOUBLE column, so NULL, text and int64 fids stay apart when Collect merges the parts.
+   */
+  keyColumn?: boolean;
 }
 
 /** Renders the table as one Parquet file. */
@@ -36,8 +44,9 @@ export function toParquet(columnsIn: readonly StatColumn[], rowsIn: readonly Res
   const { columns, rows } = opts.keepFrac ? { columns: [...columnsIn], rows: rowsIn } : expandFracColumns(columnsIn, rowsIn);
   const lists = new Set<string>();
   const data: ColumnSource[] = [
-    { name: 'id', data: rows.map((r) => r.id), type: 'STRING', nullable: false },
+    idColumn(rows, opts.idKind ?? 'text'),
     fidColumn(rows),
+    ...(opts.keyColumn ? [{ name: 'zf_key', data: rows.map((r) => r.fid), type: 'DOUBLE' as const, nullable: false }] : []),
   ];
   columns.forEach((c, i) => {
     if (c.kind === 'timestamp') {
@@ -45,6 +54,8 @@ export function toParquet(columnsIn: readonly StatColumn[], rowsIn: readonly Res
       data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return typeof v === 'string' ? new Date(v) : null; }), type: 'TIMESTAMP' });
     } else if (c.kind === 'boolean') {
       data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return typeof v === 'boolean' ? v : null; }), type: 'BOOLEAN' });
+    } else if (c.kind === 'integer') {
+      data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && INT64.test(v)) ? BigInt(v) : null; }), type: 'INT64' });
     } else if (c.kind === 'text') {
       data.push({ name: c.name, data: rows.map((r) => { const v = r.values[i]; return typeof v === 'string' ? v : null; }), type: 'STRING' });
     } else if (c.kind === 'histogram') {
@@ -60,6 +71,7 @@ export function toParquet(columnsIn: readonly StatColumn[], rowsIn: readonly Res
   });
   data.push({ name: 'error', data: rows.map((r) => r.error), type: 'STRING' });
   const kv = Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value }));
+  kv.push({ key: 'zonalflow_id_kind', value: opts.idKind ?? 'text' });
   kv.push({ key: 'zonalflow_columns', value: JSON.stringify(columns.map((c) => ({ name: c.name, kind: c.kind }))) });
   if (opts.geometry) {
     const types = new Set<string>();
@@ -88,6 +100,16 @@ export function toParquet(columnsIn: readonly StatColumn[], rowsIn: readonly Res
 const INT64 = /^-?\d+$/;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+
+/** The `id` column: INT64 for an integer id column (NULL ids as nulls), else STRING. */
+function idColumn(rows: readonly ResultRow[], kind: 'text' | 'integer'): ColumnSource {
+  const nullable = rows.some((r) => r.idNull === true);
+  if (kind === 'integer') {
+    const data = rows.map((r) => (r.idNull === true || !INT64.test(r.id) ? null : BigInt(r.id)));
+    return { name: 'id', data, type: 'INT64', nullable: data.some((v) => v === null) };
+  }
+  return { name: 'id', data: rows.map((r) => (r.idNull === true ? null : r.id)), type: 'STRING', nullable };
+}
 
 /**
  * The `fid` column: INT64 when every stored fid is an integer within int64 (NULL fids as

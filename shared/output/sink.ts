@@ -19,11 +19,11 @@
  *   the values first: either from `SinkOptions.fracValues` or by spooling rows
  *   to a temporary file and expanding on `close` (bounded memory either way).
  */
-import type { ResultRow, StatColumn } from './table';
+import type { ResultRow, StatColumn, TableOptions } from './table';
 
 /** Options every sink accepts. */
-export interface SinkOptions {
-  /** The table's columns (statistics; `id`, `fid` and `error` are implicit). */
+export interface SinkOptions extends TableOptions {
+  /** The table's columns (included attributes, then statistics; `id`, `fid` and `error` are implicit). */
   columns: readonly StatColumn[];
   /** Extra key-value metadata (job id, spec...) for formats that carry it (Parquet). */
   metadata?: Record<string, string> | undefined;

@@ -1,15 +1,20 @@
 /**
  * The result table of a zonal job: one row per feature (and date, for time
- * series), columns `id`, `fid`, then `<band>_<stat>` in a fixed order, then
- * `error` (null when the feature was computed). Every writer (CSV, Parquet,
- * JSON) renders this one model, so the formats always agree.
+ * series), columns `id`, `fid`, then the input attributes carried along
+ * (`--include-cols`, ordinary leading columns of kind text/integer/number/
+ * boolean/timestamp), then `<band>_<stat>` in a fixed order, then `error`
+ * (null when the feature was computed). Every writer (CSV, Parquet, JSON,
+ * GeoPackage, FlatGeobuf) renders this one model, so the formats always agree.
+ * The `id` column's type is the table's `idKind` (TableOptions): `integer`
+ * when the input's id column is an integer column, else text.
  */
 import type { Geometry } from '../geometry/types';
 
 /**
  * A cell: a number, null (undefined: no valid cell), a histogram, text, an instant (ISO 8601 UTC
  * text, `timestamp` columns), a flag (`boolean` columns), a list of numbers (`unique`, per-cell
- * lists) or the fractions of distinct values (`frac`).
+ * lists) or the fractions of distinct values (`frac`). An `integer` column's cells are safe
+ * integers as numbers and larger ones (int64, beyond 2^53) as their decimal digits (text).
  */
 export type CellValue = number | string | boolean | null | HistogramValue | number[] | FracCell;
 
@@ -21,15 +26,28 @@ export interface FracCell { values: number[]; fracs: number[] }
 
 /**
  * A column: `number` statistics, `histogram`s, `text`, `timestamp` (time-series dates: UTC instants,
- * ISO text in rows, Parquet TIMESTAMP), `boolean` (flags such as `interpolated`), `list`s (JSON arrays
+ * ISO text in rows, Parquet TIMESTAMP), `boolean` (flags such as `interpolated`), `integer` (int64
+ * attributes: Parquet INT64, JSON numbers; cells as described at CellValue), `list`s (JSON arrays
  * in CSV, list columns in Parquet) or `frac` (one number column per distinct value once the table is
  * complete: see expandFracColumns).
  */
-export interface StatColumn { name: string; kind: 'number' | 'histogram' | 'text' | 'timestamp' | 'boolean' | 'list' | 'frac' }
+export interface StatColumn { name: string; kind: 'number' | 'integer' | 'histogram' | 'text' | 'timestamp' | 'boolean' | 'list' | 'frac' }
+
+/** The type of the `id` column: `integer` when the input's id column holds integers (INT64 in Parquet, numbers in JSON), else `text`. */
+export type IdKind = 'text' | 'integer';
+
+/** Table-level options every writer accepts. */
+export interface TableOptions {
+  /** The `id` column's type (default `text`). */
+  idKind?: IdKind | undefined;
+}
 
 /** One feature's row. `values[i]` belongs to `columns[i]`. */
 export interface ResultRow {
+  /** The id as text (integer ids as their decimal digits); '' when `idNull`. */
   id: string;
+  /** The input's id column is NULL for this feature (written as null / an empty field, reported as a warning). */
+  idNull?: boolean;
   fid: number;
   /** The fid as stored when `fid` cannot say it (NULL, text, real, beyond 2^53); see Feature.fidText. */
   fidText?: string | null;
@@ -95,14 +113,14 @@ export function expandFracColumns(columns: readonly StatColumn[], rows: readonly
 }
 
 /** The row as a plain object keyed by column name (JSON output, tests). */
-export function rowObject(columns: readonly StatColumn[], row: ResultRow): Record<string, unknown> {
+export function rowObject(columns: readonly StatColumn[], row: ResultRow, opts: TableOptions = {}): Record<string, unknown> {
   if (columns.some((c) => c.kind === 'frac')) {
     // a single row: its own values only (whole tables are expanded by the writers)
     const e = expandFracColumns(columns, [row]);
     columns = e.columns;
     row = e.rows[0] ?? row;
   }
-  const out: Record<string, unknown> = { id: row.id, fid: fidValue(row) };
+  const out: Record<string, unknown> = { id: idValue(row, opts.idKind), fid: fidValue(row) };
   columns.forEach((c, i) => {
     out[c.name] = row.values[i] ?? null;
   });
@@ -121,4 +139,24 @@ export function fidValue(row: Pick<ResultRow, 'fid' | 'fidText'>): number | stri
 /** The fid's text in CSV ('' for NULL). */
 export function fidCell(row: Pick<ResultRow, 'fid' | 'fidText'>): string {
   return row.fidText === undefined ? String(row.fid) : (row.fidText ?? '');
+}
+
+/** The id as outputs write it: null for a NULL id; an integer id as a number when safe, else its digits; text as it is. */
+export function idValue(row: Pick<ResultRow, 'id' | 'idNull'>, kind: IdKind = 'text'): number | string | null {
+  if (row.idNull === true) return null;
+  if (kind !== 'integer') return row.id;
+  const n = Number(row.id);
+  return /^-?\d+$/.test(row.id) && Number.isSafeInteger(n) ? n : row.id;
+}
+
+/**
+ * A value as an `integer` cell: a safe integer as a number, a larger integer (bigint, or an
+ * integral number beyond 2^53 given as digits) as its decimal digits; null for anything that is
+ * not an integer (NULL, text, a fraction).
+ */
+export function integerCell(v: unknown): number | string | null {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : null;
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number.isSafeInteger(Number(v)) ? Number(v) : v;
+  return null;
 }
