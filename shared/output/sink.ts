@@ -29,7 +29,8 @@ export interface SinkOptions extends TableOptions {
   metadata?: Record<string, string> | undefined;
   /**
    * Write each row's `geometry` (in the input CRS). `crs` is the input CRS as
-   * PROJJSON text (GeoParquet 1.1 `crs`), or null when unknown.
+   * PROJJSON text (GeoParquet 1.1 `crs`), `OGC:CRS84` for WGS84 longitude/latitude
+   * (parquet-layout.ts `CRS84`), or null when unknown.
    */
   geometry?: { crs: string | null } | undefined;
   /** Distinct values of each `frac` column, when known up front (column name -> ascending values). */

@@ -44,7 +44,7 @@ describe('Parquet', () => {
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     const meta = parquetMetadata(buffer);
     const names = meta.schema.map((s) => s.name);
-    expect(names).toEqual(['root', 'id', 'fid', 'elev_mean', 'elev_histogram', 'error', 'geometry']);
+    expect(names).toEqual(['root', 'id', 'fid', 'elev_mean', 'elev_histogram', 'error', 'geometry', 'bbox', 'xmin', 'ymin', 'xmax', 'ymax']);
     expect(meta.schema.find((s) => s.name === 'fid')?.type).toBe('INT64');
     expect(meta.schema.find((s) => s.name === 'elev_mean')?.type).toBe('DOUBLE');
     const geo = JSON.parse(meta.key_value_metadata?.find((k) => k.key === 'geo')?.value ?? '{}') as { primary_column: string; columns: { geometry: { encoding: string; geometry_types: string[]; bbox: number[] } } };
@@ -52,6 +52,8 @@ describe('Parquet', () => {
     expect(geo.columns.geometry.encoding).toBe('WKB');
     expect(geo.columns.geometry.geometry_types).toEqual(['Point']);
     expect(geo.columns.geometry.bbox).toEqual([6.1, 49.6, 6.1, 49.6]);
+    expect(geo.columns.geometry).toHaveProperty('covering', { bbox: { xmin: ['bbox', 'xmin'], ymin: ['bbox', 'ymin'], xmax: ['bbox', 'xmax'], ymax: ['bbox', 'ymax'] } });
+    expect(geo.columns.geometry).not.toHaveProperty('crs'); // lon/lat: GeoParquet's default CRS
     expect(meta.key_value_metadata?.find((k) => k.key === 'job')?.value).toBe('j1');
     const objs = await parquetReadObjects({ file: buffer });
     expect(objs[0]?.id).toBe('a,"b"');
