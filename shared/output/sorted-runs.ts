@@ -1,0 +1,297 @@
+/**
+ * An external merge sort of result rows in bounded memory: rows are pushed in
+ * any order; every `runRows` rows the buffer is sorted and spilled to a run file
+ * in a temporary folder (frames of `frameRows` rows: V8-serialized, raw-deflated,
+ * length-prefixed); `sorted()` then yields every row in order by a k-way merge of
+ * the runs (heap of one cursor per run, each holding one frame). A table that fits
+ * one run never touches the disk.
+ *
+ * Memory: at most `runRows` rows while pushing; while merging, one frame per run,
+ * and at most `fanIn` runs at once (more runs are first merged `fanIn` at a time
+ * into longer runs). Disk: the rows once, compressed (about 40 bytes per row of
+ * ten numbers). The sort is stable: rows that compare equal keep the order they
+ * were pushed in (Collect relies on it: of two rows for one key the later wins).
+ * Held rows are reported to an optional RowGauge (the bounded-memory test).
+ */
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { deserialize, serialize } from 'node:v8';
+import { promisify } from 'node:util';
+import { deflateRaw, inflateRaw } from 'node:zlib';
+import type { ResultRow } from './table';
+
+const deflate = promisify(deflateRaw);
+const inflate = promisify(inflateRaw);
+
+/** Counts the rows a stage holds in memory (current and peak). */
+export class RowGauge {
+  held = 0;
+  peak = 0;
+  add(n: number): void {
+    this.held += n;
+    if (this.held > this.peak) this.peak = this.held;
+  }
+  remove(n: number): void {
+    this.held -= n;
+  }
+}
+
+/** Options of the sorter. */
+export interface SorterOptions {
+  /** Rows sorted in memory per run (default 500,000). */
+  runRows?: number;
+  /** Rows per frame of a run file, and per chunk yielded by `sorted()` (default 4,096). */
+  frameRows?: number;
+  /** Runs merged at once (default 64). */
+  fanIn?: number;
+  /** Parent folder of the temporary run files (default the system's temporary folder). */
+  dir?: string;
+  gauge?: RowGauge;
+}
+
+/** A run file: its path and row count. */
+interface Run { path: string; rows: number }
+
+/** Sorts result rows by `compare` in bounded memory. Call `dispose` when done (removes the run files). */
+export class RowSorter {
+  private buffer: ResultRow[] = [];
+  private runs: Run[] = [];
+  private dir: string | null = null;
+  private seq = 0;
+  private readonly runRows: number;
+  private readonly frameRows: number;
+  private readonly fanIn: number;
+  private readonly gauge: RowGauge;
+  /** Rows pushed in all. */
+  count = 0;
+
+  constructor(private readonly compare: (a: ResultRow, b: ResultRow) => number, private readonly opts: SorterOptions = {}) {
+    this.runRows = Math.max(1, Math.floor(opts.runRows ?? 500_000));
+    this.frameRows = Math.max(1, Math.floor(opts.frameRows ?? 4096));
+    this.fanIn = Math.max(2, Math.floor(opts.fanIn ?? 64));
+    this.gauge = opts.gauge ?? new RowGauge();
+  }
+
+  /** Runs spilled to disk so far. */
+  get spilledRuns(): number {
+    return this.runs.length;
+  }
+
+  /** Adds rows (the sorter keeps them: the caller must not change them afterwards). */
+  async push(rows: readonly ResultRow[]): Promise<void> {
+    for (const r of rows) {
+      this.buffer.push(r);
+      this.gauge.add(1);
+      this.count++;
+      if (this.buffer.length >= this.runRows) await this.spill();
+    }
+  }
+
+  /** Every pushed row in order, in chunks of at most `frameRows` rows. Call once, after the last push. */
+  async *sorted(): AsyncGenerator<ResultRow[]> {
+    if (this.runs.length === 0) {
+      // one run: sorted in memory, never written
+      const rows = this.buffer.sort(this.compare);
+      this.buffer = [];
+      for (let i = 0; i < rows.length; i += this.frameRows) {
+        const chunk = rows.slice(i, i + this.frameRows);
+        yield chunk;
+        this.gauge.remove(chunk.length);
+      }
+      return;
+    }
+    if (this.buffer.length > 0) await this.spill();
+    while (this.runs.length > this.fanIn) {
+      // too many runs to hold one frame of each: merge them fanIn at a time into longer runs
+      const next: Run[] = [];
+      for (let i = 0; i < this.runs.length; i += this.fanIn) {
+        const group = this.runs.slice(i, i + this.fanIn);
+        if (group.length === 1 && group[0]) {
+          next.push(group[0]);
+          continue;
+        }
+        const w = await this.runWriter();
+        for await (const chunk of this.merge(group)) await w.append(chunk);
+        next.push(await w.finish());
+        for (const r of group) await rm(r.path, { force: true });
+      }
+      this.runs = next;
+    }
+    yield* this.merge(this.runs);
+  }
+
+  /** Removes the run files. */
+  async dispose(): Promise<void> {
+    this.gauge.remove(this.buffer.length);
+    this.buffer = [];
+    if (this.dir !== null) await rm(this.dir, { recursive: true, force: true });
+    this.dir = null;
+  }
+
+  private async spill(): Promise<void> {
+    const rows = this.buffer.sort(this.compare);
+    this.buffer = [];
+    const w = await this.runWriter();
+    for (let i = 0; i < rows.length; i += this.frameRows) await w.append(rows.slice(i, i + this.frameRows));
+    this.runs.push(await w.finish());
+    this.gauge.remove(rows.length);
+  }
+
+  private async runWriter(): Promise<{ append(rows: ResultRow[]): Promise<void>; finish(): Promise<Run> }> {
+    this.dir ??= await mkdtemp(join(this.opts.dir ?? tmpdir(), 'zonalflow-sort-'));
+    const path = join(this.dir, `run-${String(this.seq++).padStart(6, '0')}`);
+    const fh = await open(path, 'w');
+    let rows = 0;
+    return {
+      async append(chunk) {
+        const body = await deflate(serialize(chunk), { level: 1 });
+        const head = Buffer.alloc(8);
+        head.writeUInt32LE(body.length, 0);
+        head.writeUInt32LE(chunk.length, 4);
+        await fh.write(head);
+        await fh.write(body);
+        rows += chunk.length;
+      },
+      async finish() {
+        await fh.close();
+        return { path, rows };
+      },
+    };
+  }
+
+  /** The rows of `runs` in order (ties: the earlier run first), in chunks of frameRows. */
+  private async *merge(runs: readonly Run[]): AsyncGenerator<ResultRow[]> {
+    const cursors: RunCursor[] = [];
+    try {
+      for (const [i, r] of runs.entries()) {
+        const c = new RunCursor(r.path, i, this.gauge);
+        cursors.push(c);
+        await c.open();
+      }
+      const heap = new CursorHeap((a, b) => this.compare(a.current(), b.current()) || a.order - b.order);
+      for (const c of cursors) if (!c.done) heap.push(c);
+      let out: ResultRow[] = [];
+      while (heap.size > 0) {
+        const c = heap.peek();
+        out.push(c.current());
+        this.gauge.add(1);
+        await c.advance();
+        if (c.done) heap.pop();
+        else heap.fix();
+        if (out.length >= this.frameRows) {
+          yield out;
+          this.gauge.remove(out.length);
+          out = [];
+        }
+      }
+      if (out.length > 0) {
+        yield out;
+        this.gauge.remove(out.length);
+      }
+    } finally {
+      for (const c of cursors) await c.close();
+    }
+  }
+}
+
+/** Reads a run file frame by frame. */
+class RunCursor {
+  private fh: FileHandle | null = null;
+  private pos = 0;
+  private frame: ResultRow[] = [];
+  private i = 0;
+  done = false;
+
+  constructor(private readonly path: string, readonly order: number, private readonly gauge: RowGauge) {}
+
+  async open(): Promise<void> {
+    this.fh = await open(this.path, 'r');
+    await this.load();
+  }
+
+  current(): ResultRow {
+    return this.frame[this.i] as ResultRow;
+  }
+
+  async advance(): Promise<void> {
+    this.i++;
+    if (this.i >= this.frame.length) await this.load();
+  }
+
+  async close(): Promise<void> {
+    this.gauge.remove(this.frame.length);
+    this.frame = [];
+    await this.fh?.close();
+    this.fh = null;
+  }
+
+  private async load(): Promise<void> {
+    this.gauge.remove(this.frame.length);
+    this.frame = [];
+    this.i = 0;
+    const fh = this.fh;
+    if (fh === null) throw new Error(`run ${this.path} is not open`);
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await fh.read(head, 0, 8, this.pos);
+    if (bytesRead === 0) {
+      this.done = true;
+      return;
+    }
+    if (bytesRead < 8) throw new Error(`run ${this.path} is truncated at byte ${this.pos}`);
+    const length = head.readUInt32LE(0);
+    const body = Buffer.alloc(length);
+    const got = await fh.read(body, 0, length, this.pos + 8);
+    if (got.bytesRead < length) throw new Error(`run ${this.path} is truncated at byte ${this.pos + 8}`);
+    this.pos += 8 + length;
+    this.frame = deserialize(await inflate(body)) as ResultRow[];
+    this.gauge.add(this.frame.length);
+    if (this.frame.length === 0) await this.load();
+  }
+}
+
+/** A binary min-heap of cursors; `fix` restores the order after the top's key changed. */
+class CursorHeap {
+  private items: RunCursor[] = [];
+  constructor(private readonly less: (a: RunCursor, b: RunCursor) => number) {}
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): RunCursor {
+    return this.items[0] as RunCursor;
+  }
+  push(c: RunCursor): void {
+    const a = this.items;
+    a.push(c);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (this.less(a[i] as RunCursor, a[p] as RunCursor) >= 0) break;
+      [a[i], a[p]] = [a[p] as RunCursor, a[i] as RunCursor];
+      i = p;
+    }
+  }
+  pop(): void {
+    const a = this.items;
+    const last = a.pop();
+    if (a.length > 0 && last) {
+      a[0] = last;
+      this.fix();
+    }
+  }
+  fix(): void {
+    const a = this.items;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < a.length && this.less(a[l] as RunCursor, a[m] as RunCursor) < 0) m = l;
+      if (r < a.length && this.less(a[r] as RunCursor, a[m] as RunCursor) < 0) m = r;
+      if (m === i) return;
+      [a[i], a[m]] = [a[m] as RunCursor, a[i] as RunCursor];
+      i = m;
+    }
+  }
+}
