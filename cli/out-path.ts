@@ -7,12 +7,9 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, OutputError } from '../shared/errors';
+import { ioReason } from '../shared/output/file-output';
 
-const reason = (err: unknown): string => {
-  const code = (err as { code?: string }).code;
-  const text: Record<string, string> = { ENOENT: 'no such file or folder', ENOTDIR: 'a parent is a file, not a folder', EACCES: 'permission denied', EPERM: 'not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on the device', EISDIR: 'it is a directory', EEXIST: 'it exists' };
-  return (code && text[code]) ?? (err instanceof Error ? err.message : String(err));
-};
+const reason = ioReason;
 
 /** The canonical form of a path (symbolic links resolved when it exists). */
 function canonical(path: string): string {

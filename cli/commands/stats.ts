@@ -1,7 +1,8 @@
 /**
  * `zonalflow stats`: statistics of a GeoPackage over rasters, in this process.
  * Options build a job spec (or `--spec` gives one; options override it), the
- * pipeline function `runStatsJob` computes, the output writer follows `--out`.
+ * engine function `streamStatsJob` computes and hands each chunk's rows to the sink `--out`
+ * names (openSink: by extension), so no row is held until the end.
  */
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -10,12 +11,12 @@ import { Option } from 'commander';
 import type { JobSpecInput } from '../../shared/spec';
 import { SpecError } from '../../shared/errors';
 import type { readSpecFile } from '../../shared/spec-file';
-import type { ResultRow } from '../../shared/output/table';
-import type { SlotStats } from '../../shared/engine/timeseries';
-import type { shDocument } from '../../shared/timeseries/sentinelhub';
+import type { RowConsumer } from '../../shared/engine/stats-job';
+import type { RowSink } from '../../shared/output/sink';
+import type { SentinelHubJsonSink } from '../../shared/output/sentinelhub-sink';
 import type { CommandContext } from '../context';
 import { progressBar } from '../progress';
-import { checkInputFile, checkOutputFile, writeOutputFile } from '../out-path';
+import { checkInputFile, checkOutputFile } from '../out-path';
 import { exitCodeOf, jobOutcome } from '../../shared/jobs/outcome';
 
 interface StatsOptions {
@@ -88,9 +89,9 @@ Examples:
     .option('--allow-host <host>', 'let this host be a private or loopback address (your own local server; plain http accepted); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .action(async (o: StatsOptions) => {
       // the engine, the format readers and writers load when the command runs, never for --help (start-up)
-      const [{ parseJobSpec, specRasterUris }, { readSpecFile }, { runStatsJob }, { allowedFromUris }, { defaultS3Client }, { toCsv }, { toJson }, { toParquet }, { shDocument }] = await Promise.all([
+      const [{ parseJobSpec, specRasterUris }, { readSpecFile }, { streamStatsJob }, { allowedFromUris }, { defaultS3Client }, { openSink }, { SentinelHubJsonSink }, { FileOutput }] = await Promise.all([
         import('../../shared/spec'), import('../../shared/spec-file'), import('../../shared/engine/stats-job'), import('../../shared/io/uri'), import('../../shared/io/s3-client'),
-        import('../../shared/output/csv'), import('../../shared/output/json'), import('../../shared/output/parquet'), import('../../shared/timeseries/sentinelhub'),
+        import('../../shared/output/open-sink'), import('../../shared/output/sentinelhub-sink'), import('../../shared/output/file-output'),
       ]);
       const spec = parseJobSpec(buildSpec(o, readSpecFile), o.spec ? `job spec ${o.spec}` : 'options');
       const format = outputFormat(o.out);
@@ -99,7 +100,23 @@ Examples:
       const bar = progressBar('stats', process.stderr, { quiet: o.quiet === true });
       // an S3 client (SDK imported) only when an s3:// raster, or a STAC search whose assets may be s3://, is asked for
       const s3Client = spec.stac !== undefined || spec.rasters.some((r) => /^s3:\/\//i.test(r.uri)) ? await defaultS3Client(process.env) : undefined;
-      const result = await runStatsJob({
+      // rows stream into the output as each chunk is computed (nothing at --out before the job ends);
+      // a time series in JSON is one Sentinel Hub-style document per feature
+      let table: RowSink | null = null;
+      let documents: SentinelHubJsonSink | null = null;
+      let nullFids = 0;
+      const consumer: RowConsumer = {
+        begin: async (columns) => {
+          if (format === 'json' && spec.stac) documents = await SentinelHubJsonSink.open(await FileOutput.create(o.out, `--out ${o.out}`));
+          else table = await openSink(o.out, { columns, metadata: { zonalflow_spec: JSON.stringify(spec) } }, { label: `--out ${o.out}` });
+        },
+        rows: async (rows, byFeature) => {
+          for (const r of rows) if (r.fidText === null) nullFids++;
+          if (documents) await documents.write(rows, byFeature ?? new Map());
+          else await table?.write(rows);
+        },
+      };
+      const result = await streamStatsJob({
         input: o.input,
         spec,
         ...(s3Client ? { s3Client } : {}),
@@ -108,14 +125,17 @@ Examples:
         allowed: allowedFromUris([...specRasterUris(spec), ...(spec.stac ? [spec.stac.api] : [])], o.allowHost ?? []),
         trustStacAssets: true, // the user chose the STAC API: its assets' hosts may be read (never private addresses)
         onProgress: (p) => bar.update(p.done, p.total, p.failed),
-      }).finally(() => s3Client?.destroy());
-      const ts = result.timeseries;
+      }, consumer)
+        .then(async (r) => {
+          await (documents ?? table)?.close();
+          return r;
+        })
+        .catch(async (err: unknown) => {
+          await (documents ?? table)?.abort(); // safe after a failed close too
+          throw err;
+        })
+        .finally(() => s3Client?.destroy());
       bar.finish();
-      const bytes =
-        format === 'csv' ? toCsv(result.columns, result.rows)
-          : format === 'json' ? (ts ? `${JSON.stringify(timeseriesDocs(result.rows, ts, shDocument), null, 1)}\n` : toJson(result.columns, result.rows))
-            : toParquet(result.columns, result.rows, { metadata: { zonalflow_spec: JSON.stringify(spec) } });
-      writeOutputFile(o.out, bytes);
       const s = result.summary;
       ctx.stderr.write(
         `zonalflow: ${s.features} features (${s.done} computed, ${s.failed} failed)${result.scenes !== undefined ? ` over ${result.scenes} scenes` : ''} in ${s.seconds.toFixed(2)} s, ` +
@@ -124,19 +144,11 @@ Examples:
       if (o.quiet !== true) for (const n of s.crs ?? []) ctx.stderr.write(`zonalflow: CRS: features ${n.features} -> raster ${n.raster} ${n.crs}: ${n.transformation}\n`);
       for (const w of s.warnings ?? []) ctx.stderr.write(`zonalflow: warning: ${w}\n`);
       for (const f of s.failures.slice(0, 10)) ctx.stderr.write(`zonalflow: warning: ${f.reason}\n`);
-      if (s.failures.length > 10) ctx.stderr.write(`zonalflow: warning: ... and ${s.failures.length - 10} more (see the "error" column)\n`);
-      const nullFids = result.rows.filter((r) => r.fidText === null).length;
+      if (s.failed > 10) ctx.stderr.write(`zonalflow: warning: ... and ${s.failed - 10} more (see the "error" column)\n`);
       if (nullFids > 0) ctx.stderr.write(`zonalflow: warning: ${nullFids} features have a NULL fid (written empty; their rows are kept, in input order)\n`);
       if (s.duplicateIds > 0) ctx.stderr.write(`zonalflow: warning: ${s.duplicateIds} feature ids are duplicated; use the fid column to tell them apart\n`);
       ctx.exitCode = exitCodeOf(jobOutcome(s.features, s.failed));
     });
-}
-
-/** One Sentinel Hub-style document per feature (in input order). */
-function timeseriesDocs(rows: readonly ResultRow[], ts: Map<number, SlotStats[]>, doc: typeof shDocument): Record<string, unknown>[] {
-  const seen = new Map<number, ResultRow>();
-  for (const r of rows) if (!seen.has(r.fid)) seen.set(r.fid, r);
-  return [...seen.values()].map((r) => doc(r.id, r.fid, ts.get(r.fid) ?? [], r.error));
 }
 
 function outputFormat(path: string): 'csv' | 'parquet' | 'json' {

@@ -1,7 +1,12 @@
 /**
  * An in-process job (`zonalflow stats`): a GeoPackage and the spec's rasters
- * in, the result table and a summary out. No pipeline, no AWS: the same engine
+ * in, the result rows and a summary out. No pipeline, no AWS: the same engine
  * the Lambda worker runs.
+ *
+ * `streamStatsJob` hands each chunk's rows to a RowConsumer as soon as the
+ * chunk is computed and keeps only counts (memory flat in the number of
+ * features: the CLI streams them into its output sink); `runStatsJob` collects
+ * them into one table for callers that want it whole (tests, benchmarks).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openFeatureSource } from '../features/open';
@@ -27,28 +32,46 @@ import { TimeseriesEngine } from './timeseries';
 import type { SlotStats } from './timeseries';
 import { allowedFromUris, parseUri } from '../io/uri';
 import { CrsError, LimitError, SpecError } from '../errors';
+import { DuplicateIds } from './duplicate-ids';
 import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
 
 /** Progress of a running job. */
 export interface Progress { done: number; failed: number; total: number }
 
-/** What a finished in-process job reports. */
-export interface StatsJobResult {
+/** Where a job's rows go, chunk by chunk, in input order. */
+export interface RowConsumer {
+  /** Called once before any rows with the table's columns (also for an empty layer). */
+  begin(columns: readonly StatColumn[]): Promise<void>;
+  /** One chunk's rows; for a time series also each feature's statistics by interval, by fid. */
+  rows(rows: readonly ResultRow[], byFeature?: ReadonlyMap<number, readonly SlotStats[]>): Promise<void>;
+}
+
+/** What a finished streamed job reports (the rows went to the consumer). */
+export interface StreamedStatsJob {
   columns: StatColumn[];
-  rows: ResultRow[];
   summary: StatsSummary;
-  /** Time series: each feature's statistics by interval (Sentinel Hub-style JSON is built from it). */
-  timeseries?: Map<number, SlotStats[]>;
   /** Time series: the scenes the STAC search returned. */
   scenes?: number;
 }
+
+/** What a finished in-process job reports, with its rows collected. */
+export interface StatsJobResult extends StreamedStatsJob {
+  rows: ResultRow[];
+  /** Time series: each feature's statistics by interval (Sentinel Hub-style JSON is built from it). */
+  timeseries?: Map<number, SlotStats[]>;
+}
+
+/** Failures listed in a summary (the first ones met); `failed` counts them all. */
+export const MAX_LISTED_FAILURES = 1000;
 
 /** The figures of a finished job (also the local part of `summary.json`). */
 export interface StatsSummary {
   features: number;
   done: number;
   failed: number;
+  /** The first MAX_LISTED_FAILURES failed features, in input order (`failed` counts them all; the output's `error` column has every one). */
   failures: { fid: number; id: string; reason: string }[];
+  /** Features whose id an earlier feature already had (counted by a 64-bit hash of each id: duplicate-ids.ts). */
   duplicateIds: number;
   seconds: number;
   /** Engine timings (ms) plus `features`: ms spent reading the GeoPackage, `decode`: decompressing tiles (inside prefetch/read). */
@@ -78,8 +101,27 @@ export interface StatsJobOptions {
   trustStacAssets?: boolean;
 }
 
-/** Runs a whole job in this process. */
+/** Runs a whole job in this process and collects its rows (and time series) into one result. */
 export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult> {
+  const rows: ResultRow[] = [];
+  let timeseries: Map<number, SlotStats[]> | undefined;
+  const done = await streamStatsJob(opts, {
+    begin: () => Promise.resolve(),
+    rows: (chunk, byFeature) => {
+      for (const r of chunk) rows.push(r);
+      if (byFeature) {
+        timeseries ??= new Map();
+        for (const [fid, slots] of byFeature) timeseries.set(fid, [...slots]);
+      }
+      return Promise.resolve();
+    },
+  });
+  if (opts.spec.stac) timeseries ??= new Map();
+  return { ...done, rows, ...(timeseries ? { timeseries } : {}) };
+}
+
+/** Runs a whole job in this process, handing each chunk's rows to `consumer` as soon as it is computed. */
+export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsumer): Promise<StreamedStatsJob> {
   const t0 = performance.now();
   parseStatNames(opts.spec.stats); // unknown names fail before any file is opened
   const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
@@ -92,7 +134,7 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
     } catch (err) {
       throw new CrsError(`${opts.input}: layer "${layer.layer}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    if (opts.spec.stac) return await runTimeseries(opts, layer, t0, counters);
+    if (opts.spec.stac) return await runTimeseries(opts, layer, t0, counters, consumer);
     const rasters = await openZonalRasters(opts.spec.rasters, {
       allowed: opts.allowed,
       s3Client: opts.s3Client,
@@ -107,19 +149,17 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
     const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, false));
     const total = (await layer.count()) ?? 0;
     checkHistogramMemory(opts.spec, engine.columns, total);
-    const rows: ResultRow[] = [];
+    await consumer.begin(engine.columns);
     const chunkSize = opts.chunkSize ?? 1000;
     let chunk: Feature[] = [];
-    let failed = 0;
+    const tally = new Tally();
     const flush = async (): Promise<void> => {
       if (chunk.length === 0) return;
       const out = await engine.computeChunk(chunk, opts.signal);
-      for (const r of out) {
-        rows.push(r);
-        if (r.error !== null) failed++;
-      }
       chunk = [];
-      opts.onProgress?.({ done: rows.length, failed, total });
+      tally.add(out);
+      await consumer.rows(out);
+      opts.onProgress?.({ done: tally.rows, failed: tally.failed, total });
     };
     const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
     let featureMs = 0;
@@ -135,21 +175,14 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
     }
     featureMs += performance.now() - tf;
     await flush();
-    const ids = new Set<string>();
-    let duplicateIds = 0;
-    for (const r of rows) {
-      if (ids.has(r.id)) duplicateIds++;
-      ids.add(r.id);
-    }
     return {
       columns: engine.columns,
-      rows,
       summary: {
-        features: rows.length,
-        done: rows.length - failed,
-        failed,
-        failures: rows.filter((r) => r.error !== null).map((r) => ({ fid: r.fid, id: r.id, reason: r.error ?? '' })),
-        duplicateIds,
+        features: tally.rows,
+        done: tally.rows - tally.failed,
+        failed: tally.failed,
+        failures: tally.failures,
+        duplicateIds: tally.ids.duplicates(),
         seconds: (performance.now() - t0) / 1000,
         timings: { ...engine.timings, features: featureMs, decode: rasters.reduce((a, r) => a + r.raster.decodeMs, 0) },
         bytesRead: counters.reduce((a, c) => a + c.bytes, 0),
@@ -165,7 +198,7 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
 }
 
 /** A time-series job: one STAC search over the features' extent, then per chunk the engine. */
-async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: number, counters: CountingSource[]): Promise<StatsJobResult> {
+async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: number, counters: CountingSource[], consumer: RowConsumer): Promise<StreamedStatsJob> {
   const stac = opts.spec.stac;
   if (!stac) throw new SpecError('no "stac" in the spec');
   const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
@@ -178,11 +211,12 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
     if (!b) continue;
     area = area === null ? b : { xmin: Math.min(area.xmin, b.xmin), ymin: Math.min(area.ymin, b.ymin), xmax: Math.max(area.xmax, b.xmax), ymax: Math.max(area.ymax, b.ymax) };
   }
-  const rows: ResultRow[] = [];
-  const timeseries = new Map<number, SlotStats[]>();
   const features = (await layer.count()) ?? 0;
   if (opts.spec.interval !== 'scene') checkTimeseriesRows(opts.spec, features, intervalCount(opts.spec, stac.datetime), 'intervals');
-  if (area === null) return { columns: [], rows, summary: emptySummary(t0), timeseries, scenes: 0 };
+  if (area === null) {
+    await consumer.begin([]);
+    return { columns: [], summary: emptySummary(t0), scenes: 0 };
+  }
   // the API URL and every `next` link pass the job's allow-list
   const { scenes } = await searchStac(stac, area, { allowed: opts.allowed, ...(opts.signal ? { signal: opts.signal } : {}) });
   if (opts.spec.interval === 'scene') checkTimeseriesRows(opts.spec, features, new Set(scenes.map((sc) => sc.datetime)).size, 'acquisitions');
@@ -198,20 +232,23 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
     wrapSource: countInto(counters),
   });
   const total = (await layer.count()) ?? 0;
+  await consumer.begin(engine.columns);
   let chunk: Feature[] = [];
   let done = 0;
+  let failed = 0;
   const failures: { fid: number; id: string; reason: string }[] = [];
   const flush = async (): Promise<void> => {
     if (chunk.length === 0) return;
     const out = await engine.computeChunk(chunk);
     for (const r of out.rows) {
-      rows.push(r);
-      if (r.error !== null) failures.push({ fid: r.fid, id: r.id, reason: r.error });
+      if (r.error === null) continue;
+      failed++;
+      if (failures.length < MAX_LISTED_FAILURES) failures.push({ fid: r.fid, id: r.id, reason: r.error });
     }
-    for (const [fid, slots] of out.byFeature) timeseries.set(fid, slots);
     done += chunk.length;
     chunk = [];
-    opts.onProgress?.({ done, failed: failures.length, total });
+    await consumer.rows(out.rows, out.byFeature);
+    opts.onProgress?.({ done, failed, total });
   };
   for await (const f of layer.features({ ...idOptions, columns: [] })) {
     chunk.push(f);
@@ -220,13 +257,11 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   await flush();
   return {
     columns: engine.columns,
-    rows,
-    timeseries,
     scenes: scenes.length,
     summary: {
       features: done,
-      done: done - failures.length,
-      failed: failures.length,
+      done: done - failed,
+      failed,
       failures,
       duplicateIds: 0,
       seconds: (performance.now() - t0) / 1000,
@@ -235,6 +270,24 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
       requests: counters.reduce((a, c) => a + c.requests, 0),
     },
   };
+}
+
+/** Counts of the rows streamed so far: rows, failures (the first MAX_LISTED_FAILURES listed), ids for duplicates. */
+class Tally {
+  rows = 0;
+  failed = 0;
+  readonly failures: { fid: number; id: string; reason: string }[] = [];
+  readonly ids = new DuplicateIds();
+
+  add(rows: readonly ResultRow[]): void {
+    for (const r of rows) {
+      this.rows++;
+      this.ids.add(r.id);
+      if (r.error === null) continue;
+      this.failed++;
+      if (this.failures.length < MAX_LISTED_FAILURES) this.failures.push({ fid: r.fid, id: r.id, reason: r.error });
+    }
+  }
 }
 
 /**
