@@ -22,7 +22,8 @@ const out = join(root, 'dist');
 const stamp = newestSourceMtime(root);
 rmSync(out, { recursive: true, force: true });
 await build({
-  entryPoints: { zonalflow: join(root, 'cli/main.ts') },
+  // the zonal worker thread is its own entry: shared/engine/parallel.ts starts dist/parallel-worker.mjs
+  entryPoints: { zonalflow: join(root, 'cli/main.ts'), 'parallel-worker': join(root, 'shared/engine/parallel-worker.ts') },
   outdir: out,
   bundle: true,
   splitting: true,

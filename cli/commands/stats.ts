@@ -37,6 +37,7 @@ interface StatsOptions {
   defaultValue?: string;
   defaultWeight?: string;
   out: string;
+  threads?: string;
   quiet?: boolean;
   allowHost?: string[];
 }
@@ -77,6 +78,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .option('--default-value <v>', 'value of nodata cells inside the raster (spec "defaultValue")')
     .option('--default-weight <w>', 'weight where the weights raster is nodata (spec "defaultWeight")')
     .requiredOption('--out <file>', 'output file: .csv, .parquet or .json')
+    .option('--threads <n>', 'worker threads decoding tiles and computing coverage and statistics (1: all in this thread) (default: the available cores, at most 8, at most one per 2000 features)')
     .option('--quiet', 'no progress bar')
     .addHelpText('after', `
 Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (no feature computed), 2 usage error.
@@ -125,6 +127,7 @@ Examples:
         allowed: allowedFromUris([...specRasterUris(spec), ...(spec.stac ? [spec.stac.api] : [])], o.allowHost ?? []),
         trustStacAssets: true, // the user chose the STAC API: its assets' hosts may be read (never private addresses)
         onProgress: (p) => bar.update(p.done, p.total, p.failed),
+        ...(o.threads !== undefined ? { threads: parseThreads(o.threads) } : {}),
       }, consumer)
         .then(async (r) => {
           await (documents ?? table)?.close();
@@ -191,6 +194,12 @@ function buildSpec(o: StatsOptions, readSpec: typeof readSpecFile): JobSpecInput
     spec.histogram = h;
   }
   return spec;
+}
+
+function parseThreads(text: string): number {
+  const n = parseNumber(text, '--threads');
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new SpecError(`--threads: "${text}" is not a whole number from 1 to 256`);
+  return n;
 }
 
 function parseNumber(text: string, option: string): number {

@@ -31,7 +31,9 @@ export interface EngineRaster { name: string; uri: string; crs: Crs; bands: numb
 interface Source { raster: ZonalRaster; band: number }
 
 /** The band-math outputs as engine rasters (one band each), in the spec's order. */
-export function bandMathRasters(rasters: readonly ZonalRaster[], exprs: Readonly<Record<string, string>>): EngineRaster[] {
+export function bandMathRasters(rasters: readonly ZonalRaster[], exprs: Readonly<Record<string, string>>, opts: { checkCrs?: boolean } = {}): EngineRaster[] {
+  // a worker thread (no PROJ) rebuilds outputs the main thread has checked
+  const sameCrs = opts.checkCrs === false ? () => true : crsEquivalent;
   const vars = new Map<string, Source>();
   for (const r of rasters) for (const b of r.bands) vars.set(bandPrefix(r, b), { raster: r, band: b });
   const taken = new Set(rasters.map((r) => r.name));
@@ -44,7 +46,7 @@ export function bandMathRasters(rasters: readonly ZonalRaster[], exprs: Readonly
     for (const [, s] of used) {
       const a = first.raster.info.grid;
       const b = s.raster.raster.info.grid;
-      const same = a.width === b.width && a.height === b.height && a.originX === b.originX && a.originY === b.originY && a.resX === b.resX && a.resY === b.resY && crsEquivalent(first.crs, s.raster.crs);
+      const same = a.width === b.width && a.height === b.height && a.originX === b.originX && a.originY === b.originY && a.resX === b.resX && a.resY === b.resY && sameCrs(first.crs, s.raster.crs);
       if (!same) {
         throw new RasterError(`band "${name}" = ${text}: ${first.uri} (${a.width} x ${a.height}, origin ${a.originX}, ${a.originY}, cells ${a.resX}) and ${s.raster.uri} (${b.width} x ${b.height}, origin ${b.originX}, ${b.originY}, cells ${b.resX}) are not on the same grid; band math needs rasters on one grid (resample with gdalwarp)`);
       }

@@ -33,6 +33,9 @@ import type { SlotStats } from './timeseries';
 import { allowedFromUris, parseUri } from '../io/uri';
 import { CrsError, LimitError, SpecError } from '../errors';
 import { DuplicateIds } from './duplicate-ids';
+import { ParallelZonal } from './parallel';
+import type { ParallelTotals } from './parallel';
+import { chunkPipeline, defaultThreads } from './parallel-pipeline';
 import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
 
 /** Progress of a running job. */
@@ -93,8 +96,14 @@ export interface StatsJobOptions {
   s3Client?: S3Client;
   /** Default of the rasters' `requesterPays` (AWS_REQUEST_PAYER=requester). */
   requesterPays?: boolean;
-  /** Features per engine chunk (tiles are prefetched per chunk). */
+  /** Features per engine chunk (tiles are prefetched per chunk; default 1000, with worker threads 1000 per thread). */
   chunkSize?: number;
+  /**
+   * Worker threads computing tile decoding, coverage and statistics (parallel.ts); 1 computes in this
+   * thread. Default: parallel-pipeline.ts `defaultThreads` (the available cores, at most 8, at most one per
+   * 2000 features). Rasters on s3:// are always computed in this thread.
+   */
+  threads?: number;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
   /** Time series: also allow the hosts and buckets of the assets the STAC API returns (the user chose the API). */
@@ -127,6 +136,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
   const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
   // every source the job opens, counted, and closed at the end (file handles)
   const counters: CountingSource[] = [];
+  let pool: ParallelZonal | null = null;
   try {
     await ensureProj();
     try {
@@ -150,16 +160,23 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     const total = (await layer.count()) ?? 0;
     checkHistogramMemory(opts.spec, engine.columns, total);
     await consumer.begin(engine.columns);
-    const chunkSize = opts.chunkSize ?? 1000;
+    // worker threads decode, cover and measure; this thread reads and reprojects the next chunk meanwhile
+    const onS3 = [...opts.spec.rasters.map((r) => r.uri), ...(opts.spec.weights ? [opts.spec.weights.uri] : [])].some((u) => /^s3:\/\//i.test(u));
+    const threads = onS3 ? 1 : Math.max(1, Math.floor(opts.threads ?? defaultThreads(total)));
+    pool = threads > 1 ? ParallelZonal.start(engine, rasters, weights, { threads, allowed: opts.allowed }) : null;
+    const workers = pool;
+    const pipe = chunkPipeline(workers ? (c) => workers.computeChunk(c, opts.signal) : (c) => engine.computeChunk(c, opts.signal), workers ? 2 : 1);
+    const chunkSize = opts.chunkSize ?? 1000 * threads;
     let chunk: Feature[] = [];
     const tally = new Tally();
-    const flush = async (): Promise<void> => {
-      if (chunk.length === 0) return;
-      const out = await engine.computeChunk(chunk, opts.signal);
+    const flush = async (last = false): Promise<void> => {
+      if (chunk.length > 0) pipe.push(chunk);
       chunk = [];
-      tally.add(out);
-      await consumer.rows(out);
-      opts.onProgress?.({ done: tally.rows, failed: tally.failed, total });
+      for (const out of await pipe.take(last)) {
+        tally.add(out);
+        await consumer.rows(out);
+        opts.onProgress?.({ done: tally.rows, failed: tally.failed, total });
+      }
     };
     const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
     let featureMs = 0;
@@ -174,7 +191,8 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
       opts.signal?.throwIfAborted();
     }
     featureMs += performance.now() - tf;
-    await flush();
+    await flush(true);
+    const totals = pool ? await pool.close() : null;
     return {
       columns: engine.columns,
       summary: {
@@ -184,17 +202,26 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
         failures: tally.failures,
         duplicateIds: tally.ids.duplicates(),
         seconds: (performance.now() - t0) / 1000,
-        timings: { ...engine.timings, features: featureMs, decode: rasters.reduce((a, r) => a + r.raster.decodeMs, 0) },
-        bytesRead: counters.reduce((a, c) => a + c.bytes, 0),
-        requests: counters.reduce((a, c) => a + c.requests, 0),
+        timings: { ...withWorkers(engine.timings, totals), features: featureMs, decode: rasters.reduce((a, r) => a + r.raster.decodeMs, 0) + (totals?.decodeMs ?? 0) },
+        bytesRead: counters.reduce((a, c) => a + c.bytes, 0) + (totals?.bytes ?? 0),
+        requests: counters.reduce((a, c) => a + c.requests, 0) + (totals?.requests ?? 0),
         warnings: [...engine.warnings, ...[outsideWarning(engine.outsideFids.size, engine.featuresComputed, engine.crsNotes[0]?.features ?? layer.crs.name)].filter((w): w is string => w !== null)],
         crs: engine.crsNotes,
       },
     };
   } finally {
+    await pool?.terminate();
     layer.close();
     await Promise.all(counters.map((c) => c.close()));
   }
+}
+
+/** This thread's timings plus the worker threads' (reprojection is this thread's; reading, coverage and statistics theirs). */
+function withWorkers(mine: ZonalTimings, totals: ParallelTotals | null): ZonalTimings {
+  if (totals === null) return { ...mine };
+  const out = { ...mine };
+  for (const k of Object.keys(out) as (keyof ZonalTimings)[]) out[k] += totals.timings[k];
+  return out;
 }
 
 /** A time-series job: one STAC search over the features' extent, then per chunk the engine. */

@@ -13,7 +13,7 @@
  * grids the one coverage is computed on (grid-mapping.ts).
  */
 import type { Geometry } from '../geometry/types';
-import type { Window } from '../raster/grid';
+import type { RasterGrid, Window } from '../raster/grid';
 import { coverage, geometryWindow, subdivideWindow } from '../coverage/coverage';
 import type { CoverageMode } from '../coverage/coverage';
 import { StatsAccumulator } from '../stats/accumulator';
@@ -68,6 +68,20 @@ export interface ZonalOptions {
   bandMath?: Readonly<Record<string, string>> | undefined;
 }
 
+/**
+ * A chunk after the main thread's part (geometry checks, reprojection into each raster's CRS, windows):
+ * what {@link ZonalEngine.measure} needs, and all a worker thread receives (structured-cloneable, no PROJ).
+ * Per raster (the rasters, then the band-math outputs), per feature: the geometry in the raster's CRS
+ * and its window on the processing grid, or the reason it cannot be reprojected.
+ */
+export interface PreparedChunk {
+  /** Per feature: why it cannot be computed at all (`CODE: feature ...: reason`), or null. */
+  problems: (string | null)[];
+  perRaster: { local: (Geometry | null)[]; windows: (Window | null)[]; errors: (string | null)[] }[];
+  /** Per feature: its window meets some raster (features touching none are counted for the CRS warning). */
+  touched: boolean[];
+}
+
 /** Time spent per phase (ms), summed over calls, for benchmarks and summaries. */
 export interface ZonalTimings { prefetch: number; coverage: number; read: number; stats: number; reproject: number; cells: number }
 
@@ -100,15 +114,29 @@ export class ZonalEngine {
   featuresComputed = 0;
   private readonly maxCellsPerFeature: number;
 
+  /**
+   * `mode` "measure": an engine that only measures chunks prepared elsewhere ({@link measure}), as a worker
+   * thread hosts it: it never reprojects nor checks CRSs, so PROJ is never loaded (the main thread's engine,
+   * built on the same rasters and options, has checked them).
+   */
   constructor(
     readonly rasters: readonly ZonalRaster[],
     readonly featureCrs: Crs,
     readonly options: ZonalOptions,
+    mode: 'full' | 'measure' = 'full',
   ) {
-    this.all = [...rasters, ...bandMathRasters(rasters, options.bandMath ?? {})];
+    const full = mode === 'full';
+    this.all = [...rasters, ...bandMathRasters(rasters, options.bandMath ?? {}, { checkCrs: full })];
     this.columns = statColumns(this.all, options.stats);
-    this.featuresGeographic = isGeographic(featureCrs);
     this.maxCellsPerFeature = options.maxCellsPerFeature ?? LIMIT_DEFAULTS.maxCellsPerFeature;
+    this.cellLists = new Set(options.stats.filter((s) => CELL_LIST_STATS.has(s)));
+    const wr = options.weights;
+    if (!full) {
+      this.featuresGeographic = false;
+      for (const r of this.all) this.plans.set(r, planGrids(r.raster.info.grid, wr ? wr.raster.info.grid : null, { values: r.uri, weights: wr?.uri ?? '' }));
+      return;
+    }
+    this.featuresGeographic = isGeographic(featureCrs);
     for (const r of rasters) {
       const t = makeTransformer(featureCrs, r.crs);
       this.transformers.set(r, t);
@@ -125,8 +153,6 @@ export class ZonalEngine {
     // band-math outputs read their rasters' grid and CRS
     for (const r of this.all) if (!this.transformers.has(r)) this.transformers.set(r, makeTransformer(featureCrs, r.crs));
     checkZonalOptions(options);
-    this.cellLists = new Set(options.stats.filter((s) => CELL_LIST_STATS.has(s)));
-    const wr = options.weights;
     for (const r of this.all) {
       if (wr !== undefined && !crsEquivalent(wr.crs, r.crs)) throw new RasterError(`the weights raster ${wr.uri} is not in the CRS of ${r.uri}: give it on the same grid (gdalwarp)`);
       if (options.coverageWeight?.startsWith('area_spherical') && !isGeographic(r.crs)) {
@@ -155,51 +181,75 @@ export class ZonalEngine {
 
   /** Statistics of a chunk of features: one row per feature, in input order. Per-feature problems land in `error`. */
   async computeChunk(features: readonly EngineFeature[], signal?: AbortSignal): Promise<ResultRow[]> {
-    const rows: ResultRow[] = features.map((f) => ({
+    const prepared = this.prepare(features);
+    const rows = await this.measure(features, prepared, signal);
+    this.account(rows, prepared.touched, features);
+    return rows;
+  }
+
+  /**
+   * The main thread's part of a chunk: geometry checks, then per raster the geometries in its CRS and
+   * their windows (PROJ). Pure CPU; the result goes to {@link measure} here or on a worker thread.
+   */
+  prepare(features: readonly EngineFeature[]): PreparedChunk {
+    const problems = features.map((f) => featureProblem(f));
+    const touched = new Array<boolean>(features.length).fill(false);
+    const perRaster = this.all.map((raster) => this.project(raster, features, problems, touched));
+    return { problems, perRaster, touched };
+  }
+
+  /**
+   * Statistics of a prepared chunk: one row per feature, in input order (rows hold no geometry). A
+   * feature's first failure, in raster order, lands in its `error` (reprojection or reading), as if each
+   * raster were reprojected and measured in turn. Needs no PROJ.
+   */
+  async measure(features: readonly Pick<EngineFeature, 'fid' | 'fidText' | 'id'>[], prepared: PreparedChunk, signal?: AbortSignal): Promise<ResultRow[]> {
+    const rows: ResultRow[] = features.map((f, i) => ({
       id: f.id,
       fid: f.fid,
       ...(f.fidText !== undefined ? { fidText: f.fidText } : {}),
       values: new Array<CellValue>(this.columns.length).fill(null),
-      error: null,
-      ...(this.options.keepGeometry ? { geometry: f.geometry } : {}),
+      error: prepared.problems[i] ?? null,
     }));
-    // Geometry checks once per feature, before any raster.
-    const problems = features.map((f) => featureProblem(f));
-    problems.forEach((p, i) => {
-      const row = rows[i];
-      if (p !== null && row) row.error = p;
-    });
     let column = 0;
-    const touched = new Array<boolean>(features.length).fill(false);
-    for (const raster of this.all) {
+    for (const [k, raster] of this.all.entries()) {
       const width = raster.bands.length * this.options.stats.length;
-      await this.computeRaster(raster, features, rows, column, touched, signal);
+      const p = prepared.perRaster[k];
+      if (!p) throw new SpecError(`prepared chunk has no raster ${k}`);
+      p.errors.forEach((e, i) => {
+        const row = rows[i];
+        if (e !== null && row && row.error === null) row.error = e;
+      });
+      await this.computeRaster(raster, features, rows, column, p.local, p.windows, signal);
       column += width;
     }
+    return rows;
+  }
+
+  /** Counts computed rows and those that touched no raster (the CRS warning), and adds geometries when asked; after {@link measure}. */
+  account(rows: readonly ResultRow[], touched: readonly boolean[], features?: readonly EngineFeature[]): void {
     rows.forEach((row, i) => {
+      if (features && this.options.keepGeometry) row.geometry = features[i]?.geometry ?? null;
       if (row.error !== null) return;
       this.featuresComputed++;
       if (!touched[i]) this.outsideFids.add(row.fid);
     });
-    return rows;
   }
 
-  private async computeRaster(raster: EngineRaster, features: readonly EngineFeature[], rows: ResultRow[], column0: number, touched: boolean[], signal?: AbortSignal): Promise<void> {
-    const plan = this.plans.get(raster) ?? planGrids(raster.raster.info.grid, null, { values: raster.uri, weights: '' });
-    const grid = plan.grid; // the processing grid: the raster's own, or the finer common grid with a weights raster
-    const valueGrid = raster.raster.info.grid;
+  /** Step 1 for one raster: each feature's geometry in its CRS and its window (a feature with a problem is skipped). */
+  private project(raster: EngineRaster, features: readonly EngineFeature[], problems: readonly (string | null)[], touched: boolean[]): PreparedChunk['perRaster'][number] {
+    const grid = (this.plans.get(raster) ?? planGrids(raster.raster.info.grid, null, { values: raster.uri, weights: '' })).grid;
     const transform = this.transformers.get(raster) ?? null;
-    const maxCells = this.options.maxCellsInMemory;
-    // 1. reproject and find each feature's window.
     const tr = performance.now();
     const local: (Geometry | null)[] = [];
     const windows: (Window | null)[] = [];
+    const errors: (string | null)[] = [];
     for (let i = 0; i < features.length; i++) {
       const f = features[i];
-      const row = rows[i];
-      if (!f || !row || row.error !== null || f.geometry === null) {
+      if (!f || problems[i] !== null || f.geometry === null) {
         local.push(null);
         windows.push(null);
+        errors.push(null);
         continue;
       }
       try {
@@ -221,13 +271,24 @@ export class ZonalEngine {
         local.push(g);
         if (w !== null) touched[i] = true;
         windows.push(w);
+        errors.push(null);
       } catch (err) {
-        row.error = featureError(f, err);
+        errors.push(featureError(f, err));
         local.push(null);
         windows.push(null);
       }
     }
     this.timings.reproject += performance.now() - tr;
+    return { local, windows, errors };
+  }
+
+  private async computeRaster(raster: EngineRaster, features: readonly Pick<EngineFeature, 'fid' | 'id'>[], rows: ResultRow[], column0: number, local: readonly (Geometry | null)[], windows0: readonly (Window | null)[], signal?: AbortSignal): Promise<void> {
+    const plan = this.plans.get(raster) ?? planGrids(raster.raster.info.grid, null, { values: raster.uri, weights: '' });
+    const grid = plan.grid; // the processing grid: the raster's own, or the finer common grid with a weights raster
+    const valueGrid = raster.raster.info.grid;
+    const maxCells = this.options.maxCellsInMemory;
+    // features that failed (geometry, reprojection, an earlier raster) are not read
+    const windows = windows0.map((w, i) => (rows[i]?.error === null ? w : null));
     // 2. prefetch the tiles of every window that fits in memory (huge windows are read chunk by chunk).
     const t0 = performance.now();
     const small = windows.filter((w): w is Window => w !== null && w.rows * w.cols <= maxCells);
@@ -293,6 +354,11 @@ export class ZonalEngine {
       });
       this.timings.stats += performance.now() - t;
     }
+  }
+
+  /** The processing grid of each raster, then of each band-math output (the grids windows are on). */
+  processingGrids(): RasterGrid[] {
+    return this.all.map((r) => (this.plans.get(r) ?? planGrids(r.raster.info.grid, null, { values: r.uri, weights: '' })).grid);
   }
 
   /** The column prefix of one band (for messages and tests). */

@@ -1,0 +1,67 @@
+/**
+ * Spatial split of a chunk among worker threads: each feature's key is the
+ * Hilbert index (Skilling's / Wikipedia's `xy2d`) of its window's centre on a
+ * 2^16 x 2^16 lattice laid over the raster grid, and the chunk is cut at the
+ * quantiles of the keys, so that each worker gets a compact part of the raster
+ * with as many features as the others and decodes each tile it needs once
+ * (a tile on a border between two parts is decoded by both). The keys depend
+ * only on the windows, so the split is the same on every run.
+ */
+import type { Window } from '../raster/grid';
+
+const ORDER = 16;
+const SIDE = 1 << ORDER;
+
+/**
+ * Index of cell (x, y) along the Hilbert curve filling a side x side square
+ * (side a power of two; x, y in [0, side)). Consecutive indices are adjacent cells.
+ */
+export function hilbertIndex(side: number, x: number, y: number): number {
+  let d = 0;
+  for (let s = side >>> 1; s > 0; s >>>= 1) {
+    const rx = (x & s) > 0 ? 1 : 0;
+    const ry = (y & s) > 0 ? 1 : 0;
+    d += s * s * ((3 * rx) ^ ry);
+    // rotate the quadrant
+    if (ry === 0) {
+      if (rx === 1) {
+        x = side - 1 - x;
+        y = side - 1 - y;
+      }
+      const t = x;
+      x = y;
+      y = t;
+    }
+  }
+  return d;
+}
+
+/** The Hilbert key of a window's centre on a grid of `width` x `height` cells (centres outside are clamped). */
+export function windowKey(w: Window, width: number, height: number): number {
+  const cx = (w.col0 + w.cols / 2) / Math.max(1, width);
+  const cy = (w.row0 + w.rows / 2) / Math.max(1, height);
+  const x = Math.min(SIDE - 1, Math.max(0, Math.floor(cx * SIDE)));
+  const y = Math.min(SIDE - 1, Math.max(0, Math.floor(cy * SIDE)));
+  return hilbertIndex(SIDE, x, y);
+}
+
+/**
+ * Which of `parts` parts each feature goes to. `keys[i]` is feature i's Hilbert key, or null when it has
+ * no window (nothing to read: spread evenly). Parts are contiguous runs of the key order, of equal size
+ * (ties broken by input position); every feature gets a part in [0, parts).
+ */
+export function splitByKey(keys: readonly (number | null)[], parts: number): number[] {
+  const out = new Array<number>(keys.length).fill(0);
+  if (parts <= 1) return out;
+  const keyed: number[] = [];
+  let spread = 0;
+  keys.forEach((k, i) => {
+    if (k === null) out[i] = spread++ % parts;
+    else keyed.push(i);
+  });
+  keyed.sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
+  keyed.forEach((i, rank) => {
+    out[i] = Math.min(parts - 1, Math.floor((rank * parts) / keyed.length));
+  });
+  return out;
+}

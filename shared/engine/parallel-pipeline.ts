@@ -1,0 +1,55 @@
+/**
+ * Chunks in flight: the job pushes each chunk as soon as it is read and gets
+ * the computed chunks back in the order it pushed them, so that the main
+ * thread reads (and reprojects) the next chunk while worker threads compute
+ * the previous ones. At most `depth` chunks are in flight: memory stays
+ * bounded by depth x chunk size whatever the number of features.
+ */
+import os from 'node:os';
+import type { ResultRow } from '../output/table';
+import type { EngineFeature } from './zonal';
+
+/** Worker threads never exceed this, whatever the machine (each holds its own tile cache). */
+export const MAX_THREADS = 8;
+/** Below this many features per thread, starting workers costs more than it saves. */
+export const MIN_FEATURES_PER_THREAD = 2000;
+
+/**
+ * Worker threads for a job of `features` features when the user gave no `--threads`: the available cores
+ * (os.availableParallelism), at most {@link MAX_THREADS}, and one per {@link MIN_FEATURES_PER_THREAD}
+ * features at most; 1 means computing in the main thread.
+ */
+export function defaultThreads(features: number, cores: number = os.availableParallelism()): number {
+  return Math.max(1, Math.min(cores, MAX_THREADS, Math.floor(features / MIN_FEATURES_PER_THREAD)));
+}
+
+/** An ordered pipeline of chunk computations. */
+export interface ChunkPipeline {
+  /** Starts computing a chunk (never blocks). */
+  push(chunk: readonly EngineFeature[]): void;
+  /**
+   * The finished chunks' rows, oldest first: the oldest ones until at most `depth - 1` are in flight (every
+   * one when `all`). A chunk's failure is thrown here, in order.
+   */
+  take(all: boolean): Promise<ResultRow[][]>;
+}
+
+/** A pipeline over `compute`, `depth` chunks deep (1: each chunk is computed before the next is read). */
+export function chunkPipeline(compute: (chunk: readonly EngineFeature[]) => Promise<ResultRow[]>, depth: number): ChunkPipeline {
+  const inFlight: Promise<ResultRow[]>[] = [];
+  return {
+    push(chunk) {
+      const p = compute(chunk);
+      p.catch(() => undefined); // awaited in order by take(); never an unhandled rejection meanwhile
+      inFlight.push(p);
+    },
+    async take(all) {
+      const out: ResultRow[][] = [];
+      while (inFlight.length > (all ? 0 : Math.max(0, depth - 1))) {
+        const p = inFlight.shift();
+        if (p) out.push(await p);
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * What the main thread and the zonal worker threads (parallel.ts, parallel-worker.ts)
+ * send each other. Every message is structured-cloneable: plain objects, arrays,
+ * numbers and strings (geometries in the rasters' CRSs, windows, rows).
+ */
+import type { Crs } from '../crs/crs';
+import type { AllowedSources } from '../io/uri';
+import type { ResultRow } from '../output/table';
+import type { EngineFeature, PreparedChunk, ZonalOptions, ZonalTimings } from './zonal';
+
+/** A raster as a worker reopens it: where it is and what the main thread resolved (its CRS is never parsed there). */
+export interface RasterRef { name: string; uri: string; crs: Crs; bands: number[]; nodata: number | null | undefined }
+
+/** `workerData` of a zonal worker: the job's rasters and options. */
+export interface WorkerInit {
+  rasters: RasterRef[];
+  weights: RasterRef | null;
+  /** The engine options without the weights raster (which `weights` names). */
+  options: Omit<ZonalOptions, 'weights'>;
+  allowed: AllowedSources;
+  /** Decoded-tile cache of each raster in this worker (bytes; default the raster's own). */
+  cacheBytes?: number | undefined;
+}
+
+/** Main -> worker: measure one part of a chunk. */
+export interface MeasureRequest {
+  kind: 'measure';
+  seq: number;
+  features: Pick<EngineFeature, 'fid' | 'fidText' | 'id'>[];
+  prepared: PreparedChunk;
+}
+
+/** Main -> worker: report the counters and close the sources. */
+export interface CloseRequest { kind: 'close' }
+
+/** An error that crossed the thread boundary (its class is rebuilt from `code`). */
+export interface WorkerFailure { name: string; code: string | null; message: string; status?: number | undefined }
+
+/** Worker -> main. */
+export type WorkerReply =
+  | { kind: 'ready' }
+  | { kind: 'rows'; seq: number; rows: ResultRow[] }
+  | { kind: 'failed'; seq: number | null; error: WorkerFailure }
+  | { kind: 'closed'; timings: ZonalTimings; decodeMs: number; bytes: number; requests: number };

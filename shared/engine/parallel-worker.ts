@@ -1,0 +1,75 @@
+/**
+ * A zonal worker thread (started by parallel.ts): reopens the job's rasters, then
+ * measures the chunk parts the main thread sends (tile reads and decoding,
+ * coverage, statistics) with the same engine code as one thread, and answers
+ * with rows in the order it got the features. PROJ is never loaded here: the
+ * geometries arrive in each raster's CRS.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openSource } from '../io/uri';
+import type { CountingSource } from '../io/source.counting';
+import { countInto } from '../io/source.counting';
+import { openRaster } from '../raster/cog';
+import { ZonalflowError, SourceError } from '../errors';
+import { ZonalEngine } from './zonal';
+import type { ZonalRaster } from './rasters';
+import type { CloseRequest, MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply } from './parallel-protocol';
+
+const port = parentPort;
+if (port === null) throw new Error('parallel-worker.ts runs as a worker thread');
+const init = workerData as WorkerInit;
+const counters: CountingSource[] = [];
+
+function failure(err: unknown): WorkerFailure {
+  return {
+    name: err instanceof Error ? err.name : 'Error',
+    code: err instanceof ZonalflowError ? err.code : null,
+    message: err instanceof Error ? err.message : String(err),
+    ...(err instanceof SourceError && err.status !== undefined ? { status: err.status } : {}),
+  };
+}
+
+async function reopen(ref: RasterRef): Promise<ZonalRaster> {
+  const source = countInto(counters)(openSource(ref.uri, { allowed: init.allowed }));
+  const raster = await openRaster(source, init.cacheBytes === undefined ? {} : { cacheBytes: init.cacheBytes });
+  return { name: ref.name, uri: ref.uri, crs: ref.crs, bands: ref.bands, nodata: ref.nodata, raster };
+}
+
+const post = (m: WorkerReply): void => port.postMessage(m);
+
+const opened = (async () => {
+  const rasters = await Promise.all(init.rasters.map(reopen));
+  const weights = init.weights === null ? undefined : await reopen(init.weights);
+  return { rasters, weights, engine: new ZonalEngine(rasters, rasters[0]?.crs ?? { name: 'none', def: '' }, { ...init.options, weights }, 'measure') };
+})();
+opened.then(() => post({ kind: 'ready' }), (err: unknown) => post({ kind: 'failed', seq: null, error: failure(err) }));
+
+// one request at a time, in the order they came (each part's tiles stay in this worker's cache)
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (m: MeasureRequest | CloseRequest) => {
+  queue = queue.then(async () => {
+    let job: Awaited<typeof opened>;
+    try {
+      job = await opened;
+    } catch {
+      return; // reported once, as 'failed' with no seq
+    }
+    if (m.kind === 'close') {
+      post({
+        kind: 'closed',
+        timings: job.engine.timings,
+        decodeMs: [...job.rasters, ...(job.weights ? [job.weights] : [])].reduce((a, r) => a + r.raster.decodeMs, 0),
+        bytes: counters.reduce((a, c) => a + c.bytes, 0),
+        requests: counters.reduce((a, c) => a + c.requests, 0),
+      });
+      await Promise.all(counters.map((c) => c.close()));
+      port.close();
+      return;
+    }
+    try {
+      post({ kind: 'rows', seq: m.seq, rows: await job.engine.measure(m.features, m.prepared) });
+    } catch (err) {
+      post({ kind: 'failed', seq: m.seq, error: failure(err) });
+    }
+  });
+});

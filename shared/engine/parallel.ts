@@ -1,0 +1,192 @@
+/**
+ * The zonal engine on several worker threads (`zonalflow stats --threads N`).
+ * The main thread reads the features, checks them and reprojects them into
+ * each raster's CRS (PROJ stays in this thread: it is a large WASM module),
+ * then cuts each chunk into one spatially compact part per worker (Hilbert
+ * order of the windows' centres, parallel-order.ts). Each worker
+ * (parallel-worker.ts) reads and decodes the tiles of its parts, computes
+ * coverage and statistics with the same engine code as one thread, and sends
+ * the rows back; they are put back in input order. A feature's statistics
+ * depend only on the feature and the rasters, so the rows equal one thread's
+ * whatever the number of workers (a test compares every value).
+ */
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { AllowedSources } from '../io/uri';
+import type { ResultRow } from '../output/table';
+import type { Window } from '../raster/grid';
+import { SourceError, ZonalflowError } from '../errors';
+import type { EngineFeature, PreparedChunk, ZonalEngine, ZonalTimings } from './zonal';
+import type { ZonalRaster } from './rasters';
+import { splitByKey, windowKey } from './parallel-order';
+import type { MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply } from './parallel-protocol';
+
+/** What the workers did, summed (for the job summary). */
+export interface ParallelTotals { timings: ZonalTimings; decodeMs: number; bytes: number; requests: number }
+
+/** Options of the worker pool. */
+export interface ParallelOptions {
+  /** Worker threads (>= 1). */
+  threads: number;
+  allowed: AllowedSources;
+  /** Decoded-tile cache per raster in each worker (bytes); default the raster's own. */
+  cacheBytes?: number | undefined;
+}
+
+interface Pending { resolve: (rows: ResultRow[]) => void; reject: (err: Error) => void }
+
+/** The worker threads of one job, measuring chunks the main thread prepares. */
+export class ParallelZonal {
+  private seq = 0;
+  private readonly pending = new Map<number, Pending>();
+  private failure: Error | null = null;
+  private closing: Promise<ParallelTotals> | null = null;
+
+  private constructor(private readonly engine: ZonalEngine, private readonly workers: Worker[]) {
+    for (const w of workers) {
+      w.on('message', (m: WorkerReply) => this.onReply(m));
+      w.on('error', (err) => this.fail(err instanceof Error ? err : new Error(String(err))));
+      w.on('exit', (code) => {
+        if (code !== 0 && this.closing === null) this.fail(new ZonalflowError('WORKER_FAILED', `a zonal worker thread exited with code ${code}`));
+      });
+    }
+  }
+
+  /**
+   * Starts `threads` workers on the rasters the main thread's `engine` was built on (they are reopened in
+   * each worker, by URI: local files and http(s) URLs; s3:// needs one thread).
+   */
+  static start(engine: ZonalEngine, rasters: readonly ZonalRaster[], weights: ZonalRaster | undefined, opts: ParallelOptions): ParallelZonal {
+    const ref = (r: ZonalRaster): RasterRef => ({ name: r.name, uri: r.uri, crs: r.crs, bands: r.bands, nodata: r.nodata });
+    const { weights: _w, ...options } = engine.options;
+    const init: WorkerInit = { rasters: rasters.map(ref), weights: weights ? ref(weights) : null, options: { ...options, keepGeometry: false }, allowed: opts.allowed, cacheBytes: opts.cacheBytes };
+    const workers = Array.from({ length: Math.max(1, opts.threads) }, () => startWorker(init));
+    return new ParallelZonal(engine, workers);
+  }
+
+  /** Statistics of a chunk: one row per feature, in input order (as ZonalEngine.computeChunk). Several chunks may be in flight. */
+  async computeChunk(features: readonly EngineFeature[], signal?: AbortSignal): Promise<ResultRow[]> {
+    if (this.failure) throw this.failure;
+    signal?.throwIfAborted();
+    const prepared = this.engine.prepare(features);
+    const parts = splitByKey(spatialKeys(prepared, this.engine.processingGrids()), this.workers.length);
+    const members: number[][] = this.workers.map(() => []);
+    parts.forEach((p, i) => members[p]?.push(i));
+    const answers = await Promise.all(members.map((idx, j) => (idx.length === 0 ? Promise.resolve([]) : this.send(j, idx, features, prepared))));
+    const rows = new Array<ResultRow>(features.length);
+    members.forEach((idx, j) => idx.forEach((i, n) => {
+      const r = answers[j]?.[n];
+      if (r) rows[i] = r;
+    }));
+    this.engine.account(rows, prepared.touched, features);
+    return rows;
+  }
+
+  /** Asks every worker for its totals and lets them end; call once, after the last chunk. */
+  close(): Promise<ParallelTotals> {
+    this.closing ??= Promise.all(this.workers.map((w) => new Promise<Extract<WorkerReply, { kind: 'closed' }>>((resolve, reject) => {
+      w.on('message', (m: WorkerReply) => {
+        if (m.kind === 'closed') resolve(m);
+      });
+      w.once('error', reject);
+      w.postMessage({ kind: 'close' });
+    }))).then((all) => {
+      const timings: ZonalTimings = { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0 };
+      for (const t of all) for (const k of Object.keys(timings) as (keyof ZonalTimings)[]) timings[k] += t.timings[k];
+      return { timings, decodeMs: all.reduce((a, t) => a + t.decodeMs, 0), bytes: all.reduce((a, t) => a + t.bytes, 0), requests: all.reduce((a, t) => a + t.requests, 0) };
+    });
+    return this.closing;
+  }
+
+  /** Stops every worker at once (after a failure). */
+  async terminate(): Promise<void> {
+    this.closing ??= Promise.reject(new Error('terminated'));
+    this.closing.catch(() => undefined);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private send(j: number, idx: readonly number[], features: readonly EngineFeature[], prepared: PreparedChunk): Promise<ResultRow[]> {
+    const seq = this.seq++;
+    const pick = <T>(a: readonly T[]): T[] => idx.map((i) => a[i] as T);
+    const request: MeasureRequest = {
+      kind: 'measure',
+      seq,
+      features: idx.map((i) => {
+        const f = features[i] as EngineFeature;
+        return f.fidText === undefined ? { fid: f.fid, id: f.id } : { fid: f.fid, id: f.id, fidText: f.fidText };
+      }),
+      prepared: {
+        problems: pick(prepared.problems),
+        touched: pick(prepared.touched),
+        perRaster: prepared.perRaster.map((p) => ({ local: pick(p.local), windows: pick(p.windows), errors: pick(p.errors) })),
+      },
+    };
+    return new Promise<ResultRow[]>((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+      this.workers[j]?.postMessage(request);
+    });
+  }
+
+  private onReply(m: WorkerReply): void {
+    if (m.kind === 'rows') {
+      this.pending.get(m.seq)?.resolve(m.rows);
+      this.pending.delete(m.seq);
+    } else if (m.kind === 'failed') {
+      const err = rebuild(m.error);
+      if (m.seq === null) this.fail(err);
+      else {
+        this.pending.get(m.seq)?.reject(err);
+        this.pending.delete(m.seq);
+      }
+    }
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
+
+/** Each feature's Hilbert key: the centre of its window on the first raster that has one (null: none). */
+function spatialKeys(prepared: PreparedChunk, grids: readonly { width: number; height: number }[]): (number | null)[] {
+  return prepared.problems.map((_, i) => {
+    for (const [k, p] of prepared.perRaster.entries()) {
+      const w: Window | null | undefined = p.windows[i];
+      const g = grids[k];
+      if (w && g) return windowKey(w, g.width, g.height);
+    }
+    return null;
+  });
+}
+
+/** A worker's error as a typed error of this thread (same code and message). */
+function rebuild(f: WorkerFailure): Error {
+  if (f.name === 'SourceError' || f.status !== undefined) return new SourceError(f.message, f.status === undefined ? {} : { status: f.status });
+  if (f.code !== null) return new ZonalflowError(f.code, f.message);
+  const e = new Error(f.message);
+  e.name = f.name;
+  return e;
+}
+
+/**
+ * Starts one worker: the compiled bundle's `parallel-worker.mjs` (dist/, next to or above this chunk), or
+ * from the TypeScript sources the `.ts` file through tsx's loader (tests, a developer's checkout).
+ */
+function startWorker(init: WorkerInit): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const entry = new URL('./parallel-worker.ts', here).href;
+    const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
+    const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+    return new Worker(boot, { eval: true, workerData: init });
+  }
+  const dir = dirname(fileURLToPath(here));
+  const file = [join(dir, 'parallel-worker.mjs'), join(dir, '..', 'parallel-worker.mjs')].find((f) => existsSync(f));
+  if (file === undefined) throw new ZonalflowError('WORKER_FAILED', `parallel-worker.mjs not found beside ${dir}: rebuild with npm run build, or use --threads 1`);
+  return new Worker(file, { workerData: init });
+}

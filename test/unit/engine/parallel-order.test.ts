@@ -1,0 +1,67 @@
+/**
+ * The spatial split of a chunk among worker threads (parallel-order.ts): the Hilbert curve visits
+ * every cell once, each step to an edge neighbour; parts are contiguous in key order and balanced.
+ */
+import { describe, expect, it } from 'vitest';
+import { hilbertIndex, splitByKey, windowKey } from '../../../shared/engine/parallel-order';
+import { chunkPipeline, defaultThreads } from '../../../shared/engine/parallel-pipeline';
+
+describe('hilbertIndex', () => {
+  it('on a 16 x 16 square: a bijection onto 0..255 whose consecutive indices are edge neighbours', () => {
+    const side = 16;
+    const at = new Map<number, [number, number]>();
+    for (let x = 0; x < side; x++) for (let y = 0; y < side; y++) at.set(hilbertIndex(side, x, y), [x, y]);
+    expect([...at.keys()].sort((a, b) => a - b)).toStrictEqual(Array.from({ length: side * side }, (_, i) => i));
+    for (let d = 1; d < side * side; d++) {
+      const [x0, y0] = at.get(d - 1) ?? [NaN, NaN];
+      const [x1, y1] = at.get(d) ?? [NaN, NaN];
+      expect(Math.abs(x1 - x0) + Math.abs(y1 - y0)).toBe(1);
+    }
+  });
+
+  it('windowKey: nearby windows get nearby keys more often than far ones (the four quadrants are four key ranges)', () => {
+    const q = (col: number, row: number): number => Math.floor(windowKey({ col0: col, row0: row, cols: 2, rows: 2 }, 1000, 1000) / 2 ** 30);
+    expect(new Set([q(10, 10), q(900, 10), q(10, 900), q(900, 900)]).size).toBe(4);
+    expect(q(10, 10)).toBe(q(400, 400));
+  });
+});
+
+describe('splitByKey', () => {
+  it('cuts the key order into equal contiguous parts; features without a key are spread', () => {
+    const keys = [50, null, 10, 40, 20, null, 30, 60];
+    const parts = splitByKey(keys, 2);
+    // keyed, sorted: 10 (i2), 20 (i4), 30 (i6), 40 (i3), 50 (i0), 60 (i7)
+    expect([parts[2], parts[4], parts[6]]).toStrictEqual([0, 0, 0]);
+    expect([parts[3], parts[0], parts[7]]).toStrictEqual([1, 1, 1]);
+    expect([parts[1], parts[5]]).toStrictEqual([0, 1]);
+    expect(splitByKey(keys, 1).every((p) => p === 0)).toBe(true);
+    expect(splitByKey([1, 2, 3], 8).every((p) => p >= 0 && p < 8)).toBe(true);
+  });
+});
+
+describe('defaultThreads and chunkPipeline', () => {
+  it('threads: the cores, at most 8, at most one per 2000 features, at least 1', () => {
+    expect(defaultThreads(100_000, 2)).toBe(2);
+    expect(defaultThreads(100_000, 64)).toBe(8);
+    expect(defaultThreads(5000, 16)).toBe(2);
+    expect(defaultThreads(10, 16)).toBe(1);
+  });
+
+  it('gives chunks back in the order they were pushed, whatever order they finish in; a failure is thrown in its turn', async () => {
+    const delays = [30, 5, 15, 0];
+    let n = 0;
+    const pipe = chunkPipeline(async () => {
+      const k = n++;
+      await new Promise((r) => setTimeout(r, delays[k]));
+      if (k === 3) throw new Error('chunk 3 failed');
+      return [{ id: String(k), fid: k, values: [], error: null }];
+    }, 2);
+    pipe.push([]);
+    pipe.push([]);
+    expect((await pipe.take(false)).map((c) => c[0]?.id)).toStrictEqual(['0']);
+    pipe.push([]);
+    pipe.push([]);
+    expect((await pipe.take(false)).map((c) => c[0]?.id)).toStrictEqual(['1', '2']);
+    await expect(pipe.take(true)).rejects.toThrow('chunk 3 failed');
+  });
+});
