@@ -74,7 +74,7 @@ export const MaskSpecSchema = z.strictObject({
  * The job spec: the same for `zonalflow stats`, `zonalflow local` and the deployed pipeline.
  * @example
  * {
- *   "input": { "layer": "fields", "idColumn": "field_id" },
+ *   "input": { "layer": "fields", "idColumn": "field_id", "include": ["crop", "area_ha"] },
  *   "rasters": [{ "name": "elev", "uri": "s3://bucket/dem.tif", "bands": [1] }],
  *   "stats": ["count", "mean", "median", "q10", "q90"],
  *   "coverage": "exact",
@@ -87,6 +87,8 @@ export const JobSpecSchema = z.strictObject({
     .strictObject({
       layer: z.string().min(1).optional(),
       idColumn: z.string().min(1).optional(),
+      /** Attributes carried to the outputs as leading columns, typed as the input declares them (`--include-cols`). */
+      include: z.array(z.string().min(1)).optional(),
     })
     .default({}),
   rasters: z.array(RasterSpecSchema).default([]),

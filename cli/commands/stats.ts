@@ -25,6 +25,7 @@ interface StatsOptions {
   spec?: string;
   layer?: string;
   idColumn?: string;
+  includeCols?: string[];
   stats?: string[];
   coverage?: 'exact' | 'center' | 'all_touched';
   bands?: string;
@@ -65,7 +66,8 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .option('--raster <uri>', 'raster (local path, https:// or s3://), or NAME=URI to name its columns; repeat for several (never split at commas)', repeat)
     .option('--spec <job.json>', 'job spec (rasters, stats, coverage...); other options override it')
     .option('--layer <name>', 'layer of the GeoPackage (needed when it has several)')
-    .option('--id-column <column>', 'attribute holding the feature id (default: the fid)')
+    .option('--id-column <column>', 'attribute holding the feature id (default: the fid); an integer column stays integer in Parquet and JSON')
+    .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (spec "input.include")', list)
     .option('--stats <names>', 'statistics, comma-separated (count,sum,mean,min,max,stdev,variance,median,qNN,majority,minority,variety,nodata_count,histogram) (default: the spec\'s, else count,mean,min,max)', list)
     .addOption(new Option('--coverage <mode>', 'which cells count and how much (default: the spec\'s, else exact)').choices(['exact', 'center', 'all_touched']))
     .option('--bands <list>', 'bands to read (1-based, comma-separated), for every --raster')
@@ -108,9 +110,9 @@ Examples:
       let documents: SentinelHubJsonSink | null = null;
       let nullFids = 0;
       const consumer: RowConsumer = {
-        begin: async (columns) => {
+        begin: async (columns, kinds) => {
           if (format === 'json' && spec.stac) documents = await SentinelHubJsonSink.open(await FileOutput.create(o.out, `--out ${o.out}`));
-          else table = await openSink(o.out, { columns, metadata: { zonalflow_spec: JSON.stringify(spec) } }, { label: `--out ${o.out}` });
+          else table = await openSink(o.out, { columns, idKind: kinds?.idKind, metadata: { zonalflow_spec: JSON.stringify(spec) } }, { label: `--out ${o.out}` });
         },
         rows: async (rows, byFeature) => {
           for (const r of rows) if (r.fidText === null) nullFids++;
@@ -170,6 +172,7 @@ function buildSpec(o: StatsOptions, readSpec: typeof readSpecFile): JobSpecInput
   const input = { ...((base.input as Record<string, unknown> | undefined) ?? {}) };
   if (o.layer !== undefined) input.layer = o.layer;
   if (o.idColumn !== undefined) input.idColumn = o.idColumn;
+  if (o.includeCols !== undefined) input.include = o.includeCols;
   spec.input = input;
   const bands = o.bands === undefined ? undefined : o.bands.split(',').map((b) => parseNumber(b, '--bands'));
   const nodata = o.nodata === undefined ? undefined : o.nodata === 'none' ? null : parseNumber(o.nodata, '--nodata');

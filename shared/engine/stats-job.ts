@@ -15,7 +15,9 @@ import type { AllowedSources } from '../io/uri';
 import type { CountingSource } from '../io/source.counting';
 import { countInto } from '../io/source.counting';
 import { parseStatNames } from '../stats/names';
-import type { ResultRow, StatColumn } from '../output/table';
+import type { ResultRow, StatColumn, TableOptions } from '../output/table';
+import { attributeColumns, checkAttributeNames, featureFields, idKindOf, nullIdWarning, withFeatureFields } from './attributes';
+import type { FeatureFields } from './attributes';
 import type { Feature } from '../geometry/types';
 import { openZonalRasters } from './rasters';
 import { ZonalEngine } from './zonal';
@@ -43,15 +45,18 @@ export interface Progress { done: number; failed: number; total: number }
 
 /** Where a job's rows go, chunk by chunk, in input order. */
 export interface RowConsumer {
-  /** Called once before any rows with the table's columns (also for an empty layer). */
-  begin(columns: readonly StatColumn[]): Promise<void>;
+  /** Called once before any rows with the table's columns (included attributes, then statistics) and the id column's type (also for an empty layer). */
+  begin(columns: readonly StatColumn[], table?: Required<TableOptions>): Promise<void>;
   /** One chunk's rows; for a time series also each feature's statistics by interval, by fid. */
   rows(rows: readonly ResultRow[], byFeature?: ReadonlyMap<number, readonly SlotStats[]>): Promise<void>;
 }
 
 /** What a finished streamed job reports (the rows went to the consumer). */
 export interface StreamedStatsJob {
+  /** The included attributes' columns, then the statistics'. */
   columns: StatColumn[];
+  /** The id column's type (integer when the input declares the id column so). */
+  idKind: 'text' | 'integer';
   summary: StatsSummary;
   /** Time series: the scenes the STAC search returned. */
   scenes?: number;
@@ -157,15 +162,20 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
       wrapSource: countInto(counters),
     });
     const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, false));
+    const attrs = attributeColumns(layer, opts.spec.input.include ?? []);
+    checkAttributeNames(attrs, engine.columns);
+    const fields = new FieldsOf(attrs);
+    const idKind = idKindOf(layer, opts.spec.input.idColumn);
     const total = (await layer.count()) ?? 0;
     checkHistogramMemory(opts.spec, engine.columns, total);
-    await consumer.begin(engine.columns);
+    await consumer.begin([...attrs, ...engine.columns], { idKind });
     // worker threads decode, cover and measure; this thread reads and reprojects the next chunk meanwhile
     const onS3 = [...opts.spec.rasters.map((r) => r.uri), ...(opts.spec.weights ? [opts.spec.weights.uri] : [])].some((u) => /^s3:\/\//i.test(u));
     const threads = onS3 ? 1 : Math.max(1, Math.floor(opts.threads ?? defaultThreads(total)));
     pool = threads > 1 ? ParallelZonal.start(engine, rasters, weights, { threads, allowed: opts.allowed }) : null;
     const workers = pool;
-    const pipe = chunkPipeline(workers ? (c) => workers.computeChunk(c, opts.signal) : (c) => engine.computeChunk(c, opts.signal), workers ? 2 : 1);
+    // each chunk's rows get their features' attributes, stored fids and NULL-id flags (attributes.ts)
+    const pipe = chunkPipeline(async (c) => fields.decorate(await (workers ? workers.computeChunk(c, opts.signal) : engine.computeChunk(c, opts.signal)), c as readonly Feature[]), workers ? 2 : 1);
     const chunkSize = opts.chunkSize ?? 1000 * threads;
     let chunk: Feature[] = [];
     const tally = new Tally();
@@ -181,7 +191,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
     let featureMs = 0;
     let tf = performance.now();
-    for await (const f of layer.features({ ...idOptions, columns: [] })) {
+    for await (const f of layer.features({ ...idOptions, columns: opts.spec.input.include ?? [] })) {
       chunk.push(f);
       if (chunk.length >= chunkSize) {
         featureMs += performance.now() - tf;
@@ -194,7 +204,8 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     await flush(true);
     const totals = pool ? await pool.close() : null;
     return {
-      columns: engine.columns,
+      columns: [...attrs, ...engine.columns],
+      idKind,
       summary: {
         features: tally.rows,
         done: tally.rows - tally.failed,
@@ -205,7 +216,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
         timings: { ...withWorkers(engine.timings, totals), features: featureMs, decode: rasters.reduce((a, r) => a + r.raster.decodeMs, 0) + (totals?.decodeMs ?? 0) },
         bytesRead: counters.reduce((a, c) => a + c.bytes, 0) + (totals?.bytes ?? 0),
         requests: counters.reduce((a, c) => a + c.requests, 0) + (totals?.requests ?? 0),
-        warnings: [...engine.warnings, ...[outsideWarning(engine.outsideFids.size, engine.featuresComputed, engine.crsNotes[0]?.features ?? layer.crs.name)].filter((w): w is string => w !== null)],
+        warnings: [...engine.warnings, ...[outsideWarning(engine.outsideFids.size, engine.featuresComputed, engine.crsNotes[0]?.features ?? layer.crs.name), ...fields.warnings(opts.spec.input.idColumn)].filter((w): w is string => w !== null)],
         crs: engine.crsNotes,
       },
     };
@@ -240,9 +251,10 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   }
   const features = (await layer.count()) ?? 0;
   if (opts.spec.interval !== 'scene') checkTimeseriesRows(opts.spec, features, intervalCount(opts.spec, stac.datetime), 'intervals');
+  const idKind = idKindOf(layer, opts.spec.input.idColumn);
   if (area === null) {
-    await consumer.begin([]);
-    return { columns: [], summary: emptySummary(t0), scenes: 0 };
+    await consumer.begin([], { idKind });
+    return { columns: [], idKind, summary: emptySummary(t0), scenes: 0 };
   }
   // the API URL and every `next` link pass the job's allow-list
   const { scenes } = await searchStac(stac, area, { allowed: opts.allowed, ...(opts.signal ? { signal: opts.signal } : {}) });
@@ -258,8 +270,11 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
     s3Client: opts.s3Client,
     wrapSource: countInto(counters),
   });
+  const attrs = attributeColumns(layer, opts.spec.input.include ?? []);
+  checkAttributeNames(attrs, engine.columns);
+  const fields = new FieldsOf(attrs);
   const total = (await layer.count()) ?? 0;
-  await consumer.begin(engine.columns);
+  await consumer.begin([...attrs, ...engine.columns], { idKind });
   let chunk: Feature[] = [];
   let done = 0;
   let failed = 0;
@@ -267,6 +282,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   const flush = async (): Promise<void> => {
     if (chunk.length === 0) return;
     const out = await engine.computeChunk(chunk);
+    out.rows = fields.decorate(out.rows, chunk);
     for (const r of out.rows) {
       if (r.error === null) continue;
       failed++;
@@ -277,13 +293,14 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
     await consumer.rows(out.rows, out.byFeature);
     opts.onProgress?.({ done, failed, total });
   };
-  for await (const f of layer.features({ ...idOptions, columns: [] })) {
+  for await (const f of layer.features({ ...idOptions, columns: opts.spec.input.include ?? [] })) {
     chunk.push(f);
     if (chunk.length >= (opts.chunkSize ?? 5000)) await flush(); // each chunk reads every scene's tiles once
   }
   await flush();
   return {
-    columns: engine.columns,
+    columns: [...attrs, ...engine.columns],
+    idKind,
     scenes: scenes.length,
     summary: {
       features: done,
@@ -295,8 +312,36 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
       timings: { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0, features: 0 },
       bytesRead: counters.reduce((a, c) => a + c.bytes, 0),
       requests: counters.reduce((a, c) => a + c.requests, 0),
+      warnings: fields.warnings(opts.spec.input.idColumn).filter((w): w is string => w !== null),
     },
   };
+}
+
+/** Decorates a chunk's rows with its features' fields (attributes, stored fid, NULL id) and keeps what to warn about. */
+class FieldsOf {
+  private readonly nullIds: string[] = [];
+  private nulls = 0;
+  private misfits = 0;
+  constructor(private readonly columns: readonly StatColumn[]) {}
+  decorate(rows: ResultRow[], chunk: readonly Feature[]): ResultRow[] {
+    const byFid = new Map<number, FeatureFields>();
+    for (const f of chunk) {
+      const { fields, misfits } = featureFields(f, this.columns);
+      this.misfits += misfits;
+      if (f.idNull === true) {
+        this.nulls++;
+        if (this.nullIds.length < 10) this.nullIds.push(f.fidText === undefined ? String(f.fid) : (f.fidText ?? 'NULL'));
+      }
+      byFid.set(f.fid, fields);
+    }
+    return withFeatureFields(rows, byFid);
+  }
+  warnings(idColumn: string | undefined): (string | null)[] {
+    return [
+      nullIdWarning(idColumn, this.nullIds, this.nulls),
+      this.misfits > 0 ? `${this.misfits} value(s) of the included columns (${this.columns.map((c) => `${c.name} ${c.kind}`).join(', ')}) do not fit the column's declared type; written empty (null)` : null,
+    ];
+  }
 }
 
 /** Counts of the rows streamed so far: rows, failures (the first MAX_LISTED_FAILURES listed), ids for duplicates. */

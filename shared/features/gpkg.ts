@@ -194,7 +194,9 @@ export class GeoPackage {
       throw err;
     }
     const attributes = cols.map((c) => c.name).filter((c) => c !== fidColumn && c !== l.geometryColumn);
-    return new FeatureLayer(this, this.path, l, fidColumn, attributes, crs);
+    const layer = new FeatureLayer(this, this.path, l, fidColumn, attributes, crs);
+    for (const c of cols) layer.declaredTypes.set(c.name, c.type);
+    return layer;
   }
 
   /** Runs a query (for the layer). */
@@ -228,6 +230,23 @@ export class FeatureLayer {
     readonly crs: Crs,
   ) {
     this.name = info.name;
+  }
+
+  /** Each column's declared SQL type (PRAGMA table_info). */
+  readonly declaredTypes = new Map<string, string>();
+
+  /**
+   * The kind of a column from its declared type (GeoPackage 1.3 table 1, as GDAL maps them): BOOLEAN;
+   * TINYINT/SMALLINT/MEDIUMINT/INT/INTEGER integer; FLOAT/DOUBLE/REAL number; DATETIME timestamp;
+   * TEXT, DATE, BLOB and anything else text.
+   */
+  columnKind(name: string): 'text' | 'integer' | 'number' | 'boolean' | 'timestamp' {
+    const t = (this.declaredTypes.get(name) ?? '').toUpperCase();
+    if (t.startsWith('BOOL')) return 'boolean';
+    if (/INT/.test(t)) return 'integer';
+    if (/^(FLOAT|DOUBLE|REAL|NUMERIC|DECIMAL)/.test(t)) return 'number';
+    if (t === 'DATETIME' || t === 'TIMESTAMP') return 'timestamp';
+    return 'text';
   }
 
   /** Number of features. */
@@ -298,7 +317,9 @@ export class FeatureLayer {
     const rawId = id ? r.__id : null;
     const properties: Record<string, unknown> = {};
     for (const p of props) properties[p] = r[p] ?? null;
-    const f: Feature = { fid, id: id ? idText(rawId, fid) : fidText === undefined ? String(fid) : (fidText ?? ''), geometry, properties };
+    const idNull = id !== null && (rawId === null || rawId === undefined);
+    const f: Feature = { fid, id: idNull ? '' : id ? idText(rawId, fid) : fidText === undefined ? String(fid) : (fidText ?? ''), geometry, properties };
+    if (idNull) f.idNull = true;
     if (fidText !== undefined) f.fidText = fidText;
     if (problem !== undefined) f.problem = `unreadable geometry: ${problem}`;
     return f;

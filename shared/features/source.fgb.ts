@@ -7,14 +7,16 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { basename } from 'node:path';
 import * as flatbuffers from 'flatbuffers';
-import { deserialize } from 'flatgeobuf/lib/mjs/geojson.js';
+import { ColumnType, deserialize } from 'flatgeobuf/lib/mjs/generic.js';
+import { fromFeature as geojsonFeature } from 'flatgeobuf/lib/mjs/geojson/feature.js';
+import type { Feature as FgbFeature } from 'flatgeobuf/lib/mjs/flat-geobuf/feature.js';
 import { fromByteBuffer } from 'flatgeobuf/lib/mjs/header-meta.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import type { Crs } from '../crs/crs';
 import { InputError } from '../errors';
 import type { Feature, Geometry } from '../geometry/types';
 import { geometryFromGeoJson } from '../geometry/geojson';
-import type { FeatureSource, SourceFeatureOptions } from './source';
+import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 import { checkColumns, makeFeature } from './source.memory';
 import { crsFromWkt } from './crs-of';
 
@@ -60,13 +62,26 @@ export class FgbSource implements FeatureSource {
   count(): Promise<number | null> {
     return Promise.resolve(this.header.featuresCount > 0 ? this.header.featuresCount : null);
   }
+  /** From the header's column type (FlatGeobuf ColumnType: Byte..ULong integers, Float/Double, Bool, DateTime, String/Json/Binary). */
+  columnKind(name: string): AttributeKind {
+    switch ((this.header.columns ?? []).find((c) => c.name === name)?.type) {
+      case ColumnType.Bool: return 'boolean';
+      case ColumnType.Byte: case ColumnType.UByte: case ColumnType.Short: case ColumnType.UShort:
+      case ColumnType.Int: case ColumnType.UInt: case ColumnType.Long: case ColumnType.ULong: return 'integer';
+      case ColumnType.Float: case ColumnType.Double: return 'number';
+      case ColumnType.DateTime: return 'timestamp';
+      default: return 'text';
+    }
+  }
   async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
     checkColumns(this.path, this.layer, this.columns, opts);
     const stream = createReadStream(this.path);
     const web = Readable.toWeb(stream) as unknown as ReadableStream;
     let index = 0;
     try {
-      for await (const f of deserialize(web)) {
+      for await (const raw of deserialize(web, { fromFeature: (id: number, feature: FgbFeature, header: HeaderMeta) => ({ ...geojsonFeature(id, feature, header), int64: int64Properties(feature, header) }) })) {
+        const f = raw as ReturnType<typeof geojsonFeature> & { int64: Record<string, bigint | number> | null };
+        if (f.int64) f.properties = { ...(f.properties ?? {}), ...f.int64 };
         let geometry: Geometry | null = null;
         let problem: string | undefined;
         try {
@@ -85,4 +100,39 @@ export class FgbSource implements FeatureSource {
     }
   }
   close(): void {}
+}
+
+/** Bytes of a fixed-size FlatGeobuf property value; null for the variable-size types (u32 length + bytes). */
+function fixedSize(t: ColumnType): number | null {
+  switch (t) {
+    case ColumnType.Byte: case ColumnType.UByte: case ColumnType.Bool: return 1;
+    case ColumnType.Short: case ColumnType.UShort: return 2;
+    case ColumnType.Int: case ColumnType.UInt: case ColumnType.Float: return 4;
+    case ColumnType.Long: case ColumnType.ULong: case ColumnType.Double: return 8;
+    default: return null;
+  }
+}
+
+/**
+ * The Long / ULong properties of a feature, exact: bigints beyond 2^53 (the flatgeobuf package reads
+ * them as doubles, which rounds them), numbers otherwise; null when the layer has no such column. Walks the
+ * property buffer as the FlatGeobuf spec lays it out: u16 column index, then the value.
+ */
+function int64Properties(feature: FgbFeature, header: HeaderMeta): Record<string, bigint | number> | null {
+  const columns = header.columns ?? [];
+  if (!columns.some((c) => c.type === ColumnType.Long || c.type === ColumnType.ULong)) return null;
+  const bytes = feature.propertiesArray();
+  if (!bytes) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Record<string, bigint | number> = {};
+  let at = 0;
+  while (at + 2 <= bytes.byteLength) {
+    const col = columns[view.getUint16(at, true)];
+    at += 2;
+    if (!col) break;
+    const big = col.type === ColumnType.Long ? view.getBigInt64(at, true) : col.type === ColumnType.ULong ? view.getBigUint64(at, true) : null;
+    if (big !== null) out[col.name] = Number.isSafeInteger(Number(big)) ? Number(big) : big; // numbers where exact, as before
+    at += fixedSize(col.type) ?? 4 + view.getUint32(at, true);
+  }
+  return out;
 }

@@ -15,8 +15,8 @@ import { crsFromEpsg } from '../crs/epsg';
 import { InputError } from '../errors';
 import type { Feature, Geometry } from '../geometry/types';
 import { geometryFromGeoJson } from '../geometry/geojson';
-import type { FeatureSource, SourceFeatureOptions } from './source';
-import { makeFeature } from './source.memory';
+import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
+import { makeFeature, valueKind } from './source.memory';
 import { crsFromName } from './crs-of';
 
 /** RFC 8142 record separator. */
@@ -70,13 +70,19 @@ export class GeoJsonSource implements FeatureSource {
     const crsAt = text.indexOf('"crs"');
     this.crs = crsName !== undefined && (beforeFeatures < 0 || crsAt < beforeFeatures) ? crsFromName(crsName, path) : crsFromEpsg(4326);
     const props = /"properties"\s*:\s*(\{[^{}]*\})/.exec(text.slice(Math.max(0, beforeFeatures)))?.[1];
-    let cols: string[] = [];
+    let first: Record<string, unknown> = {};
     try {
-      cols = props ? Object.keys(JSON.parse(props) as Record<string, unknown>) : [];
+      first = props ? (JSON.parse(props) as Record<string, unknown>) : {};
     } catch {
-      cols = [];
+      first = {};
     }
-    this.columns = cols;
+    this.first = first;
+    this.columns = Object.keys(first);
+  }
+  private readonly first: Record<string, unknown>;
+  /** No declared types in GeoJSON: the kind of the first feature's value (numbers are `number`). */
+  columnKind(name: string): AttributeKind {
+    return valueKind(this.first[name]);
   }
   count(): Promise<number | null> {
     return Promise.resolve(null);
@@ -130,14 +136,20 @@ export class GeoJsonSeqSource implements FeatureSource {
   constructor(readonly path: string) {
     this.layer = stem(path);
     const first = head(path, 1 << 16).split('\n').map((l) => l.split(RS).join('').trim()).find((l) => l !== '');
-    let cols: string[] = [];
+    let props: Record<string, unknown> = {};
     try {
       const f = first ? (JSON.parse(first) as RawFeature) : null;
-      cols = f && f.properties && typeof f.properties === 'object' ? Object.keys(f.properties) : [];
+      props = f && f.properties && typeof f.properties === 'object' ? (f.properties as Record<string, unknown>) : {};
     } catch {
-      cols = [];
+      props = {};
     }
-    this.columns = cols;
+    this.first = props;
+    this.columns = Object.keys(props);
+  }
+  private readonly first: Record<string, unknown>;
+  /** No declared types in GeoJSON: the kind of the first feature's value (numbers are `number`). */
+  columnKind(name: string): AttributeKind {
+    return valueKind(this.first[name]);
   }
   count(): Promise<number | null> {
     return Promise.resolve(null);

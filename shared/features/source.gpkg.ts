@@ -2,7 +2,7 @@
 import type { Feature } from '../geometry/types';
 import { openGeoPackage } from './gpkg';
 import type { FeatureLayer, GeoPackage, OpenOptions } from './gpkg';
-import type { FeatureSource, SourceFeatureOptions } from './source';
+import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 
 /** Opens layer `layer` (the only one when omitted) of a GeoPackage file. */
 export function openGpkgSource(path: string, layer?: string, opts: OpenOptions = {}): GpkgSource {
@@ -30,6 +30,9 @@ export class GpkgSource implements FeatureSource {
   }
   get columns(): readonly string[] {
     return this.table.columns;
+  }
+  columnKind(name: string): AttributeKind {
+    return this.table.columnKind(name);
   }
   count(): Promise<number | null> {
     return Promise.resolve(this.table.count());

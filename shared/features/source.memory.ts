@@ -2,7 +2,7 @@
 import type { Crs } from '../crs/crs';
 import { InputError } from '../errors';
 import type { Feature, Geometry } from '../geometry/types';
-import type { FeatureSource, SourceFeatureOptions } from './source';
+import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 import { idText } from './source';
 
 /** One feature of a memory source: geometry and attributes; the fid defaults to its position. */
@@ -19,7 +19,9 @@ export function checkColumns(path: string, layer: string, columns: readonly stri
 export function makeFeature(fid: number, geometry: Geometry | null, props: Record<string, unknown>, opts: SourceFeatureOptions, problem?: string): Feature {
   const properties: Record<string, unknown> = {};
   for (const c of opts.columns ?? []) properties[c] = props[c] ?? null;
-  const f: Feature = { fid, id: idText(opts.idColumn === undefined ? null : props[opts.idColumn], fid), geometry, properties };
+  const raw = opts.idColumn === undefined ? undefined : props[opts.idColumn];
+  const f: Feature = { fid, id: raw === null || (opts.idColumn !== undefined && raw === undefined) ? '' : idText(raw, fid), geometry, properties };
+  if (opts.idColumn !== undefined && (raw === null || raw === undefined)) f.idNull = true;
   if (problem !== undefined) f.problem = problem;
   return f;
 }
@@ -34,6 +36,14 @@ export class MemorySource implements FeatureSource {
   count(): Promise<number | null> {
     return Promise.resolve(this.items.length);
   }
+  /** No declared types: the kind of the first non-null value (numbers are `number`). */
+  columnKind(name: string): AttributeKind {
+    for (const f of this.items) {
+      const v = f.properties?.[name];
+      if (v !== null && v !== undefined) return valueKind(v);
+    }
+    return 'text';
+  }
   async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
     checkColumns(this.path, this.layer, this.columns, opts);
     for (const [i, f] of this.items.entries()) {
@@ -42,4 +52,13 @@ export class MemorySource implements FeatureSource {
     }
   }
   close(): void {}
+}
+
+/** The kind of a value of an untyped format (GeoJSON, memory): JSON numbers are `number`, bigints `integer`. */
+export function valueKind(v: unknown): AttributeKind {
+  if (typeof v === 'bigint') return 'integer';
+  if (typeof v === 'number') return 'number';
+  if (typeof v === 'boolean') return 'boolean';
+  if (v instanceof Date) return 'timestamp';
+  return 'text';
 }

@@ -17,7 +17,7 @@ import { InputError } from '../errors';
 import type { Feature, Geometry, Position } from '../geometry/types';
 import { geometryFromGeoJson } from '../geometry/geojson';
 import { parseWkb } from '../geometry/wkb';
-import type { FeatureSource, SourceFeatureOptions } from './source';
+import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 import { checkColumns, makeFeature } from './source.memory';
 import { crsFromProjJson } from './crs-of';
 
@@ -133,6 +133,19 @@ export class ParquetSource implements FeatureSource {
   }
   count(): Promise<number | null> {
     return Promise.resolve(Number(this.meta.num_rows));
+  }
+  /** From the Parquet schema: INT32/INT64 integer (DATE/TIME/TIMESTAMP annotations excepted), FLOAT/DOUBLE number, BOOLEAN, TIMESTAMP; text otherwise. */
+  columnKind(name: string): AttributeKind {
+    const el = this.meta.schema.find((s) => s.name === name && (s.num_children ?? 0) === 0);
+    if (!el) return 'text';
+    const logical = el.logical_type?.type;
+    const converted = el.converted_type;
+    if (logical === 'TIMESTAMP' || converted === 'TIMESTAMP_MILLIS' || converted === 'TIMESTAMP_MICROS') return 'timestamp';
+    if (logical === 'DATE' || logical === 'TIME' || converted === 'DATE' || converted === 'TIME_MILLIS' || converted === 'TIME_MICROS' || logical === 'DECIMAL' || converted === 'DECIMAL') return el.type === 'DOUBLE' ? 'number' : 'text';
+    if (el.type === 'INT32' || el.type === 'INT64') return 'integer';
+    if (el.type === 'FLOAT' || el.type === 'DOUBLE') return 'number';
+    if (el.type === 'BOOLEAN') return 'boolean';
+    return 'text';
   }
   async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
     checkColumns(this.path, this.layer, this.columns, opts);

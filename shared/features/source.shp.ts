@@ -14,12 +14,12 @@ import type { Crs } from '../crs/crs';
 import { CrsError, InputError } from '../errors';
 import type { Feature, Geometry } from '../geometry/types';
 import { geometryFromGeoJson } from '../geometry/geojson';
-import type { FeatureSource, SourceFeatureOptions } from './source';
+import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 import { checkColumns, makeFeature } from './source.memory';
 import { crsFromWkt } from './crs-of';
 
 /** Field names and record count from a .dbf header. */
-function dbfHeader(path: string): { fields: string[]; records: number } {
+function dbfHeader(path: string): { fields: string[]; kinds: AttributeKind[]; records: number } {
   const fd = openSync(path, 'r');
   try {
     const head = Buffer.alloc(32);
@@ -29,12 +29,14 @@ function dbfHeader(path: string): { fields: string[]; records: number } {
     const buf = Buffer.alloc(Math.max(0, headerSize - 32));
     readSync(fd, buf, 0, buf.length, 32);
     const fields: string[] = [];
+    const kinds: AttributeKind[] = [];
     for (let o = 0; o + 32 <= buf.length && buf[o] !== 0x0d; o += 32) {
       const raw = buf.subarray(o, o + 11);
       const end = raw.indexOf(0);
       fields.push(raw.toString('latin1', 0, end < 0 ? 11 : end).trim());
+      kinds.push(dbfKind(String.fromCharCode(buf[o + 11] ?? 0x43), buf[o + 16] ?? 0, buf[o + 17] ?? 0));
     }
-    return { fields, records };
+    return { fields, kinds, records };
   } finally {
     closeSync(fd);
   }
@@ -83,13 +85,19 @@ export class ShapefileSource implements FeatureSource {
       const cpg = sidecar(shp, 'cpg');
       const enc = cpg ? readFileSync(cpg, 'utf8').trim().toLowerCase() : '';
       this.encoding = enc === '' ? 'windows-1252' : /^(utf-?8|65001)$/.test(enc) ? 'utf-8' : /^\d+$/.test(enc) ? `windows-${enc}` : enc;
-      const h = this.dbf ? dbfHeader(this.dbf) : { fields: [], records: -1 };
+      const h = this.dbf ? dbfHeader(this.dbf) : { fields: [], kinds: [], records: -1 };
       this.columns = h.fields;
+      this.kinds = h.kinds;
       this.records = h.records >= 0 ? h.records : null;
     } catch (err) {
       cleanup?.();
       throw err;
     }
+  }
+  private readonly kinds: AttributeKind[] = [];
+  /** From the DBF field type: N without decimals (up to 18 digits) integer, N/F with decimals number, L boolean, D and C text. */
+  columnKind(name: string): AttributeKind {
+    return this.kinds[this.columns.indexOf(name)] ?? 'text';
   }
   count(): Promise<number | null> {
     return Promise.resolve(this.records);
@@ -118,7 +126,7 @@ export class ShapefileSource implements FeatureSource {
       } catch (err) {
         problem = `unreadable geometry: ${err instanceof Error ? err.message : String(err)}`;
       }
-      yield makeFeature(index, geometry, (r.value.properties ?? {}) as Record<string, unknown>, opts, problem);
+      yield makeFeature(index, geometry, dbfDates((r.value.properties ?? {}) as Record<string, unknown>), opts, problem);
       index++;
     }
   }
@@ -153,3 +161,26 @@ function extractShapefile(zip: string, dir: string, layer?: string): string {
   }
   return join(dir, basename(chosen));
 }
+
+/** A DBF field's kind, as GDAL's Shapefile driver types it: N with 0 decimals and width < 19 Integer/Integer64, N/F Real, L Boolean. */
+function dbfKind(type: string, width: number, decimals: number): AttributeKind {
+  if ((type === 'N' || type === 'F') && decimals === 0 && width < 19) return 'integer';
+  if (type === 'N' || type === 'F' || type === 'O') return 'number';
+  if (type === 'L') return 'boolean';
+  return 'text';
+}
+
+/**
+ * DBF dates (D fields) as `YYYY-MM-DD` text, as GDAL reads them. The `shapefile` package makes a
+ * local-time Date of the 8 digits, and of a blank or all-zero field the Date of "year 0, month -1,
+ * day 0" (1899-11-30): that one is an empty date (null), as GDAL reads it.
+ */
+function dbfDates(props: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(props)) {
+    if (!(v instanceof Date)) continue;
+    if (Number.isNaN(v.getTime()) || v.getTime() === BLANK_DBF_DATE) props[k] = null;
+    else props[k] = `${String(v.getFullYear()).padStart(4, '0')}-${String(v.getMonth() + 1).padStart(2, '0')}-${String(v.getDate()).padStart(2, '0')}`;
+  }
+  return props;
+}
+const BLANK_DBF_DATE = new Date(0, -1, 0).getTime();

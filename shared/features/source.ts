@@ -19,6 +19,13 @@ export interface SourceFeatureOptions {
   columns?: readonly string[] | undefined;
 }
 
+/**
+ * The type of an attribute column as the format declares it (GeoPackage's SQL type, Parquet's
+ * physical/logical type, FlatGeobuf's column type, the DBF field type): what an included
+ * attribute becomes in the outputs. GeoJSON has no declared types: numbers are `number` there.
+ */
+export type AttributeKind = 'text' | 'integer' | 'number' | 'boolean' | 'timestamp';
+
 /** An open layer of features. */
 export interface FeatureSource {
   /** The input's path (messages). */
@@ -30,6 +37,8 @@ export interface FeatureSource {
   readonly crs: Crs;
   /** Attribute columns known before reading (GeoJSON: those of the first feature). */
   readonly columns: readonly string[];
+  /** The declared type of an attribute column (or of the fid column, `integer`); `text` when unknown. */
+  columnKind(name: string): AttributeKind;
   /** Feature count when the file states it (header, metadata), else null. */
   count(): Promise<number | null>;
   /**
@@ -43,7 +52,7 @@ export interface FeatureSource {
   close(): void;
 }
 
-/** The id as text: strings as they are, numbers without a trailing .0, blobs in hex; absent -> the fid. */
+/** The id as text: strings as they are, numbers without a trailing .0, blobs in hex; absent -> the fid (a NULL id column value: see Feature.idNull). */
 export function idText(v: unknown, fid: number): string {
   if (v === null || v === undefined) return String(fid);
   if (typeof v === 'string') return v;

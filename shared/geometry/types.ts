@@ -36,8 +36,10 @@ export interface Feature {
    * integer beyond 2^53 (its decimal digits). Absent when the stored fid equals `fid`.
    */
   fidText?: string | null;
-  /** The user's id (value of the id column as a string), or the fid as a string. */
+  /** The user's id (value of the id column as a string), or the fid as a string; '' when the id column is NULL (`idNull`). */
   id: string;
+  /** The id column is NULL for this feature (never replaced by the fid, which may equal another feature's id). */
+  idNull?: boolean;
   geometry: Geometry | null;
   properties: Record<string, unknown>;
   /** Set when the stored geometry could not be read (the reason); `geometry` is then null. */

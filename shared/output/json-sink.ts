@@ -5,7 +5,7 @@
  * otherwise).
  */
 import type { RowSink, SinkOptions } from './sink';
-import type { ResultRow } from './table';
+import type { ResultRow, TableOptions } from './table';
 import { featureDocument } from './json';
 import { fracExpander } from './frac-columns';
 import type { FracExpander } from './frac-columns';
@@ -15,7 +15,7 @@ import type { ByteWriter } from './file-output';
 /** Streams rows into a JSON array at `path` (renamed into place on close). */
 export class JsonSink implements RowSink {
   private first = true;
-  private constructor(private readonly out: ByteWriter, private readonly expand: FracExpander) {}
+  private constructor(private readonly out: ByteWriter, private readonly expand: FracExpander, private readonly table: TableOptions = {}) {}
 
   /** Creates the file and writes the opening bracket. */
   static async open(target: string | ByteWriter, opts: SinkOptions): Promise<JsonSink> {
@@ -26,14 +26,14 @@ export class JsonSink implements RowSink {
       await out.abort();
       throw err;
     }
-    return new JsonSink(out, fracExpander(opts.columns, opts.fracValues));
+    return new JsonSink(out, fracExpander(opts.columns, opts.fracValues), { idKind: opts.idKind });
   }
 
   async write(rows: readonly ResultRow[]): Promise<void> {
     if (rows.length === 0) return;
     let text = '';
     for (const r of rows) {
-      text += `${this.first ? '' : ',\n'}${JSON.stringify(featureDocument(this.expand.columns, this.expand.row(r)))}`;
+      text += `${this.first ? '' : ',\n'}${JSON.stringify(featureDocument(this.expand.columns, this.expand.row(r), this.table))}`;
       this.first = false;
     }
     await this.out.write(Buffer.from(text, 'utf8'));

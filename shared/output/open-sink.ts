@@ -51,7 +51,7 @@ class ParquetTableSink implements RowSink {
   }
 
   async close(): Promise<void> {
-    const bytes = toParquet(this.opts.columns, this.rows, this.opts.metadata ? { metadata: this.opts.metadata } : {});
+    const bytes = toParquet(this.opts.columns, this.rows, { idKind: this.opts.idKind, ...(this.opts.metadata ? { metadata: this.opts.metadata } : {}) });
     this.rows = [];
     const out = await this.file();
     try {

@@ -102,7 +102,10 @@ describe('bad input: per-feature problems are recorded and the rest completes', 
       { geometry: { type: 'Polygon', coordinates: [sq(4, 4, 1)] }, properties: { name: long } },
       { geometry: { type: 'Polygon', coordinates: [sq(5, 5, 1)] }, properties: { name: 'Zürich/Genève ☃' } },
     ]));
-    expect(r.rows.map((x) => x.id)).toEqual(['dup', 'dup', '3', long, 'Zürich/Genève ☃']);
+    // the NULL id stays empty (flagged and warned about), never the fid 3 that another feature's id could equal
+    expect(r.rows.map((x) => x.id)).toEqual(['dup', 'dup', '', long, 'Zürich/Genève ☃']);
+    expect(r.rows.map((x) => x.idNull === true)).toEqual([false, false, true, false, false]);
+    expect(r.summary.warnings?.join('\n')).toMatch(/1 feature has a NULL id \(column "name"\): fid 3; written empty/);
     expect(r.summary.duplicateIds).toBe(1);
     const names = r.rows.map((x) => featureFileName(x, { withFid: true }));
     expect(new Set(names).size).toBe(5);

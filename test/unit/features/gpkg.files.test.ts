@@ -132,10 +132,12 @@ describe('features(): keyset pages, ids, columns', () => {
     expect(ref.map((f) => f.fid)).toEqual([-5, 1, 2, 7, 100, 101]);
     for (const batchSize of [1, 2, 3, 5, 6, 7, 1000]) expect(all({ batchSize })).toEqual(ref);
   });
-  it('id from the id column as a string; NULL id -> the fid; default id = fid', () => {
-    expect(all({ idColumn: 'code' }).map((f) => f.id)).toEqual(['neg', 'A-1', '2', 'c7', 'c100', 'c101']);
-    expect(all({ idColumn: 'num' }).map((f) => f.id)).toEqual(['10', '11', '2', '17', '100', '101']);
+  it('id from the id column as a string; a NULL id stays empty and flagged (never the fid, which may be another feature\'s id); default id = fid', () => {
+    expect(all({ idColumn: 'code' }).map((f) => f.id)).toEqual(['neg', 'A-1', '', 'c7', 'c100', 'c101']);
+    expect(all({ idColumn: 'code' }).map((f) => f.idNull === true)).toEqual([false, false, true, false, false, false]);
+    expect(all({ idColumn: 'num' }).map((f) => f.id)).toEqual(['10', '11', '', '17', '100', '101']);
     expect(all({ idColumn: 'ratio' }).map((f) => f.id)).toEqual(['0.5', '1.5', '2', '3', '4.25', '5']);
+    expect(all({}).some((f) => f.idNull === true)).toBe(false);
     expect(all({}).map((f) => f.id)).toEqual(['-5', '1', '2', '7', '100', '101']);
     expect(all({ idColumn: 'fid' }).map((f) => f.id)).toEqual(['-5', '1', '2', '7', '100', '101']);
   });

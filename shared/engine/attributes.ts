@@ -1,0 +1,127 @@
+/**
+ * Input attributes carried to the outputs (`--include-cols a,b`, spec `input.include`) and the
+ * per-feature fields the engines do not compute: the stored fid (`fidText`) and a NULL id.
+ * Included attributes become ordinary leading columns of the result table, typed by what the
+ * format declares (FeatureSource.columnKind): text, integer (int64, exact beyond 2^53),
+ * number, boolean or timestamp. `zonalflow stats` and the Worker both decorate the engine's
+ * rows with {@link withFeatureFields}; Plan carries the values in the batch files.
+ */
+import type { Feature } from '../geometry/types';
+import type { AttributeKind, FeatureSource } from '../features/source';
+import type { CellValue, IdKind, ResultRow, StatColumn } from '../output/table';
+import { integerCell } from '../output/table';
+import { InputError, SpecError } from '../errors';
+
+/** Column names the table itself uses. */
+const RESERVED = new Set(['id', 'fid', 'error', 'geometry', 'zf_key']);
+
+/**
+ * The table columns of the included attributes, in the order given. InputError naming the layer's
+ * columns for an unknown one; SpecError for a repeated or reserved name (id, fid, error, geometry).
+ */
+export function attributeColumns(source: FeatureSource, include: readonly string[]): StatColumn[] {
+  const seen = new Set<string>();
+  return include.map((name) => {
+    if (seen.has(name)) throw new SpecError(`input.include (--include-cols): "${name}" is given twice`);
+    seen.add(name);
+    if (RESERVED.has(name.toLowerCase())) throw new SpecError(`input.include (--include-cols): "${name}" is a column the results already have (${[...RESERVED].filter((r) => r !== 'zf_key').join(', ')}); it cannot be carried over`);
+    if (!source.columns.includes(name)) throw new InputError(`${source.path}: layer "${source.layer}" has no column "${name}" to include (columns: ${source.columns.join(', ') || 'none'})`);
+    return { name, kind: source.columnKind(name) };
+  });
+}
+
+/** SpecError when an included attribute has the name of a statistic column. */
+export function checkAttributeNames(attributes: readonly StatColumn[], stats: readonly StatColumn[]): void {
+  const names = new Set(stats.map((c) => c.name));
+  for (const a of attributes) if (names.has(a.name)) throw new SpecError(`input.include (--include-cols): the attribute "${a.name}" has the name of a statistic column; rename the raster (--raster NAME=URI) or leave the attribute out`);
+}
+
+/** The id column's kind: `integer` when the input declares the id column an integer column, else text (also for the default id, the fid as text). */
+export function idKindOf(source: FeatureSource, idColumn: string | undefined): IdKind {
+  return idColumn !== undefined && source.columnKind(idColumn) === 'integer' ? 'integer' : 'text';
+}
+
+/**
+ * A stored value as a cell of a column of `kind`; `undefined` when it does not fit (a text in an
+ * integer column, a fraction in an integer column...): the caller writes null and counts it.
+ */
+export function attributeCell(v: unknown, kind: AttributeKind): CellValue | undefined {
+  if (v === null || v === undefined) return null;
+  switch (kind) {
+    case 'integer': {
+      const n = integerCell(v);
+      return n === null ? undefined : n;
+    }
+    case 'number':
+      if (typeof v === 'number') return v;
+      if (typeof v === 'bigint') return Number(v);
+      return undefined;
+    case 'boolean':
+      if (typeof v === 'boolean') return v;
+      if (typeof v === 'number' || typeof v === 'bigint') return Number(v) !== 0; // GeoPackage BOOLEAN is stored 0/1
+      return undefined;
+    case 'timestamp': {
+      const t = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : typeof v === 'number' ? v : NaN;
+      return Number.isFinite(t) ? new Date(t).toISOString().replace('.000Z', 'Z') : undefined;
+    }
+    default:
+      return textOf(v);
+  }
+}
+
+function textOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  if (v instanceof Date) {
+    const iso = v.toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+  }
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+}
+
+/** What a row takes from its feature: the stored fid, a NULL id, the included attributes' cells. */
+export interface FeatureFields {
+  fidText?: string | null | undefined;
+  idNull?: boolean | undefined;
+  attributes: CellValue[];
+}
+
+/** The fields of one feature; `misfits` counts values that do not fit their column's kind (written null). */
+export function featureFields(f: Pick<Feature, 'fidText' | 'idNull' | 'properties'>, columns: readonly StatColumn[]): { fields: FeatureFields; misfits: number } {
+  let misfits = 0;
+  const attributes = columns.map((c) => {
+    const cell = attributeCell(f.properties[c.name], c.kind as AttributeKind);
+    if (cell === undefined) {
+      misfits++;
+      return null;
+    }
+    return cell;
+  });
+  const fields: FeatureFields = { attributes };
+  if (f.fidText !== undefined) fields.fidText = f.fidText;
+  if (f.idNull === true) fields.idNull = true;
+  return { fields, misfits };
+}
+
+/**
+ * The engine's rows with their features' fields: the included attributes first in `values`, the
+ * stored fid and the NULL-id flag. Rows are matched by `fid` (the feature key, unique per input).
+ */
+export function withFeatureFields(rows: readonly ResultRow[], byFid: ReadonlyMap<number, FeatureFields>): ResultRow[] {
+  return rows.map((r) => {
+    const f = byFid.get(r.fid);
+    if (f === undefined) return r;
+    const out: ResultRow = f.attributes.length > 0 ? { ...r, values: [...f.attributes, ...r.values] } : { ...r };
+    if (f.fidText !== undefined) out.fidText = f.fidText;
+    if (f.idNull === true) out.idNull = true;
+    return out;
+  });
+}
+
+/** One warning line for NULL ids: how many, and the first fids (the id column is named). */
+export function nullIdWarning(idColumn: string | undefined, firstFids: readonly string[], count = firstFids.length): string | null {
+  if (count === 0) return null;
+  const first = firstFids.slice(0, 10).join(', ');
+  return `${count} feature${count === 1 ? ' has' : 's have'} a NULL id${idColumn ? ` (column "${idColumn}")` : ''}: fid ${first}${count > firstFids.length ? `, ... and ${count - firstFids.length} more` : ''}; written empty (null), never replaced by the fid`;
+}
