@@ -4,20 +4,54 @@
  * parts into `results.parquet` (and `results.csv` when asked), writes
  * `summary.json`, and sets the job DONE, PARTIAL (some features or batches
  * failed) or FAILED (nothing computed).
+ *
+ * Streamed, in bounded memory whatever the row count (1M features x 36 dates):
+ * the parts are read one row group at a time into an external merge sort
+ * (sorted-runs.ts: runs of `runRows` rows spilled to /tmp), whose merged
+ * output goes row group by row group to the Parquet and CSV writers, each
+ * streaming into a multipart upload. Rows come out sorted by fid (then date),
+ * as before; one row per feature (per feature and date): a part rewritten by a
+ * retry replaces, never duplicates (the part keys are a set, and of two rows
+ * for one fid and date the later part's wins). `summary.json` lists the first
+ * `failuresKept` failures and counts them all (`failuresTotal`); every failure
+ * is in the results' `error` column.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { crsNoteKey, mergeCrsParts, type CrsPartNote } from '../engine/crs-check';
-import { readResultParquet } from '../output/read-parquet';
-import { toParquet } from '../output/parquet';
-import { toCsv } from '../output/csv';
-import type { ResultRow, StatColumn } from '../output/table';
+import { parquetSink } from '../output/parquet-sink';
+import { CRS84, fidFitsInt64 } from '../output/parquet-layout';
+import { CsvSink } from '../output/csv-sink';
+import type { RowSink } from '../output/sink';
+import { RowGauge, RowSorter } from '../output/sorted-runs';
+import { isFrac } from '../output/table';
+import type { IdKind, ResultRow, StatColumn } from '../output/table';
 import { parseJobSpec } from '../spec';
 import type { CollectInput, JobStatus } from './events';
-import { getBytes, getJson, mapLimit, putBytes, putJson } from './objects';
+import { getJson, mapLimit, putJson } from './objects';
 import { workKeys } from './keys';
 import type { JobTracker } from './tracker';
 import { isTerminal } from '../jobs/records';
 import { ZonalflowError } from '../errors';
+import { partRowGroups } from './part-source';
+import { compareFeatures, rowOrder } from './row-order';
+import { s3Target } from './s3-target';
+
+/** Collect's memory and output bounds (defaults fit a 3 GB Lambda). */
+export interface CollectLimits {
+  /** Rows sorted in memory before a run is spilled to disk (default 500,000). */
+  runRows: number;
+  /** Rows per frame of a run, per chunk handed to the writers, and per Parquet row group (default 10,000). */
+  chunkRows: number;
+  /** Runs merged at once (default 64). */
+  fanIn: number;
+  /** Failures listed in summary.json (default 1,000; all are counted, and every one is in the `error` column). */
+  failuresKept: number;
+  /** Parts fetched ahead of the one being decoded (default 2). */
+  prefetch: number;
+}
+
+/** The default CollectLimits. */
+export const COLLECT_LIMITS: CollectLimits = { runRows: 500_000, chunkRows: 10_000, fanIn: 64, failuresKept: 1000, prefetch: 2 };
 
 /** What Collect needs. */
 export interface CollectDeps {
@@ -25,6 +59,11 @@ export interface CollectDeps {
   tracker: JobTracker;
   outputBucket: string;
   workPrefix: string;
+  /** Folder of the sort's temporary runs (default the system's temporary folder: /tmp on Lambda). */
+  tmpDir?: string;
+  limits?: Partial<CollectLimits>;
+  /** Counts the rows Collect holds (tests, benchmarks). */
+  gauge?: RowGauge;
 }
 
 /** The job's `summary.json`. */
@@ -33,7 +72,10 @@ export interface JobSummary {
   status: JobStatus;
   features: { total: number; done: number; failed: number; missing: number };
   batches: { total: number; done: number; failed: number; pending: number };
+  /** The first `failuresKept` rows with an error, in output order (all of them: the results' `error` column). */
   failures: { fid: number; id: string; reason: string }[];
+  /** How many rows have an error in all (equal to `failures.length` unless the list was cut). */
+  failuresTotal: number;
   batchErrors: { batchId: string; error: string }[];
   bytesRead: number;
   requests: number;
@@ -64,45 +106,49 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
   const tally = await deps.tracker.tally(jobId);
   const manifest = (await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.manifest })) as { features: number }[] | null;
   const planned = (manifest ?? []).reduce((a, b) => a + b.features, 0);
-  // merge the parts
+  const limits = { ...COLLECT_LIMITS, ...deps.limits };
+  const gauge = deps.gauge ?? new RowGauge();
+  // every part once (a part rewritten by a retry has the same key); keys sort by batch, then cursor
   const parts = [...new Set(tally.parts)].sort();
-  const tables = await mapLimit(parts, 8, async (key) => {
-    const bytes = await getBytes(deps.s3, { bucket: deps.outputBucket, key });
-    if (bytes === null) throw new Error(`part s3://${deps.outputBucket}/${key} of job ${jobId} is missing`);
-    return readResultParquet(bytes);
-  });
   const crsNotes = mergeCrsParts(await mapLimit(parts, 8, async (key) => (await getJson(deps.s3, { bucket: deps.outputBucket, key: crsNoteKey(key) })) as CrsPartNote | null));
-  let columns: StatColumn[] = tables[0]?.columns ?? [];
-  const geometry = tables.some((t) => t.geometry);
-  // one row per feature (per feature and date for time series): a part rewritten by a retry replaces, never duplicates
-  const textCols = (columns.length > 0 ? columns : (tables[0]?.columns ?? [])).map((c, i) => (c.kind === 'text' || c.kind === 'timestamp' ? i : -1)).filter((i) => i >= 0);
-  const rowKey = (r: ResultRow): string => `${r.fid}|${textCols.map((i) => { const v = r.values[i]; return typeof v === 'string' ? v : ''; }).join('|')}`;
-  const byKey = new Map<string, ResultRow>();
-  for (const t of tables) {
-    if (columns.length === 0) columns = t.columns;
-    for (const r of t.rows) byKey.set(rowKey(r), r);
-  }
-  const rows = [...byKey.values()].sort((a, b) => a.fid - b.fid || (rowKey(a) < rowKey(b) ? -1 : 1));
+  const merged = await mergeParts(parts, deps, limits, gauge);
   const outputs: Record<string, string> = {};
   const out = (name: string): { bucket: string; key: string } => ({ bucket: deps.outputBucket, key: `${jobId}/${name}` });
-  await putBytes(deps.s3, out('results.parquet'), toParquet(columns, rows, { ...(geometry ? { geometry: { crs: 'lonlat' } } : {}), metadata: { zonalflow_job: jobId, zonalflow_spec: JSON.stringify(spec) } }), 'application/vnd.apache.parquet');
-  outputs.parquet = `s3://${deps.outputBucket}/${jobId}/results.parquet`;
-  if (spec.output.formats.includes('csv')) {
-    await putBytes(deps.s3, out('results.csv'), toCsv(columns, rows), 'text/csv');
-    outputs.csv = `s3://${deps.outputBucket}/${jobId}/results.csv`;
+  let counts: MergeCounts;
+  const sinks: RowSink[] = [];
+  try {
+    const sinkOpts = { columns: merged.columns, fracValues: merged.fracValues, idKind: merged.idKind };
+    sinks.push(parquetSink(s3Target(deps.s3, out('results.parquet'), { contentType: 'application/vnd.apache.parquet' }), {
+      ...sinkOpts,
+      rowGroupRows: limits.chunkRows,
+      fid: merged.fidInt64 ? 'int64' : 'string',
+      metadata: { zonalflow_job: jobId, zonalflow_spec: JSON.stringify(spec) },
+      ...(merged.geometry ? { geometry: { crs: CRS84 } } : {}),
+    }));
+    outputs.parquet = `s3://${deps.outputBucket}/${jobId}/results.parquet`;
+    if (spec.output.formats.includes('csv')) {
+      sinks.push(await CsvSink.open(s3Target(deps.s3, out('results.csv'), { contentType: 'text/csv' }), sinkOpts));
+      outputs.csv = `s3://${deps.outputBucket}/${jobId}/results.csv`;
+    }
+    counts = await writeMerged(merged.sorter, merged.columns, sinks, limits.failuresKept);
+    for (const sink of sinks) await sink.close();
+  } catch (err) {
+    for (const sink of sinks) await sink.abort().catch(() => undefined);
+    throw err;
+  } finally {
+    await merged.sorter.dispose();
   }
   if (spec.output.formats.includes('json')) outputs.features = `s3://${deps.outputBucket}/${jobId}/features/`;
-  const fids = new Set(rows.map((r) => r.fid));
-  const failedFids = new Set(rows.filter((r) => r.error !== null).map((r) => r.fid));
-  const failed = failedFids.size;
-  const missing = Math.max(0, planned - fids.size);
-  const status: JobStatus = fids.size - failed === 0 && planned > 0 ? 'FAILED' : failed > 0 || missing > 0 || tally.batchesFailed > 0 || tally.batchesPending > 0 ? 'PARTIAL' : 'DONE';
+  const failed = counts.failedFeatures;
+  const missing = Math.max(0, planned - counts.features);
+  const status: JobStatus = counts.features - failed === 0 && planned > 0 ? 'FAILED' : failed > 0 || missing > 0 || tally.batchesFailed > 0 || tally.batchesPending > 0 ? 'PARTIAL' : 'DONE';
   const summary: JobSummary = {
     jobId,
     status,
-    features: { total: planned, done: fids.size - failed, failed, missing },
+    features: { total: planned, done: counts.features - failed, failed, missing },
     batches: { total: tally.batches, done: tally.batchesDone, failed: tally.batchesFailed, pending: tally.batchesPending },
-    failures: rows.filter((r) => r.error !== null).map((r) => ({ fid: r.fid, id: r.id, reason: r.error ?? '' })),
+    failures: counts.failures,
+    failuresTotal: counts.failuresTotal,
     batchErrors: tally.batchErrors,
     bytesRead: tally.bytesRead,
     requests: tally.requests,
@@ -120,4 +166,106 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
   await putJson(deps.s3, out('summary.json'), summary);
   await deps.tracker.setJobStatus(jobId, status, { features: summary.features, batches: summary.batches, bytesRead: summary.bytesRead, requests: summary.requests });
   return summary;
+}
+
+/** The parts read into the sorter, with what the writers need to know before the first row. */
+interface MergedParts {
+  sorter: RowSorter;
+  columns: StatColumn[];
+  geometry: boolean;
+  idKind: IdKind;
+  /** Distinct values of each frac column (ascending). */
+  fracValues: Map<string, number[]>;
+  /** Every fid an integer within int64 (or NULL): the fid column is INT64, else STRING. */
+  fidInt64: boolean;
+}
+
+/** Reads every part, one row group at a time, into an external sort by fid (then date). */
+async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: CollectLimits, gauge: RowGauge): Promise<MergedParts> {
+  let columns: StatColumn[] | null = null;
+  let geometry = false;
+  let idKind: IdKind = 'text';
+  let sorter: RowSorter | null = null;
+  let fracSeen: { name: string; index: number; values: Set<number> }[] = [];
+  let fidInt64 = true;
+  const opts = { runRows: limits.runRows, frameRows: limits.chunkRows, fanIn: limits.fanIn, gauge, ...(deps.tmpDir ? { dir: deps.tmpDir } : {}) };
+  try {
+    for await (const g of partRowGroups(deps.s3, deps.outputBucket, parts, { prefetch: limits.prefetch })) {
+      gauge.add(g.rows.length);
+      if (columns === null) {
+        columns = g.columns;
+        idKind = g.idKind;
+        fracSeen = columns.flatMap((c, index) => (c.kind === 'frac' ? [{ name: c.name, index, values: new Set<number>() }] : []));
+        sorter = new RowSorter(rowOrder(columns).compare, opts);
+      }
+      geometry ||= g.geometry;
+      for (const r of g.rows) {
+        if (fidInt64 && !fidFitsInt64(r)) fidInt64 = false;
+        for (const f of fracSeen) {
+          const v = r.values[f.index];
+          if (v !== undefined && v !== null && isFrac(v)) for (const x of v.values) f.values.add(x);
+        }
+      }
+      await (sorter as RowSorter).push(g.rows);
+      gauge.remove(g.rows.length);
+    }
+  } catch (err) {
+    await sorter?.dispose();
+    throw err;
+  }
+  const cols = columns ?? [];
+  return {
+    sorter: sorter ?? new RowSorter(rowOrder(cols).compare, opts),
+    columns: cols,
+    geometry,
+    idKind,
+    fracValues: new Map(fracSeen.map((f) => [f.name, [...f.values].sort((a, b) => a - b)])),
+    fidInt64,
+  };
+}
+
+/** What the merged rows hold: features (distinct fids), failed features, failures. */
+interface MergeCounts { features: number; failedFeatures: number; failures: JobSummary['failures']; failuresTotal: number }
+
+/**
+ * Streams the sorted rows to the sinks, dropping duplicates (of rows for one fid and date the
+ * last pushed wins: the later part), and counts features and failures as they pass.
+ */
+async function writeMerged(sorter: RowSorter, columns: readonly StatColumn[], sinks: readonly RowSink[], failuresKept: number): Promise<MergeCounts> {
+  const { sameRow } = rowOrder(columns);
+  const counts: MergeCounts = { features: 0, failedFeatures: 0, failures: [], failuresTotal: 0 };
+  let pending: ResultRow | null = null;
+  let lastFeature: ResultRow | null = null;
+  let featureFailed = false;
+  let batch: ResultRow[] = [];
+  const emit = (r: ResultRow): void => {
+    if (lastFeature === null || compareFeatures(lastFeature, r) !== 0) {
+      counts.features++;
+      featureFailed = false;
+      lastFeature = r;
+    }
+    if (r.error !== null) {
+      if (!featureFailed) counts.failedFeatures++;
+      featureFailed = true;
+      counts.failuresTotal++;
+      if (counts.failures.length < failuresKept) counts.failures.push({ fid: r.fid, id: r.id, reason: r.error });
+    }
+    batch.push(r);
+  };
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
+    for (const sink of sinks) await sink.write(rows);
+  };
+  for await (const chunk of sorter.sorted()) {
+    for (const r of chunk) {
+      if (pending !== null && !sameRow(pending, r)) emit(pending);
+      pending = r;
+    }
+    await flush();
+  }
+  if (pending !== null) emit(pending);
+  await flush();
+  return counts;
 }
