@@ -39,6 +39,7 @@ interface StatsOptions {
   defaultWeight?: string;
   out: string;
   threads?: string;
+  geometry?: boolean;
   quiet?: boolean;
   allowHost?: string[];
 }
@@ -81,6 +82,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .option('--default-weight <w>', 'weight where the weights raster is nodata (spec "defaultWeight")')
     .requiredOption('--out <file>', 'output file: .csv, .parquet or .json')
     .option('--threads <n>', 'worker threads decoding tiles and computing coverage and statistics (1: all in this thread) (default: the available cores, at most 8, at most one per 2000 features)')
+    .option('--geometry', 'write each feature\'s geometry (input CRS): GeoParquet 1.1 for .parquet (spec "output.geometry")')
     .option('--quiet', 'no progress bar')
     .addHelpText('after', `
 Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (no feature computed), 2 usage error.
@@ -89,7 +91,8 @@ Examples:
   $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.csv
   $ zonalflow stats --input fields.gpkg --raster s3://bucket/dem.tif --id-column field_id \\
       --stats count,mean,stdev,median,q10,q90,majority --coverage exact --out stats.parquet
-  $ zonalflow stats --input fields.gpkg --spec ndvi-series.json --out series.json   # STAC time series`)
+  $ zonalflow stats --input fields.gpkg --spec ndvi-series.json --out series.json   # STAC time series
+  $ zonalflow stats --input fields.gpkg --raster dem.tif --geometry --out stats.parquet   # GeoParquet, input CRS`)
     .option('--allow-host <host>', 'let this host be a private or loopback address (your own local server; plain http accepted); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .action(async (o: StatsOptions) => {
       // the engine, the format readers and writers load when the command runs, never for --help (start-up)
@@ -99,6 +102,7 @@ Examples:
       ]);
       const spec = parseJobSpec(buildSpec(o, readSpecFile), o.spec ? `job spec ${o.spec}` : 'options');
       const format = outputFormat(o.out);
+      if (o.geometry === true && format !== 'parquet') throw new SpecError(`--geometry: ${o.out} is CSV or JSON, which stay plain; write .parquet (GeoParquet)`);
       checkInputFile(o.input);
       checkOutputFile(o.out, [o.input, ...spec.rasters.map((r) => r.uri)]);
       const bar = progressBar('stats', process.stderr, { quiet: o.quiet === true });
@@ -110,9 +114,11 @@ Examples:
       let documents: SentinelHubJsonSink | null = null;
       let nullFids = 0;
       const consumer: RowConsumer = {
-        begin: async (columns, kinds) => {
+        begin: async (columns, info) => {
+          // GeoParquet: the features' own CRS, as PROJJSON (null when the input declares none)
+          const geometry = spec.output.geometry && format === 'parquet' ? { crs: info?.crs ? (await import('../../shared/crs/projjson')).crsProjJson(info.crs) : null } : undefined;
           if (format === 'json' && spec.stac) documents = await SentinelHubJsonSink.open(await FileOutput.create(o.out, `--out ${o.out}`));
-          else table = await openSink(o.out, { columns, idKind: kinds?.idKind, metadata: { zonalflow_spec: JSON.stringify(spec) } }, { label: `--out ${o.out}` });
+          else table = await openSink(o.out, { columns, idKind: info?.idKind, metadata: { zonalflow_spec: JSON.stringify(spec) }, geometry }, { label: `--out ${o.out}` });
         },
         rows: async (rows, byFeature) => {
           for (const r of rows) if (r.fidText === null) nullFids++;
@@ -183,6 +189,7 @@ function buildSpec(o: StatsOptions, readSpec: typeof readSpecFile): JobSpecInput
   } else if (bands || nodata !== undefined) {
     throw new SpecError('--bands and --nodata apply to --raster; with --spec set them per raster in the spec');
   }
+  if (o.geometry === true) spec.output = { ...((base.output) ?? {}), geometry: true };
   if (o.stats) spec.stats = o.stats;
   if (o.coverage) spec.coverage = o.coverage;
   if (o.weights !== undefined) spec.weights = { ...((base.weights) ?? {}), uri: o.weights };

@@ -50,6 +50,7 @@ interface GdalModule {
   _GDALVectorInfoOptionsNew(argv: number, binary: number): number;
   _GDALVectorInfoOptionsFree(opts: number): void;
   _GDALVectorInfo(ds: number, opts: number): number;
+  _GDALClose(ds: number): void;
 }
 
 /** PROJ's data directory inside the WebAssembly file system (proj.db and grids). */
@@ -272,8 +273,14 @@ export function projDbRows(sql: string): Record<string, string | number | null>[
     projDb = withStrings(m, [`${PROJ_DATA}/proj.db`], ([p]) => m._GDALOpenEx(p as number, 0x04 /* GDAL_OF_VECTOR */, 0, 0, 0));
     if (!projDb) throw new CrsError(`cannot open proj.db: ${lastError}`);
   }
-  const args = ['-json', '-features', '-sql', sql];
-  const text = withStrings(m, args, (ptrs) => {
+  const text = vectorInfo(m, projDb, ['-json', '-features', '-sql', sql], 'proj.db query');
+  const doc = JSON.parse(text) as { layers?: { features?: { properties?: Record<string, string | number | null> }[] }[] };
+  return (doc.layers?.[0]?.features ?? []).map((f) => f.properties ?? {});
+}
+
+/** `ogrinfo`'s output (GDALVectorInfo) for an open dataset; CrsError naming `what` when it fails. */
+function vectorInfo(m: GdalModule, ds: number, args: string[], what: string): string {
+  return withStrings(m, args, (ptrs) => {
     const argv = m._malloc(4 * (ptrs.length + 1));
     try {
       ptrs.forEach((p, i) => {
@@ -281,11 +288,11 @@ export function projDbRows(sql: string): Record<string, string | number | null>[
       });
       m.HEAPU32[(argv >> 2) + ptrs.length] = 0;
       const opts = m._GDALVectorInfoOptionsNew(argv, 0);
-      if (!opts) throw new CrsError(`proj.db query refused: ${lastError}`);
+      if (!opts) throw new CrsError(`${what} refused: ${lastError}`);
       try {
         lastError = '';
-        const out = m._GDALVectorInfo(projDb, opts);
-        if (!out) throw new CrsError(`proj.db query failed: ${lastError}`);
+        const out = m._GDALVectorInfo(ds, opts);
+        if (!out) throw new CrsError(`${what} failed: ${lastError}`);
         const s = m.UTF8ToString(out);
         m._free(out);
         return s;
@@ -296,6 +303,35 @@ export function projDbRows(sql: string): Record<string, string | number | null>[
       m._free(argv);
     }
   });
-  const doc = JSON.parse(text) as { layers?: { features?: { properties?: Record<string, string | number | null> }[] }[] };
-  return (doc.layers?.[0]?.features ?? []).map((f) => f.properties ?? {});
+}
+
+const xmlText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const projJsonCache = new Map<string, string>();
+
+/**
+ * The CRS `def` (anything OSRSetFromUserInput reads) as PROJJSON text, as PROJ exports it
+ * (`proj_as_projjson`, the GeoParquet 1.1 `crs`). gdal3.js exports no OSRExportToPROJJSON, so
+ * this reads it from `ogrinfo -json` (GDAL >= 3.7 reports each layer's `coordinateSystem.projjson`)
+ * on an empty OGR VRT layer whose `LayerSRS` is `def`. CrsError when PROJ cannot read `def`.
+ */
+export function projJson(def: string): string {
+  const hit = projJsonCache.get(def);
+  if (hit !== undefined) return hit;
+  projSrs(def); // PROJ's own error for an unreadable definition
+  const m = engine();
+  // an empty point layer over proj.db (a source every PROJ build has), in the CRS `def`
+  const vrt = `<OGRVRTDataSource><OGRVRTLayer name="crs"><SrcDataSource>${PROJ_DATA}/proj.db</SrcDataSource><SrcSQL>SELECT 0.0 AS x WHERE 0</SrcSQL><GeometryField encoding="PointFromColumns" x="x" y="x"/><GeometryType>wkbPoint</GeometryType><LayerSRS>${xmlText(def)}</LayerSRS></OGRVRTLayer></OGRVRTDataSource>`;
+  lastError = '';
+  const ds = withStrings(m, [vrt], ([p]) => m._GDALOpenEx(p as number, 0x04 /* GDAL_OF_VECTOR */, 0, 0, 0));
+  if (!ds) throw new CrsError(`cannot express the CRS as PROJJSON: ${lastError}`);
+  try {
+    const doc = JSON.parse(vectorInfo(m, ds, ['-json', '-so'], 'PROJJSON export')) as { layers?: { geometryFields?: { coordinateSystem?: { projjson?: unknown } }[] }[] };
+    const pj = doc.layers?.[0]?.geometryFields?.[0]?.coordinateSystem?.projjson;
+    if (pj === undefined || pj === null || typeof pj !== 'object') throw new CrsError(`PROJ gave no PROJJSON for the CRS ${def.slice(0, 60)}`);
+    const text = JSON.stringify(pj);
+    projJsonCache.set(def, text);
+    return text;
+  } finally {
+    m._GDALClose(ds);
+  }
 }

@@ -23,6 +23,7 @@ import { openZonalRasters } from './rasters';
 import { ZonalEngine } from './zonal';
 import { openWeightsRaster, zonalOptions } from './options';
 import type { CrsNote, ZonalTimings } from './zonal';
+import type { Crs } from '../crs/crs';
 import type { FeatureSource } from '../features/source';
 import { crsFromEpsg } from '../crs/epsg';
 import { checkCrs, ensureProj, makeTransformer } from '../crs/transform';
@@ -45,8 +46,12 @@ export interface Progress { done: number; failed: number; total: number }
 
 /** Where a job's rows go, chunk by chunk, in input order. */
 export interface RowConsumer {
-  /** Called once before any rows with the table's columns (included attributes, then statistics) and the id column's type (also for an empty layer). */
-  begin(columns: readonly StatColumn[], table?: Required<TableOptions>): Promise<void>;
+  /**
+   * Called once before any rows with the table's columns (included attributes, then statistics),
+   * the id column's type and the features' CRS (rows carry geometry in it when the spec's
+   * `output.geometry` is set); also for an empty layer.
+   */
+  begin(columns: readonly StatColumn[], table?: Required<TableOptions> & { crs?: Crs | undefined }): Promise<void>;
   /** One chunk's rows; for a time series also each feature's statistics by interval, by fid. */
   rows(rows: readonly ResultRow[], byFeature?: ReadonlyMap<number, readonly SlotStats[]>): Promise<void>;
 }
@@ -161,14 +166,14 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
       s3Client: opts.s3Client,
       wrapSource: countInto(counters),
     });
-    const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, false));
+    const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, opts.spec.output.geometry));
     const attrs = attributeColumns(layer, opts.spec.input.include ?? []);
     checkAttributeNames(attrs, engine.columns);
     const fields = new FieldsOf(attrs);
     const idKind = idKindOf(layer, opts.spec.input.idColumn);
     const total = (await layer.count()) ?? 0;
     checkHistogramMemory(opts.spec, engine.columns, total);
-    await consumer.begin([...attrs, ...engine.columns], { idKind });
+    await consumer.begin([...attrs, ...engine.columns], { idKind, crs: layer.crs });
     // worker threads decode, cover and measure; this thread reads and reprojects the next chunk meanwhile
     const onS3 = [...opts.spec.rasters.map((r) => r.uri), ...(opts.spec.weights ? [opts.spec.weights.uri] : [])].some((u) => /^s3:\/\//i.test(u));
     const threads = onS3 ? 1 : Math.max(1, Math.floor(opts.threads ?? defaultThreads(total)));
@@ -253,7 +258,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   if (opts.spec.interval !== 'scene') checkTimeseriesRows(opts.spec, features, intervalCount(opts.spec, stac.datetime), 'intervals');
   const idKind = idKindOf(layer, opts.spec.input.idColumn);
   if (area === null) {
-    await consumer.begin([], { idKind });
+    await consumer.begin([], { idKind, crs: layer.crs });
     return { columns: [], idKind, summary: emptySummary(t0), scenes: 0 };
   }
   // the API URL and every `next` link pass the job's allow-list
@@ -274,7 +279,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   checkAttributeNames(attrs, engine.columns);
   const fields = new FieldsOf(attrs);
   const total = (await layer.count()) ?? 0;
-  await consumer.begin([...attrs, ...engine.columns], { idKind });
+  await consumer.begin([...attrs, ...engine.columns], { idKind, crs: layer.crs });
   let chunk: Feature[] = [];
   let done = 0;
   let failed = 0;

@@ -6,12 +6,11 @@
  */
 import { extname } from 'node:path';
 import type { RowSink, SinkOptions } from './sink';
-import type { ResultRow } from './table';
 import { CsvSink } from './csv-sink';
 import { JsonSink } from './json-sink';
 import { FracSpool } from './frac-spool';
 import { FileOutput } from './file-output';
-import { toParquet } from './parquet';
+import { parquetSink } from './parquet-sink';
 import { OutputError } from '../errors';
 
 /** Output formats by extension. */
@@ -30,41 +29,9 @@ export function outputFormatOf(path: string): OutputFormat {
 export async function openSink(path: string, opts: SinkOptions, where: { label?: string } = {}): Promise<RowSink> {
   const format = outputFormatOf(path);
   const file = (): Promise<FileOutput> => FileOutput.create(path, where.label);
-  const open = async (o: SinkOptions): Promise<RowSink> => (format === 'csv' ? CsvSink.open(await file(), o) : format === 'json' ? JsonSink.open(await file(), o) : new ParquetTableSink(file, o));
+  const open = async (o: SinkOptions): Promise<RowSink> => (format === 'csv' ? CsvSink.open(await file(), o) : format === 'json' ? JsonSink.open(await file(), o) : parquetSink(await file(), o));
   if (format !== 'parquet' && opts.columns.some((c) => c.kind === 'frac') && opts.fracValues === undefined) {
     return FracSpool.create(opts, (fracValues) => open({ ...opts, fracValues }));
   }
   return open(opts);
-}
-
-/**
- * Parquet through the in-memory renderer (`toParquet`): the rows are held until close. Bounded
- * only by the table; a streaming Parquet sink (row groups written as they fill) replaces it.
- */
-class ParquetTableSink implements RowSink {
-  private rows: ResultRow[] = [];
-  constructor(private readonly file: () => Promise<FileOutput>, private readonly opts: SinkOptions) {}
-
-  write(rows: readonly ResultRow[]): Promise<void> {
-    for (const r of rows) this.rows.push(r);
-    return Promise.resolve();
-  }
-
-  async close(): Promise<void> {
-    const bytes = toParquet(this.opts.columns, this.rows, { idKind: this.opts.idKind, ...(this.opts.metadata ? { metadata: this.opts.metadata } : {}) });
-    this.rows = [];
-    const out = await this.file();
-    try {
-      await out.write(bytes);
-      await out.close();
-    } catch (err) {
-      await out.abort();
-      throw err;
-    }
-  }
-
-  abort(): Promise<void> {
-    this.rows = [];
-    return Promise.resolve();
-  }
 }
