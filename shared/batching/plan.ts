@@ -54,13 +54,55 @@ export function batchId(i: number): string {
 }
 
 
+/**
+ * The planner's columns, filled one feature at a time (Plan streams its input into it): fid, lon,
+ * lat and curve position in growing Float64Arrays, 32 bytes a feature, no object per feature.
+ */
+export class PlanColumns {
+  private cap = 1024;
+  n = 0;
+  fid = new Float64Array(this.cap);
+  lon = new Float64Array(this.cap);
+  lat = new Float64Array(this.cap);
+  pos = new Float64Array(this.cap);
+
+  /** Adds a feature (a non-finite lon or lat: not located, planned last). */
+  push(fid: number, lon: number, lat: number): void {
+    if (this.n === this.cap) {
+      this.cap *= 2;
+      const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+        const b = new Float64Array(this.cap);
+        b.set(a);
+        return b;
+      };
+      this.fid = grow(this.fid);
+      this.lon = grow(this.lon);
+      this.lat = grow(this.lat);
+      this.pos = grow(this.pos);
+    }
+    const n = this.n++;
+    this.fid[n] = fid;
+    if (Number.isFinite(lon) && Number.isFinite(lat)) {
+      const x = lon >= -180 && lon < 180 ? lon : ((((lon + 180) % 360) + 360) % 360) - 180;
+      const y = Math.max(-90, Math.min(90, lat));
+      this.lon[n] = x;
+      this.lat[n] = y;
+      this.pos[n] = s2Position(y, x, S2_MAX_LEVEL);
+    } else {
+      this.lon[n] = NaN;
+      this.lat[n] = NaN;
+      this.pos[n] = Infinity;
+    }
+  }
+}
+
 /** Groups features into spatially compact batches of at most `maxFeatures` (see the file comment). */
-export function planBatches(features: Iterable<PlanFeature>, opts: PlanOptions): BatchPlan {
+export function planBatches(features: Iterable<PlanFeature> | PlanColumns, opts: PlanOptions): BatchPlan {
   if (!Number.isInteger(opts.maxFeatures) || opts.maxFeatures < 1) {
     throw new SpecError(`batching maxFeatures ${opts.maxFeatures} is invalid: expected an integer >= 1`, { context: { maxFeatures: opts.maxFeatures } });
   }
   if (opts.resolution !== undefined) checkResolution(opts.grid, opts.resolution);
-  const cols = readColumns(features);
+  const cols = features instanceof PlanColumns ? features : readColumns(features);
   const { n, fid, lon, lat, pos } = cols;
   const order = sortedOrder(pos, fid, n);
   let located = n;
@@ -88,40 +130,9 @@ interface Columns { n: number; fid: Float64Array; lon: Float64Array; lat: Float6
 
 /** Reads the features into typed columns; pos = S2 level-25 curve position (Infinity when not located). */
 function readColumns(features: Iterable<PlanFeature>): Columns {
-  let cap = 1024;
-  let n = 0;
-  let fid = new Float64Array(cap);
-  let lon = new Float64Array(cap);
-  let lat = new Float64Array(cap);
-  let pos = new Float64Array(cap);
-  const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-    const b = new Float64Array(cap);
-    b.set(a);
-    return b;
-  };
-  for (const f of features) {
-    if (n === cap) {
-      cap *= 2;
-      fid = grow(fid);
-      lon = grow(lon);
-      lat = grow(lat);
-      pos = grow(pos);
-    }
-    fid[n] = f.fid;
-    if (Number.isFinite(f.lon) && Number.isFinite(f.lat)) {
-      const x = f.lon >= -180 && f.lon < 180 ? f.lon : ((((f.lon + 180) % 360) + 360) % 360) - 180;
-      const y = Math.max(-90, Math.min(90, f.lat));
-      lon[n] = x;
-      lat[n] = y;
-      pos[n] = s2Position(y, x, S2_MAX_LEVEL);
-    } else {
-      lon[n] = NaN;
-      lat[n] = NaN;
-      pos[n] = Infinity;
-    }
-    n++;
-  }
-  return { n, fid, lon, lat, pos };
+  const cols = new PlanColumns();
+  for (const f of features) cols.push(f.fid, f.lon, f.lat);
+  return cols;
 }
 
 /** Indices 0..n-1 sorted by (curve position, fid, input index). */

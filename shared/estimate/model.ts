@@ -7,8 +7,9 @@
  * - Plan (shared/pipeline/plan.ts): the spec, one batch file per batch, the manifest
  *   (+ the STAC scenes for time series); DynamoDB: the upload claim, the job record, one record per
  *   batch (BatchWriteItem, 25 a request), one status update.
- * - Worker (shared/pipeline/worker.ts), per batch: one Parquet part, and per-feature JSON when
- *   `json` is among the formats; DynamoDB: the batch's start and completion and the job counters.
+ * - Worker (shared/pipeline/worker.ts), per batch: one Parquet part, its CRS note, and one JSON
+ *   Lines object of per-feature JSON when `json` is among the formats (never one PUT per feature);
+ *   DynamoDB: the batch's start and completion and the job counters.
  * - Collect (shared/pipeline/collect.ts): results.parquet, summary.json (+ results.csv).
  * - The Distributed Map's ResultWriter: its manifest and result files.
  * Worker seconds: cells read × seconds per cell + range requests × seconds per request (latency),
@@ -71,13 +72,16 @@ export interface Estimate {
 /** S3 objects each stage writes for a job of this shape (see the module comment). */
 export function s3Puts(job: JobShape): { plan: number; worker: number; collect: number; resultWriter: number } {
   const plan = 2 + job.batches + (job.timeseries ? 1 : 0);
-  const worker = job.batches + (job.formats.includes('json') ? job.features : 0);
+  const worker = job.batches * (2 + (job.formats.includes('json') ? 1 : 0));
   const collect = 2 + (job.formats.includes('csv') ? 1 : 0);
   return { plan, worker, collect, resultWriter: 2 };
 }
 
-/** Prices the job. */
-export function estimateCost(job: JobShape, stack: StackShape, prices: PriceTable): Estimate {
+/** Seconds measured elsewhere (`npm run bench -- scale-model`), replacing the calibrated ones: each stage's Lambda seconds in all. */
+export interface MeasuredSeconds { plan?: number; worker?: number; collect?: number }
+
+/** Prices the job; `measured` seconds, when given, replace the calibrated ones. */
+export function estimateCost(job: JobShape, stack: StackShape, prices: PriceTable, measured: MeasuredSeconds = {}): Estimate {
   const puts = s3Puts(job);
   const s3PutsTotal = puts.plan + puts.worker + puts.collect + puts.resultWriter;
   // reads of the work objects: Plan the input and spec, each worker its batch file and spec, Collect every part
@@ -87,10 +91,10 @@ export function estimateCost(job: JobShape, stack: StackShape, prices: PriceTabl
   const dynamodbReads = 2 + 2 * job.batches + Math.ceil(job.batches / 100);
   const c = WORKER_CALIBRATION;
   const vcpus = Math.min(6, stack.workerMemoryMb / 1769);
-  const workerSeconds = job.batches * c.secondsPerBatch + (job.cells * c.secondsPerCell) / Math.max(vcpus, 0.1) + (job.rasterRequests * c.secondsPerRequest) / c.requestConcurrency;
+  const workerSeconds = measured.worker ?? job.batches * c.secondsPerBatch + (job.cells * c.secondsPerCell) / Math.max(vcpus, 0.1) + (job.rasterRequests * c.secondsPerRequest) / c.requestConcurrency;
   const gb = (mb: number): number => mb / 1024;
-  const planSeconds = 2 + job.features * 2e-5 + job.batches * 0.01;
-  const collectSeconds = 2 + job.features * 1e-5 + job.batches * 0.005;
+  const planSeconds = measured.plan ?? 2 + job.features * 2e-5 + job.batches * 0.01;
+  const collectSeconds = measured.collect ?? 2 + job.features * 1e-5 + job.batches * 0.005;
   const lambdaGbSeconds = { plan: gb(stack.planMemoryMb) * planSeconds, worker: gb(stack.workerMemoryMb) * workerSeconds, collect: gb(stack.collectMemoryMb) * collectSeconds };
   const lambdaInvocations = 1 + job.batches + 1;
   // the parent (STANDARD): Plan, Map, Collect and their bookkeeping; each child (EXPRESS) runs one Worker task

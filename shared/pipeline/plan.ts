@@ -19,8 +19,9 @@ import type { BBox } from '../geometry/types';
 import { geometryProblem } from '../geometry/validate';
 import { crsFromEpsg } from '../crs/epsg';
 import { ensureProj, makeTransformer } from '../crs/transform';
-import { planBatches } from '../batching/plan';
+import { PlanColumns, planBatches } from '../batching/plan';
 import type { PlanFeature } from '../batching/plan';
+import { IdHashes, hashId } from '../batching/id-hashes';
 import { parseJobSpec } from '../spec';
 import type { JobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
@@ -110,16 +111,16 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       await ensureProj();
       const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
       const idOptions = spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn };
-      // pass 1: one point per feature, for batching
-      const planFeatures: PlanFeature[] = [];
+      // pass 1: one point per feature, for batching, in typed columns (32 bytes a feature), and a hash of its id
+      const planFeatures = new PlanColumns();
       let area: BBox | null = null;
-      const ids = new Set<string>();
-      let idsUnique = true;
+      const idHashes = new IdHashes();
       // formats without random access (all but GeoPackage) keep pass 1's features for pass 2
       const kept = layer.featuresByFid ? null : new Map<number, Feature>();
       for await (const f of layer.features({ ...idOptions, columns: [] })) {
-        planFeatures.push(planPoint(f, toLonLat));
-        if (planFeatures.length > maxFeatures) throw tooMany(planFeatures.length);
+        const p = planPoint(f, toLonLat);
+        planFeatures.push(p.fid, p.lon, p.lat);
+        if (planFeatures.n > maxFeatures) throw tooMany(planFeatures.n);
         if (kept) {
           if (kept.has(f.fid)) throw new LimitError(`the layer "${layer.layer}" has two features with fid ${f.fid}; fids must be unique`);
           kept.set(f.fid, f);
@@ -128,13 +129,12 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
           const b = geometryBBox(toLonLat ? transformGeometry(f.geometry, toLonLat) : f.geometry);
           if (b) area = area === null ? b : { xmin: Math.min(area.xmin, b.xmin), ymin: Math.min(area.ymin, b.ymin), xmax: Math.max(area.xmax, b.xmax), ymax: Math.max(area.ymax, b.ymax) };
         }
-        if (idsUnique) {
-          if (ids.has(f.id)) idsUnique = false;
-          ids.add(f.id);
-        }
+        idHashes.add(f.id);
       }
-      ids.clear();
-      const total = planFeatures.length;
+      // a repeated hash: a repeated id, or a collision of two ids; the ids with those hashes, compared exactly
+      const suspects = idHashes.repeated();
+      const idsUnique = suspects.size === 0 || !(await repeatsAnId(kept ? kept.values() : layer.features({ ...idOptions, columns: [] }), suspects));
+      const total = planFeatures.n;
       const plan = planBatches(planFeatures, { grid: spec.batching.grid, maxFeatures: spec.batching.maxFeatures });
       // pass 2: the features of each batch, written as batch files
       const items: BatchItem[] = plan.batches.map((b) => ({ jobId, batchId: b.batchId, key: keys.batch(b.batchId), features: b.fids.length }));
@@ -170,6 +170,17 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Whether two of the features whose id hash is in `suspects` have the same id (stops at the first). */
+async function repeatsAnId(features: Iterable<Feature> | AsyncIterable<Feature>, suspects: ReadonlySet<number>): Promise<boolean> {
+  const seen = new Set<string>();
+  for await (const f of features) {
+    if (!suspects.has(hashId(f.id))) continue;
+    if (seen.has(f.id)) return true;
+    seen.add(f.id);
+  }
+  return false;
 }
 
 /**

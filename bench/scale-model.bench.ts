@@ -1,0 +1,285 @@
+/**
+ * The modelled wall time and cost of 10,000,000 features at 1,000 concurrent workers, from costs measured here.
+ *
+ * Measured on this machine, against the local S3/DynamoDB stand-ins (in this process, so CPU
+ * seconds include serving the requests: an upper bound of a Lambda's own CPU):
+ * - per batch (the spec's batches of 500 features, exact coverage, 5 statistics, parquet + json):
+ *   the real Worker (`runBatch`) on every batch of a sample job whose fields have the density of
+ *   100,000 fields over the 10980² Sentinel-2-shaped band (a central square of that layout):
+ *   CPU s, wall s, raster range requests and bytes, S3 PUT/GET and DynamoDB requests;
+ * - Plan (`planJob`) per feature: CPU s and peak RSS at two input sizes, each in its own process
+ *   (`SCALE_MODEL_PLAN_SIZES`, default 100000,200000), fitted as a line (fixed + per feature);
+ * - Collect (`collectJob`) on the sample job: CPU s per feature.
+ * Modelled for `SCALE_MODEL_FEATURES` (default 10,000,000) at `SCALE_MODEL_CONCURRENCY` (1,000):
+ * Plan's time, memory and /tmp against the template's Plan function and Lambda's ceilings (15 min,
+ * 10,240 MB), the Distributed Map's waves of workers, Collect, request rates against S3's and
+ * DynamoDB's documented per-prefix / per-partition rates, and the cost with the dated price table
+ * (shared/estimate/prices.*.json) through the estimate's cost model (shared/estimate/model.ts) with
+ * the measured seconds. Every input and assumption is printed. Run: `npm run bench -- scale-model`.
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CACHE, ensureFields, ensureRaster, fieldPolygons } from './synthetic';
+import { peakRssMb, report } from './report';
+import { writeGeoPackage } from '../test/helpers/gpkg-writer';
+import { LOCAL_CREDENTIALS, startStandIns } from '../shared/local/stand-ins';
+import type { StandIns } from '../shared/local/stand-ins';
+import { JobStore } from '../shared/jobs/store';
+import { planJob } from '../shared/pipeline/plan';
+import { runBatch } from '../shared/pipeline/worker';
+import { collectJob } from '../shared/pipeline/collect';
+import { getJson } from '../shared/pipeline/objects';
+import type { BatchItem } from '../shared/pipeline/events';
+import { parseJobSpec } from '../shared/spec';
+import { estimateCost } from '../shared/estimate/model';
+import { loadPrices } from '../shared/estimate/estimate';
+import { synthTemplate } from '../shared/local/runner';
+
+const ALLOWED = { schemes: ['s3' as const], s3Buckets: ['rasters'], httpsHosts: [] };
+const SPEC = { input: { idColumn: 'field_id' }, rasters: [{ name: 'b04', uri: 's3://rasters/band.tif' }], stats: ['mean', 'min', 'max', 'count', 'stdev'], coverage: 'exact', batching: { grid: 'h3', maxFeatures: 500 }, output: { formats: ['parquet', 'json'] } };
+
+/** CPU seconds of this process since `from`. */
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(from);
+  return (c.user + c.system) / 1e6;
+}
+
+/** Counts the S3 and DynamoDB requests the clients of the stand-ins send, by command. */
+function countRequests(env: StandIns): Map<string, number> {
+  const counts = new Map<string, number>();
+  const count = (prefix: string) => (next: (a: unknown) => Promise<unknown>, ctx: { commandName?: string }) => (args: unknown) => {
+    const k = `${prefix}${ctx.commandName ?? '?'}`;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+    return next(args);
+  };
+  env.s3.middlewareStack.add(count('s3:') as never, { step: 'initialize', name: 'benchCountS3' });
+  env.doc.middlewareStack.add(count('ddb:') as never, { step: 'initialize', name: 'benchCountDdb' });
+  return counts;
+}
+
+/** Plan alone on `n` fields (a child process): CPU s, wall s, peak RSS. */
+async function planChild(n: number): Promise<void> {
+  const path = ensureFields(n);
+  const env = await startStandIns({ buckets: ['zf-in', 'zf-out', 'rasters'], table: 'jobs' });
+  try {
+    await env.s3.send(new PutObjectCommand({ Bucket: 'rasters', Key: 'band.tif', Body: readFileSync(join(import.meta.dirname, '..', 'examples', 'elev.cog.tif')) }));
+    // streamed as is (no aws-chunked framing, which s3rver would store verbatim): the child holds no copy of the input
+    const uploader = new S3Client({ endpoint: env.s3Endpoint, region: env.region, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    await uploader.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'fields.gpkg', Body: createReadStream(path), ContentLength: statSync(path).size }));
+    uploader.destroy();
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss / 2 ** 20;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const out = await planJob({ bucket: 'zf-in', key: 'fields.gpkg' }, { s3: env.s3, tracker: new JobStore(env.doc, 'jobs'), outputBucket: 'zf-out', workPrefix: '_work/', defaultSpec: parseJobSpec(SPEC), allowed: ALLOWED });
+    process.stdout.write(`${JSON.stringify({ features: out.features, batches: out.batches, inputBytes: statSync(path).size, cpuS: cpuSince(cpu0), wallS: (performance.now() - t0) / 1000, rssBeforeMb: rssBefore, peakRssMb: peakRssMb() })}\n`);
+  } finally {
+    await env.stop();
+  }
+}
+
+/** The sample: the fields of the 100,000-field layout whose first vertex lies in the central square of `side` (fraction of the extent). */
+function ensureSample(side: number): string {
+  const path = join(CACHE, `scale_sample_${side}.gpkg`);
+  if (existsSync(path)) return path;
+  const all = fieldPolygons(100_000);
+  const lons = all.map((p) => p[0]?.[0]?.[0] ?? NaN);
+  const lats = all.map((p) => p[0]?.[0]?.[1] ?? NaN);
+  const [lo0, lo1, la0, la1] = [Math.min(...lons), Math.max(...lons), Math.min(...lats), Math.max(...lats)];
+  const m = (1 - side) / 2;
+  const inside = all.filter((_, i) => {
+    const u = ((lons[i] ?? NaN) - lo0) / (lo1 - lo0);
+    const v = ((lats[i] ?? NaN) - la0) / (la1 - la0);
+    return u >= m && u <= 1 - m && v >= m && v <= 1 - m;
+  });
+  writeGeoPackage(`${path}.tmp`, [{ name: 'fields', srsId: 4326, geometryType: 'POLYGON', columns: { field_id: 'TEXT' }, features: inside.map((p, i) => ({ geometry: { type: 'Polygon' as const, coordinates: p }, properties: { field_id: `S${String(i).padStart(7, '0')}` } })) }]);
+  renameSync(`${path}.tmp`, path);
+  return path;
+}
+
+/** Least squares line through (x, y) points: [intercept, slope]. */
+function fit(points: readonly [number, number][]): [number, number] {
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p[0], 0) / n;
+  const my = points.reduce((a, p) => a + p[1], 0) / n;
+  const sxx = points.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+  const slope = sxx === 0 ? my / mx : points.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0) / sxx;
+  return [my - slope * mx, slope];
+}
+
+type Props = { Properties?: { MemorySize?: number; Timeout?: number; EphemeralStorage?: { Size?: number } } };
+
+async function main(): Promise<void> {
+  const target = Number(process.env.SCALE_MODEL_FEATURES ?? 10_000_000);
+  const concurrency = Number(process.env.SCALE_MODEL_CONCURRENCY ?? 1000);
+  const planSizes = (process.env.SCALE_MODEL_PLAN_SIZES ?? '100000,200000').split(',').map(Number);
+  // the deployed functions' settings, from the synthesized template
+  const template = await synthTemplate({});
+  const fn = (prefix: string): Props['Properties'] => (Object.entries(template.Resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(prefix))?.[1] as Props | undefined)?.Properties ?? {};
+  const planFn = fn('FunctionsPlan');
+  const workerFn = fn('FunctionsWorker');
+  const collectFn = fn('FunctionsCollect');
+  const stack = { planMemoryMb: planFn?.MemorySize ?? 3008, workerMemoryMb: workerFn?.MemorySize ?? 2048, collectMemoryMb: collectFn?.MemorySize ?? 3008 };
+
+  // Plan at two sizes, each in its own process (its peak RSS is its own)
+  const planRuns = planSizes.map((n) => {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'scale-model.bench.ts')], { encoding: 'utf8', env: { ...process.env, SCALE_MODEL_PLAN_CHILD: String(n) }, maxBuffer: 16 * 2 ** 20 });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    if (r.status !== 0 || !line.startsWith('{')) throw new Error(`the Plan run on ${n} features failed: ${r.stderr.slice(-2000)}`);
+    return JSON.parse(line) as { features: number; batches: number; inputBytes: number; cpuS: number; wallS: number; rssBeforeMb: number; peakRssMb: number };
+  });
+  const [planCpu0, planCpuPerFeature] = fit(planRuns.map((r) => [r.features, r.cpuS]));
+  const [planRss0, planRssPerFeature] = fit(planRuns.map((r) => [r.features, r.peakRssMb]));
+  const inputBytesPerFeature = planRuns.reduce((a, r) => a + r.inputBytes / r.features, 0) / planRuns.length;
+
+  // the sample job: Plan, every batch through the real Worker one after the other, Collect
+  const raster = ensureRaster();
+  const sample = ensureSample(0.316);
+  const env = await startStandIns({ buckets: ['zf-in', 'zf-out', 'rasters'], table: 'jobs' });
+  try {
+    await env.s3.send(new PutObjectCommand({ Bucket: 'rasters', Key: 'band.tif', Body: readFileSync(raster) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'fields.gpkg', Body: readFileSync(sample) }));
+    const counts = countRequests(env);
+    const tracker = new JobStore(env.doc, 'jobs');
+    const planned = await planJob({ bucket: 'zf-in', key: 'fields.gpkg' }, { s3: env.s3, tracker, outputBucket: 'zf-out', workPrefix: '_work/', defaultSpec: parseJobSpec(SPEC), allowed: ALLOWED });
+    const items = (await getJson(env.s3, planned.manifest)) as BatchItem[];
+    counts.clear();
+    const perBatch: { features: number; cpuS: number; wallS: number }[] = [];
+    for (const item of items) {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const out = await runBatch(item, { s3: env.s3, tracker, outputBucket: 'zf-out', workPrefix: '_work/', allowed: ALLOWED });
+      if (out.status !== 'DONE') throw new Error(`batch ${item.batchId}: ${out.status}`);
+      perBatch.push({ features: item.features, cpuS: cpuSince(cpu0), wallS: (performance.now() - t0) / 1000 });
+    }
+    const workerCounts = new Map(counts);
+    counts.clear();
+    const cpuC = process.cpuUsage();
+    const tC = performance.now();
+    const summary = await collectJob({ jobId: planned.jobId }, { s3: env.s3, tracker, outputBucket: 'zf-out', workPrefix: '_work/' });
+    const collectCpuS = cpuSince(cpuC);
+    const collectWallS = (performance.now() - tC) / 1000;
+    if (summary.status !== 'DONE') throw new Error(`the sample job ended ${summary.status}`);
+    const s = summary as unknown as { bytesRead: number; requests: number };
+
+    // measured, per batch of the sample
+    const batches = perBatch.length;
+    const sampleFeatures = planned.features;
+    const featuresPerBatch = sampleFeatures / batches;
+    const workerCpuPerFeature = perBatch.reduce((a, b) => a + b.cpuS, 0) / sampleFeatures;
+    const sorted = perBatch.map((b) => b.cpuS / b.features).sort((a, b) => a - b);
+    const p95PerFeature = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? workerCpuPerFeature;
+    const rasterRequestsPerBatch = s.requests / batches;
+    const rasterBytesPerBatch = s.bytesRead / batches;
+    const sum = (prefix: string, names: string[]): number => names.reduce((a, n) => a + (workerCounts.get(`${prefix}${n}Command`) ?? 0), 0);
+    const s3GetsAll = sum('s3:', ['GetObject', 'HeadObject']);
+    const workObjectGetsPerBatch = (s3GetsAll - s.requests) / batches;
+    const s3PutsPerBatch = sum('s3:', ['PutObject']) / batches;
+    const ddbPerBatch = [...workerCounts].filter(([k]) => k.startsWith('ddb:')).reduce((a, [, v]) => a + v, 0) / batches;
+    const collectCpuPerFeature = collectCpuS / sampleFeatures;
+
+    // the model
+    // batches fill as at the density of the largest Plan run (H3 cells are packed whole: fewer than maxFeatures a batch)
+    const largest = planRuns[planRuns.length - 1] ?? { features: target, batches: Math.ceil(target / SPEC.batching.maxFeatures) };
+    const modelFeaturesPerBatch = largest.features / largest.batches;
+    const modelBatches = Math.ceil(target / modelFeaturesPerBatch);
+    const featuresPerModelBatch = modelFeaturesPerBatch;
+    const s3LatencyS = 0.03; // first byte of a range GET or a small PUT, same region (WORKER_CALIBRATION)
+    const rangeConcurrency = 8; // a worker's range requests in flight (WORKER_CALIBRATION)
+    const workerVcpus = Math.min(6, stack.workerMemoryMb / 1769);
+    // the engine runs on one thread: a worker's CPU time is at best 1 vCPU's (more only below 1)
+    const batchSeconds = (workerCpuPerFeature * featuresPerModelBatch) / Math.min(1, workerVcpus) + (rasterRequestsPerBatch * s3LatencyS) / rangeConcurrency + (workObjectGetsPerBatch + s3PutsPerBatch + ddbPerBatch) * s3LatencyS;
+    const batchSecondsP95 = batchSeconds - workerCpuPerFeature * featuresPerModelBatch / Math.min(1, workerVcpus) + (p95PerFeature * featuresPerModelBatch) / Math.min(1, workerVcpus);
+    const waves = Math.ceil(modelBatches / concurrency);
+    const rampS = 10 * Math.ceil(Math.min(concurrency, modelBatches) / 1000); // Lambda adds 1,000 concurrent executions per 10 s per function
+    const mapWallS = rampS + (waves - 1) * batchSeconds + batchSecondsP95;
+    const planS = planCpu0 + planCpuPerFeature * target;
+    const planRssMb = planRss0 + planRssPerFeature * target;
+    const planInputMb = (inputBytesPerFeature * target) / 2 ** 20;
+    const collectS = collectCpuPerFeature * target;
+    const running = Math.min(concurrency, modelBatches);
+    const rates = {
+      raster_gets_per_s: (running * rasterRequestsPerBatch) / batchSeconds,
+      output_puts_per_s: (running * s3PutsPerBatch) / batchSeconds,
+      dynamodb_requests_per_s: (running * ddbPerBatch) / batchSeconds,
+    };
+    const est = estimateCost(
+      { features: target, batches: modelBatches, rasterRequests: Math.round(rasterRequestsPerBatch * modelBatches), rasterBytes: Math.round(rasterBytesPerBatch * modelBatches), cells: 0, formats: SPEC.output.formats, timeseries: false },
+      stack,
+      loadPrices(),
+      { plan: planS, worker: batchSeconds * modelBatches, collect: collectS },
+    );
+    report('scale-model', {
+      // inputs (measured here)
+      measured_on: 'this machine (CPU s include the in-process S3/DynamoDB stand-ins; a loaded machine inflates wall s, not CPU s)',
+      plan_runs: planRuns.map((r) => `${r.features} features: ${r.cpuS.toFixed(1)} CPU s, ${r.wallS.toFixed(1)} s wall, peak RSS ${Math.round(r.peakRssMb)} MB, ${r.batches} batches`).join('; '),
+      plan_cpu_s_fixed: planCpu0,
+      plan_cpu_us_per_feature: planCpuPerFeature * 1e6,
+      plan_rss_mb_fixed: planRss0,
+      plan_rss_bytes_per_feature: planRssPerFeature * 2 ** 20,
+      input_bytes_per_feature: inputBytesPerFeature,
+      sample_features: sampleFeatures,
+      sample_batches: batches,
+      sample_features_per_batch: featuresPerBatch,
+      worker_cpu_ms_per_feature: workerCpuPerFeature * 1e3,
+      worker_cpu_ms_per_feature_p95_batch: p95PerFeature * 1e3,
+      worker_wall_s_per_batch_here: perBatch.reduce((a, b) => a + b.wallS, 0) / batches,
+      raster_requests_per_batch: rasterRequestsPerBatch,
+      raster_mb_per_batch: rasterBytesPerBatch / 2 ** 20,
+      work_object_gets_per_batch: workObjectGetsPerBatch,
+      s3_puts_per_batch: s3PutsPerBatch,
+      dynamodb_requests_per_batch: ddbPerBatch,
+      collect_cpu_s_sample: collectCpuS,
+      collect_wall_s_sample: collectWallS,
+      collect_cpu_us_per_feature: collectCpuPerFeature * 1e6,
+      // assumptions
+      assumptions: [
+        `a Lambda vCPU is as fast as one core here; the Worker (${stack.workerMemoryMb} MB = ${workerVcpus.toFixed(2)} vCPU) computes on one thread`,
+        `S3 first byte ${s3LatencyS * 1e3} ms per request, ${rangeConcurrency} range requests in flight per worker, work-object and DynamoDB calls one after the other`,
+        `the features as dense as 100,000 fields over one Sentinel-2 tile (10M = about 100 such tiles): per-batch reads as measured`,
+        'Plan and Collect linear in the features (Plan: the line through the measured sizes; Collect: the sample\'s cost per feature)',
+        'Lambda adds 1,000 concurrent executions per 10 s per function; the Map keeps the concurrency full; the slowest wave at the p95 batch',
+        `prices ${est.prices.date} ${est.prices.region}, free tiers and data transfer not counted`,
+      ].join(' | '),
+      // the model
+      model_features: target,
+      model_concurrency: concurrency,
+      model_features_per_batch: modelFeaturesPerBatch,
+      model_batches: modelBatches,
+      plan_s: planS,
+      plan_fits_15_min: planS <= 900,
+      plan_peak_rss_mb: planRssMb,
+      plan_memory_mb_configured: stack.planMemoryMb,
+      plan_fits_configured_memory: planRssMb <= stack.planMemoryMb,
+      plan_fits_10240_mb: planRssMb <= 10240,
+      plan_input_mb_in_tmp: planInputMb,
+      plan_tmp_mb_configured: planFn?.EphemeralStorage?.Size ?? 512,
+      plan_input_fits_tmp: planInputMb <= (planFn?.EphemeralStorage?.Size ?? 512),
+      worker_s_per_batch: batchSeconds,
+      worker_timeout_s: workerFn?.Timeout ?? 0,
+      waves,
+      map_wall_s: mapWallS,
+      collect_s: collectS,
+      collect_fits_15_min: collectS <= 900,
+      total_wall_s: planS + mapWallS + collectS,
+      total_wall_min: (planS + mapWallS + collectS) / 60,
+      raster_gets_per_s: rates.raster_gets_per_s,
+      output_puts_per_s: rates.output_puts_per_s,
+      dynamodb_requests_per_s: rates.dynamodb_requests_per_s,
+      s3_limits: 'S3: 5,500 GET/s and 3,500 PUT/s per prefix (rasters: one object; outputs under one job prefix); DynamoDB on demand: 40,000 request units/s per table, 1,000 WCU/s per partition',
+      lambda_gb_s: est.lambdaGbSeconds,
+      requests: est.requests,
+      cost_usd: Object.fromEntries(Object.entries(est.costUsd).map(([k, v]) => [k, Math.round(v * 100) / 100])),
+      cost_usd_per_million_features: (est.costUsd.total / target) * 1e6,
+      prices: `${est.prices.date} ${est.prices.region}`,
+    });
+  } finally {
+    await env.stop();
+  }
+}
+
+const child = process.env.SCALE_MODEL_PLAN_CHILD;
+if (child) await planChild(Number(child));
+else await main();
