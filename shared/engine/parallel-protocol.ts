@@ -6,7 +6,8 @@
 import type { Crs } from '../crs/crs';
 import type { AllowedSources } from '../io/uri';
 import type { ResultRow } from '../output/table';
-import type { EngineFeature, PreparedChunk, ZonalOptions, ZonalTimings } from './zonal';
+import type { EngineFeature, ZonalOptions, ZonalTimings } from './zonal';
+import type { PackedGeometries } from './parallel-pack';
 
 /** A raster as a worker reopens it: where it is and what the main thread resolved (its CRS is never parsed there). */
 export interface RasterRef { name: string; uri: string; crs: Crs; bands: number[]; nodata: number | null | undefined }
@@ -22,12 +23,19 @@ export interface WorkerInit {
   cacheBytes?: number | undefined;
 }
 
+/** A PreparedChunk (zonal.ts) with its geometries and windows packed (parallel-pack.ts; their buffers are transferred). */
+export interface PackedChunk {
+  problems: (string | null)[];
+  touched: boolean[];
+  perRaster: { geometries: PackedGeometries; windows: Float64Array; errors: (string | null)[] }[];
+}
+
 /** Main -> worker: measure one part of a chunk. */
 export interface MeasureRequest {
   kind: 'measure';
   seq: number;
   features: Pick<EngineFeature, 'fid' | 'fidText' | 'id'>[];
-  prepared: PreparedChunk;
+  prepared: PackedChunk;
 }
 
 /** Main -> worker: report the counters and close the sources. */

@@ -13,6 +13,7 @@ import { openRaster } from '../raster/cog';
 import { ZonalflowError, SourceError } from '../errors';
 import { ZonalEngine } from './zonal';
 import type { ZonalRaster } from './rasters';
+import { unpackGeometries, unpackWindows } from './parallel-pack';
 import type { CloseRequest, MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply } from './parallel-protocol';
 
 const port = parentPort;
@@ -67,7 +68,13 @@ port.on('message', (m: MeasureRequest | CloseRequest) => {
       return;
     }
     try {
-      post({ kind: 'rows', seq: m.seq, rows: await job.engine.measure(m.features, m.prepared) });
+      const n = m.features.length;
+      const prepared = {
+        problems: m.prepared.problems,
+        touched: m.prepared.touched,
+        perRaster: m.prepared.perRaster.map((p) => ({ local: unpackGeometries(p.geometries, n), windows: unpackWindows(p.windows), errors: p.errors })),
+      };
+      post({ kind: 'rows', seq: m.seq, rows: await job.engine.measure(m.features, prepared) });
     } catch (err) {
       post({ kind: 'failed', seq: m.seq, error: failure(err) });
     }

@@ -22,6 +22,7 @@ import { SourceError, ZonalflowError } from '../errors';
 import type { EngineFeature, PreparedChunk, ZonalEngine, ZonalTimings } from './zonal';
 import type { ZonalRaster } from './rasters';
 import { splitByKey, windowKey } from './parallel-order';
+import { packGeometries, packWindows } from './parallel-pack';
 import type { MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply } from './parallel-protocol';
 
 /** What the workers did, summed (for the job summary). */
@@ -121,12 +122,13 @@ export class ParallelZonal {
       prepared: {
         problems: pick(prepared.problems),
         touched: pick(prepared.touched),
-        perRaster: prepared.perRaster.map((p) => ({ local: pick(p.local), windows: pick(p.windows), errors: pick(p.errors) })),
+        perRaster: prepared.perRaster.map((p) => ({ geometries: packGeometries(pick(p.local)), windows: packWindows(pick(p.windows)), errors: pick(p.errors) })),
       },
     };
+    const buffers = request.prepared.perRaster.flatMap((p) => [p.geometries.ints.buffer, p.geometries.coords.buffer, p.windows.buffer]).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     return new Promise<ResultRow[]>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.workers[j]?.postMessage(request);
+      this.workers[j]?.postMessage(request, buffers);
     });
   }
 

@@ -555,6 +555,11 @@ export class Raster {
         const scale = this.info.scale[b - 1] ?? 1;
         const offset = this.info.offset[b - 1] ?? 0;
         const alphaMask = b === this.info.alphaBand ? null : alphaValid;
+        if (samples !== null && maskValid === null && alphaMask === null && !(samples instanceof BigInt64Array || samples instanceof BigUint64Array)) {
+          // the common case (a decoded tile, no mask or alpha band): the same values, without the per-cell tests
+          copyTileCells(samples, o.values, o.valid, { r0, r1, c0, c1, tr0, tc0, tileWidth: im.tileWidth, spp, sample, row0: w.row0, col0: w.col0, cols: w.cols }, nodataRaw, scale, offset);
+          continue;
+        }
         for (let r = r0; r < r1; r++) {
           const outRow = (r - w.row0) * w.cols;
           const tileRow = (r - tr0) * im.tileWidth;
@@ -633,4 +638,26 @@ function padTo(b: Uint8Array, n: number): Uint8Array {
 
 function keyId(k: TileKey): string {
   return `${k.mask ? 'm' : 'd'}${k.index}`;
+}
+
+/** Where a tile's cells go in a window: rows r0..r1 and columns c0..c1 of the file, the tile's origin, the window's. */
+interface CellCopy { r0: number; r1: number; c0: number; c1: number; tr0: number; tc0: number; tileWidth: number; spp: number; sample: number; row0: number; col0: number; cols: number }
+
+/**
+ * Copies one band of a decoded tile into a window: value = raw * scale + offset, valid unless the raw
+ * value is NaN or `nodataRaw` (Raster.readFile's rule, in a loop of its own for speed).
+ */
+function copyTileCells(samples: ArrayLike<number>, values: Float64Array, valid: Uint8Array, k: CellCopy, nodataRaw: number | null, scale: number, offset: number): void {
+  const nd = nodataRaw === null ? NaN : nodataRaw; // NaN equals nothing: no nodata value
+  const { spp, sample, tileWidth } = k;
+  for (let r = k.r0; r < k.r1; r++) {
+    let oi = (r - k.row0) * k.cols + (k.c0 - k.col0);
+    let si = ((r - k.tr0) * tileWidth + (k.c0 - k.tc0)) * spp + sample;
+    for (let c = k.c0; c < k.c1; c++, oi++, si += spp) {
+      const raw = samples[si] as number;
+      if (raw !== raw || raw === nd) continue; // NaN or nodata
+      values[oi] = raw * scale + offset;
+      valid[oi] = 1;
+    }
+  }
 }

@@ -1,0 +1,30 @@
+/** Geometries and windows packed for a worker thread come back equal, coordinate for coordinate (parallel-pack.ts). */
+import { describe, expect, it } from 'vitest';
+import { packGeometries, packWindows, unpackGeometries, unpackWindows } from '../../../shared/engine/parallel-pack';
+import type { Geometry } from '../../../shared/geometry/types';
+
+describe('packGeometries / unpackGeometries', () => {
+  it('every geometry type, nulls and awkward doubles round-trip exactly', () => {
+    const gs: (Geometry | null)[] = [
+      null,
+      { type: 'Point', coordinates: [0.1 + 0.2, -0] },
+      { type: 'MultiPoint', coordinates: [[1, 2], [3, 4]] },
+      { type: 'LineString', coordinates: [[1e300, -1e-300], [Number.MAX_VALUE, Number.MIN_VALUE]] },
+      { type: 'MultiLineString', coordinates: [[[0, 0], [1, 1]], [[2, 2], [3, 3], [4, 4]]] },
+      { type: 'Polygon', coordinates: [[[0, 0], [4, 0], [4, 4], [0, 0]], [[1, 1], [2, 1], [2, 2], [1, 1]]] },
+      { type: 'MultiPolygon', coordinates: [[[[0, 0], [1, 0], [1, 1], [0, 0]]], [[[5, 5], [6, 5], [6, 6], [5, 5]], [[5.2, 5.2], [5.4, 5.2], [5.4, 5.4], [5.2, 5.2]]]] },
+      { type: 'GeometryCollection', geometries: [{ type: 'Point', coordinates: [7, 8] }, { type: 'Polygon', coordinates: [] }] },
+      { type: 'Polygon', coordinates: Array.from({ length: 3 }, (_, r) => Array.from({ length: 2000 }, (_, k) => [r + Math.sin(k), Math.cos(k) / 3] as [number, number])) },
+      null,
+    ];
+    const packed = packGeometries(gs);
+    const back = unpackGeometries(packed, gs.length);
+    expect(back).toStrictEqual(gs);
+    expect(Object.is((back[1] as { coordinates: number[] }).coordinates[1], -0)).toBe(true);
+  });
+
+  it('windows, with none for some features', () => {
+    const ws = [{ row0: -3, col0: 5, rows: 10, cols: 1 }, null, { row0: 0, col0: 0, rows: 0, cols: 0 }];
+    expect(unpackWindows(packWindows(ws))).toStrictEqual(ws);
+  });
+});
