@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Crs } from '../crs/crs';
 import type { Geometry } from '../geometry/types';
+import type { CellValue, IdKind, StatColumn } from '../output/table';
 
 /** One batch. */
 export interface BatchFile {
@@ -14,9 +15,21 @@ export interface BatchFile {
   crs: Crs;
   /** False when some ids of the job repeat: per-feature JSON files are then named `<id>~<fid>.json`. */
   idsUnique?: boolean;
-  /** `problem`: why the feature cannot be computed (found by Plan; its geometry is then null). */
-  features: { fid: number; id: string; geometry: Geometry | null; problem?: string }[];
+  /** The included attributes (`input.include`), typed as the input declares them: the leading columns of every row. */
+  attributes?: StatColumn[];
+  /** The id column's type (`integer` when the input declares it so; default text). */
+  idKind?: IdKind;
+  /**
+   * `fid`: the feature key (the input's rowid or position; a non-integer stands for a rowid beyond 2^53);
+   * `fidText`: the stored fid when `fid` cannot say it (NULL, text, real, int64); `idNull`: the id column
+   * is NULL; `attributes`: the included attributes' values; `problem`: why the feature cannot be computed
+   * (found by Plan; its geometry is then null).
+   */
+  features: BatchFeature[];
 }
+
+/** One feature of a batch file. */
+export interface BatchFeature { fid: number; fidText?: string | null; id: string; idNull?: boolean; attributes?: CellValue[]; geometry: Geometry | null; problem?: string }
 
 const Position = z.tuple([z.number(), z.number()]);
 const GeometrySchema: z.ZodType<Geometry> = z.lazy(() =>
@@ -37,5 +50,15 @@ export const BatchFileSchema = z.object({
   batchId: z.string(),
   crs: z.object({ name: z.string(), def: z.string(), epsg: z.number().int().optional(), alternatives: z.array(z.string()).optional(), undefinedCrs: z.literal(true).optional() }),
   idsUnique: z.boolean().optional(),
-  features: z.array(z.object({ fid: z.number().int(), id: z.string(), geometry: GeometrySchema.nullable(), problem: z.string().optional() })),
+  attributes: z.array(z.object({ name: z.string(), kind: z.enum(['text', 'integer', 'number', 'boolean', 'timestamp']) })).optional(),
+  idKind: z.enum(['text', 'integer']).optional(),
+  features: z.array(z.object({
+    fid: z.number(),
+    fidText: z.string().nullable().optional(),
+    id: z.string(),
+    idNull: z.boolean().optional(),
+    attributes: z.array(z.union([z.number(), z.string(), z.boolean(), z.null()])).optional(),
+    geometry: GeometrySchema.nullable(),
+    problem: z.string().optional(),
+  })),
 });

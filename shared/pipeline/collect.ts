@@ -32,6 +32,7 @@ import { workKeys } from './keys';
 import type { JobTracker } from './tracker';
 import { isTerminal } from '../jobs/records';
 import { ZonalflowError } from '../errors';
+import { nullIdWarning } from '../engine/attributes';
 import { partRowGroups } from './part-source';
 import { compareFeatures, rowOrder } from './row-order';
 import { s3Target } from './s3-target';
@@ -159,7 +160,7 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
     },
     outputs,
     collectedAt: new Date().toISOString(),
-    warnings: crsNotes.warnings,
+    warnings: [...crsNotes.warnings, ...identityWarnings(counts, spec.input.idColumn)],
     crs: crsNotes.crs,
   };
   outputs.summary = `s3://${deps.outputBucket}/${jobId}/summary.json`;
@@ -225,7 +226,25 @@ async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: C
 }
 
 /** What the merged rows hold: features (distinct fids), failed features, failures. */
-interface MergeCounts { features: number; failedFeatures: number; failures: JobSummary['failures']; failuresTotal: number }
+interface MergeCounts {
+  features: number;
+  failedFeatures: number;
+  failures: JobSummary['failures'];
+  failuresTotal: number;
+  /** Features with a NULL id (the first fids of them listed) and with a NULL fid. */
+  nullIds: number;
+  nullIdFids: string[];
+  nullFids: number;
+}
+
+/** Warnings for NULL ids (kept null, never replaced by the fid) and NULL fids (written empty). */
+function identityWarnings(c: MergeCounts, idColumn: string | undefined): string[] {
+  const out: string[] = [];
+  const w = nullIdWarning(idColumn, c.nullIdFids, c.nullIds);
+  if (w !== null) out.push(w);
+  if (c.nullFids > 0) out.push(`${c.nullFids} feature${c.nullFids === 1 ? ' has' : 's have'} a NULL fid (written empty; their rows are kept)`);
+  return out;
+}
 
 /**
  * Streams the sorted rows to the sinks, dropping duplicates (of rows for one fid and date the
@@ -233,7 +252,7 @@ interface MergeCounts { features: number; failedFeatures: number; failures: JobS
  */
 async function writeMerged(sorter: RowSorter, columns: readonly StatColumn[], sinks: readonly RowSink[], failuresKept: number): Promise<MergeCounts> {
   const { sameRow } = rowOrder(columns);
-  const counts: MergeCounts = { features: 0, failedFeatures: 0, failures: [], failuresTotal: 0 };
+  const counts: MergeCounts = { features: 0, failedFeatures: 0, failures: [], failuresTotal: 0, nullIds: 0, nullIdFids: [], nullFids: 0 };
   let pending: ResultRow | null = null;
   let lastFeature: ResultRow | null = null;
   let featureFailed = false;
@@ -243,6 +262,11 @@ async function writeMerged(sorter: RowSorter, columns: readonly StatColumn[], si
       counts.features++;
       featureFailed = false;
       lastFeature = r;
+      if (r.fidText === null) counts.nullFids++;
+      if (r.idNull === true) {
+        counts.nullIds++;
+        if (counts.nullIdFids.length < 10) counts.nullIdFids.push(r.fidText === undefined ? String(r.fid) : (r.fidText ?? 'NULL'));
+      }
     }
     if (r.error !== null) {
       if (!featureFailed) counts.failedFeatures++;

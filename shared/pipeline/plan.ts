@@ -37,6 +37,7 @@ import { downloadToFile, getJson, headObject, mapLimit, putJson } from './object
 import type { FeatureFailure, JobTracker } from './tracker';
 import type { BatchFile } from './batch-file';
 import { jobIdFor, workKeys } from './keys';
+import { attributeColumns, featureFields, idKindOf } from '../engine/attributes';
 
 /** What Plan needs. */
 export interface PlanDeps {
@@ -111,13 +112,17 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       await ensureProj();
       const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
       const idOptions = spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn };
+      // included attributes: checked here (an unknown column fails the job before any batch), carried in the batch files
+      const include = spec.input.include ?? [];
+      const attributes = attributeColumns(layer, include);
+      const idKind = idKindOf(layer, spec.input.idColumn);
       // pass 1: one point per feature, for batching, in typed columns (32 bytes a feature), and a hash of its id
       const planFeatures = new PlanColumns();
       let area: BBox | null = null;
       const idHashes = new IdHashes();
       // formats without random access (all but GeoPackage) keep pass 1's features for pass 2
       const kept = layer.featuresByFid ? null : new Map<number, Feature>();
-      for await (const f of layer.features({ ...idOptions, columns: [] })) {
+      for await (const f of layer.features({ ...idOptions, columns: kept ? include : [] })) {
         const p = planPoint(f, toLonLat);
         planFeatures.push(p.fid, p.lon, p.lat);
         if (planFeatures.n > maxFeatures) throw tooMany(planFeatures.n);
@@ -145,15 +150,20 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes }, scenes);
       }
       await mapLimit(plan.batches, 16, async (b) => {
-        const features = layer.featuresByFid ? layer.featuresByFid(b.fids, idOptions) : b.fids.map((fid) => kept?.get(fid)).filter((f): f is Feature => f !== undefined);
+        const features = layer.featuresByFid ? layer.featuresByFid(b.fids, { ...idOptions, columns: include }) : b.fids.map((fid) => kept?.get(fid)).filter((f): f is Feature => f !== undefined);
         const file: BatchFile = {
           jobId,
           batchId: b.batchId,
           crs: layer.crs,
           idsUnique,
+          ...(attributes.length > 0 ? { attributes } : {}),
+          ...(idKind !== 'text' ? { idKind } : {}),
           features: features.map((f) => {
             const problem = f.problem ?? (f.geometry === null ? null : geometryProblem(f.geometry));
-            return problem === null ? { fid: f.fid, id: f.id, geometry: f.geometry } : { fid: f.fid, id: f.id, geometry: null, problem };
+            // the stored fid, a NULL id and the attributes travel with the feature (never rewritten by the key)
+            const { fields } = featureFields(f, attributes);
+            const extra = { ...(fields.fidText !== undefined ? { fidText: fields.fidText } : {}), ...(fields.idNull ? { idNull: true } : {}), ...(attributes.length > 0 ? { attributes: fields.attributes } : {}) };
+            return problem === null ? { fid: f.fid, id: f.id, ...extra, geometry: f.geometry } : { fid: f.fid, id: f.id, ...extra, geometry: null, problem };
           }),
         };
         await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.batch(b.batchId) }, file);

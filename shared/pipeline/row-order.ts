@@ -25,12 +25,24 @@ function compareFidText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The feature key as an exact integer: the key itself, or for a rowid beyond 2^53 its stored digits. */
+function exactKey(r: ResultRow): bigint | null {
+  if (Number.isInteger(r.fid)) return BigInt(r.fid);
+  return typeof r.fidText === 'string' && INTEGER.test(r.fidText) ? BigInt(r.fidText) : null;
+}
+
 /** Orders two rows' features (0 when they are rows of one feature). */
 export function compareFeatures(a: ResultRow, b: ResultRow): number {
   const ga = keyGroup(a);
   const gb = keyGroup(b);
   if (ga !== gb) return ga - gb;
-  if (ga === 0) return a.fid - b.fid;
+  if (ga === 0) {
+    if (Number.isInteger(a.fid) && Number.isInteger(b.fid)) return a.fid - b.fid;
+    // a non-integer key stands for a rowid beyond 2^53 (gpkg.ts keyOf), whose digits are the stored fid: compare exactly
+    const x = exactKey(a);
+    const y = exactKey(b);
+    return x !== null && y !== null ? (x < y ? -1 : x > y ? 1 : 0) : a.fid - b.fid;
+  }
   if (ga === 1) return compareFidText(a.fidText ?? '', b.fidText ?? '');
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -35,6 +35,8 @@ import type { Scene } from '../timeseries/stac';
 import { shDocument } from '../timeseries/sentinelhub';
 import type { StatColumn } from '../output/table';
 import type { EngineFeature as BatchFeature } from '../engine/zonal';
+import { checkAttributeNames, withFeatureFields } from '../engine/attributes';
+import type { FeatureFields } from '../engine/attributes';
 
 /** Thrown when a batch stops before the deadline with work left: retryable by the state machine. */
 export class BatchIncompleteError extends ZonalflowError {
@@ -74,6 +76,11 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
     const rawBatch = await getJson(deps.s3, { bucket: deps.outputBucket, key: item.key });
     if (rawBatch === null) throw new ZonalflowError('BATCH_MISSING', `batch file s3://${deps.outputBucket}/${item.key} does not exist`);
     const batch = BatchFileSchema.parse(rawBatch);
+    // each row takes its feature's included attributes (leading columns), stored fid and NULL-id flag
+    const attributes = batch.attributes ?? [];
+    const idKind = batch.idKind ?? 'text';
+    const fieldsByFid = new Map<number, FeatureFields>(batch.features.map((f) => [f.fid, { fidText: f.fidText, idNull: f.idNull, attributes: f.attributes ?? [] }]));
+    const decorate = (rows: ResultRow[]): ResultRow[] => withFeatureFields(rows, fieldsByFid);
     const rasters = await openZonalRasters(spec.rasters, {
       allowed: deps.allowed,
       s3Client: deps.s3,
@@ -86,10 +93,12 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       // time series: the scenes Plan found; each feature reads the scenes that touch it
       const scenes = ((await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes })) ?? []) as Scene[];
       const ts = new TimeseriesEngine(spec, scenes, batch.crs, { allowed: deps.allowed, s3Client: deps.s3, wrapSource: countInto(counters) });
+      checkAttributeNames(attributes, ts.columns);
       engine = {
-        columns: ts.columns,
+        columns: [...attributes, ...ts.columns],
         async compute(chunk) {
           const out = await ts.computeChunk(chunk);
+          out.rows = decorate(out.rows);
           const firstRow = new Map<number, ResultRow>();
           for (const r of out.rows) if (!firstRow.has(r.fid)) firstRow.set(r.fid, r);
           return { rows: out.rows, docs: [...firstRow.values()].map((r) => ({ id: r.id, fid: r.fid, doc: shDocument(r.id, r.fid, out.byFeature.get(r.fid) ?? [], r.error) })) };
@@ -103,11 +112,13 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       });
       const zonal = new ZonalEngine(rasters, batch.crs, zonalOptions(spec, weights, spec.output.geometry));
       zonalEngine = zonal;
+      checkAttributeNames(attributes, zonal.columns);
+      const columns = [...attributes, ...zonal.columns];
       engine = {
-        columns: zonal.columns,
+        columns,
         async compute(chunk) {
-          const rows = await zonal.computeChunk(chunk);
-          return { rows, docs: rows.map((r) => ({ id: r.id, fid: r.fid, doc: featureDocument(zonal.columns, r) })) };
+          const rows = decorate(await zonal.computeChunk(chunk));
+          return { rows, docs: rows.map((r) => ({ id: r.id, fid: r.fid, doc: featureDocument(columns, r, { idKind }) })) };
         },
       };
     }
@@ -129,7 +140,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       const partStart = partFrom;
       const key = keys.part(item.batchId, partStart).replace(/\.json$/, '.parquet');
       const geometryRows = toLonLat ? rows.map((r) => ({ ...r, geometry: r.geometry ? transformGeometry(r.geometry, toLonLat) : null })) : rows;
-      await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, geometryRows, { keepFrac: true, ...(spec.output.geometry ? { geometry: { crs: 'lonlat' as const } } : {}) }), 'application/vnd.apache.parquet');
+      await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, geometryRows, { keepFrac: true, keyColumn: true, idKind, ...(spec.output.geometry ? { geometry: { crs: 'lonlat' as const } } : {}) }), 'application/vnd.apache.parquet');
       if (spec.output.formats.includes('json')) {
         // one JSON Lines object per part (never one PUT per feature: 1M PUTs under one prefix are throttled by S3
         // and are most of a job's cost); `zonalflow results` / `local` expand it to features/<id>.json
