@@ -2,8 +2,10 @@
  * `zonalflow local` against `zonalflow stats` on the same input: 200,000 field polygons
  * (BENCH_LOCAL_FEATURES) over the synthetic Sentinel-2-shaped band, `"formats": ["parquet",
  * "json"]`, both run as the CLI (`--quiet`) in their own process: wall seconds, peak RSS, the
- * ratio local/stats (target: <= 3), what --quiet printed, and every fid exactly once in
- * results.parquet. Run: `npm run bench -- local`.
+ * ratio local/stats (target: <= 3), CPU seconds of each (the figure that holds on a loaded
+ * machine), what --quiet printed, and every fid exactly once in results.parquet and in the
+ * per-feature JSON (`--features jsonl`, the default: JSON Lines files as stored; BENCH_LOCAL_LAYOUT=
+ * per-feature for Sentinel Hub's one file a feature). Run: `npm run bench -- local`.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,14 +23,16 @@ const spec = { input: { idColumn: 'field_id' }, rasters: [{ name: 'b04', uri: ra
 const specPath = join(work, 'job.json');
 writeFileSync(specPath, JSON.stringify(spec));
 
-/** Runs the CLI under /usr/bin/time: wall seconds, peak RSS (MB), exit status, stdout+stderr. */
-function cli(args: string[]): { wall: number; rssMb: number; status: number | null; out: string } {
+const layout = process.env.BENCH_LOCAL_LAYOUT ?? 'jsonl';
+
+/** Runs the CLI under /usr/bin/time: wall seconds, CPU seconds (user + system), peak RSS (MB), exit status, stdout+stderr. */
+function cli(args: string[]): { wall: number; cpu: number; rssMb: number; status: number | null; out: string } {
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, join(root, 'bin/zonalflow.mjs'), ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', process.execPath, join(root, 'bin/zonalflow.mjs'), ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } });
   const wall = (performance.now() - t0) / 1000;
   const lines = r.stderr.trimEnd().split('\n');
-  const rssKb = Number(lines.pop());
-  return { wall, rssMb: rssKb / 1024, status: r.status, out: [r.stdout, lines.join('\n')].filter(Boolean).join('\n') };
+  const [user, sys, rssKb] = (lines.pop() ?? '').split(' ').map(Number);
+  return { wall, cpu: (user ?? NaN) + (sys ?? NaN), rssMb: (rssKb ?? NaN) / 1024, status: r.status, out: [r.stdout, lines.join('\n')].filter(Boolean).join('\n') };
 }
 
 try {
@@ -37,23 +41,35 @@ try {
   if (stats.status !== 0) throw new Error(`zonalflow stats failed (${stats.status}): ${stats.out}`);
   const outDir = join(work, 'local');
   mkdirSync(outDir);
-  const local = cli(['local', '--input', fields, '--spec', specPath, '--out', outDir, '--quiet', '--overwrite']);
+  const local = cli(['local', '--input', fields, '--spec', specPath, '--out', outDir, '--quiet', '--overwrite', '--features', layout]);
   const results = await readResultParquet(readFileSync(join(outDir, 'results.parquet')));
   const fids = new Set(results.rows.map((r) => r.fid));
   const printed = local.out.trim().split('\n').filter(Boolean);
-  const features = readdirSync(join(outDir, 'features')).length;
+  // the per-feature documents: one a file, or one a line of the JSON Lines files
+  const docFids: number[] = [];
+  const files = readdirSync(join(outDir, 'features'));
+  for (const f of files) {
+    const text = readFileSync(join(outDir, 'features', f), 'utf8');
+    for (const line of f.endsWith('.jsonl') ? text.split('\n').filter(Boolean) : [text]) docFids.push(Number((JSON.parse(line) as { fid: unknown }).fid));
+  }
   report('local', {
     features: n,
     local_status: local.status,
     local_wall_s: local.wall,
+    local_cpu_s: local.cpu,
     local_peak_rss_mb: local.rssMb,
     stats_wall_s: stats.wall,
+    stats_cpu_s: stats.cpu,
     stats_peak_rss_mb: stats.rssMb,
     ratio_local_over_stats: local.wall / stats.wall,
+    cpu_ratio_local_over_stats: local.cpu / stats.cpu,
     rows: results.rows.length,
     distinct_fids: fids.size,
     every_fid_once: results.rows.length === n && fids.size === n,
-    feature_json_files: features,
+    features_layout: layout,
+    feature_json_files: files.length,
+    feature_documents: docFids.length,
+    every_fid_once_in_json: docFids.length === n && new Set(docFids).size === n,
     quiet_lines_printed: printed.length,
     quiet_output: printed.join(' | ').slice(0, 300),
   });
