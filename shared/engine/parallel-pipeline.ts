@@ -23,6 +23,16 @@ export function defaultThreads(features: number, cores: number = os.availablePar
   return Math.max(1, Math.min(cores, MAX_THREADS, Math.floor(features / MIN_FEATURES_PER_THREAD)));
 }
 
+/**
+ * Worker threads of a job: `threads` when given (at least 1), else {@link defaultThreads}; 1 when a raster
+ * or the weights raster is on s3:// (a worker thread has no S3 client: those jobs compute in this thread).
+ */
+export function jobThreads(spec: { rasters: readonly { uri: string }[]; weights?: { uri: string } | undefined }, threads: number | undefined, features: number): number {
+  const onS3 = [...spec.rasters, ...(spec.weights ? [spec.weights] : [])].some((r) => /^s3:\/\//i.test(r.uri));
+  if (onS3) return 1;
+  return Math.max(1, Math.floor(threads ?? defaultThreads(features)));
+}
+
 /** An ordered pipeline of chunk computations. */
 export interface ChunkPipeline {
   /** Starts computing a chunk (never blocks). */

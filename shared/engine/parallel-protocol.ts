@@ -12,7 +12,7 @@ import type { PackedGeometries } from './parallel-pack';
 /** A raster as a worker reopens it: where it is and what the main thread resolved (its CRS is never parsed there). */
 export interface RasterRef { name: string; uri: string; crs: Crs; bands: number[]; nodata: number | null | undefined }
 
-/** `workerData` of a zonal worker: the job's rasters and options. */
+/** The job of a zonal worker (its first message): the rasters and the engine's options. */
 export interface WorkerInit {
   rasters: RasterRef[];
   weights: RasterRef | null;
@@ -37,6 +37,9 @@ export interface MeasureRequest {
   features: Pick<EngineFeature, 'fid' | 'fidText' | 'id'>[];
   prepared: PackedChunk;
 }
+
+/** Main -> worker, first: the job. */
+export interface InitRequest { kind: 'init'; init: WorkerInit }
 
 /** Main -> worker: report the counters and close the sources. */
 export interface CloseRequest { kind: 'close' }

@@ -5,7 +5,7 @@
  * with rows in the order it got the features. PROJ is never loaded here: the
  * geometries arrive in each raster's CRS.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { openSource } from '../io/uri';
 import type { CountingSource } from '../io/source.counting';
 import { countInto } from '../io/source.counting';
@@ -14,11 +14,10 @@ import { ZonalflowError, SourceError } from '../errors';
 import { ZonalEngine } from './zonal';
 import type { ZonalRaster } from './rasters';
 import { unpackGeometries, unpackWindows } from './parallel-pack';
-import type { CloseRequest, MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply } from './parallel-protocol';
+import type { CloseRequest, InitRequest, MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply } from './parallel-protocol';
 
 const port = parentPort;
 if (port === null) throw new Error('parallel-worker.ts runs as a worker thread');
-const init = workerData as WorkerInit;
 const counters: CountingSource[] = [];
 
 function failure(err: unknown): WorkerFailure {
@@ -30,7 +29,7 @@ function failure(err: unknown): WorkerFailure {
   };
 }
 
-async function reopen(ref: RasterRef): Promise<ZonalRaster> {
+async function reopen(ref: RasterRef, init: WorkerInit): Promise<ZonalRaster> {
   const source = countInto(counters)(openSource(ref.uri, { allowed: init.allowed }));
   const raster = await openRaster(source, init.cacheBytes === undefined ? {} : { cacheBytes: init.cacheBytes });
   return { name: ref.name, uri: ref.uri, crs: ref.crs, bands: ref.bands, nodata: ref.nodata, raster };
@@ -38,28 +37,36 @@ async function reopen(ref: RasterRef): Promise<ZonalRaster> {
 
 const post = (m: WorkerReply): void => port.postMessage(m);
 
-const opened = (async () => {
-  const rasters = await Promise.all(init.rasters.map(reopen));
-  const weights = init.weights === null ? undefined : await reopen(init.weights);
+/** The job's rasters reopened here and a measuring engine on them. */
+async function open(init: WorkerInit): Promise<{ rasters: ZonalRaster[]; weights: ZonalRaster | undefined; engine: ZonalEngine }> {
+  const rasters = await Promise.all(init.rasters.map((r) => reopen(r, init)));
+  const weights = init.weights === null ? undefined : await reopen(init.weights, init);
   return { rasters, weights, engine: new ZonalEngine(rasters, rasters[0]?.crs ?? { name: 'none', def: '' }, { ...init.options, weights }, 'measure') };
-})();
-opened.then(() => post({ kind: 'ready' }), (err: unknown) => post({ kind: 'failed', seq: null, error: failure(err) }));
+}
+
+let opened: ReturnType<typeof open> | null = null;
 
 // one request at a time, in the order they came (each part's tiles stay in this worker's cache)
 let queue: Promise<void> = Promise.resolve();
-port.on('message', (m: MeasureRequest | CloseRequest) => {
+port.on('message', (m: InitRequest | MeasureRequest | CloseRequest) => {
+  if (m.kind === 'init') {
+    opened = open(m.init);
+    opened.then(() => post({ kind: 'ready' }), (err: unknown) => post({ kind: 'failed', seq: null, error: failure(err) }));
+    return;
+  }
   queue = queue.then(async () => {
-    let job: Awaited<typeof opened>;
+    let job: Awaited<ReturnType<typeof open>> | null = null;
+    let why: unknown = new Error('no job was given before the first request');
     try {
-      job = await opened;
-    } catch {
-      return; // reported once, as 'failed' with no seq
+      if (opened !== null) job = await opened;
+    } catch (err) {
+      why = err; // also reported once, as 'failed' with no seq
     }
     if (m.kind === 'close') {
       post({
         kind: 'closed',
-        timings: job.engine.timings,
-        decodeMs: [...job.rasters, ...(job.weights ? [job.weights] : [])].reduce((a, r) => a + r.raster.decodeMs, 0),
+        timings: job?.engine.timings ?? { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0 },
+        decodeMs: job ? [...job.rasters, ...(job.weights ? [job.weights] : [])].reduce((a, r) => a + r.raster.decodeMs, 0) : 0,
         bytes: counters.reduce((a, c) => a + c.bytes, 0),
         requests: counters.reduce((a, c) => a + c.requests, 0),
       });
@@ -68,6 +75,7 @@ port.on('message', (m: MeasureRequest | CloseRequest) => {
       return;
     }
     try {
+      if (job === null) throw why;
       const n = m.features.length;
       const prepared = {
         problems: m.prepared.problems,

@@ -28,10 +28,8 @@ import type { MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply 
 /** What the workers did, summed (for the job summary). */
 export interface ParallelTotals { timings: ZonalTimings; decodeMs: number; bytes: number; requests: number }
 
-/** Options of the worker pool. */
+/** Options of the workers' job. */
 export interface ParallelOptions {
-  /** Worker threads (>= 1). */
-  threads: number;
   allowed: AllowedSources;
   /** Decoded-tile cache per raster in each worker (bytes); default the raster's own. */
   cacheBytes?: number | undefined;
@@ -46,7 +44,9 @@ export class ParallelZonal {
   private failure: Error | null = null;
   private closing: Promise<ParallelTotals> | null = null;
 
-  private constructor(private readonly engine: ZonalEngine, private readonly workers: Worker[]) {
+  private engine: ZonalEngine | null = null;
+
+  private constructor(private readonly workers: Worker[]) {
     for (const w of workers) {
       w.on('message', (m: WorkerReply) => this.onReply(m));
       w.on('error', (err) => this.fail(err instanceof Error ? err : new Error(String(err))));
@@ -56,24 +56,32 @@ export class ParallelZonal {
     }
   }
 
+  /** Starts `threads` worker threads: they load their code, then wait for {@link start}. */
+  static spawn(threads: number): ParallelZonal {
+    return new ParallelZonal(Array.from({ length: Math.max(1, threads) }, () => startWorker()));
+  }
+
   /**
-   * Starts `threads` workers on the rasters the main thread's `engine` was built on (they are reopened in
-   * each worker, by URI: local files and http(s) URLs; s3:// needs one thread).
+   * Gives the workers the job: the rasters the main thread's `engine` was built on (reopened in each
+   * worker by URI: local files and http(s) URLs; s3:// needs one thread) and its options. Once, before
+   * {@link computeChunk}.
    */
-  static start(engine: ZonalEngine, rasters: readonly ZonalRaster[], weights: ZonalRaster | undefined, opts: ParallelOptions): ParallelZonal {
+  start(engine: ZonalEngine, rasters: readonly ZonalRaster[], weights: ZonalRaster | undefined, opts: ParallelOptions): void {
     const ref = (r: ZonalRaster): RasterRef => ({ name: r.name, uri: r.uri, crs: r.crs, bands: r.bands, nodata: r.nodata });
     const { weights: _w, ...options } = engine.options;
     const init: WorkerInit = { rasters: rasters.map(ref), weights: weights ? ref(weights) : null, options: { ...options, keepGeometry: false }, allowed: opts.allowed, cacheBytes: opts.cacheBytes };
-    const workers = Array.from({ length: Math.max(1, opts.threads) }, () => startWorker(init));
-    return new ParallelZonal(engine, workers);
+    this.engine = engine;
+    for (const w of this.workers) w.postMessage({ kind: 'init', init });
   }
 
   /** Statistics of a chunk: one row per feature, in input order (as ZonalEngine.computeChunk). Several chunks may be in flight. */
   async computeChunk(features: readonly EngineFeature[], signal?: AbortSignal): Promise<ResultRow[]> {
     if (this.failure) throw this.failure;
     signal?.throwIfAborted();
-    const prepared = this.engine.prepare(features);
-    const parts = splitByKey(spatialKeys(prepared, this.engine.processingGrids()), this.workers.length);
+    const engine = this.engine;
+    if (engine === null) throw new ZonalflowError('WORKER_FAILED', 'the worker threads were not given a job (ParallelZonal.start)');
+    const prepared = engine.prepare(features);
+    const parts = splitByKey(spatialKeys(prepared, engine.processingGrids()), this.workers.length);
     const members: number[][] = this.workers.map(() => []);
     parts.forEach((p, i) => members[p]?.push(i));
     const answers = await Promise.all(members.map((idx, j) => (idx.length === 0 ? Promise.resolve([]) : this.send(j, idx, features, prepared))));
@@ -82,7 +90,7 @@ export class ParallelZonal {
       const r = answers[j]?.[n];
       if (r) rows[i] = r;
     }));
-    this.engine.account(rows, prepared.touched, features);
+    engine.account(rows, prepared.touched, features);
     return rows;
   }
 
@@ -178,17 +186,17 @@ function rebuild(f: WorkerFailure): Error {
  * Starts one worker: the compiled bundle's `parallel-worker.mjs` (dist/, next to or above this chunk), or
  * from the TypeScript sources the `.ts` file through tsx's loader (tests, a developer's checkout).
  */
-function startWorker(init: WorkerInit): Worker {
+function startWorker(): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     const entry = new URL('./parallel-worker.ts', here).href;
     const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
     const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(boot, { eval: true, workerData: init });
+    return new Worker(boot, { eval: true });
   }
   const dir = dirname(fileURLToPath(here));
   const file = [join(dir, 'parallel-worker.mjs'), join(dir, '..', 'parallel-worker.mjs')].find((f) => existsSync(f));
   if (file === undefined) throw new ZonalflowError('WORKER_FAILED', `parallel-worker.mjs not found beside ${dir}: rebuild with npm run build, or use --threads 1`);
-  return new Worker(file, { workerData: init });
+  return new Worker(file);
 }

@@ -38,7 +38,7 @@ import { CrsError, LimitError, SpecError } from '../errors';
 import { DuplicateIds } from './duplicate-ids';
 import { ParallelZonal } from './parallel';
 import type { ParallelTotals } from './parallel';
-import { chunkPipeline, defaultThreads } from './parallel-pipeline';
+import { chunkPipeline, jobThreads } from './parallel-pipeline';
 import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
 
 /** Progress of a running job. */
@@ -148,6 +148,9 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
   const counters: CountingSource[] = [];
   let pool: ParallelZonal | null = null;
   try {
+    // worker threads load their code while PROJ loads in this thread (each takes a few hundred ms)
+    const threads = opts.spec.stac ? 1 : jobThreads(opts.spec, opts.threads, (await layer.count()) ?? 0);
+    pool = threads > 1 ? ParallelZonal.spawn(threads) : null;
     await ensureProj();
     try {
       checkCrs(layer.crs);
@@ -175,9 +178,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     checkHistogramMemory(opts.spec, engine.columns, total);
     await consumer.begin([...attrs, ...engine.columns], { idKind, crs: layer.crs });
     // worker threads decode, cover and measure; this thread reads and reprojects the next chunk meanwhile
-    const onS3 = [...opts.spec.rasters.map((r) => r.uri), ...(opts.spec.weights ? [opts.spec.weights.uri] : [])].some((u) => /^s3:\/\//i.test(u));
-    const threads = onS3 ? 1 : Math.max(1, Math.floor(opts.threads ?? defaultThreads(total)));
-    pool = threads > 1 ? ParallelZonal.start(engine, rasters, weights, { threads, allowed: opts.allowed }) : null;
+    pool?.start(engine, rasters, weights, { allowed: opts.allowed });
     const workers = pool;
     // each chunk's rows get their features' attributes, stored fids and NULL-id flags (attributes.ts)
     const pipe = chunkPipeline(async (c) => fields.decorate(await (workers ? workers.computeChunk(c, opts.signal) : engine.computeChunk(c, opts.signal)), c as readonly Feature[]), workers ? 2 : 1);

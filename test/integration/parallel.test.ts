@@ -105,4 +105,13 @@ describe('worker threads compute exactly what one thread computes', () => {
     expect(one.summary.done).toBeGreaterThanOrEqual(30);
     expect(three.rows.map((r) => r.id)).toStrictEqual(features.map((f) => f.properties.name));
   }, 120_000);
+
+  it('an empty layer on 2 threads ends (no chunk, the workers still report and stop)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zf-parallel-'));
+    const gpkg = join(dir, 'empty.gpkg');
+    writeGeoPackage(gpkg, [{ name: 'empty', srsId: 4326, geometryType: 'POLYGON', columns: { name: 'TEXT' }, features: [] }]);
+    const r = await run({ rasters: [{ name: 'l7', uri: L7 }], stats: ['count'] }, gpkg, 2, 10);
+    expect(r.rows).toStrictEqual([]);
+    expect(r.summary.features).toBe(0);
+  }, 60_000);
 });
