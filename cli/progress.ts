@@ -4,7 +4,8 @@
  * end within the first second.
  */
 export interface ProgressBar {
-  update(done: number, total: number, failed?: number): void;
+  /** `detail`: more progress shown after the features (e.g. "3/10 batches"). */
+  update(done: number, total: number, failed?: number, detail?: string): void;
   finish(): void;
 }
 
@@ -15,7 +16,7 @@ export function progressBar(label: string, stream: NodeJS.WriteStream = process.
   let drawn = false;
   const tty = stream.isTTY;
   const interval = tty ? 200 : 10_000;
-  const render = (done: number, total: number, failed: number): string => {
+  const render = (done: number, total: number, failed: number, detail: string): string => {
     const elapsed = (Date.now() - start) / 1000;
     const rate = elapsed > 0 ? done / elapsed : 0;
     const frac = total > 0 ? Math.min(1, done / total) : 0;
@@ -24,17 +25,17 @@ export function progressBar(label: string, stream: NodeJS.WriteStream = process.
     const filled = Math.round(frac * width);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
     const fail = failed > 0 ? ` ${failed} failed` : '';
-    return `${label} ${bar} ${done}/${total} features${fail} ${Math.round(rate)}/s ${eta}`.trimEnd();
+    return `${label} ${bar} ${done}/${total} features${fail}${detail ? ` ${detail}` : ''} ${Math.round(rate)}/s ${eta}`.trimEnd();
   };
   return {
-    update(done, total, failed = 0) {
+    update(done, total, failed = 0, detail = '') {
       if (opts.quiet) return;
       const now = Date.now();
       if (now - start < 1000 || now - last < interval) return;
       last = now;
       drawn = true;
-      if (tty) stream.write(`\r\x1b[2K${render(done, total, failed)}`);
-      else stream.write(`${render(done, total, failed)}\n`);
+      if (tty) stream.write(`\r\x1b[2K${render(done, total, failed, detail)}`);
+      else stream.write(`${render(done, total, failed, detail)}\n`);
     },
     finish() {
       if (drawn && tty) stream.write('\r\x1b[2K');

@@ -11,8 +11,13 @@ import { parseFaults } from '../../shared/local/faults';
 import type { CommandContext } from '../context';
 import { checkInputFile, checkOutputDir } from '../out-path';
 import { exitCodeOf } from '../../shared/jobs/outcome';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { progressBar } from '../progress';
+import { readableFailure, summaryLines } from '../local-report';
+import type { SummaryLike } from '../local-report';
 
-interface LocalOptions { input: string; spec: string; out: string; trigger: 'direct' | 'event'; features: 'per-feature' | 'jsonl' | 'none' | false; quiet?: boolean; overwrite?: boolean; faults?: FaultName[]; timeScale?: number }
+interface LocalOptions { input: string; spec: string; out: string; trigger: 'direct' | 'event'; features: 'per-feature' | 'jsonl' | 'none' | false; quiet?: boolean; overwrite?: boolean; allowHost?: string[]; faults?: FaultName[]; timeScale?: number }
 
 function faultList(value: string): FaultName[] {
   try {
@@ -41,15 +46,36 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .option('--time-scale <factor>', 'multiply every duration (Lambda timeouts, retry waits, the EXPRESS 5 minutes) by this factor, e.g. 0.01', timeScale)
     .addOption(new Option('--features <layout>', 'per-feature JSON (when the spec asks for json): jsonl (one JSON Lines file per batch part, as stored in S3), per-feature (features/<id>.json, Sentinel Hub\'s layout: one file a feature, 200,000 files took longer than the whole computation here), none').choices(['per-feature', 'jsonl', 'none']).default('jsonl'))
     .option('--no-features', 'skip the per-feature JSON (same as --features none)')
-    .option('--quiet', 'no progress lines')
+    .option('--quiet', 'print only the result line (no progress bar, states, warnings or failure reasons)')
+    .option('--allow-host <host>', 'let the handlers read this host although it is a private or loopback address (your own raster or STAC server; plain http accepted); repeatable; default: none, as strict as the deployed stack', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--overwrite', 'replace the files of a previous job in --out (an existing non-empty --out is refused otherwise)')
     .action(async (o: LocalOptions) => {
       checkInputFile(o.input);
       checkOutputDir(o.out, [o.input, o.spec], { overwrite: o.overwrite === true });
-      const r = await runLocal({ input: o.input, spec: o.spec, out: o.out, trigger: o.trigger, features: o.features === false ? 'none' : o.features, ...(o.faults ? { faults: o.faults } : {}), ...(o.timeScale ? { timeScale: o.timeScale } : {}), log: o.quiet ? undefined : (l) => ctx.stderr.write(`zonalflow local: ${l}\n`) });
+      const quiet = o.quiet === true;
+      const bar = progressBar('zonalflow local', process.stderr, { quiet });
+      const r = await runLocal({
+        input: o.input,
+        spec: o.spec,
+        out: o.out,
+        trigger: o.trigger,
+        features: o.features === false ? 'none' : o.features,
+        ...(o.faults ? { faults: o.faults } : {}),
+        ...(o.timeScale ? { timeScale: o.timeScale } : {}),
+        ...(o.allowHost ? { allowHosts: o.allowHost } : {}),
+        onProgress: (p) => bar.update(p.featuresDone, p.features, p.featuresFailed, `${p.batchesDone}/${p.batches} batches`),
+        log: quiet ? undefined : (l) => {
+          bar.finish(); // a log line never lands inside the bar (it is redrawn on the next update)
+          ctx.stderr.write(`zonalflow local: ${readableFailure('', l)}\n`);
+        },
+      }).finally(() => bar.finish());
       const s = r.output as { features?: { total: number; done: number; failed: number } } | null;
-      ctx.stderr.write(`zonalflow local: job ${r.jobId ?? '?'} ${r.status}${s?.features ? ` (${s.features.done}/${s.features.total} features, ${s.features.failed} failed)` : ''}; ${r.files.length} files in ${o.out}\n`);
-      if (r.error) ctx.stderr.write(`zonalflow local: error [${r.error.code}]: ${r.error.message}\n`);
+      ctx.stderr.write(`zonalflow local: job ${r.jobId ?? '?'} ${r.status}${s?.features ? ` (${s.features.done}/${s.features.total} features, ${s.features.failed} failed)` : ''}; ${r.files.length} files in ${o.out}${r.error ? `: ${readableFailure(r.error.code, r.error.message)}` : ''}\n`);
+      if (!quiet) {
+        const summaryPath = join(o.out, 'summary.json');
+        const summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as SummaryLike) : null;
+        for (const line of summary ? summaryLines(summary) : []) ctx.stderr.write(`zonalflow local: ${line}\n`);
+      }
       ctx.exitCode = exitCodeOf(r.status);
     });
 }

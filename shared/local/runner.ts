@@ -91,9 +91,19 @@ export interface LocalRunOptions {
   editTemplate?: (template: Template) => Template;
   /** After the execution ends, retry the job as `zonalflow retry` does (batches reset, a new execution with the jobId). */
   retry?: boolean;
+  /**
+   * Hosts the handlers may read although they are private or loopback addresses, over plain http too
+   * (`--allow-host`: the user's own raster or STAC server). Default none: as strict as the deployed stack.
+   */
+  allowHosts?: readonly string[];
+  /** Called as the job advances: batches and features done (and failed) of the planned totals. */
+  onProgress?: (p: LocalProgress) => void;
   /** Child executions of a Distributed Map running at once locally (default 16; the template's MaxConcurrency if lower). */
   mapConcurrency?: number;
 }
+
+/** How far a local job is: from Plan's output and each Worker's answer (a batch's counts are cumulative over its retries). */
+export interface LocalProgress { batches: number; batchesDone: number; features: number; featuresDone: number; featuresFailed: number }
 
 /** What a local run returns. */
 export interface LocalRunResult {
@@ -228,6 +238,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       weights = { ...weights, uri: `s3://${LOCAL.rasters}/${key}` };
     }
     const spec = { ...specRaw, rasters, ...(weights !== undefined ? { weights } : {}) };
+    const specHosts = httpsHosts([...rasters.map((r) => r.uri), ...(weights ? [weights.uri] : [])]);
+    const progress = new ProgressTracker(opts.onProgress);
     lap('synth');
     let template = await synthTemplate({ rasterBuckets: LOCAL.rasters, ...opts.context });
     if (opts.editTemplate) template = opts.editTemplate(template);
@@ -380,8 +392,10 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         AWS_SECRET_ACCESS_KEY: session.secretAccessKey,
         AWS_LAMBDA_FUNCTION_NAME: fn.name,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-        // local runs are trusted: a STAC API or file server on this machine may be read, and a time series' asset hosts
-        ZONALFLOW_ALLOW_LOOPBACK: '1',
+        // private and loopback addresses only for the hosts the user names (--allow-host); a time series' asset hosts
+        ...((opts.allowHosts ?? []).length > 0 ? { ZONALFLOW_ALLOW_HOSTS: (opts.allowHosts ?? []).join(',') } : {}),
+        // the https hosts the spec names, as `zonalflow stats` allows exactly what the user named
+        ...(specHosts.length > 0 ? { RASTER_HOSTS: [fn.env.RASTER_HOSTS, ...specHosts].filter(Boolean).join(',') } : {}),
         // the handlers' JSON logs (Powertools) stay quiet locally unless asked for
         POWERTOOLS_LOG_LEVEL: savedVars.ZONALFLOW_HANDLER_LOG_LEVEL ?? 'SILENT',
         ...((spec as { stac?: unknown }).stac ? { RASTER_HOSTS: [fn.env.RASTER_HOSTS, '*'].filter(Boolean).join(',') } : {}),
@@ -396,6 +410,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       try {
         const out = await Promise.race([work, failed]);
         checkPayload(stateName, out);
+        progress.observe(fn.name, out);
         return out;
       } catch (err) {
         const e = err as Error & { isCatchable?: boolean };
@@ -555,4 +570,39 @@ async function newestJob(env: StandIns): Promise<string | null> {
   if (summary) return summary.split('/')[0] ?? null;
   const manifest = keys.find((k) => k.startsWith('_work/') && k.endsWith('/manifest.json'));
   return manifest ? (manifest.split('/')[1] ?? null) : null;
+}
+
+/** The https hosts among URIs (the spec's rasters: the user named them). */
+function httpsHosts(uris: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const u of uris) {
+    try {
+      const p = parseUri(u);
+      if (p.scheme === 'https') out.add(p.url.hostname.toLowerCase());
+    } catch {
+      // not a URI: refused when opened
+    }
+  }
+  return [...out];
+}
+
+/** Job progress from what the functions answer: Plan's totals, each Worker's batch counts. */
+class ProgressTracker {
+  private totals = { batches: 0, features: 0 };
+  private readonly batches = new Map<string, { done: number; failed: number }>();
+  constructor(private readonly report: ((p: LocalProgress) => void) | undefined) {}
+  observe(fn: string, out: unknown): void {
+    if (!this.report || out === null || typeof out !== 'object') return;
+    const o = out as Record<string, unknown>;
+    if (fn === 'Plan' && typeof o.batches === 'number' && typeof o.features === 'number' && o.duplicate !== true) this.totals = { batches: o.batches, features: o.features };
+    else if (fn === 'Worker' && o.status === 'DONE' && typeof o.batchId === 'string') this.batches.set(o.batchId, { done: Number(o.featuresDone ?? 0), failed: Number(o.featuresFailed ?? 0) });
+    else return;
+    let done = 0;
+    let failed = 0;
+    for (const b of this.batches.values()) {
+      done += b.done + b.failed;
+      failed += b.failed;
+    }
+    this.report({ batches: this.totals.batches, batchesDone: this.batches.size, features: this.totals.features, featuresDone: done, featuresFailed: failed });
+  }
 }

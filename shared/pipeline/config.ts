@@ -31,6 +31,11 @@ const EnvSchema = z.object({
   ZONALFLOW_ALLOW_LOCAL_FILES: z.enum(['0', '1']).default('0'),
   /** Local runs only: lets the worker read http(s) on 127.0.0.1 (a local STAC API or file server). */
   ZONALFLOW_ALLOW_LOOPBACK: z.enum(['0', '1']).default('0'),
+  /**
+   * Hosts the user explicitly allows to be private or loopback addresses and to be read over plain http
+   * (`zonalflow local --allow-host HOST`); empty (strict) unless set. The stack never sets it.
+   */
+  ZONALFLOW_ALLOW_HOSTS: csv,
   /** Limits (bytes of a GeoPackage, features per job). */
   MAX_INPUT_BYTES: z.coerce.number().int().positive().default(5 * 1024 ** 3),
   MAX_FEATURES_PER_JOB: z.coerce.number().int().positive().default(10_000_000),
@@ -78,10 +83,11 @@ export function configFromEnv(env: Record<string, string | undefined>): Pipeline
     inputBuckets: e.INPUT_BUCKETS,
     limits: { maxInputBytes: e.MAX_INPUT_BYTES, maxFeatures: e.MAX_FEATURES_PER_JOB },
     allowed: {
-      schemes: [...(['s3', 'https'] as const), ...(e.ZONALFLOW_ALLOW_LOCAL_FILES === '1' ? (['file'] as const) : []), ...(e.ZONALFLOW_ALLOW_LOOPBACK === '1' ? (['http'] as const) : [])],
+      schemes: [...(['s3', 'https'] as const), ...(e.ZONALFLOW_ALLOW_LOCAL_FILES === '1' ? (['file'] as const) : []), ...(e.ZONALFLOW_ALLOW_LOOPBACK === '1' || e.ZONALFLOW_ALLOW_HOSTS.length > 0 ? (['http'] as const) : [])],
       s3Buckets: e.RASTER_BUCKETS,
       httpsHosts: e.RASTER_HOSTS,
       allowLoopback: e.ZONALFLOW_ALLOW_LOOPBACK === '1',
+      internalHosts: e.ZONALFLOW_ALLOW_HOSTS,
     },
   };
 }

@@ -210,7 +210,8 @@ describe('time series from a STAC API', () => {
   it('zonalflow local: the same time series through the pipeline (Plan searches once, workers read the scenes, long-format results)', async () => {
     const { runLocal } = await import('../../shared/local/runner');
     const out = join(dir, 'local');
-    const local = await runLocal({ input: gpkg(), spec: { ...baseSpec(), batching: { grid: 'h3', maxFeatures: 1 }, output: { formats: ['parquet', 'json'] } }, out });
+    // the STAC API and its assets are on this machine: allowed only because the test names the host (--allow-host)
+    const local = await runLocal({ input: gpkg(), spec: { ...baseSpec(), batching: { grid: 'h3', maxFeatures: 1 }, output: { formats: ['parquet', 'json'] } }, out, allowHosts: ['127.0.0.1'] });
     expect(local.status).toBe('DONE');
     const { readResultParquet } = await import('../../shared/output/read-parquet');
     const results = await readResultParquet(readFileSync(join(out, 'results.parquet')));
