@@ -19,7 +19,7 @@ export interface CommandModule {
 
 export const COMMAND_MODULES: readonly CommandModule[] = [
   {
-    commands: { stats: 'compute zonal statistics in this process (no pipeline) and write CSV, Parquet or JSON' },
+    commands: { stats: 'compute zonal statistics in this process (no pipeline) and write CSV, Parquet, JSON, GeoPackage or FlatGeobuf' },
     load: async () => (await import('./stats')).registerStats,
   },
   {

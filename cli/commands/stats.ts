@@ -62,7 +62,7 @@ export function rasterArg(value: string): { uri: string; name?: string } {
 export function registerStats(program: Command, ctx: CommandContext): void {
   program
     .command('stats')
-    .description('compute zonal statistics in this process (no pipeline) and write CSV, Parquet or JSON')
+    .description('compute zonal statistics in this process (no pipeline) and write CSV, Parquet, JSON, GeoPackage or FlatGeobuf')
     .requiredOption('--input <file>', 'features: GeoPackage, GeoParquet, FlatGeobuf, GeoJSON/GeoJSONSeq or Shapefile (.shp or .zip)')
     .option('--raster <uri>', 'raster (local path, https:// or s3://), or NAME=URI to name its columns; repeat for several (never split at commas)', repeat)
     .option('--spec <job.json>', 'job spec (rasters, stats, coverage...); other options override it')
@@ -80,7 +80,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .option('--min-coverage-frac <f>', 'leave out cells covered less than this fraction (spec "minCoverageFrac")')
     .option('--default-value <v>', 'value of nodata cells inside the raster (spec "defaultValue")')
     .option('--default-weight <w>', 'weight where the weights raster is nodata (spec "defaultWeight")')
-    .requiredOption('--out <file>', 'output file: .csv, .parquet or .json')
+    .requiredOption('--out <file>', 'output file: .csv, .parquet, .json, .gpkg (GeoPackage) or .fgb (FlatGeobuf); the last two always with geometry')
     .option('--threads <n>', 'worker threads decoding tiles and computing coverage and statistics (1: all in this thread) (default: the available cores, at most 8, at most one per 2000 features)')
     .option('--geometry', 'write each feature\'s geometry (input CRS): GeoParquet 1.1 for .parquet (spec "output.geometry")')
     .option('--quiet', 'no progress bar')
@@ -92,7 +92,8 @@ Examples:
   $ zonalflow stats --input fields.gpkg --raster s3://bucket/dem.tif --id-column field_id \\
       --stats count,mean,stdev,median,q10,q90,majority --coverage exact --out stats.parquet
   $ zonalflow stats --input fields.gpkg --spec ndvi-series.json --out series.json   # STAC time series
-  $ zonalflow stats --input fields.gpkg --raster dem.tif --geometry --out stats.parquet   # GeoParquet, input CRS`)
+  $ zonalflow stats --input fields.gpkg --raster dem.tif --geometry --out stats.parquet   # GeoParquet, input CRS
+  $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.gpkg   # opens in QGIS / GDAL`)
     .option('--allow-host <host>', 'let this host be a private or loopback address (your own local server; plain http accepted); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .action(async (o: StatsOptions) => {
       // the engine, the format readers and writers load when the command runs, never for --help (start-up)
@@ -102,7 +103,7 @@ Examples:
       ]);
       const spec = parseJobSpec(buildSpec(o, readSpecFile), o.spec ? `job spec ${o.spec}` : 'options');
       const format = outputFormat(o.out);
-      if (o.geometry === true && format !== 'parquet') throw new SpecError(`--geometry: ${o.out} is CSV or JSON, which stay plain; write .parquet (GeoParquet)`);
+      if (o.geometry === true && (format === 'csv' || format === 'json')) throw new SpecError(`--geometry: ${o.out} is CSV or JSON, which stay plain; write .parquet (GeoParquet), .gpkg or .fgb`);
       checkInputFile(o.input);
       checkOutputFile(o.out, [o.input, ...spec.rasters.map((r) => r.uri)]);
       const bar = progressBar('stats', process.stderr, { quiet: o.quiet === true });
@@ -116,7 +117,7 @@ Examples:
       const consumer: RowConsumer = {
         begin: async (columns, info) => {
           // GeoParquet: the features' own CRS, as PROJJSON (null when the input declares none)
-          const geometry = spec.output.geometry && format === 'parquet' ? { crs: info?.crs ? (await import('../../shared/crs/projjson')).crsProjJson(info.crs) : null } : undefined;
+          const geometry = spec.output.geometry && format !== 'csv' && format !== 'json' ? { crs: info?.crs ? (await import('../../shared/crs/projjson')).crsProjJson(info.crs) : null } : undefined;
           if (format === 'json' && spec.stac) documents = await SentinelHubJsonSink.open(await FileOutput.create(o.out, `--out ${o.out}`));
           else table = await openSink(o.out, { columns, idKind: info?.idKind, metadata: { zonalflow_spec: JSON.stringify(spec) }, geometry }, { label: `--out ${o.out}` });
         },
@@ -162,12 +163,19 @@ Examples:
     });
 }
 
-function outputFormat(path: string): 'csv' | 'parquet' | 'json' {
+function outputFormat(path: string): 'csv' | 'parquet' | 'json' | 'gpkg' | 'fgb' {
   const ext = extname(path).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.parquet' || ext === '.pq') return 'parquet';
   if (ext === '.json') return 'json';
-  throw new SpecError(`--out ${path}: unknown output format "${ext}"; use .csv, .parquet or .json`);
+  if (ext === '.gpkg') return 'gpkg';
+  if (ext === '.fgb') return 'fgb';
+  throw new SpecError(`--out ${path}: unknown output format "${ext}"; use .csv, .parquet, .json, .gpkg or .fgb`);
+}
+
+/** GeoPackage and FlatGeobuf outputs (always written with geometry). */
+function isGeoFormat(path: string): boolean {
+  return /\.(gpkg|fgb)$/i.test(path);
 }
 
 /** The spec from `--spec` (if any) with the command-line options applied on top. */
@@ -189,7 +197,8 @@ function buildSpec(o: StatsOptions, readSpec: typeof readSpecFile): JobSpecInput
   } else if (bands || nodata !== undefined) {
     throw new SpecError('--bands and --nodata apply to --raster; with --spec set them per raster in the spec');
   }
-  if (o.geometry === true) spec.output = { ...((base.output) ?? {}), geometry: true };
+  // GeoPackage and FlatGeobuf are geo formats: they always carry the geometry
+  if (o.geometry === true || isGeoFormat(o.out)) spec.output = { ...((base.output) ?? {}), geometry: true };
   if (o.stats) spec.stats = o.stats;
   if (o.coverage) spec.coverage = o.coverage;
   if (o.weights !== undefined) spec.weights = { ...((base.weights) ?? {}), uri: o.weights };

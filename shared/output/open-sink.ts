@@ -1,6 +1,7 @@
 /**
  * The sink for an output path, chosen by its extension: `.csv` CsvSink,
- * `.json` JsonSink, `.parquet`/`.pq` Parquet. A table with `frac` columns whose
+ * `.json` JsonSink, `.parquet`/`.pq` Parquet, `.gpkg` GeoPackage, `.fgb` FlatGeobuf (the
+ * geo formats always carry geometry: give SinkOptions.geometry). A table with `frac` columns whose
  * values are not given (SinkOptions.fracValues) goes through a FracSpool, so
  * the expanded columns are known before the header is written.
  */
@@ -14,7 +15,7 @@ import { parquetSink } from './parquet-sink';
 import { OutputError } from '../errors';
 
 /** Output formats by extension. */
-export type OutputFormat = 'csv' | 'json' | 'parquet';
+export type OutputFormat = 'csv' | 'json' | 'parquet' | 'gpkg' | 'fgb';
 
 /** The format of an output path from its extension (case-insensitive), or an OutputError listing the known ones. */
 export function outputFormatOf(path: string): OutputFormat {
@@ -22,14 +23,21 @@ export function outputFormatOf(path: string): OutputFormat {
   if (ext === '.csv') return 'csv';
   if (ext === '.json') return 'json';
   if (ext === '.parquet' || ext === '.pq') return 'parquet';
-  throw new OutputError(`${path}: unknown output format "${ext}"; use .csv, .parquet or .json`);
+  if (ext === '.gpkg') return 'gpkg';
+  if (ext === '.fgb') return 'fgb';
+  throw new OutputError(`${path}: unknown output format "${ext}"; use .csv, .parquet, .json, .gpkg or .fgb`);
 }
 
 /** Opens the sink writing `path` in the format of its extension; `label` names the path in errors (e.g. `--out x.csv`). */
 export async function openSink(path: string, opts: SinkOptions, where: { label?: string } = {}): Promise<RowSink> {
   const format = outputFormatOf(path);
   const file = (): Promise<FileOutput> => FileOutput.create(path, where.label);
-  const open = async (o: SinkOptions): Promise<RowSink> => (format === 'csv' ? CsvSink.open(await file(), o) : format === 'json' ? JsonSink.open(await file(), o) : parquetSink(await file(), o));
+  const open = async (o: SinkOptions): Promise<RowSink> => {
+    // the geo formats load their libraries (SQLite WebAssembly, FlatBuffers) only when asked for
+    if (format === 'gpkg') return (await import('./gpkg-sink')).gpkgSink(path, o);
+    if (format === 'fgb') return (await import('./fgb-sink')).fgbSink(path, o);
+    return format === 'csv' ? CsvSink.open(await file(), o) : format === 'json' ? JsonSink.open(await file(), o) : parquetSink(await file(), o);
+  };
   if (format !== 'parquet' && opts.columns.some((c) => c.kind === 'frac') && opts.fracValues === undefined) {
     return FracSpool.create(opts, (fracValues) => open({ ...opts, fracValues }));
   }
