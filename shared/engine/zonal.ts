@@ -41,7 +41,7 @@ import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from 
 import { LIMIT_DEFAULTS } from '../spec';
 
 /** A feature as the engine sees it; `problem` is a reason found earlier (e.g. by Plan) why it cannot be computed. */
-export interface EngineFeature { fid: number; fidText?: string | null | undefined; id: string; geometry: Geometry | null; problem?: string | undefined }
+export interface EngineFeature { fid: number; fidText?: string | null | undefined; id: string; idNull?: boolean | undefined; geometry: Geometry | null; problem?: string | undefined }
 
 /** What to compute. */
 export interface ZonalOptions {
@@ -420,18 +420,24 @@ function isDataLevel(err: unknown): boolean {
 }
 
 /** `CODE: message` naming the feature. */
-export function featureError(f: Pick<EngineFeature, 'id' | 'fid'>, err: unknown): string {
+export function featureError(f: Pick<EngineFeature, 'id' | 'fid' | 'fidText' | 'idNull'>, err: unknown): string {
   const code = err instanceof ZonalflowError ? err.code : 'FEATURE_FAILED';
   const message = err instanceof Error ? err.message : String(err);
-  return `${code}: feature ${JSON.stringify(f.id)} (fid ${f.fid}): ${message}`;
+  return `${code}: ${featureLabel(f)}: ${message}`;
+}
+
+/** `feature "id" (fid N)` with the fid as stored (NULL, text, int64 digits), never the internal key. */
+export function featureLabel(f: Pick<EngineFeature, 'id' | 'fid' | 'fidText' | 'idNull'>): string {
+  const fid = f.fidText === undefined ? String(f.fid) : (f.fidText ?? 'NULL');
+  return `feature ${f.idNull === true ? 'with a NULL id' : JSON.stringify(f.id)} (fid ${fid})`;
 }
 
 /** A feature that cannot be computed at all (`CODE: feature ... : reason`): empty geometry or invalid coordinates. */
 export function featureProblem(f: EngineFeature): string | null {
-  if (f.problem !== undefined) return `GEOMETRY_INVALID: feature ${JSON.stringify(f.id)} (fid ${f.fid}): ${f.problem}`;
-  if (f.geometry === null) return `GEOMETRY_EMPTY: feature ${JSON.stringify(f.id)} (fid ${f.fid}): empty or missing geometry`;
+  if (f.problem !== undefined) return `GEOMETRY_INVALID: ${featureLabel(f)}: ${f.problem}`;
+  if (f.geometry === null) return `GEOMETRY_EMPTY: ${featureLabel(f)}: empty or missing geometry`;
   const p = geometryProblem(f.geometry);
-  return p === null ? null : `GEOMETRY_INVALID: feature ${JSON.stringify(f.id)} (fid ${f.fid}): ${p}`;
+  return p === null ? null : `GEOMETRY_INVALID: ${featureLabel(f)}: ${p}`;
 }
 
 /** After reprojection: a non-finite coordinate means the feature lies outside the target projection's domain. */

@@ -17,6 +17,7 @@ import { toParquet } from '../../../shared/output/parquet';
 import { toJson } from '../../../shared/output/json';
 import { toCsv } from '../../../shared/output/csv';
 import type { StatColumn } from '../../../shared/output/table';
+import { featureError, featureProblem } from '../../../shared/engine/zonal';
 
 const dir = join(import.meta.dirname, '../../fixtures/attributes');
 interface Expected { features: { count: number; mean: number }[]; files: Record<string, { types: Record<string, string>; values: Record<string, string | null>[] }> }
@@ -74,5 +75,10 @@ describe('included attributes and typed ids, every format', () => {
     await expect(run(['nope'])).rejects.toThrow(/has no column "nope" to include \(columns: code, name, area, flag, small, seen\)/);
     await expect(run(['fid'])).rejects.toThrow(/"fid" is a column the results already have/);
     await expect(run(['name', 'name'])).rejects.toThrow(/"name" is given twice/);
+  });
+  it('failure reasons name the stored fid (NULL, int64 digits), never the internal key, and a NULL id as such', () => {
+    expect(featureError({ id: 'big1', fid: -2.5, fidText: '9007199254740993' }, new Error('x'))).toBe('FEATURE_FAILED: feature "big1" (fid 9007199254740993): x');
+    expect(featureProblem({ id: '', idNull: true, fid: 2, fidText: null, geometry: null })).toBe('GEOMETRY_EMPTY: feature with a NULL id (fid NULL): empty or missing geometry');
+    expect(featureProblem({ id: 'a', fid: 7, geometry: null })).toBe('GEOMETRY_EMPTY: feature "a" (fid 7): empty or missing geometry');
   });
 });
