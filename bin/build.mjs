@@ -18,7 +18,9 @@ try {
   process.exit(0);
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist');
+// `--outdir DIR`: build elsewhere (a test builds a private copy; dist/ is what bin/zonalflow.mjs runs)
+const at = process.argv.indexOf('--outdir');
+const out = at > 0 && process.argv[at + 1] ? process.argv[at + 1] : join(root, 'dist');
 const stamp = newestSourceMtime(root);
 rmSync(out, { recursive: true, force: true });
 await build({

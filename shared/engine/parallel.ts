@@ -81,9 +81,13 @@ export class ParallelZonal {
     const engine = this.engine;
     if (engine === null) throw new ZonalflowError('WORKER_FAILED', 'the worker threads were not given a job (ParallelZonal.start)');
     const prepared = engine.prepare(features);
-    const parts = splitByKey(spatialKeys(prepared, engine.processingGrids()), this.workers.length);
+    const keys = spatialKeys(prepared, engine.processingGrids());
+    const parts = splitByKey(keys, this.workers.length);
     const members: number[][] = this.workers.map(() => []);
     parts.forEach((p, i) => members[p]?.push(i));
+    // each part in Hilbert order: consecutive features read neighbouring cells of the same tiles (CPU caches)
+    const byKey = (a: number, b: number): number => (keys[a] ?? Infinity) - (keys[b] ?? Infinity) || a - b;
+    for (const m of members) m.sort(byKey);
     const answers = await Promise.all(members.map((idx, j) => (idx.length === 0 ? Promise.resolve([]) : this.send(j, idx, features, prepared))));
     const rows = new Array<ResultRow>(features.length);
     members.forEach((idx, j) => idx.forEach((i, n) => {
@@ -193,10 +197,15 @@ function startWorker(): Worker {
     const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
     const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(boot, { eval: true });
+    return new Worker(boot, { eval: true, execArgv: workerExecArgv() });
   }
   const dir = dirname(fileURLToPath(here));
   const file = [join(dir, 'parallel-worker.mjs'), join(dir, '..', 'parallel-worker.mjs')].find((f) => existsSync(f));
   if (file === undefined) throw new ZonalflowError('WORKER_FAILED', `parallel-worker.mjs not found beside ${dir}: rebuild with npm run build, or use --threads 1`);
-  return new Worker(file);
+  return new Worker(file, { execArgv: workerExecArgv() });
+}
+
+/** This process's Node options for a worker, without those that say how the main script is given (`node --input-type=module -e …`). */
+function workerExecArgv(): string[] {
+  return process.execArgv.filter((a) => !/^(--input-type|--eval|-e|--print|-p)(=|$)/.test(a));
 }
