@@ -24,7 +24,12 @@ export class Storage extends Construct {
       ...secure,
       serverAccessLogsBucket: this.logs,
       serverAccessLogsPrefix: 'output/',
-      lifecycleRules: [{ id: 'expire-work-prefix', prefix: props.workPrefix, expiration: Duration.days(props.workExpirationDays), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      // Collect writes results.parquet/.csv as multipart uploads outside the work prefix: a Collect stopped by its
+      // timeout leaves an unfinished upload, whose parts S3 bills until it is aborted
+      lifecycleRules: [
+        { id: 'expire-work-prefix', prefix: props.workPrefix, expiration: Duration.days(props.workExpirationDays), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
     });
     this.table = new dynamodb.Table(this, 'Jobs', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },

@@ -144,6 +144,8 @@ describe('storage and trigger', () => {
       expect(p.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
     }
     template.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: '_work/', ExpirationInDays: 7, Status: 'Enabled' })]) } });
+    // Collect's multipart uploads (results.parquet/.csv) left unfinished by a timeout are aborted anywhere in the bucket
+    template.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'abort-incomplete-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled', Prefix: Match.absent() })]) } });
     template.hasResourceProperties('Custom::S3BucketNotifications', { NotificationConfiguration: { EventBridgeConfiguration: {} } });
     const policies = resourcesOfType(json, 'AWS::S3::BucketPolicy');
     expect(policies.length).toBeGreaterThanOrEqual(3);
