@@ -24,14 +24,14 @@ export async function readResultParquet(bytes: Uint8Array): Promise<{ columns: S
  * `id`, `fid`, `zf_key`, `error`, the geometry and its covering `bbox`), with their kinds from
  * `zonalflow_columns`; whether it holds geometry; the id column's kind.
  */
-export function resultColumns(meta: FileMetaData): { columns: StatColumn[]; geometry: boolean; idKind: IdKind } {
+export function resultColumns(meta: FileMetaData): { columns: StatColumn[]; geometry: boolean; idKind: IdKind; crs: string | null } {
   const columns: StatColumn[] = [];
   const kv = (key: string): string | undefined => meta.key_value_metadata?.find((k) => k.key === key)?.value;
   const kinds = new Map<string, StatColumn['kind']>();
   const stored = kv('zonalflow_columns');
   if (stored !== undefined) for (const c of JSON.parse(stored) as StatColumn[]) kinds.set(c.name, c.kind);
   const geoText = kv('geo');
-  const geo = geoText === undefined ? null : (JSON.parse(geoText) as { primary_column?: string; columns?: Record<string, { covering?: { bbox?: { xmin?: string[] } } }> });
+  const geo = geoText === undefined ? null : (JSON.parse(geoText) as { primary_column?: string; columns?: Record<string, { crs?: unknown; covering?: { bbox?: { xmin?: string[] } } }> });
   const geomName = geo?.primary_column ?? 'geometry';
   const covering = geo?.columns?.[geomName]?.covering?.bbox?.xmin?.[0];
   let geometry = false;
@@ -52,7 +52,10 @@ export function resultColumns(meta: FileMetaData): { columns: StatColumn[]; geom
   const idType = meta.schema.find((s) => s.name === 'id')?.type;
   const storedIdKind = kv('zonalflow_id_kind');
   const idKind: IdKind = storedIdKind === 'integer' || (storedIdKind === undefined && idType === 'INT64') ? 'integer' : 'text';
-  return { columns, geometry, idKind };
+  // the geometry's CRS as a sink takes it: PROJJSON text, OGC:CRS84 when omitted (GeoParquet's default), null when unknown
+  const crsMeta = geo?.columns?.[geomName];
+  const crs = crsMeta === undefined || !('crs' in crsMeta) ? 'OGC:CRS84' : crsMeta.crs === null || crsMeta.crs === undefined ? null : JSON.stringify(crsMeta.crs);
+  return { columns, geometry, idKind, crs };
 }
 
 /** One row object of a result Parquet file (as hyparquet reads it) as a ResultRow. */

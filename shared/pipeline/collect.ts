@@ -124,7 +124,7 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
       rowGroupRows: limits.chunkRows,
       fid: merged.fidInt64 ? 'int64' : 'string',
       metadata: { zonalflow_job: jobId, zonalflow_spec: JSON.stringify(spec) },
-      ...(merged.geometry ? { geometry: { crs: CRS84 } } : {}),
+      ...(merged.geometry ? { geometry: { crs: merged.crs } } : {}),
     }));
     outputs.parquet = `s3://${deps.outputBucket}/${jobId}/results.parquet`;
     if (spec.output.formats.includes('csv')) {
@@ -174,6 +174,8 @@ interface MergedParts {
   sorter: RowSorter;
   columns: StatColumn[];
   geometry: boolean;
+  /** The geometry's CRS (the input's, as the Workers wrote it in their parts' GeoParquet metadata). */
+  crs: string | null;
   idKind: IdKind;
   /** Distinct values of each frac column (ascending). */
   fracValues: Map<string, number[]>;
@@ -185,6 +187,7 @@ interface MergedParts {
 async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: CollectLimits, gauge: RowGauge): Promise<MergedParts> {
   let columns: StatColumn[] | null = null;
   let geometry = false;
+  let crs: string | null = CRS84;
   let idKind: IdKind = 'text';
   let sorter: RowSorter | null = null;
   let fracSeen: { name: string; index: number; values: Set<number> }[] = [];
@@ -199,6 +202,7 @@ async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: C
         fracSeen = columns.flatMap((c, index) => (c.kind === 'frac' ? [{ name: c.name, index, values: new Set<number>() }] : []));
         sorter = new RowSorter(rowOrder(columns).compare, opts);
       }
+      if (g.geometry && !geometry) crs = g.crs;
       geometry ||= g.geometry;
       for (const r of g.rows) {
         if (fidInt64 && !fidFitsInt64(r)) fidInt64 = false;
@@ -219,6 +223,7 @@ async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: C
     sorter: sorter ?? new RowSorter(rowOrder(cols).compare, opts),
     columns: cols,
     geometry,
+    crs,
     idKind,
     fracValues: new Map(fracSeen.map((f) => [f.name, [...f.values].sort((a, b) => a - b)])),
     fidInt64,

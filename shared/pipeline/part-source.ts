@@ -53,7 +53,15 @@ export async function s3AsyncBuffer(s3: S3Client, loc: S3Location, wholeBelowByt
 }
 
 /** One row group of a part. */
-export interface PartRowGroup { key: string; columns: StatColumn[]; geometry: boolean; idKind: IdKind; rows: ResultRow[] }
+export interface PartRowGroup {
+  key: string;
+  columns: StatColumn[];
+  geometry: boolean;
+  /** The geometry's CRS (PROJJSON text, `OGC:CRS84`, or null when unknown). */
+  crs: string | null;
+  idKind: IdKind;
+  rows: ResultRow[];
+}
 
 /**
  * The rows of the parts, in the order of `keys`, one row group at a time. The
@@ -77,13 +85,13 @@ export async function* partRowGroups(s3: S3Client, bucket: string, keys: readonl
     const file = await (queue.shift() as Promise<AsyncBuffer | null>);
     if (file === null) throw new SourceError(`part s3://${bucket}/${key} is missing`, { status: 404 });
     const metadata = await parquetMetadataAsync(file);
-    const { columns, geometry, idKind } = resultColumns(metadata);
+    const { columns, geometry, idKind, crs } = resultColumns(metadata);
     let start = 0;
     for (const g of metadata.row_groups) {
       const end = start + Number(g.num_rows);
       if (end > start) {
         const objs = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end });
-        yield { key, columns, geometry, idKind, rows: objs.map((o) => resultRow(columns, geometry, o)) };
+        yield { key, columns, geometry, crs, idKind, rows: objs.map((o) => resultRow(columns, geometry, o)) };
       }
       start = end;
     }

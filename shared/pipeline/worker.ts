@@ -17,9 +17,9 @@ import { toParquet } from '../output/parquet';
 import { featureDocument } from '../output/json';
 import { featuresPartKey } from './keys';
 import type { ResultRow } from '../output/table';
-import { crsFromEpsg } from '../crs/epsg';
-import { ensureProj, makeTransformer } from '../crs/transform';
-import { transformGeometry } from '../geometry/transform';
+import { ensureProj } from '../crs/transform';
+import { crsProjJson } from '../crs/projjson';
+import { geoCrs } from '../output/parquet-layout';
 import type { WorkerInput, WorkerOutput } from './events';
 import { BatchFileSchema } from './batch-file';
 import { getJson, putBytes, putJson } from './objects';
@@ -122,7 +122,8 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
         },
       };
     }
-    const toLonLat = spec.output.geometry ? makeTransformer(batch.crs, crsFromEpsg(4326)) : null;
+    // output.geometry: each feature's geometry as read, in the input's CRS (GeoParquet `crs`: its PROJJSON)
+    const geometryCrs = spec.output.geometry ? geoCrs(crsProjJson(batch.crs)) : null;
     const remaining = deps.remainingMs ?? (() => Infinity);
     const safety = deps.safetyMs ?? 30_000;
     // a time series reads each scene's tiles once per chunk for all its features: the whole batch is one chunk
@@ -139,8 +140,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       if (rows.length === 0) return;
       const partStart = partFrom;
       const key = keys.part(item.batchId, partStart).replace(/\.json$/, '.parquet');
-      const geometryRows = toLonLat ? rows.map((r) => ({ ...r, geometry: r.geometry ? transformGeometry(r.geometry, toLonLat) : null })) : rows;
-      await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, geometryRows, { keepFrac: true, keyColumn: true, idKind, ...(spec.output.geometry ? { geometry: { crs: 'lonlat' as const } } : {}) }), 'application/vnd.apache.parquet');
+      await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, rows, { keepFrac: true, keyColumn: true, idKind, ...(geometryCrs ? { geometry: { crs: geometryCrs } } : {}) }), 'application/vnd.apache.parquet');
       if (spec.output.formats.includes('json')) {
         // one JSON Lines object per part (never one PUT per feature: 1M PUTs under one prefix are throttled by S3
         // and are most of a job's cost); `zonalflow results` / `local` expand it to features/<id>.json

@@ -89,6 +89,24 @@ describe('pipeline stages against the stand-ins', () => {
     expect((await runAll('lux.gpkg', 'etag-1')).status).toBe('DUPLICATE');
   });
 
+  it('output.geometry: results.parquet is GeoParquet 1.1 with each feature\'s geometry in the input CRS (EPSG:2169, as zonalflow stats --geometry writes it)', async () => {
+    const geoSpec = { ...spec, output: { formats: ['parquet'], geometry: true } };
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'geo/lux.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'geo/lux.json', Body: JSON.stringify(geoSpec) }));
+    const { jobId, status } = await runAll('geo/lux.gpkg', 'etag-geo');
+    expect(status).toBe('DONE');
+    const bytes = (await getBytes(env.s3, { bucket: 'zf-out', key: `${jobId}/results.parquet` })) ?? new Uint8Array();
+    const results = await readResultParquet(bytes);
+    const local = await runStatsJob({ input: join(EX, 'lux_cantons_2169.gpkg'), spec: parseJobSpec({ ...geoSpec, rasters: [{ name: 'elev', uri: join(EX, 'elev.cog.tif') }] }), allowed: LOCAL_ONLY });
+    expect(results.geometry).toBe(true);
+    expect(results.rows).toEqual(local.rows); // geometries included: the input's own coordinates
+    const { parquetMetadata } = await import('hyparquet');
+    const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    const geo = JSON.parse(meta.key_value_metadata?.find((k) => k.key === 'geo')?.value ?? '{}') as { columns: { geometry: { crs: { id?: unknown }; covering?: unknown } } };
+    expect(geo.columns.geometry.crs.id).toEqual({ authority: 'EPSG', code: 2169 });
+    expect(geo.columns.geometry.covering).toBeDefined();
+  });
+
   it('exactextract operations through Plan, Worker and Collect: frac expanded per value, lists, weights, band math; equal to zonalflow stats', async () => {
     const eeSpec = { ...spec, stats: ['count', 'frac', 'unique', 'values', 'cell_id', 'weighted_mean'], weights: { uri: 's3://zf-rasters/elev.cog.tif' }, bands: { half: 'elev / 2' }, output: { formats: ['parquet', 'csv'] } };
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'lux-ee.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
