@@ -15,9 +15,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { progressBar } from '../progress';
 import { readableFailure, summaryLines } from '../local-report';
+import { readSpecFile } from '../../shared/spec-file';
 import type { SummaryLike } from '../local-report';
 
-interface LocalOptions { input: string; spec: string; out: string; trigger: 'direct' | 'event'; features: 'per-feature' | 'jsonl' | 'none' | false; quiet?: boolean; overwrite?: boolean; allowHost?: string[]; faults?: FaultName[]; timeScale?: number }
+interface LocalOptions { input: string; spec: string; out: string; trigger: 'direct' | 'event'; features: 'per-feature' | 'jsonl' | 'none' | false; quiet?: boolean; overwrite?: boolean; allowHost?: string[]; includeCols?: string[]; faults?: FaultName[]; timeScale?: number }
 
 function faultList(value: string): FaultName[] {
   try {
@@ -46,6 +47,7 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .option('--time-scale <factor>', 'multiply every duration (Lambda timeouts, retry waits, the EXPRESS 5 minutes) by this factor, e.g. 0.01', timeScale)
     .addOption(new Option('--features <layout>', 'per-feature JSON (when the spec asks for json): jsonl (one JSON Lines file per batch part, as stored in S3), per-feature (features/<id>.json, Sentinel Hub\'s layout: one file a feature, 200,000 files took longer than the whole computation here), none').choices(['per-feature', 'jsonl', 'none']).default('jsonl'))
     .option('--no-features', 'skip the per-feature JSON (same as --features none)')
+    .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (overrides the spec\'s "input.include")', (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)])
     .option('--quiet', 'print only the result line (no progress bar, states, warnings or failure reasons)')
     .option('--allow-host <host>', 'let the handlers read this host although it is a private or loopback address (your own raster or STAC server; plain http accepted); repeatable; default: none, as strict as the deployed stack', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--overwrite', 'replace the files of a previous job in --out (an existing non-empty --out is refused otherwise)')
@@ -56,7 +58,7 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
       const bar = progressBar('zonalflow local', process.stderr, { quiet });
       const r = await runLocal({
         input: o.input,
-        spec: o.spec,
+        spec: o.includeCols ? withInclude(o.spec, o.includeCols) : o.spec,
         out: o.out,
         trigger: o.trigger,
         features: o.features === false ? 'none' : o.features,
@@ -78,4 +80,10 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
       }
       ctx.exitCode = exitCodeOf(r.status);
     });
+}
+
+/** The spec file's content with `input.include` set from --include-cols. */
+function withInclude(specPath: string, include: string[]): Record<string, unknown> {
+  const base = readSpecFile(specPath).value as Record<string, unknown>;
+  return { ...base, input: { ...((base.input) ?? {}), include } };
 }
