@@ -12,7 +12,7 @@
  * lists); a weights raster on a compatible grid makes the finer of the two
  * grids the one coverage is computed on (grid-mapping.ts).
  */
-import type { Geometry } from '../geometry/types';
+import type { Geometry, Position } from '../geometry/types';
 import type { RasterGrid, Window } from '../raster/grid';
 import { coverage, geometryWindow, subdivideWindow } from '../coverage/coverage';
 import type { CoverageMode } from '../coverage/coverage';
@@ -21,7 +21,8 @@ import type { StatName, StatValue } from '../stats/accumulator';
 import { transformGeometry } from '../geometry/transform';
 import { forEachPosition } from '../geometry/bbox';
 import { geometryProblem } from '../geometry/validate';
-import { crsDisplayName, crsEquivalent, isGeographic, makeTransformer } from '../crs/transform';
+import { crsDisplayName, crsEquivalent, isGeographic, makeBatchTransformer, makeTransformer } from '../crs/transform';
+import type { BatchTransform } from '../crs/proj';
 import { describeTransformation } from '../crs/operation';
 import { crossesAntimeridian, splitAntimeridian, withShiftedCopy } from '../geometry/antimeridian';
 import type { Crs } from '../crs/crs';
@@ -101,6 +102,8 @@ export class ZonalEngine {
   readonly columns: StatColumn[];
   readonly timings: ZonalTimings = { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0 };
   private readonly transformers = new Map<EngineRaster, ((x: number, y: number) => [number, number]) | null>();
+  /** Per raster: PROJ's transformer of many points at once (null: same CRS). */
+  private readonly batches = new Map<EngineRaster, BatchTransform | null>();
   /** The rasters, then the band-math outputs. */
   private readonly all: readonly EngineRaster[];
   private readonly featuresGeographic: boolean;
@@ -152,6 +155,7 @@ export class ZonalEngine {
     }
     // band-math outputs read their rasters' grid and CRS
     for (const r of this.all) if (!this.transformers.has(r)) this.transformers.set(r, makeTransformer(featureCrs, r.crs));
+    for (const r of this.all) this.batches.set(r, this.transformers.get(r) ? makeBatchTransformer(featureCrs, r.crs) : null);
     checkZonalOptions(options);
     for (const r of this.all) {
       if (wr !== undefined && !crsEquivalent(wr.crs, r.crs)) throw new RasterError(`the weights raster ${wr.uri} is not in the CRS of ${r.uri}: give it on the same grid (gdalwarp)`);
@@ -239,19 +243,17 @@ export class ZonalEngine {
   /** Step 1 for one raster: each feature's geometry in its CRS and its window (a feature with a problem is skipped). */
   private project(raster: EngineRaster, features: readonly EngineFeature[], problems: readonly (string | null)[], touched: boolean[]): PreparedChunk['perRaster'][number] {
     const grid = (this.plans.get(raster) ?? planGrids(raster.raster.info.grid, null, { values: raster.uri, weights: '' })).grid;
-    const transform = this.transformers.get(raster) ?? null;
+    const batch = this.batches.get(raster) ?? null;
     const tr = performance.now();
     const local: (Geometry | null)[] = [];
     const windows: (Window | null)[] = [];
-    const errors: (string | null)[] = [];
+    const errors: (string | null)[] = new Array<string | null>(features.length).fill(null);
+    // the geometries to reproject, split at the antimeridian when they cross it
+    const sources: (Geometry | null)[] = new Array<Geometry | null>(features.length).fill(null);
+    let positions = 0;
     for (let i = 0; i < features.length; i++) {
       const f = features[i];
-      if (!f || problems[i] !== null || f.geometry === null) {
-        local.push(null);
-        windows.push(null);
-        errors.push(null);
-        continue;
-      }
+      if (!f || problems[i] !== null || f.geometry === null) continue;
       try {
         let source = f.geometry;
         if (this.featuresGeographic && crossesAntimeridian(source)) {
@@ -260,7 +262,40 @@ export class ZonalEngine {
           source = splitAntimeridian(source);
           if (isGeographic(raster.crs)) source = withShiftedCopy(source, 360);
         }
-        const g = transform ? transformGeometry(source, transform) : source;
+        sources[i] = source;
+        if (batch) forEachPosition(source, () => positions++);
+      } catch (err) {
+        errors[i] = featureError(f, err);
+      }
+    }
+    // every position of the chunk through PROJ in one call (each point is transformed on its own, as one by one)
+    const xs = new Float64Array(positions);
+    const ys = new Float64Array(positions);
+    if (batch && positions > 0) {
+      let k = 0;
+      for (const source of sources) {
+        if (source) forEachPosition(source, (p) => {
+          xs[k] = p[0];
+          ys[k++] = p[1];
+        });
+      }
+      batch(xs, ys);
+    }
+    let at = 0;
+    const next = (): [number, number] => {
+      const k = at++;
+      return [xs[k] as number, ys[k] as number];
+    };
+    for (let i = 0; i < features.length; i++) {
+      const f = features[i];
+      const source = sources[i];
+      if (!f || !source) {
+        local.push(null);
+        windows.push(null);
+        continue;
+      }
+      try {
+        const g = batch ? transformGeometry(source, next) : source;
         const problem = coordinatesProblem(g, source);
         if (problem !== null) throw new ZonalflowError('CRS_TRANSFORM_FAILED', `cannot reproject into the CRS of ${raster.name} (${this.crsNotes.find((n) => n.raster === raster.name)?.crs ?? ''}): ${problem}; is the layer's CRS (${this.crsNotes[0]?.features ?? ''}) right?`);
         const w = geometryWindow(g, grid);
@@ -271,9 +306,8 @@ export class ZonalEngine {
         local.push(g);
         if (w !== null) touched[i] = true;
         windows.push(w);
-        errors.push(null);
       } catch (err) {
-        errors.push(featureError(f, err));
+        errors[i] = featureError(f, err);
         local.push(null);
         windows.push(null);
       }
@@ -442,12 +476,17 @@ export function featureProblem(f: EngineFeature): string | null {
 
 /** After reprojection: a non-finite coordinate means the feature lies outside the target projection's domain. */
 function coordinatesProblem(g: Geometry, source: Geometry): string | null {
-  const out: [number, number][] = [];
-  forEachPosition(g, (p) => out.push([p[0], p[1]]));
-  const bad = out.findIndex((p) => !Number.isFinite(p[0]) || !Number.isFinite(p[1]));
+  let bad = -1;
+  let k = 0;
+  forEachPosition(g, (q) => {
+    if (bad < 0 && !(Number.isFinite(q[0]) && Number.isFinite(q[1]))) bad = k;
+    k++;
+  });
   if (bad < 0) return null;
-  const src: [number, number][] = [];
-  forEachPosition(source, (p) => src.push([p[0], p[1]]));
-  const p = src[bad];
+  let p: Position | undefined;
+  let j = 0;
+  forEachPosition(source, (q) => {
+    if (j++ === bad) p = q;
+  });
   return p ? `PROJ cannot transform the coordinate (${p[0]}, ${p[1]}): it is outside the domain of the layer's CRS or of the projection` : 'a coordinate is outside the projection\'s domain';
 }
