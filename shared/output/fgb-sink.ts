@@ -84,9 +84,9 @@ function encodeProperties(fields: readonly GeoField[], row: ResultRow): Uint8Arr
   return out;
 }
 
-/** One size-prefixed Feature table. */
-function encodeFeature(fields: readonly GeoField[], row: ResultRow): Uint8Array {
-  const builder = new flatbuffers.Builder(1024);
+/** One size-prefixed Feature table (built in `builder`, cleared first; the bytes are copied out). */
+function encodeFeature(builder: flatbuffers.Builder, fields: readonly GeoField[], row: ResultRow): Uint8Array {
+  builder.clear();
   // every feature a multiple of 8 bytes long, so the doubles of the next one stay 8-byte aligned in
   // the file (readers such as the flatgeobuf package view coordinates as Float64Arrays in place)
   builder.prep(8, 0);
@@ -98,7 +98,7 @@ function encodeFeature(fields: readonly GeoField[], row: ResultRow): Uint8Array 
   if (geomOffset) Feature.addGeometry(builder, geomOffset);
   if (propsOffset) Feature.addProperties(builder, propsOffset);
   builder.finishSizePrefixed(Feature.endFeature(builder));
-  return builder.asUint8Array();
+  return builder.asUint8Array().slice();
 }
 
 /** The size-prefixed Header table. */
@@ -153,6 +153,7 @@ class FgbSink implements RowSink {
   private readonly types = new Set<GeometryType>();
   private extent: [number, number, number, number] | null = null;
   private state: 'open' | 'closed' | 'aborted' = 'open';
+  private readonly builder = new flatbuffers.Builder(1024);
 
   constructor(private readonly path: string, private readonly opts: SinkOptions) {
     const tag = randomBytes(4).toString('hex');
@@ -228,7 +229,7 @@ class FgbSink implements RowSink {
         const b = geometryBBox(g);
         if (b) this.extent = this.extent === null ? [b.xmin, b.ymin, b.xmax, b.ymax] : [Math.min(this.extent[0], b.xmin), Math.min(this.extent[1], b.ymin), Math.max(this.extent[2], b.xmax), Math.max(this.extent[3], b.ymax)];
       }
-      const f = encodeFeature(fields, r);
+      const f = encodeFeature(this.builder, fields, r);
       this.chunks.push(f);
       this.buffered += f.length;
       this.count++;
