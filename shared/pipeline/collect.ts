@@ -205,7 +205,7 @@ async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: C
       if (g.geometry && !geometry) crs = g.crs;
       geometry ||= g.geometry;
       for (const r of g.rows) {
-        if (fidInt64 && !fidFitsInt64(r)) fidInt64 = false;
+        if (fidInt64 && !(r.fidText === undefined ? Number.isSafeInteger(r.fid) : fidFitsInt64(r))) fidInt64 = false;
         for (const f of fracSeen) {
           const v = r.values[f.index];
           if (v !== undefined && v !== null && isFrac(v)) for (const x of v.values) f.values.add(x);
