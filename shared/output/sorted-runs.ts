@@ -7,10 +7,12 @@
  * one run never touches the disk.
  *
  * Memory: at most `runRows` rows while pushing; while merging, one frame per run,
- * and at most `fanIn` runs at once (more runs are first merged `fanIn` at a time
- * into longer runs). Disk: the rows once, compressed (about 40 bytes per row of
- * ten numbers). The sort is stable: rows that compare equal keep the order they
- * were pushed in (Collect relies on it: of two rows for one key the later wins).
+ * and at most `fanIn` runs at once (with more runs, runs are merged into longer
+ * ones first: all of them fanIn at a time while there are 2 x fanIn or more, then
+ * just enough of the first ones to leave fanIn). Disk: the rows once, compressed
+ * (about 40 bytes per row of ten numbers). The sort is stable: rows that compare
+ * equal keep the order they were pushed in (Collect relies on it: of two rows for
+ * one key the later wins).
  * Held rows are reported to an optional RowGauge (the bounded-memory test).
  */
 import { mkdtemp, open, rm } from 'node:fs/promises';
@@ -44,7 +46,7 @@ export interface SorterOptions {
   runRows?: number;
   /** Rows per frame of a run file, and per chunk yielded by `sorted()` (default 4,096). */
   frameRows?: number;
-  /** Runs merged at once (default 64). */
+  /** Runs merged at once (default 128). */
   fanIn?: number;
   /** Parent folder of the temporary run files (default the system's temporary folder). */
   dir?: string;
@@ -70,7 +72,7 @@ export class RowSorter {
   constructor(private readonly compare: (a: ResultRow, b: ResultRow) => number, private readonly opts: SorterOptions = {}) {
     this.runRows = Math.max(1, Math.floor(opts.runRows ?? 500_000));
     this.frameRows = Math.max(1, Math.floor(opts.frameRows ?? 4096));
-    this.fanIn = Math.max(2, Math.floor(opts.fanIn ?? 64));
+    this.fanIn = Math.max(2, Math.floor(opts.fanIn ?? 128));
     this.gauge = opts.gauge ?? new RowGauge();
   }
 
@@ -104,20 +106,17 @@ export class RowSorter {
     }
     if (this.buffer.length > 0) await this.spill();
     while (this.runs.length > this.fanIn) {
-      // too many runs to hold one frame of each: merge them fanIn at a time into longer runs
-      const next: Run[] = [];
-      for (let i = 0; i < this.runs.length; i += this.fanIn) {
-        const group = this.runs.slice(i, i + this.fanIn);
-        if (group.length === 1 && group[0]) {
-          next.push(group[0]);
-          continue;
-        }
-        const w = await this.runWriter();
-        for await (const chunk of this.merge(group)) await w.append(chunk);
-        next.push(await w.finish());
-        for (const r of group) await rm(r.path, { force: true });
+      // too many runs to hold one frame of each: merge runs into longer ones first (consecutive runs, in
+      // order, so ties keep their order); with 2 x fanIn runs or more all of them fanIn at a time (each row
+      // rewritten once a round), else just enough of the first ones to leave fanIn
+      if (this.runs.length >= 2 * this.fanIn) {
+        const next: Run[] = [];
+        for (let i = 0; i < this.runs.length; i += this.fanIn) next.push(await this.mergeToRun(this.runs.slice(i, i + this.fanIn)));
+        this.runs = next;
+      } else {
+        const k = this.runs.length - this.fanIn + 1;
+        this.runs = [await this.mergeToRun(this.runs.slice(0, k)), ...this.runs.slice(k)];
       }
-      this.runs = next;
     }
     yield* this.merge(this.runs);
   }
@@ -128,6 +127,16 @@ export class RowSorter {
     this.buffer = [];
     if (this.dir !== null) await rm(this.dir, { recursive: true, force: true });
     this.dir = null;
+  }
+
+  /** Merges runs into one new run file (removing theirs); a single run is kept as it is. */
+  private async mergeToRun(group: Run[]): Promise<Run> {
+    if (group.length === 1 && group[0]) return group[0];
+    const w = await this.runWriter();
+    for await (const chunk of this.merge(group)) await w.append(chunk);
+    const run = await w.finish();
+    for (const r of group) await rm(r.path, { force: true });
+    return run;
   }
 
   private async spill(): Promise<void> {

@@ -41,9 +41,11 @@ import { s3Target } from './s3-target';
 export interface CollectLimits {
   /** Rows sorted in memory before a run is spilled to disk (default 500,000). */
   runRows: number;
-  /** Rows per frame of a run, per chunk handed to the writers, and per Parquet row group (default 10,000). */
+  /** Rows per Parquet row group of results.parquet (default 10,000). */
   chunkRows: number;
-  /** Runs merged at once (default 64). */
+  /** Rows per frame of a spilled run, held per run while merging, and per chunk handed to the writers (default 2,048). */
+  frameRows: number;
+  /** Runs merged at once (default 128: up to 64M rows in one merge). */
   fanIn: number;
   /** Failures listed in summary.json (default 1,000; all are counted, and every one is in the `error` column). */
   failuresKept: number;
@@ -52,7 +54,7 @@ export interface CollectLimits {
 }
 
 /** The default CollectLimits. */
-export const COLLECT_LIMITS: CollectLimits = { runRows: 500_000, chunkRows: 10_000, fanIn: 64, failuresKept: 1000, prefetch: 2 };
+export const COLLECT_LIMITS: CollectLimits = { runRows: 500_000, chunkRows: 10_000, frameRows: 2048, fanIn: 128, failuresKept: 1000, prefetch: 2 };
 
 /** What Collect needs. */
 export interface CollectDeps {
@@ -192,7 +194,7 @@ async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: C
   let sorter: RowSorter | null = null;
   let fracSeen: { name: string; index: number; values: Set<number> }[] = [];
   let fidInt64 = true;
-  const opts = { runRows: limits.runRows, frameRows: limits.chunkRows, fanIn: limits.fanIn, gauge, ...(deps.tmpDir ? { dir: deps.tmpDir } : {}) };
+  const opts = { runRows: limits.runRows, frameRows: limits.frameRows, fanIn: limits.fanIn, gauge, ...(deps.tmpDir ? { dir: deps.tmpDir } : {}) };
   try {
     for await (const g of partRowGroups(deps.s3, deps.outputBucket, parts, { prefetch: limits.prefetch })) {
       gauge.add(g.rows.length);

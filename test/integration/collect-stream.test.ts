@@ -94,12 +94,12 @@ describe('Collect streams any number of rows in bounded memory', () => {
     expect(total).toBe((600 + 5 + 12) * DATES); // every feature, the overlap of batch 5, the part of batch 7 listed twice
 
     const gauge = new RowGauge();
-    const limits = { runRows: 400, chunkRows: 50, fanIn: 4, failuresKept: 20, prefetch: 2 };
+    const limits = { runRows: 400, chunkRows: 50, frameRows: 50, fanIn: 4, failuresKept: 20, prefetch: 2 };
     const summary = await collectJob({ jobId }, { s3: env.s3, tracker: store, outputBucket: 'zf-out', workPrefix: '_work/', limits, gauge });
 
     // bounded: one run being filled (+ the part row group being pushed), or one frame per merged run and the chunk handed out
     const partRows = 13 * DATES;
-    expect(gauge.peak).toBeLessThanOrEqual(limits.runRows + 2 * partRows + (limits.fanIn + 1) * limits.chunkRows);
+    expect(gauge.peak).toBeLessThanOrEqual(limits.runRows + 2 * partRows + (limits.fanIn + 1) * limits.frameRows);
     expect(gauge.peak).toBeLessThan(total / 4);
     expect(gauge.held).toBe(0);
 

@@ -89,6 +89,14 @@ describe('RowSorter', () => {
     expect(gauge.peak).toBeLessThan(input.length / 20);
   });
 
+  it('a few runs more than the fan-in: only the first ones are merged first, the order is the same', async () => {
+    const input = rows(100, 10, 5); // 1,000 rows, 5 runs, fan-in 4: runs 1-2 merged, then 4 at once
+    const { out, runs, gauge } = await sortExternally(input, { runRows: 200, frameRows: 16, fanIn: 4 });
+    expect(runs).toBe(5);
+    expect(out).toEqual([...input].sort(compare));
+    expect(gauge.peak).toBeLessThanOrEqual(200 + 100 + 4 * 16 + 16);
+  });
+
   it('rows that compare equal keep the order they were pushed in (the later duplicate stays later)', async () => {
     const once = rows(200, 3, 11);
     const twice = [...once, ...structuredClone(once).map((r) => ({ ...r, values: [r.values[0] ?? null, (r.values[1] as number) + 10_000, r.values[2] ?? null] }))];
