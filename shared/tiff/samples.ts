@@ -152,6 +152,19 @@ function undoHorizontal(b: Uint8Array, bps: number, width: number, rows: number,
     return;
   }
   const s = bps === 1 ? b : bps === 2 ? new Uint16Array(b.buffer, b.byteOffset, b.length / 2) : new Uint32Array(b.buffer, b.byteOffset, b.length / 4);
+  if (spp === 1 && bps <= 2) {
+    // one sample per pixel: a running sum kept modulo 2^8 / 2^16 (the same values, one read per cell fewer)
+    const mask = bps === 1 ? 0xff : 0xffff;
+    for (let r = 0; r < rows; r++) {
+      const base = r * rowLen;
+      let acc = s[base] as number;
+      for (let i = base + 1; i < base + rowLen; i++) {
+        acc = (acc + (s[i] as number)) & mask;
+        s[i] = acc;
+      }
+    }
+    return;
+  }
   // typed arrays wrap on assignment: exactly the modular addition TIFF specifies
   for (let r = 0; r < rows; r++) {
     const base = r * rowLen;
