@@ -23,7 +23,7 @@
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -39,7 +39,8 @@ import { getJson, headObject, listKeys, putJson } from '../pipeline/objects';
 import { downloadJobOutputs } from '../pipeline/outputs';
 import type { FeaturesLayout } from '../pipeline/outputs';
 import { HANDLERS, loadHandler } from './handlers';
-import type { Handler } from './handlers';
+import type { Handler, HandlerName } from './handlers';
+import { LambdaPool } from './lambda-pool';
 import { readSpecFile } from '../spec-file';
 import { resetHandlerDeps } from '../pipeline/deps';
 import { parseJobSpec } from '../spec';
@@ -100,6 +101,11 @@ export interface LocalRunOptions {
   onProgress?: (p: LocalProgress) => void;
   /** Child executions of a Distributed Map running at once locally (default 16; the template's MaxConcurrency if lower). */
   mapConcurrency?: number;
+  /**
+   * Worker threads that run the Worker function's invocations (warm sandboxes, lambda-pool.ts), so a
+   * Map's batches use every core; default: the cores (at most 4); 0: in the main thread.
+   */
+  lambdaThreads?: number;
 }
 
 /** How far a local job is: from Plan's output and each Worker's answer (a batch's counts are cumulative over its retries). */
@@ -156,7 +162,7 @@ function logicalId(t: Template, type: string, prefix: string): string {
 }
 
 /** A Lambda function of the template, as run locally. */
-interface LocalFunction { name: string; arn: string; roleArn: string; handler: Handler; env: Record<string, string>; timeoutSec: number; memoryMb: number; tmpMb: number }
+interface LocalFunction { name: string; handlerName: HandlerName; arn: string; roleArn: string; handler: Handler; env: Record<string, string>; timeoutSec: number; memoryMb: number; tmpMb: number }
 
 /** Bytes under a directory. */
 function dirBytes(dir: string): number {
@@ -212,6 +218,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const samplers: NodeJS.Timeout[] = [];
   const s3Account = (require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void; revokeAccessKey(id: string): void } }).DUMMY_ACCOUNT;
   const sessionKeys: string[] = [];
+  // the Worker's threads, once started (a holder: assigned inside the invoke closure)
+  const threadPool: { pool: LambdaPool | null } = { pool: null };
   try {
     lap('uploads');
     // local raster files go to the S3 stand-in, as they would be in S3 for a deployed stack
@@ -295,6 +303,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const arn = allRefs[`${id}.Arn`] ?? id;
       functions[arn] = {
         name: prefix.replace('Functions', ''),
+        handlerName: name,
         arn,
         roleArn,
         handler: await loadHandler(name),
@@ -307,6 +316,17 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     // the environment every handler sees: the gates as endpoints; its own credentials per invocation
     restoreEnv = installScopedEnv();
     Object.assign(originalEnv, env.env, { AWS_ENDPOINT_URL_S3: s3Gate.endpoint, AWS_ENDPOINT_URL_DYNAMODB: ddbGate.endpoint, TMPDIR: runTmp });
+    // the Worker's invocations on threads (the same environment), so a Map's batches run on every core
+    // started at the first Worker invocation (a job that fails at Plan starts none), warm before its timer starts:
+    // Lambda's init phase is not part of the function's timeout
+    const threads = opts.lambdaThreads ?? Math.min(4, availableParallelism());
+    let poolReady: Promise<void> | null = null;
+    const lambdaPool = (): Promise<void> => {
+      if (poolReady) return poolReady;
+      threadPool.pool = new LambdaPool(threads, { ...originalEnv });
+      poolReady = threadPool.pool.ready();
+      return poolReady;
+    };
     // memory and /tmp, sampled while functions run
     // memory attributed to functions: the JS heap and buffers above what the process holds when no function runs
     const heapNow = (): number => {
@@ -355,6 +375,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         log(`${stateName}: Lambda throttled (injected)`);
         throw lambdaError('Lambda.TooManyRequestsException', 'TooManyRequestsException', 'Rate Exceeded.');
       }
+      const onThread = threads > 0 && fn.handlerName === 'worker';
+      if (onThread) await lambdaPool();
       const session = authority.newSession(fn.roleArn, fn.name);
       const requestId = randomUUID();
       let fail!: (e: Error) => void;
@@ -401,10 +423,24 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         ...((spec as { stac?: unknown }).stac ? { RASTER_HOSTS: [fn.env.RASTER_HOSTS, '*'].filter(Boolean).join(',') } : {}),
       };
       const context = { awsRequestId: requestId, getRemainingTimeInMillis: () => (timeoutMs - (Date.now() - started)) / scale };
-      const work = withEnv(layer, () => {
-        resetHandlerDeps();
-        return fn.handler(input, context);
-      });
+      const notePeak = (bytes: number): void => {
+        peakMb[fn.name] = Math.max(peakMb[fn.name] ?? 0, Math.round(bytes / 2 ** 20));
+      };
+      const work = onThread && threadPool.pool
+        ? threadPool.pool.invoke(fn.handlerName, input, layer, { requestId, deadline: started + timeoutMs, scale }).then(
+          (r) => {
+            notePeak(r.peakBytes);
+            return r.output;
+          },
+          (e: unknown) => {
+            notePeak((e as { peakBytes?: number }).peakBytes ?? 0);
+            throw e;
+          },
+        )
+        : withEnv(layer, () => {
+          resetHandlerDeps();
+          return fn.handler(input, context);
+        });
       inFlight.add(work);
       void work.catch(() => undefined).finally(() => inFlight.delete(work));
       try {
@@ -480,7 +516,12 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       runChild: (processor, input, child) =>
         runExecution(processor, input, { handlers: taskHandlers(processor.States), executionArn: child.executionArn, name: child.name, timeScale: scale, log, logPrefix: `[item ${child.index}] ` }),
     });
-    const topHandlers = { ...taskHandlers(adapted.definition.States), ...adapted.handlers };
+    // the Worker's threads start (and load its code) as a Map Run starts, before any child's task and its timeouts
+    const mapHandlers = Object.fromEntries(Object.entries(adapted.handlers).map(([name, h]) => [name, async (input: unknown): Promise<unknown> => {
+      if (threads > 0) await lambdaPool();
+      return h(input);
+    }]));
+    const topHandlers = { ...taskHandlers(adapted.definition.States), ...mapHandlers };
     // upload and start
     const key = basename(opts.input);
     await env.s3.send(new PutObjectCommand({ Bucket: LOCAL.input, Key: key, Body: readFileSync(opts.input) }));
@@ -547,6 +588,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     log(`timings: ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
     return { status: summary?.status ?? (failure ? 'FAILED' : 'UNKNOWN'), jobId, output, files, retries, denials: authority.denials.map((d) => d.message), warnings, memoryMb: peakMb, timings, ...(failure ? { error: failure } : {}) };
   } finally {
+    await threadPool.pool?.close();
     for (const t of samplers) clearInterval(t);
     restoreEnv();
     for (const k of Object.keys(process.env)) if (!(k in savedVars)) Reflect.deleteProperty(process.env, k);
