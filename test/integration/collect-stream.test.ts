@@ -20,6 +20,12 @@ import { expandFracColumns } from '../../shared/output/table';
 import type { CellValue, ResultRow, StatColumn } from '../../shared/output/table';
 import { RowGauge } from '../../shared/output/sorted-runs';
 import { s3Target } from '../../shared/pipeline/s3-target';
+import { partRowGroups } from '../../shared/pipeline/part-source';
+import { parquetSink } from '../../shared/output/parquet-sink';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { headObject } from '../../shared/pipeline/objects';
 import { partKey, putPart, seedCollectJob } from '../helpers/collect-job';
 import type { SeedBatch } from '../helpers/collect-job';
@@ -133,6 +139,33 @@ describe('Collect streams any number of rows in bounded memory', () => {
     expect(parquet.rows).toEqual(expandFracColumns(columns, inMemoryMerge(written)).rows);
     expect(summary.outputs.csv).toBeUndefined();
     expect(summary.features.total).toBe(9);
+  });
+});
+
+describe('partRowGroups: parts one row group at a time', () => {
+  it('a part above the whole-object size is read by range requests, row group by row group, with the same rows', async () => {
+    const rows = Array.from({ length: 400 }, (_, i) => featureRows(i + 1)).flat(); // 2,400 rows
+    const path = join(mkdtempSync(join(tmpdir(), 'zf-rg-')), 'part.parquet');
+    const sink = parquetSink(path, { columns, keepFrac: true, keyColumn: true, rowGroupRows: 500 });
+    await sink.write(rows);
+    await sink.close();
+    const bytes = readFileSync(path);
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-out', Key: 'rg/part.parquet', Body: bytes }));
+    const whole = await readResultParquet(bytes);
+    for (const wholeBelowBytes of [1024, 64 * 1024 * 1024]) {
+      const groups: number[] = [];
+      const got: ResultRow[] = [];
+      for await (const g of partRowGroups(env.s3, 'zf-out', ['rg/part.parquet'], { wholeBelowBytes })) {
+        groups.push(g.rows.length);
+        got.push(...g.rows);
+        expect(g.columns).toEqual(whole.columns);
+      }
+      expect(groups).toEqual([500, 500, 500, 500, 400]);
+      expect(got).toEqual(whole.rows);
+    }
+    await expect(async () => {
+      for await (const _ of partRowGroups(env.s3, 'zf-out', ['rg/missing.parquet'])) void _;
+    }).rejects.toThrow(/part s3:\/\/zf-out\/rg\/missing.parquet is missing/);
   });
 });
 
