@@ -44,6 +44,12 @@ export interface StatsOptions {
 
 const NEEDS_VALUES = new Set<string>(['median', 'majority', 'minority', 'variety', 'histogram', 'unique', 'frac', 'weighted_frac']);
 const NEEDS_SPREAD = new Set<string>(['stdev', 'variance', 'coefficient_of_variation']);
+/** No kept values yet (shared: a zero-length array holds nothing; `grow` replaces it). */
+const EMPTY = new Float64Array(0);
+
+/** What a list of statistics needs, by list (the engine builds an accumulator per feature with the same list). */
+interface Needs { keep: boolean; spread: boolean; weighted: boolean; wSpread: boolean; count: number }
+const needsOf = new WeakMap<readonly StatName[], Needs>();
 const RUNNING = new Set<string>(['count', 'sum', 'mean', 'min', 'max', 'nodata_count', 'range', 'weighted_mean', 'weighted_sum']);
 const INITIAL_CAPACITY = 256;
 
@@ -62,7 +68,7 @@ export class StatsAccumulator {
   private wSum = 0;
   private wMean = 0;
   private wM2 = 0;
-  private cws: Float64Array = new Float64Array(0);
+  private cws: Float64Array = EMPTY;
   private sumW = 0;
   private sumWX = 0;
   private mean = 0;
@@ -71,33 +77,21 @@ export class StatsAccumulator {
   private max = -Infinity;
   private nodataW = 0;
   /** kept values (and weights in exact mode); `n` of them are used */
-  private vals: Float64Array = new Float64Array(0);
-  private wts: Float64Array = new Float64Array(0);
+  private vals: Float64Array = EMPTY;
+  private wts: Float64Array = EMPTY;
   private n = 0;
 
   /** Validates the options (unknown statistic or bad histogram options: SpecError). */
   constructor(private readonly opts: StatsOptions) {
     if (opts.semantics !== 'exact' && opts.semantics !== 'unweighted') throw new SpecError(`unknown statistics semantics ${JSON.stringify(opts.semantics)}; valid: exact, unweighted`);
-    let keep = false;
-    let spread = false;
-    let weighted = false;
-    let wSpread = false;
-    for (const s of opts.stats) {
-      const q = quantileOf(s);
-      if (WEIGHTED_STATS.has(s)) {
-        if (opts.semantics !== 'exact') throw new SpecError(`"${s}" needs coverage "exact" (exactextract's weighted statistics); center and all_touched have no weighted form`);
-        weighted = true;
-        if (s === 'weighted_stdev' || s === 'weighted_variance') wSpread = true;
-      }
-      if (q !== null || NEEDS_VALUES.has(s)) keep = true;
-      else if (NEEDS_SPREAD.has(s)) spread = true;
-      else if (!RUNNING.has(s) && !WEIGHTED_STATS.has(s) && !CELL_LIST_STATS.has(s)) throw new SpecError(`unknown statistic ${JSON.stringify(s)}`);
-    }
+    const known = needsOf.get(opts.stats);
+    const needs = known !== undefined && known.count === opts.stats.length && (!known.weighted || opts.semantics === 'exact') ? known : analyse(opts.stats, opts.semantics);
+    needsOf.set(opts.stats, needs);
     this.exact = opts.semantics === 'exact';
-    this.spread = spread;
-    this.keep = keep;
-    this.weighted = weighted;
-    this.wSpread = wSpread;
+    this.spread = needs.spread;
+    this.keep = needs.keep;
+    this.weighted = needs.weighted;
+    this.wSpread = needs.wSpread;
     this.keepCW = opts.stats.includes('weighted_frac');
     this.hist = opts.histogram ?? { bins: 10 };
     checkHistogramOptions(this.hist);
@@ -313,4 +307,24 @@ function mostOrLeast(d: Distinct, which: 'most' | 'least', tie: 'smallest' | 'la
     }
   }
   return best;
+}
+
+/** What `stats` need kept (SpecError for an unknown statistic, or a weighted one without exact semantics). */
+function analyse(stats: readonly StatName[], semantics: string): Needs {
+  let keep = false;
+  let spread = false;
+  let weighted = false;
+  let wSpread = false;
+  for (const s of stats) {
+    const q = quantileOf(s);
+    if (WEIGHTED_STATS.has(s)) {
+      if (semantics !== 'exact') throw new SpecError(`"${s}" needs coverage "exact" (exactextract's weighted statistics); center and all_touched have no weighted form`);
+      weighted = true;
+      if (s === 'weighted_stdev' || s === 'weighted_variance') wSpread = true;
+    }
+    if (q !== null || NEEDS_VALUES.has(s)) keep = true;
+    else if (NEEDS_SPREAD.has(s)) spread = true;
+    else if (!RUNNING.has(s) && !WEIGHTED_STATS.has(s) && !CELL_LIST_STATS.has(s)) throw new SpecError(`unknown statistic ${JSON.stringify(s)}`);
+  }
+  return { keep, spread, weighted, wSpread, count: stats.length };
 }
