@@ -75,6 +75,7 @@ function rowsOf(fids: number[]): ResultRow[] {
 }
 
 async function main(): Promise<void> {
+  mkdirSync(CACHE, { recursive: true });
   const work = mkdtempSync(join(CACHE, 'collect-bench-'));
   const env = await startStandIns({ dir: join(work, 's3'), buckets: [BUCKET], table: TABLE });
   try {
