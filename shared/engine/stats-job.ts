@@ -369,7 +369,7 @@ class Tally {
 }
 
 /**
- * `zonalflow stats` holds every row until it writes the output: features x histogram bins x histogram
+ * A guard on the table's size (rows now stream to the output; the limit was set when they were all held): features x histogram bins x histogram
  * columns must stay under limits.maxHistogramCounts, refused up front with both figures otherwise.
  */
 function checkHistogramMemory(spec: JobSpec, columns: readonly StatColumn[], features: number): void {
@@ -388,7 +388,7 @@ function intervalCount(spec: JobSpec, datetime: string): number {
   return makeIntervals(range.from, range.to, parseDuration(spec.interval), spec.lastInterval).length;
 }
 
-/** `zonalflow stats` holds one row per feature and interval: features x intervals must stay under limits.maxTimeseriesRows. */
+/** A guard on the table's size (one row per feature and interval; rows stream to the output): features x intervals must stay under limits.maxTimeseriesRows. */
 function checkTimeseriesRows(spec: JobSpec, features: number, slots: number, what: string): void {
   const rows = features * slots;
   if (rows > spec.limits.maxTimeseriesRows) {
