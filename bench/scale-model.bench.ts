@@ -8,7 +8,7 @@
  *   100,000 fields over the 10980² Sentinel-2-shaped band (a central square of that layout):
  *   CPU s, wall s, raster range requests and bytes, S3 PUT/GET and DynamoDB requests;
  * - Plan (`planJob`) per feature: CPU s and peak RSS at two input sizes, each in its own process
- *   (`SCALE_MODEL_PLAN_SIZES`, default 100000,200000), fitted as a line (fixed + per feature);
+ *   (`SCALE_MODEL_PLAN_SIZES`, default 200000,1000000), fitted as a line (fixed + per feature);
  * - Collect (`collectJob`) on the sample job: CPU s per feature.
  * Modelled for `SCALE_MODEL_FEATURES` (default 10,000,000) at `SCALE_MODEL_CONCURRENCY` (1,000):
  * Plan's time, memory and /tmp against the template's Plan function and Lambda's ceilings (15 min,
@@ -114,7 +114,7 @@ type Props = { Properties?: { MemorySize?: number; Timeout?: number; EphemeralSt
 async function main(): Promise<void> {
   const target = Number(process.env.SCALE_MODEL_FEATURES ?? 10_000_000);
   const concurrency = Number(process.env.SCALE_MODEL_CONCURRENCY ?? 1000);
-  const planSizes = (process.env.SCALE_MODEL_PLAN_SIZES ?? '100000,200000').split(',').map(Number);
+  const planSizes = (process.env.SCALE_MODEL_PLAN_SIZES ?? '200000,1000000').split(',').map(Number);
   // the deployed functions' settings, from the synthesized template
   const template = await synthTemplate({});
   const fn = (prefix: string): Props['Properties'] => (Object.entries(template.Resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(prefix))?.[1] as Props | undefined)?.Properties ?? {};
@@ -181,9 +181,10 @@ async function main(): Promise<void> {
     const collectCpuPerFeature = collectCpuS / sampleFeatures;
 
     // the model
-    // batches fill as at the density of the largest Plan run (H3 cells are packed whole: fewer than maxFeatures a batch)
-    const largest = planRuns[planRuns.length - 1] ?? { features: target, batches: Math.ceil(target / SPEC.batching.maxFeatures) };
-    const modelFeaturesPerBatch = largest.features / largest.batches;
+    // batches fill as at the density of the smallest Plan run, the closest to the sample's 100,000 fields a tile
+    // (H3 cells are packed whole: fewer than maxFeatures a batch)
+    const closest = planRuns[0] ?? { features: target, batches: Math.ceil(target / SPEC.batching.maxFeatures) };
+    const modelFeaturesPerBatch = closest.features / closest.batches;
     const modelBatches = Math.ceil(target / modelFeaturesPerBatch);
     const featuresPerModelBatch = modelFeaturesPerBatch;
     const s3LatencyS = 0.03; // first byte of a range GET or a small PUT, same region (WORKER_CALIBRATION)
@@ -200,8 +201,13 @@ async function main(): Promise<void> {
     const planInputMb = (inputBytesPerFeature * target) / 2 ** 20;
     const collectS = collectCpuPerFeature * target;
     const running = Math.min(concurrency, modelBatches);
+    // 10M fields over about 100 Sentinel-2 tiles: the raster GETs spread over that many objects (prefixes)
+    const rasterObjects = Math.max(1, Math.round(target / 100_000));
     const rates = {
       raster_gets_per_s: (running * rasterRequestsPerBatch) / batchSeconds,
+      raster_gets_per_s_per_object: (running * rasterRequestsPerBatch) / batchSeconds / rasterObjects,
+      // each batch's completion updates the job's counters: one item, one partition
+      job_item_updates_per_s: running / batchSeconds,
       output_puts_per_s: (running * s3PutsPerBatch) / batchSeconds,
       dynamodb_requests_per_s: (running * ddbPerBatch) / batchSeconds,
     };
@@ -268,6 +274,11 @@ async function main(): Promise<void> {
       raster_gets_per_s: rates.raster_gets_per_s,
       output_puts_per_s: rates.output_puts_per_s,
       dynamodb_requests_per_s: rates.dynamodb_requests_per_s,
+      raster_objects_assumed: rasterObjects,
+      raster_gets_per_s_per_object: rates.raster_gets_per_s_per_object,
+      job_item_updates_per_s: rates.job_item_updates_per_s,
+      output_puts_over_prefix_limit: rates.output_puts_per_s > 3500,
+      job_item_over_partition_limit: rates.job_item_updates_per_s > 1000,
       s3_limits: 'S3: 5,500 GET/s and 3,500 PUT/s per prefix (rasters: one object; outputs under one job prefix); DynamoDB on demand: 40,000 request units/s per table, 1,000 WCU/s per partition',
       lambda_gb_s: est.lambdaGbSeconds,
       requests: est.requests,
