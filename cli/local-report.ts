@@ -73,7 +73,7 @@ function summariseZodIssues(text: string): string {
 /** The parts of summary.json read here. */
 export interface SummaryLike {
   features?: { total: number; done: number; failed: number; missing?: number };
-  failures?: { fid: number; id: string; reason: string }[];
+  failures?: { fid: number | string | null; id: string; reason: string }[];
   failuresTotal?: number;
   batchErrors?: { batchId: string; error: string }[];
   warnings?: string[];

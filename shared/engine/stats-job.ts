@@ -15,7 +15,8 @@ import type { AllowedSources } from '../io/uri';
 import type { CountingSource } from '../io/source.counting';
 import { countInto } from '../io/source.counting';
 import { parseStatNames } from '../stats/names';
-import type { ResultRow, StatColumn, TableOptions } from '../output/table';
+import { featureFailure } from '../output/table';
+import type { FeatureFailure, ResultRow, StatColumn, TableOptions } from '../output/table';
 import { attributeColumns, checkAttributeNames, featureFields, idKindOf, nullIdWarning, withFeatureFields } from './attributes';
 import type { FeatureFields } from './attributes';
 import type { Feature } from '../geometry/types';
@@ -83,7 +84,7 @@ export interface StatsSummary {
   done: number;
   failed: number;
   /** The first MAX_LISTED_FAILURES failed features, in input order (`failed` counts them all; the output's `error` column has every one). */
-  failures: { fid: number; id: string; reason: string }[];
+  failures: FeatureFailure[];
   /** Features whose id an earlier feature already had (counted by a 64-bit hash of each id: duplicate-ids.ts). */
   duplicateIds: number;
   seconds: number;
@@ -284,7 +285,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   let chunk: Feature[] = [];
   let done = 0;
   let failed = 0;
-  const failures: { fid: number; id: string; reason: string }[] = [];
+  const failures: FeatureFailure[] = [];
   const flush = async (): Promise<void> => {
     if (chunk.length === 0) return;
     const out = await engine.computeChunk(chunk);
@@ -292,7 +293,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
     for (const r of out.rows) {
       if (r.error === null) continue;
       failed++;
-      if (failures.length < MAX_LISTED_FAILURES) failures.push({ fid: r.fid, id: r.id, reason: r.error });
+      if (failures.length < MAX_LISTED_FAILURES) failures.push(featureFailure(r, r.error));
     }
     done += chunk.length;
     chunk = [];
@@ -354,7 +355,7 @@ class FieldsOf {
 class Tally {
   rows = 0;
   failed = 0;
-  readonly failures: { fid: number; id: string; reason: string }[] = [];
+  readonly failures: FeatureFailure[] = [];
   readonly ids = new DuplicateIds();
 
   add(rows: readonly ResultRow[]): void {
@@ -363,7 +364,7 @@ class Tally {
       this.ids.add(r.id);
       if (r.error === null) continue;
       this.failed++;
-      if (this.failures.length < MAX_LISTED_FAILURES) this.failures.push({ fid: r.fid, id: r.id, reason: r.error });
+      if (this.failures.length < MAX_LISTED_FAILURES) this.failures.push(featureFailure(r, r.error));
     }
   }
 }

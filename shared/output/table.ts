@@ -136,6 +136,18 @@ export function fidValue(row: Pick<ResultRow, 'fid' | 'fidText'>): number | stri
   return /^-?\d+$/.test(row.fidText) && Number.isSafeInteger(n) ? n : row.fidText;
 }
 
+/**
+ * A feature that could not be computed, as `summary.json`, the job records and the report list it:
+ * `fid` as stored (fidValue: a number when a safe integer, else its text; null for NULL), never the
+ * internal key that stands in for a fid beyond 2^53 or a text fid; `id` the id's text; `reason` the row's error.
+ */
+export interface FeatureFailure { fid: number | string | null; id: string; reason: string }
+
+/** The failure of a row with an error (`reason` its error). */
+export function featureFailure(row: Pick<ResultRow, 'fid' | 'fidText' | 'id'>, reason: string): FeatureFailure {
+  return { fid: fidValue(row), id: row.id, reason };
+}
+
 /** The fid's text in CSV ('' for NULL). */
 export function fidCell(row: Pick<ResultRow, 'fid' | 'fidText'>): string {
   return row.fidText === undefined ? String(row.fid) : (row.fidText ?? '');

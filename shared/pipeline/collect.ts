@@ -23,8 +23,8 @@ import { CRS84, fidFitsInt64 } from '../output/parquet-layout';
 import { CsvSink } from '../output/csv-sink';
 import type { RowSink } from '../output/sink';
 import { RowGauge, RowSorter } from '../output/sorted-runs';
-import { isFrac } from '../output/table';
-import type { IdKind, ResultRow, StatColumn } from '../output/table';
+import { featureFailure, isFrac } from '../output/table';
+import type { FeatureFailure, IdKind, ResultRow, StatColumn } from '../output/table';
 import { parseJobSpec } from '../spec';
 import type { CollectInput, JobStatus } from './events';
 import { getJson, mapLimit, putJson } from './objects';
@@ -76,7 +76,7 @@ export interface JobSummary {
   features: { total: number; done: number; failed: number; missing: number };
   batches: { total: number; done: number; failed: number; pending: number };
   /** The first `failuresKept` rows with an error, in output order (all of them: the results' `error` column). */
-  failures: { fid: number; id: string; reason: string }[];
+  failures: FeatureFailure[];
   /** How many rows have an error in all (equal to `failures.length` unless the list was cut). */
   failuresTotal: number;
   batchErrors: { batchId: string; error: string }[];
@@ -279,7 +279,7 @@ async function writeMerged(sorter: RowSorter, columns: readonly StatColumn[], si
       if (!featureFailed) counts.failedFeatures++;
       featureFailed = true;
       counts.failuresTotal++;
-      if (counts.failures.length < failuresKept) counts.failures.push({ fid: r.fid, id: r.id, reason: r.error });
+      if (counts.failures.length < failuresKept) counts.failures.push(featureFailure(r, r.error));
     }
     batch.push(r);
   };

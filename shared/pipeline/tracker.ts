@@ -4,9 +4,10 @@
  * `shared/jobs/` implements it.
  */
 import type { JobStatus } from './events';
+import type { FeatureFailure } from '../output/table';
 
-/** A feature that could not be computed. */
-export interface FeatureFailure { fid: number; id: string; reason: string }
+/** A feature that could not be computed (its fid as stored). */
+export type { FeatureFailure };
 
 /** A new job. */
 export interface NewJob {

@@ -16,6 +16,7 @@ import { countInto } from '../io/source.counting';
 import { toParquet } from '../output/parquet';
 import { featureDocument } from '../output/json';
 import { featuresPartKey } from './keys';
+import { featureFailure } from '../output/table';
 import type { ResultRow } from '../output/table';
 import { ensureProj } from '../crs/transform';
 import { crsProjJson } from '../crs/projjson';
@@ -173,7 +174,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
         if (r.error !== null) failedHere.set(r.fid, r);
         rows.push(r);
       }
-      for (const r of failedHere.values()) failures.push({ fid: r.fid, id: r.id, reason: r.error ?? '' });
+      for (const r of failedHere.values()) failures.push(featureFailure(r, r.error ?? ''));
       failed += failedHere.size;
       done += chunk.length - failedHere.size;
       docs.push(...out.docs);

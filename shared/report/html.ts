@@ -52,7 +52,7 @@ export function renderReportHtml(model: ReportModel, echartsSource: string): str
   Object.keys(m.summary).forEach(function (k) { var tr = document.createElement('tr'); cell(tr, k, 'th'); cell(tr, String(m.summary[k])); summary.appendChild(tr); });
   var failures = document.getElementById('failures');
   document.getElementById('failed-count').textContent = String(m.failures.length);
-  m.failures.slice(0, 200).forEach(function (f) { var tr = document.createElement('tr'); tr.className = 'failed'; cell(tr, String(f.fid)); cell(tr, f.id); cell(tr, f.reason); failures.appendChild(tr); });
+  m.failures.slice(0, 200).forEach(function (f) { var tr = document.createElement('tr'); tr.className = 'failed'; cell(tr, f.fid === null ? 'NULL' : String(f.fid)); cell(tr, f.id); cell(tr, f.reason); failures.appendChild(tr); });
 
   // the map: regions for polygons and lines, a scatter series for points
   var regions = [], points = [], x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;

@@ -8,7 +8,8 @@
  *   Statistical API tutorial plots NDVI per field.
  */
 import type { Geometry } from '../geometry/types';
-import type { ResultRow, StatColumn } from '../output/table';
+import { featureFailure } from '../output/table';
+import type { FeatureFailure, ResultRow, StatColumn } from '../output/table';
 
 /** A feature on the map: `value` null when it failed or has no value; `error` its reason. */
 export interface MapFeature { fid: number; id: string; value: number | null; error: string | null; geometry: Geometry }
@@ -29,7 +30,7 @@ export interface ReportModel {
   /** Equal-width bins of the statistic: `edges` (n+1) and `counts` (n). */
   histogram: { edges: number[]; counts: number[] };
   series: Series[];
-  failures: { fid: number; id: string; reason: string }[];
+  failures: FeatureFailure[];
 }
 
 /** Options of `buildReport`. */
@@ -107,7 +108,7 @@ export function buildReport(columns: readonly StatColumn[], rows: readonly Resul
     }
   }
 
-  const failures = [...byFid.values()].filter((r) => r.error !== null).map((r) => ({ fid: r.fid, id: r.id, reason: r.error ?? '' }));
+  const failures = [...byFid.values()].filter((r) => r.error !== null).map((r) => featureFailure(r, r.error ?? ''));
   const summary: Record<string, string | number> = {
     features: byFid.size,
     computed: byFid.size - failures.length,

@@ -4,14 +4,19 @@
  * stay NULL (never the rowid), int64 extremes and text/real fids stay exact, one row each, count 4 and
  * mean 487.5 (expected.json: sqlite3 values; hand-computed statistics). And included attributes and a
  * typed id column (test/fixtures/attributes, GDAL's reading as the oracle) reach results.parquet,
- * results.csv and the per-feature JSON as `stats` writes them.
+ * results.csv and the per-feature JSON as `stats` writes them. Failures (summary.json of `local`, the
+ * summary of `stats`) name the fid as stored too, never the internal key of a fid beyond 2^53.
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import nodeSqlite from 'node-sqlite3-wasm';
 import { runLocal } from '../../shared/local/runner';
+import { runStatsJob } from '../../shared/engine/stats-job';
+import { parseJobSpec } from '../../shared/spec';
+import { LOCAL_ONLY } from '../../shared/io/uri';
 import { csvObjects } from '../cases/run-cli';
 
 const FX = join(import.meta.dirname, '../fixtures');
@@ -76,5 +81,44 @@ describe('included attributes and a typed id through zonalflow local', () => {
     expect(csv[2]).toMatch(/^9007199254740993,2,'=cmd\(\),,false,-7,,4,1342\.5,$/);
     const docs = readdirSync(join(out, 'features')).map((f) => JSON.parse(readFileSync(join(out, 'features', f), 'utf8')) as { id: unknown; small: unknown });
     expect(docs.map((d) => d.id).sort()).toEqual([1, '-9223372036854775807', '9007199254740993', null].sort());
+  });
+});
+
+describe('failures name the fid as stored (not the internal key of a fid beyond 2^53)', () => {
+  // extreme_fids.gpkg with the geometry of minint, big1 and maxint set NULL: those three fail (GEOMETRY_EMPTY)
+  const failing = ['minint', 'big1', 'maxint'];
+  const stored = expected.fids_as_stored['extreme_fids.gpkg'] ?? {};
+  // the fid as outputs write it: a number when a safe integer, else its digits
+  const want = failing.map((name) => {
+    const text = stored[name] ?? '';
+    return { fid: Number.isSafeInteger(Number(text)) ? Number(text) : text, id: name };
+  });
+  const input = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'zf-fid-failures-'));
+    const file = join(dir, 'extreme_fids.gpkg');
+    copyFileSync(join(FIDS, 'extreme_fids.gpkg'), file);
+    const db = new nodeSqlite.Database(file);
+    try {
+      db.run(`UPDATE t SET geom = NULL WHERE name IN (${failing.map(() => '?').join(', ')})`, failing);
+    } finally {
+      db.close();
+    }
+    return file;
+  };
+  const spec = { input: { idColumn: 'name' }, rasters: [{ uri: join(FIDS, 'base.tif') }], stats: ['count', 'mean'], output: { formats: ['parquet'] } };
+
+  it('zonalflow local: summary.json failures[].fid', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'zf-local-fid-failures-'));
+    const r = await runLocal({ input: input(), spec, out });
+    expect(r.status).toBe('PARTIAL');
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { failures: { fid: unknown; id: string }[]; failuresTotal: number };
+    expect(summary.failuresTotal).toBe(3);
+    expect(summary.failures.map((f) => ({ fid: f.fid, id: f.id }))).toEqual(want);
+  });
+
+  it('zonalflow stats: the summary failures[].fid', async () => {
+    const r = await runStatsJob({ input: input(), spec: parseJobSpec(spec), allowed: LOCAL_ONLY, threads: 1 });
+    expect(r.summary.failed).toBe(3);
+    expect(r.summary.failures.map((f) => ({ fid: f.fid, id: f.id }))).toEqual(want);
   });
 });
