@@ -9,14 +9,14 @@ import { csvHeader, csvLine } from './csv';
 import { fracExpander } from './frac-columns';
 import type { FracExpander } from './frac-columns';
 import { FileOutput } from './file-output';
-import type { ByteWriter } from './file-output';
+import type { ByteTarget } from './byte-target';
 
 /** Streams rows into a CSV file at `path` (renamed into place on close). */
 export class CsvSink implements RowSink {
-  private constructor(private readonly out: ByteWriter, private readonly expand: FracExpander) {}
+  private constructor(private readonly out: ByteTarget, private readonly expand: FracExpander) {}
 
   /** Creates the file and writes the header. */
-  static async open(target: string | ByteWriter, opts: SinkOptions): Promise<CsvSink> {
+  static async open(target: string | ByteTarget, opts: SinkOptions): Promise<CsvSink> {
     const expand = fracExpander(opts.columns, opts.fracValues);
     const out = typeof target === 'string' ? await FileOutput.create(target) : target;
     try {

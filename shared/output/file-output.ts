@@ -1,70 +1,87 @@
 /**
- * An output file written piece by piece: text and bytes are buffered (1 MiB) and
- * appended to `<path>.zonalflow-<pid>.tmp`, which `close` renames into place, so
- * nothing is visible at `path` until the whole file is there (`abort` removes the
- * temporary file). A path that exists and is not a regular file (a device, a
- * pipe: `/dev/stdout`) is written directly. Errors are OutputError lines naming
- * the path.
+ * The output file of every streaming writer (CSV, JSON, Parquet, Sentinel Hub JSON, the frac
+ * spool): bytes are buffered (1 MiB, copied, so a caller may reuse a chunk once its write
+ * resolves) and appended to a temporary file beside the target,
+ * `<path>.zonalflow-<pid>-<random>.tmp`, which `close` renames into place, so nothing is
+ * visible at `path` until the whole file is there (`abort` closes and removes the temporary
+ * file; it is safe after a failed write or close). A path that exists and is not a regular
+ * file (a device, a pipe: `/dev/stdout`) is written directly. Errors are OutputError lines
+ * naming the output (`label`, default `output <path>`).
  */
+import { randomBytes } from 'node:crypto';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { OutputError } from '../errors';
+import type { ByteTarget } from './byte-target';
 
 const FLUSH_BYTES = 1024 * 1024;
 
-/** Where a streaming sink's bytes go, in order (a FileOutput; any byte destination with the same three calls). */
-export interface ByteWriter {
-  write(chunk: Uint8Array): Promise<void>;
-  /** Completes the output (rename into place). */
-  close(): Promise<void>;
-  /** Removes what was written; idempotent. */
-  abort(): Promise<void>;
-}
-
 /** A file being written; see the module comment. */
-export class FileOutput implements ByteWriter {
+export class FileOutput implements ByteTarget {
+  private opening: Promise<FileHandle> | null = null;
   private handle: FileHandle | null = null;
-  private readonly parts: Uint8Array[] = [];
+  private temp: string | null = null;
+  private buffer: Buffer | null = null;
   private buffered = 0;
   private finished = false;
-  private constructor(readonly path: string, private readonly temp: string | null, private readonly label: string) {}
+  private constructor(readonly path: string, private readonly label: string) {}
 
-  /** Opens `path` for writing (through a temporary file unless it is a device or pipe); `label` names it in errors (default `output <path>`). */
+  /** Opens `path` now (through a temporary file unless it is a device or pipe): an OutputError at once if it cannot be created. */
   static async create(path: string, label = `output ${path}`): Promise<FileOutput> {
-    const direct = await stat(path).then((s) => !s.isFile(), () => false);
-    const out = new FileOutput(path, direct ? null : `${resolve(path)}.zonalflow-${process.pid}.tmp`, label);
-    try {
-      out.handle = await open(out.temp ?? path, 'w');
-    } catch (err) {
-      throw new OutputError(`${label} cannot be created: ${ioReason(err)}`, { cause: err });
-    }
+    const out = new FileOutput(path, label);
+    await out.opened();
     return out;
   }
 
-  /** Appends bytes (kept by reference until flushed: do not reuse the buffer). */
-  async write(b: Uint8Array): Promise<void> {
+  /** The same, opened at its first write or close (for synchronous constructors: parquetSink). */
+  static deferred(path: string, label = `output ${path}`): FileOutput {
+    return new FileOutput(path, label);
+  }
+
+  private opened(): Promise<FileHandle> {
+    this.opening ??= (async () => {
+      const direct = await stat(this.path).then((s) => !s.isFile(), () => false);
+      this.temp = direct ? null : `${resolve(this.path)}.zonalflow-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        this.handle = await open(this.temp ?? this.path, 'w');
+        return this.handle;
+      } catch (err) {
+        throw new OutputError(`${this.label} cannot be created: ${ioReason(err)}`, { cause: err });
+      }
+    })();
+    return this.opening;
+  }
+
+  /** Appends bytes (copied into the buffer; chunks of 1 MiB or more are written through). */
+  async write(chunk: Uint8Array): Promise<void> {
     if (this.finished) throw new OutputError(`${this.label}: written after close`);
-    this.parts.push(b);
-    this.buffered += b.length;
-    if (this.buffered >= FLUSH_BYTES) await this.flush();
+    if (this.buffered + chunk.length > FLUSH_BYTES) await this.flush();
+    if (chunk.length >= FLUSH_BYTES) return this.writeOut(chunk);
+    this.buffer ??= Buffer.allocUnsafe(FLUSH_BYTES);
+    this.buffer.set(chunk, this.buffered);
+    this.buffered += chunk.length;
   }
 
   private async flush(): Promise<void> {
-    if (this.buffered === 0 || this.handle === null) return;
-    const chunk = Buffer.concat(this.parts, this.buffered);
-    this.parts.length = 0;
+    if (this.buffered === 0 || this.buffer === null) return;
+    await this.writeOut(this.buffer.subarray(0, this.buffered));
     this.buffered = 0;
+  }
+
+  private async writeOut(bytes: Uint8Array): Promise<void> {
+    const h = await this.opened();
     try {
-      await this.handle.write(chunk, 0, chunk.length);
+      for (let at = 0; at < bytes.length; ) at += (await h.write(bytes, at, bytes.length - at)).bytesWritten;
     } catch (err) {
       throw new OutputError(`${this.label}: writing failed: ${ioReason(err)}`, { cause: err });
     }
   }
 
-  /** Writes what is buffered, closes the file and renames it into place. */
+  /** Writes what is buffered, closes the file and renames it into place (an empty output is an empty file). */
   async close(): Promise<void> {
     if (this.finished) throw new OutputError(`${this.label}: closed twice`);
+    await this.opened();
     await this.flush();
     this.finished = true;
     const h = this.handle;
@@ -80,8 +97,9 @@ export class FileOutput implements ByteWriter {
   /** Closes and removes the temporary file (idempotent; never throws). */
   async abort(): Promise<void> {
     this.finished = true;
-    this.parts.length = 0;
     this.buffered = 0;
+    this.buffer = null;
+    await this.opening?.catch(() => undefined);
     const h = this.handle;
     this.handle = null;
     await h?.close().catch(() => undefined);

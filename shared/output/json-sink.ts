@@ -10,15 +10,15 @@ import { featureDocument } from './json';
 import { fracExpander } from './frac-columns';
 import type { FracExpander } from './frac-columns';
 import { FileOutput } from './file-output';
-import type { ByteWriter } from './file-output';
+import type { ByteTarget } from './byte-target';
 
 /** Streams rows into a JSON array at `path` (renamed into place on close). */
 export class JsonSink implements RowSink {
   private first = true;
-  private constructor(private readonly out: ByteWriter, private readonly expand: FracExpander, private readonly table: TableOptions = {}) {}
+  private constructor(private readonly out: ByteTarget, private readonly expand: FracExpander, private readonly table: TableOptions = {}) {}
 
   /** Creates the file and writes the opening bracket. */
-  static async open(target: string | ByteWriter, opts: SinkOptions): Promise<JsonSink> {
+  static async open(target: string | ByteTarget, opts: SinkOptions): Promise<JsonSink> {
     const out = typeof target === 'string' ? await FileOutput.create(target) : target;
     try {
       await out.write(Buffer.from('[\n', 'utf8'));

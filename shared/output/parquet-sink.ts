@@ -23,7 +23,7 @@ import type { RowSink, SinkOptions } from './sink';
 import type { ResultRow, TableOptions } from './table';
 import { isFrac } from './table';
 import type { ByteTarget } from './byte-target';
-import { fileTarget } from './byte-target';
+import { FileOutput } from './file-output';
 import type { ParquetLayout } from './parquet-layout';
 import { fidFitsInt64, GeoSummary, geoCrs, layoutColumnData, layoutMetadata, layoutSchema, planColumns } from './parquet-layout';
 import { resultColumns, resultRow } from './read-parquet';
@@ -44,7 +44,7 @@ export interface ParquetSinkOptions extends SinkOptions, TableOptions {
 
 /** A RowSink writing Parquet to the file `target` (renamed into place on close) or a ByteTarget. */
 export function parquetSink(target: string | ByteTarget, opts: ParquetSinkOptions): RowSink {
-  const out = typeof target === 'string' ? fileTarget(target) : target;
+  const out = typeof target === 'string' ? FileOutput.deferred(target) : target;
   const needsSpool = !opts.keepFrac && opts.columns.some((c) => c.kind === 'frac' && opts.fracValues?.get(c.name) === undefined);
   return needsSpool ? new SpooledParquetSink(out, opts) : new DirectParquetSink(out, opts);
 }
@@ -134,7 +134,7 @@ class SpooledParquetSink implements RowSink {
   async write(rows: readonly ResultRow[]): Promise<void> {
     if (this.spool === null) {
       this.dir = await mkdtemp(join(this.opts.spoolDir ?? tmpdir(), 'zonalflow-spool-'));
-      this.spool = new DirectParquetSink(fileTarget(this.spoolPath()), { ...this.opts, metadata: undefined, keepFrac: true, fid: 'string', keyColumn: true });
+      this.spool = new DirectParquetSink(FileOutput.deferred(this.spoolPath(), `frac spool ${this.spoolPath()}`), { ...this.opts, metadata: undefined, keepFrac: true, fid: 'string', keyColumn: true });
     }
     for (const r of rows) {
       if (this.allInt64 && !fidFitsInt64(r)) this.allInt64 = false;

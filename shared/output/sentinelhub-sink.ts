@@ -8,15 +8,15 @@ import type { ResultRow } from './table';
 import type { SlotStats } from '../engine/timeseries';
 import { shDocument } from '../timeseries/sentinelhub';
 import { FileOutput } from './file-output';
-import type { ByteWriter } from './file-output';
+import type { ByteTarget } from './byte-target';
 
 /** Streams Sentinel Hub-style documents into a JSON array. */
 export class SentinelHubJsonSink {
   private count = 0;
-  private constructor(private readonly out: ByteWriter) {}
+  private constructor(private readonly out: ByteTarget) {}
 
   /** Creates the output (nothing is written before the first document or close). */
-  static async open(target: string | ByteWriter): Promise<SentinelHubJsonSink> {
+  static async open(target: string | ByteTarget): Promise<SentinelHubJsonSink> {
     return new SentinelHubJsonSink(typeof target === 'string' ? await FileOutput.create(target) : target);
   }
 
