@@ -24,7 +24,8 @@ export function defaultThreads(features: number, cores: number = os.availablePar
 }
 
 /**
- * Worker threads of a job: `threads` when given (at least 1), else {@link defaultThreads}; 1 when a raster
+ * Worker threads of a job: `threads` when given (at least 1), else {@link defaultThreads} of the input's
+ * feature count (0 when the input does not state it: GeoJSON runs in this thread unless asked); 1 when a raster
  * or the weights raster is on s3:// (a worker thread has no S3 client: those jobs compute in this thread).
  */
 export function jobThreads(spec: { rasters: readonly { uri: string }[]; weights?: { uri: string } | undefined }, threads: number | undefined, features: number): number {
