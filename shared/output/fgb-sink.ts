@@ -6,14 +6,13 @@
  * (no geometry for a row without one). No spatial index (index_node_size 0: read sequentially,
  * as GDAL writes with SPATIAL_INDEX=NO). Features are encoded as rows come and appended to a
  * temporary body file; `close` writes the header, now that the count and extent are known,
- * followed by the body into a file beside the path, renamed into place. Memory: the first
+ * followed by the body through FileOutput (file-output.ts: beside the path, renamed into place). Memory: the first
  * 10,000 rows (they decide the fid field's type), then one write's features.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import * as flatbuffers from 'flatbuffers';
 import { Header } from 'flatgeobuf/lib/mjs/flat-geobuf/header.js';
@@ -27,6 +26,7 @@ import { parseGC, parseGeometry } from 'flatgeobuf/lib/mjs/geojson/geometry.js';
 import { OutputError } from '../errors';
 import type { Geometry } from '../geometry/types';
 import { geometryBBox } from '../geometry/bbox';
+import { FileOutput } from './file-output';
 import type { RowSink, SinkOptions } from './sink';
 import type { ResultRow } from './table';
 import type { GeoField, GeoFieldType, GeoSrs } from './geo-fields';
@@ -141,7 +141,7 @@ function encodeHeader(name: string, fields: readonly GeoField[], srs: GeoSrs | n
 
 class FgbSink implements RowSink {
   private readonly body: string;
-  private readonly partial: string;
+  private out: FileOutput | null = null;
   private readonly layer: string;
   private fh: FileHandle | null = null;
   private fields: GeoField[] | null = null;
@@ -158,7 +158,6 @@ class FgbSink implements RowSink {
   constructor(private readonly path: string, private readonly opts: SinkOptions) {
     const tag = randomBytes(4).toString('hex');
     this.body = join(dirname(path), `.${basename(path)}.${tag}.body`);
-    this.partial = join(dirname(path), `.${basename(path)}.${tag}.partial`);
     this.layer = basename(path, extname(path)) || 'results';
   }
 
@@ -186,12 +185,15 @@ class FgbSink implements RowSink {
       this.fh = null;
       const type = this.types.size === 1 ? ([...this.types][0] ?? GeometryType.Unknown) : GeometryType.Unknown;
       const header = encodeHeader(this.layer, this.fields ?? [], this.srs, this.count, this.extent, type);
-      const out = createWriteStream(this.partial);
-      out.write(MAGIC);
-      out.write(header);
-      await pipeline(createReadStream(this.body), out);
+      // the file itself through FileOutput (beside the path, renamed into place; aborted on failure)
+      const out = await FileOutput.create(this.path);
+      this.out = out;
+      await out.write(MAGIC);
+      await out.write(header);
+      for await (const chunk of createReadStream(this.body)) await out.write(chunk as Buffer);
+      await out.close();
+      this.out = null;
       await rm(this.body, { force: true });
-      await rename(this.partial, this.path);
     } catch (err) {
       await this.abort();
       throw err instanceof OutputError ? err : new OutputError(`${this.path}: cannot write the FlatGeobuf file: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -206,7 +208,9 @@ class FgbSink implements RowSink {
     this.fh = null;
     await h?.close().catch(() => undefined);
     await rm(this.body, { force: true });
-    await rm(this.partial, { force: true });
+    const out = this.out;
+    this.out = null;
+    await out?.abort();
   }
 
   private async start(): Promise<void> {
