@@ -26,10 +26,23 @@ function ensureFolder(dir: string, what: string): void {
     if (!statSync(dir).isDirectory()) throw new OutputError(`${what}: ${dir} is a file, not a folder`);
     return;
   }
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw new OutputError(`${what}: cannot create the folder ${dir}: ${reason(err)}`, { cause: err });
+  // one level at a time from the nearest existing ancestor: Node's recursive mkdir loops
+  // forever under a folder that refuses new entries without an error of its own (/proc/x/y)
+  const missing: string[] = [];
+  let d = resolve(dir);
+  while (!existsSync(d)) {
+    missing.unshift(d);
+    const up = dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  if (existsSync(d) && !statSync(d).isDirectory()) throw new OutputError(`${what}: ${d} is a file, not a folder`);
+  for (const m of missing) {
+    try {
+      mkdirSync(m);
+    } catch (err) {
+      throw new OutputError(`${what}: cannot create the folder ${dir}: ${reason(err)}`, { cause: err });
+    }
   }
 }
 

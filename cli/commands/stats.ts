@@ -105,7 +105,7 @@ Examples:
       const format = outputFormat(o.out);
       if (o.geometry === true && (format === 'csv' || format === 'json')) throw new SpecError(`--geometry: ${o.out} is CSV or JSON, which stay plain; write .parquet (GeoParquet), .gpkg or .fgb`);
       checkInputFile(o.input);
-      checkOutputFile(o.out, [o.input, ...spec.rasters.map((r) => r.uri)]);
+      checkOutputFile(o.out, [o.input, ...(o.spec === undefined ? [] : [o.spec]), ...(o.weights === undefined ? [] : [o.weights]), ...spec.rasters.map((r) => r.uri)]);
       const bar = progressBar('stats', process.stderr, { quiet: o.quiet === true });
       // an S3 client (SDK imported) only when an s3:// raster, or a STAC search whose assets may be s3://, is asked for
       const s3Client = spec.stac !== undefined || spec.rasters.some((r) => /^s3:\/\//i.test(r.uri)) ? await defaultS3Client(process.env) : undefined;

@@ -64,6 +64,8 @@ describe('case out-path: --out checked before computing, never the input', () =>
   symlinkSync('/dev/full', join(dir, 'full.csv'));
   writeFileSync(join(dir, 'input.json'), readFileSync(join(dir, 'tiles.gpkg')));
   writeFileSync(join(dir, 'file_not_dir'), '');
+  writeFileSync(join(dir, 'spec.json'), JSON.stringify({ rasters: [{ uri: join(dir, 'base.tif') }], stats: ['count'] }));
+  writeFileSync(join(dir, 'weights.csv'), 'not a raster');
   const R = ['--raster', join(dir, 'base.tif')];
   const cases: [string, string[], RegExp][] = [
     ['out is a directory', ['--input', join(dir, 'tiles.gpkg'), ...R, '--out', join(dir, 'isdir.csv')], /isdir\.csv is a directory/],
@@ -71,6 +73,10 @@ describe('case out-path: --out checked before computing, never the input', () =>
     ['parent is a file', ['--input', join(dir, 'tiles.gpkg'), ...R, '--out', join(dir, 'base.tif', 'x.csv')], /base\.tif is a file, not a folder/],
     ['out equals input', ['--input', join(dir, 'input.json'), ...R, '--out', join(dir, 'input.json')], /input\.json is the input/],
     ['input is a directory', ['--input', join(dir, 'isdir.csv'), ...R, '--out', join(dir, 'x.csv')], /isdir\.csv is a directory/],
+    // Node's recursive mkdir loops forever under /proc (mkdir /proc: EEXIST, /proc/x: ENOENT, again...)
+    ['missing folders under /proc', ['--input', join(dir, 'tiles.gpkg'), ...R, '--out', '/proc/zonalflow-nope/x.csv'], /cannot create the folder \/proc\/zonalflow-nope/],
+    ['out equals the spec', ['--input', join(dir, 'tiles.gpkg'), '--spec', join(dir, 'spec.json'), '--out', join(dir, 'spec.json')], /spec\.json is the input/],
+    ['out equals the weights raster', ['--input', join(dir, 'tiles.gpkg'), ...R, '--weights', join(dir, 'weights.csv'), '--stats', 'weighted_mean', '--out', join(dir, 'weights.csv')], /weights\.csv is the input/],
   ];
   for (const [name, args, message] of cases) {
     it(`${name}: one typed line, exit 1, no computation`, async () => {
