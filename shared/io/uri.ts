@@ -125,6 +125,15 @@ export function internalAllowed(allowed: AllowedSources, host: string, loopback:
   return (loopback && allowed.allowLoopback === true) || (allowed.internalHosts ?? []).some((x) => normalHost(x) === h);
 }
 
+/** An --allow-host value as a host name: a port (`127.0.0.1:8080`, `[::1]:8080`) or a scheme given with it is dropped. */
+function allowHostName(value: string): string {
+  let v = value.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(v);
+  if (bracketed?.[1] !== undefined) v = bracketed[1];
+  else if (/^[^:]+:\d+$/.test(v)) v = v.replace(/:\d+$/, '');
+  return normalHost(v);
+}
+
 function normalHost(host: string): string {
   return host.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
 }
@@ -133,7 +142,8 @@ function normalHost(host: string): string {
 export function checkUri(uri: string, allowed: AllowedSources): ParsedUri {
   const p = parseUri(uri);
   if (!allowed.schemes.includes(p.scheme)) {
-    throw new UriNotAllowedError(`${redact(uri)}: ${p.scheme === 'file' ? 'local paths are' : `${p.scheme}:// is`} not allowed here (allowed: ${allowed.schemes.join(', ') || 'none'})`);
+    const hint = p.scheme === 'http' || p.scheme === 'https' ? '; a server of your own on a private or loopback address is read only when you name its host with --allow-host HOST' : '';
+    throw new UriNotAllowedError(`${redact(uri)}: ${p.scheme === 'file' ? 'local paths are' : `${p.scheme}:// is`} not allowed here (allowed: ${allowed.schemes.join(', ') || 'none'})${hint}`);
   }
   if (p.scheme === 's3' && !allowed.s3Buckets.includes('*') && !allowed.s3Buckets.includes(p.bucket)) {
     throw new UriNotAllowedError(`${redact(uri)}: bucket "${p.bucket}" is not among the raster buckets allowed for this stack (${allowed.s3Buckets.join(', ') || 'none'})`);
@@ -142,7 +152,7 @@ export function checkUri(uri: string, allowed: AllowedSources): ParsedUri {
     const host = p.url.hostname;
     const { internal, loopback } = isInternalAddress(host);
     const optedIn = internalAllowed(allowed, host, loopback);
-    if (p.scheme === 'http' && !optedIn) throw new UriNotAllowedError(`${redact(uri)}: plain http:// is refused (use https://); it is only accepted for loopback test servers with allowLoopback or a host given with --allow-host`);
+    if (p.scheme === 'http' && !optedIn) throw new UriNotAllowedError(`${redact(uri)}: plain http:// is refused (use https://); it is only accepted from a host you name with --allow-host HOST`);
     if (internal && !optedIn) throw new UriNotAllowedError(`${redact(uri)}: host ${host} is a private, loopback or link-local address`);
     if (!allowed.httpsHosts.includes('*') && !allowed.httpsHosts.includes(normalHost(host)) && !optedIn) {
       throw new UriNotAllowedError(`${redact(uri)}: host ${host} is not among the allowed https hosts (${allowed.httpsHosts.join(', ') || 'none'})`);
@@ -189,7 +199,7 @@ export function allowedFromUris(uris: readonly string[], allowHosts: readonly st
     if (p.scheme === 's3') buckets.add(p.bucket);
     if (p.scheme === 'https') hosts.add(normalHost(p.url.hostname));
   }
-  const internalHosts = [...new Set(allowHosts.map(normalHost).filter((h) => h !== ''))];
+  const internalHosts = [...new Set(allowHosts.map(allowHostName).filter((h) => h !== ''))];
   if (internalHosts.length === 0) return { schemes: [...schemes], s3Buckets: [...buckets], httpsHosts: [...hosts] };
   for (const h of internalHosts) hosts.add(h);
   schemes.add('https');
