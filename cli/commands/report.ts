@@ -4,6 +4,7 @@
  * and, for time series, each feature's curve over time. A JOB id is downloaded from the stack first.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
+import { InputError } from '../../shared/errors';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -27,6 +28,8 @@ export function registerReport(program: Command, ctx: CommandContext, connector?
       const { writeReport } = await import('../../shared/report/build');
       let dir = results;
       if (!existsSync(results)) {
+        // a job id is [A-Za-z0-9_-]{1,64}; anything else is a path that does not exist
+        if (!/^[A-Za-z0-9_-]{1,64}$/.test(results)) throw new InputError(`${results} does not exist: give a results folder (zonalflow local --out), a results .parquet, or a job id`);
         const { connect } = await import('../../shared/remote/stack');
         const { downloadResults } = await import('../../shared/remote/jobs');
         dir = mkdtempSync(join(tmpdir(), 'zonalflow-report-'));

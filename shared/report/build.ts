@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { readResultParquet } from '../output/read-parquet';
 import { openGeoPackage } from '../features/gpkg';
 import type { Geometry } from '../geometry/types';
-import { SpecError } from '../errors';
+import { InputError, SpecError } from '../errors';
 import { buildReport } from './model';
 import type { ReportModel } from './model';
 import { renderReportHtml } from './html';
@@ -31,7 +31,12 @@ export async function writeReport(opts: WriteReportOptions): Promise<ReportModel
   const isDir = existsSync(opts.results) && statSync(opts.results).isDirectory();
   const parquet = isDir ? join(opts.results, 'results.parquet') : opts.results;
   if (!existsSync(parquet)) throw new SpecError(`${parquet} does not exist: give a results folder (with results.parquet) or a .parquet file`);
-  const table = await readResultParquet(new Uint8Array(readFileSync(parquet)));
+  if (!/\.(parquet|pq)$/i.test(parquet)) {
+    throw new InputError(`${parquet}: report reads zonalflow's Parquet results (a results folder with results.parquet, or a .parquet file); write one with zonalflow stats --out x.parquet`);
+  }
+  const table = await readResultParquet(new Uint8Array(readFileSync(parquet))).catch((err: unknown) => {
+    throw new InputError(`${parquet} is not a readable Parquet file (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  });
   const summaryPath = isDir ? join(opts.results, 'summary.json') : null;
   const jobSummary = summaryPath && existsSync(summaryPath) ? pickFigures(JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, unknown>) : undefined;
   let geometries: Map<number, Geometry> | undefined;
