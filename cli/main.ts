@@ -4,8 +4,8 @@
  * clear line (the stack only with `--debug`).
  */
 import { Command, CommanderError } from 'commander';
-import { InputError, OutputError, SpecError, ZonalflowError } from '../shared/errors';
-import { USAGE_EXIT_CODE } from '../shared/jobs/outcome';
+import { ZonalflowError } from '../shared/errors';
+import { exitCodeOfError, USAGE_EXIT_CODE } from '../shared/jobs/outcome';
 import pkg from '../package.json' with { type: 'json' };
 import { COMMAND_MODULES, invokedCommand } from './commands/index';
 import type { Connector } from './commands/remote';
@@ -28,7 +28,7 @@ Examples:
   $ zonalflow run --input fields.gpkg --spec job.json --wait
   $ zonalflow <command> --help      # each command's options and defaults`)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => stderr.write(s), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
+    .configureOutput({ writeErr: (s) => stderr.write(s), outputError: (s, write) => write(`zonalflow: ${s}`), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
   const ctx: CommandContext = { exitCode: 0, stdout: io.stdout ?? process.stdout, stderr };
   // only the invoked command's module is loaded; the others are listed by their summaries
   const invoked = invokedCommand(argv);
@@ -43,8 +43,8 @@ Examples:
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
     stderr.write(`zonalflow: ${errorLine(err)}\n`);
-    // a spec, an input or an output path that cannot be used: nothing was computed
-    if (err instanceof SpecError || err instanceof InputError || err instanceof OutputError) return USAGE_EXIT_CODE;
+    const code = exitCodeOfError(err);
+    if (code === USAGE_EXIT_CODE) return code;
     if (debug && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
     if (!debug && !(err instanceof ZonalflowError)) stderr.write('zonalflow: this looks like a bug; run again with --debug for the stack trace\n');
     return 1;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodeSqlite from 'node-sqlite3-wasm';
 import type { Database as Db, Statement } from 'node-sqlite3-wasm';
-import { GeoPackageError, ZonalflowError } from '../errors';
+import { GeoPackageError, InputError, ZonalflowError } from '../errors';
 import type { BBox, Feature, Geometry } from '../geometry/types';
 import { parseGpkgGeometry } from '../geometry/wkb';
 import { privateView } from './gpkg-snapshot';
@@ -171,11 +171,11 @@ export class GeoPackage {
     }
     let info: LayerInfo | undefined;
     if (name === undefined) {
-      if (layers.length > 1) throw new GeoPackageError(`${this.path} has ${layers.length} layers (${layers.map((l) => l.name).join(', ')}); choose one (--layer / input.layer)`);
+      if (layers.length > 1) throw new InputError(`${this.path} has ${layers.length} layers (${layers.map((l) => l.name).join(', ')}); choose one (--layer / input.layer)`);
       info = layers[0];
     } else {
       info = layers.find((l) => l.name === name);
-      if (!info) throw new GeoPackageError(`${this.path} has no layer "${name}" (layers: ${layers.map((l) => l.name).join(', ')})`);
+      if (!info) throw new InputError(`${this.path} has no layer "${name}" (layers: ${layers.map((l) => l.name).join(', ')})`);
     }
     const l = info as LayerInfo;
     const cols = this.query<{ name: string; type: string; pk: number }>(`PRAGMA table_info(${quote(l.name)})`);
@@ -270,10 +270,10 @@ export class FeatureLayer {
 
   private select(opts: FeatureOptions): { sql: string; props: string[]; id: string | null } {
     if (opts.idColumn !== undefined && opts.idColumn !== this.fidColumn && !this.columns.includes(opts.idColumn)) {
-      throw new GeoPackageError(`${this.path}: layer "${this.name}" has no column "${opts.idColumn}" for the ids (columns: ${[this.fidColumn, ...this.columns].join(', ')})`);
+      throw new InputError(`${this.path}: layer "${this.name}" has no column "${opts.idColumn}" for the ids (columns: ${[this.fidColumn, ...this.columns].join(', ')})`);
     }
     const props = (opts.columns ?? this.columns).filter((c) => {
-      if (!this.columns.includes(c)) throw new GeoPackageError(`${this.path}: layer "${this.name}" has no column "${c}" (columns: ${this.columns.join(', ')})`);
+      if (!this.columns.includes(c)) throw new InputError(`${this.path}: layer "${this.name}" has no column "${c}" (columns: ${this.columns.join(', ')})`);
       return true;
     });
     const id = opts.idColumn === undefined || opts.idColumn === this.fidColumn ? null : opts.idColumn;

@@ -13,7 +13,7 @@ export class FileSource implements ByteSource {
 
   private fail(err: NodeJS.ErrnoException): SourceError {
     const status = err.code === 'ENOENT' ? 404 : err.code === 'EACCES' ? 403 : undefined;
-    return new SourceError(`cannot open ${this.uri}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message}`, { cause: err, ...(status ? { status } : {}) });
+    return new SourceError(`cannot open ${this.uri}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message}`, { cause: err, ...(status ? { status } : {}), ...(err.code === 'ENOENT' ? { context: { missingLocalFile: this.path } } : {}) });
   }
 
   async size(): Promise<number> {

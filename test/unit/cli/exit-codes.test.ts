@@ -67,6 +67,32 @@ describe('exit codes', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/cannot read the job spec .*nope\.json: no such file/);
   });
+  it('2 for a usage error found before anything is computed: id column, missing local raster, layer, band, refused URL', async () => {
+    const input = gpkg('usage2', [good]);
+    const out = (): string => join(dir, `${Math.random()}.csv`);
+    const idc = await run(stats(input, '--id-column', 'NOPE'));
+    expect(idc).toMatchObject({ code: 2 });
+    expect(idc.err).toMatch(/^zonalflow: error \[INPUT_INVALID\]: .*has no column "NOPE" for the ids/);
+    const miss = await run(['stats', '--input', input, '--raster', join(dir, 'nope.tif'), '--out', out(), '--quiet']);
+    expect(miss.code).toBe(2);
+    expect(miss.err).toMatch(/cannot open .*nope\.tif: no such file/);
+    const two = join(dir, 'two.gpkg');
+    writeGeoPackage(two, [{ name: 'a', srsId: 4326, features: [good] }, { name: 'b', srsId: 4326, features: [good] }]);
+    const layers = await run(stats(two));
+    expect(layers.code).toBe(2);
+    expect(layers.err).toMatch(/2 layers .*choose one/);
+    const band = await run(stats(input, '--bands', '2'));
+    expect(band.code).toBe(2);
+    expect(band.err).toMatch(/SPEC_INVALID.*band 2 was asked for/);
+    const url = await run(['stats', '--input', input, '--raster', 'http://127.0.0.1:9/r.tif', '--out', out(), '--quiet']);
+    expect(url.code).toBe(2);
+    expect(url.err).toMatch(/URI_NOT_ALLOWED/);
+  });
+  it('commander usage errors get the zonalflow prefix and exit 2', async () => {
+    const r = await run(stats(gpkg('bogus', [good]), '--bogus'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^zonalflow: error: unknown option '--bogus'/);
+  });
   it('--version prints the package version', async () => {
     const stdout = new PassThrough();
     let out = '';
