@@ -16,8 +16,12 @@ export function registerEstimate(program: Command, ctx: CommandContext): void {
     .description('what a job will cost on AWS before it starts: features, batches, requests, PUTs, Lambda GB-s, USD')
     .requiredOption('--input <features>', 'the input features')
     .requiredOption('--spec <job.json>', 'the job spec')
-    .option('--worker-memory <MB>', 'the stack\'s workerMemoryMb (default 2048)')
-    .option('--json', 'print the estimate as JSON')
+    .option('--worker-memory <MB>', 'the stack\'s workerMemoryMb (default: 2048)')
+    .option('--json', 'print the estimate as JSON (default: a table)')
+    .addHelpText('after', `
+Examples:
+  $ zonalflow estimate --input fields.gpkg --spec job.json
+  $ zonalflow estimate --input fields.gpkg --spec job.json --worker-memory 4096 --json`)
     .action(async (o: EstimateCliOptions) => {
       await runEstimate(o, ctx);
     });

@@ -43,14 +43,22 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .requiredOption('--spec <job.json>', 'job spec (local raster paths are served from the S3 stand-in)')
     .requiredOption('--out <dir>', 'directory for results.parquet, summary.json, features/')
     .addOption(new Option('--trigger <how>', 'direct: start the execution; event: drop the file in the input bucket and let the stack\'s EventBridge rule start it').choices(['direct', 'event']).default('direct'))
-    .option('--faults <names>', `inject AWS's at-least-once behaviour and throttling, comma-separated: ${FAULT_NAMES.join(', ')}`, faultList)
-    .option('--time-scale <factor>', 'multiply every duration (Lambda timeouts, retry waits, the EXPRESS 5 minutes) by this factor, e.g. 0.01', timeScale)
+    .option('--faults <names>', `inject AWS's at-least-once behaviour and throttling, comma-separated: ${FAULT_NAMES.join(', ')} (default: none)`, faultList)
+    .option('--time-scale <factor>', 'multiply every duration (Lambda timeouts, retry waits, the EXPRESS 5 minutes) by this factor, e.g. 0.01 (default: 1, real durations)', timeScale)
     .addOption(new Option('--features <layout>', 'per-feature JSON (when the spec asks for json): jsonl (one JSON Lines file per batch part, as stored in S3), per-feature (features/<id>.json, Sentinel Hub\'s layout: one file a feature, 200,000 files took longer than the whole computation here), none').choices(['per-feature', 'jsonl', 'none']).default('jsonl'))
     .option('--no-features', 'skip the per-feature JSON (same as --features none)')
-    .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (overrides the spec\'s "input.include")', (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)])
+    .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (overrides the spec\'s "input.include") (default: the spec\'s)', (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)])
     .option('--quiet', 'print only the result line (no progress bar, states, warnings or failure reasons)')
     .option('--allow-host <host>', 'let the handlers read this host although it is a private or loopback address (your own raster or STAC server; plain http accepted); repeatable; default: none, as strict as the deployed stack', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--overwrite', 'replace the files of a previous job in --out (an existing non-empty --out is refused otherwise)')
+    .addHelpText('after', `
+Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (no feature computed, or the execution failed), 2 usage error.
+
+Examples:
+  $ zonalflow local --input fields.gpkg --spec job.json --out results/
+  $ zonalflow local --input fields.gpkg --spec job.json --out results/ --overwrite --quiet
+  $ zonalflow local --input fields.gpkg --spec job.json --out results/ --faults duplicate-event,worker-crash --time-scale 0.01
+  $ zonalflow local --input fields.gpkg --spec job.json --out results/ --trigger event   # as an S3 upload would start it`)
     .action(async (o: LocalOptions) => {
       checkInputFile(o.input);
       checkOutputDir(o.out, [o.input, o.spec], { overwrite: o.overwrite === true });

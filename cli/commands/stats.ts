@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { JobSpecInput } from '../../shared/spec';
 import { SpecError } from '../../shared/errors';
+import { FIXED_STATS } from '../../shared/stats/names';
 import type { readSpecFile } from '../../shared/spec-file';
 import type { RowConsumer } from '../../shared/engine/stats-job';
 import type { RowSink } from '../../shared/output/sink';
@@ -64,22 +65,22 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .command('stats')
     .description('compute zonal statistics in this process (no pipeline) and write CSV, Parquet, JSON, GeoPackage or FlatGeobuf')
     .requiredOption('--input <file>', 'features: GeoPackage, GeoParquet, FlatGeobuf, GeoJSON/GeoJSONSeq or Shapefile (.shp or .zip)')
-    .option('--raster <uri>', 'raster (local path, https:// or s3://), or NAME=URI to name its columns; repeat for several (never split at commas)', repeat)
-    .option('--spec <job.json>', 'job spec (rasters, stats, coverage...); other options override it')
-    .option('--layer <name>', 'layer of the GeoPackage (needed when it has several)')
+    .option('--raster <uri>', 'raster (local path, https:// or s3://), or NAME=URI to name its columns; repeat for several (never split at commas) (default: the spec\'s rasters)', repeat)
+    .option('--spec <job.json>', 'job spec (rasters, stats, coverage...); other options override it (default: none, the options alone)')
+    .option('--layer <name>', 'layer of the GeoPackage (needed when it has several) (default: its only layer)')
     .option('--id-column <column>', 'attribute holding the feature id (default: the fid); an integer column stays integer in Parquet and JSON')
-    .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (spec "input.include")', list)
-    .option('--stats <names>', 'statistics, comma-separated (count,sum,mean,min,max,stdev,variance,median,qNN,majority,minority,variety,nodata_count,histogram) (default: the spec\'s, else count,mean,min,max)', list)
+    .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (spec "input.include") (default: none)', list)
+    .option('--stats <names>', `statistics, comma-separated: ${FIXED_STATS.join(', ')}, or qNN for a quantile (q10, q2.5) (default: the spec's, else count,mean,min,max)`, list)
     .addOption(new Option('--coverage <mode>', 'which cells count and how much (default: the spec\'s, else exact)').choices(['exact', 'center', 'all_touched']))
-    .option('--bands <list>', 'bands to read (1-based, comma-separated), for every --raster')
-    .option('--nodata <value>', 'nodata value overriding the rasters\' own ("none" for no nodata)')
-    .option('--histogram-bins <n>', 'number of histogram bins (default: 10)')
+    .option('--bands <list>', 'bands to read (1-based, comma-separated), for every --raster (default: every band)')
+    .option('--nodata <value>', 'nodata value overriding the rasters\' own ("none" for no nodata) (default: the raster\'s own)')
+    .option('--histogram-bins <n>', 'number of histogram bins (default: the spec\'s, else 10)')
     .option('--histogram-range <min,max>', 'histogram range (default: each feature\'s min..max)')
-    .option('--weights <uri>', 'weights raster (band 1) for weighted_mean, weighted_sum, weighted_stdev, weighted_variance, weighted_frac')
-    .addOption(new Option('--coverage-weight <how>', 'exactextract\'s coverage_weight (spec "coverageWeight")').choices(['fraction', 'none', 'area_cartesian', 'area_spherical_m2', 'area_spherical_km2']))
-    .option('--min-coverage-frac <f>', 'leave out cells covered less than this fraction (spec "minCoverageFrac")')
-    .option('--default-value <v>', 'value of nodata cells inside the raster (spec "defaultValue")')
-    .option('--default-weight <w>', 'weight where the weights raster is nodata (spec "defaultWeight")')
+    .option('--weights <uri>', 'weights raster (band 1) for weighted_mean, weighted_sum, weighted_stdev, weighted_variance, weighted_frac (default: none)')
+    .addOption(new Option('--coverage-weight <how>', 'exactextract\'s coverage_weight (spec "coverageWeight") (default: fraction)').choices(['fraction', 'none', 'area_cartesian', 'area_spherical_m2', 'area_spherical_km2']))
+    .option('--min-coverage-frac <f>', 'leave out cells covered less than this fraction (spec "minCoverageFrac") (default: 0)')
+    .option('--default-value <v>', 'value of nodata cells inside the raster (spec "defaultValue") (default: none, nodata cells are left out)')
+    .option('--default-weight <w>', 'weight where the weights raster is nodata (spec "defaultWeight") (default: none, such cells are left out)')
     .requiredOption('--out <file>', 'output file: .csv, .parquet, .json, .gpkg (GeoPackage) or .fgb (FlatGeobuf); the last two always with geometry')
     .option('--threads <n>', 'worker threads decoding tiles and computing coverage and statistics (1: all in this thread) (default: the available cores, at most 8, at most one per 2000 features)')
     .option('--geometry', 'write each feature\'s geometry (input CRS): GeoParquet 1.1 for .parquet (spec "output.geometry")')
@@ -94,7 +95,7 @@ Examples:
   $ zonalflow stats --input fields.gpkg --spec ndvi-series.json --out series.json   # STAC time series
   $ zonalflow stats --input fields.gpkg --raster dem.tif --geometry --out stats.parquet   # GeoParquet, input CRS
   $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.gpkg   # opens in QGIS / GDAL`)
-    .option('--allow-host <host>', 'let this host be a private or loopback address (your own local server; plain http accepted); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--allow-host <host>', 'let this host be a private or loopback address (your own local server; plain http accepted); repeatable (default: none, every private/loopback address refused)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .action(async (o: StatsOptions) => {
       // the engine, the format readers and writers load when the command runs, never for --help (start-up)
       const [{ parseJobSpec, specRasterUris }, { readSpecFile }, { streamStatsJob }, { allowedFromUris }, { defaultS3Client }, { openSink }, { SentinelHubJsonSink }, { FileOutput }] = await Promise.all([
