@@ -44,7 +44,7 @@ import { LambdaPool } from './lambda-pool';
 import { readSpecFile } from '../spec-file';
 import { resetHandlerDeps } from '../pipeline/deps';
 import { parseJobSpec } from '../spec';
-import { ZonalflowError } from '../errors';
+import { SourceError, ZonalflowError } from '../errors';
 import { parseUri } from '../io/uri';
 import { templateIam, roleRefs } from './iam-template';
 import { LocalAuthority } from './authority';
@@ -231,7 +231,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const path = isAbsolute(p.path) ? p.path : resolve(p.path); // relative to the current directory, as `zonalflow stats` reads it
       const file = basename(path);
       const key = `r${index}/${file}`;
-      await env.s3.send(new PutObjectCommand({ Bucket: LOCAL.rasters, Key: key, Body: readFileSync(path) }));
+      await env.s3.send(new PutObjectCommand({ Bucket: LOCAL.rasters, Key: key, Body: readLocalRaster(path) }));
       r.name ??= file.replace(/\.(tiff?|TIFF?)$/, '').replace(/\.cog$/i, '').replace(/[^A-Za-z0-9_]/g, '_');
       r.uri = `s3://${LOCAL.rasters}/${key}`;
     }
@@ -242,7 +242,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const wp = wu.path;
       const path = isAbsolute(wp) ? wp : resolve(wp);
       const key = `weights/${basename(path)}`;
-      await env.s3.send(new PutObjectCommand({ Bucket: LOCAL.rasters, Key: key, Body: readFileSync(path) }));
+      await env.s3.send(new PutObjectCommand({ Bucket: LOCAL.rasters, Key: key, Body: readLocalRaster(path) }));
       weights = { ...weights, uri: `s3://${LOCAL.rasters}/${key}` };
     }
     const spec = { ...specRaw, rasters, ...(weights !== undefined ? { weights } : {}) };
@@ -646,5 +646,16 @@ class ProgressTracker {
       failed += b.failed;
     }
     this.report({ batches: this.totals.batches, batchesDone: this.batches.size, features: this.totals.features, featuresDone: done, featuresFailed: failed });
+  }
+}
+
+/** The bytes of a local raster named by the spec; a missing or unreadable file is a SourceError naming it (a missing one is a usage error, exit 2). */
+function readLocalRaster(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new SourceError(`cannot open ${path}: no such file`, { cause: err, status: 404, context: { missingLocalFile: path } });
+    throw new SourceError(`cannot open ${path}: ${code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message}`, { cause: err });
   }
 }

@@ -88,6 +88,13 @@ describe('exit codes', () => {
     expect(url.code).toBe(2);
     expect(url.err).toMatch(/URI_NOT_ALLOWED/);
   });
+  it('local: a spec naming a local raster file that does not exist exits 2', async () => {
+    const spec = join(dir, 'missing-raster.json');
+    writeFileSync(spec, JSON.stringify({ rasters: [{ uri: join(dir, 'nope.tif') }] }));
+    const r = await run(['local', '--input', gpkg('local', [good]), '--spec', spec, '--out', join(dir, `local-${Math.random()}`), '--quiet']);
+    expect(r.err).toMatch(/cannot open .*nope\.tif: no such file/);
+    expect(r.code).toBe(2);
+  }, 60_000);
   it('commander usage errors get the zonalflow prefix and exit 2', async () => {
     const r = await run(stats(gpkg('bogus', [good]), '--bogus'));
     expect(r.code).toBe(2);
