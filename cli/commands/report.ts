@@ -24,6 +24,13 @@ export function registerReport(program: Command, ctx: CommandContext, connector?
     .option('--input <features.gpkg>', 'the input features, for the map when the results carry no geometry')
     .option('--layer <name>', 'layer of --input')
     .option('--stack <name>', 'the deployed stack, for a job id', 'Zonalflow')
+    .addHelpText('after', `
+Exit codes: 0 written, 1 failed, 2 usage error (a path that does not exist, a file that is not zonalflow's Parquet).
+
+Examples:
+  $ zonalflow report out/local --input examples/lux_cantons_2169.gpkg --out report.html
+  $ zonalflow report results.parquet --stat elev_mean --out report.html   # results written with --geometry carry their map
+  $ zonalflow report <jobId> --out report.html                           # a job of the deployed stack`)
     .action(async (results: string, o: ReportOptions) => {
       const { writeReport } = await import('../../shared/report/build');
       let dir = results;
