@@ -10,7 +10,7 @@
  *
  * Exit code 2 (usage error: bad options, invalid spec) is decided by the CLI before a job starts.
  */
-import { InputError, OutputError, SourceError, SpecError, UriNotAllowedError } from '../errors';
+import { InputError, OutputError, SourceError, SpecError } from '../errors';
 import type { JobStatus } from '../pipeline/events';
 
 /** The exit code of a usage error (bad option, invalid spec), as commander and the CLI report it. */
@@ -35,13 +35,15 @@ export function exitCodeOf(status: string): number {
 /**
  * The exit code of an error that stopped a command before or while it ran: 2 (usage error, nothing
  * was computed) for an invalid spec or option (SpecError), an input that cannot be used (InputError:
- * missing, unreadable, no such layer or column), an output path that cannot be written (OutputError),
- * a URL the allow-list refuses (UriNotAllowedError, raised before any request) and a local raster
- * file that does not exist (SourceError from a missing local path); 1 for anything else (a remote
- * raster that fails, a broken file, a bug). The only place errors map to exit codes.
+ * missing, unreadable, no such layer or column), an output path that cannot be written (OutputError)
+ * and a local raster file that does not exist (SourceError from a missing local path); 1 for anything
+ * else: a remote raster that fails, a broken file, a bug, and a URL the allow-list refuses
+ * (UriNotAllowedError: the cases redirect-loopback and secrets-in-messages fail the job with exit 1,
+ * whether the URL came from the user, a redirect or a STAC `next` link). The only place errors map
+ * to exit codes.
  */
 export function exitCodeOfError(err: unknown): number {
-  if (err instanceof SpecError || err instanceof InputError || err instanceof OutputError || err instanceof UriNotAllowedError) return USAGE_EXIT_CODE;
+  if (err instanceof SpecError || err instanceof InputError || err instanceof OutputError) return USAGE_EXIT_CODE;
   if (err instanceof SourceError && typeof err.context['missingLocalFile'] === 'string') return USAGE_EXIT_CODE;
   return 1;
 }
