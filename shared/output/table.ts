@@ -9,6 +9,7 @@
  * when the input's id column is an integer column, else text.
  */
 import type { Geometry } from '../geometry/types';
+import { fracExpander } from './frac-columns';
 
 /**
  * A cell: a number, null (undefined: no valid cell), a histogram, text, an instant (ISO 8601 UTC
@@ -81,35 +82,19 @@ export function isFrac(v: CellValue): v is FracCell {
  */
 export function expandFracColumns(columns: readonly StatColumn[], rows: readonly ResultRow[]): { columns: StatColumn[]; rows: ResultRow[] } {
   if (!columns.some((c) => c.kind === 'frac')) return { columns: [...columns], rows: [...rows] };
-  const plan: { from: number; value: number | null }[] = [];
-  const out: StatColumn[] = [];
+  // the distinct values met in any row, then the one row expansion streaming sinks use (frac-columns.ts)
+  const values = new Map<string, number[]>();
   columns.forEach((c, i) => {
-    if (c.kind !== 'frac') {
-      plan.push({ from: i, value: null });
-      out.push(c);
-      return;
-    }
+    if (c.kind !== 'frac') return;
     const seen = new Set<number>();
     for (const r of rows) {
       const v = r.values[i];
       if (v !== undefined && isFrac(v)) for (const x of v.values) seen.add(x);
     }
-    for (const x of [...seen].sort((a, b) => a - b)) {
-      plan.push({ from: i, value: x });
-      out.push({ name: `${c.name}_${String(x)}`, kind: 'number' });
-    }
+    values.set(c.name, [...seen]);
   });
-  const expanded = rows.map((r) => ({
-    ...r,
-    values: plan.map(({ from, value }): CellValue => {
-      const v = r.values[from] ?? null;
-      if (value === null) return v;
-      if (v === null || !isFrac(v)) return null;
-      const k = v.values.indexOf(value);
-      return k < 0 ? null : (v.fracs[k] ?? null);
-    }),
-  }));
-  return { columns: out, rows: expanded };
+  const expander = fracExpander(columns, values);
+  return { columns: expander.columns, rows: rows.map((r) => expander.row(r)) };
 }
 
 /** The row as a plain object keyed by column name (JSON output, tests). */
