@@ -130,7 +130,7 @@ export const JobSpecSchema = z.strictObject({
     .strictObject({
       /**
        * `parquet` always; `json` only when asked (per-feature documents: on AWS one JSON Lines object per batch
-       * part, `features/<batchId>.<cursor>.jsonl`, expanded to Sentinel Hub's `features/<id>.json` on download);
+       * part, `features/<shard>/<batchId>.<cursor>.jsonl`, expanded to Sentinel Hub's `features/<id>.json` on download);
        * `csv` beside results.parquet.
        */
       formats: z.array(z.enum(['parquet', 'json', 'csv'])).min(1).default(['parquet']),

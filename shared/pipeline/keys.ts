@@ -1,8 +1,44 @@
 /**
  * Object keys and ids of a job, shared by every stage (kept apart from Plan so
  * that the Worker and Collect bundles do not pull in the GeoPackage reader).
+ *
+ * Request-rate layout: S3 supports 3,500 PUT/COPY/POST/DELETE and 5,500
+ * GET/HEAD requests per second per partitioned prefix ("Best practices design
+ * patterns: optimizing Amazon S3 performance",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html).
+ * At 1,000 concurrent workers the batches' PUTs under one job prefix exceed
+ * that (`npm run bench -- scale-model`), so every per-batch object (batch
+ * file, Parquet part and its CRS note, per-feature JSON Lines) sits under a
+ * shard folder `<ss>/` of its batch ({@link keyShard}): the load spreads over
+ * {@link KEY_SHARDS} prefixes, and one batch's objects stay together (their
+ * order within a batch is kept).
  */
 import { createHash } from 'node:crypto';
+
+/** Shards of the per-batch keys (S3 prefixes) and of the job store's batch partitions. */
+export const KEY_SHARDS = 32;
+
+/**
+ * The shard of a batch, 0 .. shards-1: the number ending its id modulo
+ * `shards` (Plan's ids are `b000001`, `b000002`...: consecutive batches go
+ * round-robin, so any run of W consecutive batches puts at most ceil(W/shards)
+ * on one shard), else an FNV-1a hash of the id.
+ */
+export function keyShard(batchId: string, shards: number = KEY_SHARDS): number {
+  const digits = /(\d{1,15})$/.exec(batchId)?.[1];
+  if (digits !== undefined) return Number(digits) % shards;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < batchId.length; i++) {
+    h ^= batchId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % shards;
+}
+
+/** The shard folder name of a batch: two hex digits (`00` .. `1f`). */
+export function shardFolder(batchId: string): string {
+  return keyShard(batchId).toString(16).padStart(2, '0');
+}
 
 /** Work-prefix keys of a job. */
 export function workKeys(workPrefix: string, jobId: string): { root: string; spec: string; scenes: string; manifest: string; batch: (id: string) => string; parts: string; part: (batchId: string, cursor: number) => string; map: string } {
@@ -12,9 +48,9 @@ export function workKeys(workPrefix: string, jobId: string): { root: string; spe
     spec: `${root}spec.json`,
     scenes: `${root}scenes.json`,
     manifest: `${root}manifest.json`,
-    batch: (id) => `${root}batches/${id}.json`,
+    batch: (id) => `${root}batches/${shardFolder(id)}/${id}.json`,
     parts: `${root}parts/`,
-    part: (batchId, cursor) => `${root}parts/${batchId}.${String(cursor).padStart(6, '0')}.json`,
+    part: (batchId, cursor) => `${root}parts/${shardFolder(batchId)}/${batchId}.${String(cursor).padStart(6, '0')}.json`,
     map: `${root}map/`,
   };
 }
@@ -26,8 +62,7 @@ export function jobIdFor(bucket: string, key: string, etag: string | undefined):
   return `${stem}-${hash}`;
 }
 
-
-/** The JSON Lines object of one part of a batch's per-feature documents (one document per line). */
+/** The JSON Lines object of one part of a batch's per-feature documents (one document per line), under its batch's shard folder. */
 export function featuresPartKey(jobId: string, batchId: string, cursor: number): string {
-  return `${jobId}/features/${batchId}.${String(cursor).padStart(6, '0')}.jsonl`;
+  return `${jobId}/features/${shardFolder(batchId)}/${batchId}.${String(cursor).padStart(6, '0')}.jsonl`;
 }

@@ -2,12 +2,13 @@
  * Downloading a job's outputs (`zonalflow results`, `zonalflow local`):
  * every object under `<jobId>/`, fetched with bounded concurrency (1M small
  * objects one after the other would take hours), and the per-feature JSON
- * stored as one JSON Lines object per batch part (`features/*.jsonl`) laid
- * out as asked:
+ * stored as one JSON Lines object per batch part (`features/<ss>/*.jsonl`, `<ss>`
+ * the batch's shard folder: keys.ts) laid out as asked:
  * - `per-feature` (default): Sentinel Hub Batch Statistical's layout,
  *   `features/<id>.json` (the id percent-encoded; `<id>~<fid>.json` for every
  *   feature when ids repeat), one document per file;
- * - `jsonl`: the JSON Lines objects as stored;
+ * - `jsonl`: the JSON Lines objects as stored, in `features/` (the shard
+ *   folder left out: the file names are the batch and part, unique);
  * - `none`: no per-feature JSON at all (`--no-features`).
  */
 import { createReadStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +29,13 @@ export interface DownloadOptions {
   concurrency?: number;
 }
 
-const JSONL = /^features\/[^/]+\.jsonl$/;
+/** A per-feature JSON Lines object under the job prefix: `features/<shard>/<batch>.<cursor>.jsonl` (or, before shard folders, `features/<batch>.<cursor>.jsonl`). */
+const JSONL = /^features\/(?:[0-9a-f]{2}\/)?[^/]+\.jsonl$/;
+
+/** The local path of an object under the job prefix: a JSON Lines part lands in `features/` without its shard folder. */
+export function localPathOf(rel: string): string {
+  return JSONL.test(rel) ? `features/${rel.slice(rel.lastIndexOf('/') + 1)}` : rel;
+}
 
 /** Downloads `s3://bucket/<prefix>` into `dir`; returns the files written. */
 export async function downloadJobOutputs(s3: S3Client, bucket: string, prefix: string, dir: string, opts: DownloadOptions = {}): Promise<string[]> {
@@ -40,7 +47,7 @@ export async function downloadJobOutputs(s3: S3Client, bucket: string, prefix: s
     const bytes = await getBytes(s3, { bucket, key: k });
     if (!bytes) return;
     const rel = k.slice(prefix.length);
-    const dest = join(dir, rel);
+    const dest = join(dir, localPathOf(rel));
     await mkdir(dirname(dest), { recursive: true });
     await writeFile(dest, bytes);
     if (JSONL.test(rel) && layout === 'per-feature') parts.push(dest);

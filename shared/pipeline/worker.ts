@@ -144,7 +144,8 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, rows, { keepFrac: true, keyColumn: true, idKind, ...(geometryCrs ? { geometry: { crs: geometryCrs } } : {}) }), 'application/vnd.apache.parquet');
       if (spec.output.formats.includes('json')) {
         // one JSON Lines object per part (never one PUT per feature: 1M PUTs under one prefix are throttled by S3
-        // and are most of a job's cost); `zonalflow results` / `local` expand it to features/<id>.json
+        // and are most of a job's cost), under the batch's shard folder (keys.ts); `zonalflow results` / `local`
+        // expand it to features/<id>.json
         const lines = docs.map((d) => JSON.stringify(d.doc)).join('\n') + '\n';
         await putBytes(deps.s3, { bucket: deps.outputBucket, key: featuresPartKey(item.jobId, item.batchId, partStart) }, lines, 'application/x-ndjson');
       }

@@ -76,10 +76,10 @@ describe('pipeline stages against the stand-ins', () => {
     expect(crsSummary.crs).toEqual(local.summary.crs);
     expect(JSON.stringify(crsSummary.crs)).toContain('LUREF to WGS 84 (4)');
     expect(crsSummary.warnings).toEqual([]);
-    // per-feature JSON: one JSON Lines object per batch part, never one object per feature
+    // per-feature JSON: one JSON Lines object per batch part, never one object per feature, under its batch's shard folder
     const featureKeys = await listKeys(env.s3, 'zf-out', `${jobId}/features/`);
     expect(featureKeys.length).toBe(items.length);
-    expect(featureKeys.every((k) => /\/features\/b\d+\.\d{6}\.jsonl$/.test(k))).toBe(true);
+    expect(featureKeys.every((k) => /\/features\/[0-9a-f]{2}\/b\d+\.\d{6}\.jsonl$/.test(k))).toBe(true);
     const docs = (await Promise.all(featureKeys.map(async (key) => new TextDecoder().decode((await getBytes(env.s3, { bucket: 'zf-out', key })) ?? new Uint8Array()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)))).flat();
     expect(docs.length).toBe(12);
     expect(docs.find((d) => d.fid === 1)?.elev_mean).toBe(local.rows[0]?.values[1]);

@@ -65,6 +65,17 @@ describe('downloadJobOutputs', () => {
     expect(readdirSync(b).sort()).toEqual(['results.parquet', 'summary.json']);
     expect(files).toHaveLength(2);
   });
+  it('JSON Lines parts under shard folders (features/<ss>/, as the Worker writes them) land as if flat: per-feature and jsonl', async () => {
+    const sharded = { 'j/summary.json': '{}', 'j/features/01/b000001.000000.jsonl': `${doc('a', 1)}\n`, 'j/features/02/b000002.000000.jsonl': `${doc('b', 2)}\n${doc('c', 3)}\n` };
+    const a = mkdtempSync(join(tmpdir(), 'zf-dl-'));
+    await downloadJobOutputs(bucket(sharded).s3, 'out', 'j/', a);
+    expect(readdirSync(join(a, 'features')).sort()).toEqual(['a.json', 'b.json', 'c.json']);
+    const b = mkdtempSync(join(tmpdir(), 'zf-dl-'));
+    await downloadJobOutputs(bucket(sharded).s3, 'out', 'j/', b, { features: 'jsonl' });
+    expect(readdirSync(join(b, 'features')).sort()).toEqual(['b000001.000000.jsonl', 'b000002.000000.jsonl']);
+    const c = mkdtempSync(join(tmpdir(), 'zf-dl-'));
+    expect(await downloadJobOutputs(bucket(sharded).s3, 'out', 'j/', c, { features: 'none' })).toHaveLength(1);
+  });
   it('fetches in parallel, at most `concurrency` at once', async () => {
     const many = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`j/part-${i}.json`, '{}']));
     const b = bucket(many, 20);
