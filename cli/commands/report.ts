@@ -21,7 +21,7 @@ export function registerReport(program: Command, ctx: CommandContext, connector?
     .argument('<results>', 'a results folder (zonalflow local --out), a results .parquet, or a job id of the deployed stack')
     .requiredOption('--out <report.html>', 'the HTML file to write')
     .option('--stat <column>', 'the statistic to colour by (default: the first *_mean column)')
-    .option('--input <features.gpkg>', 'the input features, for the map when the results carry no geometry')
+    .option('--input <features>', 'the input features (any format zonalflow reads), for the map when the results carry no geometry')
     .option('--layer <name>', 'layer of --input')
     .option('--stack <name>', 'the deployed stack, for a job id', 'Zonalflow')
     .addHelpText('after', `
@@ -44,6 +44,6 @@ Examples:
       }
       const m = await writeReport({ results: dir, out: o.out, stat: o.stat, input: o.input, layer: o.layer, title: `zonalflow report: ${results}` });
       if (m.map.length === 0 && m.summary.features !== 0) ctx.stderr.write('zonalflow: warning: the results carry no geometry, so the report has no map; give --input (the input features)\n');
-      ctx.stderr.write(`zonalflow: report of ${m.summary.features} features (${m.failures.length} failed${m.series.length ? `, ${m.series.length} time curves` : ''}) coloured by ${m.stat} -> ${o.out}\n`);
+      ctx.stderr.write(`zonalflow: report of ${m.summary.features} features (${m.failuresTotal} failed${m.series.length ? `, ${m.series.length} time curves` : ''}) coloured by ${m.stat} -> ${o.out}\n`);
     });
 }

@@ -1,6 +1,6 @@
 /** Reads a result table back from Parquet (batch parts, `zonalflow results`, the Parquet sink's spool, tests). */
-import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
-import type { FileMetaData } from 'hyparquet';
+import { parquetMetadata, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import type { Geometry } from '../geometry/types';
 import type { CellValue, FracCell, HistogramValue, IdKind, ResultRow, StatColumn } from './table';
 import { integerCell } from './table';
@@ -17,6 +17,27 @@ export async function readResultParquet(bytes: Uint8Array): Promise<{ columns: S
   const objs = await parquetReadObjects({ file });
   const rows = objs.map((o) => resultRow(columns, geometry, o));
   return { columns, rows, geometry, idKind };
+}
+
+/** The rows of one row group of a result Parquet file, with the file's columns. */
+export interface ResultRowGroup { columns: StatColumn[]; geometry: boolean; idKind: IdKind; crs: string | null; rows: ResultRow[] }
+
+/**
+ * The rows of a result Parquet file one row group at a time (memory: one row group's rows), from any
+ * hyparquet AsyncBuffer (a local file: asyncBufferFromFile; an S3 object: pipeline/part-source.ts).
+ */
+export async function* resultRowGroups(file: AsyncBuffer): AsyncGenerator<ResultRowGroup> {
+  const metadata = await parquetMetadataAsync(file);
+  const { columns, geometry, idKind, crs } = resultColumns(metadata);
+  let start = 0;
+  for (const g of metadata.row_groups) {
+    const end = start + Number(g.num_rows);
+    if (end > start) {
+      const objs = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end });
+      yield { columns, geometry, idKind, crs, rows: objs.map((o) => resultRow(columns, geometry, o)) };
+    }
+    start = end;
+  }
 }
 
 /**

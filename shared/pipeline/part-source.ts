@@ -6,9 +6,8 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { AsyncBuffer } from 'hyparquet';
-import { resultColumns, resultRow } from '../output/read-parquet';
+import { resultRowGroups } from '../output/read-parquet';
 import type { IdKind, ResultRow, StatColumn } from '../output/table';
 import { SourceError } from '../errors';
 import type { Readable } from 'node:stream';
@@ -84,16 +83,6 @@ export async function* partRowGroups(s3: S3Client, bucket: string, keys: readonl
     fill();
     const file = await (queue.shift() as Promise<AsyncBuffer | null>);
     if (file === null) throw new SourceError(`part s3://${bucket}/${key} is missing`, { status: 404 });
-    const metadata = await parquetMetadataAsync(file);
-    const { columns, geometry, idKind, crs } = resultColumns(metadata);
-    let start = 0;
-    for (const g of metadata.row_groups) {
-      const end = start + Number(g.num_rows);
-      if (end > start) {
-        const objs = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end });
-        yield { key, columns, geometry, crs, idKind, rows: objs.map((o) => resultRow(columns, geometry, o)) };
-      }
-      start = end;
-    }
+    for await (const g of resultRowGroups(file)) yield { key, ...g };
   }
 }

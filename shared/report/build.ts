@@ -1,17 +1,19 @@
 /**
  * `zonalflow report`: reads a job's outputs from a folder (results.parquet, summary.json) or one
  * results .parquet file, the features' geometries from the results or from the input file, and
- * writes the self-contained HTML page (shared/report/html.ts).
+ * writes the self-contained HTML page (shared/report/html.ts). The results are read one row group
+ * at a time, twice (ReportBuilder), so a report of millions of rows needs little memory.
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
-import { readResultParquet } from '../output/read-parquet';
-import { openGeoPackage } from '../features/gpkg';
-import type { Geometry } from '../geometry/types';
+import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
+import { resultColumns, resultRowGroups } from '../output/read-parquet';
+import type { StatColumn } from '../output/table';
+import { openFeatureSource } from '../features/open';
 import { InputError, SpecError } from '../errors';
-import { buildReport } from './model';
-import type { ReportModel } from './model';
+import { ReportBuilder } from './model';
+import type { ReportModel, ReportOptions } from './model';
 import { renderReportHtml } from './html';
 
 /** What to report on. */
@@ -20,7 +22,7 @@ export interface WriteReportOptions {
   results: string;
   out: string;
   stat?: string | undefined;
-  /** The input features (GeoPackage), for geometries when the results carry none. */
+  /** The input features (any format zonalflow reads), for geometries when the results carry none. */
   input?: string | undefined;
   layer?: string | undefined;
   title?: string | undefined;
@@ -34,29 +36,54 @@ export async function writeReport(opts: WriteReportOptions): Promise<ReportModel
   if (!/\.(parquet|pq)$/i.test(parquet)) {
     throw new InputError(`${parquet}: report reads zonalflow's Parquet results (a results folder with results.parquet, or a .parquet file); write one with zonalflow stats --out x.parquet`);
   }
-  const table = await readResultParquet(new Uint8Array(readFileSync(parquet))).catch((err: unknown) => {
-    throw new InputError(`${parquet} is not a readable Parquet file (${err instanceof Error ? err.message : String(err)})`, { cause: err });
-  });
+  const file = await asyncBufferFromFile(parquet);
   const summaryPath = isDir ? join(opts.results, 'summary.json') : null;
   const jobSummary = summaryPath && existsSync(summaryPath) ? pickFigures(JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, unknown>) : undefined;
-  let geometries: Map<number, Geometry> | undefined;
-  if (opts.input) {
-    geometries = new Map();
-    const gpkg = openGeoPackage(opts.input);
+  const title = opts.title ?? `zonalflow report: ${basename(isDir ? opts.results : parquet)}`;
+  // two passes over the row groups (the histogram's edges need the range first): memory is one row group plus the report
+  let builder: ReportBuilder | null = null;
+  const unreadable = (err: unknown): never => {
+    if (err instanceof SpecError) throw err;
+    throw new InputError(`${parquet} is not a readable Parquet file (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  };
+  try {
+    for await (const g of resultRowGroups(file)) {
+      builder ??= newBuilder(g.columns, { title, stat: opts.stat, jobSummary });
+      builder.scan(g.rows);
+    }
+    if (builder === null) {
+      const meta = await parquetMetadataAsync(file);
+      builder = newBuilder(resultColumns(meta).columns, { title, stat: opts.stat, jobSummary });
+    }
+    builder.startBinning();
+    for await (const g of resultRowGroups(file)) builder.bin(g.rows);
+  } catch (err) {
+    unreadable(err);
+  }
+  const b = builder as ReportBuilder;
+  const wanted = new Set(b.fidsNeedingGeometry());
+  if (opts.input && wanted.size > 0) {
+    const source = openFeatureSource(opts.input, { layer: opts.layer });
     try {
-      for (const f of gpkg.layer(opts.layer).features()) if (f.geometry) geometries.set(f.fid, f.geometry);
+      for await (const f of source.features()) {
+        if (f.geometry && wanted.has(f.fid)) b.setGeometry(f.fid, f.geometry);
+      }
     } finally {
-      gpkg.close();
+      source.close();
     }
   }
-  let model: ReportModel;
+  const model = b.model();
+  writeFileSync(opts.out, renderReportHtml(model, echartsSource()));
+  return model;
+}
+
+/** A ReportBuilder; a bad `stat` is a SpecError naming the columns. */
+function newBuilder(columns: StatColumn[], opts: ReportOptions): ReportBuilder {
   try {
-    model = buildReport(table.columns, table.rows, { title: opts.title ?? `zonalflow report: ${basename(isDir ? opts.results : parquet)}`, stat: opts.stat, geometries, jobSummary });
+    return new ReportBuilder(columns, opts);
   } catch (err) {
     throw new SpecError(err instanceof Error ? err.message : String(err));
   }
-  writeFileSync(opts.out, renderReportHtml(model, echartsSource()));
-  return model;
 }
 
 /** The summary figures worth showing (counts, status, timings, bytes), not the long lists. */

@@ -51,8 +51,9 @@ export function renderReportHtml(model: ReportModel, echartsSource: string): str
   var summary = document.getElementById('summary');
   Object.keys(m.summary).forEach(function (k) { var tr = document.createElement('tr'); cell(tr, k, 'th'); cell(tr, String(m.summary[k])); summary.appendChild(tr); });
   var failures = document.getElementById('failures');
-  document.getElementById('failed-count').textContent = String(m.failures.length);
+  document.getElementById('failed-count').textContent = String(m.failuresTotal);
   m.failures.slice(0, 200).forEach(function (f) { var tr = document.createElement('tr'); tr.className = 'failed'; cell(tr, f.fid === null ? 'NULL' : String(f.fid)); cell(tr, f.id); cell(tr, f.reason); failures.appendChild(tr); });
+  if (m.failuresTotal > Math.min(200, m.failures.length)) { var more = document.createElement('tr'); cell(more, '... and ' + (m.failuresTotal - Math.min(200, m.failures.length)) + ' more (summary.json lists them)'); failures.appendChild(more); }
 
   // the map: regions for polygons and lines, a scatter series for points
   var regions = [], points = [], x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
@@ -83,7 +84,7 @@ export function renderReportHtml(model: ReportModel, echartsSource: string): str
   var map = echarts.init(document.getElementById('map'), null, { renderer: 'canvas' });
   map.setOption({
     animation: false,
-    tooltip: { trigger: 'item', formatter: function (p) { var f = byFid[p.name]; if (!f) return ''; return 'fid ' + f.fid + ' (' + f.id + ')<br>' + (f.error ? 'failed: ' + f.error : m.stat + ': ' + (f.value === null ? 'no value' : f.value)); } },
+    tooltip: { trigger: 'item', formatter: function (p) { var f = byFid[p.name]; if (!f) return ''; return 'fid ' + (f.label === '' ? 'NULL' : f.label) + ' (' + f.id + ')<br>' + (f.error ? 'failed: ' + f.error : m.stat + ': ' + (f.value === null ? 'no value' : f.value)); } },
     visualMap: { type: 'continuous', min: lo, max: hi, calculable: false, seriesIndex: 0, dimension: 2, left: 8, bottom: 8, inRange: { color: RAMP }, text: [String(+hi.toPrecision(4)), String(+lo.toPrecision(4))] },
     geo: { map: 'features', roam: true, aspectScale: aspect, boundingCoords: isFinite(x0) ? [[x0, y1], [x1, y0]] : undefined,
       itemStyle: { areaColor: '#ccc', borderColor: '#555', borderWidth: 0.3 }, emphasis: { label: { show: false } },
