@@ -11,7 +11,7 @@
 import type { Crs } from '../crs/crs';
 import { crsEquivalent } from '../crs/transform';
 import { RasterError } from '../errors';
-import type { BandWindow, RasterInfo } from '../raster/cog';
+import type { BandWindow, RasterInfo, SampleSink } from '../raster/cog';
 import type { Window } from '../raster/grid';
 import { bandsOf, evaluateWindow, parseExpression } from '../timeseries/expression';
 import type { Expr } from '../timeseries/expression';
@@ -23,6 +23,8 @@ export interface WindowReader {
   readonly info: RasterInfo;
   prefetch(windows: readonly Window[], opts?: { bands?: readonly number[]; signal?: AbortSignal | undefined }): Promise<void>;
   readWindow(w: Window, bands: readonly number[], opts?: { nodata?: number | null | undefined; signal?: AbortSignal | undefined }): Promise<BandWindow[]>;
+  /** Raster.accumulateWindow (a file's raster): the cells straight into the accumulators; false when readWindow is needed. */
+  accumulateWindow?(w: Window, bands: readonly number[], weights: Float64Array, sinks: readonly SampleSink[], opts?: { nodata?: number | null | undefined; signal?: AbortSignal | undefined }): Promise<boolean>;
 }
 
 /** A raster as the engine computes it: a file (ZonalRaster) or a band-math output. */

@@ -35,7 +35,7 @@ import { bandMathRasters } from './band-math';
 import type { EngineRaster } from './band-math';
 import { CellLists, cellWeights, fillDefault } from './cells';
 import type { CellListName, CoverageWeight } from './cells';
-import { planGrids, sourceWindow, spread } from './grid-mapping';
+import { isIdentity, planGrids, sourceWindow, spread } from './grid-mapping';
 import type { GridPlan } from './grid-mapping';
 import { CELL_LIST_STATS, WEIGHTED_STATS } from '../stats/names';
 import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
@@ -321,6 +321,7 @@ export class ZonalEngine {
     const grid = plan.grid; // the processing grid: the raster's own, or the finer common grid with a weights raster
     const valueGrid = raster.raster.info.grid;
     const maxCells = this.options.maxCellsInMemory;
+    const identity = isIdentity(plan.values);
     // features that failed (geometry, reprojection, an earlier raster) are not read
     const windows = windows0.map((w, i) => (rows[i]?.error === null ? w : null));
     // 2. prefetch the tiles of every window that fits in memory (huge windows are read chunk by chunk).
@@ -350,6 +351,7 @@ export class ZonalEngine {
       const weighted = this.options.weights !== undefined && this.options.stats.some((st) => WEIGHTED_STATS.has(st));
       const g = local[i] ?? null;
       const w = windows[i] ?? null;
+      const direct = identity && lists === null && !weighted && this.options.defaultValue === undefined && accs.every((a) => a.takesSamples);
       if (g !== null && w !== null) {
         try {
           const chunks = w.rows * w.cols <= maxCells ? [w] : subdivideWindow(w, maxCells);
@@ -358,15 +360,20 @@ export class ZonalEngine {
             const cov = coverage(g, grid, this.options.coverage, chunk);
             this.timings.coverage += performance.now() - t;
             if (cov === null) continue;
+            this.timings.cells += cov.weights.length;
+            const c = cellWeights(cov.weights, cov.window, grid, { coverageWeight: this.options.coverageWeight ?? 'fraction', minCoverageFrac: this.options.minCoverageFrac ?? 0 });
+            const dv = this.options.defaultValue;
             t = performance.now();
+            // the common case: the cells go from the decoded tiles straight into the accumulators (no window copy)
+            if (direct && (await raster.raster.accumulateWindow?.(cov.window, raster.bands, c, accs, { nodata: raster.nodata, signal }))) {
+              this.timings.read += performance.now() - t;
+              continue;
+            }
             const read = await raster.raster.readWindow(sourceWindow(cov.window, plan.values), raster.bands, { nodata: raster.nodata, signal });
             const bands = read.map((bw) => spread(bw, cov.window, plan.values));
             const cw = weighted || (lists !== null && this.cellLists.has('weights')) ? await this.readWeights(plan, cov.window, signal) : undefined;
             this.timings.read += performance.now() - t;
-            this.timings.cells += cov.weights.length;
             t = performance.now();
-            const c = cellWeights(cov.weights, cov.window, grid, { coverageWeight: this.options.coverageWeight ?? 'fraction', minCoverageFrac: this.options.minCoverageFrac ?? 0 });
-            const dv = this.options.defaultValue;
             bands.forEach((bw, k) => {
               if (dv !== undefined) fillDefault(bw.values, bw.valid, dv);
               accs[k]?.addWindow(bw.values, bw.valid, c, cw);

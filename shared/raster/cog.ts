@@ -51,6 +51,15 @@ export interface RasterInfo {
 /** One band over a window: values (scale/offset applied) and validity (1 = data). */
 export interface BandWindow { window: Window; values: Float64Array; valid: Uint8Array }
 
+/**
+ * Where Raster.accumulateWindow puts cells (a StatsAccumulator): runs of raw samples with their coverage
+ * weights, and runs of cells outside the raster (nodata).
+ */
+export interface SampleSink {
+  addSamples(samples: ArrayLike<number>, si: number, stride: number, weights: Float64Array, wi: number, n: number, scale: number, offset: number, nodataRaw: number): void;
+  addNodataRun(weights: Float64Array, wi: number, n: number): void;
+}
+
 /** A tile (or strip) of the full-resolution image touched by a window. */
 export interface TileRef {
   tileRow: number;
@@ -527,6 +536,76 @@ export class Raster {
       if (this.flipX || this.flipY) flip(o, this.flipX, this.flipY);
     }
     return out;
+  }
+
+  /**
+   * Adds the cells of `bands` over a window of the grid to one sink per band straight from the decoded tiles,
+   * without copying the window first: per window row, the run of cells of each tile it crosses, in the
+   * window's row-major order (the order of readWindow's arrays, so a StatsAccumulator gets bit for bit what
+   * readWindow + addWindow give it). Cells outside the raster are nodata. `weights`: one per window cell.
+   * Returns false, having added nothing, when the window needs readWindow's general path: a mask or alpha
+   * band, a south-up or east-left file, 64-bit integer samples, or a sparse tile. A tile that cannot be
+   * read throws TileError naming it (as readWindow).
+   */
+  async accumulateWindow(w: Window, bands: readonly number[], weights: Float64Array, sinks: readonly SampleSink[], opts: { nodata?: number | null | undefined; signal?: AbortSignal | undefined } = {}): Promise<boolean> {
+    const im = this.image;
+    if (this.mask !== null || this.info.alphaBand !== null || this.flipX || this.flipY || im.dtype === 'int64' || im.dtype === 'uint64') return false;
+    if (!(Number.isInteger(w.row0) && Number.isInteger(w.col0) && Number.isInteger(w.rows) && Number.isInteger(w.cols)) || w.rows < 0 || w.cols < 0) {
+      throw new RasterError(`${this.info.uri}: invalid window ${JSON.stringify(w)} (integer offsets and non-negative sizes expected)`);
+    }
+    for (const b of bands) if (!(b >= 1 && b <= im.spp)) throw new RasterError(`${this.info.uri} has no band ${b}`);
+    if (weights.length < w.rows * w.cols || sinks.length < bands.length) throw new RasterError(`${this.info.uri}: accumulateWindow needs ${w.rows * w.cols} weights and ${bands.length} sinks`);
+    await this.prefetchFile([w], bands, opts.signal);
+    const r0 = Math.max(0, w.row0);
+    const r1 = Math.min(im.height, w.row0 + w.rows);
+    const c0 = Math.max(0, w.col0);
+    const c1 = Math.min(im.width, w.col0 + w.cols);
+    const inside = r1 > r0 && c1 > c0;
+    const tr0 = inside ? Math.floor(r0 / im.tileHeight) : 0;
+    const tc0 = inside ? Math.floor(c0 / im.tileWidth) : 0;
+    const across = inside ? Math.floor((c1 - 1) / im.tileWidth) - tc0 + 1 : 0;
+    const down = inside ? Math.floor((r1 - 1) / im.tileHeight) - tr0 + 1 : 0;
+    // every tile of every band first (none read twice, none evicted meanwhile); a sparse one: the general path
+    const tiles: Exclude<Samples, BigInt64Array | BigUint64Array>[] = [];
+    for (const b of bands) {
+      for (let tr = tr0; tr < tr0 + down; tr++) {
+        for (let tc = tc0; tc < tc0 + across; tc++) {
+          const cell = tr * im.across + tc;
+          const samples = await this.tile({ mask: false, index: im.planar === 2 ? (b - 1) * im.across * im.down + cell : cell }, opts.signal);
+          if (samples === null || samples instanceof BigInt64Array || samples instanceof BigUint64Array) return false;
+          tiles.push(samples);
+        }
+      }
+    }
+    const nodata = opts.nodata === undefined ? this.info.nodata : opts.nodata;
+    const nodataRaw = nodata === null ? NaN : im.dtype === 'float32' ? Math.fround(nodata) : nodata; // NaN equals nothing: no nodata value
+    const spp = im.planar === 2 ? 1 : im.spp;
+    for (let bi = 0; bi < bands.length; bi++) {
+      const b = bands[bi] as number;
+      const sink = sinks[bi] as SampleSink;
+      const sample = im.planar === 2 ? 0 : b - 1;
+      const scale = this.info.scale[b - 1] ?? 1;
+      const offset = this.info.offset[b - 1] ?? 0;
+      const first = bi * across * down;
+      for (let r = w.row0; r < w.row0 + w.rows; r++) {
+        const wi = (r - w.row0) * w.cols;
+        if (!inside || r < r0 || r >= r1) {
+          sink.addNodataRun(weights, wi, w.cols);
+          continue;
+        }
+        if (c0 > w.col0) sink.addNodataRun(weights, wi, c0 - w.col0);
+        const tr = Math.floor(r / im.tileHeight);
+        const rowInTile = r - tr * im.tileHeight;
+        for (let tc = tc0; tc < tc0 + across; tc++) {
+          const a = Math.max(c0, tc * im.tileWidth);
+          const z = Math.min(c1, (tc + 1) * im.tileWidth);
+          const samples = tiles[first + (tr - tr0) * across + (tc - tc0)] as ArrayLike<number>;
+          sink.addSamples(samples, (rowInTile * im.tileWidth + (a - tc * im.tileWidth)) * spp + sample, spp, weights, wi + (a - w.col0), z - a, scale, offset, nodataRaw);
+        }
+        if (w.col0 + w.cols > c1) sink.addNodataRun(weights, wi + (Math.max(c1, w.col0) - w.col0), w.col0 + w.cols - Math.max(c1, w.col0));
+      }
+    }
+    return true;
   }
 
   /** Values of `bands` over a window of the file's rows and columns. */

@@ -202,6 +202,78 @@ export class StatsAccumulator {
     this.nodataW = nodataW;
   }
 
+  /** True when {@link addSamples} applies (no weighted statistics: those need the weights raster per cell). */
+  get takesSamples(): boolean {
+    return !this.weighted;
+  }
+
+  /**
+   * Bulk path straight from a raster's decoded samples (no window copied first): `n` cells, the k-th with the
+   * raw sample `samples[si + k * stride]` and the coverage `weights[wi + k]` (<= 0: not in the feature). The
+   * value is `raw * scale + offset`; a raw NaN or a raw equal to `nodataRaw` (NaN: no nodata value) is nodata.
+   * Called run by run in the window's row-major order, it gives bit for bit what addWindow gives on the
+   * copied window (the same operations in the same order). Not with weighted statistics ({@link takesSamples}).
+   */
+  addSamples(samples: ArrayLike<number>, si: number, stride: number, weights: Float64Array, wi: number, n: number, scale: number, offset: number, nodataRaw: number): void {
+    if (this.weighted) throw new SpecError('addSamples: weighted statistics need the weights raster\'s value of every cell');
+    if (this.keep) this.reserve(n);
+    const exact = this.exact;
+    const spread = this.spread;
+    const keep = this.keep;
+    const vals = this.vals;
+    const wts = this.wts;
+    let k = this.n;
+    let sumW = this.sumW;
+    let sumWX = this.sumWX;
+    let mean = this.mean;
+    let m2 = this.m2;
+    let min = this.min;
+    let max = this.max;
+    let nodataW = this.nodataW;
+    for (let i = 0, j = si; i < n; i++, j += stride) {
+      const c = weights[wi + i] as number;
+      if (!(c > 0)) continue;
+      const w = exact ? c : 1;
+      const raw = samples[j] as number;
+      if (raw !== raw || raw === nodataRaw) {
+        nodataW += w;
+        continue;
+      }
+      const x = raw * scale + offset;
+      if (x !== x) {
+        nodataW += w;
+        continue;
+      }
+      sumW += w;
+      sumWX += w * x;
+      if (spread) {
+        const d = x - mean;
+        mean += (w / sumW) * d;
+        m2 += w * d * (x - mean);
+      }
+      if (x < min) min = x;
+      if (x > max) max = x;
+      if (keep) {
+        vals[k] = x;
+        if (exact) wts[k] = w;
+        k++;
+      }
+    }
+    this.n = k;
+    this.sumW = sumW;
+    this.sumWX = sumWX;
+    this.mean = mean;
+    this.m2 = m2;
+    this.min = min;
+    this.max = max;
+    this.nodataW = nodataW;
+  }
+
+  /** `n` nodata cells (outside the raster) with the coverage `weights[wi..wi + n)`: addNodata of each. */
+  addNodataRun(weights: Float64Array, wi: number, n: number): void {
+    for (let i = 0; i < n; i++) this.addNodata(weights[wi + i] as number);
+  }
+
   /** addWindow with a weights raster: the per-cell path (weighted statistics are exactextract's, not a hot path). */
   private addWindowWeighted(values: Float64Array, valid: Uint8Array, weights: Float64Array, cellWeights: Float64Array | undefined): void {
     if (this.weighted && (cellWeights === undefined || cellWeights.length < weights.length)) throw new SpecError('weighted statistics need the weights raster\'s value of every cell');

@@ -90,10 +90,16 @@ function lercBlobBound(max: number): number {
   return 2 * max + 65536;
 }
 
+/** Largest single output buffer of inflateBounded (bigger chunks are inflated in pieces of this size). */
+const MAX_INFLATE_CHUNK = 64 * 1024 * 1024;
+
 /** Deflate (zlib) decoding that stops at `max` bytes; a stream without its end is read as far as it goes (libtiff does). */
 export function inflateBounded(data: Uint8Array, max: number): Uint8Array {
   try {
-    return new Uint8Array(inflateSync(data, { maxOutputLength: Math.max(1, max), finishFlush: constants.Z_SYNC_FLUSH }));
+    // one output buffer of the whole chunk (plus a byte, so that a complete chunk does not make zlib allocate
+    // another), returned as a view: no concatenation of 16 KiB pieces and no copy of the result
+    const b = inflateSync(data, { maxOutputLength: Math.max(1, max), finishFlush: constants.Z_SYNC_FLUSH, chunkSize: Math.max(constants.Z_MIN_CHUNK, Math.min(max + 1, MAX_INFLATE_CHUNK)) });
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw overLong(max);
     throw err;
