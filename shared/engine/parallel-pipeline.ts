@@ -34,10 +34,10 @@ export function jobThreads(spec: { rasters: readonly { uri: string }[]; weights?
   return Math.max(1, Math.floor(threads ?? defaultThreads(features)));
 }
 
-/** An ordered pipeline of chunk computations. */
-export interface ChunkPipeline {
+/** An ordered pipeline of chunk computations (a chunk: features, or what the job made of them). */
+export interface ChunkPipeline<C = readonly EngineFeature[]> {
   /** Starts computing a chunk (never blocks). */
-  push(chunk: readonly EngineFeature[]): void;
+  push(chunk: C): void;
   /**
    * The finished chunks' rows, oldest first: the oldest ones until at most `depth - 1` are in flight (every
    * one when `all`). A chunk's failure is thrown here, in order.
@@ -46,7 +46,7 @@ export interface ChunkPipeline {
 }
 
 /** A pipeline over `compute`, `depth` chunks deep (1: each chunk is computed before the next is read). */
-export function chunkPipeline(compute: (chunk: readonly EngineFeature[]) => Promise<ResultRow[]>, depth: number): ChunkPipeline {
+export function chunkPipeline<C = readonly EngineFeature[]>(compute: (chunk: C) => Promise<ResultRow[]>, depth: number): ChunkPipeline<C> {
   const inFlight: Promise<ResultRow[]>[] = [];
   return {
     push(chunk) {

@@ -80,7 +80,19 @@ export class ParallelZonal {
     signal?.throwIfAborted();
     const engine = this.engine;
     if (engine === null) throw new ZonalflowError('WORKER_FAILED', 'the worker threads were not given a job (ParallelZonal.start)');
-    const prepared = engine.prepare(features);
+    return this.computePrepared(features, engine.prepare(features), signal);
+  }
+
+  /**
+   * Statistics of a chunk the main thread's engine has already prepared (ZonalEngine.prepare: the job's
+   * spatial order prepares every feature before computing any, job-order.ts): one row per feature, in
+   * the chunk's order.
+   */
+  async computePrepared(features: readonly EngineFeature[], prepared: PreparedChunk, signal?: AbortSignal): Promise<ResultRow[]> {
+    if (this.failure) throw this.failure;
+    signal?.throwIfAborted();
+    const engine = this.engine;
+    if (engine === null) throw new ZonalflowError('WORKER_FAILED', 'the worker threads were not given a job (ParallelZonal.start)');
     const keys = spatialKeys(prepared, engine.processingGrids());
     const parts = splitByKey(keys, this.workers.length);
     const members: number[][] = this.workers.map(() => []);

@@ -40,7 +40,19 @@ import { DuplicateIds } from './duplicate-ids';
 import { ParallelZonal } from './parallel';
 import type { ParallelTotals } from './parallel';
 import { chunkPipeline, jobThreads } from './parallel-pipeline';
+import { RowSorter } from '../output/sorted-runs';
+import { byInput, byKey, fromRecords, toRecords } from './job-order';
+import type { IndexedRow, PreparedRecord } from './job-order';
 import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
+
+/** Features read, checked and reprojected at once before spooling (one PROJ call per raster). */
+const READ_CHUNK = 1000;
+/** Prepared features held in memory before a sorted run is spilled to disk (about 0.5 KB each for a field of ten vertices). */
+const SPOOL_RECORDS = 50_000;
+/** Computed rows held in memory before a sorted run is spilled to disk. */
+const SPOOL_ROWS = 100_000;
+/** Decoded-tile cache per raster and thread: in the job's spatial order a chunk touches a compact area. */
+const TILE_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Progress of a running job. */
 export interface Progress { done: number; failed: number; total: number }
@@ -117,6 +129,11 @@ export interface StatsJobOptions {
   threads?: number;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /**
+   * Prepared features, and computed rows, held in memory before a sorted run of the job's spatial order
+   * is spilled to a temporary file (job-order.ts; default 50,000 features and 100,000 rows).
+   */
+  spoolRows?: number;
   /** Time series: also allow the hosts and buckets of the assets the STAC API returns (the user chose the API). */
   trustStacAssets?: boolean;
 }
@@ -147,6 +164,8 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
   const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
   // every source the job opens, counted, and closed at the end (file handles)
   const counters: CountingSource[] = [];
+  // the spatial order's spools (temporary files removed at the end, also after a failure)
+  const spools: { dispose(): Promise<void> }[] = [];
   let pool: ParallelZonal | null = null;
   try {
     // worker threads load their code while PROJ loads in this thread (each takes a few hundred ms)
@@ -164,11 +183,13 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
       s3Client: opts.s3Client,
       requesterPays: opts.requesterPays,
       wrapSource: countInto(counters),
+      cacheBytes: TILE_CACHE_BYTES,
     });
     const weights = await openWeightsRaster(opts.spec, {
       allowed: opts.allowed,
       s3Client: opts.s3Client,
       wrapSource: countInto(counters),
+      cacheBytes: TILE_CACHE_BYTES,
     });
     const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, opts.spec.output.geometry));
     const attrs = attributeColumns(layer, opts.spec.input.include ?? []);
@@ -178,37 +199,87 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     const total = (await layer.count()) ?? 0;
     checkHistogramMemory(opts.spec, engine.columns, total);
     await consumer.begin([...attrs, ...engine.columns], { idKind, crs: layer.crs });
-    // worker threads decode, cover and measure; this thread reads and reprojects the next chunk meanwhile
-    pool?.start(engine, rasters, weights, { allowed: opts.allowed });
-    const workers = pool;
-    // each chunk's rows get their features' attributes, stored fids and NULL-id flags (attributes.ts)
-    const pipe = chunkPipeline(async (c) => fields.decorate(await (workers ? workers.computeChunk(c, opts.signal) : engine.computeChunk(c, opts.signal)), c as readonly Feature[]), workers ? 2 : 1);
-    const chunkSize = opts.chunkSize ?? 1000 * threads;
-    let chunk: Feature[] = [];
-    const tally = new Tally();
-    const flush = async (last = false): Promise<void> => {
-      if (chunk.length > 0) pipe.push(chunk);
-      chunk = [];
-      for (const out of await pipe.take(last)) {
-        tally.add(out);
-        await consumer.rows(out);
-        opts.onProgress?.({ done: tally.rows, failed: tally.failed, total });
-      }
-    };
+    // the job's spatial order (job-order.ts): 1. every feature read, checked, reprojected and spooled by
+    // its Hilbert key; 2. computed in key order (consecutive chunks touch few tiles: a small tile cache);
+    // 3. the rows sorted back into input order and streamed to the consumer
+    const keepGeometry = opts.spec.output.geometry === true;
+    const grids = engine.processingGrids();
+    const records = new RowSorter<PreparedRecord>(byKey, { runRows: opts.spoolRows ?? SPOOL_RECORDS, frameRows: 1024, compress: false });
+    spools.push(records);
     const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
     let featureMs = 0;
+    let read = 0;
+    let chunk: Feature[] = [];
+    const spool = async (): Promise<void> => {
+      const prepared = engine.prepare(chunk);
+      await records.push(toRecords(chunk, prepared, fields.of(chunk), grids, read, keepGeometry));
+      read += chunk.length;
+      chunk = [];
+    };
     let tf = performance.now();
     for await (const f of layer.features({ ...idOptions, columns: opts.spec.input.include ?? [] })) {
       chunk.push(f);
-      if (chunk.length >= chunkSize) {
+      if (chunk.length >= READ_CHUNK) {
         featureMs += performance.now() - tf;
-        await flush();
+        await spool();
         tf = performance.now();
       }
       opts.signal?.throwIfAborted();
     }
     featureMs += performance.now() - tf;
+    if (chunk.length > 0) await spool();
+    // 2. worker threads decode, cover and measure; this thread merges the spool meanwhile
+    pool?.start(engine, rasters, weights, { allowed: opts.allowed, cacheBytes: TILE_CACHE_BYTES });
+    const workers = pool;
+    const chunkSize = opts.chunkSize ?? 1000 * threads;
+    const rows = new RowSorter<IndexedRow>(byInput, { runRows: opts.spoolRows ?? SPOOL_ROWS, frameRows: chunkSize });
+    spools.push(rows);
+    const pipe = chunkPipeline<PreparedRecord[]>(async (recs) => {
+      const { features, prepared } = fromRecords(recs);
+      let out: ResultRow[];
+      if (workers) out = await workers.computePrepared(features, prepared, opts.signal);
+      else {
+        out = await engine.measure(features, prepared, opts.signal);
+        engine.account(out, prepared.touched, features);
+      }
+      return withFeatureFields(out, new Map(recs.map((r) => [r.fid, r.fields])));
+    }, workers ? 2 : 1);
+    let computed = 0;
+    let failed = 0;
+    let batch: PreparedRecord[] = [];
+    // the input positions of the chunks in flight, in the order they were pushed (the pipeline's order)
+    const positions: number[][] = [];
+    const flush = async (last = false): Promise<void> => {
+      if (batch.length > 0) {
+        pipe.push(batch);
+        positions.push(batch.map((r) => r.i));
+      }
+      batch = [];
+      for (const out of await pipe.take(last)) {
+        const at = positions.shift() ?? [];
+        await rows.push(out.map((r, j) => ({ i: at[j] ?? -1, r })));
+        computed += out.length;
+        for (const r of out) if (r.error !== null) failed++;
+        opts.onProgress?.({ done: computed, failed, total });
+      }
+    };
+    for await (const frame of records.sorted()) {
+      for (const rec of frame) {
+        batch.push(rec);
+        if (batch.length >= chunkSize) await flush();
+      }
+      opts.signal?.throwIfAborted();
+    }
     await flush(true);
+    await records.dispose();
+    // 3. input order again
+    const tally = new Tally();
+    for await (const frame of rows.sorted()) {
+      const out = frame.map((x) => x.r);
+      tally.add(out);
+      await consumer.rows(out);
+      opts.signal?.throwIfAborted();
+    }
     const totals = pool ? await pool.close() : null;
     return {
       columns: [...attrs, ...engine.columns],
@@ -229,6 +300,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     };
   } finally {
     await pool?.terminate();
+    await Promise.all(spools.map((sp) => sp.dispose()));
     layer.close();
     await Promise.all(counters.map((c) => c.close()));
   }
@@ -331,17 +403,20 @@ class FieldsOf {
   private misfits = 0;
   constructor(private readonly columns: readonly StatColumn[]) {}
   decorate(rows: ResultRow[], chunk: readonly Feature[]): ResultRow[] {
-    const byFid = new Map<number, FeatureFields>();
-    for (const f of chunk) {
+    const fields = this.of(chunk);
+    return withFeatureFields(rows, new Map(chunk.map((f, i) => [f.fid, fields[i] ?? { attributes: [] }])));
+  }
+  /** Each feature's fields, in order (counted for the warnings). */
+  of(chunk: readonly Feature[]): FeatureFields[] {
+    return chunk.map((f) => {
       const { fields, misfits } = featureFields(f, this.columns);
       this.misfits += misfits;
       if (f.idNull === true) {
         this.nulls++;
         if (this.nullIds.length < 10) this.nullIds.push(f.fidText === undefined ? String(f.fid) : (f.fidText ?? 'NULL'));
       }
-      byFid.set(f.fid, fields);
-    }
-    return withFeatureFields(rows, byFid);
+      return fields;
+    });
   }
   warnings(idColumn: string | undefined): (string | null)[] {
     return [

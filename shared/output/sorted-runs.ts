@@ -1,5 +1,5 @@
 /**
- * An external merge sort of result rows in bounded memory: rows are pushed in
+ * An external merge sort of result rows (or any V8-serializable items) in bounded memory: rows are pushed in
  * any order; every `runRows` rows the buffer is sorted and spilled to a run file
  * in a temporary folder (frames of `frameRows` rows: V8-serialized, raw-deflated,
  * length-prefixed); `sorted()` then yields every row in order by a k-way merge of
@@ -48,6 +48,8 @@ export interface SorterOptions {
   frameRows?: number;
   /** Runs merged at once (default 128). */
   fanIn?: number;
+  /** Raw-deflate each frame (default true; false: frames of floats that barely compress, written as serialized). */
+  compress?: boolean;
   /** Parent folder of the temporary run files (default the system's temporary folder). */
   dir?: string;
   gauge?: RowGauge;
@@ -56,9 +58,12 @@ export interface SorterOptions {
 /** A run file: its path and row count. */
 interface Run { path: string; rows: number }
 
-/** Sorts result rows by `compare` in bounded memory. Call `dispose` when done (removes the run files). */
-export class RowSorter {
-  private buffer: ResultRow[] = [];
+/**
+ * Sorts result rows (or any V8-serializable items: `T`) by `compare` in bounded memory. Call `dispose`
+ * when done (removes the run files).
+ */
+export class RowSorter<T = ResultRow> {
+  private buffer: T[] = [];
   private runs: Run[] = [];
   private dir: string | null = null;
   private seq = 0;
@@ -69,7 +74,7 @@ export class RowSorter {
   /** Rows pushed in all. */
   count = 0;
 
-  constructor(private readonly compare: (a: ResultRow, b: ResultRow) => number, private readonly opts: SorterOptions = {}) {
+  constructor(private readonly compare: (a: T, b: T) => number, private readonly opts: SorterOptions = {}) {
     this.runRows = Math.max(1, Math.floor(opts.runRows ?? 500_000));
     this.frameRows = Math.max(1, Math.floor(opts.frameRows ?? 4096));
     this.fanIn = Math.max(2, Math.floor(opts.fanIn ?? 128));
@@ -82,7 +87,7 @@ export class RowSorter {
   }
 
   /** Adds rows (the sorter keeps them: the caller must not change them afterwards). */
-  async push(rows: readonly ResultRow[]): Promise<void> {
+  async push(rows: readonly T[]): Promise<void> {
     for (const r of rows) {
       this.buffer.push(r);
       this.gauge.add(1);
@@ -92,7 +97,7 @@ export class RowSorter {
   }
 
   /** Every pushed row in order, in chunks of at most `frameRows` rows. Call once, after the last push. */
-  async *sorted(): AsyncGenerator<ResultRow[]> {
+  async *sorted(): AsyncGenerator<T[]> {
     if (this.runs.length === 0) {
       // one run: sorted in memory, never written
       const rows = this.buffer.sort(this.compare);
@@ -148,14 +153,16 @@ export class RowSorter {
     this.gauge.remove(rows.length);
   }
 
-  private async runWriter(): Promise<{ append(rows: ResultRow[]): Promise<void>; finish(): Promise<Run> }> {
+  private async runWriter(): Promise<{ append(rows: T[]): Promise<void>; finish(): Promise<Run> }> {
     this.dir ??= await mkdtemp(join(this.opts.dir ?? tmpdir(), 'zonalflow-sort-'));
     const path = join(this.dir, `run-${String(this.seq++).padStart(6, '0')}`);
     const fh = await open(path, 'w');
     let rows = 0;
+    const compress = this.opts.compress ?? true;
     return {
       async append(chunk) {
-        const body = await deflate(serialize(chunk), { level: 1 });
+        const bytes = serialize(chunk);
+        const body = compress ? await deflate(bytes, { level: 1 }) : bytes;
         const head = Buffer.alloc(8);
         head.writeUInt32LE(body.length, 0);
         head.writeUInt32LE(chunk.length, 4);
@@ -171,17 +178,17 @@ export class RowSorter {
   }
 
   /** The rows of `runs` in order (ties: the earlier run first), in chunks of frameRows. */
-  private async *merge(runs: readonly Run[]): AsyncGenerator<ResultRow[]> {
-    const cursors: RunCursor[] = [];
+  private async *merge(runs: readonly Run[]): AsyncGenerator<T[]> {
+    const cursors: RunCursor<T>[] = [];
     try {
       for (const [i, r] of runs.entries()) {
-        const c = new RunCursor(r.path, i, this.gauge);
+        const c = new RunCursor<T>(r.path, i, this.gauge, this.opts.compress ?? true);
         cursors.push(c);
         await c.open();
       }
-      const heap = new CursorHeap((a, b) => this.compare(a.current(), b.current()) || a.order - b.order);
+      const heap = new CursorHeap<T>((a, b) => this.compare(a.current(), b.current()) || a.order - b.order);
       for (const c of cursors) if (!c.done) heap.push(c);
-      let out: ResultRow[] = [];
+      let out: T[] = [];
       while (heap.size > 0) {
         const c = heap.peek();
         out.push(c.current());
@@ -206,22 +213,22 @@ export class RowSorter {
 }
 
 /** Reads a run file frame by frame. */
-class RunCursor {
+class RunCursor<T> {
   private fh: FileHandle | null = null;
   private pos = 0;
-  private frame: ResultRow[] = [];
+  private frame: T[] = [];
   private i = 0;
   done = false;
 
-  constructor(private readonly path: string, readonly order: number, private readonly gauge: RowGauge) {}
+  constructor(private readonly path: string, readonly order: number, private readonly gauge: RowGauge, private readonly compressed: boolean) {}
 
   async open(): Promise<void> {
     this.fh = await open(this.path, 'r');
     await this.load();
   }
 
-  current(): ResultRow {
-    return this.frame[this.i] as ResultRow;
+  current(): T {
+    return this.frame[this.i] as T;
   }
 
   async advance(): Promise<void> {
@@ -254,30 +261,30 @@ class RunCursor {
     const got = await fh.read(body, 0, length, this.pos + 8);
     if (got.bytesRead < length) throw new Error(`run ${this.path} is truncated at byte ${this.pos + 8}`);
     this.pos += 8 + length;
-    this.frame = deserialize(await inflate(body)) as ResultRow[];
+    this.frame = deserialize(this.compressed ? await inflate(body) : body) as T[];
     this.gauge.add(this.frame.length);
     if (this.frame.length === 0) await this.load();
   }
 }
 
 /** A binary min-heap of cursors; `fix` restores the order after the top's key changed. */
-class CursorHeap {
-  private items: RunCursor[] = [];
-  constructor(private readonly less: (a: RunCursor, b: RunCursor) => number) {}
+class CursorHeap<T> {
+  private items: RunCursor<T>[] = [];
+  constructor(private readonly less: (a: RunCursor<T>, b: RunCursor<T>) => number) {}
   get size(): number {
     return this.items.length;
   }
-  peek(): RunCursor {
-    return this.items[0] as RunCursor;
+  peek(): RunCursor<T> {
+    return this.items[0] as RunCursor<T>;
   }
-  push(c: RunCursor): void {
+  push(c: RunCursor<T>): void {
     const a = this.items;
     a.push(c);
     let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (this.less(a[i] as RunCursor, a[p] as RunCursor) >= 0) break;
-      [a[i], a[p]] = [a[p] as RunCursor, a[i] as RunCursor];
+      if (this.less(a[i] as RunCursor<T>, a[p] as RunCursor<T>) >= 0) break;
+      [a[i], a[p]] = [a[p] as RunCursor<T>, a[i] as RunCursor<T>];
       i = p;
     }
   }
@@ -296,10 +303,10 @@ class CursorHeap {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < a.length && this.less(a[l] as RunCursor, a[m] as RunCursor) < 0) m = l;
-      if (r < a.length && this.less(a[r] as RunCursor, a[m] as RunCursor) < 0) m = r;
+      if (l < a.length && this.less(a[l] as RunCursor<T>, a[m] as RunCursor<T>) < 0) m = l;
+      if (r < a.length && this.less(a[r] as RunCursor<T>, a[m] as RunCursor<T>) < 0) m = r;
       if (m === i) return;
-      [a[i], a[m]] = [a[m] as RunCursor, a[i] as RunCursor];
+      [a[i], a[m]] = [a[m] as RunCursor<T>, a[i] as RunCursor<T>];
       i = m;
     }
   }

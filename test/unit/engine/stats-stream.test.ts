@@ -1,6 +1,7 @@
 /**
- * runStatsJob streams: each chunk's rows reach the consumer as soon as the chunk is computed
- * (an abort after the first chunk leaves the consumer holding that chunk only), columns come first,
+ * runStatsJob streams: the rows reach the consumer in input order, chunk by chunk (chunkSize rows at
+ * most, never the whole table at once; an abort after the first chunk leaves the consumer holding that
+ * chunk only), columns come first,
  * and the streamed rows equal the collected table. Fixture: case redirect-loopback (16 features,
  * 2 x 2 cells at the centre of each tile of a raster holding 64 row + column), so each mean is
  * 64 (16 R + 7.5) + 16 C + 7.5 by arithmetic. Failures beyond MAX_LISTED_FAILURES are counted, not listed.
@@ -51,6 +52,14 @@ describe('streamStatsJob', () => {
     const collected = await runStatsJob({ input: join(FIX, 'tiles.gpkg'), spec, allowed: LOCAL_ONLY });
     expect(collected.rows).toEqual(rec.got);
     expect(collected.columns).toEqual(done.columns);
+  });
+
+  it('keeps input order and every value when the spatial order spills sorted runs to disk', async () => {
+    const spilled = await runStatsJob({ input: join(FIX, 'tiles.gpkg'), spec, allowed: LOCAL_ONLY, chunkSize: 5, spoolRows: 3 });
+    const whole = await runStatsJob({ input: join(FIX, 'tiles.gpkg'), spec, allowed: LOCAL_ONLY });
+    expect(spilled.rows).toEqual(whole.rows);
+    expect(spilled.rows.map((r) => r.fid)).toEqual([...spilled.rows.map((r) => r.fid)].sort((a, b) => a - b)); // a GeoPackage's input order: by fid
+    for (const r of spilled.rows) expect(r.values).toEqual([4, expectedMean(r.id)]);
   });
 
   it('rows arrive before the job ends: aborted after its first chunk, the consumer holds exactly that chunk', async () => {
