@@ -1,48 +1,110 @@
 /**
- * The whole Plan stage on 1,000,000 field polygons, as the Lambda runs it,
- * against the local S3 and DynamoDB stand-ins: download the GeoPackage, read
- * it (streamed), batch along H3, write the batch files and the manifest,
- * register job and batches. Seconds and peak RSS (issue 17's targets: <= 30 s, <= 1 GB). The
- * GeoPackage goes to the S3 stand-in as a stream (the bench holds no copy of it); Plan opens the
- * header of the spec's raster (the small example COG: Plan reads no pixel).
+ * The whole Plan stage on 1,000,000 field polygons, as the Lambda runs it, against the local S3 and
+ * DynamoDB stand-ins: download the GeoPackage, read it (streamed), batch along H3, write the batch
+ * files and the manifest, register job and batches. Issue 17's targets: <= 30 s, <= 1 GB.
+ *
+ * Plan runs in a child process of its own under `/usr/bin/time` (the stand-ins answer from this
+ * process, as S3 and DynamoDB answer a Lambda from elsewhere): its wall seconds, CPU seconds
+ * (user + sys) and peak RSS are Plan's alone. The GeoPackage goes to the S3 stand-in as a stream;
+ * Plan opens the header of the spec's raster (the small example COG: Plan reads no pixel).
+ * Sizes: BENCH_PLAN_FEATURES, a comma-separated list (default 1000000; e.g. 1000000,2000000,5000000
+ * for the points `npm run bench -- scale-model` extrapolates from); each size's input is generated
+ * once into bench/.cache. BENCH_PLAN_NODE_ARGS: node flags for the child (e.g. `--cpu-prof`). Results: bench/.cache/results/plan-job-<size>.json (`--save`: bench/results/).
  */
+import { spawn } from 'node:child_process';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ensureFields } from './synthetic';
-import { peakRssMb, report } from './report';
+import { report } from './report';
 import { LOCAL_CREDENTIALS, startStandIns } from '../shared/local/stand-ins';
 import { JobStore } from '../shared/jobs/store';
 import { planJob } from '../shared/pipeline/plan';
 import { parseJobSpec } from '../shared/spec';
 
-const n = Number(process.env.BENCH_PLAN_FEATURES ?? 1_000_000);
-const path = ensureFields(n);
-const env = await startStandIns({ buckets: ['zf-in', 'zf-out', 'rasters'], table: 'jobs' });
-try {
-  // streamed as is (no aws-chunked framing, which s3rver would store verbatim)
-  const uploader = new S3Client({ endpoint: env.s3Endpoint, region: env.region, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
-  await uploader.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'fields.gpkg', Body: createReadStream(path), ContentLength: statSync(path).size }));
-  uploader.destroy();
-  await env.s3.send(new PutObjectCommand({ Bucket: 'rasters', Key: 'band.tif', Body: readFileSync(join(import.meta.dirname, '..', 'examples', 'elev.cog.tif')) }));
-  const rssBefore = process.memoryUsage().rss / 1e6;
+const TABLE = 'jobs';
+const SPEC = { input: { idColumn: 'field_id' }, rasters: [{ uri: 's3://rasters/band.tif' }], batching: { grid: 'h3', maxFeatures: 500 } };
+
+/** The size's label in the result's name: 1m, 2m, 10m, or the number. */
+function sizeLabel(n: number): string {
+  return n % 1_000_000 === 0 ? `${n / 1_000_000}m` : String(n);
+}
+
+/** The child: Plan alone, as the Lambda runs it. */
+async function child(): Promise<void> {
+  const cfg = { endpoint: process.env.BENCH_S3_ENDPOINT ?? '', region: process.env.BENCH_REGION ?? 'us-east-1', credentials: LOCAL_CREDENTIALS };
+  const s3 = new S3Client({ ...cfg, forcePathStyle: true });
+  const dynamo = new DynamoDBClient({ ...cfg, endpoint: process.env.BENCH_DYNAMO_ENDPOINT ?? '' });
+  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const phases: string[] = [];
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
   const out = await planJob({ bucket: 'zf-in', key: 'fields.gpkg' }, {
-    s3: env.s3,
-    tracker: new JobStore(env.doc, 'jobs'),
+    s3,
+    tracker: new JobStore(doc, TABLE),
     outputBucket: 'zf-out',
     workPrefix: '_work/',
-    defaultSpec: parseJobSpec({ input: { idColumn: 'field_id' }, rasters: [{ uri: 's3://rasters/band.tif' }], batching: { grid: 'h3', maxFeatures: 500 } }),
+    defaultSpec: parseJobSpec(SPEC),
     allowed: { schemes: ['s3'], s3Buckets: ['rasters'], httpsHosts: [] },
+    log: (m) => phases.push(m),
   });
-  report('plan-job-1m', {
-    features: out.features,
-    batches: out.batches,
-    gpkg_mb: statSync(path).size / 1e6,
-    plan_s: (performance.now() - t0) / 1000,
-    rss_before_mb: rssBefore,
-    peak_rss_mb: peakRssMb(),
-  });
-} finally {
-  await env.stop();
+  const seconds = (performance.now() - t0) / 1000;
+  const used = process.cpuUsage(cpu);
+  process.stdout.write(`${JSON.stringify({ seconds, cpuSeconds: (used.user + used.system) / 1e6, features: out.features, batches: out.batches, phases })}\n`);
+  s3.destroy();
+  dynamo.destroy();
+}
+
+/** Extra node flags for the child (e.g. BENCH_PLAN_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile Plan). */
+const nodeArgs = (process.env.BENCH_PLAN_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+
+async function runSize(n: number): Promise<boolean> {
+  const path = ensureFields(n);
+  const env = await startStandIns({ buckets: ['zf-in', 'zf-out', 'rasters'], table: TABLE });
+  try {
+    // streamed as is (no aws-chunked framing, which s3rver would store verbatim)
+    const uploader = new S3Client({ endpoint: env.s3Endpoint, region: env.region, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    await uploader.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'fields.gpkg', Body: createReadStream(path), ContentLength: statSync(path).size }));
+    uploader.destroy();
+    await env.s3.send(new PutObjectCommand({ Bucket: 'rasters', Key: 'band.tif', Body: readFileSync(join(import.meta.dirname, '..', 'examples', 'elev.cog.tif')) }));
+    // an asynchronous child: the stand-ins answer from this process's event loop
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const p = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, ...nodeArgs, '--import', 'tsx', import.meta.filename], {
+        env: { ...process.env, BENCH_PLAN_CHILD: '1', BENCH_S3_ENDPOINT: env.s3Endpoint, BENCH_DYNAMO_ENDPOINT: env.dynamoEndpoint, BENCH_REGION: env.region },
+      });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
+      p.on('error', reject);
+      p.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+    const time = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+    if (r.status !== 0 || !time) throw new Error(`Plan failed (${r.status}): ${r.stderr.slice(-2000)}`);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; cpuSeconds: number; features: number; batches: number; phases: string[] };
+    const ok = out.features === n;
+    report(`plan-job-${sizeLabel(n)}`, {
+      features: out.features,
+      batches: out.batches,
+      gpkg_mb: statSync(path).size / 1e6,
+      'plan wall s (planJob; measured under the machine\'s load)': out.seconds,
+      'plan CPU s (planJob, user+sys)': out.cpuSeconds,
+      'process wall s (start-up included)': Number(time[1]),
+      'process CPU s (user+sys)': Number(time[2]) + Number(time[3]),
+      'process peak RSS MB': Number(time[4]) / 1024,
+      phases: out.phases.join(' | '),
+      'every feature planned': ok,
+    });
+    return ok;
+  } finally {
+    await env.stop();
+  }
+}
+
+if (process.env.BENCH_PLAN_CHILD === '1') await child();
+else {
+  const sizes = (process.env.BENCH_PLAN_FEATURES ?? '1000000').split(',').map((s) => Number(s.trim())).filter((s) => Number.isInteger(s) && s > 0);
+  for (const n of sizes) if (!(await runSize(n))) process.exitCode = 1;
 }

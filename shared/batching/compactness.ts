@@ -10,7 +10,7 @@ const KM_PER_DEG_LAT = 110.574;
 const KM_PER_DEG_LON = 111.32;
 
 /** The lon/lat box of each batch (null when none of its features has a finite location). */
-export function batchBBoxes(plan: BatchPlan, locate: (fid: number) => { lon: number; lat: number } | undefined): (BBox | null)[] {
+export function batchBBoxes(plan: Pick<BatchPlan, 'batches'>, locate: (fid: number) => { lon: number; lat: number } | undefined): (BBox | null)[] {
   return plan.batches.map((b) => {
     let x0 = Infinity;
     let x1 = -Infinity;
@@ -41,7 +41,7 @@ export function bboxAreaKm2(b: BBox): number {
 }
 
 /** Mean and median batch box area (km²) of a plan: lower is more compact. */
-export function compactness(plan: BatchPlan, locate: (fid: number) => { lon: number; lat: number } | undefined): { meanAreaKm2: number; medianAreaKm2: number } {
+export function compactness(plan: Pick<BatchPlan, 'batches'>, locate: (fid: number) => { lon: number; lat: number } | undefined): { meanAreaKm2: number; medianAreaKm2: number } {
   const areas = batchBBoxes(plan, locate).flatMap((b) => (b ? [bboxAreaKm2(b)] : []));
   if (areas.length === 0) return { meanAreaKm2: 0, medianAreaKm2: 0 };
   const sorted = Float64Array.from(areas).sort();

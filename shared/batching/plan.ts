@@ -27,6 +27,13 @@ export interface PlanBatch { batchId: string; cell: string; fids: number[] }
 /** The plan: batches in curve order, and figures about it. */
 export interface BatchPlan {
   batches: PlanBatch[];
+  /**
+   * By input index (the order the features were given in): the index of the feature's batch in
+   * `batches`, and its position in that batch's `fids` (so a second pass over the input in the same
+   * order can route every feature to its place without a lookup by fid).
+   */
+  batchOf: Uint32Array;
+  slot: Uint32Array;
   stats: {
     features: number;
     /** Occupied grid cells (plus one for features without a finite location). */
@@ -116,14 +123,16 @@ export function planBatches(features: Iterable<PlanFeature> | PlanColumns, opts:
     cells.labels.push(UNLOCATED_CELL);
   }
   cells.starts.push(n);
-  const batches = pack(cells.order, cells.starts, cells.labels, fid, opts.maxFeatures);
+  const batchOf = new Uint32Array(n);
+  const slot = new Uint32Array(n);
+  const batches = pack(cells.order, cells.starts, cells.labels, fid, opts.maxFeatures, batchOf, slot);
   let maxBatch = 0;
   let minBatch = batches.length > 0 ? Infinity : 0;
   for (const b of batches) {
     if (b.fids.length > maxBatch) maxBatch = b.fids.length;
     if (b.fids.length < minBatch) minBatch = b.fids.length;
   }
-  return { batches, stats: { features: n, cells: cells.labels.length, batches: batches.length, maxBatch, minBatch, resolution, grid: opts.grid, unlocated: n - located } };
+  return { batches, batchOf, slot, stats: { features: n, cells: cells.labels.length, batches: batches.length, maxBatch, minBatch, resolution, grid: opts.grid, unlocated: n - located } };
 }
 
 interface Columns { n: number; fid: Float64Array; lon: Float64Array; lat: Float64Array; pos: Float64Array }
@@ -287,8 +296,11 @@ function keyedCells(grid: 'h3' | 'mgrs', lon: Float64Array, lat: Float64Array, p
   return { order: out, starts, labels: sortedLabels };
 }
 
-/** Packs whole consecutive cells into batches of at most maxFeatures; a cell larger than that is split in order. */
-function pack(order: Uint32Array, starts: number[], labels: string[], fid: Float64Array, maxFeatures: number): PlanBatch[] {
+/**
+ * Packs whole consecutive cells into batches of at most maxFeatures; a cell larger than that is split
+ * in order. Fills `batchOf` and `slot` (by input index).
+ */
+function pack(order: Uint32Array, starts: number[], labels: string[], fid: Float64Array, maxFeatures: number, batchOf: Uint32Array, slot: Uint32Array): PlanBatch[] {
   const batches: PlanBatch[] = [];
   let current: number[] = [];
   let currentCell = '';
@@ -303,7 +315,10 @@ function pack(order: Uint32Array, starts: number[], labels: string[], fid: Float
     if (current.length > 0 && current.length + (i1 - i0) > maxFeatures) close();
     for (let k = i0; k < i1; k++) {
       if (current.length === 0) currentCell = labels[c] as string;
-      current.push(fid[order[k] as number] as number);
+      const i = order[k] as number;
+      batchOf[i] = batches.length;
+      slot[i] = current.length;
+      current.push(fid[i] as number);
       if (current.length === maxFeatures) close();
     }
   }

@@ -2,7 +2,7 @@
 import type { Feature } from '../geometry/types';
 import { openGeoPackage } from './gpkg';
 import type { FeatureLayer, GeoPackage, OpenOptions } from './gpkg';
-import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
+import type { AttributeKind, FeatureBox, FeatureSource, SourceFeatureOptions } from './source';
 
 /** Opens layer `layer` (the only one when omitted) of a GeoPackage file. */
 export function openGpkgSource(path: string, layer?: string, opts: OpenOptions = {}): GpkgSource {
@@ -41,6 +41,13 @@ export class GpkgSource implements FeatureSource {
     let n = 0;
     for (const f of this.table.features({ idColumn: opts.idColumn, columns: opts.columns ?? [] })) {
       yield f;
+      if (++n % 1000 === 0) await Promise.resolve(); // let timers (progress, abort) run
+    }
+  }
+  async *boxes(opts: SourceFeatureOptions = {}): AsyncGenerator<FeatureBox> {
+    let n = 0;
+    for (const b of this.table.boxes({ idColumn: opts.idColumn })) {
+      yield b;
       if (++n % 1000 === 0) await Promise.resolve(); // let timers (progress, abort) run
     }
   }

@@ -6,7 +6,7 @@
  * what the file says cheaply (null when only a full scan would tell).
  */
 import type { Crs } from '../crs/crs';
-import type { Feature } from '../geometry/types';
+import type { BBox, Feature } from '../geometry/types';
 
 /** The formats read, by name (messages, docs). */
 export type FeatureFormat = 'GeoPackage' | 'GeoParquet' | 'FlatGeobuf' | 'GeoJSON' | 'GeoJSONSeq' | 'Shapefile' | 'memory';
@@ -25,6 +25,9 @@ export interface SourceFeatureOptions {
  * attribute becomes in the outputs. GeoJSON has no declared types: numbers are `number` there.
  */
 export type AttributeKind = 'text' | 'integer' | 'number' | 'boolean' | 'timestamp';
+
+/** A feature's key and id (as in Feature) and the bbox of its finite positions (null: empty or unreadable geometry). */
+export interface FeatureBox { fid: number; id: string; bbox: BBox | null }
 
 /** An open layer of features. */
 export interface FeatureSource {
@@ -47,6 +50,11 @@ export interface FeatureSource {
    * FlatGeobuf, Shapefile and GeoJSON features). Unknown `idColumn`/`columns`: InputError.
    */
   features(opts?: SourceFeatureOptions): AsyncGenerator<Feature>;
+  /**
+   * The features of `features()` in the same order with the bbox of their geometry instead of the
+   * geometry, when the format can give it without building the geometry (GeoPackage): Plan's first pass.
+   */
+  boxes?(opts?: Pick<SourceFeatureOptions, 'idColumn'>): AsyncGenerator<FeatureBox>;
   /** Random access by fid, when the format has it (GeoPackage). */
   featuresByFid?(fids: readonly number[], opts?: SourceFeatureOptions): Feature[];
   close(): void;

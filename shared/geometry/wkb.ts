@@ -6,15 +6,40 @@
  * read as null.
  */
 import { GeometryError } from '../errors';
-import type { Geometry, Position } from './types';
+import type { BBox, Geometry, Position } from './types';
 
 const ENVELOPE_BYTES = [0, 32, 48, 48, 64];
 
 /** Parses a GeoPackage geometry blob (null for an empty geometry). */
 export function parseGpkgGeometry(blob: Uint8Array): Geometry | null {
+  const wkb = gpkgWkb(blob);
+  return wkb === null ? null : parseWkb(wkb);
+}
+
+/**
+ * The bounding box of the finite positions of a GeoPackage geometry blob, without building the
+ * geometry: equal to `geometryBBox(parseGpkgGeometry(blob))`, and null where that is null or would
+ * throw (an unreadable blob; its reason comes from `parseGpkgGeometry`). The header's envelope is
+ * not trusted: the coordinates are read.
+ */
+export function gpkgGeometryBBox(blob: Uint8Array): BBox | null {
+  try {
+    const wkb = gpkgWkb(blob);
+    if (wkb === null) return null;
+    const r = new WkbReader(wkb);
+    const box = { xmin: Infinity, ymin: Infinity, xmax: -Infinity, ymax: -Infinity };
+    r.box = box;
+    return r.scan(0) !== null && box.xmin <= box.xmax ? box : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The WKB inside a GeoPackage blob (the blob itself when it is plain WKB); null for an empty geometry. */
+function gpkgWkb(blob: Uint8Array): Uint8Array | null {
   if (blob.length < 8 || blob[0] !== 0x47 || blob[1] !== 0x50) {
     // some writers store plain WKB: accept it
-    if (blob.length >= 5 && (blob[0] === 0 || blob[0] === 1)) return parseWkb(blob);
+    if (blob.length >= 5 && (blob[0] === 0 || blob[0] === 1)) return blob;
     throw new GeometryError(`not a GeoPackage geometry (no "GP" magic, ${blob.length} bytes)`);
   }
   const flags = blob[3] ?? 0;
@@ -24,109 +49,202 @@ export function parseGpkgGeometry(blob: Uint8Array): Geometry | null {
   const start = 8 + (ENVELOPE_BYTES[envelope] ?? 0);
   if ((flags >> 4) & 1) return null;
   if (blob.length < start + 5) throw new GeometryError(`truncated GeoPackage geometry (${blob.length} bytes, header needs ${start + 5})`);
-  return parseWkb(blob.subarray(start));
+  return blob.subarray(start);
 }
 
 /** Parses WKB (null when empty). */
 export function parseWkb(bytes: Uint8Array): Geometry | null {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let o = 0;
-  const need = (n: number): void => {
-    if (o + n > bytes.length) throw new GeometryError(`truncated WKB: needs ${o + n} bytes, has ${bytes.length}`);
-  };
-  const read = (depth: number): Geometry | null => {
+  return new WkbReader(bytes).read(0);
+}
+
+const PART_TYPES: Record<number, string> = { 4: 'Point', 5: 'LineString', 6: 'Polygon' };
+
+/**
+ * A cursor over WKB bytes. Methods on a class rather than closures per call: parsing a million
+ * small polygons creates no function objects.
+ */
+class WkbReader {
+  private readonly dv: DataView;
+  private o = 0;
+  private le = true;
+  private dims = 2;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private need(n: number): void {
+    if (this.o + n > this.bytes.length) throw new GeometryError(`truncated WKB: needs ${this.o + n} bytes, has ${this.bytes.length}`);
+  }
+
+  private u32(): number {
+    this.need(4);
+    const v = this.dv.getUint32(this.o, this.le);
+    this.o += 4;
+    return v;
+  }
+
+  /** A count; each point takes dims*8 bytes, each ring at least 4 (its count), each part at least 5 (order + type). */
+  private count(what: 'point' | 'ring' | 'part'): number {
+    const n = this.u32();
+    const min = what === 'point' ? this.dims * 8 : what === 'ring' ? 4 : 5;
+    if (n * min > this.bytes.length - this.o) throw new GeometryError(`truncated WKB: ${n} ${what}s need at least ${n * min} bytes, ${this.bytes.length - this.o} left`);
+    return n;
+  }
+
+  private pos(): Position {
+    this.need(this.dims * 8);
+    const p: Position = [this.dv.getFloat64(this.o, this.le), this.dv.getFloat64(this.o + 8, this.le)];
+    this.o += this.dims * 8;
+    return p;
+  }
+
+  private line(): Position[] {
+    const n = this.count('point');
+    this.need(n * this.dims * 8);
+    const pts: Position[] = new Array<Position>(n);
+    for (let i = 0; i < n; i++) pts[i] = this.pos();
+    return pts;
+  }
+
+  private parts(t: number, depth: number): Geometry[] {
+    const n = this.count('part');
+    const out: Geometry[] = [];
+    for (let i = 0; i < n; i++) {
+      const g = this.read(depth + 1);
+      if (g === null) continue;
+      if (t !== 7 && g.type !== PART_TYPES[t]) throw new GeometryError(`a ${g.type} inside a WKB type ${t}`);
+      out.push(g);
+    }
+    return out;
+  }
+
+  /** Reads a geometry's byte order and type at the cursor (sets `le` and `dims`); returns the base type (1..7). */
+  private header(depth: number): number {
     if (depth > 32) throw new GeometryError('WKB nested too deeply');
-    need(5);
-    const le = bytes[o] === 1;
-    if (bytes[o] !== 0 && bytes[o] !== 1) throw new GeometryError(`invalid WKB byte order ${bytes[o] ?? '?'}`);
-    o += 1;
-    const raw = dv.getUint32(o, le);
-    o += 4;
+    this.need(5);
+    const order = this.bytes[this.o];
+    if (order !== 0 && order !== 1) throw new GeometryError(`invalid WKB byte order ${order ?? '?'}`);
+    this.le = order === 1;
+    this.o += 1;
+    const raw = this.dv.getUint32(this.o, this.le);
+    this.o += 4;
     let type = raw & 0x0fffffff;
     let dims = 2;
     if (raw & 0x80000000) dims++;
     if (raw & 0x40000000) dims++;
     if (raw & 0x20000000) {
-      need(4);
-      o += 4; // EWKB SRID
+      this.need(4);
+      this.o += 4; // EWKB SRID
     }
     if (type >= 1000 && type < 4000) {
       const iso = Math.floor(type / 1000);
       dims = iso === 3 ? 4 : 3;
       type %= 1000;
     }
-    const u32 = (): number => {
-      need(4);
-      const v = dv.getUint32(o, le);
-      o += 4;
-      return v;
-    };
-    // each point takes dims*8 bytes, each ring at least 4 (its count), each part at least 5 (order + type)
-    const count = (what: 'point' | 'ring' | 'part'): number => {
-      const n = u32();
-      const min = what === 'point' ? dims * 8 : what === 'ring' ? 4 : 5;
-      if (n * min > bytes.length - o) throw new GeometryError(`truncated WKB: ${n} ${what}s need at least ${n * min} bytes, ${bytes.length - o} left`);
-      return n;
-    };
-    const pos = (): Position => {
-      need(dims * 8);
-      const p: Position = [dv.getFloat64(o, le), dv.getFloat64(o + 8, le)];
-      o += dims * 8;
-      return p;
-    };
-    const line = (): Position[] => {
-      const n = count('point');
-      need(n * dims * 8);
-      const pts: Position[] = new Array<Position>(n);
-      for (let i = 0; i < n; i++) pts[i] = pos();
-      return pts;
-    };
-    const parts = (t: number): Geometry[] => {
-      const n = count('part');
-      const out: Geometry[] = [];
-      for (let i = 0; i < n; i++) {
-        const g = read(depth + 1);
-        if (g === null) continue;
-        if (t !== 7 && g.type !== ({ 4: 'Point', 5: 'LineString', 6: 'Polygon' } as Record<number, string>)[t]) throw new GeometryError(`a ${g.type} inside a WKB type ${t}`);
-        out.push(g);
-      }
-      return out;
-    };
+    this.dims = dims;
+    return type;
+  }
+
+  /** The geometry at the cursor (null when empty). */
+  read(depth: number): Geometry | null {
+    const type = this.header(depth);
     switch (type) {
       case 1: {
-        const p = pos();
+        const p = this.pos();
         return Number.isNaN(p[0]) && Number.isNaN(p[1]) ? null : { type: 'Point', coordinates: p };
       }
       case 2: {
-        const c = line();
+        const c = this.line();
         return c.length === 0 ? null : { type: 'LineString', coordinates: c };
       }
       case 3: {
-        const n = count('ring');
+        const n = this.count('ring');
         const rings: Position[][] = [];
-        for (let i = 0; i < n; i++) rings.push(line());
-        const kept = rings.filter((r) => r.length > 0);
-        return kept.length === 0 ? null : { type: 'Polygon', coordinates: kept };
+        for (let i = 0; i < n; i++) {
+          const r = this.line();
+          if (r.length > 0) rings.push(r);
+        }
+        return rings.length === 0 ? null : { type: 'Polygon', coordinates: rings };
       }
       case 4: {
-        const ps = parts(4) as { type: 'Point'; coordinates: Position }[];
+        const ps = this.parts(4, depth) as { type: 'Point'; coordinates: Position }[];
         return ps.length === 0 ? null : { type: 'MultiPoint', coordinates: ps.map((p) => p.coordinates) };
       }
       case 5: {
-        const ls = parts(5) as { type: 'LineString'; coordinates: Position[] }[];
+        const ls = this.parts(5, depth) as { type: 'LineString'; coordinates: Position[] }[];
         return ls.length === 0 ? null : { type: 'MultiLineString', coordinates: ls.map((l) => l.coordinates) };
       }
       case 6: {
-        const ps = parts(6) as { type: 'Polygon'; coordinates: Position[][] }[];
+        const ps = this.parts(6, depth) as { type: 'Polygon'; coordinates: Position[][] }[];
         return ps.length === 0 ? null : { type: 'MultiPolygon', coordinates: ps.map((p) => p.coordinates) };
       }
       case 7: {
-        const gs = parts(7);
+        const gs = this.parts(7, depth);
         return gs.length === 0 ? null : { type: 'GeometryCollection', geometries: gs };
       }
       default:
         throw new GeometryError(`unsupported WKB geometry type ${type} (curves and surfaces are not supported; convert with ogr2ogr -nlt CONVERT_TO_LINEAR)`);
     }
-  };
-  return read(0);
+  }
+  /** Where `scan` accumulates the finite positions. */
+  box: BBox | null = null;
+
+  private add(x: number, y: number): void {
+    const b = this.box as BBox;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+    if (x < b.xmin) b.xmin = x;
+    if (x > b.xmax) b.xmax = x;
+    if (y < b.ymin) b.ymin = y;
+    if (y > b.ymax) b.ymax = y;
+  }
+
+  /** Like `line`, into `box`: the number of points. */
+  private scanLine(): number {
+    const n = this.count('point');
+    this.need(n * this.dims * 8);
+    const step = this.dims * 8;
+    for (let i = 0; i < n; i++, this.o += step) this.add(this.dv.getFloat64(this.o, this.le), this.dv.getFloat64(this.o + 8, this.le));
+    return n;
+  }
+
+  /**
+   * Like `read`, but the positions go into `box` and nothing is built: the geometry's type, or null
+   * where `read` returns null (empty). Throws where `read` throws.
+   */
+  scan(depth: number): string | null {
+    const type = this.header(depth);
+    switch (type) {
+      case 1: {
+        this.need(this.dims * 8);
+        const x = this.dv.getFloat64(this.o, this.le);
+        const y = this.dv.getFloat64(this.o + 8, this.le);
+        this.o += this.dims * 8;
+        if (Number.isNaN(x) && Number.isNaN(y)) return null;
+        this.add(x, y);
+        return 'Point';
+      }
+      case 2:
+        return this.scanLine() === 0 ? null : 'LineString';
+      case 3: {
+        const n = this.count('ring');
+        let kept = 0;
+        for (let i = 0; i < n; i++) if (this.scanLine() > 0) kept++;
+        return kept === 0 ? null : 'Polygon';
+      }
+      case 4: case 5: case 6: case 7: {
+        const n = this.count('part');
+        let kept = 0;
+        for (let i = 0; i < n; i++) {
+          const t = this.scan(depth + 1);
+          if (t === null) continue;
+          if (type !== 7 && t !== PART_TYPES[type]) throw new GeometryError(`a ${t} inside a WKB type ${type}`);
+          kept++;
+        }
+        return kept === 0 ? null : (['MultiPoint', 'MultiLineString', 'MultiPolygon', 'GeometryCollection'][type - 4] as string);
+      }
+      default:
+        throw new GeometryError(`unsupported WKB geometry type ${type}`);
+    }
+  }
 }

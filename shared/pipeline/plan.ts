@@ -6,7 +6,7 @@
  * and registers the job and its batches. The same upload (object + ETag)
  * never starts a second job.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -20,7 +20,7 @@ import { geometryProblem } from '../geometry/validate';
 import { crsFromEpsg } from '../crs/epsg';
 import { ensureProj, makeTransformer } from '../crs/transform';
 import { PlanColumns, planBatches } from '../batching/plan';
-import type { PlanFeature } from '../batching/plan';
+import type { PlanBatch, PlanFeature } from '../batching/plan';
 import { IdHashes, hashId } from '../batching/id-hashes';
 import { parseJobSpec } from '../spec';
 import type { JobSpec } from '../spec';
@@ -33,9 +33,10 @@ import { countInto } from '../io/source.counting';
 import { retryableStatus } from '../io/retry';
 import type { Feature } from '../geometry/types';
 import type { BatchItem, PlanInput, PlanOutput } from './events';
-import { downloadToFile, getJson, headObject, mapLimit, putJson } from './objects';
+import { downloadToFile, getJson, headObject, mapLimit, putBytes, putJson } from './objects';
 import type { FeatureFailure, JobTracker } from './tracker';
-import type { BatchFile } from './batch-file';
+import type { BatchFeature } from './batch-file';
+import { BatchSpill } from './batch-spill';
 import { jobIdFor, workKeys } from './keys';
 import { attributeColumns, featureFields, idKindOf } from '../engine/attributes';
 
@@ -117,31 +118,40 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       const attributes = attributeColumns(layer, include);
       const idKind = idKindOf(layer, spec.input.idColumn);
       // pass 1: one point per feature, for batching, in typed columns (32 bytes a feature), and a hash of its id
+      const lap = laps(deps.now ?? Date.now);
       const planFeatures = new PlanColumns();
       let area: BBox | null = null;
       const idHashes = new IdHashes();
-      // formats without random access (all but GeoPackage) keep pass 1's features for pass 2
-      const kept = layer.featuresByFid ? null : new Map<number, Feature>();
-      for await (const f of layer.features({ ...idOptions, columns: kept ? include : [] })) {
+      // GeoPackage: the bbox straight from each blob, no geometry built (the STAC search area needs the geometries)
+      if (layer.boxes && !spec.stac) {
+        for await (const b of layer.boxes(idOptions)) {
+          const p = planPointOfBox(b.fid, b.bbox, toLonLat);
+          planFeatures.push(p.fid, p.lon, p.lat);
+          if (planFeatures.n > maxFeatures) throw tooMany(planFeatures.n);
+          idHashes.add(b.id);
+        }
+      } else for await (const f of layer.features({ ...idOptions, columns: [] })) {
         const p = planPoint(f, toLonLat);
         planFeatures.push(p.fid, p.lon, p.lat);
         if (planFeatures.n > maxFeatures) throw tooMany(planFeatures.n);
-        if (kept) {
-          if (kept.has(f.fid)) throw new LimitError(`the layer "${layer.layer}" has two features with fid ${f.fid}; fids must be unique`);
-          kept.set(f.fid, f);
-        }
         if (spec.stac && f.geometry) {
           const b = geometryBBox(toLonLat ? transformGeometry(f.geometry, toLonLat) : f.geometry);
           if (b) area = area === null ? b : { xmin: Math.min(area.xmin, b.xmin), ymin: Math.min(area.ymin, b.ymin), xmax: Math.max(area.xmax, b.xmax), ymax: Math.max(area.ymax, b.ymax) };
         }
         idHashes.add(f.id);
       }
+      const total = planFeatures.n;
+      // GeoPackage fids are rowids (unique); other formats' fids (a `fid` column, GeoJSON ids) are checked
+      if (!layer.featuresByFid) {
+        const repeated = repeatedValue(planFeatures.fid.subarray(0, total));
+        if (repeated !== null) throw new LimitError(`the layer "${layer.layer}" has two features with fid ${repeated}; fids must be unique`);
+      }
       // a repeated hash: a repeated id, or a collision of two ids; the ids with those hashes, compared exactly
       const suspects = idHashes.repeated();
-      const idsUnique = suspects.size === 0 || !(await repeatsAnId(kept ? kept.values() : layer.features({ ...idOptions, columns: [] }), suspects));
-      const total = planFeatures.n;
+      const idsUnique = suspects.size === 0 || !(await repeatsAnId(layer.features({ ...idOptions, columns: [] }), suspects));
+      const read = lap();
       const plan = planBatches(planFeatures, { grid: spec.batching.grid, maxFeatures: spec.batching.maxFeatures });
-      // pass 2: the features of each batch, written as batch files
+      const batched = lap();
       const items: BatchItem[] = plan.batches.map((b) => ({ jobId, batchId: b.batchId, key: keys.batch(b.batchId), features: b.fids.length }));
       await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }, spec);
       if (spec.stac) {
@@ -149,25 +159,39 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         const { scenes } = area ? await searchStac(spec.stac, area, { allowed: deps.allowed }) : { scenes: [] };
         await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes }, scenes);
       }
-      await mapLimit(plan.batches, 16, async (b) => {
-        const features = layer.featuresByFid ? layer.featuresByFid(b.fids, { ...idOptions, columns: include }) : b.fids.map((fid) => kept?.get(fid)).filter((f): f is Feature => f !== undefined);
-        const file: BatchFile = {
-          jobId,
-          batchId: b.batchId,
-          crs: layer.crs,
-          idsUnique,
-          ...(attributes.length > 0 ? { attributes } : {}),
-          ...(idKind !== 'text' ? { idKind } : {}),
-          features: features.map((f) => {
-            const problem = f.problem ?? (f.geometry === null ? null : geometryProblem(f.geometry));
-            // the stored fid, a NULL id and the attributes travel with the feature (never rewritten by the key)
-            const { fields } = featureFields(f, attributes);
-            const extra = { ...(fields.fidText !== undefined ? { fidText: fields.fidText } : {}), ...(fields.idNull ? { idNull: true } : {}), ...(attributes.length > 0 ? { attributes: fields.attributes } : {}) };
-            return problem === null ? { fid: f.fid, id: f.id, ...extra, geometry: f.geometry } : { fid: f.fid, id: f.id, ...extra, geometry: null, problem };
-          }),
-        };
-        await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.batch(b.batchId) }, file);
+      // pass 2: the input read again in the same order, each feature serialized once into the spill file of
+      // its group of batches (batch-spill.ts), then each group's batch files written
+      const header = (batchId: string): string => JSON.stringify({
+        jobId,
+        batchId,
+        crs: layer.crs,
+        idsUnique,
+        ...(attributes.length > 0 ? { attributes } : {}),
+        ...(idKind !== 'text' ? { idKind } : {}),
       });
+      const spillDir = join(dir, 'spill');
+      mkdirSync(spillDir);
+      const spill = new BatchSpill({ dir: spillDir, batchSizes: plan.batches.map((b) => b.fids.length), batchOf: plan.batchOf, slot: plan.slot });
+      try {
+        let index = 0;
+        for await (const f of layer.features({ ...idOptions, columns: include })) {
+          if (index < total && f.fid !== planFeatures.fid[index]) throw new LimitError(`the input changed while Plan read it: feature ${index + 1} has fid ${f.fid} on the second read, ${planFeatures.fid[index]} on the first`);
+          spill.add(index++, JSON.stringify(batchFeature(f, attributes)));
+        }
+        spill.finish();
+        const spilled = lap();
+        for (let g = 0; g < spill.groups; g++) {
+          await mapLimit(spill.readGroup(g), 16, async (sb) => {
+            const b = plan.batches[sb.index] as PlanBatch;
+            // the header's keys, then the features (the order of a BatchFile's keys)
+            const body = `${header(b.batchId).slice(0, -1)},"features":[${sb.features.join(',')}]}`;
+            await putBytes(deps.s3, { bucket: deps.outputBucket, key: keys.batch(b.batchId) }, body, 'application/json');
+          });
+        }
+        deps.log?.(`planned ${total} features into ${items.length} batches: read ${read} s, batched ${batched} s, serialized ${spilled} s, batch files written ${lap()} s (${spill.groups} spill groups)`);
+      } finally {
+        spill.close();
+      }
       await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.manifest }, items);
       const planFailures: FeatureFailure[] = [];
       await deps.tracker.createJob({ jobId, input: { bucket: input.bucket, key: input.key, etag }, outputBucket: deps.outputBucket, features: total, batches: items.length, planMs: (deps.now ?? Date.now)() - t0, planFailures });
@@ -180,6 +204,33 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The features of a batch file as Plan writes them (BatchFeature). */
+function batchFeature(f: Feature, attributes: ReturnType<typeof attributeColumns>): BatchFeature {
+  const problem = f.problem ?? (f.geometry === null ? null : geometryProblem(f.geometry));
+  // the stored fid, a NULL id and the attributes travel with the feature (never rewritten by the key)
+  const { fields } = featureFields(f, attributes);
+  const extra = { ...(fields.fidText !== undefined ? { fidText: fields.fidText } : {}), ...(fields.idNull ? { idNull: true } : {}), ...(attributes.length > 0 ? { attributes: fields.attributes } : {}) };
+  return problem === null ? { fid: f.fid, id: f.id, ...extra, geometry: f.geometry } : { fid: f.fid, id: f.id, ...extra, geometry: null, problem };
+}
+
+/** A value that occurs twice in `values` (null when none does); sorts a copy. */
+function repeatedValue(values: Float64Array): number | null {
+  const sorted = Float64Array.from(values).sort();
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return sorted[i] as number;
+  return null;
+}
+
+/** Seconds since the previous call (or since creation), as text with one decimal. */
+function laps(now: () => number): () => string {
+  let last = now();
+  return () => {
+    const t = now();
+    const s = ((t - last) / 1000).toFixed(1);
+    last = t;
+    return s;
+  };
 }
 
 /** Whether two of the features whose id hash is in `suspects` have the same id (stops at the first). */
@@ -230,15 +281,19 @@ async function decodedKey(input: PlanInput, s3: S3Client): Promise<PlanInput> {
 
 /** The batching point of a feature: its bbox centre in lon/lat (features without geometry go to 0,0: the worker records them). */
 export function planPoint(f: Feature, toLonLat: ((x: number, y: number) => [number, number]) | null): PlanFeature {
-  const b = f.geometry ? geometryBBox(f.geometry) : null;
-  if (!b) return { fid: f.fid, lon: NaN, lat: NaN }; // no location: the planner puts these last
+  return planPointOfBox(f.fid, f.geometry ? geometryBBox(f.geometry) : null, toLonLat);
+}
+
+/** The batching point of a feature from the bbox of its geometry (planPoint). */
+export function planPointOfBox(fid: number, b: BBox | null, toLonLat: ((x: number, y: number) => [number, number]) | null): PlanFeature {
+  if (!b) return { fid, lon: NaN, lat: NaN }; // no location: the planner puts these last
   const cx = (b.xmin + b.xmax) / 2;
   const cy = (b.ymin + b.ymax) / 2;
   try {
     const [lon, lat] = toLonLat ? toLonLat(cx, cy) : [cx, cy];
-    return Number.isFinite(lon) && Number.isFinite(lat) ? { fid: f.fid, lon, lat } : { fid: f.fid, lon: 0, lat: 0 };
+    return Number.isFinite(lon) && Number.isFinite(lat) ? { fid, lon, lat } : { fid, lon: 0, lat: 0 };
   } catch {
-    return { fid: f.fid, lon: 0, lat: 0 };
+    return { fid, lon: 0, lat: 0 };
   }
 }
 

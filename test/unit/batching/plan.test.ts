@@ -56,7 +56,14 @@ describe('planBatches', () => {
       expect(a.stats.batches).toBe(a.batches.length);
       // the same input, and the same features in another order, give the same plan
       expect(planBatches(fs, { grid, maxFeatures: 500 })).toEqual(a);
-      expect(planBatches([...fs].reverse(), { grid, maxFeatures: 500 })).toEqual(a);
+      const reversed = planBatches([...fs].reverse(), { grid, maxFeatures: 500 });
+      expect(reversed.batches).toEqual(a.batches);
+      expect(reversed.stats).toEqual(a.stats);
+      // batchOf/slot (by input index) name the place of every input feature in the batches
+      fs.forEach((f, i) => {
+        if (a.batches[a.batchOf[i] as number]?.fids[a.slot[i] as number] !== f.fid) throw new Error(`${grid}: input ${i} (fid ${f.fid}) is not at batch ${a.batchOf[i]} slot ${a.slot[i]}`);
+      });
+      expect(reversed.batches[reversed.batchOf[0] as number]?.fids[reversed.slot[0] as number]).toBe(fs[fs.length - 1]?.fid);
     }
     expect(batchId(41)).toBe('b000042');
   });
@@ -132,7 +139,7 @@ describe('planBatches', () => {
       const box = batchBBoxes(across, (f) => fs[f - 1])[0];
       expect(box && bboxAreaKm2(box)).toBeLessThan(1); // the narrow box across 180, not 360 degrees wide
     }
-    for (const grid of GRIDS) expect(planBatches([], { grid, maxFeatures: 10 })).toEqual({ batches: [], stats: { features: 0, cells: 0, batches: 0, maxBatch: 0, minBatch: 0, resolution: expect.any(Number) as number, grid, unlocated: 0 } });
+    for (const grid of GRIDS) expect(planBatches([], { grid, maxFeatures: 10 })).toEqual({ batches: [], batchOf: new Uint32Array(0), slot: new Uint32Array(0), stats: { features: 0, cells: 0, batches: 0, maxBatch: 0, minBatch: 0, resolution: expect.any(Number) as number, grid, unlocated: 0 } });
   });
 
   it('rejects an invalid maxFeatures or resolution with a SpecError', () => {
@@ -144,7 +151,7 @@ describe('planBatches', () => {
 describe('compactness', () => {
   it('boxes and areas written out', () => {
     const pts = new Map([[1, { lon: 0, lat: 0 }], [2, { lon: 1, lat: 1 }], [3, { lon: 179.5, lat: 0 }], [4, { lon: -179.5, lat: 2 }]]);
-    const plan: BatchPlan = { batches: [{ batchId: 'b000001', cell: 'x', fids: [1, 2] }, { batchId: 'b000002', cell: 'y', fids: [3, 4] }], stats: { features: 4, cells: 2, batches: 2, maxBatch: 2, minBatch: 2, resolution: 0, grid: 'h3', unlocated: 0 } };
+    const plan: Pick<BatchPlan, 'batches'> = { batches: [{ batchId: 'b000001', cell: 'x', fids: [1, 2] }, { batchId: 'b000002', cell: 'y', fids: [3, 4] }] };
     const boxes = batchBBoxes(plan, (f) => pts.get(f));
     expect(boxes).toEqual([{ xmin: 0, ymin: 0, xmax: 1, ymax: 1 }, { xmin: 179.5, ymin: 0, xmax: 180.5, ymax: 2 }]);
     const a1 = 1 * 111.32 * Math.cos((0.5 * Math.PI) / 180) * 1 * 110.574;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openGeoPackage } from '../../../shared/features/gpkg';
 import { parseGpkgGeometry } from '../../../shared/geometry/wkb';
+import { geometryBBox } from '../../../shared/geometry/bbox';
 import { GeoPackageError, GeometryError } from '../../../shared/errors';
 import { gpkgBlob, writeGeoPackage } from '../../helpers/gpkg-writer';
 import type { Geometry } from '../../../shared/geometry/types';
@@ -60,6 +61,9 @@ describe('openGeoPackage', () => {
     expect(fs[0]?.id).toBe('1');
     expect(fs[0]?.geometry?.type).toBe('Polygon');
     expect(layer.featuresByFid([3, 1]).map((f) => f.fid)).toEqual([3, 1]);
+    // boxes(): the same features in the same order, each with the bbox of its parsed geometry
+    const boxes = [...layer.boxes({ idColumn: 'ID_2', batchSize: 5 })];
+    expect(boxes).toEqual(fs.map((f) => ({ fid: f.fid, id: f.id, bbox: f.geometry ? geometryBBox(f.geometry) : null })));
     g.close();
   });
   it('names the missing id column and lists the columns', () => {
@@ -94,7 +98,9 @@ describe('openGeoPackage', () => {
   it('unreadable geometries become a per-feature problem, not an exception', () => {
     const p = join(dir, 'bad.gpkg');
     writeGeoPackage(p, [{ name: 'a', srsId: 4326, features: [{ geometry: { type: 'Point', coordinates: [1, 2] } }, { geometry: null }, { geometry: 'empty' }] }]);
-    const fs = [...openGeoPackage(p).layer().features()];
+    const layer = openGeoPackage(p).layer();
+    const fs = [...layer.features()];
     expect(fs.map((f) => f.geometry === null)).toEqual([false, true, true]);
+    expect([...layer.boxes()].map((b) => b.bbox)).toEqual([{ xmin: 1, ymin: 2, xmax: 1, ymax: 2 }, null, null]);
   });
 });

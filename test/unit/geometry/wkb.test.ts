@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseGpkgGeometry, parseWkb } from '../../../shared/geometry/wkb';
+import { gpkgGeometryBBox, parseGpkgGeometry, parseWkb } from '../../../shared/geometry/wkb';
+import { geometryBBox } from '../../../shared/geometry/bbox';
 import { GeometryError } from '../../../shared/errors';
 import type { Geometry, Position } from '../../../shared/geometry/types';
 
@@ -170,5 +171,50 @@ describe('garbled blobs are GeometryErrors with a reason', () => {
     let body = wkb({ type: 'Point', coordinates: [1, 2] }, xy);
     for (let i = 0; i < 40; i++) body = [1, 7, 0, 0, 0, 1, 0, 0, 0, ...body];
     expect(() => parseWkb(Uint8Array.from(body))).toThrow(/nested too deeply/);
+  });
+});
+
+describe('gpkgGeometryBBox: the bbox without building the geometry', () => {
+  const xy: WkbStyle = { le: true, z: false, m: false, ewkb: false };
+  // the oracle: the parsed geometry's bbox (geometryBBox), null where parsing gives null or throws
+  const oracle = (blob: Uint8Array): ReturnType<typeof geometryBBox> => {
+    try {
+      const g = parseGpkgGeometry(blob);
+      return g === null ? null : geometryBBox(g);
+    } catch {
+      return null;
+    }
+  };
+  it('every type x every WKB flavour x every envelope kind: the bbox of the parsed geometry', () => {
+    for (const [, style] of STYLES) {
+      for (const g of CASES) {
+        for (let kind = 0; kind <= 4; kind++) {
+          const blob = gp(wkb(g, style), { envelopeKind: kind, le: kind % 2 === 0 });
+          expect(gpkgGeometryBBox(blob)).toEqual(oracle(blob));
+          expect(gpkgGeometryBBox(blob)).not.toBeNull();
+        }
+      }
+    }
+    // written out for one: sq(0, 0, 3) and sq(5, 5) -> 0..6 x 0..6
+    expect(gpkgGeometryBBox(gp(wkb(CASES[5] as Geometry, xy)))).toEqual({ xmin: 0, ymin: 0, xmax: 6, ymax: 6 });
+  });
+  it('the header envelope is not trusted: the coordinates are read', () => {
+    // gp() writes envelope doubles 1000, 1001, ... that do not match the polygon
+    expect(gpkgGeometryBBox(gp(wkb({ type: 'Polygon', coordinates: [sq(2, 3, 2)] }, xy), { envelopeKind: 1 }))).toEqual({ xmin: 2, ymin: 3, xmax: 4, ymax: 5 });
+  });
+  it('empties, NaN positions, truncations and garbled blobs give null exactly where the parse does', () => {
+    const blobs: Uint8Array[] = [
+      gp(wkb({ type: 'Point', coordinates: [NaN, NaN] }, xy)),
+      gp(wkb({ type: 'Polygon', coordinates: [] }, xy)),
+      gp(wkb({ type: 'GeometryCollection', geometries: [] }, xy), { empty: true }),
+      gp(wkb({ type: 'MultiPoint', coordinates: [[NaN, NaN], [1, 2]] }, xy)),
+      gp(wkb({ type: 'LineString', coordinates: [[NaN, 1], [2, 3], [Infinity, 0]] }, xy)),
+      Uint8Array.of(1, 2, 3),
+      Uint8Array.from([1, 6, 0, 0, 0, 1, 0, 0, 0, ...wkb({ type: 'LineString', coordinates: [[0, 0], [1, 1]] }, xy)]),
+    ];
+    const poly = gp(wkb({ type: 'MultiPolygon', coordinates: [[sq(0, 0, 4), sq(1, 1)], [sq(9, 9)]] }, xy));
+    for (let n = 0; n <= poly.length; n++) blobs.push(poly.subarray(0, n));
+    for (const [i, blob] of blobs.entries()) expect(gpkgGeometryBBox(blob), `blob ${i}`).toEqual(oracle(blob));
+    expect(gpkgGeometryBBox(blobs[4] as Uint8Array)).toEqual({ xmin: 2, ymin: 3, xmax: 2, ymax: 3 });
   });
 });

@@ -1,0 +1,77 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BatchSpill } from '../../../shared/pipeline/batch-spill';
+import { LimitError } from '../../../shared/errors';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'zf-spill-test-'));
+  dirs.push(d);
+  return d;
+}
+
+/** A plan of `sizes` batches, the features dealt to them in a scrambled input order. */
+function scrambled(sizes: number[]): { batchOf: Uint32Array; slot: Uint32Array; n: number } {
+  const n = sizes.reduce((a, b) => a + b, 0);
+  const batchOf = new Uint32Array(n);
+  const slot = new Uint32Array(n);
+  let k = 0;
+  for (let b = 0; b < sizes.length; b++) {
+    for (let s = 0; s < (sizes[b] as number); s++, k++) {
+      const i = (k * 7919) % n; // a permutation of 0..n-1 (7919 prime, n not a multiple)
+      batchOf[i] = b;
+      slot[i] = s;
+    }
+  }
+  return { batchOf, slot, n };
+}
+
+describe('BatchSpill', () => {
+  it('every feature comes back in its batch at its slot, groups of whole batches, files removed', () => {
+    const sizes = [3, 5, 1, 4, 4, 2, 6];
+    const { batchOf, slot, n } = scrambled(sizes);
+    const dir = tmp();
+    const spill = new BatchSpill({ dir, batchSizes: sizes, batchOf, slot, featuresPerGroup: 8 });
+    // greedy whole batches of at most 8 features: [3,5] [1,4] [4,2] [6]
+    expect(spill.groups).toBe(4);
+    // JSON with commas, newlines escaped, unicode
+    for (let i = 0; i < n; i++) spill.add(i, JSON.stringify({ i, text: `a,b\nc "é" ${i}` }));
+    spill.finish();
+    const seen: number[][] = [];
+    for (let g = 0; g < spill.groups; g++) {
+      for (const b of spill.readGroup(g)) {
+        expect(b.features.length).toBe(sizes[b.index]);
+        seen[b.index] = b.features.map((j) => (JSON.parse(j) as { i: number; text: string }).i);
+        for (const j of b.features) expect((JSON.parse(j) as { text: string }).text).toMatch(/^a,b\nc "é" \d+$/);
+      }
+    }
+    expect(seen.length).toBe(sizes.length);
+    for (let i = 0; i < n; i++) expect(seen[batchOf[i] as number]?.[slot[i] as number]).toBe(i);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a batch larger than a group is a group of its own', () => {
+    const { batchOf, slot, n } = scrambled([10, 1]);
+    const spill = new BatchSpill({ dir: tmp(), batchSizes: [10, 1], batchOf, slot, featuresPerGroup: 4 });
+    expect(spill.groups).toBe(2);
+    for (let i = 0; i < n; i++) spill.add(i, String(i));
+    spill.finish();
+    expect(spill.readGroup(0)[0]?.features.length).toBe(10);
+  });
+
+  it('an input that yields fewer or more features on the second read is a LimitError', () => {
+    const { batchOf, slot } = scrambled([2, 2]);
+    const short = new BatchSpill({ dir: tmp(), batchSizes: [2, 2], batchOf, slot });
+    short.add(0, '0');
+    expect(() => short.finish()).toThrow(LimitError);
+    const long = new BatchSpill({ dir: tmp(), batchSizes: [2, 2], batchOf, slot });
+    for (let i = 0; i < 4; i++) long.add(i, String(i));
+    expect(() => long.add(4, '4')).toThrow(/more features on a second read/);
+    long.close();
+  });
+});
