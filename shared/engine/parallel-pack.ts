@@ -11,6 +11,7 @@
  */
 import type { Geometry, Position } from '../geometry/types';
 import type { Window } from '../raster/grid';
+import type { CellValue, ResultRow } from '../output/table';
 
 /** Packed geometries. */
 export interface PackedGeometries { ints: Int32Array; coords: Float64Array }
@@ -125,5 +126,44 @@ export function unpackWindows(a: Float64Array): (Window | null)[] {
   return Array.from({ length: a.length / 4 }, (_, i) => {
     const row0 = a[i * 4] as number;
     return Number.isNaN(row0) ? null : { row0, col0: a[i * 4 + 1] as number, rows: a[i * 4 + 2] as number, cols: a[i * 4 + 3] as number };
+  });
+}
+
+/**
+ * A part's rows on their way back: each row's values (`width` per row, NaN for null: a statistic is never NaN,
+ * toCell makes it null) and its error; the ids and fids are the main thread's own.
+ */
+export interface PackedValues { width: number; values: Float64Array; errors: (string | null)[] }
+
+/** Packs rows whose values are all numbers or null (with `width` values each); null when some value is not (lists, histograms, fracs). */
+export function packValues(rows: readonly ResultRow[], width: number): PackedValues | null {
+  const values = new Float64Array(rows.length * width);
+  const errors = new Array<string | null>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as ResultRow;
+    if (r.values.length !== width) return null;
+    for (let k = 0; k < width; k++) {
+      const v = r.values[k];
+      if (v === null) values[i * width + k] = NaN;
+      else if (typeof v === 'number' && v === v) values[i * width + k] = v;
+      else return null;
+    }
+    errors[i] = r.error;
+  }
+  return { width, values, errors };
+}
+
+/** The rows {@link packValues} packed, with their features' ids and fids (in the same order). */
+export function unpackValues(p: PackedValues, features: readonly { fid: number; fidText?: string | null | undefined; id: string }[]): ResultRow[] {
+  const { width, values, errors } = p;
+  return features.map((f, i) => {
+    const cells = new Array<CellValue>(width);
+    for (let k = 0; k < width; k++) {
+      const v = values[i * width + k] as number;
+      cells[k] = v === v ? v : null;
+    }
+    const row: ResultRow = { id: f.id, fid: f.fid, values: cells, error: errors[i] ?? null };
+    if (f.fidText !== undefined) row.fidText = f.fidText;
+    return row;
   });
 }

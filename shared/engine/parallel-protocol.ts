@@ -7,7 +7,7 @@ import type { Crs } from '../crs/crs';
 import type { AllowedSources } from '../io/uri';
 import type { ResultRow } from '../output/table';
 import type { EngineFeature, ZonalOptions, ZonalTimings } from './zonal';
-import type { PackedGeometries } from './parallel-pack';
+import type { PackedGeometries, PackedValues } from './parallel-pack';
 
 /** A raster as a worker reopens it: where it is and what the main thread resolved (its CRS is never parsed there). */
 export interface RasterRef { name: string; uri: string; crs: Crs; bands: number[]; nodata: number | null | undefined }
@@ -51,5 +51,7 @@ export interface WorkerFailure { name: string; code: string | null; message: str
 export type WorkerReply =
   | { kind: 'ready' }
   | { kind: 'rows'; seq: number; rows: ResultRow[] }
+  /** The rows of a part whose values are all numbers or null, packed (parallel-pack.ts packValues; the buffer is transferred). */
+  | { kind: 'values'; seq: number; values: PackedValues }
   | { kind: 'failed'; seq: number | null; error: WorkerFailure }
   | { kind: 'closed'; timings: ZonalTimings; decodeMs: number; bytes: number; requests: number };

@@ -13,7 +13,7 @@ import { openRaster } from '../raster/cog';
 import { ZonalflowError, SourceError } from '../errors';
 import { ZonalEngine } from './zonal';
 import type { ZonalRaster } from './rasters';
-import { unpackGeometries, unpackWindows } from './parallel-pack';
+import { packValues, unpackGeometries, unpackWindows } from './parallel-pack';
 import type { CloseRequest, InitRequest, MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply } from './parallel-protocol';
 
 const port = parentPort;
@@ -82,7 +82,13 @@ port.on('message', (m: InitRequest | MeasureRequest | CloseRequest) => {
         touched: m.prepared.touched,
         perRaster: m.prepared.perRaster.map((p) => ({ local: unpackGeometries(p.geometries, n), windows: unpackWindows(p.windows), errors: p.errors })),
       };
-      post({ kind: 'rows', seq: m.seq, rows: await job.engine.measure(m.features, prepared) });
+      const rows = await job.engine.measure(m.features, prepared);
+      const values = packValues(rows, job.engine.columns.length);
+      if (values === null) post({ kind: 'rows', seq: m.seq, rows });
+      else {
+        const buffer = values.values.buffer;
+        port.postMessage({ kind: 'values', seq: m.seq, values } satisfies WorkerReply, buffer instanceof ArrayBuffer ? [buffer] : []);
+      }
     } catch (err) {
       post({ kind: 'failed', seq: m.seq, error: failure(err) });
     }

@@ -22,7 +22,7 @@ import { SourceError, ZonalflowError } from '../errors';
 import type { EngineFeature, PreparedChunk, ZonalEngine, ZonalTimings } from './zonal';
 import type { ZonalRaster } from './rasters';
 import { splitByKey, windowKey } from './parallel-order';
-import { packGeometries, packWindows } from './parallel-pack';
+import { packGeometries, packWindows, unpackValues } from './parallel-pack';
 import type { MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply } from './parallel-protocol';
 
 /** What the workers did, summed (for the job summary). */
@@ -35,7 +35,7 @@ export interface ParallelOptions {
   cacheBytes?: number | undefined;
 }
 
-interface Pending { resolve: (rows: ResultRow[]) => void; reject: (err: Error) => void }
+interface Pending { resolve: (rows: ResultRow[]) => void; reject: (err: Error) => void; features: readonly Pick<EngineFeature, 'fid' | 'fidText' | 'id'>[] }
 
 /** The worker threads of one job, measuring chunks the main thread prepares. */
 export class ParallelZonal {
@@ -136,13 +136,14 @@ export class ParallelZonal {
   private send(j: number, idx: readonly number[], features: readonly EngineFeature[], prepared: PreparedChunk): Promise<ResultRow[]> {
     const seq = this.seq++;
     const pick = <T>(a: readonly T[]): T[] => idx.map((i) => a[i] as T);
+    const part = idx.map((i) => {
+      const f = features[i] as EngineFeature;
+      return f.fidText === undefined ? { fid: f.fid, id: f.id } : { fid: f.fid, id: f.id, fidText: f.fidText };
+    });
     const request: MeasureRequest = {
       kind: 'measure',
       seq,
-      features: idx.map((i) => {
-        const f = features[i] as EngineFeature;
-        return f.fidText === undefined ? { fid: f.fid, id: f.id } : { fid: f.fid, id: f.id, fidText: f.fidText };
-      }),
+      features: part,
       prepared: {
         problems: pick(prepared.problems),
         touched: pick(prepared.touched),
@@ -151,15 +152,19 @@ export class ParallelZonal {
     };
     const buffers = request.prepared.perRaster.flatMap((p) => [p.geometries.ints.buffer, p.geometries.coords.buffer, p.windows.buffer]).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     return new Promise<ResultRow[]>((resolve, reject) => {
-      this.pending.set(seq, { resolve, reject });
+      this.pending.set(seq, { resolve, reject, features: part });
       this.workers[j]?.postMessage(request, buffers);
     });
   }
 
   private onReply(m: WorkerReply): void {
-    if (m.kind === 'rows') {
-      this.pending.get(m.seq)?.resolve(m.rows);
+    if (m.kind === 'rows' || m.kind === 'values') {
+      const p = this.pending.get(m.seq);
       this.pending.delete(m.seq);
+      if (p === undefined) return;
+      if (m.kind === 'rows') p.resolve(m.rows);
+      else if (m.values.errors.length !== p.features.length) p.reject(new ZonalflowError('WORKER_FAILED', `a zonal worker answered ${m.values.errors.length} rows for ${p.features.length} features`));
+      else p.resolve(unpackValues(m.values, p.features));
     } else if (m.kind === 'failed') {
       const err = rebuild(m.error);
       if (m.seq === null) this.fail(err);
@@ -209,12 +214,29 @@ function startWorker(): Worker {
     const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
     const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(boot, { eval: true, execArgv: workerExecArgv() });
+    return newWorker(boot, { eval: true, execArgv: workerExecArgv() });
   }
   const dir = dirname(fileURLToPath(here));
   const file = [join(dir, 'parallel-worker.mjs'), join(dir, '..', 'parallel-worker.mjs')].find((f) => existsSync(f));
   if (file === undefined) throw new ZonalflowError('WORKER_FAILED', `parallel-worker.mjs not found beside ${dir}: rebuild with npm run build, or use --threads 1`);
-  return new Worker(file, { execArgv: workerExecArgv() });
+  return newWorker(file, { execArgv: workerExecArgv() });
+}
+
+/**
+ * A Worker with this process's Node options; V8 flags among them (--trace-gc, --max-semi-space-size, ...),
+ * which a Worker refuses (ERR_WORKER_INVALID_EXEC_ARGV), are left out: V8's flags are process-wide, so the
+ * worker runs with them anyway.
+ */
+function newWorker(entry: string, opts: { eval?: boolean; execArgv: string[] }): Worker {
+  try {
+    return new Worker(entry, opts);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const listed = err instanceof Error ? /flags: (.*)$/.exec(err.message)?.[1] : undefined;
+    if (code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || listed === undefined) throw err;
+    const refused = new Set(listed.split(/,\s*/));
+    return new Worker(entry, { ...opts, execArgv: opts.execArgv.filter((a) => !refused.has(a) && !refused.has(a.split('=')[0] ?? a)) });
+  }
 }
 
 /** This process's Node options for a worker, without those that say how the main script is given (`node --input-type=module -e …`). */

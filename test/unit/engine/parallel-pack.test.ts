@@ -1,6 +1,7 @@
 /** Geometries and windows packed for a worker thread come back equal, coordinate for coordinate (parallel-pack.ts). */
 import { describe, expect, it } from 'vitest';
-import { packGeometries, packWindows, unpackGeometries, unpackWindows } from '../../../shared/engine/parallel-pack';
+import { packGeometries, packValues, packWindows, unpackGeometries, unpackValues, unpackWindows } from '../../../shared/engine/parallel-pack';
+import type { ResultRow } from '../../../shared/output/table';
 import type { Geometry } from '../../../shared/geometry/types';
 
 describe('packGeometries / unpackGeometries', () => {
@@ -26,5 +27,26 @@ describe('packGeometries / unpackGeometries', () => {
   it('windows, with none for some features', () => {
     const ws = [{ row0: -3, col0: 5, rows: 10, cols: 1 }, null, { row0: 0, col0: 0, rows: 0, cols: 0 }];
     expect(unpackWindows(packWindows(ws))).toStrictEqual(ws);
+  });
+});
+
+describe('packValues / unpackValues (rows back from a worker)', () => {
+  const features = [{ fid: 1, id: 'a' }, { fid: -2.5, id: '', fidText: null }, { fid: 3, id: 'c', fidText: '9007199254740993' }];
+  it('numbers (awkward doubles, -0) and nulls round-trip exactly with the errors; ids and fids come from the features', () => {
+    const rows: ResultRow[] = [
+      { id: 'a', fid: 1, values: [0.1 + 0.2, -0, null, Number.MAX_VALUE], error: null },
+      { id: '', fid: -2.5, fidText: null, values: [null, null, null, null], error: 'GEOMETRY_EMPTY: feature (fid NULL): empty or missing geometry' },
+      { id: 'c', fid: 3, fidText: '9007199254740993', values: [Number.MIN_VALUE, -1e300, 7, Infinity], error: null },
+    ];
+    const packed = packValues(rows, 4);
+    expect(packed).not.toBeNull();
+    const back = unpackValues(packed as NonNullable<typeof packed>, features);
+    expect(back).toStrictEqual(rows);
+    expect(Object.is(back[0]?.values[1], -0)).toBe(true);
+  });
+  it('declines rows holding lists, histograms, fracs or text (they travel as rows)', () => {
+    for (const v of [[1, 2], { bins: [0, 1], counts: [3] }, { values: [1], fracs: [1] }, 'x']) {
+      expect(packValues([{ id: 'a', fid: 1, values: [1, v as ResultRow['values'][number]], error: null }], 2)).toBeNull();
+    }
   });
 });
