@@ -1,5 +1,5 @@
 /**
- * Quick coverage timing (a script, not a test: run `npx tsx test/unit/coverage/coverage.perf.ts`).
+ * Coverage timing (`npm run bench -- coverage`; a benchmark, not a test).
  * A circle of radius 990 cells (1000 and 100000 vertices) over a 2000x2000 window: prints the
  * time of each mode, the boundary pass alone (ns per boundary cell) and the rest (ns per window cell).
  */

@@ -45,10 +45,14 @@ export function ensureRaster(): string {
 
 /** Field polygons (50-300 m, 4-7 vertices, rotated) in lon/lat over the raster; `margin` keeps them inside. */
 export function fieldPolygons(n: number, seed = 42): Position[][][] {
+  return [...eachFieldPolygon(n, seed)];
+}
+
+/** The polygons of `fieldPolygons`, one at a time (the same sequence: generating millions holds none of them). */
+export function* eachFieldPolygon(n: number, seed = 42): Generator<Position[][]> {
   const rnd = seeded(seed);
   const toLonLat = proj4(UTM31, 'EPSG:4326');
   const span = SIZE * RES;
-  const out: Position[][][] = [];
   for (let i = 0; i < n; i++) {
     const cx = ORIGIN[0] + 500 + rnd() * (span - 1000);
     const cy = ORIGIN[1] - 500 - rnd() * (span - 1000);
@@ -63,9 +67,8 @@ export function fieldPolygons(n: number, seed = 42): Position[][][] {
       ring.push([p[0] ?? NaN, p[1] ?? NaN]);
     }
     ring.push(ring[0] as Position);
-    out.push([ring]);
+    yield [ring];
   }
-  return out;
 }
 
 /** Path of a GeoPackage with `n` field polygons (generated once). */
@@ -74,14 +77,12 @@ export function ensureFields(n: number): string {
   const path = join(CACHE, `fields_${n}.gpkg`);
   if (existsSync(path)) return path;
   const t = performance.now();
-  const polys = fieldPolygons(n);
-  writeGeoPackage(`${path}.tmp`, [{
-    name: 'fields',
-    srsId: 4326,
-    geometryType: 'POLYGON',
-    columns: { field_id: 'TEXT' },
-    features: polys.map((p, i) => ({ geometry: { type: 'Polygon' as const, coordinates: p }, properties: { field_id: `F${String(i).padStart(7, '0')}` } })),
-  }]);
+  function* features(): Generator<{ geometry: { type: 'Polygon'; coordinates: Position[][] }; properties: { field_id: string } }> {
+    let i = 0;
+    for (const p of eachFieldPolygon(n)) yield { geometry: { type: 'Polygon' as const, coordinates: p }, properties: { field_id: `F${String(i++).padStart(7, '0')}` } };
+  }
+  // streamed: generating 10M fields holds none of them
+  writeGeoPackage(`${path}.tmp`, [{ name: 'fields', srsId: 4326, geometryType: 'POLYGON', columns: { field_id: 'TEXT' }, features: features() }]);
   renameSync(`${path}.tmp`, path);
   process.stderr.write(`generated ${path} in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
   return path;

@@ -2,7 +2,9 @@
 // `npm run bench [-- NAME ...] [-- --list] [-- --save]`: runs the benchmarks bench/<NAME>.bench.ts,
 // each in its own process; with no name, every one. Names are exact (`npm run bench -- --list`).
 // Results go to bench/.cache/results/<name>.json (ignored by git); `--save` also writes the
-// tracked bench/results/<name>.json.
+// tracked bench/results/<name>.json. Each run's duration goes to bench/.cache/runs/<name>.json;
+// `--save` also records it in the tracked bench/results/durations.json, which `--list` shows when
+// the bench has not run on this machine yet.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -29,11 +31,26 @@ function lastSeconds(name) {
   try { return JSON.parse(readFileSync(f, 'utf8')).seconds; } catch { return null; }
 }
 
+const savedDurations = join(root, 'bench', 'results', 'durations.json');
+/** The durations recorded by `--save` runs (tracked): name -> { seconds, at }. */
+function saved() {
+  try { return JSON.parse(readFileSync(savedDurations, 'utf8')); } catch { return {}; }
+}
+
+/** How long a bench takes: its last run here, else the last `--save` run (with its date). */
+function duration(name) {
+  const here = lastSeconds(name);
+  if (here !== null) return `last run ${fmtSeconds(here)}`;
+  const s = saved()[name];
+  return s ? `${fmtSeconds(s.seconds)} (${String(s.at).slice(0, 10)})` : 'not timed yet';
+}
+
+function fmtSeconds(s) {
+  return s >= 120 ? `${(s / 60).toFixed(0)} min` : `${s.toFixed(0)} s`;
+}
+
 if (flags.includes('--list')) {
-  for (const n of all) {
-    const s = lastSeconds(n);
-    process.stdout.write(`${n.padEnd(18)} ${s === null ? 'not run here yet' : `last run ${s.toFixed(0)} s`.padEnd(16)}  ${summary(n)}\n`);
-  }
+  for (const n of all) process.stdout.write(`${n.padEnd(18)} ${duration(n).padEnd(20)}  ${summary(n)}\n`);
   process.exit(0);
 }
 const unknown = names.filter((n) => !all.includes(n));
@@ -52,7 +69,13 @@ for (const n of names.length > 0 ? names : all) {
     // the bench's duration on this machine, for --list
     const dir = join(root, 'bench', '.cache', 'runs');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${n}.json`), `${JSON.stringify({ seconds: (Date.now() - t0) / 1000, at: new Date().toISOString() })}\n`);
+    const run = { seconds: (Date.now() - t0) / 1000, at: new Date().toISOString() };
+    writeFileSync(join(dir, `${n}.json`), `${JSON.stringify(run)}\n`);
+    if (flags.includes('--save')) {
+      const all = saved();
+      all[n] = run;
+      writeFileSync(savedDurations, `${JSON.stringify(Object.fromEntries(Object.entries(all).sort()), null, 2)}\n`);
+    }
   }
 }
 process.exitCode = failed > 0 ? 1 : 0;

@@ -2,7 +2,8 @@
  * Plan tells whether the ids of a layer are unique (the batch files' `idsUnique`, which names the
  * per-feature JSON files) from 53-bit hashes of the ids and an exact check of the repeated ones,
  * against the S3 and DynamoDB stand-ins started here on 127.0.0.1: unique ids, one id twice
- * (GeoPackage: read again by fid; GeoJSON: the features kept from pass 1).
+ * (GeoPackage and GeoJSON: the layer read again); and the batch files hold every feature once, with
+ * its geometry as the input has it; two features with the same fid fail the job.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,4 +64,32 @@ describe('Plan: ids unique or not, from hashes checked exactly', () => {
       expect(new Set(await plan(`r-${format}`, repeated, format))).toEqual(new Set([false]));
     });
   }
+});
+
+describe('Plan: the batch files hold every feature once, as read; fids must be unique', () => {
+  it('geojson and gpkg: every fid once across the batch files, id and geometry as in the input', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `f-${i}`);
+    for (const format of ['gpkg', 'geojson'] as const) {
+      await plan(`all-${format}`, ids, format);
+      // planned again (the same upload, a retry): the job's manifest
+      const out = await planJob({ bucket: 'zf-in', key: `all-${format}.${format}`, etag: `all-${format}` }, deps);
+      const manifest = (await getJson(env.s3, out.manifest)) as { key: string }[];
+      const seen = new Map<string, Position[][]>();
+      for (const it of manifest) {
+        const file = (await getJson(env.s3, { bucket: 'zf-out', key: it.key })) as { features: { fid: number; id: string; geometry: { coordinates: Position[][] } }[] };
+        for (const f of file.features) {
+          expect(seen.has(f.id), `${format}: ${f.id} twice`).toBe(false);
+          seen.set(f.id, f.geometry.coordinates);
+        }
+      }
+      expect(seen.size).toBe(ids.length);
+      ids.forEach((id, i) => expect(seen.get(id), `${format} ${id}`).toEqual(square(i)));
+    }
+  });
+  it('geojson: two features with the same id (fid) fail the job with a LimitError naming the fid', async () => {
+    const fc = { type: 'FeatureCollection', features: [0, 1, 2].map((i) => ({ type: 'Feature', id: i === 2 ? 1 : i, properties: { code: `c${i}` }, geometry: { type: 'Polygon', coordinates: square(i) } })) };
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'dupfid.geojson', Body: JSON.stringify(fc) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'dupfid.json', Body: JSON.stringify({ input: { idColumn: 'code' }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'] }) }));
+    await expect(planJob({ bucket: 'zf-in', key: 'dupfid.geojson', etag: 'dupfid' }, deps)).rejects.toThrow(/two features with fid 1; fids must be unique/);
+  });
 });
