@@ -1,7 +1,7 @@
 /**
- * Warm Lambda sandboxes on worker threads, so that `zonalflow local` runs a Distributed Map's
- * Worker invocations on every core (the main thread serves the S3/DynamoDB stand-ins and their IAM
- * gates). Each thread (lambda-thread.ts) takes several invocations at once; an invocation goes to
+ * Warm Lambda sandboxes on worker threads, so that `zonalflow local` runs the functions'
+ * invocations (Plan, a Distributed Map's Workers on every core, Collect) apart from the main
+ * thread, which serves the S3/DynamoDB stand-ins and their IAM gates meanwhile. Each thread (lambda-thread.ts) takes several invocations at once; an invocation goes to
  * the thread with the fewest running. What the runner enforces around an invocation (IAM sessions,
  * timeouts, faults, /tmp, payload sizes) is unchanged: it happens in the main thread, around the
  * promise `invoke` returns, and in the gates every request passes. The thread runs from the

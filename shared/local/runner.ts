@@ -39,7 +39,7 @@ import { getJson, headObject, listKeys, putJson } from '../pipeline/objects';
 import { downloadJobOutputs } from '../pipeline/outputs';
 import type { FeaturesLayout } from '../pipeline/outputs';
 import { HANDLERS, loadHandler } from './handlers';
-import type { Handler, HandlerName } from './handlers';
+import type { HandlerName } from './handlers';
 import { LambdaPool } from './lambda-pool';
 import { readSpecFile } from '../spec-file';
 import { resetHandlerDeps } from '../pipeline/deps';
@@ -102,8 +102,9 @@ export interface LocalRunOptions {
   /** Child executions of a Distributed Map running at once locally (default 16; the template's MaxConcurrency if lower). */
   mapConcurrency?: number;
   /**
-   * Worker threads that run the Worker function's invocations (warm sandboxes, lambda-pool.ts), so a
-   * Map's batches use every core; default: the cores (at most 4); 0: in the main thread.
+   * Worker threads that run the functions' invocations (warm sandboxes, lambda-pool.ts), so a Map's
+   * batches use every core and the stand-ins serve in the main thread meanwhile; default: the cores (at
+   * most 4); 0: in the main thread.
    */
   lambdaThreads?: number;
 }
@@ -162,7 +163,7 @@ function logicalId(t: Template, type: string, prefix: string): string {
 }
 
 /** A Lambda function of the template, as run locally. */
-interface LocalFunction { name: string; handlerName: HandlerName; arn: string; roleArn: string; handler: Handler; env: Record<string, string>; timeoutSec: number; memoryMb: number; tmpMb: number }
+interface LocalFunction { name: string; handlerName: HandlerName; arn: string; roleArn: string; env: Record<string, string>; timeoutSec: number; memoryMb: number; tmpMb: number }
 
 /** Bytes under a directory. */
 function dirBytes(dir: string): number {
@@ -306,7 +307,6 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         handlerName: name,
         arn,
         roleArn,
-        handler: await loadHandler(name),
         env: fnEnv,
         timeoutSec: Number(props.Timeout ?? 3),
         memoryMb: Number(props.MemorySize ?? 128),
@@ -316,9 +316,10 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     // the environment every handler sees: the gates as endpoints; its own credentials per invocation
     restoreEnv = installScopedEnv();
     Object.assign(originalEnv, env.env, { AWS_ENDPOINT_URL_S3: s3Gate.endpoint, AWS_ENDPOINT_URL_DYNAMODB: ddbGate.endpoint, TMPDIR: runTmp });
-    // the Worker's invocations on threads (the same environment), so a Map's batches run on every core
-    // started at the first Worker invocation (a job that fails at Plan starts none), warm before its timer starts:
-    // Lambda's init phase is not part of the function's timeout
+    // every function's invocations on threads (the same environment), as Lambda runs them apart from S3 and DynamoDB:
+    // a Map's batches use every core, and Plan's and Collect's work overlaps the stand-ins serving their requests in
+    // this thread. The threads start now (their code and PROJ load while the setup goes on) and an invocation waits
+    // until they are warm before its timer starts: Lambda's init phase is not part of the function's timeout
     const threads = opts.lambdaThreads ?? Math.min(4, availableParallelism());
     let poolReady: Promise<void> | null = null;
     const lambdaPool = (): Promise<void> => {
@@ -327,6 +328,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       poolReady = threadPool.pool.ready();
       return poolReady;
     };
+    if (threads > 0) void lambdaPool();
     // memory and /tmp, sampled while functions run
     // memory attributed to functions: the JS heap and buffers above what the process holds when no function runs
     const heapNow = (): number => {
@@ -375,7 +377,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         log(`${stateName}: Lambda throttled (injected)`);
         throw lambdaError('Lambda.TooManyRequestsException', 'TooManyRequestsException', 'Rate Exceeded.');
       }
-      const onThread = threads > 0 && fn.handlerName === 'worker';
+      const onThread = threads > 0;
       if (onThread) await lambdaPool();
       const session = authority.newSession(fn.roleArn, fn.name);
       const requestId = randomUUID();
@@ -437,9 +439,10 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
             throw e;
           },
         )
-        : withEnv(layer, () => {
+        : withEnv(layer, async () => {
+          const handler = await loadHandler(fn.handlerName);
           resetHandlerDeps();
-          return fn.handler(input, context);
+          return handler(input, context);
         });
       inFlight.add(work);
       void work.catch(() => undefined).finally(() => inFlight.delete(work));
@@ -516,7 +519,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       runChild: (processor, input, child) =>
         runExecution(processor, input, { handlers: taskHandlers(processor.States), executionArn: child.executionArn, name: child.name, timeScale: scale, log, logPrefix: `[item ${child.index}] ` }),
     });
-    // the Worker's threads start (and load its code) as a Map Run starts, before any child's task and its timeouts
+    // the threads are warm before any child's task and its timeouts
     const mapHandlers = Object.fromEntries(Object.entries(adapted.handlers).map(([name, h]) => [name, async (input: unknown): Promise<unknown> => {
       if (threads > 0) await lambdaPool();
       return h(input);
