@@ -5,6 +5,7 @@
 import type { BatchStatus, JobStatus } from '../pipeline/events';
 import type { FeatureFailure } from '../pipeline/tracker';
 import { JobStoreError } from './error';
+import { KEY_SHARDS, keyShard } from '../pipeline/keys';
 
 /** Failures kept on a batch record (the worker writes all of them to S3). */
 export const MAX_FAILURES_PER_RECORD = 100;
@@ -40,7 +41,7 @@ export interface JobRecord {
   [k: string]: unknown;
 }
 
-/** A batch record as stored (pk `JOB#<jobId>`, sk `BATCH#<batchId>`). */
+/** A batch record as stored (pk `JOB#<jobId>#<ss>`, `<ss>` its shard: {@link batchKey}; sk `BATCH#<batchId>`). */
 export interface BatchRecord {
   jobId: string;
   batchId: string;
@@ -73,9 +74,57 @@ export function jobKey(jobId: string): ItemKey {
   return { pk: `JOB#${jobId}`, sk: 'JOB' };
 }
 
-/** Key of a batch record. */
+/**
+ * Write sharding (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-sharding.html):
+ * a partition takes at most 1,000 WCU/s (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/burst-adaptive-capacity.html),
+ * and at 1,000 concurrent workers a job's batches start and complete ~2,400 times a second
+ * (`npm run bench -- scale-model`). A job's batch records and its counters are therefore spread over
+ * {@link KEY_SHARDS} partition keys `JOB#<jobId>#<ss>`, `<ss>` the batch's shard (pipeline/keys.ts
+ * `keyShard`, the same as its S3 shard folder: consecutive batches go round-robin). The job record
+ * itself takes no per-batch write.
+ */
+export function shardPk(jobId: string, shard: number): string {
+  return `JOB#${jobId}#${shard.toString(16).padStart(2, '0')}`;
+}
+
+/** The partition keys of a job's shards (batch records and counters). */
+export function shardPks(jobId: string): string[] {
+  return Array.from({ length: KEY_SHARDS }, (_, i) => shardPk(jobId, i));
+}
+
+/** Key of a batch record: in its shard's partition. */
 export function batchKey(jobId: string, batchId: string): ItemKey {
-  return { pk: `JOB#${jobId}`, sk: `BATCH#${batchId}` };
+  return { pk: shardPk(jobId, keyShard(batchId)), sk: `BATCH#${batchId}` };
+}
+
+/** Sort key of a shard's counter item. */
+export const COUNTER_SK = 'COUNTS';
+
+/** Key of the counter item of the shard of `batchId` (the counts of that shard's batches). */
+export function counterKey(jobId: string, batchId: string): ItemKey {
+  return { pk: shardPk(jobId, keyShard(batchId)), sk: COUNTER_SK };
+}
+
+/** The keys of every counter item of a job. */
+export function counterKeys(jobId: string): ItemKey[] {
+  return shardPks(jobId).map((pk) => ({ pk, sk: COUNTER_SK }));
+}
+
+/** A shard's counter item as stored (attributes absent until first added). */
+export interface CounterRecord { batchesDone?: number; batchesFailed?: number; featuresDone?: number; featuresFailed?: number; bytesRead?: number; requests?: number }
+
+/** The counters of a job: the sum over its shards' counter items. */
+export function sumCounters(items: readonly CounterRecord[]): Required<CounterRecord> {
+  const t = { batchesDone: 0, batchesFailed: 0, featuresDone: 0, featuresFailed: 0, bytesRead: 0, requests: 0 };
+  for (const c of items) {
+    t.batchesDone += Number(c.batchesDone ?? 0);
+    t.batchesFailed += Number(c.batchesFailed ?? 0);
+    t.featuresDone += Number(c.featuresDone ?? 0);
+    t.featuresFailed += Number(c.featuresFailed ?? 0);
+    t.bytesRead += Number(c.bytesRead ?? 0);
+    t.requests += Number(c.requests ?? 0);
+  }
+  return t;
 }
 
 /** Key of an upload dedupe record (the ETag without its quotes). */

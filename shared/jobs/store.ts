@@ -1,9 +1,12 @@
 /**
  * The job store: one DynamoDB table (pk, sk), layout in README.md. Batch
  * completion is a conditional write (a retried batch never counts twice);
- * the job's counters are bumped afterwards in a separate update (no
- * transactions: the local stand-in has none), so they are a progress hint
- * and `tally()` over the batch records is the truth Collect uses.
+ * the counters of the batch's shard are bumped afterwards in a separate
+ * update (no transactions: the local stand-in has none), so they are a
+ * progress hint and `tally()` over the batch records is the truth Collect
+ * uses. A job's batch records and counters live in KEY_SHARDS partitions
+ * (records.ts `batchKey`, `counterKey`): no partition takes more than a
+ * shard's share of the workers' writes, and the job record none of them.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -11,6 +14,7 @@ import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, QueryComman
 import type { BatchStatus, JobStatus } from '../pipeline/events';
 import type { BatchResult, BatchStart, JobTracker, NewBatch, NewJob, Tally } from '../pipeline/tracker';
 import { JobStoreError } from './error';
+import { KEY_SHARDS, keyShard } from '../pipeline/keys';
 import {
   DEFAULT_BATCH_TTL_DAYS,
   JOBS_INDEX_PK,
@@ -23,11 +27,17 @@ import {
   checkCount,
   checkJobId,
   checkText,
+  COUNTER_SK,
+  counterKey,
+  counterKeys,
   jobKey,
   normalizeEtag,
+  shardPk,
+  shardPks,
+  sumCounters,
   uploadKey,
 } from './records';
-import type { BatchRecord, JobRecord } from './records';
+import type { BatchRecord, CounterRecord, ItemKey, JobRecord } from './records';
 
 export { JobStoreError } from './error';
 export { MAX_FAILURES_PER_RECORD } from './records';
@@ -51,7 +61,7 @@ export interface JobStoreOptions {
 export interface ListJobsOptions { limit?: number; status?: JobStatus }
 
 /** Attributes `setJobStatus` never overwrites through `extra`. */
-const PROTECTED = new Set(['pk', 'sk', 'jobId', 'status', 'createdAt', 'updatedAt', 'gsi1pk', 'gsi1sk', 'counts', 'input']);
+const PROTECTED = new Set(['pk', 'sk', 'jobId', 'status', 'createdAt', 'updatedAt', 'gsi1pk', 'gsi1sk', 'counts', 'input', 'shards']);
 
 function isConditional(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
@@ -160,7 +170,7 @@ export class JobStore implements JobTracker {
       );
     } catch (err) {
       if (!isConditional(err)) throw err;
-      const existing = await this.getJob(job.jobId);
+      const existing = await this.getJobRecord(job.jobId);
       throw new JobStoreError(`job ${job.jobId} already exists and is ${existing?.status ?? 'unknown'}; its record is not re-created`, { cause: err, context: { jobId: job.jobId, status: existing?.status } });
     }
   }
@@ -176,6 +186,16 @@ export class JobStore implements JobTracker {
       // BatchWriteItem rejects a chunk with two puts of one key
       if (seen.has(b.batchId)) throw new JobStoreError(`batch ${b.batchId} of job ${jobId} is listed twice`, { context: { jobId, batchId: b.batchId } });
       seen.add(b.batchId);
+    }
+    // the shards these batches use, on the job record: the tally queries those partitions only (a job of 3
+    // batches reads 3, not KEY_SHARDS); a job without the list (or without a record) is read in every shard
+    if (batches.length > 0) {
+      const used = new Set(batches.map((b) => keyShard(b.batchId)));
+      await this.call('UpdateItem (job shards)', { jobId }, () =>
+        this.doc.send(new UpdateCommand({ TableName: this.table, Key: jobKey(jobId), UpdateExpression: 'ADD shards :s', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':s': used } })),
+      ).catch((err: unknown) => {
+        if (!isConditional(err)) throw err;
+      });
     }
     const ttl = Math.floor(this.clock().getTime() / 1000) + Math.round((this.opts.batchTtlDays ?? DEFAULT_BATCH_TTL_DAYS) * 86400);
     const maxAttempts = this.opts.maxBatchWriteAttempts ?? 10;
@@ -279,25 +299,19 @@ export class JobStore implements JobTracker {
       if (isConditional(err)) return false;
       throw err;
     }
-    // Progress hint on the job (tally() is the truth). ADD works on top-level
-    // attributes only: nested counters are SET with arithmetic.
+    // Progress hint (tally() is the truth), on the counter item of the batch's shard (a small item: 1 WCU),
+    // never on the job record: ADD creates the item and its attributes at the first batch.
     const wasFailed = before?.status === 'FAILED';
-    await this.call('UpdateItem (job counters)', { jobId, batchId }, () =>
+    await this.call('UpdateItem (shard counters)', { jobId, batchId }, () =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: jobKey(jobId),
-          UpdateExpression:
-            'SET counts.batchesDone = counts.batchesDone + :one, counts.featuresDone = counts.featuresDone + :fd, counts.featuresFailed = counts.featuresFailed + :ff, ' +
-            `${wasFailed ? 'counts.batchesFailed = counts.batchesFailed - :one, ' : ''}updatedAt = :now ADD bytesRead :b, requests :r`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':one': 1, ':fd': r.featuresDone, ':ff': r.featuresFailed, ':b': r.bytesRead, ':r': r.requests, ':now': this.now() },
+          Key: counterKey(jobId, batchId),
+          UpdateExpression: 'ADD batchesDone :one, featuresDone :fd, featuresFailed :ff, bytesRead :b, requests :r' + (wasFailed ? ', batchesFailed :minusOne' : ''),
+          ExpressionAttributeValues: { ':one': 1, ':fd': r.featuresDone, ':ff': r.featuresFailed, ':b': r.bytesRead, ':r': r.requests, ...(wasFailed ? { ':minusOne': -1 } : {}) },
         }),
       ),
-    ).catch((err: unknown) => {
-      if (isConditional(err)) throw new JobStoreError(`batch ${batchId} completed but job ${jobId} has no job record`, { cause: err, context: { jobId, batchId } });
-      throw err;
-    });
+    );
     return true;
   }
 
@@ -331,19 +345,9 @@ export class JobStore implements JobTracker {
       throw err;
     }
     if (before?.status !== 'FAILED') {
-      await this.call('UpdateItem (job counters)', { jobId, batchId }, () =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: jobKey(jobId),
-            UpdateExpression: 'SET counts.batchesFailed = counts.batchesFailed + :one, updatedAt = :now',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':one': 1, ':now': this.now() },
-          }),
-        ),
-      ).catch((err: unknown) => {
-        if (!isConditional(err)) throw err; // a batch without a job record: nothing to count on
-      });
+      await this.call('UpdateItem (shard counters)', { jobId, batchId }, () =>
+        this.doc.send(new UpdateCommand({ TableName: this.table, Key: counterKey(jobId, batchId), UpdateExpression: 'ADD batchesFailed :one', ExpressionAttributeValues: { ':one': 1 } })),
+      );
     }
     return true;
   }
@@ -379,7 +383,7 @@ export class JobStore implements JobTracker {
       );
     } catch (err) {
       if (!isConditional(err)) throw err;
-      const job = await this.getJob(jobId);
+      const job = await this.getJobRecord(jobId);
       if (!job) throw new JobStoreError(`job ${jobId} does not exist`, { context: { jobId } });
       throw new JobStoreError(`job ${jobId} is ${job.status}; it cannot become ${status}`, { context: { jobId, from: job.status, to: status } });
     }
@@ -392,7 +396,7 @@ export class JobStore implements JobTracker {
    */
   async retryJob(jobId: string): Promise<string[]> {
     checkJobId(jobId);
-    const job = await this.getJob(jobId);
+    const job = await this.getJobRecord(jobId);
     if (!job) throw new JobStoreError(`job ${jobId} does not exist`, { context: { jobId } });
     const again = await this.resetBatches(jobId);
     await this.call('UpdateItem (retry job)', { jobId }, () =>
@@ -400,11 +404,17 @@ export class JobStore implements JobTracker {
         new UpdateCommand({
           TableName: this.table,
           Key: jobKey(jobId),
-          UpdateExpression: 'SET #s = :running, updatedAt = :now, counts.batchesFailed = :zero REMOVE #e',
+          UpdateExpression: 'SET #s = :running, updatedAt = :now REMOVE #e',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
-          ExpressionAttributeValues: { ':running': 'RUNNING', ':now': this.now(), ':zero': 0 },
+          ExpressionAttributeValues: { ':running': 'RUNNING', ':now': this.now() },
         }),
+      ),
+    );
+    // no batch is FAILED any more: every shard's batchesFailed back to 0
+    await Promise.all(
+      (await this.jobShardPks(jobId)).map((pk) => ({ pk, sk: COUNTER_SK })).map((Key) =>
+        this.call('UpdateItem (retry shard counters)', { jobId }, () => this.doc.send(new UpdateCommand({ TableName: this.table, Key, UpdateExpression: 'SET batchesFailed = :zero', ExpressionAttributeValues: { ':zero': 0 } }))),
       ),
     );
     return again;
@@ -437,16 +447,40 @@ export class JobStore implements JobTracker {
     return reset;
   }
 
-  /** The job record, or null. */
-  /** The job's status, or null when there is no job record. */
+  /** The job's status, or null when there is no job record (the record alone: no counters read). */
   async jobStatus(jobId: string): Promise<JobStatus | null> {
-    return (await this.getJob(jobId))?.status ?? null;
+    return (await this.getJobRecord(jobId))?.status ?? null;
   }
 
-  async getJob(jobId: string): Promise<JobRecord | null> {
+  /** The job record as stored (its `counts` hold only features and batches), or null. */
+  private async getJobRecord(jobId: string): Promise<JobRecord | null> {
     checkJobId(jobId);
     const out = await this.call('GetItem (job)', { jobId }, () => this.doc.send(new GetCommand({ TableName: this.table, Key: jobKey(jobId), ConsistentRead: true })));
     return (out.Item as JobRecord | undefined) ?? null;
+  }
+
+  /** The job record, its `counts`, `bytesRead` and `requests` summed over its shards' counter items (one BatchGetItem), or null. */
+  async getJob(jobId: string): Promise<JobRecord | null> {
+    const job = await this.getJobRecord(jobId);
+    if (job === null) return null;
+    return (await this.withCounters([job]))[0] ?? job;
+  }
+
+  /** The jobs with their counters summed over their shards (the job records carry only features and batches). */
+  private async withCounters(jobs: JobRecord[]): Promise<JobRecord[]> {
+    if (jobs.length === 0) return jobs;
+    const items = await this.getMany<CounterRecord & ItemKey>(jobs.flatMap((j) => counterKeys(j.jobId)));
+    const byJob = new Map<string, CounterRecord[]>();
+    for (const c of items) {
+      const jobId = c.pk.slice('JOB#'.length, c.pk.lastIndexOf('#'));
+      byJob.set(jobId, [...(byJob.get(jobId) ?? []), c]);
+    }
+    return jobs.map((j) => {
+      const t = sumCounters(byJob.get(j.jobId) ?? []);
+      const counts = { ...j.counts, batchesDone: t.batchesDone, batchesFailed: t.batchesFailed, featuresDone: t.featuresDone, featuresFailed: t.featuresFailed };
+      // Collect writes the exact totals on the record (the shard counters may lag: they are a hint)
+      return { ...j, counts, bytesRead: Math.max(Number(j.bytesRead ?? 0), t.bytesRead), requests: Math.max(Number(j.requests ?? 0), t.requests) };
+    });
   }
 
   /** A batch record, or null. */
@@ -456,9 +490,24 @@ export class JobStore implements JobTracker {
     return (out.Item as BatchRecord | undefined) ?? null;
   }
 
-  /** The batches of a job in batch-id order (paginated Query), optionally of one status. */
+  /** The shard partitions a job's batches use (as recorded by putBatches; all of them when unrecorded). */
+  private async jobShardPks(jobId: string): Promise<string[]> {
+    const shards = (await this.getJobRecord(jobId))?.shards;
+    const list = shards instanceof Set ? [...(shards as Set<unknown>)] : Array.isArray(shards) ? shards : null;
+    if (list === null || list.length === 0) return shardPks(jobId);
+    return list.map(Number).filter((n) => Number.isInteger(n) && n >= 0 && n < KEY_SHARDS).sort((a, b) => a - b).map((n) => shardPk(jobId, n));
+  }
+
+  /** The batches of a job in batch-id order (a paginated Query of each of its shards' partitions, 8 at once), optionally of one status. */
   async listBatches(jobId: string, opts: { status?: BatchStatus } = {}): Promise<BatchRecord[]> {
     checkJobId(jobId);
+    const pks = await this.jobShardPks(jobId);
+    const perShard: BatchRecord[][] = [];
+    for (let i = 0; i < pks.length; i += 8) perShard.push(...(await Promise.all(pks.slice(i, i + 8).map((pk) => this.queryBatches(jobId, pk, opts.status)))));
+    return perShard.flat().sort((a, b) => (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0));
+  }
+
+  private async queryBatches(jobId: string, pk: string, status: BatchStatus | undefined): Promise<BatchRecord[]> {
     const out: BatchRecord[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -468,7 +517,7 @@ export class JobStore implements JobTracker {
           new QueryCommand({
             TableName: this.table,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)',
-            ExpressionAttributeValues: { ':pk': jobKey(jobId).pk, ':b': 'BATCH#' },
+            ExpressionAttributeValues: { ':pk': pk, ':b': 'BATCH#' },
             ExclusiveStartKey: from,
             ConsistentRead: true,
           }),
@@ -476,7 +525,7 @@ export class JobStore implements JobTracker {
       );
       for (const item of page.Items ?? []) {
         const b = item as BatchRecord;
-        if (opts.status === undefined || b.status === opts.status) out.push(b);
+        if (status === undefined || b.status === status) out.push(b);
       }
       start = page.LastEvaluatedKey;
     } while (start);
@@ -518,22 +567,22 @@ export class JobStore implements JobTracker {
     return this.tally(jobId);
   }
 
-  /** Job records by key, in the order given (missing ones left out): BatchGetItem by 100, unprocessed keys retried with backoff. */
-  private async getMany(keys: { pk: string; sk: string }[]): Promise<JobRecord[]> {
-    const found = new Map<string, JobRecord>();
+  /** Items by key, in the order given (missing ones left out): BatchGetItem by 100, unprocessed keys retried with backoff. */
+  private async getMany<T extends object = JobRecord>(keys: ItemKey[]): Promise<T[]> {
+    const found = new Map<string, T>();
     const sleep = this.opts.sleep ?? defaultSleep;
     for (let i = 0; i < keys.length; i += 100) {
-      let pending: Record<string, unknown>[] = keys.slice(i, i + 100);
+      let pending: Record<string, unknown>[] = keys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= (this.opts.maxBatchWriteAttempts ?? 10)) throw new JobStoreError(`could not read ${pending.length} job records after ${attempt} BatchGetItem attempts (unprocessed: throttled)`);
         if (attempt > 0) await sleep(Math.random() * Math.min(5000, 50 * 2 ** attempt));
         const ask = pending;
         const out = await this.call('BatchGetItem (jobs)', {}, () => this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: ask, ConsistentRead: true } } })));
-        for (const item of out.Responses?.[this.table] ?? []) found.set(String(item.pk), item as JobRecord);
+        for (const item of out.Responses?.[this.table] ?? []) found.set(`${String(item.pk)}\u0000${String(item.sk)}`, item as T);
         pending = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
       }
     }
-    return keys.map((k) => found.get(k.pk)).filter((r): r is JobRecord => r !== undefined);
+    return keys.map((k) => found.get(`${k.pk}\u0000${k.sk}`)).filter((r): r is T => r !== undefined);
   }
 
   /**
@@ -569,7 +618,7 @@ export class JobStore implements JobTracker {
         for (const r of records) if (status === undefined || r.status === status) jobs.push(r);
         start = page.LastEvaluatedKey;
       } while (start && jobs.length < limit);
-      return jobs.slice(0, limit);
+      return this.withCounters(jobs.slice(0, limit));
     }
     do {
       const from = start;
@@ -587,7 +636,7 @@ export class JobStore implements JobTracker {
       jobs.push(...((page.Items ?? []) as JobRecord[]));
       start = page.LastEvaluatedKey;
     } while (start);
-    return jobs.sort((a, b) => (a.createdAt === b.createdAt ? (a.jobId < b.jobId ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1)).slice(0, limit);
+    return this.withCounters(jobs.sort((a, b) => (a.createdAt === b.createdAt ? (a.jobId < b.jobId ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1)).slice(0, limit));
   }
 }
 

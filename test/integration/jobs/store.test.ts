@@ -32,7 +32,7 @@ describe('job store on dynalite', () => {
     const store = new JobStore(aws().doc, TABLE);
     const batchIds = ids(1000);
     // batch i has (i % 7) + 1 features, of which (i % 3 === 0 ? 1 : 0) failed, with a 120-character reason:
-    // 1000 records of ~3 kB make the tally Query page several times (1 MB pages)
+    // 1000 records of ~37 kB over 32 shard partitions (~31 a shard) make each shard's Query page twice (1 MB pages)
     const featuresOf = (i: number): number => (i % 7) + 1;
     const failedOf = (i: number): number => (i % 3 === 0 ? 1 : 0);
     const resultOf = (i: number): BatchResult => ({
@@ -41,7 +41,7 @@ describe('job store on dynalite', () => {
       failures: [
         ...Array.from({ length: failedOf(i) }, () => ({ fid: i, id: `f${i}`, reason: 'x'.repeat(120) })),
       ],
-      parts: [`parts/${batchIds[i] ?? ''}.parquet`, ...Array.from({ length: 20 }, (_, k) => `padding/${'p'.repeat(120)}/${k}`)],
+      parts: [`parts/${batchIds[i] ?? ''}.parquet`, ...Array.from({ length: 280 }, (_, k) => `padding/${'p'.repeat(120)}/${k}`)],
       bytesRead: 1000 + i,
       requests: 2,
       ms: 5,
@@ -78,11 +78,12 @@ describe('job store on dynalite', () => {
     let start: Record<string, unknown> | undefined;
     do {
       const from = start;
-      const page = await aws().doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)', ExpressionAttributeValues: { ':pk': 'JOB#j-many', ':b': 'BATCH#' }, ExclusiveStartKey: from }));
+      const page = await aws().doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)', ExpressionAttributeValues: { ':pk': 'JOB#j-many#00', ':b': 'BATCH#' }, ExclusiveStartKey: from }));
       pages.push(page.Items?.length ?? 0);
       start = page.LastEvaluatedKey;
     } while (start);
-    expect(pages.length).toBeGreaterThan(1); // the tally below has to paginate
+    expect(pages.length).toBeGreaterThan(1); // the tally below has to paginate (in each shard)
+    expect(pages.reduce((a, b) => a + b, 0)).toBe(31); // b000032, b000064, ... b000992: batch number mod 32 = 0
 
     const tally = await store.tallyBatches('j-many');
     expect(tally).toMatchObject({ batches: 1000, batchesDone: 1000, batchesFailed: 0, batchesPending: 0, featuresDone: features - failed, featuresFailed: failed, bytesRead: bytes, requests: 2000 });

@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { JobStatusSchema } from '../../../shared/pipeline/events';
 import type { JobStatus } from '../../../shared/pipeline/events';
 import { JobStoreError } from '../../../shared/jobs/error';
-import { MAX_FAILURES_PER_RECORD, MAX_REASON_CHARS, allowedPredecessors, batchKey, boundFailures, checkBatchId, checkJobId, isTerminal, jobKey, uploadKey } from '../../../shared/jobs/records';
+import { MAX_FAILURES_PER_RECORD, MAX_REASON_CHARS, allowedPredecessors, batchKey, boundFailures, checkBatchId, checkJobId, counterKey, counterKeys, isTerminal, jobKey, sumCounters, uploadKey } from '../../../shared/jobs/records';
 import { decodeToken, encodeToken } from '../../../shared/local/s3rver.pagination';
 
 describe('job store layout', () => {
   it('keys follow the documented layout; zero-padded batch ids sort as numbers', () => {
     expect(jobKey('j1')).toEqual({ pk: 'JOB#j1', sk: 'JOB' });
-    expect(batchKey('j1', 'b000002')).toEqual({ pk: 'JOB#j1', sk: 'BATCH#b000002' });
+    // batch records and counters in 32 shard partitions (batch number mod 32), never the job record's
+    expect(batchKey('j1', 'b000002')).toEqual({ pk: 'JOB#j1#02', sk: 'BATCH#b000002' });
+    expect(batchKey('j1', 'b000034')).toEqual({ pk: 'JOB#j1#02', sk: 'BATCH#b000034' });
+    expect(batchKey('j1', 'b000031')).toEqual({ pk: 'JOB#j1#1f', sk: 'BATCH#b000031' });
+    expect(counterKey('j1', 'b000034')).toEqual({ pk: 'JOB#j1#02', sk: 'COUNTS' });
+    expect(new Set(counterKeys('j1').map((k) => k.pk)).size).toBe(32);
+    expect(sumCounters([{ batchesDone: 2, featuresDone: 7, bytesRead: 10 }, {}, { batchesFailed: 1, featuresFailed: 3, requests: 4 }])).toEqual({ batchesDone: 2, batchesFailed: 1, featuresDone: 7, featuresFailed: 3, bytesRead: 10, requests: 4 });
     expect(uploadKey('in', 'a/b.gpkg', '"abc"')).toEqual({ pk: 'UPLOAD#in/a/b.gpkg', sk: 'ETAG#abc' });
     expect(uploadKey('in', 'a/b.gpkg', 'abc')).toEqual(uploadKey('in', 'a/b.gpkg', '"abc"'));
     const sks = [10, 2, 100, 1].map((i) => batchKey('j', `b${String(i).padStart(6, '0')}`).sk).sort();

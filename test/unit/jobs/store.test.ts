@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { JobStore, JobStoreError } from '../../../shared/jobs/store';
 import type { BatchResult } from '../../../shared/pipeline/tracker';
 
@@ -21,27 +21,45 @@ describe('JobStore conditional writes (aws-sdk-client-mock)', () => {
     const calls = m.commandCalls(UpdateCommand);
     expect(calls).toHaveLength(1);
     const input = calls[0]?.args[0].input;
-    expect(input?.Key).toEqual({ pk: 'JOB#j', sk: 'BATCH#b000001' });
+    expect(input?.Key).toEqual({ pk: 'JOB#j#01', sk: 'BATCH#b000001' });
     expect(input?.ConditionExpression).toBe('attribute_exists(pk) AND #s <> :done');
     expect(input?.ExpressionAttributeValues?.[':done']).toBe('DONE');
   });
 
-  it('a first completion bumps the job counters once, by the batch result', async () => {
+  it('a first completion bumps the counters of its shard once, by the batch result, never the job record (hot item)', async () => {
     m.on(UpdateCommand).resolves({ Attributes: { status: 'RUNNING' } });
-    expect(await new JobStore(doc, 't').completeBatch('j', 'b000001', result())).toBe(true);
+    expect(await new JobStore(doc, 't').completeBatch('j', 'b000033', result())).toBe(true);
     const calls = m.commandCalls(UpdateCommand);
     expect(calls).toHaveLength(2);
-    const job = calls[1]?.args[0].input;
-    expect(job?.Key).toEqual({ pk: 'JOB#j', sk: 'JOB' });
-    expect(job?.UpdateExpression).toContain('counts.batchesDone = counts.batchesDone + :one');
-    expect(job?.UpdateExpression).not.toContain('batchesFailed');
-    expect(job?.ExpressionAttributeValues).toMatchObject({ ':one': 1, ':fd': 4, ':ff': 1, ':b': 1000, ':r': 3 });
+    expect(calls[0]?.args[0].input.Key).toEqual({ pk: 'JOB#j#01', sk: 'BATCH#b000033' });
+    const counters = calls[1]?.args[0].input;
+    // batch 33 of 32 shards: shard 01, the batch record's own partition; one small item (1 WCU a write)
+    expect(counters?.Key).toEqual({ pk: 'JOB#j#01', sk: 'COUNTS' });
+    expect(counters?.UpdateExpression).toBe('ADD batchesDone :one, featuresDone :fd, featuresFailed :ff, bytesRead :b, requests :r');
+    expect(counters?.ExpressionAttributeValues).toEqual({ ':one': 1, ':fd': 4, ':ff': 1, ':b': 1000, ':r': 3 });
+    expect(calls.some((c) => c.args[0].input.Key?.sk === 'JOB')).toBe(false);
   });
 
-  it('completing a batch that had FAILED moves it from batchesFailed to batchesDone', async () => {
+  it('completing a batch that had FAILED moves it from batchesFailed to batchesDone (in its shard)', async () => {
     m.on(UpdateCommand).resolves({ Attributes: { status: 'FAILED' } });
     await new JobStore(doc, 't').completeBatch('j', 'b000001', result());
-    expect(m.commandCalls(UpdateCommand)[1]?.args[0].input.UpdateExpression).toContain('counts.batchesFailed = counts.batchesFailed - :one');
+    const counters = m.commandCalls(UpdateCommand)[1]?.args[0].input;
+    expect(counters?.UpdateExpression).toBe('ADD batchesDone :one, featuresDone :fd, featuresFailed :ff, bytesRead :b, requests :r, batchesFailed :minusOne');
+    expect(counters?.ExpressionAttributeValues?.[':minusOne']).toBe(-1);
+  });
+
+  it('getJob sums the counters of every shard (one BatchGetItem of 32 keys) onto the job record', async () => {
+    m.on(GetCommand).resolves({ Item: { pk: 'JOB#j', sk: 'JOB', jobId: 'j', status: 'RUNNING', counts: { features: 10, batches: 40, batchesDone: 0, batchesFailed: 0, featuresDone: 0, featuresFailed: 0 }, bytesRead: 0, requests: 0 } });
+    m.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: { pk: string; sk: string }[] }> }) => {
+      const keys = input.RequestItems.t?.Keys ?? [];
+      expect(keys).toHaveLength(32);
+      expect(new Set(keys.map((k) => k.pk)).size).toBe(32);
+      // shards 00 and 1f hold counts, the others have none yet
+      return { Responses: { t: [{ pk: 'JOB#j#00', sk: 'COUNTS', batchesDone: 2, featuresDone: 5, featuresFailed: 1, bytesRead: 100, requests: 4 }, { pk: 'JOB#j#1f', sk: 'COUNTS', batchesDone: 1, batchesFailed: 1, featuresDone: 3, bytesRead: 50, requests: 2 }] } };
+    });
+    const job = await new JobStore(doc, 't').getJob('j');
+    expect(job?.counts).toEqual({ features: 10, batches: 40, batchesDone: 3, batchesFailed: 1, featuresDone: 8, featuresFailed: 1 });
+    expect([job?.bytesRead, job?.requests]).toEqual([150, 6]);
   });
 
   it('failBatch counts a batch as failed once, and never fails a DONE batch', async () => {
@@ -49,6 +67,7 @@ describe('JobStore conditional writes (aws-sdk-client-mock)', () => {
     m.on(UpdateCommand).resolves({ Attributes: { status: 'RUNNING' } });
     expect(await store.failBatchOnce('j', 'b1', 'boom')).toBe(true);
     expect(m.commandCalls(UpdateCommand)).toHaveLength(2);
+    expect(m.commandCalls(UpdateCommand)[1]?.args[0].input).toMatchObject({ Key: { pk: 'JOB#j#01', sk: 'COUNTS' }, UpdateExpression: 'ADD batchesFailed :one' });
     m.reset();
     m.on(UpdateCommand).resolves({ Attributes: { status: 'FAILED' } });
     expect(await store.failBatchOnce('j', 'b1', 'boom again')).toBe(true);
@@ -110,7 +129,7 @@ describe('batch registration', () => {
     expect(sleeps[0]).toBeLessThanOrEqual(100); // 50 ms * 2^1, full jitter
     expect(sleeps[1]).toBeLessThanOrEqual(200);
     const first = m.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.t?.[0]?.PutRequest?.Item;
-    expect(first).toMatchObject({ pk: 'JOB#j', sk: 'BATCH#b000001', status: 'PENDING', attempts: 0, features: 2 });
+    expect(first).toMatchObject({ pk: 'JOB#j#01', sk: 'BATCH#b000001', status: 'PENDING', attempts: 0, features: 2 });
   });
 
   it('gives up with a typed error when items stay unprocessed', async () => {
@@ -159,15 +178,36 @@ describe('job status', () => {
 
 describe('reads and errors', () => {
   it('listBatches follows LastEvaluatedKey and filters by status; tally sums the records', async () => {
-    m.on(QueryCommand)
-      .resolvesOnce({ Items: [{ batchId: 'b1', status: 'DONE', featuresDone: 3, featuresFailed: 1, failures: [{ fid: 1, id: 'a', reason: 'r' }], parts: ['p1'], bytesRead: 5, requests: 1, attempts: 1 }], LastEvaluatedKey: { pk: 'JOB#j', sk: 'BATCH#b1' } })
-      .resolvesOnce({ Items: [{ batchId: 'b2', status: 'FAILED', error: 'boom', attempts: 3 }, { batchId: 'b3', status: 'PENDING', attempts: 0 }] });
+    // shard 01 pages twice (b1, then b33 and b65), shard 02 holds b2; the other 30 shards are empty
+    m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'RUNNING' } }); // no shard list recorded: every shard is read
+    m.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string>; ExclusiveStartKey?: unknown }) => {
+      const pk = input.ExpressionAttributeValues[':pk'];
+      if (pk === 'JOB#j#01' && !input.ExclusiveStartKey) return { Items: [{ batchId: 'b1', status: 'DONE', featuresDone: 3, featuresFailed: 1, failures: [{ fid: 1, id: 'a', reason: 'r' }], parts: ['p1'], bytesRead: 5, requests: 1, attempts: 1 }], LastEvaluatedKey: { pk: 'JOB#j#01', sk: 'BATCH#b1' } };
+      if (pk === 'JOB#j#01') return { Items: [{ batchId: 'b33', status: 'FAILED', error: 'boom', attempts: 3 }, { batchId: 'b65', status: 'PENDING', attempts: 0 }] };
+      if (pk === 'JOB#j#02') return { Items: [{ batchId: 'b2', status: 'DONE', featuresDone: 2, featuresFailed: 0, parts: ['p2'], bytesRead: 1, requests: 1, attempts: 1 }] };
+      return { Items: [] };
+    });
     const store = new JobStore(doc, 't');
     const t = await store.tally('j');
-    expect(t).toEqual({ batches: 3, batchesDone: 1, batchesFailed: 1, batchesPending: 1, featuresDone: 3, featuresFailed: 1, failures: [{ fid: 1, id: 'a', reason: 'r' }], batchErrors: [{ batchId: 'b2', error: 'boom' }], parts: ['p1'], bytesRead: 5, requests: 1, timings: { workerMs: 0, firstStart: null, lastFinish: null } });
+    expect(t).toEqual({ batches: 4, batchesDone: 2, batchesFailed: 1, batchesPending: 1, featuresDone: 5, featuresFailed: 1, failures: [{ fid: 1, id: 'a', reason: 'r' }], batchErrors: [{ batchId: 'b33', error: 'boom' }], parts: ['p1', 'p2'], bytesRead: 6, requests: 2, timings: { workerMs: 0, firstStart: null, lastFinish: null } });
     const calls = m.commandCalls(QueryCommand);
-    expect(calls[1]?.args[0].input.ExclusiveStartKey).toEqual({ pk: 'JOB#j', sk: 'BATCH#b1' });
-    expect(calls[0]?.args[0].input.ConsistentRead).toBe(true);
+    expect(calls).toHaveLength(33);
+    expect(calls.filter((c) => c.args[0].input.ExclusiveStartKey !== undefined).map((c) => c.args[0].input.ExclusiveStartKey)).toEqual([{ pk: 'JOB#j#01', sk: 'BATCH#b1' }]);
+    expect(calls.every((c) => c.args[0].input.ConsistentRead === true)).toBe(true);
+    expect((await store.listBatches('j', { status: 'DONE' })).map((b) => b.batchId)).toEqual(['b1', 'b2']);
+  });
+  it('putBatches records the shards its batches use on the job record; listBatches then queries only those', async () => {
+    m.on(BatchWriteCommand).resolves({});
+    m.on(UpdateCommand).resolves({});
+    await new JobStore(doc, 't').putBatches('j', ['b000001', 'b000002', 'b000033'].map((batchId) => ({ batchId, key: `k/${batchId}`, features: 1 })));
+    const shards = m.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(shards).toMatchObject({ Key: { pk: 'JOB#j', sk: 'JOB' }, UpdateExpression: 'ADD shards :s' });
+    expect([...(shards?.ExpressionAttributeValues?.[':s'] as Set<number>)].sort()).toEqual([1, 2]);
+    m.reset();
+    m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'RUNNING', shards: new Set([2, 1]) } });
+    m.on(QueryCommand).resolves({ Items: [] });
+    await new JobStore(doc, 't').listBatches('j');
+    expect(m.commandCalls(QueryCommand).map((c) => c.args[0].input.ExpressionAttributeValues?.[':pk'])).toEqual(['JOB#j#01', 'JOB#j#02']);
   });
   it('SDK failures become JobStoreErrors naming the operation and the table', async () => {
     const throttled = Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ProvisionedThroughputExceededException' });
