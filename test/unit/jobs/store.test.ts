@@ -207,7 +207,7 @@ describe('reads and errors', () => {
     m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'RUNNING', shards: new Set([2, 1]) } });
     m.on(QueryCommand).resolves({ Items: [] });
     await new JobStore(doc, 't').listBatches('j');
-    expect(m.commandCalls(QueryCommand).map((c) => c.args[0].input.ExpressionAttributeValues?.[':pk'])).toEqual(['JOB#j#01', 'JOB#j#02']);
+    expect(m.commandCalls(QueryCommand).map((c): unknown => c.args[0].input.ExpressionAttributeValues?.[':pk'])).toEqual(['JOB#j#01', 'JOB#j#02']);
   });
   it('SDK failures become JobStoreErrors naming the operation and the table', async () => {
     const throttled = Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ProvisionedThroughputExceededException' });
