@@ -65,3 +65,40 @@ export function splitByKey(keys: readonly (number | null)[], parts: number): num
   });
   return out;
 }
+
+/**
+ * The keys of a whole job, gathered as its features are spooled (8 bytes each), to cut the job's spatial
+ * order into one stretch per worker thread ({@link KeyTally.bounds}).
+ */
+export class KeyTally {
+  private keys = new Float64Array(1024);
+  private n = 0;
+
+  /** Adds one feature's key. */
+  add(key: number): void {
+    if (this.n === this.keys.length) {
+      const a = new Float64Array(this.keys.length * 2);
+      a.set(this.keys);
+      this.keys = a;
+    }
+    this.keys[this.n++] = key;
+  }
+
+  /**
+   * `parts - 1` increasing bounds cutting the keys into `parts` stretches of (nearly) equal counts: stretch j
+   * holds the keys k with bounds[j - 1] <= k < bounds[j] (equal keys stay in one stretch). Keys equal to
+   * `last` (features that touch no raster: nothing to read) are left out of the count. Empty for 1 part.
+   */
+  bounds(parts: number, last = Number.MAX_SAFE_INTEGER): number[] {
+    if (parts <= 1) return [];
+    const sorted = this.keys.slice(0, this.n).sort();
+    let m = sorted.length;
+    while (m > 0 && sorted[m - 1] === last) m--;
+    const out: number[] = [];
+    for (let j = 1; j < parts; j++) {
+      const b = m === 0 ? last : (sorted[Math.min(m - 1, Math.floor((j * m) / parts))] as number);
+      out.push(Math.max(b, out[out.length - 1] ?? -Infinity));
+    }
+    return out;
+  }
+}

@@ -110,6 +110,27 @@ export class ParallelZonal {
     return rows;
   }
 
+  /** The number of worker threads. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /**
+   * Statistics of a prepared chunk, all of it computed by worker `j` (0 <= j < size): the job gives each
+   * worker its own stretch of the spatial order (stats-job.ts), so that no two workers decode the same
+   * tiles. One row per feature, in the chunk's order.
+   */
+  async computeOn(j: number, features: readonly EngineFeature[], prepared: PreparedChunk, signal?: AbortSignal): Promise<ResultRow[]> {
+    if (this.failure) throw this.failure;
+    signal?.throwIfAborted();
+    const engine = this.engine;
+    if (engine === null) throw new ZonalflowError('WORKER_FAILED', 'the worker threads were not given a job (ParallelZonal.start)');
+    if (!(j >= 0 && j < this.workers.length)) throw new ZonalflowError('WORKER_FAILED', `no worker thread ${j} (of ${this.workers.length})`);
+    const rows = features.length === 0 ? [] : await this.send(j, features.map((_, i) => i), features, prepared);
+    engine.account(rows, prepared.touched, features);
+    return rows;
+  }
+
   /** Asks every worker for its totals and lets them end; call once, after the last chunk. */
   close(): Promise<ParallelTotals> {
     this.closing ??= Promise.all(this.workers.map((w) => new Promise<Extract<WorkerReply, { kind: 'closed' }>>((resolve, reject) => {

@@ -41,7 +41,8 @@ import { ParallelZonal } from './parallel';
 import type { ParallelTotals } from './parallel';
 import { chunkPipeline, jobThreads } from './parallel-pipeline';
 import { RowSorter } from '../output/sorted-runs';
-import { byInput, byKey, fromRecords, toRecords } from './job-order';
+import { NO_KEY, byInput, byKey, fromRecords, toRecords } from './job-order';
+import { KeyTally } from './parallel-order';
 import type { IndexedRow, PreparedRecord } from './job-order';
 import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
 
@@ -119,7 +120,7 @@ export interface StatsJobOptions {
   s3Client?: S3Client;
   /** Default of the rasters' `requesterPays` (AWS_REQUEST_PAYER=requester). */
   requesterPays?: boolean;
-  /** Features per engine chunk (tiles are prefetched per chunk; default 1000, with worker threads 1000 per thread). */
+  /** Features per engine chunk (tiles are prefetched per chunk; default 1000; with worker threads, each thread gets whole chunks of its own stretch of the spatial order). */
   chunkSize?: number;
   /**
    * Worker threads computing tile decoding, coverage and statistics (parallel.ts); 1 computes in this
@@ -204,7 +205,9 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     // 3. the rows sorted back into input order and streamed to the consumer
     const keepGeometry = opts.spec.output.geometry === true;
     const grids = engine.processingGrids();
-    const records = new RowSorter<PreparedRecord>(byKey, { runRows: opts.spoolRows ?? SPOOL_RECORDS, frameRows: 1024, compress: false });
+    const records = new RowSorter<PreparedRecord>(byKey, { runRows: opts.spoolRows ?? SPOOL_RECORDS, frameRows: 1024, compress: false, keyOf: (r) => r.k });
+    // every feature's key, to give each worker thread its own stretch of the order (parallel-order.ts)
+    const keys = new KeyTally();
     spools.push(records);
     const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
     let featureMs = 0;
@@ -212,7 +215,9 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     let chunk: Feature[] = [];
     const spool = async (): Promise<void> => {
       const prepared = engine.prepare(chunk);
-      await records.push(toRecords(chunk, prepared, fields.of(chunk), grids, read, keepGeometry));
+      const recs = toRecords(chunk, prepared, fields.of(chunk), grids, read, keepGeometry);
+      for (const r of recs) keys.add(r.k);
+      await records.push(recs);
       read += chunk.length;
       chunk = [];
     };
@@ -231,46 +236,55 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     // 2. worker threads decode, cover and measure; this thread merges the spool meanwhile
     pool?.start(engine, rasters, weights, { allowed: opts.allowed, cacheBytes: TILE_CACHE_BYTES });
     const workers = pool;
-    const chunkSize = opts.chunkSize ?? 1000 * threads;
+    const chunkSize = opts.chunkSize ?? 1000;
     const rows = new RowSorter<IndexedRow>(byInput, { runRows: opts.spoolRows ?? SPOOL_ROWS, frameRows: chunkSize });
     spools.push(rows);
-    const pipe = chunkPipeline<PreparedRecord[]>(async (recs) => {
-      const { features, prepared } = fromRecords(recs);
-      let out: ResultRow[];
-      if (workers) out = await workers.computePrepared(features, prepared, opts.signal);
-      else {
-        out = await engine.measure(features, prepared, opts.signal);
-        engine.account(out, prepared.touched, features);
-      }
-      return withFeatureFields(out, new Map(recs.map((r) => [r.fid, r.fields])));
-    }, workers ? 2 : 1);
+    // rows from every stretch go into one sorter, one push at a time
+    let pushed: Promise<void> = Promise.resolve();
     let computed = 0;
     let failed = 0;
-    let batch: PreparedRecord[] = [];
-    // the input positions of the chunks in flight, in the order they were pushed (the pipeline's order)
-    const positions: number[][] = [];
-    const flush = async (last = false): Promise<void> => {
-      if (batch.length > 0) {
-        pipe.push(batch);
-        positions.push(batch.map((r) => r.i));
+    // each worker thread walks its own stretch of the spatial order (equal feature counts, cut at key
+    // bounds), so no two workers decode the same tiles but those on the stretches' borders; one thread: all of it
+    const walk = async (stream: AsyncGenerator<PreparedRecord[]>, j: number): Promise<void> => {
+      const pipe = chunkPipeline<PreparedRecord[]>(async (recs) => {
+        const { features, prepared } = fromRecords(recs);
+        let out: ResultRow[];
+        if (workers) out = await workers.computeOn(j, features, prepared, opts.signal);
+        else {
+          out = await engine.measure(features, prepared, opts.signal);
+          engine.account(out, prepared.touched, features);
+        }
+        return withFeatureFields(out, new Map(recs.map((r) => [r.fid, r.fields])));
+      }, workers ? 2 : 1);
+      let batch: PreparedRecord[] = [];
+      // the input positions of the chunks in flight, in the order they were pushed (the pipeline's order)
+      const positions: number[][] = [];
+      const flush = async (last = false): Promise<void> => {
+        if (batch.length > 0) {
+          pipe.push(batch);
+          positions.push(batch.map((r) => r.i));
+        }
+        batch = [];
+        for (const out of await pipe.take(last)) {
+          const at = positions.shift() ?? [];
+          pushed = pushed.then(() => rows.push(out.map((r, k) => ({ i: at[k] ?? -1, r }))));
+          await pushed;
+          computed += out.length;
+          for (const r of out) if (r.error !== null) failed++;
+          opts.onProgress?.({ done: computed, failed, total });
+        }
+      };
+      for await (const frame of stream) {
+        for (const rec of frame) {
+          batch.push(rec);
+          if (batch.length >= chunkSize) await flush();
+        }
+        opts.signal?.throwIfAborted();
       }
-      batch = [];
-      for (const out of await pipe.take(last)) {
-        const at = positions.shift() ?? [];
-        await rows.push(out.map((r, j) => ({ i: at[j] ?? -1, r })));
-        computed += out.length;
-        for (const r of out) if (r.error !== null) failed++;
-        opts.onProgress?.({ done: computed, failed, total });
-      }
+      await flush(true);
     };
-    for await (const frame of records.sorted()) {
-      for (const rec of frame) {
-        batch.push(rec);
-        if (batch.length >= chunkSize) await flush();
-      }
-      opts.signal?.throwIfAborted();
-    }
-    await flush(true);
+    const streams = workers ? await records.sortedRanges(keys.bounds(workers.size, NO_KEY)) : [records.sorted()];
+    await Promise.all(streams.map((stream, j) => walk(stream, j)));
     await records.dispose();
     // 3. input order again
     const tally = new Tally();

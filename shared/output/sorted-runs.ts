@@ -41,7 +41,7 @@ export class RowGauge {
 }
 
 /** Options of the sorter. */
-export interface SorterOptions {
+export interface SorterOptions<T = ResultRow> {
   /** Rows sorted in memory per run (default 500,000). */
   runRows?: number;
   /** Rows per frame of a run file, and per chunk yielded by `sorted()` (default 4,096). */
@@ -52,11 +52,19 @@ export interface SorterOptions {
   compress?: boolean;
   /** Parent folder of the temporary run files (default the system's temporary folder). */
   dir?: string;
+  /**
+   * The rows' sort key (consistent with `compare`: rows in order have keys in order), for {@link RowSorter.sortedRanges};
+   * run files then index each frame's first and last key.
+   */
+  keyOf?: (row: T) => number;
   gauge?: RowGauge;
 }
 
-/** A run file: its path and row count. */
-interface Run { path: string; rows: number }
+/** A frame of a run file: where it starts and its first and last row's key (SorterOptions.keyOf). */
+interface FrameIndex { pos: number; first: number; last: number }
+
+/** A run file: its path and row count (and its frames' keys when the sorter has a keyOf). */
+interface Run { path: string; rows: number; frames?: FrameIndex[] }
 
 /**
  * Sorts result rows (or any V8-serializable items: `T`) by `compare` in bounded memory. Call `dispose`
@@ -74,7 +82,7 @@ export class RowSorter<T = ResultRow> {
   /** Rows pushed in all. */
   count = 0;
 
-  constructor(private readonly compare: (a: T, b: T) => number, private readonly opts: SorterOptions = {}) {
+  constructor(private readonly compare: (a: T, b: T) => number, private readonly opts: SorterOptions<T> = {}) {
     this.runRows = Math.max(1, Math.floor(opts.runRows ?? 500_000));
     this.frameRows = Math.max(1, Math.floor(opts.frameRows ?? 4096));
     this.fanIn = Math.max(2, Math.floor(opts.fanIn ?? 128));
@@ -110,6 +118,58 @@ export class RowSorter<T = ResultRow> {
       return;
     }
     if (this.buffer.length > 0) await this.spill();
+    await this.reduceRuns();
+    yield* this.merge(this.runs);
+  }
+
+  /**
+   * Every pushed row in order, as `bounds.length + 1` streams by key (SorterOptions.keyOf is required): stream j
+   * yields, in order and in chunks of at most `frameRows`, the rows whose key k has bounds[j - 1] <= k < bounds[j]
+   * (the first stream has no lower bound, the last no upper one). Each stream reads of each run file only the
+   * frames that may hold its keys, so the streams may be read at the same time (each worker thread of a job
+   * walks its own stretch of the order). Call once, after the last push, instead of `sorted()`.
+   */
+  async sortedRanges(bounds: readonly number[]): Promise<AsyncGenerator<T[]>[]> {
+    const keyOf = this.opts.keyOf;
+    if (keyOf === undefined) throw new Error('RowSorter.sortedRanges needs the keyOf option');
+    const lows = [-Infinity, ...bounds];
+    const highs = [...bounds, Infinity];
+    if (this.runs.length === 0) {
+      // one run: sorted in memory, cut where the keys cross the bounds
+      const rows = this.buffer.sort(this.compare);
+      this.buffer = [];
+      const cut = (k: number): number => {
+        let lo = 0;
+        let hi = rows.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (keyOf(rows[mid] as T) < k) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo;
+      };
+      return lows.map((low, j) => this.rangeStream(rows, cut(low), cut(highs[j] as number), { low, high: highs[j] as number, keyOf }));
+    }
+    if (this.buffer.length > 0) await this.spill();
+    await this.reduceRuns();
+    return lows.map((low, j) => this.rangeStream(null, 0, 0, { low, high: highs[j] as number, keyOf }));
+  }
+
+  /** One stream of sortedRanges: rows[from..to) of the rows sorted in memory in chunks of frameRows, else the runs' rows in `range`. */
+  private async *rangeStream(rows: readonly T[] | null, from: number, to: number, range: { low: number; high: number; keyOf: (row: T) => number }): AsyncGenerator<T[]> {
+    if (rows === null) {
+      yield* this.merge(this.runs, range);
+      return;
+    }
+    for (let i = from; i < to; i += this.frameRows) {
+      const chunk = rows.slice(i, Math.min(to, i + this.frameRows));
+      yield chunk;
+      this.gauge.remove(chunk.length);
+    }
+  }
+
+  /** Merges runs until at most fanIn are left (one frame of each is held while merging). */
+  private async reduceRuns(): Promise<void> {
     while (this.runs.length > this.fanIn) {
       // too many runs to hold one frame of each: merge runs into longer ones first (consecutive runs, in
       // order, so ties keep their order); with 2 x fanIn runs or more all of them fanIn at a time (each row
@@ -123,7 +183,6 @@ export class RowSorter<T = ResultRow> {
         this.runs = [await this.mergeToRun(this.runs.slice(0, k)), ...this.runs.slice(k)];
       }
     }
-    yield* this.merge(this.runs);
   }
 
   /** Removes the run files. */
@@ -158,9 +217,13 @@ export class RowSorter<T = ResultRow> {
     const path = join(this.dir, `run-${String(this.seq++).padStart(6, '0')}`);
     const fh = await open(path, 'w');
     let rows = 0;
+    let pos = 0;
+    const keyOf = this.opts.keyOf;
+    const frames: FrameIndex[] | undefined = keyOf ? [] : undefined;
     const compress = this.opts.compress ?? true;
     return {
       async append(chunk) {
+        if (frames && keyOf && chunk.length > 0) frames.push({ pos, first: keyOf(chunk[0] as T), last: keyOf(chunk[chunk.length - 1] as T) });
         const bytes = serialize(chunk);
         const body = compress ? await deflate(bytes, { level: 1 }) : bytes;
         const head = Buffer.alloc(8);
@@ -169,28 +232,37 @@ export class RowSorter<T = ResultRow> {
         await fh.write(head);
         await fh.write(body);
         rows += chunk.length;
+        pos += 8 + body.length;
       },
       async finish() {
         await fh.close();
-        return { path, rows };
+        return frames ? { path, rows, frames } : { path, rows };
       },
     };
   }
 
-  /** The rows of `runs` in order (ties: the earlier run first), in chunks of frameRows. */
-  private async *merge(runs: readonly Run[]): AsyncGenerator<T[]> {
+  /**
+   * The rows of `runs` in order (ties: the earlier run first), in chunks of frameRows; with `range`, only the
+   * rows whose key is in [low, high) (each run read from its first frame that may hold one).
+   */
+  private async *merge(runs: readonly Run[], range?: { low: number; high: number; keyOf: (row: T) => number }): AsyncGenerator<T[]> {
     const cursors: RunCursor<T>[] = [];
     try {
       for (const [i, r] of runs.entries()) {
         const c = new RunCursor<T>(r.path, i, this.gauge, this.opts.compress ?? true);
         cursors.push(c);
-        await c.open();
+        // frames wholly below the range are never read
+        const start = range && r.frames ? r.frames.find((f) => f.last >= range.low) : undefined;
+        if (range && r.frames && start === undefined) c.done = true;
+        else await c.open(start?.pos ?? 0);
+        if (range) while (!c.done && range.keyOf(c.current()) < range.low) await c.advance();
       }
       const heap = new CursorHeap<T>((a, b) => this.compare(a.current(), b.current()) || a.order - b.order);
       for (const c of cursors) if (!c.done) heap.push(c);
       let out: T[] = [];
       while (heap.size > 0) {
         const c = heap.peek();
+        if (range && range.keyOf(c.current()) >= range.high) break; // the smallest key left is past the range
         out.push(c.current());
         this.gauge.add(1);
         await c.advance();
@@ -222,8 +294,10 @@ class RunCursor<T> {
 
   constructor(private readonly path: string, readonly order: number, private readonly gauge: RowGauge, private readonly compressed: boolean) {}
 
-  async open(): Promise<void> {
+  /** Opens the run file and reads its frame at byte `pos` (0: the first). */
+  async open(pos = 0): Promise<void> {
     this.fh = await open(this.path, 'r');
+    this.pos = pos;
     await this.load();
   }
 

@@ -3,7 +3,7 @@
  * every cell once, each step to an edge neighbour; parts are contiguous in key order and balanced.
  */
 import { describe, expect, it } from 'vitest';
-import { hilbertIndex, splitByKey, windowKey } from '../../../shared/engine/parallel-order';
+import { KeyTally, hilbertIndex, splitByKey, windowKey } from '../../../shared/engine/parallel-order';
 import { chunkPipeline, defaultThreads } from '../../../shared/engine/parallel-pipeline';
 
 describe('hilbertIndex', () => {
@@ -63,5 +63,37 @@ describe('defaultThreads and chunkPipeline', () => {
     pipe.push([]);
     expect((await pipe.take(false)).map((c) => c[0]?.id)).toStrictEqual(['1', '2']);
     await expect(pipe.take(true)).rejects.toThrow('chunk 3 failed');
+  });
+});
+
+describe('KeyTally.bounds (one stretch of the job order per worker thread)', () => {
+  const count = (keys: number[], bounds: number[]): number[] => {
+    const out = new Array<number>(bounds.length + 1).fill(0);
+    for (const k of keys) {
+      let j = 0;
+      while (j < bounds.length && k >= (bounds[j] as number)) j++;
+      out[j] = (out[j] ?? 0) + 1;
+    }
+    return out;
+  };
+  it('cuts distinct keys into stretches of equal counts, bounds increasing; features touching nothing go last, uncounted', () => {
+    const t = new KeyTally();
+    const keys = Array.from({ length: 3000 }, (_, i) => (i * 7919) % 3001);
+    for (const k of keys) t.add(k);
+    for (let i = 0; i < 500; i++) t.add(Number.MAX_SAFE_INTEGER);
+    const b = t.bounds(3);
+    expect(b.length).toBe(2);
+    expect(b[0]).toBeLessThan(b[1] as number);
+    expect(count([...keys, ...Array<number>(500).fill(Number.MAX_SAFE_INTEGER)], b)).toStrictEqual([1000, 1000, 1500]);
+  });
+  it('equal keys stay in one stretch; 1 part or no keys: no cut', () => {
+    const t = new KeyTally();
+    for (let i = 0; i < 100; i++) t.add(5);
+    t.add(9);
+    const b = t.bounds(2);
+    expect(count([...Array<number>(100).fill(5), 9], b).reduce((a, x) => a + x, 0)).toBe(101);
+    expect(b.every((x, i) => i === 0 || x >= (b[i - 1] as number))).toBe(true);
+    expect(t.bounds(1)).toStrictEqual([]);
+    expect(new KeyTally().bounds(4)).toStrictEqual([Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER]);
   });
 });

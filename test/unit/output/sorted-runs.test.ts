@@ -116,3 +116,41 @@ describe('RowSorter', () => {
     expect(existsSync(sub)).toBe(false);
   });
 });
+
+describe('RowSorter.sortedRanges (one stream per key range, read at the same time)', () => {
+  interface Item { k: number; i: number }
+  const byK = (a: Item, b: Item): number => a.k - b.k || a.i - b.i;
+  const items = (n: number, seed: number): Item[] => {
+    const rnd = random(seed);
+    return Array.from({ length: n }, (_, i) => ({ k: Math.floor(rnd() * 500), i }));
+  };
+  for (const runRows of [10_000, 257]) {
+    it(`streams cover every row once, in order, each within its bounds (${runRows === 10_000 ? 'in memory' : 'spilled runs'})`, async () => {
+      const all = items(5000, runRows);
+      const expected = [...all].sort(byK);
+      for (const bounds of [[], [250], [100, 100, 300], [-5, 10_000]]) {
+        const s = new RowSorter<Item>(byK, { runRows, frameRows: 64, fanIn: 4, compress: runRows !== 257, keyOf: (x) => x.k });
+        await s.push(all);
+        const streams = await s.sortedRanges(bounds);
+        expect(streams.length).toBe(bounds.length + 1);
+        // read all streams at once, interleaved
+        const got = await Promise.all(streams.map(async (st) => {
+          const out: Item[] = [];
+          for await (const chunk of st) out.push(...chunk);
+          return out;
+        }));
+        got.forEach((part, j) => {
+          const low = j === 0 ? -Infinity : (bounds[j - 1] as number);
+          const high = j === bounds.length ? Infinity : (bounds[j] as number);
+          for (const x of part) expect(x.k >= low && x.k < high).toBe(true);
+        });
+        expect(got.flat()).toStrictEqual(expected);
+        await s.dispose();
+      }
+    });
+  }
+  it('needs keyOf', async () => {
+    const s = new RowSorter<Item>(byK);
+    await expect(s.sortedRanges([1])).rejects.toThrow(/keyOf/);
+  });
+});
