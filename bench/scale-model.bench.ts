@@ -16,9 +16,12 @@
  * DynamoDB's documented per-prefix / per-partition rates, and the cost with the dated price table
  * (shared/estimate/prices.*.json) through the estimate's cost model (shared/estimate/model.ts) with
  * the measured seconds. Every input and assumption is printed. Run: `npm run bench -- scale-model`.
+ * Plan at the target size is also printed from `npm run bench -- plan-job` runs cached here (Plan alone
+ * in its own process, e.g. BENCH_PLAN_FEATURES=1000000,2000000,5000000): measured at that size, or the
+ * line through them, next to Lambda's ceilings.
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CACHE, ensureFields, ensureRaster, fieldPolygons } from './synthetic';
@@ -110,6 +113,55 @@ function fit(points: readonly [number, number][]): [number, number] {
 }
 
 type Props = { Properties?: { MemorySize?: number; Timeout?: number; EphemeralStorage?: { Size?: number } } };
+
+/** Lambda's ceilings for one invocation: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
+const LAMBDA_MAX_S = 900;
+const LAMBDA_MAX_MB = 10_240;
+
+/** A Plan run of `npm run bench -- plan-job` (Plan alone, in its own process), from its cached result. */
+interface PlanJobPoint { features: number; cpuS: number; wallS: number; peakRssMb: number; date: string }
+
+/** The plan-job results cached on this machine (bench/.cache/results/plan-job-*.json), smallest first. */
+function planJobPoints(): PlanJobPoint[] {
+  const dir = join(CACHE, 'results');
+  if (!existsSync(dir)) return [];
+  const points: PlanJobPoint[] = [];
+  for (const f of readdirSync(dir).filter((n) => /^plan-job-\w+\.json$/.test(n))) {
+    try {
+      const r = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { date: string; figures: Record<string, unknown> };
+      const cpu = r.figures['plan CPU s (planJob, user+sys)'];
+      const rss = r.figures['process peak RSS MB'];
+      if (typeof cpu === 'number' && typeof rss === 'number' && r.figures['every feature planned'] === true) {
+        points.push({ features: Number(r.figures.features), cpuS: cpu, wallS: Number(r.figures['plan wall s (planJob; measured under the machine\'s load)']), peakRssMb: rss, date: r.date });
+      }
+    } catch {
+      // an older result without these figures
+    }
+  }
+  return points.sort((a, b) => a.features - b.features);
+}
+
+/**
+ * Plan at `target` features from the plan-job points: measured when a run had that size, else the
+ * least-squares line (fixed + per feature) through the points of CPU s and of peak RSS.
+ */
+function planAtTarget(points: PlanJobPoint[], target: number): Record<string, unknown> {
+  if (points.length === 0) return { plan_job_points: 'none cached: run `BENCH_PLAN_FEATURES=1000000,2000000,5000000 npm run bench -- plan-job` first' };
+  const measured = points.find((p) => p.features === target);
+  const [c0, c1] = fit(points.map((p) => [p.features, p.cpuS]));
+  const [r0, r1] = fit(points.map((p) => [p.features, p.peakRssMb]));
+  const cpuS = measured ? measured.cpuS : c0 + c1 * target;
+  const rssMb = measured ? measured.peakRssMb : r0 + r1 * target;
+  return {
+    plan_job_points: points.map((p) => `${p.features}: ${p.cpuS.toFixed(1)} CPU s, ${p.wallS.toFixed(1)} s wall, ${Math.round(p.peakRssMb)} MB (${p.date.slice(0, 16)})`).join('; '),
+    plan_job_source: 'npm run bench -- plan-job (BENCH_PLAN_FEATURES=sizes): Plan alone in its own process, the stand-ins in another; CPU s of planJob, peak RSS of the process',
+    plan_job_model: measured ? `measured at ${target} features` : `least squares through ${points.length} points: CPU ${c0.toFixed(1)} s + ${(c1 * 1e6).toFixed(1)} µs a feature; RSS ${r0.toFixed(0)} MB + ${(r1 * 1e6).toFixed(0)} B a feature${points.length < 2 ? ' (one point: proportional)' : ''}`,
+    plan_job_cpu_s_at_target: cpuS,
+    plan_job_peak_rss_mb_at_target: rssMb,
+    plan_lambda_limits: `${LAMBDA_MAX_S} s, ${LAMBDA_MAX_MB} MB (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)`,
+    plan_job_fits_one_lambda: cpuS <= LAMBDA_MAX_S && rssMb <= LAMBDA_MAX_MB,
+  };
+}
 
 async function main(): Promise<void> {
   const target = Number(process.env.SCALE_MODEL_FEATURES ?? 10_000_000);
@@ -263,6 +315,8 @@ async function main(): Promise<void> {
       plan_input_mb_in_tmp: planInputMb,
       plan_tmp_mb_configured: planFn?.EphemeralStorage?.Size ?? 512,
       plan_input_fits_tmp: planInputMb <= (planFn?.EphemeralStorage?.Size ?? 512),
+      // Plan alone (its own process), from the plan-job bench's runs at larger sizes
+      ...planAtTarget(planJobPoints(), target),
       worker_s_per_batch: batchSeconds,
       worker_timeout_s: workerFn?.Timeout ?? 0,
       waves,
