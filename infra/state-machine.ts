@@ -42,6 +42,21 @@ export interface PipelineMachineProps {
  */
 export const RETRYABLE_LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.ClientExecutionTimeoutException', 'Lambda.Unknown', 'TransientError'];
 
+/**
+ * Collect's retriers. Collect keeps no checkpoint, so a run that overran its 15 minutes (or its
+ * memory) would overrun again: with `Lambda.Unknown` in the 6-attempt list (how Step Functions
+ * reports "out-of-memory errors and function timeouts", bp-lambda-serviceexception above) that was
+ * up to 7 doomed runs, 1 h 45 min, before the job failed. Now Lambda's service errors and
+ * `TransientError` are retried as everywhere; `Lambda.Unknown` once (a crashed container; a timeout
+ * reported that way costs one more run, never six); `Sandbox.Timedout` and `States.Timeout` never.
+ * And Plan refuses a job whose rows Collect cannot merge within the 15 minutes
+ * (shared/pipeline/collect-budget.ts MAX_COLLECT_ROWS, checked at synth against the feature limit).
+ */
+export const COLLECT_RETRIERS: Retrier[] = [
+  { errors: RETRYABLE_LAMBDA_ERRORS.filter((e) => e !== 'Lambda.Unknown'), intervalSec: 2, backoffRate: 2, maxAttempts: 6, maxDelaySec: 60 },
+  { errors: ['Lambda.Unknown'], intervalSec: 2, backoffRate: 2, maxAttempts: 1 },
+];
+
 /** The errors a Lambda that ran out of time raises (retried twice: the worker resumes from its checkpoint). */
 export const LAMBDA_TIMEOUT_ERRORS = ['Sandbox.Timedout', 'States.Timeout'];
 
@@ -109,10 +124,10 @@ class WorkPrefixResultWriter extends sfn.ResultWriterV2 {
  * first, the Task's is the backstop ASL leaves to the author (no default on AWS:
  * https://docs.aws.amazon.com/step-functions/latest/dg/sfn-stuck-execution.html).
  */
-function invoke(scope: Construct, id: string, fn: lambda.Function, payload?: sfn.TaskInput, extra: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke {
+function invoke(scope: Construct, id: string, fn: lambda.Function, payload?: sfn.TaskInput, extra: Partial<tasks.LambdaInvokeProps> = {}, retriers: readonly Retrier[] = [WORKER_RETRIERS[0] as Retrier]): tasks.LambdaInvoke {
   const seconds = (fn.timeout?.toSeconds() ?? 900) + 60;
   const task = new tasks.LambdaInvoke(scope, id, { lambdaFunction: fn, ...(payload ? { payload } : {}), payloadResponseOnly: true, retryOnServiceExceptions: false, taskTimeout: sfn.Timeout.duration(Duration.seconds(seconds)), ...extra });
-  task.addRetry({ errors: RETRYABLE_LAMBDA_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(60), jitterStrategy: sfn.JitterType.FULL });
+  for (const r of retriers) task.addRetry({ errors: r.errors, interval: Duration.seconds(r.intervalSec), backoffRate: r.backoffRate, maxAttempts: r.maxAttempts, ...(r.maxDelaySec === undefined ? {} : { maxDelay: Duration.seconds(r.maxDelaySec) }), jitterStrategy: sfn.JitterType.FULL });
   return task;
 }
 
@@ -153,7 +168,7 @@ export class PipelineMachine extends Construct {
       label: 'Batches',
     });
     map.itemProcessor(worker);
-    const collect = invoke(this, 'Collect', functions.collect, sfn.TaskInput.fromObject({ 'jobId.$': '$.jobId', 'mapResult.$': '$.mapResult' }));
+    const collect = invoke(this, 'Collect', functions.collect, sfn.TaskInput.fromObject({ 'jobId.$': '$.jobId', 'mapResult.$': '$.mapResult' }), {}, COLLECT_RETRIERS);
     const done = new sfn.Succeed(this, 'JobDone');
     const duplicate = new sfn.Succeed(this, 'DuplicateUpload', { comment: 'the same object and ETag already started a job (duplicateReason: "duplicate upload"), or another execution is planning it ("already running")' });
     for (const s of [plan, map, collect]) s.addCatch(markFailed, { errors: ['States.ALL'], resultPath: '$.error' });

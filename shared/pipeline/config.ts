@@ -16,6 +16,9 @@ const csv = z
   .optional()
   .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean));
 
+/** Plan's feature limit per job when MAX_FEATURES_PER_JOB is not set (at most MAX_COLLECT_ROWS: collect-budget.ts). */
+export const DEFAULT_MAX_FEATURES_PER_JOB = 10_000_000;
+
 const EnvSchema = z.object({
   TABLE_NAME: z.string().min(1),
   OUTPUT_BUCKET: z.string().min(1),
@@ -38,7 +41,7 @@ const EnvSchema = z.object({
   ZONALFLOW_ALLOW_HOSTS: csv,
   /** Limits (bytes of a GeoPackage, features per job). */
   MAX_INPUT_BYTES: z.coerce.number().int().positive().default(5 * 1024 ** 3),
-  MAX_FEATURES_PER_JOB: z.coerce.number().int().positive().default(10_000_000),
+  MAX_FEATURES_PER_JOB: z.coerce.number().int().positive().default(DEFAULT_MAX_FEATURES_PER_JOB),
 });
 
 /** What every handler needs. */

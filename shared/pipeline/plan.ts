@@ -15,6 +15,7 @@ import { specKeyBeside } from '../features/suffix';
 import { geometryBBox } from '../geometry/bbox';
 import { transformGeometry } from '../geometry/transform';
 import { searchStac } from '../timeseries/stac';
+import { checkCollectRows } from './collect-budget';
 import type { BBox } from '../geometry/types';
 import { geometryProblem } from '../geometry/validate';
 import { crsFromEpsg } from '../crs/epsg';
@@ -157,6 +158,8 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       if (spec.stac) {
         // the STAC search happens once, here; workers filter the scenes by their features' footprints
         const { scenes } = area ? await searchStac(spec.stac, area, { allowed: deps.allowed }) : { scenes: [] };
+        // every feature gets a row per acquisition date: Collect must merge them within its 15 minutes
+        checkCollectRows(total, new Set(scenes.map((sc) => sc.datetime)).size);
         await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes }, scenes);
       }
       // pass 2: the input read again in the same order, each feature serialized once into the spill file of

@@ -15,7 +15,9 @@ import { Template, Match } from 'aws-cdk-lib/assertions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../../infra/app';
 import { placeholderRefs, renderDefinition, resolveCfn, resourcesOfType } from '../../infra/definition';
-import { EXPRESS_LIMIT_SEC, LAMBDA_TIMEOUT_ERRORS, RETRYABLE_LAMBDA_ERRORS, batchBudget } from '../../infra/state-machine';
+import { COLLECT_RETRIERS, EXPRESS_LIMIT_SEC, LAMBDA_TIMEOUT_ERRORS, RETRYABLE_LAMBDA_ERRORS, batchBudget } from '../../infra/state-machine';
+import { MAX_COLLECT_ROWS } from '../../shared/pipeline/collect-budget';
+import { DEFAULT_MAX_FEATURES_PER_JOB } from '../../shared/pipeline/config';
 
 const require = createRequire(import.meta.url);
 const aslValidator = require('asl-validator') as (d: unknown, o?: unknown) => { isValid: boolean; errors: unknown[] };
@@ -51,16 +53,33 @@ describe('state machine', () => {
   it('every Lambda call retries throttling and service errors with backoff and full jitter', () => {
     const map = asl.States.Batches as { ItemProcessor: { States: Record<string, Record<string, unknown>> } };
     const tasks = { ...asl.States, ...map.ItemProcessor.States };
-    for (const name of ['Plan', 'Worker', 'Collect', 'MarkFailed']) {
+    for (const name of ['Plan', 'Worker', 'MarkFailed']) {
       const retry = tasks[name]?.Retry as Record<string, unknown>[];
       expect(retry[0]).toMatchObject({ ErrorEquals: RETRYABLE_LAMBDA_ERRORS, IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 6, JitterStrategy: 'FULL' });
     }
+    // Collect: the same list without Lambda.Unknown (a timeout or out-of-memory), which has its own single retry
+    expect((tasks.Collect?.Retry as Record<string, unknown>[])[0]).toMatchObject({ ErrorEquals: RETRYABLE_LAMBDA_ERRORS.filter((e) => e !== 'Lambda.Unknown'), IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 6, JitterStrategy: 'FULL' });
     const workerRetry = tasks.Worker?.Retry as Record<string, unknown>[];
     expect(workerRetry[1]).toMatchObject({ ErrorEquals: ['BatchIncompleteError'], MaxAttempts: 3 });
     // a Lambda that timed out is retried twice
     expect(workerRetry[2]).toMatchObject({ ErrorEquals: LAMBDA_TIMEOUT_ERRORS, MaxAttempts: 2, JitterStrategy: 'FULL' });
     expect(LAMBDA_TIMEOUT_ERRORS).toEqual(['Sandbox.Timedout', 'States.Timeout']);
-    for (const name of ['Plan', 'Collect', 'MarkFailed']) expect(tasks[name]?.Retry).toHaveLength(1);
+    for (const name of ['Plan', 'MarkFailed']) expect(tasks[name]?.Retry).toHaveLength(1);
+    expect(tasks.Collect?.Retry).toHaveLength(2);
+  });
+  it('a Collect that overran its 15 minutes is never retried (no checkpoint: each retry would overrun again); Lambda.Unknown at most once', () => {
+    const retry = asl.States.Collect?.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
+    const errors = retry.flatMap((r) => r.ErrorEquals);
+    for (const e of ['Sandbox.Timedout', 'States.Timeout', 'States.ALL', 'States.TaskFailed']) expect(errors).not.toContain(e);
+    // Step Functions reports function timeouts and out-of-memory as Lambda.Unknown: one more run at most, never six
+    const unknown = retry.filter((r) => r.ErrorEquals.includes('Lambda.Unknown'));
+    expect(unknown.reduce((a, r) => a + r.MaxAttempts, 0)).toBe(1);
+    expect(COLLECT_RETRIERS.flatMap((r) => r.errors)).toEqual(errors);
+    // a timed-out Collect goes straight to MarkFailed
+    expect(asl.States.Collect?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]);
+    // the jobs Plan accepts fit what Collect is measured to merge in 15 minutes (one row a feature without dates)
+    const plan = resourcesOfType(json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('FunctionsPlan'))?.[1] as { Environment: { Variables: Record<string, string> } };
+    expect(Number(plan.Environment.Variables.MAX_FEATURES_PER_JOB ?? DEFAULT_MAX_FEATURES_PER_JOB)).toBeLessThanOrEqual(MAX_COLLECT_ROWS);
   });
   it('Plan receives the state input and the execution id, Worker the item as is, MarkFailed the failed state and the execution input', () => {
     const map = asl.States.Batches as { ItemProcessor: { States: Record<string, Record<string, unknown>> } };
