@@ -97,10 +97,11 @@ export class RowSorter<T = ResultRow> {
   /** Adds rows (the sorter keeps them: the caller must not change them afterwards). */
   async push(rows: readonly T[]): Promise<void> {
     for (const r of rows) {
+      // a full buffer is spilled when the next row comes: a table of exactly runRows rows stays in memory
+      if (this.buffer.length >= this.runRows) await this.spill();
       this.buffer.push(r);
       this.gauge.add(1);
       this.count++;
-      if (this.buffer.length >= this.runRows) await this.spill();
     }
   }
 
