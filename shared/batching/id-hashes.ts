@@ -23,8 +23,13 @@ export function hashId(id: string): number {
 
 /** The hashes of a layer's ids, added one at a time. */
 export class IdHashes {
-  private hashes = new Float64Array(1024);
+  private hashes: Float64Array;
   private n = 0;
+
+  /** `capacity`: ids expected (a count known to be true; grows by doubling past it). */
+  constructor(capacity = 1024) {
+    this.hashes = new Float64Array(Math.max(1, Math.floor(capacity)));
+  }
 
   /** Adds an id. */
   add(id: string): void {

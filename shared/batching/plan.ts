@@ -66,12 +66,21 @@ export function batchId(i: number): string {
  * lat and curve position in growing Float64Arrays, 32 bytes a feature, no object per feature.
  */
 export class PlanColumns {
-  private cap = 1024;
+  private cap: number;
   n = 0;
-  fid = new Float64Array(this.cap);
-  lon = new Float64Array(this.cap);
-  lat = new Float64Array(this.cap);
-  pos = new Float64Array(this.cap);
+  fid: Float64Array<ArrayBuffer>;
+  lon: Float64Array<ArrayBuffer>;
+  lat: Float64Array<ArrayBuffer>;
+  pos: Float64Array<ArrayBuffer>;
+
+  /** `capacity`: features expected (a count known to be true; the columns grow by doubling past it). */
+  constructor(capacity = 1024) {
+    this.cap = Math.max(1, Math.floor(capacity));
+    this.fid = new Float64Array(this.cap);
+    this.lon = new Float64Array(this.cap);
+    this.lat = new Float64Array(this.cap);
+    this.pos = new Float64Array(this.cap);
+  }
 
   /** Adds a feature (a non-finite lon or lat: not located, planned last). */
   push(fid: number, lon: number, lat: number): void {

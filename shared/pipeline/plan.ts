@@ -120,9 +120,12 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       const idKind = idKindOf(layer, spec.input.idColumn);
       // pass 1: one point per feature, for batching, in typed columns (32 bytes a feature), and a hash of its id
       const lap = laps(deps.now ?? Date.now);
-      const planFeatures = new PlanColumns();
+      // sized from the count when it is the layer's true row count (GeoPackage: SELECT count(*)), never
+      // from a count another format's header claims
+      const capacity = layer.format === 'GeoPackage' && stated !== null ? stated : 1024;
+      const planFeatures = new PlanColumns(capacity);
       let area: BBox | null = null;
-      const idHashes = new IdHashes();
+      const idHashes = new IdHashes(capacity);
       // GeoPackage: the bbox straight from each blob, no geometry built (the STAC search area needs the geometries)
       if (layer.boxes && !spec.stac) {
         for await (const b of layer.boxes(idOptions)) {
