@@ -129,6 +129,8 @@ export interface LocalRunResult {
   memoryMb: Record<string, number>;
   /** Wall seconds per phase, in order: stand-ins, uploads, synth, setup, each top-level state entered, download. */
   timings: Record<string, number>;
+  /** CPU seconds of the process (every thread) per phase, the phases of `timings`. */
+  cpuSeconds: Record<string, number>;
 }
 
 const synthesized = new Map<string, Template>();
@@ -194,15 +196,20 @@ function lambdaError(name: string, errorType: string, errorMessage: string): Err
 export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   installPolyfills();
   const log = opts.log ?? (() => undefined);
-  // wall seconds per phase (a phase runs until the next one starts)
+  // wall seconds per phase (a phase runs until the next one starts), and the CPU seconds of the process (every thread)
   const timings: Record<string, number> = {};
+  const cpuSeconds: Record<string, number> = {};
   let phase = 'stand-ins';
   let phaseStart = performance.now();
+  let cpuStart = process.cpuUsage();
   const lap = (next: string): void => {
     const now = performance.now();
+    const cpu = process.cpuUsage(cpuStart);
     timings[phase] = Math.round(((timings[phase] ?? 0) + (now - phaseStart) / 1000) * 1000) / 1000;
+    cpuSeconds[phase] = Math.round(((cpuSeconds[phase] ?? 0) + (cpu.user + cpu.system) / 1e6) * 1000) / 1000;
     phase = next;
     phaseStart = now;
+    cpuStart = process.cpuUsage();
   };
   const faults = new Set(parseFaults([...(opts.faults ?? [])]));
   const scale = opts.timeScale ?? 1;
@@ -589,7 +596,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     smS3.destroy();
     lap('end');
     log(`timings: ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
-    return { status: summary?.status ?? (failure ? 'FAILED' : 'UNKNOWN'), jobId, output, files, retries, denials: authority.denials.map((d) => d.message), warnings, memoryMb: peakMb, timings, ...(failure ? { error: failure } : {}) };
+    log(`CPU seconds (all threads): ${Object.entries(cpuSeconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    return { status: summary?.status ?? (failure ? 'FAILED' : 'UNKNOWN'), jobId, output, files, retries, denials: authority.denials.map((d) => d.message), warnings, memoryMb: peakMb, timings, cpuSeconds, ...(failure ? { error: failure } : {}) };
   } finally {
     await threadPool.pool?.close();
     for (const t of samplers) clearInterval(t);

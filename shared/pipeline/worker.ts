@@ -9,6 +9,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ZonalflowError } from '../errors';
+import { FIRST_CHUNK, chunkBudgetMs, nextChunkSize } from './chunk-size';
 import { parseJobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
 import type { CountingSource } from '../io/source.counting';
@@ -58,7 +59,7 @@ export interface WorkerDeps {
   remainingMs?: () => number;
   /** Stop this long before the deadline (default 30 s). */
   safetyMs?: number;
-  /** Features per engine chunk (default 100). */
+  /** Features per engine chunk, fixed (default: adaptive, chunk-size.ts: 100 first, then sized to take a sixth of `safetyMs`). */
   chunkSize?: number;
 }
 
@@ -127,8 +128,10 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
     const geometryCrs = spec.output.geometry ? geoCrs(crsProjJson(batch.crs)) : null;
     const remaining = deps.remainingMs ?? (() => Infinity);
     const safety = deps.safetyMs ?? 30_000;
-    // a time series reads each scene's tiles once per chunk for all its features: the whole batch is one chunk
-    const chunkSize = spec.stac ? Math.max(deps.chunkSize ?? 100, batch.features.length) : deps.chunkSize ?? 100;
+    // a time series reads each scene's tiles once per chunk for all its features: the whole batch is one chunk;
+    // else chunks grow from FIRST_CHUNK as fast as the deadline checks allow (few chunks: few merged tile requests)
+    let chunkSize = spec.stac ? Math.max(deps.chunkSize ?? FIRST_CHUNK, batch.features.length) : deps.chunkSize ?? FIRST_CHUNK;
+    const adaptive = !spec.stac && deps.chunkSize === undefined;
     const parts = [...started.parts];
     let cursor = started.cursor;
     let rows: ResultRow[] = [];
@@ -169,7 +172,9 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
         throw new BatchIncompleteError(`batch ${item.batchId} of job ${item.jobId} stopped at feature ${cursor} of ${batch.features.length} before the Lambda deadline; the retry resumes there`);
       }
       const chunk = batch.features.slice(cursor, cursor + chunkSize);
+      const before = adaptive ? remaining() : 0;
       const out = await engine.compute(chunk);
+      if (adaptive) chunkSize = nextChunkSize(chunk.length, before - remaining(), chunkBudgetMs(safety));
       const failedHere = new Map<number, ResultRow>();
       for (const r of out.rows) {
         if (r.error !== null) failedHere.set(r.fid, r);

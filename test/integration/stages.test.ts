@@ -211,6 +211,31 @@ describe('pipeline stages against the stand-ins', () => {
     expect(results.rows.map((r) => r.fid)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
+  it('a batch without a fixed chunk size grows its chunks: fewer tile requests than one feature a chunk, the same rows', async () => {
+    // 16 squares, one at the centre of each of the 16 tiles of base.tif (test/fixtures/README.md)
+    const dir = join(import.meta.dirname, '../fixtures/cases/redirect-loopback');
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-rasters', Key: 'base.tif', Body: readFileSync(join(dir, 'base.tif')) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'grow.gpkg', Body: readFileSync(join(dir, 'tiles.gpkg')) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'grow.json', Body: JSON.stringify({ rasters: [{ name: 'base', uri: 's3://zf-rasters/base.tif' }], stats: ['count', 'mean'], batching: { grid: 'h3', maxFeatures: 100 } }) }));
+    const deps = handlerDeps();
+    const base = { s3: deps.s3, tracker: deps.store, outputBucket: 'zf-out', workPrefix: '_work/', allowed: deps.config.allowed, remainingMs: () => 300_000 };
+    const runs: { requests: number; rows: unknown[] }[] = [];
+    for (const [etag, chunkSize] of [['g1', 1], ['g2', undefined]] as const) {
+      const out = await plan({ bucket: 'zf-in', key: 'grow.gpkg', etag });
+      const [item] = (await getJson(env.s3, out.manifest)) as BatchItem[];
+      if (!item) throw new Error('one batch expected');
+      await runBatch(item, { ...base, ...(chunkSize === undefined ? {} : { chunkSize }) });
+      const record = await deps.store.getBatch(out.jobId, item.batchId);
+      await collect({ jobId: out.jobId });
+      const results = await readResultParquet((await getBytes(env.s3, { bucket: 'zf-out', key: `${out.jobId}/results.parquet` })) ?? new Uint8Array());
+      runs.push({ requests: record?.requests ?? NaN, rows: results.rows.map((r) => ({ ...r })) });
+    }
+    const [fixed, grown] = runs;
+    // 16 features: one chunk each (a prefetch each), or all of them in the first chunk of 100 (merged ranges)
+    expect(grown?.requests).toBeLessThan(fixed?.requests ?? 0);
+    expect(grown?.rows).toEqual(fixed?.rows);
+  });
+
   it('a job re-run after a partial failure redoes only what failed', async () => {
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'rerun.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'rerun.json', Body: JSON.stringify(spec) }));
