@@ -84,5 +84,7 @@ export interface JobTracker {
   completeBatch(jobId: string, batchId: string, result: BatchResult): Promise<boolean>;
   failBatch(jobId: string, batchId: string, error: string): Promise<void>;
   setJobStatus(jobId: string, status: JobStatus, extra?: Record<string, unknown>): Promise<void>;
+  /** True when the job is cancelled, read where the batch's own writes go (its shard), not the job record; without it, `jobStatus`. */
+  batchCancelled?(jobId: string, batchId: string): Promise<boolean>;
   tally(jobId: string): Promise<Tally>;
 }

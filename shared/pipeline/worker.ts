@@ -205,7 +205,8 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
 }
 
 async function refuseIfCancelled(tracker: JobTracker, item: WorkerInput, what: 'start' | 'complete'): Promise<void> {
-  if ((await tracker.jobStatus(item.jobId)) === 'CANCELLED') throw new JobCancelledError(`job ${item.jobId} is CANCELLED: batch ${item.batchId} does not ${what}`);
+  const cancelled = tracker.batchCancelled ? await tracker.batchCancelled(item.jobId, item.batchId) : (await tracker.jobStatus(item.jobId)) === 'CANCELLED';
+  if (cancelled) throw new JobCancelledError(`job ${item.jobId} is CANCELLED: batch ${item.batchId} does not ${what}`);
 }
 
 function sum(cs: readonly CountingSource[], k: 'bytes' | 'requests'): number {

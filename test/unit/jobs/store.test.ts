@@ -170,6 +170,32 @@ describe('job status', () => {
     m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'DONE' } });
     await expect(new JobStore(doc, 't').setJobStatus('j', 'RUNNING')).rejects.toMatchObject({ name: 'JobStoreError', message: 'job j is DONE; it cannot become RUNNING', context: { jobId: 'j', from: 'DONE', to: 'RUNNING' } });
   });
+  it('cancel flags every shard of the job before the record; workers read their shard (never the hot job record); a forced retry clears the flags', async () => {
+    m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'RUNNING', shards: new Set([1, 2]) } });
+    m.on(UpdateCommand).resolves({});
+    const store = new JobStore(doc, 't');
+    await store.setJobStatus('j', 'CANCELLED');
+    const ups = m.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(ups.slice(0, 2).map((u) => [u.Key, u.UpdateExpression])).toEqual([[{ pk: 'JOB#j#01', sk: 'COUNTS' }, 'SET cancelled = :t'], [{ pk: 'JOB#j#02', sk: 'COUNTS' }, 'SET cancelled = :t']]);
+    expect(ups[2]?.Key).toEqual({ pk: 'JOB#j', sk: 'JOB' });
+    m.reset();
+    m.on(GetCommand).resolves({ Item: { cancelled: true } });
+    expect(await store.batchCancelled('j', 'b000034')).toBe(true);
+    expect(m.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({ Key: { pk: 'JOB#j#02', sk: 'COUNTS' }, ConsistentRead: true });
+    m.reset();
+    m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'CANCELLED', shards: new Set([1]) } });
+    m.on(UpdateCommand).resolves({});
+    await store.setJobStatus('j', 'RUNNING', {}, true);
+    expect(m.commandCalls(UpdateCommand).map((c) => c.args[0].input.UpdateExpression)).toEqual(['SET #s = :s, updatedAt = :now', 'REMOVE cancelled']);
+  });
+  it('resetBatches (zonalflow retry) takes a FAILED batch out of its shard\'s batchesFailed once', async () => {
+    m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'PARTIAL', shards: new Set([1]) } });
+    m.on(QueryCommand).resolves({ Items: [{ batchId: 'b000001', status: 'FAILED' }, { batchId: 'b000033', status: 'PENDING' }] });
+    m.on(UpdateCommand).callsFake((input: { Key: { sk: string } }) => ({ Attributes: { status: input.Key.sk === 'BATCH#b000001' ? 'FAILED' : 'PENDING' } }));
+    expect(await new JobStore(doc, 't').resetBatches('j')).toEqual(['b000001', 'b000033']);
+    const counters = m.commandCalls(UpdateCommand).map((c) => c.args[0].input).filter((u) => u.Key?.sk === 'COUNTS');
+    expect(counters).toEqual([expect.objectContaining({ Key: { pk: 'JOB#j#01', sk: 'COUNTS' }, UpdateExpression: 'ADD batchesFailed :minusOne' })]);
+  });
   it('protected attributes cannot be overwritten through extra', async () => {
     await expect(new JobStore(doc, 't').setJobStatus('j', 'FAILED', { counts: {} })).rejects.toThrow(/cannot overwrite attribute counts of job j/);
     expect(m.commandCalls(UpdateCommand)).toHaveLength(0);
