@@ -9,10 +9,11 @@
  * Plan opens the header of the spec's raster (the small example COG: Plan reads no pixel).
  * Sizes: BENCH_PLAN_FEATURES, a comma-separated list (default 1000000; e.g. 1000000,2000000,5000000
  * for the points `npm run bench -- scale-model` extrapolates from); each size's input is generated
- * once into bench/.cache. BENCH_PLAN_NODE_ARGS: node flags for the child (e.g. `--cpu-prof`). Results: bench/.cache/results/plan-job-<size>.json (`--save`: bench/results/).
+ * once into bench/.cache. BENCH_PLAN_FORMAT=fgb: the same fields as FlatGeobuf (converted by ogr2ogr; a
+ * format without random access, read twice in order). BENCH_PLAN_NODE_ARGS: node flags for the child (e.g. `--cpu-prof`). Results: bench/.cache/results/plan-job-<size>.json (`--save`: bench/results/).
  */
-import { spawn } from 'node:child_process';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -26,6 +27,23 @@ import { parseJobSpec } from '../shared/spec';
 
 const TABLE = 'jobs';
 const SPEC = { input: { idColumn: 'field_id' }, rasters: [{ uri: 's3://rasters/band.tif' }], batching: { grid: 'h3', maxFeatures: 500 } };
+
+/** The input's format: gpkg (default), or fgb (FlatGeobuf converted from the GeoPackage by ogr2ogr, GDAL's). */
+const FORMAT = process.env.BENCH_PLAN_FORMAT ?? 'gpkg';
+
+/** The input file of `n` fields in FORMAT (generated or converted once into bench/.cache). */
+function inputOf(n: number): string {
+  const gpkg = ensureFields(n);
+  if (FORMAT === 'gpkg') return gpkg;
+  if (FORMAT !== 'fgb') throw new Error(`BENCH_PLAN_FORMAT=${FORMAT}: expected gpkg or fgb`);
+  const path = gpkg.replace(/\.gpkg$/, '.fgb');
+  if (!existsSync(path)) {
+    const r = spawnSync('ogr2ogr', ['-f', 'FlatGeobuf', `${path}.tmp.fgb`, gpkg], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`ogr2ogr (GDAL) is needed to convert ${gpkg} to FlatGeobuf: ${r.error?.message ?? r.stderr}`);
+    renameSync(`${path}.tmp.fgb`, path);
+  }
+  return path;
+}
 
 /** The size's label in the result's name: 1m, 2m, 10m, or the number. */
 function sizeLabel(n: number): string {
@@ -41,7 +59,7 @@ async function child(): Promise<void> {
   const phases: string[] = [];
   const cpu = process.cpuUsage();
   const t0 = performance.now();
-  const out = await planJob({ bucket: 'zf-in', key: 'fields.gpkg' }, {
+  const out = await planJob({ bucket: 'zf-in', key: `fields.${FORMAT}` }, {
     s3,
     tracker: new JobStore(doc, TABLE),
     outputBucket: 'zf-out',
@@ -61,12 +79,12 @@ async function child(): Promise<void> {
 const nodeArgs = (process.env.BENCH_PLAN_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 async function runSize(n: number): Promise<boolean> {
-  const path = ensureFields(n);
+  const path = inputOf(n);
   const env = await startStandIns({ buckets: ['zf-in', 'zf-out', 'rasters'], table: TABLE });
   try {
     // streamed as is (no aws-chunked framing, which s3rver would store verbatim)
     const uploader = new S3Client({ endpoint: env.s3Endpoint, region: env.region, credentials: LOCAL_CREDENTIALS, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
-    await uploader.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'fields.gpkg', Body: createReadStream(path), ContentLength: statSync(path).size }));
+    await uploader.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `fields.${FORMAT}`, Body: createReadStream(path), ContentLength: statSync(path).size }));
     uploader.destroy();
     await env.s3.send(new PutObjectCommand({ Bucket: 'rasters', Key: 'band.tif', Body: readFileSync(join(import.meta.dirname, '..', 'examples', 'elev.cog.tif')) }));
     // an asynchronous child: the stand-ins answer from this process's event loop
@@ -85,10 +103,10 @@ async function runSize(n: number): Promise<boolean> {
     if (r.status !== 0 || !time) throw new Error(`Plan failed (${r.status}): ${r.stderr.slice(-2000)}`);
     const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; cpuSeconds: number; features: number; batches: number; phases: string[] };
     const ok = out.features === n;
-    report(`plan-job-${sizeLabel(n)}`, {
+    report(`plan-job-${FORMAT === 'gpkg' ? '' : `${FORMAT}-`}${sizeLabel(n)}`, {
       features: out.features,
       batches: out.batches,
-      gpkg_mb: statSync(path).size / 1e6,
+      input: `${FORMAT}, ${(statSync(path).size / 1e6).toFixed(1)} MB`,
       'plan wall s (planJob; measured under the machine\'s load)': out.seconds,
       'plan CPU s (planJob, user+sys)': out.cpuSeconds,
       'process wall s (start-up included)': Number(time[1]),
