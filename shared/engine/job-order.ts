@@ -44,13 +44,13 @@ export interface PreparedRecord {
   /** Its window meets some raster. */
   touched: boolean;
   /** Per raster (then band-math output): the geometry in its CRS ({@link encodeGeometry}), or null. */
-  g: (Float64Array | null)[];
+  g: (number[] | null)[];
   /** Per raster: row0, col0, rows, cols of its window (NaN: none), 4 numbers each. */
-  w: Float64Array;
+  w: number[];
   /** Per raster: why it cannot be reprojected into it, or null. */
   e: (string | null)[];
   /** The input geometry (input CRS, {@link encodeGeometry}), only when rows keep geometries. */
-  geometry?: Float64Array | null;
+  geometry?: number[] | null;
 }
 
 /** A computed row and its feature's input position (the rows' second sort, back into input order). */
@@ -73,12 +73,16 @@ export function byInput(a: IndexedRow, b: IndexedRow): number {
  */
 export function toRecords(features: readonly EngineFeature[], prepared: PreparedChunk, fields: readonly FeatureFields[], grids: readonly { width: number; height: number }[], first: number, keepGeometry: boolean): PreparedRecord[] {
   return features.map((f, j) => {
-    const w = new Float64Array(prepared.perRaster.length * 4).fill(NaN);
+    // plain arrays of numbers, filled in order (packed: V8 serializes them natively, typed arrays one by one in JS)
+    const w: number[] = [];
     let k = NO_KEY;
     prepared.perRaster.forEach((p, r) => {
       const win = p.windows[j];
-      if (!win) return;
-      w.set([win.row0, win.col0, win.rows, win.cols], r * 4);
+      if (!win) {
+        w.push(NaN, NaN, NaN, NaN);
+        return;
+      }
+      w.push(win.row0, win.col0, win.rows, win.cols);
       const g = grids[r];
       if (k === NO_KEY && g) k = windowKey(win, g.width, g.height);
     });
@@ -101,8 +105,37 @@ export function toRecords(features: readonly EngineFeature[], prepared: Prepared
   });
 }
 
-/** A chunk of records as the engine measures it: the features (geometry: the input's when kept, else null) and the prepared chunk. */
-export function fromRecords(records: readonly PreparedRecord[]): { features: EngineFeature[]; prepared: PreparedChunk } {
+/**
+ * Raster `k`'s geometries of a chunk of records, as they were encoded, in one Float64Array: record i's starts
+ * at `starts[i]` (-1: none). What a worker thread decodes (parallel-pack.ts), so that this thread never
+ * builds the geometries again.
+ */
+export function encodedGeometries(records: readonly PreparedRecord[], k: number): { data: Float64Array; starts: Int32Array } {
+  let n = 0;
+  for (const r of records) n += r.g[k]?.length ?? 0;
+  const data = new Float64Array(n);
+  const starts = new Int32Array(records.length);
+  let at = 0;
+  records.forEach((r, i) => {
+    const g = r.g[k];
+    if (!g) {
+      starts[i] = -1;
+      return;
+    }
+    starts[i] = at;
+    data.set(g, at);
+    at += g.length;
+  });
+  return { data, starts };
+}
+
+/**
+ * A chunk of records as the engine measures it: the features (geometry: the input's when kept, else null) and
+ * the prepared chunk; with `local: false` the prepared chunk's geometries are left empty (a worker thread gets
+ * them from {@link encodedGeometries}).
+ */
+export function fromRecords(records: readonly PreparedRecord[], opts: { local?: boolean } = {}): { features: EngineFeature[]; prepared: PreparedChunk } {
+  const withLocal = opts.local ?? true;
   const rasters = records[0]?.g.length ?? 0;
   const features = records.map((r): EngineFeature => {
     const f: EngineFeature = { fid: r.fid, id: r.id, geometry: r.geometry ? decodeGeometry(r.geometry) : null };
@@ -111,10 +144,10 @@ export function fromRecords(records: readonly PreparedRecord[]): { features: Eng
     return f;
   });
   const perRaster = Array.from({ length: rasters }, (_, k) => ({
-    local: records.map((r) => {
+    local: withLocal ? records.map((r) => {
       const g = r.g[k];
       return g ? decodeGeometry(g) : null;
-    }),
+    }) : [],
     windows: records.map((r): Window | null => {
       const row0 = r.w[k * 4] as number;
       return Number.isNaN(row0) ? null : { row0, col0: r.w[k * 4 + 1] as number, rows: r.w[k * 4 + 2] as number, cols: r.w[k * 4 + 3] as number };
@@ -127,81 +160,61 @@ export function fromRecords(records: readonly PreparedRecord[]): { features: Eng
 const CODES = { Point: 0, MultiPoint: 1, LineString: 2, MultiLineString: 3, Polygon: 4, MultiPolygon: 5, GeometryCollection: 6 } as const;
 
 /**
- * A geometry as one Float64Array (null stays null): a type code (0 Point, 1 MultiPoint, 2 LineString,
+ * A geometry as one array of numbers (null stays null): a type code (0 Point, 1 MultiPoint, 2 LineString,
  * 3 MultiLineString, 4 Polygon, 5 MultiPolygon, 6 GeometryCollection), then part counts and each
- * run of positions as its length then x, y pairs. Exact: the same float64 values come back.
+ * run of positions as its length then x, y pairs. Exact: the same float64 values come back. A plain
+ * (packed) array, not a Float64Array: V8 serializes it natively when spooled.
  */
-export function encodeGeometry(g: Geometry | null): Float64Array | null {
+export function encodeGeometry(g: Geometry | null): number[] | null {
   if (g === null) return null;
-  const out = new Float64Array(encodedLength(g));
-  const end = write(g, out, 0);
-  if (end !== out.length) throw new Error(`geometry encoding: wrote ${end} of ${out.length} numbers`);
+  const out: number[] = [];
+  write(g, out);
   return out;
 }
 
-/** The geometry {@link encodeGeometry} encoded. */
-export function decodeGeometry(a: Float64Array): Geometry {
-  const [g] = read(a, 0);
+/** The geometry {@link encodeGeometry} encoded, read from `a` at `at` (a record's own array, or a chunk's {@link encodedGeometries}). */
+export function decodeGeometry(a: ArrayLike<number>, at = 0): Geometry {
+  const [g] = read(a, at);
   return g;
 }
 
-function runLength(ps: readonly Position[]): number {
-  return 1 + ps.length * 2;
+function writeRun(ps: readonly Position[], out: number[]): void {
+  out.push(ps.length);
+  for (const p of ps) out.push(p[0], p[1]);
 }
 
-function encodedLength(g: Geometry): number {
-  switch (g.type) {
-    case 'Point': return 3;
-    case 'MultiPoint': case 'LineString': return 1 + runLength(g.coordinates);
-    case 'MultiLineString': case 'Polygon': return 2 + g.coordinates.reduce((a, p) => a + runLength(p), 0);
-    case 'MultiPolygon': return 2 + g.coordinates.reduce((a, poly) => a + 1 + poly.reduce((b, ring) => b + runLength(ring), 0), 0);
-    case 'GeometryCollection': return 2 + g.geometries.reduce((a, part) => a + encodedLength(part), 0);
-  }
-}
-
-function writeRun(ps: readonly Position[], out: Float64Array, at: number): number {
-  out[at++] = ps.length;
-  for (const p of ps) {
-    out[at++] = p[0];
-    out[at++] = p[1];
-  }
-  return at;
-}
-
-function write(g: Geometry, out: Float64Array, at: number): number {
-  out[at++] = CODES[g.type];
+function write(g: Geometry, out: number[]): void {
+  out.push(CODES[g.type]);
   switch (g.type) {
     case 'Point':
-      out[at++] = g.coordinates[0];
-      out[at++] = g.coordinates[1];
-      return at;
-    case 'MultiPoint': case 'LineString': return writeRun(g.coordinates, out, at);
+      out.push(g.coordinates[0], g.coordinates[1]);
+      return;
+    case 'MultiPoint': case 'LineString': writeRun(g.coordinates, out); return;
     case 'MultiLineString': case 'Polygon':
-      out[at++] = g.coordinates.length;
-      for (const part of g.coordinates) at = writeRun(part, out, at);
-      return at;
+      out.push(g.coordinates.length);
+      for (const part of g.coordinates) writeRun(part, out);
+      return;
     case 'MultiPolygon':
-      out[at++] = g.coordinates.length;
+      out.push(g.coordinates.length);
       for (const poly of g.coordinates) {
-        out[at++] = poly.length;
-        for (const ring of poly) at = writeRun(ring, out, at);
+        out.push(poly.length);
+        for (const ring of poly) writeRun(ring, out);
       }
-      return at;
+      return;
     case 'GeometryCollection':
-      out[at++] = g.geometries.length;
-      for (const part of g.geometries) at = write(part, out, at);
-      return at;
+      out.push(g.geometries.length);
+      for (const part of g.geometries) write(part, out);
   }
 }
 
-function readRun(a: Float64Array, at: number): [Position[], number] {
+function readRun(a: ArrayLike<number>, at: number): [Position[], number] {
   const n = a[at++] as number;
   const ps = new Array<Position>(n);
   for (let k = 0; k < n; k++, at += 2) ps[k] = [a[at] as number, a[at + 1] as number];
   return [ps, at];
 }
 
-function read(a: Float64Array, at: number): [Geometry, number] {
+function read(a: ArrayLike<number>, at: number): [Geometry, number] {
   const code = a[at++] as number;
   switch (code) {
     case 0: return [{ type: 'Point', coordinates: [a[at] as number, a[at + 1] as number] }, at + 2];

@@ -12,9 +12,20 @@
 import type { Geometry, Position } from '../geometry/types';
 import type { Window } from '../raster/grid';
 import type { CellValue, ResultRow } from '../output/table';
+import { decodeGeometry } from './job-order';
 
 /** Packed geometries. */
 export interface PackedGeometries { ints: Int32Array; coords: Float64Array }
+
+/** Geometries as the job's spool encoded them (job-order.ts encodedGeometries): feature i's at starts[i], -1 for none. */
+export interface EncodedGeometries { data: Float64Array; starts: Int32Array }
+
+/** The geometries of either form, `count` of them. */
+export function unpackAny(p: PackedGeometries | EncodedGeometries, count: number): (Geometry | null)[] {
+  if ('ints' in p) return unpackGeometries(p, count);
+  if (p.starts.length !== count) throw new Error(`encoded geometries: ${p.starts.length} for ${count} features`);
+  return Array.from(p.starts, (at) => (at < 0 ? null : decodeGeometry(p.data, at)));
+}
 
 const CODES = { Point: 0, MultiPoint: 1, LineString: 2, MultiLineString: 3, Polygon: 4, MultiPolygon: 5, GeometryCollection: 6 } as const;
 

@@ -23,6 +23,7 @@ import type { EngineFeature, PreparedChunk, ZonalEngine, ZonalTimings } from './
 import type { ZonalRaster } from './rasters';
 import { splitByKey, windowKey } from './parallel-order';
 import { packGeometries, packWindows, unpackValues } from './parallel-pack';
+import type { EncodedGeometries } from './parallel-pack';
 import type { MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply } from './parallel-protocol';
 
 /** What the workers did, summed (for the job summary). */
@@ -120,13 +121,13 @@ export class ParallelZonal {
    * worker its own stretch of the spatial order (stats-job.ts), so that no two workers decode the same
    * tiles. One row per feature, in the chunk's order.
    */
-  async computeOn(j: number, features: readonly EngineFeature[], prepared: PreparedChunk, signal?: AbortSignal): Promise<ResultRow[]> {
+  async computeOn(j: number, features: readonly EngineFeature[], prepared: PreparedChunk, signal?: AbortSignal, encoded?: readonly EncodedGeometries[]): Promise<ResultRow[]> {
     if (this.failure) throw this.failure;
     signal?.throwIfAborted();
     const engine = this.engine;
     if (engine === null) throw new ZonalflowError('WORKER_FAILED', 'the worker threads were not given a job (ParallelZonal.start)');
     if (!(j >= 0 && j < this.workers.length)) throw new ZonalflowError('WORKER_FAILED', `no worker thread ${j} (of ${this.workers.length})`);
-    const rows = features.length === 0 ? [] : await this.send(j, features.map((_, i) => i), features, prepared);
+    const rows = features.length === 0 ? [] : await this.send(j, features.map((_, i) => i), features, prepared, encoded);
     engine.account(rows, prepared.touched, features);
     return rows;
   }
@@ -154,7 +155,8 @@ export class ParallelZonal {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private send(j: number, idx: readonly number[], features: readonly EngineFeature[], prepared: PreparedChunk): Promise<ResultRow[]> {
+  /** Sends features `idx` of a chunk to worker `j`; `encoded` (the whole chunk's, per raster) replaces packing prepared.perRaster[k].local. */
+  private send(j: number, idx: readonly number[], features: readonly EngineFeature[], prepared: PreparedChunk, encoded?: readonly EncodedGeometries[]): Promise<ResultRow[]> {
     const seq = this.seq++;
     const pick = <T>(a: readonly T[]): T[] => idx.map((i) => a[i] as T);
     const part = idx.map((i) => {
@@ -168,10 +170,10 @@ export class ParallelZonal {
       prepared: {
         problems: pick(prepared.problems),
         touched: pick(prepared.touched),
-        perRaster: prepared.perRaster.map((p) => ({ geometries: packGeometries(pick(p.local)), windows: packWindows(pick(p.windows)), errors: pick(p.errors) })),
+        perRaster: prepared.perRaster.map((p, k) => ({ geometries: encoded?.[k] ?? packGeometries(pick(p.local)), windows: packWindows(pick(p.windows)), errors: pick(p.errors) })),
       },
     };
-    const buffers = request.prepared.perRaster.flatMap((p) => [p.geometries.ints.buffer, p.geometries.coords.buffer, p.windows.buffer]).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    const buffers = request.prepared.perRaster.flatMap((p) => ('ints' in p.geometries ? [p.geometries.ints.buffer, p.geometries.coords.buffer] : [p.geometries.data.buffer, p.geometries.starts.buffer]).concat(p.windows.buffer)).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     return new Promise<ResultRow[]>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject, features: part });
       this.workers[j]?.postMessage(request, buffers);

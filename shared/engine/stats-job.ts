@@ -41,7 +41,7 @@ import { ParallelZonal } from './parallel';
 import type { ParallelTotals } from './parallel';
 import { chunkPipeline, jobThreads } from './parallel-pipeline';
 import { RowSorter } from '../output/sorted-runs';
-import { NO_KEY, byInput, byKey, fromRecords, toRecords } from './job-order';
+import { NO_KEY, byInput, byKey, encodedGeometries, fromRecords, toRecords } from './job-order';
 import { KeyTally } from './parallel-order';
 import type { IndexedRow, PreparedRecord } from './job-order';
 import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
@@ -247,9 +247,10 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     // bounds), so no two workers decode the same tiles but those on the stretches' borders; one thread: all of it
     const walk = async (stream: AsyncGenerator<PreparedRecord[]>, j: number): Promise<void> => {
       const pipe = chunkPipeline<PreparedRecord[]>(async (recs) => {
-        const { features, prepared } = fromRecords(recs);
+        // a worker gets the spooled geometries as they are (never rebuilt here)
+        const { features, prepared } = fromRecords(recs, { local: workers === null });
         let out: ResultRow[];
-        if (workers) out = await workers.computeOn(j, features, prepared, opts.signal);
+        if (workers) out = await workers.computeOn(j, features, prepared, opts.signal, prepared.perRaster.map((_, k) => encodedGeometries(recs, k)));
         else {
           out = await engine.measure(features, prepared, opts.signal);
           engine.account(out, prepared.touched, features);

@@ -4,8 +4,9 @@
  * key puts features of the same area of the raster next to each other whatever their input order.
  */
 import { describe, expect, it } from 'vitest';
-import { byInput, byKey, decodeGeometry, encodeGeometry, fromRecords, NO_KEY, toRecords } from '../../../shared/engine/job-order';
+import { byInput, byKey, decodeGeometry, encodedGeometries, encodeGeometry, fromRecords, NO_KEY, toRecords } from '../../../shared/engine/job-order';
 import type { Geometry } from '../../../shared/geometry/types';
+import type { PreparedRecord } from '../../../shared/engine/job-order';
 import type { EngineFeature, PreparedChunk } from '../../../shared/engine/zonal';
 
 const geometries: Geometry[] = [
@@ -20,8 +21,16 @@ const geometries: Geometry[] = [
 
 describe('encodeGeometry', () => {
   it('gives back every geometry type exactly', () => {
-    for (const g of geometries) expect(decodeGeometry(encodeGeometry(g) as Float64Array)).toEqual(g);
+    for (const g of geometries) expect(decodeGeometry(encodeGeometry(g) as number[])).toEqual(g);
     expect(encodeGeometry(null)).toBeNull();
+  });
+  it('a chunk\'s geometries in one Float64Array (what a worker thread gets) decode to the same geometries', () => {
+    const recs: PreparedRecord[] = geometries.map((g, i) => ({ i, k: i, fid: i, id: String(i), fields: { attributes: [] }, problem: null, touched: true, g: [i === 2 ? null : encodeGeometry(g)], w: [0, 0, 1, 1], e: [null] }));
+    const { data, starts } = encodedGeometries(recs, 0);
+    expect(starts[2]).toBe(-1);
+    geometries.forEach((g, i) => {
+      if (i !== 2) expect(decodeGeometry(data, starts[i])).toEqual(g);
+    });
   });
 });
 
