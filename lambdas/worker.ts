@@ -3,6 +3,7 @@ import { WorkerInputSchema } from '../shared/pipeline/events';
 import type { WorkerOutput } from '../shared/pipeline/events';
 import { runBatch } from '../shared/pipeline/worker';
 import { handlerDeps } from '../shared/pipeline/deps';
+import { warmTiles } from '../shared/pipeline/warm-tiles';
 import { classifyTransient } from '../shared/pipeline/transient';
 import { eventKeys, stageLogger } from '../shared/pipeline/log';
 
@@ -19,6 +20,7 @@ export async function handler(event: unknown, context?: { getRemainingTimeInMill
         outputBucket: deps.config.outputBucket,
         workPrefix: deps.config.workPrefix,
         allowed: deps.config.allowed,
+        sharedTiles: warmTiles(process.env),
         ...(remaining ? { remainingMs: () => remaining() } : {}),
       });
     });

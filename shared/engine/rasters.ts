@@ -8,6 +8,7 @@ import type { AllowedSources } from '../io/uri';
 import type { ByteSource } from '../io/source';
 import { openRaster } from '../raster/cog';
 import type { Raster } from '../raster/cog';
+import type { SharedTiles } from '../raster/shared-tiles';
 import { crsFromGeoKeys } from '../crs/geokeys';
 import { checkCrs, ensureProj } from '../crs/transform';
 import type { Crs } from '../crs/crs';
@@ -36,6 +37,8 @@ export interface OpenRastersOptions {
   requesterPays?: boolean | undefined;
   wrapSource?: (source: ByteSource) => ByteSource;
   cacheBytes?: number;
+  /** Decoded tiles shared across rasters and kept between uses (a warm Lambda environment's, shared-tiles.ts). */
+  sharedTiles?: SharedTiles | undefined;
 }
 
 /** Opens every raster of the spec (in parallel); a raster that cannot be opened fails the job with its URI named. */
@@ -50,7 +53,7 @@ export async function openZonalRasters(specs: readonly RasterSpec[], opts: OpenR
     specs.map(async (spec, i) => {
       const opened = openSource(spec.uri, { allowed: opts.allowed, s3Client: opts.s3Client, requesterPays: spec.requesterPays ?? opts.requesterPays });
       const source = opts.wrapSource ? opts.wrapSource(opened) : opened;
-      const raster = await openRaster(source, opts.cacheBytes === undefined ? {} : { cacheBytes: opts.cacheBytes });
+      const raster = await openRaster(source, { ...(opts.cacheBytes === undefined ? {} : { cacheBytes: opts.cacheBytes }), ...(opts.sharedTiles ? { sharedTiles: opts.sharedTiles } : {}) });
       const info = raster.info;
       const bands = spec.bands ?? Array.from({ length: info.bandCount }, (_, k) => k + 1);
       const bad = bands.find((b) => b > info.bandCount);

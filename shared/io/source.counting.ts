@@ -19,6 +19,9 @@ export class CountingSource implements ByteSource {
   async close(): Promise<void> {
     await this.inner.close?.();
   }
+  version(): string | undefined {
+    return this.inner.version?.();
+  }
   async fetch(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     const out = await this.inner.fetch(offset, length, signal);
     this.requests++;

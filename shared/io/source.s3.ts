@@ -57,6 +57,8 @@ export function redirectRegion(err: unknown): string | undefined {
 export class S3Source implements ByteSource {
   readonly uri: string;
   private knownSize: number | undefined;
+  /** The ETag of the first read's answer: every later read must answer the same (version()). */
+  private etag: string | undefined;
   private readonly retry: RetryPolicy;
   constructor(private readonly client: S3Client, private readonly bucket: string, private readonly key: string, opts: S3SourceOptions | RetryPolicy = {}) {
     this.uri = `s3://${bucket}/${key}`;
@@ -96,6 +98,11 @@ export class S3Source implements ByteSource {
     return new SourceError(`${this.uri} ${what}`, { cause: err, ...(status === undefined ? {} : { status }) });
   }
 
+  /** ETag and size of the object as read (after the first read that reported both), else undefined. */
+  version(): string | undefined {
+    return this.etag === undefined || this.knownSize === undefined ? undefined : `${this.etag} ${this.knownSize}`;
+  }
+
   async size(signal?: AbortSignal): Promise<number | undefined> {
     if (this.knownSize !== undefined) return this.knownSize;
     try {
@@ -115,6 +122,12 @@ export class S3Source implements ByteSource {
           const out = await this.send((c, sdk) => c.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: `bytes=${offset}-${offset + length - 1}`, ...(this.requestPayer ? { RequestPayer: this.requestPayer } : {}) }), { abortSignal: signal }));
           const total = /\/(\d+)\s*$/.exec(out.ContentRange ?? '')?.[1];
           if (total) this.knownSize = Number(total);
+          // the object replaced between two reads: its bytes are never mixed (nor cached under the first version)
+          if (out.ETag !== undefined && this.etag !== undefined && out.ETag !== this.etag) {
+            (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
+            throw new SourceError(`${this.uri} changed while being read (ETag ${this.etag}, then ${out.ETag})`, { status: 412 });
+          }
+          this.etag ??= out.ETag;
           const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
           // a server that ignores Range returns the whole object
           return bytes.length > length && out.ContentRange === undefined ? bytes.subarray(offset, offset + length) : bytes;

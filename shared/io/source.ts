@@ -12,4 +12,10 @@ export interface ByteSource {
   fetch(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
   /** Releases what the source holds open (a file handle); optional. */
   close?(): Promise<void>;
+  /**
+   * The identity of the object's content as read so far (an S3 object's ETag and size), once a read
+   * has answered; undefined when unknown. Reads of a source that reports one all come from that
+   * version (a change in the middle fails the read), so caches may key on it.
+   */
+  version?(): string | undefined;
 }

@@ -10,6 +10,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ZonalflowError } from '../errors';
 import { FIRST_CHUNK, chunkBudgetMs, nextChunkSize } from './chunk-size';
+import type { SharedTiles } from '../raster/shared-tiles';
 import { parseJobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
 import type { CountingSource } from '../io/source.counting';
@@ -59,6 +60,8 @@ export interface WorkerDeps {
   remainingMs?: () => number;
   /** Stop this long before the deadline (default 30 s). */
   safetyMs?: number;
+  /** Decoded tiles kept between batches of this environment (warm-tiles.ts); none by default. */
+  sharedTiles?: SharedTiles;
   /** Features per engine chunk, fixed (default: adaptive, chunk-size.ts: 100 first, then sized to take a sixth of `safetyMs`). */
   chunkSize?: number;
 }
@@ -87,6 +90,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       allowed: deps.allowed,
       s3Client: deps.s3,
       wrapSource: countInto(counters),
+      sharedTiles: deps.sharedTiles,
     });
     await ensureProj();
     let zonalEngine: ZonalEngine | null = null;
@@ -111,6 +115,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
         allowed: deps.allowed,
         s3Client: deps.s3,
         wrapSource: countInto(counters),
+        sharedTiles: deps.sharedTiles,
       });
       const zonal = new ZonalEngine(rasters, batch.crs, zonalOptions(spec, weights, spec.output.geometry));
       zonalEngine = zonal;

@@ -21,6 +21,7 @@ import { readGeoKeys, readGrid, readNodata, readScaleOffset } from '../tiff/geo'
 import type { GeoKeys } from '../tiff/geo';
 import type { RasterGrid, Window } from './grid';
 import { loadWebpDecoder, wasmBesideBundle } from './codec-wasm';
+import type { SharedTiles } from './shared-tiles';
 
 /** What is known about a raster once its header is read. */
 export interface RasterInfo {
@@ -78,6 +79,11 @@ export interface OpenRasterOptions {
   rawCacheBytes?: number;
   /** Concurrent range requests (default 8). */
   concurrency?: number;
+  /**
+   * Decoded tiles shared across rasters and kept between uses (shared-tiles.ts), keyed by the source's
+   * `version()` (ETag and size as read): not used for a source that reports no version.
+   */
+  sharedTiles?: SharedTiles;
 }
 
 interface Image {
@@ -245,6 +251,8 @@ export class Raster {
   decodeMs = 0;
   /** Tiles decoded. */
   tilesDecoded = 0;
+  /** Where this raster's tiles live in `opts.sharedTiles` (URI and version as read), or null when not shared. */
+  private readonly sharedKey: string | null;
 
   constructor(
     private readonly source: ByteSource,
@@ -258,6 +266,13 @@ export class Raster {
     this.rawCacheBytes = opts.rawCacheBytes ?? 512 * 1024 * 1024;
     this.flipX = flips.flipX;
     this.flipY = flips.flipY;
+    const version = opts.sharedTiles ? source.version?.() : undefined;
+    this.sharedKey = version === undefined ? null : `${source.uri}\n${version}\n`;
+  }
+
+  /** The shared decoded tile, when this raster shares them and holds it. */
+  private sharedTile(id: string): Samples | undefined {
+    return this.sharedKey === null ? undefined : this.opts.sharedTiles?.get(this.sharedKey + id);
   }
 
   /** A window of the (north-up) grid as rows and columns of the file (the same unless the file is south-up or east-left). */
@@ -394,7 +409,8 @@ export class Raster {
   }
 
   private async prefetchFile(windows: readonly Window[], bands: readonly number[], signal?: AbortSignal): Promise<void> {
-    const missing = this.keysFor(windows, bands).filter((k) => !this.decoded.has(keyId(k)) && !this.raw.has(keyId(k)) && !this.broken.has(keyId(k)));
+    const shared = this.sharedKey === null ? null : this.opts.sharedTiles;
+    const missing = this.keysFor(windows, bands).filter((k) => !this.decoded.has(keyId(k)) && !this.raw.has(keyId(k)) && !this.broken.has(keyId(k)) && !shared?.has(this.sharedKey + keyId(k)));
     await this.fetchTiles(missing, signal);
   }
 
@@ -452,6 +468,8 @@ export class Raster {
       this.decoded.set(id, hit);
       return hit;
     }
+    const shared = this.sharedTile(id);
+    if (shared !== undefined) return shared;
     const pending = this.decoding.get(id);
     if (pending) return pending;
     const run = this.decodeTile(k, signal).finally(() => this.decoding.delete(id));
@@ -498,6 +516,7 @@ export class Raster {
     }
     this.decodeMs += performance.now() - td;
     this.tilesDecoded++;
+    if (this.sharedKey !== null) this.opts.sharedTiles?.set(this.sharedKey + id, samples);
     this.decoded.set(id, samples);
     this.decodedBytes += samples.byteLength;
     for (const [key, v] of this.decoded) {

@@ -83,6 +83,24 @@ describe('S3 source (aws-sdk-client-mock)', () => {
     expect(calls[1]?.args[0].input).toEqual({ Bucket: 'b', Key: 'k.tif', Range: 'bytes=5-7' });
     s3.restore();
   });
+  it('reports the ETag and size read as its version, and refuses an object replaced between two reads', async () => {
+    const s3 = mockClient(S3Client);
+    const stream = (): never => ({ transformToByteArray: () => Promise.resolve(Uint8Array.of(1, 2, 3)), destroy: () => undefined }) as never;
+    s3.on(GetObjectCommand)
+      .resolvesOnce({ Body: stream(), ContentRange: 'bytes 0-2/100', ETag: '"v1"' })
+      .resolvesOnce({ Body: stream(), ContentRange: 'bytes 5-7/100', ETag: '"v1"' })
+      .resolves({ Body: stream(), ContentRange: 'bytes 5-7/100', ETag: '"v2"' });
+    const src = new S3Source(new S3Client({ region: 'eu-west-1' }), 'b', 'k.tif', { attempts: 3, baseMs: 1, capMs: 2 });
+    expect(src.version()).toBeUndefined();
+    await src.fetch(0, 3);
+    expect(src.version()).toBe('"v1" 100');
+    await src.fetch(5, 3);
+    const err = await src.fetch(5, 3).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceError);
+    expect((err as Error).message).toBe('s3://b/k.tif changed while being read (ETag "v1", then "v2")');
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(3); // not retried: the object is another one now
+    s3.restore();
+  });
   it('403 is reported with the URI', async () => {
     const s3 = mockClient(S3Client);
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('AccessDenied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));

@@ -1,0 +1,58 @@
+/**
+ * Decoded tiles shared by every raster a process opens, kept between uses: a warm Lambda
+ * environment keeps module state from one invocation to the next, so the Worker's next batch (or,
+ * in `zonalflow local`, a concurrent batch on the same thread) finds the tiles it shares with the
+ * last ones already decoded instead of reading and inflating them again. Bounded in bytes (least
+ * recently used out first). A tile is keyed by its object's identity as read (URI, ETag and size
+ * from the read's response, `ByteSource.version`) and its index, so a changed object is never
+ * served from here: its new ETag is a new key.
+ */
+import type { Samples } from '../tiff/samples';
+
+/** A byte-bounded LRU of decoded tiles, shared by the rasters opened with it (OpenRasterOptions.sharedTiles). */
+export class SharedTiles {
+  private readonly tiles = new Map<string, Samples>();
+  private held = 0;
+  /** Tiles served from here (a read and a decode saved each). */
+  hits = 0;
+
+  /** @param maxBytes the bound of the decoded samples held (bytes). */
+  constructor(readonly maxBytes: number) {}
+
+  /** Bytes of decoded samples held. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  /** Whether the tile is held (no recency change). */
+  has(key: string): boolean {
+    return this.tiles.has(key);
+  }
+
+  /** The tile, made the most recently used; undefined when not held. */
+  get(key: string): Samples | undefined {
+    const hit = this.tiles.get(key);
+    if (hit === undefined) return undefined;
+    this.tiles.delete(key);
+    this.tiles.set(key, hit);
+    this.hits++;
+    return hit;
+  }
+
+  /** Holds a tile (a tile larger than the bound is not held), evicting the least recently used beyond the bound. */
+  set(key: string, samples: Samples): void {
+    if (samples.byteLength > this.maxBytes) return;
+    const old = this.tiles.get(key);
+    if (old !== undefined) {
+      this.tiles.delete(key);
+      this.held -= old.byteLength;
+    }
+    this.tiles.set(key, samples);
+    this.held += samples.byteLength;
+    for (const [k, v] of this.tiles) {
+      if (this.held <= this.maxBytes) break;
+      this.tiles.delete(k);
+      this.held -= v.byteLength;
+    }
+  }
+}
