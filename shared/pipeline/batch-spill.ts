@@ -7,9 +7,12 @@
  * lookup by fid). Disk: about the size of the batch files.
  *
  * Spill record: `<batch index>,<slot>,<feature JSON>\n` (JSON.stringify escapes every newline).
+ * With `compress` (when /tmp is short: the spill is about twice a GeoPackage's size), each flushed
+ * chunk is stored as a 4-byte length and the chunk deflated (zlib level 1, about 3x smaller).
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { LimitError } from '../errors';
 
 /** Bytes buffered per group before a write. */
@@ -26,6 +29,8 @@ export interface BatchSpillOptions {
   slot: Uint32Array;
   /** Features a group holds at most (whole batches; at least one batch). Default 50,000. */
   featuresPerGroup?: number;
+  /** Deflate the spill files (see the module comment). */
+  compress?: boolean;
 }
 
 /** One batch read back: its index and its features' JSON, in batch order. */
@@ -86,7 +91,13 @@ export class BatchSpill {
 
   private flush(g: number): void {
     const lines = this.pending[g] as string[];
-    if (lines.length > 0) writeSync(this.fds[g] as number, lines.join(''));
+    if (lines.length > 0 && this.opts.compress) {
+      const chunk = deflateRawSync(Buffer.from(lines.join(''), 'utf8'), { level: 1 });
+      const head = Buffer.alloc(4);
+      head.writeUInt32LE(chunk.length);
+      writeSync(this.fds[g] as number, head);
+      writeSync(this.fds[g] as number, chunk);
+    } else if (lines.length > 0) writeSync(this.fds[g] as number, lines.join(''));
     this.pending[g] = [];
     this.pendingBytes[g] = 0;
   }
@@ -107,7 +118,7 @@ export class BatchSpill {
     const end = this.groupStarts[g + 1] as number;
     const out: SpilledBatch[] = [];
     for (let b = first; b < end; b++) out.push({ index: b, features: new Array<string>(this.opts.batchSizes[b] as number) });
-    const text = readFileSync(this.file(g), 'utf8');
+    const text = this.opts.compress ? inflated(readFileSync(this.file(g))) : readFileSync(this.file(g), 'utf8');
     rmSync(this.file(g), { force: true });
     let at = 0;
     while (at < text.length) {
@@ -133,4 +144,15 @@ export class BatchSpill {
     }
     this.fds.length = 0;
   }
+}
+
+/** The text of a compressed spill file: its chunks (4-byte length, deflated bytes) inflated in order. */
+function inflated(file: Buffer): string {
+  const parts: string[] = [];
+  for (let at = 0; at < file.length;) {
+    const n = file.readUInt32LE(at);
+    parts.push(inflateRawSync(file.subarray(at + 4, at + 4 + n)).toString('utf8'));
+    at += 4 + n;
+  }
+  return parts.join('');
 }

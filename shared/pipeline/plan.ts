@@ -6,7 +6,7 @@
  * and registers the job and its batches. The same upload (object + ETag)
  * never starts a second job.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -177,7 +177,9 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       });
       const spillDir = join(dir, 'spill');
       mkdirSync(spillDir);
-      const spill = new BatchSpill({ dir: spillDir, batchSizes: plan.batches.map((b) => b.fids.length), batchOf: plan.batchOf, slot: plan.slot });
+      // the spill is about twice a GeoPackage's size: deflated when /tmp could not hold that beside the input
+      const compress = spillShortOfSpace(spillDir, statSync(path).size);
+      const spill = new BatchSpill({ dir: spillDir, batchSizes: plan.batches.map((b) => b.fids.length), batchOf: plan.batchOf, slot: plan.slot, compress });
       try {
         let index = 0;
         for await (const f of layer.features({ ...idOptions, columns: include })) {
@@ -194,7 +196,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
             await putBytes(deps.s3, { bucket: deps.outputBucket, key: keys.batch(b.batchId) }, body, 'application/json');
           });
         }
-        deps.log?.(`planned ${total} features into ${items.length} batches: read ${read} s, batched ${batched} s, serialized ${spilled} s, batch files written ${lap()} s (${spill.groups} spill groups)`);
+        deps.log?.(`planned ${total} features into ${items.length} batches: read ${read} s, batched ${batched} s, serialized ${spilled} s, batch files written ${lap()} s (${spill.groups} spill groups${compress ? ', deflated' : ''})`);
       } finally {
         spill.close();
       }
@@ -219,6 +221,16 @@ function batchFeature(f: Feature, attributes: ReturnType<typeof attributeColumns
   const { fields } = featureFields(f, attributes);
   const extra = { ...(fields.fidText !== undefined ? { fidText: fields.fidText } : {}), ...(fields.idNull ? { idNull: true } : {}), ...(attributes.length > 0 ? { attributes: fields.attributes } : {}) };
   return problem === null ? { fid: f.fid, id: f.id, ...extra, geometry: f.geometry } : { fid: f.fid, id: f.id, ...extra, geometry: null, problem };
+}
+
+/** Whether the file system of `dir` has less free space than 3x the input's size (a spill of ~2x, and a margin). */
+function spillShortOfSpace(dir: string, inputBytes: number): boolean {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize < 3 * inputBytes;
+  } catch {
+    return true; // unknown: the smaller spill
+  }
 }
 
 /** A value that occurs twice in `values` (null when none does); sorts a copy. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,11 +32,11 @@ function scrambled(sizes: number[]): { batchOf: Uint32Array; slot: Uint32Array; 
 }
 
 describe('BatchSpill', () => {
-  it('every feature comes back in its batch at its slot, groups of whole batches, files removed', () => {
+  for (const compress of [false, true]) it(`every feature comes back in its batch at its slot, groups of whole batches, files removed${compress ? ' (deflated)' : ''}`, () => {
     const sizes = [3, 5, 1, 4, 4, 2, 6];
     const { batchOf, slot, n } = scrambled(sizes);
     const dir = tmp();
-    const spill = new BatchSpill({ dir, batchSizes: sizes, batchOf, slot, featuresPerGroup: 8 });
+    const spill = new BatchSpill({ dir, batchSizes: sizes, batchOf, slot, featuresPerGroup: 8, compress });
     // greedy whole batches of at most 8 features: [3,5] [1,4] [4,2] [6]
     expect(spill.groups).toBe(4);
     // JSON with commas, newlines escaped, unicode
@@ -62,6 +62,26 @@ describe('BatchSpill', () => {
     for (let i = 0; i < n; i++) spill.add(i, String(i));
     spill.finish();
     expect(spill.readGroup(0)[0]?.features.length).toBe(10);
+  });
+
+  it('deflated: many flushed chunks (more than 128 KiB a group) read back whole, in a smaller file', () => {
+    const sizes = [30_000, 30_000];
+    const { batchOf, slot, n } = scrambled(sizes);
+    const bytes: number[] = [];
+    for (const compress of [false, true]) {
+      const dir = tmp();
+      const spill = new BatchSpill({ dir, batchSizes: sizes, batchOf, slot, featuresPerGroup: 30_000, compress });
+      for (let i = 0; i < n; i++) spill.add(i, JSON.stringify({ i, coordinates: [[i * 0.001, 45.123456789], [i * 0.002, 45.2]] }));
+      spill.finish();
+      bytes.push(statSync(join(dir, 'group-1.spill')).size);
+      const b = spill.readGroup(1)[0];
+      expect(b?.features.length).toBe(30_000);
+      b?.features.forEach((j, k) => {
+        const i = (JSON.parse(j) as { i: number }).i;
+        if (batchOf[i] !== 1 || slot[i] !== k) throw new Error(`feature ${i} at slot ${k}`);
+      });
+    }
+    expect(bytes[1]).toBeLessThan((bytes[0] as number) / 2);
   });
 
   it('an input that yields fewer or more features on the second read is a LimitError', () => {
