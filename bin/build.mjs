@@ -25,8 +25,9 @@ const stamp = newestSourceMtime(root);
 rmSync(out, { recursive: true, force: true });
 await build({
   // the zonal worker thread is its own entry: shared/engine/parallel.ts starts dist/parallel-worker.mjs
+  // prepare-worker: phase 1 of zonalflow stats on a thread of its own (shared/engine/prepare-thread.ts)
   // lambda-thread: the entry of zonalflow local's worker threads (shared/local/lambda-pool.ts)
-  entryPoints: { zonalflow: join(root, 'cli/main.ts'), 'parallel-worker': join(root, 'shared/engine/parallel-worker.ts'), 'lambda-thread': join(root, 'shared/local/lambda-thread.ts') },
+  entryPoints: { zonalflow: join(root, 'cli/main.ts'), 'parallel-worker': join(root, 'shared/engine/parallel-worker.ts'), 'prepare-worker': join(root, 'shared/engine/prepare-worker.ts'), 'lambda-thread': join(root, 'shared/local/lambda-thread.ts') },
   outdir: out,
   bundle: true,
   splitting: true,

@@ -125,3 +125,33 @@ export function nullIdWarning(idColumn: string | undefined, firstFids: readonly 
   const first = firstFids.slice(0, 10).join(', ');
   return `${count} feature${count === 1 ? ' has' : 's have'} a NULL id${idColumn ? ` (column "${idColumn}")` : ''}: fid ${first}${count > firstFids.length ? `, ... and ${count - firstFids.length} more` : ''}; written empty (null), never replaced by the fid`;
 }
+
+/** Decorates a chunk's rows with its features' fields (attributes, stored fid, NULL id) and keeps what to warn about. */
+export class FieldsOf {
+  private readonly nullIds: string[] = [];
+  private nulls = 0;
+  private misfits = 0;
+  constructor(private readonly columns: readonly StatColumn[]) {}
+  decorate(rows: ResultRow[], chunk: readonly Feature[]): ResultRow[] {
+    const fields = this.of(chunk);
+    return withFeatureFields(rows, new Map(chunk.map((f, i) => [f.fid, fields[i] ?? { attributes: [] }])));
+  }
+  /** Each feature's fields, in order (counted for the warnings). */
+  of(chunk: readonly Feature[]): FeatureFields[] {
+    return chunk.map((f) => {
+      const { fields, misfits } = featureFields(f, this.columns);
+      this.misfits += misfits;
+      if (f.idNull === true) {
+        this.nulls++;
+        if (this.nullIds.length < 10) this.nullIds.push(f.fidText === undefined ? String(f.fid) : (f.fidText ?? 'NULL'));
+      }
+      return fields;
+    });
+  }
+  warnings(idColumn: string | undefined): (string | null)[] {
+    return [
+      nullIdWarning(idColumn, this.nullIds, this.nulls),
+      this.misfits > 0 ? `${this.misfits} value(s) of the included columns (${this.columns.map((c) => `${c.name} ${c.kind}`).join(', ')}) do not fit the column's declared type; written empty (null)` : null,
+    ];
+  }
+}

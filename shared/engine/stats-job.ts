@@ -8,6 +8,7 @@
  * features: the CLI streams them into its output sink); `runStatsJob` collects
  * them into one table for callers that want it whole (tests, benchmarks).
  */
+import { statSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openFeatureSource } from '../features/open';
 import type { JobSpec } from '../spec';
@@ -17,17 +18,14 @@ import { countInto } from '../io/source.counting';
 import { parseStatNames } from '../stats/names';
 import { featureFailure } from '../output/table';
 import type { FeatureFailure, ResultRow, StatColumn, TableOptions } from '../output/table';
-import { attributeColumns, checkAttributeNames, featureFields, idKindOf, nullIdWarning, withFeatureFields } from './attributes';
-import type { FeatureFields } from './attributes';
+import { attributeColumns, checkAttributeNames, FieldsOf, idKindOf, withFeatureFields } from './attributes';
 import type { Feature } from '../geometry/types';
-import { openZonalRasters } from './rasters';
 import { ZonalEngine } from './zonal';
-import { openWeightsRaster, zonalOptions } from './options';
 import type { CrsNote, ZonalTimings } from './zonal';
 import type { Crs } from '../crs/crs';
 import type { FeatureSource } from '../features/source';
 import { crsFromEpsg } from '../crs/epsg';
-import { checkCrs, ensureProj, makeTransformer } from '../crs/transform';
+import { ensureProj, makeTransformer } from '../crs/transform';
 import { outsideWarning } from './crs-check';
 import { geometryBBox } from '../geometry/bbox';
 import { transformGeometry } from '../geometry/transform';
@@ -35,25 +33,25 @@ import { searchStac } from '../timeseries/stac';
 import { TimeseriesEngine } from './timeseries';
 import type { SlotStats } from './timeseries';
 import { allowedFromUris, parseUri } from '../io/uri';
-import { CrsError, LimitError, SpecError } from '../errors';
+import { LimitError, SpecError, ZonalflowError } from '../errors';
 import { DuplicateIds } from './duplicate-ids';
 import { ParallelZonal } from './parallel';
 import type { ParallelTotals } from './parallel';
-import { chunkPipeline, jobThreads } from './parallel-pipeline';
+import { chunkPipeline } from './parallel-pipeline';
+import { checkLayerCrs, prepareJob, TILE_CACHE_BYTES } from './prepare-job';
+import type { JobHead, PreparedJob, PrepareTail } from './prepare-job';
+import { prepareOnThread } from './prepare-thread';
+import type { RasterRef } from './parallel-protocol';
+import type { ZonalRaster } from './rasters';
+import { openSource } from '../io/uri';
+import { openRaster } from '../raster/cog';
 import { RowSorter } from '../output/sorted-runs';
-import { NO_KEY, byInput, byKey, encodedGeometries, fromRecords, toRecords } from './job-order';
-import { KeyTally } from './parallel-order';
+import { byInput, byKey, encodedGeometries, fromRecords } from './job-order';
 import type { IndexedRow, PreparedRecord } from './job-order';
 import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
 
-/** Features read, checked and reprojected at once before spooling (one PROJ call per raster). */
-const READ_CHUNK = 1000;
-/** Prepared features held in memory before a sorted run is spilled to disk (about 0.5 KB each for a field of ten vertices). */
-const SPOOL_RECORDS = 50_000;
 /** Computed rows held in memory before a sorted run is spilled to disk. */
-const SPOOL_ROWS = 100_000;
-/** Decoded-tile cache per raster and thread: in the job's spatial order a chunk touches a compact area. */
-const TILE_CACHE_BYTES = 64 * 1024 * 1024;
+const SPOOL_ROWS = 20_000;
 
 /** Progress of a running job. */
 export interface Progress { done: number; failed: number; total: number }
@@ -135,6 +133,11 @@ export interface StatsJobOptions {
    * is spilled to a temporary file (job-order.ts; default 50,000 features and 100,000 rows).
    */
   spoolRows?: number;
+  /**
+   * Phase 1 (reading, PROJ, spooling) on a thread of its own that ends before tiles are decoded
+   * (prepare-thread.ts; default: for inputs of 4 MiB or more; never when a raster is on s3://).
+   */
+  prepareThread?: boolean;
   /** Time series: also allow the hosts and buckets of the assets the STAC API returns (the user chose the API). */
   trustStacAssets?: boolean;
 }
@@ -158,84 +161,59 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
   return { ...done, rows, ...(timeseries ? { timeseries } : {}) };
 }
 
-/** Runs a whole job in this process, handing each chunk's rows to `consumer` as soon as it is computed. */
+/**
+ * Runs a whole job in this process and streams its rows to `consumer` in input order. A zonal job
+ * runs in the job's spatial order (job-order.ts): 1. every feature read, checked, reprojected and
+ * spooled by its spatial key (prepare-job.ts; on a thread of its own, prepare-thread.ts, which takes
+ * PROJ's and the feature reader's memory with it when it ends; in this thread when a raster is on
+ * s3://); 2. computed in key order, consecutive chunks touching few tiles, so that a small tile
+ * cache decodes each tile about once; 3. the rows sorted back into input order and streamed, chunk by
+ * chunk. Memory stays flat in the number of features (the spools spill to a temporary folder).
+ * A time series (`spec.stac`) reads and computes chunk by chunk in input order.
+ */
 export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsumer): Promise<StreamedStatsJob> {
   const t0 = performance.now();
   parseStatNames(opts.spec.stats); // unknown names fail before any file is opened
-  const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
+  if (opts.spec.stac) return streamTimeseriesJob(opts, consumer, t0);
   // every source the job opens, counted, and closed at the end (file handles)
   const counters: CountingSource[] = [];
   // the spatial order's spools (temporary files removed at the end, also after a failure)
   const spools: { dispose(): Promise<void> }[] = [];
-  let pool: ParallelZonal | null = null;
+  // the worker threads of phase 2, spawned once phase 1 knows the job
+  const held: { pool: ParallelZonal | null } = { pool: null };
   try {
-    // worker threads load their code while PROJ loads in this thread (each takes a few hundred ms)
-    const threads = opts.spec.stac ? 1 : jobThreads(opts.spec, opts.threads, (await layer.count()) ?? 0);
-    pool = threads > 1 ? ParallelZonal.spawn(threads) : null;
-    await ensureProj();
-    try {
-      checkCrs(layer.crs);
-    } catch (err) {
-      throw new CrsError(`${opts.input}: layer "${layer.layer}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
-    if (opts.spec.stac) return await runTimeseries(opts, layer, t0, counters, consumer);
-    const rasters = await openZonalRasters(opts.spec.rasters, {
-      allowed: opts.allowed,
-      s3Client: opts.s3Client,
-      requesterPays: opts.requesterPays,
-      wrapSource: countInto(counters),
-      cacheBytes: TILE_CACHE_BYTES,
-    });
-    const weights = await openWeightsRaster(opts.spec, {
-      allowed: opts.allowed,
-      s3Client: opts.s3Client,
-      wrapSource: countInto(counters),
-      cacheBytes: TILE_CACHE_BYTES,
-    });
-    const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, opts.spec.output.geometry));
-    const attrs = attributeColumns(layer, opts.spec.input.include ?? []);
-    checkAttributeNames(attrs, engine.columns);
-    const fields = new FieldsOf(attrs);
-    const idKind = idKindOf(layer, opts.spec.input.idColumn);
-    const total = (await layer.count()) ?? 0;
-    checkHistogramMemory(opts.spec, engine.columns, total);
-    await consumer.begin([...attrs, ...engine.columns], { idKind, crs: layer.crs });
-    // the job's spatial order (job-order.ts): 1. every feature read, checked, reprojected and spooled by
-    // its Hilbert key; 2. computed in key order (consecutive chunks touch few tiles: a small tile cache);
-    // 3. the rows sorted back into input order and streamed to the consumer
-    const keepGeometry = opts.spec.output.geometry === true;
-    const grids = engine.processingGrids();
-    const records = new RowSorter<PreparedRecord>(byKey, { runRows: opts.spoolRows ?? SPOOL_RECORDS, frameRows: 1024, compress: false, keyOf: (r) => r.k });
-    // every feature's key, to give each worker thread its own stretch of the order (parallel-order.ts)
-    const keys = new KeyTally();
-    spools.push(records);
-    const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
-    let featureMs = 0;
-    let read = 0;
-    let chunk: Feature[] = [];
-    const spool = async (): Promise<void> => {
-      const prepared = engine.prepare(chunk);
-      const recs = toRecords(chunk, prepared, fields.of(chunk), grids, read, keepGeometry);
-      for (const r of recs) keys.add(r.k);
-      await records.push(recs);
-      read += chunk.length;
-      chunk = [];
+    const onS3 = [...opts.spec.rasters, ...(opts.spec.weights ? [opts.spec.weights] : [])].some((r) => /^s3:\/\//i.test(r.uri));
+    let head: JobHead | null = null;
+    const begin = async (h: JobHead): Promise<void> => {
+      head = h;
+      // worker threads load their code while the features are read
+      held.pool = h.threads > 1 ? ParallelZonal.spawn(h.threads) : null;
+      // rows with geometries: the consumer writes their CRS (PROJJSON, PROJ's); PROJ stays out of this thread otherwise
+      if (opts.spec.output.geometry) await ensureProj();
+      await consumer.begin(h.columns, { idKind: h.idKind, crs: h.crs });
     };
-    let tf = performance.now();
-    for await (const f of layer.features({ ...idOptions, columns: opts.spec.input.include ?? [] })) {
-      chunk.push(f);
-      if (chunk.length >= READ_CHUNK) {
-        featureMs += performance.now() - tf;
-        await spool();
-        tf = performance.now();
-      }
-      opts.signal?.throwIfAborted();
+    const request = { input: opts.input, spec: opts.spec, allowed: opts.allowed, requesterPays: opts.requesterPays, threads: opts.threads, spoolRows: opts.spoolRows };
+    let records: RowSorter<PreparedRecord>;
+    let tail: PrepareTail;
+    let inThread: PreparedJob | null = null;
+    if (onS3 || !(opts.prepareThread ?? worthAThread(opts.input))) {
+      inThread = await prepareJob({ ...request, s3Client: opts.s3Client, signal: opts.signal }, begin, counters);
+      records = inThread.records;
+      tail = inThread.tail;
+    } else {
+      const done = await prepareOnThread(request, begin, opts.signal);
+      records = RowSorter.fromRuns(byKey, done.spilled, { frameRows: 1024, compress: false, keyOf: (r) => r.k });
+      tail = done.tail;
     }
-    featureMs += performance.now() - tf;
-    if (chunk.length > 0) await spool();
-    // 2. worker threads decode, cover and measure; this thread merges the spool meanwhile
-    pool?.start(engine, rasters, weights, { allowed: opts.allowed, cacheBytes: TILE_CACHE_BYTES });
-    const workers = pool;
+    spools.push(records);
+    const job = head as JobHead | null;
+    if (job === null) throw new ZonalflowError('WORKER_FAILED', 'phase 1 of the job ended without describing the job');
+    // 2. the rasters again in this thread (no PROJ: their CRSs were resolved in phase 1)
+    const rasters = inThread?.rasters ?? await Promise.all(job.rasters.map((r) => reopenRaster(r, opts, counters)));
+    const weights = inThread ? inThread.weights : job.weights ? await reopenRaster(job.weights, opts, counters) : undefined;
+    const engine = inThread?.engine ?? new ZonalEngine(rasters, job.crs, { ...job.options, weights }, 'measure');
+    const workers = held.pool;
+    workers?.start(engine, rasters, weights, { allowed: opts.allowed, cacheBytes: TILE_CACHE_BYTES });
     const chunkSize = opts.chunkSize ?? 1000;
     const rows = new RowSorter<IndexedRow>(byInput, { runRows: opts.spoolRows ?? SPOOL_ROWS, frameRows: chunkSize });
     spools.push(rows);
@@ -272,7 +250,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
           await pushed;
           computed += out.length;
           for (const r of out) if (r.error !== null) failed++;
-          opts.onProgress?.({ done: computed, failed, total });
+          opts.onProgress?.({ done: computed, failed, total: job.total });
         }
       };
       for await (const frame of stream) {
@@ -284,7 +262,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
       }
       await flush(true);
     };
-    const streams = workers ? await records.sortedRanges(keys.bounds(workers.size, NO_KEY)) : [records.sorted()];
+    const streams = workers ? await records.sortedRanges(tail.bounds) : [records.sorted()];
     await Promise.all(streams.map((stream, j) => walk(stream, j)));
     await records.dispose();
     // 3. input order again
@@ -295,10 +273,12 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
       await consumer.rows(out);
       opts.signal?.throwIfAborted();
     }
-    const totals = pool ? await pool.close() : null;
+    const totals = workers ? await workers.close() : null;
+    const timings = withWorkers(engine.timings, totals);
+    if (!inThread) timings.reproject += tail.reprojectMs;
     return {
-      columns: [...attrs, ...engine.columns],
-      idKind,
+      columns: job.columns,
+      idKind: job.idKind,
       summary: {
         features: tally.rows,
         done: tally.rows - tally.failed,
@@ -306,16 +286,48 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
         failures: tally.failures,
         duplicateIds: tally.ids.duplicates(),
         seconds: (performance.now() - t0) / 1000,
-        timings: { ...withWorkers(engine.timings, totals), features: featureMs, decode: rasters.reduce((a, r) => a + r.raster.decodeMs, 0) + (totals?.decodeMs ?? 0) },
-        bytesRead: counters.reduce((a, c) => a + c.bytes, 0) + (totals?.bytes ?? 0),
-        requests: counters.reduce((a, c) => a + c.requests, 0) + (totals?.requests ?? 0),
-        warnings: [...engine.warnings, ...[outsideWarning(engine.outsideFids.size, engine.featuresComputed, engine.crsNotes[0]?.features ?? layer.crs.name), ...fields.warnings(opts.spec.input.idColumn)].filter((w): w is string => w !== null)],
-        crs: engine.crsNotes,
+        timings: { ...timings, features: tail.featureMs, decode: [...rasters, ...(weights ? [weights] : [])].reduce((a, r) => a + r.raster.decodeMs, 0) + (totals?.decodeMs ?? 0) },
+        bytesRead: counters.reduce((a, c) => a + c.bytes, 0) + (totals?.bytes ?? 0) + (inThread ? 0 : tail.bytes),
+        requests: counters.reduce((a, c) => a + c.requests, 0) + (totals?.requests ?? 0) + (inThread ? 0 : tail.requests),
+        warnings: [...job.warnings, ...[outsideWarning(engine.outsideFids.size, engine.featuresComputed, job.crsNotes[0]?.features ?? job.crs.name)].filter((w): w is string => w !== null), ...tail.warnings],
+        crs: job.crsNotes,
       },
     };
   } finally {
-    await pool?.terminate();
+    await held.pool?.terminate();
     await Promise.all(spools.map((sp) => sp.dispose()));
+    await Promise.all(counters.map((c) => c.close()));
+  }
+}
+
+/** Inputs below this size are prepared in this thread: a thread costs ~0.3 s (it loads PROJ), and their PROJ and reader memory is what any job has. */
+const PREPARE_THREAD_MIN_BYTES = 4 * 1024 * 1024;
+
+/** Whether phase 1 of a job on `input` goes to a thread of its own (a large file; a path that cannot be read fails here, with its message). */
+function worthAThread(input: string): boolean {
+  try {
+    return statSync(input).size >= PREPARE_THREAD_MIN_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+/** A raster phase 1 opened, opened again in this thread by URI (its CRS as phase 1 resolved it). */
+async function reopenRaster(ref: RasterRef, opts: StatsJobOptions, counters: CountingSource[]): Promise<ZonalRaster> {
+  const source = countInto(counters)(openSource(ref.uri, { allowed: opts.allowed, s3Client: opts.s3Client, requesterPays: opts.requesterPays }));
+  const raster = await openRaster(source, { cacheBytes: TILE_CACHE_BYTES });
+  return { name: ref.name, uri: ref.uri, crs: ref.crs, bands: ref.bands, nodata: ref.nodata, raster };
+}
+
+/** A time-series job: the features' layer opened here, PROJ loaded here, then runTimeseries. */
+async function streamTimeseriesJob(opts: StatsJobOptions, consumer: RowConsumer, t0: number): Promise<StreamedStatsJob> {
+  const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
+  const counters: CountingSource[] = [];
+  try {
+    await ensureProj();
+    checkLayerCrs(opts.input, layer);
+    return await runTimeseries(opts, layer, t0, counters, consumer);
+  } finally {
     layer.close();
     await Promise.all(counters.map((c) => c.close()));
   }
@@ -411,36 +423,6 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   };
 }
 
-/** Decorates a chunk's rows with its features' fields (attributes, stored fid, NULL id) and keeps what to warn about. */
-class FieldsOf {
-  private readonly nullIds: string[] = [];
-  private nulls = 0;
-  private misfits = 0;
-  constructor(private readonly columns: readonly StatColumn[]) {}
-  decorate(rows: ResultRow[], chunk: readonly Feature[]): ResultRow[] {
-    const fields = this.of(chunk);
-    return withFeatureFields(rows, new Map(chunk.map((f, i) => [f.fid, fields[i] ?? { attributes: [] }])));
-  }
-  /** Each feature's fields, in order (counted for the warnings). */
-  of(chunk: readonly Feature[]): FeatureFields[] {
-    return chunk.map((f) => {
-      const { fields, misfits } = featureFields(f, this.columns);
-      this.misfits += misfits;
-      if (f.idNull === true) {
-        this.nulls++;
-        if (this.nullIds.length < 10) this.nullIds.push(f.fidText === undefined ? String(f.fid) : (f.fidText ?? 'NULL'));
-      }
-      return fields;
-    });
-  }
-  warnings(idColumn: string | undefined): (string | null)[] {
-    return [
-      nullIdWarning(idColumn, this.nullIds, this.nulls),
-      this.misfits > 0 ? `${this.misfits} value(s) of the included columns (${this.columns.map((c) => `${c.name} ${c.kind}`).join(', ')}) do not fit the column's declared type; written empty (null)` : null,
-    ];
-  }
-}
-
 /** Counts of the rows streamed so far: rows, failures (the first MAX_LISTED_FAILURES listed), ids for duplicates. */
 class Tally {
   rows = 0;
@@ -456,20 +438,6 @@ class Tally {
       this.failed++;
       if (this.failures.length < MAX_LISTED_FAILURES) this.failures.push(featureFailure(r, r.error));
     }
-  }
-}
-
-/**
- * A guard on the table's size (rows now stream to the output; the limit was set when they were all held): features x histogram bins x histogram
- * columns must stay under limits.maxHistogramCounts, refused up front with both figures otherwise.
- */
-function checkHistogramMemory(spec: JobSpec, columns: readonly StatColumn[], features: number): void {
-  const histograms = columns.filter((c) => c.kind === 'histogram').length;
-  if (histograms === 0) return;
-  const bins = spec.histogram?.bins ?? 10;
-  const counts = features * bins * histograms;
-  if (counts > spec.limits.maxHistogramCounts) {
-    throw new LimitError(`${features} features x ${bins} histogram bins x ${histograms} histogram column(s) = ${counts} counts held in memory, over limits.maxHistogramCounts (${spec.limits.maxHistogramCounts}); lower histogram.bins or split the input`);
   }
 }
 

@@ -66,6 +66,9 @@ interface FrameIndex { pos: number; first: number; last: number }
 /** A run file: its path and row count (and its frames' keys when the sorter has a keyOf). */
 interface Run { path: string; rows: number; frames?: FrameIndex[] }
 
+/** A sorter's run files handed to another thread ({@link RowSorter.detach}, {@link RowSorter.fromRuns}). */
+export interface SpilledRuns { dir: string | null; runs: Run[]; count: number }
+
 /**
  * Sorts result rows (or any V8-serializable items: `T`) by `compare` in bounded memory. Call `dispose`
  * when done (removes the run files).
@@ -87,6 +90,28 @@ export class RowSorter<T = ResultRow> {
     this.frameRows = Math.max(1, Math.floor(opts.frameRows ?? 4096));
     this.fanIn = Math.max(2, Math.floor(opts.fanIn ?? 128));
     this.gauge = opts.gauge ?? new RowGauge();
+  }
+
+  /**
+   * A sorter that merges runs another sorter (another thread's, same `compare`) spilled and handed over
+   * with {@link detach}; it removes them on dispose.
+   */
+  static fromRuns<T>(compare: (a: T, b: T) => number, spilled: SpilledRuns, opts: SorterOptions<T> = {}): RowSorter<T> {
+    const s = new RowSorter<T>(compare, opts);
+    s.dir = spilled.dir;
+    s.runs = [...spilled.runs];
+    s.count = spilled.count;
+    return s;
+  }
+
+  /** Spills every row held and hands the run files over (to {@link fromRuns}): this sorter forgets them (dispose no longer removes them). */
+  async detach(): Promise<SpilledRuns> {
+    if (this.buffer.length > 0) await this.spill();
+    const out: SpilledRuns = { dir: this.dir, runs: this.runs, count: this.count };
+    this.dir = null;
+    this.runs = [];
+    this.count = 0;
+    return out;
   }
 
   /** Runs spilled to disk so far. */

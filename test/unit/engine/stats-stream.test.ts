@@ -14,6 +14,7 @@ import { parseJobSpec } from '../../../shared/spec';
 import { LOCAL_ONLY } from '../../../shared/io/uri';
 import type { ResultRow, StatColumn } from '../../../shared/output/table';
 import { DuplicateIds, hash64 } from '../../../shared/engine/duplicate-ids';
+import { InputError } from '../../../shared/errors';
 
 const FIX = join(import.meta.dirname, '../../fixtures/cases/redirect-loopback');
 const spec = parseJobSpec({ input: { idColumn: 'name' }, rasters: [{ uri: join(FIX, 'base.tif') }], stats: ['count', 'mean'] });
@@ -61,6 +62,18 @@ describe('streamStatsJob', () => {
     expect(spilled.rows.map((r) => r.fid)).toEqual([...spilled.rows.map((r) => r.fid)].sort((a, b) => a - b)); // a GeoPackage's input order: by fid
     for (const r of spilled.rows) expect(r.values).toEqual([4, expectedMean(r.id)]);
   });
+
+  it('phase 1 on a thread of its own (prepare-thread.ts) gives the same rows, columns and counts; its errors come back typed', async () => {
+    const threaded = await runStatsJob({ input: join(FIX, 'tiles.gpkg'), spec, allowed: LOCAL_ONLY, prepareThread: true, spoolRows: 5 });
+    const here = await runStatsJob({ input: join(FIX, 'tiles.gpkg'), spec, allowed: LOCAL_ONLY, prepareThread: false });
+    expect(threaded.rows).toEqual(here.rows);
+    expect(threaded.columns).toEqual(here.columns);
+    expect(threaded.summary).toMatchObject({ features: 16, done: 16, failed: 0, warnings: here.summary.warnings, crs: here.summary.crs });
+    const bad = parseJobSpec({ input: { idColumn: 'NOPE' }, rasters: [{ uri: join(FIX, 'base.tif') }], stats: ['count'] });
+    const err = await runStatsJob({ input: join(FIX, 'tiles.gpkg'), spec: bad, allowed: LOCAL_ONLY, prepareThread: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).message).toMatch(/no column "NOPE"/);
+  }, 60_000);
 
   it('rows arrive before the job ends: aborted after its first chunk, the consumer holds exactly that chunk', async () => {
     const ac = new AbortController();

@@ -1,0 +1,200 @@
+/**
+ * The first phase of `zonalflow stats` in the job's spatial order (job-order.ts): open the
+ * features and the rasters, check the CRSs and the spec (PROJ), then read every feature, check it,
+ * reproject it into each raster's CRS and spool it as a PreparedRecord sorted by its spatial key.
+ * What follows (tiles, coverage, statistics) needs no PROJ and no feature reader.
+ *
+ * stats-job.ts runs this on a thread of its own (prepare-thread.ts) so that PROJ's WebAssembly
+ * module (~90 MB resident) and the GeoPackage reader's SQLite are freed, with the thread, before any
+ * tile is decoded; rasters on s3:// (the caller's S3 client) run it in the caller's thread.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { openFeatureSource } from '../features/open';
+import type { FeatureSource } from '../features/source';
+import type { Feature } from '../geometry/types';
+import type { JobSpec } from '../spec';
+import type { AllowedSources } from '../io/uri';
+import type { CountingSource } from '../io/source.counting';
+import { countInto } from '../io/source.counting';
+import type { Crs } from '../crs/crs';
+import { checkCrs, ensureProj } from '../crs/transform';
+import { CrsError, LimitError } from '../errors';
+import type { IdKind, StatColumn } from '../output/table';
+import { RowSorter } from '../output/sorted-runs';
+import { attributeColumns, checkAttributeNames, FieldsOf, idKindOf } from './attributes';
+import { openZonalRasters } from './rasters';
+import type { ZonalRaster } from './rasters';
+import { openWeightsRaster, zonalOptions } from './options';
+import { ZonalEngine } from './zonal';
+import type { CrsNote, ZonalOptions } from './zonal';
+import { jobThreads } from './parallel-pipeline';
+import type { RasterRef } from './parallel-protocol';
+import { byKey, NO_KEY, toRecords } from './job-order';
+import { KeyTally } from './parallel-order';
+import type { PreparedRecord } from './job-order';
+
+/** Features read, checked and reprojected at once before spooling (one PROJ call per raster). */
+const READ_CHUNK = 1000;
+/** Prepared features held in memory before a sorted run is spilled to disk (about 1-2 KB each for a field of ten vertices). */
+export const SPOOL_RECORDS = 10_000;
+/** Decoded-tile cache per raster and thread: in the job's spatial order a chunk touches a compact area. */
+export const TILE_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** What phase 1 needs (StatsJobOptions' part). */
+export interface PrepareOptions {
+  input: string;
+  spec: JobSpec;
+  allowed: AllowedSources;
+  s3Client?: S3Client | undefined;
+  requesterPays?: boolean | undefined;
+  /** The user's thread count (undefined: parallel-pipeline.ts `defaultThreads`). */
+  threads?: number | undefined;
+  /** Prepared features held in memory before a sorted run is spilled (default {@link SPOOL_RECORDS}). */
+  spoolRows?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** What the job is, known before any feature is read (structured-cloneable: it crosses from the prepare thread). */
+export interface JobHead {
+  /** The included attributes' columns, then the statistics'. */
+  columns: StatColumn[];
+  idKind: IdKind;
+  /** The features' CRS. */
+  crs: Crs;
+  /** Features the input declares (0 when it does not say). */
+  total: number;
+  /** Worker threads of the tile phase (parallel-pipeline.ts `jobThreads`). */
+  threads: number;
+  rasters: RasterRef[];
+  weights: RasterRef | null;
+  /** The engine's options without the weights raster (which `weights` names). */
+  options: Omit<ZonalOptions, 'weights'>;
+  crsNotes: CrsNote[];
+  /** The engine's job-level warnings (an undefined CRS). */
+  warnings: string[];
+}
+
+/** What phase 1 reports once every feature is spooled. */
+export interface PrepareTail {
+  /** Features read. */
+  features: number;
+  /** ms spent reading features and reprojecting them. */
+  featureMs: number;
+  reprojectMs: number;
+  /** NULL ids, attribute values that do not fit their column. */
+  warnings: string[];
+  /** Bytes and requests of the rasters' headers read in this phase. */
+  bytes: number;
+  requests: number;
+  /** Keys cutting the spatial order into one stretch per worker thread of phase 2 (KeyTally.bounds; empty for one thread). */
+  bounds: number[];
+}
+
+/** Phase 1 done in this thread: the spool, and the opened rasters and engine (reused by phase 2). */
+export interface PreparedJob {
+  head: JobHead;
+  tail: PrepareTail;
+  records: RowSorter<PreparedRecord>;
+  engine: ZonalEngine;
+  rasters: ZonalRaster[];
+  weights: ZonalRaster | undefined;
+}
+
+/**
+ * Phase 1 in this thread. `onHead` gets the job's head before the first feature is read; `counters`
+ * collects every source opened (the caller closes them). The layer is closed at the end.
+ */
+export async function prepareJob(opts: PrepareOptions, onHead: (head: JobHead) => Promise<void>, counters: CountingSource[]): Promise<PreparedJob> {
+  const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
+  try {
+    const threads = jobThreads(opts.spec, opts.threads, (await layer.count()) ?? 0);
+    await ensureProj();
+    checkLayerCrs(opts.input, layer);
+    const rasters = await openZonalRasters(opts.spec.rasters, { allowed: opts.allowed, s3Client: opts.s3Client, requesterPays: opts.requesterPays, wrapSource: countInto(counters), cacheBytes: TILE_CACHE_BYTES });
+    const weights = await openWeightsRaster(opts.spec, { allowed: opts.allowed, s3Client: opts.s3Client, wrapSource: countInto(counters), cacheBytes: TILE_CACHE_BYTES });
+    const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, opts.spec.output.geometry));
+    const attrs = attributeColumns(layer, opts.spec.input.include ?? []);
+    checkAttributeNames(attrs, engine.columns);
+    const fields = new FieldsOf(attrs);
+    const total = (await layer.count()) ?? 0;
+    checkHistogramMemory(opts.spec, engine.columns, total);
+    const ref = (r: ZonalRaster): RasterRef => ({ name: r.name, uri: r.uri, crs: r.crs, bands: r.bands, nodata: r.nodata });
+    const { weights: _w, ...options } = engine.options;
+    const head: JobHead = {
+      columns: [...attrs, ...engine.columns],
+      idKind: idKindOf(layer, opts.spec.input.idColumn),
+      crs: layer.crs,
+      total,
+      threads,
+      rasters: rasters.map(ref),
+      weights: weights ? ref(weights) : null,
+      options,
+      crsNotes: engine.crsNotes,
+      warnings: [...engine.warnings],
+    };
+    await onHead(head);
+    const keepGeometry = opts.spec.output.geometry === true;
+    const grids = engine.processingGrids();
+    const records = new RowSorter<PreparedRecord>(byKey, { runRows: opts.spoolRows ?? SPOOL_RECORDS, frameRows: 1024, compress: false, keyOf: (r) => r.k });
+    // every feature's key, to give each worker thread of phase 2 its own stretch of the order (parallel-order.ts)
+    const keys = new KeyTally();
+    try {
+      const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
+      const t0 = performance.now();
+      let read = 0;
+      let chunk: Feature[] = [];
+      const spool = async (): Promise<void> => {
+        const prepared = engine.prepare(chunk);
+        const recs = toRecords(chunk, prepared, fields.of(chunk), grids, read, keepGeometry);
+        for (const r of recs) keys.add(r.k);
+        await records.push(recs);
+        read += chunk.length;
+        chunk = [];
+      };
+      for await (const f of layer.features({ ...idOptions, columns: opts.spec.input.include ?? [] })) {
+        chunk.push(f);
+        if (chunk.length >= READ_CHUNK) await spool();
+        opts.signal?.throwIfAborted();
+      }
+      if (chunk.length > 0) await spool();
+      const tail: PrepareTail = {
+        features: read,
+        featureMs: performance.now() - t0,
+        reprojectMs: engine.timings.reproject,
+        warnings: fields.warnings(opts.spec.input.idColumn).filter((w): w is string => w !== null),
+        bytes: counters.reduce((a, c) => a + c.bytes, 0),
+        requests: counters.reduce((a, c) => a + c.requests, 0),
+        bounds: threads > 1 ? keys.bounds(threads, NO_KEY) : [],
+      };
+      return { head, tail, records, engine, rasters, weights };
+    } catch (err) {
+      await records.dispose();
+      throw err;
+    }
+  } finally {
+    layer.close();
+  }
+}
+
+/** CrsError naming the file and layer when PROJ cannot read the layer's CRS. */
+export function checkLayerCrs(input: string, layer: FeatureSource): void {
+  try {
+    checkCrs(layer.crs);
+  } catch (err) {
+    throw new CrsError(`${input}: layer "${layer.layer}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/**
+ * A guard on the table's size (rows now stream to the output; the limit was set when they were all held): features x histogram bins x histogram
+ * columns must stay under limits.maxHistogramCounts, refused up front with both figures otherwise.
+ */
+function checkHistogramMemory(spec: JobSpec, columns: readonly StatColumn[], features: number): void {
+  const histograms = columns.filter((c) => c.kind === 'histogram').length;
+  if (histograms === 0) return;
+  const bins = spec.histogram?.bins ?? 10;
+  const counts = features * bins * histograms;
+  if (counts > spec.limits.maxHistogramCounts) {
+    throw new LimitError(`${features} features x ${bins} histogram bins x ${histograms} histogram column(s) = ${counts} counts held in memory, over limits.maxHistogramCounts (${spec.limits.maxHistogramCounts}); lower histogram.bins or split the input`);
+  }
+}
