@@ -69,6 +69,9 @@ describe('streamStatsJob', () => {
     expect(threaded.rows).toEqual(here.rows);
     expect(threaded.columns).toEqual(here.columns);
     expect(threaded.summary).toMatchObject({ features: 16, done: 16, failed: 0, warnings: here.summary.warnings, crs: here.summary.crs });
+    // with two worker threads each walking its stretch of the spilled runs handed over by the prepare thread
+    const two = await runStatsJob({ input: join(FIX, 'tiles.gpkg'), spec, allowed: LOCAL_ONLY, prepareThread: true, spoolRows: 5, threads: 2, chunkSize: 3 });
+    expect(two.rows).toEqual(here.rows);
     const bad = parseJobSpec({ input: { idColumn: 'NOPE' }, rasters: [{ uri: join(FIX, 'base.tif') }], stats: ['count'] });
     const err = await runStatsJob({ input: join(FIX, 'tiles.gpkg'), spec: bad, allowed: LOCAL_ONLY, prepareThread: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
