@@ -159,12 +159,20 @@ export function accumulatePolygon(rings: readonly GridRing[], w: Window, acc: Fl
  * (memory O(boundary pieces), not O(window cells)).
  */
 export class Carry {
-  private readonly head: Int32Array;
+  private head: Int32Array;
   private readonly next: number[] = [];
   private readonly cols: number[] = [];
   private readonly vals: number[] = [];
   constructor(rows: number) {
     this.head = new Int32Array(rows).fill(-1);
+  }
+  /** Empties the carry for a window of `rows` rows (its buffers are kept). */
+  reset(rows: number): void {
+    if (this.head.length < rows) this.head = new Int32Array(Math.max(rows, 2 * this.head.length));
+    this.head.fill(-1, 0, rows);
+    this.next.length = 0;
+    this.cols.length = 0;
+    this.vals.length = 0;
   }
   /** Adds `value` to column `col` (window-relative) from row `row` (window-relative) down. */
   add(row: number, col: number, value: number): void {
@@ -182,14 +190,42 @@ export class Carry {
   }
 }
 
-/** Exact coverage of polygons (each a list of world rings) over a window. */
-export function exactCoverage(polygons: readonly Position[][][], grid: RasterGrid, w: Window): Float64Array {
-  const acc = new Float64Array(w.rows * w.cols);
-  const carry = new Carry(w.rows);
+/**
+ * Buffers exactCoverage reuses from one window to the next (a caller computing features one after another
+ * allocates them once): the result is then a view of `weights`, valid until the next call with the same scratch.
+ */
+export class CoverageScratch {
+  private acc = new Float64Array(256);
+  private runs = new Float64Array(64);
+  readonly carry = new Carry(64);
+  /** `n` zeroed weights. */
+  weights(n: number): Float64Array {
+    if (this.acc.length < n) this.acc = new Float64Array(Math.max(n, 2 * this.acc.length));
+    const out = this.acc.subarray(0, n);
+    out.fill(0);
+    return out;
+  }
+  /** `n` zeroed column sums. */
+  run(n: number): Float64Array {
+    if (this.runs.length < n) this.runs = new Float64Array(Math.max(n, 2 * this.runs.length));
+    const out = this.runs.subarray(0, n);
+    out.fill(0);
+    return out;
+  }
+}
+
+/**
+ * Exact coverage of polygons (each a list of world rings) over a window. With `scratch`, the result is a
+ * view of its buffer (the same values; valid until the scratch's next use).
+ */
+export function exactCoverage(polygons: readonly Position[][][], grid: RasterGrid, w: Window, scratch?: CoverageScratch): Float64Array {
+  const acc = scratch ? scratch.weights(w.rows * w.cols) : new Float64Array(w.rows * w.cols);
+  const carry = scratch ? scratch.carry : new Carry(w.rows);
+  if (scratch) carry.reset(w.rows);
   // parts add linearly (clamped once at the end, as exactextract), so one pass accumulates them all
   for (const poly of polygons) accumulatePolygon(toGridRings(poly, grid), w, acc, carry);
   // prefix sum of the carry down each column, row by row
-  const run = new Float64Array(w.cols);
+  const run = scratch ? scratch.run(w.cols) : new Float64Array(w.cols);
   for (let r = 0, k = 0; r < w.rows; r++) {
     carry.apply(r, run);
     for (let c = 0; c < w.cols; c++, k++) {

@@ -8,6 +8,7 @@ import { geometryBBox } from '../geometry/bbox';
 import { GeometryError } from '../errors';
 import type { RasterGrid, Window } from '../raster/grid';
 import { exactCoverage } from './coverage.exact';
+import type { CoverageScratch } from './coverage.exact';
 import { centerCoverage } from './coverage.center';
 import { pointsCoverage } from './coverage.points';
 import { linesCoverage } from './coverage.lines';
@@ -79,14 +80,14 @@ export function subdivideWindow(w: Window, maxCellsIn: number): Window[] {
  * Coverage of one geometry kind (not a collection) over `w`: polygons by mode,
  * lines by traversal (length-weighted in `exact`), points by their cell.
  */
-function kindCoverage(g: Exclude<Geometry, { type: 'GeometryCollection' }>, grid: RasterGrid, mode: CoverageMode, w: Window): Float64Array {
+function kindCoverage(g: Exclude<Geometry, { type: 'GeometryCollection' }>, grid: RasterGrid, mode: CoverageMode, w: Window, scratch?: CoverageScratch): Float64Array {
   switch (g.type) {
     case 'Polygon':
     case 'MultiPolygon': {
       const polygons = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
       if (mode === 'center') return centerCoverage(polygons, grid, w);
       if (mode === 'all_touched') return allTouchedCoverage(polygons, grid, w);
-      return exactCoverage(polygons, grid, w);
+      return exactCoverage(polygons, grid, w, scratch);
     }
     case 'LineString':
       return linesCoverage([g.coordinates], grid, w, mode);
@@ -100,8 +101,8 @@ function kindCoverage(g: Exclude<Geometry, { type: 'GeometryCollection' }>, grid
 }
 
 /** Weights of a geometry over `w`; a collection takes, per cell, the largest weight of its members. */
-function weightsOf(g: Geometry, grid: RasterGrid, mode: CoverageMode, w: Window): Float64Array {
-  if (g.type !== 'GeometryCollection') return kindCoverage(g, grid, mode, w);
+function weightsOf(g: Geometry, grid: RasterGrid, mode: CoverageMode, w: Window, scratch?: CoverageScratch): Float64Array {
+  if (g.type !== 'GeometryCollection') return kindCoverage(g, grid, mode, w, scratch);
   const out = new Float64Array(w.rows * w.cols);
   for (const member of g.geometries) {
     const layer = weightsOf(member, grid, mode, w);
@@ -133,12 +134,13 @@ function assertFinite(g: Geometry): void {
 /**
  * Coverage of any geometry in one mode over `window` (default: the geometry's window);
  * null when nothing is covered. Collections take the largest weight of their members per cell.
+ * With `scratch` (exact polygons), the weights are a view of its buffer, valid until its next use.
  */
-export function coverage(g: Geometry, grid: RasterGrid, mode: CoverageMode, window?: Window): CoverageWindow | null {
+export function coverage(g: Geometry, grid: RasterGrid, mode: CoverageMode, window?: Window, scratch?: CoverageScratch): CoverageWindow | null {
   assertFinite(g);
   const w = window ?? geometryWindow(g, grid);
   if (!w || w.rows <= 0 || w.cols <= 0) return null;
-  const weights = weightsOf(g, grid, mode, w);
+  const weights = weightsOf(g, grid, mode, w, scratch);
   for (let i = 0; i < weights.length; i++) if ((weights[i] as number) > 0) return { window: w, weights };
   return null;
 }

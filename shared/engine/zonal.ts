@@ -15,6 +15,7 @@
 import type { Geometry, Position } from '../geometry/types';
 import type { RasterGrid, Window } from '../raster/grid';
 import { coverage, geometryWindow, subdivideWindow } from '../coverage/coverage';
+import { CoverageScratch } from '../coverage/coverage.exact';
 import type { CoverageMode } from '../coverage/coverage';
 import { StatsAccumulator } from '../stats/accumulator';
 import type { StatName, StatValue } from '../stats/accumulator';
@@ -322,6 +323,8 @@ export class ZonalEngine {
     const valueGrid = raster.raster.info.grid;
     const maxCells = this.options.maxCellsInMemory;
     const identity = isIdentity(plan.values);
+    // coverage buffers reused from feature to feature (each feature's weights are used up before the next)
+    const scratch = new CoverageScratch();
     // features that failed (geometry, reprojection, an earlier raster) are not read
     const windows = windows0.map((w, i) => (rows[i]?.error === null ? w : null));
     // 2. prefetch the tiles of every window that fits in memory (huge windows are read chunk by chunk).
@@ -357,7 +360,7 @@ export class ZonalEngine {
           const chunks = w.rows * w.cols <= maxCells ? [w] : subdivideWindow(w, maxCells);
           for (const chunk of chunks) {
             let t = performance.now();
-            const cov = coverage(g, grid, this.options.coverage, chunk);
+            const cov = coverage(g, grid, this.options.coverage, chunk, scratch);
             this.timings.coverage += performance.now() - t;
             if (cov === null) continue;
             this.timings.cells += cov.weights.length;

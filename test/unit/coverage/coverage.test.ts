@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coverage, geometryWindow, subdivideWindow } from '../../../shared/coverage/coverage';
+import { CoverageScratch, exactCoverage } from '../../../shared/coverage/coverage.exact';
 import type { Geometry, Position } from '../../../shared/geometry/types';
 import type { RasterGrid } from '../../../shared/raster/grid';
 import { pointInPolygon, slowExactCoverage } from '../../helpers/coverage-reference';
@@ -151,5 +152,26 @@ describe('points and lines', () => {
     expect(d[0]).toBeCloseTo(Math.SQRT2, 12);
     expect(d[4]).toBeCloseTo(Math.SQRT2, 12);
     expect(d[8]).toBeCloseTo(Math.SQRT2, 12);
+  });
+});
+
+describe('exact coverage with a reused scratch', () => {
+  it('gives bit for bit the freshly allocated weights, window after window of different sizes', () => {
+    const grid = { width: 100, height: 100, originX: 0, originY: 100, resX: 1, resY: 1 };
+    const scratch = new CoverageScratch();
+    let s = 7;
+    const rnd = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    for (let n = 0; n < 200; n++) {
+      const cx = 10 + rnd() * 80;
+      const cy = 10 + rnd() * 80;
+      const r = 0.3 + rnd() * (n % 3 === 0 ? 9 : 2);
+      const k = 3 + Math.floor(rnd() * 6);
+      const ring = Array.from({ length: k }, (_, j) => [cx + r * Math.cos((j / k) * 2 * Math.PI + n), cy + r * Math.sin((j / k) * 2 * Math.PI + n)] as [number, number]);
+      ring.push(ring[0] as [number, number]);
+      const w = { row0: Math.floor(100 - cy - r) - 1, col0: Math.floor(cx - r) - 1, rows: Math.ceil(2 * r) + 3, cols: Math.ceil(2 * r) + 3 };
+      const fresh = exactCoverage([[ring]], grid, w);
+      const reused = exactCoverage([[ring]], grid, w, scratch);
+      expect(Array.from(reused)).toStrictEqual(Array.from(fresh));
+    }
   });
 });
