@@ -5,6 +5,7 @@ import { invokeLocal, readEvent } from '../../shared/local/invoke';
 import { CollectInputSchema, FailInputSchema, PlanInputSchema, WorkerInputSchema } from '../../shared/pipeline/events';
 import { matchesPattern, transformInput } from '../../shared/local/eventbridge';
 import { synthTemplate } from '../../shared/local/runner';
+import { workKeys } from '../../shared/pipeline/keys';
 
 const EV = join(import.meta.dirname, '../../events');
 const ev = (name: string): unknown => readEvent(join(EV, `${name}.json`));
@@ -13,6 +14,8 @@ describe('sample events', () => {
   it('each event is valid input of its handler', () => {
     expect(PlanInputSchema.parse(ev('plan'))).toMatchObject({ bucket: 'zonalflow-input', key: 'lux_cantons_2169.gpkg' });
     expect(WorkerInputSchema.parse(ev('worker')).batchId).toBe('b000001');
+    // the batch file's key as Plan writes it (the shard folder layout of keys.ts)
+    expect(WorkerInputSchema.parse(ev('worker')).key).toBe(workKeys('_work/', 'lux_cantons_2169-4d40ff8c601c').batch('b000001'));
     expect(CollectInputSchema.parse(ev('collect')).jobId).toBe('lux_cantons_2169-4d40ff8c601c');
     expect(FailInputSchema.parse(ev('fail')).state.error.Error).toBe('RasterError');
   });
