@@ -112,6 +112,7 @@ export function withFeatureFields(rows: readonly ResultRow[], byFid: ReadonlyMap
   return rows.map((r) => {
     const f = byFid.get(r.fid);
     if (f === undefined) return r;
+    if (f.attributes.length === 0 && f.fidText === undefined && f.idNull !== true) return r; // nothing to add
     const out: ResultRow = f.attributes.length > 0 ? { ...r, values: [...f.attributes, ...r.values] } : { ...r };
     if (f.fidText !== undefined) out.fidText = f.fidText;
     if (f.idNull === true) out.idNull = true;
