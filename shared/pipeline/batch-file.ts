@@ -31,18 +31,37 @@ export interface BatchFile {
 /** One feature of a batch file. */
 export interface BatchFeature { fid: number; fidText?: string | null; id: string; idNull?: boolean; attributes?: CellValue[]; geometry: Geometry | null; problem?: string }
 
-const Position = z.tuple([z.number(), z.number()]);
-const GeometrySchema: z.ZodType<Geometry> = z.lazy(() =>
-  z.discriminatedUnion('type', [
-    z.object({ type: z.literal('Point'), coordinates: Position }),
-    z.object({ type: z.literal('MultiPoint'), coordinates: z.array(Position) }),
-    z.object({ type: z.literal('LineString'), coordinates: z.array(Position) }),
-    z.object({ type: z.literal('MultiLineString'), coordinates: z.array(z.array(Position)) }),
-    z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(Position)) }),
-    z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(z.array(Position))) }),
-    z.object({ type: z.literal('GeometryCollection'), geometries: z.array(GeometrySchema) }),
-  ]),
-);
+/** A position: exactly two finite numbers (as the GeoJSON Plan writes). */
+function isPosition(p: unknown): boolean {
+  return Array.isArray(p) && p.length === 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]);
+}
+
+/** An array of `depth` nested arrays of positions (depth 0: a position). */
+function isNested(v: unknown, depth: number): boolean {
+  if (depth === 0) return isPosition(v);
+  if (!Array.isArray(v)) return false;
+  for (const x of v) if (!isNested(x, depth - 1)) return false;
+  return true;
+}
+
+/** Nesting depth of each geometry type's coordinates. */
+const DEPTH: Record<string, number> = { Point: 0, MultiPoint: 1, LineString: 1, MultiLineString: 2, Polygon: 2, MultiPolygon: 3 };
+
+/**
+ * Whether `v` is a GeoJSON geometry as Plan writes it: a known type with its coordinates nested to that
+ * type's depth, every position two finite numbers (a GeometryCollection: its geometries likewise).
+ * Checked in place: batch files carry thousands of polygons, and a schema that copies every position
+ * doubled the Worker's allocations.
+ */
+export function isGeometry(v: unknown): v is Geometry {
+  if (v === null || typeof v !== 'object') return false;
+  const g = v as { type?: unknown; coordinates?: unknown; geometries?: unknown };
+  if (g.type === 'GeometryCollection') return Array.isArray(g.geometries) && g.geometries.every(isGeometry);
+  const depth = typeof g.type === 'string' ? DEPTH[g.type] : undefined;
+  return depth !== undefined && isNested(g.coordinates, depth);
+}
+
+const GeometrySchema = z.custom<Geometry>(isGeometry, { message: 'not a GeoJSON geometry of two-number positions' });
 
 /** Validates a batch file read back from S3. */
 export const BatchFileSchema = z.object({
