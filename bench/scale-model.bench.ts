@@ -39,6 +39,24 @@ import { parseJobSpec } from '../shared/spec';
 import { estimateCost } from '../shared/estimate/model';
 import { loadPrices } from '../shared/estimate/estimate';
 import { synthTemplate } from '../shared/local/runner';
+import { KEY_SHARDS } from '../shared/pipeline/keys';
+import { LAMBDA_MAX_SECONDS, MAX_COLLECT_ROWS } from '../shared/pipeline/collect-budget';
+import { DEFAULT_MAX_FEATURES_PER_JOB } from '../shared/pipeline/config';
+
+/** The documented limits the model checks its rates against, with their sources. */
+const LIMITS = {
+  s3PutPerPrefix: { perSecond: 3500, source: 'S3: 3,500 PUT/COPY/POST/DELETE per second per partitioned prefix (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html)' },
+  s3GetPerPrefix: { perSecond: 5500, source: 'S3: 5,500 GET/HEAD per second per partitioned prefix (same page)' },
+  ddbWcuPerPartition: { perSecond: 1000, source: 'DynamoDB: 1,000 WCU per second per partition, one item never more (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/burst-adaptive-capacity.html, bp-partition-key-design.html)' },
+  ddbRcuPerPartition: { perSecond: 3000, source: 'DynamoDB: 3,000 RCU per second per partition (same pages; a consistent read of an item up to 4 KB is 1 RCU)' },
+  lambdaSeconds: { perSecond: LAMBDA_MAX_SECONDS, source: 'Lambda: 900 s timeout at most (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)' },
+};
+
+/** `rate` next to its limit: "228/s of 3,500/s (source)". */
+function vsLimit(rate: number, limit: { perSecond: number; source: string }, unit = '/s'): string {
+  const r = rate >= 100 ? Math.round(rate).toLocaleString('en-US') : rate.toPrecision(3);
+  return `${r}${unit} of ${limit.perSecond.toLocaleString('en-US')}${unit} (${Math.round((100 * rate) / limit.perSecond)} %): ${rate <= limit.perSecond ? 'fits' : 'OVER'}; ${limit.source}`;
+}
 
 const ALLOWED = { schemes: ['s3' as const], s3Buckets: ['rasters'], httpsHosts: [] };
 const SPEC = { input: { idColumn: 'field_id' }, rasters: [{ name: 'b04', uri: 's3://rasters/band.tif' }], stats: ['mean', 'min', 'max', 'count', 'stdev'], coverage: 'exact', batching: { grid: 'h3', maxFeatures: 500 }, output: { formats: ['parquet', 'json'] } };
@@ -49,12 +67,31 @@ function cpuSince(from: NodeJS.CpuUsage): number {
   return (c.user + c.system) / 1e6;
 }
 
-/** Counts the S3 and DynamoDB requests the clients of the stand-ins send, by command. */
+/** A key's folder with its shard folder (two hex digits, keys.ts) replaced by `<ss>`: what is sharded shows as one kind. */
+function folderKind(key: string): string {
+  return key.slice(0, key.lastIndexOf('/') + 1).replace(/\/[0-9a-f]{2}\/$/, '/<ss>/');
+}
+
+/** A DynamoDB partition key's kind: the job record's partition or a shard's (JOB#<jobId>#<ss>). */
+function partitionKind(pk: string): string {
+  return /^JOB#[^#]+#[0-9a-f]{2}$/.test(pk) ? 'shard' : pk.startsWith('JOB#') ? 'job' : 'other';
+}
+
+/**
+ * Counts the S3 and DynamoDB requests the clients of the stand-ins send: by command (`s3:PutObjectCommand`),
+ * by command and folder kind for S3 (`s3:PutObjectCommand _work/<job>/parts/<ss>/`) and by command and
+ * partition kind for DynamoDB (`ddb:UpdateCommand shard`).
+ */
 function countRequests(env: StandIns): Map<string, number> {
   const counts = new Map<string, number>();
   const count = (prefix: string) => (next: (a: unknown) => Promise<unknown>, ctx: { commandName?: string }) => (args: unknown) => {
     const k = `${prefix}${ctx.commandName ?? '?'}`;
     counts.set(k, (counts.get(k) ?? 0) + 1);
+    const input = (args as { input?: { Key?: unknown } }).input;
+    const pk = (input?.Key as { pk?: unknown } | undefined)?.pk;
+    const pkText = typeof pk === 'string' ? pk : typeof (pk as { S?: unknown } | undefined)?.S === 'string' ? (pk as { S: string }).S : null;
+    const where = typeof input?.Key === 'string' ? folderKind(input.Key) : pkText !== null ? partitionKind(pkText) : null;
+    if (where !== null) counts.set(`${k} ${where}`, (counts.get(`${k} ${where}`) ?? 0) + 1);
     return next(args);
   };
   env.s3.middlewareStack.add(count('s3:') as never, { step: 'initialize', name: 'benchCountS3' });
@@ -214,6 +251,9 @@ async function main(): Promise<void> {
     const collectCpuS = cpuSince(cpuC);
     const collectWallS = (performance.now() - tC) / 1000;
     if (summary.status !== 'DONE') throw new Error(`the sample job ended ${summary.status}`);
+    // batch records as stored after completion: a write costs 1 WCU per KB of the larger of the item before and after
+    const recordBytes = (await tracker.listBatches(planned.jobId)).map((b) => Buffer.byteLength(JSON.stringify(b)));
+    const recordKbMax = Math.max(...recordBytes) / 1024;
     const s = summary as unknown as { bytesRead: number; requests: number };
 
     // measured, per batch of the sample
@@ -229,8 +269,19 @@ async function main(): Promise<void> {
     const s3GetsAll = sum('s3:', ['GetObject', 'HeadObject']);
     const workObjectGetsPerBatch = (s3GetsAll - s.requests) / batches;
     const s3PutsPerBatch = sum('s3:', ['PutObject']) / batches;
-    const ddbPerBatch = [...workerCounts].filter(([k]) => k.startsWith('ddb:')).reduce((a, [, v]) => a + v, 0) / batches;
+    const ddbPerBatch = [...workerCounts].filter(([k]) => k.startsWith('ddb:') && !k.includes(' ')).reduce((a, [, v]) => a + v, 0) / batches;
     const collectCpuPerFeature = collectCpuS / sampleFeatures;
+    // per-batch requests by S3 folder kind and DynamoDB partition kind (the Worker's)
+    const kinds = (prefix: string): Map<string, number> => {
+      const out = new Map<string, number>();
+      for (const [k, v] of workerCounts) if (k.startsWith(prefix) && k.includes(' ')) out.set(k.slice(k.indexOf(' ') + 1), (out.get(k.slice(k.indexOf(' ') + 1)) ?? 0) + v / batches);
+      return out;
+    };
+    const putsByFolder = kinds('s3:PutObjectCommand');
+    const getsByFolder = new Map([...kinds('s3:GetObjectCommand')].filter(([f]) => !f.startsWith('band') && f !== ''));
+    const ddbWritesByPartition = new Map<string, number>();
+    for (const c of ['UpdateItemCommand', 'PutItemCommand', 'DeleteItemCommand']) for (const [p, v] of kinds(`ddb:${c}`)) ddbWritesByPartition.set(p, (ddbWritesByPartition.get(p) ?? 0) + v);
+    const ddbReadsByPartition = kinds('ddb:GetItemCommand');
 
     // the model
     // batches fill as at the density of the smallest Plan run, the closest to the sample's 100,000 fields a tile
@@ -255,11 +306,28 @@ async function main(): Promise<void> {
     const running = Math.min(concurrency, modelBatches);
     // 10M fields over about 100 Sentinel-2 tiles: the raster GETs spread over that many objects (prefixes)
     const rasterObjects = Math.max(1, Math.round(target / 100_000));
+    // Per partition. A sharded folder / partition takes the batches of one shard: consecutive batch ids go
+    // round-robin over KEY_SHARDS (keys.ts), so of the `running` batches in flight at most ceil(running / shards)
+    // are in one shard; an unsharded key (spec.json, the job record) takes every batch.
+    const batchesPerS = running / batchSeconds;
+    const shardShare = Math.ceil(running / KEY_SHARDS) / running;
+    const perPrefix = (m: Map<string, number>): { kind: string; perS: number }[] => [...m].map(([kind, perBatch]) => ({ kind, perS: batchesPerS * perBatch * (kind.includes('<ss>') ? shardShare : 1) })).sort((a, b) => b.perS - a.perS);
+    const putPrefixes = perPrefix(putsByFolder);
+    const getPrefixes = perPrefix(getsByFolder);
+    const shardWrites = ddbWritesByPartition.get('shard') ?? 0;
+    // the completion rewrites the whole record (its size after completion); start and the counter ADD are small items
+    const shardWcuPerBatch = Math.max(0, shardWrites - 1) + Math.ceil(recordKbMax);
+    const shardWcuPerS = batchesPerS * shardShare * shardWcuPerBatch;
+    const jobItemWritesPerS = batchesPerS * (ddbWritesByPartition.get('job') ?? 0);
+    const jobItemReadsPerS = batchesPerS * (ddbReadsByPartition.get('job') ?? 0);
+    // consistent reads of small items (the counter item: < 4 KB): 1 RCU each
+    const shardRcuPerS = batchesPerS * shardShare * (ddbReadsByPartition.get('shard') ?? 0);
+    const collectMaxFeatures = LAMBDA_MAX_SECONDS / collectCpuPerFeature;
     const rates = {
       raster_gets_per_s: (running * rasterRequestsPerBatch) / batchSeconds,
       raster_gets_per_s_per_object: (running * rasterRequestsPerBatch) / batchSeconds / rasterObjects,
-      // each batch's completion updates the job's counters: one item, one partition
-      job_item_updates_per_s: running / batchSeconds,
+      // before write sharding each batch's completion updated the job record's counters: one item, one partition
+      job_item_updates_per_s_unsharded: running / batchSeconds,
       output_puts_per_s: (running * s3PutsPerBatch) / batchSeconds,
       dynamodb_requests_per_s: (running * ddbPerBatch) / batchSeconds,
     };
@@ -330,10 +398,24 @@ async function main(): Promise<void> {
       dynamodb_requests_per_s: rates.dynamodb_requests_per_s,
       raster_objects_assumed: rasterObjects,
       raster_gets_per_s_per_object: rates.raster_gets_per_s_per_object,
-      job_item_updates_per_s: rates.job_item_updates_per_s,
-      output_puts_over_prefix_limit: rates.output_puts_per_s > 3500,
-      job_item_over_partition_limit: rates.job_item_updates_per_s > 1000,
-      s3_limits: 'S3: 5,500 GET/s and 3,500 PUT/s per prefix (rasters: one object; outputs under one job prefix); DynamoDB on demand: 40,000 request units/s per table, 1,000 WCU/s per partition',
+      // each rate next to its documented limit
+      s3_put_folders_per_batch: Object.fromEntries([...putsByFolder].map(([k, v]) => [k, Math.round(v * 100) / 100])),
+      s3_puts_all_under_the_job_before_sharding: vsLimit(rates.output_puts_per_s, LIMITS.s3PutPerPrefix),
+      s3_puts_per_prefix_busiest: `${putPrefixes[0]?.kind ?? '-'}: ${vsLimit(putPrefixes[0]?.perS ?? 0, LIMITS.s3PutPerPrefix)}`,
+      s3_work_gets_per_prefix_busiest: `${getPrefixes[0]?.kind ?? '-'}: ${vsLimit(getPrefixes[0]?.perS ?? 0, LIMITS.s3GetPerPrefix)}`,
+      s3_raster_gets_per_object: vsLimit(rates.raster_gets_per_s_per_object, LIMITS.s3GetPerPrefix),
+      key_shards: KEY_SHARDS,
+      shard_share_of_running_batches: `ceil(${running} / ${KEY_SHARDS}) / ${running} = ${shardShare.toPrecision(3)}`,
+      requests_per_batch_by_kind: Object.fromEntries([...workerCounts].filter(([k]) => !k.includes(' band') && !k.endsWith('GetObjectCommand')).map(([k, v]) => [k, Math.round((v / batches) * 100) / 100])),
+      ddb_requests_per_batch_by_partition: { writes: Object.fromEntries(ddbWritesByPartition), reads: Object.fromEntries(ddbReadsByPartition) },
+      ddb_batch_record_kb_max: recordKbMax,
+      ddb_job_item_updates_before_sharding: vsLimit(rates.job_item_updates_per_s_unsharded, LIMITS.ddbWcuPerPartition),
+      ddb_job_item_writes: vsLimit(jobItemWritesPerS, LIMITS.ddbWcuPerPartition),
+      ddb_job_item_reads: vsLimit(jobItemReadsPerS, LIMITS.ddbRcuPerPartition),
+      ddb_shard_partition_wcu: vsLimit(shardWcuPerS, LIMITS.ddbWcuPerPartition),
+      ddb_shard_partition_rcu: vsLimit(shardRcuPerS, LIMITS.ddbRcuPerPartition),
+      collect_seconds: vsLimit(collectS, LIMITS.lambdaSeconds, ' s'),
+      collect_max_features_in_15_min: `${Math.round(collectMaxFeatures).toLocaleString('en-US')} at this job's ${(collectCpuPerFeature * 1e6).toFixed(1)} CPU µs a feature (Plan's limit MAX_FEATURES_PER_JOB ${DEFAULT_MAX_FEATURES_PER_JOB.toLocaleString('en-US')}; Plan refuses more than MAX_COLLECT_ROWS ${MAX_COLLECT_ROWS.toLocaleString('en-US')} rows, the collect bench's 1M x 36 run)`,
       lambda_gb_s: est.lambdaGbSeconds,
       requests: est.requests,
       cost_usd: Object.fromEntries(Object.entries(est.costUsd).map(([k, v]) => [k, Math.round(v * 100) / 100])),

@@ -23,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import type { LocalAuthority, Session } from './authority';
 import { deleteObjectsKeys, dynamoNeeds, s3Needs, s3Target } from './aws-actions';
 import type { NeededAuth } from './aws-actions';
+import type { PartitionRateLimiter, RateRequest } from './rate-limits';
 
 /** An error answer a fault injects instead of forwarding. */
 export interface InjectedError { status: number; code: string; message: string }
@@ -43,6 +44,26 @@ export interface GateOptions {
   authority: LocalAuthority;
   region: string;
   faults?: HttpFaultInjector;
+  /** Per-partition request rates (S3 prefix, DynamoDB partition key) as AWS enforces them (rate-limits.ts). */
+  limits?: PartitionRateLimiter;
+  /** Called when `limits` refuses a request. */
+  onLimited?: (line: string) => void;
+}
+
+/** The partition of a DynamoDB request: its table and partition-key value (null for batch calls and scans). */
+function dynamoPartition(target: string, body: Record<string, unknown>): RateRequest | null {
+  const op = target.split('.').pop() ?? '';
+  const table = typeof body.TableName === 'string' ? body.TableName : '';
+  const s = (v: unknown): string | null => (typeof (v as { S?: unknown } | undefined)?.S === 'string' ? (v as { S: string }).S : null);
+  let pk: string | null = null;
+  if (['GetItem', 'UpdateItem', 'DeleteItem'].includes(op)) pk = s((body.Key as Record<string, unknown> | undefined)?.pk);
+  else if (op === 'PutItem') pk = s((body.Item as Record<string, unknown> | undefined)?.pk);
+  else if (op === 'Query' && body.IndexName === undefined) {
+    const name = /\bpk\s*=\s*(:[A-Za-z0-9_]+)/.exec(typeof body.KeyConditionExpression === 'string' ? body.KeyConditionExpression : '')?.[1];
+    pk = name ? s((body.ExpressionAttributeValues as Record<string, unknown> | undefined)?.[name]) : null;
+  }
+  if (pk === null || table === '') return null;
+  return { service: 'dynamodb', table, pk, write: ['PutItem', 'UpdateItem', 'DeleteItem'].includes(op) };
 }
 
 function accessKeyOf(req: IncomingMessage, url: URL): string | null {
@@ -123,9 +144,9 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
     session.requests++;
     let body: Buffer | null = null;
     let needs: NeededAuth[];
+    let parsed: Record<string, unknown> = {};
     if (service === 'dynamodb') {
       body = await readBody(req);
-      let parsed: Record<string, unknown> = {};
       try {
         parsed = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
       } catch {
@@ -151,6 +172,16 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
       if (!decision.allowed) {
         if (body === null) req.resume();
         sendError(service, req, res, { status: service === 's3' ? 403 : 400, code: service === 's3' ? 'AccessDenied' : 'AccessDeniedException', message: decision.denial.message });
+        return;
+      }
+    }
+    if (opts.limits) {
+      const target = service === 's3' ? { service: 's3' as const, ...s3Target(url.pathname), method: req.method ?? 'GET' } : dynamoPartition(String(req.headers['x-amz-target'] ?? ''), parsed);
+      const limited = target && opts.limits.admit(target);
+      if (limited) {
+        if (body === null) req.resume();
+        opts.onLimited?.(`${session.name}: ${action} answered ${limited.code} (over AWS's per-partition rate, scaled)`);
+        sendError(service, req, res, limited);
         return;
       }
     }

@@ -51,6 +51,7 @@ import { LocalAuthority } from './authority';
 import { startGate } from './gate';
 import type { Gate } from './gate';
 import { FAULT_NAMES, HttpFaults, parseFaults } from './faults';
+import { PartitionRateLimiter } from './rate-limits';
 import type { FaultName } from './faults';
 import { installScopedEnv, withEnv } from './scoped-env';
 import { projectRoot } from '../project-root';
@@ -84,6 +85,12 @@ export interface LocalRunOptions {
   throttleFirst?: number;
   /** Multiplies every duration: Lambda timeouts, retry waits, the EXPRESS 5 minutes (default 1). */
   timeScale?: number;
+  /**
+   * Multiplies AWS's per-partition request rates the gates enforce (rate-limits.ts: S3 3,500 writes /
+   * 5,500 reads a second per prefix, DynamoDB 1,000 / 3,000 per partition key): default 1, AWS's own;
+   * a test sets e.g. 0.01 so that a few local workers reach them.
+   */
+  rateLimitScale?: number;
   /** Progress lines (state entered/failed, retries, injected faults). */
   log?: (line: string) => void;
   /** Extra CDK context for the synthesized app. */
@@ -286,8 +293,10 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       sessionKeys.push(id);
     };
     const httpFaults = new HttpFaults(faults, log);
-    gates.push(await startGate({ service: 's3', target: env.s3Endpoint, authority, region: env.region, faults: httpFaults }));
-    gates.push(await startGate({ service: 'dynamodb', target: env.dynamoEndpoint, authority, region: env.region, faults: httpFaults }));
+    // AWS's per-partition request rates (S3 prefix, DynamoDB partition key), scaled: throttled as AWS would
+    const limits = new PartitionRateLimiter(opts.rateLimitScale ?? 1);
+    gates.push(await startGate({ service: 's3', target: env.s3Endpoint, authority, region: env.region, faults: httpFaults, limits, onLimited: log }));
+    gates.push(await startGate({ service: 'dynamodb', target: env.dynamoEndpoint, authority, region: env.region, faults: httpFaults, limits, onLimited: log }));
     const [s3Gate, ddbGate] = gates as [Gate, Gate];
     const smRole = authority.iam.stateMachineRole;
     if (!smRole) throw new ZonalflowError('LOCAL_TEMPLATE', 'the state machine of the template has no role');
