@@ -36,9 +36,14 @@ import type { PreparedRecord } from './job-order';
 /** Features read, checked and reprojected at once before spooling (one PROJ call per raster). */
 const READ_CHUNK = 1000;
 /** Prepared features held in memory before a sorted run is spilled to disk (about 1-2 KB each for a field of ten vertices). */
-export const SPOOL_RECORDS = 10_000;
-/** Decoded-tile cache per raster and thread: in the job's spatial order a chunk touches a compact area. */
-export const TILE_CACHE_BYTES = 64 * 1024 * 1024;
+export const SPOOL_RECORDS = 5_000;
+/** Prepared features per frame of a run file: each stream of the merge holds one frame per run. */
+export const RECORD_FRAME = 256;
+/**
+ * Decoded-tile cache per raster and thread: in the job's spatial order a chunk touches a compact area
+ * (100k case, 512² UInt16 tiles: 535 tiles decoded of 484 with 32 MiB, 505 with 64 MiB, 651 with 8 MiB).
+ */
+export const TILE_CACHE_BYTES = 32 * 1024 * 1024;
 
 /** What phase 1 needs (StatsJobOptions' part). */
 export interface PrepareOptions {
@@ -135,7 +140,7 @@ export async function prepareJob(opts: PrepareOptions, onHead: (head: JobHead) =
     await onHead(head);
     const keepGeometry = opts.spec.output.geometry === true;
     const grids = engine.processingGrids();
-    const records = new RowSorter<PreparedRecord>(byKey, { runRows: opts.spoolRows ?? SPOOL_RECORDS, frameRows: 1024, compress: false, keyOf: (r) => r.k });
+    const records = new RowSorter<PreparedRecord>(byKey, { runRows: opts.spoolRows ?? SPOOL_RECORDS, frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k });
     // every feature's key, to give each worker thread of phase 2 its own stretch of the order (parallel-order.ts)
     const keys = new KeyTally();
     try {

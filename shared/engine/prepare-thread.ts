@@ -14,6 +14,7 @@ import type { SpilledRuns } from '../output/sorted-runs';
 import { CrsError, GeoPackageError, GeometryError, InputError, LimitError, OutputError, RasterError, SourceError, SpecError, UriNotAllowedError, ZonalflowError } from '../errors';
 import type { JobHead, PrepareOptions, PrepareTail } from './prepare-job';
 import type { WorkerFailure } from './parallel-protocol';
+import { WORKER_LIMITS } from './parallel';
 
 /** Main -> prepare thread: the job (PrepareOptions without the S3 client and the signal, which cannot cross). */
 export type PrepareRequest = Omit<PrepareOptions, 's3Client' | 'signal'>;
@@ -94,10 +95,10 @@ function startPrepareWorker(): Worker {
     const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
     const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(boot, { eval: true, execArgv });
+    return new Worker(boot, { eval: true, execArgv, resourceLimits: WORKER_LIMITS });
   }
   const dir = dirname(fileURLToPath(here));
   const file = [join(dir, 'prepare-worker.mjs'), join(dir, '..', 'prepare-worker.mjs')].find((f) => existsSync(f));
   if (file === undefined) throw new ZonalflowError('WORKER_FAILED', `prepare-worker.mjs not found beside ${dir}: rebuild with npm run build`);
-  return new Worker(file, { execArgv });
+  return new Worker(file, { execArgv, resourceLimits: WORKER_LIMITS });
 }

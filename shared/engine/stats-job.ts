@@ -38,7 +38,7 @@ import { DuplicateIds } from './duplicate-ids';
 import { ParallelZonal } from './parallel';
 import type { ParallelTotals } from './parallel';
 import { chunkPipeline } from './parallel-pipeline';
-import { checkLayerCrs, prepareJob, TILE_CACHE_BYTES } from './prepare-job';
+import { checkLayerCrs, prepareJob, RECORD_FRAME, TILE_CACHE_BYTES } from './prepare-job';
 import type { JobHead, PreparedJob, PrepareTail } from './prepare-job';
 import { prepareOnThread } from './prepare-thread';
 import type { RasterRef } from './parallel-protocol';
@@ -51,7 +51,7 @@ import type { IndexedRow, PreparedRecord } from './job-order';
 import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
 
 /** Computed rows held in memory before a sorted run is spilled to disk. */
-const SPOOL_ROWS = 20_000;
+const SPOOL_ROWS = 10_000;
 
 /** Progress of a running job. */
 export interface Progress { done: number; failed: number; total: number }
@@ -130,7 +130,7 @@ export interface StatsJobOptions {
   signal?: AbortSignal;
   /**
    * Prepared features, and computed rows, held in memory before a sorted run of the job's spatial order
-   * is spilled to a temporary file (job-order.ts; default 50,000 features and 100,000 rows).
+   * is spilled to a temporary file (job-order.ts; default 5,000 features and 10,000 rows).
    */
   spoolRows?: number;
   /**
@@ -202,7 +202,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
       tail = inThread.tail;
     } else {
       const done = await prepareOnThread(request, begin, opts.signal);
-      records = RowSorter.fromRuns(byKey, done.spilled, { frameRows: 1024, compress: false, keyOf: (r) => r.k });
+      records = RowSorter.fromRuns(byKey, done.spilled, { frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k });
       tail = done.tail;
     }
     spools.push(records);
