@@ -1,8 +1,11 @@
 /**
  * Warm Lambda sandboxes on worker threads, so that `zonalflow local` runs the functions'
  * invocations (Plan, a Distributed Map's Workers on every core, Collect) apart from the main
- * thread, which serves the S3/DynamoDB stand-ins and their IAM gates meanwhile. Each thread (lambda-thread.ts) takes several invocations at once; an invocation goes to
- * the thread with the fewest running. What the runner enforces around an invocation (IAM sessions,
+ * thread, which serves the S3/DynamoDB stand-ins and their IAM gates meanwhile. Each thread
+ * (lambda-thread.ts) takes several invocations at once; an invocation goes to the thread that took
+ * the one before while that thread runs at most one more than the least busy, else to the least
+ * busy: consecutive Map items (Plan writes them in spatial order) then mostly share a thread and the
+ * Worker's warm tiles (warm-tiles.ts), and the threads stay balanced within one. What the runner enforces around an invocation (IAM sessions,
  * timeouts, faults, /tmp, payload sizes) is unchanged: it happens in the main thread, around the
  * promise `invoke` returns, and in the gates every request passes. The thread runs from the
  * TypeScript sources (through tsx's loader) or from the compiled `dist/lambda-thread.mjs`, as the
@@ -38,6 +41,8 @@ export class LambdaPool {
   private readonly slots: Slot[] = [];
   private readonly pending = new Map<number, { resolve: (r: PoolResult) => void; reject: (e: Error) => void; slot: Slot }>();
   private seq = 0;
+  /** The thread that took the last invocation. */
+  private last: Slot | null = null;
 
   constructor(readonly size: number, env: Record<string, string | undefined>) {
     const src = threadSource();
@@ -82,7 +87,9 @@ export class LambdaPool {
   /** Runs `handler` on `input` in the least busy thread with `layer` over its environment. */
   invoke(handler: HandlerName, input: unknown, layer: Record<string, string>, opts: { requestId: string; deadline: number; scale: number }): Promise<PoolResult> {
     const live = this.slots.filter((s) => s.failed === null);
-    const slot = live.reduce<Slot | null>((best, s) => (best === null || s.running < best.running ? s : best), null);
+    const least = live.reduce<Slot | null>((best, s) => (best === null || s.running < best.running ? s : best), null);
+    const slot = least && this.last && this.last.failed === null && this.last.running <= least.running + 1 ? this.last : least;
+    this.last = slot;
     if (!slot) return Promise.reject(Object.assign(new Error('no Lambda thread is alive'), { name: 'Runtime.ExitError' }));
     const id = ++this.seq;
     slot.running++;
