@@ -40,7 +40,7 @@ import { estimateCost } from '../shared/estimate/model';
 import { loadPrices } from '../shared/estimate/estimate';
 import { synthTemplate } from '../shared/local/runner';
 import { KEY_SHARDS } from '../shared/pipeline/keys';
-import { LAMBDA_MAX_SECONDS, MAX_COLLECT_ROWS } from '../shared/pipeline/collect-budget';
+import { LAMBDA_MAX_SECONDS, MAX_COLLECT_ROWS, collectSeconds } from '../shared/pipeline/collect-budget';
 import { DEFAULT_MAX_FEATURES_PER_JOB } from '../shared/pipeline/config';
 
 /** The documented limits the model checks its rates against, with their sources. */
@@ -415,6 +415,7 @@ async function main(): Promise<void> {
       ddb_shard_partition_wcu: vsLimit(shardWcuPerS, LIMITS.ddbWcuPerPartition),
       ddb_shard_partition_rcu: vsLimit(shardRcuPerS, LIMITS.ddbRcuPerPartition),
       collect_seconds: vsLimit(collectS, LIMITS.lambdaSeconds, ' s'),
+      collect_seconds_plan_checks: `${vsLimit(collectSeconds(target, modelBatches), LIMITS.lambdaSeconds, ' s')} (collect-budget.ts: 8.4 µs a row + 13.7 ms a part x 415/330 wall; Plan refuses a job over 900 s)`,
       collect_max_features_in_15_min: `${Math.round(collectMaxFeatures).toLocaleString('en-US')} at this job's ${(collectCpuPerFeature * 1e6).toFixed(1)} CPU µs a feature (Plan's limit MAX_FEATURES_PER_JOB ${DEFAULT_MAX_FEATURES_PER_JOB.toLocaleString('en-US')}; Plan refuses more than MAX_COLLECT_ROWS ${MAX_COLLECT_ROWS.toLocaleString('en-US')} rows, the collect bench's 1M x 36 run)`,
       lambda_gb_s: est.lambdaGbSeconds,
       requests: est.requests,

@@ -157,12 +157,14 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       const plan = planBatches(planFeatures, { grid: spec.batching.grid, maxFeatures: spec.batching.maxFeatures });
       const batched = lap();
       const items: BatchItem[] = plan.batches.map((b) => ({ jobId, batchId: b.batchId, key: keys.batch(b.batchId), features: b.fids.length }));
+      // Collect must merge the rows (one a feature) and parts (one a batch at least) within its 15 minutes
+      if (!spec.stac) checkCollectRows(total, 1, items.length);
       await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }, spec);
       if (spec.stac) {
         // the STAC search happens once, here; workers filter the scenes by their features' footprints
         const { scenes } = area ? await searchStac(spec.stac, area, { allowed: deps.allowed }) : { scenes: [] };
         // every feature gets a row per acquisition date: Collect must merge them within its 15 minutes
-        checkCollectRows(total, new Set(scenes.map((sc) => sc.datetime)).size);
+        checkCollectRows(total, new Set(scenes.map((sc) => sc.datetime)).size, items.length);
         await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes }, scenes);
       }
       // pass 2: the input read again in the same order, each feature serialized once into the spill file of
