@@ -18,7 +18,8 @@
  * the measured seconds. Every input and assumption is printed. Run: `npm run bench -- scale-model`.
  * Plan at the target size is also printed from `npm run bench -- plan-job` runs cached here (Plan alone
  * in its own process, e.g. BENCH_PLAN_FEATURES=1000000,2000000,5000000): measured at that size, or the
- * line through them, next to Lambda's ceilings.
+ * line through them, next to Lambda's ceilings; when there are such runs, the model's Plan time and
+ * memory are theirs (what a Plan Lambda holds), else the in-process line (`plan_s_source`).
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
@@ -299,8 +300,12 @@ async function main(): Promise<void> {
     const waves = Math.ceil(modelBatches / concurrency);
     const rampS = 10 * Math.ceil(Math.min(concurrency, modelBatches) / 1000); // Lambda adds 1,000 concurrent executions per 10 s per function
     const mapWallS = rampS + (waves - 1) * batchSeconds + batchSecondsP95;
-    const planS = planCpu0 + planCpuPerFeature * target;
-    const planRssMb = planRss0 + planRssPerFeature * target;
+    // Plan alone (plan-job runs, its own process: what a Plan Lambda holds) when cached here, else the in-process fit
+    const planAlone = planAtTarget(planJobPoints(), target);
+    const aloneCpu = planAlone.plan_job_cpu_s_at_target;
+    const aloneRss = planAlone.plan_job_peak_rss_mb_at_target;
+    const planS = typeof aloneCpu === 'number' ? aloneCpu : planCpu0 + planCpuPerFeature * target;
+    const planRssMb = typeof aloneRss === 'number' ? aloneRss : planRss0 + planRssPerFeature * target;
     const planInputMb = (inputBytesPerFeature * target) / 2 ** 20;
     const collectS = collectCpuPerFeature * target;
     const running = Math.min(concurrency, modelBatches);
@@ -384,7 +389,8 @@ async function main(): Promise<void> {
       plan_tmp_mb_configured: planFn?.EphemeralStorage?.Size ?? 512,
       plan_input_fits_tmp: planInputMb <= (planFn?.EphemeralStorage?.Size ?? 512),
       // Plan alone (its own process), from the plan-job bench's runs at larger sizes
-      ...planAtTarget(planJobPoints(), target),
+      ...planAlone,
+      plan_s_source: typeof aloneCpu === 'number' ? 'plan_job_* (Plan alone)' : 'plan_runs (stand-ins in the process)',
       worker_s_per_batch: batchSeconds,
       worker_timeout_s: workerFn?.Timeout ?? 0,
       waves,
