@@ -459,6 +459,14 @@ export class Raster {
     }
   }
 
+  /** Marks a cached decoded tile as just used (LRU: moved to the end, as a hit in {@link tile}). */
+  private touch(id: string): void {
+    const hit = this.decoded.get(id);
+    if (hit === undefined) return;
+    this.decoded.delete(id);
+    this.decoded.set(id, hit);
+  }
+
   /** Decoded samples of a tile (null for a sparse tile), fetching it if needed; TileError when it cannot be read. */
   private async tile(k: TileKey, signal?: AbortSignal): Promise<Samples | null> {
     const id = keyId(k);
@@ -574,7 +582,6 @@ export class Raster {
     }
     for (const b of bands) if (!(b >= 1 && b <= im.spp)) throw new RasterError(`${this.info.uri} has no band ${b}`);
     if (weights.length < w.rows * w.cols || sinks.length < bands.length) throw new RasterError(`${this.info.uri}: accumulateWindow needs ${w.rows * w.cols} weights and ${bands.length} sinks`);
-    await this.prefetchFile([w], bands, opts.signal);
     const r0 = Math.max(0, w.row0);
     const r1 = Math.min(im.height, w.row0 + w.rows);
     const c0 = Math.max(0, w.col0);
@@ -584,17 +591,34 @@ export class Raster {
     const tc0 = inside ? Math.floor(c0 / im.tileWidth) : 0;
     const across = inside ? Math.floor((c1 - 1) / im.tileWidth) - tc0 + 1 : 0;
     const down = inside ? Math.floor((r1 - 1) / im.tileHeight) - tr0 + 1 : 0;
-    // every tile of every band first (none read twice, none evicted meanwhile); a sparse one: the general path
-    const tiles: Exclude<Samples, BigInt64Array | BigUint64Array>[] = [];
+    // every tile of every band first (none read twice, none evicted meanwhile); a sparse one: the general path.
+    // Usually they are all decoded already (neighbouring features share tiles): taken without waiting
+    const keys: TileKey[] = [];
     for (const b of bands) {
       for (let tr = tr0; tr < tr0 + down; tr++) {
         for (let tc = tc0; tc < tc0 + across; tc++) {
           const cell = tr * im.across + tc;
-          const samples = await this.tile({ mask: false, index: im.planar === 2 ? (b - 1) * im.across * im.down + cell : cell }, opts.signal);
-          if (samples === null || samples instanceof BigInt64Array || samples instanceof BigUint64Array) return false;
-          tiles.push(samples);
+          keys.push({ mask: false, index: im.planar === 2 ? (b - 1) * im.across * im.down + cell : cell });
         }
       }
+    }
+    const tiles: Exclude<Samples, BigInt64Array | BigUint64Array>[] = [];
+    for (const k of keys) {
+      const hit = this.decoded.get(keyId(k));
+      if (hit === undefined) break;
+      if (hit === null || hit instanceof BigInt64Array || hit instanceof BigUint64Array) return false;
+      tiles.push(hit);
+    }
+    if (tiles.length < keys.length) {
+      tiles.length = 0;
+      await this.prefetchFile([w], bands, opts.signal);
+      for (const k of keys) {
+        const samples = await this.tile(k, opts.signal);
+        if (samples === null || samples instanceof BigInt64Array || samples instanceof BigUint64Array) return false;
+        tiles.push(samples);
+      }
+    } else {
+      for (const k of keys) this.touch(keyId(k));
     }
     const nodata = opts.nodata === undefined ? this.info.nodata : opts.nodata;
     const nodataRaw = nodata === null ? NaN : im.dtype === 'float32' ? Math.fround(nodata) : nodata; // NaN equals nothing: no nodata value
