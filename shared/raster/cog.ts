@@ -418,18 +418,37 @@ export class Raster {
   private async fetchTiles(keys: readonly TileKey[], signal?: AbortSignal): Promise<void> {
     const waits: Promise<void>[] = [];
     const ranges: { key: TileKey; range: ByteRange }[] = [];
+    const shared = this.sharedKey === null ? undefined : this.opts.sharedTiles;
     for (const k of keys) {
-      const pending = this.inflight.get(keyId(k));
+      const id = keyId(k);
+      const pending = this.inflight.get(id);
+      const other = pending ? undefined : shared?.inFlight(this.sharedKey + id);
       if (pending) waits.push(pending);
-      else {
+      else if (other) {
+        // another raster over the same object version is fetching this tile: its bytes, not a second request
+        // (when that fetch fails, this raster fetches the tile itself and meets its error, if any)
+        const got = other.then(async (b) => {
+          if (b !== undefined) {
+            if (!this.raw.has(id) && !this.decoded.has(id)) this.putRaw(id, b);
+            return;
+          }
+          this.inflight.delete(id);
+          await this.fetchTiles([k], signal);
+        }).finally(() => {
+          if (this.inflight.get(id) === got) this.inflight.delete(id);
+        });
+        this.inflight.set(id, got);
+        waits.push(got);
+      } else {
         const r = this.span(k);
-        if (r instanceof TileError) this.broken.set(keyId(k), r);
+        if (r instanceof TileError) this.broken.set(id, r);
         else if (r) ranges.push({ key: k, range: r });
       }
     }
     if (ranges.length > 0) {
-      const run = (async (): Promise<void> => {
+      const run = (async (): Promise<Map<string, Uint8Array>> => {
         const bytes = await fetchRanges(this.source, ranges.map((r) => r.range), { concurrency: this.opts.concurrency ?? 8, signal });
+        const good = new Map<string, Uint8Array>();
         for (const { key, range } of ranges) {
           const b = bytes.get(rangeKey(range));
           if (!b || b.length < range.length) {
@@ -438,9 +457,12 @@ export class Raster {
           }
           this.tilesFetched++;
           this.putRaw(keyId(key), b);
+          good.set(keyId(key), b);
         }
+        return good;
       })();
-      const settled = run.finally(() => {
+      if (shared) for (const { key } of ranges) shared.announceFetch(this.sharedKey + keyId(key), run.then((good) => good.get(keyId(key)), () => undefined));
+      const settled = run.then(() => undefined).finally(() => {
         for (const { key } of ranges) this.inflight.delete(keyId(key));
       });
       for (const { key } of ranges) this.inflight.set(keyId(key), settled);

@@ -19,6 +19,22 @@ export class SharedTiles {
   /** @param maxBytes the bound of the decoded samples held (bytes). */
   constructor(readonly maxBytes: number) {}
 
+  /** Compressed bytes of tiles being fetched now by some raster, so that another one awaits them instead of fetching them again. */
+  private readonly fetching = new Map<string, Promise<Uint8Array | undefined>>();
+
+  /** The compressed bytes of a tile some raster is fetching now (undefined when that fetch fails), or undefined when none is. */
+  inFlight(key: string): Promise<Uint8Array | undefined> | undefined {
+    return this.fetching.get(key);
+  }
+
+  /** Announces a fetch of a tile's compressed bytes until it settles (`bytes` never rejects). */
+  announceFetch(key: string, bytes: Promise<Uint8Array | undefined>): void {
+    this.fetching.set(key, bytes);
+    void bytes.finally(() => {
+      if (this.fetching.get(key) === bytes) this.fetching.delete(key);
+    });
+  }
+
   /** Bytes of decoded samples held. */
   get bytes(): number {
     return this.held;

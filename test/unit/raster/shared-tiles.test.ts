@@ -47,6 +47,30 @@ describe('shared decoded tiles', () => {
     expect(shared.hits).toBe(16);
   });
 
+  it('two rasters reading the same tiles at once fetch each tile once; a failed fetch leaves the other raster to fetch its own', async () => {
+    const shared = new SharedTiles(64 * 1024 * 1024);
+    const a = versioned('"etag-1" 12345');
+    const b = versioned('"etag-1" 12345');
+    const [ra, rb] = await Promise.all([openRaster(a, { sharedTiles: shared }), openRaster(b, { sharedTiles: shared })]);
+    const [ha, hb] = [a.requests, b.requests];
+    const [[va], [vb]] = await Promise.all([ra.readWindow(whole, [1]), rb.readWindow(whole, [1])]);
+    expect(Math.min(a.requests - ha, b.requests - hb)).toBe(0); // one raster made every tile request, the other none
+    expect(Math.max(a.requests - ha, b.requests - hb)).toBeGreaterThan(0);
+    expect([...(vb?.values ?? [])]).toEqual([...(va?.values ?? [])]);
+    expect(vb?.values[63 * 64 + 63]).toBe(64 * 63 + 63);
+
+    // a source whose tile reads fail (after its header): the other raster, waiting on its fetch, reads for itself
+    const fresh = new SharedTiles(64 * 1024 * 1024);
+    const failing = versioned('"etag-1" 12345');
+    const ok = versioned('"etag-1" 12345');
+    const rf = await openRaster(failing, { sharedTiles: fresh });
+    const ro = await openRaster(ok, { sharedTiles: fresh });
+    failing.fetch = () => Promise.reject(new Error('connection reset'));
+    const [failed, good] = await Promise.allSettled([rf.readWindow(whole, [1]), ro.readWindow(whole, [1])]);
+    expect(failed.status).toBe('rejected');
+    expect(good.status === 'fulfilled' ? good.value[0]?.values[5 * 64 + 7] : null).toBe(64 * 5 + 7);
+  });
+
   it('another version of the object, or a source without one, reads its own tiles', async () => {
     const shared = new SharedTiles(64 * 1024 * 1024);
     await (await openRaster(versioned('"etag-1" 12345'), { sharedTiles: shared })).readWindow(whole, [1]);
