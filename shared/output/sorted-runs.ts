@@ -67,7 +67,7 @@ interface FrameIndex { pos: number; first: number; last: number }
 interface Run { path: string; rows: number; frames?: FrameIndex[] }
 
 /** A sorter's run files handed to another thread ({@link RowSorter.detach}, {@link RowSorter.fromRuns}). */
-export interface SpilledRuns { dir: string | null; runs: Run[]; count: number }
+export interface SpilledRuns { dir: string | null; runs: Run[]; count: number; /** The next run file's number in `dir` (runs merged later never overwrite one). */ seq: number }
 
 /**
  * Sorts result rows (or any V8-serializable items: `T`) by `compare` in bounded memory. Call `dispose`
@@ -101,13 +101,14 @@ export class RowSorter<T = ResultRow> {
     s.dir = spilled.dir;
     s.runs = [...spilled.runs];
     s.count = spilled.count;
+    s.seq = spilled.seq;
     return s;
   }
 
   /** Spills every row held and hands the run files over (to {@link fromRuns}): this sorter forgets them (dispose no longer removes them). */
   async detach(): Promise<SpilledRuns> {
     if (this.buffer.length > 0) await this.spill();
-    const out: SpilledRuns = { dir: this.dir, runs: this.runs, count: this.count };
+    const out: SpilledRuns = { dir: this.dir, runs: this.runs, count: this.count, seq: this.seq };
     this.dir = null;
     this.runs = [];
     this.count = 0;

@@ -61,6 +61,22 @@ async function sortExternally(input: ResultRow[], opts: { runRows: number; frame
 }
 
 describe('RowSorter', () => {
+  it('runs handed over by detach (another thread\'s) merge in another sorter, past the fan-in, without overwriting a run', async () => {
+    const input = rows(40, 3, 7);
+    const expected = [...input].sort(compare);
+    const dir = mkdtempSync(join(tmpdir(), 'zf-sort-detach-'));
+    const first = new RowSorter(compare, { runRows: 7, frameRows: 4, fanIn: 3, dir });
+    await first.push(structuredClone(input));
+    const spilled = await first.detach();
+    await first.dispose(); // no longer its files
+    expect(spilled.runs.length).toBeGreaterThan(3);
+    expect(spilled.runs.every((r) => existsSync(r.path))).toBe(true);
+    const second = RowSorter.fromRuns(compare, structuredClone(spilled), { frameRows: 4, fanIn: 3 });
+    expect(await drain(second)).toEqual(expected);
+    await second.dispose();
+    expect(existsSync(spilled.dir as string)).toBe(false);
+  });
+
   it('a table of exactly runRows rows is sorted in memory, never written (a full buffer spills only when another row comes)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zf-sort-'));
     const input = rows(50, 4); // 200 rows
