@@ -35,10 +35,20 @@ import type { PreparedRecord } from './job-order';
 
 /** Features read, checked and reprojected at once before spooling (one PROJ call per raster). */
 const READ_CHUNK = 1000;
-/** Prepared features held in memory before a sorted run is spilled to disk (about 1-2 KB each for a field of ten vertices). */
+/** Prepared features held in memory before a sorted run is spilled to disk, at least (see {@link runSize}). */
 export const SPOOL_RECORDS = 5_000;
 /** Prepared features per frame of a run file: each stream of the merge holds one frame per run. */
-export const RECORD_FRAME = 256;
+export const RECORD_FRAME = 128;
+
+/**
+ * Items per sorted run of a spool of `total` items merged by `streams` streams in frames of `frame`:
+ * memory holds one run while spooling and streams x (total / run) x frame items while merging, least
+ * when the two are equal: run = sqrt(streams x total x frame) (1M features, 2 streams: 16,000 items
+ * both ways; flat in the number of features up to the square root), at least `min`.
+ */
+export function runSize(total: number, streams: number, frame: number, min: number): number {
+  return Math.max(min, Math.ceil(Math.sqrt(Math.max(1, streams) * Math.max(0, total) * frame)));
+}
 /**
  * Decoded-tile cache per raster and thread: in the job's spatial order a chunk touches a compact area
  * (100k case, 512² UInt16 tiles: 535 tiles decoded of 484 with 32 MiB, 505 with 64 MiB, 651 with 8 MiB).
@@ -140,7 +150,7 @@ export async function prepareJob(opts: PrepareOptions, onHead: (head: JobHead) =
     await onHead(head);
     const keepGeometry = opts.spec.output.geometry === true;
     const grids = engine.processingGrids();
-    const records = new RowSorter<PreparedRecord>(byKey, { runRows: opts.spoolRows ?? SPOOL_RECORDS, frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k });
+    const records = new RowSorter<PreparedRecord>(byKey, { runRows: opts.spoolRows ?? runSize(total, threads, RECORD_FRAME, SPOOL_RECORDS), frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k });
     // every feature's key, to give each worker thread of phase 2 its own stretch of the order (parallel-order.ts)
     const keys = new KeyTally();
     try {

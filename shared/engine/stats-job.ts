@@ -38,7 +38,7 @@ import { DuplicateIds } from './duplicate-ids';
 import { ParallelZonal } from './parallel';
 import type { ParallelTotals } from './parallel';
 import { chunkPipeline } from './parallel-pipeline';
-import { checkLayerCrs, prepareJob, RECORD_FRAME, TILE_CACHE_BYTES } from './prepare-job';
+import { checkLayerCrs, prepareJob, RECORD_FRAME, runSize, TILE_CACHE_BYTES } from './prepare-job';
 import type { JobHead, PreparedJob, PrepareTail } from './prepare-job';
 import { prepareOnThread } from './prepare-thread';
 import type { RasterRef } from './parallel-protocol';
@@ -50,8 +50,10 @@ import { byInput, byKey, encodedGeometries, fromRecords } from './job-order';
 import type { IndexedRow, PreparedRecord } from './job-order';
 import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
 
-/** Computed rows held in memory before a sorted run is spilled to disk. */
+/** Computed rows held in memory before a sorted run is spilled to disk, at least (prepare-job.ts runSize). */
 const SPOOL_ROWS = 10_000;
+/** Rows per frame of the rows' run files, and per chunk handed to the consumer (at most chunkSize). */
+const ROW_FRAME = 256;
 
 /** Progress of a running job. */
 export interface Progress { done: number; failed: number; total: number }
@@ -130,7 +132,8 @@ export interface StatsJobOptions {
   signal?: AbortSignal;
   /**
    * Prepared features, and computed rows, held in memory before a sorted run of the job's spatial order
-   * is spilled to a temporary file (job-order.ts; default 5,000 features and 10,000 rows).
+   * is spilled to a temporary file (job-order.ts; default prepare-job.ts `runSize`: at least 5,000
+   * features and 10,000 rows, growing with the square root of the feature count).
    */
   spoolRows?: number;
   /**
@@ -215,7 +218,8 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     const workers = held.pool;
     workers?.start(engine, rasters, weights, { allowed: opts.allowed, cacheBytes: TILE_CACHE_BYTES });
     const chunkSize = opts.chunkSize ?? 1000;
-    const rows = new RowSorter<IndexedRow>(byInput, { runRows: opts.spoolRows ?? SPOOL_ROWS, frameRows: chunkSize });
+    const rowFrame = Math.min(chunkSize, ROW_FRAME);
+    const rows = new RowSorter<IndexedRow>(byInput, { runRows: opts.spoolRows ?? runSize(job.total, 1, rowFrame, SPOOL_ROWS), frameRows: rowFrame });
     spools.push(rows);
     // rows from every stretch go into one sorter, one push at a time
     let pushed: Promise<void> = Promise.resolve();
