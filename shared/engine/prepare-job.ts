@@ -66,6 +66,8 @@ export interface PrepareOptions {
   threads?: number | undefined;
   /** Prepared features held in memory before a sorted run is spilled (default {@link SPOOL_RECORDS}). */
   spoolRows?: number | undefined;
+  /** Parent folder of the spool's run files (default the system's temporary folder). */
+  spoolDir?: string | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -150,7 +152,7 @@ export async function prepareJob(opts: PrepareOptions, onHead: (head: JobHead) =
     await onHead(head);
     const keepGeometry = opts.spec.output.geometry === true;
     const grids = engine.processingGrids();
-    const records = new RowSorter<PreparedRecord>(byKey, { runRows: opts.spoolRows ?? runSize(total, threads, RECORD_FRAME, SPOOL_RECORDS), frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k });
+    const records = new RowSorter<PreparedRecord>(byKey, { runRows: opts.spoolRows ?? runSize(total, threads, RECORD_FRAME, SPOOL_RECORDS), frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k, ...(opts.spoolDir === undefined ? {} : { dir: opts.spoolDir }) });
     // every feature's key, to give each worker thread of phase 2 its own stretch of the order (parallel-order.ts)
     const keys = new KeyTally();
     try {

@@ -16,8 +16,11 @@ import type { JobHead, PrepareOptions, PrepareTail } from './prepare-job';
 import type { WorkerFailure } from './parallel-protocol';
 import { WORKER_LIMITS } from './parallel';
 
-/** Main -> prepare thread: the job (PrepareOptions without the S3 client and the signal, which cannot cross). */
+/** Main -> prepare thread, first: the job (PrepareOptions without the S3 client and the signal, which cannot cross). */
 export type PrepareRequest = Omit<PrepareOptions, 's3Client' | 'signal'>;
+
+/** Main -> prepare thread, later: the job was aborted. */
+export interface PrepareAbort { kind: 'abort' }
 
 /** Prepare thread -> main. */
 export type PrepareReply =
@@ -30,13 +33,14 @@ export interface PrepareFailure extends WorkerFailure { context?: Record<string,
 
 /**
  * Runs phase 1 on a new thread: `onHead` gets the job's head before the features are read; resolves
- * once the thread has ended (its memory released) with the spool's run files. An abort ends the thread.
+ * once the thread has ended (its memory released) with the spool's run files. An abort stops the thread's reading.
  */
 export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHead) => Promise<void>, signal?: AbortSignal): Promise<{ tail: PrepareTail; spilled: SpilledRuns }> {
   const worker = startPrepareWorker();
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   let headDone: Promise<void> = Promise.resolve();
-  const onAbort = (): void => void worker.terminate();
+  // an abort is passed on: the thread stops reading and cleans up (closes the layer, removes its spool) before it ends
+  const onAbort = (): void => worker.postMessage({ kind: 'abort' });
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const result = await new Promise<{ tail: PrepareTail; spilled: SpilledRuns }>((resolve, reject) => {
@@ -46,7 +50,7 @@ export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHea
           headDone.catch(reject);
         }
         else if (m.kind === 'done') headDone.then(() => resolve({ tail: m.tail, spilled: m.spilled }), reject);
-        else reject(rebuildError(m.error));
+        else reject(signal?.aborted && signal.reason instanceof Error ? signal.reason : rebuildError(m.error));
       });
       worker.once('error', (err) => reject(err instanceof Error ? err : new Error(String(err))));
       worker.postMessage(req);

@@ -2,13 +2,14 @@
  * The prepare thread (started by prepare-thread.ts): phase 1 of `zonalflow stats` (prepare-job.ts:
  * features read, checked, reprojected with PROJ and spooled in spatial order), then the spool's run
  * files are handed to the main thread and this thread ends, taking PROJ's WebAssembly memory and the
- * feature reader's with it. Messages: one PrepareRequest in; `head`, then `done` or `failed` out.
+ * feature reader's with it. Messages: one PrepareRequest in (and PrepareAbort when the job is aborted);
+ * `head`, then `done` or `failed` out.
  */
 import { parentPort } from 'node:worker_threads';
 import type { CountingSource } from '../io/source.counting';
 import { SourceError, ZonalflowError } from '../errors';
 import { prepareJob } from './prepare-job';
-import type { PrepareFailure, PrepareReply, PrepareRequest } from './prepare-thread';
+import type { PrepareAbort, PrepareFailure, PrepareReply, PrepareRequest } from './prepare-thread';
 
 const port = parentPort;
 if (port === null) throw new Error('prepare-worker.ts runs as a worker thread');
@@ -30,11 +31,16 @@ function cloneable(context: Record<string, unknown>): Record<string, unknown> {
 
 const post = (m: PrepareReply): void => port.postMessage(m);
 
-port.once('message', (m: PrepareRequest) => {
+const aborted = new AbortController();
+port.on('message', (m: PrepareRequest | PrepareAbort) => {
+  if ('kind' in m) {
+    aborted.abort(new ZonalflowError('ABORTED', 'the job was aborted'));
+    return;
+  }
   const counters: CountingSource[] = [];
   void (async () => {
     try {
-      const job = await prepareJob(m, (head) => {
+      const job = await prepareJob({ ...m, signal: aborted.signal }, (head) => {
         post({ kind: 'head', head });
         return Promise.resolve();
       }, counters);

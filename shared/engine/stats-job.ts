@@ -9,6 +9,9 @@
  * them into one table for callers that want it whole (tests, benchmarks).
  */
 import { statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openFeatureSource } from '../features/open';
 import type { JobSpec } from '../spec';
@@ -184,6 +187,8 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
   const spools: { dispose(): Promise<void> }[] = [];
   // the worker threads of phase 2, spawned once phase 1 knows the job
   const held: { pool: ParallelZonal | null } = { pool: null };
+  // the job's temporary folder: both spools' run files, removed whole at the end (also when an abort ends the prepare thread)
+  const spoolDir = await mkdtemp(join(tmpdir(), 'zonalflow-job-'));
   try {
     const onS3 = [...opts.spec.rasters, ...(opts.spec.weights ? [opts.spec.weights] : [])].some((r) => /^s3:\/\//i.test(r.uri));
     let head: JobHead | null = null;
@@ -195,7 +200,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
       if (opts.spec.output.geometry) await ensureProj();
       await consumer.begin(h.columns, { idKind: h.idKind, crs: h.crs });
     };
-    const request = { input: opts.input, spec: opts.spec, allowed: opts.allowed, requesterPays: opts.requesterPays, threads: opts.threads, spoolRows: opts.spoolRows };
+    const request = { input: opts.input, spec: opts.spec, allowed: opts.allowed, requesterPays: opts.requesterPays, threads: opts.threads, spoolRows: opts.spoolRows, spoolDir };
     let records: RowSorter<PreparedRecord>;
     let tail: PrepareTail;
     let inThread: PreparedJob | null = null;
@@ -219,7 +224,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     workers?.start(engine, rasters, weights, { allowed: opts.allowed, cacheBytes: TILE_CACHE_BYTES });
     const chunkSize = opts.chunkSize ?? 1000;
     const rowFrame = Math.min(chunkSize, ROW_FRAME);
-    const rows = new RowSorter<IndexedRow>(byInput, { runRows: opts.spoolRows ?? runSize(job.total, 1, rowFrame, SPOOL_ROWS), frameRows: rowFrame });
+    const rows = new RowSorter<IndexedRow>(byInput, { runRows: opts.spoolRows ?? runSize(job.total, 1, rowFrame, SPOOL_ROWS), frameRows: rowFrame, dir: spoolDir });
     spools.push(rows);
     // rows from every stretch go into one sorter, one push at a time
     let pushed: Promise<void> = Promise.resolve();
@@ -300,6 +305,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
   } finally {
     await held.pool?.terminate();
     await Promise.all(spools.map((sp) => sp.dispose()));
+    await rm(spoolDir, { recursive: true, force: true });
     await Promise.all(counters.map((c) => c.close()));
   }
 }

@@ -6,6 +6,8 @@
  * 2 x 2 cells at the centre of each tile of a raster holding 64 row + column), so each mean is
  * 64 (16 R + 7.5) + 16 C + 7.5 by arithmetic. Failures beyond MAX_LISTED_FAILURES are counted, not listed.
  */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runStatsJob, streamStatsJob } from '../../../shared/engine/stats-job';
@@ -76,6 +78,22 @@ describe('streamStatsJob', () => {
     const err = await runStatsJob({ input: join(FIX, 'tiles.gpkg'), spec: bad, allowed: LOCAL_ONLY, prepareThread: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).message).toMatch(/no column "NOPE"/);
+  }, 60_000);
+
+  it('an abort while the prepare thread reads leaves no temporary file behind', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'zf-abort-'));
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const ac = new AbortController();
+      const consumer: RowConsumer = { begin: () => Promise.resolve(ac.abort(new Error('stop at the head'))), rows: () => Promise.resolve() };
+      await expect(streamStatsJob({ input: join(FIX, 'tiles.gpkg'), spec, allowed: LOCAL_ONLY, prepareThread: true, spoolRows: 2, signal: ac.signal }, consumer)).rejects.toThrow();
+      expect(readdirSync(tmp).filter((f) => !f.startsWith('tsx-'))).toEqual([]); // tsx's cache: the thread runs from the TypeScript sources here
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+      rmSync(tmp, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('rows arrive before the job ends: aborted after its first chunk, the consumer holds exactly that chunk', async () => {
