@@ -94,8 +94,11 @@ function gridDirs(): string[] {
  */
 function wasmDir(): string {
   let dir = hereDir();
-  // an ESM bundle's `require` is esbuild's shim, without `resolve`
-  const req = typeof require === 'function' && typeof require.resolve === 'function' ? require : createRequire(import.meta.url);
+  // this module's own resolution: an ES module's (import.meta.url; a global `require`, as a worker started
+  // from code has, resolves from the working directory), else a CommonJS bundle's `require`
+  // (an ESM bundle's `require` is esbuild's shim, without `resolve`)
+  const url = (import.meta as { url?: string }).url;
+  const req = typeof url === 'string' && url !== '' ? createRequire(url) : require;
   try {
     req.resolve(join(dir, 'gdal3WebAssembly.wasm'));
   } catch {
