@@ -57,6 +57,13 @@ export const COLLECT_RETRIERS: Retrier[] = [
   { errors: ['Lambda.Unknown'], intervalSec: 2, backoffRate: 2, maxAttempts: 1 },
 ];
 
+/**
+ * Plan's retriers: Collect's, for the same reason. Plan keeps no checkpoint either (a retry plans
+ * the upload again from its first feature), so a Plan that overran its 15 minutes or its memory
+ * would overrun on each of 6 retries; a crashed container gets one more run.
+ */
+export const PLAN_RETRIERS: Retrier[] = COLLECT_RETRIERS;
+
 /** The errors a Lambda that ran out of time raises (retried twice: the worker resumes from its checkpoint). */
 export const LAMBDA_TIMEOUT_ERRORS = ['Sandbox.Timedout', 'States.Timeout'];
 
@@ -142,7 +149,7 @@ export class PipelineMachine extends Construct {
     const failed = new sfn.Fail(this, 'JobFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
     markFailed.next(failed);
     // Plan gets the execution's id: a retried Plan of this execution may re-plan, a second execution of the same upload may not
-    const plan = invoke(this, 'Plan', functions.plan, sfn.TaskInput.fromObject({ 'input.$': '$', 'executionId.$': '$$.Execution.Id' }));
+    const plan = invoke(this, 'Plan', functions.plan, sfn.TaskInput.fromObject({ 'input.$': '$', 'executionId.$': '$$.Execution.Id' }), {}, PLAN_RETRIERS);
     const worker = invoke(this, 'Worker', functions.worker);
     // the first retrier (RETRYABLE_LAMBDA_ERRORS) is invoke()'s own
     for (const r of WORKER_RETRIERS.slice(1)) worker.addRetry({ errors: r.errors, interval: Duration.seconds(r.intervalSec), backoffRate: r.backoffRate, maxAttempts: r.maxAttempts, jitterStrategy: sfn.JitterType.FULL });

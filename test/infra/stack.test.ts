@@ -53,27 +53,32 @@ describe('state machine', () => {
   it('every Lambda call retries throttling and service errors with backoff and full jitter', () => {
     const map = asl.States.Batches as { ItemProcessor: { States: Record<string, Record<string, unknown>> } };
     const tasks = { ...asl.States, ...map.ItemProcessor.States };
-    for (const name of ['Plan', 'Worker', 'MarkFailed']) {
+    for (const name of ['Worker', 'MarkFailed']) {
       const retry = tasks[name]?.Retry as Record<string, unknown>[];
       expect(retry[0]).toMatchObject({ ErrorEquals: RETRYABLE_LAMBDA_ERRORS, IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 6, JitterStrategy: 'FULL' });
     }
-    // Collect: the same list without Lambda.Unknown (a timeout or out-of-memory), which has its own single retry
+    // Plan and Collect: the same list without Lambda.Unknown (a timeout or out-of-memory), which has its own single retry
+    expect((tasks.Plan?.Retry as Record<string, unknown>[])[0]).toMatchObject({ ErrorEquals: RETRYABLE_LAMBDA_ERRORS.filter((e) => e !== 'Lambda.Unknown'), IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 6, JitterStrategy: 'FULL' });
     expect((tasks.Collect?.Retry as Record<string, unknown>[])[0]).toMatchObject({ ErrorEquals: RETRYABLE_LAMBDA_ERRORS.filter((e) => e !== 'Lambda.Unknown'), IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 6, JitterStrategy: 'FULL' });
     const workerRetry = tasks.Worker?.Retry as Record<string, unknown>[];
     expect(workerRetry[1]).toMatchObject({ ErrorEquals: ['BatchIncompleteError'], MaxAttempts: 3 });
     // a Lambda that timed out is retried twice
     expect(workerRetry[2]).toMatchObject({ ErrorEquals: LAMBDA_TIMEOUT_ERRORS, MaxAttempts: 2, JitterStrategy: 'FULL' });
     expect(LAMBDA_TIMEOUT_ERRORS).toEqual(['Sandbox.Timedout', 'States.Timeout']);
-    for (const name of ['Plan', 'MarkFailed']) expect(tasks[name]?.Retry).toHaveLength(1);
-    expect(tasks.Collect?.Retry).toHaveLength(2);
+    expect(tasks.MarkFailed?.Retry).toHaveLength(1);
+    for (const name of ['Plan', 'Collect']) expect(tasks[name]?.Retry).toHaveLength(2);
   });
-  it('a Collect that overran its 15 minutes is never retried (no checkpoint: each retry would overrun again); Lambda.Unknown at most once', () => {
+  it('a Plan or Collect that overran its 15 minutes is never retried (no checkpoint: each retry would overrun again); Lambda.Unknown at most once', () => {
+    for (const name of ['Plan', 'Collect']) {
+      const stageRetry = asl.States[name]?.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
+      const stageErrors = stageRetry.flatMap((r) => r.ErrorEquals);
+      for (const e of ['Sandbox.Timedout', 'States.Timeout', 'States.ALL', 'States.TaskFailed']) expect(stageErrors, name).not.toContain(e);
+      // Step Functions reports function timeouts and out-of-memory as Lambda.Unknown: one more run at most, never six
+      const unknown = stageRetry.filter((r) => r.ErrorEquals.includes('Lambda.Unknown'));
+      expect(unknown.reduce((a, r) => a + r.MaxAttempts, 0), name).toBe(1);
+    }
     const retry = asl.States.Collect?.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
     const errors = retry.flatMap((r) => r.ErrorEquals);
-    for (const e of ['Sandbox.Timedout', 'States.Timeout', 'States.ALL', 'States.TaskFailed']) expect(errors).not.toContain(e);
-    // Step Functions reports function timeouts and out-of-memory as Lambda.Unknown: one more run at most, never six
-    const unknown = retry.filter((r) => r.ErrorEquals.includes('Lambda.Unknown'));
-    expect(unknown.reduce((a, r) => a + r.MaxAttempts, 0)).toBe(1);
     expect(COLLECT_RETRIERS.flatMap((r) => r.errors)).toEqual(errors);
     // a timed-out Collect goes straight to MarkFailed
     expect(asl.States.Collect?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'MarkFailed' }]);
