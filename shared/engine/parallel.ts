@@ -258,7 +258,7 @@ function startWorker(): Worker {
  * which a Worker refuses (ERR_WORKER_INVALID_EXEC_ARGV), are left out: V8's flags are process-wide, so the
  * worker runs with them anyway.
  */
-function newWorker(entry: string, opts: { eval?: boolean; execArgv: string[]; resourceLimits?: ResourceLimits }): Worker {
+export function newWorker(entry: string, opts: { eval?: boolean; execArgv: string[]; resourceLimits?: ResourceLimits }): Worker {
   try {
     return new Worker(entry, opts);
   } catch (err) {
@@ -271,6 +271,6 @@ function newWorker(entry: string, opts: { eval?: boolean; execArgv: string[]; re
 }
 
 /** This process's Node options for a worker, without those that say how the main script is given (`node --input-type=module -e …`). */
-function workerExecArgv(): string[] {
+export function workerExecArgv(): string[] {
   return process.execArgv.filter((a) => !/^(--input-type|--eval|-e|--print|-p)(=|$)/.test(a));
 }

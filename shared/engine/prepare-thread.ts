@@ -5,7 +5,7 @@
  * SQLite's, the garbage of reading) is freed before the main thread decodes any tile. Its errors
  * come back as the same typed errors (class, code and message).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -14,7 +14,7 @@ import type { SpilledRuns } from '../output/sorted-runs';
 import { CrsError, GeoPackageError, GeometryError, InputError, LimitError, OutputError, RasterError, SourceError, SpecError, UriNotAllowedError, ZonalflowError } from '../errors';
 import type { JobHead, PrepareOptions, PrepareTail } from './prepare-job';
 import type { WorkerFailure } from './parallel-protocol';
-import { WORKER_LIMITS } from './parallel';
+import { newWorker, WORKER_LIMITS, workerExecArgv } from './parallel';
 
 /** Main -> prepare thread, first: the job (PrepareOptions without the S3 client and the signal, which cannot cross). */
 export type PrepareRequest = Omit<PrepareOptions, 's3Client' | 'signal'>;
@@ -93,16 +93,16 @@ export function rebuildError(f: PrepareFailure): Error {
  */
 function startPrepareWorker(): Worker {
   const here = import.meta.url;
-  const execArgv = process.execArgv.filter((a) => !/^(--input-type|--eval|-e|--print|-p)(=|$)/.test(a));
+  const execArgv = workerExecArgv();
   if (here.endsWith('.ts')) {
     const entry = new URL('./prepare-worker.ts', here).href;
     const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
     const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(boot, { eval: true, execArgv, resourceLimits: WORKER_LIMITS });
+    return newWorker(boot, { eval: true, execArgv, resourceLimits: WORKER_LIMITS });
   }
   const dir = dirname(fileURLToPath(here));
   const file = [join(dir, 'prepare-worker.mjs'), join(dir, '..', 'prepare-worker.mjs')].find((f) => existsSync(f));
   if (file === undefined) throw new ZonalflowError('WORKER_FAILED', `prepare-worker.mjs not found beside ${dir}: rebuild with npm run build`);
-  return new Worker(file, { execArgv, resourceLimits: WORKER_LIMITS });
+  return newWorker(file, { execArgv, resourceLimits: WORKER_LIMITS });
 }
