@@ -47,16 +47,26 @@ function ensureFolder(dir: string, what: string): void {
 }
 
 /**
- * Checks that the output file `out` can be written and is none of `inputs`; creates its
- * folder. Leaves no file behind (the probe is removed).
+ * Refuses an output file path that is an existing folder (OutputError naming it), so that
+ * `--out results/` reads "is a directory" rather than "unknown output format". `example`
+ * is the file name suggested inside it.
  */
-export function checkOutputFile(out: string, inputs: readonly string[]): void {
+export function refuseDirectory(out: string, example = 'results.csv'): void {
+  if (existsSync(out) && statSync(out).isDirectory()) throw new OutputError(`--out ${out} is a directory; give a file name (e.g. ${join(out, example)})`);
+}
+
+/**
+ * Checks that the output file `out` can be written and is none of `inputs`; creates its
+ * folder. Leaves no file behind (the probe is removed). `example`: the file name suggested
+ * when `out` is a folder.
+ */
+export function checkOutputFile(out: string, inputs: readonly string[], example = 'results.csv'): void {
   const what = `--out ${out}`;
   const target = canonical(out);
   for (const i of inputs) if (canonical(i) === target) throw new OutputError(`${what} is the input ${i}; choose another output path`);
   if (existsSync(out)) {
     const st = statSync(out);
-    if (st.isDirectory()) throw new OutputError(`${what} is a directory; give a file name (e.g. ${join(out, 'results.csv')})`);
+    refuseDirectory(out, example);
     if (st.isFile()) {
       try {
         closeSync(openSync(out, 'r+'));

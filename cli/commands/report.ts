@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import type { Connector } from './remote';
+import { checkOutputFile } from '../out-path';
 
 interface ReportOptions { out: string; stat?: string; input?: string; layer?: string; stack: string }
 
@@ -32,6 +33,8 @@ Examples:
   $ zonalflow report results.parquet --stat elev_mean --out report.html   # results written with --geometry carry their map
   $ zonalflow report <jobId> --out report.html                           # a job of the deployed stack`)
     .action(async (results: string, o: ReportOptions) => {
+      // --out checked before any work: a folder, a parent that is a file or cannot be made, an input
+      checkOutputFile(o.out, [results, ...(o.input === undefined ? [] : [o.input])], 'report.html');
       const { writeReport } = await import('../../shared/report/build');
       let dir = results;
       if (!existsSync(results)) {

@@ -17,7 +17,7 @@ import type { RowSink } from '../../shared/output/sink';
 import type { SentinelHubJsonSink } from '../../shared/output/sentinelhub-sink';
 import type { CommandContext } from '../context';
 import { progressBar } from '../progress';
-import { checkInputFile, checkOutputFile } from '../out-path';
+import { checkInputFile, checkOutputFile, refuseDirectory } from '../out-path';
 import { exitCodeOf, jobOutcome } from '../../shared/jobs/outcome';
 
 interface StatsOptions {
@@ -103,6 +103,7 @@ Examples:
         import('../../shared/output/open-sink'), import('../../shared/output/sentinelhub-sink'), import('../../shared/output/file-output'),
       ]);
       const spec = parseJobSpec(buildSpec(o, readSpecFile), o.spec ? `job spec ${o.spec}` : 'options');
+      refuseDirectory(o.out); // before the suffix: a folder is named as such, not as an unknown format
       const format = outputFormat(o.out);
       if (o.geometry === true && (format === 'csv' || format === 'json')) throw new SpecError(`--geometry: ${o.out} is CSV or JSON, which stay plain; write .parquet (GeoParquet), .gpkg or .fgb`);
       checkInputFile(o.input);

@@ -61,6 +61,7 @@ describe('case raster-commas: --raster is never split at commas', () => {
 describe('case out-path: --out checked before computing, never the input', () => {
   const dir = caseCopy('out-path');
   mkdirSync(join(dir, 'isdir.csv'));
+  mkdirSync(join(dir, 'plaindir'));
   symlinkSync('/dev/full', join(dir, 'full.csv'));
   writeFileSync(join(dir, 'input.json'), readFileSync(join(dir, 'tiles.gpkg')));
   writeFileSync(join(dir, 'file_not_dir'), '');
@@ -69,6 +70,8 @@ describe('case out-path: --out checked before computing, never the input', () =>
   const R = ['--raster', join(dir, 'base.tif')];
   const cases: [string, string[], RegExp][] = [
     ['out is a directory', ['--input', join(dir, 'tiles.gpkg'), ...R, '--out', join(dir, 'isdir.csv')], /isdir\.csv is a directory/],
+    // a folder without a suffix is named as a folder, not as an unknown output format ""
+    ['out is a folder without a suffix', ['--input', join(dir, 'tiles.gpkg'), ...R, '--out', join(dir, 'plaindir')], /\[OUTPUT_INVALID\]: --out .*plaindir is a directory; give a file name/],
     ['out under /proc', ['--input', join(dir, 'tiles.gpkg'), ...R, '--out', '/proc/zonalflow-test.csv'], /\/proc\/zonalflow-test\.csv cannot be created/],
     ['parent is a file', ['--input', join(dir, 'tiles.gpkg'), ...R, '--out', join(dir, 'base.tif', 'x.csv')], /base\.tif is a file, not a folder/],
     ['out equals input', ['--input', join(dir, 'input.json'), ...R, '--out', join(dir, 'input.json')], /input\.json is the input/],
@@ -92,6 +95,20 @@ describe('case out-path: --out checked before computing, never the input', () =>
     expect([1, 2]).toContain(r.code);
     expect(r.err).toMatch(/\[OUTPUT_INVALID\]: --out .*full\.csv: writing failed: no space left on the device/);
     expect(r.err).not.toMatch(/looks like a bug/);
+  });
+  it('report --out: a folder, or a parent that is a file, is one typed line (exit 2) before any work', async () => {
+    const results = join(dir, 'report-src.parquet');
+    expect((await runCli(['stats', '--input', join(dir, 'tiles.gpkg'), ...R, '--out', results, '--quiet'])).code).toBe(0);
+    for (const [out, message] of [[join(dir, 'plaindir'), /plaindir is a directory; give a file name \(e\.g\. .*report\.html\)/], [join(dir, 'file_not_dir', 'r.html'), /file_not_dir is a file, not a folder/], [results, /is the input/]] as const) {
+      const r = await runCli(['report', results, '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.err).not.toMatch(/looks like a bug|EISDIR|ENOENT/);
+      expect(r.err.trim().split('\n').length).toBe(1);
+    }
+    const ok = await runCli(['report', results, '--out', join(dir, 'new-folder', 'r.html')]); // a missing folder is made
+    expect(ok.code).toBe(0);
+    expect(existsSync(join(dir, 'new-folder', 'r.html'))).toBe(true);
   });
   it('the input stays a GeoPackage', () => {
     expect(readFileSync(join(dir, 'input.json')).subarray(0, 15).toString()).toBe('SQLite format 3');
