@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench [-- NAME ...] [-- --list] [-- --save]`: runs the benchmarks bench/<NAME>.bench.ts,
-// each in its own process; with no name, every one. Names are exact (`npm run bench -- --list`).
+// `npm run bench [-- NAME ...] [-- --list] [-- --save] [-- --all]`: runs the benchmarks bench/<NAME>.bench.ts,
+// each in its own process; `--all` runs every one (hours: 10M-feature Plan, 1M x 36 Collect...), so
+// with no name and no `--all` it only lists them (a bare `npm run bench` must not start hours of work). Names are exact (`npm run bench -- --list`).
 // Results go to bench/.cache/results/<name>.json (ignored by git); `--save` also writes the
 // tracked bench/results/<name>.json. Each run's duration goes to bench/.cache/runs/<name>.json;
 // `--save` also records it in the tracked bench/results/durations.json, which `--list` shows when
@@ -21,7 +22,9 @@ function summary(name) {
   const text = readFileSync(join(root, 'bench', `${name}.bench.ts`), 'utf8');
   const m = /\/\*\*([\s\S]*?)\*\//.exec(text);
   const doc = (m?.[1] ?? '').split('\n').map((l) => l.replace(/^\s*\*\s?/, '')).join(' ').replace(/\s+/g, ' ').trim();
-  return (doc.split(/(?<=\.)\s/)[0] ?? '').slice(0, 110);
+  const first = doc.split(/(?<=\.)\s/)[0] ?? '';
+  // cut at a word, marked, never mid-word
+  return first.length <= 110 ? first : `${first.slice(0, 110).replace(/\s+\S*$/, '')} ...`;
 }
 
 /** Seconds the last run of a bench took on this machine (from its cached result), or null. */
@@ -49,9 +52,17 @@ function fmtSeconds(s) {
   return s >= 120 ? `${(s / 60).toFixed(0)} min` : `${s.toFixed(0)} s`;
 }
 
+function list(out) {
+  for (const n of all) out.write(`${n.padEnd(18)} ${duration(n).padEnd(20)}  ${summary(n)}\n`);
+}
 if (flags.includes('--list')) {
-  for (const n of all) process.stdout.write(`${n.padEnd(18)} ${duration(n).padEnd(20)}  ${summary(n)}\n`);
+  list(process.stdout);
   process.exit(0);
+}
+if (names.length === 0 && !flags.includes('--all')) {
+  process.stderr.write('bench: name a benchmark (npm run bench -- NAME), or run every one with npm run bench -- --all (hours); the benchmarks:\n');
+  list(process.stderr);
+  process.exit(2);
 }
 const unknown = names.filter((n) => !all.includes(n));
 if (unknown.length > 0) {
@@ -61,7 +72,7 @@ if (unknown.length > 0) {
 let failed = 0;
 for (const n of names.length > 0 ? names : all) {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', `${n}.bench.ts`), ...flags], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', `${n}.bench.ts`), ...flags.filter((f) => f !== '--all')], {
     stdio: 'inherit', cwd: root, env: { ...process.env, ZONALFLOW_BENCH_SAVE: flags.includes('--save') ? '1' : (process.env.ZONALFLOW_BENCH_SAVE ?? '') },
   });
   if (r.status !== 0) failed++;
