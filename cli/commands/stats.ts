@@ -205,21 +205,44 @@ function buildSpec(o: StatsOptions, readSpec: typeof readSpecFile): JobSpecInput
   if (o.coverage) spec.coverage = o.coverage;
   if (o.weights !== undefined) spec.weights = { ...((base.weights) ?? {}), uri: o.weights };
   if (o.coverageWeight !== undefined) spec.coverageWeight = o.coverageWeight;
-  if (o.minCoverageFrac !== undefined) spec.minCoverageFrac = parseNumber(o.minCoverageFrac, '--min-coverage-frac');
+  if (o.minCoverageFrac !== undefined) spec.minCoverageFrac = parseFraction(o.minCoverageFrac, '--min-coverage-frac');
   if (o.defaultValue !== undefined) spec.defaultValue = parseNumber(o.defaultValue, '--default-value');
   if (o.defaultWeight !== undefined) spec.defaultWeight = parseNumber(o.defaultWeight, '--default-weight');
   if (o.histogramBins !== undefined || o.histogramRange !== undefined) {
     const h = { ...((base.histogram as Record<string, unknown> | undefined) ?? {}) };
-    if (o.histogramBins !== undefined) h.bins = parseNumber(o.histogramBins, '--histogram-bins');
-    if (o.histogramRange !== undefined) h.range = o.histogramRange.split(',').map((v) => parseNumber(v, '--histogram-range'));
+    if (o.histogramBins !== undefined) h.bins = parseBins(o.histogramBins);
+    if (o.histogramRange !== undefined) h.range = parseRange(o.histogramRange);
     spec.histogram = h;
   }
   return spec;
 }
 
 function parseThreads(text: string): number {
-  const n = parseNumber(text, '--threads');
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new SpecError(`--threads: "${text}" is not a whole number from 1 to 256`);
+  const n = Number(text.trim());
+  if (text.trim() === '' || !Number.isInteger(n) || n < 1 || n > 256) throw new SpecError(`--threads: "${text}" is not a whole number from 1 to 256`);
+  return n;
+}
+
+/** `--histogram-bins N`: a whole number from 1 to 10,000 (the spec's bounds), one line otherwise. */
+function parseBins(text: string): number {
+  const n = Number(text.trim());
+  if (text.trim() === '' || !Number.isInteger(n) || n < 1 || n > 10_000) throw new SpecError(`--histogram-bins: "${text}" is not a whole number from 1 to 10000`);
+  return n;
+}
+
+/** `--histogram-range min,max`: two numbers, min < max, one line otherwise. */
+function parseRange(text: string): [number, number] {
+  const parts = text.split(',');
+  const a = parts.length === 2 && parts[0]?.trim() !== '' ? Number(parts[0]) : NaN;
+  const b = parts.length === 2 && parts[1]?.trim() !== '' ? Number(parts[1]) : NaN;
+  if (!Number.isFinite(a) || !Number.isFinite(b) || !(a < b)) throw new SpecError(`--histogram-range: "${text}" is not min,max (two numbers, min < max, e.g. 0,4000)`);
+  return [a, b];
+}
+
+/** A fraction from 0 to 1 (`--min-coverage-frac`), one line otherwise. */
+function parseFraction(text: string, option: string): number {
+  const n = parseNumber(text, option);
+  if (n < 0 || n > 1) throw new SpecError(`${option}: "${text}" is not a fraction from 0 to 1`);
   return n;
 }
 

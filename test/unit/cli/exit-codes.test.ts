@@ -59,6 +59,24 @@ describe('exit codes', () => {
     writeFileSync(spec, JSON.stringify({ rasters: [{ uri: raster }], coverage: 'sideways' }));
     expect((await run(['stats', '--input', input, '--spec', spec, '--out', join(dir, 'x.csv')])).code).toBe(2);
   });
+  it('2 and one line naming the option for a bad number: --histogram-range, --histogram-bins, --min-coverage-frac, --threads', async () => {
+    const input = gpkg('numbers', [good]);
+    const cases: [string[], RegExp][] = [
+      [['--histogram-range', '5'], /--histogram-range: "5" is not min,max/],
+      [['--histogram-range', '9,1'], /--histogram-range: "9,1" is not min,max/],
+      [['--histogram-range', '1,2,3'], /--histogram-range: "1,2,3" is not min,max/],
+      [['--histogram-bins', '0'], /--histogram-bins: "0" is not a whole number from 1 to 10000/],
+      [['--min-coverage-frac', '2'], /--min-coverage-frac: "2" is not a fraction from 0 to 1/],
+      [['--threads', 'abc'], /--threads: "abc" is not a whole number from 1 to 256/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(stats(input, ...args));
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+    }
+    expect((await run(stats(input, '--stats', 'histogram', '--histogram-range', '0,400', '--histogram-bins', '4'))).code).toBe(0);
+  });
   it('2 for an input or output path that cannot be used, and a missing spec file', async () => {
     const input = gpkg('paths', [good]);
     expect((await run(['stats', '--input', join(dir, 'nope.gpkg'), '--raster', raster, '--out', join(dir, 'y.csv')])).code).toBe(2);
