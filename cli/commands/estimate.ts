@@ -19,6 +19,8 @@ export function registerEstimate(program: Command, ctx: CommandContext): void {
     .option('--worker-memory <MB>', 'the stack\'s workerMemoryMb (default: 2048)')
     .option('--json', 'print the estimate as JSON (default: a table)')
     .addHelpText('after', `
+Exit codes: 0 estimated (nothing started), 1 failed (a raster that cannot be opened or read, a refused URL), 2 usage error (bad option, invalid spec, a missing input, spec or local raster).
+
 Examples:
   $ zonalflow estimate --input fields.gpkg --spec job.json
   $ zonalflow estimate --input fields.gpkg --spec job.json --worker-memory 4096 --json`)
