@@ -4,6 +4,7 @@
  * costs microseconds next to a range read of tiles).
  */
 import { open, stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import { SourceError } from '../errors';
 import type { ByteSource } from './source';
 
@@ -13,7 +14,9 @@ export class FileSource implements ByteSource {
 
   private fail(err: NodeJS.ErrnoException): SourceError {
     const status = err.code === 'ENOENT' ? 404 : err.code === 'EACCES' ? 403 : undefined;
-    return new SourceError(`cannot open ${this.uri}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message}`, { cause: err, ...(status ? { status } : {}), ...(err.code === 'ENOENT' ? { context: { missingLocalFile: this.path } } : {}) });
+    // a relative path (a spec's "examples/elev.cog.tif" run from another folder) names where it was looked for
+    const where = err.code === 'ENOENT' && !isAbsolute(this.path) ? ` (relative paths are read from the current folder: ${resolve(this.path)})` : '';
+    return new SourceError(`cannot open ${this.uri}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message}${where}`, { cause: err, ...(status ? { status } : {}), ...(err.code === 'ENOENT' ? { context: { missingLocalFile: this.path } } : {}) });
   }
 
   async size(): Promise<number> {

@@ -94,6 +94,10 @@ describe('exit codes', () => {
     const miss = await run(['stats', '--input', input, '--raster', join(dir, 'nope.tif'), '--out', out(), '--quiet']);
     expect(miss.code).toBe(2);
     expect(miss.err).toMatch(/cannot open .*nope\.tif: no such file/);
+    // a relative path names the folder it was looked for in (a spec run from another folder)
+    const rel = await run(['stats', '--input', input, '--raster', 'zf-no-such-folder/nope.tif', '--out', out(), '--quiet']);
+    expect(rel.code).toBe(2);
+    expect(rel.err.trim()).toBe(`zonalflow: error [SOURCE_FAILED]: cannot open zf-no-such-folder/nope.tif: no such file (relative paths are read from the current folder: ${join(process.cwd(), 'zf-no-such-folder', 'nope.tif')})`);
     const two = join(dir, 'two.gpkg');
     writeGeoPackage(two, [{ name: 'a', srsId: 4326, features: [good] }, { name: 'b', srsId: 4326, features: [good] }]);
     const layers = await run(stats(two));
