@@ -61,6 +61,10 @@ Examples:
   $ zonalflow local --input fields.gpkg --spec job.json --out results/ --trigger event   # as an S3 upload would start it`)
     .action(async (o: LocalOptions) => {
       checkInputFile(o.input);
+      // statistic names checked before the pipeline starts, as `stats` does: an unknown name is a usage
+      // error (exit 2), not a job whose every Worker fails (exit 1 after Plan and the Map)
+      const [{ parseJobSpec }, { parseStatNames }] = await Promise.all([import('../../shared/spec'), import('../../shared/stats/names')]);
+      parseStatNames(parseJobSpec(readSpecFile(o.spec).value, `job spec ${o.spec}`).stats);
       checkOutputDir(o.out, [o.input, o.spec], { overwrite: o.overwrite === true });
       const quiet = o.quiet === true;
       const bar = progressBar('zonalflow local', process.stderr, { quiet });

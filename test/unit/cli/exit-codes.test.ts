@@ -2,7 +2,7 @@
  * Exit codes of `zonalflow stats`, through the CLI's own `main`: 0 every feature computed,
  * 3 some failed, 1 none computed, 2 usage error (README's table; shared/jobs/outcome.ts).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -117,6 +117,15 @@ describe('exit codes', () => {
     expect(r.err).toMatch(/cannot open .*nope\.tif: no such file/);
     expect(r.code).toBe(2);
   }, 60_000);
+  it('local: an unknown statistic in the spec exits 2 before the pipeline starts, as stats does', async () => {
+    const spec = join(dir, 'bad-stat.json');
+    writeFileSync(spec, JSON.stringify({ rasters: [{ uri: raster }], stats: ['count', 'meen'] }));
+    const outDir = join(dir, `local-${Math.random()}`);
+    const r = await run(['local', '--input', gpkg('local-stat', [good]), '--spec', spec, '--out', outDir, '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toMatch(/^zonalflow: error \[SPEC_INVALID\]: unknown statistic "meen"; valid: count, /);
+    expect(existsSync(outDir)).toBe(false); // refused before anything, the output folder included
+  });
   it('commander usage errors get the zonalflow prefix and exit 2', async () => {
     const r = await run(stats(gpkg('bogus', [good]), '--bogus'));
     expect(r.code).toBe(2);
