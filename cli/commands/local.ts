@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { progressBar } from '../progress';
 import { readableFailure, summaryLines } from '../local-report';
 import { readSpecFile } from '../../shared/spec-file';
+import { InputError } from '../../shared/errors';
 import type { SummaryLike } from '../local-report';
 
 interface LocalOptions { input: string; spec: string; out: string; trigger: 'direct' | 'event'; features: 'per-feature' | 'jsonl' | 'none' | false; quiet?: boolean; overwrite?: boolean; allowHost?: string[]; includeCols?: string[]; faults?: FaultName[]; timeScale?: number }
@@ -61,6 +62,8 @@ Examples:
   $ zonalflow local --input fields.gpkg --spec job.json --out results/ --trigger event   # as an S3 upload would start it`)
     .action(async (o: LocalOptions) => {
       checkInputFile(o.input);
+      // the pipeline uploads one file: a bare .shp would arrive without its .dbf/.prj (and its spec looked up as <name>.shp.json)
+      if (/\.shp$/i.test(o.input)) throw new InputError(`--input ${o.input}: zonalflow local uploads one file, as the pipeline does; zip the Shapefile with its .shx, .dbf and .prj into one .zip and give that`);
       // statistic names checked before the pipeline starts, as `stats` does: an unknown name is a usage
       // error (exit 2), not a job whose every Worker fails (exit 1 after Plan and the Map)
       const [{ parseJobSpec }, { parseStatNames }] = await Promise.all([import('../../shared/spec'), import('../../shared/stats/names')]);

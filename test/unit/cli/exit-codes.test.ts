@@ -126,6 +126,13 @@ describe('exit codes', () => {
     expect(r.err.trim()).toMatch(/^zonalflow: error \[SPEC_INVALID\]: unknown statistic "meen"; valid: count, /);
     expect(existsSync(outDir)).toBe(false); // refused before anything, the output folder included
   });
+  it('local: a bare .shp (the upload is one file) exits 2 asking for the zipped Shapefile', async () => {
+    const shp = join(dir, 'fields.shp');
+    writeFileSync(shp, '');
+    const r = await run(['local', '--input', shp, '--spec', join(dir, 'bad-stat.json'), '--out', join(dir, `local-${Math.random()}`), '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toMatch(/^zonalflow: error \[INPUT_INVALID\]: --input .*fields\.shp: zonalflow local uploads one file, as the pipeline does; zip the Shapefile/);
+  });
   it('commander usage errors get the zonalflow prefix and exit 2', async () => {
     const r = await run(stats(gpkg('bogus', [good]), '--bogus'));
     expect(r.code).toBe(2);
