@@ -5,10 +5,10 @@
  * Collect); with a stack name,
  * against the deployed stack's buckets and table with the caller's credentials.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ZonalflowError } from '../errors';
+import { InputError } from '../errors';
 import { projectRoot } from '../project-root';
 import { resetHandlerDeps } from '../pipeline/deps';
 import { startStandIns } from './stand-ins';
@@ -67,9 +67,16 @@ export async function invokeRemote(name: HandlerName, event: unknown, refs: Stac
 
 /** Reads an event file. */
 export function readEvent(path: string): unknown {
+  if (!existsSync(path)) throw new InputError(`the event ${path} does not exist (sample events: events/*.json)`);
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ZonalflowError('EVENT_INVALID', `cannot read the event ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new InputError(`cannot read the event ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new InputError(`the event ${path} is not JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }

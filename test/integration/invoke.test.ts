@@ -6,6 +6,16 @@ import { CollectInputSchema, FailInputSchema, PlanInputSchema, WorkerInputSchema
 import { matchesPattern, transformInput } from '../../shared/local/eventbridge';
 import { synthTemplate } from '../../shared/local/runner';
 import { workKeys } from '../../shared/pipeline/keys';
+import { exitCodeOfError } from '../../shared/jobs/outcome';
+
+function captured(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (err) {
+    return err;
+  }
+  return null;
+}
 
 const EV = join(import.meta.dirname, '../../events');
 const ev = (name: string): unknown => readEvent(join(EV, `${name}.json`));
@@ -18,6 +28,12 @@ describe('sample events', () => {
     expect(WorkerInputSchema.parse(ev('worker')).key).toBe(workKeys('_work/', 'lux_cantons_2169-4d40ff8c601c').batch('b000001'));
     expect(CollectInputSchema.parse(ev('collect')).jobId).toBe('lux_cantons_2169-4d40ff8c601c');
     expect(FailInputSchema.parse(ev('fail')).state.error.Error).toBe('RasterError');
+  });
+  it('a missing or non-JSON event file is a usage error (exit 2) naming the file', () => {
+    expect(() => readEvent(join(EV, 'nope.json'))).toThrow(/the event .*nope\.json does not exist/);
+    expect(exitCodeOfError(captured(() => readEvent(join(EV, 'nope.json'))))).toBe(2);
+    expect(exitCodeOfError(captured(() => readEvent(join(EV, 'README.md'))))).toBe(2);
+    expect(() => readEvent(join(EV, 'README.md'))).toThrow(/README\.md is not JSON/);
   });
   it('the S3 event matches the template\'s rule, whose input transformer gives plan.json', async () => {
     const template = await synthTemplate({});
