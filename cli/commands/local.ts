@@ -10,7 +10,7 @@ import type { FaultName } from '../../shared/local/runner';
 import { parseFaults } from '../../shared/local/faults';
 import type { CommandContext } from '../context';
 import { checkInputFile, checkOutputDir } from '../out-path';
-import { exitCodeOf } from '../../shared/jobs/outcome';
+import { exitCodeOf, USAGE_EXIT_CODE } from '../../shared/jobs/outcome';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { progressBar } from '../progress';
@@ -87,13 +87,17 @@ Examples:
         },
       }).finally(() => bar.finish());
       const s = r.output as { features?: { total: number; done: number; failed: number } } | null;
-      ctx.stderr.write(`zonalflow local: job ${r.jobId ?? '?'} ${r.status}${s?.features ? ` (${s.features.done}/${s.features.total} features, ${s.features.failed} failed)` : ''}; ${r.files.length} files in ${o.out}${r.error ? `: ${readableFailure(r.error.code, r.error.message)}` : ''}\n`);
+      // Plan reads its own download of the input: say the user's path, not that temporary copy's
+      const userPaths = (text: string): string => text.replace(/\S*zonalflow-plan-[A-Za-z0-9]+\/[^\s:]+/g, o.input);
+      ctx.stderr.write(`zonalflow local: job ${r.jobId ?? '?'} ${r.status}${s?.features ? ` (${s.features.done}/${s.features.total} features, ${s.features.failed} failed)` : ''}; ${r.files.length} files in ${o.out}${r.error ? `: ${userPaths(readableFailure(r.error.code, r.error.message))}` : ''}\n`);
       if (!quiet) {
         const summaryPath = join(o.out, 'summary.json');
         const summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as SummaryLike) : null;
         for (const line of summary ? summaryLines(summary) : []) ctx.stderr.write(`zonalflow local: ${line}\n`);
       }
-      ctx.exitCode = exitCodeOf(r.status);
+      // a job that failed on its input or spec (an --include-cols column the layer lacks, a bad id column:
+      // Plan's InputError/SpecError, the Fail state's Error) is a usage error, as in `stats`
+      ctx.exitCode = r.status === 'FAILED' && (r.error?.code === 'InputError' || r.error?.code === 'SpecError') ? USAGE_EXIT_CODE : exitCodeOf(r.status);
     });
 }
 

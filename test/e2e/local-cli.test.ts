@@ -96,4 +96,16 @@ describe('zonalflow local --include-cols', () => {
     // CSV neutralises formula-like text with a leading ' (drop it to compare with GDAL's value)
     expect(rows.map((x) => [x.id, x.name?.replace(/^'/, ''), x.small])).toEqual(gdal.map((v) => [v.code ?? '', v.name ?? '', v.small ?? '']));
   });
+  it('a column the layer lacks fails at Plan as a usage error (exit 2) naming the user\'s input, not Plan\'s temporary copy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zf-local-cli-'));
+    const fx = join(import.meta.dirname, '../fixtures/attributes');
+    const path = join(dir, 'job.json');
+    writeFileSync(path, JSON.stringify({ input: { idColumn: 'code' }, rasters: [{ name: 'b', uri: join(fx, 'base.tif') }], stats: ['count'], output: { formats: ['csv'] } }));
+    const input = join(fx, 'attrs.fgb');
+    const r = await runCli(['local', '--input', input, '--spec', path, '--out', join(dir, 'out'), '--include-cols', 'nope', '--quiet']);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain(`${input}: `);
+    expect(r.err).toContain('"nope"');
+    expect(r.err).not.toContain('zonalflow-plan-');
+  });
 });
