@@ -24,6 +24,7 @@ import { PlanColumns, planBatches } from '../batching/plan';
 import type { PlanBatch, PlanFeature } from '../batching/plan';
 import { IdHashes, hashId } from '../batching/id-hashes';
 import { parseJobSpec } from '../spec';
+import { parseStatNames } from '../stats/names';
 import type { JobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
 import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
@@ -97,6 +98,9 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
   const maxBytes = deps.limits?.maxInputBytes ?? 5 * 1024 ** 3;
   if (head.size > maxBytes) throw new LimitError(`s3://${input.bucket}/${input.key} is ${head.size} bytes; the limit is ${maxBytes} bytes (MAX_INPUT_BYTES)`);
   const spec = await loadSpec(input, deps);
+  // statistic names checked before the fan-out (as `stats` and `local` do): an unknown name would
+  // otherwise fail every Worker of the job, one batch after another
+  parseStatNames(spec.stats);
   // every raster's header (allow-list first), before anything is written: a raster that cannot be read fails the job here, once
   if (!spec.stac) await checkRasters(spec, deps);
   const dir = mkdtempSync(join(tmpdir(), 'zonalflow-plan-'));

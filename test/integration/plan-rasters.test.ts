@@ -30,9 +30,9 @@ afterAll(async () => {
   await env.stop();
 });
 
-async function planWith(key: string, rasters: unknown[]): Promise<{ error: Error | null; manifest: unknown }> {
+async function planWith(key: string, rasters: unknown[], stats: string[] = ['count', 'mean']): Promise<{ error: Error | null; manifest: unknown }> {
   await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${key}.gpkg`, Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
-  await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${key}.json`, Body: JSON.stringify({ input: { idColumn: 'ID_2' }, rasters, stats: ['count', 'mean'] }) }));
+  await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${key}.json`, Body: JSON.stringify({ input: { idColumn: 'ID_2' }, rasters, stats }) }));
   const error = await planJob({ bucket: 'zf-in', key: `${key}.gpkg`, etag: key }, deps).then(() => null, (e: unknown) => e as Error);
   const jobId = jobIdFor('zf-in', `${key}.gpkg`, key);
   return { error, manifest: await getJson(env.s3, { bucket: 'zf-out', key: workKeys('_work/', jobId).manifest }) };
@@ -58,5 +58,12 @@ describe('Plan opens every raster header before the fan-out', () => {
       expect(r.error?.message.split('\n'), key).toHaveLength(1);
       expect(r.manifest, key).toBeNull();
     }
+  });
+  it('an unknown statistic name fails the job at Plan with one line naming it, nothing fanned out', async () => {
+    const r = await planWith('meen', [{ uri: 's3://zf-rasters/elev.cog.tif' }], ['count', 'meen']);
+    expect(r.error?.name).toBe('SpecError');
+    expect(r.error?.message).toMatch(/unknown statistic "meen"/);
+    expect(r.error?.message.split('\n')).toHaveLength(1);
+    expect(r.manifest).toBeNull();
   });
 });
