@@ -9,7 +9,6 @@
  * into the stand-in. Checks: the rows of results.parquet, sorted by fid, and summary.json's
  * counts. Run: `npm run bench -- collect` (BENCH_COLLECT_FEATURES=100000 for a quick run).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -27,6 +26,7 @@ import type { ResultRow, StatColumn } from '../shared/output/table';
 import { seedCollectJob } from '../test/helpers/collect-job';
 import type { SeedBatch } from '../test/helpers/collect-job';
 import { CACHE } from './synthetic';
+import { runTimedNode } from './timed-child';
 import { report } from './report';
 
 const features = Number(process.env.BENCH_COLLECT_FEATURES ?? 1_000_000);
@@ -90,20 +90,9 @@ async function main(): Promise<void> {
     process.stdout.write(`seeded ${batches.length} parts, ${(features * dates).toLocaleString('en-US')} rows in ${((performance.now() - s0) / 1000).toFixed(0)} s\n`);
     const tmp = join(work, 'tmp');
     mkdirSync(tmp);
-    // an asynchronous child: the stand-ins answer from this process's event loop
-    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const p = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, '--import', 'tsx', import.meta.filename], {
-        env: { ...process.env, BENCH_COLLECT_CHILD: '1', BENCH_S3_ENDPOINT: env.s3Endpoint, BENCH_DYNAMO_ENDPOINT: env.dynamoEndpoint, BENCH_REGION: env.region, BENCH_CREDENTIALS: JSON.stringify(env.credentials), BENCH_TMP: tmp },
-      });
-      let stdout = '';
-      let stderr = '';
-      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      p.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
-      p.on('error', reject);
-      p.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
-    const time = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
-    if (r.status !== 0 || !time) throw new Error(`Collect failed (${r.status}): ${r.stderr.slice(-2000)}`);
+    // an asynchronous child: the stand-ins answer from this process's event loop (timed-child.ts)
+    const r = await runTimedNode(['--import', 'tsx', import.meta.filename], { ...process.env, BENCH_COLLECT_CHILD: '1', BENCH_S3_ENDPOINT: env.s3Endpoint, BENCH_DYNAMO_ENDPOINT: env.dynamoEndpoint, BENCH_REGION: env.region, BENCH_CREDENTIALS: JSON.stringify(env.credentials), BENCH_TMP: tmp });
+    if (r.status !== 0 || !r.timed) throw new Error(`Collect failed (${r.status}): ${r.stderr.slice(-2000)}`);
     const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; cpuSeconds: number; peakRowsHeld: number; status: string; features: JobSummary['features'] };
     // checks: every row, in fid order, and the summary's counts
     const file = await s3AsyncBuffer(env.s3, { bucket: BUCKET, key: `${JOB}/results.parquet` });
@@ -122,9 +111,9 @@ async function main(): Promise<void> {
       rows: features * dates,
       parts: batches.length,
       csv: withCsv,
-      'collect wall s (measured under load)': Number(time[1]),
-      'collect CPU s (user+sys)': Number(time[2]) + Number(time[3]),
-      'collect peak RSS MB': Number(time[4]) / 1024,
+      'collect wall s (measured under load)': r.wallS,
+      'collect CPU s (user+sys)': r.cpuS,
+      'collect peak RSS MB': r.peakRssMb,
       'rows held at most': out.peakRowsHeld,
       'results.parquet MB': file.byteLength / 1e6,
       status: out.status,

@@ -12,13 +12,14 @@
  * once into bench/.cache. BENCH_PLAN_FORMAT=fgb: the same fields as FlatGeobuf (converted by ogr2ogr; a
  * format without random access, read twice in order). BENCH_PLAN_NODE_ARGS: node flags for the child (e.g. `--cpu-prof`). Results: bench/.cache/results/plan-job-<size>.json (`--save`: bench/results/).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ensureFields } from './synthetic';
+import { runTimedNode } from './timed-child';
 import { report } from './report';
 import { LOCAL_CREDENTIALS, startStandIns } from '../shared/local/stand-ins';
 import { JobStore } from '../shared/jobs/store';
@@ -87,20 +88,9 @@ async function runSize(n: number): Promise<boolean> {
     await uploader.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `fields.${FORMAT}`, Body: createReadStream(path), ContentLength: statSync(path).size }));
     uploader.destroy();
     await env.s3.send(new PutObjectCommand({ Bucket: 'rasters', Key: 'band.tif', Body: readFileSync(join(import.meta.dirname, '..', 'examples', 'elev.cog.tif')) }));
-    // an asynchronous child: the stand-ins answer from this process's event loop
-    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const p = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, ...nodeArgs, '--import', 'tsx', import.meta.filename], {
-        env: { ...process.env, BENCH_PLAN_CHILD: '1', BENCH_S3_ENDPOINT: env.s3Endpoint, BENCH_DYNAMO_ENDPOINT: env.dynamoEndpoint, BENCH_REGION: env.region },
-      });
-      let stdout = '';
-      let stderr = '';
-      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      p.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
-      p.on('error', reject);
-      p.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
-    const time = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
-    if (r.status !== 0 || !time) throw new Error(`Plan failed (${r.status}): ${r.stderr.slice(-2000)}`);
+    // an asynchronous child: the stand-ins answer from this process's event loop (timed-child.ts)
+    const r = await runTimedNode([...nodeArgs, '--import', 'tsx', import.meta.filename], { ...process.env, BENCH_PLAN_CHILD: '1', BENCH_S3_ENDPOINT: env.s3Endpoint, BENCH_DYNAMO_ENDPOINT: env.dynamoEndpoint, BENCH_REGION: env.region });
+    if (r.status !== 0 || !r.timed) throw new Error(`Plan failed (${r.status}): ${r.stderr.slice(-2000)}`);
     const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; cpuSeconds: number; features: number; batches: number; phases: string[] };
     const ok = out.features === n;
     report(`plan-job-${FORMAT === 'gpkg' ? '' : `${FORMAT}-`}${sizeLabel(n)}`, {
@@ -109,9 +99,9 @@ async function runSize(n: number): Promise<boolean> {
       input: `${FORMAT}, ${(statSync(path).size / 1e6).toFixed(1)} MB`,
       'plan wall s (planJob; measured under the machine\'s load)': out.seconds,
       'plan CPU s (planJob, user+sys)': out.cpuSeconds,
-      'process wall s (start-up included)': Number(time[1]),
-      'process CPU s (user+sys)': Number(time[2]) + Number(time[3]),
-      'process peak RSS MB': Number(time[4]) / 1024,
+      'process wall s (start-up included)': r.wallS,
+      'process CPU s (user+sys)': r.cpuS,
+      'process peak RSS MB': r.peakRssMb,
       phases: out.phases.join(' | '),
       'every feature planned': ok,
     });
