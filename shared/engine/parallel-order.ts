@@ -1,11 +1,12 @@
 /**
- * Spatial split of a chunk among worker threads: each feature's key is the
- * Hilbert index (Skilling's / Wikipedia's `xy2d`) of its window's centre on a
- * 2^16 x 2^16 lattice laid over the raster grid, and the chunk is cut at the
- * quantiles of the keys, so that each worker gets a compact part of the raster
- * with as many features as the others and decodes each tile it needs once
- * (a tile on a border between two parts is decoded by both). The keys depend
- * only on the windows, so the split is the same on every run.
+ * Spatial order of a job's features: each feature's key is the Hilbert index
+ * (Skilling's / Wikipedia's `xy2d`) of its window's centre on a 2^16 x 2^16
+ * lattice laid over the raster grid (job-order.ts sorts by it), and the job's
+ * keys are cut at their quantiles ({@link KeyTally.bounds}), so that each worker
+ * gets a compact stretch of the raster with as many features as the others and
+ * decodes each tile it needs once (a tile on a border between two stretches is
+ * decoded by both). The keys depend only on the windows, so the split is the
+ * same on every run.
  */
 import type { Window } from '../raster/grid';
 
@@ -43,27 +44,6 @@ export function windowKey(w: Window, width: number, height: number): number {
   const x = Math.min(SIDE - 1, Math.max(0, Math.floor(cx * SIDE)));
   const y = Math.min(SIDE - 1, Math.max(0, Math.floor(cy * SIDE)));
   return hilbertIndex(SIDE, x, y);
-}
-
-/**
- * Which of `parts` parts each feature goes to. `keys[i]` is feature i's Hilbert key, or null when it has
- * no window (nothing to read: spread evenly). Parts are contiguous runs of the key order, of equal size
- * (ties broken by input position); every feature gets a part in [0, parts).
- */
-export function splitByKey(keys: readonly (number | null)[], parts: number): number[] {
-  const out = new Array<number>(keys.length).fill(0);
-  if (parts <= 1) return out;
-  const keyed: number[] = [];
-  let spread = 0;
-  keys.forEach((k, i) => {
-    if (k === null) out[i] = spread++ % parts;
-    else keyed.push(i);
-  });
-  keyed.sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
-  keyed.forEach((i, rank) => {
-    out[i] = Math.min(parts - 1, Math.floor((rank * parts) / keyed.length));
-  });
-  return out;
 }
 
 /**

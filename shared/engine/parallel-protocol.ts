@@ -7,7 +7,7 @@ import type { Crs } from '../crs/crs';
 import type { AllowedSources } from '../io/uri';
 import type { ResultRow } from '../output/table';
 import type { EngineFeature, ZonalOptions, ZonalTimings } from './zonal';
-import type { EncodedGeometries, PackedGeometries, PackedValues } from './parallel-pack';
+import type { EncodedGeometries, PackedValues } from './parallel-pack';
 
 /** A raster as a worker reopens it: where it is and what the main thread resolved (its CRS is never parsed there). */
 export interface RasterRef { name: string; uri: string; crs: Crs; bands: number[]; nodata: number | null | undefined }
@@ -28,7 +28,7 @@ export interface PackedChunk {
   problems: (string | null)[];
   touched: boolean[];
   /** Per raster: the geometries packed (parallel-pack.ts), or as the job's spool encoded them (job-order.ts encodedGeometries). */
-  perRaster: { geometries: PackedGeometries | EncodedGeometries; windows: Float64Array; errors: (string | null)[] }[];
+  perRaster: { geometries: EncodedGeometries; windows: Float64Array; errors: (string | null)[] }[];
 }
 
 /** Main -> worker: measure one part of a chunk. */

@@ -13,7 +13,7 @@ import { openRaster } from '../raster/cog';
 import { ZonalflowError, SourceError } from '../errors';
 import { ZonalEngine } from './zonal';
 import type { ZonalRaster } from './rasters';
-import { packValues, unpackAny, unpackWindows } from './parallel-pack';
+import { packValues, unpackEncoded, unpackWindows } from './parallel-pack';
 import type { CloseRequest, InitRequest, MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply } from './parallel-protocol';
 
 const port = parentPort;
@@ -80,7 +80,7 @@ port.on('message', (m: InitRequest | MeasureRequest | CloseRequest) => {
       const prepared = {
         problems: m.prepared.problems,
         touched: m.prepared.touched,
-        perRaster: m.prepared.perRaster.map((p) => ({ local: unpackAny(p.geometries, n), windows: unpackWindows(p.windows), errors: p.errors })),
+        perRaster: m.prepared.perRaster.map((p) => ({ local: unpackEncoded(p.geometries, n), windows: unpackWindows(p.windows), errors: p.errors })),
       };
       const rows = await job.engine.measure(m.features, prepared);
       const values = packValues(rows, job.engine.columns.length);

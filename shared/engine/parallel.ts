@@ -1,10 +1,10 @@
 /**
  * The zonal engine on several worker threads (`zonalflow stats --threads N`).
- * The main thread reads the features, checks them and reprojects them into
- * each raster's CRS (PROJ stays in this thread: it is a large WASM module),
- * then cuts each chunk into one spatially compact part per worker (Hilbert
- * order of the windows' centres, parallel-order.ts). Each worker
- * (parallel-worker.ts) reads and decodes the tiles of its parts, computes
+ * The features are read, checked and reprojected into each raster's CRS before
+ * any worker computes (PROJ stays out of the workers: it is a large WASM
+ * module), and sorted into the job's spatial order (job-order.ts); each worker
+ * gets its own stretch of that order (stats-job.ts). Each worker
+ * (parallel-worker.ts) reads and decodes the tiles of its stretch, computes
  * coverage and statistics with the same engine code as one thread, and sends
  * the rows back; they are put back in input order. A feature's statistics
  * depend only on the feature and the rasters, so the rows equal one thread's
@@ -18,12 +18,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AllowedSources } from '../io/uri';
 import type { ResultRow } from '../output/table';
-import type { Window } from '../raster/grid';
 import { SourceError, ZonalflowError } from '../errors';
 import type { EngineFeature, PreparedChunk, ZonalEngine, ZonalTimings } from './zonal';
 import type { ZonalRaster } from './rasters';
-import { splitByKey, windowKey } from './parallel-order';
-import { packGeometries, packWindows, unpackValues } from './parallel-pack';
+import { packWindows, unpackValues } from './parallel-pack';
 import type { EncodedGeometries } from './parallel-pack';
 import type { MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply } from './parallel-protocol';
 
@@ -66,7 +64,7 @@ export class ParallelZonal {
   /**
    * Gives the workers the job: the rasters the main thread's `engine` was built on (reopened in each
    * worker by URI: local files and http(s) URLs; s3:// needs one thread) and its options. Once, before
-   * {@link computeChunk}.
+   * {@link computeOn}.
    */
   start(engine: ZonalEngine, rasters: readonly ZonalRaster[], weights: ZonalRaster | undefined, opts: ParallelOptions): void {
     const ref = (r: ZonalRaster): RasterRef => ({ name: r.name, uri: r.uri, crs: r.crs, bands: r.bands, nodata: r.nodata });
@@ -74,42 +72,6 @@ export class ParallelZonal {
     const init: WorkerInit = { rasters: rasters.map(ref), weights: weights ? ref(weights) : null, options: { ...options, keepGeometry: false }, allowed: opts.allowed, cacheBytes: opts.cacheBytes };
     this.engine = engine;
     for (const w of this.workers) w.postMessage({ kind: 'init', init });
-  }
-
-  /** Statistics of a chunk: one row per feature, in input order (as ZonalEngine.computeChunk). Several chunks may be in flight. */
-  async computeChunk(features: readonly EngineFeature[], signal?: AbortSignal): Promise<ResultRow[]> {
-    if (this.failure) throw this.failure;
-    signal?.throwIfAborted();
-    const engine = this.engine;
-    if (engine === null) throw new ZonalflowError('WORKER_FAILED', 'the worker threads were not given a job (ParallelZonal.start)');
-    return this.computePrepared(features, engine.prepare(features), signal);
-  }
-
-  /**
-   * Statistics of a chunk the main thread's engine has already prepared (ZonalEngine.prepare: the job's
-   * spatial order prepares every feature before computing any, job-order.ts): one row per feature, in
-   * the chunk's order.
-   */
-  async computePrepared(features: readonly EngineFeature[], prepared: PreparedChunk, signal?: AbortSignal): Promise<ResultRow[]> {
-    if (this.failure) throw this.failure;
-    signal?.throwIfAborted();
-    const engine = this.engine;
-    if (engine === null) throw new ZonalflowError('WORKER_FAILED', 'the worker threads were not given a job (ParallelZonal.start)');
-    const keys = spatialKeys(prepared, engine.processingGrids());
-    const parts = splitByKey(keys, this.workers.length);
-    const members: number[][] = this.workers.map(() => []);
-    parts.forEach((p, i) => members[p]?.push(i));
-    // each part in Hilbert order: consecutive features read neighbouring cells of the same tiles (CPU caches)
-    const byKey = (a: number, b: number): number => (keys[a] ?? Infinity) - (keys[b] ?? Infinity) || a - b;
-    for (const m of members) m.sort(byKey);
-    const answers = await Promise.all(members.map((idx, j) => (idx.length === 0 ? Promise.resolve([]) : this.send(j, idx, features, prepared))));
-    const rows = new Array<ResultRow>(features.length);
-    members.forEach((idx, j) => idx.forEach((i, n) => {
-      const r = answers[j]?.[n];
-      if (r) rows[i] = r;
-    }));
-    engine.account(rows, prepared.touched, features);
-    return rows;
   }
 
   /** The number of worker threads. */
@@ -122,13 +84,13 @@ export class ParallelZonal {
    * worker its own stretch of the spatial order (stats-job.ts), so that no two workers decode the same
    * tiles. One row per feature, in the chunk's order.
    */
-  async computeOn(j: number, features: readonly EngineFeature[], prepared: PreparedChunk, signal?: AbortSignal, encoded?: readonly EncodedGeometries[]): Promise<ResultRow[]> {
+  async computeOn(j: number, features: readonly EngineFeature[], prepared: PreparedChunk, signal: AbortSignal | undefined, encoded: readonly EncodedGeometries[]): Promise<ResultRow[]> {
     if (this.failure) throw this.failure;
     signal?.throwIfAborted();
     const engine = this.engine;
     if (engine === null) throw new ZonalflowError('WORKER_FAILED', 'the worker threads were not given a job (ParallelZonal.start)');
     if (!(j >= 0 && j < this.workers.length)) throw new ZonalflowError('WORKER_FAILED', `no worker thread ${j} (of ${this.workers.length})`);
-    const rows = features.length === 0 ? [] : await this.send(j, features.map((_, i) => i), features, prepared, encoded);
+    const rows = features.length === 0 ? [] : await this.send(j, features, prepared, encoded);
     engine.account(rows, prepared.touched, features);
     return rows;
   }
@@ -156,25 +118,25 @@ export class ParallelZonal {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  /** Sends features `idx` of a chunk to worker `j`; `encoded` (the whole chunk's, per raster) replaces packing prepared.perRaster[k].local. */
-  private send(j: number, idx: readonly number[], features: readonly EngineFeature[], prepared: PreparedChunk, encoded?: readonly EncodedGeometries[]): Promise<ResultRow[]> {
+  /** Sends a chunk to worker `j`: per raster, its geometries as the job's spool encoded them (`encoded`), windows and errors. */
+  private send(j: number, features: readonly EngineFeature[], prepared: PreparedChunk, encoded: readonly EncodedGeometries[]): Promise<ResultRow[]> {
     const seq = this.seq++;
-    const pick = <T>(a: readonly T[]): T[] => idx.map((i) => a[i] as T);
-    const part = idx.map((i) => {
-      const f = features[i] as EngineFeature;
-      return f.fidText === undefined ? { fid: f.fid, id: f.id } : { fid: f.fid, id: f.id, fidText: f.fidText };
-    });
+    const part = features.map((f) => (f.fidText === undefined ? { fid: f.fid, id: f.id } : { fid: f.fid, id: f.id, fidText: f.fidText }));
     const request: MeasureRequest = {
       kind: 'measure',
       seq,
       features: part,
       prepared: {
-        problems: pick(prepared.problems),
-        touched: pick(prepared.touched),
-        perRaster: prepared.perRaster.map((p, k) => ({ geometries: encoded?.[k] ?? packGeometries(pick(p.local)), windows: packWindows(pick(p.windows)), errors: pick(p.errors) })),
+        problems: [...prepared.problems],
+        touched: [...prepared.touched],
+        perRaster: prepared.perRaster.map((p, k) => {
+          const geometries = encoded[k];
+          if (geometries === undefined) throw new ZonalflowError('WORKER_FAILED', `no encoded geometries for raster ${k}`);
+          return { geometries, windows: packWindows(p.windows), errors: [...p.errors] };
+        }),
       },
     };
-    const buffers = request.prepared.perRaster.flatMap((p) => ('ints' in p.geometries ? [p.geometries.ints.buffer, p.geometries.coords.buffer] : [p.geometries.data.buffer, p.geometries.starts.buffer]).concat(p.windows.buffer)).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    const buffers = request.prepared.perRaster.flatMap((p) => [p.geometries.data.buffer, p.geometries.starts.buffer, p.windows.buffer]).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     return new Promise<ResultRow[]>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject, features: part });
       this.workers[j]?.postMessage(request, buffers);
@@ -204,18 +166,6 @@ export class ParallelZonal {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }
-}
-
-/** Each feature's Hilbert key: the centre of its window on the first raster that has one (null: none). */
-function spatialKeys(prepared: PreparedChunk, grids: readonly { width: number; height: number }[]): (number | null)[] {
-  return prepared.problems.map((_, i) => {
-    for (const [k, p] of prepared.perRaster.entries()) {
-      const w: Window | null | undefined = p.windows[i];
-      const g = grids[k];
-      if (w && g) return windowKey(w, g.width, g.height);
-    }
-    return null;
-  });
 }
 
 /** A worker's error as a typed error of this thread (same code and message). */

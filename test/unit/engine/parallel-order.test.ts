@@ -3,7 +3,7 @@
  * every cell once, each step to an edge neighbour; parts are contiguous in key order and balanced.
  */
 import { describe, expect, it } from 'vitest';
-import { KeyTally, hilbertIndex, splitByKey, windowKey } from '../../../shared/engine/parallel-order';
+import { KeyTally, hilbertIndex, windowKey } from '../../../shared/engine/parallel-order';
 import { chunkPipeline, defaultThreads } from '../../../shared/engine/parallel-pipeline';
 
 describe('hilbertIndex', () => {
@@ -23,19 +23,6 @@ describe('hilbertIndex', () => {
     const q = (col: number, row: number): number => Math.floor(windowKey({ col0: col, row0: row, cols: 2, rows: 2 }, 1000, 1000) / 2 ** 30);
     expect(new Set([q(10, 10), q(900, 10), q(10, 900), q(900, 900)]).size).toBe(4);
     expect(q(10, 10)).toBe(q(400, 400));
-  });
-});
-
-describe('splitByKey', () => {
-  it('cuts the key order into equal contiguous parts; features without a key are spread', () => {
-    const keys = [50, null, 10, 40, 20, null, 30, 60];
-    const parts = splitByKey(keys, 2);
-    // keyed, sorted: 10 (i2), 20 (i4), 30 (i6), 40 (i3), 50 (i0), 60 (i7)
-    expect([parts[2], parts[4], parts[6]]).toStrictEqual([0, 0, 0]);
-    expect([parts[3], parts[0], parts[7]]).toStrictEqual([1, 1, 1]);
-    expect([parts[1], parts[5]]).toStrictEqual([0, 1]);
-    expect(splitByKey(keys, 1).every((p) => p === 0)).toBe(true);
-    expect(splitByKey([1, 2, 3], 8).every((p) => p >= 0 && p < 8)).toBe(true);
   });
 });
 

@@ -1,10 +1,12 @@
 /** Geometries and windows packed for a worker thread come back equal, coordinate for coordinate (parallel-pack.ts). */
 import { describe, expect, it } from 'vitest';
-import { packGeometries, packValues, packWindows, unpackGeometries, unpackValues, unpackWindows } from '../../../shared/engine/parallel-pack';
+import { packValues, packWindows, unpackEncoded, unpackValues, unpackWindows } from '../../../shared/engine/parallel-pack';
+import { encodedGeometries, encodeGeometry } from '../../../shared/engine/job-order';
+import type { PreparedRecord } from '../../../shared/engine/job-order';
 import type { ResultRow } from '../../../shared/output/table';
 import type { Geometry } from '../../../shared/geometry/types';
 
-describe('packGeometries / unpackGeometries', () => {
+describe('geometries sent to a worker (the spool\'s encoding: encodedGeometries / unpackEncoded)', () => {
   it('every geometry type, nulls and awkward doubles round-trip exactly', () => {
     const gs: (Geometry | null)[] = [
       null,
@@ -18,8 +20,8 @@ describe('packGeometries / unpackGeometries', () => {
       { type: 'Polygon', coordinates: Array.from({ length: 3 }, (_, r) => Array.from({ length: 2000 }, (_, k) => [r + Math.sin(k), Math.cos(k) / 3] as [number, number])) },
       null,
     ];
-    const packed = packGeometries(gs);
-    const back = unpackGeometries(packed, gs.length);
+    const records = gs.map((g, i): PreparedRecord => ({ i, k: i, fid: i, id: String(i), fields: { attributes: [] }, problem: null, touched: true, g: [encodeGeometry(g)], w: [0, 0, 1, 1], e: [null] }));
+    const back = unpackEncoded(encodedGeometries(records, 0), gs.length);
     expect(back).toStrictEqual(gs);
     expect(Object.is((back[1] as { coordinates: number[] }).coordinates[1], -0)).toBe(true);
   });
