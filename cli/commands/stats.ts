@@ -18,6 +18,7 @@ import type { SentinelHubJsonSink } from '../../shared/output/sentinelhub-sink';
 import type { CommandContext } from '../context';
 import { progressBar } from '../progress';
 import { checkInputFile, checkOutputFile, refuseDirectory } from '../out-path';
+import { byteSize, count } from '../format';
 import { exitCodeOf, jobOutcome } from '../../shared/jobs/outcome';
 
 interface StatsOptions {
@@ -152,8 +153,8 @@ Examples:
       bar.finish();
       const s = result.summary;
       ctx.stderr.write(
-        `zonalflow: ${s.features} features (${s.done} computed, ${s.failed} failed)${result.scenes !== undefined ? ` over ${result.scenes} scenes` : ''} in ${s.seconds.toFixed(2)} s, ` +
-          `${(s.bytesRead / 1e6).toFixed(1)} MB read in ${s.requests} requests -> ${o.out}\n`,
+        `zonalflow: ${count(s.features, 'feature')} (${s.done} computed, ${s.failed} failed)${result.scenes !== undefined ? ` over ${count(result.scenes, 'scene')}` : ''} in ${s.seconds.toFixed(2)} s, ` +
+          `${byteSize(s.bytesRead)} read in ${count(s.requests, 'request')} -> ${o.out}\n`,
       );
       if (o.quiet !== true) for (const n of s.crs ?? []) ctx.stderr.write(`zonalflow: CRS: features ${n.features} -> raster ${n.raster} ${n.crs}: ${n.transformation}\n`);
       for (const w of s.warnings ?? []) ctx.stderr.write(`zonalflow: warning: ${w}\n`);

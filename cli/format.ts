@@ -1,0 +1,24 @@
+/**
+ * Figures in the CLI's one-line messages: a count with its noun in the right number ("1 feature",
+ * "2 features") and a byte count in the unit that shows it (B, kB, MB, GB; decimal, SI, as `ls --si`
+ * and S3's console print them), so a small job reads "1 feature ... 12.3 kB read" rather than
+ * "1 features ... 0.0 MB read".
+ */
+
+/** `n` and `noun`, with an "s" unless n is 1 (the CLI's nouns all take a plain "s"). */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** A byte count in B (below 1 kB), else kB, MB or GB with one decimal (1 kB = 1000 B). */
+export function byteSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB'] as const;
+  let v = bytes / 1000;
+  let u = 0;
+  while (v >= 999.95 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
