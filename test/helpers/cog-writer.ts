@@ -68,7 +68,11 @@ function typedFor(d: WriterDType, n: number): Uint8Array | Int8Array | Uint16Arr
   }
 }
 
-/** TIFF LZW encoding (MSB-first, early change), for round-trip tests of the decoder. */
+/**
+ * TIFF LZW encoding (MSB-first, early change), for round-trip tests of the decoder. The string table
+ * is keyed by (prefix code, next byte), so each input byte costs one Map lookup whatever the length of
+ * the string it extends (a 16 MiB run of zeros encodes in well under a second).
+ */
 export function lzwEncode(input: Uint8Array): Uint8Array {
   const out: number[] = [];
   let bitBuf = 0;
@@ -83,7 +87,8 @@ export function lzwEncode(input: Uint8Array): Uint8Array {
     }
     bitBuf &= (1 << bitCount) - 1;
   };
-  let dict = new Map<string, number>();
+  // (code of the string w) * 256 + next byte -> code of w + byte
+  let dict = new Map<number, number>();
   let next = 258;
   const reset = (): void => {
     dict = new Map();
@@ -91,25 +96,29 @@ export function lzwEncode(input: Uint8Array): Uint8Array {
     width = 9;
   };
   emit(256);
-  let w = '';
+  // the code of the string being extended (a single byte is its own code), -1 before the first byte
+  let w = -1;
   for (const byte of input) {
-    const c = String.fromCharCode(byte);
-    const wc = w + c;
-    if (w === '' || dict.has(wc)) {
-      w = wc;
+    if (w < 0) {
+      w = byte;
       continue;
     }
-    emit(w.length === 1 ? w.charCodeAt(0) : (dict.get(w) as number));
-    dict.set(wc, next++);
+    const known = dict.get(w * 256 + byte);
+    if (known !== undefined) {
+      w = known;
+      continue;
+    }
+    emit(w);
+    dict.set(w * 256 + byte, next++);
     // libtiff: widen when the next entry no longer fits (the decoder, one entry behind, widens "early")
     if (next > (1 << width) - 1 && width < 12) width++;
     if (next === 4094) {
       emit(256);
       reset();
     }
-    w = c;
+    w = byte;
   }
-  if (w !== '') emit(w.length === 1 ? w.charCodeAt(0) : (dict.get(w) as number));
+  if (w >= 0) emit(w);
   emit(257);
   if (bitCount > 0) out.push((bitBuf << (8 - bitCount)) & 0xff);
   return Uint8Array.from(out);
