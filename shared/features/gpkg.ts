@@ -15,6 +15,8 @@ import type { BBox, Feature, Geometry } from '../geometry/types';
 import { gpkgGeometryBBox, parseGpkgGeometry } from '../geometry/wkb';
 import type { FeatureBox } from './source';
 import { privateView } from './gpkg-snapshot';
+import { layerCentres } from './gpkg-order';
+import type { LayerCentres } from './gpkg-order';
 import { geometryBBox } from '../geometry/bbox';
 import { crsFromSrs } from '../crs/srs';
 import type { SrsRow } from '../crs/srs';
@@ -387,6 +389,52 @@ export class FeatureLayer {
       }
     }
   }
+
+  /**
+   * Every feature's fid in input (rowid) order and the centre of its bbox, without building geometries:
+   * from the layer's R-tree when it has one (and `useRtree` is not false), else from the blobs' envelopes
+   * (gpkg-order.ts). Null when a rowid is beyond 2^53.
+   */
+  centres(opts: { useRtree?: boolean } = {}): LayerCentres | null {
+    return layerCentres(this.gpkg, this.name, this.info.geometryColumn, opts);
+  }
+
+  /**
+   * The features with the given fids (safe-integer rowids, as {@link centres} gives them), in the order given;
+   * GeoPackageError when one is missing. One query of the whole list (SQLite seeks each rowid in turn).
+   */
+  featuresAt(fids: readonly number[], opts: FeatureOptions = {}): Feature[] {
+    const { sql, props, id } = this.select({ ...opts, columns: opts.columns ?? [] });
+    const key = `${sql}\u0000${props.join(',')}`;
+    if (this.byFid?.key !== key) {
+      this.byFid?.stmt.finalize();
+      const stmt = this.gpkg.prepare(`${sql} WHERE rowid IN (SELECT value FROM json_each(?))`);
+      this.byFid = { key, stmt };
+      // finalized after the database's close (which then completes): an open statement would keep it open
+      this.gpkg.onClose(() => {
+        if (!stmt.isFinalized) stmt.finalize();
+      });
+    }
+    const byFid = new Map<number, Feature>();
+    let rows: Record<string, unknown>[];
+    try {
+      rows = this.byFid.stmt.all([JSON.stringify(fids)]);
+    } catch (err) {
+      throw new GeoPackageError(`${this.path}: layer "${this.name}" is corrupt or truncated: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    for (const r of rows) {
+      const f = this.toFeature(r, props, id);
+      byFid.set(f.fid, f);
+    }
+    return fids.map((fid) => {
+      const f = byFid.get(fid);
+      if (f === undefined) throw new GeoPackageError(`${this.path}: layer "${this.name}" has no feature with fid ${fid} any more`);
+      return f;
+    });
+  }
+
+  /** The prepared statement of {@link featuresAt} (one per selection), finalized when the file closes. */
+  private byFid: { key: string; stmt: Statement } | null = null;
 
   /** The features with the given fids, in the order given (missing fids are skipped). */
   featuresByFid(fids: readonly number[], opts: FeatureOptions = {}): Feature[] {

@@ -1,0 +1,135 @@
+/**
+ * Where a GeoPackage's features lie before any is read (gpkg-order.ts): the fids in rowid order and
+ * each bbox centre, from the R-tree GDAL writes, from the blobs' envelopes without one, and from the
+ * coordinates of blobs without an envelope (GDAL's points). Expected values: OGR's GetEnvelope
+ * (test/fixtures/read-order/make.py); the R-tree stores float32 bounds, hence its tolerance.
+ */
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import nodeSqlite from 'node-sqlite3-wasm';
+import { openGpkgSource } from '../../../shared/features/source.gpkg';
+import { envelopeCentre } from '../../../shared/features/gpkg-order';
+import type { LayerCentres } from '../../../shared/features/gpkg-order';
+
+const FIX = join(import.meta.dirname, '../../fixtures/read-order');
+const expected = JSON.parse(readFileSync(join(FIX, 'expected.json'), 'utf8')) as Record<string, [number, [number, number] | null][]>;
+
+function centresOf(file: string, useRtree = true): LayerCentres {
+  const src = openGpkgSource(file);
+  try {
+    const c = src.table.centres({ useRtree });
+    if (c === null) throw new Error('no centres');
+    return c;
+  } finally {
+    src.close();
+  }
+}
+
+function expectCentres(c: LayerCentres, rows: [number, [number, number] | null][], tolerance: number): void {
+  expect([...c.fids]).toEqual(rows.map((r) => r[0]));
+  rows.forEach(([, want], i) => {
+    if (want === null) {
+      expect(c.cx[i]).toBeNaN();
+      expect(c.cy[i]).toBeNaN();
+      return;
+    }
+    expect(Math.abs((c.cx[i] as number) - want[0])).toBeLessThanOrEqual(tolerance);
+    expect(Math.abs((c.cy[i] as number) - want[1])).toBeLessThanOrEqual(tolerance);
+  });
+}
+
+describe('layerCentres', () => {
+  it('reads the R-tree GDAL writes (float32 bounds), fids with a gap, NULL geometries without a centre', () => {
+    const c = centresOf(join(FIX, 'rtree.gpkg'));
+    expect(c.source).toBe('rtree');
+    // float32 around 44: 2^-18 apart
+    expectCentres(c, expected['rtree.gpkg'] ?? [], 1e-5);
+    expect([...c.fids]).not.toContain(11);
+  });
+
+  it('without an R-tree (or told not to use it): the blobs\' envelopes, exactly', () => {
+    const plain = centresOf(join(FIX, 'plain.gpkg'));
+    expect(plain.source).toBe('envelopes');
+    expectCentres(plain, expected['plain.gpkg'] ?? [], 1e-12);
+    const notIndex = centresOf(join(FIX, 'rtree.gpkg'), false);
+    expect(notIndex.source).toBe('envelopes');
+    expectCentres(notIndex, expected['rtree.gpkg'] ?? [], 1e-12);
+  });
+
+  it('blobs without an envelope (GDAL\'s points): their coordinates', () => {
+    const c = centresOf(join(FIX, 'points.gpkg'));
+    expect(c.source).toBe('envelopes');
+    expectCentres(c, expected['points.gpkg'] ?? [], 1e-12);
+  });
+
+  it('a stale R-tree (a row deleted and one added without its triggers) orders what it knows; the table decides which features exist', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zf-order-'));
+    const file = join(dir, 'stale.gpkg');
+    copyFileSync(join(FIX, 'rtree.gpkg'), file);
+    const db = new nodeSqlite.Database(file);
+    try {
+      // the R-tree's triggers need SQLite's rtree module, which node-sqlite3-wasm lacks: drop them
+      for (const t of db.all("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rtree_%'") as { name: string }[]) db.exec(`DROP TRIGGER "${t.name}"`);
+      db.exec('DELETE FROM fields WHERE fid = 5');
+      db.exec("INSERT INTO fields (fid, field_id, geom) SELECT 60, 'copy', geom FROM fields WHERE fid = 1");
+    } finally {
+      db.close();
+    }
+    const c = centresOf(file);
+    expect(c.source).toBe('rtree');
+    const rows = (expected['rtree.gpkg'] ?? []).filter((r) => r[0] !== 5);
+    expectCentres({ ...c, fids: c.fids.slice(0, -1), cx: c.cx.slice(0, -1), cy: c.cy.slice(0, -1) }, rows, 1e-5);
+    expect(c.fids[c.fids.length - 1]).toBe(60);
+    expect(c.cx[c.cx.length - 1]).toBeNaN(); // not in the index: read last
+  });
+
+  it('a corrupt R-tree node falls back to the envelopes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zf-order-'));
+    const file = join(dir, 'corrupt.gpkg');
+    copyFileSync(join(FIX, 'rtree.gpkg'), file);
+    const db = new nodeSqlite.Database(file);
+    try {
+      db.exec("UPDATE rtree_fields_geom_node SET data = x'0001ffff' WHERE nodeno = 1");
+    } finally {
+      db.close();
+    }
+    const c = centresOf(file);
+    expect(c.source).toBe('envelopes');
+    expectCentres(c, expected['rtree.gpkg'] ?? [], 1e-12);
+  });
+});
+
+describe('envelopeCentre', () => {
+  const header = (flags: number, env: number[]): Uint8Array => {
+    const b = new Uint8Array(8 + env.length * 8);
+    const v = new DataView(b.buffer);
+    b.set([0x47, 0x50, 0, flags]);
+    env.forEach((x, k) => v.setFloat64(8 + 8 * k, x, (flags & 1) === 1));
+    return b;
+  };
+  it('reads minx, maxx, miny, maxy in either byte order; no envelope -> scan; empty -> null', () => {
+    expect(envelopeCentre(header(0b0011, [0, 2, 10, 14]))).toEqual([1, 12]);
+    expect(envelopeCentre(header(0b0010, [0, 2, 10, 14]))).toEqual([1, 12]);
+    expect(envelopeCentre(header(0b0001, []))).toBe('scan');
+    expect(envelopeCentre(header(0b10011, [0, 2, 10, 14]))).toBeNull();
+    expect(envelopeCentre(header(0b1011, [0, 2, 10, 14]))).toBeNull(); // indicator 5: invalid
+    expect(envelopeCentre(new Uint8Array([1, 3, 0, 0, 0]))).toBe('scan'); // plain WKB
+  });
+});
+
+describe('FeatureLayer.featuresAt', () => {
+  it('reads features by fid in the order asked, as features() reads them; a fid the layer lacks is a GeoPackageError', () => {
+    const src = openGpkgSource(join(FIX, 'rtree.gpkg'));
+    try {
+      const all = [...src.table.features({ idColumn: 'field_id', columns: ['field_id'] })];
+      const fids = [45, 1, 50, 16, 2];
+      const got = src.table.featuresAt(fids, { idColumn: 'field_id', columns: ['field_id'] });
+      expect(got).toEqual(fids.map((f) => all.find((x) => x.fid === f)));
+      expect(() => src.table.featuresAt([1, 12], { idColumn: 'field_id' })).toThrow(/no feature with fid 12/);
+    } finally {
+      src.close();
+    }
+  });
+});
