@@ -177,6 +177,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         jobId,
         batchId,
         crs: layer.crs,
+        spec,
         idsUnique,
         ...(attributes.length > 0 ? { attributes } : {}),
         ...(idKind !== 'text' ? { idKind } : {}),

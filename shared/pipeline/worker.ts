@@ -77,10 +77,11 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
   // every source the batch opens, counted, and closed at the end (file handles)
   const counters: CountingSource[] = [];
   try {
-    const spec = parseJobSpec(await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }), `spec of job ${item.jobId}`);
     const rawBatch = await getJson(deps.s3, { bucket: deps.outputBucket, key: item.key });
     if (rawBatch === null) throw new ZonalflowError('BATCH_MISSING', `batch file s3://${deps.outputBucket}/${item.key} does not exist`);
     const batch = BatchFileSchema.parse(rawBatch);
+    // the spec travels in the batch file (one GET a batch); a batch file of an older Plan: the job's spec.json
+    const spec = parseJobSpec(batch.spec !== undefined ? batch.spec : await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }), `spec of job ${item.jobId}`);
     // each row takes its feature's included attributes (leading columns), stored fid and NULL-id flag
     const attributes = batch.attributes ?? [];
     const idKind = batch.idKind ?? 'text';

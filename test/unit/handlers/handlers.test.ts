@@ -62,6 +62,10 @@ describe('plan handler', () => {
     const manifest = JSON.parse(s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.endsWith('manifest.json'))?.args[0].input.Body as string) as { features: number }[];
     expect(manifest.reduce((a, b) => a + b.features, 0)).toBe(12);
     expect(ddb.commandCalls(PutCommand).map((c) => (c.args[0].input.Item as { sk: string }).sk)).toEqual(['ETAG#abc', 'JOB']);
+    // every batch file carries the job's spec as spec.json holds it (the worker's one GET a batch)
+    const written = JSON.parse(s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.endsWith('/spec.json'))?.args[0].input.Body as string) as unknown;
+    const batchFiles = s3.commandCalls(PutObjectCommand).filter((c) => c.args[0].input.Key?.includes('/batches/')).map((c) => JSON.parse(c.args[0].input.Body as string) as { spec?: unknown });
+    for (const b of batchFiles) expect(b.spec).toEqual(written);
   });
   it('a re-delivered upload (same object and ETag) is a duplicate: nothing downloaded', async () => {
     s3.on(HeadObjectCommand).resolves({ ContentLength: 1000, ETag: '"abc"' });
@@ -86,6 +90,22 @@ describe('worker handler', () => {
     const out = await worker({ jobId: 'j', batchId: 'b000001', key: '_work/j/batches/b000001.json', features: 3 });
     expect(out.status).toBe('SKIPPED');
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+  it('reads the spec from the batch file, and spec.json only for a batch file without one (an older Plan\'s)', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { attempts: 1 } });
+    ddb.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'RUNNING' } });
+    const crs = { name: 'EPSG:4326', def: '+proj=longlat +datum=WGS84 +no_defs', epsg: 4326 };
+    const outside = { ...spec, rasters: [{ uri: 's3://someone-elses/dem.tif' }] };
+    // the batch's spec names a raster outside the allowed buckets, spec.json an allowed one: the failure shows which was read
+    s3.on(GetObjectCommand, { Key: '_work/j/spec.json' }).resolves({ Body: body(JSON.stringify(spec)) });
+    s3.on(GetObjectCommand, { Key: '_work/j/batches/b1.json' }).resolves({ Body: body(JSON.stringify({ jobId: 'j', batchId: 'b1', crs, spec: outside, features: [] })) });
+    await expect(worker({ jobId: 'j', batchId: 'b1', key: '_work/j/batches/b1.json', features: 0 })).rejects.toThrow(/bucket "someone-elses"/);
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toEqual(['_work/j/batches/b1.json']);
+    s3.reset();
+    s3.on(GetObjectCommand, { Key: '_work/j/spec.json' }).resolves({ Body: body(JSON.stringify(outside)) });
+    s3.on(GetObjectCommand, { Key: '_work/j/batches/b2.json' }).resolves({ Body: body(JSON.stringify({ jobId: 'j', batchId: 'b2', crs, features: [] })) });
+    await expect(worker({ jobId: 'j', batchId: 'b2', key: '_work/j/batches/b2.json', features: 0 })).rejects.toThrow(/bucket "someone-elses"/);
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toEqual(['_work/j/batches/b2.json', '_work/j/spec.json']);
   });
   it('a raster outside the allowed buckets fails the batch with the reason recorded', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { attempts: 1 } });
