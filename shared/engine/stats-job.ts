@@ -41,7 +41,7 @@ import { DuplicateIds } from './duplicate-ids';
 import { ParallelZonal } from './parallel';
 import type { ParallelTotals } from './parallel';
 import { chunkPipeline } from './parallel-pipeline';
-import { checkLayerCrs, prepareJob, RECORD_FRAME, runSize, TILE_CACHE_BYTES } from './prepare-job';
+import { checkLayerCrs, prepareJob, RECORD_FRAME, TILE_CACHE_BYTES } from './prepare-job';
 import type { JobHead, PreparedJob, PrepareTail } from './prepare-job';
 import { prepareOnThread } from './prepare-thread';
 import type { RasterRef } from './parallel-protocol';
@@ -49,14 +49,16 @@ import type { ZonalRaster } from './rasters';
 import { openSource } from '../io/uri';
 import { openRaster } from '../raster/cog';
 import { RowSorter } from '../output/sorted-runs';
-import { byInput, byKey, encodedGeometries, fromRecords } from './job-order';
-import type { IndexedRow, PreparedRecord } from './job-order';
+import { InputOrderSpool } from '../output/input-order';
+import { byKey, encodedGeometries, fromRecords } from './job-order';
+import type { PreparedRecord } from './job-order';
+import { RowEncoder, rowReader } from './row-codec';
 import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
 
-/** Computed rows held in memory before a sorted run is spilled to disk, at least (prepare-job.ts runSize). */
-const SPOOL_ROWS = 10_000;
-/** Rows per frame of the rows' run files, and per chunk handed to the consumer (at most chunkSize). */
+/** Rows per chunk handed to the consumer (at most chunkSize). */
 const ROW_FRAME = 256;
+/** Bytes of encoded rows held in memory before they are appended to the job's spill file (input-order.ts; 100k case: ~8 MB in all). */
+const ROW_SPOOL_BYTES = 16 * 1024 * 1024;
 
 /** Progress of a running job. */
 export interface Progress { done: number; failed: number; total: number }
@@ -134,9 +136,10 @@ export interface StatsJobOptions {
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
   /**
-   * Prepared features, and computed rows, held in memory before a sorted run of the job's spatial order
-   * is spilled to a temporary file (job-order.ts; default prepare-job.ts `runSize`: at least 5,000
-   * features and 10,000 rows, growing with the square root of the feature count).
+   * Prepared features held in memory before a sorted run of the job's spatial order is spilled to a temporary file (job-order.ts; default prepare-job.ts `runSize`: at least 5,000
+   * features, growing with the square root of the feature count). Given, the computed rows are also
+   * spilled at every chunk, in buckets of this many input positions (input-order.ts; tests); by default
+   * they are held up to 16 MiB of encoded rows.
    */
   spoolRows?: number;
   /**
@@ -224,10 +227,12 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     workers?.start(engine, rasters, weights, { allowed: opts.allowed, cacheBytes: TILE_CACHE_BYTES });
     const chunkSize = opts.chunkSize ?? 1000;
     const rowFrame = Math.min(chunkSize, ROW_FRAME);
-    const rows = new RowSorter<IndexedRow>(byInput, { runRows: opts.spoolRows ?? runSize(job.total, 1, rowFrame, SPOOL_ROWS), frameRows: rowFrame, dir: spoolDir });
+    // rows come back in the spatial order and are placed by input position (input-order.ts), as compact bytes (row-codec.ts)
+    // (a given spoolRows, for tests: every chunk's rows spilled, in buckets of that many positions)
+    const small = opts.spoolRows === undefined ? { memoryBytes: ROW_SPOOL_BYTES } : { memoryBytes: 1, bucketRows: opts.spoolRows };
+    const rows = new InputOrderSpool({ expected: job.total, frameRows: rowFrame, dir: spoolDir, ...small });
     spools.push(rows);
-    // rows from every stretch go into one sorter, one push at a time
-    let pushed: Promise<void> = Promise.resolve();
+    const encoder = new RowEncoder();
     let computed = 0;
     let failed = 0;
     // each worker thread walks its own stretch of the spatial order (equal feature counts, cut at key
@@ -255,8 +260,8 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
         batch = [];
         for (const out of await pipe.take(last)) {
           const at = positions.shift() ?? [];
-          pushed = pushed.then(() => rows.push(out.map((r, k) => ({ i: at[k] ?? -1, r }))));
-          await pushed;
+          out.forEach((r, k) => encoder.write(at[k] ?? -1, r));
+          await rows.push(encoder.take());
           computed += out.length;
           for (const r of out) if (r.error !== null) failed++;
           opts.onProgress?.({ done: computed, failed, total: job.total });
@@ -276,8 +281,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     await records.dispose();
     // 3. input order again
     const tally = new Tally();
-    for await (const frame of rows.sorted()) {
-      const out = frame.map((x) => x.r);
+    for await (const out of rows.sorted(rowReader)) {
       tally.add(out);
       await consumer.rows(out);
       opts.signal?.throwIfAborted();
