@@ -44,24 +44,39 @@ export type GridRing = Float64Array;
  */
 export function toGridRings(rings: readonly Position[][], grid: RasterGrid): GridRing[] {
   return rings.map((ring) => {
-    const first = ring[0];
-    const last = ring[ring.length - 1];
-    const open = first !== undefined && last !== undefined && (first[0] !== last[0] || first[1] !== last[1]);
-    const n = ring.length + (open ? 1 : 0);
-    const out = new Float64Array(n * 2);
-    for (let i = 0; i < n; i++) {
-      const p = ring[i % ring.length] as Position;
-      out[2 * i] = (p[0] - grid.originX) / grid.resX;
-      out[2 * i + 1] = (grid.originY - p[1]) / grid.resY;
-    }
+    const out = new Float64Array(gridRingLength(ring) * 2);
+    gridRingInto(ring, grid, out);
     return out;
   });
 }
 
+/** Positions of a ring in grid units: one more than the ring's when it is not closed. */
+function gridRingLength(ring: readonly Position[]): number {
+  const first = ring[0];
+  const last = ring[ring.length - 1];
+  const open = first !== undefined && last !== undefined && (first[0] !== last[0] || first[1] !== last[1]);
+  return ring.length + (open ? 1 : 0);
+}
+
+/** Writes a ring in grid units into `out` (at least 2 · gridRingLength numbers); returns its number of positions. */
+function gridRingInto(ring: readonly Position[], grid: RasterGrid, out: Float64Array): number {
+  const n = gridRingLength(ring);
+  for (let i = 0; i < n; i++) {
+    const p = ring[i % ring.length] as Position;
+    out[2 * i] = (p[0] - grid.originX) / grid.resX;
+    out[2 * i + 1] = (grid.originY - p[1]) / grid.resY;
+  }
+  return n;
+}
+
 /** Signed shoelace area of a ring in grid units. */
 export function ringArea(r: GridRing): number {
+  return ringAreaOf(r, r.length / 2);
+}
+
+/** Signed shoelace area of the first `n` positions of `r`. */
+function ringAreaOf(r: Float64Array, n: number): number {
   let a = 0;
-  const n = r.length / 2;
   for (let i = 0; i < n; i++) {
     const j = (i + 1) % n;
     a += (r[2 * i] as number) * (r[2 * j + 1] as number) - (r[2 * j] as number) * (r[2 * i + 1] as number);
@@ -99,59 +114,63 @@ function hAt(v: number, r: number): number {
  * (rows*cols of the window, row-major) and its full-width pieces to `carry`.
  */
 export function accumulatePolygon(rings: readonly GridRing[], w: Window, acc: Float64Array, carry: Carry): void {
+  for (let ri = 0; ri < rings.length; ri++) {
+    const ring = rings[ri] as GridRing;
+    accumulateRing(ring, ring.length / 2, ri === 0 ? 1 : -1, w, acc, carry);
+  }
+}
+
+/** One ring of a polygon (its first `n` positions in `ring`, grid units): `s` = 1 for the exterior, −1 for a hole. */
+function accumulateRing(ring: Float64Array, n: number, s: number, w: Window, acc: Float64Array, carry: Carry): void {
   const cEnd = w.col0 + w.cols;
   const rEnd = w.row0 + w.rows;
-  rings.forEach((ring, ri) => {
-    const area = ringArea(ring);
-    if (area === 0) return;
-    // orientation is normalized (a ring with negative area is walked backwards, so both orientations
-    // give the same edges in the same order, bit for bit): exterior counts positive, holes negative
-    const s = ri === 0 ? 1 : -1;
-    const n = ring.length / 2;
-    const back = area < 0;
-    for (let e = 0; e + 1 < n; e++) {
-      const i = back ? n - 1 - e : e;
-      const j = back ? i - 1 : i + 1;
-      const u0 = ring[2 * i] as number;
-      const v0 = ring[2 * i + 1] as number;
-      const u1 = ring[2 * j] as number;
-      const v1 = ring[2 * j + 1] as number;
-      const du = u1 - u0;
-      if (du === 0) continue;
-      const umin = Math.max(Math.min(u0, u1), w.col0);
-      const umax = Math.min(Math.max(u0, u1), cEnd);
-      if (umax <= umin) continue;
-      const slope = (v1 - v0) / du;
-      const dir = du > 0 ? 1 : -1;
-      for (let c = Math.floor(umin); c < umax; c++) {
-        const a = Math.max(umin, c);
-        const b = Math.min(umax, c + 1);
-        if (b <= a) continue;
-        // endpoints in the direction of travel
-        const ua = dir > 0 ? a : b;
-        const ub = dir > 0 ? b : a;
-        const va = ua === u0 ? v0 : ua === u1 ? v1 : v0 + (ua - u0) * slope;
-        const vb = ub === u1 ? v1 : ub === u0 ? v0 : v0 + (ub - u0) * slope;
-        const dU = (ub - ua) * s;
-        const vmin = Math.min(va, vb);
-        const vmax = Math.max(va, vb);
-        const rTop = Math.floor(vmin);
-        const rBot = Math.floor(vmax);
-        const col = c - w.col0;
-        if (rTop >= rEnd) continue; // below the window: h = 0 for every window row
-        const first = Math.max(rTop, w.row0);
-        const last = Math.min(rBot, rEnd - 1);
-        const dv = vb - va;
-        for (let r = first; r <= last; r++) {
-          const avg = Math.abs(dv) < 1e-12 ? hAt((va + vb) / 2, r) : (hInt(vb, r) - hInt(va, r)) / dv;
-          acc[(r - w.row0) * w.cols + col] = (acc[(r - w.row0) * w.cols + col] as number) + dU * avg;
-        }
-        // every row below the segment (inside the window) gets the full dU
-        const full = Math.max(rBot + 1, w.row0);
-        if (full < rEnd) carry.add(full - w.row0, col, (fixed(ub - c) - fixed(ua - c)) * s);
+  const area = ringAreaOf(ring, n);
+  if (area === 0) return;
+  // orientation is normalized (a ring with negative area is walked backwards, so both orientations
+  // give the same edges in the same order, bit for bit): exterior counts positive, holes negative
+  const back = area < 0;
+  for (let e = 0; e + 1 < n; e++) {
+    const i = back ? n - 1 - e : e;
+    const j = back ? i - 1 : i + 1;
+    const u0 = ring[2 * i] as number;
+    const v0 = ring[2 * i + 1] as number;
+    const u1 = ring[2 * j] as number;
+    const v1 = ring[2 * j + 1] as number;
+    const du = u1 - u0;
+    if (du === 0) continue;
+    const umin = Math.max(Math.min(u0, u1), w.col0);
+    const umax = Math.min(Math.max(u0, u1), cEnd);
+    if (umax <= umin) continue;
+    const slope = (v1 - v0) / du;
+    const dir = du > 0 ? 1 : -1;
+    for (let c = Math.floor(umin); c < umax; c++) {
+      const a = Math.max(umin, c);
+      const b = Math.min(umax, c + 1);
+      if (b <= a) continue;
+      // endpoints in the direction of travel
+      const ua = dir > 0 ? a : b;
+      const ub = dir > 0 ? b : a;
+      const va = ua === u0 ? v0 : ua === u1 ? v1 : v0 + (ua - u0) * slope;
+      const vb = ub === u1 ? v1 : ub === u0 ? v0 : v0 + (ub - u0) * slope;
+      const dU = (ub - ua) * s;
+      const vmin = Math.min(va, vb);
+      const vmax = Math.max(va, vb);
+      const rTop = Math.floor(vmin);
+      const rBot = Math.floor(vmax);
+      const col = c - w.col0;
+      if (rTop >= rEnd) continue; // below the window: h = 0 for every window row
+      const first = Math.max(rTop, w.row0);
+      const last = Math.min(rBot, rEnd - 1);
+      const dv = vb - va;
+      for (let r = first; r <= last; r++) {
+        const avg = Math.abs(dv) < 1e-12 ? hAt((va + vb) / 2, r) : (hInt(vb, r) - hInt(va, r)) / dv;
+        acc[(r - w.row0) * w.cols + col] = (acc[(r - w.row0) * w.cols + col] as number) + dU * avg;
       }
+      // every row below the segment (inside the window) gets the full dU
+      const full = Math.max(rBot + 1, w.row0);
+      if (full < rEnd) carry.add(full - w.row0, col, (fixed(ub - c) - fixed(ua - c)) * s);
     }
-  });
+  }
 }
 
 /**
@@ -160,9 +179,11 @@ export function accumulatePolygon(rings: readonly GridRing[], w: Window, acc: Fl
  */
 export class Carry {
   private head: Int32Array;
-  private readonly next: number[] = [];
-  private readonly cols: number[] = [];
-  private readonly vals: number[] = [];
+  // entries in typed arrays kept from window to window (no allocation per feature once they are large enough)
+  private next = new Int32Array(64);
+  private cols = new Int32Array(64);
+  private vals = new Float64Array(64);
+  private n = 0;
   constructor(rows: number) {
     this.head = new Int32Array(rows).fill(-1);
   }
@@ -170,16 +191,17 @@ export class Carry {
   reset(rows: number): void {
     if (this.head.length < rows) this.head = new Int32Array(Math.max(rows, 2 * this.head.length));
     this.head.fill(-1, 0, rows);
-    this.next.length = 0;
-    this.cols.length = 0;
-    this.vals.length = 0;
+    this.n = 0;
   }
   /** Adds `value` to column `col` (window-relative) from row `row` (window-relative) down. */
   add(row: number, col: number, value: number): void {
-    this.next.push(this.head[row] as number);
-    this.cols.push(col);
-    this.vals.push(value);
-    this.head[row] = this.vals.length - 1;
+    const e = this.n;
+    if (e === this.vals.length) this.grow();
+    this.next[e] = this.head[row] as number;
+    this.cols[e] = col;
+    this.vals[e] = value;
+    this.head[row] = e;
+    this.n = e + 1;
   }
   /** Adds row `row`'s entries into `run` (per column); the sums are exact, so their order does not matter. */
   apply(row: number, run: Float64Array): void {
@@ -187,6 +209,18 @@ export class Carry {
       const c = this.cols[e] as number;
       run[c] = (run[c] as number) + (this.vals[e] as number);
     }
+  }
+  private grow(): void {
+    const cap = 2 * this.vals.length;
+    const next = new Int32Array(cap);
+    next.set(this.next);
+    this.next = next;
+    const cols = new Int32Array(cap);
+    cols.set(this.cols);
+    this.cols = cols;
+    const vals = new Float64Array(cap);
+    vals.set(this.vals);
+    this.vals = vals;
   }
 }
 
@@ -197,7 +231,13 @@ export class Carry {
 export class CoverageScratch {
   private acc = new Float64Array(256);
   private runs = new Float64Array(64);
+  private ringBuf = new Float64Array(256);
   readonly carry = new Carry(64);
+  /** Room for a ring of `positions` positions in grid units (contents undefined). */
+  ring(positions: number): Float64Array {
+    if (this.ringBuf.length < 2 * positions) this.ringBuf = new Float64Array(Math.max(2 * positions, 2 * this.ringBuf.length));
+    return this.ringBuf;
+  }
   /** `n` zeroed weights. */
   weights(n: number): Float64Array {
     if (this.acc.length < n) this.acc = new Float64Array(Math.max(n, 2 * this.acc.length));
@@ -223,7 +263,18 @@ export function exactCoverage(polygons: readonly Position[][][], grid: RasterGri
   const carry = scratch ? scratch.carry : new Carry(w.rows);
   if (scratch) carry.reset(w.rows);
   // parts add linearly (clamped once at the end, as exactextract), so one pass accumulates them all
-  for (const poly of polygons) accumulatePolygon(toGridRings(poly, grid), w, acc, carry);
+  if (scratch) {
+    // each ring converted into the scratch's buffer (the same numbers as toGridRings, nothing allocated)
+    for (const poly of polygons) {
+      for (let ri = 0; ri < poly.length; ri++) {
+        const ring = poly[ri] as Position[];
+        const buf = scratch.ring(gridRingLength(ring));
+        accumulateRing(buf, gridRingInto(ring, grid, buf), ri === 0 ? 1 : -1, w, acc, carry);
+      }
+    }
+  } else {
+    for (const poly of polygons) accumulatePolygon(toGridRings(poly, grid), w, acc, carry);
+  }
   // prefix sum of the carry down each column, row by row
   const run = scratch ? scratch.run(w.cols) : new Float64Array(w.cols);
   for (let r = 0, k = 0; r < w.rows; r++) {

@@ -3,7 +3,7 @@
  * kinds and coverage modes, plus the window arithmetic (a geometry's window,
  * subdivision of huge windows so memory stays bounded).
  */
-import type { Geometry } from '../geometry/types';
+import type { Geometry, Position } from '../geometry/types';
 import { geometryBBox } from '../geometry/bbox';
 import { GeometryError } from '../errors';
 import type { RasterGrid, Window } from '../raster/grid';
@@ -113,22 +113,40 @@ function weightsOf(g: Geometry, grid: RasterGrid, mode: CoverageMode, w: Window,
 
 /** Throws GeometryError when a coordinate is NaN or infinite (it would silently drop edges otherwise). */
 function assertFinite(g: Geometry): void {
-  const check = (p: readonly number[], where: string): void => {
-    if (!Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
-      throw new GeometryError(`${where} has a non-finite coordinate (${String(p[0])}, ${String(p[1])}): no coverage can be computed`, { context: { geometryType: g.type } });
-    }
-  };
-  const rings = (rs: readonly (readonly (readonly number[])[])[], where: string): void =>
-    rs.forEach((ring, i) => ring.forEach((p, j) => check(p, `${where} ring/line ${i} position ${j}`)));
+  // runs for every feature: allocates nothing; the message is built only for a bad coordinate
   switch (g.type) {
-    case 'Point': check(g.coordinates, 'Point'); break;
-    case 'MultiPoint': g.coordinates.forEach((p, j) => check(p, `MultiPoint position ${j}`)); break;
-    case 'LineString': rings([g.coordinates], 'LineString'); break;
-    case 'MultiLineString': rings(g.coordinates, 'MultiLineString'); break;
-    case 'Polygon': rings(g.coordinates, 'Polygon'); break;
-    case 'MultiPolygon': g.coordinates.forEach((part, k) => rings(part, `MultiPolygon part ${k}`)); break;
+    case 'Point': if (!finitePosition(g.coordinates)) nonFinite(g, g.coordinates, 'Point'); break;
+    case 'MultiPoint':
+      for (let j = 0; j < g.coordinates.length; j++) {
+        const p = g.coordinates[j] as Position;
+        if (!finitePosition(p)) nonFinite(g, p, `MultiPoint position ${j}`);
+      }
+      break;
+    case 'LineString': checkRun(g, g.coordinates, g.type, -1, 0); break;
+    case 'MultiLineString': checkRings(g, g.coordinates, g.type, -1); break;
+    case 'Polygon': checkRings(g, g.coordinates, g.type, -1); break;
+    case 'MultiPolygon': for (let k = 0; k < g.coordinates.length; k++) checkRings(g, g.coordinates[k] as Position[][], g.type, k); break;
     case 'GeometryCollection': g.geometries.forEach(assertFinite); break;
   }
+}
+
+function finitePosition(p: readonly number[]): boolean {
+  return Number.isFinite(p[0]) && Number.isFinite(p[1]);
+}
+
+function checkRings(g: Geometry, rs: readonly (readonly Position[])[], kind: string, part: number): void {
+  for (let i = 0; i < rs.length; i++) checkRun(g, rs[i] as readonly Position[], kind, part, i);
+}
+
+function checkRun(g: Geometry, ring: readonly Position[], kind: string, part: number, i: number): void {
+  for (let j = 0; j < ring.length; j++) {
+    const p = ring[j] as Position;
+    if (!finitePosition(p)) nonFinite(g, p, `${part < 0 ? kind : `${kind} part ${part}`} ring/line ${i} position ${j}`);
+  }
+}
+
+function nonFinite(g: Geometry, p: readonly number[], where: string): never {
+  throw new GeometryError(`${where} has a non-finite coordinate (${String(p[0])}, ${String(p[1])}): no coverage can be computed`, { context: { geometryType: g.type } });
 }
 
 /**

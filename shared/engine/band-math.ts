@@ -25,6 +25,8 @@ export interface WindowReader {
   readWindow(w: Window, bands: readonly number[], opts?: { nodata?: number | null | undefined; signal?: AbortSignal | undefined }): Promise<BandWindow[]>;
   /** Raster.accumulateWindow (a file's raster): the cells straight into the accumulators; false when readWindow is needed. */
   accumulateWindow?(w: Window, bands: readonly number[], weights: Float64Array, sinks: readonly SampleSink[], opts?: { nodata?: number | null | undefined; signal?: AbortSignal | undefined }): Promise<boolean>;
+  /** Raster.accumulateCached: accumulateWindow without waiting when every tile is decoded already; null when one is not (then accumulateWindow). */
+  accumulateCached?(w: Window, bands: readonly number[], weights: Float64Array, sinks: readonly SampleSink[], nodata?: number | null): boolean | null;
 }
 
 /** A raster as the engine computes it: a file (ZonalRaster) or a band-math output. */

@@ -343,18 +343,22 @@ export class ZonalEngine {
       if (!isDataLevel(err)) throw err;
     }
     this.timings.prefetch += performance.now() - t0;
-    // 3. per feature: coverage, values, statistics.
+    // 3. per feature: coverage, values, statistics. One accumulator per band, reset from feature to feature,
+    // and the per-raster options built once (nothing allocated per feature that the next one could reuse)
+    const accs = raster.bands.map(() => new StatsAccumulator({ stats: this.options.stats, semantics: this.options.coverage === 'exact' ? 'exact' : 'unweighted', histogram: this.options.histogram }));
+    const weighted = this.options.weights !== undefined && this.options.stats.some((st) => WEIGHTED_STATS.has(st));
+    const direct = identity && this.cellLists.size === 0 && !weighted && this.options.defaultValue === undefined && accs.every((a) => a.takesSamples);
+    const weightOptions = { coverageWeight: this.options.coverageWeight ?? 'fraction', minCoverageFrac: this.options.minCoverageFrac ?? 0 };
+    const readOptions = { nodata: raster.nodata, signal };
     for (let i = 0; i < features.length; i++) {
       const row = rows[i];
       const f = features[i];
       if (!row || !f) continue;
       if (row.error !== null) continue;
-      const accs = raster.bands.map(() => new StatsAccumulator({ stats: this.options.stats, semantics: this.options.coverage === 'exact' ? 'exact' : 'unweighted', histogram: this.options.histogram }));
+      for (const acc of accs) acc.reset();
       const lists = this.cellLists.size > 0 ? raster.bands.map(() => new CellLists(this.cellLists)) : null;
-      const weighted = this.options.weights !== undefined && this.options.stats.some((st) => WEIGHTED_STATS.has(st));
       const g = local[i] ?? null;
       const w = windows[i] ?? null;
-      const direct = identity && lists === null && !weighted && this.options.defaultValue === undefined && accs.every((a) => a.takesSamples);
       if (g !== null && w !== null) {
         try {
           const chunks = w.rows * w.cols <= maxCells ? [w] : subdivideWindow(w, maxCells);
@@ -364,11 +368,13 @@ export class ZonalEngine {
             this.timings.coverage += performance.now() - t;
             if (cov === null) continue;
             this.timings.cells += cov.weights.length;
-            const c = cellWeights(cov.weights, cov.window, grid, { coverageWeight: this.options.coverageWeight ?? 'fraction', minCoverageFrac: this.options.minCoverageFrac ?? 0 });
+            const c = cellWeights(cov.weights, cov.window, grid, weightOptions);
             const dv = this.options.defaultValue;
             t = performance.now();
-            // the common case: the cells go from the decoded tiles straight into the accumulators (no window copy)
-            if (direct && (await raster.raster.accumulateWindow?.(cov.window, raster.bands, c, accs, { nodata: raster.nodata, signal }))) {
+            // the common case: the cells go from the decoded tiles straight into the accumulators (no window copy),
+            // synchronously when the tiles are decoded already (accumulateCached), else after reading them
+            const cached = direct ? (raster.raster.accumulateCached?.(cov.window, raster.bands, c, accs, raster.nodata) ?? null) : false;
+            if (cached === true || (cached === null && direct && (await raster.raster.accumulateWindow?.(cov.window, raster.bands, c, accs, readOptions)))) {
               this.timings.read += performance.now() - t;
               continue;
             }
@@ -392,10 +398,10 @@ export class ZonalEngine {
       }
       const t = performance.now();
       let c = column0;
-      accs.forEach((acc, k) => {
-        const result = acc.result();
+      for (let k = 0; k < accs.length; k++) {
+        const result = (accs[k] as StatsAccumulator).result();
         for (const s of this.options.stats) row.values[c++] = CELL_LIST_STATS.has(s) ? (lists?.[k]?.lists[s as CellListName] ?? []) : toCell(result[s]);
-      });
+      }
       this.timings.stats += performance.now() - t;
     }
   }

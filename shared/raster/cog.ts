@@ -224,6 +224,9 @@ async function readImage(ifd: Ifd, uri: string, isMask: boolean, littleEndian: b
   return { ifd, width, height, tileWidth, tileHeight, across, down, offsets, counts, compression, predictor, type, dtype, spp, planar, littleEndian, tiled, photometric, extraSamples, jpegTables, lercWrap };
 }
 
+/** Where a window of accumulateWindow lies: its cells inside the raster and the tiles they span. */
+interface AccumulateSpan { r0: number; r1: number; c0: number; c1: number; inside: boolean; tr0: number; tc0: number; across: number; down: number }
+
 /** A tile of one image: index into the offsets arrays. */
 interface TileKey { mask: boolean; index: number }
 
@@ -232,14 +235,17 @@ type TileSpan = ByteRange | null | TileError;
 
 /** An opened raster. */
 export class Raster {
-  private readonly decoded = new Map<string, Samples | null>();
+  /** Decoded tiles by id ({@link keyId}), least recently used first. */
+  private readonly decoded = new Map<number, Samples | null>();
+  /** The id last added to or moved to the end of `decoded` (NaN: unknown): a hit on it needs no move. */
+  private newest = NaN;
   private decodedBytes = 0;
-  private readonly raw = new Map<string, Uint8Array>();
-  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly raw = new Map<number, Uint8Array>();
+  private readonly inflight = new Map<number, Promise<void>>();
   /** Tiles being decoded (a concurrent reader awaits the same decode). */
-  private readonly decoding = new Map<string, Promise<Samples | null>>();
+  private readonly decoding = new Map<number, Promise<Samples | null>>();
   /** Tiles that cannot be read (truncated file): the error, thrown whenever the tile is needed. */
-  private readonly broken = new Map<string, TileError>();
+  private readonly broken = new Map<number, TileError>();
   private rawBytes = 0;
   private readonly cacheBytes: number;
   private readonly rawCacheBytes: number;
@@ -271,8 +277,8 @@ export class Raster {
   }
 
   /** The shared decoded tile, when this raster shares them and holds it. */
-  private sharedTile(id: string): Samples | undefined {
-    return this.sharedKey === null ? undefined : this.opts.sharedTiles?.get(this.sharedKey + id);
+  private sharedTile(id: number): Samples | undefined {
+    return this.sharedKey === null ? undefined : this.opts.sharedTiles?.get(this.sharedKey + sharedId(id));
   }
 
   /** A window of the (north-up) grid as rows and columns of the file (the same unless the file is south-up or east-left). */
@@ -323,7 +329,7 @@ export class Raster {
   }
 
   private keysFor(windows: readonly Window[], bands: readonly number[]): TileKey[] {
-    const seen = new Set<string>();
+    const seen = new Set<number>();
     const keys: TileKey[] = [];
     const add = (k: TileKey): void => {
       const id = keyId(k);
@@ -397,6 +403,7 @@ export class Raster {
   /** Forgets every cached tile, decoded and compressed (the header stays): a caller done with a region frees its memory. */
   dropCaches(): void {
     this.decoded.clear();
+    this.newest = NaN;
     this.decodedBytes = 0;
     this.raw.clear();
     this.rawBytes = 0;
@@ -410,7 +417,7 @@ export class Raster {
 
   private async prefetchFile(windows: readonly Window[], bands: readonly number[], signal?: AbortSignal): Promise<void> {
     const shared = this.sharedKey === null ? null : this.opts.sharedTiles;
-    const missing = this.keysFor(windows, bands).filter((k) => !this.decoded.has(keyId(k)) && !this.raw.has(keyId(k)) && !this.broken.has(keyId(k)) && !shared?.has(this.sharedKey + keyId(k)));
+    const missing = this.keysFor(windows, bands).filter((k) => !this.decoded.has(keyId(k)) && !this.raw.has(keyId(k)) && !this.broken.has(keyId(k)) && !shared?.has(this.sharedKey + sharedId(keyId(k))));
     await this.fetchTiles(missing, signal);
   }
 
@@ -422,7 +429,7 @@ export class Raster {
     for (const k of keys) {
       const id = keyId(k);
       const pending = this.inflight.get(id);
-      const other = pending ? undefined : shared?.inFlight(this.sharedKey + id);
+      const other = pending ? undefined : shared?.inFlight(this.sharedKey + sharedId(id));
       if (pending) waits.push(pending);
       else if (other) {
         // another raster over the same object version is fetching this tile: its bytes, not a second request
@@ -446,9 +453,9 @@ export class Raster {
       }
     }
     if (ranges.length > 0) {
-      const run = (async (): Promise<Map<string, Uint8Array>> => {
+      const run = (async (): Promise<Map<number, Uint8Array>> => {
         const bytes = await fetchRanges(this.source, ranges.map((r) => r.range), { concurrency: this.opts.concurrency ?? 8, signal });
-        const good = new Map<string, Uint8Array>();
+        const good = new Map<number, Uint8Array>();
         for (const { key, range } of ranges) {
           const b = bytes.get(rangeKey(range));
           if (!b || b.length < range.length) {
@@ -461,7 +468,7 @@ export class Raster {
         }
         return good;
       })();
-      if (shared) for (const { key } of ranges) shared.announceFetch(this.sharedKey + keyId(key), run.then((good) => good.get(keyId(key)), () => undefined));
+      if (shared) for (const { key } of ranges) shared.announceFetch(this.sharedKey + sharedId(keyId(key)), run.then((good) => good.get(keyId(key)), () => undefined));
       const settled = run.then(() => undefined).finally(() => {
         for (const { key } of ranges) this.inflight.delete(keyId(key));
       });
@@ -471,7 +478,7 @@ export class Raster {
     await Promise.all(waits);
   }
 
-  private putRaw(id: string, b: Uint8Array): void {
+  private putRaw(id: number, b: Uint8Array): void {
     this.raw.set(id, b);
     this.rawBytes += b.length;
     for (const [k, v] of this.raw) {
@@ -481,23 +488,21 @@ export class Raster {
     }
   }
 
-  /** Marks a cached decoded tile as just used (LRU: moved to the end, as a hit in {@link tile}). */
-  private touch(id: string): void {
+  /** Marks a cached decoded tile as just used (LRU: moved to the end, as a hit in {@link tile}); returns it (undefined: not cached). */
+  private touch(id: number): Samples | null | undefined {
     const hit = this.decoded.get(id);
-    if (hit === undefined) return;
+    if (hit === undefined || id === this.newest) return hit; // the newest is at the end already
     this.decoded.delete(id);
     this.decoded.set(id, hit);
+    this.newest = id;
+    return hit;
   }
 
   /** Decoded samples of a tile (null for a sparse tile), fetching it if needed; TileError when it cannot be read. */
   private async tile(k: TileKey, signal?: AbortSignal): Promise<Samples | null> {
     const id = keyId(k);
-    const hit = this.decoded.get(id);
-    if (hit !== undefined) {
-      this.decoded.delete(id); // LRU: move to the end
-      this.decoded.set(id, hit);
-      return hit;
-    }
+    const hit = this.touch(id);
+    if (hit !== undefined) return hit;
     const shared = this.sharedTile(id);
     if (shared !== undefined) return shared;
     const pending = this.decoding.get(id);
@@ -513,7 +518,9 @@ export class Raster {
     const span = this.span(k);
     if (span instanceof TileError) throw span;
     if (span === null) {
+      this.decoded.delete(id);
       this.decoded.set(id, null);
+      this.newest = id;
       return null;
     }
     let raw = this.raw.get(id);
@@ -546,12 +553,15 @@ export class Raster {
     }
     this.decodeMs += performance.now() - td;
     this.tilesDecoded++;
-    if (this.sharedKey !== null) this.opts.sharedTiles?.set(this.sharedKey + id, samples);
+    if (this.sharedKey !== null) this.opts.sharedTiles?.set(this.sharedKey + sharedId(id), samples);
+    this.decoded.delete(id);
     this.decoded.set(id, samples);
+    this.newest = id;
     this.decodedBytes += samples.byteLength;
     for (const [key, v] of this.decoded) {
       if (this.decodedBytes <= this.cacheBytes) break;
       this.decoded.delete(key);
+      if (key === this.newest) this.newest = NaN;
       this.decodedBytes -= v?.byteLength ?? 0;
     }
     return samples;
@@ -597,6 +607,27 @@ export class Raster {
    * read throws TileError naming it (as readWindow).
    */
   async accumulateWindow(w: Window, bands: readonly number[], weights: Float64Array, sinks: readonly SampleSink[], opts: { nodata?: number | null | undefined; signal?: AbortSignal | undefined } = {}): Promise<boolean> {
+    const cached = this.accumulateCached(w, bands, weights, sinks, opts.nodata);
+    if (cached !== null) return cached;
+    // some tile is not decoded yet: fetch what is missing in one merged read, then decode each in turn
+    const at = this.accumulateSpan(w);
+    await this.prefetchFile([w], bands, opts.signal);
+    const tiles: Exclude<Samples, BigInt64Array | BigUint64Array>[] = [];
+    for (let t = 0; t < bands.length * at.across * at.down; t++) {
+      const samples = await this.tile(keyOfId(this.accumulateTileId(at, bands, t)), opts.signal);
+      if (samples === null || samples instanceof BigInt64Array || samples instanceof BigUint64Array) return false;
+      tiles.push(samples);
+    }
+    this.accumulateTiles(w, bands, weights, sinks, opts.nodata, at, tiles);
+    return true;
+  }
+
+  /**
+   * {@link accumulateWindow} when every tile the window needs is decoded already, synchronously (neighbouring
+   * features share tiles: this is the usual case, and it costs no promise). Returns null, having added nothing,
+   * when some tile is not decoded yet (accumulateWindow fetches and decodes it); true or false as accumulateWindow.
+   */
+  accumulateCached(w: Window, bands: readonly number[], weights: Float64Array, sinks: readonly SampleSink[], nodata?: number | null): boolean | null {
     const im = this.image;
     if (this.mask !== null || this.info.alphaBand !== null || this.flipX || this.flipY || im.dtype === 'int64' || im.dtype === 'uint64') return false;
     if (!(Number.isInteger(w.row0) && Number.isInteger(w.col0) && Number.isInteger(w.rows) && Number.isInteger(w.cols)) || w.rows < 0 || w.cols < 0) {
@@ -604,6 +635,24 @@ export class Raster {
     }
     for (const b of bands) if (!(b >= 1 && b <= im.spp)) throw new RasterError(`${this.info.uri} has no band ${b}`);
     if (weights.length < w.rows * w.cols || sinks.length < bands.length) throw new RasterError(`${this.info.uri}: accumulateWindow needs ${w.rows * w.cols} weights and ${bands.length} sinks`);
+    const at = this.accumulateSpan(w);
+    // every tile of every band first (none read twice, none evicted meanwhile); a sparse one: the general path
+    const count = bands.length * at.across * at.down;
+    const tiles: Exclude<Samples, BigInt64Array | BigUint64Array>[] = [];
+    for (let t = 0; t < count; t++) {
+      const hit = this.decoded.get(this.accumulateTileId(at, bands, t));
+      if (hit === undefined) return null;
+      if (hit === null || hit instanceof BigInt64Array || hit instanceof BigUint64Array) return false;
+      tiles.push(hit);
+    }
+    for (let t = 0; t < count; t++) this.touch(this.accumulateTileId(at, bands, t));
+    this.accumulateTiles(w, bands, weights, sinks, nodata, at, tiles);
+    return true;
+  }
+
+  /** The part of a window inside the raster (rows r0..r1, columns c0..c1 of the file) and the tiles it spans. */
+  private accumulateSpan(w: Window): AccumulateSpan {
+    const im = this.image;
     const r0 = Math.max(0, w.row0);
     const r1 = Math.min(im.height, w.row0 + w.rows);
     const c0 = Math.max(0, w.col0);
@@ -613,36 +662,23 @@ export class Raster {
     const tc0 = inside ? Math.floor(c0 / im.tileWidth) : 0;
     const across = inside ? Math.floor((c1 - 1) / im.tileWidth) - tc0 + 1 : 0;
     const down = inside ? Math.floor((r1 - 1) / im.tileHeight) - tr0 + 1 : 0;
-    // every tile of every band first (none read twice, none evicted meanwhile); a sparse one: the general path.
-    // Usually they are all decoded already (neighbouring features share tiles): taken without waiting
-    const keys: TileKey[] = [];
-    for (const b of bands) {
-      for (let tr = tr0; tr < tr0 + down; tr++) {
-        for (let tc = tc0; tc < tc0 + across; tc++) {
-          const cell = tr * im.across + tc;
-          keys.push({ mask: false, index: im.planar === 2 ? (b - 1) * im.across * im.down + cell : cell });
-        }
-      }
-    }
-    const tiles: Exclude<Samples, BigInt64Array | BigUint64Array>[] = [];
-    for (const k of keys) {
-      const hit = this.decoded.get(keyId(k));
-      if (hit === undefined) break;
-      if (hit === null || hit instanceof BigInt64Array || hit instanceof BigUint64Array) return false;
-      tiles.push(hit);
-    }
-    if (tiles.length < keys.length) {
-      tiles.length = 0;
-      await this.prefetchFile([w], bands, opts.signal);
-      for (const k of keys) {
-        const samples = await this.tile(k, opts.signal);
-        if (samples === null || samples instanceof BigInt64Array || samples instanceof BigUint64Array) return false;
-        tiles.push(samples);
-      }
-    } else {
-      for (const k of keys) this.touch(keyId(k));
-    }
-    const nodata = opts.nodata === undefined ? this.info.nodata : opts.nodata;
+    return { r0, r1, c0, c1, inside, tr0, tc0, across, down };
+  }
+
+  /** The id of the t-th tile of a span: band by band, then row by row of tiles. */
+  private accumulateTileId(at: AccumulateSpan, bands: readonly number[], t: number): number {
+    const im = this.image;
+    const perBand = at.across * at.down;
+    const inBand = t % perBand;
+    const cell = (at.tr0 + Math.floor(inBand / at.across)) * im.across + at.tc0 + (inBand % at.across);
+    return im.planar === 2 ? ((bands[Math.floor(t / perBand)] as number) - 1) * im.across * im.down + cell : cell;
+  }
+
+  /** The cells of a window from its decoded tiles (in {@link accumulateTileId} order) into the sinks, row-major. */
+  private accumulateTiles(w: Window, bands: readonly number[], weights: Float64Array, sinks: readonly SampleSink[], nodataOpt: number | null | undefined, at: AccumulateSpan, tiles: readonly ArrayLike<number>[]): void {
+    const im = this.image;
+    const { r0, r1, c0, c1, inside, tr0, tc0, across, down } = at;
+    const nodata = nodataOpt === undefined ? this.info.nodata : nodataOpt;
     const nodataRaw = nodata === null ? NaN : im.dtype === 'float32' ? Math.fround(nodata) : nodata; // NaN equals nothing: no nodata value
     const spp = im.planar === 2 ? 1 : im.spp;
     for (let bi = 0; bi < bands.length; bi++) {
@@ -670,7 +706,6 @@ export class Raster {
         if (w.col0 + w.cols > c1) sink.addNodataRun(weights, wi + (Math.max(c1, w.col0) - w.col0), w.col0 + w.cols - Math.max(c1, w.col0));
       }
     }
-    return true;
   }
 
   /** Values of `bands` over a window of the file's rows and columns. */
@@ -780,8 +815,19 @@ function padTo(b: Uint8Array, n: number): Uint8Array {
   return out;
 }
 
-function keyId(k: TileKey): string {
-  return `${k.mask ? 'm' : 'd'}${k.index}`;
+/** A tile's id in this raster's caches: its index, or −1 − index for a mask tile (numbers: no string per look-up). */
+function keyId(k: TileKey): number {
+  return k.mask ? -1 - k.index : k.index;
+}
+
+/** The tile of an id. */
+function keyOfId(id: number): TileKey {
+  return id < 0 ? { mask: true, index: -1 - id } : { mask: false, index: id };
+}
+
+/** A tile's name among the shared tiles (shared-tiles.ts): `d<index>`, or `m<index>` for a mask tile. */
+function sharedId(id: number): string {
+  return id < 0 ? `m${-1 - id}` : `d${id}`;
 }
 
 /** Where a tile's cells go in a window: rows r0..r1 and columns c0..c1 of the file, the tile's origin, the window's. */

@@ -97,6 +97,26 @@ export class StatsAccumulator {
     checkHistogramOptions(this.hist);
   }
 
+  /**
+   * Forgets every cell added, as a new accumulator with the same options (its buffers are kept): an engine
+   * measuring features one after another reuses one accumulator per band instead of allocating one per feature.
+   */
+  reset(): void {
+    this.sumCW = 0;
+    this.sumXCW = 0;
+    this.wSum = 0;
+    this.wMean = 0;
+    this.wM2 = 0;
+    this.sumW = 0;
+    this.sumWX = 0;
+    this.mean = 0;
+    this.m2 = 0;
+    this.min = Infinity;
+    this.max = -Infinity;
+    this.nodataW = 0;
+    this.n = 0;
+  }
+
   /** One valid value with its weight (coverage fraction; unweighted mode counts any weight > 0 as 1). Weights <= 0 are ignored; a NaN value counts as nodata. */
   add(value: number, weight: number, cellWeight = NaN): void {
     if (!(weight > 0)) return;

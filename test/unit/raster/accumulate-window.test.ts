@@ -107,4 +107,36 @@ describe('Raster.accumulateWindow equals readWindow + addWindow', () => {
     expect(direct).toBe(true);
     expect(viaTiles).toStrictEqual(viaCopy);
   });
+  it('accumulateCached: null (nothing added) until the tiles are decoded, then the same cells without waiting', async () => {
+    const r = await raster({ width: 37, height: 35, dtype: 'uint16', tileSize: 16, compression: 'deflate', predictor: 2, nodata: 0, value: (row, col) => ((row * 31 + col * 17) % 11 === 0 ? 0 : 100 + ((row * 7 + col * 13) % 50)) });
+    const w = { row0: 14, col0: 13, rows: 9, cols: 11 }; // across four tiles
+    const weights = weightsFor(w, 5);
+    const cold = new StatsAccumulator({ stats: STATS, semantics: 'exact' });
+    expect(r.accumulateCached(w, [1], weights, [cold])).toBeNull();
+    expect(cold.result().count).toBe(0);
+    const viaWindow = new StatsAccumulator({ stats: STATS, semantics: 'exact' });
+    expect(await r.accumulateWindow(w, [1], weights, [viaWindow])).toBe(true); // decodes the four tiles
+    const warm = new StatsAccumulator({ stats: STATS, semantics: 'exact' });
+    expect(r.accumulateCached(w, [1], weights, [warm])).toBe(true);
+    expect(warm.result()).toStrictEqual(viaWindow.result());
+    // a sparse tile declines as accumulateWindow does, once decoded (as absent)
+    const sparse = await raster({ width: 20, height: 20, dtype: 'uint8', tileSize: 16, value: (row) => row, sparse: (i) => i === 3 });
+    const sw = { row0: 10, col0: 10, rows: 8, cols: 8 };
+    expect(await sparse.accumulateWindow(sw, [1], weightsFor(sw, 1), [new StatsAccumulator({ stats: ['count'], semantics: 'exact' })])).toBe(false);
+    expect(sparse.accumulateCached(sw, [1], weightsFor(sw, 1), [new StatsAccumulator({ stats: ['count'], semantics: 'exact' })])).toBe(false);
+  });
+  it('a cache smaller than a window\'s tiles still gives every cell (tiles evicted while the next is decoded)', async () => {
+    const path = join(dir, `r${seq++}.tif`);
+    writeCog(path, { epsg: 32631, transform: [500000, 5000000, 10, 10], width: 37, height: 35, dtype: 'uint16', tileSize: 16, compression: 'deflate', predictor: 2, value: (row, col) => row * 40 + col });
+    const tiny = await openRaster(new FileSource(path), { cacheBytes: 600 }); // about one 16x16 UInt16 tile
+    const roomy = await openRaster(new FileSource(path));
+    for (const w of windows) {
+      const weights = weightsFor(w, 9);
+      const a = new StatsAccumulator({ stats: STATS, semantics: 'exact' });
+      const b = new StatsAccumulator({ stats: STATS, semantics: 'exact' });
+      expect(await tiny.accumulateWindow(w, [1], weights, [a])).toBe(true);
+      expect(await roomy.accumulateWindow(w, [1], weights, [b])).toBe(true);
+      expect(a.result()).toStrictEqual(b.result());
+    }
+  });
 });

@@ -82,3 +82,21 @@ describe('parseStatNames', () => {
     expect(() => new StatsAccumulator({ stats: ['avg' as StatName], semantics: 'exact' })).toThrow(SpecError);
   });
 });
+
+describe('reset', () => {
+  it('an accumulator reset between features gives what a new one gives (every statistic, both semantics)', () => {
+    const all: StatName[] = ['count', 'sum', 'mean', 'min', 'max', 'stdev', 'variance', 'nodata_count', 'median', 'majority', 'minority', 'variety', 'unique', 'frac', 'q25', 'coefficient_of_variation', 'range'];
+    for (const semantics of ['exact', 'unweighted'] as const) {
+      const reused = new StatsAccumulator({ stats: all, semantics });
+      for (let f = 0; f < 4; f++) {
+        const { values, valid, weights } = windows(40 + f, 500 + 300 * f, true);
+        reused.reset();
+        reused.addWindow(values, valid, weights);
+        const fresh = new StatsAccumulator({ stats: all, semantics });
+        fresh.addWindow(values, valid, weights);
+        expect(reused.result()).toStrictEqual(fresh.result());
+      }
+    }
+  });
+});
+
