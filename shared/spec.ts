@@ -3,8 +3,10 @@ import { SpecError } from './errors';
 import { parseExpression } from './timeseries/expression';
 import { WEIGHTED_STATS } from './stats/names';
 
-/** Defaults of the resource limits (`limits` in the spec). */
-export const LIMIT_DEFAULTS = { maxCellsPerFeature: 2 ** 28, maxHistogramCounts: 10_000_000, maxTimeseriesRows: 1_000_000 } as const;
+import { LIMIT_DEFAULTS } from './limits';
+
+/** Defaults of the resource limits (`limits` in the spec; limits.ts). */
+export { LIMIT_DEFAULTS };
 
 /** Coverage modes: exact fractions (exactextract), cell centers or all touched cells (rasterstats). */
 export const CoverageModeSchema = z.enum(['exact', 'center', 'all_touched']);

@@ -40,7 +40,7 @@ import { isIdentity, planGrids, sourceWindow, spread } from './grid-mapping';
 import type { GridPlan } from './grid-mapping';
 import { CELL_LIST_STATS, WEIGHTED_STATS } from '../stats/names';
 import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
-import { LIMIT_DEFAULTS } from '../spec';
+import { LIMIT_DEFAULTS } from '../limits';
 
 /** A feature as the engine sees it; `problem` is a reason found earlier (e.g. by Plan) why it cannot be computed. */
 export interface EngineFeature { fid: number; fidText?: string | null | undefined; id: string; idNull?: boolean | undefined; geometry: Geometry | null; problem?: string | undefined }
