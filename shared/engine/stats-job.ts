@@ -24,7 +24,9 @@ import type { FeatureFailure, ResultRow, StatColumn, TableOptions } from '../out
 import { attributeColumns, checkAttributeNames, FieldsOf, idKindOf, withFeatureFields } from './attributes';
 import type { Feature } from '../geometry/types';
 import { ZonalEngine } from './zonal';
-import type { CrsNote, ZonalTimings } from './zonal';
+import type { CrsNote, EngineFeature, PreparedChunk, ZonalTimings } from './zonal';
+import type { FeatureFields } from './attributes';
+import type { EncodedGeometries } from './parallel-pack';
 import type { Crs } from '../crs/crs';
 import type { FeatureSource } from '../features/source';
 import { crsFromEpsg } from '../crs/epsg';
@@ -238,16 +240,23 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     // each worker thread walks its own stretch of the spatial order (equal feature counts, cut at key
     // bounds), so no two workers decode the same tiles but those on the stretches' borders; one thread: all of it
     const walk = async (stream: AsyncGenerator<PreparedRecord[]>, j: number): Promise<void> => {
-      const pipe = chunkPipeline<PreparedRecord[]>(async (recs) => {
-        // a worker gets the spooled geometries as they are (never rebuilt here)
-        const { features, prepared } = fromRecords(recs, { local: workers === null });
+      const measure = async (features: EngineFeature[], prepared: PreparedChunk, encoded: EncodedGeometries[], fields: Map<number, FeatureFields> | null): Promise<ResultRow[]> => {
         let out: ResultRow[];
-        if (workers) out = await workers.computeOn(j, features, prepared, opts.signal, prepared.perRaster.map((_, k) => encodedGeometries(recs, k)));
+        if (workers) out = await workers.computeOn(j, features, prepared, opts.signal, encoded);
         else {
           out = await engine.measure(features, prepared, opts.signal);
           engine.account(out, prepared.touched, features);
         }
-        return withFeatureFields(out, new Map(recs.map((r) => [r.fid, r.fields])));
+        return fields ? withFeatureFields(out, fields) : out;
+      };
+      const pipe = chunkPipeline<PreparedRecord[]>((recs) => {
+        // everything is taken from the records before the chunk is measured, and they are not held while it is
+        // (a chunk in flight would otherwise keep its records, geometries and all, alive into the old generation)
+        const { features, prepared } = fromRecords(recs, { local: workers === null });
+        // a worker gets the spooled geometries as they are (never rebuilt here)
+        const encoded = workers ? prepared.perRaster.map((_, k) => encodedGeometries(recs, k)) : [];
+        const decorated = recs.some((r) => r.fields.attributes.length > 0 || r.fields.fidText !== undefined || r.fields.idNull === true);
+        return measure(features, prepared, encoded, decorated ? new Map(recs.map((r) => [r.fid, r.fields])) : null);
       }, workers ? 2 : 1);
       let batch: PreparedRecord[] = [];
       // the input positions of the chunks in flight, in the order they were pushed (the pipeline's order)
