@@ -236,6 +236,33 @@ describe('decoders', () => {
     const s = toSamples(raw, { width: 3, rows: 1, spp: 2, type: { format: 1, bits: 16 }, predictor: 2, littleEndian: false });
     expect([...s]).toEqual([65535, 10, 0, 7, 2, 12]);
   });
+  it('predictor 2 on 8- and 16-bit single-sample rows (every row count 1..9): running sums modulo 2^n, row by row', () => {
+    let seed = 12345;
+    const rnd = (): number => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    for (const bits of [8, 16] as const) {
+      const mod = 2 ** bits;
+      for (let rows = 1; rows <= 9; rows++) {
+        const width = 1 + Math.floor(rnd() * 37);
+        const deltas = Array.from({ length: width * rows }, () => Math.floor(rnd() * mod));
+        // the oracle: each row's cumulative sum of its deltas, modulo 2^bits
+        const want: number[] = [];
+        for (let r = 0; r < rows; r++) {
+          let acc = 0;
+          for (let c = 0; c < width; c++) want.push((acc = (acc + (deltas[r * width + c] as number)) % mod));
+        }
+        const raw = new Uint8Array(width * rows * (bits / 8));
+        deltas.forEach((d, i) => {
+          if (bits === 8) raw[i] = d;
+          else {
+            raw[2 * i] = d & 0xff; // little-endian file
+            raw[2 * i + 1] = d >> 8;
+          }
+        });
+        const s = toSamples(raw, { width, rows, spp: 1, type: { format: 1, bits }, predictor: 2, littleEndian: true });
+        expect([...s]).toEqual(want);
+      }
+    }
+  });
   it('predictor 3 (floating point): bytes split into planes MSB first, byte-differenced', () => {
     const floats = Float32Array.of(1.5, -2.25, 1e-3);
     const be = new Uint8Array(12);
