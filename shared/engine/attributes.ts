@@ -129,29 +129,41 @@ export function nullIdWarning(idColumn: string | undefined, firstFids: readonly 
 
 /** Decorates a chunk's rows with its features' fields (attributes, stored fid, NULL id) and keeps what to warn about. */
 export class FieldsOf {
-  private readonly nullIds: string[] = [];
+  /** The first NULL ids met, by input position (features may come in another order: stats' reading order). */
+  private readonly nullIds: { at: number; fid: string }[] = [];
   private nulls = 0;
   private misfits = 0;
+  /** Input position of the next feature when `of` is not told. */
+  private next = 0;
   constructor(private readonly columns: readonly StatColumn[]) {}
   decorate(rows: ResultRow[], chunk: readonly Feature[]): ResultRow[] {
     const fields = this.of(chunk);
     return withFeatureFields(rows, new Map(chunk.map((f, i) => [f.fid, fields[i] ?? { attributes: [] }])));
   }
-  /** Each feature's fields, in order (counted for the warnings). */
-  of(chunk: readonly Feature[]): FeatureFields[] {
-    return chunk.map((f) => {
+  /** Each feature's fields, in order (counted for the warnings); `positions`: the features' input positions (default: following the previous chunk's). */
+  of(chunk: readonly Feature[], positions?: ArrayLike<number>): FeatureFields[] {
+    return chunk.map((f, j) => {
+      const at = positions ? (positions[j] as number) : this.next + j;
       const { fields, misfits } = featureFields(f, this.columns);
       this.misfits += misfits;
       if (f.idNull === true) {
         this.nulls++;
-        if (this.nullIds.length < 10) this.nullIds.push(f.fidText === undefined ? String(f.fid) : (f.fidText ?? 'NULL'));
+        this.keepNullId(at, f.fidText === undefined ? String(f.fid) : (f.fidText ?? 'NULL'));
       }
+      if (j === chunk.length - 1 && !positions) this.next += chunk.length;
       return fields;
     });
   }
+  private keepNullId(at: number, fid: string): void {
+    if (this.nullIds.length === 10 && at > (this.nullIds[9]?.at ?? Infinity)) return;
+    let k = this.nullIds.length;
+    while (k > 0 && (this.nullIds[k - 1]?.at ?? -Infinity) > at) k--;
+    this.nullIds.splice(k, 0, { at, fid });
+    if (this.nullIds.length > 10) this.nullIds.pop();
+  }
   warnings(idColumn: string | undefined): (string | null)[] {
     return [
-      nullIdWarning(idColumn, this.nullIds, this.nulls),
+      nullIdWarning(idColumn, this.nullIds.map((n) => n.fid), this.nulls),
       this.misfits > 0 ? `${this.misfits} value(s) of the included columns (${this.columns.map((c) => `${c.name} ${c.kind}`).join(', ')}) do not fit the column's declared type; written empty (null)` : null,
     ];
   }

@@ -69,9 +69,10 @@ export function byInput(a: IndexedRow, b: IndexedRow): number {
 /**
  * The records of a prepared chunk whose first feature is input position `first`. `grids`: the
  * processing grid of each raster (ZonalEngine.processingGrids), `fields` each feature's fields,
- * `keepGeometry` whether rows carry the input geometry.
+ * `keepGeometry` whether rows carry the input geometry; `positions`: each feature's input position
+ * instead of `first` onwards (features read in another order: read-order.ts).
  */
-export function toRecords(features: readonly EngineFeature[], prepared: PreparedChunk, fields: readonly FeatureFields[], grids: readonly { width: number; height: number }[], first: number, keepGeometry: boolean): PreparedRecord[] {
+export function toRecords(features: readonly EngineFeature[], prepared: PreparedChunk, fields: readonly FeatureFields[], grids: readonly { width: number; height: number }[], first: number, keepGeometry: boolean, positions?: ArrayLike<number>): PreparedRecord[] {
   return features.map((f, j) => {
     // plain arrays of numbers, filled in order (packed: V8 serializes them natively, typed arrays one by one in JS)
     const w: number[] = [];
@@ -87,7 +88,7 @@ export function toRecords(features: readonly EngineFeature[], prepared: Prepared
       if (k === NO_KEY && g) k = windowKey(win, g.width, g.height);
     });
     const rec: PreparedRecord = {
-      i: first + j,
+      i: positions ? (positions[j] as number) : first + j,
       k,
       fid: f.fid,
       id: f.id,

@@ -4,9 +4,13 @@
  * reproject it into each raster's CRS and spool it as a PreparedRecord sorted by its spatial key.
  * What follows (tiles, coverage, statistics) needs no PROJ and no feature reader.
  *
- * stats-job.ts runs this on a thread of its own (prepare-thread.ts) so that PROJ's WebAssembly
- * module (~90 MB resident) and the GeoPackage reader's SQLite are freed, with the thread, before any
- * tile is decoded; rasters on s3:// (the caller's S3 client) run it in the caller's thread.
+ * stats-job.ts runs this on a thread of its own (prepare-thread.ts); rasters on s3:// (the caller's
+ * S3 client) run it in the caller's thread. On its thread, a GeoPackage is streamed instead
+ * ({@link prepareOrdered}): its order is known before its features are read (R-tree or envelopes,
+ * read-order.ts), so the worker threads compute the first chunks while the rest is read; PROJ's
+ * WebAssembly module (~90 MB resident) and SQLite's memory then stay until the last feature is read
+ * (~150 MB more peak RSS on the 100k bench). Spooled, the thread ends, freeing them, before any tile
+ * is decoded.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openFeatureSource } from '../features/open';
@@ -32,6 +36,8 @@ import type { RasterRef } from './parallel-protocol';
 import { byKey, NO_KEY, toRecords } from './job-order';
 import { KeyTally } from './parallel-order';
 import type { PreparedRecord } from './job-order';
+import { GpkgSource } from '../features/source.gpkg';
+import { readOrder } from './read-order';
 
 /** Features read, checked and reprojected at once before spooling (one PROJ call per raster). */
 const READ_CHUNK = 1000;
@@ -92,6 +98,11 @@ export interface JobHead {
   crsNotes: CrsNote[];
   /** The engine's job-level warnings (an undefined CRS). */
   warnings: string[];
+  /**
+   * Stretches of the reading order streamed by phase 1 ({@link prepareOrdered}: one per worker thread, 1 for
+   * none); 0 when the features are spooled and sorted by their windows' keys ({@link prepareJob}).
+   */
+  streams: number;
 }
 
 /** What phase 1 reports once every feature is spooled. */
@@ -120,79 +131,196 @@ export interface PreparedJob {
   weights: ZonalRaster | undefined;
 }
 
+/** What both kinds of phase 1 open before reading features. */
+interface Opened {
+  layer: FeatureSource;
+  head: JobHead;
+  engine: ZonalEngine;
+  rasters: ZonalRaster[];
+  weights: ZonalRaster | undefined;
+  fields: FieldsOf;
+  total: number;
+  threads: number;
+}
+
+/** Opens the layer (closed by the caller, also on failure: `layer` of the second argument), PROJ, the rasters; checks the CRSs and the spec. */
+async function openJob(opts: PrepareOptions, counters: CountingSource[], held: { layer: FeatureSource | null }, streams: (layer: FeatureSource, threads: number) => number): Promise<Opened> {
+  const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
+  held.layer = layer;
+  const threads = jobThreads(opts.spec, opts.threads, (await layer.count()) ?? 0);
+  await ensureProj();
+  checkLayerCrs(opts.input, layer);
+  const rasters = await openZonalRasters(opts.spec.rasters, { allowed: opts.allowed, s3Client: opts.s3Client, requesterPays: opts.requesterPays, wrapSource: countInto(counters), cacheBytes: TILE_CACHE_BYTES });
+  const weights = await openWeightsRaster(opts.spec, { allowed: opts.allowed, s3Client: opts.s3Client, wrapSource: countInto(counters), cacheBytes: TILE_CACHE_BYTES });
+  const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, opts.spec.output.geometry));
+  const attrs = attributeColumns(layer, opts.spec.input.include ?? []);
+  checkAttributeNames(attrs, engine.columns);
+  const fields = new FieldsOf(attrs);
+  const total = (await layer.count()) ?? 0;
+  checkHistogramMemory(opts.spec, engine.columns, total);
+  const ref = (r: ZonalRaster): RasterRef => ({ name: r.name, uri: r.uri, crs: r.crs, bands: r.bands, nodata: r.nodata });
+  const { weights: _w, ...options } = engine.options;
+  const head: JobHead = {
+    columns: [...attrs, ...engine.columns],
+    idKind: idKindOf(layer, opts.spec.input.idColumn),
+    crs: layer.crs,
+    total,
+    threads,
+    rasters: rasters.map(ref),
+    weights: weights ? ref(weights) : null,
+    options,
+    crsNotes: engine.crsNotes,
+    warnings: [...engine.warnings],
+    streams: streams(layer, threads),
+  };
+  return { layer, head, engine, rasters, weights, fields, total, threads };
+}
+
+/** The tail of phase 1 once `read` features are prepared. */
+function tailOf(opened: Opened, opts: PrepareOptions, counters: CountingSource[], read: number, t0: number, bounds: number[]): PrepareTail {
+  return {
+    features: read,
+    featureMs: performance.now() - t0,
+    reprojectMs: opened.engine.timings.reproject,
+    warnings: opened.fields.warnings(opts.spec.input.idColumn).filter((w): w is string => w !== null),
+    bytes: counters.reduce((a, c) => a + c.bytes, 0),
+    requests: counters.reduce((a, c) => a + c.requests, 0),
+    bounds,
+  };
+}
+
 /**
  * Phase 1 in this thread. `onHead` gets the job's head before the first feature is read; `counters`
  * collects every source opened (the caller closes them). The layer is closed at the end.
  */
 export async function prepareJob(opts: PrepareOptions, onHead: (head: JobHead) => Promise<void>, counters: CountingSource[]): Promise<PreparedJob> {
-  const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
+  const held: { layer: FeatureSource | null } = { layer: null };
   try {
-    const threads = jobThreads(opts.spec, opts.threads, (await layer.count()) ?? 0);
-    await ensureProj();
-    checkLayerCrs(opts.input, layer);
-    const rasters = await openZonalRasters(opts.spec.rasters, { allowed: opts.allowed, s3Client: opts.s3Client, requesterPays: opts.requesterPays, wrapSource: countInto(counters), cacheBytes: TILE_CACHE_BYTES });
-    const weights = await openWeightsRaster(opts.spec, { allowed: opts.allowed, s3Client: opts.s3Client, wrapSource: countInto(counters), cacheBytes: TILE_CACHE_BYTES });
-    const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, opts.spec.output.geometry));
-    const attrs = attributeColumns(layer, opts.spec.input.include ?? []);
-    checkAttributeNames(attrs, engine.columns);
-    const fields = new FieldsOf(attrs);
-    const total = (await layer.count()) ?? 0;
-    checkHistogramMemory(opts.spec, engine.columns, total);
-    const ref = (r: ZonalRaster): RasterRef => ({ name: r.name, uri: r.uri, crs: r.crs, bands: r.bands, nodata: r.nodata });
-    const { weights: _w, ...options } = engine.options;
-    const head: JobHead = {
-      columns: [...attrs, ...engine.columns],
-      idKind: idKindOf(layer, opts.spec.input.idColumn),
-      crs: layer.crs,
-      total,
-      threads,
-      rasters: rasters.map(ref),
-      weights: weights ? ref(weights) : null,
-      options,
-      crsNotes: engine.crsNotes,
-      warnings: [...engine.warnings],
+    return await spoolJob(await openJob(opts, counters, held, () => 0), opts, onHead, counters);
+  } finally {
+    held.layer?.close();
+  }
+}
+
+/** Phase 1 spooled: every feature read in input order, prepared and sorted by its window's key (job-order.ts). */
+async function spoolJob(opened: Opened, opts: PrepareOptions, onHead: (head: JobHead) => Promise<void>, counters: CountingSource[]): Promise<PreparedJob> {
+  const { layer, head, engine, rasters, weights, fields, total, threads } = opened;
+  await onHead(head);
+  const keepGeometry = opts.spec.output.geometry === true;
+  const grids = engine.processingGrids();
+  const records = new RowSorter<PreparedRecord>(byKey, { runRows: opts.spoolRows ?? runSize(total, threads, RECORD_FRAME, SPOOL_RECORDS), frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k, ...(opts.spoolDir === undefined ? {} : { dir: opts.spoolDir }) });
+  // every feature's key, to give each worker thread of phase 2 its own stretch of the order (parallel-order.ts)
+  const keys = new KeyTally();
+  try {
+    const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
+    const t0 = performance.now();
+    let read = 0;
+    let chunk: Feature[] = [];
+    const spool = async (): Promise<void> => {
+      const prepared = engine.prepare(chunk);
+      const recs = toRecords(chunk, prepared, fields.of(chunk), grids, read, keepGeometry);
+      for (const r of recs) keys.add(r.k);
+      await records.push(recs);
+      read += chunk.length;
+      chunk = [];
     };
+    for await (const f of layer.features({ ...idOptions, columns: opts.spec.input.include ?? [] })) {
+      chunk.push(f);
+      if (chunk.length >= READ_CHUNK) await spool();
+      opts.signal?.throwIfAborted();
+    }
+    if (chunk.length > 0) await spool();
+    const tail = tailOf(opened, opts, counters, read, t0, threads > 1 ? keys.bounds(threads, NO_KEY) : []);
+    return { head, tail, records, engine, rasters, weights };
+  } catch (err) {
+    await records.dispose();
+    throw err;
+  }
+}
+
+/** Where phase 1 in reading order hands its chunks of prepared features (prepare-worker.ts posts them to the main thread). */
+export interface StretchSink {
+  /** One of the stretches `open` (those with features left) that may take another chunk now: waits for the consumer when none may. */
+  pick(open: readonly number[]): Promise<number>;
+  /** A chunk of stretch `j`'s records, in reading order. */
+  push(j: number, records: PreparedRecord[]): void;
+}
+
+/** Inputs read in reading order rather than spooled (a GeoPackage: random access by fid). */
+function orderedSource(layer: FeatureSource): layer is GpkgSource {
+  return layer instanceof GpkgSource;
+}
+
+/**
+ * Phase 1 streamed: when the input is a GeoPackage (random access by fid), its features' order is taken
+ * from where they lie (gpkg-order.ts: the R-tree or the blobs' envelopes; read-order.ts), cut into one
+ * stretch per worker thread; then the features are read by fid in that order, a chunk at a time taking
+ * turns between the stretches, checked, reprojected and handed to `sink` as they are: the worker threads
+ * start on the first chunks while the rest is read, and nothing is spooled. `onHead` gets the head first:
+ * its `streams` is 0 when the input is not a GeoPackage: then the features were spooled (as
+ * {@link prepareJob}) and this resolves with `records` set. The layer is closed at the end.
+ */
+export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHead) => Promise<void>, counters: CountingSource[], sink: StretchSink): Promise<{ tail: PrepareTail; records?: RowSorter<PreparedRecord> }> {
+  const held: { layer: FeatureSource | null } = { layer: null };
+  try {
+    const opened = await openJob(opts, counters, held, (layer, threads) => (orderedSource(layer) ? Math.max(1, threads) : 0));
+    if (opened.head.streams === 0) {
+      const job = await spoolJob(opened, opts, onHead, counters);
+      return { tail: job.tail, records: job.records };
+    }
+    const { layer, head, engine, fields } = opened;
     await onHead(head);
+    if (!orderedSource(layer)) throw new Error('unreachable: streams without a GeoPackage');
+    const t0 = performance.now();
+    const table = layer.table;
+    // a larger page cache for reading by fid (8 MiB instead of 2: ~0.1 s of CPU less at 100k features)
+    table.pageCache(8 * 1024);
+    const centres = table.centres();
+    const stretches = head.streams;
+    // without centres (rowids beyond 2^53): one stretch in input order
+    const order = centres ? readOrder(centres.cx, centres.cy, stretches) : null;
     const keepGeometry = opts.spec.output.geometry === true;
     const grids = engine.processingGrids();
-    const records = new RowSorter<PreparedRecord>(byKey, { runRows: opts.spoolRows ?? runSize(total, threads, RECORD_FRAME, SPOOL_RECORDS), frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k, ...(opts.spoolDir === undefined ? {} : { dir: opts.spoolDir }) });
-    // every feature's key, to give each worker thread of phase 2 its own stretch of the order (parallel-order.ts)
-    const keys = new KeyTally();
-    try {
-      const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
-      const t0 = performance.now();
-      let read = 0;
+    const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
+    const columns = opts.spec.input.include ?? [];
+    let read = 0;
+    const take = (features: Feature[], positions: ArrayLike<number>, j: number): void => {
+      const prepared = engine.prepare(features);
+      sink.push(j, toRecords(features, prepared, fields.of(features, positions), grids, 0, keepGeometry, positions));
+      read += features.length;
+    };
+    if (order === null || centres === null) {
       let chunk: Feature[] = [];
-      const spool = async (): Promise<void> => {
-        const prepared = engine.prepare(chunk);
-        const recs = toRecords(chunk, prepared, fields.of(chunk), grids, read, keepGeometry);
-        for (const r of recs) keys.add(r.k);
-        await records.push(recs);
-        read += chunk.length;
+      const flush = async (): Promise<void> => {
+        await sink.pick([0]);
+        take(chunk, Array.from(chunk, (_, k) => read + k), 0);
         chunk = [];
       };
-      for await (const f of layer.features({ ...idOptions, columns: opts.spec.input.include ?? [] })) {
+      for await (const f of layer.features({ ...idOptions, columns })) {
         chunk.push(f);
-        if (chunk.length >= READ_CHUNK) await spool();
+        if (chunk.length >= READ_CHUNK) await flush();
         opts.signal?.throwIfAborted();
       }
-      if (chunk.length > 0) await spool();
-      const tail: PrepareTail = {
-        features: read,
-        featureMs: performance.now() - t0,
-        reprojectMs: engine.timings.reproject,
-        warnings: fields.warnings(opts.spec.input.idColumn).filter((w): w is string => w !== null),
-        bytes: counters.reduce((a, c) => a + c.bytes, 0),
-        requests: counters.reduce((a, c) => a + c.requests, 0),
-        bounds: threads > 1 ? keys.bounds(threads, NO_KEY) : [],
-      };
-      return { head, tail, records, engine, rasters, weights };
-    } catch (err) {
-      await records.dispose();
-      throw err;
+      if (chunk.length > 0) await flush();
+    } else {
+      const ends = [...order.starts.slice(1), order.order.length];
+      const at = [...order.starts];
+      for (;;) {
+        const open = at.flatMap((a, j) => (a < (ends[j] as number) ? [j] : []));
+        if (open.length === 0) break;
+        const j = await sink.pick(open);
+        opts.signal?.throwIfAborted();
+        const from = at[j] as number;
+        const to = Math.min(ends[j] as number, from + READ_CHUNK);
+        at[j] = to;
+        const positions = order.order.subarray(from, to);
+        const features = table.featuresAt(Array.from(positions, (p) => centres.fids[p] as number), { ...idOptions, columns });
+        take(features, positions, j);
+      }
     }
+    return { tail: tailOf(opened, opts, counters, read, t0, []) };
   } finally {
-    layer.close();
+    held.layer?.close();
   }
 }
 

@@ -1,9 +1,11 @@
 /**
  * Phase 1 of `zonalflow stats` on a thread of its own (prepare-worker.ts runs prepare-job.ts there):
- * the thread loads PROJ and the feature reader, spools every prepared feature to run files in a
- * temporary folder, hands them over and ends; its memory (PROJ's WebAssembly module, ~90 MB resident,
- * SQLite's, the garbage of reading) is freed before the main thread decodes any tile. Its errors
- * come back as the same typed errors (class, code and message).
+ * the thread loads PROJ and the feature reader and either streams a GeoPackage's prepared features in
+ * reading order (one stream per worker thread, each at most a few chunks ahead: memory bounded whatever
+ * the job's size), ending once the last is read, or spools every prepared feature to run files in a
+ * temporary folder, hands them over and ends before the main thread decodes any tile; its memory
+ * (PROJ's WebAssembly module, ~90 MB resident, SQLite's, the garbage of reading) goes with it. Its
+ * errors come back as the same typed errors (class, code and message).
  */
 import type { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
@@ -13,56 +15,195 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SpilledRuns } from '../output/sorted-runs';
 import { CrsError, GeoPackageError, GeometryError, InputError, LimitError, OutputError, RasterError, SourceError, SpecError, UriNotAllowedError, ZonalflowError } from '../errors';
 import type { JobHead, PrepareOptions, PrepareTail } from './prepare-job';
+import type { PreparedRecord } from './job-order';
 import type { WorkerFailure } from './parallel-protocol';
 import { newWorker, WORKER_LIMITS, workerExecArgv } from './parallel';
 
-/** Main -> prepare thread, first: the job (PrepareOptions without the S3 client and the signal, which cannot cross). */
-export type PrepareRequest = Omit<PrepareOptions, 's3Client' | 'signal'>;
+/**
+ * Main -> prepare thread, first: the job (PrepareOptions without the S3 client and the signal, which cannot
+ * cross); `stream`: a GeoPackage is read in reading order and streamed (prepare-job.ts prepareOrdered).
+ */
+export type PrepareRequest = Omit<PrepareOptions, 's3Client' | 'signal'> & { stream?: boolean };
 
 /** Main -> prepare thread, later: the job was aborted. */
 export interface PrepareAbort { kind: 'abort' }
 
+/** Main -> prepare thread: a chunk of stretch `stretch` was taken (it may post one more). */
+export interface PrepareCredit { kind: 'credit'; stretch: number }
+
 /** Prepare thread -> main. */
 export type PrepareReply =
   | { kind: 'head'; head: JobHead }
-  | { kind: 'done'; tail: PrepareTail; spilled: SpilledRuns }
+  | { kind: 'records'; stretch: number; records: PreparedRecord[] }
+  | { kind: 'done'; tail: PrepareTail; spilled: SpilledRuns | null }
   | { kind: 'failed'; error: PrepareFailure };
+
+/** What phase 1 on a thread gives: the spool's run files once the thread has ended, or the streams of its reading order. */
+export type PrepareOutcome =
+  | { kind: 'spilled'; tail: PrepareTail; spilled: SpilledRuns }
+  | {
+    kind: 'streams';
+    /** One per stretch of the reading order (head.streams): chunks of prepared features, as the thread prepares them. */
+    streams: AsyncGenerator<PreparedRecord[]>[];
+    /** Resolves once the thread has read every feature and ended. */
+    tail: Promise<PrepareTail>;
+    /** Ends the thread (after a failure elsewhere; nothing when it has ended). */
+    close(): Promise<void>;
+  };
 
 /** An error that crossed from the prepare thread: WorkerFailure's fields and the error's `context` (the CLI's exit code reads it). */
 export interface PrepareFailure extends WorkerFailure { context?: Record<string, unknown> | undefined }
 
 /**
- * Runs phase 1 on a new thread: `onHead` gets the job's head before the features are read; resolves
- * once the thread has ended (its memory released) with the spool's run files. An abort stops the thread's reading.
+ * Runs phase 1 on a new thread: `onHead` gets the job's head before the features are read. Spooled (the
+ * head's `streams` is 0): resolves once the thread has ended (its memory released) with the spool's run
+ * files. Streamed: resolves once `onHead` is done with one stream per stretch, fed as the thread prepares
+ * the features. An abort stops the thread's reading.
  */
-export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHead) => Promise<void>, signal?: AbortSignal): Promise<{ tail: PrepareTail; spilled: SpilledRuns }> {
+export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHead) => Promise<void>, signal?: AbortSignal): Promise<PrepareOutcome> {
   const worker = startPrepareWorker();
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  let ended = false;
+  void exited.then(() => {
+    ended = true;
+  });
   let headDone: Promise<void> = Promise.resolve();
   // an abort is passed on: the thread stops reading and cleans up (closes the layer, removes its spool) before it ends
-  const onAbort = (): void => worker.postMessage({ kind: 'abort' });
+  const onAbort = (): void => {
+    if (!ended) worker.postMessage({ kind: 'abort' });
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
+  const queues: ChunkQueue[] = [];
+  let failure: Error | null = null;
+  let finished: PrepareTail | null = null;
+  const fail = (err: Error): void => {
+    failure ??= err;
+    for (const q of queues) q.fail(err);
+  };
+  const theError = (m: PrepareFailure | null, code?: number): Error => signal?.aborted && signal.reason instanceof Error ? signal.reason : m ? rebuildError(m) : new ZonalflowError('WORKER_FAILED', `the prepare thread exited with code ${code ?? '?'} before it finished`);
+  let tailOf!: { resolve: (t: PrepareTail) => void; reject: (e: Error) => void };
+  const tail = new Promise<PrepareTail>((resolve, reject) => {
+    tailOf = { resolve, reject };
+  });
+  tail.catch(() => undefined); // awaited by the caller after its streams; never unhandled meanwhile
+  const close = async (): Promise<void> => {
+    signal?.removeEventListener('abort', onAbort);
+    if (ended) return;
+    // asked to stop, the thread closes its layer (and removes the file's private view) before it ends; terminated if it does not within 5 s
+    worker.postMessage({ kind: 'abort' });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 5000);
+    })]);
+    clearTimeout(timer);
+    if (!ended) await worker.terminate();
+  };
   try {
-    const result = await new Promise<{ tail: PrepareTail; spilled: SpilledRuns }>((resolve, reject) => {
+    const result = await new Promise<PrepareOutcome>((resolve, reject) => {
       worker.on('message', (m: PrepareReply) => {
         if (m.kind === 'head') {
           headDone = headDone.then(() => onHead(m.head));
           headDone.catch(reject);
+          if (m.head.streams > 0) {
+            for (let j = 0; j < m.head.streams; j++) queues.push(new ChunkQueue());
+            const credit = (j: number): void => {
+              if (!ended) worker.postMessage({ kind: 'credit', stretch: j });
+            };
+            const streams = queues.map((q, j) => drain(q, () => credit(j)));
+            void headDone.then(() => resolve({ kind: 'streams', streams, tail, close }), reject);
+          }
+        } else if (m.kind === 'records') queues[m.stretch]?.push(m.records);
+        else if (m.kind === 'done') {
+          for (const q of queues) q.end();
+          finished = m.tail;
+          if (m.spilled) {
+            const spilled = m.spilled;
+            headDone.then(() => resolve({ kind: 'spilled', tail: m.tail, spilled }), reject);
+          }
+        } else {
+          const err = theError(m.error);
+          fail(err);
+          tailOf.reject(err);
+          reject(err);
         }
-        else if (m.kind === 'done') headDone.then(() => resolve({ tail: m.tail, spilled: m.spilled }), reject);
-        else reject(signal?.aborted && signal.reason instanceof Error ? signal.reason : rebuildError(m.error));
       });
-      worker.once('error', (err) => reject(err instanceof Error ? err : new Error(String(err))));
+      worker.once('error', (e) => {
+        const err = e instanceof Error ? e : new Error(String(e));
+        fail(err);
+        tailOf.reject(err);
+        reject(err);
+      });
       worker.postMessage(req);
-      void exited.then((code) => reject(signal?.aborted && signal.reason instanceof Error ? signal.reason : new ZonalflowError('WORKER_FAILED', `the prepare thread exited with code ${code} before it finished`)));
+      void exited.then((code) => {
+        if (finished) {
+          tailOf.resolve(finished); // its memory is released
+          return;
+        }
+        const err = failure ?? theError(null, code);
+        // after 'done' these settle nothing (already settled)
+        for (const q of queues) q.fail(err);
+        tailOf.reject(err);
+        reject(err);
+      });
     });
-    await exited; // its memory is released before the caller goes on
+    if (result.kind === 'spilled') {
+      await exited; // its memory is released before the caller goes on
+      signal?.removeEventListener('abort', onAbort);
+    }
     return result;
   } catch (err) {
     await worker.terminate();
-    throw err;
-  } finally {
     signal?.removeEventListener('abort', onAbort);
+    throw err;
+  }
+}
+
+/** Chunks of one stretch as they arrive from the prepare thread, taken in order by one reader. */
+class ChunkQueue {
+  private readonly items: PreparedRecord[][] = [];
+  private done = false;
+  private error: Error | null = null;
+  private waiting: (() => void) | null = null;
+
+  push(chunk: PreparedRecord[]): void {
+    this.items.push(chunk);
+    this.wake();
+  }
+  end(): void {
+    this.done = true;
+    this.wake();
+  }
+  fail(err: Error): void {
+    if (this.done) return; // every chunk came: nothing can fail any more
+    this.error ??= err;
+    this.wake();
+  }
+  /** The next chunk, null at the end; the thread's failure is thrown. */
+  async next(): Promise<PreparedRecord[] | null> {
+    for (;;) {
+      if (this.error) throw this.error;
+      const c = this.items.shift();
+      if (c) return c;
+      if (this.done) return null;
+      await new Promise<void>((resolve) => {
+        this.waiting = resolve;
+      });
+    }
+  }
+  private wake(): void {
+    const w = this.waiting;
+    this.waiting = null;
+    w?.();
+  }
+}
+
+/** A queue's chunks as a stream; `taken` after each chunk is taken (the thread's credit). */
+async function* drain(q: ChunkQueue, taken: () => void): AsyncGenerator<PreparedRecord[]> {
+  for (;;) {
+    const c = await q.next();
+    if (c === null) return;
+    taken();
+    yield c;
   }
 }
 

@@ -3,13 +3,19 @@
  * features read, checked, reprojected with PROJ and spooled in spatial order), then the spool's run
  * files are handed to the main thread and this thread ends, taking PROJ's WebAssembly memory and the
  * feature reader's with it. Messages: one PrepareRequest in (and PrepareAbort when the job is aborted);
- * `head`, then `done` or `failed` out.
+ * `head`, then `done` or `failed` out. With `stream` (prepare-job.ts prepareOrdered), `records` chunks go
+ * out between them as they are prepared, each stretch at most {@link IN_FLIGHT} chunks ahead of the
+ * main thread, which returns a PrepareCredit for each chunk it takes.
  */
 import { parentPort } from 'node:worker_threads';
 import type { CountingSource } from '../io/source.counting';
 import { SourceError, ZonalflowError } from '../errors';
-import { prepareJob } from './prepare-job';
-import type { PrepareAbort, PrepareFailure, PrepareReply, PrepareRequest } from './prepare-thread';
+import { prepareJob, prepareOrdered } from './prepare-job';
+import type { StretchSink } from './prepare-job';
+import type { PrepareAbort, PrepareCredit, PrepareFailure, PrepareReply, PrepareRequest } from './prepare-thread';
+
+/** Chunks of one stretch posted and not yet taken by the main thread, at most (memory bounded whatever the job's size). */
+const IN_FLIGHT = 3;
 
 const port = parentPort;
 if (port === null) throw new Error('prepare-worker.ts runs as a worker thread');
@@ -32,20 +38,59 @@ function cloneable(context: Record<string, unknown>): Record<string, unknown> {
 const post = (m: PrepareReply): void => port.postMessage(m);
 
 const aborted = new AbortController();
-port.on('message', (m: PrepareRequest | PrepareAbort) => {
+/** Per stretch: chunks it may still post. */
+const credits: number[] = [];
+/** Wakes a sink waiting for credit (or for the abort). */
+let wake: (() => void) | null = null;
+let turn = 0;
+
+const sink: StretchSink = {
+  async pick(open) {
+    for (;;) {
+      aborted.signal.throwIfAborted();
+      // take turns: the first open stretch after the last one served that has credit
+      const ready = open.filter((j) => (credits[j] ?? IN_FLIGHT) > 0);
+      if (ready.length > 0) {
+        const j = ready.find((x) => x >= turn) ?? ready[0] ?? 0;
+        turn = j + 1;
+        return j;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  },
+  push(j, records) {
+    credits[j] = (credits[j] ?? IN_FLIGHT) - 1;
+    post({ kind: 'records', stretch: j, records });
+  },
+};
+
+port.on('message', (m: PrepareRequest | PrepareAbort | PrepareCredit) => {
   if ('kind' in m) {
-    aborted.abort(new ZonalflowError('ABORTED', 'the job was aborted'));
+    if (m.kind === 'credit') credits[m.stretch] = (credits[m.stretch] ?? IN_FLIGHT) + 1;
+    else aborted.abort(new ZonalflowError('ABORTED', 'the job was aborted'));
+    const w = wake;
+    wake = null;
+    w?.();
     return;
   }
   const counters: CountingSource[] = [];
   void (async () => {
     try {
-      const job = await prepareJob({ ...m, signal: aborted.signal }, (head) => {
+      const onHead = (head: Parameters<Parameters<typeof prepareJob>[1]>[0]): Promise<void> => {
         post({ kind: 'head', head });
         return Promise.resolve();
-      }, counters);
-      const spilled = await job.records.detach();
-      post({ kind: 'done', tail: job.tail, spilled });
+      };
+      const req = { ...m, signal: aborted.signal };
+      if (m.stream === true) {
+        const job = await prepareOrdered(req, onHead, counters, sink);
+        post({ kind: 'done', tail: job.tail, spilled: job.records ? await job.records.detach() : null });
+      } else {
+        const job = await prepareJob(req, onHead, counters);
+        const spilled = await job.records.detach();
+        post({ kind: 'done', tail: job.tail, spilled });
+      }
     } catch (err) {
       const f = failure(err);
       try {

@@ -46,6 +46,7 @@ import { chunkPipeline } from './parallel-pipeline';
 import { checkLayerCrs, prepareJob, RECORD_FRAME, TILE_CACHE_BYTES } from './prepare-job';
 import type { JobHead, PreparedJob, PrepareTail } from './prepare-job';
 import { prepareOnThread } from './prepare-thread';
+import type { PrepareOutcome } from './prepare-thread';
 import type { RasterRef } from './parallel-protocol';
 import type { ZonalRaster } from './rasters';
 import { openSource } from '../io/uri';
@@ -151,6 +152,14 @@ export interface StatsJobOptions {
   prepareThread?: boolean;
   /** Time series: also allow the hosts and buckets of the assets the STAC API returns (the user chose the API). */
   trustStacAssets?: boolean;
+  /**
+   * How phase 1 on its thread orders the features. 'read' (default): a GeoPackage's order is known before its
+   * features are read (its R-tree, else its blobs' envelopes: read-order.ts), so they are read by fid in that
+   * order and streamed to the worker threads as they are prepared (phase 1 runs alongside phase 2; PROJ stays
+   * loaded until the last feature is read). 'spool': every feature read first, then sorted by its window's
+   * key (job-order.ts), as inputs of other formats always are.
+   */
+  order?: 'read' | 'spool';
 }
 
 /** Runs a whole job in this process and collects its rows (and time series) into one result. */
@@ -177,9 +186,10 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
  * runs in the job's spatial order (job-order.ts): 1. every feature read, checked, reprojected and
  * spooled by its spatial key (prepare-job.ts; on a thread of its own, prepare-thread.ts, which takes
  * PROJ's and the feature reader's memory with it when it ends; in this thread when a raster is on
- * s3://); 2. computed in key order, consecutive chunks touching few tiles, so that a small tile
- * cache decodes each tile about once; 3. the rows sorted back into input order and streamed, chunk by
- * chunk. Memory stays flat in the number of features (the spools spill to a temporary folder).
+ * s3://), or, for a GeoPackage on that thread, read by fid in the order of its R-tree or envelopes
+ * (read-order.ts) and streamed to 2. as it is prepared (`order`); 2. computed in that order, consecutive
+ * chunks touching few tiles, so that a small tile cache decodes each tile about once; 3. the rows sorted
+ * back into input order and streamed, chunk by chunk. Memory stays flat in the number of features (the spools spill to a temporary folder).
  * A time series (`spec.stac`) reads and computes chunk by chunk in input order.
  */
 export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsumer): Promise<StreamedStatsJob> {
@@ -206,19 +216,27 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
       await consumer.begin(h.columns, { idKind: h.idKind, crs: h.crs });
     };
     const request = { input: opts.input, spec: opts.spec, allowed: opts.allowed, requesterPays: opts.requesterPays, threads: opts.threads, spoolRows: opts.spoolRows, spoolDir };
-    let records: RowSorter<PreparedRecord>;
-    let tail: PrepareTail;
+    // the spool of phase 1 (null when phase 1 streams its reading order) and its tail (known at once, or once the streams end)
+    let records: RowSorter<PreparedRecord> | null = null;
+    let tail: PrepareTail | Promise<PrepareTail>;
+    let streamed: Extract<PrepareOutcome, { kind: 'streams' }> | null = null;
     let inThread: PreparedJob | null = null;
     if (onS3 || !(opts.prepareThread ?? worthAThread(opts.input))) {
       inThread = await prepareJob({ ...request, s3Client: opts.s3Client, signal: opts.signal }, begin, counters);
       records = inThread.records;
       tail = inThread.tail;
     } else {
-      const done = await prepareOnThread(request, begin, opts.signal);
-      records = RowSorter.fromRuns(byKey, done.spilled, { frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k });
-      tail = done.tail;
+      const done = await prepareOnThread({ ...request, stream: (opts.order ?? 'read') === 'read' }, begin, opts.signal);
+      if (done.kind === 'spilled') {
+        records = RowSorter.fromRuns(byKey, done.spilled, { frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k });
+        tail = done.tail;
+      } else {
+        streamed = done;
+        tail = done.tail;
+        spools.push({ dispose: () => done.close() });
+      }
     }
-    spools.push(records);
+    if (records) spools.push(records);
     const job = head as JobHead | null;
     if (job === null) throw new ZonalflowError('WORKER_FAILED', 'phase 1 of the job ended without describing the job');
     // 2. the rasters again in this thread (no PROJ: their CRSs were resolved in phase 1)
@@ -285,9 +303,14 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
       }
       await flush(true);
     };
-    const streams = workers ? await records.sortedRanges(tail.bounds) : [records.sorted()];
+    let streams: AsyncGenerator<PreparedRecord[]>[];
+    if (streamed) streams = streamed.streams;
+    else if (records) streams = workers ? await records.sortedRanges((await tail).bounds) : [records.sorted()];
+    else throw new ZonalflowError('WORKER_FAILED', 'phase 1 of the job ended without its features');
     await Promise.all(streams.map((stream, j) => walk(stream, j)));
-    await records.dispose();
+    await records?.dispose();
+    // phase 1 has ended (a streamed one once every feature is read)
+    const phase1 = await tail;
     // 3. input order again
     const tally = new Tally();
     for await (const out of rows.sorted(rowReader)) {
@@ -297,7 +320,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     }
     const totals = workers ? await workers.close() : null;
     const timings = withWorkers(engine.timings, totals);
-    if (!inThread) timings.reproject += tail.reprojectMs;
+    if (!inThread) timings.reproject += phase1.reprojectMs;
     return {
       columns: job.columns,
       idKind: job.idKind,
@@ -308,10 +331,10 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
         failures: tally.failures,
         duplicateIds: tally.ids.duplicates(),
         seconds: (performance.now() - t0) / 1000,
-        timings: { ...timings, features: tail.featureMs, decode: [...rasters, ...(weights ? [weights] : [])].reduce((a, r) => a + r.raster.decodeMs, 0) + (totals?.decodeMs ?? 0) },
-        bytesRead: counters.reduce((a, c) => a + c.bytes, 0) + (totals?.bytes ?? 0) + (inThread ? 0 : tail.bytes),
-        requests: counters.reduce((a, c) => a + c.requests, 0) + (totals?.requests ?? 0) + (inThread ? 0 : tail.requests),
-        warnings: [...job.warnings, ...[outsideWarning(engine.outsideFids.size, engine.featuresComputed, job.crsNotes[0]?.features ?? job.crs.name)].filter((w): w is string => w !== null), ...tail.warnings],
+        timings: { ...timings, features: phase1.featureMs, decode: [...rasters, ...(weights ? [weights] : [])].reduce((a, r) => a + r.raster.decodeMs, 0) + (totals?.decodeMs ?? 0) },
+        bytesRead: counters.reduce((a, c) => a + c.bytes, 0) + (totals?.bytes ?? 0) + (inThread ? 0 : phase1.bytes),
+        requests: counters.reduce((a, c) => a + c.requests, 0) + (totals?.requests ?? 0) + (inThread ? 0 : phase1.requests),
+        warnings: [...job.warnings, ...[outsideWarning(engine.outsideFids.size, engine.featuresComputed, job.crsNotes[0]?.features ?? job.crs.name)].filter((w): w is string => w !== null), ...phase1.warnings],
         crs: job.crsNotes,
       },
     };

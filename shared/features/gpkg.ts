@@ -433,6 +433,11 @@ export class FeatureLayer {
     });
   }
 
+  /** Sets SQLite's page cache of the file to `kib` KiB (PRAGMA cache_size; SQLite's default is 2,000 KiB). */
+  pageCache(kib: number): void {
+    this.gpkg.rows(`PRAGMA cache_size = ${-Math.max(1, Math.floor(kib))}`);
+  }
+
   /** The prepared statement of {@link featuresAt} (one per selection), finalized when the file closes. */
   private byFid: { key: string; stmt: Statement } | null = null;
 
