@@ -283,6 +283,7 @@ export class Raster {
 
   /** A window of the (north-up) grid as rows and columns of the file (the same unless the file is south-up or east-left). */
   private toFile(w: Window): Window {
+    if (!this.flipX && !this.flipY) return w; // the usual north-up file: the same window
     const im = this.image;
     return {
       row0: this.flipY ? im.height - w.row0 - w.rows : w.row0,
@@ -329,32 +330,45 @@ export class Raster {
   }
 
   private keysFor(windows: readonly Window[], bands: readonly number[]): TileKey[] {
+    return this.idsFor(windows, bands).map(keyOfId);
+  }
+
+  /** The ids ({@link keyId}) of the tiles (data for `bands`, and mask) that windows of the file touch, each once, window by window. */
+  private idsFor(windows: readonly Window[], bands: readonly number[]): number[] {
+    const im = this.image;
     const seen = new Set<number>();
-    const keys: TileKey[] = [];
-    const add = (k: TileKey): void => {
-      const id = keyId(k);
+    const ids: number[] = [];
+    const add = (id: number): void => {
       if (!seen.has(id)) {
         seen.add(id);
-        keys.push(k);
+        ids.push(id);
       }
     };
     for (const w of windows) {
-      for (const t of this.fileTiles(w)) {
-        const cell = t.tileRow * this.image.across + t.tileCol;
-        if (this.image.planar === 2) for (const b of bands) add({ mask: false, index: (b - 1) * this.image.across * this.image.down + cell });
-        else add({ mask: false, index: cell });
-        if (this.mask) {
-          // the mask is tiled like the image in GDAL's COGs; map by pixel otherwise
-          const m = this.mask;
-          const tr = Math.floor((t.tileRow * this.image.tileHeight) / m.tileHeight);
-          const trEnd = Math.floor((Math.min(this.image.height, (t.tileRow + 1) * this.image.tileHeight) - 1) / m.tileHeight);
-          const tc = Math.floor((t.tileCol * this.image.tileWidth) / m.tileWidth);
-          const tcEnd = Math.floor((Math.min(this.image.width, (t.tileCol + 1) * this.image.tileWidth) - 1) / m.tileWidth);
-          for (let r = tr; r <= trEnd; r++) for (let c = tc; c <= tcEnd; c++) add({ mask: true, index: r * m.across + c });
+      // the tiles of fileTiles(w), without building them
+      const r0 = Math.max(0, w.row0);
+      const c0 = Math.max(0, w.col0);
+      const r1 = Math.min(im.height, w.row0 + w.rows);
+      const c1 = Math.min(im.width, w.col0 + w.cols);
+      if (r1 <= r0 || c1 <= c0) continue;
+      for (let tileRow = Math.floor(r0 / im.tileHeight); tileRow <= Math.floor((r1 - 1) / im.tileHeight); tileRow++) {
+        for (let tileCol = Math.floor(c0 / im.tileWidth); tileCol <= Math.floor((c1 - 1) / im.tileWidth); tileCol++) {
+          const cell = tileRow * im.across + tileCol;
+          if (im.planar === 2) for (const b of bands) add((b - 1) * im.across * im.down + cell);
+          else add(cell);
+          if (this.mask) {
+            // the mask is tiled like the image in GDAL's COGs; map by pixel otherwise
+            const m = this.mask;
+            const tr = Math.floor((tileRow * im.tileHeight) / m.tileHeight);
+            const trEnd = Math.floor((Math.min(im.height, (tileRow + 1) * im.tileHeight) - 1) / m.tileHeight);
+            const tc = Math.floor((tileCol * im.tileWidth) / m.tileWidth);
+            const tcEnd = Math.floor((Math.min(im.width, (tileCol + 1) * im.tileWidth) - 1) / m.tileWidth);
+            for (let r = tr; r <= trEnd; r++) for (let c = tc; c <= tcEnd; c++) add(keyId({ mask: true, index: r * m.across + c }));
+          }
         }
       }
     }
-    return keys;
+    return ids;
   }
 
   /** Where a tile of image `im` lies: index, tile row/column, band of a band-separate file. */
@@ -417,7 +431,7 @@ export class Raster {
 
   private async prefetchFile(windows: readonly Window[], bands: readonly number[], signal?: AbortSignal): Promise<void> {
     const shared = this.sharedKey === null ? null : this.opts.sharedTiles;
-    const missing = this.keysFor(windows, bands).filter((k) => !this.decoded.has(keyId(k)) && !this.raw.has(keyId(k)) && !this.broken.has(keyId(k)) && !shared?.has(this.sharedKey + sharedId(keyId(k))));
+    const missing = this.idsFor(windows, bands).filter((id) => !this.decoded.has(id) && !this.raw.has(id) && !this.broken.has(id) && !shared?.has(this.sharedKey + sharedId(id))).map(keyOfId);
     await this.fetchTiles(missing, signal);
   }
 
