@@ -32,6 +32,7 @@ import { openWeightsRaster, zonalOptions } from './options';
 import { ZonalEngine } from './zonal';
 import type { CrsNote, ZonalOptions } from './zonal';
 import { jobThreads } from './parallel-pipeline';
+import { RECORD_FRAME, TILE_CACHE_BYTES } from './job-sizes';
 import type { RasterRef } from './parallel-protocol';
 import { byKey, NO_KEY, toRecords } from './job-order';
 import { KeyTally } from './parallel-order';
@@ -43,8 +44,8 @@ import { readOrder } from './read-order';
 const READ_CHUNK = 1000;
 /** Prepared features held in memory before a sorted run is spilled to disk, at least (see {@link runSize}). */
 export const SPOOL_RECORDS = 5_000;
-/** Prepared features per frame of a run file: each stream of the merge holds one frame per run. */
-export const RECORD_FRAME = 128;
+/** The sizes the main thread shares (job-sizes.ts), here too for phase 1's callers. */
+export { RECORD_FRAME, TILE_CACHE_BYTES };
 
 /**
  * Items per sorted run of a spool of `total` items merged by `streams` streams in frames of `frame`:
@@ -55,14 +56,6 @@ export const RECORD_FRAME = 128;
 export function runSize(total: number, streams: number, frame: number, min: number): number {
   return Math.max(min, Math.ceil(Math.sqrt(Math.max(1, streams) * Math.max(0, total) * frame)));
 }
-/**
- * Decoded-tile cache per raster and thread: in the job's spatial order a chunk touches a compact area
- * (100k case, 512² UInt16 tiles: 535 tiles decoded of 484 with 32 MiB, 505 with 64 MiB, 651 with 8 MiB).
- * 16 MiB: 100k case at 2 threads reads 171.9 MB in 300 requests instead of 156.6 MB in 276 (local file:
- * the same CPU seconds within noise) for ~35 MB less peak RSS (each worker also holds evicted tiles as
- * garbage until V8 collects them, so a cache costs more than its bound).
- */
-export const TILE_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** What phase 1 needs (StatsJobOptions' part). */
 export interface PrepareOptions {

@@ -13,7 +13,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { openFeatureSource } from '../features/open';
 import type { JobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
 import type { CountingSource } from '../io/source.counting';
@@ -43,7 +42,8 @@ import { DuplicateIds } from './duplicate-ids';
 import { ParallelZonal } from './parallel';
 import type { ParallelTotals } from './parallel';
 import { chunkPipeline } from './parallel-pipeline';
-import { checkLayerCrs, prepareJob, RECORD_FRAME, TILE_CACHE_BYTES } from './prepare-job';
+// phase 1's code (feature readers, SQLite) is loaded only where this thread runs it: import('./prepare-job')
+import { RECORD_FRAME, TILE_CACHE_BYTES } from './job-sizes';
 import type { JobHead, PreparedJob, PrepareTail } from './prepare-job';
 import { prepareOnThread } from './prepare-thread';
 import type { PrepareOutcome } from './prepare-thread';
@@ -222,6 +222,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     let streamed: Extract<PrepareOutcome, { kind: 'streams' }> | null = null;
     let inThread: PreparedJob | null = null;
     if (onS3 || !(opts.prepareThread ?? worthAThread(opts.input))) {
+      const { prepareJob } = await import('./prepare-job');
       inThread = await prepareJob({ ...request, s3Client: opts.s3Client, signal: opts.signal }, begin, counters);
       records = inThread.records;
       tail = inThread.tail;
@@ -367,6 +368,7 @@ async function reopenRaster(ref: RasterRef, opts: StatsJobOptions, counters: Cou
 
 /** A time-series job: the features' layer opened here, PROJ loaded here, then runTimeseries. */
 async function streamTimeseriesJob(opts: StatsJobOptions, consumer: RowConsumer, t0: number): Promise<StreamedStatsJob> {
+  const [{ openFeatureSource }, { checkLayerCrs }] = await Promise.all([import('../features/open'), import('./prepare-job')]);
   const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
   const counters: CountingSource[] = [];
   try {
