@@ -6,7 +6,7 @@
 // the TypeScript sources (tsx) when dist/ is missing or older than a source file.
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { newestSourceMtime } from './sources.mjs';
 
 let build;
@@ -27,7 +27,8 @@ await build({
   // the zonal worker thread is its own entry: shared/engine/parallel.ts starts dist/parallel-worker.mjs
   // prepare-worker: phase 1 of zonalflow stats on a thread of its own (shared/engine/prepare-thread.ts)
   // lambda-thread: the entry of zonalflow local's worker threads (shared/local/lambda-pool.ts)
-  entryPoints: { zonalflow: join(root, 'cli/main.ts'), 'parallel-worker': join(root, 'shared/engine/parallel-worker.ts'), 'prepare-worker': join(root, 'shared/engine/prepare-worker.ts'), 'lambda-thread': join(root, 'shared/local/lambda-thread.ts') },
+  // local-template: synthesizes zonalflow local's template into the build (below; shared/local/template-cache.ts)
+  entryPoints: { zonalflow: join(root, 'cli/main.ts'), 'parallel-worker': join(root, 'shared/engine/parallel-worker.ts'), 'prepare-worker': join(root, 'shared/engine/prepare-worker.ts'), 'lambda-thread': join(root, 'shared/local/lambda-thread.ts'), 'local-template': join(root, 'shared/local/template-build.ts') },
   outdir: out,
   bundle: true,
   splitting: true,
@@ -42,3 +43,13 @@ await build({
 });
 // the newest source file this build saw: bin/zonalflow.mjs compares it with the sources now
 writeFileSync(join(out, 'build.json'), `${JSON.stringify({ sourcesMtimeMs: stamp })}\n`);
+// zonalflow local's CloudFormation template, synthesized once per build (a local run then reads it instead of
+// loading the CDK); a build elsewhere (--outdir) or a failure here only costs the first local run its synth
+if (out === join(root, 'dist')) {
+  try {
+    const { synthLocalTemplate } = await import(pathToFileURL(join(out, 'local-template.mjs')).href);
+    await synthLocalTemplate();
+  } catch (err) {
+    process.stderr.write(`zonalflow build: zonalflow local's template was not synthesized (${err instanceof Error ? err.message : String(err)}); the first local run synthesizes it\n`);
+  }
+}

@@ -55,6 +55,7 @@ import { PartitionRateLimiter } from './rate-limits';
 import type { FaultName } from './faults';
 import { installScopedEnv, withEnv } from './scoped-env';
 import { projectRoot } from '../project-root';
+import { readCachedTemplate, templateCacheFile, writeCachedTemplate } from './template-cache';
 
 const require = createRequire(import.meta.url);
 
@@ -142,11 +143,21 @@ export interface LocalRunResult {
 
 const synthesized = new Map<string, Template>();
 
-/** Synthesizes the app (no bundling: the handlers run from source) and returns the template (a copy; synthesized once per context in a process). */
+/**
+ * Synthesizes the app (no bundling: the handlers run from source) and returns the template (a copy; synthesized
+ * once per context in a process, and kept beside a compiled build for later runs: template-cache.ts).
+ */
 export async function synthTemplate(context: Record<string, unknown>): Promise<Template> {
   const cacheKey = JSON.stringify(context);
   let template = synthesized.get(cacheKey);
-  if (!template) {
+  // the compiled build's copy (template-cache.ts): no CDK loaded, no synth
+  const cacheFile = template ? null : templateCacheFile(context);
+  template ??= readCachedTemplate<Template>(cacheFile) ?? undefined;
+  if (template) synthesized.set(cacheKey, template);
+  else {
+    // aws-cdk-lib wraps every function of node:fs and node:child_process in timing code when it loads, unless
+    // CDK_NO_PERF_BUILTINS is set: this process serves the S3 stand-in from files for the whole run
+    process.env.CDK_NO_PERF_BUILTINS ??= '1';
     const { buildApp } = await import('../../infra/app');
     const flags = (JSON.parse(readFileSync(join(projectRoot(import.meta.dirname), 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
     const { app, stack } = buildApp({ ...flags, 'aws:cdk:bundling-stacks': [], ...context }, { nag: false });
@@ -161,6 +172,7 @@ export async function synthTemplate(context: Record<string, unknown>): Promise<T
       else process.env.CDK_VALIDATION = saved;
     }
     synthesized.set(cacheKey, template);
+    writeCachedTemplate(cacheFile, template);
   }
   return structuredClone(template);
 }
