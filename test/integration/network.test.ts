@@ -212,7 +212,7 @@ describe('STAC API and next links (case stac-ssrf)', () => {
   });
   it('control: an allowed API with one item computes the 16 features', async () => {
     const r = await run(`http://localhost:${pub.port}/stac`, '--allow-host', 'localhost');
-    expect(r.err).toMatch(/16 features \(16 computed, 0 failed\) over 1 scene/);
+    expect(r.err).toMatch(/16 features \(16 computed, 0 failed\) over 1 scene in /);
     expect(r.code).toBe(0);
   });
 });
