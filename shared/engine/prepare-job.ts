@@ -38,6 +38,8 @@ import { byKey, NO_KEY, toRecords } from './job-order';
 import { KeyTally } from './parallel-order';
 import type { PreparedRecord } from './job-order';
 import { GpkgSource } from '../features/source.gpkg';
+import { packRecords } from './packed-records';
+import type { PackedRecords } from './packed-records';
 import { readOrder } from './read-order';
 
 /** Features read, checked and reprojected at once before spooling (one PROJ call per raster). */
@@ -70,6 +72,8 @@ export interface PrepareOptions {
   spoolRows?: number | undefined;
   /** Parent folder of the spool's run files (default the system's temporary folder). */
   spoolDir?: string | undefined;
+  /** Features per chunk streamed in reading order (the engine's chunk; default 1000). */
+  chunkSize?: number | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -235,8 +239,8 @@ async function spoolJob(opened: Opened, opts: PrepareOptions, onHead: (head: Job
 export interface StretchSink {
   /** One of the stretches `open` (those with features left) that may take another chunk now: waits for the consumer when none may. */
   pick(open: readonly number[]): Promise<number>;
-  /** A chunk of stretch `j`'s records, in reading order. */
-  push(j: number, records: PreparedRecord[]): void;
+  /** A chunk of stretch `j`'s prepared features, in reading order. */
+  push(j: number, records: PackedRecords): void;
 }
 
 /** Inputs read in reading order rather than spooled (a GeoPackage: random access by fid). */
@@ -273,13 +277,13 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
     // without centres (rowids beyond 2^53): one stretch in input order
     const order = centres ? readOrder(centres.cx, centres.cy, stretches) : null;
     const keepGeometry = opts.spec.output.geometry === true;
-    const grids = engine.processingGrids();
     const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
     const columns = opts.spec.input.include ?? [];
+    const chunkSize = Math.max(1, Math.floor(opts.chunkSize ?? READ_CHUNK));
     let read = 0;
     const take = (features: Feature[], positions: ArrayLike<number>, j: number): void => {
       const prepared = engine.prepare(features);
-      sink.push(j, toRecords(features, prepared, fields.of(features, positions), grids, 0, keepGeometry, positions));
+      sink.push(j, packRecords(features, prepared, fields.of(features, positions), positions, keepGeometry));
       read += features.length;
     };
     if (order === null || centres === null) {
@@ -291,7 +295,7 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
       };
       for await (const f of layer.features({ ...idOptions, columns })) {
         chunk.push(f);
-        if (chunk.length >= READ_CHUNK) await flush();
+        if (chunk.length >= chunkSize) await flush();
         opts.signal?.throwIfAborted();
       }
       if (chunk.length > 0) await flush();
@@ -304,7 +308,7 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
         const j = await sink.pick(open);
         opts.signal?.throwIfAborted();
         const from = at[j] as number;
-        const to = Math.min(ends[j] as number, from + READ_CHUNK);
+        const to = Math.min(ends[j] as number, from + chunkSize);
         at[j] = to;
         const positions = order.order.subarray(from, to);
         const features = table.featuresAt(Array.from(positions, (p) => centres.fids[p] as number), { ...idOptions, columns });

@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SpilledRuns } from '../output/sorted-runs';
 import { CrsError, GeoPackageError, GeometryError, InputError, LimitError, OutputError, RasterError, SourceError, SpecError, UriNotAllowedError, ZonalflowError } from '../errors';
 import type { JobHead, PrepareOptions, PrepareTail } from './prepare-job';
-import type { PreparedRecord } from './job-order';
+import type { PackedRecords } from './packed-records';
 import type { WorkerFailure } from './parallel-protocol';
 import { newWorker, WORKER_LIMITS, workerExecArgv } from './parallel';
 
@@ -34,7 +34,7 @@ export interface PrepareCredit { kind: 'credit'; stretch: number }
 /** Prepare thread -> main. */
 export type PrepareReply =
   | { kind: 'head'; head: JobHead }
-  | { kind: 'records'; stretch: number; records: PreparedRecord[] }
+  | { kind: 'records'; stretch: number; records: PackedRecords }
   | { kind: 'done'; tail: PrepareTail; spilled: SpilledRuns | null }
   | { kind: 'failed'; error: PrepareFailure };
 
@@ -44,7 +44,7 @@ export type PrepareOutcome =
   | {
     kind: 'streams';
     /** One per stretch of the reading order (head.streams): chunks of prepared features, as the thread prepares them. */
-    streams: AsyncGenerator<PreparedRecord[]>[];
+    streams: AsyncGenerator<PackedRecords>[];
     /** Resolves once the thread has read every feature and ended. */
     tail: Promise<PrepareTail>;
     /** Ends the thread (after a failure elsewhere; nothing when it has ended). */
@@ -160,12 +160,12 @@ export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHea
 
 /** Chunks of one stretch as they arrive from the prepare thread, taken in order by one reader. */
 class ChunkQueue {
-  private readonly items: PreparedRecord[][] = [];
+  private readonly items: PackedRecords[] = [];
   private done = false;
   private error: Error | null = null;
   private waiting: (() => void) | null = null;
 
-  push(chunk: PreparedRecord[]): void {
+  push(chunk: PackedRecords): void {
     this.items.push(chunk);
     this.wake();
   }
@@ -179,7 +179,7 @@ class ChunkQueue {
     this.wake();
   }
   /** The next chunk, null at the end; the thread's failure is thrown. */
-  async next(): Promise<PreparedRecord[] | null> {
+  async next(): Promise<PackedRecords | null> {
     for (;;) {
       if (this.error) throw this.error;
       const c = this.items.shift();
@@ -198,7 +198,7 @@ class ChunkQueue {
 }
 
 /** A queue's chunks as a stream; `taken` after each chunk is taken (the thread's credit). */
-async function* drain(q: ChunkQueue, taken: () => void): AsyncGenerator<PreparedRecord[]> {
+async function* drain(q: ChunkQueue, taken: () => void): AsyncGenerator<PackedRecords> {
   for (;;) {
     const c = await q.next();
     if (c === null) return;

@@ -12,6 +12,7 @@ import type { CountingSource } from '../io/source.counting';
 import { SourceError, ZonalflowError } from '../errors';
 import { prepareJob, prepareOrdered } from './prepare-job';
 import type { StretchSink } from './prepare-job';
+import { transferables } from './packed-records';
 import type { PrepareAbort, PrepareCredit, PrepareFailure, PrepareReply, PrepareRequest } from './prepare-thread';
 
 /** Chunks of one stretch posted and not yet taken by the main thread, at most (memory bounded whatever the job's size). */
@@ -62,7 +63,7 @@ const sink: StretchSink = {
   },
   push(j, records) {
     credits[j] = (credits[j] ?? IN_FLIGHT) - 1;
-    post({ kind: 'records', stretch: j, records });
+    port.postMessage({ kind: 'records', stretch: j, records } satisfies PrepareReply, transferables(records));
   },
 };
 

@@ -23,9 +23,7 @@ import type { FeatureFailure, ResultRow, StatColumn, TableOptions } from '../out
 import { attributeColumns, checkAttributeNames, FieldsOf, idKindOf, withFeatureFields } from './attributes';
 import type { Feature } from '../geometry/types';
 import { ZonalEngine } from './zonal';
-import type { CrsNote, EngineFeature, PreparedChunk, ZonalTimings } from './zonal';
-import type { FeatureFields } from './attributes';
-import type { EncodedGeometries } from './parallel-pack';
+import type { CrsNote, ZonalTimings } from './zonal';
 import type { Crs } from '../crs/crs';
 import type { FeatureSource } from '../features/source';
 import { crsFromEpsg } from '../crs/epsg';
@@ -47,13 +45,15 @@ import { RECORD_FRAME, TILE_CACHE_BYTES } from './job-sizes';
 import type { JobHead, PreparedJob, PrepareTail } from './prepare-job';
 import { prepareOnThread } from './prepare-thread';
 import type { PrepareOutcome } from './prepare-thread';
+import { inputOfPacked, inputOfRecords } from './packed-records';
+import type { MeasureInput } from './packed-records';
 import type { RasterRef } from './parallel-protocol';
 import type { ZonalRaster } from './rasters';
 import { openSource } from '../io/uri';
 import { openRaster } from '../raster/cog';
 import { RowSorter } from '../output/sorted-runs';
 import { InputOrderSpool } from '../output/input-order';
-import { byKey, encodedGeometries, fromRecords } from './job-order';
+import { byKey } from './job-order';
 import type { PreparedRecord } from './job-order';
 import { RowEncoder, rowReader } from './row-codec';
 import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
@@ -227,7 +227,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
       records = inThread.records;
       tail = inThread.tail;
     } else {
-      const done = await prepareOnThread({ ...request, stream: (opts.order ?? 'read') === 'read' }, begin, opts.signal);
+      const done = await prepareOnThread({ ...request, chunkSize: opts.chunkSize, stream: (opts.order ?? 'read') === 'read' }, begin, opts.signal);
       if (done.kind === 'spilled') {
         records = RowSorter.fromRuns(byKey, done.spilled, { frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k });
         tail = done.tail;
@@ -258,8 +258,10 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     let failed = 0;
     // each worker thread walks its own stretch of the spatial order (equal feature counts, cut at key
     // bounds), so no two workers decode the same tiles but those on the stretches' borders; one thread: all of it
-    const walk = async (stream: AsyncGenerator<PreparedRecord[]>, j: number): Promise<void> => {
-      const measure = async (features: EngineFeature[], prepared: PreparedChunk, encoded: EncodedGeometries[], fields: Map<number, FeatureFields> | null): Promise<ResultRow[]> => {
+    const walk = async (inputs: AsyncIterable<MeasureInput>, j: number): Promise<void> => {
+      // everything is taken from the records before the chunk is measured, and they are not held while it is
+      // (a chunk in flight would otherwise keep its records, geometries and all, alive into the old generation)
+      const pipe = chunkPipeline<MeasureInput>(async ({ features, prepared, encoded, fields }) => {
         let out: ResultRow[];
         if (workers) out = await workers.computeOn(j, features, prepared, opts.signal, encoded);
         else {
@@ -267,25 +269,10 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
           engine.account(out, prepared.touched, features);
         }
         return fields ? withFeatureFields(out, fields) : out;
-      };
-      const pipe = chunkPipeline<PreparedRecord[]>((recs) => {
-        // everything is taken from the records before the chunk is measured, and they are not held while it is
-        // (a chunk in flight would otherwise keep its records, geometries and all, alive into the old generation)
-        const { features, prepared } = fromRecords(recs, { local: workers === null });
-        // a worker gets the spooled geometries as they are (never rebuilt here)
-        const encoded = workers ? prepared.perRaster.map((_, k) => encodedGeometries(recs, k)) : [];
-        const decorated = recs.some((r) => r.fields.attributes.length > 0 || r.fields.fidText !== undefined || r.fields.idNull === true);
-        return measure(features, prepared, encoded, decorated ? new Map(recs.map((r) => [r.fid, r.fields])) : null);
       }, workers ? 2 : 1);
-      let batch: PreparedRecord[] = [];
       // the input positions of the chunks in flight, in the order they were pushed (the pipeline's order)
       const positions: number[][] = [];
-      const flush = async (last = false): Promise<void> => {
-        if (batch.length > 0) {
-          pipe.push(batch);
-          positions.push(batch.map((r) => r.i));
-        }
-        batch = [];
+      const take = async (last: boolean): Promise<void> => {
         for (const out of await pipe.take(last)) {
           const at = positions.shift() ?? [];
           out.forEach((r, k) => encoder.write(at[k] ?? -1, r));
@@ -295,18 +282,19 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
           opts.onProgress?.({ done: computed, failed, total: job.total });
         }
       };
-      for await (const frame of stream) {
-        for (const rec of frame) {
-          batch.push(rec);
-          if (batch.length >= chunkSize) await flush();
-        }
+      for await (const input of inputs) {
+        pipe.push(input);
+        positions.push(input.positions);
+        await take(false);
         opts.signal?.throwIfAborted();
       }
-      await flush(true);
+      await take(true);
     };
-    let streams: AsyncGenerator<PreparedRecord[]>[];
-    if (streamed) streams = streamed.streams;
-    else if (records) streams = workers ? await records.sortedRanges((await tail).bounds) : [records.sorted()];
+    const local = workers === null;
+    let streams: AsyncIterable<MeasureInput>[];
+    // a worker gets the geometries as they were encoded (never rebuilt here)
+    if (streamed) streams = streamed.streams.map((stream) => mapStream(stream, (p) => inputOfPacked(p, local)));
+    else if (records) streams = (workers ? await records.sortedRanges((await tail).bounds) : [records.sorted()]).map((stream) => mapStream(batches(stream, chunkSize), (recs) => inputOfRecords(recs, local)));
     else throw new ZonalflowError('WORKER_FAILED', 'phase 1 of the job ended without its features');
     await Promise.all(streams.map((stream, j) => walk(stream, j)));
     await records?.dispose();
@@ -345,6 +333,26 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     await rm(spoolDir, { recursive: true, force: true });
     await Promise.all(counters.map((c) => c.close()));
   }
+}
+
+/** The items of `stream` through `fn`. */
+async function* mapStream<T, U>(stream: AsyncIterable<T>, fn: (t: T) => U): AsyncGenerator<U> {
+  for await (const t of stream) yield fn(t);
+}
+
+/** The records of `stream` (frames of any size) in chunks of `size` (the last one shorter). */
+async function* batches(stream: AsyncIterable<PreparedRecord[]>, size: number): AsyncGenerator<PreparedRecord[]> {
+  let batch: PreparedRecord[] = [];
+  for await (const frame of stream) {
+    for (const rec of frame) {
+      batch.push(rec);
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /** Inputs below this size are prepared in this thread: a thread costs ~0.3 s (it loads PROJ), and their PROJ and reader memory is what any job has. */
