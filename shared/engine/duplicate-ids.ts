@@ -8,8 +8,13 @@
 
 /** Hashes ids as they come; `duplicates()` counts repeats. */
 export class DuplicateIds {
-  private hashes = new BigUint64Array(1024);
+  private hashes: BigUint64Array;
   private n = 0;
+
+  /** `expected`: ids the caller expects (sizes the array once: no copy of 8 bytes a feature while growing). */
+  constructor(expected = 1024) {
+    this.hashes = new BigUint64Array(Math.max(16, Math.floor(expected)));
+  }
 
   add(id: string): void {
     if (this.n === this.hashes.length) {

@@ -301,7 +301,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     // phase 1 has ended (a streamed one once every feature is read)
     const phase1 = await tail;
     // 3. input order again
-    const tally = new Tally();
+    const tally = new Tally(rows.count);
     for await (const out of rows.sorted(rowReader)) {
       tally.add(out);
       await consumer.rows(out);
@@ -484,7 +484,11 @@ class Tally {
   rows = 0;
   failed = 0;
   readonly failures: FeatureFailure[] = [];
-  readonly ids = new DuplicateIds();
+  readonly ids: DuplicateIds;
+
+  constructor(expected?: number) {
+    this.ids = new DuplicateIds(expected);
+  }
 
   add(rows: readonly ResultRow[]): void {
     for (const r of rows) {

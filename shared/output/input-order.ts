@@ -6,9 +6,10 @@
  * takes the buckets in order and, within one, places each record at its slot (a counting sort: no
  * comparisons, no heap of cursors) and decodes the rows slot by slot.
  *
- * Memory: the records held in memory are bounded by `memoryBytes`; past it every bucket's bytes are
- * appended to one spill file (one write of all buckets, each bucket's extents indexed), so a table of
- * any size holds at most `memoryBytes` while rows come in, and one bucket's bytes plus one chunk of
+ * Memory: the records held in memory are bounded by `memoryBytes` (plus one partly filled 32 KiB segment
+ * per bucket); past it every bucket's bytes are appended to one spill file (one write of all buckets,
+ * each bucket's extents indexed) and their segments are reused, so a table of any size holds about
+ * `memoryBytes` while rows come in, and one bucket's bytes plus one chunk of
  * decoded rows while they go out. A table that fits never touches the disk. Nothing is compressed:
  * a row of five statistics is ~80 bytes.
  */
@@ -34,42 +35,53 @@ export interface InputOrderOptions {
 /** Bytes of a record's head (row-codec.ts RECORD_HEAD): position and body length. */
 const HEAD = 8;
 
+/** Bytes of a segment of a bucket's held records: few buckets or many, little memory sits idle in partly filled ones. */
+const SEGMENT = 32 * 1024;
+
+/** Segments freed by a spill, handed out again: the spool's memory stays the same buffers from spill to spill. */
+class SegmentPool {
+  private readonly free: Buffer[] = [];
+
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(SEGMENT);
+  }
+
+  give(segments: readonly Buffer[]): void {
+    for (const s of segments) if (s.buffer.byteLength === SEGMENT && s.byteOffset === 0) this.free.push(Buffer.from(s.buffer, 0, SEGMENT));
+  }
+}
+
 /** One bucket: its records' bytes held in memory (segments) and its extents in the spill file. */
 class Bucket {
   segments: Buffer[] = [];
   cur: Buffer | null = null;
   used = 0;
-  /** Bytes held in memory. */
-  held = 0;
   /** [position, length] of each extent in the spill file, in the order written. */
   extents: number[] = [];
   spilled = 0;
 
-  append(src: Buffer, from: number, to: number): void {
+  append(src: Buffer, from: number, to: number, pool: SegmentPool): void {
     let at = from;
     while (at < to) {
       if (this.cur === null || this.used === this.cur.length) {
         if (this.cur !== null) this.segments.push(this.cur);
-        // segments grow with the bucket (4 KiB to 256 KiB): few buckets hold little memory idle
-        this.cur = Buffer.allocUnsafe(Math.min(256 * 1024, Math.max(4096, this.held >> 1)));
+        this.cur = pool.take();
         this.used = 0;
       }
       const n = Math.min(to - at, this.cur.length - this.used);
       src.copy(this.cur, this.used, at, at + n);
       this.used += n;
-      this.held += n;
       at += n;
     }
   }
 
-  /** The bytes held in memory, as buffers in order (views; the bucket then holds nothing). */
+  /** The bytes held in memory, as buffers in order (views on whole segments; the bucket then holds nothing). */
   drain(): Buffer[] {
     const out = this.segments;
     if (this.cur !== null && this.used > 0) out.push(this.cur.subarray(0, this.used));
     this.segments = [];
     this.cur = null;
     this.used = 0;
-    this.held = 0;
     return out;
   }
 }
@@ -80,6 +92,7 @@ export class InputOrderSpool {
   private readonly memoryBytes: number;
   private readonly frameRows: number;
   private readonly buckets: Bucket[] = [];
+  private readonly pool = new SegmentPool();
   private held = 0;
   private dir: string | null = null;
   private file: FileHandle | null = null;
@@ -110,7 +123,7 @@ export class InputOrderSpool {
       if (end > bytes.length) throw new RangeError(`input order: the record at byte ${at} runs past the ${bytes.length} bytes pushed`);
       const b = Math.floor(position / this.bucketRows);
       while (this.buckets.length <= b) this.buckets.push(new Bucket());
-      (this.buckets[b] as Bucket).append(bytes, at, end);
+      (this.buckets[b] as Bucket).append(bytes, at, end, this.pool);
       this.held += end - at;
       this.count++;
       at = end;
@@ -205,6 +218,7 @@ export class InputOrderSpool {
       const held = bucket.drain();
       const length = held.reduce((a, s) => a + s.length, 0);
       if (length === 0) continue;
+      this.held -= length;
       bucket.extents.push(this.fileBytes + total, length);
       bucket.spilled += length;
       total += length;
@@ -220,7 +234,7 @@ export class InputOrderSpool {
       at += want;
     }
     this.fileBytes += total;
-    this.held = 0;
     this.spills++;
+    this.pool.give(parts);
   }
 }
