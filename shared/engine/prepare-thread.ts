@@ -28,13 +28,13 @@ export type PrepareRequest = Omit<PrepareOptions, 's3Client' | 'signal'> & { str
 /** Main -> prepare thread, later: the job was aborted. */
 export interface PrepareAbort { kind: 'abort' }
 
-/** Main -> prepare thread: a chunk of stretch `stretch` was taken (it may post one more). */
-export interface PrepareCredit { kind: 'credit'; stretch: number }
+/** Main -> prepare thread: a chunk of stretch `stretch`, of `bytes` bytes, was taken (it may post more). */
+export interface PrepareCredit { kind: 'credit'; stretch: number; bytes: number }
 
 /** Prepare thread -> main. */
 export type PrepareReply =
   | { kind: 'head'; head: JobHead }
-  | { kind: 'records'; stretch: number; records: PackedRecords }
+  | { kind: 'records'; stretch: number; records: PackedRecords; bytes: number }
   | { kind: 'done'; tail: PrepareTail; spilled: SpilledRuns | null }
   | { kind: 'failed'; error: PrepareFailure };
 
@@ -106,13 +106,13 @@ export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHea
           headDone.catch(reject);
           if (m.head.streams > 0) {
             for (let j = 0; j < m.head.streams; j++) queues.push(new ChunkQueue());
-            const credit = (j: number): void => {
-              if (!ended) worker.postMessage({ kind: 'credit', stretch: j });
+            const credit = (j: number, bytes: number): void => {
+              if (!ended) worker.postMessage({ kind: 'credit', stretch: j, bytes } satisfies PrepareCredit);
             };
-            const streams = queues.map((q, j) => drain(q, () => credit(j)));
+            const streams = queues.map((q, j) => drain(q, (bytes) => credit(j, bytes)));
             void headDone.then(() => resolve({ kind: 'streams', streams, tail, close }), reject);
           }
-        } else if (m.kind === 'records') queues[m.stretch]?.push(m.records);
+        } else if (m.kind === 'records') queues[m.stretch]?.push(m.records, m.bytes);
         else if (m.kind === 'done') {
           for (const q of queues) q.end();
           finished = m.tail;
@@ -160,13 +160,13 @@ export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHea
 
 /** Chunks of one stretch as they arrive from the prepare thread, taken in order by one reader. */
 class ChunkQueue {
-  private readonly items: PackedRecords[] = [];
+  private readonly items: { chunk: PackedRecords; bytes: number }[] = [];
   private done = false;
   private error: Error | null = null;
   private waiting: (() => void) | null = null;
 
-  push(chunk: PackedRecords): void {
-    this.items.push(chunk);
+  push(chunk: PackedRecords, bytes: number): void {
+    this.items.push({ chunk, bytes });
     this.wake();
   }
   end(): void {
@@ -179,7 +179,7 @@ class ChunkQueue {
     this.wake();
   }
   /** The next chunk, null at the end; the thread's failure is thrown. */
-  async next(): Promise<PackedRecords | null> {
+  async next(): Promise<{ chunk: PackedRecords; bytes: number } | null> {
     for (;;) {
       if (this.error) throw this.error;
       const c = this.items.shift();
@@ -198,12 +198,12 @@ class ChunkQueue {
 }
 
 /** A queue's chunks as a stream; `taken` after each chunk is taken (the thread's credit). */
-async function* drain(q: ChunkQueue, taken: () => void): AsyncGenerator<PackedRecords> {
+async function* drain(q: ChunkQueue, taken: (bytes: number) => void): AsyncGenerator<PackedRecords> {
   for (;;) {
     const c = await q.next();
     if (c === null) return;
-    taken();
-    yield c;
+    taken(c.bytes);
+    yield c.chunk;
   }
 }
 

@@ -4,8 +4,8 @@
  * files are handed to the main thread and this thread ends, taking PROJ's WebAssembly memory and the
  * feature reader's with it. Messages: one PrepareRequest in (and PrepareAbort when the job is aborted);
  * `head`, then `done` or `failed` out. With `stream` (prepare-job.ts prepareOrdered), `records` chunks go
- * out between them as they are prepared, each stretch at most {@link IN_FLIGHT} chunks ahead of the
- * main thread, which returns a PrepareCredit for each chunk it takes.
+ * out between them as they are prepared, at most {@link AHEAD_BYTES} ahead of the main thread, which
+ * returns a PrepareCredit for each chunk it takes.
  */
 import { parentPort } from 'node:worker_threads';
 import type { CountingSource } from '../io/source.counting';
@@ -15,8 +15,13 @@ import type { StretchSink } from './prepare-job';
 import { transferables } from './packed-records';
 import type { PrepareAbort, PrepareCredit, PrepareFailure, PrepareReply, PrepareRequest } from './prepare-thread';
 
-/** Chunks of one stretch posted and not yet taken by the main thread, at most (memory bounded whatever the job's size). */
-const IN_FLIGHT = 3;
+/**
+ * Bytes of packed chunks posted and not yet taken by the main thread, at most (memory bounded whatever the
+ * job's size; a stretch with none in flight may always post one, so no stretch waits for another's). ~16
+ * chunks of 1,000 fields of the 100k bench. Unbounded (the whole job ahead) gave the same peak RSS there:
+ * reading in order is about as fast as the worker threads, so this thread ends near the end either way.
+ */
+const AHEAD_BYTES = 4 * 1024 * 1024;
 
 const port = parentPort;
 if (port === null) throw new Error('prepare-worker.ts runs as a worker thread');
@@ -39,8 +44,10 @@ function cloneable(context: Record<string, unknown>): Record<string, unknown> {
 const post = (m: PrepareReply): void => port.postMessage(m);
 
 const aborted = new AbortController();
-/** Per stretch: chunks it may still post. */
-const credits: number[] = [];
+/** Per stretch: chunks posted and not yet taken. */
+const posted: number[] = [];
+/** Bytes of the chunks posted and not yet taken. */
+let ahead = 0;
 /** Wakes a sink waiting for credit (or for the abort). */
 let wake: (() => void) | null = null;
 let turn = 0;
@@ -50,7 +57,7 @@ const sink: StretchSink = {
     for (;;) {
       aborted.signal.throwIfAborted();
       // take turns: the first open stretch after the last one served that has credit
-      const ready = open.filter((j) => (credits[j] ?? IN_FLIGHT) > 0);
+      const ready = open.filter((j) => (posted[j] ?? 0) === 0 || ahead < AHEAD_BYTES);
       if (ready.length > 0) {
         const j = ready.find((x) => x >= turn) ?? ready[0] ?? 0;
         turn = j + 1;
@@ -62,14 +69,20 @@ const sink: StretchSink = {
     }
   },
   push(j, records) {
-    credits[j] = (credits[j] ?? IN_FLIGHT) - 1;
-    port.postMessage({ kind: 'records', stretch: j, records } satisfies PrepareReply, transferables(records));
+    const buffers = transferables(records);
+    const bytes = buffers.reduce((a, b) => a + b.byteLength, 0) + records.id.reduce((a, id) => a + 16 + 2 * id.length, 0);
+    posted[j] = (posted[j] ?? 0) + 1;
+    ahead += bytes;
+    port.postMessage({ kind: 'records', stretch: j, records, bytes } satisfies PrepareReply, buffers);
   },
 };
 
 port.on('message', (m: PrepareRequest | PrepareAbort | PrepareCredit) => {
   if ('kind' in m) {
-    if (m.kind === 'credit') credits[m.stretch] = (credits[m.stretch] ?? IN_FLIGHT) + 1;
+    if (m.kind === 'credit') {
+      posted[m.stretch] = (posted[m.stretch] ?? 1) - 1;
+      ahead -= m.bytes;
+    }
     else aborted.abort(new ZonalflowError('ABORTED', 'the job was aborted'));
     const w = wake;
     wake = null;
