@@ -12,6 +12,8 @@
  * - s3rver reads `bytes=-N` as `bytes=0-N` and `bytes=0-0` as the whole
  *   object; s3rver.ranges.ts fixes both in-process.
  * - dynalite has no transactions (TransactWriteItems): the job store uses none.
+ * - s3rver's file store makes some ten asynchronous file calls a request; s3rver.sync-store.ts makes
+ *   the same reads and writes synchronously (the stand-ins' largest CPU cost in `zonalflow local`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,10 +30,11 @@ import { JOBS_INDEX_NAME } from '../jobs/records';
 import { installListV2Pagination } from './s3rver.pagination';
 import type { KoaAppLike } from './s3rver.pagination';
 import { installRangeFixes } from './s3rver.ranges';
+import { installSyncStore } from './s3rver.sync-store';
 
 const require = createRequire(import.meta.url);
 
-interface S3rverInstance extends KoaAppLike { run(): Promise<AddressInfo>; close(): Promise<void> }
+interface S3rverInstance extends KoaAppLike { store: unknown; run(): Promise<AddressInfo>; close(): Promise<void> }
 type S3rverCtor = new (opts: Record<string, unknown>) => S3rverInstance;
 type Dynalite = (opts: Record<string, unknown>) => Server;
 
@@ -95,6 +98,7 @@ export async function startStandIns(opts: StandInsOptions = {}): Promise<StandIn
     const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, resetOnClose: ownDir });
     installListV2Pagination(s3rver);
     installRangeFixes(s3rver);
+    installSyncStore(s3rver);
     const s3Address = await s3rver.run();
     cleanups.push(() => s3rver.close());
 

@@ -1,0 +1,238 @@
+/**
+ * s3rver's file store (3.7.1, lib/stores/filesystem.js) with synchronous file calls for what one
+ * request touches. s3rver answers each GET with some ten asynchronous calls (stat of the bucket and
+ * of the object, its metadata and MD5 files read whole, a read stream opened, read in 64 KiB pieces
+ * and closed), each a round trip through libuv's thread pool: ~65-100 us of CPU for a small file
+ * where the synchronous call takes ~10 us. `zonalflow local` serves ~1,000 GETs and ~250 PUTs on the
+ * 100k case from the main thread, which also runs the gates; the calls here are that thread's largest
+ * cost after the CPU profile's GC. The files, their layout and every answer stay s3rver's own: the
+ * store's methods keep their contracts (ENOENT as null or thrown where s3rver does), and the methods
+ * not replaced (lists, copies, deletes, multipart) are s3rver's.
+ * - getBucket, getMetadata, existsObject, getSubresource: the same reads, synchronous; an object
+ *   without its .md5 file is left to s3rver (which computes and writes it);
+ * - getObject: the object's range read synchronously when the stream is read (a HEAD, which destroys
+ *   the stream unread, reads nothing), up to 4 MiB per read;
+ * - putObject: a body up to 8 MiB is written with one synchronous call; a larger one (the runner's
+ *   raster upload) goes on streaming to its file as s3rver does, with the same MD5;
+ *   putMetadata: synchronous writes.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+
+const require = createRequire(import.meta.url);
+
+/** Bodies up to this size are written with one call. */
+const SMALL_BODY_BYTES = 8 * 2 ** 20;
+/** The most one read of an object's range takes. */
+const READ_BYTES = 4 * 2 ** 20;
+
+type Metadata = Record<string, string | number>;
+interface S3ObjectLike { bucket: string; key: string; content: Readable | Buffer | null; metadata: Metadata; range?: { start: number; end: number } }
+interface FilesystemStoreLike {
+  getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+  getBucketPath(bucket: string): string;
+  getMetadata(bucket: string, key: string): Promise<Metadata>;
+  putMetadata(bucket: string, key: string, metadata: Metadata, md5?: string): Promise<void>;
+  getBucket(bucket: string): Promise<unknown>;
+  existsObject(bucket: string, key: string): Promise<boolean>;
+  getObject(bucket: string, key: string, options?: { start?: number; end?: number }): Promise<S3ObjectLike | null>;
+  putObject(object: S3ObjectLike): Promise<{ size: number; md5: string }>;
+  getSubresource(bucket: string, key: string | undefined, resourceType: string): Promise<unknown>;
+}
+type S3ObjectCtor = new (bucket: string, key: string, content: Readable | null, metadata: Metadata) => S3ObjectLike;
+type S3BucketCtor = new (name: string, creationDate: Date) => unknown;
+type ConfigModelOf = (type: string) => new (xml: string) => unknown;
+
+function code(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException).code;
+}
+
+/** `path`'s stat, or null when it does not exist. */
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch (err) {
+    if (code(err) === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** `path`'s bytes, or null when it does not exist. */
+function readOrNull(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if (code(err) === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** Bytes `start`..`end` (inclusive) of an open file, read as the stream is read; the descriptor closed at the end or on destroy. */
+class RangeReadable extends Readable {
+  private fd: number | null;
+  private pos: number;
+  constructor(fd: number, start: number, private readonly end: number) {
+    super();
+    this.fd = fd;
+    this.pos = start;
+  }
+  override _read(): void {
+    try {
+      if (this.fd === null || this.pos > this.end) {
+        this.close();
+        this.push(null);
+        return;
+      }
+      const want = Math.min(READ_BYTES, this.end + 1 - this.pos);
+      const buf = Buffer.allocUnsafe(want);
+      let got = 0;
+      while (got < want) {
+        const n = readSync(this.fd, buf, got, want - got, this.pos + got);
+        if (n === 0) break;
+        got += n;
+      }
+      this.pos += got;
+      if (got < want) this.pos = this.end + 1; // the file is shorter: what there is, then the end
+      if (got > 0) this.push(got === want ? buf : buf.subarray(0, got));
+      if (this.pos > this.end) {
+        this.close();
+        this.push(null);
+      }
+    } catch (err) {
+      this.destroy(err as Error);
+    }
+  }
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    this.close();
+    cb(err);
+  }
+  private close(): void {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    closeSync(fd);
+  }
+}
+
+/** Replaces the per-request methods of an s3rver instance's file store (before `run()`). */
+export function installSyncStore(s3rver: { store: unknown }): void {
+  const store = s3rver.store as FilesystemStoreLike;
+  const S3Object = require('s3rver/lib/models/object') as S3ObjectCtor;
+  const S3Bucket = require('s3rver/lib/models/bucket') as S3BucketCtor;
+  const { getConfigModel } = require('s3rver/lib/models/config') as { getConfigModel: ConfigModelOf };
+  const pick = (metadata: Metadata): Metadata => {
+    const allowed = (S3Object as unknown as { ALLOWED_METADATA: string[] }).ALLOWED_METADATA;
+    // lodash's pick(metadata, ALLOWED_METADATA) then pickBy(x-amz-meta-*), as s3rver writes metadata.json
+    const out: Metadata = {};
+    for (const k of allowed) if (k in metadata) out[k] = metadata[k] as string | number;
+    for (const [k, v] of Object.entries(metadata)) if (k.startsWith('x-amz-meta-')) out[k] = v;
+    return out;
+  };
+  const asyncGetMetadata = store.getMetadata.bind(store);
+  const asyncGetObject = store.getObject.bind(store);
+
+  store.getBucket = (bucket) => {
+    const stat = statOrNull(store.getBucketPath(bucket));
+    return Promise.resolve(stat?.isDirectory() ? new S3Bucket(bucket, stat.birthtime) : null);
+  };
+
+  const metadataSync = (bucket: string, key: string): Metadata | null => {
+    const objectPath = store.getResourcePath(bucket, key, 'object');
+    const stat = statSync(objectPath); // throws ENOENT for a missing object, as s3rver's does
+    const md5 = readOrNull(`${objectPath}.md5`);
+    if (md5 === null) return null; // s3rver computes the MD5 and writes its file
+    const stored = readOrNull(store.getResourcePath(bucket, key, 'metadata.json'));
+    return { ...(stored === null ? {} : (JSON.parse(stored.toString('utf8')) as Metadata)), etag: JSON.stringify(md5.toString()), 'last-modified': stat.mtime.toUTCString(), 'content-length': stat.size };
+  };
+
+  store.getMetadata = async (bucket, key) => metadataSync(bucket, key) ?? asyncGetMetadata(bucket, key);
+
+  store.existsObject = (bucket, key) => Promise.resolve(statOrNull(store.getResourcePath(bucket, key, 'object')) !== null);
+
+  store.getObject = async (bucket, key, options) => {
+    let metadata: Metadata | null;
+    try {
+      metadata = metadataSync(bucket, key);
+    } catch (err) {
+      if (code(err) === 'ENOENT') return null;
+      throw err;
+    }
+    if (metadata === null) return asyncGetObject(bucket, key, options);
+    const lastByte = Math.max(0, Number(metadata['content-length']) - 1);
+    // s3rver's reading of the options, its quirks included (an end of 0 is no end: s3rver.ranges.ts serves bytes=0-0)
+    const range = { start: options?.start || 0, end: Math.min(options?.end || Infinity, lastByte) };
+    const ranged = options !== undefined && (options.start !== undefined || Boolean(options.end));
+    if (range.start < 0 || Math.min(range.end, lastByte) < range.start) {
+      // not satisfiable: no content
+      const object = new S3Object(bucket, key, null, metadata);
+      if (ranged) object.range = range;
+      return object;
+    }
+    let fd: number;
+    try {
+      fd = openSync(store.getResourcePath(bucket, key, 'object'), 'r');
+    } catch (err) {
+      if (code(err) === 'ENOENT') return null;
+      throw err;
+    }
+    const object = new S3Object(bucket, key, new RangeReadable(fd, range.start, range.end), metadata);
+    if (ranged) object.range = range;
+    return object;
+  };
+
+  store.putMetadata = (bucket, key, metadata, md5) => {
+    if (md5) writeFileSync(store.getResourcePath(bucket, key, 'object.md5'), md5);
+    writeFileSync(store.getResourcePath(bucket, key, 'metadata.json'), JSON.stringify(pick(metadata), null, 2));
+    return Promise.resolve();
+  };
+
+  store.putObject = async (object) => {
+    const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
+    mkdirSync(dirname(objectPath), { recursive: true });
+    const hash = createHash('md5');
+    let size = 0;
+    if (Buffer.isBuffer(object.content)) {
+      writeFileSync(objectPath, object.content);
+      hash.update(object.content);
+      size = object.content.length;
+    } else if (object.content) {
+      // the body in memory while it is small; past SMALL_BODY_BYTES, streamed to the file
+      const chunks: Buffer[] = [];
+      let out: ReturnType<typeof createWriteStream> | null = null;
+      for await (const c of object.content as AsyncIterable<Buffer | string>) {
+        const chunk = typeof c === 'string' ? Buffer.from(c) : c;
+        hash.update(chunk);
+        size += chunk.length;
+        if (out) {
+          if (!out.write(chunk)) await new Promise<void>((resolve) => out?.once('drain', resolve));
+        } else {
+          chunks.push(chunk);
+          if (size > SMALL_BODY_BYTES) {
+            out = createWriteStream(objectPath);
+            for (const b of chunks.splice(0)) out.write(b);
+          }
+        }
+      }
+      if (out) {
+        out.end();
+        await finished(out);
+      } else writeFileSync(objectPath, Buffer.concat(chunks, size));
+    } else writeFileSync(objectPath, Buffer.alloc(0));
+    const md5 = hash.digest('hex');
+    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    return { size, md5 };
+  };
+
+  store.getSubresource = async (bucket, key, resourceType) => {
+    const path = store.getResourcePath(bucket, key, `${resourceType}.xml`);
+    const Model = getConfigModel(resourceType);
+    const data = readOrNull(path);
+    return data === null ? null : new Model(data.toString());
+  };
+}
