@@ -229,10 +229,14 @@ export function installSyncStore(s3rver: { store: unknown }): void {
     return { size, md5 };
   };
 
-  store.getSubresource = async (bucket, key, resourceType) => {
-    const path = store.getResourcePath(bucket, key, `${resourceType}.xml`);
-    const Model = getConfigModel(resourceType);
-    const data = readOrNull(path);
-    return data === null ? null : new Model(data.toString());
+  store.getSubresource = (bucket, key, resourceType) => {
+    try {
+      const path = store.getResourcePath(bucket, key, `${resourceType}.xml`);
+      const Model = getConfigModel(resourceType);
+      const data = readOrNull(path);
+      return Promise.resolve(data === null ? null : new Model(data.toString()));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   };
 }
