@@ -56,6 +56,15 @@ describe('stats in reading order', () => {
     }, 120_000);
   }
 
+  it('an input without random access by fid (GeoJSON) is spooled on the thread as before: the same rows as in this thread', async () => {
+    const input = join(FIX, 'fields.geojson');
+    const here = await run(input, { prepareThread: false, threads: 2 });
+    const threaded = await run(input, { order: 'read', threads: 2 });
+    expect(here.rows.length).toBe(42);
+    expect(threaded.rows).toEqual(here.rows);
+    expect(threaded.summary.failures).toEqual(here.summary.failures);
+  }, 60_000);
+
   it('NULL ids are listed by input position whatever the reading order', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zf-order-'));
     const input = join(dir, 'nullids.gpkg');
