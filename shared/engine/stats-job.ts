@@ -300,6 +300,8 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     await records?.dispose();
     // phase 1 has ended (a streamed one once every feature is read)
     const phase1 = await tail;
+    // the worker threads end before the rows go out (their tile caches and heaps are not needed any more)
+    const totals = workers ? await workers.close() : null;
     // 3. input order again
     const tally = new Tally(rows.count);
     for await (const out of rows.sorted(rowReader)) {
@@ -307,7 +309,6 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
       await consumer.rows(out);
       opts.signal?.throwIfAborted();
     }
-    const totals = workers ? await workers.close() : null;
     const timings = withWorkers(engine.timings, totals);
     if (!inThread) timings.reproject += phase1.reprojectMs;
     return {
