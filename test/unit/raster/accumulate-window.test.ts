@@ -60,6 +60,8 @@ const windows: Window[] = [
   { row0: -3, col0: -4, rows: 6, cols: 9 }, // beyond the top-left corner
   { row0: 3, col0: 50, rows: 4, cols: 4 }, // wholly outside
   { row0: 0, col0: 0, rows: 37, cols: 41 }, // the whole raster and more
+  { row0: 10, col0: 17, rows: 20, cols: 14 }, // one column of tiles, two tile rows (the rows of each tile in one call)
+  { row0: -3, col0: 2, rows: 41, cols: 10 }, // one column of tiles, rows beyond the top and the bottom
 ];
 
 describe('Raster.accumulateWindow equals readWindow + addWindow', () => {
