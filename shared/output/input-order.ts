@@ -6,10 +6,10 @@
  * takes the buckets in order and, within one, places each record at its slot (a counting sort: no
  * comparisons, no heap of cursors) and decodes the rows slot by slot.
  *
- * Memory: the records held in memory are bounded by `memoryBytes` (plus one partly filled 32 KiB segment
- * per bucket); past it every bucket's bytes are appended to one spill file (one write of all buckets,
- * each bucket's extents indexed) and their segments are reused, so a table of any size holds about
- * `memoryBytes` while rows come in, and one bucket's bytes plus one chunk of
+ * Memory: the records held in memory, in 32 KiB segments (partly filled ones counted whole), are bounded
+ * by `memoryBytes`; past it every bucket's bytes are appended to one spill file (one write of all
+ * buckets, each bucket's extents indexed) and their segments are reused, so a table of any size holds
+ * about `memoryBytes` while rows come in, and one bucket's bytes plus one chunk of
  * decoded rows while they go out. A table that fits never touches the disk. Nothing is compressed:
  * a row of five statistics is ~80 bytes.
  */
@@ -41,13 +41,20 @@ const SEGMENT = 32 * 1024;
 /** Segments freed by a spill, handed out again: the spool's memory stays the same buffers from spill to spill. */
 class SegmentPool {
   private readonly free: Buffer[] = [];
+  /** Bytes of the segments handed out and not given back (partly filled ones count whole). */
+  inUse = 0;
 
   take(): Buffer {
+    this.inUse += SEGMENT;
     return this.free.pop() ?? Buffer.allocUnsafeSlow(SEGMENT);
   }
 
   give(segments: readonly Buffer[]): void {
-    for (const s of segments) if (s.buffer.byteLength === SEGMENT && s.byteOffset === 0) this.free.push(Buffer.from(s.buffer, 0, SEGMENT));
+    for (const s of segments) {
+      if (s.buffer.byteLength !== SEGMENT || s.byteOffset !== 0) continue;
+      this.inUse -= SEGMENT;
+      this.free.push(Buffer.from(s.buffer, 0, SEGMENT));
+    }
   }
 }
 
@@ -93,7 +100,6 @@ export class InputOrderSpool {
   private readonly frameRows: number;
   private readonly buckets: Bucket[] = [];
   private readonly pool = new SegmentPool();
-  private held = 0;
   private dir: string | null = null;
   private file: FileHandle | null = null;
   private fileBytes = 0;
@@ -101,6 +107,11 @@ export class InputOrderSpool {
   private spillQueued = false;
   /** Records pushed in all. */
   count = 0;
+  /** Bytes of the segments holding records in memory now (partly filled ones whole). */
+  get heldBytes(): number {
+    return this.pool.inUse;
+  }
+
   /** Times the held records were appended to the spill file. */
   spills = 0;
 
@@ -124,12 +135,13 @@ export class InputOrderSpool {
       const b = Math.floor(position / this.bucketRows);
       while (this.buckets.length <= b) this.buckets.push(new Bucket());
       (this.buckets[b] as Bucket).append(bytes, at, end, this.pool);
-      this.held += end - at;
       this.count++;
       at = end;
     }
-    // one spill at a time (pushes from several streams may overlap); each takes what is held when it starts
-    if (this.held > this.memoryBytes && !this.spillQueued) {
+    // one spill at a time (pushes from several streams may overlap); each takes what is held when it starts.
+    // Memory is the segments in use, partly filled ones whole: many buckets (a count the input did not
+    // state, or stated wrong) spill sooner instead of holding a segment each beyond the bound
+    if (this.pool.inUse > this.memoryBytes && !this.spillQueued) {
       this.spillQueued = true;
       this.spilling = this.spilling.then(() => {
         this.spillQueued = false;
@@ -177,7 +189,6 @@ export class InputOrderSpool {
   async dispose(): Promise<void> {
     await this.spilling.catch(() => undefined);
     this.buckets.length = 0;
-    this.held = 0;
     await this.file?.close();
     this.file = null;
     if (this.dir !== null) await rm(this.dir, { recursive: true, force: true });
@@ -218,7 +229,6 @@ export class InputOrderSpool {
       const held = bucket.drain();
       const length = held.reduce((a, s) => a + s.length, 0);
       if (length === 0) continue;
-      this.held -= length;
       bucket.extents.push(this.fileBytes + total, length);
       bucket.spilled += length;
       total += length;

@@ -82,6 +82,29 @@ describe('InputOrderSpool', () => {
     expect(out).toEqual(some.map(row));
   });
 
+  it('bounds its memory by segments in use, so many buckets spill sooner (a count unknown or wrong)', async () => {
+    // 79 buckets of 64 positions: a partly filled 32 KiB segment each is 2.5 MiB for ~200 kB of rows
+    const spool = new InputOrderSpool({ expected: 0, bucketRows: 64, memoryBytes: 1024 * 1024 });
+    const enc = new RowEncoder();
+    let most = 0;
+    try {
+      const order = shuffled(all, 4);
+      for (let k = 0; k < order.length; k += 50) {
+        for (const i of order.slice(k, k + 50)) enc.write(i, row(i));
+        await spool.push(enc.take());
+        most = Math.max(most, spool.heldBytes);
+      }
+      expect(spool.spills).toBeGreaterThan(0);
+      // the bound, plus the segments one push of 50 rows may open (one per bucket it touches)
+      expect(most).toBeLessThanOrEqual(1024 * 1024 + 50 * 32 * 1024);
+      const out: ResultRow[] = [];
+      for await (const chunk of spool.sorted(rowReader)) out.push(...chunk);
+      expect(out).toEqual(expected);
+    } finally {
+      await spool.dispose();
+    }
+  });
+
   it('refuses a position pushed twice', async () => {
     await expect(placed([3, 1, 3], { expected: 4 })).rejects.toThrow(/position 3 was pushed twice/);
   });
