@@ -3,10 +3,11 @@
  * that runs invocations of the handlers it is sent, several at once, each with its own environment
  * layer (the function's variables and its session's credentials: scoped-env.ts), as the runner
  * does in-process. It reports each invocation's result or error (name, message) and the peak
- * memory attributed to it (this thread's JS heap and buffers above what it holds idle, shared
+ * memory attributed to it (this thread's JS heap and external memory above what it holds idle, shared
  * among the invocations running).
  */
 import { parentPort } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
 import { installPolyfills } from './polyfills';
 import { installScopedEnv, withEnv } from './scoped-env';
 import { loadHandler } from './handlers';
@@ -35,9 +36,11 @@ if (port) {
   });
   installPolyfills();
   installScopedEnv();
+  // V8's own figures (JS heap + external memory: buffers, typed arrays): process.memoryUsage() also reads the
+  // resident size from /proc, which waits on the address-space lock while other threads map and unmap memory
   const heap = (): number => {
-    const m = process.memoryUsage();
-    return m.heapUsed + m.arrayBuffers;
+    const h = getHeapStatistics();
+    return h.used_heap_size + h.external_memory;
   };
   let baseline = heap();
   const running = new Map<number, { peak: number }>();
@@ -57,7 +60,11 @@ if (port) {
   void loadHandler('worker')
     .then(() => ensureProj())
     .catch(() => undefined)
-    .then(() => port.postMessage({ id: 0, ready: true } satisfies ThreadReply));
+    .then(() => {
+      // the warm sandbox's own memory (PROJ's WebAssembly memory is external memory) is not an invocation's
+      if (running.size === 0) baseline = heap();
+      port.postMessage({ id: 0, ready: true } satisfies ThreadReply);
+    });
   port.on('message', (m: ThreadRequest) => {
     const inv = { peak: 0 };
     running.set(m.id, inv);

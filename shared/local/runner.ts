@@ -26,6 +26,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { installPolyfills } from './polyfills';
 import { startStandIns } from './stand-ins';
@@ -258,7 +259,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const path = isAbsolute(p.path) ? p.path : resolve(p.path); // relative to the current directory, as `zonalflow stats` reads it
       const file = basename(path);
       const key = `r${index}/${file}`;
-      await env.s3.send(new PutObjectCommand({ Bucket: LOCAL.rasters, Key: key, Body: readLocalRaster(path) }));
+      await putLocalRaster(env, key, path);
       r.name ??= file.replace(/\.(tiff?|TIFF?)$/, '').replace(/\.cog$/i, '').replace(/[^A-Za-z0-9_]/g, '_');
       r.uri = `s3://${LOCAL.rasters}/${key}`;
     }
@@ -269,7 +270,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const wp = wu.path;
       const path = isAbsolute(wp) ? wp : resolve(wp);
       const key = `weights/${basename(path)}`;
-      await env.s3.send(new PutObjectCommand({ Bucket: LOCAL.rasters, Key: key, Body: readLocalRaster(path) }));
+      await putLocalRaster(env, key, path);
       weights = { ...weights, uri: `s3://${LOCAL.rasters}/${key}` };
     }
     const spec = { ...specRaw, rasters, ...(weights !== undefined ? { weights } : {}) };
@@ -359,9 +360,10 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     if (threads > 0) void lambdaPool();
     // memory and /tmp, sampled while functions run
     // memory attributed to functions: the JS heap and buffers above what the process holds when no function runs
+    // (V8's figures: process.memoryUsage() also reads the resident size from /proc, which waits on the address-space lock)
     const heapNow = (): number => {
-      const m = process.memoryUsage();
-      return m.heapUsed + m.arrayBuffers;
+      const h = getHeapStatistics();
+      return h.used_heap_size + h.external_memory;
     };
     let baseline = heapNow();
     const running = new Map<string, Set<{ tmpLimit: number; fail: (e: Error) => void }>>();
@@ -555,7 +557,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     const topHandlers = { ...taskHandlers(adapted.definition.States), ...mapHandlers };
     // upload and start
     const key = basename(opts.input);
-    await env.s3.send(new PutObjectCommand({ Bucket: LOCAL.input, Key: key, Body: readFileSync(opts.input) }));
+    await env.putFile(LOCAL.input, key, opts.input);
     await putJson(env.s3, { bucket: LOCAL.input, key: specKeyBeside(key) ?? `${key}.json` }, spec);
     const head = await headObject(env.s3, { bucket: LOCAL.input, key });
     let input: unknown = { bucket: LOCAL.input, key, etag: head?.etag ?? '' };
@@ -681,10 +683,13 @@ class ProgressTracker {
   }
 }
 
-/** The bytes of a local raster named by the spec; a missing or unreadable file is a SourceError naming it (a missing one is a usage error, exit 2). */
-function readLocalRaster(path: string): Buffer {
+/**
+ * Stores a local raster named by the spec in the S3 stand-in's rasters bucket under `key` (no HTTP: StandIns.putFile);
+ * a missing or unreadable file is a SourceError naming it (a missing one is a usage error, exit 2).
+ */
+async function putLocalRaster(env: StandIns, key: string, path: string): Promise<void> {
   try {
-    return readFileSync(path);
+    await env.putFile(LOCAL.rasters, key, path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new SourceError(`cannot open ${path}: no such file`, { cause: err, status: 404, context: { missingLocalFile: path } });

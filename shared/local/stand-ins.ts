@@ -30,7 +30,7 @@ import { JOBS_INDEX_NAME } from '../jobs/records';
 import { installListV2Pagination } from './s3rver.pagination';
 import type { KoaAppLike } from './s3rver.pagination';
 import { installRangeFixes } from './s3rver.ranges';
-import { installSyncStore } from './s3rver.sync-store';
+import { installSyncStore, putFileObject } from './s3rver.sync-store';
 
 const require = createRequire(import.meta.url);
 
@@ -75,6 +75,8 @@ export interface StandIns {
   s3Client(): S3Client;
   /** A new DynamoDB client for these stand-ins (the caller destroys it). */
   ddbClient(): DynamoDBClient;
+  /** Stores a local file as an object, as a PUT of its bytes would, without the HTTP round trip (s3rver.sync-store.ts). */
+  putFile(bucket: string, key: string, path: string): Promise<void>;
   /** Environment for handlers running against these stand-ins. */
   env: Record<string, string>;
   /** Stops both servers and removes the temporary directory. */
@@ -138,6 +140,7 @@ export async function startStandIns(opts: StandInsOptions = {}): Promise<StandIn
       doc: createDocumentClient(dynamo),
       s3Client,
       ddbClient,
+      putFile: (bucket, key, path) => putFileObject(s3rver, bucket, key, path),
       env: {
         AWS_ENDPOINT_URL_S3: s3Endpoint,
         AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
