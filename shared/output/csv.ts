@@ -42,7 +42,14 @@ export function csvHeader(columns: readonly StatColumn[]): string {
 
 /** One row as a CSV line (no newline). */
 export function csvLine(row: ResultRow): string {
-  return [csvText(row.id), csvText(fidCell(row)), ...row.values.map(cell), row.error === null ? '' : csvText(row.error)].join(',');
+  // concatenated in place (no array of cells per row: the 100k case writes 700,000 cells)
+  let line = `${csvText(row.id)},${csvText(fidCell(row))}`;
+  const values = row.values;
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    line += typeof v === 'number' ? `,${String(v)}` : `,${cell(v)}`;
+  }
+  return `${line},${row.error === null ? '' : csvText(row.error)}`;
 }
 
 /** The whole table as CSV text with a trailing newline. */
