@@ -10,7 +10,7 @@
  */
 import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { JobSpec } from '../spec';
@@ -153,7 +153,7 @@ export interface StatsJobOptions {
   /** Time series: also allow the hosts and buckets of the assets the STAC API returns (the user chose the API). */
   trustStacAssets?: boolean;
   /**
-   * How phase 1 on its thread orders the features. 'read' (default): a GeoPackage's order is known before its
+   * How phase 1 on its thread orders the features. 'read' (default with more than one core): a GeoPackage's order is known before its
    * features are read (its R-tree, else its blobs' envelopes: read-order.ts), so they are read by fid in that
    * order and streamed to the worker threads as they are prepared (phase 1 runs alongside phase 2; PROJ stays
    * loaded until the last feature is read). 'spool': every feature read first, then sorted by its window's
@@ -227,7 +227,9 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
       records = inThread.records;
       tail = inThread.tail;
     } else {
-      const done = await prepareOnThread({ ...request, chunkSize: opts.chunkSize, stream: (opts.order ?? 'read') === 'read' }, begin, opts.signal);
+      // one core: reading alongside computing saves nothing and keeps PROJ loaded throughout
+      const order = opts.order ?? (availableParallelism() > 1 ? 'read' : 'spool');
+      const done = await prepareOnThread({ ...request, chunkSize: opts.chunkSize, stream: order === 'read' }, begin, opts.signal);
       if (done.kind === 'spilled') {
         records = RowSorter.fromRuns(byKey, done.spilled, { frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k });
         tail = done.tail;
