@@ -17,7 +17,7 @@ import { CrsError, GeoPackageError, GeometryError, InputError, LimitError, Outpu
 import type { JobHead, PrepareOptions, PrepareTail } from './prepare-job';
 import type { PackedRecords } from './packed-records';
 import type { WorkerFailure } from './parallel-protocol';
-import { newWorker, WORKER_LIMITS, workerExecArgv } from './parallel';
+import { newWorker, PREPARE_LIMITS, workerExecArgv } from './parallel';
 
 /**
  * Main -> prepare thread, first: the job (PrepareOptions without the S3 client and the signal, which cannot
@@ -240,10 +240,10 @@ function startPrepareWorker(): Worker {
     const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
     const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return newWorker(boot, { eval: true, execArgv, resourceLimits: WORKER_LIMITS });
+    return newWorker(boot, { eval: true, execArgv, resourceLimits: PREPARE_LIMITS });
   }
   const dir = dirname(fileURLToPath(here));
   const file = [join(dir, 'prepare-worker.mjs'), join(dir, '..', 'prepare-worker.mjs')].find((f) => existsSync(f));
   if (file === undefined) throw new ZonalflowError('WORKER_FAILED', `prepare-worker.mjs not found beside ${dir}: rebuild with npm run build`);
-  return newWorker(file, { execArgv, resourceLimits: WORKER_LIMITS });
+  return newWorker(file, { execArgv, resourceLimits: PREPARE_LIMITS });
 }
