@@ -48,6 +48,12 @@ export interface GateOptions {
   limits?: PartitionRateLimiter;
   /** Called when `limits` refuses a request. */
   onLimited?: (line: string) => void;
+  /**
+   * The stand-in's own request listener (its HTTP server's), when it runs in this process: a request whose body
+   * the gate has not read is handed to it directly instead of being forwarded over a second HTTP connection to
+   * `target` (the same request and response objects: same headers, signature, body and answer).
+   */
+  handler?: (req: IncomingMessage, res: ServerResponse) => unknown;
 }
 
 /** The partition of a DynamoDB request: its table and partition-key value (null for batch calls and scans). */
@@ -101,13 +107,65 @@ function sendError(service: 's3' | 'dynamodb', req: IncomingMessage, res: Server
   res.end(body);
 }
 
+/**
+ * Hands a request to the stand-in's listener in this process; resolves with the answer's status once it is sent,
+ * or with minus the status when `onUpstream` replaces it: nothing of the stand-in's answer (status, headers, body)
+ * is then sent, and the gate answers instead, as after a forwarded request.
+ */
+function dispatch(handler: (req: IncomingMessage, res: ServerResponse) => unknown, req: IncomingMessage, res: ServerResponse, onUpstream?: (status: number) => 'pass' | 'replace'): Promise<number> {
+  return new Promise((resolve) => {
+    const done = (): void => resolve(res.statusCode);
+    res.once('finish', done);
+    res.once('close', done);
+    if (onUpstream) {
+      // the instance's own methods (its prototype's), put back once the status is known: at the first writeHead,
+      // write or end of the stand-in (Koa sets statusCode and writes; an implicit header comes from write or end)
+      const own = { writeHead: res.writeHead.bind(res), write: res.write.bind(res), end: res.end.bind(res) };
+      let verdict: 'pass' | 'replace' | null = null;
+      const decide = (status: number): 'pass' | 'replace' => {
+        if (verdict !== null) return verdict;
+        verdict = onUpstream(status);
+        if (verdict === 'pass') {
+          res.writeHead = own.writeHead;
+          res.write = own.write;
+          res.end = own.end;
+        }
+        return verdict;
+      };
+      res.writeHead = ((status: number, ...rest: unknown[]): ServerResponse => {
+        if (decide(status) === 'pass') return (own.writeHead as (s: number, ...r: unknown[]) => ServerResponse)(status, ...rest);
+        return res;
+      });
+      res.write = ((...args: unknown[]): boolean => {
+        if (decide(res.statusCode) === 'pass') return (own.write as (...a: unknown[]) => boolean)(...args);
+        return true;
+      }) as typeof res.write;
+      res.end = ((...args: unknown[]): ServerResponse => {
+        if (decide(res.statusCode) === 'pass') return (own.end as (...a: unknown[]) => ServerResponse)(...args);
+        // the stand-in's answer is dropped (status, headers, body); the gate answers on the same response
+        res.writeHead = own.writeHead;
+        res.write = own.write;
+        res.end = own.end;
+        for (const h of res.getHeaderNames()) res.removeHeader(h);
+        res.off('finish', done);
+        res.off('close', done);
+        resolve(-res.statusCode);
+        args.find((a): a is () => void => typeof a === 'function')?.();
+        return res;
+      }) as typeof res.end;
+    }
+    handler(req, res);
+  });
+}
+
 /** Starts a gate in front of `target`. */
 export async function startGate(opts: GateOptions): Promise<Gate> {
   const target = new URL(opts.target);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const { authority, service } = opts;
+  const handler = opts.handler;
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer | null, onUpstream?: (status: number) => 'pass' | 'replace'): Promise<number> =>
-    new Promise((resolve) => {
+    handler && body === null ? dispatch(handler, req, res, onUpstream) : new Promise((resolve) => {
       const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (upRes) => {
         const status = upRes.statusCode ?? 502;
         if (onUpstream?.(status) === 'replace') {

@@ -17,7 +17,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ import { installSyncStore, putFileObject } from './s3rver.sync-store';
 
 const require = createRequire(import.meta.url);
 
-interface S3rverInstance extends KoaAppLike { store: unknown; run(): Promise<AddressInfo>; close(): Promise<void> }
+interface S3rverInstance extends KoaAppLike { store: unknown; httpServer?: Server; run(): Promise<AddressInfo>; close(): Promise<void> }
 type S3rverCtor = new (opts: Record<string, unknown>) => S3rverInstance;
 type Dynalite = (opts: Record<string, unknown>) => Server;
 
@@ -75,6 +75,8 @@ export interface StandIns {
   s3Client(): S3Client;
   /** A new DynamoDB client for these stand-ins (the caller destroys it). */
   ddbClient(): DynamoDBClient;
+  /** s3rver's request listener (its HTTP server's): a gate in this process hands requests to it directly (gate.ts). */
+  s3Handler: (req: IncomingMessage, res: ServerResponse) => unknown;
   /** Stores a local file as an object, as a PUT of its bytes would, without the HTTP round trip (s3rver.sync-store.ts). */
   putFile(bucket: string, key: string, path: string): Promise<void>;
   /** Environment for handlers running against these stand-ins. */
@@ -103,6 +105,8 @@ export async function startStandIns(opts: StandInsOptions = {}): Promise<StandIn
     installSyncStore(s3rver);
     const s3Address = await s3rver.run();
     cleanups.push(() => s3rver.close());
+    const s3Handler = s3rver.httpServer?.listeners('request')[0] as ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined;
+    if (!s3Handler) throw new Error('s3rver started without a request listener');
 
     const dynalite = (require('dynalite') as Dynalite)({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await new Promise<void>((resolve, reject) => {
@@ -140,6 +144,7 @@ export async function startStandIns(opts: StandInsOptions = {}): Promise<StandIn
       doc: createDocumentClient(dynamo),
       s3Client,
       ddbClient,
+      s3Handler,
       putFile: (bucket, key, path) => putFileObject(s3rver, bucket, key, path),
       env: {
         AWS_ENDPOINT_URL_S3: s3Endpoint,
