@@ -4,7 +4,8 @@
  * keyed by the Hilbert index of its window's centre on the first raster it meets
  * (parallel-order.ts `windowKey`); the records are sorted by key in bounded memory
  * (sorted-runs.ts, spilled to a temporary folder), computed in that order, and
- * their rows sorted back into input order by {@link IndexedRow.i}.
+ * their rows placed back into input order by their input position {@link PreparedRecord.i}
+ * (output/input-order.ts).
  *
  * Why: features stored in random spatial order touch every tile of a large raster
  * within any window of features, so computing them in input order needs a
@@ -19,7 +20,6 @@
  */
 import type { Geometry, Position } from '../geometry/types';
 import type { Window } from '../raster/grid';
-import type { ResultRow } from '../output/table';
 import type { FeatureFields } from './attributes';
 import type { EngineFeature, PreparedChunk } from './zonal';
 import { windowKey } from './parallel-order';
@@ -53,17 +53,9 @@ export interface PreparedRecord {
   geometry?: number[] | null;
 }
 
-/** A computed row and its feature's input position (the rows' second sort, back into input order). */
-export interface IndexedRow { i: number; r: ResultRow }
-
 /** Order of records: by key, then input position. */
 export function byKey(a: PreparedRecord, b: PreparedRecord): number {
   return a.k - b.k || a.i - b.i;
-}
-
-/** Order of rows: input position. */
-export function byInput(a: IndexedRow, b: IndexedRow): number {
-  return a.i - b.i;
 }
 
 /**
