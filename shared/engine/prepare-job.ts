@@ -38,6 +38,7 @@ import { byKey, NO_KEY, toRecords } from './job-order';
 import { KeyTally } from './parallel-order';
 import type { PreparedRecord } from './job-order';
 import { GpkgSource } from '../features/source.gpkg';
+import type { LayerCentres } from '../features/gpkg-order';
 import { packRecords } from './packed-records';
 import type { PackedRecords } from './packed-records';
 import { readOrder } from './read-order';
@@ -254,14 +255,21 @@ function orderedSource(layer: FeatureSource): layer is GpkgSource {
  * stretch per worker thread; then the features are read by fid in that order, a chunk at a time taking
  * turns between the stretches, checked, reprojected and handed to `sink` as they are: the worker threads
  * start on the first chunks while the rest is read, and nothing is spooled. `onHead` gets the head first:
- * its `streams` is 0 when the input is not a GeoPackage: then the features were spooled (as
+ * its `streams` is 0 when the input is not a GeoPackage, or has a rowid beyond 2^53 (no centres): then the features were spooled (as
  * {@link prepareJob}) and this resolves with `records` set. The layer is closed at the end.
  */
 export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHead) => Promise<void>, counters: CountingSource[], sink: StretchSink): Promise<{ tail: PrepareTail; records?: RowSorter<PreparedRecord> }> {
   const held: { layer: FeatureSource | null } = { layer: null };
   try {
-    const opened = await openJob(opts, counters, held, (layer, threads) => (orderedSource(layer) ? Math.max(1, threads) : 0));
-    if (opened.head.streams === 0) {
+    // the centres are read before the head goes out: without them (a rowid beyond 2^53) the features are spooled
+    const where: { centres: LayerCentres | null } = { centres: null };
+    const opened = await openJob(opts, counters, held, (layer, threads) => {
+      if (!orderedSource(layer)) return 0;
+      where.centres = layer.table.centres();
+      return where.centres ? Math.max(1, threads) : 0;
+    });
+    const centres = where.centres;
+    if (opened.head.streams === 0 || centres === null) {
       const job = await spoolJob(opened, opts, onHead, counters);
       return { tail: job.tail, records: job.records };
     }
@@ -272,48 +280,27 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
     const table = layer.table;
     // a larger page cache for reading by fid (8 MiB instead of 2: ~0.1 s of CPU less at 100k features)
     table.pageCache(8 * 1024);
-    const centres = table.centres();
-    const stretches = head.streams;
-    // without centres (rowids beyond 2^53): one stretch in input order
-    const order = centres ? readOrder(centres.cx, centres.cy, stretches) : null;
+    const order = readOrder(centres.cx, centres.cy, head.streams);
     const keepGeometry = opts.spec.output.geometry === true;
     const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
     const columns = opts.spec.input.include ?? [];
     const chunkSize = Math.max(1, Math.floor(opts.chunkSize ?? READ_CHUNK));
     let read = 0;
-    const take = (features: Feature[], positions: ArrayLike<number>, j: number): void => {
+    const ends = [...order.starts.slice(1), order.order.length];
+    const at = [...order.starts];
+    for (;;) {
+      const open = at.flatMap((a, j) => (a < (ends[j] as number) ? [j] : []));
+      if (open.length === 0) break;
+      const j = await sink.pick(open);
+      opts.signal?.throwIfAborted();
+      const from = at[j] as number;
+      const to = Math.min(ends[j] as number, from + chunkSize);
+      at[j] = to;
+      const positions = order.order.subarray(from, to);
+      const features = table.featuresAt(Array.from(positions, (p) => centres.fids[p] as number), { ...idOptions, columns });
       const prepared = engine.prepare(features);
       sink.push(j, packRecords(features, prepared, fields.of(features, positions), positions, keepGeometry));
       read += features.length;
-    };
-    if (order === null || centres === null) {
-      let chunk: Feature[] = [];
-      const flush = async (): Promise<void> => {
-        await sink.pick([0]);
-        take(chunk, Array.from(chunk, (_, k) => read + k), 0);
-        chunk = [];
-      };
-      for await (const f of layer.features({ ...idOptions, columns })) {
-        chunk.push(f);
-        if (chunk.length >= chunkSize) await flush();
-        opts.signal?.throwIfAborted();
-      }
-      if (chunk.length > 0) await flush();
-    } else {
-      const ends = [...order.starts.slice(1), order.order.length];
-      const at = [...order.starts];
-      for (;;) {
-        const open = at.flatMap((a, j) => (a < (ends[j] as number) ? [j] : []));
-        if (open.length === 0) break;
-        const j = await sink.pick(open);
-        opts.signal?.throwIfAborted();
-        const from = at[j] as number;
-        const to = Math.min(ends[j] as number, from + chunkSize);
-        at[j] = to;
-        const positions = order.order.subarray(from, to);
-        const features = table.featuresAt(Array.from(positions, (p) => centres.fids[p] as number), { ...idOptions, columns });
-        take(features, positions, j);
-      }
     }
     return { tail: tailOf(opened, opts, counters, read, t0, []) };
   } finally {

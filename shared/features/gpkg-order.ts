@@ -41,7 +41,7 @@ const MAX_DEPTH = 64;
 /**
  * The centres of layer `table` (geometry column `geometryColumn`): from its R-tree when `useRtree` and the
  * file has a readable one, else from the geometry blobs' headers. Null when a rowid is not a safe integer
- * (keys beyond 2^53: the layer is read in file order instead). GeoPackageError when the table cannot be read.
+ * (keys beyond 2^53: `zonalflow stats` then spools the features, prepare-job.ts). GeoPackageError when the table cannot be read.
  */
 export function layerCentres(gpkg: GeoPackage, table: string, geometryColumn: string, opts: { useRtree?: boolean } = {}): LayerCentres | null {
   if (opts.useRtree ?? true) {

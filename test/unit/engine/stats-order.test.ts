@@ -16,6 +16,9 @@ import type { RowConsumer, StatsJobOptions } from '../../../shared/engine/stats-
 import { parseJobSpec } from '../../../shared/spec';
 import { LOCAL_ONLY } from '../../../shared/io/uri';
 import { GeoPackageError } from '../../../shared/errors';
+import nodeSqlite from 'node-sqlite3-wasm';
+
+const { Database } = nodeSqlite;
 
 const FIX = join(import.meta.dirname, '../../fixtures/read-order');
 const spec = parseJobSpec({ input: { idColumn: 'field_id', include: ['field_id'] }, rasters: [{ uri: join(FIX, 'grid.tif') }], stats: ['count', 'mean', 'min', 'max'] });
@@ -132,6 +135,19 @@ describe('stats in reading order', () => {
       expect((err as Error).message).toMatch(/corrupt\.gpkg/);
     });
     expect(left).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('a rowid beyond 2^53 (no centres to order by): the features are spooled, the same rows as the spooled path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zf-order-'));
+    const input = join(dir, 'big-fid.gpkg');
+    copyFileSync(join(FIX, 'plain.gpkg'), input);
+    const db = new Database(input);
+    db.run('UPDATE fields SET fid = ? WHERE fid = 45', [2n ** 53n + 1n]);
+    db.close();
+    const spooled = await run(input, { order: 'spool', threads: 2 });
+    expect(spooled.rows.map((r) => r.fidText ?? r.fid)).toContain('9007199254740993');
+    expect((await run(input, { order: 'read', threads: 2 })).rows).toEqual(spooled.rows);
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 });
