@@ -1,7 +1,9 @@
 /**
  * The order in which `zonalflow stats` reads a GeoPackage's features when it knows where they lie
  * before reading them (gpkg-order.ts: R-tree or envelopes): by the Hilbert index of each feature's
- * bbox centre on a 2^13 x 2^13 lattice laid over the extent of the centres, in the layer's CRS.
+ * bbox centre on a 2^13 x 2^13 lattice laid over the extent of the centres, in the layer's CRS (from
+ * the 0.1 % and 99.9 % quantiles of each axis, so that a few far-away features do not squeeze the
+ * others into a few cells; those go to the lattice's edge).
  * Reprojection onto the raster is smooth, so features close in this order are close on the raster:
  * consecutive chunks touch a compact area and a small tile cache decodes each tile about once, as
  * with the order of job-order.ts (which keys each prepared feature's window and so needs every
@@ -32,19 +34,8 @@ export interface ReadOrder {
  */
 export function readOrder(cx: ArrayLike<number>, cy: ArrayLike<number>, parts: number): ReadOrder {
   const n = cx.length;
-  let xmin = Infinity;
-  let ymin = Infinity;
-  let xmax = -Infinity;
-  let ymax = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const x = cx[i] as number;
-    const y = cy[i] as number;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    if (x < xmin) xmin = x;
-    if (x > xmax) xmax = x;
-    if (y < ymin) ymin = y;
-    if (y > ymax) ymax = y;
-  }
+  const [xmin, xmax] = robustRange(cx, cy, cx);
+  const [ymin, ymax] = robustRange(cx, cy, cy);
   const sx = xmax > xmin ? SIDE / (xmax - xmin) : 0;
   const sy = ymax > ymin ? SIDE / (ymax - ymin) : 0;
   // sort value: key x 2^26 + input position (exact in a float64; a native numeric sort, no comparator)
@@ -55,7 +46,7 @@ export function readOrder(cx: ArrayLike<number>, cy: ArrayLike<number>, parts: n
     const y = cy[i] as number;
     let key = SIDE * SIDE; // after every lattice cell
     if (Number.isFinite(x) && Number.isFinite(y)) {
-      key = hilbertIndex(SIDE, Math.min(SIDE - 1, Math.floor((x - xmin) * sx)), Math.min(SIDE - 1, Math.floor((y - ymin) * sy)));
+      key = hilbertIndex(SIDE, cell((x - xmin) * sx), cell((y - ymin) * sy));
       placed++;
     }
     keyed[i] = n < POSITIONS ? key * POSITIONS + i : key;
@@ -71,4 +62,27 @@ export function readOrder(cx: ArrayLike<number>, cy: ArrayLike<number>, parts: n
   const k = Math.max(1, Math.floor(parts));
   const starts = Array.from({ length: k }, (_, j) => Math.floor((j * placed) / k));
   return { order, starts };
+}
+
+/** Lattice cell of a scaled coordinate, clamped into the lattice (centres outside the robust range go to its edge). */
+function cell(v: number): number {
+  return Math.max(0, Math.min(SIDE - 1, Math.floor(v)));
+}
+
+/** Share of centres left out at each end of an axis' range (one far-away feature must not shrink everyone else into a few cells). */
+const TAIL = 0.001;
+
+/**
+ * The range of `v` over the features with a centre, from the TAIL and 1 - TAIL quantiles (the nearest ranks):
+ * with fewer than 1 / TAIL centres, the minimum and maximum. [Infinity, -Infinity] without any centre.
+ */
+function robustRange(cx: ArrayLike<number>, cy: ArrayLike<number>, v: ArrayLike<number>): [number, number] {
+  const vals: number[] = [];
+  for (let i = 0; i < cx.length; i++) {
+    if (Number.isFinite(cx[i]) && Number.isFinite(cy[i])) vals.push(v[i] as number);
+  }
+  if (vals.length === 0) return [Infinity, -Infinity];
+  const sorted = Float64Array.from(vals).sort();
+  const last = sorted.length - 1;
+  return [sorted[Math.floor(TAIL * last)] as number, sorted[Math.ceil((1 - TAIL) * last)] as number];
 }

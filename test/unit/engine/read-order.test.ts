@@ -45,4 +45,32 @@ describe('readOrder', () => {
     expect([...readOrder([NaN, NaN], [NaN, NaN], 2).order]).toEqual([0, 1]);
     expect(readOrder([NaN, NaN], [NaN, NaN], 2).starts).toEqual([0, 0]);
   });
+
+  it('one far-away centre does not squeeze the others into a few cells: the grid is still walked neighbour by neighbour', () => {
+    const cx: number[] = [];
+    const cy: number[] = [];
+    let s = 11;
+    const cells: [number, number][] = [];
+    for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) cells.push([x, y]);
+    for (let i = cells.length - 1; i > 0; i--) {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      const j = s % (i + 1);
+      [cells[i], cells[j]] = [cells[j] as [number, number], cells[i] as [number, number]];
+    }
+    for (const c of cells) {
+      cx.push(c[0] * 10 + 5);
+      cy.push(c[1] * 10 + 5);
+    }
+    // a feature 3,000 extents away (over the whole extent the grid would take under 3 lattice cells a side)
+    cx.push(1e6);
+    cy.push(1e6);
+    const { order } = readOrder(cx, cy, 1);
+    const walk = [...order].filter((i) => i < cells.length);
+    expect(walk).toHaveLength(cells.length);
+    for (let j = 1; j < walk.length; j++) {
+      const a = cells[walk[j - 1] as number] as [number, number];
+      const b = cells[walk[j] as number] as [number, number];
+      expect(Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1])).toBe(1);
+    }
+  });
 });
