@@ -23,9 +23,11 @@ export function progressBar(label: string, stream: NodeJS.WriteStream = process.
     const eta = rate > 0 && total > done ? `${formatSeconds((total - done) / rate)} left` : '';
     const width = 24;
     const filled = Math.round(frac * width);
-    const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+    // an input that does not say how many features it has (GeoJSON, total 0): the count so far, no bar
+    const bar = total > 0 ? ` [${'#'.repeat(filled)}${'.'.repeat(width - filled)}]` : '';
+    const counted = total > 0 ? `${done}/${total}` : `${done}`;
     const fail = failed > 0 ? ` ${failed} failed` : '';
-    return `${label} ${bar} ${done}/${total} features${fail}${detail ? ` ${detail}` : ''} ${Math.round(rate)}/s ${eta}`.trimEnd();
+    return `${label}${bar} ${counted} features${fail}${detail ? ` ${detail}` : ''} ${Math.round(rate)}/s ${eta}`.trimEnd();
   };
   return {
     update(done, total, failed = 0, detail = '') {
