@@ -37,3 +37,6 @@ if (distIsCurrent()) {
   ({ main } = await import('../cli/main.ts'));
 }
 process.exitCode = await main(process.argv.slice(2));
+// interrupted (Ctrl-C 130, SIGTERM 143): the job's cleanup has run; what an abandoned execution still has
+// scheduled (a local run's retry waits) must not keep the process alive
+if (process.exitCode === 130 || process.exitCode === 143) process.exit(process.exitCode);

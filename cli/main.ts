@@ -4,7 +4,7 @@
  * clear line (the stack only with `--debug`).
  */
 import { Command, CommanderError } from 'commander';
-import { ZonalflowError } from '../shared/errors';
+import { InterruptedError, ZonalflowError } from '../shared/errors';
 import { exitCodeOfError, USAGE_EXIT_CODE } from '../shared/jobs/outcome';
 import pkg from '../package.json' with { type: 'json' };
 import { COMMAND_MODULES, invokedCommand } from './commands/index';
@@ -20,7 +20,8 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     .option('--debug', 'print stack traces of errors')
     .addHelpText('after', `
 Exit codes (stats, local, run --wait): 0 every feature computed, 3 some features failed,
-1 the job failed, 2 usage error (bad option, invalid spec, unusable input or output path).
+1 the job failed, 2 usage error (bad option, invalid spec, unusable input or output path),
+130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM (the job stopped, its temporary files removed).
 
 Examples:
   $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.csv
@@ -42,6 +43,11 @@ Examples:
     return ctx.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
+    // Ctrl-C or SIGTERM: one line saying what was stopped and cleaned up, exit 130 or 143 (cli/interrupt.ts)
+    if (err instanceof InterruptedError) {
+      stderr.write(`zonalflow: ${err.message}\n`);
+      return err.exitCode;
+    }
     stderr.write(`zonalflow: ${errorLine(err)}\n`);
     const code = exitCodeOfError(err);
     if (code === USAGE_EXIT_CODE) return code;

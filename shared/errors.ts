@@ -107,3 +107,19 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * The user stopped the job with a signal (Ctrl-C: SIGINT, or SIGTERM). The job was aborted through its
+ * AbortSignal and its temporary files removed; the exit code is the shell's convention, 128 + the
+ * signal's number: 130 for SIGINT, 143 for SIGTERM.
+ */
+export class InterruptedError extends ZonalflowError {
+  readonly signal: 'SIGINT' | 'SIGTERM';
+  readonly exitCode: number;
+  /** `detail`: what was done about it (the job stopped, which files were removed), appended to the message. */
+  constructor(signal: 'SIGINT' | 'SIGTERM', detail?: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super('INTERRUPTED', `interrupted (${signal})${detail ? `: ${detail}` : ''}`, options);
+    this.signal = signal;
+    this.exitCode = signal === 'SIGINT' ? 130 : 143;
+  }
+}

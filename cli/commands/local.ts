@@ -14,6 +14,7 @@ import { exitCodeOf, USAGE_EXIT_CODE } from '../../shared/jobs/outcome';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { progressBar } from '../progress';
+import { withInterruption } from '../interrupt';
 import { readableFailure, summaryLines } from '../local-report';
 import { readSpecFile } from '../../shared/spec-file';
 import { InputError } from '../../shared/errors';
@@ -53,7 +54,8 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .option('--allow-host <host>', 'let the handlers read this host although it is a private or loopback address (your own raster or STAC server; plain http accepted); repeatable; default: none, as strict as the deployed stack', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--overwrite', 'replace the files of a previous job in --out (an existing non-empty --out is refused otherwise)')
     .addHelpText('after', `
-Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (no feature computed, or the execution failed), 2 usage error.
+Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (no feature computed, or the execution failed), 2 usage error,
+130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM (the run stopped, its temporary files removed).
 
 Examples:
   $ zonalflow local --input fields.gpkg --spec job.json --out results/
@@ -71,7 +73,8 @@ Examples:
       checkOutputDir(o.out, [o.input, o.spec], { overwrite: o.overwrite === true });
       const quiet = o.quiet === true;
       const bar = progressBar('zonalflow local', process.stderr, { quiet });
-      const r = await runLocal({
+      // Ctrl-C / SIGTERM abort the run: the stand-ins stop, their files and the functions' /tmp are removed (cli/interrupt.ts)
+      const r = await withInterruption(ctx.stderr, `the local run was stopped; the stand-ins and their temporary files removed, nothing downloaded to ${o.out}`, (signal) => runLocal({
         input: o.input,
         spec: o.includeCols ? withInclude(o.spec, o.includeCols) : o.spec,
         out: o.out,
@@ -80,12 +83,17 @@ Examples:
         ...(o.faults ? { faults: o.faults } : {}),
         ...(o.timeScale ? { timeScale: o.timeScale } : {}),
         ...(o.allowHost ? { allowHosts: o.allowHost } : {}),
-        onProgress: (p) => bar.update(p.featuresDone, p.features, p.featuresFailed, `${p.batchesDone}/${p.batches} batches`),
+        signal,
+        // once aborted, the abandoned execution's last failures (its functions' threads stopped) are not the user's news
+        onProgress: (p) => {
+          if (!signal.aborted) bar.update(p.featuresDone, p.features, p.featuresFailed, `${p.batchesDone}/${p.batches} batches`);
+        },
         log: quiet ? undefined : (l) => {
+          if (signal.aborted) return;
           bar.finish(); // a log line never lands inside the bar (it is redrawn on the next update)
           ctx.stderr.write(`zonalflow local: ${readableFailure('', l)}\n`);
         },
-      }).finally(() => bar.finish());
+      }).finally(() => bar.finish()));
       const s = r.output as { features?: { total: number; done: number; failed: number } } | null;
       // Plan reads its own download of the input: say the user's path, not that temporary copy's
       const userPaths = (text: string): string => text.replace(/\S*zonalflow-plan-[A-Za-z0-9]+\/[^\s:]+/g, o.input);

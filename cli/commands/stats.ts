@@ -20,6 +20,7 @@ import { progressBar } from '../progress';
 import { checkInputFile, checkOutputFile, refuseDirectory } from '../out-path';
 import { byteSize, count } from '../format';
 import { exitCodeOf, jobOutcome } from '../../shared/jobs/outcome';
+import { withInterruption } from '../interrupt';
 
 interface StatsOptions {
   input: string;
@@ -87,7 +88,8 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .option('--geometry', 'write each feature\'s geometry (input CRS): GeoParquet 1.1 for .parquet (spec "output.geometry")')
     .option('--quiet', 'no progress bar')
     .addHelpText('after', `
-Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (no feature computed), 2 usage error.
+Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (no feature computed), 2 usage error,
+130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM (nothing at --out, temporary files removed).
 
 Examples:
   $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.csv
@@ -130,7 +132,8 @@ Examples:
           else await table?.write(rows);
         },
       };
-      const result = await streamStatsJob({
+      // Ctrl-C / SIGTERM abort the job: its finally blocks remove the temporary folders, the sink its .tmp (cli/interrupt.ts)
+      const result = await withInterruption(ctx.stderr, `the job was stopped; nothing written to ${o.out}, temporary files removed`, (signal) => streamStatsJob({
         input: o.input,
         spec,
         ...(s3Client ? { s3Client } : {}),
@@ -138,6 +141,7 @@ Examples:
         // exactly what the user named (rasters, the STAC API); private and loopback addresses only for --allow-host
         allowed: allowedFromUris([...specRasterUris(spec), ...(spec.stac ? [spec.stac.api] : [])], o.allowHost ?? []),
         trustStacAssets: true, // the user chose the STAC API: its assets' hosts may be read (never private addresses)
+        signal,
         onProgress: (p) => bar.update(p.done, p.total, p.failed),
         ...(o.threads !== undefined ? { threads: parseThreads(o.threads) } : {}),
       }, consumer)
@@ -149,7 +153,10 @@ Examples:
           await (documents ?? table)?.abort(); // safe after a failed close too
           throw err;
         })
-        .finally(() => s3Client?.destroy());
+        .finally(() => {
+          bar.finish();
+          s3Client?.destroy();
+        }));
       bar.finish();
       const s = result.summary;
       ctx.stderr.write(

@@ -10,7 +10,7 @@
  *
  * Exit code 2 (usage error: bad options, invalid spec) is decided by the CLI before a job starts.
  */
-import { InputError, OutputError, SourceError, SpecError } from '../errors';
+import { InputError, InterruptedError, OutputError, SourceError, SpecError } from '../errors';
 import type { JobStatus } from '../pipeline/events';
 
 /** The exit code of a usage error (bad option, invalid spec), as commander and the CLI report it. */
@@ -40,9 +40,10 @@ export function exitCodeOf(status: string): number {
  * else: a remote raster that fails, a broken file, a bug, and a URL the allow-list refuses
  * (UriNotAllowedError: the cases redirect-loopback and secrets-in-messages fail the job with exit 1,
  * whether the URL came from the user, a redirect or a STAC `next` link). The only place errors map
- * to exit codes.
+ * to exit codes. An InterruptedError (SIGINT, SIGTERM) exits 130 or 143, the shell's 128 + signal number.
  */
 export function exitCodeOfError(err: unknown): number {
+  if (err instanceof InterruptedError) return err.exitCode;
   if (err instanceof SpecError || err instanceof InputError || err instanceof OutputError) return USAGE_EXIT_CODE;
   if (err instanceof SourceError && typeof err.context['missingLocalFile'] === 'string') return USAGE_EXIT_CODE;
   return 1;

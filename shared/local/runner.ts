@@ -116,6 +116,12 @@ export interface LocalRunOptions {
    * most 4); 0: in the main thread.
    */
   lambdaThreads?: number;
+  /**
+   * Aborts the run (Ctrl-C in `zonalflow local`): the execution is abandoned where it is, the function
+   * threads are stopped, the stand-ins stop and every temporary folder (the S3 stand-in's files, the
+   * functions' /tmp) is removed; the promise rejects with the signal's reason. Nothing is downloaded to `out`.
+   */
+  signal?: AbortSignal;
 }
 
 /** How far a local job is: from Plan's output and each Worker's answer (a batch's counts are cumulative over its retries). */
@@ -248,7 +254,18 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const sessionKeys: string[] = [];
   // the Worker's threads, once started (a holder: assigned inside the invoke closure)
   const threadPool: { pool: LambdaPool | null } = { pool: null };
+  // an abort settles whatever the run awaits at that moment (the execution, the uploads, the synth); the finally below cleans up
+  const signal = opts.signal;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal?.reason instanceof Error ? signal.reason : new ZonalflowError('ABORTED', 'the local run was aborted'));
+  });
+  aborted.catch(() => undefined);
+  if (signal?.aborted) onAbort?.();
+  else if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
+  const stoppable = <T>(p: Promise<T>): Promise<T> => (signal ? Promise.race([p, aborted]) : p);
   try {
+    signal?.throwIfAborted();
     lap('uploads');
     // local raster files go to the S3 stand-in, as they would be in S3 for a deployed stack
     const rasters = ((specRaw.rasters ?? []) as { uri: string; name?: string }[]).map((r) => ({ ...r }));
@@ -277,7 +294,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     const specHosts = httpsHosts([...rasters.map((r) => r.uri), ...(weights ? [weights.uri] : [])]);
     const progress = new ProgressTracker(opts.onProgress);
     lap('synth');
-    let template = await synthTemplate({ rasterBuckets: LOCAL.rasters, ...opts.context });
+    let template = await stoppable(synthTemplate({ rasterBuckets: LOCAL.rasters, ...opts.context }));
     if (opts.editTemplate) template = opts.editTemplate(template);
     lap('setup');
     const ids = {
@@ -587,9 +604,9 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     let outcome: ExecutionOutcome;
     if (faults.has('duplicate-event')) {
       log('the upload event is delivered twice: two executions start (injected duplicate-event)');
-      const both = await Promise.all([start(input, 'local'), start(input, 'local-duplicate')]);
+      const both = await stoppable(Promise.all([start(input, 'local'), start(input, 'local-duplicate')]));
       outcome = both.find((o) => o.status === 'SUCCEEDED' && (o.output as { duplicate?: boolean } | null)?.duplicate !== true) ?? both.find((o) => o.status !== 'SUCCEEDED') ?? both[0];
-    } else outcome = await start(input, 'local');
+    } else outcome = await stoppable(start(input, 'local'));
     let output: unknown = outcome.status === 'SUCCEEDED' ? outcome.output : null;
     let failure: { code: string; message: string } | undefined = outcome.status === 'SUCCEEDED' ? undefined : { code: outcome.error, message: outcome.cause };
     let jobId = findJobId(output) ?? (await newestJob(env));
@@ -601,13 +618,14 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       await store.resetBatches(jobId);
       await store.setJobStatus(jobId, 'RUNNING', {}, true);
       log(`retry of job ${jobId}`);
-      const retried = await start({ ...(input as Record<string, unknown>), jobId }, 'local-retry');
+      const retried = await stoppable(start({ ...(input as Record<string, unknown>), jobId }, 'local-retry'));
       output = retried.status === 'SUCCEEDED' ? retried.output : null;
       failure = retried.status === 'SUCCEEDED' ? undefined : { code: retried.error, message: retried.cause };
       jobId = findJobId(output) ?? jobId;
     }
     // invocations still running (a timed-out or abandoned child) end before the stand-ins stop
-    await Promise.allSettled([...inFlight]);
+    await stoppable(Promise.allSettled([...inFlight]));
+    signal?.throwIfAborted();
     for (const [fname, mb] of Object.entries(peakMb)) {
       const fn = Object.values(functions).find((f) => f.name === fname);
       if (fn && mb > fn.memoryMb) warnings.push(`${fname} peaked at about ${mb} MB, over its MemorySize of ${fn.memoryMb} MB (on Lambda: Runtime.OutOfMemory)`);
@@ -622,6 +640,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     log(`CPU seconds (all threads): ${Object.entries(cpuSeconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
     return { status: summary?.status ?? (failure ? 'FAILED' : 'UNKNOWN'), jobId, output, files, retries, denials: authority.denials.map((d) => d.message), warnings, memoryMb: peakMb, timings, cpuSeconds, ...(failure ? { error: failure } : {}) };
   } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
     await threadPool.pool?.close();
     for (const t of samplers) clearInterval(t);
     restoreEnv();
