@@ -38,6 +38,9 @@ export function gpkgGeometryBBox(blob: Uint8Array): BBox | null {
 /** The WKB inside a GeoPackage blob (the blob itself when it is plain WKB); null for an empty geometry. */
 function gpkgWkb(blob: Uint8Array): Uint8Array | null {
   if (blob.length < 8 || blob[0] !== 0x47 || blob[1] !== 0x50) {
+    // SpatiaLite's own blob (its BLOB-Geometry format: 0x00, byte order, SRID, MBR, 0x7C ... 0xFE), which
+    // `ST_GeomFromText` in a GeoPackage writes: read as WKB it would give a nonsense type code
+    if (isSpatialiteBlob(blob)) throw new GeometryError('a SpatiaLite geometry blob, not a GeoPackage geometry (written by SpatiaLite SQL such as ST_GeomFromText); rewrite the layer with ogr2ogr -f GPKG, or use AsGPB() in SQL');
     // some writers store plain WKB: accept it
     if (blob.length >= 5 && (blob[0] === 0 || blob[0] === 1)) return blob;
     throw new GeometryError(`not a GeoPackage geometry (no "GP" magic, ${blob.length} bytes)`);
@@ -50,6 +53,21 @@ function gpkgWkb(blob: Uint8Array): Uint8Array | null {
   if ((flags >> 4) & 1) return null;
   if (blob.length < start + 5) throw new GeometryError(`truncated GeoPackage geometry (${blob.length} bytes, header needs ${start + 5})`);
   return blob.subarray(start);
+}
+
+/**
+ * Whether `b` is a SpatiaLite BLOB-Geometry: START 0x00, ENDIAN 0x01 (little) or 0x00 (big), SRID (4 bytes),
+ * MBR (4 doubles), MBR_END 0x7C at byte 38, the class type (4 bytes, that byte order), ..., END 0xFE as the
+ * last byte (SpatiaLite's BLOB-Geometry format, https://www.gaia-gis.it/gaia-sins/BLOB-Geometry.html).
+ * Big-endian WKB also starts with 0x00 (its type code follows, so byte 1 is 0, never 1): with byte 1 = 0
+ * the class type must also be a SpatiaLite geometry class (1-7 in XY, XYZ, XYM, XYZM, plain or compressed).
+ */
+function isSpatialiteBlob(b: Uint8Array): boolean {
+  if (b.length < 44 || b[0] !== 0x00 || b[38] !== 0x7c || b[b.length - 1] !== 0xfe) return false;
+  if (b[1] === 0x01) return true;
+  if (b[1] !== 0x00) return false;
+  const type = new DataView(b.buffer, b.byteOffset + 39, 4).getUint32(0, false) % 1_000_000;
+  return type % 1000 >= 1 && type % 1000 <= 7 && type < 4000;
 }
 
 /** Parses WKB (null when empty). */

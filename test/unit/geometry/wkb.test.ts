@@ -218,3 +218,19 @@ describe('gpkgGeometryBBox: the bbox without building the geometry', () => {
     expect(gpkgGeometryBBox(blobs[4] as Uint8Array)).toEqual({ xmin: 2, ymin: 3, xmax: 2, ymax: 3 });
   });
 });
+
+describe('a SpatiaLite geometry blob in a GeoPackage', () => {
+  // GDAL 3.6 with SpatiaLite (the oracle): ogrinfo x.gpkg -dialect sqlite -sql
+  // "SELECT hex(ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))', 4326)), hex(ST_GeomFromText('POINT(1 2)', 4326))"
+  const polygon = '0001E610000000000000000000000000000000000000000000000000F03F000000000000F03F7C03000000010000000400000000000000000000000000000000000000000000000000F03F0000000000000000000000000000F03F000000000000F03F00000000000000000000000000000000FE';
+  const point = '0001E6100000000000000000F03F0000000000000040000000000000F03F00000000000000407C01000000000000000000F03F0000000000000040FE';
+  it('is named as one, with the fix, instead of read as WKB with a nonsense type code', () => {
+    for (const hex of [polygon, point]) expect(() => parseGpkgGeometry(Uint8Array.from(Buffer.from(hex, 'hex')))).toThrow(/a SpatiaLite geometry blob, not a GeoPackage geometry.*ogr2ogr/);
+  });
+  it('big-endian plain WKB (also starting with 0x00) still reads', () => {
+    // POINT(1 2), big-endian WKB: 00 00000001 then two doubles
+    const be = Uint8Array.from(Buffer.from('00000000013FF00000000000004000000000000000', 'hex'));
+    expect(parseGpkgGeometry(be)).toEqual({ type: 'Point', coordinates: [1, 2] });
+  });
+});
+
