@@ -3,12 +3,13 @@
  * 3 some failed, 1 none computed, 2 usage error (README's table; shared/jobs/outcome.ts).
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main';
-import { exitCodeOf, jobOutcome } from '../../../shared/jobs/outcome';
+import { exitCodeOf, exitCodeOfError, jobOutcome } from '../../../shared/jobs/outcome';
+import { InterruptedError } from '../../../shared/errors';
 import { writeGeoPackage } from '../../helpers/gpkg-writer';
 import type { WriteFeature } from '../../helpers/gpkg-writer';
 import { writeCog } from '../../helpers/cog-writer';
@@ -152,5 +153,11 @@ describe('exit codes', () => {
     expect(jobOutcome(4, 0, true)).toBe('PARTIAL');
     expect(jobOutcome(4, 4)).toBe('FAILED');
     expect([exitCodeOf('DONE'), exitCodeOf('PARTIAL'), exitCodeOf('FAILED'), exitCodeOf('CANCELLED')]).toEqual([0, 3, 1, 1]);
+  });
+  it('130 for SIGINT and 143 for SIGTERM: 128 + the signal number, as the shell reports a signalled process', () => {
+    const { SIGINT, SIGTERM } = constants.signals;
+    expect(exitCodeOfError(new InterruptedError('SIGINT'))).toBe(128 + SIGINT);
+    expect(exitCodeOfError(new InterruptedError('SIGTERM', 'the job was stopped'))).toBe(128 + SIGTERM);
+    expect(new InterruptedError('SIGTERM', 'the job was stopped').message).toBe('interrupted (SIGTERM): the job was stopped');
   });
 });
