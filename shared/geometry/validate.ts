@@ -27,6 +27,15 @@ export const SELF_INTERSECTION_BUDGET = 20_000_000;
 
 /** The first crossing or touching of two non-adjacent edges of a closed ring, or null (also when the pair budget runs out). */
 export function ringSelfIntersection(ring: readonly Position[], budget = SELF_INTERSECTION_BUDGET): Position | null {
+  if (ring.length <= SMALL_RING + 1) {
+    const hit = smallRingSelfIntersection(ring, budget);
+    if (hit !== NOT_SMALL) return hit;
+  }
+  return sweepSelfIntersection(ring, budget);
+}
+
+/** {@link ringSelfIntersection}'s general path, for rings of any size (exported for the test that holds the small-ring path to it). */
+export function sweepSelfIntersection(ring: readonly Position[], budget = SELF_INTERSECTION_BUDGET): Position | null {
   let left = budget;
   const pts: Position[] = [];
   for (const p of ring) {
@@ -50,6 +59,67 @@ export function ringSelfIntersection(ring: readonly Position[], budget = SELF_IN
       if (Math.abs(i - j) === 1 || Math.abs(i - j) === n - 1) {
         // adjacent edges share one vertex; they are invalid only if they overlap (fold back)
         if (collinearOverlap(a, b, c, d)) return i < j ? (pts[j] as Position) : (pts[i] as Position);
+        continue;
+      }
+      const hit = segmentsIntersect(a, b, c, d);
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
+/** Rings of up to this many positions (a field's 5-20) take {@link smallRingSelfIntersection}. */
+const SMALL_RING = 64;
+/** What {@link smallRingSelfIntersection} answers for a ring it leaves to the general sweep (a non-finite x). */
+const NOT_SMALL: Position = [NaN, NaN];
+// reused by every small ring: the kept positions' indices, the segments' order and their smallest x
+const keptAt = new Int32Array(SMALL_RING + 1);
+const orderOf = new Int32Array(SMALL_RING);
+const minXOf = new Float64Array(SMALL_RING);
+
+/**
+ * {@link ringSelfIntersection} for a small ring without allocating: the same sweep, the same pairs visited
+ * in the same order (segments ordered by their smallest x with a stable insertion sort, as the general
+ * path's stable Array sort orders them), so the same first crossing is found. NOT_SMALL when a position's x
+ * is not finite (the general path's comparator then decides the order).
+ */
+function smallRingSelfIntersection(ring: readonly Position[], budget: number): Position | null {
+  let kept = 0;
+  for (let k = 0; k < ring.length; k++) {
+    const p = ring[k] as Position;
+    if (!Number.isFinite(p[0])) return NOT_SMALL;
+    const prev = kept > 0 ? (ring[keptAt[kept - 1] as number] as Position) : null;
+    if (prev === null || prev[0] !== p[0] || prev[1] !== p[1]) keptAt[kept++] = k;
+  }
+  const at = (i: number): Position => ring[keptAt[i] as number] as Position;
+  const n = kept - 1;
+  if (n < 3) return null;
+  for (let i = 0; i < n; i++) {
+    const x = Math.min(at(i)[0], at(i + 1)[0]);
+    // stable insertion: after every earlier segment with the same smallest x
+    let o = i;
+    while (o > 0 && (minXOf[o - 1] as number) > x) {
+      minXOf[o] = minXOf[o - 1] as number;
+      orderOf[o] = orderOf[o - 1] as number;
+      o--;
+    }
+    minXOf[o] = x;
+    orderOf[o] = i;
+  }
+  let left = budget;
+  for (let oi = 0; oi < n; oi++) {
+    const i = orderOf[oi] as number;
+    const a = at(i);
+    const b = at(i + 1);
+    const maxX = Math.max(a[0], b[0]);
+    for (let oj = oi + 1; oj < n; oj++) {
+      if ((minXOf[oj] as number) > maxX) break;
+      const j = orderOf[oj] as number;
+      const c = at(j);
+      const d = at(j + 1);
+      if (--left < 0) return null;
+      if (Math.abs(i - j) === 1 || Math.abs(i - j) === n - 1) {
+        if (collinearOverlap(a, b, c, d)) return i < j ? c : a;
         continue;
       }
       const hit = segmentsIntersect(a, b, c, d);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { geometryBBox, forEachPosition } from '../../../shared/geometry/bbox';
 import { transformGeometry } from '../../../shared/geometry/transform';
-import { geometryProblem, ringSelfIntersection } from '../../../shared/geometry/validate';
+import { geometryProblem, ringSelfIntersection, sweepSelfIntersection } from '../../../shared/geometry/validate';
 import { geometryKind } from '../../../shared/geometry/kind';
 import type { Geometry, Position } from '../../../shared/geometry/types';
 
@@ -137,3 +137,38 @@ describe('self-intersection budget', () => {
     expect(performance.now() - t0).toBeLessThan(10000);
   });
 });
+
+describe('self-intersection of small rings (the allocation-free path)', () => {
+  it('finds the same first crossing as the general sweep: random rings on a small lattice (crossings, touches, folds, repeated positions), every size to 66 positions', () => {
+    // Park-Miller (exact in float64)
+    let seed = 12345;
+    const rnd = (k: number): number => {
+      seed = (seed * 16807) % 2147483647;
+      return seed % k;
+    };
+    let crossed = 0;
+    for (let t = 0; t < 4000; t++) {
+      const m = 3 + (t % 64);
+      const ring: Position[] = [];
+      for (let k = 0; k < m; k++) {
+        // a repeated position now and then (consecutive duplicates are skipped by both paths)
+        if (k > 0 && rnd(10) === 0) ring.push([...(ring[k - 1] as Position)] as Position);
+        else ring.push([rnd(8), rnd(8)]);
+      }
+      ring.push([...(ring[0] as Position)] as Position);
+      const small = ringSelfIntersection(ring);
+      expect(small).toEqual(sweepSelfIntersection(ring));
+      if (small !== null) crossed++;
+      // the budget runs out at the same pair
+      expect(ringSelfIntersection(ring, 3)).toEqual(sweepSelfIntersection(ring, 3));
+    }
+    // most random rings cross themselves, some do not
+    expect(crossed).toBeGreaterThan(2000);
+    expect(crossed).toBeLessThan(4000);
+  });
+  it('a ring with a non-finite x goes the general way', () => {
+    const ring: Position[] = [[0, 0], [Infinity, 0], [1, 1], [0, 1], [0, 0]];
+    expect(ringSelfIntersection(ring)).toEqual(sweepSelfIntersection(ring));
+  });
+});
+
