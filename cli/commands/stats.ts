@@ -84,7 +84,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .option('--default-value <v>', 'value of nodata cells inside the raster (spec "defaultValue") (default: none, nodata cells are left out)')
     .option('--default-weight <w>', 'weight where the weights raster is nodata (spec "defaultWeight") (default: none, such cells are left out)')
     .requiredOption('--out <file>', 'output file: .csv, .parquet, .json, .gpkg (GeoPackage) or .fgb (FlatGeobuf); the last two always with geometry')
-    .option('--threads <n>', 'worker threads decoding tiles and computing coverage and statistics (1: all in this thread) (default: the available cores, at most 8, at most one per 2000 features)')
+    .option('--threads <n>', 'worker threads decoding tiles and computing coverage and statistics (1: all in this thread) (default: the available cores, at most 8, at most one per 2000 features, one fewer while a GeoPackage is read alongside)')
     .option('--geometry', 'write each feature\'s geometry (input CRS): GeoParquet 1.1 for .parquet (spec "output.geometry")')
     .option('--quiet', 'no progress bar')
     .addHelpText('after', `
