@@ -276,7 +276,8 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
       where.centres = layer.table.centres();
       return where.centres !== null;
     });
-    const centres = where.centres;
+    let centres = where.centres;
+    where.centres = null;
     if (opened.head.streams === 0 || centres === null) {
       const job = await spoolJob(opened, opts, onHead, counters);
       return { tail: job.tail, records: job.records };
@@ -289,6 +290,9 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
     // a larger page cache for reading by fid (8 MiB instead of 2: ~0.1 s of CPU less at 100k features)
     table.pageCache(8 * 1024);
     const order = readOrder(centres.cx, centres.cy, head.streams);
+    const fids = centres.fids;
+    // the centres are not needed once ordered: 16 bytes a feature freed for the rest of the job (16 MB at 1M features)
+    centres = null;
     const keepGeometry = opts.spec.output.geometry === true;
     const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
     const columns = opts.spec.input.include ?? [];
@@ -305,7 +309,7 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
       const to = Math.min(ends[j] as number, from + chunkSize);
       at[j] = to;
       const positions = order.order.subarray(from, to);
-      const features = table.featuresAt(Array.from(positions, (p) => centres.fids[p] as number), { ...idOptions, columns });
+      const features = table.featuresAt(Array.from(positions, (p) => fids[p] as number), { ...idOptions, columns });
       const prepared = engine.prepare(features);
       sink.push(j, packRecords(features, prepared, fields.of(features, positions), positions, keepGeometry));
       read += features.length;

@@ -77,12 +77,13 @@ const TAIL = 0.001;
  * with fewer than 1 / TAIL centres, the minimum and maximum. [Infinity, -Infinity] without any centre.
  */
 function robustRange(cx: ArrayLike<number>, cy: ArrayLike<number>, v: ArrayLike<number>): [number, number] {
-  const vals: number[] = [];
+  const vals = new Float64Array(cx.length);
+  let m = 0;
   for (let i = 0; i < cx.length; i++) {
-    if (Number.isFinite(cx[i]) && Number.isFinite(cy[i])) vals.push(v[i] as number);
+    if (Number.isFinite(cx[i]) && Number.isFinite(cy[i])) vals[m++] = v[i] as number;
   }
-  if (vals.length === 0) return [Infinity, -Infinity];
-  const sorted = Float64Array.from(vals).sort();
+  if (m === 0) return [Infinity, -Infinity];
+  const sorted = vals.subarray(0, m).sort();
   const last = sorted.length - 1;
   return [sorted[Math.floor(TAIL * last)] as number, sorted[Math.ceil((1 - TAIL) * last)] as number];
 }
