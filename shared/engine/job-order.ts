@@ -104,20 +104,24 @@ export function toRecords(features: readonly EngineFeature[], prepared: Prepared
  * builds the geometries again.
  */
 export function encodedGeometries(records: readonly PreparedRecord[], k: number): { data: Float64Array; starts: Int32Array } {
+  return concatEncoded(records.map((r) => r.g[k] ?? null));
+}
+
+/** Encoded geometries ({@link encodeGeometry}; null: none) one after the other in one Float64Array: part i's starts at `starts[i]` (-1: none). */
+export function concatEncoded(parts: readonly (readonly number[] | null)[]): { data: Float64Array; starts: Int32Array } {
   let n = 0;
-  for (const r of records) n += r.g[k]?.length ?? 0;
+  for (const part of parts) n += part?.length ?? 0;
   const data = new Float64Array(n);
-  const starts = new Int32Array(records.length);
+  const starts = new Int32Array(parts.length);
   let at = 0;
-  records.forEach((r, i) => {
-    const g = r.g[k];
-    if (!g) {
+  parts.forEach((part, i) => {
+    if (!part) {
       starts[i] = -1;
       return;
     }
     starts[i] = at;
-    data.set(g, at);
-    at += g.length;
+    data.set(part, at);
+    at += part.length;
   });
   return { data, starts };
 }

@@ -10,7 +10,7 @@ import type { FeatureFields } from './attributes';
 import type { EngineFeature, PreparedChunk } from './zonal';
 import type { EncodedGeometries } from './parallel-pack';
 import { packWindows, unpackEncoded, unpackWindows } from './parallel-pack';
-import { encodeGeometry, encodedGeometries, fromRecords } from './job-order';
+import { concatEncoded, encodeGeometry, encodedGeometries, fromRecords } from './job-order';
 import type { PreparedRecord } from './job-order';
 import type { Geometry } from '../geometry/types';
 
@@ -115,23 +115,8 @@ export function inputOfRecords(recs: readonly PreparedRecord[], local: boolean):
   return { features, prepared, encoded, fields: decorated ? new Map(recs.map((r) => [r.fid, r.fields])) : null, positions: recs.map((r) => r.i) };
 }
 
-/** Geometries encoded one after the other (job-order.ts encodeGeometry): feature k's at starts[k], -1 for none. */
+/** Geometries encoded one after the other (job-order.ts encodeGeometry, concatEncoded): feature k's at starts[k], -1 for none. */
 function encodeAll(gs: readonly (Geometry | null)[]): EncodedGeometries {
-  const parts = gs.map((g) => encodeGeometry(g ?? null));
-  let size = 0;
-  for (const part of parts) size += part?.length ?? 0;
-  const data = new Float64Array(size);
-  const starts = new Int32Array(gs.length);
-  let at = 0;
-  parts.forEach((part, k) => {
-    if (!part) {
-      starts[k] = -1;
-      return;
-    }
-    starts[k] = at;
-    data.set(part, at);
-    at += part.length;
-  });
-  return { data, starts };
+  return concatEncoded(gs.map((g) => encodeGeometry(g)));
 }
 
