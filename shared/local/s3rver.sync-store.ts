@@ -55,24 +55,24 @@ function code(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException).code;
 }
 
-/** `path`'s stat, or null when it does not exist. */
-function statOrNull(path: string): Stats | null {
+/** What `read` returns, or null when the file it reads does not exist (ENOENT; any other error is thrown). */
+function unlessMissing<T>(read: () => T): T | null {
   try {
-    return statSync(path);
+    return read();
   } catch (err) {
     if (code(err) === 'ENOENT') return null;
     throw err;
   }
 }
 
+/** `path`'s stat, or null when it does not exist. */
+function statOrNull(path: string): Stats | null {
+  return unlessMissing(() => statSync(path));
+}
+
 /** `path`'s bytes, or null when it does not exist. */
 function readOrNull(path: string): Buffer | null {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    if (code(err) === 'ENOENT') return null;
-    throw err;
-  }
+  return unlessMissing(() => readFileSync(path));
 }
 
 /** Bytes `start`..`end` (inclusive) of an open file, read as the stream is read; the descriptor closed at the end or on destroy. */
@@ -176,13 +176,8 @@ export function installSyncStore(s3rver: { store: unknown }): void {
       if (ranged) object.range = range;
       return object;
     }
-    let fd: number;
-    try {
-      fd = openSync(store.getResourcePath(bucket, key, 'object'), 'r');
-    } catch (err) {
-      if (code(err) === 'ENOENT') return null;
-      throw err;
-    }
+    const fd = unlessMissing(() => openSync(store.getResourcePath(bucket, key, 'object'), 'r'));
+    if (fd === null) return null;
     const object = new S3Object(bucket, key, new RangeReadable(fd, range.start, range.end), metadata);
     if (ranged) object.range = range;
     return object;
