@@ -4,10 +4,10 @@
  * coordinates of blobs without an envelope (GDAL's points). Expected values: OGR's GetEnvelope
  * (test/fixtures/read-order/make.py); the R-tree stores float32 bounds, hence its tolerance.
  */
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import nodeSqlite from 'node-sqlite3-wasm';
 import { openGpkgSource } from '../../../shared/features/source.gpkg';
 import { envelopeCentre } from '../../../shared/features/gpkg-order';
@@ -25,6 +25,27 @@ function centresOf(file: string, useRtree = true): LayerCentres {
   } finally {
     src.close();
   }
+}
+
+// the edited copies' folders, removed after the file's tests
+const copies: string[] = [];
+afterAll(() => {
+  for (const dir of copies) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A copy of fixture `name`, saved as `as` in a temporary folder, after `edit` ran on it with node-sqlite3-wasm. */
+function editedCopy(name: string, as: string, edit: (db: InstanceType<typeof nodeSqlite.Database>) => void): string {
+  const dir = mkdtempSync(join(tmpdir(), 'zf-order-'));
+  copies.push(dir);
+  const file = join(dir, as);
+  copyFileSync(join(FIX, name), file);
+  const db = new nodeSqlite.Database(file);
+  try {
+    edit(db);
+  } finally {
+    db.close();
+  }
+  return file;
 }
 
 function expectCentres(c: LayerCentres, rows: [number, [number, number] | null][], tolerance: number): void {
@@ -65,18 +86,12 @@ describe('layerCentres', () => {
   });
 
   it('a stale R-tree (a row deleted and one added without its triggers) orders what it knows; the table decides which features exist', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zf-order-'));
-    const file = join(dir, 'stale.gpkg');
-    copyFileSync(join(FIX, 'rtree.gpkg'), file);
-    const db = new nodeSqlite.Database(file);
-    try {
+    const file = editedCopy('rtree.gpkg', 'stale.gpkg', (db) => {
       // the R-tree's triggers need SQLite's rtree module, which node-sqlite3-wasm lacks: drop them
       for (const t of db.all("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rtree_%'") as { name: string }[]) db.exec(`DROP TRIGGER "${t.name}"`);
       db.exec('DELETE FROM fields WHERE fid = 5');
       db.exec("INSERT INTO fields (fid, field_id, geom) SELECT 60, 'copy', geom FROM fields WHERE fid = 1");
-    } finally {
-      db.close();
-    }
+    });
     const c = centresOf(file);
     expect(c.source).toBe('rtree');
     const rows = (expected['rtree.gpkg'] ?? []).filter((r) => r[0] !== 5);
@@ -86,15 +101,7 @@ describe('layerCentres', () => {
   });
 
   it('a corrupt R-tree node falls back to the envelopes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zf-order-'));
-    const file = join(dir, 'corrupt.gpkg');
-    copyFileSync(join(FIX, 'rtree.gpkg'), file);
-    const db = new nodeSqlite.Database(file);
-    try {
-      db.exec("UPDATE rtree_fields_geom_node SET data = x'0001ffff' WHERE nodeno = 1");
-    } finally {
-      db.close();
-    }
+    const file = editedCopy('rtree.gpkg', 'corrupt.gpkg', (db) => db.exec("UPDATE rtree_fields_geom_node SET data = x'0001ffff' WHERE nodeno = 1"));
     const c = centresOf(file);
     expect(c.source).toBe('envelopes');
     expectCentres(c, expected['rtree.gpkg'] ?? [], 1e-12);
