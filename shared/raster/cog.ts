@@ -532,9 +532,7 @@ export class Raster {
     const span = this.span(k);
     if (span instanceof TileError) throw span;
     if (span === null) {
-      this.decoded.delete(id);
-      this.decoded.set(id, null);
-      this.newest = id;
+      this.keepDecoded(id, null);
       return null;
     }
     let raw = this.raw.get(id);
@@ -568,9 +566,16 @@ export class Raster {
     this.decodeMs += performance.now() - td;
     this.tilesDecoded++;
     if (this.sharedKey !== null) this.opts.sharedTiles?.set(this.sharedKey + sharedId(id), samples);
+    this.keepDecoded(id, samples);
+    return samples;
+  }
+
+  /** Keeps a decoded tile (null: sparse) as the most recently used, counts its bytes and evicts the least recently used past the cache's bound. */
+  private keepDecoded(id: number, samples: Samples | null): void {
     this.decoded.delete(id);
     this.decoded.set(id, samples);
     this.newest = id;
+    if (samples === null) return;
     this.decodedBytes += samples.byteLength;
     for (const [key, v] of this.decoded) {
       if (this.decodedBytes <= this.cacheBytes) break;
@@ -578,7 +583,6 @@ export class Raster {
       if (key === this.newest) this.newest = NaN;
       this.decodedBytes -= v?.byteLength ?? 0;
     }
-    return samples;
   }
 
   /**
