@@ -61,26 +61,39 @@ export function layerCentres(gpkg: GeoPackage, table: string, geometryColumn: st
 function rowids(gpkg: GeoPackage, table: string): Float64Array | null {
   let out = new Float64Array(1024);
   let n = 0;
-  const first = gpkg.prepare(`SELECT rowid AS r FROM ${quote(table)} ORDER BY rowid LIMIT ${PAGE}`);
-  const next = gpkg.prepare(`SELECT rowid AS r FROM ${quote(table)} WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE}`);
   try {
-    let after: number | null = null;
-    for (;;) {
-      const page = (after === null ? first.all() : next.all([after])) as { r: unknown }[];
+    for (const page of pages<{ r: unknown }>(gpkg, `SELECT rowid AS r FROM ${quote(table)}`)) {
       for (const row of page) {
         if (typeof row.r !== 'number') return null;
         if (n === out.length) out = grow(out);
         out[n++] = row.r;
       }
-      if (page.length < PAGE) break;
-      after = out[n - 1] as number;
     }
   } catch (err) {
     throw new GeoPackageError(`${gpkg.path}: layer "${table}" is corrupt or truncated: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return out.slice(0, n);
+}
+
+/**
+ * The rows of `select` (a SELECT naming the rowid `r`, with no WHERE or ORDER BY), {@link PAGE} at a time in
+ * rowid order by keyset pagination (`WHERE rowid > last`); its statements are finalized when the caller stops.
+ * A page's last `r` must be a number for the next page (callers stop at a non-number rowid first).
+ */
+function* pages<T extends { r: unknown }>(gpkg: GeoPackage, select: string): Generator<T[]> {
+  const first = gpkg.prepare(`${select} ORDER BY rowid LIMIT ${PAGE}`);
+  const next = gpkg.prepare(`${select} WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE}`);
+  try {
+    let after: unknown = null;
+    for (;;) {
+      const page = (after === null ? first.all() : next.all([after as number])) as T[];
+      yield page;
+      if (page.length < PAGE) return;
+      after = page[page.length - 1]?.r;
+    }
   } finally {
     finalize(first, next);
   }
-  return out.slice(0, n);
 }
 
 /**
@@ -144,14 +157,9 @@ function envelopeCentres(gpkg: GeoPackage, table: string, geometryColumn: string
   let cx = new Float64Array(1024);
   let cy = new Float64Array(1024);
   let n = 0;
-  const cols = `rowid AS r, substr(${quote(geometryColumn)}, 1, 72) AS h`;
-  const first = gpkg.prepare(`SELECT ${cols} FROM ${quote(table)} ORDER BY rowid LIMIT ${PAGE}`);
-  const next = gpkg.prepare(`SELECT ${cols} FROM ${quote(table)} WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE}`);
   const whole = gpkg.prepare(`SELECT rowid AS r, ${quote(geometryColumn)} AS g FROM ${quote(table)} WHERE rowid IN (SELECT value FROM json_each(?))`);
   try {
-    let after: number | null = null;
-    for (;;) {
-      const page = (after === null ? first.all() : next.all([after])) as { r: unknown; h: unknown }[];
+    for (const page of pages<{ r: unknown; h: unknown }>(gpkg, `SELECT rowid AS r, substr(${quote(geometryColumn)}, 1, 72) AS h FROM ${quote(table)}`)) {
       // rows whose header has no envelope: their position by rowid
       const scan = new Map<number, number>();
       for (const row of page) {
@@ -177,13 +185,11 @@ function envelopeCentres(gpkg: GeoPackage, table: string, geometryColumn: string
           cy[at] = (box.ymin + box.ymax) / 2;
         }
       }
-      if (page.length < PAGE) break;
-      after = fids[n - 1] as number;
     }
   } catch (err) {
     throw new GeoPackageError(`${gpkg.path}: layer "${table}" is corrupt or truncated: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   } finally {
-    finalize(first, next, whole);
+    finalize(whole);
   }
   return { fids: fids.slice(0, n), cx: cx.slice(0, n), cy: cy.slice(0, n), source: 'envelopes' };
 }
