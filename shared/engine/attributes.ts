@@ -36,9 +36,15 @@ export function checkAttributeNames(attributes: readonly StatColumn[], stats: re
   for (const a of attributes) if (names.has(a.name)) throw new SpecError(`input.include (--include-cols): the attribute "${a.name}" has the name of a statistic column; rename the raster (--raster NAME=URI) or leave the attribute out`);
 }
 
-/** The id column's kind: `integer` when the input declares the id column an integer column, else text (also for the default id, the fid as text). */
+/**
+ * The id column's kind: `integer` or `number` when the input declares the id column an integer or a
+ * real column (GeoPackage INTEGER/REAL..., FlatGeobuf, Shapefile N/F, GeoParquet; GeoJSON: the first
+ * feature's value), else text (also for the default id, the fid as text).
+ */
 export function idKindOf(source: FeatureSource, idColumn: string | undefined): IdKind {
-  return idColumn !== undefined && source.columnKind(idColumn) === 'integer' ? 'integer' : 'text';
+  if (idColumn === undefined) return 'text';
+  const kind = source.columnKind(idColumn);
+  return kind === 'integer' || kind === 'number' ? kind : 'text';
 }
 
 /**

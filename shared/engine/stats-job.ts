@@ -19,7 +19,7 @@ import type { CountingSource } from '../io/source.counting';
 import { countInto } from '../io/source.counting';
 import { parseStatNames } from '../stats/names';
 import { featureFailure } from '../output/table';
-import type { FeatureFailure, ResultRow, StatColumn, TableOptions } from '../output/table';
+import type { FeatureFailure, IdKind, ResultRow, StatColumn, TableOptions } from '../output/table';
 import { attributeColumns, checkAttributeNames, FieldsOf, idKindOf, withFeatureFields } from './attributes';
 import type { Feature } from '../geometry/types';
 import { ZonalEngine } from './zonal';
@@ -83,7 +83,7 @@ export interface StreamedStatsJob {
   /** The included attributes' columns, then the statistics'. */
   columns: StatColumn[];
   /** The id column's type (integer when the input declares the id column so). */
-  idKind: 'text' | 'integer';
+  idKind: IdKind;
   summary: StatsSummary;
   /** Time series: the scenes the STAC search returned. */
   scenes?: number;

@@ -9,7 +9,7 @@
 import { OutputError } from '../errors';
 import { projSrs } from '../crs/proj';
 import type { CellValue, IdKind, ResultRow, StatColumn } from './table';
-import { isFrac } from './table';
+import { isFrac, realId } from './table';
 import { fidFitsInt64, fidText, planColumns } from './parquet-layout';
 
 /** A field's storage type. */
@@ -44,7 +44,9 @@ export function geoFields(opts: { columns: readonly StatColumn[]; fracValues?: R
   const fields: GeoField[] = [];
   fields.push(opts.idKind === 'integer'
     ? { name: 'id', type: 'integer', value: (r) => (r.idNull === true ? null : integer(r.id)) }
-    : { name: 'id', type: 'text', value: (r) => (r.idNull === true ? null : r.id) });
+    : opts.idKind === 'number'
+      ? { name: 'id', type: 'real', value: (r) => (r.idNull === true ? null : realId(r.id)) }
+      : { name: 'id', type: 'text', value: (r) => (r.idNull === true ? null : r.id) });
   if (first.every(fidFitsInt64)) {
     fields.push({
       name: 'fid',

@@ -2,8 +2,8 @@
  * The one Parquet layout of the result table, shared by the in-memory renderer
  * (`toParquet`) and the streaming sink (`parquetSink`), so both write the same
  * schema and metadata:
- * - `id` STRING, or INT64 for an integer id column (TableOptions.idKind; NULL ids as
- *   nulls), `fid` INT64 when every fid is an integer within int64
+ * - `id` STRING, or INT64 for an integer id column, DOUBLE for a real one (TableOptions.idKind;
+ *   NULL ids, and ids that do not read as the column's type, as nulls), `fid` INT64 when every fid is an integer within int64
  *   (NULL fids as nulls), else STRING holding each fid as stored;
  * - batch parts only (`keyColumn`): `zf_key` DOUBLE, each row's feature key (`fid`), so
  *   NULL, text and int64 fids stay apart when Collect merges the parts;
@@ -26,7 +26,7 @@ import type { Geometry } from '../geometry/types';
 import { geometryBBox } from '../geometry/bbox';
 import { OutputError } from '../errors';
 import type { CellValue, IdKind, ResultRow, StatColumn } from './table';
-import { isFrac, isHistogram, isList } from './table';
+import { isFrac, isHistogram, isList, realId } from './table';
 
 /**
  * The CRS of the geometry column: `lonlat` (WGS84 longitude/latitude, GeoParquet's
@@ -106,7 +106,7 @@ export function fidFitsInt64(r: Pick<ResultRow, 'fid' | 'fidText'>): boolean {
 export function layoutSchema(layout: ParquetLayout): SchemaElement[] {
   const top: SchemaElement[][] = [];
   const simple = (name: string, type: ColumnSource['type'], nullable = true): SchemaElement[] => schemaFromColumnData({ columnData: [{ name, data: [], type, nullable }] }).slice(1);
-  top.push(simple('id', layout.idKind === 'integer' ? 'INT64' : 'STRING'), simple('fid', layout.fid));
+  top.push(simple('id', layout.idKind === 'integer' ? 'INT64' : layout.idKind === 'number' ? 'DOUBLE' : 'STRING'), simple('fid', layout.fid));
   if (layout.keyColumn) top.push(simple('zf_key', 'DOUBLE', false));
   for (const c of layout.columns) {
     if (c.kind === 'list') {
@@ -157,7 +157,7 @@ export function layoutColumnData(layout: ParquetLayout, rows: readonly ResultRow
     return j < 0 ? null : (v.fracs[j] ?? null);
   };
   const data: ColumnSource[] = [
-    { name: 'id', data: rows.map((r) => (r.idNull === true ? null : layout.idKind === 'integer' ? (INT64.test(r.id) ? BigInt(r.id) : null) : r.id)) },
+    { name: 'id', data: rows.map((r) => (r.idNull === true ? null : layout.idKind === 'integer' ? (INT64.test(r.id) ? BigInt(r.id) : null) : layout.idKind === 'number' ? realId(r.id) : r.id)) },
     {
       name: 'fid',
       data: rows.map((r) => {

@@ -72,7 +72,7 @@ export function resultColumns(meta: FileMetaData): { columns: StatColumn[]; geom
   }
   const idType = meta.schema.find((s) => s.name === 'id')?.type;
   const storedIdKind = kv('zonalflow_id_kind');
-  const idKind: IdKind = storedIdKind === 'integer' || (storedIdKind === undefined && idType === 'INT64') ? 'integer' : 'text';
+  const idKind: IdKind = storedIdKind === 'integer' || storedIdKind === 'number' ? storedIdKind : storedIdKind === undefined && idType === 'INT64' ? 'integer' : storedIdKind === undefined && idType === 'DOUBLE' ? 'number' : 'text';
   // the geometry's CRS as a sink takes it: PROJJSON text, OGC:CRS84 when omitted (GeoParquet's default), null when unknown
   const crsMeta = geo?.columns?.[geomName];
   const crs = crsMeta === undefined || !('crs' in crsMeta) ? 'OGC:CRS84' : crsMeta.crs === null || crsMeta.crs === undefined ? null : JSON.stringify(crsMeta.crs);

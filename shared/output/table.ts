@@ -34,8 +34,12 @@ export interface FracCell { values: number[]; fracs: number[] }
  */
 export interface StatColumn { name: string; kind: 'number' | 'integer' | 'histogram' | 'text' | 'timestamp' | 'boolean' | 'list' | 'frac' }
 
-/** The type of the `id` column: `integer` when the input's id column holds integers (INT64 in Parquet, numbers in JSON), else `text`. */
-export type IdKind = 'text' | 'integer';
+/**
+ * The type of the `id` column, the type the input declares for its id column: `integer` (INT64 in
+ * Parquet, numbers in JSON, integer fields in GeoPackage/FlatGeobuf), `number` for a real column
+ * (DOUBLE, numbers, real fields), else `text` (also the default id, the fid as text).
+ */
+export type IdKind = 'text' | 'integer' | 'number';
 
 /** Table-level options every writer accepts. */
 export interface TableOptions {
@@ -138,12 +142,25 @@ export function fidCell(row: Pick<ResultRow, 'fid' | 'fidText'>): string {
   return row.fidText === undefined ? String(row.fid) : (row.fidText ?? '');
 }
 
-/** The id as outputs write it: null for a NULL id; an integer id as a number when safe, else its digits; text as it is. */
+/**
+ * The id as outputs write it: null for a NULL id; an integer id as a number when safe, else its
+ * digits; a real id as its number (see {@link realId}); text as it is. An id that does not read as
+ * its column's kind (SQLite stores any value in any column) stays text here.
+ */
 export function idValue(row: Pick<ResultRow, 'id' | 'idNull'>, kind: IdKind = 'text'): number | string | null {
   if (row.idNull === true) return null;
+  if (kind === 'number') return realId(row.id) ?? row.id;
   if (kind !== 'integer') return row.id;
   const n = Number(row.id);
   return /^-?\d+$/.test(row.id) && Number.isSafeInteger(n) ? n : row.id;
+}
+
+/** JavaScript's number text (`String(n)`: 2.5, -7, 1e+21), the form ids of a real column are kept in. */
+const NUMBER_TEXT = /^-?(?:\d+(?:\.\d+)?(?:e[+-]\d+)?|Infinity)$/;
+
+/** The number an id of a real (`number`) id column holds, or null when its text is not a number's (a text stored in a REAL column). */
+export function realId(id: string): number | null {
+  return NUMBER_TEXT.test(id) ? Number(id) : null;
 }
 
 /**

@@ -77,7 +77,7 @@ export const BatchFileSchema = z.object({
   spec: z.unknown().optional(),
   idsUnique: z.boolean().optional(),
   attributes: z.array(z.object({ name: z.string(), kind: z.enum(['text', 'integer', 'number', 'boolean', 'timestamp']) })).optional(),
-  idKind: z.enum(['text', 'integer']).optional(),
+  idKind: z.enum(['text', 'integer', 'number']).optional(),
   features: z.array(z.object({
     fid: z.number(),
     fidText: z.string().nullable().optional(),

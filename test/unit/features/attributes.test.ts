@@ -3,7 +3,7 @@
  * format GDAL wrote the same layer to (test/fixtures/attributes, make.py): each included attribute is a
  * leading column whose kind follows the type GDAL reads (Integer/Integer64 -> integer, Real -> number,
  * String -> text, Integer(Boolean) -> boolean, DateTime -> timestamp, Date -> text), its values equal
- * GDAL's, the integer id column stays INT64 in Parquet and a number in JSON, and the NULL id stays null
+ * GDAL's, the integer (real) id column stays INT64 (DOUBLE) in Parquet and a number in JSON, and the NULL id stays null
  * with a warning. Statistics: count and mean by arithmetic (expected.json).
  * GeoJSON declares no types: its numbers are `number` and its date strings text (documented).
  */
@@ -45,7 +45,7 @@ describe('included attributes and typed ids, every format', () => {
       const kinds = include.map((c) => (geojson ? ({ small: 'number', seen: 'text' } as Record<string, StatColumn['kind']>)[c] ?? KIND[gdal.types[c] ?? ''] : KIND[gdal.types[c] ?? '']));
       expect(r.columns).toEqual([...include.map((name, i) => ({ name, kind: kinds[i] })), { name: 'b_count', kind: 'number' }, { name: 'b_mean', kind: 'number' }]);
       const codeKind = geojson ? 'number' : KIND[gdal.types.code ?? ''];
-      expect(r.idKind).toBe(codeKind === 'integer' ? 'integer' : 'text');
+      expect(r.idKind).toBe(codeKind === 'integer' || codeKind === 'number' ? codeKind : 'text');
       expect(r.rows.length).toBe(4);
       expect(r.rows.map((x) => x.values[include.length + 1]).sort()).toEqual(expected.features.map((f) => f.mean).sort());
       r.rows.forEach((row, i) => {
@@ -56,17 +56,18 @@ describe('included attributes and typed ids, every format', () => {
         if (want.code !== null && codeKind === 'integer') expect(row.id).toBe(want.code);
       });
       expect(r.summary.warnings?.join('\n')).toMatch(/1 feature has a NULL id \(column "code"\): fid \d+; written empty/);
-      // the writers: the id INT64 (NULL as null) where the id column is an integer column; attributes typed
+      // the writers: the id INT64 / DOUBLE (NULL as null) where the id column is an integer / real column; attributes typed
       const pq = toParquet(r.columns, r.rows, { idKind: r.idKind });
       const file2 = pq.buffer.slice(pq.byteOffset, pq.byteOffset + pq.byteLength) as ArrayBuffer;
       const schema = parquetMetadata(file2).schema;
-      expect(schema.find((s) => s.name === 'id')?.type).toBe(r.idKind === 'integer' ? 'INT64' : 'BYTE_ARRAY');
+      expect(schema.find((s) => s.name === 'id')?.type).toBe(r.idKind === 'integer' ? 'INT64' : r.idKind === 'number' ? 'DOUBLE' : 'BYTE_ARRAY');
       expect(schema.find((s) => s.name === 'small')?.type).toBe(kinds[3] === 'integer' ? 'INT64' : 'DOUBLE');
       expect(schema.find((s) => s.name === 'flag')?.type).toBe(kinds[2] === 'boolean' ? 'BOOLEAN' : kinds[2] === 'integer' ? 'INT64' : 'DOUBLE');
       const objs = await parquetReadObjects({ file: file2 });
-      expect(objs.map((o) => (o.id === null ? null : String(o.id as bigint | string)))).toEqual(r.rows.map((x) => (x.idNull ? null : x.id)));
+      expect(objs.map((o) => (o.id === null ? null : String(o.id as bigint | number | string)))).toEqual(r.rows.map((x) => (x.idNull ? null : x.id)));
       const docs = JSON.parse(toJson(r.columns, r.rows, { idKind: r.idKind })) as { id: unknown }[];
       if (r.idKind === 'integer') expect(docs.map((d) => d.id)).toEqual(gdal.values.map((v) => (v.code === null ? null : Number.isSafeInteger(Number(v.code)) ? Number(v.code) : v.code)));
+      if (r.idKind === 'number') expect(docs.map((d) => d.id)).toEqual(gdal.values.map((v) => (v.code === null ? null : Number(v.code))));
       expect(toCsv(r.columns, r.rows).split('\n')[0]).toBe('id,fid,name,area,flag,small,seen,b_count,b_mean,error');
     });
   }

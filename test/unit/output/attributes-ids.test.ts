@@ -76,6 +76,24 @@ describe('typed ids and attribute columns', () => {
     expect(back.columns).toEqual([]);
     expect(back.rows.map((r) => [r.fid, r.fidText])).toEqual([[1, undefined], [2, null], [3, null], [4, 'abc'], [-2.5, '9007199254740993']]);
   });
+  it('Parquet and JSON: a real id column is DOUBLE and numbers (a text stored in it null / kept as text), and reads back as such', async () => {
+    const real: ResultRow[] = [
+      { id: '2.5', fid: 1, values: [], error: null },
+      { id: '1e+21', fid: 2, values: [], error: null },
+      { id: '-7', fid: 3, values: [], error: null },
+      { id: '', idNull: true, fid: 4, values: [], error: null },
+      { id: 'n/a', fid: 5, values: [], error: null },
+    ];
+    const bytes = toParquet([], real, { idKind: 'number' });
+    expect(parquetMetadata(buf(bytes)).schema.find((s) => s.name === 'id')?.type).toBe('DOUBLE');
+    const objs = await parquetReadObjects({ file: buf(bytes) });
+    expect(objs.map((o) => o.id as unknown)).toEqual([2.5, 1e21, -7, null, null]);
+    const back = await readResultParquet(bytes);
+    expect(back.idKind).toBe('number');
+    expect(back.rows.slice(0, 3).map((r) => r.id)).toEqual(['2.5', '1e+21', '-7']);
+    const docs = JSON.parse(toJson([], real, { idKind: 'number' })) as { id: unknown }[];
+    expect(docs.map((d) => d.id)).toEqual([2.5, 1e21, -7, null, 'n/a']);
+  });
   it('idValue and integerCell', () => {
     expect(idValue({ id: '12' }, 'integer')).toBe(12);
     expect(idValue({ id: '012' }, 'text')).toBe('012');
