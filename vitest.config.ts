@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    setupFiles: ['test/setup/warnings.ts'],
+    setupFiles: ['test/setup/warnings.ts', 'test/setup/tmpdir.ts'],
     // the handlers' JSON logs (Powertools) stay out of the test output; test/unit/pipeline/log.test.ts turns them on
     env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
   },

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProj } from '../../../shared/crs/proj';
-import { openGeoPackage } from '../../../shared/features/gpkg';
+import { openGeoPackage, type GeoPackage } from '../../../shared/features/gpkg';
 import { crsFromEpsg } from '../../../shared/crs/epsg';
 import { crsFromGeoKeys } from '../../../shared/crs/geokeys';
 import { crsEquivalent, makeTransformer } from '../../../shared/crs/transform';
@@ -13,10 +13,19 @@ import { CrsError } from '../../../shared/errors';
 beforeAll(() => loadProj(), 60_000);
 
 const REF = join(import.meta.dirname, '../../fixtures/reference');
+const opened: GeoPackage[] = [];
+afterAll(() => opened.forEach((g) => g.close())); // each open GeoPackage holds a private view in TMPDIR
+
+/** The first layer of a GeoPackage, closed after the file's tests. */
+function layerOf(path: string): ReturnType<GeoPackage['layer']> {
+  const g = openGeoPackage(path);
+  opened.push(g);
+  return g.layer();
+}
 
 describe('CRS', () => {
   it('l7 points 4326 -> EPSG:31985 match PROJ to 1 mm', () => {
-    const layer = openGeoPackage(join(REF, 'data/l7/l7_points_4326.gpkg')).layer();
+    const layer = layerOf(join(REF, 'data/l7/l7_points_4326.gpkg'));
     const t = makeTransformer(layer.crs, crsFromEpsg(31985));
     expect(t).not.toBeNull();
     const [h, ...lines] = readFileSync(join(REF, 'expected/l7__points_4326__point_values.csv'), 'utf8').trim().split('\n');
@@ -33,19 +42,19 @@ describe('CRS', () => {
   it('the rasterstats custom Albers: GeoKeys and the GeoPackage WKT are the same CRS (definitions compared, not codes)', async () => {
     const r = await openRaster(new FileSource(join(REF, 'data/rasterstats/slope.cog.tif')));
     const rasterCrs = crsFromGeoKeys(r.info.geoKeys);
-    const layer = openGeoPackage(join(REF, 'data/rasterstats/polygons.gpkg')).layer();
+    const layer = layerOf(join(REF, 'data/rasterstats/polygons.gpkg'));
     expect(rasterCrs.epsg).toBeUndefined();
     expect(crsEquivalent(layer.crs, rasterCrs)).toBe(true);
     expect(makeTransformer(layer.crs, rasterCrs)).toBeNull();
   });
   it('4326 vs 3857 differ; the same EPSG code from WKT and from the table agree', () => {
     expect(crsEquivalent(crsFromEpsg(4326), crsFromEpsg(3857))).toBe(false);
-    const lux = openGeoPackage(join(REF, 'data/lux/lux_cantons_2169.gpkg')).layer();
+    const lux = layerOf(join(REF, 'data/lux/lux_cantons_2169.gpkg'));
     expect(crsEquivalent(lux.crs, crsFromEpsg(2169))).toBe(true);
   });
   it('lux cantons 2169 -> 4326 land on the 4326 copy of the same cantons (to ~1e-5 degrees)', () => {
-    const a = openGeoPackage(join(REF, 'data/lux/lux_cantons_2169.gpkg')).layer();
-    const b = openGeoPackage(join(REF, 'data/lux/lux_cantons_4326.gpkg')).layer();
+    const a = layerOf(join(REF, 'data/lux/lux_cantons_2169.gpkg'));
+    const b = layerOf(join(REF, 'data/lux/lux_cantons_4326.gpkg'));
     const t = makeTransformer(a.crs, b.crs);
     const fb = [...b.features()];
     for (const [i, f] of [...a.features()].entries()) {

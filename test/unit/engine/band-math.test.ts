@@ -3,10 +3,10 @@
  * over rasters named in `rasters`, checked by hand on 3x3 rasters; a raster on
  * another grid is refused with both grids named.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runStatsJob } from '../../../shared/engine/stats-job';
 import { parseJobSpec } from '../../../shared/spec';
 import type { JobSpecInput } from '../../../shared/spec';
@@ -16,6 +16,7 @@ import { writeCog } from '../../helpers/cog-writer';
 import { writeGeoPackage } from '../../helpers/gpkg-writer';
 
 const dir = mkdtempSync(join(tmpdir(), 'zf-bandmath-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cog = (name: string, value: (r: number, c: number) => number, transform: [number, number, number, number] = [0, 3, 1, 1], nodata?: number): string => {
   const path = join(dir, name);
   writeCog(path, { width: 3, height: 3, dtype: 'float32', epsg: 3857, transform, value, ...(nodata !== undefined ? { nodata } : {}) });

@@ -1,14 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import nodeSqlite from 'node-sqlite3-wasm';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openGeoPackage, openGeoPackageBytes } from '../../../shared/features/gpkg';
 import { GeoPackageError } from '../../../shared/errors';
 import { gpkgBlob, writeGeoPackage } from '../../helpers/gpkg-writer';
 import type { Feature, Position } from '../../../shared/geometry/types';
 
 const dir = mkdtempSync(join(tmpdir(), 'zf-gpkg-files-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const REF = join(import.meta.dirname, '../../fixtures/reference/data');
 const sq = (x: number, y: number, s = 1): Position[] => [[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]];
 

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openGeoPackage } from '../../../shared/features/gpkg';
 import { parseGpkgGeometry } from '../../../shared/geometry/wkb';
 import { geometryBBox } from '../../../shared/geometry/bbox';
@@ -10,6 +10,7 @@ import { gpkgBlob, writeGeoPackage } from '../../helpers/gpkg-writer';
 import type { Geometry } from '../../../shared/geometry/types';
 
 const dir = mkdtempSync(join(tmpdir(), 'zf-gpkg-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const REF = join(import.meta.dirname, '../../fixtures/reference/data');
 
 const sq = (x: number, y: number, s = 1): [number, number][] => [[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]];
@@ -98,9 +99,11 @@ describe('openGeoPackage', () => {
   it('unreadable geometries become a per-feature problem, not an exception', () => {
     const p = join(dir, 'bad.gpkg');
     writeGeoPackage(p, [{ name: 'a', srsId: 4326, features: [{ geometry: { type: 'Point', coordinates: [1, 2] } }, { geometry: null }, { geometry: 'empty' }] }]);
-    const layer = openGeoPackage(p).layer();
+    const g = openGeoPackage(p);
+    const layer = g.layer();
     const fs = [...layer.features()];
     expect(fs.map((f) => f.geometry === null)).toEqual([false, true, true]);
     expect([...layer.boxes()].map((b) => b.bbox)).toEqual([{ xmin: 1, ymin: 2, xmax: 1, ymax: 2 }, null, null]);
+    g.close();
   });
 });

@@ -4,10 +4,10 @@
  * lux_cantons_2169.gpkg; nothing converted at test time). GeoJSONSeq is WGS 84 by
  * definition (GDAL reprojected it), so its statistics agree to 1e-6 relative, the others exactly.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runStatsJob } from '../../../shared/engine/stats-job';
 import { parseJobSpec } from '../../../shared/spec';
 import { allowedFromUris } from '../../../shared/io/uri';
@@ -20,6 +20,7 @@ const FX = join(import.meta.dirname, '../../fixtures');
 const LUX = join(FX, 'reference/data/lux');
 const RASTER = join(LUX, 'elev.cog.tif');
 const dir = mkdtempSync(join(tmpdir(), 'zf-sources-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function statsOf(input: string, idColumn = 'ID_2'): Promise<Map<string, number[]>> {
   const spec = parseJobSpec({ input: { idColumn }, rasters: [{ uri: RASTER }], stats: ['count', 'sum', 'mean', 'min', 'max', 'stdev', 'median', 'majority'] });
