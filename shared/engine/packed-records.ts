@@ -49,6 +49,19 @@ export interface MeasureInput {
 
 /** Packs a prepared chunk: `fields` each feature's, `positions` their input positions; `keepGeometry`: rows carry the input geometry. */
 export function packRecords(features: readonly EngineFeature[], prepared: PreparedChunk, fields: readonly FeatureFields[], positions: ArrayLike<number>, keepGeometry: boolean): PackedRecords {
+  const touched = new Uint8Array(features.length);
+  prepared.touched.forEach((t, k) => {
+    if (t) touched[k] = 1;
+  });
+  const perRaster = prepared.perRaster.map((p) => ({ geometries: encodeAll(p.local), windows: packWindows(p.windows), errors: [...p.errors] }));
+  return packedOf(features, fields, positions, [...prepared.problems], touched, perRaster, keepGeometry ? encodeAll(features.map((f) => f.geometry)) : null);
+}
+
+/**
+ * A packed chunk from its parts (packRecords', or prepare-flat.ts' from flat geometries): the features' keys,
+ * ids and fields with their problems, `touched` flags, geometries and windows per raster, input geometries.
+ */
+export function packedOf(features: readonly Pick<EngineFeature, 'fid' | 'fidText' | 'id' | 'idNull'>[], fields: readonly FeatureFields[], positions: ArrayLike<number>, problems: (string | null)[], touched: Uint8Array, perRaster: PackedRecords['perRaster'], geometry: EncodedGeometries | null): PackedRecords {
   const n = features.length;
   const fidText: [number, string | null][] = [];
   const idNull: number[] = [];
@@ -61,10 +74,6 @@ export function packRecords(features: readonly EngineFeature[], prepared: Prepar
     if (f.idNull === true) idNull.push(k);
   });
   const decorated = fields.some((x) => x.attributes.length > 0 || x.fidText !== undefined || x.idNull === true);
-  const touched = new Uint8Array(n);
-  prepared.touched.forEach((t, k) => {
-    if (t) touched[k] = 1;
-  });
   return {
     i,
     fid,
@@ -72,10 +81,10 @@ export function packRecords(features: readonly EngineFeature[], prepared: Prepar
     fidText,
     idNull,
     fields: decorated ? [...fields] : null,
-    problems: [...prepared.problems],
+    problems,
     touched,
-    perRaster: prepared.perRaster.map((p) => ({ geometries: encodeAll(p.local), windows: packWindows(p.windows), errors: [...p.errors] })),
-    geometry: keepGeometry ? encodeAll(features.map((f) => f.geometry)) : null,
+    perRaster,
+    geometry,
   };
 }
 

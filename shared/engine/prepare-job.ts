@@ -42,6 +42,8 @@ import type { LayerCentres } from '../features/gpkg-order';
 import { packRecords } from './packed-records';
 import type { PackedRecords } from './packed-records';
 import { readOrder } from './read-order';
+import { FlatPreparer } from './prepare-flat';
+import { FlatGeometries, flatChunk } from '../geometry/wkb-flat';
 
 /** Features read, checked and reprojected at once before spooling (one PROJ call per raster). */
 const READ_CHUNK = 1000;
@@ -298,6 +300,8 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
     const columns = opts.spec.input.include ?? [];
     const chunkSize = Math.max(1, Math.floor(opts.chunkSize ?? READ_CHUNK));
     let read = 0;
+    const flat = new FlatGeometries();
+    const preparer = new FlatPreparer(engine);
     const ends = [...order.starts.slice(1), order.order.length];
     const at = [...order.starts];
     for (;;) {
@@ -309,10 +313,21 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
       const to = Math.min(ends[j] as number, from + chunkSize);
       at[j] = to;
       const positions = order.order.subarray(from, to);
-      const features = table.featuresAt(Array.from(positions, (p) => fids[p] as number), { ...idOptions, columns });
-      const prepared = engine.prepare(features);
-      sink.push(j, packRecords(features, prepared, fields.of(features, positions), positions, keepGeometry));
-      read += features.length;
+      const chunkFids = Array.from(positions, (p) => fids[p] as number);
+      // flat geometries (no GeoJSON arrays per position); a chunk the flat path leaves (a collection, an
+      // unreadable blob, a crossing of the antimeridian) is read and prepared as GeoJSON-shaped features
+      const chunk = flatChunk(flat, chunkFids.length);
+      const flatFeatures = table.flatFeaturesAt(chunkFids, { ...idOptions, columns }, chunk);
+      // each feature's fields taken once (FieldsOf counts the misfits and NULL ids)
+      const chunkFields = flatFeatures && fields.of(flatFeatures, positions);
+      const packed = flatFeatures && chunkFields && preparer.pack(flatFeatures, chunk, chunkFields, positions, keepGeometry);
+      if (packed) {
+        sink.push(j, packed);
+      } else {
+        const features = table.featuresAt(chunkFids, { ...idOptions, columns });
+        sink.push(j, packRecords(features, engine.prepare(features), chunkFields ?? fields.of(features, positions), positions, keepGeometry));
+      }
+      read += chunkFids.length;
     }
     return { tail: tailOf(opened, opts, counters, read, t0, []) };
   } finally {

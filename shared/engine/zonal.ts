@@ -297,13 +297,7 @@ export class ZonalEngine {
       }
       try {
         const g = batch ? transformGeometry(source, next) : source;
-        const problem = coordinatesProblem(g, source);
-        if (problem !== null) throw new ZonalflowError('CRS_TRANSFORM_FAILED', `cannot reproject into the CRS of ${raster.name} (${this.crsNotes.find((n) => n.raster === raster.name)?.crs ?? ''}): ${problem}; is the layer's CRS (${this.crsNotes[0]?.features ?? ''}) right?`);
-        const w = geometryWindow(g, grid);
-        // work follows the cells a feature needs, never what a header declares: one limit per feature
-        if (w !== null && w.rows * w.cols > this.maxCellsPerFeature) {
-          throw new LimitError(`its window on ${raster.name} is ${w.cols} x ${w.rows} = ${w.rows * w.cols} cells, over the limit of ${this.maxCellsPerFeature} cells per feature (limits.maxCellsPerFeature)`);
-        }
+        const w = this.placed(raster, grid, g, source);
         local.push(g);
         if (w !== null) touched[i] = true;
         windows.push(w);
@@ -315,6 +309,38 @@ export class ZonalEngine {
     }
     this.timings.reproject += performance.now() - tr;
     return { local, windows, errors };
+  }
+
+  /**
+   * A feature's window on `raster`'s processing grid `grid`, `g` its geometry in the raster's CRS (reprojected from
+   * `source`); throws CRS_TRANSFORM_FAILED when a coordinate could not be reprojected, LIMIT_EXCEEDED when the
+   * window holds more cells than a feature may.
+   */
+  private placed(raster: EngineRaster, grid: RasterGrid, g: Geometry, source: Geometry): Window | null {
+    const problem = coordinatesProblem(g, source);
+    if (problem !== null) throw new ZonalflowError('CRS_TRANSFORM_FAILED', `cannot reproject into the CRS of ${raster.name} (${this.crsNotes.find((n) => n.raster === raster.name)?.crs ?? ''}): ${problem}; is the layer's CRS (${this.crsNotes[0]?.features ?? ''}) right?`);
+    const w = geometryWindow(g, grid);
+    // work follows the cells a feature needs, never what a header declares: one limit per feature
+    if (w !== null && w.rows * w.cols > this.maxCellsPerFeature) {
+      throw new LimitError(`its window on ${raster.name} is ${w.cols} x ${w.rows} = ${w.rows * w.cols} cells, over the limit of ${this.maxCellsPerFeature} cells per feature (limits.maxCellsPerFeature)`);
+    }
+    return w;
+  }
+
+  /**
+   * What {@link prepare} does per raster (the rasters, then the band-math outputs), for a caller that reprojects
+   * flat coordinates itself (prepare-flat.ts): PROJ's batch transformer (null: same CRS) and the feature's window
+   * ({@link placed}, throwing as {@link prepare} records); `geographic`: the features are in lon/lat (antimeridian
+   * crossings are split before projecting). `timings.reproject` gets the caller's time.
+   */
+  targets(): { geographic: boolean; rasters: { batch: BatchTransform | null; place: (g: Geometry, source: Geometry) => Window | null }[] } {
+    return {
+      geographic: this.featuresGeographic,
+      rasters: this.all.map((raster) => {
+        const grid = (this.plans.get(raster) ?? planGrids(raster.raster.info.grid, null, { values: raster.uri, weights: '' })).grid;
+        return { batch: this.batches.get(raster) ?? null, place: (g: Geometry, source: Geometry) => this.placed(raster, grid, g, source) };
+      }),
+    };
   }
 
   private async computeRaster(raster: EngineRaster, features: readonly Pick<EngineFeature, 'fid' | 'id'>[], rows: ResultRow[], column0: number, local: readonly (Geometry | null)[], windows0: readonly (Window | null)[], signal?: AbortSignal): Promise<void> {

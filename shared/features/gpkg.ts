@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import nodeSqlite from 'node-sqlite3-wasm';
 import type { Database as Db, Statement } from 'node-sqlite3-wasm';
 import { GeoPackageError, InputError, ZonalflowError } from '../errors';
-import type { BBox, Feature, Geometry } from '../geometry/types';
+import type { BBox, Feature } from '../geometry/types';
 import { gpkgGeometryBBox, parseGpkgGeometry } from '../geometry/wkb';
+import { addFlat } from '../geometry/wkb-flat';
+import type { FlatChunk } from '../geometry/wkb-flat';
 import type { FeatureBox } from './source';
 import { privateView } from './gpkg-snapshot';
 import { layerCentres } from './gpkg-order';
@@ -317,23 +319,26 @@ export class FeatureLayer {
   }
 
   private toFeature(r: Record<string, unknown>, props: string[], id: string | null): Feature {
-    const who = this.identity(r, id);
+    const f = this.rowFeature(r, props, id);
     const blob = r.__geom;
-    let geometry: Geometry | null = null;
-    let problem: string | undefined;
     if (blob instanceof Uint8Array) {
       try {
-        geometry = parseGpkgGeometry(blob);
+        f.geometry = parseGpkgGeometry(blob);
       } catch (err) {
-        problem = err instanceof Error ? err.message : String(err);
+        f.problem = `unreadable geometry: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
+    return f;
+  }
+
+  /** A row as a feature without its geometry (null: {@link toFeature} reads it). */
+  private rowFeature(r: Record<string, unknown>, props: string[], id: string | null): Feature {
+    const who = this.identity(r, id);
     const properties: Record<string, unknown> = {};
     for (const p of props) properties[p] = r[p] ?? null;
-    const f: Feature = { fid: who.fid, id: who.id, geometry, properties };
+    const f: Feature = { fid: who.fid, id: who.id, geometry: null, properties };
     if (who.idNull) f.idNull = true;
     if (who.fidText !== undefined) f.fidText = who.fidText;
-    if (problem !== undefined) f.problem = `unreadable geometry: ${problem}`;
     return f;
   }
 
@@ -404,6 +409,44 @@ export class FeatureLayer {
    * GeoPackageError when one is missing. One query of the whole list (SQLite seeks each rowid in turn).
    */
   featuresAt(fids: readonly number[], opts: FeatureOptions = {}): Feature[] {
+    const { rows, props, id } = this.rowsAt(fids, opts);
+    const byFid = new Map<number, Feature>();
+    for (const r of rows) {
+      const f = this.toFeature(r, props, id);
+      byFid.set(f.fid, f);
+    }
+    return fids.map((fid) => this.found(byFid.get(fid), fid));
+  }
+
+  /**
+   * {@link featuresAt} with the geometries flat (wkb-flat.ts) into `chunk` (feature k's at k, of `fids.length`)
+   * and each feature's `geometry` null; null when some blob is left to wkb.ts `parseGpkgGeometry` (a
+   * collection, an unreadable blob...): then {@link featuresAt} reads the chunk.
+   */
+  flatFeaturesAt(fids: readonly number[], opts: FeatureOptions, chunk: FlatChunk): Feature[] | null {
+    const { rows, props, id } = this.rowsAt(fids, opts);
+    const rowOf = new Map<number, number>();
+    const features = rows.map((r, k) => {
+      const f = this.rowFeature(r, props, id);
+      rowOf.set(f.fid, k);
+      return f;
+    });
+    const byRow = fids.map((fid) => this.found(rowOf.get(fid), fid));
+    for (let k = 0; k < byRow.length; k++) {
+      const blob = (rows[byRow[k] as number] as Record<string, unknown>).__geom;
+      if (!addFlat(chunk, k, blob instanceof Uint8Array ? blob : null)) return null;
+    }
+    return byRow.map((r) => features[r] as Feature);
+  }
+
+  /** What {@link featuresAt} found for `fid`; GeoPackageError when it found nothing. */
+  private found<T>(v: T | undefined, fid: number): T {
+    if (v === undefined) throw new GeoPackageError(`${this.path}: layer "${this.name}" has no feature with fid ${fid} any more`);
+    return v;
+  }
+
+  /** The rows of the given fids, in SQLite's order (one query of the whole list, by {@link byFid}'s statement). */
+  private rowsAt(fids: readonly number[], opts: FeatureOptions): { rows: Record<string, unknown>[]; props: string[]; id: string | null } {
     const { sql, props, id } = this.select({ ...opts, columns: opts.columns ?? [] });
     const key = `${sql}\u0000${props.join(',')}`;
     if (this.byFid?.key !== key) {
@@ -415,22 +458,11 @@ export class FeatureLayer {
         if (!stmt.isFinalized) stmt.finalize();
       });
     }
-    const byFid = new Map<number, Feature>();
-    let rows: Record<string, unknown>[];
     try {
-      rows = this.byFid.stmt.all([JSON.stringify(fids)]);
+      return { rows: this.byFid.stmt.all([JSON.stringify(fids)]), props, id };
     } catch (err) {
       throw new GeoPackageError(`${this.path}: layer "${this.name}" is corrupt or truncated: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    for (const r of rows) {
-      const f = this.toFeature(r, props, id);
-      byFid.set(f.fid, f);
-    }
-    return fids.map((fid) => {
-      const f = byFid.get(fid);
-      if (f === undefined) throw new GeoPackageError(`${this.path}: layer "${this.name}" has no feature with fid ${fid} any more`);
-      return f;
-    });
   }
 
   /** Sets SQLite's page cache of the file to `kib` KiB (PRAGMA cache_size; SQLite's default is 2,000 KiB). */
