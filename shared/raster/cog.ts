@@ -570,19 +570,46 @@ export class Raster {
     return samples;
   }
 
-  /** Keeps a decoded tile (null: sparse) as the most recently used, counts its bytes and evicts the least recently used past the cache's bound. */
+  /**
+   * Keeps a decoded tile (null: sparse) as the most recently used and counts its bytes; past the cache's bound,
+   * evicts the tiles lying farthest from it (the least recently used first among equally far ones), and the
+   * tile itself last (when it alone exceeds the bound). Tiles are asked for in a spatial order (the job's Hilbert walk), so the tile just
+   * decoded is where the walk is: a far tile is needed again only when the walk comes back, a near one
+   * soon. 100k case, 16 MiB (32 tiles of 512² UInt16): 545 decodes of its 484 tiles at 1 thread, 554 at 2
+   * (least recently used first: 585 and 592; an oracle knowing every future use, simulated: 494).
+   */
   private keepDecoded(id: number, samples: Samples | null): void {
     this.decoded.delete(id);
     this.decoded.set(id, samples);
     this.newest = id;
     if (samples === null) return;
     this.decodedBytes += samples.byteLength;
-    for (const [key, v] of this.decoded) {
-      if (this.decodedBytes <= this.cacheBytes) break;
-      this.decoded.delete(key);
-      if (key === this.newest) this.newest = NaN;
-      this.decodedBytes -= v?.byteLength ?? 0;
+    if (this.decodedBytes <= this.cacheBytes) return;
+    const [x, y] = this.tileCentre(id);
+    while (this.decodedBytes > this.cacheBytes) {
+      let far = NaN;
+      let farthest = -1;
+      for (const key of this.decoded.keys()) {
+        if (key === id) continue;
+        const [kx, ky] = this.tileCentre(key);
+        const d = (kx - x) * (kx - x) + (ky - y) * (ky - y);
+        if (d > farthest) {
+          farthest = d;
+          far = key;
+        }
+      }
+      if (Number.isNaN(far)) far = id; // the tile alone is larger than the bound: not kept (as before)
+      this.decodedBytes -= this.decoded.get(far)?.byteLength ?? 0;
+      this.decoded.delete(far);
+      if (far === id) this.newest = NaN;
     }
+  }
+
+  /** The centre of a tile (of the image or the mask, by id) in the file's pixels. */
+  private tileCentre(id: number): [number, number] {
+    const im = (id < 0 ? this.mask : this.image) as Image;
+    const cell = (id < 0 ? -1 - id : id) % (im.across * im.down); // a band-separate file: the same cell in every band
+    return [((cell % im.across) + 0.5) * im.tileWidth, (Math.floor(cell / im.across) + 0.5) * im.tileHeight];
   }
 
   /**

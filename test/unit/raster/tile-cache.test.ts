@@ -1,0 +1,70 @@
+/**
+ * The decoded-tile cache's eviction (Raster.keepDecoded): past its bound it drops the tiles lying farthest from
+ * the tile just decoded (the least recently used first among equally far ones), so that a spatial walk keeps
+ * the tiles around where it is. Counted with Raster.tilesDecoded on a raster the test writes (cog-writer):
+ * a row of 16x16 UInt16 tiles (512 bytes decoded each) and a cache of two tiles' bytes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openRaster } from '../../../shared/raster/cog';
+import type { Raster } from '../../../shared/raster/cog';
+import { FileSource } from '../../../shared/io/source.file';
+import { writeCog } from '../../helpers/cog-writer';
+
+const dir = mkdtempSync(join(tmpdir(), 'zf-tilecache-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const TILE = 16;
+const TILE_BYTES = TILE * TILE * 2;
+
+/** A raster of `across` x `down` tiles of 16x16 UInt16 cells, with a decoded-tile cache of `tiles` tiles' bytes. */
+async function tiled(name: string, across: number, down: number, tiles: number): Promise<Raster> {
+  const path = join(dir, `${name}.tif`);
+  writeCog(path, { epsg: 32631, transform: [500000, 5000000, 10, 10], width: across * TILE, height: down * TILE, dtype: 'uint16', tileSize: TILE, compression: 'deflate', predictor: 2, value: (row, col) => row * 1000 + col });
+  return openRaster(new FileSource(path), { cacheBytes: tiles * TILE_BYTES });
+}
+
+/** Reads one cell of tile (tileRow, tileCol) and checks its value (the tile is decoded unless cached). */
+async function touch(r: Raster, tileRow: number, tileCol: number): Promise<void> {
+  const row = tileRow * TILE + 3;
+  const col = tileCol * TILE + 5;
+  const [band] = await r.readWindow({ row0: row, col0: col, rows: 1, cols: 1 }, [1]);
+  expect(band?.values[0]).toBe(row * 1000 + col);
+}
+
+describe('decoded-tile cache eviction', () => {
+  it('drops the tile farthest from the one just decoded, not the least recently used', async () => {
+    const r = await tiled('row', 4, 1, 2);
+    await touch(r, 0, 0);
+    await touch(r, 0, 3);
+    await touch(r, 0, 1); // over the bound: tile 3 (2 tiles away) goes, tile 0 (older, 1 away) stays
+    expect(r.tilesDecoded).toBe(3);
+    await touch(r, 0, 0); // still cached
+    expect(r.tilesDecoded).toBe(3);
+    await touch(r, 0, 3); // was evicted: decoded again
+    expect(r.tilesDecoded).toBe(4);
+  });
+
+  it('among equally far tiles drops the least recently used', async () => {
+    const r = await tiled('ties', 3, 3, 2);
+    await touch(r, 0, 1);
+    await touch(r, 1, 0);
+    await touch(r, 1, 0);
+    await touch(r, 0, 1); // (0,1) is now the most recently used; both are 1 tile from (1,1)
+    await touch(r, 1, 1); // over the bound: (1,0) goes
+    expect(r.tilesDecoded).toBe(3);
+    await touch(r, 0, 1);
+    expect(r.tilesDecoded).toBe(3);
+    await touch(r, 1, 0);
+    expect(r.tilesDecoded).toBe(4);
+  });
+
+  it('keeps no tile that alone exceeds the bound', async () => {
+    const r = await tiled('small', 2, 1, 0.5);
+    await touch(r, 0, 0);
+    await touch(r, 0, 0);
+    expect(r.tilesDecoded).toBe(2);
+  });
+});
