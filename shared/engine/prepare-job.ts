@@ -38,6 +38,7 @@ import { byKey, NO_KEY, toRecords } from './job-order';
 import { KeyTally } from './parallel-order';
 import type { PreparedRecord } from './job-order';
 import { GpkgSource } from '../features/source.gpkg';
+import { byFidCacheKiB } from '../features/gpkg';
 import type { LayerCentres } from '../features/gpkg-order';
 import { packRecords } from './packed-records';
 import type { PackedRecords } from './packed-records';
@@ -289,8 +290,9 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
     if (!orderedSource(layer)) throw new Error('unreachable: streams without a GeoPackage');
     const t0 = performance.now();
     const table = layer.table;
-    // a larger page cache for reading by fid (8 MiB instead of 2: ~0.1 s of CPU less at 100k features)
-    table.pageCache(8 * 1024);
+    // a larger page cache for reading by fid out of file order (gpkg.ts byFidCacheKiB: each page read once when
+    // the file fits in 24 MiB: 100k features, 72,000 page reads -> 17,600; else 8 MiB instead of SQLite's 2)
+    table.pageCache(byFidCacheKiB(table.fileBytes()));
     const order = readOrder(centres.cx, centres.cy, head.streams);
     const fids = centres.fids;
     // the centres are not needed once ordered: 16 bytes a feature freed for the rest of the job (16 MB at 1M features)

@@ -10,6 +10,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import nodeSqlite from 'node-sqlite3-wasm';
 import { openGpkgSource } from '../../../shared/features/source.gpkg';
+import { byFidCacheKiB } from '../../../shared/features/gpkg';
+import { FlatGeometries, flatChunk } from '../../../shared/geometry/wkb-flat';
+import { encodeFlat } from '../../../shared/engine/prepare-flat';
+import { concatEncoded, encodeGeometry } from '../../../shared/engine/job-order';
+import { writeGeoPackage } from '../../helpers/gpkg-writer';
 import { envelopeCentre } from '../../../shared/features/gpkg-order';
 import type { LayerCentres } from '../../../shared/features/gpkg-order';
 
@@ -138,5 +143,53 @@ describe('FeatureLayer.featuresAt', () => {
     } finally {
       src.close();
     }
+  });
+});
+
+describe('FeatureLayer.flatFeaturesAt', () => {
+  it('reads the features of featuresAt, in the order asked, with their geometries flat (equal once encoded)', () => {
+    for (const file of ['rtree.gpkg', 'points.gpkg', 'plain.gpkg']) {
+      const src = openGpkgSource(join(FIX, file));
+      try {
+        const all = [...src.table.features({ columns: [] })];
+        const fids = [all[7], all[0], all[all.length - 1], all[3]].map((f) => (f as { fid: number }).fid);
+        const want = src.table.featuresAt(fids, {});
+        const chunk = flatChunk(new FlatGeometries(), fids.length);
+        const got = src.table.flatFeaturesAt(fids, {}, chunk);
+        expect(got).toEqual(want.map((f) => ({ ...f, geometry: null })));
+        const kept = Uint8Array.from(want, (f) => (f.geometry ? 1 : 0));
+        expect(encodeFlat(chunk, chunk.flat.xs, chunk.flat.ys, chunk.pos, kept)).toEqual(concatEncoded(want.map((f) => encodeGeometry(f.geometry))));
+        expect(() => src.table.flatFeaturesAt([fids[0] as number, 1e9], {}, flatChunk(new FlatGeometries(), 2))).toThrow(/no feature with fid 1000000000/);
+      } finally {
+        src.close();
+      }
+    }
+  });
+
+  it('is null for a chunk holding a blob it leaves to wkb.ts (a collection), which featuresAt reads', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zf-flat-'));
+    copies.push(dir);
+    const file = join(dir, 'mixed.gpkg');
+    writeGeoPackage(file, [{ name: 'mixed', srsId: 4326, features: [
+      { fid: 1, geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] } },
+      { fid: 2, geometry: { type: 'GeometryCollection', geometries: [{ type: 'Point', coordinates: [1, 2] }] } },
+    ] }]);
+    const src = openGpkgSource(file);
+    try {
+      expect(src.table.flatFeaturesAt([1], {}, flatChunk(new FlatGeometries(), 1))).not.toBeNull();
+      expect(src.table.flatFeaturesAt([1, 2], {}, flatChunk(new FlatGeometries(), 2))).toBeNull();
+      expect(src.table.featuresAt([2], {})[0]?.geometry?.type).toBe('GeometryCollection');
+    } finally {
+      src.close();
+    }
+  });
+});
+
+describe('byFidCacheKiB', () => {
+  it('caches a file of up to 24 MiB whole (at least 8 MiB), a larger one in 8 MiB', () => {
+    expect(byFidCacheKiB(1_000_000)).toBe(8192);
+    expect(byFidCacheKiB(18_190_336)).toBe(17_764);
+    expect(byFidCacheKiB(24 * 1024 * 1024)).toBe(24 * 1024);
+    expect(byFidCacheKiB(24 * 1024 * 1024 + 1)).toBe(8192);
   });
 });
