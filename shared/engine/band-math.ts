@@ -23,6 +23,8 @@ export interface WindowReader {
   readonly info: RasterInfo;
   prefetch(windows: readonly Window[], opts?: { bands?: readonly number[]; signal?: AbortSignal | undefined }): Promise<void>;
   readWindow(w: Window, bands: readonly number[], opts?: { nodata?: number | null | undefined; signal?: AbortSignal | undefined }): Promise<BandWindow[]>;
+  /** Raster.decodeAhead (a file's raster): starts decoding the prefetched tiles the windows need; returns at once. */
+  decodeAhead?(windows: readonly Window[], opts?: { bands?: readonly number[] }): void;
   /** Raster.accumulateWindow (a file's raster): the cells straight into the accumulators; false when readWindow is needed. */
   accumulateWindow?(w: Window, bands: readonly number[], weights: Float64Array, sinks: readonly SampleSink[], opts?: { nodata?: number | null | undefined; signal?: AbortSignal | undefined }): Promise<boolean>;
   /** Raster.accumulateCached: accumulateWindow without waiting when every tile is decoded already; null when one is not (then accumulateWindow). */

@@ -357,7 +357,12 @@ export class ZonalEngine {
     const t0 = performance.now();
     const small = windows.filter((w): w is Window => w !== null && w.rows * w.cols <= maxCells);
     try {
-      if (small.length > 0) await raster.raster.prefetch(small.map((w) => sourceWindow(w, plan.values)), { bands: raster.bands, signal });
+      if (small.length > 0) {
+        const source = small.map((w) => sourceWindow(w, plan.values));
+        await raster.raster.prefetch(source, { bands: raster.bands, signal });
+        // their tiles decode (inflate) on the thread pool while the features whose tiles are ready are computed
+        raster.raster.decodeAhead?.(source, { bands: raster.bands });
+      }
       const wr = this.options.weights;
       if (small.length > 0 && wr && plan.weights) {
         const pw = plan.weights;

@@ -431,7 +431,7 @@ export class Raster {
 
   private async prefetchFile(windows: readonly Window[], bands: readonly number[], signal?: AbortSignal): Promise<void> {
     const shared = this.sharedKey === null ? null : this.opts.sharedTiles;
-    const missing = this.idsFor(windows, bands).filter((id) => !this.decoded.has(id) && !this.raw.has(id) && !this.broken.has(id) && !shared?.has(this.sharedKey + sharedId(id))).map(keyOfId);
+    const missing = this.idsFor(windows, bands).filter((id) => !this.decoded.has(id) && !this.raw.has(id) && !this.decoding.has(id) && !this.broken.has(id) && !shared?.has(this.sharedKey + sharedId(id))).map(keyOfId);
     await this.fetchTiles(missing, signal);
   }
 
@@ -510,6 +510,27 @@ export class Raster {
     this.decoded.set(id, hit);
     this.newest = id;
     return hit;
+  }
+
+  /**
+   * Starts decoding the tiles that windows of the grid need and that are fetched (prefetch) but not decoded,
+   * in the order the windows need them, up to half the decoded-tile cache's bound; returns at once. A
+   * Deflate tile inflates on libuv's thread pool (codecs.ts inflateBoundedAsync) while this thread computes
+   * the windows whose tiles are decoded; a window needing a tile being decoded awaits that decode (never a
+   * second one). A tile that cannot be decoded is left to the read that needs it, which meets the error.
+   */
+  decodeAhead(windows: readonly Window[], opts: { bands?: readonly number[] } = {}): void {
+    const bands = this.withAlpha(opts.bands ?? Array.from({ length: this.info.bandCount }, (_, i) => i + 1));
+    let room = this.cacheBytes / 2;
+    for (const id of this.idsFor(windows.map((w) => this.toFile(w)), bands)) {
+      const raw = this.raw.get(id);
+      if (raw === undefined || this.decoding.has(id) || this.decoded.has(id)) continue;
+      const k = keyOfId(id);
+      const { layout } = this.chunkShape(k);
+      room -= chunkBytes(layout);
+      if (room < 0) break;
+      this.tile(k).catch(() => undefined);
+    }
   }
 
   /** Decoded samples of a tile (null for a sparse tile), fetching it if needed; TileError when it cannot be read. */

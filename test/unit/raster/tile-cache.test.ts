@@ -2,7 +2,8 @@
  * The decoded-tile cache's eviction (Raster.keepDecoded): past its bound it drops the tiles lying farthest from
  * the tile just decoded (the least recently used first among equally far ones), so that a spatial walk keeps
  * the tiles around where it is. Counted with Raster.tilesDecoded on a raster the test writes (cog-writer):
- * a row of 16x16 UInt16 tiles (512 bytes decoded each) and a cache of two tiles' bytes.
+ * a row of 16x16 UInt16 tiles (512 bytes decoded each) and a cache of two tiles' bytes. Also Raster.decodeAhead:
+ * the prefetched tiles of windows decoded before they are read, each once, within half the cache.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,5 +67,33 @@ describe('decoded-tile cache eviction', () => {
     await touch(r, 0, 0);
     await touch(r, 0, 0);
     expect(r.tilesDecoded).toBe(2);
+  });
+});
+
+describe('decoding ahead (Raster.decodeAhead)', () => {
+  it('decodes the fetched tiles the windows need, each once, and the reads then use them', async () => {
+    const r = await tiled('ahead', 4, 1, 8);
+    const windows = [0, 1, 2].map((c) => ({ row0: 2, col0: c * TILE + 4, rows: 3, cols: 20 })); // tiles 0..3
+    r.decodeAhead(windows, { bands: [1] }); // nothing fetched yet: nothing to decode
+    expect(r.tilesDecoded).toBe(0);
+    await r.prefetch(windows, { bands: [1] });
+    r.decodeAhead(windows, { bands: [1] });
+    r.decodeAhead(windows, { bands: [1] }); // the same tiles being decoded: not again
+    const fetched = r.tilesFetched;
+    for (const w of windows) {
+      const [band] = await r.readWindow(w, [1]);
+      expect(band?.values[0]).toBe(w.row0 * 1000 + w.col0);
+    }
+    expect(r.tilesDecoded).toBe(4);
+    expect(r.tilesFetched).toBe(fetched); // none fetched again while it was decoding
+  });
+
+  it('decodes no more than half the cache ahead', async () => {
+    const r = await tiled('half', 4, 1, 2); // room for one tile ahead
+    const windows = [{ row0: 0, col0: 0, rows: TILE, cols: 4 * TILE }];
+    await r.prefetch(windows, { bands: [1] });
+    r.decodeAhead(windows, { bands: [1] });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(r.tilesDecoded).toBe(1);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TiffFile, Tag } from '../../../shared/tiff/ifd';
 import { lzwDecode } from '../../../shared/tiff/lzw';
-import { checkCompression, inflateBounded, packbitsDecode, zstdBounded } from '../../../shared/tiff/codecs';
+import { checkCompression, inflateBounded, inflateBoundedAsync, packbitsDecode, zstdBounded } from '../../../shared/tiff/codecs';
 import { deflateSync } from 'node:zlib';
 import { toSamples } from '../../../shared/tiff/samples';
 import { readGeoKeys, readScaleOffset } from '../../../shared/tiff/geo';
@@ -290,6 +290,16 @@ describe('bounded decoders', () => {
     expect(() => inflateBounded(z, 512)).toThrow(/decodes past the chunk's 512 bytes/);
     expect(inflateBounded(z, 100_000).length).toBe(100_000);
     expect(inflateBounded(z.subarray(0, z.length - 6), 100_000).length).toBeGreaterThan(90_000);
+  });
+  it('Deflate on the thread pool gives the same bytes and the same errors as the synchronous inflate', async () => {
+    const data = Uint8Array.from({ length: 100_000 }, (_, i) => (i * 7919) % 251);
+    const z = deflateSync(data);
+    expect(await inflateBoundedAsync(z, 100_000)).toStrictEqual(inflateBounded(z, 100_000));
+    expect([...(await inflateBoundedAsync(z, 100_000)).subarray(0, 1000)]).toStrictEqual([...data.subarray(0, 1000)]);
+    await expect(inflateBoundedAsync(z, 512)).rejects.toThrow(/decodes past the chunk's 512 bytes/);
+    const cut = z.subarray(0, z.length - 6);
+    expect(await inflateBoundedAsync(cut, 100_000)).toStrictEqual(inflateBounded(cut, 100_000));
+    await expect(inflateBoundedAsync(Uint8Array.of(1, 2, 3, 4, 5), 100)).rejects.toThrow();
   });
   it('PackBits output past the bound is an error; LZW too', () => {
     expect(() => packbitsDecode(Uint8Array.of(0x81, 7, 0x81, 7), 200)).toThrow(/decodes past/);
