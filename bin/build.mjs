@@ -26,9 +26,10 @@ rmSync(out, { recursive: true, force: true });
 await build({
   // the zonal worker thread is its own entry: shared/engine/parallel.ts starts dist/parallel-worker.mjs
   // prepare-worker: phase 1 of zonalflow stats on a thread of its own (shared/engine/prepare-thread.ts)
+  // proj-host: PROJ on a thread of its own, ended once a job needs it no more (shared/engine/proj-thread.ts)
   // lambda-thread: the entry of zonalflow local's worker threads (shared/local/lambda-pool.ts)
   // local-template: synthesizes zonalflow local's template into the build (below; shared/local/template-cache.ts)
-  entryPoints: { zonalflow: join(root, 'cli/main.ts'), 'parallel-worker': join(root, 'shared/engine/parallel-worker.ts'), 'prepare-worker': join(root, 'shared/engine/prepare-worker.ts'), 'lambda-thread': join(root, 'shared/local/lambda-thread.ts'), 'local-template': join(root, 'shared/local/template-build.ts') },
+  entryPoints: { zonalflow: join(root, 'cli/main.ts'), 'parallel-worker': join(root, 'shared/engine/parallel-worker.ts'), 'prepare-worker': join(root, 'shared/engine/prepare-worker.ts'), 'proj-host': join(root, 'shared/engine/proj-host.ts'), 'lambda-thread': join(root, 'shared/local/lambda-thread.ts'), 'local-template': join(root, 'shared/local/template-build.ts') },
   outdir: out,
   bundle: true,
   splitting: true,

@@ -57,6 +57,9 @@ interface GdalModule {
   _GDALVectorInfoOptionsNew(argv: number, binary: number): number;
   _GDALVectorInfoOptionsFree(opts: number): void;
   _GDALVectorInfo(ds: number, opts: number): number;
+  _GDALInfoOptionsNew(argv: number, binary: number): number;
+  _GDALInfoOptionsFree(opts: number): void;
+  _GDALInfo(ds: number, opts: number): number;
   _GDALClose(ds: number): void;
 }
 
@@ -64,6 +67,35 @@ interface GdalModule {
 const PROJ_DATA = '/usr/share/proj';
 
 let mod: GdalModule | null = null;
+
+/**
+ * PROJ hosted elsewhere (proj-remote.ts: a thread of its own, called synchronously): when set, every
+ * function here asks it instead of loading the WebAssembly module into this thread.
+ */
+export interface ProjBackend {
+  /** Resolves once the host has loaded PROJ (CrsError when it cannot). */
+  ready(): Promise<void>;
+  /** PROJ's WKT1 of a definition ('' when not expressible); CrsError with PROJ's message when unreadable. */
+  srs(def: string): string;
+  /** Builds the transformation (CrsError when PROJ has none) and gives a BatchTransform running it in the host. */
+  transform(fromDef: string, toDef: string): BatchTransform;
+  dataFiles(): string[];
+  dbRows(sql: string): Record<string, string | number | null>[];
+  projJson(def: string): string;
+  projString(def: string): string;
+}
+
+let backend: ProjBackend | null = null;
+
+/** Routes this module's functions to `b` (null: PROJ in this thread again). Caches of the other mode are dropped. */
+export function useProjBackend(b: ProjBackend | null): void {
+  if (b === backend) return;
+  backend = b;
+  srsCache.clear();
+  ctCache.clear();
+  projJsonCache.clear();
+  projStringCache.clear();
+}
 let loading: Promise<void> | null = null;
 let lastError = '';
 
@@ -110,6 +142,7 @@ function wasmDir(): string {
 
 /** Loads PROJ (once per process; concurrent callers share the load). CrsError when the module cannot be loaded. */
 export function loadProj(): Promise<void> {
+  if (backend) return backend.ready();
   if (mod) return Promise.resolve();
   loading ??= (async () => {
     try {
@@ -153,7 +186,7 @@ function installGrids(m: GdalModule): void {
 
 /** True once {@link loadProj} has completed. */
 export function projLoaded(): boolean {
-  return mod !== null;
+  return backend !== null || mod !== null;
 }
 
 function engine(): GdalModule {
@@ -191,6 +224,17 @@ export function projSrs(def: string): ProjSrs {
   const hit = srsCache.get(def);
   if (typeof hit === 'string') throw new CrsError(hit);
   if (hit) return hit;
+  if (backend) {
+    let remote: ProjSrs;
+    try {
+      remote = { handle: -1, wkt: backend.srs(def) };
+    } catch (err) {
+      if (err instanceof CrsError) srsCache.set(def, err.message);
+      throw err;
+    }
+    srsCache.set(def, remote);
+    return remote;
+  }
   const m = engine();
   lastError = '';
   const h = m._OSRNewSpatialReference(0);
@@ -224,10 +268,15 @@ const ctCache = new Map<string, BatchTransform>();
 
 /** The coordinate transformation from one definition to another (PROJ's choice); CrsError with PROJ's message when none exists. */
 export function projTransform(fromDef: string, toDef: string): BatchTransform {
-  const m = engine();
   const key = `${fromDef}\u0000${toDef}`;
   const cached = ctCache.get(key);
   if (cached) return cached;
+  if (backend) {
+    const remote = backend.transform(fromDef, toDef);
+    ctCache.set(key, remote);
+    return remote;
+  }
+  const m = engine();
   const a = projSrs(fromDef);
   const b = projSrs(toDef);
   lastError = '';
@@ -268,6 +317,7 @@ export function projTransform(fromDef: string, toDef: string): BatchTransform {
 
 /** The files in PROJ's data directory (grids PROJ can use, proj.db). */
 export function projDataFiles(): string[] {
+  if (backend) return backend.dataFiles();
   return engine().FS.readdir(PROJ_DATA).filter((f) => f !== '.' && f !== '..');
 }
 
@@ -279,6 +329,7 @@ let projDb = 0;
  * as their SQLite values. CrsError when the query fails.
  */
 export function projDbRows(sql: string): Record<string, string | number | null>[] {
+  if (backend) return backend.dbRows(sql);
   const m = engine();
   if (!projDb) {
     projDb = withStrings(m, [`${PROJ_DATA}/proj.db`], ([p]) => m._GDALOpenEx(p as number, 0x04 /* GDAL_OF_VECTOR */, 0, 0, 0));
@@ -328,6 +379,11 @@ const projJsonCache = new Map<string, string>();
 export function projJson(def: string): string {
   const hit = projJsonCache.get(def);
   if (hit !== undefined) return hit;
+  if (backend) {
+    const text = backend.projJson(def);
+    projJsonCache.set(def, text);
+    return text;
+  }
   projSrs(def); // PROJ's own error for an unreadable definition
   const m = engine();
   // an empty point layer over proj.db (a source every PROJ build has), in the CRS `def`
@@ -342,6 +398,62 @@ export function projJson(def: string): string {
     const text = JSON.stringify(pj);
     projJsonCache.set(def, text);
     return text;
+  } finally {
+    m._GDALClose(ds);
+  }
+}
+
+const projStringCache = new Map<string, string>();
+
+/**
+ * The CRS `def` as a PROJ string, as PROJ exports it (`proj_as_proj_string`, PJ_PROJ_4, through
+ * OSRExportToProj4: what `gdalinfo -proj4` and `gdalsrsinfo -o proj4` print), e.g.
+ * "+proj=utm +zone=31 +datum=WGS84 +units=m +no_defs". gdal3.js exports no OSRExportToProj4, so this reads
+ * `gdalinfo -json -proj4` (coordinateSystem.proj4) of a one-pixel VRT in the CRS `def`. '' when PROJ
+ * cannot express the CRS as a PROJ string; CrsError when it cannot read `def`.
+ */
+export function projString(def: string): string {
+  const hit = projStringCache.get(def);
+  if (hit !== undefined) return hit;
+  if (backend) {
+    const text = backend.projString(def);
+    projStringCache.set(def, text);
+    return text;
+  }
+  projSrs(def);
+  const m = engine();
+  const vrt = `<VRTDataset rasterXSize="1" rasterYSize="1"><SRS>${xmlText(def)}</SRS><VRTRasterBand dataType="Byte" band="1"/></VRTDataset>`;
+  lastError = '';
+  const ds = withStrings(m, [vrt], ([p]) => m._GDALOpenEx(p as number, 0x02 /* GDAL_OF_RASTER */, 0, 0, 0));
+  if (!ds) throw new CrsError(`cannot express the CRS as a PROJ string: ${lastError}`);
+  try {
+    const text = withStrings(m, ['-json', '-proj4'], (ptrs) => {
+      const argv = m._malloc(4 * (ptrs.length + 1));
+      try {
+        ptrs.forEach((p, i) => {
+          m.HEAPU32[(argv >> 2) + i] = p;
+        });
+        m.HEAPU32[(argv >> 2) + ptrs.length] = 0;
+        const opts = m._GDALInfoOptionsNew(argv, 0);
+        if (!opts) throw new CrsError(`PROJ string export refused: ${lastError}`);
+        try {
+          const out = m._GDALInfo(ds, opts);
+          if (!out) throw new CrsError(`PROJ string export failed: ${lastError}`);
+          const s = m.UTF8ToString(out);
+          m._free(out);
+          return s;
+        } finally {
+          m._GDALInfoOptionsFree(opts);
+        }
+      } finally {
+        m._free(argv);
+      }
+    });
+    const doc = JSON.parse(text) as { coordinateSystem?: { proj4?: unknown } };
+    const p4 = doc.coordinateSystem?.proj4;
+    const out = typeof p4 === 'string' ? p4.trim() : '';
+    projStringCache.set(def, out);
+    return out;
   } finally {
     m._GDALClose(ds);
   }

@@ -11,7 +11,7 @@
  * whatever the number of workers (a test compares every value).
  */
 import { Worker } from 'node:worker_threads';
-import type { ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -220,7 +220,7 @@ function startWorker(): Worker {
  * which a Worker refuses (ERR_WORKER_INVALID_EXEC_ARGV), are left out: V8's flags are process-wide, so the
  * worker runs with them anyway.
  */
-export function newWorker(entry: string, opts: { eval?: boolean; execArgv: string[]; resourceLimits?: ResourceLimits }): Worker {
+export function newWorker(entry: string, opts: { eval?: boolean; execArgv: string[]; resourceLimits?: ResourceLimits; workerData?: unknown; transferList?: TransferListItem[] }): Worker {
   try {
     return new Worker(entry, opts);
   } catch (err) {

@@ -45,6 +45,7 @@ import type { PackedRecords } from './packed-records';
 import { readOrder } from './read-order';
 import { FlatPreparer } from './prepare-flat';
 import { FlatGeometries, flatChunk } from '../geometry/wkb-flat';
+import { chooseTransforms, samplePoints, SAMPLE_FEATURES, spread } from './job-transforms';
 
 /** Features read, checked and reprojected at once before spooling (one PROJ call per raster). */
 const READ_CHUNK = 1000;
@@ -286,10 +287,13 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
       return { tail: job.tail, records: job.records };
     }
     const { layer, head, engine, fields } = opened;
-    await onHead(head);
     if (!orderedSource(layer)) throw new Error('unreachable: streams without a GeoPackage');
-    const t0 = performance.now();
     const table = layer.table;
+    // each raster's transform chosen on points of this layer (proj4js where it matches PROJ), PROJ's thread ended when none needs it
+    const probe = table.featuresAt(spread(centres.fids.length, SAMPLE_FEATURES).map((i) => centres?.fids[i] as number), { columns: [] });
+    await chooseTransforms(engine, layer.crs, samplePoints(centres, probe));
+    await onHead(head);
+    const t0 = performance.now();
     // a larger page cache for reading by fid out of file order (gpkg.ts byFidCacheKiB: each page read once when
     // the file fits in 24 MiB: 100k features, 72,000 page reads -> 17,600; else 8 MiB instead of SQLite's 2)
     table.pageCache(byFidCacheKiB(table.fileBytes()));

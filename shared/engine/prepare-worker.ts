@@ -13,6 +13,7 @@ import { SourceError, ZonalflowError } from '../errors';
 import { prepareJob, prepareOrdered } from './prepare-job';
 import type { StretchSink } from './prepare-job';
 import { transferables } from './packed-records';
+import { useProjThread } from './proj-thread';
 import type { PrepareAbort, PrepareCredit, PrepareFailure, PrepareReply, PrepareRequest } from './prepare-thread';
 
 /**
@@ -98,6 +99,8 @@ port.on('message', (m: PrepareRequest | PrepareAbort | PrepareCredit) => {
       };
       const req = { ...m, signal: aborted.signal };
       if (m.stream === true) {
+        // PROJ on a thread of its own, ended once the job's transforms are chosen if none needs it (job-transforms.ts)
+        useProjThread();
         const job = await prepareOrdered(req, onHead, counters, sink);
         post({ kind: 'done', tail: job.tail, spilled: job.records ? await job.records.detach() : null });
       } else {

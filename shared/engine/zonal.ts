@@ -25,6 +25,7 @@ import { geometryProblem } from '../geometry/validate';
 import { crsDisplayName, crsEquivalent, isGeographic, makeBatchTransformer, makeTransformer } from '../crs/transform';
 import type { BatchTransform } from '../crs/proj';
 import { describeTransformation } from '../crs/operation';
+import type { JobTransform } from '../crs/job-transform';
 import { crossesAntimeridian, splitAntimeridian, withShiftedCopy } from '../geometry/antimeridian';
 import type { Crs } from '../crs/crs';
 import { crsFromEpsg } from '../crs/epsg';
@@ -165,6 +166,29 @@ export class ZonalEngine {
       }
       this.plans.set(r, planGrids(r.raster.info.grid, wr ? wr.raster.info.grid : null, { values: r.uri, weights: wr?.uri ?? '' }));
     }
+  }
+
+  /**
+   * Replaces each raster's transformer of many points (not those of equivalent CRSs) by the one `choose`
+   * gives for the raster's CRS (crs/job-transform.ts chooseJobTransform: proj4js where it matches PROJ, else
+   * PROJ's), and says which in the raster's CRS note. True when at least one still runs in PROJ.
+   */
+  chooseTransforms(choose: (to: Crs) => JobTransform): boolean {
+    const chosen = new Map<string, JobTransform>();
+    let proj = false;
+    for (const r of this.all) {
+      if (!this.batches.get(r)) continue;
+      let c = chosen.get(r.crs.def);
+      if (c === undefined) {
+        c = choose(r.crs);
+        chosen.set(r.crs.def, c);
+      }
+      this.batches.set(r, c.transform);
+      if (c.engine === 'PROJ') proj = true;
+      const note = this.crsNotes.find((n) => n.raster === r.name);
+      if (note && c.note !== '' && !note.transformation.endsWith(c.note)) note.transformation += c.note;
+    }
+    return proj;
   }
 
   private readonly cellLists: ReadonlySet<string>;

@@ -1,0 +1,164 @@
+/**
+ * PROJ on a thread of its own, called synchronously: proj.ts's functions stay synchronous for their
+ * callers, while the WebAssembly module (~80 MB resident) lives in a host thread that can be ended (its
+ * isolate, and with it the module's memory, is freed) once a job no longer needs PROJ, e.g. when every
+ * transform of the job runs in proj4js (job-transform.ts). A call posts its request on a MessageChannel
+ * and waits on a shared flag (Atomics.wait) until the host has answered, then reads the answer with
+ * receiveMessageOnPort; the host answers each request in order. A call after {@link RemoteProj.release}
+ * starts a new host (correct, at the cost of loading PROJ again).
+ */
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { CrsError } from '../errors';
+import { loadProj, projDataFiles, projDbRows, projJson, projSrs, projString, projTransform, type BatchTransform, type ProjBackend } from './proj';
+
+/** Requests to the host. */
+export type ProjRequest =
+  | { op: 'srs'; def: string }
+  | { op: 'makeTransform'; from: string; to: string }
+  | { op: 'transform'; from: string; to: string; xs: Float64Array; ys: Float64Array }
+  | { op: 'dataFiles' }
+  | { op: 'dbRows'; sql: string }
+  | { op: 'projJson'; def: string }
+  | { op: 'projString'; def: string };
+
+/** The host's answer: a value, or the message of the CrsError (or other error) it raised. */
+type ProjReply = { value: unknown } | { error: string; crs: boolean };
+
+/** What a host thread is started with (workerData; `port` in the transfer list). */
+export interface ProjHostData { port: MessagePort; flag: SharedArrayBuffer }
+
+/** Longest wait for one answer (PROJ's first load included), ms. */
+const ANSWER_TIMEOUT_MS = 120_000;
+
+/** A PROJ backend in a host thread, and the means to end that thread. */
+export interface RemoteProj extends ProjBackend {
+  /** Ends the host thread (its PROJ memory is freed); a later call starts another. */
+  release(): Promise<void>;
+  /** Whether a host thread is running. */
+  running(): boolean;
+}
+
+/** The client side: `start` starts a host thread running {@link serveProj} with the given data. */
+export function remoteProj(start: (data: ProjHostData) => Worker): RemoteProj {
+  let host: { worker: Worker; port: MessagePort; flag: Int32Array; ready: Promise<void> } | null = null;
+  const open = (): NonNullable<typeof host> => {
+    if (host) return host;
+    const flag = new SharedArrayBuffer(4);
+    const { port1, port2 } = new MessageChannel();
+    const worker = start({ port: port2, flag });
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.once('message', (m: { ready?: boolean; error?: string }) => (m.ready === true ? resolve() : reject(new CrsError(m.error ?? 'PROJ did not load'))));
+      worker.once('error', (err) => reject(new CrsError(`the PROJ thread failed: ${err.message}`, { cause: err })));
+      worker.once('exit', (code) => reject(new CrsError(`the PROJ thread ended (exit code ${code})`)));
+    });
+    // a failed load is reported to every caller; nobody may be waiting on `ready`
+    ready.catch(() => undefined);
+    worker.unref();
+    port1.unref();
+    const opened = { worker, port: port1, flag: new Int32Array(flag), ready };
+    worker.once('exit', () => {
+      if (host === opened) host = null;
+    });
+    host = opened;
+    return opened;
+  };
+  const call = <T>(req: ProjRequest, transfer: ArrayBuffer[] = []): T => {
+    const h = open();
+    Atomics.store(h.flag, 0, 0);
+    h.port.postMessage(req, transfer);
+    const deadline = Date.now() + ANSWER_TIMEOUT_MS;
+    while (Atomics.load(h.flag, 0) === 0) {
+      Atomics.wait(h.flag, 0, 0, 1000);
+      if (Atomics.load(h.flag, 0) === 0 && Date.now() > deadline) throw new CrsError(`the PROJ thread did not answer a ${req.op} request within ${ANSWER_TIMEOUT_MS / 1000} s`);
+    }
+    const got = receiveMessageOnPort(h.port);
+    if (got === undefined) throw new CrsError(`the PROJ thread gave no answer to a ${req.op} request`);
+    const reply = got.message as ProjReply;
+    if ('error' in reply) {
+      if (reply.crs) throw new CrsError(reply.error);
+      throw new Error(reply.error);
+    }
+    return reply.value as T;
+  };
+  return {
+    ready: () => open().ready,
+    srs: (def) => call<string>({ op: 'srs', def }),
+    transform(from, to) {
+      call<boolean>({ op: 'makeTransform', from, to });
+      const run: BatchTransform = (xs, ys) => {
+        if (xs.length === 0) return;
+        const out = call<{ xs: Float64Array; ys: Float64Array }>({ op: 'transform', from, to, xs: Float64Array.from(xs), ys: Float64Array.from(ys) });
+        xs.set(out.xs);
+        ys.set(out.ys);
+      };
+      return run;
+    },
+    dataFiles: () => call<string[]>({ op: 'dataFiles' }),
+    dbRows: (sql) => call<Record<string, string | number | null>[]>({ op: 'dbRows', sql }),
+    projJson: (def) => call<string>({ op: 'projJson', def }),
+    projString: (def) => call<string>({ op: 'projString', def }),
+    async release() {
+      const h = host;
+      host = null;
+      if (h) {
+        h.port.close();
+        await h.worker.terminate();
+      }
+    },
+    running: () => host !== null,
+  };
+}
+
+/**
+ * The host side, in the host thread: loads PROJ (in this thread), tells the parent (`{ ready: true }` or
+ * `{ error }` on `parent`), then answers every request on `data.port`, raising the flag after each answer.
+ */
+export function serveProj(data: ProjHostData, parent: { postMessage(m: unknown): void }): void {
+  const flag = new Int32Array(data.flag);
+  const loaded = loadProj().then(
+    () => null,
+    (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+  );
+  void loaded.then((err) => parent.postMessage(err === null ? { ready: true } : { error: err.message }));
+  const answer = (reply: ProjReply, transfer: ArrayBuffer[] = []): void => {
+    data.port.postMessage(reply, transfer);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+  };
+  // requests are answered one at a time, in order (each waits for the load)
+  let queue: Promise<void> = Promise.resolve();
+  data.port.on('message', (req: ProjRequest) => {
+    queue = queue.then(async () => {
+      try {
+        const failed = await loaded;
+        if (failed !== null) throw failed instanceof CrsError ? failed : new CrsError(failed.message);
+        if (req.op === 'transform') {
+          projTransform(req.from, req.to)(req.xs, req.ys);
+          answer({ value: { xs: req.xs, ys: req.ys } }, [req.xs.buffer as ArrayBuffer, req.ys.buffer as ArrayBuffer]);
+          return;
+        }
+        answer({ value: handle(req) });
+      } catch (err) {
+        answer({ error: err instanceof Error ? err.message : String(err), crs: err instanceof CrsError });
+      }
+    });
+  });
+}
+
+function handle(req: Exclude<ProjRequest, { op: 'transform' }>): unknown {
+  switch (req.op) {
+    case 'srs':
+      return projSrs(req.def).wkt;
+    case 'makeTransform':
+      projTransform(req.from, req.to);
+      return true;
+    case 'dataFiles':
+      return projDataFiles();
+    case 'dbRows':
+      return projDbRows(req.sql);
+    case 'projJson':
+      return projJson(req.def);
+    case 'projString':
+      return projString(req.def);
+  }
+}

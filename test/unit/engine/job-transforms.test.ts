@@ -1,0 +1,111 @@
+/**
+ * The transforms of a streamed GeoPackage job (prepare thread, engine/job-transforms.ts): proj4js for a pure
+ * conversion, PROJ for a datum shift, both through the whole job (prepareThread: true, the path the CLI takes
+ * for a large GeoPackage). Expected values from ogr2ogr (PROJ) + exactextract, never from zonalflow:
+ * test/fixtures/crs-conversion/make_job.py (EPSG:4326 fields over an EPSG:32631 raster) and the nad27 case.
+ * Also the PROJ host thread (engine/proj-thread.ts) answering as PROJ in this thread does.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runStatsJob } from '../../../shared/engine/stats-job';
+import { parseJobSpec } from '../../../shared/spec';
+import { LOCAL_ONLY } from '../../../shared/io/uri';
+import { rowObject } from '../../../shared/output/table';
+import { loadProj, projDbRows, projSrs, projString, projTransform, useProjBackend } from '../../../shared/crs/proj';
+import { projThreadRunning, releaseProjThread, useProjThread } from '../../../shared/engine/proj-thread';
+import { samplePoints, spread } from '../../../shared/engine/job-transforms';
+import { CrsError } from '../../../shared/errors';
+
+const CONV = join(import.meta.dirname, '../../fixtures/crs-conversion');
+const NAD27 = join(import.meta.dirname, '../../fixtures/cases/nad27');
+const rel = (a: unknown, b: number): number => Math.abs(Number(a) - b) / Math.max(1, Math.abs(b));
+
+describe('a streamed job', () => {
+  it('EPSG:4326 fields over a UTM raster: reprojected by proj4js, every count and mean as ogr2ogr (PROJ) + exactextract', async () => {
+    const spec = parseJobSpec({ input: { idColumn: 'field_id' }, rasters: [{ name: 'r', uri: join(CONV, 'utm31.tif') }], stats: ['count', 'mean'], coverage: 'exact' });
+    const r = await runStatsJob({ input: join(CONV, 'fields.gpkg'), spec, allowed: LOCAL_ONLY, prepareThread: true, chunkSize: 8 });
+    expect(r.summary.crs?.[0]?.transformation).toMatch(/^no datum shift \(same datum\); computed by proj4js \(a pure conversion, within 1e-6 m of PROJ/);
+    const lines = readFileSync(join(CONV, 'expected_job.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(lines).toHaveLength(40);
+    const got = new Map(r.rows.map((row) => [row.id, rowObject(r.columns, row)]));
+    for (const line of lines) {
+      const [id, count, mean] = line.split(',');
+      const row = got.get(id as string);
+      expect(row?.error, id).toBeNull();
+      expect(rel(row?.r_count, Number(count)), id).toBeLessThan(1e-6);
+      expect(rel(row?.r_mean, Number(mean)), id).toBeLessThan(1e-9);
+    }
+    // the same job with PROJ in this thread (spooled, not streamed): proj4js (~1e-9 m from PROJ) moves values far below the oracle's tolerance
+    const viaProj = await runStatsJob({ input: join(CONV, 'fields.gpkg'), spec, allowed: LOCAL_ONLY, prepareThread: false });
+    expect(viaProj.summary.crs?.[0]?.transformation).toBe('no datum shift (same datum)');
+    for (const row of viaProj.rows) {
+      const o = rowObject(viaProj.columns, row);
+      const l = got.get(row.id);
+      expect(rel(l?.r_count, Number(o.r_count)), row.id).toBeLessThan(1e-9);
+      expect(rel(l?.r_mean, Number(o.r_mean)), row.id).toBeLessThan(1e-9);
+    }
+  }, 60_000);
+
+  it('NAD27 features over a WGS 84 raster: the datum shift stays with PROJ (EPSG:1175), values as ogr2ogr + exactextract', async () => {
+    const e = JSON.parse(readFileSync(join(NAD27, 'expected.json'), 'utf8')) as { count: number; mean: number };
+    const spec = parseJobSpec({ input: { idColumn: 'id' }, rasters: [{ name: 'r', uri: join(NAD27, 'rowcol_wgs84.tif') }], stats: ['count', 'mean'], coverage: 'exact' });
+    const r = await runStatsJob({ input: join(NAD27, 'square_nad27.gpkg'), spec, allowed: LOCAL_ONLY, prepareThread: true });
+    expect(r.summary.crs?.[0]?.transformation).toMatch(/^EPSG:1175 "NAD27 to WGS 84 \(6\)", accuracy 7 m$/);
+    const row = rowObject(r.columns, r.rows[0] ?? { id: '', fid: 0, values: [], error: 'none' });
+    expect(row.error).toBeNull();
+    expect(rel(row.r_count, e.count)).toBeLessThan(1e-6);
+    expect(rel(row.r_mean, e.mean)).toBeLessThan(1e-9);
+  }, 60_000);
+});
+
+describe('samplePoints', () => {
+  it('a 21 x 21 grid over the centres\' extent (5 % wider), the centres, then every vertex of the given features', () => {
+    const s = samplePoints({ cx: Float64Array.of(0, 10, NaN), cy: Float64Array.of(0, 20, 5) }, [{ fid: 1, id: '1', properties: {}, geometry: { type: 'Polygon', coordinates: [[[1, 2], [3, 4], [1, 2]]] } }]);
+    expect(s.xs.length).toBe(21 * 21 + 2 + 3);
+    expect([s.xs[0], s.ys[0], s.xs[21 * 21 - 1], s.ys[21 * 21 - 1]]).toEqual([-0.5, -1, 10.5, 21]);
+    expect(Array.from(s.xs.subarray(441))).toEqual([0, 10, 1, 3, 1]);
+    expect(spread(10, 4)).toEqual([0, 2, 5, 7]);
+    expect(spread(3, 4)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('PROJ on a thread of its own (proj-thread.ts)', () => {
+  afterAll(async () => {
+    await releaseProjThread();
+    useProjBackend(null);
+  });
+
+  it('answers as PROJ in this thread does, ends on release, and starts again when asked', async () => {
+    await loadProj();
+    const wkt = projSrs('EPSG:32631').wkt;
+    const p4 = projString('EPSG:2169');
+    const rows = projDbRows("SELECT name FROM geodetic_datum WHERE auth_name = 'EPSG' AND code = '6267'");
+    const xs = Float64Array.of(3, -110.05);
+    const ys = Float64Array.of(50, 33.08);
+    const lx = Float64Array.from(xs);
+    const ly = Float64Array.from(ys);
+    projTransform('EPSG:4267', 'EPSG:4326')(lx, ly);
+    useProjThread();
+    await loadProj();
+    expect(projThreadRunning()).toBe(true);
+    expect(projSrs('EPSG:32631').wkt).toBe(wkt);
+    expect(projString('EPSG:2169')).toBe(p4);
+    expect(projDbRows("SELECT name FROM geodetic_datum WHERE auth_name = 'EPSG' AND code = '6267'")).toEqual(rows);
+    expect(() => projSrs('EPSG:999999')).toThrow(CrsError);
+    const t = projTransform('EPSG:4267', 'EPSG:4326');
+    const rx = Float64Array.from(xs);
+    const ry = Float64Array.from(ys);
+    t(rx, ry);
+    expect(Array.from(rx)).toEqual(Array.from(lx));
+    expect(Array.from(ry)).toEqual(Array.from(ly));
+    await releaseProjThread();
+    expect(projThreadRunning()).toBe(false);
+    // a call after the release starts another host thread
+    const again = Float64Array.from(xs);
+    const againY = Float64Array.from(ys);
+    t(again, againY);
+    expect(Array.from(again)).toEqual(Array.from(lx));
+    expect(projThreadRunning()).toBe(true);
+  }, 120_000);
+});
