@@ -5,7 +5,8 @@
  * (lambda-thread.ts) takes several invocations at once; an invocation goes to the thread that took
  * the one before while that thread runs at most one more than the least busy, else to the least
  * busy: consecutive Map items (Plan writes them in spatial order) then mostly share a thread and the
- * Worker's warm tiles (warm-tiles.ts), and the threads stay balanced within one. What the runner enforces around an invocation (IAM sessions,
+ * Worker's warm tiles (warm-tiles.ts), and the threads stay balanced within one. Only warm threads take
+ * invocations; the first thread starts at once, the others once it is warm (Plan needs one). What the runner enforces around an invocation (IAM sessions,
  * timeouts, faults, /tmp, payload sizes) is unchanged: it happens in the main thread, around the
  * promise `invoke` returns, and in the gates every request passes. The thread runs from the
  * TypeScript sources (through tsx's loader) or from the compiled `dist/lambda-thread.mjs`, as the
@@ -22,7 +23,7 @@ import type { ThreadReply, ThreadRequest } from './lambda-thread';
 /** The answer of an invocation: its output, or an Error with the handler's error name and message. */
 export interface PoolResult { output: unknown; peakBytes: number }
 
-interface Slot { worker: Worker; running: number; failed: Error | null; ready: Promise<void> }
+interface Slot { worker: Worker; running: number; failed: Error | null; ready: Promise<void>; warm: boolean }
 
 /** How a thread starts: the compiled entry when this module runs compiled, else the source through tsx. */
 function threadSource(): { code: string; eval: true } | { file: string; eval: false } {
@@ -44,51 +45,84 @@ export class LambdaPool {
   /** The thread that took the last invocation. */
   private last: Slot | null = null;
 
+  /** Resolves once every thread has been started (the first at once, the others once the first is warm). */
+  private readonly started: Promise<void>;
+  private closed = false;
+
+  /**
+   * Starts `size` threads with environment `env`: the first at once, the others once it is warm (or dead). A
+   * run's first invocation (Plan) needs one thread only; loading the others meanwhile (their code, PROJ's
+   * WebAssembly) took the cores the first one and the runner's uploads needed, and delayed Plan; while Plan
+   * runs, a core is free for them.
+   */
   constructor(readonly size: number, env: Record<string, string | undefined>) {
     const src = threadSource();
-    for (let i = 0; i < size; i++) {
-      const worker = src.eval ? new Worker(src.code, { eval: true, env }) : new Worker(src.file, { env });
-      let ready!: () => void;
-      const slot: Slot = { worker, running: 0, failed: null, ready: new Promise<void>((r) => (ready = r)) };
-      worker.on('message', (reply: ThreadReply) => {
-        if ('ready' in reply) {
-          ready();
-          return;
-        }
-        const p = this.pending.get(reply.id);
-        if (!p) return;
-        this.pending.delete(reply.id);
-        slot.running--;
-        if (reply.ok) p.resolve({ output: reply.output, peakBytes: reply.peakBytes });
-        else p.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name, peakBytes: reply.peakBytes }, reply.error.isCatchable === undefined ? {} : { isCatchable: reply.error.isCatchable }));
-      });
-      const fail = (err: Error): void => {
-        // the thread died (out of memory, a crash of the runtime): its invocations fail as Lambda reports a dead runtime
-        slot.failed = err;
+    const first = this.startThread(src, env);
+    this.started = first.ready.then(() => {
+      for (let i = 1; i < size && !this.closed; i++) this.startThread(src, env);
+    });
+  }
+
+  private startThread(src: ReturnType<typeof threadSource>, env: Record<string, string | undefined>): Slot {
+    const worker = src.eval ? new Worker(src.code, { eval: true, env }) : new Worker(src.file, { env });
+    let ready!: () => void;
+    const slot: Slot = { worker, running: 0, failed: null, warm: false, ready: new Promise<void>((r) => (ready = r)) };
+    worker.on('message', (reply: ThreadReply) => {
+      if ('ready' in reply) {
+        slot.warm = true;
         ready();
-        for (const [id, p] of this.pending) {
-          if (p.slot !== slot) continue;
-          this.pending.delete(id);
-          p.reject(Object.assign(new Error(`Runtime exited with error: ${err.message}`), { name: 'Runtime.ExitError' }));
-        }
-      };
-      worker.on('error', fail);
-      worker.on('exit', (code) => fail(new Error(`exit status ${code}`)));
-      worker.unref();
-      this.slots.push(slot);
-    }
+        return;
+      }
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      slot.running--;
+      if (reply.ok) p.resolve({ output: reply.output, peakBytes: reply.peakBytes });
+      else p.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name, peakBytes: reply.peakBytes }, reply.error.isCatchable === undefined ? {} : { isCatchable: reply.error.isCatchable }));
+    });
+    const fail = (err: Error): void => {
+      // the thread died (out of memory, a crash of the runtime): its invocations fail as Lambda reports a dead runtime
+      slot.failed = err;
+      ready();
+      for (const [id, p] of this.pending) {
+        if (p.slot !== slot) continue;
+        this.pending.delete(id);
+        p.reject(Object.assign(new Error(`Runtime exited with error: ${err.message}`), { name: 'Runtime.ExitError' }));
+      }
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exit status ${code}`)));
+    worker.unref();
+    this.slots.push(slot);
+    return slot;
   }
 
   /** Resolves when every thread has loaded the Worker's code (or died): the init phase, before any invocation's timer. */
   async ready(): Promise<void> {
+    await this.started;
     await Promise.all(this.slots.map((s) => s.ready));
   }
 
-  /** Runs `handler` on `input` in the least busy thread with `layer` over its environment. */
+  /**
+   * Resolves once some thread is warm and alive (or none can become so): an invocation need not wait for
+   * every thread's init, only for the one it runs on (Plan starts while the other threads still load).
+   */
+  async available(): Promise<void> {
+    for (;;) {
+      if (this.slots.some((s) => s.warm && s.failed === null)) return;
+      const loading = this.slots.filter((s) => !s.warm && s.failed === null);
+      if (loading.length === 0) return;
+      await Promise.race(loading.map((s) => s.ready));
+    }
+  }
+
+  /** Runs `handler` on `input` in the least busy warm thread with `layer` over its environment (threads still loading take none). */
   invoke(handler: HandlerName, input: unknown, layer: Record<string, string>, opts: { requestId: string; deadline: number; scale: number }): Promise<PoolResult> {
-    const live = this.slots.filter((s) => s.failed === null);
+    const alive = this.slots.filter((s) => s.failed === null);
+    const warm = alive.filter((s) => s.warm);
+    const live = warm.length > 0 ? warm : alive;
     const least = live.reduce<Slot | null>((best, s) => (best === null || s.running < best.running ? s : best), null);
-    const slot = least && this.last && this.last.failed === null && this.last.running <= least.running + 1 ? this.last : least;
+    const slot = least && this.last && live.includes(this.last) && this.last.running <= least.running + 1 ? this.last : least;
     this.last = slot;
     if (!slot) return Promise.reject(Object.assign(new Error('no Lambda thread is alive'), { name: 'Runtime.ExitError' }));
     const id = ++this.seq;
@@ -102,6 +136,7 @@ export class LambdaPool {
 
   /** Stops every thread. */
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }

@@ -108,7 +108,12 @@ export interface LocalRunOptions {
   allowHosts?: readonly string[];
   /** Called as the job advances: batches and features done (and failed) of the planned totals. */
   onProgress?: (p: LocalProgress) => void;
-  /** Child executions of a Distributed Map running at once locally (default 16; the template's MaxConcurrency if lower). */
+  /**
+   * Child executions of a Distributed Map running at once locally (the template's MaxConcurrency if lower). Default:
+   * two per Lambda thread (two when `lambdaThreads` is 0): one computes while the other waits for an S3 or DynamoDB
+   * answer. More only hold more batches in memory at once on the same cores (16 cost the 100k case ~2 CPU s of
+   * garbage collection and its batches' working set); AWS promises no particular number either.
+   */
   mapConcurrency?: number;
   /**
    * Worker threads that run the functions' invocations (warm sandboxes, lambda-pool.ts), so a Map's
@@ -266,8 +271,10 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const stoppable = <T>(p: Promise<T>): Promise<T> => (signal ? Promise.race([p, aborted]) : p);
   try {
     signal?.throwIfAborted();
-    lap('uploads');
-    // local raster files go to the S3 stand-in, as they would be in S3 for a deployed stack
+    lap('synth');
+    // local raster files go to the S3 stand-in, as they would be in S3 for a deployed stack: their keys now,
+    // their bytes once the Lambda threads are loading (below), so that the two overlap
+    const rasterUploads: { key: string; path: string }[] = [];
     const rasters = ((specRaw.rasters ?? []) as { uri: string; name?: string }[]).map((r) => ({ ...r }));
     // each file under its own prefix (r<index>/): a/elev.tif and b/elev.tif never share a key
     for (const [index, r] of rasters.entries()) {
@@ -276,7 +283,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const path = isAbsolute(p.path) ? p.path : resolve(p.path); // relative to the current directory, as `zonalflow stats` reads it
       const file = basename(path);
       const key = `r${index}/${file}`;
-      await putLocalRaster(env, key, path);
+      rasterUploads.push({ key, path });
       r.name ??= file.replace(/\.(tiff?|TIFF?)$/, '').replace(/\.cog$/i, '').replace(/[^A-Za-z0-9_]/g, '_');
       r.uri = `s3://${LOCAL.rasters}/${key}`;
     }
@@ -287,13 +294,12 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const wp = wu.path;
       const path = isAbsolute(wp) ? wp : resolve(wp);
       const key = `weights/${basename(path)}`;
-      await putLocalRaster(env, key, path);
+      rasterUploads.push({ key, path });
       weights = { ...weights, uri: `s3://${LOCAL.rasters}/${key}` };
     }
     const spec = { ...specRaw, rasters, ...(weights !== undefined ? { weights } : {}) };
     const specHosts = httpsHosts([...rasters.map((r) => r.uri), ...(weights ? [weights.uri] : [])]);
     const progress = new ProgressTracker(opts.onProgress);
-    lap('synth');
     let template = await stoppable(synthTemplate({ rasterBuckets: LOCAL.rasters, ...opts.context }));
     if (opts.editTemplate) template = opts.editTemplate(template);
     lap('setup');
@@ -364,8 +370,9 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     Object.assign(originalEnv, env.env, { AWS_ENDPOINT_URL_S3: s3Gate.endpoint, AWS_ENDPOINT_URL_DYNAMODB: ddbGate.endpoint, TMPDIR: runTmp });
     // every function's invocations on threads (the same environment), as Lambda runs them apart from S3 and DynamoDB:
     // a Map's batches use every core, and Plan's and Collect's work overlaps the stand-ins serving their requests in
-    // this thread. The threads start now (their code and PROJ load while the setup goes on) and an invocation waits
-    // until they are warm before its timer starts: Lambda's init phase is not part of the function's timeout
+    // this thread. The first thread starts now (its code and PROJ load while the rasters are uploaded), the others once
+    // it is warm (lambda-pool.ts); an invocation waits for a warm thread before its timer starts (Lambda's init phase is
+    // not part of the function's timeout), a Map for all of them
     const threads = opts.lambdaThreads ?? Math.min(4, availableParallelism());
     let poolReady: Promise<void> | null = null;
     const lambdaPool = (): Promise<void> => {
@@ -373,6 +380,10 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       threadPool.pool = new LambdaPool(threads, { ...originalEnv });
       poolReady = threadPool.pool.ready();
       return poolReady;
+    };
+    const lambdaThread = async (): Promise<void> => {
+      void lambdaPool();
+      await threadPool.pool?.available();
     };
     if (threads > 0) void lambdaPool();
     // memory and /tmp, sampled while functions run
@@ -425,7 +436,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         throw lambdaError('Lambda.TooManyRequestsException', 'TooManyRequestsException', 'Rate Exceeded.');
       }
       const onThread = threads > 0;
-      if (onThread) await lambdaPool();
+      // the invocation's own sandbox initialized (a warm thread), not every thread: Plan starts while the others load
+      if (onThread) await lambdaThread();
       const session = authority.newSession(fn.roleArn, fn.name);
       const requestId = randomUUID();
       let fail!: (e: Error) => void;
@@ -541,7 +553,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       stateMachineArn,
       newId: () => `${randomUUID()}`.replace(/^(.{8})/, (m) => `${m.slice(0, 6)}${String(++mapRuns).padStart(2, '0')}`),
       duplicateChild: faults.has('duplicate-child'),
-      concurrencyCap: opts.mapConcurrency ?? 16,
+      concurrencyCap: opts.mapConcurrency ?? Math.max(2, 2 * threads),
       log,
       readJson: async (bucket, key) => {
         try {
@@ -572,7 +584,9 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       return h(input);
     }]));
     const topHandlers = { ...taskHandlers(adapted.definition.States), ...mapHandlers };
-    // upload and start
+    // upload (while the Lambda threads load: they started above) and start
+    lap('uploads');
+    for (const u of rasterUploads) await stoppable(putLocalRaster(env, u.key, u.path));
     const key = basename(opts.input);
     await env.putFile(LOCAL.input, key, opts.input);
     await putJson(env.s3, { bucket: LOCAL.input, key: specKeyBeside(key) ?? `${key}.json` }, spec);

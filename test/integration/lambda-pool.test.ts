@@ -30,4 +30,18 @@ describe('LambdaPool', () => {
     // the layer of one invocation does not stay in the thread
     expect((await errorOf({})).message).toBe(bare.message);
   }, 120_000);
+
+  it('two threads: an invocation runs once one is warm (the other loads after it); ready() waits for both', async () => {
+    const two = new LambdaPool(2, { PATH: process.env.PATH, POWERTOOLS_LOG_LEVEL: 'SILENT' });
+    try {
+      await two.available();
+      const e = await two.invoke('worker', event, {}, opts).then(() => new Error('no error'), (err: unknown) => err as Error);
+      expect(e.name).toBe('SpecError');
+      await two.ready();
+      const answers = await Promise.all([1, 2, 3, 4].map(() => two.invoke('worker', event, {}, opts).then(() => 'ok', (err: unknown) => (err as Error).name)));
+      expect(answers).toEqual(['SpecError', 'SpecError', 'SpecError', 'SpecError']);
+    } finally {
+      await two.close();
+    }
+  }, 120_000);
 });
