@@ -31,7 +31,7 @@ import type { ZonalRaster } from './rasters';
 import { openWeightsRaster, zonalOptions } from './options';
 import { ZonalEngine } from './zonal';
 import type { CrsNote, ZonalOptions } from './zonal';
-import { jobThreads } from './parallel-pipeline';
+import { jobThreads, streamedThreads } from './parallel-pipeline';
 import { RECORD_FRAME, TILE_CACHE_BYTES } from './job-sizes';
 import type { RasterRef } from './parallel-protocol';
 import { byKey, NO_KEY, toRecords } from './job-order';
@@ -168,8 +168,8 @@ async function openJob(opts: PrepareOptions, counters: CountingSource[], held: {
   const { weights: _w, ...options } = engine.options;
   const streamed = streams(layer);
   // reading alongside: the reading thread is busy until near the end and takes a core of its own, so by
-  // default one compute thread fewer (2 cores, 100k bench: the same wall time, ~65 MB less peak RSS, ~0.6 CPU s less)
-  const threads = streamed && opts.threads === undefined ? Math.max(1, given - 1) : given;
+  // default one compute thread fewer (parallel-pipeline.ts streamedThreads: its measurements)
+  const threads = streamed ? streamedThreads(given, opts.threads) : given;
   const head: JobHead = {
     columns: [...attrs, ...engine.columns],
     idKind: idKindOf(layer, opts.spec.input.idColumn),

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { KeyTally, hilbertIndex, windowKey } from '../../../shared/engine/parallel-order';
-import { chunkPipeline, defaultThreads } from '../../../shared/engine/parallel-pipeline';
+import { chunkPipeline, defaultThreads, jobThreads, streamedThreads } from '../../../shared/engine/parallel-pipeline';
 
 describe('hilbertIndex', () => {
   it('on a 16 x 16 square: a bijection onto 0..255 whose consecutive indices are edge neighbours', () => {
@@ -32,6 +32,20 @@ describe('defaultThreads and chunkPipeline', () => {
     expect(defaultThreads(100_000, 64)).toBe(8);
     expect(defaultThreads(5000, 16)).toBe(2);
     expect(defaultThreads(10, 16)).toBe(1);
+  });
+
+  it('the default while a GeoPackage is read alongside: one compute thread fewer (the main thread alone on 2 cores); the user\'s count stands', () => {
+    const local = { rasters: [{ uri: 'a.tif' }] };
+    // 100k features on 2 cores: the main thread computes, no worker thread
+    expect(streamedThreads(defaultThreads(100_000, 2), undefined)).toBe(1);
+    expect(streamedThreads(defaultThreads(100_000, 4), undefined)).toBe(3);
+    expect(streamedThreads(defaultThreads(100_000, 64), undefined)).toBe(7);
+    expect(streamedThreads(defaultThreads(100_000, 1), undefined)).toBe(1);
+    // --threads N is kept as given
+    expect(streamedThreads(jobThreads(local, 2, 100_000), 2)).toBe(2);
+    expect(streamedThreads(jobThreads(local, 1, 100_000), 1)).toBe(1);
+    // a raster on s3:// computes in the main thread whatever is asked
+    expect(streamedThreads(jobThreads({ rasters: [{ uri: 's3://b/a.tif' }] }, 4, 100_000), 4)).toBe(1);
   });
 
   it('gives chunks back in the order they were pushed, whatever order they finish in; a failure is thrown in its turn', async () => {
