@@ -257,10 +257,13 @@ export class FeatureLayer {
     return 'text';
   }
 
-  /** Number of features. */
+  /** Number of features (counted once: the file is a private snapshot, gpkg-snapshot.ts). */
   count(): number {
-    return Number(this.gpkg.rows<{ n: number }>(`SELECT count(*) AS n FROM ${quote(this.name)}`)[0]?.n ?? 0);
+    this.counted ??= Number(this.gpkg.rows<{ n: number }>(`SELECT count(*) AS n FROM ${quote(this.name)}`)[0]?.n ?? 0);
+    return this.counted;
   }
+
+  private counted: number | undefined;
 
   /** The layer's extent: from gpkg_contents, else computed from every geometry (one scan; null when the layer has none). */
   bbox(): BBox | null {
@@ -499,12 +502,14 @@ const WHOLE_FILE_CACHE = 24 * 1024 * 1024;
 
 /**
  * The page cache (KiB) for reading a GeoPackage of `bytes` by fid in an order other than the file's (stats'
- * reading order): the whole file when it is at most 24 MiB, so that each page is read once (SQLite reads its file
- * a page per call: 100k fields, 18 MB, read 16 times over with 8 MiB), else 8 MiB (memory flat in the number of
- * features; SQLite's default is 2,000 KiB).
+ * reading order): room for the whole file when it is at most 24 MiB, so that each page is read once (SQLite reads
+ * its file a page per call: 100k fields, 18 MB, read 16 times over with 8 MiB), else 8 MiB (memory flat in the
+ * number of features; SQLite's default is 2,000 KiB). SQLite counts its own header of each cached page against the
+ * size (~5 % of a 4 KiB page): a cache of exactly the file's size holds a few pages less, and every pass over the
+ * table then evicts the pages the next pass needs first (LRU), hence 1/4 more.
  */
 export function byFidCacheKiB(bytes: number): number {
-  return bytes <= WHOLE_FILE_CACHE ? Math.max(8 * 1024, Math.ceil(bytes / 1024)) : 8 * 1024;
+  return bytes <= WHOLE_FILE_CACHE ? Math.max(8 * 1024, Math.ceil((bytes * 1.25) / 1024)) : 8 * 1024;
 }
 
 /** The id as text: strings as they are, numbers without a trailing .0, blobs in hex; NULL -> the fid. */
