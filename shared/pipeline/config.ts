@@ -4,6 +4,8 @@
  * every missing or malformed variable.
  */
 import { z } from 'zod';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SpecError } from '../errors';
@@ -95,13 +97,30 @@ export function configFromEnv(env: Record<string, string | undefined>): Pipeline
   };
 }
 
+/** Sockets the handlers' clients keep open per host (the SDK's own default for Node.js). */
+export const MAX_SOCKETS_PER_HOST = 50;
+
+let agents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent } | null = null;
+
+/**
+ * The keep-alive connection pools of every client `awsClients` makes in this process (the SDK's defaults:
+ * keep-alive, 50 sockets a host). Clients are made again when the environment changes (resetHandlerDeps:
+ * `zonalflow local` gives each invocation its own credentials); the connections need not be: a request's
+ * credentials are in its signature, not in its socket. Each new client's own pool opened new connections
+ * for every invocation and left the old ones open until the server closed them.
+ */
+function sharedAgents(): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
+  agents ??= { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }), httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }) };
+  return agents;
+}
+
 /** AWS clients for the handlers: endpoints come from AWS_ENDPOINT_URL_S3 / _DYNAMODB (local stand-ins) via the SDK itself. */
 export function awsClients(): { s3: S3Client; dynamo: DynamoDBClient } {
   const local = process.env.AWS_ENDPOINT_URL_S3 !== undefined;
   return {
     // stalled reads are cut after 30 s; adaptive retries (client-side rate limiting when S3 answers 503 SlowDown:
     // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html); each byte source retries on top (bounded)
-    s3: new S3Client({ forcePathStyle: local, maxAttempts: 6, retryMode: 'adaptive', requestHandler: { requestTimeout: 30_000, connectionTimeout: 5_000 } }),
-    dynamo: new DynamoDBClient({ maxAttempts: 8, retryMode: 'adaptive' }),
+    s3: new S3Client({ forcePathStyle: local, maxAttempts: 6, retryMode: 'adaptive', requestHandler: { requestTimeout: 30_000, connectionTimeout: 5_000, ...sharedAgents() } }),
+    dynamo: new DynamoDBClient({ maxAttempts: 8, retryMode: 'adaptive', requestHandler: { ...sharedAgents() } }),
   };
 }
