@@ -10,7 +10,10 @@
  *  - on every sample point (a grid over the features' extent and real vertices) it agrees with PROJ to
  *    {@link CONVERSION_TOLERANCE_M} (1e-6 m: a thousand times below a millimetre; proj4js and PROJ differ
  *    by ~2e-9 m on EPSG:4326 -> UTM) and fails (NaN) exactly where PROJ fails.
- * Anything else stays with PROJ (the caller's fallback). Pure: no I/O.
+ * The check covers the sample's extent only: a point outside the bounding box of the sample points (a
+ * latitude beyond 90°, a longitude another turn away, a stray vertex far from the rest) is computed by PROJ
+ * ({@link withinChecked}), where proj4js is known to differ (PROJ refuses |lat| > 90°, wraps longitudes;
+ * proj4js returns numbers for both). Anything else stays with PROJ (the caller's fallback). Pure: no I/O.
  */
 import proj4 from 'proj4';
 import type { BatchTransform } from './proj';
@@ -129,15 +132,71 @@ export function compareTransforms(reference: BatchTransform, candidate: BatchTra
   return { points, maxDifference, nanMismatches };
 }
 
+/** The bounding box of the sample points a transform was checked on (source CRS). */
+export interface CheckedBox { xmin: number; ymin: number; xmax: number; ymax: number }
+
+/** The bounding box of the finite points of `xs`/`ys` (null when there is none). */
+export function boxOf(xs: Float64Array, ys: Float64Array): CheckedBox | null {
+  let xmin = Infinity;
+  let ymin = Infinity;
+  let xmax = -Infinity;
+  let ymax = -Infinity;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i] as number;
+    const y = ys[i] as number;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    if (x < xmin) xmin = x;
+    if (x > xmax) xmax = x;
+    if (y < ymin) ymin = y;
+    if (y > ymax) ymax = y;
+  }
+  return xmin <= xmax ? { xmin, ymin, xmax, ymax } : null;
+}
+
+/**
+ * `lite` for the points inside `box` (where it was checked against PROJ), `outside` (PROJ's own transform)
+ * for the finite points outside it, NaN for a non-finite point (as PROJ gives). `outside` is called only
+ * when a batch has such points (PROJ may then have to be loaded again: proj-remote.ts).
+ */
+export function withinChecked(lite: BatchTransform, outside: BatchTransform, box: CheckedBox): BatchTransform {
+  return (xs, ys) => {
+    const n = xs.length;
+    let far: number[] | null = null;
+    for (let i = 0; i < n; i++) {
+      const x = xs[i] as number;
+      const y = ys[i] as number;
+      if (x >= box.xmin && x <= box.xmax && y >= box.ymin && y <= box.ymax) continue;
+      if (Number.isFinite(x) && Number.isFinite(y)) (far ??= []).push(i);
+      else {
+        xs[i] = NaN;
+        ys[i] = NaN;
+      }
+    }
+    if (far === null) {
+      lite(xs, ys);
+      return;
+    }
+    const fx = Float64Array.from(far, (i) => xs[i] as number);
+    const fy = Float64Array.from(far, (i) => ys[i] as number);
+    outside(fx, fy);
+    lite(xs, ys);
+    far.forEach((i, k) => {
+      xs[i] = fx[k] as number;
+      ys[i] = fy[k] as number;
+    });
+  };
+}
+
 /** What {@link chooseConversion} decided: proj4js with its measured agreement, or PROJ and why. */
 export type ConversionChoice =
-  | { engine: 'proj4js'; transform: BatchTransform; agreement: Agreement; tolerance: number }
+  | { engine: 'proj4js'; transform: BatchTransform; agreement: Agreement; tolerance: number; box: CheckedBox }
   | { engine: 'PROJ'; reason: string };
 
 /**
  * proj4js for the PROJ strings `from` -> `to` when they describe a pure conversion and proj4js agrees with
  * `reference` (PROJ's transformation) on every sample point (at least one compared, none over the tolerance,
- * NaN exactly where PROJ gives NaN); otherwise PROJ, with the reason.
+ * NaN exactly where PROJ gives NaN); otherwise PROJ, with the reason. The proj4js transform hands the points
+ * outside the sample's bounding box to `reference` ({@link withinChecked}).
  */
 export function chooseConversion(from: string, to: string, reference: BatchTransform, xs: Float64Array, ys: Float64Array): ConversionChoice {
   const problem = conversionProblem(from, to);
@@ -153,5 +212,6 @@ export function chooseConversion(from: string, to: string, reference: BatchTrans
   if (agreement.points === 0) return { engine: 'PROJ', reason: 'no sample point to check proj4js against PROJ' };
   if (agreement.nanMismatches > 0) return { engine: 'PROJ', reason: `proj4js and PROJ disagree on which of ${xs.length} sample points can be transformed (${agreement.nanMismatches})` };
   if (!(agreement.maxDifference <= tolerance)) return { engine: 'PROJ', reason: `proj4js differs from PROJ by ${agreement.maxDifference.toExponential(2)} (over ${tolerance.toExponential(2)}) on the sample points` };
-  return { engine: 'proj4js', transform, agreement, tolerance };
+  const box = boxOf(xs, ys) as CheckedBox;
+  return { engine: 'proj4js', transform: withinChecked(transform, reference, box), agreement, tolerance, box };
 }

@@ -19,8 +19,14 @@ const CENTRES = 2000;
 /** Features whose every vertex is taken (evenly spread over the input order), at most. */
 export const SAMPLE_FEATURES = 64;
 
-/** Positions (in the features' CRS) that a job's transform is checked on: a grid over the extent of the centres (5 % wider), centres, then `features`' vertices. */
-export function samplePoints(centres: Pick<LayerCentres, 'cx' | 'cy'>, features: readonly Feature[]): { xs: Float64Array; ys: Float64Array } {
+/**
+ * Positions (in the features' CRS) that a job's transform is checked on: a 21 x 21 grid over the extent of
+ * the centres widened by 5 % or by the largest half-size of `features` (a feature at the edge reaches that far
+ * beyond its centre), whichever is more, and for a longitude/latitude layer (`geographic`) cut to latitudes
+ * within ±90°; then up to 2,000 centres and every vertex of `features`. Points outside their bounding box are
+ * later computed by PROJ (crs/conversion.ts withinChecked).
+ */
+export function samplePoints(centres: Pick<LayerCentres, 'cx' | 'cy'>, features: readonly Feature[], geographic = false): { xs: Float64Array; ys: Float64Array } {
   const xs: number[] = [];
   const ys: number[] = [];
   let x0 = Infinity;
@@ -37,13 +43,38 @@ export function samplePoints(centres: Pick<LayerCentres, 'cx' | 'cy'>, features:
     y0 = Math.min(y0, y);
     y1 = Math.max(y1, y);
   }
+  // every vertex of the sampled features, and their largest half-size
+  const vx: number[] = [];
+  const vy: number[] = [];
+  let half = 0;
+  for (const f of features) {
+    if (!f.geometry) continue;
+    let fx0 = Infinity;
+    let fy0 = Infinity;
+    let fx1 = -Infinity;
+    let fy1 = -Infinity;
+    forEachPosition(f.geometry, (p) => {
+      vx.push(p[0]);
+      vy.push(p[1]);
+      if (!Number.isFinite(p[0]) || !Number.isFinite(p[1])) return;
+      fx0 = Math.min(fx0, p[0]);
+      fx1 = Math.max(fx1, p[0]);
+      fy0 = Math.min(fy0, p[1]);
+      fy1 = Math.max(fy1, p[1]);
+    });
+    if (fx0 <= fx1) half = Math.max(half, (fx1 - fx0) / 2, (fy1 - fy0) / 2);
+  }
   if (x0 <= x1) {
-    const mx = (x1 - x0) * 0.05;
-    const my = (y1 - y0) * 0.05;
+    const mx = Math.max((x1 - x0) * 0.05, half);
+    const my = Math.max((y1 - y0) * 0.05, half);
+    const gx0 = x0 - mx;
+    const gx1 = x1 + mx;
+    const gy0 = geographic ? Math.max(-90, y0 - my) : y0 - my;
+    const gy1 = geographic ? Math.min(90, y1 + my) : y1 + my;
     for (let i = 0; i < GRID; i++) {
       for (let j = 0; j < GRID; j++) {
-        xs.push(x0 - mx + ((x1 - x0 + 2 * mx) * i) / (GRID - 1));
-        ys.push(y0 - my + ((y1 - y0 + 2 * my) * j) / (GRID - 1));
+        xs.push(gx0 + ((gx1 - gx0) * i) / (GRID - 1));
+        ys.push(gy0 + ((gy1 - gy0) * j) / (GRID - 1));
       }
     }
     const step = Math.max(1, Math.floor(n / CENTRES));
@@ -56,13 +87,12 @@ export function samplePoints(centres: Pick<LayerCentres, 'cx' | 'cy'>, features:
       }
     }
   }
-  for (const f of features) {
-    if (f.geometry) forEachPosition(f.geometry, (p) => {
-      xs.push(p[0]);
-      ys.push(p[1]);
-    });
-  }
-  return { xs: Float64Array.from(xs), ys: Float64Array.from(ys) };
+  const out = { xs: new Float64Array(xs.length + vx.length), ys: new Float64Array(ys.length + vy.length) };
+  out.xs.set(xs);
+  out.ys.set(ys);
+  out.xs.set(vx, xs.length);
+  out.ys.set(vy, ys.length);
+  return out;
 }
 
 /** Indexes of at most `k` items of `n`, evenly spread. */

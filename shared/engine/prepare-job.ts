@@ -21,7 +21,7 @@ import type { AllowedSources } from '../io/uri';
 import type { CountingSource } from '../io/source.counting';
 import { countInto } from '../io/source.counting';
 import type { Crs } from '../crs/crs';
-import { checkCrs, ensureProj } from '../crs/transform';
+import { checkCrs, ensureProj, isGeographic } from '../crs/transform';
 import { CrsError, LimitError } from '../errors';
 import type { IdKind, StatColumn } from '../output/table';
 import { RowSorter } from '../output/sorted-runs';
@@ -297,7 +297,7 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
     const table = layer.table;
     // each raster's transform chosen on points of this layer (proj4js where it matches PROJ), PROJ's thread ended when none needs it
     const probe = table.featuresAt(spread(centres.fids.length, SAMPLE_FEATURES).map((i) => centres?.fids[i] as number), { columns: [] });
-    await chooseTransforms(engine, layer.crs, samplePoints(centres, probe));
+    await chooseTransforms(engine, layer.crs, samplePoints(centres, probe, isGeographic(layer.crs)));
     await onHead(head);
     const t0 = performance.now();
     const order = readOrder(centres.cx, centres.cy, head.streams);

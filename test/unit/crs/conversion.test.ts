@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseConversion, compareTransforms, CONVERSION_TOLERANCE_M, conversionProblem, proj4Transform, projTerms, toleranceIn } from '../../../shared/crs/conversion';
+import { boxOf, chooseConversion, compareTransforms, CONVERSION_TOLERANCE_M, conversionProblem, proj4Transform, projTerms, toleranceIn, withinChecked } from '../../../shared/crs/conversion';
 import type { BatchTransform } from '../../../shared/crs/proj';
 
 interface ConversionPair { from: string; to: string; fromProj: string; toProj: string; operation: string; x: number[]; y: number[]; ex: (number | null)[]; ey: (number | null)[] }
@@ -129,5 +129,59 @@ describe('proj4Transform and chooseConversion', () => {
     const ys = new Float64Array([90, NaN]);
     t(xs, ys);
     expect([Number.isNaN(ys[1]), Number.isNaN(xs[1])]).toEqual([true, true]);
+  });
+});
+
+describe('withinChecked', () => {
+  const lite: BatchTransform = (xs, ys) => {
+    for (let i = 0; i < xs.length; i++) {
+      xs[i] = (xs[i] as number) + 1000;
+      ys[i] = (ys[i] as number) + 1000;
+    }
+  };
+  it('runs the checked transform inside the sample\'s box, the other outside it, NaN for non-finite points', () => {
+    const calls: number[] = [];
+    const outside: BatchTransform = (xs, ys) => {
+      calls.push(xs.length);
+      xs.fill(-1);
+      ys.fill(-2);
+    };
+    const box = boxOf(Float64Array.of(0, 10, NaN), Float64Array.of(0, 20, 5));
+    expect(box).toEqual({ xmin: 0, ymin: 0, xmax: 10, ymax: 20 });
+    const t = withinChecked(lite, outside, box as NonNullable<typeof box>);
+    const xs = Float64Array.of(0, 10, 5, 11, Infinity, 3);
+    const ys = Float64Array.of(0, 20, 5, 5, 1, 91);
+    t(xs, ys);
+    expect(Array.from(xs)).toEqual([1000, 1010, 1005, -1, NaN, -1]);
+    expect(Array.from(ys)).toEqual([1000, 1020, 1005, -2, NaN, -2]);
+    expect(calls).toEqual([2]);
+    // all inside: the other transform is never called (PROJ is not loaded again)
+    t(Float64Array.of(1, 2), Float64Array.of(1, 2));
+    expect(calls).toEqual([2]);
+  });
+
+  it('chooseConversion\'s proj4js transform hands points outside the sample to the reference', () => {
+    const p = pair('EPSG:4326', 'EPSG:32631');
+    const xs = Float64Array.from(p.x);
+    const ys = Float64Array.from(p.y);
+    let asked = 0;
+    const reference: BatchTransform = (a, b) => {
+      const known = oracle(p);
+      const inFixture = Array.from(a).every((x, i) => p.x.some((v, j) => v === x && p.y[j] === b[i]));
+      if (inFixture) return known(a, b);
+      asked += a.length;
+      a.fill(NaN);
+      b.fill(NaN);
+    };
+    const c = chooseConversion(p.fromProj, p.toProj, reference, xs, ys);
+    expect(c.engine).toBe('proj4js');
+    if (c.engine !== 'proj4js') return;
+    expect(c.box).toEqual(boxOf(xs, ys));
+    // latitude 91 (proj4js would give numbers; PROJ refuses it) and a longitude a turn away go to PROJ
+    const qx = Float64Array.of(3, 0, 363);
+    const qy = Float64Array.of(50, 91, 50);
+    c.transform(qx, qy);
+    expect(asked).toBe(2);
+    expect([Number.isFinite(qx[0]), Number.isNaN(qx[1]), Number.isNaN(qx[2])]).toEqual([true, true, true]);
   });
 });

@@ -79,6 +79,26 @@ describe('chooseJobTransform', () => {
     expect(Array.from(ys)).toEqual(Array.from(ry));
   });
 
+  it('points outside the checked sample get PROJ\'s own answer (NaN beyond 90°, wrapped longitudes, far from the zone)', () => {
+    const p = pair('EPSG:4326', 'EPSG:32631');
+    const c = chooseJobTransform(crsOf('EPSG:4326'), crsOf('EPSG:32631'), Float64Array.from(p.x), Float64Array.from(p.y));
+    expect(c.engine).toBe('proj4js');
+    const xs = Float64Array.of(0, 0, -25.8, 585.83, 540, -89.44, 3, 2.5, NaN);
+    const ys = Float64Array.of(90.0000001, 91, 92.86, -100, 45, 2.9, 50, 45.1, 40);
+    const rx = Float64Array.from(xs);
+    const ry = Float64Array.from(ys);
+    makeBatchTransformer(crsOf('EPSG:4326'), crsOf('EPSG:32631'))?.(rx, ry);
+    c.transform(xs, ys);
+    // outside the sample: PROJ's bits; inside (the last finite two): proj4js within 1e-6 m of PROJ
+    expect(Array.from(xs.subarray(0, 6))).toEqual(Array.from(rx.subarray(0, 6)));
+    expect(Array.from(ys.subarray(0, 6))).toEqual(Array.from(ry.subarray(0, 6)));
+    for (const i of [6, 7]) {
+      expect(Math.abs((xs[i] as number) - (rx[i] as number))).toBeLessThanOrEqual(1e-6);
+      expect(Math.abs((ys[i] as number) - (ry[i] as number))).toBeLessThanOrEqual(1e-6);
+    }
+    expect([Number.isNaN(xs[8]), Number.isNaN(ys[8])]).toEqual([true, true]);
+  });
+
   it('over the CRS sweep: wherever proj4js is chosen it is within 1e-6 m of PROJ and 1 mm of pyproj; every datum shift stays with PROJ', () => {
     const WGS84 = crsFromEpsg(4326);
     let lite = 0;

@@ -16,6 +16,7 @@ import { loadProj, projDbRows, projSrs, projString, projTransform, useProjBacken
 import { projThreadRunning, releaseProjThread, useProjThread } from '../../../shared/engine/proj-thread';
 import { samplePoints, spread } from '../../../shared/engine/job-transforms';
 import { CrsError } from '../../../shared/errors';
+import type { Feature } from '../../../shared/geometry/types';
 
 const CONV = join(import.meta.dirname, '../../fixtures/crs-conversion');
 const NAD27 = join(import.meta.dirname, '../../fixtures/cases/nad27');
@@ -60,13 +61,21 @@ describe('a streamed job', () => {
 });
 
 describe('samplePoints', () => {
-  it('a 21 x 21 grid over the centres\' extent (5 % wider), the centres, then every vertex of the given features', () => {
-    const s = samplePoints({ cx: Float64Array.of(0, 10, NaN), cy: Float64Array.of(0, 20, 5) }, [{ fid: 1, id: '1', properties: {}, geometry: { type: 'Polygon', coordinates: [[[1, 2], [3, 4], [1, 2]]] } }]);
+  const square: Feature = { fid: 1, id: '1', properties: {}, geometry: { type: 'Polygon', coordinates: [[[1, 2], [3, 4], [1, 2]]] } };
+  it('a 21 x 21 grid over the centres\' extent (widened by 5 % or the largest half-size of the features), the centres, then every vertex', () => {
+    const s = samplePoints({ cx: Float64Array.of(0, 10, NaN), cy: Float64Array.of(0, 20, 5) }, [square]);
     expect(s.xs.length).toBe(21 * 21 + 2 + 3);
-    expect([s.xs[0], s.ys[0], s.xs[21 * 21 - 1], s.ys[21 * 21 - 1]]).toEqual([-0.5, -1, 10.5, 21]);
+    // half-size 1 > 5 % of 10 (x); 5 % of 20 = 1 (y)
+    expect([s.xs[0], s.ys[0], s.xs[21 * 21 - 1], s.ys[21 * 21 - 1]]).toEqual([-1, -1, 11, 21]);
     expect(Array.from(s.xs.subarray(441))).toEqual([0, 10, 1, 3, 1]);
     expect(spread(10, 4)).toEqual([0, 2, 5, 7]);
     expect(spread(3, 4)).toEqual([0, 1, 2]);
+  });
+
+  it('for a lon/lat layer, the grid stays within ±90° of latitude', () => {
+    const s = samplePoints({ cx: Float64Array.of(0, 10), cy: Float64Array.of(60, 89.9) }, [], true);
+    expect(Math.max(...s.ys)).toBe(90);
+    expect(Math.min(...s.ys)).toBeCloseTo(60 - 29.9 * 0.05, 12);
   });
 });
 
