@@ -52,6 +52,8 @@ interface Needs { keep: boolean; spread: boolean; weighted: boolean; wSpread: bo
 const needsOf = new WeakMap<readonly StatName[], Needs>();
 const RUNNING = new Set<string>(['count', 'sum', 'mean', 'min', 'max', 'nodata_count', 'range', 'weighted_mean', 'weighted_sum']);
 const INITIAL_CAPACITY = 256;
+/** A number V8 stores as a double, not a small integer: the sums' value before the constructor's reset() zeroes them. */
+const AS_DOUBLE = 0.5;
 
 /** Accumulates (value, weight) pairs of one feature and one band, then computes the statistics. */
 export class StatsAccumulator {
@@ -63,19 +65,22 @@ export class StatsAccumulator {
   private readonly wSpread: boolean;
   private readonly keepCW: boolean;
   private readonly hist: HistogramOptions;
-  private sumCW = 0;
-  private sumXCW = 0;
-  private wSum = 0;
-  private wMean = 0;
-  private wM2 = 0;
+  // the sums start as a double (reset() zeroes them before any use), so that V8 keeps them as double fields
+  // from the first accumulator on instead of changing their representation (small integer -> double: a new
+  // map) the first time a fraction is added, which deoptimized the engine's loop (zonal.ts computeRaster)
+  private sumCW = AS_DOUBLE;
+  private sumXCW = AS_DOUBLE;
+  private wSum = AS_DOUBLE;
+  private wMean = AS_DOUBLE;
+  private wM2 = AS_DOUBLE;
   private cws: Float64Array = EMPTY;
-  private sumW = 0;
-  private sumWX = 0;
-  private mean = 0;
-  private m2 = 0;
+  private sumW = AS_DOUBLE;
+  private sumWX = AS_DOUBLE;
+  private mean = AS_DOUBLE;
+  private m2 = AS_DOUBLE;
   private min = Infinity;
   private max = -Infinity;
-  private nodataW = 0;
+  private nodataW = AS_DOUBLE;
   /** kept values (and weights in exact mode); `n` of them are used */
   private vals: Float64Array = EMPTY;
   private wts: Float64Array = EMPTY;
@@ -95,6 +100,7 @@ export class StatsAccumulator {
     this.keepCW = opts.stats.includes('weighted_frac');
     this.hist = opts.histogram ?? { bins: 10 };
     checkHistogramOptions(this.hist);
+    this.reset();
   }
 
   /**
