@@ -43,6 +43,7 @@ import type { LayerCentres } from '../features/gpkg-order';
 import { packRecords } from './packed-records';
 import type { PackedRecords } from './packed-records';
 import { readOrder } from './read-order';
+import type { ReadOrder } from './read-order';
 import { FlatPreparer } from './prepare-flat';
 import { FlatGeometries, flatChunk } from '../geometry/wkb-flat';
 import { chooseTransforms, samplePoints, SAMPLE_FEATURES, spread } from './job-transforms';
@@ -148,14 +149,20 @@ interface Opened {
 /**
  * Opens the layer (closed by the caller, also on failure: `layer` of the second argument), PROJ, the rasters; checks the
  * CRSs and the spec. `streams`: whether phase 1 will stream the layer in reading order (then, without the user's
- * `threads`, one compute thread fewer than parallel-pipeline.ts `jobThreads` gives).
+ * `threads`, one compute thread fewer than parallel-pipeline.ts `jobThreads` gives: `stretches`), called while PROJ
+ * loads; `opened`: called with the layer first.
  */
-async function openJob(opts: PrepareOptions, counters: CountingSource[], held: { layer: FeatureSource | null }, streams: (layer: FeatureSource) => boolean, opened?: (layer: FeatureSource) => void): Promise<Opened> {
+async function openJob(opts: PrepareOptions, counters: CountingSource[], held: { layer: FeatureSource | null }, streams: (layer: FeatureSource, stretches: number) => boolean, opened?: (layer: FeatureSource) => void): Promise<Opened> {
   const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
   held.layer = layer;
   opened?.(layer);
+  // PROJ loads (on a thread of its own when it has one) while the layer is counted and its features are placed
+  // (`streams`: a pass over the table); a failure of those first leaves PROJ's promise handled, and awaited below
+  const proj = ensureProj();
+  proj.catch(() => undefined);
   const given = jobThreads(opts.spec, opts.threads, (await layer.count()) ?? 0);
-  await ensureProj();
+  const streamed = streams(layer, streamedThreads(given, opts.threads));
+  await proj;
   checkLayerCrs(opts.input, layer);
   const rasters = await openZonalRasters(opts.spec.rasters, { allowed: opts.allowed, s3Client: opts.s3Client, requesterPays: opts.requesterPays, wrapSource: countInto(counters), cacheBytes: TILE_CACHE_BYTES });
   const weights = await openWeightsRaster(opts.spec, { allowed: opts.allowed, s3Client: opts.s3Client, wrapSource: countInto(counters), cacheBytes: TILE_CACHE_BYTES });
@@ -167,7 +174,6 @@ async function openJob(opts: PrepareOptions, counters: CountingSource[], held: {
   checkHistogramMemory(opts.spec, engine.columns, total);
   const ref = (r: ZonalRaster): RasterRef => ({ name: r.name, uri: r.uri, crs: r.crs, bands: r.bands, nodata: r.nodata });
   const { weights: _w, ...options } = engine.options;
-  const streamed = streams(layer);
   // reading alongside: the reading thread is busy until near the end and takes a core of its own, so by
   // default one compute thread fewer (parallel-pipeline.ts streamedThreads: its measurements)
   const threads = streamed ? streamedThreads(given, opts.threads) : given;
@@ -275,10 +281,12 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
   const held: { layer: FeatureSource | null } = { layer: null };
   try {
     // the centres are read before the head goes out: without them (a rowid beyond 2^53) the features are spooled
-    const where: { centres: LayerCentres | null } = { centres: null };
-    const opened = await openJob(opts, counters, held, (layer) => {
+    // and ordered (read-order.ts) for the stretches of the threads that will compute, while PROJ loads (openJob)
+    const where: { centres: LayerCentres | null; order: ReadOrder | null } = { centres: null, order: null };
+    const opened = await openJob(opts, counters, held, (layer, stretches) => {
       if (!orderedSource(layer)) return false;
       where.centres = layer.table.centres();
+      if (where.centres !== null) where.order = readOrder(where.centres.cx, where.centres.cy, stretches);
       return where.centres !== null;
     }, (layer) => {
       // a larger page cache for reading by fid out of file order (gpkg.ts byFidCacheKiB), set before the count, the
@@ -287,8 +295,10 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
       if (orderedSource(layer)) layer.table.pageCache(byFidCacheKiB(layer.table.fileBytes()));
     });
     let centres = where.centres;
+    const order = where.order;
     where.centres = null;
-    if (opened.head.streams === 0 || centres === null) {
+    where.order = null;
+    if (opened.head.streams === 0 || centres === null || order === null) {
       const job = await spoolJob(opened, opts, onHead, counters);
       return { tail: job.tail, records: job.records };
     }
@@ -300,7 +310,6 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
     await chooseTransforms(engine, layer.crs, samplePoints(centres, probe, isGeographic(layer.crs)));
     await onHead(head);
     const t0 = performance.now();
-    const order = readOrder(centres.cx, centres.cy, head.streams);
     const fids = centres.fids;
     // the centres are not needed once ordered: 16 bytes a feature freed for the rest of the job (16 MB at 1M features)
     centres = null;
