@@ -427,19 +427,26 @@ export class FeatureLayer {
    * collection, an unreadable blob...): then {@link featuresAt} reads the chunk.
    */
   flatFeaturesAt(fids: readonly number[], opts: FeatureOptions, chunk: FlatChunk): Feature[] | null {
-    const { rows, props, id } = this.rowsAt(fids, opts);
-    const rowOf = new Map<number, number>();
-    const features = rows.map((r, k) => {
-      const f = this.rowFeature(r, props, id);
-      rowOf.set(f.fid, k);
-      return f;
-    });
-    const byRow = fids.map((fid) => this.found(rowOf.get(fid), fid));
-    for (let k = 0; k < byRow.length; k++) {
-      const blob = (rows[byRow[k] as number] as Record<string, unknown>).__geom;
-      if (!addFlat(chunk, k, blob instanceof Uint8Array ? blob : null)) return null;
+    const at = new Map<number, number>();
+    for (let k = 0; k < fids.length; k++) at.set(fids[k] as number, k);
+    // a fid asked twice: featuresAt reads the chunk
+    if (at.size < fids.length) return null;
+    const features = new Array<Feature | undefined>(fids.length);
+    const { stmt, props, id } = this.byFidStatement(opts);
+    try {
+      // row by row as SQLite finds them, each blob decoded at its feature's place: no row outlives its turn
+      for (const r of stmt.iterate([JSON.stringify(fids)]) as Iterable<Record<string, unknown>>) {
+        const f = this.rowFeature(r, props, id);
+        const k = at.get(f.fid);
+        if (k === undefined) continue;
+        features[k] = f;
+        const blob = r.__geom;
+        if (!addFlat(chunk, k, blob instanceof Uint8Array ? blob : null)) return null;
+      }
+    } catch (err) {
+      throw this.unreadable(err);
     }
-    return byRow.map((r) => features[r] as Feature);
+    return fids.map((fid, k) => this.found(features[k], fid));
   }
 
   /** What {@link featuresAt} found for `fid`; GeoPackageError when it found nothing. */
@@ -448,8 +455,18 @@ export class FeatureLayer {
     return v;
   }
 
-  /** The rows of the given fids, in SQLite's order (one query of the whole list, by {@link byFid}'s statement). */
+  /** The rows of the given fids, in SQLite's order (one query of the whole list, by {@link byFidStatement}). */
   private rowsAt(fids: readonly number[], opts: FeatureOptions): { rows: Record<string, unknown>[]; props: string[]; id: string | null } {
+    const { stmt, props, id } = this.byFidStatement(opts);
+    try {
+      return { rows: stmt.all([JSON.stringify(fids)]), props, id };
+    } catch (err) {
+      throw this.unreadable(err);
+    }
+  }
+
+  /** The statement reading the selection of `opts` for a JSON list of fids (one per selection), with its properties and id column. */
+  private byFidStatement(opts: FeatureOptions): { stmt: Statement; props: string[]; id: string | null } {
     const { sql, props, id } = this.select({ ...opts, columns: opts.columns ?? [] });
     const key = `${sql}\u0000${props.join(',')}`;
     if (this.byFid?.key !== key) {
@@ -461,11 +478,12 @@ export class FeatureLayer {
         if (!stmt.isFinalized) stmt.finalize();
       });
     }
-    try {
-      return { rows: this.byFid.stmt.all([JSON.stringify(fids)]), props, id };
-    } catch (err) {
-      throw new GeoPackageError(`${this.path}: layer "${this.name}" is corrupt or truncated: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
+    return { stmt: this.byFid.stmt, props, id };
+  }
+
+  /** An SQLite error while reading the layer, as the GeoPackageError naming the file. */
+  private unreadable(err: unknown): GeoPackageError {
+    return new GeoPackageError(`${this.path}: layer "${this.name}" is corrupt or truncated: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 
   /** The size of the file in bytes. */
