@@ -31,7 +31,9 @@ function failure(err: unknown): WorkerFailure {
 
 async function reopen(ref: RasterRef, init: WorkerInit): Promise<ZonalRaster> {
   const source = countInto(counters)(openSource(ref.uri, { allowed: init.allowed }));
-  const raster = await openRaster(source, init.cacheBytes === undefined ? {} : { cacheBytes: init.cacheBytes });
+  // each worker inflates its own tiles: the workers are the job's parallelism (one per core), and libuv's pool,
+  // shared by the process, has four threads
+  const raster = await openRaster(source, { inflateOnPool: false, ...(init.cacheBytes === undefined ? {} : { cacheBytes: init.cacheBytes }) });
   return { name: ref.name, uri: ref.uri, crs: ref.crs, bands: ref.bands, nodata: ref.nodata, raster };
 }
 

@@ -84,6 +84,8 @@ export interface OpenRasterOptions {
    * `version()` (ETag and size as read): not used for a source that reports no version.
    */
   sharedTiles?: SharedTiles;
+  /** Deflate tiles inflate on libuv's thread pool (default true) or on the thread that reads them (codecs.ts ChunkTarget). */
+  inflateOnPool?: boolean;
 }
 
 interface Image {
@@ -518,13 +520,17 @@ export class Raster {
    * Deflate tile inflates on libuv's thread pool (codecs.ts inflateBoundedAsync) while this thread computes
    * the windows whose tiles are decoded; a window needing a tile being decoded awaits that decode (never a
    * second one). A tile that cannot be decoded is left to the read that needs it, which meets the error.
+   * Only Deflate tiles, and not with `inflateOnPool: false`: other codecs decode on this thread anyway.
    */
   decodeAhead(windows: readonly Window[], opts: { bands?: readonly number[] } = {}): void {
+    if (this.opts.inflateOnPool === false) return;
     const bands = this.withAlpha(opts.bands ?? Array.from({ length: this.info.bandCount }, (_, i) => i + 1));
     let room = this.cacheBytes / 2;
     for (const id of this.idsFor(windows.map((w) => this.toFile(w)), bands)) {
       const raw = this.raw.get(id);
       if (raw === undefined || this.decoding.has(id) || this.decoded.has(id)) continue;
+      const compression = ((id < 0 ? this.mask : this.image) as Image).compression;
+      if (compression !== 8 && compression !== 32946) continue;
       const k = keyOfId(id);
       const { layout } = this.chunkShape(k);
       room -= chunkBytes(layout);
@@ -573,7 +579,7 @@ export class Raster {
     try {
       const bytes = await decodeChunk(raw, {
         compression: im.compression, width: layout.width, rows: layout.rows, needRows, spp: layout.spp, rowBytes: rowBytes(layout),
-        dtype: im.dtype, photometric: im.photometric, jpegTables: im.jpegTables, lercWrap: im.lercWrap, webp: loadWebpDecoder, locateWasm: wasmBesideBundle,
+        dtype: im.dtype, photometric: im.photometric, jpegTables: im.jpegTables, lercWrap: im.lercWrap, webp: loadWebpDecoder, locateWasm: wasmBesideBundle, inflateOnPool: this.opts.inflateOnPool ?? true,
       });
       // a short last strip is padded to whole rows of the strip (its missing rows lie outside the image)
       const full = chunkBytes(layout);

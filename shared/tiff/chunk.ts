@@ -24,6 +24,12 @@ export interface ChunkTarget {
   lercWrap: number;
   /** Loads the WebP decoder (WASM, read from disk by the caller: this folder does no I/O). */
   webp?: () => Promise<WebpDecode>;
+  /**
+   * Deflate inflates on libuv's thread pool (true, the default: the calling thread goes on meanwhile) or on the
+   * calling thread (false: zonal worker threads, which are the job's parallelism already and would otherwise
+   * queue on the pool's four threads).
+   */
+  inflateOnPool?: boolean;
   /** Where a codec's .wasm file is when it is not beside the package (a Lambda bundle), else undefined. */
   locateWasm?: (name: string) => string | undefined;
 }

@@ -68,7 +68,7 @@ async function decodeBounded(data: Uint8Array, t: ChunkTarget, max: number): Pro
   switch (t.compression) {
     case 1: return data.length > max ? data.subarray(0, max) : data; // libtiff reads no more than the chunk holds
     case 5: return lzwDecode(data, max, overLong);
-    case 8: case 32946: return inflateBoundedAsync(data, max);
+    case 8: case 32946: return t.inflateOnPool === false ? inflateBounded(data, max) : inflateBoundedAsync(data, max);
     case 50000: return zstdBounded(data, max);
     case 32773: return packbitsDecode(data, max);
     case 7: return decodeJpeg(data, t, max);

@@ -88,6 +88,23 @@ describe('decoding ahead (Raster.decodeAhead)', () => {
     expect(r.tilesFetched).toBe(fetched); // none fetched again while it was decoding
   });
 
+  it('decodes nothing ahead when tiles inflate on the reading thread (zonal worker threads) or are not Deflate', async () => {
+    const windows = [{ row0: 0, col0: 0, rows: TILE, cols: 4 * TILE }];
+    await tiled('own', 4, 1, 8); // writes own.tif
+    const own = await openRaster(new FileSource(join(dir, 'own.tif')), { cacheBytes: 8 * TILE_BYTES, inflateOnPool: false });
+    await own.prefetch(windows, { bands: [1] });
+    own.decodeAhead(windows, { bands: [1] });
+    expect(own.tilesDecoded).toBe(0);
+    const [band] = await own.readWindow({ row0: 1, col0: 40, rows: 1, cols: 1 }, [1]);
+    expect(band?.values[0]).toBe(1000 + 40);
+    const lzwPath = join(dir, 'lzw.tif');
+    writeCog(lzwPath, { epsg: 32631, transform: [500000, 5000000, 10, 10], width: 4 * TILE, height: TILE, dtype: 'uint16', tileSize: TILE, compression: 'lzw', value: (row, col) => row * 1000 + col });
+    const lzw = await openRaster(new FileSource(lzwPath), { cacheBytes: 8 * TILE_BYTES });
+    await lzw.prefetch(windows, { bands: [1] });
+    lzw.decodeAhead(windows, { bands: [1] });
+    expect(lzw.tilesDecoded).toBe(0);
+  });
+
   it('decodes no more than half the cache ahead', async () => {
     const r = await tiled('half', 4, 1, 2); // room for one tile ahead
     const windows = [{ row0: 0, col0: 0, rows: TILE, cols: 4 * TILE }];
