@@ -5,7 +5,7 @@
  * a row of 16x16 UInt16 tiles (512 bytes decoded each) and a cache of two tiles' bytes. Also Raster.decodeAhead:
  * the prefetched tiles of windows decoded before they are read, each once, within half the cache.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, closeSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { openRaster } from '../../../shared/raster/cog';
 import type { Raster } from '../../../shared/raster/cog';
 import { FileSource } from '../../../shared/io/source.file';
 import { writeCog } from '../../helpers/cog-writer';
+import { TileError } from '../../../shared/errors';
 
 const dir = mkdtempSync(join(tmpdir(), 'zf-tilecache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -103,6 +104,23 @@ describe('decoding ahead (Raster.decodeAhead)', () => {
     await lzw.prefetch(windows, { bands: [1] });
     lzw.decodeAhead(windows, { bands: [1] });
     expect(lzw.tilesDecoded).toBe(0);
+  });
+
+  it('a corrupt tile decoded ahead fails the read that needs it with its TileError, and only that read', async () => {
+    const r = await tiled('corrupt', 3, 1, 8);
+    const range = r.tileRanges([{ row0: 0, col0: TILE, rows: 1, cols: 1 }], [1])[0];
+    if (range === undefined) throw new Error('tile 1 has no bytes');
+    const fd = openSync(join(dir, 'corrupt.tif'), 'r+');
+    writeSync(fd, Buffer.alloc(Math.min(64, range.length), 0xff), 0, Math.min(64, range.length), range.offset); // not a zlib stream any more
+    closeSync(fd);
+    const windows = [{ row0: 0, col0: 0, rows: TILE, cols: 3 * TILE }];
+    await r.prefetch(windows, { bands: [1] });
+    r.decodeAhead(windows, { bands: [1] });
+    await expect(r.readWindow({ row0: 2, col0: TILE + 1, rows: 1, cols: 1 }, [1])).rejects.toBeInstanceOf(TileError);
+    const [left] = await r.readWindow({ row0: 2, col0: 1, rows: 1, cols: 1 }, [1]);
+    expect(left?.values[0]).toBe(2 * 1000 + 1);
+    const [right] = await r.readWindow({ row0: 2, col0: 2 * TILE + 1, rows: 1, cols: 1 }, [1]);
+    expect(right?.values[0]).toBe(2 * 1000 + 2 * TILE + 1);
   });
 
   it('decodes no more than half the cache ahead', async () => {
