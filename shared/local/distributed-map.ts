@@ -42,8 +42,8 @@ export interface MapRuntime {
   writeJson(bucket: string, key: string, value: unknown): Promise<number>;
   /** Throws AWS's error when the state machine's role may not do `action` on `resource`. */
   authorize(action: string, resource: string): void;
-  /** Runs one child execution of the item processor. */
-  runChild(processor: Definition, input: unknown, child: { executionArn: string; name: string; index: number }): Promise<ExecutionOutcome>;
+  /** Runs one child execution of the item processor (`stripe`: the item's stripe, see `stripes`). */
+  runChild(processor: Definition, input: unknown, child: { executionArn: string; name: string; index: number; stripe: number }): Promise<ExecutionOutcome>;
   /** The state machine's ARN (the Map Run and child ARNs derive from it). */
   stateMachineArn: string;
   /** A new Map Run id. */
@@ -52,6 +52,13 @@ export interface MapRuntime {
   duplicateChild?: boolean;
   /** At most this many children at once locally (default 16). */
   concurrencyCap?: number;
+  /**
+   * Start the items in this many interleaved stripes of consecutive items (default 1: in index order): with 2, item 0,
+   * then the first item of the second half, then item 1... Each child is told its stripe, so that a runner with one
+   * thread per stripe keeps each thread on consecutive items (Plan writes them in spatial order: neighbouring items
+   * share raster tiles). Step Functions starts a Map's child executions in no documented order.
+   */
+  stripes?: number;
   log?: (line: string) => void;
 }
 
@@ -113,6 +120,7 @@ export async function runMapRun(name: string, state: State, input: unknown, rt: 
   let failed = 0;
   let stopped = false;
   let next = 0;
+  const stripes = stripeOrder(total, rt.stripes ?? 1);
   const runOne = async (index: number): Promise<void> => {
     const item = items[index];
     const childInput = state.ItemSelector ? resolveTemplate(state.ItemSelector, input, { Map: { Item: { Index: index, Value: item } } }) : item;
@@ -123,7 +131,7 @@ export async function runMapRun(name: string, state: State, input: unknown, rt: 
     if (payloadBytes(childInput) > PAYLOAD_LIMIT_BYTES) {
       outcome = { status: 'FAILED', error: 'States.DataLimitExceeded', cause: `the item ${index} of ${name} is ${payloadBytes(childInput)} bytes, over the 262144-byte payload limit` };
     } else {
-      const run = (): Promise<ExecutionOutcome> => rt.runChild(childDef, childInput, { executionArn, name: childName, index });
+      const run = (): Promise<ExecutionOutcome> => rt.runChild(childDef, childInput, { executionArn, name: childName, index, stripe: stripes.stripe[index] ?? 0 });
       if (index === 0 && rt.duplicateChild) {
         rt.log?.(`${name}: the child of item 0 runs twice (injected duplicate-child)`);
         const [a, b] = await Promise.all([run(), run()]);
@@ -149,7 +157,7 @@ export async function runMapRun(name: string, state: State, input: unknown, rt: 
         return;
       }
       while (!stopped && running < limit && next < total) {
-        const i = next++;
+        const i = stripes.order[next++] ?? 0;
         running++;
         void runOne(i).finally(() => {
           running--;
@@ -188,6 +196,25 @@ export async function runMapRun(name: string, state: State, input: unknown, rt: 
     throw Object.assign(new Error(`${failed} of ${total} items of ${name} failed, more than the tolerated ${count !== undefined ? `${count}` : `${pct}%`}; first: ${first?.Error ?? ''}: ${(first?.Cause ?? '').slice(0, 500)}`), { name: 'States.ExceedToleratedFailureThreshold' });
   }
   return details ? { MapRunArn: mapRunArn, ResultWriterDetails: details } : records.map((r) => (r?.Output === undefined ? null : JSON.parse(r.Output) as unknown));
+}
+
+/**
+ * The order in which `total` items start when split into `n` stripes of consecutive items (sizes differing by at most
+ * one): the first item of each stripe in turn, then the second of each... (`order`), and each item's stripe (`stripe`).
+ */
+export function stripeOrder(total: number, n: number): { order: number[]; stripe: number[] } {
+  const k = Math.max(1, Math.min(Math.floor(n), total));
+  const starts = Array.from({ length: k + 1 }, (_, s) => Math.round((s * total) / k));
+  const stripe = new Array<number>(total).fill(0);
+  for (let s = 0; s < k; s++) for (let i = starts[s] ?? 0; i < (starts[s + 1] ?? 0); i++) stripe[i] = s;
+  const order: number[] = [];
+  for (let j = 0; order.length < total; j++) {
+    for (let s = 0; s < k; s++) {
+      const i = (starts[s] ?? 0) + j;
+      if (i < (starts[s + 1] ?? 0)) order.push(i);
+    }
+  }
+  return { order, stripe };
 }
 
 /** Replaces every DISTRIBUTED Map of a definition by a Task run by `runMapRun`; returns the new definition and the handlers. */

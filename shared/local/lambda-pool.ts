@@ -3,9 +3,10 @@
  * invocations (Plan, a Distributed Map's Workers on every core, Collect) apart from the main
  * thread, which serves the S3/DynamoDB stand-ins and their IAM gates meanwhile. Each thread
  * (lambda-thread.ts) takes several invocations at once; an invocation goes to the thread that took
- * the one before while that thread runs at most one more than the least busy, else to the least
- * busy: consecutive Map items (Plan writes them in spatial order) then mostly share a thread and the
- * Worker's warm tiles (warm-tiles.ts), and the threads stay balanced within one. Only warm threads take
+ * the one before (or, for a Map item, to the thread of its stripe: distributed-map.ts) while that thread
+ * runs at most one more than the least busy, else to the least busy: consecutive Map items (Plan writes
+ * them in spatial order) then share a thread and the Worker's warm tiles (warm-tiles.ts), and the
+ * threads stay balanced within one. Only warm threads take
  * invocations; the first thread starts at once, the others once it is warm (Plan needs one). What the runner enforces around an invocation (IAM sessions,
  * timeouts, faults, /tmp, payload sizes) is unchanged: it happens in the main thread, around the
  * promise `invoke` returns, and in the gates every request passes. The thread runs from the
@@ -117,12 +118,14 @@ export class LambdaPool {
   }
 
   /** Runs `handler` on `input` in the least busy warm thread with `layer` over its environment (threads still loading take none). */
-  invoke(handler: HandlerName, input: unknown, layer: Record<string, string>, opts: { requestId: string; deadline: number; scale: number }): Promise<PoolResult> {
+  invoke(handler: HandlerName, input: unknown, layer: Record<string, string>, opts: { requestId: string; deadline: number; scale: number; prefer?: number }): Promise<PoolResult> {
     const alive = this.slots.filter((s) => s.failed === null);
     const warm = alive.filter((s) => s.warm);
     const live = warm.length > 0 ? warm : alive;
     const least = live.reduce<Slot | null>((best, s) => (best === null || s.running < best.running ? s : best), null);
-    const slot = least && this.last && live.includes(this.last) && this.last.running <= least.running + 1 ? this.last : least;
+    // the thread asked for (a Map item's stripe), else the one that took the last invocation, while it runs at most one more than the least busy
+    const preferred = opts.prefer === undefined ? this.last : (this.slots[opts.prefer % this.slots.length] ?? null);
+    const slot = least && preferred && live.includes(preferred) && preferred.running <= least.running + 1 ? preferred : least;
     this.last = slot;
     if (!slot) return Promise.reject(Object.assign(new Error('no Lambda thread is alive'), { name: 'Runtime.ExitError' }));
     const id = ++this.seq;

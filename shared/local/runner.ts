@@ -425,7 +425,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     let collectSucceeded = false;
 
     /** One Lambda invocation, as Lambda runs it for Step Functions. */
-    const invoke = async (fn: LocalFunction, stateName: string, input: unknown): Promise<unknown> => {
+    /** `stripe`: the Map item's stripe (distributed-map.ts), the thread it prefers; none outside a Map. */
+    const invoke = async (fn: LocalFunction, stateName: string, input: unknown, stripe?: number): Promise<unknown> => {
       const denied = stateMachineDenied('lambda:InvokeFunction', fn.arn);
       if (denied) throw lambdaError('Lambda.AWSLambdaException', 'AccessDeniedException', `${denied.message} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException)`);
       checkPayload(stateName, input, 'input');
@@ -489,7 +490,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         peakMb[fn.name] = Math.max(peakMb[fn.name] ?? 0, Math.round(bytes / 2 ** 20));
       };
       const work = onThread && threadPool.pool
-        ? threadPool.pool.invoke(fn.handlerName, input, layer, { requestId, deadline: started + timeoutMs, scale }).then(
+        ? threadPool.pool.invoke(fn.handlerName, input, layer, { requestId, deadline: started + timeoutMs, scale, ...(stripe === undefined ? {} : { prefer: stripe }) }).then(
           (r) => {
             notePeak(r.peakBytes);
             return r.output;
@@ -530,19 +531,19 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     };
 
     const asl = renderDefinition(template, allRefs) as Definition;
-    const taskHandlers = (states: Record<string, Record<string, unknown>>): Record<string, (input: unknown) => Promise<unknown>> => {
+    const taskHandlers = (states: Record<string, Record<string, unknown>>, stripe?: number): Record<string, (input: unknown) => Promise<unknown>> => {
       const out: Record<string, (input: unknown) => Promise<unknown>> = {};
       for (const [name, s] of Object.entries(states)) {
         if (s.Type !== 'Task' || typeof s.Resource !== 'string') continue;
         const fn = functions[s.Resource];
         if (!fn) continue;
         out[name] = async (input: unknown) => {
-          const result = await invoke(fn, name, input);
+          const result = await invoke(fn, name, input, stripe);
           if (fn.name === 'Collect' && faults.has('collect-retry') && !collectSucceeded) {
             collectSucceeded = true;
             retries++;
             log(`${name}: succeeded, but its answer is lost; Step Functions runs it again (injected collect-retry)`);
-            return invoke(fn, name, input);
+            return invoke(fn, name, input, stripe);
           }
           return result;
         };
@@ -555,6 +556,9 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       newId: () => `${randomUUID()}`.replace(/^(.{8})/, (m) => `${m.slice(0, 6)}${String(++mapRuns).padStart(2, '0')}`),
       duplicateChild: faults.has('duplicate-child'),
       concurrencyCap: opts.mapConcurrency ?? Math.max(2, 2 * threads),
+      // one stripe of consecutive items per Lambda thread: each thread's warm tiles serve its own stretch of Plan's
+      // spatial order instead of both threads reading and inflating most tiles
+      stripes: Math.max(1, threads),
       log,
       readJson: async (bucket, key) => {
         try {
@@ -577,7 +581,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         if (denied) throw Object.assign(new Error(denied.message), { name: 'States.Runtime' });
       },
       runChild: (processor, input, child) =>
-        runExecution(processor, input, { handlers: taskHandlers(processor.States), executionArn: child.executionArn, name: child.name, timeScale: scale, log, logPrefix: `[item ${child.index}] ` }),
+        runExecution(processor, input, { handlers: taskHandlers(processor.States, child.stripe), executionArn: child.executionArn, name: child.name, timeScale: scale, log, logPrefix: `[item ${child.index}] ` }),
     });
     // the threads are warm before any child's task and its timeouts
     const mapHandlers = Object.fromEntries(Object.entries(adapted.handlers).map(([name, h]) => [name, async (input: unknown): Promise<unknown> => {

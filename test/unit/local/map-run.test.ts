@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { runExecution, scaleDefinition } from '../../../shared/local/execution';
 import type { Definition } from '../../../shared/local/execution';
-import { checkPayload, PAYLOAD_LIMIT_BYTES, runMapRun } from '../../../shared/local/distributed-map';
+import { checkPayload, PAYLOAD_LIMIT_BYTES, runMapRun, stripeOrder } from '../../../shared/local/distributed-map';
 import type { MapRuntime } from '../../../shared/local/distributed-map';
 import { FAULT_NAMES, parseFaults } from '../../../shared/local/faults';
 
@@ -135,6 +135,25 @@ describe('Map Run', () => {
   it('two failures of 20 are within 10 %: the Map succeeds', async () => {
     const { rt } = runtime({ outcomes: (i) => Promise.resolve({ ok: i >= 2, ms: 1 }) });
     await expect(runMapRun('Batches', mapState(10), { manifest: 'm.json', prefix: 'p' }, rt)).resolves.toMatchObject({ ResultWriterDetails: { Bucket: 'out' } });
+  });
+
+  it('stripes: items start interleaved by stripe of consecutive items, each child knows its stripe, results stay in item order', async () => {
+    expect(stripeOrder(7, 2)).toEqual({ order: [0, 4, 1, 5, 2, 6, 3], stripe: [0, 0, 0, 0, 1, 1, 1] });
+    expect(stripeOrder(5, 1)).toEqual({ order: [0, 1, 2, 3, 4], stripe: [0, 0, 0, 0, 0] });
+    expect(stripeOrder(2, 4)).toEqual({ order: [0, 1], stripe: [0, 1] });
+    expect(stripeOrder(0, 2)).toEqual({ order: [], stripe: [] });
+    const stripes = new Map<number, number>();
+    const { rt, writes, started } = runtime({ outcomes: () => Promise.resolve({ ok: true, ms: 1 }), stripes: 2 });
+    const runChild = rt.runChild.bind(rt);
+    rt.runChild = (p, input, child) => {
+      stripes.set(child.index, child.stripe);
+      return runChild(p, input, child);
+    };
+    await runMapRun('Batches', mapState(10), { manifest: 'm.json', prefix: 'p' }, rt);
+    expect(started.slice(0, 4)).toEqual([0, 10, 1, 11]);
+    expect([...stripes].sort((a, b) => a[0] - b[0]).map(([, s]) => s)).toEqual([...Array<number>(10).fill(0), ...Array<number>(10).fill(1)]);
+    const succeeded = writes.get('out/p/run-0001/SUCCEEDED_0.json') as { Input: string }[];
+    expect(succeeded.map((r) => (JSON.parse(r.Input) as { index: number }).index)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
   it('duplicate-child runs the first item\'s child twice', async () => {
