@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { newestSourceMtime } from './sources.mjs';
+import { runsOnJobThread, setUpJobThread, startJobThread } from './job-thread.mjs';
+import { isMainThread } from 'node:worker_threads';
 
 // the AWS SDK warns that its 2027 releases will need Node 22: not actionable for a user of this command
 process.removeAllListeners('warning');
@@ -28,15 +30,29 @@ function distIsCurrent() {
   }
 }
 
-let main;
-if (distIsCurrent()) {
-  ({ main } = await import(pathToFileURL(join(root, 'dist', 'zonalflow.mjs')).href));
+const argv = process.argv.slice(2);
+// `stats` runs on a job thread with a small V8 young generation (job-thread.mjs says why); this thread
+// then loads none of the CLI
+if (isMainThread && runsOnJobThread(argv)) {
+  process.exitCode = await startJobThread(fileURLToPath(import.meta.url), argv);
+  if (process.exitCode === 130 || process.exitCode === 143) process.exit(process.exitCode);
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  ({ main } = await import('../cli/main.ts'));
+  setUpJobThread();
+  await runHere();
 }
-process.exitCode = await main(process.argv.slice(2));
-// interrupted (Ctrl-C 130, SIGTERM 143): the job's cleanup has run; what an abandoned execution still has
-// scheduled (a local run's retry waits) must not keep the process alive
-if (process.exitCode === 130 || process.exitCode === 143) process.exit(process.exitCode);
+
+/** The command on this thread: the compiled CLI in dist/ when current, else the TypeScript sources. */
+async function runHere() {
+  let main;
+  if (distIsCurrent()) {
+    ({ main } = await import(pathToFileURL(join(root, 'dist', 'zonalflow.mjs')).href));
+  } else {
+    const { register } = await import('tsx/esm/api');
+    register();
+    ({ main } = await import('../cli/main.ts'));
+  }
+  process.exitCode = await main(argv);
+  // interrupted (Ctrl-C 130, SIGTERM 143): the job's cleanup has run; what an abandoned execution still has
+  // scheduled (a local run's retry waits) must not keep the process alive
+  if (process.exitCode === 130 || process.exitCode === 143) process.exit(process.exitCode);
+}

@@ -1,0 +1,13 @@
+// Types of job-thread.mjs (the command's launcher, plain JavaScript run before anything is compiled).
+import type { ResourceLimits } from 'node:worker_threads';
+
+/** V8 heap limits of the job thread. */
+export declare const JOB_THREAD_LIMITS: ResourceLimits;
+/** Whether a command line runs on a job thread (`stats` computing a job). */
+export declare function runsOnJobThread(argv: readonly string[]): boolean;
+/** True on a job thread. */
+export declare function isJobThread(): boolean;
+/** Starts the command on a job thread; resolves with its exit code. */
+export declare function startJobThread(script: string, argv: readonly string[]): Promise<number>;
+/** On a job thread: signals from the main thread, stderr's TTY-ness. */
+export declare function setUpJobThread(): void;

@@ -1,0 +1,82 @@
+// `zonalflow stats` runs its whole job (reading, computing, writing) on a worker thread of its own, the
+// "job thread", created with a small V8 young generation; the main thread only starts it, forwards
+// Ctrl-C/SIGTERM to it and exits with its exit code.
+//
+// Why: the main thread's isolate cannot be given heap limits once it exists (V8 flags set at run time do
+// not resize a created heap; node's --max-semi-space-size is a flag the user would have to pass), and on
+// a 2-core machine the job computes on the thread that runs it, where V8 grew the young generation from
+// 16 to 32 MB of resident memory during the run. A worker thread accepts resourceLimits at creation. The
+// main thread loads none of the CLI's code, so the extra isolate costs little.
+// 100k case (bench/.cache/fields_100000.gpkg, default threads, 2 cores, load ~10), peak RSS by
+// /usr/bin/time: see the commit message and README's performance section.
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+
+/** V8 heap limits of the job thread: an 8 MB young generation (the zonal worker threads' own, parallel.ts WORKER_LIMITS). */
+export const JOB_THREAD_LIMITS = { maxYoungGenerationSizeMb: 8 };
+
+/** The signals forwarded to the job thread (cli/interrupt.ts handles them there). */
+const SIGNALS = ['SIGINT', 'SIGTERM'];
+
+/** Marks the job thread's workerData. */
+const MARK = 'zonalflowJobThread';
+
+/**
+ * Whether a command line runs on a job thread: `stats` computing a job. Its --help/-h, every other command
+ * (help, plan, local, ...) and `--version` stay on the main thread (nothing to gain, and --help's start-up
+ * time counts).
+ */
+export function runsOnJobThread(argv) {
+  return argv[0] === 'stats' && !argv.slice(1).some((a) => a === '--help' || a === '-h');
+}
+
+/** True on a job thread started by {@link startJobThread}. */
+export function isJobThread() {
+  return !isMainThread && workerData !== null && typeof workerData === 'object' && workerData[MARK] === true;
+}
+
+/**
+ * Starts `script` (the zonalflow command) on a job thread with `argv`; resolves with its exit code once it
+ * has ended (its stdout and stderr are piped to this process's). SIGINT and SIGTERM received meanwhile
+ * are passed on to the job thread, which handles them as the command does on the main thread (first: the
+ * job stops and cleans up, exit 130/143; second: exit at once).
+ */
+export function startJobThread(script, argv) {
+  return new Promise((resolve) => {
+    const worker = new Worker(script, {
+      argv,
+      resourceLimits: JOB_THREAD_LIMITS,
+      // process.stderr.isTTY is false in a worker: the progress display needs to know
+      workerData: { [MARK]: true, stderrIsTTY: process.stderr.isTTY === true },
+    });
+    const handlers = SIGNALS.map((name) => {
+      const handler = () => worker.postMessage({ [MARK]: 'signal', name });
+      process.on(name, handler);
+      return [name, handler];
+    });
+    let failure = null;
+    worker.on('error', (err) => {
+      failure = err;
+    });
+    worker.on('exit', (code) => {
+      for (const [name, handler] of handlers) process.off(name, handler);
+      if (failure !== null) {
+        process.stderr.write(`zonalflow: ${failure instanceof Error ? failure.message : String(failure)}\n`);
+        resolve(code === 0 ? 1 : code);
+      } else resolve(code);
+    });
+  });
+}
+
+/**
+ * On a job thread: the signals the main thread passes on are emitted on this thread's `process` (where
+ * cli/interrupt.ts listens), and process.stderr says whether the real one is a terminal. No-op elsewhere.
+ */
+export function setUpJobThread() {
+  if (!isJobThread() || parentPort === null) return;
+  if (workerData.stderrIsTTY === true) process.stderr.isTTY = true;
+  parentPort.on('message', (m) => {
+    if (m !== null && typeof m === 'object' && m[MARK] === 'signal' && SIGNALS.includes(m.name)) process.emit(m.name, m.name);
+  });
+  // the port must not keep the thread alive once the job has ended
+  parentPort.unref();
+}
