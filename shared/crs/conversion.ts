@@ -15,7 +15,7 @@
  * ({@link withinChecked}), where proj4js is known to differ (PROJ refuses |lat| > 90°, wraps longitudes;
  * proj4js returns numbers for both). Anything else stays with PROJ (the caller's fallback). Pure: no I/O.
  */
-import proj4 from 'proj4';
+import { proj4BatchTransform } from './proj4-batch';
 import type { BatchTransform } from './proj';
 
 /** Largest difference from PROJ accepted on a sample point, in metres (converted to the target's units). */
@@ -64,28 +64,13 @@ export function conversionProblem(from: string, to: string): string | null {
   return null;
 }
 
-/** proj4js's converter between two PROJ strings as a BatchTransform (in place; a point it cannot convert becomes NaN). Throws when proj4js cannot read a string. */
+/**
+ * proj4js's converter between two PROJ strings as a BatchTransform (in place; a point it cannot convert
+ * becomes NaN): proj4-batch.ts, the same bits as proj4js's public API without its per-point allocation.
+ * Throws when proj4js cannot read a string.
+ */
 export function proj4Transform(from: string, to: string): BatchTransform {
-  const conv = proj4(from, to);
-  const p: [number, number] = [0, 0];
-  return (xs, ys) => {
-    for (let i = 0; i < xs.length; i++) {
-      p[0] = xs[i] as number;
-      p[1] = ys[i] as number;
-      let x = NaN;
-      let y = NaN;
-      try {
-        const r = conv.forward(p);
-        x = r[0];
-        y = r[1];
-      } catch {
-        // a point outside the projection's domain: NaN, as PROJ gives
-      }
-      const bad = !Number.isFinite(x) || !Number.isFinite(y) || Math.abs(x) > 1e300;
-      xs[i] = bad ? NaN : x;
-      ys[i] = bad ? NaN : y;
-    }
-  };
+  return proj4BatchTransform(from, to).transform;
 }
 
 /** The tolerance in the target CRS's units: degrees for a longitude/latitude target, else its linear unit (`+to_meter` or `+units`). */
