@@ -106,7 +106,7 @@ export interface StatsSummary {
   failed: number;
   /** The first MAX_LISTED_FAILURES failed features, in input order (`failed` counts them all; the output's `error` column has every one). */
   failures: FeatureFailure[];
-  /** Features whose id an earlier feature already had (counted by a 64-bit hash of each id: duplicate-ids.ts). */
+  /** Features whose id an earlier feature already had (counted by a 64-bit hash of each id: duplicate-ids.ts); NULL ids are not ids and never count. */
   duplicateIds: number;
   seconds: number;
   /** Engine timings (ms) plus `features`: ms spent reading the GeoPackage, `decode`: decompressing tiles (inside prefetch/read). */
@@ -482,7 +482,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   };
 }
 
-/** Counts of the rows streamed so far: rows, failures (the first MAX_LISTED_FAILURES listed), ids for duplicates. */
+/** Counts of the rows streamed so far: rows, failures (the first MAX_LISTED_FAILURES listed), ids for duplicates (NULL ids left out). */
 class Tally {
   rows = 0;
   failed = 0;
@@ -496,7 +496,8 @@ class Tally {
   add(rows: readonly ResultRow[]): void {
     for (const r of rows) {
       this.rows++;
-      this.ids.add(r.id);
+      // a NULL id (its own warning, written null) is no id: never a duplicate of another NULL id
+      if (r.idNull !== true) this.ids.add(r.id);
       if (r.error === null) continue;
       this.failed++;
       if (this.failures.length < MAX_LISTED_FAILURES) this.failures.push(featureFailure(r, r.error));

@@ -68,7 +68,7 @@ describe('stats in reading order', () => {
     expect(threaded.summary.failures).toEqual(here.summary.failures);
   }, 60_000);
 
-  it('NULL ids are listed by input position whatever the reading order', async () => {
+  it('NULL ids are listed by input position whatever the reading order, and are not duplicates', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zf-order-'));
     const input = join(dir, 'nullids.gpkg');
     copyFileSync(join(FIX, 'plain.gpkg'), input);
@@ -84,6 +84,9 @@ describe('stats in reading order', () => {
     expect(spooled.summary.warnings?.some((w) => w.includes('NULL id'))).toBe(true);
     expect(streamed.summary.warnings).toEqual(spooled.summary.warnings);
     expect(streamed.rows).toEqual(spooled.rows);
+    // the other ids are unique: NULL ids have their own warning and are never counted as duplicates
+    expect(spooled.rows.filter((r) => r.idNull === true).length).toBe(14);
+    expect([spooled.summary.duplicateIds, streamed.summary.duplicateIds]).toEqual([0, 0]);
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
