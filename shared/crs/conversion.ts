@@ -55,6 +55,7 @@ export function conversionProblem(from: string, to: string): string | null {
   for (const [side, t] of [['source', a], ['target', b]] as const) {
     if (!t.has('proj')) return `the ${side} PROJ string has no +proj`;
     const refused = REFUSED_TERMS.find((k) => t.has(k));
+    if (refused === 'nadgrids' && t.get('nadgrids') === '@null') return `the ${side} CRS has +nadgrids=@null, PROJ's null grid (no datum shift), which proj4js reads as datum "none"`;
     if (refused !== undefined) return `the ${side} CRS has +${refused}${refused === 'towgs84' || refused === 'nadgrids' || refused === 'geoidgrids' ? ' (a datum shift or grid)' : ''}`;
   }
   for (const k of DATUM_TERMS) {

@@ -46,7 +46,11 @@ describe('conversionProblem', () => {
     const nad27 = pair('EPSG:4267', 'EPSG:4326');
     expect(conversionProblem(nad27.fromProj, nad27.toProj)).toMatch(/datums differ \(\+datum: NAD27 vs WGS84\)/);
     const merc = pair('EPSG:4326', 'EPSG:3857');
-    expect(conversionProblem(merc.fromProj, merc.toProj)).toMatch(/\+nadgrids \(a datum shift or grid\)/);
+    // EPSG:3857's +nadgrids=@null is a null grid (no shift): the reason says so, never "a datum shift"
+    expect(merc.toProj).toContain('+nadgrids=@null');
+    expect(conversionProblem(merc.fromProj, merc.toProj)).toBe('the target CRS has +nadgrids=@null, PROJ\'s null grid (no datum shift), which proj4js reads as datum "none"');
+    expect(conversionProblem(merc.toProj, merc.fromProj)).toMatch(/^the source CRS has \+nadgrids=@null, PROJ's null grid \(no datum shift\), /);
+    expect(conversionProblem('+proj=longlat +datum=WGS84', '+proj=longlat +datum=WGS84 +nadgrids=ntv2_0.gsb')).toBe('the target CRS has +nadgrids (a datum shift or grid)');
     const luref = pair('EPSG:4326', 'EPSG:2169');
     expect(conversionProblem(luref.fromProj, luref.toProj)).toMatch(/datums differ/);
     // EPSG:2169 as GDAL exports it (with the Helmert shift of its definition)
