@@ -1,9 +1,11 @@
 /**
  * All-touched selection of polygons: weight 1 for every cell whose exact
  * coverage fraction exceeds TOUCHED (1e-10). This is literally how the
- * reference data defines all_touched; GDAL's own all_touched rasterizer
- * differs on polygon edges lying exactly on cell edges (it takes the cells on
- * both sides), and these do not.
+ * reference data defines all_touched. GDAL's ALL_TOUCHED rasterizer (rasterio
+ * geometry_mask, rasterstats) differs both ways: it burns cells touched only
+ * along an edge or at a corner (zero area) or entered by <= 1e-10 of a cell,
+ * and misses some covered cells (OSGeo/gdal#12129). Oracle and examples:
+ * test/fixtures/all-touched (OGR intersection areas), README "What is computed".
  */
 import type { Position } from '../geometry/types';
 import type { RasterGrid, Window } from '../raster/grid';
