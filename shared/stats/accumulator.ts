@@ -6,8 +6,12 @@
  * Only what the requested statistics need is tracked: count/sum/mean/min/max
  * use running sums, variance/stdev add a weighted Welford update (exactextract's
  * WestVariance); median/quantiles/majority/minority/variety/histogram also keep
- * the values (and, in exact mode, the weights) in growable typed arrays, grouped
- * into distinct values only when the result is asked for.
+ * the values (and, in exact mode, the weights): up to BUFFER_CELLS of them in
+ * typed arrays (the hot loops only append), grouped into distinct values when
+ * the result is asked for; past that many, each full buffer is folded into a
+ * frequency table (frequency.ts: distinct value -> summed weight, exactextract's
+ * m_freq), so that a feature's memory is bounded by its distinct values, not
+ * by its cells. The two give the same sums, in the same order.
  *
  * exactextract's weighted statistics (`weighted_*`, `weighted_frac`) take a
  * second weight per cell, `w` (the weights raster; NaN where it is nodata and
@@ -17,6 +21,7 @@
 import { SpecError } from '../errors';
 import type { Distinct } from './distinct';
 import { groupDistinct } from './distinct';
+import { FrequencyTable } from './frequency';
 import type { Histogram, HistogramOptions } from './histogram';
 import { checkHistogramOptions, histogram } from './histogram';
 import type { StatName } from './names';
@@ -52,6 +57,8 @@ interface Needs { keep: boolean; spread: boolean; weighted: boolean; wSpread: bo
 const needsOf = new WeakMap<readonly StatName[], Needs>();
 const RUNNING = new Set<string>(['count', 'sum', 'mean', 'min', 'max', 'nodata_count', 'range', 'weighted_mean', 'weighted_sum']);
 const INITIAL_CAPACITY = 256;
+/** Kept cells buffered before they are folded into the frequency table (512 KiB of values). */
+export const BUFFER_CELLS = 1 << 16;
 /** A number V8 stores as a double, not a small integer: the sums' value before the constructor's reset() zeroes them. */
 const AS_DOUBLE = 0.5;
 
@@ -85,6 +92,8 @@ export class StatsAccumulator {
   private vals: Float64Array = EMPTY;
   private wts: Float64Array = EMPTY;
   private n = 0;
+  /** the distinct values of the cells folded so far (null: none folded; a small feature never needs it) */
+  private freq: FrequencyTable | null = null;
 
   /** Validates the options (unknown statistic or bad histogram options: SpecError). */
   constructor(private readonly opts: StatsOptions) {
@@ -121,6 +130,7 @@ export class StatsAccumulator {
     this.max = -Infinity;
     this.nodataW = 0;
     this.n = 0;
+    this.freq = null;
   }
 
   /** One valid value with its weight (coverage fraction; unweighted mode counts any weight > 0 as 1). Weights <= 0 are ignored; a NaN value counts as nodata. */
@@ -317,7 +327,8 @@ export class StatsAccumulator {
     const empty = this.sumW === 0;
     let d: Distinct | null = null;
     let cum: Float64Array | null = null;
-    const distinct = (): Distinct => (d ??= groupDistinct(this.vals, this.exact ? this.wts : null, this.n, this.min, this.max));
+    const freq = this.folded();
+    const distinct = (): Distinct => (d ??= freq !== null ? freq.distinct() : groupDistinct(this.vals, this.exact ? this.wts : null, this.n, this.min, this.max));
     // unweighted: 'median' is numpy.median, qNN numpy.percentile (q50 may differ from the median in the last bit)
     const quantile = (q: number, isMedian: boolean): number | null => {
       if (empty) return null;
@@ -353,7 +364,7 @@ export class StatsAccumulator {
         case 'coefficient_of_variation': out[s] = variance === null ? null : Math.sqrt(variance) / this.mean; break;
         case 'unique': out[s] = [...distinct().xs]; break;
         case 'frac': out[s] = fracOf(distinct().ws, this.sumW); break;
-        case 'weighted_frac': out[s] = empty ? null : fracOf(groupDistinct(this.vals, this.cws, this.n, this.min, this.max).ws, this.sumCW); break;
+        case 'weighted_frac': out[s] = empty ? null : fracOf((freq !== null ? freq.distinctCW() : groupDistinct(this.vals, this.cws, this.n, this.min, this.max)).ws, this.sumCW); break;
         case 'weighted_sum': out[s] = this.sumXCW; break;
         case 'weighted_mean': out[s] = this.sumCW !== 0 ? this.sumXCW / this.sumCW : null; break;
         case 'weighted_variance': out[s] = wVariance; break;
@@ -368,11 +379,39 @@ export class StatsAccumulator {
     return out;
   }
 
-  /** Room for `more` kept cells. */
+  /** Distinct values kept in the frequency table (0 while the cells are only buffered): for tests and diagnostics. */
+  get distinctHeld(): number {
+    return this.freq?.size ?? 0;
+  }
+
+  /** Kept values allocated: buffer plus frequency table entries (the memory bound, for tests and diagnostics). */
+  get keptCapacity(): number {
+    return this.vals.length + (this.freq?.capacity ?? 0);
+  }
+
+  /** The frequency table with every kept cell folded in, or null when none was ever folded (the buffer holds them all). */
+  private folded(): FrequencyTable | null {
+    if (this.freq !== null) this.fold();
+    return this.freq;
+  }
+
+  /** Moves the buffered cells into the frequency table, in order. */
+  private fold(): void {
+    this.freq ??= new FrequencyTable(this.keepCW);
+    this.freq.add(this.vals, this.exact ? this.wts : null, this.keepCW ? this.cws : null, this.n, this.min, this.max);
+    this.n = 0;
+  }
+
+  /** Room for `more` kept cells: past BUFFER_CELLS, the buffer is folded into the frequency table first. */
   private reserve(more: number): void {
-    const need = this.n + more;
+    let need = this.n + more;
     if (need <= this.vals.length) return;
-    const cap = Math.max(need, INITIAL_CAPACITY, this.vals.length * 2);
+    if (need > BUFFER_CELLS && this.n > 0) {
+      this.fold();
+      need = more;
+      if (need <= this.vals.length) return;
+    }
+    const cap = Math.max(need, INITIAL_CAPACITY, Math.min(this.vals.length * 2, BUFFER_CELLS));
     const v = new Float64Array(cap);
     v.set(this.vals.subarray(0, this.n));
     this.vals = v;
