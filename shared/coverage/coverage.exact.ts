@@ -15,6 +15,13 @@
  * sum spreads down (this replaces the flood fill: interior cells get the sum
  * of the widths above them, i.e. exactly 1 inside and 0 outside).
  *
+ * Zero and positive: a cell no ring passes through is wholly inside or outside
+ * every ring, so its sum is snapped to exactly 0 or 1 (float noise is never
+ * coverage); a cell a ring crosses (its open interior meets a ring) keeps every
+ * positive fraction, however small, as exactextract does (a ring clipping a
+ * corner by 1e-6 of a cell covers ~1e-13 of it, and the cell counts in min, max,
+ * minority, variety...).
+ *
  * Cost: O(cells the boundary crosses + window cells), whatever the number of
  * vertices per cell or parts. Ring orientation does not matter, bit for bit:
  * a ring with negative shoelace area is walked backwards, so both orientations
@@ -111,17 +118,19 @@ function hAt(v: number, r: number): number {
 
 /**
  * Adds the signed area of one polygon (its rings in grid units) to `acc`
- * (rows*cols of the window, row-major) and its full-width pieces to `carry`.
+ * (rows*cols of the window, row-major) and its full-width pieces to `carry`;
+ * with `crossed` (rows*cols), sets 1 for every cell whose open interior a ring
+ * passes through (see markCrossed).
  */
-export function accumulatePolygon(rings: readonly GridRing[], w: Window, acc: Float64Array, carry: Carry): void {
+export function accumulatePolygon(rings: readonly GridRing[], w: Window, acc: Float64Array, carry: Carry, crossed?: Uint8Array): void {
   for (let ri = 0; ri < rings.length; ri++) {
     const ring = rings[ri] as GridRing;
-    accumulateRing(ring, ring.length / 2, ri === 0 ? 1 : -1, w, acc, carry);
+    accumulateRing(ring, ring.length / 2, ri === 0 ? 1 : -1, w, acc, carry, crossed);
   }
 }
 
 /** One ring of a polygon (its first `n` positions in `ring`, grid units): `s` = 1 for the exterior, −1 for a hole. */
-function accumulateRing(ring: Float64Array, n: number, s: number, w: Window, acc: Float64Array, carry: Carry): void {
+function accumulateRing(ring: Float64Array, n: number, s: number, w: Window, acc: Float64Array, carry: Carry, crossed?: Uint8Array): void {
   const cEnd = w.col0 + w.cols;
   const rEnd = w.row0 + w.rows;
   const area = ringAreaOf(ring, n);
@@ -137,7 +146,11 @@ function accumulateRing(ring: Float64Array, n: number, s: number, w: Window, acc
     const u1 = ring[2 * j] as number;
     const v1 = ring[2 * j + 1] as number;
     const du = u1 - u0;
-    if (du === 0) continue;
+    if (du === 0) {
+      // a vertical edge adds no area, but off the grid lines it still crosses the cells it runs through
+      if (crossed !== undefined) markVertical(u0, v0, v1, w, crossed);
+      continue;
+    }
     const umin = Math.max(Math.min(u0, u1), w.col0);
     const umax = Math.min(Math.max(u0, u1), cEnd);
     if (umax <= umin) continue;
@@ -164,12 +177,28 @@ function accumulateRing(ring: Float64Array, n: number, s: number, w: Window, acc
       const dv = vb - va;
       for (let r = first; r <= last; r++) {
         const avg = Math.abs(dv) < 1e-12 ? hAt((va + vb) / 2, r) : (hInt(vb, r) - hInt(va, r)) / dv;
-        acc[(r - w.row0) * w.cols + col] = (acc[(r - w.row0) * w.cols + col] as number) + dU * avg;
+        const k = (r - w.row0) * w.cols + col;
+        acc[k] = (acc[k] as number) + dU * avg;
+        // the piece spans u in (a, b) ⊂ (c, c + 1); it enters the open cell when its v range meets (r, r + 1)
+        if (crossed !== undefined && (Math.max(vmin, r) < Math.min(vmax, r + 1) || (vmin === vmax && vmin > r && vmin < r + 1))) crossed[k] = 1;
       }
       // every row below the segment (inside the window) gets the full dU
       const full = Math.max(rBot + 1, w.row0);
       if (full < rEnd) carry.add(full - w.row0, col, (fixed(ub - c) - fixed(ua - c)) * s);
     }
+  }
+}
+
+/** Marks the cells of the window that a vertical edge at u (from v0 to v1) crosses: none when u is on a grid line. */
+function markVertical(u: number, v0: number, v1: number, w: Window, crossed: Uint8Array): void {
+  const c = Math.floor(u);
+  if (c === u || c < w.col0 || c >= w.col0 + w.cols) return;
+  const vmin = Math.min(v0, v1);
+  const vmax = Math.max(v0, v1);
+  const first = Math.max(Math.floor(vmin), w.row0);
+  const last = Math.min(Math.floor(vmax), w.row0 + w.rows - 1);
+  for (let r = first; r <= last; r++) {
+    if (Math.max(vmin, r) < Math.min(vmax, r + 1)) crossed[(r - w.row0) * w.cols + (c - w.col0)] = 1;
   }
 }
 
@@ -232,6 +261,7 @@ export class CoverageScratch {
   private acc = new Float64Array(256);
   private runs = new Float64Array(64);
   private ringBuf = new Float64Array(256);
+  private crossedBuf = new Uint8Array(256);
   readonly carry = new Carry(64);
   /** Room for a ring of `positions` positions in grid units (contents undefined). */
   ring(positions: number): Float64Array {
@@ -242,6 +272,13 @@ export class CoverageScratch {
   weights(n: number): Float64Array {
     if (this.acc.length < n) this.acc = new Float64Array(Math.max(n, 2 * this.acc.length));
     const out = this.acc.subarray(0, n);
+    out.fill(0);
+    return out;
+  }
+  /** `n` zeroed crossed-cell flags. */
+  crossed(n: number): Uint8Array {
+    if (this.crossedBuf.length < n) this.crossedBuf = new Uint8Array(Math.max(n, 2 * this.crossedBuf.length));
+    const out = this.crossedBuf.subarray(0, n);
     out.fill(0);
     return out;
   }
@@ -261,6 +298,7 @@ export class CoverageScratch {
 export function exactCoverage(polygons: readonly Position[][][], grid: RasterGrid, w: Window, scratch?: CoverageScratch): Float64Array {
   const acc = scratch ? scratch.weights(w.rows * w.cols) : new Float64Array(w.rows * w.cols);
   const carry = scratch ? scratch.carry : new Carry(w.rows);
+  const crossed = scratch ? scratch.crossed(w.rows * w.cols) : new Uint8Array(w.rows * w.cols);
   if (scratch) carry.reset(w.rows);
   // parts add linearly (clamped once at the end, as exactextract), so one pass accumulates them all
   if (scratch) {
@@ -269,11 +307,11 @@ export function exactCoverage(polygons: readonly Position[][][], grid: RasterGri
       for (let ri = 0; ri < poly.length; ri++) {
         const ring = poly[ri] as Position[];
         const buf = scratch.ring(gridRingLength(ring));
-        accumulateRing(buf, gridRingInto(ring, grid, buf), ri === 0 ? 1 : -1, w, acc, carry);
+        accumulateRing(buf, gridRingInto(ring, grid, buf), ri === 0 ? 1 : -1, w, acc, carry, crossed);
       }
     }
   } else {
-    for (const poly of polygons) accumulatePolygon(toGridRings(poly, grid), w, acc, carry);
+    for (const poly of polygons) accumulatePolygon(toGridRings(poly, grid), w, acc, carry, crossed);
   }
   // prefix sum of the carry down each column, row by row
   const run = scratch ? scratch.run(w.cols) : new Float64Array(w.cols);
@@ -281,8 +319,11 @@ export function exactCoverage(polygons: readonly Position[][][], grid: RasterGri
     carry.apply(r, run);
     for (let c = 0; c < w.cols; c++, k++) {
       const v = (acc[k] as number) + (run[c] as number);
-      // float noise around 0 and 1 (sums of ±1 contributions) is not coverage
-      acc[k] = v < 1e-13 ? 0 : v > 1 - 1e-13 ? 1 : v;
+      // A cell no ring passes through is wholly inside or outside every ring: its sum of ±1 contributions
+      // is snapped to exactly 0 or 1 (no float noise becomes coverage). A cell a ring crosses keeps every
+      // positive fraction, however small (exactextract counts a cell with coverage > 0 in min, max,
+      // minority, variety...: a ring clipping a cell's corner by a micrometre covers ~1e-14 of it).
+      acc[k] = crossed[k] === 0 ? (v > 0.5 ? 1 : 0) : v <= 0 ? 0 : v > 1 - 1e-13 ? 1 : v;
     }
   }
   return acc;
