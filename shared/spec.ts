@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SpecError } from './errors';
 import { parseExpression } from './timeseries/expression';
-import { WEIGHTED_STATS } from './stats/names';
+import { parseStatNames, WEIGHTED_STATS } from './stats/names';
 
 import { LIMIT_DEFAULTS } from './limits';
 
@@ -203,9 +203,25 @@ export function parseJobSpec(input: unknown, source = 'job spec'): JobSpec {
       const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
       return `  - ${path}: ${issue.message}`;
     });
+    // the statistic names are checked when the spec is otherwise valid (parseStatNames, one line); here
+    // too, so that one message lists every problem
+    const names = statNamesProblem(input);
+    if (names !== null && !result.error.issues.some((i) => i.path[0] === 'stats')) lines.push(`  - stats: ${names}`);
     throw new SpecError(`invalid ${source}:\n${lines.join('\n')}`, { context: { issues: result.error.issues } });
   }
   return result.data;
+}
+
+/** Why the spec's `stats` (when a list of names) names an unknown statistic, or null. */
+function statNamesProblem(input: unknown): string | null {
+  const stats = typeof input === 'object' && input !== null ? (input as { stats?: unknown }).stats : undefined;
+  if (!Array.isArray(stats) || !stats.every((n): n is string => typeof n === 'string' && n !== '')) return null;
+  try {
+    parseStatNames(stats);
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
 }
 
 /** Every raster URI the spec reads (rasters, then the weights raster): what a local allow-list admits. */
