@@ -19,6 +19,9 @@ import { DEFAULT_RETRY, retryableStatus, withRetry } from './retry';
 import type { RetryPolicy } from './retry';
 
 /** Options of an S3 source. */
+/** What to do when the AWS SDK found no credentials (names where they are looked for, never a value). */
+export const NO_CREDENTIALS = '; no AWS credentials found: the AWS SDK\'s default chain looks for AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE; ~/.aws/credentials, ~/.aws/config, SSO) or a container/instance role; set one, e.g. `export AWS_PROFILE=<name>`';
+
 export interface S3SourceOptions {
   retry?: RetryPolicy;
   /** `requester`: the reader pays for requests and transfer (requester-pays buckets). */
@@ -94,7 +97,7 @@ export class S3Source implements ByteSource {
         ? `is not found or not readable (HTTP 403 ${e.name ?? ''}: S3 answers 403 for a missing key when s3:ListBucket is not granted; check the key, the bucket policy and the stack's raster buckets${this.requestPayer ? '' : ', and requesterPays for a requester-pays bucket'})`
         : status === 301
           ? 'is in a region S3 did not name (301 PermanentRedirect without x-amz-bucket-region)'
-          : `failed: ${e.name ?? 'error'}${status === undefined ? '' : ` (HTTP ${status})`}`;
+          : `failed: ${e.name ?? 'error'}${status === undefined ? '' : ` (HTTP ${status})`}${e.name === 'CredentialsProviderError' ? NO_CREDENTIALS : ''}`;
     return new SourceError(`${this.uri} ${what}`, { cause: err, ...(status === undefined ? {} : { status }) });
   }
 

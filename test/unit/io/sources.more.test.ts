@@ -111,6 +111,26 @@ describe('S3 source, missing object', () => {
   });
 });
 
+describe('S3 source, no credentials', () => {
+  it('the SDK finding no credentials fails with its error name and what to do, no secret in it', async () => {
+    const before = process.env.AWS_SECRET_ACCESS_KEY;
+    process.env.AWS_SECRET_ACCESS_KEY = 'SECRET-NEVER-PRINTED';
+    try {
+      // the real client, its credential provider failing as the default chain does when it finds nothing
+      const client = new S3Client({ region: 'eu-west-1', maxAttempts: 1, credentials: () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })) });
+      const err = await new S3Source(client, 'bkt', 'a/b.tif', { attempts: 1 }).fetch(0, 3).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SourceError);
+      const msg = (err as Error).message;
+      expect(msg).toMatch(/^s3:\/\/bkt\/a\/b\.tif failed: CredentialsProviderError; no AWS credentials found: .*AWS_PROFILE/);
+      expect(msg).not.toContain('SECRET-NEVER-PRINTED');
+      expect(msg.split('\n')).toHaveLength(1);
+    } finally {
+      if (before === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+      else process.env.AWS_SECRET_ACCESS_KEY = before;
+    }
+  });
+});
+
 describe('range plans and retries', () => {
   it('never merges beyond maxRequest; a single range larger than it is still one request', () => {
     const ranges = Array.from({ length: 10 }, (_, i) => ({ offset: i * 100, length: 100 }));
