@@ -118,7 +118,7 @@ describe('S3 source, no credentials', () => {
     try {
       // the real client, its credential provider failing as the default chain does when it finds nothing
       const client = new S3Client({ region: 'eu-west-1', maxAttempts: 1, credentials: () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })) });
-      const err = await new S3Source(client, 'bkt', 'a/b.tif', { attempts: 1 }).fetch(0, 3).catch((e: unknown) => e);
+      const err = await new S3Source(client, 'bkt', 'a/b.tif', { attempts: 1, baseMs: 1, capMs: 1 }).fetch(0, 3).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SourceError);
       const msg = (err as Error).message;
       expect(msg).toMatch(/^s3:\/\/bkt\/a\/b\.tif failed: CredentialsProviderError; no AWS credentials found: .*AWS_PROFILE/);
