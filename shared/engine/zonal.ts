@@ -423,7 +423,7 @@ export class ZonalEngine {
       const w = windows[i] ?? null;
       if (g !== null && w !== null) {
         try {
-          const chunks = w.rows * w.cols <= maxCells ? [w] : subdivideWindow(w, maxCells);
+          const chunks = w.rows * w.cols <= maxCells ? [w] : subdivideWindow(w, maxCells, identity ? raster.raster.info.tileHeight : 1);
           for (const chunk of chunks) {
             let t = performance.now();
             const cov = coverage(g, grid, this.options.coverage, chunk, scratch);

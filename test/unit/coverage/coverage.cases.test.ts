@@ -190,6 +190,39 @@ describe('subdivideWindow', () => {
     expect(subdivideWindow({ row0: 0, col0: 0, rows: 2, cols: 2 }, 0)).toHaveLength(4);
     expect(subdivideWindow({ row0: 0, col0: 0, rows: 2, cols: 2 }, Infinity)).toHaveLength(1);
   });
+  it('with a tile height: bands in row order, covering, each <= maxCells, none across a tile row boundary, as few as a tile row allows', () => {
+    const cases: [Window, number, number][] = [
+      [{ row0: 0, col0: 0, rows: 10980, cols: 10980 }, 4_000_000, 512], // 364-row bands before: 256 now (2 per tile row)
+      [{ row0: 0, col0: 0, rows: 10980, cols: 1000 }, 4_000_000, 512], // 4000 rows fit: 7 tile rows (3584 rows) per band
+      [{ row0: 37, col0: 5, rows: 1000, cols: 9 }, 20 * 9, 16], // 20 rows: tile rows of 16 split in 1 piece
+      [{ row0: 3, col0: 0, rows: 200, cols: 10 }, 70, 16], // 7 rows: 16-row tiles in 3 pieces of <= 6
+      [{ row0: -5, col0: 0, rows: 40, cols: 4 }, 400, 8],
+    ];
+    for (const [w, max, th] of cases) {
+      const bands = subdivideWindow(w, max, th);
+      let next = w.row0;
+      for (const c of bands) {
+        expect(c).toMatchObject({ row0: next, col0: w.col0, cols: w.cols });
+        expect(c.rows).toBeGreaterThan(0);
+        expect(c.rows * c.cols).toBeLessThanOrEqual(max);
+        // its first and last rows lie in one tile row, or it is made of whole tile rows
+        const firstTile = Math.floor(c.row0 / th);
+        const lastTile = Math.floor((c.row0 + c.rows - 1) / th);
+        if (lastTile !== firstTile) {
+          expect(c.row0 === w.row0 || c.row0 % th === 0).toBe(true);
+          expect(c.row0 + c.rows === w.row0 + w.rows || (c.row0 + c.rows) % th === 0).toBe(true);
+        }
+        next = c.row0 + c.rows;
+      }
+      expect(next).toBe(w.row0 + w.rows);
+      // no more bands than the tile rows' pieces: ceil(th / band) per tile row, or tile rows grouped
+      const band = Math.floor(max / w.cols);
+      const tileRows = Math.floor((w.row0 + w.rows - 1) / th) - Math.floor(w.row0 / th) + 1;
+      expect(bands.length).toBeLessThanOrEqual(band >= th ? tileRows : tileRows * Math.ceil(th / band));
+    }
+    expect(subdivideWindow({ row0: 0, col0: 0, rows: 10980, cols: 10980 }, 4_000_000, 512).map((c) => c.rows).slice(0, 3)).toStrictEqual([256, 256, 256]);
+    expect(subdivideWindow({ row0: 0, col0: 0, rows: 10980, cols: 1000 }, 4_000_000, 512).map((c) => c.rows)).toStrictEqual([3584, 3584, 3584, 228]);
+  });
   it('every mode gives bit-identical weights per chunk and on the whole window (random polygons with holes, multipolygons)', () => {
     const rnd = seeded(77);
     const grid: RasterGrid = { width: 120, height: 90, originX: 354000.25, originY: 9120000.5, resX: 28.5, resY: 28.5 };
@@ -214,8 +247,8 @@ describe('subdivideWindow', () => {
       if (!w) continue;
       for (const mode of ['exact', 'center', 'all_touched'] as const) {
         const whole = coverage(g, grid, mode, w)?.weights ?? new Float64Array(w.rows * w.cols);
-        for (const max of [37, 500]) {
-          for (const c of subdivideWindow(w, max)) {
+        for (const [max, th] of [[37, 1], [500, 1], [500, 16], [37, 7]] as const) {
+          for (const c of subdivideWindow(w, max, th)) {
             const part = coverage(g, grid, mode, c)?.weights ?? new Float64Array(c.rows * c.cols);
             for (let rr = 0; rr < c.rows; rr++) {
               for (let k = 0; k < c.cols; k++) {
