@@ -29,7 +29,8 @@ Examples:
   $ zonalflow run --input fields.gpkg --spec job.json --wait
   $ zonalflow <command> --help      # each command's options and defaults`)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => stderr.write(s), outputError: (s, write) => write(`zonalflow: ${s}`), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
+    // a missing required option is written in the catch below, with every missing and unknown option
+    .configureOutput({ writeErr: (s) => stderr.write(s), outputError: (s, write) => (s.startsWith('error: required option') ? undefined : write(`zonalflow: ${s}`)), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
   const ctx: CommandContext = { exitCode: 0, stdout: io.stdout ?? process.stdout, stderr };
   // only the invoked command's module is loaded; the others are listed by their summaries
   const invoked = invokedCommand(argv);
@@ -42,7 +43,10 @@ Examples:
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.missingMandatoryOptionValue') stderr.write(`zonalflow: ${usageProblems(program.commands.find((c) => c.name() === invoked) ?? program, err.message)}\n`);
+      return err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
+    }
     // Ctrl-C or SIGTERM: one line saying what was stopped and cleaned up, exit 130 or 143 (cli/interrupt.ts)
     if (err instanceof InterruptedError) {
       stderr.write(`zonalflow: ${err.message}\n`);
@@ -55,6 +59,20 @@ Examples:
     if (!debug && !(err instanceof ZonalflowError)) stderr.write('zonalflow: this looks like a bug; run again with --debug for the stack trace\n');
     return 1;
   }
+}
+
+/**
+ * One line for a command whose required options are missing: every missing required option and every
+ * unknown option given (commander reports only the first missing one, and unknown options not at all
+ * then). `fallback`: commander's own message, when none is found.
+ */
+export function usageProblems(cmd: Command, fallback: string): string {
+  const missing = cmd.options.filter((o) => o.mandatory && cmd.getOptionValue(o.attributeName()) === undefined).map((o) => `'${o.flags}'`);
+  // the arguments commander did not take: the unknown options (with whatever followed them); this command has no operands
+  const unknown = cmd.args.filter((a) => a.startsWith('-') && a !== '-' && a !== '--').map((a) => `'${a.replace(/=.*$/s, '')}'`);
+  if (missing.length === 0) return fallback.replace(/^\s+|\s+$/g, '');
+  const req = `error: required option${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not specified`;
+  return unknown.length === 0 ? req : `${req}; unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`;
 }
 
 /** `error [CODE]: message` for typed errors, `error: message` otherwise. */

@@ -139,6 +139,14 @@ describe('exit codes', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^zonalflow: error: unknown option '--bogus'/);
   });
+  it('a missing required option is reported in one line with every other missing one and every unknown option', async () => {
+    const both = await run(['stats', '--bogus', '1', '--raster', raster, '--also-bad=2']);
+    expect(both.code).toBe(2);
+    expect(both.err).toBe("zonalflow: error: required options '--input <file>', '--out <file>' not specified; unknown options '--bogus', '--also-bad'\n");
+    const one = await run(['local', '--out', join(dir, 'never'), '--spec', 'x.json']);
+    expect(one.code).toBe(2);
+    expect(one.err).toBe("zonalflow: error: required option '--input <file>' not specified\n");
+  });
   it('--version prints the package version', async () => {
     const stdout = new PassThrough();
     let out = '';
