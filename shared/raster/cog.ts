@@ -242,6 +242,8 @@ export class Raster {
   /** The id last added to or moved to the end of `decoded` (NaN: unknown): a hit on it needs no move. */
   private newest = NaN;
   private decodedBytes = 0;
+  /** Tiles a window being accumulated needs (id -> number of such windows): evicted only when nothing else is left. */
+  private readonly pinned = new Map<number, number>();
   private readonly raw = new Map<number, Uint8Array>();
   private readonly inflight = new Map<number, Promise<void>>();
   /** Tiles being decoded (a concurrent reader awaits the same decode). */
@@ -600,7 +602,8 @@ export class Raster {
   /**
    * Keeps a decoded tile (null: sparse) as the most recently used and counts its bytes; past the cache's bound,
    * evicts the tiles lying farthest from it (the least recently used first among equally far ones), and the
-   * tile itself last (when it alone exceeds the bound). Tiles are asked for in a spatial order (the job's Hilbert walk), so the tile just
+   * tile itself last (when it alone exceeds the bound). Tiles pinned by a window being accumulated go only
+   * when no other is left (a raster-wide band: its own tile row, not the previous one, was evicted and read again). Tiles are asked for in a spatial order (the job's Hilbert walk), so the tile just
    * decoded is where the walk is: a far tile is needed again only when the walk comes back, a near one
    * soon. 100k case, 16 MiB (32 tiles of 512² UInt16): 545 decodes of its 484 tiles at 1 thread, 554 at 2
    * (least recently used first: 585 and 592; an oracle knowing every future use, simulated: 494).
@@ -616,13 +619,17 @@ export class Raster {
     while (this.decodedBytes > this.cacheBytes) {
       let far = NaN;
       let farthest = -1;
+      let farPinned = true;
       for (const key of this.decoded.keys()) {
         if (key === id) continue;
         const [kx, ky] = this.tileCentre(key);
         const d = (kx - x) * (kx - x) + (ky - y) * (ky - y);
-        if (d > farthest) {
+        // a tile no window being accumulated needs goes before any pinned one
+        const p = this.pinned.has(key);
+        if ((farPinned && !p) || (p === farPinned && d > farthest)) {
           farthest = d;
           far = key;
+          farPinned = p;
         }
       }
       if (Number.isNaN(far)) far = id; // the tile alone is larger than the bound: not kept (as before)
@@ -630,6 +637,13 @@ export class Raster {
       this.decoded.delete(far);
       if (far === id) this.newest = NaN;
     }
+  }
+
+  /** Counts one more (+1) or one fewer (-1) window needing tile `id` ({@link pinned}). */
+  private pin(id: number, by: 1 | -1): void {
+    const n = (this.pinned.get(id) ?? 0) + by;
+    if (n > 0) this.pinned.set(id, n);
+    else this.pinned.delete(id);
   }
 
   /** The centre of a tile (of the image or the mask, by id) in the file's pixels. */
@@ -685,10 +699,18 @@ export class Raster {
     const at = this.accumulateSpan(w);
     await this.prefetchFile([w], bands, opts.signal);
     const tiles: Exclude<Samples, BigInt64Array | BigUint64Array>[] = [];
-    for (let t = 0; t < bands.length * at.across * at.down; t++) {
-      const samples = await this.tile(keyOfId(this.accumulateTileId(at, bands, t)), opts.signal);
-      if (samples === null || samples instanceof BigInt64Array || samples instanceof BigUint64Array) return false;
-      tiles.push(samples);
+    const count = bands.length * at.across * at.down;
+    // the window's tiles stay cached while its later tiles decode (the tiles of an earlier window go first):
+    // a window as wide as the raster decodes a whole tile row, and the next band of rows needs it again
+    for (let t = 0; t < count; t++) this.pin(this.accumulateTileId(at, bands, t), 1);
+    try {
+      for (let t = 0; t < count; t++) {
+        const samples = await this.tile(keyOfId(this.accumulateTileId(at, bands, t)), opts.signal);
+        if (samples === null || samples instanceof BigInt64Array || samples instanceof BigUint64Array) return false;
+        tiles.push(samples);
+      }
+    } finally {
+      for (let t = 0; t < count; t++) this.pin(this.accumulateTileId(at, bands, t), -1);
     }
     this.accumulateTiles(w, bands, weights, sinks, opts.nodata, at, tiles);
     return true;

@@ -14,6 +14,7 @@ import type { Raster } from '../../../shared/raster/cog';
 import { FileSource } from '../../../shared/io/source.file';
 import { writeCog } from '../../helpers/cog-writer';
 import { TileError } from '../../../shared/errors';
+import { StatsAccumulator } from '../../../shared/stats/accumulator';
 
 const dir = mkdtempSync(join(tmpdir(), 'zf-tilecache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,6 +69,27 @@ describe('decoded-tile cache eviction', () => {
     await touch(r, 0, 0);
     await touch(r, 0, 0);
     expect(r.tilesDecoded).toBe(2);
+  });
+});
+
+describe('a window being accumulated keeps its tiles (Raster.accumulateWindow pins them)', () => {
+  it('raster-wide bands of half a tile row: each tile decoded once, though two tile rows exceed the cache', async () => {
+    // 8 x 3 tiles, a cache of 12: one tile row fits, two do not. Without pinning, decoding tile row 1 evicted
+    // its own first tiles (farther from the tile just decoded than tile row 0's middle ones), and the second
+    // half-row band decoded them again (the whole-raster polygon read 270 MB of a 187 MB file that way).
+    const r = await tiled('pinned', 8, 3, 12);
+    const acc = new StatsAccumulator({ stats: ['count', 'sum'], semantics: 'exact' });
+    const cols = 8 * TILE;
+    let sum = 0;
+    for (let row0 = 0; row0 < 3 * TILE; row0 += TILE / 2) {
+      const w = { row0, col0: 0, rows: TILE / 2, cols };
+      expect(await r.accumulateWindow(w, [1], new Float64Array(w.rows * cols).fill(1), [acc])).toBe(true);
+      for (let row = row0; row < row0 + w.rows; row++) for (let col = 0; col < cols; col++) sum += row * 1000 + col;
+    }
+    expect(r.tilesDecoded).toBe(24);
+    const res = acc.result();
+    expect(res.count).toBe(3 * TILE * cols);
+    expect(res.sum).toBe(sum);
   });
 });
 
