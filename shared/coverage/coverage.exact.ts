@@ -323,8 +323,82 @@ export function exactCoverage(polygons: readonly Position[][][], grid: RasterGri
       // is snapped to exactly 0 or 1 (no float noise becomes coverage). A cell a ring crosses keeps every
       // positive fraction, however small (exactextract counts a cell with coverage > 0 in min, max,
       // minority, variety...: a ring clipping a cell's corner by a micrometre covers ~1e-14 of it).
-      acc[k] = crossed[k] === 0 ? (v > 0.5 ? 1 : 0) : v <= 0 ? 0 : v > 1 - 1e-13 ? 1 : v;
+      // A crossed cell whose sum is within the sums' rounding (SMALL) of 0 is measured again by clipping.
+      acc[k] = crossed[k] === 0 ? (v > 0.5 ? 1 : 0) : v < SMALL ? clippedCoverage(polygons, grid, w.row0 + r, w.col0 + c) : v > 1 - 1e-13 ? 1 : v;
     }
   }
   return acc;
+}
+
+/**
+ * Below this, a crossed cell's sum is recomputed by clipping (clippedCoverage): the sums carry rounding of
+ * up to ~3e-14 per chain of pieces above the cell (carry widths are multiples of 2^-44), which would decide
+ * whether a cell covered by 1e-15..1e-13 counts at all.
+ */
+const SMALL = 1e-12;
+
+/**
+ * The coverage of cell (row, col) of `grid` by `polygons` (world rings), by clipping every ring to the cell
+ * (Sutherland-Hodgman, in the cell's own grid units, so a corner clipped by 1e-8 of a cell keeps its area to
+ * ~1e-5 relative): Σ exterior areas − Σ hole areas, clamped to [0, 1]. For the few crossed cells with a tiny sum.
+ */
+function clippedCoverage(polygons: readonly Position[][][], grid: RasterGrid, row: number, col: number): number {
+  let total = 0;
+  for (const poly of polygons) {
+    for (let ri = 0; ri < poly.length; ri++) {
+      const ring = toGridRings([poly[ri] as Position[]], grid)[0] as GridRing;
+      const n = ring.length / 2;
+      const area = ringAreaOf(ring, n);
+      if (area === 0) continue;
+      // cell-local coordinates (exact for vertices near the cell)
+      let xs: number[] = [];
+      let ys: number[] = [];
+      for (let i = 0; i + 1 < n; i++) {
+        xs.push((ring[2 * i] as number) - col);
+        ys.push((ring[2 * i + 1] as number) - row);
+      }
+      for (let side = 0; side < 4 && xs.length > 0; side++) {
+        const inside = (x: number, y: number): boolean => (side === 0 ? x >= 0 : side === 1 ? x <= 1 : side === 2 ? y >= 0 : y <= 1);
+        const ox: number[] = [];
+        const oy: number[] = [];
+        for (let i = 0; i < xs.length; i++) {
+          const j = (i + 1) % xs.length;
+          const xa = xs[i] as number;
+          const ya = ys[i] as number;
+          const xb = xs[j] as number;
+          const yb = ys[j] as number;
+          const ina = inside(xa, ya);
+          const inb = inside(xb, yb);
+          if (ina) {
+            ox.push(xa);
+            oy.push(ya);
+          }
+          if (ina !== inb) {
+            // the crossing of the side's line, interpolated from the end inside (the cell's edge is exact)
+            if (side < 2) {
+              const x = side === 0 ? 0 : 1;
+              ox.push(x);
+              oy.push(ya + ((x - xa) * (yb - ya)) / (xb - xa));
+            } else {
+              const y = side === 2 ? 0 : 1;
+              ox.push(xa + ((y - ya) * (xb - xa)) / (yb - ya));
+              oy.push(y);
+            }
+          }
+        }
+        xs = ox;
+        ys = oy;
+      }
+      // shoelace about the first vertex (differences of nearby coordinates are exact: a sliver keeps its area)
+      let a = 0;
+      const x0 = xs[0] as number;
+      const y0 = ys[0] as number;
+      for (let i = 1; i + 1 < xs.length; i++) {
+        a += ((xs[i] as number) - x0) * ((ys[i + 1] as number) - y0) - ((xs[i + 1] as number) - x0) * ((ys[i] as number) - y0);
+      }
+      // |clipped area|, exterior + and holes −, as the sums
+      total += (ri === 0 ? 1 : -1) * Math.abs(a / 2);
+    }
+  }
+  return total <= 0 ? 0 : total >= 1 ? 1 : total;
 }
