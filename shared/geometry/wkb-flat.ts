@@ -13,6 +13,7 @@
  * `parseGpkgGeometry` ({@link FLAT_UNSUPPORTED}), which gives the geometry or the reason it is
  * unreadable. Pure: no I/O.
  */
+import { WKB_SRID_FLAG, wkbBaseType, wkbDims } from './wkb';
 
 const ENVELOPE_BYTES = [0, 32, 48, 48, 64];
 
@@ -97,20 +98,12 @@ export class FlatGeometries {
     this.le = order === 1;
     const raw = this.dv.getUint32(this.o + 1, this.le);
     this.o += 5;
-    let type = raw & 0x0fffffff;
-    let dims = 2;
-    if (raw & 0x80000000) dims++;
-    if (raw & 0x40000000) dims++;
-    if (raw & 0x20000000) {
+    if (raw & WKB_SRID_FLAG) {
       this.need(4);
       this.o += 4;
     }
-    if (type >= 1000 && type < 4000) {
-      dims = Math.floor(type / 1000) === 3 ? 4 : 3;
-      type %= 1000;
-    }
-    this.dims = dims;
-    return type;
+    this.dims = wkbDims(raw);
+    return wkbBaseType(raw);
   }
 
   private push(x: number, y: number): void {

@@ -10,6 +10,22 @@ import type { BBox, Geometry, Position } from './types';
 
 const ENVELOPE_BYTES = [0, 32, 48, 48, 64];
 
+/** EWKB's flag for an SRID after the type word (PostGIS): 4 more bytes to skip. */
+export const WKB_SRID_FLAG = 0x20000000;
+
+/** The base geometry type (1 Point .. 7 GeometryCollection) of a WKB type word: ISO's 1000/2000/3000 and EWKB's Z/M/SRID flags removed. */
+export function wkbBaseType(raw: number): number {
+  const type = raw & 0x0fffffff;
+  return type >= 1000 && type < 4000 ? type % 1000 : type;
+}
+
+/** The numbers a position holds (2 to 4) by a WKB type word: ISO's Z/M (1000s: Z or M 3, ZM 4), else EWKB's Z and M flags. */
+export function wkbDims(raw: number): number {
+  const type = raw & 0x0fffffff;
+  if (type >= 1000 && type < 4000) return Math.floor(type / 1000) === 3 ? 4 : 3;
+  return 2 + (raw & 0x80000000 ? 1 : 0) + (raw & 0x40000000 ? 1 : 0);
+}
+
 /** Parses a GeoPackage geometry blob (null for an empty geometry). */
 export function parseGpkgGeometry(blob: Uint8Array): Geometry | null {
   const wkb = gpkgWkb(blob);
@@ -147,21 +163,12 @@ class WkbReader {
     this.o += 1;
     const raw = this.dv.getUint32(this.o, this.le);
     this.o += 4;
-    let type = raw & 0x0fffffff;
-    let dims = 2;
-    if (raw & 0x80000000) dims++;
-    if (raw & 0x40000000) dims++;
-    if (raw & 0x20000000) {
+    if (raw & WKB_SRID_FLAG) {
       this.need(4);
       this.o += 4; // EWKB SRID
     }
-    if (type >= 1000 && type < 4000) {
-      const iso = Math.floor(type / 1000);
-      dims = iso === 3 ? 4 : 3;
-      type %= 1000;
-    }
-    this.dims = dims;
-    return type;
+    this.dims = wkbDims(raw);
+    return wkbBaseType(raw);
   }
 
   /** The geometry at the cursor (null when empty). */
