@@ -11,31 +11,17 @@ import { FlatView } from '../../../shared/geometry/flat-view';
 import { encodeFlat } from '../../../shared/engine/prepare-flat';
 import { concatEncoded, encodeGeometry } from '../../../shared/engine/job-order';
 import type { Geometry, Position } from '../../../shared/geometry/types';
-import { gp, wkb } from './wkb-writer';
+import { gp, SIMPLE_KINDS, square as sq, wkb, WKB_STYLES } from './wkb-writer';
 import type { WkbStyle } from './wkb-writer';
 
-const sq = (x: number, y: number, s = 1): Position[] => [[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]];
 const CASES: Geometry[] = [
-  { type: 'Point', coordinates: [1.5, -2.25] },
-  { type: 'LineString', coordinates: [[0, 0], [1, 1], [2, 0.5]] },
-  { type: 'Polygon', coordinates: [sq(0, 0, 4), sq(1, 1)] },
-  { type: 'MultiPoint', coordinates: [[1, 2], [3, 4]] },
-  { type: 'MultiLineString', coordinates: [[[0, 0], [1, 1]], [[2, 2], [3, 3], [4, 1]]] },
-  { type: 'MultiPolygon', coordinates: [[sq(0, 0, 3), sq(1, 1)], [sq(5, 5)]] },
+  ...SIMPLE_KINDS,
   // empty rings and parts are dropped as wkb.ts drops them
   { type: 'Polygon', coordinates: [sq(0, 0, 4), [], sq(1, 1)] },
   { type: 'MultiPolygon', coordinates: [[sq(0, 0, 3)], [], [[], sq(7, 7)]] },
   { type: 'MultiLineString', coordinates: [[], [[0, 0], [1 / 3, Math.PI]]] },
 ];
-const STYLES: WkbStyle[] = [
-  { le: true, z: false, m: false, ewkb: false },
-  { le: false, z: false, m: false, ewkb: false },
-  { le: true, z: true, m: false, ewkb: false },
-  { le: false, z: false, m: true, ewkb: false },
-  { le: true, z: true, m: true, ewkb: false },
-  { le: true, z: true, m: false, ewkb: true, srid: 4326 },
-  { le: false, z: true, m: true, ewkb: true },
-];
+const STYLES: WkbStyle[] = WKB_STYLES.map(([, s]) => s);
 
 /** The blobs read flat as one chunk: encoded (null: left to wkb.ts), and each geometry as its view. */
 function readFlat(blobs: (Uint8Array | null)[]): { encoded: (number[] | null)[]; views: (Geometry | null)[] } | null {

@@ -7,6 +7,33 @@ import type { Geometry, Position } from '../../../shared/geometry/types';
  * type codes, extra ordinates filled with 7 (Z) and 9 (M).
  */
 export interface WkbStyle { le: boolean; z: boolean; m: boolean; ewkb: boolean; srid?: number }
+
+/** Every WKB flavour the readers take, by name: either byte order, ISO and EWKB Z/M codes, an EWKB SRID. */
+export const WKB_STYLES: [string, WkbStyle][] = [
+  ['XY little endian', { le: true, z: false, m: false, ewkb: false }],
+  ['XY big endian', { le: false, z: false, m: false, ewkb: false }],
+  ['ISO Z', { le: true, z: true, m: false, ewkb: false }],
+  ['ISO M big endian', { le: false, z: false, m: true, ewkb: false }],
+  ['ISO ZM', { le: true, z: true, m: true, ewkb: false }],
+  ['EWKB Z', { le: true, z: true, m: false, ewkb: true }],
+  ['EWKB M', { le: false, z: false, m: true, ewkb: true }],
+  ['EWKB ZM with SRID', { le: true, z: true, m: true, ewkb: true, srid: 4326 }],
+  ['EWKB Z with SRID', { le: true, z: true, m: false, ewkb: true, srid: 4326 }],
+  ['EWKB ZM big endian', { le: false, z: true, m: true, ewkb: true }],
+];
+
+/** A closed square ring with its lower-left corner at (x, y). */
+export const square = (x: number, y: number, s = 1): Position[] => [[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]];
+
+/** One geometry of each of the six simple kinds (Point .. MultiPolygon), a polygon with a hole among them. */
+export const SIMPLE_KINDS: Geometry[] = [
+  { type: 'Point', coordinates: [1.5, -2.25] },
+  { type: 'LineString', coordinates: [[0, 0], [1, 1], [2, 0.5]] },
+  { type: 'Polygon', coordinates: [square(0, 0, 4), square(1, 1)] },
+  { type: 'MultiPoint', coordinates: [[1, 2], [3, 4]] },
+  { type: 'MultiLineString', coordinates: [[[0, 0], [1, 1]], [[2, 2], [3, 3], [4, 1]]] },
+  { type: 'MultiPolygon', coordinates: [[square(0, 0, 3), square(1, 1)], [square(5, 5)]] },
+];
 const CODE: Record<Geometry['type'], number> = { Point: 1, LineString: 2, Polygon: 3, MultiPoint: 4, MultiLineString: 5, MultiPolygon: 6, GeometryCollection: 7 };
 
 export function wkb(g: Geometry, s: WkbStyle, top = true): number[] {

@@ -2,30 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { gpkgGeometryBBox, parseGpkgGeometry, parseWkb } from '../../../shared/geometry/wkb';
 import { geometryBBox } from '../../../shared/geometry/bbox';
 import { GeometryError } from '../../../shared/errors';
-import type { Geometry, Position } from '../../../shared/geometry/types';
-import { gp, wkb } from './wkb-writer';
+import type { Geometry } from '../../../shared/geometry/types';
+import { gp, SIMPLE_KINDS, square as sq, wkb, WKB_STYLES } from './wkb-writer';
 import type { WkbStyle } from './wkb-writer';
 
-const sq = (x: number, y: number, s = 1): Position[] => [[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]];
 const CASES: Geometry[] = [
-  { type: 'Point', coordinates: [1.5, -2.25] },
-  { type: 'LineString', coordinates: [[0, 0], [1, 1], [2, 0.5]] },
-  { type: 'Polygon', coordinates: [sq(0, 0, 4), sq(1, 1)] },
-  { type: 'MultiPoint', coordinates: [[1, 2], [3, 4]] },
-  { type: 'MultiLineString', coordinates: [[[0, 0], [1, 1]], [[2, 2], [3, 3], [4, 1]]] },
-  { type: 'MultiPolygon', coordinates: [[sq(0, 0, 3), sq(1, 1)], [sq(5, 5)]] },
+  ...SIMPLE_KINDS,
   { type: 'GeometryCollection', geometries: [{ type: 'Point', coordinates: [1, 2] }, { type: 'Polygon', coordinates: [sq(0, 0)] }, { type: 'MultiPoint', coordinates: [[8, 9]] }] },
 ];
-const STYLES: [string, WkbStyle][] = [
-  ['XY little endian', { le: true, z: false, m: false, ewkb: false }],
-  ['XY big endian', { le: false, z: false, m: false, ewkb: false }],
-  ['ISO Z', { le: true, z: true, m: false, ewkb: false }],
-  ['ISO M big endian', { le: false, z: false, m: true, ewkb: false }],
-  ['ISO ZM', { le: true, z: true, m: true, ewkb: false }],
-  ['EWKB Z', { le: true, z: true, m: false, ewkb: true }],
-  ['EWKB M', { le: false, z: false, m: true, ewkb: true }],
-  ['EWKB ZM with SRID', { le: true, z: true, m: true, ewkb: true, srid: 4326 }],
-];
+const STYLES = WKB_STYLES;
 
 describe('parseGpkgGeometry: every type x every WKB flavour, Z and M dropped', () => {
   for (const [name, style] of STYLES) {
