@@ -48,6 +48,11 @@ function clientIn(sdk: Sdk, base: S3Client, region: string | undefined): S3Clien
   return c;
 }
 
+/** Whether `code` is a Node system error's (ENOTFOUND, ECONNREFUSED, ECONNRESET, ETIMEDOUT, EAI_AGAIN...): the request never had an answer. */
+function networkCode(code: unknown): boolean {
+  return typeof code === 'string' && /^E[A-Z_]+$/.test(code);
+}
+
 /** The bucket's region when S3 answered with a region redirect (301 PermanentRedirect, or a 400 naming the region). */
 export function redirectRegion(err: unknown): string | undefined {
   const e = err as { $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string | undefined> }; Region?: string; name?: string };
@@ -88,7 +93,7 @@ export class S3Source implements ByteSource {
 
   private fail(err: unknown): SourceError {
     if (err instanceof SourceError) return err;
-    const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const e = err as { name?: string; message?: string; code?: unknown; $metadata?: { httpStatusCode?: number } };
     const missing = e.name === 'NoSuchKey' || e.name === 'NotFound' || e.name === 'NoSuchBucket';
     const status = e.$metadata?.httpStatusCode ?? (missing ? 404 : undefined);
     const what = status === 404 || missing
@@ -97,7 +102,11 @@ export class S3Source implements ByteSource {
         ? `is not found or not readable (HTTP 403 ${e.name ?? ''}: S3 answers 403 for a missing key when s3:ListBucket is not granted; check the key, the bucket policy and the stack's raster buckets${this.requestPayer ? '' : ', and requesterPays for a requester-pays bucket'})`
         : status === 301
           ? 'is in a region S3 did not name (301 PermanentRedirect without x-amz-bucket-region)'
-          : `failed: ${e.name ?? 'error'}${status === undefined ? '' : ` (HTTP ${status})`}${e.name === 'CredentialsProviderError' ? NO_CREDENTIALS : ''}`;
+          : status === undefined && networkCode(e.code)
+            // no answer from S3 at all (DNS, refused, reset, timed out): Node's own message names the host and the
+            // system error, never a credential (the SDK's error name is then the bare 'Error')
+            ? `failed: cannot reach S3: ${e.message ?? String(e.code)}`
+            : `failed: ${e.name ?? 'error'}${status === undefined ? '' : ` (HTTP ${status})`}${e.name === 'CredentialsProviderError' ? NO_CREDENTIALS : ''}`;
     return new SourceError(`${this.uri} ${what}`, { cause: err, ...(status === undefined ? {} : { status }) });
   }
 

@@ -131,6 +131,26 @@ describe('S3 source, no credentials', () => {
   });
 });
 
+describe('S3 source, no answer', () => {
+  it('S3 not reachable (connection refused): the system error and the endpoint named, no secret', async () => {
+    // a port that was just free: nothing listens on it
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const client = new S3Client({ region: 'eu-west-1', maxAttempts: 1, endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'SECRET-NEVER-PRINTED' } });
+    const err = await new S3Source(client, 'bkt', 'a/b.tif', { attempts: 1, baseMs: 1, capMs: 1 }).fetch(0, 3).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceError);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(new RegExp(`^s3://bkt/a/b\\.tif failed: cannot reach S3: .*ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
+    expect(msg).not.toContain('SECRET-NEVER-PRINTED');
+    expect(msg.split('\n')).toHaveLength(1);
+  });
+});
+
 describe('range plans and retries', () => {
   it('never merges beyond maxRequest; a single range larger than it is still one request', () => {
     const ranges = Array.from({ length: 10 }, (_, i) => ({ offset: i * 100, length: 100 }));
