@@ -11,3 +11,5 @@ export declare function isJobThread(): boolean;
 export declare function startJobThread(script: string, argv: readonly string[]): Promise<number>;
 /** On a job thread: signals from the main thread, stderr's TTY-ness. */
 export declare function setUpJobThread(): void;
+/** Has V8 compile every WebAssembly module of this process with Liftoff only (never TurboFan). */
+export declare function compileWasmWithLiftoffOnly(): void;

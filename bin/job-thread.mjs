@@ -9,10 +9,23 @@
 // main thread loads none of the CLI's code, so the extra isolate costs little.
 // 100k case (bench/.cache/fields_100000.gpkg, default threads, 2 cores, load ~10), peak RSS by
 // /usr/bin/time: see the commit message and README's performance section.
+import { setFlagsFromString } from 'node:v8';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 /** V8 heap limits of the job thread: an 8 MB young generation (the zonal worker threads' own, parallel.ts WORKER_LIMITS). */
 export const JOB_THREAD_LIMITS = { maxYoungGenerationSizeMb: 8 };
+
+/**
+ * Has V8 compile every WebAssembly module of this process with its baseline compiler only (Liftoff), never
+ * tiering hot functions up to TurboFan. For a stats job, set before any thread starts, so that it holds for
+ * SQLite's module on the GeoPackage reading thread, which compiles while PROJ loads on another thread
+ * (shared/crs/proj.ts sets the same flag for its own compile, and it stays set): TurboFan's copies of
+ * SQLite's hot functions cost 25-40 MB of peak RSS at 100k features (100k case: 284-301 MB -> 253-265 MB
+ * by /usr/bin/time, five runs each) and their compiles ~0.3 CPU s, for reads no faster.
+ */
+export function compileWasmWithLiftoffOnly() {
+  setFlagsFromString('--liftoff-only');
+}
 
 /** The signals forwarded to the job thread (cli/interrupt.ts handles them there). */
 const SIGNALS = ['SIGINT', 'SIGTERM'];
@@ -41,6 +54,7 @@ export function isJobThread() {
  * job stops and cleans up, exit 130/143; second: exit at once).
  */
 export function startJobThread(script, argv) {
+  compileWasmWithLiftoffOnly();
   return new Promise((resolve) => {
     const worker = new Worker(script, {
       argv,

@@ -14,11 +14,18 @@
  * nzgd2kgrid0005; `grids/` beside this file, or `proj-grids/` beside a Lambda
  * bundle) are made visible to PROJ, so it picks the same grid-based operations.
  *
- * The module is compiled by V8's baseline compiler only (Liftoff, `--liftoff-only`
- * set for the compile and cleared right after, so no other module is affected):
+ * The module is compiled by V8's baseline compiler only (Liftoff, `--liftoff-only`):
  * TurboFan's optimised copies of GDAL's hot functions cost ~60 MB of resident
  * memory on Node 20 and 22 (~20 MB on 24) for transforms ~1.4x slower in CPU
  * (0.44 s instead of 0.30 s per million points here: ~0.1 s per 100,000 fields).
+ * The flag is process-wide and stays set: every WebAssembly module compiled
+ * afterwards in the process (the tile codecs) is Liftoff-only too. Clearing it
+ * would not undo that on Node 20: `--liftoff-only` also turns V8's dynamic
+ * tiering off, which `--no-liftoff-only` at run time does not turn back on
+ * (test/integration/liftoff.test.ts). Measured: JPEG and LERC tiles decode
+ * within noise of TurboFan's code (100k fields over a 10980² JPEG or LERC COG:
+ * job-thread CPU 3.0-3.3 s either way). `zonalflow stats` sets the flag before
+ * any thread starts (bin/job-thread.mjs), for SQLite's module too.
  */
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
@@ -149,7 +156,7 @@ export function loadProj(): Promise<void> {
       const imported = (await import('gdal3.js/node.js')) as unknown as { default?: unknown };
       const init = (imported.default ?? imported) as (opts: Record<string, unknown>) => Promise<{ Module: GdalModule }>;
       setFlagsFromString('--liftoff-only'); // read when the module compiles (inside init); see the module comment
-      const gdal = await init({ path: wasmDir(), logHandler: () => undefined, errorHandler: () => undefined }).finally(() => setFlagsFromString('--no-liftoff-only'));
+      const gdal = await init({ path: wasmDir(), logHandler: () => undefined, errorHandler: () => undefined });
       const m = gdal.Module;
       const handler = m.addFunction((_cls: number, _no: number, msg: number) => {
         lastError = m.UTF8ToString(msg);
