@@ -39,6 +39,7 @@ import { downloadToFile, getJson, headObject, mapLimit, putBytes, putJson } from
 import type { FeatureFailure, JobTracker } from './tracker';
 import type { BatchFeature } from './batch-file';
 import { BatchSpill } from './batch-spill';
+import { KeptFeatures, batchMembers } from './batch-kept';
 import { jobIdFor, workKeys } from './keys';
 import { attributeColumns, featureFields, idKindOf } from '../engine/attributes';
 
@@ -52,10 +53,23 @@ export interface PlanDeps {
   /** The stack's allow-list: raster URIs and the STAC API (and its `next` links) must pass it. */
   allowed: AllowedSources;
   limits?: { maxInputBytes?: number; maxFeatures?: number };
+  /**
+   * The one-pass read (see {@link ONE_PASS}): inputs of at most `inputBytes` are read once, their features'
+   * batch-file JSON kept in memory up to `keptBytes`. Default: ONE_PASS (tests set 0 to take the two passes).
+   */
+  onePass?: { inputBytes: number; keptBytes: number };
   now?: () => number;
   /** A structured log line (the handler's logger). */
   log?: (message: string) => void;
 }
+
+/**
+ * Plan reads an input of at most `inputBytes` once, keeping each feature's batch-file JSON in memory
+ * (batch-kept.ts) while their total is at most `keptBytes` (~1.8x a GeoPackage's size: 100,000 fields, 18 MB,
+ * keep 33 MB), instead of reading it a second time into spill files (batch-spill.ts), whose memory does not
+ * grow with the input.
+ */
+export const ONE_PASS = { inputBytes: 64 * 2 ** 20, keptBytes: 192 * 2 ** 20 };
 
 /** Runs Plan. */
 export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOutput> {
@@ -108,7 +122,8 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
     const file = (input.key.split('/').pop() ?? 'input').replace(/[^A-Za-z0-9._-]/g, '_');
     const path = join(dir, file === '' || file.startsWith('.') ? `input${file}` : file);
     await downloadToFile(deps.s3, gpkgLoc, path);
-    if (statSync(path).size > maxBytes) throw new LimitError(`the input is larger than the limit of ${maxBytes} bytes`);
+    const inputBytes = statSync(path).size;
+    if (inputBytes > maxBytes) throw new LimitError(`the input is larger than the limit of ${maxBytes} bytes`);
     const layer = openFeatureSource(path, { layer: spec.input.layer, owned: true });
     try {
       const stated = await layer.count();
@@ -130,15 +145,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       const planFeatures = new PlanColumns(capacity);
       let area: BBox | null = null;
       const idHashes = new IdHashes(capacity);
-      // GeoPackage: the bbox straight from each blob, no geometry built (the STAC search area needs the geometries)
-      if (layer.boxes && !spec.stac) {
-        for await (const b of layer.boxes(idOptions)) {
-          const p = planPointOfBox(b.fid, b.bbox, toLonLat);
-          planFeatures.push(p.fid, p.lon, p.lat);
-          if (planFeatures.n > maxFeatures) throw tooMany(planFeatures.n);
-          idHashes.add(b.id);
-        }
-      } else for await (const f of layer.features({ ...idOptions, columns: [] })) {
+      const locate = (f: Feature): void => {
         const p = planPoint(f, toLonLat);
         planFeatures.push(p.fid, p.lon, p.lat);
         if (planFeatures.n > maxFeatures) throw tooMany(planFeatures.n);
@@ -147,7 +154,25 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
           if (b) area = area === null ? b : { xmin: Math.min(area.xmin, b.xmin), ymin: Math.min(area.ymin, b.ymin), xmax: Math.max(area.xmax, b.xmax), ymax: Math.max(area.ymax, b.ymax) };
         }
         idHashes.add(f.id);
-      }
+      };
+      // a small input is read once: each feature's batch-file JSON is kept (by input index) while the total stays
+      // within the budget (else dropped: the second pass below serializes the features again)
+      const onePass = deps.onePass ?? ONE_PASS;
+      const kept = inputBytes <= onePass.inputBytes ? new KeptFeatures(onePass.keptBytes, 2 * inputBytes) : null;
+      if (kept !== null) {
+        for await (const f of layer.features({ ...idOptions, columns: include })) {
+          locate(f);
+          if (kept.complete) kept.add(JSON.stringify(batchFeature(f, attributes)));
+        }
+      } else if (layer.boxes && !spec.stac) {
+        // GeoPackage: the bbox straight from each blob, no geometry built (the STAC search area needs the geometries)
+        for await (const b of layer.boxes(idOptions)) {
+          const p = planPointOfBox(b.fid, b.bbox, toLonLat);
+          planFeatures.push(p.fid, p.lon, p.lat);
+          if (planFeatures.n > maxFeatures) throw tooMany(planFeatures.n);
+          idHashes.add(b.id);
+        }
+      } else for await (const f of layer.features({ ...idOptions, columns: [] })) locate(f);
       const total = planFeatures.n;
       // GeoPackage fids are rowids (unique); other formats' fids (a `fid` column, GeoJSON ids) are checked
       if (!layer.featuresByFid) {
@@ -171,8 +196,6 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         checkCollectRows(total, new Set(scenes.map((sc) => sc.datetime)).size, items.length);
         await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes }, scenes);
       }
-      // pass 2: the input read again in the same order, each feature serialized once into the spill file of
-      // its group of batches (batch-spill.ts), then each group's batch files written
       const header = (batchId: string): string => JSON.stringify({
         jobId,
         batchId,
@@ -182,30 +205,40 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         ...(attributes.length > 0 ? { attributes } : {}),
         ...(idKind !== 'text' ? { idKind } : {}),
       });
-      const spillDir = join(dir, 'spill');
-      mkdirSync(spillDir);
-      // the spill is about twice a GeoPackage's size: deflated when /tmp could not hold that beside the input
-      const compress = spillShortOfSpace(spillDir, statSync(path).size);
-      const spill = new BatchSpill({ dir: spillDir, batchSizes: plan.batches.map((b) => b.fids.length), batchOf: plan.batchOf, slot: plan.slot, compress });
-      try {
-        let index = 0;
-        for await (const f of layer.features({ ...idOptions, columns: include })) {
-          if (index < total && f.fid !== planFeatures.fid[index]) throw new LimitError(`the input changed while Plan read it: feature ${index + 1} has fid ${f.fid} on the second read, ${planFeatures.fid[index]} on the first`);
-          spill.add(index++, JSON.stringify(batchFeature(f, attributes)));
+      // the header's keys, then the features (the order of a BatchFile's keys)
+      const head = (b: PlanBatch): string => `${header(b.batchId).slice(0, -1)},"features":[`;
+      const putBatch = (b: PlanBatch, body: string | Uint8Array): Promise<void> => putBytes(deps.s3, { bucket: deps.outputBucket, key: keys.batch(b.batchId) }, body, 'application/json');
+      if (kept !== null && kept.complete) {
+        // read once: each batch file copied together from its features' kept bytes
+        const { members, starts } = batchMembers(plan.batchOf, plan.slot, plan.batches.map((b) => b.fids.length));
+        await mapLimit(plan.batches, 16, (b, k) => putBatch(b, kept.body(head(b), members.subarray(starts[k], starts[k + 1]), ']}')));
+        deps.log?.(`planned ${total} features into ${items.length} batches: read and serialized ${read} s (one pass), batched ${batched} s, batch files written ${lap()} s`);
+      } else {
+        // pass 2: the input read again in the same order, each feature serialized once into the spill file of
+        // its group of batches (batch-spill.ts), then each group's batch files written
+        const spillDir = join(dir, 'spill');
+        mkdirSync(spillDir);
+        // the spill is about twice a GeoPackage's size: deflated when /tmp could not hold that beside the input
+        const compress = spillShortOfSpace(spillDir, inputBytes);
+        const spill = new BatchSpill({ dir: spillDir, batchSizes: plan.batches.map((b) => b.fids.length), batchOf: plan.batchOf, slot: plan.slot, compress });
+        try {
+          let index = 0;
+          for await (const f of layer.features({ ...idOptions, columns: include })) {
+            if (index < total && f.fid !== planFeatures.fid[index]) throw new LimitError(`the input changed while Plan read it: feature ${index + 1} has fid ${f.fid} on the second read, ${planFeatures.fid[index]} on the first`);
+            spill.add(index++, JSON.stringify(batchFeature(f, attributes)));
+          }
+          spill.finish();
+          const spilled = lap();
+          for (let g = 0; g < spill.groups; g++) {
+            await mapLimit(spill.readGroup(g), 16, (sb) => {
+              const b = plan.batches[sb.index] as PlanBatch;
+              return putBatch(b, `${head(b)}${sb.features.join(',')}]}`);
+            });
+          }
+          deps.log?.(`planned ${total} features into ${items.length} batches: read ${read} s, batched ${batched} s, serialized ${spilled} s, batch files written ${lap()} s (${spill.groups} spill groups${compress ? ', deflated' : ''})`);
+        } finally {
+          spill.close();
         }
-        spill.finish();
-        const spilled = lap();
-        for (let g = 0; g < spill.groups; g++) {
-          await mapLimit(spill.readGroup(g), 16, async (sb) => {
-            const b = plan.batches[sb.index] as PlanBatch;
-            // the header's keys, then the features (the order of a BatchFile's keys)
-            const body = `${header(b.batchId).slice(0, -1)},"features":[${sb.features.join(',')}]}`;
-            await putBytes(deps.s3, { bucket: deps.outputBucket, key: keys.batch(b.batchId) }, body, 'application/json');
-          });
-        }
-        deps.log?.(`planned ${total} features into ${items.length} batches: read ${read} s, batched ${batched} s, serialized ${spilled} s, batch files written ${lap()} s (${spill.groups} spill groups${compress ? ', deflated' : ''})`);
-      } finally {
-        spill.close();
       }
       await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.manifest }, items);
       const planFailures: FeatureFailure[] = [];

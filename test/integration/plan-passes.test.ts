@@ -1,0 +1,100 @@
+/**
+ * Plan reads a small input once (its features' batch-file JSON kept in memory, batch-kept.ts) and a large one
+ * twice (spill files, batch-spill.ts); when the kept JSON outgrows its budget mid-read, it reads the input again.
+ * The three give the same batch files, byte for byte (the job id aside), against the S3 and DynamoDB stand-ins
+ * started here on 127.0.0.1: GeoPackage (bboxes from the blobs on the two-pass path, from the geometries on the
+ * one-pass path) and GeoJSON, attributes, NULL ids, a self-intersecting ring (a problem) and a NULL geometry.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { startStandIns } from '../../shared/local/stand-ins';
+import type { StandIns } from '../../shared/local/stand-ins';
+import { JobStore } from '../../shared/jobs/store';
+import { planJob } from '../../shared/pipeline/plan';
+import type { PlanDeps } from '../../shared/pipeline/plan';
+import { getBytes, getJson } from '../../shared/pipeline/objects';
+import { writeGeoPackage } from '../helpers/gpkg-writer';
+import type { Geometry } from '../../shared/geometry/types';
+
+const EX = join(import.meta.dirname, '../../examples');
+const ATTRS = join(import.meta.dirname, '../fixtures/attributes');
+let env: StandIns;
+let deps: PlanDeps;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'zf-plan-passes-'));
+  env = await startStandIns({ buckets: ['zf-in', 'zf-out', 'zf-rasters'], table: 'jobs' });
+  deps = { s3: env.s3, tracker: new JobStore(env.doc, 'jobs'), outputBucket: 'zf-out', workPrefix: '_work/', defaultSpec: null, allowed: { schemes: ['s3'], s3Buckets: ['zf-rasters'], httpsHosts: [] } };
+  await env.s3.send(new PutObjectCommand({ Bucket: 'zf-rasters', Key: 'elev.cog.tif', Body: readFileSync(join(EX, 'elev.cog.tif')) }));
+}, 60_000);
+afterAll(async () => {
+  await env.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every batch file of a Plan of `key` (etag `etag`), in manifest order, its job id replaced by `JOB`; and the log lines. */
+async function planned(key: string, etag: string, onePass?: PlanDeps['onePass']): Promise<{ files: string[]; log: string[] }> {
+  const log: string[] = [];
+  const out = await planJob({ bucket: 'zf-in', key, etag }, { ...deps, ...(onePass ? { onePass } : {}), log: (m) => log.push(m) });
+  const items = (await getJson(env.s3, out.manifest)) as { key: string }[];
+  const files = await Promise.all(items.map(async (it) => Buffer.from((await getBytes(env.s3, { bucket: 'zf-out', key: it.key })) ?? new Uint8Array()).toString('utf8').replaceAll(out.jobId, 'JOB')));
+  return { files, log };
+}
+
+const square = (i: number): Geometry => {
+  const x = 6 + (i % 9) * 0.013;
+  const y = 49.6 + Math.floor(i / 9) * 0.011;
+  return { type: 'Polygon', coordinates: [[[x, y], [x + 0.005, y], [x + 0.005, y + 0.004], [x, y + 0.004], [x, y]]] };
+};
+const bowtie: Geometry = { type: 'Polygon', coordinates: [[[6.1, 49.7], [6.11, 49.71], [6.11, 49.7], [6.1, 49.71], [6.1, 49.7]]] };
+
+describe('Plan: one pass or two, the same batch files', () => {
+  const inputs: { key: string; body: () => Buffer; spec: object }[] = [
+    {
+      key: 'mixed.gpkg',
+      body: () => {
+        const gpkg = join(dir, 'mixed.gpkg');
+        writeGeoPackage(gpkg, [{ name: 'fields', srsId: 4326, geometryType: 'POLYGON', columns: { code: 'TEXT', area: 'REAL' }, features: Array.from({ length: 40 }, (_, i) => ({ geometry: i === 7 ? null : i === 11 ? bowtie : square(i), properties: { code: i % 13 === 5 ? null : `f-${i}-é`, area: i * 1.25 } })) }]);
+        return readFileSync(gpkg);
+      },
+      spec: { input: { idColumn: 'code', include: ['area'] }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'], batching: { grid: 'h3', maxFeatures: 6 } },
+    },
+    { key: 'attrs.gpkg', body: () => readFileSync(join(ATTRS, 'attrs.gpkg')), spec: { input: { idColumn: 'code', include: ['name', 'area', 'flag', 'small', 'seen'] }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'], batching: { grid: 'h3', maxFeatures: 2 } } },
+    { key: 'attrs.geojson', body: () => readFileSync(join(ATTRS, 'attrs.geojson')), spec: { input: { include: ['name', 'area'] }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'], batching: { grid: 's2', maxFeatures: 3 } } },
+    { key: 'lux.gpkg', body: () => readFileSync(join(EX, 'lux_cantons_2169.gpkg')), spec: { input: { idColumn: 'ID_2' }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'], batching: { grid: 'mgrs', maxFeatures: 4 } } },
+  ];
+  for (const input of inputs) {
+    it(`${input.key}: read once, read twice, and kept then dropped mid-read give the same batch files`, async () => {
+      const stem = input.key.replace(/\.[^.]+$/, '');
+      await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: input.key, Body: input.body() }));
+      await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${stem}.json`, Body: JSON.stringify(input.spec) }));
+      const once = await planned(input.key, `${stem}-once`);
+      const twice = await planned(input.key, `${stem}-twice`, { inputBytes: 0, keptBytes: 0 });
+      // a budget of half the features' JSON: kept, then dropped halfway
+      const featureBytes = once.files.reduce((sum, f) => sum + Buffer.byteLength(JSON.stringify((JSON.parse(f) as { features: unknown[] }).features)), 0);
+      const dropped = await planned(input.key, `${stem}-dropped`, { inputBytes: 1e9, keptBytes: Math.floor(featureBytes / 2) });
+      expect(once.log.join('\n')).toContain('(one pass)');
+      expect(twice.log.join('\n')).toContain('spill groups');
+      expect(dropped.log.join('\n')).toContain('spill groups');
+      expect(once.files.length).toBeGreaterThan(1);
+      expect(once.files).toEqual(twice.files);
+      expect(dropped.files).toEqual(twice.files);
+    });
+  }
+
+  it('mixed.gpkg: the problem feature, the NULL geometry and the NULL ids travel as before', async () => {
+    const { files } = await planned('mixed.gpkg', 'mixed-check');
+    const features = files.flatMap((f) => (JSON.parse(f) as { features: { fid: number; id: string; idNull?: boolean; geometry: unknown; problem?: string; attributes?: unknown[] }[] }).features);
+    expect(features.map((f) => f.fid).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const byFid = new Map(features.map((f) => [f.fid, f]));
+    expect(byFid.get(12)?.problem).toMatch(/intersects itself at \(6.105, 49.705\)/);
+    expect(byFid.get(12)?.geometry).toBeNull();
+    expect(byFid.get(8)?.geometry).toBeNull();
+    expect(byFid.get(6)).toMatchObject({ id: '', idNull: true, attributes: [6.25] });
+    expect(byFid.get(1)).toMatchObject({ id: 'f-0-é', attributes: [0], geometry: square(0) });
+  });
+});
