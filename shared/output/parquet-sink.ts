@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import type { ColumnSource } from 'hyparquet-writer';
 import type { RowSink, SinkOptions } from './sink';
 import type { ResultRow, TableOptions } from './table';
 import { isFrac } from './table';
@@ -49,6 +50,19 @@ export function parquetSink(target: string | ByteTarget, opts: ParquetSinkOption
   return needsSpool ? new SpooledParquetSink(out, opts) : new DirectParquetSink(out, opts);
 }
 
+/** A Parquet sink that also takes row groups as columns (ParquetColumnSink.writeColumns). */
+export interface ParquetColumnSink extends RowSink {
+  writeColumns(columnData: ColumnSource[]): Promise<void>;
+}
+
+/**
+ * A Parquet sink for a table of plain columns (no frac, geometry or `zf_key`) whose fid type is given: rows
+ * by `write`, or whole row groups as columns by `writeColumns` (the same file either way).
+ */
+export function parquetColumnSink(target: string | ByteTarget, opts: ParquetSinkOptions & { fid: 'int64' | 'string' }): ParquetColumnSink {
+  return new DirectParquetSink(typeof target === 'string' ? FileOutput.deferred(target) : target, opts);
+}
+
 /** A hyparquet ByteWriter that hands each row group's bytes to a ByteTarget. */
 class TargetWriter extends ByteWriter {
   constructor(private readonly target: ByteTarget) {
@@ -61,7 +75,7 @@ class TargetWriter extends ByteWriter {
   }
 }
 
-class DirectParquetSink implements RowSink {
+class DirectParquetSink implements ParquetColumnSink {
   private pending: ResultRow[] = [];
   private layout: ParquetLayout | null = null;
   private pq: ParquetWriter | null = null;
@@ -98,7 +112,23 @@ class DirectParquetSink implements RowSink {
     await this.out.abort();
   }
 
-  private async flushGroup(rows: ResultRow[]): Promise<void> {
+  /**
+   * Writes one row group given as its columns, as `layoutColumnData` makes them (`id`, `fid`, then the
+   * columns, then `error`; no geometry, frac or `zf_key`): Collect's merge by columns (collect-columns.ts).
+   * The fid column's type must be given (the `fid` option), and rows given by `write` before are written first.
+   */
+  async writeColumns(columnData: ColumnSource[]): Promise<void> {
+    if (this.state !== 'open') throw new Error(`parquet sink: write after ${this.state}`);
+    if (this.opts.fid === undefined || this.opts.keyColumn === true || this.opts.geometry || this.opts.columns.some((c) => c.kind === 'frac')) {
+      throw new Error('parquet sink: columns are written only with a given fid type and without zf_key, geometry or frac columns');
+    }
+    if (this.pending.length > 0) await this.flushGroup(this.pending.splice(0));
+    const pq = this.open([]);
+    const rows = columnData[0]?.data.length ?? 0;
+    if (rows > 0) await pq.write({ columnData, rowGroupSize: rows });
+  }
+
+  private open(rows: readonly ResultRow[]): ParquetWriter {
     if (this.layout === null || this.pq === null) {
       const o = this.opts;
       this.layout = {
@@ -111,7 +141,12 @@ class DirectParquetSink implements RowSink {
       this.writer = new TargetWriter(this.out);
       this.pq = new ParquetWriter({ writer: this.writer, schema: layoutSchema(this.layout), createdBy: 'zonalflow' });
     }
-    if (rows.length > 0) await this.pq.write({ columnData: layoutColumnData(this.layout, rows, this.geo), rowGroupSize: rows.length });
+    return this.pq;
+  }
+
+  private async flushGroup(rows: ResultRow[]): Promise<void> {
+    const pq = this.open(rows);
+    if (rows.length > 0 && this.layout !== null) await pq.write({ columnData: layoutColumnData(this.layout, rows, this.geo), rowGroupSize: rows.length });
   }
 }
 

@@ -15,10 +15,15 @@
  * for one fid and date the later part's wins). `summary.json` lists the first
  * `failuresKept` failures and counts them all (`failuresTotal`); every failure
  * is in the results' `error` column.
+ *
+ * A job of plain columns whose rows fit one run (the common case: at most `runRows`
+ * rows, no results.csv asked for) is merged by columns instead (collect-columns.ts:
+ * no row objects; the same results.parquet), its parts' CRS notes read meanwhile.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { crsNoteKey, mergeCrsParts, type CrsPartNote } from '../engine/crs-check';
 import { parquetSink } from '../output/parquet-sink';
+import type { ParquetColumnSink } from '../output/parquet-sink';
 import { CRS84, fidFitsInt64 } from '../output/parquet-layout';
 import { CsvSink } from '../output/csv-sink';
 import type { RowSink } from '../output/sink';
@@ -33,7 +38,12 @@ import type { JobTracker } from './tracker';
 import { isTerminal } from '../jobs/records';
 import { ZonalflowError } from '../errors';
 import { nullIdWarning } from '../engine/attributes';
-import { partRowGroups } from './part-source';
+import { partFileRowGroups, partFiles } from './part-source';
+import type { PartFile } from './part-source';
+import { parquetMetadataAsync } from 'hyparquet';
+import { ColumnarMerge } from './collect-columns';
+import type { MergeCounts } from './collect-columns';
+import { parquetColumnSink } from '../output/parquet-sink';
 import { compareFeatures, rowOrder } from './row-order';
 import { s3Target } from './s3-target';
 
@@ -113,34 +123,47 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
   const gauge = deps.gauge ?? new RowGauge();
   // every part once (a part rewritten by a retry has the same key); keys sort by batch, then cursor
   const parts = [...new Set(tally.parts)].sort();
-  const crsNotes = mergeCrsParts(await mapLimit(parts, 8, async (key) => (await getJson(deps.s3, { bucket: deps.outputBucket, key: crsNoteKey(key) })) as CrsPartNote | null));
-  const merged = await mergeParts(parts, deps, limits, gauge);
+  // the parts' CRS notes are read while the parts are merged
+  const notes = mapLimit(parts, 8, async (key) => (await getJson(deps.s3, { bucket: deps.outputBucket, key: crsNoteKey(key) })) as CrsPartNote | null);
+  notes.catch(() => undefined); // awaited below
+  const csv = spec.output.formats.includes('csv');
+  const merged = await mergeParts(parts, deps, limits, gauge, !csv && planned <= limits.runRows);
   const outputs: Record<string, string> = {};
   const out = (name: string): { bucket: string; key: string } => ({ bucket: deps.outputBucket, key: `${jobId}/${name}` });
   let counts: MergeCounts;
   const sinks: RowSink[] = [];
   try {
     const sinkOpts = { columns: merged.columns, fracValues: merged.fracValues, idKind: merged.idKind };
-    sinks.push(parquetSink(s3Target(deps.s3, out('results.parquet'), { contentType: 'application/vnd.apache.parquet' }), {
+    const parquetOpts = {
       ...sinkOpts,
       rowGroupRows: limits.chunkRows,
-      fid: merged.fidInt64 ? 'int64' : 'string',
+      fid: merged.fidInt64 ? ('int64' as const) : ('string' as const),
       metadata: { zonalflow_job: jobId, zonalflow_spec: JSON.stringify(spec) },
       ...(merged.geometry ? { geometry: { crs: merged.crs } } : {}),
-    }));
+    };
+    const target = s3Target(deps.s3, out('results.parquet'), { contentType: 'application/vnd.apache.parquet' });
     outputs.parquet = `s3://${deps.outputBucket}/${jobId}/results.parquet`;
-    if (spec.output.formats.includes('csv')) {
-      sinks.push(await CsvSink.open(s3Target(deps.s3, out('results.csv'), { contentType: 'text/csv' }), sinkOpts));
-      outputs.csv = `s3://${deps.outputBucket}/${jobId}/results.csv`;
+    if (merged.byColumns !== null) {
+      const sink = parquetColumnSink(target, parquetOpts);
+      sinks.push(sink);
+      counts = await writeColumns(merged.byColumns, sink, limits);
+    } else {
+      sinks.push(parquetSink(target, parquetOpts));
+      if (csv) {
+        sinks.push(await CsvSink.open(s3Target(deps.s3, out('results.csv'), { contentType: 'text/csv' }), sinkOpts));
+        outputs.csv = `s3://${deps.outputBucket}/${jobId}/results.csv`;
+      }
+      counts = await writeMerged(merged.sorter, merged.columns, sinks, limits.failuresKept);
     }
-    counts = await writeMerged(merged.sorter, merged.columns, sinks, limits.failuresKept);
     for (const sink of sinks) await sink.close();
   } catch (err) {
     for (const sink of sinks) await sink.abort().catch(() => undefined);
     throw err;
   } finally {
     await merged.sorter.dispose();
+    if (merged.byColumns !== null) gauge.remove(merged.byColumns.rows);
   }
+  const crsNotes = mergeCrsParts(await notes);
   if (spec.output.formats.includes('json')) outputs.features = `s3://${deps.outputBucket}/${jobId}/features/`;
   const failed = counts.failedFeatures;
   const missing = Math.max(0, planned - counts.features);
@@ -171,9 +194,11 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
   return summary;
 }
 
-/** The parts read into the sorter, with what the writers need to know before the first row. */
+/** The parts read into the sorter (or merged by columns), with what the writers need to know before the first row. */
 interface MergedParts {
   sorter: RowSorter;
+  /** The parts merged by columns (the sorter then holds nothing), or null. */
+  byColumns: ColumnarMerge | null;
   columns: StatColumn[];
   geometry: boolean;
   /** The geometry's CRS (the input's, as the Workers wrote it in their parts' GeoParquet metadata). */
@@ -185,8 +210,11 @@ interface MergedParts {
   fidInt64: boolean;
 }
 
-/** Reads every part, one row group at a time, into an external sort by fid (then date). */
-async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: CollectLimits, gauge: RowGauge): Promise<MergedParts> {
+/**
+ * Reads every part, one row group at a time, into an external sort by fid (then date); with `byColumns`, by
+ * columns as long as every part can be (ColumnarMerge.add), the parts read so far read again by rows otherwise.
+ */
+async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: CollectLimits, gauge: RowGauge, byColumns: boolean): Promise<MergedParts> {
   let columns: StatColumn[] | null = null;
   let geometry = false;
   let crs: string | null = CRS84;
@@ -195,8 +223,11 @@ async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: C
   let fracSeen: { name: string; index: number; values: Set<number> }[] = [];
   let fidInt64 = true;
   const opts = { runRows: limits.runRows, frameRows: limits.frameRows, fanIn: limits.fanIn, gauge, ...(deps.tmpDir ? { dir: deps.tmpDir } : {}) };
-  try {
-    for await (const g of partRowGroups(deps.s3, deps.outputBucket, parts, { prefetch: limits.prefetch })) {
+  let columnar = byColumns ? new ColumnarMerge(limits.runRows) : null;
+  // the parts merged by columns so far (read again by rows when a later part cannot be)
+  let held: PartFile[] = [];
+  const pushRows = async (part: PartFile): Promise<void> => {
+    for await (const g of partFileRowGroups(part)) {
       gauge.add(g.rows.length);
       if (columns === null) {
         columns = g.columns;
@@ -216,13 +247,36 @@ async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: C
       await (sorter as RowSorter).push(g.rows);
       gauge.remove(g.rows.length);
     }
+  };
+  try {
+    for await (const part of partFiles(deps.s3, deps.outputBucket, parts, { prefetch: limits.prefetch })) {
+      if (columnar !== null) {
+        const before = columnar.rows;
+        if (await columnar.add(part.file, await parquetMetadataAsync(part.file))) {
+          gauge.add(columnar.rows - before);
+          held.push(part);
+          continue;
+        }
+        gauge.remove(columnar.rows);
+        columnar = null;
+        for (const h of held) await pushRows(h);
+        held = [];
+      }
+      await pushRows(part);
+    }
   } catch (err) {
-    await sorter?.dispose();
+    if (columnar !== null) gauge.remove(columnar.rows);
+    await (sorter as RowSorter | null)?.dispose(); // (assigned by pushRows)
     throw err;
+  }
+  if (columnar !== null && columnar.rows > 0) {
+    const cols = columnar.tableColumns;
+    return { sorter: new RowSorter(rowOrder(cols).compare, opts), byColumns: columnar, columns: cols, geometry: false, crs: CRS84, idKind: columnar.tableIdKind, fracValues: new Map(), fidInt64: true };
   }
   const cols = columns ?? [];
   return {
     sorter: sorter ?? new RowSorter(rowOrder(cols).compare, opts),
+    byColumns: null,
     columns: cols,
     geometry,
     crs,
@@ -232,16 +286,11 @@ async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: C
   };
 }
 
-/** What the merged rows hold: features (distinct fids), failed features, failures. */
-interface MergeCounts {
-  features: number;
-  failedFeatures: number;
-  failures: JobSummary['failures'];
-  failuresTotal: number;
-  /** Features with a NULL id (the first fids of them listed) and with a NULL fid. */
-  nullIds: number;
-  nullIdFids: string[];
-  nullFids: number;
+/** Writes the rows merged by columns in output order, a row group of `chunkRows` at a time; their counts. */
+async function writeColumns(merge: ColumnarMerge, sink: ParquetColumnSink, limits: CollectLimits): Promise<MergeCounts> {
+  const { order, counts } = merge.order(limits.failuresKept);
+  for (let from = 0; from < order.length; from += limits.chunkRows) await sink.writeColumns(merge.columnData(order, from, Math.min(order.length, from + limits.chunkRows)));
+  return counts;
 }
 
 /** Warnings for NULL ids (kept null, never replaced by the fid) and NULL fids (written empty). */

@@ -62,12 +62,14 @@ export interface PartRowGroup {
   rows: ResultRow[];
 }
 
+/** A part opened: its key and its bytes (whole, or read by ranges). */
+export interface PartFile { key: string; file: AsyncBuffer }
+
 /**
- * The rows of the parts, in the order of `keys`, one row group at a time. The
- * next `prefetch` parts are opened (fetched, when small) while one is decoded.
- * A missing part is an error naming it.
+ * The parts, in the order of `keys`, opened one after the other; the next `prefetch` parts are opened
+ * (fetched, when small) while one is read. A missing part is an error naming it.
  */
-export async function* partRowGroups(s3: S3Client, bucket: string, keys: readonly string[], opts: { prefetch?: number; wholeBelowBytes?: number } = {}): AsyncGenerator<PartRowGroup> {
+export async function* partFiles(s3: S3Client, bucket: string, keys: readonly string[], opts: { prefetch?: number; wholeBelowBytes?: number } = {}): AsyncGenerator<PartFile> {
   const prefetch = Math.max(0, opts.prefetch ?? 2);
   const open = (key: string): Promise<AsyncBuffer | null> => s3AsyncBuffer(s3, { bucket, key }, opts.wholeBelowBytes);
   const queue: Promise<AsyncBuffer | null>[] = [];
@@ -83,6 +85,20 @@ export async function* partRowGroups(s3: S3Client, bucket: string, keys: readonl
     fill();
     const file = await (queue.shift() as Promise<AsyncBuffer | null>);
     if (file === null) throw new SourceError(`part s3://${bucket}/${key} is missing`, { status: 404 });
-    for await (const g of resultRowGroups(file)) yield { key, ...g };
+    yield { key, file };
   }
+}
+
+/** The rows of one opened part, one row group at a time. */
+export async function* partFileRowGroups(part: PartFile): AsyncGenerator<PartRowGroup> {
+  for await (const g of resultRowGroups(part.file)) yield { key: part.key, ...g };
+}
+
+/**
+ * The rows of the parts, in the order of `keys`, one row group at a time. The
+ * next `prefetch` parts are opened (fetched, when small) while one is decoded.
+ * A missing part is an error naming it.
+ */
+export async function* partRowGroups(s3: S3Client, bucket: string, keys: readonly string[], opts: { prefetch?: number; wholeBelowBytes?: number } = {}): AsyncGenerator<PartRowGroup> {
+  for await (const part of partFiles(s3, bucket, keys, opts)) yield* partFileRowGroups(part);
 }

@@ -9,7 +9,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { toParquet } from '../../shared/output/parquet';
-import type { ResultRow, StatColumn } from '../../shared/output/table';
+import type { IdKind, ResultRow, StatColumn } from '../../shared/output/table';
 import type { JobStore } from '../../shared/jobs/store';
 import { workKeys } from '../../shared/pipeline/keys';
 import { mapLimit } from '../../shared/pipeline/objects';
@@ -32,6 +32,8 @@ export interface SeedJob {
   batches: SeedBatch[];
   /** Parts written at once (default 4). */
   concurrency?: number;
+  /** The id column's kind, as Plan found it (default text). */
+  idKind?: IdKind;
 }
 
 /** The key of a batch part, as the Worker names it. */
@@ -40,8 +42,8 @@ export function partKey(workPrefix: string, jobId: string, batchId: string, curs
 }
 
 /** Writes a part as the Worker does. */
-export async function putPart(s3: S3Client, bucket: string, key: string, columns: readonly StatColumn[], rows: readonly ResultRow[]): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: toParquet(columns, rows, { keepFrac: true, keyColumn: true }), ContentType: 'application/vnd.apache.parquet' }));
+export async function putPart(s3: S3Client, bucket: string, key: string, columns: readonly StatColumn[], rows: readonly ResultRow[], idKind: IdKind = 'text'): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: toParquet(columns, rows, { keepFrac: true, keyColumn: true, idKind }), ContentType: 'application/vnd.apache.parquet' }));
 }
 
 /** Seeds the job; returns the part keys written. */
@@ -60,7 +62,7 @@ export async function seedCollectJob(job: SeedJob): Promise<string[]> {
     for (const p of b.parts) {
       const rows = p.rows();
       const key = partKey(job.workPrefix, job.jobId, b.batchId, p.cursor);
-      await putPart(job.s3, job.bucket, key, job.columns, rows);
+      await putPart(job.s3, job.bucket, key, job.columns, rows, job.idKind);
       const fids = new Set(rows.map((r) => r.fid));
       const bad = new Set(rows.filter((r) => r.error !== null).map((r) => r.fid));
       done += fids.size - bad.size;
