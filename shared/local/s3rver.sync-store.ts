@@ -26,6 +26,7 @@ import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { writeFile } from 'node:fs/promises';
+import { fileMd5 } from './md5-cache';
 
 const require = createRequire(import.meta.url);
 
@@ -244,22 +245,16 @@ export function installSyncStore(s3rver: { store: unknown }): void {
  * Stores the local file `path` as the object `key` of `bucket` as a PUT of its bytes would (the same files,
  * MD5 ETag and default content type), without the HTTP round trip: the runner's upload of a raster (187 MB
  * on the 100k case) no longer passes through a Buffer, the SDK's SigV4 payload hash and checksum, a socket
- * and s3rver's stream. Errors of reading `path` are fs's (ENOENT, EACCES, EISDIR), as readFileSync's.
+ * and s3rver's stream. Errors of reading `path` are fs's (ENOENT, EACCES, EISDIR), as readFileSync's. The MD5
+ * of a large file is remembered across runs (md5-cache.ts).
  */
 export async function putFileObject(s3rver: { store: unknown }, bucket: string, key: string, path: string): Promise<void> {
   const store = s3rver.store as FilesystemStoreLike;
   if (!(await store.getBucket(bucket))) throw Object.assign(new Error(`The specified bucket does not exist: ${bucket}`), { name: 'NoSuchBucket' });
-  const hash = createHash('md5');
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(READ_BYTES);
-    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) hash.update(buf.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
+  const md5 = fileMd5(path);
   const objectPath = store.getResourcePath(bucket, key, 'object');
   mkdirSync(dirname(objectPath), { recursive: true });
   copyFileSync(path, objectPath);
   const S3Object = require('s3rver/lib/models/object') as S3ObjectCtor;
-  await store.putMetadata(bucket, key, new S3Object(bucket, key, null, {}).metadata, hash.digest('hex'));
+  await store.putMetadata(bucket, key, new S3Object(bucket, key, null, {}).metadata, md5);
 }
