@@ -4,7 +4,8 @@
 // Packages stay external (loaded from node_modules when a command needs them); dynamic imports
 // become separate chunks, so a command loads only its own code. bin/zonalflow.mjs falls back to
 // the TypeScript sources (tsx) when dist/ is missing or older than a source file.
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { newestSourceMtime } from './sources.mjs';
@@ -22,6 +23,48 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const at = process.argv.indexOf('--outdir');
 const out = at > 0 && process.argv[at + 1] ? process.argv[at + 1] : join(root, 'dist');
 const stamp = newestSourceMtime(root);
+
+/**
+ * Packages that Node loads as CommonJS when an ES module imports them statically (proj4, node-sqlite3-wasm,
+ * shapefile, h3-js, the AWS SDK, ...) are required instead: an ES import of a CommonJS file has Node scan its
+ * whole source for export names first (cjs-module-lexer, in every thread that imports it, with V8 compiling
+ * the lexer on a background thread), which `require` skips. Each such import becomes a small CommonJS module
+ * in the bundle, `module.exports = require(pkg)` (the chunk's own `require`, from the banner), whose default
+ * and named imports esbuild reads from module.exports as Node's would. Dynamic import()s stay Node's. Which file a specifier names, and whether it is
+ * CommonJS, is decided as Node's ES loader decides it (import.meta.resolve, then .cjs/.mjs or the nearest
+ * package.json "type"). Only the built CLI is affected: the sources (tests, tsx) and the Lambda bundles
+ * (CommonJS) import as before.
+ */
+const requireCommonJs = {
+  name: 'require-commonjs',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:') || isBuiltin(args.path) || args.namespace === 'cjs-require') return undefined;
+      // a dynamic import() keeps Node's own loading: its namespace has the named exports Node's scan finds, which
+      // a bundled `module.exports` behind import() would not have (esbuild gives such a chunk a default export only)
+      if (args.kind !== 'import-statement') return { path: args.path, external: true };
+      let file;
+      try {
+        file = fileURLToPath(import.meta.resolve(args.path)); // from bin/: the same node_modules as the project root
+      } catch {
+        return undefined; // not resolvable from here (optional or platform-specific): left to Node at run time
+      }
+      return isCommonJs(file) ? { path: args.path, namespace: 'cjs-require' } : { path: args.path, external: true };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'cjs-require' }, (args) => ({ contents: `module.exports = __zfRequire(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
+/** Whether Node loads `file` as CommonJS: .cjs, or .js under a package.json whose "type" is not "module". */
+function isCommonJs(file) {
+  if (file.endsWith('.cjs')) return true;
+  if (!file.endsWith('.js')) return false;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) return JSON.parse(readFileSync(pj, 'utf8')).type !== 'module';
+    if (dirname(dir) === dir) return true;
+  }
+}
 rmSync(out, { recursive: true, force: true });
 await build({
   // the zonal worker thread is its own entry: shared/engine/parallel.ts starts dist/parallel-worker.mjs
@@ -36,7 +79,9 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  plugins: [requireCommonJs], // every other package stays external
+  // the `require` of requireCommonJs's modules: resolves from the chunk's folder, as an import would
+  banner: { js: "import { createRequire as __zfCreateRequire } from 'node:module'; const __zfRequire = __zfCreateRequire(import.meta.url);" },
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
   outExtension: { '.js': '.mjs' },

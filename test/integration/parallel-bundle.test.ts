@@ -2,12 +2,15 @@
  * Worker threads from the compiled bundle (issue 17): `npm run build` (bin/build.mjs, esbuild) emits
  * parallel-worker.mjs beside the CLI's chunks, and `zonalflow stats --threads 2` run from that bundle
  * starts its workers from it: the output equals the one-thread output of the same bundle, byte for byte.
+ * The bundle requires the CommonJS packages it imports statically (bin/build.mjs says why); a `zonalflow
+ * local` job through bin/zonalflow.mjs (the built CLI when current): local-bin.test.ts.
  * The bundle is built into a private folder under node_modules/ (packages resolve from there), never dist/.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -39,4 +42,29 @@ describe('the compiled bundle runs worker threads', () => {
     expect(text.trim().split('\n').length).toBe(201);
     expect(text).toBe(readFileSync(join(work, 'one.csv'), 'utf8'));
   }, 180_000);
+
+  it('requires the CommonJS packages it imports statically: no ES import of a CommonJS file is left', () => {
+    // Node's ES loader names the file of each bare specifier the chunks still import; none may be CommonJS
+    // (.cjs, or .js under a package.json whose "type" is not "module"): bin/build.mjs requires those instead
+    const cjs: string[] = [];
+    for (const f of readdirSync(join(out, 'chunks')).concat(readdirSync(out)).filter((n) => n.endsWith('.mjs'))) {
+      const path = existsSync(join(out, 'chunks', f)) ? join(out, 'chunks', f) : join(out, f);
+      for (const m of readFileSync(path, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s*"([^".][^"]*)"/gm)) {
+        const spec = m[1] as string;
+        if (spec.startsWith('node:')) continue;
+        const file = fileURLToPath(import.meta.resolve(spec));
+        if (file.endsWith('.cjs') || (file.endsWith('.js') && packageType(file) !== 'module')) cjs.push(`${f}: ${spec}`);
+      }
+    }
+    expect(cjs).toEqual([]);
+  });
 });
+
+/** The "type" of the package.json nearest above `file` (undefined: none says). */
+function packageType(file: string): string | undefined {
+  for (let dir = dirname(file); dirname(dir) !== dir; dir = dirname(dir)) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) return (JSON.parse(readFileSync(pj, 'utf8')) as { type?: string }).type;
+  }
+  return undefined;
+}
