@@ -258,3 +258,18 @@ export async function putFileObject(s3rver: { store: unknown }, bucket: string, 
   const S3Object = require('s3rver/lib/models/object') as S3ObjectCtor;
   await store.putMetadata(bucket, key, new S3Object(bucket, key, null, {}).metadata, md5);
 }
+
+/**
+ * Copies the object `key` of `bucket` to the local file `dest` as a GET of it would give its bytes, without the HTTP
+ * round trip (the runner's download of a job's outputs); false when there is no such object.
+ */
+export function copyObjectToFile(s3rver: { store: unknown }, bucket: string, key: string, dest: string): boolean {
+  const store = s3rver.store as FilesystemStoreLike;
+  try {
+    copyFileSync(store.getResourcePath(bucket, key, 'object'), dest);
+    return true;
+  } catch (err) {
+    if (code(err) === 'ENOENT') return false;
+    throw err;
+  }
+}

@@ -30,7 +30,7 @@ import { JOBS_INDEX_NAME } from '../jobs/records';
 import { installListV2Pagination } from './s3rver.pagination';
 import type { KoaAppLike } from './s3rver.pagination';
 import { installRangeFixes } from './s3rver.ranges';
-import { installSyncStore, putFileObject } from './s3rver.sync-store';
+import { copyObjectToFile, installSyncStore, putFileObject } from './s3rver.sync-store';
 
 const require = createRequire(import.meta.url);
 
@@ -79,6 +79,8 @@ export interface StandIns {
   s3Handler: (req: IncomingMessage, res: ServerResponse) => unknown;
   /** Stores a local file as an object, as a PUT of its bytes would, without the HTTP round trip (s3rver.sync-store.ts). */
   putFile(bucket: string, key: string, path: string): Promise<void>;
+  /** Copies an object to a local file, as a GET of it would give its bytes, without the HTTP round trip; false when it does not exist. */
+  copyFile(bucket: string, key: string, dest: string): Promise<boolean>;
   /** Environment for handlers running against these stand-ins. */
   env: Record<string, string>;
   /** Stops both servers and removes the temporary directory. */
@@ -146,6 +148,7 @@ export async function startStandIns(opts: StandInsOptions = {}): Promise<StandIn
       ddbClient,
       s3Handler,
       putFile: (bucket, key, path) => putFileObject(s3rver, bucket, key, path),
+      copyFile: (bucket, key, dest) => Promise.resolve(copyObjectToFile(s3rver, bucket, key, dest)),
       env: {
         AWS_ENDPOINT_URL_S3: s3Endpoint,
         AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,

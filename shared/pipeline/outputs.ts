@@ -27,6 +27,11 @@ export interface DownloadOptions {
   features?: FeaturesLayout;
   /** Objects fetched at once (default 32). */
   concurrency?: number;
+  /**
+   * Copies an object of the bucket to a local file without a GET, false when it does not exist (`zonalflow
+   * local`: the S3 stand-in's own file, StandIns.copyFile); default: every object is fetched.
+   */
+  copy?: (key: string, dest: string) => Promise<boolean>;
 }
 
 /** A per-feature JSON Lines object under the job prefix: `features/<shard>/<batch>.<cursor>.jsonl` (or, before shard folders, `features/<batch>.<cursor>.jsonl`). */
@@ -43,13 +48,19 @@ export async function downloadJobOutputs(s3: S3Client, bucket: string, prefix: s
   const keys = (await listKeys(s3, bucket, prefix)).filter((k) => layout !== 'none' || !JSONL.test(k.slice(prefix.length)) && !k.slice(prefix.length).startsWith('features/'));
   const files: string[] = [];
   const parts: string[] = [];
+  const copy = opts.copy;
   await mapLimit(keys, opts.concurrency ?? 32, async (k) => {
-    const bytes = await getBytes(s3, { bucket, key: k });
-    if (!bytes) return;
     const rel = k.slice(prefix.length);
     const dest = join(dir, localPathOf(rel));
-    await mkdir(dirname(dest), { recursive: true });
-    await writeFile(dest, bytes);
+    if (copy) {
+      await mkdir(dirname(dest), { recursive: true });
+      if (!(await copy(k, dest))) return;
+    } else {
+      const bytes = await getBytes(s3, { bucket, key: k });
+      if (!bytes) return;
+      await mkdir(dirname(dest), { recursive: true });
+      await writeFile(dest, bytes);
+    }
     if (JSONL.test(rel) && layout === 'per-feature') parts.push(dest);
     else files.push(dest);
   });

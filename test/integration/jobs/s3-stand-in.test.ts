@@ -1,7 +1,11 @@
 /** The S3 stand-in (s3rver in-process): what the pipeline relies on, and its quirks. */
 import { describe, expect, it } from 'vitest';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { useStandIns } from '../../helpers/local-aws';
+import { s3Target } from '../../../shared/pipeline/s3-target';
 
 const BUCKET = 'zf-stand-in';
 const aws = useStandIns({ buckets: [BUCKET] });
@@ -82,5 +86,23 @@ describe('S3 stand-in', () => {
     expect(aws().env.AWS_ENDPOINT_URL_S3).toBe(aws().s3Endpoint);
     expect(aws().s3Endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(aws().dynamoEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('copyFile gives an object\'s bytes as a GET does (a PUT, a multipart upload), false for a missing object', async () => {
+    const s3 = aws().s3;
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'copy/small.bin', Body: bytes }));
+    const big = s3Target(s3, { bucket: BUCKET, key: 'copy/parts.bin' }, { partSizeBytes: 5 * 1024 * 1024 });
+    const chunk = Uint8Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 13) % 251);
+    for (let i = 0; i < 4; i++) await big.write(chunk);
+    await big.close();
+    const dir = mkdtempSync(join(tmpdir(), 'zf-copy-'));
+    for (const key of ['copy/small.bin', 'copy/parts.bin']) {
+      const dest = join(dir, key.replace('/', '-'));
+      expect(await aws().copyFile(BUCKET, key, dest)).toBe(true);
+      const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      expect(Buffer.from(readFileSync(dest)).equals(Buffer.from((await got.Body?.transformToByteArray()) ?? []))).toBe(true);
+    }
+    expect(readFileSync(join(dir, 'copy-parts.bin')).length).toBe(12 * 1024 * 1024);
+    expect(await aws().copyFile(BUCKET, 'copy/none.bin', join(dir, 'none'))).toBe(false);
   });
 });
