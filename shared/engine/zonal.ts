@@ -85,6 +85,15 @@ export interface PreparedChunk {
   touched: boolean[];
 }
 
+/** The features `from`..`to` (exclusive) of a prepared chunk, as `prepare` would give them for those features alone. */
+export function slicePrepared(p: PreparedChunk, from: number, to: number): PreparedChunk {
+  return {
+    problems: p.problems.slice(from, to),
+    perRaster: p.perRaster.map((r) => ({ local: r.local.slice(from, to), windows: r.windows.slice(from, to), errors: r.errors.slice(from, to) })),
+    touched: p.touched.slice(from, to),
+  };
+}
+
 /** Time spent per phase (ms), summed over calls, for benchmarks and summaries. */
 export interface ZonalTimings { prefetch: number; coverage: number; read: number; stats: number; reproject: number; cells: number }
 
@@ -214,6 +223,57 @@ export class ZonalEngine {
     const rows = await this.measure(features, prepared, signal);
     this.account(rows, prepared.touched, features);
     return rows;
+  }
+
+  /**
+   * Reads ahead the tiles of prepared features that {@link measure} will compute later, in chunks: every tile of
+   * every raster (and of the weights raster) in one round of merged range requests, where each chunk's own
+   * prefetch would make one round per chunk (a Worker's batch of 2,000 features in chunks of 100, 400 and 1,500:
+   * 379 requests on the 100k case, 270 with the batch read ahead). The chunks then find their tiles fetched (the
+   * raster's compressed-tile cache, bounded by `cacheBytes`) and decode them as they go. A tile that cannot be
+   * read is left to the feature's own read, as in a chunk; a failure of the source (network, throttling) throws.
+   */
+  async readAhead(prepared: PreparedChunk, signal?: AbortSignal): Promise<void> {
+    // a feature's first failure (its geometry, then raster by raster) keeps it from the later rasters' reads, as in measure
+    const failed = prepared.problems.map((p) => p !== null);
+    for (const [k, raster] of this.all.entries()) {
+      const p = prepared.perRaster[k];
+      if (!p) throw new SpecError(`prepared chunk has no raster ${k}`);
+      p.errors.forEach((e, i) => {
+        if (e !== null) failed[i] = true;
+      });
+      const windows: (Window | null)[] = [];
+      for (let i = 0; i < p.windows.length; i++) windows.push(failed[i] ? null : (p.windows[i] ?? null));
+      await this.prefetchWindows(raster, windows, { decode: false, signal });
+    }
+  }
+
+  /** Fetches the tiles of the windows that fit in memory (`maxCellsInMemory`), of the raster and of the weights raster; `decode`: starts inflating them. */
+  private async prefetchWindows(raster: EngineRaster, windows: readonly (Window | null)[], opts: { decode: boolean; signal?: AbortSignal | undefined }): Promise<void> {
+    const plan = this.plans.get(raster) ?? planGrids(raster.raster.info.grid, null, { values: raster.uri, weights: '' });
+    const maxCells = this.options.maxCellsInMemory;
+    const signal = opts.signal;
+    const t0 = performance.now();
+    const small: Window[] = [];
+    for (const w of windows) if (w !== null && w.rows * w.cols <= maxCells) small.push(w);
+    try {
+      if (small.length > 0) {
+        const source: Window[] = [];
+        for (const w of small) source.push(sourceWindow(w, plan.values));
+        await raster.raster.prefetch(source, { bands: raster.bands, signal });
+        if (opts.decode) raster.raster.decodeAhead?.(source, { bands: raster.bands });
+      }
+      const wr = this.options.weights;
+      if (small.length > 0 && wr && plan.weights) {
+        const pw = plan.weights;
+        await wr.raster.prefetch(small.map((w) => sourceWindow(w, pw)), { bands: [wr.bands[0] ?? 1], signal });
+      }
+    } catch (err) {
+      // a tile that cannot be read fails only the features that need it: each feature's own read
+      // fetches its tiles again and gets the error; anything else (network, throttling) sinks the chunk
+      if (!isDataLevel(err)) throw err;
+    }
+    this.timings.prefetch += performance.now() - t0;
   }
 
   /**
@@ -381,29 +441,9 @@ export class ZonalEngine {
     // features that failed (geometry, reprojection, an earlier raster) are not read
     const windows: (Window | null)[] = [];
     for (let i = 0; i < windows0.length; i++) windows.push(rows[i]?.error === null ? (windows0[i] ?? null) : null);
-    // 2. prefetch the tiles of every window that fits in memory (huge windows are read chunk by chunk).
-    const t0 = performance.now();
-    const small: Window[] = [];
-    for (const w of windows) if (w !== null && w.rows * w.cols <= maxCells) small.push(w);
-    try {
-      if (small.length > 0) {
-        const source: Window[] = [];
-        for (const w of small) source.push(sourceWindow(w, plan.values));
-        await raster.raster.prefetch(source, { bands: raster.bands, signal });
-        // their tiles decode (inflate) on the thread pool while the features whose tiles are ready are computed
-        raster.raster.decodeAhead?.(source, { bands: raster.bands });
-      }
-      const wr = this.options.weights;
-      if (small.length > 0 && wr && plan.weights) {
-        const pw = plan.weights;
-        await wr.raster.prefetch(small.map((w) => sourceWindow(w, pw)), { bands: [wr.bands[0] ?? 1], signal });
-      }
-    } catch (err) {
-      // a tile that cannot be read fails only the features that need it: each feature's own read
-      // below fetches its tiles again and gets the error; anything else (network, throttling) sinks the chunk
-      if (!isDataLevel(err)) throw err;
-    }
-    this.timings.prefetch += performance.now() - t0;
+    // 2. prefetch the tiles of every window that fits in memory (huge windows are read chunk by chunk);
+    // their tiles decode (inflate) on the thread pool while the features whose tiles are ready are computed
+    await this.prefetchWindows(raster, windows, { decode: true, signal });
     // 3. per feature: coverage, values, statistics. One accumulator per band, reset from feature to feature,
     // and the per-raster options built once (nothing allocated per feature that the next one could reuse)
     const accs: StatsAccumulator[] = [];

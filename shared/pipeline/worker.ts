@@ -30,7 +30,8 @@ import { openZonalRasters } from '../engine/rasters';
 import type { JobTracker } from './tracker';
 import { workKeys } from './keys';
 import { JobCancelledError, isTransient } from './transient';
-import { ZonalEngine } from '../engine/zonal';
+import { ZonalEngine, slicePrepared } from '../engine/zonal';
+import type { PreparedChunk } from '../engine/zonal';
 import { crsNoteKey, type CrsPartNote } from '../engine/crs-check';
 import { openWeightsRaster, zonalOptions } from '../engine/options';
 import { TimeseriesEngine } from '../engine/timeseries';
@@ -95,7 +96,12 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
     });
     await ensureProj();
     let zonalEngine: ZonalEngine | null = null;
-    let engine: { columns: StatColumn[]; compute(chunk: BatchFeature[]): Promise<{ rows: ResultRow[]; docs: { id: string; fid: number; doc: Record<string, unknown> }[] }> };
+    // compute(chunk, at): the features from `at` of the batch; readAhead(features, at): the features left from `at`, before the first chunk
+    let engine: {
+      columns: StatColumn[];
+      readAhead?(features: BatchFeature[], at: number): Promise<void>;
+      compute(chunk: BatchFeature[], at: number): Promise<{ rows: ResultRow[]; docs: { id: string; fid: number; doc: Record<string, unknown> }[] }>;
+    };
     if (spec.stac) {
       // time series: the scenes Plan found; each feature reads the scenes that touch it
       const scenes = ((await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes })) ?? []) as Scene[];
@@ -122,10 +128,25 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       zonalEngine = zonal;
       checkAttributeNames(attributes, zonal.columns);
       const columns = [...attributes, ...zonal.columns];
+      // the features left are prepared (checked, reprojected, placed) once and their tiles read in one round of
+      // merged range requests before the first chunk, instead of one round per chunk (ZonalEngine.readAhead; the
+      // chunks of 100, 400 and 1,500 features of a 2,000-feature batch made 379 requests on the 100k case, 303 so)
+      let ahead: { at: number; prepared: PreparedChunk } | null = null;
       engine = {
         columns,
-        async compute(chunk) {
-          const rows = decorate(await zonal.computeChunk(chunk));
+        async readAhead(features, at) {
+          const prepared = zonal.prepare(features);
+          await zonal.readAhead(prepared);
+          ahead = { at, prepared };
+        },
+        async compute(chunk, at) {
+          const from = ahead ? at - ahead.at : -1;
+          const prepared = ahead && from >= 0 && from + chunk.length <= ahead.prepared.problems.length ? slicePrepared(ahead.prepared, from, from + chunk.length) : zonal.prepare(chunk);
+          // the chunk's geometries in the rasters' CRSs are its own from here on (collected after it)
+          if (ahead && from >= 0) for (const r of ahead.prepared.perRaster) r.local.fill(null, from, from + chunk.length);
+          const measured = await zonal.measure(chunk, prepared);
+          zonal.account(measured, prepared.touched, chunk);
+          const rows = decorate(measured);
           return { rows, docs: rows.map((r) => ({ id: r.id, fid: r.fid, doc: featureDocument(columns, r, { idKind }) })) };
         },
       };
@@ -170,6 +191,8 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       docs = [];
       partFrom = cursor;
     };
+    // the features left are read ahead once, after the first deadline check (a batch past its deadline checkpoints without reading)
+    let readAhead = engine.readAhead !== undefined;
     while (cursor < batch.features.length) {
       if (remaining() < safety) {
         await flushPart();
@@ -177,9 +200,13 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
         await deps.tracker.checkpointBatch(item.jobId, item.batchId, cursor, parts, partial);
         throw new BatchIncompleteError(`batch ${item.batchId} of job ${item.jobId} stopped at feature ${cursor} of ${batch.features.length} before the Lambda deadline; the retry resumes there`);
       }
+      if (readAhead) {
+        readAhead = false;
+        await engine.readAhead?.(batch.features.slice(cursor), cursor);
+      }
       const chunk = batch.features.slice(cursor, cursor + chunkSize);
       const before = adaptive ? remaining() : 0;
-      const out = await engine.compute(chunk);
+      const out = await engine.compute(chunk, cursor);
       if (adaptive) chunkSize = nextChunkSize(chunk.length, before - remaining(), chunkBudgetMs(safety));
       const failedHere = new Map<number, ResultRow>();
       for (const r of out.rows) {
