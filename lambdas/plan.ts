@@ -1,10 +1,13 @@
 /** Plan handler: validates the event and runs `planJob`. */
 import { parsePlanEvent } from '../shared/pipeline/events';
 import type { PlanOutput } from '../shared/pipeline/events';
-import { planJob } from '../shared/pipeline/plan';
+import { planJob, preloadPlanModules } from '../shared/pipeline/plan';
 import { handlerDeps } from '../shared/pipeline/deps';
 import { classifyTransient } from '../shared/pipeline/transient';
 import { eventKeys, stageLogger } from '../shared/pipeline/log';
+
+// init: the input's readers and the batching start loading (planJob awaits them after its first requests)
+preloadPlanModules();
 
 /** Lambda entry point. */
 export async function handler(event: unknown): Promise<PlanOutput> {

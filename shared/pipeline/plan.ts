@@ -10,7 +10,6 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { openFeatureSource } from '../features/open';
 import { specKeyBeside } from '../features/suffix';
 import { geometryBBox } from '../geometry/bbox';
 import { transformGeometry } from '../geometry/transform';
@@ -20,8 +19,9 @@ import type { BBox } from '../geometry/types';
 import { geometryProblem } from '../geometry/validate';
 import { crsFromEpsg } from '../crs/epsg';
 import { ensureProj, makeTransformer } from '../crs/transform';
-import { PlanColumns, planBatches } from '../batching/plan';
 import type { PlanBatch, PlanFeature } from '../batching/plan';
+import type * as BatchingModule from '../batching/plan';
+import type * as OpenModule from '../features/open';
 import { IdHashes, hashId } from '../batching/id-hashes';
 import { parseJobSpec } from '../spec';
 import { parseStatNames } from '../stats/names';
@@ -74,6 +74,8 @@ export const ONE_PASS = { inputBytes: 64 * 2 ** 20, keptBytes: 192 * 2 ** 20 };
 /** Runs Plan. */
 export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOutput> {
   const t0 = (deps.now ?? Date.now)();
+  // the input's readers and the batching load while Plan waits for S3 and DynamoDB below (planModules)
+  const modules = planModules();
   // S3 event notifications carry the key URL-encoded (a space as '+', others as %XX); the object's real key
   // is the decoded one when the key as given does not exist
   const input = await decodedKey(given, deps.s3);
@@ -111,19 +113,29 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
   }
   const maxBytes = deps.limits?.maxInputBytes ?? 5 * 1024 ** 3;
   if (head.size > maxBytes) throw new LimitError(`s3://${input.bucket}/${input.key} is ${head.size} bytes; the limit is ${maxBytes} bytes (MAX_INPUT_BYTES)`);
-  const spec = await loadSpec(input, deps);
-  // statistic names checked before the fan-out (as `stats` and `local` do): an unknown name would
-  // otherwise fail every Worker of the job, one batch after another
-  parseStatNames(spec.stats);
-  // every raster's header (allow-list first), before anything is written: a raster that cannot be read fails the job here, once
-  if (!spec.stac) await checkRasters(spec, deps);
   const dir = mkdtempSync(join(tmpdir(), 'zonalflow-plan-'));
   try {
     const file = (input.key.split('/').pop() ?? 'input').replace(/[^A-Za-z0-9._-]/g, '_');
     const path = join(dir, file === '' || file.startsWith('.') ? `input${file}` : file);
-    await downloadToFile(deps.s3, gpkgLoc, path);
+    // the input downloads while the spec and the rasters are checked (their errors come first, as before)
+    const download = downloadToFile(deps.s3, gpkgLoc, path);
+    download.catch(() => undefined);
+    let spec: JobSpec;
+    try {
+      spec = await loadSpec(input, deps);
+      // statistic names checked before the fan-out (as `stats` and `local` do): an unknown name would
+      // otherwise fail every Worker of the job, one batch after another
+      parseStatNames(spec.stats);
+      // every raster's header (allow-list first), before anything is written: a raster that cannot be read fails the job here, once
+      if (!spec.stac) await checkRasters(spec, deps);
+    } catch (err) {
+      await download.catch(() => undefined); // the file is closed before its folder is removed
+      throw err;
+    }
+    await download;
     const inputBytes = statSync(path).size;
     if (inputBytes > maxBytes) throw new LimitError(`the input is larger than the limit of ${maxBytes} bytes`);
+    const { openFeatureSource, PlanColumns, planBatches } = await modules;
     const layer = openFeatureSource(path, { layer: spec.input.layer, owned: true });
     try {
       const stated = await layer.count();
@@ -252,6 +264,42 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What Plan takes from the modules that read the input and cut the batches. */
+interface PlanModules { openFeatureSource: typeof OpenModule.openFeatureSource; PlanColumns: typeof BatchingModule.PlanColumns; planBatches: typeof BatchingModule.planBatches }
+
+/** {@link planModules}, loaded once per process. */
+let planModulesLoaded: Promise<PlanModules> | null = null;
+
+/**
+ * The input's readers (features/open.ts: node-sqlite3-wasm, hyparquet, flatgeobuf, shapefile...) and the batching
+ * (batching/plan.ts: h3-js), imported when Plan starts rather than with its handler: ~0.3-0.5 s of module
+ * loading that then overlaps Plan's first S3 and DynamoDB requests and its download. Loaded once per process;
+ * a failed load is tried again by the next Plan.
+ */
+function planModules(): Promise<PlanModules> {
+  if (planModulesLoaded === null) {
+    const loading = Promise.all([import('../features/open'), import('../batching/plan')]).then(([open, batching]) => ({ openFeatureSource: open.openFeatureSource, PlanColumns: batching.PlanColumns, planBatches: batching.planBatches }));
+    loading.catch(() => {
+      if (planModulesLoaded === loading) planModulesLoaded = null;
+    });
+    planModulesLoaded = loading;
+  }
+  return planModulesLoaded;
+}
+
+/**
+ * Starts loading {@link planModules} now (the Plan Lambda's init phase: lambdas/plan.ts); a module that cannot be
+ * loaded (a bundle without its SQLite WASM) is thrown as an uncaught exception, failing the sandbox as a failed
+ * static import did.
+ */
+export function preloadPlanModules(): void {
+  planModules().catch((err: unknown) => {
+    process.nextTick(() => {
+      throw err;
+    });
+  });
 }
 
 /** The features of a batch file as Plan writes them (BatchFeature). */
