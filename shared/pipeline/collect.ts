@@ -115,9 +115,10 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
     throw new ZonalflowError('JOB_FINISHED', `job ${jobId} is already ${before}; Collect leaves it as it is`);
   }
   await deps.tracker.setJobStatus(jobId, 'COLLECTING');
-  const spec = parseJobSpec(await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }), `spec of job ${jobId}`);
-  const tally = await deps.tracker.tally(jobId);
-  const manifest = (await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.manifest })) as { features: number }[] | null;
+  // the spec, the batch records and the manifest at once (three round trips in the time of one)
+  const [specJson, tally, manifestJson] = await Promise.all([getJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }), deps.tracker.tally(jobId), getJson(deps.s3, { bucket: deps.outputBucket, key: keys.manifest })]);
+  const spec = parseJobSpec(specJson, `spec of job ${jobId}`);
+  const manifest = manifestJson as { features: number }[] | null;
   const planned = (manifest ?? []).reduce((a, b) => a + b.features, 0);
   const limits = { ...COLLECT_LIMITS, ...deps.limits };
   const gauge = deps.gauge ?? new RowGauge();
