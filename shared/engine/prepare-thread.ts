@@ -25,6 +25,12 @@ import { newWorker, PREPARE_LIMITS, workerExecArgv } from './parallel';
  */
 export type PrepareRequest = Omit<PrepareOptions, 's3Client' | 'signal'> & { stream?: boolean };
 
+/**
+ * What the prepare thread is started with: `projThread`, PROJ will run on a host thread of the prepare
+ * thread's own (a streamed GeoPackage), which the thread then starts before it loads its other code.
+ */
+export interface PrepareWorkerData { projThread: boolean }
+
 /** Main -> prepare thread, later: the job was aborted. */
 export interface PrepareAbort { kind: 'abort' }
 
@@ -61,7 +67,7 @@ export interface PrepareFailure extends WorkerFailure { context?: Record<string,
  * the features. An abort stops the thread's reading.
  */
 export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHead) => Promise<void>, signal?: AbortSignal): Promise<PrepareOutcome> {
-  const worker = startPrepareWorker();
+  const worker = startPrepareWorker({ projThread: req.stream === true });
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   let ended = false;
   void exited.then(() => {
@@ -232,18 +238,19 @@ export function rebuildError(f: PrepareFailure): Error {
  * Starts the prepare worker: the compiled bundle's `prepare-worker.mjs` (dist/, next to or above this
  * chunk), or from the TypeScript sources the `.ts` file through tsx's loader (tests, a developer's checkout).
  */
-function startPrepareWorker(): Worker {
+function startPrepareWorker(data: PrepareWorkerData): Worker {
   const here = import.meta.url;
   const execArgv = workerExecArgv();
+  const workerData = data;
   if (here.endsWith('.ts')) {
     const entry = new URL('./prepare-worker.ts', here).href;
     const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
     const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return newWorker(boot, { eval: true, execArgv, resourceLimits: PREPARE_LIMITS });
+    return newWorker(boot, { eval: true, execArgv, resourceLimits: PREPARE_LIMITS, workerData });
   }
   const dir = dirname(fileURLToPath(here));
   const file = [join(dir, 'prepare-worker.mjs'), join(dir, '..', 'prepare-worker.mjs')].find((f) => existsSync(f));
   if (file === undefined) throw new ZonalflowError('WORKER_FAILED', `prepare-worker.mjs not found beside ${dir}: rebuild with npm run build`);
-  return newWorker(file, { execArgv, resourceLimits: PREPARE_LIMITS });
+  return newWorker(file, { execArgv, resourceLimits: PREPARE_LIMITS, workerData });
 }

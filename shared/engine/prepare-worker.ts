@@ -7,14 +7,19 @@
  * out between them as they are prepared, at most {@link AHEAD_BYTES} ahead of the main thread, which
  * returns a PrepareCredit for each chunk it takes.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { CountingSource } from '../io/source.counting';
 import { SourceError, ZonalflowError } from '../errors';
-import { prepareJob, prepareOrdered } from './prepare-job';
 import type { StretchSink } from './prepare-job';
 import { transferables } from './packed-records';
-import { useProjThread } from './proj-thread';
-import type { PrepareAbort, PrepareCredit, PrepareFailure, PrepareReply, PrepareRequest } from './prepare-thread';
+import { startProjThread, useProjThread } from './proj-thread';
+import type { PrepareAbort, PrepareCredit, PrepareFailure, PrepareReply, PrepareRequest, PrepareWorkerData } from './prepare-thread';
+
+// PROJ's host thread starts loading PROJ (~0.5-1 s of WebAssembly compile and GDAL's start-up) before this
+// thread loads the feature readers (SQLite's module among them) and opens the layer, rather than after:
+// the job's first chunk waits for PROJ. The request's messages wait in the port meanwhile.
+if ((workerData as PrepareWorkerData | null)?.projThread === true) startProjThread();
+const { prepareJob, prepareOrdered } = await import('./prepare-job');
 
 /**
  * Bytes of packed chunks posted and not yet taken by the main thread, at most (memory bounded whatever the

@@ -24,6 +24,12 @@ export function useProjThread(): void {
   useProjBackend(remote);
 }
 
+/** {@link useProjThread}, and the host thread starts loading PROJ now rather than at the first call. */
+export function startProjThread(): void {
+  useProjThread();
+  remote?.ready().catch(() => undefined); // a failed load is reported to the first call
+}
+
 /** Ends the host thread (a later PROJ call starts another). */
 export async function releaseProjThread(): Promise<void> {
   await remote?.release();
