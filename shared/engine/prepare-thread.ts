@@ -238,10 +238,9 @@ export function rebuildError(f: PrepareFailure): Error {
  * Starts the prepare worker: the compiled bundle's `prepare-worker.mjs` (dist/, next to or above this
  * chunk), or from the TypeScript sources the `.ts` file through tsx's loader (tests, a developer's checkout).
  */
-function startPrepareWorker(data: PrepareWorkerData): Worker {
+function startPrepareWorker(workerData: PrepareWorkerData): Worker {
   const here = import.meta.url;
   const execArgv = workerExecArgv();
-  const workerData = data;
   if (here.endsWith('.ts')) {
     const entry = new URL('./prepare-worker.ts', here).href;
     const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));

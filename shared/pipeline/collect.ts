@@ -22,7 +22,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { crsNoteKey, mergeCrsParts, type CrsPartNote } from '../engine/crs-check';
-import { parquetSink } from '../output/parquet-sink';
+import { parquetColumnSink, parquetSink } from '../output/parquet-sink';
 import type { ParquetColumnSink } from '../output/parquet-sink';
 import { CRS84, fidFitsInt64 } from '../output/parquet-layout';
 import { CsvSink } from '../output/csv-sink';
@@ -43,7 +43,6 @@ import type { PartFile } from './part-source';
 import { parquetMetadataAsync } from 'hyparquet';
 import { ColumnarMerge } from './collect-columns';
 import type { MergeCounts } from './collect-columns';
-import { parquetColumnSink } from '../output/parquet-sink';
 import { compareFeatures, rowOrder } from './row-order';
 import { s3Target } from './s3-target';
 

@@ -93,12 +93,3 @@ export async function* partFiles(s3: S3Client, bucket: string, keys: readonly st
 export async function* partFileRowGroups(part: PartFile): AsyncGenerator<PartRowGroup> {
   for await (const g of resultRowGroups(part.file)) yield { key: part.key, ...g };
 }
-
-/**
- * The rows of the parts, in the order of `keys`, one row group at a time. The
- * next `prefetch` parts are opened (fetched, when small) while one is decoded.
- * A missing part is an error naming it.
- */
-export async function* partRowGroups(s3: S3Client, bucket: string, keys: readonly string[], opts: { prefetch?: number; wholeBelowBytes?: number } = {}): AsyncGenerator<PartRowGroup> {
-  for await (const part of partFiles(s3, bucket, keys, opts)) yield* partFileRowGroups(part);
-}

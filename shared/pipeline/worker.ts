@@ -144,9 +144,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
           const prepared = ahead && from >= 0 && from + chunk.length <= ahead.prepared.problems.length ? slicePrepared(ahead.prepared, from, from + chunk.length) : zonal.prepare(chunk);
           // the chunk's geometries in the rasters' CRSs are its own from here on (collected after it)
           if (ahead && from >= 0) for (const r of ahead.prepared.perRaster) r.local.fill(null, from, from + chunk.length);
-          const measured = await zonal.measure(chunk, prepared);
-          zonal.account(measured, prepared.touched, chunk);
-          const rows = decorate(measured);
+          const rows = decorate(await zonal.computeChunk(chunk, undefined, prepared));
           return { rows, docs: rows.map((r) => ({ id: r.id, fid: r.fid, doc: featureDocument(columns, r, { idKind }) })) };
         },
       };

@@ -20,7 +20,7 @@ import { expandFracColumns } from '../../shared/output/table';
 import type { CellValue, ResultRow, StatColumn } from '../../shared/output/table';
 import { RowGauge } from '../../shared/output/sorted-runs';
 import { s3Target } from '../../shared/pipeline/s3-target';
-import { partRowGroups } from '../../shared/pipeline/part-source';
+import { partFileRowGroups, partFiles } from '../../shared/pipeline/part-source';
 import { parquetSink } from '../../shared/output/parquet-sink';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -142,7 +142,7 @@ describe('Collect streams any number of rows in bounded memory', () => {
   });
 });
 
-describe('partRowGroups: parts one row group at a time', () => {
+describe('partFiles and partFileRowGroups: parts one row group at a time', () => {
   it('a part above the whole-object size is read by range requests, row group by row group, with the same rows', async () => {
     const rows = Array.from({ length: 400 }, (_, i) => featureRows(i + 1)).flat(); // 2,400 rows
     const path = join(mkdtempSync(join(tmpdir(), 'zf-rg-')), 'part.parquet');
@@ -155,16 +155,18 @@ describe('partRowGroups: parts one row group at a time', () => {
     for (const wholeBelowBytes of [1024, 64 * 1024 * 1024]) {
       const groups: number[] = [];
       const got: ResultRow[] = [];
-      for await (const g of partRowGroups(env.s3, 'zf-out', ['rg/part.parquet'], { wholeBelowBytes })) {
-        groups.push(g.rows.length);
-        got.push(...g.rows);
-        expect(g.columns).toEqual(whole.columns);
+      for await (const part of partFiles(env.s3, 'zf-out', ['rg/part.parquet'], { wholeBelowBytes })) {
+        for await (const g of partFileRowGroups(part)) {
+          groups.push(g.rows.length);
+          got.push(...g.rows);
+          expect(g.columns).toEqual(whole.columns);
+        }
       }
       expect(groups).toEqual([500, 500, 500, 500, 400]);
       expect(got).toEqual(whole.rows);
     }
     await expect(async () => {
-      for await (const _ of partRowGroups(env.s3, 'zf-out', ['rg/missing.parquet'])) void _;
+      for await (const _ of partFiles(env.s3, 'zf-out', ['rg/missing.parquet'])) void _;
     }).rejects.toThrow(/part s3:\/\/zf-out\/rg\/missing.parquet is missing/);
   });
 });
