@@ -5,35 +5,29 @@
  * (GeoPackage and GeoJSON: the layer read again); and the batch files hold every feature once, with
  * its geometry as the input has it; two features with the same fid fail the job.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { startStandIns } from '../../shared/local/stand-ins';
 import type { StandIns } from '../../shared/local/stand-ins';
-import { JobStore } from '../../shared/jobs/store';
 import { planJob } from '../../shared/pipeline/plan';
 import type { PlanDeps } from '../../shared/pipeline/plan';
 import { getJson } from '../../shared/pipeline/objects';
 import { writeGeoPackage } from '../helpers/gpkg-writer';
+import { startPlanStandIns } from '../helpers/plan-stand-ins';
+import type { PlanStandIns } from '../helpers/plan-stand-ins';
 import type { Position } from '../../shared/geometry/types';
 
-const EX = join(import.meta.dirname, '../../examples');
 let env: StandIns;
 let deps: PlanDeps;
 let dir: string;
+let stands: PlanStandIns;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'zf-plan-ids-'));
-  env = await startStandIns({ buckets: ['zf-in', 'zf-out', 'zf-rasters'], table: 'jobs' });
-  deps = { s3: env.s3, tracker: new JobStore(env.doc, 'jobs'), outputBucket: 'zf-out', workPrefix: '_work/', defaultSpec: null, allowed: { schemes: ['s3'], s3Buckets: ['zf-rasters'], httpsHosts: [] } };
-  await env.s3.send(new PutObjectCommand({ Bucket: 'zf-rasters', Key: 'elev.cog.tif', Body: readFileSync(join(EX, 'elev.cog.tif')) }));
+  stands = await startPlanStandIns('zf-plan-ids-');
+  ({ env, deps, dir } = stands);
 }, 60_000);
-afterAll(async () => {
-  await env.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stands.stop());
 
 const square = (i: number): Position[][] => {
   const x = 6 + (i % 20) * 0.01;

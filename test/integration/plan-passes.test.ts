@@ -5,18 +5,17 @@
  * started here on 127.0.0.1: GeoPackage (bboxes from the blobs on the two-pass path, from the geometries on the
  * one-pass path) and GeoJSON, attributes, NULL ids, a self-intersecting ring (a problem) and a NULL geometry.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { startStandIns } from '../../shared/local/stand-ins';
 import type { StandIns } from '../../shared/local/stand-ins';
-import { JobStore } from '../../shared/jobs/store';
 import { planJob } from '../../shared/pipeline/plan';
 import type { PlanDeps } from '../../shared/pipeline/plan';
 import { getBytes, getJson } from '../../shared/pipeline/objects';
 import { writeGeoPackage } from '../helpers/gpkg-writer';
+import { startPlanStandIns } from '../helpers/plan-stand-ins';
+import type { PlanStandIns } from '../helpers/plan-stand-ins';
 import type { Geometry } from '../../shared/geometry/types';
 
 const EX = join(import.meta.dirname, '../../examples');
@@ -24,17 +23,13 @@ const ATTRS = join(import.meta.dirname, '../fixtures/attributes');
 let env: StandIns;
 let deps: PlanDeps;
 let dir: string;
+let stands: PlanStandIns;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'zf-plan-passes-'));
-  env = await startStandIns({ buckets: ['zf-in', 'zf-out', 'zf-rasters'], table: 'jobs' });
-  deps = { s3: env.s3, tracker: new JobStore(env.doc, 'jobs'), outputBucket: 'zf-out', workPrefix: '_work/', defaultSpec: null, allowed: { schemes: ['s3'], s3Buckets: ['zf-rasters'], httpsHosts: [] } };
-  await env.s3.send(new PutObjectCommand({ Bucket: 'zf-rasters', Key: 'elev.cog.tif', Body: readFileSync(join(EX, 'elev.cog.tif')) }));
+  stands = await startPlanStandIns('zf-plan-passes-');
+  ({ env, deps, dir } = stands);
 }, 60_000);
-afterAll(async () => {
-  await env.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stands.stop());
 
 /** Every batch file of a Plan of `key` (etag `etag`), in manifest order, its job id replaced by `JOB`; and the log lines. */
 async function planned(key: string, etag: string, onePass?: PlanDeps['onePass']): Promise<{ files: string[]; log: string[] }> {

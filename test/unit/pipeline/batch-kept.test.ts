@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { scrambledPlan } from '../../helpers/scrambled-plan';
 import { KeptFeatures, batchMembers } from '../../../shared/pipeline/batch-kept';
-
-/** A plan of `sizes` batches, the features dealt to them in a scrambled input order (as batch-spill.test.ts). */
-function scrambled(sizes: number[]): { batchOf: Uint32Array; slot: Uint32Array; n: number } {
-  const n = sizes.reduce((a, b) => a + b, 0);
-  const batchOf = new Uint32Array(n);
-  const slot = new Uint32Array(n);
-  let k = 0;
-  for (let b = 0; b < sizes.length; b++) {
-    for (let s = 0; s < (sizes[b] as number); s++, k++) {
-      const i = (k * 7919) % n; // a permutation of 0..n-1 (7919 prime, n not a multiple)
-      batchOf[i] = b;
-      slot[i] = s;
-    }
-  }
-  return { batchOf, slot, n };
-}
 
 describe('KeptFeatures', () => {
   it('gives each batch the bytes of head + its features joined by commas + tail, as the strings would (non-ASCII too)', () => {
     const sizes = [3, 5, 1, 4, 4, 2, 6];
-    const { batchOf, slot, n } = scrambled(sizes);
+    const { batchOf, slot, n } = scrambledPlan(sizes);
     const json = Array.from({ length: n }, (_, i) => JSON.stringify({ i, text: `a,b\nc "é" ✓ 😀 ${'x'.repeat(i * 37)}` }));
     // a first allocation of 16 bytes: the buffer grows many times
     const kept = new KeptFeatures(1 << 20, 16);

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { scrambledPlan } from '../../helpers/scrambled-plan';
 import { BatchSpill } from '../../../shared/pipeline/batch-spill';
 import { LimitError } from '../../../shared/errors';
 
@@ -15,26 +16,10 @@ function tmp(): string {
   return d;
 }
 
-/** A plan of `sizes` batches, the features dealt to them in a scrambled input order. */
-function scrambled(sizes: number[]): { batchOf: Uint32Array; slot: Uint32Array; n: number } {
-  const n = sizes.reduce((a, b) => a + b, 0);
-  const batchOf = new Uint32Array(n);
-  const slot = new Uint32Array(n);
-  let k = 0;
-  for (let b = 0; b < sizes.length; b++) {
-    for (let s = 0; s < (sizes[b] as number); s++, k++) {
-      const i = (k * 7919) % n; // a permutation of 0..n-1 (7919 prime, n not a multiple)
-      batchOf[i] = b;
-      slot[i] = s;
-    }
-  }
-  return { batchOf, slot, n };
-}
-
 describe('BatchSpill', () => {
   for (const compress of [false, true]) it(`every feature comes back in its batch at its slot, groups of whole batches, files removed${compress ? ' (deflated)' : ''}`, () => {
     const sizes = [3, 5, 1, 4, 4, 2, 6];
-    const { batchOf, slot, n } = scrambled(sizes);
+    const { batchOf, slot, n } = scrambledPlan(sizes);
     const dir = tmp();
     const spill = new BatchSpill({ dir, batchSizes: sizes, batchOf, slot, featuresPerGroup: 8, compress });
     // greedy whole batches of at most 8 features: [3,5] [1,4] [4,2] [6]
@@ -56,7 +41,7 @@ describe('BatchSpill', () => {
   });
 
   it('a batch larger than a group is a group of its own', () => {
-    const { batchOf, slot, n } = scrambled([10, 1]);
+    const { batchOf, slot, n } = scrambledPlan([10, 1]);
     const spill = new BatchSpill({ dir: tmp(), batchSizes: [10, 1], batchOf, slot, featuresPerGroup: 4 });
     expect(spill.groups).toBe(2);
     for (let i = 0; i < n; i++) spill.add(i, String(i));
@@ -66,7 +51,7 @@ describe('BatchSpill', () => {
 
   it('deflated: many flushed chunks (more than 128 KiB a group) read back whole, in a smaller file', () => {
     const sizes = [30_000, 30_000];
-    const { batchOf, slot, n } = scrambled(sizes);
+    const { batchOf, slot, n } = scrambledPlan(sizes);
     const bytes: number[] = [];
     for (const compress of [false, true]) {
       const dir = tmp();
@@ -85,7 +70,7 @@ describe('BatchSpill', () => {
   });
 
   it('an input that yields fewer or more features on the second read is a LimitError', () => {
-    const { batchOf, slot } = scrambled([2, 2]);
+    const { batchOf, slot } = scrambledPlan([2, 2]);
     const short = new BatchSpill({ dir: tmp(), batchSizes: [2, 2], batchOf, slot });
     short.add(0, '0');
     expect(() => short.finish()).toThrow(LimitError);
