@@ -31,14 +31,14 @@ const stamp = newestSourceMtime(root);
  * the lexer on a background thread), which `require` skips. Each such import becomes a small CommonJS module
  * in the bundle, `module.exports = require(pkg)` (the chunk's own `require`, from the banner), whose default
  * and named imports esbuild reads from module.exports as Node's would. Dynamic import()s stay Node's. Which file a specifier names, and whether it is
- * CommonJS, is decided as Node's ES loader decides it (import.meta.resolve, then .cjs/.mjs or the nearest
- * package.json "type"). Only the built CLI is affected: the sources (tests, tsx) and the Lambda bundles
+ * CommonJS, is decided as Node's ES loader decides it (import.meta.resolve, then .cjs/.mjs, the nearest
+ * package.json "type", and for a typeless .js whether it has ES module syntax). Only the built CLI is affected: the sources (tests, tsx) and the Lambda bundles
  * (CommonJS) import as before.
  */
 const requireCommonJs = {
   name: 'require-commonjs',
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.path.startsWith('node:') || isBuiltin(args.path) || args.namespace === 'cjs-require') return undefined;
       // a dynamic import() keeps Node's own loading: its namespace has the named exports Node's scan finds, which
       // a bundled `module.exports` behind import() would not have (esbuild gives such a chunk a default export only)
@@ -49,21 +49,30 @@ const requireCommonJs = {
       } catch {
         return undefined; // not resolvable from here (optional or platform-specific): left to Node at run time
       }
-      return isCommonJs(file) ? { path: args.path, namespace: 'cjs-require' } : { path: args.path, external: true };
+      return (await isCommonJs(file)) ? { path: args.path, namespace: 'cjs-require' } : { path: args.path, external: true };
     });
     b.onLoad({ filter: /.*/, namespace: 'cjs-require' }, (args) => ({ contents: `module.exports = __zfRequire(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 };
 
-/** Whether Node loads `file` as CommonJS: .cjs, or .js under a package.json whose "type" is not "module". */
-function isCommonJs(file) {
+/**
+ * Whether Node loads `file` as CommonJS: .cjs; or .js under a package.json whose "type" is not "module" and
+ * without ES module syntax (Node 20.19+ and 22 load such a file as an ES module when it has import/export
+ * statements: lerc's LercDecode.es.js; esbuild's reading of the file tells, as its metafile's `format`).
+ */
+async function isCommonJs(file) {
   if (file.endsWith('.cjs')) return true;
   if (!file.endsWith('.js')) return false;
   for (let dir = dirname(file); ; dir = dirname(dir)) {
     const pj = join(dir, 'package.json');
-    if (existsSync(pj)) return JSON.parse(readFileSync(pj, 'utf8')).type !== 'module';
-    if (dirname(dir) === dir) return true;
+    if (existsSync(pj)) {
+      if (JSON.parse(readFileSync(pj, 'utf8')).type === 'module') return false;
+      break;
+    }
+    if (dirname(dir) === dir) break;
   }
+  const { metafile } = await build({ entryPoints: [file], bundle: false, write: false, metafile: true, logLevel: 'silent', platform: 'node' });
+  return Object.values(metafile.inputs)[0]?.format !== 'esm';
 }
 rmSync(out, { recursive: true, force: true });
 await build({

@@ -9,9 +9,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main';
+import { writeGeoPackage } from '../helpers/gpkg-writer';
 
 const root = join(import.meta.dirname, '..', '..');
 const out = mkdtempSync(join(root, 'node_modules', '.zf-bundle-test-'));
@@ -44,27 +46,38 @@ describe('the compiled bundle runs worker threads', () => {
   }, 180_000);
 
   it('requires the CommonJS packages it imports statically: no ES import of a CommonJS file is left', () => {
-    // Node's ES loader names the file of each bare specifier the chunks still import; none may be CommonJS
-    // (.cjs, or .js under a package.json whose "type" is not "module"): bin/build.mjs requires those instead
-    const cjs: string[] = [];
-    for (const f of readdirSync(join(out, 'chunks')).concat(readdirSync(out)).filter((n) => n.endsWith('.mjs'))) {
-      const path = existsSync(join(out, 'chunks', f)) ? join(out, 'chunks', f) : join(out, f);
-      for (const m of readFileSync(path, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s*"([^".][^"]*)"/gm)) {
-        const spec = m[1] as string;
-        if (spec.startsWith('node:')) continue;
-        const file = fileURLToPath(import.meta.resolve(spec));
-        if (file.endsWith('.cjs') || (file.endsWith('.js') && packageType(file) !== 'module')) cjs.push(`${f}: ${spec}`);
+    // every bare specifier the chunks still import statically, and the format Node's ES loader gives the file it
+    // names (Node itself in a child process, test/helpers/module-formats.mjs): none may be CommonJS
+    const specs = new Set<string>();
+    for (const dirName of [out, join(out, 'chunks')]) {
+      for (const f of readdirSync(dirName).filter((n) => n.endsWith('.mjs'))) {
+        for (const m of readFileSync(join(dirName, f), 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s*"([^".][^"]*)"/gm)) {
+          if (!(m[1] as string).startsWith('node:')) specs.add(m[1] as string);
+        }
       }
     }
-    expect(cjs).toEqual([]);
+    expect(specs.size).toBeGreaterThan(0);
+    const r = spawnSync(process.execPath, [join(root, 'test', 'helpers', 'module-formats.mjs'), ...specs], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const formats = JSON.parse(r.stdout) as Record<string, string | null>;
+    expect(Object.entries(formats).filter(([, f]) => f === 'commonjs').map(([spec]) => spec)).toEqual([]);
+    // lerc's "import" file is a typeless .js with ES syntax, which Node loads as an ES module: it stays imported
+    expect(formats.lerc).toBe('module');
   });
+
+  it('decodes LERC tiles on the job\'s own thread (--threads 1) as the sources do', async () => {
+    // a LERC COG from the tiff sweep (GDAL-made, test/fixtures/tiff-sweep/make.py) and a polygon over it in its CRS
+    const tif = join(root, 'test/fixtures/tiff-sweep/files/float32_lerc_le_pixel_tiled_p1.tif');
+    const input = join(work, 'lerc.gpkg');
+    writeGeoPackage(input, [{ name: 'p', srsId: 32633, geometryType: 'POLYGON', columns: {}, features: [{ geometry: { type: 'Polygon', coordinates: [[[500057.5, 4099857.5], [500172.5, 4099857.5], [500172.5, 4099952.5], [500057.5, 4099952.5], [500057.5, 4099857.5]]] }, properties: {} }] }]);
+    const args = ['stats', '--input', input, '--raster', tif, '--stats', 'count,mean', '--threads', '1', '--quiet'];
+    const bundled = cli([...args, '--out', join(work, 'lerc-bundle.csv')]);
+    expect(bundled.status, bundled.stderr).toBe(0);
+    const code = await main([...args, '--out', join(work, 'lerc-sources.csv')], { stderr: new PassThrough(), stdout: new PassThrough() });
+    expect(code).toBe(0);
+    const text = readFileSync(join(work, 'lerc-bundle.csv'), 'utf8');
+    expect(text).not.toContain('LERC');
+    expect(text).toBe(readFileSync(join(work, 'lerc-sources.csv'), 'utf8'));
+  }, 120_000);
 });
 
-/** The "type" of the package.json nearest above `file` (undefined: none says). */
-function packageType(file: string): string | undefined {
-  for (let dir = dirname(file); dirname(dir) !== dir; dir = dirname(dir)) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) return (JSON.parse(readFileSync(pj, 'utf8')) as { type?: string }).type;
-  }
-  return undefined;
-}
