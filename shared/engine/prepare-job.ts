@@ -149,10 +149,10 @@ interface Opened {
 /**
  * Opens the layer (closed by the caller, also on failure: `layer` of the second argument), PROJ, the rasters; checks the
  * CRSs and the spec. `streams`: whether phase 1 will stream the layer in reading order (then, without the user's
- * `threads`, one compute thread fewer than parallel-pipeline.ts `jobThreads` gives: `stretches`), called while PROJ
- * loads; `opened`: called with the layer first.
+ * `threads`, one compute thread fewer than parallel-pipeline.ts `jobThreads` gives for the layer's `count`
+ * features: `stretches(count)`), called while PROJ loads; `opened`: called with the layer first.
  */
-async function openJob(opts: PrepareOptions, counters: CountingSource[], held: { layer: FeatureSource | null }, streams: (layer: FeatureSource, stretches: number) => boolean, opened?: (layer: FeatureSource) => void): Promise<Opened> {
+async function openJob(opts: PrepareOptions, counters: CountingSource[], held: { layer: FeatureSource | null }, streams: (layer: FeatureSource, stretches: (count: number) => number) => boolean, opened?: (layer: FeatureSource) => void): Promise<Opened> {
   const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
   held.layer = layer;
   opened?.(layer);
@@ -160,8 +160,9 @@ async function openJob(opts: PrepareOptions, counters: CountingSource[], held: {
   // (`streams`: a pass over the table); a failure of those first leaves PROJ's promise handled, and awaited below
   const proj = ensureProj();
   proj.catch(() => undefined);
+  // `streams` before the count when it places the features: its pass reads every fid, and the count is then theirs (gpkg.ts)
+  const streamed = streams(layer, (count) => streamedThreads(jobThreads(opts.spec, opts.threads, count), opts.threads));
   const given = jobThreads(opts.spec, opts.threads, (await layer.count()) ?? 0);
-  const streamed = streams(layer, streamedThreads(given, opts.threads));
   await proj;
   checkLayerCrs(opts.input, layer);
   const rasters = await openZonalRasters(opts.spec.rasters, { allowed: opts.allowed, s3Client: opts.s3Client, requesterPays: opts.requesterPays, wrapSource: countInto(counters), cacheBytes: TILE_CACHE_BYTES });
@@ -286,7 +287,7 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
     const opened = await openJob(opts, counters, held, (layer, stretches) => {
       if (!orderedSource(layer)) return false;
       where.centres = layer.table.centres();
-      if (where.centres !== null) where.order = readOrder(where.centres.cx, where.centres.cy, stretches);
+      if (where.centres !== null) where.order = readOrder(where.centres.cx, where.centres.cy, stretches(where.centres.fids.length));
       return where.centres !== null;
     }, (layer) => {
       // a larger page cache for reading by fid out of file order (gpkg.ts byFidCacheKiB), set before the count, the

@@ -257,7 +257,7 @@ export class FeatureLayer {
     return 'text';
   }
 
-  /** Number of features (counted once: the file is a private snapshot, gpkg-snapshot.ts). */
+  /** Number of features (counted once: the file is a private snapshot, gpkg-snapshot.ts; or taken from {@link centres}, which reads every rowid). */
   count(): number {
     this.counted ??= Number(this.gpkg.rows<{ n: number }>(`SELECT count(*) AS n FROM ${quote(this.name)}`)[0]?.n ?? 0);
     return this.counted;
@@ -404,7 +404,10 @@ export class FeatureLayer {
    * (gpkg-order.ts). Null when a rowid is beyond 2^53.
    */
   centres(opts: { useRtree?: boolean } = {}): LayerCentres | null {
-    return layerCentres(this.gpkg, this.name, this.info.geometryColumn, opts);
+    const centres = layerCentres(this.gpkg, this.name, this.info.geometryColumn, opts);
+    // every rowid of the table was read: its number is the count, which need not be scanned for again
+    if (centres !== null) this.counted ??= centres.fids.length;
+    return centres;
   }
 
   /**
