@@ -1,5 +1,5 @@
 // Types of job-thread.mjs (the command's launcher, plain JavaScript run before anything is compiled).
-import type { ResourceLimits } from 'node:worker_threads';
+import type { MessagePort, ResourceLimits, Worker } from 'node:worker_threads';
 
 /** V8 heap limits of the job thread. */
 export declare const JOB_THREAD_LIMITS: ResourceLimits;
@@ -7,8 +7,12 @@ export declare const JOB_THREAD_LIMITS: ResourceLimits;
 export declare function runsOnJobThread(argv: readonly string[]): boolean;
 /** True on a job thread. */
 export declare function isJobThread(): boolean;
-/** Starts the command on a job thread; resolves with its exit code. */
-export declare function startJobThread(script: string, argv: readonly string[]): Promise<number>;
+/** Starts the command on a job thread (and the compiled PROJ host `projHostFile` beside it, handed over); resolves with its exit code. */
+export declare function startJobThread(script: string, argv: readonly string[], projHostFile?: string | null): Promise<number>;
+/** Starts a PROJ host thread now; the handle is for one client thread to adopt (shared/crs/proj-remote.ts ProjHostHandle). */
+export declare function startEarlyProjHost(hostFile: string): { worker: Worker; handle: { port: MessagePort; flag: SharedArrayBuffer; status: MessagePort } };
+/** On a job thread: whether the main thread found dist/ current; null elsewhere. */
+export declare function jobThreadDistIsCurrent(): boolean | null;
 /** On a job thread: signals from the main thread, stderr's TTY-ness. */
 export declare function setUpJobThread(): void;
 /** Has V8 compile every WebAssembly module of this process with Liftoff only (never TurboFan). */

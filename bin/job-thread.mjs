@@ -10,7 +10,7 @@
 // 100k case (bench/.cache/fields_100000.gpkg, default threads, 2 cores, load ~10), peak RSS by
 // /usr/bin/time: see the commit message and README's performance section.
 import { setFlagsFromString } from 'node:v8';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { MessageChannel, Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 /** V8 heap limits of the job thread: an 8 MB young generation (the zonal worker threads' own, parallel.ts WORKER_LIMITS). */
 export const JOB_THREAD_LIMITS = { maxYoungGenerationSizeMb: 8 };
@@ -42,25 +42,71 @@ export function runsOnJobThread(argv) {
   return argv[0] === 'stats' && !argv.slice(1).some((a) => a === '--help' || a === '-h');
 }
 
+/** On a job thread: whether the main thread found dist/ current (it started the compiled PROJ host); null elsewhere. */
+export function jobThreadDistIsCurrent() {
+  return isJobThread() && typeof workerData.distIsCurrent === 'boolean' ? workerData.distIsCurrent : null;
+}
+
 /** True on a job thread started by {@link startJobThread}. */
 export function isJobThread() {
   return !isMainThread && workerData !== null && typeof workerData === 'object' && workerData[MARK] === true;
+}
+
+/** The workerData key of the PROJ host handed to the job thread (shared/engine/early-proj.ts reads it). */
+const EARLY_PROJ_KEY = 'zonalflowProjHost';
+/** Bytes of the host's flag (shared/crs/proj-remote.ts PROJ_FLAG_BYTES: two Int32 slots). */
+const PROJ_FLAG_BYTES = 8;
+
+/**
+ * Starts the compiled PROJ host thread `hostFile` (dist/proj-host.mjs) now, at process start, for the job
+ * thread to adopt (shared/engine/early-proj.ts): PROJ's WebAssembly load (~0.7-1 s, 100k case: on the
+ * job's critical path, its first chunk waits for PROJ's choice of transform) then runs while the job
+ * thread and the prepare thread load their code. This thread owns the host's Worker: it relays the host's
+ * ready/error message and its end on the handle's `status` port and raises the flag's slot 1 when the host
+ * ends (a caller waiting for an answer learns it at once). The host ends itself when its client's port
+ * closes; it never keeps the process alive. Returns the Worker and the handle to transfer.
+ */
+export function startEarlyProjHost(hostFile) {
+  const flag = new SharedArrayBuffer(PROJ_FLAG_BYTES);
+  const requests = new MessageChannel();
+  const status = new MessageChannel();
+  const worker = new Worker(hostFile, {
+    workerData: { port: requests.port2, flag },
+    transferList: [requests.port2],
+    resourceLimits: JOB_THREAD_LIMITS,
+  });
+  worker.on('message', (m) => status.port1.postMessage(m));
+  worker.on('error', (err) => status.port1.postMessage({ error: `the PROJ thread failed: ${err instanceof Error ? err.message : String(err)}` }));
+  worker.on('exit', (code) => {
+    const slots = new Int32Array(flag);
+    Atomics.store(slots, 1, 1);
+    Atomics.notify(slots, 0);
+    status.port1.postMessage({ exited: code });
+    status.port1.close();
+  });
+  worker.unref();
+  status.port1.unref();
+  return { worker, handle: { port: requests.port1, flag, status: status.port2 } };
 }
 
 /**
  * Starts `script` (the zonalflow command) on a job thread with `argv`; resolves with its exit code once it
  * has ended (its stdout and stderr are piped to this process's). SIGINT and SIGTERM received meanwhile
  * are passed on to the job thread, which handles them as the command does on the main thread (first: the
- * job stops and cleans up, exit 130/143; second: exit at once).
+ * job stops and cleans up, exit 130/143; second: exit at once). `projHostFile`: the compiled PROJ host,
+ * started now and handed to the job thread ({@link startEarlyProjHost}); null: none (the job thread runs
+ * the TypeScript sources, whose host it starts itself when needed).
  */
-export function startJobThread(script, argv) {
+export function startJobThread(script, argv, projHostFile = null) {
   compileWasmWithLiftoffOnly();
+  const early = projHostFile === null ? null : startEarlyProjHost(projHostFile);
   return new Promise((resolve) => {
     const worker = new Worker(script, {
       argv,
       resourceLimits: JOB_THREAD_LIMITS,
       // process.stderr.isTTY is false in a worker: the progress display needs to know
-      workerData: { [MARK]: true, stderrIsTTY: process.stderr.isTTY === true },
+      workerData: { [MARK]: true, stderrIsTTY: process.stderr.isTTY === true, distIsCurrent: projHostFile !== null, ...(early ? { [EARLY_PROJ_KEY]: early.handle } : {}) },
+      transferList: early ? [early.handle.port, early.handle.status] : [],
     });
     const handlers = SIGNALS.map((name) => {
       const handler = () => worker.postMessage({ [MARK]: 'signal', name });
@@ -72,6 +118,8 @@ export function startJobThread(script, argv) {
       failure = err;
     });
     worker.on('exit', (code) => {
+      // a host the job never adopted (or still holds) ends with it
+      void early?.worker.terminate();
       for (const [name, handler] of handlers) process.off(name, handler);
       if (failure !== null) {
         process.stderr.write(`zonalflow: ${failure instanceof Error ? failure.message : String(failure)}\n`);

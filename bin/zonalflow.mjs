@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { newestSourceMtime } from './sources.mjs';
-import { runsOnJobThread, setUpJobThread, startJobThread } from './job-thread.mjs';
+import { jobThreadDistIsCurrent, runsOnJobThread, setUpJobThread, startJobThread } from './job-thread.mjs';
 import { isMainThread } from 'node:worker_threads';
 
 // the AWS SDK warns that its 2027 releases will need Node 22: not actionable for a user of this command
@@ -34,7 +34,9 @@ const argv = process.argv.slice(2);
 // `stats` runs on a job thread with a small V8 young generation (job-thread.mjs says why); this thread
 // then loads none of the CLI
 if (isMainThread && runsOnJobThread(argv)) {
-  process.exitCode = await startJobThread(fileURLToPath(import.meta.url), argv);
+  // the compiled PROJ host starts loading now, alongside the job thread (job-thread.mjs startEarlyProjHost)
+  const current = distIsCurrent();
+  process.exitCode = await startJobThread(fileURLToPath(import.meta.url), argv, current ? join(root, 'dist', 'proj-host.mjs') : null);
   if (process.exitCode === 130 || process.exitCode === 143) process.exit(process.exitCode);
 } else {
   setUpJobThread();
@@ -44,7 +46,7 @@ if (isMainThread && runsOnJobThread(argv)) {
 /** The command on this thread: the compiled CLI in dist/ when current, else the TypeScript sources. */
 async function runHere() {
   let main;
-  if (distIsCurrent()) {
+  if (jobThreadDistIsCurrent() ?? distIsCurrent()) {
     ({ main } = await import(pathToFileURL(join(root, 'dist', 'zonalflow.mjs')).href));
   } else {
     const { register } = await import('tsx/esm/api');

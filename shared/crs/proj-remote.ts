@@ -6,6 +6,12 @@
  * and waits on a shared flag (Atomics.wait) until the host has answered, then reads the answer with
  * receiveMessageOnPort; the host answers each request in order. A call after {@link RemoteProj.release}
  * starts a new host (correct, at the cost of loading PROJ again).
+ *
+ * A host may also be started by another thread and handed over ({@link ProjHostHandle}): `zonalflow stats`
+ * starts one on its main thread at process start (bin/job-thread.mjs), so that PROJ loads while the job's
+ * own threads load their code, and the thread of the job that needs PROJ adopts it. The host ends when its
+ * client's port closes (a release, or the client's thread ending), so a handed-over host never outlives
+ * the thread that adopted it.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { CrsError } from '../errors';
@@ -24,8 +30,25 @@ export type ProjRequest =
 /** The host's answer: a value, or the message of the CrsError (or other error) it raised. */
 type ProjReply = { value: unknown } | { error: string; crs: boolean };
 
-/** What a host thread is started with (workerData; `port` in the transfer list). */
+/**
+ * What a host thread is started with (workerData; `port` in the transfer list). `flag`: two Int32 slots,
+ * [0] raised by the host after each answer, [1] raised by the thread owning the host's Worker when that
+ * thread has ended (so that a caller waiting for an answer learns it at once).
+ */
 export interface ProjHostData { port: MessagePort; flag: SharedArrayBuffer }
+
+/** Bytes of a {@link ProjHostData} flag (two Int32 slots). */
+export const PROJ_FLAG_BYTES = 8;
+
+/**
+ * A host started by another thread, for one client thread to adopt (bin/job-thread.mjs makes it): the
+ * request port and the flag of {@link ProjHostData}, and `status`, on which the owner of the host's Worker
+ * relays the host's `{ ready: true }` or `{ error }` and, when the host has ended, `{ exited: code }`.
+ */
+export interface ProjHostHandle { port: MessagePort; flag: SharedArrayBuffer; status: MessagePort }
+
+/** Longest wait for a released host to end (release), ms. */
+const HOST_END_WAIT_MS = 5000;
 
 /** Longest wait for one answer (PROJ's first load included), ms. */
 const ANSWER_TIMEOUT_MS = 120_000;
@@ -38,12 +61,44 @@ export interface RemoteProj extends ProjBackend {
   running(): boolean;
 }
 
-/** The client side: `start` starts a host thread running {@link serveProj} with the given data. */
-export function remoteProj(start: (data: ProjHostData) => Worker): RemoteProj {
-  let host: { worker: Worker; port: MessagePort; flag: Int32Array; ready: Promise<void> } | null = null;
+/**
+ * The client side: `start` starts a host thread running {@link serveProj} with the given data; `adopt`, a host
+ * already started elsewhere, is used first (and `start` only once it has been released).
+ */
+export function remoteProj(start: (data: ProjHostData) => Worker, adopt?: ProjHostHandle): RemoteProj {
+  let host: { worker: Worker | null; port: MessagePort; flag: Int32Array; ready: Promise<void>; status?: MessagePort; ended?: Promise<void> } | null = null;
+  let adoptable = adopt ?? null;
   const open = (): NonNullable<typeof host> => {
     if (host) return host;
-    const flag = new SharedArrayBuffer(4);
+    if (adoptable) {
+      const handed = adoptable;
+      adoptable = null;
+      let ended!: () => void;
+      const gone = new Promise<void>((resolve) => {
+        ended = resolve;
+      });
+      const ready = new Promise<void>((resolve, reject) => {
+        handed.status.on('message', (m: { ready?: boolean; error?: string; exited?: number }) => {
+          if (m.ready === true) resolve();
+          else if (m.error !== undefined) reject(new CrsError(m.error));
+          else if (m.exited !== undefined) {
+            reject(new CrsError(`the PROJ thread ended (exit code ${m.exited})`));
+            if (host === adopted) host = null;
+            ended();
+          }
+        });
+        // the owner of the host's Worker closed its end: nothing more will come
+        handed.status.once('close', ended);
+      });
+      // the status port keeps this thread alive while PROJ loads (a caller may be awaiting `ready` with nothing
+      // else to do), and no longer
+      void ready.then(() => handed.status.unref(), () => handed.status.unref());
+      handed.port.unref();
+      const adopted = { worker: null, port: handed.port, flag: new Int32Array(handed.flag), ready, status: handed.status, ended: gone };
+      host = adopted;
+      return adopted;
+    }
+    const flag = new SharedArrayBuffer(PROJ_FLAG_BYTES);
     const { port1, port2 } = new MessageChannel();
     const worker = start({ port: port2, flag });
     const ready = new Promise<void>((resolve, reject) => {
@@ -57,6 +112,7 @@ export function remoteProj(start: (data: ProjHostData) => Worker): RemoteProj {
     port1.unref();
     const opened = { worker, port: port1, flag: new Int32Array(flag), ready };
     worker.once('exit', () => {
+      Atomics.store(opened.flag, 1, 1);
       if (host === opened) host = null;
     });
     host = opened;
@@ -69,7 +125,12 @@ export function remoteProj(start: (data: ProjHostData) => Worker): RemoteProj {
     const deadline = Date.now() + ANSWER_TIMEOUT_MS;
     while (Atomics.load(h.flag, 0) === 0) {
       Atomics.wait(h.flag, 0, 0, 1000);
-      if (Atomics.load(h.flag, 0) === 0 && Date.now() > deadline) throw new CrsError(`the PROJ thread did not answer a ${req.op} request within ${ANSWER_TIMEOUT_MS / 1000} s`);
+      if (Atomics.load(h.flag, 0) !== 0) break;
+      if (Atomics.load(h.flag, 1) !== 0) {
+        if (host === h) host = null;
+        throw new CrsError(`the PROJ thread ended before answering a ${req.op} request`);
+      }
+      if (Date.now() > deadline) throw new CrsError(`the PROJ thread did not answer a ${req.op} request within ${ANSWER_TIMEOUT_MS / 1000} s`);
     }
     const got = receiveMessageOnPort(h.port);
     if (got === undefined) throw new CrsError(`the PROJ thread gave no answer to a ${req.op} request`);
@@ -100,9 +161,18 @@ export function remoteProj(start: (data: ProjHostData) => Worker): RemoteProj {
     async release() {
       const h = host;
       host = null;
+      // a handed-over host never used: released all the same (it ends when its port closes)
+      const handed = adoptable;
+      adoptable = null;
+      handed?.port.close();
+      handed?.status.close();
       if (h) {
         h.port.close();
-        await h.worker.terminate();
+        await h.worker?.terminate();
+        // a handed-over host ends when its port closes: waited for (its memory is freed once it has ended),
+        // at most HOST_END_WAIT_MS
+        if (h.ended) await Promise.race([h.ended, new Promise((resolve) => setTimeout(resolve, HOST_END_WAIT_MS).unref())]);
+        h.status?.close();
       }
     },
     running: () => host !== null,
@@ -112,8 +182,10 @@ export function remoteProj(start: (data: ProjHostData) => Worker): RemoteProj {
 /**
  * The host side, in the host thread: loads PROJ (in this thread), tells the parent (`{ ready: true }` or
  * `{ error }` on `parent`), then answers every request on `data.port`, raising the flag after each answer.
+ * `onClosed` runs when the client's end of the port closes (its release, or its thread's end): the host
+ * thread ends there (proj-host.ts), so that PROJ's memory goes with its last client.
  */
-export function serveProj(data: ProjHostData, parent: { postMessage(m: unknown): void }): void {
+export function serveProj(data: ProjHostData, parent: { postMessage(m: unknown): void }, onClosed: () => void = () => undefined): void {
   const flag = new Int32Array(data.flag);
   const loaded = loadProj().then(
     () => null,
@@ -127,6 +199,7 @@ export function serveProj(data: ProjHostData, parent: { postMessage(m: unknown):
   };
   // requests are answered one at a time, in order (each waits for the load)
   let queue: Promise<void> = Promise.resolve();
+  data.port.once('close', onClosed);
   data.port.on('message', (req: ProjRequest) => {
     queue = queue.then(async () => {
       try {

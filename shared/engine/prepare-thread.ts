@@ -17,6 +17,7 @@ import { CrsError, GeoPackageError, GeometryError, InputError, LimitError, Outpu
 import type { JobHead, PrepareOptions, PrepareTail } from './prepare-job';
 import type { PackedRecords } from './packed-records';
 import type { WorkerFailure } from './parallel-protocol';
+import type { ProjHostHandle } from '../crs/proj-remote';
 import { newWorker, PREPARE_LIMITS, workerExecArgv } from './parallel';
 
 /**
@@ -27,9 +28,10 @@ export type PrepareRequest = Omit<PrepareOptions, 's3Client' | 'signal'> & { str
 
 /**
  * What the prepare thread is started with: `projThread`, PROJ will run on a host thread of the prepare
- * thread's own (a streamed GeoPackage), which the thread then starts before it loads its other code.
+ * thread's own (a streamed GeoPackage), which the thread then starts before it loads its other code; `projHost`,
+ * a host already loading PROJ (early-proj.ts), which the thread adopts instead (whether it streams or not).
  */
-export interface PrepareWorkerData { projThread: boolean }
+export interface PrepareWorkerData { projThread: boolean; projHost?: ProjHostHandle }
 
 /** Main -> prepare thread, later: the job was aborted. */
 export interface PrepareAbort { kind: 'abort' }
@@ -64,10 +66,11 @@ export interface PrepareFailure extends WorkerFailure { context?: Record<string,
  * Runs phase 1 on a new thread: `onHead` gets the job's head before the features are read. Spooled (the
  * head's `streams` is 0): resolves once the thread has ended (its memory released) with the spool's run
  * files. Streamed: resolves once `onHead` is done with one stream per stretch, fed as the thread prepares
- * the features. An abort stops the thread's reading.
+ * the features. An abort stops the thread's reading. `projHost`: a PROJ host already loading, handed to the
+ * thread (its ports are transferred).
  */
-export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHead) => Promise<void>, signal?: AbortSignal): Promise<PrepareOutcome> {
-  const worker = startPrepareWorker({ projThread: req.stream === true });
+export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHead) => Promise<void>, signal?: AbortSignal, projHost?: ProjHostHandle | null): Promise<PrepareOutcome> {
+  const worker = startPrepareWorker({ projThread: req.stream === true, ...(projHost ? { projHost } : {}) });
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   let ended = false;
   void exited.then(() => {
@@ -241,15 +244,16 @@ export function rebuildError(f: PrepareFailure): Error {
 function startPrepareWorker(workerData: PrepareWorkerData): Worker {
   const here = import.meta.url;
   const execArgv = workerExecArgv();
+  const transferList = workerData.projHost ? [workerData.projHost.port, workerData.projHost.status] : [];
   if (here.endsWith('.ts')) {
     const entry = new URL('./prepare-worker.ts', here).href;
     const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
     const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return newWorker(boot, { eval: true, execArgv, resourceLimits: PREPARE_LIMITS, workerData });
+    return newWorker(boot, { eval: true, execArgv, resourceLimits: PREPARE_LIMITS, workerData, transferList });
   }
   const dir = dirname(fileURLToPath(here));
   const file = [join(dir, 'prepare-worker.mjs'), join(dir, '..', 'prepare-worker.mjs')].find((f) => existsSync(f));
   if (file === undefined) throw new ZonalflowError('WORKER_FAILED', `prepare-worker.mjs not found beside ${dir}: rebuild with npm run build`);
-  return newWorker(file, { execArgv, resourceLimits: PREPARE_LIMITS, workerData });
+  return newWorker(file, { execArgv, resourceLimits: PREPARE_LIMITS, workerData, transferList });
 }

@@ -17,8 +17,11 @@ import type { PrepareAbort, PrepareCredit, PrepareFailure, PrepareReply, Prepare
 
 // PROJ's host thread starts loading PROJ (~0.5-1 s of WebAssembly compile and GDAL's start-up) before this
 // thread loads the feature readers (SQLite's module among them) and opens the layer, rather than after:
-// the job's first chunk waits for PROJ. The request's messages wait in the port meanwhile.
-if ((workerData as PrepareWorkerData | null)?.projThread === true) startProjThread();
+// the job's first chunk waits for PROJ. The request's messages wait in the port meanwhile. A host handed
+// over (early-proj.ts: started at process start, loading already) is adopted instead.
+const data = workerData as PrepareWorkerData | null;
+if (data?.projHost) startProjThread(data.projHost);
+else if (data?.projThread === true) startProjThread();
 const { prepareJob, prepareOrdered } = await import('./prepare-job');
 
 /**

@@ -13,20 +13,28 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { ZonalflowError } from '../errors';
 import { useProjBackend } from '../crs/proj';
-import { remoteProj, type ProjHostData, type RemoteProj } from '../crs/proj-remote';
+import { remoteProj, type ProjHostData, type ProjHostHandle, type RemoteProj } from '../crs/proj-remote';
 import { newWorker, WORKER_LIMITS, workerExecArgv } from './parallel';
 
 let remote: RemoteProj | null = null;
 
-/** From now on, this thread's PROJ calls go to a host thread (started at the first call or by ensureProj). */
-export function useProjThread(): void {
-  remote ??= remoteProj(startProjHost);
+/**
+ * From now on, this thread's PROJ calls go to a host thread: `handed`, a host another thread started (it
+ * is loading PROJ already), else one started at the first call or by ensureProj. A host handed over when
+ * this thread already has one is released at once.
+ */
+export function useProjThread(handed?: ProjHostHandle): void {
+  if (remote === null) remote = remoteProj(startProjHost, handed);
+  else if (handed) {
+    handed.port.close();
+    handed.status.close();
+  }
   useProjBackend(remote);
 }
 
 /** {@link useProjThread}, and the host thread starts loading PROJ now rather than at the first call. */
-export function startProjThread(): void {
-  useProjThread();
+export function startProjThread(handed?: ProjHostHandle): void {
+  useProjThread(handed);
   remote?.ready().catch(() => undefined); // a failed load is reported to the first call
 }
 

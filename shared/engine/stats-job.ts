@@ -28,6 +28,8 @@ import type { Crs } from '../crs/crs';
 import type { FeatureSource } from '../features/source';
 import { crsFromEpsg } from '../crs/epsg';
 import { ensureProj, makeTransformer } from '../crs/transform';
+import { takeEarlyProjHost } from './early-proj';
+import { useProjThread } from './proj-thread';
 import { outsideWarning } from './crs-check';
 import { geometryBBox } from '../geometry/bbox';
 import { transformGeometry } from '../geometry/transform';
@@ -195,7 +197,12 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
 export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsumer): Promise<StreamedStatsJob> {
   const t0 = performance.now();
   parseStatNames(opts.spec.stats); // unknown names fail before any file is opened
-  if (opts.spec.stac) return streamTimeseriesJob(opts, consumer, t0);
+  // PROJ already loading on a host thread since process start (early-proj.ts), for whichever thread uses PROJ
+  const early = takeEarlyProjHost();
+  if (opts.spec.stac) {
+    if (early) useProjThread(early);
+    return streamTimeseriesJob(opts, consumer, t0);
+  }
   // every source the job opens, counted, and closed at the end (file handles)
   const counters: CountingSource[] = [];
   // the spatial order's spools (temporary files removed at the end, also after a failure)
@@ -222,6 +229,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     let streamed: Extract<PrepareOutcome, { kind: 'streams' }> | null = null;
     let inThread: PreparedJob | null = null;
     if (onS3 || !(opts.prepareThread ?? worthAThread(opts.input))) {
+      if (early) useProjThread(early);
       const { prepareJob } = await import('./prepare-job');
       inThread = await prepareJob({ ...request, s3Client: opts.s3Client, signal: opts.signal }, begin, counters);
       records = inThread.records;
@@ -229,7 +237,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     } else {
       // one core: reading alongside computing saves nothing and keeps PROJ loaded throughout
       const order = opts.order ?? (availableParallelism() > 1 ? 'read' : 'spool');
-      const done = await prepareOnThread({ ...request, chunkSize: opts.chunkSize, stream: order === 'read' }, begin, opts.signal);
+      const done = await prepareOnThread({ ...request, chunkSize: opts.chunkSize, stream: order === 'read' }, begin, opts.signal, early);
       if (done.kind === 'spilled') {
         records = RowSorter.fromRuns(byKey, done.spilled, { frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k });
         tail = done.tail;

@@ -1,0 +1,6 @@
+// The PROJ host thread from the TypeScript sources (tsx's loader), as a Worker file: what
+// bin/job-thread.mjs startEarlyProjHost starts from dist/ in a built CLI, for tests that run the sources.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../../shared/engine/proj-host.ts');
