@@ -29,7 +29,7 @@ import type { JobTransform } from '../crs/job-transform';
 import { crossesAntimeridian, splitAntimeridian, withShiftedCopy } from '../geometry/antimeridian';
 import type { Crs } from '../crs/crs';
 import { crsFromEpsg } from '../crs/epsg';
-import { retryableStatus } from '../io/retry';
+import { permanentFailure } from '../io/retry';
 import type { ResultRow, StatColumn, CellValue } from '../output/table';
 import type { ZonalRaster } from './rasters';
 import { statColumns, bandPrefix } from './columns';
@@ -234,7 +234,8 @@ export class ZonalEngine {
    * prefetch would make one round per chunk (a Worker's batch of 2,000 features in chunks of 100, 400 and 1,500:
    * 379 requests on the 100k case, 301-304 with the batch read ahead). The chunks then find their tiles fetched (the
    * raster's compressed-tile cache, bounded by `cacheBytes`) and decode them as they go. A tile that cannot be
-   * read is left to the feature's own read, as in a chunk; a failure of the source (network, throttling) throws.
+   * read is remembered by its raster and fails the features that need it, as in a chunk; a failure of the source
+   * (network, throttling) throws.
    */
   async readAhead(prepared: PreparedChunk, signal?: AbortSignal): Promise<void> {
     // a feature's first failure (its geometry, then raster by raster) keeps it from the later rasters' reads, as in measure
@@ -272,8 +273,8 @@ export class ZonalEngine {
         await wr.raster.prefetch(small.map((w) => sourceWindow(w, pw)), { bands: [wr.bands[0] ?? 1], signal });
       }
     } catch (err) {
-      // a tile that cannot be read fails only the features that need it: each feature's own read
-      // fetches its tiles again and gets the error; anything else (network, throttling) sinks the chunk
+      // a tile that cannot be read fails only the features that need it: the raster remembers it (cog.ts
+      // `broken`), so each feature's own read meets its error at once; anything else (network, throttling) sinks the chunk
       if (!isDataLevel(err)) throw err;
     }
     this.timings.prefetch += performance.now() - t0;
@@ -570,7 +571,7 @@ function isFeatureLevel(err: unknown): boolean {
 
 /** A raster's data cannot be read where a feature needs it (not transient): the feature fails with the reason. */
 function isDataLevel(err: unknown): boolean {
-  if (err instanceof SourceError) return err.status !== undefined && !retryableStatus(err.status);
+  if (err instanceof SourceError) return permanentFailure(err);
   return err instanceof ZonalflowError && ['TILE_INVALID', 'RASTER_INVALID'].includes(err.code);
 }
 

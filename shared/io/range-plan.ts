@@ -40,25 +40,57 @@ export function mergeRanges(ranges: readonly ByteRange[], opts: MergeOptions = D
 
 /** Fetches ranges in merged requests with at most `concurrency` in flight; returns bytes per `offset:length`. */
 export async function fetchRanges(source: ByteSource, ranges: readonly ByteRange[], opts: { concurrency?: number; merge?: MergeOptions; signal?: AbortSignal | undefined } = {}): Promise<Map<string, Uint8Array>> {
+  return (await fetchRangesSettled(source, ranges, { ...opts, permanent: () => false })).bytes;
+}
+
+/** What {@link fetchRangesSettled} gives: the bytes of each range read, and why each other range cannot be read (both by `offset:length`). */
+export interface SettledRanges { bytes: Map<string, Uint8Array>; failures: Map<string, unknown> }
+
+/**
+ * {@link fetchRanges}, except that a request failing with an error `permanent` accepts (a range or object that
+ * cannot be read, as opposed to the network or throttling) fails only its own ranges: a merged request of several
+ * ranges is asked again range by range, each once, and only the ranges that fail alone are failures. Any other
+ * error throws, and the other workers take no new request.
+ */
+export async function fetchRangesSettled(source: ByteSource, ranges: readonly ByteRange[], opts: { concurrency?: number; merge?: MergeOptions; signal?: AbortSignal | undefined; permanent: (err: unknown) => boolean }): Promise<SettledRanges> {
   const merged = mergeRanges(ranges, opts.merge ?? DEFAULT_MERGE);
-  const out = new Map<string, Uint8Array>();
+  const bytes = new Map<string, Uint8Array>();
+  const failures = new Map<string, unknown>();
   let next = 0;
   let failed = false;
-  const worker = async (): Promise<void> => {
-    while (next < merged.length && !failed) {
-      const m = merged[next++] as MergedRange;
-      let bytes: Uint8Array;
-      try {
-        bytes = await source.fetch(m.offset, m.length, opts.signal);
-      } catch (err) {
+  const read = async (r: ByteRange): Promise<Uint8Array | { error: unknown }> => {
+    try {
+      return await source.fetch(r.offset, r.length, opts.signal);
+    } catch (err) {
+      if (!opts.permanent(err)) {
         failed = true; // the other workers take no new request
         throw err;
       }
-      for (const p of m.parts) out.set(rangeKey(p), bytes.subarray(p.offset - m.offset, p.offset - m.offset + p.length));
+      return { error: err };
+    }
+  };
+  const worker = async (): Promise<void> => {
+    while (next < merged.length && !failed) {
+      const m = merged[next++] as MergedRange;
+      const got = await read(m);
+      if (got instanceof Uint8Array) {
+        for (const p of m.parts) bytes.set(rangeKey(p), got.subarray(p.offset - m.offset, p.offset - m.offset + p.length));
+        continue;
+      }
+      if (m.parts.length === 1) {
+        failures.set(rangeKey(m), got.error);
+        continue;
+      }
+      // which of the merged ranges cannot be read: each alone, once
+      for (const p of m.parts) {
+        const alone = await read(p);
+        if (alone instanceof Uint8Array) bytes.set(rangeKey(p), alone);
+        else failures.set(rangeKey(p), alone.error);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, merged.length)) }, worker));
-  return out;
+  return { bytes, failures };
 }
 
 /** The map key of a range. */

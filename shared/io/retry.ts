@@ -2,6 +2,9 @@
  * Bounded retries with exponential backoff and full jitter (AWS architecture
  * blog "Exponential Backoff And Jitter"), shared by the https and S3 sources.
  */
+import { SourceError } from '../errors';
+
+/** How often and how patiently a request is asked again. */
 export interface RetryPolicy {
   /** Attempts in total (first + retries). */
   attempts: number;
@@ -39,4 +42,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** HTTP statuses worth retrying: throttling and server errors. */
 export function retryableStatus(status: number | undefined): boolean {
   return status === 429 || status === 408 || (status !== undefined && status >= 500 && status <= 599);
+}
+
+/**
+ * A failure of a source that asking again will not cure: an answer with a status that is not worth retrying
+ * (403, 404, 416...), as opposed to the network, throttling and server errors (retried, then thrown).
+ */
+export function permanentFailure(err: unknown): boolean {
+  return err instanceof SourceError && err.status !== undefined && !retryableStatus(err.status);
 }

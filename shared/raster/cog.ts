@@ -7,10 +7,12 @@
  * bytes) and returns values with scale/offset applied and a validity mask
  * (nodata on the raw value, NaN, mask = 0, sparse tiles, outside the raster).
  */
-import { RasterError, TileError } from '../errors';
+import { RasterError, SourceError, TileError } from '../errors';
+import type { ZonalflowError } from '../errors';
 import type { TileAddress } from '../errors';
 import type { ByteSource } from '../io/source';
-import { fetchRanges, rangeKey } from '../io/range-plan';
+import { fetchRangesSettled, rangeKey } from '../io/range-plan';
+import { permanentFailure } from '../io/retry';
 import type { ByteRange } from '../io/range-plan';
 import { TiffFile, Tag } from '../tiff/ifd';
 import type { Ifd } from '../tiff/ifd';
@@ -248,8 +250,13 @@ export class Raster {
   private readonly inflight = new Map<number, Promise<void>>();
   /** Tiles being decoded (a concurrent reader awaits the same decode). */
   private readonly decoding = new Map<number, Promise<Samples | null>>();
-  /** Tiles that cannot be read (truncated file): the error, thrown whenever the tile is needed. */
-  private readonly broken = new Map<number, TileError>();
+  /**
+   * Tiles that cannot be read, with the reason: data that does not decode, an implausible byte count, a
+   * truncated file (TileError), a range the source refuses for good (SourceError with its status). The error
+   * is thrown at once whenever the tile is needed again: a bad tile is fetched and decoded once, however many
+   * features touch it (it stays when the caches are dropped).
+   */
+  private readonly broken = new Map<number, ZonalflowError>();
   private rawBytes = 0;
   private readonly cacheBytes: number;
   private readonly rawCacheBytes: number;
@@ -278,6 +285,18 @@ export class Raster {
     this.flipY = flips.flipY;
     const version = opts.sharedTiles ? source.version?.() : undefined;
     this.sharedKey = version === undefined ? null : `${source.uri}\n${version}\n`;
+  }
+
+  /** Why a tile cannot be read, when that is known (this raster's, or a decode failure of the same object version among the shared tiles). */
+  private failure(id: number): ZonalflowError | undefined {
+    return this.broken.get(id) ?? (this.sharedKey === null ? undefined : this.opts.sharedTiles?.failure(this.sharedKey + sharedId(id)));
+  }
+
+  /** Remembers that a tile cannot be read; a TileError (its bytes are bad) also among the shared tiles, for other rasters over the same object version. */
+  private markBroken(id: number, err: ZonalflowError): ZonalflowError {
+    this.broken.set(id, err);
+    if (err instanceof TileError && this.sharedKey !== null) this.opts.sharedTiles?.fail(this.sharedKey + sharedId(id), err);
+    return err;
   }
 
   /** The shared decoded tile, when this raster shares them and holds it. */
@@ -392,6 +411,12 @@ export class Raster {
     return new TileError(`${what} of ${this.info.uri} cannot be read: ${reason}`, a, cause === undefined ? {} : { cause });
   }
 
+  /** A tile whose range the source refuses for good: a SourceError naming the tile, with the source's status (the features on it fail, the chunk goes on). */
+  private refusedError(k: TileKey, err: unknown): SourceError {
+    const status = err instanceof SourceError ? err.status : undefined;
+    return new SourceError(this.tileError(k, err instanceof Error ? err.message : String(err)).message, { cause: err, context: { tile: this.address(k) }, ...(status === undefined ? {} : { status }) });
+  }
+
   /** Decoded size of a tile: full tile, or a strip of RowsPerStrip rows; and the rows that must be there. */
   private chunkShape(k: TileKey): { layout: ChunkLayout; needRows: number } {
     const im = (k.mask ? this.mask : this.image) as Image;
@@ -435,11 +460,15 @@ export class Raster {
 
   private async prefetchFile(windows: readonly Window[], bands: readonly number[], signal?: AbortSignal): Promise<void> {
     const shared = this.sharedKey === null ? null : this.opts.sharedTiles;
-    const missing = this.idsFor(windows, bands).filter((id) => !this.decoded.has(id) && !this.raw.has(id) && !this.decoding.has(id) && !this.broken.has(id) && !shared?.has(this.sharedKey + sharedId(id))).map(keyOfId);
+    const missing = this.idsFor(windows, bands).filter((id) => !this.decoded.has(id) && !this.raw.has(id) && !this.decoding.has(id) && this.failure(id) === undefined && !shared?.has(this.sharedKey + sharedId(id))).map(keyOfId);
     await this.fetchTiles(missing, signal);
   }
 
-  /** Fetches tiles in merged requests; a tile already being fetched (by a concurrent call) is awaited, not fetched twice. A short read fails only its tile. */
+  /**
+   * Fetches tiles in merged requests; a tile already being fetched (by a concurrent call) is awaited, not fetched twice.
+   * A short read, or a range the source refuses for good (fetchRangesSettled), fails only its tile, remembered as
+   * broken; a transient failure of the source (network, throttling, after its retries) throws.
+   */
   private async fetchTiles(keys: readonly TileKey[], signal?: AbortSignal): Promise<void> {
     const waits: Promise<void>[] = [];
     const ranges: { key: TileKey; range: ByteRange }[] = [];
@@ -466,18 +495,23 @@ export class Raster {
         waits.push(got);
       } else {
         const r = this.span(k);
-        if (r instanceof TileError) this.broken.set(id, r);
+        if (r instanceof TileError) this.markBroken(id, r);
         else if (r) ranges.push({ key: k, range: r });
       }
     }
     if (ranges.length > 0) {
       const run = (async (): Promise<Map<number, Uint8Array>> => {
-        const bytes = await fetchRanges(this.source, ranges.map((r) => r.range), { concurrency: this.opts.concurrency ?? 8, signal });
+        const { bytes, failures } = await fetchRangesSettled(this.source, ranges.map((r) => r.range), { concurrency: this.opts.concurrency ?? 8, signal, permanent: permanentFailure });
         const good = new Map<number, Uint8Array>();
         for (const { key, range } of ranges) {
+          const refused = failures.get(rangeKey(range));
+          if (refused !== undefined) {
+            this.markBroken(keyId(key), this.refusedError(key, refused));
+            continue;
+          }
           const b = bytes.get(rangeKey(range));
           if (!b || b.length < range.length) {
-            this.broken.set(keyId(key), this.tileError(key, `the file is truncated (${range.length} bytes at offset ${range.offset}, ${b?.length ?? 0} present)`));
+            this.markBroken(keyId(key), this.tileError(key, `the file is truncated (${range.length} bytes at offset ${range.offset}, ${b?.length ?? 0} present)`));
             continue;
           }
           this.tilesFetched++;
@@ -546,6 +580,8 @@ export class Raster {
     const id = keyId(k);
     const hit = this.touch(id);
     if (hit !== undefined) return hit;
+    const failed = this.failure(id);
+    if (failed !== undefined) throw failed; // a bad tile: its error again, never another fetch or decode
     const shared = this.sharedTile(id);
     if (shared !== undefined) return shared;
     const pending = this.decoding.get(id);
@@ -559,17 +595,17 @@ export class Raster {
   private async decodeTile(k: TileKey, signal?: AbortSignal): Promise<Samples | null> {
     const id = keyId(k);
     const span = this.span(k);
-    if (span instanceof TileError) throw span;
+    if (span instanceof TileError) throw this.markBroken(id, span);
     if (span === null) {
       this.keepDecoded(id, null);
       return null;
     }
     let raw = this.raw.get(id);
-    if (!raw && !this.broken.has(id)) {
+    if (!raw && this.failure(id) === undefined) {
       await this.fetchTiles([k], signal);
       raw = this.raw.get(id);
     }
-    const broken = this.broken.get(id);
+    const broken = this.failure(id);
     if (broken) throw broken;
     if (!raw) throw this.tileError(k, 'its bytes could not be fetched');
     this.raw.delete(id);
@@ -589,7 +625,8 @@ export class Raster {
       // every codec's output is in the file's byte order (libtiff swaps LERC output of big-endian files too)
       samples = toSamples(padded, layout);
     } catch (err) {
-      if (err instanceof ChunkError) throw this.tileError(k, err.message, err);
+      // the bytes are bad: remembered, so that no later read fetches or decodes them again
+      if (err instanceof ChunkError) throw this.markBroken(id, this.tileError(k, err.message, err));
       throw err;
     }
     this.decodeMs += performance.now() - td;

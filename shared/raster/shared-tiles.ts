@@ -5,9 +5,14 @@
  * last ones already decoded instead of reading and inflating them again. Bounded in bytes (least
  * recently used out first). A tile is keyed by its object's identity as read (URI, ETag and size
  * from the read's response, `ByteSource.version`) and its index, so a changed object is never
- * served from here: its new ETag is a new key.
+ * served from here: its new ETag is a new key. A tile whose bytes do not decode (TileError) is
+ * held as that error: the same bytes never decode, so no later batch fetches or inflates it again.
  */
+import type { TileError } from '../errors';
 import type { Samples } from '../tiff/samples';
+
+/** Failed tiles held at most (their errors are small; the oldest go first). */
+const MAX_FAILED = 10_000;
 
 /** A byte-bounded LRU of decoded tiles, shared by the rasters opened with it (OpenRasterOptions.sharedTiles). */
 export class SharedTiles {
@@ -33,6 +38,23 @@ export class SharedTiles {
     void bytes.finally(() => {
       if (this.fetching.get(key) === bytes) this.fetching.delete(key);
     });
+  }
+
+  /** Tiles whose bytes cannot be decoded, with the error (TileError): never fetched nor decoded again. */
+  private readonly failed = new Map<string, TileError>();
+
+  /** Why the tile cannot be decoded, when some raster found it so; undefined otherwise. */
+  failure(key: string): TileError | undefined {
+    return this.failed.get(key);
+  }
+
+  /** Holds a tile as undecodable (its bytes, of this object version, are corrupt). */
+  fail(key: string, err: TileError): void {
+    this.failed.set(key, err);
+    for (const k of this.failed.keys()) {
+      if (this.failed.size <= MAX_FAILED) break;
+      this.failed.delete(k);
+    }
   }
 
   /** Bytes of decoded samples held. */
