@@ -4,6 +4,8 @@ import { parseExpression } from './timeseries/expression';
 import { parseStatNames, WEIGHTED_STATS } from './stats/names';
 
 import { LIMIT_DEFAULTS } from './limits';
+import { nonBlank, pathLabel, readableIssue } from './spec-issues';
+import type { SpecProblem } from './spec-issues';
 
 /** Defaults of the resource limits (`limits` in the spec; limits.ts). */
 export { LIMIT_DEFAULTS };
@@ -19,7 +21,7 @@ export const RasterSpecSchema = z.strictObject({
   /** Column prefix; defaults to the file's stem (`dem` for `.../dem.tif`). */
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a name is letters, digits and _, not starting with a digit').optional(),
   /** `s3://bucket/key`, `https://host/path`, or a local path (local runs only). */
-  uri: z.string().min(1),
+  uri: nonBlank({ uri: true }),
   /** 1-based band numbers; default all bands. */
   bands: z.array(z.number().int().positive()).min(1).optional(),
   /** Overrides the file's nodata value (null: the file has none and none is wanted). */
@@ -33,7 +35,7 @@ export const RasterSpecSchema = z.strictObject({
  * @example { "uri": "s3://bucket/population.tif", "band": 1 }
  */
 export const WeightsSpecSchema = z.strictObject({
-  uri: z.string().min(1),
+  uri: nonBlank({ uri: true }),
   /** 1-based band (default 1). */
   band: z.number().int().positive().default(1),
   /** Overrides the file's nodata value (null: none). */
@@ -53,13 +55,13 @@ export const HistogramSpecSchema = z.strictObject({
 export const StacSpecSchema = z.strictObject({
   /** The STAC API root (POST {api}/search). */
   api: z.string().url(),
-  collections: z.array(z.string().min(1)).min(1),
+  collections: z.array(nonBlank()).min(1),
   /** `start/end` (ISO 8601 dates or datetimes). */
   datetime: z.string().regex(/^[^/]+\/[^/]+$/, 'datetime is start/end, e.g. 2024-04-01/2024-09-30'),
   /** STAC query extension, e.g. { "eo:cloud_cover": { "lt": 80 } }. */
   query: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   /** Band name -> asset key of the items, e.g. { "red": "red", "nir": "nir", "scl": "scl" }. */
-  assets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().min(1)).refine((a) => Object.keys(a).length > 0, 'at least one asset'),
+  assets: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), nonBlank()).refine((a) => Object.keys(a).length > 0, 'at least one asset'),
   /** Items per page asked from the API. */
   limit: z.number().int().min(1).max(10_000).default(100),
 });
@@ -69,7 +71,7 @@ export const MaskSpecSchema = z.strictObject({
   /** true (default): a band's nodata value (and NaN, the per-dataset mask) makes a cell invalid. false: the nodata value is read as an ordinary number (cells outside the raster, NaN and the mask stay invalid). */
   nodata: z.boolean().default(true),
   /** A class band (Sentinel-2 SCL style): cells of the excluded classes are masked, grown by `dilate` cells. */
-  classes: z.strictObject({ band: z.string().min(1), exclude: z.array(z.number().int()).min(1), dilate: z.number().int().min(0).max(100).default(0) }).optional(),
+  classes: z.strictObject({ band: nonBlank(), exclude: z.array(z.number().int()).min(1), dilate: z.number().int().min(0).max(100).default(0) }).optional(),
 });
 
 /**
@@ -87,10 +89,10 @@ export const MaskSpecSchema = z.strictObject({
 export const JobSpecSchema = z.strictObject({
   input: z
     .strictObject({
-      layer: z.string().min(1).optional(),
-      idColumn: z.string().min(1).optional(),
+      layer: nonBlank().optional(),
+      idColumn: nonBlank().optional(),
       /** Attributes carried to the outputs as leading columns, typed as the input declares them (`--include-cols`). */
-      include: z.array(z.string().min(1)).optional(),
+      include: z.array(nonBlank()).optional(),
     })
     .default({}),
   rasters: z.array(RasterSpecSchema).default([]),
@@ -98,9 +100,9 @@ export const JobSpecSchema = z.strictObject({
   stac: StacSpecSchema.optional(),
   mask: MaskSpecSchema.optional(),
   /** Band math: output name -> expression over the STAC asset names, e.g. { "ndvi": "(nir - red) / (nir + red)" }. */
-  bands: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().min(1)).default({}),
+  bands: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), nonBlank()).default({}),
   /** What the statistics are computed on: band-math names and/or asset names (default: every band-math output, else every asset). */
-  outputs: z.array(z.string().min(1)).optional(),
+  outputs: z.array(nonBlank()).optional(),
   /** `scene` (one row per acquisition) or an ISO-8601 duration (P1D, P10D, P1M) compositing scenes per interval. */
   interval: z.string().regex(/^(scene|P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?)$/, 'interval is "scene" or an ISO-8601 duration such as P1D, P10D, P1M').default('scene'),
   /** Compositing of the scenes of an interval before the statistics. */
@@ -109,7 +111,7 @@ export const JobSpecSchema = z.strictObject({
   lastInterval: z.enum(['SKIP', 'SHORTEN', 'EXTEND']).default('SKIP'),
   /** `linear`: cells without valid data in an interval are filled by linear interpolation in time between the neighbouring composites (openEO's array_interpolate_linear; leading and trailing gaps stay empty); rows say so in an `interpolated` column. */
   interpolate: z.enum(['none', 'linear']).default('none'),
-  stats: z.array(z.string().min(1)).min(1).default(['count', 'mean', 'min', 'max']),
+  stats: z.array(nonBlank()).min(1).default(['count', 'mean', 'min', 'max']),
   histogram: HistogramSpecSchema.optional(),
   coverage: CoverageModeSchema.default('exact'),
   /** Weights raster for the weighted statistics (same or a compatible grid as each raster). */
@@ -159,63 +161,88 @@ export type JobSpecInput = z.input<typeof JobSpecSchema>;
 export type RasterSpec = z.infer<typeof RasterSpecSchema>;
 export type CoverageModeName = z.infer<typeof CoverageModeSchema>;
 
-/** Validates a job spec; every problem is listed with its path in one readable message. */
-export function parseJobSpec(input: unknown, source = 'job spec'): JobSpec {
-  const result = JobSpecSchema.superRefine((spec, ctx) => {
-    const weighted = spec.stats.filter((st) => WEIGHTED_STATS.has(st));
-    if (weighted.length > 0 && spec.weights === undefined) ctx.addIssue({ code: 'custom', path: ['weights'], message: `${weighted.join(', ')} need a weights raster ("weights": {"uri": ...})` });
-    if (spec.coverage !== 'exact') {
-      if (weighted.length > 0) ctx.addIssue({ code: 'custom', path: ['stats'], message: `${weighted.join(', ')} need coverage "exact"; in "${spec.coverage}" mode frac and unique are rasterstats' categorical counts and there is no weighted form` });
-      if (spec.coverageWeight !== 'fraction') ctx.addIssue({ code: 'custom', path: ['coverageWeight'], message: `"${spec.coverageWeight}" needs coverage "exact"` });
-      if (spec.minCoverageFrac > 0) ctx.addIssue({ code: 'custom', path: ['minCoverageFrac'], message: 'needs coverage "exact"' });
-    }
-    if (spec.stac !== undefined && (spec.weights !== undefined || weighted.length > 0)) ctx.addIssue({ code: 'custom', path: ['weights'], message: 'weights apply to "rasters", not to a "stac" time series' });
-    if (spec.stac === undefined && spec.rasters.length === 0) ctx.addIssue({ code: 'custom', path: ['rasters'], message: 'at least one raster is needed (or a "stac" search)' });
-    if (spec.stac !== undefined && spec.rasters.length > 0) ctx.addIssue({ code: 'custom', path: ['rasters'], message: 'give either "rasters" or "stac", not both' });
-    if (spec.stac === undefined) {
-      for (const k of ['mask', 'outputs'] as const) if (spec[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `"${k}" applies to a "stac" time series` });
-      if (spec.interpolate !== 'none') ctx.addIssue({ code: 'custom', path: ['interpolate'], message: '"interpolate" applies to a "stac" time series' });
-      // band math over the rasters: syntax here, names and grids when the rasters are opened
-      for (const [name, expr] of Object.entries(spec.bands)) {
-        try {
-          parseExpression(expr, undefined, `band "${name}"`);
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', path: ['bands', name], message: err instanceof Error ? err.message : String(err) });
-        }
-      }
-      return;
-    }
-    const assets = Object.keys(spec.stac.assets);
-    const known = [...assets, ...Object.keys(spec.bands)];
-    for (const o of spec.outputs ?? []) if (!known.includes(o)) ctx.addIssue({ code: 'custom', path: ['outputs'], message: `unknown output "${o}" (known: ${known.join(', ')})` });
+/** How {@link parseJobSpec} names the fields of its problems and what else it reports with them. */
+export interface SpecCheckOptions {
+  /**
+   * The name a user knows a field by (e.g. `--raster` for `rasters.0.uri` when the option set it), or undefined
+   * for the field's path in the spec (`rasters.0.uri`).
+   */
+  label?: (path: readonly PropertyKey[]) => string | undefined;
+  /** Problems found before the spec was built (an option's value that is not a number...), listed first, with the spec's own. */
+  problems?: readonly { label: string; message: string }[];
+}
+
+/**
+ * Validates a job spec; every problem is listed in one message, one line each (`  - <field>: <problem>`), so
+ * that no problem hides another (a bad coverage mode and an unknown statistic are both named).
+ */
+export function parseJobSpec(input: unknown, source = 'job spec', opts: SpecCheckOptions = {}): JobSpec {
+  const result = JobSpecSchema.superRefine(crossFieldProblems).safeParse(input, { error: readableIssue });
+  const given = opts.problems ?? [];
+  if (result.success && given.length === 0) return result.data;
+  const label = (path: readonly PropertyKey[]): string => opts.label?.(path) ?? pathLabel(path);
+  const problems: SpecProblem[] = result.success ? [] : result.error.issues.map((i) => ({ path: i.path, message: i.message }));
+  const all = [...given.map((p) => ({ field: p.label, message: p.message })), ...problems.map((p) => ({ field: label(p.path), message: p.message }))];
+  // the statistic names are checked when the spec is otherwise valid (parseStatNames, one line); here
+  // too, so that one message lists every problem
+  const names = statNamesProblem(input);
+  if (names !== null && !problems.some((p) => p.path[0] === 'stats')) all.push({ field: label(['stats']), message: names });
+  throw new SpecError(specProblemsMessage(source, all), { context: { problems: all } });
+}
+
+/**
+ * One problem: one line (`--raster: empty URI; ...` for an option, `invalid job spec x.json: coverage: ...`
+ * for a field of the spec); several: `invalid <source>:` and one line each, `  - <field>: <problem>`.
+ */
+export function specProblemsMessage(source: string, problems: readonly { field: string; message: string }[]): string {
+  const only = problems.length === 1 ? problems[0] : undefined;
+  if (only !== undefined) return only.field.startsWith('--') ? `${only.field}: ${only.message}` : `invalid ${source}: ${only.field}: ${only.message}`;
+  return `invalid ${source}:\n${problems.map((p) => `  - ${p.field}: ${p.message}`).join('\n')}`;
+}
+
+/** The rules between fields (weights for weighted statistics, coverage-only options, rasters or stac...). */
+function crossFieldProblems(spec: z.output<typeof JobSpecSchema>, ctx: z.RefinementCtx): void {
+  const weighted = spec.stats.filter((st) => WEIGHTED_STATS.has(st));
+  if (weighted.length > 0 && spec.weights === undefined) ctx.addIssue({ code: 'custom', path: ['weights'], message: `${weighted.join(', ')} need a weights raster ("weights": {"uri": ...})` });
+  if (spec.coverage !== 'exact') {
+    if (weighted.length > 0) ctx.addIssue({ code: 'custom', path: ['stats'], message: `${weighted.join(', ')} need coverage "exact"; in "${spec.coverage}" mode frac and unique are rasterstats' categorical counts and there is no weighted form` });
+    if (spec.coverageWeight !== 'fraction') ctx.addIssue({ code: 'custom', path: ['coverageWeight'], message: `"${spec.coverageWeight}" needs coverage "exact"` });
+    if (spec.minCoverageFrac > 0) ctx.addIssue({ code: 'custom', path: ['minCoverageFrac'], message: 'needs coverage "exact"' });
+  }
+  if (spec.stac !== undefined && (spec.weights !== undefined || weighted.length > 0)) ctx.addIssue({ code: 'custom', path: ['weights'], message: 'weights apply to "rasters", not to a "stac" time series' });
+  if (spec.stac === undefined && spec.rasters.length === 0) ctx.addIssue({ code: 'custom', path: ['rasters'], message: 'at least one raster is needed (or a "stac" search)' });
+  if (spec.stac !== undefined && spec.rasters.length > 0) ctx.addIssue({ code: 'custom', path: ['rasters'], message: 'give either "rasters" or "stac", not both' });
+  if (spec.stac === undefined) {
+    for (const k of ['mask', 'outputs'] as const) if (spec[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `"${k}" applies to a "stac" time series` });
+    if (spec.interpolate !== 'none') ctx.addIssue({ code: 'custom', path: ['interpolate'], message: '"interpolate" applies to a "stac" time series' });
+    // band math over the rasters: syntax here, names and grids when the rasters are opened
     for (const [name, expr] of Object.entries(spec.bands)) {
       try {
-        parseExpression(expr, assets, `band "${name}"`);
+        parseExpression(expr, undefined, `band "${name}"`);
       } catch (err) {
         ctx.addIssue({ code: 'custom', path: ['bands', name], message: err instanceof Error ? err.message : String(err) });
       }
     }
-    const cls = spec.mask?.classes?.band;
-    if (cls !== undefined && !assets.includes(cls)) ctx.addIssue({ code: 'custom', path: ['mask', 'classes', 'band'], message: `the class band "${cls}" is not among the assets (${assets.join(', ')})` });
-  }).safeParse(input);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const path = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-      return `  - ${path}: ${issue.message}`;
-    });
-    // the statistic names are checked when the spec is otherwise valid (parseStatNames, one line); here
-    // too, so that one message lists every problem
-    const names = statNamesProblem(input);
-    if (names !== null && !result.error.issues.some((i) => i.path[0] === 'stats')) lines.push(`  - stats: ${names}`);
-    throw new SpecError(`invalid ${source}:\n${lines.join('\n')}`, { context: { issues: result.error.issues } });
+    return;
   }
-  return result.data;
+  const assets = Object.keys(spec.stac.assets);
+  const known = [...assets, ...Object.keys(spec.bands)];
+  for (const o of spec.outputs ?? []) if (!known.includes(o)) ctx.addIssue({ code: 'custom', path: ['outputs'], message: `unknown output "${o}" (known: ${known.join(', ')})` });
+  for (const [name, expr] of Object.entries(spec.bands)) {
+    try {
+      parseExpression(expr, assets, `band "${name}"`);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['bands', name], message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const cls = spec.mask?.classes?.band;
+  if (cls !== undefined && !assets.includes(cls)) ctx.addIssue({ code: 'custom', path: ['mask', 'classes', 'band'], message: `the class band "${cls}" is not among the assets (${assets.join(', ')})` });
 }
 
 /** Why the spec's `stats` (when a list of names) names an unknown statistic, or null. */
 function statNamesProblem(input: unknown): string | null {
   const stats = typeof input === 'object' && input !== null ? (input as { stats?: unknown }).stats : undefined;
-  if (!Array.isArray(stats) || !stats.every((n): n is string => typeof n === 'string' && n !== '')) return null;
+  if (!Array.isArray(stats) || !stats.every((n): n is string => typeof n === 'string' && n.trim() !== '')) return null;
   try {
     parseStatNames(stats);
     return null;

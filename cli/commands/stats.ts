@@ -7,7 +7,6 @@
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import type { JobSpecInput } from '../../shared/spec';
 import { SpecError } from '../../shared/errors';
 import { FIXED_STATS } from '../../shared/stats/names';
@@ -30,7 +29,7 @@ interface StatsOptions {
   idColumn?: string;
   includeCols?: string[];
   stats?: string[];
-  coverage?: 'exact' | 'center' | 'all_touched';
+  coverage?: string;
   bands?: string;
   nodata?: string;
   histogramBins?: string;
@@ -73,13 +72,13 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .option('--id-column <column>', 'attribute holding the feature id (default: the fid); an integer column stays integer in Parquet and JSON')
     .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (spec "input.include") (default: none)', list)
     .option('--stats <names>', `statistics, comma-separated: ${FIXED_STATS.join(', ')}, or qNN for a quantile (q10, q2.5) (default: the spec's, else count,mean,min,max)`, list)
-    .addOption(new Option('--coverage <mode>', 'which cells count and how much (default: the spec\'s, else exact)').choices(['exact', 'center', 'all_touched']))
+    .option('--coverage <mode>', 'which cells count and how much: exact, center or all_touched (default: the spec\'s, else exact)')
     .option('--bands <list>', 'bands to read (1-based, comma-separated), for every --raster (default: every band)')
     .option('--nodata <value>', 'nodata value overriding the rasters\' own ("none" for no nodata) (default: the raster\'s own)')
     .option('--histogram-bins <n>', 'number of histogram bins (default: the spec\'s, else 10)')
     .option('--histogram-range <min,max>', 'histogram range (default: each feature\'s min..max)')
     .option('--weights <uri>', 'weights raster (band 1) for weighted_mean, weighted_sum, weighted_stdev, weighted_variance, weighted_frac (default: none)')
-    .addOption(new Option('--coverage-weight <how>', 'exactextract\'s coverage_weight (spec "coverageWeight") (default: fraction)').choices(['fraction', 'none', 'area_cartesian', 'area_spherical_m2', 'area_spherical_km2']))
+    .option('--coverage-weight <how>', 'exactextract\'s coverage_weight (spec "coverageWeight"): fraction, none, area_cartesian, area_spherical_m2 or area_spherical_km2 (default: fraction)')
     .option('--min-coverage-frac <f>', 'leave out cells covered less than this fraction (spec "minCoverageFrac") (default: 0)')
     .option('--default-value <v>', 'value of nodata cells inside the raster (spec "defaultValue") (default: none, nodata cells are left out)')
     .option('--default-weight <w>', 'weight where the weights raster is nodata (spec "defaultWeight") (default: none, such cells are left out)')
@@ -105,7 +104,10 @@ Examples:
         import('../../shared/spec'), import('../../shared/spec-file'), import('../../shared/engine/stats-job'), import('../../shared/io/uri'), import('../../shared/io/s3-client'),
         import('../../shared/output/open-sink'), import('../../shared/output/sentinelhub-sink'), import('../../shared/output/file-output'),
       ]);
-      const spec = parseJobSpec(buildSpec(o, readSpecFile), o.spec ? `job spec ${o.spec}` : 'options');
+      // every problem of the options and the spec at once, one line each (a bad --coverage never hides a bad --stats)
+      const built = buildSpec(o, readSpecFile);
+      const threads = o.threads === undefined ? undefined : parseThreads(o.threads, built.problems);
+      const spec = parseJobSpec(built.spec, o.spec ? `job spec ${o.spec}` : 'options', { label: built.label, problems: built.problems });
       refuseDirectory(o.out); // before the suffix: a folder is named as such, not as an unknown format
       const format = outputFormat(o.out);
       if (o.geometry === true && (format === 'csv' || format === 'json')) throw new SpecError(`--geometry: ${o.out} is CSV or JSON, which stay plain; write .parquet (GeoParquet), .gpkg or .fgb`);
@@ -143,7 +145,7 @@ Examples:
         trustStacAssets: true, // the user chose the STAC API: its assets' hosts may be read (never private addresses)
         signal,
         onProgress: (p) => bar.update(p.done, p.total, p.failed),
-        ...(o.threads !== undefined ? { threads: parseThreads(o.threads) } : {}),
+        ...(threads !== undefined ? { threads } : {}),
       }, consumer)
         .then(async (r) => {
           await (documents ?? table)?.close();
@@ -188,8 +190,25 @@ function isGeoFormat(path: string): boolean {
   return /\.(gpkg|fgb)$/i.test(path);
 }
 
-/** The spec from `--spec` (if any) with the command-line options applied on top. */
-function buildSpec(o: StatsOptions, readSpec: typeof readSpecFile): JobSpecInput {
+/** A problem of one option's value, found before the spec is validated (listed with the spec's problems). */
+interface OptionProblem { label: string; message: string }
+
+/**
+ * The spec from `--spec` (if any) with the command-line options applied on top; the problems of option values
+ * that cannot go into a spec (not a number...), and the option that set each spec field (to name it in errors).
+ */
+export function buildSpec(o: StatsOptions, readSpec: typeof readSpecFile): { spec: JobSpecInput; problems: OptionProblem[]; label: (path: readonly PropertyKey[]) => string | undefined } {
+  const problems: OptionProblem[] = [];
+  // the value, or undefined after noting its problem
+  const value = <T>(label: string, parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      problems.push({ label, message: err.message.replace(/^\S+: /, '') });
+      return undefined;
+    }
+  };
   let base: Record<string, unknown> = {};
   if (o.spec) base = readSpec(o.spec).value as Record<string, unknown>;
   const spec: Record<string, unknown> = { ...base };
@@ -198,36 +217,68 @@ function buildSpec(o: StatsOptions, readSpec: typeof readSpecFile): JobSpecInput
   if (o.idColumn !== undefined) input.idColumn = o.idColumn;
   if (o.includeCols !== undefined) input.include = o.includeCols;
   spec.input = input;
-  const bands = o.bands === undefined ? undefined : o.bands.split(',').map((b) => parseNumber(b, '--bands'));
-  const nodata = o.nodata === undefined ? undefined : o.nodata === 'none' ? null : parseNumber(o.nodata, '--nodata');
-  if (o.raster && o.raster.length > 0) {
-    spec.rasters = o.raster.map((v) => ({ ...rasterArg(v), ...(bands ? { bands } : {}), ...(nodata !== undefined ? { nodata } : {}) }));
+  const bands = o.bands === undefined ? undefined : value('--bands', () => o.bands?.split(',').map((b) => parseNumber(b, '--bands')));
+  const nodata = o.nodata === undefined ? undefined : o.nodata === 'none' ? null : value('--nodata', () => parseNumber(o.nodata ?? '', '--nodata'));
+  const rasters = o.raster ?? [];
+  if (rasters.length > 0) {
+    spec.rasters = rasters.map((v) => ({ ...rasterArg(v), ...(bands ? { bands } : {}), ...(nodata !== undefined ? { nodata } : {}) }));
   } else if (!o.spec) {
     throw new SpecError('give --raster <uri> (repeatable) or --spec <job.json>');
-  } else if (bands || nodata !== undefined) {
-    throw new SpecError('--bands and --nodata apply to --raster; with --spec set them per raster in the spec');
+  } else if (o.bands !== undefined || o.nodata !== undefined) {
+    problems.push({ label: o.bands !== undefined ? '--bands' : '--nodata', message: 'applies to --raster; with --spec set it per raster in the spec' });
   }
   // GeoPackage and FlatGeobuf are geo formats: they always carry the geometry
   if (o.geometry === true || isGeoFormat(o.out)) spec.output = { ...((base.output) ?? {}), geometry: true };
   if (o.stats) spec.stats = o.stats;
-  if (o.coverage) spec.coverage = o.coverage;
+  if (o.coverage !== undefined) spec.coverage = o.coverage;
   if (o.weights !== undefined) spec.weights = { ...((base.weights) ?? {}), uri: o.weights };
   if (o.coverageWeight !== undefined) spec.coverageWeight = o.coverageWeight;
-  if (o.minCoverageFrac !== undefined) spec.minCoverageFrac = parseFraction(o.minCoverageFrac, '--min-coverage-frac');
-  if (o.defaultValue !== undefined) spec.defaultValue = parseNumber(o.defaultValue, '--default-value');
-  if (o.defaultWeight !== undefined) spec.defaultWeight = parseNumber(o.defaultWeight, '--default-weight');
+  if (o.minCoverageFrac !== undefined) spec.minCoverageFrac = value('--min-coverage-frac', () => parseFraction(o.minCoverageFrac ?? '', '--min-coverage-frac'));
+  if (o.defaultValue !== undefined) spec.defaultValue = value('--default-value', () => parseNumber(o.defaultValue ?? '', '--default-value'));
+  if (o.defaultWeight !== undefined) spec.defaultWeight = value('--default-weight', () => parseNumber(o.defaultWeight ?? '', '--default-weight'));
   if (o.histogramBins !== undefined || o.histogramRange !== undefined) {
     const h = { ...((base.histogram as Record<string, unknown> | undefined) ?? {}) };
-    if (o.histogramBins !== undefined) h.bins = parseBins(o.histogramBins);
-    if (o.histogramRange !== undefined) h.range = parseRange(o.histogramRange);
+    if (o.histogramBins !== undefined) h.bins = value('--histogram-bins', () => parseBins(o.histogramBins ?? ''));
+    if (o.histogramRange !== undefined) h.range = value('--histogram-range', () => parseRange(o.histogramRange ?? ''));
     spec.histogram = h;
   }
-  return spec;
+  // a field the options set is named by its option (`--raster` for rasters.0.uri); the spec's own by its path
+  const options: [string[], string | undefined][] = [
+    [['input', 'layer'], o.layer === undefined ? undefined : '--layer'],
+    [['input', 'idColumn'], o.idColumn === undefined ? undefined : '--id-column'],
+    [['input', 'include'], o.includeCols === undefined ? undefined : '--include-cols'],
+    [['stats'], o.stats === undefined ? undefined : '--stats'],
+    [['coverage'], o.coverage === undefined ? undefined : '--coverage'],
+    [['weights', 'uri'], o.weights === undefined ? undefined : '--weights'],
+    [['coverageWeight'], o.coverageWeight === undefined ? undefined : '--coverage-weight'],
+    [['minCoverageFrac'], o.minCoverageFrac === undefined ? undefined : '--min-coverage-frac'],
+    [['defaultValue'], o.defaultValue === undefined ? undefined : '--default-value'],
+    [['defaultWeight'], o.defaultWeight === undefined ? undefined : '--default-weight'],
+    [['histogram', 'bins'], o.histogramBins === undefined ? undefined : '--histogram-bins'],
+    [['histogram', 'range'], o.histogramRange === undefined ? undefined : '--histogram-range'],
+  ];
+  const label = (path: readonly PropertyKey[]): string | undefined => {
+    if (path[0] === 'rasters' && rasters.length > 0) {
+      if (path.length === 1) return '--raster';
+      const which = rasters.length > 1 ? ` #${Number(path[1]) + 1}` : '';
+      const field = path[2];
+      if (field === 'bands' && o.bands !== undefined) return '--bands';
+      if (field === 'nodata' && o.nodata !== undefined) return '--nodata';
+      return `--raster${which}${field === 'name' ? ' (its NAME=)' : ''}`;
+    }
+    for (const [prefix, option] of options) if (option !== undefined && prefix.every((p, i) => path[i] === p)) return option;
+    return undefined;
+  };
+  return { spec, problems, label };
 }
 
-function parseThreads(text: string): number {
+/** `--threads N`: a whole number from 1 to 256; otherwise its problem is noted in `problems` (undefined). */
+function parseThreads(text: string, problems: OptionProblem[]): number | undefined {
   const n = Number(text.trim());
-  if (text.trim() === '' || !Number.isInteger(n) || n < 1 || n > 256) throw new SpecError(`--threads: "${text}" is not a whole number from 1 to 256`);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 1 || n > 256) {
+    problems.push({ label: '--threads', message: `"${text}" is not a whole number from 1 to 256` });
+    return undefined;
+  }
   return n;
 }
 
