@@ -15,12 +15,27 @@ export function outsideWarning(outside: number, computed: number, featuresCrs: s
   return `${outside} of ${computed} features (${pct} %) do not intersect any raster: the layer's CRS (${featuresCrs}) may be wrong`;
 }
 
-/** The key of a part's CRS note: beside the part (`.parquet` -> `.crs.json`). */
+/**
+ * The key of a part's CRS note as Workers before CRS_NOTE_METADATA stored it: an object beside the part
+ * (`.parquet` -> `.crs.json`). Collect still reads it for a part without the metadata.
+ */
 export function crsNoteKey(partKey: string): string {
   return `${partKey.replace(/\.parquet$/, '')}.crs.json`;
 }
 
-/** What one pipeline part (a Worker's flush) reports about CRSs, stored beside the part as `<part>.crs.json`. */
+/**
+ * The Parquet key-value metadata of a part that holds its CRS note (JSON): the note travels in the part
+ * Collect reads anyway, instead of a PUT by the Worker and a GET by Collect per part.
+ */
+export const CRS_NOTE_METADATA = 'zonalflow_crs_note';
+
+/** A part's CRS note from its key-value metadata: undefined when it has none (a part of an older Worker). */
+export function crsNoteOf(kv: readonly { key: string; value?: string }[] | undefined): CrsPartNote | undefined {
+  const text = kv?.find((k) => k.key === CRS_NOTE_METADATA)?.value;
+  return text === undefined ? undefined : (JSON.parse(text) as CrsPartNote);
+}
+
+/** What one pipeline part (a Worker's flush) reports about CRSs, in the part's metadata (CRS_NOTE_METADATA). */
 export interface CrsPartNote {
   /** Features of the part computed without error. */
   features: number;

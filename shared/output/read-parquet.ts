@@ -24,10 +24,11 @@ export interface ResultRowGroup { columns: StatColumn[]; geometry: boolean; idKi
 
 /**
  * The rows of a result Parquet file one row group at a time (memory: one row group's rows), from any
- * hyparquet AsyncBuffer (a local file: asyncBufferFromFile; an S3 object: pipeline/part-source.ts).
+ * hyparquet AsyncBuffer (a local file: asyncBufferFromFile; an S3 object: pipeline/part-source.ts);
+ * `known`: the file's metadata when the caller has read it already.
  */
-export async function* resultRowGroups(file: AsyncBuffer): AsyncGenerator<ResultRowGroup> {
-  const metadata = await parquetMetadataAsync(file);
+export async function* resultRowGroups(file: AsyncBuffer, known?: FileMetaData): AsyncGenerator<ResultRowGroup> {
+  const metadata = known ?? (await parquetMetadataAsync(file));
   const { columns, geometry, idKind, crs } = resultColumns(metadata);
   let start = 0;
   for (const g of metadata.row_groups) {

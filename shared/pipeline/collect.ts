@@ -18,10 +18,10 @@
  *
  * A job of plain columns whose rows fit one run (the common case: at most `runRows`
  * rows, no results.csv asked for) is merged by columns instead (collect-columns.ts:
- * no row objects; the same results.parquet), its parts' CRS notes read meanwhile.
+ * no row objects; the same results.parquet). Each part carries its CRS note in its metadata.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { crsNoteKey, mergeCrsParts, type CrsPartNote } from '../engine/crs-check';
+import { crsNoteKey, crsNoteOf, mergeCrsParts, type CrsPartNote } from '../engine/crs-check';
 import { parquetColumnSink, parquetSink } from '../output/parquet-sink';
 import type { ParquetColumnSink } from '../output/parquet-sink';
 import { CRS84, fidFitsInt64 } from '../output/parquet-layout';
@@ -32,15 +32,15 @@ import { featureFailure, isFrac } from '../output/table';
 import type { FeatureFailure, IdKind, ResultRow, StatColumn } from '../output/table';
 import { parseJobSpec } from '../spec';
 import type { CollectInput, JobStatus } from './events';
-import { getJson, mapLimit, putJson } from './objects';
+import { getJson, putJson } from './objects';
 import { workKeys } from './keys';
 import type { JobTracker } from './tracker';
 import { isTerminal } from '../jobs/records';
 import { ZonalflowError } from '../errors';
 import { nullIdWarning } from '../engine/attributes';
-import { partFileRowGroups, partFiles } from './part-source';
+import { partFileRowGroups, partFiles, partMetadata } from './part-source';
 import type { PartFile } from './part-source';
-import { parquetMetadataAsync } from 'hyparquet';
+import type { FileMetaData } from 'hyparquet';
 import { ColumnarMerge } from './collect-columns';
 import type { MergeCounts } from './collect-columns';
 import { compareFeatures, rowOrder } from './row-order';
@@ -123,9 +123,6 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
   const gauge = deps.gauge ?? new RowGauge();
   // every part once (a part rewritten by a retry has the same key); keys sort by batch, then cursor
   const parts = [...new Set(tally.parts)].sort();
-  // the parts' CRS notes are read while the parts are merged
-  const notes = mapLimit(parts, 8, async (key) => (await getJson(deps.s3, { bucket: deps.outputBucket, key: crsNoteKey(key) })) as CrsPartNote | null);
-  notes.catch(() => undefined); // awaited below
   const csv = spec.output.formats.includes('csv');
   const merged = await mergeParts(parts, deps, limits, gauge, !csv && planned <= limits.runRows);
   const outputs: Record<string, string> = {};
@@ -163,7 +160,7 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
     await merged.sorter.dispose();
     if (merged.byColumns !== null) gauge.remove(merged.byColumns.rows);
   }
-  const crsNotes = mergeCrsParts(await notes);
+  const crsNotes = mergeCrsParts(merged.notes);
   if (spec.output.formats.includes('json')) outputs.features = `s3://${deps.outputBucket}/${jobId}/features/`;
   const failed = counts.failedFeatures;
   const missing = Math.max(0, planned - counts.features);
@@ -208,6 +205,8 @@ interface MergedParts {
   fracValues: Map<string, number[]>;
   /** Every fid an integer within int64 (or NULL): the fid column is INT64, else STRING. */
   fidInt64: boolean;
+  /** The parts' CRS notes (from their metadata; null for a part without one). */
+  notes: (CrsPartNote | null)[];
 }
 
 /**
@@ -248,11 +247,20 @@ async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: C
       gauge.remove(g.rows.length);
     }
   };
+  // each part's CRS note: in its metadata, else (a part of an older Worker) the object beside it, read meanwhile
+  const notes: Promise<CrsPartNote | null>[] = [];
+  const noteOf = (part: PartFile, metadata: FileMetaData): Promise<CrsPartNote | null> => {
+    const note = crsNoteOf(metadata.key_value_metadata);
+    const p = note !== undefined ? Promise.resolve(note) : getJson(deps.s3, { bucket: deps.outputBucket, key: crsNoteKey(part.key) }).then((v) => v as CrsPartNote | null);
+    p.catch(() => undefined); // awaited below
+    return p;
+  };
   try {
     for await (const part of partFiles(deps.s3, deps.outputBucket, parts, { prefetch: limits.prefetch })) {
+      notes.push(noteOf(part, await partMetadata(part)));
       if (columnar !== null) {
         const before = columnar.rows;
-        if (await columnar.add(part.file, await parquetMetadataAsync(part.file))) {
+        if (await columnar.add(part.file, await partMetadata(part))) {
           gauge.add(columnar.rows - before);
           held.push(part);
           continue;
@@ -271,7 +279,7 @@ async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: C
   }
   if (columnar !== null && columnar.rows > 0) {
     const cols = columnar.tableColumns;
-    return { sorter: new RowSorter(rowOrder(cols).compare, opts), byColumns: columnar, columns: cols, geometry: false, crs: CRS84, idKind: columnar.tableIdKind, fracValues: new Map(), fidInt64: true };
+    return { sorter: new RowSorter(rowOrder(cols).compare, opts), byColumns: columnar, columns: cols, geometry: false, crs: CRS84, idKind: columnar.tableIdKind, fracValues: new Map(), fidInt64: true, notes: await Promise.all(notes) };
   }
   const cols = columns ?? [];
   return {
@@ -283,6 +291,7 @@ async function mergeParts(parts: readonly string[], deps: CollectDeps, limits: C
     idKind,
     fracValues: new Map(fracSeen.map((f) => [f.name, [...f.values].sort((a, b) => a - b)])),
     fidInt64,
+    notes: await Promise.all(notes),
   };
 }
 

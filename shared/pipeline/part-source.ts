@@ -6,7 +6,8 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { AsyncBuffer } from 'hyparquet';
+import { parquetMetadataAsync } from 'hyparquet';
+import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { resultRowGroups } from '../output/read-parquet';
 import type { IdKind, ResultRow, StatColumn } from '../output/table';
 import { SourceError } from '../errors';
@@ -62,8 +63,14 @@ export interface PartRowGroup {
   rows: ResultRow[];
 }
 
-/** A part opened: its key and its bytes (whole, or read by ranges). */
-export interface PartFile { key: string; file: AsyncBuffer }
+/** A part opened: its key and its bytes (whole, or read by ranges); `metadata` once read (partMetadata). */
+export interface PartFile { key: string; file: AsyncBuffer; metadata?: FileMetaData }
+
+/** The part's Parquet metadata, read once (a larger part's footer is a range request). */
+export async function partMetadata(part: PartFile): Promise<FileMetaData> {
+  part.metadata ??= await parquetMetadataAsync(part.file);
+  return part.metadata;
+}
 
 /**
  * The parts, in the order of `keys`, opened one after the other; the next `prefetch` parts are opened
@@ -91,5 +98,5 @@ export async function* partFiles(s3: S3Client, bucket: string, keys: readonly st
 
 /** The rows of one opened part, one row group at a time. */
 export async function* partFileRowGroups(part: PartFile): AsyncGenerator<PartRowGroup> {
-  for await (const g of resultRowGroups(part.file)) yield { key: part.key, ...g };
+  for await (const g of resultRowGroups(part.file, await partMetadata(part))) yield { key: part.key, ...g };
 }

@@ -25,14 +25,14 @@ import { crsProjJson } from '../crs/projjson';
 import { geoCrs } from '../output/parquet-layout';
 import type { WorkerInput, WorkerOutput } from './events';
 import { BatchFileSchema } from './batch-file';
-import { getJson, putBytes, putJson } from './objects';
+import { getJson, putBytes } from './objects';
 import { openZonalRasters } from '../engine/rasters';
 import type { JobTracker } from './tracker';
 import { workKeys } from './keys';
 import { JobCancelledError, isTransient } from './transient';
 import { ZonalEngine, slicePrepared } from '../engine/zonal';
 import type { PreparedChunk } from '../engine/zonal';
-import { crsNoteKey, type CrsPartNote } from '../engine/crs-check';
+import { CRS_NOTE_METADATA, type CrsPartNote } from '../engine/crs-check';
 import { openWeightsRaster, zonalOptions } from '../engine/options';
 import { TimeseriesEngine } from '../engine/timeseries';
 import type { Scene } from '../timeseries/stac';
@@ -169,20 +169,21 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       if (rows.length === 0) return;
       const partStart = partFrom;
       const key = keys.part(item.batchId, partStart).replace(/\.json$/, '.parquet');
-      await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, rows, { keepFrac: true, keyColumn: true, idKind, ...(geometryCrs ? { geometry: { crs: geometryCrs } } : {}) }), 'application/vnd.apache.parquet');
+      // the part's CRS notes and how many of its features touch no raster (Collect warns for the job), in its metadata
+      let metadata: Record<string, string> | undefined;
+      if (zonalEngine) {
+        const ok = rows.filter((r) => r.error === null);
+        const z = zonalEngine;
+        const note: CrsPartNote = { features: ok.length, outside: ok.filter((r) => z.outsideFids.has(r.fid)).length, crs: z.crsNotes, warnings: z.warnings };
+        metadata = { [CRS_NOTE_METADATA]: JSON.stringify(note) };
+      }
+      await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, rows, { keepFrac: true, keyColumn: true, idKind, ...(metadata ? { metadata } : {}), ...(geometryCrs ? { geometry: { crs: geometryCrs } } : {}) }), 'application/vnd.apache.parquet');
       if (spec.output.formats.includes('json')) {
         // one JSON Lines object per part (never one PUT per feature: 1M PUTs under one prefix are throttled by S3
         // and are most of a job's cost), under the batch's shard folder (keys.ts); `zonalflow results` / `local`
         // expand it to features/<id>.json
         const lines = docs.map((d) => JSON.stringify(d.doc)).join('\n') + '\n';
         await putBytes(deps.s3, { bucket: deps.outputBucket, key: featuresPartKey(item.jobId, item.batchId, partStart) }, lines, 'application/x-ndjson');
-      }
-      if (zonalEngine) {
-        // the part's CRS notes and how many of its features touch no raster (Collect warns for the job)
-        const ok = rows.filter((r) => r.error === null);
-        const z = zonalEngine;
-        const note: CrsPartNote = { features: ok.length, outside: ok.filter((r) => z.outsideFids.has(r.fid)).length, crs: z.crsNotes, warnings: z.warnings };
-        await putJson(deps.s3, { bucket: deps.outputBucket, key: crsNoteKey(key) }, note);
       }
       parts.push(key);
       rows = [];

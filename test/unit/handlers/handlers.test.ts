@@ -139,6 +139,47 @@ describe('collect handler', () => {
   });
 });
 
+describe('collect handler: CRS notes', () => {
+  const setUp = (parts: Record<string, Uint8Array>): void => {
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'RUNNING' } });
+    ddb.on(QueryCommand).resolves({ Items: Object.keys(parts).map((key, i) => ({ batchId: `b${i}`, status: 'DONE', featuresDone: 2, featuresFailed: 0, parts: [key] })) });
+    s3.on(GetObjectCommand, { Key: '_work/j/spec.json' }).resolves({ Body: body(JSON.stringify(spec)) });
+    s3.on(GetObjectCommand, { Key: '_work/j/manifest.json' }).resolves({ Body: body(JSON.stringify(Object.keys(parts).map(() => ({ features: 2 })))) });
+    for (const [key, bytes] of Object.entries(parts)) s3.on(GetObjectCommand, { Key: key }).resolves({ Body: body(bytes) });
+    s3.on(PutObjectCommand).resolves({});
+  };
+  const rows = (fid: number): { id: string; fid: number; values: number[]; error: null }[] => [{ id: `a${fid}`, fid, values: [1], error: null }, { id: `b${fid}`, fid: fid + 1, values: [2], error: null }];
+  const crs = [{ raster: 'elev', features: 'EPSG:4326 (WGS 84)', crs: 'EPSG:2169', transformation: 'Inverse of Luxembourg 1930 / Gauss' }];
+  const summaryOf = (): { crs: unknown; warnings: string[] } => JSON.parse(s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key === 'j/summary.json')?.args[0].input.Body as string) as { crs: unknown; warnings: string[] };
+
+  it('reads each part\'s note from its Parquet metadata, with no request for a note object', async () => {
+    // both features of each part outside every raster: 4 of 4 in the job, over the share that warns
+    const note = JSON.stringify({ features: 2, outside: 2, crs, warnings: [] });
+    setUp({
+      '_work/j/parts/b0.000000.parquet': toParquet([{ name: 'elev_mean', kind: 'number' }], rows(1), { keyColumn: true, metadata: { zonalflow_crs_note: note } }),
+      '_work/j/parts/b1.000000.parquet': toParquet([{ name: 'elev_mean', kind: 'number' }], rows(3), { keyColumn: true, metadata: { zonalflow_crs_note: note } }),
+    });
+    await collect({ jobId: 'j' });
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key).filter((k) => k?.endsWith('.crs.json'))).toEqual([]);
+    const summary = summaryOf();
+    expect(summary.crs).toEqual(crs);
+    expect(summary.warnings).toEqual(["4 of 4 features (100 %) do not intersect any raster: the layer's CRS (EPSG:4326 (WGS 84)) may be wrong"]);
+  });
+
+  it('reads the note object beside a part without one in its metadata (a part of an older Worker)', async () => {
+    setUp({
+      '_work/j/parts/b0.000000.parquet': toParquet([{ name: 'elev_mean', kind: 'number' }], rows(1), { keyColumn: true, metadata: { zonalflow_crs_note: JSON.stringify({ features: 2, outside: 0, crs, warnings: [] }) } }),
+      '_work/j/parts/b1.000000.parquet': toParquet([{ name: 'elev_mean', kind: 'number' }], rows(3), { keyColumn: true }),
+    });
+    s3.on(GetObjectCommand, { Key: '_work/j/parts/b1.000000.crs.json' }).resolves({ Body: body(JSON.stringify({ features: 2, outside: 2, crs: [], warnings: ['the layer has no CRS'] })) });
+    await collect({ jobId: 'j' });
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key).filter((k) => k?.endsWith('.crs.json'))).toEqual(['_work/j/parts/b1.000000.crs.json']);
+    // 2 of 4 outside: half, the share that warns
+    expect(summaryOf().warnings).toEqual(['the layer has no CRS', "2 of 4 features (50.0 %) do not intersect any raster: the layer's CRS (EPSG:4326 (WGS 84)) may be wrong"]);
+  });
+});
+
 describe('fail handler', () => {
   it('marks the job FAILED with the Lambda error message', async () => {
     ddb.on(UpdateCommand).resolves({});
