@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run build` (also run by `npm ci`/`npm install` through `prepare`): compiles the CLI to
 // JavaScript in dist/ with esbuild, so that `zonalflow` starts without compiling TypeScript.
-// Packages stay external (loaded from node_modules when a command needs them); dynamic imports
+// Packages stay external (loaded from node_modules when a command needs them), but for the pure-JavaScript
+// ES module packages of bundled-packages.mjs, compiled in; dynamic imports
 // become separate chunks, so a command loads only its own code. bin/zonalflow.mjs falls back to
 // the TypeScript sources (tsx) when dist/ is missing or older than a source file.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { newestSourceMtime } from './sources.mjs';
+import { BUNDLED_PACKAGES } from './bundled-packages.mjs';
 
 let build;
 try {
@@ -49,7 +51,8 @@ const requireCommonJs = {
       } catch {
         return undefined; // not resolvable from here (optional or platform-specific): left to Node at run time
       }
-      return (await isCommonJs(file)) ? { path: args.path, namespace: 'cjs-require' } : { path: args.path, external: true };
+      if (await isCommonJs(file)) return { path: args.path, namespace: 'cjs-require' };
+      return BUNDLED_PACKAGES.has(packageName(args.path)) ? undefined : { path: args.path, external: true };
     });
     b.onLoad({ filter: /.*/, namespace: 'cjs-require' }, (args) => ({ contents: `module.exports = __zfRequire(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
@@ -74,8 +77,14 @@ async function isCommonJs(file) {
   const { metafile } = await build({ entryPoints: [file], bundle: false, write: false, metafile: true, logLevel: 'silent', platform: 'node' });
   return Object.values(metafile.inputs)[0]?.format !== 'esm';
 }
+/** The package a bare specifier names (`zod/v4` -> `zod`, `@scope/pkg/x` -> `@scope/pkg`). */
+function packageName(spec) {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
 rmSync(out, { recursive: true, force: true });
-await build({
+const result = await build({
   // the zonal worker thread is its own entry: shared/engine/parallel.ts starts dist/parallel-worker.mjs
   // prepare-worker: phase 1 of zonalflow stats on a thread of its own (shared/engine/prepare-thread.ts)
   // proj-host: PROJ on a thread of its own, ended once a job needs it no more (shared/engine/proj-thread.ts)
@@ -88,14 +97,18 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  plugins: [requireCommonJs], // every other package stays external
+  plugins: [requireCommonJs], // BUNDLED_PACKAGES are compiled in; every other package stays external
   // the `require` of requireCommonJs's modules: resolves from the chunk's folder, as an import would
   banner: { js: "import { createRequire as __zfCreateRequire } from 'node:module'; const __zfRequire = __zfCreateRequire(import.meta.url);" },
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
   outExtension: { '.js': '.mjs' },
   logLevel: 'warning',
+  metafile: true,
 });
+// the package files compiled into the bundle (BUNDLED_PACKAGES'), for a reader and for parallel-bundle.test.ts
+const compiledIn = Object.keys(result.metafile.inputs).filter((f) => f.includes('node_modules/')).sort();
+writeFileSync(join(out, 'compiled-packages.json'), `${JSON.stringify(compiledIn, null, 1)}\n`);
 // the newest source file this build saw: bin/zonalflow.mjs compares it with the sources now
 writeFileSync(join(out, 'build.json'), `${JSON.stringify({ sourcesMtimeMs: stamp })}\n`);
 // zonalflow local's CloudFormation template, synthesized once per build (a local run then reads it instead of

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
+import { BUNDLED_PACKAGES } from '../../bin/bundled-packages.mjs';
 import { writeGeoPackage } from '../helpers/gpkg-writer';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -63,6 +64,24 @@ describe('the compiled bundle runs worker threads', () => {
     expect(Object.entries(formats).filter(([, f]) => f === 'commonjs').map(([spec]) => spec)).toEqual([]);
     // lerc's "import" file is a typeless .js with ES syntax, which Node loads as an ES module: it stays imported
     expect(formats.lerc).toBe('module');
+  });
+
+  it('compiles in the pure-JavaScript ES packages of bundled-packages.mjs, none of which locates a file of its own', () => {
+    const specs = new Set<string>();
+    for (const dirName of [out, join(out, 'chunks')]) {
+      for (const f of readdirSync(dirName).filter((n) => n.endsWith('.mjs'))) {
+        for (const m of readFileSync(join(dirName, f), 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s*"([^".][^"]*)"/gm)) specs.add(m[1] as string);
+      }
+    }
+    const packageOf = (spec: string): string => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+    // no chunk imports one from node_modules
+    expect([...specs].filter((s) => BUNDLED_PACKAGES.has(packageOf(s)))).toEqual([]);
+    // the files compiled in (the build's list, from esbuild's metafile) are theirs, and none finds its own location
+    const compiled = JSON.parse(readFileSync(join(out, 'compiled-packages.json'), 'utf8')) as string[];
+    const packages = new Set(compiled.map((f) => packageOf(f.slice(f.lastIndexOf('node_modules/') + 'node_modules/'.length))));
+    expect([...packages].filter((p) => !BUNDLED_PACKAGES.has(p))).toEqual([]);
+    expect(packages.has('zod')).toBe(true);
+    expect(compiled.filter((f) => /import\.meta|__dirname|__filename/.test(readFileSync(join(root, f), 'utf8')))).toEqual([]);
   });
 
   it('decodes LERC tiles on the job\'s own thread (--threads 1) as the sources do', async () => {
