@@ -7,8 +7,16 @@ export declare const JOB_THREAD_LIMITS: ResourceLimits;
 export declare function runsOnJobThread(argv: readonly string[]): boolean;
 /** True on a job thread. */
 export declare function isJobThread(): boolean;
-/** Starts the command on a job thread (and the compiled PROJ host `projHostFile` beside it, handed over); resolves with its exit code. */
-export declare function startJobThread(script: string, argv: readonly string[], projHostFile?: string | null): Promise<number>;
+/** V8 heap limits of the prepare thread (shared/engine/parallel.ts PREPARE_LIMITS). */
+export declare const PREPARE_THREAD_LIMITS: ResourceLimits;
+/** Smallest input file read on a prepare thread (shared/engine/stats-job.ts PREPARE_THREAD_MIN_BYTES). */
+export declare const PREPARE_THREAD_MIN_BYTES: number;
+/** Starts the command on a job thread (and the compiled PROJ host `projHostFile` and prepare thread `prepareFile` beside it, handed over); resolves with its exit code. */
+export declare function startJobThread(script: string, argv: readonly string[], projHostFile?: string | null, prepareFile?: string | null): Promise<number>;
+/** Whether a `stats` command line will prepare its features on a prepare thread (a guess read off the command line). */
+export declare function wantsEarlyPrepareThread(argv: readonly string[]): boolean;
+/** Starts a prepare thread now; the handle is for the job thread to use (shared/engine/early-prepare.ts PrepareThreadHandle). */
+export declare function startEarlyPrepareThread(file: string, execArgv?: readonly string[]): { worker: Worker; handle: { port: MessagePort; status: MessagePort } };
 /** Starts a PROJ host thread now; the handle is for one client thread to adopt (shared/crs/proj-remote.ts ProjHostHandle). */
 export declare function startEarlyProjHost(hostFile: string): { worker: Worker; handle: { port: MessagePort; flag: SharedArrayBuffer; status: MessagePort } };
 /** On a job thread: whether the main thread found dist/ current; null elsewhere. */

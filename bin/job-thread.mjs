@@ -9,6 +9,7 @@
 // main thread loads none of the CLI's code, so the extra isolate costs little.
 // 100k case (bench/.cache/fields_100000.gpkg, default threads, 2 cores, load ~10), peak RSS by
 // /usr/bin/time: see the commit message and README's performance section.
+import { readFileSync, statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { MessageChannel, Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
@@ -26,6 +27,15 @@ export const JOB_THREAD_LIMITS = { maxYoungGenerationSizeMb: 8 };
 export function compileWasmWithLiftoffOnly() {
   setFlagsFromString('--liftoff-only');
 }
+
+/**
+ * V8 heap limits of the prepare thread (shared/engine/parallel.ts PREPARE_LIMITS, which says why; a unit test
+ * keeps the two equal): the thread {@link startEarlyPrepareThread} starts must be the one the job would start.
+ */
+export const PREPARE_THREAD_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 1024 };
+
+/** Smallest input file read on a prepare thread (shared/engine/stats-job.ts PREPARE_THREAD_MIN_BYTES, kept equal by a test). */
+export const PREPARE_THREAD_MIN_BYTES = 4 * 1024 * 1024;
 
 /** The signals forwarded to the job thread (cli/interrupt.ts handles them there). */
 const SIGNALS = ['SIGINT', 'SIGTERM'];
@@ -50,6 +60,87 @@ export function jobThreadDistIsCurrent() {
 /** True on a job thread started by {@link startJobThread}. */
 export function isJobThread() {
   return !isMainThread && workerData !== null && typeof workerData === 'object' && workerData[MARK] === true;
+}
+
+/** The workerData key of the prepare thread handed to the job thread (shared/engine/early-prepare.ts reads it). */
+const EARLY_PREPARE_KEY = 'zonalflowPrepareThread';
+
+/**
+ * The value of option `name` in a command line (`--name value` or `--name=value`): every occurrence, in order.
+ * A plain scan, not the CLI's parser: {@link wantsEarlyPrepareThread} only guesses, and a wrong guess costs
+ * a thread started for nothing, never a different result.
+ */
+function optionValues(argv, name) {
+  const out = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === name && i + 1 < argv.length) out.push(argv[++i]);
+    else if (a.startsWith(`${name}=`)) out.push(a.slice(name.length + 1));
+  }
+  return out;
+}
+
+/**
+ * Whether a `stats` command line will prepare its features on a prepare thread (shared/engine/stats-job.ts
+ * decides it for the job: an input file of at least {@link PREPARE_THREAD_MIN_BYTES}, no raster on S3, not a
+ * time series), read off the command line before the CLI is loaded: --input a local file that large, no
+ * s3:// --raster or --weights, and a --spec (if any) that reads as JSON with no `stac` and no s3:// raster.
+ */
+export function wantsEarlyPrepareThread(argv) {
+  if (!runsOnJobThread(argv)) return false;
+  const input = optionValues(argv, '--input');
+  if (input.length !== 1) return false;
+  try {
+    if (statSync(input[0]).size < PREPARE_THREAD_MIN_BYTES) return false;
+  } catch {
+    return false;
+  }
+  const onS3 = (uri) => typeof uri === 'string' && /^(?:[^=/]*=)?s3:\/\//i.test(uri);
+  if ([...optionValues(argv, '--raster'), ...optionValues(argv, '--weights')].some(onS3)) return false;
+  for (const file of optionValues(argv, '--spec')) {
+    let spec;
+    try {
+      spec = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      return false;
+    }
+    if (spec === null || typeof spec !== 'object' || 'stac' in spec) return false;
+    const rasters = Array.isArray(spec.rasters) ? spec.rasters : [];
+    if ([...rasters, spec.weights].some((r) => onS3(typeof r === 'string' ? r : r?.uri))) return false;
+  }
+  return true;
+}
+
+/**
+ * Starts the compiled prepare thread `file` (dist/prepare-worker.mjs) now, at process start, for the job
+ * thread to use (shared/engine/early-prepare.ts): it loads its code (the feature readers, SQLite's module,
+ * the reprojection; ~0.3-0.5 s) while the job thread loads the CLI, instead of after it, and the job's
+ * first chunk, which waits for this thread's first prepared features, comes that much sooner. The thread
+ * talks to the job over the handle's `port` instead of its parent port. This thread owns the Worker: it
+ * relays its failure and its end on the handle's `status` port, and terminates it when asked there
+ * (`{ terminate: true }`). The thread ends itself when the job's end of `port` closes (the job did not want
+ * it, or ended); it never keeps the process alive. Returns the Worker and the handle to transfer.
+ */
+export function startEarlyPrepareThread(file, execArgv = process.execArgv) {
+  const requests = new MessageChannel();
+  const status = new MessageChannel();
+  const worker = new Worker(file, {
+    execArgv: execArgv.filter((a) => !/^(--input-type|--eval|-e|--print|-p)(=|$)/.test(a)),
+    workerData: { projThread: false, port: requests.port2 },
+    transferList: [requests.port2],
+    resourceLimits: PREPARE_THREAD_LIMITS,
+  });
+  worker.on('error', (err) => status.port1.postMessage({ error: err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) } }));
+  worker.on('exit', (code) => {
+    status.port1.postMessage({ exited: code });
+    status.port1.close();
+  });
+  status.port1.on('message', (m) => {
+    if (m !== null && typeof m === 'object' && m.terminate === true) void worker.terminate();
+  });
+  worker.unref();
+  status.port1.unref();
+  return { worker, handle: { port: requests.port1, status: status.port2 } };
 }
 
 /** The workerData key of the PROJ host handed to the job thread (shared/engine/early-proj.ts reads it). */
@@ -95,18 +186,26 @@ export function startEarlyProjHost(hostFile) {
  * are passed on to the job thread, which handles them as the command does on the main thread (first: the
  * job stops and cleans up, exit 130/143; second: exit at once). `projHostFile`: the compiled PROJ host,
  * started now and handed to the job thread ({@link startEarlyProjHost}); null: none (the job thread runs
- * the TypeScript sources, whose host it starts itself when needed).
+ * the TypeScript sources, whose host it starts itself when needed). `prepareFile`: the compiled prepare
+ * thread, started now and handed to the job thread ({@link startEarlyPrepareThread}); null: none.
  */
-export function startJobThread(script, argv, projHostFile = null) {
+export function startJobThread(script, argv, projHostFile = null, prepareFile = null) {
   compileWasmWithLiftoffOnly();
   const early = projHostFile === null ? null : startEarlyProjHost(projHostFile);
+  const prepare = prepareFile === null ? null : startEarlyPrepareThread(prepareFile);
   return new Promise((resolve) => {
     const worker = new Worker(script, {
       argv,
       resourceLimits: JOB_THREAD_LIMITS,
       // process.stderr.isTTY is false in a worker: the progress display needs to know
-      workerData: { [MARK]: true, stderrIsTTY: process.stderr.isTTY === true, distIsCurrent: projHostFile !== null, ...(early ? { [EARLY_PROJ_KEY]: early.handle } : {}) },
-      transferList: early ? [early.handle.port, early.handle.status] : [],
+      workerData: {
+        [MARK]: true,
+        stderrIsTTY: process.stderr.isTTY === true,
+        distIsCurrent: projHostFile !== null,
+        ...(early ? { [EARLY_PROJ_KEY]: early.handle } : {}),
+        ...(prepare ? { [EARLY_PREPARE_KEY]: prepare.handle } : {}),
+      },
+      transferList: [...(early ? [early.handle.port, early.handle.status] : []), ...(prepare ? [prepare.handle.port, prepare.handle.status] : [])],
     });
     const handlers = SIGNALS.map((name) => {
       const handler = () => worker.postMessage({ [MARK]: 'signal', name });
@@ -118,8 +217,9 @@ export function startJobThread(script, argv, projHostFile = null) {
       failure = err;
     });
     worker.on('exit', (code) => {
-      // a host the job never adopted (or still holds) ends with it
+      // a host or a prepare thread the job never took (or still holds) ends with it
       void early?.worker.terminate();
+      void prepare?.worker.terminate();
       for (const [name, handler] of handlers) process.off(name, handler);
       if (failure !== null) {
         process.stderr.write(`zonalflow: ${failure instanceof Error ? failure.message : String(failure)}\n`);

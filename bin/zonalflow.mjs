@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { newestSourceMtime } from './sources.mjs';
-import { jobThreadDistIsCurrent, runsOnJobThread, setUpJobThread, startJobThread } from './job-thread.mjs';
+import { jobThreadDistIsCurrent, runsOnJobThread, setUpJobThread, startJobThread, wantsEarlyPrepareThread } from './job-thread.mjs';
 import { isMainThread } from 'node:worker_threads';
 
 // the AWS SDK warns that its 2027 releases will need Node 22: not actionable for a user of this command
@@ -34,9 +34,11 @@ const argv = process.argv.slice(2);
 // `stats` runs on a job thread with a small V8 young generation (job-thread.mjs says why); this thread
 // then loads none of the CLI
 if (isMainThread && runsOnJobThread(argv)) {
-  // the compiled PROJ host starts loading now, alongside the job thread (job-thread.mjs startEarlyProjHost)
+  // the compiled PROJ host and, for a job that reads its features on a prepare thread, that thread start
+  // loading now, alongside the job thread (job-thread.mjs startEarlyProjHost, startEarlyPrepareThread)
   const current = distIsCurrent();
-  process.exitCode = await startJobThread(fileURLToPath(import.meta.url), argv, current ? join(root, 'dist', 'proj-host.mjs') : null);
+  const prepare = current && wantsEarlyPrepareThread(argv) ? join(root, 'dist', 'prepare-worker.mjs') : null;
+  process.exitCode = await startJobThread(fileURLToPath(import.meta.url), argv, current ? join(root, 'dist', 'proj-host.mjs') : null, prepare);
   if (process.exitCode === 130 || process.exitCode === 143) process.exit(process.exitCode);
 } else {
   setUpJobThread();

@@ -7,7 +7,7 @@
  * (PROJ's WebAssembly module, ~90 MB resident, SQLite's, the garbage of reading) goes with it. Its
  * errors come back as the same typed errors (class, code and message).
  */
-import type { Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -19,12 +19,14 @@ import type { PackedRecords } from './packed-records';
 import type { WorkerFailure } from './parallel-protocol';
 import type { ProjHostHandle } from '../crs/proj-remote';
 import { newWorker, PREPARE_LIMITS, workerExecArgv } from './parallel';
+import { takeEarlyPrepareThread, type PrepareThreadHandle } from './early-prepare';
 
 /**
  * Main -> prepare thread, first: the job (PrepareOptions without the S3 client and the signal, which cannot
- * cross); `stream`: a GeoPackage is read in reading order and streamed (prepare-job.ts prepareOrdered).
+ * cross); `stream`: a GeoPackage is read in reading order and streamed (prepare-job.ts prepareOrdered);
+ * `projHost`: a PROJ host already loading, for a thread started before the job (early-prepare.ts) to adopt.
  */
-export type PrepareRequest = Omit<PrepareOptions, 's3Client' | 'signal'> & { stream?: boolean };
+export type PrepareRequest = Omit<PrepareOptions, 's3Client' | 'signal'> & { stream?: boolean; projHost?: ProjHostHandle };
 
 /**
  * What the prepare thread is started with: `projThread`, PROJ will run on a host thread of the prepare
@@ -63,15 +65,19 @@ export type PrepareOutcome =
 export interface PrepareFailure extends WorkerFailure { context?: Record<string, unknown> | undefined }
 
 /**
- * Runs phase 1 on a new thread: `onHead` gets the job's head before the features are read. Spooled (the
- * head's `streams` is 0): resolves once the thread has ended (its memory released) with the spool's run
- * files. Streamed: resolves once `onHead` is done with one stream per stretch, fed as the thread prepares
- * the features. An abort stops the thread's reading. `projHost`: a PROJ host already loading, handed to the
- * thread (its ports are transferred).
+ * Runs phase 1 on a prepare thread: the one handed over at process start when there is one
+ * (early-prepare.ts), else a new one. `onHead` gets the job's head before the features are read. Spooled
+ * (the head's `streams` is 0): resolves once the thread has ended (its memory released) with the spool's
+ * run files. Streamed: resolves once `onHead` is done with one stream per stretch, fed as the thread
+ * prepares the features. An abort stops the thread's reading. `projHost`: a PROJ host already loading,
+ * handed to the thread (its ports are transferred).
  */
 export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHead) => Promise<void>, signal?: AbortSignal, projHost?: ProjHostHandle | null): Promise<PrepareOutcome> {
-  const worker = startPrepareWorker({ projThread: req.stream === true, ...(projHost ? { projHost } : {}) });
-  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  const early = takeEarlyPrepareThread();
+  const worker = early ? handedLink(early) : workerLink(startPrepareWorker({ projThread: req.stream === true, ...(projHost ? { projHost } : {}) }));
+  const first: PrepareRequest = early && projHost ? { ...req, projHost } : req;
+  const firstTransfer = early && projHost ? [projHost.port, projHost.status] : [];
+  const exited = worker.exited;
   let ended = false;
   void exited.then(() => {
     ended = true;
@@ -109,7 +115,7 @@ export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHea
   };
   try {
     const result = await new Promise<PrepareOutcome>((resolve, reject) => {
-      worker.on('message', (m: PrepareReply) => {
+      worker.onMessage((m: PrepareReply) => {
         if (m.kind === 'head') {
           headDone = headDone.then(() => onHead(m.head));
           headDone.catch(reject);
@@ -136,13 +142,12 @@ export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHea
           reject(err);
         }
       });
-      worker.once('error', (e) => {
-        const err = e instanceof Error ? e : new Error(String(e));
+      worker.onError((err) => {
         fail(err);
         tailOf.reject(err);
         reject(err);
       });
-      worker.postMessage(req);
+      worker.postMessage(first, firstTransfer);
       void exited.then((code) => {
         if (finished) {
           tailOf.resolve(finished); // its memory is released
@@ -165,6 +170,70 @@ export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHea
     signal?.removeEventListener('abort', onAbort);
     throw err;
   }
+}
+
+/** A prepare thread as prepareOnThread talks to it: its own Worker, or one handed over (early-prepare.ts). */
+interface PrepareLink {
+  postMessage(m: PrepareRequest | PrepareAbort | PrepareCredit, transfer?: readonly (ArrayBuffer | MessagePort)[]): void;
+  onMessage(f: (m: PrepareReply) => void): void;
+  /** The thread's uncaught failure (it then ends). */
+  onError(f: (err: Error) => void): void;
+  /** Resolves with the thread's exit code once it has ended. */
+  readonly exited: Promise<number>;
+  terminate(): Promise<void>;
+}
+
+function workerLink(worker: Worker): PrepareLink {
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  return {
+    postMessage: (m, transfer) => worker.postMessage(m, transfer),
+    onMessage: (f) => worker.on('message', f),
+    onError: (f) => worker.once('error', (e) => f(e instanceof Error ? e : new Error(String(e)))),
+    exited,
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+/** Longest wait for a handed-over thread to end once its owner was asked to terminate it, ms. */
+const HANDED_END_WAIT_MS = 5000;
+
+/**
+ * A prepare thread started by another thread (bin/job-thread.mjs startEarlyPrepareThread): the protocol on
+ * its port; its failure and its end as relayed on the status port by the thread that owns its Worker (a
+ * closed status port, that thread gone, counts as the end).
+ */
+function handedLink(h: PrepareThreadHandle): PrepareLink {
+  let onError: ((err: Error) => void) | null = null;
+  const exited = new Promise<number>((resolve) => {
+    h.status.on('message', (m: { error?: { name: string; message: string }; exited?: number }) => {
+      if (m.error !== undefined) {
+        const err = new Error(m.error.message);
+        err.name = m.error.name;
+        onError?.(err);
+      } else if (m.exited !== undefined) resolve(m.exited);
+    });
+    h.status.once('close', () => resolve(1));
+  });
+  void exited.then(() => h.status.close());
+  return {
+    postMessage: (m, transfer) => h.port.postMessage(m, transfer),
+    onMessage: (f) => h.port.on('message', f),
+    onError: (f) => {
+      onError = f;
+    },
+    exited,
+    terminate: async () => {
+      h.port.close();
+      h.status.postMessage({ terminate: true });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, HANDED_END_WAIT_MS);
+      })]);
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** Chunks of one stretch as they arrive from the prepare thread, taken in order by one reader. */

@@ -7,7 +7,7 @@
  * out between them as they are prepared, at most {@link AHEAD_BYTES} ahead of the main thread, which
  * returns a PrepareCredit for each chunk it takes.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { CountingSource } from '../io/source.counting';
 import { SourceError, ZonalflowError } from '../errors';
 import type { StretchSink } from './prepare-job';
@@ -18,8 +18,10 @@ import type { PrepareAbort, PrepareCredit, PrepareFailure, PrepareReply, Prepare
 // PROJ's host thread starts loading PROJ (~0.5-1 s of WebAssembly compile and GDAL's start-up) before this
 // thread loads the feature readers (SQLite's module among them) and opens the layer, rather than after:
 // the job's first chunk waits for PROJ. The request's messages wait in the port meanwhile. A host handed
-// over (early-proj.ts: started at process start, loading already) is adopted instead.
-const data = workerData as PrepareWorkerData | null;
+// over (early-proj.ts: started at process start, loading already) is adopted instead. A thread started at
+// process start (bin/job-thread.mjs startEarlyPrepareThread, with `port`) loads its code before any request
+// and adopts the host that comes with the request.
+const data = workerData as (PrepareWorkerData & { port?: MessagePort }) | null;
 if (data?.projHost) startProjThread(data.projHost);
 else if (data?.projThread === true) startProjThread();
 const { prepareJob, prepareOrdered } = await import('./prepare-job');
@@ -32,7 +34,7 @@ const { prepareJob, prepareOrdered } = await import('./prepare-job');
  */
 const AHEAD_BYTES = 4 * 1024 * 1024;
 
-const port = parentPort;
+const port: MessagePort | null = data?.port ?? parentPort;
 if (port === null) throw new Error('prepare-worker.ts runs as a worker thread');
 
 function failure(err: unknown): PrepareFailure {
@@ -86,6 +88,10 @@ const sink: StretchSink = {
   },
 };
 
+// the job's end of the port closed (it ended, or did not want this thread): the job stops; with no job the
+// thread has nothing left to keep it alive and ends
+port.once('close', () => aborted.abort(new ZonalflowError('ABORTED', 'the job was aborted')));
+
 port.on('message', (m: PrepareRequest | PrepareAbort | PrepareCredit) => {
   if ('kind' in m) {
     if (m.kind === 'credit') {
@@ -99,13 +105,16 @@ port.on('message', (m: PrepareRequest | PrepareAbort | PrepareCredit) => {
     return;
   }
   const counters: CountingSource[] = [];
+  // a thread started before the job adopts the PROJ host that comes with it
+  if (m.projHost) startProjThread(m.projHost);
   void (async () => {
     try {
       const onHead = (head: Parameters<Parameters<typeof prepareJob>[1]>[0]): Promise<void> => {
         post({ kind: 'head', head });
         return Promise.resolve();
       };
-      const req = { ...m, signal: aborted.signal };
+      const { projHost: _host, ...job } = m;
+      const req = { ...job, signal: aborted.signal };
       if (m.stream === true) {
         // PROJ on a thread of its own, ended once the job's transforms are chosen if none needs it (job-transforms.ts)
         useProjThread();

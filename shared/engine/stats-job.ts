@@ -29,6 +29,7 @@ import type { FeatureSource } from '../features/source';
 import { crsFromEpsg } from '../crs/epsg';
 import { ensureProj, makeTransformer } from '../crs/transform';
 import { takeEarlyProjHost } from './early-proj';
+import { discardEarlyPrepareThread } from './early-prepare';
 import { useProjThread } from './proj-thread';
 import { outsideWarning } from './crs-check';
 import { geometryBBox } from '../geometry/bbox';
@@ -200,6 +201,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
   // PROJ already loading on a host thread since process start (early-proj.ts), for whichever thread uses PROJ
   const early = takeEarlyProjHost();
   if (opts.spec.stac) {
+    discardEarlyPrepareThread();
     if (early) useProjThread(early);
     return streamTimeseriesJob(opts, consumer, t0);
   }
@@ -229,6 +231,8 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
     let streamed: Extract<PrepareOutcome, { kind: 'streams' }> | null = null;
     let inThread: PreparedJob | null = null;
     if (onS3 || !(opts.prepareThread ?? worthAThread(opts.input))) {
+      // a prepare thread started at process start on a guess from the command line (early-prepare.ts) ends unused
+      discardEarlyPrepareThread();
       if (early) useProjThread(early);
       const { prepareJob } = await import('./prepare-job');
       inThread = await prepareJob({ ...request, s3Client: opts.s3Client, signal: opts.signal }, begin, counters);
@@ -367,7 +371,7 @@ async function* batches(stream: AsyncIterable<PreparedRecord[]>, size: number): 
 }
 
 /** Inputs below this size are prepared in this thread: a thread costs ~0.3 s (it loads PROJ), and their PROJ and reader memory is what any job has. */
-const PREPARE_THREAD_MIN_BYTES = 4 * 1024 * 1024;
+export const PREPARE_THREAD_MIN_BYTES = 4 * 1024 * 1024;
 
 /** Whether phase 1 of a job on `input` goes to a thread of its own (a large file; a path that cannot be read fails here, with its message). */
 function worthAThread(input: string): boolean {

@@ -118,7 +118,7 @@ describe.skipIf(!distCurrent)('zonalflow stats through the built CLI', () => {
     const r = run(args(join(dir, 'big-bin.csv')));
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/5000 features \(5000 computed, 0 failed\)/);
-    expect(r.err).toContain('worker-log: thread prepare-worker.mjs');
+    expect(r.err).toContain('worker-log: main prepare-worker.mjs'); // started at process start (early-prepare.test.ts)
     expect(hosts(r.err)).toEqual(['worker-log: main proj-host.mjs']);
     expect(await inProcess(args(join(dir, 'big-main.csv')))).toBe(0);
     expect(readFileSync(join(dir, 'big-bin.csv')).equals(readFileSync(join(dir, 'big-main.csv')))).toBe(true);
