@@ -119,13 +119,16 @@ export function wantsEarlyPrepareThread(argv) {
  * talks to the job over the handle's `port` instead of its parent port. This thread owns the Worker: it
  * relays its failure and its end on the handle's `status` port, and terminates it when asked there
  * (`{ terminate: true }`). The thread ends itself when the job's end of `port` closes (the job did not want
- * it, or ended); it never keeps the process alive. Returns the Worker and the handle to transfer.
+ * it, or ended); it never keeps the process alive. `execArgv`: the thread's Node options (default: this
+ * process's). Returns the Worker and the handle to transfer.
  */
-export function startEarlyPrepareThread(file, execArgv = process.execArgv) {
+export function startEarlyPrepareThread(file, execArgv = undefined) {
   const requests = new MessageChannel();
   const status = new MessageChannel();
   const worker = new Worker(file, {
-    execArgv: execArgv.filter((a) => !/^(--input-type|--eval|-e|--print|-p)(=|$)/.test(a)),
+    // by default this process's Node and V8 options, as the job thread and the PROJ host have them (a V8 flag
+    // such as --trace-gc or --max-old-space-size, which an explicit execArgv may not hold, included)
+    ...(execArgv === undefined ? {} : { execArgv }),
     workerData: { projThread: false, port: requests.port2 },
     transferList: [requests.port2],
     resourceLimits: PREPARE_THREAD_LIMITS,
