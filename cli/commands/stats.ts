@@ -20,6 +20,7 @@ import { checkInputFile, checkOutputFile, refuseDirectory } from '../out-path';
 import { byteSize, count } from '../format';
 import { exitCodeOf, jobOutcome } from '../../shared/jobs/outcome';
 import { withInterruption } from '../interrupt';
+import { duplicateIdWarning } from '../../shared/engine/duplicate-ids';
 
 interface StatsOptions {
   input: string;
@@ -170,7 +171,8 @@ Examples:
       for (const f of s.failures.slice(0, 10)) ctx.stderr.write(`zonalflow: warning: ${f.reason}\n`);
       if (s.failed > 10) ctx.stderr.write(`zonalflow: warning: ... and ${s.failed - 10} more (see the "error" column)\n`);
       if (nullFids > 0) ctx.stderr.write(`zonalflow: warning: ${nullFids} features have a NULL fid (written empty; their rows are kept, in input order)\n`);
-      if (s.duplicateIds > 0) ctx.stderr.write(`zonalflow: warning: ${s.duplicateIds === 1 ? '1 feature has' : `${s.duplicateIds} features have`} the id of an earlier feature; use the fid column to tell them apart\n`);
+      const repeated = duplicateIdWarning(s.repeatedIds ?? { duplicates: s.duplicateIds, repeatedIds: 0, named: [] }, spec.input.idColumn);
+      if (repeated !== null) ctx.stderr.write(`zonalflow: warning: ${repeated}\n`);
       ctx.exitCode = exitCodeOf(jobOutcome(s.features, s.failed));
     });
 }

@@ -39,7 +39,8 @@ import { TimeseriesEngine } from './timeseries';
 import type { SlotStats } from './timeseries';
 import { allowedFromUris, parseUri } from '../io/uri';
 import { LimitError, SpecError, ZonalflowError } from '../errors';
-import { DuplicateIds } from './duplicate-ids';
+import { DuplicateIds, missingId } from './duplicate-ids';
+import type { DuplicateIdsReport } from './duplicate-ids';
 import { ParallelZonal } from './parallel';
 import type { ParallelTotals } from './parallel';
 import { chunkPipeline } from './parallel-pipeline';
@@ -111,6 +112,8 @@ export interface StatsSummary {
   failures: FeatureFailure[];
   /** Features whose id an earlier feature already had (counted by a 64-bit hash of each id: duplicate-ids.ts); NULL ids are not ids and never count. */
   duplicateIds: number;
+  /** The repeated ids: how many, and the first few with their features' counts (duplicate-ids.ts; absent for time series). */
+  repeatedIds?: DuplicateIdsReport;
   seconds: number;
   /** Engine timings (ms) plus `features`: ms spent reading the GeoPackage, `decode`: decompressing tiles (inside prefetch/read). */
   timings: ZonalTimings & { features: number; decode?: number };
@@ -333,7 +336,10 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
         done: tally.rows - tally.failed,
         failed: tally.failed,
         failures: tally.failures,
-        duplicateIds: tally.ids.duplicates(),
+        ...((): { duplicateIds: number; repeatedIds: DuplicateIdsReport } => {
+          const repeatedIds = tally.ids.report();
+          return { duplicateIds: repeatedIds.duplicates, repeatedIds };
+        })(),
         seconds: (performance.now() - t0) / 1000,
         timings: { ...timings, features: phase1.featureMs, decode: [...rasters, ...(weights ? [weights] : [])].reduce((a, r) => a + r.raster.decodeMs, 0) + (totals?.decodeMs ?? 0) },
         bytesRead: counters.reduce((a, c) => a + c.bytes, 0) + (totals?.bytes ?? 0) + (inThread ? 0 : phase1.bytes),
@@ -509,7 +515,7 @@ class Tally {
     for (const r of rows) {
       this.rows++;
       // a NULL id (its own warning, written null) is no id: never a duplicate of another NULL id
-      if (r.idNull !== true) this.ids.add(r.id);
+      if (!missingId(r)) this.ids.add(r.id);
       if (r.error === null) continue;
       this.failed++;
       if (this.failures.length < MAX_LISTED_FAILURES) this.failures.push(featureFailure(r, r.error));

@@ -364,7 +364,7 @@ export class FeatureLayer {
     for (const r of this.pages(sql, opts.batchSize)) {
       const who = this.identity(r, id);
       const blob = r.__geom;
-      yield { fid: who.fid, id: who.id, bbox: blob instanceof Uint8Array ? gpkgGeometryBBox(blob) : null };
+      yield { fid: who.fid, id: who.id, ...(who.idNull ? { idNull: true } : {}), ...(who.fidText !== undefined ? { fidText: who.fidText } : {}), bbox: blob instanceof Uint8Array ? gpkgGeometryBBox(blob) : null };
     }
   }
 

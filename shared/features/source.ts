@@ -26,8 +26,8 @@ export interface SourceFeatureOptions {
  */
 export type AttributeKind = 'text' | 'integer' | 'number' | 'boolean' | 'timestamp';
 
-/** A feature's key and id (as in Feature) and the bbox of its finite positions (null: empty or unreadable geometry). */
-export interface FeatureBox { fid: number; id: string; bbox: BBox | null }
+/** A feature's key and id (as in Feature: `idNull`, `fidText`) and the bbox of its finite positions (null: empty or unreadable geometry). */
+export interface FeatureBox { fid: number; id: string; idNull?: boolean; fidText?: string | null | undefined; bbox: BBox | null }
 
 /** An open layer of features. */
 export interface FeatureSource {

@@ -17,6 +17,7 @@
  * safe integer) is refused with `add` returning false, and the caller merges the
  * job by rows instead.
  */
+import { DuplicateIds, missingId } from '../engine/duplicate-ids';
 import { parquetRead, parquetSchema } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData, SchemaElement } from 'hyparquet';
 import type { ColumnSource } from 'hyparquet-writer';
@@ -33,6 +34,8 @@ export interface MergeCounts {
   nullIds: number;
   nullIdFids: string[];
   nullFids: number;
+  /** The ids of the features (NULL ids left out: not ids), to count and name the repeated ones. */
+  ids: DuplicateIds;
 }
 
 /** The physical type a plain column of each kind is written with (parquet-layout.ts). */
@@ -215,7 +218,7 @@ export class ColumnarMerge {
 
   /** The counts of writeMerged over the rows in output order. */
   private count(order: Uint32Array, keys: Float64Array, failuresKept: number): MergeCounts {
-    const counts: MergeCounts = { features: 0, failedFeatures: 0, failures: [], failuresTotal: 0, nullIds: 0, nullIdFids: [], nullFids: 0 };
+    const counts: MergeCounts = { features: 0, failedFeatures: 0, failures: [], failuresTotal: 0, nullIds: 0, nullIdFids: [], nullFids: 0, ids: new DuplicateIds(order.length) };
     let lastKey = NaN;
     let featureFailed = false;
     for (const i of order) {
@@ -230,7 +233,7 @@ export class ColumnarMerge {
         if (id === null || id === undefined) {
           counts.nullIds++;
           if (counts.nullIdFids.length < 10) counts.nullIdFids.push(fid === null || fid === undefined ? 'NULL' : textOf(fid));
-        }
+        } else if (!missingId({ id: textOf(id), fidText: fid === null || fid === undefined ? null : undefined })) counts.ids.add(textOf(id));
       }
       const error = this.cell(ERROR, i);
       if (typeof error === 'string') {

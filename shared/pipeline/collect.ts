@@ -20,6 +20,7 @@
  * rows, no results.csv asked for) is merged by columns instead (collect-columns.ts:
  * no row objects; the same results.parquet). Each part carries its CRS note in its metadata.
  */
+import { DuplicateIds, duplicateIdWarning, missingId } from '../engine/duplicate-ids';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { crsNoteKey, crsNoteOf, mergeCrsParts, type CrsPartNote } from '../engine/crs-check';
 import { parquetColumnSink, parquetSink } from '../output/parquet-sink';
@@ -302,11 +303,13 @@ async function writeColumns(merge: ColumnarMerge, sink: ParquetColumnSink, limit
   return counts;
 }
 
-/** Warnings for NULL ids (kept null, never replaced by the fid) and NULL fids (written empty). */
+/** Warnings for NULL ids (kept null, never replaced by the fid), repeated ids (named) and NULL fids (written empty). */
 function identityWarnings(c: MergeCounts, idColumn: string | undefined): string[] {
   const out: string[] = [];
   const w = nullIdWarning(idColumn, c.nullIdFids, c.nullIds);
   if (w !== null) out.push(w);
+  const repeated = duplicateIdWarning(c.ids.report(), idColumn);
+  if (repeated !== null) out.push(repeated);
   if (c.nullFids > 0) out.push(`${c.nullFids} feature${c.nullFids === 1 ? ' has' : 's have'} a NULL fid (written empty; their rows are kept)`);
   return out;
 }
@@ -317,7 +320,7 @@ function identityWarnings(c: MergeCounts, idColumn: string | undefined): string[
  */
 async function writeMerged(sorter: RowSorter, columns: readonly StatColumn[], sinks: readonly RowSink[], failuresKept: number): Promise<MergeCounts> {
   const { sameRow } = rowOrder(columns);
-  const counts: MergeCounts = { features: 0, failedFeatures: 0, failures: [], failuresTotal: 0, nullIds: 0, nullIdFids: [], nullFids: 0 };
+  const counts: MergeCounts = { features: 0, failedFeatures: 0, failures: [], failuresTotal: 0, nullIds: 0, nullIdFids: [], nullFids: 0, ids: new DuplicateIds() };
   let pending: ResultRow | null = null;
   let lastFeature: ResultRow | null = null;
   let featureFailed = false;
@@ -331,7 +334,7 @@ async function writeMerged(sorter: RowSorter, columns: readonly StatColumn[], si
       if (r.idNull === true) {
         counts.nullIds++;
         if (counts.nullIdFids.length < 10) counts.nullIdFids.push(r.fidText === undefined ? String(r.fid) : (r.fidText ?? 'NULL'));
-      }
+      } else if (!missingId(r)) counts.ids.add(r.id);
     }
     if (r.error !== null) {
       if (!featureFailed) counts.failedFeatures++;

@@ -72,11 +72,13 @@ export async function downloadJobOutputs(s3: S3Client, bucket: string, prefix: s
 /**
  * Writes one `<name>.json` per line of the JSON Lines files into `dir` and
  * removes the JSON Lines files. Names as {@link featureFileName}; when an id
- * occurs twice anywhere, every file carries its fid (`<id>~<fid>.json`).
+ * occurs twice anywhere, every file carries its fid (`<id>~<fid>.json`); a feature without an id (NULL)
+ * is named by its fid, `_~<fid>.json`, and never counts as a repeat.
  */
 export async function expandFeatureParts(parts: readonly string[], dir: string): Promise<string[]> {
   const counts = new Map<string, number>();
-  for (const p of parts) for await (const doc of lines(p)) counts.set(doc.id, (counts.get(doc.id) ?? 0) + 1);
+  // a feature without an id (NULL) is named by its fid alone, `_~<fid>.json`: never a repeat of another id
+  for (const p of parts) for await (const doc of lines(p)) if (doc.id !== null) counts.set(doc.id, (counts.get(doc.id) ?? 0) + 1);
   const withFid = [...counts.values()].some((c) => c > 1);
   counts.clear();
   mkdirSync(dir, { recursive: true });
@@ -85,7 +87,7 @@ export async function expandFeatureParts(parts: readonly string[], dir: string):
     // one part at a time (bounded memory), each file written synchronously: 50,000 small files took 1.3 s of
     // CPU written one after the other and 29 s written 64 at once through the thread pool (measured here)
     for await (const doc of lines(p)) {
-      const file = join(dir, featureFileName({ id: doc.id, fid: doc.fid }, { withFid }));
+      const file = join(dir, featureFileName({ id: doc.id ?? '', fid: doc.fid }, { withFid: withFid || doc.id === null }));
       writeFileSync(file, doc.text);
       out.push(file);
     }
@@ -94,13 +96,16 @@ export async function expandFeatureParts(parts: readonly string[], dir: string):
   return out;
 }
 
-async function* lines(path: string): AsyncGenerator<{ id: string; fid: number; text: string }> {
+/** The documents of a JSON Lines part: the feature's id (null: a NULL id, no id), fid and the line. */
+async function* lines(path: string): AsyncGenerator<{ id: string | null; fid: number; text: string }> {
   const rl = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
   for await (const line of rl) {
     if (line.trim() === '') continue;
     // zonal documents: {id, fid, ...}; Sentinel Hub's (time series): {id: <fid>, identifier: <id>, response}
     const doc = JSON.parse(line) as { id?: unknown; fid?: unknown; identifier?: unknown };
-    const sh = typeof doc.identifier === 'string';
-    yield { id: String(sh ? doc.identifier : (doc.id ?? doc.fid ?? '')), fid: Number(sh ? doc.id : (doc.fid ?? 0)), text: line };
+    const sh = 'identifier' in doc;
+    const id = sh ? doc.identifier : doc.id;
+    const fid = Number(sh ? doc.id : (doc.fid ?? 0));
+    yield { id: id === null || id === undefined ? null : typeof id === 'string' ? id : JSON.stringify(id), fid, text: line };
   }
 }

@@ -23,6 +23,7 @@ import type { PlanBatch, PlanFeature } from '../batching/plan';
 import type * as BatchingModule from '../batching/plan';
 import type * as OpenModule from '../features/open';
 import { IdHashes, hashId } from '../batching/id-hashes';
+import { missingId } from '../engine/duplicate-ids';
 import { parseJobSpec } from '../spec';
 import { parseStatNames } from '../stats/names';
 import type { JobSpec } from '../spec';
@@ -165,7 +166,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
           const b = geometryBBox(toLonLat ? transformGeometry(f.geometry, toLonLat) : f.geometry);
           if (b) area = area === null ? b : { xmin: Math.min(area.xmin, b.xmin), ymin: Math.min(area.ymin, b.ymin), xmax: Math.max(area.xmax, b.xmax), ymax: Math.max(area.ymax, b.ymax) };
         }
-        idHashes.add(f.id);
+        if (!missingId(f)) idHashes.add(f.id); // a missing id is no id: never a repeat of another
       };
       // a small input is read once: each feature's batch-file JSON is kept (by input index) while the total stays
       // within the budget (else dropped: the second pass below serializes the features again)
@@ -182,7 +183,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
           const p = planPointOfBox(b.fid, b.bbox, toLonLat);
           planFeatures.push(p.fid, p.lon, p.lat);
           if (planFeatures.n > maxFeatures) throw tooMany(planFeatures.n);
-          idHashes.add(b.id);
+          if (!missingId(b)) idHashes.add(b.id);
         }
       } else for await (const f of layer.features({ ...idOptions, columns: [] })) locate(f);
       const total = planFeatures.n;
@@ -343,7 +344,7 @@ function laps(now: () => number): () => string {
 async function repeatsAnId(features: Iterable<Feature> | AsyncIterable<Feature>, suspects: ReadonlySet<number>): Promise<boolean> {
   const seen = new Set<string>();
   for await (const f of features) {
-    if (!suspects.has(hashId(f.id))) continue;
+    if (missingId(f) || !suspects.has(hashId(f.id))) continue;
     if (seen.has(f.id)) return true;
     seen.add(f.id);
   }

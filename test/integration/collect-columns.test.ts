@@ -143,6 +143,19 @@ describe('Collect merges a job of plain columns by columns', () => {
     expect(summary.features.total).toBe(241);
   });
 
+  it('repeated ids are named in the warnings (by columns and by rows alike); NULL ids are never repeats', async () => {
+    for (const runRows of [undefined, 100]) {
+      const jobId = `columns-repeated-${runRows ?? 'all'}`;
+      const { batches, written } = seedBatches('text');
+      const repeat: Record<number, string> = { 22: 'DUP-A', 23: 'DUP-B', 44: 'DUP-A', 45: 'DUP-B', 66: 'DUP-A' };
+      for (const rows of written) for (const r of rows) if (repeat[r.fid] !== undefined) r.id = repeat[r.fid] as string;
+      const { summary } = await collect(jobId, batches, 'text', runRows === undefined ? {} : { runRows });
+      const nullIds = inMemoryMerge(written).filter((r) => r.idNull === true).length;
+      expect(nullIds).toBeGreaterThan(1);
+      expect(summary.warnings, `runRows ${runRows}`).toContain('3 features have the id of an earlier feature: 2 ids repeat (column "field_id"), "DUP-A" (3 features), "DUP-B" (2 features); use the fid column to tell them apart');
+    }
+  });
+
   it('a job larger than one run is merged by rows, with the same results.parquet', async () => {
     const jobId = 'columns-spilled';
     const { batches, written } = seedBatches('text');

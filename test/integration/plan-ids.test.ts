@@ -36,13 +36,13 @@ const square = (i: number): Position[][] => {
 };
 
 /** Plans `ids` as a GeoPackage or GeoJSON layer (batches of 7); returns every batch file's idsUnique. */
-async function plan(name: string, ids: string[], format: 'gpkg' | 'geojson'): Promise<boolean[]> {
+async function plan(name: string, ids: (string | null)[], format: 'gpkg' | 'geojson', onePass?: PlanDeps['onePass']): Promise<boolean[]> {
   const file = join(dir, `${name}.${format}`);
   if (format === 'gpkg') writeGeoPackage(file, [{ name: 'fields', srsId: 4326, geometryType: 'POLYGON', columns: { code: 'TEXT' }, features: ids.map((id, i) => ({ geometry: { type: 'Polygon' as const, coordinates: square(i) }, properties: { code: id } })) }]);
   else writeFileSync(file, JSON.stringify({ type: 'FeatureCollection', features: ids.map((id, i) => ({ type: 'Feature', properties: { code: id }, geometry: { type: 'Polygon', coordinates: square(i) } })) }));
   await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${name}.${format}`, Body: readFileSync(file) }));
   await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${name}.json`, Body: JSON.stringify({ input: { idColumn: 'code' }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'], batching: { grid: 'h3', maxFeatures: 7 } }) }));
-  const out = await planJob({ bucket: 'zf-in', key: `${name}.${format}`, etag: name }, deps);
+  const out = await planJob({ bucket: 'zf-in', key: `${name}.${format}`, etag: name }, { ...deps, ...(onePass ? { onePass } : {}) });
   expect(out.features).toBe(ids.length);
   const items = (await getJson(env.s3, out.manifest)) as { key: string }[];
   expect(items.length).toBeGreaterThan(1);
@@ -56,6 +56,15 @@ describe('Plan: ids unique or not, from hashes checked exactly', () => {
     it(`${format}: unique ids give idsUnique in every batch; one id twice gives none`, async () => {
       expect(new Set(await plan(`u-${format}`, unique, format))).toEqual(new Set([true]));
       expect(new Set(await plan(`r-${format}`, repeated, format))).toEqual(new Set([false]));
+    });
+    // the rule: a NULL id is no id, never a repeat of another NULL id (nor of any id); read once, and read
+    // twice (a GeoPackage's boxes without geometry)
+    it(`${format}: NULL ids are no repeats: unique ids and three NULLs give idsUnique; a repeated id beside them none`, async () => {
+      const nulls = unique.map((id, i) => (i % 20 === 7 ? null : id));
+      for (const [pass, onePass] of [['one', undefined], ['two', { inputBytes: 0, keptBytes: 0 }]] as const) {
+        expect(new Set(await plan(`n-${format}-${pass}`, nulls, format, onePass)), pass).toEqual(new Set([true]));
+        expect(new Set(await plan(`nr-${format}-${pass}`, nulls.map((id, i) => (i === 45 ? 'field-3' : id)), format, onePass)), pass).toEqual(new Set([false]));
+      }
     });
   }
 });

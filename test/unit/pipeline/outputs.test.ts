@@ -49,6 +49,15 @@ describe('downloadJobOutputs', () => {
     await downloadJobOutputs(bucket({ 'j/features/b1.000000.jsonl': `${doc('x', 1)}\n`, 'j/features/b2.000000.jsonl': `${doc('x', 2)}\n${doc('y', 3)}\n` }).s3, 'out', 'j/', dir);
     expect(readdirSync(join(dir, 'features')).sort()).toEqual(['x~1.json', 'x~2.json', 'y~3.json']);
   });
+  it('NULL ids are no ids: never a repeat (of each other or of an id that is a fid\'s number), named _~<fid>.json', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zf-dl-'));
+    const nul = (fid: number): string => JSON.stringify({ id: null, fid, b_mean: 1, error: null });
+    // fid 2's id is NULL and fid 5's id is "2": two files, nothing overwritten, and no id repeats (no ~fid on the others)
+    await downloadJobOutputs(bucket({ 'j/features/b1.000000.jsonl': `${nul(2)}\n${nul(3)}\n${doc('2', 5)}\n${doc('c', 6)}\n` }).s3, 'out', 'j/', dir);
+    expect(readdirSync(join(dir, 'features')).sort()).toEqual(['2.json', '_~2.json', '_~3.json', 'c.json']);
+    expect(JSON.parse(readFileSync(join(dir, 'features/_~2.json'), 'utf8'))).toMatchObject({ id: null, fid: 2 });
+    expect(JSON.parse(readFileSync(join(dir, 'features/2.json'), 'utf8'))).toMatchObject({ id: '2', fid: 5 });
+  });
   it('Sentinel Hub documents ({id: fid, identifier, response}) are named by their identifier', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zf-dl-'));
     const sh = (identifier: string, fid: number): string => JSON.stringify({ id: fid, identifier, response: { data: [], status: 'OK' } });
