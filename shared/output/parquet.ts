@@ -29,6 +29,12 @@ export interface ParquetOptions extends TableOptions {
    * as a `zf_key` DOUBLE column, so NULL, text and int64 fids stay apart when Collect merges the parts.
    */
   keyColumn?: boolean;
+  /**
+   * Batch parts, read once by Collect: every column PLAIN-encoded, uncompressed, without statistics. A
+   * 1,850-row part of 5 statistics writes in about half the CPU (54 such parts: 320-536 -> 164-180 ms) for
+   * 1.6x the bytes (4.2 -> 6.6 MB), and Collect decodes it without inflating Snappy.
+   */
+  plain?: boolean;
 }
 
 /** Renders the table as one Parquet file (one row group per 100,000 rows). */
@@ -42,8 +48,9 @@ export function toParquet(columns: readonly StatColumn[], rows: readonly ResultR
   };
   const geo = new GeoSummary();
   const writer = new ByteWriter();
-  const pq = new ParquetWriter({ writer, schema: layoutSchema(layout), createdBy: 'zonalflow' });
-  if (rows.length > 0) void pq.write({ columnData: layoutColumnData(layout, rows, geo), rowGroupSize: 100_000 });
+  const pq = new ParquetWriter({ writer, schema: layoutSchema(layout), createdBy: 'zonalflow', ...(opts.plain ? { codec: 'UNCOMPRESSED' as const, statistics: false } : {}) });
+  const columnData = layoutColumnData(layout, rows, geo);
+  if (rows.length > 0) void pq.write({ columnData: opts.plain ? columnData.map((c) => ({ ...c, encoding: 'PLAIN' as const })) : columnData, rowGroupSize: 100_000 });
   pq.kvMetadata = layoutMetadata(layout, opts.metadata, geo);
   void pq.finish();
   return writer.getBytes().slice();

@@ -177,7 +177,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
         const note: CrsPartNote = { features: ok.length, outside: ok.filter((r) => z.outsideFids.has(r.fid)).length, crs: z.crsNotes, warnings: z.warnings };
         metadata = { [CRS_NOTE_METADATA]: JSON.stringify(note) };
       }
-      await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, rows, { keepFrac: true, keyColumn: true, idKind, ...(metadata ? { metadata } : {}), ...(geometryCrs ? { geometry: { crs: geometryCrs } } : {}) }), 'application/vnd.apache.parquet');
+      await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, rows, { keepFrac: true, keyColumn: true, plain: true, idKind, ...(metadata ? { metadata } : {}), ...(geometryCrs ? { geometry: { crs: geometryCrs } } : {}) }), 'application/vnd.apache.parquet');
       if (spec.output.formats.includes('json')) {
         // one JSON Lines object per part (never one PUT per feature: 1M PUTs under one prefix are throttled by S3
         // and are most of a job's cost), under the batch's shard folder (keys.ts); `zonalflow results` / `local`

@@ -43,7 +43,7 @@ export function partKey(workPrefix: string, jobId: string, batchId: string, curs
 
 /** Writes a part as the Worker does. */
 export async function putPart(s3: S3Client, bucket: string, key: string, columns: readonly StatColumn[], rows: readonly ResultRow[], idKind: IdKind = 'text'): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: toParquet(columns, rows, { keepFrac: true, keyColumn: true, idKind }), ContentType: 'application/vnd.apache.parquet' }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: toParquet(columns, rows, { keepFrac: true, keyColumn: true, plain: true, idKind }), ContentType: 'application/vnd.apache.parquet' }));
 }
 
 /** Seeds the job; returns the part keys written. */

@@ -152,3 +152,21 @@ describe('parquetSink', () => {
     expect(readdirSync(dir)).toEqual(['empty.parquet']);
   });
 });
+
+describe('toParquet plain (batch parts)', () => {
+  it('reads back the same rows as the default encoding, every column PLAIN, uncompressed, without statistics', async () => {
+    const opts = { keepFrac: true, keyColumn: true, geometry: { crs: 'lonlat' as const }, metadata: { zonalflow_job: 'j1' } };
+    const plain = toParquet(columns, rows, { ...opts, plain: true });
+    const reference = toParquet(columns, rows, opts);
+    expect(await readResultParquet(plain)).toEqual(await readResultParquet(reference));
+    expect(kv(plain)).toEqual(kv(reference));
+    const meta = parquetMetadata(plain.buffer.slice(plain.byteOffset, plain.byteOffset + plain.byteLength) as ArrayBuffer);
+    const chunks = meta.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data));
+    expect(chunks.length).toBeGreaterThan(columns.length);
+    for (const c of chunks) {
+      expect(c?.codec).toBe('UNCOMPRESSED');
+      expect(c?.encodings.filter((e) => e !== 'RLE')).toEqual(['PLAIN']);
+      expect(c?.statistics).toBeUndefined();
+    }
+  });
+});
