@@ -3,7 +3,7 @@
  * exact, center, all_touched`), never zod's own wording (`Too small: expected string to have >=1 characters`),
  * each on one line with the field it concerns (or the option that set it).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One problem of a spec: the field's path and what is wrong with it. */
 export interface SpecProblem {

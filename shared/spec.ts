@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SpecError } from './errors';
 import { parseExpression } from './timeseries/expression';
 import { parseStatNames, WEIGHTED_STATS } from './stats/names';

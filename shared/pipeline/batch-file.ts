@@ -6,7 +6,7 @@
  * 1,000 workers sent ~2,500 GET/s to that one key (45 % of S3's 5,500 GET/s per prefix,
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Crs } from '../crs/crs';
 import type { Geometry } from '../geometry/types';
 import type { CellValue, IdKind, StatColumn } from '../output/table';

@@ -3,7 +3,7 @@
  * the stack sets (and that `zonalflow local` sets the same way). zod names
  * every missing or malformed variable.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';

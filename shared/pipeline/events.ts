@@ -3,7 +3,7 @@
  * (infra/), the handlers (lambdas/), the local runner and the CLI all use these
  * schemas, so a change here is a change of the deployed contract.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Where an object lives. */
 export const S3LocationSchema = z.strictObject({ bucket: z.string().min(1), key: z.string().min(1) });

@@ -8,7 +8,7 @@
  * loopback address after DNS; never a local file); an error answer is
  * reported by its status only, its body is never copied into a message.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SourceError, SpecError, UriNotAllowedError } from '../errors';
 import { safeRequest } from '../io/http-request';
 import { parseUri, redact } from '../io/uri';
