@@ -39,7 +39,7 @@ const fields = ensureFields(n);
 const spec = parseJobSpec({ input: { idColumn: 'field_id' }, rasters: [{ name: 'b04', uri: rasterPath }], stats: ['mean', 'min', 'max', 'count', 'stdev'], coverage: 'exact' });
 
 // set-up: the records in the job's spatial order (not measured)
-const layer = openFeatureSource(fields, {});
+const layer = await openFeatureSource(fields, {});
 await ensureProj();
 const rasters = await openZonalRasters(spec.rasters, { allowed: LOCAL_ONLY });
 const full = new ZonalEngine(rasters, layer.crs, zonalOptions(spec, undefined, false));

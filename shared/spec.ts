@@ -256,11 +256,4 @@ export function specRasterUris(spec: JobSpec): string[] {
   return [...spec.rasters.map((r) => r.uri), ...(spec.weights ? [spec.weights.uri] : [])];
 }
 
-/** The default column prefix of a raster: its file stem without `.cog`/`.tif` suffixes. */
-export function rasterStem(uri: string): string {
-  const path = uri.replace(/[?#].*$/, '');
-  const base = path.slice(path.lastIndexOf('/') + 1);
-  const stem = base.replace(/\.(tiff?|TIFF?)$/, '').replace(/\.cog$/i, '');
-  const cleaned = stem.replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[0-9]/.test(cleaned) ? `r_${cleaned}` : cleaned || 'raster';
-}
+export { rasterStem } from './raster-stem';

@@ -153,7 +153,7 @@ interface Opened {
  * features: `stretches(count)`), called while PROJ loads; `opened`: called with the layer first.
  */
 async function openJob(opts: PrepareOptions, counters: CountingSource[], held: { layer: FeatureSource | null }, streams: (layer: FeatureSource, stretches: (count: number) => number) => boolean, opened?: (layer: FeatureSource) => void): Promise<Opened> {
-  const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
+  const layer = await openFeatureSource(opts.input, { layer: opts.spec.input.layer });
   held.layer = layer;
   opened?.(layer);
   // PROJ loads (on a thread of its own when it has one) while the layer is counted and its features are placed

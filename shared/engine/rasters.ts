@@ -14,7 +14,7 @@ import { checkCrs, ensureProj } from '../crs/transform';
 import type { Crs } from '../crs/crs';
 import { RasterError, SpecError } from '../errors';
 import type { RasterSpec } from '../spec';
-import { rasterStem } from '../spec';
+import { rasterStem } from '../raster-stem';
 
 /** A raster ready for the engine. */
 export interface ZonalRaster {

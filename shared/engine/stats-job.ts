@@ -398,7 +398,7 @@ async function reopenRaster(ref: RasterRef, opts: StatsJobOptions, counters: Cou
 /** A time-series job: the features' layer opened here, PROJ loaded here, then runTimeseries. */
 async function streamTimeseriesJob(opts: StatsJobOptions, consumer: RowConsumer, t0: number): Promise<StreamedStatsJob> {
   const [{ openFeatureSource }, { checkLayerCrs }] = await Promise.all([import('../features/open'), import('./prepare-job')]);
-  const layer = openFeatureSource(opts.input, { layer: opts.spec.input.layer });
+  const layer = await openFeatureSource(opts.input, { layer: opts.spec.input.layer });
   const counters: CountingSource[] = [];
   try {
     await ensureProj();

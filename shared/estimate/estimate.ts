@@ -51,7 +51,7 @@ export interface EstimateResult { shape: JobShape; estimate: Estimate; notes: st
 export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult> {
   const { spec } = opts;
   const notes: string[] = [];
-  const layer = openFeatureSource(opts.input, { layer: spec.input.layer });
+  const layer = await openFeatureSource(opts.input, { layer: spec.input.layer });
   const counters: CountingSource[] = [];
   try {
     await ensureProj();

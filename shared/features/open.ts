@@ -10,10 +10,6 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { InputError } from '../errors';
 import type { FeatureSource } from './source';
 import { openGpkgSource } from './source.gpkg';
-import { ParquetSource } from './source.parquet';
-import { FgbSource } from './source.fgb';
-import { GeoJsonSeqSource, GeoJsonSource } from './source.geojson';
-import { ShapefileSource } from './source.shp';
 
 /** The formats read, for messages and --help. */
 export const FORMATS_READ = 'GeoPackage (.gpkg), GeoParquet (.parquet), FlatGeobuf (.fgb), GeoJSON (.geojson), GeoJSONSeq (.geojsonl, .geojsons), Shapefile (.shp with .dbf/.prj, or a .zip)';
@@ -59,8 +55,12 @@ export function detectFormat(path: string): 'gpkg' | 'parquet' | 'fgb' | 'geojso
   return bySuffix.find(([re]) => re.test(lower))?.[1] ?? null;
 }
 
-/** Opens `path` in its format. InputError (or the format's typed error) naming the file. */
-export function openFeatureSource(path: string, opts: OpenSourceOptions = {}): FeatureSource {
+/**
+ * Opens `path` in its format. InputError (or the format's typed error) naming the file. A format's reader
+ * (and its library: hyparquet, flatgeobuf, @streamparser/json, shapefile) is loaded only when a file of that
+ * format is opened; the GeoPackage reader is always loaded (it is the common case).
+ */
+export async function openFeatureSource(path: string, opts: OpenSourceOptions = {}): Promise<FeatureSource> {
   if (!existsSync(path)) throw new InputError(`${path} does not exist`);
   if (statSync(path).isDirectory()) throw new InputError(`${path} is a directory; give the features file (${FORMATS_READ})`);
   const format = detectFormat(path);
@@ -68,15 +68,15 @@ export function openFeatureSource(path: string, opts: OpenSourceOptions = {}): F
     case 'gpkg':
       return openGpkgSource(path, opts.layer, opts.owned ? { owned: true } : {});
     case 'parquet':
-      return new ParquetSource(path);
+      return new (await import('./source.parquet')).ParquetSource(path);
     case 'fgb':
-      return new FgbSource(path);
+      return new (await import('./source.fgb')).FgbSource(path);
     case 'geojson':
-      return new GeoJsonSource(path);
+      return new (await import('./source.geojson')).GeoJsonSource(path);
     case 'geojsonseq':
-      return new GeoJsonSeqSource(path);
+      return new (await import('./source.geojson')).GeoJsonSeqSource(path);
     case 'shp':
-      return new ShapefileSource(path, opts.layer);
+      return new (await import('./source.shp')).ShapefileSource(path, opts.layer);
     default:
       throw new InputError(`${path} is not in a format zonalflow reads; formats read: ${FORMATS_READ} (convert others with ogr2ogr -f GPKG)`);
   }

@@ -11,7 +11,6 @@ import { CsvSink } from './csv-sink';
 import { JsonSink } from './json-sink';
 import { FracSpool } from './frac-spool';
 import { FileOutput } from './file-output';
-import { parquetSink } from './parquet-sink';
 import { OutputError } from '../errors';
 
 /** Output formats by extension. */
@@ -33,10 +32,11 @@ export async function openSink(path: string, opts: SinkOptions, where: { label?:
   const format = outputFormatOf(path);
   const file = (): Promise<FileOutput> => FileOutput.create(path, where.label);
   const open = async (o: SinkOptions): Promise<RowSink> => {
-    // the geo formats load their libraries (SQLite WebAssembly, FlatBuffers) only when asked for
+    // the binary formats load their libraries (SQLite WebAssembly, FlatBuffers, hyparquet) only when asked for
     if (format === 'gpkg') return (await import('./gpkg-sink')).gpkgSink(path, o);
     if (format === 'fgb') return (await import('./fgb-sink')).fgbSink(path, o);
-    return format === 'csv' ? CsvSink.open(await file(), o) : format === 'json' ? JsonSink.open(await file(), o) : parquetSink(await file(), o);
+    if (format === 'parquet') return (await import('./parquet-sink')).parquetSink(await file(), o);
+    return format === 'csv' ? CsvSink.open(await file(), o) : JsonSink.open(await file(), o);
   };
   if (format !== 'parquet' && opts.columns.some((c) => c.kind === 'frac') && opts.fracValues === undefined) {
     return FracSpool.create(opts, (fracValues) => open({ ...opts, fracValues }));

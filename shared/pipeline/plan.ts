@@ -137,7 +137,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
     const inputBytes = statSync(path).size;
     if (inputBytes > maxBytes) throw new LimitError(`the input is larger than the limit of ${maxBytes} bytes`);
     const { openFeatureSource, PlanColumns, planBatches } = await modules;
-    const layer = openFeatureSource(path, { layer: spec.input.layer, owned: true });
+    const layer = await openFeatureSource(path, { layer: spec.input.layer, owned: true });
     try {
       const stated = await layer.count();
       const maxFeatures = deps.limits?.maxFeatures ?? 10_000_000;

@@ -63,7 +63,7 @@ export async function writeReport(opts: WriteReportOptions): Promise<ReportModel
   const b = builder as ReportBuilder;
   const wanted = new Set(b.fidsNeedingGeometry());
   if (opts.input && wanted.size > 0) {
-    const source = openFeatureSource(opts.input, { layer: opts.layer });
+    const source = await openFeatureSource(opts.input, { layer: opts.layer });
     try {
       for await (const f of source.features()) {
         if (f.geometry && wanted.has(f.fid)) b.setGeometry(f.fid, f.geometry);

@@ -30,7 +30,7 @@ async function statsOf(input: string, idColumn = 'ID_2'): Promise<Map<string, nu
 }
 
 async function collect(input: string, opts: { idColumn?: string; columns?: string[] } = {}): Promise<Feature[]> {
-  const src = openFeatureSource(input);
+  const src = await openFeatureSource(input);
   const out: Feature[] = [];
   try {
     for await (const f of src.features(opts)) out.push(f);
@@ -75,10 +75,10 @@ describe('inputs in every format give the GeoPackage statistics', async () => {
 });
 
 describe('format detection and errors', () => {
-  it('an unknown format names the formats read', () => {
+  it('an unknown format names the formats read', async () => {
     const p = join(dir, 'table.xlsx');
     writeFileSync(p, 'not a vector file');
-    expect(() => openFeatureSource(p)).toThrow(/table\.xlsx is not in a format zonalflow reads; formats read: GeoPackage \(\.gpkg\), GeoParquet \(\.parquet\), FlatGeobuf \(\.fgb\), GeoJSON \(\.geojson\), GeoJSONSeq/);
+    await expect(openFeatureSource(p)).rejects.toThrow(/table\.xlsx is not in a format zonalflow reads; formats read: GeoPackage \(\.gpkg\), GeoParquet \(\.parquet\), FlatGeobuf \(\.fgb\), GeoJSON \(\.geojson\), GeoJSONSeq/);
   });
   it('a GeoPackage with another suffix is read as a GeoPackage (content decides)', async () => {
     const p = join(dir, 'cantons.json');

@@ -33,7 +33,7 @@ export const columns: StatColumn[] = [{ name: 'b_mean', kind: 'number' }];
 /** The fixture's rows (ids from the `name` column), its CRS and that CRS as PROJJSON. */
 export async function fixtureRows(): Promise<{ rows: ResultRow[]; crs: Crs; projjson: string | null }> {
   await ensureProj();
-  const src = openFeatureSource(FIXTURE);
+  const src = await openFeatureSource(FIXTURE);
   try {
     const rows: ResultRow[] = [];
     for await (const f of src.features({ idColumn: 'name', columns: [] })) {

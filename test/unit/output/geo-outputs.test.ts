@@ -79,7 +79,7 @@ describe('GeoPackage output', () => {
   });
 
   it('reads back (zonalflow\'s reader) with GDAL\'s geometries and the input CRS', async () => {
-    const src = openFeatureSource(path);
+    const src = await openFeatureSource(path);
     try {
       expect(src.crs.epsg).toBe(Number(expected.crs_authority.split(':')[1]));
       const got: unknown[] = [];
