@@ -7,7 +7,7 @@
 // the TypeScript sources (tsx) when dist/ is missing or older than a source file.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { newestSourceMtime } from './sources.mjs';
 import { BUNDLED_PACKAGES } from './bundled-packages.mjs';
@@ -106,8 +106,13 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
-// the package files compiled into the bundle (BUNDLED_PACKAGES'), for a reader and for parallel-bundle.test.ts
-const compiledIn = Object.keys(result.metafile.inputs).filter((f) => f.includes('node_modules/')).sort();
+// the package files compiled into the bundle (BUNDLED_PACKAGES'), by output file, for a reader and for the tests
+// (parallel-bundle.test.ts: which files; lazy-loading.test.ts: which packages a command's threads load)
+const compiledIn = {};
+for (const [file, output] of Object.entries(result.metafile.outputs)) {
+  const inputs = Object.keys(output.inputs).filter((f) => f.includes('node_modules/')).sort();
+  if (inputs.length > 0) compiledIn[relative(out, join(root, file)).split(sep).join('/')] = inputs;
+}
 writeFileSync(join(out, 'compiled-packages.json'), `${JSON.stringify(compiledIn, null, 1)}\n`);
 // the newest source file this build saw: bin/zonalflow.mjs compares it with the sources now
 writeFileSync(join(out, 'build.json'), `${JSON.stringify({ sourcesMtimeMs: stamp })}\n`);

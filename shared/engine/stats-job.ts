@@ -34,8 +34,6 @@ import { useProjThread } from './proj-thread';
 import { outsideWarning } from './crs-check';
 import { geometryBBox } from '../geometry/bbox';
 import { transformGeometry } from '../geometry/transform';
-import { searchStac } from '../timeseries/stac';
-import { TimeseriesEngine } from './timeseries';
 import type { SlotStats } from './timeseries';
 import { allowedFromUris, parseUri } from '../io/uri';
 import { LimitError, SpecError, ZonalflowError } from '../errors';
@@ -422,6 +420,8 @@ function withWorkers(mine: ZonalTimings, totals: ParallelTotals | null): ZonalTi
 async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: number, counters: CountingSource[], consumer: RowConsumer): Promise<StreamedStatsJob> {
   const stac = opts.spec.stac;
   if (!stac) throw new SpecError('no "stac" in the spec');
+  // a time series' own code (the STAC client with its HTTPS stack, the series engine) is loaded for one only
+  const [{ searchStac }, { TimeseriesEngine }] = await Promise.all([import('../timeseries/stac'), import('./timeseries')]);
   const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
   await ensureProj();
   const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));

@@ -10,7 +10,6 @@ import { SourceError } from '../errors';
 import type { ByteSource } from './source';
 import { DEFAULT_RETRY, retryableStatus, withRetry } from './retry';
 import type { RetryPolicy } from './retry';
-import { safeRequest } from './http-request';
 import { redact } from './uri';
 import type { AllowedSources } from './uri';
 
@@ -45,6 +44,8 @@ export class HttpSource implements ByteSource {
     if (this.whole) return this.whole.subarray(offset, offset + length);
     return withRetry(
       async () => {
+        // node:https, node:dns and the request code are loaded by the first read over HTTPS, not by every job
+        const { safeRequest } = await import('./http-request');
         const res = await safeRequest(this.url, {
           allowed: this.opts.allowed,
           headers: { ...this.opts.headers, Range: `bytes=${offset}-${offset + length - 1}` },

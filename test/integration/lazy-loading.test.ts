@@ -1,0 +1,96 @@
+/**
+ * What the threads of `zonalflow stats` load (issue 17: lazy-load what a command does not need), through the
+ * built CLI (dist/ current, as after `npm ci`) with a preload that reports every module file and built-in
+ * module each thread loads (test/helpers/loaded-modules.mjs). A job reading a local GeoPackage and writing CSV
+ * loads no HTTPS stack (node:https, node:tls, node:dns: only a read over HTTPS needs them), no reader or writer of
+ * another format (hyparquet, hyparquet-writer, flatgeobuf, the GeoJSON streaming parser, fflate, compiled into
+ * chunks of their own: dist/compiled-packages.json says which), and its prepare thread no zod (the spec is
+ * parsed on the job thread). The same job writing Parquet does load hyparquet-writer: the report sees a load.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { newestSourceMtime } from '../../bin/sources.mjs';
+import type { Geometry } from '../../shared/geometry/types';
+import { writeGeoPackage } from '../helpers/gpkg-writer';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'zf-lazy-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const stamp = join(ROOT, 'dist', 'build.json');
+const distCurrent = existsSync(stamp) && (JSON.parse(readFileSync(stamp, 'utf8')) as { sourcesMtimeMs: number }).sourcesMtimeMs >= newestSourceMtime(ROOT);
+
+/** Per thread: the packages loaded (from node_modules, or compiled into a chunk of dist/), the dist chunks, the built-ins. */
+interface ThreadLoads { packages: Set<string>; chunks: Set<string>; builtins: Set<string> }
+
+function loadsOf(stderr: string): Map<string, ThreadLoads> {
+  const compiled = JSON.parse(readFileSync(join(ROOT, 'dist', 'compiled-packages.json'), 'utf8')) as Record<string, string[]>;
+  const packageOf = (path: string): string => {
+    const rest = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    return rest.split('/').slice(0, rest.startsWith('@') ? 2 : 1).join('/');
+  };
+  const threads = new Map<string, ThreadLoads>();
+  const of = (t: string): ThreadLoads => {
+    let l = threads.get(t);
+    if (!l) threads.set(t, (l = { packages: new Set(), chunks: new Set(), builtins: new Set() }));
+    return l;
+  };
+  for (const line of stderr.split('\n')) {
+    const file = /^loaded-modules: file (-?\d+) (file:\S+)$/.exec(line);
+    if (file) {
+      const l = of(file[1] as string);
+      const url = file[2] as string;
+      if (url.includes('/node_modules/')) l.packages.add(packageOf(url));
+      const inDist = /\/dist\/(.+)$/.exec(url)?.[1];
+      if (inDist) {
+        l.chunks.add(inDist);
+        for (const f of compiled[inDist] ?? []) l.packages.add(packageOf(f));
+      }
+    }
+    const builtins = /^loaded-modules: builtins (-?\d+) (.*)$/.exec(line);
+    if (builtins) for (const b of (builtins[2] as string).split(',').filter(Boolean)) of(builtins[1] as string).builtins.add(b);
+  }
+  return threads;
+}
+
+describe.skipIf(!distCurrent)('what a stats job\'s threads load', () => {
+  // 5,000 64-gons over Luxembourg in EPSG:4326, > 4 MiB: read on a prepare thread
+  const input = join(dir, 'lux.gpkg');
+  const features = Array.from({ length: 5000 }, (_, i) => {
+    const cx = 5.8 + 0.65 * ((i % 100) + 0.5) / 100;
+    const cy = 49.5 + 0.6 * (Math.floor(i / 100) + 0.5) / 50;
+    const ring = Array.from({ length: 65 }, (_, k) => [cx + 0.008 * Math.cos(2 * Math.PI * (k % 64) / 64), cy + 0.005 * Math.sin(2 * Math.PI * (k % 64) / 64)]);
+    return { geometry: { type: 'Polygon', coordinates: [ring] } as Geometry, properties: { name: `f${i}` } };
+  });
+  writeGeoPackage(input, [{ name: 'fields', srsId: 4326, geometryType: 'POLYGON', columns: { name: 'TEXT' }, features }]);
+  const run = (out: string): Map<string, ThreadLoads> => {
+    const args = ['stats', '--input', input, '--raster', join(ROOT, 'examples', 'elev.cog.tif'), '--id-column', 'name', '--stats', 'count,mean', '--out', join(dir, out), '--quiet'];
+    const r = spawnSync(process.execPath, ['--import', join(ROOT, 'test', 'helpers', 'loaded-modules.mjs'), join(ROOT, 'bin', 'zonalflow.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+    expect(r.status, r.stderr).toBe(0);
+    return loadsOf(r.stderr);
+  };
+
+  it('a local GeoPackage to CSV: no HTTPS stack, no other format\'s library, and no zod on the prepare thread', () => {
+    const threads = run('out.csv');
+    const all = [...threads.values()];
+    // the job thread (it runs the stats command) and the prepare thread (it reads the layer) were seen
+    const job = all.find((l) => [...l.chunks].some((c) => /^chunks\/stats-job-/.test(c)));
+    const prepare = all.find((l) => l !== job && [...l.chunks].some((c) => /^chunks\/prepare-job-/.test(c)));
+    expect(job).toBeDefined();
+    expect(prepare).toBeDefined();
+    expect(job?.packages.has('zod')).toBe(true);
+    for (const l of all) {
+      expect([...l.builtins].filter((b) => ['https', 'tls', '_tls_wrap', 'dns', 'http'].includes(b))).toEqual([]);
+      expect([...l.packages].filter((p) => ['hyparquet', 'hyparquet-writer', 'flatgeobuf', '@streamparser/json', 'fflate'].includes(p))).toEqual([]);
+    }
+    expect(prepare?.packages.has('zod')).toBe(false);
+  }, 300_000);
+
+  it('to Parquet: the Parquet writer is loaded (what the report above would see)', () => {
+    const threads = run('out.parquet');
+    expect([...threads.values()].some((l) => l.packages.has('hyparquet-writer'))).toBe(true);
+  }, 300_000);
+});
