@@ -6,7 +6,8 @@
  * of after it. prepare-thread.ts uses it in place of a thread of its own; a job prepared elsewhere (on this
  * thread, or a time series) discards it, and it ends.
  */
-import { isMainThread, workerData, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { takeHanded } from './handed';
 
 /** The workerData key of the handed-over thread (bin/job-thread.mjs). */
 export const EARLY_PREPARE_KEY = 'zonalflowPrepareThread';
@@ -18,22 +19,13 @@ export const EARLY_PREPARE_KEY = 'zonalflowPrepareThread';
  */
 export interface PrepareThreadHandle { port: MessagePort; status: MessagePort }
 
-let taken = false;
-
 /**
  * The handed-over prepare thread, once per thread (null after the first call, on the main thread, and on any
  * thread not started with one). The caller owns it: it uses it, or closes its ports ({@link discardEarlyPrepareThread}),
  * which ends the thread.
  */
 export function takeEarlyPrepareThread(): PrepareThreadHandle | null {
-  if (taken || isMainThread) return null;
-  taken = true;
-  const data: unknown = workerData;
-  if (data === null || typeof data !== 'object') return null;
-  const handle = (data as Record<string, unknown>)[EARLY_PREPARE_KEY];
-  if (handle === null || typeof handle !== 'object') return null;
-  const h = handle as Partial<PrepareThreadHandle>;
-  return h.port && h.status ? (h as PrepareThreadHandle) : null;
+  return takeHanded<PrepareThreadHandle>(EARLY_PREPARE_KEY, (h) => h.port !== undefined && h.status !== undefined);
 }
 
 /** Ends the handed-over prepare thread, if this thread has one it has not taken (its port closes: it ends itself). */

@@ -5,13 +5,11 @@
  * them, and the job's first chunk, which waits for PROJ's choice of transform, comes that much sooner. The
  * job adopts it where it uses PROJ: the prepare thread (prepare-worker.ts), or this thread (proj-thread.ts).
  */
-import { isMainThread, workerData } from 'node:worker_threads';
+import { takeHanded } from './handed';
 import type { ProjHostHandle } from '../crs/proj-remote';
 
 /** The workerData key of the handed-over host (bin/job-thread.mjs). */
 export const EARLY_PROJ_KEY = 'zonalflowProjHost';
-
-let taken = false;
 
 /**
  * The handed-over host, once per thread (null after the first call, on the main thread, and on any thread
@@ -19,12 +17,5 @@ let taken = false;
  * closes its ports, which ends the host.
  */
 export function takeEarlyProjHost(): ProjHostHandle | null {
-  if (taken || isMainThread) return null;
-  taken = true;
-  const data: unknown = workerData;
-  if (data === null || typeof data !== 'object') return null;
-  const handle = (data as Record<string, unknown>)[EARLY_PROJ_KEY];
-  if (handle === null || typeof handle !== 'object') return null;
-  const h = handle as Partial<ProjHostHandle>;
-  return h.port && h.status && h.flag instanceof SharedArrayBuffer ? (h as ProjHostHandle) : null;
+  return takeHanded<ProjHostHandle>(EARLY_PROJ_KEY, (h) => h.port !== undefined && h.status !== undefined && h.flag instanceof SharedArrayBuffer);
 }

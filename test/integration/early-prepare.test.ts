@@ -20,8 +20,7 @@ import { PREPARE_THREAD_LIMITS, PREPARE_THREAD_MIN_BYTES, startEarlyPrepareThrea
 import { newestSourceMtime } from '../../bin/sources.mjs';
 import { PREPARE_LIMITS } from '../../shared/engine/parallel';
 import { PREPARE_THREAD_MIN_BYTES as JOB_MIN_BYTES } from '../../shared/engine/stats-job';
-import type { Geometry } from '../../shared/geometry/types';
-import { writeGeoPackage } from '../helpers/gpkg-writer';
+import { writeLuxGons } from '../helpers/lux-gons';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'zf-early-prepare-'));
@@ -118,19 +117,9 @@ describe.skipIf(!distCurrent)('zonalflow stats through the built CLI', () => {
   const prepareThreads = (err: string): string[] => err.split('\n').filter((l) => /^worker-log: .* prepare-worker\.(mjs|ts)$/.test(l));
   const inProcess = async (args: string[]): Promise<number> => main(args, { stderr: new PassThrough(), stdout: new PassThrough() });
 
-  // 5,000 64-gons of ~600 m radius over Luxembourg in EPSG:4326, > 4 MiB: read on a prepare thread
+  // > 4 MiB: read on a prepare thread
   const input = join(dir, 'lux.gpkg');
-  const bigInput = (): string => {
-    if (existsSync(input)) return input;
-    const features = Array.from({ length: 5000 }, (_, i) => {
-      const cx = 5.8 + 0.65 * ((i % 100) + 0.5) / 100;
-      const cy = 49.5 + 0.6 * (Math.floor(i / 100) + 0.5) / 50;
-      const ring = Array.from({ length: 65 }, (_, k) => [cx + 0.008 * Math.cos(2 * Math.PI * (k % 64) / 64), cy + 0.005 * Math.sin(2 * Math.PI * (k % 64) / 64)]);
-      return { geometry: { type: 'Polygon', coordinates: [ring] } as Geometry, properties: { name: `f${i}` } };
-    });
-    writeGeoPackage(input, [{ name: 'fields', srsId: 4326, geometryType: 'POLYGON', columns: { name: 'TEXT' }, features }]);
-    return input;
-  };
+  const bigInput = (): string => (existsSync(input) ? input : writeLuxGons(input));
 
   it('a GeoPackage read on a prepare thread: the main thread\'s, and no other', async () => {
     expect(readFileSync(bigInput()).length).toBeGreaterThanOrEqual(PREPARE_THREAD_MIN_BYTES);

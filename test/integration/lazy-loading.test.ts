@@ -13,8 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newestSourceMtime } from '../../bin/sources.mjs';
-import type { Geometry } from '../../shared/geometry/types';
-import { writeGeoPackage } from '../helpers/gpkg-writer';
+import { writeLuxGons } from '../helpers/lux-gons';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'zf-lazy-'));
@@ -57,15 +56,8 @@ function loadsOf(stderr: string): Map<string, ThreadLoads> {
 }
 
 describe.skipIf(!distCurrent)('what a stats job\'s threads load', () => {
-  // 5,000 64-gons over Luxembourg in EPSG:4326, > 4 MiB: read on a prepare thread
-  const input = join(dir, 'lux.gpkg');
-  const features = Array.from({ length: 5000 }, (_, i) => {
-    const cx = 5.8 + 0.65 * ((i % 100) + 0.5) / 100;
-    const cy = 49.5 + 0.6 * (Math.floor(i / 100) + 0.5) / 50;
-    const ring = Array.from({ length: 65 }, (_, k) => [cx + 0.008 * Math.cos(2 * Math.PI * (k % 64) / 64), cy + 0.005 * Math.sin(2 * Math.PI * (k % 64) / 64)]);
-    return { geometry: { type: 'Polygon', coordinates: [ring] } as Geometry, properties: { name: `f${i}` } };
-  });
-  writeGeoPackage(input, [{ name: 'fields', srsId: 4326, geometryType: 'POLYGON', columns: { name: 'TEXT' }, features }]);
+  // > 4 MiB: read on a prepare thread
+  const input = writeLuxGons(join(dir, 'lux.gpkg'));
   const run = (out: string): Map<string, ThreadLoads> => {
     const args = ['stats', '--input', input, '--raster', join(ROOT, 'examples', 'elev.cog.tif'), '--id-column', 'name', '--stats', 'count,mean', '--out', join(dir, out), '--quiet'];
     const r = spawnSync(process.execPath, ['--import', join(ROOT, 'test', 'helpers', 'loaded-modules.mjs'), join(ROOT, 'bin', 'zonalflow.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
