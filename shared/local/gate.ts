@@ -19,6 +19,7 @@
 import { createServer, request as httpRequest, Agent } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { LocalAuthority, Session } from './authority';
 import { deleteObjectsKeys, dynamoNeeds, s3Needs, s3Target } from './aws-actions';
@@ -49,9 +50,10 @@ export interface GateOptions {
   /** Called when `limits` refuses a request. */
   onLimited?: (line: string) => void;
   /**
-   * The stand-in's own request listener (its HTTP server's), when it runs in this process: a request whose body
-   * the gate has not read is handed to it directly instead of being forwarded over a second HTTP connection to
-   * `target` (the same request and response objects: same headers, signature, body and answer).
+   * The stand-in's own request listener (its HTTP server's), when it runs in this process: a request is handed to
+   * it directly instead of being forwarded over a second HTTP connection to `target` (the same request and
+   * response objects: same headers, signature, body and answer; a body the gate has read, DynamoDB's, is streamed
+   * to it again).
    */
   handler?: (req: IncomingMessage, res: ServerResponse) => unknown;
 }
@@ -158,6 +160,17 @@ function dispatch(handler: (req: IncomingMessage, res: ServerResponse) => unknow
   });
 }
 
+/**
+ * The request `req` whose body the gate has read (`body`), as a request the stand-in's listener can read again:
+ * the same method, URL, headers and socket, its body streamed once more.
+ */
+function replayed(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const again = new Readable({ read() {} });
+  again.push(body);
+  again.push(null);
+  return Object.assign(again, { method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders, httpVersion: req.httpVersion, socket: req.socket, connection: req.socket }) as unknown as IncomingMessage;
+}
+
 /** Starts a gate in front of `target`. */
 export async function startGate(opts: GateOptions): Promise<Gate> {
   const target = new URL(opts.target);
@@ -165,7 +178,7 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
   const { authority, service } = opts;
   const handler = opts.handler;
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer | null, onUpstream?: (status: number) => 'pass' | 'replace'): Promise<number> =>
-    handler && body === null ? dispatch(handler, req, res, onUpstream) : new Promise((resolve) => {
+    handler ? dispatch(handler, body === null ? req : replayed(req, body), res, onUpstream) : new Promise((resolve) => {
       const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (upRes) => {
         const status = upRes.statusCode ?? 502;
         if (onUpstream?.(status) === 'replace') {

@@ -333,7 +333,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     // AWS's per-partition request rates (S3 prefix, DynamoDB partition key), scaled: throttled as AWS would
     const limits = new PartitionRateLimiter(opts.rateLimitScale ?? 1);
     gates.push(await startGate({ service: 's3', target: env.s3Endpoint, handler: env.s3Handler, authority, region: env.region, faults: httpFaults, limits, onLimited: log }));
-    gates.push(await startGate({ service: 'dynamodb', target: env.dynamoEndpoint, authority, region: env.region, faults: httpFaults, limits, onLimited: log }));
+    gates.push(await startGate({ service: 'dynamodb', target: env.dynamoEndpoint, handler: env.dynamoHandler, authority, region: env.region, faults: httpFaults, limits, onLimited: log }));
     const [s3Gate, ddbGate] = gates as [Gate, Gate];
     const smRole = authority.iam.stateMachineRole;
     if (!smRole) throw new ZonalflowError('LOCAL_TEMPLATE', 'the state machine of the template has no role');

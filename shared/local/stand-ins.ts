@@ -77,6 +77,8 @@ export interface StandIns {
   ddbClient(): DynamoDBClient;
   /** s3rver's request listener (its HTTP server's): a gate in this process hands requests to it directly (gate.ts). */
   s3Handler: (req: IncomingMessage, res: ServerResponse) => unknown;
+  /** dynalite's request listener, likewise (a gate hands it requests directly: gate.ts). */
+  dynamoHandler: (req: IncomingMessage, res: ServerResponse) => unknown;
   /** Stores a local file as an object, as a PUT of its bytes would, without the HTTP round trip (s3rver.sync-store.ts). */
   putFile(bucket: string, key: string, path: string): Promise<void>;
   /** Copies an object to a local file, as a GET of it would give its bytes, without the HTTP round trip; false when it does not exist. */
@@ -130,6 +132,8 @@ export async function startStandIns(opts: StandInsOptions = {}): Promise<StandIn
       });
     });
     cleanups.push(() => new Promise<void>((resolve, reject) => dynalite.close((err) => (err ? reject(err) : resolve()))));
+    const dynamoHandler = dynalite.listeners('request')[0] as ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined;
+    if (!dynamoHandler) throw new Error('dynalite started without a request listener');
 
     const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
     const dynamoEndpoint = `http://127.0.0.1:${(dynalite.address() as AddressInfo).port}`;
@@ -158,6 +162,7 @@ export async function startStandIns(opts: StandInsOptions = {}): Promise<StandIn
       s3Client,
       ddbClient,
       s3Handler,
+      dynamoHandler,
       putFile: (bucket, key, path) => putFileObject(s3rver, bucket, key, path),
       copyFile: (bucket, key, dest) => Promise.resolve(copyObjectToFile(s3rver, bucket, key, dest)),
       env: {
