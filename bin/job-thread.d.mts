@@ -25,3 +25,5 @@ export declare function jobThreadDistIsCurrent(): boolean | null;
 export declare function setUpJobThread(): void;
 /** Has V8 compile every WebAssembly module of this process with Liftoff only (never TurboFan). */
 export declare function compileWasmWithLiftoffOnly(): void;
+/** Has V8 validate each WebAssembly function at its first compile instead of whole modules up front. */
+export declare function validateWasmLazily(): void;

@@ -156,6 +156,8 @@ export function loadProj(): Promise<void> {
       const imported = (await import('gdal3.js/node.js')) as unknown as { default?: unknown };
       const init = (imported.default ?? imported) as (opts: Record<string, unknown>) => Promise<{ Module: GdalModule }>;
       setFlagsFromString('--liftoff-only'); // read when the module compiles (inside init); see the module comment
+      // each function validated when first compiled, not the whole 28 MB module up front (bin/job-thread.mjs validateWasmLazily)
+      setFlagsFromString('--wasm-lazy-validation');
       const gdal = await init({ path: wasmDir(), logHandler: () => undefined, errorHandler: () => undefined });
       const m = gdal.Module;
       const handler = m.addFunction((_cls: number, _no: number, msg: number) => {
