@@ -253,7 +253,12 @@ export function setUpJobThread() {
   if (!isJobThread() || parentPort === null) return;
   if (workerData.stderrIsTTY === true) process.stderr.isTTY = true;
   parentPort.on('message', (m) => {
-    if (m !== null && typeof m === 'object' && m[MARK] === 'signal' && SIGNALS.includes(m.name)) process.emit(m.name, m.name);
+    if (m === null || typeof m !== 'object' || m[MARK] !== 'signal' || !SIGNALS.includes(m.name)) return;
+    // before the job's handlers are set (or after they are removed) nothing here would stop: the thread
+    // ends with the signal's exit code, as the process would without handlers (the main thread then exits
+    // with it and removes the run's temporary folder: run-tmp.mjs)
+    if (process.listenerCount(m.name) === 0) process.exit(m.name === 'SIGINT' ? 130 : 143);
+    process.emit(m.name, m.name);
   });
   // the port must not keep the thread alive once the job has ended
   parentPort.unref();

@@ -8,6 +8,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { newestSourceMtime } from './sources.mjs';
 import { jobThreadDistIsCurrent, runsOnJobThread, setUpJobThread, startJobThread, wantsEarlyPrepareThread } from './job-thread.mjs';
 import { isMainThread } from 'node:worker_threads';
+import { useRunTmp, withOuterTmp } from './run-tmp.mjs';
+
+// every temporary file of the run (its threads' included) under one folder, removed however the process exits
+if (isMainThread) useRunTmp();
 
 // the AWS SDK warns that its 2027 releases will need Node 22: not actionable for a user of this command
 process.removeAllListeners('warning');
@@ -52,8 +56,11 @@ async function runHere() {
     ({ main } = await import(pathToFileURL(join(root, 'dist', 'zonalflow.mjs')).href));
   } else {
     const { register } = await import('tsx/esm/api');
-    register();
-    ({ main } = await import('../cli/main.ts'));
+    // tsx's compile cache (tsx-<uid>) in the TMPDIR the run was given: it outlives the run's own folder
+    await withOuterTmp(async () => {
+      register();
+      ({ main } = await import('../cli/main.ts'));
+    });
   }
   process.exitCode = await main(argv);
   // interrupted (Ctrl-C 130, SIGTERM 143): the job's cleanup has run; what an abandoned execution still has

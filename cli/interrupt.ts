@@ -34,7 +34,9 @@ export function interruptOnSignals(stderr: NodeJS.WritableStream): Interruption 
         return;
       }
       const code = new InterruptedError(name).exitCode;
-      stderr.write(`zonalflow: interrupted again (${name}): exiting at once; temporary files may be left behind\n`);
+      // under bin/zonalflow.mjs the run's temporary folder is removed as the process exits (bin/run-tmp.mjs)
+      const removed = process.env.ZONALFLOW_RUN_TMP !== undefined;
+      stderr.write(`zonalflow: interrupted again (${name}): exiting at once; ${removed ? 'temporary files removed' : 'temporary files may be left behind'}\n`);
       process.exit(code);
     };
     process.on(name, handler);

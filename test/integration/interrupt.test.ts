@@ -2,7 +2,8 @@
  * Ctrl-C (SIGINT) and SIGTERM during `zonalflow stats`, as a user sends them: the real command in a
  * child process, with a private TMPDIR, signalled once it is computing. The job must stop with exit
  * 130 / 143, one line saying so, nothing at --out, no `.tmp` beside it and no temporary folder
- * (zonalflow-job-*, zf-gpkg-*) left in its TMPDIR.
+ * (zonalflow-job-*, zf-gpkg-*, the run's zonalflow-run-*) left in its TMPDIR; nor after a second signal
+ * or a closed stderr (EPIPE), which end the process at once (bin/run-tmp.mjs removes the run's folder on exit).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -131,10 +132,29 @@ describe('zonalflow stats interrupted', () => {
     expect(r.tmp).toEqual([]);
   }, 120_000);
 
-  it('a second signal exits at once, saying so', async () => {
+  it('a second signal exits at once, saying so, and still leaves no temporary file (the run\'s folder removed on exit)', async () => {
     const r = await interruptStats(gpkg, ['SIGINT', 'SIGINT']);
     expect(r.code).toBe(130);
-    expect(r.stderr).toMatch(/zonalflow: interrupted (again \(SIGINT\): exiting at once|\(SIGINT\): the job was stopped)/);
+    expect(r.stderr).toMatch(/zonalflow: interrupted (again \(SIGINT\): exiting at once; temporary files removed|\(SIGINT\): the job was stopped)/);
+    expect(r.tmp).toEqual([]);
+  }, 120_000);
+
+  it('a closed stderr (`zonalflow stats ... 2>&1 | head -1`: EPIPE ends the process at once) leaves no temporary file', async () => {
+    const run = mkdtempSync(join(dir, 'run-'));
+    const tmp = join(run, 'tmp');
+    mkdirSync(tmp);
+    const child = spawn(process.execPath, [BIN, 'stats', '--input', gpkg, '--raster', raster, '--id-column', 'field_id', '--stats', 'mean,count,median,majority', '--threads', '1', '--out', join(run, 'stats.csv')], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
+      stderr += s;
+      // computing: the reader goes away, as `head -1` does after its line; the next progress line meets EPIPE
+      if (COMPUTING.test(stderr)) child.stderr.destroy();
+    });
+    await exited;
+    expect(stderr).toMatch(COMPUTING);
+    expect(readdirSync(tmp).filter((e) => /^(zonalflow|zf-)/.test(e))).toEqual([]);
   }, 120_000);
 });
 
