@@ -103,17 +103,24 @@ function fixed(x: number): number {
   return Math.round(x * FIXED) / FIXED;
 }
 
-/** ∫ from r to v of h_r(t) dt, h_r(t) = clamp(r + 1 − t, 0, 1). */
-function hInt(v: number, r: number): number {
-  const d = v - r;
-  if (d <= 0) return d;
-  if (d >= 1) return 0.5;
-  return d - (d * d) / 2;
-}
-
-function hAt(v: number, r: number): number {
-  const d = r + 1 - v;
-  return d <= 0 ? 0 : d >= 1 ? 1 : d;
+/**
+ * The mean of h_r over [lo, hi] (lo ≤ hi), taken piece by piece: h_r is 1 below r, r + 1 − t on [r, r + 1]
+ * and 0 above, and a linear piece's mean is its value at the piece's middle. Exact to rounding however short
+ * the interval: the difference of h_r's antiderivative at its ends over its length (H(t) = t − r below r,
+ * d − d²/2 with d = t − r within, 1/2 above), the textbook form, loses ~1e-16 / (hi − lo) to cancellation (a nearly horizontal edge, e.g. one tilted by 1e-9 m by a
+ * reprojection, put ~1e-6 of a cell's coverage wrong).
+ */
+function hMean(lo: number, hi: number, r: number): number {
+  if (hi <= r) return 1;
+  if (lo >= r + 1) return 0;
+  if (lo >= r && hi <= r + 1) return r + 1 - (lo + hi) / 2;
+  // the interval crosses r or r + 1: the pieces' lengths weigh their means (lengths of nearby numbers are exact)
+  const len = hi - lo;
+  const p = Math.max(lo, r);
+  const q = Math.min(hi, r + 1);
+  const below = lo < r ? Math.min(hi, r) - lo : 0;
+  const middle = q > p ? (q - p) * (r + 1 - (p + q) / 2) : 0;
+  return (below + middle) / len;
 }
 
 /**
@@ -174,9 +181,8 @@ function accumulateRing(ring: Float64Array, n: number, s: number, w: Window, acc
       if (rTop >= rEnd) continue; // below the window: h = 0 for every window row
       const first = Math.max(rTop, w.row0);
       const last = Math.min(rBot, rEnd - 1);
-      const dv = vb - va;
       for (let r = first; r <= last; r++) {
-        const avg = Math.abs(dv) < 1e-12 ? hAt((va + vb) / 2, r) : (hInt(vb, r) - hInt(va, r)) / dv;
+        const avg = hMean(vmin, vmax, r);
         const k = (r - w.row0) * w.cols + col;
         acc[k] = (acc[k] as number) + dU * avg;
         // the piece spans u in (a, b) ⊂ (c, c + 1); it enters the open cell when its v range meets (r, r + 1)
