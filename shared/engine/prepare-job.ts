@@ -172,6 +172,7 @@ async function openJob(opts: PrepareOptions, counters: CountingSource[], held: {
   checkAttributeNames(attrs, engine.columns);
   const fields = new FieldsOf(attrs);
   const total = (await layer.count()) ?? 0;
+  // an input that states no count (GeoJSON, GeoJSONSeq: 0 here) is checked as it is read instead (spoolJob)
   checkHistogramMemory(opts.spec, engine.columns, total);
   const ref = (r: ZonalRaster): RasterRef => ({ name: r.name, uri: r.uri, crs: r.crs, bands: r.bands, nodata: r.nodata });
   const { weights: _w, ...options } = engine.options;
@@ -241,6 +242,8 @@ async function spoolJob(opened: Opened, opts: PrepareOptions, onHead: (head: Job
       await records.push(recs);
       read += chunk.length;
       chunk = [];
+      // the count was not known up front: the guard holds for the features read so far, before any is computed
+      if (total === 0) checkHistogramMemory(opts.spec, engine.columns, read, true);
     };
     for await (const f of layer.features({ ...idOptions, columns: opts.spec.input.include ?? [] })) {
       chunk.push(f);
@@ -367,12 +370,12 @@ export function checkLayerCrs(input: string, layer: FeatureSource): void {
  * A guard on the table's size (rows now stream to the output; the limit was set when they were all held): features x histogram bins x histogram
  * columns must stay under limits.maxHistogramCounts, refused up front with both figures otherwise.
  */
-function checkHistogramMemory(spec: JobSpec, columns: readonly StatColumn[], features: number): void {
+function checkHistogramMemory(spec: JobSpec, columns: readonly StatColumn[], features: number, atLeast = false): void {
   const histograms = columns.filter((c) => c.kind === 'histogram').length;
   if (histograms === 0) return;
   const bins = spec.histogram?.bins ?? 10;
   const counts = features * bins * histograms;
   if (counts > spec.limits.maxHistogramCounts) {
-    throw new LimitError(`${features} features x ${bins} histogram bins x ${histograms} histogram column(s) = ${counts} counts held in memory, over limits.maxHistogramCounts (${spec.limits.maxHistogramCounts}); lower histogram.bins or split the input`);
+    throw new LimitError(`${atLeast ? 'at least ' : ''}${features} features x ${bins} histogram bins x ${histograms} histogram column(s) = ${counts} counts held in memory, over limits.maxHistogramCounts (${spec.limits.maxHistogramCounts}); lower histogram.bins or split the input`);
   }
 }

@@ -13,6 +13,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
 import { runStatsJob } from '../../shared/engine/stats-job';
+import { openFeatureSource } from '../../shared/features/open';
 import { parseJobSpec } from '../../shared/spec';
 import { LOCAL_ONLY } from '../../shared/io/uri';
 import { MAX_SPEC_BYTES, readSpecFile } from '../../shared/spec-file';
@@ -78,6 +79,21 @@ describe('memory bounded whatever the spec says (case spec-memory)', () => {
     expect((err as Error).message).toBe('16 features x 10000 histogram bins x 1 histogram column(s) = 160000 counts held in memory, over limits.maxHistogramCounts (100000); lower histogram.bins or split the input');
     // under the default limit the same job runs
     const ok = await runStatsJob({ input: TILES, spec: parseJobSpec({ ...spec, limits: {} }), allowed: LOCAL_ONLY });
+    expect(ok.summary.done).toBe(16);
+  });
+  it('the same for an input that states no feature count (GeoJSON): refused as it is read, before any feature is computed', async () => {
+    // the 16 tiles as a GeoJSON FeatureCollection (a format whose count is not known before it is read)
+    const src = await openFeatureSource(TILES);
+    const features: unknown[] = [];
+    for await (const f of src.features({ idColumn: 'name' })) features.push({ type: 'Feature', properties: { name: f.id }, geometry: f.geometry });
+    src.close();
+    const geojson = join(dir, 'tiles.geojson');
+    writeFileSync(geojson, JSON.stringify({ type: 'FeatureCollection', crs: { type: 'name', properties: { name: `urn:ogc:def:crs:EPSG::${src.crs.epsg ?? 0}` } }, features }));
+    const spec = parseJobSpec({ input: { idColumn: 'name' }, rasters: [{ uri: join(FIX, 'base.tif') }], stats: ['count', 'histogram'], histogram: { bins: 10_000 }, limits: { maxHistogramCounts: 100_000 } });
+    const err = await runStatsJob({ input: geojson, spec, allowed: LOCAL_ONLY }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LimitError);
+    expect((err as Error).message).toBe('at least 16 features x 10000 histogram bins x 1 histogram column(s) = 160000 counts held in memory, over limits.maxHistogramCounts (100000); lower histogram.bins or split the input');
+    const ok = await runStatsJob({ input: geojson, spec: parseJobSpec({ ...spec, limits: {} }), allowed: LOCAL_ONLY });
     expect(ok.summary.done).toBe(16);
   });
   it('one-second intervals: features x intervals over limits.maxTimeseriesRows is refused before any request', async () => {
