@@ -3,7 +3,7 @@
  * ReadableStream over a Node read stream: never read whole). CRS from the header
  * (WKT, else organization + code). fid: the 0-based position, as GDAL numbers them.
  */
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { basename } from 'node:path';
 import * as flatbuffers from 'flatbuffers';
@@ -11,6 +11,7 @@ import { ColumnType, deserialize } from 'flatgeobuf/lib/mjs/generic.js';
 import { fromFeature as geojsonFeature } from 'flatgeobuf/lib/mjs/geojson/feature.js';
 import type { Feature as FgbFeature } from 'flatgeobuf/lib/mjs/flat-geobuf/feature.js';
 import { fromByteBuffer } from 'flatgeobuf/lib/mjs/header-meta.js';
+import { calcTreeSize } from 'flatgeobuf/lib/mjs/packedrtree.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import type { Crs } from '../crs/crs';
 import { InputError } from '../errors';
@@ -40,6 +41,42 @@ function readHeader(path: string): HeaderMeta {
   }
 }
 
+/** Bytes read at a time by {@link checkFeatureSizes}. */
+const SCAN_BLOCK = 1 << 20;
+
+/**
+ * Walks the size prefixes of a FlatGeobuf file's features (each a u32 length, then that many bytes, after the
+ * header and the spatial index: calcTreeSize of the header's count and node size) and refuses a file in which
+ * the features it states do not fit: a file cut short, where flatgeobuf's reader reads the cut feature short
+ * without a word (GDAL reports "Unexpected I/O failure: reading feature"). Reads the file once, in blocks, skipping
+ * the bytes of features larger than a block.
+ */
+function checkFeatureSizes(path: string, header: HeaderMeta): void {
+  const count = header.featuresCount;
+  if (!(count > 0)) return;
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(4);
+    readSync(fd, head, 0, 4, 8);
+    let at = 12 + head.readUInt32LE(0) + (header.indexNodeSize > 0 ? calcTreeSize(count, header.indexNodeSize) : 0);
+    const block = Buffer.alloc(SCAN_BLOCK);
+    let from = 0;
+    let got = 0;
+    for (let k = 0; k < count; k++) {
+      if (at + 4 > size) throw new InputError(`${path} is truncated: its header states ${count} features and the file ends after ${k}`);
+      if (at < from || at + 4 > from + got) {
+        from = at;
+        got = readSync(fd, block, 0, SCAN_BLOCK, at);
+      }
+      at += 4 + block.readUInt32LE(at - from);
+      if (at > size) throw new InputError(`${path} is truncated: its header states ${count} features and the file ends inside feature ${k}`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A FlatGeobuf file. */
 export class FgbSource implements FeatureSource {
   readonly format = 'FlatGeobuf' as const;
@@ -51,6 +88,7 @@ export class FgbSource implements FeatureSource {
     this.layer = basename(path).replace(/\.fgb$/i, '');
     try {
       this.header = readHeader(path);
+      checkFeatureSizes(path, this.header);
     } catch (err) {
       if (err instanceof InputError) throw err;
       throw new InputError(`${path} is not a readable FlatGeobuf file: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -94,9 +132,15 @@ export class FgbSource implements FeatureSource {
       }
     } catch (err) {
       if (err instanceof InputError) throw err;
-      throw new InputError(`${this.path}: FlatGeobuf feature ${index} cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      const of = this.header.featuresCount > 0 ? ` of the ${this.header.featuresCount} its header states` : '';
+      throw new InputError(`${this.path}: FlatGeobuf feature ${index}${of} cannot be read: the file is truncated or corrupt (${err instanceof Error ? err.message : String(err)})`, { cause: err });
     } finally {
       stream.destroy();
+    }
+    // a file cut short (an interrupted copy or download) ends early without an error from the reader: what was read
+    // is not the layer, and no result may be written as if it were
+    if (this.header.featuresCount > 0 && index < this.header.featuresCount) {
+      throw new InputError(`${this.path} is truncated: its header states ${this.header.featuresCount} features and the file holds ${index}`);
     }
   }
   close(): void {}
