@@ -549,7 +549,7 @@ export function toCell(v: StatValue | undefined): CellValue {
 /** Options that contradict each other or the statistics: one SpecError naming the problem. */
 export function checkZonalOptions(o: ZonalOptions): void {
   const weightedAsked = o.stats.filter((s) => WEIGHTED_STATS.has(s));
-  if (weightedAsked.length > 0 && o.weights === undefined) throw new SpecError(`${weightedAsked.map((s) => `"${s}"`).join(', ')} need a weights raster (spec "weights": {"uri": ...}, or --weights)`);
+  if (weightedAsked.length > 0 && o.weights === undefined) throw new SpecError(`${weightedAsked.map((s) => `"${s}"`).join(', ')} ${weightedAsked.length === 1 ? 'needs' : 'need'} a weights raster (--weights <uri>, or "weights": {"uri": ...} in a spec)`);
   if (o.coverage !== 'exact') {
     if (weightedAsked.length > 0) throw new SpecError(`${weightedAsked.map((s) => `"${s}"`).join(', ')} need coverage "exact" (exactextract's weighted statistics); in "${o.coverage}" mode frac and unique are rasterstats' categorical counts and there is no weighted form`);
     if ((o.coverageWeight ?? 'fraction') !== 'fraction') throw new SpecError(`coverageWeight "${o.coverageWeight}" needs coverage "exact" (in "${o.coverage}" mode every selected cell counts 1)`);

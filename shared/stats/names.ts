@@ -47,6 +47,11 @@ export function quantileOf(name: string): number | null {
 /** Validates statistic names (duplicates removed, order kept); unknown names give one SpecError listing them and the valid ones. */
 export function parseStatNames(names: readonly string[]): StatName[] {
   const bad = names.filter((n) => !(FIXED_STATS as readonly string[]).includes(n) && quantileOf(n) === null);
+  // a quantile's name with its number out of 0..100 (q150): said as such, not as an unknown name
+  const outOfRange = bad.filter((n) => QUANTILE.test(n));
+  if (outOfRange.length > 0 && outOfRange.length === bad.length) {
+    throw new SpecError(`${outOfRange.map((b) => JSON.stringify(b)).join(', ')}: a quantile qNN needs NN from 0 to 100 (q10, q90, q2.5)`);
+  }
   if (bad.length > 0) {
     throw new SpecError(`unknown statistic${bad.length > 1 ? 's' : ''} ${bad.map((b) => JSON.stringify(b)).join(', ')}; valid: ${FIXED_STATS.join(', ')}, and qNN for a quantile (q10, q90, q2.5)`);
   }

@@ -141,7 +141,7 @@ describe('exactextract operations, by hand (3x3 two classes)', () => {
     expect(part.rows[0]?.values[0]).toEqual({ values: [1, 2], fracs: [0.375, 0.625] });
   });
   it('refusals name the problem', async () => {
-    await expect(run({ stats: ['weighted_mean'] })).rejects.toThrow(/weighted_mean need a weights raster/);
+    await expect(run({ stats: ['weighted_mean'] })).rejects.toThrow(/weighted_mean needs a weights raster \(--weights <uri>, or "weights": \{"uri": \.\.\.\} in a spec\)/);
     await expect(run({ stats: ['weighted_mean'], weights: { uri: weights }, coverage: 'center' })).rejects.toThrow(/need coverage "exact"/);
     await expect(run({ stats: ['count'], coverageWeight: 'none', coverage: 'all_touched' })).rejects.toThrow(/coverageWeight: "none" needs coverage "exact"/);
     await expect(run({ stats: ['weighted_mean'], weights: { uri: shifted } })).rejects.toThrow(/not on a grid compatible with/);

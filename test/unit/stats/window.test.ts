@@ -78,6 +78,10 @@ describe('parseStatNames', () => {
     expect(() => parseStatNames(['avg', 'q101'])).toThrow(/"avg", "q101".*valid: count, sum/);
     for (const bad of ['q', 'q-1', 'q1e2', 'Q10', 'std', 'percentile_10', 'q100.5']) expect(() => parseStatNames([bad])).toThrow(SpecError);
   });
+  it('a quantile out of 0..100 is said to be one (a newcomer\'s q150 was an "unknown statistic")', () => {
+    expect(() => parseStatNames(['mean', 'q150'])).toThrow('"q150": a quantile qNN needs NN from 0 to 100 (q10, q90, q2.5)');
+    expect(() => parseStatNames(['q101', 'q100.5'])).toThrow('"q101", "q100.5": a quantile qNN needs NN from 0 to 100 (q10, q90, q2.5)');
+  });
   it('an unknown name given straight to the accumulator is a SpecError too', () => {
     expect(() => new StatsAccumulator({ stats: ['avg' as StatName], semantics: 'exact' })).toThrow(SpecError);
   });
