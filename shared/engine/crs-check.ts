@@ -1,18 +1,61 @@
 /**
- * "No silent zeros": when at least half of the computed features touch no
- * raster at all, the statistics are most likely zeros because the layer's CRS
- * is wrong (metres declared as degrees, a missing or wrong CRS). The job
- * summary and the CLI then say so.
+ * "No silent zeros", and no false alarm: when at least half of the computed features touch no raster at all,
+ * the job summary and the CLI say so, with what the features' coordinates tell (outside-extent.ts). When they
+ * point to a wrong CRS (coordinates outside the area of use of the raster's or the layer's CRS, numbers that
+ * look like longitude/latitude in a projected CRS, axes that swapped would overlap the raster), the warning
+ * says the layer's CRS may be wrong and why. When the features, in the raster's CRS, lie within its area of
+ * use, the CRS is right and the warning says plainly that they do not overlap the raster, with both extents in
+ * the raster's CRS.
  */
+import type { AreaOfUse } from '../crs/area-of-use';
+import { looksLonLat, mergeOutsideFacts } from './outside-facts';
+import type { Box, OutsideFacts } from './outside-facts';
 
 /** Share of computed features outside every raster from which the job warns. */
 export const OUTSIDE_WARNING_SHARE = 0.5;
 
-/** The warning for `outside` of `computed` features touching no raster; null below the share (or with nothing computed). */
-export function outsideWarning(outside: number, computed: number, featuresCrs: string): string | null {
+/**
+ * The warning for `outside` of `computed` features touching no raster; null below the share (or with nothing
+ * computed). `facts`: per raster, where those features lie (none: the warning cannot say more than the count).
+ */
+export function outsideWarning(outside: number, computed: number, featuresCrs: string, facts: readonly OutsideFacts[] = []): string | null {
   if (computed <= 0 || outside < OUTSIDE_WARNING_SHARE * computed) return null;
   const pct = ((100 * outside) / computed).toFixed(outside === computed ? 0 : 1);
-  return `${outside} of ${computed} features (${pct} %) do not intersect any raster: the layer's CRS (${featuresCrs}) may be wrong`;
+  const head = `${outside} of ${computed} features (${pct} %) do not intersect any raster`;
+  const known = facts.filter((f) => f.features !== null);
+  if (known.length === 0) return `${head}: the layer's CRS (${featuresCrs}) may be wrong`;
+  const evidence = [...new Set(known.flatMap((f) => wrongCrsEvidence(f)))];
+  const extents = known.map((f) => `${outside === computed ? 'the features\' extent' : 'their extent'} is ${box(f.features as Box)} and raster "${f.raster}"'s ${box(f.rasterExtent)}, both in ${f.crs}`).join('; ');
+  if (evidence.length > 0) return `${head}: the layer's CRS (${featuresCrs}) may be wrong: ${evidence.join('; ')}; ${extents}`;
+  const oneCrs = new Set(known.map((f) => f.crs)).size === 1;
+  const areas = [...new Set(known.map((f) => (f.areaOfUse ? `within ${oneCrs ? 'that CRS\'s' : `${f.crs}'s`} area of use (${area(f.areaOfUse)})` : `in ${f.crs}, whose area of use PROJ does not know`)))];
+  const within = known.every((f) => f.areaOfUse !== null);
+  const what = `${outside === computed ? 'no feature overlaps' : 'they do not overlap'} ${known.length === 1 ? `raster "${known[0]?.raster ?? ''}"` : 'the rasters'}`;
+  return `${head}: ${what}: ${extents}; the features lie ${areas.join(' and ')}${within ? `, so their CRS looks right: they lie where the raster${known.length === 1 ? ' has' : 's have'} no cells` : ''}`;
+}
+
+/** Why the outside features' coordinates suggest a wrong CRS (empty: nothing does). */
+function wrongCrsEvidence(f: OutsideFacts): string[] {
+  const out: string[] = [];
+  const src = f.source;
+  if (src !== null && !f.layerGeographic && looksLonLat({ xmin: src[0], ymin: src[1], xmax: src[2], ymax: src[3] })) {
+    out.push(`their coordinates ${box(src)} look like longitude/latitude, but the layer's CRS is projected${f.asLonLatOverlaps ? ` (read as longitude/latitude they would overlap raster "${f.raster}")` : ''}`);
+  }
+  if (f.swappedOverlaps) out.push(`with longitude and latitude swapped (axis order) they would overlap raster "${f.raster}"`);
+  if (f.outsideAreaOfUse && f.areaOfUse) out.push(`in ${f.crs} they lie outside its area of use (${area(f.areaOfUse)})`);
+  if (f.outsideLayerAreaOfUse && f.layerAreaOfUse) out.push(`their coordinates lie outside the area of use of the layer's CRS (${area(f.layerAreaOfUse)})`);
+  return out;
+}
+
+/** `(xmin, ymin) - (xmax, ymax)`, 10 significant digits. */
+function box(b: Box): string {
+  const n = (v: number): string => String(Number(v.toPrecision(10)));
+  return `(${n(b[0])}, ${n(b[1])}) - (${n(b[2])}, ${n(b[3])})`;
+}
+
+/** An area of use in degrees, as PROJ gives it. */
+function area(a: AreaOfUse): string {
+  return `longitude ${a.west} to ${a.east}, latitude ${a.south} to ${a.north}`;
 }
 
 /**
@@ -43,12 +86,15 @@ export interface CrsPartNote {
   outside: number;
   crs: { raster: string; features: string; crs: string; transformation: string }[];
   warnings: string[];
+  /** Where the part's batch's features touching no raster lie (outside-extent.ts); absent in notes of older Workers. */
+  outsideFacts?: OutsideFacts[];
 }
 
 /** The job-level CRS notes and warnings from its parts (missing parts ignored): deduplicated notes, the undefined-CRS warnings, and the outside-share warning over all parts. */
 export function mergeCrsParts(parts: readonly (CrsPartNote | null)[]): { crs: CrsPartNote['crs']; warnings: string[] } {
   const crs = new Map<string, CrsPartNote['crs'][number]>();
   const warnings = new Set<string>();
+  const facts: OutsideFacts[][] = [];
   let features = 0;
   let outside = 0;
   for (const p of parts) {
@@ -57,8 +103,9 @@ export function mergeCrsParts(parts: readonly (CrsPartNote | null)[]): { crs: Cr
     outside += p.outside;
     for (const n of p.crs) crs.set(`${n.raster}\u0000${n.transformation}`, n);
     for (const w of p.warnings) warnings.add(w);
+    if (p.outsideFacts) facts.push(p.outsideFacts);
   }
   const first = [...crs.values()][0];
-  const share = outsideWarning(outside, features, first?.features ?? 'as declared');
+  const share = outsideWarning(outside, features, first?.features ?? 'as declared', mergeOutsideFacts(facts));
   return { crs: [...crs.values()], warnings: [...warnings, ...(share ? [share] : [])] };
 }

@@ -6,7 +6,7 @@
  * `prepare` (the same problems, errors, windows and float64 values: a test holds them equal); a chunk with a
  * feature crossing the antimeridian (split before projecting) is left to `prepare` (null). Pure: no I/O.
  */
-import type { Feature } from '../geometry/types';
+import type { BBox, Feature } from '../geometry/types';
 import type { FlatChunk } from '../geometry/wkb-flat';
 import { FlatView } from '../geometry/flat-view';
 import { crossesAntimeridian } from '../geometry/antimeridian';
@@ -57,7 +57,12 @@ export class FlatPreparer {
     }
     const tr = performance.now();
     const touched = new Uint8Array(n);
+    // per raster, the box of each feature that does not touch it (in its CRS), for the engine's outside tally
+    const tally = this.engine.outside;
+    const away: (BBox | null)[][] = [];
     const perRaster = this.targets.rasters.map(({ batch, place }) => {
+      const boxes: (BBox | null)[] = tally ? new Array<BBox | null>(n).fill(null) : [];
+      away.push(boxes);
       const ok = new Uint8Array(n);
       let xs = flat.xs;
       let ys = flat.ys;
@@ -98,6 +103,7 @@ export class FlatPreparer {
           const source = batch && !finite(xs, ys, p, chunk.posLen[i] as number) ? this.sourceView.of(shape, s, flat.xs, flat.ys, chunk.pos[i] as number) : g;
           const w = place(g, source);
           ok[i] = 1;
+          if (w === null && tally) boxes[i] = flatBox(xs, ys, p, chunk.posLen[i] as number);
           if (w !== null) {
             touched[i] = 1;
             windows[i * 4] = w.row0;
@@ -111,6 +117,15 @@ export class FlatPreparer {
       }
       return { geometries: encodeFlat(chunk, xs, ys, at, ok), windows, errors };
     });
+    if (tally) {
+      for (let i = 0; i < n; i++) {
+        if (problems[i] !== null || (chunk.shape[i] as number) < 0 || perRaster.some((r) => r.errors[i] !== null)) continue;
+        tally.consider(1);
+        if (touched[i] === 1) continue;
+        const source = flatBox(flat.xs, flat.ys, chunk.pos[i] as number, chunk.posLen[i] as number);
+        if (source) tally.addBoxes(source, away.map((b) => b[i] ?? null));
+      }
+    }
     this.engine.timings.reproject += performance.now() - tr;
     const kept = new Uint8Array(n);
     for (let i = 0; i < n; i++) if ((chunk.shape[i] as number) >= 0) kept[i] = 1;
@@ -174,4 +189,22 @@ export function encodeFlat(chunk: FlatChunk, xs: Float64Array, ys: Float64Array,
     if (code < 0 || code > 5) throw new Error(`flat geometry: unknown type code ${code}`);
   }
   return { data, starts };
+}
+
+/** The box of the finite positions p..p+len of flat coordinates (null when none is finite). */
+function flatBox(xs: Float64Array, ys: Float64Array, p: number, len: number): BBox | null {
+  let xmin = Infinity;
+  let ymin = Infinity;
+  let xmax = -Infinity;
+  let ymax = -Infinity;
+  for (let k = p; k < p + len; k++) {
+    const x = xs[k] as number;
+    const y = ys[k] as number;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    if (x < xmin) xmin = x;
+    if (x > xmax) xmax = x;
+    if (y < ymin) ymin = y;
+    if (y > ymax) ymax = y;
+  }
+  return xmin <= xmax ? { xmin, ymin, xmax, ymax } : null;
 }

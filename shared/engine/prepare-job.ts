@@ -12,6 +12,7 @@
  * (~150 MB more peak RSS on the 100k bench). Spooled, the thread ends, freeing them, before any tile
  * is decoded.
  */
+import type { OutsideFacts } from './outside-facts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openFeatureSource } from '../features/open';
 import type { FeatureSource } from '../features/source';
@@ -122,6 +123,8 @@ export interface PrepareTail {
   requests: number;
   /** Keys cutting the spatial order into one stretch per worker thread of phase 2 (KeyTally.bounds; empty for one thread). */
   bounds: number[];
+  /** Where the features touching no raster lie, per raster (outside-extent.ts): the CRS warning's facts. */
+  outside: OutsideFacts[];
 }
 
 /** Phase 1 done in this thread: the spool, and the opened rasters and engine (reused by phase 2). */
@@ -195,16 +198,19 @@ async function openJob(opts: PrepareOptions, counters: CountingSource[], held: {
   return { layer, head, engine, rasters, weights, fields, total, threads };
 }
 
-/** The tail of phase 1 once `read` features are prepared. */
-function tailOf(opened: Opened, opts: PrepareOptions, counters: CountingSource[], read: number, t0: number, bounds: number[]): PrepareTail {
+/** The tail of phase 1 once `read` features are prepared (PROJ again, if it was released, when most features lie outside every raster: the warning's facts). */
+async function tailOf(opened: Opened, opts: PrepareOptions, counters: CountingSource[], read: number, t0: number, bounds: number[]): Promise<PrepareTail> {
+  const featureMs = performance.now() - t0;
+  const outside = await opened.engine.outsideFacts();
   return {
     features: read,
-    featureMs: performance.now() - t0,
+    featureMs,
     reprojectMs: opened.engine.timings.reproject,
     warnings: opened.fields.warnings(opts.spec.input.idColumn).filter((w): w is string => w !== null),
     bytes: counters.reduce((a, c) => a + c.bytes, 0),
     requests: counters.reduce((a, c) => a + c.requests, 0),
     bounds,
+    outside,
   };
 }
 
@@ -251,7 +257,7 @@ async function spoolJob(opened: Opened, opts: PrepareOptions, onHead: (head: Job
       opts.signal?.throwIfAborted();
     }
     if (chunk.length > 0) await spool();
-    const tail = tailOf(opened, opts, counters, read, t0, threads > 1 ? keys.bounds(threads, NO_KEY) : []);
+    const tail = await tailOf(opened, opts, counters, read, t0, threads > 1 ? keys.bounds(threads, NO_KEY) : []);
     return { head, tail, records, engine, rasters, weights };
   } catch (err) {
     await records.dispose();
@@ -351,7 +357,7 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
       }
       read += chunkFids.length;
     }
-    return { tail: tailOf(opened, opts, counters, read, t0, []) };
+    return { tail: await tailOf(opened, opts, counters, read, t0, []) };
   } finally {
     held.layer?.close();
   }

@@ -20,7 +20,7 @@ import type { CoverageMode } from '../coverage/coverage';
 import { StatsAccumulator } from '../stats/accumulator';
 import type { StatName, StatValue } from '../stats/accumulator';
 import { transformGeometry } from '../geometry/transform';
-import { forEachPosition } from '../geometry/bbox';
+import { forEachPosition, geometryBBox } from '../geometry/bbox';
 import { geometryProblem } from '../geometry/validate';
 import { crsDisplayName, crsEquivalent, isGeographic, makeBatchTransformer, makeTransformer } from '../crs/transform';
 import type { BatchTransform } from '../crs/proj';
@@ -41,6 +41,8 @@ import { isIdentity, planGrids, sourceWindow, spread } from './grid-mapping';
 import type { GridPlan } from './grid-mapping';
 import { CELL_LIST_STATS, WEIGHTED_STATS } from '../stats/names';
 import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
+import { OutsideTally } from './outside-extent';
+import type { OutsideFacts } from './outside-facts';
 import { LIMIT_DEFAULTS } from '../limits';
 
 /** A feature as the engine sees it; `problem` is a reason found earlier (e.g. by Plan) why it cannot be computed. */
@@ -126,6 +128,11 @@ export class ZonalEngine {
   readonly outsideFids = new Set<number>();
   /** Features computed without error so far (the denominator of `outsideFids`). */
   featuresComputed = 0;
+  /**
+   * Where the features outside every raster lie, tallied as chunks are prepared (outside-extent.ts; null in an
+   * engine that only measures): the CRS warning's extents and evidence ({@link outsideFacts}).
+   */
+  readonly outside: OutsideTally | null = null;
   private readonly maxCellsPerFeature: number;
 
   /**
@@ -167,6 +174,7 @@ export class ZonalEngine {
     // band-math outputs read their rasters' grid and CRS
     for (const r of this.all) if (!this.transformers.has(r)) this.transformers.set(r, makeTransformer(featureCrs, r.crs));
     for (const r of this.all) this.batches.set(r, this.transformers.get(r) ? makeBatchTransformer(featureCrs, r.crs) : null);
+    this.outside = new OutsideTally(rasters.map((r) => ({ name: r.name, crs: r.crs, grid: r.raster.info.grid })), featureCrs);
     checkZonalOptions(options);
     for (const r of this.all) {
       if (wr !== undefined && !crsEquivalent(wr.crs, r.crs)) throw new RasterError(`the weights raster ${wr.uri} is not in the CRS of ${r.uri}: give it on the same grid (gdalwarp)`);
@@ -288,7 +296,29 @@ export class ZonalEngine {
     const problems = features.map((f) => featureProblem(f));
     const touched = new Array<boolean>(features.length).fill(false);
     const perRaster = this.all.map((raster) => this.project(raster, features, problems, touched));
+    const outside = this.outside;
+    if (outside) {
+      for (let i = 0; i < features.length; i++) {
+        const g = features[i]?.geometry;
+        if (problems[i] !== null || !g || perRaster.some((p) => p.errors[i] !== null)) continue;
+        outside.consider(1);
+        if (touched[i]) continue;
+        outside.add(g, perRaster.map((p) => {
+          const local = p.local[i];
+          return local ? geometryBBox(local) : null;
+        }));
+      }
+    }
     return { problems, perRaster, touched };
+  }
+
+  /**
+   * What the features prepared so far that touch no raster say about the layer's CRS, per raster (outside-extent.ts),
+   * when the job will warn of them (half or more of them outside: PROJ is then loaded if it is not); none otherwise,
+   * and none in an engine that only measures.
+   */
+  async outsideFacts(): Promise<OutsideFacts[]> {
+    return this.outside?.warns() ? this.outside.facts() : [];
   }
 
   /**

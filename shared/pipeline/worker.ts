@@ -174,7 +174,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       if (zonalEngine) {
         const ok = rows.filter((r) => r.error === null);
         const z = zonalEngine;
-        const note: CrsPartNote = { features: ok.length, outside: ok.filter((r) => z.outsideFids.has(r.fid)).length, crs: z.crsNotes, warnings: z.warnings };
+        const note: CrsPartNote = { features: ok.length, outside: ok.filter((r) => z.outsideFids.has(r.fid)).length, crs: z.crsNotes, warnings: z.warnings, outsideFacts: await z.outsideFacts() };
         metadata = { [CRS_NOTE_METADATA]: JSON.stringify(note) };
       }
       await putBytes(deps.s3, { bucket: deps.outputBucket, key }, toParquet(engine.columns, rows, { keepFrac: true, keyColumn: true, plain: true, idKind, ...(metadata ? { metadata } : {}), ...(geometryCrs ? { geometry: { crs: geometryCrs } } : {}) }), 'application/vnd.apache.parquet');

@@ -145,7 +145,8 @@ describe('pipeline stages against the stand-ins', () => {
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'far.json', Body: JSON.stringify({ input: { idColumn: 'id' }, rasters: [{ name: 'elev', uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'] }) }));
     const farJob = await runAll('far.gpkg', 'etag-far');
     const s2 = (await getJson(env.s3, { bucket: 'zf-out', key: `${farJob.jobId}/summary.json` })) as { warnings: string[] };
-    expect(s2.warnings).toEqual(['2 of 2 features (100 %) do not intersect any raster: the layer\'s CRS (EPSG:4326 (WGS 84)) may be wrong']);
+    // the squares' extent (arithmetic) and the raster's (gdalinfo: 5.741666667, 49.44166667 - 6.533333333, 50.19166667); swapped, the first lies on it
+    expect(s2.warnings).toEqual(['2 of 2 features (100 %) do not intersect any raster: the layer\'s CRS (EPSG:4326 (WGS 84)) may be wrong: with longitude and latitude swapped (axis order) they would overlap raster "elev"; the features\' extent is (20, 6.1) - (49.7, 20.1) and raster "elev"\'s (5.741666667, 49.44166667) - (6.533333333, 50.19166667), both in EPSG:4326 (WGS 84)']);
   });
   it('a Plan retried by Step Functions after it claimed the upload plans again (not a duplicate)', async () => {
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'retry.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));

@@ -93,14 +93,15 @@ describe('no silent zeros: >= 50 % of the computed features outside every raster
     writeGeoPackage(p, [{ name: 'l', srsId: 4326, columns: { id: 'TEXT' }, features: squares.map(([x, y], i) => ({ geometry: square(x, y), properties: { id: `f${i}` } })) }]);
     return p;
   };
-  it('2 of 3 outside (latitude and longitude swapped): a warning naming the share and the layer CRS', async () => {
-    const r = await run(write('swapped', [[-110.05, 33.08], [33.08, -110.05 + 200], [33.1, -80]]), raster, ['count']);
-    expect(r.summary.warnings).toEqual(['2 of 3 features (66.7 %) do not intersect any raster: the layer\'s CRS (EPSG:4326 (WGS 84)) may be wrong']);
+  // the raster's extent (gdalinfo): (-110.15, 32.98) - (-109.95, 33.18); EPSG:4326's area of use (PROJ): the world
+  it('2 of 3 outside, one with latitude and longitude swapped: the CRS may be wrong, and why (axis order; a latitude of -110)', async () => {
+    const r = await run(write('swapped', [[-110.05, 33.08], [33.08, -110.05], [33.1, -80]]), raster, ['count']);
+    expect(r.summary.warnings).toEqual(['2 of 3 features (66.7 %) do not intersect any raster: the layer\'s CRS (EPSG:4326 (WGS 84)) may be wrong: with longitude and latitude swapped (axis order) they would overlap raster "r"; in EPSG:4326 (WGS 84) they lie outside its area of use (longitude -180 to 180, latitude -90 to 90); their extent is (33.08, -110.05) - (33.11, -79.99) and raster "r"\'s (-110.15, 32.98) - (-109.95, 33.18), both in EPSG:4326 (WGS 84)']);
   }, 60_000);
-  it('1 of 3 outside: no warning; all outside: 100 %', async () => {
+  it('1 of 3 outside: no warning; all outside, elsewhere on the globe: 100 %, no feature overlaps the raster (the CRS looks right)', async () => {
     const some = await run(write('some', [[-110.05, 33.08], [-110.0, 33.1], [10, 10]]), raster, ['count']);
     expect(some.summary.warnings).toEqual([]);
     const all = await run(write('all', [[10, 10], [11, 11]]), raster, ['count']);
-    expect(all.summary.warnings).toEqual(['2 of 2 features (100 %) do not intersect any raster: the layer\'s CRS (EPSG:4326 (WGS 84)) may be wrong']);
+    expect(all.summary.warnings).toEqual(['2 of 2 features (100 %) do not intersect any raster: no feature overlaps raster "r": the features\' extent is (10, 10) - (11.01, 11.01) and raster "r"\'s (-110.15, 32.98) - (-109.95, 33.18), both in EPSG:4326 (WGS 84); the features lie within that CRS\'s area of use (longitude -180 to 180, latitude -90 to 90), so their CRS looks right: they lie where the raster has no cells']);
   }, 60_000);
 });
