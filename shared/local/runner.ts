@@ -248,18 +248,32 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   if (!(scale > 0)) throw new ZonalflowError('USAGE', `the time scale must be a positive number, got ${scale}`);
   const specRaw = typeof opts.spec === 'string' ? (readSpecFile(opts.spec).value as Record<string, unknown>) : opts.spec;
   parseJobSpec(specRaw, typeof opts.spec === 'string' ? `job spec ${opts.spec}` : 'job spec');
-  const env = await startStandIns({ buckets: [LOCAL.input, LOCAL.output, LOCAL.rasters], table: LOCAL.table, jobsIndex: true });
-  const gates: Gate[] = [];
-  const originalEnv = process.env;
   const savedVars = { ...process.env };
   const runTmp = mkdtempSync(join(tmpdir(), 'zonalflow-local-tmp-'));
+  // every function's invocations on threads, as Lambda runs them apart from S3 and DynamoDB: a Map's batches use
+  // every core, and Plan's and Collect's work overlaps the stand-ins serving their requests in this thread. The first
+  // thread starts now, before the stand-ins (its code and PROJ load meanwhile and while the rasters are uploaded: Plan
+  // waited for them), the others once it is warm (lambda-pool.ts); the stand-ins' endpoints and region, not known yet,
+  // come with each invocation's variables. An invocation waits for a warm thread before its timer starts (Lambda's
+  // init phase is not part of the function's timeout), a Map for all of them
+  const threads = opts.lambdaThreads ?? Math.min(4, availableParallelism());
+  // the function threads, once started (a holder: read inside the invoke closure)
+  const threadPool: { pool: LambdaPool | null } = { pool: threads > 0 ? new LambdaPool(threads, { ...process.env, TMPDIR: runTmp }) : null };
+  let env: StandIns;
+  try {
+    env = await startStandIns({ buckets: [LOCAL.input, LOCAL.output, LOCAL.rasters], table: LOCAL.table, jobsIndex: true });
+  } catch (err) {
+    await threadPool.pool?.close();
+    rmSync(runTmp, { recursive: true, force: true });
+    throw err;
+  }
+  const gates: Gate[] = [];
+  const originalEnv = process.env;
   let restoreEnv: () => void = () => undefined;
   const inFlight = new Set<Promise<unknown>>();
   const samplers: NodeJS.Timeout[] = [];
   const s3Account = (require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void; revokeAccessKey(id: string): void } }).DUMMY_ACCOUNT;
   const sessionKeys: string[] = [];
-  // the Worker's threads, once started (a holder: assigned inside the invoke closure)
-  const threadPool: { pool: LambdaPool | null } = { pool: null };
   // an abort settles whatever the run awaits at that moment (the execution, the uploads, the synth); the finally below cleans up
   const signal = opts.signal;
   let onAbort: (() => void) | undefined;
@@ -369,24 +383,11 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     // the environment every handler sees: the gates as endpoints; its own credentials per invocation
     restoreEnv = installScopedEnv();
     Object.assign(originalEnv, env.env, { AWS_ENDPOINT_URL_S3: s3Gate.endpoint, AWS_ENDPOINT_URL_DYNAMODB: ddbGate.endpoint, TMPDIR: runTmp });
-    // every function's invocations on threads (the same environment), as Lambda runs them apart from S3 and DynamoDB:
-    // a Map's batches use every core, and Plan's and Collect's work overlaps the stand-ins serving their requests in
-    // this thread. The first thread starts now (its code and PROJ load while the rasters are uploaded), the others once
-    // it is warm (lambda-pool.ts); an invocation waits for a warm thread before its timer starts (Lambda's init phase is
-    // not part of the function's timeout), a Map for all of them
-    const threads = opts.lambdaThreads ?? Math.min(4, availableParallelism());
-    let poolReady: Promise<void> | null = null;
-    const lambdaPool = (): Promise<void> => {
-      if (poolReady) return poolReady;
-      threadPool.pool = new LambdaPool(threads, { ...originalEnv });
-      poolReady = threadPool.pool.ready();
-      return poolReady;
-    };
+    const poolReady = threadPool.pool?.ready();
+    const lambdaPool = (): Promise<void> => poolReady ?? Promise.resolve();
     const lambdaThread = async (): Promise<void> => {
-      void lambdaPool();
       await threadPool.pool?.available();
     };
-    if (threads > 0) void lambdaPool();
     // memory and /tmp, sampled while functions run
     // memory attributed to functions: the JS heap and buffers above what the process holds when no function runs
     // (V8's figures: process.memoryUsage() also reads the resident size from /proc, which waits on the address-space lock)
@@ -472,6 +473,10 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const started = Date.now();
       const timer = setTimeout(() => fail(lambdaError('Sandbox.Timedout', 'Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${fn.timeoutSec.toFixed(2)} seconds`)), timeoutMs);
       const layer: Record<string, string> = {
+        // the stand-ins' region and the gates as endpoints (the function threads started before them)
+        AWS_REGION: env.region,
+        AWS_ENDPOINT_URL_S3: s3Gate.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: ddbGate.endpoint,
         ...fn.env,
         AWS_ACCESS_KEY_ID: session.accessKeyId,
         AWS_SECRET_ACCESS_KEY: session.secretAccessKey,
