@@ -145,7 +145,7 @@ export class PipelineMachine extends Construct {
   constructor(scope: Construct, id: string, props: PipelineMachineProps) {
     super(scope, id);
     const { storage, functions } = props;
-    const markFailed = invoke(this, 'MarkFailed', functions.fail, sfn.TaskInput.fromObject({ 'state.$': '$', 'execution.$': '$$.Execution.Input' }), { resultPath: sfn.JsonPath.DISCARD });
+    const markFailed = invoke(this, 'MarkFailed', functions.fail, sfn.TaskInput.fromObject({ 'state.$': '$', 'execution.$': '$$.Execution.Input', 'executionId.$': '$$.Execution.Id' }), { resultPath: sfn.JsonPath.DISCARD });
     const failed = new sfn.Fail(this, 'JobFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
     markFailed.next(failed);
     // Plan gets the execution's id: a retried Plan of this execution may re-plan, a second execution of the same upload may not

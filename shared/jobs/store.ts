@@ -128,6 +128,24 @@ export class JobStore implements JobTracker {
     return claimedBy;
   }
 
+  /** The job the execution `owner` claimed for an upload of this object and ETag, whatever its spec (claims are `ETAG#<etag>#<spec digest>`), or null. */
+  async uploadJobOf(bucket: string, key: string, etag: string, owner: string): Promise<string | null> {
+    const k = uploadKey(bucket, key, etag);
+    let start: Record<string, unknown> | undefined;
+    do {
+      const from = start;
+      const page = await this.call('Query (upload claims)', { bucket, key, etag }, () =>
+        this.doc.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': k.pk, ':e': `${k.sk}#` }, ExclusiveStartKey: from, ConsistentRead: true })),
+      );
+      for (const item of page.Items ?? []) {
+        const c = item as { jobId?: unknown; owner?: unknown };
+        if (c.owner === owner && typeof c.jobId === 'string') return c.jobId;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return null;
+  }
+
   /** The execution that holds an upload's claim (null: no claim, or claimed without an owner). */
   async uploadClaimOwner(bucket: string, key: string, etag: string): Promise<string | null> {
     const got = await this.call('GetItem (upload claim)', { bucket, key, etag }, () => this.doc.send(new GetCommand({ TableName: this.table, Key: uploadKey(bucket, key, etag), ConsistentRead: true })));

@@ -57,6 +57,7 @@ import type { FaultName } from './faults';
 import { installScopedEnv, withEnv } from './scoped-env';
 import { projectRoot } from '../project-root';
 import { readCachedTemplate, templateCacheFile, writeCachedTemplate } from './template-cache';
+import { fileMd5 } from './md5-cache';
 
 const require = createRequire(import.meta.url);
 
@@ -291,13 +292,14 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     // their bytes once the Lambda threads are loading (below), so that the two overlap
     const rasterUploads: { key: string; path: string }[] = [];
     const rasters = ((specRaw.rasters ?? []) as { uri: string; name?: string }[]).map((r) => ({ ...r }));
-    // each file under its own prefix (r<index>/): a/elev.tif and b/elev.tif never share a key
+    // each file under its own prefix, named by its bytes (r<index>-<md5>/): a/elev.tif and b/elev.tif never share
+    // a key, and the spec Plan reads (whose digest names the job: keys.ts jobIdFor) differs with the raster's bytes
     for (const [index, r] of rasters.entries()) {
       const p = parseUri(r.uri);
       if (p.scheme !== 'file') continue;
       const path = isAbsolute(p.path) ? p.path : resolve(p.path); // relative to the current directory, as `zonalflow stats` reads it
       const file = basename(path);
-      const key = `r${index}/${file}`;
+      const key = `r${index}-${localFileTag(path)}/${file}`;
       rasterUploads.push({ key, path });
       r.name ??= file.replace(/\.(tiff?|TIFF?)$/, '').replace(/\.cog$/i, '').replace(/[^A-Za-z0-9_]/g, '_');
       r.uri = `s3://${LOCAL.rasters}/${key}`;
@@ -308,7 +310,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     if (weights !== undefined && wu !== null && wu.scheme === 'file') {
       const wp = wu.path;
       const path = isAbsolute(wp) ? wp : resolve(wp);
-      const key = `weights/${basename(path)}`;
+      const key = `weights-${localFileTag(path)}/${basename(path)}`;
       rasterUploads.push({ key, path });
       weights = { ...weights, uri: `s3://${LOCAL.rasters}/${key}` };
     }
@@ -725,6 +727,15 @@ class ProgressTracker {
       failed += b.failed;
     }
     this.report({ batches: this.totals.batches, batchesDone: this.batches.size, features: this.totals.features, featuresDone: done, featuresFailed: failed });
+  }
+}
+
+/** The first 12 hex digits of a local file's MD5 (md5-cache.ts: remembered for large files); `missing` when it cannot be read (the upload then says why). */
+function localFileTag(path: string): string {
+  try {
+    return fileMd5(path).slice(0, 12);
+  } catch {
+    return 'missing';
   }
 }
 

@@ -93,6 +93,8 @@ export type CollectInput = z.infer<typeof CollectInputSchema>;
 export const FailInputSchema = z.object({
   state: z.object({ jobId: z.string().optional(), error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).passthrough() }).passthrough(),
   execution: z.unknown().optional(),
+  /** The execution (`$$.Execution.Id`): its claim of the upload names the job when Plan failed before returning it. */
+  executionId: z.string().optional(),
 });
 export type FailInput = z.infer<typeof FailInputSchema>;
 

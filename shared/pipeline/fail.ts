@@ -7,7 +7,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { FailInput, JobStatus } from './events';
 import { PlanInputSchema } from './events';
 import { putJson } from './objects';
-import { jobIdFor } from './keys';
+import { NO_SPEC_DIGEST, jobIdFor } from './keys';
+import type { PlanInput } from './events';
 import type { JobTracker } from './tracker';
 import { isTerminal } from '../jobs/records';
 
@@ -28,6 +29,16 @@ export function describeStateError(error: FailInput['state']['error']): { code: 
 }
 
 /**
+ * The job of a Plan that failed before returning it: the one this execution claimed for the upload (its id
+ * names the spec, which Fail does not read), else (Plan failed before its claim: the spec unreadable, the
+ * input missing) the upload's job without a spec.
+ */
+async function failedPlanJob(plan: PlanInput, executionId: string | undefined, tracker: JobTracker): Promise<string> {
+  const claimed = executionId === undefined ? null : await tracker.uploadJobOf(plan.bucket, plan.key, plan.etag ?? '', executionId).catch(() => null);
+  return claimed ?? jobIdFor(plan.bucket, plan.key, plan.etag, NO_SPEC_DIGEST);
+}
+
+/**
  * Marks the job FAILED. Returns the job id and the cause. A job that already
  * ended (DONE, PARTIAL, FAILED, CANCELLED: a duplicated upload event, a
  * retried Collect) is never rewritten: neither its record nor its
@@ -36,7 +47,7 @@ export function describeStateError(error: FailInput['state']['error']): { code: 
 export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{ jobId: string; error: { code: string; message: string }; unchanged?: JobStatus }> {
   const error = describeStateError(input.state.error);
   const plan = PlanInputSchema.safeParse(input.execution);
-  const jobId = input.state.jobId ?? (plan.success ? plan.data.jobId ?? jobIdFor(plan.data.bucket, plan.data.key, plan.data.etag) : `unknown-${Date.now()}`);
+  const jobId = input.state.jobId ?? (plan.success ? plan.data.jobId ?? (await failedPlanJob(plan.data, input.executionId, deps.tracker)) : `unknown-${Date.now()}`);
   const before = await deps.tracker.jobStatus(jobId);
   if (before !== null && isTerminal(before)) return { jobId, error, unchanged: before };
   if (before === null) {

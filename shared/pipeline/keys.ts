@@ -55,11 +55,38 @@ export function workKeys(workPrefix: string, jobId: string): { root: string; spe
   };
 }
 
-/** A job id derived from the upload: same object and ETag, same job. */
-export function jobIdFor(bucket: string, key: string, etag: string | undefined): string {
+/**
+ * A job id derived from everything that defines the job's result: the input object (bucket, key, ETag: its
+ * bytes) and the spec it runs (`spec`: {@link specDigest} of the spec as read). The same upload with the
+ * same spec is the same job (a re-delivered event, a re-run: idempotent); another spec, another raster URI,
+ * other statistics or another input give another job, which never reuses the first one's results.
+ */
+export function jobIdFor(bucket: string, key: string, etag: string | undefined, spec: string): string {
   const stem = (key.split('/').pop() ?? 'job').replace(/\.(shp\.zip|geojsonseq|geojsonl|geojsons|geojson|parquet|gpkg|fgb|zip)$/i, '').replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40) || 'job';
-  const hash = createHash('sha256').update(`${bucket}/${key}#${etag ?? ''}`).digest('hex').slice(0, 12);
+  const hash = createHash('sha256').update(`${bucket}/${key}#${(etag ?? '').replace(/^"(.*)"$/, '$1')}\n${spec}`).digest('hex').slice(0, 12);
   return `${stem}-${hash}`;
+}
+
+/** The spec of a job whose Plan failed before reading one (no claim: the Fail handler's id). */
+export const NO_SPEC_DIGEST = 'none';
+
+/** The spec of a job that runs the stack's default spec (the digest names it, not its content: see {@link specDigest}). */
+export const DEFAULT_SPEC_DIGEST = 'default';
+
+/**
+ * The digest of a job spec as read (its JSON value: keys in any order, any spacing, the same digest): what
+ * {@link jobIdFor} takes. A spec that is not valid JSON is digested as its text. The stack's default spec is
+ * {@link DEFAULT_SPEC_DIGEST}: the CLI cannot read it, and must name the job it starts.
+ */
+export function specDigest(spec: unknown): string {
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 32);
+}
+
+/** JSON with every object's keys sorted (the same value, the same text). */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x)).join(',')}]`;
+  if (v !== null && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
 }
 
 /** The JSON Lines object of one part of a batch's per-feature documents (one document per line), under its batch's shard folder. */

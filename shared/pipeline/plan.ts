@@ -41,7 +41,8 @@ import type { FeatureFailure, JobTracker } from './tracker';
 import type { BatchFeature } from './batch-file';
 import { BatchSpill } from './batch-spill';
 import { KeptFeatures, batchMembers } from './batch-kept';
-import { jobIdFor, workKeys } from './keys';
+import { DEFAULT_SPEC_DIGEST, jobIdFor, specDigest, workKeys } from './keys';
+import { normalizeEtag } from '../jobs/records';
 import { attributeColumns, featureFields, idKindOf } from '../engine/attributes';
 
 /** What Plan needs. */
@@ -84,11 +85,15 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
   const head = await headObject(deps.s3, gpkgLoc);
   if (head === null) throw new SpecError(`the input s3://${input.bucket}/${input.key} does not exist`);
   const etag = input.etag ?? head.etag ?? '';
-  const jobId = input.jobId ?? jobIdFor(input.bucket, input.key, etag);
+  // the spec as read (before it is validated: the job id names it, valid or not) and the upload make the job
+  const specRead = await readSpec(input, deps);
+  const jobId = input.jobId ?? jobIdFor(input.bucket, input.key, etag, specRead === null ? DEFAULT_SPEC_DIGEST : specDigest(specRead.raw));
+  // the upload's claim is per spec: the same object with another spec is another job (never a duplicate)
+  const claimTag = `${normalizeEtag(etag)}#${specRead === null ? DEFAULT_SPEC_DIGEST : specDigest(specRead.raw)}`;
   const keys = workKeys(deps.workPrefix, jobId);
   const out = (batches: number, features: number, duplicate: boolean, duplicateReason?: PlanOutput['duplicateReason']): PlanOutput => ({ jobId, duplicate, ...(duplicateReason ? { duplicateReason } : {}), manifest: { bucket: deps.outputBucket, key: keys.manifest }, batches, features, outputBucket: deps.outputBucket, mapPrefix: keys.map });
   if (input.jobId === undefined) {
-    const existing = await deps.tracker.claimUpload(input.bucket, input.key, etag, jobId, input.executionId);
+    const existing = await deps.tracker.claimUpload(input.bucket, input.key, claimTag, jobId, input.executionId);
     if (existing !== null) {
       // claimed before: a re-delivered upload event. The job planned (or finished): a duplicate upload.
       const status = await deps.tracker.jobStatus(existing);
@@ -98,7 +103,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       }
       // still planning: Step Functions retrying this execution's own Plan plans again; another execution
       // (a second event for the same upload) does not re-plan while the first holds the claim
-      const owner = await deps.tracker.uploadClaimOwner(input.bucket, input.key, etag);
+      const owner = await deps.tracker.uploadClaimOwner(input.bucket, input.key, claimTag);
       if (owner !== null && input.executionId !== undefined && owner !== input.executionId) {
         deps.log?.(`already running: job ${existing} is being planned by ${owner}`);
         return out(0, 0, true, 'already running');
@@ -123,7 +128,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
     download.catch(() => undefined);
     let spec: JobSpec;
     try {
-      spec = await loadSpec(input, deps);
+      spec = parseSpec(specRead, deps);
       // statistic names checked before the fan-out (as `stats` and `local` do): an unknown name would
       // otherwise fail every Worker of the job, one batch after another
       parseStatNames(spec.stats);
@@ -405,7 +410,7 @@ export function planPointOfBox(fid: number, b: BBox | null, toLonLat: ((x: numbe
 }
 
 /** The spec: explicit location, else `X.json` beside the input (`X.gpkg`, `X.parquet`...), else the stack's default. */
-async function loadSpec(input: PlanInput, deps: PlanDeps): Promise<JobSpec> {
+async function readSpec(input: PlanInput, deps: PlanDeps): Promise<{ raw: unknown; label: string } | null> {
   const besideKey = specKeyBeside(input.key);
   const beside = { bucket: input.bucket, key: besideKey ?? `${input.key}.json` };
   const loc = input.spec ?? (besideKey !== null ? beside : null);
@@ -413,10 +418,17 @@ async function loadSpec(input: PlanInput, deps: PlanDeps): Promise<JobSpec> {
     const head = await headObject(deps.s3, loc);
     if (head !== null && head.size > MAX_SPEC_BYTES) throw new SpecError(`the job spec s3://${loc.bucket}/${loc.key} is ${head.size} bytes; the limit for a spec is ${MAX_SPEC_BYTES} bytes`);
     const raw = head === null ? null : await getJson(deps.s3, loc);
-    if (raw !== null) return parseJobSpec(raw, `job spec s3://${loc.bucket}/${loc.key}`);
+    if (raw !== null) return { raw, label: `job spec s3://${loc.bucket}/${loc.key}` };
     if (input.spec) throw new SpecError(`the job spec s3://${loc.bucket}/${loc.key} does not exist`);
   }
-  if (deps.defaultSpec) return deps.defaultSpec;
+  if (deps.defaultSpec) return null;
   throw new SpecError(`no job spec: put ${beside.key} beside the input, or deploy the stack with a default spec`);
+}
+
+/** The spec `readSpec` found, validated (null: the stack's default spec). */
+function parseSpec(read: { raw: unknown; label: string } | null, deps: PlanDeps): JobSpec {
+  if (read !== null) return parseJobSpec(read.raw, read.label);
+  if (deps.defaultSpec) return deps.defaultSpec;
+  throw new SpecError('no job spec');
 }
 

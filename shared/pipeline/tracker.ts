@@ -69,6 +69,8 @@ export interface JobTracker {
   claimUpload(bucket: string, key: string, etag: string, jobId: string, owner?: string): Promise<string | null>;
   /** Who holds an upload's claim (the execution id given to claimUpload), or null. */
   uploadClaimOwner(bucket: string, key: string, etag: string): Promise<string | null>;
+  /** The job the execution `owner` claimed for an upload of this object and ETag (any spec), or null: the Fail handler's job when Plan failed. */
+  uploadJobOf(bucket: string, key: string, etag: string, owner: string): Promise<string | null>;
   createJob(job: NewJob): Promise<void>;
   /** The job's status, or null when there is no job record. */
   jobStatus(jobId: string): Promise<JobStatus | null>;

@@ -15,7 +15,10 @@ import { uploadFile } from './upload';
 import { downloadJobOutputs } from '../pipeline/outputs';
 import type { FeaturesLayout } from '../pipeline/outputs';
 import { readSpecFile } from '../spec-file';
-import { jobIdFor } from '../pipeline/keys';
+import { DEFAULT_SPEC_DIGEST, jobIdFor, specDigest } from '../pipeline/keys';
+import { getJson } from '../pipeline/objects';
+import { specKeyBeside } from '../features/suffix';
+import { normalizeEtag } from '../jobs/records';
 import type { JobRecord } from '../jobs/records';
 import type { RemoteDeps } from './stack';
 
@@ -30,11 +33,20 @@ export interface RunResult { jobId: string; bucket: string; key: string; started
  */
 export async function runJob(deps: RemoteDeps, opts: { input: string; spec?: string; key?: string }): Promise<RunResult> {
   let specBody: string | undefined;
+  let specValue: unknown;
   if (opts.spec) {
     const file = readSpecFile(opts.spec);
     parseJobSpec(file.value, `job spec ${opts.spec}`);
     specBody = file.text;
+    specValue = file.value;
   }
+  // the job id names the spec Plan reads: the one given, else the one beside the input, else the stack's default
+  const digestOf = async (bucket: string, key: string): Promise<string> => {
+    if (specValue !== undefined) return specDigest(specValue);
+    const beside = specKeyBeside(key);
+    const found = beside === null ? null : await getJson(deps.s3, { bucket, key: beside }).catch(() => null);
+    return found === null ? DEFAULT_SPEC_DIGEST : specDigest(found);
+  };
   const parsed = parseUri(opts.input);
   if (parsed.scheme === 'file') {
     const size = statSync(parsed.path).size;
@@ -45,12 +57,12 @@ export async function runJob(deps: RemoteDeps, opts: { input: string; spec?: str
     // above 100 MB in parts (lib-storage): a single PUT resends everything on a retry and stops at 5 GB
     await uploadFile(deps.s3, deps.refs.inputBucket, key, parsed.path, size);
     const head = await headObject(deps.s3, { bucket: deps.refs.inputBucket, key });
-    return { jobId: jobIdFor(deps.refs.inputBucket, key, head?.etag ?? ''), bucket: deps.refs.inputBucket, key, startedBy: 'rule' };
+    return { jobId: jobIdFor(deps.refs.inputBucket, key, head?.etag ?? '', await digestOf(deps.refs.inputBucket, key)), bucket: deps.refs.inputBucket, key, startedBy: 'rule' };
   }
   if (parsed.scheme !== 's3') throw new SpecError(`--input ${opts.input}: give a local .gpkg or s3://bucket/key.gpkg`);
   const head = await headObject(deps.s3, { bucket: parsed.bucket, key: parsed.key });
   if (!head) throw new SpecError(`${opts.input} does not exist (or the CLI's credentials cannot read it)`);
-  const jobId = jobIdFor(parsed.bucket, parsed.key, head.etag);
+  const jobId = jobIdFor(parsed.bucket, parsed.key, head.etag, await digestOf(parsed.bucket, parsed.key));
   let spec: { bucket: string; key: string } | undefined;
   if (specBody !== undefined) {
     spec = { bucket: deps.refs.inputBucket, key: `specs/${jobId}.json` };
@@ -169,7 +181,9 @@ export async function cancelJob(deps: RemoteDeps, jobId: string): Promise<{ stop
     if (!e.executionArn) continue;
     const d = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
     const input = JSON.parse(d.input ?? '{}') as { jobId?: string; bucket?: string; key?: string; etag?: string };
-    const belongs = e.name === jobId || input.jobId === jobId || (input.bucket !== undefined && input.key !== undefined && jobIdFor(input.bucket, input.key, input.etag ?? '') === jobId);
+    // an execution the upload rule started (its own name) runs this job when it plans this job's object
+    const sameUpload = input.bucket === job.input.bucket && input.key === job.input.key && normalizeEtag(input.etag ?? '') === normalizeEtag(job.input.etag ?? '');
+    const belongs = e.name === jobId || input.jobId === jobId || (input.jobId === undefined && sameUpload);
     if (!belongs) continue;
     await deps.sfn.send(new StopExecutionCommand({ executionArn: e.executionArn, error: 'Cancelled', cause: `zonalflow cancel ${jobId}` }));
     stopped.push(e.executionArn);

@@ -86,11 +86,11 @@ describe('state machine', () => {
     const plan = resourcesOfType(json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('FunctionsPlan'))?.[1] as { Environment: { Variables: Record<string, string> } };
     expect(Number(plan.Environment.Variables.MAX_FEATURES_PER_JOB ?? DEFAULT_MAX_FEATURES_PER_JOB)).toBeLessThanOrEqual(MAX_COLLECT_ROWS);
   });
-  it('Plan receives the state input and the execution id, Worker the item as is, MarkFailed the failed state and the execution input', () => {
+  it('Plan receives the state input and the execution id, Worker the item as is, MarkFailed the failed state, the execution input and id (its claim names the job)', () => {
     const map = asl.States.Batches as { ItemProcessor: { States: Record<string, Record<string, unknown>> } };
     expect(asl.States.Plan?.Parameters).toEqual({ 'input.$': '$', 'executionId.$': '$$.Execution.Id' });
     expect(map.ItemProcessor.States.Worker?.Parameters).toBeUndefined();
-    expect(asl.States.MarkFailed?.Parameters).toEqual({ 'state.$': '$', 'execution.$': '$$.Execution.Input' });
+    expect(asl.States.MarkFailed?.Parameters).toEqual({ 'state.$': '$', 'execution.$': '$$.Execution.Input', 'executionId.$': '$$.Execution.Id' });
   });
   it('is valid ASL (asl-validator)', () => {
     const r = aslValidator(asl, { checkPaths: true, checkArn: true });

@@ -22,6 +22,7 @@ import { getBytes, getJson } from '../../shared/pipeline/objects';
 import type { BatchItem } from '../../shared/pipeline/events';
 import { runBatch } from '../../shared/pipeline/worker';
 import type { JobTracker } from '../../shared/pipeline/tracker';
+import { jobIdFor, specDigest } from '../../shared/pipeline/keys';
 
 const EX = join(import.meta.dirname, '../../examples');
 let env: StandIns;
@@ -83,15 +84,31 @@ describe('at-least-once: finished jobs stay finished', () => {
 
   it('a second execution does not re-plan while the first holds the claim ("already running"); the first one\'s retried Plan does', async () => {
     await upload('race.gpkg', false);
-    // execution A claims the upload, then fails (no spec yet): Step Functions will retry A's Plan
-    await expect(planIn('race.gpkg', 'r1', 'exec-A')).rejects.toThrow(/no job spec/);
+    // the spec names a raster not there yet: execution A claims the upload (its spec read), then fails on the
+    // raster; Step Functions will retry A's Plan
+    const raceSpec = { ...spec, rasters: [{ name: 'elev', uri: 's3://zf-rasters/race-elev.tif' }] };
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'race.json', Body: JSON.stringify(raceSpec) }));
+    await expect(planIn('race.gpkg', 'r1', 'exec-A')).rejects.toThrow(/race-elev\.tif/);
     const b = await planIn('race.gpkg', 'r1', 'exec-B');
     expect(b).toMatchObject({ duplicate: true, duplicateReason: 'already running', batches: 0 });
-    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'race.json', Body: JSON.stringify(spec) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-rasters', Key: 'race-elev.tif', Body: readFileSync(join(EX, 'elev.cog.tif')) }));
     const a = await planIn('race.gpkg', 'r1', 'exec-A');
     expect(a).toMatchObject({ duplicate: false, features: 12 });
     // once planned, any other execution is a duplicate upload
     expect(await planIn('race.gpkg', 'r1', 'exec-C')).toMatchObject({ duplicate: true, duplicateReason: 'duplicate upload' });
+  });
+
+  it('MarkFailed after a Plan that failed past its claim names the job that execution claimed (its id names the spec)', async () => {
+    await upload('claimed.gpkg', false);
+    const claimedSpec = { ...spec, rasters: [{ name: 'elev', uri: 's3://zf-rasters/claimed-missing.tif' }] };
+    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'claimed.json', Body: JSON.stringify(claimedSpec) }));
+    await expect(planIn('claimed.gpkg', 'k1', 'exec-K')).rejects.toThrow(/claimed-missing\.tif/);
+    const r = await fail({ state: { error: { Error: 'RasterError', Cause: '{"errorMessage":"no raster"}' } }, execution: { bucket: 'zf-in', key: 'claimed.gpkg', etag: 'k1' }, executionId: 'exec-K' });
+    expect(r.jobId).toBe(jobIdFor('zf-in', 'claimed.gpkg', 'k1', specDigest(claimedSpec)));
+    expect((await handlerDeps().store.getJob(r.jobId))?.status).toBe('FAILED');
+    // another execution's MarkFailed (no claim of its own) never takes that job
+    const other = await fail({ state: { error: { Error: 'SpecError', Cause: '{"errorMessage":"x"}' } }, execution: { bucket: 'zf-in', key: 'claimed.gpkg', etag: 'k1' }, executionId: 'exec-other' });
+    expect(other.jobId).not.toBe(r.jobId);
   });
 
   it('MarkFailed for a job that has no record yet creates it FAILED with its summary', async () => {

@@ -25,8 +25,8 @@ describe('sample events', () => {
     expect(PlanInputSchema.parse(ev('plan'))).toMatchObject({ bucket: 'zonalflow-input', key: 'lux_cantons_2169.gpkg' });
     expect(WorkerInputSchema.parse(ev('worker')).batchId).toBe('b000001');
     // the batch file's key as Plan writes it (the shard folder layout of keys.ts)
-    expect(WorkerInputSchema.parse(ev('worker')).key).toBe(workKeys('_work/', 'lux_cantons_2169-4d40ff8c601c').batch('b000001'));
-    expect(CollectInputSchema.parse(ev('collect')).jobId).toBe('lux_cantons_2169-4d40ff8c601c');
+    expect(WorkerInputSchema.parse(ev('worker')).key).toBe(workKeys('_work/', 'lux_cantons_2169-0139588c4017').batch('b000001'));
+    expect(CollectInputSchema.parse(ev('collect')).jobId).toBe('lux_cantons_2169-0139588c4017');
     expect(FailInputSchema.parse(ev('fail')).state.error.Error).toBe('RasterError');
   });
   it('a missing or non-JSON event file is a usage error (exit 2) naming the file', () => {
@@ -49,9 +49,9 @@ describe('sample events', () => {
 
 describe('zonalflow invoke (local)', () => {
   it('plan, worker, collect and fail on the sample events', async () => {
-    expect(await invokeLocal('plan', ev('plan'))).toMatchObject({ jobId: 'lux_cantons_2169-4d40ff8c601c', batches: 3, features: 12, duplicate: false });
+    expect(await invokeLocal('plan', ev('plan'))).toMatchObject({ jobId: 'lux_cantons_2169-0139588c4017', batches: 3, features: 12, duplicate: false });
     expect(await invokeLocal('worker', ev('worker'))).toMatchObject({ status: 'DONE', featuresDone: 4, featuresFailed: 0 });
     expect(await invokeLocal('collect', ev('collect'))).toMatchObject({ status: 'DONE', features: { total: 12, done: 12, failed: 0, missing: 0 } });
-    expect(await invokeLocal('fail', ev('fail'))).toEqual({ jobId: 'lux_cantons_2169-4d40ff8c601c', error: { code: 'RasterError', message: 's3://zonalflow-rasters/elev.cog.tif is truncated' } });
+    expect(await invokeLocal('fail', ev('fail'))).toEqual({ jobId: 'lux_cantons_2169-0139588c4017', error: { code: 'RasterError', message: 's3://zonalflow-rasters/elev.cog.tif is truncated' } });
   });
 });

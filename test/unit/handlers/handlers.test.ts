@@ -12,6 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { resetHandlerDeps } from '../../../shared/pipeline/deps';
+import { specDigest } from '../../../shared/pipeline/keys';
 import { handler as plan } from '../../../lambdas/plan';
 import { handler as worker } from '../../../lambdas/worker';
 import { handler as collect } from '../../../lambdas/collect';
@@ -61,19 +62,21 @@ describe('plan handler', () => {
     expect(puts.every((k) => k.startsWith(`_work/${out.jobId}/`))).toBe(true);
     const manifest = JSON.parse(s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.endsWith('manifest.json'))?.args[0].input.Body as string) as { features: number }[];
     expect(manifest.reduce((a, b) => a + b.features, 0)).toBe(12);
-    expect(ddb.commandCalls(PutCommand).map((c) => (c.args[0].input.Item as { sk: string }).sk)).toEqual(['ETAG#abc', 'JOB']);
+    // the upload's claim is per spec: the ETag and the spec's digest (keys.ts specDigest)
+    expect(ddb.commandCalls(PutCommand).map((c) => (c.args[0].input.Item as { sk: string }).sk)).toEqual([`ETAG#abc#${specDigest(spec)}`, 'JOB']);
     // every batch file carries the job's spec as spec.json holds it (the worker's one GET a batch)
     const written = JSON.parse(s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.endsWith('/spec.json'))?.args[0].input.Body as string) as unknown;
     const batchFiles = s3.commandCalls(PutObjectCommand).filter((c) => c.args[0].input.Key?.includes('/batches/')).map((c) => JSON.parse(c.args[0].input.Body as string) as { spec?: unknown });
     for (const b of batchFiles) expect(b.spec).toEqual(written);
   });
-  it('a re-delivered upload (same object and ETag) is a duplicate: nothing downloaded', async () => {
+  it('a re-delivered upload (same object, ETag and spec) is a duplicate: only the spec read, the input never downloaded', async () => {
     s3.on(HeadObjectCommand).resolves({ ContentLength: 1000, ETag: '"abc"' });
+    s3.on(GetObjectCommand, { Bucket: 'in-bkt', Key: 'lux.json' }).resolves({ Body: body(JSON.stringify(spec)) });
     ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
     ddb.on(GetCommand).callsFake((input: { Key: { sk: string } }) => (input.Key.sk === 'JOB' ? { Item: { jobId: 'lux-first', status: 'RUNNING' } } : { Item: { jobId: 'lux-first' } }));
     const out = await plan({ bucket: 'in-bkt', key: 'lux.gpkg', etag: 'abc' });
     expect(out.duplicate).toBe(true);
-    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toEqual(['lux.json']);
   });
   it('no spec beside the upload and no default: a clear error naming the expected file', async () => {
     s3.on(HeadObjectCommand).resolves({ ContentLength: 1000, ETag: '"e"' });
