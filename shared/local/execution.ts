@@ -30,7 +30,11 @@ export function terminalError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name, isCatchable: false, isRetryable: false });
 }
 
-function scaleState(s: State, f: number): State {
+/** Factors of a definition's durations: waits (Retry intervals and delays, Wait states) and timeouts (TimeoutSeconds, HeartbeatSeconds). */
+export interface DurationScale { waits: number; timeouts: number }
+
+function scaleState(s: State, scale: DurationScale): State {
+  const f = scale.waits;
   const out: State = { ...s };
   if (Array.isArray(s.Retry)) {
     out.Retry = (s.Retry as State[]).map((r) => ({
@@ -39,21 +43,23 @@ function scaleState(s: State, f: number): State {
       ...(r.MaxDelaySeconds === undefined ? {} : { MaxDelaySeconds: Number(r.MaxDelaySeconds) * f }),
     }));
   }
-  for (const k of ['TimeoutSeconds', 'HeartbeatSeconds', 'Seconds'] as const) if (typeof s[k] === 'number') out[k] = (s[k]) * f;
+  if (typeof s.Seconds === 'number') out.Seconds = s.Seconds * f;
+  for (const k of ['TimeoutSeconds', 'HeartbeatSeconds'] as const) if (typeof s[k] === 'number') out[k] = (s[k]) * scale.timeouts;
   const proc = (s.ItemProcessor ?? s.Iterator) as Definition | undefined;
-  if (proc) out[s.ItemProcessor ? 'ItemProcessor' : 'Iterator'] = { ...proc, States: scaleStates(proc.States, f) };
-  if (Array.isArray(s.Branches)) out.Branches = (s.Branches as Definition[]).map((b) => ({ ...b, States: scaleStates(b.States, f) }));
+  if (proc) out[s.ItemProcessor ? 'ItemProcessor' : 'Iterator'] = { ...proc, States: scaleStates(proc.States, scale) };
+  if (Array.isArray(s.Branches)) out.Branches = (s.Branches as Definition[]).map((b) => ({ ...b, States: scaleStates(b.States, scale) }));
   return out;
 }
 
-function scaleStates(states: Record<string, State>, f: number): Record<string, State> {
-  return Object.fromEntries(Object.entries(states).map(([n, s]) => [n, scaleState(s, f)]));
+function scaleStates(states: Record<string, State>, scale: DurationScale): Record<string, State> {
+  return Object.fromEntries(Object.entries(states).map(([n, s]) => [n, scaleState(s, scale)]));
 }
 
-/** The definition with every duration multiplied by `f`. */
-export function scaleDefinition(def: Definition, f: number): Definition {
-  if (f === 1) return def;
-  return { ...def, States: scaleStates(def.States, f), ...(def.TimeoutSeconds === undefined ? {} : { TimeoutSeconds: def.TimeoutSeconds * f }) };
+/** The definition with every duration multiplied by `f` (one factor, or one for the waits and one for the timeouts). */
+export function scaleDefinition(def: Definition, f: number | DurationScale): Definition {
+  const scale = typeof f === 'number' ? { waits: f, timeouts: f } : f;
+  if (scale.waits === 1 && scale.timeouts === 1) return def;
+  return { ...def, States: scaleStates(def.States, scale), ...(def.TimeoutSeconds === undefined ? {} : { TimeoutSeconds: def.TimeoutSeconds * scale.timeouts }) };
 }
 
 /** Options of `runExecution`. */
@@ -65,6 +71,8 @@ export interface ExecutionOptions {
   name: string;
   /** Time scale (1 = AWS's durations). */
   timeScale?: number;
+  /** Scale of the timeouts alone (TimeoutSeconds: the execution's, a Task's); default `timeScale`. */
+  timeoutScale?: number;
   /** State entered/retried/failed lines. */
   log?: (line: string) => void;
   /** Prefix of log lines (a child's item index). */
@@ -77,7 +85,7 @@ export async function runExecution(definition: Definition, input: unknown, opts:
   const inputBytes = Buffer.byteLength(JSON.stringify(input ?? null), 'utf8');
   if (inputBytes > STATE_PAYLOAD_LIMIT) return { status: 'FAILED', error: 'States.DataLimitExceeded', cause: `the execution input is ${inputBytes} bytes, over the 262144-byte payload limit` };
   const { StateMachine } = await import('aws-local-stepfunctions');
-  const scaled = scaleDefinition(definition, opts.timeScale ?? 1);
+  const scaled = scaleDefinition(definition, { waits: opts.timeScale ?? 1, timeouts: opts.timeoutScale ?? opts.timeScale ?? 1 });
   const machine = new StateMachine(scaled as never, { validationOptions: { noValidate: true } });
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: opts.handlers as never },

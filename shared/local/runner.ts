@@ -89,6 +89,13 @@ export interface LocalRunOptions {
   /** Multiplies every duration: Lambda timeouts, retry waits, the EXPRESS 5 minutes (default 1). */
   timeScale?: number;
   /**
+   * Multiplies the timeouts alone (the Lambda functions' Timeout, the definition's TimeoutSeconds: an EXPRESS
+   * child's 5 minutes); default `timeScale`. 1 with a small `timeScale`: AWS's timeouts, which no healthy
+   * invocation nears however busy this machine is, with the retry waits still short (the tests' runs: a time
+   * limit scaled to seconds measured this machine's load, not the pipeline).
+   */
+  timeoutScale?: number;
+  /**
    * Multiplies AWS's per-partition request rates the gates enforce (rate-limits.ts: S3 3,500 writes /
    * 5,500 reads a second per prefix, DynamoDB 1,000 / 3,000 per partition key): default 1, AWS's own;
    * a test sets e.g. 0.01 so that a few local workers reach them.
@@ -247,6 +254,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const faults = new Set(parseFaults([...(opts.faults ?? [])]));
   const scale = opts.timeScale ?? 1;
   if (!(scale > 0)) throw new ZonalflowError('USAGE', `the time scale must be a positive number, got ${scale}`);
+  const timeoutScale = opts.timeoutScale ?? scale;
+  if (!(timeoutScale > 0)) throw new ZonalflowError('USAGE', `the timeout scale must be a positive number, got ${timeoutScale}`);
   const specRaw = typeof opts.spec === 'string' ? (readSpecFile(opts.spec).value as Record<string, unknown>) : opts.spec;
   parseJobSpec(specRaw, typeof opts.spec === 'string' ? `job spec ${opts.spec}` : 'job spec');
   const savedVars = { ...process.env };
@@ -448,6 +457,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       let fail!: (e: Error) => void;
       const failed = new Promise<never>((_, reject) => (fail = reject));
       failed.catch(() => undefined);
+      /** The invocation overran its Timeout: as Lambda reports it. */
+      const timedOut = (): void => fail(lambdaError('Sandbox.Timedout', 'Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${fn.timeoutSec.toFixed(2)} seconds`));
       // faults that hit one Worker invocation
       if (fn.name === 'Worker' && workerFaults.crash) {
         workerFaults.crash = false;
@@ -464,6 +475,9 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
           if (session.requests <= 2) return 'pass';
           log(`${stateName}: the worker stalls until its timeout (injected lambda-timeout)`);
           retries++;
+          // a stalled invocation can do nothing until its deadline: its clock skips there and it times out now,
+          // as Lambda would at the deadline (the same error; no wall-clock wait whose length the machine's load sets)
+          setImmediate(timedOut);
           return 'stall';
         };
       }
@@ -471,9 +485,9 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const set = running.get(fn.name) ?? new Set();
       running.set(fn.name, set);
       set.add(inv);
-      const timeoutMs = fn.timeoutSec * 1000 * scale;
+      const timeoutMs = fn.timeoutSec * 1000 * timeoutScale;
       const started = Date.now();
-      const timer = setTimeout(() => fail(lambdaError('Sandbox.Timedout', 'Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${fn.timeoutSec.toFixed(2)} seconds`)), timeoutMs);
+      const timer = setTimeout(timedOut, timeoutMs);
       const layer: Record<string, string> = {
         // the stand-ins' region and the gates as endpoints (the function threads started before them)
         AWS_REGION: env.region,
@@ -492,12 +506,12 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         POWERTOOLS_LOG_LEVEL: savedVars.ZONALFLOW_HANDLER_LOG_LEVEL ?? 'SILENT',
         ...((spec as { stac?: unknown }).stac ? { RASTER_HOSTS: [fn.env.RASTER_HOSTS, '*'].filter(Boolean).join(',') } : {}),
       };
-      const context = { awsRequestId: requestId, getRemainingTimeInMillis: () => (timeoutMs - (Date.now() - started)) / scale };
+      const context = { awsRequestId: requestId, getRemainingTimeInMillis: () => (timeoutMs - (Date.now() - started)) / timeoutScale };
       const notePeak = (bytes: number): void => {
         peakMb[fn.name] = Math.max(peakMb[fn.name] ?? 0, Math.round(bytes / 2 ** 20));
       };
       const work = onThread && threadPool.pool
-        ? threadPool.pool.invoke(fn.handlerName, input, layer, { requestId, deadline: started + timeoutMs, scale, ...(stripe === undefined ? {} : { prefer: stripe }) }).then(
+        ? threadPool.pool.invoke(fn.handlerName, input, layer, { requestId, deadline: started + timeoutMs, scale: timeoutScale, ...(stripe === undefined ? {} : { prefer: stripe }) }).then(
           (r) => {
             notePeak(r.peakBytes);
             return r.output;
@@ -588,7 +602,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         if (denied) throw Object.assign(new Error(denied.message), { name: 'States.Runtime' });
       },
       runChild: (processor, input, child) =>
-        runExecution(processor, input, { handlers: taskHandlers(processor.States, child.stripe), executionArn: child.executionArn, name: child.name, timeScale: scale, log, logPrefix: `[item ${child.index}] ` }),
+        runExecution(processor, input, { handlers: taskHandlers(processor.States, child.stripe), executionArn: child.executionArn, name: child.name, timeScale: scale, timeoutScale, log, logPrefix: `[item ${child.index}] ` }),
     });
     // the threads are warm before any child's task and its timeouts
     const mapHandlers = Object.fromEntries(Object.entries(adapted.handlers).map(([name, h]) => [name, async (input: unknown): Promise<unknown> => {
@@ -626,7 +640,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       log(line);
     };
     const start = (execInput: unknown, name: string): Promise<ExecutionOutcome> =>
-      runExecution(adapted.definition, execInput, { handlers: topHandlers, executionArn: `arn:aws:states:us-east-1:000000000000:execution:${ids.machine}:${name}`, name, timeScale: scale, log: execLog });
+      runExecution(adapted.definition, execInput, { handlers: topHandlers, executionArn: `arn:aws:states:us-east-1:000000000000:execution:${ids.machine}:${name}`, name, timeScale: scale, timeoutScale, log: execLog });
     let outcome: ExecutionOutcome;
     if (faults.has('duplicate-event')) {
       log('the upload event is delivered twice: two executions start (injected duplicate-event)');

@@ -6,7 +6,11 @@
  *   action and the resource, in AWS's wording;
  * - every fault of `--faults` still ends DONE with the same results as a clean run;
  * - /tmp (EphemeralStorage) and MemorySize are enforced / warned.
- * Durations run at a time scale (AWS's proportions, shorter waits).
+ * The waits run at a time scale (AWS's proportions, shorter waits); the timeouts are AWS's own
+ * (`timeoutScale: 1`): scaled to seconds, a Lambda's limit measured how busy this machine was (a Fail
+ * handler's 60 s at 0.05 were 3 s, over which a loaded machine's cold start went: Sandbox.Timedout instead
+ * of the ENOSPC asked about), never the pipeline. The injected lambda-timeout skips its stall to the
+ * deadline, so no test waits on a timer whose length the load decides.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,14 +63,14 @@ const partialSpec = { ...spec, input: { idColumn: 'name' } };
 
 describe('zonalflow local: IAM as AWS enforces it', () => {
   it('the retry path with the template\'s own grants: no AccessDenied, the job ends as before (PARTIAL)', async () => {
-    const r = await runLocal({ input: partialInput(), spec: partialSpec, out: out(), timeScale: 0.05, retry: true });
+    const r = await runLocal({ input: partialInput(), spec: partialSpec, out: out(), timeScale: 0.05, timeoutScale: 1, retry: true });
     expect(r.denials).toEqual([]);
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('PARTIAL');
   });
 
   it('the retry path without Plan\'s grant on _work/ fails with AccessDenied naming role, action and resource', async () => {
-    const r = await runLocal({ input: partialInput(), spec: partialSpec, out: out(), timeScale: 0.05, retry: true, editTemplate: withoutPlanWorkRead });
+    const r = await runLocal({ input: partialInput(), spec: partialSpec, out: out(), timeScale: 0.05, timeoutScale: 1, retry: true, editTemplate: withoutPlanWorkRead });
     expect(r.status).toBe('FAILED');
     const denial = /^User: arn:aws:sts::000000000000:assumed-role\/FunctionsPlanServiceRole\w+\/Plan is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::zonalflow-output\/_work\/[^ ]+ because no identity-based policy allows the s3:GetObject action$/;
     expect(r.denials.some((d) => denial.test(d))).toBe(true);
@@ -86,7 +90,7 @@ describe('zonalflow local: IAM as AWS enforces it', () => {
       }
       return t;
     };
-    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.05, editTemplate: noWorkerInvoke });
+    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.05, timeoutScale: 1, editTemplate: noWorkerInvoke });
     expect(r.status).toBe('FAILED');
     expect(r.denials.some((d) => /assumed-role\/PipelineStateMachineRole\w+\/StateMachine is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:000000000000:function:FunctionsWorker\w+ because/.test(d))).toBe(true);
   });
@@ -96,7 +100,7 @@ describe('zonalflow local --faults: the job still ends right', () => {
   let clean: Rows = [];
   beforeAll(async () => {
     const dir = out();
-    const r = await runLocal({ input: INPUT, spec, out: dir, timeScale: 0.05 });
+    const r = await runLocal({ input: INPUT, spec, out: dir, timeScale: 0.05, timeoutScale: 1 });
     expect(r.status).toBe('DONE');
     clean = await rowsOf(dir);
     expect(clean).toHaveLength(12);
@@ -109,14 +113,14 @@ describe('zonalflow local --faults: the job still ends right', () => {
     ['dynamodb-throttle', 0.1, /answered (ProvisionedThroughputExceededException|ThrottlingException) \(injected/],
     ['worker-crash', 0.05, /injected worker-crash/],
     ['collect-retry', 0.05, /runs it again \(injected collect-retry\)/],
-    // the Worker's 300 s timeout lasts 6 s; the timed-out attempt is reported as Lambda reports it and retried
+    // the Worker's 300 s timeout (AWS's): the stalled attempt skips to it, is reported as Lambda reports it and retried
     ['lambda-timeout', 0.02, /failed Worker: Sandbox\.Timedout .*Task timed out after \d+\.\d\d seconds/],
   ];
   for (const [fault, scale, evidence] of cases) {
     it(`${fault}: DONE, the same results as a clean run`, async () => {
       const dir = out();
       const lines: string[] = [];
-      const r: LocalRunResult = await runLocal({ input: INPUT, spec, out: dir, faults: [fault], timeScale: scale, log: (l) => lines.push(l) });
+      const r: LocalRunResult = await runLocal({ input: INPUT, spec, out: dir, faults: [fault], timeScale: scale, timeoutScale: 1, log: (l) => lines.push(l) });
       expect(lines.some((l) => evidence.test(l))).toBe(true);
       expect(r.error).toBeUndefined();
       expect(r.status).toBe('DONE');
@@ -134,7 +138,7 @@ describe('zonalflow local: Lambda limits', () => {
       for (const [id, r] of Object.entries(t.Resources)) if (r.Type === 'AWS::Lambda::Function' && id.startsWith('FunctionsPlan') && r.Properties) r.Properties.EphemeralStorage = { Size: 0.01 };
       return t;
     };
-    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.05, editTemplate: tinyTmp });
+    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.05, timeoutScale: 1, editTemplate: tinyTmp });
     expect(r.status).toBe('FAILED');
     expect(r.error?.message ?? '').toMatch(/ENOSPC: no space left on device/);
   });
@@ -144,10 +148,30 @@ describe('zonalflow local: Lambda limits', () => {
       for (const [id, r] of Object.entries(t.Resources)) if (r.Type === 'AWS::Lambda::Function' && id.startsWith('FunctionsWorker') && r.Properties) r.Properties.MemorySize = 1;
       return t;
     };
-    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.05, editTemplate: tinyMemory });
+    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.05, timeoutScale: 1, editTemplate: tinyMemory });
     expect(r.status).toBe('DONE');
     expect(r.warnings.some((w) => /^Worker peaked at about \d+ MB, over its MemorySize of 1 MB/.test(w))).toBe(true);
     expect(r.warnings.some((w) => w.startsWith('Plan'))).toBe(false);
+  });
+});
+
+describe('zonalflow local: timeouts apart from waits (the load-sensitive assumption, made deterministic)', () => {
+  it('waits 1000x shorter (a Fail handler\'s 60 s would be 60 ms: any machine overruns it) with AWS\'s timeouts: the ENOSPC still reported', async () => {
+    const tinyTmp = (t: Template): Template => {
+      for (const [id, r] of Object.entries(t.Resources)) if (r.Type === 'AWS::Lambda::Function' && id.startsWith('FunctionsPlan') && r.Properties) r.Properties.EphemeralStorage = { Size: 0.01 };
+      return t;
+    };
+    const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.001, timeoutScale: 1, editTemplate: tinyTmp });
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.message ?? '').toMatch(/ENOSPC: no space left on device/);
+  });
+  it('lambda-timeout at AWS\'s 300 s Worker timeout ends in seconds: the stall skips to the deadline', async () => {
+    const lines: string[] = [];
+    const t0 = Date.now();
+    const r = await runLocal({ input: INPUT, spec, out: out(), faults: ['lambda-timeout'], timeScale: 0.001, timeoutScale: 1, log: (l) => lines.push(l) });
+    expect(lines.some((l) => /failed Worker: Sandbox\.Timedout .*Task timed out after 300\.00 seconds/.test(l))).toBe(true);
+    expect(r.status).toBe('DONE');
+    expect(Date.now() - t0).toBeLessThan(100_000); // far under the 300 s a wall-clock stall would take
   });
 });
 
