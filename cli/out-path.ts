@@ -4,7 +4,7 @@
  * file (`local` directories), and must never name an input. Writes that fail anyway
  * (a full disk) become one typed line. Errors: OutputError naming the path and the reason.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, OutputError } from '../shared/errors';
 import { ioReason } from '../shared/output/file-output';
@@ -21,10 +21,10 @@ function canonical(path: string): string {
 }
 
 /** Creates the folder `dir` (and parents) or explains why it cannot be. */
-function ensureFolder(dir: string, what: string): void {
+function ensureFolder(dir: string, what: string): string[] {
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new OutputError(`${what}: ${dir} is a file, not a folder`);
-    return;
+    return [];
   }
   // one level at a time from the nearest existing ancestor: Node's recursive mkdir loops
   // forever under a folder that refuses new entries without an error of its own (/proc/x/y)
@@ -44,6 +44,7 @@ function ensureFolder(dir: string, what: string): void {
       throw new OutputError(`${what}: cannot create the folder ${dir}: ${reason(err)}`, { cause: err });
     }
   }
+  return missing;
 }
 
 /**
@@ -102,7 +103,7 @@ const JOB_FILE = /^(results\.[A-Za-z]+|summary\.json|features|report\.html)$/;
  * Checks an output folder (`zonalflow local --out DIR`): not a file, not an input, creatable
  * and writable; an existing non-empty folder is refused unless `overwrite`, which empties it.
  */
-export function checkOutputDir(out: string, inputs: readonly string[], opts: { overwrite?: boolean } = {}): void {
+export function checkOutputDir(out: string, inputs: readonly string[], opts: { overwrite?: boolean } = {}): OutputDir {
   const what = `--out ${out}`;
   const target = canonical(out);
   for (const i of inputs) {
@@ -118,16 +119,38 @@ export function checkOutputDir(out: string, inputs: readonly string[], opts: { o
       if (foreign !== undefined) throw new OutputError(`${what} holds ${foreign}, which is not a file of a previous job; --overwrite removes only a job's files (results.*, summary.json, features/): choose another folder`);
       for (const e of entries) rmSync(join(out, e), { recursive: true, force: true });
     }
-  } else {
-    ensureFolder(resolve(out), what);
   }
+  const created = existsSync(out) ? [] : ensureFolder(resolve(out), what);
+  const dir: OutputDir = {
+    created,
+    removeIfUnused() {
+      // deepest first; a folder that holds anything now (the user's or the job's) stays, and so do its parents
+      for (const d of [...created].reverse()) {
+        try {
+          if (readdirSync(d).length > 0) return;
+          rmdirSync(d);
+        } catch {
+          return;
+        }
+      }
+    },
+  };
   const probe = join(out, `.zonalflow-${process.pid}.tmp`);
   try {
     closeSync(openSync(probe, 'wx'));
     unlinkSync(probe);
   } catch (err) {
+    dir.removeIfUnused();
     throw new OutputError(`${what} cannot be written: ${reason(err)}`, { cause: err });
   }
+  return dir;
+}
+
+/** An output folder checked by {@link checkOutputDir}: the folders it created for it (outermost first). */
+export interface OutputDir {
+  readonly created: readonly string[];
+  /** Removes the folders checkOutputDir created, while they are empty (a run stopped before it wrote anything). */
+  removeIfUnused(): void;
 }
 
 /** Checks that the input `path` exists and is a file (InputError naming it otherwise). */

@@ -70,10 +70,11 @@ Examples:
       // error (exit 2), not a job whose every Worker fails (exit 1 after Plan and the Map)
       const [{ parseJobSpec }, { parseStatNames }] = await Promise.all([import('../../shared/spec'), import('../../shared/stats/names')]);
       parseStatNames(parseJobSpec(readSpecFile(o.spec).value, `job spec ${o.spec}`).stats);
-      checkOutputDir(o.out, [o.input, o.spec], { overwrite: o.overwrite === true });
+      const outDir = checkOutputDir(o.out, [o.input, o.spec], { overwrite: o.overwrite === true });
       const quiet = o.quiet === true;
       const bar = progressBar('zonalflow local', process.stderr, { quiet });
       // Ctrl-C / SIGTERM abort the run: the stand-ins stop, their files and the functions' /tmp are removed (cli/interrupt.ts)
+      // a run stopped (or failed) before it downloaded anything leaves no folder it created for --out
       const r = await withInterruption(ctx.stderr, `the local run was stopped; the stand-ins and their temporary files removed, nothing downloaded to ${o.out}`, (signal) => runLocal({
         input: o.input,
         spec: o.includeCols ? withInclude(o.spec, o.includeCols) : o.spec,
@@ -93,7 +94,10 @@ Examples:
           bar.finish(); // a log line never lands inside the bar (it is redrawn on the next update)
           ctx.stderr.write(`zonalflow local: ${readableFailure('', l)}\n`);
         },
-      }).finally(() => bar.finish()));
+      }).finally(() => bar.finish())).catch((err: unknown) => {
+        outDir.removeIfUnused();
+        throw err;
+      });
       const s = r.output as { features?: { total: number; done: number; failed: number } } | null;
       // Plan reads its own download of the input: say the user's path, not that temporary copy's
       const userPaths = (text: string): string => text.replace(/\S*zonalflow-plan-[A-Za-z0-9]+\/[^\s:]+/g, o.input);
