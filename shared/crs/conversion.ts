@@ -16,6 +16,7 @@
  * proj4js returns numbers for both). Anything else stays with PROJ (the caller's fallback). Pure: no I/O.
  */
 import { proj4BatchTransform } from './proj4-batch';
+import { finiteBox } from '../geometry/bbox';
 import type { BatchTransform } from './proj';
 
 /** Largest difference from PROJ accepted on a sample point, in metres (converted to the target's units). */
@@ -121,24 +122,6 @@ export function compareTransforms(reference: BatchTransform, candidate: BatchTra
 /** The bounding box of the sample points a transform was checked on (source CRS). */
 export interface CheckedBox { xmin: number; ymin: number; xmax: number; ymax: number }
 
-/** The bounding box of the finite points of `xs`/`ys` (null when there is none). */
-export function boxOf(xs: Float64Array, ys: Float64Array): CheckedBox | null {
-  let xmin = Infinity;
-  let ymin = Infinity;
-  let xmax = -Infinity;
-  let ymax = -Infinity;
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i] as number;
-    const y = ys[i] as number;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    if (x < xmin) xmin = x;
-    if (x > xmax) xmax = x;
-    if (y < ymin) ymin = y;
-    if (y > ymax) ymax = y;
-  }
-  return xmin <= xmax ? { xmin, ymin, xmax, ymax } : null;
-}
-
 /**
  * `lite` for the points inside `box` (where it was checked against PROJ), `outside` (PROJ's own transform)
  * for the finite points outside it, NaN for a non-finite point (as PROJ gives). `outside` is called only
@@ -198,6 +181,6 @@ export function chooseConversion(from: string, to: string, reference: BatchTrans
   if (agreement.points === 0) return { engine: 'PROJ', reason: 'no sample point to check proj4js against PROJ' };
   if (agreement.nanMismatches > 0) return { engine: 'PROJ', reason: `proj4js and PROJ disagree on which of ${xs.length} sample points can be transformed (${agreement.nanMismatches})` };
   if (!(agreement.maxDifference <= tolerance)) return { engine: 'PROJ', reason: `proj4js differs from PROJ by ${agreement.maxDifference.toExponential(2)} (over ${tolerance.toExponential(2)}) on the sample points` };
-  const box = boxOf(xs, ys) as CheckedBox;
+  const box = finiteBox(xs, ys) as CheckedBox;
   return { engine: 'proj4js', transform: withinChecked(transform, reference, box), agreement, tolerance, box };
 }

@@ -10,6 +10,7 @@ import type { BBox, Feature } from '../geometry/types';
 import type { FlatChunk } from '../geometry/wkb-flat';
 import { FlatView } from '../geometry/flat-view';
 import { crossesAntimeridian } from '../geometry/antimeridian';
+import { finiteBox } from '../geometry/bbox';
 import type { FeatureFields } from './attributes';
 import type { EncodedGeometries } from './parallel-pack';
 import { featureError, featureProblem } from './zonal';
@@ -103,7 +104,7 @@ export class FlatPreparer {
           const source = batch && !finite(xs, ys, p, chunk.posLen[i] as number) ? this.sourceView.of(shape, s, flat.xs, flat.ys, chunk.pos[i] as number) : g;
           const w = place(g, source);
           ok[i] = 1;
-          if (w === null && tally) boxes[i] = flatBox(xs, ys, p, chunk.posLen[i] as number);
+          if (w === null && tally) boxes[i] = finiteBox(xs, ys, p, p + (chunk.posLen[i] as number));
           if (w !== null) {
             touched[i] = 1;
             windows[i * 4] = w.row0;
@@ -122,7 +123,8 @@ export class FlatPreparer {
         if (problems[i] !== null || (chunk.shape[i] as number) < 0 || perRaster.some((r) => r.errors[i] !== null)) continue;
         tally.consider(1);
         if (touched[i] === 1) continue;
-        const source = flatBox(flat.xs, flat.ys, chunk.pos[i] as number, chunk.posLen[i] as number);
+        const at = chunk.pos[i] as number;
+        const source = finiteBox(flat.xs, flat.ys, at, at + (chunk.posLen[i] as number));
         if (source) tally.addBoxes(source, away.map((b) => b[i] ?? null));
       }
     }
@@ -191,20 +193,3 @@ export function encodeFlat(chunk: FlatChunk, xs: Float64Array, ys: Float64Array,
   return { data, starts };
 }
 
-/** The box of the finite positions p..p+len of flat coordinates (null when none is finite). */
-function flatBox(xs: Float64Array, ys: Float64Array, p: number, len: number): BBox | null {
-  let xmin = Infinity;
-  let ymin = Infinity;
-  let xmax = -Infinity;
-  let ymax = -Infinity;
-  for (let k = p; k < p + len; k++) {
-    const x = xs[k] as number;
-    const y = ys[k] as number;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    if (x < xmin) xmin = x;
-    if (x > xmax) xmax = x;
-    if (y < ymin) ymin = y;
-    if (y > ymax) ymax = y;
-  }
-  return xmin <= xmax ? { xmin, ymin, xmax, ymax } : null;
-}

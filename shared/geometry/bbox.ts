@@ -28,3 +28,21 @@ export function geometryBBox(g: Geometry): BBox | null {
   });
   return xmin <= xmax ? { xmin, ymin, xmax, ymax } : null;
 }
+
+/** The bounding box of the finite points `from`..`to` (exclusive) of flat coordinates `xs`/`ys` (null when there is none). */
+export function finiteBox(xs: ArrayLike<number>, ys: ArrayLike<number>, from = 0, to = xs.length): BBox | null {
+  let xmin = Infinity;
+  let ymin = Infinity;
+  let xmax = -Infinity;
+  let ymax = -Infinity;
+  for (let k = from; k < to; k++) {
+    const x = xs[k] as number;
+    const y = ys[k] as number;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    if (x < xmin) xmin = x;
+    if (x > xmax) xmax = x;
+    if (y < ymin) ymin = y;
+    if (y > ymax) ymax = y;
+  }
+  return xmin <= xmax ? { xmin, ymin, xmax, ymax } : null;
+}

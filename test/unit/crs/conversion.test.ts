@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { boxOf, chooseConversion, compareTransforms, CONVERSION_TOLERANCE_M, conversionProblem, proj4Transform, projTerms, toleranceIn, withinChecked } from '../../../shared/crs/conversion';
+import { chooseConversion, compareTransforms, CONVERSION_TOLERANCE_M, conversionProblem, proj4Transform, projTerms, toleranceIn, withinChecked } from '../../../shared/crs/conversion';
+import { finiteBox } from '../../../shared/geometry/bbox';
 import type { BatchTransform } from '../../../shared/crs/proj';
 
 interface ConversionPair { from: string; to: string; fromProj: string; toProj: string; operation: string; x: number[]; y: number[]; ex: (number | null)[]; ey: (number | null)[] }
@@ -150,7 +151,7 @@ describe('withinChecked', () => {
       xs.fill(-1);
       ys.fill(-2);
     };
-    const box = boxOf(Float64Array.of(0, 10, NaN), Float64Array.of(0, 20, 5));
+    const box = finiteBox(Float64Array.of(0, 10, NaN), Float64Array.of(0, 20, 5));
     expect(box).toEqual({ xmin: 0, ymin: 0, xmax: 10, ymax: 20 });
     const t = withinChecked(lite, outside, box as NonNullable<typeof box>);
     const xs = Float64Array.of(0, 10, 5, 11, Infinity, 3);
@@ -180,7 +181,7 @@ describe('withinChecked', () => {
     const c = chooseConversion(p.fromProj, p.toProj, reference, xs, ys);
     expect(c.engine).toBe('proj4js');
     if (c.engine !== 'proj4js') return;
-    expect(c.box).toEqual(boxOf(xs, ys));
+    expect(c.box).toEqual(finiteBox(xs, ys));
     // latitude 91 (proj4js would give numbers; PROJ refuses it) and a longitude a turn away go to PROJ
     const qx = Float64Array.of(3, 0, 363);
     const qy = Float64Array.of(50, 91, 50);
