@@ -135,27 +135,44 @@ export function wantsEarlyPrepareThread(argv) {
  * process's). Returns the Worker and the handle to transfer.
  */
 export function startEarlyPrepareThread(file, execArgv = undefined) {
-  const requests = new MessageChannel();
-  const status = new MessageChannel();
-  const worker = new Worker(file, {
+  const { worker, port, status } = startHandedThread(file, {
     // by default this process's Node and V8 options, as the job thread and the PROJ host have them (a V8 flag
     // such as --trace-gc or --max-old-space-size, which an explicit execArgv may not hold, included)
-    ...(execArgv === undefined ? {} : { execArgv }),
-    workerData: { projThread: false, port: requests.port2 },
-    transferList: [requests.port2],
+    execArgv,
+    workerData: { projThread: false },
     resourceLimits: PREPARE_THREAD_LIMITS,
-  });
-  worker.on('error', (err) => status.port1.postMessage({ error: err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) } }));
-  worker.on('exit', (code) => {
-    status.port1.postMessage({ exited: code });
-    status.port1.close();
+    errorOf: (err) => (err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) }),
   });
   status.port1.on('message', (m) => {
     if (m !== null && typeof m === 'object' && m.terminate === true) void worker.terminate();
   });
+  return { worker, handle: { port, status: status.port2 } };
+}
+
+/**
+ * Starts `file` as a thread that this thread owns but another thread talks to (the hand-overs of process start):
+ * the worker gets `workerData` and the far end of `port` (workerData.port, for its protocol); this thread relays
+ * on `status` the worker's failure (`{ error: errorOf(err) }`) and its end (`{ exited: code }`, after `onExit`),
+ * then closes it. Neither the worker nor the status port keeps the process alive.
+ */
+function startHandedThread(file, { execArgv, workerData, resourceLimits, errorOf, onExit = () => undefined }) {
+  const requests = new MessageChannel();
+  const status = new MessageChannel();
+  const worker = new Worker(file, {
+    ...(execArgv === undefined ? {} : { execArgv }),
+    workerData: { ...workerData, port: requests.port2 },
+    transferList: [requests.port2],
+    resourceLimits,
+  });
+  worker.on('error', (err) => status.port1.postMessage({ error: errorOf(err) }));
+  worker.on('exit', (code) => {
+    onExit();
+    status.port1.postMessage({ exited: code });
+    status.port1.close();
+  });
   worker.unref();
   status.port1.unref();
-  return { worker, handle: { port: requests.port1, status: status.port2 } };
+  return { worker, port: requests.port1, status };
 }
 
 /** The workerData key of the PROJ host handed to the job thread (shared/engine/early-proj.ts reads it). */
@@ -174,25 +191,19 @@ const PROJ_FLAG_BYTES = 8;
  */
 export function startEarlyProjHost(hostFile) {
   const flag = new SharedArrayBuffer(PROJ_FLAG_BYTES);
-  const requests = new MessageChannel();
-  const status = new MessageChannel();
-  const worker = new Worker(hostFile, {
-    workerData: { port: requests.port2, flag },
-    transferList: [requests.port2],
+  const { worker, port, status } = startHandedThread(hostFile, {
+    workerData: { flag },
     resourceLimits: JOB_THREAD_LIMITS,
+    errorOf: (err) => `the PROJ thread failed: ${err instanceof Error ? err.message : String(err)}`,
+    onExit: () => {
+      const slots = new Int32Array(flag);
+      Atomics.store(slots, 1, 1);
+      Atomics.notify(slots, 0);
+    },
   });
+  // the host's own ready/error message
   worker.on('message', (m) => status.port1.postMessage(m));
-  worker.on('error', (err) => status.port1.postMessage({ error: `the PROJ thread failed: ${err instanceof Error ? err.message : String(err)}` }));
-  worker.on('exit', (code) => {
-    const slots = new Int32Array(flag);
-    Atomics.store(slots, 1, 1);
-    Atomics.notify(slots, 0);
-    status.port1.postMessage({ exited: code });
-    status.port1.close();
-  });
-  worker.unref();
-  status.port1.unref();
-  return { worker, handle: { port: requests.port1, flag, status: status.port2 } };
+  return { worker, handle: { port, flag, status: status.port2 } };
 }
 
 /**
