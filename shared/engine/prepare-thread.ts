@@ -24,16 +24,16 @@ import { takeEarlyPrepareThread, type PrepareThreadHandle } from './early-prepar
 /**
  * Main -> prepare thread, first: the job (PrepareOptions without the S3 client and the signal, which cannot
  * cross); `stream`: a GeoPackage is read in reading order and streamed (prepare-job.ts prepareOrdered);
- * `projHost`: a PROJ host already loading, for a thread started before the job (early-prepare.ts) to adopt.
+ * `projHost`: a PROJ host already loading (early-proj.ts), which the thread adopts (whether it streams or not).
  */
 export type PrepareRequest = Omit<PrepareOptions, 's3Client' | 'signal'> & { stream?: boolean; projHost?: ProjHostHandle };
 
 /**
  * What the prepare thread is started with: `projThread`, PROJ will run on a host thread of the prepare
- * thread's own (a streamed GeoPackage), which the thread then starts before it loads its other code; `projHost`,
- * a host already loading PROJ (early-proj.ts), which the thread adopts instead (whether it streams or not).
+ * thread's own (a streamed GeoPackage with no host handed over), which the thread then starts before it loads
+ * its other code.
  */
-export interface PrepareWorkerData { projThread: boolean; projHost?: ProjHostHandle }
+export interface PrepareWorkerData { projThread: boolean }
 
 /** Main -> prepare thread, later: the job was aborted. */
 export interface PrepareAbort { kind: 'abort' }
@@ -74,9 +74,10 @@ export interface PrepareFailure extends WorkerFailure { context?: Record<string,
  */
 export async function prepareOnThread(req: PrepareRequest, onHead: (head: JobHead) => Promise<void>, signal?: AbortSignal, projHost?: ProjHostHandle | null): Promise<PrepareOutcome> {
   const early = takeEarlyPrepareThread();
-  const worker = early ? handedLink(early) : workerLink(startPrepareWorker({ projThread: req.stream === true, ...(projHost ? { projHost } : {}) }));
-  const first: PrepareRequest = early && projHost ? { ...req, projHost } : req;
-  const firstTransfer = early && projHost ? [projHost.port, projHost.status] : [];
+  const worker = early ? handedLink(early) : workerLink(startPrepareWorker({ projThread: req.stream === true && !projHost }));
+  // a host already loading PROJ goes with the request, to either thread (it loads on its own meanwhile)
+  const first: PrepareRequest = projHost ? { ...req, projHost } : req;
+  const firstTransfer = projHost ? [projHost.port, projHost.status] : [];
   const exited = worker.exited;
   let ended = false;
   void exited.then(() => {
@@ -313,16 +314,15 @@ export function rebuildError(f: PrepareFailure): Error {
 function startPrepareWorker(workerData: PrepareWorkerData): Worker {
   const here = import.meta.url;
   const execArgv = workerExecArgv();
-  const transferList = workerData.projHost ? [workerData.projHost.port, workerData.projHost.status] : [];
   if (here.endsWith('.ts')) {
     const entry = new URL('./prepare-worker.ts', here).href;
     const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
     const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return newWorker(boot, { eval: true, execArgv, resourceLimits: PREPARE_LIMITS, workerData, transferList });
+    return newWorker(boot, { eval: true, execArgv, resourceLimits: PREPARE_LIMITS, workerData });
   }
   const dir = dirname(fileURLToPath(here));
   const file = [join(dir, 'prepare-worker.mjs'), join(dir, '..', 'prepare-worker.mjs')].find((f) => existsSync(f));
   if (file === undefined) throw new ZonalflowError('WORKER_FAILED', `prepare-worker.mjs not found beside ${dir}: rebuild with npm run build`);
-  return newWorker(file, { execArgv, resourceLimits: PREPARE_LIMITS, workerData, transferList });
+  return newWorker(file, { execArgv, resourceLimits: PREPARE_LIMITS, workerData });
 }

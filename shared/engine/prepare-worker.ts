@@ -18,12 +18,11 @@ import type { PrepareAbort, PrepareCredit, PrepareFailure, PrepareReply, Prepare
 // PROJ's host thread starts loading PROJ (~0.5-1 s of WebAssembly compile and GDAL's start-up) before this
 // thread loads the feature readers (SQLite's module among them) and opens the layer, rather than after:
 // the job's first chunk waits for PROJ. The request's messages wait in the port meanwhile. A host handed
-// over (early-proj.ts: started at process start, loading already) is adopted instead. A thread started at
-// process start (bin/job-thread.mjs startEarlyPrepareThread, with `port`) loads its code before any request
-// and adopts the host that comes with the request.
+// over (early-proj.ts: started at process start, loading already) comes with the request and is adopted
+// instead. A thread started at process start (bin/job-thread.mjs startEarlyPrepareThread, with `port`) loads
+// its code before any request.
 const data = workerData as (PrepareWorkerData & { port?: MessagePort }) | null;
-if (data?.projHost) startProjThread(data.projHost);
-else if (data?.projThread === true) startProjThread();
+if (data?.projThread === true) startProjThread();
 const { prepareJob, prepareOrdered } = await import('./prepare-job');
 
 /**
@@ -105,7 +104,7 @@ port.on('message', (m: PrepareRequest | PrepareAbort | PrepareCredit) => {
     return;
   }
   const counters: CountingSource[] = [];
-  // a thread started before the job adopts the PROJ host that comes with it
+  // a PROJ host already loading comes with the job: adopted
   if (m.projHost) startProjThread(m.projHost);
   void (async () => {
     try {
