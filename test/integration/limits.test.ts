@@ -72,14 +72,19 @@ describe('a header declaring one huge sparse tile (case declared-size, huge_1e9.
 });
 
 describe('memory bounded whatever the spec says (case spec-memory)', () => {
-  it('histogram bins x features over limits.maxHistogramCounts is refused up front with both figures', async () => {
-    const spec = parseJobSpec({ input: { idColumn: 'name' }, rasters: [{ uri: join(FIX, 'base.tif') }], stats: ['count', 'histogram'], histogram: { bins: 10_000 }, limits: { maxHistogramCounts: 100_000 } });
-    const err = await runStatsJob({ input: TILES, spec, allowed: LOCAL_ONLY }).catch((e: unknown) => e);
+  // 10,000 bins over a 100,000-count limit: 16 features are 160,000 counts
+  const histogramSpec = (): ReturnType<typeof parseJobSpec> => parseJobSpec({ input: { idColumn: 'name' }, rasters: [{ uri: join(FIX, 'base.tif') }], stats: ['count', 'histogram'], histogram: { bins: 10_000 }, limits: { maxHistogramCounts: 100_000 } });
+  /** The job on `input` is refused with `message`; under the default limit the same job computes the 16 tiles. */
+  async function refusedThenComputed(input: string, message: string): Promise<void> {
+    const spec = histogramSpec();
+    const err = await runStatsJob({ input, spec, allowed: LOCAL_ONLY }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LimitError);
-    expect((err as Error).message).toBe('16 features x 10000 histogram bins x 1 histogram column(s) = 160000 counts held in memory, over limits.maxHistogramCounts (100000); lower histogram.bins or split the input');
-    // under the default limit the same job runs
-    const ok = await runStatsJob({ input: TILES, spec: parseJobSpec({ ...spec, limits: {} }), allowed: LOCAL_ONLY });
+    expect((err as Error).message).toBe(message);
+    const ok = await runStatsJob({ input, spec: parseJobSpec({ ...spec, limits: {} }), allowed: LOCAL_ONLY });
     expect(ok.summary.done).toBe(16);
+  }
+  it('histogram bins x features over limits.maxHistogramCounts is refused up front with both figures', async () => {
+    await refusedThenComputed(TILES, '16 features x 10000 histogram bins x 1 histogram column(s) = 160000 counts held in memory, over limits.maxHistogramCounts (100000); lower histogram.bins or split the input');
   });
   it('the same for an input that states no feature count (GeoJSON): refused as it is read, before any feature is computed', async () => {
     // the 16 tiles as a GeoJSON FeatureCollection (a format whose count is not known before it is read)
@@ -89,12 +94,7 @@ describe('memory bounded whatever the spec says (case spec-memory)', () => {
     src.close();
     const geojson = join(dir, 'tiles.geojson');
     writeFileSync(geojson, JSON.stringify({ type: 'FeatureCollection', crs: { type: 'name', properties: { name: `urn:ogc:def:crs:EPSG::${src.crs.epsg ?? 0}` } }, features }));
-    const spec = parseJobSpec({ input: { idColumn: 'name' }, rasters: [{ uri: join(FIX, 'base.tif') }], stats: ['count', 'histogram'], histogram: { bins: 10_000 }, limits: { maxHistogramCounts: 100_000 } });
-    const err = await runStatsJob({ input: geojson, spec, allowed: LOCAL_ONLY }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(LimitError);
-    expect((err as Error).message).toBe('at least 16 features x 10000 histogram bins x 1 histogram column(s) = 160000 counts held in memory, over limits.maxHistogramCounts (100000); lower histogram.bins or split the input');
-    const ok = await runStatsJob({ input: geojson, spec: parseJobSpec({ ...spec, limits: {} }), allowed: LOCAL_ONLY });
-    expect(ok.summary.done).toBe(16);
+    await refusedThenComputed(geojson, 'at least 16 features x 10000 histogram bins x 1 histogram column(s) = 160000 counts held in memory, over limits.maxHistogramCounts (100000); lower histogram.bins or split the input');
   });
   it('one-second intervals: features x intervals over limits.maxTimeseriesRows is refused before any request', async () => {
     const spec = parseJobSpec({ input: { idColumn: 'name' }, stac: { api: 'http://127.0.0.1:1/stac', collections: ['c'], datetime: '2024-05-03T00:00:00Z/2024-05-04T00:00:00Z', assets: { red: 'b1', nir: 'b2' } }, bands: { ndvi: '(nir - red) / (nir + red)' }, stats: ['count', 'mean'], interval: 'PT1S' });
