@@ -132,12 +132,14 @@ describe('zonalflow local --faults: the job still ends right', () => {
   }
 });
 
+/** The template with Plan's /tmp (EphemeralStorage) cut to 0.01 MB: its download of the input cannot fit. */
+function tinyTmp(t: Template): Template {
+  for (const [id, r] of Object.entries(t.Resources)) if (r.Type === 'AWS::Lambda::Function' && id.startsWith('FunctionsPlan') && r.Properties) r.Properties.EphemeralStorage = { Size: 0.01 };
+  return t;
+}
+
 describe('zonalflow local: Lambda limits', () => {
   it('/tmp: a Plan whose download exceeds its EphemeralStorage fails with ENOSPC', async () => {
-    const tinyTmp = (t: Template): Template => {
-      for (const [id, r] of Object.entries(t.Resources)) if (r.Type === 'AWS::Lambda::Function' && id.startsWith('FunctionsPlan') && r.Properties) r.Properties.EphemeralStorage = { Size: 0.01 };
-      return t;
-    };
     const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.05, timeoutScale: 1, editTemplate: tinyTmp });
     expect(r.status).toBe('FAILED');
     expect(r.error?.message ?? '').toMatch(/ENOSPC: no space left on device/);
@@ -157,10 +159,6 @@ describe('zonalflow local: Lambda limits', () => {
 
 describe('zonalflow local: timeouts apart from waits (the load-sensitive assumption, made deterministic)', () => {
   it('waits 1000x shorter (a Fail handler\'s 60 s would be 60 ms: any machine overruns it) with AWS\'s timeouts: the ENOSPC still reported', async () => {
-    const tinyTmp = (t: Template): Template => {
-      for (const [id, r] of Object.entries(t.Resources)) if (r.Type === 'AWS::Lambda::Function' && id.startsWith('FunctionsPlan') && r.Properties) r.Properties.EphemeralStorage = { Size: 0.01 };
-      return t;
-    };
     const r = await runLocal({ input: INPUT, spec, out: out(), timeScale: 0.001, timeoutScale: 1, editTemplate: tinyTmp });
     expect(r.status).toBe('FAILED');
     expect(r.error?.message ?? '').toMatch(/ENOSPC: no space left on device/);
