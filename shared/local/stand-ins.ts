@@ -108,18 +108,26 @@ export async function startStandIns(opts: StandInsOptions = {}): Promise<StandIn
     const errors: unknown[] = [];
     for (const c of cleanups.reverse()) await c().catch((err: unknown) => errors.push(err));
     cleanups.length = 0;
-    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    if (ownDir) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     if (errors.length) throw new AggregateError(errors, 'stopping the local stand-ins failed');
   };
   try {
     const S3rver = require('s3rver') as S3rverCtor;
-    const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, resetOnClose: ownDir });
+    // not resetOnClose: s3rver would empty the folder in its server's 'close' event, where a request still
+    // writing a part makes the removal throw as an uncaught exception (ENOTEMPTY); stopAll removes it
+    const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, resetOnClose: false });
     dropRequestLog(s3rver);
     installListV2Pagination(s3rver);
     installRangeFixes(s3rver);
     installSyncStore(s3rver);
     const s3Address = await s3rver.run();
-    cleanups.push(() => s3rver.close());
+    cleanups.push(() => {
+      // a stand-in stops at once: connections still open (a request in flight, an idle keep-alive socket
+      // of a client never destroyed) are cut instead of waited for
+      const closed = s3rver.close();
+      s3rver.httpServer?.closeAllConnections();
+      return closed;
+    });
     const s3Handler = s3rver.httpServer?.listeners('request')[0] as ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined;
     if (!s3Handler) throw new Error('s3rver started without a request listener');
 
@@ -131,7 +139,11 @@ export async function startStandIns(opts: StandInsOptions = {}): Promise<StandIn
         resolve();
       });
     });
-    cleanups.push(() => new Promise<void>((resolve, reject) => dynalite.close((err) => (err ? reject(err) : resolve()))));
+    cleanups.push(() => {
+      const closed = new Promise<void>((resolve, reject) => dynalite.close((err) => (err ? reject(err) : resolve())));
+      dynalite.closeAllConnections();
+      return closed;
+    });
     const dynamoHandler = dynalite.listeners('request')[0] as ((req: IncomingMessage, res: ServerResponse) => unknown) | undefined;
     if (!dynamoHandler) throw new Error('dynalite started without a request listener');
 

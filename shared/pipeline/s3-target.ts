@@ -5,7 +5,8 @@
  * at once, so at most about (queueSize + 1) x partSize bytes are held whatever the
  * object's size. An object smaller than one part goes up as one PutObject. The
  * object appears only when `close` completes the upload; `abort` (or a failure)
- * aborts it, leaving no parts behind (S3 bills for the parts of an unfinished
+ * aborts it and resolves once the parts in flight have ended and the upload is
+ * aborted, leaving no parts behind (S3 bills for the parts of an unfinished
  * upload: https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html).
  */
 import { PassThrough } from 'node:stream';
@@ -78,8 +79,12 @@ export function s3Target(s3: S3Client, loc: S3Location, opts: S3TargetOptions = 
       const wasClosed = state === 'closed' && failure === null;
       state = 'aborted';
       if (wasClosed) return; // completed: nothing in flight to remove
-      await upload.abort().catch(() => undefined);
-      body.destroy();
+      // Not upload.abort(): that settles done() at once while the parts in flight go on and
+      // AbortMultipartUpload is sent later, in the background (lib-storage races done() with the
+      // abort signal), so a Lambda that returns after abort() may never send it and the parts stay
+      // billed. Failing the body makes lib-storage's own failure path run to its end instead: it
+      // waits for the parts in flight, then sends AbortMultipartUpload, then done() rejects.
+      body.destroy(new OutputError(`${uri}: upload aborted`));
       await finished;
     },
   };

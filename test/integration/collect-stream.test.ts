@@ -190,4 +190,39 @@ describe('s3Target: a streamed multipart upload', () => {
     await aborted.abort();
     expect(await headObject(env.s3, { bucket: 'zf-out', key: 'mp/aborted.bin' })).toBeNull();
   });
+
+  it('abort resolves only after the parts in flight have ended and AbortMultipartUpload has been answered', async () => {
+    // a client that records each command as it starts and ends, so that what is still in flight when abort() resolves is known
+    const s3 = env.s3Client();
+    const log: string[] = [];
+    let inFlight = 0;
+    let partStarted: () => void = () => undefined;
+    const partInFlight = new Promise<void>((resolve) => (partStarted = resolve));
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        inFlight++;
+        if (context.commandName === 'UploadPartCommand') partStarted();
+        try {
+          return await next(args);
+        } finally {
+          inFlight--;
+          log.push(context.commandName ?? '?');
+        }
+      },
+      { step: 'initialize' },
+    );
+    try {
+      const target = s3Target(s3, { bucket: 'zf-out', key: 'mp/aborted-in-flight.bin' }, { partSizeBytes: 5 * 1024 * 1024 });
+      const chunk = new Uint8Array(1024 * 1024);
+      for (let i = 0; i < 6; i++) await target.write(chunk); // one full part goes up, the sixth MiB waits
+      await partInFlight;
+      await target.abort();
+      expect(inFlight).toBe(0);
+      expect(log).toContain('UploadPartCommand');
+      expect(log.at(-1)).toBe('AbortMultipartUploadCommand');
+      expect(await headObject(env.s3, { bucket: 'zf-out', key: 'mp/aborted-in-flight.bin' })).toBeNull();
+    } finally {
+      s3.destroy();
+    }
+  });
 });
