@@ -21,13 +21,6 @@ export class SpecError extends ZonalflowError {
   }
 }
 
-/** The GeoPackage cannot be read, or lacks what the job needs (layer, column, geometry). */
-export class GeoPackageError extends ZonalflowError {
-  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
-    super('GEOPACKAGE_INVALID', message, options);
-  }
-}
-
 /** A geometry blob or a geometry itself is invalid (names the feature when known). */
 export class GeometryError extends ZonalflowError {
   constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
@@ -88,10 +81,23 @@ export class LimitError extends ZonalflowError {
   }
 }
 
-/** The input features cannot be read: missing, a directory, an unknown or broken format (names the file). */
+/**
+ * The input features cannot be read: missing, a directory, an unknown, corrupt or truncated file of any
+ * format (names the file). Bad input, so a usage error (exit 2, shared/jobs/outcome.ts), whatever the format.
+ */
 export class InputError extends ZonalflowError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}, code = 'INPUT_INVALID') {
+    super(code, message, options);
+  }
+}
+
+/**
+ * The GeoPackage cannot be read (not one, corrupt, truncated), or lacks what the job needs (layer, column,
+ * geometry): an InputError like any other format's (exit 2), with a code of its own.
+ */
+export class GeoPackageError extends InputError {
   constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
-    super('INPUT_INVALID', message, options);
+    super(message, options, 'GEOPACKAGE_INVALID');
   }
 }
 
@@ -106,6 +112,15 @@ export class OutputError extends ZonalflowError {
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/**
+ * `text` on one line: each control character (a newline, a carriage return, ...) written as its JSON escape
+ * (`\n`), as a library's message may quote the raw character it met (a GeoJSON parser's `Unexpected "<newline>"`).
+ */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 /**

@@ -10,7 +10,7 @@ import type { FaultName } from '../../shared/local/runner';
 import { parseFaults } from '../../shared/local/faults';
 import type { CommandContext } from '../context';
 import { checkInputFile, checkOutputDir } from '../out-path';
-import { exitCodeOf, USAGE_EXIT_CODE } from '../../shared/jobs/outcome';
+import { exitCodeOfJob } from '../../shared/jobs/outcome';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { progressBar } from '../progress';
@@ -107,9 +107,10 @@ Examples:
         const summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as SummaryLike) : null;
         for (const line of summary ? summaryLines(summary) : []) ctx.stderr.write(`zonalflow local: ${line}\n`);
       }
-      // a job that failed on its input or spec (an --include-cols column the layer lacks, a bad id column:
-      // Plan's InputError/SpecError, the Fail state's Error) is a usage error, as in `stats`
-      ctx.exitCode = r.status === 'FAILED' && (r.error?.code === 'InputError' || r.error?.code === 'SpecError') ? USAGE_EXIT_CODE : exitCodeOf(r.status);
+      // a job that failed on its input or spec (an --include-cols column the layer lacks, a bad id column, a
+      // corrupt file of any format: Plan's InputError/GeoPackageError/SpecError, the Fail state's Error) is a
+      // usage error, as in `stats`
+      ctx.exitCode = exitCodeOfJob(r.status, r.error?.code);
     });
 }
 

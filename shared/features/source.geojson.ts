@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { JSONParser } from '@streamparser/json';
 import type { Crs } from '../crs/crs';
 import { crsFromEpsg } from '../crs/epsg';
-import { InputError } from '../errors';
+import { InputError, oneLine } from '../errors';
 import type { Feature, Geometry } from '../geometry/types';
 import { geometryFromGeoJson } from '../geometry/geojson';
 import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
@@ -107,7 +107,7 @@ export class GeoJsonSource implements FeatureSource {
         } catch (err) {
           failure = err instanceof Error ? err : new Error(String(err));
         }
-        if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON near feature ${index}: ${(failure).message}`, { cause: failure });
+        if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON near feature ${index}: ${oneLine(failure.message)}`, { cause: failure });
         while (queue.length > 0) {
           const raw = queue.shift() as RawFeature;
           yield toFeature(raw, index, opts, this.path, index === 0 ? columns : null);
@@ -118,7 +118,7 @@ export class GeoJsonSource implements FeatureSource {
     } finally {
       stream.destroy();
     }
-    if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON: ${(failure as Error).message}`, { cause: failure });
+    if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON: ${oneLine((failure as Error).message)}`, { cause: failure });
     while (queue.length > 0) {
       yield toFeature(queue.shift() as RawFeature, index, opts, this.path, index === 0 ? columns : null);
       index++;

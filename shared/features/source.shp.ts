@@ -5,7 +5,7 @@
  * `.zip` holding one shapefile (extracted to a private temporary folder, removed by
  * `close()`; `--layer` picks one of several). fid: the 0-based record number (GDAL's).
  */
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { unzipSync } from 'fflate';
@@ -18,14 +18,22 @@ import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './sourc
 import { checkColumns, makeFeature } from './source.memory';
 import { crsFromWkt } from './crs-of';
 
-/** Field names and record count from a .dbf header. */
-function dbfHeader(path: string): { fields: string[]; kinds: AttributeKind[]; records: number } {
+/**
+ * Field names and record count from a .dbf header. A file shorter than its header states (its records of
+ * the stated length after the header) is refused, never read as empty attributes: `shapefile` reads the
+ * missing records' fields as empty, and GDAL says `fread(...) failed on DBF file` for each one.
+ */
+function dbfHeader(path: string, shown: string): { fields: string[]; kinds: AttributeKind[]; records: number } {
   const fd = openSync(path, 'r');
   try {
     const head = Buffer.alloc(32);
-    readSync(fd, head, 0, 32, 0);
+    const size = fstatSync(fd).size;
+    if (readSync(fd, head, 0, 32, 0) < 32) throw new InputError(`${shown}: ${basename(path)} is truncated: ${size} bytes, shorter than a .dbf header (32 bytes)`);
     const records = head.readUInt32LE(4);
     const headerSize = head.readUInt16LE(8);
+    const recordSize = head.readUInt16LE(10);
+    const stated = headerSize + records * recordSize;
+    if (size < stated) throw new InputError(`${shown}: ${basename(path)} is truncated: its header states ${records} records of ${recordSize} bytes after ${headerSize} bytes of header (${stated} bytes) and the file has ${size} bytes`);
     const buf = Buffer.alloc(Math.max(0, headerSize - 32));
     readSync(fd, buf, 0, buf.length, 32);
     const fields: string[] = [];
@@ -85,7 +93,7 @@ export class ShapefileSource implements FeatureSource {
       const cpg = sidecar(shp, 'cpg');
       const enc = cpg ? readFileSync(cpg, 'utf8').trim().toLowerCase() : '';
       this.encoding = enc === '' ? 'windows-1252' : /^(utf-?8|65001)$/.test(enc) ? 'utf-8' : /^\d+$/.test(enc) ? `windows-${enc}` : enc;
-      const h = this.dbf ? dbfHeader(this.dbf) : { fields: [], kinds: [], records: -1 };
+      const h = this.dbf ? dbfHeader(this.dbf, path) : { fields: [], kinds: [], records: -1 };
       this.columns = h.fields;
       this.kinds = h.kinds;
       this.records = h.records >= 0 ? h.records : null;

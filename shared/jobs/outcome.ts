@@ -35,7 +35,8 @@ export function exitCodeOf(status: string): number {
 /**
  * The exit code of an error that stopped a command before or while it ran: 2 (usage error, nothing
  * was computed) for an invalid spec or option (SpecError), an input that cannot be used (InputError:
- * missing, unreadable, no such layer or column), an output path that cannot be written (OutputError)
+ * missing, unreadable, corrupt or truncated whatever its format, a GeoPackage's GeoPackageError included;
+ * no such layer or column), an output path that cannot be written (OutputError)
  * and a local raster file that does not exist (SourceError from a missing local path); 1 for anything
  * else: a remote raster that fails, a broken file, a bug, and a URL the allow-list refuses
  * (UriNotAllowedError: the cases redirect-loopback and secrets-in-messages fail the job with exit 1,
@@ -47,4 +48,17 @@ export function exitCodeOfError(err: unknown): number {
   if (err instanceof SpecError || err instanceof InputError || err instanceof OutputError) return USAGE_EXIT_CODE;
   if (err instanceof SourceError && typeof err.context['missingLocalFile'] === 'string') return USAGE_EXIT_CODE;
   return 1;
+}
+
+/**
+ * The names of the errors that fail a pipeline job as a usage error (exit 2 in `zonalflow local`, as in
+ * `stats`): a spec or input that cannot be used (Plan's SpecError, InputError and its GeoPackageError).
+ * Step Functions carries only the name of the error a Lambda threw. An OutputError is not one there: the
+ * pipeline writes to its own bucket, not to a path the user gave.
+ */
+const USAGE_ERROR_NAMES: ReadonlySet<string> = new Set(['SpecError', 'InputError', 'GeoPackageError']);
+
+/** The exit code of a pipeline job from its status and, when it FAILED, the name of the error that failed it. */
+export function exitCodeOfJob(status: string, errorName: string | undefined): number {
+  return status === 'FAILED' && errorName !== undefined && USAGE_ERROR_NAMES.has(errorName) ? USAGE_EXIT_CODE : exitCodeOf(status);
 }
