@@ -6,7 +6,7 @@
 // become separate chunks, so a command loads only its own code. bin/zonalflow.mjs falls back to
 // the TypeScript sources (tsx) when dist/ is missing or older than a source file.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { newestSourceMtime } from './sources.mjs';
@@ -27,12 +27,14 @@ const out = at > 0 && process.argv[at + 1] ? process.argv[at + 1] : join(root, '
 const stamp = newestSourceMtime(root);
 
 /**
- * Packages that Node loads as CommonJS when an ES module imports them statically (proj4, node-sqlite3-wasm,
- * shapefile, h3-js, the AWS SDK, ...) are required instead: an ES import of a CommonJS file has Node scan its
+ * Packages that Node loads as CommonJS when an ES module imports them (proj4, node-sqlite3-wasm, shapefile,
+ * h3-js, the AWS SDK, gdal3.js, ...) are required instead: an ES import of a CommonJS file has Node scan its
  * whole source for export names first (cjs-module-lexer, in every thread that imports it, with V8 compiling
- * the lexer on a background thread), which `require` skips. Each such import becomes a small CommonJS module
+ * the lexer on a background thread), which `require` skips: import() of gdal3.js 44-50 ms of CPU, require
+ * 9-11 ms; @aws-sdk/client-s3 128-135 vs 69-72 ms. Each static import becomes a small CommonJS module
  * in the bundle, `module.exports = require(pkg)` (the chunk's own `require`, from the banner), whose default
- * and named imports esbuild reads from module.exports as Node's would. Dynamic import()s stay Node's. Which file a specifier names, and whether it is
+ * and named imports esbuild reads from module.exports as Node's would; each dynamic import() a chunk of its
+ * own (onLoad 'cjs-dynamic' below). Which file a specifier names, and whether it is
  * CommonJS, is decided as Node's ES loader decides it (import.meta.resolve, then .cjs/.mjs, the nearest
  * package.json "type", and for a typeless .js whether it has ES module syntax). Only the built CLI is affected: the sources (tests, tsx) and the Lambda bundles
  * (CommonJS) import as before.
@@ -42,19 +44,29 @@ const requireCommonJs = {
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.path.startsWith('node:') || isBuiltin(args.path) || args.namespace === 'cjs-require') return undefined;
-      // a dynamic import() keeps Node's own loading: its namespace has the named exports Node's scan finds, which
-      // a bundled `module.exports` behind import() would not have (esbuild gives such a chunk a default export only)
-      if (args.kind !== 'import-statement') return { path: args.path, external: true };
+      if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return { path: args.path, external: true };
       let file;
       try {
         file = fileURLToPath(import.meta.resolve(args.path)); // from bin/: the same node_modules as the project root
       } catch {
         return undefined; // not resolvable from here (optional or platform-specific): left to Node at run time
       }
-      if (await isCommonJs(file)) return { path: args.path, namespace: 'cjs-require' };
+      if (await isCommonJs(file)) return { path: args.path, namespace: args.kind === 'dynamic-import' ? 'cjs-dynamic' : 'cjs-require' };
       return BUNDLED_PACKAGES.has(packageName(args.path)) ? undefined : { path: args.path, external: true };
     });
     b.onLoad({ filter: /.*/, namespace: 'cjs-require' }, (args) => ({ contents: `module.exports = __zfRequire(${JSON.stringify(args.path)});`, loader: 'js' }));
+    // A dynamic import() of a CommonJS package becomes a chunk that requires it and exports what Node's import()
+    // would: module.exports as the default, and its properties as named exports (esbuild would give a chunk of a
+    // CommonJS module a default export only, and the code reads named ones: `const { S3Client } = await import(...)`).
+    // The names are the package's own, read by requiring it here, at build time.
+    b.onLoad({ filter: /.*/, namespace: 'cjs-dynamic' }, (args) => {
+      const spec = JSON.stringify(args.path);
+      const exported = buildRequire(args.path);
+      // its enumerable properties, and the marker Babel and TypeScript define non-enumerable (Node's scan sees it)
+      const own = [...Object.keys(exported), ...(Object.hasOwn(exported, '__esModule') && !Object.keys(exported).includes('__esModule') ? ['__esModule'] : [])];
+      const names = own.filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && !RESERVED.has(n));
+      return { contents: `const __zfCjs = __zfRequire(${spec});\nexport default __zfCjs;\n${names.length ? `export const { ${names.join(', ')} } = __zfCjs;\n` : ''}`, loader: 'js' };
+    });
   },
 };
 
@@ -77,6 +89,11 @@ async function isCommonJs(file) {
   const { metafile } = await build({ entryPoints: [file], bundle: false, write: false, metafile: true, logLevel: 'silent', platform: 'node' });
   return Object.values(metafile.inputs)[0]?.format !== 'esm';
 }
+/** `require` from bin/ (the project's node_modules), for the export names of a dynamically imported CommonJS package. */
+const buildRequire = createRequire(import.meta.url);
+/** Words that cannot name a `const` binding: such an export is left out (Node's import() would have it). */
+const RESERVED = new Set(['default', 'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield', 'let', 'static', 'implements', 'interface', 'package', 'private', 'protected', 'public', 'await', 'arguments', 'eval', '__zfCjs', '__zfRequire', '__zfCreateRequire']);
+
 /** The package a bare specifier names (`zod/v4` -> `zod`, `@scope/pkg/x` -> `@scope/pkg`). */
 function packageName(spec) {
   const parts = spec.split('/');

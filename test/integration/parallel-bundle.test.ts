@@ -2,7 +2,7 @@
  * Worker threads from the compiled bundle (issue 17): `npm run build` (bin/build.mjs, esbuild) emits
  * parallel-worker.mjs beside the CLI's chunks, and `zonalflow stats --threads 2` run from that bundle
  * starts its workers from it: the output equals the one-thread output of the same bundle, byte for byte.
- * The bundle requires the CommonJS packages it imports statically (bin/build.mjs says why); a `zonalflow
+ * The bundle requires the CommonJS packages it imports, statically or by import() (bin/build.mjs says why); a `zonalflow
  * local` job through bin/zonalflow.mjs (the built CLI when current): local-bin.test.ts.
  * The bundle is built into a private folder under node_modules/ (packages resolve from there), never dist/.
  */
@@ -65,6 +65,32 @@ describe('the compiled bundle runs worker threads', () => {
     // lerc's "import" file is a typeless .js with ES syntax, which Node loads as an ES module: it stays imported
     expect(formats.lerc).toBe('module');
   });
+
+  it('requires the CommonJS packages it imports dynamically, with the default and the named exports Node\'s import() gives', () => {
+    // no import() of a bare specifier naming a CommonJS file is left to Node's ES loader (which would scan its source)
+    const dynamic = new Set<string>();
+    const standIns = new Map<string, string>(); // spec -> the chunk that requires it
+    for (const f of readdirSync(join(out, 'chunks')).filter((n) => n.endsWith('.mjs'))) {
+      const text = readFileSync(join(out, 'chunks', f), 'utf8');
+      for (const m of text.matchAll(/\bimport\("([^".][^"]*)"\)/g)) if (!(m[1] as string).startsWith('node:')) dynamic.add(m[1] as string);
+      const stand = /^\/\/ cjs-dynamic:(\S+)$/m.exec(text)?.[1];
+      if (stand !== undefined) standIns.set(stand, join(out, 'chunks', f));
+    }
+    if (dynamic.size > 0) {
+      const r = spawnSync(process.execPath, [join(root, 'test', 'helpers', 'module-formats.mjs'), ...dynamic], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(Object.entries(JSON.parse(r.stdout) as Record<string, string | null>).filter(([, f]) => f === 'commonjs').map(([spec]) => spec)).toEqual([]);
+    }
+    // PROJ's gdal3.js (default only) and the AWS SDK's S3 client (named: `const { S3Client } = await import(...)`)
+    expect([...standIns.keys()]).toEqual(expect.arrayContaining(['gdal3.js/node.js', '@aws-sdk/client-s3']));
+    for (const [spec, chunk] of standIns) {
+      const r = spawnSync(process.execPath, [join(root, 'test', 'helpers', 'dynamic-cjs-exports.mjs'), chunk, spec], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const got = JSON.parse(r.stdout) as { differ: string[]; sameDefault: boolean; names: number };
+      expect({ spec, differ: got.differ, sameDefault: got.sameDefault }).toEqual({ spec, differ: [], sameDefault: true });
+      if (spec === '@aws-sdk/client-s3') expect(got.names).toBeGreaterThan(100);
+    }
+  }, 120_000);
 
   it('compiles in the pure-JavaScript ES packages of bundled-packages.mjs, none of which locates a file of its own', () => {
     const specs = new Set<string>();
