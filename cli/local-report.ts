@@ -3,6 +3,7 @@
  * error JSON that Step Functions passes along unwrapped to its message, no state-machine error codes),
  * and the first failure reasons and warnings of `summary.json`, as `zonalflow stats` prints them.
  */
+import { failureLines, SHOWN_FAILURES } from './failure-lines';
 
 /** Step Functions' own error names, in words. */
 const STATES_WORDS: Record<string, string> = {
@@ -79,16 +80,15 @@ export interface SummaryLike {
   warnings?: string[];
 }
 
-/** The lines printed after a run: warnings, the first 10 failure reasons and how many more, failed batches. */
+/** The lines printed after a run: warnings, the first 10 failure reasons and how many more (failure-lines.ts), failed batches. */
 export function summaryLines(s: SummaryLike): string[] {
   const out: string[] = [];
   for (const w of s.warnings ?? []) out.push(`warning: ${w}`);
   const failures = s.failures ?? [];
-  for (const f of failures.slice(0, 10)) out.push(`warning: ${f.reason}`);
-  const total = Math.max(s.failuresTotal ?? failures.length, failures.length);
-  if (total > 10) out.push(`warning: ... and ${total - 10} more (see the "error" column and summary.json)`);
+  out.push(...failureLines(failures.map((f) => f.reason), Math.max(s.failuresTotal ?? failures.length, failures.length), 'the "error" column and summary.json'));
+  // a failed batch: its features were not computed (an error too, as stats labels a failed feature)
   const batches = s.batchErrors ?? [];
-  for (const b of batches.slice(0, 10)) out.push(`warning: batch ${b.batchId} failed: ${readableFailure('', b.error)}`);
-  if (batches.length > 10) out.push(`warning: ... and ${batches.length - 10} more failed batches (see summary.json)`);
+  for (const b of batches.slice(0, SHOWN_FAILURES)) out.push(`error: batch ${b.batchId} failed: ${readableFailure('', b.error)}`);
+  if (batches.length > SHOWN_FAILURES) out.push(`error: ... and ${batches.length - SHOWN_FAILURES} more failed batches (see summary.json)`);
   return out;
 }

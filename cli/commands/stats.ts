@@ -21,6 +21,7 @@ import { byteSize, count } from '../format';
 import { exitCodeOf, jobOutcome } from '../../shared/jobs/outcome';
 import { withInterruption } from '../interrupt';
 import { duplicateIdWarning } from '../../shared/engine/duplicate-ids';
+import { failureLines } from '../failure-lines';
 
 interface StatsOptions {
   input: string;
@@ -168,8 +169,8 @@ Examples:
       );
       if (o.quiet !== true) for (const n of s.crs ?? []) ctx.stderr.write(`zonalflow: CRS: features ${n.features} -> raster ${n.raster} ${n.crs}: ${n.transformation}\n`);
       for (const w of s.warnings ?? []) ctx.stderr.write(`zonalflow: warning: ${w}\n`);
-      for (const f of s.failures.slice(0, 10)) ctx.stderr.write(`zonalflow: warning: ${f.reason}\n`);
-      if (s.failed > 10) ctx.stderr.write(`zonalflow: warning: ... and ${s.failed - 10} more (see the "error" column)\n`);
+      // a feature that could not be computed is an error of that feature (its row says why; the job went on)
+      for (const line of failureLines(s.failures.map((f) => f.reason), s.failed, 'the "error" column')) ctx.stderr.write(`zonalflow: ${line}\n`);
       if (nullFids > 0) ctx.stderr.write(`zonalflow: warning: ${nullFids} features have a NULL fid (written empty; their rows are kept, in input order)\n`);
       const repeated = duplicateIdWarning(s.repeatedIds ?? { duplicates: s.duplicateIds, repeatedIds: 0, named: [] }, spec.input.idColumn);
       if (repeated !== null) ctx.stderr.write(`zonalflow: warning: ${repeated}\n`);

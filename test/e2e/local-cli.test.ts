@@ -66,7 +66,7 @@ describe('zonalflow local: the user\'s own http server', () => {
 });
 
 describe('zonalflow local: failure reasons and warnings as stats prints them', () => {
-  it('12 features without geometry: the first 10 reasons, "... and 2 more", exit 3', async () => {
+  it('12 features without geometry: the first 10 reasons and "... and 2 more" as error: lines, exit 3', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zf-local-cli-'));
     // GeoJSON (lon/lat): 12 features without geometry and one tiny square inside base.tif (EPSG:3857, 0..64 m)
     const deg = (m: number): number => (m / 6378137) * (180 / Math.PI);
@@ -75,9 +75,10 @@ describe('zonalflow local: failure reasons and warnings as stats prints them', (
     writeFileSync(join(dir, 'in.geojson'), JSON.stringify({ type: 'FeatureCollection', features }));
     const r = await runCli(['local', '--input', join(dir, 'in.geojson'), '--spec', spec(dir, join(FIDS, 'base.tif')), '--out', join(dir, 'out')]);
     expect(r.code, r.err).toBe(3);
-    const reasons = r.err.split('\n').filter((l) => l.startsWith('zonalflow local: warning: '));
+    const reasons = r.err.split('\n').filter((l) => l.startsWith('zonalflow local: error: '));
     expect(reasons.filter((l) => /empty or missing geometry/.test(l))).toHaveLength(10);
-    expect(reasons).toContain('zonalflow local: warning: ... and 2 more (see the "error" column and summary.json)');
+    expect(r.err).not.toMatch(/warning: .*empty or missing geometry/);
+    expect(reasons).toContain('zonalflow local: error: ... and 2 more (see the "error" column and summary.json)');
     expect(r.err).toMatch(/PARTIAL \(1\/13 features, 12 failed\)/);
   });
 });

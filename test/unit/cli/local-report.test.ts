@@ -21,13 +21,13 @@ describe('readableFailure', () => {
 });
 
 describe('summaryLines', () => {
-  it('warnings, the first 10 failure reasons, how many more, failed batches', () => {
+  it('warnings as warning: lines; the first 10 failure reasons, how many more and failed batches as error: lines (as stats prints them)', () => {
     const failures = Array.from({ length: 12 }, (_, i) => ({ fid: i, id: `f${i}`, reason: `GEOMETRY_EMPTY: feature "f${i}" (fid ${i}): empty or missing geometry` }));
     const lines = summaryLines({ warnings: ['1 feature has a NULL id'], failures: failures.slice(0, 11), failuresTotal: 12, batchErrors: [{ batchId: 'b1', error: 'SOURCE_FAILED: {"errorType":"SourceError","errorMessage":"timeout"}' }] });
     expect(lines[0]).toBe('warning: 1 feature has a NULL id');
-    expect(lines.slice(1, 11)).toEqual(failures.slice(0, 10).map((f) => `warning: ${f.reason}`));
-    expect(lines[11]).toBe('warning: ... and 2 more (see the "error" column and summary.json)');
-    expect(lines[12]).toBe('warning: batch b1 failed: SOURCE_FAILED: timeout');
+    expect(lines.slice(1, 11)).toEqual(failures.slice(0, 10).map((f) => `error: ${f.reason}`));
+    expect(lines[11]).toBe('error: ... and 2 more (see the "error" column and summary.json)');
+    expect(lines[12]).toBe('error: batch b1 failed: SOURCE_FAILED: timeout');
     expect(summaryLines({ failures: [] })).toEqual([]);
   });
 });
