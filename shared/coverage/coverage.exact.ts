@@ -41,6 +41,8 @@
  */
 import type { Position } from '../geometry/types';
 import type { RasterGrid, Window } from '../raster/grid';
+import type { EncodedRings } from '../geometry/encoded-rings';
+import { decodeGeometry } from '../geometry/encoded';
 
 /** A polygon's rings in grid units: [u, v] pairs flattened, first ring exterior. */
 export type GridRing = Float64Array;
@@ -269,6 +271,8 @@ export class CoverageScratch {
   private ringBuf = new Float64Array(256);
   private crossedBuf = new Uint8Array(256);
   readonly carry = new Carry(64);
+  /** The crossed cells of the last window to measure again by clipping (their indices). */
+  readonly tiny: number[] = [];
   /** Room for a ring of `positions` positions in grid units (contents undefined). */
   ring(positions: number): Float64Array {
     if (this.ringBuf.length < 2 * positions) this.ringBuf = new Float64Array(Math.max(2 * positions, 2 * this.ringBuf.length));
@@ -319,8 +323,63 @@ export function exactCoverage(polygons: readonly Position[][][], grid: RasterGri
   } else {
     for (const poly of polygons) accumulatePolygon(toGridRings(poly, grid), w, acc, carry, crossed);
   }
-  // prefix sum of the carry down each column, row by row
   const run = scratch ? scratch.run(w.cols) : new Float64Array(w.cols);
+  const tiny: number[] = scratch ? scratch.tiny : [];
+  finish(acc, carry, crossed, run, w, tiny);
+  for (const k of tiny) acc[k] = clippedCoverage(polygons, grid, w.row0 + Math.floor(k / w.cols), w.col0 + (k % w.cols));
+  return acc;
+}
+
+/**
+ * {@link exactCoverage} of the Polygon or MultiPolygon encoded in `a` at `at` (geometry/encoded.ts), whose
+ * rings `rings` lists (encoded-rings.ts): bit for bit the same weights as of the decoded polygons, read
+ * where they lie in `a` (decoded only for the rare cell measured again by clipping). The result is a view
+ * of the scratch's buffer.
+ */
+export function exactCoverageEncoded(a: Float64Array, at: number, rings: EncodedRings, grid: RasterGrid, w: Window, scratch: CoverageScratch): Float64Array {
+  const acc = scratch.weights(w.rows * w.cols);
+  const carry = scratch.carry;
+  const crossed = scratch.crossed(w.rows * w.cols);
+  carry.reset(w.rows);
+  for (let k = 0; k < rings.count; k++) {
+    const start = rings.start[k] as number;
+    const size = rings.size[k] as number;
+    const buf = scratch.ring(size + 1);
+    accumulateRing(buf, encodedRingInto(a, start, size, grid, buf), rings.exterior[k] === 1 ? 1 : -1, w, acc, carry, crossed);
+  }
+  const tiny = scratch.tiny;
+  finish(acc, carry, crossed, scratch.run(w.cols), w, tiny);
+  if (tiny.length > 0) {
+    const g = decodeGeometry(a, at);
+    const polygons = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+    for (const k of tiny) acc[k] = clippedCoverage(polygons, grid, w.row0 + Math.floor(k / w.cols), w.col0 + (k % w.cols));
+  }
+  return acc;
+}
+
+/**
+ * {@link gridRingInto} for a ring of `n` positions lying at `start` of `a` as x, y pairs: the same numbers
+ * (closed here when its last position differs from its first); returns its number of positions.
+ */
+function encodedRingInto(a: Float64Array, start: number, n: number, grid: RasterGrid, out: Float64Array): number {
+  const last = start + 2 * (n - 1);
+  const open = n > 0 && (a[start] !== a[last] || a[start + 1] !== a[last + 1]);
+  const m = n + (open ? 1 : 0);
+  for (let i = 0; i < m; i++) {
+    const p = start + 2 * (i % n);
+    out[2 * i] = ((a[p] as number) - grid.originX) / grid.resX;
+    out[2 * i + 1] = (grid.originY - (a[p + 1] as number)) / grid.resY;
+  }
+  return m;
+}
+
+/**
+ * The prefix sum of the carry down each column, row by row, into the boundary sums `acc`; each cell's weight
+ * then snapped or kept (below). The crossed cells with a tiny sum, to measure again by clipping, are listed
+ * in `tiny` (emptied first) by their index in `acc`.
+ */
+function finish(acc: Float64Array, carry: Carry, crossed: Uint8Array, run: Float64Array, w: Window, tiny: number[]): void {
+  tiny.length = 0;
   for (let r = 0, k = 0; r < w.rows; r++) {
     carry.apply(r, run);
     for (let c = 0; c < w.cols; c++, k++) {
@@ -330,10 +389,13 @@ export function exactCoverage(polygons: readonly Position[][][], grid: RasterGri
       // positive fraction, however small (exactextract counts a cell with coverage > 0 in min, max,
       // minority, variety...: a ring clipping a cell's corner by a micrometre covers ~1e-14 of it).
       // A crossed cell whose sum is within the sums' rounding (SMALL) of 0 is measured again by clipping.
-      acc[k] = crossed[k] === 0 ? (v > 0.5 ? 1 : 0) : v < SMALL ? clippedCoverage(polygons, grid, w.row0 + r, w.col0 + c) : v > 1 - 1e-13 ? 1 : v;
+      // (One store per branch, no call in the loop: a conditional expression joining v with the clipping's
+      // result made V8 box v, a heap number per crossed cell.)
+      if (crossed[k] === 0) acc[k] = v > 0.5 ? 1 : 0;
+      else if (v < SMALL) tiny.push(k);
+      else acc[k] = v > 1 - 1e-13 ? 1 : v;
     }
   }
-  return acc;
 }
 
 /**

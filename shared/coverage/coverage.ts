@@ -7,8 +7,10 @@ import type { Geometry, Position } from '../geometry/types';
 import { geometryBBox } from '../geometry/bbox';
 import { GeometryError } from '../errors';
 import type { RasterGrid, Window } from '../raster/grid';
-import { exactCoverage } from './coverage.exact';
+import { exactCoverage, exactCoverageEncoded } from './coverage.exact';
 import type { CoverageScratch } from './coverage.exact';
+import { decodeGeometry } from '../geometry/encoded';
+import type { EncodedRings } from '../geometry/encoded-rings';
 import { centerCoverage } from './coverage.center';
 import { pointsCoverage } from './coverage.points';
 import { linesCoverage } from './coverage.lines';
@@ -185,5 +187,25 @@ export function coverage(g: Geometry, grid: RasterGrid, mode: CoverageMode, wind
   if (!w || w.rows <= 0 || w.cols <= 0) return null;
   const weights = weightsOf(g, grid, mode, w, scratch);
   for (let i = 0; i < weights.length; i++) if ((weights[i] as number) > 0) return { window: w, weights };
+  return null;
+}
+
+/**
+ * {@link coverage} of the geometry encoded in `a` at `at` (geometry/encoded.ts) over `window`: the same
+ * result. Exact coverage of a Polygon or MultiPolygon reads its rings where they lie in `a` (listed into
+ * `rings`, reused) instead of building the geometry; any other kind or mode is decoded and measured by
+ * {@link coverage}. With exact polygons the weights are a view of `scratch`'s buffer, valid until its next use.
+ */
+export function coverageEncoded(a: Float64Array, at: number, grid: RasterGrid, mode: CoverageMode, window: Window, scratch: CoverageScratch, rings: EncodedRings): CoverageWindow | null {
+  if (mode !== 'exact' || !rings.list(a, at)) return coverage(decodeGeometry(a, at), grid, mode, window, scratch);
+  for (let k = 0; k < rings.count; k++) {
+    const start = rings.start[k] as number;
+    const end = start + 2 * (rings.size[k] as number);
+    // a non-finite coordinate: the decoded geometry fails as coverage() fails it (the same message)
+    for (let j = start; j < end; j++) if (!Number.isFinite(a[j])) assertFinite(decodeGeometry(a, at));
+  }
+  if (window.rows <= 0 || window.cols <= 0) return null;
+  const weights = exactCoverageEncoded(a, at, rings, grid, window, scratch);
+  for (let i = 0; i < weights.length; i++) if ((weights[i] as number) > 0) return { window, weights };
   return null;
 }

@@ -94,7 +94,10 @@ export function transferables(p: PackedRecords): ArrayBuffer[] {
   return [...new Set(all)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }
 
-/** A packed chunk as the engine measures it; `local`: this thread measures (the geometries decoded here), else they go to a worker as they are. */
+/**
+ * A packed chunk as the engine measures it; `local`: this thread measures (it reads the geometries as they
+ * came, `prepared`'s `encoded`), else they go to a worker as they are.
+ */
 export function inputOfPacked(p: PackedRecords, local: boolean): MeasureInput {
   const n = p.fid.length;
   const geometries = p.geometry ? unpackEncoded(p.geometry, n) : null;
@@ -110,16 +113,20 @@ export function inputOfPacked(p: PackedRecords, local: boolean): MeasureInput {
   const prepared: PreparedChunk = {
     problems: p.problems,
     touched: Array.from(p.touched, (t) => t === 1),
-    perRaster: p.perRaster.map((r) => ({ local: local ? unpackEncoded(r.geometries, n) : [], windows: unpackWindows(r.windows), errors: r.errors })),
+    perRaster: p.perRaster.map((r) => ({ local: [], windows: unpackWindows(r.windows), errors: r.errors, ...(local ? { encoded: r.geometries } : {}) })),
   };
   const fields = p.fields ? new Map(p.fields.map((x, k) => [p.fid[k] as number, x])) : null;
   return { features, prepared, encoded: local ? [] : p.perRaster.map((r) => r.geometries), fields, positions: Array.from(p.i) };
 }
 
-/** Spooled records as the engine measures them (job-order.ts fromRecords; a worker gets their geometries as they were encoded). */
+/** Spooled records as the engine measures them (job-order.ts fromRecords; this thread or a worker reads their geometries as they were encoded). */
 export function inputOfRecords(recs: readonly PreparedRecord[], local: boolean): MeasureInput {
-  const { features, prepared } = fromRecords(recs, { local });
-  const encoded = local ? [] : prepared.perRaster.map((_, k) => encodedGeometries(recs, k));
+  const { features, prepared } = fromRecords(recs, { local: false });
+  const geometries = prepared.perRaster.map((_, k) => encodedGeometries(recs, k));
+  if (local) prepared.perRaster.forEach((p, k) => {
+    p.encoded = geometries[k];
+  });
+  const encoded = local ? [] : geometries;
   const decorated = recs.some((r) => r.fields.attributes.length > 0 || r.fields.fidText !== undefined || r.fields.idNull === true);
   return { features, prepared, encoded, fields: decorated ? new Map(recs.map((r) => [r.fid, r.fields])) : null, positions: recs.map((r) => r.i) };
 }

@@ -13,7 +13,7 @@ import { openRaster } from '../raster/cog';
 import { ZonalflowError, SourceError } from '../errors';
 import { ZonalEngine } from './zonal';
 import type { ZonalRaster } from './rasters';
-import { packValues, unpackEncoded, unpackWindows } from './parallel-pack';
+import { packValues, unpackWindows } from './parallel-pack';
 import type { CloseRequest, InitRequest, MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply } from './parallel-protocol';
 
 const port = parentPort;
@@ -78,11 +78,11 @@ port.on('message', (m: InitRequest | MeasureRequest | CloseRequest) => {
     }
     try {
       if (job === null) throw why;
-      const n = m.features.length;
       const prepared = {
         problems: m.prepared.problems,
         touched: m.prepared.touched,
-        perRaster: m.prepared.perRaster.map((p) => ({ local: unpackEncoded(p.geometries, n), windows: unpackWindows(p.windows), errors: p.errors })),
+        // the geometries read as they came (zonal.ts PreparedChunk `encoded`), never decoded into arrays
+        perRaster: m.prepared.perRaster.map((p) => ({ local: [], windows: unpackWindows(p.windows), errors: p.errors, encoded: p.geometries })),
       };
       const rows = await job.engine.measure(m.features, prepared);
       const values = packValues(rows, job.engine.columns.length);

@@ -14,7 +14,8 @@
  */
 import type { Geometry, Position } from '../geometry/types';
 import type { RasterGrid, Window } from '../raster/grid';
-import { coverage, geometryWindow, subdivideWindow } from '../coverage/coverage';
+import { coverage, coverageEncoded, geometryWindow, subdivideWindow } from '../coverage/coverage';
+import { EncodedRings } from '../geometry/encoded-rings';
 import { CoverageScratch } from '../coverage/coverage.exact';
 import type { CoverageMode } from '../coverage/coverage';
 import { StatsAccumulator } from '../stats/accumulator';
@@ -32,6 +33,7 @@ import { crsFromEpsg } from '../crs/epsg';
 import { permanentFailure } from '../io/retry';
 import type { ResultRow, StatColumn, CellValue } from '../output/table';
 import type { ZonalRaster } from './rasters';
+import type { EncodedGeometries } from './parallel-pack';
 import { statColumns, bandPrefix } from './columns';
 import { bandMathRasters } from './band-math';
 import type { EngineRaster } from './band-math';
@@ -82,7 +84,16 @@ export interface ZonalOptions {
 export interface PreparedChunk {
   /** Per feature: why it cannot be computed at all (`CODE: feature ...: reason`), or null. */
   problems: (string | null)[];
-  perRaster: { local: (Geometry | null)[]; windows: (Window | null)[]; errors: (string | null)[] }[];
+  perRaster: {
+    local: (Geometry | null)[];
+    windows: (Window | null)[];
+    errors: (string | null)[];
+    /**
+     * The geometries as a worker thread gets them (parallel-pack.ts): when given, {@link ZonalEngine.measure}
+     * reads them from here, not decoded into `local` (then empty).
+     */
+    encoded?: EncodedGeometries | undefined;
+  }[];
   /** Per feature: its window meets some raster (features touching none are counted for the CRS warning). */
   touched: boolean[];
 }
@@ -91,7 +102,12 @@ export interface PreparedChunk {
 export function slicePrepared(p: PreparedChunk, from: number, to: number): PreparedChunk {
   return {
     problems: p.problems.slice(from, to),
-    perRaster: p.perRaster.map((r) => ({ local: r.local.slice(from, to), windows: r.windows.slice(from, to), errors: r.errors.slice(from, to) })),
+    perRaster: p.perRaster.map((r) => ({
+      local: r.local.slice(from, to),
+      windows: r.windows.slice(from, to),
+      errors: r.errors.slice(from, to),
+      ...(r.encoded ? { encoded: { data: r.encoded.data, starts: r.encoded.starts.subarray(from, to) } } : {}),
+    })),
     touched: p.touched.slice(from, to),
   };
 }
@@ -339,11 +355,12 @@ export class ZonalEngine {
       const width = raster.bands.length * this.options.stats.length;
       const p = prepared.perRaster[k];
       if (!p) throw new SpecError(`prepared chunk has no raster ${k}`);
+      if (p.encoded && p.encoded.starts.length !== features.length) throw new SpecError(`prepared chunk: ${p.encoded.starts.length} encoded geometries for ${features.length} features on raster ${k}`);
       p.errors.forEach((e, i) => {
         const row = rows[i];
         if (e !== null && row && row.error === null) row.error = e;
       });
-      await this.computeRaster(raster, features, rows, column, p.local, p.windows, signal);
+      await this.computeRaster(raster, features, rows, column, p.local, p.windows, p.encoded, signal);
       column += width;
     }
     return rows;
@@ -461,7 +478,7 @@ export class ZonalEngine {
     };
   }
 
-  private async computeRaster(raster: EngineRaster, features: readonly Pick<EngineFeature, 'fid' | 'id'>[], rows: ResultRow[], column0: number, local: readonly (Geometry | null)[], windows0: readonly (Window | null)[], signal?: AbortSignal): Promise<void> {
+  private async computeRaster(raster: EngineRaster, features: readonly Pick<EngineFeature, 'fid' | 'id'>[], rows: ResultRow[], column0: number, local: readonly (Geometry | null)[], windows0: readonly (Window | null)[], encoded: EncodedGeometries | undefined, signal?: AbortSignal): Promise<void> {
     const plan = this.plans.get(raster) ?? planGrids(raster.raster.info.grid, null, { values: raster.uri, weights: '' });
     const grid = plan.grid; // the processing grid: the raster's own, or the finer common grid with a weights raster
     const valueGrid = raster.raster.info.grid;
@@ -469,6 +486,7 @@ export class ZonalEngine {
     const identity = isIdentity(plan.values);
     // coverage buffers reused from feature to feature (each feature's weights are used up before the next)
     const scratch = new CoverageScratch();
+    const rings = new EncodedRings();
     // this function's arrays are built by push, not by map/filter: an array that Array.prototype.map makes in
     // optimized code has another elements kind (map) than one made before optimization, so each loop over it
     // deoptimized the function once ('wrong map'), and V8 compiled it ~7 times per job instead of ~2
@@ -493,14 +511,16 @@ export class ZonalEngine {
       if (row.error !== null) continue;
       for (const acc of accs) acc.reset();
       const lists = this.cellLists.size > 0 ? raster.bands.map(() => new CellLists(this.cellLists)) : null;
-      const g = local[i] ?? null;
+      // the geometry: decoded, or where it lies in the encoded numbers (-1: none)
+      const g = encoded ? null : (local[i] ?? null);
+      const at = encoded ? (encoded.starts[i] ?? -1) : -1;
       const w = windows[i] ?? null;
-      if (g !== null && w !== null) {
+      if ((g !== null || at >= 0) && w !== null) {
         try {
           const chunks = w.rows * w.cols <= maxCells ? [w] : subdivideWindow(w, maxCells, identity ? raster.raster.info.tileHeight : 1);
           for (const chunk of chunks) {
             let t = performance.now();
-            const cov = coverage(g, grid, this.options.coverage, chunk, scratch);
+            const cov = g !== null ? coverage(g, grid, this.options.coverage, chunk, scratch) : coverageEncoded((encoded as EncodedGeometries).data, at, grid, this.options.coverage, chunk, scratch, rings);
             this.timings.coverage += performance.now() - t;
             if (cov === null) continue;
             this.timings.cells += cov.weights.length;
