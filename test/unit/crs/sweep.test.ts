@@ -119,7 +119,7 @@ describe('CRS sweep against pyproj (PROJ 9.1.1, Debian proj-data)', () => {
     const worstGrid = results.filter((r) => r.problem === null && r.grid).reduce((a, r) => Math.max(a, r.errFwd, r.errInv), 0);
     console.log(`CRS sweep: ${results.length - outside.length}/${results.length} codes within 1 mm / 1 m (${outside.length} known PROJ-version differences); max error ${(worst * 1000).toFixed(4)} mm without grids, ${worstGrid.toFixed(4)} m with grids (${results.filter((r) => r.grid).length} codes)`);
     expect(bad.map((r) => `${r.code} (${r.method}): ${r.problem ?? `fwd ${r.errFwd.toExponential(2)} m, inv ${r.errInv.toExponential(2)} m`}`)).toEqual([]);
-  }, 120_000);
+  }, 600_000); // a hang guard, not a timing: ~25 s alone, 82 s in a CI run at load 14 on 2 cores
 
   it('the datum transformation named in the summary is the one PROJ used (operation name), for >= 85 % of the codes with a datum shift', () => {
     const shifted = sweep.codes.filter((c) => / to WGS 84/.test(c.operation));
