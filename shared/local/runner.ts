@@ -58,6 +58,7 @@ import { installScopedEnv, withEnv } from './scoped-env';
 import { projectRoot } from '../project-root';
 import { readCachedTemplate, templateCacheFile, writeCachedTemplate } from './template-cache';
 import { fileMd5 } from './md5-cache';
+import { holdHeapGrowth } from './heap-growth';
 
 const require = createRequire(import.meta.url);
 
@@ -260,6 +261,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   parseJobSpec(specRaw, typeof opts.spec === 'string' ? `job spec ${opts.spec}` : 'job spec');
   const savedVars = { ...process.env };
   const runTmp = mkdtempSync(join(tmpdir(), 'zonalflow-local-tmp-'));
+  // the stand-ins' heap (this thread's) and the function threads' grow before V8 collects them in full (heap-growth.ts)
+  const releaseHeapGrowth = holdHeapGrowth();
   // every function's invocations on threads, as Lambda runs them apart from S3 and DynamoDB: a Map's batches use
   // every core, and Plan's and Collect's work overlaps the stand-ins serving their requests in this thread. The first
   // thread starts now, before the stand-ins (its code and PROJ load meanwhile and while the rasters are uploaded: Plan
@@ -275,6 +278,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   } catch (err) {
     await threadPool.pool?.close();
     rmSync(runTmp, { recursive: true, force: true });
+    releaseHeapGrowth();
     throw err;
   }
   const gates: Gate[] = [];
@@ -693,6 +697,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     for (const id of sessionKeys) s3Account.revokeAccessKey(id);
     await env.stop();
     rmSync(runTmp, { recursive: true, force: true });
+    releaseHeapGrowth();
   }
 }
 
