@@ -102,9 +102,9 @@ Examples:
     .option('--allow-host <host>', 'let this host be a private or loopback address (your own local server; plain http accepted); repeatable (default: none, every private/loopback address refused)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .action(async (o: StatsOptions) => {
       // the engine, the format readers and writers load when the command runs, never for --help (start-up)
-      const [{ parseJobSpec, specRasterUris }, { readSpecFile }, { streamStatsJob }, { allowedFromUris }, { defaultS3Client }, { openSink }, { SentinelHubJsonSink }, { FileOutput }] = await Promise.all([
+      const [{ parseJobSpec, specRasterUris }, { readSpecFile }, { streamStatsJob }, { allowedFromUris }, { defaultS3Client }, { openSink }] = await Promise.all([
         import('../../shared/spec'), import('../../shared/spec-file'), import('../../shared/engine/stats-job'), import('../../shared/io/uri'), import('../../shared/io/s3-client'),
-        import('../../shared/output/open-sink'), import('../../shared/output/sentinelhub-sink'), import('../../shared/output/file-output'),
+        import('../../shared/output/open-sink'),
       ]);
       // every problem of the options and the spec at once, one line each (a bad --coverage never hides a bad --stats)
       const built = buildSpec(o, readSpecFile);
@@ -127,7 +127,11 @@ Examples:
         begin: async (columns, info) => {
           // GeoParquet: the features' own CRS, as PROJJSON (null when the input declares none)
           const geometry = spec.output.geometry && format !== 'csv' && format !== 'json' ? { crs: info?.crs ? (await import('../../shared/crs/projjson')).crsProjJson(info.crs) : null } : undefined;
-          if (format === 'json' && spec.stac) documents = await SentinelHubJsonSink.open(await FileOutput.create(o.out, `--out ${o.out}`));
+          if (format === 'json' && spec.stac) {
+            // a time series' own writer, loaded for one only
+            const [{ SentinelHubJsonSink }, { FileOutput }] = await Promise.all([import('../../shared/output/sentinelhub-sink'), import('../../shared/output/file-output')]);
+            documents = await SentinelHubJsonSink.open(await FileOutput.create(o.out, `--out ${o.out}`));
+          }
           else table = await openSink(o.out, { columns, idKind: info?.idKind, metadata: { zonalflow_spec: JSON.stringify(spec) }, geometry }, { label: `--out ${o.out}` });
         },
         rows: async (rows, byFeature) => {

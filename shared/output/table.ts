@@ -132,6 +132,9 @@ export function fidValue(row: Pick<ResultRow, 'fid' | 'fidText'>): number | stri
  */
 export interface FeatureFailure { fid: number | string | null; id: string; reason: string }
 
+/** Failures listed in a job's summary (the first ones met); its `failed` counts them all. */
+export const MAX_LISTED_FAILURES = 1000;
+
 /** The failure of a row with an error (`reason` its error). */
 export function featureFailure(row: Pick<ResultRow, 'fid' | 'fidText' | 'id'>, reason: string): FeatureFailure {
   return { fid: fidValue(row), id: row.id, reason };
