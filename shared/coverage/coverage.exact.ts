@@ -285,19 +285,17 @@ export class CoverageScratch {
     out.fill(0);
     return out;
   }
-  /** `n` zeroed crossed-cell flags. */
+  /** Crossed-cell flags, the first `n` zeroed (the buffer itself, maybe longer: no view allocated per window). */
   crossed(n: number): Uint8Array {
     if (this.crossedBuf.length < n) this.crossedBuf = new Uint8Array(Math.max(n, 2 * this.crossedBuf.length));
-    const out = this.crossedBuf.subarray(0, n);
-    out.fill(0);
-    return out;
+    this.crossedBuf.fill(0, 0, n);
+    return this.crossedBuf;
   }
-  /** `n` zeroed column sums. */
+  /** Column sums, the first `n` zeroed (the buffer itself, maybe longer). */
   run(n: number): Float64Array {
     if (this.runs.length < n) this.runs = new Float64Array(Math.max(n, 2 * this.runs.length));
-    const out = this.runs.subarray(0, n);
-    out.fill(0);
-    return out;
+    this.runs.fill(0, 0, n);
+    return this.runs;
   }
 }
 

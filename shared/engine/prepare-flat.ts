@@ -78,14 +78,18 @@ export class FlatPreparer {
           this.ty = new Float64Array(count * 2);
         }
         let k = 0;
+        const tx = this.tx;
+        const ty = this.ty;
         for (let i = 0; i < n; i++) {
           if (problems[i] !== null || (chunk.shape[i] as number) < 0) continue;
           const p = chunk.pos[i] as number;
           const len = chunk.posLen[i] as number;
           at[i] = k;
-          this.tx.set(flat.xs.subarray(p, p + len), k);
-          this.ty.set(flat.ys.subarray(p, p + len), k);
-          k += len;
+          // copied in a loop: two subarray views per feature were ~16 MB of garbage per 100,000 fields
+          for (let j = 0; j < len; j++, k++) {
+            tx[k] = flat.xs[p + j] as number;
+            ty[k] = flat.ys[p + j] as number;
+          }
         }
         if (count > 0) batch(this.tx.subarray(0, count), this.ty.subarray(0, count));
         xs = this.tx;

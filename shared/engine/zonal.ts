@@ -21,7 +21,7 @@ import type { CoverageMode } from '../coverage/coverage';
 import { StatsAccumulator } from '../stats/accumulator';
 import type { StatName, StatValue } from '../stats/accumulator';
 import { transformGeometry } from '../geometry/transform';
-import { forEachPosition, geometryBBox } from '../geometry/bbox';
+import { firstNonFinite, forEachPosition, geometryBBox } from '../geometry/bbox';
 import { geometryProblem } from '../geometry/validate';
 import { crsDisplayName, crsEquivalent, isGeographic, makeBatchTransformer, makeTransformer } from '../crs/transform';
 import type { BatchTransform } from '../crs/proj';
@@ -648,12 +648,7 @@ export function featureProblem(f: EngineFeature): string | null {
 
 /** After reprojection: a non-finite coordinate means the feature lies outside the target projection's domain. */
 function coordinatesProblem(g: Geometry, source: Geometry): string | null {
-  let bad = -1;
-  let k = 0;
-  forEachPosition(g, (q) => {
-    if (bad < 0 && !(Number.isFinite(q[0]) && Number.isFinite(q[1]))) bad = k;
-    k++;
-  });
+  const bad = firstNonFinite(g);
   if (bad < 0) return null;
   let p: Position | undefined;
   let j = 0;

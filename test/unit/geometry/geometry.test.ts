@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { geometryBBox, forEachPosition } from '../../../shared/geometry/bbox';
+import { firstNonFinite, geometryBBox, forEachPosition } from '../../../shared/geometry/bbox';
 import { transformGeometry } from '../../../shared/geometry/transform';
 import { geometryProblem, ringSelfIntersection, sweepSelfIntersection } from '../../../shared/geometry/validate';
 import { geometryKind } from '../../../shared/geometry/kind';
@@ -38,6 +38,22 @@ describe('geometryBBox', () => {
     const seen: Position[] = [];
     forEachPosition({ type: 'Polygon', coordinates: [sq(0, 0), sq(5, 5)] }, (p) => seen.push(p));
     expect(seen).toHaveLength(10);
+  });
+});
+
+describe('firstNonFinite', () => {
+  it('the index of the first position with a NaN or infinite coordinate, in forEachPosition order; -1 when none', () => {
+    expect(firstNonFinite({ type: 'Point', coordinates: [1, 2] })).toBe(-1);
+    expect(firstNonFinite({ type: 'Point', coordinates: [1, NaN] })).toBe(0);
+    // sq(): 5 positions per ring; the hole's third position (index 5 + 2) is the first bad one
+    const hole = sq(5, 5);
+    hole[2] = [Infinity, 6];
+    hole[4] = [NaN, NaN];
+    expect(firstNonFinite({ type: 'Polygon', coordinates: [sq(0, 0), hole] })).toBe(7);
+    expect(firstNonFinite({ type: 'MultiPolygon', coordinates: [[sq(0, 0)], [sq(1, 1), hole]] })).toBe(12);
+    // a collection counts on through its members: 2 points, a 2-position line, then the bad point
+    expect(firstNonFinite({ type: 'GeometryCollection', geometries: [{ type: 'MultiPoint', coordinates: [[0, 0], [1, 1]] }, { type: 'LineString', coordinates: [[0, 0], [1, 1]] }, { type: 'Point', coordinates: [-Infinity, 0] }] })).toBe(4);
+    expect(firstNonFinite({ type: 'MultiLineString', coordinates: [[[0, 0], [1, 1]], [[2, 2], [3, 3]]] })).toBe(-1);
   });
 });
 
