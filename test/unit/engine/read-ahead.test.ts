@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openZonalRasters } from '../../../shared/engine/rasters';
 import { ZonalEngine, slicePrepared } from '../../../shared/engine/zonal';
-import type { EngineFeature } from '../../../shared/engine/zonal';
+import type { EngineFeature, PreparedChunk } from '../../../shared/engine/zonal';
+import { concatEncoded, encodeGeometry } from '../../../shared/engine/job-order';
 import { openGeoPackage } from '../../../shared/features/gpkg';
 import { LOCAL_ONLY } from '../../../shared/io/uri';
 import { CountingSource } from '../../../shared/io/source.counting';
@@ -79,6 +80,23 @@ describe('ZonalEngine.readAhead', () => {
       expect(r.values).toEqual([4, expectedMean(r.id)]);
     }
     expect(ahead.engine.featuresComputed).toBe(16);
+  });
+
+  it('a chunk measured from its encoded geometries (as a worker thread gets them), sliced, gives the same exact values', async () => {
+    const { list } = features();
+    const { engine } = await engineOver((s) => s);
+    const prepared = engine.prepare(list);
+    // the geometries only where a worker reads them: encoded, `local` emptied
+    const encoded: PreparedChunk = { ...prepared, perRaster: prepared.perRaster.map((r) => ({ ...r, local: [], encoded: concatEncoded(r.local.map((g) => encodeGeometry(g))) })) };
+    const rows = [];
+    for (const [a, b] of CHUNKS) rows.push(...(await engine.measure(list.slice(a, b), slicePrepared(encoded, a, b))));
+    expect(rows.map((r) => r.id)).toEqual(list.map((f) => f.id));
+    for (const r of rows) {
+      expect(r.error).toBeNull();
+      expect(r.values).toEqual([4, expectedMean(r.id)]);
+    }
+    // a count of encoded geometries that is not the chunk's fails the chunk
+    await expect(engine.measure(list.slice(0, 2), slicePrepared(encoded, 0, 1))).rejects.toThrow(/1 encoded geometries for 2 features/);
   });
 
   it('a tile that cannot be read is left to its features; a failure of the source rejects', async () => {
