@@ -11,7 +11,7 @@ import { cancelJob, downloadResults, jobView, retryJob, runJob, waitForJob } fro
 import type { JobView } from '../../shared/remote/jobs';
 import type { CommandContext } from '../context';
 import { SpecError } from '../../shared/errors';
-import { exitCodeOf } from '../../shared/jobs/outcome';
+import { exitCodeOfJob } from '../../shared/jobs/outcome';
 import { formatSeconds } from '../progress';
 
 /** How the commands reach the stack (tests inject their own). */
@@ -49,7 +49,9 @@ export function registerRemote(program: Command, ctx: CommandContext, connector:
       ctx.stderr.write(`zonalflow: job ${r.jobId} ${r.startedBy === 'rule' ? `uploaded to s3://${r.bucket}/${r.key}; the upload rule starts it` : 'started'}\n`);
       if (o.wait) {
         const v = await waitForJob(deps, r.jobId, { onView: (view) => view && ctx.stderr.write(`${renderView(view)}\n`) });
-        ctx.exitCode = exitCodeOf(v.status);
+        // as in `stats` and `local`: a job failed by its spec or input (the error Step Functions caught,
+        // recorded as the job's error.code: SpecError, InputError, GeoPackageError) is a usage error (2)
+        ctx.exitCode = exitCodeOfJob(v.status, v.error?.code);
       }
     });
   stackOpt(program.command('status'))

@@ -8,7 +8,9 @@
  * | some features failed, some computed | PARTIAL | 3 |
  * | the job failed: nothing computed, or the job itself stopped (FAILED, CANCELLED) | FAILED | 1 |
  *
- * Exit code 2 (usage error: bad options, invalid spec) is decided by the CLI before a job starts.
+ * Exit code 2 (usage error: bad options, invalid spec, unusable input) is decided by the CLI before a job
+ * starts ({@link exitCodeOfError}), or, in `local` and `run --wait`, from the error that failed the job
+ * ({@link exitCodeOfJob}).
  */
 import { InputError, InterruptedError, OutputError, SourceError, SpecError } from '../errors';
 import type { JobStatus } from '../pipeline/events';
@@ -51,8 +53,8 @@ export function exitCodeOfError(err: unknown): number {
 }
 
 /**
- * The names of the errors that fail a pipeline job as a usage error (exit 2 in `zonalflow local`, as in
- * `stats`): a spec or input that cannot be used (Plan's SpecError, InputError and its GeoPackageError).
+ * The names of the errors that fail a pipeline job as a usage error (exit 2 in `zonalflow local` and
+ * `zonalflow run --wait`, as in `stats`): a spec or input that cannot be used (Plan's SpecError, InputError and its GeoPackageError).
  * Step Functions carries only the name of the error a Lambda threw. An OutputError is not one there: the
  * pipeline writes to its own bucket, not to a path the user gave.
  */
