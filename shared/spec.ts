@@ -205,7 +205,7 @@ function crossFieldProblems(spec: z.output<typeof JobSpecSchema>, ctx: z.Refinem
   const weighted = spec.stats.filter((st) => WEIGHTED_STATS.has(st));
   if (weighted.length > 0 && spec.weights === undefined) ctx.addIssue({ code: 'custom', path: ['weights'], message: `${weighted.join(', ')} ${weighted.length === 1 ? 'needs' : 'need'} a weights raster (--weights <uri>, or "weights": {"uri": ...} in a spec)` });
   if (spec.coverage !== 'exact') {
-    if (weighted.length > 0) ctx.addIssue({ code: 'custom', path: ['stats'], message: `${weighted.join(', ')} need coverage "exact"; in "${spec.coverage}" mode frac and unique are rasterstats' categorical counts and there is no weighted form` });
+    if (weighted.length > 0) ctx.addIssue({ code: 'custom', path: ['stats'], message: `${weighted.join(', ')} ${weighted.length === 1 ? 'needs' : 'need'} coverage "exact"; in "${spec.coverage}" mode frac and unique are rasterstats' categorical counts and there is no weighted form` });
     if (spec.coverageWeight !== 'fraction') ctx.addIssue({ code: 'custom', path: ['coverageWeight'], message: `"${spec.coverageWeight}" needs coverage "exact"` });
     if (spec.minCoverageFrac > 0) ctx.addIssue({ code: 'custom', path: ['minCoverageFrac'], message: 'needs coverage "exact"' });
   }

@@ -601,7 +601,7 @@ export function checkZonalOptions(o: ZonalOptions): void {
   const weightedAsked = o.stats.filter((s) => WEIGHTED_STATS.has(s));
   if (weightedAsked.length > 0 && o.weights === undefined) throw new SpecError(`${weightedAsked.map((s) => `"${s}"`).join(', ')} ${weightedAsked.length === 1 ? 'needs' : 'need'} a weights raster (--weights <uri>, or "weights": {"uri": ...} in a spec)`);
   if (o.coverage !== 'exact') {
-    if (weightedAsked.length > 0) throw new SpecError(`${weightedAsked.map((s) => `"${s}"`).join(', ')} need coverage "exact" (exactextract's weighted statistics); in "${o.coverage}" mode frac and unique are rasterstats' categorical counts and there is no weighted form`);
+    if (weightedAsked.length > 0) throw new SpecError(`${weightedAsked.map((s) => `"${s}"`).join(', ')} ${weightedAsked.length === 1 ? 'needs' : 'need'} coverage "exact" (exactextract's weighted statistics); in "${o.coverage}" mode frac and unique are rasterstats' categorical counts and there is no weighted form`);
     if ((o.coverageWeight ?? 'fraction') !== 'fraction') throw new SpecError(`coverageWeight "${o.coverageWeight}" needs coverage "exact" (in "${o.coverage}" mode every selected cell counts 1)`);
     if ((o.minCoverageFrac ?? 0) > 0) throw new SpecError(`minCoverageFrac needs coverage "exact" (in "${o.coverage}" mode cells are selected whole)`);
   }

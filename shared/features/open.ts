@@ -62,7 +62,10 @@ export function detectFormat(path: string): 'gpkg' | 'parquet' | 'fgb' | 'geojso
  */
 export async function openFeatureSource(path: string, opts: OpenSourceOptions = {}): Promise<FeatureSource> {
   if (!existsSync(path)) throw new InputError(`${path} does not exist`);
-  if (statSync(path).isDirectory()) throw new InputError(`${path} is a directory; give the features file (${FORMATS_READ})`);
+  const st = statSync(path);
+  if (st.isDirectory()) throw new InputError(`${path} is a directory; give the features file (${FORMATS_READ})`);
+  // whatever its suffix says: nothing to read (an interrupted download or copy), not a format question
+  if (st.size === 0) throw new InputError(`${path} is empty (0 bytes)`);
   const format = detectFormat(path);
   switch (format) {
     case 'gpkg':

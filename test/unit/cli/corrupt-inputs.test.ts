@@ -83,6 +83,8 @@ const CASES: { what: string; file: () => string; code: string; problem: (file: s
   { what: 'GeoJSONSeq cut inside its first line', file: () => cut(join(FORMATS, 'lux_cantons_2169_seq.geojsonl'), 3000, 'cut.geojsonl'), code: 'INPUT_INVALID', problem: (f) => new RegExp(`^${escape(f)}: line 1 is not a JSON feature`) },
   { what: 'Shapefile whose .shp is cut short', file: () => shapefile('shpcut', 'shp', 1000), code: 'INPUT_INVALID', problem: (f) => new RegExp(`^${escape(f)}: record \\d+ cannot be read`) },
   { what: 'Shapefile whose .dbf is cut short', file: () => shapefile('dbfcut', 'dbf', 300), code: 'INPUT_INVALID', problem: (f) => new RegExp(`^${escape(f)}: dbfcut\\.dbf is truncated: its header states ${records} records of ${recordBytes} bytes after ${headerBytes} bytes of header \\(${headerBytes + records * recordBytes} bytes\\) and the file has 300 bytes$`) },
+  { what: 'an empty .geojson (0 bytes)', file: () => cut(join(FORMATS, 'lux_cantons_2169.geojson'), 0, 'empty.geojson'), code: 'INPUT_INVALID', problem: (f) => new RegExp(`^${escape(f)} is empty \\(0 bytes\\)$`) },
+  { what: 'an empty .gpkg (0 bytes)', file: () => cut(GPKG, 0, 'empty.gpkg'), code: 'INPUT_INVALID', problem: (f) => new RegExp(`^${escape(f)} is empty \\(0 bytes\\)$`) },
   { what: 'zipped Shapefile cut short', file: () => cut(join(FORMATS, 'lux_cantons_2169.shp.zip'), 3000, 'cut.zip'), code: 'INPUT_INVALID', problem: (f) => new RegExp(`^${escape(f)} is not a readable zip file`) },
 ];
 

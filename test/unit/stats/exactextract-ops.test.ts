@@ -142,7 +142,7 @@ describe('exactextract operations, by hand (3x3 two classes)', () => {
   });
   it('refusals name the problem', async () => {
     await expect(run({ stats: ['weighted_mean'] })).rejects.toThrow(/weighted_mean needs a weights raster \(--weights <uri>, or "weights": \{"uri": \.\.\.\} in a spec\)/);
-    await expect(run({ stats: ['weighted_mean'], weights: { uri: weights }, coverage: 'center' })).rejects.toThrow(/need coverage "exact"/);
+    await expect(run({ stats: ['weighted_mean'], weights: { uri: weights }, coverage: 'center' })).rejects.toThrow(/weighted_mean needs coverage "exact"/);
     await expect(run({ stats: ['count'], coverageWeight: 'none', coverage: 'all_touched' })).rejects.toThrow(/coverageWeight: "none" needs coverage "exact"/);
     await expect(run({ stats: ['weighted_mean'], weights: { uri: shifted } })).rejects.toThrow(/not on a grid compatible with/);
     await expect(run({ stats: ['count'], coverageWeight: 'area_spherical_m2' })).rejects.toThrow(/applies to lon\/lat rasters/);
