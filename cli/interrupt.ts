@@ -2,9 +2,10 @@
  * Ctrl-C (SIGINT) and SIGTERM during a job: the first signal aborts the job through its AbortSignal
  * (its `finally` blocks close the layers and remove the temporary folders, the output sink removes its
  * `.tmp`), then the command throws `InterruptedError` (exit 130 or 143, the shell's 128 + signal number);
- * a second signal exits at once, without waiting for that cleanup.
+ * a second signal exits at once, without waiting for that cleanup (it removes the output's `.tmp` itself, synchronously).
  */
 import { InterruptedError } from '../shared/errors';
+import { removeTempsSync } from '../shared/output/live-temps';
 
 /** The signals handled. */
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -34,9 +35,12 @@ export function interruptOnSignals(stderr: NodeJS.WritableStream): Interruption 
         return;
       }
       const code = new InterruptedError(name).exitCode;
-      // under bin/zonalflow.mjs the run's temporary folder is removed as the process exits (bin/run-tmp.mjs)
+      // the output's `.tmp` beside --out now (the job's cleanup is skipped); under bin/zonalflow.mjs the run's
+      // temporary folder is removed as the process exits (bin/run-tmp.mjs)
+      const left = removeTempsSync();
       const removed = process.env.ZONALFLOW_RUN_TMP !== undefined;
-      stderr.write(`zonalflow: interrupted again (${name}): exiting at once; ${removed ? 'temporary files removed' : 'temporary files may be left behind'}\n`);
+      const what = left.length > 0 ? `temporary files left behind: ${left.join(', ')}` : removed ? 'temporary files removed' : 'temporary files may be left behind';
+      stderr.write(`zonalflow: interrupted again (${name}): exiting at once; ${what}\n`);
       process.exit(code);
     };
     process.on(name, handler);

@@ -13,6 +13,7 @@ import { open, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { OutputError } from '../errors';
+import { trackTemp, untrackTemp } from './live-temps';
 import type { ByteTarget } from './byte-target';
 
 const FLUSH_BYTES = 1024 * 1024;
@@ -43,6 +44,8 @@ export class FileOutput implements ByteTarget {
     this.opening ??= (async () => {
       const direct = await stat(this.path).then((s) => !s.isFile(), () => false);
       this.temp = direct ? null : `${resolve(this.path)}.zonalflow-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+      // known before it exists: a second Ctrl-C removes it at once (cli/interrupt.ts)
+      if (this.temp !== null) trackTemp(this.temp);
       try {
         this.handle = await open(this.temp ?? this.path, 'w');
         return this.handle;
@@ -88,7 +91,10 @@ export class FileOutput implements ByteTarget {
     this.handle = null;
     try {
       await h?.close();
-      if (this.temp !== null) await rename(this.temp, this.path);
+      if (this.temp !== null) {
+        await rename(this.temp, this.path);
+        untrackTemp(this.temp);
+      }
     } catch (err) {
       throw new OutputError(`${this.label}: writing failed: ${ioReason(err)}`, { cause: err });
     }
@@ -103,7 +109,10 @@ export class FileOutput implements ByteTarget {
     const h = this.handle;
     this.handle = null;
     await h?.close().catch(() => undefined);
-    if (this.temp !== null) await unlink(this.temp).catch(() => undefined);
+    if (this.temp !== null) {
+      await unlink(this.temp).catch(() => undefined);
+      untrackTemp(this.temp);
+    }
   }
 }
 

@@ -66,12 +66,12 @@ interface Interrupted { code: number | null; stderr: string; out: string; outDir
  * Runs `zonalflow stats` on `input` with a private TMPDIR, sends `signals` (one after the other) once
  * the progress bar shows it computing, and returns what is left.
  */
-async function interruptStats(input: string, signals: NodeJS.Signals[]): Promise<Interrupted> {
-  return interrupt((out) => ['stats', '--input', input, '--raster', raster, '--id-column', 'field_id', '--stats', 'mean,count,median,majority', '--threads', '1', '--out', join(out, 'stats.csv')], COMPUTING, signals, 'stats.csv');
+async function interruptStats(input: string, signals: NodeJS.Signals[], gapMs = 50): Promise<Interrupted> {
+  return interrupt((out) => ['stats', '--input', input, '--raster', raster, '--id-column', 'field_id', '--stats', 'mean,count,median,majority', '--threads', '1', '--out', join(out, 'stats.csv')], COMPUTING, signals, 'stats.csv', gapMs);
 }
 
-/** Runs `zonalflow args(outDir)` with a private TMPDIR, sends `signals` once stderr matches `running`, and returns what is left. */
-async function interrupt(args: (outDir: string) => string[], running: RegExp, signals: NodeJS.Signals[], outName: string): Promise<Interrupted> {
+/** Runs `zonalflow args(outDir)` with a private TMPDIR, sends `signals` (`gapMs` apart) once stderr matches `running`, and returns what is left. */
+async function interrupt(args: (outDir: string) => string[], running: RegExp, signals: NodeJS.Signals[], outName: string, gapMs = 50): Promise<Interrupted> {
   const run = mkdtempSync(join(dir, 'run-'));
   const tmp = join(run, 'tmp');
   const outDir = join(run, 'out');
@@ -92,7 +92,7 @@ async function interrupt(args: (outDir: string) => string[], running: RegExp, si
     // the progress bar (printed after 1 s of computing, stderr not a TTY: one line each): the job is running
     if (!sent && running.test(stderr)) {
       sent = true;
-      for (const [k, sig] of signals.entries()) setTimeout(() => child.kill(sig), k * 50);
+      for (const [k, sig] of signals.entries()) setTimeout(() => child.kill(sig), k * gapMs);
     }
   });
   const code = await exited;
@@ -136,6 +136,17 @@ describe('zonalflow stats interrupted', () => {
     const r = await interruptStats(gpkg, ['SIGINT', 'SIGINT']);
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/zonalflow: interrupted (again \(SIGINT\): exiting at once; temporary files removed|\(SIGINT\): the job was stopped)/);
+    expect(r.outFiles).toEqual([]); // no stats.csv.zonalflow-*.tmp beside --out either
+    expect(r.tmp).toEqual([]);
+  }, 120_000);
+
+  it('a second signal that comes before the job\'s cleanup has run (5 ms later) removes the output\'s .tmp beside --out too, as its line says', async () => {
+    // a newcomer found `<out>.zonalflow-PID-*.tmp` left in 2 of 7 runs, the line saying "temporary files removed"
+    const r = await interruptStats(gpkg, ['SIGINT', 'SIGINT'], 5);
+    expect(r.stderr).toMatch(COMPUTING);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('zonalflow: interrupted again (SIGINT): exiting at once; temporary files removed');
+    expect(r.outFiles).toEqual([]);
     expect(r.tmp).toEqual([]);
   }, 120_000);
 
