@@ -3,8 +3,9 @@
  * RFC 8142 record separators allowed) as FeatureSources, stream-parsed: a 5 GB
  * FeatureCollection is never held whole (@streamparser/json emits one feature at a time).
  * CRS: a top-level `crs` name (`urn:ogc:def:crs:EPSG::2169`, as ogr2ogr writes for
- * non-WGS84 layers), else OGC:CRS84 (lon/lat). fid: the feature's integer `id` member,
- * else its 0-based position. Properties: `properties` (columns: the first feature's).
+ * non-WGS84 layers), else OGC:CRS84 (lon/lat). fid and the `id` field: the `id` member as
+ * GDAL reads it (geojson-ids.ts): an integer member is the fid, a string one the field `id`.
+ * Properties: `properties` (columns: the first feature's, with `id` when its member is one).
  */
 import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -18,6 +19,7 @@ import { geometryFromGeoJson } from '../geometry/geojson';
 import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 import { makeFeature, valueKind } from './source.memory';
 import { crsFromName } from './crs-of';
+import { GeoJsonIds } from './geojson-ids';
 
 /** RFC 8142 record separator. */
 const RS = String.fromCharCode(0x1e);
@@ -38,14 +40,14 @@ function head(path: string, bytes = 1 << 20): string {
   }
 }
 
-function toFeature(raw: RawFeature, index: number, opts: SourceFeatureOptions, path: string, columns: Set<string> | null): Feature {
-  const props = raw.properties !== null && typeof raw.properties === 'object' ? (raw.properties as Record<string, unknown>) : {};
+function toFeature(raw: RawFeature, index: number, opts: SourceFeatureOptions, path: string, columns: Set<string> | null, ids: GeoJsonIds): Feature {
+  const own = raw.properties !== null && typeof raw.properties === 'object' ? (raw.properties as Record<string, unknown>) : {};
+  const { fid, props, memberId } = ids.read(raw as Record<string, unknown>, own);
   if (columns) {
     for (const c of [...(opts.idColumn === undefined ? [] : [opts.idColumn]), ...(opts.columns ?? [])]) {
       if (!(c in props) && !columns.has(c)) throw new InputError(`${path}: feature ${index} has no property "${c}" (properties: ${Object.keys(props).join(', ') || 'none'})`);
     }
   }
-  const fid = typeof raw.id === 'number' && Number.isSafeInteger(raw.id) ? raw.id : index;
   let geometry: Geometry | null = null;
   let problem: string | undefined;
   try {
@@ -53,7 +55,33 @@ function toFeature(raw: RawFeature, index: number, opts: SourceFeatureOptions, p
   } catch (err) {
     problem = `unreadable geometry: ${err instanceof Error ? err.message : String(err)}`;
   }
-  return makeFeature(fid, geometry, props, opts, problem);
+  const f = makeFeature(fid, geometry, props, opts, problem);
+  // the default id: the feature's own id (a string member), else the fid
+  if (opts.idColumn === undefined && memberId !== undefined) f.id = memberId;
+  return f;
+}
+
+/** The first feature's properties as GDAL reads them (with `id` from a string member). */
+function firstProps(raw: RawFeature | null): Record<string, unknown> {
+  if (raw === null || typeof raw !== 'object') return {};
+  const own = raw.properties !== null && typeof raw.properties === 'object' ? (raw.properties as Record<string, unknown>) : {};
+  return new GeoJsonIds().read(raw as Record<string, unknown>, own).props;
+}
+
+/** The first complete feature in the head of a FeatureCollection, or null. */
+function firstFeature(text: string): RawFeature | null {
+  const parser = new JSONParser({ paths: ['$.features.*'], keepStack: false });
+  let first: RawFeature | null = null;
+  parser.onValue = ({ value }) => {
+    first ??= value as RawFeature;
+  };
+  parser.onError = () => {};
+  try {
+    parser.write(text);
+  } catch {
+    // a head cut mid-value or bad JSON: whatever was complete before it
+  }
+  return first;
 }
 
 /** A GeoJSON FeatureCollection file. */
@@ -69,12 +97,18 @@ export class GeoJsonSource implements FeatureSource {
     const beforeFeatures = text.indexOf('"features"');
     const crsAt = text.indexOf('"crs"');
     this.crs = crsName !== undefined && (beforeFeatures < 0 || crsAt < beforeFeatures) ? crsFromName(crsName, path) : crsFromEpsg(4326);
-    const props = /"properties"\s*:\s*(\{[^{}]*\})/.exec(text.slice(Math.max(0, beforeFeatures)))?.[1];
+    const feature = firstFeature(text);
     let first: Record<string, unknown> = {};
-    try {
-      first = props ? (JSON.parse(props) as Record<string, unknown>) : {};
-    } catch {
-      first = {};
+    if (feature !== null) {
+      first = firstProps(feature);
+    } else {
+      // a first feature longer than the head: its properties when they come before its geometry
+      const props = /"properties"\s*:\s*(\{[^{}]*\})/.exec(text.slice(Math.max(0, beforeFeatures)))?.[1];
+      try {
+        first = props ? (JSON.parse(props) as Record<string, unknown>) : {};
+      } catch {
+        first = {};
+      }
     }
     this.first = first;
     this.columns = Object.keys(first);
@@ -100,6 +134,7 @@ export class GeoJsonSource implements FeatureSource {
     const stream = createReadStream(this.path);
     let index = 0;
     const columns = new Set(this.columns);
+    const ids = new GeoJsonIds();
     try {
       for await (const chunk of stream) {
         try {
@@ -110,7 +145,7 @@ export class GeoJsonSource implements FeatureSource {
         if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON near feature ${index}: ${oneLine(failure.message)}`, { cause: failure });
         while (queue.length > 0) {
           const raw = queue.shift() as RawFeature;
-          yield toFeature(raw, index, opts, this.path, index === 0 ? columns : null);
+          yield toFeature(raw, index, opts, this.path, index === 0 ? columns : null, ids);
           index++;
         }
       }
@@ -120,7 +155,7 @@ export class GeoJsonSource implements FeatureSource {
     }
     if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON: ${oneLine((failure as Error).message)}`, { cause: failure });
     while (queue.length > 0) {
-      yield toFeature(queue.shift() as RawFeature, index, opts, this.path, index === 0 ? columns : null);
+      yield toFeature(queue.shift() as RawFeature, index, opts, this.path, index === 0 ? columns : null, ids);
       index++;
     }
   }
@@ -139,7 +174,7 @@ export class GeoJsonSeqSource implements FeatureSource {
     let props: Record<string, unknown> = {};
     try {
       const f = first ? (JSON.parse(first) as RawFeature) : null;
-      props = f && f.properties && typeof f.properties === 'object' ? (f.properties as Record<string, unknown>) : {};
+      props = firstProps(f);
     } catch {
       props = {};
     }
@@ -158,6 +193,7 @@ export class GeoJsonSeqSource implements FeatureSource {
     const stream = createReadStream(this.path, { encoding: 'utf8' });
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     const columns = new Set(this.columns);
+    const ids = new GeoJsonIds();
     let index = 0;
     let lineNo = 0;
     try {
@@ -174,7 +210,7 @@ export class GeoJsonSeqSource implements FeatureSource {
             throw new InputError(`${this.path}: line ${lineNo} is not a JSON feature: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
           }
           if (raw.type === 'FeatureCollection') throw new InputError(`${this.path}: line ${lineNo} is a FeatureCollection; name the file .geojson`);
-          yield toFeature(raw, index, opts, this.path, index === 0 ? columns : null);
+          yield toFeature(raw, index, opts, this.path, index === 0 ? columns : null, ids);
           index++;
         }
       }
