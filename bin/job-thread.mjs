@@ -268,7 +268,12 @@ export function setUpJobThread() {
     // before the job's handlers are set (or after they are removed) nothing here would stop: the thread
     // ends with the signal's exit code, as the process would without handlers (the main thread then exits
     // with it and removes the run's temporary folder: run-tmp.mjs)
-    if (process.listenerCount(m.name) === 0) process.exit(m.name === 'SIGINT' ? 130 : 143);
+    if (process.listenerCount(m.name) === 0) {
+      // the one line a stopped job prints (cli/interrupt.ts): no output was opened yet, and the run's folder
+      // goes with the process
+      process.stderr.write(`zonalflow: interrupted (${m.name}) before the job started: nothing written, temporary files removed\n`);
+      process.exit(m.name === 'SIGINT' ? 130 : 143);
+    }
     process.emit(m.name, m.name);
   });
   // the port must not keep the thread alive once the job has ended
