@@ -1,11 +1,12 @@
 /**
  * "No silent zeros", and no false alarm: when at least half of the computed features touch no raster at all,
  * the job summary and the CLI say so, with what the features' coordinates tell (outside-extent.ts). When they
- * point to a wrong CRS (coordinates outside the area of use of the raster's or the layer's CRS, numbers that
- * look like longitude/latitude in a projected CRS, axes that swapped would overlap the raster), the warning
- * says the layer's CRS may be wrong and why. When the features, in the raster's CRS, lie within its area of
- * use, the CRS is right and the warning says plainly that they do not overlap the raster, with both extents in
- * the raster's CRS.
+ * point to a wrong CRS (coordinates outside the area of use of the layer's CRS, or of the raster's when the
+ * layer is in that CRS; numbers that look like longitude/latitude in a projected CRS; axes that swapped would
+ * overlap the raster), the warning says the layer's CRS may be wrong and why. A layer in another CRS, within
+ * that CRS's area of use, is not blamed for lying outside the raster CRS's area: the raster is elsewhere. Then,
+ * as when the features lie within the area of use of their CRS, the warning says plainly that they do not
+ * overlap the raster, with both extents in the raster's CRS.
  */
 import type { AreaOfUse } from '../crs/area-of-use';
 import { looksLonLat, mergeOutsideFacts } from './outside-facts';
@@ -28,8 +29,11 @@ export function outsideWarning(outside: number, computed: number, featuresCrs: s
   const extents = known.map((f) => `${outside === computed ? 'the features\' extent' : 'their extent'} is ${box(f.features as Box)} and raster "${f.raster}"'s ${box(f.rasterExtent)}, both in ${f.crs}`).join('; ');
   if (evidence.length > 0) return `${head}: the layer's CRS (${featuresCrs}) may be wrong: ${evidence.join('; ')}; ${extents}`;
   const oneCrs = new Set(known.map((f) => f.crs)).size === 1;
-  const areas = [...new Set(known.map((f) => (f.areaOfUse ? `within ${oneCrs ? 'that CRS\'s' : `${f.crs}'s`} area of use (${area(f.areaOfUse)})` : `in ${f.crs}, whose area of use PROJ does not know`)))];
-  const within = known.every((f) => f.areaOfUse !== null);
+  const areas = [...new Set(known.map((f) => {
+    if (byLayerArea(f)) return f.layerAreaOfUse ? `within the area of use of the layer's CRS, ${featuresCrs} (${area(f.layerAreaOfUse)})` : `in the layer's CRS, ${featuresCrs}, whose area of use PROJ does not know`;
+    return f.areaOfUse ? `within ${oneCrs ? 'that CRS\'s' : `${f.crs}'s`} area of use (${area(f.areaOfUse)})` : `in ${f.crs}, whose area of use PROJ does not know`;
+  }))];
+  const within = known.every((f) => (byLayerArea(f) ? f.layerAreaOfUse : f.areaOfUse) !== null);
   const what = `${outside === computed ? 'no feature overlaps' : 'they do not overlap'} ${known.length === 1 ? `raster "${known[0]?.raster ?? ''}"` : 'the rasters'}`;
   return `${head}: ${what}: ${extents}; the features lie ${areas.join(' and ')}${within ? `, so their CRS looks right: they lie where the raster${known.length === 1 ? ' has' : 's have'} no cells` : ''}`;
 }
@@ -42,9 +46,21 @@ function wrongCrsEvidence(f: OutsideFacts): string[] {
     out.push(`their coordinates ${box(src)} look like longitude/latitude, but the layer's CRS is projected${f.asLonLatOverlaps ? ` (read as longitude/latitude they would overlap raster "${f.raster}")` : ''}`);
   }
   if (f.swappedOverlaps) out.push(`with longitude and latitude swapped (axis order) they would overlap raster "${f.raster}"`);
-  if (f.outsideAreaOfUse && f.areaOfUse) out.push(`in ${f.crs} they lie outside its area of use (${area(f.areaOfUse)})`);
+  // the raster CRS's area of use speaks for the layer's coordinates only when they are in that CRS: a layer in
+  // another CRS, within its own area of use, may lie right where it is, on a raster somewhere else
+  if (!otherCrs(f) && f.outsideAreaOfUse && f.areaOfUse) out.push(`in ${f.crs} they lie outside its area of use (${area(f.areaOfUse)})`);
   if (f.outsideLayerAreaOfUse && f.layerAreaOfUse) out.push(`their coordinates lie outside the area of use of the layer's CRS (${area(f.layerAreaOfUse)})`);
   return out;
+}
+
+/** The layer's CRS is not the raster's (a note of an older Worker does not say: another CRS when it gave the layer's area of use). */
+function otherCrs(f: OutsideFacts): boolean {
+  return f.otherLayerCrs ?? f.layerAreaOfUse !== null;
+}
+
+/** Features in another CRS, not known to lie within the raster CRS's area of use: what speaks for them is the area of use of their own CRS. */
+function byLayerArea(f: OutsideFacts): boolean {
+  return otherCrs(f) && (f.outsideAreaOfUse || f.areaOfUse === null);
 }
 
 /** `(xmin, ymin) - (xmax, ymax)`, 10 significant digits. */

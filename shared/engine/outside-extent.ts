@@ -116,6 +116,7 @@ export class OutsideTally {
         layerGeographic,
         areaOfUse: area,
         outsideAreaOfUse: area !== null && mostlyOutside(area, centres, r.crs),
+        otherLayerCrs,
         layerAreaOfUse: layerArea,
         outsideLayerAreaOfUse: layerArea !== null && mostlyOutside(layerArea, this.sourceCentres, this.layerCrs),
         asLonLatOverlaps: src !== null && !layerGeographic && looksLonLat(src) && lonLat !== null && overlaps(src, lonLat),

@@ -28,6 +28,12 @@ export interface OutsideFacts {
   areaOfUse: AreaOfUse | null;
   /** Most outside features lie outside the raster CRS's area of use (false when it is unknown). */
   outsideAreaOfUse: boolean;
+  /**
+   * The layer's CRS is not the raster's (absent in notes of older Workers: taken as the same unless
+   * layerAreaOfUse is known). The raster CRS's area of use then says nothing about the layer's CRS: features
+   * outside it may be right where they are, on a raster somewhere else.
+   */
+  otherLayerCrs?: boolean;
   /** The layer CRS's area of use (PROJ) when the layer's CRS is another one, and whether most outside features lie outside it. */
   layerAreaOfUse: AreaOfUse | null;
   outsideLayerAreaOfUse: boolean;

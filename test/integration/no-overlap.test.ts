@@ -17,6 +17,7 @@ import { runStatsJob } from '../../shared/engine/stats-job';
 import { parseJobSpec } from '../../shared/spec';
 import { LOCAL_ONLY } from '../../shared/io/uri';
 import { runLocal } from '../../shared/local/runner';
+import { writeCog } from '../helpers/cog-writer';
 
 const FIX = join(import.meta.dirname, '../fixtures/no-overlap');
 type Extent = [number, number, number, number];
@@ -100,4 +101,25 @@ describe('features outside the raster: a wrong CRS only when the coordinates poi
     expect(w[0]).toContain(`no feature overlaps raster "r": `);
     expectClose(extents(w[0] ?? '').features, E.sets['other-area']?.extent as Extent);
   }, 120_000);
+});
+
+describe('a right CRS over a raster elsewhere, in another CRS: no blame on the layer\'s CRS', () => {
+  // examples/lux_cantons_2169.gpkg: Luxembourg's cantons in EPSG:2169 (ogrinfo: extent (49540, 57010) - (105922,
+  // 138631)), within EPSG:2169's area of use (projinfo EPSG:2169: BBOX[49.44,5.73,50.19,6.53]); the raster: 20 x 20 km
+  // in EPSG:32633 around 60°N 15°E (cs2cs EPSG:4326 EPSG:32633: 500000, 6651411), far from Luxembourg and far
+  // outside UTM 33N's area of use seen from the cantons, which says nothing about the layer's CRS.
+  it.each([false, true])('cantons (EPSG:2169) over a UTM 33N raster in Scandinavia (prepare thread %s): the plain warning', async (prepareThread) => {
+    const dir = mkdtempSync(join(tmpdir(), 'zf-elsewhere-'));
+    const tif = join(dir, 'scandinavia.tif');
+    writeCog(tif, { width: 200, height: 200, dtype: 'uint8', value: () => 1, epsg: 32633, transform: [490_000, 6_661_000, 100, 100] });
+    const spec = parseJobSpec({ input: { idColumn: 'ID_2' }, rasters: [{ name: 'r', uri: tif }], stats: ['count'] });
+    const r = await runStatsJob({ input: join(import.meta.dirname, '../../examples/lux_cantons_2169.gpkg'), spec, allowed: LOCAL_ONLY, prepareThread, threads: 1 });
+    expect(r.summary).toMatchObject({ features: 12, done: 12, failed: 0 });
+    const w = (r.summary.warnings ?? []).filter((x) => x.includes('do not intersect any raster'));
+    expect(w).toHaveLength(1);
+    expect(w[0]).not.toMatch(/may be wrong/);
+    expect(w[0]).toMatch(/^12 of 12 features \(100 %\) do not intersect any raster: no feature overlaps raster "r": the features' extent is .* both in EPSG:32633 /);
+    expect(w[0]).toContain('within the area of use of the layer\'s CRS, EPSG:2169');
+    expect(w[0]).toContain('(longitude 5.73 to 6.53, latitude 49.44 to 50.19), so their CRS looks right');
+  }, 60_000);
 });
