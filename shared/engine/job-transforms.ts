@@ -4,7 +4,7 @@
  * sample points of this layer, else PROJ), then PROJ's thread is ended when no transform needs it
  * (proj-thread.ts): on the 100k bench (EPSG:4326 -> UTM) PROJ's ~80 MB are not kept for the whole job.
  */
-import type { Feature } from '../geometry/types';
+import type { BBox, Feature } from '../geometry/types';
 import { forEachPosition } from '../geometry/bbox';
 import type { LayerCentres } from '../features/gpkg-order';
 import { chooseJobTransform } from '../crs/job-transform';
@@ -95,6 +95,21 @@ export function samplePoints(centres: Pick<LayerCentres, 'cx' | 'cy'>, features:
   return out;
 }
 
+/** The extent of sample points (xmin > xmax: none finite). */
+function extentOf(sample: { xs: Float64Array; ys: Float64Array }): BBox {
+  const b: BBox = { xmin: Infinity, ymin: Infinity, xmax: -Infinity, ymax: -Infinity };
+  for (let i = 0; i < sample.xs.length; i++) {
+    const x = sample.xs[i] as number;
+    const y = sample.ys[i] as number;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    b.xmin = Math.min(b.xmin, x);
+    b.xmax = Math.max(b.xmax, x);
+    b.ymin = Math.min(b.ymin, y);
+    b.ymax = Math.max(b.ymax, y);
+  }
+  return b;
+}
+
 /** Indexes of at most `k` items of `n`, evenly spread. */
 export function spread(n: number, k: number): number[] {
   if (n <= k) return Array.from({ length: n }, (_, i) => i);
@@ -102,10 +117,12 @@ export function spread(n: number, k: number): number[] {
 }
 
 /**
- * Chooses the engine's transforms on `sample` (see {@link samplePoints}) and ends PROJ's thread when none
+ * Names the engine's CRS operations at the centre of `sample`'s extent (ZonalEngine.placeCrsNotes), chooses
+ * its transforms on `sample` (see {@link samplePoints}) and ends PROJ's thread when none
  * runs in PROJ. Returns whether PROJ is still needed for the job.
  */
 export async function chooseTransforms(engine: ZonalEngine, featureCrs: Crs, sample: { xs: Float64Array; ys: Float64Array }): Promise<boolean> {
+  engine.placeCrsNotes(extentOf(sample));
   const proj = engine.chooseTransforms((to) => chooseJobTransform(featureCrs, to, sample.xs, sample.ys));
   if (!proj && projThreadRunning()) await releaseProjThread();
   return proj;

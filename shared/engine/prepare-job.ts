@@ -125,6 +125,8 @@ export interface PrepareTail {
   bounds: number[];
   /** Where the features touching no raster lie, per raster (outside-extent.ts): the CRS warning's facts. */
   outside: OutsideFacts[];
+  /** The CRS notes once the features are seen: operations named where they lie (the head's are named at the rasters' centres when the features were spooled). */
+  crsNotes: CrsNote[];
 }
 
 /** Phase 1 done in this thread: the spool, and the opened rasters and engine (reused by phase 2). */
@@ -211,6 +213,7 @@ async function tailOf(opened: Opened, opts: PrepareOptions, counters: CountingSo
     requests: counters.reduce((a, c) => a + c.requests, 0),
     bounds,
     outside,
+    crsNotes: opened.engine.crsNotes,
   };
 }
 

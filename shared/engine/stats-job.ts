@@ -337,7 +337,7 @@ export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsume
         bytesRead: counters.reduce((a, c) => a + c.bytes, 0) + (totals?.bytes ?? 0) + (inThread ? 0 : phase1.bytes),
         requests: counters.reduce((a, c) => a + c.requests, 0) + (totals?.requests ?? 0) + (inThread ? 0 : phase1.requests),
         warnings: [...job.warnings, ...[outsideWarning(engine.outsideFids.size, engine.featuresComputed, job.crsNotes[0]?.features ?? job.crs.name, phase1.outside)].filter((w): w is string => w !== null), ...phase1.warnings],
-        crs: job.crsNotes,
+        crs: phase1.crsNotes,
       },
     };
   } finally {

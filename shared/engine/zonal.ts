@@ -12,7 +12,7 @@
  * lists); a weights raster on a compatible grid makes the finer of the two
  * grids the one coverage is computed on (grid-mapping.ts).
  */
-import type { Geometry, Position } from '../geometry/types';
+import type { BBox, Geometry, Position } from '../geometry/types';
 import type { RasterGrid, Window } from '../raster/grid';
 import { coverage, coverageEncoded, geometryWindow, subdivideWindow } from '../coverage/coverage';
 import { EncodedRings } from '../geometry/encoded-rings';
@@ -122,7 +122,11 @@ export interface CrsNote {
   features: string;
   /** The raster's CRS (PROJ's name). */
   crs: string;
-  /** The coordinate operation PROJ applies ("none" for equivalent CRSs, "taken as the raster's CRS" for an undefined one). */
+  /**
+   * The coordinate operation PROJ applies ("none" for equivalent CRSs, "taken as the raster's CRS" for an undefined
+   * one), named where the features lie once the engine has seen them ({@link ZonalEngine.placeCrsNotes}), at the
+   * raster's centre before.
+   */
   transformation: string;
 }
 
@@ -138,6 +142,10 @@ export class ZonalEngine {
   private readonly featuresGeographic: boolean;
   /** Per raster: the CRSs and the operation between them. */
   readonly crsNotes: CrsNote[] = [];
+  /** Whether the notes name the operation where the features lie (placeCrsNotes), not at the rasters' centres. */
+  private crsNotesPlaced = false;
+  /** Per raster name: what chooseTransforms added to its note (which engine runs the transform). */
+  private readonly choiceNotes = new Map<string, string>();
   /** Job-level warnings (an undefined CRS). */
   readonly warnings: string[] = [];
   /** fids of computed features that touch no raster at all (a CRS that may be wrong). */
@@ -181,7 +189,7 @@ export class ZonalEngine {
         raster: r.name,
         features: crsDisplayName(featureCrs),
         crs: crsDisplayName(r.crs),
-        transformation: featureCrs.undefinedCrs ? 'none: the features have no CRS, their coordinates are taken as the raster\'s' : t === null ? 'none (same CRS)' : transformationAt(featureCrs, r),
+        transformation: featureCrs.undefinedCrs ? 'none: the features have no CRS, their coordinates are taken as the raster\'s' : t === null ? 'none (same CRS)' : transformationAt(featureCrs, r.crs, rasterCentre(r)),
       });
     }
     if (featureCrs.undefinedCrs) {
@@ -219,9 +227,38 @@ export class ZonalEngine {
       this.batches.set(r, c.transform);
       if (c.engine === 'PROJ') proj = true;
       const note = this.crsNotes.find((n) => n.raster === r.name);
-      if (note && c.note !== '' && !note.transformation.endsWith(c.note)) note.transformation += c.note;
+      if (note && c.note !== '' && !note.transformation.endsWith(c.note)) {
+        note.transformation += c.note;
+        this.choiceNotes.set(r.name, c.note);
+      }
     }
     return proj;
+  }
+
+  /**
+   * Names each raster's operation where the features lie: at the centre of `box` (the features' extent, in
+   * their CRS) in longitude/latitude, as PROJ picks its operation per point (operation.ts). Once per engine:
+   * with the sample of the whole layer (job-transforms.ts) or, without one, the first chunk prepared.
+   */
+  placeCrsNotes(box: BBox): void {
+    if (this.crsNotesPlaced) return;
+    this.crsNotesPlaced = true;
+    if (this.featureCrs.undefinedCrs || !(box.xmin <= box.xmax && box.ymin <= box.ymax)) return;
+    let at: [number, number] | null = null;
+    try {
+      const toLonLat = makeTransformer(this.featureCrs, crsFromEpsg(4326));
+      const cx = (box.xmin + box.xmax) / 2;
+      const cy = (box.ymin + box.ymax) / 2;
+      at = toLonLat ? toLonLat(cx, cy) : [cx, cy];
+    } catch {
+      return; // the notes keep naming the operation at the rasters' centres
+    }
+    if (!Number.isFinite(at[0]) || !Number.isFinite(at[1])) return;
+    for (const r of this.rasters) {
+      const note = this.crsNotes.find((n) => n.raster === r.name);
+      if (!note || !this.transformers.get(r)) continue;
+      note.transformation = transformationAt(this.featureCrs, r.crs, at) + (this.choiceNotes.get(r.name) ?? '');
+    }
   }
 
   private readonly cellLists: ReadonlySet<string>;
@@ -309,6 +346,7 @@ export class ZonalEngine {
    * their windows (PROJ). Pure CPU; the result goes to {@link measure} here or on a worker thread.
    */
   prepare(features: readonly EngineFeature[]): PreparedChunk {
+    if (!this.crsNotesPlaced && this.outside) this.placeCrsNotes(featuresBox(features));
     const problems = features.map((f) => featureProblem(f));
     const touched = new Array<boolean>(features.length).fill(false);
     const perRaster = this.all.map((raster) => this.project(raster, features, problems, touched));
@@ -573,15 +611,41 @@ export class ZonalEngine {
   }
 }
 
-/** The operation PROJ applies from the features' CRS to a raster's, named at the raster's centre (never fails the job). */
-function transformationAt(featureCrs: Crs, r: ZonalRaster): string {
+/** A raster's centre in longitude/latitude (null: PROJ cannot say). */
+function rasterCentre(r: ZonalRaster): [number, number] | null {
   try {
     const g = r.raster.info.grid;
     const cx = g.originX + (g.resX * g.width) / 2;
     const cy = g.originY - (g.resY * g.height) / 2;
     const toLonLat = makeTransformer(r.crs, crsFromEpsg(4326));
-    const at = toLonLat ? toLonLat(cx, cy) : [cx, cy] as [number, number];
-    return describeTransformation(featureCrs, r.crs, Number.isFinite(at[0]) && Number.isFinite(at[1]) ? at : undefined);
+    return toLonLat ? toLonLat(cx, cy) : [cx, cy];
+  } catch {
+    return null;
+  }
+}
+
+/** The extent of the features' finite positions (xmin > xmax: none). */
+function featuresBox(features: readonly EngineFeature[]): BBox {
+  const b: BBox = { xmin: Infinity, ymin: Infinity, xmax: -Infinity, ymax: -Infinity };
+  for (const f of features) {
+    if (!f.geometry) continue;
+    forEachPosition(f.geometry, (p) => {
+      const x = p[0];
+      const y = p[1];
+      if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+      if (x < b.xmin) b.xmin = x;
+      if (x > b.xmax) b.xmax = x;
+      if (y < b.ymin) b.ymin = y;
+      if (y > b.ymax) b.ymax = y;
+    });
+  }
+  return b;
+}
+
+/** The operation PROJ applies from the features' CRS to a raster's, named at `at` (longitude/latitude; never fails the job). */
+function transformationAt(featureCrs: Crs, to: Crs, at: [number, number] | null): string {
+  try {
+    return describeTransformation(featureCrs, to, at !== null && Number.isFinite(at[0]) && Number.isFinite(at[1]) ? at : undefined);
   } catch (err) {
     return `PROJ's choice (not identified: ${err instanceof Error ? err.message : String(err)})`;
   }
