@@ -108,6 +108,16 @@ export class OutputError extends ZonalflowError {
   }
 }
 
+/**
+ * The temporary folder ($TMPDIR) is full (ENOSPC) or over its quota (EDQUOT) while the job writes its own
+ * temporary files (spools, sort runs, the private view of a layer): the message names the folder and what to do.
+ */
+export class TempSpaceError extends ZonalflowError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super('TMPDIR_FULL', message, options);
+  }
+}
+
 /** A message for one line of output, without the stack. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SpilledRuns } from '../output/sorted-runs';
-import { CrsError, GeoPackageError, GeometryError, InputError, LimitError, OutputError, RasterError, SourceError, SpecError, UriNotAllowedError, ZonalflowError } from '../errors';
+import { CrsError, GeoPackageError, GeometryError, InputError, LimitError, OutputError, RasterError, SourceError, SpecError, TempSpaceError, UriNotAllowedError, ZonalflowError } from '../errors';
 import type { JobHead, PrepareOptions, PrepareTail } from './prepare-job';
 import type { PackedRecords } from './packed-records';
 import type { WorkerFailure } from './parallel-protocol';
@@ -288,7 +288,7 @@ async function* drain(q: ChunkQueue, taken: (bytes: number) => void): AsyncGener
 
 type Options = { context?: Record<string, unknown> };
 const CLASSES: Record<string, new (message: string, options?: Options) => ZonalflowError> = {
-  SpecError, GeoPackageError, GeometryError, CrsError, RasterError, UriNotAllowedError, LimitError, InputError, OutputError,
+  SpecError, GeoPackageError, GeometryError, CrsError, RasterError, UriNotAllowedError, LimitError, InputError, OutputError, TempSpaceError,
 };
 
 /** A prepare-thread error as a typed error of this thread: the same class (when it is one of errors.ts'), code and message. */

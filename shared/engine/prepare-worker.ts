@@ -10,6 +10,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { CountingSource } from '../io/source.counting';
 import { SourceError, ZonalflowError } from '../errors';
+import { asTempSpaceError } from './temp-space';
 import type { StretchSink } from './prepare-job';
 import { transferables } from './packed-records';
 import { startProjThread, useProjThread } from './proj-thread';
@@ -36,7 +37,9 @@ const AHEAD_BYTES = 4 * 1024 * 1024;
 const port: MessagePort | null = data?.port ?? parentPort;
 if (port === null) throw new Error('prepare-worker.ts runs as a worker thread');
 
-function failure(err: unknown): PrepareFailure {
+function failure(thrown: unknown): PrepareFailure {
+  // a full $TMPDIR while this thread spools the features: a typed line, rebuilt as such by the job's thread
+  const err = asTempSpaceError(thrown);
   return {
     ...(err instanceof ZonalflowError && Object.keys(err.context).length > 0 ? { context: cloneable(err.context) } : {}),
     name: err instanceof Error ? err.name : 'Error',

@@ -21,6 +21,7 @@ import { parseStatNames } from '../stats/names';
 import { featureFailure, MAX_LISTED_FAILURES } from '../output/table';
 import type { FeatureFailure, IdKind, ResultRow, StatColumn, TableOptions } from '../output/table';
 import { withFeatureFields } from './attributes';
+import { asTempSpaceError } from './temp-space';
 import { ZonalEngine } from './zonal';
 import type { CrsNote, ZonalTimings } from './zonal';
 import type { Crs } from '../crs/crs';
@@ -190,6 +191,24 @@ export async function runStatsJob(opts: StatsJobOptions): Promise<StatsJobResult
  * A time series (`spec.stac`) reads and computes chunk by chunk in input order.
  */
 export async function streamStatsJob(opts: StatsJobOptions, consumer: RowConsumer): Promise<StreamedStatsJob> {
+  // an untyped ENOSPC / EDQUOT of the job's own temporary files is a full $TMPDIR; the consumer's (the output's) errors pass as they are
+  const fromConsumer = new WeakSet<object>();
+  const mark = (err: unknown): never => {
+    if (typeof err === 'object' && err !== null) fromConsumer.add(err);
+    throw err;
+  };
+  const guarded: RowConsumer = {
+    begin: (columns, table) => consumer.begin(columns, table).catch(mark),
+    rows: (rows, byFeature) => consumer.rows(rows, byFeature).catch(mark),
+  };
+  try {
+    return await streamJob(opts, guarded);
+  } catch (err) {
+    throw typeof err === 'object' && err !== null && fromConsumer.has(err) ? err : asTempSpaceError(err);
+  }
+}
+
+async function streamJob(opts: StatsJobOptions, consumer: RowConsumer): Promise<StreamedStatsJob> {
   const t0 = performance.now();
   parseStatNames(opts.spec.stats); // unknown names fail before any file is opened
   // PROJ already loading on a host thread since process start (early-proj.ts), for whichever thread uses PROJ
