@@ -11,9 +11,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../cli/main';
+import { runCli } from '../../cases/run-cli';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const FORMATS = join(ROOT, 'test', 'fixtures', 'formats');
@@ -45,13 +44,8 @@ function shapefile(stem: string, part: 'shp' | 'dbf', n: number): string {
   return join(d, `${stem}.shp`);
 }
 
-async function run(args: string[]): Promise<{ code: number; err: string }> {
-  const stderr = new PassThrough();
-  let err = '';
-  stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const code = await main(args, { stderr, stdout: new PassThrough() });
-  return { code, err };
-}
+/** The CLI in this process: its exit code and what it printed on stderr. */
+const run = (args: string[]): Promise<{ code: number; err: string }> => runCli(args);
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

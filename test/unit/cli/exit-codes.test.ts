@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main';
+import { runCli } from '../../cases/run-cli';
 import { exitCodeOf, exitCodeOfError, jobOutcome } from '../../../shared/jobs/outcome';
 import { InterruptedError } from '../../../shared/errors';
 import { writeGeoPackage } from '../../helpers/gpkg-writer';
@@ -29,13 +30,8 @@ function gpkg(name: string, features: WriteFeature[]): string {
   return path;
 }
 
-async function run(args: string[]): Promise<{ code: number; err: string }> {
-  const stderr = new PassThrough();
-  let err = '';
-  stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const code = await main(args, { stderr, stdout: new PassThrough() });
-  return { code, err };
-}
+/** The CLI in this process: its exit code and what it printed on stderr. */
+const run = (args: string[]): Promise<{ code: number; err: string }> => runCli(args);
 
 const stats = (input: string, ...more: string[]): string[] => ['stats', '--input', input, '--raster', raster, '--out', join(dir, `${Math.random()}.csv`), '--quiet', ...more];
 

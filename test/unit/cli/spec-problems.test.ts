@@ -7,9 +7,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../../cli/main';
+import { runCli } from '../../cases/run-cli';
 import { parseJobSpec } from '../../../shared/spec';
 
 const dir = mkdtempSync(join(tmpdir(), 'zf-spec-problems-'));
@@ -17,10 +16,7 @@ const input = join(import.meta.dirname, '../../../examples/lux_cantons_2169.gpkg
 const raster = join(import.meta.dirname, '../../../examples/elev.cog.tif');
 
 async function run(args: string[]): Promise<{ code: number; lines: string[] }> {
-  const stderr = new PassThrough();
-  let err = '';
-  stderr.on('data', (b: Buffer) => (err += b.toString()));
-  const code = await main(args, { stderr, stdout: new PassThrough() });
+  const { code, err } = await runCli(args);
   return { code, lines: err.trim().split('\n') };
 }
 const stats = (...more: string[]): string[] => ['stats', '--input', input, '--out', join(dir, `${Math.random()}.csv`), '--quiet', ...more];

@@ -14,7 +14,7 @@ import { openFeatureSource } from '../../../shared/features/open';
 import { runStatsJob } from '../../../shared/engine/stats-job';
 import { parseJobSpec } from '../../../shared/spec';
 import { allowedFromUris } from '../../../shared/io/uri';
-import type { Feature } from '../../../shared/geometry/types';
+import { readFeatures } from '../../helpers/read-features';
 
 const dir = mkdtempSync(join(tmpdir(), 'zf-geojson-ids-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,16 +23,7 @@ const point = { type: 'Point', coordinates: [6.1, 49.6] };
 /** A feature: `id` member (omitted when undefined) and properties. */
 const feat = (id: unknown, properties: Record<string, unknown>): Record<string, unknown> => ({ type: 'Feature', ...(id === undefined ? {} : { id }), geometry: point, properties });
 
-async function read(path: string, opts: { idColumn?: string; columns?: string[] } = {}): Promise<Feature[]> {
-  const src = await openFeatureSource(path);
-  const out: Feature[] = [];
-  try {
-    for await (const f of src.features(opts)) out.push(f);
-  } finally {
-    src.close();
-  }
-  return out;
-}
+const read = readFeatures;
 
 /** [case, features, GDAL's fids, GDAL's `id` field (null: none or unset)] */
 const cases: [string, Record<string, unknown>[], number[], (string | number | null)[]][] = [

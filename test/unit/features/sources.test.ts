@@ -15,6 +15,7 @@ import { openFeatureSource } from '../../../shared/features/open';
 import { MemorySource } from '../../../shared/features/source.memory';
 import { crsFromEpsg } from '../../../shared/crs/epsg';
 import type { Feature } from '../../../shared/geometry/types';
+import { readFeatures } from '../../helpers/read-features';
 
 const FX = join(import.meta.dirname, '../../fixtures');
 const LUX = join(FX, 'reference/data/lux');
@@ -29,16 +30,7 @@ async function statsOf(input: string, idColumn = 'ID_2'): Promise<Map<string, nu
   return new Map(r.rows.map((row) => [row.id, row.values.map(Number)]));
 }
 
-async function collect(input: string, opts: { idColumn?: string; columns?: string[] } = {}): Promise<Feature[]> {
-  const src = await openFeatureSource(input);
-  const out: Feature[] = [];
-  try {
-    for await (const f of src.features(opts)) out.push(f);
-  } finally {
-    src.close();
-  }
-  return out;
-}
+const collect = readFeatures;
 
 describe('inputs in every format give the GeoPackage statistics', async () => {
   const reference = await statsOf(join(LUX, 'lux_cantons_2169.gpkg'));
