@@ -51,7 +51,16 @@ const requireCommonJs = {
       } catch {
         return undefined; // not resolvable from here (optional or platform-specific): left to Node at run time
       }
-      if (await isCommonJs(file)) return { path: args.path, namespace: args.kind === 'dynamic-import' ? 'cjs-dynamic' : 'cjs-require' };
+      if (await isCommonJs(file)) {
+        if (args.kind === 'import-statement') return { path: args.path, namespace: 'cjs-require' };
+        // its export names are read by requiring it here: one that does not load at build time is left to Node
+        try {
+          buildRequire(args.path);
+        } catch {
+          return { path: args.path, external: true };
+        }
+        return { path: args.path, namespace: 'cjs-dynamic' };
+      }
       return BUNDLED_PACKAGES.has(packageName(args.path)) ? undefined : { path: args.path, external: true };
     });
     b.onLoad({ filter: /.*/, namespace: 'cjs-require' }, (args) => ({ contents: `module.exports = __zfRequire(${JSON.stringify(args.path)});`, loader: 'js' }));
