@@ -4,8 +4,8 @@
  * sample points of this layer, else PROJ), then PROJ's thread is ended when no transform needs it
  * (proj-thread.ts): on the 100k bench (EPSG:4326 -> UTM) PROJ's ~80 MB are not kept for the whole job.
  */
-import type { BBox, Feature } from '../geometry/types';
-import { forEachPosition } from '../geometry/bbox';
+import type { Feature } from '../geometry/types';
+import { finiteBox, forEachPosition } from '../geometry/bbox';
 import type { LayerCentres } from '../features/gpkg-order';
 import { chooseJobTransform } from '../crs/job-transform';
 import type { Crs } from '../crs/crs';
@@ -95,21 +95,6 @@ export function samplePoints(centres: Pick<LayerCentres, 'cx' | 'cy'>, features:
   return out;
 }
 
-/** The extent of sample points (xmin > xmax: none finite). */
-function extentOf(sample: { xs: Float64Array; ys: Float64Array }): BBox {
-  const b: BBox = { xmin: Infinity, ymin: Infinity, xmax: -Infinity, ymax: -Infinity };
-  for (let i = 0; i < sample.xs.length; i++) {
-    const x = sample.xs[i] as number;
-    const y = sample.ys[i] as number;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    b.xmin = Math.min(b.xmin, x);
-    b.xmax = Math.max(b.xmax, x);
-    b.ymin = Math.min(b.ymin, y);
-    b.ymax = Math.max(b.ymax, y);
-  }
-  return b;
-}
-
 /** Indexes of at most `k` items of `n`, evenly spread. */
 export function spread(n: number, k: number): number[] {
   if (n <= k) return Array.from({ length: n }, (_, i) => i);
@@ -122,7 +107,7 @@ export function spread(n: number, k: number): number[] {
  * runs in PROJ. Returns whether PROJ is still needed for the job.
  */
 export async function chooseTransforms(engine: ZonalEngine, featureCrs: Crs, sample: { xs: Float64Array; ys: Float64Array }): Promise<boolean> {
-  engine.placeCrsNotes(extentOf(sample));
+  engine.placeCrsNotes(finiteBox(sample.xs, sample.ys));
   const proj = engine.chooseTransforms((to) => chooseJobTransform(featureCrs, to, sample.xs, sample.ys));
   if (!proj && projThreadRunning()) await releaseProjThread();
   return proj;

@@ -9,7 +9,7 @@
  * outside-facts.ts (pure: Collect reads them).
  */
 import type { BBox, Geometry } from '../geometry/types';
-import { geometryBBox } from '../geometry/bbox';
+import { geometryBBox, unionBBox } from '../geometry/bbox';
 import { areaOfUse, boxToLonLat, insideArea } from '../crs/area-of-use';
 import type { AreaOfUse } from '../crs/area-of-use';
 import type { Crs } from '../crs/crs';
@@ -77,12 +77,12 @@ export class OutsideTally {
   /** {@link add} with the boxes already known. */
   addBoxes(source: BBox, boxes: readonly (BBox | null)[]): void {
     this.count++;
-    this.source = union(this.source, source);
+    this.source = unionBBox(this.source, source);
     this.sourceCentres.add((source.xmin + source.xmax) / 2, (source.ymin + source.ymax) / 2);
     for (let k = 0; k < this.rasters.length; k++) {
       const b = boxes[k];
       if (!b) continue;
-      this.boxes[k] = union(this.boxes[k] ?? null, b);
+      this.boxes[k] = unionBBox(this.boxes[k] ?? null, b);
       this.centres[k]?.add((b.xmin + b.xmax) / 2, (b.ymin + b.ymax) / 2);
     }
   }
@@ -140,7 +140,7 @@ export class OutsideTally {
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i] as number;
       const y = ys[i] as number;
-      if (Number.isFinite(x) && Number.isFinite(y)) b = union(b, { xmin: x, ymin: y, xmax: x, ymax: y });
+      if (Number.isFinite(x) && Number.isFinite(y)) b = unionBBox(b, { xmin: x, ymin: y, xmax: x, ymax: y });
     }
     return b !== null && overlaps(b, raster);
   }
@@ -164,10 +164,6 @@ function mostlyOutside(area: AreaOfUse, sample: Sample, crs: Crs): boolean {
 
 function overlaps(a: BBox, b: BBox): boolean {
   return a.xmin <= b.xmax && a.xmax >= b.xmin && a.ymin <= b.ymax && a.ymax >= b.ymin;
-}
-
-function union(a: BBox | null, b: BBox): BBox {
-  return a === null ? { ...b } : { xmin: Math.min(a.xmin, b.xmin), ymin: Math.min(a.ymin, b.ymin), xmax: Math.max(a.xmax, b.xmax), ymax: Math.max(a.ymax, b.ymax) };
 }
 
 function safely<T>(fn: () => T, otherwise: T): T {

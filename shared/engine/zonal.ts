@@ -21,7 +21,7 @@ import type { CoverageMode } from '../coverage/coverage';
 import { StatsAccumulator } from '../stats/accumulator';
 import type { StatName, StatValue } from '../stats/accumulator';
 import { transformGeometry } from '../geometry/transform';
-import { firstNonFinite, forEachPosition, geometryBBox } from '../geometry/bbox';
+import { firstNonFinite, forEachPosition, geometryBBox, unionBBox } from '../geometry/bbox';
 import { geometryProblem } from '../geometry/validate';
 import { crsDisplayName, crsEquivalent, isGeographic, makeBatchTransformer, makeTransformer } from '../crs/transform';
 import type { BatchTransform } from '../crs/proj';
@@ -240,10 +240,10 @@ export class ZonalEngine {
    * their CRS) in longitude/latitude, as PROJ picks its operation per point (operation.ts). Once per engine:
    * with the sample of the whole layer (job-transforms.ts) or, without one, the first chunk prepared.
    */
-  placeCrsNotes(box: BBox): void {
+  placeCrsNotes(box: BBox | null): void {
     if (this.crsNotesPlaced) return;
     this.crsNotesPlaced = true;
-    if (this.featureCrs.undefinedCrs || !(box.xmin <= box.xmax && box.ymin <= box.ymax)) return;
+    if (this.featureCrs.undefinedCrs || box === null) return;
     let at: [number, number] | null = null;
     try {
       const toLonLat = makeTransformer(this.featureCrs, crsFromEpsg(4326));
@@ -625,19 +625,11 @@ function rasterCentre(r: ZonalRaster): [number, number] | null {
 }
 
 /** The extent of the features' finite positions (xmin > xmax: none). */
-function featuresBox(features: readonly EngineFeature[]): BBox {
-  const b: BBox = { xmin: Infinity, ymin: Infinity, xmax: -Infinity, ymax: -Infinity };
+function featuresBox(features: readonly EngineFeature[]): BBox | null {
+  let b: BBox | null = null;
   for (const f of features) {
-    if (!f.geometry) continue;
-    forEachPosition(f.geometry, (p) => {
-      const x = p[0];
-      const y = p[1];
-      if (!Number.isFinite(x) || !Number.isFinite(y)) return;
-      if (x < b.xmin) b.xmin = x;
-      if (x > b.xmax) b.xmax = x;
-      if (y < b.ymin) b.ymin = y;
-      if (y > b.ymax) b.ymax = y;
-    });
+    const g = f.geometry ? geometryBBox(f.geometry) : null;
+    if (g) b = unionBBox(b, g);
   }
   return b;
 }

@@ -79,6 +79,11 @@ export function finiteBox(xs: ArrayLike<number>, ys: ArrayLike<number>, from = 0
   return xmin <= xmax ? { xmin, ymin, xmax, ymax } : null;
 }
 
+/** The box covering `a` and `b` (a new object; `a` null: a copy of `b`). */
+export function unionBBox(a: BBox | null, b: BBox): BBox {
+  return a === null ? { ...b } : { xmin: Math.min(a.xmin, b.xmin), ymin: Math.min(a.ymin, b.ymin), xmax: Math.max(a.xmax, b.xmax), ymax: Math.max(a.ymax, b.ymax) };
+}
+
 /**
  * The index of the first position with a non-finite coordinate, counted in {@link forEachPosition}'s order,
  * or -1 when every coordinate is finite (loops: no callback per position).
