@@ -101,10 +101,20 @@ export class GeoPackageError extends InputError {
   }
 }
 
-/** An output path cannot be written (a directory, no such folder, the input itself, disk full). */
+/** An output path cannot be written (a directory, no such folder, the input itself; a full device is an OutputSpaceError). */
 export class OutputError extends ZonalflowError {
   constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
     super('OUTPUT_INVALID', message, options);
+  }
+}
+
+/**
+ * The output's device is full (ENOSPC) or over its quota (EDQUOT) while the result is written: the job had
+ * computed, so it failed (exit 1), not a usage error; the message names the output and what to do.
+ */
+export class OutputSpaceError extends ZonalflowError {
+  constructor(message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super('OUTPUT_FULL', message, options);
   }
 }
 

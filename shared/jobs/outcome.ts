@@ -38,7 +38,7 @@ export function exitCodeOf(status: string): number {
  * The exit code of an error that stopped a command before or while it ran: 2 (usage error, nothing
  * was computed) for an invalid spec or option (SpecError), an input that cannot be used (InputError:
  * missing, unreadable, corrupt or truncated whatever its format, a GeoPackage's GeoPackageError included;
- * no such layer or column), an output path that cannot be written (OutputError)
+ * no such layer or column), an output path that cannot be written (OutputError; a full device under it, OutputSpaceError, is 1)
  * and a local raster file that does not exist (SourceError from a missing local path); 1 for anything
  * else: a remote raster that fails, a broken file, a bug, and a URL the allow-list refuses
  * (UriNotAllowedError: the cases redirect-loopback and secrets-in-messages fail the job with exit 1,

@@ -678,7 +678,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     lap('download');
     // the outputs as `zonalflow results` downloads them, each object copied from the S3 stand-in's file (no GET)
     const copy = (key: string, dest: string): Promise<boolean> => env.copyFile(LOCAL.output, key, dest);
-    const files = jobId ? await downloadJobOutputs(env.s3, LOCAL.output, `${jobId}/`, opts.out, { features: opts.features ?? 'per-feature', copy }) : [];
+    const files = jobId ? await downloadJobOutputs(env.s3, LOCAL.output, `${jobId}/`, opts.out, { features: opts.features ?? 'per-feature', copy, label: `--out ${opts.out}` }) : [];
     const summary = jobId ? ((await getJson(env.s3, { bucket: LOCAL.output, key: `${jobId}/summary.json` })) as { status?: string } | null) : null;
     smS3.destroy();
     lap('end');

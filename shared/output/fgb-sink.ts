@@ -23,10 +23,10 @@ import { ColumnType } from 'flatgeobuf/lib/mjs/flat-geobuf/column-type.js';
 import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
 import { buildGeometry } from 'flatgeobuf/lib/mjs/generic/geometry.js';
 import { parseGC, parseGeometry } from 'flatgeobuf/lib/mjs/geojson/geometry.js';
-import { OutputError } from '../errors';
+import { OutputError, ZonalflowError } from '../errors';
 import type { Geometry } from '../geometry/types';
 import { geometryBBox } from '../geometry/bbox';
-import { FileOutput } from './file-output';
+import { FileOutput, writeFailure } from './file-output';
 import type { RowSink, SinkOptions } from './sink';
 import type { ResultRow } from './table';
 import type { GeoField, GeoFieldType, GeoSrs } from './geo-fields';
@@ -40,8 +40,9 @@ const GEOMETRY_TYPE: Record<Geometry['type'], GeometryType> = { Point: GeometryT
 const encoder = new TextEncoder();
 
 /** A RowSink writing a FlatGeobuf file at `path`. PROJ must be loaded when a CRS is given. */
-export function fgbSink(path: string, opts: SinkOptions): RowSink {
-  return new FgbSink(path, opts);
+/** The FlatGeobuf sink writing `path`; `label` names it in errors (default `output <path>`; the CLI's `--out <path>`). */
+export function fgbSink(path: string, opts: SinkOptions, label = `output ${path}`): RowSink {
+  return new FgbSink(path, opts, label);
 }
 
 /** The properties buffer of one row: (u16 column index, value) for each non-null field (FlatGeobuf's encoding). */
@@ -155,7 +156,7 @@ class FgbSink implements RowSink {
   private state: 'open' | 'closed' | 'aborted' = 'open';
   private readonly builder = new flatbuffers.Builder(1024);
 
-  constructor(private readonly path: string, private readonly opts: SinkOptions) {
+  constructor(private readonly path: string, private readonly opts: SinkOptions, private readonly label: string) {
     const tag = randomBytes(4).toString('hex');
     this.body = join(dirname(path), `.${basename(path)}.${tag}.body`);
     this.layer = basename(path, extname(path)) || 'results';
@@ -163,13 +164,18 @@ class FgbSink implements RowSink {
 
   async write(rows: readonly ResultRow[]): Promise<void> {
     if (this.state !== 'open') throw new OutputError(`${this.path}: write after ${this.state}`);
-    if (this.fields === null) {
-      for (const r of rows) this.pending.push(r);
-      if (this.pending.length < FIRST_ROWS) return;
-      await this.start();
-      rows = this.pending.splice(0);
+    try {
+      if (this.fields === null) {
+        for (const r of rows) this.pending.push(r);
+        if (this.pending.length < FIRST_ROWS) return;
+        await this.start();
+        rows = this.pending.splice(0);
+      }
+      await this.append(rows);
+    } catch (err) {
+      // the body file beside the output: a full device is the output's (OUTPUT_FULL), never an untyped error
+      throw writeFailure(this.label, err, (reason) => `cannot write the FlatGeobuf file: ${reason}`);
     }
-    await this.append(rows);
   }
 
   async close(): Promise<void> {
@@ -186,7 +192,7 @@ class FgbSink implements RowSink {
       const type = this.types.size === 1 ? ([...this.types][0] ?? GeometryType.Unknown) : GeometryType.Unknown;
       const header = encodeHeader(this.layer, this.fields ?? [], this.srs, this.count, this.extent, type);
       // the file itself through FileOutput (beside the path, renamed into place; aborted on failure)
-      const out = await FileOutput.create(this.path);
+      const out = await FileOutput.create(this.path, this.label);
       this.out = out;
       await out.write(MAGIC);
       await out.write(header);
@@ -196,7 +202,7 @@ class FgbSink implements RowSink {
       await rm(this.body, { force: true });
     } catch (err) {
       await this.abort();
-      throw err instanceof OutputError ? err : new OutputError(`${this.path}: cannot write the FlatGeobuf file: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw err instanceof ZonalflowError ? err : writeFailure(this.label, err, (reason) => `cannot write the FlatGeobuf file: ${reason}`);
     }
   }
 

@@ -6,13 +6,14 @@
  * visible at `path` until the whole file is there (`abort` closes and removes the temporary
  * file; it is safe after a failed write or close). A path that exists and is not a regular
  * file (a device, a pipe: `/dev/stdout`) is written directly. Errors are OutputError lines
- * naming the output (`label`, default `output <path>`).
+ * naming the output (`label`, default `output <path>`); a full device or quota while writing is an
+ * OutputSpaceError ({@link writeFailure}).
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { OutputError } from '../errors';
+import { OutputError, OutputSpaceError, ZonalflowError } from '../errors';
 import { trackTemp, untrackTemp } from './live-temps';
 import type { ByteTarget } from './byte-target';
 
@@ -77,7 +78,7 @@ export class FileOutput implements ByteTarget {
     try {
       for (let at = 0; at < bytes.length; ) at += (await h.write(bytes, at, bytes.length - at)).bytesWritten;
     } catch (err) {
-      throw new OutputError(`${this.label}: writing failed: ${ioReason(err)}`, { cause: err });
+      throw writeFailure(this.label, err);
     }
   }
 
@@ -96,7 +97,7 @@ export class FileOutput implements ByteTarget {
         untrackTemp(this.temp);
       }
     } catch (err) {
-      throw new OutputError(`${this.label}: writing failed: ${ioReason(err)}`, { cause: err });
+      throw writeFailure(this.label, err);
     }
   }
 
@@ -121,4 +122,28 @@ export function ioReason(err: unknown): string {
   const code = (err as { code?: string }).code;
   const text: Record<string, string> = { ENOENT: 'no such file or folder', ENOTDIR: 'a parent is a file, not a folder', EACCES: 'permission denied', EPERM: 'not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on the device', EISDIR: 'it is a directory', EEXIST: 'it exists' };
   return (code && text[code]) ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** What a full device or quota is called in an output's error line. */
+const FULL: Record<string, string> = { ENOSPC: 'no space left on its device', EDQUOT: 'the disk quota is exceeded' };
+
+/** Whether `err` is a full device or quota (ENOSPC, EDQUOT) that is not already a typed error. */
+export function isDeviceFull(err: unknown): boolean {
+  if (err instanceof ZonalflowError) return false;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code in FULL;
+}
+
+/**
+ * The error of a failed write of the output named `label` (`--out x.csv`): a typed error passes as it is; ENOSPC or
+ * EDQUOT is an OutputSpaceError (`OUTPUT_FULL`, exit 1: the job computed, its result could not be stored) naming
+ * the output and what to do; anything else an OutputError (`<label>: writing failed: <reason>`, or `otherwise`'s words).
+ */
+export function writeFailure(label: string, err: unknown, otherwise: (reason: string) => string = (reason) => `writing failed: ${reason}`): ZonalflowError {
+  if (err instanceof ZonalflowError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code in FULL) {
+    return new OutputSpaceError(`${label}: writing failed: ${FULL[code]} (${code}); free space there or write the output elsewhere`, { cause: err, context: { errno: code } });
+  }
+  return new OutputError(`${label}: ${otherwise(ioReason(err))}`, { cause: err });
 }

@@ -12,12 +12,14 @@
  * Memory: the first 10,000 rows (they decide the fid field's type), then one write's rows.
  */
 import { randomBytes } from 'node:crypto';
+import { statfsSync } from 'node:fs';
 import { chmod, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import nodeSqlite from 'node-sqlite3-wasm';
 import type { Database as Db, Statement } from 'node-sqlite3-wasm';
 import { geojsonToWkb } from 'hyparquet-writer';
-import { OutputError } from '../errors';
+import { OutputError, OutputSpaceError, ZonalflowError } from '../errors';
+import { writeFailure } from './file-output';
 import type { Geometry } from '../geometry/types';
 import { geometryBBox } from '../geometry/bbox';
 import type { RowSink, SinkOptions } from './sink';
@@ -39,8 +41,40 @@ const GPKG_TYPE: Record<Geometry['type'], string> = { Point: 'POINT', LineString
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /** A RowSink writing a GeoPackage at `path` (the layer is named after the file). PROJ must be loaded when a CRS is given. */
-export function gpkgSink(path: string, opts: SinkOptions): RowSink {
-  return new GpkgSink(path, opts);
+/** The GeoPackage sink writing `path`; `label` names it in errors (default `output <path>`; the CLI's `--out <path>`). */
+export function gpkgSink(path: string, opts: SinkOptions, label = `output ${path}`): RowSink {
+  return new GpkgSink(path, opts, label);
+}
+
+/** Free bytes below which a device that failed SQLite's write counts as full (a page or a journal's worth). */
+const FULL_BELOW_BYTES = 1024 * 1024;
+
+/**
+ * The error of a failed write of the GeoPackage being built at `partial`: a typed error as it is; SQLite in
+ * WebAssembly reports a full device as `disk I/O error` or `database or disk is full` without the errno, so one of
+ * those on a device with less than {@link FULL_BELOW_BYTES} free (statfs) is an OutputSpaceError (`OUTPUT_FULL`);
+ * anything else an OutputError naming the output.
+ */
+function gpkgFailure(label: string, partial: string, err: unknown): ZonalflowError {
+  if (err instanceof ZonalflowError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/disk I\/O error|database or disk is full/i.test(message)) {
+    const free = freeBytes(dirname(partial));
+    if (free !== null && free < FULL_BELOW_BYTES) {
+      return new OutputSpaceError(`${label}: writing failed: no space left on its device (SQLite: ${message}; ${free} bytes free there); free space there or write the output elsewhere`, { cause: err, context: { freeBytes: free } });
+    }
+  }
+  return writeFailure(label, err, (reason) => `cannot write the GeoPackage: ${reason}`);
+}
+
+/** Bytes available to this process on the device holding `dir` (statfs), or null when it cannot be asked. */
+function freeBytes(dir: string): number | null {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
 }
 
 /** A GeoPackage geometry blob: GP header (version 0, little endian, XY envelope or the empty flag) + ISO WKB. */
@@ -72,20 +106,24 @@ class GpkgSink implements RowSink {
   private extent: [number, number, number, number] | null = null;
   private state: 'open' | 'closed' | 'aborted' = 'open';
 
-  constructor(private readonly path: string, private readonly opts: SinkOptions) {
+  constructor(private readonly path: string, private readonly opts: SinkOptions, private readonly label: string) {
     this.partial = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`);
     this.layer = basename(path, extname(path)) || 'results';
   }
 
   async write(rows: readonly ResultRow[]): Promise<void> {
     if (this.state !== 'open') throw new OutputError(`${this.path}: write after ${this.state}`);
-    if (this.fields === null) {
-      for (const r of rows) this.pending.push(r);
-      if (this.pending.length < FIRST_ROWS) return;
-      this.start();
-      rows = this.pending.splice(0);
+    try {
+      if (this.fields === null) {
+        for (const r of rows) this.pending.push(r);
+        if (this.pending.length < FIRST_ROWS) return;
+        this.start();
+        rows = this.pending.splice(0);
+      }
+      this.insertRows(rows);
+    } catch (err) {
+      throw gpkgFailure(this.label, this.partial, err);
     }
-    this.insertRows(rows);
     return Promise.resolve();
   }
 
@@ -110,7 +148,7 @@ class GpkgSink implements RowSink {
       await rename(this.partial, this.path);
     } catch (err) {
       await this.abort();
-      throw err instanceof OutputError ? err : new OutputError(`${this.path}: cannot write the GeoPackage: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw gpkgFailure(this.label, this.partial, err);
     }
   }
 

@@ -33,8 +33,8 @@ export async function openSink(path: string, opts: SinkOptions, where: { label?:
   const file = (): Promise<FileOutput> => FileOutput.create(path, where.label);
   const open = async (o: SinkOptions): Promise<RowSink> => {
     // the binary formats load their libraries (SQLite WebAssembly, FlatBuffers, hyparquet) only when asked for
-    if (format === 'gpkg') return (await import('./gpkg-sink')).gpkgSink(path, o);
-    if (format === 'fgb') return (await import('./fgb-sink')).fgbSink(path, o);
+    if (format === 'gpkg') return (await import('./gpkg-sink')).gpkgSink(path, o, where.label);
+    if (format === 'fgb') return (await import('./fgb-sink')).fgbSink(path, o, where.label);
     if (format === 'parquet') return (await import('./parquet-sink')).parquetSink(await file(), o);
     return format === 'csv' ? CsvSink.open(await file(), o) : JsonSink.open(await file(), o);
   };

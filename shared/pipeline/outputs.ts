@@ -12,11 +12,12 @@
  * - `none`: no per-feature JSON at all (`--no-features`).
  */
 import { createReadStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { featureFileName } from '../output/json';
+import { isDeviceFull, writeFailure } from '../output/file-output';
 import { getBytes, listKeys, mapLimit } from './objects';
 
 /** How the per-feature JSON lands locally. */
@@ -32,6 +33,8 @@ export interface DownloadOptions {
    * local`: the S3 stand-in's own file, StandIns.copyFile); default: every object is fetched.
    */
   copy?: (key: string, dest: string) => Promise<boolean>;
+  /** Names the folder in errors (default `output folder <dir>`; `zonalflow local`: `--out <dir>`). */
+  label?: string;
 }
 
 /** A per-feature JSON Lines object under the job prefix: `features/<shard>/<batch>.<cursor>.jsonl` (or, before shard folders, `features/<batch>.<cursor>.jsonl`). */
@@ -44,6 +47,27 @@ export function localPathOf(rel: string): string {
 
 /** Downloads `s3://bucket/<prefix>` into `dir`; returns the files written. */
 export async function downloadJobOutputs(s3: S3Client, bucket: string, prefix: string, dir: string, opts: DownloadOptions = {}): Promise<string[]> {
+  // every file this call creates, removed again when it fails (a full device, a failed read): no half download is left
+  const written: string[] = [];
+  try {
+    return await download(s3, bucket, prefix, dir, opts, written);
+  } catch (err) {
+    for (const f of written) await rm(f, { force: true });
+    await removeEmptyFolders(join(dir, 'features'));
+    // a full device is the output folder's (OUTPUT_FULL, exit 1); anything else (the bucket's) passes as it is
+    throw isDeviceFull(err) ? writeFailure(opts.label ?? `output folder ${dir}`, err) : err;
+  }
+}
+
+/** Removes `dir` and the folders under it when they hold no file (the shard folders a failed download made). */
+async function removeEmptyFolders(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => null);
+  if (entries === null) return;
+  for (const e of entries) if (e.isDirectory()) await removeEmptyFolders(join(dir, e.name));
+  await rmdir(dir).catch(() => undefined);
+}
+
+async function download(s3: S3Client, bucket: string, prefix: string, dir: string, opts: DownloadOptions, written: string[]): Promise<string[]> {
   const layout = opts.features ?? 'per-feature';
   const keys = (await listKeys(s3, bucket, prefix)).filter((k) => layout !== 'none' || !JSONL.test(k.slice(prefix.length)) && !k.slice(prefix.length).startsWith('features/'));
   const files: string[] = [];
@@ -54,18 +78,20 @@ export async function downloadJobOutputs(s3: S3Client, bucket: string, prefix: s
     const dest = join(dir, localPathOf(rel));
     if (copy) {
       await mkdir(dirname(dest), { recursive: true });
+      written.push(dest);
       if (!(await copy(k, dest))) return;
     } else {
       const bytes = await getBytes(s3, { bucket, key: k });
       if (!bytes) return;
       await mkdir(dirname(dest), { recursive: true });
+      written.push(dest);
       await writeFile(dest, bytes);
     }
     if (JSONL.test(rel) && layout === 'per-feature') parts.push(dest);
     else files.push(dest);
   });
   // (no spread: a million file names exceed the call stack's argument limit)
-  if (parts.length > 0) for (const f of await expandFeatureParts(parts.sort(), join(dir, 'features'))) files.push(f);
+  if (parts.length > 0) for (const f of await expandFeatureParts(parts.sort(), join(dir, 'features'), written)) files.push(f);
   return files.sort();
 }
 
@@ -73,9 +99,9 @@ export async function downloadJobOutputs(s3: S3Client, bucket: string, prefix: s
  * Writes one `<name>.json` per line of the JSON Lines files into `dir` and
  * removes the JSON Lines files. Names as {@link featureFileName}; when an id
  * occurs twice anywhere, every file carries its fid (`<id>~<fid>.json`); a feature without an id (NULL)
- * is named by its fid, `_~<fid>.json`, and never counts as a repeat.
+ * is named by its fid, `_~<fid>.json`, and never counts as a repeat. Each file's path is added to `written` before it is written.
  */
-export async function expandFeatureParts(parts: readonly string[], dir: string): Promise<string[]> {
+export async function expandFeatureParts(parts: readonly string[], dir: string, written: string[] = []): Promise<string[]> {
   const counts = new Map<string, number>();
   // a feature without an id (NULL) is named by its fid alone, `_~<fid>.json`: never a repeat of another id
   for (const p of parts) for await (const doc of lines(p)) if (doc.id !== null) counts.set(doc.id, (counts.get(doc.id) ?? 0) + 1);
@@ -88,6 +114,7 @@ export async function expandFeatureParts(parts: readonly string[], dir: string):
     // CPU written one after the other and 29 s written 64 at once through the thread pool (measured here)
     for await (const doc of lines(p)) {
       const file = join(dir, featureFileName({ id: doc.id ?? '', fid: doc.fid }, { withFid: withFid || doc.id === null }));
+      written.push(file);
       writeFileSync(file, doc.text);
       out.push(file);
     }

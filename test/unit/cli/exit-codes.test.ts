@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main';
 import { runCli } from '../../cases/run-cli';
 import { exitCodeOf, exitCodeOfError, jobOutcome } from '../../../shared/jobs/outcome';
-import { InterruptedError } from '../../../shared/errors';
+import { InterruptedError, OutputError, OutputSpaceError } from '../../../shared/errors';
+import { isDeviceFull, writeFailure } from '../../../shared/output/file-output';
 import { writeGeoPackage } from '../../helpers/gpkg-writer';
 import type { WriteFeature } from '../../helpers/gpkg-writer';
 import { writeCog } from '../../helpers/cog-writer';
@@ -157,6 +158,25 @@ describe('exit codes', () => {
     expect(jobOutcome(4, 0, true)).toBe('PARTIAL');
     expect(jobOutcome(4, 4)).toBe('FAILED');
     expect([exitCodeOf('DONE'), exitCodeOf('PARTIAL'), exitCodeOf('FAILED'), exitCodeOf('CANCELLED')]).toEqual([0, 3, 1, 1]);
+  });
+  it('a full device under --out is the job failing (1, OUTPUT_FULL); another failed write a usage error (2, OUTPUT_INVALID)', () => {
+    const errno = (code: string): Error => Object.assign(new Error(`${code}: write`), { code });
+    for (const code of ['ENOSPC', 'EDQUOT']) {
+      expect(isDeviceFull(errno(code))).toBe(true);
+      const full = writeFailure('--out x.csv', errno(code));
+      expect(full).toBeInstanceOf(OutputSpaceError);
+      expect(full.code).toBe('OUTPUT_FULL');
+      expect(full.message).toMatch(new RegExp(`^--out x\\.csv: writing failed: .* \\(${code}\\); free space there or write the output elsewhere$`));
+      expect(exitCodeOfError(full)).toBe(1);
+    }
+    const other = writeFailure('--out x.csv', errno('EACCES'));
+    expect(other).toBeInstanceOf(OutputError);
+    expect(other.message).toBe('--out x.csv: writing failed: permission denied');
+    expect(exitCodeOfError(other)).toBe(2);
+    // a typed error passes as it is
+    const typed = new OutputError('x');
+    expect(isDeviceFull(typed)).toBe(false);
+    expect(writeFailure('--out x.csv', typed)).toBe(typed);
   });
   it('130 for SIGINT and 143 for SIGTERM: 128 + the signal number, as the shell reports a signalled process', () => {
     const { SIGINT, SIGTERM } = constants.signals;
