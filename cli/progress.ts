@@ -1,8 +1,17 @@
 /**
  * A progress bar on stderr: redrawn in place on a terminal (at most 5 times a
  * second), one plain line every 10 s otherwise (CI logs), silent for runs that
- * end within the first second.
+ * end within the first second. The rate and the time left come from the
+ * progress of the last {@link RATE_WINDOW_MS} (at least {@link MIN_RATE_SPAN_MS}
+ * of it), not from the start: a job's start-up (opening the input, loading
+ * PROJ, ordering the features) would otherwise make the first estimates many
+ * times too long (100k fields: "2m04s left" for a job that ended 3 s later).
  */
+
+/** The progress reports the rate is measured over: those of the last 10 s. */
+const RATE_WINDOW_MS = 10_000;
+/** No rate (and no time left) until the reports span this much: one chunk's report is no rate. */
+const MIN_RATE_SPAN_MS = 500;
 export interface ProgressBar {
   /** `detail`: more progress shown after the features (e.g. "3/10 batches"). */
   update(done: number, total: number, failed?: number, detail?: string): void;
@@ -16,28 +25,42 @@ export function progressBar(label: string, stream: NodeJS.WriteStream = process.
   let drawn = false;
   const tty = stream.isTTY;
   const interval = tty ? 200 : 10_000;
-  const render = (done: number, total: number, failed: number, detail: string): string => {
-    const elapsed = (Date.now() - start) / 1000;
-    const rate = elapsed > 0 ? done / elapsed : 0;
+  // (time, done) of the reports of the last RATE_WINDOW_MS, oldest first, and the one before them
+  const reports: { t: number; done: number }[] = [];
+  const record = (now: number, done: number): void => {
+    reports.push({ t: now, done });
+    // keep one report at or beyond the window's start, so that the window spans all of it
+    while (reports.length > 2 && now - (reports[1] as { t: number }).t >= RATE_WINDOW_MS) reports.shift();
+  };
+  /** Features a second over the window, or null before the reports span MIN_RATE_SPAN_MS. */
+  const rateNow = (now: number, done: number): number | null => {
+    const first = reports[0];
+    if (first === undefined || now - first.t < MIN_RATE_SPAN_MS) return null;
+    return (done - first.done) / ((now - first.t) / 1000);
+  };
+  const render = (now: number, done: number, total: number, failed: number, detail: string): string => {
+    const rate = rateNow(now, done);
     const frac = total > 0 ? Math.min(1, done / total) : 0;
-    const eta = rate > 0 && total > done ? `${formatSeconds((total - done) / rate)} left` : '';
+    const eta = rate !== null && rate > 0 && total > done ? `${formatSeconds((total - done) / rate)} left` : '';
     const width = 24;
     const filled = Math.round(frac * width);
     // an input that does not say how many features it has (GeoJSON, total 0): the count so far, no bar
     const bar = total > 0 ? ` [${'#'.repeat(filled)}${'.'.repeat(width - filled)}]` : '';
     const counted = total > 0 ? `${done}/${total}` : `${done}`;
     const fail = failed > 0 ? ` ${failed} failed` : '';
-    return `${label}${bar} ${counted} features${fail}${detail ? ` ${detail}` : ''} ${Math.round(rate)}/s ${eta}`.trimEnd();
+    const speed = rate === null ? '' : ` ${Math.round(rate)}/s`;
+    return `${label}${bar} ${counted} features${fail}${detail ? ` ${detail}` : ''}${speed} ${eta}`.trimEnd();
   };
   return {
     update(done, total, failed = 0, detail = '') {
       if (opts.quiet) return;
       const now = Date.now();
+      record(now, done);
       if (now - start < 1000 || now - last < interval) return;
       last = now;
       drawn = true;
-      if (tty) stream.write(`\r\x1b[2K${render(done, total, failed, detail)}`);
-      else stream.write(`${render(done, total, failed, detail)}\n`);
+      if (tty) stream.write(`\r\x1b[2K${render(now, done, total, failed, detail)}`);
+      else stream.write(`${render(now, done, total, failed, detail)}\n`);
     },
     finish() {
       if (drawn && tty) stream.write('\r\x1b[2K');
