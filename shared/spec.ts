@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { SpecError } from './errors';
 import { parseExpression } from './timeseries/expression';
-import { parseStatNames, WEIGHTED_STATS } from './stats/names';
+import { parseStatNames, POSITION_STATS, WEIGHTED_STATS } from './stats/names';
+import { resolveOperations } from './spec-operations';
 
 import { LIMIT_DEFAULTS } from './limits';
 import { nonBlank, pathLabel, readableIssue } from './spec-issues';
@@ -177,15 +178,20 @@ export interface SpecCheckOptions {
  * that no problem hides another (a bad coverage mode and an unknown statistic are both named).
  */
 export function parseJobSpec(input: unknown, source = 'job spec', opts: SpecCheckOptions = {}): JobSpec {
-  const result = JobSpecSchema.superRefine(crossFieldProblems).safeParse(input, { error: readableIssue });
+  // exactextract's operation arguments (`quantile(b04,q=0.25)`, `mean(min_coverage_frac=0.5)`) become the job's settings
+  const ops = resolveOperations(input);
+  const result = JobSpecSchema.superRefine(crossFieldProblems).safeParse(ops.input, { error: readableIssue });
   const given = opts.problems ?? [];
-  if (result.success && given.length === 0) return result.data;
+  if (result.success && given.length === 0 && ops.problems.length === 0) return result.data;
   const label = (path: readonly PropertyKey[]): string => opts.label?.(path) ?? pathLabel(path);
-  const problems: SpecProblem[] = result.success ? [] : result.error.issues.map((i) => ({ path: i.path, message: i.message }));
+  const problems: SpecProblem[] = [
+    ...ops.problems.map((message) => ({ path: ['stats'], message })),
+    ...(result.success ? [] : result.error.issues.map((i) => ({ path: i.path, message: i.message }))),
+  ];
   const all = [...given.map((p) => ({ field: p.label, message: p.message })), ...problems.map((p) => ({ field: label(p.path), message: p.message }))];
   // the statistic names are checked when the spec is otherwise valid (parseStatNames, one line); here
   // too, so that one message lists every problem
-  const names = statNamesProblem(input);
+  const names = statNamesProblem(ops.input);
   if (names !== null && !problems.some((p) => p.path[0] === 'stats')) all.push({ field: label(['stats']), message: names });
   throw new SpecError(specProblemsMessage(source, all), { context: { problems: all } });
 }
@@ -209,6 +215,8 @@ function crossFieldProblems(spec: z.output<typeof JobSpecSchema>, ctx: z.Refinem
     if (spec.coverageWeight !== 'fraction') ctx.addIssue({ code: 'custom', path: ['coverageWeight'], message: `"${spec.coverageWeight}" needs coverage "exact"` });
     if (spec.minCoverageFrac > 0) ctx.addIssue({ code: 'custom', path: ['minCoverageFrac'], message: 'needs coverage "exact"' });
   }
+  const positions = spec.stats.filter((st) => POSITION_STATS.has(st));
+  if (spec.stac !== undefined && positions.length > 0) ctx.addIssue({ code: 'custom', path: ['stats'], message: `${positions.join(', ')}: computed over "rasters", not over a "stac" time series` });
   if (spec.stac !== undefined && (spec.weights !== undefined || weighted.length > 0)) ctx.addIssue({ code: 'custom', path: ['weights'], message: 'weights apply to "rasters", not to a "stac" time series' });
   if (spec.stac === undefined && spec.rasters.length === 0) ctx.addIssue({ code: 'custom', path: ['rasters'], message: 'at least one raster is needed (or a "stac" search)' });
   if (spec.stac !== undefined && spec.rasters.length > 0) ctx.addIssue({ code: 'custom', path: ['rasters'], message: 'give either "rasters" or "stac", not both' });

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import type { JobSpecInput } from '../../shared/spec';
 import { SpecError } from '../../shared/errors';
 import { FIXED_STATS } from '../../shared/stats/names';
+import { splitOperations } from '../../shared/stats/operation';
 import type { readSpecFile } from '../../shared/spec-file';
 import type { RowConsumer } from '../../shared/engine/stats-job';
 import type { RowSink } from '../../shared/output/sink';
@@ -73,7 +74,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .option('--layer <name>', 'layer of the GeoPackage (needed when it has several) (default: its only layer)')
     .option('--id-column <column>', 'attribute holding the feature id (default: the fid); an integer column stays integer in Parquet and JSON')
     .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (spec "input.include") (default: none)', list)
-    .option('--stats <names>', `statistics, comma-separated: ${FIXED_STATS.join(', ')}, or qNN for a quantile (q10, q2.5) (default: the spec's, else count,mean,min,max)`, list)
+    .option('--stats <names>', `statistics, comma-separated: ${FIXED_STATS.join(', ')}, or qNN for a quantile (q10, q2.5); exactextract's forms too: quantile(q=0.25), and arguments that hold for the whole job, e.g. mean(b04,min_coverage_frac=0.5) (default: the spec's, else count,mean,min,max)`, (v: string, prev: string[] | undefined) => [...(prev ?? []), ...splitOperations(v)])
     .option('--coverage <mode>', 'which cells count and how much: exact, center or all_touched (default: the spec\'s, else exact)')
     .option('--bands <list>', 'bands to read (1-based, comma-separated), for every --raster (default: every band)')
     .option('--nodata <value>', 'nodata value overriding the rasters\' own ("none" for no nodata) (default: the raster\'s own)')

@@ -14,7 +14,10 @@
  *   read from inside the raster (the engine's windows always are).
  * - `CellLists`: the per-cell lists `values`, `coverage` (c), `weights`,
  *   `cell_id` (row × width + col on the full raster), `center_x`, `center_y`
- *   of the valid cells with c > 0, row-major, appended window by window.
+ *   of the valid cells with c > 0, row-major, appended window by window;
+ *   and exactextract's `min_center_x`, `max_center_x`, `min_center_y`, `max_center_y`: the centre of the
+ *   first of those cells (row-major) holding the smallest / largest value (exactextract's RasterStats keeps
+ *   the first: `val < min`; checked against its binary: test/fixtures/exactextract-ops/make.py, case l7_ee_forms).
  */
 import type { RasterGrid, Window } from '../raster/grid';
 
@@ -70,10 +73,24 @@ export function fillDefault(values: Float64Array, valid: Uint8Array, value: numb
 /** Which per-cell lists to keep. */
 export type CellListName = 'values' | 'coverage' | 'weights' | 'cell_id' | 'center_x' | 'center_y';
 
+/** The positions of the min and max cells. */
+export type CellPositionName = 'min_center_x' | 'max_center_x' | 'min_center_y' | 'max_center_y';
+
 /** Per-cell lists of one feature and band. */
 export class CellLists {
   readonly lists: Record<CellListName, number[]> = { values: [], coverage: [], weights: [], cell_id: [], center_x: [], center_y: [] };
-  constructor(private readonly wanted: ReadonlySet<string>) {}
+  private min = Infinity;
+  private max = -Infinity;
+  private readonly at = { min_center_x: NaN, min_center_y: NaN, max_center_x: NaN, max_center_y: NaN };
+  private readonly positions: boolean;
+  constructor(private readonly wanted: ReadonlySet<string>) {
+    this.positions = ['min_center_x', 'max_center_x', 'min_center_y', 'max_center_y'].some((s) => wanted.has(s));
+  }
+
+  /** A cell position statistic: NaN when the feature has no valid cell. */
+  position(name: CellPositionName): number {
+    return this.at[name];
+  }
 
   /** Appends the valid cells with c > 0 of a window (row-major). `cellWeights[i]`: the weights raster's value (NaN: none). */
   add(w: Window, grid: RasterGrid, c: Float64Array, values: Float64Array, valid: Uint8Array, cellWeights?: Float64Array, valueGrid: RasterGrid = grid): void {
@@ -94,6 +111,18 @@ export class CellLists {
         if (this.wanted.has('cell_id')) L.cell_id.push(valueGrid === grid ? row * grid.width + col : Math.floor((valueGrid.originY - y0) / valueGrid.resY) * valueGrid.width + Math.floor((x0 - valueGrid.originX) / valueGrid.resX));
         if (this.wanted.has('center_x')) L.center_x.push(x0);
         if (this.wanted.has('center_y')) L.center_y.push(y0);
+        if (this.positions) {
+          if (x < this.min) {
+            this.min = x;
+            this.at.min_center_x = x0;
+            this.at.min_center_y = y0;
+          }
+          if (x > this.max) {
+            this.max = x;
+            this.at.max_center_x = x0;
+            this.at.max_center_y = y0;
+          }
+        }
       }
     }
   }

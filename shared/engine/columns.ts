@@ -1,9 +1,10 @@
 /**
  * Column naming (DESIGN.md): `<name>_<stat>` for one band of a raster,
- * `<name>_b<k>_<stat>` when several bands of that raster are read.
+ * `<name>_b<k>_<stat>` when several bands of that raster are read; `<stat>` is the statistic's name, or
+ * exactextract's column name for `quantile(q=F)` (`quantile_25`: names.ts statColumnName).
  */
 import type { StatColumn } from '../output/table';
-import { statKind } from '../stats/names';
+import { statColumnName, statKind } from '../stats/names';
 
 /** A raster as the column layout sees it. */
 export interface ColumnRaster { name: string; bands: readonly number[] }
@@ -19,7 +20,7 @@ export function statColumns(rasters: readonly ColumnRaster[], stats: readonly st
   for (const r of rasters) {
     for (const b of r.bands) {
       const prefix = bandPrefix(r, b);
-      for (const s of stats) cols.push({ name: `${prefix}_${s}`, kind: statKind(s) });
+      for (const s of stats) cols.push({ name: `${prefix}_${statColumnName(s)}`, kind: statKind(s) });
     }
   }
   return cols;

@@ -35,7 +35,7 @@ import { geometryBBox } from '../geometry/bbox';
 import type { BBox, Geometry } from '../geometry/types';
 import { StatsAccumulator } from '../stats/accumulator';
 import type { StatName, StatValue } from '../stats/accumulator';
-import { parseStatNames } from '../stats/names';
+import { parseStatNames, statColumnName } from '../stats/names';
 import { LimitError, RasterError, SourceError, ZonalflowError } from '../errors';
 import type { CellValue, ResultRow, StatColumn } from '../output/table';
 import type { EngineFeature } from './zonal';
@@ -128,7 +128,7 @@ export class TimeseriesEngine {
     const scene = spec.interval === 'scene';
     this.columns = [
       ...(scene ? [{ name: 'datetime', kind: 'timestamp' as const }] : [{ name: 'interval_from', kind: 'timestamp' as const }, { name: 'interval_to', kind: 'timestamp' as const }]),
-      ...this.outputs.flatMap((o) => this.stats.map((s): StatColumn => ({ name: `${o.name}_${s}`, kind: s === 'histogram' ? 'histogram' : 'number' }))),
+      ...this.outputs.flatMap((o) => this.stats.map((s): StatColumn => ({ name: `${o.name}_${statColumnName(s)}`, kind: s === 'histogram' ? 'histogram' : 'number' }))),
       ...(spec.interpolate === 'linear' ? [{ name: 'interpolated', kind: 'boolean' as const }] : []),
     ];
     const acquisitions = acquisitionsOf(scenes);

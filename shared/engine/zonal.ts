@@ -38,10 +38,10 @@ import { statColumns, bandPrefix } from './columns';
 import { bandMathRasters } from './band-math';
 import type { EngineRaster } from './band-math';
 import { CellLists, cellWeights, fillDefault } from './cells';
-import type { CellListName, CoverageWeight } from './cells';
+import type { CellListName, CellPositionName, CoverageWeight } from './cells';
 import { isIdentity, planGrids, sourceWindow, spread } from './grid-mapping';
 import type { GridPlan } from './grid-mapping';
-import { CELL_LIST_STATS, WEIGHTED_STATS } from '../stats/names';
+import { CELL_LIST_STATS, POSITION_STATS, WEIGHTED_STATS } from '../stats/names';
 import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
 import { OutsideTally } from './outside-extent';
 import type { OutsideFacts } from './outside-facts';
@@ -174,7 +174,7 @@ export class ZonalEngine {
     this.all = [...rasters, ...bandMathRasters(rasters, options.bandMath ?? {}, { checkCrs: full })];
     this.columns = statColumns(this.all, options.stats);
     this.maxCellsPerFeature = options.maxCellsPerFeature ?? LIMIT_DEFAULTS.maxCellsPerFeature;
-    this.cellLists = new Set(options.stats.filter((s) => CELL_LIST_STATS.has(s)));
+    this.cellLists = new Set(options.stats.filter((s) => CELL_LIST_STATS.has(s) || POSITION_STATS.has(s)));
     const wr = options.weights;
     if (!full) {
       this.featuresGeographic = false;
@@ -594,7 +594,9 @@ export class ZonalEngine {
       let c = column0;
       for (let k = 0; k < accs.length; k++) {
         const result = (accs[k] as StatsAccumulator).result();
-        for (const s of this.options.stats) row.values[c++] = CELL_LIST_STATS.has(s) ? (lists?.[k]?.lists[s as CellListName] ?? []) : toCell(result[s]);
+        for (const s of this.options.stats) {
+          row.values[c++] = CELL_LIST_STATS.has(s) ? (lists?.[k]?.lists[s as CellListName] ?? []) : POSITION_STATS.has(s) ? toCell(lists?.[k]?.position(s as CellPositionName) ?? null) : toCell(result[s]);
+        }
       }
       this.timings.stats += performance.now() - t;
     }

@@ -25,7 +25,7 @@ import { FrequencyTable } from './frequency';
 import type { Histogram, HistogramOptions } from './histogram';
 import { checkHistogramOptions, histogram } from './histogram';
 import type { StatName } from './names';
-import { CELL_LIST_STATS, quantileOf, WEIGHTED_STATS } from './names';
+import { CELL_LIST_STATS, POSITION_STATS, quantileOf, WEIGHTED_STATS } from './names';
 import { cumulative, numpyMedian, numpyPercentile, weightedQuantile } from './quantile';
 
 export type { StatName } from './names';
@@ -47,7 +47,7 @@ export interface StatsOptions {
   histogram?: HistogramOptions | undefined;
 }
 
-const NEEDS_VALUES = new Set<string>(['median', 'majority', 'minority', 'variety', 'histogram', 'unique', 'frac', 'weighted_frac']);
+const NEEDS_VALUES = new Set<string>(['median', 'majority', 'mode', 'minority', 'variety', 'histogram', 'unique', 'frac', 'weighted_frac']);
 const NEEDS_SPREAD = new Set<string>(['stdev', 'variance', 'coefficient_of_variation']);
 /** No kept values yet (shared: a zero-length array holds nothing; `grow` replaces it). */
 const EMPTY = new Float64Array(0);
@@ -355,7 +355,8 @@ export class StatsAccumulator {
         case 'stdev': out[s] = variance === null ? null : Math.sqrt(variance); break;
         case 'nodata_count': out[s] = this.nodataW; break;
         case 'variety': out[s] = distinct().xs.length; break;
-        case 'majority': out[s] = empty ? null : mostOrLeast(distinct(), 'most', this.exact ? 'largest' : 'smallest'); break;
+        // exactextract's mode is its majority, under another name
+        case 'majority': case 'mode': out[s] = empty ? null : mostOrLeast(distinct(), 'most', this.exact ? 'largest' : 'smallest'); break;
         case 'minority': out[s] = empty ? null : mostOrLeast(distinct(), 'least', 'smallest'); break;
         case 'median': out[s] = quantile(0.5, true); break;
         case 'histogram': out[s] = histogram(distinct(), this.hist); break;
@@ -370,6 +371,7 @@ export class StatsAccumulator {
         case 'weighted_variance': out[s] = wVariance; break;
         case 'weighted_stdev': out[s] = Math.sqrt(wVariance); break;
         case 'values': case 'coverage': case 'weights': case 'cell_id': case 'center_x': case 'center_y': break; // per-cell lists: the engine's
+        case 'min_center_x': case 'max_center_x': case 'min_center_y': case 'max_center_y': break; // cell positions: the engine's
         default: {
           const q = quantileOf(s);
           out[s] = q === null ? null : quantile(q, false);
@@ -461,7 +463,7 @@ function analyse(stats: readonly StatName[], semantics: string): Needs {
     }
     if (q !== null || NEEDS_VALUES.has(s)) keep = true;
     else if (NEEDS_SPREAD.has(s)) spread = true;
-    else if (!RUNNING.has(s) && !WEIGHTED_STATS.has(s) && !CELL_LIST_STATS.has(s)) throw new SpecError(`unknown statistic ${JSON.stringify(s)}`);
+    else if (!RUNNING.has(s) && !WEIGHTED_STATS.has(s) && !CELL_LIST_STATS.has(s) && !POSITION_STATS.has(s)) throw new SpecError(`unknown statistic ${JSON.stringify(s)}`);
   }
   return { keep, spread, weighted, wSpread, count: stats.length };
 }
