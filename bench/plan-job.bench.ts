@@ -10,7 +10,9 @@
  * Sizes: BENCH_PLAN_FEATURES, a comma-separated list (default 1000000; e.g. 1000000,2000000,5000000
  * for the points `npm run bench -- scale-model` extrapolates from); each size's input is generated
  * once into bench/.cache. BENCH_PLAN_FORMAT=fgb: the same fields as FlatGeobuf (converted by ogr2ogr; a
- * format without random access, read twice in order). BENCH_PLAN_NODE_ARGS: node flags for the child (e.g. `--cpu-prof`). Results: bench/.cache/results/plan-job-<size>.json (`--save`: bench/results/).
+ * format without random access, read twice in order). BENCH_PLAN_NODE_ARGS: node flags for the child (e.g. `--cpu-prof`). The child
+ * runs with the deployed Plan function's NODE_OPTIONS (infra/node-options.ts PLAN_NODE_OPTIONS; BENCH_PLAN_NODE_OPTIONS replaces them,
+ * e.g. `BENCH_PLAN_NODE_OPTIONS=--enable-source-maps` for V8's default young generation). Results: bench/.cache/results/plan-job-<size>.json (`--save`: bench/results/).
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { LOCAL_CREDENTIALS, startStandIns } from '../shared/local/stand-ins';
 import { JobStore } from '../shared/jobs/store';
 import { planJob } from '../shared/pipeline/plan';
 import { parseJobSpec } from '../shared/spec';
+import { PLAN_NODE_OPTIONS } from '../infra/node-options';
 
 const TABLE = 'jobs';
 const SPEC = { input: { idColumn: 'field_id' }, rasters: [{ uri: 's3://rasters/band.tif' }], batching: { grid: 'h3', maxFeatures: 500 } };
@@ -89,7 +92,8 @@ async function runSize(n: number): Promise<boolean> {
     uploader.destroy();
     await env.s3.send(new PutObjectCommand({ Bucket: 'rasters', Key: 'band.tif', Body: readFileSync(join(import.meta.dirname, '..', 'examples', 'elev.cog.tif')) }));
     // an asynchronous child: the stand-ins answer from this process's event loop (timed-child.ts)
-    const r = await runTimedNode([...nodeArgs, '--import', 'tsx', import.meta.filename], { ...process.env, BENCH_PLAN_CHILD: '1', BENCH_S3_ENDPOINT: env.s3Endpoint, BENCH_DYNAMO_ENDPOINT: env.dynamoEndpoint, BENCH_REGION: env.region });
+    // with the deployed Plan function's Node options (infra/node-options.ts), unless BENCH_PLAN_NODE_OPTIONS says otherwise
+    const r = await runTimedNode([...nodeArgs, '--import', 'tsx', import.meta.filename], { ...process.env, NODE_OPTIONS: process.env.BENCH_PLAN_NODE_OPTIONS ?? PLAN_NODE_OPTIONS, BENCH_PLAN_CHILD: '1', BENCH_S3_ENDPOINT: env.s3Endpoint, BENCH_DYNAMO_ENDPOINT: env.dynamoEndpoint, BENCH_REGION: env.region });
     if (r.status !== 0 || !r.timed) throw new Error(`Plan failed (${r.status}): ${r.stderr.slice(-2000)}`);
     const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; cpuSeconds: number; features: number; batches: number; phases: string[] };
     const ok = out.features === n;

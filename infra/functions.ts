@@ -16,6 +16,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import type { Storage } from './storage';
 import { projectRoot } from '../shared/project-root';
+import { NODE_OPTIONS, PLAN_NODE_OPTIONS } from './node-options';
 
 // the project root, from the sources or from the CLI's bundle in dist/
 const ROOT = projectRoot(import.meta.dirname);
@@ -67,7 +68,7 @@ export class Functions extends Construct {
       RASTER_HOSTS: props.rasterHttpsHosts.join(','),
       INPUT_BUCKETS: props.inputBuckets.join(','),
       MAX_INPUT_BYTES: String(props.maxInputMb * 1024 * 1024),
-      NODE_OPTIONS: '--enable-source-maps',
+      NODE_OPTIONS,
       POWERTOOLS_SERVICE_NAME: 'zonalflow',
       ...(this.defaultSpec ? { DEFAULT_SPEC_URI: this.defaultSpec.s3ObjectUrl } : {}),
     };
@@ -127,7 +128,8 @@ export class Functions extends Construct {
     // Plan downloads the GeoPackage to /tmp: ephemeral storage holds the largest accepted input plus 1 GiB
     // (Lambda: 512-10,240 MB, https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html)
     // Plan and Worker carry PROJ (Plan reprojects to longitude/latitude for batching, Worker to the rasters' CRSs)
-    this.plan = make('Plan', props.planMemoryMb, Duration.minutes(15), true, { ephemeralStorageSize: Size.mebibytes(Math.min(10240, props.maxInputMb + 1024)) }, true);
+    // and a larger young generation (node-options.ts PLAN_NODE_OPTIONS: a feature's batch-file string is short-lived)
+    this.plan = make('Plan', props.planMemoryMb, Duration.minutes(15), true, { ephemeralStorageSize: Size.mebibytes(Math.min(10240, props.maxInputMb + 1024)), environment: { ...environment, NODE_OPTIONS: PLAN_NODE_OPTIONS } }, true);
     this.worker = make('Worker', props.workerMemoryMb, Duration.seconds(props.workerTimeoutSec), false, props.workerReservedConcurrency > 0 ? { reservedConcurrentExecutions: props.workerReservedConcurrency } : {}, true);
     // Collect spills sorted runs of rows to /tmp when a job's rows exceed its in-memory run
     this.collect = make('Collect', props.collectMemoryMb, Duration.minutes(15), false, { ephemeralStorageSize: Size.mebibytes(10240) });

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NODE_OPTIONS, PLAN_NODE_OPTIONS } from '../../infra/node-options';
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -315,6 +316,14 @@ describe('issue 14: what AWS enforces, fixed in the template', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { EphemeralStorage: { Size: 6144 } });
     Template.fromJSON(j).hasResourceProperties('AWS::Lambda::Function', { EphemeralStorage: { Size: 9024 }, Environment: { Variables: Match.objectLike({ MAX_INPUT_BYTES: String(8000 * 1024 * 1024) }) } });
     expect(() => synth({ maxInputMb: 9999 })).toThrow(/context maxInputMb must be an integer from 1 to 9216, got 9999/);
+  });
+  it('Plan starts with a larger young generation (infra/node-options.ts), every other function with the common options', () => {
+    const fns = Object.fromEntries(resourcesOfType(json, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('Functions')).map(([id, p]) => [id.replace(/^Functions([A-Za-z]+?)[0-9A-F]{8}$/, '$1'), p])) as Record<string, { Environment: { Variables: Record<string, string> } }>;
+    expect(fns.Plan?.Environment.Variables.NODE_OPTIONS).toBe(PLAN_NODE_OPTIONS);
+    expect(PLAN_NODE_OPTIONS).toMatch(/--max-semi-space-size=64\b/);
+    for (const name of ['Worker', 'Collect', 'Fail']) expect(fns[name]?.Environment.Variables.NODE_OPTIONS).toBe(NODE_OPTIONS);
+    // the rest of Plan's environment is every function's
+    expect(fns.Plan?.Environment.Variables.TABLE_NAME).toEqual(fns.Worker?.Environment.Variables.TABLE_NAME);
   });
   it('the byCreated index projects keys only: the counter updates of every worker never write to its single partition', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byCreated', Projection: { ProjectionType: 'KEYS_ONLY' } })] });
