@@ -7,42 +7,23 @@
  * be done), $TMPDIR elsewhere.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seeded } from '../../bench/synthetic';
+import { canMountTmpfs, writeSquareFields } from '../helpers/full-device';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'zonalflow.mjs');
 const RASTER = join(ROOT, 'examples', 'elev.cog.tif'); // EPSG:4326, 5.74-6.53 E, 49.44-50.19 N
 let dir = '';
 
-/** True when a tmpfs can be mounted in a private mount namespace here. */
-function canMountTmpfs(): boolean {
-  const probe = mkdtempSync(join(tmpdir(), 'zf-tmpfs-probe-'));
-  try {
-    return spawnSync('unshare', ['-m', 'sh', '-c', `mount -t tmpfs -o size=64k tmpfs '${probe}'`], { stdio: 'ignore' }).status === 0;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-}
 const mountable = canMountTmpfs();
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'zf-output-full-'));
-  const rnd = seeded(12);
-  const features = [];
-  for (let i = 0; i < 5_000; i++) {
-    const z = 0.005 + rnd() * 0.02;
-    const x = 5.75 + rnd() * 0.75;
-    const y = 50.18 - rnd() * 0.7;
-    features.push({ type: 'Feature', properties: { field_id: `F${i}` }, geometry: { type: 'Polygon', coordinates: [[[x, y], [x + z, y], [x + z, y - z], [x, y - z], [x, y]]] } });
-  }
-  // written by hand, not by zonalflow: 5,000 rows make every output format larger than the 64 KiB device
-  writeFileSync(join(dir, 'fields.geojson'), JSON.stringify({ type: 'FeatureCollection', features }));
+  // 5,000 rows make every output format larger than the 64 KiB device
+  writeSquareFields(join(dir, 'fields.geojson'), 5_000, 12);
 });
 
 afterAll(() => {
