@@ -5,21 +5,30 @@
  * CRS: a top-level `crs` name (`urn:ogc:def:crs:EPSG::2169`, as ogr2ogr writes for
  * non-WGS84 layers), else OGC:CRS84 (lon/lat). fid and the `id` field: the `id` member as
  * GDAL reads it (geojson-ids.ts): an integer member is the fid, a string one the field `id`.
- * Properties: `properties` (columns: the first feature's, with `id` when its member is one).
+ * Columns: GDAL's fields of the layer, established as GDAL does by a first pass over every feature (the union of
+ * their `properties` and the `id` field, typed over all values, in GDAL's order: geojson-schema.ts). The pass reads
+ * the whole file without building geometries (geojson-scan.ts) and runs only when the columns are asked for
+ * (`columns`, `columnKind`, `features()` with an id column or attributes). A feature without a property reads NULL
+ * there; values are converted to their field's type as GDAL converts them (geojson-values.ts).
  */
 import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { basename } from 'node:path';
-import { JSONParser } from '@streamparser/json';
+import { TokenParser } from '@streamparser/json';
 import type { Crs } from '../crs/crs';
 import { crsFromEpsg } from '../crs/epsg';
 import { InputError, oneLine } from '../errors';
 import type { Feature, Geometry } from '../geometry/types';
 import { geometryFromGeoJson } from '../geometry/geojson';
 import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
-import { makeFeature, valueKind } from './source.memory';
+import { checkColumns, makeFeature } from './source.memory';
 import { crsFromName } from './crs-of';
 import { GeoJsonIds } from './geojson-ids';
+import { fieldKind, GeoJsonSchema } from './geojson-schema';
+import type { OgrField } from './geojson-schema';
+import { fieldValue } from './geojson-values';
+import { scanGeoJsonFeatures } from './geojson-scan';
+import { ExactTokenizer, parseJsonExact } from './json-exact';
 
 /** RFC 8142 record separator. */
 const RS = String.fromCharCode(0x1e);
@@ -28,7 +37,7 @@ interface RawFeature { type?: unknown; id?: unknown; geometry?: unknown; propert
 
 const stem = (path: string): string => basename(path).replace(/\.(geojsonl|geojsons|geojsonseq|geojson|json|ndjson|jsonl)$/i, '');
 
-/** Reads the head of a file: enough to find a top-level `crs` written before `features` and the first feature's properties. */
+/** Reads the head of a file: enough to find a top-level `crs` written before `features`. */
 function head(path: string, bytes = 1 << 20): string {
   const fd = openSync(path, 'r');
   try {
@@ -40,12 +49,15 @@ function head(path: string, bytes = 1 << 20): string {
   }
 }
 
-function toFeature(raw: RawFeature, index: number, opts: SourceFeatureOptions, path: string, columns: Set<string> | null, ids: GeoJsonIds): Feature {
+function toFeature(raw: RawFeature, opts: SourceFeatureOptions, fields: ReadonlyMap<string, OgrField> | null, ids: GeoJsonIds): Feature {
   const own = raw.properties !== null && typeof raw.properties === 'object' ? (raw.properties as Record<string, unknown>) : {};
   const { fid, props, memberId } = ids.read(raw as Record<string, unknown>, own);
-  if (columns) {
+  // the asked-for columns as GDAL reads them: converted to their field's type, NULL where the feature lacks them
+  const values: Record<string, unknown> = {};
+  if (fields !== null) {
     for (const c of [...(opts.idColumn === undefined ? [] : [opts.idColumn]), ...(opts.columns ?? [])]) {
-      if (!(c in props) && !columns.has(c)) throw new InputError(`${path}: feature ${index} has no property "${c}" (properties: ${Object.keys(props).join(', ') || 'none'})`);
+      const f = fields.get(c);
+      values[c] = f === undefined ? (props[c] ?? null) : fieldValue(props[c], f);
     }
   }
   let geometry: Geometry | null = null;
@@ -55,33 +67,57 @@ function toFeature(raw: RawFeature, index: number, opts: SourceFeatureOptions, p
   } catch (err) {
     problem = `unreadable geometry: ${err instanceof Error ? err.message : String(err)}`;
   }
-  const f = makeFeature(fid, geometry, props, opts, problem);
+  const f = makeFeature(fid, geometry, values, opts, problem);
   // the default id: the feature's own id (a string member), else the fid
   if (opts.idColumn === undefined && memberId !== undefined) f.id = memberId;
   return f;
 }
 
-/** The first feature's properties as GDAL reads them (with `id` from a string member). */
-function firstProps(raw: RawFeature | null): Record<string, unknown> {
-  if (raw === null || typeof raw !== 'object') return {};
-  const own = raw.properties !== null && typeof raw.properties === 'object' ? (raw.properties as Record<string, unknown>) : {};
-  return new GeoJsonIds().read(raw as Record<string, unknown>, own).props;
+/** The fields of a GeoJSON layer as GDAL establishes them: a pass over every feature's `properties` and `id`. */
+function scanFields(path: string, layout: 'collection' | 'seq'): Map<string, OgrField> {
+  const schema = new GeoJsonSchema();
+  scanGeoJsonFeatures(path, layout, (f) => schema.add(f.properties, f.id));
+  return new Map(schema.result().map((f) => [f.name, f]));
 }
 
-/** The first complete feature in the head of a FeatureCollection, or null. */
-function firstFeature(text: string): RawFeature | null {
-  const parser = new JSONParser({ paths: ['$.features.*'], keepStack: false });
-  let first: RawFeature | null = null;
-  parser.onValue = ({ value }) => {
-    first ??= value as RawFeature;
-  };
-  parser.onError = () => {};
-  try {
-    parser.write(text);
-  } catch {
-    // a head cut mid-value or bad JSON: whatever was complete before it
+/** The layer's fields, established on first use (the pass reads the whole file). */
+class LazyFields {
+  private fields: Map<string, OgrField> | null = null;
+  constructor(private readonly path: string, private readonly layout: 'collection' | 'seq') {}
+  get(): Map<string, OgrField> {
+    this.fields ??= scanFields(this.path, this.layout);
+    return this.fields;
   }
-  return first;
+  /** The fields when an id column or attributes are asked for (checked: InputError naming the layer's columns), else null. */
+  forFeatures(path: string, layer: string, opts: SourceFeatureOptions): Map<string, OgrField> | null {
+    if (opts.idColumn === undefined && (opts.columns ?? []).length === 0) return null;
+    const fields = this.get();
+    checkColumns(path, layer, [...fields.keys()], opts);
+    return fields;
+  }
+}
+
+/** A FeatureCollection's features one at a time (`$.features.*`), integers beyond 2^53 as bigints. */
+function featureParser(onFeature: (raw: RawFeature) => void, onError: (err: Error) => void): { write(chunk: Buffer): void; end(): void; readonly isEnded: boolean } {
+  const tokenizer = new ExactTokenizer();
+  const tokens = new TokenParser({ paths: ['$.features.*'], keepStack: false });
+  tokenizer.onToken = tokens.write.bind(tokens);
+  tokenizer.onEnd = () => {
+    if (!tokens.isEnded) tokens.end();
+  };
+  tokens.onError = tokenizer.error.bind(tokenizer);
+  tokens.onEnd = () => {
+    if (!tokenizer.isEnded) tokenizer.end();
+  };
+  tokens.onValue = ({ value }) => onFeature(value as RawFeature);
+  tokenizer.onError = onError;
+  return {
+    write: (chunk) => tokenizer.write(chunk),
+    end: () => tokenizer.end(),
+    get isEnded() {
+      return tokenizer.isEnded && tokens.isEnded;
+    },
+  };
 }
 
 /** A GeoJSON FeatureCollection file. */
@@ -89,7 +125,7 @@ export class GeoJsonSource implements FeatureSource {
   readonly format = 'GeoJSON' as const;
   readonly layer: string;
   readonly crs: Crs;
-  readonly columns: readonly string[];
+  private readonly fields: LazyFields;
   constructor(readonly path: string) {
     this.layer = stem(path);
     const text = head(path);
@@ -97,43 +133,29 @@ export class GeoJsonSource implements FeatureSource {
     const beforeFeatures = text.indexOf('"features"');
     const crsAt = text.indexOf('"crs"');
     this.crs = crsName !== undefined && (beforeFeatures < 0 || crsAt < beforeFeatures) ? crsFromName(crsName, path) : crsFromEpsg(4326);
-    const feature = firstFeature(text);
-    let first: Record<string, unknown> = {};
-    if (feature !== null) {
-      first = firstProps(feature);
-    } else {
-      // a first feature longer than the head: its properties when they come before its geometry
-      const props = /"properties"\s*:\s*(\{[^{}]*\})/.exec(text.slice(Math.max(0, beforeFeatures)))?.[1];
-      try {
-        first = props ? (JSON.parse(props) as Record<string, unknown>) : {};
-      } catch {
-        first = {};
-      }
-    }
-    this.first = first;
-    this.columns = Object.keys(first);
+    this.fields = new LazyFields(path, 'collection');
   }
-  private readonly first: Record<string, unknown>;
-  /** No declared types in GeoJSON: the kind of the first feature's value (numbers are `number`). */
+  /** GDAL's fields of the layer (the first read makes the pass over the whole file). */
+  get columns(): readonly string[] {
+    return [...this.fields.get().keys()];
+  }
+  /** From GDAL's field type (geojson-schema.ts fieldKind); `text` for an unknown column. */
   columnKind(name: string): AttributeKind {
-    return valueKind(this.first[name]);
+    const f = this.fields.get().get(name);
+    return f === undefined ? 'text' : fieldKind(f);
   }
   count(): Promise<number | null> {
     return Promise.resolve(null);
   }
   async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
-    const parser = new JSONParser({ paths: ['$.features.*'], keepStack: false });
+    const fields = this.fields.forFeatures(this.path, this.layer, opts);
     const queue: RawFeature[] = [];
     let failure: Error | null = null;
-    parser.onValue = ({ value }) => {
-      queue.push(value as RawFeature);
-    };
-    parser.onError = (err: Error) => {
+    const parser = featureParser((raw) => queue.push(raw), (err) => {
       failure = err;
-    };
+    });
     const stream = createReadStream(this.path);
     let index = 0;
-    const columns = new Set(this.columns);
     const ids = new GeoJsonIds();
     try {
       for await (const chunk of stream) {
@@ -142,10 +164,10 @@ export class GeoJsonSource implements FeatureSource {
         } catch (err) {
           failure = err instanceof Error ? err : new Error(String(err));
         }
-        if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON near feature ${index}: ${oneLine(failure.message)}`, { cause: failure });
+        if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON near feature ${index}: ${oneLine((failure as Error).message)}`, { cause: failure });
         while (queue.length > 0) {
           const raw = queue.shift() as RawFeature;
-          yield toFeature(raw, index, opts, this.path, index === 0 ? columns : null, ids);
+          yield toFeature(raw, opts, fields, ids);
           index++;
         }
       }
@@ -155,7 +177,7 @@ export class GeoJsonSource implements FeatureSource {
     }
     if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON: ${oneLine((failure as Error).message)}`, { cause: failure });
     while (queue.length > 0) {
-      yield toFeature(queue.shift() as RawFeature, index, opts, this.path, index === 0 ? columns : null, ids);
+      yield toFeature(queue.shift() as RawFeature, opts, fields, ids);
       index++;
     }
   }
@@ -167,34 +189,28 @@ export class GeoJsonSeqSource implements FeatureSource {
   readonly format = 'GeoJSONSeq' as const;
   readonly layer: string;
   readonly crs: Crs = crsFromEpsg(4326);
-  readonly columns: readonly string[];
+  private readonly fields: LazyFields;
   constructor(readonly path: string) {
     this.layer = stem(path);
-    const first = head(path, 1 << 16).split('\n').map((l) => l.split(RS).join('').trim()).find((l) => l !== '');
-    let props: Record<string, unknown> = {};
-    try {
-      const f = first ? (JSON.parse(first) as RawFeature) : null;
-      props = firstProps(f);
-    } catch {
-      props = {};
-    }
-    this.first = props;
-    this.columns = Object.keys(props);
+    this.fields = new LazyFields(path, 'seq');
   }
-  private readonly first: Record<string, unknown>;
-  /** No declared types in GeoJSON: the kind of the first feature's value (numbers are `number`). */
+  /** GDAL's fields of the layer (the first read makes the pass over the whole file). */
+  get columns(): readonly string[] {
+    return [...this.fields.get().keys()];
+  }
+  /** From GDAL's field type (geojson-schema.ts fieldKind); `text` for an unknown column. */
   columnKind(name: string): AttributeKind {
-    return valueKind(this.first[name]);
+    const f = this.fields.get().get(name);
+    return f === undefined ? 'text' : fieldKind(f);
   }
   count(): Promise<number | null> {
     return Promise.resolve(null);
   }
   async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
+    const fields = this.fields.forFeatures(this.path, this.layer, opts);
     const stream = createReadStream(this.path, { encoding: 'utf8' });
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
-    const columns = new Set(this.columns);
     const ids = new GeoJsonIds();
-    let index = 0;
     let lineNo = 0;
     try {
       for await (const rawLine of lines) {
@@ -205,13 +221,12 @@ export class GeoJsonSeqSource implements FeatureSource {
           if (text === '') continue;
           let raw: RawFeature;
           try {
-            raw = JSON.parse(text) as RawFeature;
+            raw = parseJsonExact(text) as RawFeature;
           } catch (err) {
             throw new InputError(`${this.path}: line ${lineNo} is not a JSON feature: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
           }
           if (raw.type === 'FeatureCollection') throw new InputError(`${this.path}: line ${lineNo} is a FeatureCollection; name the file .geojson`);
-          yield toFeature(raw, index, opts, this.path, index === 0 ? columns : null, ids);
-          index++;
+          yield toFeature(raw, opts, fields, ids);
         }
       }
     } finally {

@@ -5,7 +5,7 @@
  * String -> text, Integer(Boolean) -> boolean, DateTime -> timestamp, Date -> text), its values equal
  * GDAL's, the integer (real) id column stays INT64 (DOUBLE) in Parquet and a number in JSON, and the NULL id stays null
  * with a warning. Statistics: count and mean by arithmetic (expected.json).
- * GeoJSON declares no types: its numbers are `number` and its date strings text (documented).
+ * GeoJSON declares no types: GDAL types its fields from every feature's values (geojson-schema.ts), and so does zonalflow.
  */
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -39,12 +39,11 @@ function cellOf(gdal: string | null, kind: StatColumn['kind']): unknown {
 
 describe('included attributes and typed ids, every format', () => {
   for (const [file, gdal] of Object.entries(expected.files)) {
-    const geojson = file.endsWith('.geojson');
     it(`${file}: attributes typed as GDAL reads them, values equal, NULL id kept null`, async () => {
       const r = await runStatsJob({ input: join(dir, file), spec: parseJobSpec({ input: { idColumn: 'code', include }, rasters: [{ name: 'b', uri: join(dir, 'base.tif') }], stats: ['count', 'mean'] }), allowed });
-      const kinds = include.map((c) => (geojson ? ({ small: 'number', seen: 'text' } as Record<string, StatColumn['kind']>)[c] ?? KIND[gdal.types[c] ?? ''] : KIND[gdal.types[c] ?? '']));
+      const kinds = include.map((c) => KIND[gdal.types[c] ?? '']);
       expect(r.columns).toEqual([...include.map((name, i) => ({ name, kind: kinds[i] })), { name: 'b_count', kind: 'number' }, { name: 'b_mean', kind: 'number' }]);
-      const codeKind = geojson ? 'number' : KIND[gdal.types.code ?? ''];
+      const codeKind = KIND[gdal.types.code ?? ''];
       expect(r.idKind).toBe(codeKind === 'integer' || codeKind === 'number' ? codeKind : 'text');
       expect(r.rows.length).toBe(4);
       expect(r.rows.map((x) => x.values[include.length + 1]).sort()).toEqual(expected.features.map((f) => f.mean).sort());

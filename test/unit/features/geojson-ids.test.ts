@@ -43,8 +43,8 @@ describe('GeoJSON id members as GDAL reads them', () => {
     it(name, async () => {
       const p = join(dir, `${name.replace(/\W+/g, '_')}.geojson`);
       writeFileSync(p, JSON.stringify({ type: 'FeatureCollection', features }));
-      // columns are the first feature's (README): `id` is asked for only when feature 0 has it
-      const opts = idField[0] === null ? {} : { columns: ['id'] };
+      // `id` is asked for when GDAL makes it a field (some feature's member or property)
+      const opts = idField.every((v) => v === null) ? {} : { columns: ['id'] };
       const fs = await read(p, opts);
       expect(fs.map((f) => f.fid)).toEqual(fids);
       if (idField[0] !== null) expect(fs.map((f) => f.properties.id ?? null)).toEqual(idField);
@@ -68,7 +68,7 @@ describe('GeoJSON id members as GDAL reads them', () => {
     const q = join(dir, 'ints.geojson');
     writeFileSync(q, JSON.stringify({ type: 'FeatureCollection', features: [feat(7, { v: 1 }), feat(3, { v: 2 })] }));
     expect((await read(q)).map((f) => [f.fid, f.id])).toEqual([[7, '7'], [3, '3']]);
-    await expect(read(q, { idColumn: 'id' })).rejects.toThrow(/ints\.geojson: feature 0 has no property "id"/);
+    await expect(read(q, { idColumn: 'id' })).rejects.toThrow(/ints\.geojson: layer "ints" has no column "id" \(columns: v\)/);
   });
 
   it('zonalflow stats over the cantons with string ids: the output ids are the members', async () => {
