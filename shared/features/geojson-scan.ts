@@ -1,16 +1,31 @@
 /**
  * The first pass over a GeoJSON FeatureCollection or a GeoJSONSeq file that GDAL makes to establish the layer's
- * fields: each feature's `properties` and `id` members, read without building the geometry. A byte scanner walks
- * the file in 1 MiB blocks tracking only strings and brackets; the two members' texts are cut out and parsed
- * (parseJsonExact), everything else (geometries) is skipped. Memory: one block and one feature's properties.
+ * fields: each feature's members but its geometry (in practice `type`, `properties` and `id`), read without building
+ * the geometry. A byte scanner walks the file in 1 MiB blocks tracking only strings and brackets; the members' texts
+ * are cut out and parsed (parseJsonExact), the geometry (and `type`, `bbox`...) is skipped. Memory: one block and
+ * one feature's members.
  * It does not validate the JSON (features() does, with the reading that follows).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError, oneLine } from '../errors';
 import { parseJsonExact } from './json-exact';
 
-/** One feature's members as the pass reads them: `properties` (undefined: absent) and the `id` member (undefined: absent). */
-export interface ScannedFeature { properties: unknown; id: unknown }
+/**
+ * One feature's members as the pass reads them: `properties` (undefined: absent), the `id` member (undefined: absent;
+ * matched without regard to case, as GDAL), and, when `properties` is absent or neither an object, null nor `[]`, its
+ * other top-level members in file order (GDAL then makes them fields), else null.
+ */
+export interface ScannedFeature { properties: unknown; id: unknown; members: [string, unknown][] | null }
+
+/** Top-level members of a feature that are never fields (GDAL's GenerateFeatureDefn). */
+export const NOT_FIELDS = new Set(['type', 'geometry', 'centroid', 'bbox', 'center']);
+
+/** Whether GDAL reads a feature's fields from its other top-level members: `properties` absent, or not an object, null or []. */
+export function propertiesFromMembers(raw: Record<string, unknown>): boolean {
+  if (!Object.prototype.hasOwnProperty.call(raw, 'properties')) return true;
+  const p = raw.properties;
+  return !(p === null || (typeof p === 'object' && !(Array.isArray(p) && p.length > 0)));
+}
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -24,57 +39,78 @@ const COLON = 0x3a;
 /** Bytes read at a time. */
 const BLOCK = 1 << 20;
 
+/** The text of a member cut out of the file: its bytes in earlier blocks, then `chunk[from, to)`. */
+function cut(parts: Buffer[], chunk: Buffer, from: number, to: number): string {
+  return parts.length === 0 ? chunk.toString('utf8', from, to) : Buffer.concat([...parts, chunk.subarray(from, to)]).toString('utf8');
+}
+
+/** A member's value parsed; InputError naming the feature and the member when it is not JSON. */
+function parseMember(path: string, index: number, key: string, raw: string): unknown {
+  try {
+    return parseJsonExact(raw);
+  } catch (err) {
+    throw new InputError(`${path} is not valid GeoJSON: feature ${index}'s "${key}" member cannot be read: ${oneLine(err instanceof Error ? err.message : String(err))}`, { cause: err });
+  }
+}
+
+/** A feature from its cut-out members (the `id` member: the one named exactly so, else the first named so in another case). */
+function scannedFeature(path: string, index: number, members: [string, string][]): ScannedFeature {
+  const raw = members.find(([k]) => k === 'properties');
+  const properties = raw === undefined ? undefined : parseMember(path, index, 'properties', raw[1]);
+  const idRaw = members.find(([k]) => k === 'id') ?? members.find(([k]) => k.toLowerCase() === 'id');
+  const id = idRaw === undefined ? undefined : parseMember(path, index, idRaw[0], idRaw[1]);
+  const own = raw === undefined ? {} : { properties };
+  return { properties, id, members: propertiesFromMembers(own) ? members.map(([k, v]) => [k, k === 'properties' ? properties : parseMember(path, index, k, v)]) : null };
+}
+
 /**
  * Calls `onFeature` with each feature of the file, in order: the objects of the top-level `features` array
  * (`collection`), or each top-level object (`seq`: one per line or RS-separated record).
  */
 export function scanGeoJsonFeatures(path: string, layout: 'collection' | 'seq', onFeature: (f: ScannedFeature, index: number) => void): void {
-  const featureDepth = layout === 'collection' ? 3 : 1;
+  const collection = layout === 'collection';
+  const featureDepth = collection ? 3 : 1;
   const fd = openSync(path, 'r');
   const buf = Buffer.alloc(BLOCK);
   let depth = 0;
   let inString = false;
   let escape = false;
   let expectKey = false;
-  let inFeatures = layout === 'seq';
+  let inFeatures = !collection;
   let inFeature = false;
-  // a key or member value being cut out: its parts from earlier blocks, and where it starts in this one (-1: none)
+  // a key or member value being cut out: its parts from earlier blocks, and where it starts in this block (-1: none)
   let keyParts: Buffer[] = [];
   let keyStart = -1;
   let topKey = '';
   let memberKey = '';
   let valueParts: Buffer[] = [];
   let valueStart = -1;
-  let props: unknown;
-  let id: unknown;
-  let exactId = false;
-  let haveId = false;
+  let members: [string, string][] = [];
   let index = 0;
-  const text = (parts: Buffer[], chunk: Buffer, from: number, to: number): string => (parts.length === 0 ? chunk.toString('utf8', from, to) : Buffer.concat([...parts, chunk.subarray(from, to)]).toString('utf8'));
-  const endValue = (chunk: Buffer, at: number): void => {
-    const raw = text(valueParts, chunk, valueStart, at);
-    valueParts = [];
-    valueStart = -1;
-    let v: unknown;
-    try {
-      v = parseJsonExact(raw);
-    } catch (err) {
-      throw new InputError(`${path} is not valid GeoJSON: feature ${index}'s "${memberKey}" member cannot be read: ${oneLine(err instanceof Error ? err.message : String(err))}`, { cause: err });
-    }
-    if (memberKey === 'properties') props = v;
-    else if (memberKey === 'id' || (!exactId && !haveId)) {
-      // the member named exactly `id`, else the first named so without regard to case (geojson-ids.ts)
-      id = v;
-      haveId = true;
-      exactId = memberKey === 'id';
-    }
-  };
   try {
     for (;;) {
       const n = readSync(fd, buf, 0, BLOCK, null);
       if (n === 0) break;
       const chunk = buf.subarray(0, n);
       for (let i = 0; i < n; i++) {
+        // inside a value not cut out (a geometry, `type`...) below the feature's members: only strings and brackets count
+        if (depth > featureDepth && valueStart < 0) {
+          for (; i < n; i++) {
+            const b = chunk[i] as number;
+            if (inString) {
+              if (escape) escape = false;
+              else if (b === BACKSLASH) escape = true;
+              else if (b === QUOTE) inString = false;
+            } else if (b === QUOTE) inString = true;
+            else if (b === LBRACKET || b === LBRACE) depth++;
+            else if (b === RBRACKET || b === RBRACE) {
+              depth--;
+              if (depth === featureDepth) break;
+            }
+          }
+          expectKey = false;
+          continue;
+        }
         const c = chunk[i] as number;
         if (inString) {
           if (escape) escape = false;
@@ -82,11 +118,12 @@ export function scanGeoJsonFeatures(path: string, layout: 'collection' | 'seq', 
           else if (c === QUOTE) {
             inString = false;
             if (keyStart >= 0) {
-              const key = JSON.parse(`"${text(keyParts, chunk, keyStart, i)}"`) as string;
+              const rawKey = cut(keyParts, chunk, keyStart, i);
+              const key = rawKey.includes('\\') ? (JSON.parse(`"${rawKey}"`) as string) : rawKey;
               keyParts = [];
               keyStart = -1;
-              if (depth === 1 && layout === 'collection') topKey = key;
-              else memberKey = key === 'properties' || key.toLowerCase() === 'id' ? key : '';
+              if (depth === 1 && collection) topKey = key;
+              else memberKey = NOT_FIELDS.has(key) ? '' : key;
             }
           }
           continue;
@@ -94,40 +131,45 @@ export function scanGeoJsonFeatures(path: string, layout: 'collection' | 'seq', 
         switch (c) {
           case QUOTE:
             inString = true;
-            if (expectKey && ((depth === featureDepth && inFeature) || (depth === 1 && layout === 'collection'))) keyStart = i + 1;
+            if (expectKey && ((depth === featureDepth && inFeature) || (depth === 1 && collection))) keyStart = i + 1;
             break;
           case LBRACE:
             depth++;
             expectKey = true;
             if (depth === featureDepth && inFeatures) {
               inFeature = true;
-              props = undefined;
-              id = undefined;
-              exactId = false;
-              haveId = false;
+              members = [];
             }
             break;
           case LBRACKET:
             depth++;
             expectKey = false;
-            if (layout === 'collection' && depth === 2 && topKey === 'features') inFeatures = true;
+            if (collection && depth === 2 && topKey === 'features') inFeatures = true;
             break;
           case RBRACE:
           case RBRACKET:
-            if (valueStart >= 0 && depth === featureDepth) endValue(chunk, i);
+            if (valueStart >= 0 && depth === featureDepth) {
+              members.push([memberKey, cut(valueParts, chunk, valueStart, i)]);
+              valueParts = [];
+              valueStart = -1;
+            }
             depth--;
             expectKey = false;
             if (c === RBRACE && inFeature && depth === featureDepth - 1) {
               inFeature = false;
-              onFeature({ properties: props, id }, index++);
-              props = undefined;
-              id = undefined;
-            } else if (c === RBRACKET && layout === 'collection' && depth === 1 && inFeatures) {
+              onFeature(scannedFeature(path, index, members), index);
+              index++;
+              members = [];
+            } else if (c === RBRACKET && collection && depth === 1 && inFeatures) {
               inFeatures = false;
             }
             break;
           case COMMA:
-            if (valueStart >= 0 && depth === featureDepth) endValue(chunk, i);
+            if (valueStart >= 0 && depth === featureDepth) {
+              members.push([memberKey, cut(valueParts, chunk, valueStart, i)]);
+              valueParts = [];
+              valueStart = -1;
+            }
             expectKey = true; // in an object (in an array the flag is not read: strings there are values)
             break;
           case COLON:

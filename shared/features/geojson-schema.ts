@@ -5,13 +5,15 @@
  * test/fixtures/geojson-schema/make.py):
  *
  * - every member of every feature's `properties` is a field, and a string (or negative integer) `id` member makes
- *   an `id` field (geojson-ids.ts); a feature without a member reads NULL there;
+ *   an `id` field (geojson-ids.ts); a feature without a member reads NULL there; a feature whose `properties` is
+ *   absent (or a string, a number...) adds its other top-level members (not `type`, `geometry`, `bbox`...) as fields;
  * - a field's type is the first non-null value's (boolean: Integer(Boolean); integer: Integer, Integer64 beyond
  *   32 bits; real: Real; string: String, or Date / DateTime / Time when GDAL parses it as one (ogr-date.ts); object:
- *   String(JSON); array: IntegerList / Integer64List / RealList / StringList, String(JSON) when it holds objects),
- *   widened by each later value: Integer -> Integer64 -> Real, Date -> DateTime, a number or list after a string
- *   String(JSON), a string after a number String(JSON), mixed dates and others String; null values never change a type,
- *   a field met only as null is String;
+ *   String(JSON); array: IntegerList / Integer64List / RealList, StringList when all its items are strings,
+ *   String(JSON) when it mixes strings and others, holds objects or is empty), widened by each later value: Integer ->
+ *   Integer64 -> Real, Date -> DateTime, a string or object after a number String(JSON), a list of strings after a
+ *   string StringList (other values leave a String field as it is), an empty array leaves a list as it is, mixed dates
+ *   and others String; null values never change a type, a field met only as null is String;
  * - the order: GDAL's topological order of "field b follows field a in some feature" (Kahn's algorithm, ties broken
  *   by name; an edge that would close a cycle is dropped), which is the order of first appearance when features
  *   agree on the order of their members.
@@ -47,19 +49,17 @@ export function valueFieldType(v: unknown): { type: OgrFieldType; subtype: OgrFi
   if (typeof v === 'number') return { type: 'Real', subtype: 'None' };
   if (typeof v === 'string') return { type: 'String', subtype: 'None' };
   if (Array.isArray(v)) {
-    if (v.length === 0) return { type: 'StringList', subtype: 'None' };
+    if (v.length === 0) return { type: 'String', subtype: 'JSON' };
+    const items = (v as unknown[]).filter((e) => e !== null && e !== undefined);
+    if (items.some((e) => typeof e === 'string')) return items.every((e) => typeof e === 'string') ? { type: 'StringList', subtype: 'None' } : { type: 'String', subtype: 'JSON' };
     let type: OgrFieldType = 'IntegerList';
-    let onlyBoolean = true;
-    for (const e of v as unknown[]) {
-      if (e === null || e === undefined) continue;
-      onlyBoolean &&= typeof e === 'boolean';
-      if (typeof e === 'string') return { type: 'StringList', subtype: 'None' };
+    for (const e of items) {
       if (typeof e === 'number' && !Number.isInteger(e)) type = 'RealList';
       else if (type === 'IntegerList' && isInt(e)) {
         if (!fitsInt32(e)) type = 'Integer64List';
       } else if (!isInt(e) && typeof e !== 'boolean' && typeof e !== 'number') return { type: 'String', subtype: 'JSON' };
     }
-    return { type, subtype: onlyBoolean ? 'Boolean' : 'None' };
+    return { type, subtype: items.every((e) => typeof e === 'boolean') ? 'Boolean' : 'None' };
   }
   return { type: 'String', subtype: 'JSON' };
 }
@@ -93,10 +93,7 @@ function widen(f: OgrField, v: unknown): void {
     else if (nt === 'StringList') set('StringList');
     else if (nt !== 'Integer' && nt !== 'Integer64' && nt !== 'Real') set('String', 'JSON');
   } else if (t === 'String') {
-    if (sub === 'None') {
-      if (nt === 'StringList') f.type = 'StringList';
-      else if (nt !== 'String') f.subtype = 'JSON';
-    }
+    if (sub === 'None' && nt === 'StringList') f.type = 'StringList';
   } else if (t === 'IntegerList') {
     if (nt === 'String') {
       if (!emptyArray) set('String', 'JSON');
@@ -148,10 +145,12 @@ export class GeoJsonSchema {
   private idAsAttribute = false;
 
   /**
-   * One feature: its `properties` (an object; anything else adds no field) and its `id` member (undefined: none
-   * or null). OGRGeoJSONGenerateFeatureDefnDealWithID, then each property in order.
+   * One feature: its `properties` (an object, else see `members`), its `id` member (undefined: none or null) and,
+   * when `properties` is absent or neither an object, null nor [], its other top-level members (those not yet fields
+   * become fields, as GDAL does; no type is widened by them). OGRGeoJSONGenerateFeatureDefnDealWithID, then each
+   * property in order.
    */
-  add(properties: unknown, idMember: unknown): void {
+  add(properties: unknown, idMember: unknown, members: readonly (readonly [string, unknown])[] | null = null): void {
     const props = properties !== null && typeof properties === 'object' && !Array.isArray(properties) ? (properties as Record<string, unknown>) : null;
     let prev = -1;
     if (idMember !== undefined && idMember !== null) {
@@ -173,7 +172,17 @@ export class GeoJsonSchema {
         }
       }
     }
-    if (props === null) return;
+    if (props === null) {
+      for (const [name, v] of members ?? []) {
+        if (this.index.has(name)) continue;
+        const t = firstType(v);
+        const idx = this.newField({ name, ...(typeof t === 'string' ? { type: t, subtype: 'None' as const } : t) });
+        if (v === null || v === undefined) this.undetermined.add(idx);
+        if (prev !== -1) this.addEdge(prev, idx);
+        prev = idx;
+      }
+      return;
+    }
     for (const [name, v] of Object.entries(props)) {
       const at = this.index.get(name);
       let idx: number;

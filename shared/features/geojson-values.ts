@@ -56,6 +56,8 @@ export function fieldValue(v: unknown, f: OgrField): unknown {
     case 'String':
       return typeof v === 'string' ? v : jsoncText(v);
     default:
+      // an empty array is an empty list, but not in a StringList (GDAL sets no list of no strings)
+      if (Array.isArray(v) && v.length === 0 && f.type === 'StringList') return null;
       return jsoncText(Array.isArray(v) ? v : [v]);
   }
 }

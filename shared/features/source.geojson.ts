@@ -27,7 +27,7 @@ import { GeoJsonIds } from './geojson-ids';
 import { fieldKind, GeoJsonSchema } from './geojson-schema';
 import type { OgrField } from './geojson-schema';
 import { fieldValue } from './geojson-values';
-import { scanGeoJsonFeatures } from './geojson-scan';
+import { NOT_FIELDS, propertiesFromMembers, scanGeoJsonFeatures } from './geojson-scan';
 import { ExactTokenizer, parseJsonExact } from './json-exact';
 
 /** RFC 8142 record separator. */
@@ -49,9 +49,26 @@ function head(path: string, bytes = 1 << 20): string {
   }
 }
 
+/**
+ * A feature's properties as GDAL reads them: `properties` when an object; when it is absent, the other top-level
+ * members (not `type`, `geometry`, `bbox`...; the `id` member is left to GeoJsonIds); else none.
+ */
+function ownProperties(raw: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.prototype.hasOwnProperty.call(raw, 'properties')) {
+    const own: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(raw)) if (!NOT_FIELDS.has(k) && k !== 'id') own[k] = v;
+    return own;
+  }
+  return raw.properties !== null && typeof raw.properties === 'object' && !propertiesFromMembers(raw) ? (raw.properties as Record<string, unknown>) : {};
+}
+
 function toFeature(raw: RawFeature, opts: SourceFeatureOptions, fields: ReadonlyMap<string, OgrField> | null, ids: GeoJsonIds): Feature {
-  const own = raw.properties !== null && typeof raw.properties === 'object' ? (raw.properties as Record<string, unknown>) : {};
-  const { fid, props, memberId } = ids.read(raw as Record<string, unknown>, own);
+  const whole = raw as Record<string, unknown>;
+  const own = ownProperties(whole);
+  const { fid, props: read, memberId } = ids.read(whole, own);
+  let props = read;
+  // without `properties`, the `id` member is also an ordinary member: GDAL's field `id` holds it whatever the fid
+  if (!Object.prototype.hasOwnProperty.call(whole, 'properties') && whole.id !== undefined && whole.id !== null && !Object.prototype.hasOwnProperty.call(props, 'id')) props = { ...props, id: whole.id };
   // the asked-for columns as GDAL reads them: converted to their field's type, NULL where the feature lacks them
   const values: Record<string, unknown> = {};
   if (fields !== null) {
@@ -76,7 +93,7 @@ function toFeature(raw: RawFeature, opts: SourceFeatureOptions, fields: Readonly
 /** The fields of a GeoJSON layer as GDAL establishes them: a pass over every feature's `properties` and `id`. */
 function scanFields(path: string, layout: 'collection' | 'seq'): Map<string, OgrField> {
   const schema = new GeoJsonSchema();
-  scanGeoJsonFeatures(path, layout, (f) => schema.add(f.properties, f.id));
+  scanGeoJsonFeatures(path, layout, (f) => schema.add(f.properties, f.id, f.members));
   return new Map(schema.result().map((f) => [f.name, f]));
 }
 
@@ -164,7 +181,7 @@ export class GeoJsonSource implements FeatureSource {
         } catch (err) {
           failure = err instanceof Error ? err : new Error(String(err));
         }
-        if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON near feature ${index}: ${oneLine((failure as Error).message)}`, { cause: failure });
+        if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON near feature ${index}: ${oneLine((failure).message)}`, { cause: failure });
         while (queue.length > 0) {
           const raw = queue.shift() as RawFeature;
           yield toFeature(raw, opts, fields, ids);

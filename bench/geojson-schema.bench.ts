@@ -1,0 +1,88 @@
+/**
+ * GeoJSON columns: what the first pass over every feature (GDAL's schema, geojson-scan.ts) costs next to reading
+ * the features, on 100,000 field polygons (lon/lat, 4-7 vertices, properties field_id, area, crop; every 10th
+ * feature adds `note`) as a FeatureCollection (~40 MB, one feature per line as ogr2ogr writes it) and as
+ * GeoJSONSeq with RS separators. Figures: the pass alone (median of 3), a read of every feature without columns (no
+ * pass), and with an id column and an included column (pass + read), in ms; the file's size; the peak RSS.
+ * Run: npm run bench -- geojson-schema
+ */
+import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { openFeatureSource } from '../shared/features/open';
+import type { SourceFeatureOptions } from '../shared/features/source';
+import { CACHE, eachFieldPolygon } from './synthetic';
+import { peakRssMb, report } from './report';
+
+const N = 100_000;
+const CROPS = ['wheat', 'maize', 'barley', 'rapeseed', 'grassland'];
+
+/** Writes the fields as a FeatureCollection and as RS-separated GeoJSONSeq (once). */
+async function ensureGeoJson(): Promise<{ collection: string; seq: string }> {
+  mkdirSync(CACHE, { recursive: true });
+  const collection = join(CACHE, `fields_${N}.geojson`);
+  const seq = join(CACHE, `fields_${N}.geojsons`);
+  if (existsSync(collection) && existsSync(seq)) return { collection, seq };
+  const a = createWriteStream(`${collection}.tmp`);
+  const b = createWriteStream(`${seq}.tmp`);
+  a.write('{\n"type": "FeatureCollection",\n"name": "fields",\n"features": [\n');
+  let i = 0;
+  for (const ring of eachFieldPolygon(N)) {
+    const properties: Record<string, unknown> = { field_id: `F${String(i).padStart(7, '0')}`, area: 0.5 + (i % 997) / 100, crop: CROPS[i % CROPS.length] };
+    if (i % 10 === 9) properties.note = `checked ${i}`;
+    const line = JSON.stringify({ type: 'Feature', properties, geometry: { type: 'Polygon', coordinates: ring } });
+    if (!a.write(`${i === 0 ? '' : ',\n'}${line}`)) await new Promise<void>((r) => a.once('drain', () => r()));
+    if (!b.write(`\x1e${line}\n`)) await new Promise<void>((r) => b.once('drain', () => r()));
+    i++;
+  }
+  a.end('\n]\n}\n');
+  b.end();
+  await Promise.all([finished(a), finished(b)]);
+  renameSync(`${collection}.tmp`, collection);
+  renameSync(`${seq}.tmp`, seq);
+  return { collection, seq };
+}
+
+async function ms(fn: () => unknown): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** The pass alone: a fresh source's `columns` (median of 3). */
+async function passMs(path: string): Promise<{ ms: number; columns: readonly string[] }> {
+  const t: number[] = [];
+  let columns: readonly string[] = [];
+  for (let k = 0; k < 3; k++) {
+    const src = await openFeatureSource(path);
+    t.push(await ms(() => (columns = src.columns)));
+    src.close();
+  }
+  t.sort((x, y) => x - y);
+  return { ms: t[1] ?? NaN, columns };
+}
+
+/** Every feature read (with the pass when `opts` asks for columns), from opening the file. */
+async function readMs(path: string, opts: SourceFeatureOptions): Promise<number> {
+  return ms(async () => {
+    const src = await openFeatureSource(path);
+    let n = 0;
+    for await (const f of src.features(opts)) if (f.geometry) n++;
+    src.close();
+    if (n !== N) throw new Error(`read ${n} features, expected ${N}`);
+  });
+}
+
+const { collection, seq } = await ensureGeoJson();
+const withColumns = { idColumn: 'field_id', columns: ['note'] };
+const figures: Record<string, unknown> = { features: N };
+for (const [name, path] of [['geojson', collection], ['geojsonseq', seq]] as const) {
+  const pass = await passMs(path);
+  figures[`${name}FileMb`] = statSync(path).size / 1e6;
+  figures[`${name}Columns`] = pass.columns;
+  figures[`${name}PassMs`] = pass.ms;
+  figures[`${name}ReadNoColumnsMs`] = await readMs(path, {});
+  figures[`${name}ReadWithColumnsMs`] = await readMs(path, withColumns);
+}
+figures.peakRssMb = peakRssMb();
+report('geojson-schema', figures);
