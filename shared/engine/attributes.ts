@@ -38,8 +38,8 @@ export function checkAttributeNames(attributes: readonly StatColumn[], stats: re
 
 /**
  * The id column's kind: `integer` or `number` when the input declares the id column an integer or a
- * real column (GeoPackage INTEGER/REAL..., FlatGeobuf, Shapefile N/F, GeoParquet; GeoJSON: the first
- * feature's value), else text (also for the default id, the fid as text).
+ * real column (GeoPackage INTEGER/REAL..., FlatGeobuf, Shapefile N/F, GeoParquet; GeoJSON: the type GDAL
+ * infers over every feature), else text (also for the default id, the fid as text).
  */
 export function idKindOf(source: FeatureSource, idColumn: string | undefined): IdKind {
   if (idColumn === undefined) return 'text';

@@ -54,7 +54,7 @@ export class MemorySource implements FeatureSource {
   close(): void {}
 }
 
-/** The kind of a value of an untyped format (GeoJSON, memory): JSON numbers are `number`, bigints `integer`. */
+/** The kind of a value of the in-memory twin (no declared types): numbers are `number`, bigints `integer`. */
 export function valueKind(v: unknown): AttributeKind {
   if (typeof v === 'bigint') return 'integer';
   if (typeof v === 'number') return 'number';

@@ -22,7 +22,7 @@ export interface SourceFeatureOptions {
 /**
  * The type of an attribute column as the format declares it (GeoPackage's SQL type, Parquet's
  * physical/logical type, FlatGeobuf's column type, the DBF field type): what an included
- * attribute becomes in the outputs. GeoJSON has no declared types: numbers are `number` there.
+ * attribute becomes in the outputs. GeoJSON declares none: the kind of the type GDAL infers over every feature.
  */
 export type AttributeKind = 'text' | 'integer' | 'number' | 'boolean' | 'timestamp';
 
@@ -38,7 +38,7 @@ export interface FeatureSource {
   readonly layer: string;
   /** The coordinates' CRS. */
   readonly crs: Crs;
-  /** Attribute columns known before reading (GeoJSON: those of the first feature). */
+  /** Attribute columns known before reading the features (GeoJSON: GDAL's fields, from a first pass over every feature). */
   readonly columns: readonly string[];
   /** The declared type of an attribute column (or of the fid column, `integer`); `text` when unknown. */
   columnKind(name: string): AttributeKind;
