@@ -59,9 +59,10 @@ export function refuseDirectory(out: string, example = 'results.csv'): void {
 /**
  * Checks that the output file `out` can be written and is none of `inputs`; creates its
  * folder. Leaves no file behind (the probe is removed). `example`: the file name suggested
- * when `out` is a folder.
+ * when `out` is a folder. Returns the folders it made, to be removed when the run fails
+ * before writing anything (OutputDir.removeIfUnused).
  */
-export function checkOutputFile(out: string, inputs: readonly string[], example = 'results.csv'): void {
+export function checkOutputFile(out: string, inputs: readonly string[], example = 'results.csv'): OutputDir {
   const what = `--out ${out}`;
   const target = canonical(out);
   for (const i of inputs) if (canonical(i) === target) throw new OutputError(`${what} is the input ${i}; choose another output path`);
@@ -75,16 +76,36 @@ export function checkOutputFile(out: string, inputs: readonly string[], example 
         throw new OutputError(`${what} cannot be written: ${reason(err)}`, { cause: err });
       }
     }
-    return; // devices and pipes: written as they are
+    return createdFolders([]); // devices and pipes: written as they are
   }
-  ensureFolder(dirname(resolve(out)), what);
+  const dir = createdFolders(ensureFolder(dirname(resolve(out)), what));
   const probe = `${resolve(out)}.zonalflow-${process.pid}.tmp`;
   try {
     closeSync(openSync(probe, 'wx'));
     unlinkSync(probe);
   } catch (err) {
+    dir.removeIfUnused();
     throw new OutputError(`${what} cannot be created: ${reason(err)}`, { cause: err });
   }
+  return dir;
+}
+
+/** The folders made for an output (outermost first), and how to remove them again while they are empty. */
+function createdFolders(created: readonly string[]): OutputDir {
+  return {
+    created,
+    removeIfUnused() {
+      // deepest first; a folder that holds anything now (the user's or the job's) stays, and so do its parents
+      for (const d of [...created].reverse()) {
+        try {
+          if (readdirSync(d).length > 0) return;
+          rmdirSync(d);
+        } catch {
+          return;
+        }
+      }
+    },
+  };
 }
 
 /** Writes an output file; a failure (full disk, vanished folder) is one OutputError line. */
@@ -120,21 +141,7 @@ export function checkOutputDir(out: string, inputs: readonly string[], opts: { o
       for (const e of entries) rmSync(join(out, e), { recursive: true, force: true });
     }
   }
-  const created = existsSync(out) ? [] : ensureFolder(resolve(out), what);
-  const dir: OutputDir = {
-    created,
-    removeIfUnused() {
-      // deepest first; a folder that holds anything now (the user's or the job's) stays, and so do its parents
-      for (const d of [...created].reverse()) {
-        try {
-          if (readdirSync(d).length > 0) return;
-          rmdirSync(d);
-        } catch {
-          return;
-        }
-      }
-    },
-  };
+  const dir = createdFolders(existsSync(out) ? [] : ensureFolder(resolve(out), what));
   const probe = join(out, `.zonalflow-${process.pid}.tmp`);
   try {
     closeSync(openSync(probe, 'wx'));
@@ -146,10 +153,10 @@ export function checkOutputDir(out: string, inputs: readonly string[], opts: { o
   return dir;
 }
 
-/** An output folder checked by {@link checkOutputDir}: the folders it created for it (outermost first). */
+/** An output checked by {@link checkOutputDir} or {@link checkOutputFile}: the folders made for it (outermost first). */
 export interface OutputDir {
   readonly created: readonly string[];
-  /** Removes the folders checkOutputDir created, while they are empty (a run stopped before it wrote anything). */
+  /** Removes the folders made for the output, while they are empty (a run stopped before it wrote anything). */
   removeIfUnused(): void;
 }
 

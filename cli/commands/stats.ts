@@ -115,7 +115,8 @@ Examples:
       const format = outputFormat(o.out);
       if (o.geometry === true && (format === 'csv' || format === 'json')) throw new SpecError(`--geometry: ${o.out} is CSV or JSON, which stay plain; write .parquet (GeoParquet), .gpkg or .fgb`);
       checkInputFile(o.input);
-      checkOutputFile(o.out, [o.input, ...(o.spec === undefined ? [] : [o.spec]), ...(o.weights === undefined ? [] : [o.weights]), ...spec.rasters.map((r) => r.uri)]);
+      // the folders made for --out are removed again when the job fails (a missing raster, an interrupt): nothing is left
+      const outDir = checkOutputFile(o.out, [o.input, ...(o.spec === undefined ? [] : [o.spec]), ...(o.weights === undefined ? [] : [o.weights]), ...spec.rasters.map((r) => r.uri)]);
       const bar = progressBar('stats', process.stderr, { quiet: o.quiet === true });
       // an S3 client (SDK imported) only when an s3:// raster, or a STAC search whose assets may be s3://, is asked for
       const s3Client = spec.stac !== undefined || spec.rasters.some((r) => /^s3:\/\//i.test(r.uri)) ? await defaultS3Client(process.env) : undefined;
@@ -160,6 +161,7 @@ Examples:
         })
         .catch(async (err: unknown) => {
           await (documents ?? table)?.abort(); // safe after a failed close too
+          outDir.removeIfUnused();
           throw err;
         })
         .finally(() => {

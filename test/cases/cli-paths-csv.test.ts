@@ -90,6 +90,16 @@ describe('case out-path: --out checked before computing, never the input', () =>
       expect(r.err.trim().split('\n').length).toBe(1);
     });
   }
+  it('a run that fails before writing (a missing raster) leaves no folder it made for --out; a run that writes keeps it', async () => {
+    const out = join(dir, 'made', 'for', 'out.csv');
+    const r = await runCli(['stats', '--input', join(dir, 'tiles.gpkg'), '--raster', join(dir, 'no-such.tif'), '--out', out, '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/SOURCE_FAILED/);
+    expect(existsSync(join(dir, 'made'))).toBe(false);
+    const ok = await runCli(['stats', '--input', join(dir, 'tiles.gpkg'), ...R, '--out', out, '--quiet']);
+    expect(ok.code).toBe(0);
+    expect(existsSync(out)).toBe(true);
+  });
   it('a full disk (/dev/full) is a typed write error: OUTPUT_FULL, exit 1 (the job computed; output-full.test.ts: every format)', async () => {
     const r = await runCli(['stats', '--input', join(dir, 'tiles.gpkg'), ...R, '--out', join(dir, 'full.csv'), '--quiet']);
     expect(r.code).toBe(1);
