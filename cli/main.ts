@@ -30,7 +30,7 @@ Examples:
   $ zonalflow <command> --help      # each command's options and defaults`)
     .exitOverride()
     // a missing required option is written in the catch below, with every missing and unknown option
-    .configureOutput({ writeErr: (s) => stderr.write(s), outputError: (s, write) => (s.startsWith('error: required option') ? undefined : write(`zonalflow: ${s}`)), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
+    .configureOutput({ writeErr: (s) => stderr.write(s), outputError: (s, write) => (s.startsWith('error: required option') ? undefined : write(`zonalflow: ${usageLine(s, invoked)}\n`)), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
   const ctx: CommandContext = { exitCode: 0, stdout: io.stdout ?? process.stdout, stderr };
   // only the invoked command's module is loaded; the others are listed by their summaries
   const invoked = invokedCommand(argv);
@@ -73,6 +73,18 @@ export function usageProblems(cmd: Command, fallback: string): string {
   if (missing.length === 0) return fallback.replace(/^\s+|\s+$/g, '');
   const req = `error: required option${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not specified`;
   return unknown.length === 0 ? req : `${req}; unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`;
+}
+
+/**
+ * Commander's usage error `message` as one line: its suggestion on the same line (`error: unknown command 'stat'
+ * (Did you mean stats?)`), and an unknown option or command without one pointed at the help that lists them.
+ */
+export function usageLine(message: string, command: string | undefined): string {
+  const line = message.trim().replace(/\s*\n\s*/g, ' ');
+  if (/Did you mean/.test(line)) return line;
+  if (line.startsWith('error: unknown option')) return `${line}; \`zonalflow ${command === undefined ? '' : `${command} `}--help\` lists the options`;
+  if (line.startsWith('error: unknown command')) return `${line}; \`zonalflow --help\` lists the commands`;
+  return line;
 }
 
 /** `error [CODE]: message` for typed errors, `error: message` otherwise. */

@@ -78,7 +78,8 @@ export function parseOperation(input: string): Operation {
     const eq = arg.indexOf('=');
     if (eq < 0) {
       if (seen.size > 0) throw bad(`the raster name "${arg}" comes after keyword arguments (exactextract's order: rasters first)`);
-      if (!RASTER.test(arg)) throw bad(`"${arg}" is not a raster name (letters, digits and _) nor key=value`);
+      // a bare number is most likely exactextract's quantile written without its keyword
+      if (!RASTER.test(arg)) throw bad(`"${arg}" is not a raster name (letters, digits and _) nor key=value${name === 'quantile' && Number.isFinite(Number(arg)) ? `: write quantile(q=${arg})` : ''}`);
       if (rasters.length === 2) throw bad('at most two raster names: the values\' raster, then the weights\'');
       rasters.push(arg);
       continue;

@@ -134,7 +134,12 @@ describe('exit codes', () => {
   it('commander usage errors get the zonalflow prefix and exit 2', async () => {
     const r = await run(stats(gpkg('bogus', [good]), '--bogus'));
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^zonalflow: error: unknown option '--bogus'/);
+    expect(r.err).toBe("zonalflow: error: unknown option '--bogus'; `zonalflow stats --help` lists the options\n");
+    // one line each: commander's suggestion on the same line, else a pointer to the help
+    expect((await run(['stat'])).err).toBe("zonalflow: error: unknown command 'stat' (Did you mean stats?)\n");
+    const unknown = await run(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toBe("zonalflow: error: unknown command 'frobnicate'; `zonalflow --help` lists the commands\n");
   });
   it('a missing required option is reported in one line with every other missing one and every unknown option', async () => {
     const both = await run(['stats', '--bogus', '1', '--raster', raster, '--also-bad=2']);

@@ -31,6 +31,7 @@ describe('parseOperation', () => {
       ['quantile', /quantile needs its argument q/],
       ['quantile(b04)', /quantile needs its argument q/],
       ['quantile(q=25)', /q must be a number from 0 to 1/],
+      ['quantile(0.25)', /"0\.25" is not a raster name .* nor key=value: write quantile\(q=0\.25\)$/],
       ['quantile(q=-0.1)', /q must be a number from 0 to 1/],
       ['quantile(q=abc)', /q must be a number from 0 to 1 \(quantile\(q=0\.25\)\), got "abc"/],
       ['quantile(q=+0.25)', /q must be a number/],
