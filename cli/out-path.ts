@@ -4,7 +4,7 @@
  * file (`local` directories), and must never name an input. Writes that fail anyway
  * (a full disk) become one typed line. Errors: OutputError naming the path and the reason.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, OutputError } from '../shared/errors';
 import { ioReason } from '../shared/output/file-output';
@@ -106,15 +106,6 @@ function createdFolders(created: readonly string[]): OutputDir {
       }
     },
   };
-}
-
-/** Writes an output file; a failure (full disk, vanished folder) is one OutputError line. */
-export function writeOutputFile(out: string, bytes: string | Uint8Array): void {
-  try {
-    writeFileSync(out, bytes);
-  } catch (err) {
-    throw new OutputError(`--out ${out}: writing failed: ${reason(err)}`, { cause: err });
-  }
 }
 
 /** What a `local` job writes into its output folder (removed by --overwrite). */

@@ -4,7 +4,7 @@
  * writes the self-contained HTML page (shared/report/html.ts). The results are read one row group
  * at a time, twice (ReportBuilder), so a report of millions of rows needs little memory.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
@@ -15,6 +15,7 @@ import { InputError, SpecError } from '../errors';
 import { ReportBuilder } from './model';
 import type { ReportModel, ReportOptions } from './model';
 import { renderReportHtml } from './html';
+import { writeFailure } from '../output/file-output';
 
 /** What to report on. */
 export interface WriteReportOptions {
@@ -73,7 +74,13 @@ export async function writeReport(opts: WriteReportOptions): Promise<ReportModel
     }
   }
   const model = b.model();
-  writeFileSync(opts.out, renderReportHtml(model, echartsSource()));
+  try {
+    writeFileSync(opts.out, renderReportHtml(model, echartsSource()));
+  } catch (err) {
+    // a full device is OUTPUT_FULL (exit 1), any other failed write OUTPUT_INVALID; no half-written page is left
+    rmSync(opts.out, { force: true });
+    throw writeFailure(`--out ${opts.out}`, err);
+  }
   return model;
 }
 

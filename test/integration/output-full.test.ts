@@ -53,6 +53,18 @@ describe('a full device under --out', () => {
     }, 180_000);
   }
 
+  it.skipIf(!mountable)('report --out x.html: one OUTPUT_FULL line, exit 1, no half-written page', () => {
+    const results = join(dir, 'results.parquet');
+    const made = spawnSync(process.execPath, [BIN, 'stats', '--input', join(dir, 'fields.geojson'), '--raster', RASTER, '--id-column', 'field_id', '--quiet', '--out', results], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(made.status).toBe(0);
+    const full = join(dir, 'full-report');
+    const out = join(full, 'report.html');
+    const r = onFullDevice(full, 64, ['report', results, '--out', out]);
+    expect(r.stderr.trim()).toBe(`zonalflow: error [OUTPUT_FULL]: --out ${out}: writing failed: no space left on its device (ENOSPC); free space there or write the output elsewhere`);
+    expect(r.status).toBe(1);
+    expect(r.left).toBe('left:');
+  }, 180_000);
+
   it.skipIf(!mountable)('local --out DIR: one OUTPUT_FULL line, exit 1, no half-copied outputs left', () => {
     const full = join(dir, 'full-local');
     const out = join(full, 'out');
