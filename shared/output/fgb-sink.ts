@@ -23,7 +23,7 @@ import { ColumnType } from 'flatgeobuf/lib/mjs/flat-geobuf/column-type.js';
 import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
 import { buildGeometry } from 'flatgeobuf/lib/mjs/generic/geometry.js';
 import { parseGC, parseGeometry } from 'flatgeobuf/lib/mjs/geojson/geometry.js';
-import { OutputError, ZonalflowError } from '../errors';
+import { OutputError } from '../errors';
 import type { Geometry } from '../geometry/types';
 import { geometryBBox } from '../geometry/bbox';
 import { FileOutput, writeFailure } from './file-output';
@@ -39,8 +39,7 @@ const COLUMN_TYPE: Record<GeoFieldType, ColumnType> = { text: ColumnType.String,
 const GEOMETRY_TYPE: Record<Geometry['type'], GeometryType> = { Point: GeometryType.Point, LineString: GeometryType.LineString, Polygon: GeometryType.Polygon, MultiPoint: GeometryType.MultiPoint, MultiLineString: GeometryType.MultiLineString, MultiPolygon: GeometryType.MultiPolygon, GeometryCollection: GeometryType.GeometryCollection };
 const encoder = new TextEncoder();
 
-/** A RowSink writing a FlatGeobuf file at `path`. PROJ must be loaded when a CRS is given. */
-/** The FlatGeobuf sink writing `path`; `label` names it in errors (default `output <path>`; the CLI's `--out <path>`). */
+/** A RowSink writing a FlatGeobuf file at `path`; `label` names it in errors (default `output <path>`; the CLI's `--out <path>`). PROJ must be loaded when a CRS is given. */
 export function fgbSink(path: string, opts: SinkOptions, label = `output ${path}`): RowSink {
   return new FgbSink(path, opts, label);
 }
@@ -202,7 +201,7 @@ class FgbSink implements RowSink {
       await rm(this.body, { force: true });
     } catch (err) {
       await this.abort();
-      throw err instanceof ZonalflowError ? err : writeFailure(this.label, err, (reason) => `cannot write the FlatGeobuf file: ${reason}`);
+      throw writeFailure(this.label, err, (reason) => `cannot write the FlatGeobuf file: ${reason}`);
     }
   }
 

@@ -124,14 +124,20 @@ export function ioReason(err: unknown): string {
   return (code && text[code]) ?? (err instanceof Error ? err.message : String(err));
 }
 
-/** What a full device or quota is called in an output's error line. */
+/** What a full device or quota is called in an error line (the output's here, $TMPDIR's in engine/temp-space.ts). */
 const FULL: Record<string, string> = { ENOSPC: 'no space left on its device', EDQUOT: 'the disk quota is exceeded' };
+
+/** The errno and its words when `err` is an untyped full device or quota (ENOSPC, EDQUOT), else null. */
+export function deviceFull(err: unknown): { code: string; reason: string } | null {
+  if (err instanceof ZonalflowError) return null;
+  const code = (err as { code?: unknown } | null)?.code;
+  const reason = typeof code === 'string' ? FULL[code] : undefined;
+  return reason === undefined ? null : { code: code as string, reason };
+}
 
 /** Whether `err` is a full device or quota (ENOSPC, EDQUOT) that is not already a typed error. */
 export function isDeviceFull(err: unknown): boolean {
-  if (err instanceof ZonalflowError) return false;
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code in FULL;
+  return deviceFull(err) !== null;
 }
 
 /**
@@ -141,9 +147,9 @@ export function isDeviceFull(err: unknown): boolean {
  */
 export function writeFailure(label: string, err: unknown, otherwise: (reason: string) => string = (reason) => `writing failed: ${reason}`): ZonalflowError {
   if (err instanceof ZonalflowError) return err;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code in FULL) {
-    return new OutputSpaceError(`${label}: writing failed: ${FULL[code]} (${code}); free space there or write the output elsewhere`, { cause: err, context: { errno: code } });
+  const full = deviceFull(err);
+  if (full !== null) {
+    return new OutputSpaceError(`${label}: writing failed: ${full.reason} (${full.code}); free space there or write the output elsewhere`, { cause: err, context: { errno: full.code } });
   }
   return new OutputError(`${label}: ${otherwise(ioReason(err))}`, { cause: err });
 }

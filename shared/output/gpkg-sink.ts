@@ -40,8 +40,10 @@ const GPKG_TYPE: Record<Geometry['type'], string> = { Point: 'POINT', LineString
 
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
-/** A RowSink writing a GeoPackage at `path` (the layer is named after the file). PROJ must be loaded when a CRS is given. */
-/** The GeoPackage sink writing `path`; `label` names it in errors (default `output <path>`; the CLI's `--out <path>`). */
+/**
+ * A RowSink writing a GeoPackage at `path` (the layer is named after the file); `label` names it in errors (default
+ * `output <path>`; the CLI's `--out <path>`). PROJ must be loaded when a CRS is given.
+ */
 export function gpkgSink(path: string, opts: SinkOptions, label = `output ${path}`): RowSink {
   return new GpkgSink(path, opts, label);
 }
