@@ -20,6 +20,7 @@
  *   the first: `val < min`; checked against its binary: test/fixtures/exactextract-ops/make.py, case l7_ee_forms).
  */
 import type { RasterGrid, Window } from '../raster/grid';
+import { POSITION_STATS } from '../stats/names';
 
 /** exactextract's `coverage_weight`. */
 export type CoverageWeight = 'fraction' | 'none' | 'area_cartesian' | 'area_spherical_m2' | 'area_spherical_km2';
@@ -84,7 +85,7 @@ export class CellLists {
   private readonly at = { min_center_x: NaN, min_center_y: NaN, max_center_x: NaN, max_center_y: NaN };
   private readonly positions: boolean;
   constructor(private readonly wanted: ReadonlySet<string>) {
-    this.positions = ['min_center_x', 'max_center_x', 'min_center_y', 'max_center_y'].some((s) => wanted.has(s));
+    this.positions = [...POSITION_STATS].some((s) => wanted.has(s));
   }
 
   /** A cell position statistic: NaN when the feature has no valid cell. */

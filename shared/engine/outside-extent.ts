@@ -9,7 +9,7 @@
  * outside-facts.ts (pure: Collect reads them).
  */
 import type { BBox, Geometry } from '../geometry/types';
-import { geometryBBox, unionBBox } from '../geometry/bbox';
+import { finiteBox, geometryBBox, unionBBox } from '../geometry/bbox';
 import { areaOfUse, boxToLonLat, insideArea } from '../crs/area-of-use';
 import type { AreaOfUse } from '../crs/area-of-use';
 import type { Crs } from '../crs/crs';
@@ -136,12 +136,7 @@ export class OutsideTally {
     } catch {
       return false;
     }
-    let b: BBox | null = null;
-    for (let i = 0; i < xs.length; i++) {
-      const x = xs[i] as number;
-      const y = ys[i] as number;
-      if (Number.isFinite(x) && Number.isFinite(y)) b = unionBBox(b, { xmin: x, ymin: y, xmax: x, ymax: y });
-    }
+    const b = finiteBox(xs, ys);
     return b !== null && overlaps(b, raster);
   }
 }
