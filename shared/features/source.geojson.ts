@@ -105,6 +105,15 @@ class LazyFields {
     this.fields ??= scanFields(this.path, this.layout);
     return this.fields;
   }
+  /** The fields' names (FeatureSource.columns). */
+  names(): string[] {
+    return [...this.get().keys()];
+  }
+  /** A column's kind from GDAL's field type (geojson-schema.ts fieldKind); `text` for an unknown column. */
+  kind(name: string): AttributeKind {
+    const f = this.get().get(name);
+    return f === undefined ? 'text' : fieldKind(f);
+  }
   /** The fields when an id column or attributes are asked for (checked: InputError naming the layer's columns), else null. */
   forFeatures(path: string, layer: string, opts: SourceFeatureOptions): Map<string, OgrField> | null {
     if (opts.idColumn === undefined && (opts.columns ?? []).length === 0) return null;
@@ -154,12 +163,10 @@ export class GeoJsonSource implements FeatureSource {
   }
   /** GDAL's fields of the layer (the first read makes the pass over the whole file). */
   get columns(): readonly string[] {
-    return [...this.fields.get().keys()];
+    return this.fields.names();
   }
-  /** From GDAL's field type (geojson-schema.ts fieldKind); `text` for an unknown column. */
   columnKind(name: string): AttributeKind {
-    const f = this.fields.get().get(name);
-    return f === undefined ? 'text' : fieldKind(f);
+    return this.fields.kind(name);
   }
   count(): Promise<number | null> {
     return Promise.resolve(null);
@@ -181,7 +188,7 @@ export class GeoJsonSource implements FeatureSource {
         } catch (err) {
           failure = err instanceof Error ? err : new Error(String(err));
         }
-        if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON near feature ${index}: ${oneLine((failure).message)}`, { cause: failure });
+        if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON near feature ${index}: ${oneLine(failure.message)}`, { cause: failure });
         while (queue.length > 0) {
           const raw = queue.shift() as RawFeature;
           yield toFeature(raw, opts, fields, ids);
@@ -213,12 +220,10 @@ export class GeoJsonSeqSource implements FeatureSource {
   }
   /** GDAL's fields of the layer (the first read makes the pass over the whole file). */
   get columns(): readonly string[] {
-    return [...this.fields.get().keys()];
+    return this.fields.names();
   }
-  /** From GDAL's field type (geojson-schema.ts fieldKind); `text` for an unknown column. */
   columnKind(name: string): AttributeKind {
-    const f = this.fields.get().get(name);
-    return f === undefined ? 'text' : fieldKind(f);
+    return this.fields.kind(name);
   }
   count(): Promise<number | null> {
     return Promise.resolve(null);
