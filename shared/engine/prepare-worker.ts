@@ -28,11 +28,16 @@ const { prepareJob, prepareOrdered } = await import('./prepare-job');
 
 /**
  * Bytes of packed chunks posted and not yet taken by the main thread, at most (memory bounded whatever the
- * job's size; a stretch with none in flight may always post one, so no stretch waits for another's). ~16
- * chunks of 1,000 fields of the 100k bench. Unbounded (the whole job ahead) gave the same peak RSS there:
- * reading in order is about as fast as the worker threads, so this thread ends near the end either way.
+ * job's size; a stretch with none in flight may always post one, so no stretch waits for another's). ~64
+ * chunks of 1,000 fields of the 100k bench (~250 KiB each; ~100 chunks in all). At 4 MiB (~16 chunks) this
+ * thread ran ahead for the first part of the job, then only as fast as the chunks were taken, woken by one
+ * credit a chunk, and the whole run was ~5 % slower on 2 cores: 100k case, `zonalflow stats` through the
+ * CLI, 6 interleaved pairs on a quiet 2-core Xeon, wall 3.23-3.36 s (median 3.33) at 4 MiB vs 2.99-3.26 s
+ * (median 3.15) unbounded; 16 MiB, 32 MiB and unbounded were alike (5 interleaved triples, 3.0-3.3 s each).
+ * Peak RSS is unchanged on the 100k case (the packed chunks are a small part of it); at 1M features the
+ * bound holds at most 16 MiB of chunks.
  */
-const AHEAD_BYTES = 4 * 1024 * 1024;
+const AHEAD_BYTES = 16 * 1024 * 1024;
 
 const port: MessagePort | null = data?.port ?? parentPort;
 if (port === null) throw new Error('prepare-worker.ts runs as a worker thread');
