@@ -401,7 +401,8 @@ function worthAThread(input: string): boolean {
 
 /** A raster phase 1 opened, opened again in this thread by URI (its CRS as phase 1 resolved it). */
 async function reopenRaster(ref: RasterRef, opts: StatsJobOptions, counters: CountingSource[]): Promise<ZonalRaster> {
-  const source = countInto(counters)(openSource(ref.uri, { allowed: opts.allowed, s3Client: opts.s3Client, requesterPays: opts.requesterPays }));
+  // a local file keeps one handle for the job (closed with the counters at the end, also after a failure)
+  const source = countInto(counters)(openSource(ref.uri, { allowed: opts.allowed, s3Client: opts.s3Client, requesterPays: opts.requesterPays, keepOpen: true }));
   const raster = await openRaster(source, { cacheBytes: TILE_CACHE_BYTES });
   return { name: ref.name, uri: ref.uri, crs: ref.crs, bands: ref.bands, nodata: ref.nodata, raster };
 }

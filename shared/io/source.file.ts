@@ -1,16 +1,24 @@
 /**
- * A byte source over a local file: each read opens the file, reads its range positionally and
- * closes it, so no handle outlives a read (a source that is never closed leaks nothing; an open
- * costs microseconds next to a range read of tiles).
+ * A byte source over a local file: by default each read opens the file, reads its range positionally and
+ * closes it, so no handle outlives a read (a source that is never closed leaks nothing). With `keepOpen`
+ * (an owner that closes the source at the end whatever happens: `zonalflow stats`'s job thread and worker
+ * threads) one handle, opened at the first read, serves every read until {@link FileSource.close}: a read is
+ * then one trip through libuv's thread pool instead of three (open, read, close; ~270 reads on the 100k case).
+ * The gain is small: 100k case through the CLI on a 2-core Xeon, 14 interleaved pairs against the build
+ * before, median wall 3.29 -> 3.26 s (9 of 14 pairs faster), within that machine's noise; output identical.
  */
 import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { SourceError } from '../errors';
 import type { ByteSource } from './source';
 
 /** Reads a local file. */
 export class FileSource implements ByteSource {
-  constructor(readonly uri: string, private readonly path: string = uri) {}
+  /** The handle kept between reads (`keepOpen`), once the first read opened it. */
+  private handle: Promise<FileHandle> | null = null;
+
+  constructor(readonly uri: string, private readonly path: string = uri, private readonly opts: { keepOpen?: boolean } = {}) {}
 
   private fail(err: NodeJS.ErrnoException): SourceError {
     const status = err.code === 'ENOENT' ? 404 : err.code === 'EACCES' ? 403 : undefined;
@@ -28,6 +36,23 @@ export class FileSource implements ByteSource {
   }
 
   async fetch(offset: number, length: number): Promise<Uint8Array> {
+    if (this.opts.keepOpen === true) {
+      if (this.handle === null) {
+        const opening = open(this.path, 'r');
+        this.handle = opening;
+        // a failed open is not kept: the next read tries again (and meets the same error, named)
+        opening.catch(() => {
+          if (this.handle === opening) this.handle = null;
+        });
+      }
+      let fh: FileHandle;
+      try {
+        fh = await this.handle;
+      } catch (err) {
+        throw this.fail(err as NodeJS.ErrnoException);
+      }
+      return readRange(fh, offset, length);
+    }
     let fh;
     try {
       fh = await open(this.path, 'r');
@@ -35,21 +60,33 @@ export class FileSource implements ByteSource {
       throw this.fail(err as NodeJS.ErrnoException);
     }
     try {
-      const buf = new Uint8Array(length);
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return got === length ? buf : buf.subarray(0, got);
+      return await readRange(fh, offset, length);
     } finally {
       await fh.close();
     }
   }
 
-  /** Nothing to release: no handle is kept between reads. */
+  /** Closes the handle kept between reads (`keepOpen`); without it, nothing to release. Reads after it open the file again. */
   async close(): Promise<void> {
-    // kept for the ByteSource interface
+    const kept = this.handle;
+    this.handle = null;
+    if (kept === null) return;
+    try {
+      await (await kept).close();
+    } catch {
+      // it never opened (the read that opened it has its error), or it is closed already
+    }
   }
+}
+
+/** `length` bytes of `fh` from `offset` (fewer at the end of the file). */
+async function readRange(fh: FileHandle, offset: number, length: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got === length ? buf : buf.subarray(0, got);
 }

@@ -170,11 +170,14 @@ export function redact(uri: string): string {
   return uri.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#]*@/, '$1').replace(/[?#].*$/s, (m) => (m.startsWith('?') ? '?…' : ''));
 }
 
-/** Checks the URI and opens the matching byte source. */
-export function openSource(uri: string, opts: { allowed: AllowedSources; s3Client?: S3Client | undefined; requesterPays?: boolean | undefined }): ByteSource {
+/**
+ * Checks the URI and opens the matching byte source. `keepOpen`: a local file keeps one handle between reads
+ * until the source is closed (source.file.ts; only for an owner that always closes it).
+ */
+export function openSource(uri: string, opts: { allowed: AllowedSources; s3Client?: S3Client | undefined; requesterPays?: boolean | undefined; keepOpen?: boolean | undefined }): ByteSource {
   const p = checkUri(uri, opts.allowed);
   switch (p.scheme) {
-    case 'file': return new FileSource(uri, p.path);
+    case 'file': return new FileSource(uri, p.path, { keepOpen: opts.keepOpen === true });
     case 'https': case 'http': return new HttpSource(p.url.toString(), { allowed: opts.allowed });
     case 's3': {
       if (!opts.s3Client) throw new UriNotAllowedError(`${redact(uri)}: no S3 client configured for s3:// rasters`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +14,7 @@ import { MemorySource } from '../../../shared/io/source.memory';
 import { RecordingSource } from '../../../shared/io/source.recording';
 import { fetchRanges, mergeRanges, rangeKey } from '../../../shared/io/range-plan';
 import { withRetry } from '../../../shared/io/retry';
-import { checkUri, isInternalAddress, openSource } from '../../../shared/io/uri';
+import { checkUri, isInternalAddress, LOCAL_ONLY, openSource } from '../../../shared/io/uri';
 import { SourceError, UriNotAllowedError } from '../../../shared/errors';
 
 const body = Uint8Array.from({ length: 3000 }, (_, i) => (i * 13) % 256);
@@ -85,6 +85,38 @@ describe('file, memory and recording sources', () => {
     const err = await new FileSource(join(dir, 'nope.tif')).fetch(0, 1).catch((e: unknown) => e);
     expect((err as SourceError).status).toBe(404);
     expect((err as Error).message).toMatch(/nope\.tif: no such file/);
+  });
+  // the process's open files are counted in /proc (Linux)
+  it.skipIf(!existsSync('/proc/self/fd'))('file, keepOpen: one handle for every read until close (the fds of this process), a missing file named and not kept', async () => {
+    const p = join(dir, 'k.bin');
+    writeFileSync(p, body);
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const f = openSource(p, { allowed: LOCAL_ONLY, keepOpen: true });
+    // concurrent reads share the handle being opened
+    const [a, b] = await Promise.all([f.fetch(5, 3), f.fetch(100, 50)]);
+    expect([...a]).toEqual([...body.subarray(5, 8)]);
+    expect([...b]).toEqual([...body.subarray(100, 150)]);
+    expect((await f.fetch(2995, 10)).length).toBe(5);
+    expect(fds()).toBe(before + 1);
+    await f.close?.();
+    expect(fds()).toBe(before);
+    // a read after close opens the file again; close releases it again
+    expect([...(await f.fetch(0, 2))]).toEqual([...body.subarray(0, 2)]);
+    await f.close?.();
+    expect(fds()).toBe(before);
+    // without keepOpen no handle outlives a read
+    const g = new FileSource(p);
+    await g.fetch(0, 10);
+    expect(fds()).toBe(before);
+    const missing = new FileSource(join(dir, 'nope.tif'), join(dir, 'nope.tif'), { keepOpen: true });
+    for (let i = 0; i < 2; i++) {
+      const err = await missing.fetch(0, 1).catch((e: unknown) => e);
+      expect((err as SourceError).status).toBe(404);
+      expect((err as Error).message).toMatch(/nope\.tif: no such file/);
+    }
+    await missing.close();
+    expect(fds()).toBe(before);
   });
   it('recording: every fetch with offset, length and bytes, totals, reset', async () => {
     const rec = new RecordingSource(new MemorySource('mem://r', body));
