@@ -7,8 +7,6 @@
  * out between them as they are prepared, at most {@link AHEAD_BYTES} ahead of the main thread, which
  * returns a PrepareCredit for each chunk it takes.
  */
-import { getPriority, setPriority } from 'node:os';
-import process from 'node:process';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { CountingSource } from '../io/source.counting';
 import { SourceError, ZonalflowError } from '../errors';
@@ -72,32 +70,6 @@ let ahead = 0;
 let wake: (() => void) | null = null;
 let turn = 0;
 
-/**
- * Nice values this thread adds to the process's once the computing has started (its first chunk posted): on
- * Linux a thread's nice value is its own (setpriority(2) of the calling thread, as libuv's uv_os_setpriority(0)
- * calls it), so the scheduler gives the threads that compute the chunks, and the libuv threads that inflate
- * their tiles, the cores first, and this thread the rest: it reads ahead of them anyway ({@link AHEAD_BYTES}),
- * and a thread waiting for chunks leaves it the core. Before the first chunk it keeps the process's value: the
- * job's start waits for its reading order. 100k case, `zonalflow stats` through the CLI on a quiet 2-core Xeon,
- * 7 interleaved triples: median wall 3.09 s (unchanged) vs 2.98 s (+10 from the thread's start) and 2.97 s (+19).
- */
-const YIELD_NICE = 10;
-let yielded = false;
-
-/**
- * Lowers this thread's scheduling priority by {@link YIELD_NICE} (at most to 19), on Linux only (elsewhere the
- * call would set the whole process's); where the system refuses, nothing changes.
- */
-function yieldToComputing(): void {
-  yielded = true;
-  if (process.platform !== 'linux') return;
-  try {
-    setPriority(0, Math.min(19, getPriority(0) + YIELD_NICE));
-  } catch {
-    // a system without per-thread priorities, or one that refuses: the thread keeps its priority
-  }
-}
-
 const sink: StretchSink = {
   async pick(open) {
     for (;;) {
@@ -115,7 +87,6 @@ const sink: StretchSink = {
     }
   },
   push(j, records) {
-    if (!yielded) yieldToComputing();
     const buffers = transferables(records);
     const bytes = buffers.reduce((a, b) => a + b.byteLength, 0) + records.id.reduce((a, id) => a + 16 + 2 * id.length, 0);
     posted[j] = (posted[j] ?? 0) + 1;
