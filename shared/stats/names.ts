@@ -1,4 +1,5 @@
 /** Statistic names and their validation. */
+import { distance } from 'fastest-levenshtein';
 import { SpecError } from '../errors';
 import { parseOperation } from './operation';
 
@@ -80,6 +81,19 @@ export function statColumnName(name: string): string {
 }
 
 /**
+ * The statistics a mistyped name most likely meant: the valid names nearest by Levenshtein distance
+ * (fastest-levenshtein), when at most 2 edits away and fewer than half the name's length, all of them when several
+ * are as near (`meen` -> mean, `MEAN` -> mean; `medain` -> mean, median: a swap is two edits); empty for `std`, `foo`.
+ */
+export function nearestStats(name: string): string[] {
+  // letter case counts no edit (`MEAN` -> mean): every name is lower case
+  const scored = FIXED_STATS.map((s) => ({ s, d: distance(name.toLowerCase(), s) }));
+  const best = Math.min(...scored.map((x) => x.d));
+  if (!(best <= 2 && best < name.length / 2)) return [];
+  return scored.filter((x) => x.d === best).map((x) => x.s);
+}
+
+/**
  * Validates statistic names (duplicates removed, order kept): the fixed names, qNN, and exactextract's
  * `quantile(q=F)` (returned in its canonical form). Unknown names give one SpecError listing them and the valid
  * ones; a malformed exactextract form one naming its problem. exactextract's raster and option arguments
@@ -110,7 +124,11 @@ export function parseStatNames(input: readonly string[]): StatName[] {
     throw new SpecError(`${outOfRange.map((b) => JSON.stringify(b)).join(', ')}: a quantile qNN needs NN from 0 to 100 (q10, q90, q2.5)`);
   }
   if (bad.length > 0) {
-    throw new SpecError(`unknown statistic${bad.length > 1 ? 's' : ''} ${bad.map((b) => JSON.stringify(b)).join(', ')}; valid: ${FIXED_STATS.join(', ')}, qNN for a quantile (q10, q90, q2.5) and exactextract's quantile(q=0.25)`);
+    const named = bad.map((b) => {
+      const near = nearestStats(b);
+      return near.length === 0 ? JSON.stringify(b) : `${JSON.stringify(b)} (did you mean ${near.join(' or ')}?)`;
+    });
+    throw new SpecError(`unknown statistic${bad.length > 1 ? 's' : ''} ${named.join(', ')}; valid: ${FIXED_STATS.join(', ')}, qNN for a quantile (q10, q90, q2.5) and exactextract's quantile(q=0.25)`);
   }
   const unique = [...new Set(named)];
   const byColumn = new Map<string, string>();

@@ -28,7 +28,7 @@ describe('parseJobSpec: every problem in one message', () => {
   });
 
   it('names every unknown statistic once, and none when all are known', () => {
-    expect(() => parseJobSpec({ rasters: [raster], stats: ['meen', 'q200'], coverage: 'weird' })).toThrow(/\n {2}- stats: unknown statistics "meen", "q200"; valid: /);
+    expect(() => parseJobSpec({ rasters: [raster], stats: ['meen', 'q200'], coverage: 'weird' })).toThrow(/\n {2}- stats: unknown statistics "meen" \(did you mean mean\?\), "q200"; valid: /);
     // one problem: one line
     expect(() => parseJobSpec({ rasters: [raster], stats: ['mean', 'q90'], coverage: 'weird' })).toThrow(/^invalid job spec: coverage: "weird" is not one of exact, center, all_touched$/);
   });

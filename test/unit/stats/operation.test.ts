@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../../shared/errors';
-import { parseStatNames, quantileOf, statColumnName } from '../../../shared/stats/names';
+import { nearestStats, parseStatNames, quantileOf, statColumnName } from '../../../shared/stats/names';
 import { parseOperation, splitOperations } from '../../../shared/stats/operation';
 
 describe('parseOperation', () => {
@@ -91,6 +91,14 @@ describe('exactextract\'s names in parseStatNames', () => {
     expect(() => parseStatNames(['count', 'mean(min_coverage_frac=0.5)'])).toThrow(SpecError);
   });
 
+  it('a name a typo away from statistics suggests the nearest (Levenshtein distance <= 2, under half its length; ties all); others none', () => {
+    expect(() => parseStatNames(['count', 'meen'])).toThrow(/^unknown statistic "meen" \(did you mean mean\?\); valid: count, /);
+    expect(() => parseStatNames(['stddev', 'medain', 'foo'])).toThrow(/^unknown statistics "stddev" \(did you mean stdev\?\), "medain" \(did you mean mean or median\?\), "foo"; valid: /);
+    expect(nearestStats('majorty')).toEqual(['majority']);
+    expect(nearestStats('MEAN')).toEqual(['mean']);
+    expect(nearestStats('std')).toEqual([]);
+    expect(nearestStats('xyz')).toEqual([]);
+  });
   it('an unknown name in exactextract form is an unknown statistic; a malformed one says why', () => {
     expect(() => parseStatNames(['foo(b04)'])).toThrow(/unknown statistic "foo"; valid: count, .*exactextract's quantile\(q=0\.25\)/);
     expect(() => parseStatNames(['MEAN'])).toThrow(/unknown statistic "MEAN"/);
