@@ -124,11 +124,11 @@ export function parseStatNames(input: readonly string[]): StatName[] {
     throw new SpecError(`${outOfRange.map((b) => JSON.stringify(b)).join(', ')}: a quantile qNN needs NN from 0 to 100 (q10, q90, q2.5)`);
   }
   if (bad.length > 0) {
-    const named = bad.map((b) => {
+    const listed = bad.map((b) => {
       const near = nearestStats(b);
       return near.length === 0 ? JSON.stringify(b) : `${JSON.stringify(b)} (did you mean ${near.join(' or ')}?)`;
     });
-    throw new SpecError(`unknown statistic${bad.length > 1 ? 's' : ''} ${named.join(', ')}; valid: ${FIXED_STATS.join(', ')}, qNN for a quantile (q10, q90, q2.5) and exactextract's quantile(q=0.25)`);
+    throw new SpecError(`unknown statistic${bad.length > 1 ? 's' : ''} ${listed.join(', ')}; valid: ${FIXED_STATS.join(', ')}, qNN for a quantile (q10, q90, q2.5) and exactextract's quantile(q=0.25)`);
   }
   const unique = [...new Set(named)];
   const byColumn = new Map<string, string>();
