@@ -7,7 +7,7 @@
  * mid-way and a failure of the prepare thread end the job with their error and leave no file behind.
  * Fixtures: test/fixtures/read-order (make.py).
  */
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -106,6 +106,38 @@ describe('stats in reading order', () => {
     });
     expect(got).toBeGreaterThan(0);
     expect(left).toEqual([]);
+  }, 60_000);
+
+  // the job thread keeps one handle on a local raster for the job (source.file.ts keepOpen): none is left open,
+  // whether the job ends or is aborted with reads in flight (the process's open files, in /proc: Linux)
+  it.skipIf(!existsSync('/proc/self/fd'))('the raster is not left open by the job: after a whole job, and after an abort mid-way (one compute thread)', async () => {
+    const raster = join(FIX, 'grid.tif');
+    const openOnRaster = (): number => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === raster;
+      } catch {
+        return false; // the fd closed between the listing and the read
+      }
+    }).length;
+    const before = openOnRaster();
+    const whole = await run(join(FIX, 'rtree.gpkg'), { order: 'read', threads: 1 });
+    expect(whole.rows.length).toBe(42);
+    expect(openOnRaster()).toBe(before);
+    let got = 0;
+    const ac = new AbortController();
+    const consumer: RowConsumer = {
+      begin: () => Promise.resolve(),
+      rows: (rows) => {
+        got += rows.length;
+        ac.abort(new Error('stop after the first rows'));
+        return Promise.resolve();
+      },
+    };
+    await expect(streamStatsJob({ input: join(FIX, 'rtree.gpkg'), spec, allowed: LOCAL_ONLY, prepareThread: true, order: 'read', threads: 1, chunkSize: 2, signal: ac.signal }, consumer)).rejects.toThrow('stop after the first rows');
+    expect(got).toBeGreaterThan(0);
+    // reads still in flight at the abort settle on their own: give them the event loop's turns first
+    await new Promise((r) => setTimeout(r, 200));
+    expect(openOnRaster()).toBe(before);
   }, 60_000);
 
   it('an abort while the prepare thread reads (at the head) ends it and leaves no temporary file', async () => {
