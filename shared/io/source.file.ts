@@ -39,30 +39,28 @@ export class FileSource implements ByteSource {
     }
   }
 
+  /** Opens the file for reading; SourceError naming it (404 when missing, 403 when refused). */
+  private async openFile(): Promise<FileHandle> {
+    try {
+      return await open(this.path, 'r');
+    } catch (err) {
+      throw this.fail(err as NodeJS.ErrnoException);
+    }
+  }
+
   async fetch(offset: number, length: number): Promise<Uint8Array> {
     if (this.opts.keepOpen === true && !this.closed) {
       if (this.handle === null) {
-        const opening = open(this.path, 'r');
+        const opening = this.openFile();
         this.handle = opening;
         // a failed open is not kept: the next read tries again (and meets the same error, named)
         opening.catch(() => {
           if (this.handle === opening) this.handle = null;
         });
       }
-      let fh: FileHandle;
-      try {
-        fh = await this.handle;
-      } catch (err) {
-        throw this.fail(err as NodeJS.ErrnoException);
-      }
-      return readRange(fh, offset, length);
+      return readRange(await this.handle, offset, length);
     }
-    let fh;
-    try {
-      fh = await open(this.path, 'r');
-    } catch (err) {
-      throw this.fail(err as NodeJS.ErrnoException);
-    }
+    const fh = await this.openFile();
     try {
       return await readRange(fh, offset, length);
     } finally {
