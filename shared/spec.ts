@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { SpecError } from './errors';
 import { parseExpression } from './timeseries/expression';
-import { parseStatNames, POSITION_STATS, WEIGHTED_STATS } from './stats/names';
+import { emptyStatNamesProblem, parseStatNames, POSITION_STATS, WEIGHTED_STATS } from './stats/names';
 import { resolveOperations } from './spec-operations';
 
 import { LIMIT_DEFAULTS } from './limits';
@@ -112,7 +112,11 @@ export const JobSpecSchema = z.strictObject({
   lastInterval: z.enum(['SKIP', 'SHORTEN', 'EXTEND']).default('SKIP'),
   /** `linear`: cells without valid data in an interval are filled by linear interpolation in time between the neighbouring composites (openEO's array_interpolate_linear; leading and trailing gaps stay empty); rows say so in an `interpolated` column. */
   interpolate: z.enum(['none', 'linear']).default('none'),
-  stats: z.array(nonBlank()).min(1).default(['count', 'mean', 'min', 'max']),
+  /** Statistic names (stats/names.ts); an empty one is named by its position in the list (`mean,,max`: position 2). */
+  stats: z.array(z.string()).min(1).check((ctx) => {
+    const problem = emptyStatNamesProblem(ctx.value);
+    if (problem !== null) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
+  }).default(['count', 'mean', 'min', 'max']),
   histogram: HistogramSpecSchema.optional(),
   coverage: CoverageModeSchema.default('exact'),
   /** Weights raster for the weighted statistics (same or a compatible grid as each raster). */

@@ -94,6 +94,23 @@ export function nearestStats(name: string): string[] {
 }
 
 /**
+ * Why a list of statistics holds an empty or blank name (`--stats mean,,max`, `"stats": ["mean", ""]`), or null:
+ * one line naming the positions, 1-based, and a neighbour to find them by
+ * (`empty statistic name at position 2 of 3 (after "mean")`).
+ */
+export function emptyStatNamesProblem(names: readonly string[]): string | null {
+  const empty = names.flatMap((n, i) => (n.trim() === '' ? [i] : []));
+  const first = empty[0];
+  if (first === undefined) return null;
+  if (names.length === 1) return 'empty statistic name; name one (count, mean...) or leave the statistics out for the default';
+  if (empty.length > 1) return `empty statistic names at positions ${empty.map((i) => String(i + 1)).join(', ')} of ${names.length}; name statistics there or remove them`;
+  const before = names.slice(0, first).findLast((n) => n.trim() !== '');
+  const after = names.slice(first + 1).find((n) => n.trim() !== '');
+  const where = before !== undefined ? `after ${JSON.stringify(before.trim())}` : `before ${JSON.stringify(after?.trim() ?? '')}`;
+  return `empty statistic name at position ${first + 1} of ${names.length} (${where}); name a statistic there or remove it`;
+}
+
+/**
  * Validates statistic names (duplicates removed, order kept): the fixed names, qNN, and exactextract's
  * `quantile(q=F)` (returned in its canonical form). Unknown names give one SpecError listing them and the valid
  * ones; a malformed exactextract form one naming its problem. exactextract's raster and option arguments
@@ -102,6 +119,8 @@ export function nearestStats(name: string): string[] {
  * q=0.995 and q=0.999) are refused too.
  */
 export function parseStatNames(input: readonly string[]): StatName[] {
+  const empty = emptyStatNamesProblem(input);
+  if (empty !== null) throw new SpecError(empty);
   const syntax: string[] = [];
   const withArgs: string[] = [];
   const names = input.map((n) => {

@@ -118,7 +118,8 @@ function number(text: string): number | null {
 
 /**
  * Splits a `--stats` value at the commas between operations, never inside parentheses:
- * `count,quantile(b04,q=0.25),mean` -> count, quantile(b04,q=0.25), mean. Blank items are dropped.
+ * `count,quantile(b04,q=0.25),mean` -> count, quantile(b04,q=0.25), mean. Items are trimmed; an empty one
+ * (`mean,,max`) is kept as '' for the validation to name (emptyStatNamesProblem), never dropped silently.
  */
 export function splitOperations(text: string): string[] {
   const out: string[] = [];
@@ -134,5 +135,5 @@ export function splitOperations(text: string): string[] {
     }
   }
   out.push(text.slice(start));
-  return out.map((s) => s.trim()).filter(Boolean);
+  return out.map((s) => s.trim());
 }

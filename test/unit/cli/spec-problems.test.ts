@@ -57,7 +57,6 @@ describe('an empty raster URI', () => {
       [{ rasters: [raster0], input: { layer: '' } }, 'input.layer'],
       [{ rasters: [raster0], input: { idColumn: '  ' } }, 'input.idColumn'],
       [{ rasters: [raster0], input: { include: ['a', ''] } }, 'input.include.1'],
-      [{ rasters: [raster0], stats: ['mean', ' '] }, 'stats.1'],
       [{ rasters: [{ uri: '\t' }] }, 'rasters.0.uri'],
       [{ rasters: [raster0], stats: ['weighted_mean'], weights: { uri: '' } }, 'weights.uri'],
       [{ rasters: [raster0], bands: { ndvi: ' ' } }, 'bands.ndvi'],
@@ -76,6 +75,28 @@ describe('an empty raster URI', () => {
       expect(message, field).toMatch(new RegExp(`(^invalid job spec: |\\n  - )${field.replace(/\./g, '\\.')}: (empty|blank) (value|URI)`));
       expect(message, field).not.toMatch(ZOD);
     }
+  });
+});
+
+describe('an empty statistic name', () => {
+  const line = 'empty statistic name at position 2 of 3 (after "mean"); name a statistic there or remove it';
+  it('--stats "mean,,max": exit 2, one line naming --stats and the position (never dropped silently)', async () => {
+    const r = await run(stats('--raster', raster, '--stats', 'mean,,max'));
+    expect(r.code).toBe(2);
+    expect(r.lines).toEqual([`zonalflow: error [SPEC_INVALID]: --stats: ${line}`]);
+    // a trailing comma, and a repeated --stats whose second value is empty: the position in the whole list
+    expect((await run(stats('--raster', raster, '--stats', 'mean,max,'))).lines).toEqual(['zonalflow: error [SPEC_INVALID]: --stats: empty statistic name at position 3 of 3 (after "max"); name a statistic there or remove it']);
+    expect((await run(stats('--raster', raster, '--stats', 'mean', '--stats', ''))).lines).toEqual(['zonalflow: error [SPEC_INVALID]: --stats: empty statistic name at position 2 of 2 (after "mean"); name a statistic there or remove it']);
+  });
+  it('"stats": ["mean", "", "max"] in a spec file, for stats and local: the same line, naming the file and the field', async () => {
+    const spec = specFile({ rasters: [{ uri: raster }], stats: ['mean', '', 'max'] });
+    for (const cmd of [['stats', '--input', input, '--spec', spec, '--out', join(dir, 'e.csv')], ['local', '--input', input, '--spec', spec, '--out', join(dir, 'local-e')]]) {
+      const r = await run(cmd);
+      expect(r.code).toBe(2);
+      expect(r.lines).toEqual([`zonalflow: error [SPEC_INVALID]: invalid job spec ${spec}: stats: ${line}`]);
+    }
+    // a blank name is empty too; beside another problem, one line each
+    expect(() => parseJobSpec({ rasters: [{ uri: raster }], stats: ['mean', ' ', 'max'], coverage: 'most' })).toThrow(`invalid job spec:\n  - stats: ${line}\n  - coverage: "most" is not one of exact, center, all_touched`);
   });
 });
 

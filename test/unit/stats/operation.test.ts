@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../../shared/errors';
-import { nearestStats, parseStatNames, quantileOf, statColumnName } from '../../../shared/stats/names';
+import { emptyStatNamesProblem, nearestStats, parseStatNames, quantileOf, statColumnName } from '../../../shared/stats/names';
 import { parseOperation, splitOperations } from '../../../shared/stats/operation';
 
 describe('parseOperation', () => {
@@ -60,8 +60,28 @@ describe('parseOperation', () => {
 
 describe('splitOperations (--stats)', () => {
   it('splits at the commas between operations, never inside parentheses', () => {
-    expect(splitOperations('count,quantile(b04,q=0.25), mean ,,weighted_mean(b04,pop,default_weight=0)')).toEqual(['count', 'quantile(b04,q=0.25)', 'mean', 'weighted_mean(b04,pop,default_weight=0)']);
+    expect(splitOperations('count,quantile(b04,q=0.25), mean ,weighted_mean(b04,pop,default_weight=0)')).toEqual(['count', 'quantile(b04,q=0.25)', 'mean', 'weighted_mean(b04,pop,default_weight=0)']);
     expect(splitOperations('q10,q2.5')).toEqual(['q10', 'q2.5']);
+  });
+  it('keeps an empty item (a doubled, leading or trailing comma) for the validation to name, never drops it', () => {
+    expect(splitOperations('mean,,max')).toEqual(['mean', '', 'max']);
+    expect(splitOperations(' mean , ,max,')).toEqual(['mean', '', 'max', '']);
+    expect(splitOperations('')).toEqual(['']);
+  });
+});
+
+describe('an empty statistic name', () => {
+  it('is named by its 1-based position and a neighbour, one line', () => {
+    expect(emptyStatNamesProblem(['mean', 'max'])).toBeNull();
+    expect(emptyStatNamesProblem(['mean', '', 'max'])).toBe('empty statistic name at position 2 of 3 (after "mean"); name a statistic there or remove it');
+    expect(emptyStatNamesProblem(['', 'max'])).toBe('empty statistic name at position 1 of 2 (before "max"); name a statistic there or remove it');
+    expect(emptyStatNamesProblem(['mean', ' \t'])).toBe('empty statistic name at position 2 of 2 (after "mean"); name a statistic there or remove it');
+    expect(emptyStatNamesProblem(['mean', '', 'max', ''])).toBe('empty statistic names at positions 2, 4 of 4; name statistics there or remove them');
+    expect(emptyStatNamesProblem([''])).toMatch(/^empty statistic name; /);
+  });
+  it('parseStatNames refuses it with that line (every caller, not only the spec\'s schema)', () => {
+    expect(() => parseStatNames(['mean', '', 'max'])).toThrow(SpecError);
+    expect(() => parseStatNames(['mean', '', 'max'])).toThrow(/^empty statistic name at position 2 of 3 \(after "mean"\)/);
   });
 });
 
