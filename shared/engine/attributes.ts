@@ -10,7 +10,8 @@ import type { Feature } from '../geometry/types';
 import type { AttributeKind, FeatureSource } from '../features/source';
 import type { CellValue, IdKind, ResultRow, StatColumn } from '../output/table';
 import { integerCell } from '../output/table';
-import { InputError, SpecError } from '../errors';
+import { SpecError } from '../errors';
+import { missingColumn } from '../features/missing-name';
 
 /** Column names the table itself uses. */
 const RESERVED = new Set(['id', 'fid', 'error', 'geometry', 'zf_key']);
@@ -25,7 +26,7 @@ export function attributeColumns(source: FeatureSource, include: readonly string
     if (seen.has(name)) throw new SpecError(`input.include (--include-cols): "${name}" is given twice`);
     seen.add(name);
     if (RESERVED.has(name.toLowerCase())) throw new SpecError(`input.include (--include-cols): "${name}" is a column the results already have (${[...RESERVED].filter((r) => r !== 'zf_key').join(', ')}); it cannot be carried over`);
-    if (!source.columns.includes(name)) throw new InputError(`${source.path}: layer "${source.layer}" has no column "${name}" to include (columns: ${source.columns.join(', ') || 'none'})`);
+    if (!source.columns.includes(name)) throw missingColumn(source.path, source.layer, name, source.columns, 'include');
     return { name, kind: source.columnKind(name) };
   });
 }

@@ -17,6 +17,7 @@ import { addFlat } from '../geometry/wkb-flat';
 import type { FlatChunk } from '../geometry/wkb-flat';
 import type { FeatureBox } from './source';
 import { privateView } from './gpkg-snapshot';
+import { missingColumn, missingLayer } from './missing-name';
 import { layerCentres } from './gpkg-order';
 import type { LayerCentres } from './gpkg-order';
 import { geometryBBox } from '../geometry/bbox';
@@ -183,7 +184,7 @@ export class GeoPackage {
       info = layers[0];
     } else {
       info = layers.find((l) => l.name === name);
-      if (!info) throw new InputError(`${this.path} has no layer "${name}" (layers: ${layers.map((l) => l.name).join(', ')})`);
+      if (!info) throw missingLayer(this.path, name, layers.map((l) => l.name));
     }
     const l = info as LayerInfo;
     const cols = this.query<{ name: string; type: string; pk: number }>(`PRAGMA table_info(${quote(l.name)})`);
@@ -281,10 +282,10 @@ export class FeatureLayer {
 
   private select(opts: FeatureOptions): { sql: string; props: string[]; id: string | null } {
     if (opts.idColumn !== undefined && opts.idColumn !== this.fidColumn && !this.columns.includes(opts.idColumn)) {
-      throw new InputError(`${this.path}: layer "${this.name}" has no column "${opts.idColumn}" for the ids (columns: ${[this.fidColumn, ...this.columns].join(', ')})`);
+      throw missingColumn(this.path, this.name, opts.idColumn, [this.fidColumn, ...this.columns], 'ids');
     }
     const props = (opts.columns ?? this.columns).filter((c) => {
-      if (!this.columns.includes(c)) throw new InputError(`${this.path}: layer "${this.name}" has no column "${c}" (columns: ${this.columns.join(', ')})`);
+      if (!this.columns.includes(c)) throw missingColumn(this.path, this.name, c, this.columns, 'attribute');
       return true;
     });
     const id = opts.idColumn === undefined || opts.idColumn === this.fidColumn ? null : opts.idColumn;

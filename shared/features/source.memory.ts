@@ -1,6 +1,6 @@
 /** The in-memory twin of a FeatureSource: features held in an array (tests, small generated inputs). */
 import type { Crs } from '../crs/crs';
-import { InputError } from '../errors';
+import { missingColumn } from './missing-name';
 import type { Feature, Geometry } from '../geometry/types';
 import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 import { idText } from './source';
@@ -10,9 +10,8 @@ export interface MemoryFeature { fid?: number; geometry: Geometry | null; proper
 
 /** Checks the requested id column and attributes against `columns` (InputError naming what is missing). */
 export function checkColumns(path: string, layer: string, columns: readonly string[], opts: SourceFeatureOptions): void {
-  for (const c of [...(opts.idColumn === undefined ? [] : [opts.idColumn]), ...(opts.columns ?? [])]) {
-    if (!columns.includes(c)) throw new InputError(`${path}: layer "${layer}" has no column "${c}" (columns: ${columns.join(', ') || 'none'})`);
-  }
+  if (opts.idColumn !== undefined && !columns.includes(opts.idColumn)) throw missingColumn(path, layer, opts.idColumn, columns, 'ids');
+  for (const c of opts.columns ?? []) if (!columns.includes(c)) throw missingColumn(path, layer, c, columns, 'attribute');
 }
 
 /** Builds a Feature from a record: id from `idColumn` (else the fid), the requested attributes. */

@@ -5,6 +5,7 @@
  * `.zip` holding one shapefile (extracted to a private temporary folder, removed by
  * `close()`; `--layer` picks one of several). fid: the 0-based record number (GDAL's).
  */
+import { didYouMean } from '../nearest';
 import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -157,7 +158,7 @@ function extractShapefile(zip: string, dir: string, layer?: string): string {
   let chosen = shps[0] as string;
   if (layer !== undefined) {
     const hit = shps.find((n) => stemOf(n) === layer);
-    if (!hit) throw new InputError(`${zip} has no shapefile "${layer}" (shapefiles: ${shps.map(stemOf).join(', ')})`);
+    if (!hit) throw new InputError(`${zip} has no shapefile "${layer}" (shapefiles: ${shps.map(stemOf).join(', ')})${didYouMean(layer, shps.map(stemOf))}`);
     chosen = hit;
   } else if (shps.length > 1) {
     throw new InputError(`${zip} holds ${shps.length} shapefiles (${shps.map(stemOf).join(', ')}); choose one (--layer / input.layer)`);

@@ -1,6 +1,6 @@
 /** Statistic names and their validation. */
-import { distance } from 'fastest-levenshtein';
 import { SpecError } from '../errors';
+import { nearestNames } from '../nearest';
 import { parseOperation } from './operation';
 
 /**
@@ -81,16 +81,11 @@ export function statColumnName(name: string): string {
 }
 
 /**
- * The statistics a mistyped name most likely meant: the valid names nearest by Levenshtein distance
- * (fastest-levenshtein), when at most 2 edits away and fewer than half the name's length, all of them when several
- * are as near (`meen` -> mean, `MEAN` -> mean; `medain` -> mean, median: a swap is two edits); empty for `std`, `foo`.
+ * The statistics a mistyped name most likely meant (nearestNames: at most 2 edits, fewer than half the name's
+ * length, letter case free, ties all): `meen` -> mean, `MEAN` -> mean, `medain` -> mean, median; none for `std`, `foo`.
  */
 export function nearestStats(name: string): string[] {
-  // letter case counts no edit (`MEAN` -> mean): every name is lower case
-  const scored = FIXED_STATS.map((s) => ({ s, d: distance(name.toLowerCase(), s) }));
-  const best = Math.min(...scored.map((x) => x.d));
-  if (!(best <= 2 && best < name.length / 2)) return [];
-  return scored.filter((x) => x.d === best).map((x) => x.s);
+  return nearestNames(name, FIXED_STATS);
 }
 
 /**

@@ -68,7 +68,7 @@ describe('GeoJSON id members as GDAL reads them', () => {
     const q = join(dir, 'ints.geojson');
     writeFileSync(q, JSON.stringify({ type: 'FeatureCollection', features: [feat(7, { v: 1 }), feat(3, { v: 2 })] }));
     expect((await read(q)).map((f) => [f.fid, f.id])).toEqual([[7, '7'], [3, '3']]);
-    await expect(read(q, { idColumn: 'id' })).rejects.toThrow(/ints\.geojson: layer "ints" has no column "id" \(columns: v\)/);
+    await expect(read(q, { idColumn: 'id' })).rejects.toThrow(/ints\.geojson: layer "ints" has no column "id" for the ids \(columns: v\)/);
   });
 
   it('zonalflow stats over the cantons with string ids: the output ids are the members', async () => {

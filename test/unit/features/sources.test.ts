@@ -83,7 +83,7 @@ describe('format detection and errors', () => {
     writeFileSync(p, `\x1e${f(7, 1)}\n\x1e${f(9, 2)}\n`);
     const fs = await collect(p, { idColumn: 'name' });
     expect(fs.map((x) => [x.fid, x.id, x.geometry])).toEqual([[7, 'f7', { type: 'Point', coordinates: [1, 1] }], [9, 'f9', { type: 'Point', coordinates: [2, 1] }]]);
-    await expect(collect(p, { idColumn: 'nope' })).rejects.toThrow(/rs\.geojsons: layer "rs" has no column "nope" \(columns: name\)/);
+    await expect(collect(p, { idColumn: 'nope' })).rejects.toThrow(/rs\.geojsons: layer "rs" has no column "nope" for the ids \(columns: name\)/);
   });
   it('a broken geometry is that feature\'s problem, not the file\'s', async () => {
     const p = join(dir, 'bad.geojson');
