@@ -29,9 +29,10 @@
  */
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { projectRoot } from '../project-root';
 import { CrsError } from '../errors';
+import { startGdal3Module } from '../gdal3-module';
 
 /** The part of the emscripten module of gdal3.js used here. */
 interface GdalModule {
@@ -42,7 +43,6 @@ interface GdalModule {
   lengthBytesUTF8(s: string): number;
   stringToUTF8(s: string, p: number, n: number): void;
   UTF8ToString(p: number): string;
-  addFunction(fn: (...a: number[]) => void, sig: string): number;
   FS: {
     mkdir(p: string): void;
     mount(type: unknown, opts: { root: string }, mountpoint: string): void;
@@ -52,7 +52,8 @@ interface GdalModule {
     unmount(p: string): void;
   };
   NODEFS: unknown;
-  _CPLSetErrorHandler(fp: number): number;
+  _CPLErrorReset(): void;
+  _CPLGetLastErrorMsg(): number;
   _CPLSetConfigOption(k: number, v: number): void;
   _OSRNewSpatialReference(wkt: number): number;
   _OSRSetFromUserInput(h: number, def: number): number;
@@ -104,7 +105,6 @@ export function useProjBackend(b: ProjBackend | null): void {
   projStringCache.clear();
 }
 let loading: Promise<void> | null = null;
-let lastError = '';
 
 /** The directory holding this module (the bundle's directory in a Lambda CommonJS bundle). */
 function hereDir(): string {
@@ -128,8 +128,7 @@ function gridDirs(): string[] {
 /**
  * The directory of gdal3WebAssembly.wasm/.data: this module's own when the
  * files are beside it (a Lambda bundle carries them beside index.js), else the
- * package's (a source tree). gdal3.js reads the data file relative to the
- * working directory, so the path is given relative to it.
+ * package's (a source tree).
  */
 function wasmDir(): string {
   let dir = hereDir();
@@ -143,8 +142,7 @@ function wasmDir(): string {
   } catch {
     dir = join(dirname(req.resolve('gdal3.js/package.json')), 'dist', 'package');
   }
-  const rel = relative(process.cwd(), dir);
-  return rel === '' ? './' : `${rel}/`;
+  return dir;
 }
 
 /** Loads PROJ (once per process; concurrent callers share the load). CrsError when the module cannot be loaded. */
@@ -153,17 +151,10 @@ export function loadProj(): Promise<void> {
   if (mod) return Promise.resolve();
   loading ??= (async () => {
     try {
-      const imported = (await import('gdal3.js/node.js')) as unknown as { default?: unknown };
-      const init = (imported.default ?? imported) as (opts: Record<string, unknown>) => Promise<{ Module: GdalModule }>;
-      setFlagsFromString('--liftoff-only'); // read when the module compiles (inside init); see the module comment
+      setFlagsFromString('--liftoff-only'); // read when the module compiles (inside startGdal3Module); see the module comment
       // each function validated when first compiled, not the whole 28 MB module up front (bin/job-thread.mjs validateWasmLazily)
       setFlagsFromString('--wasm-lazy-validation');
-      const gdal = await init({ path: wasmDir(), logHandler: () => undefined, errorHandler: () => undefined });
-      const m = gdal.Module;
-      const handler = m.addFunction((_cls: number, _no: number, msg: number) => {
-        lastError = m.UTF8ToString(msg);
-      }, 'viip');
-      m._CPLSetErrorHandler(handler);
+      const m = await startGdal3Module<GdalModule>(wasmDir(), PROJ_DATA);
       withStrings(m, ['PROJ_NETWORK', 'OFF'], ([k, v]) => m._CPLSetConfigOption(k as number, v as number));
       installGrids(m);
       mod = m;
@@ -201,6 +192,17 @@ export function projLoaded(): boolean {
 function engine(): GdalModule {
   if (!mod) throw new CrsError('PROJ is not loaded yet (call loadProj() before resolving or transforming CRSs)');
   return mod;
+}
+
+/**
+ * GDAL's last error message (CPLGetLastErrorMsg: the last CPLError of this thread, PROJ's own messages
+ * included as "PROJ: ..."; '' after CPLErrorReset), as gdal3.js's own wrappers read it. No error handler
+ * is installed: emscripten's addFunction would first map the whole function table (~24,400 entries,
+ * ~65 ms of CPU at every start), and GDAL's default handler prints to the module's stderr, which
+ * startGdal3Module discards.
+ */
+function lastError(m: GdalModule): string {
+  return m.UTF8ToString(m._CPLGetLastErrorMsg());
 }
 
 function withStrings<T>(m: GdalModule, strings: string[], fn: (ptrs: number[]) => T): T {
@@ -245,11 +247,11 @@ export function projSrs(def: string): ProjSrs {
     return remote;
   }
   const m = engine();
-  lastError = '';
+  m._CPLErrorReset();
   const h = m._OSRNewSpatialReference(0);
   const err = withStrings(m, [def], ([p]) => m._OSRSetFromUserInput(h, p as number));
   if (err !== 0) {
-    const msg = lastError.replace(/^PROJ: /, '') || `OGR error ${err}`;
+    const msg = lastError(m).replace(/^PROJ: /, '') || `OGR error ${err}`;
     srsCache.set(def, msg);
     throw new CrsError(msg);
   }
@@ -288,9 +290,9 @@ export function projTransform(fromDef: string, toDef: string): BatchTransform {
   const m = engine();
   const a = projSrs(fromDef);
   const b = projSrs(toDef);
-  lastError = '';
+  m._CPLErrorReset();
   const handle = m._OCTNewCoordinateTransformation(a.handle, b.handle);
-  if (!handle) throw new CrsError(lastError.replace(/^PROJ: /, '') || 'PROJ found no coordinate operation');
+  if (!handle) throw new CrsError(lastError(m).replace(/^PROJ: /, '') || 'PROJ found no coordinate operation');
   let cap = 0;
   let buf = 0;
   const run: BatchTransform = (xs, ys) => {
@@ -342,7 +344,7 @@ export function projDbRows(sql: string): Record<string, string | number | null>[
   const m = engine();
   if (!projDb) {
     projDb = withStrings(m, [`${PROJ_DATA}/proj.db`], ([p]) => m._GDALOpenEx(p as number, 0x04 /* GDAL_OF_VECTOR */, 0, 0, 0));
-    if (!projDb) throw new CrsError(`cannot open proj.db: ${lastError}`);
+    if (!projDb) throw new CrsError(`cannot open proj.db: ${lastError(m)}`);
   }
   const text = vectorInfo(m, projDb, ['-json', '-features', '-sql', sql], 'proj.db query');
   const doc = JSON.parse(text) as { layers?: { features?: { properties?: Record<string, string | number | null> }[] }[] };
@@ -359,11 +361,11 @@ function vectorInfo(m: GdalModule, ds: number, args: string[], what: string): st
       });
       m.HEAPU32[(argv >> 2) + ptrs.length] = 0;
       const opts = m._GDALVectorInfoOptionsNew(argv, 0);
-      if (!opts) throw new CrsError(`${what} refused: ${lastError}`);
+      if (!opts) throw new CrsError(`${what} refused: ${lastError(m)}`);
       try {
-        lastError = '';
+        m._CPLErrorReset();
         const out = m._GDALVectorInfo(ds, opts);
-        if (!out) throw new CrsError(`${what} failed: ${lastError}`);
+        if (!out) throw new CrsError(`${what} failed: ${lastError(m)}`);
         const s = m.UTF8ToString(out);
         m._free(out);
         return s;
@@ -397,9 +399,9 @@ export function projJson(def: string): string {
   const m = engine();
   // an empty point layer over proj.db (a source every PROJ build has), in the CRS `def`
   const vrt = `<OGRVRTDataSource><OGRVRTLayer name="crs"><SrcDataSource>${PROJ_DATA}/proj.db</SrcDataSource><SrcSQL>SELECT 0.0 AS x WHERE 0</SrcSQL><GeometryField encoding="PointFromColumns" x="x" y="x"/><GeometryType>wkbPoint</GeometryType><LayerSRS>${xmlText(def)}</LayerSRS></OGRVRTLayer></OGRVRTDataSource>`;
-  lastError = '';
+  m._CPLErrorReset();
   const ds = withStrings(m, [vrt], ([p]) => m._GDALOpenEx(p as number, 0x04 /* GDAL_OF_VECTOR */, 0, 0, 0));
-  if (!ds) throw new CrsError(`cannot express the CRS as PROJJSON: ${lastError}`);
+  if (!ds) throw new CrsError(`cannot express the CRS as PROJJSON: ${lastError(m)}`);
   try {
     const doc = JSON.parse(vectorInfo(m, ds, ['-json', '-so'], 'PROJJSON export')) as { layers?: { geometryFields?: { coordinateSystem?: { projjson?: unknown } }[] }[] };
     const pj = doc.layers?.[0]?.geometryFields?.[0]?.coordinateSystem?.projjson;
@@ -432,9 +434,9 @@ export function projString(def: string): string {
   projSrs(def);
   const m = engine();
   const vrt = `<VRTDataset rasterXSize="1" rasterYSize="1"><SRS>${xmlText(def)}</SRS><VRTRasterBand dataType="Byte" band="1"/></VRTDataset>`;
-  lastError = '';
+  m._CPLErrorReset();
   const ds = withStrings(m, [vrt], ([p]) => m._GDALOpenEx(p as number, 0x02 /* GDAL_OF_RASTER */, 0, 0, 0));
-  if (!ds) throw new CrsError(`cannot express the CRS as a PROJ string: ${lastError}`);
+  if (!ds) throw new CrsError(`cannot express the CRS as a PROJ string: ${lastError(m)}`);
   try {
     const text = withStrings(m, ['-json', '-proj4'], (ptrs) => {
       const argv = m._malloc(4 * (ptrs.length + 1));
@@ -444,10 +446,10 @@ export function projString(def: string): string {
         });
         m.HEAPU32[(argv >> 2) + ptrs.length] = 0;
         const opts = m._GDALInfoOptionsNew(argv, 0);
-        if (!opts) throw new CrsError(`PROJ string export refused: ${lastError}`);
+        if (!opts) throw new CrsError(`PROJ string export refused: ${lastError(m)}`);
         try {
           const out = m._GDALInfo(ds, opts);
-          if (!out) throw new CrsError(`PROJ string export failed: ${lastError}`);
+          if (!out) throw new CrsError(`PROJ string export failed: ${lastError(m)}`);
           const s = m.UTF8ToString(out);
           m._free(out);
           return s;

@@ -81,8 +81,8 @@ describe('the compiled bundle runs worker threads', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(Object.entries(JSON.parse(r.stdout) as Record<string, string | null>).filter(([, f]) => f === 'commonjs').map(([spec]) => spec)).toEqual([]);
     }
-    // PROJ's gdal3.js (default only) and the AWS SDK's S3 client (named: `const { S3Client } = await import(...)`)
-    expect([...standIns.keys()]).toEqual(expect.arrayContaining(['gdal3.js/node.js', '@aws-sdk/client-s3']));
+    // PROJ's gdal3.js emscripten module (default only) and the AWS SDK's S3 client (named: `const { S3Client } = await import(...)`)
+    expect([...standIns.keys()]).toEqual(expect.arrayContaining(['gdal3.js/build/package/gdal3WebAssembly.js', '@aws-sdk/client-s3']));
     for (const [spec, chunk] of standIns) {
       const r = spawnSync(process.execPath, [join(root, 'test', 'helpers', 'dynamic-cjs-exports.mjs'), chunk, spec], { cwd: root, encoding: 'utf8', timeout: 120_000 });
       expect(r.status, r.stderr).toBe(0);
