@@ -80,13 +80,27 @@ export function statColumnName(name: string): string {
   return q === null ? name : `quantile_${String(Math.trunc(q * 100))}`;
 }
 
+/** Other tools' names for zonalflow's statistics: rasterstats' std and nodata, SQL's avg (rasterstats' percentile_NN is qNN: PERCENTILE). */
+const OTHER_NAMES: Readonly<Record<string, string>> = { std: 'stdev', nodata: 'nodata_count', avg: 'mean', average: 'mean' };
+const PERCENTILE = /^(?:percentile_|p)(\d{1,3}(?:\.\d+)?)$/i;
+
 /**
- * The statistics a mistyped name most likely meant (nearestNames: at most 2 edits, fewer than half the name's
- * length, letter case free, ties all): `meen` -> mean, `MEAN` -> mean, `medain` -> mean, median; none for `std`, `foo`.
+ * The statistics a mistyped name most likely meant: other tools' names first (`std` -> stdev, `nodata` ->
+ * nodata_count, `avg` -> mean, `percentile_90` -> q90), a quantile in capitals (`Q10` -> q10), else the fixed names nearest
+ * (nearestNames: at most 2 edits, fewer than half the name's length, letter case free, ties all): `meen` -> mean,
+ * `MEAN` -> mean, `medain` -> mean, median; none for `foo`.
  */
 export function nearestStats(name: string): string[] {
+  const alias = OTHER_NAMES[name.toLowerCase()];
+  if (alias !== undefined) return [alias];
+  const pct = PERCENTILE.exec(name)?.[1];
+  const quantile = pct !== undefined ? `q${pct}` : name.toLowerCase();
+  if (quantileOf(quantile) !== null) return [quantile];
   return nearestNames(name, FIXED_STATS);
 }
+
+/** Where every statistic is listed, for a line that cannot list them all (35 names and the quantile forms). */
+const STATS_POINTER = 'common: count, sum, mean, min, max, stdev, median, majority, qNN (q10, q2.5); all: `zonalflow stats --help`';
 
 /**
  * Why a list of statistics holds an empty or blank name (`--stats mean,,max`, `"stats": ["mean", ""]`), or null:
@@ -107,8 +121,9 @@ export function emptyStatNamesProblem(names: readonly string[]): string | null {
 
 /**
  * Validates statistic names (duplicates removed, order kept): the fixed names, qNN, and exactextract's
- * `quantile(q=F)` (returned in its canonical form). Unknown names give one SpecError listing them and the valid
- * ones; a malformed exactextract form one naming its problem. exactextract's raster and option arguments
+ * `quantile(q=F)` (returned in its canonical form). Unknown names give one SpecError naming them, each with its
+ * suggestion (nearestStats), and where the statistics are listed when one has none; a malformed exactextract
+ * form one naming its problem. exactextract's raster and option arguments
  * (`mean(b04)`, `mean(min_coverage_frac=0.5)`) are the job's to resolve (parseJobSpec: spec-operations.ts):
  * here they are refused, never dropped. Two statistics with one column name (exactextract's quantile_99 for
  * q=0.995 and q=0.999) are refused too.
@@ -138,11 +153,11 @@ export function parseStatNames(input: readonly string[]): StatName[] {
     throw new SpecError(`${outOfRange.map((b) => JSON.stringify(b)).join(', ')}: a quantile qNN needs NN from 0 to 100 (q10, q90, q2.5)`);
   }
   if (bad.length > 0) {
-    const listed = bad.map((b) => {
-      const near = nearestStats(b);
-      return near.length === 0 ? JSON.stringify(b) : `${JSON.stringify(b)} (did you mean ${near.join(' or ')}?)`;
-    });
-    throw new SpecError(`unknown statistic${bad.length > 1 ? 's' : ''} ${listed.join(', ')}; valid: ${FIXED_STATS.join(', ')}, qNN for a quantile (q10, q90, q2.5) and exactextract's quantile(q=0.25)`);
+    // one readable line: each name's suggestion; the pointer to the full list only when a name has none
+    const near = bad.map((b) => ({ b, near: nearestStats(b) }));
+    const listed = near.map((x) => (x.near.length === 0 ? JSON.stringify(x.b) : `${JSON.stringify(x.b)} (did you mean ${x.near.join(' or ')}?)`));
+    const pointer = near.some((x) => x.near.length === 0) ? `; ${STATS_POINTER}` : '';
+    throw new SpecError(`unknown statistic${bad.length > 1 ? 's' : ''} ${listed.join(', ')}${pointer}`);
   }
   const unique = [...new Set(named)];
   const byColumn = new Map<string, string>();

@@ -23,12 +23,12 @@ describe('parseJobSpec: every problem in one message', () => {
     expect(lines.some((l) => l.startsWith('  - rasters.0.bands.0: '))).toBe(true);
     expect(lines.some((l) => l.startsWith('  - rasters.0.bands.1: '))).toBe(true);
     expect(lines.some((l) => l.startsWith('  - coverage: '))).toBe(true);
-    expect(lines.at(-1)).toMatch(/^ {2}- stats: unknown statistic "nope"; valid: count, /);
+    expect(lines.at(-1)).toMatch(/^ {2}- stats: unknown statistic "nope"; common: count, /);
     expect(lines).toHaveLength(5);
   });
 
   it('names every unknown statistic once, and none when all are known', () => {
-    expect(() => parseJobSpec({ rasters: [raster], stats: ['meen', 'q200'], coverage: 'weird' })).toThrow(/\n {2}- stats: unknown statistics "meen" \(did you mean mean\?\), "q200"; valid: /);
+    expect(() => parseJobSpec({ rasters: [raster], stats: ['meen', 'q200'], coverage: 'weird' })).toThrow(/\n {2}- stats: unknown statistics "meen" \(did you mean mean\?\), "q200"; common: /);
     // one problem: one line
     expect(() => parseJobSpec({ rasters: [raster], stats: ['mean', 'q90'], coverage: 'weird' })).toThrow(/^invalid job spec: coverage: "weird" is not one of exact, center, all_touched$/);
   });

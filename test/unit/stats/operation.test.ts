@@ -70,6 +70,30 @@ describe('splitOperations (--stats)', () => {
   });
 });
 
+describe('the unknown-statistic line stays one readable line', () => {
+  it('other tools\' names and a quantile in capitals suggest zonalflow\'s (std, nodata, avg, percentile_NN, pNN, Q10)', () => {
+    expect(nearestStats('std')).toEqual(['stdev']);
+    expect(nearestStats('AVG')).toEqual(['mean']);
+    expect(nearestStats('nodata')).toEqual(['nodata_count']);
+    expect(nearestStats('percentile_90')).toEqual(['q90']);
+    expect(nearestStats('p2.5')).toEqual(['q2.5']);
+    expect(nearestStats('Q10')).toEqual(['q10']);
+    expect(nearestStats('percentile_150')).toEqual([]); // no quantile 150 to suggest
+  });
+  it('with a suggestion for every name: the suggestions alone; otherwise a short pointer to the full list, never the whole list', () => {
+    expect(() => parseStatNames(['std', 'percentile_10'])).toThrow(/^unknown statistics "std" \(did you mean stdev\?\), "percentile_10" \(did you mean q10\?\)$/);
+    let message = '';
+    try {
+      parseStatNames(['mean', 'foo']);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe('unknown statistic "foo"; common: count, sum, mean, min, max, stdev, median, majority, qNN (q10, q2.5); all: `zonalflow stats --help`');
+    expect(message.length).toBeLessThan(160);
+    expect(message.split('\n')).toHaveLength(1);
+  });
+});
+
 describe('an empty statistic name', () => {
   it('is named by its 1-based position and a neighbour, one line', () => {
     expect(emptyStatNamesProblem(['mean', 'max'])).toBeNull();
@@ -112,15 +136,15 @@ describe('exactextract\'s names in parseStatNames', () => {
   });
 
   it('a name a typo away from statistics suggests the nearest (Levenshtein distance <= 2, under half its length; ties all); others none', () => {
-    expect(() => parseStatNames(['count', 'meen'])).toThrow(/^unknown statistic "meen" \(did you mean mean\?\); valid: count, /);
-    expect(() => parseStatNames(['stddev', 'medain', 'foo'])).toThrow(/^unknown statistics "stddev" \(did you mean stdev\?\), "medain" \(did you mean mean or median\?\), "foo"; valid: /);
+    expect(() => parseStatNames(['count', 'meen'])).toThrow(/^unknown statistic "meen" \(did you mean mean\?\)$/);
+    expect(() => parseStatNames(['stddev', 'medain', 'foo'])).toThrow(/^unknown statistics "stddev" \(did you mean stdev\?\), "medain" \(did you mean mean or median\?\), "foo"; common: /);
     expect(nearestStats('majorty')).toEqual(['majority']);
     expect(nearestStats('MEAN')).toEqual(['mean']);
-    expect(nearestStats('std')).toEqual([]);
     expect(nearestStats('xyz')).toEqual([]);
+    expect(nearestStats('foo')).toEqual([]);
   });
   it('an unknown name in exactextract form is an unknown statistic; a malformed one says why', () => {
-    expect(() => parseStatNames(['foo(b04)'])).toThrow(/unknown statistic "foo"; valid: count, .*exactextract's quantile\(q=0\.25\)/);
+    expect(() => parseStatNames(['foo(b04)'])).toThrow(/^unknown statistic "foo"; common: /);
     expect(() => parseStatNames(['MEAN'])).toThrow(/unknown statistic "MEAN"/);
     expect(() => parseStatNames(['mean', 'quantile(q=2)'])).toThrow(/^"quantile\(q=2\)": q must be a number from 0 to 1/);
   });
