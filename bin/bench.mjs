@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench [-- NAME ...] [-- --list] [-- --save] [-- --all]`: runs the benchmarks bench/<NAME>.bench.ts,
-// each in its own process; `--all` runs every one (hours: 10M-feature Plan, 1M x 36 Collect...), so
-// with no name and no `--all` it only lists them (a bare `npm run bench` must not start hours of work). Names are exact (`npm run bench -- --list`).
+// each in its own process; `--all` runs every one (the sum of the durations `--list` shows, ~16 min here,
+// most of it the 1M x 36 Collect), so with no name and no `--all` it only lists them (a bare `npm run bench`
+// must not start a quarter of an hour of work). Names are exact (`npm run bench -- --list`).
 // Results go to bench/.cache/results/<name>.json (ignored by git); `--save` also writes the
 // tracked bench/results/<name>.json. Each run's duration goes to bench/.cache/runs/<name>.json;
 // `--save` also records it in the tracked bench/results/durations.json, which `--list` shows when
@@ -52,15 +53,28 @@ function fmtSeconds(s) {
   return s >= 120 ? `${(s / 60).toFixed(0)} min` : `${s.toFixed(0)} s`;
 }
 
+/** Seconds a bench takes: its last run here, else the last `--save` run's, else null. */
+function seconds(name) {
+  return lastSeconds(name) ?? saved()[name]?.seconds ?? null;
+}
+
+/** What `--all` takes by these durations: `~16 min` (`, and N not timed yet`). */
+function allDuration() {
+  const known = all.map(seconds).filter((s) => typeof s === 'number');
+  const untimed = all.length - known.length;
+  return `~${fmtSeconds(known.reduce((a, b) => a + b, 0))}${untimed > 0 ? ` and ${untimed} not timed yet` : ''}`;
+}
+
 function list(out) {
   for (const n of all) out.write(`${n.padEnd(18)} ${duration(n).padEnd(20)}  ${summary(n)}\n`);
+  out.write(`${'(--all)'.padEnd(18)} ${allDuration().padEnd(20)}  every one, by the durations above (plus making the synthetic inputs on first use)\n`);
 }
 if (flags.includes('--list')) {
   list(process.stdout);
   process.exit(0);
 }
 if (names.length === 0 && !flags.includes('--all')) {
-  process.stderr.write('bench: name a benchmark (npm run bench -- NAME), or run every one with npm run bench -- --all (hours); the benchmarks:\n');
+  process.stderr.write(`bench: name a benchmark (npm run bench -- NAME), or run every one with npm run bench -- --all (${allDuration()}); the benchmarks:\n`);
   list(process.stderr);
   process.exit(2);
 }
