@@ -4,7 +4,7 @@
  * engine function `streamStatsJob` computes and hands each chunk's rows to the sink `--out`
  * names (openSink: by extension), so no row is held until the end.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import type { JobSpecInput } from '../../shared/spec';
@@ -85,7 +85,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .option('--min-coverage-frac <f>', 'leave out cells covered less than this fraction (spec "minCoverageFrac") (default: 0)')
     .option('--default-value <v>', 'value of nodata cells inside the raster (spec "defaultValue") (default: none, nodata cells are left out)')
     .option('--default-weight <w>', 'weight where the weights raster is nodata (spec "defaultWeight") (default: none, such cells are left out)')
-    .requiredOption('--out <file>', 'output file: .csv, .parquet, .json, .gpkg (GeoPackage) or .fgb (FlatGeobuf); the last two always with geometry')
+    .requiredOption('--out <file>', 'output file: .csv, .parquet, .json, .gpkg (GeoPackage) or .fgb (FlatGeobuf); the last two always with geometry. An existing file is replaced, as exactextract and ogr2ogr replace theirs, but only when the job ends: until then, and if the job fails or is interrupted, it stays as it was (the result line says "replaced")')
     .option('--threads <n>', 'worker threads decoding tiles and computing coverage and statistics (1: all in this thread) (default: the available cores, at most 8, at most one per 2000 features, one fewer while a GeoPackage is read alongside)')
     .option('--geometry', 'write each feature\'s geometry (input CRS): GeoParquet 1.1 for .parquet (spec "output.geometry")')
     .option('--quiet', 'no progress bar')
@@ -117,6 +117,8 @@ Examples:
       checkInputFile(o.input);
       // the folders made for --out are removed again when the job fails (a missing raster, an interrupt): nothing is left
       const outDir = checkOutputFile(o.out, [o.input, ...(o.spec === undefined ? [] : [o.spec]), ...(o.weights === undefined ? [] : [o.weights]), ...spec.rasters.map((r) => r.uri)]);
+      // a file already there is replaced when the job ends (the sink renames its temporary file into place): said on the result line
+      const replacing = existsSync(o.out) && statSync(o.out).isFile();
       const bar = progressBar('stats', process.stderr, { quiet: o.quiet === true });
       // an S3 client (SDK imported) only when an s3:// raster, or a STAC search whose assets may be s3://, is asked for
       const s3Client = spec.stac !== undefined || spec.rasters.some((r) => /^s3:\/\//i.test(r.uri)) ? await defaultS3Client(process.env) : undefined;
@@ -172,7 +174,7 @@ Examples:
       const s = result.summary;
       ctx.stderr.write(
         `zonalflow: ${count(s.features, 'feature')} (${s.done} computed, ${s.failed} failed)${result.scenes !== undefined ? ` over ${count(result.scenes, 'scene')}` : ''} in ${s.seconds.toFixed(2)} s, ` +
-          `${byteSize(s.bytesRead)} read in ${count(s.requests, 'request')} -> ${o.out}\n`,
+          `${byteSize(s.bytesRead)} read in ${count(s.requests, 'request')} -> ${o.out}${replacing ? ' (replaced)' : ''}\n`,
       );
       if (o.quiet !== true) for (const n of s.crs ?? []) ctx.stderr.write(`zonalflow: CRS: features ${n.features} -> raster ${n.raster} ${n.crs}: ${n.transformation}\n`);
       for (const w of s.warnings ?? []) ctx.stderr.write(`zonalflow: warning: ${w}\n`);
