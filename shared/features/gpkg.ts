@@ -45,6 +45,8 @@ export interface FeatureOptions {
   columns?: readonly string[] | undefined;
   /** Rows per query page (default 1000). */
   batchSize?: number | undefined;
+  /** `features()`: each feature also carries its geometry blob as stored (`Feature.blob`; Plan's batch files). */
+  blobs?: boolean | undefined;
 }
 
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -322,10 +324,11 @@ export class FeatureLayer {
     return { fid, fidText, idNull, id: idNull ? '' : id ? idText(rawId, fid) : fidText === undefined ? String(fid) : (fidText ?? '') };
   }
 
-  private toFeature(r: Record<string, unknown>, props: string[], id: string | null): Feature {
+  private toFeature(r: Record<string, unknown>, props: string[], id: string | null, blobs = false): Feature {
     const f = this.rowFeature(r, props, id);
     const blob = r.__geom;
     if (blob instanceof Uint8Array) {
+      if (blobs) f.blob = blob;
       try {
         f.geometry = parseGpkgGeometry(blob);
       } catch (err) {
@@ -353,7 +356,7 @@ export class FeatureLayer {
    */
   *features(opts: FeatureOptions = {}): Generator<Feature> {
     const { sql, props, id } = this.select(opts);
-    for (const r of this.pages(sql, opts.batchSize)) yield this.toFeature(r, props, id);
+    for (const r of this.pages(sql, opts.batchSize)) yield this.toFeature(r, props, id, opts.blobs === true);
   }
 
   /**

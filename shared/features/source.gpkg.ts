@@ -39,7 +39,7 @@ export class GpkgSource implements FeatureSource {
   }
   async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
     let n = 0;
-    for (const f of this.table.features({ idColumn: opts.idColumn, columns: opts.columns ?? [] })) {
+    for (const f of this.table.features({ idColumn: opts.idColumn, columns: opts.columns ?? [], blobs: opts.blobs })) {
       yield f;
       if (++n % 1000 === 0) await Promise.resolve(); // let timers (progress, abort) run
     }

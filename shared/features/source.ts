@@ -17,6 +17,8 @@ export interface SourceFeatureOptions {
   idColumn?: string | undefined;
   /** Attributes returned in `properties` (default: none). */
   columns?: readonly string[] | undefined;
+  /** GeoPackage: each feature also carries its geometry blob as stored (`Feature.blob`); other formats ignore it. */
+  blobs?: boolean | undefined;
 }
 
 /**

@@ -44,4 +44,6 @@ export interface Feature {
   properties: Record<string, unknown>;
   /** Set when the stored geometry could not be read (the reason); `geometry` is then null. */
   problem?: string;
+  /** The GeoPackage geometry blob as stored (header and WKB), only when the reader was asked for it (`blobs`). */
+  blob?: Uint8Array;
 }

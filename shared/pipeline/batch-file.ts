@@ -33,8 +33,15 @@ export interface BatchFile {
   features: BatchFeature[];
 }
 
-/** One feature of a batch file. */
-export interface BatchFeature { fid: number; fidText?: string | null; id: string; idNull?: boolean; attributes?: CellValue[]; geometry: Geometry | null; problem?: string }
+/**
+ * One feature of a batch file. Its geometry is either GeoJSON (`geometry`), or, from a GeoPackage, the geometry
+ * blob as stored (GeoPackage header and WKB) in base64 (`gpkg`, batch-geometry.ts; then no `geometry` key: a
+ * Worker that predates `gpkg` refuses the file instead of taking the features for empty).
+ */
+export interface BatchFeature { fid: number; fidText?: string | null; id: string; idNull?: boolean; attributes?: CellValue[]; geometry: Geometry | null; gpkg?: string; problem?: string }
+
+/** A feature as Plan writes it: with `gpkg`, no `geometry` key. */
+export type WrittenBatchFeature = Omit<BatchFeature, 'geometry'> & { geometry?: Geometry | null };
 
 /** A position: exactly two finite numbers (as the GeoJSON Plan writes). */
 function isPosition(p: unknown): boolean {
@@ -66,6 +73,9 @@ export function isGeometry(v: unknown): v is Geometry {
   return depth !== undefined && isNested(g.coordinates, depth);
 }
 
+/** Standard base64 (RFC 4648 §4), padded, as Buffer writes it. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
 const GeometrySchema = z.custom<Geometry>(isGeometry, { message: 'not a GeoJSON geometry of two-number positions' });
 
 /** Validates a batch file read back from S3. */
@@ -84,7 +94,8 @@ export const BatchFileSchema = z.object({
     id: z.string(),
     idNull: z.boolean().optional(),
     attributes: z.array(z.union([z.number(), z.string(), z.boolean(), z.null()])).optional(),
-    geometry: GeometrySchema.nullable(),
+    geometry: GeometrySchema.nullable().optional(),
+    gpkg: z.string().regex(BASE64, 'not base64').optional(),
     problem: z.string().optional(),
-  })),
+  }).refine((f) => (f.geometry === undefined) !== (f.gpkg === undefined), { message: 'a feature has either a geometry or a gpkg blob' })),
 });

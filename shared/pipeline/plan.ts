@@ -38,7 +38,8 @@ import type { Feature } from '../geometry/types';
 import type { BatchItem, PlanInput, PlanOutput } from './events';
 import { downloadToFile, getJson, headObject, mapLimit, putBytes, putJson } from './objects';
 import type { FeatureFailure, JobTracker } from './tracker';
-import type { BatchFeature } from './batch-file';
+import type { WrittenBatchFeature } from './batch-file';
+import { encodeBlob } from './batch-geometry';
 import { BatchSpill } from './batch-spill';
 import { KeptFeatures, batchMembers } from './batch-kept';
 import { DEFAULT_SPEC_DIGEST, jobIdFor, specDigest, workKeys } from './keys';
@@ -178,7 +179,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       const onePass = deps.onePass ?? ONE_PASS;
       const kept = inputBytes <= onePass.inputBytes ? new KeptFeatures(onePass.keptBytes, 2 * inputBytes) : null;
       if (kept !== null) {
-        for await (const f of layer.features({ ...idOptions, columns: include })) {
+        for await (const f of layer.features({ ...idOptions, columns: include, blobs: true })) {
           locate(f);
           if (kept.complete) kept.add(JSON.stringify(batchFeature(f, attributes)));
         }
@@ -241,7 +242,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         const spill = new BatchSpill({ dir: spillDir, batchSizes: plan.batches.map((b) => b.fids.length), batchOf: plan.batchOf, slot: plan.slot, compress });
         try {
           let index = 0;
-          for await (const f of layer.features({ ...idOptions, columns: include })) {
+          for await (const f of layer.features({ ...idOptions, columns: include, blobs: true })) {
             if (index < total && f.fid !== planFeatures.fid[index]) throw new LimitError(`the input changed while Plan read it: feature ${index + 1} has fid ${f.fid} on the second read, ${planFeatures.fid[index]} on the first`);
             spill.add(index++, JSON.stringify(batchFeature(f, attributes)));
           }
@@ -308,13 +309,17 @@ export function preloadPlanModules(): void {
   });
 }
 
-/** The features of a batch file as Plan writes them (BatchFeature). */
-function batchFeature(f: Feature, attributes: ReturnType<typeof attributeColumns>): BatchFeature {
+/**
+ * The features of a batch file as Plan writes them (BatchFeature): a GeoPackage's geometry as its blob
+ * (batch-geometry.ts), any other format's as GeoJSON.
+ */
+function batchFeature(f: Feature, attributes: ReturnType<typeof attributeColumns>): WrittenBatchFeature {
   const problem = f.problem ?? (f.geometry === null ? null : geometryProblem(f.geometry));
   // the stored fid, a NULL id and the attributes travel with the feature (never rewritten by the key)
   const { fields } = featureFields(f, attributes);
   const extra = { ...(fields.fidText !== undefined ? { fidText: fields.fidText } : {}), ...(fields.idNull ? { idNull: true } : {}), ...(attributes.length > 0 ? { attributes: fields.attributes } : {}) };
-  return problem === null ? { fid: f.fid, id: f.id, ...extra, geometry: f.geometry } : { fid: f.fid, id: f.id, ...extra, geometry: null, problem };
+  if (problem !== null) return { fid: f.fid, id: f.id, ...extra, geometry: null, problem };
+  return f.blob !== undefined && f.geometry !== null ? { fid: f.fid, id: f.id, ...extra, gpkg: encodeBlob(f.blob) } : { fid: f.fid, id: f.id, ...extra, geometry: f.geometry };
 }
 
 /** Whether the file system of `dir` has less free space than 3x the input's size (a spill of ~2x, and a margin). */

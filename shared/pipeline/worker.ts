@@ -25,6 +25,7 @@ import { crsProjJson } from '../crs/projjson';
 import { geoCrs } from '../output/parquet-layout';
 import type { WorkerInput, WorkerOutput } from './events';
 import { BatchFileSchema } from './batch-file';
+import { batchFeatures, parseBlobs, prepareFromBlobs } from './batch-geometry';
 import { getJson, putBytes } from './objects';
 import { openZonalRasters } from '../engine/rasters';
 import type { JobTracker } from './tracker';
@@ -80,7 +81,10 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
   try {
     const rawBatch = await getJson(deps.s3, { bucket: deps.outputBucket, key: item.key });
     if (rawBatch === null) throw new ZonalflowError('BATCH_MISSING', `batch file s3://${deps.outputBucket}/${item.key} does not exist`);
-    const batch = BatchFileSchema.parse(rawBatch);
+    const parsed = BatchFileSchema.parse(rawBatch);
+    // a GeoPackage's features carry their geometry blobs (batch-geometry.ts): prepared flat, or parsed into GeoJSON
+    const { features: batchFeatureList, blobs } = batchFeatures(parsed.features);
+    const batch = { ...parsed, features: batchFeatureList };
     // the spec travels in the batch file (one GET a batch); a batch file of an older Plan: the job's spec.json
     const spec = parseJobSpec(batch.spec !== undefined ? batch.spec : await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }), `spec of job ${item.jobId}`);
     // each row takes its feature's included attributes (leading columns), stored fid and NULL-id flag
@@ -102,6 +106,8 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       readAhead?(features: BatchFeature[], at: number): Promise<void>;
       compute(chunk: BatchFeature[], at: number): Promise<{ rows: ResultRow[]; docs: { id: string; fid: number; doc: Record<string, unknown> }[] }>;
     };
+    // a time series and rows that keep their geometry take GeoJSON geometries
+    if (spec.stac || spec.output.geometry) parseBlobs(batch.features, blobs);
     if (spec.stac) {
       // time series: the scenes Plan found; each feature reads the scenes that touch it
       const scenes = ((await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes })) ?? []) as Scene[];
@@ -135,13 +141,19 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       engine = {
         columns,
         async readAhead(features, at) {
-          const prepared = zonal.prepare(features);
+          let prepared = prepareFromBlobs(zonal, features, blobs.slice(at, at + features.length));
+          if (prepared === null) {
+            parseBlobs(batch.features, blobs, at, at + features.length);
+            prepared = zonal.prepare(features);
+          }
           await zonal.readAhead(prepared);
           ahead = { at, prepared };
         },
         async compute(chunk, at) {
           const from = ahead ? at - ahead.at : -1;
-          const prepared = ahead && from >= 0 && from + chunk.length <= ahead.prepared.problems.length ? slicePrepared(ahead.prepared, from, from + chunk.length) : zonal.prepare(chunk);
+          const covered = ahead !== null && from >= 0 && from + chunk.length <= ahead.prepared.problems.length;
+          if (!covered) parseBlobs(batch.features, blobs, at, at + chunk.length);
+          const prepared = ahead && covered ? slicePrepared(ahead.prepared, from, from + chunk.length) : zonal.prepare(chunk);
           // the chunk's geometries in the rasters' CRSs are its own from here on (collected after it)
           if (ahead && from >= 0) for (const r of ahead.prepared.perRaster) r.local.fill(null, from, from + chunk.length);
           const rows = decorate(await zonal.computeChunk(chunk, undefined, prepared));

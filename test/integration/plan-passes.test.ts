@@ -13,7 +13,7 @@ import type { StandIns } from '../../shared/local/stand-ins';
 import { planJob } from '../../shared/pipeline/plan';
 import type { PlanDeps } from '../../shared/pipeline/plan';
 import { getBytes, getJson } from '../../shared/pipeline/objects';
-import { writeGeoPackage } from '../helpers/gpkg-writer';
+import { gpkgBlob, writeGeoPackage } from '../helpers/gpkg-writer';
 import { startPlanStandIns } from '../helpers/plan-stand-ins';
 import type { PlanStandIns } from '../helpers/plan-stand-ins';
 import type { Geometry } from '../../shared/geometry/types';
@@ -83,13 +83,15 @@ describe('Plan: one pass or two, the same batch files', () => {
 
   it('mixed.gpkg: the problem feature, the NULL geometry and the NULL ids travel as before', async () => {
     const { files } = await planned('mixed.gpkg', 'mixed-check');
-    const features = files.flatMap((f) => (JSON.parse(f) as { features: { fid: number; id: string; idNull?: boolean; geometry: unknown; problem?: string; attributes?: unknown[] }[] }).features);
+    const features = files.flatMap((f) => (JSON.parse(f) as { features: { fid: number; id: string; idNull?: boolean; geometry?: unknown; gpkg?: string; problem?: string; attributes?: unknown[] }[] }).features);
     expect(features.map((f) => f.fid).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     const byFid = new Map(features.map((f) => [f.fid, f]));
     expect(byFid.get(12)?.problem).toMatch(/intersects itself at \(6.105, 49.705\)/);
     expect(byFid.get(12)?.geometry).toBeNull();
     expect(byFid.get(8)?.geometry).toBeNull();
     expect(byFid.get(6)).toMatchObject({ id: '', idNull: true, attributes: [6.25] });
-    expect(byFid.get(1)).toMatchObject({ id: 'f-0-é', attributes: [0], geometry: square(0) });
+    // a computable feature's geometry: its blob as stored (the test's own GP header + WKB writer), no GeoJSON
+    expect(byFid.get(1)).toMatchObject({ id: 'f-0-é', attributes: [0], gpkg: Buffer.from(gpkgBlob(square(0), 4326)).toString('base64') });
+    expect(byFid.get(1)).not.toHaveProperty('geometry');
   });
 });

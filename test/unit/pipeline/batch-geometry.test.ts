@@ -1,0 +1,111 @@
+/**
+ * A batch file's GeoPackage geometry blobs (batch-geometry.ts): they travel byte for byte (base64), and the batch
+ * prepared from them measures exactly as `ZonalEngine.prepare` of the same features read by wkb.ts (the rows,
+ * problems, windows and touched flags), on a raster PROJ reprojects into (EPSG:32633, from EPSG:4326 features)
+ * and one in the features' CRS. Blobs the flat reader leaves, a GeoJSON feature beside them, are left to the engine.
+ */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureProj } from '../../../shared/crs/transform';
+import { crsFromEpsg } from '../../../shared/crs/epsg';
+import { openZonalRasters } from '../../../shared/engine/rasters';
+import { ZonalEngine } from '../../../shared/engine/zonal';
+import type { EngineFeature } from '../../../shared/engine/zonal';
+import { LOCAL_ONLY } from '../../../shared/io/uri';
+import { BatchFileSchema } from '../../../shared/pipeline/batch-file';
+import { batchFeatures, encodeBlob, parseBlobs, prepareFromBlobs } from '../../../shared/pipeline/batch-geometry';
+import type { Geometry, Position } from '../../../shared/geometry/types';
+import { gp, wkb } from '../geometry/wkb-writer';
+
+const FIX = join(import.meta.dirname, '../../fixtures/cases');
+// EPSG:32633, 10 x 10 cells of 10 m from (500000, 5000100): lon 15.0..15.00127, lat 45.15348..45.15438
+const UTM = join(FIX, 'undefined-srs/utm33.tif');
+// EPSG:4326, 400 x 400 cells of 0.001 degree from (4.7, 52.57)
+const WGS84 = join(FIX, 'rdnew-wkt1/rowcol_wgs84.tif');
+const LE = { le: true, z: false, m: false, ewkb: false };
+const box = (x: number, y: number, w: number): Position[] => [[x, y], [x + w, y], [x + w, y + w], [x, y + w], [x, y]];
+
+const GEOMETRIES: (Geometry | null)[] = [
+  { type: 'Polygon', coordinates: [box(15.0003, 45.1537, 0.0002)] },
+  { type: 'Polygon', coordinates: [box(4.8, 52.4, 0.004), box(4.801, 52.401, 0.001)] },
+  { type: 'MultiPolygon', coordinates: [[box(15.0001, 45.1536, 0.0001)], [box(4.9, 52.3, 0.002)]] },
+  { type: 'Point', coordinates: [15.0005, 45.1539] },
+  { type: 'LineString', coordinates: [[15.0001, 45.1536], [15.0004, 45.1538]] },
+  null,
+  // a bowtie (GEOMETRY_INVALID), beyond the poles (CRS_TRANSFORM_FAILED on UTM), outside both rasters
+  { type: 'Polygon', coordinates: [[[15.0001, 45.1536], [15.0005, 45.1540], [15.0005, 45.1536], [15.0001, 45.1540], [15.0001, 45.1536]]] },
+  { type: 'Polygon', coordinates: [box(15.0003, 95, 0.0002)] },
+  { type: 'Polygon', coordinates: [box(-40, 10, 0.001)] },
+];
+
+/** The batch file features as Plan writes them for a GeoPackage: a blob for each geometry, a stored fid and a NULL id. */
+function written(geometries: (Geometry | null)[]): Record<string, unknown>[] {
+  return geometries.map((g, k) => ({
+    fid: k + 1,
+    id: k === 3 ? '' : `f${k}`,
+    ...(k === 3 ? { idNull: true } : {}),
+    ...(k === 4 ? { fidText: 'x4' } : {}),
+    ...(g === null ? { geometry: null } : { gpkg: encodeBlob(gp(wkb(g, LE))) }),
+  }));
+}
+
+const parse = (features: Record<string, unknown>[]): ReturnType<typeof batchFeatures> => batchFeatures(BatchFileSchema.parse({ jobId: 'j', batchId: 'b', crs: { name: 'EPSG:4326', def: 'EPSG:4326', epsg: 4326 }, features }).features);
+
+describe('batch file geometry blobs', () => {
+  let engine: ZonalEngine;
+  beforeAll(async () => {
+    await ensureProj();
+    const rasters = await openZonalRasters([{ uri: UTM }, { uri: WGS84 }], { allowed: LOCAL_ONLY });
+    engine = new ZonalEngine(rasters, crsFromEpsg(4326), { stats: ['count', 'mean', 'min', 'max'], coverage: 'exact', maxCellsInMemory: 1 << 20, maxCellsPerFeature: 100_000 });
+  });
+
+  it('travel byte for byte through the batch file (JSON) and parse back to the geometries written', () => {
+    const { features, blobs } = parse(written(GEOMETRIES));
+    GEOMETRIES.forEach((g, k) => {
+      expect(features[k]?.geometry).toBeNull();
+      expect(blobs[k] === null ? null : Array.from(blobs[k] as Uint8Array)).toEqual(g === null ? null : Array.from(gp(wkb(g, LE))));
+    });
+    parseBlobs(features, blobs, 1, 3);
+    expect(features.map((f) => f.geometry)).toEqual(GEOMETRIES.map((g, k) => (k >= 1 && k < 3 ? g : null)));
+    expect(blobs.map((b) => b !== null)).toEqual(GEOMETRIES.map((g, k) => g !== null && (k < 1 || k >= 3)));
+  });
+
+  it('a blob that cannot be read gives the feature its problem, as the GeoPackage reader says it', () => {
+    const { features, blobs } = parse([{ fid: 1, id: 'a', gpkg: encodeBlob(new Uint8Array([0x47, 0x50, 0, 1, 0, 0, 0, 0, 1, 3, 0])) }]);
+    parseBlobs(features, blobs);
+    expect(features[0]?.geometry).toBeNull();
+    expect(features[0]?.problem).toMatch(/^unreadable geometry: /);
+  });
+
+  it('the schema refuses a feature with both a geometry and a blob, with neither, or a blob that is not base64', () => {
+    const crs = { name: 'EPSG:4326', def: 'EPSG:4326', epsg: 4326 };
+    const square = { type: 'Polygon', coordinates: [box(0, 0, 1)] };
+    for (const f of [{ fid: 1, id: 'a', geometry: square, gpkg: 'AAAA' }, { fid: 1, id: 'a' }, { fid: 1, id: 'a', gpkg: 'not base64!' }, { fid: 1, id: 'a', gpkg: 'AAA' }]) {
+      expect(BatchFileSchema.safeParse({ jobId: 'j', batchId: 'b', crs, features: [f] }).success, JSON.stringify(f)).toBe(false);
+    }
+    expect(BatchFileSchema.safeParse({ jobId: 'j', batchId: 'b', crs, features: [{ fid: 1, id: 'a', gpkg: 'AAAA' }, { fid: 2, id: 'b', geometry: square }] }).success).toBe(true);
+  });
+
+  it('a batch prepared from its blobs measures as the engine measures the GeoJSON geometries', async () => {
+    const { features, blobs } = parse(written(GEOMETRIES));
+    const flat = prepareFromBlobs(engine, features, blobs);
+    expect(flat).not.toBeNull();
+    const read: EngineFeature[] = features.map((f, k) => ({ ...f, geometry: GEOMETRIES[k] ?? null }));
+    const prepared = engine.prepare(read);
+    expect(flat?.problems).toEqual(prepared.problems);
+    expect(flat?.touched).toEqual(prepared.touched);
+    expect(flat?.perRaster.map((r) => [r.windows, r.errors])).toEqual(prepared.perRaster.map((r) => [r.windows, r.errors]));
+    const rows = await engine.measure(features, flat ?? prepared);
+    expect(rows).toEqual(await engine.measure(read, prepared));
+    // the oracle's side of it: computed features have counts, the bowtie, the NULL geometry and the pole their reasons
+    expect(rows.map((r) => (r.error ?? '').split(':')[0])).toEqual(['', '', '', '', '', 'GEOMETRY_EMPTY', 'GEOMETRY_INVALID', 'CRS_TRANSFORM_FAILED', '']);
+  });
+
+  it('a blob the flat reader leaves (a GeometryCollection) or a GeoJSON feature beside the blobs: left to the engine (null)', () => {
+    const collection: Geometry = { type: 'GeometryCollection', geometries: [GEOMETRIES[0] as Geometry] };
+    const a = parse(written([GEOMETRIES[0] as Geometry, collection]));
+    expect(prepareFromBlobs(engine, a.features, a.blobs)).toBeNull();
+    const b = parse([...written([GEOMETRIES[0] as Geometry]), { fid: 9, id: 'g', geometry: GEOMETRIES[1] }]);
+    expect(prepareFromBlobs(engine, b.features, b.blobs)).toBeNull();
+  });
+});
