@@ -45,7 +45,7 @@ export interface FeatureOptions {
   columns?: readonly string[] | undefined;
   /** Rows per query page (default 1000). */
   batchSize?: number | undefined;
-  /** `features()`: each feature also carries its geometry blob as stored (`Feature.blob`; Plan's batch files). */
+  /** `features()`: each feature carries its geometry blob as stored (`Feature.blob`; Plan's batch files) instead of the geometry parsed. */
   blobs?: boolean | undefined;
 }
 
@@ -327,8 +327,8 @@ export class FeatureLayer {
   private toFeature(r: Record<string, unknown>, props: string[], id: string | null, blobs = false): Feature {
     const f = this.rowFeature(r, props, id);
     const blob = r.__geom;
-    if (blob instanceof Uint8Array) {
-      if (blobs) f.blob = blob;
+    if (blob instanceof Uint8Array && blobs) f.blob = blob;
+    else if (blob instanceof Uint8Array) {
       try {
         f.geometry = parseGpkgGeometry(blob);
       } catch (err) {

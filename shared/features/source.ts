@@ -17,7 +17,7 @@ export interface SourceFeatureOptions {
   idColumn?: string | undefined;
   /** Attributes returned in `properties` (default: none). */
   columns?: readonly string[] | undefined;
-  /** GeoPackage: each feature also carries its geometry blob as stored (`Feature.blob`); other formats ignore it. */
+  /** GeoPackage: each feature carries its geometry blob as stored (`Feature.blob`) instead of the geometry parsed; other formats ignore it. */
   blobs?: boolean | undefined;
 }
 

@@ -44,6 +44,9 @@ export interface Feature {
   properties: Record<string, unknown>;
   /** Set when the stored geometry could not be read (the reason); `geometry` is then null. */
   problem?: string;
-  /** The GeoPackage geometry blob as stored (header and WKB), only when the reader was asked for it (`blobs`). */
+  /**
+   * The GeoPackage geometry blob as stored (header and WKB), only when the reader was asked for it (`blobs`):
+   * then in place of `geometry` (null) and of the blob's `problem` (unset: the blob is read where it is used).
+   */
   blob?: Uint8Array;
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { specKeyBeside } from '../features/suffix';
 import { geometryBBox } from '../geometry/bbox';
+import { gpkgGeometryBBox } from '../geometry/wkb';
 import { transformGeometry } from '../geometry/transform';
 import { searchStac } from '../timeseries/stac';
 import { checkCollectRows } from './collect-budget';
@@ -176,10 +177,13 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       };
       // a small input is read once: each feature's batch-file JSON is kept (by input index) while the total stays
       // within the budget (else dropped: the second pass below serializes the features again)
+      // a GeoPackage's features as their blobs, never parsed here (the Workers read them; batch-geometry.ts); the STAC
+      // search area needs the geometries
+      const blobs = !spec.stac;
       const onePass = deps.onePass ?? ONE_PASS;
       const kept = inputBytes <= onePass.inputBytes ? new KeptFeatures(onePass.keptBytes, 2 * inputBytes) : null;
       if (kept !== null) {
-        for await (const f of layer.features({ ...idOptions, columns: include, blobs: true })) {
+        for await (const f of layer.features({ ...idOptions, columns: include, blobs })) {
           locate(f);
           if (kept.complete) kept.add(JSON.stringify(batchFeature(f, attributes)));
         }
@@ -242,7 +246,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         const spill = new BatchSpill({ dir: spillDir, batchSizes: plan.batches.map((b) => b.fids.length), batchOf: plan.batchOf, slot: plan.slot, compress });
         try {
           let index = 0;
-          for await (const f of layer.features({ ...idOptions, columns: include, blobs: true })) {
+          for await (const f of layer.features({ ...idOptions, columns: include, blobs })) {
             if (index < total && f.fid !== planFeatures.fid[index]) throw new LimitError(`the input changed while Plan read it: feature ${index + 1} has fid ${f.fid} on the second read, ${planFeatures.fid[index]} on the first`);
             spill.add(index++, JSON.stringify(batchFeature(f, attributes)));
           }
@@ -314,12 +318,13 @@ export function preloadPlanModules(): void {
  * (batch-geometry.ts), any other format's as GeoJSON.
  */
 function batchFeature(f: Feature, attributes: ReturnType<typeof attributeColumns>): WrittenBatchFeature {
-  const problem = f.problem ?? (f.geometry === null ? null : geometryProblem(f.geometry));
+  // a blob is checked by the Worker (the same check, the same one-line reason: ZonalEngine featureProblem)
+  const problem = f.blob !== undefined ? null : f.problem ?? (f.geometry === null ? null : geometryProblem(f.geometry));
   // the stored fid, a NULL id and the attributes travel with the feature (never rewritten by the key)
   const { fields } = featureFields(f, attributes);
   const extra = { ...(fields.fidText !== undefined ? { fidText: fields.fidText } : {}), ...(fields.idNull ? { idNull: true } : {}), ...(attributes.length > 0 ? { attributes: fields.attributes } : {}) };
   if (problem !== null) return { fid: f.fid, id: f.id, ...extra, geometry: null, problem };
-  return f.blob !== undefined && f.geometry !== null ? { fid: f.fid, id: f.id, ...extra, gpkg: encodeBlob(f.blob) } : { fid: f.fid, id: f.id, ...extra, geometry: f.geometry };
+  return f.blob !== undefined ? { fid: f.fid, id: f.id, ...extra, gpkg: encodeBlob(f.blob) } : { fid: f.fid, id: f.id, ...extra, geometry: f.geometry };
 }
 
 /** Whether the file system of `dir` has less free space than 3x the input's size (a spill of ~2x, and a margin). */
@@ -396,9 +401,9 @@ async function decodedKey(input: PlanInput, s3: S3Client): Promise<PlanInput> {
   return (await headObject(s3, { bucket: input.bucket, key: decoded })) !== null ? { ...input, key: decoded } : input;
 }
 
-/** The batching point of a feature: its bbox centre in lon/lat (features without geometry go to 0,0: the worker records them). */
+/** The batching point of a feature: its bbox centre in lon/lat, from its geometry or its blob (features without geometry go last: the worker records them). */
 export function planPoint(f: Feature, toLonLat: ((x: number, y: number) => [number, number]) | null): PlanFeature {
-  return planPointOfBox(f.fid, f.geometry ? geometryBBox(f.geometry) : null, toLonLat);
+  return planPointOfBox(f.fid, f.blob !== undefined ? gpkgGeometryBBox(f.blob) : f.geometry ? geometryBBox(f.geometry) : null, toLonLat);
 }
 
 /** The batching point of a feature from the bbox of its geometry (planPoint). */

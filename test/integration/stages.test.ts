@@ -25,6 +25,7 @@ import { LOCAL_ONLY } from '../../shared/io/uri';
 import type { BatchItem } from '../../shared/pipeline/events';
 import { runBatch, BatchIncompleteError } from '../../shared/pipeline/worker';
 import { planJob } from '../../shared/pipeline/plan';
+import nodeSqlite from 'node-sqlite3-wasm';
 import { writeGeoPackage } from '../helpers/gpkg-writer';
 
 const EX = join(import.meta.dirname, '../../examples');
@@ -168,8 +169,17 @@ describe('pipeline stages against the stand-ins', () => {
         { geometry: { type: 'Polygon', coordinates: [[[6.1, 49.7], [6.2, 49.7], [6.1, 49.7]]] }, properties: { name: 'too-short' } },
         { geometry: null, properties: { name: 'no-geometry' } },
         { geometry: { type: 'Polygon', coordinates: [sq(20, 10)] }, properties: { name: 'outside' } },
+        { geometry: { type: 'Polygon', coordinates: [sq(6.2, 49.6)] }, properties: { name: 'garbled' } },
       ],
     }]);
+    // a blob no reader can read ("GP", version 0, flags: little-endian, no envelope; SRS 4326; then a WKB type 99):
+    // Plan passes it on unread, the Worker names it
+    const db = new nodeSqlite.Database(path);
+    try {
+      db.run(`UPDATE fields SET geom = ? WHERE name = 'garbled'`, [new Uint8Array([0x47, 0x50, 0, 1, 0xe6, 0x10, 0, 0, 1, 99, 0, 0, 0])]);
+    } finally {
+      db.close();
+    }
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'poison.gpkg', Body: readFileSync(path) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'poison.json', Body: JSON.stringify({ ...spec, input: { idColumn: 'name' } }) }));
     const out = await plan({ bucket: 'zf-in', key: 'poison.gpkg', etag: 'p1' });
@@ -182,11 +192,12 @@ describe('pipeline stages against the stand-ins', () => {
     const c = await collect({ jobId: out.jobId });
     expect(c.status).toBe('PARTIAL');
     const summary = (await getJson(env.s3, { bucket: 'zf-out', key: `${out.jobId}/summary.json` })) as { failures: { id: string; reason: string }[]; features: { done: number; failed: number } };
-    expect(summary.features).toMatchObject({ done: 2, failed: 2 });
-    expect(summary.failures.map((f) => f.id).sort()).toEqual(['no-geometry', 'too-short']);
+    expect(summary.features).toMatchObject({ done: 2, failed: 3 });
+    expect(summary.failures.map((f) => f.id).sort()).toEqual(['garbled', 'no-geometry', 'too-short']);
     expect(summary.failures.find((f) => f.id === 'too-short')?.reason).toMatch(/GEOMETRY_INVALID: feature "too-short" \(fid 2\): .*needs at least 4/);
+    expect(summary.failures.find((f) => f.id === 'garbled')?.reason).toMatch(/^GEOMETRY_INVALID: feature "garbled" \(fid 5\): unreadable geometry: /);
     const tally = await handlerDeps().store.tally(out.jobId);
-    expect(tally.featuresDone + tally.featuresFailed).toBe(4);
+    expect(tally.featuresDone + tally.featuresFailed).toBe(5);
     const job = await handlerDeps().store.getJob(out.jobId);
     expect(job?.counts.featuresDone).toBe(2);
   });
