@@ -15,7 +15,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { CrsError } from '../errors';
-import { loadProj, projDataFiles, projDbRows, projJson, projSrs, projString, projTransform, type BatchTransform, type ProjBackend } from './proj';
+import { PROJ_WARM_UP, loadProj, projDataFiles, projDbRows, projJson, projSrs, projString, projTransform, type BatchTransform, type ProjBackend } from './proj';
 
 /** Requests to the host. */
 export type ProjRequest =
@@ -182,6 +182,7 @@ export function remoteProj(start: (data: ProjHostData) => Worker, adopt?: ProjHo
 /**
  * The host side, in the host thread: loads PROJ (in this thread), tells the parent (`{ ready: true }` or
  * `{ error }` on `parent`), then answers every request on `data.port`, raising the flag after each answer.
+ * Until the first request comes, it takes the steps of proj.ts PROJ_WARM_UP (the first answers' costs, ahead).
  * `onClosed` runs when the client's end of the port closes (its release, or its thread's end): the host
  * thread ends there (proj-host.ts), so that PROJ's memory goes with its last client.
  */
@@ -191,7 +192,23 @@ export function serveProj(data: ProjHostData, parent: { postMessage(m: unknown):
     () => null,
     (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
   );
-  void loaded.then((err) => parent.postMessage(err === null ? { ready: true } : { error: err.message }));
+  // until the first request comes, the host does ahead what a job's first answers cost (proj.ts PROJ_WARM_UP),
+  // a step at a time; once a request has come, each is done when asked for, as it would be without them
+  let asked = false;
+  const warmUp = (steps: readonly (() => unknown)[]): void => {
+    const [step, ...rest] = steps;
+    if (step === undefined || asked) return;
+    try {
+      step();
+    } catch {
+      // a step that fails here fails again, with its message, when a request needs it
+    }
+    setImmediate(() => warmUp(rest));
+  };
+  void loaded.then((err) => {
+    parent.postMessage(err === null ? { ready: true } : { error: err.message });
+    if (err === null) setImmediate(() => warmUp(PROJ_WARM_UP));
+  });
   const answer = (reply: ProjReply, transfer: ArrayBuffer[] = []): void => {
     data.port.postMessage(reply, transfer);
     Atomics.store(flag, 0, 1);
@@ -201,6 +218,7 @@ export function serveProj(data: ProjHostData, parent: { postMessage(m: unknown):
   let queue: Promise<void> = Promise.resolve();
   data.port.once('close', onClosed);
   data.port.on('message', (req: ProjRequest) => {
+    asked = true;
     queue = queue.then(async () => {
       try {
         const failed = await loaded;

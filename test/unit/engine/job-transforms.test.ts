@@ -117,4 +117,37 @@ describe('PROJ on a thread of its own (proj-thread.ts)', () => {
     expect(Array.from(again)).toEqual(Array.from(lx));
     expect(projThreadRunning()).toBe(true);
   }, 120_000);
+
+  it('a host that took its warm-up steps (proj.ts PROJ_WARM_UP) before its first request answers as PROJ in this thread does', async () => {
+    await releaseProjThread();
+    useProjBackend(null);
+    await loadProj();
+    // the warm-up's own calls and the 100k bench's pair, in this thread
+    const wkt = projSrs('EPSG:4326').wkt;
+    const rows = projDbRows('SELECT 1 AS x');
+    const p4 = projString('EPSG:4326');
+    const xs = Float64Array.of(3, 2.5, -179.9);
+    const ys = Float64Array.of(45, 44.2, 84);
+    const local = ['EPSG:3857', 'EPSG:32631'].map((to) => {
+      const x = Float64Array.from(xs);
+      const y = Float64Array.from(ys);
+      projTransform('EPSG:4326', to)(x, y);
+      return [Array.from(x), Array.from(y)];
+    });
+    useProjThread();
+    await loadProj();
+    // no request for a while: the host takes its steps first (a few hundred ms on this machine)
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(projSrs('EPSG:4326').wkt).toBe(wkt);
+    expect(projDbRows('SELECT 1 AS x')).toEqual(rows);
+    expect(projString('EPSG:4326')).toBe(p4);
+    const remote = ['EPSG:3857', 'EPSG:32631'].map((to) => {
+      const x = Float64Array.from(xs);
+      const y = Float64Array.from(ys);
+      projTransform('EPSG:4326', to)(x, y);
+      return [Array.from(x), Array.from(y)];
+    });
+    expect(remote).toEqual(local);
+    await releaseProjThread();
+  }, 120_000);
 });
