@@ -182,7 +182,7 @@ const PROJ_FLAG_BYTES = 8;
 
 /**
  * Starts the compiled PROJ host thread `hostFile` (dist/proj-host.mjs) now, at process start, for the job
- * thread to adopt (shared/engine/early-proj.ts): PROJ's WebAssembly load (~0.7-1 s, 100k case: on the
+ * thread to adopt (shared/engine/early-proj.ts): PROJ's WebAssembly load (~0.5-1 s, 100k case: on the
  * job's critical path, its first chunk waits for PROJ's choice of transform) then runs while the job
  * thread and the prepare thread load their code. This thread owns the host's Worker: it relays the host's
  * ready/error message and its end on the handle's `status` port and raises the flag's slot 1 when the host

@@ -1,7 +1,8 @@
 /**
  * The PROJ host thread that `zonalflow stats` starts on its main thread at process start (bin/job-thread.mjs
- * startEarlyProjHost), handed to the job thread in its workerData: PROJ (~0.7-1 s of WebAssembly load and
- * GDAL's start-up) then loads while the job thread and the prepare thread load their code, instead of after
+ * startEarlyProjHost), handed to the job thread in its workerData: PROJ (~0.5-1 s of WebAssembly load and
+ * GDAL's start-up with the machine's load: bench/HISTORY.md, "PROJ's start") then loads while the job thread
+ * and the prepare thread load their code, instead of after
  * them, and the job's first chunk, which waits for PROJ's choice of transform, comes that much sooner. The
  * job adopts it where it uses PROJ: the prepare thread (prepare-worker.ts), or this thread (proj-thread.ts).
  */
