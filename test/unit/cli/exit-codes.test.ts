@@ -3,6 +3,8 @@
  * 3 some failed, 1 none computed, 2 usage error (README's table; shared/jobs/outcome.ts).
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -107,6 +109,25 @@ describe('exit codes', () => {
     const url = await run(['stats', '--input', input, '--raster', 'http://127.0.0.1:9/r.tif', '--out', out(), '--quiet']);
     expect(url.code).toBe(1); // a refused URL fails the job (cases redirect-loopback, secrets-in-messages: exit 1)
     expect(url.err).toMatch(/URI_NOT_ALLOWED/);
+  });
+  it('1 for a raster that exists but fails to open: a local file that is not a TIFF, a remote raster answering 404', async () => {
+    const input = gpkg('rasters1', [good]);
+    const out = (): string => join(dir, `${Math.random()}.csv`);
+    const notTiff = join(dir, 'not.tif');
+    writeFileSync(notTiff, 'GIF89a........');
+    const nt = await run(['stats', '--input', input, '--raster', notTiff, '--out', out(), '--quiet']);
+    expect(nt.code).toBe(1);
+    expect(nt.err).toMatch(/RASTER_INVALID.*not\.tif is not a TIFF/);
+    const server = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const remote = await run(['stats', '--input', input, '--raster', `http://127.0.0.1:${port}/r.tif`, '--allow-host', '127.0.0.1', '--out', out(), '--quiet']);
+      expect(remote.code).toBe(1);
+      expect(remote.err).toMatch(/SOURCE_FAILED.*answered HTTP 404/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
   it('local: a spec naming a local raster file that does not exist exits 2', async () => {
     const spec = join(dir, 'missing-raster.json');
