@@ -1,7 +1,12 @@
 /**
  * Exact coverage fractions of polygons: for every cell of a window, the
- * fraction of its area inside the polygon (holes subtract, parts add, clamped
- * to [0, 1]), as exactextract computes them.
+ * fraction of its area inside the polygon (holes subtract, parts add), as
+ * exactextract computes them. Parts that overlap add unclamped, as in
+ * exactextract (RasterCellIntersection::process walks every polygon of a
+ * MultiPolygon or GeometryCollection and add_ring_results adds each ring's
+ * areas, exterior + and hole −, into one matrix): a cell that two parts cover
+ * wholly has coverage 2, one cell weighing 2 in every statistic
+ * (test/fixtures/overlapping-parts, checked against its binary).
  *
  * Method (Green's theorem per column, a different route to exactextract's
  * numbers): in grid units (u = column, v = row, cells are unit squares), the
@@ -16,8 +21,9 @@
  * of the widths above them, i.e. exactly 1 inside and 0 outside).
  *
  * Zero and positive: a cell no ring passes through is wholly inside or outside
- * every ring, so its sum is snapped to exactly 0 or 1 (float noise is never
- * coverage); a cell a ring crosses (its open interior meets a ring) keeps every
+ * every ring, so its sum is snapped to an integer, 0 or 1 (or the number of
+ * overlapping parts holding it): float noise is never coverage; a cell a ring
+ * crosses (its open interior meets a ring) keeps every
  * positive fraction, however small, as exactextract does (a ring clipping a
  * corner by 1e-6 of a cell covers ~1e-13 of it, and the cell counts in min, max,
  * minority, variety...).
@@ -308,7 +314,7 @@ export function exactCoverage(polygons: readonly Position[][][], grid: RasterGri
   const carry = scratch ? scratch.carry : new Carry(w.rows);
   const crossed = scratch ? scratch.crossed(w.rows * w.cols) : new Uint8Array(w.rows * w.cols);
   if (scratch) carry.reset(w.rows);
-  // parts add linearly (clamped once at the end, as exactextract), so one pass accumulates them all
+  // parts add linearly and stay unclamped (exactextract's add_ring_results: two parts over a cell give it 2), so one pass accumulates them all
   if (scratch) {
     // each ring converted into the scratch's buffer (the same numbers as toGridRings, nothing allocated)
     for (const poly of polygons) {
@@ -383,15 +389,16 @@ function finish(acc: Float64Array, carry: Carry, crossed: Uint8Array, run: Float
     for (let c = 0; c < w.cols; c++, k++) {
       const v = (acc[k] as number) + (run[c] as number);
       // A cell no ring passes through is wholly inside or outside every ring: its sum of ±1 contributions
-      // is snapped to exactly 0 or 1 (no float noise becomes coverage). A cell a ring crosses keeps every
-      // positive fraction, however small (exactextract counts a cell with coverage > 0 in min, max,
-      // minority, variety...: a ring clipping a cell's corner by a micrometre covers ~1e-14 of it).
-      // A crossed cell whose sum is within the sums' rounding (SMALL) of 0 is measured again by clipping.
-      // (One store per branch, no call in the loop: a conditional expression joining v with the clipping's
-      // result made V8 box v, a heap number per crossed cell.)
-      if (crossed[k] === 0) acc[k] = v > 0.5 ? 1 : 0;
+      // is snapped to an integer, 0 or 1, or 2, 3... where parts overlap (no float noise becomes coverage;
+      // never clamped: exactextract adds the parts). A cell a ring crosses keeps every positive fraction,
+      // however small (exactextract counts a cell with coverage > 0 in min, max, minority, variety...: a ring
+      // clipping a cell's corner by a micrometre covers ~1e-14 of it), and a sum within 1e-13 of a whole
+      // number >= 1 is that number. A crossed cell whose sum is within the sums' rounding (SMALL) of 0 is
+      // measured again by clipping. (One store per branch, no call in the loop: a conditional expression
+      // joining v with the clipping's result made V8 box v, a heap number per crossed cell.)
+      if (crossed[k] === 0) acc[k] = v > 0.5 ? (v < 1.5 ? 1 : Math.round(v)) : 0;
       else if (v < SMALL) tiny.push(k);
-      else acc[k] = v > 1 - 1e-13 ? 1 : v;
+      else acc[k] = v > 1 - 1e-13 && v < 1 + 1e-13 ? 1 : v > 1.5 && Math.abs(v - Math.round(v)) < 1e-13 ? Math.round(v) : v;
     }
   }
 }
@@ -406,7 +413,8 @@ const SMALL = 1e-12;
 /**
  * The coverage of cell (row, col) of `grid` by `polygons` (world rings), by clipping every ring to the cell
  * (Sutherland-Hodgman, in the cell's own grid units, so a corner clipped by 1e-8 of a cell keeps its area to
- * ~1e-5 relative): Σ exterior areas − Σ hole areas, clamped to [0, 1]. For the few crossed cells with a tiny sum.
+ * ~1e-5 relative): Σ exterior areas − Σ hole areas over every part (0 when negative; never clamped above, as the sums).
+ * For the few crossed cells with a tiny sum.
  */
 function clippedCoverage(polygons: readonly Position[][][], grid: RasterGrid, row: number, col: number): number {
   let total = 0;
@@ -466,5 +474,5 @@ function clippedCoverage(polygons: readonly Position[][][], grid: RasterGrid, ro
       total += (ri === 0 ? 1 : -1) * Math.abs(a / 2);
     }
   }
-  return total <= 0 ? 0 : total >= 1 ? 1 : total;
+  return total <= 0 ? 0 : total;
 }

@@ -127,15 +127,44 @@ function kindCoverage(g: Exclude<Geometry, { type: 'GeometryCollection' }>, grid
   }
 }
 
-/** Weights of a geometry over `w`; a collection takes, per cell, the largest weight of its members. */
+/**
+ * Weights of a geometry over `w`. A collection's members of one kind count as one geometry of that kind, as
+ * exactextract processes a GeometryCollection (its members' coverage adds, like a MultiPolygon's parts: in
+ * `exact` mode a cell two overlapping polygons cover weighs 2, two overlapping lines add their lengths; in
+ * `center` and `all_touched` a cell is selected once, as GDAL burns each member). A collection mixing kinds
+ * (polygons, lines, points), which exactextract refuses ("Mixed-type geometries not supported"), takes per
+ * cell the largest weight of its kinds.
+ */
 function weightsOf(g: Geometry, grid: RasterGrid, mode: CoverageMode, w: Window, scratch?: CoverageScratch): Float64Array {
   if (g.type !== 'GeometryCollection') return kindCoverage(g, grid, mode, w, scratch);
+  const members: Members = { polygons: [], lines: [], points: [] };
+  collectMembers(g, members);
+  const layers: Float64Array[] = [];
+  if (members.polygons.length > 0) layers.push(kindCoverage({ type: 'MultiPolygon', coordinates: members.polygons }, grid, mode, w, scratch));
+  if (members.lines.length > 0) layers.push(kindCoverage({ type: 'MultiLineString', coordinates: members.lines }, grid, mode, w));
+  if (members.points.length > 0) layers.push(kindCoverage({ type: 'MultiPoint', coordinates: members.points }, grid, mode, w));
+  if (layers.length === 1) return layers[0] as Float64Array;
   const out = new Float64Array(w.rows * w.cols);
-  for (const member of g.geometries) {
-    const layer = weightsOf(member, grid, mode, w);
+  for (const layer of layers) {
     for (let i = 0; i < out.length; i++) if ((layer[i] as number) > (out[i] as number)) out[i] = layer[i] as number;
   }
   return out;
+}
+
+/** A collection's members by kind, nested collections flattened. */
+interface Members { polygons: Position[][][]; lines: Position[][]; points: Position[] }
+
+/** Adds `g`'s parts to `m` by kind. */
+function collectMembers(g: Geometry, m: Members): void {
+  switch (g.type) {
+    case 'Polygon': m.polygons.push(g.coordinates); break;
+    case 'MultiPolygon': for (const part of g.coordinates) m.polygons.push(part); break;
+    case 'LineString': m.lines.push(g.coordinates); break;
+    case 'MultiLineString': for (const line of g.coordinates) m.lines.push(line); break;
+    case 'Point': m.points.push(g.coordinates); break;
+    case 'MultiPoint': for (const p of g.coordinates) m.points.push(p); break;
+    case 'GeometryCollection': for (const member of g.geometries) collectMembers(member, m); break;
+  }
 }
 
 /** Throws GeometryError when a coordinate is NaN or infinite (it would silently drop edges otherwise). */
@@ -178,7 +207,7 @@ function nonFinite(g: Geometry, p: readonly number[], where: string): never {
 
 /**
  * Coverage of any geometry in one mode over `window` (default: the geometry's window);
- * null when nothing is covered. Collections take the largest weight of their members per cell.
+ * null when nothing is covered. A collection's members of one kind add as one geometry (see weightsOf).
  * With `scratch` (exact polygons), the weights are a view of its buffer, valid until its next use.
  */
 export function coverage(g: Geometry, grid: RasterGrid, mode: CoverageMode, window?: Window, scratch?: CoverageScratch): CoverageWindow | null {

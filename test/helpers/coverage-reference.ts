@@ -30,7 +30,7 @@ function area(r: Position[], ox = 0, oy = 0): number {
   return a / 2;
 }
 
-/** Coverage fraction of each cell of the window (row-major). */
+/** Coverage fraction of each cell of the window (row-major): the parts' clipped areas added, unclamped (overlapping parts give > 1, as exactextract). */
 export function slowExactCoverage(polygons: Position[][][], grid: RasterGrid, w: Window): Float64Array {
   const out = new Float64Array(w.rows * w.cols);
   for (let r = 0; r < w.rows; r++) {
@@ -54,7 +54,7 @@ export function slowExactCoverage(polygons: Position[][][], grid: RasterGrid, w:
         });
         sum += part;
       }
-      out[r * w.cols + c] = Math.min(1, Math.max(0, sum / (grid.resX * grid.resY)));
+      out[r * w.cols + c] = Math.max(0, sum / (grid.resX * grid.resY));
     }
   }
   return out;

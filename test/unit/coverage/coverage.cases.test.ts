@@ -64,18 +64,37 @@ describe('exact: exactextract hand cases', () => {
   it('a polygon with a hole: 0..3 minus 0.5..2.5 -> 1 minus the basic case', () => {
     expect(w3(poly(sq(0, 0, 3, 3), sq(0.5, 0.5, 2.5, 2.5)))).toEqual([0.75, 0.5, 0.75, 0.5, 0, 0.5, 0.75, 0.5, 0.75]);
   });
-  it('multipolygon parts in one cell add; overlapping parts are clamped to 1', () => {
+  it('multipolygon parts in one cell add; overlapping parts add unclamped, as exactextract (a cell two parts cover weighs 2)', () => {
     const mp: Geometry = { type: 'MultiPolygon', coordinates: [[sq(1, 1, 1.5, 2)], [sq(1.5, 1, 1.75, 2)]] };
     expect(w3(mp)[4]).toBe(0.75);
     const overlap: Geometry = { type: 'MultiPolygon', coordinates: [[sq(1, 1, 2, 2)], [sq(1, 1, 2, 2)]] };
-    expect(w3(overlap)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0]);
+    expect(w3(overlap)).toEqual([0, 0, 0, 0, 2, 0, 0, 0, 0]);
     const halves: Geometry = { type: 'MultiPolygon', coordinates: [[sq(1, 1, 1.5, 2)], [sq(1, 1, 1.5, 2)]] };
     expect(w3(halves)[4]).toBe(1);
+    // 0.5..2.5 (the basic case) and 0..2 over it: the lower-left 2x2 cells get both parts' fractions
+    const two: Geometry = { type: 'MultiPolygon', coordinates: [[sq(0.5, 0.5, 2.5, 2.5)], [sq(0, 0, 2, 2)]] };
+    expect(w3(two)).toEqual([0.25, 0.5, 0.25, 1.5, 2, 0.5, 1.25, 1.5, 0.25]);
+    // three identical parts wholly over the window: interior cells snapped to exactly 3 (no float noise)
+    expect(w3({ type: 'MultiPolygon', coordinates: [[sq(-1, -1, 4, 4)], [sq(-1, -1, 4, 4)], [sq(-1, -1, 4, 4)]] })).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 3]);
+    // center and all_touched select a cell once however many parts hold it (GDAL burns each part: the union, weights 1)
+    const union = (a: number[], b: number[]): number[] => a.map((v, k) => Math.max(v, b[k] ?? 0));
+    expect(w3(two, 'center')).toEqual(union(w3(poly(sq(0.5, 0.5, 2.5, 2.5)), 'center'), w3(poly(sq(0, 0, 2, 2)), 'center')));
+    expect(w3(two, 'all_touched')).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1]);
   });
-  it('a GeometryCollection is the per-cell max of its members (not their sum)', () => {
-    const gc: Geometry = { type: 'GeometryCollection', geometries: [poly(sq(1, 1, 1.5, 2)), poly(sq(1, 1, 1.5, 2)), { type: 'Point', coordinates: [0.5, 2.5] }] };
-    expect(w3(gc)).toEqual([1, 0, 0, 0, 0.5, 0, 0, 0, 0]);
-    expect(w3(gc, 'all_touched')).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 0]);
+  it('a GeometryCollection adds its polygons as one MultiPolygon (and its lines as one MultiLineString), as exactextract', () => {
+    const gc: Geometry = { type: 'GeometryCollection', geometries: [poly(sq(1, 1, 1.5, 2)), { type: 'GeometryCollection', geometries: [poly(sq(1, 1, 1.5, 2))] }, { type: 'MultiPolygon', coordinates: [[sq(0, 0, 2, 2)]] }] };
+    expect(w3(gc)).toEqual([0, 0, 0, 1, 2, 0, 1, 1, 0]);
+    expect(w3(gc, 'center')).toEqual([0, 0, 0, 1, 1, 0, 1, 1, 0]);
+    // along the middle of row 0: 0.5..2.5 gives 0.5, 1, 0.5; 1.5..2.5 adds 0.5, 0.5
+    const lines: Geometry = { type: 'GeometryCollection', geometries: [{ type: 'LineString', coordinates: [[0.5, 2.5], [2.5, 2.5]] }, { type: 'LineString', coordinates: [[1.5, 2.5], [2.5, 2.5]] }] };
+    expect(w3(lines)).toEqual([0.5, 1.5, 1, 0, 0, 0, 0, 0, 0]);
+  });
+  it('a GeometryCollection mixing kinds (exactextract refuses it) takes per cell the largest weight of its kinds', () => {
+    const gc: Geometry = { type: 'GeometryCollection', geometries: [poly(sq(1, 1, 1.5, 2)), poly(sq(1, 1, 1.5, 2)), { type: 'Point', coordinates: [0.5, 2.5] }, { type: 'Point', coordinates: [1.25, 1.5] }] };
+    expect(w3(gc)).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 0]);
+    const half: Geometry = { type: 'GeometryCollection', geometries: [poly(sq(1, 1, 1.5, 2)), { type: 'Point', coordinates: [0.5, 2.5] }] };
+    expect(w3(half)).toEqual([1, 0, 0, 0, 0.5, 0, 0, 0, 0]);
+    expect(w3(half, 'all_touched')).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 0]);
   });
   it('partly outside the raster: only cells inside; wholly outside or only touching the edge: null', () => {
     const g = poly(sq(-1, -1, 0.5, 0.5));
