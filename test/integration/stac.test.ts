@@ -81,17 +81,18 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 /** Two fields in lon/lat, squares in UTM (so the expected cells are easy to list). */
 const fields: [string, number, number, number, number][] = [['north', 100, 100, 400, 300], ['cloudy-corner', 150, 150, 350, 350]];
 function gpkg(): string {
-  const toLonLat = proj4(UTM, 'EPSG:4326');
   const path = join(dir, 'fields.gpkg');
   writeGeoPackage(path, [{
     name: 'fields', srsId: 4326, columns: { name: 'TEXT' },
-    features: fields.map(([name, c0, r0, c1, r1]) => {
-      // pixel offsets (m) from the top-left corner, as a UTM square, then to lon/lat
-      const ring: Position[] = [[c0, r0], [c1, r0], [c1, r1], [c0, r1], [c0, r0]].map(([x, y]) => toLonLat.forward<Position>([X0 + (x ?? 0) + 0.001, Y0 - (y ?? 0) - 0.001]));
-      return { geometry: { type: 'Polygon' as const, coordinates: [ring] }, properties: { name } };
-    }),
+    features: fields.map((f) => ({ geometry: { type: 'Polygon' as const, coordinates: [fieldRing(f)] }, properties: { name: f[0] } })),
   }]);
   return path;
+}
+
+/** A field's ring: pixel offsets (m) from the top-left corner, as a UTM square, then to lon/lat. */
+function fieldRing([, c0, r0, c1, r1]: [string, number, number, number, number]): Position[] {
+  const toLonLat = proj4(UTM, 'EPSG:4326');
+  return [[c0, r0], [c1, r0], [c1, r1], [c0, r1], [c0, r0]].map(([x, y]) => toLonLat.forward<Position>([X0 + (x ?? 0) + 0.001, Y0 - (y ?? 0) - 0.001]));
 }
 
 /** Independent NDVI statistics: cells whose centre lies in the field (10 m grid), SCL 3/8/9/10/11 excluded after a `dilate`-cell growth on the 10 m grid. */
@@ -222,6 +223,37 @@ describe('time series from a STAC API', () => {
     expect(doc.identifier).toBe('north');
     expect(doc.response.status).toBe('OK');
     expect(doc.response.data).toHaveLength(3);
+  });
+
+  it('exact coverage: a MultiPolygon whose parts overlap adds their coverage, as exactextract (the two fields as one feature = the sum of the two)', async () => {
+    // the fields overlap on 150..350 x 150..300 m; exactextract adds overlapping parts unclamped (a cell both cover weighs 2:
+    // test/fixtures/overlapping-parts), so the weighted sums of `both` are those of the two fields added
+    const path = join(dir, 'overlap.gpkg');
+    const [north, corner] = fields as [[string, number, number, number, number], [string, number, number, number, number]];
+    writeGeoPackage(path, [{
+      name: 'fields', srsId: 4326, columns: { name: 'TEXT' },
+      features: [
+        { geometry: { type: 'Polygon', coordinates: [fieldRing(north)] }, properties: { name: north[0] } },
+        { geometry: { type: 'Polygon', coordinates: [fieldRing(corner)] }, properties: { name: corner[0] } },
+        { geometry: { type: 'MultiPolygon', coordinates: [[fieldRing(north)], [fieldRing(corner)]] }, properties: { name: 'both' } },
+      ],
+    }]);
+    const spec = parseJobSpec({ ...baseSpec(), coverage: 'exact', stats: ['count', 'nodata_count', 'mean'] });
+    const r = await runStatsJob({ input: path, spec, allowed: { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true }, trustStacAssets: true });
+    const at = (id: string, d: number): Record<string, unknown> => {
+      const row = r.rows.find((x) => x.id === id && x.values[0] === dates[d]);
+      if (!row) throw new Error(`missing row ${id} ${dates[d]}`);
+      return rowObject(r.columns, row);
+    };
+    for (const d of [0, 2]) {
+      const [n, c, b] = [at(north[0], d), at(corner[0], d), at('both', d)];
+      const nc = n.ndvi_count as number;
+      expect(nc > 0).toBe(true);
+      const cc = c.ndvi_count as number;
+      expect(b.ndvi_count as number).toBeCloseTo(nc + cc, 6);
+      expect(b.ndvi_nodata_count as number).toBeCloseTo((n.ndvi_nodata_count as number) + (c.ndvi_nodata_count as number), 6);
+      expect(b.ndvi_mean as number).toBeCloseTo(((n.ndvi_mean as number) * nc + (c.ndvi_mean as number) * cc) / (nc + cc), 12);
+    }
   });
 
   it('the spec is validated: unknown outputs, class bands, intervals', () => {
