@@ -7,8 +7,9 @@
  * crossings are sorted and cells filled between pairs from floor(uL + 0.5) to
  * floor(uR + 0.5) − 1: a centre exactly on the left crossing is in, exactly on
  * the right one out. Even-odd over all rings of one polygon part; parts are
- * unioned (GDAL runs even-odd over the rings of all parts at once: the same for
- * valid multipolygons, whose parts do not overlap).
+ * unioned, as GDAL 3.6.2 burns them when they overlap (a cell in two parts, or
+ * in one part's hole and another part, is selected once: rasterio 1.3.5
+ * `geometry_mask` in test/fixtures/overlapping-parts).
  *
  * A horizontal edge lying exactly on a scanline is filled on its own when it
  * runs rightwards in the ring's order (u1 < u2) and skipped otherwise. Old GDAL
