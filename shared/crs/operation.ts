@@ -117,7 +117,26 @@ function baseCode(crs: Crs, fromWkt: string | null): string | null {
   return hit === undefined || hit === null ? fromWkt : String(hit);
 }
 
-function describe(from: Crs, to: Crs, at?: [number, number]): string {
+/** What is known between two CRSs before a point is given: the answer itself, or PROJ's usable operations between their EPSG datums. */
+type PairOperations = string | { a: string; b: string; usable: Candidate[] };
+
+/**
+ * The point-independent part of describe(), once per pair of CRSs for the life of the module (proj.db is read-only: a
+ * Lambda environment's next batch, at another point, asks only which of these operations covers it).
+ */
+function pairOperations(from: Crs, to: Crs): PairOperations {
+  const key = `${from.def}\u0000${to.def}`;
+  let hit = pairs.get(key);
+  if (hit === undefined) {
+    hit = readPairOperations(from, to);
+    pairs.set(key, hit);
+  }
+  return hit;
+}
+
+const pairs = new Map<string, PairOperations>();
+
+function readPairOperations(from: Crs, to: Crs): PairOperations {
   const wa = geodetic(resolveSrs(from).srs.wkt);
   const wb = geodetic(resolveSrs(to).srs.wkt);
   const a = { ...wa, code: baseCode(from, wa.code) };
@@ -142,12 +161,18 @@ function describe(from: Crs, to: Crs, at?: [number, number]): string {
           .filter((r) => codes.has(String(r.by)))
           .map((r) => String(r.code)),
   );
-  const usable = all.filter((c) => !superseded.has(c.code) && gridsOf(c).every((names) => names.some((n) => files.has(n))));
-  const here = at ? usable.filter((c) => contains(c, at[0], at[1])) : usable;
+  return { a: a.code, b: b.code, usable: all.filter((c) => !superseded.has(c.code) && gridsOf(c).every((names) => names.some((n) => files.has(n)))) };
+}
+
+function describe(from: Crs, to: Crs, at?: [number, number]): string {
+  const pair = pairOperations(from, to);
+  if (typeof pair === 'string') return pair;
+  const { a, b, usable } = pair;
+  const here = at ? usable.filter((c) => contains(c, at[0], at[1])) : [...usable];
   if (here.length === 0) {
     return usable.length === 0
-      ? `via an intermediate datum or ballpark (PROJ has no direct operation EPSG:${a.code} <-> EPSG:${b.code} with installed grids)`
-      : `ballpark (no datum shift): none of PROJ's ${usable.length} operation(s) EPSG:${a.code} <-> EPSG:${b.code} covers ${at ? `(${at[0].toFixed(3)}, ${at[1].toFixed(3)})` : 'this area'}`;
+      ? `via an intermediate datum or ballpark (PROJ has no direct operation EPSG:${a} <-> EPSG:${b} with installed grids)`
+      : `ballpark (no datum shift): none of PROJ's ${usable.length} operation(s) EPSG:${a} <-> EPSG:${b} covers ${at ? `(${at[0].toFixed(3)}, ${at[1].toFixed(3)})` : 'this area'}`;
   }
   // PROJ lists operations by area of use (larger first), then accuracy, then name (the later one first),
   // and per point takes the first with the best accuracy among those whose area contains the point

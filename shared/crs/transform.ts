@@ -85,6 +85,20 @@ export function crsEquivalent(a: Crs, b: Crs): boolean {
   if (a.undefinedCrs || b.undefinedCrs) return true;
   if (a.def === b.def) return true;
   if (a.epsg !== undefined && a.epsg === b.epsg) return true;
+  // PROJ's reading of a definition never changes (resolveSrs): the answer once per pair, not once per batch and
+  // transformer (the WKTs' normalisation took ~2 ms a batch)
+  const key = `${a.def}\u0000${b.def}`;
+  let hit = equivalent.get(key);
+  if (hit === undefined) {
+    hit = wktEquivalent(a, b);
+    equivalent.set(key, hit);
+  }
+  return hit;
+}
+
+const equivalent = new Map<string, boolean>();
+
+function wktEquivalent(a: Crs, b: Crs): boolean {
   const wa = resolveSrs(a).srs.wkt;
   const wb = resolveSrs(b).srs.wkt;
   if (!wa || !wb) return false;
