@@ -1,7 +1,8 @@
 /** The S3 stand-in (s3rver in-process): what the pipeline relies on, and its quirks. */
 import { describe, expect, it } from 'vitest';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useStandIns } from '../../helpers/local-aws';
@@ -104,5 +105,27 @@ describe('S3 stand-in', () => {
     }
     expect(readFileSync(join(dir, 'copy-parts.bin')).length).toBe(12 * 1024 * 1024);
     expect(await aws().copyFile(BUCKET, 'copy/none.bin', join(dir, 'none'))).toBe(false);
+  });
+  it('a local file stored as an object (the runner\'s uploads, a hard link where it can) is never written through: PUT, copy and DELETE of its key leave the file as it was', async () => {
+    const s3 = aws().s3;
+    const dir = mkdtempSync(join(tmpdir(), 'zf-linked-'));
+    const file = join(dir, 'user.tif');
+    const original = Uint8Array.from({ length: 5000 }, (_, i) => (i * 31) % 256);
+    writeFileSync(file, original);
+    const mtime = statSync(file).mtimeMs;
+    const get = async (key: string): Promise<Buffer> => Buffer.from((await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToByteArray()) ?? []);
+    for (const key of ['linked/put.tif', 'linked/copy.tif', 'linked/delete.tif']) await aws().putFile(BUCKET, key, file);
+    // the object is the file's bytes, with a PUT's ETag (its MD5)
+    expect((await get('linked/put.tif')).equals(Buffer.from(original))).toBe(true);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'linked/put.tif' }));
+    expect(head.ETag).toBe(`"${createHash('md5').update(original).digest('hex')}"`);
+    // replaced by a PUT, by a copy of another object, deleted: the objects change, the file does not
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'linked/put.tif', Body: bytes }));
+    expect((await get('linked/put.tif')).equals(Buffer.from(bytes))).toBe(true);
+    await s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'linked/copy.tif', CopySource: `${BUCKET}/linked/put.tif` }));
+    expect((await get('linked/copy.tif')).equals(Buffer.from(bytes))).toBe(true);
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'linked/delete.tif' }));
+    expect(Buffer.from(readFileSync(file)).equals(Buffer.from(original))).toBe(true);
+    expect(statSync(file).mtimeMs).toBe(mtime);
   });
 });
