@@ -206,6 +206,9 @@ export function startEarlyProjHost(hostFile) {
   return { worker, handle: { port, flag, status: status.port2 } };
 }
 
+/** The exit codes the command itself gives (README "Exit codes"; 141: a closed output pipe). */
+const COMMAND_EXIT_CODES = new Set([0, 1, 2, 3, 130, 141, 143]);
+
 /**
  * Starts `script` (the zonalflow command) on a job thread with `argv`; resolves with its exit code once it
  * has ended (its stdout and stderr are piped to this process's). SIGINT and SIGTERM received meanwhile
@@ -250,6 +253,11 @@ export function startJobThread(script, argv, projHostFile = null, prepareFile = 
       for (const [name, handler] of handlers) process.off(name, handler);
       if (failure !== null) {
         process.stderr.write(`zonalflow: ${failure instanceof Error ? failure.message : String(failure)}\n`);
+        resolve(code === 0 ? 1 : code);
+      } else if (!COMMAND_EXIT_CODES.has(code)) {
+        // Node's own codes (13: the job's code awaited something nothing would settle, and its thread's event
+        // loop ran dry) say nothing to a user: one line, never a silent failure
+        process.stderr.write(`zonalflow: internal error: the job's thread ended with Node's exit code ${code} before the command finished${code === 13 ? ' (it was waiting for work that nothing would finish)' : ''}; please report it\n`);
         resolve(code === 0 ? 1 : code);
       } else resolve(code);
     });
