@@ -12,7 +12,9 @@ export declare const PREPARE_THREAD_LIMITS: ResourceLimits;
 /** Smallest input file read on a prepare thread (shared/engine/stats-job.ts PREPARE_THREAD_MIN_BYTES). */
 export declare const PREPARE_THREAD_MIN_BYTES: number;
 /** Starts the command on a job thread (and the compiled PROJ host `projHostFile` and prepare thread `prepareFile` beside it, handed over); resolves with its exit code. */
-export declare function startJobThread(script: string, argv: readonly string[], projHostFile?: string | null, prepareFile?: string | null): Promise<number>;
+export declare function startJobThread(script: string, argv: readonly string[], projHostFile?: string | null, prepareFile?: string | null, decided?: Int32Array | null): Promise<number>;
+/** On a job thread: the slot where it puts its exit code once decided (output-errors.mjs); null elsewhere. */
+export declare function jobThreadDecidedCode(): Int32Array | null;
 /** Whether a `stats` command line will prepare its features on a prepare thread (a guess read off the command line). */
 export declare function wantsEarlyPrepareThread(argv: readonly string[]): boolean;
 /** Starts a prepare thread now; the handle is for the job thread to use (shared/engine/early-prepare.ts PrepareThreadHandle). */

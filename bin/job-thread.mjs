@@ -69,6 +69,11 @@ export function jobThreadDistIsCurrent() {
   return isJobThread() && typeof workerData.distIsCurrent === 'boolean' ? workerData.distIsCurrent : null;
 }
 
+/** On a job thread: the slot where it puts its exit code once decided (output-errors.mjs newDecidedCode); null elsewhere. */
+export function jobThreadDecidedCode() {
+  return isJobThread() && workerData.decided instanceof Int32Array ? workerData.decided : null;
+}
+
 /** True on a job thread started by {@link startJobThread}. */
 export function isJobThread() {
   return !isMainThread && workerData !== null && typeof workerData === 'object' && workerData[MARK] === true;
@@ -216,9 +221,11 @@ const COMMAND_EXIT_CODES = new Set([0, 1, 2, 3, 130, 141, 143]);
  * job stops and cleans up, exit 130/143; second: exit at once). `projHostFile`: the compiled PROJ host,
  * started now and handed to the job thread ({@link startEarlyProjHost}); null: none (the job thread runs
  * the TypeScript sources, whose host it starts itself when needed). `prepareFile`: the compiled prepare
- * thread, started now and handed to the job thread ({@link startEarlyPrepareThread}); null: none.
+ * thread, started now and handed to the job thread ({@link startEarlyPrepareThread}); null: none. `decided`: the
+ * slot (output-errors.mjs newDecidedCode) where the job thread puts its exit code as soon as it has decided it,
+ * before its last lines reach this thread's stderr (a closed pipe then ends the process with that code).
  */
-export function startJobThread(script, argv, projHostFile = null, prepareFile = null) {
+export function startJobThread(script, argv, projHostFile = null, prepareFile = null, decided = null) {
   compileWasmWithLiftoffOnly();
   validateWasmLazily();
   const early = projHostFile === null ? null : startEarlyProjHost(projHostFile);
@@ -232,6 +239,7 @@ export function startJobThread(script, argv, projHostFile = null, prepareFile = 
         [MARK]: true,
         stderrIsTTY: process.stderr.isTTY === true,
         distIsCurrent: projHostFile !== null,
+        ...(decided ? { decided } : {}),
         ...(early ? { [EARLY_PROJ_KEY]: early.handle } : {}),
         ...(prepare ? { [EARLY_PREPARE_KEY]: prepare.handle } : {}),
       },

@@ -3,11 +3,15 @@
 // its threads) is made under one folder the main thread creates at start, `$TMPDIR/zonalflow-run-*`, and
 // removes when the process exits, however it exits: the job's end, an error, Ctrl-C or SIGTERM (once the
 // job's own cleanup has run, or at once on a second signal), a closed output pipe (EPIPE), a thread that
-// died. Each module still removes what it makes as it goes; this folder is what is left of an exit that
+// died; so are the temporary files beside an output that a thread announced and had not yet renamed or removed. Each module still removes what it makes as it goes; this folder is what is left of an exit that
 // skipped that cleanup. Only SIGKILL (no handler runs) can leave it behind.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
+
+/** The channel on which every thread announces its temporary files beside an output (shared/output/live-temps.ts LIVE_TEMPS_CHANNEL). */
+export const LIVE_TEMPS_CHANNEL = 'zonalflow-live-temps';
 
 /** The environment variable that names the run's folder (cli/interrupt.ts: a second signal still removes it). */
 export const RUN_TMP_ENV = 'ZONALFLOW_RUN_TMP';
@@ -27,7 +31,25 @@ const SIGNAL_EXITS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 export function useRunTmp() {
   const outer = tmpdir();
   const dir = mkdtempSync(join(outer, 'zonalflow-run-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  // the temporary files beside an output (`<out>.zonalflow-<pid>-*.tmp`) that a thread has and has not yet renamed
+  // or removed: removed on exit too, for an exit that does not wait for that thread's cleanup (a closed pipe)
+  const temps = new Set();
+  const channel = new BroadcastChannel(LIVE_TEMPS_CHANNEL);
+  channel.unref();
+  channel.onmessage = ({ data }) => {
+    if (typeof data?.add === 'string') temps.add(data.add);
+    else if (typeof data?.remove === 'string') temps.delete(data.remove);
+  };
+  process.on('exit', () => {
+    for (const path of temps) {
+      try {
+        unlinkSync(path); // renamed into place meanwhile (its `remove` not yet read): ENOENT, nothing removed
+      } catch {
+        // gone already, or not ours to remove any more
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
   process.env[OUTER_TMP_ENV] = outer;
   process.env[RUN_TMP_ENV] = dir;
   for (const v of ['TMPDIR', 'TMP', 'TEMP']) process.env[v] = dir;

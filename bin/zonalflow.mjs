@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { newestSourceMtime } from './sources.mjs';
-import { jobThreadDistIsCurrent, runsOnJobThread, setUpJobThread, startJobThread, wantsEarlyPrepareThread } from './job-thread.mjs';
+import { jobThreadDecidedCode, jobThreadDistIsCurrent, runsOnJobThread, setUpJobThread, startJobThread, wantsEarlyPrepareThread } from './job-thread.mjs';
+import { decideCode, handleOutputErrors, newDecidedCode } from './output-errors.mjs';
 import { isMainThread } from 'node:worker_threads';
 import { useRunTmp, withOuterTmp } from './run-tmp.mjs';
 
@@ -19,8 +20,11 @@ process.on('warning', (w) => {
   if (w.name !== 'NodeVersionSupportWarning' && !w.message.startsWith('NodeVersionSupportWarning')) process.stderr.write(`${w.name}: ${w.message}\n`);
 });
 
-// `zonalflow --help | head`: a closed pipe ends the output quietly
-for (const stream of [process.stdout, process.stderr]) stream.on('error', (e) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e; });
+// `zonalflow stats ... 2>&1 | head -1`, `2>/dev/full`: a closed pipe ends the process with the exit code the
+// command has decided, else 141; a full stderr loses only diagnostics (output-errors.mjs). The job thread
+// writes through this thread's streams, and puts its code in the same slot.
+const decided = isMainThread ? newDecidedCode() : jobThreadDecidedCode();
+if (isMainThread) handleOutputErrors(decided);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stampFile = join(root, 'dist', 'build.json');
@@ -42,7 +46,7 @@ if (isMainThread && runsOnJobThread(argv)) {
   // loading now, alongside the job thread (job-thread.mjs startEarlyProjHost, startEarlyPrepareThread)
   const current = distIsCurrent();
   const prepare = current && wantsEarlyPrepareThread(argv) ? join(root, 'dist', 'prepare-worker.mjs') : null;
-  process.exitCode = await startJobThread(fileURLToPath(import.meta.url), argv, current ? join(root, 'dist', 'proj-host.mjs') : null, prepare);
+  process.exitCode = await startJobThread(fileURLToPath(import.meta.url), argv, current ? join(root, 'dist', 'proj-host.mjs') : null, prepare, decided);
   if (process.exitCode === 130 || process.exitCode === 143) process.exit(process.exitCode);
 } else {
   setUpJobThread();
@@ -62,7 +66,7 @@ async function runHere() {
       ({ main } = await import('../cli/main.ts'));
     });
   }
-  process.exitCode = await main(argv);
+  process.exitCode = await main(argv, decided === null ? {} : { decided: (code) => decideCode(decided, code) });
   // interrupted (Ctrl-C 130, SIGTERM 143): the job's cleanup has run; what an abandoned execution still has
   // scheduled (a local run's retry waits) must not keep the process alive
   if (process.exitCode === 130 || process.exitCode === 143) process.exit(process.exitCode);

@@ -11,9 +11,17 @@ import { COMMAND_MODULES, invokedCommand } from './commands/index';
 import type { Connector } from './commands/remote';
 import type { CommandContext } from './context';
 
-/** Runs the CLI with `argv` (without node and script). Returns the exit code. */
-export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream; connector?: Connector } = {}): Promise<number> {
+/**
+ * Runs the CLI with `argv` (without node and script). Returns the exit code. `io.decided` hears the exit code as
+ * soon as it is decided, before the lines that go with it are written (an error's line, a job's result line):
+ * a closed pipe that cuts those lines short then ends the process with that code (bin/output-errors.mjs).
+ */
+export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream; connector?: Connector; decided?: (code: number) => void } = {}): Promise<number> {
   const stderr = io.stderr ?? process.stderr;
+  const decide = (code: number): number => {
+    io.decided?.(code);
+    return code;
+  };
   const program = new Command('zonalflow')
     .description('Exact zonal statistics over Cloud-Optimized GeoTIFFs, on one machine or as an AWS fan-out')
     .version(pkg.version, '-V, --version', 'print the version')
@@ -21,7 +29,8 @@ export async function main(argv: string[], io: { stdout?: NodeJS.WritableStream;
     .addHelpText('after', `
 Exit codes (stats, local, run --wait): 0 every feature computed, 3 some features failed,
 1 the job failed, 2 usage error (bad option, invalid spec, unusable input or output path),
-130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM (the job stopped, its temporary files removed).
+130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM (the job stopped, its temporary files removed),
+141 cut short by a closed output pipe before the command had its code (else that code: never 0).
 
 Examples:
   $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.csv
@@ -30,8 +39,19 @@ Examples:
   $ zonalflow <command> --help      # each command's options and defaults`)
     .exitOverride()
     // a missing required option is written in the catch below, with every missing and unknown option
-    .configureOutput({ writeErr: (s) => stderr.write(s), outputError: (s, write) => (s.startsWith('error: required option') ? undefined : write(`zonalflow: ${usageLine(s, invoked)}\n`)), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
-  const ctx: CommandContext = { exitCode: 0, stdout: io.stdout ?? process.stdout, stderr };
+    .configureOutput({ writeErr: (s) => stderr.write(s), outputError: (s, write) => (s.startsWith('error: required option') ? undefined : (decide(USAGE_EXIT_CODE), write(`zonalflow: ${usageLine(s, invoked)}\n`))), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
+  // a command sets its exit code before writing its result lines (stats, local, run --wait)
+  let exitCode = 0;
+  const ctx: CommandContext = {
+    get exitCode() {
+      return exitCode;
+    },
+    set exitCode(code: number) {
+      exitCode = decide(code);
+    },
+    stdout: io.stdout ?? process.stdout,
+    stderr,
+  };
   // only the invoked command's module is loaded; the others are listed by their summaries
   const invoked = invokedCommand(argv);
   for (const m of COMMAND_MODULES) {
@@ -44,16 +64,18 @@ Examples:
     return ctx.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
+      const code = decide(err.exitCode === 0 ? 0 : USAGE_EXIT_CODE);
       if (err.code === 'commander.missingMandatoryOptionValue') stderr.write(`zonalflow: ${usageProblems(program.commands.find((c) => c.name() === invoked) ?? program, err.message)}\n`);
-      return err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
+      return code;
     }
     // Ctrl-C or SIGTERM: one line saying what was stopped and cleaned up, exit 130 or 143 (cli/interrupt.ts)
     if (err instanceof InterruptedError) {
+      decide(err.exitCode);
       stderr.write(`zonalflow: ${err.message}\n`);
       return err.exitCode;
     }
+    const code = decide(exitCodeOfError(err) === USAGE_EXIT_CODE ? USAGE_EXIT_CODE : 1);
     stderr.write(`zonalflow: ${errorLine(err)}\n`);
-    const code = exitCodeOfError(err);
     if (code === USAGE_EXIT_CODE) return code;
     if (debug && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
     if (!debug && !(err instanceof ZonalflowError)) stderr.write('zonalflow: this looks like a bug; run again with --debug for the stack trace\n');

@@ -55,7 +55,8 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .option('--overwrite', 'replace the files of a previous job in --out (an existing non-empty --out is refused otherwise)')
     .addHelpText('after', `
 Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (no feature computed, or the execution failed), 2 usage error,
-130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM (the run stopped, its temporary files removed).
+130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM (the run stopped, its temporary files removed),
+141 cut short by a closed output pipe ("... 2>&1 | head -1") before the job had its code.
 
 Examples:
   $ zonalflow local --input fields.gpkg --spec job.json --out results/
@@ -98,6 +99,10 @@ Examples:
         outDir.removeIfUnused();
         throw err;
       });
+      // a job that failed on its input or spec (an --include-cols column the layer lacks, a bad id column, a
+      // corrupt file of any format: Plan's InputError/GeoPackageError/SpecError, the Fail state's Error) is a
+      // usage error, as in `stats`; decided before the lines below (a closed stderr that cuts them short keeps it)
+      ctx.exitCode = exitCodeOfJob(r.status, r.error?.code);
       const s = r.output as { features?: { total: number; done: number; failed: number } } | null;
       // Plan reads its own download of the input: say the user's path, not that temporary copy's
       const userPaths = (text: string): string => text.replace(/\S*zonalflow-plan-[A-Za-z0-9]+\/[^\s:]+/g, o.input);
@@ -107,10 +112,6 @@ Examples:
         const summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as SummaryLike) : null;
         for (const line of summary ? summaryLines(summary) : []) ctx.stderr.write(`zonalflow local: ${line}\n`);
       }
-      // a job that failed on its input or spec (an --include-cols column the layer lacks, a bad id column, a
-      // corrupt file of any format: Plan's InputError/GeoPackageError/SpecError, the Fail state's Error) is a
-      // usage error, as in `stats`
-      ctx.exitCode = exitCodeOfJob(r.status, r.error?.code);
     });
 }
 

@@ -91,7 +91,8 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .option('--quiet', 'no progress bar')
     .addHelpText('after', `
 Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (no feature computed), 2 usage error,
-130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM (nothing at --out, temporary files removed).
+130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM (nothing at --out, temporary files removed),
+141 cut short by a closed output pipe ("... 2>&1 | head -1") before the job had its code.
 
 Examples:
   $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.csv
@@ -172,6 +173,8 @@ Examples:
         }));
       bar.finish();
       const s = result.summary;
+      // decided before the lines below: a closed stderr that cuts them short keeps it (bin/output-errors.mjs)
+      ctx.exitCode = exitCodeOf(jobOutcome(s.features, s.failed));
       ctx.stderr.write(
         `zonalflow: ${count(s.features, 'feature')} (${s.done} computed, ${s.failed} failed)${result.scenes !== undefined ? ` over ${count(result.scenes, 'scene')}` : ''} in ${s.seconds.toFixed(2)} s, ` +
           `${byteSize(s.bytesRead)} read in ${count(s.requests, 'request')} -> ${o.out}${replacing ? ' (replaced)' : ''}\n`,
@@ -183,7 +186,6 @@ Examples:
       if (nullFids > 0) ctx.stderr.write(`zonalflow: warning: ${nullFids} features have a NULL fid (written empty; their rows are kept, in input order)\n`);
       const repeated = duplicateIdWarning(s.repeatedIds ?? { duplicates: s.duplicateIds, repeatedIds: 0, named: [] }, spec.input.idColumn);
       if (repeated !== null) ctx.stderr.write(`zonalflow: warning: ${repeated}\n`);
-      ctx.exitCode = exitCodeOf(jobOutcome(s.features, s.failed));
     });
 }
 

@@ -4,9 +4,11 @@
  * 130 / 143, one line saying so, nothing at --out, no `.tmp` beside it and no temporary folder
  * (zonalflow-job-*, zf-gpkg-*, the run's zonalflow-run-*) left in its TMPDIR; nor after a second signal
  * or a closed stderr (EPIPE), which end the process at once (bin/run-tmp.mjs removes the run's folder on exit).
+ * A closed or full stdout/stderr (bin/output-errors.mjs): a process cut short by a closed pipe never exits 0
+ * (the code its command had decided, else 141); a full stderr changes no exit code; a full stdout makes 0 into 1.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import { writeCog } from '../helpers/cog-writer';
 import { writeGeoPackage } from '../helpers/gpkg-writer';
 import { seeded } from '../../bench/synthetic';
 import type { Position } from '../../shared/geometry/types';
+import { CLOSED_PIPE_EXIT } from '../../bin/output-errors.mjs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'zonalflow.mjs');
@@ -150,23 +153,108 @@ describe('zonalflow stats interrupted', () => {
     expect(r.tmp).toEqual([]);
   }, 120_000);
 
-  it('a closed stderr (`zonalflow stats ... 2>&1 | head -1`: EPIPE ends the process at once) leaves no temporary file', async () => {
+  it('a closed stderr (`zonalflow stats ... 2>&1 | head -0`: EPIPE at the first progress line ends the process at once): 141, nothing at --out, no temporary file', async () => {
     const run = mkdtempSync(join(dir, 'run-'));
     const tmp = join(run, 'tmp');
     mkdirSync(tmp);
     const child = spawn(process.execPath, [BIN, 'stats', '--input', gpkg, '--raster', raster, '--id-column', 'field_id', '--stats', 'mean,count,median,majority', '--threads', '1', '--out', join(run, 'stats.csv')], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (s: string) => {
-      stderr += s;
-      // computing: the reader goes away, as `head -1` does after its line; the next progress line meets EPIPE
-      if (COMPUTING.test(stderr)) child.stderr.destroy();
-    });
-    await exited;
-    expect(stderr).toMatch(COMPUTING);
+    // the reader goes away before the command has written anything: its first line, the progress line after
+    // 1 s of computing (the job takes ~10-30 s at one thread; the tests above see that line), meets EPIPE
+    child.stderr.destroy();
+    const code = await exited;
+    // cut short before the job had its code: 141 (128 + SIGPIPE, what a shell reports), never 0
+    expect(code).toBe(CLOSED_PIPE_EXIT);
+    expect(readdirSync(tmp).filter((e) => /^(zonalflow|zf-)/.test(e))).toEqual([]);
+    // the job did not end (no stats.csv), and left no .tmp beside --out (the job thread's, removed as the process exits)
+    expect(readdirSync(run).filter((e) => e !== 'tmp')).toEqual([]);
+  }, 120_000);
+
+  it('a closed stderr that only the result line meets (--quiet: no progress line): the results are whole, the exit still not 0 (141: its last line was cut)', async () => {
+    const run = mkdtempSync(join(dir, 'run-'));
+    const tmp = join(run, 'tmp');
+    mkdirSync(tmp);
+    const child = spawn(process.execPath, [BIN, 'stats', '--input', small, '--raster', raster, '--id-column', 'field_id', '--stats', 'mean', '--threads', '1', '--quiet', '--out', join(run, 'stats.csv')], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.stderr.destroy(); // the job's first line is its result line, written once stats.csv is in place: it meets EPIPE
+    const code = await exited;
+    expect(code).toBe(CLOSED_PIPE_EXIT);
+    expect(readFileSync(join(run, 'stats.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(301);
     expect(readdirSync(tmp).filter((e) => /^(zonalflow|zf-)/.test(e))).toEqual([]);
   }, 120_000);
+});
+
+/** How a child ended: its exit code and what it wrote to the streams left open. */
+interface Ended { code: number | null; stdout: string; stderr: string }
+
+/**
+ * Runs `zonalflow args` with stdout and stderr each `closed` (a pipe whose reader went away before the command
+ * wrote anything: `| head -0`, EPIPE), `full` (/dev/full: ENOSPC) or `open` (read here).
+ */
+async function withOutputs(args: string[], stdout: 'closed' | 'full' | 'open', stderr: 'closed' | 'full' | 'open', cwd = ROOT): Promise<Ended> {
+  const full = openSync('/dev/full', 'w');
+  try {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', stdout === 'full' ? full : 'pipe', stderr === 'full' ? full : 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const read = { stdout: '', stderr: '' };
+    for (const [name, how] of [['stdout', stdout], ['stderr', stderr]] as const) {
+      const stream = child[name];
+      if (stream === null) continue;
+      // the reader goes away now, long before node has started the command
+      if (how === 'closed') stream.destroy();
+      else stream.setEncoding('utf8').on('data', (s: string) => (read[name] += s));
+    }
+    const code = await exited;
+    return { code, ...read };
+  } finally {
+    closeSync(full);
+  }
+}
+
+describe.skipIf(!existsSync('/dev/full'))('zonalflow with a closed or full stdout/stderr (bin/output-errors.mjs)', () => {
+  const usage = (): string[] => ['stats', '--input', small, '--raster', raster, '--out', join(dir, 'never.csv'), '--no-such-option'];
+
+  it('a usage error keeps its 2 with stderr on a full device (the line is lost, not the code; was 1, the rethrown ENOSPC)', async () => {
+    const r = await withOutputs(usage(), 'open', 'full');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+  }, 60_000);
+
+  it('a usage error keeps its 2 when stderr is closed (`2>&1 | head -0`: was 0, the job thread\'s code not yet known)', async () => {
+    expect((await withOutputs(usage(), 'open', 'closed')).code).toBe(2);
+  }, 60_000);
+
+  it('a failed job keeps its 1 when stderr is closed: the code is decided before the error line is written', async () => {
+    const notTiff = join(dir, 'not-a-tiff.tif');
+    writeFileSync(notTiff, 'plain text, no TIFF header\n');
+    // the same command with stderr open: the job fails with 1, and says why
+    const open = await withOutputs(['stats', '--input', small, '--raster', notTiff, '--out', join(dir, 'never.csv')], 'open', 'open');
+    expect(open.code).toBe(1);
+    expect(open.stderr).toContain('is not a TIFF');
+    expect((await withOutputs(['stats', '--input', small, '--raster', notTiff, '--out', join(dir, 'never.csv')], 'open', 'closed')).code).toBe(1);
+    expect(existsSync(join(dir, 'never.csv'))).toBe(false);
+  }, 60_000);
+
+  it('a job whose stderr is on a full device computes and writes its results, exit 0 (only its diagnostics are lost)', async () => {
+    const out = join(dir, 'full-stderr.csv');
+    const r = await withOutputs(['stats', '--input', small, '--raster', raster, '--id-column', 'field_id', '--stats', 'mean', '--out', out], 'open', 'full');
+    expect(r.code).toBe(0);
+    expect(readFileSync(out, 'utf8').trimEnd().split('\n')).toHaveLength(301); // the header and the 300 features
+  }, 60_000);
+
+  it('--help with a closed stdout: 141, as any output cut short (`zonalflow --help | head -0` under pipefail, as `git log | head -0`)', async () => {
+    for (const args of [['--help'], ['stats', '--help'], ['--version']]) {
+      const r = await withOutputs(args, 'closed', 'open');
+      expect(r.code, args.join(' ')).toBe(CLOSED_PIPE_EXIT);
+      expect(r.stderr, args.join(' ')).toBe(''); // quietly: the reader went away on purpose
+    }
+  }, 60_000);
+
+  it('--help with stdout on a full device: exit 1, one line on stderr (was 1 with a stack trace)', async () => {
+    const r = await withOutputs(['--help'], 'full', 'open');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('zonalflow: error: could not write the output to stdout: ENOSPC: no space left on device, write\n');
+  }, 60_000);
 });
 
 describe('zonalflow local interrupted', () => {

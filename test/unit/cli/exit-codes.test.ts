@@ -211,3 +211,37 @@ describe('exit codes', () => {
     expect(new InterruptedError('SIGTERM', 'the job was stopped').message).toBe('interrupted (SIGTERM): the job was stopped');
   });
 });
+
+describe('the exit code is decided before the lines that go with it (a closed stderr that cuts them keeps it: bin/output-errors.mjs)', () => {
+  /** `main` with a stderr that records, in order, each line and each code `decided` heard. */
+  async function order(args: string[]): Promise<{ code: number; events: string[] }> {
+    const events: string[] = [];
+    const stderr = new PassThrough();
+    stderr.on('data', (b: Buffer) => events.push(`line ${b.toString().split(':')[0] ?? ''}`));
+    const stdout = new PassThrough();
+    stdout.resume();
+    const code = await main(args, { stderr, stdout, decided: (c) => events.push(`decided ${c}`) });
+    await new Promise((resolve) => setImmediate(resolve));
+    return { code, events };
+  }
+  it('a usage error (commander\'s, a missing option, a spec problem), a failed job and a job with failed features', async () => {
+    const input = gpkg('decided', [good]);
+    for (const [args, code] of [
+      [stats(input, '--no-such-option'), 2],
+      [['stats', '--input', input], 2], // required options missing: the line written in main's catch
+      [stats(input, '--coverage', 'sideways'), 2],
+      [stats(gpkg('decided-none', [bad, bad])), 1],
+      [stats(gpkg('decided-some', [good, bad])), 3],
+    ] as const) {
+      const r = await order([...args]);
+      expect(r.code, args.join(' ')).toBe(code);
+      expect(r.events[0], args.join(' ')).toBe(`decided ${code}`);
+      expect(r.events.length, args.join(' ')).toBeGreaterThan(1);
+    }
+  });
+  it('a job that computed every feature decides 0 before its result line', async () => {
+    const r = await order(stats(gpkg('decided-ok', [good])));
+    expect(r.events[0]).toBe('decided 0');
+    expect(r.events[1]).toBe('line zonalflow');
+  });
+});
