@@ -1,9 +1,10 @@
 /**
  * Readable problems of a job spec: zod's issues said as a user reads them (`is empty`, `"most" is not one of
- * exact, center, all_touched`), never zod's own wording (`Too small: expected string to have >=1 characters`),
+ * exact, center, all_touched`, with the nearest value when one is near: `; did you mean "all_touched"?`), never zod's own wording (`Too small: expected string to have >=1 characters`),
  * each on one line with the field it concerns (or the option that set it).
  */
 import * as z from 'zod';
+import { didYouMean } from './nearest';
 
 /** One problem of a spec: the field's path and what is wrong with it. */
 export interface SpecProblem {
@@ -40,7 +41,8 @@ export function readableIssue(iss: z.core.$ZodRawIssue): string | undefined {
     case 'invalid_type':
       return iss.input === undefined ? `is missing (${article(iss.expected)} is needed)` : `expected ${article(iss.expected === 'int' ? 'whole number' : iss.expected)}, got ${kind(iss.input)}`;
     case 'invalid_value':
-      return `${JSON.stringify(iss.input)} is not one of ${iss.values.map((v) => String(v)).join(', ')}`;
+      // a near miss of one of the values (`all-touched`, `fractoin`) ends with the nearest (shared/nearest.ts)
+      return `${JSON.stringify(iss.input)} is not one of ${iss.values.map((v) => String(v)).join(', ')}${typeof iss.input === 'string' ? didYouMean(iss.input, iss.values.filter((v): v is string => typeof v === 'string')) : ''}`;
     case 'too_small': {
       const min = Number(iss.minimum);
       if (iss.origin === 'string') return min <= 1 ? 'empty value' : `is shorter than ${min} characters`;

@@ -4,7 +4,7 @@
  * differs only by letter case or by a typo (at most 2 edits, fewer than half the name), for every input format.
  * The expected names are read off the fixtures' columns (ogrinfo: ID_1, NAME_1, ID_2, NAME_2, AREA, POP).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,5 +74,23 @@ describe('zonalflow stats: a missing column or layer suggests the near one', () 
     const none = await line(gpkg, '--id-column', 'field_id');
     expect(none.code).toBe(2);
     expect(none.lines).toEqual([`zonalflow: error [INPUT_INVALID]: ${gpkg}: layer "lux_cantons" has no column "field_id" for the ids (columns: fid, ${COLUMNS})`]);
+  });
+});
+
+describe('a value that is not one of a field\'s choices suggests the near one (shared/spec-issues.ts, every enum of the spec)', () => {
+  it('--coverage all-touched / ALL_TOUCHED -> all_touched, --coverage-weight fractoin -> fraction; nothing near: the line as it was', async () => {
+    const dash = await line(gpkg, '--coverage', 'all-touched');
+    expect(dash.code).toBe(2);
+    expect(dash.lines).toEqual(['zonalflow: error [SPEC_INVALID]: --coverage: "all-touched" is not one of exact, center, all_touched; did you mean "all_touched"?']);
+    expect((await line(gpkg, '--coverage', 'ALL_TOUCHED')).lines[0]).toMatch(/; did you mean "all_touched"\?$/);
+    expect((await line(gpkg, '--coverage-weight', 'fractoin')).lines).toEqual(['zonalflow: error [SPEC_INVALID]: --coverage-weight: "fractoin" is not one of fraction, none, area_cartesian, area_spherical_m2, area_spherical_km2; did you mean "fraction"?']);
+    expect((await line(gpkg, '--coverage', 'sideways')).lines).toEqual(['zonalflow: error [SPEC_INVALID]: --coverage: "sideways" is not one of exact, center, all_touched']);
+  });
+  it('a spec\'s own field says it the same way', async () => {
+    const spec = join(dir, 'coverage.json');
+    writeFileSync(spec, JSON.stringify({ rasters: [{ uri: raster }], coverage: 'centre' }));
+    const r = await runCli(['stats', '--input', gpkg, '--spec', spec, '--out', join(dir, 'never.csv'), '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe(`zonalflow: error [SPEC_INVALID]: invalid job spec ${spec}: coverage: "centre" is not one of exact, center, all_touched; did you mean "center"?`);
   });
 });
