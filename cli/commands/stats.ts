@@ -5,7 +5,6 @@
  * names (openSink: by extension), so no row is held until the end.
  */
 import { existsSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
 import type { Command } from 'commander';
 import type { JobSpecInput } from '../../shared/spec';
 import { SpecError } from '../../shared/errors';
@@ -23,6 +22,8 @@ import { exitCodeOf, jobOutcome } from '../../shared/jobs/outcome';
 import { withInterruption } from '../interrupt';
 import { duplicateIdWarning } from '../../shared/engine/duplicate-ids';
 import { failureLines } from '../failure-lines';
+import { outputFormatFromSuffix, outputSuffixProblem } from '../../shared/output/output-format';
+import type { OutputFormat } from '../../shared/output/output-format';
 
 interface StatsOptions {
   input: string;
@@ -189,14 +190,10 @@ Examples:
     });
 }
 
-function outputFormat(path: string): 'csv' | 'parquet' | 'json' | 'gpkg' | 'fgb' {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.csv') return 'csv';
-  if (ext === '.parquet' || ext === '.pq') return 'parquet';
-  if (ext === '.json') return 'json';
-  if (ext === '.gpkg') return 'gpkg';
-  if (ext === '.fgb') return 'fgb';
-  throw new SpecError(`--out ${path}: unknown output format "${ext}"; use .csv, .parquet, .json, .gpkg or .fgb`);
+function outputFormat(path: string): OutputFormat {
+  const format = outputFormatFromSuffix(path);
+  if (format === null) throw new SpecError(`--out ${path}: ${outputSuffixProblem(path)}`);
+  return format;
 }
 
 /** GeoPackage and FlatGeobuf outputs (always written with geometry). */

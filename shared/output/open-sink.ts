@@ -5,26 +5,22 @@
  * values are not given (SinkOptions.fracValues) goes through a FracSpool, so
  * the expanded columns are known before the header is written.
  */
-import { extname } from 'node:path';
 import type { RowSink, SinkOptions } from './sink';
 import { CsvSink } from './csv-sink';
 import { JsonSink } from './json-sink';
 import { FracSpool } from './frac-spool';
 import { FileOutput } from './file-output';
 import { OutputError } from '../errors';
+import { outputFormatFromSuffix, outputSuffixProblem } from './output-format';
+import type { OutputFormat } from './output-format';
 
-/** Output formats by extension. */
-export type OutputFormat = 'csv' | 'json' | 'parquet' | 'gpkg' | 'fgb';
+export type { OutputFormat } from './output-format';
 
 /** The format of an output path from its extension (case-insensitive), or an OutputError listing the known ones. */
 export function outputFormatOf(path: string): OutputFormat {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.csv') return 'csv';
-  if (ext === '.json') return 'json';
-  if (ext === '.parquet' || ext === '.pq') return 'parquet';
-  if (ext === '.gpkg') return 'gpkg';
-  if (ext === '.fgb') return 'fgb';
-  throw new OutputError(`${path}: unknown output format "${ext}"; use .csv, .parquet, .json, .gpkg or .fgb`);
+  const format = outputFormatFromSuffix(path);
+  if (format === null) throw new OutputError(`${path}: ${outputSuffixProblem(path)}`);
+  return format;
 }
 
 /** Opens the sink writing `path` in the format of its extension; `label` names the path in errors (e.g. `--out x.csv`). */

@@ -3,8 +3,9 @@
  * one line it always was (the file, what was asked, what there is), ending with the nearest name when one
  * differs only by letter case or by a typo (at most 2 edits, fewer than half the name), for every input format.
  * The expected names are read off the fixtures' columns (ogrinfo: ID_1, NAME_1, ID_2, NAME_2, AREA, POP).
+ * Also: a value not among a spec field's choices (`--coverage all-touched`), and an `--out` without a suffix.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -92,5 +93,16 @@ describe('a value that is not one of a field\'s choices suggests the near one (s
     const r = await runCli(['stats', '--input', gpkg, '--spec', spec, '--out', join(dir, 'never.csv'), '--quiet']);
     expect(r.code).toBe(2);
     expect(r.err.trim()).toBe(`zonalflow: error [SPEC_INVALID]: invalid job spec ${spec}: coverage: "centre" is not one of exact, center, all_touched; did you mean "center"?`);
+  });
+});
+
+describe('zonalflow stats --out without a suffix', () => {
+  it('says the name has no suffix and lists the accepted ones (exit 2, nothing computed)', async () => {
+    const out = join(dir, 'e7b');
+    const r = await runCli(['stats', '--input', gpkg, '--raster', raster, '--out', out, '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe(`zonalflow: error [SPEC_INVALID]: --out ${out}: has no suffix to say the output format; end it with .csv, .parquet, .json, .gpkg (GeoPackage) or .fgb (FlatGeobuf)`);
+    expect(existsSync(out)).toBe(false);
+    expect((await runCli(['stats', '--input', gpkg, '--raster', raster, '--out', `${out}.txt`, '--quiet'])).err.trim()).toMatch(/--out .*e7b\.txt: unknown output format "\.txt"; use \.csv, /);
   });
 });

@@ -77,6 +77,13 @@ describe('CsvSink and JsonSink', () => {
     expect(() => outputFormatOf('r.xlsx')).toThrow(OutputError);
     expect(() => outputFormatOf('r.xlsx')).toThrow(/"\.xlsx"/);
   });
+
+  it('a path without a suffix is said to have none, with the accepted suffixes (not an unknown format "")', () => {
+    for (const path of ['e7b', 'out.', 'dir.d/e7b']) {
+      expect(() => outputFormatOf(path)).toThrow(`${path}: has no suffix to say the output format; end it with .csv, .parquet, .json, .gpkg (GeoPackage) or .fgb (FlatGeobuf)`);
+    }
+    expect(() => outputFormatOf('r.xlsx')).toThrow('r.xlsx: unknown output format ".xlsx"; use .csv, .parquet, .json, .gpkg (GeoPackage) or .fgb (FlatGeobuf)');
+  });
 });
 
 describe('frac columns', () => {
