@@ -22,3 +22,15 @@ export function byteSize(bytes: number): string {
   }
   return `${v.toFixed(1)} ${units[u]}`;
 }
+
+/**
+ * How raster bytes were read, for a result line: `2 file reads` (local files), `5 requests` (HTTP, S3), or
+ * both when a job read both (`5 requests and 2 file reads`). `requests`: every fetch; `fileReads`: those of them
+ * that read a local file.
+ */
+export function readsPhrase(requests: number, fileReads: number): string {
+  const remote = requests - fileReads;
+  if (fileReads === 0) return count(remote, 'request');
+  if (remote === 0) return count(fileReads, 'file read');
+  return `${count(remote, 'request')} and ${count(fileReads, 'file read')}`;
+}

@@ -17,7 +17,7 @@ import type { SentinelHubJsonSink } from '../../shared/output/sentinelhub-sink';
 import type { CommandContext } from '../context';
 import { progressBar } from '../progress';
 import { checkInputFile, checkOutputFile, refuseDirectory } from '../out-path';
-import { byteSize, count } from '../format';
+import { byteSize, count, readsPhrase } from '../format';
 import { exitCodeOf, jobOutcome } from '../../shared/jobs/outcome';
 import { withInterruption } from '../interrupt';
 import { duplicateIdWarning } from '../../shared/engine/duplicate-ids';
@@ -178,7 +178,7 @@ Examples:
       ctx.exitCode = exitCodeOf(jobOutcome(s.features, s.failed));
       ctx.stderr.write(
         `zonalflow: ${count(s.features, 'feature')} (${s.done} computed, ${s.failed} failed)${result.scenes !== undefined ? ` over ${count(result.scenes, 'scene')}` : ''} in ${s.seconds.toFixed(2)} s, ` +
-          `${byteSize(s.bytesRead)} read in ${count(s.requests, 'request')} -> ${o.out}${replacing ? ' (replaced)' : ''}\n`,
+          `${byteSize(s.bytesRead)} read in ${readsPhrase(s.requests, s.fileReads)} -> ${o.out}${replacing ? ' (replaced)' : ''}\n`,
       );
       if (o.quiet !== true) for (const n of s.crs ?? []) ctx.stderr.write(`zonalflow: CRS: features ${n.features} -> raster ${n.raster} ${n.crs}: ${n.transformation}\n`);
       for (const w of s.warnings ?? []) ctx.stderr.write(`zonalflow: warning: ${w}\n`);

@@ -55,4 +55,4 @@ export type WorkerReply =
   /** The rows of a part whose values are all numbers or null, packed (parallel-pack.ts packValues; the buffer is transferred). */
   | { kind: 'values'; seq: number; values: PackedValues }
   | { kind: 'failed'; seq: number | null; error: WorkerFailure }
-  | { kind: 'closed'; timings: ZonalTimings; decodeMs: number; bytes: number; requests: number };
+  | { kind: 'closed'; timings: ZonalTimings; decodeMs: number; bytes: number; requests: number; fileReads: number };

@@ -8,7 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import { openSource } from '../io/uri';
 import type { CountingSource } from '../io/source.counting';
-import { countInto } from '../io/source.counting';
+import { countInto, sumCounts } from '../io/source.counting';
 import { openRaster } from '../raster/cog';
 import { ZonalflowError, SourceError } from '../errors';
 import { ZonalEngine } from './zonal';
@@ -69,8 +69,7 @@ port.on('message', (m: InitRequest | MeasureRequest | CloseRequest) => {
         kind: 'closed',
         timings: job?.engine.timings ?? { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0 },
         decodeMs: job ? [...job.rasters, ...(job.weights ? [job.weights] : [])].reduce((a, r) => a + r.raster.decodeMs, 0) : 0,
-        bytes: counters.reduce((a, c) => a + c.bytes, 0),
-        requests: counters.reduce((a, c) => a + c.requests, 0),
+        ...sumCounts(counters),
       });
       await Promise.all(counters.map((c) => c.close()));
       port.close();

@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sumCounts } from '../io/source.counting';
 import type { AllowedSources } from '../io/uri';
 import type { ResultRow } from '../output/table';
 import { SourceError, ZonalflowError } from '../errors';
@@ -26,7 +27,7 @@ import type { EncodedGeometries } from './parallel-pack';
 import type { MeasureRequest, RasterRef, WorkerFailure, WorkerInit, WorkerReply } from './parallel-protocol';
 
 /** What the workers did, summed (for the job summary). */
-export interface ParallelTotals { timings: ZonalTimings; decodeMs: number; bytes: number; requests: number }
+export interface ParallelTotals { timings: ZonalTimings; decodeMs: number; bytes: number; requests: number; fileReads: number }
 
 /** Options of the workers' job. */
 export interface ParallelOptions {
@@ -106,7 +107,7 @@ export class ParallelZonal {
     }))).then((all) => {
       const timings: ZonalTimings = { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0 };
       for (const t of all) for (const k of Object.keys(timings) as (keyof ZonalTimings)[]) timings[k] += t.timings[k];
-      return { timings, decodeMs: all.reduce((a, t) => a + t.decodeMs, 0), bytes: all.reduce((a, t) => a + t.bytes, 0), requests: all.reduce((a, t) => a + t.requests, 0) };
+      return { timings, decodeMs: all.reduce((a, t) => a + t.decodeMs, 0), ...sumCounts(all) };
     });
     return this.closing;
   }

@@ -20,7 +20,7 @@ import type { Feature } from '../geometry/types';
 import type { JobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
 import type { CountingSource } from '../io/source.counting';
-import { countInto } from '../io/source.counting';
+import { countInto, sumCounts } from '../io/source.counting';
 import type { Crs } from '../crs/crs';
 import { checkCrs, ensureProj, isGeographic } from '../crs/transform';
 import { CrsError, LimitError } from '../errors';
@@ -121,6 +121,8 @@ export interface PrepareTail {
   /** Bytes and requests of the rasters' headers read in this phase. */
   bytes: number;
   requests: number;
+  /** Of `requests`, the reads of a local file. */
+  fileReads: number;
   /** Keys cutting the spatial order into one stretch per worker thread of phase 2 (KeyTally.bounds; empty for one thread). */
   bounds: number[];
   /** Where the features touching no raster lie, per raster (outside-extent.ts): the CRS warning's facts. */
@@ -209,8 +211,7 @@ async function tailOf(opened: Opened, opts: PrepareOptions, counters: CountingSo
     featureMs,
     reprojectMs: opened.engine.timings.reproject,
     warnings: opened.fields.warnings(opts.spec.input.idColumn).filter((w): w is string => w !== null),
-    bytes: counters.reduce((a, c) => a + c.bytes, 0),
-    requests: counters.reduce((a, c) => a + c.requests, 0),
+    ...sumCounts(counters),
     bounds,
     outside,
     crsNotes: opened.engine.crsNotes,

@@ -16,7 +16,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { JobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
 import type { CountingSource } from '../io/source.counting';
-import { countInto } from '../io/source.counting';
+import { countInto, sumCounts } from '../io/source.counting';
 import { parseStatNames } from '../stats/names';
 import { featureFailure, MAX_LISTED_FAILURES } from '../output/table';
 import type { FeatureFailure, IdKind, ResultRow, StatColumn, TableOptions } from '../output/table';
@@ -110,7 +110,10 @@ export interface StatsSummary {
   /** Engine timings (ms) plus `features`: ms spent reading the GeoPackage, `decode`: decompressing tiles (inside prefetch/read). */
   timings: ZonalTimings & { features: number; decode?: number };
   bytesRead: number;
+  /** Raster reads: every fetch of a byte source, HTTP and S3 requests and local file reads alike. */
   requests: number;
+  /** Of `requests`, the reads of a local file (the rest are HTTP or S3 requests). */
+  fileReads: number;
   /** Job-level warnings: an undefined CRS, most features outside every raster (a CRS that may be wrong). */
   warnings?: string[];
   /** Per raster: the features' CRS, the raster's, and the coordinate operation PROJ applies between them. */
@@ -338,6 +341,8 @@ async function streamJob(opts: StatsJobOptions, consumer: RowConsumer): Promise<
       opts.signal?.throwIfAborted();
     }
     const timings = withWorkers(engine.timings, totals);
+    // the rasters read on this thread, on the worker threads and (when the features were prepared on a prepare thread) there
+    const read = sumCounts(counters, totals, inThread ? null : phase1);
     if (!inThread) timings.reproject += phase1.reprojectMs;
     return {
       columns: job.columns,
@@ -353,8 +358,9 @@ async function streamJob(opts: StatsJobOptions, consumer: RowConsumer): Promise<
         })(),
         seconds: (performance.now() - t0) / 1000,
         timings: { ...timings, features: phase1.featureMs, decode: [...rasters, ...(weights ? [weights] : [])].reduce((a, r) => a + r.raster.decodeMs, 0) + (totals?.decodeMs ?? 0) },
-        bytesRead: counters.reduce((a, c) => a + c.bytes, 0) + (totals?.bytes ?? 0) + (inThread ? 0 : phase1.bytes),
-        requests: counters.reduce((a, c) => a + c.requests, 0) + (totals?.requests ?? 0) + (inThread ? 0 : phase1.requests),
+        bytesRead: read.bytes,
+        requests: read.requests,
+        fileReads: read.fileReads,
         warnings: [...job.warnings, ...[outsideWarning(engine.outsideFids.size, engine.featuresComputed, job.crsNotes[0]?.features ?? job.crs.name, phase1.outside)].filter((w): w is string => w !== null), ...phase1.warnings],
         crs: phase1.crsNotes,
       },

@@ -6,7 +6,7 @@
  */
 import type { JobSpec } from '../spec';
 import type { CountingSource } from '../io/source.counting';
-import { countInto } from '../io/source.counting';
+import { countInto, sumCounts } from '../io/source.counting';
 import { featureFailure, MAX_LISTED_FAILURES } from '../output/table';
 import type { FeatureFailure } from '../output/table';
 import { attributeColumns, checkAttributeNames, FieldsOf, idKindOf } from './attributes';
@@ -101,6 +101,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
     if (chunk.length >= (opts.chunkSize ?? 5000)) await flush(); // each chunk reads every scene's tiles once
   }
   await flush();
+  const read = sumCounts(counters);
   return {
     columns: [...attrs, ...engine.columns],
     idKind,
@@ -113,8 +114,9 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
       duplicateIds: 0,
       seconds: (performance.now() - t0) / 1000,
       timings: { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0, features: 0 },
-      bytesRead: counters.reduce((a, c) => a + c.bytes, 0),
-      requests: counters.reduce((a, c) => a + c.requests, 0),
+      bytesRead: read.bytes,
+      requests: read.requests,
+      fileReads: read.fileReads,
       warnings: fields.warnings(opts.spec.input.idColumn).filter((w): w is string => w !== null),
     },
   };
@@ -144,5 +146,5 @@ function notLocalPath(href: string): boolean {
 }
 
 function emptySummary(t0: number): StatsSummary {
-  return { features: 0, done: 0, failed: 0, failures: [], duplicateIds: 0, seconds: (performance.now() - t0) / 1000, timings: { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0, features: 0 }, bytesRead: 0, requests: 0 };
+  return { features: 0, done: 0, failed: 0, failures: [], duplicateIds: 0, seconds: (performance.now() - t0) / 1000, timings: { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0, features: 0 }, bytesRead: 0, requests: 0, fileReads: 0 };
 }

@@ -21,6 +21,8 @@ export class FileSource implements ByteSource {
   private handle: Promise<FileHandle> | null = null;
   /** Set by close(): no handle is kept any more. */
   private closed = false;
+  /** A local file: its fetches are file reads (ByteSource.local). */
+  readonly local = true;
 
   constructor(readonly uri: string, private readonly path: string = uri, private readonly opts: { keepOpen?: boolean } = {}) {}
 

@@ -10,6 +10,8 @@ export interface ByteSource {
   size(signal?: AbortSignal): Promise<number | undefined>;
   /** Exactly `length` bytes at `offset`, or fewer only at the end of the object. */
   fetch(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /** True for a local file: its fetches are file reads, not network requests (counted apart: source.counting.ts). */
+  readonly local?: boolean;
   /** Releases what the source holds open (a file handle); optional. */
   close?(): Promise<void>;
   /**

@@ -243,3 +243,23 @@ describe('secrets never appear in messages (case secrets-in-messages)', () => {
     expect(redact('/local/path.tif')).toBe('/local/path.tif');
   });
 });
+
+describe('the result line says how the rasters were read (cli/format.ts readsPhrase)', () => {
+  it('over HTTP: "N requests", N the GETs the server answered; the same raster as a local file: "N file reads"; both: each counted', async () => {
+    pub.log.length = 0;
+    const url = `http://localhost:${pub.port}/files/base.tif`;
+    const http = await zonalflow('stats', '--input', TILES, '--raster', url, '--allow-host', 'localhost', '--stats', 'mean', '--threads', '1', '--out', join(dir, 'reads-http.csv'), '--quiet');
+    expect(http.code).toBe(0);
+    const gets = pub.log.filter((l) => l.startsWith('GET /files/base.tif')).length;
+    expect(gets).toBeGreaterThan(0);
+    expect(http.err).toMatch(new RegExp(` read in ${gets} requests? -> `));
+    const local = await zonalflow('stats', '--input', TILES, '--raster', join(FIX, 'redirect-loopback/base.tif'), '--stats', 'mean', '--threads', '1', '--out', join(dir, 'reads-file.csv'), '--quiet');
+    expect(local.code).toBe(0);
+    // the same reads of the same file: as many as the requests over HTTP
+    expect(local.err).toMatch(new RegExp(` read in ${gets} file reads? -> `));
+    pub.log.length = 0;
+    const both = await zonalflow('stats', '--input', TILES, '--raster', `a=${url}`, '--raster', `b=${join(FIX, 'redirect-loopback/base.tif')}`, '--allow-host', 'localhost', '--stats', 'mean', '--threads', '1', '--out', join(dir, 'reads-both.csv'), '--quiet');
+    expect(both.code).toBe(0);
+    expect(both.err).toMatch(new RegExp(` read in ${pub.log.filter((l) => l.startsWith('GET /files/base.tif')).length} requests? and ${gets} file reads? -> `));
+  });
+});

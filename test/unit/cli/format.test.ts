@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byteSize, count } from '../../../cli/format';
+import { byteSize, count, readsPhrase } from '../../../cli/format';
 
 describe('CLI figures', () => {
   it('puts the noun in the number of its count', () => {
@@ -19,5 +19,13 @@ describe('CLI figures', () => {
     expect(byteSize(156_600_000)).toBe('156.6 MB');
     expect(byteSize(2_500_000_000)).toBe('2.5 GB');
     expect(byteSize(5e12)).toBe('5000.0 GB');
+  });
+
+  it('says local file reads as such, HTTP and S3 requests as requests, and both when a job read both', () => {
+    expect(readsPhrase(2, 2)).toBe('2 file reads');
+    expect(readsPhrase(1, 1)).toBe('1 file read');
+    expect(readsPhrase(5, 0)).toBe('5 requests');
+    expect(readsPhrase(0, 0)).toBe('0 requests');
+    expect(readsPhrase(7, 2)).toBe('5 requests and 2 file reads');
   });
 });
