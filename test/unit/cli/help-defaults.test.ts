@@ -34,6 +34,10 @@ describe('--help defaults', () => {
     const o = (await command('stats')).options.find((x) => x.long === '--stats');
     for (const s of FIXED_STATS) expect(o?.description).toMatch(new RegExp(`\\b${s}\\b`));
   });
+  it('stats --help says count is coverage-weighted (exactextract\'s count: the sum of coverage fractions, fractional)', async () => {
+    const help = (await command('stats')).helpInformation().replace(/\s+/g, ' ');
+    expect(help).toContain('count is coverage-weighted, as exactextract\'s: the sum of the cells\' coverage fractions, fractional under --coverage exact (a cell half inside counts 0.5), a whole number of cells under center and all_touched');
+  });
   it('local shows the exit codes', async () => {
     expect(helpAfter(await command('local'))).toMatch(/Exit codes: 0 .* 3 .* 1 .* 2 usage error/);
   });
