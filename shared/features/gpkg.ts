@@ -17,7 +17,7 @@ import { addFlat } from '../geometry/wkb-flat';
 import type { FlatChunk } from '../geometry/wkb-flat';
 import type { FeatureBox } from './source';
 import { privateView } from './gpkg-snapshot';
-import { missingColumn, missingLayer } from './missing-name';
+import { findLayer, missingColumn, missingLayer } from './missing-name';
 import { layerCentres } from './gpkg-order';
 import type { LayerCentres } from './gpkg-order';
 import { geometryBBox } from '../geometry/bbox';
@@ -185,7 +185,9 @@ export class GeoPackage {
       if (layers.length > 1) throw new InputError(`${this.path} has ${layers.length} layers (${layers.map((l) => l.name).join(', ')}); choose one (--layer / input.layer)`);
       info = layers[0];
     } else {
-      info = layers.find((l) => l.name === name);
+      // as GDAL's GetLayerByName: the name as spelled, else in another letter case (missing-name.ts findLayer)
+      const found = findLayer(name, layers.map((l) => l.name));
+      info = layers.find((l) => l.name === found);
       if (!info) throw missingLayer(this.path, name, layers.map((l) => l.name));
     }
     const l = info as LayerInfo;

@@ -15,6 +15,31 @@ export function missingColumn(path: string, layer: string, name: string, columns
   return new InputError(`${path}: layer "${layer}" has no column "${name}"${what} (columns: ${columns.join(', ') || 'none'})${didYouMean(name, columns)}`);
 }
 
+/**
+ * GDAL's name for the layer of a file that does not name it (CPLGetBasename): the file name without its last
+ * suffix (`lux_cantons_2169.shp` -> lux_cantons_2169, `fields.geojson` -> fields).
+ */
+export function fileStem(path: string): string {
+  return path.replace(/^.*[\\/]/, '').replace(/(.)\.[^.]*$/, '$1');
+}
+
+/**
+ * The layer of `layers` that `name` asks for, as GDAL's GetLayerByName finds it (`ogr2ogr out.csv in.fgb NAME`):
+ * the one spelled so, else the first whose name differs only by letter case (`LUX_CANTONS`); undefined when none.
+ */
+export function findLayer(name: string, layers: readonly string[]): string | undefined {
+  return layers.find((l) => l === name) ?? layers.find((l) => l.toLowerCase() === name.toLowerCase());
+}
+
+/**
+ * For a format that holds one layer (FlatGeobuf, GeoJSON, GeoJSONSeq, GeoParquet, a .shp): `--layer name` must be
+ * that layer's name as GDAL gives it (`source.layer`), else the usage error GDAL's "Couldn't fetch requested layer"
+ * is here, naming the layer there is. Never ignored.
+ */
+export function checkOnlyLayer(source: { path: string; layer: string }, name: string | undefined): void {
+  if (name !== undefined && findLayer(name, [source.layer]) === undefined) throw missingLayer(source.path, name, [source.layer]);
+}
+
 /** InputError: `<path> has no layer "<name>" (layers: ...)[; did you mean "..."?]`. */
 export function missingLayer(path: string, name: string, layers: readonly string[]): InputError {
   return new InputError(`${path} has no layer "${name}" (layers: ${layers.join(', ')})${didYouMean(name, layers)}`);

@@ -10,16 +10,31 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { InputError } from '../errors';
 import type { FeatureSource } from './source';
 import { openGpkgSource } from './source.gpkg';
+import { checkOnlyLayer } from './missing-name';
 
 /** The formats read, for messages and --help. */
 export const FORMATS_READ = 'GeoPackage (.gpkg), GeoParquet (.parquet), FlatGeobuf (.fgb), GeoJSON (.geojson), GeoJSONSeq (.geojsonl, .geojsons), Shapefile (.shp with .dbf/.prj, or a .zip)';
 
 /** Options of `openFeatureSource`. */
 export interface OpenSourceOptions {
-  /** Layer (GeoPackage table, shapefile inside a zip). */
+  /**
+   * Layer: a GeoPackage's table, a zip's shapefile; for a format of one layer its name as GDAL gives it (the file
+   * stem; a FlatGeobuf's header name, a GeoJSON FeatureCollection's "name"), else an InputError. Letter case free, as GDAL.
+   */
   layer?: string | undefined;
   /** The file is this process's own download (GeoPackage: a WAL-mode file may be patched in place). */
   owned?: boolean;
+}
+
+/** `source`, when `layer` (if given) names its one layer as GDAL does; else closed, and the usage error (checkOnlyLayer). */
+function onlyLayer(source: FeatureSource, layer: string | undefined): FeatureSource {
+  try {
+    checkOnlyLayer(source, layer);
+  } catch (err) {
+    void source.close();
+    throw err;
+  }
+  return source;
 }
 
 function sniff(path: string): Buffer {
@@ -71,13 +86,13 @@ export async function openFeatureSource(path: string, opts: OpenSourceOptions = 
     case 'gpkg':
       return openGpkgSource(path, opts.layer, opts.owned ? { owned: true } : {});
     case 'parquet':
-      return new (await import('./source.parquet')).ParquetSource(path);
+      return onlyLayer(new (await import('./source.parquet')).ParquetSource(path), opts.layer);
     case 'fgb':
-      return new (await import('./source.fgb')).FgbSource(path);
+      return onlyLayer(new (await import('./source.fgb')).FgbSource(path), opts.layer);
     case 'geojson':
-      return new (await import('./source.geojson')).GeoJsonSource(path);
+      return onlyLayer(new (await import('./source.geojson')).GeoJsonSource(path), opts.layer);
     case 'geojsonseq':
-      return new (await import('./source.geojson')).GeoJsonSeqSource(path);
+      return onlyLayer(new (await import('./source.geojson')).GeoJsonSeqSource(path), opts.layer);
     case 'shp':
       return new (await import('./source.shp')).ShapefileSource(path, opts.layer);
     default:

@@ -5,12 +5,12 @@
  */
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { basename } from 'node:path';
 import * as flatbuffers from 'flatbuffers';
 import { ColumnType, deserialize } from 'flatgeobuf/lib/mjs/generic.js';
 import { fromFeature as geojsonFeature } from 'flatgeobuf/lib/mjs/geojson/feature.js';
 import type { Feature as FgbFeature } from 'flatgeobuf/lib/mjs/flat-geobuf/feature.js';
 import { fromByteBuffer } from 'flatgeobuf/lib/mjs/header-meta.js';
+import { Header } from 'flatgeobuf/lib/mjs/flat-geobuf/header.js';
 import { calcTreeSize } from 'flatgeobuf/lib/mjs/packedrtree.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import type { Crs } from '../crs/crs';
@@ -20,11 +20,16 @@ import { geometryFromGeoJson } from '../geometry/geojson';
 import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 import { checkColumns, makeFeature } from './source.memory';
 import { crsFromWkt } from './crs-of';
+import { fileStem } from './missing-name';
 
 const MAGIC = [0x66, 0x67, 0x62, 0x03];
 
-/** Reads the header of a FlatGeobuf file (magic, then a size-prefixed flatbuffer). */
-function readHeader(path: string): HeaderMeta {
+/**
+ * Reads the header of a FlatGeobuf file (magic, then a size-prefixed flatbuffer), and its layer's name as GDAL
+ * gives it: the header's `name` (ogr2ogr writes the layer's), else the file stem (a header with none, or an empty
+ * one: GDAL 3.6 then names the layer "", which no --layer can ask for).
+ */
+function readHeader(path: string): { meta: HeaderMeta; name: string } {
   const fd = openSync(path, 'r');
   try {
     const pre = Buffer.alloc(12);
@@ -35,7 +40,10 @@ function readHeader(path: string): HeaderMeta {
     const buf = Buffer.alloc(size + 4);
     readSync(fd, buf, 0, size + 4, 8);
     const bb = new flatbuffers.ByteBuffer(new Uint8Array(buf)); // size-prefixed root
-    return fromByteBuffer(bb);
+    const meta = fromByteBuffer(bb);
+    bb.setPosition(0);
+    const name = Header.getSizePrefixedRootAsHeader(bb).name();
+    return { meta, name: name !== null && name !== '' ? name : fileStem(path) };
   } finally {
     closeSync(fd);
   }
@@ -85,9 +93,8 @@ export class FgbSource implements FeatureSource {
   readonly columns: readonly string[];
   private readonly header: HeaderMeta;
   constructor(readonly path: string) {
-    this.layer = basename(path).replace(/\.fgb$/i, '');
     try {
-      this.header = readHeader(path);
+      ({ meta: this.header, name: this.layer } = readHeader(path));
       checkFeatureSizes(path, this.header);
     } catch (err) {
       if (err instanceof InputError) throw err;

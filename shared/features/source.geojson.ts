@@ -13,7 +13,6 @@
  */
 import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { basename } from 'node:path';
 import { TokenParser } from '@streamparser/json';
 import type { Crs } from '../crs/crs';
 import { crsFromEpsg } from '../crs/epsg';
@@ -23,6 +22,7 @@ import { geometryFromGeoJson } from '../geometry/geojson';
 import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 import { checkColumns, makeFeature } from './source.memory';
 import { crsFromName } from './crs-of';
+import { fileStem } from './missing-name';
 import { GeoJsonIds } from './geojson-ids';
 import { fieldKind, GeoJsonSchema } from './geojson-schema';
 import type { OgrField } from './geojson-schema';
@@ -35,7 +35,48 @@ const RS = String.fromCharCode(0x1e);
 
 interface RawFeature { type?: unknown; id?: unknown; geometry?: unknown; properties?: unknown }
 
-const stem = (path: string): string => basename(path).replace(/\.(geojsonl|geojsons|geojsonseq|geojson|json|ndjson|jsonl)$/i, '');
+
+/** The end (index of the closing quote) of the JSON string starting at `start` in `text`; -1 when cut off. */
+function stringEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i;
+  }
+  return -1;
+}
+
+/**
+ * A FeatureCollection's top-level `"name"` member (GDAL's layer name: ogr2ogr writes the layer's) when it comes
+ * before `"features"` in `text` (the file's head), else null. A `name` nested deeper (a named `crs`) is not it.
+ */
+export function collectionName(text: string): string | null {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') depth--;
+    else if (ch === '"') {
+      const end = stringEnd(text, i);
+      if (end < 0) return null;
+      let j = end + 1;
+      while (/\s/.test(text[j] ?? '')) j++;
+      if (depth === 1 && text[j] === ':') {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (key === 'features') return null;
+        j++;
+        while (/\s/.test(text[j] ?? '')) j++;
+        if (key === 'name' && text[j] === '"') {
+          const valueEnd = stringEnd(text, j);
+          return valueEnd < 0 ? null : (JSON.parse(text.slice(j, valueEnd + 1)) as string);
+        }
+        i = j - 1;
+        continue;
+      }
+      i = end;
+    }
+  }
+  return null;
+}
 
 /** Reads the head of a file: enough to find a top-level `crs` written before `features`. */
 function head(path: string, bytes = 1 << 20): string {
@@ -153,8 +194,8 @@ export class GeoJsonSource implements FeatureSource {
   readonly crs: Crs;
   private readonly fields: LazyFields;
   constructor(readonly path: string) {
-    this.layer = stem(path);
     const text = head(path);
+    this.layer = collectionName(text) ?? fileStem(path);
     const crsName = /"crs"\s*:\s*\{\s*"type"\s*:\s*"name"\s*,\s*"properties"\s*:\s*\{\s*"name"\s*:\s*"([^"]+)"/.exec(text)?.[1];
     const beforeFeatures = text.indexOf('"features"');
     const crsAt = text.indexOf('"crs"');
@@ -215,7 +256,7 @@ export class GeoJsonSeqSource implements FeatureSource {
   readonly crs: Crs = crsFromEpsg(4326);
   private readonly fields: LazyFields;
   constructor(readonly path: string) {
-    this.layer = stem(path);
+    this.layer = fileStem(path);
     this.fields = new LazyFields(path, 'seq');
   }
   /** GDAL's fields of the layer (the first read makes the pass over the whole file). */

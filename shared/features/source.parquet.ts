@@ -8,7 +8,6 @@
  * lon/lat. fid: an integer `fid`/`ogc_fid` column when present, else the 0-based row.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { basename } from 'node:path';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import type { Crs } from '../crs/crs';
@@ -20,6 +19,7 @@ import { parseWkb } from '../geometry/wkb';
 import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 import { checkColumns, makeFeature } from './source.memory';
 import { crsFromProjJson } from './crs-of';
+import { fileStem } from './missing-name';
 
 interface GeoColumn { encoding?: string; crs?: unknown }
 interface GeoMetadata { primary_column?: string; columns?: Record<string, GeoColumn> }
@@ -97,7 +97,7 @@ export class ParquetSource implements FeatureSource {
   private readonly encoding: string;
   private readonly fidColumn: string | null;
   constructor(readonly path: string) {
-    this.layer = basename(path).replace(/\.(geo)?parquet$/i, '');
+    this.layer = fileStem(path); // GDAL's Parquet driver: the file name without its suffix
     this.fd = openSync(path, 'r');
     try {
       try {

@@ -18,6 +18,7 @@ import { geometryFromGeoJson } from '../geometry/geojson';
 import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 import { checkColumns, makeFeature } from './source.memory';
 import { crsFromWkt } from './crs-of';
+import { checkOnlyLayer, fileStem, findLayer } from './missing-name';
 
 /**
  * Field names and record count from a .dbf header. A file shorter than its header states (its records of
@@ -85,8 +86,9 @@ export class ShapefileSource implements FeatureSource {
     this.cleanup = cleanup;
     try {
       this.shp = shp;
-      this.layer = basename(shp).replace(/\.shp$/i, '');
+      this.layer = fileStem(shp);
       if (!existsSync(shp)) throw new InputError(`${path}: ${shp} does not exist`);
+      if (cleanup === null) checkOnlyLayer(this, layer);
       this.dbf = sidecar(shp, 'dbf');
       const prj = sidecar(shp, 'prj');
       if (!prj) throw new CrsError(`${path}: the shapefile has no .prj file, so its CRS is unknown; add one (ogr2ogr -a_srs EPSG:...)`);
@@ -157,7 +159,8 @@ function extractShapefile(zip: string, dir: string, layer?: string): string {
   if (shps.length === 0) throw new InputError(`${zip} holds no .shp file`);
   let chosen = shps[0] as string;
   if (layer !== undefined) {
-    const hit = shps.find((n) => stemOf(n) === layer);
+    const stem = findLayer(layer, shps.map(stemOf));
+    const hit = shps.find((n) => stemOf(n) === stem);
     if (!hit) throw new InputError(`${zip} has no shapefile "${layer}" (shapefiles: ${shps.map(stemOf).join(', ')})${didYouMean(layer, shps.map(stemOf))}`);
     chosen = hit;
   } else if (shps.length > 1) {

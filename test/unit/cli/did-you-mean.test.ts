@@ -5,12 +5,14 @@
  * The expected names are read off the fixtures' columns (ogrinfo: ID_1, NAME_1, ID_2, NAME_2, AREA, POP).
  * Also: a value not among a spec field's choices (`--coverage all-touched`), and an `--out` without a suffix.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cases/run-cli';
 import { didYouMean, nearestNames } from '../../../shared/nearest';
+import { collectionName } from '../../../shared/features/source.geojson';
+import { fileStem, findLayer } from '../../../shared/features/missing-name';
 import { nearestStats } from '../../../shared/stats/names';
 
 const dir = mkdtempSync(join(tmpdir(), 'zf-did-you-mean-'));
@@ -18,6 +20,11 @@ const gpkg = join(import.meta.dirname, '../../../examples/lux_cantons_2169.gpkg'
 const raster = join(import.meta.dirname, '../../../examples/elev.cog.tif');
 const FORMATS = join(import.meta.dirname, '../../fixtures/formats');
 const COLUMNS = 'ID_1, NAME_1, ID_2, NAME_2, AREA, POP';
+/**
+ * The layer name GDAL gives each fixture (ogrinfo, test/fixtures/formats/layers.sh); GeoParquet's, which GDAL 3.6
+ * here cannot read, is its driver's rule for every file that does not name its layer: the file name without its suffix.
+ */
+const GDAL_LAYERS: Record<string, string> = { ...(JSON.parse(readFileSync(join(FORMATS, 'layers.json'), 'utf8')) as Record<string, string>), 'lux_cantons_2169.parquet': 'lux_cantons_2169' };
 
 async function line(input: string, ...more: string[]): Promise<{ code: number; lines: string[] }> {
   const { code, err } = await runCli(['stats', '--input', input, '--raster', raster, '--out', join(dir, `${Math.random()}.csv`), '--quiet', ...more]);
@@ -52,16 +59,17 @@ describe('zonalflow stats: a missing column or layer suggests the near one', () 
     const inc = await line(gpkg, '--include-cols', 'ID_2,name_2');
     expect(inc.code).toBe(2);
     expect(inc.lines).toEqual([`zonalflow: error [INPUT_INVALID]: ${gpkg}: layer "lux_cantons" has no column "name_2" to include (columns: ${COLUMNS}); did you mean "NAME_2"?`]);
+    expect((await line(gpkg, '--layer', 'LUX_CANTONS')).code).toBe(0); // letter case free, as GDAL (ogr2ogr out.csv in.gpkg LUX_CANTONS)
     const layer = await line(gpkg, '--layer', 'lux_canton');
     expect(layer.code).toBe(2);
     expect(layer.lines).toEqual([`zonalflow: error [INPUT_INVALID]: ${gpkg} has no layer "lux_canton" (layers: lux_cantons); did you mean "lux_cantons"?`]);
   });
-  it('FlatGeobuf, GeoJSON, GeoParquet and Shapefile: the same line', async () => {
+  it('FlatGeobuf, GeoJSON, GeoParquet and Shapefile: the same line, naming the layer as GDAL does', async () => {
     for (const file of ['lux_cantons_2169.fgb', 'lux_cantons_2169.geojson', 'lux_cantons_2169.parquet', 'shp/lux_cantons_2169.shp']) {
       const input = join(FORMATS, file);
       const ids = await line(input, '--id-column', 'id_2');
       expect(ids.code, file).toBe(2);
-      expect(ids.lines, file).toEqual([`zonalflow: error [INPUT_INVALID]: ${input}: layer "lux_cantons_2169" has no column "id_2" for the ids (columns: ${COLUMNS}); did you mean "ID_2"?`]);
+      expect(ids.lines, file).toEqual([`zonalflow: error [INPUT_INVALID]: ${input}: layer "${GDAL_LAYERS[file]}" has no column "id_2" for the ids (columns: ${COLUMNS}); did you mean "ID_2"?`]);
       const inc = await line(input, '--include-cols', 'Area');
       expect(inc.code, file).toBe(2);
       expect(inc.lines[0], file).toMatch(/has no column "Area" to include \(columns: [^)]*\); did you mean "AREA"\?$/);
@@ -104,5 +112,49 @@ describe('zonalflow stats --out without a suffix', () => {
     expect(r.err.trim()).toBe(`zonalflow: error [SPEC_INVALID]: --out ${out}: has no suffix to say the output format; end it with .csv, .parquet, .json, .gpkg (GeoPackage) or .fgb (FlatGeobuf)`);
     expect(existsSync(out)).toBe(false);
     expect((await runCli(['stats', '--input', gpkg, '--raster', raster, '--out', `${out}.txt`, '--quiet'])).err.trim()).toMatch(/--out .*e7b\.txt: unknown output format "\.txt"; use \.csv, /);
+  });
+});
+
+describe('--layer of a format that holds one layer: its name as GDAL gives it, else exit 2 (it was ignored)', () => {
+  const ONE_LAYER = ['lux_cantons_2169.fgb', 'lux_cantons_2169.geojson', 'lux_cantons_2169_seq.geojsonl', 'lux_cantons_2169.parquet', 'shp/lux_cantons_2169.shp', 'lux_cantons_2169.shp.zip'];
+  it('GDAL\'s name is accepted, in any letter case (GDAL\'s GetLayerByName); another is refused naming the one there is, with the near one', async () => {
+    for (const file of ONE_LAYER) {
+      const input = join(FORMATS, file);
+      const name = GDAL_LAYERS[file] as string;
+      expect((await line(input, '--layer', name)).code, `${file} ${name}`).toBe(0);
+      expect((await line(input, '--layer', name.toUpperCase())).code, `${file} ${name.toUpperCase()}`).toBe(0);
+      const wrong = await line(input, '--layer', 'wronglayer');
+      expect(wrong.code, file).toBe(2);
+      const zip = file.endsWith('.zip');
+      expect(wrong.lines, file).toEqual([`zonalflow: error [INPUT_INVALID]: ${input} has no ${zip ? 'shapefile' : 'layer'} "wronglayer" (${zip ? 'shapefiles' : 'layers'}: ${name})`]);
+      const typo = await line(input, '--layer', name.slice(0, -1));
+      expect(typo.code, file).toBe(2);
+      expect(typo.lines[0], file).toMatch(new RegExp(`; did you mean "${name}"\\?$`));
+    }
+  });
+  it('a FlatGeobuf or GeoJSON that names its layer: the file stem is not its name (ogr2ogr fails on it too); a GeoJSON without "name": the stem is', async () => {
+    for (const file of ['lux_cantons_2169.fgb', 'lux_cantons_2169.geojson']) {
+      const r = await line(join(FORMATS, file), '--layer', 'lux_cantons_2169');
+      expect(r.code, file).toBe(2);
+      expect(r.lines[0], file).toContain('has no layer "lux_cantons_2169" (layers: lux_cantons)');
+    }
+    const doc = JSON.parse(readFileSync(join(FORMATS, 'lux_cantons_2169.geojson'), 'utf8')) as Record<string, unknown>;
+    delete doc.name;
+    const noname = join(dir, 'lux_cantons_2169_noname.geojson');
+    writeFileSync(noname, JSON.stringify(doc));
+    expect((await line(noname, '--layer', GDAL_LAYERS['lux_cantons_2169_noname.geojson'] as string)).code).toBe(0);
+    expect((await line(noname, '--layer', 'lux_cantons')).lines[0]).toContain(`has no layer "lux_cantons" (layers: ${GDAL_LAYERS['lux_cantons_2169_noname.geojson']})`);
+  });
+  it('the rules: a FeatureCollection\'s top-level "name" only (not a named crs\'s), before "features"; the stem without the last suffix; exact before letter case', () => {
+    expect(collectionName('{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2169"}},"name":"fields","features":[]}')).toBe('fields');
+    expect(collectionName('{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2169"}},"features":[{"properties":{"name":"a"}}],"name":"late"}')).toBeNull();
+    expect(collectionName('{ "name" : "with \\"quotes\\"", "features": [] }')).toBe('with "quotes"');
+    expect(collectionName('{"type":"FeatureCollection","features":[]}')).toBeNull();
+    expect(fileStem('/data/my.fields.geojson')).toBe('my.fields');
+    expect(fileStem('C:\\data\\fields.shp')).toBe('fields');
+    expect(fileStem('fields')).toBe('fields');
+    expect(findLayer('Fields', ['FIELDS', 'Fields'])).toBe('Fields');
+    expect(findLayer('fields', ['FIELDS', 'Fields'])).toBe('FIELDS');
+    expect(findLayer('field', ['fields'])).toBeUndefined();
   });
 });
