@@ -6,7 +6,6 @@
  * the engine's own (GEOMETRY_INVALID, GEOMETRY_EMPTY, CRS_TRANSFORM_FAILED, LIMIT_EXCEEDED). A chunk with a
  * feature crossing the antimeridian is left to the engine.
  */
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureProj } from '../../../shared/crs/transform';
 import { crsFromEpsg } from '../../../shared/crs/epsg';
@@ -19,32 +18,22 @@ import { parseGpkgGeometry } from '../../../shared/geometry/wkb';
 import { LOCAL_ONLY } from '../../../shared/io/uri';
 import type { Feature, Geometry, Position } from '../../../shared/geometry/types';
 import { gp, wkb } from '../geometry/wkb-writer';
+import { BEYOND_POLES, BOWTIE, box, LE, LINE, ON_BOTH, UTM, WGS84 } from '../../helpers/prepare-cases';
 
-const FIX = join(import.meta.dirname, '../../fixtures/cases');
-// EPSG:32633, 10 x 10 cells of 10 m from (500000, 5000100): lon 15.0..15.00127, lat 45.15348..45.15438
-const UTM = join(FIX, 'undefined-srs/utm33.tif');
-// EPSG:4326, 400 x 400 cells of 0.001 degree from (4.7, 52.57)
-const WGS84 = join(FIX, 'rdnew-wkt1/rowcol_wgs84.tif');
-
-const box = (x: number, y: number, w: number, h = w): Position[] => [[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]];
 const circle = (x: number, y: number, r: number, n: number): Position[] => {
   const ring: Position[] = Array.from({ length: n }, (_, i) => [x + r * Math.cos((2 * Math.PI * i) / n), y + r * Math.sin((2 * Math.PI * i) / n)]);
   ring.push(ring[0] as Position);
   return ring;
 };
-const LE = { le: true, z: false, m: false, ewkb: false };
 
 const GEOMETRIES: (Geometry | null)[] = [
-  { type: 'Polygon', coordinates: [box(15.0003, 45.1537, 0.0002)] },
-  { type: 'Polygon', coordinates: [box(4.8, 52.4, 0.004), box(4.801, 52.401, 0.001)] },
-  { type: 'MultiPolygon', coordinates: [[box(15.0001, 45.1536, 0.0001)], [box(4.9, 52.3, 0.002)]] },
-  { type: 'Point', coordinates: [15.0005, 45.1539] },
+  ...ON_BOTH,
   { type: 'MultiPoint', coordinates: [[4.75, 52.5], [15.0002, 45.1540]] },
-  { type: 'LineString', coordinates: [[15.0001, 45.1536], [15.0004, 45.1538]] },
+  LINE,
   { type: 'MultiLineString', coordinates: [[[4.71, 52.2], [4.73, 52.21]], [[15.0002, 45.1537], [15.0004, 45.1538]]] },
   null,
   // a bowtie, an unclosed ring, a ring of 3 positions, a line of 1 position, a non-finite coordinate
-  { type: 'Polygon', coordinates: [[[15.0001, 45.1536], [15.0005, 45.1540], [15.0005, 45.1536], [15.0001, 45.1540], [15.0001, 45.1536]]] },
+  BOWTIE,
   { type: 'Polygon', coordinates: [[[15.0001, 45.1536], [15.0005, 45.1536], [15.0005, 45.1540], [15.0001, 45.1540]]] },
   { type: 'MultiPolygon', coordinates: [[box(4.8, 52.4, 0.001)], [[[4.8, 52.4], [4.81, 52.4], [4.8, 52.4]]]] },
   { type: 'MultiLineString', coordinates: [[[4.71, 52.2], [4.73, 52.21]], [[4.71, 52.2]]] },
@@ -53,7 +42,7 @@ const GEOMETRIES: (Geometry | null)[] = [
   { type: 'Polygon', coordinates: [circle(4.85, 52.45, 0.002, 200)] },
   { type: 'Polygon', coordinates: [[...circle(4.85, 52.45, 0.01, 100).slice(0, 100), [4.87, 52.47], [4.83, 52.43], circle(4.85, 52.45, 0.01, 100)[0] as Position]] },
   // beyond the poles (PROJ cannot project it into UTM), and a window over the per-feature cell limit
-  { type: 'Polygon', coordinates: [box(15.0003, 95, 0.0002)] },
+  BEYOND_POLES,
   { type: 'Polygon', coordinates: [box(14.999, 45.153, 0.003)] },
   { type: 'Polygon', coordinates: [box(4.75, 52.3, 0.03)] },
 ];

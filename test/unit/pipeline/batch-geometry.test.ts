@@ -4,7 +4,6 @@
  * problems, windows and touched flags), on a raster PROJ reprojects into (EPSG:32633, from EPSG:4326 features)
  * and one in the features' CRS. Blobs the flat reader leaves, a GeoJSON feature beside them, are left to the engine.
  */
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureProj } from '../../../shared/crs/transform';
 import { crsFromEpsg } from '../../../shared/crs/epsg';
@@ -14,27 +13,17 @@ import type { EngineFeature } from '../../../shared/engine/zonal';
 import { LOCAL_ONLY } from '../../../shared/io/uri';
 import { BatchFileSchema } from '../../../shared/pipeline/batch-file';
 import { batchFeatures, encodeBlob, parseBlobs, prepareFromBlobs } from '../../../shared/pipeline/batch-geometry';
-import type { Geometry, Position } from '../../../shared/geometry/types';
+import type { Geometry } from '../../../shared/geometry/types';
 import { gp, wkb } from '../geometry/wkb-writer';
-
-const FIX = join(import.meta.dirname, '../../fixtures/cases');
-// EPSG:32633, 10 x 10 cells of 10 m from (500000, 5000100): lon 15.0..15.00127, lat 45.15348..45.15438
-const UTM = join(FIX, 'undefined-srs/utm33.tif');
-// EPSG:4326, 400 x 400 cells of 0.001 degree from (4.7, 52.57)
-const WGS84 = join(FIX, 'rdnew-wkt1/rowcol_wgs84.tif');
-const LE = { le: true, z: false, m: false, ewkb: false };
-const box = (x: number, y: number, w: number): Position[] => [[x, y], [x + w, y], [x + w, y + w], [x, y + w], [x, y]];
+import { BEYOND_POLES, BOWTIE, box, LE, LINE, ON_BOTH, UTM, WGS84 } from '../../helpers/prepare-cases';
 
 const GEOMETRIES: (Geometry | null)[] = [
-  { type: 'Polygon', coordinates: [box(15.0003, 45.1537, 0.0002)] },
-  { type: 'Polygon', coordinates: [box(4.8, 52.4, 0.004), box(4.801, 52.401, 0.001)] },
-  { type: 'MultiPolygon', coordinates: [[box(15.0001, 45.1536, 0.0001)], [box(4.9, 52.3, 0.002)]] },
-  { type: 'Point', coordinates: [15.0005, 45.1539] },
-  { type: 'LineString', coordinates: [[15.0001, 45.1536], [15.0004, 45.1538]] },
+  ...ON_BOTH,
+  LINE,
   null,
   // a bowtie (GEOMETRY_INVALID), beyond the poles (CRS_TRANSFORM_FAILED on UTM), outside both rasters
-  { type: 'Polygon', coordinates: [[[15.0001, 45.1536], [15.0005, 45.1540], [15.0005, 45.1536], [15.0001, 45.1540], [15.0001, 45.1536]]] },
-  { type: 'Polygon', coordinates: [box(15.0003, 95, 0.0002)] },
+  BOWTIE,
+  BEYOND_POLES,
   { type: 'Polygon', coordinates: [box(-40, 10, 0.001)] },
 ];
 
