@@ -20,6 +20,8 @@ import { geometryWindow } from '../coverage/coverage';
 import { planBatches } from '../batching/plan';
 import type { PlanFeature } from '../batching/plan';
 import { planPoint } from '../pipeline/plan';
+import { attributeColumns } from '../engine/attributes';
+import { parseStatNames } from '../stats/names';
 import type { Feature } from '../geometry/types';
 import type { Window } from '../raster/grid';
 import { estimateCost } from './model';
@@ -47,18 +49,25 @@ export interface EstimateOptions {
 /** The job's shape and its estimate. */
 export interface EstimateResult { shape: JobShape; estimate: Estimate; notes: string[] }
 
-/** Estimates a job (see the module comment). Errors: those of opening the input and the rasters, unchanged. */
+/**
+ * Estimates a job (see the module comment). Errors: those of opening the input and the rasters, unchanged, and
+ * those the job itself raises on its spec and input before it computes (Plan, `stats`): an unknown statistic
+ * (parseStatNames), an `input.include` column the layer lacks (attributeColumns), an `input.idColumn` it lacks
+ * (the source's own check when its features are read with that id column): the same functions, so the same lines.
+ */
 export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult> {
   const { spec } = opts;
   const notes: string[] = [];
+  parseStatNames(spec.stats);
   const layer = await openFeatureSource(opts.input, { layer: spec.input.layer });
   const counters: CountingSource[] = [];
   try {
+    attributeColumns(layer, spec.input.include ?? []);
     await ensureProj();
     const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
     const features = new Map<number, Feature>();
     const points: PlanFeature[] = [];
-    for await (const f of layer.features({ columns: [] })) {
+    for await (const f of layer.features({ columns: [], ...(spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn }) })) {
       features.set(f.fid, f);
       points.push(planPoint(f, toLonLat));
     }
