@@ -3,7 +3,9 @@
  * `.json` JsonSink, `.parquet`/`.pq` Parquet, `.gpkg` GeoPackage, `.fgb` FlatGeobuf (the
  * geo formats always carry geometry: give SinkOptions.geometry). A table with `frac` columns whose
  * values are not given (SinkOptions.fracValues) goes through a FracSpool, so
- * the expanded columns are known before the header is written.
+ * the expanded columns are known before the header is written. A GeoPackage or FlatGeobuf table wider than
+ * the format holds (column-limits.ts) is an OutputError when the sink is opened, before any row is computed,
+ * and, when frac's per-value columns make it so, when the values are known (on close).
  */
 import type { RowSink, SinkOptions } from './sink';
 import { CsvSink } from './csv-sink';
@@ -12,6 +14,7 @@ import { FracSpool } from './frac-spool';
 import { FileOutput } from './file-output';
 import { OutputError } from '../errors';
 import { outputFormatFromSuffix, outputSuffixProblem } from './output-format';
+import { geoColumnsProblem } from './column-limits';
 import type { OutputFormat } from './output-format';
 
 export type { OutputFormat } from './output-format';
@@ -28,6 +31,8 @@ export async function openSink(path: string, opts: SinkOptions, where: { label?:
   const format = outputFormatOf(path);
   const file = (): Promise<FileOutput> => FileOutput.create(path, where.label);
   const open = async (o: SinkOptions): Promise<RowSink> => {
+    const tooWide = format === 'gpkg' || format === 'fgb' ? geoColumnsProblem(format, o, where.label ?? `output ${path}`) : null;
+    if (tooWide) throw tooWide;
     // the binary formats load their libraries (SQLite WebAssembly, FlatBuffers, hyparquet) only when asked for
     if (format === 'gpkg') return (await import('./gpkg-sink')).gpkgSink(path, o, where.label);
     if (format === 'fgb') return (await import('./fgb-sink')).fgbSink(path, o, where.label);
@@ -35,6 +40,9 @@ export async function openSink(path: string, opts: SinkOptions, where: { label?:
     return format === 'csv' ? CsvSink.open(await file(), o) : JsonSink.open(await file(), o);
   };
   if (format !== 'parquet' && opts.columns.some((c) => c.kind === 'frac') && opts.fracValues === undefined) {
+    // too wide already without frac's per-value columns: said now, before the job computes
+    const tooWide = format === 'gpkg' || format === 'fgb' ? geoColumnsProblem(format, opts, where.label ?? `output ${path}`) : null;
+    if (tooWide) throw tooWide;
     return FracSpool.create(opts, (fracValues) => open({ ...opts, fracValues }));
   }
   return open(opts);
