@@ -20,9 +20,29 @@ export function nearestNames(name: string, candidates: readonly string[]): strin
 
 /**
  * `; did you mean "ID_2"?` (or `"a" or "b"`) for a name the user gave that is not among `candidates`, to end
- * its one-line message; '' when no candidate is near (nearestNames).
+ * its one-line message; '' when no candidate is near (nearestNames); at most SUGGESTED_NAMES of them, then their count.
  */
 export function didYouMean(name: string, candidates: readonly string[]): string {
   const near = nearestNames(name, candidates);
-  return near.length === 0 ? '' : `; did you mean ${near.map((n) => JSON.stringify(n)).join(' or ')}?`;
+  if (near.length === 0) return '';
+  // a wide table may hold many as near (band_12x: band_12, band_120 ... band_129): the first few, then their count
+  const shown = near.slice(0, SUGGESTED_NAMES).map((n) => JSON.stringify(n)).join(' or ');
+  return `; did you mean ${shown}${near.length > SUGGESTED_NAMES ? ` (or ${near.length - SUGGESTED_NAMES} more as near)` : ''}?`;
+}
+
+/** How many equally near names didYouMean suggests at most. */
+export const SUGGESTED_NAMES = 5;
+
+/** How many names an "unknown name" line lists before `... and N more` (listNames). */
+export const LISTED_NAMES = 20;
+
+/**
+ * The names a line offers in place of an unknown one, comma-separated: the first `max` as given, then
+ * `... and N more` (a table of thousands of columns stays one readable line; didYouMean names the near one);
+ * `none` when there are none.
+ */
+export function listNames(names: readonly string[], max = LISTED_NAMES): string {
+  if (names.length === 0) return 'none';
+  const shown = names.slice(0, max).join(', ');
+  return names.length > max ? `${shown}, ... and ${names.length - max} more` : shown;
 }

@@ -4,15 +4,15 @@
  * away (`; did you mean "ID_2"?`), the same for every input format.
  */
 import { InputError } from '../errors';
-import { didYouMean } from '../nearest';
+import { didYouMean, listNames } from '../nearest';
 
 /** What a missing column was asked for: the ids (`--id-column`), an included attribute, or either (a source's own check). */
 export type ColumnRole = 'ids' | 'include' | 'attribute';
 
-/** InputError: `<path>: layer "<layer>" has no column "<name>" [for the ids | to include] (columns: ...)[; did you mean "..."?]`. */
+/** InputError: `<path>: layer "<layer>" has no column "<name>" [for the ids | to include] (columns: ...)[; did you mean "..."?]`, the columns as listNames lists them. */
 export function missingColumn(path: string, layer: string, name: string, columns: readonly string[], role: ColumnRole): InputError {
   const what = role === 'ids' ? ' for the ids' : role === 'include' ? ' to include' : '';
-  return new InputError(`${path}: layer "${layer}" has no column "${name}"${what} (columns: ${columns.join(', ') || 'none'})${didYouMean(name, columns)}`);
+  return new InputError(`${path}: layer "${layer}" has no column "${name}"${what} (columns: ${listNames(columns)})${didYouMean(name, columns)}`);
 }
 
 /**
@@ -42,5 +42,5 @@ export function checkOnlyLayer(source: { path: string; layer: string }, name: st
 
 /** InputError: `<path> has no layer "<name>" (layers: ...)[; did you mean "..."?]`. */
 export function missingLayer(path: string, name: string, layers: readonly string[]): InputError {
-  return new InputError(`${path} has no layer "${name}" (layers: ${layers.join(', ')})${didYouMean(name, layers)}`);
+  return new InputError(`${path} has no layer "${name}" (layers: ${listNames(layers)})${didYouMean(name, layers)}`);
 }

@@ -9,6 +9,8 @@
  */
 import type { Geometry } from '../geometry/types';
 import { featureFailure, fidCell } from '../output/table';
+import { SpecError } from '../errors';
+import { didYouMean, listNames } from '../nearest';
 import type { FeatureFailure, ResultRow, StatColumn } from '../output/table';
 
 /**
@@ -120,7 +122,8 @@ export class ReportBuilder {
     if (stat === undefined) throw new Error('the results have no numeric statistic to draw');
     this.stat = stat;
     this.col = columns.findIndex((c) => c.name === stat && c.kind === 'number');
-    if (this.col < 0) throw new Error(`--stat ${stat}: not a numeric column of the results (have: ${this.stats.join(', ')})`);
+    // one line however wide the results (a time series may have thousands of columns): a few names and the near one
+    if (this.col < 0) throw new SpecError(`--stat ${stat}: not a numeric column of the results (numeric columns: ${listNames(this.stats)})${didYouMean(stat, this.stats)}`);
     this.timeCol = columns.findIndex((c) => TIME_COLUMNS.includes(c.name));
     this.maxMap = opts.maxMapFeatures ?? 20_000;
     this.maxSeries = opts.maxSeries ?? 50;

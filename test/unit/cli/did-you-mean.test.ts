@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cases/run-cli';
-import { didYouMean, nearestNames } from '../../../shared/nearest';
+import { didYouMean, listNames, nearestNames } from '../../../shared/nearest';
 import { collectionName } from '../../../shared/features/source.geojson';
-import { fileStem, findLayer } from '../../../shared/features/missing-name';
+import { fileStem, findLayer, missingColumn, missingLayer } from '../../../shared/features/missing-name';
 import { nearestStats } from '../../../shared/stats/names';
 
 const dir = mkdtempSync(join(tmpdir(), 'zf-did-you-mean-'));
@@ -47,6 +47,22 @@ describe('nearestNames: one rule for statistics, columns and layers', () => {
     expect(didYouMean('crop type', ['Crop Type', 'area'])).toBe('; did you mean "Crop Type"?');
     expect(didYouMean('ab', ['AB', 'Ab'])).toBe('; did you mean "AB" or "Ab"?');
     expect(didYouMean('zzz', ['AB'])).toBe('');
+  });
+});
+
+describe('a wide input: the line lists 20 names, then "... and N more", and still suggests the near one', () => {
+  const wide = Array.from({ length: 5000 }, (_, i) => `band_${i}`);
+  it('listNames: as given up to 20, else the first 20 and the count of the rest; none for none', () => {
+    expect(listNames(['a', 'b'])).toBe('a, b');
+    expect(listNames(wide.slice(0, 20))).toBe(wide.slice(0, 20).join(', '));
+    expect(listNames(wide.slice(0, 21))).toBe(`${wide.slice(0, 20).join(', ')}, ... and 1 more`);
+    expect(listNames([])).toBe('none');
+  });
+  it('--id-column / --include-cols / --layer on 5000 names: one short line ending with the near name', () => {
+    const first = wide.slice(0, 20).join(', ');
+    expect(missingColumn('w.gpkg', 'w', 'band_4999x', wide, 'ids').message).toBe(`w.gpkg: layer "w" has no column "band_4999x" for the ids (columns: ${first}, ... and 4980 more); did you mean "band_4999"?`);
+    expect(missingColumn('w.gpkg', 'w', 'nope', wide, 'include').message).toBe(`w.gpkg: layer "w" has no column "nope" to include (columns: ${first}, ... and 4980 more)`);
+    expect(missingLayer('w.gpkg', 'band_12x', wide).message).toBe(`w.gpkg has no layer "band_12x" (layers: ${first}, ... and 4980 more); did you mean "band_12" or "band_120" or "band_121" or "band_122" or "band_123" (or 6 more as near)?`);
   });
 });
 
