@@ -128,17 +128,40 @@ function kindCoverage(g: Exclude<Geometry, { type: 'GeometryCollection' }>, grid
 }
 
 /**
+ * Why `g` cannot be measured in `mode`, or null: in `exact` mode a GeometryCollection mixing kinds (polygons,
+ * lines, points), whose weights (area fractions, lengths, counts) do not add up. exactextract 0.3.1 refuses a
+ * collection of polygons and lines ("Mixed-type geometries not supported", test/fixtures/overlapping-parts
+ * `refused`) and measures no points. `center` and `all_touched` burn every member, as GDAL does.
+ */
+export function coverageProblem(g: Geometry, mode: CoverageMode): string | null {
+  if (mode !== 'exact' || g.type !== 'GeometryCollection') return null;
+  const members: Members = { polygons: [], lines: [], points: [] };
+  collectMembers(g, members);
+  return mixedProblem(members);
+}
+
+/** The reason a collection of these members is refused in `exact` mode, or null when they are of one kind. */
+function mixedProblem(m: Members): string | null {
+  const kinds = [m.polygons.length > 0 ? 'polygons' : '', m.lines.length > 0 ? 'lines' : '', m.points.length > 0 ? 'points' : ''].filter((k) => k !== '');
+  if (kinds.length < 2) return null;
+  const named = kinds.length === 2 ? kinds.join(' and ') : `${kinds.slice(0, -1).join(', ')} and ${kinds[kinds.length - 1] as string}`;
+  return `a GeometryCollection mixing ${named} has no exact coverage (exactextract refuses it: "Mixed-type geometries not supported"); use coverage center or all_touched, or one feature per kind`;
+}
+
+/**
  * Weights of a geometry over `w`. A collection's members of one kind count as one geometry of that kind, as
  * exactextract processes a GeometryCollection (its members' coverage adds, like a MultiPolygon's parts: in
  * `exact` mode a cell two overlapping polygons cover weighs 2, two overlapping lines add their lengths; in
  * `center` and `all_touched` a cell is selected once, as GDAL burns each member). A collection mixing kinds
- * (polygons, lines, points), which exactextract refuses ("Mixed-type geometries not supported"), takes per
- * cell the largest weight of its kinds.
+ * (polygons, lines, points) is refused in `exact` mode (GeometryError, {@link coverageProblem}); in `center`
+ * and `all_touched` every member is burned and a cell is selected when any member selects it.
  */
 function weightsOf(g: Geometry, grid: RasterGrid, mode: CoverageMode, w: Window, scratch?: CoverageScratch): Float64Array {
   if (g.type !== 'GeometryCollection') return kindCoverage(g, grid, mode, w, scratch);
   const members: Members = { polygons: [], lines: [], points: [] };
   collectMembers(g, members);
+  const mixed = mode === 'exact' ? mixedProblem(members) : null;
+  if (mixed !== null) throw new GeometryError(mixed, { context: { geometryType: g.type } });
   const layers: Float64Array[] = [];
   if (members.polygons.length > 0) layers.push(kindCoverage({ type: 'MultiPolygon', coordinates: members.polygons }, grid, mode, w, scratch));
   if (members.lines.length > 0) layers.push(kindCoverage({ type: 'MultiLineString', coordinates: members.lines }, grid, mode, w));

@@ -45,12 +45,12 @@ export class FlatPreparer {
       const f = features[i] as Feature;
       const s = chunk.shape[i] as number;
       if (s < 0) {
-        problems[i] = featureProblem(f);
+        problems[i] = featureProblem(f, this.engine.options.coverage);
         continue;
       }
       f.geometry = this.view.of(shape, s, flat.xs, flat.ys, chunk.pos[i] as number);
       try {
-        problems[i] = featureProblem(f);
+        problems[i] = featureProblem(f, this.engine.options.coverage);
         if (problems[i] === null && this.targets.geographic && crossesAntimeridian(f.geometry)) return null;
       } finally {
         f.geometry = null;

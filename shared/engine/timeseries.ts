@@ -281,7 +281,7 @@ export class TimeseriesEngine {
   }
 
   private initState(f: EngineFeature): FeatureState {
-    const problem = featureProblem(f);
+    const problem = featureProblem(f, this.spec.coverage);
     const base: FeatureState = { f, lonlat: null, box: null, problem, out: null, samplings: new Map(), mosaic: null, pending: [], slotError: null, planes: new Array<Plane[] | null>(this.slots.length).fill(null), results: new Array<SlotStats>(this.slots.length) };
     if (problem !== null || f.geometry === null) return base;
     try {

@@ -14,7 +14,7 @@
  */
 import type { BBox, Geometry, Position } from '../geometry/types';
 import type { RasterGrid, Window } from '../raster/grid';
-import { coverage, coverageEncoded, geometryWindow, subdivideWindow } from '../coverage/coverage';
+import { coverage, coverageEncoded, coverageProblem, geometryWindow, subdivideWindow } from '../coverage/coverage';
 import { EncodedRings } from '../geometry/encoded-rings';
 import { CoverageScratch } from '../coverage/coverage.exact';
 import type { CoverageMode } from '../coverage/coverage';
@@ -347,7 +347,7 @@ export class ZonalEngine {
    */
   prepare(features: readonly EngineFeature[]): PreparedChunk {
     if (!this.crsNotesPlaced && this.outside) this.placeCrsNotes(featuresBox(features));
-    const problems = features.map((f) => featureProblem(f));
+    const problems = features.map((f) => featureProblem(f, this.options.coverage));
     const touched = new Array<boolean>(features.length).fill(false);
     const perRaster = this.all.map((raster) => this.project(raster, features, problems, touched));
     const outside = this.outside;
@@ -696,11 +696,14 @@ export function featureLabel(f: Pick<EngineFeature, 'id' | 'fid' | 'fidText' | '
   return `feature ${f.idNull === true ? 'with a NULL id' : JSON.stringify(f.id)} (fid ${fid})`;
 }
 
-/** A feature that cannot be computed at all (`CODE: feature ... : reason`): empty geometry or invalid coordinates. */
-export function featureProblem(f: EngineFeature): string | null {
+/**
+ * A feature that cannot be computed at all (`CODE: feature ... : reason`): empty geometry, invalid coordinates,
+ * or a geometry `mode` cannot measure (a GeometryCollection mixing kinds in `exact` mode, as exactextract).
+ */
+export function featureProblem(f: EngineFeature, mode: CoverageMode): string | null {
   if (f.problem !== undefined) return `GEOMETRY_INVALID: ${featureLabel(f)}: ${f.problem}`;
   if (f.geometry === null) return `GEOMETRY_EMPTY: ${featureLabel(f)}: empty or missing geometry`;
-  const p = geometryProblem(f.geometry);
+  const p = geometryProblem(f.geometry) ?? coverageProblem(f.geometry, mode);
   return p === null ? null : `GEOMETRY_INVALID: ${featureLabel(f)}: ${p}`;
 }
 

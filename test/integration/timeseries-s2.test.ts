@@ -372,6 +372,34 @@ describe('time series on a Sentinel-2-shaped fixture (two UTM tiles of one datat
     }
   });
 
+  it('a GeometryCollection mixing a polygon and a line: exact refuses it on one line (as exactextract), the rest computed; center burns both', async () => {
+    const f = FIELDS[0] as Field;
+    const ring: Position[] = [[f.x0, f.y0], [f.x1, f.y0], [f.x1, f.y1], [f.x0, f.y1], [f.x0, f.y0]];
+    const line: Position[] = [[f.x0 - 50, f.y0 + 20], [f.x1 + 50, f.y1 - 20]];
+    writeGeoPackage(join(dir, 'mixed.gpkg'), [{
+      name: 'mixed', srsId: 32631, columns: { name: 'TEXT' },
+      features: [
+        { geometry: { type: 'Polygon', coordinates: [ring] }, properties: { name: f.id } },
+        { geometry: { type: 'GeometryCollection', geometries: [{ type: 'Polygon', coordinates: [ring] }, { type: 'LineString', coordinates: line }] }, properties: { name: 'gc_mixed' } },
+      ],
+    }]);
+    const exact = await run('mixed.gpkg', { coverage: 'exact' });
+    const refused = rowsOf(exact, 'gc_mixed');
+    expect(refused.length).toBeGreaterThan(0);
+    for (const x of refused) expect(x.error).toMatch(/^GEOMETRY_INVALID: feature "gc_mixed" \(fid 2\): a GeometryCollection mixing polygons and lines has no exact coverage \(exactextract refuses it: "Mixed-type geometries not supported"\)/);
+    const alone = await run('fields.gpkg', { coverage: 'exact' });
+    expect(rowsOf(exact, f.id)).toEqual(rowsOf(alone, f.id));
+    const center = await run('mixed.gpkg');
+    const burned = rowsOf(center, 'gc_mixed');
+    const polygon = rowsOf(center, f.id);
+    expect(burned).toHaveLength(DATES.length);
+    burned.forEach((x, d) => {
+      expect(x.error).toBeNull();
+      // every member burned: the polygon's cells and the line's beyond it
+      expect((x.ndvi_count as number) + (x.ndvi_nodata_count as number)).toBeGreaterThan((polygon[d]?.ndvi_count as number) + (polygon[d]?.ndvi_nodata_count as number));
+    });
+  });
+
   it('points: multi-band outputs and monthly median composites, one row per point and interval', async () => {
     const r = await run('points.gpkg', { outputs: ['red', 'nir', 'ndvi'], interval: 'P1M', composite: 'median', stac: { api, collections: ['sentinel-2-l2a'], datetime: '2024-05-01/2024-06-30', assets: { red: 'red', nir: 'nir', scl: 'scl' } }, stats: ['count', 'mean'] });
     expect(r.columns.map((c) => c.name)).toEqual(['interval_from', 'interval_to', 'red_count', 'red_mean', 'nir_count', 'nir_mean', 'ndvi_count', 'ndvi_mean']);

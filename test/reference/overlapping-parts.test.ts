@@ -21,6 +21,8 @@ import { LOCAL_ONLY } from '../../shared/io/uri';
 import { runLocal } from '../../shared/local/runner';
 import { readResultParquet } from '../../shared/output/read-parquet';
 import type { CellValue, FracCell } from '../../shared/output/table';
+import type { Position } from '../../shared/geometry/types';
+import { writeGeoPackage } from '../helpers/gpkg-writer';
 
 const DIR = join(import.meta.dirname, '../fixtures/overlapping-parts');
 type Rows = Record<string, Record<string, unknown>>;
@@ -184,3 +186,62 @@ describe('overlapping parts: center = GDAL 3.6.2, all_touched = exact coverage >
   }
 });
 
+
+describe('a GeometryCollection mixing a polygon and a line: refused in exact mode, as exactextract 0.3.1 refuses it', () => {
+  // the fixture's `refused` feature: GC(A, L1), A the polygon of `single`, L1 the line of `line_single` (make.py)
+  const X0 = 500000;
+  const Y0 = 5000012;
+  const A: Position[] = [[1.31, 1.63], [6.77, 1.63], [6.77, 7.19], [1.31, 7.19], [1.31, 1.63]].map(([u, v]) => [X0 + (u as number), Y0 - (v as number)]);
+  const L1: Position[] = [[X0 + 0.4, Y0 - 0.7], [X0 + 9.3, Y0 - 6.2], [X0 + 11.6, Y0 - 11.1]];
+  const mixedGpkg = join(mkdtempSync(join(tmpdir(), 'zf-mixed-')), 'mixed.gpkg');
+  writeGeoPackage(mixedGpkg, [{
+    name: 'mixed', srsId: 32631, columns: { id: 'TEXT' },
+    features: [
+      { geometry: { type: 'Polygon', coordinates: [A] }, properties: { id: 'single' } },
+      { geometry: { type: 'GeometryCollection', geometries: [{ type: 'Polygon', coordinates: [A] }, { type: 'LineString', coordinates: L1 }] }, properties: { id: 'gc_mixed' } },
+      { geometry: { type: 'LineString', coordinates: L1 }, properties: { id: 'line_single' } },
+    ],
+  }]);
+  const REASON = /^GEOMETRY_INVALID: feature "gc_mixed" \(fid 2\): a GeometryCollection mixing polygons and lines has no exact coverage \(exactextract refuses it: "Mixed-type geometries not supported"\); use coverage center or all_touched, or one feature per kind$/;
+  const want = (id: string, stats: string[]): Record<string, unknown> => {
+    const row = (id === 'single' ? E.exact.exact?.rows.single : E.exact.lines?.rows.line_single) ?? {};
+    return Object.fromEntries(stats.map((s) => [`v_${s}`, row[`v_${s}`]]));
+  };
+  it('exactextract says so (the fixture)', () => {
+    expect((E as unknown as { refused: { error: string } }).refused.error).toBe('Error: Mixed-type geometries not supported.');
+  });
+  for (const prepareThread of [false, true]) {
+    it(`zonalflow stats${prepareThread ? ' (prepare thread)' : ''}: one line naming the problem and the feature; the others = exactextract`, async () => {
+      const stats = ['count', 'sum', 'mean', 'min', 'max'];
+      const r = await runStatsJob({ input: mixedGpkg, spec: spec({ stats }), allowed: LOCAL_ONLY, prepareThread, threads: 1 });
+      const mixed = r.rows.find((x) => x.id === 'gc_mixed');
+      expect(mixed?.error).toMatch(REASON);
+      expect(mixed?.values.every((v) => v === null)).toBe(true);
+      const rest = { ...r, rows: r.rows.filter((x) => x.id !== 'gc_mixed') };
+      expectWithin(compare(rest, { single: want('single', stats), line_single: want('line_single', stats) }));
+    });
+  }
+  it('zonalflow local (the Worker): the same failure in the rows and the summary, the rest computed', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'zf-mixed-out-'));
+    const stats = ['count', 'mean'];
+    const s = { input: { idColumn: 'id' }, rasters: [{ name: 'v', uri: join(DIR, 'v.tif') }], stats, output: { formats: ['parquet'] } };
+    const run = await runLocal({ input: mixedGpkg, spec: s, out });
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { failures: { id: string; reason: string }[]; features: { done: number; failed: number } };
+    expect(run.status).not.toBe('FAILED');
+    expect(summary.features).toMatchObject({ done: 2, failed: 1 });
+    expect(summary.failures.map((f) => [f.id, REASON.test(f.reason)])).toEqual([['gc_mixed', true]]);
+    const results = await readResultParquet(readFileSync(join(out, 'results.parquet')));
+    expect(results.rows.find((x) => x.id === 'gc_mixed')?.error).toMatch(REASON);
+    expectWithin(compare({ ...results, rows: results.rows.filter((x) => x.id !== 'gc_mixed') }, { single: want('single', stats), line_single: want('line_single', stats) }));
+  }, 180_000);
+  for (const mode of ['center', 'all_touched'] as const) {
+    it(`${mode}: computed, every member burned (GDAL burns each member: the union of the polygon's and the line's cells)`, async () => {
+      const r = await runStatsJob({ input: mixedGpkg, spec: spec({ stats: ['count', 'nodata_count', 'cell_id'], coverage: mode }), allowed: LOCAL_ONLY, threads: 1 });
+      expect(r.rows.map((x) => x.error)).toEqual([null, null, null]);
+      const all = E.coverage_all.rows.single as { a_cell_id: number[]; a_coverage: number[] };
+      const polygon = mode === 'center' ? (E.gdal.single?.center ?? []) : all.a_cell_id.filter((_, k) => (all.a_coverage[k] as number) > 1e-10);
+      const union = [...new Set([...polygon, ...(E.gdal.line_single?.[mode] ?? [])])].sort((a, b) => a - b);
+      expect(selected(r, 'gc_mixed')).toEqual(union);
+    });
+  }
+});

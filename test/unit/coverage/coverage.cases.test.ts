@@ -4,7 +4,7 @@
  * subdivision. Grids are unit cells unless said otherwise.
  */
 import { describe, expect, it } from 'vitest';
-import { coverage, geometryWindow, subdivideWindow } from '../../../shared/coverage/coverage';
+import { coverage, coverageProblem, geometryWindow, subdivideWindow } from '../../../shared/coverage/coverage';
 import type { CoverageMode } from '../../../shared/coverage/coverage';
 import type { Geometry, Position } from '../../../shared/geometry/types';
 import type { RasterGrid, Window } from '../../../shared/raster/grid';
@@ -89,12 +89,22 @@ describe('exact: exactextract hand cases', () => {
     const lines: Geometry = { type: 'GeometryCollection', geometries: [{ type: 'LineString', coordinates: [[0.5, 2.5], [2.5, 2.5]] }, { type: 'LineString', coordinates: [[1.5, 2.5], [2.5, 2.5]] }] };
     expect(w3(lines)).toEqual([0.5, 1.5, 1, 0, 0, 0, 0, 0, 0]);
   });
-  it('a GeometryCollection mixing kinds (exactextract refuses it) takes per cell the largest weight of its kinds', () => {
+  it('a GeometryCollection mixing kinds has no exact coverage (exactextract refuses it); center and all_touched burn every member', () => {
     const gc: Geometry = { type: 'GeometryCollection', geometries: [poly(sq(1, 1, 1.5, 2)), poly(sq(1, 1, 1.5, 2)), { type: 'Point', coordinates: [0.5, 2.5] }, { type: 'Point', coordinates: [1.25, 1.5] }] };
-    expect(w3(gc)).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 0]);
+    expect(() => w3(gc)).toThrow(GeometryError);
+    expect(() => w3(gc)).toThrow(/^a GeometryCollection mixing polygons and points has no exact coverage \(exactextract refuses it: "Mixed-type geometries not supported"\); use coverage center or all_touched, or one feature per kind$/);
+    const line: Geometry = { type: 'LineString', coordinates: [[0.5, 2.5], [2.5, 2.5]] };
+    const three: Geometry = { type: 'GeometryCollection', geometries: [{ type: 'GeometryCollection', geometries: [line] }, poly(sq(1, 1, 1.5, 2)), { type: 'MultiPoint', coordinates: [[0.5, 0.5]] }] };
+    expect(() => w3(three)).toThrow(/mixing polygons, lines and points has no exact coverage/);
+    expect(coverageProblem(three, 'exact')).toMatch(/^a GeometryCollection mixing polygons, lines and points/);
+    expect(coverageProblem(three, 'center')).toBeNull();
+    expect(coverageProblem({ type: 'GeometryCollection', geometries: [line, line] }, 'exact')).toBeNull();
+    // center / all_touched: a cell is selected when any member selects it (GDAL burns each member; center checked
+    // with rasterio 1.3.5 geometry_mask, GDAL 3.6.2, which in all_touched also takes cell 7, below the polygon's bottom edge)
     const half: Geometry = { type: 'GeometryCollection', geometries: [poly(sq(1, 1, 1.5, 2)), { type: 'Point', coordinates: [0.5, 2.5] }] };
-    expect(w3(half)).toEqual([1, 0, 0, 0, 0.5, 0, 0, 0, 0]);
     expect(w3(half, 'all_touched')).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 0]);
+    expect(w3(half, 'center')).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 0]);
+    expect(w3(three, 'center')).toEqual([1, 1, 1, 0, 1, 0, 1, 0, 0]);
   });
   it('partly outside the raster: only cells inside; wholly outside or only touching the edge: null', () => {
     const g = poly(sq(-1, -1, 0.5, 0.5));

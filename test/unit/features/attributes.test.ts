@@ -78,7 +78,7 @@ describe('included attributes and typed ids, every format', () => {
   });
   it('failure reasons name the stored fid (NULL, int64 digits), never the internal key, and a NULL id as such', () => {
     expect(featureError({ id: 'big1', fid: -2.5, fidText: '9007199254740993' }, new Error('x'))).toBe('FEATURE_FAILED: feature "big1" (fid 9007199254740993): x');
-    expect(featureProblem({ id: '', idNull: true, fid: 2, fidText: null, geometry: null })).toBe('GEOMETRY_EMPTY: feature with a NULL id (fid NULL): empty or missing geometry');
-    expect(featureProblem({ id: 'a', fid: 7, geometry: null })).toBe('GEOMETRY_EMPTY: feature "a" (fid 7): empty or missing geometry');
+    expect(featureProblem({ id: '', idNull: true, fid: 2, fidText: null, geometry: null }, 'exact')).toBe('GEOMETRY_EMPTY: feature with a NULL id (fid NULL): empty or missing geometry');
+    expect(featureProblem({ id: 'a', fid: 7, geometry: null }, 'exact')).toBe('GEOMETRY_EMPTY: feature "a" (fid 7): empty or missing geometry');
   });
 });
