@@ -36,8 +36,10 @@ export function geometryWindow(g: Geometry, grid: RasterGrid): Window | null {
   // a point (or a vertical/horizontal line) on a grid line still needs its cell
   const col0 = Math.max(0, c0);
   const row0 = Math.max(0, r0);
-  // GDAL's line burning (center / all_touched) takes the cell beyond an end lying exactly on a cell edge
-  const linear = hasLines(g);
+  // GDAL's line burning (center / all_touched) takes the cell beyond an end lying exactly on a cell edge, and a
+  // point on a cell edge takes the cell right of / below it (coverage.points.ts): a MultiPoint or a collection
+  // whose rightmost or lowest point lies on a cell edge needs that cell too
+  const linear = hasLinesOrPoints(g);
   const col1 = Math.min(grid.width, Math.max(linear ? Math.floor((b.xmax - grid.originX) / grid.resX) + 1 : c1, c0 + 1));
   const row1 = Math.min(grid.height, Math.max(linear ? Math.floor((grid.originY - b.ymin) / grid.resY) + 1 : r1, r0 + 1));
   if (col1 <= col0 || row1 <= row0) {
@@ -52,10 +54,10 @@ export function geometryWindow(g: Geometry, grid: RasterGrid): Window | null {
   return { row0, col0, rows: row1 - row0, cols: col1 - col0 };
 }
 
-/** True for a line or a collection holding one. */
-function hasLines(g: Geometry): boolean {
-  if (g.type === 'GeometryCollection') return g.geometries.some(hasLines);
-  return g.type === 'LineString' || g.type === 'MultiLineString';
+/** True for a line or a point, or a collection holding one. */
+function hasLinesOrPoints(g: Geometry): boolean {
+  if (g.type === 'GeometryCollection') return g.geometries.some(hasLinesOrPoints);
+  return g.type !== 'Polygon' && g.type !== 'MultiPolygon';
 }
 
 /**

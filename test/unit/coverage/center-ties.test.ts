@@ -15,7 +15,8 @@ import type { RasterGrid } from '../../../shared/raster/grid';
 interface Grid { originX: number; originY: number; res: number; width: number; height: number }
 interface Case { name: string; grid: string; geometry: Geometry; center: number[]; all_touched_gdal: number[]; touched?: number[] }
 interface Summary { valid_cases: number; gdal_extra_cells: number; gdal_extra_zero_area: number; gdal_missing_cells: number }
-const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/center-ties/expected.json'), 'utf8')) as { grids: Record<string, Grid>; summary: Summary; cases: Case[] };
+interface Mixed { name: string; grid: string; geometry: Geometry; center: number[]; all_touched: number[] }
+const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/center-ties/expected.json'), 'utf8')) as { grids: Record<string, Grid>; summary: Summary; cases: Case[]; mixed: Mixed[] };
 
 function gridOf(name: string): RasterGrid {
   const g = fixture.grids[name] as Grid;
@@ -98,5 +99,16 @@ describe('all_touched on edges exactly on cell boundaries', () => {
     expect(fixture.summary.gdal_missing_cells).toBe(0);
     expect(extra).toBe(fixture.summary.gdal_extra_cells);
     expect(fixture.summary.gdal_extra_zero_area).toBe(fixture.summary.gdal_extra_cells);
+  });
+});
+
+describe('GeometryCollections mixing polygons, lines and points: every member burned, as GDAL burns them', () => {
+  it(`${fixture.mixed.length} collections: center = GDAL's cells, all_touched = the polygons' touched cells and GDAL's for the rest; exact refused`, () => {
+    for (const m of fixture.mixed) {
+      const grid = gridOf(m.grid);
+      expect([m.name, cells(m.geometry, grid, 'center')]).toEqual([m.name, [...m.center].sort((a, b) => a - b)]);
+      expect([m.name, cells(m.geometry, grid, 'all_touched')]).toEqual([m.name, m.all_touched]);
+      expect(() => coverage(m.geometry, grid, 'exact')).toThrow(/^a GeometryCollection mixing polygons and (lines|points)|^a GeometryCollection mixing polygons, lines and points/);
+    }
   });
 });

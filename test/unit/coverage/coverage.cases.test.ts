@@ -160,6 +160,16 @@ describe('points', () => {
     expect(coverage({ type: 'Point', coordinates: [1.5, -0.001] }, g3, 'exact')).toBeNull();
     expect(coverage({ type: 'Point', coordinates: [-0.001, 1.5] }, g3, 'center')).toBeNull();
   });
+  it("a MultiPoint's (or a collection's) rightmost or lowest point on a cell edge is in its own window (it was cut off)", () => {
+    // (2, 1) is the top-left corner of cell (2, 2): the window of the bbox 0.5..2 x 1..2.5 must reach column and row 2
+    // (rasterio 1.3.5 geometry_mask, GDAL 3.6.2: cells 0 and 8, with and without all_touched)
+    const mp: Geometry = { type: 'MultiPoint', coordinates: [[0.5, 2.5], [2, 1]] };
+    const gc: Geometry = { type: 'GeometryCollection', geometries: [{ type: 'Point', coordinates: [0.5, 2.5] }, { type: 'Point', coordinates: [2, 1] }] };
+    for (const g of [mp, gc]) {
+      expect(geometryWindow(g, g3)).toEqual({ row0: 0, col0: 0, rows: 3, cols: 3 });
+      for (const mode of ['exact', 'center', 'all_touched'] as const) expect([...(coverage(g, g3, mode)?.weights ?? [])]).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 1]);
+    }
+  });
 });
 
 function seeded(seed: number): () => number {
