@@ -12,7 +12,7 @@
  * (3076; false easting/northing are given in them, proj4 wants metres).
  */
 import { CrsError } from '../errors';
-import type { Crs } from './crs';
+import { undefinedCrs, type Crs } from './crs';
 import { crsFromEpsg } from './epsg';
 
 /** Decoded GeoKey directory: key id -> value (number, ascii, or doubles). */
@@ -79,7 +79,10 @@ function primeMeridian(keys: GeoKeys, deg: (v: number) => number): string {
   return '';
 }
 
-/** The CRS of a raster from its GeoKeys (CrsError when absent or not expressible). */
+/**
+ * The CRS of a raster from its GeoKeys: an undefined CRS (crs.ts undefinedCrs, taken as being the features') when they
+ * give none, as GDAL reads no CRS there; CrsError when one is given that cannot be expressed.
+ */
 export function crsFromGeoKeys(keys: GeoKeys): Crs {
   const model = num(keys, 1024);
   const pcs = num(keys, 3072);
@@ -95,8 +98,13 @@ export function crsFromGeoKeys(keys: GeoKeys): Crs {
     return { name: `${citation} (user-defined geographic)`, def: `+proj=longlat ${earth(keys, citation)}${primeMeridian(keys, (v) => v * unit)} +no_defs` };
   }
   if (model === 3) throw new CrsError('geocentric GeoTIFFs are not supported');
-  throw new CrsError('the raster has no CRS (no GeoKeys); assign one with gdal_edit.py -a_srs');
+  // no model type and no CRS code: GDAL reads no CRS (gdalinfo prints no "Coordinate System is" section)
+  if (model === undefined) return undefinedCrs(RASTER_WITHOUT_CRS);
+  throw new CrsError(`the raster's GTModelTypeGeoKey is ${model}, which GDAL does not read as a CRS; assign one with gdal_edit.py -a_srs EPSG:XXXX`);
 }
+
+/** The name of the CRS of a raster whose GeoKeys give none: an undefined CRS (crs.ts), taken as the features'. */
+export const RASTER_WITHOUT_CRS = 'no CRS (no GeoKeys)';
 
 function userProjected(keys: GeoKeys, citation: string): Crs {
   const ct = num(keys, 3075);

@@ -117,7 +117,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
       bytesRead: read.bytes,
       requests: read.requests,
       fileReads: read.fileReads,
-      warnings: fields.warnings(opts.spec.input.idColumn).filter((w): w is string => w !== null),
+      warnings: [...fields.warnings(opts.spec.input.idColumn).filter((w): w is string => w !== null), ...engine.warnings],
     },
   };
 }

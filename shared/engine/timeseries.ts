@@ -21,7 +21,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { JobSpec } from '../spec';
 import type { Crs } from '../crs/crs';
 import { crsFromGeoKeys } from '../crs/geokeys';
-import { crsEquivalent, makeTransformer } from '../crs/transform';
+import { crsDisplayName, crsEquivalent, makeTransformer } from '../crs/transform';
 import { crsFromEpsg } from '../crs/epsg';
 import { openSource } from '../io/uri';
 import type { AllowedSources } from '../io/uri';
@@ -109,6 +109,8 @@ export class TimeseriesEngine {
   private readonly toLonLat: ((x: number, y: number) => [number, number]) | null;
   private readonly classes: { band: string; exclude: Set<number>; dilate: number } | null;
   private readonly nodataMasks: boolean;
+  /** Job-level warnings (assets without a CRS, taken as being in the layer's), each said once. */
+  readonly warnings = new Set<string>();
 
   constructor(private readonly spec: JobSpec, scenes: readonly Scene[], private readonly featureCrs: Crs, private readonly opts: TimeseriesOptions) {
     const stac = spec.stac;
@@ -175,6 +177,9 @@ export class TimeseriesEngine {
         for (const r of bands.values()) if (!fine || r.info.grid.resX < fine.info.grid.resX) fine = r;
         if (!fine) throw new RasterError(`item ${item.id}: no band to read`);
         const crs = crsFromGeoKeys(fine.info.geoKeys);
+        if (crs.undefinedCrs && !this.featureCrs.undefinedCrs && ![...this.warnings].some((w) => w.startsWith('scene assets have no CRS'))) {
+          this.warnings.add(`scene assets have no CRS (no GeoKeys; first: item ${item.id}): their coordinates are taken as being in the layer's CRS, ${crsDisplayName(this.featureCrs)}`);
+        }
         for (const [b, r] of bands) {
           const c = crsFromGeoKeys(r.info.geoKeys);
           if (!crsEquivalent(c, crs)) throw new RasterError(`the assets of item ${item.id} are in different CRSs (band "${b}": ${c.name}, finest band: ${crs.name})`);

@@ -189,11 +189,25 @@ export class ZonalEngine {
         raster: r.name,
         features: crsDisplayName(featureCrs),
         crs: crsDisplayName(r.crs),
-        transformation: featureCrs.undefinedCrs ? 'none: the features have no CRS, their coordinates are taken as the raster\'s' : t === null ? 'none (same CRS)' : transformationAt(featureCrs, r.crs, rasterCentre(r)),
+        transformation: featureCrs.undefinedCrs
+          ? r.crs.undefinedCrs ? 'none: neither the features nor the raster have a CRS, coordinates are taken as they are' : 'none: the features have no CRS, their coordinates are taken as the raster\'s'
+          : r.crs.undefinedCrs ? 'none: the raster has no CRS, its coordinates are taken as the features\'' : t === null ? 'none (same CRS)' : transformationAt(featureCrs, r.crs, rasterCentre(r)),
       });
     }
-    if (featureCrs.undefinedCrs) {
-      this.warnings.push(`the layer has no CRS (${featureCrs.name}): its coordinates are taken as being in the CRS of ${rasters.map((r) => `${r.name} (${crsDisplayName(r.crs)})`).join(', ')}`);
+    // data without a CRS is taken as being in the CRS of the other side, as exactextract and rasterstats (which ignore CRSs) compute: one line for each case
+    const withCrs = rasters.filter((r) => !r.crs.undefinedCrs);
+    const withoutCrs = rasters.filter((r) => r.crs.undefinedCrs);
+    const named = (rs: readonly ZonalRaster[]): string => rs.map((r) => r.name).join(', ');
+    if (featureCrs.undefinedCrs && withCrs.length > 0) {
+      this.warnings.push(`the layer has no CRS (${featureCrs.name}): its coordinates are taken as being in the CRS of ${withCrs.map((r) => `${r.name} (${crsDisplayName(r.crs)})`).join(', ')}`);
+    }
+    if (withoutCrs.length > 0) {
+      const several = withoutCrs.length > 1;
+      const rasters = `the raster${several ? 's' : ''} ${named(withoutCrs)}`;
+      const assign = 'no GeoKeys; assign one with gdal_edit.py -a_srs EPSG:XXXX';
+      this.warnings.push(featureCrs.undefinedCrs
+        ? `neither the layer (${featureCrs.name}) nor ${rasters} (${assign}) ${several ? 'have' : 'has'} a CRS: coordinates are taken as they are, as if in one CRS`
+        : `${rasters} ${several ? 'have' : 'has'} no CRS (${assign}): ${several ? 'their' : 'its'} coordinates are taken as being in the layer's CRS, ${crsDisplayName(featureCrs)}`);
     }
     // band-math outputs read their rasters' grid and CRS
     for (const r of this.all) if (!this.transformers.has(r)) this.transformers.set(r, makeTransformer(featureCrs, r.crs));

@@ -66,9 +66,15 @@ describe('CRS', () => {
       expect(Math.abs(lat - ref[1])).toBeLessThan(1e-5);
     }
   });
-  it('unknown codes and missing keys are clear errors', () => {
+  it('unknown codes and unreadable keys are clear errors', () => {
     expect(() => makeTransformer(crsFromEpsg(999999), crsFromEpsg(4326))).toThrow(/EPSG:999999 is not known/);
-    expect(() => crsFromGeoKeys({})).toThrow(CrsError);
     expect(() => crsFromGeoKeys({ 1024: 1, 3072: 32767, 3075: 99 })).toThrow(/transformation code 99/);
+    expect(() => crsFromGeoKeys({ 1024: 7 })).toThrow(CrsError);
+    expect(() => crsFromGeoKeys({ 1024: 7 })).toThrow('the raster\'s GTModelTypeGeoKey is 7, which GDAL does not read as a CRS; assign one with gdal_edit.py -a_srs EPSG:XXXX');
+  });
+  it('no GeoKeys (no model type, no code) is no CRS, as GDAL reads it: an undefined CRS, taken as the other side\'s', () => {
+    expect(crsFromGeoKeys({})).toEqual({ name: 'no CRS (no GeoKeys)', def: '', undefinedCrs: true });
+    expect(crsFromGeoKeys({ 1025: 1 })).toEqual({ name: 'no CRS (no GeoKeys)', def: '', undefinedCrs: true });
+    expect(makeTransformer(crsFromEpsg(32631), crsFromGeoKeys({}))).toBeNull();
   });
 });
