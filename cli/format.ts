@@ -5,9 +5,9 @@
  * "1 features ... 0.0 MB read".
  */
 
-/** `n` and `noun`, with an "s" unless n is 1 (the CLI's nouns all take a plain "s"). */
-export function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+/** `n` and `noun`, in its plural (`noun` + "s" unless given: batch, batches) unless n is 1. */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
 }
 
 /** A byte count in B (below 1 kB), else kB, MB or GB with one decimal (1 kB = 1000 B). */

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { progressBar } from '../progress';
 import { withInterruption } from '../interrupt';
 import { readableFailure, summaryLines } from '../local-report';
+import { count } from '../format';
 import { readSpecFile } from '../../shared/spec-file';
 import { InputError } from '../../shared/errors';
 import type { SummaryLike } from '../local-report';
@@ -104,9 +105,8 @@ Examples:
       // usage error, as in `stats`; decided before the lines below (a closed stderr that cuts them short keeps it)
       ctx.exitCode = exitCodeOfJob(r.status, r.error?.code);
       const s = r.output as { features?: { total: number; done: number; failed: number } } | null;
-      // Plan reads its own download of the input: say the user's path, not that temporary copy's
-      const userPaths = (text: string): string => text.replace(/\S*zonalflow-plan-[A-Za-z0-9]+\/[^\s:]+/g, o.input);
-      ctx.stderr.write(`zonalflow local: job ${r.jobId ?? '?'} ${r.status}${s?.features ? ` (${s.features.done}/${s.features.total} features, ${s.features.failed} failed)` : ''}; ${r.files.length} files in ${o.out}${r.error ? `: ${userPaths(readableFailure(r.error.code, r.error.message))}` : ''}\n`);
+      // the error names the input as the user gave it (Plan names its s3:// object, runLocal maps that to --input)
+      ctx.stderr.write(`zonalflow local: job ${r.jobId ?? '?'} ${r.status}${s?.features ? ` (${s.features.done}/${s.features.total} features, ${s.features.failed} failed)` : ''}; ${count(r.files.length, 'file')} in ${o.out}${r.error ? `: ${readableFailure(r.error.code, r.error.message)}` : ''}\n`);
       if (!quiet) {
         const summaryPath = join(o.out, 'summary.json');
         const summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as SummaryLike) : null;

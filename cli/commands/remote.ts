@@ -13,6 +13,7 @@ import type { CommandContext } from '../context';
 import { SpecError } from '../../shared/errors';
 import { exitCodeOfJob } from '../../shared/jobs/outcome';
 import { formatSeconds } from '../progress';
+import { count } from '../format';
 
 /** How the commands reach the stack (tests inject their own). */
 export type Connector = (stackName: string) => Promise<RemoteDeps>;
@@ -80,14 +81,14 @@ export function registerRemote(program: Command, ctx: CommandContext, connector:
     .option('--no-features', 'skip the per-feature JSON (same as --features none)')
     .action(async (job: string, o: { stack: string; out: string; features: 'per-feature' | 'jsonl' | 'none' | false }) => {
       const files = await downloadResults(await connector(o.stack), job, o.out, { features: o.features === false ? 'none' : o.features });
-      ctx.stderr.write(`zonalflow: ${files.length} files -> ${o.out}\n`);
+      ctx.stderr.write(`zonalflow: ${count(files.length, 'file')} -> ${o.out}\n`);
     });
   stackOpt(program.command('retry'))
     .description('re-run only the failed batches of a PARTIAL, FAILED or CANCELLED job')
     .argument('<job>', 'job id')
     .action(async (job: string, o: { stack: string }) => {
       const r = await retryJob(await connector(o.stack), job);
-      ctx.stderr.write(`zonalflow: job ${job}: ${r.batches.length} batches to re-run\n`);
+      ctx.stderr.write(`zonalflow: job ${job}: ${count(r.batches.length, 'batch', 'batches')} to re-run\n`);
     });
   stackOpt(program.command('cancel'))
     .description('stop a job\'s execution and mark it CANCELLED')

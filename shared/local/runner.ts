@@ -21,7 +21,7 @@
  * - faults by name (faults.ts): at-least-once delivery and throttling.
  * `timeScale` multiplies every duration (timeouts, retry waits, the 5 minutes).
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
@@ -680,6 +680,10 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     const copy = (key: string, dest: string): Promise<boolean> => env.copyFile(LOCAL.output, key, dest);
     const files = jobId ? await downloadJobOutputs(env.s3, LOCAL.output, `${jobId}/`, opts.out, { features: opts.features ?? 'per-feature', copy, label: `--out ${opts.out}` }) : [];
     const summary = jobId ? ((await getJson(env.s3, { bucket: LOCAL.output, key: `${jobId}/summary.json` })) as { status?: string } | null) : null;
+    // the stand-in's copy of the input is the user's file: the job's error names it as they gave it (opts.input)
+    const inputUri = `s3://${LOCAL.input}/${key}`;
+    if (failure) failure = { ...failure, message: failure.message.split(inputUri).join(opts.input) };
+    nameLocalInput(join(opts.out, 'summary.json'), inputUri, opts.input);
     smS3.destroy();
     lap('end');
     log(`timings: ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
@@ -747,6 +751,19 @@ class ProgressTracker {
     }
     this.report({ batches: this.totals.batches, batchesDone: this.batches.size, features: this.totals.features, featuresDone: done, featuresFailed: failed });
   }
+}
+
+/**
+ * The summary.json a local run downloaded, its error naming the input as the user gave it (`given`) where the
+ * job names the stand-in's object (`uri`, s3://<input bucket>/<key>); unchanged when it does not.
+ */
+export function nameLocalInput(summaryPath: string, uri: string, given: string): void {
+  if (!existsSync(summaryPath)) return;
+  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { error?: { message?: unknown } };
+  const message = summary.error?.message;
+  if (typeof message !== 'string' || !message.includes(uri)) return;
+  summary.error = { ...summary.error, message: message.split(uri).join(given) };
+  writeFileSync(summaryPath, JSON.stringify(summary));
 }
 
 /** The first 12 hex digits of a local file's MD5 (md5-cache.ts: remembered for large files); `missing` when it cannot be read (the upload then says why). */

@@ -122,9 +122,9 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
   const maxBytes = deps.limits?.maxInputBytes ?? 5 * 1024 ** 3;
   if (head.size > maxBytes) throw new LimitError(`s3://${input.bucket}/${input.key} is ${head.size} bytes; the limit is ${maxBytes} bytes (MAX_INPUT_BYTES)`);
   const dir = mkdtempSync(join(tmpdir(), 'zonalflow-plan-'));
+  const file = (input.key.split('/').pop() ?? 'input').replace(/[^A-Za-z0-9._-]/g, '_');
+  const path = join(dir, file === '' || file.startsWith('.') ? `input${file}` : file);
   try {
-    const file = (input.key.split('/').pop() ?? 'input').replace(/[^A-Za-z0-9._-]/g, '_');
-    const path = join(dir, file === '' || file.startsWith('.') ? `input${file}` : file);
     // the input downloads while the spec and the rasters are checked (their errors come first, as before)
     const download = downloadToFile(deps.s3, gpkgLoc, path);
     download.catch(() => undefined);
@@ -272,9 +272,24 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
     } finally {
       layer.close();
     }
+  } catch (err) {
+    // the readers name the file they read: this temporary download, which the user never named; the job's
+    // error (summary.json, status) names the input as the job has it, s3://bucket/key
+    throw namingInput(err, dir, path, `s3://${input.bucket}/${input.key}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `err` with every mention of Plan's temporary download (`path`, or another file in its folder `dir`) in its
+ * message replaced by `name`, the input as the job names it; the error itself kept (its type and code decide
+ * the job's outcome).
+ */
+export function namingInput(err: unknown, dir: string, path: string, name: string): unknown {
+  if (!(err instanceof Error) || !err.message.includes(dir)) return err;
+  err.message = err.message.split(path).join(name).split(dir).join(name);
+  return err;
 }
 
 /** What Plan takes from the modules that read the input and cut the batches. */

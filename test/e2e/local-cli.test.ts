@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvObjects, runCli } from '../cases/run-cli';
+import { InputError } from '../../shared/errors';
+import { namingInput } from '../../shared/pipeline/plan';
 
 const FIDS = join(import.meta.dirname, '../fixtures/cases/fids');
 const tif = readFileSync(join(FIDS, 'base.tif'));
@@ -108,5 +110,15 @@ describe('zonalflow local --include-cols', () => {
     expect(r.err).toContain(`${input}: `);
     expect(r.err).toContain('"nope"');
     expect(r.err).not.toContain('zonalflow-plan-');
+    // summary.json (the one file written: "1 file") says it the same way, never an internal temporary path
+    expect(r.err).toMatch(/FAILED; 1 file in /);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8')) as { error: { message: string } };
+    expect(summary.error.message).toMatch(new RegExp(`^${input.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: layer "attrs" has no column "nope" to include`));
+    expect(summary.error.message).not.toContain(tmpdir());
+  });
+  it('Plan names the input by its s3:// object, never by its temporary download (namingInput)', () => {
+    const err = new InputError('/tmp/x/zonalflow-plan-ab12/f.gpkg: layer "f" has no column "nope"');
+    expect((namingInput(err, '/tmp/x/zonalflow-plan-ab12', '/tmp/x/zonalflow-plan-ab12/f.gpkg', 's3://in/uploads/f.gpkg') as Error).message).toBe('s3://in/uploads/f.gpkg: layer "f" has no column "nope"');
+    expect(namingInput(err, '/elsewhere', '/elsewhere/f.gpkg', 's3://in/f.gpkg')).toBe(err);
   });
 });

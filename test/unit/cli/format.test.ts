@@ -6,6 +6,9 @@ describe('CLI figures', () => {
     expect(count(0, 'feature')).toBe('0 features');
     expect(count(1, 'feature')).toBe('1 feature');
     expect(count(2, 'request')).toBe('2 requests');
+    expect(count(1, 'file')).toBe('1 file'); // zonalflow local's result line said "1 files"
+    expect(count(1, 'batch', 'batches')).toBe('1 batch');
+    expect(count(3, 'batch', 'batches')).toBe('3 batches');
   });
 
   it('prints bytes in the unit that shows them (1 kB = 1000 B)', () => {
