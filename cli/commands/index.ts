@@ -23,7 +23,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     load: async () => (await import('./stats')).registerStats,
   },
   {
-    commands: { local: 'run the deployed pipeline on this machine, as strict as AWS: the synthesized state machine, the handlers in-process with their roles\' IAM policies enforced, S3/DynamoDB stand-ins' },
+    commands: { local: 'run the AWS pipeline on this machine, nothing deployed: the state machine synthesized from the CDK stack, the handlers in-process with their roles\' IAM policies enforced, S3/DynamoDB stand-ins' },
     load: async () => (await import('./local')).registerLocal,
   },
   {

@@ -41,7 +41,7 @@ function timeScale(value: string): number {
 export function registerLocal(program: Command, ctx: CommandContext): void {
   program
     .command('local')
-    .description('run the deployed pipeline on this machine, as strict as AWS: the synthesized state machine, the handlers in-process with their roles\' IAM policies enforced, S3/DynamoDB stand-ins')
+    .description('run the AWS pipeline on this machine, nothing deployed: the state machine synthesized from the CDK stack, the handlers in-process with their roles\' IAM policies enforced, S3/DynamoDB stand-ins')
     .requiredOption('--input <file>', 'features: GeoPackage, GeoParquet, FlatGeobuf, GeoJSON/GeoJSONSeq or a zipped Shapefile')
     .requiredOption('--spec <job.json>', 'job spec (local raster paths are served from the S3 stand-in)')
     .requiredOption('--out <dir>', 'directory for results.parquet, summary.json, features/')

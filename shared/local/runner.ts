@@ -1,5 +1,5 @@
 /**
- * `zonalflow local`: the deployed pipeline on one machine, as strict as AWS.
+ * `zonalflow local`: the AWS pipeline on one machine, nothing deployed, as strict as AWS.
  * The CDK app is synthesized; the state machine definition taken from the
  * template runs on an ASL interpreter (aws-local-stepfunctions) with the
  * Distributed Map run as a Map Run (distributed-map.ts); the Lambda handlers
