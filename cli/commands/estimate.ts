@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import type { EstimateResult } from '../../shared/estimate/estimate';
+import { byteSize } from '../format';
 
 interface EstimateCliOptions { input: string; spec: string; workerMemory?: string; json?: boolean; allowHost?: string[] }
 
@@ -53,7 +54,7 @@ export function renderEstimate(r: EstimateResult, input: string): string {
   const lines: [string, string][] = [
     ['features', n(e.features)],
     ['batches (worker invocations)', n(e.batches)],
-    ['raster range requests', `${n(e.requests.rasterGets)} (${(e.rasterBytes / 1e6).toFixed(1)} MB of tiles)`],
+    ['raster range requests', `${n(e.requests.rasterGets)} (${byteSize(Math.round(e.rasterBytes))} of tiles)`],
     ['raster cells visited', n(r.shape.cells)],
     ['S3 PUTs', n(e.requests.s3Puts)],
     ['S3 GETs (work objects)', n(e.requests.s3Gets)],
