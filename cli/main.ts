@@ -10,6 +10,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { COMMAND_MODULES, invokedCommand } from './commands/index';
 import type { Connector } from './commands/remote';
 import type { CommandContext } from './context';
+import { refuseRepeatedOptions } from './options';
 
 /**
  * Runs the CLI with `argv` (without node and script). Returns the exit code. `io.decided` hears the exit code as
@@ -58,6 +59,8 @@ Examples:
     if (invoked !== undefined && invoked in m.commands) (await m.load())(program, ctx, io.connector);
     else for (const [name, summary] of Object.entries(m.commands)) program.command(name).description(summary).allowUnknownOption().helpOption(false);
   }
+  // an option of one value given twice is a usage error naming it (commander keeps the last): cli/options.ts
+  refuseRepeatedOptions(program);
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv, { from: 'user' });
