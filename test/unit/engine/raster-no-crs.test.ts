@@ -9,6 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCsv, runCli } from '../../cases/run-cli';
+import { TimeseriesEngine } from '../../../shared/engine/timeseries';
+import { openGeoPackage } from '../../../shared/features/gpkg';
+import { allowedFromUris } from '../../../shared/io/uri';
+import { parseJobSpec } from '../../../shared/spec';
+import { runLocal } from '../../../shared/local/runner';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/raster-no-crs');
 const dir = mkdtempSync(join(tmpdir(), 'zf-raster-no-crs-'));
@@ -52,5 +57,39 @@ describe('a raster without a CRS', () => {
     expectClose(r.rows, expected('expected_exactextract_nocrs.csv'));
     const warnings = r.err.split('\n').filter((l) => l.startsWith('zonalflow: warning:'));
     expect(warnings).toEqual(['zonalflow: warning: neither the layer ("Undefined geographic SRS" (srs_id 0, undefined geographic)) nor the raster nocrs (no GeoKeys; assign one with gdal_edit.py -a_srs EPSG:XXXX) has a CRS: coordinates are taken as they are, as if in one CRS']);
+  });
+});
+
+describe('zonalflow local (the pipeline\'s Plan, Worker and Collect)', () => {
+  it('computes as exactextract and the summary carries the warning', async () => {
+    const out = mkdtempSync(join(dir, 'local-'));
+    const r = await runLocal({ input: join(fixtures, 'features_32631.gpkg'), out, spec: { input: { idColumn: 'name' }, rasters: [{ name: 'nocrs', uri: join(fixtures, 'nocrs.tif') }], stats: ['count', 'sum', 'mean', 'min', 'max'], output: { formats: ['csv'] } } });
+    expect(r.status).toBe('DONE');
+    const [, ...rows] = parseCsv(readFileSync(join(out, 'results.csv'), 'utf8'));
+    expectClose(new Map(rows.map((c) => [c[0] ?? '', c.slice(2, 7).map(Number)])), expected('expected_exactextract.csv'));
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { warnings: string[] };
+    expect(summary.warnings).toEqual(['the raster nocrs has no CRS (no GeoKeys; assign one with gdal_edit.py -a_srs EPSG:XXXX): its coordinates are taken as being in the layer\'s CRS, EPSG:32631 (WGS 84 / UTM zone 31N)']);
+  }, 120_000);
+});
+
+describe('a time series whose scene assets have no CRS', () => {
+  it('computes them in the layer\'s CRS, with one warning for the job', async () => {
+    const href = join(fixtures, 'nocrs.tif');
+    const spec = parseJobSpec({ input: { idColumn: 'name' }, stac: { api: 'http://127.0.0.1:9/', collections: ['c'], datetime: '2024-05-01/2024-05-31', assets: { b: 'b' } }, interval: 'scene', stats: ['max'] });
+    const scenes = [
+      { id: 's1', datetime: Date.parse('2024-05-03T10:00:00Z'), bbox: null, hrefs: { b: href } },
+      { id: 's2', datetime: Date.parse('2024-05-08T10:00:00Z'), bbox: null, hrefs: { b: href } },
+    ];
+    const gpkg = openGeoPackage(join(fixtures, 'features_32631.gpkg'));
+    try {
+      const layer = gpkg.layer();
+      const engine = new TimeseriesEngine(spec, scenes, layer.crs, { allowed: allowedFromUris([href]) });
+      const { rows } = await engine.computeChunk([...layer.features({ idColumn: 'name', columns: [] })]);
+      // one row per feature and scene; max is exactextract's (a cell's value does not depend on coverage weights)
+      expect(rows.map((r) => [r.id, r.error, r.values[1]])).toEqual([['a', null, 44.5], ['a', null, 44.5], ['b', null, 7.5], ['b', null, 7.5]]);
+      expect([...engine.warnings]).toEqual(['scene assets have no CRS (no GeoKeys; first: item s1): their coordinates are taken as being in the layer\'s CRS, EPSG:32631 (WGS 84 / UTM zone 31N)']);
+    } finally {
+      gpkg.close();
+    }
   });
 });
