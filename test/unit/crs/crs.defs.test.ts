@@ -162,8 +162,8 @@ describe('crsFromGeoKeys (user-defined projections)', () => {
     const rad = crsFromGeoKeys({ ...grs80, 2054: 9101, 3075: 11, 3078: (43 * Math.PI) / 180, 3079: (48 * Math.PI) / 180, 3080: (-120 * Math.PI) / 180, 3081: (34 * Math.PI) / 180, 3082: 600000, 3083: 0 });
     expect(crsEquivalent(rad, crs(WKT1_ALBERS))).toBe(true);
   });
-  it('unsupported transformation, unit, missing keys: CrsErrors naming the problem', () => {
-    expect(() => crsFromGeoKeys({})).toThrow(/no CRS/);
+  it('no GeoKeys: an undefined CRS, as GDAL reads none (taken as the features\'); unsupported transformation, unit: CrsErrors naming the problem', () => {
+    expect(crsFromGeoKeys({}).undefinedCrs).toBe(true);
     expect(() => crsFromGeoKeys({ 1024: 1, 1026: 'odd', 3072: 32767, 3075: 99 })).toThrow(/odd: user-defined projection with coordinate transformation code 99/);
     expect(() => crsFromGeoKeys({ 1024: 1, 3072: 32767, 3075: 1, 3076: 9999 })).toThrow(/linear unit code 9999/);
     expect(() => checkCrs(crsFromGeoKeys({ 1024: 1, 3072: 99999 }))).toThrow(/EPSG:99999/);

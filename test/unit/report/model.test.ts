@@ -26,7 +26,7 @@ describe('report model', () => {
     expect(m.histogram).toEqual({ edges: [10, 20, 30], counts: [1, 1] });
     expect(m.summary).toMatchObject({ features: 3, computed: 2, failed: 1, 'elev_mean (mean of features)': 20 });
     expect(m.failures).toEqual([{ fid: 3, id: 'c', reason: rows[2]!.error }]);
-    expect(() => buildReport(columns, rows, { title: 't', stat: 'elev_median' })).toThrow(/elev_median.*have: elev_count, elev_mean/);
+    expect(() => buildReport(columns, rows, { title: 't', stat: 'elev_median' })).toThrow(/^--stat elev_median: not a numeric column of the results \(numeric columns: elev_count, elev_mean\); did you mean "elev_mean"\?$/);
   });
 
   it('time series: one curve per feature in time order, the map shows the last date', () => {
