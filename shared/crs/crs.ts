@@ -23,3 +23,17 @@ export interface Crs {
 export function undefinedCrs(name: string): Crs {
   return { name, def: '', undefinedCrs: true };
 }
+
+/**
+ * `compute(from, to)` once per pair of definitions (and `extra`, a further part of the key) for the life of
+ * `cache`: PROJ's reading of a definition never changes, so neither does an answer about two of them. Pure.
+ */
+export function perPair<T>(cache: Map<string, T>, from: Crs, to: Crs, compute: (from: Crs, to: Crs) => T, extra = ''): T {
+  const key = `${from.def}\u0000${to.def}\u0000${extra}`;
+  let hit = cache.get(key);
+  if (hit === undefined) {
+    hit = compute(from, to);
+    cache.set(key, hit);
+  }
+  return hit;
+}

@@ -9,7 +9,7 @@
  * raster's centre): the answer names the operation ("EPSG:1175 NAD27 to WGS 84
  * (6), accuracy 7 m"). A definition carrying TOWGS84 is that Helmert shift.
  */
-import type { Crs } from './crs';
+import { perPair, type Crs } from './crs';
 import { projDataFiles, projDbRows } from './proj';
 import { resolveSrs } from './transform';
 
@@ -92,13 +92,7 @@ const area = (c: Candidate): number => (c.north - c.south) * (c.west <= c.east ?
  * no datum shift)". PROJ must be loaded.
  */
 export function describeTransformation(from: Crs, to: Crs, at?: [number, number]): string {
-  const key = `${from.def}\u0000${to.def}\u0000${at ? `${at[0].toFixed(2)},${at[1].toFixed(2)}` : ''}`;
-  let hit = described.get(key);
-  if (hit === undefined) {
-    hit = describe(from, to, at);
-    described.set(key, hit);
-  }
-  return hit;
+  return perPair(described, from, to, (a, b) => describe(a, b, at), at ? `${at[0].toFixed(2)},${at[1].toFixed(2)}` : '');
 }
 
 const described = new Map<string, string>();
@@ -125,13 +119,7 @@ type PairOperations = string | { a: string; b: string; usable: Candidate[] };
  * Lambda environment's next batch, at another point, asks only which of these operations covers it).
  */
 function pairOperations(from: Crs, to: Crs): PairOperations {
-  const key = `${from.def}\u0000${to.def}`;
-  let hit = pairs.get(key);
-  if (hit === undefined) {
-    hit = readPairOperations(from, to);
-    pairs.set(key, hit);
-  }
-  return hit;
+  return perPair(pairs, from, to, readPairOperations);
 }
 
 const pairs = new Map<string, PairOperations>();

@@ -7,7 +7,7 @@
  * loaded first ({@link ensureProj}) unless both definitions are the same text.
  */
 import { CrsError } from '../errors';
-import type { Crs } from './crs';
+import { perPair, type Crs } from './crs';
 import { loadProj, projSrs, projTransform, type BatchTransform, type ProjSrs } from './proj';
 
 /** Loads PROJ (once per process): await it before building transformers. */
@@ -87,13 +87,7 @@ export function crsEquivalent(a: Crs, b: Crs): boolean {
   if (a.epsg !== undefined && a.epsg === b.epsg) return true;
   // PROJ's reading of a definition never changes (resolveSrs): the answer once per pair, not once per batch and
   // transformer (the WKTs' normalisation took ~2 ms a batch)
-  const key = `${a.def}\u0000${b.def}`;
-  let hit = equivalent.get(key);
-  if (hit === undefined) {
-    hit = wktEquivalent(a, b);
-    equivalent.set(key, hit);
-  }
-  return hit;
+  return perPair(equivalent, a, b, wktEquivalent);
 }
 
 const equivalent = new Map<string, boolean>();
