@@ -12,6 +12,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { MessageChannel, Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { CLOSED_PIPE_EXIT } from './output-errors.mjs';
 
 /** V8 heap limits of the job thread: an 8 MB young generation (the zonal worker threads' own, parallel.ts WORKER_LIMITS). */
 export const JOB_THREAD_LIMITS = { maxYoungGenerationSizeMb: 8 };
@@ -211,8 +212,8 @@ export function startEarlyProjHost(hostFile) {
   return { worker, handle: { port, flag, status: status.port2 } };
 }
 
-/** The exit codes the command itself gives (README "Exit codes"; 141: a closed output pipe). */
-const COMMAND_EXIT_CODES = new Set([0, 1, 2, 3, 130, 141, 143]);
+/** The exit codes the command itself gives (README "Exit codes"; a closed output pipe's, output-errors.mjs). */
+const COMMAND_EXIT_CODES = new Set([0, 1, 2, 3, 130, CLOSED_PIPE_EXIT, 143]);
 
 /**
  * Starts `script` (the zonalflow command) on a job thread with `argv`; resolves with its exit code once it
