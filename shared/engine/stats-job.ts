@@ -291,7 +291,11 @@ async function streamJob(opts: StatsJobOptions, consumer: RowConsumer): Promise<
     // bounds), so no two workers decode the same tiles but those on the stretches' borders; one thread: all of it
     const walk = async (inputs: AsyncIterable<MeasureInput>, j: number): Promise<void> => {
       // everything is taken from the records before the chunk is measured, and they are not held while it is
-      // (a chunk in flight would otherwise keep its records, geometries and all, alive into the old generation)
+      // (a chunk in flight would otherwise keep its records, geometries and all, alive into the old generation).
+      // Two chunks in flight, also on this thread alone: the next chunk's tiles are read and inflate on libuv's
+      // pool while this one computes, and its features whose tiles are ready are computed while this one waits
+      // for a tile, where one chunk at a time left this thread idle at each chunk's start (100k bench, 8
+      // interleaved rounds: 2.90 -> 2.78 s median, rows identical; bench/HISTORY.md 2026-12-03)
       const pipe = chunkPipeline<MeasureInput>(async ({ features, prepared, encoded, fields }) => {
         let out: ResultRow[];
         if (workers) out = await workers.computeOn(j, features, prepared, opts.signal, encoded);
@@ -300,7 +304,7 @@ async function streamJob(opts: StatsJobOptions, consumer: RowConsumer): Promise<
           engine.account(out, prepared.touched, features);
         }
         return fields ? withFeatureFields(out, fields) : out;
-      }, workers ? 2 : 1);
+      }, 2);
       // the input positions of the chunks in flight, in the order they were pushed (the pipeline's order)
       const positions: number[][] = [];
       const take = async (last: boolean): Promise<void> => {
