@@ -51,6 +51,12 @@ import { chooseTransforms, samplePoints, SAMPLE_FEATURES, spread } from './job-t
 
 /** Features read, checked and reprojected at once before spooling (one PROJ call per raster). */
 const READ_CHUNK = 1000;
+/**
+ * Features in a stretch's first chunk when streaming (the next ones double up to the chunk size). The first chunk is
+ * read, checked and reprojected while the compute thread waits, all through code not yet optimized: 1,000 features
+ * took ~33 ms there, 100 ~5 ms (100k bench, 8 interleaved rounds: 2.635 -> 2.585 s median wall, rows identical).
+ */
+export const FIRST_CHUNK = 100;
 /** Prepared features held in memory before a sorted run is spilled to disk, at least (see {@link runSize}). */
 export const SPOOL_RECORDS = 5_000;
 /** The sizes the main thread shares (job-sizes.ts), here too for phase 1's callers. */
@@ -81,6 +87,8 @@ export interface PrepareOptions {
   spoolDir?: string | undefined;
   /** Features per chunk streamed in reading order (the engine's chunk; default 1000). */
   chunkSize?: number | undefined;
+  /** Features of a stretch's first streamed chunk; the next ones double up to `chunkSize` (default {@link FIRST_CHUNK}). */
+  firstChunk?: number | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -331,18 +339,24 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
     const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
     const columns = opts.spec.input.include ?? [];
     const chunkSize = Math.max(1, Math.floor(opts.chunkSize ?? READ_CHUNK));
+    const firstChunk = Math.max(1, Math.floor(opts.firstChunk ?? FIRST_CHUNK));
     let read = 0;
     const flat = new FlatGeometries();
     const preparer = new FlatPreparer(engine);
     const ends = [...order.starts.slice(1), order.order.length];
     const at = [...order.starts];
+    const taken = order.starts.map(() => 0);
     for (;;) {
       const open = at.flatMap((a, j) => (a < (ends[j] as number) ? [j] : []));
       if (open.length === 0) break;
       const j = await sink.pick(open);
       opts.signal?.throwIfAborted();
       const from = at[j] as number;
-      const to = Math.min(ends[j] as number, from + chunkSize);
+      // a stretch's first chunks grow from `firstChunk` features, doubling up to chunkSize: the compute thread starts
+      // on a small first chunk instead of waiting while a full one is read through cold code
+      const size = Math.min(chunkSize, firstChunk * 2 ** (taken[j] as number));
+      taken[j] = (taken[j] as number) + 1;
+      const to = Math.min(ends[j] as number, from + size);
       at[j] = to;
       const positions = order.order.subarray(from, to);
       const chunkFids = Array.from(positions, (p) => fids[p] as number);

@@ -131,6 +131,8 @@ export interface StatsJobOptions {
   requesterPays?: boolean;
   /** Features per engine chunk (tiles are prefetched per chunk; default 1000; with worker threads, each thread gets whole chunks of its own stretch of the spatial order). */
   chunkSize?: number;
+  /** Features of a stretch's first chunk when the features are streamed in reading order (prepare-job.ts FIRST_CHUNK; for tests). */
+  firstChunk?: number;
   /**
    * Worker threads computing tile decoding, coverage and statistics (parallel.ts); 1 computes in this
    * thread. Default: parallel-pipeline.ts `defaultThreads` (the available cores, at most 8, at most one per
@@ -258,7 +260,7 @@ async function streamJob(opts: StatsJobOptions, consumer: RowConsumer): Promise<
     } else {
       // one core: reading alongside computing saves nothing and keeps PROJ loaded throughout
       const order = opts.order ?? (availableParallelism() > 1 ? 'read' : 'spool');
-      const done = await prepareOnThread({ ...request, chunkSize: opts.chunkSize, stream: order === 'read' }, begin, opts.signal, early);
+      const done = await prepareOnThread({ ...request, chunkSize: opts.chunkSize, firstChunk: opts.firstChunk, stream: order === 'read' }, begin, opts.signal, early);
       if (done.kind === 'spilled') {
         records = RowSorter.fromRuns(byKey, done.spilled, { frameRows: RECORD_FRAME, compress: false, keyOf: (r) => r.k });
         tail = done.tail;

@@ -78,6 +78,17 @@ describe('stats in reading order', () => {
     }, 120_000);
   }
 
+  it('a stretch\'s first chunks grow from firstChunk, doubling up to chunkSize, with the same rows as the spooled path', async () => {
+    const input = join(FIX, 'rtree.gpkg');
+    const spooled = await run(input, { order: 'spool', threads: 1 });
+    const done: number[] = [];
+    const ramped = await run(input, { order: 'read', threads: 1, chunkSize: 8, firstChunk: 1, onProgress: (p) => done.push(p.done) });
+    expect(ramped.rows).toEqual(spooled.rows);
+    // rows come back a chunk at a time: 42 features in chunks of 1, 2, 4, then 8
+    const sizes = done.map((d, k) => d - (done[k - 1] ?? 0));
+    expect(sizes).toEqual([1, 2, 4, 8, 8, 8, 8, 3]);
+  }, 120_000);
+
   it('an input without random access by fid (GeoJSON) is spooled on the thread as before: the same rows as in this thread', async () => {
     const input = join(FIX, 'fields.geojson');
     const here = await run(input, { prepareThread: false, threads: 2 });
