@@ -23,12 +23,18 @@
  * the top edges' rows come from the half-open rule. Oracle: GDAL 3.6.2
  * (rasterio 1.3.5 `geometry_mask`, gdal_rasterize) in test/fixtures/center-ties.
  *
+ * Rings go to pixel/line space as GDAL takes them there, with its inverse geotransform
+ * (u = inv0 + x·inv1, not (x − X0) / res): on 10, 20, 30, 60 m or 1/3600 degree cells a
+ * vertex or edge exactly on a cell centre in world units lands a few ulps to one side,
+ * and GDAL's cells are the ones that side gives (fixtures/center-grids: Sentinel-2,
+ * Landsat, Web Mercator and geographic grids; GDAL 3.6.2 RasterizeLayer, rasterio 1.3.5).
+ *
  * Cost: O(crossings + window cells): each edge drops its crossings into the
  * buckets of the rows it spans, then each row sorts its own few crossings.
  */
 import type { Position } from '../geometry/types';
 import type { RasterGrid, Window } from '../raster/grid';
-import { toGridRings } from './coverage.exact';
+import { gdalInvGeoTransform } from './coverage.lines-gdal';
 
 /** Centre coverage (0/1) of polygons over a window. */
 export function centerCoverage(polygons: readonly Position[][][], grid: RasterGrid, w: Window): Float64Array {
@@ -43,8 +49,9 @@ export function centerCoverage(polygons: readonly Position[][][], grid: RasterGr
     const base = (r - w.row0) * w.cols - w.col0;
     for (let c = lo; c <= hi; c++) out[base + c] = 1;
   };
+  const inv = gdalInvGeoTransform(grid);
   for (const part of polygons) {
-    const rings = toGridRings(part, grid);
+    const rings = part.map((ring) => pixelRing(ring, inv));
     for (let k = 0; k < rings.length; k++) {
       const ring = rings[k] as Float64Array;
       const n = ring.length / 2;
@@ -85,6 +92,22 @@ export function centerCoverage(polygons: readonly Position[][][], grid: RasterGr
       xs.length = 0;
     }
     used.length = 0;
+  }
+  return out;
+}
+
+/** A ring in GDAL pixel/line units (inverse geotransform `inv`, {@link gdalInvGeoTransform}), closed when it is not. */
+function pixelRing(ring: readonly Position[], inv: readonly [number, number, number, number]): Float64Array {
+  const first = ring[0];
+  const last = ring[ring.length - 1];
+  const open = first !== undefined && last !== undefined && (first[0] !== last[0] || first[1] !== last[1]);
+  const n = ring.length + (open ? 1 : 0);
+  const out = new Float64Array(2 * n);
+  const [inv0, inv1, inv3, inv5] = inv;
+  for (let i = 0; i < n; i++) {
+    const p = ring[i % ring.length] as Position;
+    out[2 * i] = inv0 + p[0] * inv1;
+    out[2 * i + 1] = inv3 + p[1] * inv5;
   }
   return out;
 }

@@ -28,12 +28,21 @@ import type { RasterGrid } from '../raster/grid';
 /** Called once per burned cell (a cell may be visited several times). */
 export type CellVisitor = (row: number, col: number) => void;
 
-/** Converts a position to GDAL pixel/line units with the inverse geotransform (GDALInvGeoTransform, no rotation). */
+/**
+ * GDAL's inverse geotransform of a north-up grid, as `GDALInvGeoTransform` (alg/gdaltransformer.cpp)
+ * computes it without rotation: [-gt0 / gt1, 1 / gt1, -gt3 / gt5, 1 / gt5] with gt5 = -resY, i.e.
+ * u = inv[0] + x * inv[1], v = inv[2] + y * inv[3]. 1 / res is not exact for 10, 20, 30, 60 m or
+ * 1/3600 degree cells, so a coordinate exactly on a cell centre or edge in world units can land a
+ * few ulps to either side of it, where `(x - X0) / res` lands on it: GDAL's rasterizer decides ties
+ * on these values (the test of fixtures/center-grids).
+ */
+export function gdalInvGeoTransform(grid: RasterGrid): [number, number, number, number] {
+  return [-grid.originX / grid.resX, 1 / grid.resX, -grid.originY / -grid.resY, 1 / -grid.resY];
+}
+
+/** Converts a position to GDAL pixel/line units with the inverse geotransform ({@link gdalInvGeoTransform}). */
 export function toPixel(p: Position, grid: RasterGrid): [number, number] {
-  const inv1 = 1 / grid.resX;
-  const inv0 = -grid.originX / grid.resX;
-  const inv5 = 1 / -grid.resY;
-  const inv3 = -grid.originY / -grid.resY;
+  const [inv0, inv1, inv3, inv5] = gdalInvGeoTransform(grid);
   return [inv0 + p[0] * inv1, inv3 + p[1] * inv5];
 }
 

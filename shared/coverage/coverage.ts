@@ -12,6 +12,7 @@ import type { CoverageScratch } from './coverage.exact';
 import { decodeGeometry } from '../geometry/encoded';
 import type { EncodedRings } from '../geometry/encoded-rings';
 import { centerCoverage } from './coverage.center';
+import { gdalInvGeoTransform } from './coverage.lines-gdal';
 import { pointsCoverage } from './coverage.points';
 import { linesCoverage } from './coverage.lines';
 import { allTouchedCoverage, TOUCHED } from './coverage.all-touched';
@@ -34,14 +35,17 @@ export function geometryWindow(g: Geometry, grid: RasterGrid): Window | null {
   const r0 = Math.floor((grid.originY - b.ymax) / grid.resY);
   const r1 = Math.ceil((grid.originY - b.ymin) / grid.resY);
   // a point (or a vertical/horizontal line) on a grid line still needs its cell
-  const col0 = Math.max(0, c0);
-  const row0 = Math.max(0, r0);
+  // (in center mode the cell GDAL's inverse geotransform gives, which can be one further than (x - X0) / res: the
+  // window of points and lines takes both)
+  const linear = hasLinesOrPoints(g);
+  const [inv0, inv1, inv3, inv5] = gdalInvGeoTransform(grid);
+  const col0 = Math.max(0, linear ? Math.min(c0, Math.floor(inv0 + b.xmin * inv1)) : c0);
+  const row0 = Math.max(0, linear ? Math.min(r0, Math.floor(inv3 + b.ymax * inv5)) : r0);
   // GDAL's line burning (center / all_touched) takes the cell beyond an end lying exactly on a cell edge, and a
   // point on a cell edge takes the cell right of / below it (coverage.points.ts): a MultiPoint or a collection
   // whose rightmost or lowest point lies on a cell edge needs that cell too
-  const linear = hasLinesOrPoints(g);
-  const col1 = Math.min(grid.width, Math.max(linear ? Math.floor((b.xmax - grid.originX) / grid.resX) + 1 : c1, c0 + 1));
-  const row1 = Math.min(grid.height, Math.max(linear ? Math.floor((grid.originY - b.ymin) / grid.resY) + 1 : r1, r0 + 1));
+  const col1 = Math.min(grid.width, Math.max(linear ? Math.max(Math.floor((b.xmax - grid.originX) / grid.resX), Math.floor(inv0 + b.xmax * inv1)) + 1 : c1, c0 + 1));
+  const row1 = Math.min(grid.height, Math.max(linear ? Math.max(Math.floor((grid.originY - b.ymin) / grid.resY), Math.floor(inv3 + b.ymin * inv5)) + 1 : r1, r0 + 1));
   if (col1 <= col0 || row1 <= row0) {
     // a point exactly on the right/bottom outer edge belongs to the last cell
     if (g.type === 'Point' || g.type === 'MultiPoint') {
@@ -123,9 +127,9 @@ function kindCoverage(g: Exclude<Geometry, { type: 'GeometryCollection' }>, grid
     case 'MultiLineString':
       return linesCoverage(g.coordinates, grid, w, mode);
     case 'Point':
-      return pointsCoverage([g.coordinates], grid, w);
+      return pointsCoverage([g.coordinates], grid, w, mode === 'center');
     case 'MultiPoint':
-      return pointsCoverage(g.coordinates, grid, w);
+      return pointsCoverage(g.coordinates, grid, w, mode === 'center');
   }
 }
 

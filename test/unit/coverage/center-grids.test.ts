@@ -1,0 +1,91 @@
+/**
+ * `center` coverage on real-world grids (Sentinel-2 10/20/60 m, Landsat 30 m, negative origins,
+ * Web Mercator zoom 14, 1 arc-second geographic), where polygon vertices and edges lie exactly on
+ * cell centres and cell edges in world coordinates: GDAL maps them to pixel space with its inverse
+ * geotransform (1/res, not exact for these cells), and the cells it burns decide ties. Oracle:
+ * fixtures/center-grids (make.py: GDAL 3.6.2 `gdal.RasterizeLayer` and rasterio 1.3.5
+ * `geometry_mask`, which agree), cell for cell and count/sum/mean through a whole stats job.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { coverage, geometryWindow, subdivideWindow } from '../../../shared/coverage/coverage';
+import { runStatsJob } from '../../../shared/engine/stats-job';
+import { LOCAL_ONLY } from '../../../shared/io/uri';
+import { rowObject } from '../../../shared/output/table';
+import { parseJobSpec } from '../../../shared/spec';
+import type { Geometry } from '../../../shared/geometry/types';
+import type { RasterGrid } from '../../../shared/raster/grid';
+import { writeCog } from '../../helpers/cog-writer';
+import { writeGeoPackage } from '../../helpers/gpkg-writer';
+
+interface Grid { originX: number; originY: number; res: number; width: number; height: number; epsg: number }
+interface Case { name: string; grid: string; geometry: Geometry; center: number[]; count: number; sum: number; mean: number | null }
+const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/center-grids/expected.json'), 'utf8')) as { grids: Record<string, Grid>; cases: Case[] };
+/** The fixture's value raster (make.py `value`). */
+const value = (r: number, c: number): number => (37 * r + 11 * c) % 101;
+
+function gridOf(name: string): RasterGrid {
+  const g = fixture.grids[name] as Grid;
+  return { width: g.width, height: g.height, originX: g.originX, originY: g.originY, resX: g.res, resY: g.res };
+}
+
+/** The selected cells as sorted row-major indices, over the geometry's window (or chunks of it). */
+function cells(geom: Geometry, grid: RasterGrid, maxCells = Infinity): number[] {
+  const w = geometryWindow(geom, grid);
+  if (w === null) return [];
+  const out: number[] = [];
+  for (const chunk of subdivideWindow(w, maxCells)) {
+    const cov = coverage(geom, grid, 'center', chunk);
+    if (cov === null) continue;
+    cov.weights.forEach((v, k) => {
+      if (v > 0) out.push((cov.window.row0 + Math.floor(k / cov.window.cols)) * grid.width + cov.window.col0 + (k % cov.window.cols));
+    });
+  }
+  return out.sort((a, b) => a - b);
+}
+
+describe('center on real grids: the cells GDAL burns through its inverse geotransform', () => {
+  it(`${fixture.cases.length} geometries on ${Object.keys(fixture.grids).length} grids, cell for cell`, () => {
+    const bad = fixture.cases.filter((c) => JSON.stringify(cells(c.geometry, gridOf(c.grid))) !== JSON.stringify(c.center));
+    expect(bad.map((c) => `${c.grid} ${c.name}`)).toEqual([]);
+  });
+  it('window chunks give the same cells', () => {
+    for (const c of fixture.cases.filter((_, i) => i % 3 === 0)) {
+      const grid = gridOf(c.grid);
+      expect([c.name, cells(c.geometry, grid, 23)]).toEqual([c.name, c.center]);
+    }
+  });
+  it('the fixture is about ties: on every grid, cases whose cells change when the geometry moves by 1e-6 cell', () => {
+    // not an oracle check: it holds that the fixture puts coordinates exactly on centres and edges, where rounding decides
+    const moved = (g: Geometry, dx: number, dy: number): Geometry => JSON.parse(JSON.stringify(g), (_k, v: unknown) => (Array.isArray(v) && typeof v[0] === 'number' ? [(v[0] as number) + dx, (v[1] as number) + dy] : v)) as Geometry;
+    const ties: Record<string, number> = {};
+    for (const c of fixture.cases) {
+      const grid = gridOf(c.grid);
+      const d = 1e-6 * grid.resX;
+      const changes = [[d, 0], [-d, 0], [0, d], [0, -d]].some(([dx, dy]) => JSON.stringify(cells(moved(c.geometry, dx as number, dy as number), grid)) !== JSON.stringify(c.center));
+      ties[c.grid] = (ties[c.grid] ?? 0) + (changes ? 1 : 0);
+    }
+    for (const name of Object.keys(fixture.grids)) expect([name, (ties[name] ?? 0) > 10]).toEqual([name, true]);
+  });
+  it('count, sum and mean through a stats job equal the oracle\'s, on each grid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zf-centergrids-'));
+    const bad: string[] = [];
+    for (const [name, g] of Object.entries(fixture.grids)) {
+      const tif = join(dir, `${name}.tif`);
+      writeCog(tif, { width: g.width, height: g.height, dtype: 'float32', epsg: g.epsg, transform: [g.originX, g.originY, g.res, g.res], value, tileSize: 16 });
+      const cases = fixture.cases.filter((c) => c.grid === name);
+      const gpkg = join(dir, `${name}.gpkg`);
+      writeGeoPackage(gpkg, [{ name: 'f', srsId: g.epsg, columns: { name: 'TEXT' }, features: cases.map((c) => ({ geometry: c.geometry, properties: { name: c.name } })) }]);
+      const res = await runStatsJob({ input: gpkg, spec: parseJobSpec({ input: { idColumn: 'name' }, rasters: [{ name: 'v', uri: tif }], stats: ['count', 'sum', 'mean'], coverage: 'center' }), allowed: LOCAL_ONLY });
+      for (const c of cases) {
+        const row = res.rows.find((x) => x.id === c.name);
+        const o = row ? rowObject(res.columns, row) : {};
+        const mean = o.v_mean as number | null;
+        if (o.v_count !== c.count || o.v_sum !== c.sum || (c.mean === null ? mean !== null : Math.abs((mean ?? NaN) - c.mean) > 1e-12 * c.mean)) bad.push(`${name} ${c.name}: ${String(o.v_count)} ${String(o.v_sum)} ${String(mean)} != ${c.count} ${c.sum} ${String(c.mean)}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
