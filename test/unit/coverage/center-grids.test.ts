@@ -59,7 +59,7 @@ describe('center on real grids: the cells GDAL burns through its inverse geotran
   });
   it('the fixture is about ties: on every grid, cases whose cells change when the geometry moves by 1e-6 cell', () => {
     // not an oracle check: it holds that the fixture puts coordinates exactly on centres and edges, where rounding decides
-    const moved = (g: Geometry, dx: number, dy: number): Geometry => JSON.parse(JSON.stringify(g), (_k, v: unknown) => (Array.isArray(v) && typeof v[0] === 'number' ? [(v[0] as number) + dx, (v[1] as number) + dy] : v)) as Geometry;
+    const moved = (g: Geometry, dx: number, dy: number): Geometry => JSON.parse(JSON.stringify(g), (_k, v: unknown) => (Array.isArray(v) && typeof v[0] === 'number' ? [v[0] + dx, (v[1] as number) + dy] : v)) as Geometry;
     const ties: Record<string, number> = {};
     for (const c of fixture.cases) {
       const grid = gridOf(c.grid);
