@@ -89,3 +89,28 @@ describe('center on real grids: the cells GDAL burns through its inverse geotran
     expect(bad).toEqual([]);
   });
 });
+
+describe('center: points (and lines) on a cell edge take the cell GDAL burns', () => {
+  // Web Mercator zoom 14: x = X0 + 5·res is column 5 for GDAL (u = 5.0 through its inverse geotransform), 4.99999999985
+  // as (x − X0) / res; rasterio 1.3.5 geometry_mask (GDAL 3.6.2) on this 8 x 4 grid: the point burns cell 21 (row 2,
+  // column 5), the vertical line from it up to row 0's centre cells 5, 13, 21
+  const X0 = -20037508.342789244;
+  const res = 9.554628535647032;
+  const grid: RasterGrid = { width: 8, height: 4, originX: X0, originY: -X0, resX: res, resY: res };
+  const p: [number, number] = [-20037460.569646567, 20037484.456217904];
+  it('a point: column 5, not 4', () => {
+    expect(cells({ type: 'Point', coordinates: p }, grid)).toEqual([21]);
+    expect(cells({ type: 'MultiPoint', coordinates: [p, [X0 + 0.5 * res, -X0 - 0.5 * res]] }, grid)).toEqual([0, 21]);
+  });
+  it('a line starting there: column 5', () => {
+    expect(cells({ type: 'LineString', coordinates: [p, [p[0], -X0 - 0.5 * res]] }, grid)).toEqual([5, 13, 21]);
+  });
+  it('a point on the raster\'s outer right or bottom edge burns nothing in center (GDAL), the last cell in exact', () => {
+    // rasterio 1.3.5 geometry_mask on a 3 x 3 unit grid: (3, 1.5), (1.5, 0) and (3, 0) burn no cell
+    const g3: RasterGrid = { width: 3, height: 3, originX: 0, originY: 3, resX: 1, resY: 1 };
+    for (const q of [[3, 1.5], [1.5, 0], [3, 0]] as [number, number][]) {
+      expect(cells({ type: 'Point', coordinates: q }, g3)).toEqual([]);
+      expect(coverage({ type: 'Point', coordinates: q }, g3, 'exact')?.weights.some((v) => v > 0)).toBe(true);
+    }
+  });
+});
