@@ -24,10 +24,10 @@
  * (rasterio 1.3.5 `geometry_mask`, gdal_rasterize) in test/fixtures/center-ties.
  *
  * Rings go to pixel/line space as GDAL takes them there, with its inverse geotransform
- * (u = inv0 + x·inv1, not (x − X0) / res): on 10, 20, 30, 60 m or 1/3600 degree cells a
- * vertex or edge exactly on a cell centre in world units lands a few ulps to one side,
- * and GDAL's cells are the ones that side gives (fixtures/center-grids: Sentinel-2,
- * Landsat, Web Mercator and geographic grids; GDAL 3.6.2 RasterizeLayer, rasterio 1.3.5).
+ * (u = inv0 + x·inv1, not (x − X0) / res): where 1/res is inexact a vertex or edge exactly
+ * on a cell centre in world units can land a few ulps to one side, and GDAL's cells are the
+ * ones that side gives (fixtures/center-grids: Sentinel-2, Landsat, Web Mercator and
+ * geographic grids, where the last two differed; GDAL 3.6.2 RasterizeLayer, rasterio 1.3.5).
  *
  * Cost: O(crossings + window cells): each edge drops its crossings into the
  * buckets of the rows it spans, then each row sorts its own few crossings.

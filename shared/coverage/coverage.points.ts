@@ -7,7 +7,7 @@
  * In `center` mode a point takes the cell GDAL burns (`GDALdllImagePoint`,
  * alg/llrasterize.cpp): floor of its pixel/line position through GDAL's inverse
  * geotransform ({@link gdalInvGeoTransform}), which differs from (x − X0) / res
- * by an ulp for a point on a cell edge of a 10 m, 30 m, … grid, and none on the
+ * by an ulp for a point on a cell edge of some grids (Web Mercator, 1/3600 degree), and none on the
  * raster's outer right or bottom edge (fixtures/center-grids).
  */
 import type { Position } from '../geometry/types';

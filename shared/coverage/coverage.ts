@@ -26,6 +26,9 @@ export interface CoverageWindow { window: Window; weights: Float64Array }
 /** `exact` (exactextract fractions), `center` (cell centres inside, GDAL rule), `all_touched` (exact > 1e-10). */
 export type CoverageMode = 'exact' | 'center' | 'all_touched';
 
+/** Placeholder of geometryWindow's inverse geotransform for polygons (it is read only for points and lines). */
+const NO_INVERSE: readonly [number, number, number, number] = [0, 0, 0, 0];
+
 /** The window of cells a geometry's bbox touches, clipped to the raster; null when outside. */
 export function geometryWindow(g: Geometry, grid: RasterGrid): Window | null {
   const b = geometryBBox(g);
@@ -38,7 +41,8 @@ export function geometryWindow(g: Geometry, grid: RasterGrid): Window | null {
   // (in center mode the cell GDAL's inverse geotransform gives, which can be one further than (x - X0) / res: the
   // window of points and lines takes both)
   const linear = hasLinesOrPoints(g);
-  const [inv0, inv1, inv3, inv5] = gdalInvGeoTransform(grid);
+  // (polygons, every feature of a polygon layer, need no inverse geotransform)
+  const [inv0, inv1, inv3, inv5] = linear ? gdalInvGeoTransform(grid) : NO_INVERSE;
   const col0 = Math.max(0, linear ? Math.min(c0, Math.floor(inv0 + b.xmin * inv1)) : c0);
   const row0 = Math.max(0, linear ? Math.min(r0, Math.floor(inv3 + b.ymax * inv5)) : r0);
   // GDAL's line burning (center / all_touched) takes the cell beyond an end lying exactly on a cell edge, and a
