@@ -144,14 +144,22 @@ describe('zonalflow stats interrupted', () => {
   }, 120_000);
 
   it('a second signal that comes before the job\'s cleanup has run (5 ms later) removes the output\'s .tmp beside --out too, as its line says', async () => {
-    // a newcomer found `<out>.zonalflow-PID-*.tmp` left in 2 of 7 runs, the line saying "temporary files removed"
-    const r = await interruptStats(gpkg, ['SIGINT', 'SIGINT'], 5);
-    expect(r.stderr).toMatch(COMPUTING);
-    expect(r.code).toBe(130);
-    expect(r.stderr).toContain('zonalflow: interrupted again (SIGINT): exiting at once; temporary files removed');
-    expect(r.outFiles).toEqual([]);
-    expect(r.tmp).toEqual([]);
-  }, 120_000);
+    // a newcomer found `<out>.zonalflow-PID-*.tmp` left in 2 of 7 runs, the line saying "temporary files removed".
+    // The second signal is sent 5 ms after the first by this process's timer; on a loaded machine that timer can fire
+    // after the job's own cleanup has run (then there is nothing left to race: the first line is the job's, and the
+    // same checks hold). Up to 4 runs, until one meets the race; every run must leave nothing behind.
+    let raced = false;
+    for (let attempt = 0; attempt < 4 && !raced; attempt++) {
+      const r = await interruptStats(gpkg, ['SIGINT', 'SIGINT'], 5);
+      expect(r.stderr).toMatch(COMPUTING);
+      expect(r.code).toBe(130);
+      expect(r.stderr).toMatch(/zonalflow: interrupted (again \(SIGINT\): exiting at once; temporary files removed|\(SIGINT\): the job was stopped)/);
+      expect(r.outFiles).toEqual([]);
+      expect(r.tmp).toEqual([]);
+      raced = r.stderr.includes('zonalflow: interrupted again (SIGINT): exiting at once; temporary files removed');
+    }
+    expect(raced).toBe(true);
+  }, 240_000);
 
   it('a closed stderr (`zonalflow stats ... 2>&1 | head -0`: EPIPE at the first progress line ends the process at once): 141, nothing at --out, no temporary file', async () => {
     const run = mkdtempSync(join(dir, 'run-'));
