@@ -90,7 +90,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .requiredOption('--out <file>', 'output file: .csv, .parquet, .json, .gpkg (GeoPackage) or .fgb (FlatGeobuf); the last two always with geometry. An existing file is replaced, as exactextract and ogr2ogr replace theirs, but only when the job ends: until then, and if the job fails or is interrupted, it stays as it was (the result line says "replaced")')
     .option('--threads <n>', 'worker threads decoding tiles and computing coverage and statistics (1: all in this thread) (default: the available cores, at most 8, at most one per 2000 features, one fewer while a GeoPackage is read alongside)')
     .option('--geometry', 'write each feature\'s geometry (input CRS): GeoParquet 1.1 for .parquet (spec "output.geometry")')
-    .option('--quiet', 'no progress bar')
+    .option('--quiet', 'no progress bar and no CRS line (warnings, errors and the result line stay)')
     .addHelpText('after', `
 Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (no feature computed), 2 usage error,
 130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM (nothing at --out, temporary files removed),

@@ -46,7 +46,7 @@ export async function openZonalRasters(specs: readonly RasterSpec[], opts: OpenR
   const names = specs.map((s) => s.name ?? rasterStem(s.uri));
   const seen = new Set<string>();
   names.forEach((n, i) => {
-    if (seen.has(n)) throw new SpecError(`two rasters are named "${n}" (rasters[${i}]): give each a distinct "name"`);
+    if (seen.has(n)) throw new SpecError(`two rasters are named "${n}" (rasters[${i}]): give each a distinct name (--raster NAME=URI, or the spec's "name")`);
     seen.add(n);
   });
   return Promise.all(
