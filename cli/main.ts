@@ -68,7 +68,10 @@ Examples:
   } catch (err) {
     if (err instanceof CommanderError) {
       const code = decide(err.exitCode === 0 ? 0 : USAGE_EXIT_CODE);
-      if (err.code === 'commander.missingMandatoryOptionValue') stderr.write(`zonalflow: ${usageProblems(program.commands.find((c) => c.name() === invoked) ?? program, err.message)}\n`);
+      if (err.code === 'commander.missingMandatoryOptionValue') {
+        const { nearestNames } = await import('../shared/nearest');
+        stderr.write(`zonalflow: ${usageProblems(program.commands.find((c) => c.name() === invoked) ?? program, err.message, nearestNames)}\n`);
+      }
       return code;
     }
     // Ctrl-C or SIGTERM: one line saying what was stopped and cleaned up, exit 130 or 143 (cli/interrupt.ts)
@@ -88,13 +91,20 @@ Examples:
 
 /**
  * One line for a command whose required options are missing: every missing required option and every
- * unknown option given (commander reports only the first missing one, and unknown options not at all
- * then). `fallback`: commander's own message, when none is found.
+ * unknown option given, with the near option when there is one (commander reports only the first missing one,
+ * and unknown options not at all then). `fallback`: commander's own message, when none is found; `nearestNames`:
+ * the did-you-mean rule (shared/nearest.ts, loaded only for this line).
  */
-export function usageProblems(cmd: Command, fallback: string): string {
+export function usageProblems(cmd: Command, fallback: string, nearestNames: (name: string, candidates: readonly string[]) => string[] = () => []): string {
   const missing = cmd.options.filter((o) => o.mandatory && cmd.getOptionValue(o.attributeName()) === undefined).map((o) => `'${o.flags}'`);
   // the arguments commander did not take: the unknown options (with whatever followed them); this command has no operands
-  const unknown = cmd.args.filter((a) => a.startsWith('-') && a !== '-' && a !== '--').map((a) => `'${a.replace(/=.*$/s, '')}'`);
+  // each with commander's suggestion when one of the command's options is near (`--inptu` (Did you mean --input?))
+  const longs = cmd.options.map((o) => o.long).filter((l): l is string => l !== undefined);
+  const unknown = cmd.args.filter((a) => a.startsWith('-') && a !== '-' && a !== '--').map((a) => {
+    const flag = a.replace(/=.*$/s, '');
+    const near = nearestNames(flag, longs);
+    return `'${flag}'${near.length > 0 ? ` (Did you mean ${near.join(' or ')}?)` : ''}`;
+  });
   if (missing.length === 0) return fallback.replace(/^\s+|\s+$/g, '');
   const req = `error: required option${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not specified`;
   return unknown.length === 0 ? req : `${req}; unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`;

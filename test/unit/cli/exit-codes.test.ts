@@ -166,6 +166,10 @@ describe('exit codes', () => {
     const both = await run(['stats', '--bogus', '1', '--raster', raster, '--also-bad=2']);
     expect(both.code).toBe(2);
     expect(both.err).toBe("zonalflow: error: required options '--input <file>', '--out <file>' not specified; unknown options '--bogus', '--also-bad'\n");
+    // a mistyped required option gets the near one (a newcomer's trial, 2026-12-03: `--inptu` had no suggestion)
+    const typo = await run(['stats', '--inptu', 'a.gpkg', '--raster', raster, '--out', join(dir, 'never.csv')]);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toBe("zonalflow: error: required option '--input <file>' not specified; unknown option '--inptu' (Did you mean --input?)\n");
     const one = await run(['local', '--out', join(dir, 'never'), '--spec', 'x.json']);
     expect(one.code).toBe(2);
     expect(one.err).toBe("zonalflow: error: required option '--input <file>' not specified\n");
