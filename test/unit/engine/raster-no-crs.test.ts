@@ -4,7 +4,7 @@
  * both without one compute as they are, with a warning. Expected values: exactextract 0.3.1-dev on the same files (it
  * ignores CRSs), test/fixtures/raster-no-crs/make.sh (GDAL 3.6.2).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,19 @@ describe('a raster without a CRS', () => {
     expectClose(r.rows, expected('expected_exactextract.csv'));
     const warnings = r.err.split('\n').filter((l) => l.startsWith('zonalflow: warning:'));
     expect(warnings).toEqual(['zonalflow: warning: the raster nocrs has no CRS (no GeoKeys; assign one with gdal_edit.py -a_srs EPSG:XXXX): its coordinates are taken as being in the layer\'s CRS, EPSG:32631 (WGS 84 / UTM zone 31N)']);
+  });
+
+  it('features that miss it: the outside warning names the layer\'s CRS, in which both extents are (not "no CRS")', async () => {
+    // a newcomer's trial (2026-12-03): the second warning said both extents were "in no CRS (no GeoKeys)"
+    const input = join(dir, 'far.geojson');
+    writeFileSync(input, JSON.stringify({ type: 'FeatureCollection', crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::32631' } }, features: [{ type: 'Feature', properties: { name: 'far' }, geometry: { type: 'Polygon', coordinates: [[[600000, 4650000], [600050, 4650000], [600050, 4650050], [600000, 4650000]]] } }] }));
+    const out = join(dir, 'far.csv');
+    const r = await runCli(['stats', '--input', input, '--raster', join(fixtures, 'nocrs.tif'), '--id-column', 'name', '--stats', 'count', '--out', out, '--quiet']);
+    expect(r.code).toBe(0);
+    const outside = r.err.split('\n').filter((l) => l.includes('do not intersect any raster'));
+    expect(outside).toHaveLength(1);
+    expect(outside[0]).toContain('both in EPSG:32631 (WGS 84 / UTM zone 31N)');
+    expect(outside[0]).not.toContain('no CRS');
   });
 
   it('features without a CRS either (GeoPackage srs_id 0): computed as they are, with one warning line', async () => {
