@@ -41,10 +41,9 @@ export function gdalInvGeoTransform(grid: RasterGrid): [number, number, number, 
   return [-grid.originX / grid.resX, 1 / grid.resX, -grid.originY / -grid.resY, 1 / -grid.resY];
 }
 
-/** Converts a position to GDAL pixel/line units with the inverse geotransform ({@link gdalInvGeoTransform}). */
-export function toPixel(p: Position, grid: RasterGrid): [number, number] {
-  const [inv0, inv1, inv3, inv5] = gdalInvGeoTransform(grid);
-  return [inv0 + p[0] * inv1, inv3 + p[1] * inv5];
+/** Converts a position to GDAL pixel/line units with the inverse geotransform `inv` ({@link gdalInvGeoTransform}). */
+export function toPixel(p: Position, inv: readonly [number, number, number, number]): [number, number] {
+  return [inv[0] + p[0] * inv[1], inv[2] + p[1] * inv[3]];
 }
 
 /** Burns every segment of `lines` as GDAL does in the given mode. */
@@ -54,10 +53,11 @@ export function gdalLineCells(lines: readonly Position[][], grid: RasterGrid, al
   const burn = (r: number, c: number): void => {
     if (c >= 0 && c < width && r >= 0 && r < height) visit(r, c);
   };
+  const inv = gdalInvGeoTransform(grid);
   for (const line of lines) {
     for (let j = 1; j < line.length; j++) {
-      const [x0, y0] = toPixel(line[j - 1] as Position, grid);
-      const [x1, y1] = toPixel(line[j] as Position, grid);
+      const [x0, y0] = toPixel(line[j - 1] as Position, inv);
+      const [x1, y1] = toPixel(line[j] as Position, inv);
       if (allTouched) allTouchedSegment(x0, y0, x1, y1, width, height, burn);
       else bresenhamSegment(x0, y0, x1, y1, burn);
     }

@@ -12,7 +12,7 @@
  */
 import type { Position } from '../geometry/types';
 import type { RasterGrid, Window } from '../raster/grid';
-import { gdalInvGeoTransform } from './coverage.lines-gdal';
+import { gdalInvGeoTransform, toPixel } from './coverage.lines-gdal';
 
 /** The (row, col) of a point, or null outside the raster. */
 export function pointCell(p: Position, grid: RasterGrid): { row: number; col: number } | null {
@@ -24,8 +24,9 @@ export function pointCell(p: Position, grid: RasterGrid): { row: number; col: nu
 
 /** The (row, col) GDAL's rasterizer burns for a point, or null outside the raster. */
 export function gdalPointCell(p: Position, inv: readonly [number, number, number, number], grid: RasterGrid): { row: number; col: number } | null {
-  const col = Math.floor(inv[0] + p[0] * inv[1]);
-  const row = Math.floor(inv[2] + p[1] * inv[3]);
+  const [u, v] = toPixel(p, inv);
+  const col = Math.floor(u);
+  const row = Math.floor(v);
   return col >= 0 && col < grid.width && row >= 0 && row < grid.height ? { row, col } : null;
 }
 
