@@ -98,9 +98,7 @@ export class OutsideTally {
     await ensureProj();
     const layerGeographic = safely(() => isGeographic(this.layerCrs), false);
     const src = this.source;
-    return this.rasters.map((raster, k) => {
-      // a raster without a CRS is taken as being in the layer's (zonal.ts): its extent and the features' are in that CRS
-      const r = raster.crs.undefinedCrs && !this.layerCrs.undefinedCrs ? { ...raster, crs: this.layerCrs } : raster;
+    return this.rasters.map((r, k) => {
       const b = gridBounds(r.grid);
       const features = this.boxes[k] ?? null;
       const area = areaOfUse(r.crs);

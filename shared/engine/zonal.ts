@@ -212,7 +212,8 @@ export class ZonalEngine {
     // band-math outputs read their rasters' grid and CRS
     for (const r of this.all) if (!this.transformers.has(r)) this.transformers.set(r, makeTransformer(featureCrs, r.crs));
     for (const r of this.all) this.batches.set(r, this.transformers.get(r) ? makeBatchTransformer(featureCrs, r.crs) : null);
-    this.outside = new OutsideTally(rasters.map((r) => ({ name: r.name, crs: r.crs, grid: r.raster.info.grid })), featureCrs);
+    // each raster in the CRS its coordinates are taken in (a raster without one: the layer's, above), for the extents and areas of use the outside warning gives
+    this.outside = new OutsideTally(rasters.map((r) => ({ name: r.name, crs: r.crs.undefinedCrs && !featureCrs.undefinedCrs ? featureCrs : r.crs, grid: r.raster.info.grid })), featureCrs);
     checkZonalOptions(options);
     for (const r of this.all) {
       if (wr !== undefined && !crsEquivalent(wr.crs, r.crs)) throw new RasterError(`the weights raster ${wr.uri} is not in the CRS of ${r.uri}: give it on the same grid (gdalwarp)`);
