@@ -12,7 +12,7 @@
  * lists); a weights raster on a compatible grid makes the finer of the two
  * grids the one coverage is computed on (grid-mapping.ts).
  */
-import type { BBox, Geometry, Position } from '../geometry/types';
+import type { BBox, Geometry } from '../geometry/types';
 import type { RasterGrid, Window } from '../raster/grid';
 import { coverage, coverageEncoded, coverageProblem, geometryWindow, subdivideWindow } from '../coverage/coverage';
 import { EncodedRings } from '../geometry/encoded-rings';
@@ -485,7 +485,8 @@ export class ZonalEngine {
       }
       try {
         const g = batch ? transformGeometry(source, next) : source;
-        const w = this.placed(raster, grid, g, source);
+        // the feature's own geometry names a coordinate PROJ refuses (source may hold antimeridian crossings)
+        const w = this.placed(raster, grid, g, f.geometry ?? source);
         local.push(g);
         if (w !== null) touched[i] = true;
         windows.push(w);
@@ -501,12 +502,16 @@ export class ZonalEngine {
 
   /**
    * A feature's window on `raster`'s processing grid `grid`, `g` its geometry in the raster's CRS (reprojected from
-   * `source`); throws CRS_TRANSFORM_FAILED when a coordinate could not be reprojected, LIMIT_EXCEEDED when the
-   * window holds more cells than a feature may.
+   * `source`, the feature's own geometry in the layer's CRS); throws CRS_TRANSFORM_FAILED naming one of the
+   * feature's coordinates that could not be reprojected, LIMIT_EXCEEDED when the window holds more cells than a
+   * feature may.
    */
   private placed(raster: EngineRaster, grid: RasterGrid, g: Geometry, source: Geometry): Window | null {
-    const problem = coordinatesProblem(g, source);
-    if (problem !== null) throw new ZonalflowError('CRS_TRANSFORM_FAILED', `cannot reproject into the CRS of ${raster.name} (${this.crsNotes.find((n) => n.raster === raster.name)?.crs ?? ''}): ${problem}; is the layer's CRS (${this.crsNotes[0]?.features ?? ''}) right?`);
+    const problem = coordinatesProblem(g, source, this.batches.get(raster) ?? null);
+    if (problem !== null) {
+      const note = this.crsNotes.find((n) => n.raster === raster.name);
+      throw new ZonalflowError('CRS_TRANSFORM_FAILED', `cannot reproject from the layer's CRS ${note?.features ?? ''} to ${raster.name}'s ${note?.crs ?? ''}: ${problem}; is the layer's CRS right?`);
+    }
     const w = geometryWindow(g, grid);
     // work follows the cells a feature needs, never what a header declares: one limit per feature
     if (w !== null && w.rows * w.cols > this.maxCellsPerFeature) {
@@ -722,14 +727,30 @@ export function featureProblem(f: EngineFeature, mode: CoverageMode): string | n
   return p === null ? null : `GEOMETRY_INVALID: ${featureLabel(f)}: ${p}`;
 }
 
-/** After reprojection: a non-finite coordinate means the feature lies outside the target projection's domain. */
-function coordinatesProblem(g: Geometry, source: Geometry): string | null {
+/**
+ * After reprojection: a non-finite coordinate in `g` means the feature lies outside the target projection's domain.
+ * The coordinate named is the first of the feature's own (`source`, in the layer's CRS) that `batch` cannot
+ * transform, never one the engine made (a point where an edge crosses the antimeridian, a copy shifted by 360°);
+ * only when every own vertex transforms (an edge's crossing point fails) is that point named, as such.
+ */
+function coordinatesProblem(g: Geometry, source: Geometry, batch: BatchTransform | null): string | null {
   const bad = firstNonFinite(g);
   if (bad < 0) return null;
-  let p: Position | undefined;
-  let j = 0;
-  forEachPosition(source, (q) => {
-    if (j++ === bad) p = q;
-  });
-  return p ? `PROJ cannot transform the coordinate (${p[0]}, ${p[1]}): it is outside the domain of the layer's CRS or of the projection` : 'a coordinate is outside the projection\'s domain';
+  if (batch !== null) {
+    const x0: number[] = [];
+    const y0: number[] = [];
+    forEachPosition(source, (q) => {
+      x0.push(q[0]);
+      y0.push(q[1]);
+    });
+    const xs = Float64Array.from(x0);
+    const ys = Float64Array.from(y0);
+    batch(xs, ys);
+    for (let k = 0; k < xs.length; k++) {
+      if (!Number.isFinite(xs[k]) || !Number.isFinite(ys[k])) return `PROJ cannot transform its vertex (${String(x0[k])}, ${String(y0[k])}): outside the domain of either CRS or of the projection`;
+    }
+  }
+  return batch !== null
+    ? 'every vertex transforms, but the point where an edge crosses the antimeridian does not: outside the domain of the projection'
+    : 'a coordinate is not a finite number';
 }

@@ -90,7 +90,7 @@ describe('FlatPreparer: a chunk packed from flat geometries equals packRecords(Z
     expect(flat?.problems[8]).toMatch(/^GEOMETRY_INVALID: feature "f8" \(fid 9\): the exterior ring of polygon intersects itself at \(/);
     expect(flat?.problems[14]).toMatch(/intersects itself/);
     expect(flat?.problems[13]).toBeNull();
-    expect(flat?.perRaster[0]?.errors[15]).toMatch(/^CRS_TRANSFORM_FAILED: feature "f15" \(fid 16\): cannot reproject .*PROJ cannot transform the coordinate \(15\.0003, 95\)/);
+    expect(flat?.perRaster[0]?.errors[15]).toMatch(/^CRS_TRANSFORM_FAILED: feature "f15" \(fid 16\): cannot reproject .*PROJ cannot transform its vertex \(15\.0003, 95\)/);
     expect(flat?.perRaster[0]?.errors[16]).toMatch(/^LIMIT_EXCEEDED: feature "f16"/);
     expect(flat?.perRaster[1]?.errors[17]).toMatch(/^LIMIT_EXCEEDED: feature "f17"/);
     expect(Array.from(flat?.touched ?? [])).toEqual([1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
