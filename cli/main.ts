@@ -39,8 +39,8 @@ Examples:
   $ zonalflow run --input fields.gpkg --spec job.json --wait
   $ zonalflow <command> --help      # each command's options and defaults`)
     .exitOverride()
-    // a missing required option is written in the catch below, with every missing and unknown option
-    .configureOutput({ writeErr: (s) => stderr.write(s), outputError: (s, write) => (s.startsWith('error: required option') ? undefined : (decide(USAGE_EXIT_CODE), write(`zonalflow: ${usageLine(s, invoked)}\n`))), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
+    // a missing required option and a stray argument are written in the catch below, with every missing and unknown option and stray argument
+    .configureOutput({ writeErr: (s) => stderr.write(s), outputError: (s, write) => (s.startsWith('error: required option') || s.startsWith('error: too many arguments') ? undefined : (decide(USAGE_EXIT_CODE), write(`zonalflow: ${usageLine(s, invoked)}\n`))), writeOut: (s) => (io.stdout ?? process.stdout).write(s) });
   // a command sets its exit code before writing its result lines (stats, local, run --wait)
   let exitCode = 0;
   const ctx: CommandContext = {
@@ -68,7 +68,7 @@ Examples:
   } catch (err) {
     if (err instanceof CommanderError) {
       const code = decide(err.exitCode === 0 ? 0 : USAGE_EXIT_CODE);
-      if (err.code === 'commander.missingMandatoryOptionValue') {
+      if (err.code === 'commander.missingMandatoryOptionValue' || err.code === 'commander.excessArguments') {
         const { nearestNames } = await import('../shared/nearest');
         stderr.write(`zonalflow: ${usageProblems(program.commands.find((c) => c.name() === invoked) ?? program, err.message, nearestNames)}\n`);
       }
@@ -90,24 +90,45 @@ Examples:
 }
 
 /**
- * One line for a command whose required options are missing: every missing required option and every
- * unknown option given, with the near option when there is one (commander reports only the first missing one,
- * and unknown options not at all then). `fallback`: commander's own message, when none is found; `nearestNames`:
- * the did-you-mean rule (shared/nearest.ts, loaded only for this line).
+ * One line for a command whose required options are missing or that was given arguments it does not take: every
+ * missing required option, every unknown option and every stray argument given, with the near option when there
+ * is one (commander reports only the first missing one, unknown options not at all then, and a stray argument
+ * only as "too many arguments ... Expected 0 arguments but got 1"). `fallback`: commander's own message, when none
+ * is found; `nearestNames`: the did-you-mean rule (shared/nearest.ts, loaded only for this line).
  */
 export function usageProblems(cmd: Command, fallback: string, nearestNames: (name: string, candidates: readonly string[]) => string[] = () => []): string {
   const missing = cmd.options.filter((o) => o.mandatory && cmd.getOptionValue(o.attributeName()) === undefined).map((o) => `'${o.flags}'`);
-  // the arguments commander did not take: the unknown options (with whatever followed them); this command has no operands
-  // each with commander's suggestion when one of the command's options is near (`--inptu` (Did you mean --input?))
+  // the arguments commander did not take: first the operands (up to the first unknown option), then the unknown
+  // options with whatever followed them (commander's cmd.args), each unknown option with commander's suggestion
+  // when one of the command's options is near (`--inptu` (Did you mean --input?))
   const longs = cmd.options.map((o) => o.long).filter((l): l is string => l !== undefined);
-  const unknown = cmd.args.filter((a) => a.startsWith('-') && a !== '-' && a !== '--').map((a) => {
+  const isOption = (a: string): boolean => a.startsWith('-') && a !== '-' && a !== '--';
+  const first = cmd.args.findIndex(isOption);
+  const operands = first < 0 ? cmd.args : cmd.args.slice(0, first);
+  const variadic = cmd.registeredArguments.at(-1)?.variadic === true;
+  // a stray word that is an option's name without its dashes (`input`) gets the option
+  const stray = (variadic ? [] : operands.slice(cmd.registeredArguments.length)).map((a) => {
+    const near = nearestNames(a, longs.map((l) => l.slice(2)));
+    return `'${a}'${near.length > 0 ? ` (Did you mean ${near.map((n) => `--${n}`).join(' or ')}?)` : ''}`;
+  });
+  const unknown = cmd.args.slice(operands.length).filter(isOption).map((a) => {
     const flag = a.replace(/=.*$/s, '');
     const near = nearestNames(flag, longs);
     return `'${flag}'${near.length > 0 ? ` (Did you mean ${near.join(' or ')}?)` : ''}`;
   });
-  if (missing.length === 0) return fallback.replace(/^\s+|\s+$/g, '');
-  const req = `error: required option${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not specified`;
-  return unknown.length === 0 ? req : `${req}; unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`;
+  if (missing.length === 0 && stray.length === 0) return fallback.replace(/^\s+|\s+$/g, '');
+  const parts = [
+    ...(missing.length > 0 ? [`required option${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not specified`] : []),
+    ...(unknown.length > 0 && missing.length > 0 ? [`unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`] : []),
+    ...(stray.length > 0 ? [`unexpected argument${stray.length > 1 ? 's' : ''} ${stray.join(', ')}${strayNote(cmd)}`] : []),
+  ];
+  return `error: ${parts.join('; ')}`;
+}
+
+/** What `cmd` takes in place of stray arguments: options only (each value after its option), or its arguments. */
+function strayNote(cmd: Command): string {
+  const args = cmd.registeredArguments.map((a) => a.name());
+  return args.length === 0 ? ` (\`zonalflow ${cmd.name()}\` takes options only, each value after its option)` : ` (\`zonalflow ${cmd.name()}\` takes ${args.length === 1 ? 'one argument' : `${args.length} arguments`}: ${args.join(', ')})`;
 }
 
 /**

@@ -174,6 +174,22 @@ describe('exit codes', () => {
     expect(one.code).toBe(2);
     expect(one.err).toBe("zonalflow: error: required option '--input <file>' not specified\n");
   });
+  it('a stray argument is named in one line, exit 2, with the option it looks like when it is one without its dashes', async () => {
+    const input = gpkg('stray', [good]);
+    const out = join(dir, 'stray.csv');
+    const extra = await run(['stats', '--input', input, 'extra', '--raster', raster, '--out', out]);
+    expect(extra.code).toBe(2);
+    expect(extra.err).toBe("zonalflow: error: unexpected argument 'extra' (`zonalflow stats` takes options only, each value after its option)\n");
+    expect(existsSync(out)).toBe(false);
+    // `input a.gpkg`: two stray words and the required option they meant
+    const dashless = await run(['stats', 'input', input, '--raster', raster, '--out', out]);
+    expect(dashless.code).toBe(2);
+    expect(dashless.err).toBe(`zonalflow: error: required option '--input <file>' not specified; unexpected arguments 'input' (Did you mean --input?), '${input}' (\`zonalflow stats\` takes options only, each value after its option)\n`);
+    // a command that takes one argument names the second
+    const status = await run(['status', 'job-1', 'job-2']);
+    expect(status.code).toBe(2);
+    expect(status.err).toBe("zonalflow: error: unexpected argument 'job-2' (`zonalflow status` takes one argument: job)\n");
+  });
   it('--version prints the package version', async () => {
     const stdout = new PassThrough();
     let out = '';
