@@ -131,9 +131,9 @@ function kindCoverage(g: Exclude<Geometry, { type: 'GeometryCollection' }>, grid
     case 'MultiLineString':
       return linesCoverage(g.coordinates, grid, w, mode);
     case 'Point':
-      return pointsCoverage([g.coordinates], grid, w, mode === 'center');
+      return pointsCoverage([g.coordinates], grid, w, mode !== 'exact');
     case 'MultiPoint':
-      return pointsCoverage(g.coordinates, grid, w, mode === 'center');
+      return pointsCoverage(g.coordinates, grid, w, mode !== 'exact');
   }
 }
 

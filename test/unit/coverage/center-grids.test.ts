@@ -1,5 +1,5 @@
 /**
- * `center` coverage on real-world grids (Sentinel-2 10/20/60 m, Landsat 30 m, negative origins,
+ * `center` coverage (and `all_touched` and `exact` of points and lines) on real-world grids (Sentinel-2 10/20/60 m, Landsat 30 m, negative origins,
  * Web Mercator zoom 14, 1 arc-second geographic), where polygon vertices and edges lie exactly on
  * cell centres and cell edges in world coordinates: GDAL maps them to pixel space with its inverse
  * geotransform (1/res, not exact for these cells), and the cells it burns decide ties. Oracle:
@@ -17,11 +17,13 @@ import { rowObject } from '../../../shared/output/table';
 import { parseJobSpec } from '../../../shared/spec';
 import type { Geometry } from '../../../shared/geometry/types';
 import type { RasterGrid } from '../../../shared/raster/grid';
+import type { CoverageMode } from '../../../shared/coverage/coverage';
 import { writeCog } from '../../helpers/cog-writer';
 import { writeGeoPackage } from '../../helpers/gpkg-writer';
 
 interface Grid { originX: number; originY: number; res: number; width: number; height: number; epsg: number }
-interface Case { name: string; grid: string; geometry: Geometry; center: number[]; count: number; sum: number; mean: number | null }
+interface Burned { cells: number[]; count: number; sum: number; mean: number | null }
+interface Case { name: string; grid: string; geometry: Geometry; center: number[]; count: number; sum: number; mean: number | null; all_touched?: Burned; exact?: Burned }
 const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/center-grids/expected.json'), 'utf8')) as { grids: Record<string, Grid>; cases: Case[] };
 /** The fixture's value raster (make.py `value`). */
 const value = (r: number, c: number): number => (37 * r + 11 * c) % 101;
@@ -32,12 +34,12 @@ function gridOf(name: string): RasterGrid {
 }
 
 /** The selected cells as sorted row-major indices, over the geometry's window (or chunks of it). */
-function cells(geom: Geometry, grid: RasterGrid, maxCells = Infinity): number[] {
+function cells(geom: Geometry, grid: RasterGrid, maxCells = Infinity, mode: CoverageMode = 'center'): number[] {
   const w = geometryWindow(geom, grid);
   if (w === null) return [];
   const out: number[] = [];
   for (const chunk of subdivideWindow(w, maxCells)) {
-    const cov = coverage(geom, grid, 'center', chunk);
+    const cov = coverage(geom, grid, mode, chunk);
     if (cov === null) continue;
     cov.weights.forEach((v, k) => {
       if (v > 0) out.push((cov.window.row0 + Math.floor(k / cov.window.cols)) * grid.width + cov.window.col0 + (k % cov.window.cols));
@@ -70,23 +72,58 @@ describe('center on real grids: the cells GDAL burns through its inverse geotran
     for (const name of Object.keys(fixture.grids)) expect([name, (ties[name] ?? 0) > 10]).toEqual([name, true]);
   });
   it('count, sum and mean through a stats job equal the oracle\'s, on each grid', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zf-centergrids-'));
-    const bad: string[] = [];
-    for (const [name, g] of Object.entries(fixture.grids)) {
-      const tif = join(dir, `${name}.tif`);
-      writeCog(tif, { width: g.width, height: g.height, dtype: 'float32', epsg: g.epsg, transform: [g.originX, g.originY, g.res, g.res], value, tileSize: 16 });
-      const cases = fixture.cases.filter((c) => c.grid === name);
-      const gpkg = join(dir, `${name}.gpkg`);
-      writeGeoPackage(gpkg, [{ name: 'f', srsId: g.epsg, columns: { name: 'TEXT' }, features: cases.map((c) => ({ geometry: c.geometry, properties: { name: c.name } })) }]);
-      const res = await runStatsJob({ input: gpkg, spec: parseJobSpec({ input: { idColumn: 'name' }, rasters: [{ name: 'v', uri: tif }], stats: ['count', 'sum', 'mean'], coverage: 'center' }), allowed: LOCAL_ONLY });
-      for (const c of cases) {
-        const row = res.rows.find((x) => x.id === c.name);
-        const o = row ? rowObject(res.columns, row) : {};
-        const mean = o.v_mean as number | null;
-        if (o.v_count !== c.count || o.v_sum !== c.sum || (c.mean === null ? mean !== null : Math.abs((mean ?? NaN) - c.mean) > 1e-12 * c.mean)) bad.push(`${name} ${c.name}: ${String(o.v_count)} ${String(o.v_sum)} ${String(mean)} != ${c.count} ${c.sum} ${String(c.mean)}`);
-      }
+    expect(await jobDifferences('center', fixture.cases, (c) => ({ cells: c.center, count: c.count, sum: c.sum, mean: c.mean }))).toEqual([]);
+  });
+});
+
+/** Writes each grid's value raster and its cases' layer, runs a stats job in `mode`, and lists the cases whose count, sum or mean differ from `expected`. */
+async function jobDifferences(mode: CoverageMode, cases: readonly Case[], expected: (c: Case) => Burned): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'zf-centergrids-'));
+  const bad: string[] = [];
+  for (const [name, g] of Object.entries(fixture.grids)) {
+    const these = cases.filter((c) => c.grid === name);
+    if (these.length === 0) continue;
+    const tif = join(dir, `${name}.tif`);
+    writeCog(tif, { width: g.width, height: g.height, dtype: 'float32', epsg: g.epsg, transform: [g.originX, g.originY, g.res, g.res], value, tileSize: 16 });
+    const gpkg = join(dir, `${name}.gpkg`);
+    writeGeoPackage(gpkg, [{ name: 'f', srsId: g.epsg, columns: { name: 'TEXT' }, features: these.map((c) => ({ geometry: c.geometry, properties: { name: c.name } })) }]);
+    const res = await runStatsJob({ input: gpkg, spec: parseJobSpec({ input: { idColumn: 'name' }, rasters: [{ name: 'v', uri: tif }], stats: ['count', 'sum', 'mean'], coverage: mode }), allowed: LOCAL_ONLY });
+    for (const c of these) {
+      const e = expected(c);
+      const row = res.rows.find((x) => x.id === c.name);
+      const o = row ? rowObject(res.columns, row) : {};
+      const mean = o.v_mean as number | null;
+      if (o.v_count !== e.count || o.v_sum !== e.sum || (e.mean === null ? mean !== null : Math.abs((mean ?? NaN) - e.mean) > 1e-12 * e.mean)) bad.push(`${name} ${c.name}: ${String(o.v_count)} ${String(o.v_sum)} ${String(mean)} != ${e.count} ${e.sum} ${String(e.mean)}`);
     }
-    expect(bad).toEqual([]);
+  }
+  return bad;
+}
+
+describe('all_touched points and lines on real grids: the cells GDAL burns with ALL_TOUCHED=TRUE', () => {
+  const linear = fixture.cases.filter((c) => c.all_touched !== undefined);
+  it(`${linear.length} points and lines on ${Object.keys(fixture.grids).length} grids, cell for cell (whole window and chunks)`, () => {
+    // a point takes floor(u), floor(v) of GDAL's inverse geotransform as in center (GDALdllImagePoint): on Web
+    // Mercator and 1 arc-second grids a point on a cell edge is in the other cell than (x - X0) / res gives, and one on
+    // the raster's outer right or bottom edge burns nothing
+    const bad = linear.filter((c) => JSON.stringify(cells(c.geometry, gridOf(c.grid), Infinity, 'all_touched')) !== JSON.stringify(c.all_touched?.cells));
+    expect(bad.map((c) => `${c.grid} ${c.name}`)).toEqual([]);
+    const chunked = linear.filter((c) => JSON.stringify(cells(c.geometry, gridOf(c.grid), 5, 'all_touched')) !== JSON.stringify(c.all_touched?.cells));
+    expect(chunked.map((c) => `${c.grid} ${c.name}`)).toEqual([]);
+  });
+  it('count, sum and mean through an all_touched stats job equal the oracle\'s', async () => {
+    expect(await jobDifferences('all_touched', linear, (c) => c.all_touched as Burned)).toEqual([]);
+  });
+});
+
+describe('exact points on real grids: the cell exactextract\'s grid locates them in (Grid::get_column / get_row)', () => {
+  // exactextract measures no points (it refuses them); make.py transcribes the rule it locates a coordinate by:
+  // floor((x - xmin) / dx) and the last cell on the outer right or bottom edge, so exact and all_touched differ there
+  const points = fixture.cases.filter((c) => c.exact !== undefined);
+  it(`${points.length} points and multipoints, cell for cell, and through an exact stats job`, async () => {
+    const bad = points.filter((c) => JSON.stringify(cells(c.geometry, gridOf(c.grid), Infinity, 'exact')) !== JSON.stringify(c.exact?.cells));
+    expect(bad.map((c) => `${c.grid} ${c.name}`)).toEqual([]);
+    expect(points.filter((c) => JSON.stringify(c.exact?.cells) !== JSON.stringify(c.all_touched?.cells)).length).toBeGreaterThan(20);
+    expect(await jobDifferences('exact', points, (c) => c.exact as Burned)).toEqual([]);
   });
 });
 
