@@ -22,11 +22,12 @@ import type { AllowedSources } from '../io/uri';
 import type { CountingSource } from '../io/source.counting';
 import { countInto, sumCounts } from '../io/source.counting';
 import type { Crs } from '../crs/crs';
-import { checkCrs, ensureProj, isGeographic } from '../crs/transform';
-import { CrsError, LimitError } from '../errors';
+import { ensureProj, isGeographic } from '../crs/transform';
+import { LimitError } from '../errors';
 import type { IdKind, StatColumn } from '../output/table';
 import { RowSorter } from '../output/sorted-runs';
-import { attributeColumns, checkAttributeNames, FieldsOf, idKindOf } from './attributes';
+import { FieldsOf, idKindOf } from './attributes';
+import { checkLayerCrs, includedColumns } from './job-checks';
 import { openZonalRasters } from './rasters';
 import type { ZonalRaster } from './rasters';
 import { openWeightsRaster, zonalOptions } from './options';
@@ -183,8 +184,7 @@ async function openJob(opts: PrepareOptions, counters: CountingSource[], held: {
   const rasters = await openZonalRasters(opts.spec.rasters, { allowed: opts.allowed, s3Client: opts.s3Client, requesterPays: opts.requesterPays, wrapSource: countInto(counters), cacheBytes: TILE_CACHE_BYTES });
   const weights = await openWeightsRaster(opts.spec, { allowed: opts.allowed, s3Client: opts.s3Client, wrapSource: countInto(counters), cacheBytes: TILE_CACHE_BYTES });
   const engine = new ZonalEngine(rasters, layer.crs, zonalOptions(opts.spec, weights, opts.spec.output.geometry));
-  const attrs = attributeColumns(layer, opts.spec.input.include ?? []);
-  checkAttributeNames(attrs, engine.columns);
+  const attrs = includedColumns(layer, opts.spec, engine.columns);
   const fields = new FieldsOf(attrs);
   const total = (await layer.count()) ?? 0;
   // an input that states no count (GeoJSON, GeoJSONSeq: 0 here) is checked as it is read instead (spoolJob)
@@ -381,14 +381,8 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
   }
 }
 
-/** CrsError naming the file and layer when PROJ cannot read the layer's CRS. */
-export function checkLayerCrs(input: string, layer: FeatureSource): void {
-  try {
-    checkCrs(layer.crs);
-  } catch (err) {
-    throw new CrsError(`${input}: layer "${layer.layer}": ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-}
+/** The layer's CRS check, shared with estimate (job-checks.ts); exported here too for the callers that import it from here. */
+export { checkLayerCrs };
 
 /**
  * A guard on the table's size (rows now stream to the output; the limit was set when they were all held): features x histogram bins x histogram

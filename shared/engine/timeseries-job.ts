@@ -9,7 +9,8 @@ import type { CountingSource } from '../io/source.counting';
 import { countInto, sumCounts } from '../io/source.counting';
 import { featureFailure, MAX_LISTED_FAILURES } from '../output/table';
 import type { FeatureFailure } from '../output/table';
-import { attributeColumns, checkAttributeNames, FieldsOf, idKindOf } from './attributes';
+import { FieldsOf, idKindOf } from './attributes';
+import { includedColumns } from './job-checks';
 import type { Feature } from '../geometry/types';
 import type { FeatureSource } from '../features/source';
 import { crsFromEpsg } from '../crs/epsg';
@@ -23,7 +24,7 @@ import type { RowConsumer, StatsJobOptions, StatsSummary, StreamedStatsJob } fro
 
 /** A time-series job: the features' layer opened here, PROJ loaded here, then runTimeseries. */
 export async function streamTimeseriesJob(opts: StatsJobOptions, consumer: RowConsumer, t0: number): Promise<StreamedStatsJob> {
-  const [{ openFeatureSource }, { checkLayerCrs }] = await Promise.all([import('../features/open'), import('./prepare-job')]);
+  const [{ openFeatureSource }, { checkLayerCrs }] = await Promise.all([import('../features/open'), import('./job-checks')]);
   const layer = await openFeatureSource(opts.input, { layer: opts.spec.input.layer });
   const counters: CountingSource[] = [];
   try {
@@ -73,8 +74,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
     s3Client: opts.s3Client,
     wrapSource: countInto(counters),
   });
-  const attrs = attributeColumns(layer, opts.spec.input.include ?? []);
-  checkAttributeNames(attrs, engine.columns);
+  const attrs = includedColumns(layer, opts.spec, engine.columns);
   const fields = new FieldsOf(attrs);
   const total = (await layer.count()) ?? 0;
   await consumer.begin([...attrs, ...engine.columns], { idKind, crs: layer.crs });

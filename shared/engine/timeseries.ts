@@ -116,7 +116,7 @@ export class TimeseriesEngine {
     const stac = spec.stac;
     if (!stac) throw new ZonalflowError('SPEC_INVALID', 'a time-series job needs "stac"');
     const assets = Object.keys(stac.assets);
-    const names = spec.outputs ?? (Object.keys(spec.bands).length > 0 ? Object.keys(spec.bands) : assets.filter((a) => a !== spec.mask?.classes?.band));
+    const names = timeseriesOutputs(spec, assets);
     this.outputs = names.map((n) => ({ name: n, expr: spec.bands[n] !== undefined ? parseExpression(spec.bands[n] ?? '', assets, `band "${n}"`) : ({ k: 'band', name: n }) }));
     const needed = new Set<string>();
     for (const o of this.outputs) for (const b of bandsOf(o.expr)) needed.add(b);
@@ -128,11 +128,7 @@ export class TimeseriesEngine {
     this.stats = parseStatNames(spec.stats);
     this.allStats = [...new Set<StatName>([...this.stats, ...SH_STATS])];
     const scene = spec.interval === 'scene';
-    this.columns = [
-      ...(scene ? [{ name: 'datetime', kind: 'timestamp' as const }] : [{ name: 'interval_from', kind: 'timestamp' as const }, { name: 'interval_to', kind: 'timestamp' as const }]),
-      ...this.outputs.flatMap((o) => this.stats.map((s): StatColumn => ({ name: `${o.name}_${statColumnName(s)}`, kind: s === 'histogram' ? 'histogram' : 'number' }))),
-      ...(spec.interpolate === 'linear' ? [{ name: 'interpolated', kind: 'boolean' as const }] : []),
-    ];
+    this.columns = timeseriesColumns(spec, this.outputs.map((o) => o.name), this.stats);
     const acquisitions = acquisitionsOf(scenes);
     if (scene) {
       this.slots = acquisitions.map((a) => ({ ...utcDay(a.datetime), datetime: a.datetime, acquisitions: [a] }));
@@ -545,4 +541,24 @@ async function readOnGrid(raster: Raster, fine: RasterGrid, w: Window, opts: { n
   const from: GridFrame = { originX: src.originX + sw.col0 * src.resX, originY: src.originY - sw.row0 * src.resY, resX: src.resX, resY: src.resY, rows: sw.rows, cols: sw.cols };
   const to: GridFrame = { originX: fine.originX + w.col0 * fine.resX, originY: fine.originY - w.row0 * fine.resY, resX: fine.resX, resY: fine.resY, rows: w.rows, cols: w.cols };
   return { values: resampleNearest(bw.values, from, to, 0), valid: resampleNearest(bw.valid, from, to, 0) };
+}
+
+/** The outputs of a time series (`outputs`, else the `bands` expressions, else the assets but the class band). */
+function timeseriesOutputs(spec: JobSpec, assets: readonly string[]): string[] {
+  return spec.outputs ?? (Object.keys(spec.bands).length > 0 ? Object.keys(spec.bands) : assets.filter((a) => a !== spec.mask?.classes?.band));
+}
+
+/**
+ * The columns a time series writes after the attributes: its date or interval, then `<output>_<stat>` per
+ * output and statistic, then `interpolated` with linear interpolation. Without `outputs`/`stats`: the spec's
+ * (TimeseriesEngine's own, so `zonalflow estimate` checks the included attributes against the same names).
+ */
+export function timeseriesColumns(spec: JobSpec, outputs?: readonly string[], stats?: readonly StatName[]): StatColumn[] {
+  const names = outputs ?? timeseriesOutputs(spec, Object.keys(spec.stac?.assets ?? {}));
+  const st = stats ?? parseStatNames(spec.stats);
+  return [
+    ...(spec.interval === 'scene' ? [{ name: 'datetime', kind: 'timestamp' as const }] : [{ name: 'interval_from', kind: 'timestamp' as const }, { name: 'interval_to', kind: 'timestamp' as const }]),
+    ...names.flatMap((n) => st.map((s): StatColumn => ({ name: `${n}_${statColumnName(s)}`, kind: s === 'histogram' ? 'histogram' : 'number' }))),
+    ...(spec.interpolate === 'linear' ? [{ name: 'interpolated', kind: 'boolean' as const }] : []),
+  ];
 }

@@ -703,6 +703,15 @@ function isDataLevel(err: unknown): boolean {
   return err instanceof ZonalflowError && ['TILE_INVALID', 'RASTER_INVALID'].includes(err.code);
 }
 
+/**
+ * The statistic columns a {@link ZonalEngine} on `rasters` with `options` writes (the rasters', then the band-math
+ * outputs'), without building one: what `zonalflow estimate` checks the included attributes against. Band-math
+ * errors (an unknown band, another CRS: PROJ must be loaded) are the engine's own.
+ */
+export function zonalColumns(rasters: readonly ZonalRaster[], options: Pick<ZonalOptions, 'stats' | 'bandMath'>): StatColumn[] {
+  return statColumns([...rasters, ...bandMathRasters(rasters, options.bandMath ?? {})], options.stats);
+}
+
 /** `CODE: message` naming the feature. */
 export function featureError(f: Pick<EngineFeature, 'id' | 'fid' | 'fidText' | 'idNull'>, err: unknown): string {
   const code = err instanceof ZonalflowError ? err.code : 'FEATURE_FAILED';

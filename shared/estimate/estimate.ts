@@ -20,7 +20,9 @@ import { geometryWindow } from '../coverage/coverage';
 import { planBatches } from '../batching/plan';
 import type { PlanFeature } from '../batching/plan';
 import { planPoint } from '../pipeline/plan';
-import { attributeColumns } from '../engine/attributes';
+import { checkLayerCrs, includedColumns } from '../engine/job-checks';
+import { zonalColumns } from '../engine/zonal';
+import { zonalOptions } from '../engine/options';
 import { parseStatNames } from '../stats/names';
 import type { Feature } from '../geometry/types';
 import type { Window } from '../raster/grid';
@@ -52,8 +54,9 @@ export interface EstimateResult { shape: JobShape; estimate: Estimate; notes: st
 /**
  * Estimates a job (see the module comment). Errors: those of opening the input and the rasters, unchanged, and
  * those the job itself raises on its spec and input before it computes (Plan, `stats`): an unknown statistic
- * (parseStatNames), an `input.include` column the layer lacks (attributeColumns), an `input.idColumn` it lacks
- * (the source's own check when its features are read with that id column): the same functions, so the same lines.
+ * (parseStatNames), a layer CRS PROJ cannot use and an `input.include` column the layer lacks, repeats, reserves
+ * or names like a statistic column (job-checks.ts), an `input.idColumn` it lacks (the source's own check when its
+ * features are read with that id column): the same functions, so the same lines.
  */
 export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult> {
   const { spec } = opts;
@@ -62,8 +65,17 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
   const layer = await openFeatureSource(opts.input, { layer: spec.input.layer });
   const counters: CountingSource[] = [];
   try {
-    attributeColumns(layer, spec.input.include ?? []);
     await ensureProj();
+    // the job's own checks of the layer against the spec, before a feature is read (job-checks.ts): its CRS, then
+    // (after the rasters open, as the job opens them) the included attributes against the statistic columns
+    checkLayerCrs(opts.input, layer);
+    if (spec.stac) notes.push('time series: the scenes are found by Plan\'s STAC search; their requests are not counted here (features and batches are)');
+    const rasters = spec.stac ? [] : await openZonalRasters(spec.rasters, {
+      allowed: opts.allowed,
+      s3Client: opts.s3Client,
+      wrapSource: countInto(counters),
+    });
+    includedColumns(layer, spec, spec.stac ? (await import('../engine/timeseries')).timeseriesColumns(spec) : zonalColumns(rasters, zonalOptions(spec, undefined, false)));
     const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
     const features = new Map<number, Feature>();
     const points: PlanFeature[] = [];
@@ -75,12 +87,6 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
     let rasterRequests = 0;
     let rasterBytes = 0;
     let cells = 0;
-    if (spec.stac) notes.push('time series: the scenes are found by Plan\'s STAC search; their requests are not counted here (features and batches are)');
-    const rasters = spec.stac ? [] : await openZonalRasters(spec.rasters, {
-      allowed: opts.allowed,
-      s3Client: opts.s3Client,
-      wrapSource: countInto(counters),
-    });
     // each worker opens every raster: the header requests counted while opening them here
     const headerRequests = counters.reduce((a, c) => a + c.requests, 0);
     rasterRequests += headerRequests * plan.batches.length;

@@ -1,6 +1,7 @@
 /**
  * `zonalflow estimate` and `run --dry-run` refuse what the job refuses, with the job's own line: an `input.idColumn`
- * or `input.include` column the layer lacks, an unknown statistic. Each spec is also given to `stats`, whose line
+ * or `input.include` column the layer lacks, an included attribute named like a statistic column, a layer CRS PROJ
+ * cannot use, an unknown statistic. Each spec is also given to `stats`, whose line
  * (the job's check) the estimate's must equal; exit 2 and no estimate printed.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cases/run-cli';
+import { writeGeoPackage } from '../../helpers/gpkg-writer';
+import type { Polygon } from '../../../shared/geometry/types';
 
 const dir = mkdtempSync(join(tmpdir(), 'zf-estimate-checks-'));
 const gpkg = join(import.meta.dirname, '../../../examples/lux_cantons_2169.gpkg');
@@ -37,6 +40,26 @@ describe('estimate and run --dry-run check the spec against the input as the job
       expect(r.code).toBe(2);
       expect(r.out).toBe('');
       expect(r.err).toBe(stats.err);
+    }
+  }, 60_000);
+
+  // a square in Luxembourg (EPSG:2169, over examples/elev.cog.tif)
+  const square: Polygon = { type: 'Polygon', coordinates: [[[76000, 75000], [77000, 75000], [77000, 76000], [76000, 76000], [76000, 75000]]] };
+  it.each([
+    // an attribute with the name of a statistic column (elev + mean): SPEC_INVALID, exit 2
+    ['clash', 2169, undefined, { input: { include: ['elev_mean'] } }, 2, /^zonalflow: error \[SPEC_INVALID\]: input.include \(--include-cols\): the attribute "elev_mean" has the name of a statistic column; rename the raster/],
+    // a layer CRS whose WKT PROJ cannot parse: CRS_UNRESOLVED naming the file and the layer, on one line, exit 1
+    ['badcrs', 990001, 'PROJCS["nonsense",GEOGCS["x",DATUM["y",SPHEROID["z",0,0]]],PROJECTION["No_Such_Projection"],UNIT["metre",1]]', {}, 1, /^zonalflow: error \[CRS_UNRESOLVED\]: .*badcrs\.gpkg: layer "l": cannot use the CRS srs 990001: Parsing error : syntax error, unexpected '\]', expecting ',', near ",GEOGCS\["x",DATUM\["y",SPHEROID\["z",0,0\]\]\]"\n$/],
+  ] as const)('%s: the line and exit code stats gives, nothing estimated', async (name, srsId, srsWkt, extra, code, expected) => {
+    const input = join(dir, `${name}.gpkg`);
+    writeGeoPackage(input, [{ name: 'l', srsId, ...(srsWkt ? { srsWkt } : {}), columns: { elev_mean: 'REAL' }, features: [{ geometry: square, properties: { elev_mean: 1 } }] }]);
+    const file = spec(name, extra);
+    const stats = await runCli(['stats', '--input', input, '--spec', file, '--out', join(dir, `${name}.csv`), '--quiet']);
+    expect(stats.code).toBe(code);
+    expect(stats.err).toMatch(expected);
+    for (const argv of [['estimate', '--input', input, '--spec', file], ['run', '--dry-run', '--input', input, '--spec', file]]) {
+      const r = await runCli(argv);
+      expect([r.code, r.out, r.err]).toEqual([code, '', stats.err]);
     }
   }, 60_000);
 
