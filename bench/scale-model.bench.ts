@@ -38,6 +38,7 @@ import { getJson } from '../shared/pipeline/objects';
 import type { BatchItem } from '../shared/pipeline/events';
 import { parseJobSpec } from '../shared/spec';
 import { estimateCost } from '../shared/estimate/model';
+import type { StackShape } from '../shared/estimate/model';
 import { loadPrices } from '../shared/estimate/estimate';
 import { synthTemplate } from '../shared/local/runner';
 import { KEY_SHARDS } from '../shared/pipeline/keys';
@@ -211,7 +212,10 @@ async function main(): Promise<void> {
   const planFn = fn('FunctionsPlan');
   const workerFn = fn('FunctionsWorker');
   const collectFn = fn('FunctionsCollect');
-  const stack = { planMemoryMb: planFn?.MemorySize ?? 3008, workerMemoryMb: workerFn?.MemorySize ?? 2048, collectMemoryMb: collectFn?.MemorySize ?? 3008 };
+  // the Distributed Map's child type, from its ProcessorConfig in the state machine's definition (a string of the template)
+  const childType: string | undefined = /ExecutionType\\*"\s*:\s*\\*"(STANDARD|EXPRESS)/.exec(JSON.stringify(template))?.[1];
+  if (childType !== 'STANDARD' && childType !== 'EXPRESS') throw new Error('the synthesized template has no Distributed Map ProcessorConfig ExecutionType');
+  const stack: StackShape = { planMemoryMb: planFn?.MemorySize ?? 3008, workerMemoryMb: workerFn?.MemorySize ?? 2048, collectMemoryMb: collectFn?.MemorySize ?? 3008, mapExecutionType: childType };
 
   // Plan at two sizes, each in its own process (its peak RSS is its own)
   const planRuns = planSizes.map((n) => {
@@ -382,6 +386,7 @@ async function main(): Promise<void> {
       plan_s: planS,
       plan_fits_15_min: planS <= 900,
       plan_peak_rss_mb: planRssMb,
+      map_execution_type: `${stack.mapExecutionType} (the synthesized Distributed Map's child executions; Step Functions priced as shared/estimate/model.ts stepFunctionsCounts)`,
       plan_memory_mb_configured: stack.planMemoryMb,
       plan_fits_configured_memory: planRssMb <= stack.planMemoryMb,
       plan_fits_10240_mb: planRssMb <= 10240,

@@ -8,7 +8,7 @@ import type { CommandContext } from '../context';
 import type { EstimateResult } from '../../shared/estimate/estimate';
 import { byteSize } from '../format';
 
-interface EstimateCliOptions { input: string; spec: string; workerMemory?: string; json?: boolean; allowHost?: string[] }
+interface EstimateCliOptions { input: string; spec: string; workerMemory?: string; mapExecutionType?: string; json?: boolean; allowHost?: string[] }
 
 /** Registers `estimate` on the program. */
 export function registerEstimate(program: Command, ctx: CommandContext): void {
@@ -18,6 +18,7 @@ export function registerEstimate(program: Command, ctx: CommandContext): void {
     .requiredOption('--input <features>', 'the input features')
     .requiredOption('--spec <job.json>', 'the job spec')
     .option('--worker-memory <MB>', 'the stack\'s workerMemoryMb (default: 2048)')
+    .option('--map-execution-type <type>', 'the stack\'s mapExecutionType, the Distributed Map\'s child executions: STANDARD or EXPRESS (default: STANDARD, as deployed by default)')
     .option('--json', 'print the estimate as JSON (default: a table)')
     .addHelpText('after', `
 Exit codes: 0 estimated (nothing started), 1 failed (a raster that cannot be opened or read, a refused URL), 2 usage error (bad option, invalid spec, a missing input, spec or local raster).
@@ -40,7 +41,11 @@ export async function runEstimate(o: EstimateCliOptions, ctx: CommandContext): P
   const spec = parseJobSpec(readSpecFile(o.spec).value, `job spec ${o.spec}`);
   const workerMemoryMb = o.workerMemory === undefined ? undefined : Number(o.workerMemory);
   if (workerMemoryMb !== undefined && !(Number.isInteger(workerMemoryMb) && workerMemoryMb >= 128 && workerMemoryMb <= 10240)) throw new SpecError(`--worker-memory ${o.workerMemory}: an integer number of MB from 128 to 10240`);
-  const r = await estimateJob({ input: o.input, spec, allowed: allowedFromUris(spec.rasters.map((x) => x.uri)), stack: workerMemoryMb === undefined ? {} : { workerMemoryMb } });
+  const childType = o.mapExecutionType?.toUpperCase();
+  const mapExecutionType: 'STANDARD' | 'EXPRESS' | undefined = childType === 'STANDARD' || childType === 'EXPRESS' ? childType : undefined;
+  if (childType !== undefined && mapExecutionType === undefined) throw new SpecError(`--map-execution-type ${o.mapExecutionType}: STANDARD or EXPRESS (the stack's context mapExecutionType)`);
+  const stack = { ...(workerMemoryMb === undefined ? {} : { workerMemoryMb }), ...(mapExecutionType === undefined ? {} : { mapExecutionType }) };
+  const r = await estimateJob({ input: o.input, spec, allowed: allowedFromUris(spec.rasters.map((x) => x.uri)), stack });
   ctx.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : renderEstimate(r, o.input));
   return r;
 }
@@ -54,14 +59,17 @@ export function renderEstimate(r: EstimateResult, input: string): string {
   const lines: [string, string][] = [
     ['features', n(e.features)],
     ['batches (worker invocations)', n(e.batches)],
-    ['raster range requests', `${n(e.requests.rasterGets)} (${byteSize(Math.round(e.rasterBytes))} of tiles)`],
-    ['raster cells visited', n(r.shape.cells)],
+    // a time series' scenes are found by Plan's STAC search: their reads are not estimated (never shown as 0)
+    ...(r.shape.timeseries
+      ? [['raster range requests', 'not estimated (time series: the scenes are found by Plan\'s STAC search)'] as [string, string]]
+      : [['raster range requests', `${n(e.requests.rasterGets)} (${byteSize(Math.round(e.rasterBytes))} of tiles)`] as [string, string], ['raster cells visited', n(r.shape.cells)] as [string, string]]),
     ['S3 PUTs', n(e.requests.s3Puts)],
     ['S3 GETs (work objects)', n(e.requests.s3Gets)],
     ['DynamoDB writes / reads', `${n(e.requests.dynamodbWrites)} / ${n(e.requests.dynamodbReads)}`],
+    ['Step Functions', `${n(e.requests.standardTransitions)} state transitions${e.requests.expressExecutions > 0 ? `, ${n(e.requests.expressExecutions)} EXPRESS child executions` : ''} (${e.mapExecutionType} children)`],
     ['Lambda GB-s', `plan ${e.lambdaGbSeconds.plan.toFixed(1)}, worker ${e.lambdaGbSeconds.worker.toFixed(1)}, collect ${e.lambdaGbSeconds.collect.toFixed(1)}`],
     ...Object.entries(e.costUsd).filter(([k]) => k !== 'total').map(([k, v]): [string, string] => [`cost: ${k}`, usd(v)]),
-    ['cost: total', usd(e.costUsd.total)],
+    ['cost: total', r.shape.timeseries ? `${usd(e.costUsd.total)} + the scenes' reads and worker time (not estimated for a time series)` : usd(e.costUsd.total)],
   ];
   const w = Math.max(...lines.map(([k]) => k.length));
   return [

@@ -36,7 +36,7 @@ export function loadPrices(): PriceTable {
 }
 
 /** The defaults of the deployed stack (infra/stack.ts). */
-export const DEFAULT_STACK: StackShape = { workerMemoryMb: 2048, planMemoryMb: 3008, collectMemoryMb: 3008 };
+export const DEFAULT_STACK: StackShape = { workerMemoryMb: 2048, planMemoryMb: 3008, collectMemoryMb: 3008, mapExecutionType: 'STANDARD' };
 
 /** What to estimate. */
 export interface EstimateOptions {

@@ -35,6 +35,8 @@ export interface StackShape {
   workerMemoryMb: number;
   planMemoryMb: number;
   collectMemoryMb: number;
+  /** The Distributed Map's child executions (the stack's context `mapExecutionType`; infra/stack.ts default STANDARD). */
+  mapExecutionType: 'STANDARD' | 'EXPRESS';
 }
 
 /** A dated price table (shared/estimate/prices.*.json). */
@@ -64,6 +66,8 @@ export interface Estimate {
   batches: number;
   requests: { rasterGets: number; s3Puts: number; s3Gets: number; dynamodbWrites: number; dynamodbReads: number; lambdaInvocations: number; expressExecutions: number; standardTransitions: number };
   rasterBytes: number;
+  /** The child executions priced (StackShape). */
+  mapExecutionType: StackShape['mapExecutionType'];
   lambdaGbSeconds: { plan: number; worker: number; collect: number };
   costUsd: Record<string, number> & { total: number };
   prices: { date: string; region: string; sources: string[] };
@@ -75,6 +79,19 @@ export function s3Puts(job: JobShape): { plan: number; worker: number; collect: 
   const worker = job.batches * (2 + (job.formats.includes('json') ? 1 : 0));
   const collect = 2 + (job.formats.includes('csv') ? 1 : 0);
   return { plan, worker, collect, resultWriter: 2 };
+}
+
+/**
+ * Step Functions' billed units for a job of `batches` batches (first attempts; each retry of a state is one more
+ * transition): the parent (STANDARD: Plan, the duplicate check, the Map, Collect and their bookkeeping, 8
+ * transitions); one transition for each child execution the Distributed Map starts, whatever the child type
+ * ("Transitions in Distributed Map state", https://docs.aws.amazon.com/step-functions/latest/dg/concepts-transitions.html);
+ * and each child's own states, one Worker Task: a STANDARD child is billed 1 transition for it, an EXPRESS child is
+ * billed as 1 request plus its duration instead (https://aws.amazon.com/step-functions/pricing/).
+ */
+export function stepFunctionsCounts(batches: number, childType: StackShape['mapExecutionType']): { standardTransitions: number; expressExecutions: number } {
+  const parent = 8 + batches;
+  return childType === 'EXPRESS' ? { standardTransitions: parent, expressExecutions: batches } : { standardTransitions: parent + batches, expressExecutions: 0 };
 }
 
 /** Seconds measured elsewhere (`npm run bench -- scale-model`), replacing the calibrated ones: each stage's Lambda seconds in all. */
@@ -97,10 +114,9 @@ export function estimateCost(job: JobShape, stack: StackShape, prices: PriceTabl
   const collectSeconds = measured.collect ?? 2 + job.features * 1e-5 + job.batches * 0.005;
   const lambdaGbSeconds = { plan: gb(stack.planMemoryMb) * planSeconds, worker: gb(stack.workerMemoryMb) * workerSeconds, collect: gb(stack.collectMemoryMb) * collectSeconds };
   const lambdaInvocations = 1 + job.batches + 1;
-  // the parent (STANDARD): Plan, Map, Collect and their bookkeeping; each child (EXPRESS) runs one Worker task
-  const standardTransitions = 8;
-  const expressExecutions = job.batches;
-  const expressSeconds = workerSeconds; // a child lasts as long as its worker; billed at 64 MB
+  const { standardTransitions, expressExecutions } = stepFunctionsCounts(job.batches, stack.mapExecutionType);
+  // an EXPRESS child lasts as long as its worker, billed at 64 MB (STANDARD children are billed per transition only)
+  const expressSeconds = expressExecutions > 0 ? workerSeconds : 0;
   const cost = {
     lambdaRequests: (lambdaInvocations / 1e6) * prices.lambda.requestPerMillion,
     lambdaDuration: (lambdaGbSeconds.plan + lambdaGbSeconds.worker + lambdaGbSeconds.collect) * prices.lambda.gbSecondArm,
@@ -114,6 +130,7 @@ export function estimateCost(job: JobShape, stack: StackShape, prices: PriceTabl
     batches: job.batches,
     requests: { rasterGets: job.rasterRequests, s3Puts: s3PutsTotal, s3Gets, dynamodbWrites, dynamodbReads, lambdaInvocations, expressExecutions, standardTransitions },
     rasterBytes: job.rasterBytes,
+    mapExecutionType: stack.mapExecutionType,
     lambdaGbSeconds,
     costUsd: { ...cost, total },
     prices: { date: prices.date, region: prices.region, sources: prices.sources },
