@@ -22,7 +22,7 @@ import { readSpecFile } from '../../shared/spec-file';
 import { InputError } from '../../shared/errors';
 import type { SummaryLike } from '../local-report';
 
-interface LocalOptions { input: string; spec: string; out: string; trigger: 'direct' | 'event'; features: 'per-feature' | 'jsonl' | 'none' | false; quiet?: boolean; overwrite?: boolean; allowHost?: string[]; includeCols?: string[]; faults?: FaultName[]; timeScale?: number }
+interface LocalOptions { input: string; spec: string; out: string; trigger: 'direct' | 'event'; features: 'per-feature' | 'jsonl' | 'none' | false; quiet?: boolean; overwrite?: boolean; allowHost?: string[]; rasterHost?: string[]; rasterBucket?: string[]; includeCols?: string[]; faults?: FaultName[]; timeScale?: number }
 
 function faultList(value: string): FaultName[] {
   try {
@@ -54,6 +54,8 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (overrides the spec\'s "input.include") (default: the spec\'s)', repeatable((v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)]))
     .option('--quiet', 'print only the result line (no progress bar, states, warnings or failure reasons)')
     .option('--allow-host <host>', 'let the handlers read this host although it is a private or loopback address (your own raster or STAC server; plain http accepted); repeatable; default: none, as strict as the deployed stack', repeatable((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
+    .option('--raster-host <host>', 'an https host rasters and STAC assets may be read from (e.g. sentinel-cogs.s3.us-west-2.amazonaws.com for Earth Search\'s Sentinel-2 assets): the stack\'s rasterHttpsHosts context, as cdk deploy -c rasterHttpsHosts=... sets it; repeatable, comma-separated (default: none)', repeatable((v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((x) => x.trim()).filter(Boolean)]))
+    .option('--raster-bucket <bucket>', 'an S3 bucket rasters and STAC assets may be read from: the stack\'s rasterBuckets context; repeatable, comma-separated (default: none)', repeatable((v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((x) => x.trim()).filter(Boolean)]))
     .option('--overwrite', 'replace the files of a previous job in --out (an existing non-empty --out is refused otherwise)')
     .addHelpText('after', `
 Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (no feature computed, or the execution failed), 2 usage error,
@@ -87,6 +89,8 @@ Examples:
         ...(o.faults ? { faults: o.faults } : {}),
         ...(o.timeScale ? { timeScale: o.timeScale } : {}),
         ...(o.allowHost ? { allowHosts: o.allowHost } : {}),
+        ...(o.rasterHost ? { rasterHosts: o.rasterHost } : {}),
+        ...(o.rasterBucket ? { rasterBuckets: o.rasterBucket } : {}),
         signal,
         // once aborted, the abandoned execution's last failures (its functions' threads stopped) are not the user's news
         onProgress: (p) => {

@@ -49,6 +49,8 @@ interface StatsOptions {
   geometry?: boolean;
   quiet?: boolean;
   allowHost?: string[];
+  rasterHost?: string[];
+  rasterBucket?: string[];
 }
 
 const list = repeatable((v: string, prev: string[] | undefined): string[] => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)]);
@@ -100,13 +102,15 @@ Examples:
   $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.csv
   $ zonalflow stats --input fields.gpkg --raster s3://bucket/dem.tif --id-column field_id \\
       --stats count,mean,stdev,median,q10,q90,majority --coverage exact --out stats.parquet
-  $ zonalflow stats --input fields.gpkg --spec ndvi-series.json --out series.json   # STAC time series
+  $ zonalflow stats --input fields.gpkg --spec ndvi-series.json --raster-host sentinel-cogs.s3.us-west-2.amazonaws.com --out series.json   # Earth Search time series
   $ zonalflow stats --input fields.gpkg --raster dem.tif --geometry --out stats.parquet   # GeoParquet, input CRS
   $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.gpkg   # opens in QGIS / GDAL`)
     .option('--allow-host <host>', 'let this host be a private or loopback address (your own local server; plain http accepted); repeatable (default: none, every private/loopback address refused)', repeat)
+    .option('--raster-host <host>', 'an https host rasters and STAC assets may be read from besides the hosts the spec and options name (e.g. sentinel-cogs.s3.us-west-2.amazonaws.com for Earth Search\'s Sentinel-2 assets); the stack\'s rasterHttpsHosts; repeatable, comma-separated (default: none)', list)
+    .option('--raster-bucket <bucket>', 'an S3 bucket rasters and STAC assets may be read from besides the buckets the spec and options name; the stack\'s rasterBuckets; repeatable, comma-separated (default: none)', list)
     .action(async (o: StatsOptions) => {
       // the engine, the format readers and writers load when the command runs, never for --help (start-up)
-      const [{ parseJobSpec, specRasterUris }, { readSpecFile }, { streamStatsJob }, { allowedFromUris }, { defaultS3Client }, { openSink }] = await Promise.all([
+      const [{ parseJobSpec, specRasterUris }, { readSpecFile }, { streamStatsJob }, { allowedFromUris, withRasterSources }, { defaultS3Client }, { openSink }] = await Promise.all([
         import('../../shared/spec'), import('../../shared/spec-file'), import('../../shared/engine/stats-job'), import('../../shared/io/uri'), import('../../shared/io/s3-client'),
         import('../../shared/output/open-sink'),
       ]);
@@ -153,9 +157,9 @@ Examples:
         spec,
         ...(s3Client ? { s3Client } : {}),
         requesterPays: process.env.AWS_REQUEST_PAYER === 'requester',
-        // exactly what the user named (rasters, the STAC API); private and loopback addresses only for --allow-host
-        allowed: allowedFromUris([...specRasterUris(spec), ...(spec.stac ? [spec.stac.api] : [])], o.allowHost ?? []),
-        trustStacAssets: true, // the user chose the STAC API: its assets' hosts may be read (never private addresses)
+        // exactly what the user named (rasters, the STAC API, --raster-host/--raster-bucket); private and loopback
+        // addresses only for --allow-host. A STAC API's asset hrefs pass this same list, as on AWS (stac.ts checkAssetHrefs)
+        allowed: withRasterSources(allowedFromUris([...specRasterUris(spec), ...(spec.stac ? [spec.stac.api] : [])], o.allowHost ?? []), { httpsHosts: o.rasterHost ?? [], s3Buckets: o.rasterBucket ?? [] }),
         signal,
         onProgress: (p) => bar.update(p.done, p.total, p.failed),
         ...(threads !== undefined ? { threads } : {}),

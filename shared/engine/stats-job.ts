@@ -153,8 +153,6 @@ export interface StatsJobOptions {
    * (prepare-thread.ts; default: for inputs of 4 MiB or more; never when a raster is on s3://).
    */
   prepareThread?: boolean;
-  /** Time series: also allow the hosts and buckets of the assets the STAC API returns (the user chose the API). */
-  trustStacAssets?: boolean;
   /**
    * How phase 1 on its thread orders the features. 'read' (default with more than one core): a GeoPackage's order is known before its
    * features are read (its R-tree, else its blobs' envelopes: read-order.ts), so they are read by fid in that

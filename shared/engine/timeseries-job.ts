@@ -17,7 +17,6 @@ import { crsFromEpsg } from '../crs/epsg';
 import { ensureProj, makeTransformer } from '../crs/transform';
 import { geometryBBox } from '../geometry/bbox';
 import { transformGeometry } from '../geometry/transform';
-import { allowedFromUris, parseUri } from '../io/uri';
 import { LimitError, SpecError } from '../errors';
 import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
 import type { RowConsumer, StatsJobOptions, StatsSummary, StreamedStatsJob } from './stats-job';
@@ -63,14 +62,9 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   // the API URL and every `next` link pass the job's allow-list
   const { scenes } = await searchStac(stac, area, { allowed: opts.allowed, ...(opts.signal ? { signal: opts.signal } : {}) });
   if (opts.spec.interval === 'scene') checkTimeseriesRows(opts.spec, features, new Set(scenes.map((sc) => sc.datetime)).size, 'acquisitions');
-  let allowed = opts.allowed;
-  if (opts.trustStacAssets) {
-    // the assets' https hosts and S3 buckets, never local files named by a remote API (addresses are still checked after DNS)
-    const extra = allowedFromUris(scenes.flatMap((sc) => Object.values(sc.hrefs)).filter(notLocalPath));
-    allowed = { ...allowed, schemes: [...new Set([...allowed.schemes, ...extra.schemes])], s3Buckets: [...new Set([...allowed.s3Buckets, ...extra.s3Buckets])], httpsHosts: [...new Set([...allowed.httpsHosts, ...extra.httpsHosts])] };
-  }
+  // the assets' hrefs passed the job's allow-list in searchStac (checkAssetHrefs), as they do in Plan on AWS
   const engine = new TimeseriesEngine(opts.spec, scenes, layer.crs, {
-    allowed,
+    allowed: opts.allowed,
     s3Client: opts.s3Client,
     wrapSource: countInto(counters),
   });
@@ -136,14 +130,6 @@ function checkTimeseriesRows(spec: JobSpec, features: number, slots: number, wha
   }
 }
 
-/** False for local paths and file: URLs (and for hrefs that are not URIs at all: they fail when opened). */
-function notLocalPath(href: string): boolean {
-  try {
-    return parseUri(href).scheme !== 'file';
-  } catch {
-    return false;
-  }
-}
 
 function emptySummary(t0: number): StatsSummary {
   return { features: 0, done: 0, failed: 0, failures: [], duplicateIds: 0, seconds: (performance.now() - t0) / 1000, timings: { prefetch: 0, coverage: 0, read: 0, stats: 0, reproject: 0, cells: 0, features: 0 }, bytesRead: 0, requests: 0, fileReads: 0 };

@@ -125,8 +125,8 @@ export function internalAllowed(allowed: AllowedSources, host: string, loopback:
   return (loopback && allowed.allowLoopback === true) || (allowed.internalHosts ?? []).some((x) => normalHost(x) === h);
 }
 
-/** An --allow-host value as a host name: a port (`127.0.0.1:8080`, `[::1]:8080`) or a scheme given with it is dropped. */
-function allowHostName(value: string): string {
+/** An --allow-host / --raster-host value as a host name: a port (`127.0.0.1:8080`, `[::1]:8080`), a scheme or a path given with it is dropped. */
+export function allowHostName(value: string): string {
   let v = value.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(v);
   if (bracketed?.[1] !== undefined) v = bracketed[1];
@@ -184,6 +184,22 @@ export function openSource(uri: string, opts: { allowed: AllowedSources; s3Clien
       return new S3Source(opts.s3Client, p.bucket, p.key, { requestPayer: opts.requesterPays === true ? 'requester' : undefined });
     }
   }
+}
+
+/**
+ * The allow-list with more https hosts and S3 buckets a raster or a STAC asset may be read from: `--raster-host H` /
+ * `--raster-bucket B` of `zonalflow stats` and `local`, the CLI's spelling of the stack's `rasterHttpsHosts` /
+ * `rasterBuckets` context. A host given with a scheme, port or path keeps its name only. Private and loopback
+ * addresses stay refused for them (only `--allow-host` lets those through).
+ */
+export function withRasterSources(allowed: AllowedSources, extra: { httpsHosts?: readonly string[]; s3Buckets?: readonly string[] }): AllowedSources {
+  const hosts = (extra.httpsHosts ?? []).map(allowHostName).filter((h) => h !== '');
+  const buckets = (extra.s3Buckets ?? []).map((b) => b.trim().replace(/^s3:\/\//i, '').replace(/\/.*$/, '')).filter((b) => b !== '');
+  if (hosts.length === 0 && buckets.length === 0) return allowed;
+  const schemes = new Set(allowed.schemes);
+  if (hosts.length > 0) schemes.add('https');
+  if (buckets.length > 0) schemes.add('s3');
+  return { ...allowed, schemes: [...schemes], httpsHosts: [...new Set([...allowed.httpsHosts, ...hosts])], s3Buckets: [...new Set([...allowed.s3Buckets, ...buckets])] };
 }
 
 /**

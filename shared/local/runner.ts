@@ -46,7 +46,7 @@ import { readSpecFile } from '../spec-file';
 import { resetHandlerDeps } from '../pipeline/deps';
 import { parseJobSpec } from '../spec';
 import { SourceError, ZonalflowError } from '../errors';
-import { parseUri } from '../io/uri';
+import { allowHostName, parseUri } from '../io/uri';
 import { templateIam, roleRefs } from './iam-template';
 import { LocalAuthority } from './authority';
 import { startGate } from './gate';
@@ -115,6 +115,13 @@ export interface LocalRunOptions {
    * (`--allow-host`: the user's own raster or STAC server). Default none: as strict as the deployed stack.
    */
   allowHosts?: readonly string[];
+  /**
+   * More https hosts and S3 buckets the handlers may read rasters and STAC assets from (`--raster-host` /
+   * `--raster-bucket`): given to the synthesized stack as its `rasterHttpsHosts` / `rasterBuckets` context, as
+   * `cdk deploy -c` gives them to the deployed one (its environment and its roles' policies). Default none.
+   */
+  rasterHosts?: readonly string[];
+  rasterBuckets?: readonly string[];
   /** Called as the job advances: batches and features done (and failed) of the planned totals. */
   onProgress?: (p: LocalProgress) => void;
   /**
@@ -330,7 +337,12 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     const spec = { ...specRaw, rasters, ...(weights !== undefined ? { weights } : {}) };
     const specHosts = httpsHosts([...rasters.map((r) => r.uri), ...(weights ? [weights.uri] : [])]);
     const progress = new ProgressTracker(opts.onProgress);
-    let template = await stoppable(synthTemplate({ rasterBuckets: LOCAL.rasters, ...opts.context }));
+    // the stack's own context for what may be read, as `cdk deploy -c rasterHttpsHosts=... -c rasterBuckets=...` sets it
+    const readable = {
+      rasterBuckets: [LOCAL.rasters, ...(opts.rasterBuckets ?? [])].join(','),
+      ...((opts.rasterHosts ?? []).length > 0 ? { rasterHttpsHosts: (opts.rasterHosts ?? []).map(allowHostName).join(',') } : {}),
+    };
+    let template = await stoppable(synthTemplate({ ...readable, ...opts.context }));
     if (opts.editTemplate) template = opts.editTemplate(template);
     lap('setup');
     const ids = {
@@ -508,7 +520,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         ...(specHosts.length > 0 ? { RASTER_HOSTS: [fn.env.RASTER_HOSTS, ...specHosts].filter(Boolean).join(',') } : {}),
         // the handlers' JSON logs (Powertools) stay quiet locally unless asked for
         POWERTOOLS_LOG_LEVEL: savedVars.ZONALFLOW_HANDLER_LOG_LEVEL ?? 'SILENT',
-        ...((spec as { stac?: unknown }).stac ? { RASTER_HOSTS: [fn.env.RASTER_HOSTS, '*'].filter(Boolean).join(',') } : {}),
+        // a time series' asset hosts get nothing more: they pass RASTER_HOSTS (the stack's rasterHttpsHosts) as on AWS
       };
       const context = { awsRequestId: requestId, getRemainingTimeInMillis: () => (timeoutMs - (Date.now() - started)) / timeoutScale };
       const notePeak = (bytes: number): void => {

@@ -11,8 +11,8 @@
 import * as z from 'zod';
 import { SourceError, SpecError, UriNotAllowedError } from '../errors';
 import { safeRequest } from '../io/http-request';
-import { parseUri, redact } from '../io/uri';
-import type { AllowedSources } from '../io/uri';
+import { checkUri, parseUri, redact } from '../io/uri';
+import type { AllowedSources, ParsedUri } from '../io/uri';
 import type { StacSpec } from '../spec';
 import type { BBox, Geometry, Position } from '../geometry/types';
 
@@ -123,7 +123,40 @@ export async function searchStac(stac: StacSpec, area: BBox, opts: StacSearchOpt
   }
   if (scenes.length === 0 && skipped.length > 0) throw new SpecError(`the STAC items found lack the assets ${Object.values(stac.assets).join(', ')} (e.g. item ${skipped[0] ?? ''})`);
   scenes.sort((a, b) => a.datetime - b.datetime || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  checkAssetHrefs(scenes, opts.allowed);
   return { scenes, skipped, pages };
+}
+
+/**
+ * Throws UriNotAllowedError, in one line naming the item, the asset, the host (or bucket) and how to allow it,
+ * unless every scene's asset href passes the job's allow-list: the same list as raster URIs, in `zonalflow stats`,
+ * `zonalflow local` and on AWS (an API is not trusted to name the hosts it sends the reader to). Local paths
+ * named by an API are refused whatever the list holds. Addresses are checked again after DNS when read.
+ */
+export function checkAssetHrefs(scenes: readonly Scene[], allowed: AllowedSources): void {
+  for (const sc of scenes) {
+    for (const [band, href] of Object.entries(sc.hrefs)) {
+      const where = `STAC item ${sc.id}, asset "${band}"`;
+      let p: ParsedUri;
+      try {
+        p = parseUri(href);
+      } catch (err) {
+        throw new UriNotAllowedError(`${where}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (p.scheme === 'file') throw new UriNotAllowedError(`${where}: ${redact(href)} is a local path (local files named by a STAC API are never read)`);
+      try {
+        checkUri(href, allowed);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const hint = p.scheme === 's3'
+          ? `; allow the bucket with --raster-bucket ${p.bucket} (zonalflow stats, local) or cdk deploy -c rasterBuckets=${p.bucket} (the stack)`
+          : /is not among the allowed https hosts|https:\/\/ is not allowed here/.test(message)
+            ? `; allow the host with --raster-host ${p.url.hostname} (zonalflow stats, local) or cdk deploy -c rasterHttpsHosts=${p.url.hostname} (the stack)`
+            : '';
+        throw new UriNotAllowedError(`${where}: ${message}${hint}`, { cause: err });
+      }
+    }
+  }
 }
 
 /** True when a scene's footprint touches a box (scenes without a bbox always do). */

@@ -39,6 +39,9 @@ function route(self: () => string, req: IncomingMessage, res: ServerResponse): v
   if (p === '/stac/search') return void res.writeHead(200, { 'content-type': 'application/geo+json' }).end(STAC_ITEMS.replaceAll('{SELF}', self()));
   const next = /^\/stac-next\/(\d+)\/search$/.exec(p);
   if (next) return void res.writeHead(200, { 'content-type': 'application/geo+json' }).end(JSON.stringify({ type: 'FeatureCollection', features: [], links: [{ rel: 'next', href: `http://127.0.0.1:${next[1]}/secret`, method: 'GET' }] }));
+  // a STAC API whose item's assets are on another host (`/stac-on/<host[:port]>/search`), as Earth Search's are on sentinel-cogs
+  const on = /^\/stac-on\/([^/]+)\/search$/.exec(p);
+  if (on) return void res.writeHead(200, { 'content-type': 'application/geo+json' }).end(STAC_ITEMS.replaceAll('{SELF}', `https://${on[1] ?? ''}`));
   const file = /^\/stac-file-next\/search$/.exec(p);
   if (file) return void res.writeHead(200, { 'content-type': 'application/geo+json' }).end(JSON.stringify({ type: 'FeatureCollection', features: [], links: [{ rel: 'next', href: 'file:///etc/passwd', method: 'GET' }] }));
   if (p === '/files/base.tif') {
@@ -214,6 +217,38 @@ describe('STAC API and next links (case stac-ssrf)', () => {
     const r = await run(`http://localhost:${pub.port}/stac`, '--allow-host', 'localhost');
     expect(r.err).toMatch(/16 features \(16 computed, 0 failed\) over 1 scene in /);
     expect(r.code).toBe(0);
+  });
+});
+
+describe('STAC asset hrefs pass the one allow-list (stats, local, AWS alike)', () => {
+  const S2 = 'sentinel-cogs.s3.us-west-2.amazonaws.com';
+  const refused = new RegExp(`STAC item scene-2024-05-03, asset "red": https://${S2.replaceAll('.', '\\.')}/files/base\\.tif: host ${S2.replaceAll('.', '\\.')} is not among the allowed https hosts \\(localhost\\); allow the host with --raster-host ${S2.replaceAll('.', '\\.')} \\(zonalflow stats, local\\) or cdk deploy -c rasterHttpsHosts=${S2.replaceAll('.', '\\.')} \\(the stack\\)`);
+  it('stats: an asset on a host nobody allowed is refused in one line naming the host, the item and --raster-host; its name is never resolved', async () => {
+    const lookups = vi.spyOn(dns, 'lookup');
+    const r = await zonalflow('stats', '--input', TILES, '--spec', tsSpec(`http://localhost:${pub.port}/stac-on/${S2}`), '--allow-host', 'localhost', '--out', join(dir, 'assets.csv'), '--quiet');
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split('\n'), r.err).toHaveLength(1);
+    expect(r.err).toMatch(refused);
+    expect(lookups.mock.calls.map((c) => c[0])).not.toContain(S2);
+  });
+  it('stats --raster-host admits the host to the list; its addresses are still checked after DNS', async () => {
+    fakeDns('127.0.0.1');
+    const host = `assets.zonalflow-test:${pub.port}`;
+    const before = pub.connections;
+    const r = await zonalflow('stats', '--input', TILES, '--spec', tsSpec(`http://localhost:${pub.port}/stac-on/${host}`), '--allow-host', 'localhost', '--raster-host', 'assets.zonalflow-test', '--out', join(dir, 'assets2.csv'), '--quiet');
+    expect(r.err).not.toMatch(/not among the allowed/);
+    expect(r.err).toMatch(/host assets\.zonalflow-test resolves to 127\.0\.0\.1, a private, loopback or link-local address/);
+    expect(pub.connections - before).toBe(1); // the STAC search only
+  });
+  it('local: Plan refuses the same asset with the same line (no `*` for a time series), as the stack with rasterHttpsHosts does', async () => {
+    const { runLocal } = await import('../../shared/local/runner');
+    const spec = JSON.parse(readFileSync(tsSpec(`http://localhost:${pub.port}/stac-on/${S2}`), 'utf8')) as Record<string, unknown>;
+    const r = await runLocal({ input: TILES, spec, out: join(mkdtempSync(join(tmpdir(), 'zf-net-local-')), 'out'), allowHosts: ['localhost'] });
+    expect(r.status).toBe('FAILED');
+    // the Fail state's cause: Lambda's error document ({"errorType", "errorMessage"})
+    const cause = JSON.parse(r.error?.message ?? '{}') as { errorType?: string; errorMessage?: string };
+    expect(cause.errorType).toBe('UriNotAllowedError');
+    expect(cause.errorMessage ?? '').toMatch(/STAC item scene-2024-05-03, asset "red": https:\/\/sentinel-cogs\.s3\.us-west-2\.amazonaws\.com\/files\/base\.tif: host sentinel-cogs\.s3\.us-west-2\.amazonaws\.com is not among the allowed https hosts.*--raster-host sentinel-cogs/);
   });
 });
 

@@ -141,7 +141,7 @@ describe('time series from a STAC API', () => {
   it('per scene: NDVI masked by SCL (20 m, dilated 1 cell) equals an independent computation; the cloudy date has count 0', async () => {
     searches = 0;
     const spec = parseJobSpec(baseSpec());
-    const r = await runStatsJob({ input: gpkg(), spec, allowed: { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true }, trustStacAssets: true });
+    const r = await runStatsJob({ input: gpkg(), spec, allowed: { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true } });
     expect(searches).toBe(2); // two pages
     expect(r.scenes).toBe(3);
     expect(r.columns.map((c) => c.name)).toEqual(['datetime', 'ndvi_mean', 'ndvi_count', 'ndvi_nodata_count', 'ndvi_median', 'ndvi_stdev', 'ndvi_histogram']);
@@ -183,7 +183,7 @@ describe('time series from a STAC API', () => {
 
   it('intervals: P10D composites the scenes in each interval (mean), SKIP drops the short last one', async () => {
     const spec = parseJobSpec({ ...baseSpec(), interval: 'P10D', composite: 'mean', mask: { nodata: true, classes: { band: 'scl', exclude: [3, 8, 9, 10, 11], dilate: 0 } } });
-    const r = await runStatsJob({ input: gpkg(), spec, allowed: { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true }, trustStacAssets: true });
+    const r = await runStatsJob({ input: gpkg(), spec, allowed: { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true } });
     expect(r.columns.slice(0, 2).map((c) => c.name)).toEqual(['interval_from', 'interval_to']);
     // 2024-05-01..2024-06-01 in 10-day steps: 05-01, 05-11, 05-21 (05-31 is 1 day: skipped)
     const north = r.rows.filter((x) => x.id === 'north').map((x) => rowObject(r.columns, x));
@@ -192,7 +192,7 @@ describe('time series from a STAC API', () => {
     expect(north[0]?.ndvi_mean as number).toBeCloseTo(e0.mean ?? NaN, 12); // one clear scene
     expect(north[1]?.ndvi_count).toBe(0); // only the cloudy scene
     // P1M: one interval with all three scenes; per cell the mean of the valid NDVIs, then the statistics
-    const monthly = await runStatsJob({ input: gpkg(), spec: parseJobSpec({ ...baseSpec(), interval: 'P1M', composite: 'median', mask: { classes: { band: 'scl', exclude: [3, 8, 9, 10, 11] } } }), allowed: { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true }, trustStacAssets: true });
+    const monthly = await runStatsJob({ input: gpkg(), spec: parseJobSpec({ ...baseSpec(), interval: 'P1M', composite: 'median', mask: { classes: { band: 'scl', exclude: [3, 8, 9, 10, 11] } } }), allowed: { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true } });
     const m = rowObject(monthly.columns, monthly.rows.find((x) => x.id === 'cloudy-corner') ?? monthly.rows[0]!);
     const [, c0, r0, c1, r1] = fields[1] as [string, number, number, number, number];
     const cells: number[] = [];
@@ -216,7 +216,7 @@ describe('time series from a STAC API', () => {
     expect(local.status).toBe('DONE');
     const { readResultParquet } = await import('../../shared/output/read-parquet');
     const results = await readResultParquet(readFileSync(join(out, 'results.parquet')));
-    const direct = await runStatsJob({ input: gpkg(), spec: parseJobSpec(baseSpec()), allowed: { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true }, trustStacAssets: true });
+    const direct = await runStatsJob({ input: gpkg(), spec: parseJobSpec(baseSpec()), allowed: { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true } });
     expect(results.columns).toEqual(direct.columns);
     expect(results.rows).toEqual(direct.rows);
     const doc = JSON.parse(readFileSync(join(out, 'features/north.json'), 'utf8')) as { identifier: string; response: { data: unknown[]; status: string } };
@@ -239,7 +239,7 @@ describe('time series from a STAC API', () => {
       ],
     }]);
     const spec = parseJobSpec({ ...baseSpec(), coverage: 'exact', stats: ['count', 'nodata_count', 'mean'] });
-    const r = await runStatsJob({ input: path, spec, allowed: { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true }, trustStacAssets: true });
+    const r = await runStatsJob({ input: path, spec, allowed: { schemes: ['http'], s3Buckets: [], httpsHosts: [], allowLoopback: true } });
     const at = (id: string, d: number): Record<string, unknown> => {
       const row = r.rows.find((x) => x.id === id && x.values[0] === dates[d]);
       if (!row) throw new Error(`missing row ${id} ${dates[d]}`);

@@ -261,7 +261,7 @@ const spec = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
   stats: ['count', 'nodata_count', 'mean', 'min', 'max', 'median'],
   ...over,
 });
-const run = async (input: string, over: Record<string, unknown> = {}): Promise<StatsJobResult> => runStatsJob({ input: join(dir, input), spec: parseJobSpec(spec(over)), allowed, trustStacAssets: true });
+const run = async (input: string, over: Record<string, unknown> = {}): Promise<StatsJobResult> => runStatsJob({ input: join(dir, input), spec: parseJobSpec(spec(over)), allowed });
 const rowsOf = (r: StatsJobResult, id: string): Record<string, unknown>[] => r.rows.filter((x) => x.id === id).map((x) => rowObject(r.columns, x));
 function close(got: unknown, want: number | null, what: string): void {
   if (want === null) expect(got, what).toBeNull();
