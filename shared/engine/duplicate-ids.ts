@@ -107,14 +107,14 @@ export class DuplicateIds {
 /**
  * The warning for repeated ids, or null: how many features repeat an earlier feature's id, how many ids
  * repeat, and the first few of them with their features' counts, e.g. `3 features have the id of an earlier
- * feature: 2 ids repeat, "X" (3 features), "Y" (2 features); use the fid column to tell them apart`.
+ * feature: 2 ids repeat, "X" (3 features), "Y" (2 features); rows are in input order, and the fid column tells them apart where the fids are unique`.
  */
 export function duplicateIdWarning(r: DuplicateIdsReport, idColumn?: string): string | null {
   if (r.duplicates === 0) return null;
   const listed = r.named.map((n) => `${JSON.stringify(n.id)} (${n.features} features)`);
   const more = r.repeatedIds - r.named.length;
   const ids = `${r.repeatedIds === 1 ? '1 id repeats' : `${r.repeatedIds} ids repeat`}${idColumn ? ` (column "${idColumn}")` : ''}`;
-  return `${r.duplicates === 1 ? '1 feature has' : `${r.duplicates} features have`} the id of an earlier feature: ${ids}${listed.length > 0 ? `, ${listed.join(', ')}` : ''}${more > 0 ? `, ... and ${more} more` : ''}; use the fid column to tell them apart`;
+  return `${r.duplicates === 1 ? '1 feature has' : `${r.duplicates} features have`} the id of an earlier feature: ${ids}${listed.length > 0 ? `, ${listed.join(', ')}` : ''}${more > 0 ? `, ... and ${more} more` : ''}; rows are in input order, and the fid column tells them apart where the fids are unique`;
 }
 
 /**

@@ -200,7 +200,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       // GeoPackage fids are rowids (unique); other formats' fids (a `fid` column, GeoJSON ids) are checked
       if (!layer.featuresByFid) {
         const repeated = repeatedValue(planFeatures.fid.subarray(0, total));
-        if (repeated !== null) throw new LimitError(`the layer "${layer.layer}" has two features with fid ${repeated}; fids must be unique`);
+        if (repeated !== null) throw new LimitError(`the layer "${layer.layer}" has two features with fid ${repeated}; local and AWS jobs merge and de-duplicate results by fid, so fids must be unique: number the features (or drop a GeoJSON's repeated id members), or compute it with zonalflow stats`);
       }
       // a repeated hash: a repeated id, or a collision of two ids; the ids with those hashes, compared exactly
       const suspects = idHashes.repeated();

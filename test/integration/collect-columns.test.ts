@@ -152,7 +152,7 @@ describe('Collect merges a job of plain columns by columns', () => {
       const { summary } = await collect(jobId, batches, 'text', runRows === undefined ? {} : { runRows });
       const nullIds = inMemoryMerge(written).filter((r) => r.idNull === true).length;
       expect(nullIds).toBeGreaterThan(1);
-      expect(summary.warnings, `runRows ${runRows}`).toContain('3 features have the id of an earlier feature: 2 ids repeat (column "field_id"), "DUP-A" (3 features), "DUP-B" (2 features); use the fid column to tell them apart');
+      expect(summary.warnings, `runRows ${runRows}`).toContain('3 features have the id of an earlier feature: 2 ids repeat (column "field_id"), "DUP-A" (3 features), "DUP-B" (2 features); rows are in input order, and the fid column tells them apart where the fids are unique');
     }
   });
 

@@ -96,6 +96,6 @@ describe('Plan: the batch files hold every feature once, as read; fids must be u
     const fc = { type: 'FeatureCollection', features: [0, 1, 2].map((i) => ({ type: 'Feature', id: i === 2 ? 1 : i, properties: { code: `c${i}` }, geometry: { type: 'Polygon', coordinates: square(i) } })) };
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'dupfid.geojson', Body: JSON.stringify(fc) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'dupfid.json', Body: JSON.stringify({ input: { idColumn: 'code' }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'] }) }));
-    await expect(planJob({ bucket: 'zf-in', key: 'dupfid.geojson', etag: 'dupfid' }, deps)).rejects.toThrow(/two features with fid 1; fids must be unique/);
+    await expect(planJob({ bucket: 'zf-in', key: 'dupfid.geojson', etag: 'dupfid' }, deps)).rejects.toThrow(/two features with fid 1; local and AWS jobs merge and de-duplicate results by fid, so fids must be unique: number the features/);
   });
 });

@@ -21,7 +21,7 @@ describe('DuplicateIds', () => {
     const d = new DuplicateIds(4);
     for (const id of ['a', 'b', 'x', 'c', 'x', 'y', 'x', 'y', 'd']) d.add(id);
     expect(d.report()).toEqual({ duplicates: 3, repeatedIds: 2, named: [{ id: 'x', features: 3 }, { id: 'y', features: 2 }] });
-    expect(duplicateIdWarning(d.report(), 'code')).toBe('3 features have the id of an earlier feature: 2 ids repeat (column "code"), "x" (3 features), "y" (2 features); use the fid column to tell them apart');
+    expect(duplicateIdWarning(d.report(), 'code')).toBe('3 features have the id of an earlier feature: 2 ids repeat (column "code"), "x" (3 features), "y" (2 features); rows are in input order, and the fid column tells them apart where the fids are unique');
     expect(duplicateIdWarning(new DuplicateIds().report())).toBeNull();
   });
   it('names at most five, and says how many more ids repeat', () => {
@@ -30,7 +30,7 @@ describe('DuplicateIds', () => {
     const r = d.report();
     expect(r).toMatchObject({ duplicates: 8, repeatedIds: 8 });
     expect(r.named.map((n) => n.id)).toEqual(['id-0', 'id-1', 'id-2', 'id-3', 'id-4']);
-    expect(duplicateIdWarning(r)).toBe('8 features have the id of an earlier feature: 8 ids repeat, "id-0" (2 features), "id-1" (2 features), "id-2" (2 features), "id-3" (2 features), "id-4" (2 features), ... and 3 more; use the fid column to tell them apart');
+    expect(duplicateIdWarning(r)).toBe('8 features have the id of an earlier feature: 8 ids repeat, "id-0" (2 features), "id-1" (2 features), "id-2" (2 features), "id-3" (2 features), "id-4" (2 features), ... and 3 more; rows are in input order, and the fid column tells them apart where the fids are unique');
   });
   it('exact among 300,000 unique ids (the array and the filter grown from 16): the three repeated ones, in order', () => {
     const d = new DuplicateIds(16);
@@ -73,7 +73,7 @@ describe('zonalflow stats: the warning names the repeated ids; NULL ids are no r
     expect(r.code).toBe(0);
     expect(r.warnings).toEqual([
       'zonalflow: warning: 2 features have a NULL id (column "code"): fid 2, 6; written empty (null), never replaced by the fid',
-      'zonalflow: warning: 3 features have the id of an earlier feature: 2 ids repeat (column "code"), "X" (3 features), "Y" (2 features); use the fid column to tell them apart',
+      'zonalflow: warning: 3 features have the id of an earlier feature: 2 ids repeat (column "code"), "X" (3 features), "Y" (2 features); rows are in input order, and the fid column tells them apart where the fids are unique',
     ]);
   });
   it('only NULL ids beside unique ones: no repeat', async () => {
