@@ -134,6 +134,8 @@ Examples:
       let table: RowSink | null = null;
       let documents: SentinelHubJsonSink | null = null;
       let nullFids = 0;
+      // how the output was written otherwise than asked (frac columns as JSON in a GeoPackage), said with the warnings
+      const outputWarnings: string[] = [];
       const consumer: RowConsumer = {
         begin: async (columns, info) => {
           // GeoParquet: the features' own CRS, as PROJJSON (null when the input declares none)
@@ -143,7 +145,7 @@ Examples:
             const [{ SentinelHubJsonSink }, { FileOutput }] = await Promise.all([import('../../shared/output/sentinelhub-sink'), import('../../shared/output/file-output')]);
             documents = await SentinelHubJsonSink.open(await FileOutput.create(o.out, `--out ${o.out}`));
           }
-          else table = await openSink(o.out, { columns, idKind: info?.idKind, metadata: { zonalflow_spec: JSON.stringify(spec) }, geometry }, { label: `--out ${o.out}` });
+          else table = await openSink(o.out, { columns, idKind: info?.idKind, metadata: { zonalflow_spec: JSON.stringify(spec) }, geometry }, { label: `--out ${o.out}`, warn: (w) => outputWarnings.push(w) });
         },
         rows: async (rows, byFeature) => {
           for (const r of rows) if (r.fidText === null) nullFids++;
@@ -186,7 +188,7 @@ Examples:
           `${byteSize(s.bytesRead)} read in ${readsPhrase(s.requests, s.fileReads)} -> ${o.out}${replacing ? ' (replaced)' : ''}\n`,
       );
       if (o.quiet !== true) for (const n of s.crs ?? []) ctx.stderr.write(`zonalflow: CRS: features ${n.features} -> raster ${n.raster} ${n.crs}: ${n.transformation}\n`);
-      for (const w of s.warnings ?? []) ctx.stderr.write(`zonalflow: warning: ${w}\n`);
+      for (const w of [...(s.warnings ?? []), ...outputWarnings]) ctx.stderr.write(`zonalflow: warning: ${w}\n`);
       // a feature that could not be computed is an error of that feature (its row says why; the job went on)
       for (const line of failureLines(s.failures.map((f) => f.reason), s.failed, 'the "error" column')) ctx.stderr.write(`zonalflow: ${line}\n`);
       if (nullFids > 0) ctx.stderr.write(`zonalflow: warning: ${nullFids} features have a NULL fid (written empty; their rows are kept, in input order)\n`);

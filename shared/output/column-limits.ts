@@ -5,7 +5,8 @@
  * columns on <table>`), counting `ogc_fid` and `geom`; a FlatGeobuf file at most 65,536 (a property's field
  * index is a 16-bit integer). Parquet, CSV and JSON have no such limit. `frac` and `weighted_frac` make one
  * column per distinct value, known only once every row is in (SinkOptions.fracValues): before then the
- * count is checked without them, so a table too wide without them fails before anything is computed.
+ * count is checked without them, so a table too wide without them fails before anything is computed; one
+ * that their values make too wide is written with each of them as one JSON column (open-sink.ts), never lost.
  */
 import { OutputError } from '../errors';
 import type { SinkOptions } from './sink';
@@ -16,12 +17,12 @@ export const GPKG_MAX_COLUMNS = 2000;
 export const FGB_MAX_COLUMNS = 65_536;
 
 /** The columns of the geo formats' table: `id`, `fid`, the columns (frac ones expanded when their values are known), `error`; plus `ogc_fid` and `geom` in a GeoPackage. */
-export function geoColumnCount(format: 'gpkg' | 'fgb', opts: Pick<SinkOptions, 'columns' | 'fracValues'>): { total: number; perValue: number; valuesKnown: boolean } {
+export function geoColumnCount(format: 'gpkg' | 'fgb', opts: Pick<SinkOptions, 'columns' | 'fracValues' | 'fracAsJson'>): { total: number; perValue: number; valuesKnown: boolean } {
   let perValue = 0;
   let other = 0;
   let valuesKnown = true;
   for (const c of opts.columns) {
-    if (c.kind !== 'frac') other++;
+    if (c.kind !== 'frac' || opts.fracAsJson === true) other++;
     else {
       const values = opts.fracValues?.get(c.name);
       if (values === undefined) valuesKnown = false;
@@ -35,7 +36,7 @@ export function geoColumnCount(format: 'gpkg' | 'fgb', opts: Pick<SinkOptions, '
  * An OutputError when the table of `opts` cannot fit a GeoPackage / FlatGeobuf file, in one line: the count, the
  * limit and what to do; null when it fits (or may fit, frac values still unknown). `label` names the output (`--out x.gpkg`).
  */
-export function geoColumnsProblem(format: 'gpkg' | 'fgb', opts: Pick<SinkOptions, 'columns' | 'fracValues'>, label: string): OutputError | null {
+export function geoColumnsProblem(format: 'gpkg' | 'fgb', opts: Pick<SinkOptions, 'columns' | 'fracValues' | 'fracAsJson'>, label: string): OutputError | null {
   const { total, perValue, valuesKnown } = geoColumnCount(format, opts);
   const limit = format === 'gpkg' ? GPKG_MAX_COLUMNS : FGB_MAX_COLUMNS;
   if (total <= limit) return null;
@@ -50,4 +51,15 @@ export function geoColumnsProblem(format: 'gpkg' | 'fgb', opts: Pick<SinkOptions
     ? `this table needs ${total}${perValue > 0 ? ` (${perValue} of them one per distinct value of frac/weighted_frac)` : ''}`
     : `this table needs at least ${total} before frac's per-value columns`;
   return new OutputError(`${label}: ${why} and ${needs}; write another format (.parquet, ${format === 'gpkg' ? '.fgb, ' : ''}.csv or .json) ${fewer}`, { context: { columns: total, limit } });
+}
+
+/**
+ * The warning for a table whose frac columns' values made it too wide for the format (`total` columns, `perValue`
+ * of them per value): each frac column is written as one JSON text column instead. `label` names the output.
+ */
+export function fracAsJsonWarning(format: 'gpkg' | 'fgb', opts: Pick<SinkOptions, 'columns' | 'fracValues'>, label: string): string {
+  const { total, perValue } = geoColumnCount(format, opts);
+  const frac = opts.columns.filter((c) => c.kind === 'frac').map((c) => c.name);
+  const limit = format === 'gpkg' ? `a GeoPackage table holds (${GPKG_MAX_COLUMNS})` : `a FlatGeobuf file holds (${FGB_MAX_COLUMNS})`;
+  return `${label}: one column per distinct value of ${frac.join(', ')} would make ${total} columns (${perValue} per value), more than ${limit}: ${frac.length > 1 ? 'each is' : 'it is'} written as one JSON text column ({"values": [...], "fracs": [...]}) instead, every row kept; .parquet, .csv or .json hold one column per value`;
 }

@@ -37,10 +37,11 @@ function integer(v: unknown): number | bigint | null {
  * The fields of a table. `first` (the first rows written) decides the fid field's type; a later
  * fid that an integer field cannot hold is an OutputError naming the feature (see `value`).
  */
-export function geoFields(opts: { columns: readonly StatColumn[]; fracValues?: ReadonlyMap<string, readonly number[]> | undefined; idKind?: IdKind | undefined }, first: readonly ResultRow[]): GeoField[] {
-  const missing = opts.columns.find((c) => c.kind === 'frac' && opts.fracValues?.get(c.name) === undefined);
+export function geoFields(opts: { columns: readonly StatColumn[]; fracValues?: ReadonlyMap<string, readonly number[]> | undefined; fracAsJson?: boolean | undefined; idKind?: IdKind | undefined }, first: readonly ResultRow[]): GeoField[] {
+  const missing = opts.fracAsJson === true ? undefined : opts.columns.find((c) => c.kind === 'frac' && opts.fracValues?.get(c.name) === undefined);
   if (missing) throw new OutputError(`column ${missing.name}: the values of a frac column must be known before a GeoPackage or FlatGeobuf file is written (fracValues)`);
-  const { columns, plan } = planColumns(opts.columns, (name) => opts.fracValues?.get(name));
+  // a frac column kept (fracAsJson) is one text field of its JSON, as histograms and lists
+  const { columns, plan } = planColumns(opts.columns, (name) => (opts.fracAsJson === true ? undefined : opts.fracValues?.get(name)));
   const fields: GeoField[] = [];
   fields.push(opts.idKind === 'integer'
     ? { name: 'id', type: 'integer', value: (r) => (r.idNull === true ? null : integer(r.id)) }

@@ -4,8 +4,9 @@
  * geo formats always carry geometry: give SinkOptions.geometry). A table with `frac` columns whose
  * values are not given (SinkOptions.fracValues) goes through a FracSpool, so
  * the expanded columns are known before the header is written. A GeoPackage or FlatGeobuf table wider than
- * the format holds (column-limits.ts) is an OutputError when the sink is opened, before any row is computed,
- * and, when frac's per-value columns make it so, when the values are known (on close).
+ * the format holds (column-limits.ts) is an OutputError when the sink is opened, before any row is computed;
+ * when frac's per-value columns make it so (known on close, every row computed), each frac column is written
+ * as one JSON text column instead, with a warning: nothing computed is lost.
  */
 import type { RowSink, SinkOptions } from './sink';
 import { CsvSink } from './csv-sink';
@@ -14,7 +15,7 @@ import { FracSpool } from './frac-spool';
 import { FileOutput } from './file-output';
 import { OutputError } from '../errors';
 import { outputFormatFromSuffix, outputSuffixProblem } from './output-format';
-import { geoColumnsProblem } from './column-limits';
+import { fracAsJsonWarning, geoColumnsProblem } from './column-limits';
 import type { OutputFormat } from './output-format';
 
 export type { OutputFormat } from './output-format';
@@ -26,8 +27,11 @@ export function outputFormatOf(path: string): OutputFormat {
   return format;
 }
 
-/** Opens the sink writing `path` in the format of its extension; `label` names the path in errors (e.g. `--out x.csv`). */
-export async function openSink(path: string, opts: SinkOptions, where: { label?: string } = {}): Promise<RowSink> {
+/**
+ * Opens the sink writing `path` in the format of its extension; `label` names the path in errors (e.g. `--out x.csv`);
+ * `warn` hears a line when the output is written otherwise than asked (frac columns as JSON in a GeoPackage too narrow for them).
+ */
+export async function openSink(path: string, opts: SinkOptions, where: { label?: string; warn?: (line: string) => void } = {}): Promise<RowSink> {
   const format = outputFormatOf(path);
   const file = (): Promise<FileOutput> => FileOutput.create(path, where.label);
   const open = async (o: SinkOptions): Promise<RowSink> => {
@@ -43,7 +47,16 @@ export async function openSink(path: string, opts: SinkOptions, where: { label?:
     // too wide already without frac's per-value columns: said now, before the job computes
     const tooWide = format === 'gpkg' || format === 'fgb' ? geoColumnsProblem(format, opts, where.label ?? `output ${path}`) : null;
     if (tooWide) throw tooWide;
-    return FracSpool.create(opts, (fracValues) => open({ ...opts, fracValues }));
+    return FracSpool.create(opts, (fracValues) => {
+      const expanded = { ...opts, fracValues };
+      // one column per value would not fit (known only now, every row computed): the rows are kept, each frac column
+      // written as its JSON, and said (a job of hours is never lost to a column count)
+      if ((format === 'gpkg' || format === 'fgb') && geoColumnsProblem(format, expanded, where.label ?? `output ${path}`) !== null) {
+        where.warn?.(fracAsJsonWarning(format, expanded, where.label ?? `output ${path}`));
+        return open({ ...opts, fracAsJson: true });
+      }
+      return open(expanded);
+    });
   }
   return open(opts);
 }

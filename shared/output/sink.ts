@@ -35,6 +35,11 @@ export interface SinkOptions extends TableOptions {
   geometry?: { crs: string | null } | undefined;
   /** Distinct values of each `frac` column, when known up front (column name -> ascending values). */
   fracValues?: ReadonlyMap<string, readonly number[]> | undefined;
+  /**
+   * GeoPackage and FlatGeobuf: each `frac` column as one JSON text column (`{"values":[...],"fracs":[...]}`) instead
+   * of one column per value, for a table the format cannot hold otherwise (open-sink.ts); `fracValues` not needed.
+   */
+  fracAsJson?: boolean | undefined;
 }
 
 /** A destination of result rows, written as they come. */

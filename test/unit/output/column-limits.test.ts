@@ -2,7 +2,8 @@
  * The column limits of the geo outputs (shared/output/column-limits.ts): a GeoPackage table holds at most 2000
  * columns (SQLite's SQLITE_MAX_COLUMN, which node-sqlite3-wasm is built with: the 2000-column table is written and
  * read back here), a FlatGeobuf file 65,536 fields. A table known too wide fails when the sink opens, in one line
- * naming the count, the limit and what to do; frac's per-value columns, known at the end, fail there in the same words.
+ * naming the count, the limit and what to do; one that frac's per-value columns, known at the end, make too wide is
+ * written with each frac column as one JSON text column and a warning line (nothing computed is lost).
  * Through the CLI: a table too wide without frac fails before the job computes (exit 2, nothing at --out).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -53,14 +54,38 @@ describe('GeoPackage: at most 2000 columns', () => {
     expect((err as Error).message).toContain('at most 2000 columns (SQLite\'s SQLITE_MAX_COLUMN; GDAL\'s GPKG driver has the same limit) and this table needs at least 2001 before frac\'s per-value columns');
 
     const late = join(dir, 'late.gpkg');
-    const sink = await openSink(late, { columns: [{ name: 'r_count', kind: 'number' }, { name: 'r_frac', kind: 'frac' }], geometry: { crs: null } }, { label: `--out ${late}` });
-    // 1995 distinct values: 2 + id, fid, r_count, 1995, error = 2001 columns
+    const warnings: string[] = [];
+    const sink = await openSink(late, { columns: [{ name: 'r_count', kind: 'number' }, { name: 'r_frac', kind: 'frac' }], geometry: { crs: null } }, { label: `--out ${late}`, warn: (w) => warnings.push(w) });
+    // 1995 distinct values: 2 + id, fid, r_count, 1995, error = 2001 columns; known on close, every row computed:
+    // the rows are kept, r_frac written as one JSON text column, and said in one line
     const values = Array.from({ length: 1995 }, (_, i) => i);
-    await sink.write([row([1, { values, fracs: values.map(() => 1 / 1995) }])]);
-    const closed = await sink.close().catch((e: unknown) => e);
-    expect(closed).toBeInstanceOf(OutputError);
-    expect((closed as Error).message).toBe(`--out ${late}: a GeoPackage table holds at most 2000 columns (SQLite's SQLITE_MAX_COLUMN; GDAL's GPKG driver has the same limit) and this table needs 2001 (1995 of them one per distinct value of frac/weighted_frac); write another format (.parquet, .fgb, .csv or .json) or fewer per-value columns (unique lists the values in one column instead of frac's column per value)`);
-    expect(existsSync(late)).toBe(false);
+    const fracs = values.map(() => 1 / 1995);
+    await sink.write([row([1, { values, fracs }])]);
+    await sink.close();
+    expect(warnings).toEqual([`--out ${late}: one column per distinct value of r_frac would make 2001 columns (1995 per value), more than a GeoPackage table holds (2000): it is written as one JSON text column ({"values": [...], "fracs": [...]}) instead, every row kept; .parquet, .csv or .json hold one column per value`]);
+    const db = new nodeSqlite.Database(late, { readOnly: true });
+    try {
+      expect((db.all('PRAGMA table_info(late)') as { name: string }[]).map((c) => c.name)).toEqual(['ogc_fid', 'geom', 'id', 'fid', 'r_count', 'r_frac', 'error']);
+      const got = db.get('SELECT r_count, r_frac FROM late') as { r_count: number; r_frac: string };
+      expect([got.r_count, JSON.parse(got.r_frac)]).toEqual([1, { values, fracs }]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('frac values that still fit: one column per value, no warning', async () => {
+    const path = join(dir, 'fits.gpkg');
+    const warnings: string[] = [];
+    const sink = await openSink(path, { columns: [{ name: 'r_frac', kind: 'frac' }], geometry: { crs: null } }, { warn: (w) => warnings.push(w) });
+    await sink.write([row([{ values: [3, 7], fracs: [0.25, 0.75] }])]);
+    await sink.close();
+    const db = new nodeSqlite.Database(path, { readOnly: true });
+    try {
+      expect(db.get('SELECT r_frac_3, r_frac_7 FROM fits')).toEqual({ r_frac_3: 0.25, r_frac_7: 0.75 });
+    } finally {
+      db.close();
+    }
+    expect(warnings).toEqual([]);
   });
 });
 
@@ -74,6 +99,29 @@ describe('FlatGeobuf: at most 65,536 fields (16-bit field index)', () => {
 });
 
 describe('zonalflow stats --out x.gpkg', () => {
+  it('frac over 2025 distinct values (ogc_fid, geom, id, fid, 2025, r_count, error: 2031 columns expanded): every row written, frac as JSON, one warning line, exit 0', async () => {
+    // a 45 x 45 raster of 2025 distinct values and a feature covering it: each value's fraction is 1/2025
+    const raster = join(dir, 'many.tif');
+    writeCog(raster, { width: 45, height: 45, dtype: 'int32', tileSize: 16, epsg: 4326, transform: [0, 45, 1, 1], value: (r, c) => r * 45 + c });
+    const input = join(dir, 'cover.gpkg');
+    writeGeoPackage(input, [{ name: 'fields', srsId: 4326, features: [{ geometry: { type: 'Polygon', coordinates: [[[0, 0], [45, 0], [45, 45], [0, 45], [0, 0]]] } }, { geometry: { type: 'Polygon', coordinates: [[[0, 44], [2, 44], [2, 45], [0, 45], [0, 44]]] } }] }]);
+    const out = join(dir, 'frac.gpkg');
+    const r = await runCli(['stats', '--input', input, '--raster', `r=${raster}`, '--stats', 'frac,count', '--out', out, '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.err.split('\n').filter((l) => l.startsWith('zonalflow: warning'))).toEqual([`zonalflow: warning: --out ${out}: one column per distinct value of r_frac would make 2031 columns (2025 per value), more than a GeoPackage table holds (2000): it is written as one JSON text column ({"values": [...], "fracs": [...]}) instead, every row kept; .parquet, .csv or .json hold one column per value`]);
+    const db = new nodeSqlite.Database(out, { readOnly: true });
+    try {
+      const rows = db.all('SELECT fid, r_frac, r_count FROM frac ORDER BY fid') as { fid: number; r_frac: string; r_count: number }[];
+      const all = JSON.parse(rows[0]?.r_frac ?? 'null') as { values: number[]; fracs: number[] };
+      expect([rows.length, rows[0]?.r_count, all.values.length, all.values[2024]]).toEqual([2, 2025, 2025, 2024]);
+      expect(Math.max(...all.fracs.map((f) => Math.abs(f - 1 / 2025)))).toBeLessThan(1e-12);
+      // the top-left 2 x 1 cells: values 0 and 1, half each
+      expect([rows[1]?.r_count, JSON.parse(rows[1]?.r_frac ?? 'null')]).toEqual([2, { values: [0, 1], fracs: [0.5, 0.5] }]);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+
   it('a table known too wide (1994 quantiles) fails before the job computes: exit 2, one line, nothing at --out', async () => {
     const raster = join(dir, 'r.tif');
     writeCog(raster, { width: 8, height: 8, dtype: 'float32', tileSize: 16, epsg: 4326, transform: [0, 8, 1, 1], value: (r, c) => r * 8 + c + 0.5 });
