@@ -18,7 +18,7 @@ import { ensureProj, makeTransformer } from '../crs/transform';
 import { geometryBBox } from '../geometry/bbox';
 import { transformGeometry } from '../geometry/transform';
 import { LimitError, SpecError } from '../errors';
-import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
+import { coveredRange, intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
 import type { RowConsumer, StatsJobOptions, StatsSummary, StreamedStatsJob } from './stats-job';
 
 /** A time-series job: the features' layer opened here, PROJ loaded here, then runTimeseries. */
@@ -60,7 +60,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
     return { columns: [], idKind, summary: emptySummary(t0), scenes: 0 };
   }
   // the API URL and every `next` link pass the job's allow-list
-  const { scenes } = await searchStac(stac, area, { allowed: opts.allowed, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const { scenes } = await searchStac(stac, area, { allowed: opts.allowed, window: coveredRange(stac.datetime, opts.spec.interval, opts.spec.lastInterval), ...(opts.signal ? { signal: opts.signal } : {}) });
   if (opts.spec.interval === 'scene') checkTimeseriesRows(opts.spec, features, new Set(scenes.map((sc) => sc.datetime)).size, 'acquisitions');
   // the assets' hrefs passed the job's allow-list in searchStac (checkAssetHrefs), as they do in Plan on AWS
   const engine = new TimeseriesEngine(opts.spec, scenes, layer.crs, {

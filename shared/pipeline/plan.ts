@@ -15,6 +15,7 @@ import { geometryBBox } from '../geometry/bbox';
 import { gpkgGeometryBBox } from '../geometry/wkb';
 import { transformGeometry } from '../geometry/transform';
 import { searchStac } from '../timeseries/stac';
+import { coveredRange } from '../timeseries/intervals';
 import { checkCollectRows } from './collect-budget';
 import type { BBox } from '../geometry/types';
 import { geometryProblem } from '../geometry/validate';
@@ -214,7 +215,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }, spec);
       if (spec.stac) {
         // the STAC search happens once, here; workers filter the scenes by their features' footprints
-        const { scenes } = area ? await searchStac(spec.stac, area, { allowed: deps.allowed }) : { scenes: [] };
+        const { scenes } = area ? await searchStac(spec.stac, area, { allowed: deps.allowed, window: coveredRange(spec.stac.datetime, spec.interval, spec.lastInterval) }) : { scenes: [] };
         // every feature gets a row per acquisition date: Collect must merge them within its 15 minutes
         checkCollectRows(total, new Set(scenes.map((sc) => sc.datetime)).size, items.length);
         await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes }, scenes);

@@ -73,6 +73,31 @@ export function parseTimeRange(text: string): Interval {
   return { from, to };
 }
 
+/**
+ * The instants a job's rows stand for, `[from, to)`: with an aggregation interval, from the first interval's
+ * start to the last one's end (past the range's end with `EXTEND`: Sentinel Hub "extends the last interval over
+ * the end of the provided time range", and its acquisitions are searched for too); with `interval: "scene"`
+ * (or no interval left), the range itself. The STAC search asks for exactly these and keeps only the items
+ * inside them.
+ */
+export function coveredRange(datetime: string, interval: string, last: LastIntervalBehavior = 'SKIP'): Interval {
+  const range = parseTimeRange(datetime);
+  if (interval === 'scene') return range;
+  const ivs = intervals(range.from, range.to, parseDuration(interval), last);
+  const first = ivs[0];
+  const end = ivs[ivs.length - 1];
+  return first && end ? { from: first.from, to: end.to } : range;
+}
+
+/**
+ * The STAC API `datetime` of `[from, to)`: two RFC 3339 date-times in UTC (STAC API item search and OGC API
+ * Features take no bare dates there, and a server may read a date as its midnight). The API's interval is
+ * closed, so its end is `to` itself: an item at exactly `to` is returned and dropped by the caller.
+ */
+export function stacDatetime(r: Interval): string {
+  return `${isoTime(r.from)}/${isoTime(r.to)}`;
+}
+
 /** ISO text of an instant (UTC, no milliseconds when zero). */
 export function isoTime(t: number): string {
   return new Date(t).toISOString().replace('.000Z', 'Z');

@@ -3,6 +3,10 @@
  * (`intersects`: the bounding polygon of its features, in lon/lat), the
  * collections, the time range and the query extension; pages are followed
  * through the `next` links (POST with the link's body merged, or GET).
+ * The time range is sent as RFC 3339 date-times covering exactly the
+ * instants the job reports (`window`, half-open: intervals.ts coveredRange),
+ * and items outside it are dropped whatever the server returned (a server
+ * that ignores `datetime`, or reads it differently).
  * The API URL, every `next` link and every redirect pass the same allow-list
  * as raster URLs (`safeRequest`: https only, allowed hosts, no private or
  * loopback address after DNS; never a local file); an error answer is
@@ -15,6 +19,8 @@ import { checkUri, parseUri, redact } from '../io/uri';
 import type { AllowedSources, ParsedUri } from '../io/uri';
 import type { StacSpec } from '../spec';
 import type { BBox, Geometry, Position } from '../geometry/types';
+import { stacDatetime } from './intervals';
+import type { Interval } from './intervals';
 
 const ItemSchema = z.object({
   id: z.string(),
@@ -32,9 +38,11 @@ const PageSchema = z.object({
 /** A scene (STAC item): id, acquisition time (ms), footprint bbox and geometry (lon/lat; Polygon/MultiPolygon or null), the hrefs of the job's assets by band name. */
 export interface Scene { id: string; datetime: number; bbox: BBox | null; geometry?: Geometry | null; hrefs: Record<string, string> }
 
-/** Options of the search: the allow-list (required), page bounds, cancellation. */
+/** Options of the search: the allow-list and the time window (required), page bounds, cancellation. */
 export interface StacSearchOptions {
   allowed: AllowedSources;
+  /** The instants searched, `[from, to)` in ms (coveredRange of the spec): sent as RFC 3339 date-times, items outside dropped. */
+  window: Interval;
   /** Pages followed at most (default 1000). */
   maxPages?: number;
   /** Bytes of one page at most (default 32 MiB). */
@@ -69,7 +77,7 @@ export async function searchStac(stac: StacSpec, area: BBox, opts: StacSearchOpt
   const shown = redact(url);
   const body: Record<string, unknown> = {
     collections: stac.collections,
-    datetime: stac.datetime,
+    datetime: stacDatetime(opts.window),
     limit: stac.limit,
     intersects: { type: 'Polygon', coordinates: [[[area.xmin, area.ymin], [area.xmax, area.ymin], [area.xmax, area.ymax], [area.xmin, area.ymax], [area.xmin, area.ymin]]] },
     ...(stac.query ? { query: stac.query } : {}),
@@ -102,6 +110,7 @@ export async function searchStac(stac: StacSpec, area: BBox, opts: StacSearchOpt
     for (const item of page.data.features) {
       const when = item.properties.datetime ?? item.properties.start_datetime;
       const t = when ? Date.parse(when) : NaN;
+      if (t < opts.window.from || t >= opts.window.to) continue; // outside the instants the job reports
       const hrefs: Record<string, string> = {};
       let complete = true;
       for (const [band, key] of Object.entries(stac.assets)) {

@@ -46,6 +46,8 @@ const TILES: Record<TileName, Tile> = {
 const DAYS = ['03', '08', '13', '23'];
 const DATES = DAYS.map((d) => `2024-05-${d}T10:36:29.024Z`);
 const T = DATES.map((d) => Date.parse(d));
+/** The second acquisition of 05-23 (the /twice API): date 2's rasters again, another orbit's time. */
+const SAME_DAY = '2024-05-23T12:16:29.024Z';
 
 /** Swath edge of tile A: the bands' nodata on the 10 m grid, SCL's on the 20 m grid. */
 const swath10 = (t: TileName, r: number, c: number): boolean => t === 'A' && c + Math.floor(r / 4) >= 62;
@@ -170,6 +172,18 @@ function statsOf(cells: Cell[], value: (c: Cell) => number | null): Expect {
 
 // ---------------------------------------------------------------- fixture: COGs, STAC API, GeoPackage
 let server: Server;
+/** The `datetime` of each search (first page) the server was asked. */
+const searches: string[] = [];
+/** A STAC API server's reading of `datetime` (as the newcomer's server and pgstac-style ones do): a closed interval, `..` open, a bare date its midnight. */
+function inDatetime(datetime: string | undefined, itemTime: string): boolean {
+  if (datetime === undefined) return true;
+  const at = (x: string | undefined): number | null => (x === undefined || x === '..' || x === '' ? null : Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(x) ? `${x}T00:00:00Z` : x));
+  const [a, b] = datetime.split('/');
+  const lo = at(a);
+  const hi = b === undefined ? lo : at(b);
+  const t = Date.parse(itemTime);
+  return (lo === null || t >= lo) && (hi === null || t <= hi);
+}
 let api = '';
 /** A COG the server answers 404 for (a missing asset). */
 let broken: string | null = null;
@@ -189,13 +203,16 @@ beforeAll(async () => {
       writeCog(join(dir, `${t.name}${d}_SCL.tif`), { ...base, dtype: 'uint8', width: t.w / 2, height: t.h / 2, transform: [t.ox, t.oy, 20, 20], value: (r, c) => scl(t.name, d, r, c) });
     }
   }
-  const items = (): Record<string, unknown>[] => DATES.flatMap((dt, d) => (['B', 'A'] as TileName[]).map((name) => {
+  const items = (): Record<string, unknown>[] => DATES.flatMap((dt, d) => (['B', 'A'] as TileName[]).map((name) => item(name, d, dt, TILES[name].id(d))));
+  /** A second acquisition on 05-23 (another orbit, 12:16): date 2's rasters under other ids, served by /twice only. */
+  const sameDay = (): Record<string, unknown>[] => (['A', 'B'] as TileName[]).map((name) => item(name, 2, SAME_DAY, TILES[name].id(3).replace('_0_L2A', '_1_L2A')));
+  const item = (name: TileName, d: number, dt: string, id: string): Record<string, unknown> => {
     const t = TILES[name];
     const ring = footprint(t);
     const xs = ring.map((p) => p[0]);
     const ys = ring.map((p) => p[1]);
     return {
-      type: 'Feature', stac_version: '1.0.0', id: t.id(d), collection: 'sentinel-2-l2a',
+      type: 'Feature', stac_version: '1.0.0', id, collection: 'sentinel-2-l2a',
       bbox: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)],
       geometry: { type: 'Polygon', coordinates: [ring] },
       properties: { datetime: dt, 'proj:epsg': t.epsg },
@@ -205,17 +222,21 @@ beforeAll(async () => {
         scl: { href: `${api}/cogs/${name}${d}_SCL.tif` },
       },
     };
-  }));
+  };
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (req.method === 'POST' && url.pathname === '/search') {
+    if (req.method === 'POST' && ['/search', '/lax/search', '/twice/search'].includes(url.pathname)) {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        const q = JSON.parse(body) as { token?: number };
+        const q = JSON.parse(body) as { token?: number; datetime?: string };
+        if (q.token === undefined) searches.push(q.datetime ?? '');
         const start = q.token ?? 0;
-        const all = items();
-        const links = start + 3 < all.length ? [{ rel: 'next', href: `${api}/search`, method: 'POST', body: { token: start + 3 }, merge: true }] : [];
+        // /search reads `datetime` as many servers do (a closed interval; a bare date as its midnight), /lax ignores it,
+        // /twice has a second acquisition on 05-23
+        const every = url.pathname === '/twice/search' ? [...items(), ...sameDay()] : items();
+        const all = url.pathname === '/lax/search' ? every : every.filter((it) => inDatetime(q.datetime, (it.properties as { datetime: string }).datetime));
+        const links = start + 3 < all.length ? [{ rel: 'next', href: `${api}${url.pathname}`, method: 'POST', body: { token: start + 3 }, merge: true }] : [];
         res.writeHead(200, { 'content-type': 'application/geo+json' }).end(JSON.stringify({ type: 'FeatureCollection', features: all.slice(start, start + 3), links }));
       });
       return;
@@ -434,6 +455,63 @@ describe('time series on a Sentinel-2-shaped fixture (two UTM tiles of one datat
         expect(row.ndvi_count).toBe(i === 0 ? 0 : 1);
       });
     }
+  });
+
+  describe('the STAC search covers exactly the intervals reported (RFC 3339 date-times; items outside dropped)', () => {
+    const series = (datetime: string, over: Record<string, unknown>, path = ''): Promise<StatsJobResult> => {
+      searches.length = 0;
+      return run('points.gpkg', { composite: 'mean', stats: ['count', 'mean'], stac: { api: `${api}${path}`, collections: ['sentinel-2-l2a'], datetime, assets: { red: 'red', nir: 'nir', scl: 'scl' } }, ...over });
+    };
+    /** The mean composite of acquisitions `ds` at a point: the mean of their valid mosaic values (null: none). */
+    const meanOf = (ds: number[], p: { x: number; y: number }): number | null => {
+      const v = ds.map((d) => mosaicAt(d, Z31, p.x, p.y)).filter((x): x is number => x !== null);
+      return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+    };
+    const check = (r: StatsJobResult, want: { from: string; to: string; ds: number[] }[]): void => {
+      for (const p of POINTS) {
+        const rows = rowsOf(r, p.id);
+        expect(rows.map((x) => [x.interval_from, x.interval_to]), p.id).toEqual(want.map((w) => [w.from, w.to]));
+        want.forEach((w, i) => {
+          const m = meanOf(w.ds, p);
+          expect(rows[i]?.ndvi_count, `${p.id} ${w.from}`).toBe(m === null ? 0 : 1);
+          close(rows[i]?.ndvi_mean, m, `${p.id} ${w.from}`);
+        });
+      }
+    };
+    const D = (d: string): string => `2024-05-${d}T00:00:00Z`;
+
+    it('EXTEND: the last interval runs past the range end and its acquisitions are searched for (05-23 in [05-21, 05-31))', async () => {
+      const r = await series(`${D('01')}/${D('22')}`, { interval: 'P10D', lastInterval: 'EXTEND' });
+      expect(searches).toEqual([`${D('01')}/${D('31')}`]);
+      check(r, [{ from: D('01'), to: D('11'), ds: [0, 1] }, { from: D('11'), to: D('21'), ds: [2] }, { from: D('21'), to: D('31'), ds: [3] }]);
+      for (const p of POINTS) expect(meanOf([3], p), `${p.id}: the 05-23 acquisition has data there`).not.toBeNull();
+    });
+
+    it('SHORTEN and SKIP search only up to their last interval: 05-23 is in neither', async () => {
+      const shorten = await series(`${D('01')}/${D('22')}`, { interval: 'P10D', lastInterval: 'SHORTEN' });
+      expect(searches).toEqual([`${D('01')}/${D('22')}`]);
+      check(shorten, [{ from: D('01'), to: D('11'), ds: [0, 1] }, { from: D('11'), to: D('21'), ds: [2] }, { from: D('21'), to: D('22'), ds: [] }]);
+      const skip = await series(`${D('01')}/${D('22')}`, { interval: 'P10D', lastInterval: 'SKIP' });
+      expect(searches).toEqual([`${D('01')}/${D('21')}`]);
+      check(skip, [{ from: D('01'), to: D('11'), ds: [0, 1] }, { from: D('11'), to: D('21'), ds: [2] }]);
+    });
+
+    it('a date-only end includes its day in the intervals and in the search: sent as the next midnight, RFC 3339', async () => {
+      const r = await series('2024-05-01/2024-05-23', { interval: 'P10D', lastInterval: 'SHORTEN' });
+      expect(searches).toEqual([`${D('01')}/${D('24')}`]);
+      check(r, [{ from: D('01'), to: D('11'), ds: [0, 1] }, { from: D('11'), to: D('21'), ds: [2] }, { from: D('21'), to: D('24'), ds: [3] }]);
+      const scenes = await series('2024-05-01/2024-05-23', { interval: 'scene' });
+      expect(searches).toEqual([`${D('01')}/${D('24')}`]);
+      for (const p of POINTS) expect(rowsOf(scenes, p.id).map((x) => x.datetime)).toEqual(DATES);
+    });
+
+    it('items a server returns outside the range are dropped (a server that ignores datetime)', async () => {
+      const r = await series('2024-05-04/2024-05-13', { interval: 'scene' }, '/lax');
+      expect(searches).toEqual([`${D('04')}/${D('14')}`]);
+      for (const p of POINTS) expect(rowsOf(r, p.id).map((x) => x.datetime)).toEqual([DATES[1], DATES[2]]);
+      const iv = await series(`${D('01')}/${D('11')}`, { interval: 'P5D' }, '/lax');
+      check(iv, [{ from: D('01'), to: D('06'), ds: [0] }, { from: D('06'), to: D('11'), ds: [1] }]);
+    });
   });
 
   it('mask.nodata false reads the nodata value as a number (the swath edge of A wins the mosaic with 0)', async () => {
