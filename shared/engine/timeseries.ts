@@ -46,14 +46,14 @@ import { dilate, excludedCells, resampleNearest } from '../timeseries/mask';
 import type { GridFrame } from '../timeseries/mask';
 import { intervals as makeIntervals, isoTime, parseDuration, parseTimeRange } from '../timeseries/intervals';
 import type { Scene } from '../timeseries/stac';
-import { acquisitionsOf, byId, utcDay } from '../timeseries/acquisitions';
+import { acquisitionIntervals, acquisitionsOf, byId, utcDay } from '../timeseries/acquisitions';
 import type { Acquisition } from '../timeseries/acquisitions';
 import { footprintOf, footprintTouches } from '../timeseries/footprint';
 import type { Footprint } from '../timeseries/footprint';
 import { composite, interpolateLinear } from '../timeseries/composite';
 import type { Plane } from '../timeseries/composite';
 
-/** One output row's time: a whole interval, or an acquisition (its instant, labelled with its UTC day). */
+/** One output row's time: a whole interval, or an acquisition (its instant, labelled with its UTC day, cut between two acquisitions of one day). */
 interface Slot { from: number; to: number; datetime: number | null; acquisitions: Acquisition[] }
 
 /**
@@ -131,7 +131,9 @@ export class TimeseriesEngine {
     this.columns = timeseriesColumns(spec, this.outputs.map((o) => o.name), this.stats);
     const acquisitions = acquisitionsOf(scenes);
     if (scene) {
-      this.slots = acquisitions.map((a) => ({ ...utcDay(a.datetime), datetime: a.datetime, acquisitions: [a] }));
+      // labelled with their UTC day, cut between two acquisitions of one day (acquisitions.ts)
+      const labels = acquisitionIntervals(acquisitions);
+      this.slots = acquisitions.map((a, i) => ({ ...(labels[i] ?? utcDay(a.datetime)), datetime: a.datetime, acquisitions: [a] }));
     } else {
       const range = parseTimeRange(stac.datetime);
       this.slots = makeIntervals(range.from, range.to, parseDuration(spec.interval), spec.lastInterval).map((iv) => ({

@@ -9,6 +9,10 @@
  * sampleCount = count + nodata_count (the feature's covered cells on its
  * output grid, weighted in `exact` mode), noDataCount = nodata_count; with
  * count 0, min/max/mean/stDev are the string "NaN" as Sentinel Hub writes them.
+ * In `exact` mode sampleCount, noDataCount and histogram counts are coverage-
+ * weighted fractions (Sentinel Hub's are whole pixels). An acquisition's
+ * interval is its UTC day, cut between two acquisitions of one day
+ * (acquisitions.ts acquisitionIntervals), so no two entries share an interval.
  */
 import type { StatValue, Histogram } from '../stats/accumulator';
 import { quantileOf } from '../stats/names';

@@ -170,6 +170,25 @@ function statsOf(cells: Cell[], value: (c: Cell) => number | null): Expect {
   return { count, nodata: covered - count, mean: count > 0 ? sum / count : null, min: vals.length ? Math.min(...vals) : null, max: vals.length ? Math.max(...vals) : null, median: vals.length ? median(vals) : null };
 }
 
+/**
+ * sentinelhub-py's statistical_to_dataframe and get_failed_statistical_requests run on `docs` (test/helpers/sentinelhub_client.py),
+ * where Python with pandas and a checkout (SENTINELHUB_PY_SRC) are available; else null, with the reason on stderr.
+ */
+function sentinelhubPy(docs: unknown[]): { columns: string[]; rows: Record<string, unknown>[]; failed: { identifier: string; failed_intervals: unknown }[] } | null {
+  const src = process.env.SENTINELHUB_PY_SRC;
+  const python = '/usr/bin/python3';
+  const why = !src ? 'SENTINELHUB_PY_SRC is not set' : !existsSync(join(src, 'sentinelhub', 'data_utils.py')) ? `no sentinelhub/data_utils.py under ${src}` : !existsSync(python) ? `${python} is missing` : spawnSync(python, ['-c', 'import pandas, dateutil'], { encoding: 'utf8' }).status !== 0 ? 'pandas or dateutil is not installed' : null;
+  if (why !== null || src === undefined) {
+    console.warn(`skipped the sentinelhub-py check: ${why ?? ''}`);
+    return null;
+  }
+  const file = join(dir, `sh-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(docs));
+  const out = spawnSync(python, [join(__dirname, '..', 'helpers', 'sentinelhub_client.py'), src, file], { encoding: 'utf8' });
+  expect(out.status, out.stderr).toBe(0);
+  return JSON.parse(out.stdout) as { columns: string[]; rows: Record<string, unknown>[]; failed: { identifier: string; failed_intervals: unknown }[] };
+}
+
 // ---------------------------------------------------------------- fixture: COGs, STAC API, GeoPackage
 let server: Server;
 /** The `datetime` of each search (first page) the server was asked. */
@@ -375,6 +394,30 @@ describe('time series on a Sentinel-2-shaped fixture (two UTM tiles of one datat
     expect(col?.converted_type).toBe('TIMESTAMP_MILLIS');
     const objs = await parquetReadObjects({ file: ab });
     expect((objs[0]?.datetime as Date).toISOString()).toBe(new Date(T[0] as number).toISOString());
+  });
+
+  it('two acquisitions on one UTC day: two rows, and two JSON entries whose intervals split the day at the second one (each holds its acquisition alone)', async () => {
+    const r = await run('fields.gpkg', { stac: { api: `${api}/twice`, collections: ['sentinel-2-l2a'], datetime: '2024-05-01/2024-05-31', assets: { red: 'red', nir: 'nir', scl: 'scl' } } });
+    const f = FIELDS[1] as Field;
+    const rows = rowsOf(r, f.id);
+    expect(rows.map((x) => x.datetime)).toEqual([...DATES, SAME_DAY]);
+    const fid = r.rows.find((x) => x.id === f.id)?.fid ?? -1;
+    const doc = shDocument(f.id, fid, r.timeseries?.get(fid) ?? []) as { response: { data: { interval: { from: string; to: string }; outputs: { ndvi: { bands: { B0: { stats: Record<string, number | string> } } } } }[] } };
+    const day = (d: string): { from: string; to: string } => ({ from: `2024-05-${d}T00:00:00Z`, to: `2024-05-${String(Number(d) + 1).padStart(2, '0')}T00:00:00Z` });
+    expect(doc.response.data.map((x) => x.interval)).toEqual([day('03'), day('08'), day('13'), { from: '2024-05-23T00:00:00Z', to: SAME_DAY }, { from: SAME_DAY, to: '2024-05-24T00:00:00Z' }]);
+    // each entry is its own acquisition's mosaic: 10:36 is date 3's rasters, 12:16 date 2's
+    const cells = cellsOf(f, 'center');
+    [3, 2].forEach((d, k) => {
+      const e = statsOf(cells, (c) => mosaicAt(d, Z31, c.x, c.y));
+      const s = doc.response.data[3 + k]?.outputs.ndvi.bands.B0.stats ?? {};
+      expect(s.sampleCount).toBe(e.count + e.nodata);
+      expect(s.mean as number).toBeCloseTo(e.mean ?? NaN, 10);
+    });
+    // sentinelhub-py's data frame tells the two apart by interval_from / interval_to
+    const res = sentinelhubPy([doc]);
+    if (res === null) return;
+    const may23 = res.rows.filter((x) => String(x.interval_from).startsWith('2024-05-23'));
+    expect(may23.map((x) => [x.interval_from, x.interval_to])).toEqual([['2024-05-23T00:00:00+00:00', '2024-05-23T12:16:29.024000+00:00'], ['2024-05-23T12:16:29.024000+00:00', '2024-05-24T00:00:00+00:00']]);
   });
 
   it('exact coverage: weighted count, nodata_count and mean on the output grid', async () => {
@@ -600,18 +643,8 @@ describe('time series on a Sentinel-2-shaped fixture (two UTM tiles of one datat
       }
     }
     // (b) the real client, where Python with pandas and a sentinelhub-py checkout are available
-    const src = process.env.SENTINELHUB_PY_SRC;
-    const python = '/usr/bin/python3';
-    const why = !src ? 'SENTINELHUB_PY_SRC is not set' : !existsSync(join(src, 'sentinelhub', 'data_utils.py')) ? `no sentinelhub/data_utils.py under ${src}` : !existsSync(python) ? `${python} is missing` : spawnSync(python, ['-c', 'import pandas, dateutil'], { encoding: 'utf8' }).status !== 0 ? 'pandas or dateutil is not installed' : null;
-    if (why !== null) {
-      console.warn(`skipped the sentinelhub-py check: ${why}`);
-      return;
-    }
-    const file = join(dir, 'sh.json');
-    writeFileSync(file, JSON.stringify(docs));
-    const out = spawnSync(python, [join(__dirname, '..', 'helpers', 'sentinelhub_client.py'), src as string, file], { encoding: 'utf8' });
-    expect(out.status, out.stderr).toBe(0);
-    const res = JSON.parse(out.stdout) as { columns: string[]; rows: Record<string, unknown>[]; failed: { identifier: string; failed_intervals: unknown }[] };
+    const res = sentinelhubPy(docs);
+    if (res === null) return;
     for (const c of ['ndvi_B0_mean', 'ndvi_B0_sampleCount', 'ndvi_B0_noDataCount', 'interval_from', 'interval_to', 'identifier']) expect(res.columns).toContain(c);
     // rows: one per feature and interval with data (the client drops sampleCount == noDataCount)
     const cells = cellsOf(FIELDS[1] as Field, 'center');

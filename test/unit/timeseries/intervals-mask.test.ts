@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { intervals, isoTime, parseDuration, parseTimeRange } from '../../../shared/timeseries/intervals';
 import { dilate, excludedCells, resampleNearest } from '../../../shared/timeseries/mask';
+import { acquisitionIntervals } from '../../../shared/timeseries/acquisitions';
 
 const range = (t: string): [number, number] => { const r = parseTimeRange(t); return [r.from, r.to]; };
 const iso = (xs: { from: number; to: number }[]): string[] => xs.map((i) => `${isoTime(i.from)}/${isoTime(i.to)}`);
@@ -21,6 +22,20 @@ describe('intervals (Sentinel Hub semantics)', () => {
     expect(() => parseDuration('10D')).toThrow(/ISO-8601/);
     expect(() => parseDuration('P0D')).toThrow(/zero/);
     expect(() => parseTimeRange('2024-05-01/2024-04-01')).toThrow(/not after/);
+  });
+});
+
+describe('acquisition intervals (scene mode, Sentinel Hub JSON)', () => {
+  it('a UTC day each; a day with several acquisitions is cut at each later one, so no two entries share an interval', () => {
+    const at = (s: string): { datetime: number } => ({ datetime: Date.parse(s) });
+    const got = acquisitionIntervals([at('2024-05-22T23:59:59Z'), at('2024-05-23T10:36:29.024Z'), at('2024-05-23T12:16:29.024Z'), at('2024-05-23T13:56:00Z'), at('2024-05-24T00:00:00Z')]);
+    expect(iso(got)).toEqual([
+      '2024-05-22T00:00:00Z/2024-05-23T00:00:00Z',
+      '2024-05-23T00:00:00Z/2024-05-23T12:16:29.024Z',
+      '2024-05-23T12:16:29.024Z/2024-05-23T13:56:00Z',
+      '2024-05-23T13:56:00Z/2024-05-24T00:00:00Z',
+      '2024-05-24T00:00:00Z/2024-05-25T00:00:00Z',
+    ]);
   });
 });
 
