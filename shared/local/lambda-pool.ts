@@ -38,6 +38,19 @@ function threadSource(): { code: string; eval: true } | { file: string; eval: fa
   return { code: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, eval: true };
 }
 
+/**
+ * The Lambda threads of a local run on a machine of `cores` cores: one fewer than the cores (at least 1, at most 4).
+ * The rest of the run needs about a core of its own: the main thread's stand-ins and gates, V8's optimizing
+ * compiler and GC threads (busy for every isolate: each Lambda thread compiles the same code again) and libuv's
+ * inflate. On a 2-core machine (the 100k bench, interleaved rounds under chrt, bench/HISTORY.md) one thread instead
+ * of two took about the same wall time (medians 8.42 vs 8.60 s) for 1.5 CPU s less and ~180 MB less peak RSS: with
+ * two, both cores ran two Lambda isolates' JavaScript and V8 compiled the same code for each; with three Map children
+ * on it (runner.ts) the run took 8.18 s against main's 8.40 s (medians of 5 rounds), 13.3 against 14.8 CPU s.
+ */
+export function defaultLambdaThreads(cores: number): number {
+  return Math.max(1, Math.min(4, Math.floor(cores) - 1));
+}
+
 /** A pool of `size` threads started with environment `env`. */
 export class LambdaPool {
   private readonly slots: Slot[] = [];

@@ -41,7 +41,7 @@ import { downloadJobOutputs } from '../pipeline/outputs';
 import type { FeaturesLayout } from '../pipeline/outputs';
 import { HANDLERS, loadHandler } from './handlers';
 import type { HandlerName } from './handlers';
-import { LambdaPool } from './lambda-pool';
+import { LambdaPool, defaultLambdaThreads } from './lambda-pool';
 import { readSpecFile } from '../spec-file';
 import { resetHandlerDeps } from '../pipeline/deps';
 import { parseJobSpec } from '../spec';
@@ -126,16 +126,17 @@ export interface LocalRunOptions {
   onProgress?: (p: LocalProgress) => void;
   /**
    * Child executions of a Distributed Map running at once locally (the template's MaxConcurrency if lower). Default:
-   * two per Lambda thread (two when `lambdaThreads` is 0): one computes while the other waits for an S3 or DynamoDB
-   * answer. More only hold more batches in memory at once on the same cores (16, the default before, held eight
-   * batches a thread: ~46 MB more peak RSS on the 100k case, the same CPU seconds within noise, in three paired runs
-   * under load); AWS promises no particular number either.
+   * two per Lambda thread, at least three (three with one thread or when `lambdaThreads` is 0): one computes while
+   * the others wait for an S3 or DynamoDB answer (with one thread, three took 0.3-0.6 s less wall time than two on
+   * the 100k bench, bench/HISTORY.md). More only hold more batches in memory at once on the same cores (16, the
+   * default before, held eight batches a thread: ~46 MB more peak RSS on the 100k case, the same CPU seconds within
+   * noise, in three paired runs under load); AWS promises no particular number either.
    */
   mapConcurrency?: number;
   /**
    * Worker threads that run the functions' invocations (warm sandboxes, lambda-pool.ts), so a Map's
-   * batches use every core and the stand-ins serve in the main thread meanwhile; default: the cores (at
-   * most 4); 0: in the main thread.
+   * batches run apart from the stand-ins, which serve in the main thread meanwhile; default: one core fewer
+   * than the machine has, at least 1 and at most 4 (`defaultLambdaThreads`); 0: in the main thread.
    */
   lambdaThreads?: number;
   /**
@@ -270,13 +271,13 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   const runTmp = mkdtempSync(join(tmpdir(), 'zonalflow-local-tmp-'));
   // the stand-ins' heap (this thread's) and the function threads' grow before V8 collects them in full (heap-growth.ts)
   const releaseHeapGrowth = holdHeapGrowth();
-  // every function's invocations on threads, as Lambda runs them apart from S3 and DynamoDB: a Map's batches use
-  // every core, and Plan's and Collect's work overlaps the stand-ins serving their requests in this thread. The first
+  // every function's invocations on threads, as Lambda runs them apart from S3 and DynamoDB: a Map's batches run
+  // beside the stand-ins, and Plan's and Collect's work overlaps the stand-ins serving their requests in this thread. The first
   // thread starts now, before the stand-ins (its code and PROJ load meanwhile and while the rasters are uploaded: Plan
   // waited for them), the others once it is warm (lambda-pool.ts); the stand-ins' endpoints and region, not known yet,
   // come with each invocation's variables. An invocation waits for a warm thread before its timer starts (Lambda's
   // init phase is not part of the function's timeout), a Map for all of them
-  const threads = opts.lambdaThreads ?? Math.min(4, availableParallelism());
+  const threads = opts.lambdaThreads ?? defaultLambdaThreads(availableParallelism());
   // the function threads, once started (a holder: read inside the invoke closure)
   const threadPool: { pool: LambdaPool | null } = { pool: threads > 0 ? new LambdaPool(threads, { ...process.env, TMPDIR: runTmp }) : null };
   let env: StandIns;
@@ -592,7 +593,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       stateMachineArn,
       newId: () => `${randomUUID()}`.replace(/^(.{8})/, (m) => `${m.slice(0, 6)}${String(++mapRuns).padStart(2, '0')}`),
       duplicateChild: faults.has('duplicate-child'),
-      concurrencyCap: opts.mapConcurrency ?? Math.max(2, 2 * threads),
+      concurrencyCap: opts.mapConcurrency ?? Math.max(3, 2 * threads),
       // one stripe of consecutive items per Lambda thread: each thread's warm tiles serve its own stretch of Plan's
       // spatial order instead of both threads reading and inflating most tiles
       stripes: Math.max(1, threads),
