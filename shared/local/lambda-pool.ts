@@ -1,6 +1,6 @@
 /**
  * Warm Lambda sandboxes on worker threads, so that `zonalflow local` runs the functions'
- * invocations (Plan, a Distributed Map's Workers on every core, Collect) apart from the main
+ * invocations (Plan, a Distributed Map's Workers, Collect) apart from the main
  * thread, which serves the S3/DynamoDB stand-ins and their IAM gates meanwhile. Each thread
  * (lambda-thread.ts) takes several invocations at once; an invocation goes to the thread that took
  * the one before (or, for a Map item, to the thread of its stripe: distributed-map.ts) while that thread
