@@ -4,6 +4,7 @@
  * functions, rule, buckets, table and IAM; cdk-nag clean; the definition
  * valid ASL.
  */
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -283,7 +284,7 @@ describe('issue 14: what AWS enforces, fixed in the template', () => {
     expect(foreign(statementsOf(json, 'FunctionsPlan') as { Action: string | string[]; Resource: unknown }[])).toEqual([]);
     const plan = resourcesOfType(j, 'AWS::Lambda::Function').find(([id]) => id.startsWith('FunctionsPlan'))?.[1] as { Environment: { Variables: Record<string, unknown> } };
     expect(plan.Environment.Variables.INPUT_BUCKETS).toBe('field-uploads,partner-drop');
-    expect(() => synth({ inputBuckets: 'Not_A_Bucket' })).toThrow(/context bucket name "Not_A_Bucket" is not a valid S3 bucket name/);
+    expect(() => synth({ inputBuckets: 'Not_A_Bucket' })).toThrow(/context inputBuckets: "Not_A_Bucket" is not a valid S3 bucket name/);
   });
   it('the Map\'s children are STANDARD (a checkpointed batch may outlive 5 minutes); EXPRESS is refused at synth unless every attempt and backoff fits in 300 s', () => {
     // worst case of the Worker's retriers: 1 + 6 + 3 + 2 attempts; backoff 2+4+8+16+32+60 (capped) + 1+1.5+2.25 + 1+2
@@ -350,6 +351,30 @@ describe('issue 14: what AWS enforces, fixed in the template', () => {
     expect(() => build({ toleratedFailurePercentage: 101 })).toThrow('context toleratedFailurePercentage must be an integer from 0 to 100, got 101');
     expect(() => build({ workerMemoryMb: 64 })).toThrow('context workerMemoryMb must be an integer from 128 to 10240, got 64');
     expect(() => build({ mapExecutionType: 'fast' })).toThrow('context mapExecutionType must be STANDARD or EXPRESS, got "FAST"');
+  });
+  it('every invalid context value is reported at once, one line each; `cdk synth` prints them without a stack trace', () => {
+    const bad = { maxConcurrency: 'abc', rasterBuckets: 'Bad_Bucket', removalPolicy: 'x', mapExecutionType: 'EXPRESS', workerTimeoutSec: 200, defaultSpec: '{"rasters": []}' };
+    const lines = [
+      'invalid default spec of the stack: rasters: at least one raster is needed (or a "stac" search)',
+      'context rasterBuckets: "Bad_Bucket" is not a valid S3 bucket name',
+      'context removalPolicy must be retain or destroy, got "x"',
+      'context maxConcurrency must be an integer from 1 to 10000, got "abc"',
+      `mapExecutionType EXPRESS cannot hold a batch: 12 attempts x 200 s (workerTimeoutSec) + ${batchBudget(200).backoffSec.toFixed(1)} s of retry backoff = ${batchBudget(200).totalSec.toFixed(1)} s > 300 s, an EXPRESS execution's limit; use STANDARD children (the default) or a shorter workerTimeoutSec`,
+    ];
+    let message = '';
+    try {
+      buildApp({ ...flags, 'aws:cdk:bundling-stacks': [], ...bad });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.split('\n')).toEqual(lines);
+    // the app as `cdk synth` runs it (cdk.json: tsx infra/app.ts; the context in CDK_CONTEXT_JSON)
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../infra/app.ts')], {
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(bad), CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'zonalflow-bad-')) },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(lines.map((l) => `zonalflow synth: error [INFRA_CONFIG]: ${l}\n`).join(''));
   });
   it('the default spec is not in the 4 KB environment: it is an S3 asset Plan may read (a large spec synthesizes)', () => {
     const big = { rasters: Array.from({ length: 60 }, (_, i) => ({ name: `band_${i}`, uri: `s3://sentinel-cogs/sentinel-s2-l2a-cogs/31/U/FQ/2024/6/S2B_31UFQ_20240601_0_L2A/B${String(i).padStart(2, '0')}.tif` })) };
