@@ -32,6 +32,10 @@ import type { JobSpec } from '../spec';
 import type { AllowedSources } from '../io/uri';
 import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
 import { openZonalRasters } from '../engine/rasters';
+import type { ZonalRaster } from '../engine/rasters';
+import { zonalOptions } from '../engine/options';
+import { includedColumns } from '../engine/job-checks';
+import type { StatColumn } from '../output/table';
 import { MAX_SPEC_BYTES } from '../spec-file';
 import type { CountingSource } from '../io/source.counting';
 import { countInto } from '../io/source.counting';
@@ -46,7 +50,7 @@ import { BatchSpill } from './batch-spill';
 import { KeptFeatures, batchMembers } from './batch-kept';
 import { DEFAULT_SPEC_DIGEST, jobIdFor, specDigest, workKeys } from './keys';
 import { normalizeEtag } from '../jobs/records';
-import { attributeColumns, featureFields, idKindOf } from '../engine/attributes';
+import { featureFields, idKindOf } from '../engine/attributes';
 
 /** What Plan needs. */
 export interface PlanDeps {
@@ -130,13 +134,14 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
     const download = downloadToFile(deps.s3, gpkgLoc, path);
     download.catch(() => undefined);
     let spec: JobSpec;
+    let rasters: ZonalRaster[] = [];
     try {
       spec = parseSpec(specRead, deps);
       // statistic names checked before the fan-out (as `stats` and `local` do): an unknown name would
       // otherwise fail every Worker of the job, one batch after another
       parseStatNames(spec.stats);
       // every raster's header (allow-list first), before anything is written: a raster that cannot be read fails the job here, once
-      if (!spec.stac) await checkRasters(spec, deps);
+      if (!spec.stac) rasters = await checkRasters(spec, deps);
     } catch (err) {
       await download.catch(() => undefined); // the file is closed before its folder is removed
       throw err;
@@ -154,9 +159,10 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       await ensureProj();
       const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
       const idOptions = spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn };
-      // included attributes: checked here (an unknown column fails the job before any batch), carried in the batch files
+      // included attributes: checked here (an unknown column, or one named like a statistic column, fails the job
+      // before any batch with the line `stats` gives: job-checks.ts), carried in the batch files
       const include = spec.input.include ?? [];
-      const attributes = attributeColumns(layer, include);
+      const attributes = includedColumns(layer, spec, await statisticColumns(spec, rasters));
       const idKind = idKindOf(layer, spec.input.idColumn);
       // pass 1: one point per feature, for batching, in typed columns (32 bytes a feature), and a hash of its id
       const lap = laps(deps.now ?? Date.now);
@@ -333,7 +339,7 @@ export function preloadPlanModules(): void {
  * The features of a batch file as Plan writes them (BatchFeature): a GeoPackage's geometry as its blob
  * (batch-geometry.ts), any other format's as GeoJSON.
  */
-function batchFeature(f: Feature, attributes: ReturnType<typeof attributeColumns>): WrittenBatchFeature {
+function batchFeature(f: Feature, attributes: readonly StatColumn[]): WrittenBatchFeature {
   // a blob is checked by the Worker (the same check, the same one-line reason: ZonalEngine featureProblem)
   const problem = f.blob !== undefined ? null : f.problem ?? (f.geometry === null ? null : geometryProblem(f.geometry));
   // the stored fid, a NULL id and the attributes travel with the feature (never rewritten by the key)
@@ -387,10 +393,10 @@ async function repeatsAnId(features: Iterable<Feature> | AsyncIterable<Feature>,
  * TIFF zonalflow can decode, its CRS known, the bands asked for present. Throws one error naming the
  * raster (`rasters[i]`) and the problem.
  */
-async function checkRasters(spec: JobSpec, deps: PlanDeps): Promise<void> {
+async function checkRasters(spec: JobSpec, deps: PlanDeps): Promise<ZonalRaster[]> {
   const opened: CountingSource[] = [];
   try {
-    await openZonalRasters(spec.rasters, {
+    return await openZonalRasters(spec.rasters, {
       allowed: deps.allowed,
       s3Client: deps.s3,
       wrapSource: countInto(opened),
@@ -402,6 +408,16 @@ async function checkRasters(spec: JobSpec, deps: PlanDeps): Promise<void> {
   } finally {
     await Promise.all(opened.map((c) => c.close()));
   }
+}
+
+/**
+ * The statistic columns the job's Workers write (the engines' own: zonalColumns on the rasters' headers
+ * checkRasters opened, their sources closed; timeseriesColumns from the spec alone), loaded only here. Band-math
+ * errors are the zonal engine's (PROJ loaded).
+ */
+async function statisticColumns(spec: JobSpec, rasters: readonly ZonalRaster[]): Promise<StatColumn[]> {
+  if (spec.stac) return (await import('../engine/timeseries')).timeseriesColumns(spec);
+  return (await import('../engine/zonal')).zonalColumns(rasters, zonalOptions(spec, undefined, false));
 }
 
 /** The input with its key URL-decoded, when the key as given does not exist and the decoded one does. */
