@@ -2,14 +2,24 @@
  * The per-cell stage between coverage and statistics, as exactextract's
  * RasterStats::process does it (src/raster_stats.h, raster_area.h):
  *
- * - `cellWeights`: the weight c of each cell from its coverage fraction f:
- *   cells with f < `minCoverageFrac` (compared in float32, as exactextract
- *   stores fractions) are dropped (c = 0); then `fraction`: c = f; `none`:
- *   c = 1; `area_cartesian`: c = f · |resX · resY| (CRS units²);
+ * - `cellWeights`: the weight c of each cell from its coverage fraction f,
+ *   taken as exactextract takes it: its coverage is a float32 raster
+ *   (RasterCellIntersection's Matrix<float>; RasterStats::process reads
+ *   `float pct_cov`), so f is first rounded to float32 (Math.fround). Cells with
+ *   f < max(`minCoverageFrac` in float32, FLT_MIN = 2^-126, exactextract's
+ *   default min_coverage_fraction) are dropped (c = 0); then `fraction`: c = f;
+ *   `none`: c = 1; `area_cartesian`: c = f · |resX · resY| (CRS units²);
  *   `area_spherical_m2` / `_km2`: c = f · A(row), A the area of a cell of the
  *   row on a sphere of radius R = 6,378,137 m:
  *   A = R² · π/180 · |sin(φ_min) − sin(φ_max)| · Δλ (degrees; · 1e-6 for km²),
- *   the product rounded to float32 as exactextract's float rasters do.
+ *   the product rounded to float32 as exactextract's float rasters do. The
+ *   statistics then use c as a double, as exactextract's process_value does
+ *   (`static_cast<double>(coverage)`): Σc, Σxc, Σcw, the frequency table, the
+ *   `coverage` list. So cells of mathematically equal coverage (1/3 each) weigh
+ *   bit for bit the same, as there, and majority/minority ties are decided by its
+ *   tie rule rather than by the last bits of 64-bit fractions
+ *   (test/fixtures/float32-coverage). Weights of 0 and 1 (`center`, `all_touched`,
+ *   points, interior cells) are exact in float32 and stay 0 and 1.
  * - `fillDefault`: `defaultValue` replaces nodata (and NaN) cells of a window
  *   read from inside the raster (the engine's windows always are).
  * - `CellLists`: the per-cell lists `values`, `coverage` (c), `weights`,
@@ -40,22 +50,28 @@ export function sphericalCellArea(grid: RasterGrid, row: number, unit: 'm2' | 'k
   return EARTH_RADIUS_M * EARTH_RADIUS_M * k * Math.abs(Math.sin(ymin * k) - Math.sin(ymax * k)) * grid.resX * (unit === 'km2' ? 1e-6 : 1);
 }
 
-/** The cell weights c of a coverage window (returns `fractions` itself when nothing changes). */
-export function cellWeights(fractions: Float64Array, w: Window, grid: RasterGrid, opts: CellWeightOptions): Float64Array {
-  const min = opts.minCoverageFrac > 0 ? Math.fround(opts.minCoverageFrac) : 0;
-  if (opts.coverageWeight === 'fraction' && min === 0) return fractions;
-  const out = new Float64Array(fractions.length);
+/** exactextract's default min_coverage_fraction: the smallest normal float32 (`std::numeric_limits<float>::min()`). */
+export const FLT_MIN = 2 ** -126;
+
+/**
+ * The cell weights c of a coverage window, written into `out` (a new array unless given; `fractions` itself may
+ * be given, to round it in place).
+ */
+export function cellWeights(fractions: Float64Array, w: Window, grid: RasterGrid, opts: CellWeightOptions, out: Float64Array = new Float64Array(fractions.length)): Float64Array {
+  const min = Math.max(Math.fround(opts.minCoverageFrac), FLT_MIN);
+  const weight = opts.coverageWeight;
   for (let r = 0, k = 0; r < w.rows; r++) {
     let factor = 1;
-    if (opts.coverageWeight === 'area_cartesian') factor = Math.fround(Math.abs(grid.resX * grid.resY));
-    else if (opts.coverageWeight === 'area_spherical_m2') factor = Math.fround(sphericalCellArea(grid, w.row0 + r, 'm2'));
-    else if (opts.coverageWeight === 'area_spherical_km2') factor = Math.fround(sphericalCellArea(grid, w.row0 + r, 'km2'));
+    if (weight === 'area_cartesian') factor = Math.fround(Math.abs(grid.resX * grid.resY));
+    else if (weight === 'area_spherical_m2') factor = Math.fround(sphericalCellArea(grid, w.row0 + r, 'm2'));
+    else if (weight === 'area_spherical_km2') factor = Math.fround(sphericalCellArea(grid, w.row0 + r, 'km2'));
     for (let c = 0; c < w.cols; c++, k++) {
-      const f = fractions[k] as number;
-      if (!(f > 0) || Math.fround(f) < min) continue;
-      if (opts.coverageWeight === 'none') out[k] = 1;
-      else if (opts.coverageWeight === 'fraction') out[k] = f;
-      else out[k] = Math.fround(Math.fround(f) * factor);
+      // exactextract's `float pct_cov`, compared with its float min_coverage_fraction (NaN fails too)
+      const f = Math.fround(fractions[k] as number);
+      if (!(f >= min)) out[k] = 0;
+      else if (weight === 'fraction') out[k] = f;
+      else if (weight === 'none') out[k] = 1;
+      else out[k] = Math.fround(f * factor);
     }
   }
   return out;

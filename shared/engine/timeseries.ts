@@ -40,6 +40,8 @@ import { LimitError, RasterError, SourceError, ZonalflowError } from '../errors'
 import type { CellValue, ResultRow, StatColumn } from '../output/table';
 import type { EngineFeature } from './zonal';
 import { featureError, featureProblem, toCell } from './zonal';
+import { cellWeights } from './cells';
+import type { CellWeightOptions } from './cells';
 import { bandsOf, evaluateWindow, parseExpression } from '../timeseries/expression';
 import type { Expr } from '../timeseries/expression';
 import { dilate, excludedCells, resampleNearest } from '../timeseries/mask';
@@ -67,6 +69,9 @@ export interface TimeseriesOptions { allowed: AllowedSources; s3Client?: S3Clien
 
 /** An opened item: its bands' rasters, its finest grid and CRS. */
 interface ItemInfo { id: string; bands: Map<string, Raster>; fine: RasterGrid; crs: Crs; key: string }
+
+/** A time series weighs cells by their coverage fraction (no coverageWeight / minCoverageFrac of its own). */
+const FRACTION_WEIGHTS: CellWeightOptions = { coverageWeight: 'fraction', minCoverageFrac: 0 };
 
 /** A feature's output grid: a window-sized grid aligned on an item's finest grid, with the coverage weights. */
 interface OutputGrid { grid: RasterGrid; crs: Crs; weights: Float64Array; n: number }
@@ -318,7 +323,8 @@ export class TimeseriesEngine {
       // one plane per output and interval is held per feature: bounded like single-raster jobs
       if (n > this.spec.limits.maxCellsInMemory) throw new LimitError(`the feature spans ${grid.width} x ${grid.height} cells of ${F.resX} m on item ${item.id}'s grid, more than limits.maxCellsInMemory (${this.spec.limits.maxCellsInMemory}) for a time series`);
       const cov = coverage(local, grid, this.spec.coverage, { row0: 0, col0: 0, rows: grid.height, cols: grid.width });
-      return { grid, crs: info.crs, weights: cov ? cov.weights : new Float64Array(n), n };
+      // the coverage as the zonal engine (and exactextract) weighs it: float32 fractions (cells.ts), in place
+      return { grid, crs: info.crs, weights: cov ? cellWeights(cov.weights, cov.window, grid, FRACTION_WEIGHTS, cov.weights) : new Float64Array(n), n };
     }
     return null;
   }

@@ -582,7 +582,8 @@ export class ZonalEngine {
             this.timings.coverage += performance.now() - t;
             if (cov === null) continue;
             this.timings.cells += cov.weights.length;
-            const c = cellWeights(cov.weights, cov.window, grid, weightOptions);
+            // the coverage as exactextract weighs it (float32, cells.ts), rounded in place: the window's weights are used only as c
+            const c = cellWeights(cov.weights, cov.window, grid, weightOptions, cov.weights);
             const dv = this.options.defaultValue;
             t = performance.now();
             // the common case: the cells go from the decoded tiles straight into the accumulators (no window copy),
