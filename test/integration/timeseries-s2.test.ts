@@ -123,7 +123,7 @@ const POINTS: { id: string; x: number; y: number }[] = [
 ];
 
 interface Cell { x: number; y: number; w: number }
-/** The output cells of a field: centres (zone 31) inside the rectangle (center) or with their exact overlap fraction (exact, A grid only). */
+/** The output cells of a field: centres (zone 31) inside the rectangle (center) or with their exact overlap fraction in float32 (exact, A grid only). */
 function cellsOf(f: Field, mode: 'center' | 'exact'): Cell[] {
   if (f.grid === null) return [];
   const t = TILES[f.grid];
@@ -142,7 +142,8 @@ function cellsOf(f: Field, mode: 'center' | 'exact'): Cell[] {
       } else {
         const ox = Math.max(0, Math.min(f.x1, cx + 5) - Math.max(f.x0, cx - 5));
         const oy = Math.max(0, Math.min(f.y1, cy + 5) - Math.max(f.y0, cy - 5));
-        if (ox * oy > 0) out.push({ x: cx, y: cy, w: (ox * oy) / 100 });
+        // the fraction as exactextract keeps it (and zonalflow weighs it): a float32
+        if (ox * oy > 0) out.push({ x: cx, y: cy, w: Math.fround((ox * oy) / 100) });
       }
     }
   }
