@@ -10,6 +10,7 @@ import type { Feature } from '../geometry/types';
 import type { AttributeKind, FeatureSource } from '../features/source';
 import type { CellValue, IdKind, ResultRow, StatColumn } from '../output/table';
 import { integerCell } from '../output/table';
+import type { JobSpec } from '../spec';
 import { SpecError } from '../errors';
 import { missingColumn } from '../features/missing-name';
 
@@ -31,10 +32,30 @@ export function attributeColumns(source: FeatureSource, include: readonly string
   });
 }
 
-/** SpecError when an included attribute has the name of a statistic column. */
-export function checkAttributeNames(attributes: readonly StatColumn[], stats: readonly StatColumn[]): void {
+/**
+ * SpecError when an included attribute has the name of a statistic column, with advice that fits the job
+ * (`spec`: its kind and names): a zonal job's columns are named after its rasters (--raster NAME=URI, the spec's
+ * "name") and its band-math outputs (the spec's `bands`); a time series' after its band-math outputs (`bands`)
+ * and assets (`stac.assets`), and it always writes its date columns.
+ */
+export function checkAttributeNames(attributes: readonly StatColumn[], stats: readonly StatColumn[], spec: Pick<JobSpec, 'stac' | 'bands'>): void {
   const names = new Set(stats.map((c) => c.name));
-  for (const a of attributes) if (names.has(a.name)) throw new SpecError(`input.include (--include-cols): the attribute "${a.name}" has the name of a statistic column; rename the raster (--raster NAME=URI) or leave the attribute out`);
+  for (const a of attributes) if (names.has(a.name)) throw new SpecError(`input.include (--include-cols): the attribute "${a.name}" has the name of a statistic column; ${renameAdvice(a.name, spec)}`);
+}
+
+/** Columns a time series writes whatever its spec names (timeseries.ts timeseriesColumns). */
+const TIMESERIES_FIXED = new Set(['datetime', 'interval_from', 'interval_to', 'interpolated']);
+
+/** What to rename in the spec so that the statistic column `column` no longer has an included attribute's name. */
+function renameAdvice(column: string, spec: Pick<JobSpec, 'stac' | 'bands'>): string {
+  // the longest name the column starts with: `ndvi_2_mean` is the output ndvi_2's, not ndvi's
+  const owner = (names: readonly string[]): string | undefined => names.filter((n) => column.startsWith(`${n}_`)).sort((x, y) => y.length - x.length)[0];
+  const band = owner(Object.keys(spec.bands));
+  if (band !== undefined) return `rename the band-math output "${band}" (the spec's bands) or leave the attribute out`;
+  if (!spec.stac) return 'rename the raster (--raster NAME=URI, or the spec\'s "name") or leave the attribute out';
+  if (TIMESERIES_FIXED.has(column)) return `a time series always writes "${column}": leave the attribute out`;
+  const asset = owner(Object.keys(spec.stac.assets));
+  return asset !== undefined ? `rename the asset "${asset}" (its key in the spec's stac.assets) or leave the attribute out` : 'leave the attribute out';
 }
 
 /**

@@ -33,10 +33,10 @@ function oneLine(message: string): string {
 /**
  * The table columns of the spec's included attributes (attributes.ts attributeColumns: InputError or SpecError
  * for an unknown, repeated or reserved one), refused when one has the name of one of the job's statistic
- * columns `stats` (checkAttributeNames).
+ * columns `stats`, with advice that fits the job's kind (checkAttributeNames).
  */
-export function includedColumns(layer: FeatureSource, spec: Pick<JobSpec, 'input'>, stats: readonly StatColumn[]): StatColumn[] {
+export function includedColumns(layer: FeatureSource, spec: Pick<JobSpec, 'input' | 'stac' | 'bands'>, stats: readonly StatColumn[]): StatColumn[] {
   const attrs = attributeColumns(layer, spec.input.include ?? []);
-  checkAttributeNames(attrs, stats);
+  checkAttributeNames(attrs, stats, spec);
   return attrs;
 }

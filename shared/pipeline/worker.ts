@@ -112,7 +112,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       // time series: the scenes Plan found; each feature reads the scenes that touch it
       const scenes = ((await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes })) ?? []) as Scene[];
       const ts = new TimeseriesEngine(spec, scenes, batch.crs, { allowed: deps.allowed, s3Client: deps.s3, wrapSource: countInto(counters) });
-      checkAttributeNames(attributes, ts.columns);
+      checkAttributeNames(attributes, ts.columns, spec);
       engine = {
         columns: [...attributes, ...ts.columns],
         async compute(chunk) {
@@ -132,7 +132,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       });
       const zonal = new ZonalEngine(rasters, batch.crs, zonalOptions(spec, weights, spec.output.geometry));
       zonalEngine = zonal;
-      checkAttributeNames(attributes, zonal.columns);
+      checkAttributeNames(attributes, zonal.columns, spec);
       const columns = [...attributes, ...zonal.columns];
       // the features left are prepared (checked, reprojected, placed) once and their tiles read in one round of
       // merged range requests before the first chunk, instead of one round per chunk (ZonalEngine.readAhead; the

@@ -3,7 +3,8 @@
  * `stats` and `estimate` give (engine/job-checks.ts includedColumns), before anything is written, where every
  * Worker of the job failed on it: a zonal job (the columns from the rasters' headers Plan opens), a time series
  * (the columns from the spec alone, no raster opened), against the S3 and DynamoDB stand-ins started here on
- * 127.0.0.1. An attribute that clashes with nothing still plans.
+ * 127.0.0.1. The advice names what to rename for the job's kind (a raster; a band-math output or an asset of a
+ * time series, whose date column cannot be renamed). An attribute that clashes with nothing still plans.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,8 +39,8 @@ const ZONAL = { rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['cou
 /** Plans a GeoPackage of three squares with columns code and `clash` under `spec` plus `include`; the error and what Plan wrote. */
 async function planWith(name: string, spec: Record<string, unknown>, include: string[]): Promise<{ error: Error | null; written: string[] }> {
   const file = join(dir, `${name}.gpkg`);
-  const squares = [0, 1, 2].map((i) => ({ geometry: { type: 'Polygon', coordinates: [[[6 + i * 0.01, 49.6], [6.005 + i * 0.01, 49.6], [6.005 + i * 0.01, 49.605], [6 + i * 0.01, 49.605], [6 + i * 0.01, 49.6]]] } satisfies Polygon, properties: { code: `c${i}`, elev_mean: i, ndvi_mean: i, datetime: 'x' } }));
-  writeGeoPackage(file, [{ name: 'fields', srsId: 4326, geometryType: 'POLYGON', columns: { code: 'TEXT', elev_mean: 'REAL', ndvi_mean: 'REAL', datetime: 'TEXT' }, features: squares }]);
+  const squares = [0, 1, 2].map((i) => ({ geometry: { type: 'Polygon', coordinates: [[[6 + i * 0.01, 49.6], [6.005 + i * 0.01, 49.6], [6.005 + i * 0.01, 49.605], [6 + i * 0.01, 49.605], [6 + i * 0.01, 49.6]]] } satisfies Polygon, properties: { code: `c${i}`, elev_mean: i, elev2_mean: i, ndvi_mean: i, red_mean: i, datetime: 'x' } }));
+  writeGeoPackage(file, [{ name: 'fields', srsId: 4326, geometryType: 'POLYGON', columns: { code: 'TEXT', elev_mean: 'REAL', elev2_mean: 'REAL', ndvi_mean: 'REAL', red_mean: 'REAL', datetime: 'TEXT' }, features: squares }]);
   const full = { ...spec, input: { include } };
   await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${name}.gpkg`, Body: readFileSync(file) }));
   await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${name}.json`, Body: JSON.stringify(full) }));
@@ -56,7 +57,13 @@ describe('Plan refuses an included attribute named like a statistic column, befo
     const r = await planWith('zonal-clash', ZONAL, ['code', 'elev_mean']);
     expect(r.error?.name).toBe('SpecError');
     expect(r.error?.message).toMatch(clashLine('elev_mean'));
+    expect(r.error?.message).toMatch(/; rename the raster \(--raster NAME=URI, or the spec's "name"\) or leave the attribute out$/);
     expect(r.error?.message.split('\n')).toHaveLength(1);
+    expect(r.written).toEqual([]);
+  });
+  it('zonal: a band-math output\'s column (elev2 + mean) names the output in the spec\'s bands', async () => {
+    const r = await planWith('zonal-bandmath', { ...ZONAL, bands: { elev2: 'elev * 2' } }, ['elev2_mean']);
+    expect(r.error?.message).toBe('input.include (--include-cols): the attribute "elev2_mean" has the name of a statistic column; rename the band-math output "elev2" (the spec\'s bands) or leave the attribute out');
     expect(r.written).toEqual([]);
   });
   it('zonal: attributes that clash with no statistic column plan, carried in the batch files', async () => {
@@ -68,11 +75,16 @@ describe('Plan refuses an included attribute named like a statistic column, befo
     const file = (await getJson(env.s3, { bucket: 'zf-out', key: `${root}${batch ?? ''}` })) as { attributes: { name: string }[] };
     expect(file.attributes.map((a) => a.name)).toEqual(['code', 'ndvi_mean']);
   });
-  it('time series: ndvi_mean (a band-math output and mean) and datetime fail the job at Plan, no raster opened, nothing written', async () => {
-    for (const attr of ['ndvi_mean', 'datetime']) {
-      const r = await planWith(`ts-clash-${attr}`, TIMESERIES, [attr]);
+  it('time series: ndvi_mean (a band-math output and mean), red_mean (an asset) and datetime fail the job at Plan, no raster opened, nothing written; the advice names what to rename in the spec', async () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['ndvi_mean', TIMESERIES, 'rename the band-math output "ndvi" (the spec\'s bands) or leave the attribute out'],
+      ['red_mean', { ...TIMESERIES, outputs: ['red', 'ndvi'] }, 'rename the asset "red" (its key in the spec\'s stac.assets) or leave the attribute out'],
+      ['datetime', TIMESERIES, 'a time series always writes "datetime": leave the attribute out'],
+    ];
+    for (const [attr, spec, advice] of cases) {
+      const r = await planWith(`ts-clash-${attr}`, spec, [attr]);
       expect(r.error?.name, attr).toBe('SpecError');
-      expect(r.error?.message, attr).toMatch(clashLine(attr));
+      expect(r.error?.message, attr).toBe(`input.include (--include-cols): the attribute "${attr}" has the name of a statistic column; ${advice}`);
       expect(r.error?.message.split('\n'), attr).toHaveLength(1);
       expect(r.written, attr).toEqual([]);
     }
