@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Duration, Size } from 'aws-cdk-lib';
+import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type { JobSpec } from '../shared/spec';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -135,6 +135,8 @@ export class Functions extends Construct {
     this.collect = make('Collect', props.collectMemoryMb, Duration.minutes(15), false, { ephemeralStorageSize: Size.mebibytes(10240) });
     this.fail = make('Fail', 256, Duration.seconds(60));
     const work = `${props.workPrefix}*`;
+    const partition = Stack.of(this).partition;
+    const bucketArn = (b: string): string => `arn:${partition}:s3:::${b}`;
     // Plan: read the uploads (GeoPackage and spec), read and write the work prefix (a retried job's manifest), the job records
     storage.input.grantRead(this.plan);
     // (retry: the job's manifest) GetObject on the work prefix, ListBucket only for keys under it (a missing key reads as 404, not 403)
@@ -143,28 +145,45 @@ export class Functions extends Construct {
     storage.output.grantPut(this.plan, work);
     if (props.inputBuckets.length > 0) {
       // `zonalflow run --input s3://<bucket>/x.gpkg`: only the buckets the deployment names
-      this.plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: props.inputBuckets.map((b) => `arn:aws:s3:::${b}/*`) }));
+      this.plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: props.inputBuckets.map((b) => `${bucketArn(b)}/*`) }));
     }
-    this.defaultSpec?.grantRead(this.plan);
-    storage.table.grantReadWriteData(this.plan);
-    // Worker: read the work prefix, write parts and per-feature JSON, read the configured rasters only
+    if (this.defaultSpec) {
+      // the default spec's own object: its key is the asset's content hash, known at synth (Asset.grantRead
+      // would give the whole bootstrap assets bucket: GetObject*, GetBucket*, List*)
+      this.plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${bucketArn(this.defaultSpec.s3BucketName)}/${this.defaultSpec.s3ObjectKey}`] }));
+    }
+    // DynamoDB: each function gets the item actions its handler's JobStore calls make, on the table only
+    // (no index: only `zonalflow list` queries byCreated). Plan: claimUpload (PutItem, GetItem), uploadClaimOwner,
+    // createJob (GetItem, PutItem), putBatches (UpdateItem, BatchWriteItem), setJobStatus (UpdateItem, GetItem), jobStatus
+    const tableActions = (fn: NodejsFunction, actions: string[]): void => {
+      iam.Grant.addToPrincipal({ grantee: fn, actions: actions.map((a) => `dynamodb:${a}`), resourceArns: [storage.table.tableArn] });
+    };
+    tableActions(this.plan, ['GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem']);
+    // Worker: read its batch file and the job spec/scenes from the work prefix; write its parts there and the
+    // per-feature JSON Lines under <job>/features/ (keys.ts workKeys().part, featuresPartKey); read the configured rasters only
     storage.output.grantRead(this.worker, work);
-    storage.output.grantPut(this.worker);
-    storage.table.grantReadWriteData(this.worker);
+    storage.output.grantPut(this.worker, work);
+    storage.output.grantPut(this.worker, '*/features/*');
+    // startBatch (UpdateItem, GetItem), checkpointBatch, completeBatch, failBatch (UpdateItem), batchCancelled, jobStatus (GetItem)
+    tableActions(this.worker, ['GetItem', 'UpdateItem']);
     if (props.rasterBuckets.length > 0) {
       // the worker reads the rasters; Plan reads each raster's header before the fan-out (a bad raster fails the job there)
       // without s3:ListBucket, S3 answers 403 for a key that does not exist: a missing raster would read as "forbidden"
       for (const fn of [this.worker, this.plan]) {
-        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: props.rasterBuckets.map((b) => `arn:aws:s3:::${b}/*`) }));
-        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: props.rasterBuckets.map((b) => `arn:aws:s3:::${b}`) }));
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: props.rasterBuckets.map((b) => `${bucketArn(b)}/*`) }));
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: props.rasterBuckets.map(bucketArn) }));
       }
     }
-    // Collect: read parts and spec, write results and summary
-    storage.output.grantRead(this.collect);
-    storage.output.grantPut(this.collect);
-    storage.table.grantReadWriteData(this.collect);
-    // Fail: the job record and its summary
-    storage.output.grantPut(this.fail);
-    storage.table.grantReadWriteData(this.fail);
+    // Collect: read the parts, spec, manifest and CRS notes (work prefix) and a finished job's summary.json (a repeated
+    // Collect); write results.parquet, results.csv and summary.json under <job>/ (collect.ts)
+    storage.output.grantRead(this.collect, work);
+    storage.output.grantRead(this.collect, '*/summary.json');
+    for (const name of ['results.parquet', 'results.csv', 'summary.json']) storage.output.grantPut(this.collect, `*/${name}`);
+    // jobStatus (GetItem), setJobStatus (UpdateItem, GetItem), tally (Query of the job's batch records)
+    tableActions(this.collect, ['GetItem', 'UpdateItem', 'Query']);
+    // Fail: the failed job's summary.json; uploadJobOf (Query), jobStatus (GetItem), createJob when Plan failed
+    // before creating it (GetItem, PutItem), setJobStatus (UpdateItem), tally (Query)
+    storage.output.grantPut(this.fail, '*/summary.json');
+    tableActions(this.fail, ['GetItem', 'PutItem', 'UpdateItem', 'Query']);
   }
 }

@@ -34,20 +34,20 @@ export function acknowledgeStack(stack: ZonalflowStack, rasterBuckets: readonly 
   for (const fn of [functions.plan, functions.worker, functions.collect, functions.fail]) {
     for (const a of s3Actions) acknowledge(fn, `AwsSolutions-IAM5[Action::${a}]`, objectReason);
     acknowledge(fn, 'AwsSolutions-IAM5[Resource::*]', xray);
-    acknowledge(fn, `AwsSolutions-IAM5[Resource::${arnOf(storage.table)}/index/*]`, 'grantReadWriteData on the job table includes its own indexes (byCreated), nothing else.');
   }
   acknowledge(functions.plan, `AwsSolutions-IAM5[Resource::${input}/*]`, 'Plan reads any uploaded GeoPackage and its spec in the input bucket.');
   acknowledge(functions.plan, `AwsSolutions-IAM5[Resource::${output}/_work/*]`, 'Plan writes batch files, the spec and the manifest under the output bucket\'s work prefix, and reads a retried job\'s manifest there; nothing else of the output bucket.');
-  if (functions.defaultSpec) acknowledge(functions.plan, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]', 'Plan reads the stack\'s default spec, a CDK file asset (Asset.grantRead scopes the bootstrap asset bucket\'s objects; the asset key is a content hash known only at synth).');
-  for (const b of inputBuckets) acknowledge(functions.plan, `AwsSolutions-IAM5[Resource::arn:aws:s3:::${b}/*]`, `Plan reads GeoPackages and specs from the configured input bucket ${b} (GetObject only; zonalflow run --input s3://${b}/...).`);
-  acknowledge(functions.worker, `AwsSolutions-IAM5[Resource::${output}/_work/*]`, 'The worker reads its batch file and the job spec from the work prefix.');
-  acknowledge(functions.worker, `AwsSolutions-IAM5[Resource::${output}/*]`, 'The worker writes its job\'s parts and per-feature JSON in the output bucket.');
-  for (const b of rasterBuckets) acknowledge(functions.worker, `AwsSolutions-IAM5[Resource::arn:aws:s3:::${b}/*]`, `The worker reads rasters from the configured raster bucket ${b} (GetObject only).`);
-  for (const b of rasterBuckets) acknowledge(functions.plan, `AwsSolutions-IAM5[Resource::arn:aws:s3:::${b}/*]`, `Plan reads the headers of the spec's rasters in the configured raster bucket ${b} (GetObject, and ListBucket so a missing key reads as not found), so a bad raster fails the job before the fan-out.`);
-  acknowledge(functions.collect, `AwsSolutions-IAM5[Resource::${output}/*]`, 'Collect reads the parts and writes results.parquet and summary.json in the output bucket.');
-  acknowledge(functions.fail, `AwsSolutions-IAM5[Resource::${output}/*]`, 'The failure handler writes the failed job\'s summary.json in the output bucket.');
+  for (const b of inputBuckets) acknowledge(functions.plan, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${b}/*]`, `Plan reads GeoPackages and specs from the configured input bucket ${b} (GetObject only; zonalflow run --input s3://${b}/...).`);
+  acknowledge(functions.worker, `AwsSolutions-IAM5[Resource::${output}/_work/*]`, 'The worker reads its batch file, the job spec and scenes, and writes its Parquet parts, under the work prefix (the job and batch ids are only known at run time).');
+  acknowledge(functions.worker, `AwsSolutions-IAM5[Resource::${output}/*/features/*]`, 'The worker writes its batch\'s per-feature JSON Lines under <jobId>/features/ (the job id is only known at run time); nothing else outside the work prefix.');
+  for (const b of rasterBuckets) acknowledge(functions.worker, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${b}/*]`, `The worker reads rasters from the configured raster bucket ${b} (GetObject only).`);
+  for (const b of rasterBuckets) acknowledge(functions.plan, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${b}/*]`, `Plan reads the headers of the spec's rasters in the configured raster bucket ${b} (GetObject, and ListBucket so a missing key reads as not found), so a bad raster fails the job before the fan-out.`);
+  acknowledge(functions.collect, `AwsSolutions-IAM5[Resource::${output}/_work/*]`, 'Collect reads the job\'s parts, spec, manifest and CRS notes under the work prefix (the job id is only known at run time).');
+  acknowledge(functions.collect, `AwsSolutions-IAM5[Resource::${output}/*/summary.json]`, 'Collect reads (a repeated Collect) and writes the job\'s summary.json under <jobId>/ (the job id is only known at run time).');
+  for (const name of ['results.parquet', 'results.csv']) acknowledge(functions.collect, `AwsSolutions-IAM5[Resource::${output}/*/${name}]`, `Collect writes the job's ${name} under <jobId>/ (the job id is only known at run time).`);
+  acknowledge(functions.fail, `AwsSolutions-IAM5[Resource::${output}/*/summary.json]`, 'The failure handler writes the failed job\'s summary.json under <jobId>/ (the job id is only known at run time); nothing else.');
   const sm = machine.stateMachine;
-  acknowledge(sm, 'AwsSolutions-IAM5[Resource::*]', xray);
+  acknowledge(sm, 'AwsSolutions-IAM5[Resource::*]', 'Resource "*" holds only actions that support no resource-level permissions: the CloudWatch Logs log-delivery actions Step Functions logging needs (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups: AWS\'s policy for it grants them on "*", https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html) and X-Ray PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets (tracing).');
   acknowledge(sm, `AwsSolutions-IAM5[Resource::${output}/_work/*]`, 'The Distributed Map reads the manifest (s3:GetObject) and writes its Map Run results under the output bucket\'s work prefix only.');
   for (const fn of [functions.plan, functions.worker, functions.collect, functions.fail]) {
     acknowledge(sm, `AwsSolutions-IAM5[Resource::${arnOf(fn)}:*]`, 'Invoking the pipeline\'s own functions (any version or alias of each named function).');

@@ -118,11 +118,12 @@ describe('functions', () => {
   it('the worker reads exactly the configured raster buckets, nothing on *', () => {
     const policies = resourcesOfType(json, 'AWS::IAM::Policy').filter(([id]) => id.startsWith('FunctionsWorker'));
     const statements = policies.flatMap(([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
-    const raster = statements.filter((s) => JSON.stringify(s.Resource).includes('sentinel-cogs'));
+    const raster = statements.filter((s) => JSON.stringify(s.Resource).includes('sentinel-cogs')).map((s) => ({ ...s, Resource: [s.Resource].flat().map(arnText) }));
+    // the stack's partition (aws, aws-cn, aws-us-gov), never a literal arn:aws:
     expect(raster).toEqual([
-      { Action: 's3:GetObject', Effect: 'Allow', Resource: expect.arrayContaining(['arn:aws:s3:::sentinel-cogs/*', 'arn:aws:s3:::my-dems/*']) as unknown },
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: expect.arrayContaining(['arn:${AWS::Partition}:s3:::sentinel-cogs/*', 'arn:${AWS::Partition}:s3:::my-dems/*']) as unknown },
       // a missing key reads as 404, not 403
-      { Action: 's3:ListBucket', Effect: 'Allow', Resource: expect.arrayContaining(['arn:aws:s3:::sentinel-cogs', 'arn:aws:s3:::my-dems']) as unknown },
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: expect.arrayContaining(['arn:${AWS::Partition}:s3:::sentinel-cogs', 'arn:${AWS::Partition}:s3:::my-dems']) as unknown },
     ]);
     expect((raster[0]?.Resource as string[]).length).toBe(2);
     const s3Star = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')) && JSON.stringify(s.Resource) === '"*"');
@@ -256,6 +257,22 @@ describe('configuration', () => {
 });
 
 /** IAM statements of the policies whose logical id starts with `prefix`. */
+/** A policy resource as text: a string as it is, an Fn::Join with its Refs and GetAtts written ${Name} / ${Id.Attr}. */
+function arnText(r: unknown): string {
+  if (typeof r === 'string') return r;
+  const o = r as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Sub'?: unknown; 'Fn::Join'?: [string, unknown[]] };
+  if (o.Ref !== undefined) return `\${${o.Ref}}`;
+  if (o['Fn::GetAtt']) return `\${${o['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, '')}.${o['Fn::GetAtt'][1]}}`;
+  if (typeof o['Fn::Sub'] === 'string') return o['Fn::Sub'];
+  if (o['Fn::Join']) return o['Fn::Join'][1].map(arnText).join(o['Fn::Join'][0]);
+  return JSON.stringify(r);
+}
+
+/** Each function's IAM statements as "action resource" lines (resources as arnText). */
+function grantsOf(j: typeof json, prefix: string): string[] {
+  return statementsOf(j, prefix).flatMap((s) => [s.Action].flat().flatMap((a) => [s.Resource].flat().map((r) => `${a} ${arnText(r)}`))).sort();
+}
+
 function statementsOf(j: typeof json, prefix: string): { Action: string | string[]; Resource: unknown; Effect: string }[] {
   return resourcesOfType(j, 'AWS::IAM::Policy')
     .filter(([id]) => id.startsWith(prefix))
@@ -279,8 +296,8 @@ describe('issue 14: what AWS enforces, fixed in the template', () => {
     // (action, bucket ARN) pairs other than the configured raster buckets' (Plan also opens each raster's header before
     // the fan-out, and CDK merges statements of the same action into one)
     const foreign = (st: { Action: string | string[]; Resource: unknown }[]): string[] =>
-      st.flatMap((s) => [s.Action].flat().flatMap((a) => [s.Resource].flat().filter((r): r is string => typeof r === 'string' && r.startsWith('arn:aws:s3:::') && !/sentinel-cogs|my-dems/.test(r)).map((r) => `${a} ${r}`))).sort();
-    expect(foreign(statementsOf(j, 'FunctionsPlan') as { Action: string | string[]; Resource: unknown }[])).toEqual(['s3:GetObject arn:aws:s3:::field-uploads/*', 's3:GetObject arn:aws:s3:::partner-drop/*']);
+      st.flatMap((s) => [s.Action].flat().flatMap((a) => [s.Resource].flat().map(arnText).filter((r) => r.startsWith('arn:${AWS::Partition}:s3:::') && !/sentinel-cogs|my-dems|cdk-hnb659fds/.test(r)).map((r) => `${a} ${r}`))).sort();
+    expect(foreign(statementsOf(j, 'FunctionsPlan') as { Action: string | string[]; Resource: unknown }[])).toEqual(['s3:GetObject arn:${AWS::Partition}:s3:::field-uploads/*', 's3:GetObject arn:${AWS::Partition}:s3:::partner-drop/*']);
     expect(foreign(statementsOf(json, 'FunctionsPlan') as { Action: string | string[]; Resource: unknown }[])).toEqual([]);
     const plan = resourcesOfType(j, 'AWS::Lambda::Function').find(([id]) => id.startsWith('FunctionsPlan'))?.[1] as { Environment: { Variables: Record<string, unknown> } };
     expect(plan.Environment.Variables.INPUT_BUCKETS).toBe('field-uploads,partner-drop');
@@ -389,5 +406,40 @@ describe('issue 14: what AWS enforces, fixed in the template', () => {
     }
     const reads = statementsOf(j, 'FunctionsPlan').filter((s) => JSON.stringify(s.Resource).includes('cdk-hnb659fds-assets'));
     expect(reads.length).toBe(1);
+  });
+});
+
+describe('least privilege per function (from what each handler calls)', () => {
+  const out = '${StorageOutput.Arn}';
+  const table = '${StorageJobs.Arn}';
+  it('S3 writes: each function only the keys it writes (Worker: parts and features/, Collect: results and summary, Fail: summary)', () => {
+    const puts = (fn: string): string[] => grantsOf(json, `Functions${fn}`).filter((g) => g.startsWith('s3:PutObject ')).map((g) => g.slice('s3:PutObject '.length));
+    expect(puts('Plan')).toEqual([`${out}/_work/*`]);
+    expect(puts('Worker')).toEqual([`${out}/*/features/*`, `${out}/_work/*`]);
+    expect(puts('Collect')).toEqual([`${out}/*/results.csv`, `${out}/*/results.parquet`, `${out}/*/summary.json`]);
+    expect(puts('Fail')).toEqual([`${out}/*/summary.json`]);
+    // no function may write (or tag, hold, retain) every key of the output bucket
+    for (const fn of ['Plan', 'Worker', 'Collect', 'Fail']) expect(grantsOf(json, `Functions${fn}`).filter((g) => g.endsWith(`${out}/*`)), fn).toEqual([]);
+  });
+  it('DynamoDB: each function only the item actions its JobStore calls use, on the table alone (no index, no DeleteItem, no Scan)', () => {
+    const ddb = (fn: string): string[] => grantsOf(json, `Functions${fn}`).filter((g) => g.startsWith('dynamodb:'));
+    expect(ddb('Plan')).toEqual(['BatchWriteItem', 'GetItem', 'PutItem', 'UpdateItem'].map((a) => `dynamodb:${a} ${table}`));
+    expect(ddb('Worker')).toEqual(['GetItem', 'UpdateItem'].map((a) => `dynamodb:${a} ${table}`));
+    expect(ddb('Collect')).toEqual(['GetItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a} ${table}`));
+    // Fail records a job Plan failed before creating (createJob: PutItem)
+    expect(ddb('Fail')).toEqual(['GetItem', 'PutItem', 'Query', 'UpdateItem'].map((a) => `dynamodb:${a} ${table}`));
+  });
+  it('with a default spec, Plan reads that one asset object (its content-hash key), not the bootstrap assets bucket', () => {
+    const { json: j } = synth({ defaultSpec: JSON.stringify({ rasters: [{ uri: 's3://sentinel-cogs/a.tif' }] }) });
+    const assets = grantsOf(j, 'FunctionsPlan').filter((g) => g.includes('cdk-hnb659fds-assets'));
+    expect(assets).toHaveLength(1);
+    expect(assets[0]).toMatch(/^s3:GetObject arn:\$\{AWS::Partition\}:s3:::cdk-hnb659fds-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}\/[0-9a-f]{64}\.json$/);
+  });
+  it('a "*" resource holds only actions that support no resource-level permissions (X-Ray; the state machine\'s log delivery)', () => {
+    const noResourceLevel = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups']);
+    const star = resourcesOfType(json, 'AWS::IAM::Policy').flatMap(([, p]) => (p.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement)
+      .filter((s) => [s.Resource].flat().includes('*')).flatMap((s) => [s.Action].flat());
+    expect(star.length).toBeGreaterThan(0);
+    expect(star.filter((a) => !noResourceLevel.has(a))).toEqual([]);
   });
 });

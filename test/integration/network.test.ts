@@ -247,7 +247,7 @@ describe('STAC asset hrefs pass the one allow-list (stats, local, AWS alike)', (
     expect(r.status).toBe('FAILED');
     // the Fail state's cause: Lambda's error document ({"errorType", "errorMessage"})
     const cause = JSON.parse(r.error?.message ?? '{}') as { errorType?: string; errorMessage?: string };
-    expect(cause.errorType).toBe('UriNotAllowedError');
+    expect(cause.errorType, r.error?.message).toBe('UriNotAllowedError');
     expect(cause.errorMessage ?? '').toMatch(/STAC item scene-2024-05-03, asset "red": https:\/\/sentinel-cogs\.s3\.us-west-2\.amazonaws\.com\/files\/base\.tif: host sentinel-cogs\.s3\.us-west-2\.amazonaws\.com is not among the allowed https hosts.*--raster-host sentinel-cogs/);
   });
 });
