@@ -22,9 +22,10 @@ export function checkLayerCrs(input: string, layer: FeatureSource): void {
 
 /**
  * PROJ's WKT parse error on one line: its "Error occurred around:" context line and caret line become the text up
- * to the caret (`near "...SPHEROID["z",0,0]"`); any other line break a space.
+ * to the caret (`near "...SPHEROID["z",0,0]"`); any other line break a space (a raster's GeoTIFF citation may
+ * hold some: rasters.ts gives its CRS errors this treatment too).
  */
-function oneLine(message: string): string {
+export function oneLine(message: string): string {
   const m = /^([\s\S]*?)\s*Error occurred around:\n(.*)\n( *)\^\s*$/.exec(message);
   const text = m ? `${(m[1] ?? '').replace(/[\s.]+$/, '')}, near "${(m[2] ?? '').slice(Math.max(0, (m[3] ?? '').length - 60), (m[3] ?? '').length + 1)}"` : message;
   return text.replace(/\s*\n\s*/g, ' ');

@@ -11,6 +11,7 @@ import type { Raster } from '../raster/cog';
 import type { SharedTiles } from '../raster/shared-tiles';
 import { crsFromGeoKeys } from '../crs/geokeys';
 import { checkCrs, ensureProj } from '../crs/transform';
+import { oneLine } from './job-checks';
 import type { Crs } from '../crs/crs';
 import { RasterError, SpecError } from '../errors';
 import type { RasterSpec } from '../spec';
@@ -64,7 +65,7 @@ export async function openZonalRasters(specs: readonly RasterSpec[], opts: OpenR
         await ensureProj();
         checkCrs(crs);
       } catch (err) {
-        throw new RasterError(`cannot resolve the CRS of ${redact(spec.uri)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new RasterError(`cannot resolve the CRS of ${redact(spec.uri)}: ${oneLine(err instanceof Error ? err.message : String(err))}`, { cause: err });
       }
       return { name: names[i] ?? rasterStem(spec.uri), uri: spec.uri, raster, crs, bands, nodata: spec.nodata };
     }),

@@ -44,6 +44,10 @@ export interface CogSpec {
   bigTiff?: boolean;
   /** Georeference with ModelTransformation (16 doubles, row-major 4x4) instead of ModelPixelScale + ModelTiepoint. */
   modelTransformation?: number[];
+  /** GeoKey directory entries [key, location, count, value] written instead of the ones `epsg` gives. */
+  geoKeys?: number[][];
+  /** GeoAsciiParams (tag 34737), the text ASCII GeoKeys point into ('|'-terminated values). */
+  geoAscii?: string;
   /** Declare RasterPixelIsPoint (GeoKey 1025 = 2): the transform then refers to cell centres. */
   pixelIsPoint?: boolean;
   deflateLevel?: number;
@@ -199,7 +203,7 @@ export function writeCog(path: string, spec: CogSpec): number {
   if (spec.mask) images.push(mk(1, true));
   for (let o = 1; o <= (spec.overviews ?? 0); o++) images.push(mk(2 ** o, false));
   // --- layout: header, IFDs with their arrays, then tile data
-  const geoKeys = spec.epsg === undefined ? [] : spec.epsg === 4326 || spec.epsg === 4269 || spec.epsg === 4258 ? [[1024, 0, 1, 2], [1025, 0, 1, spec.pixelIsPoint ? 2 : 1], [2048, 0, 1, spec.epsg]] : [[1024, 0, 1, 1], [1025, 0, 1, spec.pixelIsPoint ? 2 : 1], [3072, 0, 1, spec.epsg]];
+  const geoKeys = spec.geoKeys ?? (spec.epsg === undefined ? [] : spec.epsg === 4326 || spec.epsg === 4269 || spec.epsg === 4258 ? [[1024, 0, 1, 2], [1025, 0, 1, spec.pixelIsPoint ? 2 : 1], [2048, 0, 1, spec.epsg]] : [[1024, 0, 1, 1], [1025, 0, 1, spec.pixelIsPoint ? 2 : 1], [3072, 0, 1, spec.epsg]]);
   const big = spec.bigTiff === true;
   const arrayType = big ? 16 : 4; // tile/strip offsets and byte counts
   const [ox, oy, rx, ry] = spec.transform ?? [0, spec.height, 1, 1];
@@ -230,6 +234,7 @@ export function writeCog(path: string, spec: CogSpec): number {
         t.push({ tag: 33922, type: 12, values: [0, 0, 0, ox, oy, 0] });
       }
       if (geoKeys.length > 0) t.push({ tag: 34735, type: 3, values: [1, 1, 0, geoKeys.length, ...geoKeys.flat()] });
+      if (spec.geoAscii !== undefined) t.push({ tag: 34737, type: 2, values: `${spec.geoAscii}\0` });
       if (metadata) t.push({ tag: 42112, type: 2, values: `${metadata}\0` });
       if (spec.nodata !== undefined) t.push({ tag: 42113, type: 2, values: `${Number.isNaN(spec.nodata) ? 'nan' : String(spec.nodata)}\0` });
     }
