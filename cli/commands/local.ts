@@ -34,7 +34,7 @@ function faultList(value: string): FaultName[] {
 
 function timeScale(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`the time scale must be a positive number (e.g. 0.01), got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`the time scale must be a positive number (e.g. 0.1), got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -48,7 +48,7 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .requiredOption('--out <dir>', 'directory for results.parquet, summary.json, features/')
     .addOption(new Option('--trigger <how>', 'direct: start the execution; event: drop the file in the input bucket and let the stack\'s EventBridge rule start it').choices(['direct', 'event']).default('direct'))
     .option('--faults <names>', `inject AWS's at-least-once behaviour and throttling, comma-separated: ${FAULT_NAMES.join(', ')} (default: none)`, faultList)
-    .option('--time-scale <factor>', 'multiply every duration (Lambda timeouts, retry waits, the EXPRESS 5 minutes) by this factor, e.g. 0.01 (default: 1, real durations)', timeScale)
+    .option('--time-scale <factor>', 'multiply every duration (Lambda timeouts, retry waits, the EXPRESS 5 minutes) by this factor, e.g. 0.1 (default: 1, real durations); the timeouts shrink too (0.1: a Worker has 30 s, MarkFailed 6 s), and below 0.1 a busy machine can overrun a healthy invocation\'s', timeScale)
     .addOption(new Option('--features <layout>', 'per-feature JSON (when the spec asks for json): jsonl (one JSON Lines file per batch part, as stored in S3), per-feature (features/<id>.json, Sentinel Hub\'s layout: one file a feature, 200,000 files took longer than the whole computation here), none').choices(['per-feature', 'jsonl', 'none']).default('jsonl'))
     .option('--no-features', 'skip the per-feature JSON (same as --features none)')
     .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (overrides the spec\'s "input.include") (default: the spec\'s)', repeatable((v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)]))
@@ -65,7 +65,7 @@ Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (
 Examples:
   $ zonalflow local --input fields.gpkg --spec job.json --out results/
   $ zonalflow local --input fields.gpkg --spec job.json --out results/ --overwrite --quiet
-  $ zonalflow local --input fields.gpkg --spec job.json --out results/ --faults duplicate-event,worker-crash --time-scale 0.01
+  $ zonalflow local --input fields.gpkg --spec job.json --out results/ --faults duplicate-event,worker-crash --time-scale 0.1
   $ zonalflow local --input fields.gpkg --spec job.json --out results/ --trigger event   # as an S3 upload would start it`)
     .action(async (o: LocalOptions) => {
       checkInputFile(o.input);

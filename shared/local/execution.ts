@@ -79,6 +79,14 @@ export interface ExecutionOptions {
   logPrefix?: string;
 }
 
+/**
+ * What a scaled timeout lasted in real time, for the end of a timeout message that gives AWS's seconds
+ * ("Task timed out after 300.00 seconds (3.00 s of real time: durations scaled by 0.01, --time-scale)"); empty unscaled.
+ */
+export function scaledNote(seconds: number, scale: number): string {
+  return scale === 1 ? '' : ` (${(seconds * scale).toFixed(2)} s of real time: durations scaled by ${scale}, --time-scale)`;
+}
+
 /** Runs `definition` (durations in AWS seconds; TimeoutSeconds = the execution's limit) on `input`. */
 export async function runExecution(definition: Definition, input: unknown, opts: ExecutionOptions): Promise<ExecutionOutcome> {
   installPolyfills();
@@ -116,7 +124,7 @@ export async function runExecution(definition: Definition, input: unknown, opts:
   } catch (err) {
     if (overLimit !== null) return { status: 'FAILED', error: 'States.DataLimitExceeded', cause: overLimit };
     const e = err as Error & { cause?: Error };
-    if (e.name === 'ExecutionTimeoutError') return { status: 'TIMED_OUT', error: 'States.Timeout', cause: `the execution ran longer than its ${definition.TimeoutSeconds ?? '?'} seconds` };
+    if (e.name === 'ExecutionTimeoutError') return { status: 'TIMED_OUT', error: 'States.Timeout', cause: `the execution ran longer than its ${definition.TimeoutSeconds ?? '?'} seconds${definition.TimeoutSeconds === undefined ? '' : scaledNote(definition.TimeoutSeconds, opts.timeoutScale ?? opts.timeScale ?? 1)}` };
     if (e.name === 'ExecutionAbortedError') return { status: 'ABORTED', error: 'States.Aborted', cause: 'the execution was stopped' };
     const c = e.cause;
     // a Fail state carries Error/Cause; anything else fails with its own name

@@ -21,10 +21,10 @@
  * - faults by name (faults.ts): at-least-once delivery and throttling.
  * `timeScale` multiplies every duration (timeouts, retry waits, the 5 minutes).
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -32,7 +32,7 @@ import { installPolyfills } from './polyfills';
 import { startStandIns } from './stand-ins';
 import type { StandIns } from './stand-ins';
 import { adaptDistributedMaps, checkPayload } from './distributed-map';
-import { runExecution } from './execution';
+import { runExecution, scaledNote } from './execution';
 import type { Definition, ExecutionOutcome } from './execution';
 import { matchesPattern, objectCreatedEvent, transformInput } from './eventbridge';
 import { specKeyBeside } from '../features/suffix';
@@ -475,7 +475,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const failed = new Promise<never>((_, reject) => (fail = reject));
       failed.catch(() => undefined);
       /** The invocation overran its Timeout: as Lambda reports it. */
-      const timedOut = (): void => fail(lambdaError('Sandbox.Timedout', 'Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${fn.timeoutSec.toFixed(2)} seconds`));
+      const timedOut = (): void => fail(lambdaError('Sandbox.Timedout', 'Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${fn.timeoutSec.toFixed(2)} seconds${scaledNote(fn.timeoutSec, timeoutScale)}`));
       // faults that hit one Worker invocation
       if (fn.name === 'Worker' && workerFaults.crash) {
         workerFaults.crash = false;
@@ -697,6 +697,9 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     const inputUri = `s3://${LOCAL.input}/${key}`;
     if (failure) failure = { ...failure, message: failure.message.split(inputUri).join(opts.input) };
     nameLocalInput(join(opts.out, 'summary.json'), inputUri, opts.input);
+    // a failed execution whose MarkFailed failed too (it timed out, or was denied) left no summary.json: the record
+    // is written here from the execution's own error, so a failing job always has one
+    if (failure && summary === null) writeFailedSummary(join(opts.out, 'summary.json'), jobId, failure);
     smS3.destroy();
     lap('end');
     log(`timings: ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
@@ -764,6 +767,12 @@ class ProgressTracker {
     }
     this.report({ batches: this.totals.batches, batchesDone: this.batches.size, features: this.totals.features, featuresDone: done, featuresFailed: failed });
   }
+}
+
+/** The summary.json of a failed execution that left none in S3 (its MarkFailed failed): the job id, FAILED, the execution's error. */
+export function writeFailedSummary(summaryPath: string, jobId: string | null, error: { code: string; message: string }): void {
+  mkdirSync(dirname(summaryPath), { recursive: true });
+  writeFileSync(summaryPath, JSON.stringify({ jobId, status: 'FAILED', error, failedAt: new Date().toISOString(), note: 'written by zonalflow local: the execution failed and its MarkFailed state wrote no summary.json' }));
 }
 
 /**

@@ -173,6 +173,34 @@ describe('zonalflow local: timeouts apart from waits (the load-sensitive assumpt
   });
 });
 
+/** The template with every statement of the Fail function's policies that lets it write objects removed: its MarkFailed fails. */
+function withoutFailPut(t: Template): Template {
+  for (const [id, r] of Object.entries(t.Resources)) {
+    if (r.Type !== 'AWS::IAM::Policy' || !id.startsWith('FunctionsFail')) continue;
+    const doc = r.Properties?.PolicyDocument as { Statement: { Action: string | string[] }[] };
+    doc.Statement = doc.Statement.filter((st) => ![st.Action].flat().some((a) => actionMatches(a, 's3:PutObject')));
+  }
+  return t;
+}
+
+describe('zonalflow local: a failing job keeps its record, a timeout says both times', () => {
+  it('a job whose MarkFailed fails too (here denied its summary.json) still has a summary.json saying FAILED', async () => {
+    const dir = out();
+    const r = await runLocal({ input: INPUT, spec, out: dir, timeScale: 0.05, timeoutScale: 1, editTemplate: (t) => withoutFailPut(tinyTmp(t)) });
+    expect(r.status).toBe('FAILED');
+    expect(r.denials.some((d) => /FunctionsFail\w*\/Fail is not authorized to perform: s3:PutObject/.test(d))).toBe(true);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { status: string; error: { code: string; message: string } };
+    expect(summary.status).toBe('FAILED');
+    expect(summary.error).toEqual(r.error);
+  });
+  it('a scaled Lambda timeout gives AWS\'s seconds and the real ones', async () => {
+    const lines: string[] = [];
+    const r = await runLocal({ input: INPUT, spec, out: out(), faults: ['lambda-timeout'], timeScale: 0.001, timeoutScale: 0.5, log: (l) => lines.push(l) });
+    expect(lines.some((l) => /failed Worker: Sandbox\.Timedout .*Task timed out after 300\.00 seconds \(150\.00 s of real time: durations scaled by 0\.5, --time-scale\)/.test(l)), lines.join('\n')).toBe(true);
+    expect(r.status).toBe('DONE');
+  });
+});
+
 describe('zonalflow local: the CLI', () => {
   it('an unknown fault name is a usage error listing the valid ones', async () => {
     let err = '';
