@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import type { EstimateResult } from '../../shared/estimate/estimate';
 import { byteSize } from '../format';
+import { repeatable } from '../options';
 
 interface EstimateCliOptions { input: string; spec: string; workerMemory?: string; mapExecutionType?: string; json?: boolean; allowHost?: string[] }
 
@@ -19,6 +20,7 @@ export function registerEstimate(program: Command, ctx: CommandContext): void {
     .requiredOption('--spec <job.json>', 'the job spec')
     .option('--worker-memory <MB>', 'the stack\'s workerMemoryMb (default: 2048)')
     .option('--map-execution-type <type>', 'the stack\'s mapExecutionType, the Distributed Map\'s child executions: STANDARD or EXPRESS (default: STANDARD, as deployed by default)')
+    .option('--allow-host <host>', 'let this host be a private or loopback address (your own raster server; plain http accepted), as stats and local take it; repeatable (default: none)', repeatable((v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v]))
     .option('--json', 'print the estimate as JSON (default: a table)')
     .addHelpText('after', `
 Exit codes: 0 estimated (nothing started), 1 failed (a raster that cannot be opened or read, a refused URL), 2 usage error (bad option, invalid spec, a missing input, spec or local raster).
@@ -45,7 +47,7 @@ export async function runEstimate(o: EstimateCliOptions, ctx: CommandContext): P
   const mapExecutionType: 'STANDARD' | 'EXPRESS' | undefined = childType === 'STANDARD' || childType === 'EXPRESS' ? childType : undefined;
   if (childType !== undefined && mapExecutionType === undefined) throw new SpecError(`--map-execution-type ${o.mapExecutionType}: STANDARD or EXPRESS (the stack's context mapExecutionType)`);
   const stack = { ...(workerMemoryMb === undefined ? {} : { workerMemoryMb }), ...(mapExecutionType === undefined ? {} : { mapExecutionType }) };
-  const r = await estimateJob({ input: o.input, spec, allowed: allowedFromUris(spec.rasters.map((x) => x.uri)), stack });
+  const r = await estimateJob({ input: o.input, spec, allowed: allowedFromUris(spec.rasters.map((x) => x.uri), o.allowHost ?? []), stack });
   ctx.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : renderEstimate(r, o.input));
   return r;
 }

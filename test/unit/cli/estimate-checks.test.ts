@@ -69,3 +69,18 @@ describe('estimate and run --dry-run check the spec against the input as the job
     expect(r.out).toMatch(/features\s+12\n/);
   }, 60_000);
 });
+
+describe('estimate --allow-host', () => {
+  it('lets a raster on one\'s own loopback server through the allow-list, as stats and local do (the refusal names the option)', async () => {
+    // port 1: nothing listens there, so an allowed host fails connecting, a refused one before any connection
+    const path = join(dir, 'loopback.json');
+    writeFileSync(path, JSON.stringify({ rasters: [{ name: 'elev', uri: 'http://127.0.0.1:1/elev.tif' }], stats: ['mean'] }));
+    const refused = await runCli(['estimate', '--input', gpkg, '--spec', path]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/--allow-host/);
+    const allowed = await runCli(['estimate', '--input', gpkg, '--spec', path, '--allow-host', '127.0.0.1']);
+    expect(allowed.err).not.toMatch(/unknown option/);
+    expect(allowed.err).not.toMatch(/URI_NOT_ALLOWED/);
+    expect(allowed.err).toMatch(/127\.0\.0\.1:1/);
+  }, 60_000);
+});
