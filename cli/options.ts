@@ -16,6 +16,12 @@ export function repeatable<T>(parse: Accumulate<T>): Accumulate<T> {
   return Object.assign(parse, { [REPEATABLE]: true });
 }
 
+/** The parser of an option whose values accumulate one a time (`--allow-host a --allow-host b`: ['a', 'b']). */
+export const eachValue = repeatable((value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value]);
+
+/** The parser of an option whose values accumulate comma-separated (`--include-cols a,b --include-cols c`: ['a', 'b', 'c']; blanks dropped). */
+export const commaValues = repeatable((value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)]);
+
 /** Whether `option` may be given several times: a flag without a value, a variadic option, or a {@link repeatable} one. */
 export function isRepeatable(option: Option): boolean {
   if (!option.required && !option.optional) return true;

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import type { EstimateResult } from '../../shared/estimate/estimate';
 import { byteSize } from '../format';
-import { repeatable } from '../options';
+import { eachValue } from '../options';
 
 interface EstimateCliOptions { input: string; spec: string; workerMemory?: string; mapExecutionType?: string; json?: boolean; allowHost?: string[] }
 
@@ -20,7 +20,7 @@ export function registerEstimate(program: Command, ctx: CommandContext): void {
     .requiredOption('--spec <job.json>', 'the job spec')
     .option('--worker-memory <MB>', 'the stack\'s workerMemoryMb (default: 2048)')
     .option('--map-execution-type <type>', 'the stack\'s mapExecutionType, the Distributed Map\'s child executions: STANDARD or EXPRESS (default: STANDARD, as deployed by default)')
-    .option('--allow-host <host>', 'let this host be a private or loopback address (your own raster server; plain http accepted), as stats and local take it; repeatable (default: none)', repeatable((v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v]))
+    .option('--allow-host <host>', 'let this host be a private or loopback address (your own raster server; plain http accepted), as stats and local take it; repeatable (default: none)', eachValue)
     .option('--json', 'print the estimate as JSON (default: a table)')
     .addHelpText('after', `
 Exit codes: 0 estimated (nothing started), 1 failed (a raster that cannot be opened or read, a refused URL), 2 usage error (bad option, invalid spec, a missing input, spec or local raster).

@@ -14,7 +14,7 @@ import { exitCodeOfJob } from '../../shared/jobs/outcome';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { progressBar } from '../progress';
-import { repeatable } from '../options';
+import { commaValues, eachValue } from '../options';
 import { withInterruption } from '../interrupt';
 import { readableFailure, summaryLines } from '../local-report';
 import { count } from '../format';
@@ -51,11 +51,11 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .option('--time-scale <factor>', 'multiply every duration (Lambda timeouts, retry waits, the EXPRESS 5 minutes) by this factor, e.g. 0.1 (default: 1, real durations); the timeouts shrink too (0.1: a Worker has 30 s, MarkFailed 6 s), and below 0.1 a busy machine can overrun a healthy invocation\'s', timeScale)
     .addOption(new Option('--features <layout>', 'per-feature JSON (when the spec asks for json): jsonl (one JSON Lines file per batch part, as stored in S3), per-feature (features/<id>.json, Sentinel Hub\'s layout: one file a feature, 200,000 files took longer than the whole computation here), none').choices(['per-feature', 'jsonl', 'none']).default('jsonl'))
     .option('--no-features', 'skip the per-feature JSON (same as --features none)')
-    .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (overrides the spec\'s "input.include") (default: the spec\'s)', repeatable((v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)]))
+    .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (overrides the spec\'s "input.include") (default: the spec\'s)', commaValues)
     .option('--quiet', 'print only the result line (no progress bar, states, warnings or failure reasons)')
-    .option('--allow-host <host>', 'let the handlers read this host although it is a private or loopback address (your own raster or STAC server; plain http accepted); repeatable; default: none, as strict as the deployed stack', repeatable((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
-    .option('--raster-host <host>', 'an https host rasters and STAC assets may be read from (e.g. sentinel-cogs.s3.us-west-2.amazonaws.com for Earth Search\'s Sentinel-2 assets): the stack\'s rasterHttpsHosts context, as cdk deploy -c rasterHttpsHosts=... sets it; repeatable, comma-separated (default: none)', repeatable((v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((x) => x.trim()).filter(Boolean)]))
-    .option('--raster-bucket <bucket>', 'an S3 bucket rasters and STAC assets may be read from: the stack\'s rasterBuckets context; repeatable, comma-separated (default: none)', repeatable((v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((x) => x.trim()).filter(Boolean)]))
+    .option('--allow-host <host>', 'let the handlers read this host although it is a private or loopback address (your own raster or STAC server; plain http accepted); repeatable; default: none, as strict as the deployed stack', eachValue)
+    .option('--raster-host <host>', 'an https host rasters and STAC assets may be read from (e.g. sentinel-cogs.s3.us-west-2.amazonaws.com for Earth Search\'s Sentinel-2 assets): the stack\'s rasterHttpsHosts context, as cdk deploy -c rasterHttpsHosts=... sets it; repeatable, comma-separated (default: none)', commaValues)
+    .option('--raster-bucket <bucket>', 'an S3 bucket rasters and STAC assets may be read from: the stack\'s rasterBuckets context; repeatable, comma-separated (default: none)', commaValues)
     .option('--overwrite', 'replace the files of a previous job in --out (an existing non-empty --out is refused otherwise)')
     .addHelpText('after', `
 Exit codes: 0 every feature computed, 3 some features failed, 1 the job failed (no feature computed, or the execution failed), 2 usage error,

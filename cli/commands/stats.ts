@@ -16,7 +16,7 @@ import type { RowSink } from '../../shared/output/sink';
 import type { SentinelHubJsonSink } from '../../shared/output/sentinelhub-sink';
 import type { CommandContext } from '../context';
 import { progressBar } from '../progress';
-import { repeatable } from '../options';
+import { commaValues, eachValue, repeatable } from '../options';
 import { checkInputFile, checkOutputFile, refuseDirectory } from '../out-path';
 import { byteSize, count, readsPhrase } from '../format';
 import { exitCodeOf, jobOutcome } from '../../shared/jobs/outcome';
@@ -53,9 +53,7 @@ interface StatsOptions {
   rasterBucket?: string[];
 }
 
-const list = repeatable((v: string, prev: string[] | undefined): string[] => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)]);
 /** Repeatable option, never split: paths and URLs may hold commas. */
-const repeat = repeatable((v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v]);
 
 /**
  * A `--raster` value: `URI`, or `NAME=URI` where NAME is a column-name prefix
@@ -73,11 +71,11 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .command('stats')
     .description('compute zonal statistics in this process (no pipeline) and write CSV, Parquet, JSON, GeoPackage or FlatGeobuf')
     .requiredOption('--input <file>', 'features: GeoPackage, GeoParquet, FlatGeobuf, GeoJSON/GeoJSONSeq or Shapefile (.shp or .zip)')
-    .option('--raster <uri>', 'raster (local path, https:// or s3://), or NAME=URI to name its columns; repeat for several (never split at commas) (default: the spec\'s rasters)', repeat)
+    .option('--raster <uri>', 'raster (local path, https:// or s3://), or NAME=URI to name its columns; repeat for several (never split at commas) (default: the spec\'s rasters)', eachValue)
     .option('--spec <job.json>', 'job spec (rasters, stats, coverage...); other options override it (default: none, the options alone)')
     .option('--layer <name>', 'layer of the GeoPackage (needed when it has several) or zip of shapefiles, named as GDAL (ogrinfo) names it, any letter case; a format of one layer (FlatGeobuf, GeoJSON, GeoParquet, .shp) accepts its own name only (default: its only layer)')
     .option('--id-column <column>', 'attribute holding the feature id (default: the fid); an integer column stays integer in Parquet and JSON')
-    .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (spec "input.include") (default: none)', list)
+    .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (spec "input.include") (default: none)', commaValues)
     .option('--stats <names>', `statistics, comma-separated: ${FIXED_STATS.join(', ')}, or qNN for a quantile (q10, q2.5); exactextract's forms too: quantile(q=0.25), and arguments that hold for the whole job, e.g. mean(b04,min_coverage_frac=0.5). count is coverage-weighted, as exactextract's: the sum of the cells' coverage fractions, fractional under --coverage exact (a cell half inside counts 0.5), a whole number of cells under center and all_touched; sum, mean, stdev and the quantiles weigh each cell by it too (default: the spec's, else count,mean,min,max)`, repeatable((v: string, prev: string[] | undefined) => [...(prev ?? []), ...splitOperations(v)]))
     .option('--coverage <mode>', 'which cells count and how much: exact, center or all_touched (default: the spec\'s, else exact)')
     .option('--bands <list>', 'bands to read (1-based, comma-separated), for every --raster (default: every band)')
@@ -105,9 +103,9 @@ Examples:
   $ zonalflow stats --input fields.gpkg --spec ndvi-series.json --raster-host sentinel-cogs.s3.us-west-2.amazonaws.com --out series.json   # Earth Search time series
   $ zonalflow stats --input fields.gpkg --raster dem.tif --geometry --out stats.parquet   # GeoParquet, input CRS
   $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.gpkg   # opens in QGIS / GDAL`)
-    .option('--allow-host <host>', 'let this host be a private or loopback address (your own local server; plain http accepted); repeatable (default: none, every private/loopback address refused)', repeat)
-    .option('--raster-host <host>', 'an https host rasters and STAC assets may be read from besides the hosts the spec and options name (e.g. sentinel-cogs.s3.us-west-2.amazonaws.com for Earth Search\'s Sentinel-2 assets); the stack\'s rasterHttpsHosts; repeatable, comma-separated (default: none)', list)
-    .option('--raster-bucket <bucket>', 'an S3 bucket rasters and STAC assets may be read from besides the buckets the spec and options name; the stack\'s rasterBuckets; repeatable, comma-separated (default: none)', list)
+    .option('--allow-host <host>', 'let this host be a private or loopback address (your own local server; plain http accepted); repeatable (default: none, every private/loopback address refused)', eachValue)
+    .option('--raster-host <host>', 'an https host rasters and STAC assets may be read from besides the hosts the spec and options name (e.g. sentinel-cogs.s3.us-west-2.amazonaws.com for Earth Search\'s Sentinel-2 assets); the stack\'s rasterHttpsHosts; repeatable, comma-separated (default: none)', commaValues)
+    .option('--raster-bucket <bucket>', 'an S3 bucket rasters and STAC assets may be read from besides the buckets the spec and options name; the stack\'s rasterBuckets; repeatable, comma-separated (default: none)', commaValues)
     .action(async (o: StatsOptions) => {
       // the engine, the format readers and writers load when the command runs, never for --help (start-up)
       const [{ parseJobSpec, specRasterUris }, { readSpecFile }, { streamStatsJob }, { allowedFromUris, withRasterSources }, { defaultS3Client }, { openSink }] = await Promise.all([
