@@ -87,6 +87,25 @@ export function scaledNote(seconds: number, scale: number): string {
   return scale === 1 ? '' : ` (${(seconds * scale).toFixed(2)} s of real time: durations scaled by ${scale}, --time-scale)`;
 }
 
+/**
+ * A failed state's error and cause as one readable text: a Lambda error document (`{"errorType", "errorMessage"}`,
+ * the cause Step Functions gives a Task whose function threw, and the Fail state that passes it on) is its message,
+ * whole (it names the problem, e.g. the refused host and how to allow it), after the error's name only when that is
+ * one of AWS's (`Sandbox.Timedout`, `Lambda.Unknown`: the message alone would not say what happened); any other
+ * cause after the error's name, its first 400 characters.
+ */
+export function failureText(error: string, cause: unknown): string {
+  const text = typeof cause === 'string' ? cause : JSON.stringify(cause ?? '');
+  let message: unknown;
+  try {
+    message = (JSON.parse(text) as { errorMessage?: unknown } | null)?.errorMessage;
+  } catch {
+    // not a Lambda error document
+  }
+  if (typeof message === 'string') return error.includes('.') ? `${error} ${message}` : message;
+  return `${error} ${text.slice(0, 400)}`;
+}
+
 /** Runs `definition` (durations in AWS seconds; TimeoutSeconds = the execution's limit) on `input`. */
 export async function runExecution(definition: Definition, input: unknown, opts: ExecutionOptions): Promise<ExecutionOutcome> {
   installPolyfills();
@@ -116,7 +135,7 @@ export async function runExecution(definition: Definition, input: unknown, opts:
       if (!log) continue;
       if (ev.type === 'StateEntered' && ev.state && !prefix) log(`-> ${ev.state.name}`);
       if (ev.type === 'StateRetried') log(`${prefix}retry ${ev.state?.name ?? ''}`);
-      if (ev.type === 'StateFailed') log(`${prefix}failed ${ev.state?.name ?? ''}: ${String(ev.Error ?? '')} ${(typeof ev.Cause === 'string' ? ev.Cause : JSON.stringify(ev.Cause ?? '')).slice(0, 400)}`);
+      if (ev.type === 'StateFailed') log(`${prefix}failed ${ev.state?.name ?? ''}: ${failureText(String(ev.Error ?? ''), ev.Cause)}`);
     }
   })().catch(() => undefined);
   try {

@@ -88,7 +88,8 @@ export async function searchStac(stac: StacSpec, area: BBox, opts: StacSearchOpt
   let pages = 0;
   while (request) {
     if (++pages > (opts.maxPages ?? 1000)) throw new SourceError(`STAC search at ${shown} returned more than ${opts.maxPages ?? 1000} pages; narrow the datetime or the area`);
-    const res = await safeRequest(request.url, {
+    const pageUrl = request.url;
+    const res = await safeRequest(pageUrl, {
       allowed: opts.allowed,
       method: request.method,
       headers: { 'content-type': 'application/json', accept: 'application/geo+json, application/json' },
@@ -96,6 +97,10 @@ export async function searchStac(stac: StacSpec, area: BBox, opts: StacSearchOpt
       signal: opts.signal,
       maxBytes: opts.maxPageBytes ?? 32 * 1024 * 1024,
       what: pages === 1 ? 'STAC API' : 'STAC `next` link',
+    }).catch((err: unknown) => {
+      // the API's host is allowed as any raster host (zonalflow local, the stack: it is not among the spec's rasters)
+      const hint = err instanceof UriNotAllowedError ? allowHint(parseUri(pageUrl), err.message) : '';
+      throw hint === '' ? err : new UriNotAllowedError(`${(err as Error).message}${hint}`, { cause: err });
     });
     // the body of an error answer is never shown: it may hold tokens or internal details
     if (res.status < 200 || res.status > 299) throw new SourceError(`the STAC API ${redact(request.url)} answered HTTP ${res.status}`, { status: res.status });
@@ -157,15 +162,23 @@ export function checkAssetHrefs(scenes: readonly Scene[], allowed: AllowedSource
         checkUri(href, allowed);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        const hint = p.scheme === 's3'
-          ? `; allow the bucket with --raster-bucket ${p.bucket} (zonalflow stats, local) or cdk deploy -c rasterBuckets=${p.bucket} (the stack)`
-          : /is not among the allowed https hosts|https:\/\/ is not allowed here/.test(message)
-            ? `; allow the host with --raster-host ${p.url.hostname} (zonalflow stats, local) or cdk deploy -c rasterHttpsHosts=${p.url.hostname} (the stack)`
-            : '';
-        throw new UriNotAllowedError(`${where}: ${message}${hint}`, { cause: err });
+        throw new UriNotAllowedError(`${where}: ${message}${allowHint(p, message)}`, { cause: err });
       }
     }
   }
+}
+
+/**
+ * How to allow what `message` (a refusal of `p` by the allow-list) refused, when an option or the stack's context
+ * can: a bucket with --raster-bucket / rasterBuckets, an https host outside the list with --raster-host /
+ * rasterHttpsHosts; empty for what no list allows (plain http, a private address: --allow-host, named in the message).
+ */
+function allowHint(p: ParsedUri, message: string): string {
+  if (p.scheme === 's3') return `; allow the bucket with --raster-bucket ${p.bucket} (zonalflow stats, local) or cdk deploy -c rasterBuckets=${p.bucket} (the stack)`;
+  if ((p.scheme === 'https' || p.scheme === 'http') && /is not among the allowed https hosts|https:\/\/ is not allowed here/.test(message)) {
+    return `; allow the host with --raster-host ${p.url.hostname} (zonalflow stats, local) or cdk deploy -c rasterHttpsHosts=${p.url.hostname} (the stack)`;
+  }
+  return '';
 }
 
 /** True when a scene's footprint touches a box (scenes without a bbox always do). */

@@ -9,13 +9,22 @@
  * - the ResultWriter's layout (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
  */
 import { describe, expect, it } from 'vitest';
-import { runExecution, scaleDefinition } from '../../../shared/local/execution';
+import { failureText, runExecution, scaleDefinition } from '../../../shared/local/execution';
 import type { Definition } from '../../../shared/local/execution';
 import { checkPayload, PAYLOAD_LIMIT_BYTES, runMapRun, stripeOrder } from '../../../shared/local/distributed-map';
 import type { MapRuntime } from '../../../shared/local/distributed-map';
 import { FAULT_NAMES, parseFaults } from '../../../shared/local/faults';
 
 const exec = { executionArn: 'arn:aws:states:us-east-1:000000000000:execution:sm:t', name: 't' };
+
+describe('a failed state\'s line (the log of zonalflow local)', () => {
+  it('a Lambda error document is its whole message; AWS\'s own error names stay before it; any other cause after the name, cut at 400 characters', () => {
+    const long = `STAC item s, asset "red": https://h.example/a.tif: host h.example is not among the allowed https hosts (none); ${'x'.repeat(400)} (the stack)`;
+    expect(failureText('UriNotAllowedError', JSON.stringify({ errorType: 'UriNotAllowedError', errorMessage: long }))).toBe(long);
+    expect(failureText('Sandbox.Timedout', JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: 'RequestId: r Error: Task timed out after 3.00 seconds' }))).toBe('Sandbox.Timedout RequestId: r Error: Task timed out after 3.00 seconds');
+    expect(failureText('States.Timeout', 'y'.repeat(500))).toBe(`States.Timeout ${'y'.repeat(400)}`);
+  });
+});
 
 describe('execution limits', () => {
   it('scales every duration of a definition', () => {

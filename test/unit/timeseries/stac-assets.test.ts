@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../../shared/pipeline/config';
-import { checkAssetHrefs } from '../../../shared/timeseries/stac';
+import { checkAssetHrefs, searchStac } from '../../../shared/timeseries/stac';
 import type { Scene } from '../../../shared/timeseries/stac';
+import type { StacSpec } from '../../../shared/spec';
 import { UriNotAllowedError } from '../../../shared/errors';
 
 const S2 = 'sentinel-cogs.s3.us-west-2.amazonaws.com';
@@ -35,5 +36,18 @@ describe('STAC asset hrefs and the stack\'s allow-list (AWS: configFromEnv)', ()
     expect(() => checkAssetHrefs([scene({ red: '/etc/passwd' })], allowed)).toThrow(/asset "red": \/etc\/passwd is a local path \(local files named by a STAC API are never read\)$/);
     expect(() => checkAssetHrefs([scene({ red: 'file:///etc/passwd' })], allowed)).toThrow(/is a local path/);
     expect(() => checkAssetHrefs([scene({ red: `https://other.example.org/B04.tif?X-Amz-Signature=SECRET` })], allowed)).toThrow(/^STAC item [^\n]*https:\/\/other\.example\.org\/B04\.tif\?…: host other\.example\.org [^\n]*--raster-host other\.example\.org[^\n]*$/);
+  });
+});
+
+describe('the STAC API\'s own host and the allow-list (zonalflow local, the stack)', () => {
+  it('an API host outside the list is refused before any request, in one line naming it and how to allow it (--raster-host, rasterHttpsHosts)', async () => {
+    // Prepare: the stack's list without the API's host (zonalflow local gives the spec's raster hosts only)
+    const { allowed } = configFromEnv(env({ RASTER_HOSTS: S2 }));
+    const stac = { api: 'https://earth-search.aws.element84.com/v1', collections: ['sentinel-2-l2a'], assets: { red: 'red' }, limit: 100 } as unknown as StacSpec;
+    // Act
+    const search = searchStac(stac, { xmin: 0, ymin: 0, xmax: 1, ymax: 1 }, { allowed, window: { from: Date.parse('2024-05-01T00:00:00Z'), to: Date.parse('2024-05-10T00:00:00Z') } });
+    // Assess
+    await expect(search).rejects.toThrow(UriNotAllowedError);
+    await expect(search).rejects.toThrow(new RegExp(`^the STAC API https://earth-search\\.aws\\.element84\\.com/v1/search: host earth-search\\.aws\\.element84\\.com is not among the allowed https hosts \\(${S2.replaceAll('.', '\\.')}\\); allow the host with --raster-host earth-search\\.aws\\.element84\\.com \\(zonalflow stats, local\\) or cdk deploy -c rasterHttpsHosts=earth-search\\.aws\\.element84\\.com \\(the stack\\)$`));
   });
 });
