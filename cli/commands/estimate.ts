@@ -20,7 +20,7 @@ export function registerEstimate(program: Command, ctx: CommandContext): void {
     .requiredOption('--spec <job.json>', 'the job spec')
     .option('--worker-memory <MB>', 'the stack\'s workerMemoryMb (default: 2048)')
     .option('--map-execution-type <type>', 'the stack\'s mapExecutionType, the Distributed Map\'s child executions: STANDARD or EXPRESS (default: STANDARD, as deployed by default)')
-    .option('--allow-host <host>', 'let this host be a private or loopback address (your own raster server; plain http accepted), as stats and local take it; repeatable (default: none)', eachValue)
+    .option('--allow-host <host>', 'read this host whatever it is, as stats and local take it: public (as a --raster-host host) or a private or loopback address (your own raster server), over https or plain http; repeatable (default: none)', eachValue)
     .option('--json', 'print the estimate as JSON (default: a table)')
     .addHelpText('after', `
 Exit codes: 0 estimated (nothing started), 1 failed (a raster that cannot be opened or read, a refused URL), 2 usage error (bad option, invalid spec, a missing input, spec or local raster).

@@ -53,7 +53,7 @@ export function registerLocal(program: Command, ctx: CommandContext): void {
     .option('--no-features', 'skip the per-feature JSON (same as --features none)')
     .option('--include-cols <a,b>', 'attributes carried to the output as leading columns, typed as the input declares them (overrides the spec\'s "input.include") (default: the spec\'s)', commaValues)
     .option('--quiet', 'print only the result line (no progress bar, states, warnings or failure reasons)')
-    .option('--allow-host <host>', 'let the handlers read this host although it is a private or loopback address (your own raster or STAC server; plain http accepted); repeatable; default: none, as strict as the deployed stack', eachValue)
+    .option('--allow-host <host>', 'let the handlers read this host whatever it is: public (as a --raster-host host) or a private or loopback address (your own raster or STAC server), over https or plain http; repeatable; default: none, as strict as the deployed stack', eachValue)
     .option('--raster-host <host>', 'an https host rasters and STAC assets may be read from (e.g. sentinel-cogs.s3.us-west-2.amazonaws.com for Earth Search\'s Sentinel-2 assets): the stack\'s rasterHttpsHosts context, as cdk deploy -c rasterHttpsHosts=... sets it; repeatable, comma-separated (default: none)', commaValues)
     .option('--raster-bucket <bucket>', 'an S3 bucket rasters and STAC assets may be read from: the stack\'s rasterBuckets context; repeatable, comma-separated (default: none)', commaValues)
     .option('--overwrite', 'replace the files of a previous job in --out (an existing non-empty --out is refused otherwise)')

@@ -103,7 +103,7 @@ Examples:
   $ zonalflow stats --input fields.gpkg --spec ndvi-series.json --raster-host sentinel-cogs.s3.us-west-2.amazonaws.com --out series.json   # Earth Search time series
   $ zonalflow stats --input fields.gpkg --raster dem.tif --geometry --out stats.parquet   # GeoParquet, input CRS
   $ zonalflow stats --input fields.gpkg --raster dem.tif --out stats.gpkg   # opens in QGIS / GDAL`)
-    .option('--allow-host <host>', 'let this host be a private or loopback address (your own local server; plain http accepted); repeatable (default: none, every private/loopback address refused)', eachValue)
+    .option('--allow-host <host>', 'read this host whatever it is: public (as a --raster-host host) or a private or loopback address (your own local server), over https or plain http; repeatable (default: none, every private/loopback address refused)', eachValue)
     .option('--raster-host <host>', 'an https host rasters and STAC assets may be read from besides the hosts the spec and options name (e.g. sentinel-cogs.s3.us-west-2.amazonaws.com for Earth Search\'s Sentinel-2 assets); the stack\'s rasterHttpsHosts; repeatable, comma-separated (default: none)', commaValues)
     .option('--raster-bucket <bucket>', 'an S3 bucket rasters and STAC assets may be read from besides the buckets the spec and options name; the stack\'s rasterBuckets; repeatable, comma-separated (default: none)', commaValues)
     .action(async (o: StatsOptions) => {

@@ -25,9 +25,9 @@ export interface AllowedSources {
   /** Allows 127.0.0.1/::1/localhost hosts, literal or resolved (local stand-ins and tests only). */
   allowLoopback?: boolean;
   /**
-   * Hosts (names or address literals, lower case) that may be, or resolve to, private, loopback or
-   * link-local addresses and may be read over plain http: the explicit opt-in for a user's own server
-   * (`zonalflow stats --allow-host HOST`). Empty by default: strict.
+   * Hosts (names or address literals, lower case) read whatever they are: over https or plain http, public
+   * (as if among `httpsHosts`) or, after DNS too, a private, loopback or link-local address. The explicit
+   * opt-in for a user's own server (`--allow-host HOST`). Empty by default: strict.
    */
   internalHosts?: readonly string[];
 }
@@ -155,7 +155,9 @@ export function checkUri(uri: string, allowed: AllowedSources): ParsedUri {
     if (p.scheme === 'http' && !optedIn) throw new UriNotAllowedError(`${redact(uri)}: plain http:// is refused (use https://); it is only accepted from a host you name with --allow-host HOST`);
     if (internal && !optedIn) throw new UriNotAllowedError(`${redact(uri)}: host ${host} is a private, loopback or link-local address`);
     if (!allowed.httpsHosts.includes('*') && !allowed.httpsHosts.includes(normalHost(host)) && !optedIn) {
-      throw new UriNotAllowedError(`${redact(uri)}: host ${host} is not among the allowed https hosts (${allowed.httpsHosts.join(', ') || 'none'})`);
+      // the --allow-host hosts are listed apart: they may be read over plain http too, they are not (only) https hosts
+      const named = allowed.internalHosts ?? [];
+      throw new UriNotAllowedError(`${redact(uri)}: host ${host} is not among the allowed https hosts (${allowed.httpsHosts.join(', ') || 'none'})${named.length > 0 ? ` nor the hosts named with --allow-host (${named.join(', ')})` : ''}`);
     }
     if (p.url.username || p.url.password) throw new UriNotAllowedError(`${redact(uri)}: credentials in URLs are not accepted`);
   }
@@ -204,8 +206,9 @@ export function withRasterSources(allowed: AllowedSources, extra: { httpsHosts?:
 
 /**
  * An allow-list made of exactly the given URIs' schemes, buckets and hosts (the CLI: the user named them),
- * plus `allowHosts`: hosts the user explicitly allows to be private or loopback addresses and to be read
- * over plain http (`--allow-host`). Internal addresses stay refused for every other host, after DNS too.
+ * plus `allowHosts` (`--allow-host`): hosts read whatever they are, over https or plain http, public (as a
+ * `--raster-host` host) or a private or loopback address (a server of the user's own). Internal addresses stay
+ * refused for every other host, after DNS too.
  */
 export function allowedFromUris(uris: readonly string[], allowHosts: readonly string[] = []): AllowedSources {
   const schemes = new Set<'file' | 's3' | 'https' | 'http'>();
@@ -220,7 +223,7 @@ export function allowedFromUris(uris: readonly string[], allowHosts: readonly st
   }
   const internalHosts = [...new Set(allowHosts.map(allowHostName).filter((h) => h !== ''))];
   if (internalHosts.length === 0) return { schemes: [...schemes], s3Buckets: [...buckets], httpsHosts: [...hosts] };
-  for (const h of internalHosts) hosts.add(h);
+  // an --allow-host host is read whatever its address (checkUri: internalAllowed), so not listed among the https hosts
   schemes.add('https');
   schemes.add('http');
   return { schemes: [...schemes], s3Buckets: [...buckets], httpsHosts: [...hosts], internalHosts };
