@@ -18,6 +18,9 @@
 /** Texts of possibly repeated ids kept at most (a few KB; only the first few are named). */
 export const MAX_CANDIDATES = 4096;
 
+/** Candidates up to which {@link DuplicateIds.report} counts their hashes by scanning instead of sorting every hash (a pass of n pairs each: a sort of 100,000 hashes took ~10 ms). */
+const SCAN_CANDIDATES = 16;
+
 /** Repeated ids named in a warning at most. */
 export const NAMED_IDS = 5;
 
@@ -33,14 +36,25 @@ export interface DuplicateIdsReport {
 
 /** Hashes ids as they come; `report()` counts repeats and names the first repeated ids. */
 export class DuplicateIds {
+  /**
+   * Each id's hash as its two 32-bit lanes (hash64's high lane, then its low lane), two words a feature: no
+   * BigInt is made per id (hash64's BigInts and the filter's shifts of them were most of a 100k-feature job's
+   * tally, run alone after the last chunk). {@link hashes} views the same bytes as one 64-bit value a feature,
+   * for the sort: a value is the same two lanes in the platform's byte order, so equal ids give equal values
+   * and different hashes different values, as with hash64's.
+   */
+  private lanes: Uint32Array;
   private hashes: BigUint64Array;
   private n = 0;
   private filter: Uint32Array;
   private readonly candidates = new Map<bigint, string>();
+  /** The lanes of each candidate's hash, two words each, in the order the candidates came. */
+  private readonly candidateLanes: number[] = [];
 
   /** `expected`: ids the caller expects (sizes the array once: no copy of 8 bytes a feature while growing). */
   constructor(expected = 1024) {
     this.hashes = new BigUint64Array(Math.max(16, Math.floor(expected)));
+    this.lanes = new Uint32Array(this.hashes.buffer);
     this.filter = new Uint32Array(this.hashes.length);
   }
 
@@ -50,13 +64,23 @@ export class DuplicateIds {
       const grown = new BigUint64Array(this.hashes.length * 2);
       grown.set(this.hashes);
       this.hashes = grown;
+      this.lanes = new Uint32Array(grown.buffer);
       // the filter keeps its 32 bits a feature: rebuilt from the hashes at its new size
       this.filter = new Uint32Array(grown.length);
-      for (let i = 0; i < this.n; i++) this.mark(this.hashes[i] as bigint);
+      for (let i = 0; i < this.n; i++) this.mark(this.lanes[2 * i] as number, this.lanes[2 * i + 1] as number);
     }
-    const h = hash64(id);
-    this.hashes[this.n++] = h;
-    if (this.mark(h) && this.candidates.size < MAX_CANDIDATES && !this.candidates.has(h)) this.candidates.set(h, id);
+    hashLanes(id);
+    const i = this.n++;
+    this.lanes[2 * i] = laneHigh;
+    this.lanes[2 * i + 1] = laneLow;
+    if (this.mark(laneHigh, laneLow) && this.candidates.size < MAX_CANDIDATES) {
+      // a possible repeat (rare): its key, the 64-bit value the sort compares
+      const h = this.hashes[i] as bigint;
+      if (!this.candidates.has(h)) {
+        this.candidates.set(h, id);
+        this.candidateLanes.push(laneHigh, laneLow);
+      }
+    }
   }
 
   /** Ids added minus distinct ids. */
@@ -66,6 +90,7 @@ export class DuplicateIds {
 
   /** The counts and the first `named` repeated ids (default {@link NAMED_IDS}). */
   report(named = NAMED_IDS): DuplicateIdsReport {
+    if (this.candidates.size <= SCAN_CANDIDATES) return this.scanned(named);
     const sorted = this.hashes.subarray(0, this.n).sort();
     let duplicates = 0;
     const repeated = new Map<bigint, number>();
@@ -84,11 +109,37 @@ export class DuplicateIds {
     return { duplicates, repeatedIds: repeated.size, named: names };
   }
 
-  /** Sets the filter's bits of `h`; whether they were all set before (the id may have been added before). */
-  private mark(h: bigint): boolean {
+  /**
+   * {@link report} by counting each candidate's hash in one pass over the hashes, without sorting them: exact while
+   * no candidate was left out (fewer than {@link MAX_CANDIDATES}), since a repeated id passes the filter at its
+   * second occurrence, so every repeated hash is a candidate's. Unique ids give none or a few false candidates.
+   */
+  private scanned(named: number): DuplicateIdsReport {
+    const lanes = this.lanes;
+    const n = this.n;
+    let duplicates = 0;
+    let repeatedIds = 0;
+    const names: DuplicateIdsReport['named'] = [];
+    let c = 0;
+    for (const id of this.candidates.values()) {
+      const high = this.candidateLanes[2 * c] as number;
+      const low = this.candidateLanes[2 * c + 1] as number;
+      c++;
+      let features = 0;
+      for (let i = 0; i < n; i++) if (lanes[2 * i] === high && lanes[2 * i + 1] === low) features++;
+      if (features < 2) continue;
+      duplicates += features - 1;
+      repeatedIds++;
+      if (names.length < named) names.push({ id, features });
+    }
+    return { duplicates, repeatedIds, named: names };
+  }
+
+  /** Sets the filter's bits of the hash of lanes `high`, `low`; whether they were all set before (the id may have been added before). */
+  private mark(high: number, low: number): boolean {
     const bits = this.filter.length * 32;
-    const a = Number(h >> 32n);
-    const b = Number(h & 0xffffffffn) | 1;
+    const a = high;
+    const b = low | 1;
     let seen = true;
     for (let k = 0; k < 6; k++) {
       const bit = (a + Math.imul(k, b)) >>> 0;
@@ -128,6 +179,16 @@ export function missingId(f: { id: string; idNull?: boolean | undefined; fidText
 
 /** Two 32-bit multiplicative hashes of the UTF-16 code units (cyrb53's mixing, both lanes kept). */
 export function hash64(s: string): bigint {
+  hashLanes(s);
+  return (BigInt(laneHigh) << 32n) | BigInt(laneLow);
+}
+
+/** The lanes of the last {@link hashLanes}: hash64's high and low 32 bits, unsigned. */
+let laneHigh = 0;
+let laneLow = 0;
+
+/** hash64 of `s` into {@link laneHigh} and {@link laneLow} (no BigInt). */
+function hashLanes(s: string): void {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < s.length; i++) {
@@ -137,5 +198,6 @@ export function hash64(s: string): bigint {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (BigInt(h1 >>> 0) << 32n) | BigInt(h2 >>> 0);
+  laneHigh = h1 >>> 0;
+  laneLow = h2 >>> 0;
 }

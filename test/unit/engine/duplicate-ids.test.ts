@@ -41,6 +41,26 @@ describe('DuplicateIds', () => {
     const r = d.report();
     expect(r).toEqual({ duplicates: 3, repeatedIds: 3, named: [{ id: 'f993', features: 2 }, { id: 'f149993', features: 2 }, { id: 'f299992', features: 2 }] });
   });
+  it('the same report with few candidates (their hashes counted by a scan) and many (every hash sorted): the counts of a Map of the ids', () => {
+    for (const repeats of [3, 16, 17, 200]) {
+      const ids: string[] = [];
+      for (let i = 0; i < 20_000; i++) {
+        ids.push(`u${i}`);
+        // every 50th of the first repeats*50 ids comes back 1-3 times later on
+        if (i % 50 === 0 && i / 50 < repeats) for (let k = 0; k <= (i / 50) % 3; k++) ids.push(`u${i}`);
+      }
+      const d = new DuplicateIds(64);
+      for (const id of ids) d.add(id);
+      const counts = new Map<string, number>();
+      for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+      const repeated = [...counts].filter(([, n]) => n > 1);
+      expect(d.report()).toEqual({
+        duplicates: ids.length - counts.size,
+        repeatedIds: repeated.length,
+        named: repeated.slice(0, 5).map(([id, features]) => ({ id, features })),
+      });
+    }
+  });
   it('the rule for a missing id: a NULL id column, or no id column and a NULL fid', () => {
     expect(missingId({ id: '', idNull: true })).toBe(true);
     expect(missingId({ id: '', fidText: null })).toBe(true);
