@@ -3,8 +3,12 @@
  * invocation (and the state machine) gets a session: its own access key id,
  * tied to the role the template gives that function, so the S3 and DynamoDB
  * gates (gate.ts) know the caller of every request and check it against the
- * role's policies (iam.ts) as AWS would. A session can be ended (its Lambda
- * timed out or crashed): its later requests are cut, as a frozen sandbox's are.
+ * role's policies (iam.ts) as AWS would. A Lambda sandbox keeps its session
+ * for its life, as Lambda gives an execution environment its role's
+ * credentials once, at init, in its environment variables (runner.ts): the
+ * session is frozen between invocations (its requests cut, as a frozen
+ * sandbox makes none) and ended when the sandbox is discarded (its invocation
+ * timed out or crashed): its later requests are cut.
  */
 import { accessDeniedMessage, evaluate } from './iam';
 import type { AuthzRequest, PolicyDocument } from './iam';
@@ -22,9 +26,11 @@ export interface Session {
   role: LocalRole;
   /** Session name in messages (the function's name). */
   name: string;
-  /** Ended: its requests are cut. */
+  /** Ended (the sandbox was discarded): its requests are cut, for good. */
   ended: boolean;
-  /** Requests seen. */
+  /** Frozen (its sandbox runs no invocation): its requests are cut until it thaws. */
+  frozen: boolean;
+  /** Requests seen in the current invocation. */
   requests: number;
   /** Called before each request is forwarded (faults). */
   onRequest?: (service: string, action: string) => RequestVerdict;
@@ -33,6 +39,10 @@ export interface Session {
   /** Resolves when the session ends. */
   endedPromise: Promise<void>;
   end(): void;
+  /** The sandbox's invocation ended: requests cut until `thaw`. */
+  freeze(): void;
+  /** An invocation starts in the sandbox: requests pass again, counted from 0, without the last invocation's hooks. */
+  thaw(): void;
 }
 
 /** A denied request: AWS's error text. */
@@ -64,12 +74,22 @@ export class LocalAuthority {
       role,
       name,
       ended: false,
+      frozen: false,
       requests: 0,
       endedPromise,
       end() {
         if (session.ended) return;
         session.ended = true;
         resolveEnded();
+      },
+      freeze() {
+        session.frozen = true;
+      },
+      thaw() {
+        session.frozen = false;
+        session.requests = 0;
+        delete session.onRequest;
+        delete session.onResponse;
       },
     };
     this.sessions.set(accessKeyId, session);

@@ -12,7 +12,8 @@
  *   https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_Permissions);
  * - DynamoDB: HTTP 400, `com.amazon.coral.service#AccessDeniedException`.
  * It also injects throttling (`HttpFaults`) and cuts the requests of ended
- * sessions (a Lambda that timed out or crashed). Requests with the stand-ins'
+ * sessions (a Lambda that timed out or crashed) and of frozen ones (a sandbox
+ * between invocations). Requests with the stand-ins'
  * own credentials (the runner's setup and download) pass unchecked.
  * Headers (Host included) are forwarded unchanged, so signatures still verify.
  */
@@ -208,7 +209,7 @@ export async function startGate(opts: GateOptions): Promise<Gate> {
       await forward(req, res, null);
       return;
     }
-    if (session.ended) {
+    if (session.ended || session.frozen) {
       req.socket.destroy();
       return;
     }

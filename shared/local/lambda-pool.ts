@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { projectRoot } from '../project-root';
 import type { HandlerName } from './handlers';
-import type { ThreadReply, ThreadRequest } from './lambda-thread';
+import type { RetireRequest, ThreadReply, ThreadRequest } from './lambda-thread';
 
 /** The answer of an invocation: its output, or an Error with the handler's error name and message. */
 export interface PoolResult { output: unknown; peakBytes: number }
@@ -130,8 +130,11 @@ export class LambdaPool {
     }
   }
 
-  /** Runs `handler` on `input` in the least busy warm thread with `layer` over its environment (threads still loading take none). */
-  invoke(handler: HandlerName, input: unknown, layer: Record<string, string>, opts: { requestId: string; deadline: number; scale: number; prefer?: number }): Promise<PoolResult> {
+  /**
+   * Runs `handler` on `input` in the least busy warm thread, in sandbox `opts.sandbox` (its clients kept on that
+   * thread: sandbox-deps.ts) with `layer` over its environment (threads still loading take none).
+   */
+  invoke(handler: HandlerName, input: unknown, layer: Record<string, string>, opts: { sandbox: string; requestId: string; deadline: number; scale: number; prefer?: number }): Promise<PoolResult> {
     const alive = this.slots.filter((s) => s.failed === null);
     const warm = alive.filter((s) => s.warm);
     const live = warm.length > 0 ? warm : alive;
@@ -145,9 +148,14 @@ export class LambdaPool {
     slot.running++;
     return new Promise<PoolResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, slot });
-      const req: ThreadRequest = { id, handler, input, layer, requestId: opts.requestId, deadline: opts.deadline, scale: opts.scale };
+      const req: ThreadRequest = { id, handler, input, layer, sandbox: opts.sandbox, requestId: opts.requestId, deadline: opts.deadline, scale: opts.scale };
       slot.worker.postMessage(req);
     });
+  }
+
+  /** Tells every thread that sandbox `key` was discarded (its clients are dropped). */
+  retire(key: string): void {
+    for (const s of this.slots) if (s.failed === null) s.worker.postMessage({ retire: key } satisfies RetireRequest);
   }
 
   /** Stops every thread. */

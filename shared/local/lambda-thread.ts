@@ -12,11 +12,14 @@ import { installPolyfills } from './polyfills';
 import { installScopedEnv, withEnv } from './scoped-env';
 import { loadHandler } from './handlers';
 import type { HandlerName } from './handlers';
-import { resetHandlerDeps } from '../pipeline/deps';
+import { inSandbox, retireSandbox } from './sandbox-deps';
 import { ensureProj } from '../crs/transform';
 
-/** An invocation sent to the thread. */
-export interface ThreadRequest { id: number; handler: HandlerName; input: unknown; layer: Record<string, string>; requestId: string; deadline: number; scale: number }
+/** An invocation sent to the thread: `sandbox` names the warm sandbox it runs in (sandbox-deps.ts), `layer` is that sandbox's environment. */
+export interface ThreadRequest { id: number; handler: HandlerName; input: unknown; layer: Record<string, string>; sandbox: string; requestId: string; deadline: number; scale: number }
+
+/** A discarded sandbox (its invocation timed out or crashed): the thread forgets its clients. */
+export interface RetireRequest { retire: string }
 
 /** The thread's answer to an invocation. */
 export type InvocationReply =
@@ -65,17 +68,18 @@ if (port) {
       if (running.size === 0) baseline = heap();
       port.postMessage({ id: 0, ready: true } satisfies ThreadReply);
     });
-  port.on('message', (m: ThreadRequest) => {
+  port.on('message', (m: ThreadRequest | RetireRequest) => {
+    if ('retire' in m) {
+      retireSandbox(m.retire);
+      return;
+    }
     const inv = { peak: 0 };
     running.set(m.id, inv);
     const context = { awsRequestId: m.requestId, getRemainingTimeInMillis: () => (m.deadline - Date.now()) / m.scale };
     void (async (): Promise<InvocationReply> => {
       try {
         const handler = await loadHandler(m.handler);
-        const output = await withEnv(m.layer, () => {
-          resetHandlerDeps();
-          return handler(m.input, context);
-        });
+        const output = await withEnv(m.layer, () => inSandbox(m.sandbox, () => handler(m.input, context)));
         sample();
         return { id: m.id, ok: true, output, peakBytes: inv.peak };
       } catch (err) {

@@ -9,8 +9,9 @@
  * Outputs are copied to a directory.
  *
  * What is enforced, as on AWS:
- * - IAM: each invocation signs with its own session of the role the template
- *   gives its function; every S3/DynamoDB call, the state machine's Lambda
+ * - IAM: each warm sandbox signs with its own session of the role the template
+ *   gives its function (given at its init, kept across its invocations, ended
+ *   when it is discarded); every S3/DynamoDB call, the state machine's Lambda
  *   invocations, its ItemReader/ResultWriter and StartExecution are checked
  *   against the template's policies (AccessDenied names role, action, resource);
  * - Lambda timeouts (the function's Timeout: `Sandbox.Timedout`, "Task timed
@@ -43,7 +44,8 @@ import { HANDLERS, loadHandler } from './handlers';
 import type { HandlerName } from './handlers';
 import { LambdaPool, defaultLambdaThreads } from './lambda-pool';
 import { readSpecFile } from '../spec-file';
-import { resetHandlerDeps } from '../pipeline/deps';
+import { inSandbox, retireSandbox, retireSandboxes } from './sandbox-deps';
+import type { Session } from './authority';
 import { parseJobSpec } from '../spec';
 import { SourceError, ZonalflowError } from '../errors';
 import { allowHostName, parseUri } from '../io/uri';
@@ -169,6 +171,12 @@ export interface LocalRunResult {
   timings: Record<string, number>;
   /** CPU seconds of the process (every thread) per phase, the phases of `timings`. */
   cpuSeconds: Record<string, number>;
+  /**
+   * Sandboxes initialized per function (Lambda's cold starts): a warm sandbox takes the function's next invocation,
+   * one at a time, so a Map's Workers start about as many as it runs at once, plus one for each that timed out or
+   * crashed (discarded).
+   */
+  coldStarts: Record<string, number>;
 }
 
 const synthesized = new Map<string, Template>();
@@ -452,6 +460,15 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     const throttled = new Map<string, number>();
     const workerFaults = { crash: faults.has('worker-crash'), timeout: faults.has('lambda-timeout') };
     let collectSucceeded = false;
+    // Each function's warm sandboxes that run no invocation now. A sandbox keeps the session it was given at its
+    // init for its life, as Lambda gives an execution environment its role's credentials once, in its environment
+    // variables, and a handler's clients made at module scope serve every warm invocation
+    // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html): one invocation at a time,
+    // frozen in between (its calls cut), discarded when its invocation timed out or crashed (Lambda resets that
+    // execution environment; its session ends, so the abandoned invocation's later calls are cut). Its clients
+    // are kept beside it (sandbox-deps.ts), where each invocation made a new S3 and DynamoDB client.
+    const idleSandboxes = new Map<string, Session[]>();
+    const coldStarts: Record<string, number> = {};
 
     /** One Lambda invocation, as Lambda runs it for Step Functions. */
     /** `stripe`: the Map item's stripe (distributed-map.ts), the thread it prefers; none outside a Map. */
@@ -469,10 +486,22 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const onThread = threads > 0;
       // the invocation's own sandbox initialized (a warm thread), not every thread: Plan starts while the others load
       if (onThread) await lambdaThread();
-      const session = authority.newSession(fn.roleArn, fn.name);
+      const idle = idleSandboxes.get(fn.name) ?? [];
+      idleSandboxes.set(fn.name, idle);
+      let session = idle.pop();
+      if (!session) {
+        session = authority.newSession(fn.roleArn, fn.name);
+        coldStarts[fn.name] = (coldStarts[fn.name] ?? 0) + 1;
+      }
+      session.thaw();
       const requestId = randomUUID();
       let fail!: (e: Error) => void;
-      const failed = new Promise<never>((_, reject) => (fail = reject));
+      // cut: the invocation ended without its handler's answer (timeout, crash, /tmp full): its sandbox is discarded
+      let cut = false;
+      const failed = new Promise<never>((_, reject) => (fail = (e) => {
+        cut = true;
+        reject(e);
+      }));
       failed.catch(() => undefined);
       /** The invocation overran its Timeout: as Lambda reports it. */
       const timedOut = (): void => fail(lambdaError('Sandbox.Timedout', 'Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${fn.timeoutSec.toFixed(2)} seconds${scaledNote(fn.timeoutSec, timeoutScale)}`));
@@ -528,7 +557,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         peakMb[fn.name] = Math.max(peakMb[fn.name] ?? 0, Math.round(bytes / 2 ** 20));
       };
       const work = onThread && threadPool.pool
-        ? threadPool.pool.invoke(fn.handlerName, input, layer, { requestId, deadline: started + timeoutMs, scale: timeoutScale, ...(stripe === undefined ? {} : { prefer: stripe }) }).then(
+        ? threadPool.pool.invoke(fn.handlerName, input, layer, { sandbox: session.accessKeyId, requestId, deadline: started + timeoutMs, scale: timeoutScale, ...(stripe === undefined ? {} : { prefer: stripe }) }).then(
           (r) => {
             notePeak(r.peakBytes);
             return r.output;
@@ -540,11 +569,12 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         )
         : withEnv(layer, async () => {
           const handler = await loadHandler(fn.handlerName);
-          resetHandlerDeps();
-          return handler(input, context);
+          return inSandbox(session.accessKeyId, () => handler(input, context));
         });
       inFlight.add(work);
       void work.catch(() => undefined).finally(() => inFlight.delete(work));
+      // the runtime died (a Lambda thread's exit): its sandbox with it
+      let runtimeDied = false;
       try {
         const out = await Promise.race([work, failed]);
         checkPayload(stateName, out);
@@ -552,6 +582,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         return out;
       } catch (err) {
         const e = err as Error & { isCatchable?: boolean };
+        if (e.name.startsWith('Runtime.')) runtimeDied = true;
         if (e.isCatchable === false) throw err;
         // as Lambda reports it to Step Functions: the error's type is its name
         if (!(e.name.startsWith('Lambda.') || e.name.startsWith('States.') || e.name === 'Sandbox.Timedout' || (e.name === 'Error' && e.message.startsWith('{')))) {
@@ -563,8 +594,17 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
         // one sample as the invocation ends, so a run shorter than the sampling period is measured too
         sample();
         set.delete(inv);
-        // the sandbox is frozen once the invocation ends: later calls of this session are cut
-        session.end();
+        if (cut || runtimeDied) {
+          // Lambda resets an execution environment whose invocation timed out or crashed: the sandbox is discarded,
+          // its session ended (the abandoned invocation's later calls are cut), its clients dropped
+          session.end();
+          if (threadPool.pool) threadPool.pool.retire(session.accessKeyId);
+          else retireSandbox(session.accessKeyId);
+        } else {
+          // frozen until its next invocation (calls meanwhile are cut), warm for the next invocation of the function
+          session.freeze();
+          idle.push(session);
+        }
       }
     };
 
@@ -704,7 +744,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     lap('end');
     log(`timings: ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
     log(`CPU seconds (all threads): ${Object.entries(cpuSeconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-    return { status: summary?.status ?? (failure ? 'FAILED' : 'UNKNOWN'), jobId, output, files, retries, denials: authority.denials.map((d) => d.message), warnings, memoryMb: peakMb, timings, cpuSeconds, ...(failure ? { error: failure } : {}) };
+    log(`sandboxes initialized (cold starts): ${Object.entries(coldStarts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    return { status: summary?.status ?? (failure ? 'FAILED' : 'UNKNOWN'), jobId, output, files, retries, denials: authority.denials.map((d) => d.message), warnings, memoryMb: peakMb, timings, cpuSeconds, coldStarts, ...(failure ? { error: failure } : {}) };
   } finally {
     if (onAbort) signal?.removeEventListener('abort', onAbort);
     await threadPool.pool?.close();
@@ -712,7 +753,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     restoreEnv();
     for (const k of Object.keys(process.env)) if (!(k in savedVars)) Reflect.deleteProperty(process.env, k);
     Object.assign(process.env, savedVars);
-    resetHandlerDeps();
+    retireSandboxes();
     for (const g of gates) await g.close();
     for (const id of sessionKeys) s3Account.revokeAccessKey(id);
     await env.stop();

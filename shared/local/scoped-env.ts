@@ -1,13 +1,13 @@
 /**
- * Per-invocation environment variables for handlers running concurrently in
- * one process. Lambda gives each function its own environment and role
- * credentials; in-process, `process.env` is shared, so `installScopedEnv`
+ * Per-sandbox environment variables for handlers running concurrently in
+ * one process. Lambda gives each function's execution environment its own
+ * environment and role credentials; in-process, `process.env` is shared, so `installScopedEnv`
  * replaces it (for the duration of a local run) with a view that reads the
  * variables of the invocation whose async context is current
  * (AsyncLocalStorage) before the process's own. The AWS SDK's credential and
  * region providers read `process.env` when a client first needs them, inside
- * the handler's async context: each handler's clients sign with its own
- * session's keys. (`os.tmpdir()` reads the real environment, not this view.)
+ * the handler's async context: each sandbox's clients (kept across its
+ * invocations: sandbox-deps.ts) sign with its own session's keys. (`os.tmpdir()` reads the real environment, not this view.)
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 

@@ -104,10 +104,11 @@ let agents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent } | null = null;
 
 /**
  * The keep-alive connection pools of every client `awsClients` makes in this process (the SDK's defaults:
- * keep-alive, 50 sockets a host). Clients are made again when the environment changes (resetHandlerDeps:
- * `zonalflow local` gives each invocation its own credentials); the connections need not be: a request's
- * credentials are in its signature, not in its socket. Each new client's own pool opened new connections
- * for every invocation and left the old ones open until the server closed them.
+ * keep-alive, 50 sockets a host). Clients are made again when the environment changes (the tests'
+ * resetHandlerDeps; `zonalflow local` runs several sandboxes in one thread, each with its own credentials:
+ * shared/local/sandbox-deps.ts); the connections need not be: a request's credentials are in its signature,
+ * not in its socket. Each new client's own pool opened new connections and left the old ones open until the
+ * server closed them.
  */
 function sharedAgents(): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
   agents ??= { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }), httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }) };

@@ -49,3 +49,13 @@ export function handlerDeps(env: Record<string, string | undefined> = process.en
 export function resetHandlerDeps(): void {
   cached = null;
 }
+
+/** The cached dependencies (null: none yet), to be kept aside: the local runner keeps one set per warm sandbox (shared/local/sandbox-deps.ts). */
+export function cachedHandlerDeps(): HandlerDeps | null {
+  return cached;
+}
+
+/** Makes `deps` the cached dependencies (null: the next handlerDeps() makes them from the environment). */
+export function useHandlerDeps(deps: HandlerDeps | null): void {
+  cached = deps;
+}

@@ -62,6 +62,24 @@ describe('zonalflow local', () => {
     expect(results.rows.map((row) => row.fid)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
+  it('warm sandboxes: a function\'s invocations reuse its sandboxes (a Map\'s Workers about as many as run at once), a crashed one is replaced; on a Lambda thread and in-process alike', async () => {
+    const oneEach = { ...spec, batching: { grid: 'h3', maxFeatures: 1 } };
+    const clean = await runLocal({ input: join(EX, 'lux_cantons_2169.gpkg'), spec: oneEach, out: out(), lambdaThreads: 1 });
+    expect(clean.status).toBe('DONE');
+    // one batch a canton: 12 Worker invocations in three sandboxes (three Map children at once with one Lambda thread)
+    expect(clean.coldStarts).toEqual({ Plan: 1, Worker: 3, Collect: 1 });
+    for (const lambdaThreads of [1, 0]) {
+      const dir = out();
+      const r = await runLocal({ input: join(EX, 'lux_cantons_2169.gpkg'), spec: oneEach, out: dir, lambdaThreads, faults: ['worker-crash'], timeScale: 0.01 });
+      expect(r.status, `lambdaThreads ${lambdaThreads}`).toBe('DONE');
+      // the crashed invocation's sandbox is discarded (Lambda resets it): a fourth one takes its place among the three at once
+      expect(r.coldStarts, `lambdaThreads ${lambdaThreads}`).toEqual({ Plan: 1, Worker: 4, Collect: 1 });
+      expect(r.retries).toBe(1);
+      const results = await readResultParquet(readFileSync(join(dir, 'results.parquet')));
+      expect(results.rows.map((row) => row.fid)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    }
+  });
+
   it('a raster that does not exist fails the job at Plan (it opens every raster before the fan-out) with the cause recorded, read as "does not exist" (not S3\'s 403)', async () => {
     const dir = out();
     const r = await runLocal({ input: join(EX, 'lux_cantons_2169.gpkg'), spec: { ...spec, rasters: [{ name: 'elev', uri: 's3://zonalflow-rasters/missing.tif' }], batching: { grid: 'h3', maxFeatures: 100 } }, out: dir });

@@ -12,8 +12,10 @@ afterAll(async () => {
 });
 
 const event = { jobId: 'j', batchId: 'b000001', key: '_work/j/batches/b000001.json', features: 1 };
-const opts = { requestId: 'r', deadline: Date.now() + 60_000, scale: 1 };
-const errorOf = (layer: Record<string, string>): Promise<Error> => pool.invoke('worker', event, layer, opts).then(() => new Error('no error'), (e: unknown) => e as Error);
+// each invocation in a sandbox of its own (its environment: the layer)
+let sandboxes = 0;
+const opts = (): { sandbox: string; requestId: string; deadline: number; scale: number } => ({ sandbox: `sandbox-${++sandboxes}`, requestId: 'r', deadline: Date.now() + 60_000, scale: 1 });
+const errorOf = (layer: Record<string, string>): Promise<Error> => pool.invoke('worker', event, layer, opts()).then(() => new Error('no error'), (e: unknown) => e as Error);
 
 describe('LambdaPool', () => {
   it('the handler\'s error by name and message; the layer is the invocation\'s environment, over the thread\'s', async () => {
@@ -35,10 +37,10 @@ describe('LambdaPool', () => {
     const two = new LambdaPool(2, { PATH: process.env.PATH, POWERTOOLS_LOG_LEVEL: 'SILENT' });
     try {
       await two.available();
-      const e = await two.invoke('worker', event, {}, opts).then(() => new Error('no error'), (err: unknown) => err as Error);
+      const e = await two.invoke('worker', event, {}, opts()).then(() => new Error('no error'), (err: unknown) => err as Error);
       expect(e.name).toBe('SpecError');
       await two.ready();
-      const answers = await Promise.all([1, 2, 3, 4].map(() => two.invoke('worker', event, {}, opts).then(() => 'ok', (err: unknown) => (err as Error).name)));
+      const answers = await Promise.all([1, 2, 3, 4].map(() => two.invoke('worker', event, {}, opts()).then(() => 'ok', (err: unknown) => (err as Error).name)));
       expect(answers).toEqual(['SpecError', 'SpecError', 'SpecError', 'SpecError']);
     } finally {
       await two.close();
