@@ -34,7 +34,7 @@ import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from 
 import { openZonalRasters } from '../engine/rasters';
 import type { ZonalRaster } from '../engine/rasters';
 import { zonalOptions } from '../engine/options';
-import { includedColumns } from '../engine/job-checks';
+import { checkLayerCrs, includedColumns } from '../engine/job-checks';
 import type { StatColumn } from '../output/table';
 import { MAX_SPEC_BYTES } from '../spec-file';
 import type { CountingSource } from '../io/source.counting';
@@ -157,6 +157,8 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       const tooMany = (n: number): LimitError => new LimitError(`the layer "${layer.layer}" has ${n} features; the limit per job is ${maxFeatures} (MAX_FEATURES_PER_JOB)`);
       if (stated !== null && stated > maxFeatures) throw tooMany(stated);
       await ensureProj();
+      // a layer CRS PROJ cannot use: the line `stats` gives (job-checks.ts; the download's path named as the input below)
+      checkLayerCrs(path, layer);
       const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
       const idOptions = spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn };
       // included attributes: checked here (an unknown column, or one named like a statistic column, fails the job
