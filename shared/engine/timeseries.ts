@@ -21,9 +21,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { JobSpec } from '../spec';
 import type { Crs } from '../crs/crs';
 import { crsFromGeoKeys } from '../crs/geokeys';
-import { crsDisplayName, crsEquivalent, makeTransformer } from '../crs/transform';
+import { checkCrs, crsDisplayName, crsEquivalent, makeTransformer } from '../crs/transform';
 import { crsFromEpsg } from '../crs/epsg';
-import { openSource } from '../io/uri';
+import { openSource, redact } from '../io/uri';
 import type { AllowedSources } from '../io/uri';
 import type { ByteSource } from '../io/source';
 import { openRaster } from '../raster/cog';
@@ -36,11 +36,12 @@ import type { BBox, Geometry } from '../geometry/types';
 import { StatsAccumulator } from '../stats/accumulator';
 import type { StatName, StatValue } from '../stats/accumulator';
 import { parseStatNames, statColumnName } from '../stats/names';
-import { LimitError, RasterError, SourceError, ZonalflowError } from '../errors';
+import { CrsError, LimitError, RasterError, SourceError, ZonalflowError } from '../errors';
 import type { CellValue, ResultRow, StatColumn } from '../output/table';
 import type { EngineFeature } from './zonal';
 import { featureError, featureProblem, toCell } from './zonal';
 import { cellWeights } from './cells';
+import { oneLine } from './job-checks';
 import type { CellWeightOptions } from './cells';
 import { bandsOf, evaluateWindow, parseExpression } from '../timeseries/expression';
 import type { Expr } from '../timeseries/expression';
@@ -179,13 +180,26 @@ export class TimeseriesEngine {
         let fine: Raster | null = null;
         for (const r of bands.values()) if (!fine || r.info.grid.resX < fine.info.grid.resX) fine = r;
         if (!fine) throw new RasterError(`item ${item.id}: no band to read`);
-        const crs = crsFromGeoKeys(fine.info.geoKeys);
+        // the CRS from each asset's GeoKeys, read by PROJ (as rasters.ts checks a zonal raster's): an error quotes its
+        // citation (GTCitationGeoKey), which may hold line breaks, or PROJ's message; one line naming the asset
+        const crsOf = (b: string, r: Raster): Crs => {
+          try {
+            const c = crsFromGeoKeys(r.info.geoKeys);
+            checkCrs(c);
+            return c;
+          } catch (err) {
+            if (!(err instanceof CrsError)) throw err;
+            throw new CrsError(`cannot resolve the CRS of ${redact(item.hrefs[b] ?? '')} (STAC item ${item.id}, asset "${b}"): ${oneLine(err.message)}`, { cause: err });
+          }
+        };
+        const fineBand = [...bands].find(([, r]) => r === fine)?.[0] ?? '';
+        const crs = crsOf(fineBand, fine);
         if (crs.undefinedCrs && !this.featureCrs.undefinedCrs && ![...this.warnings].some((w) => w.startsWith('scene assets have no CRS'))) {
           this.warnings.add(`scene assets have no CRS (no GeoKeys; first: item ${item.id}): their coordinates are taken as being in the layer's CRS, ${crsDisplayName(this.featureCrs)}`);
         }
         for (const [b, r] of bands) {
-          const c = crsFromGeoKeys(r.info.geoKeys);
-          if (!crsEquivalent(c, crs)) throw new RasterError(`the assets of item ${item.id} are in different CRSs (band "${b}": ${c.name}, finest band: ${crs.name})`);
+          const c = crsOf(b, r);
+          if (!crsEquivalent(c, crs)) throw new RasterError(oneLine(`the assets of item ${item.id} are in different CRSs (band "${b}": ${c.name}, finest band: ${crs.name})`));
         }
         const g = fine.info.grid;
         return { id: item.id, bands, fine: g, crs, key: `${crs.def}|${g.originX}|${g.originY}|${g.resX}|${g.resY}|${g.width}|${g.height}` };
