@@ -21,7 +21,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { JobSpec } from '../spec';
 import type { Crs } from '../crs/crs';
 import { crsFromGeoKeys } from '../crs/geokeys';
-import { checkCrs, crsDisplayName, crsEquivalent, makeTransformer } from '../crs/transform';
+import { checkCrs, crsDisplayName, crsEquivalent, isGeographic, makeTransformer } from '../crs/transform';
 import { crsFromEpsg } from '../crs/epsg';
 import { openSource, redact } from '../io/uri';
 import type { AllowedSources } from '../io/uri';
@@ -36,7 +36,7 @@ import type { BBox, Geometry } from '../geometry/types';
 import { StatsAccumulator } from '../stats/accumulator';
 import type { StatName, StatValue } from '../stats/accumulator';
 import { parseStatNames, statColumnName } from '../stats/names';
-import { CrsError, LimitError, RasterError, SourceError, ZonalflowError } from '../errors';
+import { CrsError, LimitError, RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
 import type { CellValue, ResultRow, StatColumn } from '../output/table';
 import type { EngineFeature } from './zonal';
 import { featureError, featureProblem, toCell } from './zonal';
@@ -70,9 +70,6 @@ export interface TimeseriesOptions { allowed: AllowedSources; s3Client?: S3Clien
 
 /** An opened item: its bands' rasters, its finest grid and CRS. */
 interface ItemInfo { id: string; bands: Map<string, Raster>; fine: RasterGrid; crs: Crs; key: string }
-
-/** A time series weighs cells by their coverage fraction (no coverageWeight / minCoverageFrac of its own). */
-const FRACTION_WEIGHTS: CellWeightOptions = { coverageWeight: 'fraction', minCoverageFrac: 0 };
 
 /** A feature's output grid: a window-sized grid aligned on an item's finest grid, with the coverage weights. */
 interface OutputGrid { grid: RasterGrid; crs: Crs; weights: Float64Array; n: number }
@@ -117,6 +114,8 @@ export class TimeseriesEngine {
   private readonly nodataMasks: boolean;
   /** Job-level warnings (assets without a CRS, taken as being in the layer's), each said once. */
   readonly warnings = new Set<string>();
+  /** How coverage fractions become cell weights: the spec's coverageWeight and minCoverageFrac, as a zonal job's. */
+  private readonly weightOptions: CellWeightOptions;
 
   constructor(private readonly spec: JobSpec, scenes: readonly Scene[], private readonly featureCrs: Crs, private readonly opts: TimeseriesOptions) {
     const stac = spec.stac;
@@ -151,6 +150,7 @@ export class TimeseriesEngine {
     this.items = [...scenes].sort(byId);
     for (const s of this.items) this.footprints.set(s.id, footprintOf(s.geometry));
     this.toLonLat = makeTransformer(featureCrs, crsFromEpsg(4326));
+    this.weightOptions = { coverageWeight: spec.coverageWeight, minCoverageFrac: spec.minCoverageFrac };
   }
 
   private open(uri: string): Promise<Raster> {
@@ -336,9 +336,14 @@ export class TimeseriesEngine {
       const n = grid.width * grid.height;
       // one plane per output and interval is held per feature: bounded like single-raster jobs
       if (n > this.spec.limits.maxCellsInMemory) throw new LimitError(`the feature spans ${grid.width} x ${grid.height} cells of ${F.resX} m on item ${item.id}'s grid, more than limits.maxCellsInMemory (${this.spec.limits.maxCellsInMemory}) for a time series`);
+      const weights = this.weightOptions;
+      if (weights.coverageWeight.startsWith('area_spherical') && !isGeographic(info.crs)) {
+        throw new SpecError(`coverageWeight "${weights.coverageWeight}" applies to lon/lat rasters; the assets of item ${item.id} are projected (use "area_cartesian" for areas in their units)`);
+      }
       const cov = coverage(local, grid, this.spec.coverage, { row0: 0, col0: 0, rows: grid.height, cols: grid.width });
-      // the coverage as the zonal engine (and exactextract) weighs it: float32 fractions (cells.ts), in place
-      return { grid, crs: info.crs, weights: cov ? cellWeights(cov.weights, cov.window, grid, FRACTION_WEIGHTS, cov.weights) : new Float64Array(n), n };
+      // the coverage as the zonal engine (and exactextract) weighs it: float32 fractions, the spec's coverageWeight and
+      // minCoverageFrac (cells.ts), in place; cells weighing 0 are not sampled
+      return { grid, crs: info.crs, weights: cov ? cellWeights(cov.weights, cov.window, grid, weights, cov.weights) : new Float64Array(n), n };
     }
     return null;
   }
