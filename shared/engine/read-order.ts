@@ -83,7 +83,47 @@ function robustRange(cx: ArrayLike<number>, cy: ArrayLike<number>, v: ArrayLike<
     if (Number.isFinite(cx[i]) && Number.isFinite(cy[i])) vals[m++] = v[i] as number;
   }
   if (m === 0) return [Infinity, -Infinity];
-  const sorted = vals.subarray(0, m).sort();
-  const last = sorted.length - 1;
-  return [sorted[Math.floor(TAIL * last)] as number, sorted[Math.ceil((1 - TAIL) * last)] as number];
+  const last = m - 1;
+  const lo = Math.floor(TAIL * last);
+  const hi = Math.ceil((1 - TAIL) * last);
+  // the two ranks selected in place, the values sorting would put there (the low rank first, then the high one
+  // among the values above it): linear, where the two sorts took ~20 ms of 100,000 centres before the first chunk
+  const a = vals.subarray(0, m);
+  if (!select(a, lo, 0, last) || !select(a, hi, lo, last)) a.sort();
+  return [a[lo] as number, a[hi] as number];
+}
+
+/**
+ * Moves the value of rank `k` of `a[from..to]` (inclusive) to `a[k]`, smaller or equal ones before it and greater
+ * or equal ones after it (Hoare's partition around a median of three). False, `a` only permuted, after more rounds
+ * than a balanced selection takes (an adversarial input): the caller then sorts.
+ */
+function select(a: Float64Array, k: number, from: number, to: number): boolean {
+  let left = from;
+  let right = to;
+  for (let rounds = 2 * Math.ceil(Math.log2(to - from + 2)) + 8; rounds > 0; rounds--) {
+    if (right <= left) return true;
+    const x = a[left] as number;
+    const y = a[(left + right) >>> 1] as number;
+    const z = a[right] as number;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // a[left..j] <= pivot <= a[i..right], and a[j + 1..i - 1] equal the pivot
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return true;
+  }
+  return false;
 }

@@ -19,6 +19,33 @@ describe('hilbertIndex', () => {
     }
   });
 
+  it('equals the loop over the bits (Wikipedia\'s xy2d, here as the reference) on every side up to 2^16: every cell up to 256 x 256, random cells and the corners beyond', () => {
+    const reference = (side: number, x0: number, y0: number): number => {
+      let [x, y, d] = [x0, y0, 0];
+      for (let s = side >>> 1; s > 0; s >>>= 1) {
+        const rx = (x & s) > 0 ? 1 : 0;
+        const ry = (y & s) > 0 ? 1 : 0;
+        d += s * s * ((3 * rx) ^ ry);
+        if (ry === 0) {
+          if (rx === 1) [x, y] = [side - 1 - x, side - 1 - y];
+          [x, y] = [y, x];
+        }
+      }
+      return d;
+    };
+    let seed = 17;
+    const random = (n: number): number => (seed = (seed * 16807) % 2147483647) % n;
+    for (let k = 1; k <= 16; k++) {
+      const side = 2 ** k;
+      const cells: [number, number][] = [[0, 0], [side - 1, 0], [0, side - 1], [side - 1, side - 1], [side >> 1, (side >> 1) - 1]];
+      if (side <= 256) for (let x = 0; x < side; x++) for (let y = 0; y < side; y++) cells.push([x, y]);
+      for (let i = 0; i < 20_000; i++) cells.push([random(side), random(side)]);
+      let differ = 0;
+      for (const [x, y] of cells) if (hilbertIndex(side, x, y) !== reference(side, x, y)) differ++;
+      expect(differ, `side ${side}`).toBe(0);
+    }
+  });
+
   it('windowKey: nearby windows get nearby keys more often than far ones (the four quadrants are four key ranges)', () => {
     const q = (col: number, row: number): number => Math.floor(windowKey({ col0: col, row0: row, cols: 2, rows: 2 }, 1000, 1000) / 2 ** 30);
     expect(new Set([q(10, 10), q(900, 10), q(10, 900), q(900, 900)]).size).toBe(4);

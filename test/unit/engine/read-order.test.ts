@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readOrder } from '../../../shared/engine/read-order';
+import { hilbertIndex } from '../../../shared/engine/parallel-order';
 
 describe('readOrder', () => {
   it('visits a 32 x 32 grid of centres stored in shuffled order cell by cell, each step to an edge neighbour', () => {
@@ -71,6 +72,45 @@ describe('readOrder', () => {
       const a = cells[walk[j - 1] as number] as [number, number];
       const b = cells[walk[j] as number] as [number, number];
       expect(Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1])).toBe(1);
+    }
+  });
+});
+
+describe('readOrder: the ranges\' quantiles selected, not sorted', () => {
+  // the order with each axis' range from sorting its values (the nearest ranks of 0.1 % and 99.9 %)
+  const bySorting = (cx: Float64Array, cy: Float64Array): number[] => {
+    const with_ = Array.from(cx.keys()).filter((i) => Number.isFinite(cx[i]) && Number.isFinite(cy[i]));
+    const range = (v: Float64Array): [number, number] => {
+      const s = Float64Array.from(with_, (i) => v[i] as number).sort();
+      const last = s.length - 1;
+      return [s[Math.floor(0.001 * last)] as number, s[Math.ceil(0.999 * last)] as number];
+    };
+    const [x0, x1] = range(cx);
+    const [y0, y1] = range(cy);
+    const side = 2 ** 13;
+    const cell = (v: number): number => Math.max(0, Math.min(side - 1, Math.floor(v)));
+    const placed = new Set(with_);
+    const key = (i: number): number => (placed.has(i) ? hilbertIndex(side, cell(((cx[i] as number) - x0) * (side / (x1 - x0))), cell(((cy[i] as number) - y0) * (side / (y1 - y0)))) : side * side);
+    const keys = Array.from(cx, (_, i) => key(i));
+    return Array.from(cx.keys()).sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
+  };
+  it('the same order as with sorted ranges: random, sorted, reversed and clustered centres, ties, far-away ones and NaNs', () => {
+    let s = 11;
+    const random = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
+    const n = 5000;
+    const cases: [string, (i: number) => [number, number]][] = [
+      ['random', () => [random() * 1000, random() * 500]],
+      ['sorted', (i) => [i, i * 0.5]],
+      ['reversed', (i) => [n - i, (n - i) % 97]],
+      ['ties', () => [Math.floor(random() * 4), Math.floor(random() * 3)]],
+      ['far away', (i) => (i % 500 === 0 ? [1e9 * (random() - 0.5), -1e9] : [random(), random()])],
+      ['NaNs', (i) => (i % 7 === 0 ? [NaN, 1] : [random() * 10, random() * 10])],
+    ];
+    for (const [name, at] of cases) {
+      const cx = new Float64Array(n);
+      const cy = new Float64Array(n);
+      for (let i = 0; i < n; i++) [cx[i], cy[i]] = at(i);
+      expect(Array.from(readOrder(cx, cy, 1).order), name).toEqual(bySorting(cx, cy));
     }
   });
 });
