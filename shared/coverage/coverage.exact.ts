@@ -270,8 +270,20 @@ export class Carry {
 /**
  * Buffers exactCoverage reuses from one window to the next (a caller computing features one after another
  * allocates them once): the result is then a view of `weights`, valid until the next call with the same scratch.
+ *
+ * `float32Min` (default null: the double fractions): the weights are written as exactextract's float32
+ * coverage instead, the kernel doing what engine/cells.ts `cellWeights` does in its `fraction` mode: each
+ * fraction f rounded to float32 (Math.fround), 0 when f < `float32Min` (`cellWeights`' threshold
+ * max(fround(minCoverageFrac), FLT_MIN), at most 1). Only crossed cells need it: the others are whole
+ * numbers, exact in float32 and >= the threshold when not 0. So the caller need not walk every cell of
+ * the window again (26 M cells on the 100k benchmark).
  */
 export class CoverageScratch {
+  /** Set by the last exactCoverage with this scratch: its weights are float32 (`float32Min` was set). */
+  float32 = false;
+  /** Set by the last exactCoverage with this scratch: it zeroed a positive fraction under `float32Min`. */
+  dropped = false;
+  constructor(readonly float32Min: number | null = null) {}
   private acc = new Float64Array(256);
   private runs = new Float64Array(64);
   private ringBuf = new Float64Array(256);
@@ -332,8 +344,16 @@ export function exactCoverage(polygons: readonly Position[][][], grid: RasterGri
   // several exterior rings may overlap (counted as the encoded path counts them: polygons with a ring)
   let exteriors = 0;
   for (const poly of polygons) exteriors += poly.length > 0 ? 1 : 0;
-  (exteriors > 1 ? finishParts : finish)(acc, carry, crossed, run, w, tiny);
-  for (const k of tiny) acc[k] = clippedCoverage(polygons, grid, w.row0 + Math.floor(k / w.cols), w.col0 + (k % w.cols));
+  const min = scratch?.float32Min ?? null;
+  let dropped = (exteriors > 1 ? finishParts : finish)(acc, carry, crossed, run, w, tiny, min);
+  for (const k of tiny) {
+    acc[k] = clippedCoverage(polygons, grid, w.row0 + Math.floor(k / w.cols), w.col0 + (k % w.cols));
+    if (min !== null) dropped = toFloat32(acc, k, min) || dropped;
+  }
+  if (scratch) {
+    scratch.float32 = min !== null;
+    scratch.dropped = dropped;
+  }
   return acc;
 }
 
@@ -357,13 +377,34 @@ export function exactCoverageEncoded(a: Float64Array, at: number, rings: Encoded
   const tiny = scratch.tiny;
   let exteriors = 0;
   for (let k = 0; k < rings.count; k++) exteriors += rings.exterior[k] === 1 ? 1 : 0;
-  (exteriors > 1 ? finishParts : finish)(acc, carry, crossed, scratch.run(w.cols), w, tiny);
+  const min = scratch.float32Min;
+  let dropped = (exteriors > 1 ? finishParts : finish)(acc, carry, crossed, scratch.run(w.cols), w, tiny, min);
   if (tiny.length > 0) {
     const g = decodeGeometry(a, at);
     const polygons = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
-    for (const k of tiny) acc[k] = clippedCoverage(polygons, grid, w.row0 + Math.floor(k / w.cols), w.col0 + (k % w.cols));
+    for (const k of tiny) {
+      acc[k] = clippedCoverage(polygons, grid, w.row0 + Math.floor(k / w.cols), w.col0 + (k % w.cols));
+      if (min !== null) dropped = toFloat32(acc, k, min) || dropped;
+    }
   }
+  scratch.float32 = min !== null;
+  scratch.dropped = dropped;
   return acc;
+}
+
+/**
+ * Rounds `acc[k]` to float32, 0 below `min` (or NaN), as engine/cells.ts `cellWeights` does; true when a
+ * positive fraction became 0.
+ */
+function toFloat32(acc: Float64Array, k: number, min: number): boolean {
+  const x = acc[k] as number;
+  const f = Math.fround(x);
+  if (f >= min) {
+    acc[k] = f;
+    return false;
+  }
+  acc[k] = 0;
+  return x > 0;
 }
 
 /**
@@ -386,10 +427,15 @@ function encodedRingInto(a: Float64Array, start: number, n: number, grid: Raster
  * The prefix sum of the carry down each column, row by row, into the boundary sums `acc`; each cell's weight
  * then snapped or kept (below). The crossed cells with a tiny sum, to measure again by clipping, are listed
  * in `tiny` (emptied first) by their index in `acc`. For one polygon (a single exterior ring: a sum cannot
- * exceed 1 but by rounding); {@link finishParts} for several.
+ * exceed 1 but by rounding); {@link finishParts} for several. With `min` (CoverageScratch.float32Min) the
+ * crossed cells' fractions are written as float32, 0 below `min` (the others are 0 or 1 either way); returns
+ * true when a positive fraction became 0 so.
  */
-function finish(acc: Float64Array, carry: Carry, crossed: Uint8Array, run: Float64Array, w: Window, tiny: number[]): void {
+function finish(acc: Float64Array, carry: Carry, crossed: Uint8Array, run: Float64Array, w: Window, tiny: number[], min: number | null): boolean {
   tiny.length = 0;
+  const round = min !== null;
+  const floor = min ?? 0;
+  let dropped = false;
   for (let r = 0, k = 0; r < w.rows; r++) {
     carry.apply(r, run);
     for (let c = 0; c < w.cols; c++, k++) {
@@ -403,9 +449,19 @@ function finish(acc: Float64Array, carry: Carry, crossed: Uint8Array, run: Float
       // expression joining v with the clipping's result made V8 box v, a heap number per crossed cell.)
       if (crossed[k] === 0) acc[k] = v > 0.5 ? 1 : 0;
       else if (v < SMALL) tiny.push(k);
-      else acc[k] = v > 1 - 1e-13 ? 1 : v;
+      else if (!round) acc[k] = v > 1 - 1e-13 ? 1 : v;
+      else {
+        // as toFloat32 (inlined: the loop makes no call); v >= SMALL here, so only a `min` above it drops a cell
+        const f = Math.fround(v > 1 - 1e-13 ? 1 : v);
+        if (f >= floor) acc[k] = f;
+        else {
+          acc[k] = 0;
+          if (v > 0) dropped = true; // (not a NaN sum)
+        }
+      }
     }
   }
+  return dropped;
 }
 
 /**
@@ -414,17 +470,29 @@ function finish(acc: Float64Array, carry: Carry, crossed: Uint8Array, run: Float
  * where parts overlap) and a crossed cell's sum within 1e-13 of a whole number >= 1 is that number. (A loop
  * of its own: snapping to whole numbers in finish's loop made exactCoverage 3-6 % slower on single polygons.)
  */
-function finishParts(acc: Float64Array, carry: Carry, crossed: Uint8Array, run: Float64Array, w: Window, tiny: number[]): void {
+function finishParts(acc: Float64Array, carry: Carry, crossed: Uint8Array, run: Float64Array, w: Window, tiny: number[], min: number | null): boolean {
   tiny.length = 0;
+  const round = min !== null;
+  const floor = min ?? 0;
+  let dropped = false;
   for (let r = 0, k = 0; r < w.rows; r++) {
     carry.apply(r, run);
     for (let c = 0; c < w.cols; c++, k++) {
       const v = (acc[k] as number) + (run[c] as number);
       if (crossed[k] === 0) acc[k] = v > 0.5 ? Math.round(v) : 0;
       else if (v < SMALL) tiny.push(k);
-      else acc[k] = v > 1 - 1e-13 && Math.abs(v - Math.round(v)) < 1e-13 ? Math.round(v) : v;
+      else if (!round) acc[k] = v > 1 - 1e-13 && Math.abs(v - Math.round(v)) < 1e-13 ? Math.round(v) : v;
+      else {
+        const f = Math.fround(v > 1 - 1e-13 && Math.abs(v - Math.round(v)) < 1e-13 ? Math.round(v) : v);
+        if (f >= floor) acc[k] = f;
+        else {
+          acc[k] = 0;
+          if (v > 0) dropped = true; // (not a NaN sum)
+        }
+      }
     }
   }
+  return dropped;
 }
 
 /**

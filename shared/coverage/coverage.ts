@@ -20,8 +20,11 @@ import { allTouchedCoverage, TOUCHED } from './coverage.all-touched';
 /** The exact coverage above which a cell counts as touched (re-exported from coverage.all-touched). */
 export { TOUCHED };
 
-/** Per-cell weights over a window of the raster grid, row-major, rows*cols. */
-export interface CoverageWindow { window: Window; weights: Float64Array }
+/**
+ * Per-cell weights over a window of the raster grid, row-major, rows*cols. `float32`: they are exactextract's
+ * float32 coverage already (exact polygons measured with a CoverageScratch's `float32Min`; engine/cells.ts).
+ */
+export interface CoverageWindow { window: Window; weights: Float64Array; float32?: boolean }
 
 /** `exact` (exactextract fractions), `center` (cell centres inside, GDAL rule), `all_touched` (exact > 1e-10). */
 export type CoverageMode = 'exact' | 'center' | 'all_touched';
@@ -247,9 +250,23 @@ export function coverage(g: Geometry, grid: RasterGrid, mode: CoverageMode, wind
   assertFinite(g);
   const w = window ?? geometryWindow(g, grid);
   if (!w || w.rows <= 0 || w.cols <= 0) return null;
+  // set again by exact polygon coverage with the scratch (lines, points, center and all_touched leave them)
+  if (scratch) {
+    scratch.float32 = false;
+    scratch.dropped = false;
+  }
   const weights = weightsOf(g, grid, mode, w, scratch);
-  for (let i = 0; i < weights.length; i++) if ((weights[i] as number) > 0) return { window: w, weights };
-  return null;
+  return covered(w, weights, scratch);
+}
+
+/**
+ * The window and its weights when a cell is covered: a weight > 0, or (float32 weights) a positive fraction
+ * zeroed under the threshold, so that a window counts as covered whether or not its weights were rounded.
+ */
+function covered(window: Window, weights: Float64Array, scratch: CoverageScratch | undefined): CoverageWindow | null {
+  const float32 = scratch?.float32 === true;
+  for (let i = 0; i < weights.length; i++) if ((weights[i] as number) > 0) return { window, weights, float32 };
+  return float32 && scratch?.dropped === true ? { window, weights, float32 } : null;
 }
 
 /**
@@ -267,7 +284,5 @@ export function coverageEncoded(a: Float64Array, at: number, grid: RasterGrid, m
     for (let j = start; j < end; j++) if (!Number.isFinite(a[j])) assertFinite(decodeGeometry(a, at));
   }
   if (window.rows <= 0 || window.cols <= 0) return null;
-  const weights = exactCoverageEncoded(a, at, rings, grid, window, scratch);
-  for (let i = 0; i < weights.length; i++) if ((weights[i] as number) > 0) return { window, weights };
-  return null;
+  return covered(window, exactCoverageEncoded(a, at, rings, grid, window, scratch), scratch);
 }

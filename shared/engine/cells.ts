@@ -19,7 +19,10 @@
  *   bit for bit the same, as there, and majority/minority ties are decided by its
  *   tie rule rather than by the last bits of 64-bit fractions
  *   (test/fixtures/float32-coverage). Weights of 0 and 1 (`center`, `all_touched`,
- *   points, interior cells) are exact in float32 and stay 0 and 1.
+ *   points, interior cells) are exact in float32 and stay 0 and 1. In the `fraction`
+ *   mode exact polygon coverage writes these weights itself (`float32Threshold`,
+ *   coverage.exact.ts CoverageScratch): the zonal engine calls `cellWeights` only
+ *   for other modes, kinds and weights.
  * - `fillDefault`: `defaultValue` replaces nodata (and NaN) cells of a window
  *   read from inside the raster (the engine's windows always are).
  * - `CellLists`: the per-cell lists `values`, `coverage` (c), `weights`,
@@ -53,12 +56,28 @@ export function sphericalCellArea(grid: RasterGrid, row: number, unit: 'm2' | 'k
 /** exactextract's default min_coverage_fraction: the smallest normal float32 (`std::numeric_limits<float>::min()`). */
 export const FLT_MIN = 2 ** -126;
 
+/** The threshold under which a cell's float32 fraction is dropped: max(fround(minCoverageFrac), FLT_MIN). */
+function coverageThreshold(opts: CellWeightOptions): number {
+  return Math.max(Math.fround(opts.minCoverageFrac), FLT_MIN);
+}
+
+/**
+ * In the `fraction` mode, c is the float32 fraction or 0 below the threshold: what exact polygon coverage
+ * writes itself when given this threshold (coverage.exact.ts, CoverageScratch's `float32Min`), so that
+ * `cellWeights` need not walk the window again. The threshold, or null when another mode (or a threshold
+ * above 1, which would drop interior cells) needs `cellWeights`.
+ */
+export function float32Threshold(opts: CellWeightOptions): number | null {
+  const min = coverageThreshold(opts);
+  return opts.coverageWeight === 'fraction' && min <= 1 ? min : null;
+}
+
 /**
  * The cell weights c of a coverage window, written into `out` (a new array unless given; `fractions` itself may
  * be given, to round it in place).
  */
 export function cellWeights(fractions: Float64Array, w: Window, grid: RasterGrid, opts: CellWeightOptions, out: Float64Array = new Float64Array(fractions.length)): Float64Array {
-  const min = Math.max(Math.fround(opts.minCoverageFrac), FLT_MIN);
+  const min = coverageThreshold(opts);
   const weight = opts.coverageWeight;
   if (weight === 'fraction') {
     // the default, on every cell of every window: one tight loop (no per-row factor, no branch on the weight)

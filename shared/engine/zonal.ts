@@ -37,7 +37,7 @@ import type { EncodedGeometries } from './parallel-pack';
 import { statColumns, bandPrefix } from './columns';
 import { bandMathRasters } from './band-math';
 import type { EngineRaster } from './band-math';
-import { CellLists, cellWeights, fillDefault } from './cells';
+import { CellLists, cellWeights, fillDefault, float32Threshold } from './cells';
 import type { CellListName, CellPositionName, CoverageWeight } from './cells';
 import { isIdentity, planGrids, sourceWindow, spread } from './grid-mapping';
 import type { GridPlan } from './grid-mapping';
@@ -543,7 +543,9 @@ export class ZonalEngine {
     const maxCells = this.options.maxCellsInMemory;
     const identity = isIdentity(plan.values);
     // coverage buffers reused from feature to feature (each feature's weights are used up before the next)
-    const scratch = new CoverageScratch();
+    // (in the `fraction` mode exact polygon coverage comes as exactextract's float32 weights: cells.ts float32Threshold)
+    const weightOptions = { coverageWeight: this.options.coverageWeight ?? 'fraction', minCoverageFrac: this.options.minCoverageFrac ?? 0 };
+    const scratch = new CoverageScratch(float32Threshold(weightOptions));
     const rings = new EncodedRings();
     // this function's arrays are built by push, not by map/filter: an array that Array.prototype.map makes in
     // optimized code has another elements kind (map) than one made before optimization, so each loop over it
@@ -560,7 +562,6 @@ export class ZonalEngine {
     for (let b = 0; b < raster.bands.length; b++) accs.push(new StatsAccumulator({ stats: this.options.stats, semantics: this.options.coverage === 'exact' ? 'exact' : 'unweighted', histogram: this.options.histogram }));
     const weighted = this.options.weights !== undefined && this.options.stats.some((st) => WEIGHTED_STATS.has(st));
     const direct = identity && this.cellLists.size === 0 && !weighted && this.options.defaultValue === undefined && accs.every((a) => a.takesSamples);
-    const weightOptions = { coverageWeight: this.options.coverageWeight ?? 'fraction', minCoverageFrac: this.options.minCoverageFrac ?? 0 };
     const readOptions = { nodata: raster.nodata, signal };
     for (let i = 0; i < features.length; i++) {
       const row = rows[i];
@@ -582,8 +583,9 @@ export class ZonalEngine {
             this.timings.coverage += performance.now() - t;
             if (cov === null) continue;
             this.timings.cells += cov.weights.length;
-            // the coverage as exactextract weighs it (float32, cells.ts), rounded in place: the window's weights are used only as c
-            const c = cellWeights(cov.weights, cov.window, grid, weightOptions, cov.weights);
+            // the coverage as exactextract weighs it (float32, cells.ts): as the kernel wrote it (exact polygons), else
+            // rounded in place (the window's weights are used only as c)
+            const c = cov.float32 === true ? cov.weights : cellWeights(cov.weights, cov.window, grid, weightOptions, cov.weights);
             const dv = this.options.defaultValue;
             t = performance.now();
             // the common case: the cells go from the decoded tiles straight into the accumulators (no window copy),
