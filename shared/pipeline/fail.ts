@@ -11,9 +11,16 @@ import { NO_SPEC_DIGEST, jobIdFor } from './keys';
 import type { PlanInput } from './events';
 import type { JobTracker } from './tracker';
 import { isTerminal } from '../jobs/records';
+import { JobStoreError } from '../jobs/error';
 
-/** What the failure handler needs. */
-export interface FailDeps { s3: S3Client; tracker: JobTracker; outputBucket: string }
+/** What the failure handler needs; `log` is told what the handler could not record (the job record's creation). */
+export interface FailDeps { s3: S3Client; tracker: JobTracker; outputBucket: string; log?: (message: string, context: Record<string, unknown>) => void }
+
+/** True for createJob's refusal of a record that exists (store.ts: a ConditionalCheckFailedException as its cause). */
+function recordExists(err: unknown): boolean {
+  const cause = (err as { cause?: { name?: unknown } } | null)?.cause;
+  return err instanceof JobStoreError && cause?.name === 'ConditionalCheckFailedException';
+}
 
 /** The readable cause of a Step Functions error ({Error, Cause}; Cause is often a JSON string from Lambda). */
 export function describeStateError(error: FailInput['state']['error']): { code: string; message: string } {
@@ -44,16 +51,20 @@ async function failedPlanJob(plan: PlanInput, executionId: string | undefined, t
  * retried Collect) is never rewritten: neither its record nor its
  * `summary.json`; `unchanged` says so.
  */
-export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{ jobId: string; error: { code: string; message: string }; unchanged?: JobStatus }> {
+export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{ jobId: string; error: { code: string; message: string }; unchanged?: JobStatus; recordError?: string }> {
   const error = describeStateError(input.state.error);
   const plan = PlanInputSchema.safeParse(input.execution);
   const jobId = input.state.jobId ?? (plan.success ? plan.data.jobId ?? (await failedPlanJob(plan.data, input.executionId, deps.tracker)) : `unknown-${Date.now()}`);
   const before = await deps.tracker.jobStatus(jobId);
   if (before !== null && isTerminal(before)) return { jobId, error, unchanged: before };
+  // why the job record could not be created (a missing IAM action, a throttled table): logged, in summary.json and
+  // in what the handler returns, never dropped (it once hid a missing dynamodb:PutItem)
+  let recordError: string | undefined;
+  let recordCause: unknown;
   if (before === null) {
     // no job record yet (Plan failed early): create it (conditionally: a record that appeared meanwhile is kept)
-    await deps.tracker
-      .createJob({
+    try {
+      await deps.tracker.createJob({
         jobId,
         input: plan.success ? { bucket: plan.data.bucket, key: plan.data.key, etag: plan.data.etag } : { bucket: '?', key: '?' },
         outputBucket: deps.outputBucket,
@@ -61,19 +72,31 @@ export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{
         batches: 0,
         planMs: 0,
         planFailures: [],
-      })
-      .catch(() => undefined);
+      });
+    } catch (err) {
+      if (!recordExists(err)) {
+        recordCause = err;
+        recordError = `the job record could not be created: ${err instanceof Error ? err.message : String(err)}`;
+        deps.log?.(recordError, { jobId, error });
+      }
+    }
   }
+  const summaryKey = { bucket: deps.outputBucket, key: `${jobId}/summary.json` };
+  const recorded = recordError === undefined ? {} : { recordError };
   try {
     await deps.tracker.setJobStatus(jobId, 'FAILED', { error });
   } catch (err) {
     // it ended meanwhile (setJobStatus never leaves a terminal status): leave it as it is
-    const now = await deps.tracker.jobStatus(jobId);
+    const now = await deps.tracker.jobStatus(jobId).catch(() => null);
     if (now !== null && isTerminal(now)) return { jobId, error, unchanged: now };
-    throw err;
+    if (recordError === undefined) throw err;
+    // no record to mark: summary.json alone says why the job failed, and this handler fails naming both problems
+    await putJson(deps.s3, summaryKey, { jobId, status: 'FAILED', error, batchErrors: [], ...recorded, failedAt: new Date().toISOString() });
+    // caused by the creation's error: a throttled table is transient (the handler is retried), a denied action is not
+    throw new JobStoreError(`job ${jobId} could not be marked FAILED (${error.code}: ${error.message}): ${recordError}`, { cause: recordCause, context: { jobId } });
   }
   // the batches' own errors say more than a Map's "tolerated failures exceeded"
   const batchErrors = await deps.tracker.tally(jobId).then((t) => t.batchErrors, () => []);
-  await putJson(deps.s3, { bucket: deps.outputBucket, key: `${jobId}/summary.json` }, { jobId, status: 'FAILED', error, batchErrors, failedAt: new Date().toISOString() });
-  return { jobId, error };
+  await putJson(deps.s3, summaryKey, { jobId, status: 'FAILED', error, batchErrors, ...recorded, failedAt: new Date().toISOString() });
+  return { jobId, error, ...recorded };
 }

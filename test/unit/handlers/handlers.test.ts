@@ -193,4 +193,45 @@ describe('fail handler', () => {
     const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(update?.ExpressionAttributeValues?.[':s']).toBe('FAILED');
   });
+
+  // Plan failed before creating the job; MarkFailed's PutItem is denied (the missing IAM action that this once hid)
+  const denied = Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/fail-role/fn is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:eu-west-1:123456789012:table/jobs'), { name: 'AccessDeniedException' });
+  const planFailed = { execution: { bucket: 'in-bkt', key: 'x.gpkg', etag: 'e1' }, state: { bucket: 'in-bkt', key: 'x.gpkg', error: { Error: 'SpecError', Cause: '{"errorType":"SpecError","errorMessage":"no job spec: put x.json beside the GeoPackage"}' } } };
+  const summaryPut = (): Record<string, unknown> => {
+    const b = s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.endsWith('/summary.json'))?.args[0].input.Body;
+    return JSON.parse(typeof b === 'string' ? b : Buffer.from(b as Uint8Array).toString('utf8')) as Record<string, unknown>;
+  };
+
+  it('a job record it cannot create: with no record to mark, it fails naming the denied action; summary.json says why the job failed', async () => {
+    ddb.on(GetCommand).resolves({}); // no job record, before and after
+    ddb.on(PutCommand).rejects(denied);
+    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    s3.on(PutObjectCommand).resolves({});
+    const err = await fail(planFailed).then(() => null, (e: unknown) => e as Error);
+    expect(err?.message).toMatch(/^job x-[0-9a-f]+ could not be marked FAILED \(SpecError: no job spec: put x\.json beside the GeoPackage\): the job record could not be created: DynamoDB PutItem \(job\) on table jobs failed: AccessDeniedException: User: .* is not authorized to perform: dynamodb:PutItem on resource: .*table\/jobs$/);
+    expect(err?.name).not.toBe('TransientError'); // a denied action is not retried
+    expect(summaryPut()).toMatchObject({ status: 'FAILED', error: { code: 'SpecError', message: 'no job spec: put x.json beside the GeoPackage' }, recordError: expect.stringMatching(/^the job record could not be created: .*AccessDeniedException: .*dynamodb:PutItem/) as unknown });
+  });
+
+  it('a job record it cannot create, the status still set: the handler returns the creation error and summary.json carries it', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(PutCommand).rejects(denied);
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    s3.on(PutObjectCommand).resolves({});
+    const out = await fail(planFailed);
+    expect(out.recordError).toMatch(/^the job record could not be created: DynamoDB PutItem \(job\) on table jobs failed: AccessDeniedException: /);
+    expect(summaryPut().recordError).toBe(out.recordError);
+  });
+
+  it('a record that appeared meanwhile (PutItem\'s condition) is no error: nothing recorded', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    s3.on(PutObjectCommand).resolves({});
+    const out = await fail(planFailed);
+    expect(out.recordError).toBeUndefined();
+    expect(summaryPut()).not.toHaveProperty('recordError');
+  });
 });
