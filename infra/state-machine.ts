@@ -147,6 +147,11 @@ export class PipelineMachine extends Construct {
     const { storage, functions } = props;
     const markFailed = invoke(this, 'MarkFailed', functions.fail, sfn.TaskInput.fromObject({ 'state.$': '$', 'execution.$': '$$.Execution.Input', 'executionId.$': '$$.Execution.Id' }), { resultPath: sfn.JsonPath.DISCARD });
     const failed = new sfn.Fail(this, 'JobFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    // a MarkFailed that timed out (perhaps after marking the job, before its summary.json) runs again: the handler is
+    // idempotent and writes the summary the record still owes (shared/pipeline/fail.ts summaryPending)
+    markFailed.addRetry({ errors: LAMBDA_TIMEOUT_ERRORS, interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 2, jitterStrategy: sfn.JitterType.FULL });
+    // ... and one that still fails ends the execution with the job's own error ($.error), not MarkFailed's (in $.markFailedError)
+    markFailed.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.markFailedError' });
     markFailed.next(failed);
     // Plan gets the execution's id: a retried Plan of this execution may re-plan, a second execution of the same upload may not
     const plan = invoke(this, 'Plan', functions.plan, sfn.TaskInput.fromObject({ 'input.$': '$', 'executionId.$': '$$.Execution.Id' }), {}, PLAN_RETRIERS);

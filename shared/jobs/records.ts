@@ -37,6 +37,8 @@ export interface JobRecord {
   timings: { planMs?: number; [stage: string]: number | undefined };
   planFailures?: FeatureFailure[];
   error?: { code: string; message: string };
+  /** Set with FAILED by MarkFailed until the job's summary.json is written (a MarkFailed cut short writes it on its retry). */
+  summaryPending?: boolean;
   executionArn?: string;
   [k: string]: unknown;
 }

@@ -501,6 +501,25 @@ export class JobStore implements JobTracker {
     return (await this.getJobRecord(jobId))?.status ?? null;
   }
 
+  /** The error of a FAILED job whose summary.json MarkFailed has not written yet (`summaryPending`), else null. */
+  async pendingFailureSummary(jobId: string): Promise<{ code: string; message: string } | null> {
+    const job = await this.getJobRecord(jobId);
+    if (job?.status !== 'FAILED' || job.summaryPending !== true) return null;
+    return job.error ?? { code: 'Error', message: 'the job failed' };
+  }
+
+  /** Clears `summaryPending` of a FAILED job (its summary.json is written); a job no longer FAILED is left as it is. */
+  async failureSummaryWritten(jobId: string): Promise<void> {
+    checkJobId(jobId);
+    try {
+      await this.call('UpdateItem (job summary written)', { jobId }, () =>
+        this.doc.send(new UpdateCommand({ TableName: this.table, Key: jobKey(jobId), UpdateExpression: 'REMOVE summaryPending', ConditionExpression: '#s = :failed', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':failed': 'FAILED' } })),
+      );
+    } catch (err) {
+      if (!isConditional(err)) throw err;
+    }
+  }
+
   /** The job record as stored (its `counts` hold only features and batches), or null. */
   private async getJobRecord(jobId: string): Promise<JobRecord | null> {
     checkJobId(jobId);

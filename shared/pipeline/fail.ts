@@ -49,14 +49,27 @@ async function failedPlanJob(plan: PlanInput, executionId: string | undefined, t
  * Marks the job FAILED. Returns the job id and the cause. A job that already
  * ended (DONE, PARTIAL, FAILED, CANCELLED: a duplicated upload event, a
  * retried Collect) is never rewritten: neither its record nor its
- * `summary.json`; `unchanged` says so.
+ * `summary.json`; `unchanged` says so. The one exception: a job this handler
+ * marked FAILED and whose summary.json it did not write (it timed out between
+ * the two; the record's `summaryPending`) gets its summary.json on the retry.
  */
 export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{ jobId: string; error: { code: string; message: string }; unchanged?: JobStatus; recordError?: string }> {
   const error = describeStateError(input.state.error);
   const plan = PlanInputSchema.safeParse(input.execution);
   const jobId = input.state.jobId ?? (plan.success ? plan.data.jobId ?? (await failedPlanJob(plan.data, input.executionId, deps.tracker)) : `unknown-${Date.now()}`);
   const before = await deps.tracker.jobStatus(jobId);
-  if (before !== null && isTerminal(before)) return { jobId, error, unchanged: before };
+  const summaryKey = { bucket: deps.outputBucket, key: `${jobId}/summary.json` };
+  if (before !== null && isTerminal(before)) {
+    // a MarkFailed cut short (its Lambda timed out) after it marked the job FAILED: its retry writes the summary.json
+    // the record still owes (summaryPending), with the recorded error; any other ended job is left as it is
+    const pending = before === 'FAILED' ? await deps.tracker.pendingFailureSummary(jobId) : null;
+    if (pending !== null) {
+      const batchErrors = await deps.tracker.tally(jobId).then((t) => t.batchErrors, () => []);
+      await putJson(deps.s3, summaryKey, { jobId, status: 'FAILED', error: pending, batchErrors, failedAt: new Date().toISOString() });
+      await deps.tracker.failureSummaryWritten(jobId);
+    }
+    return { jobId, error, unchanged: before };
+  }
   // why the job record could not be created (a missing IAM action, a throttled table): logged, in summary.json and
   // in what the handler returns, never dropped (it once hid a missing dynamodb:PutItem)
   let recordError: string | undefined;
@@ -81,10 +94,10 @@ export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{
       }
     }
   }
-  const summaryKey = { bucket: deps.outputBucket, key: `${jobId}/summary.json` };
   const recorded = recordError === undefined ? {} : { recordError };
   try {
-    await deps.tracker.setJobStatus(jobId, 'FAILED', { error });
+    // summaryPending until summary.json is written below (cleared then): a retry after a timeout between the two writes it
+    await deps.tracker.setJobStatus(jobId, 'FAILED', { error, summaryPending: true });
   } catch (err) {
     // it ended meanwhile (setJobStatus never leaves a terminal status): leave it as it is
     const now = await deps.tracker.jobStatus(jobId).catch(() => null);
@@ -98,5 +111,6 @@ export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{
   // the batches' own errors say more than a Map's "tolerated failures exceeded"
   const batchErrors = await deps.tracker.tally(jobId).then((t) => t.batchErrors, () => []);
   await putJson(deps.s3, summaryKey, { jobId, status: 'FAILED', error, batchErrors, ...recorded, failedAt: new Date().toISOString() });
+  await deps.tracker.failureSummaryWritten(jobId);
   return { jobId, error, ...recorded };
 }

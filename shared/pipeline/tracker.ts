@@ -86,6 +86,10 @@ export interface JobTracker {
   completeBatch(jobId: string, batchId: string, result: BatchResult): Promise<boolean>;
   failBatch(jobId: string, batchId: string, error: string): Promise<void>;
   setJobStatus(jobId: string, status: JobStatus, extra?: Record<string, unknown>): Promise<void>;
+  /** The error of a FAILED job whose summary.json MarkFailed has not written yet (`summaryPending`), else null. */
+  pendingFailureSummary(jobId: string): Promise<{ code: string; message: string } | null>;
+  /** Clears `summaryPending`: the FAILED job's summary.json is written. */
+  failureSummaryWritten(jobId: string): Promise<void>;
   /** True when the job is cancelled, read where the batch's own writes go (its shard), not the job record; without it, `jobStatus`. */
   batchCancelled?(jobId: string, batchId: string): Promise<boolean>;
   tally(jobId: string): Promise<Tally>;

@@ -67,8 +67,15 @@ describe('state machine', () => {
     // a Lambda that timed out is retried twice
     expect(workerRetry[2]).toMatchObject({ ErrorEquals: LAMBDA_TIMEOUT_ERRORS, MaxAttempts: 2, JitterStrategy: 'FULL' });
     expect(LAMBDA_TIMEOUT_ERRORS).toEqual(['Sandbox.Timedout', 'States.Timeout']);
-    expect(tasks.MarkFailed?.Retry).toHaveLength(1);
+    expect(tasks.MarkFailed?.Retry).toHaveLength(2);
     for (const name of ['Plan', 'Collect']) expect(tasks[name]?.Retry).toHaveLength(2);
+  });
+  it('a MarkFailed that timed out (perhaps after marking the job, before its summary.json) runs again; one that still fails ends the execution with the job\'s error', () => {
+    // the handler writes the summary.json a FAILED job's record still owes (summaryPending: test/unit/handlers)
+    expect((asl.States.MarkFailed?.Retry as Record<string, unknown>[])[1]).toMatchObject({ ErrorEquals: LAMBDA_TIMEOUT_ERRORS, MaxAttempts: 2, JitterStrategy: 'FULL' });
+    // caught into JobFailed, which reads the job's error at $.error: MarkFailed's own error goes elsewhere
+    expect(asl.States.MarkFailed?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.markFailedError', Next: 'JobFailed' }]);
+    expect(asl.States.JobFailed).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
   });
   it('a Plan or Collect that overran its 15 minutes is never retried (no checkpoint: each retry would overrun again); Lambda.Unknown at most once', () => {
     for (const name of ['Plan', 'Collect']) {

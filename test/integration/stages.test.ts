@@ -8,7 +8,7 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startStandIns } from '../../shared/local/stand-ins';
 import type { StandIns } from '../../shared/local/stand-ins';
 import { resetHandlerDeps, handlerDeps } from '../../shared/pipeline/deps';
@@ -288,5 +288,24 @@ describe('pipeline stages against the stand-ins', () => {
     const job = await handlerDeps().store.getJob(r.jobId);
     expect(job?.status).toBe('FAILED');
     expect(job?.error).toEqual({ code: 'SpecError', message: 'no job spec: put missing.json beside the GeoPackage' });
+    expect(job).not.toHaveProperty('summaryPending'); // cleared once summary.json was written
+  });
+
+  it('a MarkFailed that timed out after marking the job FAILED, before summary.json: its retry writes the summary the record owes', async () => {
+    const event = { execution: { bucket: 'zf-in', key: 'cut.gpkg', etag: 'c1' }, state: { bucket: 'zf-in', key: 'cut.gpkg', error: { Error: 'SpecError', Cause: JSON.stringify({ errorMessage: 'no job spec: put cut.json beside the GeoPackage' }) } } };
+    const first = await fail(event);
+    // the state the timeout left: the record FAILED and owing its summary, no summary.json
+    const store = handlerDeps().store;
+    await store.setJobStatus(first.jobId, 'FAILED', { summaryPending: true }, true);
+    await env.s3.send(new DeleteObjectCommand({ Bucket: 'zf-out', Key: `${first.jobId}/summary.json` }));
+    const retried = await fail(event);
+    expect(retried.unchanged).toBe('FAILED');
+    const summary = (await getJson(env.s3, { bucket: 'zf-out', key: `${first.jobId}/summary.json` })) as { status: string; error: unknown } | null;
+    expect(summary).toMatchObject({ status: 'FAILED', error: { code: 'SpecError', message: 'no job spec: put cut.json beside the GeoPackage' } });
+    expect(await store.getJob(first.jobId)).not.toHaveProperty('summaryPending');
+    // a third run owes nothing: summary.json is not rewritten
+    await env.s3.send(new DeleteObjectCommand({ Bucket: 'zf-out', Key: `${first.jobId}/summary.json` }));
+    await fail(event);
+    expect(await getJson(env.s3, { bucket: 'zf-out', key: `${first.jobId}/summary.json` })).toBeNull();
   });
 });

@@ -224,6 +224,47 @@ describe('fail handler', () => {
     expect(summaryPut().recordError).toBe(out.recordError);
   });
 
+  it('marks FAILED with summaryPending, cleared once summary.json is written (a retry after a timeout between the two knows)', async () => {
+    const events: string[] = [];
+    ddb.on(UpdateCommand).callsFake((input: { UpdateExpression?: string }) => {
+      events.push(input.UpdateExpression === 'REMOVE summaryPending' ? 'clear' : 'mark');
+      return {};
+    });
+    ddb.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'RUNNING' } });
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    s3.on(PutObjectCommand).callsFake(() => {
+      events.push('summary');
+      return {};
+    });
+    await fail({ state: { jobId: 'j', error: { Error: 'RasterError', Cause: 'x' } } });
+    expect(events).toEqual(['mark', 'summary', 'clear']);
+    const mark = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(mark?.ExpressionAttributeValues).toMatchObject({ ':s': 'FAILED' });
+    const at = Object.entries(mark?.ExpressionAttributeNames ?? {}).find(([, v]) => v === 'summaryPending')?.[0].replace('#', ':');
+    expect(mark?.ExpressionAttributeValues?.[at ?? '']).toBe(true);
+  });
+
+  it('a retried MarkFailed (it timed out after marking the job FAILED): writes the summary.json the record still owes, with the recorded error, then clears summaryPending', async () => {
+    ddb.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'FAILED', summaryPending: true, error: { code: 'RasterError', message: 's3://b/x.tif is not a TIFF' } } });
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    s3.on(PutObjectCommand).resolves({});
+    const out = await fail({ state: { jobId: 'j', error: { Error: 'RasterError', Cause: '{"errorType":"RasterError","errorMessage":"s3://b/x.tif is not a TIFF"}' } } });
+    expect(out.unchanged).toBe('FAILED');
+    expect(summaryPut()).toMatchObject({ jobId: 'j', status: 'FAILED', error: { code: 'RasterError', message: 's3://b/x.tif is not a TIFF' } });
+    const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(updates.map((u) => u.UpdateExpression)).toEqual(['REMOVE summaryPending']); // the status itself is not rewritten
+  });
+
+  it('a FAILED job that owes no summary (written, or failed by Collect) is left as it is: nothing written', async () => {
+    ddb.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'FAILED', error: { code: 'E', message: 'm' } } });
+    s3.on(PutObjectCommand).resolves({});
+    const out = await fail({ state: { jobId: 'j', error: { Error: 'RasterError', Cause: 'x' } } });
+    expect(out.unchanged).toBe('FAILED');
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
   it('a record that appeared meanwhile (PutItem\'s condition) is no error: nothing recorded', async () => {
     ddb.on(GetCommand).resolves({});
     ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
