@@ -2,13 +2,14 @@
  * What a job checks of its layer against its spec before it reads a feature, in one place so that `stats`,
  * `local`'s and the time series' job and `zonalflow estimate` refuse the same specs with the same lines: a layer
  * CRS that PROJ cannot use, and included attributes (`input.include`, `--include-cols`) the layer lacks, given
- * twice, reserved, or named like a statistic column.
+ * twice, reserved, or named like a statistic column; and (local and AWS jobs, `zonalflow estimate` of them) a fid two
+ * features share.
  */
 import type { FeatureSource } from '../features/source';
 import type { StatColumn } from '../output/table';
 import type { JobSpec } from '../spec';
 import { checkCrs } from '../crs/transform';
-import { CrsError } from '../errors';
+import { CrsError, InputError } from '../errors';
 import { attributeColumns, checkAttributeNames } from './attributes';
 
 /** CrsError naming the file and layer when PROJ cannot read the layer's CRS (PROJ must be loaded). */
@@ -40,4 +41,21 @@ export function includedColumns(layer: FeatureSource, spec: Pick<JobSpec, 'input
   const attrs = attributeColumns(layer, spec.input.include ?? []);
   checkAttributeNames(attrs, stats, spec);
   return attrs;
+}
+
+/**
+ * InputError naming the fid when two features of the layer share one (a GeoJSON's repeated `id` members, a repeated
+ * `fid` column): local and AWS jobs merge and de-duplicate their results by fid, so Plan refuses the layer before any
+ * batch, and `zonalflow estimate` with the same line. Bad input, so exit 2 (`INPUT_INVALID`, as `stats` gives an input
+ * it cannot use; the job's error code `InputError`). A GeoPackage's fids are rowids, unique: not checked. `fids`: the
+ * layer's fids in input order (sorted in a copy).
+ */
+export function checkUniqueFids(layer: Pick<FeatureSource, 'layer' | 'featuresByFid'>, fids: ArrayLike<number>): void {
+  if (layer.featuresByFid) return;
+  const sorted = Float64Array.from(fids).sort();
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i] === sorted[i - 1]) {
+      throw new InputError(`the layer "${layer.layer}" has two features with fid ${sorted[i]}; local and AWS jobs merge and de-duplicate results by fid, so fids must be unique: number the features (or drop a GeoJSON's repeated id members), or compute it with zonalflow stats`);
+    }
+  }
 }

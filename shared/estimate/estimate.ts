@@ -20,7 +20,7 @@ import { geometryWindow } from '../coverage/coverage';
 import { planBatches } from '../batching/plan';
 import type { PlanFeature } from '../batching/plan';
 import { planPoint } from '../pipeline/plan';
-import { checkLayerCrs, includedColumns } from '../engine/job-checks';
+import { checkLayerCrs, checkUniqueFids, includedColumns } from '../engine/job-checks';
 import { zonalColumns } from '../engine/zonal';
 import { zonalOptions } from '../engine/options';
 import { parseStatNames } from '../stats/names';
@@ -55,7 +55,7 @@ export interface EstimateResult { shape: JobShape; estimate: Estimate; notes: st
  * Estimates a job (see the module comment). Errors: those of opening the input and the rasters, unchanged, and
  * those the job itself raises on its spec and input before it computes (Plan, `stats`): an unknown statistic
  * (parseStatNames), a layer CRS PROJ cannot use and an `input.include` column the layer lacks, repeats, reserves
- * or names like a statistic column (job-checks.ts), an `input.idColumn` it lacks (the source's own check when its
+ * or names like a statistic column, a fid two features share (job-checks.ts), an `input.idColumn` it lacks (the source's own check when its
  * features are read with that id column): the same functions, so the same lines.
  */
 export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult> {
@@ -83,6 +83,8 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
       features.set(f.fid, f);
       points.push(planPoint(f, toLonLat));
     }
+    // two features with one fid: Plan refuses the layer (job-checks.ts), so the estimate does, with its line
+    checkUniqueFids(layer, points.map((p) => p.fid));
     const plan = planBatches(points, { grid: spec.batching.grid, maxFeatures: spec.batching.maxFeatures });
     let rasterRequests = 0;
     let rasterBytes = 0;
@@ -121,7 +123,7 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
         }
       }
     }
-    const shape: JobShape = { features: features.size, batches: plan.batches.length, rasterRequests, rasterBytes, cells, formats: spec.output.formats, timeseries: spec.stac !== undefined };
+    const shape: JobShape = { features: points.length, batches: plan.batches.length, rasterRequests, rasterBytes, cells, formats: spec.output.formats, timeseries: spec.stac !== undefined };
     const estimate = estimateCost(shape, { ...DEFAULT_STACK, ...opts.stack }, opts.prices ?? loadPrices());
     return { shape, estimate, notes };
   } finally {

@@ -34,7 +34,7 @@ import { LimitError, RasterError, SourceError, SpecError, ZonalflowError } from 
 import { openZonalRasters } from '../engine/rasters';
 import type { ZonalRaster } from '../engine/rasters';
 import { zonalOptions } from '../engine/options';
-import { checkLayerCrs, includedColumns } from '../engine/job-checks';
+import { checkLayerCrs, checkUniqueFids, includedColumns } from '../engine/job-checks';
 import type { StatColumn } from '../output/table';
 import { MAX_SPEC_BYTES } from '../spec-file';
 import type { CountingSource } from '../io/source.counting';
@@ -206,11 +206,9 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         }
       } else for await (const f of layer.features({ ...idOptions, columns: [] })) locate(f);
       const total = planFeatures.n;
-      // GeoPackage fids are rowids (unique); other formats' fids (a `fid` column, GeoJSON ids) are checked
-      if (!layer.featuresByFid) {
-        const repeated = repeatedValue(planFeatures.fid.subarray(0, total));
-        if (repeated !== null) throw new LimitError(`the layer "${layer.layer}" has two features with fid ${repeated}; local and AWS jobs merge and de-duplicate results by fid, so fids must be unique: number the features (or drop a GeoJSON's repeated id members), or compute it with zonalflow stats`);
-      }
+      // GeoPackage fids are rowids (unique); other formats' fids (a `fid` column, GeoJSON ids) are checked: an
+      // InputError, exit 2 (job-checks.ts, the line `zonalflow estimate` gives too)
+      checkUniqueFids(layer, planFeatures.fid.subarray(0, total));
       // a repeated hash: a repeated id, or a collision of two ids; the ids with those hashes, compared exactly
       const suspects = idHashes.repeated();
       const idsUnique = suspects.size === 0 || !(await repeatsAnId(layer.features({ ...idOptions, columns: [] }), suspects));
@@ -359,13 +357,6 @@ function spillShortOfSpace(dir: string, inputBytes: number): boolean {
   } catch {
     return true; // unknown: the smaller spill
   }
-}
-
-/** A value that occurs twice in `values` (null when none does); sorts a copy. */
-function repeatedValue(values: Float64Array): number | null {
-  const sorted = Float64Array.from(values).sort();
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return sorted[i] as number;
-  return null;
 }
 
 /** Seconds since the previous call (or since creation), as text with one decimal. */

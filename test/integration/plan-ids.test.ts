@@ -13,6 +13,7 @@ import type { StandIns } from '../../shared/local/stand-ins';
 import { planJob } from '../../shared/pipeline/plan';
 import type { PlanDeps } from '../../shared/pipeline/plan';
 import { getJson } from '../../shared/pipeline/objects';
+import { InputError } from '../../shared/errors';
 import { gpkgBlob, writeGeoPackage } from '../helpers/gpkg-writer';
 import { startPlanStandIns } from '../helpers/plan-stand-ins';
 import type { PlanStandIns } from '../helpers/plan-stand-ins';
@@ -92,10 +93,12 @@ describe('Plan: the batch files hold every feature once, as read; fids must be u
       ids.forEach((id, i) => expect(seen.get(id), `${format} ${id}`).toEqual(format === 'gpkg' ? Buffer.from(gpkgBlob({ type: 'Polygon', coordinates: square(i) }, 4326)).toString('base64') : square(i)));
     }
   });
-  it('geojson: two features with the same id (fid) fail the job with a LimitError naming the fid', async () => {
+  it('geojson: two features with the same id (fid) fail the job with an InputError naming the fid (bad input: exit 2)', async () => {
     const fc = { type: 'FeatureCollection', features: [0, 1, 2].map((i) => ({ type: 'Feature', id: i === 2 ? 1 : i, properties: { code: `c${i}` }, geometry: { type: 'Polygon', coordinates: square(i) } })) };
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'dupfid.geojson', Body: JSON.stringify(fc) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'dupfid.json', Body: JSON.stringify({ input: { idColumn: 'code' }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'] }) }));
-    await expect(planJob({ bucket: 'zf-in', key: 'dupfid.geojson', etag: 'dupfid' }, deps)).rejects.toThrow(/two features with fid 1; local and AWS jobs merge and de-duplicate results by fid, so fids must be unique: number the features/);
+    const failed = planJob({ bucket: 'zf-in', key: 'dupfid.geojson', etag: 'dupfid' }, deps);
+    await expect(failed).rejects.toThrow(/two features with fid 1; local and AWS jobs merge and de-duplicate results by fid, so fids must be unique: number the features/);
+    await expect(failed).rejects.toBeInstanceOf(InputError);
   });
 });

@@ -4,7 +4,7 @@
  * cannot use, an unknown statistic. Each spec is also given to `stats`, whose line
  * (the job's check) the estimate's must equal; exit 2 and no estimate printed.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +61,34 @@ describe('estimate and run --dry-run check the spec against the input as the job
       const r = await runCli(argv);
       expect([r.code, r.out, r.err]).toEqual([code, '', stats.err]);
     }
+  }, 60_000);
+
+  it('two features with one fid (a GeoJSON\'s repeated ids): estimate refuses the layer with Plan\'s line, INPUT_INVALID, exit 2, as local does', async () => {
+    // three squares in Luxembourg (EPSG:4326), the first and the last with id 7: GDAL reads them as fid 7 twice
+    const sq = (x: number): number[][][] => [[[x, 49.6], [x + 0.01, 49.6], [x + 0.01, 49.61], [x, 49.61], [x, 49.6]]];
+    const input = join(dir, 'dupid.geojson');
+    writeFileSync(input, JSON.stringify({ type: 'FeatureCollection', name: 'dup', features: [7, 8, 7].map((id, i) => ({ type: 'Feature', id, properties: { name: `f${i}` }, geometry: { type: 'Polygon', coordinates: sq(6.0 + i * 0.05) } })) }));
+    const file = spec('dupid', { input: { idColumn: 'name' } });
+    const line = 'the layer "dup" has two features with fid 7; local and AWS jobs merge and de-duplicate results by fid, so fids must be unique';
+    for (const argv of [['estimate', '--input', input, '--spec', file], ['run', '--dry-run', '--input', input, '--spec', file]]) {
+      const r = await runCli(argv);
+      expect([r.code, r.out]).toEqual([2, '']);
+      expect(r.err).toMatch(/^zonalflow: error \[INPUT_INVALID\]: /);
+      expect(r.err).toContain(line);
+    }
+    // the job itself: Plan refuses it with an input error (InputError in summary.json), exit 2 as the table says
+    const out = join(dir, 'dupid-local');
+    const local = await runCli(['local', '--input', input, '--spec', file, '--out', out, '--quiet']);
+    expect(local.code).toBe(2);
+    expect(local.err).toContain(line);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { error: { code: string; message: string } };
+    expect(summary.error.code).toBe('InputError');
+    expect(summary.error.message).toContain(line);
+    // the same ids numbered apart: every feature counted
+    writeFileSync(input, readFileSync(input, 'utf8').replace(/"id":7,(?!.*"id":7)/, '"id":9,'));
+    const ok = await runCli(['estimate', '--input', input, '--spec', file]);
+    expect([ok.code, ok.err]).toEqual([0, '']);
+    expect(ok.out).toMatch(/features\s+3\n/);
   }, 60_000);
 
   it('a spec the input satisfies is still estimated (exit 0)', async () => {
