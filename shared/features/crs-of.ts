@@ -25,13 +25,34 @@ export function crsFromWkt(wkt: string | null, code: { org: string; code: number
   }
 }
 
-/** From a CRS name such as `urn:ogc:def:crs:EPSG::2169`, `EPSG:2169`, `OGC:CRS84`. */
+/**
+ * From a CRS name such as `urn:ogc:def:crs:EPSG::2169`, `EPSG:2169`, `OGC:CRS84`, or an OGC http(s) URI
+ * `http://www.opengis.net/def/crs/EPSG/0/2169` (GDAL reads these offline; not `.../gml/srs/epsg.xml#2169`, which
+ * GDAL would fetch from the network and otherwise ignores).
+ */
 export function crsFromName(name: string, where: string): Crs {
   const n = name.trim();
   if (/CRS84$/i.test(n) || /^urn:ogc:def:crs:OGC:1\.3:CRS84$/i.test(n)) return crsFromEpsg(4326);
-  const m = /EPSG:+(?:[\d.]*:)?(\d+)$/i.exec(n);
+  const m = /EPSG:+(?:[\d.]*:)?(\d+)$/i.exec(n) ?? /^https?:\/\/www\.opengis\.net\/def\/crs\/EPSG\/[^/]+\/(\d+)$/.exec(n);
   if (m?.[1] !== undefined) return crsFromEpsg(Number(m[1]));
   throw new CrsError(`${where}: cannot read the CRS name "${name}"`);
+}
+
+/**
+ * From a GeoJSON FeatureCollection's top-level `crs` member (the 2008 spec), its `type` read without regard to case
+ * as GDAL: `name` (`properties.name`, crsFromName), `EPSG` (`properties.code`, an integer or its digits), `OGC`
+ * (`properties.urn`). Absent or null: OGC:CRS84. Any other `crs` (a `link`/`URL` one GDAL would fetch, one without
+ * a readable type or code) is CrsError naming it: GDAL falls back to WGS 84 there, a silent guess zonalflow does not make.
+ */
+export function crsFromGeoJsonMember(crs: unknown, where: string): Crs {
+  if (crs === undefined || crs === null) return crsFromEpsg(4326);
+  const o = crs as { type?: unknown; properties?: Record<string, unknown> | null };
+  const type = typeof o === 'object' && typeof o.type === 'string' ? o.type.toLowerCase() : '';
+  const props = typeof o === 'object' && o.properties !== null && typeof o.properties === 'object' ? o.properties : {};
+  if (type === 'name' && typeof props.name === 'string') return crsFromName(props.name, where);
+  if (type === 'ogc' && typeof props.urn === 'string') return crsFromName(props.urn, where);
+  if (type === 'epsg' && (Number.isInteger(props.code) || (typeof props.code === 'string' && /^\d+$/.test(props.code)))) return crsFromEpsg(Number(props.code));
+  throw new CrsError(`${where}: cannot read the top-level "crs" member ${JSON.stringify(crs).slice(0, 200)}; name the CRS ({"type": "name", "properties": {"name": "EPSG:..."}}, or ogr2ogr -a_srs EPSG:...)`);
 }
 
 /** From PROJJSON (GeoParquet). `undefined` (absent): OGC:CRS84; `null`: unknown (CrsError). */

@@ -2,8 +2,10 @@
  * GeoJSON (RFC 7946 and the 2008 `crs` member) and GeoJSONSeq (one feature per line,
  * RFC 8142 record separators allowed) as FeatureSources, stream-parsed: a 5 GB
  * FeatureCollection is never held whole (@streamparser/json emits one feature at a time).
- * CRS: a top-level `crs` name (`urn:ogc:def:crs:EPSG::2169`, as ogr2ogr writes for
- * non-WGS84 layers), else OGC:CRS84 (lon/lat). fid and the `id` field: the `id` member as
+ * CRS: the top-level `crs` member (`urn:ogc:def:crs:EPSG::2169`, as ogr2ogr writes for
+ * non-WGS84 layers; crs-of.ts crsFromGeoJsonMember), else OGC:CRS84 (lon/lat); layer name: the top-level `name`,
+ * else the file stem. Both wherever they are in the object, after `features` too (geojson-top.ts, a pass before
+ * any feature is read). fid and the `id` field: the `id` member as
  * GDAL reads it (geojson-ids.ts): an integer member is the fid, a string one the field `id`.
  * Columns: GDAL's fields of the layer, established as GDAL does by a first pass over every feature (the union of
  * their `properties` and the `id` field, typed over all values, in GDAL's order: geojson-schema.ts). The pass reads
@@ -11,7 +13,7 @@
  * (`columns`, `columnKind`, `features()` with an id column or attributes). A feature without a property reads NULL
  * there; values are converted to their field's type as GDAL converts them (geojson-values.ts).
  */
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { TokenParser } from '@streamparser/json';
 import type { Crs } from '../crs/crs';
@@ -21,7 +23,8 @@ import type { Feature, Geometry } from '../geometry/types';
 import { geometryFromGeoJson } from '../geometry/geojson';
 import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 import { checkColumns, makeFeature } from './source.memory';
-import { crsFromName } from './crs-of';
+import { crsFromGeoJsonMember } from './crs-of';
+import { collectionMembersOf, readCollectionMembers } from './geojson-top';
 import { fileStem } from './missing-name';
 import { GeoJsonIds } from './geojson-ids';
 import { fieldKind, GeoJsonSchema } from './geojson-schema';
@@ -36,58 +39,10 @@ const RS = String.fromCharCode(0x1e);
 interface RawFeature { type?: unknown; id?: unknown; geometry?: unknown; properties?: unknown }
 
 
-/** The end (index of the closing quote) of the JSON string starting at `start` in `text`; -1 when cut off. */
-function stringEnd(text: string, start: number): number {
-  for (let i = start + 1; i < text.length; i++) {
-    if (text[i] === '\\') i++;
-    else if (text[i] === '"') return i;
-  }
-  return -1;
-}
-
-/**
- * A FeatureCollection's top-level `"name"` member (GDAL's layer name: ogr2ogr writes the layer's) when it comes
- * before `"features"` in `text` (the file's head), else null. A `name` nested deeper (a named `crs`) is not it.
- */
+/** A FeatureCollection's top-level `"name"` member (GDAL's layer name) in `text` wherever it is, when a string; else null. */
 export function collectionName(text: string): string | null {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '{' || ch === '[') depth++;
-    else if (ch === '}' || ch === ']') depth--;
-    else if (ch === '"') {
-      const end = stringEnd(text, i);
-      if (end < 0) return null;
-      let j = end + 1;
-      while (/\s/.test(text[j] ?? '')) j++;
-      if (depth === 1 && text[j] === ':') {
-        const key = JSON.parse(text.slice(i, end + 1)) as string;
-        if (key === 'features') return null;
-        j++;
-        while (/\s/.test(text[j] ?? '')) j++;
-        if (key === 'name' && text[j] === '"') {
-          const valueEnd = stringEnd(text, j);
-          return valueEnd < 0 ? null : (JSON.parse(text.slice(j, valueEnd + 1)) as string);
-        }
-        i = j - 1;
-        continue;
-      }
-      i = end;
-    }
-  }
-  return null;
-}
-
-/** Reads the head of a file: enough to find a top-level `crs` written before `features`. */
-function head(path: string, bytes = 1 << 20): string {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(bytes);
-    const n = readSync(fd, buf, 0, bytes, 0);
-    return buf.toString('utf8', 0, n);
-  } finally {
-    closeSync(fd);
-  }
+  const { name } = collectionMembersOf(text);
+  return typeof name === 'string' ? name : null;
 }
 
 /**
@@ -194,12 +149,10 @@ export class GeoJsonSource implements FeatureSource {
   readonly crs: Crs;
   private readonly fields: LazyFields;
   constructor(readonly path: string) {
-    const text = head(path);
-    this.layer = collectionName(text) ?? fileStem(path);
-    const crsName = /"crs"\s*:\s*\{\s*"type"\s*:\s*"name"\s*,\s*"properties"\s*:\s*\{\s*"name"\s*:\s*"([^"]+)"/.exec(text)?.[1];
-    const beforeFeatures = text.indexOf('"features"');
-    const crsAt = text.indexOf('"crs"');
-    this.crs = crsName !== undefined && (beforeFeatures < 0 || crsAt < beforeFeatures) ? crsFromName(crsName, path) : crsFromEpsg(4326);
+    // the top-level members wherever they are (after "features" too): one pass over the file before any feature
+    const members = readCollectionMembers(path);
+    this.layer = typeof members.name === 'string' ? members.name : fileStem(path);
+    this.crs = crsFromGeoJsonMember(members.crs, path);
     this.fields = new LazyFields(path, 'collection');
   }
   /** GDAL's fields of the layer (the first read makes the pass over the whole file). */

@@ -161,9 +161,10 @@ describe('--layer of a format that holds one layer: its name as GDAL gives it, e
     expect((await line(noname, '--layer', GDAL_LAYERS['lux_cantons_2169_noname.geojson'] as string)).code).toBe(0);
     expect((await line(noname, '--layer', 'lux_cantons')).lines[0]).toContain(`has no layer "lux_cantons" (layers: ${GDAL_LAYERS['lux_cantons_2169_noname.geojson']})`);
   });
-  it('the rules: a FeatureCollection\'s top-level "name" only (not a named crs\'s), before "features"; the stem without the last suffix; exact before letter case', () => {
+  it('the rules: a FeatureCollection\'s top-level "name" only (not a named crs\'s, not a feature\'s), wherever it is (ogrinfo: test/fixtures/geojson-crs); the stem without the last suffix; exact before letter case', () => {
     expect(collectionName('{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2169"}},"name":"fields","features":[]}')).toBe('fields');
-    expect(collectionName('{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2169"}},"features":[{"properties":{"name":"a"}}],"name":"late"}')).toBeNull();
+    expect(collectionName('{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::2169"}},"features":[{"properties":{"name":"a"}}],"name":"late"}')).toBe('late');
+    expect(collectionName('{"type":"FeatureCollection","name":5,"features":[]}')).toBeNull();
     expect(collectionName('{ "name" : "with \\"quotes\\"", "features": [] }')).toBe('with "quotes"');
     expect(collectionName('{"type":"FeatureCollection","features":[]}')).toBeNull();
     expect(fileStem('/data/my.fields.geojson')).toBe('my.fields');

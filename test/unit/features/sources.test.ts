@@ -4,7 +4,7 @@
  * lux_cantons_2169.gpkg; nothing converted at test time). GeoJSONSeq is WGS 84 by
  * definition (GDAL reprojected it), so its statistics agree to 1e-6 relative, the others exactly.
  */
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,16 @@ describe('inputs in every format give the GeoPackage statistics', async () => {
       }
     });
   }
+  it('GeoJSON whose "crs" and "name" follow "features" (the same members moved: GDAL reads them there too, test/fixtures/geojson-crs)', async () => {
+    const doc = JSON.parse(readFileSync(join(FX, 'formats/lux_cantons_2169.geojson'), 'utf8')) as Record<string, unknown>;
+    const { crs, name, ...rest } = doc;
+    const moved = join(dir, 'lux_cantons_crs_last.geojson');
+    writeFileSync(moved, JSON.stringify({ ...rest, crs, name }));
+    expect(Object.keys(JSON.parse(readFileSync(moved, 'utf8')) as object)).toEqual(['type', 'features', 'crs', 'name']);
+    const got = await statsOf(moved);
+    expect([...got.keys()].sort()).toEqual([...reference.keys()].sort());
+    for (const [id, values] of reference) expect(got.get(id), id).toEqual(values);
+  });
   it('attributes come through with their types (POP integer, NAME_2 text)', async () => {
     const fs = await collect(join(FX, 'formats/lux_cantons_2169.fgb'), { idColumn: 'ID_2', columns: ['NAME_2', 'POP'] });
     const clervaux = fs.find((f) => f.properties.NAME_2 === 'Clervaux');
