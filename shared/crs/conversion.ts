@@ -184,3 +184,12 @@ export function chooseConversion(from: string, to: string, reference: BatchTrans
   const box = finiteBox(xs, ys) as CheckedBox;
   return { engine: 'proj4js', transform: withinChecked(transform, reference, box), agreement, tolerance, box };
 }
+
+/**
+ * The proj4js transform {@link chooseConversion} gave for the same `from`, `to`, `reference` and checked `box`,
+ * rebuilt without checking it again (a Worker taking the choice Plan made on the layer's sample: the same bits).
+ * Throws when proj4js cannot read a string.
+ */
+export function checkedConversion(from: string, to: string, reference: BatchTransform, box: CheckedBox): BatchTransform {
+  return withinChecked(proj4Transform(withoutNullShift(from), withoutNullShift(to)), reference, box);
+}

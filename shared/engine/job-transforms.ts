@@ -7,8 +7,13 @@
 import type { Feature } from '../geometry/types';
 import { finiteBox, forEachPosition } from '../geometry/bbox';
 import type { LayerCentres } from '../features/gpkg-order';
-import { chooseJobTransform } from '../crs/job-transform';
+import { chooseJobTransform, recordJobTransform, type RecordedTransform } from '../crs/job-transform';
 import type { Crs } from '../crs/crs';
+import { crsEquivalent, isGeographic } from '../crs/transform';
+import { CrsError } from '../errors';
+import type { FeatureLayer } from '../features/gpkg';
+import type { FeatureSource } from '../features/source';
+import { GpkgSource } from '../features/source.gpkg';
 import type { ZonalEngine } from './zonal';
 import { projThreadRunning, releaseProjThread } from './proj-thread';
 
@@ -102,13 +107,48 @@ export function spread(n: number, k: number): number[] {
 }
 
 /**
+ * The sample a job's transforms are chosen on ({@link samplePoints}): the layer's centres and every vertex of
+ * {@link SAMPLE_FEATURES} of its features, evenly spread over the input order. One function for `zonalflow stats`
+ * (prepare-job.ts) and Plan (pipeline/plan.ts), so both choose on the same points.
+ */
+export function layerSample(table: Pick<FeatureLayer, 'featuresAt'>, centres: LayerCentres, crs: Crs): { xs: Float64Array; ys: Float64Array } {
+  const probe = table.featuresAt(spread(centres.fids.length, SAMPLE_FEATURES).map((i) => centres.fids[i] as number), { columns: [] });
+  return samplePoints(centres, probe, isGeographic(crs));
+}
+
+/** {@link layerSample} of a GeoPackage layer with centres (gpkg-order.ts); null for another format or a rowid beyond 2^53 (no choice: PROJ). */
+export function sampleOfLayer(layer: FeatureSource): { xs: Float64Array; ys: Float64Array } | null {
+  if (!(layer instanceof GpkgSource)) return null;
+  const centres = layer.table.centres();
+  return centres === null ? null : layerSample(layer.table, centres, layer.crs);
+}
+
+/**
+ * Plan's choice for each raster CRS of `rasterCrss` (distinct `def`s, not equivalent to `featureCrs`) on `sample`,
+ * as the batch files carry it: what {@link chooseTransforms} gives `zonalflow stats` on the same sample. A CRS PROJ
+ * has no operation to is left out (CrsError): the Worker's engine meets it and fails the batch with its own line.
+ */
+export function recordTransforms(featureCrs: Crs, rasterCrss: readonly Crs[], sample: { xs: Float64Array; ys: Float64Array }): RecordedTransform[] {
+  const out: RecordedTransform[] = [];
+  for (const to of rasterCrss) {
+    if (crsEquivalent(featureCrs, to) || out.some((r) => r.to === to.def)) continue;
+    try {
+      out.push(recordJobTransform(to, chooseJobTransform(featureCrs, to, sample.xs, sample.ys)));
+    } catch (err) {
+      if (!(err instanceof CrsError)) throw err;
+    }
+  }
+  return out;
+}
+
+/**
  * Names the engine's CRS operations at the centre of `sample`'s extent (ZonalEngine.placeCrsNotes), chooses
- * its transforms on `sample` (see {@link samplePoints}) and ends PROJ's thread when none
+ * its transforms on `sample` (see {@link samplePoints}) and, with `release`, ends PROJ's thread when none
  * runs in PROJ. Returns whether PROJ is still needed for the job.
  */
-export async function chooseTransforms(engine: ZonalEngine, featureCrs: Crs, sample: { xs: Float64Array; ys: Float64Array }): Promise<boolean> {
+export async function chooseTransforms(engine: ZonalEngine, featureCrs: Crs, sample: { xs: Float64Array; ys: Float64Array }, release = true): Promise<boolean> {
   engine.placeCrsNotes(finiteBox(sample.xs, sample.ys));
   const proj = engine.chooseTransforms((to) => chooseJobTransform(featureCrs, to, sample.xs, sample.ys));
-  if (!proj && projThreadRunning()) await releaseProjThread();
+  if (release && !proj && projThreadRunning()) await releaseProjThread();
   return proj;
 }

@@ -22,7 +22,7 @@ import type { AllowedSources } from '../io/uri';
 import type { CountingSource } from '../io/source.counting';
 import { countInto, sumCounts } from '../io/source.counting';
 import type { Crs } from '../crs/crs';
-import { ensureProj, isGeographic } from '../crs/transform';
+import { ensureProj } from '../crs/transform';
 import { LimitError } from '../errors';
 import type { IdKind, StatColumn } from '../output/table';
 import { RowSorter } from '../output/sorted-runs';
@@ -48,7 +48,7 @@ import { readOrder } from './read-order';
 import type { ReadOrder } from './read-order';
 import { FlatPreparer } from './prepare-flat';
 import { FlatGeometries, flatChunk } from '../geometry/wkb-flat';
-import { chooseTransforms, samplePoints, SAMPLE_FEATURES, spread } from './job-transforms';
+import { chooseTransforms, layerSample, sampleOfLayer } from './job-transforms';
 
 /** Features read, checked and reprojected at once before spooling (one PROJ call per raster). */
 const READ_CHUNK = 1000;
@@ -233,15 +233,24 @@ async function tailOf(opened: Opened, opts: PrepareOptions, counters: CountingSo
 export async function prepareJob(opts: PrepareOptions, onHead: (head: JobHead) => Promise<void>, counters: CountingSource[]): Promise<PreparedJob> {
   const held: { layer: FeatureSource | null } = { layer: null };
   try {
-    return await spoolJob(await openJob(opts, counters, held, () => false), opts, onHead, counters);
+    return await spoolJob(await openJob(opts, counters, held, () => false), opts, onHead, counters, undefined);
   } finally {
     held.layer?.close();
   }
 }
 
-/** Phase 1 spooled: every feature read in input order, prepared and sorted by its window's key (job-order.ts). */
-async function spoolJob(opened: Opened, opts: PrepareOptions, onHead: (head: JobHead) => Promise<void>, counters: CountingSource[]): Promise<PreparedJob> {
+/**
+ * Phase 1 spooled: every feature read in input order, prepared and sorted by its window's key (job-order.ts).
+ * A GeoPackage's transforms are chosen on its sample first, as when it streams (`centres`: the layer's, when
+ * already read; null: it has none; undefined: read here), so a job's numbers do not depend on how phase 1 ran
+ * (and Plan makes the same choice for the pipeline's Workers).
+ */
+async function spoolJob(opened: Opened, opts: PrepareOptions, onHead: (head: JobHead) => Promise<void>, counters: CountingSource[], centres: LayerCentres | null | undefined): Promise<PreparedJob> {
   const { layer, head, engine, rasters, weights, fields, total, threads } = opened;
+  const sample = centres === undefined ? sampleOfLayer(layer) : centres !== null && orderedSource(layer) ? layerSample(layer.table, centres, layer.crs) : null;
+  // PROJ's thread kept: a spooled job is small or not read alongside (the memory matters little), and a job thread
+  // whose only pending work is the end of a handed-over host found its event loop empty (exit code 13)
+  if (sample !== null) await chooseTransforms(engine, layer.crs, sample, false);
   await onHead(head);
   const keepGeometry = opts.spec.output.geometry === true;
   const grids = engine.processingGrids();
@@ -321,15 +330,14 @@ export async function prepareOrdered(opts: PrepareOptions, onHead: (head: JobHea
     where.centres = null;
     where.order = null;
     if (opened.head.streams === 0 || centres === null || order === null) {
-      const job = await spoolJob(opened, opts, onHead, counters);
+      const job = await spoolJob(opened, opts, onHead, counters, centres);
       return { tail: job.tail, records: job.records };
     }
     const { layer, head, engine, fields } = opened;
     if (!orderedSource(layer)) throw new Error('unreachable: streams without a GeoPackage');
     const table = layer.table;
     // each raster's transform chosen on points of this layer (proj4js where it matches PROJ), PROJ's thread ended when none needs it
-    const probe = table.featuresAt(spread(centres.fids.length, SAMPLE_FEATURES).map((i) => centres?.fids[i] as number), { columns: [] });
-    await chooseTransforms(engine, layer.crs, samplePoints(centres, probe, isGeographic(layer.crs)));
+    await chooseTransforms(engine, layer.crs, layerSample(table, centres, layer.crs));
     await onHead(head);
     const t0 = performance.now();
     const fids = centres.fids;

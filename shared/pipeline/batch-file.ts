@@ -8,6 +8,7 @@
  */
 import * as z from 'zod';
 import type { Crs } from '../crs/crs';
+import type { RecordedTransform } from '../crs/job-transform';
 import type { Geometry } from '../geometry/types';
 import type { CellValue, IdKind, StatColumn } from '../output/table';
 
@@ -24,6 +25,12 @@ export interface BatchFile {
   attributes?: StatColumn[];
   /** The id column's type (`integer` when the input declares it so; default text). */
   idKind?: IdKind;
+  /**
+   * Per raster CRS, the transform Plan chose on the layer's sample as `zonalflow stats` does (engine/job-transforms.ts
+   * recordTransforms): the Worker runs it, so a job's rows are the same bits either way. Absent (a layer without a
+   * sample, a time series, a Plan before it was added): PROJ for every raster.
+   */
+  transforms?: RecordedTransform[];
   /**
    * `fid`: the feature key (the input's rowid or position; a non-integer stands for a rowid beyond 2^53);
    * `fidText`: the stored fid when `fid` cannot say it (NULL, text, real, int64); `idNull`: the id column
@@ -96,6 +103,25 @@ export function isBase64(s: string): boolean {
 
 const GeometrySchema = z.custom<Geometry>(isGeometry, { message: 'not a GeoJSON geometry of two-number positions' });
 
+const finite = z.number().finite();
+
+/**
+ * A transform Plan chose (crs/job-transform.ts RecordedTransform), e.g.
+ * `{"to": "EPSG:32631", "engine": "proj4js", "agreement": {"points": 3201, "maxDifference": 1.9e-9, "nanMismatches": 0},
+ * "tolerance": 1e-6, "box": {"xmin": 2.9, "ymin": 43.1, "xmax": 3.4, "ymax": 43.5}}` or
+ * `{"to": "...", "engine": "PROJ", "reason": "datum transformation: ...", "note": ""}`.
+ */
+export const RecordedTransformSchema = z.discriminatedUnion('engine', [
+  z.object({
+    to: z.string().min(1),
+    engine: z.literal('proj4js'),
+    agreement: z.object({ points: z.number().int().positive(), maxDifference: finite.nonnegative(), nanMismatches: z.literal(0) }),
+    tolerance: finite.positive(),
+    box: z.object({ xmin: finite, ymin: finite, xmax: finite, ymax: finite }).refine((b) => b.xmin <= b.xmax && b.ymin <= b.ymax, 'an empty box'),
+  }),
+  z.object({ to: z.string().min(1), engine: z.literal('PROJ'), reason: z.string(), note: z.string() }),
+]);
+
 /** Validates a batch file read back from S3. */
 export const BatchFileSchema = z.object({
   jobId: z.string(),
@@ -106,6 +132,7 @@ export const BatchFileSchema = z.object({
   idsUnique: z.boolean().optional(),
   attributes: z.array(z.object({ name: z.string(), kind: z.enum(['text', 'integer', 'number', 'boolean', 'timestamp']) })).optional(),
   idKind: z.enum(['text', 'integer', 'number']).optional(),
+  transforms: z.array(RecordedTransformSchema).optional(),
   features: z.array(z.object({
     fid: z.number(),
     fidText: z.string().nullable().optional(),

@@ -24,6 +24,8 @@ import { ensureProj, makeTransformer } from '../crs/transform';
 import type { PlanBatch, PlanFeature } from '../batching/plan';
 import type * as BatchingModule from '../batching/plan';
 import type * as OpenModule from '../features/open';
+import type { FeatureSource } from '../features/source';
+import type { RecordedTransform } from '../crs/job-transform';
 import { IdHashes, hashId } from '../batching/id-hashes';
 import { missingId } from '../engine/duplicate-ids';
 import { parseJobSpec } from '../spec';
@@ -226,6 +228,9 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         checkCollectRows(total, new Set(scenes.map((sc) => sc.datetime)).size, items.length);
         await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes }, scenes);
       }
+      // each raster's transform of the features, chosen once on the layer's sample as `zonalflow stats` chooses it
+      // (job-transforms.ts): every Worker runs it, so `local`, AWS and `stats` give the same bits
+      const transforms = await chooseTransforms(spec, layer, rasters);
       const header = (batchId: string): string => JSON.stringify({
         jobId,
         batchId,
@@ -234,6 +239,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         idsUnique,
         ...(attributes.length > 0 ? { attributes } : {}),
         ...(idKind !== 'text' ? { idKind } : {}),
+        ...(transforms.length > 0 ? { transforms } : {}),
       });
       // the header's keys, then the features (the order of a BatchFile's keys)
       const head = (b: PlanBatch): string => `${header(b.batchId).slice(0, -1)},"features":[`;
@@ -411,6 +417,17 @@ async function checkRasters(spec: JobSpec, deps: PlanDeps): Promise<ZonalRaster[
 async function statisticColumns(spec: JobSpec, rasters: readonly ZonalRaster[]): Promise<StatColumn[]> {
   if (spec.stac) return (await import('../engine/timeseries')).timeseriesColumns(spec);
   return (await import('../engine/zonal')).zonalColumns(rasters, zonalOptions(spec, undefined, false));
+}
+
+/**
+ * The transforms of a zonal job's features into its rasters' CRSs, chosen on the layer's sample (a GeoPackage with
+ * centres; none otherwise, nor for a time series: the Workers then use PROJ, as `stats` does), loaded only here.
+ */
+async function chooseTransforms(spec: JobSpec, layer: FeatureSource, rasters: readonly ZonalRaster[]): Promise<RecordedTransform[]> {
+  if (spec.stac || rasters.length === 0) return [];
+  const { recordTransforms, sampleOfLayer } = await import('../engine/job-transforms');
+  const sample = sampleOfLayer(layer);
+  return sample === null ? [] : recordTransforms(layer.crs, rasters.map((r) => r.crs), sample);
 }
 
 /** The input with its key URL-decoded, when the key as given does not exist and the decoded one does. */

@@ -8,7 +8,7 @@
  * and throws `BatchIncompleteError` so the Map's retry resumes from there.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ZonalflowError } from '../errors';
+import { CrsError, ZonalflowError } from '../errors';
 import { FIRST_CHUNK, chunkBudgetMs, nextChunkSize } from './chunk-size';
 import type { SharedTiles } from '../raster/shared-tiles';
 import { parseJobSpec } from '../spec';
@@ -20,7 +20,10 @@ import { featureDocument } from '../output/json';
 import { featuresPartKey } from './keys';
 import { featureFailure } from '../output/table';
 import type { ResultRow } from '../output/table';
-import { ensureProj } from '../crs/transform';
+import { ensureProj, makeBatchTransformer } from '../crs/transform';
+import { replayJobTransform } from '../crs/job-transform';
+import type { Crs } from '../crs/crs';
+import type { BatchTransform } from '../crs/proj';
 import { crsProjJson } from '../crs/projjson';
 import { geoCrs } from '../output/parquet-layout';
 import type { WorkerInput, WorkerOutput } from './events';
@@ -131,6 +134,14 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
         sharedTiles: deps.sharedTiles,
       });
       const zonal = new ZonalEngine(rasters, batch.crs, zonalOptions(spec, weights, spec.output.geometry));
+      // the transforms Plan chose on the layer's sample, as `zonalflow stats` chooses them (a raster CRS it did not record: PROJ)
+      const recorded = batch.transforms ?? [];
+      if (recorded.length > 0) {
+        zonal.chooseTransforms((to) => {
+          const r = recorded.find((t) => t.to === to.def);
+          return r !== undefined ? replayJobTransform(batch.crs, to, r) : { engine: 'PROJ', reason: 'not chosen by Plan', transform: projTransformOf(batch.crs, to), note: '' };
+        });
+      }
       zonalEngine = zonal;
       checkAttributeNames(attributes, zonal.columns, spec);
       const columns = [...attributes, ...zonal.columns];
@@ -251,6 +262,13 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
 async function refuseIfCancelled(tracker: JobTracker, item: WorkerInput, what: 'start' | 'complete'): Promise<void> {
   const cancelled = tracker.batchCancelled ? await tracker.batchCancelled(item.jobId, item.batchId) : (await tracker.jobStatus(item.jobId)) === 'CANCELLED';
   if (cancelled) throw new JobCancelledError(`job ${item.jobId} is CANCELLED: batch ${item.batchId} does not ${what}`);
+}
+
+/** PROJ's transform between two CRSs the engine reprojects between (never equivalent there). */
+function projTransformOf(from: Crs, to: Crs): BatchTransform {
+  const t = makeBatchTransformer(from, to);
+  if (t === null) throw new CrsError(`${from.name} and ${to.name} are the same CRS: nothing to transform`);
+  return t;
 }
 
 function sum(cs: readonly CountingSource[], k: 'bytes' | 'requests'): number {

@@ -5,6 +5,7 @@
  * poisoned features, a worker that dies once and Lambda throttling are
  * absorbed as deployed.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,43 @@ describe('zonalflow local', () => {
     // ID_2 is a REAL column (ogrinfo: "ID_2: Real"): the id is a JSON number, as GDAL types the field (d507b8e)
     expect(JSON.parse(readFileSync(join(dir, 'features/1.json'), 'utf8'))).toMatchObject({ id: 1, fid: 1, elev_mean: local.rows[0]?.values[1] });
   });
+
+  it('EPSG:4326 fields over a UTM raster: local equals zonalflow stats to the last bit, both reprojecting with the transform chosen on the layer\'s sample (proj4js), as ogr2ogr (PROJ) + exactextract', async () => {
+    // test/fixtures/crs-conversion: 40 fields in EPSG:4326 over an EPSG:32631 raster; expected_job.csv by ogr2ogr -t_srs + exactextract (make_job.py)
+    const conv = join(import.meta.dirname, '../fixtures/crs-conversion');
+    const convSpec = { input: { idColumn: 'field_id' }, rasters: [{ name: 'r', uri: join(conv, 'utm31.tif') }], stats: ['count', 'mean', 'min', 'max', 'stdev'], batching: { grid: 'h3', maxFeatures: 8 }, output: { formats: ['parquet'] } };
+    const dir = out();
+    const r = await runLocal({ input: join(conv, 'fields.gpkg'), spec: convSpec, out: dir });
+    expect(r.status).toBe('DONE');
+    const results = await readResultParquet(readFileSync(join(dir, 'results.parquet')));
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { crs?: { transformation: string }[] };
+    const lines = readFileSync(join(conv, 'expected_job.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(lines).toHaveLength(40);
+    // stats prepares a GeoPackage in this thread (a small one) or on its prepare thread (a large one): the same choice either way
+    for (const prepareThread of [false, true]) {
+      const stats = await runStatsJob({ input: join(conv, 'fields.gpkg'), spec: parseJobSpec(convSpec), allowed: LOCAL_ONLY, prepareThread });
+      expect(stats.summary.crs?.[0]?.transformation, `prepareThread ${prepareThread}`).toMatch(/^no datum shift \(same datum\); computed by proj4js \(a pure conversion, within 1e-6 m of PROJ/);
+      expect(results.columns).toEqual(stats.columns);
+      expect(results.rows, `prepareThread ${prepareThread}`).toEqual(stats.rows);
+      expect(summary.crs?.[0]?.transformation).toBe(stats.summary.crs?.[0]?.transformation);
+    }
+    // and `zonalflow stats` as a user runs it (bin/zonalflow.mjs: a small GeoPackage, prepared in the job's thread, PROJ on a host thread)
+    const csv = join(dir, 'stats.csv');
+    const cli = spawnSync(process.execPath, [join(import.meta.dirname, '../../bin/zonalflow.mjs'), 'stats', '--input', join(conv, 'fields.gpkg'), '--raster', join(conv, 'utm31.tif'), '--id-column', 'field_id', '--stats', 'count,mean,min,max,stdev', '--out', csv, '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+    expect(cli.status, cli.stderr).toBe(0);
+    const csvRows = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    // id, fid, the five statistics (shortest round-trip decimals: the same doubles), error
+    expect(csvRows.map((c) => [c[0], Number(c[1]), c.slice(2, 7).map(Number)])).toEqual(results.rows.map((row) => [row.id, row.fid, row.values]));
+    const rel = (a: unknown, b: number): number => Math.abs(Number(a) - b) / Math.max(1, Math.abs(b));
+    const byId = new Map(results.rows.map((row) => [row.id, row]));
+    for (const line of lines) {
+      const [id, count, mean] = line.split(',');
+      const row = byId.get(id as string);
+      expect(row?.error, id).toBeNull();
+      expect(rel(row?.values[0], Number(count)), id).toBeLessThan(1e-6);
+      expect(rel(row?.values[1], Number(mean)), id).toBeLessThan(1e-9);
+    }
+  }, 120_000);
 
   it('the trigger path: the upload matches the template\'s EventBridge rule, which starts the execution', async () => {
     const r = await runLocal({ input: join(EX, 'lux_cantons_2169.gpkg'), spec, out: out(), trigger: 'event' });

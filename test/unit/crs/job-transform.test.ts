@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadProj, projString } from '../../../shared/crs/proj';
-import { chooseJobTransform } from '../../../shared/crs/job-transform';
+import { chooseJobTransform, recordJobTransform, replayJobTransform } from '../../../shared/crs/job-transform';
+import { RecordedTransformSchema } from '../../../shared/pipeline/batch-file';
 import { makeBatchTransformer } from '../../../shared/crs/transform';
 import { toleranceIn } from '../../../shared/crs/conversion';
 import { crsFromEpsg } from '../../../shared/crs/epsg';
@@ -130,4 +131,36 @@ describe('chooseJobTransform', () => {
     // UTM and the other WGS 84-based projections at least
     expect(lite).toBeGreaterThanOrEqual(10);
   }, 600_000); // a hang guard, not a timing: 99 s in a CI run at load 14 on 2 cores
+});
+
+describe('recordJobTransform / replayJobTransform (Plan records, Workers replay: pipeline/batch-file.ts)', () => {
+  it.each([['EPSG:4326', 'EPSG:32631', 'proj4js'], ['EPSG:4267', 'EPSG:4326', 'PROJ'], ['EPSG:4326', 'EPSG:3857', 'PROJ']])('%s -> %s (%s): through JSON and the batch file\'s schema, the same engine, note and bits, inside and outside the checked sample', (from, to, engine) => {
+    const p = pair(from, to);
+    const chosen = chooseJobTransform(crsOf(from), crsOf(to), Float64Array.from(p.x), Float64Array.from(p.y));
+    expect(chosen.engine).toBe(engine);
+    const record = RecordedTransformSchema.parse(JSON.parse(JSON.stringify(recordJobTransform(crsOf(to), chosen))));
+    expect(record.to).toBe(crsOf(to).def);
+    const replayed = replayJobTransform(crsOf(from), crsOf(to), record);
+    expect(replayed.engine).toBe(chosen.engine);
+    expect(replayed.note).toBe(chosen.note);
+    // the sample's points, points between them, and points outside its box (PROJ's answer there)
+    const xs = Float64Array.from([...p.x, ...p.x.slice(1).map((x, i) => (x + (p.x[i] as number)) / 2), -25.8, 540, 3]);
+    const ys = Float64Array.from([...p.y, ...p.y.slice(1).map((y, i) => (y + (p.y[i] as number)) / 2), 92.86, 45, 89.99]);
+    const a = [Float64Array.from(xs), Float64Array.from(ys)] as const;
+    const b = [Float64Array.from(xs), Float64Array.from(ys)] as const;
+    chosen.transform(a[0], a[1]);
+    replayed.transform(b[0], b[1]);
+    expect(Array.from(b[0])).toEqual(Array.from(a[0]));
+    expect(Array.from(b[1])).toEqual(Array.from(a[1]));
+  });
+
+  it('the schema refuses a record a Worker must not run: proj4js without its checked box, with a NaN mismatch, or an empty box', () => {
+    const ok = { to: 'EPSG:32631', engine: 'proj4js', agreement: { points: 99, maxDifference: 2e-9, nanMismatches: 0 }, tolerance: 1e-6, box: { xmin: 0, ymin: 40, xmax: 6, ymax: 50 } };
+    expect(RecordedTransformSchema.safeParse(ok).success).toBe(true);
+    const { box: _box, ...noBox } = ok;
+    expect(RecordedTransformSchema.safeParse(noBox).success).toBe(false);
+    expect(RecordedTransformSchema.safeParse({ ...ok, agreement: { ...ok.agreement, nanMismatches: 1 } }).success).toBe(false);
+    expect(RecordedTransformSchema.safeParse({ ...ok, box: { xmin: 6, ymin: 40, xmax: 0, ymax: 50 } }).success).toBe(false);
+    expect(RecordedTransformSchema.safeParse({ ...ok, engine: 'gdal' }).success).toBe(false);
+  });
 });
