@@ -77,6 +77,12 @@ export interface ExecutionOptions {
   log?: (line: string) => void;
   /** Prefix of log lines (a child's item index). */
   logPrefix?: string;
+  /**
+   * A failed state's name and reason (failureText), instead of a `failed <state>: <reason>` log line: the caller
+   * prints the reasons the execution's own error does not repeat (runner.ts: a failed job's reason once, on the
+   * result line). Every call comes before runExecution returns.
+   */
+  onStateFailed?: (state: string, reason: string) => void;
 }
 
 /**
@@ -122,7 +128,8 @@ export async function runExecution(definition: Definition, input: unknown, opts:
   const prefix = opts.logPrefix ?? '';
   // a state whose output is over 256 KiB fails the execution (States.DataLimitExceeded, not catchable)
   let overLimit: string | null = null;
-  void (async () => {
+  // the event log closes when the execution ends: awaited before returning, so every onStateFailed call came
+  const events = (async () => {
     for await (const e of execution.eventLogs) {
       const ev = e as { type: string; state?: { name: string; output?: unknown }; Error?: string; Cause?: unknown };
       if (ev.type === 'StateExited' && ev.state && overLimit === null) {
@@ -132,15 +139,19 @@ export async function runExecution(definition: Definition, input: unknown, opts:
           execution.abort();
         }
       }
+      if (ev.type === 'StateFailed' && opts.onStateFailed) opts.onStateFailed(ev.state?.name ?? '', failureText(String(ev.Error ?? ''), ev.Cause));
       if (!log) continue;
       if (ev.type === 'StateEntered' && ev.state && !prefix) log(`-> ${ev.state.name}`);
       if (ev.type === 'StateRetried') log(`${prefix}retry ${ev.state?.name ?? ''}`);
-      if (ev.type === 'StateFailed') log(`${prefix}failed ${ev.state?.name ?? ''}: ${failureText(String(ev.Error ?? ''), ev.Cause)}`);
+      if (ev.type === 'StateFailed' && !opts.onStateFailed) log(`${prefix}failed ${ev.state?.name ?? ''}: ${failureText(String(ev.Error ?? ''), ev.Cause)}`);
     }
   })().catch(() => undefined);
   try {
-    return { status: 'SUCCEEDED', output: await execution.result };
+    const output: unknown = await execution.result;
+    await events;
+    return { status: 'SUCCEEDED', output };
   } catch (err) {
+    await events;
     if (overLimit !== null) return { status: 'FAILED', error: 'States.DataLimitExceeded', cause: overLimit };
     const e = err as Error & { cause?: Error };
     if (e.name === 'ExecutionTimeoutError') return { status: 'TIMED_OUT', error: 'States.Timeout', cause: `the execution ran longer than its ${definition.TimeoutSeconds ?? '?'} seconds${definition.TimeoutSeconds === undefined ? '' : scaledNote(definition.TimeoutSeconds, opts.timeoutScale ?? opts.timeScale ?? 1)}` };

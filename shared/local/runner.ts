@@ -33,7 +33,7 @@ import { installPolyfills } from './polyfills';
 import { startStandIns } from './stand-ins';
 import type { StandIns } from './stand-ins';
 import { adaptDistributedMaps, checkPayload } from './distributed-map';
-import { runExecution, scaledNote } from './execution';
+import { failureText, runExecution, scaledNote } from './execution';
 import type { Definition, ExecutionOutcome } from './execution';
 import { matchesPattern, objectCreatedEvent, transformInput } from './eventbridge';
 import { specKeyBeside } from '../features/suffix';
@@ -252,7 +252,10 @@ function lambdaError(name: string, errorType: string, errorMessage: string): Err
 /** Runs the job through the synthesized state machine on this machine. */
 export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
   installPolyfills();
-  const log = opts.log ?? (() => undefined);
+  // the stand-in's copy of the input is the user's file: what the user reads names it as they gave it (opts.input)
+  const inputUri = `s3://${LOCAL.input}/${basename(opts.input)}`;
+  const asGiven = (text: string): string => text.split(inputUri).join(opts.input);
+  const log = opts.log ? ((say: (line: string) => void) => (line: string): void => say(asGiven(line)))(opts.log) : (): void => undefined;
   // wall seconds per phase (a phase runs until the next one starts), and the CPU seconds of the process (every thread)
   const timings: Record<string, number> = {};
   const cpuSeconds: Record<string, number> = {};
@@ -696,8 +699,11 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       if (m?.[1]) lap(m[1]);
       log(line);
     };
+    // the top-level states' failures: Plan's reason is the job's error, which JobFailed passes on and the result line
+    // gives; only a reason that error does not repeat (a MarkFailed that failed too) is printed, after the execution
+    const stateFailures: { state: string; reason: string }[] = [];
     const start = (execInput: unknown, name: string): Promise<ExecutionOutcome> =>
-      runExecution(adapted.definition, execInput, { handlers: topHandlers, executionArn: `arn:aws:states:us-east-1:000000000000:execution:${ids.machine}:${name}`, name, timeScale: scale, timeoutScale, log: execLog });
+      runExecution(adapted.definition, execInput, { handlers: topHandlers, executionArn: `arn:aws:states:us-east-1:000000000000:execution:${ids.machine}:${name}`, name, timeScale: scale, timeoutScale, log: execLog, onStateFailed: (state, reason) => stateFailures.push({ state, reason }) });
     let outcome: ExecutionOutcome;
     if (faults.has('duplicate-event')) {
       log('the upload event is delivered twice: two executions start (injected duplicate-event)');
@@ -720,6 +726,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       failure = retried.status === 'SUCCEEDED' ? undefined : { code: retried.error, message: retried.cause };
       jobId = findJobId(output) ?? jobId;
     }
+    const jobReason = failure ? failureText(failure.code, failure.message) : null;
+    for (const f of stateFailures) if (f.reason !== jobReason) log(`failed ${f.state}: ${f.reason}`);
     // invocations still running (a timed-out or abandoned child) end before the stand-ins stop
     await stoppable(Promise.allSettled([...inFlight]));
     signal?.throwIfAborted();
@@ -733,9 +741,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     const copy = (key: string, dest: string): Promise<boolean> => env.copyFile(LOCAL.output, key, dest);
     const files = jobId ? await downloadJobOutputs(env.s3, LOCAL.output, `${jobId}/`, opts.out, { features: opts.features ?? 'per-feature', copy, label: `--out ${opts.out}` }) : [];
     const summary = jobId ? ((await getJson(env.s3, { bucket: LOCAL.output, key: `${jobId}/summary.json` })) as { status?: string } | null) : null;
-    // the stand-in's copy of the input is the user's file: the job's error names it as they gave it (opts.input)
-    const inputUri = `s3://${LOCAL.input}/${key}`;
-    if (failure) failure = { ...failure, message: failure.message.split(inputUri).join(opts.input) };
+    // the job's error and summary.json name the input as the user gave it (asGiven, above)
+    if (failure) failure = { ...failure, message: asGiven(failure.message) };
     nameLocalInput(join(opts.out, 'summary.json'), inputUri, opts.input);
     // a failed execution whose MarkFailed failed too (it timed out, or was denied) left no summary.json: the record
     // is written here from the execution's own error, so a failing job always has one

@@ -1,0 +1,34 @@
+/**
+ * A failed `zonalflow local` job says why once, on its result line, naming the input as the user gave it: not
+ * also on `failed Plan: ...` and `failed JobFailed: ...` lines (the same reason: JobFailed passes Plan's error on),
+ * and never with the S3 stand-in's key (`s3://zonalflow-input/<file>`) in place of the file (newcomer's finding C,
+ * 2026-12-03). summary.json names the user's file too (runner.ts nameLocalInput).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cases/run-cli';
+
+const dir = mkdtempSync(join(tmpdir(), 'zf-local-failure-lines-'));
+const gpkg = join(import.meta.dirname, '../../examples/lux_cantons_2169.gpkg');
+const raster = join(import.meta.dirname, '../../examples/elev.cog.tif');
+
+describe('zonalflow local: a failed job\'s reason', () => {
+  it('is printed once, on the result line, naming --input as given (an id column the layer lacks: exit 2)', async () => {
+    const spec = join(dir, 'job.json');
+    writeFileSync(spec, JSON.stringify({ input: { idColumn: 'nmae' }, rasters: [{ name: 'elev', uri: raster }], stats: ['mean'] }));
+    const out = join(dir, 'out');
+    const r = await runCli(['local', '--input', gpkg, '--spec', spec, '--out', out]);
+    expect(r.code).toBe(2);
+    const reason = `${gpkg}: layer "lux_cantons" has no column "nmae" for the ids`;
+    const lines = r.err.split('\n');
+    expect(lines.filter((l) => l.includes('has no column "nmae"')), r.err).toEqual([expect.stringMatching(/^zonalflow local: job \S+ FAILED; 1 file in .*: /)]);
+    expect(lines.find((l) => l.includes('FAILED'))).toContain(reason);
+    expect(r.err).not.toContain('zonalflow-input');
+    expect(r.err).toMatch(/^zonalflow local: -> Plan\nzonalflow local: -> MarkFailed\nzonalflow local: -> JobFailed\n/);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { error: { code: string; message: string } };
+    expect(summary.error.code).toBe('InputError');
+    expect(summary.error.message).toContain(reason);
+  }, 60_000);
+});
