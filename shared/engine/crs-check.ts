@@ -27,6 +27,13 @@ export function outsideWarning(outside: number, computed: number, featuresCrs: s
   if (known.length === 0) return `${head}: the layer's CRS (${featuresCrs}) may be wrong`;
   const evidence = [...new Set(known.flatMap((f) => wrongCrsEvidence(f)))];
   const extents = known.map((f) => `${outside === computed ? 'the features\' extent' : 'their extent'} is ${box(f.features as Box)} and raster "${f.raster}"'s ${box(f.rasterExtent)}, both in ${f.crs}`).join('; ');
+  // a raster whose extent cannot be in its CRS (metres read as degrees: a raster without a CRS taken as the layer's
+  // EPSG:4326) is the one to blame, not the features' CRS, however right theirs looks
+  const impossible = known.filter((f) => !inGeographicRange(f) || f.rasterOutsideAreaOfUse === true).map((f) => `raster "${f.raster}"'s extent ${box(f.rasterExtent)} is not in ${f.crs}'s range (${f.areaOfUse ? area(f.areaOfUse) : 'longitude -180 to 360, latitude -90 to 90'}): the raster probably has another CRS; set it with gdal_edit.py -a_srs EPSG:XXXX`);
+  if (impossible.length > 0) {
+    const featureExtents = known.map((f) => `${outside === computed ? 'the features\' extent' : 'their extent'} is ${box(f.features as Box)} in ${f.crs}`);
+    return `${head}: ${impossible.join('; ')}${evidence.length > 0 ? `; the layer's CRS (${featuresCrs}) may be wrong too: ${evidence.join('; ')}` : ''}; ${[...new Set(featureExtents)].join('; ')}`;
+  }
   if (evidence.length > 0) return `${head}: the layer's CRS (${featuresCrs}) may be wrong: ${evidence.join('; ')}; ${extents}`;
   const oneCrs = new Set(known.map((f) => f.crs)).size === 1;
   const areas = [...new Set(known.map((f) => {
@@ -36,6 +43,19 @@ export function outsideWarning(outside: number, computed: number, featuresCrs: s
   const within = known.every((f) => (byLayerArea(f) ? f.layerAreaOfUse : f.areaOfUse) !== null);
   const what = `${outside === computed ? 'no feature overlaps' : 'they do not overlap'} ${known.length === 1 ? `raster "${known[0]?.raster ?? ''}"` : 'the rasters'}`;
   return `${head}: ${what}: ${extents}; the features lie ${areas.join(' and ')}${within ? `, so their CRS looks right: they lie where the raster${known.length === 1 ? ' has' : 's have'} no cells` : ''}`;
+}
+
+/**
+ * The raster's extent can be in its CRS as far as the numbers alone say: true for a projected CRS (the facts'
+ * rasterOutsideAreaOfUse speaks for it: PROJ took its centre to longitude/latitude), for a geographic one when the
+ * extent lies within longitude -180 to 360 (0 to 360 is a common convention) and latitude -90 to 90, give or take
+ * 1e-6 degree (also for notes without rasterOutsideAreaOfUse, or a CRS whose area of use PROJ does not know).
+ */
+function inGeographicRange(f: OutsideFacts): boolean {
+  if (!f.geographic) return true;
+  const [xmin, ymin, xmax, ymax] = f.rasterExtent;
+  const eps = 1e-6;
+  return xmin >= -180 - eps && xmax <= 360 + eps && ymin >= -90 - eps && ymax <= 90 + eps;
 }
 
 /** Why the outside features' coordinates suggest a wrong CRS (empty: nothing does). */

@@ -106,6 +106,8 @@ export class OutsideTally {
       const otherLayerCrs = !this.layerCrs.undefinedCrs && !safely(() => crsEquivalent(this.layerCrs, r.crs), true);
       const layerArea = otherLayerCrs ? areaOfUse(this.layerCrs) : null;
       const lonLat = r.crs.undefinedCrs ? null : boxToLonLat(b, r.crs);
+      const rasterCentre = new Sample();
+      rasterCentre.add((b.xmin + b.xmax) / 2, (b.ymin + b.ymax) / 2);
       return {
         raster: r.name,
         crs: crsDisplayName(r.crs),
@@ -116,6 +118,7 @@ export class OutsideTally {
         layerGeographic,
         areaOfUse: area,
         outsideAreaOfUse: area !== null && mostlyOutside(area, centres, r.crs),
+        rasterOutsideAreaOfUse: area !== null && mostlyOutside(area, rasterCentre, r.crs),
         otherLayerCrs,
         layerAreaOfUse: layerArea,
         outsideLayerAreaOfUse: layerArea !== null && mostlyOutside(layerArea, this.sourceCentres, this.layerCrs),

@@ -29,6 +29,11 @@ export interface OutsideFacts {
   /** Most outside features lie outside the raster CRS's area of use (false when it is unknown). */
   outsideAreaOfUse: boolean;
   /**
+   * The raster's centre lies outside its CRS's area of use (false when that is unknown; absent in notes of older
+   * Workers): its extent cannot be in that CRS (a raster without a CRS taken as the layer's, metres read as degrees).
+   */
+  rasterOutsideAreaOfUse?: boolean;
+  /**
    * The layer's CRS is not the raster's (absent in notes of older Workers: taken as the same unless
    * layerAreaOfUse is known). The raster CRS's area of use then says nothing about the layer's CRS: features
    * outside it may be right where they are, on a raster somewhere else.

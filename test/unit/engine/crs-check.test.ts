@@ -33,6 +33,19 @@ describe('outside warning', () => {
     expect(outsideWarning(2, 2, 'a custom CRS', [facts({ crs: 'a custom CRS', areaOfUse: null })])).toBe('2 of 2 features (100 %) do not intersect any raster: no feature overlaps raster "r": the features\' extent is (700000, 5200000) - (700500, 5200500) and raster "r"\'s (500000, 4998000) - (502000, 5000000), both in a custom CRS; the features lie in a custom CRS, whose area of use PROJ does not know');
   });
 
+  it('a raster extent that cannot be in its CRS: the raster\'s CRS is blamed, not the features\' (finding D, 2026-12-03)', () => {
+    const WGS84 = 'EPSG:4326 (WGS 84)';
+    const world = { west: -180, south: -90, east: 180, north: 90 };
+    // metres read as degrees (a raster without a CRS taken as the layer's EPSG:4326): out of range by the numbers
+    // alone, also in a note without rasterOutsideAreaOfUse (an older Worker's)
+    const lonLat = facts({ crs: WGS84, geographic: true, layerGeographic: true, rasterExtent: [500000, 5597500, 503000, 5600000], features: [9, 50.5, 9.07, 50.55], source: [9, 50.5, 9.07, 50.55], areaOfUse: world });
+    expect(outsideWarning(6, 6, WGS84, [lonLat])).toBe('6 of 6 features (100 %) do not intersect any raster: raster "r"\'s extent (500000, 5597500) - (503000, 5600000) is not in EPSG:4326 (WGS 84)\'s range (longitude -180 to 180, latitude -90 to 90): the raster probably has another CRS; set it with gdal_edit.py -a_srs EPSG:XXXX; the features\' extent is (9, 50.5) - (9.07, 50.55) in EPSG:4326 (WGS 84)');
+    // 0 to 360 longitudes are a raster in degrees, not metres: the usual words
+    expect(outsideWarning(6, 6, WGS84, [{ ...lonLat, rasterExtent: [180, 0, 360, 10] }])).toMatch(/so their CRS looks right/);
+    // a projected CRS: the centre of its extent outside the CRS's area of use (outside-extent.ts, PROJ)
+    expect(outsideWarning(2, 2, CRS, [facts({ rasterOutsideAreaOfUse: true })])).toBe(`2 of 2 features (100 %) do not intersect any raster: raster "r"'s extent (500000, 4998000) - (502000, 5000000) is not in ${CRS}'s range (longitude 0 to 6, latitude 0 to 84): the raster probably has another CRS; set it with gdal_edit.py -a_srs EPSG:XXXX; the features' extent is (700000, 5200000) - (700500, 5200500) in ${CRS}`);
+  });
+
   it('parts of older Workers (no facts): the count and the hint, as before', () => {
     const { warnings } = mergeCrsParts([note(2, 2, undefined)]);
     expect(warnings).toEqual([`2 of 2 features (100 %) do not intersect any raster: the layer's CRS (${CRS}) may be wrong`]);

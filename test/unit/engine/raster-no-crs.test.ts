@@ -64,6 +64,17 @@ describe('a raster without a CRS', () => {
     expect(outside[0]).not.toContain('no CRS');
   });
 
+  it('features in EPSG:4326 beside it: the outside warning blames the raster\'s missing CRS, its extent being no degrees', async () => {
+    // a newcomer's trial (2026-12-03, finding D): the warning said the features' CRS looked right, they lay "where the
+    // raster has no cells", for a raster whose extent (500000, 4650000) - (500080, 4650060) cannot be longitude/latitude
+    const input = join(dir, 'lonlat.geojson');
+    writeFileSync(input, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: 'lonlat' }, geometry: { type: 'Polygon', coordinates: [[[3, 42], [3.001, 42], [3.001, 42.001], [3, 42]]] } }] }));
+    const r = await runCli(['stats', '--input', input, '--raster', join(fixtures, 'nocrs.tif'), '--id-column', 'name', '--stats', 'count', '--out', join(dir, 'lonlat.csv'), '--quiet']);
+    expect(r.code).toBe(0);
+    const outside = r.err.split('\n').filter((l) => l.includes('do not intersect any raster'));
+    expect(outside).toEqual(['zonalflow: warning: 1 of 1 features (100 %) do not intersect any raster: raster "nocrs"\'s extent (500000, 4650000) - (500080, 4650060) is not in EPSG:4326 (WGS 84)\'s range (longitude -180 to 180, latitude -90 to 90): the raster probably has another CRS; set it with gdal_edit.py -a_srs EPSG:XXXX; the features\' extent is (3, 42) - (3.001, 42.001) in EPSG:4326 (WGS 84)']);
+  });
+
   it('features without a CRS either (GeoPackage srs_id 0): computed as they are, with one warning line', async () => {
     const r = await stats('features_nocrs.gpkg');
     expect(r.code).toBe(0);
