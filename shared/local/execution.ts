@@ -151,9 +151,11 @@ export async function runExecution(definition: Definition, input: unknown, opts:
     await events;
     return { status: 'SUCCEEDED', output };
   } catch (err) {
-    await events;
-    if (overLimit !== null) return { status: 'FAILED', error: 'States.DataLimitExceeded', cause: overLimit };
     const e = err as Error & { cause?: Error };
+    // a timed-out or stopped execution has ended (States.Timeout, States.Aborted, the data limit's abort): its event
+    // log can run on behind it (a Task's retries), and waiting for it let those attempts count as the execution's
+    if (e.name !== 'ExecutionTimeoutError' && e.name !== 'ExecutionAbortedError') await events;
+    if (overLimit !== null) return { status: 'FAILED', error: 'States.DataLimitExceeded', cause: overLimit };
     if (e.name === 'ExecutionTimeoutError') return { status: 'TIMED_OUT', error: 'States.Timeout', cause: `the execution ran longer than its ${definition.TimeoutSeconds ?? '?'} seconds${definition.TimeoutSeconds === undefined ? '' : scaledNote(definition.TimeoutSeconds, opts.timeoutScale ?? opts.timeScale ?? 1)}` };
     if (e.name === 'ExecutionAbortedError') return { status: 'ABORTED', error: 'States.Aborted', cause: 'the execution was stopped' };
     const c = e.cause;
