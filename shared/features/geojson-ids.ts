@@ -26,24 +26,41 @@ function idMember(raw: Record<string, unknown>): unknown {
   return undefined;
 }
 
-/** json-c's json_object_get_int64 of a JSON value: integers as they are, reals truncated, strings' leading integer else 0. */
-function asInt(v: unknown): number {
+/**
+ * json-c's json_object_get_int64 of a JSON value: integers as they are (beyond 2^53 as bigints: the exact parser's),
+ * reals truncated, strings' leading integer else 0.
+ */
+function asInt(v: unknown): number | bigint {
   if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : 0;
+  if (typeof v === 'bigint') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string') {
     const m = /^\s*([+-]?\d+)/.exec(v);
-    return m ? Number(m[1]) : 0;
+    if (!m) return 0;
+    const n = Number(m[1]);
+    return Number.isSafeInteger(n) ? n : BigInt(m[1] as string);
   }
   return 0;
 }
 
-/** json-c's json_object_get_string of a scalar. */
+/** True for a JSON integer (a number, or a bigint beyond 2^53). */
+function isInteger(v: unknown): v is number | bigint {
+  return typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v));
+}
+
+/** json-c's json_object_get_string of a scalar (a bigint's digits). */
 function asText(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return typeof v === 'string' ? v : typeof v === 'bigint' ? v.toString() : JSON.stringify(v);
 }
 
 export interface GeoJsonIdentity {
+  /** The feature's key: the FID, or for an FID beyond 2^53 a stand-in (see fidText). */
   fid: number;
+  /**
+   * An FID no double holds exactly (beyond 2^53: GDAL's int64 FIDs), as its digits; `fid` is then a stand-in key
+   * (-1.5, -2.5... in order of first appearance, as the GeoPackage reader keys rowids beyond 2^53).
+   */
+  fidText?: string;
   /** The properties, with `id` set from the `id` member when GDAL would (a new object then). */
   props: Record<string, unknown>;
   /** The `id` member's text when it became the `id` field (the feature's own id), else undefined. */
@@ -55,20 +72,34 @@ export class GeoJsonIds {
   private idField = false;
   private asFid = false;
   private nextFid = 0;
+  private readonly bigKeys = new Map<bigint, number>();
+
+  /** The key and, beyond 2^53, the exact text of an integer FID. */
+  private fidOf(v: number | bigint): { fid: number; fidText?: string } {
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return { fid: v };
+    const big = typeof v === 'bigint' ? v : BigInt(v);
+    if (big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)) return { fid: Number(big) };
+    let key = this.bigKeys.get(big);
+    if (key === undefined) {
+      key = -(this.bigKeys.size + 1) - 0.5;
+      this.bigKeys.set(big, key);
+    }
+    return { fid: key, fidText: big.toString() };
+  }
 
   read(raw: Record<string, unknown>, props: Record<string, unknown>): GeoJsonIdentity {
     const found = idMember(raw);
     const member = found === null ? undefined : found; // "id": null is no member to json-c
     const hasIdProp = Object.prototype.hasOwnProperty.call(props, 'id');
     if (member !== undefined && !this.idField) {
-      if (typeof member === 'number' && Number.isInteger(member)) this.asFid = member >= 0;
+      if (isInteger(member)) this.asFid = member >= 0;
       if (!this.asFid && !hasIdProp) this.idField = true;
     }
     if (hasIdProp) this.idField = true;
-    if (this.asFid && member !== undefined) return { fid: asInt(member), props };
-    // an integer field `id` is GDAL's FID column (FinalizeLayerDefn)
+    if (this.asFid && member !== undefined) return { ...this.fidOf(asInt(member)), props };
+    // an integer field `id` (Integer or Integer64) is GDAL's FID column (FinalizeLayerDefn)
     const prop = hasIdProp ? props.id : undefined;
-    if (!this.asFid && typeof prop === 'number' && Number.isSafeInteger(prop)) return { fid: prop, props };
+    if (!this.asFid && isInteger(prop)) return { ...this.fidOf(prop), props };
     // no FID from the member: the next of 0, 1, 2... (the position when no member is the FID)
     const fid = this.nextFid++;
     if (member !== undefined && this.idField && !hasIdProp) {

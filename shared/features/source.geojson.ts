@@ -61,7 +61,7 @@ function ownProperties(raw: Record<string, unknown>): Record<string, unknown> {
 function toFeature(raw: RawFeature, opts: SourceFeatureOptions, fields: ReadonlyMap<string, OgrField> | null, ids: GeoJsonIds): Feature {
   const whole = raw as Record<string, unknown>;
   const own = ownProperties(whole);
-  const { fid, props: read, memberId } = ids.read(whole, own);
+  const { fid, fidText, props: read, memberId } = ids.read(whole, own);
   let props = read;
   // without `properties`, the `id` member is also an ordinary member: GDAL's field `id` holds it whatever the fid
   if (!Object.prototype.hasOwnProperty.call(whole, 'properties') && whole.id !== undefined && whole.id !== null && !Object.prototype.hasOwnProperty.call(props, 'id')) props = { ...props, id: whole.id };
@@ -81,6 +81,11 @@ function toFeature(raw: RawFeature, opts: SourceFeatureOptions, fields: Readonly
     problem = `unreadable geometry: ${err instanceof Error ? err.message : String(err)}`;
   }
   const f = makeFeature(fid, geometry, values, opts, problem);
+  // an FID beyond 2^53: its digits, as the GeoPackage reader gives a rowid beyond 2^53 (f.fid is a stand-in key)
+  if (fidText !== undefined) {
+    f.fidText = fidText;
+    if (opts.idColumn === undefined) f.id = fidText;
+  }
   // the default id: the feature's own id (a string member), else the fid
   if (opts.idColumn === undefined && memberId !== undefined) f.id = memberId;
   return f;

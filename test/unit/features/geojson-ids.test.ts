@@ -56,6 +56,32 @@ describe('GeoJSON id members as GDAL reads them', () => {
     });
   }
 
+  // GDAL's int64 FIDs beyond 2^53 (ogrinfo -ro -al -q, GDAL 3.6.2, 2026-12-03, files of these members: an `id`
+  // member 9007199254740993 then 1, 2, 3 gave OGRFeature:9007199254740993, 1, 2, 3; a property `id` of
+  // 9007199254740993.. gave OGRFeature:9007199254740993.. with `id (Integer64)`). Written as raw JSON text: a double
+  // cannot hold them. Before: "Do not know how to serialize a BigInt" (member), fids 0, 1.. (property).
+  it('integer ids beyond 2^53 (a member, a property id, a string member) are the fid, exactly, as text', async () => {
+    const g = JSON.stringify(point);
+    const fc = (members: string[]): string => `{"type":"FeatureCollection","features":[${members.join(',')}]}`;
+    const p = join(dir, 'big-member.geojson');
+    writeFileSync(p, fc([`{"type":"Feature","id":9007199254740993,"geometry":${g},"properties":{"v":1}}`, ...[1, 2, 3].map((i) => `{"type":"Feature","id":${i},"geometry":${g},"properties":{"v":1}}`)]));
+    const fs = await read(p);
+    expect(fs.map((f) => [f.fidText ?? String(f.fid), f.id])).toEqual([['9007199254740993', '9007199254740993'], ['1', '1'], ['2', '2'], ['3', '3']]);
+    // the stand-in key is not an integer (as a GeoPackage rowid beyond 2^53's) and stable across passes
+    expect(Number.isInteger(fs[0]?.fid)).toBe(false);
+    expect((await read(p)).map((f) => f.fid)).toEqual(fs.map((f) => f.fid));
+    const q = join(dir, 'big-prop.geojson');
+    writeFileSync(q, fc(['9007199254740993', '9007199254740994'].map((i) => `{"type":"Feature","geometry":${g},"properties":{"id":${i}}}`)));
+    expect((await read(q)).map((f) => [f.fidText, f.id])).toEqual([['9007199254740993', '9007199254740993'], ['9007199254740994', '9007199254740994']]);
+    const r = join(dir, 'big-string.geojson');
+    writeFileSync(r, fc([`{"type":"Feature","id":5,"geometry":${g},"properties":{}}`, `{"type":"Feature","id":"9223372036854775807","geometry":${g},"properties":{}}`]));
+    expect((await read(r)).map((f) => f.fidText ?? String(f.fid))).toEqual(['5', '9223372036854775807']);
+    // the same lines as GeoJSONSeq
+    const l = join(dir, 'big-member.geojsonl');
+    writeFileSync(l, `{"type":"Feature","id":9007199254740993,"geometry":${g},"properties":{}}\n{"type":"Feature","id":9007199254740994,"geometry":${g},"properties":{}}\n`);
+    expect((await read(l)).map((f) => f.fidText)).toEqual(['9007199254740993', '9007199254740994']);
+  });
+
   it('string ids are the default id and --id-column id selects them; an integer id is the fid', async () => {
     const p = join(dir, 'ids.geojson');
     writeFileSync(p, JSON.stringify({ type: 'FeatureCollection', features: [feat('a', { v: 1 }), feat('b', { v: 2 })] }));
