@@ -44,18 +44,20 @@ export function includedColumns(layer: FeatureSource, spec: Pick<JobSpec, 'input
 }
 
 /**
- * InputError naming the fid when two features of the layer share one (a GeoJSON's repeated `id` members, a repeated
+ * InputError naming the file, the layer and the fid when two features of the layer share one (a GeoJSON's repeated `id` members, a repeated
  * `fid` column): local and AWS jobs merge and de-duplicate their results by fid, so Plan refuses the layer before any
  * batch, and `zonalflow estimate` with the same line. Bad input, so exit 2 (`INPUT_INVALID`, as `stats` gives an input
  * it cannot use; the job's error code `InputError`). A GeoPackage's fids are rowids, unique: not checked. `fids`: the
  * layer's fids in input order (sorted in a copy).
  */
-export function checkUniqueFids(layer: Pick<FeatureSource, 'layer' | 'featuresByFid'>, fids: ArrayLike<number>): void {
+export function checkUniqueFids(layer: Pick<FeatureSource, 'path' | 'layer' | 'featuresByFid'>, fids: ArrayLike<number>): void {
   if (layer.featuresByFid) return;
   const sorted = Float64Array.from(fids).sort();
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i] === sorted[i - 1]) {
-      throw new InputError(`the layer "${layer.layer}" has two features with fid ${sorted[i]}; local and AWS jobs merge and de-duplicate results by fid, so fids must be unique: number the features (or drop a GeoJSON's repeated id members), or compute it with zonalflow stats`);
+      // a key that is no integer stands for an fid beyond 2^53 (GeoJSON int64 ids: geojson-ids.ts fidOf)
+      const fid = Number.isInteger(sorted[i]) ? String(sorted[i]) : 'beyond 2^53 (an int64 id)';
+      throw new InputError(`${layer.path}: layer "${layer.layer}" has two features with fid ${fid}; local and AWS jobs merge and de-duplicate results by fid, so fids must be unique: number the features (or drop a GeoJSON's repeated id members), or compute it with zonalflow stats`);
     }
   }
 }

@@ -69,7 +69,7 @@ describe('estimate and run --dry-run check the spec against the input as the job
     const input = join(dir, 'dupid.geojson');
     writeFileSync(input, JSON.stringify({ type: 'FeatureCollection', name: 'dup', features: [7, 8, 7].map((id, i) => ({ type: 'Feature', id, properties: { name: `f${i}` }, geometry: { type: 'Polygon', coordinates: sq(6.0 + i * 0.05) } })) }));
     const file = spec('dupid', { input: { idColumn: 'name' } });
-    const line = 'the layer "dup" has two features with fid 7; local and AWS jobs merge and de-duplicate results by fid, so fids must be unique';
+    const line = 'dupid.geojson: layer "dup" has two features with fid 7; local and AWS jobs merge and de-duplicate results by fid, so fids must be unique';
     for (const argv of [['estimate', '--input', input, '--spec', file], ['run', '--dry-run', '--input', input, '--spec', file]]) {
       const r = await runCli(argv);
       expect([r.code, r.out]).toEqual([2, '']);
