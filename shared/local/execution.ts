@@ -120,8 +120,15 @@ export async function runExecution(definition: Definition, input: unknown, opts:
   const { StateMachine } = await import('aws-local-stepfunctions');
   const scaled = scaleDefinition(definition, { waits: opts.timeScale ?? 1, timeouts: opts.timeoutScale ?? opts.timeScale ?? 1 });
   const machine = new StateMachine(scaled as never, { validationOptions: { noValidate: true } });
+  // an execution that ended (States.Timeout, stopped) invokes nothing more, as on AWS: the emulator's Task goes on
+  // retrying behind a timed-out execution, so its handlers then answer never instead of invoking the function
+  let ended = false;
+  const handlers = Object.fromEntries(Object.entries(opts.handlers).map(([name, handler]) => [
+    name,
+    (...args: Parameters<typeof handler>) => (ended ? new Promise<never>(() => undefined) : handler(...args)),
+  ]));
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: opts.handlers as never },
+    overrides: { taskResourceLocalHandlers: handlers as never },
     context: { Execution: { Id: opts.executionArn, Input: input, Name: opts.name, StartTime: new Date().toISOString() } } as never,
   });
   const log = opts.log;
@@ -152,6 +159,7 @@ export async function runExecution(definition: Definition, input: unknown, opts:
     return { status: 'SUCCEEDED', output };
   } catch (err) {
     const e = err as Error & { cause?: Error };
+    ended = true;
     // a timed-out or stopped execution has ended (States.Timeout, States.Aborted, the data limit's abort): its event
     // log can run on behind it (a Task's retries), and waiting for it let those attempts count as the execution's
     if (e.name !== 'ExecutionTimeoutError' && e.name !== 'ExecutionAbortedError') await events;
