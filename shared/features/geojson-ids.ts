@@ -18,6 +18,7 @@
  * integer id after non-negative ones, a property `id` first met after the decision, or a
  * non-integer property `id` after integer ones, which makes GDAL number every feature).
  */
+import { BigFidKeys } from './big-fid-keys';
 
 /** The member named `id`, matched without regard to case as GDAL does. */
 function idMember(raw: Record<string, unknown>): unknown {
@@ -58,7 +59,7 @@ export interface GeoJsonIdentity {
   fid: number;
   /**
    * An FID no double holds exactly (beyond 2^53: GDAL's int64 FIDs), as its digits; `fid` is then a stand-in key
-   * (-1.5, -2.5... in order of first appearance, as the GeoPackage reader keys rowids beyond 2^53).
+   * (big-fid-keys.ts, as the GeoPackage reader keys rowids beyond 2^53).
    */
   fidText?: string;
   /** The properties, with `id` set from the `id` member when GDAL would (a new object then). */
@@ -72,19 +73,14 @@ export class GeoJsonIds {
   private idField = false;
   private asFid = false;
   private nextFid = 0;
-  private readonly bigKeys = new Map<bigint, number>();
+  private readonly bigFids = new BigFidKeys();
 
   /** The key and, beyond 2^53, the exact text of an integer FID. */
   private fidOf(v: number | bigint): { fid: number; fidText?: string } {
     if (typeof v === 'number' && Number.isSafeInteger(v)) return { fid: v };
     const big = typeof v === 'bigint' ? v : BigInt(v);
     if (big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)) return { fid: Number(big) };
-    let key = this.bigKeys.get(big);
-    if (key === undefined) {
-      key = -(this.bigKeys.size + 1) - 0.5;
-      this.bigKeys.set(big, key);
-    }
-    return { fid: key, fidText: big.toString() };
+    return { fid: this.bigFids.key(big), fidText: big.toString() };
   }
 
   read(raw: Record<string, unknown>, props: Record<string, unknown>): GeoJsonIdentity {

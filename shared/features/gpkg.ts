@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import nodeSqlite from 'node-sqlite3-wasm';
 import type { Database as Db, Statement } from 'node-sqlite3-wasm';
 import { GeoPackageError, InputError, ZonalflowError } from '../errors';
+import { BigFidKeys } from './big-fid-keys';
 import type { BBox, Feature } from '../geometry/types';
 import { gpkgGeometryBBox, parseGpkgGeometry } from '../geometry/wkb';
 import { addFlat } from '../geometry/wkb-flat';
@@ -297,9 +298,8 @@ export class FeatureLayer {
     return { sql: `SELECT ${cols.join(', ')} FROM ${quote(this.name)}`, props, id };
   }
 
-  /** Keys of rows whose rowid is beyond 2^53 (non-integer keys, never a real rowid) -> the rowid. */
-  private readonly bigRowids = new Map<number, bigint>();
-  private readonly bigKeys = new Map<bigint, number>();
+  /** Keys of rows whose rowid is beyond 2^53 (non-integer keys, never a real rowid) and back. */
+  private readonly bigRowids = new BigFidKeys();
 
   /**
    * The feature key of a row: its rowid (= the fid of an INTEGER PRIMARY KEY table) when a
@@ -307,13 +307,7 @@ export class FeatureLayer {
    */
   private keyOf(rowid: unknown): number {
     if (typeof rowid === 'number') return rowid;
-    const big = BigInt(rowid as bigint);
-    const known = this.bigKeys.get(big);
-    if (known !== undefined) return known;
-    const key = -(this.bigRowids.size + 1) - 0.5;
-    this.bigRowids.set(key, big);
-    this.bigKeys.set(big, key);
-    return key;
+    return this.bigRowids.key(BigInt(rowid as bigint));
   }
 
   /** A row's key, stored fid (when the key cannot say it) and id (see Feature). */
@@ -513,7 +507,7 @@ export class FeatureLayer {
     const { sql, props, id } = this.select({ ...opts, columns: opts.columns ?? [] });
     const byFid = new Map<number, Feature>();
     for (let i = 0; i < fids.length; i += 500) {
-      const chunk = fids.slice(i, i + 500).map((k) => this.bigRowids.get(k) ?? k);
+      const chunk = fids.slice(i, i + 500).map((k) => this.bigRowids.value(k) ?? k);
       const rows = this.gpkg.rows<Record<string, unknown>>(`${sql} WHERE rowid IN (${chunk.map(() => '?').join(',')})`, chunk);
       for (const r of rows) {
         const f = this.toFeature(r, props, id);
