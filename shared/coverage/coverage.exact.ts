@@ -283,8 +283,17 @@ export class CoverageScratch {
   float32 = false;
   /** Set by the last exactCoverage with this scratch: it zeroed a positive fraction under `float32Min`. */
   dropped = false;
-  constructor(readonly float32Min: number | null = null) {}
+  /**
+   * `ringsFloat32` (default: when `float32Min` is set): a polygon with several rings (holes, parts) is summed
+   * ring by ring in float32 as exactextract sums it ({@link ringsFloat32}); for callers whose weights become
+   * float32 anyway (engine/cells.ts `cellWeights` in the other modes). Without it the module's 64-bit fractions.
+   */
+  constructor(
+    readonly float32Min: number | null = null,
+    readonly ringsFloat32: boolean = float32Min !== null,
+  ) {}
   private acc = new Float64Array(256);
+  private ringAcc = new Float64Array(256);
   private runs = new Float64Array(64);
   private ringBuf = new Float64Array(256);
   private crossedBuf = new Uint8Array(256);
@@ -300,6 +309,13 @@ export class CoverageScratch {
   weights(n: number): Float64Array {
     if (this.acc.length < n) this.acc = new Float64Array(Math.max(n, 2 * this.acc.length));
     const out = this.acc.subarray(0, n);
+    out.fill(0);
+    return out;
+  }
+  /** `n` zeroed fractions of one ring (ringsFloat32's), apart from `weights`. */
+  ringWeights(n: number): Float64Array {
+    if (this.ringAcc.length < n) this.ringAcc = new Float64Array(Math.max(n, 2 * this.ringAcc.length));
+    const out = this.ringAcc.subarray(0, n);
     out.fill(0);
     return out;
   }
@@ -322,6 +338,10 @@ export class CoverageScratch {
  * view of its buffer (the same values; valid until the scratch's next use).
  */
 export function exactCoverage(polygons: readonly Position[][][], grid: RasterGrid, w: Window, scratch?: CoverageScratch): Float64Array {
+  if (scratch !== undefined && scratch.ringsFloat32 && (polygons.length > 1 || (polygons[0]?.length ?? 0) > 1)) {
+    const rings = polygons.flatMap((p) => p.map((ring, ri) => ({ ring, exterior: ri === 0 })));
+    return ringsFloat32(rings.length, (k, out) => gridRingInto((rings[k] as { ring: Position[] }).ring, grid, out), (k) => (rings[k] as { exterior: boolean }).exterior, (k, row, col) => clippedCoverage([[(rings[k] as { ring: Position[] }).ring]], grid, row, col), w, scratch, (k) => gridRingLength((rings[k] as { ring: Position[] }).ring));
+  }
   const acc = scratch ? scratch.weights(w.rows * w.cols) : new Float64Array(w.rows * w.cols);
   const carry = scratch ? scratch.carry : new Carry(w.rows);
   const crossed = scratch ? scratch.crossed(w.rows * w.cols) : new Uint8Array(w.rows * w.cols);
@@ -364,6 +384,18 @@ export function exactCoverage(polygons: readonly Position[][][], grid: RasterGri
  * of the scratch's buffer.
  */
 export function exactCoverageEncoded(a: Float64Array, at: number, rings: EncodedRings, grid: RasterGrid, w: Window, scratch: CoverageScratch): Float64Array {
+  if (scratch.ringsFloat32 && rings.count > 1) {
+    // the rings as world positions, for the rare cell measured again by clipping (decoded once, when needed)
+    let world: Position[][] | null = null;
+    const ringOf = (k: number): Position[] => {
+      if (world === null) {
+        const g = decodeGeometry(a, at);
+        world = (g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : []).flat();
+      }
+      return world[k] as Position[];
+    };
+    return ringsFloat32(rings.count, (k, out) => encodedRingInto(a, rings.start[k] as number, rings.size[k] as number, grid, out), (k) => rings.exterior[k] === 1, (k, row, col) => clippedCoverage([[ringOf(k)]], grid, row, col), w, scratch, (k) => (rings.size[k] as number) + 1);
+  }
   const acc = scratch.weights(w.rows * w.cols);
   const carry = scratch.carry;
   const crossed = scratch.crossed(w.rows * w.cols);
@@ -390,6 +422,79 @@ export function exactCoverageEncoded(a: Float64Array, at: number, rings: Encoded
   scratch.float32 = min !== null;
   scratch.dropped = dropped;
   return acc;
+}
+
+/**
+ * exactextract's float32 coverage of a polygon with several rings (holes, or parts): each ring's fractions
+ * computed on their own (exactextract's per-ring `Matrix<float> areas`, a double fraction cast to float, 1 and
+ * 0 where the ring does not pass), then added in float32 in the rings' order, exterior + and hole −
+ * (RasterCellIntersection::process walks a polygon's exterior, then its holes, part after part;
+ * add_ring_results does `m_results->increment(i, j, factor * areas(i, j))` on a Matrix<float>), so a cell two
+ * rings cross is fround(fround(a) − fround(b)), not fround(a − b): the same float32 as exactextract's, bit for
+ * bit, wherever each ring's fraction is (src/raster_cell_intersection.cpp, exactextract 0.3.1-dev 3b4926b).
+ * Each ring is measured over its own bounding box within `w` (cost: the rings' boxes, as exactextract's ring
+ * grids), then, with `float32Min`, the sum is thresholded as {@link toFloat32} (0 below it, and when negative;
+ * without it the float32 sums are returned for engine/cells.ts `cellWeights` to weigh). The result is a view
+ * of the scratch's weights; sets `scratch.float32` and `scratch.dropped`.
+ *
+ * `ringInto(k, out)` writes ring k in grid units (closed) and returns its positions (room: `positions(k)`);
+ * `clip(k, row, col)` is ring k's coverage of a cell by clipping, for a crossed cell whose sum is tiny.
+ */
+function ringsFloat32(count: number, ringInto: (k: number, out: Float64Array) => number, exterior: (k: number) => boolean, clip: (k: number, row: number, col: number) => number, w: Window, scratch: CoverageScratch, positions: (k: number) => number): Float64Array {
+  const total = scratch.weights(w.rows * w.cols);
+  const carry = scratch.carry;
+  const tiny = scratch.tiny;
+  for (let k = 0; k < count; k++) {
+    const buf = scratch.ring(positions(k));
+    const n = ringInto(k, buf);
+    let umin = Infinity;
+    let umax = -Infinity;
+    let vmin = Infinity;
+    let vmax = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const u = buf[2 * i] as number;
+      const v = buf[2 * i + 1] as number;
+      if (u < umin) umin = u;
+      if (u > umax) umax = u;
+      if (v < vmin) vmin = v;
+      if (v > vmax) vmax = v;
+    }
+    const c0 = Math.max(w.col0, Math.floor(umin));
+    const c1 = Math.min(w.col0 + w.cols, Math.ceil(umax));
+    const r0 = Math.max(w.row0, Math.floor(vmin));
+    const r1 = Math.min(w.row0 + w.rows, Math.ceil(vmax));
+    if (!(c1 > c0 && r1 > r0)) continue; // outside the window (or not a number)
+    const sub: Window = { row0: r0, col0: c0, rows: r1 - r0, cols: c1 - c0 };
+    const acc = scratch.ringWeights(sub.rows * sub.cols);
+    const crossed = scratch.crossed(sub.rows * sub.cols);
+    carry.reset(sub.rows);
+    // the ring's own area, positive whatever its orientation or role (exactextract walks it counter-clockwise)
+    accumulateRing(buf, n, 1, sub, acc, carry, crossed);
+    finish(acc, carry, crossed, scratch.run(sub.cols), sub, tiny, null);
+    for (const t of tiny) acc[t] = clip(k, r0 + Math.floor(t / sub.cols), c0 + (t % sub.cols));
+    const sign = exterior(k) ? 1 : -1;
+    for (let r = 0; r < sub.rows; r++) {
+      const at = (r0 - w.row0 + r) * w.cols + (c0 - w.col0);
+      for (let c = 0, i = r * sub.cols; c < sub.cols; c++, i++) {
+        const f = Math.fround(acc[i] as number);
+        if (f !== 0) total[at + c] = Math.fround((total[at + c] as number) + sign * f);
+      }
+    }
+  }
+  const min = scratch.float32Min;
+  let dropped = false;
+  // without a threshold the float32 sums are left to cellWeights (which keeps them: fround is exact on them)
+  if (min !== null) {
+    for (let k = 0; k < total.length; k++) {
+      const t = total[k] as number;
+      if (t >= min) continue;
+      total[k] = 0;
+      if (t > 0) dropped = true;
+    }
+  }
+  scratch.float32 = min !== null;
+  scratch.dropped = dropped;
+  return total;
 }
 
 /**

@@ -543,9 +543,10 @@ export class ZonalEngine {
     const maxCells = this.options.maxCellsInMemory;
     const identity = isIdentity(plan.values);
     // coverage buffers reused from feature to feature (each feature's weights are used up before the next)
-    // (in the `fraction` mode exact polygon coverage comes as exactextract's float32 weights: cells.ts float32Threshold)
+    // (in the `fraction` mode exact polygon coverage comes as exactextract's float32 weights: cells.ts float32Threshold;
+    // in every mode a polygon of several rings is summed ring by ring in float32, as exactextract sums it)
     const weightOptions = { coverageWeight: this.options.coverageWeight ?? 'fraction', minCoverageFrac: this.options.minCoverageFrac ?? 0 };
-    const scratch = new CoverageScratch(float32Threshold(weightOptions));
+    const scratch = new CoverageScratch(float32Threshold(weightOptions), true);
     const rings = new EncodedRings();
     // this function's arrays are built by push, not by map/filter: an array that Array.prototype.map makes in
     // optimized code has another elements kind (map) than one made before optimization, so each loop over it

@@ -3,8 +3,11 @@
  * `float32Min`): bit for bit what engine/cells.ts `cellWeights` makes of the double fractions in its
  * `fraction` mode (the reference here: the slow path the engine took before, every cell rounded again),
  * for every threshold the engine passes (FLT_MIN by default, fround(minCoverageFrac) up to 1), single
- * polygons and overlapping parts, geometries and encoded geometries, crossed cells measured again by
- * clipping; a window whose positive fractions were all dropped still counts as covered, as before.
+ * polygons, holes and overlapping parts, geometries and encoded geometries, crossed cells measured again by
+ * clipping; a window whose positive fractions were all dropped still counts as covered, as before. A polygon
+ * of several rings is summed as exactextract sums it (add_ring_results on a Matrix<float>): each ring's double
+ * fractions rounded to float32, added in float32 ring after ring (exterior +, hole −); the reference builds
+ * that sum from each ring's own double coverage.
  */
 import { describe, expect, it } from 'vitest';
 import { coverage, coverageEncoded } from '../../../shared/coverage/coverage';
@@ -39,17 +42,36 @@ function fields(): Geometry[] {
       return [cx + r * Math.cos(t), cy + r * Math.sin(t)];
     });
     ring.push(ring[0] as Position);
-    out.push(f % 3 === 0 ? { type: 'MultiPolygon', coordinates: [[ring], [sq(cx - 25.5, cy - 13.3, cx + 20.25, cy + 31.7)]] } : { type: 'Polygon', coordinates: [ring] });
+    // every fifth a hole: the star shrunk about its centre to 0.4, reversed (a hole crossing the cells its exterior crosses)
+    const hole = ring.map(([x, y]) => [cx + 0.4 * ((x) - cx), cy + 0.4 * ((y) - cy)] as Position).reverse();
+    out.push(f % 3 === 0 ? { type: 'MultiPolygon', coordinates: [[ring], [sq(cx - 25.5, cy - 13.3, cx + 20.25, cy + 31.7)]] } : f % 5 === 1 ? { type: 'Polygon', coordinates: [ring, hole] } : { type: 'Polygon', coordinates: [ring] });
   }
   // a ring clipping a cell's corner by 1e-9 of a cell (a crossed cell measured again by clipping)
   out.push({ type: 'Polygon', coordinates: [[[600010 - 1e-8, 5000380], [600010, 5000370], [600030, 5000370], [600030, 5000390], [600010, 5000390], [600010, 5000380 + 1e-8], [600010 - 1e-8, 5000380]]] });
   return out;
 }
 
-/** The reference: the double fractions (no float32Min), then cellWeights as the engine ran it on every window. */
+/**
+ * The reference: the double fractions (no float32Min), then cellWeights as the engine ran it on every window; for
+ * several rings, each ring's double fractions (measured as a polygon of its own) rounded to float32 and added in
+ * float32, exterior + and hole −, in the rings' order, before cellWeights.
+ */
 function reference(g: Geometry, w: Window, opts: CellWeightOptions): CoverageWindow | null {
   const cov = coverage(g, grid, 'exact', w);
-  return cov && { window: cov.window, weights: cellWeights(cov.weights.slice(), cov.window, grid, opts) };
+  if (cov === null) return null;
+  const polygons = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
+  const rings = polygons.flatMap((p) => p.map((ring, k) => ({ ring, sign: k === 0 ? 1 : -1 })));
+  if (rings.length <= 1) return { window: cov.window, weights: cellWeights(cov.weights.slice(), cov.window, grid, opts) };
+  const total = new Float64Array(w.rows * w.cols);
+  for (const { ring, sign } of rings) {
+    const one = coverage({ type: 'Polygon', coordinates: [ring] }, grid, 'exact', w);
+    if (one === null) continue;
+    expect(one.window).toEqual(w);
+    one.weights.forEach((v, k) => {
+      total[k] = Math.fround((total[k] as number) + sign * Math.fround(v));
+    });
+  }
+  return { window: cov.window, weights: cellWeights(total, cov.window, grid, opts) };
 }
 
 function viaEncoded(g: Geometry, w: Window, scratch: CoverageScratch): CoverageWindow | null {
@@ -65,6 +87,19 @@ function sameBits(got: CoverageWindow | null, want: CoverageWindow | null): void
   const b = [...want.weights];
   expect(a.length).toBe(b.length);
   expect(a.map((v, k) => (Object.is(v, b[k]) ? -1 : k)).filter((k) => k >= 0)).toEqual([]);
+}
+
+/** Cells where the float32 ring-by-ring sum differs from the double sum rounded once (both thresholded). */
+function ringSumsDiffer(opts: CellWeightOptions): number {
+  let n = 0;
+  for (const g of fields()) {
+    const want = reference(g, all, opts);
+    const once = coverage(g, grid, 'exact', all);
+    if (want === null || once === null) continue;
+    const rounded = cellWeights(once.weights.slice(), all, grid, opts);
+    n += [...rounded].filter((v, k) => v !== want.weights[k]).length;
+  }
+  return n;
 }
 
 describe('float32 exact coverage from the kernel: cellWeights of the double fractions, bit for bit', () => {
@@ -89,6 +124,8 @@ describe('float32 exact coverage from the kernel: cellWeights of the double frac
         }
       }
       expect(crossedRounded).toBeGreaterThan(1000);
+      // the ring-by-ring sum differs from the rounded double sum somewhere (else holes and parts would not be tested)
+      expect(ringSumsDiffer(opts)).toBeGreaterThan(0);
     });
   }
 
