@@ -30,6 +30,7 @@ import { openRaster } from '../raster/cog';
 import type { Raster } from '../raster/cog';
 import type { RasterGrid, Window } from '../raster/grid';
 import { coverage } from '../coverage/coverage';
+import { CoverageScratch } from '../coverage/coverage.exact';
 import { transformGeometry } from '../geometry/transform';
 import { geometryBBox } from '../geometry/bbox';
 import type { BBox, Geometry } from '../geometry/types';
@@ -340,7 +341,9 @@ export class TimeseriesEngine {
       if (weights.coverageWeight.startsWith('area_spherical') && !isGeographic(info.crs)) {
         throw new SpecError(`coverageWeight "${weights.coverageWeight}" applies to lon/lat rasters; the assets of item ${item.id} are projected (use "area_cartesian" for areas in their units)`);
       }
-      const cov = coverage(local, grid, this.spec.coverage, { row0: 0, col0: 0, rows: grid.height, cols: grid.width });
+      // a scratch of its own (the weights are kept): a polygon of several rings summed ring by ring in float32, as
+      // exactextract and the zonal engine sum it (coverage.exact.ts ringsFloat32); cellWeights below does the rest
+      const cov = coverage(local, grid, this.spec.coverage, { row0: 0, col0: 0, rows: grid.height, cols: grid.width }, new CoverageScratch(null, true));
       // the coverage as the zonal engine (and exactextract) weighs it: float32 fractions, the spec's coverageWeight and
       // minCoverageFrac (cells.ts), in place; cells weighing 0 are not sampled
       return { grid, crs: info.crs, weights: cov ? cellWeights(cov.weights, cov.window, grid, weights, cov.weights) : new Float64Array(n), n };
