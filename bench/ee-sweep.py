@@ -3,9 +3,10 @@
 both tools name alike, on the bench fields, the example data and rasters made here with GDAL.
 
 Run (Debian's python3 for GDAL; exactextract from ../shared/tools; a few minutes, mostly the 20k case):
-    /usr/bin/python3 bench/ee-sweep.py [--exactextract=PATH] [--only=NAME,...] [--skip-bench] [--remake] [--zonalflow=CLI]
+    /usr/bin/python3 bench/ee-sweep.py [--exactextract=PATH] [--only=NAME,...] [--skip-bench] [--remake] [--zonalflow=CLI] [--save]
 Prints one line per case x statistic (values compared, mismatches, documented differences) and writes
-the table to bench/results/ee-sweep.json. Exit 1 when any value mismatches.
+the table to bench/.cache/results/ee-sweep.json (ignored by git), with --save also to the tracked
+bench/results/ee-sweep.json (as `npm run bench -- NAME --save`). Exit 1 when any value mismatches.
 
 Each case: exactextract gets the features reprojected vertex-wise into the raster's CRS by ogr2ogr (it
 does not reproject), `-s "<stat>(r[,w][,options])"` per statistic and `--nested-output` GeoJSON (full
@@ -548,10 +549,12 @@ def main():
         for m in res['first_mismatches']:
             log(f'    {m}')
     log(f"total: {total['values']} values, {total['mismatches']} mismatches, {total['documented']} documented differences")
-    os.makedirs(os.path.join(ROOT, 'bench', 'results'), exist_ok=True)
+    # as bench/report.ts: the ignored bench/.cache/results always, the tracked bench/results only with --save
     if not ONLY and 'zonalflow' not in ARGS:
-        with open(os.path.join(ROOT, 'bench', 'results', 'ee-sweep.json'), 'w') as fh:
-            fh.write(summary(total, results))
+        for d in [os.path.join(ROOT, 'bench', '.cache', 'results')] + ([os.path.join(ROOT, 'bench', 'results')] if 'save' in ARGS else []):
+            os.makedirs(d, exist_ok=True)
+            with open(os.path.join(d, 'ee-sweep.json'), 'w') as fh:
+                fh.write(summary(total, results))
     sys.exit(1 if total['mismatches'] else 0)
 
 
