@@ -4,8 +4,11 @@
  * raster run after run, and hashing it took ~0.32 CPU s of each run on the 100k case (187 MB). An entry
  * holds the file's device, inode, size and modification time (nanoseconds) as the stat gives them, as
  * `make` and git's index do: a file rewritten (another size or time) or replaced (another inode) is hashed
- * again. The entries live in one JSON file beside the compiled build (dist/, emptied by every build); when
- * the code runs from its TypeScript sources (the tests) there is no such file and every file is hashed.
+ * again. An MD5 depends on the file's bytes alone, not on this code, so the entries outlive a build: they live in
+ * one JSON file in the project's node_modules/.cache/zonalflow/ (where tools keep caches; dist/ beside the
+ * compiled build when there is no node_modules folder, an installed package), where they lived in dist/, which every
+ * build empties, and the first local run after each build hashed the 187 MB raster again (0.3 s of its "synth"
+ * phase). When the code runs from its TypeScript sources (the tests) there is no such file and every file is hashed.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -22,12 +25,18 @@ const READ_BYTES = 4 * 2 ** 20;
 
 interface Entry { path: string; dev: string; ino: string; size: string; mtimeNs: string; md5: string }
 
-/** The cache file beside the compiled build (dist/local-md5.json), or null when this code runs from its sources. */
+/**
+ * The cache file: node_modules/.cache/zonalflow/local-md5.json in the project (dist/local-md5.json when it has no
+ * node_modules folder), or null when this code runs from its sources.
+ */
 export function md5CacheFile(moduleUrl: string = import.meta.url): string | null {
   const here = fileURLToPath(moduleUrl);
   if (here.endsWith('.ts')) return null;
   try {
-    const dist = join(projectRoot(join(here, '..')), 'dist');
+    const root = projectRoot(join(here, '..'));
+    const modules = join(root, 'node_modules');
+    if (existsSync(modules)) return join(modules, '.cache', 'zonalflow', 'local-md5.json');
+    const dist = join(root, 'dist');
     return existsSync(dist) ? join(dist, 'local-md5.json') : null;
   } catch {
     return null;

@@ -8,7 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileMd5, MD5_CACHE_MIN_BYTES } from '../../../shared/local/md5-cache';
+import { pathToFileURL } from 'node:url';
+import { fileMd5, md5CacheFile, MD5_CACHE_MIN_BYTES } from '../../../shared/local/md5-cache';
 
 const md5sum = (path: string): string => execFileSync('md5sum', [path], { encoding: 'utf8' }).split(' ')[0] ?? '';
 
@@ -45,5 +46,11 @@ describe('fileMd5', () => {
     const cache = join(dir, 'md5.json');
     expect(fileMd5(file, cache)).toBe(md5sum(file));
     expect(existsSync(cache)).toBe(false);
+  });
+
+  it('the compiled code keeps the entries in node_modules/.cache (a build empties dist/), none from the sources', () => {
+    const root = join(import.meta.dirname, '..', '..', '..');
+    expect(md5CacheFile(pathToFileURL(join(root, 'dist', 'chunks', 'chunk-X.mjs')).href)).toBe(join(root, 'node_modules', '.cache', 'zonalflow', 'local-md5.json'));
+    expect(md5CacheFile(pathToFileURL(join(root, 'shared', 'local', 'md5-cache.ts')).href)).toBeNull();
   });
 });
