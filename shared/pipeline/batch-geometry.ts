@@ -1,6 +1,6 @@
 /**
  * The geometries of a batch file from a GeoPackage: Plan writes each feature's geometry blob as stored
- * (GeoPackage header and WKB) in base64 (`gpkg`) instead of GeoJSON coordinates, and the Worker prepares
+ * (GeoPackage header and WKB; batch-file.ts) instead of GeoJSON coordinates, and the Worker prepares
  * the batch from the blobs as `stats` prepares a GeoPackage's chunks (wkb-flat.ts, prepare-flat.ts): flat
  * coordinate arrays, no GeoJSON arrays per position. GeoJSON coordinates as text were most of a batch
  * file's bytes; parsing them back into nested arrays, checking them, and reprojecting those took the
@@ -16,24 +16,7 @@ import { parseGpkgGeometry } from '../geometry/wkb';
 import { FlatPreparer } from '../engine/prepare-flat';
 import { inputOfPacked } from '../engine/packed-records';
 import type { EngineFeature, PreparedChunk, ZonalEngine } from '../engine/zonal';
-import type { BatchFeature, WrittenBatchFeature } from './batch-file';
-
-/** A geometry blob as a batch file carries it (base64). */
-export function encodeBlob(blob: Uint8Array): string {
-  return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('base64');
-}
-
-/** The features of a parsed batch file (`geometry` null where the feature has a blob) and each one's blob (null: none). */
-export function batchFeatures(features: readonly WrittenBatchFeature[]): { features: BatchFeature[]; blobs: (Uint8Array | null)[] } {
-  const blobs: (Uint8Array | null)[] = new Array<Uint8Array | null>(features.length).fill(null);
-  const out = features.map((f, k) => {
-    if (f.gpkg === undefined) return { ...f, geometry: f.geometry ?? null };
-    blobs[k] = Buffer.from(f.gpkg, 'base64');
-    const { gpkg: _, ...rest } = f;
-    return { ...rest, geometry: null };
-  });
-  return { features: out, blobs };
-}
+import type { BatchFeature } from './batch-file';
 
 /**
  * Features `from`..`to` (exclusive) with their blobs parsed into GeoJSON (a blob that cannot be read: the

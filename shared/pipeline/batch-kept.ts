@@ -1,12 +1,14 @@
 /**
- * Plan's one-pass read (plan.ts): every feature's batch-file JSON kept in memory, by input index, as UTF-8 in
- * one growing buffer (the strings themselves die young, so the garbage collector never copies them), within a
- * byte budget; once the batches are known, each batch file's body is copied together from its features' bytes.
- * The bytes are exactly those of the strings given (Buffer's UTF-8 encoding), so a batch file equals the one
- * the two-pass path (batch-spill.ts) writes from the same strings.
+ * Plan's one-pass read (plan.ts): every feature's batch-file record (batch-file.ts writeRecord) kept in memory, by
+ * input index, in one growing buffer (the features themselves die young, so the garbage collector never copies
+ * them), within a byte budget; once the batches are known, each batch file's body is copied together from its
+ * features' bytes. The bytes are exactly those writeRecord gives, so a batch file equals the one the two-pass path
+ * (batch-spill.ts) writes from the same features.
  */
+import type { BatchRecord } from './batch-file';
+import { recordBound, writeRecord } from './batch-file';
 
-/** The features' JSON in input order, within `budgetBytes`. */
+/** The features' records in input order, within `budgetBytes`. */
 export class KeptFeatures {
   private buf: Buffer;
   /** ends[i]: one past the last byte of feature i. */
@@ -31,28 +33,43 @@ export class KeptFeatures {
     return !this.over;
   }
 
-  /** Appends the next feature's JSON; false (and every byte released) when the budget would be exceeded. */
-  add(json: string): boolean {
+  /** Appends the next feature's record; false (and every byte released) when the budget would be exceeded. */
+  add(r: BatchRecord): boolean {
     if (this.over) return false;
-    // at most 3 UTF-8 bytes per UTF-16 code unit: room is checked without measuring the string
-    const room = this.at + 3 * json.length;
+    const room = this.at + recordBound(r);
     if (room > this.buf.length) {
-      const need = this.at + Buffer.byteLength(json);
-      if (need > this.budgetBytes) return this.drop();
-      if (need > this.buf.length || this.buf.length < this.budgetBytes) {
-        const grown = Buffer.allocUnsafe(Math.max(need, Math.min(this.budgetBytes, Math.max(room, 2 * this.buf.length))));
-        this.buf.copy(grown, 0, 0, this.at);
-        this.buf = grown;
-      }
+      if (room > this.budgetBytes) return this.addTight(r);
+      const grown = Buffer.allocUnsafe(Math.min(this.budgetBytes, Math.max(room, 2 * this.buf.length)));
+      this.buf.copy(grown, 0, 0, this.at);
+      this.buf = grown;
     }
-    this.at += this.buf.write(json, this.at, 'utf8');
+    this.push(writeRecord(this.buf, this.at, r));
+    return true;
+  }
+
+  /** {@link add} near the budget, where the bound may exceed it but the record itself may not. */
+  private addTight(r: BatchRecord): boolean {
+    const scratch = Buffer.allocUnsafe(recordBound(r));
+    const bytes = writeRecord(scratch, 0, r);
+    if (this.at + bytes > this.budgetBytes) return this.drop();
+    if (this.at + bytes > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.budgetBytes, Math.max(this.at + bytes, 2 * this.buf.length)));
+      this.buf.copy(grown, 0, 0, this.at);
+      this.buf = grown;
+    }
+    scratch.copy(this.buf, this.at, 0, bytes);
+    this.push(this.at + bytes);
+    return true;
+  }
+
+  private push(end: number): void {
+    this.at = end;
     if (this.n === this.ends.length) {
       const grown = new Float64Array(2 * this.n);
       grown.set(this.ends);
       this.ends = grown;
     }
     this.ends[this.n++] = this.at;
-    return true;
   }
 
   private drop(): false {
@@ -64,23 +81,18 @@ export class KeptFeatures {
     return false;
   }
 
-  /**
-   * `head`, then the JSON of the features at input indices `members` joined by commas, then `tail`, as one
-   * buffer (a batch file: `{...,"features":[` + features + `]}`).
-   */
-  body(head: string, members: ArrayLike<number>, tail: string): Buffer {
-    const headBytes = Buffer.byteLength(head);
-    let size = headBytes + Buffer.byteLength(tail) + Math.max(0, members.length - 1);
+  /** `head`, then the records of the features at input indices `members`, as one buffer (a batch file). */
+  body(head: Uint8Array, members: ArrayLike<number>): Buffer {
+    let size = head.length;
     for (let k = 0; k < members.length; k++) size += this.length(members[k] as number);
     const out = Buffer.allocUnsafe(size);
-    let at = out.write(head, 0, 'utf8');
+    out.set(head, 0);
+    let at = head.length;
     for (let k = 0; k < members.length; k++) {
       const i = members[k] as number;
-      if (k > 0) out[at++] = 0x2c; // ','
       const start = i === 0 ? 0 : (this.ends[i - 1] as number);
       at += this.buf.copy(out, at, start, this.ends[i]);
     }
-    out.write(tail, at, 'utf8');
     return out;
   }
 

@@ -48,7 +48,7 @@ export function workKeys(workPrefix: string, jobId: string): { root: string; spe
     spec: `${root}spec.json`,
     scenes: `${root}scenes.json`,
     manifest: `${root}manifest.json`,
-    batch: (id) => `${root}batches/${shardFolder(id)}/${id}.json`,
+    batch: (id) => `${root}batches/${shardFolder(id)}/${id}.batch`,
     parts: `${root}parts/`,
     part: (batchId, cursor) => `${root}parts/${shardFolder(batchId)}/${batchId}.${String(cursor).padStart(6, '0')}.json`,
     map: `${root}map/`,

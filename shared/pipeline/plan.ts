@@ -46,8 +46,8 @@ import type { Feature } from '../geometry/types';
 import type { BatchItem, PlanInput, PlanOutput } from './events';
 import { downloadToFile, getJson, headObject, mapLimit, putBytes, putJson } from './objects';
 import type { FeatureFailure, JobTracker } from './tracker';
-import type { WrittenBatchFeature } from './batch-file';
-import { encodeBlob } from './batch-geometry';
+import { BATCH_CONTENT_TYPE, batchFileHead } from './batch-file';
+import type { BatchRecord } from './batch-file';
 import { BatchSpill } from './batch-spill';
 import { KeptFeatures, batchMembers } from './batch-kept';
 import { DEFAULT_SPEC_DIGEST, jobIdFor, specDigest, workKeys } from './keys';
@@ -196,7 +196,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       if (kept !== null) {
         for await (const f of layer.features({ ...idOptions, columns: include, blobs })) {
           locate(f);
-          if (kept.complete) kept.add(JSON.stringify(batchFeature(f, attributes)));
+          if (kept.complete) kept.add(batchRecord(f, attributes));
         }
       } else if (layer.boxes && !spec.stac) {
         // GeoPackage: the bbox straight from each blob, no geometry built (the STAC search area needs the geometries)
@@ -241,13 +241,13 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         ...(idKind !== 'text' ? { idKind } : {}),
         ...(transforms.length > 0 ? { transforms } : {}),
       });
-      // the header's keys, then the features (the order of a BatchFile's keys)
-      const head = (b: PlanBatch): string => `${header(b.batchId).slice(0, -1)},"features":[`;
-      const putBatch = (b: PlanBatch, body: string | Uint8Array): Promise<void> => putBytes(deps.s3, { bucket: deps.outputBucket, key: keys.batch(b.batchId) }, body, 'application/json');
+      // the header, then the features' records (batch-file.ts, format 2)
+      const head = (b: PlanBatch): Buffer => batchFileHead(header(b.batchId), b.fids.length);
+      const putBatch = (b: PlanBatch, body: Uint8Array): Promise<void> => putBytes(deps.s3, { bucket: deps.outputBucket, key: keys.batch(b.batchId) }, body, BATCH_CONTENT_TYPE);
       if (kept !== null && kept.complete) {
         // read once: each batch file copied together from its features' kept bytes
         const { members, starts } = batchMembers(plan.batchOf, plan.slot, plan.batches.map((b) => b.fids.length));
-        await mapLimit(plan.batches, 16, (b, k) => putBatch(b, kept.body(head(b), members.subarray(starts[k], starts[k + 1]), ']}')));
+        await mapLimit(plan.batches, 16, (b, k) => putBatch(b, kept.body(head(b), members.subarray(starts[k], starts[k + 1]))));
         deps.log?.(`planned ${total} features into ${items.length} batches: read and serialized ${read} s (one pass), batched ${batched} s, batch files written ${lap()} s`);
       } else {
         // pass 2: the input read again in the same order, each feature serialized once into the spill file of
@@ -261,14 +261,14 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
           let index = 0;
           for await (const f of layer.features({ ...idOptions, columns: include, blobs })) {
             if (index < total && f.fid !== planFeatures.fid[index]) throw new LimitError(`the input changed while Plan read it: feature ${index + 1} has fid ${f.fid} on the second read, ${planFeatures.fid[index]} on the first`);
-            spill.add(index++, JSON.stringify(batchFeature(f, attributes)));
+            spill.add(index++, batchRecord(f, attributes));
           }
           spill.finish();
           const spilled = lap();
           for (let g = 0; g < spill.groups; g++) {
             await mapLimit(spill.readGroup(g), 16, (sb) => {
               const b = plan.batches[sb.index] as PlanBatch;
-              return putBatch(b, `${head(b)}${sb.features.join(',')}]}`);
+              return putBatch(b, Buffer.concat([head(b), ...sb.features]));
             });
           }
           deps.log?.(`planned ${total} features into ${items.length} batches: read ${read} s, batched ${batched} s, serialized ${spilled} s, batch files written ${lap()} s (${spill.groups} spill groups${compress ? ', deflated' : ''})`);
@@ -342,17 +342,19 @@ export function preloadPlanModules(): void {
 }
 
 /**
- * The features of a batch file as Plan writes them (BatchFeature): a GeoPackage's geometry as its blob
- * (batch-geometry.ts), any other format's as GeoJSON.
+ * A feature's record in a batch file (batch-file.ts, format 2): a GeoPackage's geometry as its blob, any other
+ * format's as GeoJSON in the record's JSON, with the stored fid, a NULL id, the attributes and a problem Plan found.
  */
-function batchFeature(f: Feature, attributes: readonly StatColumn[]): WrittenBatchFeature {
+function batchRecord(f: Feature, attributes: readonly StatColumn[]): BatchRecord {
   // a blob is checked by the Worker (the same check, the same one-line reason: ZonalEngine featureProblem)
   const problem = f.blob !== undefined ? null : f.problem ?? (f.geometry === null ? null : geometryProblem(f.geometry));
   // the stored fid, a NULL id and the attributes travel with the feature (never rewritten by the key)
-  const { fields } = featureFields(f, attributes);
-  const extra = { ...(fields.fidText !== undefined ? { fidText: fields.fidText } : {}), ...(fields.idNull ? { idNull: true } : {}), ...(attributes.length > 0 ? { attributes: fields.attributes } : {}) };
-  if (problem !== null) return { fid: f.fid, id: f.id, ...extra, geometry: null, problem };
-  return f.blob !== undefined ? { fid: f.fid, id: f.id, ...extra, gpkg: encodeBlob(f.blob) } : { fid: f.fid, id: f.id, ...extra, geometry: f.geometry };
+  const hasFields = f.fidText !== undefined || f.idNull === true || attributes.length > 0;
+  const fields = hasFields ? featureFields(f, attributes).fields : null;
+  const extra = fields === null ? {} : { ...(fields.fidText !== undefined ? { fidText: fields.fidText } : {}), ...(fields.idNull ? { idNull: true } : {}), ...(attributes.length > 0 ? { attributes: fields.attributes } : {}) };
+  if (problem !== null) return { fid: f.fid, id: f.id, blob: null, extra: JSON.stringify({ ...extra, geometry: null, problem }) };
+  if (f.blob !== undefined) return { fid: f.fid, id: f.id, blob: f.blob, extra: fields === null ? null : JSON.stringify(extra) };
+  return { fid: f.fid, id: f.id, blob: null, extra: JSON.stringify({ ...extra, geometry: f.geometry }) };
 }
 
 /** Whether the file system of `dir` has less free space than 3x the input's size (a spill of ~2x, and a margin). */

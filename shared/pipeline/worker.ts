@@ -27,9 +27,9 @@ import type { BatchTransform } from '../crs/proj';
 import { crsProjJson } from '../crs/projjson';
 import { geoCrs } from '../output/parquet-layout';
 import type { WorkerInput, WorkerOutput } from './events';
-import { BatchFileSchema } from './batch-file';
-import { batchFeatures, parseBlobs, prepareFromBlobs } from './batch-geometry';
-import { getJson, putBytes } from './objects';
+import { readBatchFile } from './batch-file';
+import { parseBlobs, prepareFromBlobs } from './batch-geometry';
+import { getBytes, getJson, putBytes, s3Uri } from './objects';
 import { openZonalRasters } from '../engine/rasters';
 import type { JobTracker } from './tracker';
 import { workKeys } from './keys';
@@ -82,12 +82,11 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
   // every source the batch opens, counted, and closed at the end (file handles)
   const counters: CountingSource[] = [];
   try {
-    const rawBatch = await getJson(deps.s3, { bucket: deps.outputBucket, key: item.key });
-    if (rawBatch === null) throw new ZonalflowError('BATCH_MISSING', `batch file s3://${deps.outputBucket}/${item.key} does not exist`);
-    const parsed = BatchFileSchema.parse(rawBatch);
-    // a GeoPackage's features carry their geometry blobs (batch-geometry.ts): prepared flat, or parsed into GeoJSON
-    const { features: batchFeatureList, blobs } = batchFeatures(parsed.features);
-    const batch = { ...parsed, features: batchFeatureList };
+    const batchLoc = { bucket: deps.outputBucket, key: item.key };
+    const batchBytes = await getBytes(deps.s3, batchLoc);
+    if (batchBytes === null) throw new ZonalflowError('BATCH_MISSING', `batch file ${s3Uri(batchLoc)} does not exist`);
+    // a GeoPackage's features carry their geometry blobs (batch-file.ts, batch-geometry.ts): prepared flat, or parsed into GeoJSON
+    const { batch, blobs } = readBatchFile(batchBytes, s3Uri(batchLoc));
     // the spec travels in the batch file (one GET a batch); a batch file of an older Plan: the job's spec.json
     const spec = parseJobSpec(batch.spec !== undefined ? batch.spec : await getJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }), `spec of job ${item.jobId}`);
     // each row takes its feature's included attributes (leading columns), stored fid and NULL-id flag
