@@ -225,6 +225,16 @@ export function batchFileHead(headerJson: string, count: number): Buffer {
   return out;
 }
 
+/** A whole batch file (format 2) of `records` under header `headerJson` (Plan copies its files together from kept or spilled records instead). */
+export function batchFileBytes(headerJson: string, records: readonly BatchRecord[]): Buffer {
+  const head = batchFileHead(headerJson, records.length);
+  const out = Buffer.allocUnsafe(head.length + records.reduce((a, r) => a + recordBound(r), 0));
+  head.copy(out, 0);
+  let at = head.length;
+  for (const r of records) at = writeRecord(out, at, r);
+  return out.subarray(0, at);
+}
+
 /** A batch file as the Worker reads it: the header, the features (`geometry` null where a blob stands for it). */
 export type ReadBatch = z.infer<typeof BatchHeaderSchema> & { features: BatchFeature[] };
 
@@ -239,7 +249,8 @@ export function readBatchFile(bytes: Uint8Array, name: string): { batch: ReadBat
   let first = 0;
   while (first < buf.length && (buf[first] === 0x20 || buf[first] === 0x0a || buf[first] === 0x0d || buf[first] === 0x09)) first++;
   if (buf[first] === 0x7b /* { */) return readJsonBatch(buf, name);
-  if (buf.length < 16 || !buf.subarray(0, 8).equals(BATCH_MAGIC)) throw new BatchFileError(`${name} is not a batch file: neither JSON (format 1) nor ZFBATCH (format 2)`);
+  if (buf.length < 8 || !buf.subarray(0, 8).equals(BATCH_MAGIC)) throw new BatchFileError(`${name} is not a batch file: neither JSON (format 1) nor ZFBATCH (format 2)`);
+  if (buf.length < 16) throw new BatchFileError(`${name} is truncated: ${buf.length} bytes, not even its signature, version and header length`);
   const version = buf.readUInt32LE(8);
   if (version !== BATCH_FORMAT) throw new BatchFileError(`${name} is a batch file of format ${version}; this Worker reads formats 1 and ${BATCH_FORMAT} (deploy Plan and Worker from one version)`);
   const headerBytes = buf.readUInt32LE(12);

@@ -12,6 +12,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StandIns } from '../../shared/local/stand-ins';
 import { planJob } from '../../shared/pipeline/plan';
 import type { PlanDeps } from '../../shared/pipeline/plan';
+import { readBatchObject } from '../helpers/batch-files';
 import { getJson } from '../../shared/pipeline/objects';
 import { InputError } from '../../shared/errors';
 import { gpkgBlob, writeGeoPackage } from '../helpers/gpkg-writer';
@@ -37,7 +38,7 @@ const square = (i: number): Position[][] => {
 };
 
 /** Plans `ids` as a GeoPackage or GeoJSON layer (batches of 7); returns every batch file's idsUnique. */
-async function plan(name: string, ids: (string | null)[], format: 'gpkg' | 'geojson', onePass?: PlanDeps['onePass']): Promise<boolean[]> {
+async function plan(name: string, ids: (string | null)[], format: 'gpkg' | 'geojson', onePass?: PlanDeps['onePass']): Promise<(boolean | null)[]> {
   const file = join(dir, `${name}.${format}`);
   if (format === 'gpkg') writeGeoPackage(file, [{ name: 'fields', srsId: 4326, geometryType: 'POLYGON', columns: { code: 'TEXT' }, features: ids.map((id, i) => ({ geometry: { type: 'Polygon' as const, coordinates: square(i) }, properties: { code: id } })) }]);
   else writeFileSync(file, JSON.stringify({ type: 'FeatureCollection', features: ids.map((id, i) => ({ type: 'Feature', properties: { code: id }, geometry: { type: 'Polygon', coordinates: square(i) } })) }));
@@ -47,7 +48,7 @@ async function plan(name: string, ids: (string | null)[], format: 'gpkg' | 'geoj
   expect(out.features).toBe(ids.length);
   const items = (await getJson(env.s3, out.manifest)) as { key: string }[];
   expect(items.length).toBeGreaterThan(1);
-  return Promise.all(items.map(async (it) => ((await getJson(env.s3, { bucket: 'zf-out', key: it.key })) as { idsUnique: boolean }).idsUnique));
+  return Promise.all(items.map(async (it) => (await readBatchObject(env.s3, 'zf-out', it.key)).batch.idsUnique ?? null));
 }
 
 describe('Plan: ids unique or not, from hashes checked exactly', () => {
@@ -80,13 +81,13 @@ describe('Plan: the batch files hold every feature once, as read; fids must be u
       const manifest = (await getJson(env.s3, out.manifest)) as { key: string }[];
       const seen = new Map<string, Position[][] | string>();
       for (const it of manifest) {
-        const file = (await getJson(env.s3, { bucket: 'zf-out', key: it.key })) as { features: { fid: number; id: string; geometry?: { coordinates: Position[][] }; gpkg?: string }[] };
-        for (const f of file.features) {
+        const { batch, blobs } = await readBatchObject(env.s3, 'zf-out', it.key);
+        batch.features.forEach((f, k) => {
           expect(seen.has(f.id), `${format}: ${f.id} twice`).toBe(false);
-          // a GeoPackage's geometry travels as its blob as stored (base64), GeoJSON's as coordinates
-          if (format === 'gpkg') expect(f.geometry).toBeUndefined();
-          seen.set(f.id, format === 'gpkg' ? (f.gpkg ?? '') : (f.geometry?.coordinates ?? []));
-        }
+          // a GeoPackage's geometry travels as its blob as stored, GeoJSON's as coordinates
+          if (format === 'gpkg') expect(f.geometry).toBeNull();
+          seen.set(f.id, format === 'gpkg' ? Buffer.from(blobs[k] ?? []).toString('base64') : ((f.geometry as { coordinates: Position[][] } | null)?.coordinates ?? []));
+        });
       }
       expect(seen.size).toBe(ids.length);
       // the blob the test wrote (its own GP header + WKB writer): byte for byte

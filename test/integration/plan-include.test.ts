@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StandIns } from '../../shared/local/stand-ins';
+import { readBatchObject } from '../helpers/batch-files';
 import { planJob } from '../../shared/pipeline/plan';
 import type { PlanDeps } from '../../shared/pipeline/plan';
-import { getJson } from '../../shared/pipeline/objects';
 import { jobIdFor, specDigest, workKeys } from '../../shared/pipeline/keys';
 import { writeGeoPackage } from '../helpers/gpkg-writer';
 import { startPlanStandIns } from '../helpers/plan-stand-ins';
@@ -72,8 +72,8 @@ describe('Plan refuses an included attribute named like a statistic column, befo
     expect(r.error).toBeNull();
     const batch = r.written.find((k) => k.startsWith('batches/'));
     const root = workKeys('_work/', jobIdFor('zf-in', 'zonal-ok.gpkg', 'zonal-ok', specDigest({ ...ZONAL, input: { include: ['code', 'ndvi_mean'] } }))).root;
-    const file = (await getJson(env.s3, { bucket: 'zf-out', key: `${root}${batch ?? ''}` })) as { attributes: { name: string }[] };
-    expect(file.attributes.map((a) => a.name)).toEqual(['code', 'ndvi_mean']);
+    const { batch: file } = await readBatchObject(env.s3, 'zf-out', `${root}${batch ?? ''}`);
+    expect(file.attributes?.map((a) => a.name)).toEqual(['code', 'ndvi_mean']);
   });
   it('time series: ndvi_mean (a band-math output and mean), red_mean (an asset) and datetime fail the job at Plan, no raster opened, nothing written; the advice names what to rename in the spec', async () => {
     const cases: [string, Record<string, unknown>, string][] = [

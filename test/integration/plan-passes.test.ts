@@ -1,6 +1,6 @@
 /**
- * Plan reads a small input once (its features' batch-file JSON kept in memory, batch-kept.ts) and a large one
- * twice (spill files, batch-spill.ts); when the kept JSON outgrows its budget mid-read, it reads the input again.
+ * Plan reads a small input once (its features' batch-file records kept in memory, batch-kept.ts) and a large one
+ * twice (spill files, batch-spill.ts); when the kept records outgrow its budget mid-read, it reads the input again.
  * The three give the same batch files, byte for byte (the job id aside), against the S3 and DynamoDB stand-ins
  * started here on 127.0.0.1: GeoPackage (bboxes from the blobs on the two-pass path, from the geometries on the
  * one-pass path) and GeoJSON, attributes, NULL ids, a self-intersecting ring (a problem) and a NULL geometry.
@@ -13,6 +13,7 @@ import type { StandIns } from '../../shared/local/stand-ins';
 import { planJob } from '../../shared/pipeline/plan';
 import type { PlanDeps } from '../../shared/pipeline/plan';
 import { getBytes, getJson } from '../../shared/pipeline/objects';
+import { readBatchFile } from '../../shared/pipeline/batch-file';
 import { gpkgBlob, writeGeoPackage } from '../helpers/gpkg-writer';
 import { startPlanStandIns } from '../helpers/plan-stand-ins';
 import type { PlanStandIns } from '../helpers/plan-stand-ins';
@@ -31,14 +32,24 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => stands.stop());
 
-/** Every batch file of a Plan of `key` (etag `etag`), in manifest order, its job id replaced by `JOB`; and the log lines. */
-async function planned(key: string, etag: string, onePass?: PlanDeps['onePass']): Promise<{ files: string[]; log: string[] }> {
+/** A batch file (format 2, batch-file.ts) as its header JSON, its job id replaced by `JOB`, and the bytes of its records. */
+interface Written { header: string; records: Buffer; raw: Buffer }
+
+/** Every batch file of a Plan of `key` (etag `etag`), in manifest order; and the log lines. */
+async function planned(key: string, etag: string, onePass?: PlanDeps['onePass']): Promise<{ files: Written[]; log: string[] }> {
   const log: string[] = [];
   const out = await planJob({ bucket: 'zf-in', key, etag }, { ...deps, ...(onePass ? { onePass } : {}), log: (m) => log.push(m) });
   const items = (await getJson(env.s3, out.manifest)) as { key: string }[];
-  const files = await Promise.all(items.map(async (it) => Buffer.from((await getBytes(env.s3, { bucket: 'zf-out', key: it.key })) ?? new Uint8Array()).toString('utf8').replaceAll(out.jobId, 'JOB')));
+  const files = await Promise.all(items.map(async (it) => {
+    const raw = Buffer.from((await getBytes(env.s3, { bucket: 'zf-out', key: it.key })) ?? new Uint8Array());
+    const headerBytes = raw.readUInt32LE(12);
+    return { header: raw.toString('utf8', 16, 16 + headerBytes).replaceAll(out.jobId, 'JOB'), records: raw.subarray(16 + headerBytes), raw };
+  }));
   return { files, log };
 }
+
+/** Files without their raw bytes (whose headers name the job). */
+const comparable = (files: Written[]): { header: string; records: Buffer }[] => files.map(({ header, records }) => ({ header, records }));
 
 const square = (i: number): Geometry => {
   const x = 6 + (i % 9) * 0.013;
@@ -69,29 +80,30 @@ describe('Plan: one pass or two, the same batch files', () => {
       await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${stem}.json`, Body: JSON.stringify(input.spec) }));
       const once = await planned(input.key, `${stem}-once`);
       const twice = await planned(input.key, `${stem}-twice`, { inputBytes: 0, keptBytes: 0 });
-      // a budget of half the features' JSON: kept, then dropped halfway
-      const featureBytes = once.files.reduce((sum, f) => sum + Buffer.byteLength(JSON.stringify((JSON.parse(f) as { features: unknown[] }).features)), 0);
+      // a budget of half the features' records: kept, then dropped halfway
+      const featureBytes = once.files.reduce((sum, f) => sum + f.records.length - 4, 0);
       const dropped = await planned(input.key, `${stem}-dropped`, { inputBytes: 1e9, keptBytes: Math.floor(featureBytes / 2) });
       expect(once.log.join('\n')).toContain('(one pass)');
       expect(twice.log.join('\n')).toContain('spill groups');
       expect(dropped.log.join('\n')).toContain('spill groups');
       expect(once.files.length).toBeGreaterThan(1);
-      expect(once.files).toEqual(twice.files);
-      expect(dropped.files).toEqual(twice.files);
+      expect(comparable(once.files)).toEqual(comparable(twice.files));
+      expect(comparable(dropped.files)).toEqual(comparable(twice.files));
     });
   }
 
   it('mixed.gpkg: the invalid geometry travels as its blob (the Worker names it), the NULL geometry and the NULL ids as before', async () => {
     const { files } = await planned('mixed.gpkg', 'mixed-check');
-    const features = files.flatMap((f) => (JSON.parse(f) as { features: { fid: number; id: string; idNull?: boolean; geometry?: unknown; gpkg?: string; problem?: string; attributes?: unknown[] }[] }).features);
+    const read = files.map((f) => readBatchFile(f.raw, 'batch'));
+    const features = read.flatMap((r) => r.batch.features.map((f, k) => ({ ...f, blob: r.blobs[k] ?? null })));
     expect(features.map((f) => f.fid).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     const byFid = new Map(features.map((f) => [f.fid, f]));
-    expect(byFid.get(12)).toMatchObject({ gpkg: Buffer.from(gpkgBlob(bowtie, 4326)).toString('base64') });
+    expect([...(byFid.get(12)?.blob ?? [])]).toEqual([...gpkgBlob(bowtie, 4326)]);
     expect(byFid.get(12)).not.toHaveProperty('problem');
-    expect(byFid.get(8)?.geometry).toBeNull();
+    expect(byFid.get(8)).toMatchObject({ geometry: null, blob: null });
     expect(byFid.get(6)).toMatchObject({ id: '', idNull: true, attributes: [6.25] });
     // a computable feature's geometry: its blob as stored (the test's own GP header + WKB writer), no GeoJSON
-    expect(byFid.get(1)).toMatchObject({ id: 'f-0-é', attributes: [0], gpkg: Buffer.from(gpkgBlob(square(0), 4326)).toString('base64') });
-    expect(byFid.get(1)).not.toHaveProperty('geometry');
+    expect(byFid.get(1)).toMatchObject({ id: 'f-0-é', attributes: [0], geometry: null });
+    expect([...(byFid.get(1)?.blob ?? [])]).toEqual([...gpkgBlob(square(0), 4326)]);
   });
 });

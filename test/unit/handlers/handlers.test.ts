@@ -11,6 +11,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { readBatchFile } from '../../../shared/pipeline/batch-file';
 import { resetHandlerDeps } from '../../../shared/pipeline/deps';
 import { specDigest } from '../../../shared/pipeline/keys';
 import { handler as plan } from '../../../lambdas/plan';
@@ -66,7 +67,8 @@ describe('plan handler', () => {
     expect(ddb.commandCalls(PutCommand).map((c) => (c.args[0].input.Item as { sk: string }).sk)).toEqual([`ETAG#abc#${specDigest(spec)}`, 'JOB']);
     // every batch file carries the job's spec as spec.json holds it (the worker's one GET a batch)
     const written = JSON.parse(s3.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.endsWith('/spec.json'))?.args[0].input.Body as string) as unknown;
-    const batchFiles = s3.commandCalls(PutObjectCommand).filter((c) => c.args[0].input.Key?.includes('/batches/')).map((c) => JSON.parse(c.args[0].input.Body as string) as { spec?: unknown });
+    const batchFiles = s3.commandCalls(PutObjectCommand).filter((c) => c.args[0].input.Key?.includes('/batches/')).map((c) => readBatchFile(c.args[0].input.Body as Uint8Array, c.args[0].input.Key ?? '').batch);
+    expect(batchFiles).toHaveLength(out.batches);
     for (const b of batchFiles) expect(b.spec).toEqual(written);
   });
   it('a re-delivered upload (same object, ETag and spec) is a duplicate: only the spec read, the input never downloaded', async () => {

@@ -1,5 +1,6 @@
 /**
- * A batch file's GeoPackage geometry blobs (batch-geometry.ts): they travel byte for byte (base64), and the batch
+ * A batch file's GeoPackage geometry blobs (batch-geometry.ts): they travel byte for byte (format 2 as stored, format 1
+ * in base64), and the batch
  * prepared from them measures exactly as `ZonalEngine.prepare` of the same features read by wkb.ts (the rows,
  * problems, windows and touched flags), on a raster PROJ reprojects into (EPSG:32633, from EPSG:4326 features)
  * and one in the features' CRS. Blobs the flat reader leaves, a GeoJSON feature beside them, are left to the engine.
@@ -11,8 +12,8 @@ import { openZonalRasters } from '../../../shared/engine/rasters';
 import { ZonalEngine } from '../../../shared/engine/zonal';
 import type { EngineFeature } from '../../../shared/engine/zonal';
 import { LOCAL_ONLY } from '../../../shared/io/uri';
-import { BatchFileSchema } from '../../../shared/pipeline/batch-file';
-import { batchFeatures, encodeBlob, parseBlobs, prepareFromBlobs } from '../../../shared/pipeline/batch-geometry';
+import { BatchFileSchema, batchFileBytes, readBatchFile } from '../../../shared/pipeline/batch-file';
+import { parseBlobs, prepareFromBlobs } from '../../../shared/pipeline/batch-geometry';
 import type { Geometry } from '../../../shared/geometry/types';
 import { gp, wkb } from '../geometry/wkb-writer';
 import { BEYOND_POLES, BOWTIE, box, LE, LINE, ON_BOTH, UTM, WGS84 } from '../../helpers/prepare-cases';
@@ -27,18 +28,38 @@ const GEOMETRIES: (Geometry | null)[] = [
   { type: 'Polygon', coordinates: [box(-40, 10, 0.001)] },
 ];
 
-/** The batch file features as Plan writes them for a GeoPackage: a blob for each geometry, a stored fid and a NULL id. */
-function written(geometries: (Geometry | null)[]): Record<string, unknown>[] {
-  return geometries.map((g, k) => ({
+const CRS = { name: 'EPSG:4326', def: 'EPSG:4326', epsg: 4326 };
+const HEADER = JSON.stringify({ jobId: 'j', batchId: 'b', crs: CRS });
+
+/** The batch file features as Plan writes them for a GeoPackage: a blob for each geometry, a stored fid and a NULL id (format 2). */
+function written(geometries: (Geometry | null)[]): Buffer {
+  return batchFileBytes(HEADER, geometries.map((g, k) => {
+    const extra = { ...(k === 3 ? { idNull: true } : {}), ...(k === 4 ? { fidText: 'x4' } : {}) };
+    return {
+      fid: k + 1,
+      id: k === 3 ? '' : `f${k}`,
+      blob: g === null ? null : gp(wkb(g, LE)),
+      extra: g === null ? JSON.stringify({ ...extra, geometry: null }) : Object.keys(extra).length > 0 ? JSON.stringify(extra) : null,
+    };
+  }));
+}
+
+/** The same features as a Plan before format 2 wrote them: JSON, the blobs in base64 (`gpkg`). */
+function writtenJson(geometries: (Geometry | null)[]): Buffer {
+  const features = geometries.map((g, k) => ({
     fid: k + 1,
     id: k === 3 ? '' : `f${k}`,
     ...(k === 3 ? { idNull: true } : {}),
     ...(k === 4 ? { fidText: 'x4' } : {}),
-    ...(g === null ? { geometry: null } : { gpkg: encodeBlob(gp(wkb(g, LE))) }),
+    ...(g === null ? { geometry: null } : { gpkg: Buffer.from(gp(wkb(g, LE))).toString('base64') }),
   }));
+  return Buffer.from(JSON.stringify({ jobId: 'j', batchId: 'b', crs: CRS, features }));
 }
 
-const parse = (features: Record<string, unknown>[]): ReturnType<typeof batchFeatures> => batchFeatures(BatchFileSchema.parse({ jobId: 'j', batchId: 'b', crs: { name: 'EPSG:4326', def: 'EPSG:4326', epsg: 4326 }, features }).features);
+const parse = (file: Buffer): { features: EngineFeature[]; blobs: (Uint8Array | null)[] } => {
+  const { batch, blobs } = readBatchFile(file, 's3://out/batch');
+  return { features: batch.features, blobs };
+};
 
 describe('batch file geometry blobs', () => {
   let engine: ZonalEngine;
@@ -48,8 +69,9 @@ describe('batch file geometry blobs', () => {
     engine = new ZonalEngine(rasters, crsFromEpsg(4326), { stats: ['count', 'mean', 'min', 'max'], coverage: 'exact', maxCellsInMemory: 1 << 20, maxCellsPerFeature: 100_000 });
   });
 
-  it('travel byte for byte through the batch file (JSON) and parse back to the geometries written', () => {
-    const { features, blobs } = parse(written(GEOMETRIES));
+  it.each([['format 2', written], ['format 1 (JSON, base64)', writtenJson]] as const)('travel byte for byte through the batch file (%s) and parse back to the geometries written', (_, write) => {
+    const { features, blobs } = parse(write(GEOMETRIES));
+    expect(features.map((f) => [f.fid, f.id, f.idNull ?? false, f.fidText ?? null])).toEqual(GEOMETRIES.map((_g, k) => [k + 1, k === 3 ? '' : `f${k}`, k === 3, k === 4 ? 'x4' : null]));
     GEOMETRIES.forEach((g, k) => {
       expect(features[k]?.geometry).toBeNull();
       expect(blobs[k] === null ? null : Array.from(blobs[k] as Uint8Array)).toEqual(g === null ? null : Array.from(gp(wkb(g, LE))));
@@ -60,13 +82,13 @@ describe('batch file geometry blobs', () => {
   });
 
   it('a blob that cannot be read gives the feature its problem, as the GeoPackage reader says it', () => {
-    const { features, blobs } = parse([{ fid: 1, id: 'a', gpkg: encodeBlob(new Uint8Array([0x47, 0x50, 0, 1, 0, 0, 0, 0, 1, 3, 0])) }]);
+    const { features, blobs } = parse(batchFileBytes(HEADER, [{ fid: 1, id: 'a', blob: new Uint8Array([0x47, 0x50, 0, 1, 0, 0, 0, 0, 1, 3, 0]), extra: null }]));
     parseBlobs(features, blobs);
     expect(features[0]?.geometry).toBeNull();
     expect(features[0]?.problem).toMatch(/^unreadable geometry: /);
   });
 
-  it('the schema refuses a feature with both a geometry and a blob, with neither, or a blob that is not base64', () => {
+  it('format 1: the schema refuses a feature with both a geometry and a blob, with neither, or a blob that is not base64', () => {
     const crs = { name: 'EPSG:4326', def: 'EPSG:4326', epsg: 4326 };
     const square = { type: 'Polygon', coordinates: [box(0, 0, 1)] };
     for (const f of [{ fid: 1, id: 'a', geometry: square, gpkg: 'AAAA' }, { fid: 1, id: 'a' }, { fid: 1, id: 'a', gpkg: 'not base64!' }, { fid: 1, id: 'a', gpkg: 'AAA' }]) {
@@ -94,7 +116,7 @@ describe('batch file geometry blobs', () => {
     const collection: Geometry = { type: 'GeometryCollection', geometries: [GEOMETRIES[0] as Geometry] };
     const a = parse(written([GEOMETRIES[0] as Geometry, collection]));
     expect(prepareFromBlobs(engine, a.features, a.blobs)).toBeNull();
-    const b = parse([...written([GEOMETRIES[0] as Geometry]), { fid: 9, id: 'g', geometry: GEOMETRIES[1] }]);
+    const b = parse(batchFileBytes(HEADER, [{ fid: 1, id: 'f0', blob: gp(wkb(GEOMETRIES[0] as Geometry, LE)), extra: null }, { fid: 9, id: 'g', blob: null, extra: JSON.stringify({ geometry: GEOMETRIES[1] }) }]));
     expect(prepareFromBlobs(engine, b.features, b.blobs)).toBeNull();
   });
 });

@@ -5,6 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { scrambledPlan } from '../../helpers/scrambled-plan';
 import { BatchSpill } from '../../../shared/pipeline/batch-spill';
 import { LimitError } from '../../../shared/errors';
+import type { BatchRecord } from '../../../shared/pipeline/batch-file';
+import { batchFileHead, readBatchFile } from '../../../shared/pipeline/batch-file';
+
+/** A record carrying `value` as its JSON (no blob: a GeoJSON null geometry), its fid the input index. */
+const rec = (i: number, value: unknown = null): BatchRecord => ({ fid: i, id: `f${i}`, blob: null, extra: JSON.stringify({ geometry: null, problem: JSON.stringify(value) }) });
+/** The values of records read back (as the Worker reads a batch file of them). */
+const values = (records: Buffer[]): { fid: number; value: unknown }[] => readBatchFile(Buffer.concat([batchFileHead('{"jobId":"j","batchId":"b","crs":{"name":"n","def":"EPSG:4326"}}', records.length), ...records]), 's3://o/b').batch.features.map((f) => ({ fid: f.fid, value: JSON.parse(f.problem ?? 'null') as unknown }));
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -24,15 +31,16 @@ describe('BatchSpill', () => {
     const spill = new BatchSpill({ dir, batchSizes: sizes, batchOf, slot, featuresPerGroup: 8, compress });
     // greedy whole batches of at most 8 features: [3,5] [1,4] [4,2] [6]
     expect(spill.groups).toBe(4);
-    // JSON with commas, newlines escaped, unicode
-    for (let i = 0; i < n; i++) spill.add(i, JSON.stringify({ i, text: `a,b\nc "é" ${i}` }));
+    // JSON with commas, newlines, unicode
+    for (let i = 0; i < n; i++) spill.add(i, rec(i, `a,b\nc "é" ${i}`));
     spill.finish();
     const seen: number[][] = [];
     for (let g = 0; g < spill.groups; g++) {
       for (const b of spill.readGroup(g)) {
         expect(b.features.length).toBe(sizes[b.index]);
-        seen[b.index] = b.features.map((j) => (JSON.parse(j) as { i: number; text: string }).i);
-        for (const j of b.features) expect((JSON.parse(j) as { text: string }).text).toMatch(/^a,b\nc "é" \d+$/);
+        const read = values(b.features);
+        seen[b.index] = read.map((r) => r.fid);
+        for (const r of read) expect(r.value).toBe(`a,b\nc "é" ${r.fid}`);
       }
     }
     expect(seen.length).toBe(sizes.length);
@@ -44,7 +52,7 @@ describe('BatchSpill', () => {
     const { batchOf, slot, n } = scrambledPlan([10, 1]);
     const spill = new BatchSpill({ dir: tmp(), batchSizes: [10, 1], batchOf, slot, featuresPerGroup: 4 });
     expect(spill.groups).toBe(2);
-    for (let i = 0; i < n; i++) spill.add(i, String(i));
+    for (let i = 0; i < n; i++) spill.add(i, rec(i));
     spill.finish();
     expect(spill.readGroup(0)[0]?.features.length).toBe(10);
   });
@@ -56,27 +64,44 @@ describe('BatchSpill', () => {
     for (const compress of [false, true]) {
       const dir = tmp();
       const spill = new BatchSpill({ dir, batchSizes: sizes, batchOf, slot, featuresPerGroup: 30_000, compress });
-      for (let i = 0; i < n; i++) spill.add(i, JSON.stringify({ i, coordinates: [[i * 0.001, 45.123456789], [i * 0.002, 45.2]] }));
+      for (let i = 0; i < n; i++) spill.add(i, rec(i, [[i * 0.001, 45.123456789], [i * 0.002, 45.2]]));
       spill.finish();
       bytes.push(statSync(join(dir, 'group-1.spill')).size);
       const b = spill.readGroup(1)[0];
       expect(b?.features.length).toBe(30_000);
-      b?.features.forEach((j, k) => {
-        const i = (JSON.parse(j) as { i: number }).i;
+      values(b?.features ?? []).forEach(({ fid: i }, k) => {
         if (batchOf[i] !== 1 || slot[i] !== k) throw new Error(`feature ${i} at slot ${k}`);
       });
     }
     expect(bytes[1]).toBeLessThan((bytes[0] as number) / 2);
   });
 
+  it('a record larger than the 128 KiB buffer of its group is spilled whole, between smaller ones', () => {
+    const { batchOf, slot, n } = scrambledPlan([3, 2]);
+    const spill = new BatchSpill({ dir: tmp(), batchSizes: [3, 2], batchOf, slot });
+    const big = (i: number): BatchRecord => ({ fid: i, id: `f${i}`, blob: Uint8Array.from({ length: 300_000 + i }, (_, k) => (k + i) & 255), extra: null });
+    for (let i = 0; i < n; i++) spill.add(i, i % 2 === 0 ? big(i) : rec(i, i));
+    spill.finish();
+    for (const b of spill.readGroup(0)) {
+      const read = readBatchFile(Buffer.concat([batchFileHead('{"jobId":"j","batchId":"b","crs":{"name":"n","def":"EPSG:4326"}}', b.features.length), ...b.features]), 's3://o/b');
+      read.batch.features.forEach((f, k) => {
+        expect(batchOf[f.fid]).toBe(b.index);
+        expect(slot[f.fid]).toBe(k);
+        const blob = read.blobs[k];
+        if (f.fid % 2 === 0) expect(blob?.length === 300_000 + f.fid && blob.every((v, j) => v === ((j + f.fid) & 255))).toBe(true);
+        else expect(blob).toBeNull();
+      });
+    }
+  });
+
   it('an input that yields fewer or more features on the second read is a LimitError', () => {
     const { batchOf, slot } = scrambledPlan([2, 2]);
     const short = new BatchSpill({ dir: tmp(), batchSizes: [2, 2], batchOf, slot });
-    short.add(0, '0');
+    short.add(0, rec(0));
     expect(() => short.finish()).toThrow(LimitError);
     const long = new BatchSpill({ dir: tmp(), batchSizes: [2, 2], batchOf, slot });
-    for (let i = 0; i < 4; i++) long.add(i, String(i));
-    expect(() => long.add(4, '4')).toThrow(/more features on a second read/);
+    for (let i = 0; i < 4; i++) long.add(i, rec(i));
+    expect(() => long.add(4, rec(4))).toThrow(/more features on a second read/);
     long.close();
   });
 });

@@ -20,7 +20,7 @@ describe('per-batch keys are sharded over prefixes', () => {
     const id = 'b000037';
     const s = shardFolder(id);
     expect(s).toBe((37 % KEY_SHARDS).toString(16).padStart(2, '0'));
-    expect(keys.batch(id)).toBe(`_work/job-1/batches/${s}/b000037.json`);
+    expect(keys.batch(id)).toBe(`_work/job-1/batches/${s}/b000037.batch`);
     expect(keys.part(id, 500)).toBe(`_work/job-1/parts/${s}/b000037.000500.json`);
     expect(crsNoteKey(keys.part(id, 500).replace(/\.json$/, '.parquet'))).toBe(`_work/job-1/parts/${s}/b000037.000500.crs.json`);
     expect(featuresPartKey('job-1', id, 0)).toBe(`job-1/features/${s}/b000037.000000.jsonl`);
