@@ -6,7 +6,7 @@
  */
 import type { Feature } from '../geometry/types';
 import { finiteBox, forEachPosition } from '../geometry/bbox';
-import type { LayerCentres } from '../features/gpkg-order';
+import type { LayerCentres, RowEnvelopeCentres } from '../features/gpkg-order';
 import { chooseJobTransform, recordJobTransform, type RecordedTransform } from '../crs/job-transform';
 import type { Crs } from '../crs/crs';
 import { crsEquivalent, isGeographic } from '../crs/transform';
@@ -116,10 +116,13 @@ export function layerSample(table: Pick<FeatureLayer, 'featuresAt'>, centres: La
   return samplePoints(centres, probe, isGeographic(crs));
 }
 
-/** {@link layerSample} of a GeoPackage layer with centres (gpkg-order.ts); null for another format or a rowid beyond 2^53 (no choice: PROJ). */
-export function sampleOfLayer(layer: FeatureSource): { xs: Float64Array; ys: Float64Array } | null {
+/**
+ * {@link layerSample} of a GeoPackage layer with centres (gpkg-order.ts; `envelopes`: collected on a read of every
+ * row, gpkg.ts centres); null for another format or a rowid beyond 2^53 (no choice: PROJ).
+ */
+export function sampleOfLayer(layer: FeatureSource, envelopes?: RowEnvelopeCentres): { xs: Float64Array; ys: Float64Array } | null {
   if (!(layer instanceof GpkgSource)) return null;
-  const centres = layer.table.centres();
+  const centres = layer.table.centres(envelopes === undefined ? {} : { envelopes });
   return centres === null ? null : layerSample(layer.table, centres, layer.crs);
 }
 

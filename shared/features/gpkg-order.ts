@@ -44,17 +44,54 @@ const MAX_DEPTH = 64;
  * (keys beyond 2^53: `zonalflow stats` then spools the features, prepare-job.ts). GeoPackageError when the table cannot be read.
  */
 export function layerCentres(gpkg: GeoPackage, table: string, geometryColumn: string, opts: { useRtree?: boolean } = {}): LayerCentres | null {
-  if (opts.useRtree ?? true) {
-    const rtree = `rtree_${table}_${geometryColumn}`;
-    const hasIndex = gpkg.rows<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?", [`${rtree}_node`])[0]?.n ?? 0;
-    if (Number(hasIndex) > 0) {
-      const fids = rowids(gpkg, table);
-      if (fids === null) return null;
-      const fromIndex = rtreeCentres(gpkg, `${rtree}_node`, fids);
-      if (fromIndex !== null) return { fids, ...fromIndex, source: 'rtree' };
-    }
+  if ((opts.useRtree ?? true) && hasRtreeIndex(gpkg, table, geometryColumn)) {
+    const fids = rowids(gpkg, table);
+    if (fids === null) return null;
+    const fromIndex = rtreeCentres(gpkg, `rtree_${table}_${geometryColumn}_node`, fids);
+    if (fromIndex !== null) return { fids, ...fromIndex, source: 'rtree' };
   }
   return envelopeCentres(gpkg, table, geometryColumn);
+}
+
+/** Whether layer `table` has the shadow table of an R-tree on `geometryColumn` (then {@link layerCentres} tries it first). */
+export function hasRtreeIndex(gpkg: GeoPackage, table: string, geometryColumn: string): boolean {
+  const n = gpkg.rows<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?", [`rtree_${table}_${geometryColumn}_node`])[0]?.n ?? 0;
+  return Number(n) > 0;
+}
+
+/**
+ * The centres {@link layerCentres} reads from the blobs' envelopes (`source: 'envelopes'`), collected from the rows
+ * of a read of the whole layer in rowid order that has each blob and its bbox anyway (Plan's first pass): the same
+ * numbers, without a second pass over the table. Null, as there, when a rowid is beyond 2^53 (a non-integer key).
+ */
+export class RowEnvelopeCentres {
+  private fids = new Float64Array(1024);
+  private cx = new Float64Array(1024);
+  private cy = new Float64Array(1024);
+  private n = 0;
+  private beyond = false;
+
+  /** The next row: its key, its geometry blob (null: NULL) and that blob's bbox as gpkgGeometryBBox gives it. */
+  push(fid: number, blob: Uint8Array | null, box: { xmin: number; ymin: number; xmax: number; ymax: number } | null): void {
+    if (!Number.isInteger(fid)) this.beyond = true;
+    if (this.n === this.fids.length) {
+      this.fids = grow(this.fids);
+      this.cx = grow(this.cx);
+      this.cy = grow(this.cy);
+    }
+    const c = blob === null ? null : envelopeCentre(blob);
+    const scanned = c === 'scan' && box !== null;
+    this.fids[this.n] = fid;
+    this.cx[this.n] = scanned ? (box.xmin + box.xmax) / 2 : c === null || c === 'scan' ? NaN : c[0];
+    this.cy[this.n] = scanned ? (box.ymin + box.ymax) / 2 : c === null || c === 'scan' ? NaN : c[1];
+    this.n++;
+  }
+
+  /** The centres of the rows pushed (null when a key stood for a rowid beyond 2^53). */
+  centres(): LayerCentres | null {
+    if (this.beyond) return null;
+    return { fids: this.fids.slice(0, this.n), cx: this.cx.slice(0, this.n), cy: this.cy.slice(0, this.n), source: 'envelopes' };
+  }
 }
 
 /** Every rowid of `table`, increasing (null when one is not a safe integer). */

@@ -19,8 +19,8 @@ import type { FlatChunk } from '../geometry/wkb-flat';
 import type { FeatureBox } from './source';
 import { privateView } from './gpkg-snapshot';
 import { findLayer, missingColumn, missingLayer } from './missing-name';
-import { layerCentres } from './gpkg-order';
-import type { LayerCentres } from './gpkg-order';
+import { hasRtreeIndex, layerCentres } from './gpkg-order';
+import type { LayerCentres, RowEnvelopeCentres } from './gpkg-order';
 import { geometryBBox } from '../geometry/bbox';
 import { crsFromSrs } from '../crs/srs';
 import type { SrsRow } from '../crs/srs';
@@ -401,10 +401,13 @@ export class FeatureLayer {
   /**
    * Every feature's fid in input (rowid) order and the centre of its bbox, without building geometries:
    * from the layer's R-tree when it has one (and `useRtree` is not false), else from the blobs' envelopes
-   * (gpkg-order.ts). Null when a rowid is beyond 2^53.
+   * (gpkg-order.ts), or from `envelopes` collected on a read of every row when those are what it would read.
+   * Null when a rowid is beyond 2^53.
    */
-  centres(opts: { useRtree?: boolean } = {}): LayerCentres | null {
-    const centres = layerCentres(this.gpkg, this.name, this.info.geometryColumn, opts);
+  centres(opts: { useRtree?: boolean; envelopes?: RowEnvelopeCentres } = {}): LayerCentres | null {
+    // envelopes collected on a whole read: what layerCentres would read from them (not when it reads an R-tree first)
+    const collected = opts.envelopes !== undefined && !((opts.useRtree ?? true) && hasRtreeIndex(this.gpkg, this.name, this.info.geometryColumn));
+    const centres = collected ? (opts.envelopes as RowEnvelopeCentres).centres() : layerCentres(this.gpkg, this.name, this.info.geometryColumn, opts);
     // every rowid of the table was read: its number is the count, which need not be scanned for again
     if (centres !== null) this.counted ??= centres.fids.length;
     return centres;

@@ -49,6 +49,7 @@ import type { FeatureFailure, JobTracker } from './tracker';
 import { BATCH_CONTENT_TYPE, batchFileHead } from './batch-file';
 import type { BatchRecord } from './batch-file';
 import { BatchSpill } from './batch-spill';
+import { RowEnvelopeCentres } from '../features/gpkg-order';
 import { KeptFeatures, batchMembers } from './batch-kept';
 import { DEFAULT_SPEC_DIGEST, jobIdFor, specDigest, workKeys } from './keys';
 import { normalizeEtag } from '../jobs/records';
@@ -176,8 +177,13 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       const planFeatures = new PlanColumns(capacity);
       let area: BBox | null = null;
       const idHashes = new IdHashes(capacity);
+      // a GeoPackage's envelope centres, for the transforms' sample (job-transforms.ts), from this read's blobs
+      // instead of a second pass over the table
+      const envelopes = layer.format === 'GeoPackage' && !spec.stac ? new RowEnvelopeCentres() : undefined;
       const locate = (f: Feature): void => {
-        const p = planPoint(f, toLonLat);
+        const box = f.blob !== undefined ? gpkgGeometryBBox(f.blob) : f.geometry ? geometryBBox(f.geometry) : null;
+        envelopes?.push(f.fid, f.blob ?? null, box);
+        const p = planPointOfBox(f.fid, box, toLonLat);
         planFeatures.push(p.fid, p.lon, p.lat);
         if (planFeatures.n > maxFeatures) throw tooMany(planFeatures.n);
         if (spec.stac && f.geometry) {
@@ -230,7 +236,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       }
       // each raster's transform of the features, chosen once on the layer's sample as `zonalflow stats` chooses it
       // (job-transforms.ts): every Worker runs it, so `local`, AWS and `stats` give the same bits
-      const transforms = await chooseTransforms(spec, layer, rasters);
+      const transforms = await chooseTransforms(spec, layer, rasters, kept !== null ? envelopes : undefined);
       const header = (batchId: string): string => JSON.stringify({
         jobId,
         batchId,
@@ -423,12 +429,13 @@ async function statisticColumns(spec: JobSpec, rasters: readonly ZonalRaster[]):
 
 /**
  * The transforms of a zonal job's features into its rasters' CRSs, chosen on the layer's sample (a GeoPackage with
- * centres; none otherwise, nor for a time series: the Workers then use PROJ, as `stats` does), loaded only here.
+ * centres; none otherwise, nor for a time series: the Workers then use PROJ, as `stats` does), loaded only here;
+ * `envelopes`: the centres collected on Plan's read of every blob (gpkg-order.ts RowEnvelopeCentres).
  */
-async function chooseTransforms(spec: JobSpec, layer: FeatureSource, rasters: readonly ZonalRaster[]): Promise<RecordedTransform[]> {
+async function chooseTransforms(spec: JobSpec, layer: FeatureSource, rasters: readonly ZonalRaster[], envelopes?: RowEnvelopeCentres): Promise<RecordedTransform[]> {
   if (spec.stac || rasters.length === 0) return [];
   const { recordTransforms, sampleOfLayer } = await import('../engine/job-transforms');
-  const sample = sampleOfLayer(layer);
+  const sample = sampleOfLayer(layer, envelopes);
   return sample === null ? [] : recordTransforms(layer.crs, rasters.map((r) => r.crs), sample);
 }
 

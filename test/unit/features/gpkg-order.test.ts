@@ -15,7 +15,8 @@ import { FlatGeometries, flatChunk } from '../../../shared/geometry/wkb-flat';
 import { encodeFlat } from '../../../shared/engine/prepare-flat';
 import { concatEncoded, encodeGeometry } from '../../../shared/engine/job-order';
 import { writeGeoPackage } from '../../helpers/gpkg-writer';
-import { envelopeCentre } from '../../../shared/features/gpkg-order';
+import { RowEnvelopeCentres, envelopeCentre } from '../../../shared/features/gpkg-order';
+import { gpkgGeometryBBox } from '../../../shared/geometry/wkb';
 import type { LayerCentres } from '../../../shared/features/gpkg-order';
 
 const FIX = join(import.meta.dirname, '../../fixtures/read-order');
@@ -110,6 +111,58 @@ describe('layerCentres', () => {
     const c = centresOf(file);
     expect(c.source).toBe('envelopes');
     expectCentres(c, expected['rtree.gpkg'] ?? [], 1e-12);
+  });
+});
+
+describe('RowEnvelopeCentres (Plan: the centres from the blobs of its one read)', () => {
+  /** The centres collected from every row of `file` as Plan's first pass reads them (blobs, rowid order). */
+  function collected(file: string, useRtree: boolean): { direct: LayerCentres | null; fromRows: LayerCentres | null } {
+    const src = openGpkgSource(file);
+    try {
+      const rows = new RowEnvelopeCentres();
+      for (const f of src.table.features({ columns: [], blobs: true })) rows.push(f.fid, f.blob ?? null, f.blob ? gpkgGeometryBBox(f.blob) : null);
+      return { direct: src.table.centres({ useRtree }), fromRows: src.table.centres({ useRtree, envelopes: rows }) };
+    } finally {
+      src.close();
+    }
+  }
+
+  it('give exactly what layerCentres reads from the envelopes (NULL geometries, points scanned, fids with a gap); an R-tree is still read', () => {
+    for (const [name, useRtree] of [['plain.gpkg', true], ['points.gpkg', true], ['rtree.gpkg', false]] as const) {
+      const { direct, fromRows } = collected(join(FIX, name), useRtree);
+      expect(direct?.source, name).toBe('envelopes');
+      expect(fromRows, name).toEqual(direct);
+    }
+    const rtree = collected(join(FIX, 'rtree.gpkg'), true);
+    expect(rtree.fromRows?.source).toBe('rtree');
+    expect(rtree.fromRows).toEqual(rtree.direct);
+  });
+
+  it('an envelope wider than the coordinates (as a writer may store it) is taken as stored, as layerCentres takes it; an empty one is no centre', () => {
+    const file = editedCopy('plain.gpkg', 'slack.gpkg', (db) => {
+      // fid 1: its envelope (GP header, flags 0b0011: little-endian, xy envelope) widened by 1 on each side; fid 2: the empty flag
+      const fid1 = (db.all('SELECT geom FROM fields WHERE fid = 1') as { geom: Uint8Array }[])[0]?.geom ?? new Uint8Array();
+      const wide = Uint8Array.from(fid1);
+      const v = new DataView(wide.buffer);
+      [8, 24].forEach((at) => v.setFloat64(at, v.getFloat64(at, true) - 1, true));
+      [16, 32].forEach((at) => v.setFloat64(at, v.getFloat64(at, true) + 3, true));
+      db.run('UPDATE fields SET geom = ? WHERE fid = 1', [wide]);
+      const empty = Uint8Array.from([0x47, 0x50, 0, 0b10001, 0xe6, 0x10, 0, 0, 1, 3, 0, 0, 0, 0, 0, 0, 0]);
+      db.run('UPDATE fields SET geom = ? WHERE fid = 2', [empty]);
+    });
+    const { direct, fromRows } = collected(file, true);
+    expect(fromRows).toEqual(direct);
+    const want = expected['plain.gpkg']?.[0]?.[1] ?? [NaN, NaN];
+    expect(fromRows?.cx[0]).toBeCloseTo(want[0] + 1, 9);
+    expect(fromRows?.cy[0]).toBeCloseTo(want[1] + 1, 9);
+    expect(fromRows?.cx[1]).toBeNaN();
+  });
+
+  it('a key standing for a rowid beyond 2^53: no centres, as layerCentres', () => {
+    const rows = new RowEnvelopeCentres();
+    rows.push(1, null, null);
+    rows.push(-1.5, null, null);
+    expect(rows.centres()).toBeNull();
   });
 });
 
