@@ -71,8 +71,8 @@ export class RowEnvelopeCentres {
   private n = 0;
   private beyond = false;
 
-  /** The next row: its key, its geometry blob (null: NULL) and that blob's bbox as gpkgGeometryBBox gives it. */
-  push(fid: number, blob: Uint8Array | null, box: { xmin: number; ymin: number; xmax: number; ymax: number } | null): void {
+  /** The next row: its key, its geometry blob (null: NULL) and, when the caller has it, that blob's gpkgGeometryBBox (else read here when needed). */
+  push(fid: number, blob: Uint8Array | null, known?: { xmin: number; ymin: number; xmax: number; ymax: number } | null): void {
     if (!Number.isInteger(fid)) this.beyond = true;
     if (this.n === this.fids.length) {
       this.fids = grow(this.fids);
@@ -80,6 +80,7 @@ export class RowEnvelopeCentres {
       this.cy = grow(this.cy);
     }
     const c = blob === null ? null : envelopeCentre(blob);
+    const box = c === 'scan' && blob !== null ? (known !== undefined ? known : gpkgGeometryBBox(blob)) : null;
     const scanned = c === 'scan' && box !== null;
     this.fids[this.n] = fid;
     this.cx[this.n] = scanned ? (box.xmin + box.xmax) / 2 : c === null || c === 'scan' ? NaN : c[0];

@@ -67,7 +67,7 @@ export interface PlanDeps {
   limits?: { maxInputBytes?: number; maxFeatures?: number };
   /**
    * The one-pass read (see {@link ONE_PASS}): inputs of at most `inputBytes` are read once, their features'
-   * batch-file JSON kept in memory up to `keptBytes`. Default: ONE_PASS (tests set 0 to take the two passes).
+   * batch-file records kept in memory up to `keptBytes`. Default: ONE_PASS (tests set 0 to take the two passes).
    */
   onePass?: { inputBytes: number; keptBytes: number };
   now?: () => number;
@@ -76,9 +76,9 @@ export interface PlanDeps {
 }
 
 /**
- * Plan reads an input of at most `inputBytes` once, keeping each feature's batch-file JSON in memory
- * (batch-kept.ts) while their total is at most `keptBytes` (~1.8x a GeoPackage's size: 100,000 fields, 18 MB,
- * keep 33 MB), instead of reading it a second time into spill files (batch-spill.ts), whose memory does not
+ * Plan reads an input of at most `inputBytes` once, keeping each feature's batch-file record in memory
+ * (batch-kept.ts) while their total is at most `keptBytes` (about a GeoPackage's size: 100,000 fields, 18 MB,
+ * keep 18.5 MB), instead of reading it a second time into spill files (batch-spill.ts), whose memory does not
  * grow with the input.
  */
 export const ONE_PASS = { inputBytes: 64 * 2 ** 20, keptBytes: 192 * 2 ** 20 };
@@ -177,8 +177,8 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       const planFeatures = new PlanColumns(capacity);
       let area: BBox | null = null;
       const idHashes = new IdHashes(capacity);
-      // a GeoPackage's envelope centres, for the transforms' sample (job-transforms.ts), from this read's blobs
-      // instead of a second pass over the table
+      // a GeoPackage's envelope centres, for the transforms' sample (job-transforms.ts), from the read of its blobs
+      // (this one when it keeps the features, else the second) instead of another pass over the table
       const envelopes = layer.format === 'GeoPackage' && !spec.stac ? new RowEnvelopeCentres() : undefined;
       const locate = (f: Feature): void => {
         const box = f.blob !== undefined ? gpkgGeometryBBox(f.blob) : f.geometry ? geometryBBox(f.geometry) : null;
@@ -192,13 +192,13 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         }
         if (!missingId(f)) idHashes.add(f.id); // a missing id is no id: never a repeat of another
       };
-      // a small input is read once: each feature's batch-file JSON is kept (by input index) while the total stays
+      // a small input is read once: each feature's batch-file record is kept (by input index) while the total stays
       // within the budget (else dropped: the second pass below serializes the features again)
       // a GeoPackage's features as their blobs, never parsed here (the Workers read them; batch-geometry.ts); the STAC
       // search area needs the geometries
       const blobs = !spec.stac;
       const onePass = deps.onePass ?? ONE_PASS;
-      const kept = inputBytes <= onePass.inputBytes ? new KeptFeatures(onePass.keptBytes, 2 * inputBytes) : null;
+      const kept = inputBytes <= onePass.inputBytes ? new KeptFeatures(onePass.keptBytes, Math.ceil(1.25 * inputBytes)) : null;
       if (kept !== null) {
         for await (const f of layer.features({ ...idOptions, columns: include, blobs })) {
           locate(f);
@@ -235,25 +235,26 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes }, scenes);
       }
       // each raster's transform of the features, chosen once on the layer's sample as `zonalflow stats` chooses it
-      // (job-transforms.ts): every Worker runs it, so `local`, AWS and `stats` give the same bits
-      const transforms = await chooseTransforms(spec, layer, rasters, kept !== null ? envelopes : undefined);
-      const header = (batchId: string): string => JSON.stringify({
+      // (job-transforms.ts; once the envelopes are read, below): every Worker runs it, so `local`, AWS and `stats`
+      // give the same bits
+      const transformsOf = (): Promise<RecordedTransform[]> => chooseTransforms(spec, layer, rasters, envelopes);
+      // the header, then the features' records (batch-file.ts, format 2)
+      const head = (b: PlanBatch, transforms: readonly RecordedTransform[]): Buffer => batchFileHead(JSON.stringify({
         jobId,
-        batchId,
+        batchId: b.batchId,
         crs: layer.crs,
         spec,
         idsUnique,
         ...(attributes.length > 0 ? { attributes } : {}),
         ...(idKind !== 'text' ? { idKind } : {}),
         ...(transforms.length > 0 ? { transforms } : {}),
-      });
-      // the header, then the features' records (batch-file.ts, format 2)
-      const head = (b: PlanBatch): Buffer => batchFileHead(header(b.batchId), b.fids.length);
+      }), b.fids.length);
       const putBatch = (b: PlanBatch, body: Uint8Array): Promise<void> => putBytes(deps.s3, { bucket: deps.outputBucket, key: keys.batch(b.batchId) }, body, BATCH_CONTENT_TYPE);
       if (kept !== null && kept.complete) {
         // read once: each batch file copied together from its features' kept bytes
+        const transforms = await transformsOf();
         const { members, starts } = batchMembers(plan.batchOf, plan.slot, plan.batches.map((b) => b.fids.length));
-        await mapLimit(plan.batches, 16, (b, k) => putBatch(b, kept.body(head(b), members.subarray(starts[k], starts[k + 1]))));
+        await mapLimit(plan.batches, 16, (b, k) => putBatch(b, kept.body(head(b, transforms), members.subarray(starts[k], starts[k + 1]))));
         deps.log?.(`planned ${total} features into ${items.length} batches: read and serialized ${read} s (one pass), batched ${batched} s, batch files written ${lap()} s`);
       } else {
         // pass 2: the input read again in the same order, each feature serialized once into the spill file of
@@ -268,13 +269,16 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
           for await (const f of layer.features({ ...idOptions, columns: include, blobs })) {
             if (index < total && f.fid !== planFeatures.fid[index]) throw new LimitError(`the input changed while Plan read it: feature ${index + 1} has fid ${f.fid} on the second read, ${planFeatures.fid[index]} on the first`);
             spill.add(index++, batchRecord(f, attributes));
+            // the first pass read boxes (or its envelopes were collected then: kept, then dropped)
+            if (kept === null) envelopes?.push(f.fid, f.blob ?? null);
           }
           spill.finish();
+          const transforms = await transformsOf();
           const spilled = lap();
           for (let g = 0; g < spill.groups; g++) {
             await mapLimit(spill.readGroup(g), 16, (sb) => {
               const b = plan.batches[sb.index] as PlanBatch;
-              return putBatch(b, Buffer.concat([head(b), ...sb.features]));
+              return putBatch(b, Buffer.concat([head(b, transforms), ...sb.features]));
             });
           }
           deps.log?.(`planned ${total} features into ${items.length} batches: read ${read} s, batched ${batched} s, serialized ${spilled} s, batch files written ${lap()} s (${spill.groups} spill groups${compress ? ', deflated' : ''})`);

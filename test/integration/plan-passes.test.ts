@@ -69,6 +69,22 @@ describe('Plan: one pass or two, the same batch files', () => {
       },
       spec: { input: { idColumn: 'code', include: ['area'] }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'], batching: { grid: 'h3', maxFeatures: 6 } },
     },
+    {
+      // no R-tree (the test's writer), in UTM 32N, the raster in EPSG:4326: a conversion proj4js is checked on against
+      // PROJ, on a sample whose centres are the blobs' envelopes'
+      key: 'utm.gpkg',
+      body: () => {
+        const gpkg = join(dir, 'utm.gpkg');
+        const utm = (i: number): Geometry => {
+          const x = 290_000 + (i % 9) * 1_300;
+          const y = 5_500_000 + Math.floor(i / 9) * 1_100;
+          return { type: 'Polygon', coordinates: [[[x, y], [x + 500, y], [x + 500, y + 400], [x, y + 400], [x, y]]] };
+        };
+        writeGeoPackage(gpkg, [{ name: 'fields', srsId: 32632, geometryType: 'POLYGON', columns: { code: 'TEXT' }, features: Array.from({ length: 30 }, (_, i) => ({ geometry: i === 4 ? null : utm(i), properties: { code: `u-${i}` } })) }]);
+        return readFileSync(gpkg);
+      },
+      spec: { input: { idColumn: 'code' }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'], batching: { grid: 'h3', maxFeatures: 6 } },
+    },
     { key: 'attrs.gpkg', body: () => readFileSync(join(ATTRS, 'attrs.gpkg')), spec: { input: { idColumn: 'code', include: ['name', 'area', 'flag', 'small', 'seen'] }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'], batching: { grid: 'h3', maxFeatures: 2 } } },
     { key: 'attrs.geojson', body: () => readFileSync(join(ATTRS, 'attrs.geojson')), spec: { input: { include: ['name', 'area'] }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'], batching: { grid: 's2', maxFeatures: 3 } } },
     { key: 'lux.gpkg', body: () => readFileSync(join(EX, 'lux_cantons_2169.gpkg')), spec: { input: { idColumn: 'ID_2' }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'], batching: { grid: 'mgrs', maxFeatures: 4 } } },
@@ -87,6 +103,12 @@ describe('Plan: one pass or two, the same batch files', () => {
       expect(twice.log.join('\n')).toContain('spill groups');
       expect(dropped.log.join('\n')).toContain('spill groups');
       expect(once.files.length).toBeGreaterThan(1);
+      // utm.gpkg: proj4js, chosen on the sample whose centres come from the blobs' envelopes of the one read that has
+      // them (kept: the first; spilled: the second), the same in all three (its box: the sample's extent)
+      if (input.key === 'utm.gpkg') {
+        const transforms = (JSON.parse(once.files[0]?.header ?? '{}') as { transforms?: { engine: string; box?: { xmin: number } }[] }).transforms ?? [];
+        expect(transforms.map((t) => [t.engine, Number.isFinite(t.box?.xmin)])).toEqual([['proj4js', true]]);
+      }
       expect(comparable(once.files)).toEqual(comparable(twice.files));
       expect(comparable(dropped.files)).toEqual(comparable(twice.files));
     });
