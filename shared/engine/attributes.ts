@@ -12,7 +12,7 @@ import type { CellValue, IdKind, ResultRow, StatColumn } from '../output/table';
 import { integerCell } from '../output/table';
 import type { JobSpec } from '../spec';
 import { SpecError } from '../errors';
-import { missingColumn } from '../features/missing-name';
+import { columnMatches, findColumn } from '../features/missing-name';
 
 /** Column names the table itself uses. */
 const RESERVED = new Set(['id', 'fid', 'error', 'geometry', 'zf_key']);
@@ -22,13 +22,17 @@ const RESERVED = new Set(['id', 'fid', 'error', 'geometry', 'zf_key']);
  * columns for an unknown one; SpecError for a repeated or reserved name (id, fid, error, geometry).
  */
 export function attributeColumns(source: FeatureSource, include: readonly string[]): StatColumn[] {
-  const seen = new Set<string>();
+  // each column by the name it was asked by, found as GDAL finds fields (`name_2` reads NAME_2 and is written
+  // name_2, as exactextract's --include-col writes it): missing-name.ts findColumn
+  const seen = new Map<string, string>();
   return include.map((name) => {
     if (seen.has(name)) throw new SpecError(`input.include (--include-cols): "${name}" is given twice`);
-    seen.add(name);
     if (RESERVED.has(name.toLowerCase())) throw new SpecError(`input.include (--include-cols): "${name}" is a column the results already have (${[...RESERVED].filter((r) => r !== 'zf_key').join(', ')}); it cannot be carried over`);
-    if (!source.columns.includes(name)) throw missingColumn(source.path, source.layer, name, source.columns, 'include');
-    return { name, kind: source.columnKind(name) };
+    const column = findColumn(source.path, source.layer, name, source.columns, 'include');
+    const twice = [...seen].find(([, c]) => c === column)?.[0];
+    if (twice !== undefined) throw new SpecError(`input.include (--include-cols): "${twice}" and "${name}" both name the column "${column}"`);
+    seen.set(name, column);
+    return { name, kind: source.columnKind(column) };
   });
 }
 
@@ -65,7 +69,8 @@ function renameAdvice(column: string, spec: Pick<JobSpec, 'stac' | 'bands'>): st
  */
 export function idKindOf(source: FeatureSource, idColumn: string | undefined): IdKind {
   if (idColumn === undefined) return 'text';
-  const kind = source.columnKind(idColumn);
+  // the column as the input spells it (`id_2`: ID_2), as the features are read; a name of no column (a GeoPackage's fid column) as given
+  const kind = source.columnKind(columnMatches(idColumn, source.columns)[0] ?? idColumn);
   return kind === 'integer' || kind === 'number' ? kind : 'text';
 }
 

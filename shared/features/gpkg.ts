@@ -18,7 +18,7 @@ import { addFlat } from '../geometry/wkb-flat';
 import type { FlatChunk } from '../geometry/wkb-flat';
 import type { FeatureBox } from './source';
 import { privateView } from './gpkg-snapshot';
-import { findLayer, missingColumn, missingLayer } from './missing-name';
+import { columnMatches, findColumn, findLayer, missingLayer } from './missing-name';
 import { hasRtreeIndex, layerCentres } from './gpkg-order';
 import type { LayerCentres, RowEnvelopeCentres } from './gpkg-order';
 import { geometryBBox } from '../geometry/bbox';
@@ -255,7 +255,9 @@ export class FeatureLayer {
    * TEXT, DATE, BLOB and anything else text.
    */
   columnKind(name: string): 'text' | 'integer' | 'number' | 'boolean' | 'timestamp' {
-    const t = (this.declaredTypes.get(name) ?? '').toUpperCase();
+    // a name in another letter case, as features() reads it (SQLite's column names differ by more than case)
+    const column = columnMatches(name, [...this.declaredTypes.keys()])[0] ?? name;
+    const t = (this.declaredTypes.get(column) ?? '').toUpperCase();
     if (t.startsWith('BOOL')) return 'boolean';
     if (/INT/.test(t)) return 'integer';
     if (/^(FLOAT|DOUBLE|REAL|NUMERIC|DECIMAL)/.test(t)) return 'number';
@@ -285,16 +287,16 @@ export class FeatureLayer {
     return box;
   }
 
+  /**
+   * The query of `opts`' columns, found as GDAL finds fields (missing-name.ts findColumn: `id_2` reads ID_2); `props`:
+   * the names the attributes were asked by, which key each row's values (`AS`) and the features' properties.
+   */
   private select(opts: FeatureOptions): { sql: string; props: string[]; id: string | null } {
-    if (opts.idColumn !== undefined && opts.idColumn !== this.fidColumn && !this.columns.includes(opts.idColumn)) {
-      throw missingColumn(this.path, this.name, opts.idColumn, [this.fidColumn, ...this.columns], 'ids');
-    }
-    const props = (opts.columns ?? this.columns).filter((c) => {
-      if (!this.columns.includes(c)) throw missingColumn(this.path, this.name, c, this.columns, 'attribute');
-      return true;
-    });
-    const id = opts.idColumn === undefined || opts.idColumn === this.fidColumn ? null : opts.idColumn;
-    const cols = ['rowid AS "__rowid"', `${quote(this.fidColumn)} AS "__fid"`, `${quote(this.info.geometryColumn)} AS "__geom"`, ...(id ? [`${quote(id)} AS "__id"`] : []), ...props.map(quote)];
+    const idColumn = opts.idColumn === undefined ? undefined : findColumn(this.path, this.name, opts.idColumn, [this.fidColumn, ...this.columns], 'ids');
+    const props = [...(opts.columns ?? this.columns)];
+    const read = props.map((c) => findColumn(this.path, this.name, c, this.columns, 'attribute'));
+    const id = idColumn === undefined || idColumn === this.fidColumn ? null : idColumn;
+    const cols = ['rowid AS "__rowid"', `${quote(this.fidColumn)} AS "__fid"`, `${quote(this.info.geometryColumn)} AS "__geom"`, ...(id ? [`${quote(id)} AS "__id"`] : []), ...read.map((c, i) => (c === props[i] ? quote(c) : `${quote(c)} AS ${quote(props[i] as string)}`))];
     return { sql: `SELECT ${cols.join(', ')} FROM ${quote(this.name)}`, props, id };
   }
 

@@ -11,8 +11,43 @@ export type ColumnRole = 'ids' | 'include' | 'attribute';
 
 /** InputError: `<path>: layer "<layer>" has no column "<name>" [for the ids | to include] (columns: ...)[; did you mean "..."?]`, the columns as listNames lists them. */
 export function missingColumn(path: string, layer: string, name: string, columns: readonly string[], role: ColumnRole): InputError {
-  const what = role === 'ids' ? ' for the ids' : role === 'include' ? ' to include' : '';
-  return new InputError(`${path}: layer "${layer}" has no column "${name}"${what} (columns: ${listNames(columns)})${didYouMean(name, columns)}`);
+  return new InputError(`${path}: layer "${layer}" has no column "${name}"${roleText(role)} (columns: ${listNames(columns)})${didYouMean(name, columns)}`);
+}
+
+/** What a column was asked for, as the errors say it. */
+function roleText(role: ColumnRole): string {
+  return role === 'ids' ? ' for the ids' : role === 'include' ? ' to include' : '';
+}
+
+/**
+ * The columns of `columns` that `name` names, as GDAL finds a field (OGRFeatureDefn::GetFieldIndex, which
+ * exactextract's `-f`/`--include-col` and ogr2ogr's `-select` use): the one spelled so; else those whose name
+ * differs from it only by ASCII letter case (GDAL's EQUAL is strcasecmp): none, one, or several (ambiguous: GDAL
+ * takes the first, zonalflow refuses, {@link findColumn}).
+ */
+export function columnMatches(name: string, columns: readonly string[]): string[] {
+  if (columns.includes(name)) return [name];
+  const folded = asciiLower(name);
+  return columns.filter((c) => asciiLower(c) === folded);
+}
+
+/** `s` with A-Z lowered, nothing else (strcasecmp in the C locale). */
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/**
+ * The column of `columns` that `name` asks for, as the input spells it ({@link columnMatches}: `id_2` finds ID_2).
+ * InputError when there is none ({@link missingColumn}, listing `listed`) or when several differ from it only by
+ * letter case and none is spelled so: `<path>: layer "<layer>" has no column "code" [for the ids | to include] but 2
+ * that differ from it only by letter case, "Code" and "CODE": give one as it is spelled`.
+ */
+export function findColumn(path: string, layer: string, name: string, columns: readonly string[], role: ColumnRole, listed: readonly string[] = columns): string {
+  const found = columnMatches(name, columns);
+  if (found.length === 1) return found[0] as string;
+  if (found.length === 0) throw missingColumn(path, layer, name, listed, role);
+  const names = found.map((c) => JSON.stringify(c));
+  throw new InputError(`${path}: layer "${layer}" has no column "${name}"${roleText(role)} but ${found.length} that differ from it only by letter case, ${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}: give one as it is spelled`);
 }
 
 /**

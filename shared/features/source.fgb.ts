@@ -119,7 +119,7 @@ export class FgbSource implements FeatureSource {
     }
   }
   async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
-    checkColumns(this.path, this.layer, this.columns, opts);
+    const read = checkColumns(this.path, this.layer, this.columns, opts);
     const stream = createReadStream(this.path);
     const web = Readable.toWeb(stream) as unknown as ReadableStream;
     let index = 0;
@@ -134,7 +134,7 @@ export class FgbSource implements FeatureSource {
         } catch (err) {
           problem = `unreadable geometry: ${err instanceof Error ? err.message : String(err)}`;
         }
-        yield makeFeature(index, geometry, (f.properties ?? {}), opts, problem);
+        yield makeFeature(index, geometry, (f.properties ?? {}), read, problem);
         index++;
       }
     } catch (err) {

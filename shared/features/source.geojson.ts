@@ -23,6 +23,7 @@ import type { Feature, Geometry } from '../geometry/types';
 import { geometryFromGeoJson } from '../geometry/geojson';
 import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 import { checkColumns, makeFeature } from './source.memory';
+import type { ResolvedColumns } from './source.memory';
 import { crsFromGeoJsonMember } from './crs-of';
 import { collectionMembersOf, readCollectionMembers } from './geojson-top';
 import { fileStem } from './missing-name';
@@ -58,7 +59,7 @@ function ownProperties(raw: Record<string, unknown>): Record<string, unknown> {
   return raw.properties !== null && typeof raw.properties === 'object' && !propertiesFromMembers(raw) ? (raw.properties as Record<string, unknown>) : {};
 }
 
-function toFeature(raw: RawFeature, opts: SourceFeatureOptions, fields: ReadonlyMap<string, OgrField> | null, ids: GeoJsonIds): Feature {
+function toFeature(raw: RawFeature, opts: ResolvedColumns, fields: ReadonlyMap<string, OgrField> | null, ids: GeoJsonIds): Feature {
   const whole = raw as Record<string, unknown>;
   const own = ownProperties(whole);
   const { fid, fidText, props: read, memberId } = ids.read(whole, own);
@@ -115,12 +116,14 @@ class LazyFields {
     const f = this.get().get(name);
     return f === undefined ? 'text' : fieldKind(f);
   }
-  /** The fields when an id column or attributes are asked for (checked: InputError naming the layer's columns), else null. */
-  forFeatures(path: string, layer: string, opts: SourceFeatureOptions): Map<string, OgrField> | null {
-    if (opts.idColumn === undefined && (opts.columns ?? []).length === 0) return null;
+  /**
+   * The fields when an id column or attributes are asked for (else null), and the options with the columns as the
+   * layer spells them (source.memory.ts checkColumns: InputError naming the layer's columns).
+   */
+  forFeatures(path: string, layer: string, opts: SourceFeatureOptions): { fields: Map<string, OgrField> | null; read: ResolvedColumns } {
+    if (opts.idColumn === undefined && (opts.columns ?? []).length === 0) return { fields: null, read: opts };
     const fields = this.get();
-    checkColumns(path, layer, [...fields.keys()], opts);
-    return fields;
+    return { fields, read: checkColumns(path, layer, [...fields.keys()], opts) };
   }
 }
 
@@ -171,7 +174,7 @@ export class GeoJsonSource implements FeatureSource {
     return Promise.resolve(null);
   }
   async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
-    const fields = this.fields.forFeatures(this.path, this.layer, opts);
+    const { fields, read } = this.fields.forFeatures(this.path, this.layer, opts);
     const queue: RawFeature[] = [];
     let failure: Error | null = null;
     const parser = featureParser((raw) => queue.push(raw), (err) => {
@@ -190,7 +193,7 @@ export class GeoJsonSource implements FeatureSource {
         if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON near feature ${index}: ${oneLine(failure.message)}`, { cause: failure });
         while (queue.length > 0) {
           const raw = queue.shift() as RawFeature;
-          yield toFeature(raw, opts, fields, ids);
+          yield toFeature(raw, read, fields, ids);
           index++;
         }
       }
@@ -200,7 +203,7 @@ export class GeoJsonSource implements FeatureSource {
     }
     if (failure !== null) throw new InputError(`${this.path} is not valid GeoJSON: ${oneLine((failure as Error).message)}`, { cause: failure });
     while (queue.length > 0) {
-      yield toFeature(queue.shift() as RawFeature, opts, fields, ids);
+      yield toFeature(queue.shift() as RawFeature, read, fields, ids);
       index++;
     }
   }
@@ -228,7 +231,7 @@ export class GeoJsonSeqSource implements FeatureSource {
     return Promise.resolve(null);
   }
   async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
-    const fields = this.fields.forFeatures(this.path, this.layer, opts);
+    const { fields, read } = this.fields.forFeatures(this.path, this.layer, opts);
     const stream = createReadStream(this.path, { encoding: 'utf8' });
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     const ids = new GeoJsonIds();
@@ -247,7 +250,7 @@ export class GeoJsonSeqSource implements FeatureSource {
             throw new InputError(`${this.path}: line ${lineNo} is not a JSON feature: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
           }
           if (raw.type === 'FeatureCollection') throw new InputError(`${this.path}: line ${lineNo} is a FeatureCollection; name the file .geojson`);
-          yield toFeature(raw, opts, fields, ids);
+          yield toFeature(raw, read, fields, ids);
         }
       }
     } finally {

@@ -1,6 +1,6 @@
 /** The in-memory twin of a FeatureSource: features held in an array (tests, small generated inputs). */
 import type { Crs } from '../crs/crs';
-import { missingColumn } from './missing-name';
+import { findColumn } from './missing-name';
 import type { Feature, Geometry } from '../geometry/types';
 import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './source';
 import { idText } from './source';
@@ -8,16 +8,34 @@ import { idText } from './source';
 /** One feature of a memory source: geometry and attributes; the fid defaults to its position. */
 export interface MemoryFeature { fid?: number; geometry: Geometry | null; properties?: Record<string, unknown> }
 
-/** Checks the requested id column and attributes against `columns` (InputError naming what is missing). */
-export function checkColumns(path: string, layer: string, columns: readonly string[], opts: SourceFeatureOptions): void {
-  if (opts.idColumn !== undefined && !columns.includes(opts.idColumn)) throw missingColumn(path, layer, opts.idColumn, columns, 'ids');
-  for (const c of opts.columns ?? []) if (!columns.includes(c)) throw missingColumn(path, layer, c, columns, 'attribute');
+/** The options of `features()` with each column as the input spells it, and the names the attributes were asked by (`properties`' keys). */
+export interface ResolvedColumns extends SourceFeatureOptions {
+  /** Per entry of `columns`: the name it was asked by (`properties` are keyed by it, as exactextract names its output columns). */
+  asked?: readonly string[] | undefined;
 }
 
-/** Builds a Feature from a record: id from `idColumn` (else the fid), the requested attributes. */
-export function makeFeature(fid: number, geometry: Geometry | null, props: Record<string, unknown>, opts: SourceFeatureOptions, problem?: string): Feature {
+/**
+ * The requested id column and attributes found among `columns` as GDAL finds fields (missing-name.ts findColumn:
+ * an exact name, else the only one differing by letter case): the options with the input's spellings and the
+ * names asked (`asked`). InputError naming what is missing, or the columns a name matches ambiguously.
+ */
+export function checkColumns(path: string, layer: string, columns: readonly string[], opts: SourceFeatureOptions): ResolvedColumns {
+  const asked = opts.columns ?? [];
+  return {
+    ...opts,
+    idColumn: opts.idColumn === undefined ? undefined : findColumn(path, layer, opts.idColumn, columns, 'ids'),
+    columns: asked.map((c) => findColumn(path, layer, c, columns, 'attribute')),
+    asked,
+  };
+}
+
+/** Builds a Feature from a record: id from `idColumn` (else the fid), the requested attributes (keyed by the names asked: {@link checkColumns}). */
+export function makeFeature(fid: number, geometry: Geometry | null, props: Record<string, unknown>, opts: ResolvedColumns, problem?: string): Feature {
   const properties: Record<string, unknown> = {};
-  for (const c of opts.columns ?? []) properties[c] = props[c] ?? null;
+  const asked = opts.asked;
+  (opts.columns ?? []).forEach((c, i) => {
+    properties[asked?.[i] ?? c] = props[c] ?? null;
+  });
   const raw = opts.idColumn === undefined ? undefined : props[opts.idColumn];
   const f: Feature = { fid, id: raw === null || (opts.idColumn !== undefined && raw === undefined) ? '' : idText(raw, fid), geometry, properties };
   if (opts.idColumn !== undefined && (raw === null || raw === undefined)) f.idNull = true;
@@ -44,10 +62,10 @@ export class MemorySource implements FeatureSource {
     return 'text';
   }
   async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
-    checkColumns(this.path, this.layer, this.columns, opts);
+    const read = checkColumns(this.path, this.layer, this.columns, opts);
     for (const [i, f] of this.items.entries()) {
       await Promise.resolve();
-      yield makeFeature(f.fid ?? i, f.geometry, f.properties ?? {}, opts);
+      yield makeFeature(f.fid ?? i, f.geometry, f.properties ?? {}, read);
     }
   }
   close(): void {}

@@ -148,8 +148,8 @@ export class ParquetSource implements FeatureSource {
     return 'text';
   }
   async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
-    checkColumns(this.path, this.layer, this.columns, opts);
-    const want = [...new Set([this.geometryColumn, ...(this.fidColumn ? [this.fidColumn] : []), ...(opts.idColumn === undefined ? [] : [opts.idColumn]), ...(opts.columns ?? [])])];
+    const read = checkColumns(this.path, this.layer, this.columns, opts);
+    const want = [...new Set([this.geometryColumn, ...(this.fidColumn ? [this.fidColumn] : []), ...(read.idColumn === undefined ? [] : [read.idColumn]), ...(read.columns ?? [])])];
     const file = fileBuffer(this.fd);
     let row = 0;
     for (const rg of this.meta.row_groups) {
@@ -166,7 +166,7 @@ export class ParquetSource implements FeatureSource {
         } catch (err) {
           problem = `unreadable geometry: ${err instanceof Error ? err.message : String(err)}`;
         }
-        yield makeFeature(fid, geometry, o as Record<string, unknown>, opts, problem);
+        yield makeFeature(fid, geometry, o as Record<string, unknown>, read, problem);
       }
       row += n;
     }

@@ -114,7 +114,7 @@ export class ShapefileSource implements FeatureSource {
     return Promise.resolve(this.records);
   }
   async *features(opts: SourceFeatureOptions = {}): AsyncGenerator<Feature> {
-    checkColumns(this.path, this.layer, this.columns, opts);
+    const read = checkColumns(this.path, this.layer, this.columns, opts);
     let src;
     try {
       src = await openShapefile(this.shp, this.dbf ?? undefined, { encoding: this.encoding });
@@ -137,7 +137,7 @@ export class ShapefileSource implements FeatureSource {
       } catch (err) {
         problem = `unreadable geometry: ${err instanceof Error ? err.message : String(err)}`;
       }
-      yield makeFeature(index, geometry, dbfDates((r.value.properties ?? {}) as Record<string, unknown>), opts, problem);
+      yield makeFeature(index, geometry, dbfDates((r.value.properties ?? {}) as Record<string, unknown>), read, problem);
       index++;
     }
   }

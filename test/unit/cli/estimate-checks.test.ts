@@ -24,7 +24,7 @@ function spec(name: string, extra: Record<string, unknown>): string {
 
 const CASES: [string, Record<string, unknown>, RegExp][] = [
   ['id', { input: { idColumn: 'nope' } }, /layer "lux_cantons" has no column "nope" for the ids/],
-  ['id-near', { input: { idColumn: 'id_2' } }, /has no column "id_2" for the ids .*did you mean "ID_2"\?/],
+  ['id-near', { input: { idColumn: 'idd_2' } }, /has no column "idd_2" for the ids .*did you mean "ID_2"\?/],
   ['include', { input: { include: ['zzz'] } }, /layer "lux_cantons" has no column "zzz" to include/],
   ['stat', { stats: ['meen'] }, /unknown statistic "meen" \(did you mean mean\?\)/],
 ];
