@@ -21,7 +21,7 @@ export function registerEstimate(program: Command, ctx: CommandContext): void {
     .option('--worker-memory <MB>', 'the stack\'s workerMemoryMb (default: 2048)')
     .option('--map-execution-type <type>', 'the stack\'s mapExecutionType, the Distributed Map\'s child executions: STANDARD or EXPRESS (default: STANDARD, as deployed by default)')
     .option('--allow-host <host>', 'read this host whatever it is, as stats and local take it: public (as a --raster-host host) or a private or loopback address (your own raster server), over https or plain http; repeatable (default: none)', eachValue)
-    .option('--json', 'print the estimate as JSON (default: a table)')
+    .option('--json', 'print the estimate as JSON, with the warnings stats would give in its "warnings" (default: a table, the warnings on stderr)')
     .addHelpText('after', `
 Exit codes: 0 estimated (nothing started), 1 failed (a raster that cannot be opened or read, a refused URL), 2 usage error (bad option, invalid spec, a missing input, spec or local raster).
 
@@ -37,7 +37,7 @@ Examples:
 export async function runEstimate(o: EstimateCliOptions, ctx: CommandContext): Promise<EstimateResult> {
   const { estimateJob } = await import('../../shared/estimate/estimate');
   const { readSpecFile } = await import('../../shared/spec-file');
-  const { parseJobSpec } = await import('../../shared/spec');
+  const { parseJobSpec, specRasterUris } = await import('../../shared/spec');
   const { allowedFromUris } = await import('../../shared/io/uri');
   const { SpecError } = await import('../../shared/errors');
   const spec = parseJobSpec(readSpecFile(o.spec).value, `job spec ${o.spec}`);
@@ -47,8 +47,11 @@ export async function runEstimate(o: EstimateCliOptions, ctx: CommandContext): P
   const mapExecutionType: 'STANDARD' | 'EXPRESS' | undefined = childType === 'STANDARD' || childType === 'EXPRESS' ? childType : undefined;
   if (childType !== undefined && mapExecutionType === undefined) throw new SpecError(`--map-execution-type ${o.mapExecutionType}: STANDARD or EXPRESS (the stack's context mapExecutionType)`);
   const stack = { ...(workerMemoryMb === undefined ? {} : { workerMemoryMb }), ...(mapExecutionType === undefined ? {} : { mapExecutionType }) };
-  const r = await estimateJob({ input: o.input, spec, allowed: allowedFromUris(spec.rasters.map((x) => x.uri), o.allowHost ?? []), stack });
+  // the rasters and the weights raster, as stats allows them
+  const r = await estimateJob({ input: o.input, spec, allowed: allowedFromUris(specRasterUris(spec), o.allowHost ?? []), stack });
   ctx.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : renderEstimate(r, o.input));
+  // the warnings stats would give (estimate.ts), one line each as stats prints them; in the JSON, its `warnings`
+  if (o.json !== true) for (const w of r.warnings) ctx.stderr.write(`zonalflow: warning: ${w}\n`);
   return r;
 }
 

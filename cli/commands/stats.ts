@@ -21,7 +21,7 @@ import { checkInputFile, checkOutputFile, refuseDirectory } from '../out-path';
 import { byteSize, count, readsPhrase } from '../format';
 import { exitCodeOf, jobOutcome } from '../../shared/jobs/outcome';
 import { withInterruption } from '../interrupt';
-import { duplicateIdWarning } from '../../shared/engine/duplicate-ids';
+import { duplicateIdWarning, nullFidWarning } from '../../shared/engine/duplicate-ids';
 import { failureLines } from '../failure-lines';
 import { outputFormatFromSuffix, outputSuffixProblem } from '../../shared/output/output-format';
 import type { OutputFormat } from '../../shared/output/output-format';
@@ -189,9 +189,10 @@ Examples:
       for (const w of [...(s.warnings ?? []), ...outputWarnings]) ctx.stderr.write(`zonalflow: warning: ${w}\n`);
       // a feature that could not be computed is an error of that feature (its row says why; the job went on)
       for (const line of failureLines(s.failures.map((f) => f.reason), s.failed, 'the "error" column')) ctx.stderr.write(`zonalflow: ${line}\n`);
-      if (nullFids > 0) ctx.stderr.write(`zonalflow: warning: ${nullFids} features have a NULL fid (written empty; their rows are kept, in input order)\n`);
+      // the identity warnings zonalflow estimate gives too (estimate.ts)
+      const nullFid = nullFidWarning(nullFids);
       const repeated = duplicateIdWarning(s.repeatedIds ?? { duplicates: s.duplicateIds, repeatedIds: 0, named: [] }, spec.input.idColumn);
-      if (repeated !== null) ctx.stderr.write(`zonalflow: warning: ${repeated}\n`);
+      for (const w of [nullFid, repeated]) if (w !== null) ctx.stderr.write(`zonalflow: warning: ${w}\n`);
     });
 }
 

@@ -168,6 +168,12 @@ export function duplicateIdWarning(r: DuplicateIdsReport, idColumn?: string): st
   return `${r.duplicates === 1 ? '1 feature has' : `${r.duplicates} features have`} the id of an earlier feature: ${ids}${listed.length > 0 ? `, ${listed.join(', ')}` : ''}${more > 0 ? `, ... and ${more} more` : ''}; rows are in input order, and the fid column tells them apart where the fids are unique`;
 }
 
+/** The warning for `nullFids` features whose fid is NULL (`zonalflow stats`, `zonalflow estimate`), or null. */
+export function nullFidWarning(nullFids: number): string | null {
+  if (nullFids === 0) return null;
+  return `${nullFids === 1 ? '1 feature has' : `${nullFids} features have`} a NULL fid (written empty; their rows are kept, in input order)`;
+}
+
 /**
  * Whether a feature has no id, by the rule every count of ids follows: its id column is NULL (`idNull`), or,
  * without an id column, its fid (the id then) is NULL. A missing id is no id: never a duplicate of another

@@ -4,6 +4,8 @@
  * fails here, as it would fail Plan), batches the features exactly as Plan does, and counts for every
  * batch the range requests and bytes its worker will read (the tiles its features' windows touch,
  * merged as the worker merges them) and the cells it will visit. Then prices it (./model.ts).
+ * It also gives the warnings `zonalflow stats` would give for the same input, spec and rasters, from the code that
+ * makes them, as far as no pixel is read ({@link EstimateResult.warnings}).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openFeatureSource } from '../features/open';
@@ -15,14 +17,18 @@ import { mergeRanges } from '../io/range-plan';
 import { openZonalRasters } from '../engine/rasters';
 import { crsFromEpsg } from '../crs/epsg';
 import { ensureProj, makeTransformer } from '../crs/transform';
-import { transformGeometry } from '../geometry/transform';
-import { geometryWindow } from '../coverage/coverage';
 import { planBatches } from '../batching/plan';
 import type { PlanFeature } from '../batching/plan';
 import { planPoint } from '../pipeline/plan';
 import { checkLayerCrs, checkUniqueFids, includedColumns } from '../engine/job-checks';
-import { zonalColumns } from '../engine/zonal';
-import { zonalOptions } from '../engine/options';
+import { ZonalEngine } from '../engine/zonal';
+import type { EngineFeature, PreparedChunk } from '../engine/zonal';
+import { planGrids, sourceWindow } from '../engine/grid-mapping';
+import { openWeightsRaster, zonalOptions } from '../engine/options';
+import { FieldsOf } from '../engine/attributes';
+import { outsideWarning } from '../engine/crs-check';
+import { DuplicateIds, duplicateIdWarning, missingId, nullFidWarning } from '../engine/duplicate-ids';
+import type { ResultRow } from '../output/table';
 import { parseStatNames } from '../stats/names';
 import type { Feature } from '../geometry/types';
 import type { Window } from '../raster/grid';
@@ -49,7 +55,21 @@ export interface EstimateOptions {
 }
 
 /** The job's shape and its estimate. */
-export interface EstimateResult { shape: JobShape; estimate: Estimate; notes: string[] }
+export interface EstimateResult {
+  shape: JobShape;
+  estimate: Estimate;
+  notes: string[];
+  /**
+   * The warnings `zonalflow stats` gives for this input, spec and rasters, in its order, from the same functions
+   * (the same lines): the zonal engine's (a layer or raster without a CRS), most features touching no raster
+   * (crs-check.ts), NULL ids and included values that do not fit their column (attributes.ts), NULL fids and
+   * repeated ids (duplicate-ids.ts). Not those that need pixels read, nor a time series' scenes.
+   */
+  warnings: string[];
+}
+
+/** Features checked at once for the warnings (one PROJ call per raster, as stats reads them). */
+const CHECK_CHUNK = 1000;
 
 /**
  * Estimates a job (see the module comment). Errors: those of opening the input and the rasters, unchanged, and
@@ -75,14 +95,45 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
       s3Client: opts.s3Client,
       wrapSource: countInto(counters),
     });
-    includedColumns(layer, spec, spec.stac ? (await import('../engine/timeseries')).timeseriesColumns(spec) : zonalColumns(rasters, zonalOptions(spec, undefined, false)));
+    // the engine stats builds (prepare-job.ts openJob), on the weights raster too (each worker opens it): its checks
+    // of the spec and the CRSs, its warnings, and which features touch no raster (prepare: no pixel read)
+    const weights = spec.stac ? undefined : await openWeightsRaster(spec, { allowed: opts.allowed, s3Client: opts.s3Client, wrapSource: countInto(counters) });
+    const engine = spec.stac ? null : new ZonalEngine(rasters, layer.crs, zonalOptions(spec, weights, false));
+    const attrs = includedColumns(layer, spec, engine ? engine.columns : (await import('../engine/timeseries')).timeseriesColumns(spec));
     const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
-    const features = new Map<number, Feature>();
     const points: PlanFeature[] = [];
-    for await (const f of layer.features({ columns: [], ...(spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn }) })) {
-      features.set(f.fid, f);
+    // per fid, its window on each raster's processing grid as the engine places it (null: not read there)
+    const placed = new Map<number, (Window | null)[]>();
+    // what stats counts for its warnings, as it reads the features
+    const fields = new FieldsOf(attrs);
+    const ids = new DuplicateIds();
+    let nullFids = 0;
+    let chunk: Feature[] = [];
+    const check = (): void => {
+      fields.of(chunk);
+      for (const f of chunk) {
+        if (!missingId(f)) ids.add(f.id);
+        if (f.fidText === null) nullFids++;
+      }
+      if (engine) {
+        const prepared = engine.prepare(chunk);
+        engine.account(chunk.map((f, i) => preparedRow(f, prepared.problems[i] ?? prepared.perRaster.map((p) => p.errors[i]).find((e): e is string => typeof e === 'string') ?? null)), prepared.touched);
+        chunk.forEach((f, i) => placed.set(f.fid, workerWindows(prepared, i, rasters.length)));
+      }
+      chunk = [];
+    };
+    for await (const f of layer.features({ columns: spec.input.include ?? [], ...(spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn }) })) {
       points.push(planPoint(f, toLonLat));
+      chunk.push(f);
+      if (chunk.length >= CHECK_CHUNK) check();
     }
+    if (chunk.length > 0) check();
+    const warnings = [
+      ...(engine ? [...engine.warnings, outsideWarning(engine.outsideFids.size, engine.featuresComputed, engine.crsNotes[0]?.features ?? layer.crs.name, await engine.outsideFacts())] : []),
+      ...fields.warnings(spec.input.idColumn),
+      nullFidWarning(nullFids),
+      duplicateIdWarning(ids.report(), spec.input.idColumn),
+    ].filter((w): w is string => w !== null);
     // two features with one fid: Plan refuses the layer (job-checks.ts), so the estimate does, with its line
     checkUniqueFids(layer, points.map((p) => p.fid));
     const plan = planBatches(points, { grid: spec.batching.grid, maxFeatures: spec.batching.maxFeatures });
@@ -93,30 +144,24 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
     const headerRequests = counters.reduce((a, c) => a + c.requests, 0);
     rasterRequests += headerRequests * plan.batches.length;
     const maxCells = spec.limits.maxCellsInMemory;
-    for (const r of rasters) {
-      const toRaster = makeTransformer(layer.crs, r.crs);
-      const grid = r.raster.info.grid;
+    for (const [k, r] of rasters.entries()) {
+      // the raster's windows holding the processing grid's (its own grid, or a finer common one with a weights raster: grid-mapping.ts)
+      const grids = planGrids(r.raster.info.grid, weights ? weights.raster.info.grid : null, { values: r.uri, weights: weights?.uri ?? '' });
       for (const b of plan.batches) {
-        const windows: Window[] = [];
+        const small: Window[] = [];
+        const large: Window[] = [];
         for (const fid of b.fids) {
-          const g = features.get(fid)?.geometry;
-          if (!g) continue;
-          let w: Window | null = null;
-          try {
-            w = geometryWindow(toRaster ? transformGeometry(g, toRaster) : g, grid);
-          } catch {
-            w = null; // the worker records this feature's reprojection error
-          }
+          const w = placed.get(fid)?.[k] ?? null;
           if (w === null) continue;
-          cells += w.rows * w.cols * r.bands.length;
-          windows.push(w);
+          const source = sourceWindow(w, grids.values);
+          cells += source.rows * source.cols * r.bands.length;
+          (w.rows * w.cols <= maxCells ? small : large).push(source);
         }
-        const small = windows.filter((w) => w.rows * w.cols <= maxCells);
         const merged = mergeRanges(r.raster.tileRanges(small, r.bands));
         rasterRequests += merged.length;
         rasterBytes += merged.reduce((a, m) => a + m.length, 0);
         // windows over the memory bound are read chunk by chunk, each chunk's tiles in its own requests
-        for (const w of windows.filter((x) => x.rows * x.cols > maxCells)) {
+        for (const w of large) {
           const ranges = mergeRanges(r.raster.tileRanges([w], r.bands));
           rasterRequests += ranges.length;
           rasterBytes += ranges.reduce((a, m) => a + m.length, 0);
@@ -125,10 +170,30 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
     }
     const shape: JobShape = { features: points.length, batches: plan.batches.length, rasterRequests, rasterBytes, cells, formats: spec.output.formats, timeseries: spec.stac !== undefined };
     const estimate = estimateCost(shape, { ...DEFAULT_STACK, ...opts.stack }, opts.prices ?? loadPrices());
-    return { shape, estimate, notes };
+    return { shape, estimate, notes, warnings };
   } finally {
     layer.close();
     await Promise.all(counters.map((c) => c.close()));
   }
 }
 
+
+/** A feature's row as the engine accounts it before any pixel is read: computed unless `error` (its geometry, its reprojection). */
+function preparedRow(f: EngineFeature, error: string | null): ResultRow {
+  return { id: f.id, fid: f.fid, values: [], error };
+}
+
+/**
+ * Feature `i`'s windows on the first `rasters` rasters of a prepared chunk, as a Worker reads them (zonal.ts measure):
+ * none once the feature has failed (its geometry; its reprojection into this raster's CRS or an earlier one's).
+ */
+function workerWindows(prepared: PreparedChunk, i: number, rasters: number): (Window | null)[] {
+  const out: (Window | null)[] = [];
+  let failed = (prepared.problems[i] ?? null) !== null;
+  for (let k = 0; k < rasters; k++) {
+    const p = prepared.perRaster[k];
+    if ((p?.errors[i] ?? null) !== null) failed = true;
+    out.push(failed ? null : (p?.windows[i] ?? null));
+  }
+  return out;
+}
