@@ -8,6 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, realpathSync, 
 import { dirname, join, resolve } from 'node:path';
 import { InputError, OutputError } from '../shared/errors';
 import { ioReason } from '../shared/output/file-output';
+import { count } from './format';
 
 const reason = ioReason;
 
@@ -126,7 +127,7 @@ export function checkOutputDir(out: string, inputs: readonly string[], opts: { o
     if (!statSync(out).isDirectory()) throw new OutputError(`${what} is a file; give a folder (it is created if missing)`);
     const entries = readdirSync(out);
     if (entries.length > 0) {
-      if (!opts.overwrite) throw new OutputError(`${what} is not empty (${entries.length} entries); choose an empty folder or add --overwrite to replace a previous job's files`);
+      if (!opts.overwrite) throw new OutputError(`${what} is not empty (${count(entries.length, 'entry', 'entries')}); choose an empty folder or add --overwrite to replace a previous job's files`);
       const foreign = entries.find((e) => !JOB_FILE.test(e));
       if (foreign !== undefined) throw new OutputError(`${what} holds ${foreign}, which is not a file of a previous job; --overwrite removes only a job's files (results.*, summary.json, features/): choose another folder`);
       for (const e of entries) rmSync(join(out, e), { recursive: true, force: true });

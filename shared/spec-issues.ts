@@ -52,7 +52,7 @@ export function readableIssue(iss: z.core.$ZodRawIssue): string | undefined {
     case 'too_big': {
       const max = Number(iss.maximum);
       if (iss.origin === 'string') return `is longer than ${max} characters`;
-      if (iss.origin === 'array' || iss.origin === 'set') return `has more than ${max} entries`;
+      if (iss.origin === 'array' || iss.origin === 'set') return `has more than ${max} ${max === 1 ? 'entry' : 'entries'}`;
       return `${String(iss.input)} is above the maximum ${max}${iss.inclusive === false ? ' (exclusive)' : ''}`;
     }
     case 'unrecognized_keys':

@@ -94,11 +94,11 @@ Examples:
         signal,
         // once aborted, the abandoned execution's last failures (its functions' threads stopped) are not the user's news
         onProgress: (p) => {
-          if (!signal.aborted) bar.update(p.featuresDone, p.features, p.featuresFailed, `${p.batchesDone}/${p.batches} batches`);
+          if (!signal.aborted) bar.update(p.featuresDone, p.features, p.featuresFailed, `${p.batchesDone}/${p.batches} ${p.batches === 1 ? 'batch' : 'batches'}`);
         },
         log: quiet ? undefined : (l) => {
           if (signal.aborted) return;
-          bar.finish(); // a log line never lands inside the bar (it is redrawn on the next update)
+          bar.clear(); // a log line never lands inside the bar (it is redrawn on the next update)
           ctx.stderr.write(`zonalflow local: ${readableFailure('', l)}\n`);
         },
       }).finally(() => bar.finish())).catch((err: unknown) => {
@@ -111,7 +111,7 @@ Examples:
       ctx.exitCode = exitCodeOfJob(r.status, r.error?.code);
       const s = r.output as { features?: { total: number; done: number; failed: number } } | null;
       // the error names the input as the user gave it (Plan names its s3:// object, runLocal maps that to --input)
-      ctx.stderr.write(`zonalflow local: job ${r.jobId ?? '?'} ${r.status}${s?.features ? ` (${s.features.done}/${s.features.total} features, ${s.features.failed} failed)` : ''}; ${count(r.files.length, 'file')} in ${o.out}${r.error ? `: ${readableFailure(r.error.code, r.error.message)}` : ''}\n`);
+      ctx.stderr.write(`zonalflow local: job ${r.jobId ?? '?'} ${r.status}${s?.features ? ` (${s.features.done}/${s.features.total} ${s.features.total === 1 ? 'feature' : 'features'}, ${s.features.failed} failed)` : ''}; ${count(r.files.length, 'file')} in ${o.out}${r.error ? `: ${readableFailure(r.error.code, r.error.message)}` : ''}\n`);
       if (!quiet) {
         const summaryPath = join(o.out, 'summary.json');
         const summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as SummaryLike) : null;

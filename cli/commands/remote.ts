@@ -70,7 +70,7 @@ export function registerRemote(program: Command, ctx: CommandContext, connector:
     .action(async (o: { stack: string; limit: string }) => {
       const deps = await connector(o.stack);
       for (const j of await deps.store.listJobs({ limit: Number(o.limit) })) {
-        ctx.stdout.write(`${j.jobId}\t${j.status}\t${j.createdAt}\t${j.counts.featuresDone + j.counts.featuresFailed}/${j.counts.features} features\ts3://${j.input.bucket}/${j.input.key}\n`);
+        ctx.stdout.write(`${j.jobId}\t${j.status}\t${j.createdAt}\t${j.counts.featuresDone + j.counts.featuresFailed}/${j.counts.features} ${j.counts.features === 1 ? 'feature' : 'features'}\ts3://${j.input.bucket}/${j.input.key}\n`);
       }
     });
   stackOpt(program.command('results'))

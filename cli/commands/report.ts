@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import type { Connector } from './remote';
 import { checkOutputFile } from '../out-path';
+import { count } from '../format';
 
 interface ReportOptions { out: string; stat?: string; input?: string; layer?: string; stack: string }
 
@@ -47,6 +48,6 @@ Examples:
       }
       const m = await writeReport({ results: dir, out: o.out, stat: o.stat, input: o.input, layer: o.layer, title: `zonalflow report: ${results}` });
       if (m.map.length === 0 && m.summary.features !== 0) ctx.stderr.write('zonalflow: warning: the results carry no geometry, so the report has no map; give --input (the input features)\n');
-      ctx.stderr.write(`zonalflow: report of ${m.summary.features} features (${m.failuresTotal} failed${m.series.length ? `, ${m.series.length} time curves` : ''}) coloured by ${m.stat} -> ${o.out}\n`);
+      ctx.stderr.write(`zonalflow: report of ${count(Number(m.summary.features), 'feature')} (${m.failuresTotal} failed${m.series.length ? `, ${count(m.series.length, 'time curve')}` : ''}) coloured by ${m.stat} -> ${o.out}\n`);
     });
 }

@@ -197,7 +197,7 @@ export class FieldsOf {
   warnings(idColumn: string | undefined): (string | null)[] {
     return [
       nullIdWarning(idColumn, this.nullIds.map((n) => n.fid), this.nulls),
-      this.misfits > 0 ? `${this.misfits} value(s) of the included columns (${this.columns.map((c) => `${c.name} ${c.kind}`).join(', ')}) do not fit the column's declared type; written empty (null)` : null,
+      this.misfits > 0 ? `${this.misfits} ${this.misfits === 1 ? 'value' : 'values'} of the included columns (${this.columns.map((c) => `${c.name} ${c.kind}`).join(', ')}) ${this.misfits === 1 ? 'does' : 'do'} not fit the column's declared type; written empty (null)` : null,
     ];
   }
 }

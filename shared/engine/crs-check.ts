@@ -22,7 +22,7 @@ export const OUTSIDE_WARNING_SHARE = 0.5;
 export function outsideWarning(outside: number, computed: number, featuresCrs: string, facts: readonly OutsideFacts[] = []): string | null {
   if (computed <= 0 || outside < OUTSIDE_WARNING_SHARE * computed) return null;
   const pct = ((100 * outside) / computed).toFixed(outside === computed ? 0 : 1);
-  const head = `${outside} of ${computed} features (${pct} %) do not intersect any raster`;
+  const head = `${outside} of ${computed} feature${computed === 1 ? '' : 's'} (${pct} %) ${outside === 1 ? 'does' : 'do'} not intersect any raster`;
   const known = facts.filter((f) => f.features !== null);
   if (known.length === 0) return `${head}: the layer's CRS (${featuresCrs}) may be wrong`;
   const evidence = [...new Set(known.flatMap((f) => wrongCrsEvidence(f)))];

@@ -58,7 +58,7 @@ export async function openZonalRasters(specs: readonly RasterSpec[], opts: OpenR
       const info = raster.info;
       const bands = spec.bands ?? Array.from({ length: info.bandCount }, (_, k) => k + 1);
       const bad = bands.find((b) => b > info.bandCount);
-      if (bad !== undefined) throw new RasterError(`${redact(spec.uri)} has ${info.bandCount} band(s); band ${bad} was asked for (rasters[${i}].bands)`);
+      if (bad !== undefined) throw new RasterError(`${redact(spec.uri)} has ${info.bandCount} band${info.bandCount === 1 ? '' : 's'}; band ${bad} was asked for (rasters[${i}].bands)`);
       let crs: Crs;
       try {
         crs = crsFromGeoKeys(info.geoKeys);

@@ -72,13 +72,13 @@ function checkFeatureSizes(path: string, header: HeaderMeta): void {
     let from = 0;
     let got = 0;
     for (let k = 0; k < count; k++) {
-      if (at + 4 > size) throw new InputError(`${path} is truncated: its header states ${count} features and the file ends after ${k}`);
+      if (at + 4 > size) throw new InputError(`${path} is truncated: its header states ${count} feature${count === 1 ? '' : 's'} and the file ends after ${k}`);
       if (at < from || at + 4 > from + got) {
         from = at;
         got = readSync(fd, block, 0, SCAN_BLOCK, at);
       }
       at += 4 + block.readUInt32LE(at - from);
-      if (at > size) throw new InputError(`${path} is truncated: its header states ${count} features and the file ends inside feature ${k}`);
+      if (at > size) throw new InputError(`${path} is truncated: its header states ${count} feature${count === 1 ? '' : 's'} and the file ends inside feature ${k}`);
     }
   } finally {
     closeSync(fd);
@@ -147,7 +147,7 @@ export class FgbSource implements FeatureSource {
     // a file cut short (an interrupted copy or download) ends early without an error from the reader: what was read
     // is not the layer, and no result may be written as if it were
     if (this.header.featuresCount > 0 && index < this.header.featuresCount) {
-      throw new InputError(`${this.path} is truncated: its header states ${this.header.featuresCount} features and the file holds ${index}`);
+      throw new InputError(`${this.path} is truncated: its header states ${this.header.featuresCount} feature${this.header.featuresCount === 1 ? '' : 's'} and the file holds ${index}`);
     }
   }
   close(): void {}

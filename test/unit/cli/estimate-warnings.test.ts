@@ -45,7 +45,7 @@ const CASES: [string, string, Record<string, unknown>, RegExp[]][] = [
   ['outside every raster', join(FIXTURES, 'no-overlap/same-zone.gpkg'), { rasters: [{ name: 'r', uri: join(FIXTURES, 'no-overlap/raster.tif') }] }, [/^zonalflow: warning: 4 of 4 features \(100 %\) do not intersect any raster: no feature overlaps raster "r": /]],
   ['NULL id, a misfit, repeated ids', ids, { input: { idColumn: 'code', include: ['n'] }, rasters: [{ name: 'elev', uri: join(import.meta.dirname, '../../../examples/elev.cog.tif') }] }, [
     /^zonalflow: warning: 1 feature has a NULL id \(column "code"\): fid 2; /,
-    /^zonalflow: warning: 1 value\(s\) of the included columns \(n integer\) do not fit /,
+    /^zonalflow: warning: 1 value of the included columns \(n integer\) does not fit /,
     /^zonalflow: warning: 2 features have the id of an earlier feature: 1 id repeats \(column "code"\), "a" \(3 features\); /,
   ]],
   ['none', join(import.meta.dirname, '../../../examples/lux_cantons_2169.gpkg'), { rasters: [{ name: 'elev', uri: join(import.meta.dirname, '../../../examples/elev.cog.tif') }] }, []],

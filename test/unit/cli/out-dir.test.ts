@@ -40,4 +40,13 @@ describe('an output folder checked for a run', () => {
     expect(existsSync(join(out, 'summary.json'))).toBe(true);
     expect(existsSync(join(dir, 'c'))).toBe(true);
   });
+
+  it('a folder that holds something is refused, its entries counted in the right number ("1 entry", was "1 entries")', () => {
+    const one = join(dir, 'one');
+    mkdirSync(one);
+    writeFileSync(join(one, 'a.txt'), 'a');
+    expect(() => checkOutputDir(one, [])).toThrow(`--out ${one} is not empty (1 entry); choose an empty folder or add --overwrite`);
+    writeFileSync(join(one, 'b.txt'), 'b');
+    expect(() => checkOutputDir(one, [])).toThrow(`--out ${one} is not empty (2 entries); `);
+  });
 });

@@ -74,4 +74,55 @@ describe('progress bar', () => {
     // 500 features in the 15 s between the reports
     expect(lines).toEqual(['stats 1000 features 2 failed 33/s\n']);
   });
+
+  // a real clock: Date.now() is far from 0, so the first line off a terminal may come 1 s after the start
+  const T0 = 1_700_000_000_000;
+
+  it('off a terminal: no line while no feature is done, and finish() prints the final count the last line fell short of', () => {
+    vi.useFakeTimers({ now: T0 });
+    const { stream, lines } = sink();
+    const bar = progressBar('zonalflow local', stream);
+    // zonalflow local's reports: Plan's totals (nothing done), then each Worker's batch
+    vi.setSystemTime(T0 + 2_000);
+    bar.update(0, 6, 0, '0/2 batches');
+    vi.setSystemTime(T0 + 3_000);
+    bar.update(3, 6, 0, '1/2 batches');
+    vi.setSystemTime(T0 + 4_000);
+    bar.update(6, 6, 0, '2/2 batches');
+    bar.finish();
+    bar.finish(); // stats calls it twice (finally, then before its result line): the final count once
+    // before: one line, "zonalflow local [........................] 0/6 features 0/2 batches", just before DONE
+    expect(lines.map((l) => l.replace(/ \d+\/s[^\n]*/, '').trimEnd())).toEqual([
+      'zonalflow local [############............] 3/6 features 1/2 batches',
+      'zonalflow local [########################] 6/6 features 2/2 batches',
+    ]);
+  });
+
+  it('off a terminal: nothing more from finish() when the last line showed the end, or when no line was printed', () => {
+    vi.useFakeTimers({ now: T0 });
+    const { stream, lines } = sink();
+    const bar = progressBar('stats', stream);
+    vi.setSystemTime(T0 + 2_000);
+    bar.update(6, 6);
+    bar.finish();
+    expect(lines).toEqual(['stats [########################] 6/6 features\n']);
+    const quick = sink();
+    const short = progressBar('stats', quick.stream);
+    vi.setSystemTime(T0 + 2_500);
+    short.update(0, 6);
+    short.finish();
+    expect(quick.lines).toEqual([]);
+  });
+
+  it('one feature is "feature": 1/1, and 1 of an unknown total', () => {
+    vi.useFakeTimers({ now: T0 });
+    const one = sink();
+    const bar = progressBar('stats', one.stream);
+    const unknown = sink();
+    const seq = progressBar('stats', unknown.stream);
+    vi.setSystemTime(T0 + 2_000);
+    bar.update(1, 1);
+    seq.update(1, 0);
+    expect([...one.lines, ...unknown.lines]).toEqual(['stats [########################] 1/1 feature\n', 'stats 1 feature\n']);
+  });
 });
