@@ -88,7 +88,7 @@ const PERCENTILE = /^(?:percentile_|p)(\d{1,3}(?:\.\d+)?)$/i;
  * The statistics a mistyped name most likely meant: other tools' names first (`std` -> stdev, `nodata` ->
  * nodata_count, `avg` -> mean, `percentile_90` -> q90), a quantile in capitals (`Q10` -> q10), else the fixed names nearest
  * (nearestNames: at most 2 edits, fewer than half the name's length, letter case free, ties all): `meen` -> mean,
- * `MEAN` -> mean, `medain` -> mean, median; none for `foo`.
+ * `MEAN` -> mean, `medain` -> median (a swap is one edit); none for `foo`.
  */
 export function nearestStats(name: string): string[] {
   const alias = OTHER_NAMES[name.toLowerCase()];

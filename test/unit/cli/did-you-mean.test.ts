@@ -1,7 +1,8 @@
 /**
  * A column or layer the input does not have (`--id-column`, `--include-cols`, `--layer`): exit 2 and the
  * one line it always was (the file, what was asked, what there is), ending with the nearest name when one
- * is a typo away (at most 2 edits, fewer than half the name; letter case is no edit), for every input format.
+ * is a typo away (at most 2 edits, a swap of neighbouring letters one; fewer than half the name; letter case is no
+ * edit), for every input format.
  * A name that differs from a column only by letter case is that column (column-case.test.ts), as in GDAL.
  * The expected names are read off the fixtures' columns (ogrinfo: ID_1, NAME_1, ID_2, NAME_2, AREA, POP).
  * Also: a value not among a spec field's choices (`--coverage all-touched`), and an `--out` without a suffix.
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cases/run-cli';
-import { didYouMean, listNames, nearestNames } from '../../../shared/nearest';
+import { didYouMean, listNames, MAX_COMPARED, nearestNames } from '../../../shared/nearest';
 import { collectionName } from '../../../shared/features/source.geojson';
 import { fileStem, findLayer, missingColumn, missingLayer } from '../../../shared/features/missing-name';
 import { nearestStats } from '../../../shared/stats/names';
@@ -41,6 +42,12 @@ describe('nearestNames: one rule for statistics, columns and layers', () => {
     expect(nearestNames('id', ['fid'])).toEqual([]); // 1 edit in 2 letters: not fewer than half
     expect(nearestNames('nope', ['ID_1', 'NAME_1'])).toEqual([]);
     expect(nearestNames('x', [])).toEqual([]);
+    // a swap of two neighbouring letters is one edit (Damerau-Levenshtein): a 4-letter name swapped is still near
+    expect(nearestNames('nmae', ['Name', 'Area_Ha'])).toEqual(['Name']);
+    expect(nearestNames('medain', ['mean', 'median'])).toEqual(['median']);
+    // names past MAX_COMPARED characters are not compared (the distance is quadratic in their lengths)
+    expect(nearestNames('a'.repeat(MAX_COMPARED + 1), ['a'.repeat(MAX_COMPARED)])).toEqual([]);
+    expect(nearestNames('b'.repeat(MAX_COMPARED), ['b'.repeat(MAX_COMPARED + 1), 'b'.repeat(MAX_COMPARED - 1)])).toEqual(['b'.repeat(MAX_COMPARED - 1)]);
     // the statistics' suggestions are the same rule over the statistic names
     expect(nearestStats('medain')).toEqual(nearestNames('medain', ['mean', 'median']));
   });

@@ -135,9 +135,9 @@ describe('exactextract\'s names in parseStatNames', () => {
     expect(() => parseStatNames(['count', 'mean(min_coverage_frac=0.5)'])).toThrow(SpecError);
   });
 
-  it('a name a typo away from statistics suggests the nearest (Levenshtein distance <= 2, under half its length; ties all); others none', () => {
+  it('a name a typo away from statistics suggests the nearest (Damerau-Levenshtein distance <= 2, under half its length; ties all); others none', () => {
     expect(() => parseStatNames(['count', 'meen'])).toThrow(/^unknown statistic "meen" \(did you mean mean\?\)$/);
-    expect(() => parseStatNames(['stddev', 'medain', 'foo'])).toThrow(/^unknown statistics "stddev" \(did you mean stdev\?\), "medain" \(did you mean mean or median\?\), "foo"; common: /);
+    expect(() => parseStatNames(['stddev', 'medain', 'foo'])).toThrow(/^unknown statistics "stddev" \(did you mean stdev\?\), "medain" \(did you mean median\?\), "foo"; common: /);
     expect(nearestStats('majorty')).toEqual(['majority']);
     expect(nearestStats('MEAN')).toEqual(['mean']);
     expect(nearestStats('xyz')).toEqual([]);
