@@ -322,7 +322,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     lap('synth');
     // local raster files go to the S3 stand-in, as they would be in S3 for a deployed stack: their keys now,
     // their bytes once the Lambda threads are loading (below), so that the two overlap
-    const rasterUploads: { key: string; path: string }[] = [];
+    const rasterUploads: { key: string; path: string; given: string }[] = [];
     const rasters = ((specRaw.rasters ?? []) as { uri: string; name?: string }[]).map((r) => ({ ...r }));
     // each file under its own prefix, named by its bytes (r<index>-<md5>/): a/elev.tif and b/elev.tif never share
     // a key, and the spec Plan reads (whose digest names the job: keys.ts jobIdFor) differs with the raster's bytes
@@ -332,7 +332,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const path = isAbsolute(p.path) ? p.path : resolve(p.path); // relative to the current directory, as `zonalflow stats` reads it
       const file = basename(path);
       const key = `r${index}-${localFileTag(path)}/${file}`;
-      rasterUploads.push({ key, path });
+      rasterUploads.push({ key, path, given: p.path });
       r.name ??= file.replace(/\.(tiff?|TIFF?)$/, '').replace(/\.cog$/i, '').replace(/[^A-Za-z0-9_]/g, '_');
       r.uri = `s3://${LOCAL.rasters}/${key}`;
     }
@@ -343,7 +343,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
       const wp = wu.path;
       const path = isAbsolute(wp) ? wp : resolve(wp);
       const key = `weights-${localFileTag(path)}/${basename(path)}`;
-      rasterUploads.push({ key, path });
+      rasterUploads.push({ key, path, given: wp });
       weights = { ...weights, uri: `s3://${LOCAL.rasters}/${key}` };
     }
     const spec = { ...specRaw, rasters, ...(weights !== undefined ? { weights } : {}) };
@@ -672,7 +672,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     const topHandlers = { ...taskHandlers(adapted.definition.States), ...mapHandlers };
     // upload (while the Lambda threads load: they started above) and start
     lap('uploads');
-    for (const u of rasterUploads) await stoppable(putLocalRaster(env, u.key, u.path));
+    for (const u of rasterUploads) await stoppable(putLocalRaster(env, u.key, u.path, u.given));
     const key = basename(opts.input);
     await env.putFile(LOCAL.input, key, opts.input);
     await putJson(env.s3, { bucket: LOCAL.input, key: specKeyBeside(key) ?? `${key}.json` }, spec);
@@ -847,14 +847,18 @@ function localFileTag(path: string): string {
 
 /**
  * Stores a local raster named by the spec in the S3 stand-in's rasters bucket under `key` (no HTTP: StandIns.putFile);
- * a missing or unreadable file is a SourceError naming it (a missing one is a usage error, exit 2).
+ * a missing or unreadable file is a SourceError naming it as the spec gives it (`given`), a relative one with the
+ * folder it was looked in, as `zonalflow stats` names it (io/source.file.ts); a missing one is a usage error, exit 2.
  */
-async function putLocalRaster(env: StandIns, key: string, path: string): Promise<void> {
+async function putLocalRaster(env: StandIns, key: string, path: string, given: string): Promise<void> {
   try {
     await env.putFile(LOCAL.rasters, key, path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new SourceError(`cannot open ${path}: no such file`, { cause: err, status: 404, context: { missingLocalFile: path } });
-    throw new SourceError(`cannot open ${path}: ${code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message}`, { cause: err });
+    if (code === 'ENOENT') {
+      const where = isAbsolute(given) ? '' : ` (relative paths are read from the current folder: ${path})`;
+      throw new SourceError(`cannot open ${given}: no such file${where}`, { cause: err, status: 404, context: { missingLocalFile: path } });
+    }
+    throw new SourceError(`cannot open ${given}: ${code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message}`, { cause: err });
   }
 }

@@ -135,6 +135,11 @@ describe('exit codes', () => {
     const r = await run(['local', '--input', gpkg('local', [good]), '--spec', spec, '--out', join(dir, `local-${Math.random()}`), '--quiet']);
     expect(r.err).toMatch(/cannot open .*nope\.tif: no such file/);
     expect(r.code).toBe(2);
+    // a relative path: named as the spec gives it, with the folder it was looked for in, as stats names it
+    writeFileSync(spec, JSON.stringify({ rasters: [{ uri: 'zf-no-such-folder/nope.tif' }] }));
+    const rel = await run(['local', '--input', gpkg('local-rel', [good]), '--spec', spec, '--out', join(dir, `local-${Math.random()}`), '--quiet']);
+    expect(rel.code).toBe(2);
+    expect(rel.err).toContain(`cannot open zf-no-such-folder/nope.tif: no such file (relative paths are read from the current folder: ${join(process.cwd(), 'zf-no-such-folder', 'nope.tif')})`);
   }, 60_000);
   it('local: an unknown statistic in the spec exits 2 before the pipeline starts, as stats does', async () => {
     const spec = join(dir, 'bad-stat.json');
