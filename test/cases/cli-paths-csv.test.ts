@@ -132,7 +132,7 @@ describe('case out-path: --out checked before computing, never the input', () =>
     writeFileSync(join(dir, 'old', 'notes.txt'), 'mine');
     const b = await runCli(['local', '--input', join(dir, 'tiles.gpkg'), '--spec', join(dir, 'local.json'), '--out', join(dir, 'old'), '--quiet']);
     expect([1, 2]).toContain(b.code);
-    expect(b.err).toMatch(/old is not empty \(1 entries\); choose an empty folder or add --overwrite/);
+    expect(b.err).toMatch(/old is not empty \(1 entry\); choose an empty folder or add --overwrite/);
     const c = await runCli(['local', '--input', join(dir, 'tiles.gpkg'), '--spec', join(dir, 'local.json'), '--out', join(dir, 'old'), '--overwrite', '--quiet']);
     expect([1, 2]).toContain(c.code);
     expect(c.err).toMatch(/holds notes\.txt, which is not a file of a previous job/);
