@@ -17,6 +17,7 @@ import { progressBar } from '../progress';
 import { commaValues, eachValue } from '../options';
 import { withInterruption } from '../interrupt';
 import { readableFailure, summaryLines } from '../local-report';
+import { jobErrorLine } from '../job-error-line';
 import { count } from '../format';
 import { readSpecFile } from '../../shared/spec-file';
 import { InputError } from '../../shared/errors';
@@ -111,7 +112,7 @@ Examples:
       ctx.exitCode = exitCodeOfJob(r.status, r.error?.code);
       const s = r.output as { features?: { total: number; done: number; failed: number } } | null;
       // the error names the input as the user gave it (Plan names its s3:// object, runLocal maps that to --input)
-      ctx.stderr.write(`zonalflow local: job ${r.jobId ?? '?'} ${r.status}${s?.features ? ` (${s.features.done}/${s.features.total} ${s.features.total === 1 ? 'feature' : 'features'}, ${s.features.failed} failed)` : ''}; ${count(r.files.length, 'file')} in ${o.out}${r.error ? `: ${readableFailure(r.error.code, r.error.message)}` : ''}\n`);
+      ctx.stderr.write(`zonalflow local: job ${r.jobId ?? '?'} ${r.status}${s?.features ? ` (${s.features.done}/${s.features.total} ${s.features.total === 1 ? 'feature' : 'features'}, ${s.features.failed} failed)` : ''}; ${count(r.files.length, 'file')} in ${o.out}${r.error ? `: ${jobErrorLine(r.error)}` : ''}\n`);
       if (!quiet) {
         const summaryPath = join(o.out, 'summary.json');
         const summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as SummaryLike) : null;

@@ -14,6 +14,7 @@ import { SpecError } from '../../shared/errors';
 import { exitCodeOfJob } from '../../shared/jobs/outcome';
 import { formatSeconds } from '../progress';
 import { count } from '../format';
+import { jobErrorLine } from '../job-error-line';
 
 /** How the commands reach the stack (tests inject their own). */
 export type Connector = (stackName: string) => Promise<RemoteDeps>;
@@ -24,7 +25,7 @@ export function renderView(v: JobView): string {
   const frac = v.features.total > 0 ? (v.features.done + v.features.failed) / v.features.total : v.status === 'DONE' ? 1 : 0;
   const filled = Math.round(Math.min(1, frac) * width);
   const eta = v.etaSeconds !== null ? ` ~${formatSeconds(v.etaSeconds)} left` : '';
-  return `${v.jobId} ${v.status.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] batches ${v.batches.done}/${v.batches.total}${v.batches.failed ? ` (${v.batches.failed} failed)` : ''}, features ${v.features.done}/${v.features.total}${v.features.failed ? ` (${v.features.failed} failed)` : ''}${eta}${v.mapRun ? `; map run ${v.mapRun.succeeded} succeeded, ${v.mapRun.running} running, ${v.mapRun.pending} pending, ${v.mapRun.failed} failed` : ''}${v.error ? ` - ${v.error.code}: ${v.error.message}` : ''}`;
+  return `${v.jobId} ${v.status.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] batches ${v.batches.done}/${v.batches.total}${v.batches.failed ? ` (${v.batches.failed} failed)` : ''}, features ${v.features.done}/${v.features.total}${v.features.failed ? ` (${v.features.failed} failed)` : ''}${eta}${v.mapRun ? `; map run ${v.mapRun.succeeded} succeeded, ${v.mapRun.running} running, ${v.mapRun.pending} pending, ${v.mapRun.failed} failed` : ''}${v.error ? ` - ${jobErrorLine(v.error)}` : ''}`;
 }
 
 /** Registers the remote commands. */

@@ -15,7 +15,7 @@ const gpkg = join(import.meta.dirname, '../../examples/lux_cantons_2169.gpkg');
 const raster = join(import.meta.dirname, '../../examples/elev.cog.tif');
 
 describe('zonalflow local: a failed job\'s reason', () => {
-  it('is printed once, on the result line, naming --input as given (an id column the layer lacks: exit 2)', async () => {
+  it('is printed once, on the result line, with its code as stats prints it, naming --input as given (an id column the layer lacks: exit 2)', async () => {
     const spec = join(dir, 'job.json');
     writeFileSync(spec, JSON.stringify({ input: { idColumn: 'nmae' }, rasters: [{ name: 'elev', uri: raster }], stats: ['mean'] }));
     const out = join(dir, 'out');
@@ -24,7 +24,14 @@ describe('zonalflow local: a failed job\'s reason', () => {
     const reason = `${gpkg}: layer "lux_cantons" has no column "nmae" for the ids`;
     const lines = r.err.split('\n');
     expect(lines.filter((l) => l.includes('has no column "nmae"')), r.err).toEqual([expect.stringMatching(/^zonalflow local: job \S+ FAILED; 1 file in .*: /)]);
-    expect(lines.find((l) => l.includes('FAILED'))).toContain(reason);
+    // as stats prints an error (`error [INPUT_INVALID]: ...`): the code of the InputError that failed Plan
+    expect(lines.find((l) => l.includes('FAILED'))).toMatch(new RegExp(`FAILED; 1 file in \\S+: error \\[INPUT_INVALID\\]: ${reason.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    // the same words stats prints for the same spec and input
+    const st = await runCli(['stats', '--input', gpkg, '--spec', spec, '--out', join(dir, 'stats.parquet')]);
+    expect(st.code).toBe(2);
+    expect(st.err.trim().split('\n'), st.err).toEqual([expect.stringMatching(/^zonalflow: error \[INPUT_INVALID\]: /)]);
+    expect(st.err).toContain(reason);
+    expect(lines.find((l) => l.includes('FAILED'))?.endsWith(st.err.trim().slice('zonalflow: '.length))).toBe(true);
     expect(r.err).not.toContain('zonalflow-input');
     expect(r.err).toMatch(/^zonalflow local: -> Plan\nzonalflow local: -> MarkFailed\nzonalflow local: -> JobFailed\n/);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { error: { code: string; message: string } };

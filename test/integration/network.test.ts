@@ -259,7 +259,7 @@ describe('STAC asset hrefs pass the one allow-list (stats, local, AWS alike)', (
     expect(failed.length, r.err).toBe(1);
     for (const l of failed) {
       expect(l).not.toMatch(/errorType|errorMessage|UriNotAllowedError|\{/);
-      expect(l.replace(/^zonalflow local: job \S+ FAILED; \d+ files? in \S+: /, '')).toMatch(new RegExp(`^STAC item scene-2024-05-03, asset "red": https://${S2.replaceAll('.', '\\.')}/files/base\\.tif: host ${S2.replaceAll('.', '\\.')} is not among the allowed https hosts .*; allow the host with --raster-host ${S2.replaceAll('.', '\\.')} \\(zonalflow stats, local\\) or cdk deploy -c rasterHttpsHosts=${S2.replaceAll('.', '\\.')} \\(the stack\\)$`));
+      expect(l.replace(/^zonalflow local: job \S+ FAILED; \d+ files? in \S+: error \[URI_NOT_ALLOWED\]: /, '')).toMatch(new RegExp(`^STAC item scene-2024-05-03, asset "red": https://${S2.replaceAll('.', '\\.')}/files/base\\.tif: host ${S2.replaceAll('.', '\\.')} is not among the allowed https hosts .*; allow the host with --raster-host ${S2.replaceAll('.', '\\.')} \\(zonalflow stats, local\\) or cdk deploy -c rasterHttpsHosts=${S2.replaceAll('.', '\\.')} \\(the stack\\)$`));
     }
   });
 });

@@ -89,7 +89,8 @@ describe('run --wait exits with the rule of stats and local', () => {
     const r = await runWait({ ...base, input: { idColumn: 'name', include: ['no_such_column'] }, rasters: [{ uri: `s3://${refs.inputBucket}/base.tif` }] });
     const job = await deps.store.getJob(r.jobId);
     expect(job).toMatchObject({ status: 'FAILED', error: { code: 'InputError' } });
-    expect(r.err).toMatch(/FAILED .* - InputError: .*no column "no_such_column"/);
+    // the job line gives the error as stats prints one: its code, not the error's name
+    expect(r.err).toMatch(/FAILED .* - error \[INPUT_INVALID\]: .*no column "no_such_column"/);
     expect(r.code).toBe(2);
   });
 
@@ -97,6 +98,7 @@ describe('run --wait exits with the rule of stats and local', () => {
     const r = await runWait({ ...base, rasters: [{ uri: 's3://another-bucket/base.tif' }] });
     const job = await deps.store.getJob(r.jobId);
     expect(job).toMatchObject({ status: 'FAILED', error: { code: 'UriNotAllowedError' } });
+    expect(r.err).toMatch(/FAILED .* - error \[URI_NOT_ALLOWED\]: s3:\/\/another-bucket\/base\.tif/);
     expect(r.code).toBe(1);
   });
 
