@@ -177,20 +177,24 @@ function undoHorizontal(b: Uint8Array, bps: number, width: number, rows: number,
         s[b3 + i] = a3;
       }
     }
-    for (; r < rows; r++) {
-      const base = r * rowLen;
-      let acc = s[base] as number;
-      for (let i = base + 1; i < base + rowLen; i++) {
-        acc = (acc + (s[i] as number)) & mask;
-        s[i] = acc;
-      }
-    }
+    // the last rows (a tile cut to the rows a window needs): a function of its own, whose first use does not
+    // deoptimize the loop above for want of type feedback (it did ~15 times a 100k job)
+    for (; r < rows; r++) undoRow(s, r * rowLen, rowLen, mask);
     return;
   }
   // typed arrays wrap on assignment: exactly the modular addition TIFF specifies
   for (let r = 0; r < rows; r++) {
     const base = r * rowLen;
     for (let i = spp; i < rowLen; i++) s[base + i] = (s[base + i] as number) + (s[base + i - spp] as number);
+  }
+}
+
+/** Undoes horizontal differencing of one row of `rowLen` samples from `base`, one sample per pixel, modulo `mask` + 1. */
+function undoRow(s: Uint8Array | Uint16Array | Uint32Array, base: number, rowLen: number, mask: number): void {
+  let acc = s[base] as number;
+  for (let i = base + 1; i < base + rowLen; i++) {
+    acc = (acc + (s[i] as number)) & mask;
+    s[i] = acc;
   }
 }
 
