@@ -4,7 +4,9 @@
  * feature adds `note`) as a FeatureCollection (~40 MB, one feature per line as ogr2ogr writes it) and as
  * GeoJSONSeq with RS separators. Figures (wall and CPU ms, the lowest of 3 runs: the machine may be shared): the pass
  * alone, a read of every feature without columns (no pass), and with an id column and an included column (pass +
- * read); the file's size; the peak RSS.
+ * read: a FeatureCollection's fields found in the pass that reads its top-level members, as a job that reads columns
+ * opens it; `FieldsApart`: in a pass of their own, three passes in all); the open alone (the members' pass; with the
+ * fields in it); the file's size; the peak RSS.
  * Run: npm run bench -- geojson-schema
  */
 import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
@@ -67,9 +69,19 @@ async function pass(path: string): Promise<readonly string[]> {
   return columns;
 }
 
-/** Every feature read (with the pass when `opts` asks for columns), from opening the file. */
-async function read(path: string, opts: SourceFeatureOptions): Promise<void> {
-  const src = await openFeatureSource(path);
+/** The open alone: the pass over the file for a FeatureCollection's top-level members, with the fields' pass in it when `fields`. */
+async function open(path: string, fields: boolean): Promise<void> {
+  const src = await openFeatureSource(path, { fields });
+  src.close();
+}
+
+/**
+ * Every feature read (with the pass when `opts` asks for columns), from opening the file; `fields`: opened as a job
+ * that reads columns opens it (open.ts `fields`: a FeatureCollection's members and fields in one pass), else the
+ * fields' pass is a pass of its own when the columns are asked for.
+ */
+async function read(path: string, opts: SourceFeatureOptions, fields = opts.idColumn !== undefined || (opts.columns ?? []).length > 0): Promise<void> {
+  const src = await openFeatureSource(path, { fields });
   let n = 0;
   for await (const f of src.features(opts)) if (f.geometry) n++;
   src.close();
@@ -85,12 +97,19 @@ for (const [name, path] of [['geojson', collection], ['geojsonseq', seq]] as con
   const p = await best(() => pass(path));
   const plain = await best(() => read(path, {}));
   const cols = await best(() => read(path, withColumns));
+  const colsApart = await best(() => read(path, withColumns, false));
+  const opened = await best(() => open(path, false));
+  const openedFields = await best(() => open(path, true));
   figures[`${name}PassMs`] = p.wallMs;
   figures[`${name}PassCpuMs`] = p.cpuMs;
   figures[`${name}ReadNoColumnsMs`] = plain.wallMs;
   figures[`${name}ReadNoColumnsCpuMs`] = plain.cpuMs;
   figures[`${name}ReadWithColumnsMs`] = cols.wallMs;
   figures[`${name}ReadWithColumnsCpuMs`] = cols.cpuMs;
+  figures[`${name}ReadWithColumnsFieldsApartMs`] = colsApart.wallMs;
+  figures[`${name}ReadWithColumnsFieldsApartCpuMs`] = colsApart.cpuMs;
+  figures[`${name}OpenMs`] = opened.wallMs;
+  figures[`${name}OpenWithFieldsMs`] = openedFields.wallMs;
 }
 figures.peakRssMb = peakRssMb();
 report('geojson-schema', figures);

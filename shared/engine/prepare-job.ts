@@ -49,6 +49,7 @@ import type { ReadOrder } from './read-order';
 import { FlatPreparer } from './prepare-flat';
 import { FlatGeometries, flatChunk } from '../geometry/wkb-flat';
 import { chooseTransforms, layerSample, sampleOfLayer } from './job-transforms';
+import { readsColumns } from '../features/reads-columns';
 
 /** Features read, checked and reprojected at once before spooling (one PROJ call per raster). */
 const READ_CHUNK = 1000;
@@ -169,7 +170,7 @@ interface Opened {
  * features: `stretches(count)`), called while PROJ loads; `opened`: called with the layer first.
  */
 async function openJob(opts: PrepareOptions, counters: CountingSource[], held: { layer: FeatureSource | null }, streams: (layer: FeatureSource, stretches: (count: number) => number) => boolean, opened?: (layer: FeatureSource) => void): Promise<Opened> {
-  const layer = await openFeatureSource(opts.input, { layer: opts.spec.input.layer });
+  const layer = await openFeatureSource(opts.input, { layer: opts.spec.input.layer, fields: readsColumns(opts.spec.input) });
   held.layer = layer;
   opened?.(layer);
   // PROJ loads (on a thread of its own when it has one) while the layer is counted and its features are placed

@@ -20,11 +20,12 @@ import { transformGeometry } from '../geometry/transform';
 import { LimitError, SpecError } from '../errors';
 import { coveredRange, intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
 import type { RowConsumer, StatsJobOptions, StatsSummary, StreamedStatsJob } from './stats-job';
+import { readsColumns } from '../features/reads-columns';
 
 /** A time-series job: the features' layer opened here, PROJ loaded here, then runTimeseries. */
 export async function streamTimeseriesJob(opts: StatsJobOptions, consumer: RowConsumer, t0: number): Promise<StreamedStatsJob> {
   const [{ openFeatureSource }, { checkLayerCrs }] = await Promise.all([import('../features/open'), import('./job-checks')]);
-  const layer = await openFeatureSource(opts.input, { layer: opts.spec.input.layer });
+  const layer = await openFeatureSource(opts.input, { layer: opts.spec.input.layer, fields: readsColumns(opts.spec.input) });
   const counters: CountingSource[] = [];
   try {
     await ensureProj();

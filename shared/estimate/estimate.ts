@@ -35,6 +35,7 @@ import type { Window } from '../raster/grid';
 import { estimateCost } from './model';
 import type { Estimate, JobShape, PriceTable, StackShape } from './model';
 import PRICES from './prices.2026-11-30.json' with { type: 'json' };
+import { readsColumns } from '../features/reads-columns';
 
 /** The price table shipped with this version (dated; compiled into the CLI). */
 export function loadPrices(): PriceTable {
@@ -82,7 +83,7 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
   const { spec } = opts;
   const notes: string[] = [];
   parseStatNames(spec.stats);
-  const layer = await openFeatureSource(opts.input, { layer: spec.input.layer });
+  const layer = await openFeatureSource(opts.input, { layer: spec.input.layer, fields: readsColumns(spec.input) });
   const counters: CountingSource[] = [];
   try {
     await ensureProj();

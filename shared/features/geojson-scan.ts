@@ -65,9 +65,11 @@ function scannedFeature(path: string, index: number, members: [string, string][]
 
 /**
  * Calls `onFeature` with each feature of the file, in order: the objects of the top-level `features` array
- * (`collection`), or each top-level object (`seq`: one per line or RS-separated record).
+ * (`collection`), or each top-level object (`seq`: one per line or RS-separated record). `onBlock` is given each
+ * block read before it is scanned (another scanner sharing the pass: source.geojson.ts scanCollection); the block is
+ * reused after it returns.
  */
-export function scanGeoJsonFeatures(path: string, layout: 'collection' | 'seq', onFeature: (f: ScannedFeature, index: number) => void): void {
+export function scanGeoJsonFeatures(path: string, layout: 'collection' | 'seq', onFeature: (f: ScannedFeature, index: number) => void, onBlock?: (block: Buffer) => void): void {
   const collection = layout === 'collection';
   const featureDepth = collection ? 3 : 1;
   const fd = openSync(path, 'r');
@@ -92,6 +94,7 @@ export function scanGeoJsonFeatures(path: string, layout: 'collection' | 'seq', 
       const n = readSync(fd, buf, 0, BLOCK, null);
       if (n === 0) break;
       const chunk = buf.subarray(0, n);
+      onBlock?.(chunk);
       for (let i = 0; i < n; i++) {
         // inside a value not cut out (a geometry, `type`...) below the feature's members: only strings and brackets count
         if (depth > featureDepth && valueStart < 0) {

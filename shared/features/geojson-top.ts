@@ -174,16 +174,22 @@ export function collectionMembersOf(text: string, where = 'the GeoJSON'): Collec
 /** The top-level `name` and `crs` members of the FeatureCollection file at `path`: one pass over the file. */
 export function readCollectionMembers(path: string): CollectionMembers {
   const scanner = new CollectionMembersScanner(path);
+  writeFileFrom(scanner, path, 0);
+  return scanner.result();
+}
+
+/** Gives `scanner` the bytes of the file at `path` from `offset` to its end (the rest of a pass another scanner left). */
+export function writeFileFrom(scanner: CollectionMembersScanner, path: string, offset: number): void {
   const fd = openSync(path, 'r');
   const buf = Buffer.alloc(BLOCK);
   try {
-    for (;;) {
-      const n = readSync(fd, buf, 0, BLOCK, null);
+    for (let at = offset; ;) {
+      const n = readSync(fd, buf, 0, BLOCK, at);
       if (n === 0) break;
+      at += n;
       scanner.write(buf.subarray(0, n));
     }
   } finally {
     closeSync(fd);
   }
-  return scanner.result();
 }

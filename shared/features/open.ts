@@ -24,6 +24,11 @@ export interface OpenSourceOptions {
   layer?: string | undefined;
   /** The file is this process's own download (GeoPackage: a WAL-mode file may be patched in place). */
   owned?: boolean;
+  /**
+   * The caller reads columns (an id column or attributes): a GeoJSON FeatureCollection then establishes its fields in
+   * the pass that finds its name and CRS, one pass over the file fewer (source.geojson.ts). The other formats ignore it.
+   */
+  fields?: boolean;
 }
 
 /** `source`, when `layer` (if given) names its one layer as GDAL does; else closed, and the usage error (checkOnlyLayer). */
@@ -90,7 +95,7 @@ export async function openFeatureSource(path: string, opts: OpenSourceOptions = 
     case 'fgb':
       return onlyLayer(new (await import('./source.fgb')).FgbSource(path), opts.layer);
     case 'geojson':
-      return onlyLayer(new (await import('./source.geojson')).GeoJsonSource(path), opts.layer);
+      return onlyLayer(new (await import('./source.geojson')).GeoJsonSource(path, { fields: opts.fields === true }), opts.layer);
     case 'geojsonseq':
       return onlyLayer(new (await import('./source.geojson')).GeoJsonSeqSource(path), opts.layer);
     case 'shp':

@@ -10,7 +10,9 @@
  * Columns: GDAL's fields of the layer, established as GDAL does by a first pass over every feature (the union of
  * their `properties` and the `id` field, typed over all values, in GDAL's order: geojson-schema.ts). The pass reads
  * the whole file without building geometries (geojson-scan.ts) and runs only when the columns are asked for
- * (`columns`, `columnKind`, `features()` with an id column or attributes). A feature without a property reads NULL
+ * (`columns`, `columnKind`, `features()` with an id column or attributes); when the opener says they will be
+ * (`fields`: a job with an id column or attributes), in the pass that reads the top-level members (scanCollection),
+ * so the file is read twice, not three times. A feature without a property reads NULL
  * there; values are converted to their field's type as GDAL converts them (geojson-values.ts).
  */
 import { createReadStream } from 'node:fs';
@@ -25,7 +27,8 @@ import type { AttributeKind, FeatureSource, SourceFeatureOptions } from './sourc
 import { checkColumns, makeFeature } from './source.memory';
 import type { ResolvedColumns } from './source.memory';
 import { crsFromGeoJsonMember } from './crs-of';
-import { collectionMembersOf, readCollectionMembers } from './geojson-top';
+import { CollectionMembersScanner, collectionMembersOf, readCollectionMembers, writeFileFrom } from './geojson-top';
+import type { CollectionMembers } from './geojson-top';
 import { fileStem } from './missing-name';
 import { GeoJsonIds } from './geojson-ids';
 import { fieldKind, GeoJsonSchema } from './geojson-schema';
@@ -99,11 +102,52 @@ function scanFields(path: string, layout: 'collection' | 'seq'): Map<string, Ogr
   return new Map(schema.result().map((f) => [f.name, f]));
 }
 
-/** The layer's fields, established on first use (the pass reads the whole file). */
+/** The fields a pass established, or the error that pass met (thrown when the fields are asked for, as scanFields throws it). */
+type ScannedFields = { fields: Map<string, OgrField> } | { error: unknown };
+
+/**
+ * A FeatureCollection's top-level members and its fields in one pass over the file (readCollectionMembers and
+ * scanFields sharing each block). The members' errors are thrown as readCollectionMembers throws them; the fields'
+ * error is kept for when the fields are asked for (LazyFields), the rest of the file then read for the members alone.
+ */
+function scanCollection(path: string): { members: CollectionMembers; fields: ScannedFields } {
+  const top = new CollectionMembersScanner(path);
+  const schema = new GeoJsonSchema();
+  let fed = 0;
+  let topFailed = false;
+  let fields: ScannedFields;
+  try {
+    scanGeoJsonFeatures(path, 'collection', (f) => schema.add(f.properties, f.id, f.members), (block) => {
+      try {
+        top.write(block);
+      } catch (err) {
+        topFailed = true;
+        throw err;
+      }
+      fed += block.length;
+    });
+    fields = { fields: new Map(schema.result().map((f) => [f.name, f])) };
+  } catch (err) {
+    if (topFailed) throw err;
+    fields = { error: err };
+    writeFileFrom(top, path, fed);
+  }
+  return { members: top.result(), fields };
+}
+
+/** The layer's fields, established on first use (the pass reads the whole file), or given by the pass that read the members. */
 class LazyFields {
   private fields: Map<string, OgrField> | null = null;
-  constructor(private readonly path: string, private readonly layout: 'collection' | 'seq') {}
+  private scanned: ScannedFields | null;
+  constructor(private readonly path: string, private readonly layout: 'collection' | 'seq', scanned: ScannedFields | null = null) {
+    this.scanned = scanned;
+  }
   get(): Map<string, OgrField> {
+    if (this.fields === null && this.scanned !== null) {
+      if ('error' in this.scanned) throw this.scanned.error;
+      this.fields = this.scanned.fields;
+      this.scanned = null;
+    }
     this.fields ??= scanFields(this.path, this.layout);
     return this.fields;
   }
@@ -156,12 +200,16 @@ export class GeoJsonSource implements FeatureSource {
   readonly layer: string;
   readonly crs: Crs;
   private readonly fields: LazyFields;
-  constructor(readonly path: string) {
+  /**
+   * `opts.fields`: the caller will read columns (an id column, attributes), so the pass that finds the top-level
+   * members establishes the fields too (scanCollection), rather than a second pass before the features are read.
+   */
+  constructor(readonly path: string, opts: { fields?: boolean } = {}) {
     // the top-level members wherever they are (after "features" too): one pass over the file before any feature
-    const members = readCollectionMembers(path);
+    const { members, fields } = opts.fields === true ? scanCollection(path) : { members: readCollectionMembers(path), fields: null };
     this.layer = typeof members.name === 'string' ? members.name : fileStem(path);
     this.crs = crsFromGeoJsonMember(members.crs, path);
-    this.fields = new LazyFields(path, 'collection');
+    this.fields = new LazyFields(path, 'collection', fields);
   }
   /** GDAL's fields of the layer (the first read makes the pass over the whole file). */
   get columns(): readonly string[] {

@@ -54,6 +54,7 @@ import { KeptFeatures, batchMembers } from './batch-kept';
 import { DEFAULT_SPEC_DIGEST, jobIdFor, specDigest, workKeys } from './keys';
 import { normalizeEtag } from '../jobs/records';
 import { featureFields, idKindOf } from '../engine/attributes';
+import { readsColumns } from '../features/reads-columns';
 
 /** What Plan needs. */
 export interface PlanDeps {
@@ -153,7 +154,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
     const inputBytes = statSync(path).size;
     if (inputBytes > maxBytes) throw new LimitError(`the input is larger than the limit of ${maxBytes} bytes`);
     const { openFeatureSource, PlanColumns, planBatches } = await modules;
-    const layer = await openFeatureSource(path, { layer: spec.input.layer, owned: true });
+    const layer = await openFeatureSource(path, { layer: spec.input.layer, owned: true, fields: readsColumns(spec.input) });
     try {
       const stated = await layer.count();
       const maxFeatures = deps.limits?.maxFeatures ?? 10_000_000;
