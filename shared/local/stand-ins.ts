@@ -11,6 +11,7 @@
  *   them in-process, so no NODE_OPTIONS are needed.
  * - s3rver reads `bytes=-N` as `bytes=0-N` and `bytes=0-0` as the whole
  *   object; s3rver.ranges.ts fixes both in-process.
+ * - s3rver ignores `If-Match` on GetObject/HeadObject; s3rver.conditions.ts answers 412 as S3 does.
  * - dynalite has no transactions (TransactWriteItems): the job store uses none.
  * - s3rver's file store makes some ten asynchronous file calls a request; s3rver.sync-store.ts makes
  *   the same reads and writes synchronously (the stand-ins' largest CPU cost in `zonalflow local`).
@@ -30,6 +31,7 @@ import { JOBS_INDEX_NAME } from '../jobs/records';
 import { installListV2Pagination } from './s3rver.pagination';
 import type { KoaAppLike } from './s3rver.pagination';
 import { installRangeFixes } from './s3rver.ranges';
+import { installIfMatch } from './s3rver.conditions';
 import { copyObjectToFile, installSyncStore, putFileObject } from './s3rver.sync-store';
 
 const require = createRequire(import.meta.url);
@@ -119,6 +121,7 @@ export async function startStandIns(opts: StandInsOptions = {}): Promise<StandIn
     dropRequestLog(s3rver);
     installListV2Pagination(s3rver);
     installRangeFixes(s3rver);
+    installIfMatch(s3rver);
     installSyncStore(s3rver);
     const s3Address = await s3rver.run();
     cleanups.push(() => {

@@ -47,6 +47,25 @@ describe('S3 stand-in', () => {
     expect((beyond as { name?: string }).name).toBe('InvalidRange');
   });
 
+  it('If-Match on ranged GETs and HEADs as S3 answers it: 412 PreconditionFailed for another ETag (s3rver alone ignores it)', async () => {
+    const s3 = aws().s3;
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dir/m.bin', Body: bytes }));
+    const etag = (await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'dir/m.bin' }))).ETag ?? '';
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dir/m.bin', Range: 'bytes=10-14', IfMatch: etag }));
+    expect([...((await got.Body?.transformToByteArray()) ?? [])]).toEqual([...bytes.subarray(10, 15)]);
+    expect((await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dir/m.bin', Range: 'bytes=0-3', IfMatch: '*' }))).ContentRange).toBe('bytes 0-3/1000');
+    // the object replaced: the first ETag no longer matches, for a ranged GET and a HEAD
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dir/m.bin', Body: bytes.subarray(0, 999) }));
+    const ranged = (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dir/m.bin', Range: 'bytes=10-14', IfMatch: etag })).catch((e: unknown) => e)) as { name?: string; $metadata?: { httpStatusCode?: number } };
+    expect(ranged.name).toBe('PreconditionFailed');
+    expect(ranged.$metadata?.httpStatusCode).toBe(412);
+    const head = (await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'dir/m.bin', IfMatch: etag })).catch((e: unknown) => e)) as { $metadata?: { httpStatusCode?: number } };
+    expect(head.$metadata?.httpStatusCode).toBe(412);
+    // a missing object: 404 as without the header
+    const missing = (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'dir/none.bin', IfMatch: etag })).catch((e: unknown) => e)) as { name?: string };
+    expect(missing.name).toBe('NoSuchKey');
+  });
+
   it('ListObjectsV2 pages beyond 1000 keys without --openssl-legacy-provider', async () => {
     const s3 = aws().s3;
     const keys = Array.from({ length: 2345 }, (_, i) => `many/${String(i).padStart(5, '0')}.json`);
