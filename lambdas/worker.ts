@@ -4,6 +4,7 @@ import type { WorkerOutput } from '../shared/pipeline/events';
 import { runBatch } from '../shared/pipeline/worker';
 import { handlerDeps } from '../shared/pipeline/deps';
 import { warmTiles } from '../shared/pipeline/warm-tiles';
+import { warmHeaders } from '../shared/pipeline/raster-headers';
 import { classifyTransient } from '../shared/pipeline/transient';
 import { eventKeys, stageLogger } from '../shared/pipeline/log';
 
@@ -21,6 +22,7 @@ export async function handler(event: unknown, context?: { getRemainingTimeInMill
         workPrefix: deps.config.workPrefix,
         allowed: deps.config.allowed,
         sharedTiles: warmTiles(process.env),
+        rasterHeaders: warmHeaders(),
         ...(remaining ? { remainingMs: () => remaining() } : {}),
       });
     });

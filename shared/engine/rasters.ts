@@ -6,7 +6,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { openSource, redact } from '../io/uri';
 import type { AllowedSources } from '../io/uri';
 import type { ByteSource } from '../io/source';
-import { openRaster } from '../raster/cog';
+import { rasterFromHeader, readRasterHeader } from '../raster/cog';
+import type { OpenRasterOptions } from '../raster/cog';
+import { S3Source } from '../io/source.s3';
+import type { RasterHeaders } from '../pipeline/raster-headers';
 import type { Raster } from '../raster/cog';
 import type { SharedTiles } from '../raster/shared-tiles';
 import { crsFromGeoKeys } from '../crs/geokeys';
@@ -40,6 +43,12 @@ export interface OpenRastersOptions {
   cacheBytes?: number;
   /** Decoded tiles shared across rasters and kept between uses (a warm Lambda environment's, shared-tiles.ts). */
   sharedTiles?: SharedTiles | undefined;
+  /**
+   * Parsed headers of s3:// rasters kept between uses (a warm Lambda environment's, raster-headers.ts): a raster found
+   * there is opened without its header read, its source sending every read with If-Match on the kept ETag (pushed to
+   * `conditional`, to be confirmed before results are written); `fresh` reads (and keeps) every header again.
+   */
+  headers?: { kept: RasterHeaders; fresh: boolean; conditional: S3Source[] } | undefined;
 }
 
 /** Opens every raster of the spec (in parallel); a raster that cannot be opened fails the job with its URI named. */
@@ -52,9 +61,19 @@ export async function openZonalRasters(specs: readonly RasterSpec[], opts: OpenR
   });
   return Promise.all(
     specs.map(async (spec, i) => {
-      const opened = openSource(spec.uri, { allowed: opts.allowed, s3Client: opts.s3Client, requesterPays: spec.requesterPays ?? opts.requesterPays });
+      const headers = opts.headers;
+      const kept = headers && !headers.fresh ? headers.kept.get(spec.uri) : undefined;
+      const opened = openSource(spec.uri, { allowed: opts.allowed, s3Client: opts.s3Client, requesterPays: spec.requesterPays ?? opts.requesterPays, ...(kept ? { ifMatch: { etag: kept.etag, size: kept.size } } : {}) });
       const source = opts.wrapSource ? opts.wrapSource(opened) : opened;
-      const raster = await openRaster(source, { ...(opts.cacheBytes === undefined ? {} : { cacheBytes: opts.cacheBytes }), ...(opts.sharedTiles ? { sharedTiles: opts.sharedTiles } : {}) });
+      const rasterOpts: OpenRasterOptions = { ...(opts.cacheBytes === undefined ? {} : { cacheBytes: opts.cacheBytes }), ...(opts.sharedTiles ? { sharedTiles: opts.sharedTiles } : {}) };
+      let header = kept?.header;
+      if (header !== undefined && opened instanceof S3Source) headers?.conditional.push(opened);
+      else {
+        header = await readRasterHeader(source, rasterOpts);
+        const identity = opened instanceof S3Source ? opened.identity() : undefined;
+        if (headers && identity) headers.kept.set(spec.uri, { ...identity, header });
+      }
+      const raster = rasterFromHeader(source, header, rasterOpts);
       const info = raster.info;
       const bands = spec.bands ?? Array.from({ length: info.bandCount }, (_, k) => k + 1);
       const bad = bands.find((b) => b > info.bandCount);

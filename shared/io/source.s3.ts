@@ -13,7 +13,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type * as Sdk3 from '@aws-sdk/client-s3';
-import { SourceError } from '../errors';
+import { SourceError, ZonalflowError } from '../errors';
 import type { ByteSource } from './source';
 import { DEFAULT_RETRY, retryableStatus, withRetry } from './retry';
 import type { RetryPolicy } from './retry';
@@ -26,6 +26,29 @@ export interface S3SourceOptions {
   retry?: RetryPolicy;
   /** `requester`: the reader pays for requests and transfer (requester-pays buckets). */
   requestPayer?: 'requester' | undefined;
+  /**
+   * The object as an earlier read found it (a warm Lambda sandbox's cached header, raster-headers.ts): every read is
+   * sent with `If-Match` on this ETag, so S3 answers 412 PreconditionFailed instead of another version's bytes
+   * ({@link ObjectChangedError}), and `version()` reports it before the first read.
+   */
+  ifMatch?: { etag: string; size: number } | undefined;
+}
+
+/**
+ * A read sent with `If-Match` was refused (412 PreconditionFailed): the object is no longer the version the caller
+ * parsed its header from. Not a feature's failure nor retried as it is: the caller reads the header again.
+ */
+export class ObjectChangedError extends ZonalflowError {
+  constructor(readonly uri: string, etag: string, options: { cause?: unknown } = {}) {
+    super('OBJECT_CHANGED', `${uri} is no longer the version read before (ETag ${etag}): S3 answered 412 PreconditionFailed to If-Match`, options);
+    this.name = 'ObjectChangedError';
+  }
+}
+
+/** Whether S3 refused a conditional request (412 PreconditionFailed). */
+function preconditionFailed(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412;
 }
 
 type Sdk = typeof Sdk3;
@@ -68,11 +91,48 @@ export class S3Source implements ByteSource {
   /** The ETag of the first read's answer: every later read must answer the same (version()). */
   private etag: string | undefined;
   private readonly retry: RetryPolicy;
+  /** The ETag every read is conditional on (options.ifMatch), else undefined. */
+  private readonly ifMatch: string | undefined;
+  /** Whether a read sent with If-Match has been answered (the object is still that version). */
+  private confirmedMatch = false;
   constructor(private readonly client: S3Client, private readonly bucket: string, private readonly key: string, opts: S3SourceOptions | RetryPolicy = {}) {
     this.uri = `s3://${bucket}/${key}`;
     const o: S3SourceOptions = 'attempts' in opts ? { retry: opts } : opts;
     this.retry = o.retry ?? DEFAULT_RETRY;
     this.requestPayer = o.requestPayer;
+    if (o.ifMatch) {
+      this.ifMatch = o.ifMatch.etag;
+      this.etag = o.ifMatch.etag;
+      this.knownSize = o.ifMatch.size;
+    }
+  }
+
+  /** The ETag and size as read, or undefined before a read reported both. */
+  identity(): { etag: string; size: number } | undefined {
+    return this.etag === undefined || this.knownSize === undefined ? undefined : { etag: this.etag, size: this.knownSize };
+  }
+
+  /**
+   * For a source opened with `ifMatch`: makes sure S3 still holds that version, with one HeadObject sent with
+   * If-Match unless a read of this source has already been answered so; throws {@link ObjectChangedError} when not.
+   */
+  async confirm(signal?: AbortSignal): Promise<void> {
+    const etag = this.ifMatch;
+    if (etag === undefined || this.confirmedMatch) return;
+    try {
+      await withRetry(
+        () => this.send((c, sdk) => c.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.key, IfMatch: etag, ...(this.requestPayer ? { RequestPayer: this.requestPayer } : {}) }), { abortSignal: signal })).catch((err: unknown) => {
+          if (preconditionFailed(err)) throw new ObjectChangedError(this.uri, etag, { cause: err });
+          throw this.fail(err);
+        }),
+        (err) => err instanceof SourceError && (err.status === undefined || retryableStatus(err.status)),
+        this.retry,
+        signal,
+      );
+    } catch (err) {
+      throw err instanceof ObjectChangedError || err instanceof SourceError ? err : this.fail(err);
+    }
+    this.confirmedMatch = true;
   }
 
   private readonly requestPayer: 'requester' | undefined;
@@ -131,7 +191,7 @@ export class S3Source implements ByteSource {
     return withRetry(
       async () => {
         try {
-          const out = await this.send((c, sdk) => c.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: `bytes=${offset}-${offset + length - 1}`, ...(this.requestPayer ? { RequestPayer: this.requestPayer } : {}) }), { abortSignal: signal }));
+          const out = await this.send((c, sdk) => c.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.key, Range: `bytes=${offset}-${offset + length - 1}`, ...(this.ifMatch === undefined ? {} : { IfMatch: this.ifMatch }), ...(this.requestPayer ? { RequestPayer: this.requestPayer } : {}) }), { abortSignal: signal }));
           const total = /\/(\d+)\s*$/.exec(out.ContentRange ?? '')?.[1];
           if (total) this.knownSize = Number(total);
           // the object replaced between two reads: its bytes are never mixed (nor cached under the first version)
@@ -140,12 +200,14 @@ export class S3Source implements ByteSource {
             throw new SourceError(`${this.uri} changed while being read (ETag ${this.etag}, then ${out.ETag})`, { status: 412 });
           }
           this.etag ??= out.ETag;
+          if (this.ifMatch !== undefined) this.confirmedMatch = true;
           const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
           // a server that ignores Range returns the whole object
           return bytes.length > length && out.ContentRange === undefined ? bytes.subarray(offset, offset + length) : bytes;
         } catch (err) {
           const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
           if (e.name === 'InvalidRange' || e.$metadata?.httpStatusCode === 416) return new Uint8Array(0);
+          if (this.ifMatch !== undefined && preconditionFailed(err)) throw new ObjectChangedError(this.uri, this.ifMatch, { cause: err });
           throw this.fail(err);
         }
       },

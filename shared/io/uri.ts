@@ -176,14 +176,14 @@ export function redact(uri: string): string {
  * Checks the URI and opens the matching byte source. `keepOpen`: a local file keeps one handle between reads
  * until the source is closed (source.file.ts; only for an owner that always closes it).
  */
-export function openSource(uri: string, opts: { allowed: AllowedSources; s3Client?: S3Client | undefined; requesterPays?: boolean | undefined; keepOpen?: boolean | undefined }): ByteSource {
+export function openSource(uri: string, opts: { allowed: AllowedSources; s3Client?: S3Client | undefined; requesterPays?: boolean | undefined; keepOpen?: boolean | undefined; ifMatch?: { etag: string; size: number } | undefined }): ByteSource {
   const p = checkUri(uri, opts.allowed);
   switch (p.scheme) {
     case 'file': return new FileSource(uri, p.path, { keepOpen: opts.keepOpen === true });
     case 'https': case 'http': return new HttpSource(p.url.toString(), { allowed: opts.allowed });
     case 's3': {
       if (!opts.s3Client) throw new UriNotAllowedError(`${redact(uri)}: no S3 client configured for s3:// rasters`);
-      return new S3Source(opts.s3Client, p.bucket, p.key, { requestPayer: opts.requesterPays === true ? 'requester' : undefined });
+      return new S3Source(opts.s3Client, p.bucket, p.key, { requestPayer: opts.requesterPays === true ? 'requester' : undefined, ifMatch: opts.ifMatch });
     }
   }
 }

@@ -35,6 +35,9 @@ import type { JobTracker } from './tracker';
 import { workKeys } from './keys';
 import { JobCancelledError, isTransient } from './transient';
 import { ZonalEngine, slicePrepared } from '../engine/zonal';
+import { ObjectChangedError } from '../io/source.s3';
+import type { S3Source } from '../io/source.s3';
+import type { RasterHeaders } from './raster-headers';
 import type { PreparedChunk } from '../engine/zonal';
 import { CRS_NOTE_METADATA, type CrsPartNote } from '../engine/crs-check';
 import { openWeightsRaster, zonalOptions } from '../engine/options';
@@ -67,6 +70,8 @@ export interface WorkerDeps {
   safetyMs?: number;
   /** Decoded tiles kept between batches of this environment (warm-tiles.ts); none by default. */
   sharedTiles?: SharedTiles;
+  /** Parsed raster headers kept between batches of this environment (raster-headers.ts); none by default. */
+  rasterHeaders?: RasterHeaders;
   /** Features per engine chunk, fixed (default: adaptive, chunk-size.ts: 100 first, then sized to take a sixth of `safetyMs`). */
   chunkSize?: number;
 }
@@ -81,7 +86,35 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
   if (started.done) return { jobId: item.jobId, batchId: item.batchId, status: 'SKIPPED', featuresDone: 0, featuresFailed: 0, part: null };
   // every source the batch opens, counted, and closed at the end (file handles)
   const counters: CountingSource[] = [];
+  // rasters opened from a kept header read with If-Match on its ETag; the object changed (412): the batch runs again, once, every header read afresh
+  const headers = deps.rasterHeaders ? { kept: deps.rasterHeaders, fresh: false, conditional: [] as S3Source[] } : undefined;
+  // the kept headers' versions are confirmed before anything of the batch is written (a source that read nothing sends one HeadObject)
+  const confirmHeaders = async (): Promise<void> => {
+    if (headers) await Promise.all(headers.conditional.map((c) => c.confirm()));
+  };
   try {
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!(err instanceof ObjectChangedError) || !headers || headers.fresh) throw err;
+        headers.fresh = true;
+        headers.conditional = [];
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof BatchIncompleteError) && !(err instanceof JobCancelledError)) {
+      // recorded (the batch's error says why); a transient failure is retried by the state machine (startBatch takes a FAILED batch again)
+      await deps.tracker.failBatch(item.jobId, item.batchId, err instanceof ZonalflowError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err)).catch((e: unknown) => {
+        if (!isTransient(e)) throw e;
+      });
+    }
+    throw err;
+  } finally {
+    await Promise.all(counters.map((c) => c.close()));
+  }
+
+  async function attempt(): Promise<WorkerOutput> {
     const batchLoc = { bucket: deps.outputBucket, key: item.key };
     const batchBytes = await getBytes(deps.s3, batchLoc);
     if (batchBytes === null) throw new ZonalflowError('BATCH_MISSING', `batch file ${s3Uri(batchLoc)} does not exist`);
@@ -99,6 +132,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       s3Client: deps.s3,
       wrapSource: countInto(counters),
       sharedTiles: deps.sharedTiles,
+      headers,
     });
     await ensureProj();
     let zonalEngine: ZonalEngine | null = null;
@@ -216,6 +250,7 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
     let readAhead = engine.readAhead !== undefined;
     while (cursor < batch.features.length) {
       if (remaining() < safety) {
+        await confirmHeaders();
         await flushPart();
         const partial = { featuresDone: done, featuresFailed: failed, failures, bytesRead: sum(counters, 'bytes'), requests: sum(counters, 'requests'), ms: Date.now() - t0 };
         await deps.tracker.checkpointBatch(item.jobId, item.batchId, cursor, parts, partial);
@@ -240,21 +275,12 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
       docs.push(...out.docs);
       cursor += chunk.length;
     }
+    await confirmHeaders();
     await flushPart();
     const result = { featuresDone: done, featuresFailed: failed, failures, parts, bytesRead: sum(counters, 'bytes'), requests: sum(counters, 'requests'), ms: Date.now() - t0 };
     await refuseIfCancelled(deps.tracker, item, 'complete');
     await deps.tracker.completeBatch(item.jobId, item.batchId, result);
     return { jobId: item.jobId, batchId: item.batchId, status: 'DONE', featuresDone: done, featuresFailed: failed, part: parts.length > 0 ? { bucket: deps.outputBucket, key: parts[parts.length - 1] ?? '' } : null };
-  } catch (err) {
-    if (!(err instanceof BatchIncompleteError) && !(err instanceof JobCancelledError)) {
-      // recorded (the batch's error says why); a transient failure is retried by the state machine (startBatch takes a FAILED batch again)
-      await deps.tracker.failBatch(item.jobId, item.batchId, err instanceof ZonalflowError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err)).catch((e: unknown) => {
-        if (!isTransient(e)) throw e;
-      });
-    }
-    throw err;
-  } finally {
-    await Promise.all(counters.map((c) => c.close()));
   }
 }
 

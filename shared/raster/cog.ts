@@ -90,7 +90,7 @@ export interface OpenRasterOptions {
   inflateOnPool?: boolean;
 }
 
-interface Image {
+export interface Image {
   ifd: Ifd;
   width: number;
   height: number;
@@ -122,8 +122,26 @@ function maxCompressedBytes(decoded: number): number {
   return 2 * decoded + 1024 * 1024;
 }
 
+/** What a raster's header read gives: all a {@link Raster} needs besides its source (kept by a warm sandbox, raster-headers.ts). */
+export interface RasterHeader {
+  readonly info: RasterInfo;
+  readonly image: Image;
+  readonly mask: Image | null;
+  readonly flips: { flipX: boolean; flipY: boolean };
+}
+
 /** Opens a raster: one header read (more only if the IFDs or tile arrays lie beyond it). */
 export async function openRaster(source: ByteSource, opts: OpenRasterOptions = {}): Promise<Raster> {
+  return rasterFromHeader(source, await readRasterHeader(source, opts), opts);
+}
+
+/** A raster over `source` from its header as read before (from the same object version: the caller's to ensure). */
+export function rasterFromHeader(source: ByteSource, h: RasterHeader, opts: OpenRasterOptions = {}): Raster {
+  return new Raster(source, h.info, h.image, h.mask, opts, h.flips);
+}
+
+/** Reads and parses a raster's header: one read (more only if the IFDs or tile arrays lie beyond it). */
+export async function readRasterHeader(source: ByteSource, opts: Pick<OpenRasterOptions, 'headerBytes'> = {}): Promise<RasterHeader> {
   const tiff = await TiffFile.open(source.uri, (o, l) => source.fetch(o, l), opts.headerBytes ?? 16384);
   const ifds = await tiff.ifds();
   const kinds = await Promise.all(ifds.map((i) => i.number(Tag.NewSubfileType, 0)));
@@ -168,7 +186,7 @@ export async function openRaster(source: ByteSource, opts: OpenRasterOptions = {
     southUp: flipY,
     overviews: kinds.filter((k) => (k & 1) === 1 && (k & 4) === 0).length,
   };
-  return new Raster(source, info, main, mask, opts, { flipX, flipY });
+  return { info, image: main, mask, flips: { flipX, flipY } };
 }
 
 /**
