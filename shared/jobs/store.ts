@@ -73,6 +73,9 @@ function defaultSleep(ms: number): Promise<void> {
 
 /** The DynamoDB implementation of the pipeline's job tracker (and what the CLI reads). */
 export class JobStore implements JobTracker {
+  /** startBatch and completeBatch refuse a cancelled job's batch in their own conditional writes (the flag is on every batch record). */
+  readonly cancelsInWrites = true;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly table: string,
@@ -249,7 +252,8 @@ export class JobStore implements JobTracker {
             TableName: this.table,
             Key: batchKey(jobId, batchId),
             UpdateExpression: 'SET #s = :running, startedAt = :now ADD attempts :one',
-            ConditionExpression: 'attribute_exists(pk) AND #s <> :done',
+            // a cancelled job's batch (setJobStatus flags every batch) is not started: the cancellation read folded into this write
+            ConditionExpression: 'attribute_exists(pk) AND #s <> :done AND attribute_not_exists(cancelled)',
             ExpressionAttributeNames: { '#s': 'status' },
             ExpressionAttributeValues: { ':running': 'RUNNING', ':done': 'DONE', ':now': this.now(), ':one': 1 },
             ReturnValues: 'ALL_NEW',
@@ -262,6 +266,7 @@ export class JobStore implements JobTracker {
     }
     const b = await this.getBatch(jobId, batchId);
     if (!b) throw new JobStoreError(`batch ${batchId} of job ${jobId} does not exist`, { context: { jobId, batchId } });
+    if (isCancelled(b)) return { ...toStart(b, false), cancelled: true };
     return toStart(b, true);
   }
 
@@ -294,7 +299,7 @@ export class JobStore implements JobTracker {
    * false when it was already DONE (a retried batch never counts twice). Only
    * when it succeeded, the job's counters are bumped in a second update.
    */
-  async completeBatch(jobId: string, batchId: string, r: BatchResult): Promise<boolean> {
+  async completeBatch(jobId: string, batchId: string, r: BatchResult): Promise<boolean | 'CANCELLED'> {
     checkBatchId(jobId, batchId);
     checkResult(r);
     let before: BatchRecord | undefined;
@@ -305,7 +310,8 @@ export class JobStore implements JobTracker {
             TableName: this.table,
             Key: batchKey(jobId, batchId),
             UpdateExpression: 'SET #s = :done, finishedAt = :now, featuresDone = :fd, featuresFailed = :ff, failures = :fl, parts = :parts, bytesRead = :b, requests = :r, ms = :ms REMOVE #e',
-            ConditionExpression: 'attribute_exists(pk) AND #s <> :done',
+            // a batch of a job cancelled while it ran is not completed (the cancellation read folded into this write)
+            ConditionExpression: 'attribute_exists(pk) AND #s <> :done AND attribute_not_exists(cancelled)',
             ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
             ExpressionAttributeValues: { ':done': 'DONE', ':now': this.now(), ':fd': r.featuresDone, ':ff': r.featuresFailed, ':fl': boundFailures(r.failures), ':parts': [...r.parts], ':b': r.bytesRead, ':r': r.requests, ':ms': r.ms },
             ReturnValues: 'ALL_OLD',
@@ -314,8 +320,10 @@ export class JobStore implements JobTracker {
       );
       before = out.Attributes as BatchRecord | undefined;
     } catch (err) {
-      if (isConditional(err)) return false;
-      throw err;
+      if (!isConditional(err)) throw err;
+      // already DONE (a duplicate), or cancelled: one read tells which (a rare path)
+      const b = await this.getBatch(jobId, batchId);
+      return b !== null && isCancelled(b) ? 'CANCELLED' : false;
     }
     // Progress hint (tally() is the truth), on the counter item of the batch's shard (a small item: 1 WCU),
     // never on the job record: ADD creates the item and its attributes at the first batch.
@@ -425,6 +433,28 @@ export class JobStore implements JobTracker {
         ),
       ),
     );
+    await this.markBatchesCancelled(jobId, cancelled);
+  }
+
+  /**
+   * Sets (or removes) `cancelled` on every batch record of the job: the Worker's start and completion writes are
+   * conditional on its absence (startBatch, completeBatch), so a cancelled job's batches neither start nor complete
+   * without a read of the flag a batch (two GetItems a batch before). One write a batch at a cancel or a forced retry
+   * (rare), 16 at once; a batch removed meanwhile is skipped.
+   */
+  private async markBatchesCancelled(jobId: string, cancelled: boolean): Promise<void> {
+    const batches = (await this.listBatches(jobId)).filter((b) => cancelled || isCancelled(b));
+    for (let i = 0; i < batches.length; i += 16) {
+      await Promise.all(
+        batches.slice(i, i + 16).map((b) =>
+          this.call('UpdateItem (batch cancelled)', { jobId, batchId: b.batchId }, () =>
+            this.doc.send(new UpdateCommand({ TableName: this.table, Key: batchKey(jobId, b.batchId), ConditionExpression: 'attribute_exists(pk)', ...(cancelled ? { UpdateExpression: 'SET cancelled = :t', ExpressionAttributeValues: { ':t': true } } : { UpdateExpression: 'REMOVE cancelled' }) })),
+          ).catch((err: unknown) => {
+            if (!isConditional(err)) throw err;
+          }),
+        ),
+      );
+    }
   }
 
   /** True when the job of `batchId` is cancelled: one consistent read of the batch's shard counter item (not the job record). */
@@ -706,6 +736,11 @@ export class JobStore implements JobTracker {
     } while (start);
     return this.withCounters(jobs.sort((a, b) => (a.createdAt === b.createdAt ? (a.jobId < b.jobId ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1)).slice(0, limit));
   }
+}
+
+/** Whether a batch record carries its job's cancellation (markBatchesCancelled). */
+function isCancelled(b: BatchRecord): boolean {
+  return (b as { cancelled?: unknown }).cancelled === true;
 }
 
 function toStart(b: BatchRecord, done: boolean): BatchStart {

@@ -61,6 +61,8 @@ export interface BatchStart {
   featuresDone: number;
   featuresFailed: number;
   failures: FeatureFailure[];
+  /** The job is cancelled: the batch was not started (a store with `cancelsInWrites`). */
+  cancelled?: boolean;
 }
 
 /** The job store, as the stages use it. */
@@ -82,8 +84,13 @@ export interface JobTracker {
   startBatch(jobId: string, batchId: string): Promise<BatchStart>;
   /** Saves progress of a batch that stops early (Lambda deadline): the next attempt resumes at `cursor`. */
   checkpointBatch(jobId: string, batchId: string, cursor: number, parts: string[], partial: Omit<BatchResult, 'parts'>): Promise<void>;
-  /** Completes a batch once: false when it was already DONE (nothing counted twice). */
-  completeBatch(jobId: string, batchId: string, result: BatchResult): Promise<boolean>;
+  /** Completes a batch once: false when it was already DONE (nothing counted twice); 'CANCELLED' (a store with `cancelsInWrites`) when its job is cancelled: not completed. */
+  completeBatch(jobId: string, batchId: string, result: BatchResult): Promise<boolean | 'CANCELLED'>;
+  /**
+   * True when startBatch and completeBatch themselves refuse a cancelled job's batch (`cancelled`, 'CANCELLED'):
+   * the Worker then reads no cancellation flag of its own.
+   */
+  readonly cancelsInWrites?: boolean;
   failBatch(jobId: string, batchId: string, error: string): Promise<void>;
   setJobStatus(jobId: string, status: JobStatus, extra?: Record<string, unknown>): Promise<void>;
   /** The error of a FAILED job whose summary.json MarkFailed has not written yet (`summaryPending`), else null. */

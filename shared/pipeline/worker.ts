@@ -80,9 +80,10 @@ export interface WorkerDeps {
 export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<WorkerOutput> {
   const t0 = Date.now();
   const keys = workKeys(deps.workPrefix, item.jobId);
-  // a cancelled job's batches refuse to start (and, below, to complete)
-  await refuseIfCancelled(deps.tracker, item, 'start');
+  // a cancelled job's batches refuse to start (and, below, to complete): in the store's writes themselves, else one read each
+  if (!deps.tracker.cancelsInWrites) await refuseIfCancelled(deps.tracker, item, 'start');
   const started = await deps.tracker.startBatch(item.jobId, item.batchId);
+  if (started.cancelled) throw cancelledError(item, 'start');
   if (started.done) return { jobId: item.jobId, batchId: item.batchId, status: 'SKIPPED', featuresDone: 0, featuresFailed: 0, part: null };
   // every source the batch opens, counted, and closed at the end (file handles)
   const counters: CountingSource[] = [];
@@ -278,15 +279,19 @@ export async function runBatch(item: WorkerInput, deps: WorkerDeps): Promise<Wor
     await confirmHeaders();
     await flushPart();
     const result = { featuresDone: done, featuresFailed: failed, failures, parts, bytesRead: sum(counters, 'bytes'), requests: sum(counters, 'requests'), ms: Date.now() - t0 };
-    await refuseIfCancelled(deps.tracker, item, 'complete');
-    await deps.tracker.completeBatch(item.jobId, item.batchId, result);
+    if (!deps.tracker.cancelsInWrites) await refuseIfCancelled(deps.tracker, item, 'complete');
+    if ((await deps.tracker.completeBatch(item.jobId, item.batchId, result)) === 'CANCELLED') throw cancelledError(item, 'complete');
     return { jobId: item.jobId, batchId: item.batchId, status: 'DONE', featuresDone: done, featuresFailed: failed, part: parts.length > 0 ? { bucket: deps.outputBucket, key: parts[parts.length - 1] ?? '' } : null };
   }
 }
 
 async function refuseIfCancelled(tracker: JobTracker, item: WorkerInput, what: 'start' | 'complete'): Promise<void> {
   const cancelled = tracker.batchCancelled ? await tracker.batchCancelled(item.jobId, item.batchId) : (await tracker.jobStatus(item.jobId)) === 'CANCELLED';
-  if (cancelled) throw new JobCancelledError(`job ${item.jobId} is CANCELLED: batch ${item.batchId} does not ${what}`);
+  if (cancelled) throw cancelledError(item, what);
+}
+
+function cancelledError(item: WorkerInput, what: 'start' | 'complete'): JobCancelledError {
+  return new JobCancelledError(`job ${item.jobId} is CANCELLED: batch ${item.batchId} does not ${what}`);
 }
 
 /** PROJ's transform between two CRSs the engine reprojects between (never equivalent there). */

@@ -136,8 +136,11 @@ describe('cancel stops workers', () => {
     const store = handlerDeps().store;
     const [first, second] = items as [BatchItem, BatchItem];
     // cancelled while the first batch runs: it computes, then refuses to complete
+    // the cancellation is found in the batch's own writes: no read of a flag or of the job's status a batch
+    const reads: string[] = [];
     const cancelling: JobTracker = new Proxy(store, {
       get(target, prop, receiver) {
+        if (prop === 'batchCancelled' || prop === 'jobStatus') reads.push(prop);
         if (prop === 'startBatch') {
           return async (jobId: string, batchId: string) => {
             const started = await target.startBatch(jobId, batchId);
@@ -156,5 +159,6 @@ describe('cancel stops workers', () => {
     await expect(worker(second)).rejects.toMatchObject({ name: 'JobCancelledError', message: `job ${out.jobId} is CANCELLED: batch ${second.batchId} does not start` });
     expect((await store.getBatch(out.jobId, second.batchId))?.attempts).toBe(0);
     expect((await store.tally(out.jobId)).batchesDone).toBe(0);
+    expect(reads).toEqual([]);
   });
 });

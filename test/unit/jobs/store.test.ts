@@ -16,13 +16,15 @@ beforeEach(() => m.reset());
 describe('JobStore conditional writes (aws-sdk-client-mock)', () => {
   it('completeBatch on an already DONE batch returns false and does not touch the job counters', async () => {
     m.on(UpdateCommand).rejectsOnce(ccf());
+    // the refused write's reason read back (DONE, not cancelled)
+    m.on(GetCommand).resolves({ Item: { jobId: 'j', batchId: 'b000001', status: 'DONE', attempts: 1 } });
     const store = new JobStore(doc, 't');
     expect(await store.completeBatch('j', 'b000001', result())).toBe(false);
     const calls = m.commandCalls(UpdateCommand);
     expect(calls).toHaveLength(1);
     const input = calls[0]?.args[0].input;
     expect(input?.Key).toEqual({ pk: 'JOB#j#01', sk: 'BATCH#b000001' });
-    expect(input?.ConditionExpression).toBe('attribute_exists(pk) AND #s <> :done');
+    expect(input?.ConditionExpression).toBe('attribute_exists(pk) AND #s <> :done AND attribute_not_exists(cancelled)');
     expect(input?.ExpressionAttributeValues?.[':done']).toBe('DONE');
   });
 
@@ -170,23 +172,43 @@ describe('job status', () => {
     m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'DONE' } });
     await expect(new JobStore(doc, 't').setJobStatus('j', 'RUNNING')).rejects.toMatchObject({ name: 'JobStoreError', message: 'job j is DONE; it cannot become RUNNING', context: { jobId: 'j', from: 'DONE', to: 'RUNNING' } });
   });
-  it('cancel flags every shard of the job before the record; workers read their shard (never the hot job record); a forced retry clears the flags', async () => {
+  it('cancel flags every shard and every batch of the job before the record; workers read their shard (never the hot job record); a forced retry clears the flags', async () => {
     m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'RUNNING', shards: new Set([1, 2]) } });
+    m.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: { ':pk': string } }) => ({ Items: input.ExpressionAttributeValues[':pk'] === 'JOB#j#01' ? [{ batchId: 'b000001', status: 'DONE' }, { batchId: 'b000033', status: 'RUNNING' }] : [] }));
     m.on(UpdateCommand).resolves({});
     const store = new JobStore(doc, 't');
     await store.setJobStatus('j', 'CANCELLED');
     const ups = m.commandCalls(UpdateCommand).map((c) => c.args[0].input);
     expect(ups.slice(0, 2).map((u) => [u.Key, u.UpdateExpression])).toEqual([[{ pk: 'JOB#j#01', sk: 'COUNTS' }, 'SET cancelled = :t'], [{ pk: 'JOB#j#02', sk: 'COUNTS' }, 'SET cancelled = :t']]);
-    expect(ups[2]?.Key).toEqual({ pk: 'JOB#j', sk: 'JOB' });
+    // every batch, DONE ones included (a duplicate of a DONE batch is refused as cancelled, as the read before it did)
+    expect(ups.slice(2, 4).map((u) => [u.Key, u.UpdateExpression])).toEqual([[{ pk: 'JOB#j#01', sk: 'BATCH#b000001' }, 'SET cancelled = :t'], [{ pk: 'JOB#j#01', sk: 'BATCH#b000033' }, 'SET cancelled = :t']]);
+    expect(ups[4]?.Key).toEqual({ pk: 'JOB#j', sk: 'JOB' });
     m.reset();
     m.on(GetCommand).resolves({ Item: { cancelled: true } });
     expect(await store.batchCancelled('j', 'b000034')).toBe(true);
     expect(m.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({ Key: { pk: 'JOB#j#02', sk: 'COUNTS' }, ConsistentRead: true });
     m.reset();
     m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'CANCELLED', shards: new Set([1]) } });
+    m.on(QueryCommand).resolves({ Items: [{ batchId: 'b000001', status: 'DONE', cancelled: true }, { batchId: 'b000033', status: 'PENDING' }] });
     m.on(UpdateCommand).resolves({});
     await store.setJobStatus('j', 'RUNNING', {}, true);
-    expect(m.commandCalls(UpdateCommand).map((c) => c.args[0].input.UpdateExpression)).toEqual(['SET #s = :s, updatedAt = :now', 'REMOVE cancelled']);
+    // the flagged batch's flag removed; one never flagged not written
+    expect(m.commandCalls(UpdateCommand).map((c): [unknown, unknown] => [(c.args[0].input.Key as { sk?: unknown } | undefined)?.sk, c.args[0].input.UpdateExpression])).toEqual([['JOB', 'SET #s = :s, updatedAt = :now'], ['COUNTS', 'REMOVE cancelled'], ['BATCH#b000001', 'REMOVE cancelled']]);
+  });
+  it('a cancelled job\'s batch: startBatch does not start it, completeBatch does not complete it, in the conditional write itself (no read of a flag before)', async () => {
+    const store = new JobStore(doc, 't');
+    expect(store.cancelsInWrites).toBe(true);
+    m.on(UpdateCommand).rejects(ccf());
+    m.on(GetCommand).resolves({ Item: { jobId: 'j', batchId: 'b000001', status: 'PENDING', attempts: 0, cancelled: true } });
+    expect(await store.startBatch('j', 'b000001')).toMatchObject({ done: false, cancelled: true, attempts: 0 });
+    const start = m.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(start?.ConditionExpression).toBe('attribute_exists(pk) AND #s <> :done AND attribute_not_exists(cancelled)');
+    const result = { featuresDone: 1, featuresFailed: 0, failures: [], parts: ['p'], bytesRead: 1, requests: 1, ms: 1 };
+    expect(await store.completeBatch('j', 'b000001', result)).toBe('CANCELLED');
+    // a duplicate of a DONE batch of a job not cancelled: false, as before
+    m.on(GetCommand).resolves({ Item: { jobId: 'j', batchId: 'b000001', status: 'DONE', attempts: 1 } });
+    expect(await store.completeBatch('j', 'b000001', result)).toBe(false);
+    expect(await store.startBatch('j', 'b000001')).toMatchObject({ done: true });
   });
   it('resetBatches (zonalflow retry) takes a FAILED batch out of its shard\'s batchesFailed once', async () => {
     m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'PARTIAL', shards: new Set([1]) } });
