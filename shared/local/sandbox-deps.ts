@@ -6,19 +6,35 @@
  * scope (lambda-thread.ts) and each signs with its own session (runner.ts): the clients are kept per sandbox, by its
  * access key id, and made again only for a new sandbox (its first invocation, or one after a timeout or a crash, whose
  * sandbox Lambda discards).
+ *
+ * A new sandbox also starts without the Worker's warm state (its decoded tiles, warm-tiles.ts, and parsed raster
+ * headers, raster-headers.ts), as a new Lambda execution environment starts with empty module state: the thread's
+ * warm state is dropped at a sandbox's first invocation, which makes its own. A sandbox's later invocations use the
+ * thread's warm state, which the thread's other sandboxes share (warmer than on AWS, where each keeps its own; the
+ * memory of one set a thread, not one a sandbox). So a batch that starts a sandbox reads every header and tile it
+ * needs, as `zonalflow estimate` counts them (each batch in a cold environment).
  */
 import { cachedHandlerDeps, useHandlerDeps } from '../pipeline/deps';
 import type { HandlerDeps } from '../pipeline/deps';
+import { forgetWarmTiles } from '../pipeline/warm-tiles';
+import { forgetWarmHeaders } from '../pipeline/raster-headers';
 
 const kept = new Map<string, HandlerDeps>();
 
 /**
  * Calls `handler` with the dependencies of sandbox `key` (made by the handler from the environment, and kept, at the
  * sandbox's first invocation). A handler takes its dependencies (handlerDeps()) before its first await, as the
- * handlers in lambdas/ do, so the ones it made are the cached ones when `handler` returns its promise.
+ * handlers in lambdas/ do, so the ones it made are the cached ones when `handler` returns its promise. A sandbox
+ * without kept dependencies is new: the Worker's warm tiles and headers are dropped before it runs.
  */
 export function inSandbox<T>(key: string, handler: () => Promise<T>): Promise<T> {
-  useHandlerDeps(kept.get(key) ?? null);
+  const deps = kept.get(key);
+  if (deps === undefined) {
+    // a new sandbox: cold, its warm state made afresh by its first invocation
+    forgetWarmTiles();
+    forgetWarmHeaders();
+  }
+  useHandlerDeps(deps ?? null);
   const running = handler();
   const made = cachedHandlerDeps();
   if (made) kept.set(key, made);

@@ -53,3 +53,8 @@ export function warmHeaders(): RasterHeaders {
   warm ??= new RasterHeaders();
   return warm;
 }
+
+/** Drops this environment's kept headers: the next warmHeaders() makes an empty set (a new sandbox locally: sandbox-deps.ts). */
+export function forgetWarmHeaders(): void {
+  warm = null;
+}

@@ -26,3 +26,8 @@ export function warmTiles(env: Record<string, string | undefined>): SharedTiles 
   warm ??= new SharedTiles(warmTilesBytes(Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE)));
   return warm;
 }
+
+/** Drops this environment's warm tiles: the next warmTiles() makes empty ones (a new sandbox locally: sandbox-deps.ts). */
+export function forgetWarmTiles(): void {
+  warm = null;
+}

@@ -1,7 +1,11 @@
 /**
  * `zonalflow estimate` measured against a real `zonalflow local` run of the same input and spec:
  * the features, batches, raster range requests and objects written that the estimate predicts are
- * the counts the local run reports (summary.json, the objects under the job's output prefix).
+ * the counts the local run reports (summary.json, the objects under the job's output prefix). The estimate counts
+ * each batch's requests as a cold Lambda environment makes them: the run starts every batch at once (a Map
+ * concurrency of the batches' number), so each starts a sandbox of its own, cold (shared/local/sandbox-deps.ts).
+ * A run whose batches share warm sandboxes reads fewer: from the first batch's header and tiles on, a later
+ * batch on the same sandbox reads neither again.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +46,7 @@ describe('estimate vs a local run', () => {
     writeFileSync(specFile, JSON.stringify(specJson));
 
     const { estimate, shape } = await estimateJob({ input, spec: parseJobSpec(specJson), allowed: LOCAL_ONLY });
-    const run = await runLocal({ input, spec: specFile, out: join(dir, 'out') });
+    const run = await runLocal({ input, spec: specFile, out: join(dir, 'out'), mapConcurrency: estimate.batches });
     expect(run.status).toBe('DONE');
     const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8')) as { features: { total: number }; batches: { total: number }; requests: number; bytesRead: number };
     expect(estimate.features).toBe(60);
@@ -50,6 +54,11 @@ describe('estimate vs a local run', () => {
     expect(summary.batches.total).toBe(estimate.batches);
     expect(estimate.batches).toBeGreaterThan(4);
     expect(summary.requests).toBe(estimate.requests.rasterGets);
+    // one batch at a time on one sandbox: its later batches take the header and the tiles the earlier ones read
+    await runLocal({ input, spec: specFile, out: join(dir, 'warm'), mapConcurrency: 1, lambdaThreads: 1 });
+    const warm = JSON.parse(readFileSync(join(dir, 'warm', 'summary.json'), 'utf8')) as { requests: number; batches: { total: number } };
+    expect(warm.batches.total).toBe(estimate.batches);
+    expect(warm.requests).toBeLessThanOrEqual(estimate.requests.rasterGets - (estimate.batches - 1));
     // objects under the job's output prefix: Collect's and the workers' per-feature JSON
     const puts = s3Puts(shape);
     expect(run.files.length).toBe(puts.collect + shape.features);

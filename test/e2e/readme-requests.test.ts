@@ -1,9 +1,10 @@
 /**
  * The README's example of `zonalflow estimate` against `zonalflow local` (examples/lux_cantons_2169.gpkg with
  * examples/job.json: 3 batches): the figures it prints are those the commands give. The local run's `"requests"`
- * vary with which Lambda thread each batch falls on (a batch where an earlier one read a tile it needs takes it
- * from the thread's warm tiles): its two ends are pinned here, all 3 batches one after another on one thread (the
- * fewest, the README's lower figure) and each on a thread of its own (none shared: the estimate's count).
+ * depend on whether a batch starts a new sandbox (cold: it reads its header and tiles, as the estimate counts them)
+ * or runs on a warm one (the header and the tiles an earlier batch read are kept): both ends are pinned here, the
+ * 3 batches at once (the default run: three new sandboxes, the estimate's count) and one after another on one
+ * sandbox (the README's lower figure).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,24 +23,27 @@ for (const r of example.rasters) r.uri = join(root, r.uri);
 const spec = join(dir, 'job.json');
 writeFileSync(spec, JSON.stringify(example));
 
-async function localRequests(name: string, lambdaThreads: number, mapConcurrency: number): Promise<number> {
+async function localRequests(name: string, lambdaThreads: number | undefined, mapConcurrency: number | undefined): Promise<number> {
   const out = join(dir, name);
-  const run = await runLocal({ input, spec, out, lambdaThreads, mapConcurrency });
+  const run = await runLocal({ input, spec, out, ...(lambdaThreads === undefined ? {} : { lambdaThreads }), ...(mapConcurrency === undefined ? {} : { mapConcurrency }) });
   expect(run.status).toBe('DONE');
   return (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { requests: number }).requests;
 }
 
 describe('README: the estimate example and the local run\'s "requests"', () => {
-  it('estimate prints the README\'s figure; local gives from the README\'s lower figure to the estimate\'s', async () => {
-    const said = /prints `raster range requests (\d+) \(([\d.]+ kB) of tiles\)`.*?wrote `"requests"` from (\d+) to (\d+) in `summary\.json` in 5 runs \(([\d, ]+)\), and can write up to the estimate's (\d+):/.exec(readme);
+  it('estimate prints the README\'s figure; local gives it when each batch starts a sandbox, and the README\'s lower figure on one warm sandbox', async () => {
+    const said = /prints `raster range requests (\d+) \(([\d.]+ kB) of tiles\)`.*?wrote `"requests"` (\d+) in `summary\.json` in 5 runs \(([\d, ]+);.*?one at a time on one sandbox .*? the same job wrote (\d+),/.exec(readme);
     expect(said, 'the README passage').not.toBeNull();
-    const [, estimated, kB, low, , , upTo] = said ?? [];
+    const [, estimated, kB, usual, runs, low] = said ?? [];
     const e = await runCli(['estimate', '--input', input, '--spec', spec]);
     expect(e.out).toContain(`raster range requests         ${estimated} (${kB} of tiles)`);
-    expect(upTo).toBe(estimated);
-    // one thread, one batch at a time: every later batch finds the tiles an earlier one read
-    expect(await localRequests('one-thread', 1, 1)).toBe(Number(low));
-    // three threads, the three batches at once: each reads its own tiles, as the estimate counts them
+    expect(usual).toBe(estimated);
+    expect(runs?.split(', ')).toEqual(Array(5).fill(usual));
+    // the default run: the three batches at once, each in a new sandbox, cold
+    expect(await localRequests('default', undefined, undefined)).toBe(Number(estimated));
+    // three threads, the three batches at once: the same
     expect(await localRequests('three-threads', 3, 3)).toBe(Number(estimated));
+    // one thread, one batch at a time, one sandbox: every later batch finds the header and the tiles an earlier one read
+    expect(await localRequests('one-thread', 1, 1)).toBe(Number(low));
   }, 240_000);
 });

@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { handlerDeps } from '../../../shared/pipeline/deps';
 import type { HandlerDeps } from '../../../shared/pipeline/deps';
 import { inSandbox, retireSandbox, retireSandboxes } from '../../../shared/local/sandbox-deps';
+import { warmTiles } from '../../../shared/pipeline/warm-tiles';
+import { warmHeaders } from '../../../shared/pipeline/raster-headers';
 
 /** A handler as lambdas/ write them: its dependencies taken before its first await. */
 const handler = async (): Promise<HandlerDeps> => {
@@ -31,6 +33,32 @@ afterEach(() => {
 });
 
 describe('inSandbox', () => {
+  it('a new sandbox starts without the warm tiles and headers an earlier one left; a sandbox\'s later invocation keeps them', async () => {
+    /** A Worker as lambdas/worker.ts takes its warm state: at the invocation's start. */
+    const worker = async (): Promise<{ tiles: unknown; headers: unknown }> => {
+      handlerDeps();
+      const warm = { tiles: warmTiles({}), headers: warmHeaders() };
+      await Promise.resolve();
+      return warm;
+    };
+    sandboxEnv('KEY-A');
+    const a1 = await inSandbox('KEY-A', worker);
+    expect(await inSandbox('KEY-A', worker)).toEqual(a1);
+    expect((await inSandbox('KEY-A', worker)).tiles).toBe(a1.tiles);
+    // a second sandbox, cold: its own (empty) tiles and headers
+    sandboxEnv('KEY-B');
+    const b1 = await inSandbox('KEY-B', worker);
+    expect(b1.tiles).not.toBe(a1.tiles);
+    expect(b1.headers).not.toBe(a1.headers);
+    // two new sandboxes started together: neither takes the other's
+    const [c1, d1] = await Promise.all([inSandbox('KEY-C', worker), inSandbox('KEY-D', worker)]);
+    expect(c1.tiles).not.toBe(d1.tiles);
+    expect(c1.headers).not.toBe(d1.headers);
+    // a discarded sandbox's successor of the same name is new, cold
+    retireSandbox('KEY-D');
+    expect((await inSandbox('KEY-D', worker)).headers).not.toBe(d1.headers);
+  });
+
   it('a sandbox keeps the clients of its first invocation, signing with its own credentials; another sandbox makes its own', async () => {
     sandboxEnv('KEY-A');
     const a1 = await inSandbox('KEY-A', handler);
