@@ -15,12 +15,14 @@ import type { Feature } from '../geometry/types';
 import type { FeatureSource } from '../features/source';
 import { crsFromEpsg } from '../crs/epsg';
 import { ensureProj, makeTransformer } from '../crs/transform';
-import { geometryBBox } from '../geometry/bbox';
-import { transformGeometry } from '../geometry/transform';
+import type { BBox } from '../geometry/types';
 import { LimitError, SpecError } from '../errors';
-import { coveredRange, intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
+import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
 import type { RowConsumer, StatsJobOptions, StatsSummary, StreamedStatsJob } from './stats-job';
 import { readsColumns } from '../features/reads-columns';
+
+/** Features a time series of `zonalflow stats` computes at once (its chunks: each reads every scene's tiles once). */
+export const TIMESERIES_CHUNK = 5000;
 
 /** A time-series job: the features' layer opened here, PROJ loaded here, then runTimeseries. */
 export async function streamTimeseriesJob(opts: StatsJobOptions, consumer: RowConsumer, t0: number): Promise<StreamedStatsJob> {
@@ -42,17 +44,12 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   const stac = opts.spec.stac;
   if (!stac) throw new SpecError('no "stac" in the spec');
   // a time series' own code (the STAC client with its HTTPS stack, the series engine) is loaded for one only
-  const [{ searchStac }, { TimeseriesEngine }] = await Promise.all([import('../timeseries/stac'), import('./timeseries')]);
+  const [{ extendSearchArea, searchJobScenes }, { TimeseriesEngine }] = await Promise.all([import('../timeseries/stac'), import('./timeseries')]);
   const idOptions = opts.spec.input.idColumn === undefined ? {} : { idColumn: opts.spec.input.idColumn };
   await ensureProj();
   const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
-  let area: { xmin: number; ymin: number; xmax: number; ymax: number } | null = null;
-  for await (const f of layer.features({ ...idOptions, columns: [] })) {
-    if (!f.geometry) continue;
-    const b = geometryBBox(toLonLat ? transformGeometry(f.geometry, toLonLat) : f.geometry);
-    if (!b) continue;
-    area = area === null ? b : { xmin: Math.min(area.xmin, b.xmin), ymin: Math.min(area.ymin, b.ymin), xmax: Math.max(area.xmax, b.xmax), ymax: Math.max(area.ymax, b.ymax) };
-  }
+  let area: BBox | null = null;
+  for await (const f of layer.features({ ...idOptions, columns: [] })) area = extendSearchArea(area, f.geometry, toLonLat);
   const features = (await layer.count()) ?? 0;
   if (opts.spec.interval !== 'scene') checkTimeseriesRows(opts.spec, features, intervalCount(opts.spec, stac.datetime), 'intervals');
   const idKind = idKindOf(layer, opts.spec.input.idColumn);
@@ -61,7 +58,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
     return { columns: [], idKind, summary: emptySummary(t0), scenes: 0 };
   }
   // the API URL and every `next` link pass the job's allow-list
-  const { scenes } = await searchStac(stac, area, { allowed: opts.allowed, window: coveredRange(stac.datetime, opts.spec.interval, opts.spec.lastInterval), ...(opts.signal ? { signal: opts.signal } : {}) });
+  const { scenes } = await searchJobScenes(opts.spec, area, { allowed: opts.allowed, signal: opts.signal });
   if (opts.spec.interval === 'scene') checkTimeseriesRows(opts.spec, features, new Set(scenes.map((sc) => sc.datetime)).size, 'acquisitions');
   // the assets' hrefs passed the job's allow-list in searchStac (checkAssetHrefs), as they do in Plan on AWS
   const engine = new TimeseriesEngine(opts.spec, scenes, layer.crs, {
@@ -93,7 +90,7 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   };
   for await (const f of layer.features({ ...idOptions, columns: opts.spec.input.include ?? [] })) {
     chunk.push(f);
-    if (chunk.length >= (opts.chunkSize ?? 5000)) await flush(); // each chunk reads every scene's tiles once
+    if (chunk.length >= (opts.chunkSize ?? TIMESERIES_CHUNK)) await flush(); // each chunk reads every scene's tiles once
   }
   await flush();
   const read = sumCounts(counters);

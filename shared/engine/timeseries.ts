@@ -67,7 +67,32 @@ interface Slot { from: number; to: number; datetime: number | null; acquisitions
 export interface SlotStats { from: string; to: string; outputs: Record<string, Record<string, StatValue>>; error?: string; interpolated?: boolean }
 
 /** Options of the engine. */
-export interface TimeseriesOptions { allowed: AllowedSources; s3Client?: S3Client | undefined; wrapSource?: (s: ByteSource) => ByteSource }
+export interface TimeseriesOptions {
+  allowed: AllowedSources;
+  s3Client?: S3Client | undefined;
+  wrapSource?: (s: ByteSource) => ByteSource;
+  /**
+   * Opens an asset's raster by its href (default: its source through `allowed`, wrapped by `wrapSource`, then its
+   * header read). `zonalflow estimate` reads each header once for all the engines it runs, one a batch.
+   */
+  openRaster?: (uri: string) => Promise<Raster>;
+}
+
+/**
+ * The reads a batch's {@link TimeseriesEngine.computeChunk} makes before its pixels, as {@link TimeseriesEngine.plannedReads}
+ * finds them (headers read, no pixel): per item and band of each acquisition, the windows of the one merged prefetch
+ * of that band's raster, in the order the engine sends them; and how many features have an output grid (a scene's
+ * footprint touches them) or none (no scene touches them: every row count 0).
+ */
+export interface PlannedReads {
+  prefetches: { item: string; band: string; raster: Raster; windows: Window[]; bands: number[] }[];
+  /** Features the engine computes (no problem with their geometry) that some scene's footprint touches. */
+  placed: number;
+  /** Features the engine computes that no scene's footprint touches (no output grid: count 0, nodata_count 0). */
+  untouched: number;
+  /** Features that fail before any pixel is read (their geometry, its reprojection, an item that cannot be opened...). */
+  failed: number;
+}
 
 /** An opened item: its bands' rasters, its finest grid and CRS. */
 interface ItemInfo { id: string; bands: Map<string, Raster>; fine: RasterGrid; crs: Crs; key: string }
@@ -157,7 +182,8 @@ export class TimeseriesEngine {
   private open(uri: string): Promise<Raster> {
     let p = this.rasters.get(uri);
     if (!p) {
-      p = (async () => {
+      const opener = this.opts.openRaster;
+      p = opener ? opener(uri) : (async () => {
         const src = openSource(uri, { allowed: this.opts.allowed, s3Client: this.opts.s3Client });
         return openRaster(this.opts.wrapSource ? this.opts.wrapSource(src) : src);
       })();
@@ -219,16 +245,7 @@ export class TimeseriesEngine {
 
   /** Long-format rows (one per feature and slot, features in input order) and each feature's statistics by slot. */
   async computeChunk(features: readonly EngineFeature[]): Promise<{ rows: ResultRow[]; byFeature: Map<number, SlotStats[]> }> {
-    const states = features.map((f) => this.initState(f));
-    for (const s of states) {
-      if (s.problem !== null) continue;
-      try {
-        s.out = await this.outputGrid(s);
-      } catch (err) {
-        if (stopsBatch(err)) throw err;
-        s.problem = featureError(s.f, err);
-      }
-    }
+    const states = await this.placeOutputs(features);
     const live = states.filter((s) => s.problem === null);
     for (const [si, slot] of this.slots.entries()) {
       for (const s of live) {
@@ -274,6 +291,45 @@ export class TimeseriesEngine {
       s.results.forEach((r, si) => rows.push(this.row(s.f, this.slots[si] as Slot, r)));
     }
     return { rows, byFeature };
+  }
+
+  /**
+   * What {@link computeChunk} of these features reads, found as it finds it (the same output grids, relevant items,
+   * samplings and prefetch windows) with every header it needs read and no pixel: see {@link PlannedReads}. A read
+   * that fails once pixels are read (a corrupt tile) would drop its feature from the rest of that slot; that is not
+   * foreseen here. Errors: those computeChunk throws before its first pixel.
+   */
+  async plannedReads(features: readonly EngineFeature[]): Promise<PlannedReads> {
+    const states = await this.placeOutputs(features);
+    const live = states.filter((s) => s.problem === null);
+    const placed = live.filter((s) => s.out !== null).length;
+    const prefetches: PlannedReads['prefetches'] = [];
+    for (const slot of this.slots) {
+      for (const s of live) s.slotError = null;
+      for (const acq of slot.acquisitions) {
+        this.beginAcquisition(live, false);
+        for (const item of acq.items) {
+          const work = await this.itemWork(item, live);
+          if (work !== null) for (const p of this.prefetchWindows(work.info, work.work)) prefetches.push({ item: item.id, band: p.band, raster: p.raster, windows: p.windows, bands: [1] });
+        }
+      }
+    }
+    return { prefetches, placed, untouched: live.length - placed, failed: states.length - live.length };
+  }
+
+  /** The features' states with their output grids placed (a feature that cannot be placed has its problem). */
+  private async placeOutputs(features: readonly EngineFeature[]): Promise<FeatureState[]> {
+    const states = features.map((f) => this.initState(f));
+    for (const s of states) {
+      if (s.problem !== null) continue;
+      try {
+        s.out = await this.outputGrid(s);
+      } catch (err) {
+        if (stopsBatch(err)) throw err;
+        s.problem = featureError(s.f, err);
+      }
+    }
+    return states;
   }
 
   private label(slot: Slot): { from: string; to: string } {
@@ -397,35 +453,13 @@ export class TimeseriesEngine {
 
   /** Reads one acquisition for every live feature: per item (ascending id) one merged prefetch, then per feature masks, band math, sampling and the mosaic. */
   private async readAcquisition(acq: Acquisition, states: FeatureState[]): Promise<void> {
-    for (const s of states) s.mosaic = s.out && s.slotError === null ? this.outputs.map(() => emptyPlane(s.out?.n ?? 0)) : null;
+    this.beginAcquisition(states, true);
     for (const item of acq.items) {
-      const relevant = states.filter((s) => s.mosaic !== null && s.box !== null && (item.bbox === null || boxesTouch(item.bbox, s.box)));
-      if (relevant.length === 0) continue;
-      let info: ItemInfo;
-      try {
-        info = await this.info(item);
-      } catch (err) {
-        if (stopsBatch(err)) throw err;
-        for (const s of relevant) this.fail(s, err);
-        continue;
-      }
-      const work: { s: FeatureState; sm: Sampling }[] = [];
-      for (const s of relevant) {
-        try {
-          const sm = this.sampling(s, info);
-          if (sm) work.push({ s, sm });
-        } catch (err) {
-          if (stopsBatch(err)) throw err;
-          this.fail(s, err);
-        }
-      }
-      if (work.length === 0) continue;
-      // row-major over the item's grid, so the decoded-tile cache walks the scene once
-      work.sort((a, b) => Math.floor(a.sm.window.row0 / 256) - Math.floor(b.sm.window.row0 / 256) || a.sm.window.col0 - b.sm.window.col0);
+      const found = await this.itemWork(item, states);
+      if (found === null) continue;
+      const { info, work } = found;
       // every tile of this item that any feature needs, once, in merged requests
-      const halo = this.classes?.dilate ?? 0;
-      await Promise.all([...info.bands.entries()].map(async ([b, r]) => {
-        const windows = work.map(({ sm }) => bandWindow(r.info.grid, info.fine, b === this.classes?.band ? grow(sm.window, halo) : sm.window));
+      await Promise.all(this.prefetchWindows(info, work).map(async ({ raster: r, windows }) => {
         try {
           await r.prefetch(windows, { bands: [1] });
         } catch (err) {
@@ -447,6 +481,48 @@ export class TimeseriesEngine {
         }
       }
     }
+  }
+
+  /** An acquisition starts: the features with an output grid and no failure in the slot take part (`planes`: their empty mosaics; else a mark). */
+  private beginAcquisition(states: FeatureState[], planes: boolean): void {
+    for (const s of states) s.mosaic = s.out && s.slotError === null ? (planes ? this.outputs.map(() => emptyPlane(s.out?.n ?? 0)) : []) : null;
+  }
+
+  /**
+   * The features of an acquisition's item to read and where (their samplings on its finest grid), the item opened;
+   * null when none is (no feature in it, or the item cannot be opened: its features fail, as a failed read).
+   */
+  private async itemWork(item: Scene, states: FeatureState[]): Promise<{ info: ItemInfo; work: { s: FeatureState; sm: Sampling }[] } | null> {
+    const relevant = states.filter((s) => s.mosaic !== null && s.box !== null && (item.bbox === null || boxesTouch(item.bbox, s.box)));
+    if (relevant.length === 0) return null;
+    let info: ItemInfo;
+    try {
+      info = await this.info(item);
+    } catch (err) {
+      if (stopsBatch(err)) throw err;
+      for (const s of relevant) this.fail(s, err);
+      return null;
+    }
+    const work: { s: FeatureState; sm: Sampling }[] = [];
+    for (const s of relevant) {
+      try {
+        const sm = this.sampling(s, info);
+        if (sm) work.push({ s, sm });
+      } catch (err) {
+        if (stopsBatch(err)) throw err;
+        this.fail(s, err);
+      }
+    }
+    if (work.length === 0) return null;
+    // row-major over the item's grid, so the decoded-tile cache walks the scene once
+    work.sort((a, b) => Math.floor(a.sm.window.row0 / 256) - Math.floor(b.sm.window.row0 / 256) || a.sm.window.col0 - b.sm.window.col0);
+    return { info, work };
+  }
+
+  /** Per band of an item, the windows of its raster that `work` needs: one merged prefetch each (the class band's grown by the dilation). */
+  private prefetchWindows(info: ItemInfo, work: readonly { sm: Sampling }[]): { band: string; raster: Raster; windows: Window[] }[] {
+    const halo = this.classes?.dilate ?? 0;
+    return [...info.bands.entries()].map(([b, r]) => ({ band: b, raster: r, windows: work.map(({ sm }) => bandWindow(r.info.grid, info.fine, b === this.classes?.band ? grow(sm.window, halo) : sm.window)) }));
   }
 
   private fail(s: FeatureState, err: unknown): void {

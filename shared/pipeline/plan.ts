@@ -13,9 +13,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { specKeyBeside } from '../features/suffix';
 import { geometryBBox } from '../geometry/bbox';
 import { gpkgGeometryBBox } from '../geometry/wkb';
-import { transformGeometry } from '../geometry/transform';
-import { searchStac } from '../timeseries/stac';
-import { coveredRange } from '../timeseries/intervals';
+import { extendSearchArea, searchJobScenes } from '../timeseries/stac';
 import { checkCollectRows } from './collect-budget';
 import type { BBox } from '../geometry/types';
 import { geometryProblem } from '../geometry/validate';
@@ -187,10 +185,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         const p = planPointOfBox(f.fid, box, toLonLat);
         planFeatures.push(p.fid, p.lon, p.lat);
         if (planFeatures.n > maxFeatures) throw tooMany(planFeatures.n);
-        if (spec.stac && f.geometry) {
-          const b = geometryBBox(toLonLat ? transformGeometry(f.geometry, toLonLat) : f.geometry);
-          if (b) area = area === null ? b : { xmin: Math.min(area.xmin, b.xmin), ymin: Math.min(area.ymin, b.ymin), xmax: Math.max(area.xmax, b.xmax), ymax: Math.max(area.ymax, b.ymax) };
-        }
+        if (spec.stac) area = extendSearchArea(area, f.geometry, toLonLat);
         if (!missingId(f)) idHashes.add(f.id); // a missing id is no id: never a repeat of another
       };
       // a small input is read once: each feature's batch-file record is kept (by input index) while the total stays
@@ -230,7 +225,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.spec }, spec);
       if (spec.stac) {
         // the STAC search happens once, here; workers filter the scenes by their features' footprints
-        const { scenes } = area ? await searchStac(spec.stac, area, { allowed: deps.allowed, window: coveredRange(spec.stac.datetime, spec.interval, spec.lastInterval) }) : { scenes: [] };
+        const { scenes } = await searchJobScenes(spec, area, { allowed: deps.allowed });
         // every feature gets a row per acquisition date: Collect must merge them within its 15 minutes
         checkCollectRows(total, new Set(scenes.map((sc) => sc.datetime)).size, items.length);
         await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.scenes }, scenes);

@@ -364,6 +364,15 @@ export class Raster {
       .filter((r): r is ByteRange => r !== null && !(r instanceof TileError));
   }
 
+  /**
+   * Byte ranges of the tiles a {@link prefetch} of these windows reads from a raster with nothing cached (the alpha
+   * band with the others when it masks them, as prefetch takes it); the source merges them (range-plan.ts
+   * mergeRanges). `zonalflow estimate` counts a time series' reads with it.
+   */
+  prefetchRanges(windows: readonly Window[], opts: { bands?: readonly number[] } = {}): ByteRange[] {
+    return this.tileRanges(windows, this.withAlpha(opts.bands ?? Array.from({ length: this.info.bandCount }, (_, i) => i + 1)));
+  }
+
   /** Bands whose tiles a read of `bands` needs: the alpha band too when it masks them. */
   private withAlpha(bands: readonly number[]): number[] {
     const a = this.info.alphaBand;

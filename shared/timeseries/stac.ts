@@ -17,9 +17,11 @@ import { SourceError, SpecError, UriNotAllowedError } from '../errors';
 import { safeRequest } from '../io/http-request';
 import { checkUri, parseUri, redact } from '../io/uri';
 import type { AllowedSources, ParsedUri } from '../io/uri';
-import type { StacSpec } from '../spec';
+import type { JobSpec, StacSpec } from '../spec';
 import type { BBox, Geometry, Position } from '../geometry/types';
-import { stacDatetime } from './intervals';
+import { geometryBBox } from '../geometry/bbox';
+import { transformGeometry } from '../geometry/transform';
+import { coveredRange, stacDatetime } from './intervals';
 import type { Interval } from './intervals';
 
 const ItemSchema = z.object({
@@ -68,6 +70,30 @@ function resolveLink(href: string, base: string): string {
   } catch {
     return href;
   }
+}
+
+/**
+ * The job's search area with one more feature: the bbox of its geometry in lon/lat (`toLonLat`: from the layer's CRS,
+ * null when it is lon/lat already) joined to `area` (null: no feature with a geometry yet). Plan, `zonalflow stats`
+ * and `zonalflow estimate` build the area of {@link searchJobScenes} with it.
+ */
+export function extendSearchArea(area: BBox | null, geometry: Geometry | null, toLonLat: ((x: number, y: number) => [number, number]) | null): BBox | null {
+  if (!geometry) return area;
+  const b = geometryBBox(toLonLat ? transformGeometry(geometry, toLonLat) : geometry);
+  if (!b) return area;
+  return area === null ? b : { xmin: Math.min(area.xmin, b.xmin), ymin: Math.min(area.ymin, b.ymin), xmax: Math.max(area.xmax, b.xmax), ymax: Math.max(area.ymax, b.ymax) };
+}
+
+/**
+ * A time-series job's search, as Plan runs it once for the job (and `zonalflow stats`, `zonalflow estimate`): its
+ * `stac` over the features' area ({@link extendSearchArea}; null: no feature has a geometry, nothing is searched)
+ * for exactly the instants the job reports (coveredRange), through the allow-list.
+ */
+export async function searchJobScenes(spec: JobSpec, area: BBox | null, opts: { allowed: AllowedSources; signal?: AbortSignal | undefined }): Promise<{ scenes: Scene[]; skipped: string[]; pages: number }> {
+  const stac = spec.stac;
+  if (!stac) throw new SpecError('no "stac" in the spec');
+  if (area === null) return { scenes: [], skipped: [], pages: 0 };
+  return searchStac(stac, area, { allowed: opts.allowed, window: coveredRange(stac.datetime, spec.interval, spec.lastInterval), ...(opts.signal ? { signal: opts.signal } : {}) });
 }
 
 /** Runs the search; returns the scenes sorted by time (items missing an asked asset are skipped, with their ids reported). */
