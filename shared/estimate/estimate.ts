@@ -5,7 +5,8 @@
  * batch the range requests and bytes its worker will read (the tiles its features' windows touch,
  * merged as the worker merges them) and the cells it will visit. Then prices it (./model.ts).
  * It also gives the warnings `zonalflow stats` would give for the same input, spec and rasters, from the code that
- * makes them, as far as no pixel is read ({@link EstimateResult.warnings}).
+ * makes them, as far as no pixel is read ({@link EstimateResult.warnings}). A time series (`spec.stac`): the STAC
+ * search Plan runs and each batch's scene reads as its Worker's engine makes them (./timeseries.ts).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openFeatureSource } from '../features/open';
@@ -36,6 +37,9 @@ import { estimateCost } from './model';
 import type { Estimate, JobShape, PriceTable, StackShape } from './model';
 import PRICES from './prices.2026-11-30.json' with { type: 'json' };
 import { readsColumns } from '../features/reads-columns';
+import { extendSearchArea } from '../timeseries/stac';
+import type { BBox } from '../geometry/types';
+import type { TimeseriesFacts } from './timeseries';
 
 /** The price table shipped with this version (dated; compiled into the CLI). */
 export function loadPrices(): PriceTable {
@@ -63,10 +67,13 @@ export interface EstimateResult {
   /**
    * The warnings `zonalflow stats` gives for this input, spec and rasters, in its order, from the same functions
    * (the same lines): the zonal engine's (a layer or raster without a CRS), most features touching no raster
-   * (crs-check.ts), NULL ids and included values that do not fit their column (attributes.ts), NULL fids and
-   * repeated ids (duplicate-ids.ts). Not those that need pixels read, nor a time series' scenes.
+   * (crs-check.ts), NULL ids and included values that do not fit their column (attributes.ts), a time series'
+   * engine's (scene assets without a CRS), NULL fids and repeated ids (duplicate-ids.ts). Not those that need
+   * pixels read.
    */
   warnings: string[];
+  /** A time series: its search's and scenes' figures (./timeseries.ts). */
+  timeseries?: TimeseriesFacts;
 }
 
 /** Features checked at once for the warnings (one PROJ call per raster, as stats reads them). */
@@ -90,7 +97,6 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
     // the job's own checks of the layer against the spec, before a feature is read (job-checks.ts): its CRS, then
     // (after the rasters open, as the job opens them) the included attributes against the statistic columns
     checkLayerCrs(opts.input, layer);
-    if (spec.stac) notes.push('time series: the scenes are found by Plan\'s STAC search; their requests are not counted here (features and batches are)');
     const rasters = spec.stac ? [] : await openZonalRasters(spec.rasters, {
       allowed: opts.allowed,
       s3Client: opts.s3Client,
@@ -110,6 +116,9 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
     const ids = new DuplicateIds();
     let nullFids = 0;
     let chunk: Feature[] = [];
+    // a time series: its features (each batch's engine places them) and their search area, as Plan makes it
+    const all: Feature[] = [];
+    let area: BBox | null = null;
     const check = (): void => {
       fields.of(chunk);
       for (const f of chunk) {
@@ -125,22 +134,30 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
     };
     for await (const f of layer.features({ columns: spec.input.include ?? [], ...(spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn }) })) {
       points.push(planPoint(f, toLonLat));
+      if (spec.stac) {
+        all.push(f);
+        area = extendSearchArea(area, f.geometry, toLonLat);
+      }
       chunk.push(f);
       if (chunk.length >= CHECK_CHUNK) check();
     }
     if (chunk.length > 0) check();
-    const warnings = [
-      ...(engine ? [...engine.warnings, outsideWarning(engine.outsideFids.size, engine.featuresComputed, engine.crsNotes[0]?.features ?? layer.crs.name, await engine.outsideFacts())] : []),
-      ...fields.warnings(spec.input.idColumn),
-      nullFidWarning(nullFids),
-      duplicateIdWarning(ids.report(), spec.input.idColumn),
-    ].filter((w): w is string => w !== null);
     // two features with one fid: Plan refuses the layer (job-checks.ts), so the estimate does, with its line
     checkUniqueFids(layer, points.map((p) => p.fid));
     const plan = planBatches(points, { grid: spec.batching.grid, maxFeatures: spec.batching.maxFeatures });
-    let rasterRequests = 0;
-    let rasterBytes = 0;
-    let cells = 0;
+    // a time series: Plan's search, then each batch's reads as its Worker's engine makes them (./timeseries.ts)
+    const series = spec.stac ? await (await import('./timeseries')).timeseriesReads(spec, layer.crs, all, plan.batches, area, { allowed: opts.allowed, s3Client: opts.s3Client }) : null;
+    if (series) notes.push(...series.notes);
+    const warnings = [
+      ...(engine ? [...engine.warnings, outsideWarning(engine.outsideFids.size, engine.featuresComputed, engine.crsNotes[0]?.features ?? layer.crs.name, await engine.outsideFacts())] : []),
+      ...fields.warnings(spec.input.idColumn),
+      ...(series ? series.warnings : []),
+      nullFidWarning(nullFids),
+      duplicateIdWarning(ids.report(), spec.input.idColumn),
+    ].filter((w): w is string => w !== null);
+    let rasterRequests = series ? series.requests : 0;
+    let rasterBytes = series ? series.bytes : 0;
+    let cells = series ? series.cells : 0;
     // each worker opens every raster: the header requests counted while opening them here
     const headerRequests = counters.reduce((a, c) => a + c.requests, 0);
     rasterRequests += headerRequests * plan.batches.length;
@@ -171,7 +188,7 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
     }
     const shape: JobShape = { features: points.length, batches: plan.batches.length, rasterRequests, rasterBytes, cells, formats: spec.output.formats, timeseries: spec.stac !== undefined };
     const estimate = estimateCost(shape, { ...DEFAULT_STACK, ...opts.stack }, opts.prices ?? loadPrices());
-    return { shape, estimate, notes, warnings };
+    return { shape, estimate, notes, warnings, ...(series ? { timeseries: series.facts } : {}) };
   } finally {
     layer.close();
     await Promise.all(counters.map((c) => c.close()));

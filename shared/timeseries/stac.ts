@@ -200,9 +200,9 @@ export function checkAssetHrefs(scenes: readonly Scene[], allowed: AllowedSource
  * rasterHttpsHosts; empty for what no list allows (plain http, a private address: --allow-host, named in the message).
  */
 function allowHint(p: ParsedUri, message: string): string {
-  if (p.scheme === 's3') return `; allow the bucket with --raster-bucket ${p.bucket} (zonalflow stats, local) or cdk deploy -c rasterBuckets=${p.bucket} (the stack)`;
+  if (p.scheme === 's3') return `; allow the bucket with --raster-bucket ${p.bucket} (zonalflow stats, local, estimate) or cdk deploy -c rasterBuckets=${p.bucket} (the stack)`;
   if ((p.scheme === 'https' || p.scheme === 'http') && /is not among the allowed https hosts|https:\/\/ is not allowed here/.test(message)) {
-    return `; allow the host with --raster-host ${p.url.hostname} (zonalflow stats, local) or cdk deploy -c rasterHttpsHosts=${p.url.hostname} (the stack)`;
+    return `; allow the host with --raster-host ${p.url.hostname} (zonalflow stats, local, estimate) or cdk deploy -c rasterHttpsHosts=${p.url.hostname} (the stack)`;
   }
   return '';
 }

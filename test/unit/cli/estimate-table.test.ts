@@ -24,22 +24,7 @@ describe('estimate table', () => {
   }, 60_000);
 });
 
-describe('estimate table of a time series', () => {
-  it('says the scenes\' reads are not estimated instead of printing 0 requests and a total that looks complete', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'zf-estimate-ts-'));
-    const spec = join(dir, 'ts.json');
-    // never contacted: estimate does not search the STAC API (Plan does)
-    writeFileSync(spec, JSON.stringify({ stac: { api: 'https://stac.invalid/v1', collections: ['sentinel-2-l2a'], datetime: '2024-05-01T00:00:00Z/2024-05-31T00:00:00Z', assets: { red: 'red', nir: 'nir' } }, bands: { ndvi: '(nir - red) / (nir + red)' }, outputs: ['ndvi'], stats: ['mean'] }));
-    const r = await runCli(['estimate', '--input', join(root, 'test/fixtures/formats/lux_cantons_2169.geojson'), '--spec', spec]);
-    expect(r.code).toBe(0);
-    const lines = r.out.split('\n');
-    expect(lines.find((l) => l.includes('raster range requests'))).toMatch(/not estimated \(time series/);
-    expect(lines.find((l) => l.includes('cost: total'))).toMatch(/\+ the scenes' reads and worker time \(not estimated for a time series\)$/);
-    expect(lines.some((l) => l.includes('raster cells visited'))).toBe(false);
-  }, 60_000);
-
+describe('estimate table: Step Functions', () => {
   it('prints the Step Functions transitions of the default STANDARD children, and EXPRESS when asked', async () => {
     const standard = await runCli(argv);
     expect(standard.out).toMatch(/Step Functions +\d[\d,]* state transitions \(STANDARD children\)/);
