@@ -109,7 +109,7 @@ export async function timeseriesReads(spec: JobSpec, crs: Crs, features: readonl
     requests += headerRequests;
     const notes = [
       `time series: ${scenes.length} scene${scenes.length === 1 ? '' : 's'} (${acquisitions} acquisition${acquisitions === 1 ? '' : 's'}) found by Plan's STAC search (${pages} page${pages === 1 ? '' : 's'}, requests to the STAC API not among the raster requests)${skipped.length > 0 ? `; ${skipped.length} item${skipped.length === 1 ? '' : 's'} without the assets ${Object.values(spec.stac?.assets ?? {}).join(', ')} skipped (e.g. ${skipped[0] ?? ''})` : ''}`,
-      ...(area !== null && scenes.length === 0 ? ['time series: the STAC search found no scene for the dates and the features\' area: every row will have count 0'] : []),
+      ...(area !== null && scenes.length === 0 ? [`time series: the STAC search found no scene for the dates and the features' area: ${spec.interval === 'scene' ? 'no acquisition, so no row for any feature' : 'every row will have count 0'}`] : []),
       ...(untouched > 0 && scenes.length > 0 ? [`time series: ${untouched} of ${features.length} features touch no scene's footprint: their rows will have count 0`] : []),
       'time series: the scenes\' requests are counted as the Workers\' engine places them (every header, then per item and band one merged read of the tiles its features need); a tile that fails to decode would drop its feature from the rest of that interval (fewer reads), and worker seconds use the single-raster calibration',
     ];

@@ -216,5 +216,10 @@ describe('estimate vs a local run: a time series from a STAC API on 127.0.0.1', 
     // the estimate read each asset's header once, in one request (its IFD and tile arrays lie in the first 16 kB):
     // 5 scenes x 3 assets, every scene touching some feature
     expect(estimateGets).toBe(5 * 3);
+    // a time series' Worker keeps no header or tile between batches (a new engine a batch, no kept headers or warm
+    // tiles): one batch at a time on one warm sandbox reads as much
+    await runLocal({ input: gpkg, spec: specFile, out: join(tsDir, 'warm'), mapConcurrency: 1, lambdaThreads: 1, allowHosts: ['127.0.0.1'] });
+    const warm = JSON.parse(readFileSync(join(tsDir, 'warm', 'summary.json'), 'utf8')) as { requests: number };
+    expect(warm.requests).toBe(summary.requests);
   }, 180_000);
 });

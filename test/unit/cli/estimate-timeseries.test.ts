@@ -101,4 +101,18 @@ describe('estimate of a time series', () => {
     expect(out.find((l) => l.includes('raster range requests'))).toMatch(new RegExp(`raster range requests +${r.estimate.requests.rasterGets} \\(`));
     expect(table.out).not.toMatch(/not estimated/);
   }, 60_000);
+
+  it('says when the search finds no scene for the dates (the server\'s items are all in May 2024)', async () => {
+    const { input, spec } = job();
+    const body = JSON.parse(readFileSync(spec, 'utf8')) as { stac: { datetime: string } };
+    body.stac.datetime = '2023-05-01/2023-05-31';
+    const empty = join(dir, 'ts-2023.json');
+    writeFileSync(empty, JSON.stringify(body));
+    const json = await runCli(['estimate', '--json', '--input', input, '--spec', empty, '--allow-host', '127.0.0.1']);
+    expect([json.code, json.err]).toEqual([0, '']);
+    const r = JSON.parse(json.out) as { notes: string[]; estimate: { requests: { rasterGets: number } }; timeseries: { scenes: number } };
+    expect(r.timeseries.scenes).toBe(0);
+    expect(r.estimate.requests.rasterGets).toBe(0);
+    expect(r.notes).toContain('time series: the STAC search found no scene for the dates and the features\' area: no acquisition, so no row for any feature');
+  }, 60_000);
 });
