@@ -50,3 +50,36 @@ export function installIfMatch(app: KoaAppLike): void {
   };
   app.middleware.splice(Math.max(0, app.middleware.length - 1), 0, middleware as unknown as KoaAppLike['middleware'][number]);
 }
+
+/**
+ * S3's limit on user-defined metadata, which s3rver 3.7.1 does not hold: "Within the PUT request header, the
+ * user-defined metadata is limited to 2 KB in size. The size of user-defined metadata is measured by taking the sum
+ * of the number of bytes in the UTF-8 encoding of each key and value"
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html#UserMetadata). S3 answers more with
+ * 400 MetadataTooLarge.
+ */
+export const MAX_USER_METADATA_BYTES = 2048;
+
+/** The size S3 limits: the bytes of each `x-amz-meta-*` header's key (without the prefix) and value, as received. */
+export function userMetadataBytes(headers: Record<string, string | string[] | undefined>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!name.toLowerCase().startsWith('x-amz-meta-') || value === undefined) continue;
+    // Node reads header bytes as latin1: one character a byte received
+    for (const v of Array.isArray(value) ? value : [value]) bytes += Buffer.byteLength(name.slice('x-amz-meta-'.length), 'latin1') + Buffer.byteLength(v, 'latin1');
+  }
+  return bytes;
+}
+
+/** Inserts the 2 KB metadata check into an s3rver instance (before `run()`): PutObject, CopyObject and CreateMultipartUpload. */
+export function installMetadataLimit(app: KoaAppLike): void {
+  const S3Error = require('s3rver/lib/models/error') as S3ErrorCtor;
+  const middleware = async (ctx: Ctx, next: () => Promise<unknown>): Promise<unknown> => {
+    const creates = ctx.method === 'PUT' ? !('partNumber' in ctx.query) : ctx.method === 'POST' && 'uploads' in ctx.query;
+    if (!creates) return next();
+    const size = userMetadataBytes(ctx.headers);
+    if (size <= MAX_USER_METADATA_BYTES) return next();
+    throw new S3Error('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', { Size: String(size), MaxSizeAllowed: String(MAX_USER_METADATA_BYTES) });
+  };
+  app.middleware.splice(Math.max(0, app.middleware.length - 1), 0, middleware as unknown as KoaAppLike['middleware'][number]);
+}

@@ -12,6 +12,7 @@
  * - s3rver reads `bytes=-N` as `bytes=0-N` and `bytes=0-0` as the whole
  *   object; s3rver.ranges.ts fixes both in-process.
  * - s3rver ignores `If-Match` on GetObject/HeadObject; s3rver.conditions.ts answers 412 as S3 does.
+ * - s3rver stores any amount of user-defined metadata; s3rver.conditions.ts refuses more than S3's 2 KB (MetadataTooLarge).
  * - dynalite has no transactions (TransactWriteItems): the job store uses none.
  * - s3rver's file store makes some ten asynchronous file calls a request; s3rver.sync-store.ts makes
  *   the same reads and writes synchronously (the stand-ins' largest CPU cost in `zonalflow local`).
@@ -31,7 +32,7 @@ import { JOBS_INDEX_NAME } from '../jobs/records';
 import { installListV2Pagination } from './s3rver.pagination';
 import type { KoaAppLike } from './s3rver.pagination';
 import { installRangeFixes } from './s3rver.ranges';
-import { installIfMatch } from './s3rver.conditions';
+import { installIfMatch, installMetadataLimit } from './s3rver.conditions';
 import { copyObjectToFile, installSyncStore, putFileObject } from './s3rver.sync-store';
 
 const require = createRequire(import.meta.url);
@@ -81,8 +82,8 @@ export interface StandIns {
   s3Handler: (req: IncomingMessage, res: ServerResponse) => unknown;
   /** dynalite's request listener, likewise (a gate hands it requests directly: gate.ts). */
   dynamoHandler: (req: IncomingMessage, res: ServerResponse) => unknown;
-  /** Stores a local file as an object, as a PUT of its bytes would, without the HTTP round trip (s3rver.sync-store.ts). */
-  putFile(bucket: string, key: string, path: string): Promise<void>;
+  /** Stores a local file as an object, as a PUT of its bytes (and `metadata`, the SDK's Metadata map) would, without the HTTP round trip (s3rver.sync-store.ts). */
+  putFile(bucket: string, key: string, path: string, metadata?: Record<string, string>): Promise<void>;
   /** Copies an object to a local file, as a GET of it would give its bytes, without the HTTP round trip; false when it does not exist. */
   copyFile(bucket: string, key: string, dest: string): Promise<boolean>;
   /** Environment for handlers running against these stand-ins. */
@@ -122,6 +123,7 @@ export async function startStandIns(opts: StandInsOptions = {}): Promise<StandIn
     installListV2Pagination(s3rver);
     installRangeFixes(s3rver);
     installIfMatch(s3rver);
+    installMetadataLimit(s3rver);
     installSyncStore(s3rver);
     const s3Address = await s3rver.run();
     cleanups.push(() => {
@@ -178,7 +180,7 @@ export async function startStandIns(opts: StandInsOptions = {}): Promise<StandIn
       ddbClient,
       s3Handler,
       dynamoHandler,
-      putFile: (bucket, key, path) => putFileObject(s3rver, bucket, key, path),
+      putFile: (bucket, key, path, metadata) => putFileObject(s3rver, bucket, key, path, metadata),
       copyFile: (bucket, key, dest) => Promise.resolve(copyObjectToFile(s3rver, bucket, key, dest)),
       env: {
         AWS_ENDPOINT_URL_S3: s3Endpoint,

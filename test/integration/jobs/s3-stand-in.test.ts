@@ -29,6 +29,21 @@ describe('S3 stand-in', () => {
     expect((missing as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(404);
   });
 
+  it('user-defined metadata: kept and returned; more than S3\'s 2 KB (keys and values) is 400 MetadataTooLarge, a multipart upload\'s too (s3rver alone stores any amount)', async () => {
+    const s3 = aws().s3;
+    // 2,048 bytes: the key "k" (1) and a value of 2,047
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dir/meta-ok.bin', Body: bytes, Metadata: { k: 'v'.repeat(2047) } }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'dir/meta-ok.bin' }))).Metadata).toEqual({ k: 'v'.repeat(2047) });
+    const over = (await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dir/meta-over.bin', Body: bytes, Metadata: { k: 'v'.repeat(2000), k2: 'v'.repeat(46) } })).catch((e: unknown) => e)) as { name?: string; $metadata?: { httpStatusCode?: number } };
+    expect(over.name).toBe('MetadataTooLarge');
+    expect(over.$metadata?.httpStatusCode).toBe(400);
+    const { CreateMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+    const multipart = (await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'dir/meta-mp.bin', Metadata: { k: 'v'.repeat(2048) } })).catch((e: unknown) => e)) as { name?: string };
+    expect(multipart.name).toBe('MetadataTooLarge');
+    const missing = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'dir/meta-over.bin' })).catch((e: unknown) => e);
+    expect((missing as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(404);
+  });
+
   it('suffix ranges and one-byte ranges as S3 answers them (s3rver alone gets both wrong)', async () => {
     // s3rver 3.7.1 alone: bytes=-10 -> "bytes 0-10/1000" (11 bytes from the start);
     // bytes=0-0 -> the whole object. shared/local/s3rver.ranges.ts fixes both.
