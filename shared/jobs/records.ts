@@ -27,7 +27,8 @@ export interface JobCounts { features: number; batches: number; batchesDone: num
 export interface JobRecord {
   jobId: string;
   status: JobStatus;
-  input: { bucket: string; key: string; etag?: string };
+  /** The object the job reads; `name`: the input as the user named it (pipeline/input-name.ts), absent on records made before it was kept (then: the key). */
+  input: { bucket: string; key: string; etag?: string; name?: string };
   outputBucket: string;
   createdAt: string;
   updatedAt: string;
@@ -65,8 +66,8 @@ export interface BatchRecord {
   ttl: number;
 }
 
-/** The upload dedupe record (pk `UPLOAD#<bucket>/<key>`, sk `ETAG#<etag>`). */
-export interface UploadRecord { jobId: string; claimedAt: string }
+/** The upload dedupe record (pk `UPLOAD#<bucket>/<key>`, sk `ETAG#<etag>`); `inputName` as Plan read it. */
+export interface UploadRecord { jobId: string; claimedAt: string; owner?: string; inputName?: string }
 
 /** A primary key. */
 export interface ItemKey { pk: string; sk: string }

@@ -12,7 +12,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchStatus, JobStatus } from '../pipeline/events';
-import type { BatchResult, BatchStart, JobTracker, NewBatch, NewJob, Tally } from '../pipeline/tracker';
+import type { BatchResult, BatchStart, JobTracker, NewBatch, NewJob, Tally, UploadClaim } from '../pipeline/tracker';
+import { MAX_INPUT_NAME_CHARS } from '../pipeline/input-name';
 import { JobStoreError } from './error';
 import { KEY_SHARDS, keyShard } from '../pipeline/keys';
 import {
@@ -110,16 +111,18 @@ export class JobStore implements JobTracker {
    * ids are derived from the upload: the caller tells a re-delivery from a
    * retried Plan, e.g. by the job record's status).
    */
-  async claimUpload(bucket: string, key: string, etag: string, jobId: string, owner?: string): Promise<string | null> {
+  async claimUpload(bucket: string, key: string, etag: string, jobId: string, owner?: string, inputName?: string): Promise<string | null> {
     checkText('bucket', bucket, 255);
     checkText('object key', key, 1024);
     checkText('ETag', etag, 256);
     checkJobId(jobId);
+    if (inputName !== undefined) checkText('input name', inputName, MAX_INPUT_NAME_CHARS);
     const k = uploadKey(bucket, key, etag);
     const ctx = { bucket, key, etag, jobId };
     try {
+      // the input's name rides on the claim: the Fail handler records it when Plan failed before the job record
       await this.call('PutItem (claim upload)', ctx, () =>
-        this.doc.send(new PutCommand({ TableName: this.table, Item: { ...k, jobId, claimedAt: this.now(), ...(owner === undefined ? {} : { owner }) }, ConditionExpression: 'attribute_not_exists(pk)' })),
+        this.doc.send(new PutCommand({ TableName: this.table, Item: { ...k, jobId, claimedAt: this.now(), ...(owner === undefined ? {} : { owner }), ...(inputName === undefined ? {} : { inputName }) }, ConditionExpression: 'attribute_not_exists(pk)' })),
       );
       return null;
     } catch (err) {
@@ -131,8 +134,8 @@ export class JobStore implements JobTracker {
     return claimedBy;
   }
 
-  /** The job the execution `owner` claimed for an upload of this object and ETag, whatever its spec (claims are `ETAG#<etag>#<spec digest>`), or null. */
-  async uploadJobOf(bucket: string, key: string, etag: string, owner: string): Promise<string | null> {
+  /** The job (and the input's name) the execution `owner` claimed for an upload of this object and ETag, whatever its spec (claims are `ETAG#<etag>#<spec digest>`), or null. */
+  async uploadJobOf(bucket: string, key: string, etag: string, owner: string): Promise<UploadClaim | null> {
     const k = uploadKey(bucket, key, etag);
     let start: Record<string, unknown> | undefined;
     do {
@@ -141,8 +144,8 @@ export class JobStore implements JobTracker {
         this.doc.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)', ExpressionAttributeValues: { ':pk': k.pk, ':e': `${k.sk}#` }, ExclusiveStartKey: from, ConsistentRead: true })),
       );
       for (const item of page.Items ?? []) {
-        const c = item as { jobId?: unknown; owner?: unknown };
-        if (c.owner === owner && typeof c.jobId === 'string') return c.jobId;
+        const c = item as { jobId?: unknown; owner?: unknown; inputName?: unknown };
+        if (c.owner === owner && typeof c.jobId === 'string') return { jobId: c.jobId, ...(typeof c.inputName === 'string' ? { inputName: c.inputName } : {}) };
       }
       start = page.LastEvaluatedKey;
     } while (start);
@@ -162,12 +165,13 @@ export class JobStore implements JobTracker {
     checkText('input bucket', job.input.bucket, 255);
     checkText('input key', job.input.key, 1024);
     if (job.input.etag !== undefined) checkText('input ETag', job.input.etag, 256);
+    if (job.input.name !== undefined) checkText('input name', job.input.name, MAX_INPUT_NAME_CHARS);
     checkText('output bucket', job.outputBucket, 255);
     checkCount('feature count', job.features);
     checkCount('batch count', job.batches);
     checkAmount('planMs', job.planMs);
     const now = this.now();
-    const input: JobRecord['input'] = { bucket: job.input.bucket, key: job.input.key, ...(job.input.etag === undefined ? {} : { etag: normalizeEtag(job.input.etag) }) };
+    const input: JobRecord['input'] = { bucket: job.input.bucket, key: job.input.key, ...(job.input.etag === undefined ? {} : { etag: normalizeEtag(job.input.etag) }), ...(job.input.name === undefined ? {} : { name: job.input.name }) };
     const item: JobRecord & { pk: string; sk: string; gsi1pk: string; gsi1sk: string } = {
       ...jobKey(job.jobId),
       gsi1pk: JOBS_INDEX_PK,

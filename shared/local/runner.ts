@@ -61,6 +61,7 @@ import { projectRoot } from '../project-root';
 import { readCachedTemplate, templateCacheFile, writeCachedTemplate } from './template-cache';
 import { fileMd5 } from './md5-cache';
 import { holdHeapGrowth } from './heap-growth';
+import { inputNameMetadata } from '../pipeline/input-name';
 
 const require = createRequire(import.meta.url);
 
@@ -674,7 +675,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunResult> {
     lap('uploads');
     for (const u of rasterUploads) await stoppable(putLocalRaster(env, u.key, u.path, u.given));
     const key = basename(opts.input);
-    await env.putFile(LOCAL.input, key, opts.input);
+    // with its name as the user gave it, as `zonalflow run` uploads it (pipeline/input-name.ts): the job records it
+    await env.putFile(LOCAL.input, key, opts.input, inputNameMetadata(opts.input));
     await putJson(env.s3, { bucket: LOCAL.input, key: specKeyBeside(key) ?? `${key}.json` }, spec);
     const head = await headObject(env.s3, { bucket: LOCAL.input, key });
     let input: unknown = { bucket: LOCAL.input, key, etag: head?.etag ?? '' };

@@ -265,7 +265,7 @@ export function installSyncStore(s3rver: { store: unknown }): void {
  * 0.15-0.35 s and its removal at the end 0.07-0.2 s, both before the run could go on. The stand-in only reads
  * it (writes replace an object's file, installSyncStore), and `zonalflow stats` reads the same file in place.
  */
-export async function putFileObject(s3rver: { store: unknown }, bucket: string, key: string, path: string): Promise<void> {
+export async function putFileObject(s3rver: { store: unknown }, bucket: string, key: string, path: string, metadata: Record<string, string> = {}): Promise<void> {
   const store = s3rver.store as FilesystemStoreLike;
   if (!(await store.getBucket(bucket))) throw Object.assign(new Error(`The specified bucket does not exist: ${bucket}`), { name: 'NoSuchBucket' });
   const md5 = fileMd5(path);
@@ -281,7 +281,9 @@ export async function putFileObject(s3rver: { store: unknown }, bucket: string, 
     }
   }
   const S3Object = require('s3rver/lib/models/object') as S3ObjectCtor;
-  await store.putMetadata(bucket, key, new S3Object(bucket, key, null, {}).metadata, md5);
+  // user-defined metadata as a PutObject's x-amz-meta-* headers give it (keys as the SDK's Metadata map: no prefix)
+  const headers = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [`x-amz-meta-${k.toLowerCase()}`, v]));
+  await store.putMetadata(bucket, key, new S3Object(bucket, key, null, headers).metadata, md5);
 }
 
 /**

@@ -4,6 +4,7 @@
  * schemas, so a change here is a change of the deployed contract.
  */
 import * as z from 'zod';
+import { MAX_INPUT_NAME_CHARS } from './input-name';
 
 /** Where an object lives. */
 export const S3LocationSchema = z.strictObject({ bucket: z.string().min(1), key: z.string().min(1) });
@@ -20,6 +21,12 @@ export const PlanInputSchema = z.object({
   etag: z.string().optional(),
   jobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
   spec: S3LocationSchema.optional(),
+  /**
+   * The input as the user named it, when it is not the object's own metadata (input-name.ts): `zonalflow run
+   * --input s3://bucket/fields.gpkg` passes the URI as typed. A label, never read as a path.
+   * @example "s3://my-fields/2026/fields.gpkg"
+   */
+  inputName: z.string().min(1).max(MAX_INPUT_NAME_CHARS).optional(),
   /** The execution running this Plan (the state machine passes `$$.Execution.Id`): a retried Plan of the same execution may re-plan; another execution may not while this one holds the upload's claim. */
   executionId: z.string().optional(),
 });

@@ -9,7 +9,8 @@ import { PlanInputSchema } from './events';
 import { putJson } from './objects';
 import { NO_SPEC_DIGEST, jobIdFor } from './keys';
 import type { PlanInput } from './events';
-import type { JobTracker } from './tracker';
+import type { JobTracker, UploadClaim } from './tracker';
+import { printableInputName } from './input-name';
 import { isTerminal } from '../jobs/records';
 import { JobStoreError } from '../jobs/error';
 
@@ -40,9 +41,9 @@ export function describeStateError(error: FailInput['state']['error']): { code: 
  * names the spec, which Fail does not read), else (Plan failed before its claim: the spec unreadable, the
  * input missing) the upload's job without a spec.
  */
-async function failedPlanJob(plan: PlanInput, executionId: string | undefined, tracker: JobTracker): Promise<string> {
+async function failedPlanJob(plan: PlanInput, executionId: string | undefined, tracker: JobTracker): Promise<UploadClaim> {
   const claimed = executionId === undefined ? null : await tracker.uploadJobOf(plan.bucket, plan.key, plan.etag ?? '', executionId).catch(() => null);
-  return claimed ?? jobIdFor(plan.bucket, plan.key, plan.etag, NO_SPEC_DIGEST);
+  return claimed ?? { jobId: jobIdFor(plan.bucket, plan.key, plan.etag, NO_SPEC_DIGEST) };
 }
 
 /**
@@ -56,7 +57,16 @@ async function failedPlanJob(plan: PlanInput, executionId: string | undefined, t
 export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{ jobId: string; error: { code: string; message: string }; unchanged?: JobStatus; recordError?: string }> {
   const error = describeStateError(input.state.error);
   const plan = PlanInputSchema.safeParse(input.execution);
-  const jobId = input.state.jobId ?? (plan.success ? plan.data.jobId ?? (await failedPlanJob(plan.data, input.executionId, deps.tracker)) : `unknown-${Date.now()}`);
+  // the job: the failed state's, else the execution's (a retry), else the one Plan claimed (with the input's name)
+  let claim: UploadClaim | null = null;
+  let jobId: string;
+  if (input.state.jobId !== undefined) jobId = input.state.jobId;
+  else if (!plan.success) jobId = `unknown-${Date.now()}`;
+  else if (plan.data.jobId !== undefined) jobId = plan.data.jobId;
+  else {
+    claim = await failedPlanJob(plan.data, input.executionId, deps.tracker);
+    jobId = claim.jobId;
+  }
   const before = await deps.tracker.jobStatus(jobId);
   const summaryKey = { bucket: deps.outputBucket, key: `${jobId}/summary.json` };
   if (before !== null && isTerminal(before)) {
@@ -79,7 +89,9 @@ export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{
     try {
       await deps.tracker.createJob({
         jobId,
-        input: plan.success ? { bucket: plan.data.bucket, key: plan.data.key, etag: plan.data.etag } : { bucket: '?', key: '?' },
+        // named as Plan would have named it (input-name.ts): the execution's name, else the one Plan kept on its
+        // claim (read from the object's metadata), else the key; Fail reads no object
+        input: plan.success ? { bucket: plan.data.bucket, key: plan.data.key, etag: plan.data.etag, name: printableInputName(plan.data.inputName ?? '') ?? claim?.inputName ?? plan.data.key } : { bucket: '?', key: '?' },
         outputBucket: deps.outputBucket,
         features: 0,
         batches: 0,

@@ -69,11 +69,11 @@ export async function putJson(s3: S3Client, loc: S3Location, value: unknown): Pr
   await putBytes(s3, loc, JSON.stringify(value), 'application/json');
 }
 
-/** Size and ETag of an object, or null when it does not exist. */
-export async function headObject(s3: S3Client, loc: S3Location): Promise<{ size: number; etag: string | undefined } | null> {
+/** Size, ETag and user-defined metadata (keys without `x-amz-meta-`, as the SDK gives them) of an object, or null when it does not exist. */
+export async function headObject(s3: S3Client, loc: S3Location): Promise<{ size: number; etag: string | undefined; metadata: Record<string, string> } | null> {
   try {
     const out = await s3.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
-    return { size: out.ContentLength ?? 0, etag: out.ETag?.replace(/"/g, '') };
+    return { size: out.ContentLength ?? 0, etag: out.ETag?.replace(/"/g, ''), metadata: out.Metadata ?? {} };
   } catch (err) {
     if (isMissing(err)) return null;
     throw sourceError(loc, 'inspect', err);

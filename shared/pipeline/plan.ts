@@ -53,6 +53,7 @@ import { DEFAULT_SPEC_DIGEST, jobIdFor, specDigest, workKeys } from './keys';
 import { normalizeEtag } from '../jobs/records';
 import { featureFields, idKindOf } from '../engine/attributes';
 import { readsColumns } from '../features/reads-columns';
+import { INPUT_NAME_METADATA_KEY, decodeInputName, printableInputName } from './input-name';
 
 /** What Plan needs. */
 export interface PlanDeps {
@@ -94,6 +95,9 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
   const head = await headObject(deps.s3, gpkgLoc);
   if (head === null) throw new SpecError(`the input s3://${input.bucket}/${input.key} does not exist`);
   const etag = input.etag ?? head.etag ?? '';
+  // the input as the user named it (input-name.ts): given with the execution (`run --input s3://...`), else on the
+  // object (`run --input ./fields.gpkg` uploads it with the name), else (a file dropped in the bucket) its key
+  const inputName = printableInputName(input.inputName ?? '') ?? decodeInputName(head.metadata[INPUT_NAME_METADATA_KEY]) ?? input.key;
   // the spec as read (before it is validated: the job id names it, valid or not) and the upload make the job
   const specRead = await readSpec(input, deps);
   const jobId = input.jobId ?? jobIdFor(input.bucket, input.key, etag, specRead === null ? DEFAULT_SPEC_DIGEST : specDigest(specRead.raw));
@@ -102,7 +106,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
   const keys = workKeys(deps.workPrefix, jobId);
   const out = (batches: number, features: number, duplicate: boolean, duplicateReason?: PlanOutput['duplicateReason']): PlanOutput => ({ jobId, duplicate, ...(duplicateReason ? { duplicateReason } : {}), manifest: { bucket: deps.outputBucket, key: keys.manifest }, batches, features, outputBucket: deps.outputBucket, mapPrefix: keys.map });
   if (input.jobId === undefined) {
-    const existing = await deps.tracker.claimUpload(input.bucket, input.key, claimTag, jobId, input.executionId);
+    const existing = await deps.tracker.claimUpload(input.bucket, input.key, claimTag, jobId, input.executionId, inputName);
     if (existing !== null) {
       // claimed before: a re-delivered upload event. The job planned (or finished): a duplicate upload.
       const status = await deps.tracker.jobStatus(existing);
@@ -284,7 +288,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       }
       await putJson(deps.s3, { bucket: deps.outputBucket, key: keys.manifest }, items);
       const planFailures: FeatureFailure[] = [];
-      await deps.tracker.createJob({ jobId, input: { bucket: input.bucket, key: input.key, etag }, outputBucket: deps.outputBucket, features: total, batches: items.length, planMs: (deps.now ?? Date.now)() - t0, planFailures });
+      await deps.tracker.createJob({ jobId, input: { bucket: input.bucket, key: input.key, etag, name: inputName }, outputBucket: deps.outputBucket, features: total, batches: items.length, planMs: (deps.now ?? Date.now)() - t0, planFailures });
       await deps.tracker.putBatches(jobId, items.map((i) => ({ batchId: i.batchId, key: i.key, features: i.features })));
       await deps.tracker.setJobStatus(jobId, 'RUNNING');
       return out(items.length, total, false);

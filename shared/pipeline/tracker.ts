@@ -12,7 +12,8 @@ export type { FeatureFailure };
 /** A new job. */
 export interface NewJob {
   jobId: string;
-  input: { bucket: string; key: string; etag?: string | undefined };
+  /** The object the job reads, and `name`: the input as the user named it (pipeline/input-name.ts; default: the key). */
+  input: { bucket: string; key: string; etag?: string | undefined; name?: string | undefined };
   outputBucket: string;
   features: number;
   batches: number;
@@ -20,6 +21,9 @@ export interface NewJob {
   /** Features Plan could not even batch (no geometry...), recorded at once. */
   planFailures: FeatureFailure[];
 }
+
+/** An upload's claim: the job it started, and the input's name Plan read (absent on claims made before it was kept). */
+export interface UploadClaim { jobId: string; inputName?: string }
 
 /** A batch as registered by Plan. */
 export interface NewBatch { batchId: string; key: string; features: number }
@@ -68,11 +72,11 @@ export interface BatchStart {
 /** The job store, as the stages use it. */
 export interface JobTracker {
   /** Claims an upload (bucket/key/etag) for a job; returns the job that already claimed it, or null. */
-  claimUpload(bucket: string, key: string, etag: string, jobId: string, owner?: string): Promise<string | null>;
+  claimUpload(bucket: string, key: string, etag: string, jobId: string, owner?: string, inputName?: string): Promise<string | null>;
   /** Who holds an upload's claim (the execution id given to claimUpload), or null. */
   uploadClaimOwner(bucket: string, key: string, etag: string): Promise<string | null>;
   /** The job the execution `owner` claimed for an upload of this object and ETag (any spec), or null: the Fail handler's job when Plan failed. */
-  uploadJobOf(bucket: string, key: string, etag: string, owner: string): Promise<string | null>;
+  uploadJobOf(bucket: string, key: string, etag: string, owner: string): Promise<UploadClaim | null>;
   createJob(job: NewJob): Promise<void>;
   /** The job's status, or null when there is no job record. */
   jobStatus(jobId: string): Promise<JobStatus | null>;

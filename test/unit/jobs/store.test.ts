@@ -101,6 +101,23 @@ describe('upload dedupe', () => {
     expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
     expect(put?.Item).toMatchObject({ pk: 'UPLOAD#in/a.gpkg', sk: 'ETAG#e1', jobId: 'first' });
   });
+  it('the claim carries the input\'s name, and uploadJobOf gives it back with the job (the Fail handler\'s name for a job Plan did not record)', async () => {
+    m.on(PutCommand).resolves({});
+    expect(await new JobStore(doc, 't').claimUpload('in', 'uploads/a.gpkg', 'e1#d', 'first', 'exec-1', './data/a.gpkg')).toBeNull();
+    expect(m.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ jobId: 'first', owner: 'exec-1', inputName: './data/a.gpkg' });
+    m.on(QueryCommand).resolves({ Items: [{ jobId: 'other', owner: 'exec-0' }, { jobId: 'first', owner: 'exec-1', inputName: './data/a.gpkg' }] });
+    expect(await new JobStore(doc, 't').uploadJobOf('in', 'uploads/a.gpkg', 'e1', 'exec-1')).toEqual({ jobId: 'first', inputName: './data/a.gpkg' });
+    // a claim made before names were kept: the job alone
+    m.on(QueryCommand).resolves({ Items: [{ jobId: 'old', owner: 'exec-2' }] });
+    expect(await new JobStore(doc, 't').uploadJobOf('in', 'uploads/a.gpkg', 'e1', 'exec-2')).toEqual({ jobId: 'old' });
+  });
+  it('createJob records the input\'s name beside the object (input.name); without one the record has none', async () => {
+    m.on(PutCommand).resolves({});
+    await new JobStore(doc, 't').createJob({ jobId: 'j', input: { bucket: 'in', key: 'uploads/a.gpkg', etag: '"e1"', name: './data/a.gpkg' }, outputBucket: 'o', features: 1, batches: 1, planMs: 1, planFailures: [] });
+    expect(m.commandCalls(PutCommand)[0]?.args[0].input.Item?.input).toEqual({ bucket: 'in', key: 'uploads/a.gpkg', etag: 'e1', name: './data/a.gpkg' });
+    await new JobStore(doc, 't').createJob({ jobId: 'k', input: { bucket: 'in', key: 'b.gpkg' }, outputBucket: 'o', features: 1, batches: 1, planMs: 1, planFailures: [] });
+    expect(m.commandCalls(PutCommand)[1]?.args[0].input.Item?.input).toEqual({ bucket: 'in', key: 'b.gpkg' });
+  });
   it('a duplicate upload returns the job that claimed it', async () => {
     m.on(PutCommand).rejects(ccf());
     m.on(GetCommand).resolves({ Item: { jobId: 'first' } });
@@ -269,6 +286,7 @@ describe('reads and errors', () => {
   it('invalid results are refused before any write', async () => {
     await expect(new JobStore(doc, 't').completeBatch('j', 'b1', result({ featuresDone: 1.5 }))).rejects.toThrow(/invalid featuresDone/);
     await expect(new JobStore(doc, 't').createJob({ jobId: 'j', input: { bucket: '', key: 'k' }, outputBucket: 'o', features: 1, batches: 1, planMs: 1, planFailures: [] })).rejects.toThrow(/invalid input bucket/);
+    await expect(new JobStore(doc, 't').createJob({ jobId: 'j', input: { bucket: 'b', key: 'k', name: 'n'.repeat(1025) }, outputBucket: 'o', features: 1, batches: 1, planMs: 1, planFailures: [] })).rejects.toThrow(/invalid input name: expected a non-empty string of at most 1024 characters/);
     expect(m.calls()).toHaveLength(0);
   });
 });

@@ -29,4 +29,22 @@ describe('uploadFile', () => {
     expect(mock.commandCalls(PutObjectCommand)).toHaveLength(1);
     mock.restore();
   });
+
+  it('the metadata goes on the PutObject and on the CreateMultipartUpload (where S3 takes it for a multipart object)', async () => {
+    const mock = mockClient(S3Client);
+    mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
+    mock.on(UploadPartCommand).resolves({ ETag: '"p"' });
+    mock.on(CompleteMultipartUploadCommand).resolves({});
+    mock.on(PutObjectCommand).resolves({});
+    const path = join(mkdtempSync(join(tmpdir(), 'zf-up-')), 'f.gpkg');
+    const size = 6 * 1024 * 1024;
+    writeFileSync(path, Buffer.alloc(size, 1));
+    const s3 = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const metadata = { 'zonalflow-input-name': './donn%C3%A9es/f.gpkg' };
+    await uploadFile(s3, 'in', 'uploads/f.gpkg', path, size, { metadata });
+    expect(mock.commandCalls(PutObjectCommand)[0]?.args[0].input.Metadata).toEqual(metadata);
+    await uploadFile(s3, 'in', 'uploads/f.gpkg', path, size, { metadata, multipartAboveBytes: 1024, partSizeBytes: 5 * 1024 * 1024 });
+    expect(mock.commandCalls(CreateMultipartUploadCommand)[0]?.args[0].input.Metadata).toEqual(metadata);
+    mock.restore();
+  });
 });
