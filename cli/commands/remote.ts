@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { connect } from '../../shared/remote/stack';
 import type { RemoteDeps } from '../../shared/remote/stack';
-import { cancelJob, downloadResults, jobView, retryJob, runJob, waitForJob } from '../../shared/remote/jobs';
+import { cancelJob, downloadResults, inputNameOf, jobListEntry, jobView, retryJob, runJob, waitForJob } from '../../shared/remote/jobs';
 import type { JobView } from '../../shared/remote/jobs';
 import type { CommandContext } from '../context';
 import { SpecError } from '../../shared/errors';
@@ -19,13 +19,13 @@ import { jobErrorLine } from '../job-error-line';
 /** How the commands reach the stack (tests inject their own). */
 export type Connector = (stackName: string) => Promise<RemoteDeps>;
 
-/** One progress line of a job: a bar with batches and features done/failed and an ETA. */
+/** One progress line of a job: its input as the user named it, a bar with batches and features done/failed and an ETA. */
 export function renderView(v: JobView): string {
   const width = 24;
   const frac = v.features.total > 0 ? (v.features.done + v.features.failed) / v.features.total : v.status === 'DONE' ? 1 : 0;
   const filled = Math.round(Math.min(1, frac) * width);
   const eta = v.etaSeconds !== null ? ` ~${formatSeconds(v.etaSeconds)} left` : '';
-  return `${v.jobId} ${v.status.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] batches ${v.batches.done}/${v.batches.total}${v.batches.failed ? ` (${v.batches.failed} failed)` : ''}, features ${v.features.done}/${v.features.total}${v.features.failed ? ` (${v.features.failed} failed)` : ''}${eta}${v.mapRun ? `; map run ${v.mapRun.succeeded} succeeded, ${v.mapRun.running} running, ${v.mapRun.pending} pending, ${v.mapRun.failed} failed` : ''}${v.error ? ` - ${jobErrorLine(v.error)}` : ''}`;
+  return `${v.jobId} (${v.inputName}) ${v.status.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] batches ${v.batches.done}/${v.batches.total}${v.batches.failed ? ` (${v.batches.failed} failed)` : ''}, features ${v.features.done}/${v.features.total}${v.features.failed ? ` (${v.features.failed} failed)` : ''}${eta}${v.mapRun ? `; map run ${v.mapRun.succeeded} succeeded, ${v.mapRun.running} running, ${v.mapRun.pending} pending, ${v.mapRun.failed} failed` : ''}${v.error ? ` - ${jobErrorLine(v.error)}` : ''}`;
 }
 
 /** Registers the remote commands. */
@@ -48,7 +48,7 @@ export function registerRemote(program: Command, ctx: CommandContext, connector:
       const deps = await connector(o.stack);
       const r = await runJob(deps, o);
       ctx.stdout.write(`${r.jobId}\n`);
-      ctx.stderr.write(`zonalflow: job ${r.jobId} ${r.startedBy === 'rule' ? `uploaded to s3://${r.bucket}/${r.key}; the upload rule starts it` : 'started'}\n`);
+      ctx.stderr.write(`zonalflow: job ${r.jobId} (${r.inputName}) ${r.startedBy === 'rule' ? `uploaded to s3://${r.bucket}/${r.key}; the upload rule starts it` : 'started'}\n`);
       if (o.wait) {
         const v = await waitForJob(deps, r.jobId, { onView: (view) => view && ctx.stderr.write(`${renderView(view)}\n`) });
         // as in `stats` and `local`: a job failed by its spec or input (the error Step Functions caught,
@@ -60,18 +60,26 @@ export function registerRemote(program: Command, ctx: CommandContext, connector:
     .description('progress of a job: batches and features done/failed, ETA')
     .argument('<job>', 'job id')
     .option('--watch', 'refresh until the job ends')
-    .action(async (job: string, o: { stack: string; watch?: boolean }) => {
+    .option('--json', 'print the job as JSON: inputName (the input as given to zonalflow run), input (the object it reads), status, counts')
+    .action(async (job: string, o: { stack: string; watch?: boolean; json?: boolean }) => {
       const deps = await connector(o.stack);
       const v = o.watch ? await waitForJob(deps, job, { onView: (view) => view && ctx.stderr.write(`${renderView(view)}\n`) }) : await jobView(deps, job);
-      ctx.stdout.write(`${renderView(v)}\n`);
+      ctx.stdout.write(o.json ? `${JSON.stringify(v)}\n` : `${renderView(v)}\n`);
     });
   stackOpt(program.command('list'))
     .description('jobs, newest first')
     .option('--limit <n>', 'how many', '20')
-    .action(async (o: { stack: string; limit: string }) => {
+    .option('--json', 'print a JSON array: each job\'s inputName (the input as given to zonalflow run), input (the object it reads), status, times and counts')
+    .action(async (o: { stack: string; limit: string; json?: boolean }) => {
       const deps = await connector(o.stack);
-      for (const j of await deps.store.listJobs({ limit: Number(o.limit) })) {
-        ctx.stdout.write(`${j.jobId}\t${j.status}\t${j.createdAt}\t${j.counts.featuresDone + j.counts.featuresFailed}/${j.counts.features} ${j.counts.features === 1 ? 'feature' : 'features'}\ts3://${j.input.bucket}/${j.input.key}\n`);
+      const jobs = await deps.store.listJobs({ limit: Number(o.limit) });
+      if (o.json) {
+        ctx.stdout.write(`${JSON.stringify(jobs.map(jobListEntry))}\n`);
+        return;
+      }
+      // one line a job, tab-separated; the input as the user named it last (its control characters percent-encoded)
+      for (const j of jobs) {
+        ctx.stdout.write(`${j.jobId}\t${j.status}\t${j.createdAt}\t${j.counts.featuresDone + j.counts.featuresFailed}/${j.counts.features} ${j.counts.features === 1 ? 'feature' : 'features'}\t${inputNameOf(j)}\n`);
       }
     });
   stackOpt(program.command('results'))

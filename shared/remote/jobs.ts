@@ -12,6 +12,7 @@ import { parseJobSpec } from '../spec';
 import { parseUri } from '../io/uri';
 import { headObject } from '../pipeline/objects';
 import { uploadFile } from './upload';
+import { inputNameMetadata, printableInputName } from '../pipeline/input-name';
 import { downloadJobOutputs } from '../pipeline/outputs';
 import type { FeaturesLayout } from '../pipeline/outputs';
 import { readSpecFile } from '../spec-file';
@@ -22,8 +23,8 @@ import { normalizeEtag } from '../jobs/records';
 import type { JobRecord } from '../jobs/records';
 import type { RemoteDeps } from './stack';
 
-/** How a job was started. */
-export interface RunResult { jobId: string; bucket: string; key: string; startedBy: 'rule' | 'cli'; executionArn?: string }
+/** How a job was started; `inputName`: the input as the user gave it (`--input`), which the job records. */
+export interface RunResult { jobId: string; bucket: string; key: string; inputName: string; startedBy: 'rule' | 'cli'; executionArn?: string }
 
 /**
  * Starts a job. A local GeoPackage is uploaded to the input bucket with its
@@ -48,6 +49,8 @@ export async function runJob(deps: RemoteDeps, opts: { input: string; spec?: str
     return found === null ? DEFAULT_SPEC_DIGEST : specDigest(found);
   };
   const parsed = parseUri(opts.input);
+  // the name the job goes by in `status` and `list`: --input as typed (never resolved: a relative path stays relative)
+  const inputName = printableInputName(opts.input) ?? opts.input;
   if (parsed.scheme === 'file') {
     const size = statSync(parsed.path).size;
     const key = opts.key ?? `uploads/${basename(parsed.path)}`;
@@ -55,9 +58,10 @@ export async function runJob(deps: RemoteDeps, opts: { input: string; spec?: str
     // the spec first: Plan reads it when the rule fires on the GeoPackage
     if (specBody !== undefined) await deps.s3.send(new PutObjectCommand({ Bucket: deps.refs.inputBucket, Key: key.replace(/\.gpkg$/i, '.json'), Body: specBody, ContentType: 'application/json' }));
     // above 100 MB in parts (lib-storage): a single PUT resends everything on a retry and stops at 5 GB
-    await uploadFile(deps.s3, deps.refs.inputBucket, key, parsed.path, size);
+    // the name travels with the object (the rule's event carries no metadata: Plan reads it with its HeadObject)
+    await uploadFile(deps.s3, deps.refs.inputBucket, key, parsed.path, size, { metadata: inputNameMetadata(opts.input) });
     const head = await headObject(deps.s3, { bucket: deps.refs.inputBucket, key });
-    return { jobId: jobIdFor(deps.refs.inputBucket, key, head?.etag ?? '', await digestOf(deps.refs.inputBucket, key)), bucket: deps.refs.inputBucket, key, startedBy: 'rule' };
+    return { jobId: jobIdFor(deps.refs.inputBucket, key, head?.etag ?? '', await digestOf(deps.refs.inputBucket, key)), bucket: deps.refs.inputBucket, key, inputName, startedBy: 'rule' };
   }
   if (parsed.scheme !== 's3') throw new SpecError(`--input ${opts.input}: give a local .gpkg or s3://bucket/key.gpkg`);
   const head = await headObject(deps.s3, { bucket: parsed.bucket, key: parsed.key });
@@ -68,19 +72,33 @@ export async function runJob(deps: RemoteDeps, opts: { input: string; spec?: str
     spec = { bucket: deps.refs.inputBucket, key: `specs/${jobId}.json` };
     await deps.s3.send(new PutObjectCommand({ Bucket: spec.bucket, Key: spec.key, Body: specBody, ContentType: 'application/json' }));
   }
-  const input = { bucket: parsed.bucket, key: parsed.key, ...(head.etag ? { etag: head.etag } : {}), ...(spec ? { spec } : {}) };
+  const input = { bucket: parsed.bucket, key: parsed.key, ...(head.etag ? { etag: head.etag } : {}), ...(spec ? { spec } : {}), inputName };
   try {
     const out = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.refs.stateMachineArn, name: jobId, input: JSON.stringify(input) }));
-    return { jobId, bucket: parsed.bucket, key: parsed.key, startedBy: 'cli', ...(out.executionArn ? { executionArn: out.executionArn } : {}) };
+    return { jobId, bucket: parsed.bucket, key: parsed.key, inputName, startedBy: 'cli', ...(out.executionArn ? { executionArn: out.executionArn } : {}) };
   } catch (err) {
-    if ((err as { name?: string }).name === 'ExecutionAlreadyExists') return { jobId, bucket: parsed.bucket, key: parsed.key, startedBy: 'cli' };
+    if ((err as { name?: string }).name === 'ExecutionAlreadyExists') return { jobId, bucket: parsed.bucket, key: parsed.key, inputName, startedBy: 'cli' };
     throw err;
   }
+}
+
+/** A job's input as the user named it (`--input` as typed; a dropped file's key; a record made before names were kept: its key), shown printable. */
+export function inputNameOf(job: Pick<JobRecord, 'input'>): string {
+  return printableInputName(job.input.name ?? job.input.key) ?? job.input.key;
+}
+
+/** The object a job reads, as an s3:// URI. */
+export function inputObjectOf(job: Pick<JobRecord, 'input'>): string {
+  return `s3://${job.input.bucket}/${job.input.key}`;
 }
 
 /** A job's progress as `zonalflow status` shows it. */
 export interface JobView {
   jobId: string;
+  /** The input as the user named it: what `status` and `list` show (inputNameOf). */
+  inputName: string;
+  /** The object the job reads (s3://bucket/key: the upload of a local file). */
+  input: string;
   status: string;
   createdAt: string;
   updatedAt: string;
@@ -105,6 +123,8 @@ export async function jobView(deps: RemoteDeps, jobId: string, now: Date = new D
   const eta = !terminal && done > 0 && total > done ? ((total - done) * elapsed) / done : null;
   return {
     jobId,
+    inputName: inputNameOf(job),
+    input: inputObjectOf(job),
     status: job.status,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
@@ -129,6 +149,32 @@ async function mapRunCounts(deps: RemoteDeps, jobId: string): Promise<JobView['m
   } catch {
     return undefined; // started by the upload rule (another execution name), or no Map Run yet
   }
+}
+
+/** One job as `zonalflow list --json` gives it: its input's name and object, status, times and counts. */
+export interface JobListEntry {
+  jobId: string;
+  inputName: string;
+  input: string;
+  status: string;
+  createdAt: string;
+  updatedAt: string;
+  features: { total: number; done: number; failed: number };
+  batches: { total: number; done: number; failed: number };
+}
+
+/** A job record (as `listJobs` gives it, counters summed) as a list entry. */
+export function jobListEntry(job: JobRecord): JobListEntry {
+  return {
+    jobId: job.jobId,
+    inputName: inputNameOf(job),
+    input: inputObjectOf(job),
+    status: job.status,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    features: { total: job.counts.features, done: job.counts.featuresDone, failed: job.counts.featuresFailed },
+    batches: { total: job.counts.batches, done: job.counts.batchesDone, failed: job.counts.batchesFailed },
+  };
 }
 
 /** Waits until the job ends (polling every `intervalMs`); `onView` sees each poll. */

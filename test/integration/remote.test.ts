@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -67,19 +67,26 @@ describe('CLI against a deployed stack', () => {
     const spec = join(mkdtempSync(join(tmpdir(), 'zf-remote-')), 'job.json');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(spec, JSON.stringify({ input: { idColumn: 'ID_2' }, rasters: [{ name: 'elev', uri: join(EX, 'elev.cog.tif') }], stats: ['mean'], batching: { grid: 'h3', maxFeatures: 5 } }));
-    const run = await cli('run', '--input', join(EX, 'lux_cantons_2169.gpkg'), '--spec', spec);
+    const given = join(EX, 'lux_cantons_2169.gpkg');
+    const run = await cli('run', '--input', given, '--spec', spec);
     expect(run.code).toBe(0);
     const jobId = run.out.trim();
-    expect(run.err).toMatch(/uploaded to s3:\/\/zf-input\/uploads\/lux_cantons_2169.gpkg; the upload rule starts it/);
+    expect(run.err).toBe(`zonalflow: job ${jobId} (${given}) uploaded to s3://zf-input/uploads/lux_cantons_2169.gpkg; the upload rule starts it\n`);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     expect(await pipeline('uploads/lux_cantons_2169.gpkg')).toBe(jobId);
     sfn.on(ListMapRunsCommand).resolves({ mapRuns: [{ executionArn: 'x', mapRunArn: 'arn:maprun:1', stateMachineArn: refs.stateMachineArn, startDate: new Date() }] });
     sfn.on(DescribeMapRunCommand).resolves({ itemCounts: { pending: 0, running: 0, succeeded: 3, failed: 0, timedOut: 0, aborted: 0, total: 3, resultsWritten: 3 } });
     const status = await cli('status', jobId);
-    expect(status.out).toMatch(new RegExp(`^${jobId} DONE +\\[#{24}\\] batches 3/3, features 12/12; map run 3 succeeded, 0 running, 0 pending, 0 failed`));
+    // the job goes by its input as given to `run`, not by the object it was uploaded to
+    expect(status.out).toBe(`${jobId} (${given}) DONE       [${'#'.repeat(24)}] batches 3/3, features 12/12; map run 3 succeeded, 0 running, 0 pending, 0 failed\n`);
+    const json = JSON.parse((await cli('status', jobId, '--json')).out) as Record<string, unknown>;
+    expect(json).toMatchObject({ jobId, inputName: given, input: 's3://zf-input/uploads/lux_cantons_2169.gpkg', status: 'DONE', features: { total: 12, done: 12, failed: 0 } });
     expect(sfn.commandCalls(ListMapRunsCommand)[0]?.args[0].input.executionArn).toBe(`arn:aws:states:us-east-1:000000000000:execution:zf:${jobId}`);
     const list = await cli('list');
-    expect(list.out).toContain(`${jobId}\tDONE`);
+    expect(list.out.split('\n').find((l) => l.startsWith(jobId))).toMatch(new RegExp(`^${jobId}\tDONE\t\\d{4}-\\d\\d-\\d\\dT[^\t]+\t12/12 features\t${given.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    const listed = (JSON.parse((await cli('list', '--json')).out) as { jobId: string }[]).find((j) => j.jobId === jobId);
+    expect(listed).toMatchObject({ jobId, inputName: given, input: 's3://zf-input/uploads/lux_cantons_2169.gpkg', status: 'DONE', features: { total: 12, done: 12, failed: 0 }, batches: { total: 3, done: 3, failed: 0 } });
+    expect(Object.keys(listed ?? {}).sort()).toEqual(['batches', 'createdAt', 'features', 'input', 'inputName', 'jobId', 'status', 'updatedAt']);
     const dir = mkdtempSync(join(tmpdir(), 'zf-results-'));
     const res = await cli('results', jobId, '--out', dir);
     expect(res.code).toBe(0);
@@ -94,7 +101,7 @@ describe('CLI against a deployed stack', () => {
     expect(r.code).toBe(0);
     const call = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
     expect(call?.name).toBe(r.out.trim());
-    expect(JSON.parse(call?.input ?? '{}')).toMatchObject({ bucket: 'zf-input', key: 'uploads/lux_cantons_2169.gpkg' });
+    expect(JSON.parse(call?.input ?? '{}')).toMatchObject({ bucket: 'zf-input', key: 'uploads/lux_cantons_2169.gpkg', inputName: 's3://zf-input/uploads/lux_cantons_2169.gpkg' });
     expect(call?.stateMachineArn).toBe(refs.stateMachineArn);
   });
 
@@ -123,6 +130,93 @@ describe('CLI against a deployed stack', () => {
     expect(c.code).toBe(0);
     expect(sfn.commandCalls(StopExecutionCommand).map((x) => x.args[0].input.executionArn)).toEqual(['arn:exec:retry']);
     expect((await deps.store.getJob(jobId))?.status).toBe('CANCELLED');
+  });
+
+  it('status and list tell jobs apart by the input as given: a relative path, a non-ASCII one, one too long for S3 metadata, an s3:// URI, a dropped file, a job Plan failed', async () => {
+    sfn.reset();
+    const { copyFileSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { HeadObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const gpkg = join(EX, 'lux_cantons_2169.gpkg');
+    const dir = mkdtempSync(join(tmpdir(), 'zf-names-'));
+    const spec = join(dir, 'job.json');
+    writeFileSync(spec, JSON.stringify({ input: { idColumn: 'ID_2' }, rasters: [{ name: 'elev', uri: join(EX, 'elev.cog.tif') }], stats: ['mean'], batching: { grid: 'h3', maxFeatures: 5 } }));
+    const nameOf = async (jobId: string): Promise<string> => (JSON.parse((await cli('status', jobId, '--json')).out) as { inputName: string }).inputName;
+
+    // a relative path stays relative (never resolved against the user's folders)
+    const rel = relative(process.cwd(), gpkg);
+    expect(rel.startsWith('/')).toBe(false);
+    const r1 = await cli('run', '--input', rel, '--spec', spec, '--key', 'uploads/rel.gpkg');
+    const relJob = await pipeline('uploads/rel.gpkg');
+    expect(relJob).toBe(r1.out.trim());
+    expect((await cli('status', relJob)).out).toMatch(new RegExp(`^${relJob} \\(${rel.replace(/\./g, '\\.')}\\) DONE `));
+
+    // non-ASCII and spaces: US-ASCII on the object (percent-encoded), the path as typed in status
+    const accented = join(dir, 'données é', 'champs ✓.gpkg');
+    mkdirSync(join(dir, 'données é'));
+    copyFileSync(gpkg, accented);
+    await cli('run', '--input', accented, '--spec', spec, '--key', 'uploads/accented.gpkg');
+    const meta = (await env.s3.send(new HeadObjectCommand({ Bucket: refs.inputBucket, Key: 'uploads/accented.gpkg' }))).Metadata ?? {};
+    expect(meta['zonalflow-input-name']).toMatch(/^[!-~]+$/);
+    expect(meta['zonalflow-input-name']?.endsWith('/donn%C3%A9es%20%C3%A9/champs%20%E2%9C%93.gpkg')).toBe(true);
+    const accentedJob = await pipeline('uploads/accented.gpkg');
+    expect(await nameOf(accentedJob)).toBe(accented);
+
+    // 4 folders of 100 é: 2,400 bytes percent-encoded, over S3's 2 KB of metadata (the stand-in refuses that as S3
+    // does): the name keeps its end within 1,024 bytes, and the upload goes through
+    let deep = dir;
+    for (let i = 0; i < 4; i++) deep = join(deep, 'é'.repeat(100));
+    mkdirSync(deep, { recursive: true });
+    const long = join(deep, 'champs.gpkg');
+    copyFileSync(gpkg, long);
+    const r3 = await cli('run', '--input', long, '--spec', spec, '--key', 'uploads/long.gpkg');
+    expect(r3.code).toBe(0);
+    expect((await env.s3.send(new HeadObjectCommand({ Bucket: refs.inputBucket, Key: 'uploads/long.gpkg' }))).Metadata?.['zonalflow-input-name']?.length).toBeLessThanOrEqual(1024);
+    const longName = await nameOf(await pipeline('uploads/long.gpkg'));
+    expect(longName.startsWith('...')).toBe(true);
+    expect(longName.endsWith('é/champs.gpkg')).toBe(true);
+    expect(long.endsWith(longName.slice(3))).toBe(true);
+
+    // an s3:// input: the URI as typed, passed with the execution
+    await env.s3.send(new PutObjectCommand({ Bucket: refs.inputBucket, Key: 'shared/fields.gpkg', Body: readFileSync(gpkg) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: refs.inputBucket, Key: 'shared/fields.json', Body: readFileSync(spec) }));
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec:s3' });
+    await cli('run', '--input', 's3://zf-input/shared/fields.gpkg');
+    const execInput = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}') as Record<string, unknown>;
+    const p = await plan({ input: execInput, executionId: 'arn:exec:s3' });
+    expect(await nameOf(p.jobId)).toBe('s3://zf-input/shared/fields.gpkg');
+
+    // a file dropped in the bucket (no name with it): its key
+    await env.s3.send(new PutObjectCommand({ Bucket: refs.inputBucket, Key: 'drops/field parcels.gpkg', Body: readFileSync(gpkg) }));
+    await env.s3.send(new PutObjectCommand({ Bucket: refs.inputBucket, Key: 'drops/field parcels.json', Body: readFileSync(spec) }));
+    const dropJob = await pipeline('drops/field parcels.gpkg');
+
+    // Plan fails after its claim (a raster that does not exist), before the job record: MarkFailed records the job
+    // with the name Plan kept on the claim
+    const bad = join(dir, 'bad', 'fields.gpkg');
+    mkdirSync(join(dir, 'bad'));
+    copyFileSync(gpkg, bad);
+    const badSpec = join(dir, 'bad.json');
+    writeFileSync(badSpec, JSON.stringify({ input: { idColumn: 'ID_2' }, rasters: [{ name: 'elev', uri: 's3://zf-input/no-such.tif' }], stats: ['mean'] }));
+    const r6 = await cli('run', '--input', bad, '--spec', badSpec, '--key', 'uploads/bad-raster.gpkg');
+    // as the upload rule starts it: bucket, key and ETag of the object
+    const etag = (await env.s3.send(new HeadObjectCommand({ Bucket: refs.inputBucket, Key: 'uploads/bad-raster.gpkg' }))).ETag ?? '';
+    const execution = { bucket: refs.inputBucket, key: 'uploads/bad-raster.gpkg', etag };
+    const failure = await plan({ input: execution, executionId: 'arn:exec:bad' }).catch((e: unknown) => e as Error);
+    expect(failure).toBeInstanceOf(Error);
+    const { handler: fail } = await import('../../lambdas/fail');
+    const marked = await fail({ state: { error: { Error: (failure as Error).name, Cause: JSON.stringify({ errorMessage: (failure as Error).message }) } }, execution, executionId: 'arn:exec:bad' });
+    expect(marked.jobId).toBe(r6.out.trim());
+    expect((await cli('status', marked.jobId)).out).toMatch(new RegExp(`^${marked.jobId} \\(${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) FAILED `));
+
+    // list: one line a job, its name last
+    const lines = (await cli('list', '--limit', '50')).out.trim().split('\n').map((l) => l.split('\t'));
+    const named = new Map(lines.map((cols) => [cols[0], cols[4]]));
+    expect(named.get(relJob)).toBe(rel);
+    expect(named.get(accentedJob)).toBe(accented);
+    expect(named.get(p.jobId)).toBe('s3://zf-input/shared/fields.gpkg');
+    expect(named.get(dropJob)).toBe('drops/field parcels.gpkg');
+    expect(named.get(marked.jobId)).toBe(bad);
+    expect(lines.every((cols) => cols.length === 5)).toBe(true);
   });
 
   it('errors are one clear line: unknown job, unknown stack', async () => {
