@@ -27,7 +27,8 @@ export function csvText(text: string): string {
   return csvField(neutralizeFormula(text));
 }
 
-function cell(v: CellValue | undefined): string {
+/** A cell of a statistic or attribute column: '' for none, numbers as `String` writes them, text neutralised and quoted, JSON for histograms and lists. */
+export function csvCell(v: CellValue | undefined): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'object') return csvField(JSON.stringify(v)); // histogram, list (a JSON array; NaN as null)
   if (typeof v === 'string') return csvText(v);
@@ -47,7 +48,7 @@ export function csvLine(row: ResultRow): string {
   const values = row.values;
   for (let k = 0; k < values.length; k++) {
     const v = values[k];
-    line += typeof v === 'number' ? `,${String(v)}` : `,${cell(v)}`;
+    line += typeof v === 'number' ? `,${String(v)}` : `,${csvCell(v)}`;
   }
   return `${line},${row.error === null ? '' : csvText(row.error)}`;
 }
