@@ -535,6 +535,15 @@ export class JobStore implements JobTracker {
     return (await this.getJobRecord(jobId))?.status ?? null;
   }
 
+  /** The job's status and input (object and name; absent from a record without one), or null when there is no job record (one consistent GetItem). */
+  async jobHead(jobId: string): Promise<{ status: JobStatus; input?: JobRecord['input'] } | null> {
+    const job = await this.getJobRecord(jobId);
+    if (job === null) return null;
+    const input = job.input as Partial<JobRecord['input']> | undefined;
+    const valid = typeof input?.bucket === 'string' && typeof input.key === 'string' && (input.name === undefined || typeof input.name === 'string');
+    return { status: job.status, ...(valid ? { input: job.input } : {}) };
+  }
+
   /** The error of a FAILED job whose summary.json MarkFailed has not written yet (`summaryPending`), else null. */
   async pendingFailureSummary(jobId: string): Promise<{ code: string; message: string } | null> {
     const job = await this.getJobRecord(jobId);

@@ -826,15 +826,17 @@ export function writeFailedSummary(summaryPath: string, jobId: string | null, er
 }
 
 /**
- * The summary.json a local run downloaded, its error naming the input as the user gave it (`given`) where the
- * job names the stand-in's object (`uri`, s3://<input bucket>/<key>); unchanged when it does not.
+ * The summary.json a local run downloaded, its `input` and its error naming the input as the user gave it (`given`)
+ * where the job names the stand-in's object (`uri`, s3://<input bucket>/<key>); unchanged when it does not.
  */
 export function nameLocalInput(summaryPath: string, uri: string, given: string): void {
   if (!existsSync(summaryPath)) return;
-  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { error?: { message?: unknown } };
+  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { input?: unknown; error?: { message?: unknown } };
   const message = summary.error?.message;
-  if (typeof message !== 'string' || !message.includes(uri)) return;
-  summary.error = { ...summary.error, message: message.split(uri).join(given) };
+  const inMessage = typeof message === 'string' && message.includes(uri);
+  if (!inMessage && summary.input !== uri) return;
+  if (summary.input === uri) summary.input = given;
+  if (inMessage) summary.error = { ...summary.error, message: message.split(uri).join(given) };
   writeFileSync(summaryPath, JSON.stringify(summary));
 }
 

@@ -34,6 +34,7 @@ import type { FeatureFailure, IdKind, ResultRow, StatColumn } from '../output/ta
 import { parseJobSpec } from '../spec';
 import type { CollectInput, JobStatus } from './events';
 import { getJson, putJson } from './objects';
+import { namedInput } from './input-name';
 import { workKeys } from './keys';
 import type { JobTracker } from './tracker';
 import { isTerminal } from '../jobs/records';
@@ -82,6 +83,10 @@ export interface CollectDeps {
 /** The job's `summary.json`. */
 export interface JobSummary {
   jobId: string;
+  /** The input as the user named it (`--input` as given to `zonalflow run`, an s3:// URI, a dropped file's key: input-name.ts). */
+  inputName?: string;
+  /** The object the job read (s3://bucket/key). */
+  input?: string;
   status: JobStatus;
   features: { total: number; done: number; failed: number; missing: number };
   batches: { total: number; done: number; failed: number; pending: number };
@@ -108,7 +113,9 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
   const t0 = Date.now();
   const keys = workKeys(deps.workPrefix, jobId);
   // Collect retried after it succeeded (or a second execution of a finished job): the job's summary, untouched
-  const before = await deps.tracker.jobStatus(jobId);
+  // the record's status and input, one read
+  const head = await deps.tracker.jobHead(jobId);
+  const before = head?.status ?? null;
   if (before !== null && isTerminal(before)) {
     const existing = await getJson(deps.s3, { bucket: deps.outputBucket, key: `${jobId}/summary.json` });
     if (existing !== null && (existing as { status?: unknown }).status === before) return existing as JobSummary;
@@ -168,6 +175,7 @@ export async function collectJob(input: CollectInput, deps: CollectDeps): Promis
   const status: JobStatus = counts.features - failed === 0 && planned > 0 ? 'FAILED' : failed > 0 || missing > 0 || tally.batchesFailed > 0 || tally.batchesPending > 0 ? 'PARTIAL' : 'DONE';
   const summary: JobSummary = {
     jobId,
+    ...(head?.input === undefined ? {} : namedInput(head.input)),
     status,
     features: { total: planned, done: counts.features - failed, failed, missing },
     batches: { total: tally.batches, done: tally.batchesDone, failed: tally.batchesFailed, pending: tally.batchesPending },

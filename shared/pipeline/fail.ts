@@ -10,7 +10,7 @@ import { putJson } from './objects';
 import { NO_SPEC_DIGEST, jobIdFor } from './keys';
 import type { PlanInput } from './events';
 import type { JobTracker, UploadClaim } from './tracker';
-import { printableInputName } from './input-name';
+import { namedInput, printableInputName } from './input-name';
 import { isTerminal } from '../jobs/records';
 import { JobStoreError } from '../jobs/error';
 
@@ -67,7 +67,11 @@ export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{
     claim = await failedPlanJob(plan.data, input.executionId, deps.tracker);
     jobId = claim.jobId;
   }
-  const before = await deps.tracker.jobStatus(jobId);
+  const head = await deps.tracker.jobHead(jobId);
+  const before = head?.status ?? null;
+  // the input as the job names it (the record's, else as Plan would have recorded it: below), in the summary too
+  const recordInput = plan.success ? { bucket: plan.data.bucket, key: plan.data.key, etag: plan.data.etag, name: printableInputName(plan.data.inputName ?? '') ?? claim?.inputName ?? plan.data.key } : null;
+  const named = head?.input !== undefined ? namedInput(head.input) : recordInput !== null ? namedInput(recordInput) : {};
   const summaryKey = { bucket: deps.outputBucket, key: `${jobId}/summary.json` };
   if (before !== null && isTerminal(before)) {
     // a MarkFailed cut short (its Lambda timed out) after it marked the job FAILED: its retry writes the summary.json
@@ -75,7 +79,7 @@ export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{
     const pending = before === 'FAILED' ? await deps.tracker.pendingFailureSummary(jobId) : null;
     if (pending !== null) {
       const batchErrors = await deps.tracker.tally(jobId).then((t) => t.batchErrors, () => []);
-      await putJson(deps.s3, summaryKey, { jobId, status: 'FAILED', error: pending, batchErrors, failedAt: new Date().toISOString() });
+      await putJson(deps.s3, summaryKey, { jobId, ...named, status: 'FAILED', error: pending, batchErrors, failedAt: new Date().toISOString() });
       await deps.tracker.failureSummaryWritten(jobId);
     }
     return { jobId, error, unchanged: before };
@@ -91,7 +95,7 @@ export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{
         jobId,
         // named as Plan would have named it (input-name.ts): the execution's name, else the one Plan kept on its
         // claim (read from the object's metadata), else the key; Fail reads no object
-        input: plan.success ? { bucket: plan.data.bucket, key: plan.data.key, etag: plan.data.etag, name: printableInputName(plan.data.inputName ?? '') ?? claim?.inputName ?? plan.data.key } : { bucket: '?', key: '?' },
+        input: recordInput ?? { bucket: '?', key: '?' },
         outputBucket: deps.outputBucket,
         features: 0,
         batches: 0,
@@ -116,13 +120,13 @@ export async function markJobFailed(input: FailInput, deps: FailDeps): Promise<{
     if (now !== null && isTerminal(now)) return { jobId, error, unchanged: now };
     if (recordError === undefined) throw err;
     // no record to mark: summary.json alone says why the job failed, and this handler fails naming both problems
-    await putJson(deps.s3, summaryKey, { jobId, status: 'FAILED', error, batchErrors: [], ...recorded, failedAt: new Date().toISOString() });
+    await putJson(deps.s3, summaryKey, { jobId, ...named, status: 'FAILED', error, batchErrors: [], ...recorded, failedAt: new Date().toISOString() });
     // caused by the creation's error: a throttled table is transient (the handler is retried), a denied action is not
     throw new JobStoreError(`job ${jobId} could not be marked FAILED (${error.code}: ${error.message}): ${recordError}`, { cause: recordCause, context: { jobId } });
   }
   // the batches' own errors say more than a Map's "tolerated failures exceeded"
   const batchErrors = await deps.tracker.tally(jobId).then((t) => t.batchErrors, () => []);
-  await putJson(deps.s3, summaryKey, { jobId, status: 'FAILED', error, batchErrors, ...recorded, failedAt: new Date().toISOString() });
+  await putJson(deps.s3, summaryKey, { jobId, ...named, status: 'FAILED', error, batchErrors, ...recorded, failedAt: new Date().toISOString() });
   await deps.tracker.failureSummaryWritten(jobId);
   return { jobId, error, ...recorded };
 }

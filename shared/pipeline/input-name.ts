@@ -107,3 +107,11 @@ export function printableInputName(name: string): string | null {
   const chars = [...shown];
   return chars.length <= MAX_INPUT_NAME_CHARS ? shown : CUT + chars.slice(chars.length - (MAX_INPUT_NAME_CHARS - CUT.length)).join('');
 }
+
+/**
+ * A job's input as `status`, `list --json` and summary.json give it: `inputName`, the input as the user named it
+ * (the record's name; a record made before names were kept: its key), printable; `input`, the object it reads.
+ */
+export function namedInput(input: { bucket: string; key: string; name?: string | undefined }): { inputName: string; input: string } {
+  return { inputName: printableInputName(input.name ?? input.key) ?? input.key, input: `s3://${input.bucket}/${input.key}` };
+}

@@ -80,6 +80,8 @@ export interface JobTracker {
   createJob(job: NewJob): Promise<void>;
   /** The job's status, or null when there is no job record. */
   jobStatus(jobId: string): Promise<JobStatus | null>;
+  /** The job's status and input (the object, and its name as the user gave it; absent from a record without one), or null when there is no job record: one read, as jobStatus. */
+  jobHead(jobId: string): Promise<{ status: JobStatus; input?: NewJob['input'] } | null>;
   putBatches(jobId: string, batches: readonly NewBatch[]): Promise<void>;
   /**
    * Marks a batch running (attempts + 1); `done` when it already completed (a retried batch is skipped).

@@ -12,7 +12,7 @@ import { parseJobSpec } from '../spec';
 import { parseUri } from '../io/uri';
 import { headObject } from '../pipeline/objects';
 import { uploadFile } from './upload';
-import { inputNameMetadata, printableInputName } from '../pipeline/input-name';
+import { inputNameMetadata, namedInput, printableInputName } from '../pipeline/input-name';
 import { downloadJobOutputs } from '../pipeline/outputs';
 import type { FeaturesLayout } from '../pipeline/outputs';
 import { readSpecFile } from '../spec-file';
@@ -84,12 +84,12 @@ export async function runJob(deps: RemoteDeps, opts: { input: string; spec?: str
 
 /** A job's input as the user named it (`--input` as typed; a dropped file's key; a record made before names were kept: its key), shown printable. */
 export function inputNameOf(job: Pick<JobRecord, 'input'>): string {
-  return printableInputName(job.input.name ?? job.input.key) ?? job.input.key;
+  return namedInput(job.input).inputName;
 }
 
 /** The object a job reads, as an s3:// URI. */
 export function inputObjectOf(job: Pick<JobRecord, 'input'>): string {
-  return `s3://${job.input.bucket}/${job.input.key}`;
+  return namedInput(job.input).input;
 }
 
 /** A job's progress as `zonalflow status` shows it. */

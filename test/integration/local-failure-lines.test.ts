@@ -36,6 +36,9 @@ describe('zonalflow local: a failed job\'s reason', () => {
     expect(r.err).toMatch(/^zonalflow local: -> Plan\nzonalflow local: -> MarkFailed\nzonalflow local: -> JobFailed\n/);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { error: { code: string; message: string } };
     expect(summary.error.code).toBe('InputError');
+    // the input as given: its name the upload carried (Plan kept it on its claim, MarkFailed wrote it), and the
+    // stand-in's object named as the file it is
+    expect(summary).toMatchObject({ inputName: gpkg, input: gpkg });
     expect(summary.error.message).toContain(reason);
   }, 60_000);
 });

@@ -91,7 +91,8 @@ describe('CLI against a deployed stack', () => {
     const res = await cli('results', jobId, '--out', dir);
     expect(res.code).toBe(0);
     expect(existsSync(join(dir, 'results.parquet'))).toBe(true);
-    expect((JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { status: string }).status).toBe('DONE');
+    // summary.json names the input as given and the object read
+    expect(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))).toMatchObject({ jobId, inputName: given, input: 's3://zf-input/uploads/lux_cantons_2169.gpkg', status: 'DONE' });
   });
 
   it('run with an s3:// input starts an execution named after the job', async () => {
@@ -206,6 +207,7 @@ describe('CLI against a deployed stack', () => {
     const { handler: fail } = await import('../../lambdas/fail');
     const marked = await fail({ state: { error: { Error: (failure as Error).name, Cause: JSON.stringify({ errorMessage: (failure as Error).message }) } }, execution, executionId: 'arn:exec:bad' });
     expect(marked.jobId).toBe(r6.out.trim());
+    expect(await getJson(env.s3, { bucket: refs.outputBucket, key: `${marked.jobId}/summary.json` })).toMatchObject({ jobId: marked.jobId, inputName: bad, input: 's3://zf-input/uploads/bad-raster.gpkg', status: 'FAILED', error: { code: 'RasterError' } });
     expect((await cli('status', marked.jobId)).out).toMatch(new RegExp(`^${marked.jobId} \\(${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) FAILED `));
 
     // list: one line a job, its name last

@@ -118,6 +118,16 @@ describe('upload dedupe', () => {
     await new JobStore(doc, 't').createJob({ jobId: 'k', input: { bucket: 'in', key: 'b.gpkg' }, outputBucket: 'o', features: 1, batches: 1, planMs: 1, planFailures: [] });
     expect(m.commandCalls(PutCommand)[1]?.args[0].input.Item?.input).toEqual({ bucket: 'in', key: 'b.gpkg' });
   });
+  it('jobHead: status and input in one consistent GetItem; a record without a well-formed input gives none', async () => {
+    m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'RUNNING', input: { bucket: 'in', key: 'uploads/a.gpkg', name: './a.gpkg' } } });
+    expect(await new JobStore(doc, 't').jobHead('j')).toEqual({ status: 'RUNNING', input: { bucket: 'in', key: 'uploads/a.gpkg', name: './a.gpkg' } });
+    expect(m.commandCalls(GetCommand)).toHaveLength(1);
+    expect(m.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+    m.on(GetCommand).resolves({ Item: { jobId: 'j', status: 'DONE', input: { bucket: 'in' } } });
+    expect(await new JobStore(doc, 't').jobHead('j')).toEqual({ status: 'DONE' });
+    m.on(GetCommand).resolves({});
+    expect(await new JobStore(doc, 't').jobHead('j')).toBeNull();
+  });
   it('a duplicate upload returns the job that claimed it', async () => {
     m.on(PutCommand).rejects(ccf());
     m.on(GetCommand).resolves({ Item: { jobId: 'first' } });
