@@ -175,12 +175,14 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
           cells += source.rows * source.cols * r.bands.length;
           (w.rows * w.cols <= maxCells ? small : large).push(source);
         }
-        const merged = mergeRanges(r.raster.tileRanges(small, r.bands));
+        // the tiles the Worker's prefetch reads (zonal.ts prefetchWindows: Raster.prefetch), from the same bands: the
+        // raster's, its internal mask's and the alpha band's that masks them (cog.ts prefetchRanges)
+        const merged = mergeRanges(r.raster.prefetchRanges(small, { bands: r.bands }));
         rasterRequests += merged.length;
         rasterBytes += merged.reduce((a, m) => a + m.length, 0);
         // windows over the memory bound are read chunk by chunk, each chunk's tiles in its own requests
         for (const w of large) {
-          const ranges = mergeRanges(r.raster.tileRanges([w], r.bands));
+          const ranges = mergeRanges(r.raster.prefetchRanges([w], { bands: r.bands }));
           rasterRequests += ranges.length;
           rasterBytes += ranges.reduce((a, m) => a + m.length, 0);
         }

@@ -21,7 +21,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateJob } from '../../shared/estimate/estimate';
 import { s3Puts } from '../../shared/estimate/model';
 import { parseJobSpec } from '../../shared/spec';
-import { LOCAL_ONLY, allowedFromUris } from '../../shared/io/uri';
+import { LOCAL_ONLY, allowedFromUris, openSource } from '../../shared/io/uri';
+import { CountingSource } from '../../shared/io/source.counting';
+import { openRaster } from '../../shared/raster/cog';
 import { runLocal } from '../../shared/local/runner';
 import { writeGeoPackage } from '../helpers/gpkg-writer';
 import { writeCog } from '../helpers/cog-writer';
@@ -69,6 +71,46 @@ describe('estimate vs a local run', () => {
     // objects under the job's output prefix: Collect's and the workers' per-feature JSON
     const puts = s3Puts(shape);
     expect(run.files.length).toBe(puts.collect + shape.features);
+  }, 120_000);
+});
+
+describe('estimate vs a local run: a raster masked by an alpha band', () => {
+  // GDAL's RGBA file stored band by band (test/fixtures/alpha-band-separate: make.py, expected.json): its alpha band
+  // (band 4) masks bands 1-3, so a Worker reading band 1 reads band 4's tiles too, and they lie over 16 KiB after band
+  // 1's (the merge gap): requests of their own
+  const fixture = join(import.meta.dirname, '..', 'fixtures', 'alpha-band-separate');
+  const gdal = JSON.parse(readFileSync(join(fixture, 'expected.json'), 'utf8')) as { mask_flags: number[]; tiles: Record<string, [number, number][]> };
+
+  it('counts the alpha band\'s tiles the Worker reads with band 1: requests and bytes equal the run\'s', async () => {
+    // the premise, from GDAL: band 1's mask is the alpha band (GMF_ALPHA | GMF_PER_DATASET), band 4's first tile
+    // starts more than 16 KiB after band 1's last tile ends
+    expect(gdal.mask_flags).toEqual([6, 6, 6, 1]);
+    const end1 = Math.max(...(gdal.tiles['1'] ?? []).map(([o, n]) => o + n));
+    expect(Math.min(...(gdal.tiles['4'] ?? []).map(([o]) => o)) - end1).toBeGreaterThan(16 * 1024);
+    const raster = join(fixture, 'rgba_bands.tif');
+    // 0.01 degree cells from (0, 0) to (1.28, 1.28), 32-cell tiles: squares over the opaque and the transparent cells
+    const sq = (x: number, y: number, s: number): Position[] => [[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]];
+    const features = [];
+    for (let i = 0; i < 24; i++) features.push({ geometry: { type: 'Polygon' as const, coordinates: [sq(0.05 + (i % 6) * 0.2, 0.07 + Math.floor(i / 6) * 0.3, 0.06 + (i % 4) * 0.02)] } });
+    const adir = mkdtempSync(join(tmpdir(), 'zf-estimate-alpha-'));
+    const input = join(adir, 'fields.gpkg');
+    writeGeoPackage(input, [{ name: 'fields', srsId: 4326, features }]);
+    const specJson = { rasters: [{ name: 'rgb', uri: raster, bands: [1] }], stats: ['count', 'mean'], batching: { grid: 'h3', maxFeatures: 4 }, output: { formats: ['parquet'] } };
+    const specFile = join(adir, 'job.json');
+    writeFileSync(specFile, JSON.stringify(specJson));
+
+    const { estimate } = await estimateJob({ input, spec: parseJobSpec(specJson), allowed: LOCAL_ONLY });
+    expect(estimate.batches).toBeGreaterThan(3);
+    const run = await runLocal({ input, spec: specFile, out: join(adir, 'out'), mapConcurrency: estimate.batches });
+    expect(run.status).toBe('DONE');
+    const summary = JSON.parse(readFileSync(join(adir, 'out', 'summary.json'), 'utf8')) as { features: { total: number }; batches: { total: number }; requests: number; bytesRead: number };
+    expect(summary.batches.total).toBe(estimate.batches);
+    expect(summary.requests).toBe(estimate.requests.rasterGets);
+    // the run's bytes: each batch's header read (as a cold Worker opens the raster) and the tiles
+    const counter = new CountingSource(openSource(raster, { allowed: LOCAL_ONLY }));
+    await openRaster(counter);
+    await counter.close();
+    expect(summary.bytesRead).toBe(estimate.rasterBytes + estimate.batches * counter.bytes);
   }, 120_000);
 });
 
