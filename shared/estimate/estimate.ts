@@ -21,6 +21,7 @@ import { ensureProj, makeTransformer } from '../crs/transform';
 import { planBatches } from '../batching/plan';
 import type { PlanFeature } from '../batching/plan';
 import { planPoint } from '../pipeline/plan';
+import { checkCollectRows } from '../pipeline/collect-budget';
 import { checkLayerCrs, checkUniqueFids, includedColumns } from '../engine/job-checks';
 import { ZonalEngine } from '../engine/zonal';
 import type { EngineFeature, PreparedChunk } from '../engine/zonal';
@@ -84,7 +85,8 @@ const CHECK_CHUNK = 1000;
  * those the job itself raises on its spec and input before it computes (Plan, `stats`): an unknown statistic
  * (parseStatNames), a layer CRS PROJ cannot use and an `input.include` column the layer lacks, repeats, reserves
  * or names like a statistic column, a fid two features share (job-checks.ts), an `input.idColumn` it lacks (the source's own check when its
- * features are read with that id column): the same functions, so the same lines.
+ * features are read with that id column), more rows or batches than Collect merges within its 15 minutes (Plan's
+ * checkCollectRows, collect-budget.ts; a time series' after its search): the same functions, so the same lines.
  */
 export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult> {
   const { spec } = opts;
@@ -145,6 +147,9 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
     // two features with one fid: Plan refuses the layer (job-checks.ts), so the estimate does, with its line
     checkUniqueFids(layer, points.map((p) => p.fid));
     const plan = planBatches(points, { grid: spec.batching.grid, maxFeatures: spec.batching.maxFeatures });
+    // Plan's check that Collect can merge the rows (one a feature) and parts (one a batch at least) within its 15
+    // minutes, as Plan makes it (a time series': after its search, ./timeseries.ts): a job Plan refuses is not priced
+    if (!spec.stac) checkCollectRows(points.length, 1, plan.batches.length);
     // a time series: Plan's search, then each batch's reads as its Worker's engine makes them (./timeseries.ts)
     const series = spec.stac ? await (await import('./timeseries')).timeseriesReads(spec, layer.crs, all, plan.batches, area, { allowed: opts.allowed, s3Client: opts.s3Client }) : null;
     if (series) notes.push(...series.notes);

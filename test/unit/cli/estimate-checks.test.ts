@@ -2,7 +2,8 @@
  * `zonalflow estimate` and `run --dry-run` refuse what the job refuses, with the job's own line: an `input.idColumn`
  * or `input.include` column the layer lacks, an included attribute named like a statistic column, a layer CRS PROJ
  * cannot use, an unknown statistic. Each spec is also given to `stats`, whose line
- * (the job's check) the estimate's must equal; exit 2 and no estimate printed.
+ * (the job's check) the estimate's must equal; exit 2 and no estimate printed. What only Plan refuses (two features
+ * with one fid, more batches than Collect merges) is given to `local`, whose Plan's line the estimate's must equal.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,6 +91,31 @@ describe('estimate and run --dry-run check the spec against the input as the job
     expect([ok.code, ok.err]).toEqual([0, '']);
     expect(ok.out).toMatch(/features\s+3\n/);
   }, 60_000);
+
+  it('more batches than Collect merges in its 15 minutes: estimate refuses the job with Plan\'s line (LIMIT_EXCEEDED, exit 1), as local does', async () => {
+    // 52,300 points in Luxembourg, one a batch (batching.maxFeatures 1): Collect's model (collect-budget.ts) gives
+    // (52,300 x 8.4 us + 52,300 x 13.7 ms) x 415/330 = 902 s, over the 900 s; two a batch, 451 s
+    const n = 52_300;
+    const input = join(dir, 'many.geojson');
+    const features = Array.from({ length: n }, (_, i) => ({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [5.9 + (i % 230) * 0.002, 49.5 + Math.floor(i / 230) * 0.002] } }));
+    writeFileSync(input, JSON.stringify({ type: 'FeatureCollection', name: 'many', features }));
+    const file = spec('collect', { batching: { grid: 'h3', maxFeatures: 1 } });
+    const out = join(dir, 'collect-local');
+    const local = await runCli(['local', '--input', input, '--spec', file, '--out', out, '--quiet']);
+    expect(local.code).toBe(1);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { error: { code: string; message: string } };
+    expect(summary.error.code).toBe('LimitError');
+    const line = 'the job would have 52300 result rows in 52300 batches: Collect would take about 902 s (measured cost: 8.4 us a row + 13.7 ms a part), over a Lambda\'s 900 s: split the input or use larger batches (batching.maxFeatures)';
+    expect(summary.error.message).toContain(line);
+    for (const argv of [['estimate', '--input', input, '--spec', file], ['run', '--dry-run', '--input', input, '--spec', file]]) {
+      const r = await runCli(argv);
+      expect([r.code, r.out, r.err]).toEqual([1, '', `zonalflow: error [LIMIT_EXCEEDED]: ${line}\n`]);
+    }
+    // two features a batch: within Collect's 900 s, estimated
+    const ok = await runCli(['estimate', '--json', '--input', input, '--spec', spec('collect2', { batching: { grid: 'h3', maxFeatures: 2 } })]);
+    expect(ok.code, ok.err).toBe(0);
+    expect((JSON.parse(ok.out) as { estimate: { features: number; batches: number } }).estimate).toMatchObject({ features: n, batches: n / 2 });
+  }, 300_000);
 
   it('a spec the input satisfies is still estimated (exit 0)', async () => {
     const r = await runCli(['estimate', '--input', gpkg, '--spec', spec('ok', { input: { idColumn: 'ID_2', include: ['NAME_2'] } })]);
