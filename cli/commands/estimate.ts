@@ -54,7 +54,15 @@ export async function runEstimate(o: EstimateCliOptions, ctx: CommandContext): P
   // items' asset hrefs, pass the same list: stac.ts), --raster-host/--raster-bucket; private and loopback addresses
   // only for --allow-host
   const allowed = withRasterSources(allowedFromUris([...specRasterUris(spec), ...(spec.stac ? [spec.stac.api] : [])], o.allowHost ?? []), { httpsHosts: o.rasterHost ?? [], s3Buckets: o.rasterBucket ?? [] });
-  const r = await estimateJob({ input: o.input, spec, allowed, stack });
+  // an S3 client (SDK imported) only when an s3:// raster or weights raster, or a STAC search whose assets may be
+  // s3://, is asked for, as stats makes it (AWS_ENDPOINT_URL_S3: a stand-in); without one no s3:// raster is read
+  const s3Client = spec.stac !== undefined || specRasterUris(spec).some((u) => /^s3:\/\//i.test(u)) ? await (await import('../../shared/io/s3-client')).defaultS3Client(process.env) : undefined;
+  let r: EstimateResult;
+  try {
+    r = await estimateJob({ input: o.input, spec, allowed, stack, s3Client });
+  } finally {
+    s3Client?.destroy();
+  }
   ctx.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : renderEstimate(r, o.input));
   // the warnings stats would give (estimate.ts), one line each as stats prints them; in the JSON, its `warnings`
   if (o.json !== true) for (const w of r.warnings) ctx.stderr.write(`zonalflow: warning: ${w}\n`);

@@ -15,6 +15,7 @@ import { exitCodeOfJob } from '../../shared/jobs/outcome';
 import { formatSeconds } from '../progress';
 import { count } from '../format';
 import { jobErrorLine } from '../job-error-line';
+import { commaValues, eachValue } from '../options';
 
 /** How the commands reach the stack (tests inject their own). */
 export type Connector = (stackName: string) => Promise<RemoteDeps>;
@@ -38,13 +39,21 @@ export function registerRemote(program: Command, ctx: CommandContext, connector:
     .option('--key <key>', 'object key for an uploaded file (default uploads/<name>.gpkg)')
     .option('--wait', 'follow the job until it ends')
     .option('--dry-run', 'start nothing: read the input and spec, check every raster and print the estimate (as zonalflow estimate)')
-    .action(async (o: { input: string; spec?: string; key?: string; wait?: boolean; dryRun?: boolean; stack: string }) => {
+    // the allow-list of the estimate's reads, as estimate, stats and local take it: the job on the stack reads what
+    // the stack allows (its rasterHttpsHosts and rasterBuckets context), so only --dry-run takes them
+    .option('--allow-host <host>', 'with --dry-run: read this host whatever it is, as estimate takes it: public (as a --raster-host host) or a private or loopback address (your own raster or STAC server), over https or plain http; repeatable (default: none)', eachValue)
+    .option('--raster-host <host>', 'with --dry-run: an https host rasters and STAC assets may be read from besides the hosts the spec names, as estimate takes it (the stack\'s rasterHttpsHosts); repeatable, comma-separated (default: none)', commaValues)
+    .option('--raster-bucket <bucket>', 'with --dry-run: an S3 bucket rasters and STAC assets may be read from besides the buckets the spec names, as estimate takes it (the stack\'s rasterBuckets); repeatable, comma-separated (default: none)', commaValues)
+    .action(async (o: { input: string; spec?: string; key?: string; wait?: boolean; dryRun?: boolean; stack: string; allowHost?: string[]; rasterHost?: string[]; rasterBucket?: string[] }) => {
       if (o.dryRun) {
         if (!o.spec) throw new SpecError('--dry-run needs --spec (the stack\'s default spec is not read without a stack)');
         const { runEstimate } = await import('./estimate');
-        await runEstimate({ input: o.input, spec: o.spec }, ctx);
+        await runEstimate({ input: o.input, spec: o.spec, ...(o.allowHost ? { allowHost: o.allowHost } : {}), ...(o.rasterHost ? { rasterHost: o.rasterHost } : {}), ...(o.rasterBucket ? { rasterBucket: o.rasterBucket } : {}) }, ctx);
         return;
       }
+      // a job on the stack reads what the stack allows: an allow-list option here would be silently ignored
+      const given = [['--allow-host', o.allowHost], ['--raster-host', o.rasterHost], ['--raster-bucket', o.rasterBucket]].find(([, v]) => v !== undefined);
+      if (given) throw new SpecError(`${String(given[0])} applies to run --dry-run only: a job on the stack reads the hosts and buckets the stack allows (cdk deploy -c rasterHttpsHosts=... / rasterBuckets=...)`);
       const deps = await connector(o.stack);
       const r = await runJob(deps, o);
       ctx.stdout.write(`${r.jobId}\n`);

@@ -12,7 +12,7 @@ import { runCli } from '../../cases/run-cli';
 import { FAULT_NAMES } from '../../../shared/local/faults';
 
 /** The options that accumulate their values (and say "repeatable" or "comma-separated" in their help). */
-const REPEATABLE = ['estimate --allow-host', 'estimate --raster-host', 'estimate --raster-bucket', 'stats --raster', 'stats --include-cols', 'stats --stats', 'stats --allow-host', 'local --include-cols', 'local --allow-host', 'stats --raster-host', 'stats --raster-bucket', 'local --raster-host', 'local --raster-bucket'];
+const REPEATABLE = ['estimate --allow-host', 'estimate --raster-host', 'estimate --raster-bucket', 'stats --raster', 'stats --include-cols', 'stats --stats', 'stats --allow-host', 'local --include-cols', 'local --allow-host', 'stats --raster-host', 'stats --raster-bucket', 'local --raster-host', 'local --raster-bucket', 'run --allow-host', 'run --raster-host', 'run --raster-bucket'];
 
 async function valueOptions(): Promise<{ command: string; option: Option }[]> {
   const out: { command: string; option: Option }[] = [];
