@@ -1,7 +1,7 @@
 /** `zonalflow invoke <handler> --event file.json`: one Lambda handler, in this process. */
 import type { Command } from 'commander';
 import { Argument } from 'commander';
-import { HANDLERS, invokeLocal, invokeRemote, readEvent } from '../../shared/local/invoke';
+import { checkEvent, HANDLERS, invokeLocal, invokeRemote, readEvent } from '../../shared/local/invoke';
 import type { HandlerName } from '../../shared/local/invoke';
 import { resolveStack } from '../../shared/remote/stack';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -18,6 +18,7 @@ export function registerInvoke(program: Command, ctx: CommandContext): void {
     .option('--raster-buckets <list>', 'with --stack: buckets the worker may read rasters from')
     .action(async (name: HandlerName, o: { event: string; stack?: string; rasterBuckets?: string }) => {
       const event = readEvent(o.event);
+      checkEvent(name, event, o.event);
       const out = o.stack
         ? await invokeRemote(name, event, await resolveStack(new CloudFormationClient({}), o.stack), o.rasterBuckets ? { RASTER_BUCKETS: o.rasterBuckets } : {})
         : await invokeLocal(name, event, (l) => ctx.stderr.write(`zonalflow invoke: ${l}\n`));

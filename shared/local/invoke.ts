@@ -19,6 +19,8 @@ import type { HandlerName } from './handlers';
 export { HANDLERS };
 export type { HandlerName };
 import { getJson } from '../pipeline/objects';
+import { CollectInputSchema, FailInputSchema, parsePlanEvent, WorkerInputSchema } from '../pipeline/events';
+import * as z from 'zod';
 import type { StackRefs } from '../remote/stack';
 
 const ROOT = projectRoot(import.meta.dirname);
@@ -63,6 +65,36 @@ export async function invokeRemote(name: HandlerName, event: unknown, refs: Stac
     process.env = saved;
     resetHandlerDeps();
   }
+}
+
+/**
+ * Checks that `event` (read from `path`) has the shape `name`'s handler takes, with the handler's own schema
+ * (pipeline/events.ts), before the stand-ins start or Plan runs: an event of another handler (`invoke worker
+ * --event events/plan.json`) is an InputError (exit 2) in one line naming each problem, not the ZodError's JSON.
+ */
+export function checkEvent(name: HandlerName, event: unknown, path: string): void {
+  const parse: Record<HandlerName, (e: unknown) => unknown> = {
+    plan: parsePlanEvent,
+    worker: (e) => WorkerInputSchema.parse(e),
+    collect: (e) => CollectInputSchema.parse(e),
+    fail: (e) => FailInputSchema.parse(e),
+  };
+  try {
+    parse[name](event);
+  } catch (err) {
+    if (!(err instanceof z.ZodError)) throw err;
+    throw new InputError(`the event ${path} is not a ${name} event: ${eventProblems(err)} (sample: events/${name}.json)`, { cause: err });
+  }
+}
+
+/** A ZodError's issues in one line: `jobId: required; batchId: required; unexpected keys bucket, etag`. */
+export function eventProblems(err: z.ZodError): string {
+  return err.issues.map((i) => {
+    const at = i.path.length > 0 ? i.path.map(String).join('.') : 'the event';
+    if (i.code === 'unrecognized_keys') return `unexpected key${i.keys.length > 1 ? 's' : ''} ${i.path.length > 0 ? `in ${at}: ` : ''}${i.keys.join(', ')}`;
+    if (i.code === 'invalid_type' && /received undefined$/.test(i.message)) return `${at}: required`;
+    return `${at}: ${i.message.replace(/^Invalid input: /, '')}`;
+  }).join('; ');
 }
 
 /** Reads an event file. */
