@@ -5,6 +5,7 @@ import { emptyStatNamesProblem, parseStatNames, POSITION_STATS, WEIGHTED_STATS }
 import { resolveOperations } from './spec-operations';
 
 import { LIMIT_DEFAULTS } from './limits';
+import { RASTER_NAME, RASTER_NAME_RULE } from './raster-stem';
 import { nonBlank, pathLabel, readableIssue } from './spec-issues';
 import type { SpecProblem } from './spec-issues';
 
@@ -20,7 +21,7 @@ export const CoverageModeSchema = z.enum(['exact', 'center', 'all_touched']);
  */
 export const RasterSpecSchema = z.strictObject({
   /** Column prefix; defaults to the file's stem (`dem` for `.../dem.tif`). */
-  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a name is letters, digits and _, not starting with a digit').optional(),
+  name: z.string().regex(RASTER_NAME, RASTER_NAME_RULE).optional(),
   /** `s3://bucket/key`, `https://host/path`, or a local path (local runs only). */
   uri: nonBlank({ uri: true }),
   /** 1-based band numbers; default all bands. */

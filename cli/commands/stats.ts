@@ -10,6 +10,7 @@ import type { JobSpecInput } from '../../shared/spec';
 import { SpecError } from '../../shared/errors';
 import { FIXED_STATS } from '../../shared/stats/names';
 import { splitOperations } from '../../shared/stats/operation';
+import { RASTER_NAME, RASTER_NAME_RULE } from '../../shared/raster-stem';
 import type { readSpecFile } from '../../shared/spec-file';
 import type { RowConsumer } from '../../shared/engine/stats-job';
 import type { RowSink } from '../../shared/output/sink';
@@ -56,13 +57,19 @@ interface StatsOptions {
 /** Repeatable option, never split: paths and URLs may hold commas. */
 
 /**
- * A `--raster` value: `URI`, or `NAME=URI` where NAME is a column-name prefix
- * (letters, digits, `_`). A value that is an existing local file is always a path.
+ * A `--raster` value: `URI`, or `NAME=URI` where NAME is a column-name prefix (letters, digits, `_`, not starting
+ * with a digit: the spec's `name` rule, raster-stem.ts). NAME is what comes before the first `=` when that holds no
+ * `/`, `\` or `:` (a path's folder, a URI's scheme, a drive letter), so `s3://b/year=2024/dem.tif` and
+ * `./x=1.tif` are URIs whole and the URI after `NAME=` may hold `=` itself. A value that is an existing local file
+ * is always a path (`x=1.tif` in the current folder). A NAME that breaks the rule is a usage error naming it
+ * (SpecError), not a path that does not exist.
  */
 export function rasterArg(value: string): { uri: string; name?: string } {
-  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(value);
-  if (m?.[1] !== undefined && m[2] !== undefined && !existsSync(value)) return { name: m[1], uri: m[2] };
-  return { uri: value };
+  const eq = value.indexOf('=');
+  const name = value.slice(0, Math.max(eq, 0));
+  if (eq < 0 || /[/\\:]/.test(name) || existsSync(value)) return { uri: value };
+  if (!RASTER_NAME.test(name)) throw new SpecError(`--raster: invalid raster name '${name}': ${RASTER_NAME_RULE} (in --raster ${value})`);
+  return { name, uri: value.slice(eq + 1) };
 }
 
 /** Registers `stats` on the program. */
@@ -238,7 +245,8 @@ export function buildSpec(o: StatsOptions, readSpec: typeof readSpecFile): { spe
   const nodata = o.nodata === undefined ? undefined : o.nodata === 'none' ? null : value('--nodata', () => parseNumber(o.nodata ?? '', '--nodata'));
   const rasters = o.raster ?? [];
   if (rasters.length > 0) {
-    spec.rasters = rasters.map((v) => ({ ...rasterArg(v), ...(bands ? { bands } : {}), ...(nodata !== undefined ? { nodata } : {}) }));
+    // a raster whose NAME= breaks the rule is listed with the other problems, and kept unnamed (no spurious "at least one raster")
+    spec.rasters = rasters.map((v) => ({ ...(value('--raster', () => rasterArg(v)) ?? { uri: v }), ...(bands ? { bands } : {}), ...(nodata !== undefined ? { nodata } : {}) }));
   } else if (!o.spec) {
     throw new SpecError('give --raster <uri> (repeatable) or --spec <job.json>');
   } else if (o.bands !== undefined || o.nodata !== undefined) {

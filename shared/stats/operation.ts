@@ -10,6 +10,7 @@
  * can honour is decided with the job (shared/spec-operations.ts).
  */
 import { SpecError } from '../errors';
+import { RASTER_NAME } from '../raster-stem';
 
 /** exactextract's `coverage_weight` values. */
 export const COVERAGE_WEIGHTS = ['fraction', 'none', 'area_cartesian', 'area_spherical_m2', 'area_spherical_km2'] as const;
@@ -43,7 +44,7 @@ export interface Operation {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
-const RASTER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RASTER = RASTER_NAME;
 // a decimal number as exactextract's strtod reads its arguments (no sign +, no hex, no inf/nan)
 const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
