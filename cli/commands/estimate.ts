@@ -8,6 +8,7 @@ import type { CommandContext } from '../context';
 import type { EstimateResult } from '../../shared/estimate/estimate';
 import { byteSize } from '../format';
 import { commaValues, eachValue } from '../options';
+import { exitCodeOf, jobOutcome } from '../../shared/jobs/outcome';
 
 interface EstimateCliOptions { input: string; spec: string; workerMemory?: string; mapExecutionType?: string; json?: boolean; allowHost?: string[]; rasterHost?: string[]; rasterBucket?: string[] }
 
@@ -25,7 +26,9 @@ export function registerEstimate(program: Command, ctx: CommandContext): void {
     .option('--raster-bucket <bucket>', 'an S3 bucket rasters and STAC assets may be read from besides the buckets the spec and options name (the stack\'s rasterBuckets); repeatable, comma-separated (default: none)', commaValues)
     .option('--json', 'print the estimate as JSON, with the warnings stats would give in its "warnings" (default: a table, the warnings on stderr)')
     .addHelpText('after', `
-Exit codes: 0 estimated (nothing started), 1 failed (a raster that cannot be opened or read, a refused URL), 2 usage error (bad option, invalid spec, a missing input, spec or local raster).
+Exit codes: 0 estimated (nothing started), 1 failed (a raster that cannot be opened or read, a refused URL; a time series whose
+assets cannot be opened so that every feature would fail, estimated), 2 usage error (bad option, invalid spec, a missing input,
+spec or local raster), 3 estimated, but some features would fail (a time series' asset that cannot be opened), as stats exits.
 
 Examples:
   $ zonalflow estimate --input fields.gpkg --spec job.json
@@ -66,6 +69,9 @@ export async function runEstimate(o: EstimateCliOptions, ctx: CommandContext): P
   ctx.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : renderEstimate(r, o.input));
   // the warnings stats would give (estimate.ts), one line each as stats prints them; in the JSON, its `warnings`
   if (o.json !== true) for (const w of r.warnings) ctx.stderr.write(`zonalflow: warning: ${w}\n`);
+  // a time series whose assets cannot be opened: the features that need them fail, and the estimate exits as stats
+  // and the job would end (jobs/outcome.ts: 3 some features fail, 1 every one does), the features counted as a Worker counts them
+  if (r.timeseries !== undefined && r.timeseries.assetsFailed > 0) ctx.exitCode = exitCodeOf(jobOutcome(r.estimate.features, r.timeseries.featuresFailed));
   return r;
 }
 

@@ -92,6 +92,13 @@ export interface PlannedReads {
   untouched: number;
   /** Features that fail before any pixel is read (their geometry, its reprojection, an item that cannot be opened...). */
   failed: number;
+  /**
+   * The rows {@link TimeseriesEngine.computeChunk} would write with an error before any pixel is read, in its order
+   * (feature by feature, slot by slot), each with the error it would carry (featureError: `CODE: feature ...: reason`):
+   * a feature's problem (one row), or a slot whose item cannot be opened (an asset answering 403/404, refused after
+   * DNS, a corrupt header) or sampled.
+   */
+  errors: { f: EngineFeature; error: string }[];
 }
 
 /** An opened item: its bands' rasters, its finest grid and CRS. */
@@ -304,6 +311,8 @@ export class TimeseriesEngine {
     const live = states.filter((s) => s.problem === null);
     const placed = live.filter((s) => s.out !== null).length;
     const prefetches: PlannedReads['prefetches'] = [];
+    // per feature, its slots' errors (computeChunk writes a failed slot's row with its slotError)
+    const slotErrors = new Map<FeatureState, string[]>();
     for (const slot of this.slots) {
       for (const s of live) s.slotError = null;
       for (const acq of slot.acquisitions) {
@@ -313,8 +322,10 @@ export class TimeseriesEngine {
           if (work !== null) for (const p of this.prefetchWindows(work.info, work.work)) prefetches.push({ item: item.id, band: p.band, raster: p.raster, windows: p.windows, bands: [1] });
         }
       }
+      for (const s of live) if (s.slotError !== null) slotErrors.set(s, [...(slotErrors.get(s) ?? []), s.slotError]);
     }
-    return { prefetches, placed, untouched: live.length - placed, failed: states.length - live.length };
+    const errors = states.flatMap((s) => (s.problem !== null ? [{ f: s.f, error: s.problem }] : (slotErrors.get(s) ?? []).map((error) => ({ f: s.f, error }))));
+    return { prefetches, placed, untouched: live.length - placed, failed: states.length - live.length, errors };
   }
 
   /** The features' states with their output grids placed (a feature that cannot be placed has its problem). */

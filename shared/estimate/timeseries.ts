@@ -22,6 +22,11 @@ import { acquisitionsOf } from '../timeseries/acquisitions';
 import { TimeseriesEngine } from '../engine/timeseries';
 import { TIMESERIES_CHUNK } from '../engine/timeseries-job';
 import { checkCollectRows } from '../pipeline/collect-budget';
+import { redact } from '../io/uri';
+import { ZonalflowError } from '../errors';
+
+/** Assets that cannot be opened named one a warning at most (then a count), as the CLI lists failures (cli/failure-lines.ts SHOWN_ASSETS). */
+const SHOWN_ASSETS = 10;
 
 /** The search's and the scenes' figures (`zonalflow estimate --json`: its `timeseries`). */
 export interface TimeseriesFacts {
@@ -37,6 +42,14 @@ export interface TimeseriesFacts {
   /** Of the raster requests, those reading headers, and their bytes (not among the tile bytes). */
   headerRequests: number;
   headerBytes: number;
+  /**
+   * Assets whose header cannot be opened (an answer 403/404, a host refused after DNS, a corrupt header...): the
+   * features that need them fail in those acquisitions, in stats as on the Workers (featuresFailed of them).
+   */
+  assetsFailed: number;
+  /** Features that would have an error in a row before any pixel is read, counted as a Worker counts them (one a feature), and those rows (as stats writes them). */
+  featuresFailed: number;
+  rowsFailed: number;
 }
 
 /** A time series' reads: requests (headers and merged tile ranges), tile bytes, cells read; the warnings `stats` gives; facts and notes. */
@@ -54,14 +67,17 @@ export async function timeseriesReads(spec: JobSpec, crs: Crs, features: readonl
   const acquisitions = acquisitionsOf(scenes).length;
   checkCollectRows(features.length, new Set(scenes.map((sc) => sc.datetime)).size, batches.length);
   // every asset's header read once (its requests and bytes counted on its own source), shared by the engines below
-  const headers = new Map<string, { raster: Promise<Raster>; counter: CountingSource }>();
-  const header = (uri: string): { raster: Promise<Raster>; counter: CountingSource } => {
+  const headers = new Map<string, { raster: Promise<Raster>; counter: CountingSource; error?: unknown }>();
+  const header = (uri: string): { raster: Promise<Raster>; counter: CountingSource; error?: unknown } => {
     let h = headers.get(uri);
     if (!h) {
       const counter = new CountingSource(openSource(uri, { allowed: opts.allowed, s3Client: opts.s3Client }));
       const raster = openRaster(counter);
-      raster.catch(() => undefined);
-      h = { raster, counter };
+      const entry: { raster: Promise<Raster>; counter: CountingSource; error?: unknown } = { raster, counter };
+      raster.catch((err: unknown) => {
+        entry.error = err;
+      });
+      h = entry;
       headers.set(uri, h);
     }
     return h;
@@ -78,7 +94,23 @@ export async function timeseriesReads(spec: JobSpec, crs: Crs, features: readonl
     // the warnings `zonalflow stats` gives: one engine over the features in its chunks, in input order (the same
     // items opened in the same order: "first: item ..." names the one stats names)
     const statsEngine = engineFor(null);
-    for (let i = 0; i < features.length; i += TIMESERIES_CHUNK) await statsEngine.plannedReads(features.slice(i, i + TIMESERIES_CHUNK));
+    // the rows it would write with an error before a pixel is read (an asset that cannot be opened fails the
+    // features that need it in its acquisition), and the features they belong to, counted as a Worker counts them
+    const failedFids = new Set<number>();
+    let rowsFailed = 0;
+    for (let i = 0; i < features.length; i += TIMESERIES_CHUNK) {
+      const planned = await statsEngine.plannedReads(features.slice(i, i + TIMESERIES_CHUNK));
+      rowsFailed += planned.errors.length;
+      for (const e of planned.errors) failedFids.add(e.f.fid);
+    }
+    // the assets that cannot be opened, in the order the engine opened them, with the reason stats gives
+    await Promise.all([...headers.values()].map((h) => h.raster.catch(() => undefined)));
+    const assetOf = new Map<string, string>();
+    for (const sc of scenes) for (const [band, href] of Object.entries(sc.hrefs)) if (!assetOf.has(href)) assetOf.set(href, `STAC item ${sc.id}, asset "${band}"`);
+    const failedAssets = [...headers.entries()].filter(([, h]) => h.error !== undefined);
+    const assetWarnings = failedAssets.slice(0, SHOWN_ASSETS).map(([uri, h]) => `${assetOf.get(uri) ?? redact(uri)} cannot be opened, so the features that need it fail in its acquisition (their rows' "error", as stats and the Workers write it): ${reasonOf(h.error)}`);
+    if (failedAssets.length > SHOWN_ASSETS) assetWarnings.push(`... and ${failedAssets.length - SHOWN_ASSETS} more assets cannot be opened`);
+    if (failedAssets.length > 0) assetWarnings.push(`${failedFids.size} of ${features.length} features would fail (${rowsFailed} row${rowsFailed === 1 ? '' : 's'} with an error): the job would end ${failedFids.size >= features.length ? 'FAILED' : 'PARTIAL'}`);
     // each batch on a Worker: a new engine (as worker.ts makes one a batch), the whole batch one chunk
     const byFid = new Map<number, Feature>(features.map((f) => [f.fid, f]));
     let requests = 0;
@@ -117,11 +149,16 @@ export async function timeseriesReads(spec: JobSpec, crs: Crs, features: readonl
       requests,
       bytes,
       cells,
-      warnings: [...statsEngine.warnings],
-      facts: { scenes: scenes.length, acquisitions, searchPages: pages, itemsSkipped: skipped.length, featuresUntouched: untouched, headerRequests, headerBytes },
+      warnings: [...statsEngine.warnings, ...assetWarnings],
+      facts: { scenes: scenes.length, acquisitions, searchPages: pages, itemsSkipped: skipped.length, featuresUntouched: untouched, headerRequests, headerBytes, assetsFailed: failedAssets.length, featuresFailed: failedFids.size, rowsFailed },
       notes,
     };
   } finally {
     await Promise.all([...headers.values()].map((h) => h.counter.close()));
   }
+}
+
+/** An error as a feature's row carries it after its label (featureError: `CODE: message`). */
+function reasonOf(err: unknown): string {
+  return `${err instanceof ZonalflowError ? err.code : 'FEATURE_FAILED'}: ${err instanceof Error ? err.message : String(err)}`;
 }
