@@ -36,7 +36,7 @@ export function registerRemote(program: Command, ctx: CommandContext, connector:
     .description('start a job on the deployed stack: a local .gpkg is uploaded (the upload rule starts it), s3:// starts it directly')
     .requiredOption('--input <gpkg>', 'local .gpkg or s3://bucket/key.gpkg')
     .option('--spec <job.json>', 'job spec (default: the stack\'s default spec)')
-    .option('--key <key>', 'object key for an uploaded file (default uploads/<name>.gpkg)')
+    .option('--key <key>', 'object key for an uploaded file (default uploads/<digest of the file and spec>/<name>.gpkg)')
     .option('--wait', 'follow the job until it ends')
     .option('--dry-run', 'start nothing: read the input and spec, check every raster and print the estimate (as zonalflow estimate)')
     // the allow-list of the estimate's reads, as estimate, stats and local take it: the job on the stack reads what

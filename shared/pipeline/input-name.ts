@@ -1,7 +1,7 @@
 /**
  * The job's input as the user named it (`./data/fields.gpkg`, `s3://bucket/fields.gpkg`), carried beside the
  * object the job reads, so that `zonalflow status` and `list` tell jobs apart by what the user typed rather than
- * by the key `zonalflow run` uploaded the file to (`uploads/fields.gpkg`).
+ * by the key `zonalflow run` uploaded the file to (`uploads/<digest>/fields.gpkg`).
  *
  * How it travels:
  * - `run` with a local file: on the upload, as the user-defined metadata `x-amz-meta-zonalflow-input-name`, which

@@ -69,10 +69,25 @@ export async function putJson(s3: S3Client, loc: S3Location, value: unknown): Pr
   await putBytes(s3, loc, JSON.stringify(value), 'application/json');
 }
 
-/** Size, ETag and user-defined metadata (keys without `x-amz-meta-`, as the SDK gives them) of an object, or null when it does not exist. */
-export async function headObject(s3: S3Client, loc: S3Location): Promise<{ size: number; etag: string | undefined; metadata: Record<string, string> } | null> {
+/** Whether S3 refused a conditional request (412 PreconditionFailed: the object is not the version `If-Match` named). */
+export function preconditionFailed(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412;
+}
+
+/** `If-Match` for an ETag given with or without its quotes (S3 gives it quoted, an S3 event without). */
+function ifMatchHeader(etag: string): string {
+  return `"${etag.replace(/^"(.*)"$/, '$1')}"`;
+}
+
+/**
+ * Size, ETag and user-defined metadata (keys without `x-amz-meta-`, as the SDK gives them) of an object, or null when
+ * it does not exist. `ifMatch`: sent as If-Match; S3 answers 412 when the object is another version, thrown as a
+ * SourceError with status 412 ({@link preconditionFailed} of its cause).
+ */
+export async function headObject(s3: S3Client, loc: S3Location, opts: { ifMatch?: string | undefined } = {}): Promise<{ size: number; etag: string | undefined; metadata: Record<string, string> } | null> {
   try {
-    const out = await s3.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
+    const out = await s3.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key, ...(opts.ifMatch === undefined ? {} : { IfMatch: ifMatchHeader(opts.ifMatch) }) }));
     return { size: out.ContentLength ?? 0, etag: out.ETag?.replace(/"/g, ''), metadata: out.Metadata ?? {} };
   } catch (err) {
     if (isMissing(err)) return null;
@@ -80,10 +95,14 @@ export async function headObject(s3: S3Client, loc: S3Location): Promise<{ size:
   }
 }
 
-/** Streams an object into a local file (GeoPackages are opened from a path). Returns the byte count. */
-export async function downloadToFile(s3: S3Client, loc: S3Location, path: string): Promise<number> {
+/**
+ * Streams an object into a local file (GeoPackages are opened from a path). Returns the byte count. `ifMatch`: the
+ * ETag the object must still have (sent as If-Match): another version is refused by S3 with 412 before any byte,
+ * thrown as a SourceError with status 412.
+ */
+export async function downloadToFile(s3: S3Client, loc: S3Location, path: string, opts: { ifMatch?: string | undefined } = {}): Promise<number> {
   try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
+    const out = await s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key, ...(opts.ifMatch === undefined ? {} : { IfMatch: ifMatchHeader(opts.ifMatch) }) }));
     if (!out.Body) throw new SourceError(`${s3Uri(loc)} has no body`);
     await pipeline(out.Body as Readable, createWriteStream(path));
     return out.ContentLength ?? 0;

@@ -92,12 +92,25 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
   // is the decoded one when the key as given does not exist
   const input = await decodedKey(given, deps.s3);
   const gpkgLoc = { bucket: input.bucket, key: input.key };
-  const head = await headObject(deps.s3, gpkgLoc);
+  // the version the job was started for: the upload event's ETag (or the execution's: `run --input s3://...`,
+  // `zonalflow retry`). Every read of the input is sent with If-Match on it, so a job never computes on an object
+  // that replaced it at the same key (two files of one name uploaded back to back): S3 answers 412 instead
+  const pinned = input.etag !== undefined && normalizeEtag(input.etag) !== '' ? normalizeEtag(input.etag) : undefined;
+  let replaced = false;
+  const head = await headObject(deps.s3, gpkgLoc, { ifMatch: pinned }).catch((err: unknown) => {
+    if (!(err instanceof SourceError && err.status === 412)) throw err;
+    // replaced before Plan: the job fails once it is claimed (below), under the id it was started with; nothing of
+    // the object now there (its size, its name) is taken for this job's
+    replaced = true;
+    const none: Record<string, string> = {};
+    return { size: 0, etag: pinned, metadata: none };
+  });
   if (head === null) throw new SpecError(`the input s3://${input.bucket}/${input.key} does not exist`);
   const etag = input.etag ?? head.etag ?? '';
   // the input as the user named it (input-name.ts): given with the execution (`run --input s3://...`), else on the
   // object (`run --input ./fields.gpkg` uploads it with the name), else (a file dropped in the bucket) its key
   const inputName = printableInputName(input.inputName ?? '') ?? decodeInputName(head.metadata[INPUT_NAME_METADATA_KEY]) ?? input.key;
+  const inputChanged = (): SourceError => inputChangedError(input, inputName, pinned ?? normalizeEtag(etag));
   // the spec as read (before it is validated: the job id names it, valid or not) and the upload make the job
   const specRead = await readSpec(input, deps);
   const jobId = input.jobId ?? jobIdFor(input.bucket, input.key, etag, specRead === null ? DEFAULT_SPEC_DIGEST : specDigest(specRead.raw));
@@ -130,6 +143,8 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       if (manifest !== null) return out(manifest.length, manifest.reduce((a, b) => a + b.features, 0), false);
     }
   }
+  // claimed (or re-entered by a retry) and recorded as failed by MarkFailed with this line, under this job's id
+  if (replaced) throw inputChanged();
   const maxBytes = deps.limits?.maxInputBytes ?? 5 * 1024 ** 3;
   if (head.size > maxBytes) throw new LimitError(`s3://${input.bucket}/${input.key} is ${head.size} bytes; the limit is ${maxBytes} bytes (MAX_INPUT_BYTES)`);
   const dir = mkdtempSync(join(tmpdir(), 'zonalflow-plan-'));
@@ -137,7 +152,10 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
   const path = join(dir, file === '' || file.startsWith('.') ? `input${file}` : file);
   try {
     // the input downloads while the spec and the rasters are checked (their errors come first, as before)
-    const download = downloadToFile(deps.s3, gpkgLoc, path);
+    // pinned to the version the job was started for (or, started without one, to the version just inspected)
+    const download = downloadToFile(deps.s3, gpkgLoc, path, { ifMatch: pinned ?? head.etag }).catch((err: unknown) => {
+      throw err instanceof SourceError && err.status === 412 ? inputChanged() : err;
+    });
     download.catch(() => undefined);
     let spec: JobSpec;
     let rasters: ZonalRaster[] = [];
@@ -302,6 +320,16 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The job's input is no longer the version (ETag `etag`) the job was started for: another upload replaced it at
+ * the same key. One line naming the input (its object, and the name the user gave it when that is another).
+ */
+export function inputChangedError(input: { bucket: string; key: string }, inputName: string, etag: string): SourceError {
+  const uri = `s3://${input.bucket}/${input.key}`;
+  const named = inputName !== uri && inputName !== input.key ? ` (${inputName})` : '';
+  return new SourceError(`the input changed after the job started: ${uri}${named} was replaced (the job was started for ETag ${etag}); run it again`, { status: 412 });
 }
 
 /**

@@ -2,7 +2,8 @@
  * Driving a deployed stack: start a job, follow it, list jobs, fetch results,
  * retry what failed, cancel. The CLI commands are thin wrappers over these.
  */
-import { statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, DescribeMapRunCommand, ListExecutionsCommand, ListMapRunsCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
@@ -53,7 +54,7 @@ export async function runJob(deps: RemoteDeps, opts: { input: string; spec?: str
   const inputName = printableInputName(opts.input) ?? opts.input;
   if (parsed.scheme === 'file') {
     const size = statSync(parsed.path).size;
-    const key = opts.key ?? `uploads/${basename(parsed.path)}`;
+    const key = opts.key ?? (await uploadKeyFor(parsed.path, specValue === undefined ? DEFAULT_SPEC_DIGEST : specDigest(specValue)));
     if (!key.toLowerCase().endsWith('.gpkg')) throw new SpecError(`the object key ${key} must end in .gpkg for the upload rule to start the job`);
     // the spec first: Plan reads it when the rule fires on the GeoPackage
     if (specBody !== undefined) await deps.s3.send(new PutObjectCommand({ Bucket: deps.refs.inputBucket, Key: key.replace(/\.gpkg$/i, '.json'), Body: specBody, ContentType: 'application/json' }));
@@ -80,6 +81,20 @@ export async function runJob(deps: RemoteDeps, opts: { input: string; spec?: str
     if ((err as { name?: string }).name === 'ExecutionAlreadyExists') return { jobId, bucket: parsed.bucket, key: parsed.key, inputName, startedBy: 'cli' };
     throw err;
   }
+}
+
+/**
+ * The key `zonalflow run` uploads a local file to: `uploads/<digest>/<file name>`, the digest (16 hex digits) a
+ * SHA-256 of the file's bytes and of the spec the job runs (its {@link specDigest}, or the stack's default). Two
+ * files of one name (./2025/fields.gpkg, ./2026/fields.gpkg) never share a key, so neither replaces the other under
+ * a job started for it, nor does one file's spec (`fields.json` beside it) the other's; the same file with the same
+ * spec goes to the same key with the same ETag, the upload Plan recognises (its claim: the same job, not a second).
+ */
+export async function uploadKeyFor(path: string, spec: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  const digest = createHash('sha256').update(`${hash.digest('hex')}\n${spec}`).digest('hex').slice(0, 16);
+  return `uploads/${digest}/${basename(path)}`;
 }
 
 /** A job's input as the user named it (`--input` as typed; a dropped file's key; a record made before names were kept: its key), shown printable. */

@@ -159,9 +159,10 @@ describe('bundles built by the local esbuild', () => {
       const env = { ...stand.env, TABLE_NAME: 'zonalflow', OUTPUT_BUCKET: 'zf-out', WORK_PREFIX: '_work/', RASTER_BUCKETS: 'zf-rasters', RASTER_HOSTS: '', DEFAULT_SPEC: '' };
       const spec = { input: { idColumn: 'ID_2' }, rasters: [{ name: 'elev', uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count', 'mean', 'min', 'max', 'median'], batching: { grid: 'h3', maxFeatures: 4 }, output: { formats: ['parquet'] } };
       await stand.s3.send(new PutObjectCommand({ Bucket: 'zf-rasters', Key: 'elev.cog.tif', Body: readFileSync(join(EX, 'elev.cog.tif')) }));
-      await stand.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'lux.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+      // the event carries the upload's ETag (Plan reads that version only)
+      const etag = (await stand.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'lux.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }))).ETag ?? '';
       await stand.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'lux.json', Body: JSON.stringify(spec) }));
-      const planned = (await invoke(assets.Plan ?? '', { bucket: 'zf-in', key: 'lux.gpkg', etag: 'bundle-1' }, env)) as PlanOutput;
+      const planned = (await invoke(assets.Plan ?? '', { bucket: 'zf-in', key: 'lux.gpkg', etag }, env)) as PlanOutput;
       expect(planned.duplicate).toBe(false);
       expect(planned.features).toBe(12);
       const items = (await getJson(stand.s3, planned.manifest)) as BatchItem[];

@@ -41,9 +41,10 @@ afterAll(async () => {
   await env.stop();
 });
 
-async function upload(key: string, withSpec = true): Promise<void> {
-  await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: key, Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+/** Uploads the cantons (and the spec beside them); returns the ETag the upload rule's event carries (Plan reads that version only). */
+async function upload(key: string, withSpec = true): Promise<string> {
   if (withSpec) await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: key.replace(/\.gpkg$/, '.json'), Body: JSON.stringify(spec) }));
+  return (await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: key, Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }))).ETag ?? '';
 }
 
 /** Plan as the state machine calls it: the execution input and the execution's id. */
@@ -58,23 +59,22 @@ async function runJob(key: string, etag: string): Promise<string> {
 
 describe('at-least-once: finished jobs stay finished', () => {
   it('a duplicated upload event is a "duplicate upload"; MarkFailed on the finished job leaves it DONE and its summary.json byte for byte', async () => {
-    await upload('dup.gpkg');
-    const jobId = await runJob('dup.gpkg', 'd1');
+    const etag = await upload('dup.gpkg');
+    const jobId = await runJob('dup.gpkg', etag);
     const summaryBefore = await getBytes(env.s3, { bucket: 'zf-out', key: `${jobId}/summary.json` });
     expect((JSON.parse(new TextDecoder().decode(summaryBefore ?? new Uint8Array())) as { status: string }).status).toBe('DONE');
     // the same event delivered again starts a second execution
-    const second = await planIn('dup.gpkg', 'd1', 'exec-second');
+    const second = await planIn('dup.gpkg', etag, 'exec-second');
     expect(second).toMatchObject({ jobId, duplicate: true, duplicateReason: 'duplicate upload' });
     // a Catch that reaches MarkFailed for this job (e.g. a second execution failing) must not rewrite it
-    const r = await fail({ state: { jobId, error: { Error: 'States.TaskFailed', Cause: 'a duplicate execution failed' } }, execution: { bucket: 'zf-in', key: 'dup.gpkg', etag: 'd1' } });
+    const r = await fail({ state: { jobId, error: { Error: 'States.TaskFailed', Cause: 'a duplicate execution failed' } }, execution: { bucket: 'zf-in', key: 'dup.gpkg', etag } });
     expect(r).toMatchObject({ jobId, unchanged: 'DONE' });
     expect((await handlerDeps().store.getJob(jobId))?.status).toBe('DONE');
     expect(await getBytes(env.s3, { bucket: 'zf-out', key: `${jobId}/summary.json` })).toEqual(summaryBefore);
   });
 
   it('Collect retried after it succeeded returns the job\'s summary and rewrites nothing', async () => {
-    await upload('collect2.gpkg');
-    const jobId = await runJob('collect2.gpkg', 'c1');
+    const jobId = await runJob('collect2.gpkg', await upload('collect2.gpkg'));
     const before = await getBytes(env.s3, { bucket: 'zf-out', key: `${jobId}/summary.json` });
     const again = await collect({ jobId });
     expect(again).toMatchObject({ jobId, status: 'DONE', features: { total: 12, done: 12, failed: 0, missing: 0 } });
@@ -83,31 +83,31 @@ describe('at-least-once: finished jobs stay finished', () => {
   });
 
   it('a second execution does not re-plan while the first holds the claim ("already running"); the first one\'s retried Plan does', async () => {
-    await upload('race.gpkg', false);
+    const etag = await upload('race.gpkg', false);
     // the spec names a raster not there yet: execution A claims the upload (its spec read), then fails on the
     // raster; Step Functions will retry A's Plan
     const raceSpec = { ...spec, rasters: [{ name: 'elev', uri: 's3://zf-rasters/race-elev.tif' }] };
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'race.json', Body: JSON.stringify(raceSpec) }));
-    await expect(planIn('race.gpkg', 'r1', 'exec-A')).rejects.toThrow(/race-elev\.tif/);
-    const b = await planIn('race.gpkg', 'r1', 'exec-B');
+    await expect(planIn('race.gpkg', etag, 'exec-A')).rejects.toThrow(/race-elev\.tif/);
+    const b = await planIn('race.gpkg', etag, 'exec-B');
     expect(b).toMatchObject({ duplicate: true, duplicateReason: 'already running', batches: 0 });
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-rasters', Key: 'race-elev.tif', Body: readFileSync(join(EX, 'elev.cog.tif')) }));
-    const a = await planIn('race.gpkg', 'r1', 'exec-A');
+    const a = await planIn('race.gpkg', etag, 'exec-A');
     expect(a).toMatchObject({ duplicate: false, features: 12 });
     // once planned, any other execution is a duplicate upload
-    expect(await planIn('race.gpkg', 'r1', 'exec-C')).toMatchObject({ duplicate: true, duplicateReason: 'duplicate upload' });
+    expect(await planIn('race.gpkg', etag, 'exec-C')).toMatchObject({ duplicate: true, duplicateReason: 'duplicate upload' });
   });
 
   it('MarkFailed after a Plan that failed past its claim names the job that execution claimed (its id names the spec)', async () => {
-    await upload('claimed.gpkg', false);
+    const etag = await upload('claimed.gpkg', false);
     const claimedSpec = { ...spec, rasters: [{ name: 'elev', uri: 's3://zf-rasters/claimed-missing.tif' }] };
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'claimed.json', Body: JSON.stringify(claimedSpec) }));
-    await expect(planIn('claimed.gpkg', 'k1', 'exec-K')).rejects.toThrow(/claimed-missing\.tif/);
-    const r = await fail({ state: { error: { Error: 'RasterError', Cause: '{"errorMessage":"no raster"}' } }, execution: { bucket: 'zf-in', key: 'claimed.gpkg', etag: 'k1' }, executionId: 'exec-K' });
-    expect(r.jobId).toBe(jobIdFor('zf-in', 'claimed.gpkg', 'k1', specDigest(claimedSpec)));
+    await expect(planIn('claimed.gpkg', etag, 'exec-K')).rejects.toThrow(/claimed-missing\.tif/);
+    const r = await fail({ state: { error: { Error: 'RasterError', Cause: '{"errorMessage":"no raster"}' } }, execution: { bucket: 'zf-in', key: 'claimed.gpkg', etag }, executionId: 'exec-K' });
+    expect(r.jobId).toBe(jobIdFor('zf-in', 'claimed.gpkg', etag, specDigest(claimedSpec)));
     expect((await handlerDeps().store.getJob(r.jobId))?.status).toBe('FAILED');
     // another execution's MarkFailed (no claim of its own) never takes that job
-    const other = await fail({ state: { error: { Error: 'SpecError', Cause: '{"errorMessage":"x"}' } }, execution: { bucket: 'zf-in', key: 'claimed.gpkg', etag: 'k1' }, executionId: 'exec-other' });
+    const other = await fail({ state: { error: { Error: 'SpecError', Cause: '{"errorMessage":"x"}' } }, execution: { bucket: 'zf-in', key: 'claimed.gpkg', etag }, executionId: 'exec-other' });
     expect(other.jobId).not.toBe(r.jobId);
   });
 
@@ -121,17 +121,16 @@ describe('at-least-once: finished jobs stay finished', () => {
 
 describe('keys as EventBridge delivers them', () => {
   it('a URL-encoded key (space as +, %XX) is decoded to the object\'s real key', async () => {
-    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'my fields é.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+    const etag = (await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'my fields é.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }))).ETag ?? '';
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'my fields é.json', Body: JSON.stringify(spec) }));
-    const out = await planIn(`my+fields+${encodeURIComponent('é')}.gpkg`, 'k1', 'exec-encoded');
+    const out = await planIn(`my+fields+${encodeURIComponent('é')}.gpkg`, etag, 'exec-encoded');
     expect(out).toMatchObject({ duplicate: false, features: 12 });
   });
 });
 
 describe('cancel stops workers', () => {
   it('a batch of a cancelled job refuses to start, and one cancelled while it ran refuses to complete', async () => {
-    await upload('cancel.gpkg');
-    const out = await planIn('cancel.gpkg', 'x1', 'exec-cancel');
+    const out = await planIn('cancel.gpkg', await upload('cancel.gpkg'), 'exec-cancel');
     const items = (await getJson(env.s3, out.manifest)) as BatchItem[];
     const store = handlerDeps().store;
     const [first, second] = items as [BatchItem, BatchItem];

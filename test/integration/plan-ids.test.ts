@@ -42,9 +42,10 @@ async function plan(name: string, ids: (string | null)[], format: 'gpkg' | 'geoj
   const file = join(dir, `${name}.${format}`);
   if (format === 'gpkg') writeGeoPackage(file, [{ name: 'fields', srsId: 4326, geometryType: 'POLYGON', columns: { code: 'TEXT' }, features: ids.map((id, i) => ({ geometry: { type: 'Polygon' as const, coordinates: square(i) }, properties: { code: id } })) }]);
   else writeFileSync(file, JSON.stringify({ type: 'FeatureCollection', features: ids.map((id, i) => ({ type: 'Feature', properties: { code: id }, geometry: { type: 'Polygon', coordinates: square(i) } })) }));
-  await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${name}.${format}`, Body: readFileSync(file) }));
+  // the event carries the upload's ETag (Plan reads that version only)
+  const etag = (await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${name}.${format}`, Body: readFileSync(file) }))).ETag ?? '';
   await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${name}.json`, Body: JSON.stringify({ input: { idColumn: 'code' }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'], batching: { grid: 'h3', maxFeatures: 7 } }) }));
-  const out = await planJob({ bucket: 'zf-in', key: `${name}.${format}`, etag: name }, { ...deps, ...(onePass ? { onePass } : {}) });
+  const out = await planJob({ bucket: 'zf-in', key: `${name}.${format}`, etag }, { ...deps, ...(onePass ? { onePass } : {}) });
   expect(out.features).toBe(ids.length);
   const items = (await getJson(env.s3, out.manifest)) as { key: string }[];
   expect(items.length).toBeGreaterThan(1);
@@ -77,7 +78,7 @@ describe('Plan: the batch files hold every feature once, as read; fids must be u
     for (const format of ['gpkg', 'geojson'] as const) {
       await plan(`all-${format}`, ids, format);
       // planned again (the same upload, a retry): the job's manifest
-      const out = await planJob({ bucket: 'zf-in', key: `all-${format}.${format}`, etag: `all-${format}` }, deps);
+      const out = await planJob({ bucket: 'zf-in', key: `all-${format}.${format}` }, deps);
       const manifest = (await getJson(env.s3, out.manifest)) as { key: string }[];
       const seen = new Map<string, Position[][] | string>();
       for (const it of manifest) {
@@ -96,9 +97,9 @@ describe('Plan: the batch files hold every feature once, as read; fids must be u
   });
   it('geojson: two features with the same id (fid) fail the job with an InputError naming the fid (bad input: exit 2)', async () => {
     const fc = { type: 'FeatureCollection', features: [0, 1, 2].map((i) => ({ type: 'Feature', id: i === 2 ? 1 : i, properties: { code: `c${i}` }, geometry: { type: 'Polygon', coordinates: square(i) } })) };
-    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'dupfid.geojson', Body: JSON.stringify(fc) }));
+    const etag = (await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'dupfid.geojson', Body: JSON.stringify(fc) }))).ETag ?? '';
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'dupfid.json', Body: JSON.stringify({ input: { idColumn: 'code' }, rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'] }) }));
-    const failed = planJob({ bucket: 'zf-in', key: 'dupfid.geojson', etag: 'dupfid' }, deps);
+    const failed = planJob({ bucket: 'zf-in', key: 'dupfid.geojson', etag }, deps);
     await expect(failed).rejects.toThrow(/two features with fid 1; local and AWS jobs merge and de-duplicate results by fid, so fids must be unique: number the features/);
     await expect(failed).rejects.toBeInstanceOf(InputError);
   });

@@ -37,17 +37,18 @@ const TIMESERIES = { stac: STAC, bands: { ndvi: '(nir - red) / (nir + red)' }, s
 const ZONAL = { rasters: [{ uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count', 'mean'] };
 
 /** Plans a GeoPackage of three squares with columns code and `clash` under `spec` plus `include`; the error and what Plan wrote. */
-async function planWith(name: string, spec: Record<string, unknown>, include: string[]): Promise<{ error: Error | null; written: string[] }> {
+async function planWith(name: string, spec: Record<string, unknown>, include: string[]): Promise<{ error: Error | null; written: string[]; etag: string }> {
   const file = join(dir, `${name}.gpkg`);
   const squares = [0, 1, 2].map((i) => ({ geometry: { type: 'Polygon', coordinates: [[[6 + i * 0.01, 49.6], [6.005 + i * 0.01, 49.6], [6.005 + i * 0.01, 49.605], [6 + i * 0.01, 49.605], [6 + i * 0.01, 49.6]]] } satisfies Polygon, properties: { code: `c${i}`, elev_mean: i, elev2_mean: i, ndvi_mean: i, red_mean: i, datetime: 'x' } }));
   writeGeoPackage(file, [{ name: 'fields', srsId: 4326, geometryType: 'POLYGON', columns: { code: 'TEXT', elev_mean: 'REAL', elev2_mean: 'REAL', ndvi_mean: 'REAL', red_mean: 'REAL', datetime: 'TEXT' }, features: squares }]);
   const full = { ...spec, input: { include } };
-  await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${name}.gpkg`, Body: readFileSync(file) }));
   await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${name}.json`, Body: JSON.stringify(full) }));
-  const error = await planJob({ bucket: 'zf-in', key: `${name}.gpkg`, etag: name }, deps).then(() => null, (e: unknown) => e as Error);
-  const root = workKeys('_work/', jobIdFor('zf-in', `${name}.gpkg`, name, specDigest(full))).root;
+  // the event carries the upload's ETag (Plan reads that version only)
+  const etag = (await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${name}.gpkg`, Body: readFileSync(file) }))).ETag ?? '';
+  const error = await planJob({ bucket: 'zf-in', key: `${name}.gpkg`, etag }, deps).then(() => null, (e: unknown) => e as Error);
+  const root = workKeys('_work/', jobIdFor('zf-in', `${name}.gpkg`, etag, specDigest(full))).root;
   const listed = await env.s3.send(new ListObjectsV2Command({ Bucket: 'zf-out', Prefix: root }));
-  return { error, written: (listed.Contents ?? []).map((o) => (o.Key ?? '').slice(root.length)) };
+  return { error, written: (listed.Contents ?? []).map((o) => (o.Key ?? '').slice(root.length)), etag };
 }
 
 const clashLine = (attr: string): RegExp => new RegExp(`^input\\.include \\(--include-cols\\): the attribute "${attr}" has the name of a statistic column; `);
@@ -71,7 +72,7 @@ describe('Plan refuses an included attribute named like a statistic column, befo
     const r = await planWith('zonal-ok', ZONAL, ['code', 'ndvi_mean']);
     expect(r.error).toBeNull();
     const batch = r.written.find((k) => k.startsWith('batches/'));
-    const root = workKeys('_work/', jobIdFor('zf-in', 'zonal-ok.gpkg', 'zonal-ok', specDigest({ ...ZONAL, input: { include: ['code', 'ndvi_mean'] } }))).root;
+    const root = workKeys('_work/', jobIdFor('zf-in', 'zonal-ok.gpkg', r.etag, specDigest({ ...ZONAL, input: { include: ['code', 'ndvi_mean'] } }))).root;
     const { batch: file } = await readBatchObject(env.s3, 'zf-out', `${root}${batch ?? ''}`);
     expect(file.attributes?.map((a) => a.name)).toEqual(['code', 'ndvi_mean']);
   });

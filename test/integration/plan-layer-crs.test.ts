@@ -42,16 +42,17 @@ describe('Plan refuses a layer CRS PROJ cannot use with the line stats gives', (
     // Prepare: one square in a layer whose srs 990001 is that WKT
     const file = join(dir, `${name}.gpkg`);
     writeGeoPackage(file, [{ name: 'l', srsId: 990001, srsWkt: BAD_WKT, features: [{ geometry: square, properties: {} }] }]);
-    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${name}.gpkg`, Body: readFileSync(file) }));
+    // the event carries the upload's ETag (Plan reads that version only)
+    const etag = (await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${name}.gpkg`, Body: readFileSync(file) }))).ETag ?? '';
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${name}.json`, Body: JSON.stringify(spec) }));
     // Act
-    const error = await planJob({ bucket: 'zf-in', key: `${name}.gpkg`, etag: name }, deps).then(() => null, (e: unknown) => e as Error & { code?: string });
+    const error = await planJob({ bucket: 'zf-in', key: `${name}.gpkg`, etag }, deps).then(() => null, (e: unknown) => e as Error & { code?: string });
     // Assess: the job's line, naming the input as the job has it (s3://bucket/key)
     expect(error?.name).toBe('CrsError');
     expect(error?.code).toBe('CRS_UNRESOLVED');
     const line = `s3://zf-in/${name}.gpkg: layer "l": cannot use the CRS srs 990001: Parsing error : syntax error, unexpected ']', expecting ',', near ",GEOGCS["x",DATUM["y",SPHEROID["z",0,0]]]"`;
     expect(error?.message).toBe(line);
-    const root = workKeys('_work/', jobIdFor('zf-in', `${name}.gpkg`, name, specDigest(spec))).root;
+    const root = workKeys('_work/', jobIdFor('zf-in', `${name}.gpkg`, etag, specDigest(spec))).root;
     expect((await env.s3.send(new ListObjectsV2Command({ Bucket: 'zf-out', Prefix: root }))).Contents ?? []).toEqual([]);
     // ... the line `stats` gives for the same file (its path as the user named it), exit 1
     const specFile = join(dir, `${name}-stats.json`);

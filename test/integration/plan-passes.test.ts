@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StandIns } from '../../shared/local/stand-ins';
 import { planJob } from '../../shared/pipeline/plan';
 import type { PlanDeps } from '../../shared/pipeline/plan';
@@ -35,10 +35,16 @@ afterAll(() => stands.stop());
 /** A batch file (format 2, batch-file.ts) as its header JSON, its job id replaced by `JOB`, and the bytes of its records. */
 interface Written { header: string; records: Buffer; raw: Buffer }
 
-/** Every batch file of a Plan of `key` (etag `etag`), in manifest order; and the log lines. */
-async function planned(key: string, etag: string, onePass?: PlanDeps['onePass']): Promise<{ files: Written[]; log: string[] }> {
+/**
+ * Every batch file of a Plan of `key`, in manifest order; and the log lines. Each Plan is a job of its own: the input
+ * and its spec copied under `<run>/` (the same object and ETag at one key would be the same upload, planned once).
+ */
+async function planned(key: string, run: string, onePass?: PlanDeps['onePass']): Promise<{ files: Written[]; log: string[] }> {
   const log: string[] = [];
-  const out = await planJob({ bucket: 'zf-in', key, etag }, { ...deps, ...(onePass ? { onePass } : {}), log: (m) => log.push(m) });
+  const spec = key.replace(/\.[^.]+$/, '.json');
+  await env.s3.send(new CopyObjectCommand({ Bucket: 'zf-in', Key: `${run}/${spec}`, CopySource: `zf-in/${spec}` }));
+  const etag = (await env.s3.send(new CopyObjectCommand({ Bucket: 'zf-in', Key: `${run}/${key}`, CopySource: `zf-in/${key}` }))).CopyObjectResult?.ETag ?? '';
+  const out = await planJob({ bucket: 'zf-in', key: `${run}/${key}`, etag }, { ...deps, ...(onePass ? { onePass } : {}), log: (m) => log.push(m) });
   const items = (await getJson(env.s3, out.manifest)) as { key: string }[];
   const files = await Promise.all(items.map(async (it) => {
     const raw = Buffer.from((await getBytes(env.s3, { bucket: 'zf-out', key: it.key })) ?? new Uint8Array());

@@ -31,26 +31,27 @@ afterAll(async () => {
 });
 
 async function planWith(key: string, rasters: unknown[], stats: string[] = ['count', 'mean']): Promise<{ error: Error | null; manifest: unknown }> {
-  await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${key}.gpkg`, Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+  // the event carries the upload's ETag (Plan reads that version only)
+  const etag = (await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${key}.gpkg`, Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }))).ETag ?? '';
   await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: `${key}.json`, Body: JSON.stringify({ input: { idColumn: 'ID_2' }, rasters, stats }) }));
-  const error = await planJob({ bucket: 'zf-in', key: `${key}.gpkg`, etag: key }, deps).then(() => null, (e: unknown) => e as Error);
-  const jobId = jobIdFor('zf-in', `${key}.gpkg`, key, specDigest({ input: { idColumn: 'ID_2' }, rasters, stats }));
+  const error = await planJob({ bucket: 'zf-in', key: `${key}.gpkg`, etag }, deps).then(() => null, (e: unknown) => e as Error);
+  const jobId = jobIdFor('zf-in', `${key}.gpkg`, etag, specDigest({ input: { idColumn: 'ID_2' }, rasters, stats }));
   return { error, manifest: await getJson(env.s3, { bucket: 'zf-out', key: workKeys('_work/', jobId).manifest }) };
 }
 
 describe('Plan: the job id names the upload and its spec', () => {
   it('the same upload with another spec is another job, never a duplicate; with the same spec (keys in any order) a duplicate', async () => {
     const put = (spec: unknown): Promise<unknown> => env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'ids.json', Body: JSON.stringify(spec) }));
-    await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'ids.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
+    const etag = (await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'ids.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }))).ETag ?? '';
     const rasters = [{ uri: 's3://zf-rasters/elev.cog.tif' }];
     await put({ input: { idColumn: 'ID_2' }, rasters, stats: ['count', 'mean'] });
-    const first = await planJob({ bucket: 'zf-in', key: 'ids.gpkg', etag: 'ids' }, deps);
+    const first = await planJob({ bucket: 'zf-in', key: 'ids.gpkg', etag }, deps);
     expect(first.duplicate).toBe(false);
     await put({ stats: ['count', 'mean'], rasters, input: { idColumn: 'ID_2' } });
-    const again = await planJob({ bucket: 'zf-in', key: 'ids.gpkg', etag: 'ids' }, deps);
+    const again = await planJob({ bucket: 'zf-in', key: 'ids.gpkg', etag }, deps);
     expect(again).toMatchObject({ jobId: first.jobId, duplicate: true, duplicateReason: 'duplicate upload' });
     await put({ input: { idColumn: 'ID_2' }, rasters, stats: ['count', 'max'] });
-    const other = await planJob({ bucket: 'zf-in', key: 'ids.gpkg', etag: 'ids' }, deps);
+    const other = await planJob({ bucket: 'zf-in', key: 'ids.gpkg', etag }, deps);
     expect(other.duplicate).toBe(false);
     expect(other.jobId).not.toBe(first.jobId);
     expect(other.features).toBe(first.features);

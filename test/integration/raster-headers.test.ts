@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startStandIns } from '../../shared/local/stand-ins';
 import type { StandIns } from '../../shared/local/stand-ins';
 import { resetHandlerDeps, handlerDeps } from '../../shared/pipeline/deps';
@@ -41,8 +41,11 @@ afterAll(async () => {
 });
 
 /** Plans the job (one batch), runs its batch with `headers` (and `tiles`), collects: the batch's raster requests and the rows. */
-async function job(etag: string, headers: RasterHeaders, tiles?: SharedTiles): Promise<{ requests: number; rows: unknown[] }> {
-  const out = await plan({ bucket: 'zf-in', key: 'lux.gpkg', etag });
+async function job(run: string, headers: RasterHeaders, tiles?: SharedTiles): Promise<{ requests: number; rows: unknown[] }> {
+  // a job of its own: the input and its spec copied under `<run>/` (the same object and ETag at one key is one upload)
+  await env.s3.send(new CopyObjectCommand({ Bucket: 'zf-in', Key: `${run}/lux.json`, CopySource: 'zf-in/lux.json' }));
+  const etag = (await env.s3.send(new CopyObjectCommand({ Bucket: 'zf-in', Key: `${run}/lux.gpkg`, CopySource: 'zf-in/lux.gpkg' }))).CopyObjectResult?.ETag ?? '';
+  const out = await plan({ bucket: 'zf-in', key: `${run}/lux.gpkg`, etag });
   const [item] = (await getJson(env.s3, out.manifest)) as BatchItem[];
   if (!item) throw new Error('one batch expected');
   const deps = handlerDeps();

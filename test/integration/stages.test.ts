@@ -8,7 +8,7 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { startStandIns } from '../../shared/local/stand-ins';
 import type { StandIns } from '../../shared/local/stand-ins';
 import { resetHandlerDeps, handlerDeps } from '../../shared/pipeline/deps';
@@ -46,8 +46,13 @@ afterAll(async () => {
 
 const spec = { input: { idColumn: 'ID_2' }, rasters: [{ name: 'elev', uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count', 'mean', 'min', 'max', 'median'], batching: { grid: 'h3', maxFeatures: 4 }, output: { formats: ['parquet', 'json'] } };
 
-async function runAll(key: string, etag?: string): Promise<{ jobId: string; status: string; items: BatchItem[] }> {
-  const out = await plan({ bucket: 'zf-in', key, ...(etag ? { etag } : {}) });
+/** The object's ETag, as the upload rule's event carries it (Plan reads that version only). */
+async function etagOf(key: string): Promise<string> {
+  return (await env.s3.send(new HeadObjectCommand({ Bucket: 'zf-in', Key: key }))).ETag ?? '';
+}
+
+async function runAll(key: string): Promise<{ jobId: string; status: string; items: BatchItem[] }> {
+  const out = await plan({ bucket: 'zf-in', key, etag: await etagOf(key) });
   if (out.duplicate) return { jobId: out.jobId, status: 'DUPLICATE', items: [] };
   const items = (await getJson(env.s3, out.manifest)) as BatchItem[];
   for (const item of items) await worker(item);
@@ -59,7 +64,7 @@ describe('pipeline stages against the stand-ins', () => {
   it('the example job: results equal zonalflow stats; per-feature JSON and summary written', async () => {
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'lux.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'lux.json', Body: JSON.stringify(spec) }));
-    const { jobId, status, items } = await runAll('lux.gpkg', 'etag-1');
+    const { jobId, status, items } = await runAll('lux.gpkg');
     expect(status).toBe('DONE');
     expect(items.length).toBeGreaterThanOrEqual(3); // 12 features, at most 4 per batch
     const results = await readResultParquet((await getBytes(env.s3, { bucket: 'zf-out', key: `${jobId}/results.parquet` })) ?? new Uint8Array());
@@ -87,14 +92,14 @@ describe('pipeline stages against the stand-ins', () => {
     const job = await handlerDeps().store.getJob(jobId);
     expect(job?.status).toBe('DONE');
     // the same upload again (EventBridge re-delivery) does not start a second job
-    expect((await runAll('lux.gpkg', 'etag-1')).status).toBe('DUPLICATE');
+    expect((await runAll('lux.gpkg')).status).toBe('DUPLICATE');
   });
 
   it('output.geometry: results.parquet is GeoParquet 1.1 with each feature\'s geometry in the input CRS (EPSG:2169, as zonalflow stats --geometry writes it)', async () => {
     const geoSpec = { ...spec, output: { formats: ['parquet'], geometry: true } };
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'geo/lux.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'geo/lux.json', Body: JSON.stringify(geoSpec) }));
-    const { jobId, status } = await runAll('geo/lux.gpkg', 'etag-geo');
+    const { jobId, status } = await runAll('geo/lux.gpkg');
     expect(status).toBe('DONE');
     const bytes = (await getBytes(env.s3, { bucket: 'zf-out', key: `${jobId}/results.parquet` })) ?? new Uint8Array();
     const results = await readResultParquet(bytes);
@@ -112,7 +117,7 @@ describe('pipeline stages against the stand-ins', () => {
     const eeSpec = { ...spec, stats: ['count', 'frac', 'unique', 'values', 'cell_id', 'weighted_mean'], weights: { uri: 's3://zf-rasters/elev.cog.tif' }, bands: { half: 'elev / 2' }, output: { formats: ['parquet', 'csv'] } };
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'lux-ee.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'lux-ee.json', Body: JSON.stringify(eeSpec) }));
-    const { jobId, status, items } = await runAll('lux-ee.gpkg', 'etag-ee');
+    const { jobId, status, items } = await runAll('lux-ee.gpkg');
     expect(status).toBe('DONE');
     expect(items.length).toBeGreaterThanOrEqual(3);
     const results = await readResultParquet((await getBytes(env.s3, { bucket: 'zf-out', key: `${jobId}/results.parquet` })) ?? new Uint8Array());
@@ -132,7 +137,7 @@ describe('pipeline stages against the stand-ins', () => {
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-rasters', Key: 'utm33.tif', Body: readFileSync(join(CASES, 'undefined-srs/utm33.tif')) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'undef.gpkg', Body: readFileSync(join(CASES, 'undefined-srs/srs99999_undefined.gpkg')) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'undef.json', Body: JSON.stringify({ input: { idColumn: 'id' }, rasters: [{ name: 'r', uri: 's3://zf-rasters/utm33.tif' }], stats: ['count', 'sum'] }) }));
-    const undef = await runAll('undef.gpkg', 'etag-undef');
+    const undef = await runAll('undef.gpkg');
     expect(undef.status).toBe('DONE');
     const s1 = (await getJson(env.s3, { bucket: 'zf-out', key: `${undef.jobId}/summary.json` })) as { warnings: string[] };
     expect(s1.warnings.join('\n')).toMatch(/the layer has no CRS .*srs_id 99999, a local CRS.*taken as being in the CRS of r \(EPSG:32633/);
@@ -144,16 +149,16 @@ describe('pipeline stages against the stand-ins', () => {
     writeGeoPackage(far, [{ name: 'far', srsId: 4326, columns: { id: 'TEXT' }, features: [{ geometry: sq(49.6, 6.1), properties: { id: 'swapped' } }, { geometry: sq(20, 20), properties: { id: 'elsewhere' } }] }]);
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'far.gpkg', Body: readFileSync(far) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'far.json', Body: JSON.stringify({ input: { idColumn: 'id' }, rasters: [{ name: 'elev', uri: 's3://zf-rasters/elev.cog.tif' }], stats: ['count'] }) }));
-    const farJob = await runAll('far.gpkg', 'etag-far');
+    const farJob = await runAll('far.gpkg');
     const s2 = (await getJson(env.s3, { bucket: 'zf-out', key: `${farJob.jobId}/summary.json` })) as { warnings: string[] };
     // the squares' extent (arithmetic) and the raster's (gdalinfo: 5.741666667, 49.44166667 - 6.533333333, 50.19166667); swapped, the first lies on it
     expect(s2.warnings).toEqual(['2 of 2 features (100 %) do not intersect any raster: the layer\'s CRS (EPSG:4326 (WGS 84)) may be wrong: with longitude and latitude swapped (axis order) they would overlap raster "elev"; the features\' extent is (20, 6.1) - (49.7, 20.1) and raster "elev"\'s (5.741666667, 49.44166667) - (6.533333333, 50.19166667), both in EPSG:4326 (WGS 84)']);
   });
   it('a Plan retried by Step Functions after it claimed the upload plans again (not a duplicate)', async () => {
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'retry.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
-    await expect(plan({ bucket: 'zf-in', key: 'retry.gpkg', etag: 'r1' })).rejects.toThrow(/no job spec/); // fails after the claim
+    await expect(plan({ bucket: 'zf-in', key: 'retry.gpkg', etag: await etagOf('retry.gpkg') })).rejects.toThrow(/no job spec/); // fails after the claim
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'retry.json', Body: JSON.stringify(spec) }));
-    const again = await plan({ bucket: 'zf-in', key: 'retry.gpkg', etag: 'r1' });
+    const again = await plan({ bucket: 'zf-in', key: 'retry.gpkg', etag: await etagOf('retry.gpkg') });
     expect(again.duplicate).toBe(false);
     expect(again.features).toBe(12);
   });
@@ -182,7 +187,7 @@ describe('pipeline stages against the stand-ins', () => {
     }
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'poison.gpkg', Body: readFileSync(path) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'poison.json', Body: JSON.stringify({ ...spec, input: { idColumn: 'name' } }) }));
-    const out = await plan({ bucket: 'zf-in', key: 'poison.gpkg', etag: 'p1' });
+    const out = await plan({ bucket: 'zf-in', key: 'poison.gpkg', etag: await etagOf('poison.gpkg') });
     const items = (await getJson(env.s3, out.manifest)) as BatchItem[];
     for (const item of items) {
       const first = await worker(item);
@@ -205,7 +210,7 @@ describe('pipeline stages against the stand-ins', () => {
   it('a batch that runs out of time checkpoints, and the retry resumes where it stopped', async () => {
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'slow.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'slow.json', Body: JSON.stringify({ ...spec, batching: { grid: 'h3', maxFeatures: 100 } }) }));
-    const out = await plan({ bucket: 'zf-in', key: 'slow.gpkg', etag: 's1' });
+    const out = await plan({ bucket: 'zf-in', key: 'slow.gpkg', etag: await etagOf('slow.gpkg') });
     const [item] = (await getJson(env.s3, out.manifest)) as BatchItem[];
     if (!item) throw new Error('one batch expected');
     const deps = handlerDeps();
@@ -232,8 +237,11 @@ describe('pipeline stages against the stand-ins', () => {
     const deps = handlerDeps();
     const base = { s3: deps.s3, tracker: deps.store, outputBucket: 'zf-out', workPrefix: '_work/', allowed: deps.config.allowed, remainingMs: () => 300_000 };
     const runs: { requests: number; rows: unknown[] }[] = [];
-    for (const [etag, chunkSize] of [['g1', 1], ['g2', undefined]] as const) {
-      const out = await plan({ bucket: 'zf-in', key: 'grow.gpkg', etag });
+    for (const [run, chunkSize] of [['g1', 1], ['g2', undefined]] as const) {
+      // a job of its own each: the input and its spec copied under `<run>/` (the same object and ETag at one key is one upload)
+      await env.s3.send(new CopyObjectCommand({ Bucket: 'zf-in', Key: `${run}/grow.json`, CopySource: 'zf-in/grow.json' }));
+      await env.s3.send(new CopyObjectCommand({ Bucket: 'zf-in', Key: `${run}/grow.gpkg`, CopySource: 'zf-in/grow.gpkg' }));
+      const out = await plan({ bucket: 'zf-in', key: `${run}/grow.gpkg`, etag: await etagOf(`${run}/grow.gpkg`) });
       const [item] = (await getJson(env.s3, out.manifest)) as BatchItem[];
       if (!item) throw new Error('one batch expected');
       await runBatch(item, { ...base, ...(chunkSize === undefined ? {} : { chunkSize }) });
@@ -253,7 +261,7 @@ describe('pipeline stages against the stand-ins', () => {
   it('a job re-run after a partial failure redoes only what failed', async () => {
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'rerun.gpkg', Body: readFileSync(join(EX, 'lux_cantons_2169.gpkg')) }));
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'rerun.json', Body: JSON.stringify(spec) }));
-    const out = await plan({ bucket: 'zf-in', key: 'rerun.gpkg', etag: 'rr1' });
+    const out = await plan({ bucket: 'zf-in', key: 'rerun.gpkg', etag: await etagOf('rerun.gpkg') });
     const items = (await getJson(env.s3, out.manifest)) as BatchItem[];
     const store = handlerDeps().store;
     const [first, ...rest] = items;
@@ -264,7 +272,7 @@ describe('pipeline stages against the stand-ins', () => {
     // zonalflow retry: failed batches reset, Plan re-entered with the job id, the Map runs every item again
     expect((await store.resetBatches(out.jobId)).sort()).toEqual(rest.map((i) => i.batchId).sort());
     await store.setJobStatus(out.jobId, 'RUNNING', {}, true);
-    const again = await plan({ bucket: 'zf-in', key: 'rerun.gpkg', etag: 'rr1', jobId: out.jobId });
+    const again = await plan({ bucket: 'zf-in', key: 'rerun.gpkg', etag: await etagOf('rerun.gpkg'), jobId: out.jobId });
     expect(again).toMatchObject({ jobId: out.jobId, duplicate: false, batches: items.length });
     const statuses = [];
     for (const it of (await getJson(env.s3, again.manifest)) as BatchItem[]) statuses.push((await worker(it)).status);
@@ -278,8 +286,8 @@ describe('pipeline stages against the stand-ins', () => {
     await env.s3.send(new PutObjectCommand({ Bucket: 'zf-in', Key: 'big.json', Body: JSON.stringify(spec) }));
     const deps = handlerDeps();
     const base = { s3: deps.s3, tracker: deps.store, outputBucket: 'zf-out', workPrefix: '_work/', defaultSpec: null, allowed: deps.config.allowed };
-    await expect(planJob({ bucket: 'zf-in', key: 'big.gpkg', etag: 'l1' }, { ...base, limits: { maxInputBytes: 1000 } })).rejects.toThrow(/s3:\/\/zf-in\/big.gpkg is \d+ bytes; the limit is 1000 bytes \(MAX_INPUT_BYTES\)/);
-    await expect(planJob({ bucket: 'zf-in', key: 'big.gpkg', etag: 'l2' }, { ...base, limits: { maxFeatures: 5 } })).rejects.toThrow(/the layer "lux_cantons" has 12 features; the limit per job is 5/);
+    await expect(planJob({ bucket: 'zf-in', key: 'big.gpkg', etag: await etagOf('big.gpkg') }, { ...base, limits: { maxInputBytes: 1000 } })).rejects.toThrow(/s3:\/\/zf-in\/big.gpkg is \d+ bytes; the limit is 1000 bytes \(MAX_INPUT_BYTES\)/);
+    await expect(planJob({ bucket: 'zf-in', key: 'big.gpkg', etag: await etagOf('big.gpkg') }, { ...base, limits: { maxFeatures: 5 } })).rejects.toThrow(/the layer "lux_cantons" has 12 features; the limit per job is 5/);
   });
 
   it('a failure caught by the state machine marks the job FAILED with its cause, even before Plan created it', async () => {
