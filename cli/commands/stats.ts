@@ -11,6 +11,7 @@ import { SpecError } from '../../shared/errors';
 import { FIXED_STATS } from '../../shared/stats/names';
 import { splitOperations } from '../../shared/stats/operation';
 import { RASTER_NAME, RASTER_NAME_RULE } from '../../shared/raster-stem';
+import { relabelSpecField } from '../../shared/spec-field';
 import type { readSpecFile } from '../../shared/spec-file';
 import type { RowConsumer } from '../../shared/engine/stats-job';
 import type { RowSink } from '../../shared/output/sink';
@@ -178,7 +179,8 @@ Examples:
         .catch(async (err: unknown) => {
           await (documents ?? table)?.abort(); // safe after a failed close too
           outDir.removeIfUnused();
-          throw err;
+          // a field the options set is named by its option (`--bands`, `--raster #2`), as the spec's problems are
+          throw relabelSpecField(err, built.label);
         })
         .finally(() => {
           bar.finish();
@@ -234,7 +236,12 @@ export function buildSpec(o: StatsOptions, readSpec: typeof readSpecFile): { spe
     }
   };
   let base: Record<string, unknown> = {};
-  if (o.spec) base = readSpec(o.spec).value as Record<string, unknown>;
+  if (o.spec) {
+    const value = readSpec(o.spec).value;
+    // the options are set on top of the spec's fields: a spec that is no object (`[]`) is said as such, not as one with no rasters
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SpecError(`invalid job spec ${o.spec}: a job spec is a JSON object ({"rasters": [...], "stats": [...], ...}), not ${jsonKind(value)}`);
+    base = value as Record<string, unknown>;
+  }
   const spec: Record<string, unknown> = { ...base };
   const input = { ...((base.input as Record<string, unknown> | undefined) ?? {}) };
   if (o.layer !== undefined) input.layer = o.layer;
@@ -295,6 +302,14 @@ export function buildSpec(o: StatsOptions, readSpec: typeof readSpecFile): { spe
     return undefined;
   };
   return { spec, problems, label };
+}
+
+/** What a JSON value is, as a spec's problems say it: a list, null, the number 5, the text "x". */
+function jsonKind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `the text ${JSON.stringify(v).slice(0, 60)}`;
+  return `the ${typeof v} ${JSON.stringify(v)}`;
 }
 
 /** `--threads N`: a whole number from 1 to 256; otherwise its problem is noted in `problems` (undefined). */

@@ -19,6 +19,7 @@ import type { Crs } from '../crs/crs';
 import { RasterError, SpecError } from '../errors';
 import type { RasterSpec } from '../spec';
 import { rasterStem } from '../raster-stem';
+import { specFieldText } from '../spec-field';
 
 /** A raster ready for the engine. */
 export interface ZonalRaster {
@@ -56,7 +57,7 @@ export async function openZonalRasters(specs: readonly RasterSpec[], opts: OpenR
   const names = specs.map((s) => s.name ?? rasterStem(s.uri));
   const seen = new Set<string>();
   names.forEach((n, i) => {
-    if (seen.has(n)) throw new SpecError(`two rasters are named "${n}" (rasters[${i}]): give each a distinct name (--raster NAME=URI, or the spec's "name")`);
+    if (seen.has(n)) throw new SpecError(`two rasters are named "${n}" (${specFieldText(['rasters', i])}): give each a distinct name (--raster NAME=URI, or the spec's "name")`, { context: { specPath: ['rasters', i] } });
     seen.add(n);
   });
   return Promise.all(
@@ -77,7 +78,7 @@ export async function openZonalRasters(specs: readonly RasterSpec[], opts: OpenR
       const info = raster.info;
       const bands = spec.bands ?? Array.from({ length: info.bandCount }, (_, k) => k + 1);
       const bad = bands.find((b) => b > info.bandCount);
-      if (bad !== undefined) throw new RasterError(`${redact(spec.uri)} has ${info.bandCount} band${info.bandCount === 1 ? '' : 's'}; band ${bad} was asked for (rasters[${i}].bands)`);
+      if (bad !== undefined) throw new RasterError(`${redact(spec.uri)} has ${info.bandCount} band${info.bandCount === 1 ? '' : 's'}; band ${bad} was asked for (${specFieldText(['rasters', i, 'bands'])})`, { context: { specPath: ['rasters', i, 'bands'] } });
       let crs: Crs;
       try {
         crs = crsFromGeoKeys(info.geoKeys);
