@@ -15,7 +15,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { CrsError } from '../errors';
-import { PROJ_WARM_UP, loadProj, projDataFiles, projDbRows, projJson, projSrs, projString, projTransform, type BatchTransform, type ProjBackend } from './proj';
+import { PROJ_WARM_UP, identifyEpsg, loadProj, projDataFiles, projDbRows, projJson, projSrs, projString, projTransform, type BatchTransform, type ProjBackend } from './proj';
 
 /** Requests to the host. */
 export type ProjRequest =
@@ -25,7 +25,8 @@ export type ProjRequest =
   | { op: 'dataFiles' }
   | { op: 'dbRows'; sql: string }
   | { op: 'projJson'; def: string }
-  | { op: 'projString'; def: string };
+  | { op: 'projString'; def: string }
+  | { op: 'identifyEpsg'; wkt: string };
 
 /** The host's answer: a value, or the message of the CrsError (or other error) it raised. */
 type ProjReply = { value: unknown } | { error: string; crs: boolean };
@@ -158,6 +159,7 @@ export function remoteProj(start: (data: ProjHostData) => Worker, adopt?: ProjHo
     dbRows: (sql) => call<Record<string, string | number | null>[]>({ op: 'dbRows', sql }),
     projJson: (def) => call<string>({ op: 'projJson', def }),
     projString: (def) => call<string>({ op: 'projString', def }),
+    identifyEpsg: (wkt) => call<number | null>({ op: 'identifyEpsg', wkt }),
     async release() {
       const h = host;
       host = null;
@@ -251,5 +253,7 @@ function handle(req: Exclude<ProjRequest, { op: 'transform' }>): unknown {
       return projJson(req.def);
     case 'projString':
       return projString(req.def);
+    case 'identifyEpsg':
+      return identifyEpsg(req.wkt);
   }
 }

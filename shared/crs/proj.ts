@@ -45,6 +45,8 @@ interface GdalModule {
   UTF8ToString(p: number): string;
   FS: {
     mkdir(p: string): void;
+    rmdir(p: string): void;
+    unlink(p: string): void;
     mount(type: unknown, opts: { root: string }, mountpoint: string): void;
     readdir(p: string): string[];
     readFile(p: string): Uint8Array;
@@ -91,6 +93,7 @@ export interface ProjBackend {
   dbRows(sql: string): Record<string, string | number | null>[];
   projJson(def: string): string;
   projString(def: string): string;
+  identifyEpsg(wkt: string): number | null;
 }
 
 let backend: ProjBackend | null = null;
@@ -103,6 +106,7 @@ export function useProjBackend(b: ProjBackend | null): void {
   ctCache.clear();
   projJsonCache.clear();
   projStringCache.clear();
+  identifyCache.clear();
 }
 let loading: Promise<void> | null = null;
 
@@ -468,6 +472,88 @@ export function projString(def: string): string {
   } finally {
     m._GDALClose(ds);
   }
+}
+
+const identifyCache = new Map<string, number | null>();
+let identifySeq = 0;
+
+/** An empty Shapefile's main file or index (100-byte header, polygons, no records): what GDAL's driver needs to read a `.prj`. */
+function emptyShapeFile(): Uint8Array {
+  const b = Buffer.alloc(100);
+  b.writeInt32BE(9994, 0);
+  b.writeInt32BE(50, 24); // file length in 16-bit words
+  b.writeInt32LE(1000, 28);
+  b.writeInt32LE(5, 32);
+  return new Uint8Array(b);
+}
+
+/** An empty dBASE III table of one numeric field. */
+function emptyDbf(): Uint8Array {
+  const b = Buffer.alloc(66);
+  b.writeUInt8(0x03, 0);
+  b.writeUInt8(126, 1);
+  b.writeUInt8(1, 2);
+  b.writeUInt8(1, 3);
+  b.writeUInt32LE(0, 4);
+  b.writeUInt16LE(65, 8); // header length: 32 + one 32-byte field descriptor + terminator
+  b.writeUInt16LE(11, 10); // record length: deletion flag + 10 digits
+  b.write('ID', 32, 'latin1');
+  b.write('N', 43, 'latin1');
+  b.writeUInt8(10, 48);
+  b.writeUInt8(0x0d, 64);
+  b.writeUInt8(0x1a, 65);
+  return new Uint8Array(b);
+}
+
+/**
+ * The EPSG code GDAL identifies a WKT without an authority code as (an ESRI `.prj`, an OGC WKT1 that names no
+ * code), or null: GDAL's own identification, by its Shapefile driver reading the text as a `.prj`
+ * (OGRShapeLayer: importFromESRI, then OGRSpatialReference::FindBestMatch, i.e. PROJ's proj_identify and the
+ * match GDAL accepts, replaced by the EPSG definition), as `ogrinfo`/`ogr2ogr` read a Shapefile. gdal3.js exports
+ * neither OSRAutoIdentifyEPSG nor OSRFindMatches, so the text is written beside an empty Shapefile in the
+ * module's file system and the layer's CRS read back as `ogrinfo -json` gives it (coordinateSystem.projjson.id).
+ * Only an `EPSG` id counts. CrsError when PROJ is not loaded.
+ */
+export function identifyEpsg(wkt: string): number | null {
+  const hit = identifyCache.get(wkt);
+  if (hit !== undefined) return hit;
+  if (backend) {
+    const code = backend.identifyEpsg(wkt);
+    identifyCache.set(wkt, code);
+    return code;
+  }
+  const m = engine();
+  const dir = `/zf-identify-${identifySeq++}`;
+  const names = ['shp', 'shx', 'dbf', 'prj'].map((ext) => `${dir}/crs.${ext}`);
+  m.FS.mkdir(dir);
+  let code: number | null = null;
+  try {
+    m.FS.writeFile(`${dir}/crs.shp`, emptyShapeFile());
+    m.FS.writeFile(`${dir}/crs.shx`, emptyShapeFile());
+    m.FS.writeFile(`${dir}/crs.dbf`, emptyDbf());
+    m.FS.writeFile(`${dir}/crs.prj`, new TextEncoder().encode(wkt));
+    m._CPLErrorReset();
+    const ds = withStrings(m, [`${dir}/crs.shp`], ([p]) => m._GDALOpenEx(p as number, 0x04 /* GDAL_OF_VECTOR */, 0, 0, 0));
+    if (!ds) throw new CrsError(`cannot identify the CRS: ${lastError(m)}`);
+    try {
+      const doc = JSON.parse(vectorInfo(m, ds, ['-json', '-so'], 'CRS identification')) as { layers?: { geometryFields?: { coordinateSystem?: { projjson?: { id?: { authority?: string; code?: number | string } } } }[] }[] };
+      const id = doc.layers?.[0]?.geometryFields?.[0]?.coordinateSystem?.projjson?.id;
+      if (id?.authority?.toUpperCase() === 'EPSG' && /^\d+$/.test(String(id.code))) code = Number(id.code);
+    } finally {
+      m._GDALClose(ds);
+    }
+  } finally {
+    for (const n of names) {
+      try {
+        m.FS.unlink(n);
+      } catch {
+        // not written
+      }
+    }
+    m.FS.rmdir(dir);
+  }
+  identifyCache.set(wkt, code);
+  return code;
 }
 
 /**

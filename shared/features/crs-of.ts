@@ -2,8 +2,10 @@
  * The CRS of a non-GeoPackage input from what its format stores: WKT (Shapefile `.prj`,
  * FlatGeobuf), an authority code (FlatGeobuf, GeoJSON 2008 `crs` names), PROJJSON
  * (GeoParquet `geo` metadata). Every one of them is read by PROJ itself (see
- * `../crs/definition.ts`): an ESRI `.prj` ("LUREF_Luxembourg_TM") is identified by PROJ
- * as GDAL does, and PROJ picks the datum transformation. OGC:CRS84 and EPSG:4326 are
+ * `../crs/definition.ts`). A WKT naming no authority code (an ESRI `.prj` such as
+ * "LUREF_Luxembourg_TM", a FlatGeobuf's bare WKT) is identified as GDAL's Shapefile driver
+ * identifies a `.prj` ({@link identifiedCrs}): EPSG:2169 then stands for it everywhere (the
+ * datum transformation PROJ applies and the one the summary names, an output's SRS and PROJJSON). OGC:CRS84 and EPSG:4326 are
  * lon/lat (x = longitude) as every one of these formats stores them. Errors: CrsError
  * naming the file (an unknown code or unreadable definition fails when PROJ first reads it).
  */
@@ -12,6 +14,7 @@ import type { Crs } from '../crs/crs';
 import { crsFromEpsg } from '../crs/epsg';
 import { crsFromSrs, wktEpsgCode } from '../crs/srs';
 import { crsFromDefinition } from '../crs/definition';
+import { identifyEpsg, loadProj } from '../crs/proj';
 
 /** From WKT (and optionally an authority code). */
 export function crsFromWkt(wkt: string | null, code: { org: string; code: number } | null, where: string): Crs {
@@ -19,6 +22,25 @@ export function crsFromWkt(wkt: string | null, code: { org: string; code: number
   const srsId = code && org === 'EPSG' ? code.code : (wkt ? wktEpsgCode(wkt) : undefined) ?? 99999;
   try {
     return crsFromSrs({ srs_id: srsId, srs_name: null, organization: org || (wkt && wktEpsgCode(wkt) ? 'EPSG' : 'NONE'), organization_coordsys_id: code?.code ?? wktEpsgCode(wkt ?? '') ?? srsId, definition: wkt ?? 'undefined' });
+  } catch (err) {
+    if (err instanceof ZonalflowError) throw new CrsError(`${where}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * The CRS as GDAL reads a `.prj`: a WKT without an authority code (an ESRI `.prj`) that GDAL identifies as an
+ * EPSG code (OGRShapeLayer's FindBestMatch, see identifyEpsg) becomes that code's CRS, `EPSG:n` (the definition
+ * from proj.db that GDAL substitutes, so PROJ transforms from it and the summary names the operation it applies);
+ * anything else is returned as it is. Loads PROJ only for such a WKT. CrsError naming `where` when PROJ cannot
+ * read the text (the same error the first transformation would give).
+ */
+export async function identifiedCrs(crs: Crs, where: string): Promise<Crs> {
+  if (crs.undefinedCrs || crs.epsg !== undefined || !/^\s*[A-Z_0-9]+\s*\[/i.test(crs.def)) return crs;
+  try {
+    await loadProj();
+    const code = identifyEpsg(crs.def);
+    return code === null ? crs : crsFromEpsg(code);
   } catch (err) {
     if (err instanceof ZonalflowError) throw new CrsError(`${where}: ${err.message}`, { cause: err });
     throw err;

@@ -11,6 +11,8 @@ import { InputError } from '../errors';
 import type { FeatureSource } from './source';
 import { openGpkgSource } from './source.gpkg';
 import { checkOnlyLayer } from './missing-name';
+import { identifiedCrs } from './crs-of';
+import type { Crs } from '../crs/crs';
 
 /** The formats read, for messages and --help. */
 export const FORMATS_READ = 'GeoPackage (.gpkg), GeoParquet (.parquet), FlatGeobuf (.fgb), GeoJSON (.geojson), GeoJSONSeq (.geojsonl, .geojsons), Shapefile (.shp with .dbf/.prj, or a .zip)';
@@ -35,6 +37,22 @@ export interface OpenSourceOptions {
 function onlyLayer(source: FeatureSource, layer: string | undefined): FeatureSource {
   try {
     checkOnlyLayer(source, layer);
+  } catch (err) {
+    void source.close();
+    throw err;
+  }
+  return source;
+}
+
+/**
+ * `source` with its CRS as GDAL identifies a WKT naming no code (identifiedCrs: a Shapefile's ESRI `.prj`, a
+ * FlatGeobuf's bare WKT); closed on an error.
+ */
+async function identified(source: FeatureSource, path: string): Promise<FeatureSource> {
+  try {
+    const crs = await identifiedCrs(source.crs, path);
+    // the sources' `crs` is a plain field, set once here before anyone reads it
+    if (crs !== source.crs) (source as { crs: Crs }).crs = crs;
   } catch (err) {
     void source.close();
     throw err;
@@ -93,13 +111,13 @@ export async function openFeatureSource(path: string, opts: OpenSourceOptions = 
     case 'parquet':
       return onlyLayer(new (await import('./source.parquet')).ParquetSource(path), opts.layer);
     case 'fgb':
-      return onlyLayer(new (await import('./source.fgb')).FgbSource(path), opts.layer);
+      return identified(onlyLayer(new (await import('./source.fgb')).FgbSource(path), opts.layer), path);
     case 'geojson':
       return onlyLayer(new (await import('./source.geojson')).GeoJsonSource(path, { fields: opts.fields === true }), opts.layer);
     case 'geojsonseq':
       return onlyLayer(new (await import('./source.geojson')).GeoJsonSeqSource(path), opts.layer);
     case 'shp':
-      return new (await import('./source.shp')).ShapefileSource(path, opts.layer);
+      return identified(new (await import('./source.shp')).ShapefileSource(path, opts.layer), path);
     default:
       throw new InputError(`${path} is not in a format zonalflow reads; formats read: ${FORMATS_READ} (convert others with ogr2ogr -f GPKG)`);
   }
