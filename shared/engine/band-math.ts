@@ -29,6 +29,8 @@ export interface WindowReader {
   accumulateWindow?(w: Window, bands: readonly number[], weights: Float64Array, sinks: readonly SampleSink[], opts?: { nodata?: number | null | undefined; signal?: AbortSignal | undefined }): Promise<boolean>;
   /** Raster.accumulateCached: accumulateWindow without waiting when every tile is decoded already; null when one is not (then accumulateWindow). */
   accumulateCached?(w: Window, bands: readonly number[], weights: Float64Array, sinks: readonly SampleSink[], nodata?: number | null): boolean | null;
+  /** A band-math output: the rasters and bands its {@link prefetch} fetches, in its order (`zonalflow estimate` counts them). */
+  prefetchSources?(): { raster: WindowReader; bands: number[] }[];
 }
 
 /** A raster as the engine computes it: a file (ZonalRaster) or a band-math output. */
@@ -66,7 +68,11 @@ class BandMathReader implements WindowReader {
   constructor(readonly info: RasterInfo, private readonly expr: Expr, private readonly sources: ReadonlyMap<string, Source>) {}
 
   async prefetch(windows: readonly Window[], opts: { signal?: AbortSignal | undefined } = {}): Promise<void> {
-    for (const s of this.sources.values()) await s.raster.raster.prefetch(windows, { bands: [s.band], signal: opts.signal });
+    for (const s of this.prefetchSources()) await s.raster.prefetch(windows, { bands: s.bands, signal: opts.signal });
+  }
+
+  prefetchSources(): { raster: WindowReader; bands: number[] }[] {
+    return [...this.sources.values()].map((s) => ({ raster: s.raster.raster, bands: [s.band] }));
   }
 
   async readWindow(w: Window, _bands: readonly number[], opts: { signal?: AbortSignal | undefined } = {}): Promise<BandWindow[]> {

@@ -36,7 +36,7 @@ import type { ZonalRaster } from './rasters';
 import type { EncodedGeometries } from './parallel-pack';
 import { statColumns, bandPrefix } from './columns';
 import { bandMathRasters } from './band-math';
-import type { EngineRaster } from './band-math';
+import type { EngineRaster, WindowReader } from './band-math';
 import { CellLists, cellWeights, fillDefault, float32Threshold } from './cells';
 import type { CellListName, CellPositionName, CoverageWeight } from './cells';
 import { isIdentity, planGrids, sourceWindow, spread } from './grid-mapping';
@@ -328,26 +328,44 @@ export class ZonalEngine {
     }
   }
 
-  /** Fetches the tiles of the windows that fit in memory (`maxCellsInMemory`), of the raster and of the weights raster; `decode`: starts inflating them. */
-  private async prefetchWindows(raster: EngineRaster, windows: readonly (Window | null)[], opts: { decode: boolean; signal?: AbortSignal | undefined }): Promise<void> {
+  /** The rasters the engine reads, in its order: the job's, then the band-math outputs' (their sources' windows; band-math.ts). */
+  get rasterCount(): number {
+    return this.all.length;
+  }
+
+  /**
+   * What {@link prefetchWindows} fetches for these windows (on the processing grid) of raster `k` of the engine's
+   * (see {@link rasterCount}): the windows that fit in `maxCells` (default `maxCellsInMemory`; larger ones are read chunk
+   * by chunk), as source windows of the raster with its bands, then of the weights raster with its band, when the job
+   * has one. `zonalflow estimate` counts a Worker's prefetch from it (the same reads, never made there).
+   */
+  prefetchReads(k: number, windows: readonly (Window | null)[], maxCells = this.options.maxCellsInMemory): { raster: WindowReader; windows: Window[]; bands: number[] }[] {
+    const raster = this.all[k];
+    if (!raster) throw new SpecError(`the engine has no raster ${k}`);
     const plan = this.plans.get(raster) ?? planGrids(raster.raster.info.grid, null, { values: raster.uri, weights: '' });
-    const maxCells = this.options.maxCellsInMemory;
-    const signal = opts.signal;
-    const t0 = performance.now();
     const small: Window[] = [];
     for (const w of windows) if (w !== null && w.rows * w.cols <= maxCells) small.push(w);
+    if (small.length === 0) return [];
+    const source: Window[] = [];
+    for (const w of small) source.push(sourceWindow(w, plan.values));
+    const reads: { raster: WindowReader; windows: Window[]; bands: number[] }[] = [{ raster: raster.raster, windows: source, bands: raster.bands }];
+    const wr = this.options.weights;
+    const pw = plan.weights;
+    if (wr && pw) reads.push({ raster: wr.raster, windows: small.map((w) => sourceWindow(w, pw)), bands: [wr.bands[0] ?? 1] });
+    return reads;
+  }
+
+  /** Fetches the tiles of the windows that fit in memory (`maxCellsInMemory`), of the raster and of the weights raster ({@link prefetchReads}); `decode`: starts inflating the raster's. */
+  private async prefetchWindows(raster: EngineRaster, windows: readonly (Window | null)[], opts: { decode: boolean; signal?: AbortSignal | undefined }): Promise<void> {
+    const signal = opts.signal;
+    const t0 = performance.now();
     try {
-      if (small.length > 0) {
-        const source: Window[] = [];
-        for (const w of small) source.push(sourceWindow(w, plan.values));
-        await raster.raster.prefetch(source, { bands: raster.bands, signal });
-        if (opts.decode) raster.raster.decodeAhead?.(source, { bands: raster.bands });
+      const [values, weights] = this.prefetchReads(this.all.indexOf(raster), windows);
+      if (values) {
+        await values.raster.prefetch(values.windows, { bands: values.bands, signal });
+        if (opts.decode) values.raster.decodeAhead?.(values.windows, { bands: values.bands });
       }
-      const wr = this.options.weights;
-      if (small.length > 0 && wr && plan.weights) {
-        const pw = plan.weights;
-        await wr.raster.prefetch(small.map((w) => sourceWindow(w, pw)), { bands: [wr.bands[0] ?? 1], signal });
-      }
+      if (weights) await weights.raster.prefetch(weights.windows, { bands: weights.bands, signal });
     } catch (err) {
       // a tile that cannot be read fails only the features that need it: the raster remembers it (cog.ts
       // `broken`), so each feature's own read meets its error at once; anything else (network, throttling) sinks the chunk

@@ -25,7 +25,6 @@ import { checkCollectRows } from '../pipeline/collect-budget';
 import { checkLayerCrs, checkUniqueFids, includedColumns } from '../engine/job-checks';
 import { ZonalEngine } from '../engine/zonal';
 import type { EngineFeature, PreparedChunk } from '../engine/zonal';
-import { planGrids, sourceWindow } from '../engine/grid-mapping';
 import { openWeightsRaster, zonalOptions } from '../engine/options';
 import { FieldsOf } from '../engine/attributes';
 import { outsideWarning } from '../engine/crs-check';
@@ -34,6 +33,8 @@ import type { ResultRow } from '../output/table';
 import { parseStatNames } from '../stats/names';
 import type { Feature } from '../geometry/types';
 import type { Window } from '../raster/grid';
+import type { Raster } from '../raster/cog';
+import type { WindowReader } from '../engine/band-math';
 import { estimateCost } from './model';
 import type { Estimate, JobShape, PriceTable, StackShape } from './model';
 import PRICES from './prices.2026-11-30.json' with { type: 'json' };
@@ -130,7 +131,7 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
       if (engine) {
         const prepared = engine.prepare(chunk);
         engine.account(chunk.map((f, i) => preparedRow(f, prepared.problems[i] ?? prepared.perRaster.map((p) => p.errors[i]).find((e): e is string => typeof e === 'string') ?? null)), prepared.touched);
-        chunk.forEach((f, i) => placed.set(f.fid, workerWindows(prepared, i, rasters.length)));
+        chunk.forEach((f, i) => placed.set(f.fid, workerWindows(prepared, i, engine.rasterCount)));
       }
       chunk = [];
     };
@@ -167,29 +168,47 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
     const headerRequests = counters.reduce((a, c) => a + c.requests, 0);
     rasterRequests += headerRequests * plan.batches.length;
     const maxCells = spec.limits.maxCellsInMemory;
-    for (const [k, r] of rasters.entries()) {
-      // the raster's windows holding the processing grid's (its own grid, or a finer common one with a weights raster: grid-mapping.ts)
-      const grids = planGrids(r.raster.info.grid, weights ? weights.raster.info.grid : null, { values: r.uri, weights: weights?.uri ?? '' });
+    // per batch, what its cold Worker's prefetch reads (ZonalEngine.readAhead: per engine raster, the job's then the
+    // band-math outputs', its windows' tiles then the weights raster's, ZonalEngine.prefetchReads; a band-math output
+    // fetches its sources' bands, prefetchSources), each tile once a batch: a tile the batch fetched already (a
+    // band-math source's band read as the raster's, the weights' tiles for a second raster) is not fetched again
+    if (engine) {
       for (const b of plan.batches) {
-        const small: Window[] = [];
-        const large: Window[] = [];
-        for (const fid of b.fids) {
-          const w = placed.get(fid)?.[k] ?? null;
-          if (w === null) continue;
-          const source = sourceWindow(w, grids.values);
-          cells += source.rows * source.cols * r.bands.length;
-          (w.rows * w.cols <= maxCells ? small : large).push(source);
-        }
-        // the tiles the Worker's prefetch reads (zonal.ts prefetchWindows: Raster.prefetch), from the same bands: the
-        // raster's, its internal mask's and the alpha band's that masks them (cog.ts prefetchRanges)
-        const merged = mergeRanges(r.raster.prefetchRanges(small, { bands: r.bands }));
-        rasterRequests += merged.length;
-        rasterBytes += merged.reduce((a, m) => a + m.length, 0);
-        // windows over the memory bound are read chunk by chunk, each chunk's tiles in its own requests
-        for (const w of large) {
-          const ranges = mergeRanges(r.raster.prefetchRanges([w], { bands: r.bands }));
-          rasterRequests += ranges.length;
-          rasterBytes += ranges.reduce((a, m) => a + m.length, 0);
+        const fetched = new Map<object, Set<number>>();
+        const read = (reader: WindowReader, windows: Window[], bands: number[]): void => {
+          const sources = reader.prefetchSources?.() ?? [{ raster: reader, bands }];
+          for (const s of sources) {
+            const r = s.raster as Partial<Raster>;
+            if (typeof r.prefetchRanges !== 'function') continue;
+            const done = fetched.get(s.raster) ?? new Set<number>();
+            fetched.set(s.raster, done);
+            const missing = r.prefetchRanges.call(s.raster, windows, { bands: s.bands }).filter((x) => !done.has(x.offset));
+            for (const x of missing) done.add(x.offset);
+            const merged = mergeRanges(missing);
+            rasterRequests += merged.length;
+            rasterBytes += merged.reduce((a, m) => a + m.length, 0);
+          }
+        };
+        for (let k = 0; k < engine.rasterCount; k++) {
+          const windows = b.fids.map((fid) => placed.get(fid)?.[k] ?? null);
+          for (const p of engine.prefetchReads(k, windows)) read(p.raster, p.windows, p.bands);
+          // the cells read (each band of the raster, each source band of a band-math output; not the weights raster's),
+          // and windows over the memory bound, read chunk by chunk, each chunk's tiles in its own requests
+          for (const w of windows) {
+            if (w === null) continue;
+            const values = engine.prefetchReads(k, [w], Infinity)[0];
+            if (!values) continue;
+            const sources = values.raster.prefetchSources?.() ?? [{ raster: values.raster, bands: values.bands }];
+            cells += values.windows.reduce((a, x) => a + x.rows * x.cols, 0) * sources.reduce((a, s) => a + s.bands.length, 0);
+            if (w.rows * w.cols <= maxCells) continue;
+            for (const s of sources) {
+              const r = s.raster as Partial<Raster>;
+              if (typeof r.prefetchRanges !== 'function') continue;
+              const ranges = mergeRanges(r.prefetchRanges.call(s.raster, values.windows, { bands: s.bands }));
+              rasterRequests += ranges.length;
+              rasterBytes += ranges.reduce((a, m) => a + m.length, 0);
+            }
+          }
         }
       }
     }

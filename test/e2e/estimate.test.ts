@@ -265,3 +265,40 @@ describe('estimate vs a local run: a time series from a STAC API on 127.0.0.1', 
     expect(warm.requests).toBe(summary.requests);
   }, 180_000);
 });
+
+describe('estimate vs a local run: a weights raster and band math', () => {
+  // a cold Worker prefetches, per raster it computes (the job's, then each band-math output's sources), its windows'
+  // tiles and then the weights raster's (ZonalEngine.prefetchReads); a tile the batch fetched already is not fetched again
+  it('counts the weights raster\'s tiles (a 2x finer grid, its own tiling) and band math\'s sources as the run reads them', async () => {
+    const wdir = mkdtempSync(join(tmpdir(), 'zf-estimate-weights-'));
+    const values = join(wdir, 'v.tif');
+    const weights = join(wdir, 'w.tif');
+    writeCog(values, { width: 512, height: 512, dtype: 'uint16', tileSize: 128, epsg: 4326, transform: [0, 5.12, 0.01, 0.01], compression: 'deflate', value: (r, c) => (r * 7 + c * 3) % 1000 });
+    writeCog(weights, { width: 1024, height: 1024, dtype: 'float32', tileSize: 64, epsg: 4326, transform: [0, 5.12, 0.005, 0.005], compression: 'deflate', value: (r, c) => 1 + ((r + 2 * c) % 7) });
+    const sq = (x: number, y: number, s: number): Position[] => [[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]];
+    const features = [];
+    for (let i = 0; i < 30; i++) features.push({ geometry: { type: 'Polygon' as const, coordinates: [sq(0.2 + (i % 6) * 0.8, 0.3 + Math.floor(i / 6) * 0.9, 0.15 + (i % 3) * 0.05)] } });
+    const input = join(wdir, 'fields.gpkg');
+    writeGeoPackage(input, [{ name: 'fields', srsId: 4326, features }]);
+    const specJson = { rasters: [{ name: 'v', uri: values }], bands: { v2: 'v * 2' }, weights: { uri: weights }, stats: ['count', 'weighted_mean'], batching: { grid: 'h3', maxFeatures: 4 }, output: { formats: ['parquet'] } };
+    const specFile = join(wdir, 'job.json');
+    writeFileSync(specFile, JSON.stringify(specJson));
+
+    const { estimate } = await estimateJob({ input, spec: parseJobSpec(specJson), allowed: LOCAL_ONLY });
+    expect(estimate.batches).toBeGreaterThan(3);
+    const run = await runLocal({ input, spec: specFile, out: join(wdir, 'out'), mapConcurrency: estimate.batches });
+    expect(run.status).toBe('DONE');
+    const summary = JSON.parse(readFileSync(join(wdir, 'out', 'summary.json'), 'utf8')) as { batches: { total: number }; requests: number; bytesRead: number };
+    expect(summary.batches.total).toBe(estimate.batches);
+    expect(summary.requests).toBe(estimate.requests.rasterGets);
+    // the run's bytes: each batch's headers (the values and the weights raster, as a cold Worker opens them) and the tiles
+    let headers = 0;
+    for (const uri of [values, weights]) {
+      const counter = new CountingSource(openSource(uri, { allowed: LOCAL_ONLY }));
+      await openRaster(counter);
+      await counter.close();
+      headers += counter.bytes;
+    }
+    expect(summary.bytesRead).toBe(estimate.rasterBytes + estimate.batches * headers);
+  }, 120_000);
+});
