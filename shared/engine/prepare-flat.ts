@@ -10,6 +10,7 @@ import type { BBox, Feature } from '../geometry/types';
 import type { FlatChunk } from '../geometry/wkb-flat';
 import { FlatView } from '../geometry/flat-view';
 import { crossesAntimeridian } from '../geometry/antimeridian';
+import { needsCut } from '../geometry/geographic-cut';
 import { finiteBox } from '../geometry/bbox';
 import type { FeatureFields } from './attributes';
 import type { EncodedGeometries } from './parallel-pack';
@@ -34,7 +35,8 @@ export class FlatPreparer {
   /**
    * The packed chunk of `features` (geometry null; feature k's geometry in `chunk` at k), `fields` each feature's,
    * `positions` their input positions; `keepGeometry`: rows carry the input geometry. Null when a feature crosses
-   * the antimeridian in a lon/lat layer (the caller prepares the chunk with `ZonalEngine.prepare`).
+   * the antimeridian in a lon/lat layer, or once transformed into a lon/lat raster's CRS (geographic-cut.ts), or
+   * encloses a pole there (the caller prepares the chunk with `ZonalEngine.prepare`).
    */
   pack(features: readonly Feature[], chunk: FlatChunk, fields: readonly FeatureFields[], positions: ArrayLike<number>, keepGeometry: boolean): PackedRecords | null {
     const n = features.length;
@@ -61,7 +63,9 @@ export class FlatPreparer {
     // per raster, the box of each feature that does not touch it (in its CRS), for the engine's outside tally
     const tally = this.engine.outside;
     const away: (BBox | null)[][] = [];
-    const perRaster = this.targets.rasters.map(({ batch, place }) => {
+    // a projected feature that crosses ±180 or encloses a pole once in a lon/lat raster's CRS is cut by `prepare`
+    let cutting = false;
+    const perRaster = this.targets.rasters.map(({ batch, cut, place }) => {
       const boxes: (BBox | null)[] = tally ? new Array<BBox | null>(n).fill(null) : [];
       away.push(boxes);
       const ok = new Uint8Array(n);
@@ -97,9 +101,16 @@ export class FlatPreparer {
       }
       const windows = new Float64Array(n * 4).fill(NaN);
       const errors = new Array<string | null>(n).fill(null);
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < n && !cutting; i++) {
         const s = chunk.shape[i] as number;
         if (problems[i] !== null || s < 0) continue;
+        if (cut && batch) {
+          const p = at[i] as number;
+          if (finite(xs, ys, p, chunk.posLen[i] as number) && needsCut(cut, this.sourceView.of(shape, s, flat.xs, flat.ys, chunk.pos[i] as number), this.view.of(shape, s, xs, ys, p))) {
+            cutting = true;
+            break;
+          }
+        }
         const f = features[i] as Feature;
         try {
           const p = at[i] as number;
@@ -120,8 +131,9 @@ export class FlatPreparer {
           errors[i] = featureError(f, err);
         }
       }
-      return { geometries: encodeFlat(chunk, xs, ys, at, ok), windows, errors };
+      return { geometries: cutting ? { data: new Float64Array(0), starts: new Int32Array(0) } : encodeFlat(chunk, xs, ys, at, ok), windows, errors };
     });
+    if (cutting) return null;
     if (tally) {
       for (let i = 0; i < n; i++) {
         if (problems[i] !== null || (chunk.shape[i] as number) < 0 || perRaster.some((r) => r.errors[i] !== null)) continue;

@@ -28,6 +28,8 @@ import type { BatchTransform } from '../crs/proj';
 import { describeTransformation } from '../crs/operation';
 import type { JobTransform } from '../crs/job-transform';
 import { crossesAntimeridian, splitAntimeridian, withShiftedCopy } from '../geometry/antimeridian';
+import { cutAtAntimeridian, polarity } from '../geometry/geographic-cut';
+import type { GeographicTarget } from '../geometry/geographic-cut';
 import type { Crs } from '../crs/crs';
 import { crsFromEpsg } from '../crs/epsg';
 import { permanentFailure } from '../io/retry';
@@ -140,6 +142,11 @@ export class ZonalEngine {
   /** The rasters, then the band-math outputs. */
   private readonly all: readonly EngineRaster[];
   private readonly featuresGeographic: boolean;
+  /**
+   * Per raster in lon/lat whose features are in another, non-lon/lat CRS (projected): how their geometries are cut
+   * at the antimeridian and closed over a pole once transformed (geographic-cut.ts, as ogr2ogr does).
+   */
+  private readonly cuts = new Map<EngineRaster, GeographicTarget>();
   /** Per raster: the CRSs and the operation between them. */
   readonly crsNotes: CrsNote[] = [];
   /** Whether the notes name the operation where the features lie (placeCrsNotes), not at the rasters' centres. */
@@ -212,6 +219,15 @@ export class ZonalEngine {
     // band-math outputs read their rasters' grid and CRS
     for (const r of this.all) if (!this.transformers.has(r)) this.transformers.set(r, makeTransformer(featureCrs, r.crs));
     for (const r of this.all) this.batches.set(r, this.transformers.get(r) ? makeBatchTransformer(featureCrs, r.crs) : null);
+    // a projected layer into a lon/lat raster: rings crossing ±180 or enclosing a pole once transformed are cut as ogr2ogr cuts them
+    if (!this.featuresGeographic && !featureCrs.undefinedCrs) {
+      for (const r of this.all) {
+        const forward = this.transformers.get(r);
+        if (!forward || r.crs.undefinedCrs || !isGeographic(r.crs)) continue;
+        const inverse = makeTransformer(r.crs, featureCrs);
+        this.cuts.set(r, { forward, polar: inverse ? polarity(forward, inverse) : 0 });
+      }
+    }
     // each raster in the CRS its coordinates are taken in (a raster without one: the layer's, above), for the extents and areas of use the outside warning gives
     this.outside = new OutsideTally(rasters.map((r) => ({ name: r.name, crs: r.crs.undefinedCrs && !featureCrs.undefinedCrs ? featureCrs : r.crs, grid: r.raster.info.grid })), featureCrs);
     checkZonalOptions(options);
@@ -502,7 +518,16 @@ export class ZonalEngine {
         continue;
       }
       try {
-        const g = batch ? transformGeometry(source, next) : source;
+        let g = batch ? transformGeometry(source, next) : source;
+        // a projected geometry that crosses ±180 or encloses a pole once in lon/lat: cut as ogr2ogr cuts it (a
+        // geometry with a coordinate PROJ refuses is left to placed, which names it); on a lon/lat raster laid
+        // out over 0..360 the western part is read shifted by +360, as for lon/lat layers
+        const cut = this.cuts.get(raster);
+        if (cut && firstNonFinite(g) < 0) {
+          const whole = g;
+          g = cutAtAntimeridian(cut, source, g);
+          if (g !== whole) g = withShiftedCopy(g, 360);
+        }
         // the feature's own geometry names a coordinate PROJ refuses (source may hold antimeridian crossings)
         const w = this.placed(raster, grid, g, f.geometry ?? source);
         local.push(g);
@@ -544,12 +569,12 @@ export class ZonalEngine {
    * ({@link placed}, throwing as {@link prepare} records); `geographic`: the features are in lon/lat (antimeridian
    * crossings are split before projecting). `timings.reproject` gets the caller's time.
    */
-  targets(): { geographic: boolean; rasters: { batch: BatchTransform | null; place: (g: Geometry, source: Geometry) => Window | null }[] } {
+  targets(): { geographic: boolean; rasters: { batch: BatchTransform | null; cut: GeographicTarget | null; place: (g: Geometry, source: Geometry) => Window | null }[] } {
     return {
       geographic: this.featuresGeographic,
       rasters: this.all.map((raster) => {
         const grid = (this.plans.get(raster) ?? planGrids(raster.raster.info.grid, null, { values: raster.uri, weights: '' })).grid;
-        return { batch: this.batches.get(raster) ?? null, place: (g: Geometry, source: Geometry) => this.placed(raster, grid, g, source) };
+        return { batch: this.batches.get(raster) ?? null, cut: this.cuts.get(raster) ?? null, place: (g: Geometry, source: Geometry) => this.placed(raster, grid, g, source) };
       }),
     };
   }

@@ -52,7 +52,7 @@ export function withShiftedCopy(g: Geometry, dx: number): Geometry {
 }
 
 /** A ring clipped to the half-plane x <= c (left) or x >= c (right): Sutherland-Hodgman against one vertical line. */
-function clipRing(ring: Position[], c: number, left: boolean): Position[] {
+export function clipRing(ring: Position[], c: number, left: boolean): Position[] {
   const inside = (p: Position): boolean => (left ? p[0] <= c : p[0] >= c);
   const out: Position[] = [];
   const n = ring.length > 1 && ring[0]?.[0] === ring[ring.length - 1]?.[0] && ring[0]?.[1] === ring[ring.length - 1]?.[1] ? ring.length - 1 : ring.length;
