@@ -6,6 +6,8 @@
  * no transformer at all, so coordinates pass through untouched. PROJ must be
  * loaded first ({@link ensureProj}) unless both definitions are the same text.
  */
+import { polarity } from '../geometry/geographic-cut';
+import type { GeographicTarget } from '../geometry/geographic-cut';
 import { CrsError } from '../errors';
 import { perPair, type Crs } from './crs';
 import { loadProj, projSrs, projTransform, type BatchTransform, type ProjSrs } from './proj';
@@ -134,4 +136,17 @@ export function isGeographic(crs: Crs): boolean {
   if (crs.undefinedCrs) return false;
   if (crs.def === 'EPSG:4326') return true;
   return resolveSrs(crs).srs.wkt.startsWith('GEOGCS');
+}
+
+/**
+ * How geometries of a layer in `from` (not lon/lat: projected) are cut at the antimeridian and closed over a pole once
+ * transformed into `to` (lon/lat), as ogr2ogr cuts them (geometry/geographic-cut.ts); null when there is nothing to
+ * cut (`from` lon/lat or undefined, `to` not lon/lat, or the same CRS). `forward`: from -> to when already made.
+ */
+export function geographicTarget(from: Crs, to: Crs, forward?: ((x: number, y: number) => [number, number]) | null): GeographicTarget | null {
+  if (from.undefinedCrs || to.undefinedCrs || isGeographic(from) || !isGeographic(to)) return null;
+  const f = forward === undefined ? makeTransformer(from, to) : forward;
+  if (!f) return null;
+  const inverse = makeTransformer(to, from);
+  return { forward: f, inverse, polar: inverse ? polarity(f, inverse) : 0 };
 }

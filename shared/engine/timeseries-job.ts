@@ -14,7 +14,7 @@ import { includedColumns } from './job-checks';
 import type { Feature } from '../geometry/types';
 import type { FeatureSource } from '../features/source';
 import { crsFromEpsg } from '../crs/epsg';
-import { ensureProj, makeTransformer } from '../crs/transform';
+import { ensureProj, geographicTarget, makeTransformer } from '../crs/transform';
 import type { BBox } from '../geometry/types';
 import { LimitError, SpecError } from '../errors';
 import { intervals as makeIntervals, parseDuration, parseTimeRange } from '../timeseries/intervals';
@@ -49,7 +49,8 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
   await ensureProj();
   const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
   let area: BBox | null = null;
-  for await (const f of layer.features({ ...idOptions, columns: [] })) area = extendSearchArea(area, f.geometry, toLonLat);
+  const cut = geographicTarget(layer.crs, crsFromEpsg(4326), toLonLat);
+  for await (const f of layer.features({ ...idOptions, columns: [] })) area = extendSearchArea(area, f.geometry, toLonLat, cut);
   const features = (await layer.count()) ?? 0;
   if (opts.spec.interval !== 'scene') checkTimeseriesRows(opts.spec, features, intervalCount(opts.spec, stac.datetime), 'intervals');
   const idKind = idKindOf(layer, opts.spec.input.idColumn);

@@ -21,7 +21,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { JobSpec } from '../spec';
 import type { Crs } from '../crs/crs';
 import { crsFromGeoKeys } from '../crs/geokeys';
-import { checkCrs, crsDisplayName, crsEquivalent, isGeographic, makeTransformer } from '../crs/transform';
+import { checkCrs, crsDisplayName, crsEquivalent, geographicTarget, isGeographic, makeTransformer } from '../crs/transform';
+import { cutAtAntimeridian, needsCut } from '../geometry/geographic-cut';
+import type { GeographicTarget } from '../geometry/geographic-cut';
 import { crsFromEpsg } from '../crs/epsg';
 import { openSource, redact } from '../io/uri';
 import type { AllowedSources } from '../io/uri';
@@ -32,12 +34,12 @@ import type { RasterGrid, Window } from '../raster/grid';
 import { coverage } from '../coverage/coverage';
 import { CoverageScratch } from '../coverage/coverage.exact';
 import { transformGeometry } from '../geometry/transform';
-import { geometryBBox } from '../geometry/bbox';
+import { firstNonFinite, geometryBBox } from '../geometry/bbox';
 import type { BBox, Geometry } from '../geometry/types';
 import { StatsAccumulator } from '../stats/accumulator';
 import type { StatName, StatValue } from '../stats/accumulator';
 import { parseStatNames, statColumnName } from '../stats/names';
-import { CrsError, LimitError, RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
+import { CrsError, GeometryError, LimitError, RasterError, SourceError, SpecError, ZonalflowError } from '../errors';
 import type { CellValue, ResultRow, StatColumn } from '../output/table';
 import type { EngineFeature } from './zonal';
 import { featureError, featureProblem, toCell } from './zonal';
@@ -143,6 +145,8 @@ export class TimeseriesEngine {
   private readonly infos = new Map<string, Promise<ItemInfo>>();
   private readonly transformers = new Map<string, ((x: number, y: number) => [number, number]) | null>();
   private readonly toLonLat: ((x: number, y: number) => [number, number]) | null;
+  /** A projected layer: its geometries in lon/lat cut at ±180 and closed over a pole as ogr2ogr cuts them (geographic-cut.ts). */
+  private readonly lonLatCut: GeographicTarget | null;
   private readonly classes: { band: string; exclude: Set<number>; dilate: number } | null;
   private readonly nodataMasks: boolean;
   /** Job-level warnings (assets without a CRS, taken as being in the layer's), each said once. */
@@ -183,6 +187,7 @@ export class TimeseriesEngine {
     this.items = [...scenes].sort(byId);
     for (const s of this.items) this.footprints.set(s.id, footprintOf(s.geometry));
     this.toLonLat = makeTransformer(featureCrs, crsFromEpsg(4326));
+    this.lonLatCut = geographicTarget(featureCrs, crsFromEpsg(4326), this.toLonLat);
     this.weightOptions = { coverageWeight: spec.coverageWeight, minCoverageFrac: spec.minCoverageFrac };
   }
 
@@ -242,6 +247,14 @@ export class TimeseriesEngine {
       this.infos.set(item.id, p);
     }
     return p;
+  }
+
+  /** Per asset CRS: how the layer's geometries are cut in it when it is lon/lat and the layer projected (null: not). */
+  private readonly cuts = new Map<string, GeographicTarget | null>();
+
+  private cutInto(to: Crs, forward: (x: number, y: number) => [number, number]): GeographicTarget | null {
+    if (!this.cuts.has(to.def)) this.cuts.set(to.def, geographicTarget(this.featureCrs, to, forward));
+    return this.cuts.get(to.def) ?? null;
   }
 
   private transformer(from: Crs, to: Crs): ((x: number, y: number) => [number, number]) | null {
@@ -377,6 +390,7 @@ export class TimeseriesEngine {
     try {
       const t = this.toLonLat;
       base.lonlat = t ? transformGeometry(f.geometry, t) : f.geometry;
+      if (this.lonLatCut && firstNonFinite(base.lonlat) < 0) base.lonlat = cutAtAntimeridian(this.lonLatCut, f.geometry, base.lonlat);
       base.box = geometryBBox(base.lonlat);
     } catch (err) {
       base.problem = featureError(f, err);
@@ -393,6 +407,10 @@ export class TimeseriesEngine {
       const info = await this.info(item);
       const t = this.transformer(this.featureCrs, info.crs);
       const local = t ? transformGeometry(g, t) : g;
+      // a projected feature across ±180 or around a pole in lon/lat assets: one output grid cannot hold its parts (the
+      // zonal engine cuts it as ogr2ogr does, geographic-cut.ts); refused with the reason, never measured the long way round
+      const cut = t && firstNonFinite(local) < 0 ? this.cutInto(info.crs, t) : null;
+      if (cut && needsCut(cut, g, local)) throw new GeometryError(`it crosses the antimeridian or encloses a pole once in the lon/lat CRS of item ${item.id}'s assets, which a time series does not compute (one output grid per feature); split it at 180 in the layer`);
       const b = geometryBBox(local);
       if (!b) return null;
       const F = info.fine;

@@ -23,12 +23,12 @@ import type { StatName, StatValue } from '../stats/accumulator';
 import { transformGeometry } from '../geometry/transform';
 import { firstNonFinite, forEachPosition, geometryBBox, unionBBox } from '../geometry/bbox';
 import { geometryProblem } from '../geometry/validate';
-import { crsDisplayName, crsEquivalent, isGeographic, makeBatchTransformer, makeTransformer } from '../crs/transform';
+import { crsDisplayName, crsEquivalent, geographicTarget, isGeographic, makeBatchTransformer, makeTransformer } from '../crs/transform';
 import type { BatchTransform } from '../crs/proj';
 import { describeTransformation } from '../crs/operation';
 import type { JobTransform } from '../crs/job-transform';
 import { crossesAntimeridian, splitAntimeridian, withShiftedCopy } from '../geometry/antimeridian';
-import { cutAtAntimeridian, polarity } from '../geometry/geographic-cut';
+import { cutAtAntimeridian } from '../geometry/geographic-cut';
 import type { GeographicTarget } from '../geometry/geographic-cut';
 import type { Crs } from '../crs/crs';
 import { crsFromEpsg } from '../crs/epsg';
@@ -220,13 +220,9 @@ export class ZonalEngine {
     for (const r of this.all) if (!this.transformers.has(r)) this.transformers.set(r, makeTransformer(featureCrs, r.crs));
     for (const r of this.all) this.batches.set(r, this.transformers.get(r) ? makeBatchTransformer(featureCrs, r.crs) : null);
     // a projected layer into a lon/lat raster: rings crossing ±180 or enclosing a pole once transformed are cut as ogr2ogr cuts them
-    if (!this.featuresGeographic && !featureCrs.undefinedCrs) {
-      for (const r of this.all) {
-        const forward = this.transformers.get(r);
-        if (!forward || r.crs.undefinedCrs || !isGeographic(r.crs)) continue;
-        const inverse = makeTransformer(r.crs, featureCrs);
-        this.cuts.set(r, { forward, polar: inverse ? polarity(forward, inverse) : 0 });
-      }
+    for (const r of this.all) {
+      const cut = this.featuresGeographic ? null : geographicTarget(featureCrs, r.crs, this.transformers.get(r) ?? null);
+      if (cut) this.cuts.set(r, cut);
     }
     // each raster in the CRS its coordinates are taken in (a raster without one: the layer's, above), for the extents and areas of use the outside warning gives
     this.outside = new OutsideTally(rasters.map((r) => ({ name: r.name, crs: r.crs.undefinedCrs && !featureCrs.undefinedCrs ? featureCrs : r.crs, grid: r.raster.info.grid })), featureCrs);

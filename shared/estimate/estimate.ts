@@ -17,7 +17,7 @@ import { countInto } from '../io/source.counting';
 import { mergeRanges } from '../io/range-plan';
 import { openZonalRasters } from '../engine/rasters';
 import { crsFromEpsg } from '../crs/epsg';
-import { ensureProj, makeTransformer } from '../crs/transform';
+import { ensureProj, geographicTarget, makeTransformer } from '../crs/transform';
 import { planBatches } from '../batching/plan';
 import type { PlanFeature } from '../batching/plan';
 import { planPoint } from '../pipeline/plan';
@@ -111,6 +111,7 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
     const engine = spec.stac ? null : new ZonalEngine(rasters, layer.crs, zonalOptions(spec, weights, false));
     const attrs = includedColumns(layer, spec, engine ? engine.columns : (await import('../engine/timeseries')).timeseriesColumns(spec));
     const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
+    const cut = spec.stac ? geographicTarget(layer.crs, crsFromEpsg(4326), toLonLat) : null;
     const points: PlanFeature[] = [];
     // per fid, its window on each raster's processing grid as the engine places it (null: not read there)
     const placed = new Map<number, (Window | null)[]>();
@@ -139,7 +140,7 @@ export async function estimateJob(opts: EstimateOptions): Promise<EstimateResult
       points.push(planPoint(f, toLonLat));
       if (spec.stac) {
         all.push(f);
-        area = extendSearchArea(area, f.geometry, toLonLat);
+        area = extendSearchArea(area, f.geometry, toLonLat, cut);
       }
       chunk.push(f);
       if (chunk.length >= CHECK_CHUNK) check();

@@ -31,6 +31,8 @@ type XY = (x: number, y: number) => [number, number];
 export interface GeographicTarget {
   /** Layer CRS -> lon/lat (one point; NaN where PROJ cannot). */
   forward: XY;
+  /** Lon/lat -> layer CRS (null: PROJ has none; then nothing is cut but around a pole). */
+  inverse: XY | null;
   /** 1 or -1: the pole of a polar projection (GDAL's IsPolarToGeographic); 0: not polar. */
   polar: 1 | -1 | 0;
 }
@@ -81,23 +83,83 @@ function crossingLatitude(t: GeographicTarget, a: Position, b: Position, la: num
       ls = lm;
     }
   }
-  if (iter >= 50) return null;
+  if (iter >= 50) return null; // GDAL then makes no cut point
   const lat = t.forward((s[0] + e[0]) / 2, (s[1] + e[1]) / 2)[1];
   return Number.isFinite(lat) ? lat : null;
 }
 
-/** Whether any edge of `g` (source) crosses the antimeridian once transformed (`local`: the same geometry in lon/lat). */
-export function needsCut(t: GeographicTarget, source: Geometry, local: Geometry): boolean {
+/**
+ * Whether `source` (`local`: the same geometry transformed vertex by vertex into lon/lat) is cut (an edge crosses the
+ * antimeridian where GDAL cuts), or refused ('winds': a ring winds around a pole GDAL cuts no pole of).
+ */
+function assess(t: GeographicTarget, source: Geometry, local: Geometry): 'none' | 'cut' | 'winds' {
   const src = runs(source);
   const dst = runs(local);
-  for (let r = 0; r < src.length; r++) {
+  let any = false;
+  for (let r = 0; r < src.length && !any; r++) {
     const s = src[r] as Position[];
     const d = dst[r] as Position[];
     for (let i = 1; i < s.length; i++) {
-      if (crosses(t, s[i - 1] as Position, s[i] as Position, (d[i - 1] as Position)[0], (d[i] as Position)[0])) return true;
+      if (crosses(t, s[i - 1] as Position, s[i] as Position, (d[i - 1] as Position)[0], (d[i] as Position)[0])) {
+        any = true;
+        break;
+      }
     }
   }
-  return false;
+  if (!any) return 'none';
+  if (t.polar !== 0 || antimeridianInside(t, src)) return 'cut';
+  // not cut: a ring that winds around the globe in lon/lat (its longitude steps, each taken the short way, add up to
+  // ±360) encloses a pole and would be measured the long way round
+  for (const run of dst) {
+    let turn = 0;
+    for (let i = 1; i < run.length; i++) {
+      const d = (run[i] as Position)[0] - (run[i - 1] as Position)[0];
+      turn += d > 180 ? d - 360 : d < -180 ? d + 360 : d;
+    }
+    if (run.length > 3 && Math.abs(turn) > 180) return 'winds';
+  }
+  return 'none';
+}
+
+/** Whether {@link cutAtAntimeridian} changes (or refuses) `source`, `local` the same geometry in lon/lat. */
+export function needsCut(t: GeographicTarget, source: Geometry, local: Geometry): boolean {
+  return assess(t, source, local) !== 'none';
+}
+
+/**
+ * Not polar: GDAL cuts only where the projection is continuous across the antimeridian at the geometry's mean latitude
+ * (IsAntimeridianProjToGeographic: lon/lat 180 - 1e-8 and -180 + 1e-8 project within 1 unit of each other and
+ * come back within 2e-8°) and the antimeridian passes through the geometry's box (TransformBeforeAntimeridianToGeographic).
+ */
+function antimeridianInside(t: GeographicTarget, src: Position[][]): boolean {
+  const inv = t.inverse;
+  if (!inv) return false;
+  let xmin = Infinity;
+  let ymin = Infinity;
+  let xmax = -Infinity;
+  let ymax = -Infinity;
+  for (const run of src) {
+    for (const p of run) {
+      xmin = Math.min(xmin, p[0]);
+      xmax = Math.max(xmax, p[0]);
+      ymin = Math.min(ymin, p[1]);
+      ymax = Math.max(ymax, p[1]);
+    }
+  }
+  try {
+    const lat = t.forward(xmin, (ymin + ymax) / 2)[1];
+    const EPS = 1e-8;
+    const a = inv(180 - EPS, lat);
+    const b = inv(-180 + EPS, lat);
+    if (!(Math.hypot(b[0] - a[0], b[1] - a[1]) <= 1)) return false;
+    const a2 = t.forward(a[0], a[1]);
+    const b2 = t.forward(b[0], b[1]);
+    if (!(Math.hypot(a2[0] - (180 - EPS), a2[1] - lat) <= 2 * EPS && Math.hypot(b2[0] - (-180 + EPS), b2[1] - lat) <= 2 * EPS)) return false;
+    const m = inv(180, lat);
+    return m[0] >= xmin && m[1] >= ymin && m[0] <= xmax && m[1] <= ymax;
+  } catch {
+    return false;
+  }
 }
 
 function runs(g: Geometry): Position[][] {
@@ -157,13 +219,15 @@ function shift(run: readonly Position[], dx: number): Position[] {
   return run.map((p) => [p[0] + dx, p[1]]);
 }
 
+function windsMessage(turns: number): string {
+  return `a ring winds ${turns} time(s) around a pole once in longitude/latitude, from a CRS in which GDAL cuts no pole (not a polar projection): refused rather than computed the long way round`;
+}
+
 /** A closed ring unwrapped and, when it winds around the pole, closed along the pole's latitude. */
 function unwrapRing(t: GeographicTarget, src: Position[], dst: Position[]): Position[] {
   const { run, turns } = unwrapRun(t, src, dst);
   if (turns === 0) return run;
-  if (Math.abs(turns) !== 1 || t.polar === 0) {
-    throw new GeometryError(`a ring winds ${Math.abs(turns)} time(s) around a pole once in longitude/latitude, from a CRS in which GDAL cuts no pole (not a polar projection): refused rather than computed wrong`);
-  }
+  if (Math.abs(turns) !== 1 || t.polar === 0) throw new GeometryError(windsMessage(Math.abs(turns)));
   // the ring ends 360° from where it starts: close it along the pole's latitude (GDAL's cut reaches the pole)
   const pole = t.polar * 90;
   const first = run[0] as Position;
@@ -218,7 +282,9 @@ function cutLine(t: GeographicTarget, src: Position[], dst: Position[]): Positio
  * Polygons become a MultiPolygon, lines a MultiLineString. GeometryError when it cannot be made exact.
  */
 export function cutAtAntimeridian(t: GeographicTarget, source: Geometry, local: Geometry): Geometry {
-  if (!needsCut(t, source, local)) return local;
+  const how = assess(t, source, local);
+  if (how === 'none') return local;
+  if (how === 'winds') throw new GeometryError(windsMessage(1));
   switch (source.type) {
     case 'Point': case 'MultiPoint': return local;
     case 'LineString': return { type: 'MultiLineString', coordinates: cutLine(t, source.coordinates, (local as typeof source).coordinates) };

@@ -18,7 +18,7 @@ import { checkCollectRows } from './collect-budget';
 import type { BBox } from '../geometry/types';
 import { geometryProblem } from '../geometry/validate';
 import { crsFromEpsg } from '../crs/epsg';
-import { ensureProj, makeTransformer } from '../crs/transform';
+import { ensureProj, geographicTarget, makeTransformer } from '../crs/transform';
 import type { PlanBatch, PlanFeature } from '../batching/plan';
 import type * as BatchingModule from '../batching/plan';
 import type * as OpenModule from '../features/open';
@@ -184,6 +184,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
       // a layer CRS PROJ cannot use: the line `stats` gives (job-checks.ts; the download's path named as the input below)
       checkLayerCrs(path, layer);
       const toLonLat = makeTransformer(layer.crs, crsFromEpsg(4326));
+      const cut = spec.stac ? geographicTarget(layer.crs, crsFromEpsg(4326), toLonLat) : null;
       const idOptions = spec.input.idColumn === undefined ? {} : { idColumn: spec.input.idColumn };
       // included attributes: checked here (an unknown column, or one named like a statistic column, fails the job
       // before any batch with the line `stats` gives: job-checks.ts), carried in the batch files
@@ -207,7 +208,7 @@ export async function planJob(given: PlanInput, deps: PlanDeps): Promise<PlanOut
         const p = planPointOfBox(f.fid, box, toLonLat);
         planFeatures.push(p.fid, p.lon, p.lat);
         if (planFeatures.n > maxFeatures) throw tooMany(planFeatures.n);
-        if (spec.stac) area = extendSearchArea(area, f.geometry, toLonLat);
+        if (spec.stac) area = extendSearchArea(area, f.geometry, toLonLat, cut);
         if (!missingId(f)) idHashes.add(f.id); // a missing id is no id: never a repeat of another
       };
       // a small input is read once: each feature's batch-file record is kept (by input index) while the total stays

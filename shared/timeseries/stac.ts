@@ -19,7 +19,9 @@ import { checkUri, parseUri, redact } from '../io/uri';
 import type { AllowedSources, ParsedUri } from '../io/uri';
 import type { JobSpec, StacSpec } from '../spec';
 import type { BBox, Geometry, Position } from '../geometry/types';
-import { geometryBBox } from '../geometry/bbox';
+import { firstNonFinite, geometryBBox } from '../geometry/bbox';
+import { cutAtAntimeridian } from '../geometry/geographic-cut';
+import type { GeographicTarget } from '../geometry/geographic-cut';
 import { transformGeometry } from '../geometry/transform';
 import { coveredRange, stacDatetime } from './intervals';
 import type { Interval } from './intervals';
@@ -75,11 +77,21 @@ function resolveLink(href: string, base: string): string {
 /**
  * The job's search area with one more feature: the bbox of its geometry in lon/lat (`toLonLat`: from the layer's CRS,
  * null when it is lon/lat already) joined to `area` (null: no feature with a geometry yet). Plan, `zonalflow stats`
- * and `zonalflow estimate` build the area of {@link searchJobScenes} with it.
+ * and `zonalflow estimate` build the area of {@link searchJobScenes} with it. `cut` (a projected layer): the geometry
+ * cut at ±180 and closed over a pole as ogr2ogr cuts it (geographic-cut.ts), so that a feature around a pole reaches
+ * it and one across 180 spans what it covers; a geometry that cannot be cut keeps the box of its vertices.
  */
-export function extendSearchArea(area: BBox | null, geometry: Geometry | null, toLonLat: ((x: number, y: number) => [number, number]) | null): BBox | null {
+export function extendSearchArea(area: BBox | null, geometry: Geometry | null, toLonLat: ((x: number, y: number) => [number, number]) | null, cut: GeographicTarget | null = null): BBox | null {
   if (!geometry) return area;
-  const b = geometryBBox(toLonLat ? transformGeometry(geometry, toLonLat) : geometry);
+  let lonlat = toLonLat ? transformGeometry(geometry, toLonLat) : geometry;
+  if (cut && firstNonFinite(lonlat) < 0) {
+    try {
+      lonlat = cutAtAntimeridian(cut, geometry, lonlat);
+    } catch {
+      // the engine refuses the feature with the reason
+    }
+  }
+  const b = geometryBBox(lonlat);
   if (!b) return area;
   return area === null ? b : { xmin: Math.min(area.xmin, b.xmin), ymin: Math.min(area.ymin, b.ymin), xmax: Math.max(area.xmax, b.xmax), ymax: Math.max(area.ymax, b.ymax) };
 }
