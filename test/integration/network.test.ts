@@ -222,7 +222,7 @@ describe('STAC API and next links (case stac-ssrf)', () => {
 
 describe('STAC asset hrefs pass the one allow-list (stats, local, AWS alike)', () => {
   const S2 = 'sentinel-cogs.s3.us-west-2.amazonaws.com';
-  const refused = new RegExp(`STAC item scene-2024-05-03, asset "red": https://${S2.replaceAll('.', '\\.')}/files/base\\.tif: host ${S2.replaceAll('.', '\\.')} is not among the allowed https hosts \\(none\\) nor the hosts named with --allow-host \\(localhost\\); allow the host with --raster-host ${S2.replaceAll('.', '\\.')} \\(zonalflow stats, local\\) or cdk deploy -c rasterHttpsHosts=${S2.replaceAll('.', '\\.')} \\(the stack\\)`);
+  const refused = new RegExp(`STAC item scene-2024-05-03, asset "red": https://${S2.replaceAll('.', '\\.')}/files/base\\.tif: host ${S2.replaceAll('.', '\\.')} is not among the allowed https hosts \\(none\\) nor the hosts named with --allow-host \\(localhost\\); allow the host with --raster-host ${S2.replaceAll('.', '\\.')} \\(zonalflow stats, local, estimate\\) or cdk deploy -c rasterHttpsHosts=${S2.replaceAll('.', '\\.')} \\(the stack\\)`);
   it('stats: an asset on a host nobody allowed is refused in one line naming the host, the item and --raster-host; its name is never resolved', async () => {
     const lookups = vi.spyOn(dns, 'lookup');
     const r = await zonalflow('stats', '--input', TILES, '--spec', tsSpec(`http://localhost:${pub.port}/stac-on/${S2}`), '--allow-host', 'localhost', '--out', join(dir, 'assets.csv'), '--quiet');
@@ -259,7 +259,7 @@ describe('STAC asset hrefs pass the one allow-list (stats, local, AWS alike)', (
     expect(failed.length, r.err).toBe(1);
     for (const l of failed) {
       expect(l).not.toMatch(/errorType|errorMessage|UriNotAllowedError|\{/);
-      expect(l.replace(/^zonalflow local: job \S+ FAILED; \d+ files? in \S+: error \[URI_NOT_ALLOWED\]: /, '')).toMatch(new RegExp(`^STAC item scene-2024-05-03, asset "red": https://${S2.replaceAll('.', '\\.')}/files/base\\.tif: host ${S2.replaceAll('.', '\\.')} is not among the allowed https hosts .*; allow the host with --raster-host ${S2.replaceAll('.', '\\.')} \\(zonalflow stats, local\\) or cdk deploy -c rasterHttpsHosts=${S2.replaceAll('.', '\\.')} \\(the stack\\)$`));
+      expect(l.replace(/^zonalflow local: job \S+ FAILED; \d+ files? in \S+: error \[URI_NOT_ALLOWED\]: /, '')).toMatch(new RegExp(`^STAC item scene-2024-05-03, asset "red": https://${S2.replaceAll('.', '\\.')}/files/base\\.tif: host ${S2.replaceAll('.', '\\.')} is not among the allowed https hosts .*; allow the host with --raster-host ${S2.replaceAll('.', '\\.')} \\(zonalflow stats, local, estimate\\) or cdk deploy -c rasterHttpsHosts=${S2.replaceAll('.', '\\.')} \\(the stack\\)$`));
     }
   });
 });

@@ -20,7 +20,7 @@ describe('STAC asset hrefs and the stack\'s allow-list (AWS: configFromEnv)', ()
   it('an asset host outside rasterHttpsHosts is refused in one line: item, asset, host, how to allow it', () => {
     const { allowed } = configFromEnv(env({ RASTER_HOSTS: 'earth-search.aws.element84.com' }));
     expect(() => checkAssetHrefs([earthSearch], allowed)).toThrow(UriNotAllowedError);
-    expect(() => checkAssetHrefs([earthSearch], allowed)).toThrow(new RegExp(`^STAC item S2B_33UUP_20240503_0_L2A, asset "red": https://${S2.replaceAll('.', '\\.')}/.*/B04\\.tif: host ${S2.replaceAll('.', '\\.')} is not among the allowed https hosts \\(earth-search\\.aws\\.element84\\.com\\); allow the host with --raster-host ${S2.replaceAll('.', '\\.')} \\(zonalflow stats, local\\) or cdk deploy -c rasterHttpsHosts=${S2.replaceAll('.', '\\.')} \\(the stack\\)$`));
+    expect(() => checkAssetHrefs([earthSearch], allowed)).toThrow(new RegExp(`^STAC item S2B_33UUP_20240503_0_L2A, asset "red": https://${S2.replaceAll('.', '\\.')}/.*/B04\\.tif: host ${S2.replaceAll('.', '\\.')} is not among the allowed https hosts \\(earth-search\\.aws\\.element84\\.com\\); allow the host with --raster-host ${S2.replaceAll('.', '\\.')} \\(zonalflow stats, local, estimate\\) or cdk deploy -c rasterHttpsHosts=${S2.replaceAll('.', '\\.')} \\(the stack\\)$`));
   });
   it('the host in rasterHttpsHosts: every asset passes', () => {
     const { allowed } = configFromEnv(env({ RASTER_HOSTS: `earth-search.aws.element84.com,${S2}` }));
@@ -28,7 +28,7 @@ describe('STAC asset hrefs and the stack\'s allow-list (AWS: configFromEnv)', ()
   });
   it('an s3:// asset outside rasterBuckets names the bucket and --raster-bucket / rasterBuckets', () => {
     const { allowed } = configFromEnv(env({ RASTER_BUCKETS: 'my-cogs' }));
-    expect(() => checkAssetHrefs([scene({ red: 's3://sentinel-cogs/a/B04.tif' })], allowed)).toThrow(/^STAC item S2B_33UUP_20240503_0_L2A, asset "red": s3:\/\/sentinel-cogs\/a\/B04\.tif: bucket "sentinel-cogs" is not among the raster buckets allowed for this stack \(my-cogs\); allow the bucket with --raster-bucket sentinel-cogs \(zonalflow stats, local\) or cdk deploy -c rasterBuckets=sentinel-cogs \(the stack\)$/);
+    expect(() => checkAssetHrefs([scene({ red: 's3://sentinel-cogs/a/B04.tif' })], allowed)).toThrow(/^STAC item S2B_33UUP_20240503_0_L2A, asset "red": s3:\/\/sentinel-cogs\/a\/B04\.tif: bucket "sentinel-cogs" is not among the raster buckets allowed for this stack \(my-cogs\); allow the bucket with --raster-bucket sentinel-cogs \(zonalflow stats, local, estimate\) or cdk deploy -c rasterBuckets=sentinel-cogs \(the stack\)$/);
     expect(() => checkAssetHrefs([scene({ red: 's3://my-cogs/a/B04.tif' })], allowed)).not.toThrow();
   });
   it('a local path named by an API is refused even where local files are readable (zonalflow local), and the query never shows', () => {
@@ -48,6 +48,6 @@ describe('the STAC API\'s own host and the allow-list (zonalflow local, the stac
     const search = searchStac(stac, { xmin: 0, ymin: 0, xmax: 1, ymax: 1 }, { allowed, window: { from: Date.parse('2024-05-01T00:00:00Z'), to: Date.parse('2024-05-10T00:00:00Z') } });
     // Assess
     await expect(search).rejects.toThrow(UriNotAllowedError);
-    await expect(search).rejects.toThrow(new RegExp(`^the STAC API https://earth-search\\.aws\\.element84\\.com/v1/search: host earth-search\\.aws\\.element84\\.com is not among the allowed https hosts \\(${S2.replaceAll('.', '\\.')}\\); allow the host with --raster-host earth-search\\.aws\\.element84\\.com \\(zonalflow stats, local\\) or cdk deploy -c rasterHttpsHosts=earth-search\\.aws\\.element84\\.com \\(the stack\\)$`));
+    await expect(search).rejects.toThrow(new RegExp(`^the STAC API https://earth-search\\.aws\\.element84\\.com/v1/search: host earth-search\\.aws\\.element84\\.com is not among the allowed https hosts \\(${S2.replaceAll('.', '\\.')}\\); allow the host with --raster-host earth-search\\.aws\\.element84\\.com \\(zonalflow stats, local, estimate\\) or cdk deploy -c rasterHttpsHosts=earth-search\\.aws\\.element84\\.com \\(the stack\\)$`));
   });
 });
