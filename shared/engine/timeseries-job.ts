@@ -79,11 +79,15 @@ async function runTimeseries(opts: StatsJobOptions, layer: FeatureSource, t0: nu
     if (chunk.length === 0) return;
     const out = await engine.computeChunk(chunk);
     out.rows = fields.decorate(out.rows, chunk);
+    // a feature fails once however many of its rows (one an interval) carry an error, as the Workers count it
+    // (worker.ts); each row's error is listed (bounded), its reasons may differ from one interval to another
+    const failedHere = new Set<number>();
     for (const r of out.rows) {
       if (r.error === null) continue;
-      failed++;
+      failedHere.add(r.fid);
       if (failures.length < MAX_LISTED_FAILURES) failures.push(featureFailure(r, r.error));
     }
+    failed += failedHere.size;
     done += chunk.length;
     chunk = [];
     await consumer.rows(out.rows, out.byFeature);

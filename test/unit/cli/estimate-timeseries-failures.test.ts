@@ -114,6 +114,9 @@ describe('estimate of a time series whose assets cannot be opened', () => {
     const r = JSON.parse(json.out) as { warnings: string[]; timeseries: { assetsFailed: number; featuresFailed: number; rowsFailed: number } };
     expect(r.warnings).toEqual(table.err.split('\n').filter((l) => l !== '').map((l) => l.replace(/^zonalflow: warning: /, '')));
     expect(r.timeseries).toMatchObject({ assetsFailed: 2, featuresFailed: 2, rowsFailed: 4 });
+    // stats counts features, not rows (4 rows with an error are 2 features), as the Workers do
+    const counted = await runCli(['stats', '--input', input, '--spec', spec, '--out', join(dir, 'stats-some-counted.csv'), ...OPTIONS]);
+    expect(counted.err).toContain('zonalflow: 2 features (0 computed, 2 failed) over ');
     // run --dry-run: the same
     const dry = await runCli(['run', '--dry-run', '--input', input, '--spec', spec, ...OPTIONS]);
     expect(dry).toEqual(table);
