@@ -33,10 +33,15 @@ function readHeader(path: string): { meta: HeaderMeta; name: string } {
   const fd = openSync(path, 'r');
   try {
     const pre = Buffer.alloc(12);
-    readSync(fd, pre, 0, 12, 0);
+    const got = readSync(fd, pre, 0, 12, 0);
     if (!MAGIC.every((b, i) => pre[i] === b)) throw new InputError(`${path} is not a FlatGeobuf file (bad magic bytes)`);
+    // bounded by the file's size before the header is parsed: a header cut short is said so, not as the flatbuffer
+    // reader trips on it ("Column name unexpectedly missing"), whether a spatial index follows or not
+    if (got < 12) throw new InputError(`${path} is truncated: the file ends after ${got} bytes, inside the FlatGeobuf header's size`);
     const size = pre.readUInt32LE(8);
     if (size > 100 * 1024 * 1024) throw new InputError(`${path}: FlatGeobuf header of ${size} bytes is implausible`);
+    const fileSize = fstatSync(fd).size;
+    if (12 + size > fileSize) throw new InputError(`${path} is truncated: its header states ${size} bytes and the file ends ${fileSize - 12} bytes into it`);
     const buf = Buffer.alloc(size + 4);
     readSync(fd, buf, 0, size + 4, 8);
     const bb = new flatbuffers.ByteBuffer(new Uint8Array(buf)); // size-prefixed root
@@ -67,7 +72,9 @@ function checkFeatureSizes(path: string, header: HeaderMeta): void {
     const size = fstatSync(fd).size;
     const head = Buffer.alloc(4);
     readSync(fd, head, 0, 4, 8);
-    let at = 12 + head.readUInt32LE(0) + (header.indexNodeSize > 0 ? calcTreeSize(count, header.indexNodeSize) : 0);
+    const index = header.indexNodeSize > 0 ? calcTreeSize(count, header.indexNodeSize) : 0;
+    let at = 12 + head.readUInt32LE(0) + index;
+    if (at > size) throw new InputError(`${path} is truncated: its header states ${count} feature${count === 1 ? '' : 's'} and the file ends inside their spatial index (${index} bytes)`);
     const block = Buffer.alloc(SCAN_BLOCK);
     let from = 0;
     let got = 0;

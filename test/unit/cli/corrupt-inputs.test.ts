@@ -57,11 +57,18 @@ const pages = head.readUInt32BE(28);
 const dbf = readFileSync(join(FORMATS, 'shp', 'lux_cantons_2169.dbf'));
 const [records, headerBytes, recordBytes] = [dbf.readUInt32LE(4), dbf.readUInt16LE(8), dbf.readUInt16LE(10)];
 
+// the FlatGeobuf header's length (u32 after the 8 magic bytes)
+const fgbHeader = readFileSync(join(FORMATS, 'lux_cantons_2169.fgb')).readUInt32LE(8);
+
 /** Per format: the corrupt file, its error code and the problem the line must name. */
 const CASES: { what: string; file: () => string; code: string; problem: (file: string) => RegExp }[] = [
   { what: 'GeoPackage cut short', file: () => cut(GPKG, 3000, 'cut.gpkg'), code: 'GEOPACKAGE_INVALID', problem: (f) => new RegExp(`^${escape(f)} is truncated \\(3000 bytes; its header says ${pages} pages of ${pageSize} bytes = ${pages * pageSize}\\)$`) },
   { what: 'GeoPackage that is no SQLite file', file: () => noise('noise.gpkg', 8192), code: 'GEOPACKAGE_INVALID', problem: (f) => new RegExp(`^${escape(f)} is not a GeoPackage \\(not an SQLite database\\)$`) },
   { what: 'GeoParquet cut short', file: () => cut(join(FORMATS, 'lux_cantons_2169.parquet'), 3000, 'cut.parquet'), code: 'INPUT_INVALID', problem: (f) => new RegExp(`^${escape(f)} is not a Parquet file \\(no PAR1 footer\\)$`) },
+  // cut inside the header (1,436 bytes, the fixture's u32 at byte 8) and inside the spatial index after it: "truncated" in both,
+  // bounded by the file's size before flatgeobuf's reader parses a header cut short ("Column name unexpectedly missing")
+  { what: 'FlatGeobuf cut inside its header', file: () => cut(join(FORMATS, 'lux_cantons_2169.fgb'), 1000, 'cut-header.fgb'), code: 'INPUT_INVALID', problem: (f) => new RegExp(`^${escape(f)} is truncated: its header states ${fgbHeader} bytes and the file ends 988 bytes into it$`) },
+  { what: 'FlatGeobuf cut inside its spatial index', file: () => cut(join(FORMATS, 'lux_cantons_2169.fgb'), 12 + fgbHeader + 16, 'cut-index.fgb'), code: 'INPUT_INVALID', problem: (f) => new RegExp(`^${escape(f)} is truncated: its header states 12 features and the file ends inside their spatial index \\(\\d+ bytes\\)$`) },
   { what: 'FlatGeobuf cut short', file: () => cut(join(FORMATS, 'lux_cantons_2169.fgb'), 20_000, 'cut.fgb'), code: 'INPUT_INVALID', problem: (f) => new RegExp(`^${escape(f)} is truncated: its header states 12 features and the file ends inside feature \\d+$`) },
   { what: 'GeoJSON cut short', file: () => cut(join(FORMATS, 'lux_cantons_2169.geojson'), 3000, 'cut.geojson'), code: 'INPUT_INVALID', problem: (f) => new RegExp(`^${escape(f)} is not valid GeoJSON: .*mid-parsing`) },
   {
