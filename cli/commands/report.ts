@@ -47,6 +47,7 @@ Examples:
         await downloadResults(await (connector ?? connect)(o.stack), results, dir);
       }
       const m = await writeReport({ results: dir, out: o.out, stat: o.stat, input: o.input, layer: o.layer, title: `zonalflow report: ${results}` });
+      for (const w of m.warnings) ctx.stderr.write(`zonalflow: warning: ${w}\n`);
       if (m.map.length === 0 && m.summary.features !== 0) ctx.stderr.write('zonalflow: warning: the results carry no geometry, so the report has no map; give --input (the input features)\n');
       ctx.stderr.write(`zonalflow: report of ${count(Number(m.summary.features), 'feature')} (${m.failuresTotal} failed${m.series.length ? `, ${count(m.series.length, 'time curve')}` : ''}) coloured by ${m.stat} -> ${o.out}\n`);
     });

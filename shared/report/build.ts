@@ -30,7 +30,7 @@ export interface WriteReportOptions {
 }
 
 /** Writes the report page; returns what it drew. Errors: SpecError naming the missing file or column. */
-export async function writeReport(opts: WriteReportOptions): Promise<ReportModel> {
+export async function writeReport(opts: WriteReportOptions): Promise<ReportModel & { warnings: string[] }> {
   const isDir = existsSync(opts.results) && statSync(opts.results).isDirectory();
   const parquet = isDir ? join(opts.results, 'results.parquet') : opts.results;
   if (!existsSync(parquet)) throw new SpecError(`${parquet} does not exist: give a results folder (with results.parquet) or a .parquet file`);
@@ -63,17 +63,29 @@ export async function writeReport(opts: WriteReportOptions): Promise<ReportModel
   }
   const b = builder as ReportBuilder;
   const wanted = new Set(b.fidsNeedingGeometry());
+  // the layer's features and how many of the map's fids it holds: another layer than the results' input is joined by fid without a word otherwise
+  let joined: { layer: number; found: number } | null = null;
   if (opts.input && wanted.size > 0) {
     const source = await openFeatureSource(opts.input, { layer: opts.layer });
+    joined = { layer: 0, found: 0 };
     try {
       for await (const f of source.features()) {
-        if (f.geometry && wanted.has(f.fid)) b.setGeometry(f.fid, f.geometry);
+        joined.layer++;
+        if (!wanted.has(f.fid)) continue;
+        joined.found++;
+        if (f.geometry) b.setGeometry(f.fid, f.geometry);
       }
     } finally {
       source.close();
     }
   }
   const model = b.model();
+  const warnings: string[] = [];
+  const results = Number(model.summary.features);
+  if (joined !== null && (joined.found < wanted.size || joined.layer !== results)) {
+    const missing = wanted.size - joined.found;
+    warnings.push(`--input ${opts.input} may not be the results' input: the results hold ${results} feature${results === 1 ? '' : 's'}, the layer ${joined.layer}${missing > 0 ? `, and ${missing} of the results' ${wanted.size} fid${wanted.size === 1 ? '' : 's'} to map are not in it` : ''} (the map joins them by fid)`);
+  }
   try {
     writeFileSync(opts.out, renderReportHtml(model, echartsSource()));
   } catch (err) {
@@ -81,7 +93,7 @@ export async function writeReport(opts: WriteReportOptions): Promise<ReportModel
     rmSync(opts.out, { force: true });
     throw writeFailure(`--out ${opts.out}`, err);
   }
-  return model;
+  return { ...model, warnings };
 }
 
 /** A ReportBuilder; a bad `stat` is a SpecError naming the columns. */
