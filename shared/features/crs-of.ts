@@ -10,6 +10,7 @@
  * naming the file (an unknown code or unreadable definition fails when PROJ first reads it).
  */
 import { CrsError, ZonalflowError } from '../errors';
+import { undefinedCrs } from '../crs/crs';
 import type { Crs } from '../crs/crs';
 import { crsFromEpsg } from '../crs/epsg';
 import { crsFromSrs, wktEpsgCode } from '../crs/srs';
@@ -18,6 +19,13 @@ import { identifyEpsg, loadProj } from '../crs/proj';
 
 /** From WKT (and optionally an authority code). */
 export function crsFromWkt(wkt: string | null, code: { org: string; code: number } | null, where: string): Crs {
+  // GDAL's names of GeoPackage's undefined SRSs (srs_id 0, -1) as ogr2ogr writes them into a FlatGeobuf header
+  // ("Undefined geographic SRS", no authority code): no CRS, as in the GeoPackage, not a geographic CRS of that name
+  const undefinedName = /^\s*[A-Z]+\[\s*"(Undefined (geographic|Cartesian) SRS)"/i.exec(wkt ?? '');
+  if (undefinedName?.[1] !== undefined && !(code !== null && code.code > 0) && wktEpsgCode(wkt ?? '') === undefined) {
+    const geographic = undefinedName[2]?.toLowerCase() === 'geographic';
+    return undefinedCrs(`"${undefinedName[1]}" (GDAL's undefined ${geographic ? 'geographic' : 'Cartesian'} SRS, GeoPackage srs_id ${geographic ? 0 : -1})`);
+  }
   const org = (code?.org ?? '').toUpperCase();
   const srsId = code && org === 'EPSG' ? code.code : (wkt ? wktEpsgCode(wkt) : undefined) ?? 99999;
   try {
