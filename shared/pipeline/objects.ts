@@ -69,12 +69,6 @@ export async function putJson(s3: S3Client, loc: S3Location, value: unknown): Pr
   await putBytes(s3, loc, JSON.stringify(value), 'application/json');
 }
 
-/** Whether S3 refused a conditional request (412 PreconditionFailed: the object is not the version `If-Match` named). */
-export function preconditionFailed(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412;
-}
-
 /** `If-Match` for an ETag given with or without its quotes (S3 gives it quoted, an S3 event without). */
 function ifMatchHeader(etag: string): string {
   return `"${etag.replace(/^"(.*)"$/, '$1')}"`;
@@ -83,7 +77,7 @@ function ifMatchHeader(etag: string): string {
 /**
  * Size, ETag and user-defined metadata (keys without `x-amz-meta-`, as the SDK gives them) of an object, or null when
  * it does not exist. `ifMatch`: sent as If-Match; S3 answers 412 when the object is another version, thrown as a
- * SourceError with status 412 ({@link preconditionFailed} of its cause).
+ * SourceError with status 412 (sourceError keeps the HTTP status).
  */
 export async function headObject(s3: S3Client, loc: S3Location, opts: { ifMatch?: string | undefined } = {}): Promise<{ size: number; etag: string | undefined; metadata: Record<string, string> } | null> {
   try {

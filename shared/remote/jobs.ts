@@ -166,17 +166,8 @@ async function mapRunCounts(deps: RemoteDeps, jobId: string): Promise<JobView['m
   }
 }
 
-/** One job as `zonalflow list --json` gives it: its input's name and object, status, times and counts. */
-export interface JobListEntry {
-  jobId: string;
-  inputName: string;
-  input: string;
-  status: string;
-  createdAt: string;
-  updatedAt: string;
-  features: { total: number; done: number; failed: number };
-  batches: { total: number; done: number; failed: number };
-}
+/** One job as `zonalflow list --json` gives it: its input's name and object, status, times and counts (from the job's counters, not a tally). */
+export type JobListEntry = Pick<JobView, 'jobId' | 'inputName' | 'input' | 'status' | 'createdAt' | 'updatedAt' | 'features' | 'batches'>;
 
 /** A job record (as `listJobs` gives it, counters summed) as a list entry. */
 export function jobListEntry(job: JobRecord): JobListEntry {
