@@ -757,9 +757,13 @@ export function zonalColumns(rasters: readonly ZonalRaster[], options: Pick<Zona
 
 /** `CODE: message` naming the feature. */
 export function featureError(f: Pick<EngineFeature, 'id' | 'fid' | 'fidText' | 'idNull'>, err: unknown): string {
-  const code = err instanceof ZonalflowError ? err.code : 'FEATURE_FAILED';
-  const message = err instanceof Error ? err.message : String(err);
+  const { code, message } = errorParts(err);
   return `${code}: ${featureLabel(f)}: ${message}`;
+}
+
+/** The code (a ZonalflowError's, else FEATURE_FAILED) and the message a feature's row error is made of (featureError). */
+export function errorParts(err: unknown): { code: string; message: string } {
+  return { code: err instanceof ZonalflowError ? err.code : 'FEATURE_FAILED', message: err instanceof Error ? err.message : String(err) };
 }
 
 /** `feature "id" (fid N)` with the fid as stored (NULL, text, int64 digits), never the internal key. */

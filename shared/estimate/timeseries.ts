@@ -23,7 +23,7 @@ import { TimeseriesEngine } from '../engine/timeseries';
 import { TIMESERIES_CHUNK } from '../engine/timeseries-job';
 import { checkCollectRows } from '../pipeline/collect-budget';
 import { redact } from '../io/uri';
-import { ZonalflowError } from '../errors';
+import { errorParts } from '../engine/zonal';
 
 /** Assets that cannot be opened named one a warning at most (then a count), as the CLI lists failures (cli/failure-lines.ts SHOWN_ASSETS). */
 const SHOWN_ASSETS = 10;
@@ -158,7 +158,8 @@ export async function timeseriesReads(spec: JobSpec, crs: Crs, features: readonl
   }
 }
 
-/** An error as a feature's row carries it after its label (featureError: `CODE: message`). */
+/** An error as a feature's row carries it, without its label (featureError: `CODE: message`). */
 function reasonOf(err: unknown): string {
-  return `${err instanceof ZonalflowError ? err.code : 'FEATURE_FAILED'}: ${err instanceof Error ? err.message : String(err)}`;
+  const { code, message } = errorParts(err);
+  return `${code}: ${message}`;
 }
